@@ -1,0 +1,238 @@
+#include "rules/customer.h"
+
+#include <array>
+#include <ctime>
+
+#include "rules/internal/utf8.h"
+#include "rules/internal/strings.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "rules/diagnostic.h"
+
+namespace clientele::rules {
+namespace {
+
+const absl::CivilDay kEpoch(1970, 1, 1);
+
+absl::CivilDay ToCivil(int32_t days) { return kEpoch + days; }
+
+// One accepted spelling of an enum value.
+template <typename Enum>
+struct Spelling {
+  std::string_view text;
+  Enum value;
+};
+
+template <typename Enum, size_t N>
+absl::StatusOr<Enum> ParseEnum(std::string_view what, std::string_view text,
+                               const std::array<Spelling<Enum>, N>& spellings) {
+  const std::string lowered = utf8_internal::AsciiLower(text);
+  for (const auto& spelling : spellings) {
+    if (spelling.text == lowered) return spelling.value;
+  }
+  std::vector<std::string> accepted;
+  for (const auto& spelling : spellings) accepted.emplace_back(spelling.text);
+  return absl::InvalidArgumentError(
+      StrCat("'", text, "' is not a ", what, DidYouMeanSuffix(lowered, accepted),
+                   " (accepted: ", StrJoin(accepted, ", "), ")"));
+}
+
+constexpr std::array<Spelling<Consumption>, 6> kConsumptionSpellings{{
+    {"low", Consumption::kLow}, {"mid", Consumption::kMid},
+    {"high", Consumption::kHigh}, {"低", Consumption::kLow},
+    {"中", Consumption::kMid}, {"高", Consumption::kHigh}}};
+constexpr std::array<Spelling<Channel>, 6> kChannelSpellings{{
+    {"online", Channel::kOnline}, {"offline", Channel::kOffline},
+    {"both", Channel::kBoth}, {"线上", Channel::kOnline},
+    {"线下", Channel::kOffline}, {"线上线下", Channel::kBoth}}};
+constexpr std::array<Spelling<FeedbackSource>, 8> kFeedbackSourceSpellings{{
+    {"survey", FeedbackSource::kSurvey}, {"phone", FeedbackSource::kPhone},
+    {"face_to_face", FeedbackSource::kFaceToFace},
+    {"online", FeedbackSource::kOnline}, {"在线调查", FeedbackSource::kSurvey},
+    {"电话回访", FeedbackSource::kPhone}, {"面对面交流", FeedbackSource::kFaceToFace},
+    {"在线", FeedbackSource::kOnline}}};
+
+absl::StatusOr<int64_t> ParseCount(std::string_view text, int64_t max) {
+  int64_t value;
+  if (!ParseInteger(text, &value)) {
+    return absl::InvalidArgumentError(StrCat("'", text, "' is not a whole number"));
+  }
+  if (value < 0 || value > max) {
+    return absl::InvalidArgumentError(
+        StrCat(value, " is out of range (0..", max, ")"));
+  }
+  return value;
+}
+
+absl::StatusOr<Decimal> ParseAmount(std::string_view text) {
+  absl::StatusOr<Decimal> value = Decimal::Parse(text);
+  if (!value.ok()) return value.status();
+  if (*value < Decimal()) {
+    return absl::InvalidArgumentError(StrCat(text, " is negative"));
+  }
+  return value;
+}
+
+absl::StatusOr<Decimal> ParseSatisfaction(std::string_view text) {
+  absl::StatusOr<Decimal> value = Decimal::Parse(text);
+  if (!value.ok()) return value.status();
+  if (*value < Decimal::FromInteger(1) || *value > Decimal::FromInteger(5)) {
+    return absl::InvalidArgumentError(StrCat(text, " is outside 1.00..5.00"));
+  }
+  if (value->Round(2) != *value) {
+    return absl::InvalidArgumentError(
+        StrCat(text, " has more than two decimals"));
+  }
+  return value;
+}
+
+// Applies the parsed value of `text` to `*target` only when parsing works,
+// so that a failed field leaves the customer unchanged.
+template <typename T, typename Parser>
+absl::Status Assign(T* target, std::string_view text, Parser parse) {
+  absl::StatusOr<T> value = parse(text);
+  if (!value.ok()) return value.status();
+  *target = *value;
+  return absl::OkStatus();
+}
+
+absl::Status AssignText(std::string* target, std::string_view text) {
+  *target = std::string(text);
+  return absl::OkStatus();
+}
+
+absl::Status SetField(Customer* c, std::string_view field, std::string_view text) {
+  constexpr int64_t kMaxCount = 1'000'000'000'000;
+  auto count = [&](std::string_view t) { return ParseCount(t, kMaxCount); };
+  if (field == "id") return AssignText(&c->id, text);
+  if (field == "name") return AssignText(&c->name, text);
+  if (field == "gender") return AssignText(&c->gender, text);
+  if (field == "occupation") return AssignText(&c->occupation, text);
+  if (field == "tier") return AssignText(&c->tier, text);
+  if (field == "age") {
+    return Assign(&c->age, text, [](std::string_view t) { return ParseCount(t, 150); });
+  }
+  if (field == "consumption") return Assign(&c->consumption, text, ParseConsumption);
+  if (field == "channel") return Assign(&c->channel, text, ParseChannel);
+  if (field == "purchase_frequency") return Assign(&c->purchase_frequency, text, count);
+  if (field == "interaction_count") return Assign(&c->interaction_count, text, count);
+  if (field == "points") return Assign(&c->points, text, count);
+  if (field == "average_purchase_amount") {
+    return Assign(&c->average_purchase_amount, text, ParseAmount);
+  }
+  if (field == "total_spent") return Assign(&c->total_spent, text, ParseAmount);
+  if (field == "satisfaction") return Assign(&c->satisfaction, text, ParseSatisfaction);
+  if (field == "birthday") return Assign(&c->birthday, text, Date::Parse);
+  if (field == "joined_at") return Assign(&c->joined_at, text, Date::Parse);
+  if (field == "last_purchase_at") return Assign(&c->last_purchase_at, text, Date::Parse);
+  return absl::NotFoundError("");
+}
+
+}  // namespace
+
+absl::StatusOr<Date> Date::Parse(std::string_view text) {
+  auto invalid = [&](std::string_view why) {
+    return absl::InvalidArgumentError(
+        StrCat("'", text, "' is not a date: ", why));
+  };
+  int year, month, day;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
+      !ParseInteger(text.substr(0, 4), &year) ||
+      !ParseInteger(text.substr(5, 2), &month) ||
+      !ParseInteger(text.substr(8, 2), &day)) {
+    return invalid("write it as YYYY-MM-DD, e.g. 2026-05-01");
+  }
+  if (year < 1900 || year > 2200) return invalid("the year must be 1900..2200");
+  absl::CivilDay civil(year, month, day);
+  if (civil.year() != year || civil.month() != month || civil.day() != day) {
+    return invalid("there is no such day");
+  }
+  return Date(static_cast<int32_t>(civil - kEpoch));
+}
+
+Date Date::Today() {
+  absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  return Date(static_cast<int32_t>(today - kEpoch));
+}
+
+int Date::year() const { return known() ? static_cast<int>(ToCivil(days_).year()) : 0; }
+int Date::month() const { return known() ? ToCivil(days_).month() : 0; }
+int Date::day() const { return known() ? ToCivil(days_).day() : 0; }
+
+std::string Date::ToString() const {
+  if (!known()) return "";
+  absl::CivilDay civil = ToCivil(days_);
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", static_cast<int>(civil.year()),
+                civil.month(), civil.day());
+  return buffer;
+}
+
+std::string_view ConsumptionName(Consumption value) {
+  switch (value) {
+    case Consumption::kLow: return "low";
+    case Consumption::kMid: return "mid";
+    case Consumption::kHigh: return "high";
+    case Consumption::kUnknown: break;
+  }
+  return "";
+}
+
+std::string_view ChannelName(Channel value) {
+  switch (value) {
+    case Channel::kOnline: return "online";
+    case Channel::kOffline: return "offline";
+    case Channel::kBoth: return "both";
+    case Channel::kUnknown: break;
+  }
+  return "";
+}
+
+std::string_view FeedbackSourceName(FeedbackSource value) {
+  switch (value) {
+    case FeedbackSource::kSurvey: return "survey";
+    case FeedbackSource::kPhone: return "phone";
+    case FeedbackSource::kFaceToFace: return "face_to_face";
+    case FeedbackSource::kOnline: return "online";
+    case FeedbackSource::kUnknown: break;
+  }
+  return "";
+}
+
+absl::StatusOr<Consumption> ParseConsumption(std::string_view text) {
+  return ParseEnum("consumption level", text, kConsumptionSpellings);
+}
+
+absl::StatusOr<Channel> ParseChannel(std::string_view text) {
+  return ParseEnum("purchase channel", text, kChannelSpellings);
+}
+
+absl::StatusOr<FeedbackSource> ParseFeedbackSource(std::string_view text) {
+  return ParseEnum("feedback source", text, kFeedbackSourceSpellings);
+}
+
+const std::vector<std::string>& CustomerFieldNames() {
+  static const auto* const kNames = new std::vector<std::string>{
+      "id", "name", "age", "gender", "occupation", "consumption", "channel",
+      "purchase_frequency", "average_purchase_amount", "total_spent",
+      "satisfaction", "interaction_count", "points", "tier", "birthday",
+      "joined_at", "last_purchase_at"};
+  return *kNames;
+}
+
+absl::Status SetCustomerField(Customer* customer, std::string_view field,
+                              std::string_view text) {
+  absl::Status status = SetField(customer, field, text);
+  if (absl::IsNotFound(status)) {
+    return absl::InvalidArgumentError(
+        StrCat("unknown customer field '", field, "'",
+                     DidYouMeanSuffix(field, CustomerFieldNames())));
+  }
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(StrCat(field, ": ", status.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace clientele::rules

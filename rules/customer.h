@@ -1,0 +1,117 @@
+// The customer record and the events that rules look at.
+//
+// These are the values a ruleset is evaluated against. Field names here are
+// the names used in rules, JSON and protos (see docs/rules.md). Text values
+// are UTF-8. All types are plain values with no thread-safety concerns of
+// their own.
+#ifndef CLIENTELE_RULES_CUSTOMER_H_
+#define CLIENTELE_RULES_CUSTOMER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rules/decimal.h"
+
+namespace clientele::rules {
+
+// A calendar day, counted from 1970-01-01. Default-constructed dates are
+// unknown (a customer who never gave a birthday).
+class Date {
+ public:
+  constexpr Date() = default;
+  static constexpr Date FromDays(int32_t days) { return Date(days); }
+  // "YYYY-MM-DD", a real calendar day between years 1900 and 2200.
+  static absl::StatusOr<Date> Parse(std::string_view text);
+  // Today in UTC.
+  static Date Today();
+
+  constexpr bool known() const { return days_ != kUnknownDays; }
+  constexpr int32_t days() const { return days_; }
+  int year() const;   // 0 when unknown
+  int month() const;  // 1..12, 0 when unknown
+  int day() const;    // 1..31, 0 when unknown
+  std::string ToString() const;  // "YYYY-MM-DD", "" when unknown
+
+  constexpr auto operator<=>(const Date&) const = default;
+
+ private:
+  static constexpr int32_t kUnknownDays = INT32_MIN;
+  constexpr explicit Date(int32_t days) : days_(days) {}
+  int32_t days_ = kUnknownDays;
+};
+
+// 消费能力. Rules and input accept low/mid/high and 低/中/高.
+enum class Consumption : uint8_t { kUnknown, kLow, kMid, kHigh };
+// 购买行为. Rules and input accept online/offline/both and 线上/线下/线上线下.
+enum class Channel : uint8_t { kUnknown, kOnline, kOffline, kBoth };
+// How feedback was collected (seed: 在线调查、电话回访、面对面交流).
+enum class FeedbackSource : uint8_t { kUnknown, kSurvey, kPhone, kFaceToFace, kOnline };
+
+// Canonical English names ("low", "online", "face_to_face"; "" for unknown).
+std::string_view ConsumptionName(Consumption value);
+std::string_view ChannelName(Channel value);
+std::string_view FeedbackSourceName(FeedbackSource value);
+
+// Parse canonical names, their Chinese forms and (for English) any letter
+// case. INVALID_ARGUMENT listing the accepted values otherwise.
+absl::StatusOr<Consumption> ParseConsumption(std::string_view text);
+absl::StatusOr<Channel> ParseChannel(std::string_view text);
+absl::StatusOr<FeedbackSource> ParseFeedbackSource(std::string_view text);
+
+struct Customer {
+  std::string id;
+  std::string name;
+  int64_t age = 0;                        // years, 0..150
+  std::string gender;
+  std::string occupation;
+  Consumption consumption = Consumption::kUnknown;
+  Channel channel = Channel::kUnknown;
+  int64_t purchase_frequency = 0;         // purchases in the stats window
+  Decimal average_purchase_amount;        // currency units, >= 0
+  Decimal total_spent;                    // currency units, >= 0
+  Decimal satisfaction;                   // 1.00..5.00; 0 when never rated
+  int64_t interaction_count = 0;
+  int64_t points = 0;                     // loyalty balance
+  std::string tier;                       // as stored; rules compute their own
+  Date birthday;
+  Date joined_at;
+  Date last_purchase_at;
+};
+
+struct Purchase {
+  std::string id;
+  Decimal amount;                         // currency units, > 0
+  std::string product;
+  Channel channel = Channel::kUnknown;
+};
+
+// An interaction such as a review: "好评", "差评", or free text containing them.
+struct Interaction {
+  std::string text;
+};
+
+struct Feedback {
+  std::string product;                    // e.g. "产品A"
+  std::string text;                       // e.g. "功能更强大,价格更优惠"
+  FeedbackSource source = FeedbackSource::kUnknown;
+};
+
+// The names of every customer field, in declaration order.
+const std::vector<std::string>& CustomerFieldNames();
+
+// Sets the customer field `field` from its text form: numbers as decimal
+// text ("25", "4.10"), dates as "YYYY-MM-DD", enums by any accepted name.
+// Validates ranges (age 0..150, satisfaction 1..5 with at most two
+// decimals, amounts and counts not negative). On error returns
+// INVALID_ARGUMENT naming the field and the problem (unknown fields get a
+// "did you mean") and leaves *customer unchanged.
+absl::Status SetCustomerField(Customer* customer, std::string_view field,
+                              std::string_view text);
+
+}  // namespace clientele::rules
+
+#endif  // CLIENTELE_RULES_CUSTOMER_H_

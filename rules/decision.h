@@ -1,0 +1,136 @@
+// What evaluating a ruleset for one customer decided, and optionally why.
+//
+// A Decision holds string_views into the RuleSet that produced it (segment
+// names, rule ids, the version): keep that RuleSet alive while reading the
+// Decision (a server holds its snapshot for the whole request anyway).
+// Reusing one Decision for many evaluations keeps its buffers, so that
+// evaluation does not allocate once they have grown. Not thread-safe: one
+// Decision per thread.
+#ifndef CLIENTELE_RULES_DECISION_H_
+#define CLIENTELE_RULES_DECISION_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "rules/decimal.h"
+
+namespace clientele::rules {
+
+// A change to a product that an improvement action proposes.
+struct ProductChange {
+  enum class Kind { kSet, kAppend, kAdd };
+  Kind kind = Kind::kSet;
+  std::string field;   // product attribute, e.g. "价格"
+  std::string text;    // for kSet and kAppend
+  Decimal amount;      // for kAdd
+};
+
+struct SegmentAssignment {
+  std::string_view dimension;  // e.g. "life_stage"
+  std::string_view segment;    // e.g. "年轻低收入群体"
+  std::string_view rule_id;    // the rule that matched, or "default"
+  bool is_default = false;
+};
+
+struct OfferGrant {
+  std::string_view offer;      // e.g. "满100减20"
+  std::string_view rule_id;
+  int64_t priority = 0;
+  bool exclusive = true;
+};
+
+struct ImprovementProposal {
+  std::string_view rule_id;
+  std::string_view action;     // what to do, in words
+  const ProductChange* change = nullptr;  // owned by the RuleSet; may be null
+};
+
+// Loyalty points for the purchase being evaluated.
+struct LoyaltyOutcome {
+  bool applied = false;        // false when no purchase was given
+  std::string_view rule_id;    // earning rule that matched, or "default"
+  int64_t points_earned = 0;
+  int64_t points_before = 0;
+  int64_t points_after = 0;
+};
+
+// The effect of the interaction being evaluated.
+struct InteractionOutcome {
+  bool applied = false;        // false when no interaction was given
+  std::string_view rule_id;    // "" when no rule matched (count still +1)
+  Decimal satisfaction_before;
+  Decimal satisfaction_change; // after clamping: the change actually applied
+  Decimal satisfaction_after;
+  int64_t interaction_count_after = 0;
+};
+
+struct Decision {
+  std::string_view ruleset_version;
+  // One entry per first-match dimension, any number per collect dimension,
+  // in evaluation order.
+  std::vector<SegmentAssignment> segments;
+  std::vector<OfferGrant> offers;
+  std::vector<ImprovementProposal> improvements;
+  LoyaltyOutcome loyalty;
+  InteractionOutcome interaction;
+  // Tier for the points balance after this event ("" when no tier applies).
+  std::string_view tier;
+  std::string_view tier_before;
+
+  // The segment of a dimension ("" when the dimension assigned none).
+  std::string_view SegmentOf(std::string_view dimension) const;
+
+  // Empties the decision but keeps its buffers.
+  void Clear();
+
+  // Evaluation scratch space, reused between evaluations. Not part of the
+  // result.
+  struct Scratch {
+    std::vector<std::string_view> segment_by_dimension;
+    std::deque<std::string> strings;  // results of lower(); capacity reused
+    size_t strings_used = 0;
+  } scratch;
+};
+
+// What one value looked like when a condition was checked.
+struct ObservedValue {
+  std::string expression;  // e.g. "purchase_frequency"
+  std::string value;       // e.g. "7"
+};
+
+// One comparison inside a condition (e.g. "age < 40") and its outcome.
+struct ConditionCheck {
+  std::string expression;
+  bool result = false;
+  std::vector<ObservedValue> observed;
+};
+
+struct RuleExplanation {
+  std::string section;    // "segmentation life_stage", "offers", "loyalty earning" ...
+  std::string rule_id;
+  std::string condition;  // the rule's `when:` text
+  bool evaluated = false; // false: skipped, see `note`
+  bool matched = false;
+  std::vector<ConditionCheck> checks;  // in evaluation order (short-circuit)
+  std::string note;       // e.g. "not checked: rule 'young_low' matched first"
+};
+
+struct Explanation {
+  std::vector<RuleExplanation> rules;
+};
+
+// Applies the proposed changes, in order, to a product's attributes
+// (`kAdd` needs a numeric attribute; a missing one counts as 0). Returns
+// INVALID_ARGUMENT and changes nothing when an attribute is not a number.
+absl::StatusOr<std::map<std::string, std::string>> ApplyProductChanges(
+    std::map<std::string, std::string> product,
+    const std::vector<ImprovementProposal>& proposals);
+
+}  // namespace clientele::rules
+
+#endif  // CLIENTELE_RULES_DECISION_H_

@@ -1,0 +1,836 @@
+#include "rules/internal/compiler.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "rules/internal/strings.h"
+#include "rules/customer.h"
+#include "rules/diagnostic.h"
+
+namespace clientele::rules::compiler_internal {
+namespace {
+
+using ast_internal::AstKind;
+using ast_internal::AstNode;
+using ast_internal::Operator;
+using program_internal::Domain;
+using program_internal::Frame;
+using program_internal::IsNumber;
+using program_internal::Node;
+using program_internal::Op;
+using program_internal::TypeName;
+
+constexpr uint32_t kNoNode = UINT32_MAX;
+
+struct EventField {
+  std::string_view event;
+  std::string_view field;  // "" for the bare event name
+  Op op;
+  ValueType type;
+  Domain domain;
+};
+
+constexpr EventField kEventFields[] = {
+    {"purchase", "", Op::kPurchaseAmount, ValueType::kDecimal, Domain::kNone},
+    {"purchase", "amount", Op::kPurchaseAmount, ValueType::kDecimal, Domain::kNone},
+    {"purchase", "product", Op::kPurchaseProduct, ValueType::kString, Domain::kNone},
+    {"purchase", "channel", Op::kPurchaseChannel, ValueType::kString, Domain::kChannel},
+    {"interaction", "", Op::kInteractionText, ValueType::kString, Domain::kNone},
+    {"interaction", "text", Op::kInteractionText, ValueType::kString, Domain::kNone},
+    {"feedback", "", Op::kFeedbackText, ValueType::kString, Domain::kNone},
+    {"feedback", "text", Op::kFeedbackText, ValueType::kString, Domain::kNone},
+    {"feedback", "product", Op::kFeedbackProduct, ValueType::kString, Domain::kNone},
+    {"feedback", "source", Op::kFeedbackSource, ValueType::kString, Domain::kFeedbackSource},
+};
+
+ValueType CustomerFieldType(Op op) {
+  switch (op) {
+    case Op::kCustomerInt: return ValueType::kInt;
+    case Op::kCustomerDecimal: return ValueType::kDecimal;
+    case Op::kCustomerDate: return ValueType::kDate;
+    default: return ValueType::kString;
+  }
+}
+
+Domain CustomerFieldDomain(Op op) {
+  if (op == Op::kCustomerConsumption) return Domain::kConsumption;
+  if (op == Op::kCustomerChannel) return Domain::kChannel;
+  return Domain::kNone;
+}
+
+std::vector<std::string> SplitName(const std::string& name) {
+  std::vector<std::string> parts;
+  size_t begin = 0;
+  while (true) {
+    size_t dot = name.find('.', begin);
+    parts.push_back(name.substr(begin, dot - begin));
+    if (dot == std::string::npos) break;
+    begin = dot + 1;
+  }
+  return parts;
+}
+
+bool IsPure(Op op) {
+  return op >= Op::kAnd || op == Op::kConst;
+}
+
+class Compiler {
+ public:
+  Compiler(std::string_view text, const Scope& scope, Program* program,
+           std::vector<CompileError>* errors)
+      : text_(text), scope_(scope), program_(program), errors_(errors) {}
+
+  uint32_t Compile(const AstNode& ast) {
+    switch (ast.kind) {
+      case AstKind::kNumber: {
+        Node node = Base(ast, ast.number_is_integer ? ValueType::kInt : ValueType::kDecimal);
+        node.constant.n = ast.number.units();
+        node.literal = true;
+        return program_->Add(node);
+      }
+      case AstKind::kString: {
+        Node node = Base(ast, ValueType::kString);
+        node.constant.s = program_->Intern(ast.text);
+        node.literal = true;
+        return program_->Add(node);
+      }
+      case AstKind::kBool: {
+        Node node = Base(ast, ValueType::kBool);
+        node.constant.n = ast.boolean ? 1 : 0;
+        node.literal = true;
+        return program_->Add(node);
+      }
+      case AstKind::kList: return CompileList(ast);
+      case AstKind::kName: return CompileName(ast);
+      case AstKind::kUnary: return CompileUnary(ast);
+      case AstKind::kBinary: return CompileBinary(ast);
+      case AstKind::kCall: return CompileCall(ast);
+    }
+    return Invalid(ast);
+  }
+
+  const Node& node(uint32_t index) const { return program_->node(index); }
+
+ private:
+  // ---- helpers ----
+  Node Base(const AstNode& ast, ValueType type) {
+    Node node;
+    node.type = type;
+    node.text = text_.substr(ast.begin, ast.end - ast.begin);
+    return node;
+  }
+
+  void Error(uint32_t begin, uint32_t end, std::string message, std::string hint = "") {
+    errors_->push_back({begin, std::max(end, begin + 1), std::move(message), std::move(hint)});
+  }
+  void Error(const AstNode& ast, std::string message, std::string hint = "") {
+    Error(ast.begin, ast.end, std::move(message), std::move(hint));
+  }
+
+  uint32_t Invalid(const AstNode& ast) { return program_->Add(Base(ast, ValueType::kInvalid)); }
+
+  ValueType type(uint32_t index) const { return node(index).type; }
+  bool invalid(uint32_t index) const { return type(index) == ValueType::kInvalid; }
+  bool IsConst(uint32_t index) const { return node(index).op == Op::kConst; }
+
+  // Adds `n` and folds it into a constant when all its inputs are constant.
+  uint32_t Emit(Node n, const AstNode& ast) {
+    uint32_t index = program_->Add(n);
+    if (!IsPure(n.op) || n.op == Op::kConst) return index;
+    std::vector<uint32_t> inputs;
+    if (n.op == Op::kMin || n.op == Op::kMax) {
+      for (uint32_t i = 0; i < n.args_count; ++i) inputs.push_back(program_->arg(n.args_begin + i));
+    } else {
+      inputs.push_back(n.a);
+      if (HasSecondOperand(n.op)) inputs.push_back(n.b);
+    }
+    bool all_literal = true;
+    for (uint32_t input : inputs) {
+      if (!IsConst(input)) return index;
+      all_literal = all_literal && node(input).literal;
+    }
+    Decision::Scratch scratch;
+    Frame frame;
+    frame.scratch = &scratch;
+    Value value = program_internal::Evaluate(*program_, index, &frame);
+    if (frame.error != nullptr) {
+      Error(ast, StrCat("this cannot be computed: ", frame.error));
+      return Invalid(ast);
+    }
+    Node& folded = program_->mutable_node(index);
+    folded.op = Op::kConst;
+    folded.literal = all_literal;
+    // lower() results live in the scratch strings: keep a copy.
+    if (folded.type == ValueType::kString) value.s = program_->Intern(std::string(value.s));
+    folded.constant = value;
+    return index;
+  }
+
+  static bool HasSecondOperand(Op op) {
+    return (op >= Op::kAnd && op <= Op::kOr) || (op >= Op::kEq && op <= Op::kContainsAll) ||
+           (op >= Op::kAdd && op <= Op::kMod);
+  }
+
+  // ---- lists ----
+  uint32_t CompileList(const AstNode& ast) {
+    if (ast.children.empty()) {
+      Error(ast, "the list is empty", "write at least one item, e.g. [\"low\", \"mid\"]");
+      return Invalid(ast);
+    }
+    std::vector<Value> items;
+    ValueType item_type = ValueType::kInvalid;
+    bool literal = true;
+    for (const auto& child : ast.children) {
+      uint32_t index = Compile(*child);
+      if (invalid(index)) return Invalid(ast);
+      if (!IsConst(index)) {
+        Error(*child, "list items must be fixed values, not fields",
+              "compare the fields one by one, joined with 'or'");
+        return Invalid(ast);
+      }
+      ValueType t = IsNumber(type(index)) ? ValueType::kDecimal : type(index);
+      if (t != ValueType::kString && t != ValueType::kDecimal) {
+        Error(*child, StrCat("a list can hold text or numbers, not a ", TypeName(t)));
+        return Invalid(ast);
+      }
+      if (item_type != ValueType::kInvalid && t != item_type) {
+        Error(*child, "all items of a list must be text, or all numbers",
+              "put quotes around every item, or around none");
+        return Invalid(ast);
+      }
+      item_type = t;
+      literal = literal && node(index).literal;
+      items.push_back(node(index).constant);
+    }
+    Node list = Base(ast, item_type == ValueType::kString ? ValueType::kStringList
+                                                         : ValueType::kNumberList);
+    list.constant.list = program_->AddList(std::move(items));
+    list.literal = literal;
+    return program_->Add(list);
+  }
+
+  // ---- names ----
+  std::vector<std::string> KnownNames() const {
+    std::vector<std::string> names = CustomerFieldNames();
+    for (const auto& [name, parameter] : *scope_.parameters) names.push_back(name);
+    for (const EventField& f : kEventFields) {
+      if (!EventAvailable(f.event)) continue;
+      names.push_back(f.field.empty() ? std::string(f.event)
+                                      : StrCat(f.event, ".", f.field));
+    }
+    for (const DimensionInfo& d : *scope_.dimensions) names.push_back("segment." + d.id);
+    return names;
+  }
+
+  bool EventAvailable(std::string_view event) const {
+    if (event == "purchase") return scope_.purchase;
+    if (event == "interaction") return scope_.interaction;
+    return scope_.feedback;
+  }
+
+  static std::string_view EventHome(std::string_view event) {
+    if (event == "purchase") return "loyalty earning rules";
+    if (event == "interaction") return "interaction rules";
+    return "improvement rules";
+  }
+
+  uint32_t CompileName(const AstNode& ast) {
+    std::vector<std::string> parts = SplitName(ast.text);
+    const std::string& head = parts[0];
+    if (parts.size() == 1) {
+      if (auto field = CustomerField(ast, head)) return *field;
+      if (auto parameter = ParameterRef(ast, head)) return *parameter;
+    }
+    if (parts.size() == 2 && head == "customer") {
+      if (auto field = CustomerField(ast, parts[1])) return *field;
+    }
+    if (parts.size() == 2 && (head == "params" || head == "param")) {
+      if (auto parameter = ParameterRef(ast, parts[1])) return *parameter;
+      return UnknownName(ast, parts[1], ast.name_parts[1],
+                         StrCat("unknown parameter '", parts[1], "'"), ParameterNames());
+    }
+    if (head == "segment" || head == "segments") return SegmentRef(ast, parts);
+    if (head == "purchase" || head == "interaction" || head == "feedback") {
+      return EventRef(ast, parts);
+    }
+    return UnknownName(ast, ast.text, {ast.begin, ast.end},
+                       StrCat("unknown field '", ast.text, "'"), KnownNames());
+  }
+
+  uint32_t UnknownName(const AstNode& ast, std::string_view word,
+                       std::pair<uint32_t, uint32_t> span, std::string message,
+                       const std::vector<std::string>& candidates) {
+    std::string match = ClosestMatch(word, candidates);
+    std::string hint = "the names you can use are listed in docs/rules.md";
+    if (!match.empty()) {
+      StrAppend(&message, "; did you mean '", match, "'?");
+      hint = "";
+    }
+    if (word.find_first_of("0123456789") == std::string_view::npos && match.empty() &&
+        candidates.size() < 12) {
+      hint = StrCat("known here: ", StrJoin(candidates, ", "));
+    }
+    Error(span.first, span.second, std::move(message), std::move(hint));
+    return Invalid(ast);
+  }
+
+  std::vector<std::string> ParameterNames() const {
+    std::vector<std::string> names;
+    for (const auto& [name, parameter] : *scope_.parameters) names.push_back(name);
+    return names;
+  }
+
+  std::optional<uint32_t> CustomerField(const AstNode& ast, std::string_view name) {
+    for (const auto& field : program_internal::CustomerFields()) {
+      if (field.name != name) continue;
+      Node n = Base(ast, CustomerFieldType(field.op));
+      n.op = field.op;
+      n.field = field.member;
+      n.domain = CustomerFieldDomain(field.op);
+      return program_->Add(n);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<uint32_t> ParameterRef(const AstNode& ast, std::string_view name) {
+    auto it = scope_.parameters->find(name);
+    if (it == scope_.parameters->end()) return std::nullopt;
+    Node n = Base(ast, it->second.type);
+    n.constant = it->second.value;
+    return program_->Add(n);
+  }
+
+  uint32_t SegmentRef(const AstNode& ast, const std::vector<std::string>& parts) {
+    if (parts.size() != 2) {
+      Error(ast, StrCat("'", ast.text, "' is not a segment reference"),
+            "write segment.<dimension>, e.g. segment.life_stage");
+      return Invalid(ast);
+    }
+    const auto& dimensions = *scope_.dimensions;
+    for (uint32_t i = 0; i < dimensions.size(); ++i) {
+      if (dimensions[i].id != parts[1]) continue;
+      if (scope_.referenced_dimensions != nullptr) scope_.referenced_dimensions->push_back(i);
+      Node n = Base(ast, dimensions[i].collect ? ValueType::kSegmentSet : ValueType::kString);
+      n.op = Op::kSegment;
+      n.field = i;
+      n.domain = Domain::kSegment;
+      return program_->Add(n);
+    }
+    std::vector<std::string> ids;
+    for (const DimensionInfo& d : dimensions) ids.push_back(d.id);
+    return UnknownName(ast, parts[1], ast.name_parts[1],
+                       StrCat("unknown segmentation dimension '", parts[1], "'"), ids);
+  }
+
+  uint32_t EventRef(const AstNode& ast, const std::vector<std::string>& parts) {
+    const std::string& event = parts[0];
+    if (!EventAvailable(event)) {
+      Error(ast, StrCat("there is no ", event, " here: ", event,
+                              " is only known in ", EventHome(event)),
+            "rules of other kinds look at the customer only");
+      return Invalid(ast);
+    }
+    std::string_view field = parts.size() > 1 ? std::string_view(parts[1]) : "";
+    for (const EventField& f : kEventFields) {
+      if (f.event != event || f.field != field || parts.size() > 2) continue;
+      Node n = Base(ast, f.type);
+      n.op = f.op;
+      n.domain = f.domain;
+      return program_->Add(n);
+    }
+    std::vector<std::string> fields;
+    for (const EventField& f : kEventFields) {
+      if (f.event == event && !f.field.empty()) fields.emplace_back(f.field);
+    }
+    return UnknownName(ast, field, ast.name_parts.back(),
+                       StrCat("unknown ", event, " field '", field, "'"), fields);
+  }
+
+  // ---- operators ----
+  uint32_t CompileUnary(const AstNode& ast) {
+    uint32_t operand = Compile(*ast.children[0]);
+    if (invalid(operand)) return Invalid(ast);
+    if (ast.op == Operator::kNot) {
+      if (!ExpectType(operand, *ast.children[0], ValueType::kBool, "'not' needs a condition"))
+        return Invalid(ast);
+      Node n = Base(ast, ValueType::kBool);
+      n.op = Op::kNot;
+      n.a = operand;
+      return Emit(n, ast);
+    }
+    if (!IsNumber(type(operand))) {
+      Error(ast, StrCat("'", OperatorText(ast.op), "' needs a number, not ",
+                              TypeName(type(operand))));
+      return Invalid(ast);
+    }
+    if (ast.op == Operator::kPlus) return operand;
+    Node n = Base(ast, type(operand));
+    n.op = Op::kNeg;
+    n.a = operand;
+    return Emit(n, ast);
+  }
+
+  bool ExpectType(uint32_t index, const AstNode& ast, ValueType expected,
+                  std::string_view what) {
+    if (type(index) == expected) return true;
+    Error(ast, StrCat(what, "; this is a ", TypeName(type(index))),
+          expected == ValueType::kBool ? "compare it with something, e.g. age < 40" : "");
+    return false;
+  }
+
+  uint32_t CompileBinary(const AstNode& ast) {
+    const AstNode& lhs_ast = *ast.children[0];
+    const AstNode& rhs_ast = *ast.children[1];
+    uint32_t lhs = Compile(lhs_ast);
+    uint32_t rhs = Compile(rhs_ast);
+    if (invalid(lhs) || invalid(rhs)) return Invalid(ast);
+    switch (ast.op) {
+      case Operator::kAnd:
+      case Operator::kOr: {
+        bool ok = ExpectType(lhs, lhs_ast, ValueType::kBool,
+                             StrCat("'", OperatorText(ast.op), "' joins conditions"));
+        ok = ExpectType(rhs, rhs_ast, ValueType::kBool,
+                        StrCat("'", OperatorText(ast.op), "' joins conditions")) && ok;
+        if (!ok) return Invalid(ast);
+        Node n = Base(ast, ValueType::kBool);
+        n.op = ast.op == Operator::kAnd ? Op::kAnd : Op::kOr;
+        n.a = lhs;
+        n.b = rhs;
+        return Emit(n, ast);
+      }
+      case Operator::kEq: case Operator::kNe: case Operator::kLt:
+      case Operator::kLe: case Operator::kGt: case Operator::kGe:
+        return CompileComparison(ast, lhs, rhs);
+      case Operator::kIn:
+      case Operator::kNotIn: return CompileIn(ast, lhs, rhs);
+      case Operator::kContains:
+      case Operator::kContainsAny:
+      case Operator::kContainsAll: return CompileContains(ast, lhs, rhs);
+      default: return CompileArithmetic(ast, lhs, rhs);
+    }
+  }
+
+  // Turns a constant text operand into a date when the other side is a
+  // date ("2000-01-01"). Returns false after reporting when it is no date.
+  bool CoerceToDate(uint32_t* index, const AstNode& ast) {
+    if (type(*index) != ValueType::kString || !IsConst(*index)) return false;
+    absl::StatusOr<Date> date = Date::Parse(node(*index).constant.s);
+    if (!date.ok()) {
+      Error(ast, std::string(date.status().message()));
+      *index = Invalid(ast);
+      return false;
+    }
+    Node n = node(*index);
+    n.type = ValueType::kDate;
+    n.constant = Value{date->days(), {}, nullptr};
+    *index = program_->Add(n);
+    return true;
+  }
+
+  // Checks constant text compared with a field that has a known set of
+  // values; rewrites Chinese spellings (低) to canonical ones (low).
+  bool CheckDomain(uint32_t field, uint32_t* text_index, const AstNode& text_ast) {
+    const Node& f = node(field);
+    if (f.domain == Domain::kNone || !IsConst(*text_index) ||
+        type(*text_index) != ValueType::kString) {
+      return true;
+    }
+    std::string_view value = node(*text_index).constant.s;
+    absl::StatusOr<std::string_view> canonical = Canonical(f, value);
+    if (!canonical.ok()) {
+      Error(text_ast, std::string(canonical.status().message()), DomainHint(f));
+      return false;
+    }
+    if (*canonical != value) {
+      Node n = node(*text_index);
+      n.constant.s = *canonical;
+      *text_index = program_->Add(n);
+    }
+    return true;
+  }
+
+  absl::StatusOr<std::string_view> Canonical(const Node& field, std::string_view value) {
+    switch (field.domain) {
+      case Domain::kConsumption: {
+        auto parsed = ParseConsumption(value);
+        if (!parsed.ok()) return parsed.status();
+        return ConsumptionName(*parsed);
+      }
+      case Domain::kChannel: {
+        auto parsed = ParseChannel(value);
+        if (!parsed.ok()) return parsed.status();
+        return ChannelName(*parsed);
+      }
+      case Domain::kFeedbackSource: {
+        auto parsed = ParseFeedbackSource(value);
+        if (!parsed.ok()) return parsed.status();
+        return FeedbackSourceName(*parsed);
+      }
+      case Domain::kSegment: {
+        const DimensionInfo& d = (*scope_.dimensions)[field.field];
+        if (std::find(d.segments.begin(), d.segments.end(), value) != d.segments.end()) {
+          return value;
+        }
+        return absl::InvalidArgumentError(
+            StrCat("'", value, "' is not a segment of dimension '", d.id, "'",
+                         DidYouMeanSuffix(value, d.segments)));
+      }
+      case Domain::kNone: break;
+    }
+    return value;
+  }
+
+  std::string DomainHint(const Node& field) {
+    if (field.domain == Domain::kSegment) {
+      const DimensionInfo& d = (*scope_.dimensions)[field.field];
+      return StrCat("segments of '", d.id, "': ", StrJoin(d.segments, ", "));
+    }
+    return "";
+  }
+
+  uint32_t CompileComparison(const AstNode& ast, uint32_t lhs, uint32_t rhs) {
+    const AstNode& lhs_ast = *ast.children[0];
+    const AstNode& rhs_ast = *ast.children[1];
+    const bool equality = ast.op == Operator::kEq || ast.op == Operator::kNe;
+    if (type(lhs) == ValueType::kDate) CoerceToDate(&rhs, rhs_ast);
+    if (type(rhs) == ValueType::kDate) CoerceToDate(&lhs, lhs_ast);
+    if (invalid(lhs) || invalid(rhs)) return Invalid(ast);
+    ValueType lt = type(lhs), rt = type(rhs);
+    if (lt == ValueType::kSegmentSet || rt == ValueType::kSegmentSet) {
+      const AstNode& set_ast = lt == ValueType::kSegmentSet ? lhs_ast : rhs_ast;
+      Error(ast, StrCat(set_ast.text, " can hold several segments"),
+            StrCat("write \"<segment>\" in ", set_ast.text));
+      return Invalid(ast);
+    }
+    bool numbers = IsNumber(lt) && IsNumber(rt);
+    bool same = numbers || lt == rt;
+    if (!same) {
+      Error(ast, StrCat("cannot compare a ", TypeName(lt), " with a ", TypeName(rt)),
+            MismatchHint(lhs, rhs));
+      return Invalid(ast);
+    }
+    if (lt == ValueType::kStringList || lt == ValueType::kNumberList) {
+      Error(ast, "lists cannot be compared with each other", "use 'in' to test membership");
+      return Invalid(ast);
+    }
+    if (!equality && (lt == ValueType::kString || lt == ValueType::kBool)) {
+      Error(ast, StrCat("a ", TypeName(lt), " can only be compared with == or !="));
+      return Invalid(ast);
+    }
+    if (lt == ValueType::kString) {
+      if (!CheckDomain(lhs, &rhs, rhs_ast) || !CheckDomain(rhs, &lhs, lhs_ast)) {
+        return Invalid(ast);
+      }
+    }
+    Node n = Base(ast, ValueType::kBool);
+    n.a = lhs;
+    n.b = rhs;
+    if (lt == ValueType::kString) {
+      n.op = ast.op == Operator::kEq ? Op::kStrEq : Op::kStrNe;
+    } else {
+      static constexpr std::pair<Operator, Op> kOps[] = {
+          {Operator::kEq, Op::kEq}, {Operator::kNe, Op::kNe}, {Operator::kLt, Op::kLt},
+          {Operator::kLe, Op::kLe}, {Operator::kGt, Op::kGt}, {Operator::kGe, Op::kGe}};
+      for (const auto& [from, to] : kOps) {
+        if (from == ast.op) n.op = to;
+      }
+    }
+    return Emit(n, ast);
+  }
+
+  std::string MismatchHint(uint32_t lhs, uint32_t rhs) {
+    for (uint32_t side : {lhs, rhs}) {
+      const Node& n = node(side);
+      if (n.op == Op::kConst && n.type == ValueType::kString &&
+          Decimal::Parse(n.constant.s).ok()) {
+        return StrCat("remove the quotes to write the number ", n.constant.s);
+      }
+    }
+    if (IsNumber(type(lhs)) || IsNumber(type(rhs))) {
+      return "compare numbers with numbers; text values go in quotes and compare with text fields";
+    }
+    return "";
+  }
+
+  uint32_t CompileIn(const AstNode& ast, uint32_t lhs, uint32_t rhs) {
+    const AstNode& lhs_ast = *ast.children[0];
+    const AstNode& rhs_ast = *ast.children[1];
+    const bool negate = ast.op == Operator::kNotIn;
+    ValueType lt = type(lhs), rt = type(rhs);
+    Node n = Base(ast, ValueType::kBool);
+    n.a = lhs;
+    n.b = rhs;
+    n.field = negate ? 1 : 0;
+    if (rt == ValueType::kSegmentSet && lt == ValueType::kString) {
+      return SegmentHas(ast, lhs, lhs_ast, rhs, negate);
+    }
+    if (rt == ValueType::kStringList && lt == ValueType::kString) {
+      if (node(lhs).domain != Domain::kNone) {
+        std::vector<Value> items = *node(rhs).constant.list;
+        for (Value& item : items) {
+          absl::StatusOr<std::string_view> canonical = Canonical(node(lhs), item.s);
+          if (!canonical.ok()) {
+            Error(rhs_ast, std::string(canonical.status().message()), DomainHint(node(lhs)));
+            return Invalid(ast);
+          }
+          item.s = *canonical;
+        }
+        Node list = node(rhs);
+        list.constant.list = program_->AddList(std::move(items));
+        n.b = program_->Add(list);
+      }
+      n.op = Op::kInStrList;
+      return Emit(n, ast);
+    }
+    if (rt == ValueType::kNumberList && IsNumber(lt)) {
+      n.op = Op::kInNumList;
+      return Emit(n, ast);
+    }
+    if (rt == ValueType::kString && lt == ValueType::kString) {
+      Error(ast, "'in' looks for an item in a list, and this is text",
+            StrCat("to look for text inside text write: ",
+                         text_.substr(rhs_ast.begin, rhs_ast.end - rhs_ast.begin), " contains ",
+                         text_.substr(lhs_ast.begin, lhs_ast.end - lhs_ast.begin)));
+      return Invalid(ast);
+    }
+    Error(ast, StrCat("cannot look for a ", TypeName(lt), " in a ", TypeName(rt)),
+          "write value in [item, item, ...] with items of the same kind as the value");
+    return Invalid(ast);
+  }
+
+  uint32_t SegmentHas(const AstNode& ast, uint32_t text, const AstNode& text_ast, uint32_t set,
+                      bool negate) {
+    if (!CheckDomain(set, &text, text_ast)) return Invalid(ast);
+    Node has = Base(ast, ValueType::kBool);
+    has.op = Op::kSegmentHas;
+    has.field = node(set).field;
+    has.a = text;
+    uint32_t index = program_->Add(has);
+    if (!negate) return index;
+    Node n = Base(ast, ValueType::kBool);
+    n.op = Op::kNot;
+    n.a = index;
+    return program_->Add(n);
+  }
+
+  uint32_t CompileContains(const AstNode& ast, uint32_t lhs, uint32_t rhs) {
+    ValueType lt = type(lhs), rt = type(rhs);
+    const char* op_text = OperatorText(ast.op);
+    if (ast.op == Operator::kContains && lt == ValueType::kSegmentSet &&
+        rt == ValueType::kString) {
+      return SegmentHas(ast, rhs, *ast.children[1], lhs, false);
+    }
+    if (lt != ValueType::kString) {
+      Error(*ast.children[0],
+            StrCat("'", op_text, "' looks inside text; this is a ", TypeName(lt)),
+            lt == ValueType::kStringList ? "to test list membership write: value in [..]" : "");
+      return Invalid(ast);
+    }
+    ValueType wanted = ast.op == Operator::kContains ? ValueType::kString : ValueType::kStringList;
+    if (rt != wanted) {
+      Error(*ast.children[1],
+            StrCat("'", op_text, "' needs ",
+                         wanted == ValueType::kString ? "a text" : "a list of texts",
+                         " here; this is a ", TypeName(rt)),
+            wanted == ValueType::kString && rt == ValueType::kStringList
+                ? "to look for any of several words write: contains any [..]"
+                : "");
+      return Invalid(ast);
+    }
+    Node n = Base(ast, ValueType::kBool);
+    n.op = ast.op == Operator::kContains      ? Op::kContains
+           : ast.op == Operator::kContainsAny ? Op::kContainsAny
+                                              : Op::kContainsAll;
+    n.a = lhs;
+    n.b = rhs;
+    return Emit(n, ast);
+  }
+
+  uint32_t CompileArithmetic(const AstNode& ast, uint32_t lhs, uint32_t rhs) {
+    ValueType lt = type(lhs), rt = type(rhs);
+    if (!IsNumber(lt) || !IsNumber(rt)) {
+      const AstNode& bad = IsNumber(lt) ? *ast.children[1] : *ast.children[0];
+      Error(bad, StrCat("'", OperatorText(ast.op), "' works on numbers; this is a ",
+                              TypeName(IsNumber(lt) ? rt : lt)));
+      return Invalid(ast);
+    }
+    Node n = Base(ast, (lt == ValueType::kInt && rt == ValueType::kInt && ast.op != Operator::kDiv)
+                           ? ValueType::kInt
+                           : ValueType::kDecimal);
+    static constexpr std::pair<Operator, Op> kOps[] = {
+        {Operator::kAdd, Op::kAdd}, {Operator::kSub, Op::kSub}, {Operator::kMul, Op::kMul},
+        {Operator::kDiv, Op::kDiv}, {Operator::kMod, Op::kMod}};
+    for (const auto& [from, to] : kOps) {
+      if (from == ast.op) n.op = to;
+    }
+    n.a = lhs;
+    n.b = rhs;
+    return Emit(n, ast);
+  }
+
+  // ---- functions ----
+  uint32_t CompileCall(const AstNode& ast) {
+    std::vector<uint32_t> args;
+    bool ok = true;
+    for (const auto& child : ast.children) {
+      args.push_back(Compile(*child));
+      ok = ok && !invalid(args.back());
+    }
+    if (!ok) return Invalid(ast);
+    const std::string& name = ast.text;
+    Node n = Base(ast, ValueType::kInvalid);
+    auto arity = [&](size_t min, size_t max, std::string_view usage) {
+      if (args.size() >= min && args.size() <= max) return true;
+      Error(ast, StrCat(name, "() takes ", min == max ? std::to_string(min) : "",
+                              min == max ? "" : StrCat(min, " or more"),
+                              min == 1 && max == 1 ? " argument" : " arguments", ", not ",
+                              args.size()),
+            StrCat("write ", usage));
+      return false;
+    };
+    auto numeric = [&](size_t i) {
+      if (IsNumber(type(args[i]))) return true;
+      Error(*ast.children[i], StrCat(name, "() needs a number here; this is a ",
+                                           TypeName(type(args[i]))));
+      return false;
+    };
+    auto date = [&](size_t i) {
+      if (type(args[i]) == ValueType::kDate) return true;
+      if (CoerceToDate(&args[i], *ast.children[i])) return true;
+      if (!invalid(args[i])) {
+        Error(*ast.children[i], StrCat(name, "() needs a date here; this is a ",
+                                             TypeName(type(args[i]))),
+              "dates are fields such as birthday, or text like \"2026-01-31\"");
+      }
+      return false;
+    };
+    if (name == "min" || name == "max") {
+      if (!arity(2, 64, StrCat(name, "(a, b, ...)"))) return Invalid(ast);
+      bool all_int = true;
+      for (size_t i = 0; i < args.size(); ++i) {
+        if (!numeric(i)) return Invalid(ast);
+        all_int = all_int && type(args[i]) == ValueType::kInt;
+      }
+      n.op = name == "min" ? Op::kMin : Op::kMax;
+      n.type = all_int ? ValueType::kInt : ValueType::kDecimal;
+      n.args_begin = program_->AddArgs(args);
+      n.args_count = static_cast<uint32_t>(args.size());
+      return Emit(n, ast);
+    }
+    if (name == "abs" || name == "floor" || name == "ceil") {
+      if (!arity(1, 1, StrCat(name, "(number)")) || !numeric(0)) return Invalid(ast);
+      n.op = name == "abs" ? Op::kAbs : name == "floor" ? Op::kFloor : Op::kCeil;
+      n.type = name == "abs" ? type(args[0]) : ValueType::kInt;
+      n.a = args[0];
+      return Emit(n, ast);
+    }
+    if (name == "round") {
+      if (!arity(1, 2, "round(number) or round(number, digits)") || !numeric(0)) {
+        return Invalid(ast);
+      }
+      n.op = Op::kRound;
+      n.a = args[0];
+      n.type = ValueType::kInt;
+      if (args.size() == 2) {
+        const Node& digits = node(args[1]);
+        if (digits.op != Op::kConst || digits.type != ValueType::kInt ||
+            digits.constant.n < 0 || digits.constant.n > 4 * Decimal::kScale) {
+          Error(*ast.children[1], "the digits of round() must be a whole number from 0 to 4");
+          return Invalid(ast);
+        }
+        n.field = static_cast<uint32_t>(digits.constant.n / Decimal::kScale);
+        n.type = n.field == 0 ? ValueType::kInt : ValueType::kDecimal;
+      }
+      return Emit(n, ast);
+    }
+    if (name == "lower") {
+      if (!arity(1, 1, "lower(text)")) return Invalid(ast);
+      if (type(args[0]) != ValueType::kString) {
+        Error(*ast.children[0], StrCat("lower() needs text; this is a ",
+                                             TypeName(type(args[0]))));
+        return Invalid(ast);
+      }
+      n.op = Op::kLower;
+      n.type = ValueType::kString;
+      n.a = args[0];
+      return Emit(n, ast);
+    }
+    if (name == "len") {
+      if (!arity(1, 1, "len(text)")) return Invalid(ast);
+      n.type = ValueType::kInt;
+      ValueType t = type(args[0]);
+      if (t == ValueType::kSegmentSet) {
+        n.op = Op::kSegmentCount;
+        n.field = node(args[0]).field;
+        return program_->Add(n);
+      }
+      if (t == ValueType::kStringList || t == ValueType::kNumberList) {
+        n.op = Op::kConst;
+        n.constant.n = static_cast<int64_t>(node(args[0]).constant.list->size()) * Decimal::kScale;
+        return program_->Add(n);
+      }
+      if (t != ValueType::kString) {
+        Error(*ast.children[0], StrCat("len() counts the characters of text or the items "
+                                             "of a list; this is a ", TypeName(t)));
+        return Invalid(ast);
+      }
+      n.op = Op::kLen;
+      n.a = args[0];
+      return Emit(n, ast);
+    }
+    if (name == "days_since" || name == "year" || name == "month" || name == "day") {
+      if (!arity(1, 1, StrCat(name, "(date)")) || !date(0)) return Invalid(ast);
+      n.op = name == "days_since" ? Op::kDaysSince
+             : name == "year"     ? Op::kYear
+             : name == "month"    ? Op::kMonth
+                                  : Op::kDay;
+      n.type = ValueType::kInt;
+      n.a = args[0];
+      if (n.op == Op::kDaysSince) return program_->Add(n);  // depends on today
+      return Emit(n, ast);
+    }
+    if (name == "today") {
+      if (!arity(0, 0, "today()")) return Invalid(ast);
+      n.op = Op::kToday;
+      n.type = ValueType::kDate;
+      return program_->Add(n);
+    }
+    return UnknownName(ast, name, ast.name_parts[0],
+                       StrCat("unknown function '", name, "'"), FunctionNames());
+  }
+
+  std::string_view text_;
+  const Scope& scope_;
+  Program* program_;
+  std::vector<CompileError>* errors_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& FunctionNames() {
+  static const auto* const kNames = new std::vector<std::string>{
+      "min", "max", "abs", "round", "floor", "ceil", "lower", "len",
+      "days_since", "year", "month", "day", "today"};
+  return *kNames;
+}
+
+Compiled CompileExpression(std::string_view text, const Scope& scope,
+                           const parser_internal::ParseLimits& limits, Program* program,
+                           std::vector<CompileError>* errors) {
+  Compiled compiled;
+  compiled.text = program->Intern(std::string(text));
+  parser_internal::ParseResult parsed = parser_internal::ParseExpression(compiled.text, limits);
+  if (parsed.root == nullptr) {
+    errors->push_back({parsed.error.begin, parsed.error.end, std::move(parsed.error.message),
+                       std::move(parsed.error.hint)});
+    return compiled;
+  }
+  size_t errors_before = errors->size();
+  Compiler compiler(compiled.text, scope, program, errors);
+  compiled.root = compiler.Compile(*parsed.root);
+  compiled.type = errors->size() > errors_before ? ValueType::kInvalid
+                                                 : compiler.node(compiled.root).type;
+  return compiled;
+}
+
+}  // namespace clientele::rules::compiler_internal

@@ -1,0 +1,339 @@
+#include "rules/internal/program.h"
+
+#include <algorithm>
+
+#include "rules/internal/strings.h"
+#include "rules/internal/utf8.h"
+
+namespace clientele::rules::program_internal {
+namespace {
+
+constexpr int64_t Customer::*kIntMembers[] = {
+    &Customer::age, &Customer::purchase_frequency, &Customer::interaction_count,
+    &Customer::points};
+constexpr Decimal Customer::*kDecimalMembers[] = {
+    &Customer::average_purchase_amount, &Customer::total_spent, &Customer::satisfaction};
+constexpr std::string Customer::*kStringMembers[] = {
+    &Customer::id, &Customer::name, &Customer::gender, &Customer::occupation,
+    &Customer::tier};
+constexpr Date Customer::*kDateMembers[] = {
+    &Customer::birthday, &Customer::joined_at, &Customer::last_purchase_at};
+
+// A date that was never given counts as 100 years ago for days_since(),
+// so recency rules treat "never" as "very long ago" (docs/rules.md).
+constexpr int64_t kDaysSinceUnknown = 36500;
+
+Value Number(int64_t units) { return Value{units, {}, nullptr}; }
+Value Bool(bool b) { return Value{b ? 1 : 0, {}, nullptr}; }
+Value Text(std::string_view s) { return Value{0, s, nullptr}; }
+
+int64_t IntegerUnits(int64_t whole) { return whole * Decimal::kScale; }
+
+template <bool kTrace>
+class Evaluator {
+ public:
+  Evaluator(const Program& program, Frame* frame) : p_(program), f_(frame) {}
+
+  Value Eval(uint32_t index) {
+    const Node& node = p_.node(index);
+    if constexpr (kTrace) {
+      if (node.type == ValueType::kBool && IsCheck(node.op)) return EvalTraced(node);
+    }
+    return EvalNode(node);
+  }
+
+ private:
+  static bool IsCheck(Op op) {
+    return op != Op::kAnd && op != Op::kOr && op != Op::kNot && op != Op::kConst;
+  }
+
+  // Records a comparison with the values of its non-literal operands.
+  Value EvalTraced(const Node& node) {
+    ConditionCheck check;
+    check.expression = std::string(node.text);
+    auto observe = [&](uint32_t child) {
+      const Node& operand = p_.node(child);
+      if (operand.literal) return;
+      Value value = Evaluator<false>(p_, f_).Eval(child);
+      check.observed.push_back({std::string(operand.text), ObservedText(operand, value)});
+    };
+    if (HasChildren(node.op)) {
+      observe(node.a);
+      if (HasSecondChild(node.op)) observe(node.b);
+    } else if (node.op == Op::kSegmentHas) {
+      observe(node.a);
+    }
+    if (node.op == Op::kSegmentHas || node.op == Op::kSegmentCount) {
+      check.observed.push_back({StrCat("segment.", (*f_->dimension_ids)[node.field]),
+                                SegmentList(node.field)});
+    }
+    Value result = EvalNode(node);
+    check.result = result.n != 0;
+    f_->trace->checks->push_back(std::move(check));
+    return result;
+  }
+
+  std::string ObservedText(const Node& node, const Value& value) {
+    if (node.type == ValueType::kSegmentSet) return SegmentList(node.field);
+    return FormatValue(node.type, value);
+  }
+
+  std::string SegmentList(uint32_t dimension) {
+    std::vector<std::string> names;
+    for (const SegmentAssignment& s : *f_->segments) {
+      if (s.dimension == (*f_->dimension_ids)[dimension]) names.emplace_back(s.segment);
+    }
+    return StrCat("[", StrJoin(names, ", "), "]");
+  }
+
+  static bool HasChildren(Op op) {
+    return op >= Op::kEq && op <= Op::kContainsAll;
+  }
+  static bool HasSecondChild(Op op) { return HasChildren(op); }
+
+  void Fail(const Node& node, const char* message) {
+    if (f_->error != nullptr) return;
+    f_->error = message;
+    f_->error_node = static_cast<uint32_t>(&node - &p_.node(0));
+  }
+
+  Value EvalNode(const Node& node) {
+    switch (node.op) {
+      case Op::kConst: return node.constant;
+      case Op::kCustomerInt:
+        return Number(IntegerUnits(f_->customer->*kIntMembers[node.field]));
+      case Op::kCustomerDecimal:
+        return Number((f_->customer->*kDecimalMembers[node.field]).units());
+      case Op::kCustomerString: return Text(f_->customer->*kStringMembers[node.field]);
+      case Op::kCustomerDate: return Number((f_->customer->*kDateMembers[node.field]).days());
+      case Op::kCustomerConsumption: return Text(ConsumptionName(f_->customer->consumption));
+      case Op::kCustomerChannel: return Text(ChannelName(f_->customer->channel));
+      case Op::kPurchaseAmount: return Number(f_->purchase->amount.units());
+      case Op::kPurchaseProduct: return Text(f_->purchase->product);
+      case Op::kPurchaseChannel: return Text(ChannelName(f_->purchase->channel));
+      case Op::kInteractionText: return Text(f_->interaction->text);
+      case Op::kFeedbackText: return Text(f_->feedback->text);
+      case Op::kFeedbackProduct: return Text(f_->feedback->product);
+      case Op::kFeedbackSource: return Text(FeedbackSourceName(f_->feedback->source));
+      case Op::kSegment: return Text(f_->segment_by_dimension[node.field]);
+      case Op::kSegmentHas: return Bool(SegmentHas(node.field, Eval(node.a).s));
+      case Op::kSegmentCount: return Number(IntegerUnits(SegmentCount(node.field)));
+      case Op::kToday: return Number(f_->today);
+      case Op::kAnd: return Bool(Eval(node.a).n != 0 && Eval(node.b).n != 0);
+      case Op::kOr: return Bool(Eval(node.a).n != 0 || Eval(node.b).n != 0);
+      case Op::kNot: return Bool(Eval(node.a).n == 0);
+      case Op::kEq: return Bool(Eval(node.a).n == Eval(node.b).n);
+      case Op::kNe: return Bool(Eval(node.a).n != Eval(node.b).n);
+      case Op::kLt: return Bool(Eval(node.a).n < Eval(node.b).n);
+      case Op::kLe: return Bool(Eval(node.a).n <= Eval(node.b).n);
+      case Op::kGt: return Bool(Eval(node.a).n > Eval(node.b).n);
+      case Op::kGe: return Bool(Eval(node.a).n >= Eval(node.b).n);
+      case Op::kStrEq: return Bool(Eval(node.a).s == Eval(node.b).s);
+      case Op::kStrNe: return Bool(Eval(node.a).s != Eval(node.b).s);
+      case Op::kInStrList: {
+        std::string_view needle = Eval(node.a).s;
+        const std::vector<Value>& list = *Eval(node.b).list;
+        bool found = std::any_of(list.begin(), list.end(),
+                                 [&](const Value& v) { return v.s == needle; });
+        return Bool(found != (node.field == 1));
+      }
+      case Op::kInNumList: {
+        int64_t needle = Eval(node.a).n;
+        const std::vector<Value>& list = *Eval(node.b).list;
+        bool found = std::any_of(list.begin(), list.end(),
+                                 [&](const Value& v) { return v.n == needle; });
+        return Bool(found != (node.field == 1));
+      }
+      case Op::kContains:
+        return Bool(Eval(node.a).s.find(Eval(node.b).s) != std::string_view::npos);
+      case Op::kContainsAny: {
+        std::string_view text = Eval(node.a).s;
+        const std::vector<Value>& list = *Eval(node.b).list;
+        return Bool(std::any_of(list.begin(), list.end(), [&](const Value& v) {
+          return text.find(v.s) != std::string_view::npos;
+        }));
+      }
+      case Op::kContainsAll: {
+        std::string_view text = Eval(node.a).s;
+        const std::vector<Value>& list = *Eval(node.b).list;
+        return Bool(std::all_of(list.begin(), list.end(), [&](const Value& v) {
+          return text.find(v.s) != std::string_view::npos;
+        }));
+      }
+      default: return EvalArithmetic(node);
+    }
+  }
+
+  bool SegmentHas(uint32_t dimension, std::string_view segment) {
+    std::string_view id = (*f_->dimension_ids)[dimension];
+    for (const SegmentAssignment& s : *f_->segments) {
+      if (s.dimension.data() == id.data() && s.segment == segment) return true;
+    }
+    return false;
+  }
+
+  int64_t SegmentCount(uint32_t dimension) {
+    std::string_view id = (*f_->dimension_ids)[dimension];
+    int64_t count = 0;
+    for (const SegmentAssignment& s : *f_->segments) count += s.dimension.data() == id.data();
+    return count;
+  }
+
+  Value Checked(const Node& node, bool ok, Decimal result, const char* message) {
+    if (!ok) {
+      Fail(node, message);
+      return Number(0);
+    }
+    return Number(result.units());
+  }
+
+  Value EvalArithmetic(const Node& node) {
+    static constexpr const char* kOverflow = "the result is too large";
+    Decimal out;
+    auto arg = [&](uint32_t i) { return Decimal::FromUnits(Eval(i).n); };
+    switch (node.op) {
+      case Op::kNeg: return Checked(node, Decimal::Negate(arg(node.a), &out), out, kOverflow);
+      case Op::kAdd:
+        return Checked(node, Decimal::Add(arg(node.a), arg(node.b), &out), out, kOverflow);
+      case Op::kSub:
+        return Checked(node, Decimal::Subtract(arg(node.a), arg(node.b), &out), out, kOverflow);
+      case Op::kMul:
+        return Checked(node, Decimal::Multiply(arg(node.a), arg(node.b), &out), out, kOverflow);
+      case Op::kDiv: {
+        Decimal lhs = arg(node.a), rhs = arg(node.b);
+        if (rhs == Decimal()) return Checked(node, false, out, "division by zero");
+        return Checked(node, Decimal::Divide(lhs, rhs, &out), out, kOverflow);
+      }
+      case Op::kMod: {
+        Decimal lhs = arg(node.a), rhs = arg(node.b);
+        return Checked(node, Decimal::Remainder(lhs, rhs, &out), out, "remainder of division by zero");
+      }
+      case Op::kMin:
+      case Op::kMax: {
+        int64_t best = Eval(p_.arg(node.args_begin)).n;
+        for (uint32_t i = 1; i < node.args_count; ++i) {
+          int64_t v = Eval(p_.arg(node.args_begin + i)).n;
+          best = node.op == Op::kMin ? std::min(best, v) : std::max(best, v);
+        }
+        return Number(best);
+      }
+      case Op::kAbs: {
+        Decimal v = arg(node.a);
+        if (v >= Decimal()) return Number(v.units());
+        return Checked(node, Decimal::Negate(v, &out), out, kOverflow);
+      }
+      case Op::kRound: return Number(arg(node.a).Round(static_cast<int>(node.field)).units());
+      case Op::kFloor: return Number(arg(node.a).Floor().units());
+      case Op::kCeil: return Number(arg(node.a).Ceil().units());
+      case Op::kLower: return Text(Lower(Eval(node.a).s));
+      case Op::kLen:
+        return Number(IntegerUnits(
+            static_cast<int64_t>(utf8_internal::CodePointCount(Eval(node.a).s))));
+      case Op::kDaysSince: {
+        Date date = Date::FromDays(static_cast<int32_t>(Eval(node.a).n));
+        int64_t days = date.known() ? f_->today - date.days() : kDaysSinceUnknown;
+        return Number(IntegerUnits(days));
+      }
+      case Op::kYear:
+        return Number(IntegerUnits(Date::FromDays(static_cast<int32_t>(Eval(node.a).n)).year()));
+      case Op::kMonth:
+        return Number(IntegerUnits(Date::FromDays(static_cast<int32_t>(Eval(node.a).n)).month()));
+      case Op::kDay:
+        return Number(IntegerUnits(Date::FromDays(static_cast<int32_t>(Eval(node.a).n)).day()));
+      default:
+        Fail(node, "internal error: unknown operation");
+        return Number(0);
+    }
+  }
+
+  // lower() writes into reusable scratch strings so that repeated
+  // evaluations do not allocate once the buffers have grown.
+  std::string_view Lower(std::string_view text) {
+    Decision::Scratch& scratch = *f_->scratch;
+    if (scratch.strings_used == scratch.strings.size()) scratch.strings.emplace_back();
+    std::string& buffer = scratch.strings[scratch.strings_used++];
+    buffer.assign(text);
+    for (char& c : buffer) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return buffer;
+  }
+
+  const Program& p_;
+  Frame* f_;
+};
+
+}  // namespace
+
+const char* TypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kBool: return "true/false";
+    case ValueType::kInt: return "whole number";
+    case ValueType::kDecimal: return "decimal number";
+    case ValueType::kString: return "text";
+    case ValueType::kDate: return "date";
+    case ValueType::kStringList: return "list of texts";
+    case ValueType::kNumberList: return "list of numbers";
+    case ValueType::kSegmentSet: return "set of segments";
+    case ValueType::kInvalid: break;
+  }
+  return "invalid";
+}
+
+Value Evaluate(const Program& program, uint32_t index, Frame* frame) {
+  if (frame->trace != nullptr) return Evaluator<true>(program, frame).Eval(index);
+  return Evaluator<false>(program, frame).Eval(index);
+}
+
+const std::vector<CustomerField>& CustomerFields() {
+  static const auto* const kFields = new std::vector<CustomerField>{
+      {"id", Op::kCustomerString, 0},
+      {"name", Op::kCustomerString, 1},
+      {"age", Op::kCustomerInt, 0},
+      {"gender", Op::kCustomerString, 2},
+      {"occupation", Op::kCustomerString, 3},
+      {"consumption", Op::kCustomerConsumption, 0},
+      {"channel", Op::kCustomerChannel, 0},
+      {"purchase_frequency", Op::kCustomerInt, 1},
+      {"average_purchase_amount", Op::kCustomerDecimal, 0},
+      {"total_spent", Op::kCustomerDecimal, 1},
+      {"satisfaction", Op::kCustomerDecimal, 2},
+      {"interaction_count", Op::kCustomerInt, 2},
+      {"points", Op::kCustomerInt, 3},
+      {"tier", Op::kCustomerString, 4},
+      {"birthday", Op::kCustomerDate, 0},
+      {"joined_at", Op::kCustomerDate, 1},
+      {"last_purchase_at", Op::kCustomerDate, 2},
+  };
+  return *kFields;
+}
+
+std::string FormatValue(ValueType type, const Value& value) {
+  switch (type) {
+    case ValueType::kBool: return value.n != 0 ? "true" : "false";
+    case ValueType::kInt:
+    case ValueType::kDecimal: return Decimal::FromUnits(value.n).ToString();
+    case ValueType::kString: return StrCat("\"", value.s, "\"");
+    case ValueType::kDate: {
+      Date date = Date::FromDays(static_cast<int32_t>(value.n));
+      return date.known() ? date.ToString() : "unknown";
+    }
+    case ValueType::kStringList:
+    case ValueType::kNumberList: {
+      std::vector<std::string> items;
+      if (value.list != nullptr) {
+        for (const Value& item : *value.list) {
+          items.push_back(FormatValue(type == ValueType::kStringList ? ValueType::kString
+                                                                     : ValueType::kDecimal,
+                                      item));
+        }
+      }
+      return StrCat("[", StrJoin(items, ", "), "]");
+    }
+    case ValueType::kSegmentSet:
+    case ValueType::kInvalid: break;
+  }
+  return "?";
+}
+
+}  // namespace clientele::rules::program_internal

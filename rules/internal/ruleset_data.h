@@ -1,0 +1,98 @@
+// The contents of a compiled RuleSet, shared by the loader (which fills it)
+// and the evaluator (which reads it). Immutable once the RuleSet exists.
+#ifndef CLIENTELE_RULES_INTERNAL_RULESET_DATA_H_
+#define CLIENTELE_RULES_INTERNAL_RULESET_DATA_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/decision.h"
+#include "rules/internal/compiler.h"
+#include "rules/internal/program.h"
+#include "rules/ruleset.h"
+
+namespace clientele::rules {
+
+struct CompiledRule {
+  std::string id;
+  uint32_t condition = 0;          // Program node (bool)
+  std::string_view condition_text;
+  std::string file;
+  int line = 0;
+};
+
+struct SegmentRule : CompiledRule {
+  std::string segment;
+};
+
+struct Dimension {
+  std::string id;
+  std::string description;
+  bool collect = false;
+  std::vector<SegmentRule> rules;
+  bool has_default = false;
+  std::string default_segment;
+};
+
+struct Offer : CompiledRule {
+  std::string name;
+  std::string description;
+  int64_t priority = 0;
+  bool exclusive = true;
+  Date valid_from;   // unknown: no lower bound
+  Date valid_until;  // unknown: no upper bound (inclusive)
+};
+
+struct Improvement : CompiledRule {
+  std::string action;
+  bool has_change = false;
+  ProductChange change;
+};
+
+struct InteractionRule : CompiledRule {
+  uint32_t satisfaction_change = 0;  // Program node (number)
+};
+
+struct EarningRule : CompiledRule {
+  uint32_t points = 0;  // Program node (whole number)
+};
+
+struct Tier {
+  std::string name;
+  int64_t min_points = 0;
+};
+
+struct RuleSetData {
+  program_internal::Program program;
+  std::map<std::string, compiler_internal::Parameter, std::less<>> parameters;
+
+  std::vector<Dimension> dimensions;          // declaration order (= node indices)
+  std::vector<uint32_t> dimension_order;      // evaluation order (dependencies first)
+  std::vector<std::string_view> dimension_ids;  // views of dimensions[i].id
+
+  std::vector<Offer> offers;                  // priority order (highest first, stable)
+
+  std::vector<Improvement> improvements;
+
+  bool has_interactions = false;
+  bool interactions_collect = false;          // sum every matching rule
+  Decimal satisfaction_min = Decimal::FromInteger(1);
+  Decimal satisfaction_max = Decimal::FromInteger(5);
+  std::vector<InteractionRule> interaction_rules;
+
+  bool has_loyalty = false;
+  std::vector<EarningRule> earning_rules;     // first match
+  bool has_earning_default = false;
+  EarningRule earning_default;
+  std::vector<Tier> tiers;                    // ascending min_points
+
+  std::vector<RuleSource> sources;
+  std::string version;
+};
+
+}  // namespace clientele::rules
+
+#endif  // CLIENTELE_RULES_INTERNAL_RULESET_DATA_H_

@@ -1,0 +1,81 @@
+// Small string helpers for the whole project.
+//
+// Debian's Abseil is built with its own absl::string_view rather than
+// std::string_view, so absl::StrCat and friends do not accept the
+// std::string_view we use everywhere. These few helpers do. Pure functions.
+#ifndef CLIENTELE_RULES_INTERNAL_STRINGS_H_
+#define CLIENTELE_RULES_INTERNAL_STRINGS_H_
+
+#include <charconv>
+#include <concepts>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace clientele {
+
+namespace strings_internal {
+inline void AppendPiece(std::string* out, std::string_view piece) { out->append(piece); }
+inline void AppendPiece(std::string* out, const char* piece) { out->append(piece); }
+inline void AppendPiece(std::string* out, const std::string& piece) { out->append(piece); }
+inline void AppendPiece(std::string* out, absl::string_view piece) {
+  out->append(piece.data(), piece.size());
+}
+inline void AppendPiece(std::string* out, char c) { out->push_back(c); }
+template <std::integral T>
+  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
+void AppendPiece(std::string* out, T value) {
+  char buffer[24];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out->append(buffer, end);
+}
+}  // namespace strings_internal
+
+// Concatenates text and integers: StrCat("line ", 12, ": ", name).
+template <typename... Pieces>
+std::string StrCat(const Pieces&... pieces) {
+  std::string out;
+  (strings_internal::AppendPiece(&out, pieces), ...);
+  return out;
+}
+
+template <typename... Pieces>
+void StrAppend(std::string* out, const Pieces&... pieces) {
+  (strings_internal::AppendPiece(out, pieces), ...);
+}
+
+// Joins the items (anything convertible to std::string_view) with `separator`.
+template <typename Container>
+std::string StrJoin(const Container& items, std::string_view separator) {
+  std::string out;
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out.append(separator);
+    first = false;
+    out.append(std::string_view(item));
+  }
+  return out;
+}
+
+// Two lower-case hex digits of a byte.
+inline std::string HexByte(unsigned char byte) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  return {kDigits[byte >> 4], kDigits[byte & 0xF]};
+}
+
+// Parses a whole decimal integer (optional leading '-'), nothing else.
+template <std::integral T>
+bool ParseInteger(std::string_view text, T* out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// Views an absl::string_view (e.g. Status::message()) as a std::string_view.
+inline std::string_view View(absl::string_view text) { return {text.data(), text.size()}; }
+
+}  // namespace clientele
+
+#endif  // CLIENTELE_RULES_INTERNAL_STRINGS_H_

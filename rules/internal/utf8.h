@@ -1,0 +1,34 @@
+// UTF-8 helpers for rule sources and rule values (Chinese segment names,
+// feedback keywords). Pure functions, thread-safe.
+#ifndef CLIENTELE_RULES_INTERNAL_UTF8_H_
+#define CLIENTELE_RULES_INTERNAL_UTF8_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace clientele::rules::utf8_internal {
+
+// Byte offset of the first byte that is not part of well-formed UTF-8
+// (overlong forms, surrogates and code points above U+10FFFF are
+// ill-formed), or std::string_view::npos when all of `text` is valid.
+size_t FindInvalidUtf8(std::string_view text);
+
+// Number of code points in `text`; REQUIRES: `text` is valid UTF-8.
+size_t CodePointCount(std::string_view text);
+
+// Columns that `text` takes in a terminal: East Asian wide characters
+// (CJK, full-width forms, Hangul) count 2, everything else 1.
+size_t DisplayWidth(std::string_view text);
+
+// Byte offset of the code point with 0-based index `code_point_index`, or
+// text.size() when the text is shorter.
+size_t ByteOffsetOfCodePoint(std::string_view text, size_t code_point_index);
+
+// Lower-cases ASCII letters; other characters (Chinese has no case) are
+// copied unchanged.
+std::string AsciiLower(std::string_view text);
+
+}  // namespace clientele::rules::utf8_internal
+
+#endif  // CLIENTELE_RULES_INTERNAL_UTF8_H_

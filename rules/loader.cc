@@ -1,0 +1,1149 @@
+// Loading a ruleset: reading files, walking their YAML, compiling every
+// expression and checking the set as a whole. Every problem becomes a
+// Diagnostic; yaml-cpp exceptions are caught here and never escape.
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "rules/internal/strings.h"
+#include "rules/internal/compiler.h"
+#include "rules/internal/ruleset_data.h"
+#include "rules/internal/shadowing.h"
+#include "rules/internal/utf8.h"
+#include "rules/ruleset.h"
+#include "yaml-cpp/yaml.h"
+
+namespace clientele::rules {
+namespace {
+
+using compiler_internal::CompileError;
+using compiler_internal::DimensionInfo;
+using compiler_internal::Parameter;
+using compiler_internal::Scope;
+using program_internal::Value;
+using program_internal::ValueType;
+
+constexpr std::string_view kKinds[] = {"parameters", "segmentation", "offers",
+                                       "improvements", "interactions", "loyalty"};
+
+std::vector<std::string> Strings(std::initializer_list<std::string_view> items) {
+  return std::vector<std::string>(items.begin(), items.end());
+}
+
+// One rule file with its lines, for positions and source excerpts.
+struct FileText {
+  std::string path;
+  std::string content;
+  std::vector<size_t> line_starts;
+
+  void IndexLines() {
+    line_starts = {0};
+    for (size_t i = 0; i < content.size(); ++i) {
+      if (content[i] == '\n') line_starts.push_back(i + 1);
+    }
+  }
+  std::string_view Line(size_t line0) const {
+    if (line0 >= line_starts.size()) return {};
+    size_t begin = line_starts[line0];
+    size_t end = content.find('\n', begin);
+    if (end == std::string::npos) end = content.size();
+    if (end > begin && content[end - 1] == '\r') --end;
+    return std::string_view(content).substr(begin, end - begin);
+  }
+  size_t LineOf(size_t byte) const {
+    return std::upper_bound(line_starts.begin(), line_starts.end(), byte) -
+           line_starts.begin() - 1;
+  }
+};
+
+// A YAML node together with the file it came from.
+struct Located {
+  const FileText* file = nullptr;
+  YAML::Node node;
+};
+
+// Everything about one expression-valued key that the compiler needs.
+struct ExpressionSite {
+  const FileText* file = nullptr;
+  YAML::Node node;
+};
+
+class Loader {
+ public:
+  explicit Loader(const LoadOptions& options) : options_(options) {
+    limits_.max_length = options.max_expression_bytes;
+    limits_.max_depth = options.max_expression_depth;
+  }
+
+  LoadResult Load(std::vector<RuleSource> sources) {
+    data_ = std::make_unique<RuleSetData>();
+    std::sort(sources.begin(), sources.end(),
+              [](const RuleSource& a, const RuleSource& b) { return a.path < b.path; });
+    if (sources.size() > options_.max_files) {
+      diagnostics_.Add({Severity::kError, "", 0, 0, 1,
+                        StrCat("the ruleset has ", sources.size(),
+                                     " files; the limit is ", options_.max_files),
+                        "merge small files, or raise the limit", ""});
+    } else {
+      for (const RuleSource& source : sources) ReadFile(source);
+    }
+    if (!diagnostics_.HasErrors()) {
+      LoadParameters();
+      LoadDimensions();
+      LoadOffers();
+      LoadImprovements();
+      LoadInteractions();
+      LoadLoyalty();
+      CheckDuplicateRuleIds();
+    }
+    LoadResult result;
+    if (!diagnostics_.HasErrors()) {
+      data_->sources = std::move(sources);
+      data_->version = Version(data_->sources);
+      result.ruleset = std::make_shared<const RuleSet>(std::move(data_));
+    }
+    diagnostics_.SortByLocation();
+    result.diagnostics = diagnostics_.items();
+    return result;
+  }
+
+ private:
+  // ---------------------------------------------------------------- diagnostics
+  Diagnostic At(const FileText& file, size_t line0, size_t byte_column, size_t byte_length,
+                Severity severity, std::string message, std::string hint) {
+    Diagnostic d;
+    d.severity = severity;
+    d.file = file.path;
+    d.line = static_cast<int>(line0 + 1);
+    std::string_view line = file.Line(line0);
+    d.source_line = std::string(line);
+    byte_column = std::min(byte_column, line.size());
+    d.column = static_cast<int>(utf8_internal::CodePointCount(line.substr(0, byte_column)) + 1);
+    size_t length_bytes = std::min(byte_length, line.size() - byte_column);
+    d.length = std::max<int>(
+        1, static_cast<int>(utf8_internal::CodePointCount(line.substr(byte_column, length_bytes))));
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    return d;
+  }
+
+  void Report(const FileText& file, const YAML::Mark& mark, size_t length, std::string message,
+              std::string hint = "", Severity severity = Severity::kError) {
+    size_t line0 = mark.line < 0 ? 0 : static_cast<size_t>(mark.line);
+    size_t column = mark.column < 0 ? 0 : static_cast<size_t>(mark.column);
+    diagnostics_.Add(At(file, line0, column, length, severity, std::move(message), std::move(hint)));
+  }
+
+  // Reports at a YAML node, underlining its scalar text (or one character).
+  void ReportAt(const Located& at, std::string message, std::string hint = "",
+                Severity severity = Severity::kError) {
+    size_t length = at.node.IsScalar() ? std::max<size_t>(1, at.node.Scalar().size()) : 1;
+    if (at.node.IsScalar() && at.node.Tag() == "!") length += 2;  // quotes
+    Report(*at.file, at.node.Mark(), length, std::move(message), std::move(hint), severity);
+  }
+
+  void ReportFile(const FileText& file, std::string message, std::string hint) {
+    Diagnostic d;
+    d.file = file.path;
+    d.line = 1;
+    d.column = 1;
+    d.source_line = std::string(file.Line(0));
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    diagnostics_.Add(std::move(d));
+  }
+
+  // Byte position in the file of byte `offset` of a scalar's value: walks
+  // the source alongside the value, skipping quotes, escapes, indentation
+  // and folded line breaks.
+  size_t SourcePosition(const FileText& file, const YAML::Node& node, size_t offset) {
+    const std::string& src = file.content;
+    const std::string& value = node.Scalar();
+    size_t line0 = static_cast<size_t>(std::max(0, node.Mark().line));
+    size_t p = file.line_starts[std::min(line0, file.line_starts.size() - 1)] +
+               static_cast<size_t>(std::max(0, node.Mark().column));
+    if (p < src.size() && (src[p] == '"' || src[p] == '\'')) {
+      ++p;
+    } else if (p < src.size() && (src[p] == '|' || src[p] == '>')) {
+      size_t newline = src.find('\n', p);
+      p = newline == std::string::npos ? src.size() : newline + 1;
+    }
+    for (size_t i = 0; i < offset && i < value.size() && p < src.size();) {
+      if (value[i] == src[p]) {
+        ++i;
+        ++p;
+      } else if (src[p] == '\\' || src[p] == ' ' || src[p] == '\n' || src[p] == '\r' ||
+                 src[p] == '\t') {
+        ++p;
+      } else {
+        ++i;
+      }
+    }
+    while (p < src.size() && offset < value.size() && src[p] != value[offset] &&
+           (src[p] == ' ' || src[p] == '\n')) {
+      ++p;
+    }
+    return p;
+  }
+
+  void ReportExpression(const ExpressionSite& site, const CompileError& error) {
+    const FileText& file = *site.file;
+    size_t begin = SourcePosition(file, site.node, error.begin);
+    size_t end = SourcePosition(file, site.node, error.end);
+    size_t line0 = file.LineOf(begin);
+    size_t column = begin - file.line_starts[line0];
+    size_t length = end > begin && file.LineOf(end) == line0 ? end - begin : 1;
+    diagnostics_.Add(At(file, line0, column, length,
+                        error.warning ? Severity::kWarning : Severity::kError, error.message,
+                        error.hint));
+  }
+
+  // ---------------------------------------------------------------- files
+  void ReadFile(const RuleSource& source) {
+    files_.push_back(std::make_unique<FileText>());
+    FileText& file = *files_.back();
+    file.path = source.path;
+    file.content = source.content;
+    file.IndexLines();
+    if (file.content.size() > options_.max_file_bytes) {
+      ReportFile(file,
+                 StrCat("the file is ", file.content.size(), " bytes; the limit is ",
+                              options_.max_file_bytes, " bytes"),
+                 "split it into several files");
+      return;
+    }
+    size_t bad = utf8_internal::FindInvalidUtf8(file.content);
+    if (bad != std::string_view::npos) {
+      size_t line0 = file.LineOf(bad);
+      diagnostics_.Add(At(file, line0, bad - file.line_starts[line0], 1, Severity::kError,
+                          StrCat("the file is not valid UTF-8 (byte 0x",
+                                       HexByte(static_cast<unsigned char>(file.content[bad])),
+                                       ")"),
+                          "save the file as UTF-8"));
+      return;
+    }
+    YAML::Node root;
+    try {
+      root = YAML::Load(file.content);
+    } catch (const YAML::Exception& e) {
+      Report(file, e.mark, 1, StrCat("this is not valid YAML: ", e.msg),
+             YamlHint(file, e.mark));
+      return;
+    }
+    if (!root.IsDefined() || root.IsNull()) {
+      ReportFile(file, "the file is empty",
+                 "start it with 'kind: ' and one of: parameters, segmentation, offers, "
+                 "improvements, interactions, loyalty");
+      return;
+    }
+    Located at{&file, root};
+    if (!root.IsMap()) {
+      ReportAt(at, "a rule file must be a mapping of keys such as 'kind:'",
+               "start the file with a line like: kind: segmentation");
+      return;
+    }
+    const YAML::Node kind = root["kind"];
+    if (!kind.IsDefined()) {
+      Report(file, root.Mark(), 1, "the file does not say its 'kind'",
+             "add a first line such as: kind: segmentation");
+      CheckKeys(at, Strings({"kind"}), "a rule file", /*report_unknown=*/false);
+      return;
+    }
+    if (!kind.IsScalar() ||
+        std::find(std::begin(kKinds), std::end(kKinds), kind.Scalar()) == std::end(kKinds)) {
+      std::vector<std::string> kinds(std::begin(kKinds), std::end(kKinds));
+      std::string name = kind.IsScalar() ? kind.Scalar() : "";
+      ReportAt({&file, kind}, StrCat("unknown kind '", name, "'", DidYouMeanSuffix(name, kinds)),
+               StrCat("the kinds are: ", StrJoin(kinds, ", ")));
+      return;
+    }
+    const std::string& k = kind.Scalar();
+    static const std::map<std::string, std::vector<std::string>, std::less<>> kTopKeys = {
+        {"parameters", Strings({"kind", "description", "parameters"})},
+        {"segmentation", Strings({"kind", "description", "dimensions"})},
+        {"offers", Strings({"kind", "description", "offers"})},
+        {"improvements", Strings({"kind", "description", "actions"})},
+        {"interactions", Strings({"kind", "description", "satisfaction_range", "hit_policy", "rules"})},
+        {"loyalty", Strings({"kind", "description", "earning", "tiers"})},
+    };
+    CheckKeys(at, kTopKeys.at(k), StrCat("a ", k, " file"));
+    roots_[k].push_back(at);
+  }
+
+  std::string YamlHint(const FileText& file, const YAML::Mark& mark) {
+    std::string_view line = file.Line(static_cast<size_t>(std::max(0, mark.line)));
+    size_t colon = line.find(": ");
+    if (colon != std::string_view::npos && colon + 2 < line.size() &&
+        (line[colon + 2] == '"' || line[colon + 2] == '\'')) {
+      return "a value that starts with a quote must be quoted as a whole: wrap it in the "
+             "other kind of quotes, e.g. when: '\"VIP\" in segment.tags'";
+    }
+    if (line.find('\t') != std::string_view::npos) {
+      return "YAML indentation must use spaces, not tabs";
+    }
+    return "check the indentation and that every ':' is followed by a space";
+  }
+
+  // ---------------------------------------------------------------- YAML helpers
+  // Reports keys of `at` that are not allowed, or repeated.
+  void CheckKeys(const Located& at, const std::vector<std::string>& allowed, std::string_view what,
+                 bool report_unknown = true) {
+    std::set<std::string> seen;
+    for (auto it = at.node.begin(); it != at.node.end(); ++it) {
+      Located key{at.file, it->first};
+      if (!it->first.IsScalar()) {
+        ReportAt(key, "keys must be plain words");
+        continue;
+      }
+      const std::string& name = it->first.Scalar();
+      if (!seen.insert(name).second) {
+        ReportAt(key, StrCat("'", name, "' is given twice in ", what),
+                 "keep one of them");
+        continue;
+      }
+      if (report_unknown && std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        ReportAt(key, StrCat("unknown key '", name, "' in ", what,
+                                   DidYouMeanSuffix(name, allowed)),
+                 StrCat("the keys of ", what, " are: ", StrJoin(allowed, ", ")));
+      }
+    }
+  }
+
+  // The child `key` of mapping `at`, or nullopt (reported when required).
+  std::optional<Located> Child(const Located& at, std::string_view key, std::string_view what,
+                               bool required) {
+    const YAML::Node child = at.node[std::string(key)];
+    if (child.IsDefined() && !child.IsNull()) return Located{at.file, child};
+    if (required) {
+      Report(*at.file, at.node.Mark(), 1,
+             StrCat(what, " has no '", key, "'"),
+             StrCat("add '", key, ": ...' to it"));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> Text(const Located& at, std::string_view key, std::string_view what,
+                                  bool required) {
+    std::optional<Located> child = Child(at, key, what, required);
+    if (!child) return std::nullopt;
+    if (!child->node.IsScalar()) {
+      ReportAt(*child, StrCat("'", key, "' must be a single value, not a list or mapping"));
+      return std::nullopt;
+    }
+    if (child->node.Scalar().find('\n') != std::string::npos && key != "when" &&
+        key != "description") {
+      ReportAt(*child, StrCat("'", key, "' must fit on one line"));
+      return std::nullopt;
+    }
+    return child->node.Scalar();
+  }
+
+  bool ExpectMap(const Located& at, std::string_view what) {
+    if (at.node.IsMap()) return true;
+    ReportAt(at, StrCat(what, " must be a mapping of keys"),
+             "write each key on its own line, e.g. 'id: ...' then 'when: ...'");
+    return false;
+  }
+
+  bool ExpectSequence(const Located& at, std::string_view what) {
+    if (at.node.IsSequence()) return true;
+    ReportAt(at, StrCat(what, " must be a list"),
+             "start each item with '- ' on its own line");
+    return false;
+  }
+
+  std::vector<Located> Items(const Located& at) {
+    std::vector<Located> items;
+    for (const YAML::Node& item : at.node) items.push_back({at.file, item});
+    return items;
+  }
+
+  std::optional<Decimal> Number(const Located& at, std::string_view key, std::string_view what,
+                                bool required) {
+    std::optional<std::string> text = Text(at, key, what, required);
+    if (!text) return std::nullopt;
+    absl::StatusOr<Decimal> value = Decimal::Parse(*text);
+    if (!value.ok()) {
+      ReportAt(*Child(at, key, what, false), std::string(value.status().message()));
+      return std::nullopt;
+    }
+    return *value;
+  }
+
+  std::optional<int64_t> WholeNumber(const Located& at, std::string_view key,
+                                     std::string_view what, bool required) {
+    std::optional<Decimal> value = Number(at, key, what, required);
+    if (!value) return std::nullopt;
+    if (!value->IsInteger()) {
+      ReportAt(*Child(at, key, what, false), StrCat("'", key, "' must be a whole number"));
+      return std::nullopt;
+    }
+    return value->IntegerPart();
+  }
+
+  std::optional<Date> DateValue(const Located& at, std::string_view key, std::string_view what) {
+    std::optional<std::string> text = Text(at, key, what, false);
+    if (!text) return std::nullopt;
+    absl::StatusOr<Date> date = Date::Parse(*text);
+    if (!date.ok()) {
+      ReportAt(*Child(at, key, what, false), std::string(date.status().message()));
+      return std::nullopt;
+    }
+    return *date;
+  }
+
+  // Reads `hit_policy` ("first" or "collect"); true for collect.
+  bool CollectPolicy(const Located& at, std::string_view what) {
+    std::optional<std::string> policy = Text(at, "hit_policy", what, false);
+    if (!policy || *policy == "first") return false;
+    if (*policy == "collect") return true;
+    ReportAt(*Child(at, "hit_policy", what, false),
+             StrCat("unknown hit_policy '", *policy, "'",
+                          DidYouMeanSuffix(*policy, Strings({"first", "collect"}))),
+             "first: the first matching rule decides; collect: every matching rule counts");
+    return false;
+  }
+
+  // ---------------------------------------------------------------- expressions
+  // Compiles the expression under `key`; reports problems and checks that
+  // the result has the `expected` type (kInt also accepts kInt only;
+  // kDecimal accepts any number).
+  std::optional<compiler_internal::Compiled> Expression(const Located& at, std::string_view key,
+                                                        std::string_view what, const Scope& scope,
+                                                        ValueType expected) {
+    std::optional<Located> child = Child(at, key, what, false);
+    if (!child) {
+      const YAML::Node raw = at.node[std::string(key)];
+      if (raw.IsDefined()) {  // present but empty
+        Report(*at.file, raw.Mark(), 1, StrCat("'", key, "' is empty"),
+               key == "when" ? "write a condition, e.g. when: age < 40" : "");
+      } else {
+        Child(at, key, what, true);
+      }
+      return std::nullopt;
+    }
+    if (!child->node.IsScalar()) {
+      ReportAt(*child, StrCat("'", key, "' must be an expression written as text"),
+               "for example: when: age < 40 and consumption == \"low\"");
+      return std::nullopt;
+    }
+    std::vector<CompileError> errors;
+    compiler_internal::Compiled compiled = compiler_internal::CompileExpression(
+        child->node.Scalar(), scope, limits_, &data_->program, &errors);
+    ExpressionSite site{child->file, child->node};
+    for (const CompileError& error : errors) ReportExpression(site, error);
+    if (compiled.type == ValueType::kInvalid) return std::nullopt;
+    bool ok = compiled.type == expected ||
+              (expected == ValueType::kDecimal && program_internal::IsNumber(compiled.type));
+    if (!ok) {
+      std::string hint;
+      if (expected == ValueType::kBool) hint = "compare it with something, e.g. age < 40";
+      if (expected == ValueType::kInt && compiled.type == ValueType::kDecimal) {
+        hint = "points are whole numbers: use round(...), floor(...) or ceil(...)";
+      }
+      ReportExpression(site, {0, static_cast<uint32_t>(compiled.text.size()),
+                              StrCat("'", key, "' must be a ",
+                                           program_internal::TypeName(expected), "; this is a ",
+                                           program_internal::TypeName(compiled.type)),
+                              hint});
+      return std::nullopt;
+    }
+    return compiled;
+  }
+
+  Scope BaseScope() {
+    Scope scope;
+    scope.parameters = &data_->parameters;
+    scope.dimensions = &dimension_infos_;
+    return scope;
+  }
+
+  // Fills the common parts of a rule; false when it cannot be used.
+  bool RuleHeader(const Located& at, std::string_view what, CompiledRule* rule) {
+    std::optional<std::string> id = Text(at, "id", what, true);
+    rule->file = at.file->path;
+    rule->line = at.node.Mark().line + 1;
+    if (!id) return false;
+    if (id->empty() || id->find_first_of(" \t") != std::string::npos) {
+      ReportAt(*Child(at, "id", what, false), StrCat("rule id '", *id, "' has spaces"),
+               "use letters, digits and _ , e.g. young_low_income");
+      return false;
+    }
+    rule->id = *id;
+    rule_ids_.push_back({*id, *Child(at, "id", what, false)});
+    return true;
+  }
+
+  bool Condition(const Located& at, std::string_view what, const Scope& scope,
+                 CompiledRule* rule) {
+    auto compiled = Expression(at, "when", what, scope, ValueType::kBool);
+    if (!compiled) return false;
+    rule->condition = compiled->root;
+    rule->condition_text = compiled->text;
+    condition_sites_[compiled->root] = *Child(at, "when", what, false);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- parameters
+  static bool ReservedName(std::string_view name) {
+    static constexpr std::string_view kReserved[] = {
+        "and", "or", "not", "in", "contains", "any", "all", "true", "false", "customer",
+        "params", "param", "segment", "segments", "purchase", "interaction", "feedback"};
+    const auto& fields = CustomerFieldNames();
+    const auto& functions = compiler_internal::FunctionNames();
+    return std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved) ||
+           std::find(fields.begin(), fields.end(), name) != fields.end() ||
+           std::find(functions.begin(), functions.end(), name) != functions.end();
+  }
+
+  static bool ValidName(std::string_view name) {
+    if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) {
+      return false;
+    }
+    return std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+  }
+
+  void LoadParameters() {
+    for (const Located& root : roots_["parameters"]) {
+      std::optional<Located> list = Child(root, "parameters", "a parameters file", true);
+      if (!list || !ExpectMap(*list, "'parameters'")) continue;
+      CheckKeys(*list, {}, "'parameters'", /*report_unknown=*/false);
+      for (auto it = list->node.begin(); it != list->node.end(); ++it) {
+        Located key{root.file, it->first};
+        Located value{root.file, it->second};
+        if (!it->first.IsScalar()) continue;
+        const std::string name = it->first.Scalar();
+        if (!ValidName(name)) {
+          ReportAt(key, StrCat("'", name, "' is not a usable parameter name"),
+                   "use English letters, digits and _ , starting with a letter");
+          continue;
+        }
+        if (ReservedName(name)) {
+          ReportAt(key, StrCat("parameter '", name, "' has the name of a field, "
+                                     "function or keyword"),
+                   "choose another name, e.g. min_" + name);
+          continue;
+        }
+        if (data_->parameters.count(name) != 0) {
+          ReportAt(key, StrCat("parameter '", name, "' is defined twice"),
+                   "keep one definition");
+          continue;
+        }
+        if (value.node.IsMap()) {
+          CheckKeys(value, Strings({"value", "description"}),
+                    StrCat("parameter '", name, "'"));
+          std::optional<Located> inner = Child(value, "value", StrCat("parameter '", name, "'"), true);
+          if (!inner) continue;
+          value = *inner;
+        }
+        if (std::optional<Parameter> parameter = ParameterValue(value, name)) {
+          data_->parameters.emplace(name, *parameter);
+        }
+      }
+    }
+  }
+
+  std::optional<Parameter> ParameterValue(const Located& at, const std::string& name) {
+    if (at.node.IsSequence()) {
+      std::vector<Value> items;
+      std::optional<ValueType> item_type;
+      for (const Located& item : Items(at)) {
+        std::optional<Parameter> p = ParameterValue(item, name);
+        if (!p) return std::nullopt;
+        ValueType t = program_internal::IsNumber(p->type) ? ValueType::kDecimal : p->type;
+        if (t != ValueType::kString && t != ValueType::kDecimal) {
+          ReportAt(item, "a list parameter holds text or numbers");
+          return std::nullopt;
+        }
+        if (item_type && *item_type != t) {
+          ReportAt(item, "all items of a list parameter must be text, or all numbers");
+          return std::nullopt;
+        }
+        item_type = t;
+        items.push_back(p->value);
+      }
+      if (items.empty()) {
+        ReportAt(at, StrCat("parameter '", name, "' is an empty list"));
+        return std::nullopt;
+      }
+      Parameter p;
+      p.type = *item_type == ValueType::kString ? ValueType::kStringList : ValueType::kNumberList;
+      p.value.list = data_->program.AddList(std::move(items));
+      return p;
+    }
+    if (!at.node.IsScalar()) {
+      ReportAt(at, StrCat("parameter '", name, "' must be a number, text or a list"));
+      return std::nullopt;
+    }
+    const std::string& text = at.node.Scalar();
+    Parameter p;
+    bool quoted = at.node.Tag() == "!";
+    if (!quoted && (text == "true" || text == "false")) {
+      p.type = ValueType::kBool;
+      p.value.n = text == "true";
+      return p;
+    }
+    if (!quoted) {
+      absl::StatusOr<Decimal> number = Decimal::Parse(text);
+      if (number.ok()) {
+        p.type = number->IsInteger() && text.find('.') == std::string::npos ? ValueType::kInt
+                                                                            : ValueType::kDecimal;
+        p.value.n = number->units();
+        return p;
+      }
+      if (!text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-')) {
+        absl::StatusOr<Date> date = Date::Parse(text);
+        if (date.ok()) {
+          p.type = ValueType::kDate;
+          p.value.n = date->days();
+          return p;
+        }
+        ReportAt(at, std::string(number.status().message()),
+                 "put text in quotes if it is not meant as a number");
+        return std::nullopt;
+      }
+    }
+    p.type = ValueType::kString;
+    p.value.s = data_->program.Intern(text);
+    return p;
+  }
+
+  // ---------------------------------------------------------------- segmentation
+  struct PendingDimension {
+    Located at;
+    std::vector<Located> rules;
+  };
+
+  void LoadDimensions() {
+    std::vector<PendingDimension> pending;
+    std::map<std::string, Located> ids;
+    for (const Located& root : roots_["segmentation"]) {
+      std::optional<Located> list = Child(root, "dimensions", "a segmentation file", true);
+      if (!list || !ExpectSequence(*list, "'dimensions'")) continue;
+      for (const Located& at : Items(*list)) {
+        if (!ExpectMap(at, "a dimension")) continue;
+        CheckKeys(at, Strings({"id", "description", "hit_policy", "rules", "default"}),
+                  "a dimension");
+        Dimension dimension;
+        std::optional<std::string> id = Text(at, "id", "this dimension", true);
+        if (!id) continue;
+        if (!ValidName(*id)) {
+          ReportAt(*Child(at, "id", "", false),
+                   StrCat("dimension id '", *id, "' cannot be used in segment.<id>"),
+                   "use English letters, digits and _ , e.g. life_stage");
+          continue;
+        }
+        if (auto [it, inserted] = ids.emplace(*id, *Child(at, "id", "", false)); !inserted) {
+          ReportAt(*Child(at, "id", "", false),
+                   StrCat("dimension '", *id, "' is defined twice"),
+                   StrCat("the first is at ", it->second.file->path, ":",
+                                it->second.node.Mark().line + 1));
+          continue;
+        }
+        dimension.id = *id;
+        dimension.description = Text(at, "description", "a dimension", false).value_or("");
+        dimension.collect = CollectPolicy(at, "a dimension");
+        PendingDimension p{at, {}};
+        if (std::optional<Located> rules = Child(at, "rules", StrCat("dimension '", *id, "'"), true);
+            rules && ExpectSequence(*rules, "'rules'")) {
+          p.rules = Items(*rules);
+        }
+        if (std::optional<std::string> def = Text(at, "default", "a dimension", false)) {
+          dimension.has_default = true;
+          dimension.default_segment = *def;
+        }
+        DimensionInfo info;
+        info.id = dimension.id;
+        info.collect = dimension.collect;
+        for (const Located& rule : p.rules) {
+          if (!rule.node.IsMap()) continue;
+          const YAML::Node segment = rule.node["segment"];
+          if (segment.IsDefined() && segment.IsScalar()) info.segments.push_back(segment.Scalar());
+        }
+        if (dimension.has_default) info.segments.push_back(dimension.default_segment);
+        dimension_infos_.push_back(std::move(info));
+        data_->dimensions.push_back(std::move(dimension));
+        pending.push_back(std::move(p));
+      }
+    }
+    std::vector<std::vector<std::pair<uint32_t, Located>>> dependencies(pending.size());
+    for (size_t d = 0; d < pending.size(); ++d) {
+      CompileDimension(d, pending[d], &dependencies[d]);
+    }
+    OrderDimensions(dependencies);
+    for (const Dimension& d : data_->dimensions) data_->dimension_ids.push_back(d.id);
+  }
+
+  void CompileDimension(size_t index, const PendingDimension& pending,
+                        std::vector<std::pair<uint32_t, Located>>* dependencies) {
+    Dimension& dimension = data_->dimensions[index];
+    const std::string what = StrCat("a rule of dimension '", dimension.id, "'");
+    std::vector<uint32_t> conditions;
+    std::vector<Located> rule_sites;
+    for (const Located& at : pending.rules) {
+      if (!ExpectMap(at, "a segmentation rule")) continue;
+      CheckKeys(at, Strings({"id", "description", "when", "segment"}), "a segmentation rule");
+      SegmentRule rule;
+      bool ok = RuleHeader(at, what, &rule);
+      std::vector<uint32_t> referenced;
+      Scope scope = BaseScope();
+      scope.referenced_dimensions = &referenced;
+      ok = Condition(at, what, scope, &rule) && ok;
+      for (uint32_t r : referenced) {
+        dependencies->push_back({r, *Child(at, "when", what, false)});
+      }
+      std::optional<std::string> segment = Text(at, "segment", what, true);
+      if (!ok || !segment) continue;
+      rule.segment = *segment;
+      conditions.push_back(rule.condition);
+      rule_sites.push_back(at);
+      dimension.rules.push_back(std::move(rule));
+    }
+    if (pending.rules.empty() && !dimension.has_default) return;
+    CheckFirstMatchList(conditions, rule_sites, dimension.rules, !dimension.collect,
+                        StrCat("dimension '", dimension.id, "'"));
+    bool catch_all = !dimension.rules.empty() &&
+                     shadowing_internal::AlwaysTrue(data_->program, conditions.back());
+    if (!dimension.collect && !dimension.has_default && !catch_all &&
+        dimension.rules.size() == conditions.size()) {
+      ReportAt(*Child(pending.at, "id", "", false),
+               StrCat("dimension '", dimension.id,
+                            "' has no default: customers that match no rule would get no segment"),
+               "add a line such as: default: 其他");
+    }
+  }
+
+  // Reports unreachable rules (first-match lists only) and conditions that
+  // can never be true.
+  template <typename RuleT>
+  void CheckFirstMatchList(const std::vector<uint32_t>& conditions,
+                           const std::vector<Located>& sites, const std::vector<RuleT>& rules,
+                           bool first_match, std::string_view where) {
+    for (size_t i = 0; i < conditions.size(); ++i) {
+      const Located& when = condition_sites_[conditions[i]];
+      if (shadowing_internal::NeverTrue(data_->program, conditions[i])) {
+        ReportAt(when, StrCat("rule '", rules[i].id, "' can never match: its condition is "
+                                    "never true"),
+                 "check the comparison directions and the numbers", Severity::kWarning);
+        continue;
+      }
+      if (!first_match) continue;
+      if (auto j = shadowing_internal::FindShadowingRule(data_->program, conditions, i)) {
+        ReportAt(when,
+                 StrCat("rule '", rules[i].id, "' can never match: the earlier rule '",
+                              rules[*j].id, "' (line ", sites[*j].node.Mark().line + 1, ") in ",
+                              where, " matches every customer it would"),
+                 StrCat("move '", rules[i].id, "' above '", rules[*j].id,
+                              "', or narrow the condition of '", rules[*j].id, "'"));
+      }
+    }
+  }
+
+  // Topological order of dimensions, dependencies first, declaration order
+  // among equals; reports cycles.
+  void OrderDimensions(const std::vector<std::vector<std::pair<uint32_t, Located>>>& deps) {
+    const size_t n = deps.size();
+    std::vector<int> state(n, 0);  // 0 new, 1 on stack, 2 done
+    std::vector<uint32_t> stack;
+    std::function<void(uint32_t)> visit = [&](uint32_t d) {
+      state[d] = 1;
+      stack.push_back(d);
+      for (const auto& [dep, site] : deps[d]) {
+        if (state[dep] == 2) continue;
+        if (state[dep] == 1) {
+          std::vector<std::string> cycle;
+          auto from = std::find(stack.begin(), stack.end(), dep);
+          for (auto it = from; it != stack.end(); ++it) cycle.push_back(data_->dimensions[*it].id);
+          cycle.push_back(data_->dimensions[dep].id);
+          ReportAt(site,
+                   StrCat("segmentation dimensions depend on each other in a cycle: ",
+                                StrJoin(cycle, " -> ")),
+                   "a dimension can use the segments of dimensions computed before it, "
+                   "not its own or those that use it");
+          continue;
+        }
+        visit(dep);
+      }
+      stack.pop_back();
+      state[d] = 2;
+      data_->dimension_order.push_back(d);
+    };
+    for (uint32_t d = 0; d < n; ++d) {
+      if (state[d] == 0) visit(d);
+    }
+  }
+
+  // ---------------------------------------------------------------- offers
+  void LoadOffers() {
+    std::vector<Offer> offers;
+    for (const Located& root : roots_["offers"]) {
+      std::optional<Located> list = Child(root, "offers", "an offers file", true);
+      if (!list || !ExpectSequence(*list, "'offers'")) continue;
+      for (const Located& at : Items(*list)) {
+        if (!ExpectMap(at, "an offer")) continue;
+        CheckKeys(at, Strings({"id", "description", "when", "offer", "priority", "stacking",
+                               "valid_from", "valid_until"}),
+                  "an offer");
+        Offer offer;
+        bool ok = RuleHeader(at, "an offer", &offer);
+        ok = Condition(at, "an offer", BaseScope(), &offer) && ok;
+        std::optional<std::string> name = Text(at, "offer", "an offer", true);
+        offer.description = Text(at, "description", "an offer", false).value_or("");
+        if (std::optional<Located> p = Child(at, "priority", "", false)) {
+          std::optional<int64_t> priority = WholeNumber(at, "priority", "an offer", false);
+          ok = ok && priority.has_value();
+          offer.priority = priority.value_or(0);
+        }
+        if (std::optional<std::string> stacking = Text(at, "stacking", "an offer", false)) {
+          if (*stacking == "stackable") {
+            offer.exclusive = false;
+          } else if (*stacking != "exclusive") {
+            ReportAt(*Child(at, "stacking", "", false),
+                     StrCat("unknown stacking '", *stacking, "'",
+                                  DidYouMeanSuffix(*stacking, Strings({"exclusive", "stackable"}))),
+                     "exclusive: this offer alone; stackable: combines with other stackable offers");
+            ok = false;
+          }
+        }
+        bool has_from = Child(at, "valid_from", "", false).has_value();
+        bool has_until = Child(at, "valid_until", "", false).has_value();
+        std::optional<Date> from = DateValue(at, "valid_from", "an offer");
+        std::optional<Date> until = DateValue(at, "valid_until", "an offer");
+        if ((has_from && !from) || (has_until && !until)) ok = false;
+        offer.valid_from = from.value_or(Date());
+        offer.valid_until = until.value_or(Date());
+        if (from && until && *until < *from) {
+          ReportAt(*Child(at, "valid_until", "", false),
+                   "valid_until is before valid_from: the offer would never be valid",
+                   "swap the two dates");
+          ok = false;
+        }
+        if (!ok || !name) continue;
+        offer.name = *name;
+        offers.push_back(std::move(offer));
+      }
+    }
+    std::stable_sort(offers.begin(), offers.end(),
+                     [](const Offer& a, const Offer& b) { return a.priority > b.priority; });
+    data_->offers = std::move(offers);
+  }
+
+  // ---------------------------------------------------------------- improvements
+  void LoadImprovements() {
+    Scope scope = BaseScope();
+    scope.feedback = true;
+    for (const Located& root : roots_["improvements"]) {
+      std::optional<Located> list = Child(root, "actions", "an improvements file", true);
+      if (!list || !ExpectSequence(*list, "'actions'")) continue;
+      for (const Located& at : Items(*list)) {
+        if (!ExpectMap(at, "an improvement action")) continue;
+        CheckKeys(at, Strings({"id", "description", "when", "action", "change"}),
+                  "an improvement action");
+        Improvement improvement;
+        bool ok = RuleHeader(at, "an improvement action", &improvement);
+        ok = Condition(at, "an improvement action", scope, &improvement) && ok;
+        std::optional<std::string> action = Text(at, "action", "an improvement action", true);
+        if (std::optional<Located> change = Child(at, "change", "", false)) {
+          improvement.has_change = true;
+          ok = Change(*change, &improvement.change) && ok;
+        }
+        if (!ok || !action) continue;
+        improvement.action = *action;
+        data_->improvements.push_back(std::move(improvement));
+      }
+    }
+  }
+
+  bool Change(const Located& at, ProductChange* change) {
+    if (!ExpectMap(at, "'change'")) return false;
+    CheckKeys(at, Strings({"field", "set", "append", "add"}), "a change");
+    std::optional<std::string> field = Text(at, "field", "this change", true);
+    int operations = 0;
+    bool ok = field.has_value();
+    if (std::optional<std::string> set = Text(at, "set", "a change", false)) {
+      change->kind = ProductChange::Kind::kSet;
+      change->text = *set;
+      ++operations;
+    }
+    if (std::optional<std::string> append = Text(at, "append", "a change", false)) {
+      change->kind = ProductChange::Kind::kAppend;
+      change->text = *append;
+      ++operations;
+    }
+    if (Child(at, "add", "", false)) {
+      std::optional<Decimal> amount = Number(at, "add", "a change", false);
+      ok = ok && amount.has_value();
+      change->kind = ProductChange::Kind::kAdd;
+      change->amount = amount.value_or(Decimal());
+      ++operations;
+    }
+    if (operations != 1) {
+      ReportAt(at, "a change needs exactly one of 'set', 'append' or 'add'",
+               "e.g. change: {field: 价格, add: -10}");
+      return false;
+    }
+    if (ok) change->field = *field;
+    return ok;
+  }
+
+  // ---------------------------------------------------------------- interactions
+  void LoadInteractions() {
+    const auto& roots = roots_["interactions"];
+    for (size_t i = 1; i < roots.size(); ++i) {
+      Report(*roots[i].file, roots[i].node["kind"].Mark(), 4,
+             StrCat("interaction rules are already defined in ", roots[0].file->path),
+             "keep all interaction rules in one file");
+    }
+    if (roots.empty()) return;
+    const Located& root = roots[0];
+    data_->has_interactions = true;
+    data_->interactions_collect = CollectPolicy(root, "an interactions file");
+    if (std::optional<Located> range = Child(root, "satisfaction_range", "", false)) {
+      if (ExpectMap(*range, "'satisfaction_range'")) {
+        CheckKeys(*range, Strings({"min", "max"}), "'satisfaction_range'");
+        data_->satisfaction_min = Number(*range, "min", "satisfaction_range", true).value_or(Decimal::FromInteger(1));
+        data_->satisfaction_max = Number(*range, "max", "satisfaction_range", true).value_or(Decimal::FromInteger(5));
+        if (data_->satisfaction_max < data_->satisfaction_min) {
+          ReportAt(*range, "satisfaction_range: max is below min", "e.g. {min: 1, max: 5}");
+        }
+      }
+    }
+    std::optional<Located> list = Child(root, "rules", "an interactions file", true);
+    if (!list || !ExpectSequence(*list, "'rules'")) return;
+    Scope scope = BaseScope();
+    scope.interaction = true;
+    std::vector<uint32_t> conditions;
+    std::vector<Located> sites;
+    for (const Located& at : Items(*list)) {
+      if (!ExpectMap(at, "an interaction rule")) continue;
+      CheckKeys(at, Strings({"id", "description", "when", "satisfaction_change"}),
+                "an interaction rule");
+      InteractionRule rule;
+      bool ok = RuleHeader(at, "an interaction rule", &rule);
+      ok = Condition(at, "an interaction rule", scope, &rule) && ok;
+      auto change = Expression(at, "satisfaction_change", "an interaction rule", scope,
+                               ValueType::kDecimal);
+      if (!ok || !change) continue;
+      rule.satisfaction_change = change->root;
+      conditions.push_back(rule.condition);
+      sites.push_back(at);
+      data_->interaction_rules.push_back(std::move(rule));
+    }
+    CheckFirstMatchList(conditions, sites, data_->interaction_rules,
+                        !data_->interactions_collect, "the interaction rules");
+  }
+
+  // ---------------------------------------------------------------- loyalty
+  void LoadLoyalty() {
+    const auto& roots = roots_["loyalty"];
+    for (size_t i = 1; i < roots.size(); ++i) {
+      Report(*roots[i].file, roots[i].node["kind"].Mark(), 4,
+             StrCat("loyalty rules are already defined in ", roots[0].file->path),
+             "keep earning and tiers in one loyalty file");
+    }
+    if (roots.empty()) return;
+    const Located& root = roots[0];
+    data_->has_loyalty = true;
+    if (std::optional<Located> earning = Child(root, "earning", "a loyalty file", true);
+        earning && ExpectMap(*earning, "'earning'")) {
+      LoadEarning(*earning);
+    }
+    if (std::optional<Located> tiers = Child(root, "tiers", "", false);
+        tiers && ExpectSequence(*tiers, "'tiers'")) {
+      LoadTiers(*tiers);
+    }
+  }
+
+  void LoadEarning(const Located& earning) {
+    CheckKeys(earning, Strings({"rules", "default"}), "'earning'");
+    Scope scope = BaseScope();
+    scope.purchase = true;
+    std::vector<uint32_t> conditions;
+    std::vector<Located> sites;
+    if (std::optional<Located> list = Child(earning, "rules", "'earning'", true);
+        list && ExpectSequence(*list, "'rules'")) {
+      for (const Located& at : Items(*list)) {
+        if (!ExpectMap(at, "an earning rule")) continue;
+        CheckKeys(at, Strings({"id", "description", "when", "points"}), "an earning rule");
+        EarningRule rule;
+        bool ok = RuleHeader(at, "an earning rule", &rule);
+        ok = Condition(at, "an earning rule", scope, &rule) && ok;
+        auto points = Expression(at, "points", "an earning rule", scope, ValueType::kInt);
+        if (!ok || !points) continue;
+        rule.points = points->root;
+        conditions.push_back(rule.condition);
+        sites.push_back(at);
+        data_->earning_rules.push_back(std::move(rule));
+      }
+    }
+    CheckFirstMatchList(conditions, sites, data_->earning_rules, true, "the earning rules");
+    std::optional<Located> def = Child(earning, "default", "", false);
+    bool catch_all = !conditions.empty() &&
+                     shadowing_internal::AlwaysTrue(data_->program, conditions.back());
+    if (!def) {
+      if (!catch_all) {
+        ReportAt(earning, "loyalty earning has no default: purchases that match no rule "
+                          "would earn nothing, silently",
+                 "add: default: {id: small_purchase, points: 20} (points: 0 to earn nothing)");
+      }
+      return;
+    }
+    if (!ExpectMap(*def, "'default'")) return;
+    CheckKeys(*def, Strings({"id", "description", "points"}), "the earning default");
+    bool ok = RuleHeader(*def, "the earning default", &data_->earning_default);
+    auto points = Expression(*def, "points", "the earning default", scope, ValueType::kInt);
+    if (!ok || !points) return;
+    data_->earning_default.points = points->root;
+    data_->has_earning_default = true;
+  }
+
+  void LoadTiers(const Located& list) {
+    std::optional<Located> previous;
+    for (const Located& at : Items(list)) {
+      if (!ExpectMap(at, "a tier")) continue;
+      CheckKeys(at, Strings({"name", "description", "min_points"}), "a tier");
+      std::optional<std::string> name = Text(at, "name", "a tier", true);
+      std::optional<int64_t> min = WholeNumber(at, "min_points", "a tier", true);
+      if (!name || !min) continue;
+      for (const Tier& tier : data_->tiers) {
+        if (tier.name == *name) {
+          ReportAt(*Child(at, "name", "", false), StrCat("tier '", *name, "' is listed twice"));
+        }
+      }
+      if (*min < 0) {
+        ReportAt(*Child(at, "min_points", "", false), "min_points cannot be negative");
+        continue;
+      }
+      if (!data_->tiers.empty() && *min <= data_->tiers.back().min_points) {
+        ReportAt(*Child(at, "min_points", "", false),
+                 StrCat("tier '", *name, "' needs ", *min, " points, not more than tier '",
+                              data_->tiers.back().name, "' before it (",
+                              data_->tiers.back().min_points, ")"),
+                 "list tiers from the lowest to the highest, each needing more points");
+        continue;
+      }
+      data_->tiers.push_back({*name, *min});
+    }
+  }
+
+  // ---------------------------------------------------------------- whole set
+  void CheckDuplicateRuleIds() {
+    std::map<std::string, const Located*> first;
+    for (const auto& [id, site] : rule_ids_) {
+      auto [it, inserted] = first.emplace(id, &site);
+      if (inserted) continue;
+      ReportAt(site, StrCat("rule id '", id, "' is used twice"),
+               StrCat("the first is at ", it->second->file->path, ":",
+                            it->second->node.Mark().line + 1,
+                            "; every rule needs its own id"));
+    }
+  }
+
+  static std::string Version(const std::vector<RuleSource>& sources) {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+    for (const RuleSource& source : sources) {
+      std::string name = std::filesystem::path(source.path).filename().string();
+      EVP_DigestUpdate(context, name.data(), name.size() + 1);  // with its '\0'
+      std::string size = std::to_string(source.content.size());
+      EVP_DigestUpdate(context, size.data(), size.size() + 1);
+      EVP_DigestUpdate(context, source.content.data(), source.content.size());
+    }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(context, digest, &length);
+    EVP_MD_CTX_free(context);
+    std::string hex;
+    for (unsigned int i = 0; i < 6 && i < length; ++i) {
+      StrAppend(&hex, HexByte(digest[i]));
+    }
+    return hex;
+  }
+
+  const LoadOptions& options_;
+  parser_internal::ParseLimits limits_;
+  DiagnosticList diagnostics_;
+  std::unique_ptr<RuleSetData> data_;
+  std::vector<std::unique_ptr<FileText>> files_;
+  std::map<std::string, std::vector<Located>> roots_;
+  std::vector<DimensionInfo> dimension_infos_;
+  std::vector<std::pair<std::string, Located>> rule_ids_;
+  std::map<uint32_t, Located> condition_sites_;
+};
+
+}  // namespace
+
+LoadResult RuleSet::LoadSources(std::vector<RuleSource> sources, const LoadOptions& options) {
+  return Loader(options).Load(std::move(sources));
+}
+
+LoadResult RuleSet::LoadDirectory(const std::filesystem::path& directory,
+                                  const LoadOptions& options) {
+  LoadResult result;
+  auto fail = [&](std::string message, std::string hint) {
+    result.diagnostics.push_back(
+        {Severity::kError, directory.string(), 0, 0, 1, std::move(message), std::move(hint), ""});
+    return result;
+  };
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error)) {
+    return fail("this is not a directory of rule files", "give the folder that holds the .yaml files");
+  }
+  std::vector<std::filesystem::path> paths;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::filesystem::path& path = entry.path();
+    std::string name = path.filename().string();
+    std::string extension = path.extension().string();
+    if (name.empty() || name[0] == '.' || (extension != ".yaml" && extension != ".yml")) continue;
+    if (!entry.is_regular_file(error)) continue;
+    paths.push_back(path);
+  }
+  if (error) return fail(StrCat("cannot list the directory: ", error.message()), "");
+  if (paths.empty()) {
+    return fail("there are no .yaml rule files here",
+                "rule files end in .yaml; see config/rules for examples");
+  }
+  std::sort(paths.begin(), paths.end());
+  std::vector<RuleSource> sources;
+  for (const std::filesystem::path& path : paths) {
+    RuleSource source;
+    source.path = path.string();
+    uintmax_t size = std::filesystem::file_size(path, error);
+    if (!error && size > options.max_file_bytes) {
+      // Do not read a huge file: report its size instead.
+      result.diagnostics.push_back(
+          {Severity::kError, source.path, 1, 1, 1,
+           StrCat("the file is ", size, " bytes; the limit is ", options.max_file_bytes,
+                        " bytes"),
+           "split it into several files", ""});
+      continue;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (!in && !in.eof()) {
+      result.diagnostics.push_back({Severity::kError, source.path, 0, 0, 1,
+                                    "cannot read this file", "check its permissions", ""});
+      continue;
+    }
+    source.content = content.str();
+    sources.push_back(std::move(source));
+  }
+  if (!result.diagnostics.empty()) {
+    // Still check the readable files, so that every problem shows at once.
+    LoadResult rest = LoadSources(std::move(sources), options);
+    result.diagnostics.insert(result.diagnostics.end(), rest.diagnostics.begin(),
+                              rest.diagnostics.end());
+    return result;
+  }
+  return LoadSources(std::move(sources), options);
+}
+
+}  // namespace clientele::rules

@@ -1,0 +1,298 @@
+// Evaluation of a compiled ruleset. The hot path (no explanation) touches
+// only the compiled program and the caller's Decision buffers: no name
+// lookups, no parsing, and no allocation once the Decision has grown.
+#include "rules/ruleset.h"
+
+#include "rules/internal/strings.h"
+#include "rules/internal/ruleset_data.h"
+
+namespace clientele::rules {
+namespace {
+
+using program_internal::Frame;
+using program_internal::Trace;
+
+class Evaluation {
+ public:
+  Evaluation(const RuleSetData& data, const EvalInput& input, Decision* decision,
+             Explanation* explanation)
+      : data_(data), input_(input), decision_(decision), explanation_(explanation) {
+    frame_.customer = input.customer;
+    frame_.purchase = input.purchase;
+    frame_.interaction = input.interaction;
+    frame_.feedback = input.feedback;
+    frame_.today = input.today.days();
+    frame_.segments = &decision->segments;
+    frame_.dimension_ids = &data.dimension_ids;
+    frame_.scratch = &decision->scratch;
+    if (explanation != nullptr) frame_.trace = &trace_;
+  }
+
+  absl::Status Run() {
+    decision_->ruleset_version = data_.version;
+    decision_->scratch.segment_by_dimension.assign(data_.dimensions.size(), std::string_view());
+    frame_.segment_by_dimension = decision_->scratch.segment_by_dimension.data();
+    for (uint32_t d : data_.dimension_order) {
+      if (!Segment(d)) return Failure();
+    }
+    if (!Offers()) return Failure();
+    if (!Loyalty()) return Failure();
+    if (!Interaction()) return Failure();
+    if (!Improvements()) return Failure();
+    return absl::OkStatus();
+  }
+
+ private:
+  // Evaluates a rule's condition, recording it when explaining. False on a
+  // runtime error (see Failure()).
+  bool Matches(const CompiledRule& rule, std::string_view section, bool* matched) {
+    RuleExplanation* record = nullptr;
+    if (explanation_ != nullptr) {
+      record = &explanation_->rules.emplace_back();
+      record->section = std::string(section);
+      record->rule_id = rule.id;
+      record->condition = std::string(rule.condition_text);
+      record->evaluated = true;
+      trace_.checks = &record->checks;
+    }
+    failed_rule_ = &rule;
+    *matched = program_internal::Evaluate(data_.program, rule.condition, &frame_).n != 0;
+    if (record != nullptr) record->matched = *matched;
+    return frame_.error == nullptr;
+  }
+
+  void Skipped(const CompiledRule& rule, std::string_view section, std::string note) {
+    if (explanation_ == nullptr) return;
+    RuleExplanation& record = explanation_->rules.emplace_back();
+    record.section = std::string(section);
+    record.rule_id = rule.id;
+    record.condition = std::string(rule.condition_text);
+    record.note = std::move(note);
+  }
+
+  void Note(std::string note) {
+    if (explanation_ != nullptr && !explanation_->rules.empty()) {
+      explanation_->rules.back().note = std::move(note);
+    }
+  }
+
+  int64_t Number(uint32_t node, const CompiledRule& rule) {
+    failed_rule_ = &rule;
+    return program_internal::Evaluate(data_.program, node, &frame_).n;
+  }
+
+  bool Segment(uint32_t index) {
+    const Dimension& dimension = data_.dimensions[index];
+    const std::string section = explanation_ ? StrCat("segmentation ", dimension.id) : "";
+    const SegmentRule* winner = nullptr;
+    bool any = false;
+    for (const SegmentRule& rule : dimension.rules) {
+      if (winner != nullptr) {
+        Skipped(rule, section, StrCat("not checked: rule '", winner->id, "' matched first"));
+        continue;
+      }
+      bool matched;
+      if (!Matches(rule, section, &matched)) return false;
+      if (!matched) continue;
+      any = true;
+      decision_->segments.push_back({dimension.id, rule.segment, rule.id, false});
+      if (!dimension.collect) {
+        winner = &rule;
+        decision_->scratch.segment_by_dimension[index] = rule.segment;
+      }
+    }
+    if (!any && dimension.has_default) {
+      decision_->segments.push_back({dimension.id, dimension.default_segment, "default", true});
+      decision_->scratch.segment_by_dimension[index] = dimension.default_segment;
+    }
+    return true;
+  }
+
+  bool Offers() {
+    bool exclusive_granted = false;
+    bool any_granted = false;
+    for (const Offer& offer : data_.offers) {
+      if (exclusive_granted) {
+        Skipped(offer, "offers", "not checked: an exclusive offer was already granted");
+        continue;
+      }
+      if ((offer.valid_from.known() && input_.today < offer.valid_from) ||
+          (offer.valid_until.known() && offer.valid_until < input_.today)) {
+        Skipped(offer, "offers",
+                StrCat("not valid today (", input_.today.ToString(), "): valid ",
+                             offer.valid_from.known() ? offer.valid_from.ToString() : "…", " to ",
+                             offer.valid_until.known() ? offer.valid_until.ToString() : "…"));
+        continue;
+      }
+      bool matched;
+      if (!Matches(offer, "offers", &matched)) return false;
+      if (!matched) continue;
+      if (offer.exclusive && any_granted) {
+        Note("matched, but this exclusive offer cannot combine with the offers already granted");
+        continue;
+      }
+      decision_->offers.push_back({offer.name, offer.id, offer.priority, offer.exclusive});
+      any_granted = true;
+      exclusive_granted = offer.exclusive;
+    }
+    return true;
+  }
+
+  const Tier* TierFor(int64_t points) const {
+    const Tier* tier = nullptr;
+    for (const Tier& t : data_.tiers) {
+      if (points >= t.min_points) tier = &t;
+    }
+    return tier;
+  }
+
+  bool Loyalty() {
+    const int64_t before = input_.customer->points;
+    int64_t after = before;
+    if (input_.purchase != nullptr && data_.has_loyalty) {
+      const EarningRule* winner = nullptr;
+      for (const EarningRule& rule : data_.earning_rules) {
+        if (winner != nullptr) {
+          Skipped(rule, "loyalty earning",
+                  StrCat("not checked: rule '", winner->id, "' matched first"));
+          continue;
+        }
+        bool matched;
+        if (!Matches(rule, "loyalty earning", &matched)) return false;
+        if (matched) winner = &rule;
+      }
+      if (winner == nullptr && data_.has_earning_default) winner = &data_.earning_default;
+      LoyaltyOutcome& loyalty = decision_->loyalty;
+      loyalty.applied = true;
+      loyalty.points_before = before;
+      if (winner != nullptr) {
+        loyalty.rule_id = winner->id;
+        int64_t units = Number(winner->points, *winner);
+        if (frame_.error != nullptr) return false;
+        loyalty.points_earned = units / Decimal::kScale;
+        if (__builtin_add_overflow(before, loyalty.points_earned, &after)) {
+          frame_.error = "the points balance would be too large";
+          return false;
+        }
+        after = std::max<int64_t>(after, 0);  // a penalty never takes the balance below 0
+      }
+      loyalty.points_after = after;
+    }
+    const Tier* tier_before = TierFor(before);
+    const Tier* tier_after = TierFor(after);
+    decision_->tier_before = tier_before ? std::string_view(tier_before->name) : std::string_view();
+    decision_->tier = tier_after ? std::string_view(tier_after->name) : std::string_view();
+    return true;
+  }
+
+  bool Interaction() {
+    if (input_.interaction == nullptr || !data_.has_interactions) return true;
+    InteractionOutcome& outcome = decision_->interaction;
+    outcome.applied = true;
+    outcome.interaction_count_after = input_.customer->interaction_count + 1;
+    outcome.satisfaction_before = input_.customer->satisfaction;
+    Decimal change;
+    const InteractionRule* winner = nullptr;
+    for (const InteractionRule& rule : data_.interaction_rules) {
+      if (winner != nullptr && !data_.interactions_collect) {
+        Skipped(rule, "interactions",
+                StrCat("not checked: rule '", winner->id, "' matched first"));
+        continue;
+      }
+      bool matched;
+      if (!Matches(rule, "interactions", &matched)) return false;
+      if (!matched) continue;
+      if (winner == nullptr) outcome.rule_id = rule.id;
+      winner = &rule;
+      Decimal delta = Decimal::FromUnits(Number(rule.satisfaction_change, rule));
+      if (frame_.error != nullptr) return false;
+      if (!Decimal::Add(change, delta, &change)) {
+        frame_.error = "the satisfaction change is too large";
+        return false;
+      }
+    }
+    Decimal after;
+    if (!Decimal::Add(outcome.satisfaction_before, change, &after)) {
+      frame_.error = "the satisfaction change is too large";
+      return false;
+    }
+    after = std::clamp(after, data_.satisfaction_min, data_.satisfaction_max);
+    outcome.satisfaction_after = after;
+    Decimal::Subtract(after, outcome.satisfaction_before, &outcome.satisfaction_change);
+    return true;
+  }
+
+  bool Improvements() {
+    if (input_.feedback == nullptr) return true;
+    for (const Improvement& improvement : data_.improvements) {
+      bool matched;
+      if (!Matches(improvement, "improvements", &matched)) return false;
+      if (!matched) continue;
+      decision_->improvements.push_back(
+          {improvement.id, improvement.action,
+           improvement.has_change ? &improvement.change : nullptr});
+    }
+    return true;
+  }
+
+  absl::Status Failure() const {
+    std::string where;
+    if (failed_rule_ != nullptr) {
+      where = StrCat("rule '", failed_rule_->id, "' (", failed_rule_->file, ":",
+                           failed_rule_->line, ")");
+    }
+    std::string_view text = frame_.error_node < data_.program.size()
+                                ? data_.program.node(frame_.error_node).text
+                                : std::string_view();
+    return absl::OutOfRangeError(
+        StrCat(where, ": ", frame_.error, text.empty() ? "" : " in `", text,
+                     text.empty() ? "" : "`"));
+  }
+
+  const RuleSetData& data_;
+  const EvalInput& input_;
+  Decision* decision_;
+  Explanation* explanation_;
+  Frame frame_;
+  Trace trace_;
+  const CompiledRule* failed_rule_ = nullptr;
+};
+
+}  // namespace
+
+RuleSet::RuleSet(std::unique_ptr<RuleSetData> data) : data_(std::move(data)) {}
+RuleSet::~RuleSet() = default;
+
+const std::string& RuleSet::version() const { return data_->version; }
+const std::vector<RuleSource>& RuleSet::sources() const { return data_->sources; }
+
+absl::Status RuleSet::Evaluate(const EvalInput& input, Decision* decision,
+                               Explanation* explanation) const {
+  if (input.customer == nullptr) return absl::InvalidArgumentError("no customer to evaluate");
+  if (!input.today.known()) return absl::InvalidArgumentError("the evaluation date is unknown");
+  decision->Clear();
+  if (explanation != nullptr) explanation->rules.clear();
+  return Evaluation(*data_, input, decision, explanation).Run();
+}
+
+RuleSet::Summary RuleSet::Summarize() const {
+  Summary s;
+  s.files = data_->sources.size();
+  s.dimensions = data_->dimensions.size();
+  for (const Dimension& d : data_->dimensions) s.segment_rules += d.rules.size();
+  s.offers = data_->offers.size();
+  s.improvements = data_->improvements.size();
+  s.interaction_rules = data_->interaction_rules.size();
+  s.earning_rules = data_->earning_rules.size() + (data_->has_earning_default ? 1 : 0);
+  s.tiers = data_->tiers.size();
+  s.parameters = data_->parameters.size();
+  return s;
+}
+
+std::vector<std::string> RuleSet::DimensionIds() const {
+  std::vector<std::string> ids;
+  for (uint32_t d : data_->dimension_order) ids.push_back(data_->dimensions[d].id);
+  return ids;
+}
+
+}  // namespace clientele::rules

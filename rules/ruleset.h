@@ -1,0 +1,115 @@
+// A compiled, checked ruleset: the directory of YAML rule files that
+// marketing edits (docs/rules.md), loaded once and evaluated many times.
+//
+// Loading parses every file, checks the whole set (YAML, keys, names,
+// types, duplicate ids, unreachable rules, missing defaults, cycles) and
+// reports every problem as a Diagnostic. Only a set without errors is
+// compiled into a RuleSet; warnings do not stop it.
+//
+// A RuleSet is immutable and safe to share between threads: evaluate it
+// from as many threads as you like, each with its own Decision. Hold it by
+// shared_ptr so that a newer version can replace it while evaluations of the
+// old one finish.
+#ifndef CLIENTELE_RULES_RULESET_H_
+#define CLIENTELE_RULES_RULESET_H_
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "rules/customer.h"
+#include "rules/decision.h"
+#include "rules/diagnostic.h"
+
+namespace clientele::rules {
+
+struct LoadOptions {
+  size_t max_file_bytes = 1 << 20;     // per rule file
+  size_t max_files = 256;
+  size_t max_expression_bytes = 4096;  // per condition or formula
+  int max_expression_depth = 64;       // nesting of (), operators and calls
+};
+
+// One rule file: its name as shown in diagnostics, and its text.
+struct RuleSource {
+  std::string path;
+  std::string content;
+};
+
+// What one evaluation looks at. Pointers are borrowed for the call only;
+// events are optional (null: no such event). `today` makes evaluation
+// deterministic: days_since(), validity windows and today() use it.
+struct EvalInput {
+  const Customer* customer = nullptr;   // REQUIRED
+  const Purchase* purchase = nullptr;
+  const Interaction* interaction = nullptr;
+  const Feedback* feedback = nullptr;
+  Date today;                           // REQUIRED to be known
+};
+
+class RuleSet;
+struct RuleSetData;
+
+struct LoadResult {
+  std::shared_ptr<const RuleSet> ruleset;  // null iff diagnostics hold an error
+  std::vector<Diagnostic> diagnostics;     // errors and warnings, by file and line
+  bool ok() const { return ruleset != nullptr; }
+};
+
+class RuleSet {
+ public:
+  // Loads every *.yaml / *.yml file directly inside `directory` (hidden
+  // files skipped), in name order.
+  static LoadResult LoadDirectory(const std::filesystem::path& directory,
+                                  const LoadOptions& options = {});
+  // Loads rule files given in memory; `path` names them in diagnostics.
+  static LoadResult LoadSources(std::vector<RuleSource> sources,
+                                const LoadOptions& options = {});
+
+  ~RuleSet();
+  RuleSet(const RuleSet&) = delete;
+  RuleSet& operator=(const RuleSet&) = delete;
+
+  // Content hash of the rule files (their names and bytes): 12 hex digits of
+  // their SHA-256. The same files give the same version wherever they are.
+  const std::string& version() const;
+  const std::vector<RuleSource>& sources() const;
+
+  // Evaluates every rule kind that applies to `input` into `*decision`
+  // (cleared first). With `explanation`, also records every rule
+  // considered and the values its condition saw (slower; allocates).
+  // Returns INVALID_ARGUMENT for a missing customer or unknown date, and
+  // OUT_OF_RANGE when a rule's arithmetic fails (overflow, division by
+  // zero), naming the rule; *decision is then incomplete.
+  absl::Status Evaluate(const EvalInput& input, Decision* decision,
+                        Explanation* explanation = nullptr) const;
+
+  // Introspection for tools (validate summaries, docs).
+  struct Summary {
+    size_t files = 0;
+    size_t dimensions = 0;
+    size_t segment_rules = 0;
+    size_t offers = 0;
+    size_t improvements = 0;
+    size_t interaction_rules = 0;
+    size_t earning_rules = 0;
+    size_t tiers = 0;
+    size_t parameters = 0;
+  };
+  Summary Summarize() const;
+  // Dimension ids in evaluation order.
+  std::vector<std::string> DimensionIds() const;
+
+  // For the loader only.
+  explicit RuleSet(std::unique_ptr<RuleSetData> data);
+
+ private:
+  std::unique_ptr<RuleSetData> data_;
+};
+
+}  // namespace clientele::rules
+
+#endif  // CLIENTELE_RULES_RULESET_H_
