@@ -221,8 +221,23 @@ const std::vector<std::string>& CustomerFieldNames() {
   return *kNames;
 }
 
+std::string_view CanonicalFieldName(std::string_view field) {
+  // The seed articles' own column names.
+  static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+      {"客户ID", "id"}, {"姓名", "name"}, {"年龄", "age"}, {"性别", "gender"},
+      {"职业", "occupation"}, {"消费能力", "consumption"}, {"购买行为", "channel"},
+      {"购买频率", "purchase_frequency"}, {"平均购买金额", "average_purchase_amount"},
+      {"满意度", "satisfaction"}, {"互动次数", "interaction_count"}, {"积分", "points"},
+      {"会员等级", "tier"}, {"生日", "birthday"}};
+  for (const auto& [alias, name] : kAliases) {
+    if (alias == field) return name;
+  }
+  return field;
+}
+
 absl::Status SetCustomerField(Customer* customer, std::string_view field,
                               std::string_view text) {
+  field = CanonicalFieldName(field);
   absl::Status status = SetField(customer, field, text);
   if (absl::IsNotFound(status)) {
     return absl::InvalidArgumentError(

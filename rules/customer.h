@@ -103,7 +103,12 @@ struct Feedback {
 // The names of every customer field, in declaration order.
 const std::vector<std::string>& CustomerFieldNames();
 
-// Sets the customer field `field` from its text form: numbers as decimal
+// The English field name for a field name of the seed articles (年龄 -> age,
+// 消费能力 -> consumption, 满意度 -> satisfaction, 积分 -> points ...);
+// other names are returned unchanged.
+std::string_view CanonicalFieldName(std::string_view field);
+
+// Sets the customer field `field` (English or seed name) from its text form: numbers as decimal
 // text ("25", "4.10"), dates as "YYYY-MM-DD", enums by any accepted name.
 // Validates ranges (age 0..150, satisfaction 1..5 with at most two
 // decimals, amounts and counts not negative). On error returns

@@ -1,0 +1,260 @@
+#include "client/json_codec.h"
+
+#include "absl/status/status.h"
+#include "rules/internal/strings.h"
+
+namespace clientele::client {
+namespace {
+
+using nlohmann::json;
+
+// The text form of a JSON scalar for SetCustomerField: strings as they are,
+// numbers as JSON prints them (shortest round-trip form: 4.1, not 4.0999...).
+absl::StatusOr<std::string> ScalarText(const json& value, std::string_view field) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number()) return value.dump();
+  return absl::InvalidArgumentError(
+      StrCat(field, ": expected a number or text, got ", value.type_name()));
+}
+
+absl::Status CheckKeys(const json& object, std::string_view what,
+                       std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (std::string_view name : allowed) known = known || key == name;
+    if (!known) {
+      return absl::InvalidArgumentError(
+          StrCat("unknown ", what, " field '", key, "' (fields: ", StrJoin(allowed, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> TextField(const json& object, std::string_view key,
+                                      std::string_view what) {
+  auto it = object.find(key);
+  if (it == object.end()) return std::string();
+  if (!it->is_string()) {
+    return absl::InvalidArgumentError(StrCat(what, ".", key, ": expected text"));
+  }
+  return it->get<std::string>();
+}
+
+absl::StatusOr<rules::Purchase> PurchaseFromJson(json object) {
+  if (object.is_number()) object = json{{"amount", object}};
+  if (!object.is_object()) {
+    return absl::InvalidArgumentError("purchase: expected an object such as {\"amount\": 400}");
+  }
+  if (absl::Status s = CheckKeys(object, "purchase", {"id", "amount", "product", "channel"});
+      !s.ok()) {
+    return s;
+  }
+  rules::Purchase purchase;
+  auto amount = object.find("amount");
+  if (amount == object.end()) return absl::InvalidArgumentError("purchase.amount is missing");
+  absl::StatusOr<std::string> text = ScalarText(*amount, "purchase.amount");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<rules::Decimal> value = rules::Decimal::Parse(*text);
+  if (!value.ok()) {
+    return absl::InvalidArgumentError(StrCat("purchase.amount: ", View(value.status().message())));
+  }
+  if (*value <= rules::Decimal()) {
+    return absl::InvalidArgumentError(StrCat("purchase.amount: ", *text, " is not positive"));
+  }
+  purchase.amount = *value;
+  absl::StatusOr<std::string> id = TextField(object, "id", "purchase");
+  absl::StatusOr<std::string> product = TextField(object, "product", "purchase");
+  absl::StatusOr<std::string> channel = TextField(object, "channel", "purchase");
+  for (const auto* s : {&id, &product, &channel}) {
+    if (!s->ok()) return s->status();
+  }
+  purchase.id = *id;
+  purchase.product = *product;
+  if (!channel->empty()) {
+    absl::StatusOr<rules::Channel> parsed = rules::ParseChannel(*channel);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(StrCat("purchase.channel: ", View(parsed.status().message())));
+    }
+    purchase.channel = *parsed;
+  }
+  return purchase;
+}
+
+absl::StatusOr<rules::Interaction> InteractionFromJson(const json& object) {
+  if (object.is_string()) return rules::Interaction{object.get<std::string>()};
+  if (!object.is_object()) {
+    return absl::InvalidArgumentError("interaction: expected text such as \"好评\" or {\"text\": ...}");
+  }
+  if (absl::Status s = CheckKeys(object, "interaction", {"text"}); !s.ok()) return s;
+  absl::StatusOr<std::string> text = TextField(object, "text", "interaction");
+  if (!text.ok()) return text.status();
+  return rules::Interaction{*text};
+}
+
+absl::StatusOr<rules::Feedback> FeedbackFromJson(const json& object) {
+  if (object.is_string()) return rules::Feedback{"", object.get<std::string>()};
+  if (!object.is_object()) {
+    return absl::InvalidArgumentError("feedback: expected {\"product\": ..., \"text\": ...}");
+  }
+  if (absl::Status s = CheckKeys(object, "feedback", {"product", "text", "source"}); !s.ok()) {
+    return s;
+  }
+  rules::Feedback feedback;
+  absl::StatusOr<std::string> product = TextField(object, "product", "feedback");
+  absl::StatusOr<std::string> text = TextField(object, "text", "feedback");
+  absl::StatusOr<std::string> source = TextField(object, "source", "feedback");
+  for (const auto* s : {&product, &text, &source}) {
+    if (!s->ok()) return s->status();
+  }
+  feedback.product = *product;
+  feedback.text = *text;
+  if (!source->empty()) {
+    absl::StatusOr<rules::FeedbackSource> parsed = rules::ParseFeedbackSource(*source);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(StrCat("feedback.source: ", View(parsed.status().message())));
+    }
+    feedback.source = *parsed;
+  }
+  return feedback;
+}
+
+std::string Text(std::string_view view) { return std::string(view); }
+
+json ExplanationToJson(const rules::Explanation& explanation) {
+  json rules = json::array();
+  for (const rules::RuleExplanation& rule : explanation.rules) {
+    json checks = json::array();
+    for (const rules::ConditionCheck& check : rule.checks) {
+      json observed = json::object();
+      for (const rules::ObservedValue& value : check.observed) observed[value.expression] = value.value;
+      checks.push_back({{"expression", check.expression}, {"result", check.result},
+                        {"observed", observed}});
+    }
+    json entry = {{"section", rule.section}, {"rule", rule.rule_id},
+                  {"condition", rule.condition}, {"evaluated", rule.evaluated},
+                  {"matched", rule.matched}, {"checks", checks}};
+    if (!rule.note.empty()) entry["note"] = rule.note;
+    rules.push_back(entry);
+  }
+  return rules;
+}
+
+}  // namespace
+
+absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view what) {
+  // nlohmann reports where parsing failed only through its exception.
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    return absl::InvalidArgumentError(StrCat(what, " is not valid JSON: ", e.what()));
+  }
+}
+
+absl::StatusOr<rules::Customer> CustomerFromJson(const json& object) {
+  if (!object.is_object()) {
+    return absl::InvalidArgumentError("a customer must be a JSON object such as {\"age\": 25}");
+  }
+  rules::Customer customer;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_null()) continue;
+    absl::StatusOr<std::string> text = ScalarText(value, key);
+    if (!text.ok()) return text.status();
+    if (absl::Status s = rules::SetCustomerField(&customer, key, *text); !s.ok()) return s;
+  }
+  return customer;
+}
+
+absl::StatusOr<Events> EventsFromJson(const json& object) {
+  Events events;
+  if (object.is_null()) return events;
+  if (!object.is_object()) {
+    return absl::InvalidArgumentError(
+        "an event must be a JSON object with \"purchase\", \"interaction\" or \"feedback\"");
+  }
+  if (absl::Status s = CheckKeys(object, "event", {"purchase", "interaction", "feedback"});
+      !s.ok()) {
+    return s;
+  }
+  if (auto it = object.find("purchase"); it != object.end()) {
+    absl::StatusOr<rules::Purchase> purchase = PurchaseFromJson(*it);
+    if (!purchase.ok()) return purchase.status();
+    events.purchase = *purchase;
+  }
+  if (auto it = object.find("interaction"); it != object.end()) {
+    absl::StatusOr<rules::Interaction> interaction = InteractionFromJson(*it);
+    if (!interaction.ok()) return interaction.status();
+    events.interaction = *interaction;
+  }
+  if (auto it = object.find("feedback"); it != object.end()) {
+    absl::StatusOr<rules::Feedback> feedback = FeedbackFromJson(*it);
+    if (!feedback.ok()) return feedback.status();
+    events.feedback = *feedback;
+  }
+  return events;
+}
+
+json DecisionToJson(const rules::Customer& customer, const rules::Decision& decision,
+                    const rules::Explanation* explanation) {
+  json segments = json::object();
+  json segment_rules = json::object();
+  for (const rules::SegmentAssignment& s : decision.segments) {
+    std::string dimension = Text(s.dimension);
+    if (segments.contains(dimension)) {
+      if (!segments[dimension].is_array()) segments[dimension] = json::array({segments[dimension]});
+      segments[dimension].push_back(Text(s.segment));
+      segment_rules[dimension].push_back(Text(s.rule_id));
+    } else {
+      segments[dimension] = Text(s.segment);
+      segment_rules[dimension] = json::array({Text(s.rule_id)});
+    }
+  }
+  json offers = json::array();
+  for (const rules::OfferGrant& o : decision.offers) {
+    offers.push_back({{"offer", Text(o.offer)}, {"rule", Text(o.rule_id)},
+                      {"priority", o.priority}, {"exclusive", o.exclusive}});
+  }
+  json out = {{"customer", customer.id},
+              {"ruleset_version", Text(decision.ruleset_version)},
+              {"segments", segments},
+              {"segment_rules", segment_rules},
+              {"offers", offers},
+              {"tier", Text(decision.tier)}};
+  if (decision.loyalty.applied) {
+    out["loyalty"] = {{"rule", Text(decision.loyalty.rule_id)},
+                      {"points_earned", decision.loyalty.points_earned},
+                      {"points_before", decision.loyalty.points_before},
+                      {"points_after", decision.loyalty.points_after},
+                      {"tier_before", Text(decision.tier_before)},
+                      {"tier_after", Text(decision.tier)}};
+  }
+  if (decision.interaction.applied) {
+    const rules::InteractionOutcome& i = decision.interaction;
+    // Decimals as JSON numbers parsed from their exact text, so 4.1 prints as 4.1.
+    out["interaction"] = {{"rule", Text(i.rule_id)},
+                          {"satisfaction_before", json::parse(i.satisfaction_before.ToString())},
+                          {"satisfaction_change", json::parse(i.satisfaction_change.ToString())},
+                          {"satisfaction_after", json::parse(i.satisfaction_after.ToString())},
+                          {"interaction_count_after", i.interaction_count_after}};
+  }
+  json improvements = json::array();
+  for (const rules::ImprovementProposal& p : decision.improvements) {
+    json entry = {{"rule", Text(p.rule_id)}, {"action", Text(p.action)}};
+    if (p.change != nullptr) {
+      const rules::ProductChange& c = *p.change;
+      entry["change"] = {{"field", c.field}};
+      switch (c.kind) {
+        case rules::ProductChange::Kind::kSet: entry["change"]["set"] = c.text; break;
+        case rules::ProductChange::Kind::kAppend: entry["change"]["append"] = c.text; break;
+        case rules::ProductChange::Kind::kAdd:
+          entry["change"]["add"] = json::parse(c.amount.ToString());
+          break;
+      }
+    }
+    improvements.push_back(entry);
+  }
+  if (!improvements.empty()) out["improvements"] = improvements;
+  if (explanation != nullptr) out["explanation"] = ExplanationToJson(*explanation);
+  return out;
+}
+
+}  // namespace clientele::client

@@ -1,0 +1,45 @@
+// JSON for the CLI: customers and events in, decisions and explanations
+// out. Field names are those of docs/rules.md (the seed articles' Chinese
+// column names are accepted too: 年龄, 消费能力, 满意度 ...). Numbers are read
+// from their JSON text, so 4.1 stays exactly 4.1.
+//
+// Pure functions; thread-safe.
+#ifndef CLIENTELE_CLIENT_JSON_CODEC_H_
+#define CLIENTELE_CLIENT_JSON_CODEC_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "rules/customer.h"
+#include "rules/decision.h"
+
+namespace clientele::client {
+
+// A customer from a JSON object such as {"id": "1", "age": 25,
+// "consumption": "低"}. Unknown fields and bad values give INVALID_ARGUMENT
+// naming the field.
+absl::StatusOr<rules::Customer> CustomerFromJson(const nlohmann::json& json);
+
+// Parses JSON text; INVALID_ARGUMENT with the position on syntax errors.
+absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view what);
+
+// The events of one evaluation: any of "purchase", "interaction",
+// "feedback". {"purchase": {"amount": 400}}, {"interaction": "好评"},
+// {"feedback": {"product": "产品A", "text": "价格更优惠", "source": "survey"}}.
+struct Events {
+  std::optional<rules::Purchase> purchase;
+  std::optional<rules::Interaction> interaction;
+  std::optional<rules::Feedback> feedback;
+};
+absl::StatusOr<Events> EventsFromJson(const nlohmann::json& json);
+
+// The decision (and explanation, when given) as JSON.
+nlohmann::json DecisionToJson(const rules::Customer& customer, const rules::Decision& decision,
+                              const rules::Explanation* explanation);
+
+}  // namespace clientele::client
+
+#endif  // CLIENTELE_CLIENT_JSON_CODEC_H_

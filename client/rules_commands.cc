@@ -1,0 +1,187 @@
+#include "client/rules_commands.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "client/json_codec.h"
+#include "client/render.h"
+#include "nlohmann/json.hpp"
+#include "rules/internal/strings.h"
+#include "rules/ruleset.h"
+
+namespace clientele::client {
+namespace {
+
+using nlohmann::json;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(StrCat("cannot open '", path, "'"));
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+json DiagnosticsToJson(const std::vector<rules::Diagnostic>& diagnostics) {
+  json items = json::array();
+  for (const rules::Diagnostic& d : diagnostics) {
+    items.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column},
+                     {"severity", std::string(rules::SeverityName(d.severity))},
+                     {"message", d.message}, {"hint", d.hint}});
+  }
+  return items;
+}
+
+std::string SummaryLine(const std::string& directory, const rules::RuleSet& ruleset) {
+  rules::RuleSet::Summary s = ruleset.Summarize();
+  return StrCat(directory, ": ok, version ", ruleset.version(), " — ", s.files, " files, ",
+                s.dimensions, " dimensions (", s.segment_rules, " rules), ", s.offers, " offers, ",
+                s.improvements, " improvement actions, ", s.interaction_rules,
+                " interaction rules, ", s.earning_rules, " earning rules, ", s.tiers, " tiers, ",
+                s.parameters, " parameters\n");
+}
+
+// Loads the ruleset, printing its diagnostics to `err`; null on errors.
+std::shared_ptr<const rules::RuleSet> Load(const std::string& directory, std::ostream& err) {
+  rules::LoadResult loaded = rules::RuleSet::LoadDirectory(directory);
+  if (!loaded.diagnostics.empty()) err << rules::FormatDiagnostics(loaded.diagnostics);
+  return loaded.ruleset;
+}
+
+struct Evaluator {
+  const rules::RuleSet& ruleset;
+  const Events& events;
+  rules::Date today;
+  const EvalOptions& options;
+  rules::Decision decision;
+  rules::Explanation explanation;
+
+  // Evaluates one customer and prints the result; false on failure.
+  bool Run(const rules::Customer& customer, std::ostream& out, std::ostream& err,
+           std::string_view where) {
+    rules::EvalInput input;
+    input.customer = &customer;
+    input.purchase = events.purchase ? &*events.purchase : nullptr;
+    input.interaction = events.interaction ? &*events.interaction : nullptr;
+    input.feedback = events.feedback ? &*events.feedback : nullptr;
+    input.today = today;
+    absl::Status status =
+        ruleset.Evaluate(input, &decision, options.explain ? &explanation : nullptr);
+    if (!status.ok()) {
+      err << where << "error: " << View(status.message()) << "\n";
+      return false;
+    }
+    if (options.json) {
+      out << DecisionToJson(customer, decision, options.explain ? &explanation : nullptr)
+                 .dump(options.customers_file.empty() ? 2 : -1)
+          << "\n";
+    } else {
+      out << RenderDecision(customer, decision);
+      if (options.explain) out << RenderExplanation(explanation);
+    }
+    return true;
+  }
+};
+
+absl::StatusOr<Events> ReadEvents(const EvalOptions& options) {
+  std::string text = options.event_json;
+  if (!options.event_file.empty()) {
+    absl::StatusOr<std::string> content = ReadFile(options.event_file);
+    if (!content.ok()) return content.status();
+    text = *content;
+  }
+  if (text.empty()) return Events{};
+  absl::StatusOr<json> parsed = ParseJson(text, "the event");
+  if (!parsed.ok()) return parsed.status();
+  return EventsFromJson(*parsed);
+}
+
+absl::StatusOr<rules::Customer> ParseCustomer(std::string_view text, std::string_view what) {
+  absl::StatusOr<json> parsed = ParseJson(text, what);
+  if (!parsed.ok()) return parsed.status();
+  return CustomerFromJson(*parsed);
+}
+
+}  // namespace
+
+int RunValidate(const ValidateOptions& options, std::ostream& out, std::ostream& err) {
+  rules::LoadResult loaded = rules::RuleSet::LoadDirectory(options.directory);
+  if (options.json) {
+    out << json{{"ok", loaded.ok()},
+                {"version", loaded.ok() ? loaded.ruleset->version() : ""},
+                {"diagnostics", DiagnosticsToJson(loaded.diagnostics)}}
+               .dump(2)
+        << "\n";
+  } else {
+    if (!loaded.diagnostics.empty()) out << rules::FormatDiagnostics(loaded.diagnostics);
+    if (loaded.ok()) out << SummaryLine(options.directory, *loaded.ruleset);
+  }
+  (void)err;
+  return loaded.ok() ? kExitOk : kExitRuleErrors;
+}
+
+int RunEval(const EvalOptions& options, std::ostream& out, std::ostream& err) {
+  int sources = !options.customer_json.empty() + !options.customer_file.empty() +
+                !options.customers_file.empty();
+  if (sources != 1) {
+    err << "error: give exactly one of --customer, --customer-file, --customers-file\n";
+    return kExitBadInput;
+  }
+  rules::Date today = rules::Date::Today();
+  if (!options.today.empty()) {
+    absl::StatusOr<rules::Date> parsed = rules::Date::Parse(options.today);
+    if (!parsed.ok()) {
+      err << "error: --today: " << View(parsed.status().message()) << "\n";
+      return kExitBadInput;
+    }
+    today = *parsed;
+  }
+  absl::StatusOr<Events> events = ReadEvents(options);
+  if (!events.ok()) {
+    err << "error: " << View(events.status().message()) << "\n";
+    return kExitBadInput;
+  }
+  std::shared_ptr<const rules::RuleSet> ruleset = Load(options.directory, err);
+  if (ruleset == nullptr) return kExitRuleErrors;
+  Evaluator evaluator{*ruleset, *events, today, options, {}, {}};
+
+  if (options.customers_file.empty()) {
+    std::string text = options.customer_json;
+    if (!options.customer_file.empty()) {
+      absl::StatusOr<std::string> content = ReadFile(options.customer_file);
+      if (!content.ok()) {
+        err << "error: " << View(content.status().message()) << "\n";
+        return kExitBadInput;
+      }
+      text = *content;
+    }
+    absl::StatusOr<rules::Customer> customer = ParseCustomer(text, "the customer");
+    if (!customer.ok()) {
+      err << "error: " << View(customer.status().message()) << "\n";
+      return kExitBadInput;
+    }
+    return evaluator.Run(*customer, out, err, "") ? kExitOk : kExitRuleErrors;
+  }
+
+  std::ifstream in(options.customers_file, std::ios::binary);
+  if (!in) {
+    err << "error: cannot open '" << options.customers_file << "'\n";
+    return kExitBadInput;
+  }
+  int exit_code = kExitOk;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::string where = StrCat(options.customers_file, ":", number, ": ");
+    absl::StatusOr<rules::Customer> customer = ParseCustomer(line, "this line");
+    if (!customer.ok()) {
+      err << where << "error: " << View(customer.status().message()) << "\n";
+      exit_code = kExitBadInput;
+      continue;
+    }
+    if (!evaluator.Run(*customer, out, err, where)) exit_code = kExitRuleErrors;
+  }
+  return exit_code;
+}
+
+}  // namespace clientele::client

@@ -1,0 +1,46 @@
+// The offline `clientele rules ...` commands: they use the rules library
+// directly and need no server. Each returns the process exit code and
+// writes to the given streams, so tests can run them in-process.
+//
+// Exit codes: 0 success; 1 the ruleset has errors, or evaluating failed;
+// 2 bad command-line input (unreadable file, malformed customer JSON).
+#ifndef CLIENTELE_CLIENT_RULES_COMMANDS_H_
+#define CLIENTELE_CLIENT_RULES_COMMANDS_H_
+
+#include <ostream>
+#include <string>
+
+namespace clientele::client {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRuleErrors = 1;
+inline constexpr int kExitBadInput = 2;
+
+struct ValidateOptions {
+  std::string directory;
+  bool json = false;
+};
+
+// Prints every diagnostic of the ruleset (compiler style, or a JSON array
+// with --json) and a summary; 0 when there is no error, 1 otherwise.
+int RunValidate(const ValidateOptions& options, std::ostream& out, std::ostream& err);
+
+struct EvalOptions {
+  std::string directory;
+  std::string customer_json;    // --customer
+  std::string customer_file;    // --customer-file (one JSON object)
+  std::string customers_file;   // --customers-file (JSON lines)
+  std::string event_json;       // --event
+  std::string event_file;       // --event-file
+  std::string today;            // --today YYYY-MM-DD; empty: today (UTC)
+  bool explain = false;
+  bool json = false;
+};
+
+// Evaluates the ruleset for one customer or each customer of a JSON lines
+// file, printing the decisions (text, or JSON / JSON lines with --json).
+int RunEval(const EvalOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace clientele::client
+
+#endif  // CLIENTELE_CLIENT_RULES_COMMANDS_H_
