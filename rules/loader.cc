@@ -484,6 +484,7 @@ class Loader {
     auto compiled = Expression(at, "when", what, scope, ValueType::kBool);
     if (!compiled) return false;
     rule->condition = compiled->root;
+    rule->fast_condition = data_->program.AddConjunction(compiled->root);
     rule->condition_text = compiled->text;
     condition_sites_[compiled->root] = *Child(at, "when", what, false);
     return true;
@@ -611,7 +612,7 @@ class Loader {
       }
     }
     p.type = ValueType::kString;
-    p.value.s = data_->program.Intern(text);
+    p.value.SetText(data_->program.Intern(text));
     return p;
   }
 

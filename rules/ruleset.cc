@@ -12,6 +12,13 @@ namespace {
 using program_internal::Frame;
 using program_internal::Trace;
 
+// Where a rule sits, for explanations: "segmentation life_stage", "offers".
+struct Section {
+  std::string_view kind;
+  std::string_view name;
+  std::string Text() const { return name.empty() ? std::string(kind) : StrCat(kind, " ", name); }
+};
+
 class Evaluation {
  public:
   Evaluation(const RuleSetData& data, const EvalInput& input, Decision* decision,
@@ -45,35 +52,45 @@ class Evaluation {
  private:
   // Evaluates a rule's condition, recording it when explaining. False on a
   // runtime error (see Failure()).
-  bool Matches(const CompiledRule& rule, std::string_view section, bool* matched) {
+  bool Matches(const CompiledRule& rule, Section section, bool* matched) {
     RuleExplanation* record = nullptr;
     if (explanation_ != nullptr) {
       record = &explanation_->rules.emplace_back();
-      record->section = std::string(section);
+      record->section = section.Text();
       record->rule_id = rule.id;
       record->condition = std::string(rule.condition_text);
       record->evaluated = true;
       trace_.checks = &record->checks;
     }
     failed_rule_ = &rule;
-    *matched = program_internal::Evaluate(data_.program, rule.condition, &frame_).n != 0;
+    *matched = record != nullptr
+                   ? program_internal::Evaluate(data_.program, rule.condition, &frame_).n != 0
+                   : program_internal::EvaluateConjunction(data_.program, rule.fast_condition,
+                                                           &frame_);
     if (record != nullptr) record->matched = *matched;
     return frame_.error == nullptr;
   }
 
-  void Skipped(const CompiledRule& rule, std::string_view section, std::string note) {
+  // Records a rule that was not evaluated; `make_note` runs only when
+  // explaining, so that the hot path builds no strings.
+  template <typename MakeNote>
+  void Skipped(const CompiledRule& rule, Section section, MakeNote make_note) {
     if (explanation_ == nullptr) return;
     RuleExplanation& record = explanation_->rules.emplace_back();
-    record.section = std::string(section);
+    record.section = section.Text();
     record.rule_id = rule.id;
     record.condition = std::string(rule.condition_text);
-    record.note = std::move(note);
+    record.note = make_note();
   }
 
-  void Note(std::string note) {
+  void Note(const char* note) {
     if (explanation_ != nullptr && !explanation_->rules.empty()) {
-      explanation_->rules.back().note = std::move(note);
+      explanation_->rules.back().note = note;
     }
+  }
+
+  static std::string NotChecked(const CompiledRule& winner) {
+    return StrCat("not checked: rule '", winner.id, "' matched first");
   }
 
   int64_t Number(uint32_t node, const CompiledRule& rule) {
@@ -83,12 +100,12 @@ class Evaluation {
 
   bool Segment(uint32_t index) {
     const Dimension& dimension = data_.dimensions[index];
-    const std::string section = explanation_ ? StrCat("segmentation ", dimension.id) : "";
+    const Section section{"segmentation", dimension.id};
     const SegmentRule* winner = nullptr;
     bool any = false;
     for (const SegmentRule& rule : dimension.rules) {
       if (winner != nullptr) {
-        Skipped(rule, section, StrCat("not checked: rule '", winner->id, "' matched first"));
+        Skipped(rule, section, [&] { return NotChecked(*winner); });
         continue;
       }
       bool matched;
@@ -113,19 +130,21 @@ class Evaluation {
     bool any_granted = false;
     for (const Offer& offer : data_.offers) {
       if (exclusive_granted) {
-        Skipped(offer, "offers", "not checked: an exclusive offer was already granted");
+        Skipped(offer, Section{"offers"},
+                [] { return std::string("not checked: an exclusive offer was already granted"); });
         continue;
       }
       if ((offer.valid_from.known() && input_.today < offer.valid_from) ||
           (offer.valid_until.known() && offer.valid_until < input_.today)) {
-        Skipped(offer, "offers",
-                StrCat("not valid today (", input_.today.ToString(), "): valid ",
+        Skipped(offer, Section{"offers"}, [&] {
+          return StrCat("not valid today (", input_.today.ToString(), "): valid ",
                              offer.valid_from.known() ? offer.valid_from.ToString() : "…", " to ",
-                             offer.valid_until.known() ? offer.valid_until.ToString() : "…"));
+                        offer.valid_until.known() ? offer.valid_until.ToString() : "…");
+        });
         continue;
       }
       bool matched;
-      if (!Matches(offer, "offers", &matched)) return false;
+      if (!Matches(offer, Section{"offers"}, &matched)) return false;
       if (!matched) continue;
       if (offer.exclusive && any_granted) {
         Note("matched, but this exclusive offer cannot combine with the offers already granted");
@@ -153,12 +172,11 @@ class Evaluation {
       const EarningRule* winner = nullptr;
       for (const EarningRule& rule : data_.earning_rules) {
         if (winner != nullptr) {
-          Skipped(rule, "loyalty earning",
-                  StrCat("not checked: rule '", winner->id, "' matched first"));
+          Skipped(rule, Section{"loyalty earning"}, [&] { return NotChecked(*winner); });
           continue;
         }
         bool matched;
-        if (!Matches(rule, "loyalty earning", &matched)) return false;
+        if (!Matches(rule, Section{"loyalty earning"}, &matched)) return false;
         if (matched) winner = &rule;
       }
       if (winner == nullptr && data_.has_earning_default) winner = &data_.earning_default;
@@ -195,12 +213,11 @@ class Evaluation {
     const InteractionRule* winner = nullptr;
     for (const InteractionRule& rule : data_.interaction_rules) {
       if (winner != nullptr && !data_.interactions_collect) {
-        Skipped(rule, "interactions",
-                StrCat("not checked: rule '", winner->id, "' matched first"));
+        Skipped(rule, Section{"interactions"}, [&] { return NotChecked(*winner); });
         continue;
       }
       bool matched;
-      if (!Matches(rule, "interactions", &matched)) return false;
+      if (!Matches(rule, Section{"interactions"}, &matched)) return false;
       if (!matched) continue;
       if (winner == nullptr) outcome.rule_id = rule.id;
       winner = &rule;
@@ -226,7 +243,7 @@ class Evaluation {
     if (input_.feedback == nullptr) return true;
     for (const Improvement& improvement : data_.improvements) {
       bool matched;
-      if (!Matches(improvement, "improvements", &matched)) return false;
+      if (!Matches(improvement, Section{"improvements"}, &matched)) return false;
       if (!matched) continue;
       decision_->improvements.push_back(
           {improvement.id, improvement.action,

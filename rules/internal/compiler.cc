@@ -70,8 +70,11 @@ std::vector<std::string> SplitName(const std::string& name) {
   return parts;
 }
 
+// Operations whose result depends only on their operands, so that constant
+// operands can be folded. Loads, today() and fused comparisons (which load
+// a field themselves) are not.
 bool IsPure(Op op) {
-  return op >= Op::kAnd || op == Op::kConst;
+  return (op >= Op::kAnd && op < Op::kCompareCustomerInt) || op == Op::kConst;
 }
 
 class Compiler {
@@ -90,7 +93,7 @@ class Compiler {
       }
       case AstKind::kString: {
         Node node = Base(ast, ValueType::kString);
-        node.constant.s = program_->Intern(ast.text);
+        node.constant.SetText(program_->Intern(ast.text));
         node.literal = true;
         return program_->Add(node);
       }
@@ -161,7 +164,7 @@ class Compiler {
     folded.op = Op::kConst;
     folded.literal = all_literal;
     // lower() results live in the scratch strings: keep a copy.
-    if (folded.type == ValueType::kString) value.s = program_->Intern(std::string(value.s));
+    if (folded.type == ValueType::kString) value.SetText(program_->Intern(std::string(value.s())));
     folded.constant = value;
     return index;
   }
@@ -414,7 +417,7 @@ class Compiler {
   // date ("2000-01-01"). Returns false after reporting when it is no date.
   bool CoerceToDate(uint32_t* index, const AstNode& ast) {
     if (type(*index) != ValueType::kString || !IsConst(*index)) return false;
-    absl::StatusOr<Date> date = Date::Parse(node(*index).constant.s);
+    absl::StatusOr<Date> date = Date::Parse(node(*index).constant.s());
     if (!date.ok()) {
       Error(ast, std::string(date.status().message()));
       *index = Invalid(ast);
@@ -422,7 +425,7 @@ class Compiler {
     }
     Node n = node(*index);
     n.type = ValueType::kDate;
-    n.constant = Value{date->days(), {}, nullptr};
+    n.constant = Value::Number(date->days());
     *index = program_->Add(n);
     return true;
   }
@@ -435,7 +438,7 @@ class Compiler {
         type(*text_index) != ValueType::kString) {
       return true;
     }
-    std::string_view value = node(*text_index).constant.s;
+    std::string_view value = node(*text_index).constant.s();
     absl::StatusOr<std::string_view> canonical = Canonical(f, value);
     if (!canonical.ok()) {
       Error(text_ast, std::string(canonical.status().message()), DomainHint(f));
@@ -443,7 +446,7 @@ class Compiler {
     }
     if (*canonical != value) {
       Node n = node(*text_index);
-      n.constant.s = *canonical;
+      n.constant.SetText(*canonical);
       *text_index = program_->Add(n);
     }
     return true;
@@ -535,15 +538,75 @@ class Compiler {
         if (from == ast.op) n.op = to;
       }
     }
+    Fuse(&n);
     return Emit(n, ast);
+  }
+
+  static Op Mirror(Op op) {
+    switch (op) {
+      case Op::kLt: return Op::kGt;
+      case Op::kLe: return Op::kGe;
+      case Op::kGt: return Op::kLt;
+      case Op::kGe: return Op::kLe;
+      default: return op;
+    }
+  }
+
+  // Rewrites `field <op> constant` (either way round) into one fused node
+  // that loads and compares without visiting its children.
+  void Fuse(Node* n) {
+    const Node* field = &node(n->a);
+    const Node* constant = &node(n->b);
+    Op compare = n->op;
+    if (field->op == Op::kConst) {
+      std::swap(field, constant);
+      compare = Mirror(compare);
+    }
+    if (constant->op != Op::kConst || field->op == Op::kConst) return;
+    Op fused;
+    int64_t value = constant->constant.n;
+    uint32_t member = field->field;
+    switch (field->op) {
+      case Op::kCustomerInt: fused = Op::kCompareCustomerInt; break;
+      case Op::kCustomerDecimal: fused = Op::kCompareCustomerDecimal; break;
+      case Op::kPurchaseAmount: fused = Op::kComparePurchaseAmount; break;
+      case Op::kSegment: fused = Op::kCompareSegment; break;
+      case Op::kCustomerConsumption:
+      case Op::kCustomerChannel:
+      case Op::kPurchaseChannel:
+      case Op::kFeedbackSource: {
+        fused = Op::kCompareEnum;
+        member = field->op == Op::kCustomerConsumption ? 0
+                 : field->op == Op::kCustomerChannel   ? 1
+                 : field->op == Op::kPurchaseChannel   ? 2
+                                                       : 3;
+        value = EnumNumber(member, constant->constant.s());
+        break;
+      }
+      default: return;
+    }
+    n->compare = compare;
+    n->op = fused;
+    n->field = member;
+    n->constant = constant->constant;
+    if (fused == Op::kCompareEnum) n->constant.n = value;
+  }
+
+  // The enum's numeric value for its canonical name (checked by CheckDomain).
+  static int64_t EnumNumber(uint32_t which, std::string_view name) {
+    if (which == 0) return static_cast<int64_t>(ParseConsumption(name).value_or(Consumption::kUnknown));
+    if (which == 3) {
+      return static_cast<int64_t>(ParseFeedbackSource(name).value_or(FeedbackSource::kUnknown));
+    }
+    return static_cast<int64_t>(ParseChannel(name).value_or(Channel::kUnknown));
   }
 
   std::string MismatchHint(uint32_t lhs, uint32_t rhs) {
     for (uint32_t side : {lhs, rhs}) {
       const Node& n = node(side);
       if (n.op == Op::kConst && n.type == ValueType::kString &&
-          Decimal::Parse(n.constant.s).ok()) {
-        return StrCat("remove the quotes to write the number ", n.constant.s);
+          Decimal::Parse(n.constant.s()).ok()) {
+        return StrCat("remove the quotes to write the number ", n.constant.s());
       }
     }
     if (IsNumber(type(lhs)) || IsNumber(type(rhs))) {
@@ -568,12 +631,12 @@ class Compiler {
       if (node(lhs).domain != Domain::kNone) {
         std::vector<Value> items = *node(rhs).constant.list;
         for (Value& item : items) {
-          absl::StatusOr<std::string_view> canonical = Canonical(node(lhs), item.s);
+          absl::StatusOr<std::string_view> canonical = Canonical(node(lhs), item.s());
           if (!canonical.ok()) {
             Error(rhs_ast, std::string(canonical.status().message()), DomainHint(node(lhs)));
             return Invalid(ast);
           }
-          item.s = *canonical;
+          item.SetText(*canonical);
         }
         Node list = node(rhs);
         list.constant.list = program_->AddList(std::move(items));
@@ -643,7 +706,31 @@ class Compiler {
                                               : Op::kContainsAll;
     n.a = lhs;
     n.b = rhs;
+    if (n.op == Op::kContains) FuseContains(&n);
     return Emit(n, ast);
+  }
+
+  // `field contains "constant"` becomes one node that reads the field.
+  void FuseContains(Node* n) {
+    const Node& text = node(n->a);
+    const Node& needle = node(n->b);
+    if (needle.op != Op::kConst) return;
+    using program_internal::TextSource;
+    TextSource source;
+    switch (text.op) {
+      case Op::kInteractionText: source = TextSource::kInteraction; break;
+      case Op::kFeedbackText: source = TextSource::kFeedback; break;
+      case Op::kFeedbackProduct: source = TextSource::kFeedbackProduct; break;
+      case Op::kPurchaseProduct: source = TextSource::kPurchaseProduct; break;
+      case Op::kCustomerString:
+        source = static_cast<TextSource>(static_cast<uint32_t>(TextSource::kCustomerString0) +
+                                         text.field);
+        break;
+      default: return;
+    }
+    n->op = Op::kContainsText;
+    n->field = static_cast<uint32_t>(source);
+    n->constant = needle.constant;
   }
 
   uint32_t CompileArithmetic(const AstNode& ast, uint32_t lhs, uint32_t rhs) {

@@ -8,26 +8,14 @@
 namespace clientele::rules::program_internal {
 namespace {
 
-constexpr int64_t Customer::*kIntMembers[] = {
-    &Customer::age, &Customer::purchase_frequency, &Customer::interaction_count,
-    &Customer::points};
-constexpr Decimal Customer::*kDecimalMembers[] = {
-    &Customer::average_purchase_amount, &Customer::total_spent, &Customer::satisfaction};
-constexpr std::string Customer::*kStringMembers[] = {
-    &Customer::id, &Customer::name, &Customer::gender, &Customer::occupation,
-    &Customer::tier};
-constexpr Date Customer::*kDateMembers[] = {
-    &Customer::birthday, &Customer::joined_at, &Customer::last_purchase_at};
-
 // A date that was never given counts as 100 years ago for days_since(),
 // so recency rules treat "never" as "very long ago" (docs/rules.md).
 constexpr int64_t kDaysSinceUnknown = 36500;
 
-Value Number(int64_t units) { return Value{units, {}, nullptr}; }
-Value Bool(bool b) { return Value{b ? 1 : 0, {}, nullptr}; }
-Value Text(std::string_view s) { return Value{0, s, nullptr}; }
+Value Number(int64_t units) { return Value::Number(units); }
+Value Bool(bool b) { return Value::Number(b ? 1 : 0); }
+Value Text(std::string_view s) { return Value::Text(s); }
 
-int64_t IntegerUnits(int64_t whole) { return whole * Decimal::kScale; }
 
 template <bool kTrace>
 class Evaluator {
@@ -87,7 +75,8 @@ class Evaluator {
   }
 
   static bool HasChildren(Op op) {
-    return op >= Op::kEq && op <= Op::kContainsAll;
+    return (op >= Op::kEq && op <= Op::kContainsAll) || IsFusedCompare(op) ||
+           op == Op::kContainsText;
   }
   static bool HasSecondChild(Op op) { return HasChildren(op); }
 
@@ -116,7 +105,7 @@ class Evaluator {
       case Op::kFeedbackProduct: return Text(f_->feedback->product);
       case Op::kFeedbackSource: return Text(FeedbackSourceName(f_->feedback->source));
       case Op::kSegment: return Text(f_->segment_by_dimension[node.field]);
-      case Op::kSegmentHas: return Bool(SegmentHas(node.field, Eval(node.a).s));
+      case Op::kSegmentHas: return Bool(SegmentHas(node.field, Eval(node.a).s()));
       case Op::kSegmentCount: return Number(IntegerUnits(SegmentCount(node.field)));
       case Op::kToday: return Number(f_->today);
       case Op::kAnd: return Bool(Eval(node.a).n != 0 && Eval(node.b).n != 0);
@@ -128,13 +117,13 @@ class Evaluator {
       case Op::kLe: return Bool(Eval(node.a).n <= Eval(node.b).n);
       case Op::kGt: return Bool(Eval(node.a).n > Eval(node.b).n);
       case Op::kGe: return Bool(Eval(node.a).n >= Eval(node.b).n);
-      case Op::kStrEq: return Bool(Eval(node.a).s == Eval(node.b).s);
-      case Op::kStrNe: return Bool(Eval(node.a).s != Eval(node.b).s);
+      case Op::kStrEq: return Bool(Eval(node.a).s() == Eval(node.b).s());
+      case Op::kStrNe: return Bool(Eval(node.a).s() != Eval(node.b).s());
       case Op::kInStrList: {
-        std::string_view needle = Eval(node.a).s;
+        std::string_view needle = Eval(node.a).s();
         const std::vector<Value>& list = *Eval(node.b).list;
         bool found = std::any_of(list.begin(), list.end(),
-                                 [&](const Value& v) { return v.s == needle; });
+                                 [&](const Value& v) { return v.s() == needle; });
         return Bool(found != (node.field == 1));
       }
       case Op::kInNumList: {
@@ -145,22 +134,48 @@ class Evaluator {
         return Bool(found != (node.field == 1));
       }
       case Op::kContains:
-        return Bool(Eval(node.a).s.find(Eval(node.b).s) != std::string_view::npos);
+        return Bool(Eval(node.a).s().find(Eval(node.b).s()) != std::string_view::npos);
       case Op::kContainsAny: {
-        std::string_view text = Eval(node.a).s;
+        std::string_view text = Eval(node.a).s();
         const std::vector<Value>& list = *Eval(node.b).list;
         return Bool(std::any_of(list.begin(), list.end(), [&](const Value& v) {
-          return text.find(v.s) != std::string_view::npos;
+          return text.find(v.s()) != std::string_view::npos;
         }));
       }
       case Op::kContainsAll: {
-        std::string_view text = Eval(node.a).s;
+        std::string_view text = Eval(node.a).s();
         const std::vector<Value>& list = *Eval(node.b).list;
         return Bool(std::all_of(list.begin(), list.end(), [&](const Value& v) {
-          return text.find(v.s) != std::string_view::npos;
+          return text.find(v.s()) != std::string_view::npos;
         }));
       }
+      case Op::kCompareCustomerInt:
+        return Bool(Compare(node.compare, IntegerUnits(f_->customer->*kIntMembers[node.field]),
+                            node.constant.n));
+      case Op::kCompareCustomerDecimal:
+        return Bool(Compare(node.compare, (f_->customer->*kDecimalMembers[node.field]).units(),
+                            node.constant.n));
+      case Op::kComparePurchaseAmount:
+        return Bool(Compare(node.compare, f_->purchase->amount.units(), node.constant.n));
+      case Op::kCompareEnum:
+        return Bool((EnumValueOf(*f_, node.field) == node.constant.n) == (node.compare == Op::kStrEq));
+      case Op::kCompareSegment:
+        return Bool((f_->segment_by_dimension[node.field] == node.constant.s()) ==
+                    (node.compare == Op::kStrEq));
+      case Op::kContainsText:
+        return Bool(SourceTextOf(*f_, node.field).find(node.constant.s()) != std::string_view::npos);
       default: return EvalArithmetic(node);
+    }
+  }
+
+  static bool Compare(Op compare, int64_t lhs, int64_t rhs) {
+    switch (compare) {
+      case Op::kEq: return lhs == rhs;
+      case Op::kNe: return lhs != rhs;
+      case Op::kLt: return lhs < rhs;
+      case Op::kLe: return lhs <= rhs;
+      case Op::kGt: return lhs > rhs;
+      default: return lhs >= rhs;
     }
   }
 
@@ -225,10 +240,10 @@ class Evaluator {
       case Op::kRound: return Number(arg(node.a).Round(static_cast<int>(node.field)).units());
       case Op::kFloor: return Number(arg(node.a).Floor().units());
       case Op::kCeil: return Number(arg(node.a).Ceil().units());
-      case Op::kLower: return Text(Lower(Eval(node.a).s));
+      case Op::kLower: return Text(Lower(Eval(node.a).s()));
       case Op::kLen:
         return Number(IntegerUnits(
-            static_cast<int64_t>(utf8_internal::CodePointCount(Eval(node.a).s))));
+            static_cast<int64_t>(utf8_internal::CodePointCount(Eval(node.a).s()))));
       case Op::kDaysSince: {
         Date date = Date::FromDays(static_cast<int32_t>(Eval(node.a).n));
         int64_t days = date.known() ? f_->today - date.days() : kDaysSinceUnknown;
@@ -285,6 +300,70 @@ Value Evaluate(const Program& program, uint32_t index, Frame* frame) {
   return Evaluator<false>(program, frame).Eval(index);
 }
 
+namespace {
+
+// The closed range of values for which the fused comparison `n` holds
+// (with `negate` for !=). Values are whole units, so x < c is x <= c - 1.
+void SetRange(const Node& n, Atom* atom) {
+  if (n.op == Op::kCompareEnum || n.op == Op::kCompareSegment || n.op == Op::kContainsText) {
+    // The load yields the test result as 0/1, or (enums) the enum value.
+    int64_t target = n.op == Op::kCompareEnum ? n.constant.n : 1;
+    atom->low = atom->high = target;
+    atom->negate = n.compare == Op::kStrNe;
+    return;
+  }
+  const int64_t c = n.constant.n;
+  switch (n.compare) {
+    case Op::kEq: atom->low = atom->high = c; break;
+    case Op::kNe: atom->low = atom->high = c; atom->negate = true; break;
+    case Op::kLt:
+      if (c == INT64_MIN) { atom->op = Op::kConst; break; }
+      atom->high = c - 1;
+      break;
+    case Op::kLe: atom->high = c; break;
+    case Op::kGt:
+      if (c == INT64_MAX) { atom->op = Op::kConst; break; }
+      atom->low = c + 1;
+      break;
+    default: atom->low = c; break;  // kGe
+  }
+}
+
+}  // namespace
+
+Conjunction Program::AddConjunction(uint32_t root) {
+  Conjunction conjunction{static_cast<uint32_t>(atoms_.size()), 0};
+  std::vector<uint32_t> pending = {root};
+  while (!pending.empty()) {
+    uint32_t index = pending.back();
+    pending.pop_back();
+    const Node& n = nodes_[index];
+    if (n.op == Op::kAnd) {  // keep source order: a before b
+      pending.push_back(n.b);
+      pending.push_back(n.a);
+      continue;
+    }
+    Atom atom;
+    if (n.op == Op::kConst) {
+      if (n.constant.n != 0) continue;  // `true` constrains nothing
+      atom.op = Op::kConst;             // `false`
+    } else if (IsFusedCompare(n.op) || n.op == Op::kContainsText) {
+      atom.op = n.op;
+      atom.field = n.field;
+      atom.constant = n.constant;
+      SetRange(n, &atom);
+    } else {
+      atom.op = Op::kAnd;  // general: evaluate the tree, holds when non-zero
+      atom.node = index;
+      atom.low = 1;
+      atom.high = 1;
+    }
+    atoms_.push_back(atom);
+  }
+  conjunction.count = static_cast<uint32_t>(atoms_.size()) - conjunction.begin;
+  return conjunction;
+}
+
 const std::vector<CustomerField>& CustomerFields() {
   static const auto* const kFields = new std::vector<CustomerField>{
       {"id", Op::kCustomerString, 0},
@@ -313,7 +392,7 @@ std::string FormatValue(ValueType type, const Value& value) {
     case ValueType::kBool: return value.n != 0 ? "true" : "false";
     case ValueType::kInt:
     case ValueType::kDecimal: return Decimal::FromUnits(value.n).ToString();
-    case ValueType::kString: return StrCat("\"", value.s, "\"");
+    case ValueType::kString: return StrCat("\"", value.s(), "\"");
     case ValueType::kDate: {
       Date date = Date::FromDays(static_cast<int32_t>(value.n));
       return date.known() ? date.ToString() : "unknown";

@@ -29,11 +29,32 @@ inline bool IsNumber(ValueType t) { return t == ValueType::kInt || t == ValueTyp
 
 // A runtime value. Which member is meaningful follows from the node's type:
 // numbers (Int and Decimal alike) are Decimal units in `n`, bools 0/1 in `n`,
-// dates days in `n`, text in `s`, lists in `list`.
+// dates days in `n`, text in `s()`, lists in `list`.
+//
+// 16 bytes and trivially copyable, so that it is returned in registers.
 struct Value {
-  int64_t n = 0;
-  std::string_view s;
-  const std::vector<Value>* list = nullptr;
+  union {
+    int64_t n = 0;
+    const char* data;                 // text
+    const std::vector<Value>* list;   // lists
+  };
+  uint64_t size = 0;                  // text length in bytes
+
+  std::string_view s() const { return {data, size}; }
+  void SetText(std::string_view text) {
+    data = text.data();
+    size = text.size();
+  }
+  static Value Number(int64_t units) {
+    Value v;
+    v.n = units;
+    return v;
+  }
+  static Value Text(std::string_view text) {
+    Value v;
+    v.SetText(text);
+    return v;
+  }
 };
 
 // Value domains that text is checked against at compile time.
@@ -60,19 +81,59 @@ enum class Op : uint8_t {
   kNeg, kAdd, kSub, kMul, kDiv, kMod,
   kMin, kMax, kAbs, kRound, kFloor, kCeil,  // kRound: `field` = digits
   kLower, kLen, kDaysSince, kYear, kMonth, kDay,
+  // Fused comparisons of a field with a constant, the commonest rule atom
+  // (`age < 40`, `consumption == "low"`). `field` selects the member,
+  // `constant` holds the constant, `compare` the comparison with the field
+  // on the left; children a and b stay as written, for explanations.
+  kCompareCustomerInt, kCompareCustomerDecimal, kComparePurchaseAmount,
+  kCompareEnum,     // field: 0 consumption, 1 channel, 2 purchase channel, 3 feedback source
+  kCompareSegment,  // field: dimension (first-match)
+  kContainsText,    // `text contains "constant"`; field: a TextSource
 };
+
+// The text fields that kContainsText reads directly.
+enum class TextSource : uint32_t {
+  kInteraction, kFeedback, kFeedbackProduct, kPurchaseProduct, kCustomerString0,
+};
+
+inline bool IsFusedCompare(Op op) {
+  return op >= Op::kCompareCustomerInt && op <= Op::kCompareSegment;
+}
 
 struct Node {
   Op op = Op::kConst;
   ValueType type = ValueType::kInvalid;
   Domain domain = Domain::kNone;
   bool literal = false;     // written as a literal: not shown in explanations
+  Op compare = Op::kEq;     // fused comparisons: kEq..kGe, kStrEq, kStrNe
   uint32_t field = 0;       // member / dimension index / flag, by op
   uint32_t a = 0, b = 0;    // child nodes
   uint32_t args_begin = 0;  // variadic children (min, max): Program::args
   uint32_t args_count = 0;
   Value constant;           // for kConst
   std::string_view text;    // source text, for explanations and errors
+};
+
+// One conjunct of a rule's condition, flattened for the fast path: a
+// condition `a and b and c` runs as a loop over three atoms. Numeric
+// comparisons become a closed range test (x < 40 is x <= 39.9999: values
+// are whole units of 1/10^4), so an atom is a load and two compares with no
+// branch on the operator. Anything that is not a field-with-constant
+// comparison is a general atom that evaluates the expression tree at `node`.
+struct Atom {
+  Op op = Op::kConst;   // a fused op; kConst: never holds; kAnd: general
+  bool negate = false;  // holds when the test fails (!=, not in)
+  uint32_t field = 0;
+  uint32_t node = 0;    // general atoms
+  int64_t low = INT64_MIN;
+  int64_t high = INT64_MAX;
+  Value constant;       // enum value in n, or text
+};
+
+// A condition as a range of atoms in Program::atoms.
+struct Conjunction {
+  uint32_t begin = 0;
+  uint32_t count = 0;
 };
 
 // Storage for compiled expressions. Strings and lists are kept in deques so
@@ -106,9 +167,14 @@ class Program {
   }
   uint32_t arg(uint32_t index) const { return args_[index]; }
 
+  // Flattens the boolean expression at `root` into atoms (see Atom).
+  Conjunction AddConjunction(uint32_t root);
+  const Atom* atoms() const { return atoms_.data(); }
+
  private:
   std::vector<Node> nodes_;
   std::vector<uint32_t> args_;
+  std::vector<Atom> atoms_;
   std::deque<std::string> strings_;
   std::deque<std::vector<Value>> lists_;
 };
@@ -135,9 +201,75 @@ struct Frame {
   uint32_t error_node = 0;
 };
 
+// Member tables that the compiler and evaluator share: `field` of a
+// customer load indexes these.
+inline constexpr int64_t Customer::*kIntMembers[] = {
+    &Customer::age, &Customer::purchase_frequency, &Customer::interaction_count,
+    &Customer::points};
+inline constexpr Decimal Customer::*kDecimalMembers[] = {
+    &Customer::average_purchase_amount, &Customer::total_spent, &Customer::satisfaction};
+inline constexpr std::string Customer::*kStringMembers[] = {
+    &Customer::id, &Customer::name, &Customer::gender, &Customer::occupation, &Customer::tier};
+inline constexpr Date Customer::*kDateMembers[] = {
+    &Customer::birthday, &Customer::joined_at, &Customer::last_purchase_at};
+
+inline int64_t IntegerUnits(int64_t whole) { return whole * Decimal::kScale; }
+
+// The value of enum field `which` (see Op::kCompareEnum) as a number.
+inline int64_t EnumValueOf(const Frame& f, uint32_t which) {
+  switch (which) {
+    case 0: return static_cast<int64_t>(f.customer->consumption);
+    case 1: return static_cast<int64_t>(f.customer->channel);
+    case 2: return static_cast<int64_t>(f.purchase->channel);
+    default: return static_cast<int64_t>(f.feedback->source);
+  }
+}
+
+// The text of a TextSource (see Op::kContainsText).
+inline std::string_view SourceTextOf(const Frame& f, uint32_t source) {
+  switch (source) {
+    case static_cast<uint32_t>(TextSource::kInteraction): return f.interaction->text;
+    case static_cast<uint32_t>(TextSource::kFeedback): return f.feedback->text;
+    case static_cast<uint32_t>(TextSource::kFeedbackProduct): return f.feedback->product;
+    case static_cast<uint32_t>(TextSource::kPurchaseProduct): return f.purchase->product;
+    default:
+      return f.customer->*kStringMembers[source - static_cast<uint32_t>(TextSource::kCustomerString0)];
+  }
+}
+
 // Evaluates node `index`. Never throws; on arithmetic errors sets
 // frame->error (first one wins) and returns a zero value.
 Value Evaluate(const Program& program, uint32_t index, Frame* frame);
+
+// Evaluates a flattened condition (no tracing): true when every atom holds.
+// Stops at the first false atom, like `and`. Inline: this is the hot loop.
+inline bool EvaluateConjunction(const Program& program, Conjunction conjunction, Frame* frame) {
+  const Atom* atom = program.atoms() + conjunction.begin;
+  const Atom* const end = atom + conjunction.count;
+  for (; atom != end; ++atom) {
+    int64_t x;
+    switch (atom->op) {
+      case Op::kCompareCustomerInt:
+        x = IntegerUnits(frame->customer->*kIntMembers[atom->field]);
+        break;
+      case Op::kCompareCustomerDecimal:
+        x = (frame->customer->*kDecimalMembers[atom->field]).units();
+        break;
+      case Op::kComparePurchaseAmount: x = frame->purchase->amount.units(); break;
+      case Op::kCompareEnum: x = EnumValueOf(*frame, atom->field); break;
+      case Op::kCompareSegment:
+        x = frame->segment_by_dimension[atom->field] == atom->constant.s();
+        break;
+      case Op::kContainsText:
+        x = SourceTextOf(*frame, atom->field).find(atom->constant.s()) != std::string_view::npos;
+        break;
+      case Op::kConst: return false;
+      default: x = Evaluate(program, atom->node, frame).n; break;
+    }
+    if ((x >= atom->low && x <= atom->high) == atom->negate) return false;
+  }
+  return true;
+}
 
 // Member tables that the compiler and evaluator share.
 struct CustomerField {

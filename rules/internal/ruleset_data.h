@@ -19,6 +19,7 @@ namespace clientele::rules {
 struct CompiledRule {
   std::string id;
   uint32_t condition = 0;          // Program node (bool)
+  program_internal::Conjunction fast_condition;  // the same, flattened
   std::string_view condition_text;
   std::string file;
   int line = 0;

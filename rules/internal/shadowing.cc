@@ -66,6 +66,7 @@ struct Conjunction {
 
 bool IsLoad(Op op) { return op >= Op::kCustomerInt && op <= Op::kSegment; }
 
+
 Op Mirror(Op op) {
   switch (op) {
     case Op::kLt: return Op::kGt;
@@ -108,21 +109,24 @@ class Analyzer {
       const Node& load = p_.node(n.a);
       if (!IsLoad(load.op)) return false;
       std::set<std::string_view> values;
-      for (const auto& item : *p_.node(n.b).constant.list) values.insert(item.s);
+      for (const auto& item : *p_.node(n.b).constant.list) values.insert(item.s());
       Constrain(c, KeyOf(load), std::move(values));
       return true;
     }
-    if (n.op < Op::kEq || n.op > Op::kStrEq || n.op == Op::kNe) return false;
     const Node* load = &p_.node(n.a);
     const Node* constant = &p_.node(n.b);
     Op op = n.op;
-    if (constant->op != Op::kConst) {
+    if (program_internal::IsFusedCompare(n.op)) {
+      op = n.compare;  // already written with the field on the left
+      if (constant->op != Op::kConst) std::swap(load, constant);
+    } else if (constant->op != Op::kConst) {
       std::swap(load, constant);
       op = Mirror(op);
     }
+    if (op < Op::kEq || op > Op::kStrEq || op == Op::kNe) return false;
     if (!IsLoad(load->op) || constant->op != Op::kConst) return false;
     if (op == Op::kStrEq) {
-      Constrain(c, KeyOf(*load), {constant->constant.s});
+      Constrain(c, KeyOf(*load), {constant->constant.s()});
       return true;
     }
     Interval interval;
