@@ -75,25 +75,23 @@ std::string Diagnostic::Headline() const {
 std::string FormatDiagnostic(const Diagnostic& diagnostic) {
   std::string out = StrCat(diagnostic.Headline(), "\n");
   const std::string number = diagnostic.line > 0 ? std::to_string(diagnostic.line) : "";
-  const std::string gutter(std::max<size_t>(number.size(), 4) + 1, ' ');
+  const size_t width = std::max<size_t>(number.size(), 4) + 1;
+  const std::string margin(width, ' ');  // where the line number goes
   if (diagnostic.line > 0 && !diagnostic.source_line.empty()) {
     std::string line = ExpandTabs(diagnostic.source_line);
-    StrAppend(&out, std::string(gutter.size() - number.size(), ' '), number,
-                    " | ", line, "\n");
+    StrAppend(&out, std::string(width - number.size(), ' '), number, " | ", line, "\n");
     if (diagnostic.column > 0) {
       size_t begin = ByteOffsetOfCodePoint(line, diagnostic.column - 1);
       size_t end = ByteOffsetOfCodePoint(
           line, diagnostic.column - 1 + std::max(diagnostic.length, 1));
       size_t pad = DisplayWidth(std::string_view(line).substr(0, begin));
-      size_t width = std::max<size_t>(
+      size_t underline = std::max<size_t>(
           1, DisplayWidth(std::string_view(line).substr(begin, end - begin)));
-      StrAppend(&out, gutter, "| ", std::string(pad, ' '), "^",
-                      std::string(width - 1, '~'), "\n");
+      StrAppend(&out, margin, " | ", std::string(pad, ' '), "^",
+                std::string(underline - 1, '~'), "\n");
     }
   }
-  if (!diagnostic.hint.empty()) {
-    StrAppend(&out, gutter, "= hint: ", diagnostic.hint, "\n");
-  }
+  if (!diagnostic.hint.empty()) StrAppend(&out, margin, " = hint: ", diagnostic.hint, "\n");
   return out;
 }
 

@@ -231,8 +231,8 @@ class Loader {
     try {
       root = YAML::Load(file.content);
     } catch (const YAML::Exception& e) {
-      Report(file, e.mark, 1, StrCat("this is not valid YAML: ", e.msg),
-             YamlHint(file, e.mark));
+      YAML::Mark mark = ClampToText(file, e.mark);
+      Report(file, mark, 1, StrCat("this is not valid YAML: ", e.msg), YamlHint(file, mark, e.msg));
       return;
     }
     if (!root.IsDefined() || root.IsNull()) {
@@ -250,7 +250,7 @@ class Loader {
     const YAML::Node kind = root["kind"];
     if (!kind.IsDefined()) {
       Report(file, root.Mark(), 1, "the file does not say its 'kind'",
-             "add a first line such as: kind: segmentation");
+             StrCat("add a first line: kind: ", GuessKind(root)));
       CheckKeys(at, Strings({"kind"}), "a rule file", /*report_unknown=*/false);
       return;
     }
@@ -258,7 +258,7 @@ class Loader {
         std::find(std::begin(kKinds), std::end(kKinds), kind.Scalar()) == std::end(kKinds)) {
       std::vector<std::string> kinds(std::begin(kKinds), std::end(kKinds));
       std::string name = kind.IsScalar() ? kind.Scalar() : "";
-      ReportAt({&file, kind}, StrCat("unknown kind '", name, "'", DidYouMeanSuffix(name, kinds)),
+      ReportAt({&file, kind}, StrCat("unknown kind '", name, "'", KindSuggestion(name)),
                StrCat("the kinds are: ", StrJoin(kinds, ", ")));
       return;
     }
@@ -271,11 +271,58 @@ class Loader {
         {"interactions", Strings({"kind", "description", "satisfaction_range", "hit_policy", "rules"})},
         {"loyalty", Strings({"kind", "description", "earning", "tiers"})},
     };
-    CheckKeys(at, kTopKeys.at(k), StrCat("a ", k, " file"));
+    CheckKeys(at, kTopKeys.at(k), StrCat("this ", k, " file"));
     roots_[k].push_back(at);
   }
 
-  std::string YamlHint(const FileText& file, const YAML::Mark& mark) {
+  // yaml-cpp reports an unclosed bracket at the end of the text, one line
+  // past the last: point at the end of the last line that has text instead.
+  static YAML::Mark ClampToText(const FileText& file, YAML::Mark mark) {
+    int last = static_cast<int>(file.line_starts.size()) - 1;
+    while (last > 0 && file.Line(static_cast<size_t>(last)).find_first_not_of(" \t") ==
+                           std::string_view::npos) {
+      --last;
+    }
+    if (mark.line > last) {
+      mark.line = last;
+      mark.column = static_cast<int>(file.Line(static_cast<size_t>(last)).size());
+    }
+    return mark;
+  }
+
+  // "; did you mean 'x'?" for a misspelt kind, also for forms such as
+  // "segments" or "offer" that are too far off for the edit distance.
+  static std::string KindSuggestion(const std::string& name) {
+    std::vector<std::string> kinds(std::begin(kKinds), std::end(kKinds));
+    std::string suggestion = DidYouMeanSuffix(name, kinds);
+    if (!suggestion.empty() || name.size() < 4) return suggestion;
+    for (std::string_view kind : kKinds) {
+      if (kind.substr(0, 4) == std::string_view(name).substr(0, 4)) {
+        return StrCat("; did you mean '", kind, "'?");
+      }
+    }
+    return "";
+  }
+
+  // The kind that a file without `kind:` most likely has, from its keys.
+  static std::string_view GuessKind(const YAML::Node& root) {
+    static constexpr std::pair<std::string_view, std::string_view> kKeyToKind[] = {
+        {"dimensions", "segmentation"}, {"offers", "offers"}, {"actions", "improvements"},
+        {"satisfaction_range", "interactions"}, {"rules", "interactions"},
+        {"earning", "loyalty"}, {"tiers", "loyalty"}, {"parameters", "parameters"}};
+    for (const auto& [key, kind] : kKeyToKind) {
+      if (root[std::string(key)].IsDefined()) return kind;
+    }
+    return "segmentation";
+  }
+
+  std::string YamlHint(const FileText& file, const YAML::Mark& mark, const std::string& error) {
+    if (error.find("end of sequence flow") != std::string::npos) {
+      return "a '[' is not closed: end the list with ']'";
+    }
+    if (error.find("end of map flow") != std::string::npos) {
+      return "a '{' is not closed: end it with '}'";
+    }
     std::string_view line = file.Line(static_cast<size_t>(std::max(0, mark.line)));
     size_t colon = line.find(": ");
     if (colon != std::string_view::npos && colon + 2 < line.size() &&
@@ -315,10 +362,25 @@ class Loader {
   }
 
   // The child `key` of mapping `at`, or nullopt (reported when required).
+  // The position of `key` in mapping `at` (an empty value has no position
+  // of its own: yaml-cpp gives it the next token's).
+  YAML::Mark KeyMark(const Located& at, std::string_view key) {
+    for (auto it = at.node.begin(); it != at.node.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == key) return it->first.Mark();
+    }
+    return at.node.Mark();
+  }
+
   std::optional<Located> Child(const Located& at, std::string_view key, std::string_view what,
                                bool required) {
     const YAML::Node child = at.node[std::string(key)];
     if (child.IsDefined() && !child.IsNull()) return Located{at.file, child};
+    if (required && child.IsDefined()) {
+      Report(*at.file, KeyMark(at, key), key.size(), StrCat("'", key, "' is empty"),
+             key == "when" ? "write a condition, e.g. when: age < 40"
+                           : StrCat("write a value after '", key, ": '"));
+      return std::nullopt;
+    }
     if (required) {
       Report(*at.file, at.node.Mark(), 1,
              StrCat(what, " has no '", key, "'"),
@@ -377,10 +439,13 @@ class Loader {
 
   std::optional<int64_t> WholeNumber(const Located& at, std::string_view key,
                                      std::string_view what, bool required) {
-    std::optional<Decimal> value = Number(at, key, what, required);
-    if (!value) return std::nullopt;
-    if (!value->IsInteger()) {
-      ReportAt(*Child(at, key, what, false), StrCat("'", key, "' must be a whole number"));
+    std::optional<std::string> text = Text(at, key, what, required);
+    if (!text) return std::nullopt;
+    absl::StatusOr<Decimal> value = Decimal::Parse(*text);
+    if (!value.ok() || !value->IsInteger()) {
+      ReportAt(*Child(at, key, what, false),
+               StrCat("'", key, "' must be a whole number, not '", *text, "'"),
+               StrCat("for example: ", key, ": 10"));
       return std::nullopt;
     }
     return value->IntegerPart();
@@ -418,13 +483,15 @@ class Loader {
                                                         ValueType expected) {
     std::optional<Located> child = Child(at, key, what, false);
     if (!child) {
-      const YAML::Node raw = at.node[std::string(key)];
-      if (raw.IsDefined()) {  // present but empty
-        Report(*at.file, raw.Mark(), 1, StrCat("'", key, "' is empty"),
-               key == "when" ? "write a condition, e.g. when: age < 40" : "");
-      } else {
-        Child(at, key, what, true);
-      }
+      Child(at, key, what, true);  // reports it missing or empty
+      return std::nullopt;
+    }
+    const std::string& tag = child->node.Tag();
+    if (!tag.empty() && tag != "!" && tag != "?") {
+      ReportAt(*child,
+               StrCat("YAML read '", tag, "' as a tag, so the ", key, " lost its beginning"),
+               tag[0] == '!' ? "write 'not' instead of '!', e.g. when: not (age < 40)"
+                             : "wrap the whole value in quotes");
       return std::nullopt;
     }
     if (!child->node.IsScalar()) {
@@ -710,8 +777,9 @@ class Loader {
     if (pending.rules.empty() && !dimension.has_default) return;
     CheckFirstMatchList(conditions, rule_sites, dimension.rules, !dimension.collect,
                         StrCat("dimension '", dimension.id, "'"));
-    bool catch_all = !dimension.rules.empty() &&
-                     shadowing_internal::AlwaysTrue(data_->program, conditions.back());
+    bool catch_all = std::any_of(conditions.begin(), conditions.end(), [&](uint32_t c) {
+      return shadowing_internal::AlwaysTrue(data_->program, c);
+    });
     if (!dimension.collect && !dimension.has_default && !catch_all &&
         dimension.rules.size() == conditions.size()) {
       ReportAt(*Child(pending.at, "id", "", false),
@@ -908,11 +976,21 @@ class Loader {
     data_->interactions_collect = CollectPolicy(root, "an interactions file");
     if (std::optional<Located> range = Child(root, "satisfaction_range", "", false)) {
       if (ExpectMap(*range, "'satisfaction_range'")) {
-        CheckKeys(*range, Strings({"min", "max"}), "'satisfaction_range'");
+        CheckKeys(*range, Strings({"min", "max", "initial"}), "'satisfaction_range'");
         data_->satisfaction_min = Number(*range, "min", "satisfaction_range", true).value_or(Decimal::FromInteger(1));
         data_->satisfaction_max = Number(*range, "max", "satisfaction_range", true).value_or(Decimal::FromInteger(5));
         if (data_->satisfaction_max < data_->satisfaction_min) {
           ReportAt(*range, "satisfaction_range: max is below min", "e.g. {min: 1, max: 5}");
+        }
+        Decimal middle;
+        Decimal::Add(data_->satisfaction_min, data_->satisfaction_max, &middle);
+        Decimal::Divide(middle, Decimal::FromInteger(2), &middle);
+        data_->satisfaction_initial =
+            Number(*range, "initial", "satisfaction_range", false).value_or(middle.Round(2));
+        if (data_->satisfaction_initial < data_->satisfaction_min ||
+            data_->satisfaction_max < data_->satisfaction_initial) {
+          ReportAt(*Child(*range, "initial", "", false),
+                   "satisfaction_range: initial must lie between min and max");
         }
       }
     }
@@ -952,6 +1030,7 @@ class Loader {
     if (roots.empty()) return;
     const Located& root = roots[0];
     data_->has_loyalty = true;
+    earning_key_ = KeyMark(root, "earning");
     if (std::optional<Located> earning = Child(root, "earning", "a loyalty file", true);
         earning && ExpectMap(*earning, "'earning'")) {
       LoadEarning(*earning);
@@ -986,12 +1065,14 @@ class Loader {
     }
     CheckFirstMatchList(conditions, sites, data_->earning_rules, true, "the earning rules");
     std::optional<Located> def = Child(earning, "default", "", false);
-    bool catch_all = !conditions.empty() &&
-                     shadowing_internal::AlwaysTrue(data_->program, conditions.back());
+    bool catch_all = std::any_of(conditions.begin(), conditions.end(), [&](uint32_t c) {
+      return shadowing_internal::AlwaysTrue(data_->program, c);
+    });
     if (!def) {
       if (!catch_all) {
-        ReportAt(earning, "loyalty earning has no default: purchases that match no rule "
-                          "would earn nothing, silently",
+        Report(*earning.file, earning_key_, 7,
+               "loyalty earning has no default: purchases that match no rule "
+               "would earn nothing, silently",
                  "add: default: {id: small_purchase, points: 20} (points: 0 to earn nothing)");
       }
       return;
@@ -1077,6 +1158,7 @@ class Loader {
   std::vector<DimensionInfo> dimension_infos_;
   std::vector<std::pair<std::string, Located>> rule_ids_;
   std::map<uint32_t, Located> condition_sites_;
+  YAML::Mark earning_key_;
 };
 
 }  // namespace
@@ -1140,8 +1222,11 @@ LoadResult RuleSet::LoadDirectory(const std::filesystem::path& directory,
   if (!result.diagnostics.empty()) {
     // Still check the readable files, so that every problem shows at once.
     LoadResult rest = LoadSources(std::move(sources), options);
-    result.diagnostics.insert(result.diagnostics.end(), rest.diagnostics.begin(),
-                              rest.diagnostics.end());
+    DiagnosticList all;
+    for (Diagnostic& d : result.diagnostics) all.Add(std::move(d));
+    for (Diagnostic& d : rest.diagnostics) all.Add(std::move(d));
+    all.SortByLocation();
+    result.diagnostics = all.items();
     return result;
   }
   return LoadSources(std::move(sources), options);

@@ -193,6 +193,7 @@ class Evaluation {
           return false;
         }
         after = std::max<int64_t>(after, 0);  // a penalty never takes the balance below 0
+        loyalty.points_earned = after - before;  // what the ledger records
       }
       loyalty.points_after = after;
     }
@@ -208,7 +209,11 @@ class Evaluation {
     InteractionOutcome& outcome = decision_->interaction;
     outcome.applied = true;
     outcome.interaction_count_after = input_.customer->interaction_count + 1;
-    outcome.satisfaction_before = input_.customer->satisfaction;
+    // Satisfaction 0 means never rated (input allows only 1..5): such a
+    // customer starts from the configured initial value.
+    outcome.satisfaction_before = input_.customer->satisfaction == Decimal()
+                                      ? data_.satisfaction_initial
+                                      : input_.customer->satisfaction;
     Decimal change;
     const InteractionRule* winner = nullptr;
     for (const InteractionRule& rule : data_.interaction_rules) {

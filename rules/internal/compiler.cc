@@ -256,6 +256,13 @@ class Compiler {
     if (head == "purchase" || head == "interaction" || head == "feedback") {
       return EventRef(ast, parts);
     }
+    for (const DimensionInfo& d : *scope_.dimensions) {
+      if (d.id == ast.text) {
+        Error(ast, StrCat("unknown field '", ast.text, "'; did you mean 'segment.", d.id, "'?"),
+              "segments are read as segment.<dimension>");
+        return Invalid(ast);
+      }
+    }
     return UnknownName(ast, ast.text, {ast.begin, ast.end},
                        StrCat("unknown field '", ast.text, "'"), KnownNames());
   }

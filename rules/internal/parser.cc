@@ -96,7 +96,7 @@ class Parser {
       if (!failed_) {
         std::unique_ptr<AstNode> root = ParseOr();
         if (!failed_ && token_.kind != TokenKind::kEnd) {
-          FailUnexpected("after a complete expression",
+          FailUnexpected("after a complete expression", "nothing",
                          "join conditions with 'and' or 'or'");
         }
         if (!failed_) result.root = std::move(root);
@@ -114,10 +114,14 @@ class Parser {
     error_ = ParseError{begin, std::max(end, begin + 1), std::move(message), std::move(hint)};
   }
 
-  void FailUnexpected(std::string_view context, std::string_view hint = "") {
+  // Reports the current token as out of place: "unexpected 'x' <context>",
+  // or at the end of the text "the expression ends too early: <expected>
+  // is missing".
+  void FailUnexpected(std::string_view context, std::string_view expected,
+                      std::string_view hint = "") {
     if (token_.kind == TokenKind::kEnd) {
       Fail(static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(text_.size()) + 1,
-           StrCat("the expression ends too early; expected ", context), std::string(hint));
+           StrCat("the expression ends too early: ", expected, " is missing"), std::string(hint));
       return;
     }
     Fail(token_.begin, token_.end,
@@ -354,7 +358,7 @@ class Parser {
       case TokenKind::kNot: {
         Advance();
         if (token_.kind != TokenKind::kIn) {
-          FailUnexpected("after 'not' here", "write 'x not in [...]', or put 'not' first");
+          FailUnexpected("after 'not' here", "'in' after 'not'", "write 'x not in [...]', or put 'not' first");
           return Operator::kNone;
         }
         Advance();
@@ -483,7 +487,7 @@ class Parser {
       case TokenKind::kLeftBracket: return ParseList(std::move(node));
       case TokenKind::kError: return nullptr;
       default:
-        FailUnexpected("where a value was expected",
+        FailUnexpected("where a value was expected", "a value",
                        "a value is a number, \"text\", a field name, a list [..] or a function call");
         return nullptr;
     }
@@ -498,7 +502,7 @@ class Parser {
     while (!failed_ && token_.kind == TokenKind::kDot) {
       Advance();
       if (token_.kind != TokenKind::kIdentifier) {
-        FailUnexpected("after '.'", "a field name follows the dot, e.g. segment.life_stage");
+        FailUnexpected("after '.'", "a field name after '.'", "a field name follows the dot, e.g. segment.life_stage");
         return nullptr;
       }
       node->text += "." + token_.text;
@@ -525,6 +529,7 @@ class Parser {
         }
         if (token_.kind != TokenKind::kRightParen) {
           FailUnexpected(StrCat("in the call of ", node->text, "(...)"),
+                         StrCat("')' to close ", node->text, "("),
                          "separate arguments with ',' and close with ')'");
           return nullptr;
         }
@@ -544,7 +549,7 @@ class Parser {
     std::unique_ptr<AstNode> inner = ParseOr();
     if (failed_) return nullptr;
     if (token_.kind != TokenKind::kRightParen) {
-      FailUnexpected("where ')' was expected",
+      FailUnexpected("where ')' was expected", "')'",
                      StrCat("close the '(' at character ", begin + 1));
       return nullptr;
     }
@@ -568,7 +573,7 @@ class Parser {
         continue;
       }
       if (token_.kind != TokenKind::kRightBracket) {
-        FailUnexpected("in a list", "separate items with ',' and close the list with ']'");
+        FailUnexpected("in a list", "']' to close the list", "separate items with ',' and close the list with ']'");
         return nullptr;
       }
     }

@@ -82,6 +82,8 @@ struct RuleSetData {
   bool interactions_collect = false;          // sum every matching rule
   Decimal satisfaction_min = Decimal::FromInteger(1);
   Decimal satisfaction_max = Decimal::FromInteger(5);
+  // Where a customer who was never rated (satisfaction 0) starts.
+  Decimal satisfaction_initial = Decimal::FromInteger(3);
   std::vector<InteractionRule> interaction_rules;
 
   bool has_loyalty = false;
