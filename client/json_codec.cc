@@ -141,10 +141,30 @@ json ExplanationToJson(const rules::Explanation& explanation) {
 
 }  // namespace
 
+namespace {
+
+// Builds the JSON tree like nlohmann's own parser, except that numbers with
+// a fraction or exponent keep their text ("1234567890123.4567") instead of
+// becoming a double that would lose digits; ScalarText() reads numbers and
+// text alike.
+class ExactNumberParser : public nlohmann::detail::json_sax_dom_parser<json> {
+ public:
+  using json_sax_dom_parser::json_sax_dom_parser;
+  bool number_float(json::number_float_t /*rounded*/, const std::string& text) {
+    std::string exact = text;
+    return string(exact);
+  }
+};
+
+}  // namespace
+
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view what) {
   // nlohmann reports where parsing failed only through its exception.
   try {
-    return json::parse(text);
+    json result;
+    ExactNumberParser parser(result, /*allow_exceptions_=*/true);
+    json::sax_parse(text, &parser);
+    return result;
   } catch (const json::exception& e) {
     return absl::InvalidArgumentError(StrCat(what, " is not valid JSON: ", e.what()));
   }

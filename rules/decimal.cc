@@ -1,5 +1,6 @@
 #include "rules/decimal.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/status/status.h"
@@ -23,6 +24,20 @@ bool DivideRounded(__int128 numerator, __int128 denominator, int64_t* out) {
   *out = static_cast<int64_t>(quotient);
   return true;
 }
+
+
+// The value in units rounded to a multiple of `step` (a power of ten), in
+// 128 bits so that the ends of the range cannot overflow.
+__int128 RoundedUnits(int64_t units, int64_t step) {
+  __int128 quotient = units / step;
+  int64_t remainder = units % step;
+  if (remainder != 0 && (remainder < 0 ? -remainder : remainder) * 2 >= step) {
+    quotient += units < 0 ? -1 : 1;
+  }
+  return quotient * step;
+}
+
+bool Fits(__int128 units) { return units >= INT64_MIN && units <= INT64_MAX; }
 
 }  // namespace
 
@@ -74,16 +89,15 @@ std::string Decimal::ToString() const {
 }
 
 std::string Decimal::ToFixed(int digits) const {
-  if (digits < 0) digits = 0;
-  if (digits > kScaleDigits) digits = kScaleDigits;
-  int64_t rounded = Round(digits).units_;
-  // Work on the magnitude in unsigned arithmetic: INT64_MIN has no positive
-  // counterpart.
-  uint64_t magnitude = rounded < 0 ? 0 - static_cast<uint64_t>(rounded)
-                                   : static_cast<uint64_t>(rounded);
-  std::string text = StrCat(rounded < 0 ? "-" : "", magnitude / kScale);
+  digits = std::clamp(digits, 0, kScaleDigits);
+  // Rounded in 128 bits: at the ends of the range the rounded value may not
+  // fit in a Decimal, but it can still be printed.
+  __int128 rounded = RoundedUnits(units_, kPow10[kScaleDigits - digits]);
+  unsigned __int128 magnitude = rounded < 0 ? -rounded : rounded;
+  std::string text = StrCat(rounded < 0 ? "-" : "",
+                            static_cast<uint64_t>(magnitude / kScale));
   if (digits > 0) {
-    std::string fraction = std::to_string(magnitude % kScale + kScale).substr(1);
+    std::string fraction = std::to_string(static_cast<uint64_t>(magnitude % kScale) + kScale).substr(1);
     StrAppend(&text, ".", fraction.substr(0, digits));
   }
   return text;
@@ -137,30 +151,35 @@ bool Decimal::Negate(Decimal a, Decimal* out) {
   return true;
 }
 
+
+bool Decimal::Round(Decimal a, int digits, Decimal* out) {
+  digits = std::clamp(digits, 0, kScaleDigits);
+  __int128 units = RoundedUnits(a.units_, kPow10[kScaleDigits - digits]);
+  if (!Fits(units)) return false;
+  *out = Decimal(static_cast<int64_t>(units));
+  return true;
+}
+
+bool Decimal::Floor(Decimal a, Decimal* out) {
+  __int128 whole = static_cast<__int128>(a.units_ / kScale) * kScale;
+  if (whole > a.units_) whole -= kScale;
+  if (!Fits(whole)) return false;
+  *out = Decimal(static_cast<int64_t>(whole));
+  return true;
+}
+
+bool Decimal::Ceil(Decimal a, Decimal* out) {
+  __int128 whole = static_cast<__int128>(a.units_ / kScale) * kScale;
+  if (whole < a.units_) whole += kScale;
+  if (!Fits(whole)) return false;
+  *out = Decimal(static_cast<int64_t>(whole));
+  return true;
+}
+
 Decimal Decimal::Round(int digits) const {
-  if (digits >= kScaleDigits) return *this;
-  if (digits < 0) digits = 0;
-  int64_t step = kPow10[kScaleDigits - digits];
-  int64_t units;
-  // Cannot overflow: the quotient is smaller in magnitude than units_ ...
-  DivideRounded(units_, step, &units);
-  __int128 scaled = static_cast<__int128>(units) * step;
-  // ... but scaling back up can exceed the range at the very edge; clamp.
-  if (scaled > INT64_MAX) scaled -= step;
-  if (scaled < INT64_MIN) scaled += step;
-  return Decimal(static_cast<int64_t>(scaled));
-}
-
-Decimal Decimal::Floor() const {
-  int64_t whole = units_ / kScale * kScale;
-  if (whole > units_) whole -= kScale;
-  return Decimal(whole);
-}
-
-Decimal Decimal::Ceil() const {
-  int64_t whole = units_ / kScale * kScale;
-  if (whole < units_) whole += kScale;
-  return Decimal(whole);
+  Decimal rounded = *this;
+  Round(*this, digits, &rounded);
+  return rounded;
 }
 
 }  // namespace clientele::rules

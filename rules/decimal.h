@@ -64,10 +64,16 @@ class Decimal {
   static bool Remainder(Decimal a, Decimal b, Decimal* out);
   static bool Negate(Decimal a, Decimal* out);
 
-  // Rounds to `digits` fractional digits (0..4), halves away from zero.
+  // Rounds to `digits` fractional digits (0..4), halves away from zero;
+  // floors and ceilings to whole numbers. False (and *out unchanged) when
+  // the result is outside the range, which only happens within one unit of
+  // its ends.
+  static bool Round(Decimal a, int digits, Decimal* out);
+  static bool Floor(Decimal a, Decimal* out);
+  static bool Ceil(Decimal a, Decimal* out);
+  // The same, for values known to be far from the ends of the range (for
+  // example ones that came from a parsed text); REQUIRES: representable.
   Decimal Round(int digits) const;
-  Decimal Floor() const;
-  Decimal Ceil() const;
 
   constexpr auto operator<=>(const Decimal&) const = default;
 

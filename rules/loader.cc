@@ -746,6 +746,7 @@ class Loader {
       CompileDimension(d, pending[d], &dependencies[d]);
     }
     OrderDimensions(dependencies);
+    IndexSegments();
     for (const Dimension& d : data_->dimensions) data_->dimension_ids.push_back(d.id);
   }
 
@@ -812,6 +813,23 @@ class Loader {
                  StrCat("move '", rules[i].id, "' above '", rules[*j].id,
                               "', or narrow the condition of '", rules[*j].id, "'"));
       }
+    }
+  }
+
+  // Numbers every segment by its first position in its dimension's list,
+  // the numbering that compiled segment comparisons use.
+  void IndexSegments() {
+    for (size_t d = 0; d < data_->dimensions.size(); ++d) {
+      const std::vector<std::string>& names = dimension_infos_[d].segments;
+      auto index_of = [&](const std::string& name) {
+        return static_cast<int32_t>(std::find(names.begin(), names.end(), name) - names.begin());
+      };
+      Dimension& dimension = data_->dimensions[d];
+      for (SegmentRule& rule : dimension.rules) {
+        rule.segment_index = index_of(rule.segment);
+        dimension.conditions.push_back(rule.fast_condition);
+      }
+      if (dimension.has_default) dimension.default_index = index_of(dimension.default_segment);
     }
   }
 
@@ -982,15 +1000,17 @@ class Loader {
         if (data_->satisfaction_max < data_->satisfaction_min) {
           ReportAt(*range, "satisfaction_range: max is below min", "e.g. {min: 1, max: 5}");
         }
+        // Never-rated customers start in the middle unless `initial` says otherwise.
         Decimal middle;
-        Decimal::Add(data_->satisfaction_min, data_->satisfaction_max, &middle);
-        Decimal::Divide(middle, Decimal::FromInteger(2), &middle);
-        data_->satisfaction_initial =
-            Number(*range, "initial", "satisfaction_range", false).value_or(middle.Round(2));
-        if (data_->satisfaction_initial < data_->satisfaction_min ||
-            data_->satisfaction_max < data_->satisfaction_initial) {
-          ReportAt(*Child(*range, "initial", "", false),
-                   "satisfaction_range: initial must lie between min and max");
+        bool ok = Decimal::Add(data_->satisfaction_min, data_->satisfaction_max, &middle) &&
+                  Decimal::Divide(middle, Decimal::FromInteger(2), &middle);
+        data_->satisfaction_initial = ok ? middle : data_->satisfaction_min;
+        if (std::optional<Located> initial = Child(*range, "initial", "", false)) {
+          std::optional<Decimal> value = Number(*range, "initial", "satisfaction_range", false);
+          if (value && (*value < data_->satisfaction_min || data_->satisfaction_max < *value)) {
+            ReportAt(*initial, "satisfaction_range: initial must lie between min and max");
+          }
+          data_->satisfaction_initial = value.value_or(data_->satisfaction_initial);
         }
       }
     }

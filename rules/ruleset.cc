@@ -15,10 +15,18 @@ using program_internal::Trace;
 // Where a rule sits, for explanations: "segmentation life_stage", "offers".
 struct Section {
   std::string_view kind;
-  std::string_view name;
+  std::string_view name = {};
   std::string Text() const { return name.empty() ? std::string(kind) : StrCat(kind, " ", name); }
 };
 
+// One evaluation. Two variants of the same code:
+//  - kCareful = false, the hot path: conditions run as flattened atoms,
+//    nothing is recorded, and runtime errors are checked once at the end;
+//  - kCareful = true: every rule is checked for runtime errors as it runs
+//    (so that the error names its rule) and, with an Explanation, recorded.
+// RuleSet::Evaluate runs the hot path and falls back to the careful one
+// only to explain, or to report an error.
+template <bool kCareful>
 class Evaluation {
  public:
   Evaluation(const RuleSetData& data, const EvalInput& input, Decision* decision,
@@ -35,24 +43,31 @@ class Evaluation {
     if (explanation != nullptr) frame_.trace = &trace_;
   }
 
-  absl::Status Run() {
+  // True when evaluation succeeded. On false, the hot path only says that
+  // a rule failed; the careful path also leaves the reason for Failure().
+  bool Run() {
     decision_->ruleset_version = data_.version;
     decision_->scratch.segment_by_dimension.assign(data_.dimensions.size(), std::string_view());
+    decision_->scratch.segment_index_by_dimension.assign(data_.dimensions.size(), -1);
     frame_.segment_by_dimension = decision_->scratch.segment_by_dimension.data();
+    frame_.segment_index_by_dimension = decision_->scratch.segment_index_by_dimension.data();
     for (uint32_t d : data_.dimension_order) {
-      if (!Segment(d)) return Failure();
+      if (!Segment(d)) return false;
     }
-    if (!Offers()) return Failure();
-    if (!Loyalty()) return Failure();
-    if (!Interaction()) return Failure();
-    if (!Improvements()) return Failure();
-    return absl::OkStatus();
+    return Offers() && Loyalty() && Interaction() && Improvements() && frame_.error == nullptr;
   }
+
+  // The error of a failed careful run, naming the rule.
+  absl::Status Failure() const;
 
  private:
   // Evaluates a rule's condition, recording it when explaining. False on a
   // runtime error (see Failure()).
   bool Matches(const CompiledRule& rule, Section section, bool* matched) {
+    if constexpr (!kCareful) {
+      *matched = program_internal::EvaluateConjunction(data_.program, rule.fast_condition, &frame_);
+      return true;
+    }
     RuleExplanation* record = nullptr;
     if (explanation_ != nullptr) {
       record = &explanation_->rules.emplace_back();
@@ -75,7 +90,7 @@ class Evaluation {
   // explaining, so that the hot path builds no strings.
   template <typename MakeNote>
   void Skipped(const CompiledRule& rule, Section section, MakeNote make_note) {
-    if (explanation_ == nullptr) return;
+    if (!kCareful || explanation_ == nullptr) return;
     RuleExplanation& record = explanation_->rules.emplace_back();
     record.section = section.Text();
     record.rule_id = rule.id;
@@ -84,7 +99,7 @@ class Evaluation {
   }
 
   void Note(const char* note) {
-    if (explanation_ != nullptr && !explanation_->rules.empty()) {
+    if (kCareful && explanation_ != nullptr && !explanation_->rules.empty()) {
       explanation_->rules.back().note = note;
     }
   }
@@ -94,12 +109,38 @@ class Evaluation {
   }
 
   int64_t Number(uint32_t node, const CompiledRule& rule) {
+    const program_internal::Node& n = data_.program.node(node);
+    if (n.op == program_internal::Op::kConst) return n.constant.n;  // points: 100
     failed_rule_ = &rule;
     return program_internal::Evaluate(data_.program, node, &frame_).n;
   }
 
+  void Assign(uint32_t index, const Dimension& dimension, const SegmentRule& rule) {
+    decision_->segments.push_back({dimension.id, rule.segment, rule.id, false});
+    if (dimension.collect) return;
+    decision_->scratch.segment_by_dimension[index] = rule.segment;
+    decision_->scratch.segment_index_by_dimension[index] = rule.segment_index;
+  }
+
+  void AssignDefault(uint32_t index, const Dimension& dimension) {
+    if (!dimension.has_default) return;
+    decision_->segments.push_back({dimension.id, dimension.default_segment, "default", true});
+    decision_->scratch.segment_by_dimension[index] = dimension.default_segment;
+    decision_->scratch.segment_index_by_dimension[index] = dimension.default_index;
+  }
+
   bool Segment(uint32_t index) {
     const Dimension& dimension = data_.dimensions[index];
+    if (!kCareful && !dimension.collect) {
+      size_t i = program_internal::FirstMatch(data_.program, dimension.conditions.data(),
+                                              dimension.conditions.size(), &frame_);
+      if (i < dimension.rules.size()) {
+        Assign(index, dimension, dimension.rules[i]);
+      } else {
+        AssignDefault(index, dimension);
+      }
+      return true;
+    }
     const Section section{"segmentation", dimension.id};
     const SegmentRule* winner = nullptr;
     bool any = false;
@@ -112,16 +153,10 @@ class Evaluation {
       if (!Matches(rule, section, &matched)) return false;
       if (!matched) continue;
       any = true;
-      decision_->segments.push_back({dimension.id, rule.segment, rule.id, false});
-      if (!dimension.collect) {
-        winner = &rule;
-        decision_->scratch.segment_by_dimension[index] = rule.segment;
-      }
+      Assign(index, dimension, rule);
+      if (!dimension.collect) winner = &rule;
     }
-    if (!any && dimension.has_default) {
-      decision_->segments.push_back({dimension.id, dimension.default_segment, "default", true});
-      decision_->scratch.segment_by_dimension[index] = dimension.default_segment;
-    }
+    if (!any) AssignDefault(index, dimension);
     return true;
   }
 
@@ -198,7 +233,7 @@ class Evaluation {
       loyalty.points_after = after;
     }
     const Tier* tier_before = TierFor(before);
-    const Tier* tier_after = TierFor(after);
+    const Tier* tier_after = after == before ? tier_before : TierFor(after);
     decision_->tier_before = tier_before ? std::string_view(tier_before->name) : std::string_view();
     decision_->tier = tier_after ? std::string_view(tier_after->name) : std::string_view();
     return true;
@@ -257,20 +292,6 @@ class Evaluation {
     return true;
   }
 
-  absl::Status Failure() const {
-    std::string where;
-    if (failed_rule_ != nullptr) {
-      where = StrCat("rule '", failed_rule_->id, "' (", failed_rule_->file, ":",
-                           failed_rule_->line, ")");
-    }
-    std::string_view text = frame_.error_node < data_.program.size()
-                                ? data_.program.node(frame_.error_node).text
-                                : std::string_view();
-    return absl::OutOfRangeError(
-        StrCat(where, ": ", frame_.error, text.empty() ? "" : " in `", text,
-                     text.empty() ? "" : "`"));
-  }
-
   const RuleSetData& data_;
   const EvalInput& input_;
   Decision* decision_;
@@ -279,6 +300,20 @@ class Evaluation {
   Trace trace_;
   const CompiledRule* failed_rule_ = nullptr;
 };
+
+template <bool kCareful>
+absl::Status Evaluation<kCareful>::Failure() const {
+  std::string where;
+  if (failed_rule_ != nullptr) {
+    where = StrCat("rule '", failed_rule_->id, "' (", failed_rule_->file, ":", failed_rule_->line,
+                   ")");
+  }
+  std::string_view text = frame_.error_node < data_.program.size()
+                              ? data_.program.node(frame_.error_node).text
+                              : std::string_view();
+  return absl::OutOfRangeError(StrCat(where, ": ", frame_.error == nullptr ? "" : frame_.error,
+                                      text.empty() ? "" : " in `", text, text.empty() ? "" : "`"));
+}
 
 }  // namespace
 
@@ -293,8 +328,14 @@ absl::Status RuleSet::Evaluate(const EvalInput& input, Decision* decision,
   if (input.customer == nullptr) return absl::InvalidArgumentError("no customer to evaluate");
   if (!input.today.known()) return absl::InvalidArgumentError("the evaluation date is unknown");
   decision->Clear();
+  if (explanation == nullptr && Evaluation<false>(*data_, input, decision, nullptr).Run()) {
+    return absl::OkStatus();
+  }
+  // Explaining, or a rule failed: run again carefully to record or to name it.
+  decision->Clear();
   if (explanation != nullptr) explanation->rules.clear();
-  return Evaluation(*data_, input, decision, explanation).Run();
+  Evaluation<true> careful(*data_, input, decision, explanation);
+  return careful.Run() ? absl::OkStatus() : careful.Failure();
 }
 
 RuleSet::Summary RuleSet::Summarize() const {

@@ -597,6 +597,11 @@ class Compiler {
     n->field = member;
     n->constant = constant->constant;
     if (fused == Op::kCompareEnum) n->constant.n = value;
+    if (fused == Op::kCompareSegment) {
+      const std::vector<std::string>& names = (*scope_.dimensions)[member].segments;
+      n->segment_index = static_cast<int32_t>(
+          std::find(names.begin(), names.end(), constant->constant.s()) - names.begin());
+    }
   }
 
   // The enum's numeric value for its canonical name (checked by CheckDomain).
@@ -675,12 +680,8 @@ class Compiler {
     has.op = Op::kSegmentHas;
     has.field = node(set).field;
     has.a = text;
-    uint32_t index = program_->Add(has);
-    if (!negate) return index;
-    Node n = Base(ast, ValueType::kBool);
-    n.op = Op::kNot;
-    n.a = index;
-    return program_->Add(n);
+    has.compare = negate ? Op::kNe : Op::kEq;  // `not in` tests for absence
+    return program_->Add(has);
   }
 
   uint32_t CompileContains(const AstNode& ast, uint32_t lhs, uint32_t rhs) {

@@ -105,7 +105,8 @@ class Evaluator {
       case Op::kFeedbackProduct: return Text(f_->feedback->product);
       case Op::kFeedbackSource: return Text(FeedbackSourceName(f_->feedback->source));
       case Op::kSegment: return Text(f_->segment_by_dimension[node.field]);
-      case Op::kSegmentHas: return Bool(SegmentHas(node.field, Eval(node.a).s()));
+      case Op::kSegmentHas:
+        return Bool(SegmentHas(node.field, Eval(node.a).s()) != (node.compare == Op::kNe));
       case Op::kSegmentCount: return Number(IntegerUnits(SegmentCount(node.field)));
       case Op::kToday: return Number(f_->today);
       case Op::kAnd: return Bool(Eval(node.a).n != 0 && Eval(node.b).n != 0);
@@ -237,9 +238,11 @@ class Evaluator {
         if (v >= Decimal()) return Number(v.units());
         return Checked(node, Decimal::Negate(v, &out), out, kOverflow);
       }
-      case Op::kRound: return Number(arg(node.a).Round(static_cast<int>(node.field)).units());
-      case Op::kFloor: return Number(arg(node.a).Floor().units());
-      case Op::kCeil: return Number(arg(node.a).Ceil().units());
+      case Op::kRound:
+        return Checked(node, Decimal::Round(arg(node.a), static_cast<int>(node.field), &out), out,
+                       kOverflow);
+      case Op::kFloor: return Checked(node, Decimal::Floor(arg(node.a), &out), out, kOverflow);
+      case Op::kCeil: return Checked(node, Decimal::Ceil(arg(node.a), &out), out, kOverflow);
       case Op::kLower: return Text(Lower(Eval(node.a).s()));
       case Op::kLen:
         return Number(IntegerUnits(
@@ -306,8 +309,10 @@ namespace {
 // (with `negate` for !=). Values are whole units, so x < c is x <= c - 1.
 void SetRange(const Node& n, Atom* atom) {
   if (n.op == Op::kCompareEnum || n.op == Op::kCompareSegment || n.op == Op::kContainsText) {
-    // The load yields the test result as 0/1, or (enums) the enum value.
-    int64_t target = n.op == Op::kCompareEnum ? n.constant.n : 1;
+    // The load yields the enum value, the segment index, or (contains) 0/1.
+    int64_t target = n.op == Op::kCompareEnum      ? n.constant.n
+                     : n.op == Op::kCompareSegment ? n.segment_index
+                                                   : 1;
     atom->low = atom->high = target;
     atom->negate = n.compare == Op::kStrNe;
     return;
@@ -330,6 +335,14 @@ void SetRange(const Node& n, Atom* atom) {
 }
 
 }  // namespace
+
+size_t FirstMatch(const Program& program, const Conjunction* conditions, size_t count,
+                  Frame* frame) {
+  for (size_t i = 0; i < count; ++i) {
+    if (EvaluateConjunction(program, conditions[i], frame)) return i;
+  }
+  return count;
+}
 
 Conjunction Program::AddConjunction(uint32_t root) {
   Conjunction conjunction{static_cast<uint32_t>(atoms_.size()), 0};

@@ -68,7 +68,7 @@ enum class Op : uint8_t {
   kPurchaseAmount, kPurchaseProduct, kPurchaseChannel,
   kInteractionText, kFeedbackText, kFeedbackProduct, kFeedbackSource,
   kSegment,       // first-match dimension `field`: its segment
-  kSegmentHas,    // collect dimension `field` contains text `a`
+  kSegmentHas,    // collect dimension `field` contains text `a` (compare kNe: does not)
   kSegmentCount,  // number of segments of collect dimension `field`
   kToday,
   // logic
@@ -106,6 +106,7 @@ struct Node {
   Domain domain = Domain::kNone;
   bool literal = false;     // written as a literal: not shown in explanations
   Op compare = Op::kEq;     // fused comparisons: kEq..kGe, kStrEq, kStrNe
+  int32_t segment_index = -1;  // kCompareSegment: the segment's index in its dimension
   uint32_t field = 0;       // member / dimension index / flag, by op
   uint32_t a = 0, b = 0;    // child nodes
   uint32_t args_begin = 0;  // variadic children (min, max): Program::args
@@ -192,6 +193,8 @@ struct Frame {
   const Feedback* feedback = nullptr;
   int32_t today = 0;
   const std::string_view* segment_by_dimension = nullptr;
+  // The same as indices into each dimension's segment list (DimensionInfo).
+  const int32_t* segment_index_by_dimension = nullptr;
   const std::vector<SegmentAssignment>* segments = nullptr;
   const std::vector<std::string_view>* dimension_ids = nullptr;
   Decision::Scratch* scratch = nullptr;
@@ -243,7 +246,8 @@ Value Evaluate(const Program& program, uint32_t index, Frame* frame);
 
 // Evaluates a flattened condition (no tracing): true when every atom holds.
 // Stops at the first false atom, like `and`. Inline: this is the hot loop.
-inline bool EvaluateConjunction(const Program& program, Conjunction conjunction, Frame* frame) {
+inline bool EvaluateConjunction(const Program& program,
+                                Conjunction conjunction, Frame* frame) {
   const Atom* atom = program.atoms() + conjunction.begin;
   const Atom* const end = atom + conjunction.count;
   for (; atom != end; ++atom) {
@@ -257,9 +261,7 @@ inline bool EvaluateConjunction(const Program& program, Conjunction conjunction,
         break;
       case Op::kComparePurchaseAmount: x = frame->purchase->amount.units(); break;
       case Op::kCompareEnum: x = EnumValueOf(*frame, atom->field); break;
-      case Op::kCompareSegment:
-        x = frame->segment_by_dimension[atom->field] == atom->constant.s();
-        break;
+      case Op::kCompareSegment: x = frame->segment_index_by_dimension[atom->field]; break;
       case Op::kContainsText:
         x = SourceTextOf(*frame, atom->field).find(atom->constant.s()) != std::string_view::npos;
         break;
@@ -270,6 +272,11 @@ inline bool EvaluateConjunction(const Program& program, Conjunction conjunction,
   }
   return true;
 }
+
+// The index of the first of `count` conditions that holds, or `count` when
+// none does: a first-match rule list in one call.
+size_t FirstMatch(const Program& program, const Conjunction* conditions, size_t count,
+                  Frame* frame);
 
 // Member tables that the compiler and evaluator share.
 struct CustomerField {

@@ -27,6 +27,7 @@ struct CompiledRule {
 
 struct SegmentRule : CompiledRule {
   std::string segment;
+  int32_t segment_index = -1;  // first position of `segment` in the dimension's list
 };
 
 struct Dimension {
@@ -34,8 +35,10 @@ struct Dimension {
   std::string description;
   bool collect = false;
   std::vector<SegmentRule> rules;
+  std::vector<program_internal::Conjunction> conditions;  // rules[i].fast_condition
   bool has_default = false;
   std::string default_segment;
+  int32_t default_index = -1;
 };
 
 struct Offer : CompiledRule {

@@ -459,6 +459,17 @@ offers:
   };
 }
 
+// An interactions file with the given satisfaction_range (on line 2,
+// starting at column 21).
+std::string InteractionsWithRange(std::string_view range) {
+  return std::string("kind: interactions\nsatisfaction_range: ") + std::string(range) + R"(
+rules:
+  - id: good
+    when: interaction contains "好评"
+    satisfaction_change: 0.1
+)";
+}
+
 // Mistakes whose position or wording once came out wrong.
 std::vector<Case> RegressionCases() {
   return {
@@ -502,6 +513,13 @@ dimensions:
        {{"offers.yaml", "kind: offers\noffers:\n  - id: a\n    when: true\n    offer: x\n"
                         "    priority: high\n"}},
        {"offers.yaml:6:15: error: 'priority' must be a whole number, not 'high'"}},
+      {"SatisfactionRangeUpsideDown",
+       {{"interactions.yaml", InteractionsWithRange("{min: 5, max: 1}")}},
+       {"interactions.yaml:2:21: error: satisfaction_range: max is below min"}},
+      {"SatisfactionInitialOutsideRange",
+       {{"interactions.yaml", InteractionsWithRange("{min: 1, max: 5, initial: 7}")}},
+       {"interactions.yaml:2:47: error: satisfaction_range: initial must lie between min and "
+        "max"}},
       {"CatchAllFirstRuleCountsAsDefault",
        {{"segments.yaml", R"(kind: segmentation
 dimensions:
@@ -608,6 +626,23 @@ offers:
             "      |                 ^\n"
             "      = hint: a value that starts with a quote must be quoted as a whole: "
             "wrap it in the other kind of quotes, e.g. when: '\"VIP\" in segment.tags'\n");
+}
+
+// A narrow range whose middle has more decimals than a rounding would keep
+// loads (it once crashed), and unrated customers start in its middle.
+TEST(LoaderTest, NarrowSatisfactionRangeLoads) {
+  LoadResult result =
+      RuleSet::LoadSources({{"interactions.yaml", InteractionsWithRange("{min: 1.0001, max: 1.0002}")}});
+  ASSERT_TRUE(result.ok()) << FormatDiagnostics(result.diagnostics);
+  Customer never_rated;
+  Interaction good{"好评"};
+  Decision decision;
+  ASSERT_TRUE(result.ruleset
+                  ->Evaluate({&never_rated, nullptr, &good, nullptr, *Date::Parse("2026-01-01")},
+                             &decision)
+                  .ok());
+  EXPECT_EQ(decision.interaction.satisfaction_before.ToString(), "1.0002");  // middle, rounded
+  EXPECT_EQ(decision.interaction.satisfaction_after.ToString(), "1.0002");   // clamped
 }
 
 // A real 50 MB file on disk is rejected by its size, without being read;
