@@ -825,11 +825,17 @@ class Loader {
         return static_cast<int32_t>(std::find(names.begin(), names.end(), name) - names.begin());
       };
       Dimension& dimension = data_->dimensions[d];
+      // The Decision entries, built once: evaluation copies them. The views
+      // stay valid because nothing is added to these vectors any more.
       for (SegmentRule& rule : dimension.rules) {
         rule.segment_index = index_of(rule.segment);
+        rule.assignment = {dimension.id, rule.segment, rule.id, false};
         dimension.conditions.push_back(rule.fast_condition);
       }
-      if (dimension.has_default) dimension.default_index = index_of(dimension.default_segment);
+      if (dimension.has_default) {
+        dimension.default_index = index_of(dimension.default_segment);
+        dimension.default_assignment = {dimension.id, dimension.default_segment, "default", true};
+      }
     }
   }
 

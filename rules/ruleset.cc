@@ -116,7 +116,7 @@ class Evaluation {
   }
 
   void Assign(uint32_t index, const Dimension& dimension, const SegmentRule& rule) {
-    decision_->segments.push_back({dimension.id, rule.segment, rule.id, false});
+    decision_->segments.push_back(rule.assignment);
     if (dimension.collect) return;
     decision_->scratch.segment_by_dimension[index] = rule.segment;
     decision_->scratch.segment_index_by_dimension[index] = rule.segment_index;
@@ -124,7 +124,7 @@ class Evaluation {
 
   void AssignDefault(uint32_t index, const Dimension& dimension) {
     if (!dimension.has_default) return;
-    decision_->segments.push_back({dimension.id, dimension.default_segment, "default", true});
+    decision_->segments.push_back(dimension.default_assignment);
     decision_->scratch.segment_by_dimension[index] = dimension.default_segment;
     decision_->scratch.segment_index_by_dimension[index] = dimension.default_index;
   }

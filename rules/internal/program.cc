@@ -134,20 +134,19 @@ class Evaluator {
                                  [&](const Value& v) { return v.n == needle; });
         return Bool(found != (node.field == 1));
       }
-      case Op::kContains:
-        return Bool(Eval(node.a).s().find(Eval(node.b).s()) != std::string_view::npos);
+      case Op::kContains: return Bool(ContainsText(Eval(node.a).s(), Eval(node.b).s()));
       case Op::kContainsAny: {
         std::string_view text = Eval(node.a).s();
         const std::vector<Value>& list = *Eval(node.b).list;
         return Bool(std::any_of(list.begin(), list.end(), [&](const Value& v) {
-          return text.find(v.s()) != std::string_view::npos;
+          return ContainsText(text, v.s());
         }));
       }
       case Op::kContainsAll: {
         std::string_view text = Eval(node.a).s();
         const std::vector<Value>& list = *Eval(node.b).list;
         return Bool(std::all_of(list.begin(), list.end(), [&](const Value& v) {
-          return text.find(v.s()) != std::string_view::npos;
+          return ContainsText(text, v.s());
         }));
       }
       case Op::kCompareCustomerInt:
@@ -164,7 +163,7 @@ class Evaluator {
         return Bool((f_->segment_by_dimension[node.field] == node.constant.s()) ==
                     (node.compare == Op::kStrEq));
       case Op::kContainsText:
-        return Bool(SourceTextOf(*f_, node.field).find(node.constant.s()) != std::string_view::npos);
+        return Bool(ContainsText(SourceTextOf(*f_, node.field), node.constant.s()));
       default: return EvalArithmetic(node);
     }
   }

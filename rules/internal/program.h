@@ -240,6 +240,11 @@ inline std::string_view SourceTextOf(const Frame& f, uint32_t source) {
   }
 }
 
+// True when `needle` occurs in `text` (byte-wise, which is exact for UTF-8).
+inline bool ContainsText(std::string_view text, std::string_view needle) {
+  return text.find(needle) != std::string_view::npos;
+}
+
 // Evaluates node `index`. Never throws; on arithmetic errors sets
 // frame->error (first one wins) and returns a zero value.
 Value Evaluate(const Program& program, uint32_t index, Frame* frame);
@@ -262,9 +267,7 @@ inline bool EvaluateConjunction(const Program& program,
       case Op::kComparePurchaseAmount: x = frame->purchase->amount.units(); break;
       case Op::kCompareEnum: x = EnumValueOf(*frame, atom->field); break;
       case Op::kCompareSegment: x = frame->segment_index_by_dimension[atom->field]; break;
-      case Op::kContainsText:
-        x = SourceTextOf(*frame, atom->field).find(atom->constant.s()) != std::string_view::npos;
-        break;
+      case Op::kContainsText: x = ContainsText(SourceTextOf(*frame, atom->field), atom->constant.s()); break;
       case Op::kConst: return false;
       default: x = Evaluate(program, atom->node, frame).n; break;
     }

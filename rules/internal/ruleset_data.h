@@ -28,6 +28,7 @@ struct CompiledRule {
 struct SegmentRule : CompiledRule {
   std::string segment;
   int32_t segment_index = -1;  // first position of `segment` in the dimension's list
+  SegmentAssignment assignment;  // what a match adds to a Decision (views of the above)
 };
 
 struct Dimension {
@@ -39,6 +40,7 @@ struct Dimension {
   bool has_default = false;
   std::string default_segment;
   int32_t default_index = -1;
+  SegmentAssignment default_assignment;
 };
 
 struct Offer : CompiledRule {
