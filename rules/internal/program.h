@@ -250,11 +250,16 @@ inline bool ContainsText(std::string_view text, std::string_view needle) {
 Value Evaluate(const Program& program, uint32_t index, Frame* frame);
 
 // Evaluates a flattened condition (no tracing): true when every atom holds.
-// Stops at the first false atom, like `and`. Inline: this is the hot loop.
-inline bool EvaluateConjunction(const Program& program,
-                                Conjunction conjunction, Frame* frame) {
+// Field comparisons are cheap and cannot fail, so they are all evaluated
+// and combined without branching on their results: a branch on whether a
+// random customer is under 40 is mispredicted half the time, which costs
+// more than the comparison. Text searches and general atoms are costly or
+// may fail (division by zero behind a guard), so they keep `and`'s
+// short-circuit: they run only when everything before them held.
+inline bool EvaluateConjunction(const Program& program, Conjunction conjunction, Frame* frame) {
   const Atom* atom = program.atoms() + conjunction.begin;
   const Atom* const end = atom + conjunction.count;
+  bool holds = true;
   for (; atom != end; ++atom) {
     int64_t x;
     switch (atom->op) {
@@ -267,13 +272,19 @@ inline bool EvaluateConjunction(const Program& program,
       case Op::kComparePurchaseAmount: x = frame->purchase->amount.units(); break;
       case Op::kCompareEnum: x = EnumValueOf(*frame, atom->field); break;
       case Op::kCompareSegment: x = frame->segment_index_by_dimension[atom->field]; break;
-      case Op::kContainsText: x = ContainsText(SourceTextOf(*frame, atom->field), atom->constant.s()); break;
+      case Op::kContainsText:
+        if (!holds) return false;
+        x = ContainsText(SourceTextOf(*frame, atom->field), atom->constant.s());
+        break;
       case Op::kConst: return false;
-      default: x = Evaluate(program, atom->node, frame).n; break;
+      default:
+        if (!holds) return false;
+        x = Evaluate(program, atom->node, frame).n;
+        break;
     }
-    if ((x >= atom->low && x <= atom->high) == atom->negate) return false;
+    holds &= ((x >= atom->low) & (x <= atom->high)) != atom->negate;
   }
-  return true;
+  return holds;
 }
 
 // The index of the first of `count` conditions that holds, or `count` when
