@@ -987,15 +987,22 @@ class Loader {
   }
 
   // ---------------------------------------------------------------- interactions
-  void LoadInteractions() {
-    const auto& roots = roots_["interactions"];
+  // The one file of a kind that may have only one (interactions, loyalty);
+  // every further file of that kind is reported. Null when there is none.
+  const Located* SingleFile(const std::string& kind, std::string_view rules) {
+    const auto& roots = roots_[kind];
     for (size_t i = 1; i < roots.size(); ++i) {
       Report(*roots[i].file, roots[i].node["kind"].Mark(), 4,
-             StrCat("interaction rules are already defined in ", roots[0].file->path),
-             "keep all interaction rules in one file");
+             StrCat(rules, " are already defined in ", roots[0].file->path),
+             StrCat("keep all ", rules, " in one file"));
     }
-    if (roots.empty()) return;
-    const Located& root = roots[0];
+    return roots.empty() ? nullptr : &roots[0];
+  }
+
+  void LoadInteractions() {
+    const Located* single = SingleFile("interactions", "interaction rules");
+    if (single == nullptr) return;
+    const Located& root = *single;
     data_->has_interactions = true;
     data_->interactions_collect = CollectPolicy(root, "an interactions file");
     if (std::optional<Located> range = Child(root, "satisfaction_range", "", false)) {
@@ -1047,14 +1054,9 @@ class Loader {
 
   // ---------------------------------------------------------------- loyalty
   void LoadLoyalty() {
-    const auto& roots = roots_["loyalty"];
-    for (size_t i = 1; i < roots.size(); ++i) {
-      Report(*roots[i].file, roots[i].node["kind"].Mark(), 4,
-             StrCat("loyalty rules are already defined in ", roots[0].file->path),
-             "keep earning and tiers in one loyalty file");
-    }
-    if (roots.empty()) return;
-    const Located& root = roots[0];
+    const Located* single = SingleFile("loyalty", "loyalty rules");
+    if (single == nullptr) return;
+    const Located& root = *single;
     data_->has_loyalty = true;
     earning_key_ = KeyMark(root, "earning");
     if (std::optional<Located> earning = Child(root, "earning", "a loyalty file", true);

@@ -549,16 +549,6 @@ class Compiler {
     return Emit(n, ast);
   }
 
-  static Op Mirror(Op op) {
-    switch (op) {
-      case Op::kLt: return Op::kGt;
-      case Op::kLe: return Op::kGe;
-      case Op::kGt: return Op::kLt;
-      case Op::kGe: return Op::kLe;
-      default: return op;
-    }
-  }
-
   // Rewrites `field <op> constant` (either way round) into one fused node
   // that loads and compares without visiting its children.
   void Fuse(Node* n) {
@@ -567,7 +557,7 @@ class Compiler {
     Op compare = n->op;
     if (field->op == Op::kConst) {
       std::swap(field, constant);
-      compare = Mirror(compare);
+      compare = program_internal::MirrorComparison(compare);
     }
     if (constant->op != Op::kConst || field->op == Op::kConst) return;
     Op fused;

@@ -96,6 +96,17 @@ enum class TextSource : uint32_t {
   kInteraction, kFeedback, kFeedbackProduct, kPurchaseProduct, kCustomerString0,
 };
 
+// The comparison with its operands swapped: a < b is b > a.
+inline Op MirrorComparison(Op op) {
+  switch (op) {
+    case Op::kLt: return Op::kGt;
+    case Op::kLe: return Op::kGe;
+    case Op::kGt: return Op::kLt;
+    case Op::kGe: return Op::kLe;
+    default: return op;
+  }
+}
+
 inline bool IsFusedCompare(Op op) {
   return op >= Op::kCompareCustomerInt && op <= Op::kCompareSegment;
 }

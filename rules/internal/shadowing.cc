@@ -66,17 +66,6 @@ struct Conjunction {
 
 bool IsLoad(Op op) { return op >= Op::kCustomerInt && op <= Op::kSegment; }
 
-
-Op Mirror(Op op) {
-  switch (op) {
-    case Op::kLt: return Op::kGt;
-    case Op::kLe: return Op::kGe;
-    case Op::kGt: return Op::kLt;
-    case Op::kGe: return Op::kLe;
-    default: return op;
-  }
-}
-
 class Analyzer {
  public:
   explicit Analyzer(const Program& program) : p_(program) {}
@@ -121,7 +110,7 @@ class Analyzer {
       if (constant->op != Op::kConst) std::swap(load, constant);
     } else if (constant->op != Op::kConst) {
       std::swap(load, constant);
-      op = Mirror(op);
+      op = program_internal::MirrorComparison(op);
     }
     if (op < Op::kEq || op > Op::kStrEq || op == Op::kNe) return false;
     if (!IsLoad(load->op) || constant->op != Op::kConst) return false;
