@@ -47,8 +47,13 @@ class Evaluation {
   // a rule failed; the careful path also leaves the reason for Failure().
   bool Run() {
     decision_->ruleset_version = data_.version;
-    decision_->scratch.segment_by_dimension.assign(data_.dimensions.size(), std::string_view());
-    decision_->scratch.segment_index_by_dimension.assign(data_.dimensions.size(), -1);
+    // No need to clear: every first-match dimension writes its entry (rule
+    // or default; the loader insists on one) before any rule can read it.
+    Decision::Scratch& scratch = decision_->scratch;
+    if (scratch.segment_by_dimension.size() != data_.dimensions.size()) {
+      scratch.segment_by_dimension.assign(data_.dimensions.size(), std::string_view());
+      scratch.segment_index_by_dimension.assign(data_.dimensions.size(), -1);
+    }
     frame_.segment_by_dimension = decision_->scratch.segment_by_dimension.data();
     frame_.segment_index_by_dimension = decision_->scratch.segment_index_by_dimension.data();
     for (uint32_t d : data_.dimension_order) {

@@ -267,7 +267,8 @@ Value Evaluate(const Program& program, uint32_t index, Frame* frame);
 // more than the comparison. Text searches and general atoms are costly or
 // may fail (division by zero behind a guard), so they keep `and`'s
 // short-circuit: they run only when everything before them held.
-inline bool EvaluateConjunction(const Program& program, Conjunction conjunction, Frame* frame) {
+[[gnu::always_inline]] inline bool EvaluateConjunction(const Program& program,
+                                                      Conjunction conjunction, Frame* frame) {
   const Atom* atom = program.atoms() + conjunction.begin;
   const Atom* const end = atom + conjunction.count;
   bool holds = true;
