@@ -335,14 +335,6 @@ void SetRange(const Node& n, Atom* atom) {
 
 }  // namespace
 
-size_t FirstMatch(const Program& program, const Conjunction* conditions, size_t count,
-                  Frame* frame) {
-  for (size_t i = 0; i < count; ++i) {
-    if (EvaluateConjunction(program, conditions[i], frame)) return i;
-  }
-  return count;
-}
-
 Conjunction Program::AddConjunction(uint32_t root) {
   Conjunction conjunction{static_cast<uint32_t>(atoms_.size()), 0};
   std::vector<uint32_t> pending = {root};

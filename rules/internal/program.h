@@ -315,10 +315,17 @@ Value Evaluate(const Program& program, uint32_t index, Frame* frame);
   return holds;
 }
 
+
 // The index of the first of `count` conditions that holds, or `count` when
 // none does: a first-match rule list in one call.
-size_t FirstMatch(const Program& program, const Conjunction* conditions, size_t count,
-                  Frame* frame);
+[[gnu::always_inline]] inline size_t FirstMatch(const Program& program,
+                                                const Conjunction* conditions, size_t count,
+                                                Frame* frame) {
+  for (size_t i = 0; i < count; ++i) {
+    if (EvaluateConjunction(program, conditions[i], frame)) return i;
+  }
+  return count;
+}
 
 // Member tables that the compiler and evaluator share.
 struct CustomerField {
