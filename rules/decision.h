@@ -92,7 +92,7 @@ struct Decision {
   // result.
   struct Scratch {
     std::vector<std::string_view> segment_by_dimension;
-    std::vector<int32_t> segment_index_by_dimension;
+    std::vector<int64_t> slots;  // the numbers conditions compare
     std::deque<std::string> strings;  // results of lower(); capacity reused
     size_t strings_used = 0;
   } scratch;

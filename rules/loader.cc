@@ -832,9 +832,18 @@ class Loader {
         rule.assignment = {dimension.id, rule.segment, rule.id, false};
         dimension.conditions.push_back(rule.fast_condition);
       }
+      if (!dimension.collect) {
+        dimension.branch_free = data_->program.AddBranchFreeList(dimension.conditions);
+      }
       if (dimension.has_default) {
         dimension.default_index = index_of(dimension.default_segment);
         dimension.default_assignment = {dimension.id, dimension.default_segment, "default", true};
+      }
+      for (const SegmentRule& rule : dimension.rules) {
+        dimension.outcomes.push_back({rule.assignment, rule.segment_index});
+      }
+      if (dimension.has_default) {
+        dimension.outcomes.push_back({dimension.default_assignment, dimension.default_index});
       }
     }
   }
@@ -1092,6 +1101,9 @@ class Loader {
       }
     }
     CheckFirstMatchList(conditions, sites, data_->earning_rules, true, "the earning rules");
+    std::vector<program_internal::Conjunction> flattened;
+    for (const EarningRule& rule : data_->earning_rules) flattened.push_back(rule.fast_condition);
+    data_->earning_branch_free = data_->program.AddBranchFreeList(flattened);
     std::optional<Located> def = Child(earning, "default", "", false);
     bool catch_all = std::any_of(conditions.begin(), conditions.end(), [&](uint32_t c) {
       return shadowing_internal::AlwaysTrue(data_->program, c);

@@ -50,12 +50,13 @@ class Evaluation {
     // No need to clear: every first-match dimension writes its entry (rule
     // or default; the loader insists on one) before any rule can read it.
     Decision::Scratch& scratch = decision_->scratch;
-    if (scratch.segment_by_dimension.size() != data_.dimensions.size()) {
+    if (scratch.slots.size() != program_internal::kSlotSegment0 + data_.dimensions.size()) {
       scratch.segment_by_dimension.assign(data_.dimensions.size(), std::string_view());
-      scratch.segment_index_by_dimension.assign(data_.dimensions.size(), -1);
+      scratch.slots.assign(program_internal::kSlotSegment0 + data_.dimensions.size(), -1);
     }
-    frame_.segment_by_dimension = decision_->scratch.segment_by_dimension.data();
-    frame_.segment_index_by_dimension = decision_->scratch.segment_index_by_dimension.data();
+    frame_.segment_by_dimension = scratch.segment_by_dimension.data();
+    program_internal::LoadSlots(frame_, scratch.slots.data());
+    frame_.slots = scratch.slots.data();
     for (uint32_t d : data_.dimension_order) {
       if (!Segment(d)) return false;
     }
@@ -68,7 +69,7 @@ class Evaluation {
  private:
   // Evaluates a rule's condition, recording it when explaining. False on a
   // runtime error (see Failure()).
-  bool Matches(const CompiledRule& rule, Section section, bool* matched) {
+  [[gnu::always_inline]] bool Matches(const CompiledRule& rule, Section section, bool* matched) {
     if constexpr (!kCareful) {
       *matched = program_internal::EvaluateConjunction(data_.program, rule.fast_condition, &frame_);
       return true;
@@ -120,30 +121,38 @@ class Evaluation {
     return program_internal::Evaluate(data_.program, node, &frame_).n;
   }
 
+  // The hot path's Assign and AssignDefault in one: a first-match outcome.
+  // flatten: GCC otherwise leaves push_back out of line here, and the call
+  // is most of the cost of a dimension of a few threshold tests.
+  [[gnu::flatten]] void Record(uint32_t index, const Dimension::Outcome& outcome) {
+    decision_->segments.push_back(outcome.assignment);
+    decision_->scratch.segment_by_dimension[index] = outcome.assignment.segment;
+    decision_->scratch.slots[program_internal::kSlotSegment0 + index] = outcome.segment_index;
+  }
+
   void Assign(uint32_t index, const Dimension& dimension, const SegmentRule& rule) {
     decision_->segments.push_back(rule.assignment);
     if (dimension.collect) return;
     decision_->scratch.segment_by_dimension[index] = rule.segment;
-    decision_->scratch.segment_index_by_dimension[index] = rule.segment_index;
+    decision_->scratch.slots[program_internal::kSlotSegment0 + index] = rule.segment_index;
   }
 
   void AssignDefault(uint32_t index, const Dimension& dimension) {
     if (!dimension.has_default) return;
     decision_->segments.push_back(dimension.default_assignment);
     decision_->scratch.segment_by_dimension[index] = dimension.default_segment;
-    decision_->scratch.segment_index_by_dimension[index] = dimension.default_index;
+    decision_->scratch.slots[program_internal::kSlotSegment0 + index] = dimension.default_index;
   }
 
   bool Segment(uint32_t index) {
     const Dimension& dimension = data_.dimensions[index];
     if (!kCareful && !dimension.collect) {
-      size_t i = program_internal::FirstMatch(data_.program, dimension.conditions.data(),
-                                              dimension.conditions.size(), &frame_);
-      if (i < dimension.rules.size()) {
-        Assign(index, dimension, dimension.rules[i]);
-      } else {
-        AssignDefault(index, dimension);
-      }
+      size_t i = dimension.branch_free.usable
+                     ? program_internal::FirstMatch(data_.program, dimension.branch_free,
+                                                    frame_.slots)
+                     : program_internal::FirstMatch(data_.program, dimension.conditions.data(),
+                                                    dimension.conditions.size(), &frame_);
+      if (i < dimension.outcomes.size()) Record(index, dimension.outcomes[i]);
       return true;
     }
     const Section section{"segmentation", dimension.id};
@@ -205,20 +214,33 @@ class Evaluation {
     return tier;
   }
 
+  // The first earning rule that matches (null when none does). False on
+  // a runtime error.
+  bool EarningWinner(const EarningRule** winner) {
+    if (!kCareful && data_.earning_branch_free.usable) {
+      size_t i =
+          program_internal::FirstMatch(data_.program, data_.earning_branch_free, frame_.slots);
+      if (i < data_.earning_rules.size()) *winner = &data_.earning_rules[i];
+      return true;
+    }
+    for (const EarningRule& rule : data_.earning_rules) {
+      if (*winner != nullptr) {
+        Skipped(rule, Section{"loyalty earning"}, [&] { return NotChecked(**winner); });
+        continue;
+      }
+      bool matched;
+      if (!Matches(rule, Section{"loyalty earning"}, &matched)) return false;
+      if (matched) *winner = &rule;
+    }
+    return true;
+  }
+
   bool Loyalty() {
     const int64_t before = input_.customer->points;
     int64_t after = before;
     if (input_.purchase != nullptr && data_.has_loyalty) {
       const EarningRule* winner = nullptr;
-      for (const EarningRule& rule : data_.earning_rules) {
-        if (winner != nullptr) {
-          Skipped(rule, Section{"loyalty earning"}, [&] { return NotChecked(*winner); });
-          continue;
-        }
-        bool matched;
-        if (!Matches(rule, Section{"loyalty earning"}, &matched)) return false;
-        if (matched) winner = &rule;
-      }
+      if (!EarningWinner(&winner)) return false;
       if (winner == nullptr && data_.has_earning_default) winner = &data_.earning_default;
       LoyaltyOutcome& loyalty = decision_->loyalty;
       loyalty.applied = true;

@@ -302,6 +302,18 @@ Value Evaluate(const Program& program, uint32_t index, Frame* frame) {
   return Evaluator<false>(program, frame).Eval(index);
 }
 
+uint32_t SlotOf(Op op, uint32_t field) {
+  switch (op) {
+    case Op::kCompareCustomerInt: return kSlotCustomerInt0 + field;
+    case Op::kCompareCustomerDecimal: return kSlotCustomerDecimal0 + field;
+    case Op::kCompareEnum: return kSlotEnum0 + field;
+    case Op::kComparePurchaseAmount: return kSlotPurchaseAmount;
+    case Op::kCompareSegment: return kSlotSegment0 + field;
+    default: break;
+  }
+  return UINT32_MAX;  // not a fused comparison: a caller's bug
+}
+
 namespace {
 
 // The closed range of values for which the fused comparison `n` holds
@@ -352,8 +364,8 @@ Conjunction Program::AddConjunction(uint32_t root) {
       if (n.constant.n != 0) continue;  // `true` constrains nothing
       atom.op = Op::kConst;             // `false`
     } else if (IsFusedCompare(n.op) || n.op == Op::kContainsText) {
-      atom.op = n.op;
-      atom.field = n.field;
+      atom.op = n.op == Op::kContainsText ? n.op : Op::kLoadSlot;
+      atom.field = n.op == Op::kContainsText ? n.field : SlotOf(n.op, n.field);
       atom.constant = n.constant;
       SetRange(n, &atom);
     } else {
@@ -366,6 +378,36 @@ Conjunction Program::AddConjunction(uint32_t root) {
   }
   conjunction.count = static_cast<uint32_t>(atoms_.size()) - conjunction.begin;
   return conjunction;
+}
+
+BranchFreeList Program::AddBranchFreeList(const std::vector<Conjunction>& conditions) {
+  BranchFreeList list;
+  if (conditions.size() >= 64) return list;
+  std::vector<SlotTest> tests;
+  for (uint32_t rule = 0; rule < conditions.size(); ++rule) {
+    const Conjunction& condition = conditions[rule];
+    for (uint32_t i = condition.begin; i < condition.begin + condition.count; ++i) {
+      const Atom& atom = atoms_[i];
+      SlotTest test;
+      test.rule = rule;
+      if (atom.op == Op::kLoadSlot) {
+        test.slot = atom.field;
+        test.low = static_cast<uint64_t>(atom.low);
+        test.span = static_cast<uint64_t>(atom.high) - static_cast<uint64_t>(atom.low);
+        test.negate = atom.negate;
+      } else if (atom.op == Op::kConst) {
+        test.negate = true;  // `false`: outside the full range, never
+      } else {
+        return list;
+      }
+      tests.push_back(test);
+    }
+  }
+  list.usable = true;
+  list.begin = static_cast<uint32_t>(slot_tests_.size());
+  list.count = static_cast<uint32_t>(tests.size());
+  slot_tests_.insert(slot_tests_.end(), tests.begin(), tests.end());
+  return list;
 }
 
 const std::vector<CustomerField>& CustomerFields() {

@@ -14,6 +14,10 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "rules/customer.h"
 #include "rules/decision.h"
 
@@ -90,7 +94,23 @@ enum class Op : uint8_t {
   kCompareEnum,     // field: 0 consumption, 1 channel, 2 purchase channel, 3 feedback source
   kCompareSegment,  // field: dimension (first-match)
   kContainsText,    // `text contains "constant"`; field: a TextSource
+  kLoadSlot,        // atoms only: the number in Frame::slots[field]
 };
+
+// The numbers that flattened conditions compare, loaded once per
+// evaluation into Frame::slots, so that an atom is one indexed load and
+// no dispatch on where its value lives. Dimension d's segment index is in
+// slot kSlotSegment0 + d.
+enum Slot : uint32_t {
+  kSlotCustomerInt0 = 0,                        // kIntMembers, in units
+  kSlotCustomerDecimal0 = 4,                    // kDecimalMembers
+  kSlotEnum0 = 7,                               // kCompareEnum's field order
+  kSlotPurchaseAmount = 11,
+  kSlotSegment0 = 12,
+};
+
+// The slot that a fused comparison `op` on `field` reads.
+uint32_t SlotOf(Op op, uint32_t field);
 
 // The text fields that kContainsText reads directly.
 enum class TextSource : uint32_t {
@@ -134,7 +154,9 @@ struct Node {
 // branch on the operator. Anything that is not a field-with-constant
 // comparison is a general atom that evaluates the expression tree at `node`.
 struct Atom {
-  Op op = Op::kConst;   // a fused op; kConst: never holds; kAnd: general
+  // kLoadSlot: the value is Frame::slots[field] (every fused field-vs-
+  // constant comparison); kContainsText; kConst: never holds; kAnd: general.
+  Op op = Op::kConst;
   bool negate = false;  // holds when the test fails (!=, not in)
   uint32_t field = 0;
   uint32_t node = 0;    // general atoms
@@ -145,6 +167,30 @@ struct Atom {
 
 // A condition as a range of atoms in Program::atoms.
 struct Conjunction {
+  uint32_t begin = 0;
+  uint32_t count = 0;
+};
+
+// One range test of a BranchFreeList: rule `rule` fails unless
+// slots[slot] is within [low, high] (outside it, with `negate`).
+struct SlotTest {
+  // In range: (uint64)(x - low) <= span, one unsigned comparison for both
+  // bounds (span = high - low, wrapping; the full range is UINT64_MAX).
+  uint64_t low = 0;
+  uint64_t span = UINT64_MAX;
+  uint32_t slot = 0;
+  uint32_t rule = 0;
+  bool negate = false;  // `false` (never holds): the full range, negated
+};
+
+// A first-match list whose conditions are all field-vs-constant
+// comparisons (thresholds, enums, segments), as SlotTests in
+// Program::slot_tests. Such a list is decided by evaluating every test,
+// with no branch on any outcome, and taking the first rule none of whose
+// tests failed: cheaper than stopping early, since the outcomes of tests
+// on customer data are unpredictable branches.
+struct BranchFreeList {
+  bool usable = false;  // false: has text searches or general atoms, or 64+ rules
   uint32_t begin = 0;
   uint32_t count = 0;
 };
@@ -184,10 +230,16 @@ class Program {
   Conjunction AddConjunction(uint32_t root);
   const Atom* atoms() const { return atoms_.data(); }
 
+  // The first-match list of `conditions` (flattened by AddConjunction) as
+  // a BranchFreeList; not usable when some atom is not a field comparison.
+  BranchFreeList AddBranchFreeList(const std::vector<Conjunction>& conditions);
+  const SlotTest* slot_tests() const { return slot_tests_.data(); }
+
  private:
   std::vector<Node> nodes_;
   std::vector<uint32_t> args_;
   std::vector<Atom> atoms_;
+  std::vector<SlotTest> slot_tests_;
   std::deque<std::string> strings_;
   std::deque<std::vector<Value>> lists_;
 };
@@ -205,8 +257,8 @@ struct Frame {
   const Feedback* feedback = nullptr;
   int32_t today = 0;
   const std::string_view* segment_by_dimension = nullptr;
-  // The same as indices into each dimension's segment list (DimensionInfo).
-  const int32_t* segment_index_by_dimension = nullptr;
+  // The numbers atoms compare (see Slot), segment indices included.
+  const int64_t* slots = nullptr;
   const std::vector<SegmentAssignment>* segments = nullptr;
   const std::vector<std::string_view>* dimension_ids = nullptr;
   Decision::Scratch* scratch = nullptr;
@@ -228,6 +280,9 @@ inline constexpr std::string Customer::*kStringMembers[] = {
 inline constexpr Date Customer::*kDateMembers[] = {
     &Customer::birthday, &Customer::joined_at, &Customer::last_purchase_at};
 
+static_assert(std::size(kIntMembers) == kSlotCustomerDecimal0 - kSlotCustomerInt0);
+static_assert(std::size(kDecimalMembers) == kSlotEnum0 - kSlotCustomerDecimal0);
+
 inline int64_t IntegerUnits(int64_t whole) { return whole * Decimal::kScale; }
 
 // The value of enum field `which` (see Op::kCompareEnum) as a number.
@@ -240,8 +295,26 @@ inline int64_t EnumValueOf(const Frame& f, uint32_t which) {
   }
 }
 
+// Fills the slots before kSlotSegment0 from the frame's customer and
+// events; the fields of an absent event read 0 (no atom reads them then:
+// the loader allows event fields only where the event exists).
+inline void LoadSlots(const Frame& f, int64_t* slots) {
+  const Customer& c = *f.customer;
+  for (size_t i = 0; i < std::size(kIntMembers); ++i) {
+    slots[kSlotCustomerInt0 + i] = IntegerUnits(c.*kIntMembers[i]);
+  }
+  for (size_t i = 0; i < std::size(kDecimalMembers); ++i) {
+    slots[kSlotCustomerDecimal0 + i] = (c.*kDecimalMembers[i]).units();
+  }
+  slots[kSlotEnum0 + 0] = static_cast<int64_t>(c.consumption);
+  slots[kSlotEnum0 + 1] = static_cast<int64_t>(c.channel);
+  slots[kSlotEnum0 + 2] = f.purchase ? static_cast<int64_t>(f.purchase->channel) : 0;
+  slots[kSlotEnum0 + 3] = f.feedback ? static_cast<int64_t>(f.feedback->source) : 0;
+  slots[kSlotPurchaseAmount] = f.purchase ? f.purchase->amount.units() : 0;
+}
+
 // The text of a TextSource (see Op::kContainsText).
-inline std::string_view SourceTextOf(const Frame& f, uint32_t source) {
+[[gnu::always_inline]] inline std::string_view SourceTextOf(const Frame& f, uint32_t source) {
   switch (source) {
     case static_cast<uint32_t>(TextSource::kInteraction): return f.interaction->text;
     case static_cast<uint32_t>(TextSource::kFeedback): return f.feedback->text;
@@ -253,21 +326,48 @@ inline std::string_view SourceTextOf(const Frame& f, uint32_t source) {
 }
 
 // True when `needle` occurs in `text` (byte-wise, which is exact for UTF-8).
-// Feedback and reviews are short: for them a plain scan that checks two
-// bytes before comparing the rest beats std::string_view::find, which calls
-// memchr and memcmp at every occurrence of the first byte — and in Chinese
-// UTF-8 the first byte (0xE4..0xE9) starts nearly every character.
+// std::string_view::find is slow on Chinese text: it calls memchr and
+// memcmp at every occurrence of the needle's first byte, and in UTF-8 the
+// lead bytes 0xE4..0xE9 start nearly every character. Instead, 16 starting
+// positions at a time are screened by the needle's first and last bytes
+// (the last one is a continuation byte, which varies far more), and only
+// the survivors are compared in full.
 inline bool ContainsText(std::string_view text, std::string_view needle) {
-  if (needle.size() < 2 || text.size() > 256) return text.find(needle) != std::string_view::npos;
-  if (needle.size() > text.size()) return false;
-  const char first = needle[0], second = needle[1];
-  const size_t rest = needle.size() - 2;
-  const char* const last = text.data() + (text.size() - needle.size());
-  for (const char* p = text.data(); p <= last; ++p) {
-    if (p[0] == first && p[1] == second &&
-        (rest == 0 || memcmp(p + 2, needle.data() + 2, rest) == 0)) {
-      return true;
+  const size_t n = needle.size();
+  if (n > text.size()) return false;
+  if (n < 2) return n == 0 || memchr(text.data(), needle[0], text.size()) != nullptr;
+  const char* p = text.data();
+  const char* const end = text.data() + (text.size() - n + 1);  // past the last start
+  // The bytes between the first and the last; needles are a few bytes, so
+  // a loop beats a call to memcmp.
+  auto matches_at = [&](const char* at) {
+    for (size_t i = 1; i + 1 < n; ++i) {
+      if (at[i] != needle[i]) return false;
     }
+    return true;
+  };
+#if defined(__SSE2__)
+  if (end - p >= 16) {
+    const __m128i first = _mm_set1_epi8(needle[0]);
+    const __m128i last = _mm_set1_epi8(needle[n - 1]);
+    // The block at `at` covers starts at..at+15 and reads up to at+n+14,
+    // which is inside the text while at+16 <= end. The final block
+    // overlaps the one before it rather than reading past the end.
+    for (const char* at = p;; at += 16) {
+      if (at + 16 > end) at = end - 16;
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + n - 1));
+      unsigned mask = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last))));
+      for (; mask != 0; mask &= mask - 1) {
+        if (matches_at(at + __builtin_ctz(mask))) return true;
+      }
+      if (at + 16 == end) return false;
+    }
+  }
+#endif
+  for (; p < end; ++p) {
+    if (p[0] == needle[0] && p[n - 1] == needle[n - 1] && matches_at(p)) return true;
   }
   return false;
 }
@@ -290,25 +390,16 @@ Value Evaluate(const Program& program, uint32_t index, Frame* frame);
   bool holds = true;
   for (; atom != end; ++atom) {
     int64_t x;
-    switch (atom->op) {
-      case Op::kCompareCustomerInt:
-        x = IntegerUnits(frame->customer->*kIntMembers[atom->field]);
-        break;
-      case Op::kCompareCustomerDecimal:
-        x = (frame->customer->*kDecimalMembers[atom->field]).units();
-        break;
-      case Op::kComparePurchaseAmount: x = frame->purchase->amount.units(); break;
-      case Op::kCompareEnum: x = EnumValueOf(*frame, atom->field); break;
-      case Op::kCompareSegment: x = frame->segment_index_by_dimension[atom->field]; break;
-      case Op::kContainsText:
-        if (!holds) return false;
-        x = ContainsText(SourceTextOf(*frame, atom->field), atom->constant.s());
-        break;
-      case Op::kConst: return false;
-      default:
-        if (!holds) return false;
-        x = Evaluate(program, atom->node, frame).n;
-        break;
+    if (atom->op == Op::kLoadSlot) [[likely]] {
+      x = frame->slots[atom->field];
+    } else if (atom->op == Op::kContainsText) {
+      if (!holds) return false;
+      x = ContainsText(SourceTextOf(*frame, atom->field), atom->constant.s());
+    } else if (atom->op == Op::kConst) {
+      return false;
+    } else {
+      if (!holds) return false;
+      x = Evaluate(program, atom->node, frame).n;
     }
     holds &= ((x >= atom->low) & (x <= atom->high)) != atom->negate;
   }
@@ -325,6 +416,20 @@ Value Evaluate(const Program& program, uint32_t index, Frame* frame);
     if (EvaluateConjunction(program, conditions[i], frame)) return i;
   }
   return count;
+}
+
+// The index of the first rule of `list` whose tests all hold, or the
+// number of rules when none does (see BranchFreeList).
+[[gnu::always_inline]] inline size_t FirstMatch(const Program& program, BranchFreeList list,
+                                                const int64_t* slots) {
+  const SlotTest* test = program.slot_tests() + list.begin;
+  const SlotTest* const end = test + list.count;
+  uint64_t failed = 0;  // bit r: rule r has a test that failed
+  for (; test != end; ++test) {
+    const bool in_range = static_cast<uint64_t>(slots[test->slot]) - test->low <= test->span;
+    failed |= uint64_t{in_range == test->negate} << test->rule;
+  }
+  return static_cast<size_t>(__builtin_ctzll(~failed));  // bits past the last rule stay 0
 }
 
 // Member tables that the compiler and evaluator share.

@@ -37,10 +37,19 @@ struct Dimension {
   bool collect = false;
   std::vector<SegmentRule> rules;
   std::vector<program_internal::Conjunction> conditions;  // rules[i].fast_condition
+  program_internal::BranchFreeList branch_free;            // the same, when usable
   bool has_default = false;
   std::string default_segment;
   int32_t default_index = -1;
   SegmentAssignment default_assignment;
+  // First match: what rule i (i < rules.size()) or the default (last)
+  // assigns, so that the hot path records an outcome without branching
+  // on which it was.
+  struct Outcome {
+    SegmentAssignment assignment;
+    int32_t segment_index = -1;
+  };
+  std::vector<Outcome> outcomes;
 };
 
 struct Offer : CompiledRule {
@@ -93,6 +102,7 @@ struct RuleSetData {
 
   bool has_loyalty = false;
   std::vector<EarningRule> earning_rules;     // first match
+  program_internal::BranchFreeList earning_branch_free;
   bool has_earning_default = false;
   EarningRule earning_default;
   std::vector<Tier> tiers;                    // ascending min_points

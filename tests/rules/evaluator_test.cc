@@ -1475,6 +1475,27 @@ dimensions:
       - id: t_never_rated
         when: satisfaction == 0 or interaction_count >= 45
         segment: never_rated
+  - id: thresholds
+    description: >-
+      only field-vs-constant comparisons: decided branch-free on the plain
+      path (every test evaluated, the first rule with none failed wins)
+    rules:
+      - id: th_false
+        when: "false"
+        segment: 从不
+      - id: th_ne
+        when: consumption != "low" and satisfaction > 4.5 and segment.life_stage != "其他"
+        segment: 满意非低
+      - id: th_online
+        when: channel == "online" and age <= 35 and points >= 1000 and total_spent < 20000
+        segment: 线上青年
+      - id: th_frequent
+        when: purchase_frequency >= 10 and 1000 > average_purchase_amount
+        segment: 常客
+      - id: th_stage
+        when: segment.life_stage == "年轻中收入群体" and interaction_count != 0
+        segment: 年轻中收入互动
+    default: 其余
 )";
 
 constexpr char kMixedOffers[] = R"(kind: offers
@@ -1559,6 +1580,33 @@ actions:
     when: not (feedback contains "很好") and len(feedback) > 0 and feedback.product in ["产品A"]
     action: 回访
 )";
+
+// A first-match list is decided branch-free with one bit per rule in a
+// 64-bit word, the last bit meaning "none": up to 63 rules. Longer lists
+// take the rule-by-rule path. Both sides of that boundary, every rule.
+TEST(SegmentationTest, LongFirstMatchListsAroundTheBranchFreeLimit) {
+  for (int rules : {63, 64}) {
+    std::string yaml = "kind: segmentation\ndimensions:\n  - id: exact_age\n    rules:\n";
+    for (int i = 0; i < rules; ++i) {
+      yaml += "      - {id: r" + std::to_string(i) + ", when: age == " + std::to_string(i) +
+              " and points != 7, segment: s" + std::to_string(i) + "}\n";
+    }
+    yaml += "    default: other\n";
+    auto ruleset = Load({{"segments.yaml", yaml}});
+    ASSERT_NE(ruleset, nullptr) << rules;
+    for (int age = 0; age <= rules; ++age) {
+      for (int64_t points : {0, 7}) {
+        Customer customer;
+        customer.age = age;
+        customer.points = points;
+        Decision d = Evaluate(*ruleset, customer);
+        const bool matches = age < rules && points != 7;
+        EXPECT_EQ(d.SegmentOf("exact_age"), matches ? "s" + std::to_string(age) : "other")
+            << rules << " rules, age " << age << ", points " << points;
+      }
+    }
+  }
+}
 
 TEST(DifferentialTest, ExplainedAndFastEvaluationAgreeOnTenThousandCustomers) {
   auto ruleset = Load({{"parameters.yaml", kMixedParameters},
@@ -1647,7 +1695,8 @@ TEST(DifferentialTest, ExplainedAndFastEvaluationAgreeOnTenThousandCustomers) {
       "f_vip",         "f_many",      "f_not_young", "young_low",      "young_mid",
       "middle_high",   "o_young_low", "o_stage",     "o_vip",          "o_happy",
       "loyalty lucky", "loyalty vip", "loyalty big", "loyalty medium", "loyalty small",
-      "i_features",    "i_price",     "i_other"};
+      "i_features",    "i_price",     "i_other",     "th_ne",          "th_online",
+      "th_frequent",   "th_stage"};
   for (const char* rule : kRules) {
     EXPECT_GT(matches[rule], 0) << rule << " never matched";
     EXPECT_LT(matches[rule], kCustomers) << rule << " always matched";

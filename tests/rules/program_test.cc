@@ -1,6 +1,9 @@
 // The compiled program's building blocks: the text search that `contains`
-// uses (a prefix scan for short texts, std::string_view::find for long
-// ones) must agree with std::string_view::find everywhere.
+// uses (16 positions at a time, screened by the needle's first and last
+// bytes, then a byte loop for short texts) must agree with
+// std::string_view::find everywhere.
+#include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -23,6 +26,25 @@ TEST(ContainsTextTest, EdgeCases) {
   std::string long_text(300, 'x');
   EXPECT_FALSE(ContainsText(long_text, "好评"));
   EXPECT_TRUE(ContainsText(long_text + "好评", "好评"));
+}
+
+// Every position of the needle in every text length up to past four
+// 16-byte blocks, so that each block boundary, the overlapping final block
+// and the byte loop are all hit; the text is in its own allocation sized
+// exactly, so that a read past its end shows under AddressSanitizer.
+TEST(ContainsTextTest, FindsTheNeedleAtEveryPosition) {
+  const std::string needle = "售后服务";
+  for (size_t length = needle.size(); length <= 80; ++length) {
+    for (size_t at = 0; at + needle.size() <= length; ++at) {
+      std::unique_ptr<char[]> text(new char[length]);
+      std::memset(text.get(), 'x', length);
+      std::memcpy(text.get() + at, needle.data(), needle.size());
+      std::string_view view(text.get(), length);
+      ASSERT_TRUE(ContainsText(view, needle)) << length << " " << at;
+      text[at + needle.size() - 1] = 'y';  // same first byte, wrong last
+      ASSERT_FALSE(ContainsText(view, needle)) << length << " " << at;
+    }
+  }
 }
 
 TEST(ContainsTextTest, AgreesWithFindOnRandomTexts) {
