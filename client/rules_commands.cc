@@ -6,7 +6,7 @@
 #include "client/json_codec.h"
 #include "client/render.h"
 #include "nlohmann/json.hpp"
-#include "rules/internal/strings.h"
+#include "rules/strings.h"
 #include "rules/ruleset.h"
 
 namespace clientele::client {

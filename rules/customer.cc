@@ -4,7 +4,7 @@
 #include <ctime>
 
 #include "rules/internal/utf8.h"
-#include "rules/internal/strings.h"
+#include "rules/strings.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"

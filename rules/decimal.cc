@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "absl/status/status.h"
-#include "rules/internal/strings.h"
+#include "rules/strings.h"
 
 namespace clientele::rules {
 namespace {

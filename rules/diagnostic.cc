@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
-#include "rules/internal/strings.h"
+#include "rules/strings.h"
 #include "rules/internal/utf8.h"
 
 namespace clientele::rules {

@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "rules/internal/strings.h"
+#include "rules/strings.h"
 #include "rules/internal/compiler.h"
 #include "rules/internal/ruleset_data.h"
 #include "rules/internal/shadowing.h"

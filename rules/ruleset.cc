@@ -3,7 +3,7 @@
 // lookups, no parsing, and no allocation once the Decision has grown.
 #include "rules/ruleset.h"
 
-#include "rules/internal/strings.h"
+#include "rules/strings.h"
 #include "rules/internal/ruleset_data.h"
 
 namespace clientele::rules {

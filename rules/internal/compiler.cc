@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "rules/internal/strings.h"
+#include "rules/strings.h"
 #include "rules/customer.h"
 #include "rules/diagnostic.h"
 

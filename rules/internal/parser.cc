@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "rules/internal/strings.h"
+#include "rules/strings.h"
 
 namespace clientele::rules {
 namespace ast_internal {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "rules/internal/strings.h"
+#include "rules/strings.h"
 #include "rules/internal/utf8.h"
 
 namespace clientele::rules::program_internal {

@@ -3,8 +3,8 @@
 // Debian's Abseil is built with its own absl::string_view rather than
 // std::string_view, so absl::StrCat and friends do not accept the
 // std::string_view we use everywhere. These few helpers do. Pure functions.
-#ifndef CLIENTELE_RULES_INTERNAL_STRINGS_H_
-#define CLIENTELE_RULES_INTERNAL_STRINGS_H_
+#ifndef CLIENTELE_RULES_STRINGS_H_
+#define CLIENTELE_RULES_STRINGS_H_
 
 #include <charconv>
 #include <concepts>
@@ -78,4 +78,4 @@ inline std::string_view View(absl::string_view text) { return {text.data(), text
 
 }  // namespace clientele
 
-#endif  // CLIENTELE_RULES_INTERNAL_STRINGS_H_
+#endif  // CLIENTELE_RULES_STRINGS_H_

@@ -1,0 +1,94 @@
+// The gRPC services of clienteled (proto/clientele/v1): request
+// validation, rules evaluation, and the store, with absl::Status mapped to
+// gRPC status codes at this layer only.
+//
+// Each RPC has a plain method (Upsert, RecordPurchase, ...) that takes the
+// request and fills the response; the callback-API handlers call it, and
+// so do the demo-data loader and tests. Thread safety: every method may be
+// called from many threads at once (the Store and RulesetHolder are).
+#ifndef CLIENTELE_SERVER_SERVICE_H_
+#define CLIENTELE_SERVER_SERVICE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "clientele/v1/customers.grpc.pb.h"
+#include "clientele/v1/decisions.grpc.pb.h"
+#include "clientele/v1/events.grpc.pb.h"
+#include "rules/ruleset.h"
+#include "server/store.h"
+
+namespace clientele::server {
+
+// The ruleset being served, with where and when it was loaded. Replaced as
+// a whole (hot reload, issue 4); readers keep the snapshot they took.
+struct ServedRuleset {
+  std::shared_ptr<const rules::RuleSet> ruleset;
+  std::string directory;
+  std::string loaded_at;  // RFC 3339, UTC
+};
+
+class RulesetHolder {
+ public:
+  explicit RulesetHolder(std::shared_ptr<const ServedRuleset> initial)
+      : current_(std::move(initial)) {}
+  std::shared_ptr<const ServedRuleset> Current() const ABSL_LOCKS_EXCLUDED(mutex_) {
+    absl::MutexLock lock(&mutex_);
+    return current_;
+  }
+  void Replace(std::shared_ptr<const ServedRuleset> next) ABSL_LOCKS_EXCLUDED(mutex_) {
+    absl::MutexLock lock(&mutex_);
+    current_ = std::move(next);
+  }
+
+ private:
+  mutable absl::Mutex mutex_;
+  std::shared_ptr<const ServedRuleset> current_ ABSL_GUARDED_BY(mutex_);
+};
+
+// Limits on request contents, from the server config.
+struct RequestLimits {
+  size_t max_text_bytes = 2000;  // interaction text, feedback
+  size_t max_name_bytes = 200;   // names, products
+};
+
+// The operations behind the RPCs. Statuses: INVALID_ARGUMENT naming the
+// field, NOT_FOUND, ALREADY_EXISTS (idempotency key reused for another
+// request; purchase id recorded before), FAILED_PRECONDITION, UNAVAILABLE.
+class Operations {
+ public:
+  Operations(Store* store, RulesetHolder* rules, RequestLimits limits)
+      : store_(store), rules_(rules), limits_(limits) {}
+
+  absl::Status UpsertCustomer(const v1::UpsertCustomerRequest& request,
+                              v1::UpsertCustomerResponse* response);
+  absl::Status GetCustomer(const v1::GetCustomerRequest& request,
+                           v1::GetCustomerResponse* response);
+  absl::Status DeleteCustomer(const v1::DeleteCustomerRequest& request,
+                              v1::DeleteCustomerResponse* response);
+  absl::Status ListCustomers(const v1::ListCustomersRequest& request,
+                             v1::ListCustomersResponse* response);
+  absl::Status RecordPurchase(const v1::RecordPurchaseRequest& request,
+                              v1::RecordPurchaseResponse* response);
+  absl::Status RecordInteraction(const v1::RecordInteractionRequest& request,
+                                 v1::RecordInteractionResponse* response);
+  absl::Status Evaluate(const v1::EvaluateRequest& request, v1::EvaluateResponse* response);
+  absl::Status GetRuleset(const v1::GetRulesetRequest& request,
+                          v1::GetRulesetResponse* response);
+
+ private:
+  Store* store_;
+  RulesetHolder* rules_;
+  RequestLimits limits_;
+};
+
+// Callback-API services over Operations. Each handler checks the deadline
+// first (DEADLINE_EXCEEDED when it has passed) and runs the operation.
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations);
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_SERVICE_H_

@@ -1,0 +1,593 @@
+// SQLite through SQLiteCpp. SQLiteCpp reports errors by throwing
+// SQLite::Exception; every public entry point catches it here and returns
+// an absl::Status, so nothing above this file sees an exception.
+#include "server/store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <map>
+
+#include "rules/strings.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace clientele::server {
+namespace {
+
+using rules::Customer;
+using rules::Date;
+using rules::Decimal;
+
+// Schema migrations, applied in order; PRAGMA user_version records how
+// many have been applied. Never edit one that has shipped: add another.
+constexpr const char* kMigrations[] = {
+    // 1: customers, purchases with monthly stats, the ledger, interactions,
+    // idempotency keys. Dates are days since 1970-01-01 (NULL: unknown),
+    // money and satisfaction are Decimal units (1/10,000).
+    R"sql(
+CREATE TABLE customers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL DEFAULT '',
+  age INTEGER NOT NULL DEFAULT 0,
+  gender TEXT NOT NULL DEFAULT '',
+  occupation TEXT NOT NULL DEFAULT '',
+  consumption INTEGER NOT NULL DEFAULT 0,
+  channel INTEGER NOT NULL DEFAULT 0,
+  birthday INTEGER,
+  joined_at INTEGER,
+  satisfaction_units INTEGER NOT NULL DEFAULT 0,
+  interaction_count INTEGER NOT NULL DEFAULT 0,
+  points INTEGER NOT NULL DEFAULT 0,
+  tier TEXT NOT NULL DEFAULT '',
+  total_spent_units INTEGER NOT NULL DEFAULT 0,
+  last_purchase_at INTEGER
+);
+CREATE TABLE purchases (
+  purchase_id TEXT PRIMARY KEY,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  amount_units INTEGER NOT NULL,
+  product TEXT NOT NULL,
+  channel INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  points_earned INTEGER NOT NULL,
+  rule_id TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX purchases_by_customer ON purchases(customer_id);
+-- Purchase count and amount per customer and calendar month (year * 12 +
+-- month - 1), so that windowed stats read at most a window of rows.
+CREATE TABLE purchase_months (
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  month INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  amount_units INTEGER NOT NULL,
+  PRIMARY KEY (customer_id, month)
+) WITHOUT ROWID;
+CREATE TABLE ledger (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  delta INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  source TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX ledger_by_customer ON ledger(customer_id, id);
+CREATE TABLE interactions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  text TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  satisfaction_after_units INTEGER NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX interactions_by_customer ON interactions(customer_id, id);
+CREATE TABLE idempotency_keys (
+  key TEXT PRIMARY KEY,
+  method TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  response BLOB NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+)sql",
+};
+
+std::string NowText() { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()); }
+
+int MonthIndex(Date day) { return day.year() * 12 + day.month() - 1; }
+
+// A status for an exception from SQLiteCpp.
+absl::Status FromException(const SQLite::Exception& e, std::string_view doing) {
+  const int code = e.getErrorCode() & 0xff;
+  std::string message = StrCat("database error while ", doing, ": ", e.what());
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return absl::UnavailableError(message);
+  if (code == SQLITE_FULL || code == SQLITE_IOERR) return absl::ResourceExhaustedError(message);
+  return absl::InternalError(message);
+}
+
+void BindDate(SQLite::Statement& s, int index, Date day) {
+  if (day.known()) {
+    s.bind(index, day.days());
+  } else {
+    s.bind(index);  // NULL
+  }
+}
+
+Date ColumnDate(const SQLite::Column& column) {
+  return column.isNull() ? Date() : Date::FromDays(column.getInt());
+}
+
+}  // namespace
+
+// The connection, its prepared statements, and the transaction operations.
+class Store::Impl : public Transaction {
+ public:
+  Impl(const StoreOptions& options)
+      : options_(options),
+        db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+    db_.setBusyTimeout(options.busy_timeout_ms);
+    db_.exec("PRAGMA journal_mode=WAL");
+    db_.exec("PRAGMA synchronous=FULL");
+    db_.exec("PRAGMA foreign_keys=ON");
+  }
+
+  // Applies the migrations not yet applied; returns the version.
+  absl::StatusOr<int> Migrate() {
+    int version = db_.execAndGet("PRAGMA user_version").getInt();
+    const int latest = static_cast<int>(std::size(kMigrations));
+    if (version > latest) {
+      return absl::FailedPreconditionError(
+          StrCat("database '", options_.path, "' has schema version ", version,
+                       ", newer than this clientele's ", latest, ": use a newer clientele"));
+    }
+    for (; version < latest; ++version) {
+      SQLite::Transaction transaction(db_, SQLite::TransactionBehavior::IMMEDIATE);
+      db_.exec(kMigrations[version]);
+      db_.exec(StrCat("PRAGMA user_version=", version + 1));
+      transaction.commit();
+    }
+    return version;
+  }
+
+  SQLite::Database& db() { return db_; }
+
+  // A cached prepared statement, reset and unbound, ready to use.
+  SQLite::Statement& Prepared(const std::string& sql) {
+    std::unique_ptr<SQLite::Statement>& slot = statements_[sql];
+    if (slot == nullptr) {
+      slot = std::make_unique<SQLite::Statement>(db_, sql);
+    } else {
+      slot->reset();
+      slot->clearBindings();
+    }
+    return *slot;
+  }
+
+  // Resets a statement when leaving scope, so that no read stays open.
+  struct Done {
+    SQLite::Statement& statement;
+    ~Done() { statement.tryReset(); }
+  };
+
+  absl::StatusOr<std::optional<Customer>> UnsafeFindCustomer(std::string_view id, Date today) {
+    SQLite::Statement& s = Prepared(
+        "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
+        "satisfaction_units, interaction_count, points, tier, total_spent_units, "
+        "last_purchase_at FROM customers WHERE id = ?");
+    Done done{s};
+    s.bind(1, std::string(id));
+    if (!s.executeStep()) return std::optional<Customer>();
+    Customer c = RowToCustomer(s);
+    AddWindowStats(&c, today);
+    return std::optional<Customer>(std::move(c));
+  }
+
+  absl::StatusOr<bool> UnsafeUpsertCustomerProfile(const Customer& c) {
+    SQLite::Statement& exists = Prepared("SELECT 1 FROM customers WHERE id = ?");
+    bool found;
+    {
+      Done done{exists};
+      exists.bind(1, c.id);
+      found = exists.executeStep();
+    }
+    SQLite::Statement& s = Prepared(
+        found ? "UPDATE customers SET name = ?2, age = ?3, gender = ?4, occupation = ?5, "
+                "consumption = ?6, channel = ?7, birthday = ?8, joined_at = ?9, "
+                "satisfaction_units = ?10 WHERE id = ?1"
+              : "INSERT INTO customers (id, name, age, gender, occupation, consumption, channel, "
+                "birthday, joined_at, satisfaction_units) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                "?9, ?10)");
+    Done done{s};
+    s.bind(1, c.id);
+    s.bind(2, c.name);
+    s.bind(3, c.age);
+    s.bind(4, c.gender);
+    s.bind(5, c.occupation);
+    s.bind(6, static_cast<int>(c.consumption));
+    s.bind(7, static_cast<int>(c.channel));
+    BindDate(s, 8, c.birthday);
+    BindDate(s, 9, c.joined_at);
+    s.bind(10, c.satisfaction.units());
+    s.exec();
+    return !found;
+  }
+
+  absl::StatusOr<bool> UnsafeDeleteCustomer(std::string_view id) {
+    SQLite::Statement& s = Prepared("DELETE FROM customers WHERE id = ?");
+    Done done{s};
+    s.bind(1, std::string(id));
+    return s.exec() > 0;
+  }
+
+  absl::StatusOr<bool> UnsafePurchaseExists(std::string_view purchase_id) {
+    SQLite::Statement& s = Prepared("SELECT 1 FROM purchases WHERE purchase_id = ?");
+    Done done{s};
+    s.bind(1, std::string(purchase_id));
+    return s.executeStep();
+  }
+
+  absl::Status UnsafeInsertPurchase(const PurchaseRecord& p) {
+    {
+      SQLite::Statement& s = Prepared(
+          "INSERT INTO purchases (purchase_id, customer_id, amount_units, product, channel, day, "
+          "points_earned, rule_id, ruleset_version, recorded_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      Done done{s};
+      s.bind(1, p.purchase_id);
+      s.bind(2, p.customer_id);
+      s.bind(3, p.amount.units());
+      s.bind(4, p.product);
+      s.bind(5, static_cast<int>(p.channel));
+      s.bind(6, p.day.days());
+      s.bind(7, p.points_earned);
+      s.bind(8, p.rule_id);
+      s.bind(9, p.ruleset_version);
+      s.bind(10, NowText());
+      s.exec();
+    }
+    {
+      SQLite::Statement& s = Prepared(
+          "INSERT INTO purchase_months (customer_id, month, count, amount_units) "
+          "VALUES (?1, ?2, 1, ?3) ON CONFLICT (customer_id, month) DO UPDATE SET "
+          "count = count + 1, amount_units = amount_units + ?3");
+      Done done{s};
+      s.bind(1, p.customer_id);
+      s.bind(2, MonthIndex(p.day));
+      s.bind(3, p.amount.units());
+      s.exec();
+    }
+    SQLite::Statement& s = Prepared(
+        "UPDATE customers SET total_spent_units = total_spent_units + ?2, "
+        "last_purchase_at = max(coalesce(last_purchase_at, ?3), ?3) WHERE id = ?1");
+    Done done{s};
+    s.bind(1, p.customer_id);
+    s.bind(2, p.amount.units());
+    s.bind(3, p.day.days());
+    if (s.exec() != 1) {
+      return absl::NotFoundError(StrCat("customer '", p.customer_id, "' not found"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<int64_t> UnsafeAppendLedger(const LedgerEntry& e) {
+    {
+      SQLite::Statement& s = Prepared(
+          "INSERT INTO ledger (customer_id, delta, reason, rule_id, ruleset_version, source, "
+          "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      Done done{s};
+      s.bind(1, e.customer_id);
+      s.bind(2, e.delta);
+      s.bind(3, e.reason);
+      s.bind(4, e.rule_id);
+      s.bind(5, e.ruleset_version);
+      s.bind(6, e.source);
+      s.bind(7, NowText());
+      s.exec();
+    }
+    const int64_t id = db_.getLastInsertRowid();
+    SQLite::Statement& s = Prepared("UPDATE customers SET points = points + ? WHERE id = ?");
+    Done done{s};
+    s.bind(1, e.delta);
+    s.bind(2, e.customer_id);
+    if (s.exec() != 1) {
+      return absl::NotFoundError(StrCat("customer '", e.customer_id, "' not found"));
+    }
+    return id;
+  }
+
+  absl::Status UnsafeSetTier(std::string_view customer_id, std::string_view tier) {
+    SQLite::Statement& s = Prepared("UPDATE customers SET tier = ? WHERE id = ?");
+    Done done{s};
+    s.bind(1, std::string(tier));
+    s.bind(2, std::string(customer_id));
+    s.exec();
+    return absl::OkStatus();
+  }
+
+  absl::Status UnsafeRecordInteraction(std::string_view customer_id, std::string_view text,
+                                 std::string_view rule_id, Decimal satisfaction,
+                                 int64_t interaction_count) {
+    {
+      SQLite::Statement& s = Prepared(
+          "INSERT INTO interactions (customer_id, text, rule_id, satisfaction_after_units, "
+          "recorded_at) VALUES (?, ?, ?, ?, ?)");
+      Done done{s};
+      s.bind(1, std::string(customer_id));
+      s.bind(2, std::string(text));
+      s.bind(3, std::string(rule_id));
+      s.bind(4, satisfaction.units());
+      s.bind(5, NowText());
+      s.exec();
+    }
+    SQLite::Statement& s = Prepared(
+        "UPDATE customers SET satisfaction_units = ?, interaction_count = ? WHERE id = ?");
+    Done done{s};
+    s.bind(1, satisfaction.units());
+    s.bind(2, interaction_count);
+    s.bind(3, std::string(customer_id));
+    if (s.exec() != 1) {
+      return absl::NotFoundError(StrCat("customer '", customer_id, "' not found"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Transaction: the operations above, with SQLiteCpp's exceptions turned
+  // into statuses.
+  template <typename F>
+  static auto Guarded(std::string_view doing, F&& operation) -> decltype(operation()) {
+    try {
+      return operation();
+    } catch (const SQLite::Exception& e) {
+      return FromException(e, doing);
+    }
+  }
+  absl::StatusOr<std::optional<Customer>> FindCustomer(std::string_view id, Date today) override {
+    return Guarded("reading a customer", [&] { return UnsafeFindCustomer(id, today); });
+  }
+  absl::StatusOr<bool> UpsertCustomerProfile(const Customer& c) override {
+    return Guarded("writing a customer", [&] { return UnsafeUpsertCustomerProfile(c); });
+  }
+  absl::StatusOr<bool> DeleteCustomer(std::string_view id) override {
+    return Guarded("deleting a customer", [&] { return UnsafeDeleteCustomer(id); });
+  }
+  absl::StatusOr<bool> PurchaseExists(std::string_view purchase_id) override {
+    return Guarded("looking up a purchase", [&] { return UnsafePurchaseExists(purchase_id); });
+  }
+  absl::Status InsertPurchase(const PurchaseRecord& p) override {
+    return Guarded("recording a purchase", [&] { return UnsafeInsertPurchase(p); });
+  }
+  absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& e) override {
+    return Guarded("writing the ledger", [&] { return UnsafeAppendLedger(e); });
+  }
+  absl::Status SetTier(std::string_view customer_id, std::string_view tier) override {
+    return Guarded("setting a tier", [&] { return UnsafeSetTier(customer_id, tier); });
+  }
+  absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
+                                 std::string_view rule_id, Decimal satisfaction,
+                                 int64_t interaction_count) override {
+    return Guarded("recording an interaction", [&] { return UnsafeRecordInteraction(customer_id, text, rule_id, satisfaction, interaction_count); });
+  }
+
+  // Idempotency: the stored response for `key`, or nullopt; ALREADY_EXISTS
+  // when the key was used for another request.
+  absl::StatusOr<std::optional<std::string>> FindKey(const WriteKey& key) {
+    SQLite::Statement& s =
+        Prepared("SELECT method, fingerprint, response FROM idempotency_keys WHERE key = ?");
+    Done done{s};
+    s.bind(1, std::string(key.key));
+    if (!s.executeStep()) return std::optional<std::string>();
+    if (s.getColumn(0).getString() != key.method || s.getColumn(1).getString() != key.fingerprint) {
+      return absl::AlreadyExistsError(StrCat(
+          "idempotency_key '", key.key, "' was already used for a different request (",
+          s.getColumn(0).getString(), "); use a new key for a new request"));
+    }
+    const SQLite::Column response = s.getColumn(2);
+    return std::optional<std::string>(
+        std::string(static_cast<const char*>(response.getBlob()), response.getBytes()));
+  }
+
+  void SaveKey(const WriteKey& key, const std::string& response) {
+    SQLite::Statement& s = Prepared(
+        "INSERT INTO idempotency_keys (key, method, fingerprint, response, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?)");
+    Done done{s};
+    s.bind(1, std::string(key.key));
+    s.bind(2, std::string(key.method));
+    s.bind(3, std::string(key.fingerprint));
+    s.bind(4, response.data(), static_cast<int>(response.size()));
+    s.bind(5, NowText());
+    s.exec();
+  }
+
+  static Customer RowToCustomer(SQLite::Statement& s) {
+    Customer c;
+    c.id = s.getColumn(0).getString();
+    c.name = s.getColumn(1).getString();
+    c.age = s.getColumn(2).getInt64();
+    c.gender = s.getColumn(3).getString();
+    c.occupation = s.getColumn(4).getString();
+    c.consumption = static_cast<rules::Consumption>(s.getColumn(5).getInt());
+    c.channel = static_cast<rules::Channel>(s.getColumn(6).getInt());
+    c.birthday = ColumnDate(s.getColumn(7));
+    c.joined_at = ColumnDate(s.getColumn(8));
+    c.satisfaction = Decimal::FromUnits(s.getColumn(9).getInt64());
+    c.interaction_count = s.getColumn(10).getInt64();
+    c.points = s.getColumn(11).getInt64();
+    c.tier = s.getColumn(12).getString();
+    c.total_spent = Decimal::FromUnits(s.getColumn(13).getInt64());
+    c.last_purchase_at = ColumnDate(s.getColumn(14));
+    return c;
+  }
+
+  // purchase_frequency and average_purchase_amount over the months of the
+  // window ending with today's month.
+  void AddWindowStats(Customer* c, Date today) {
+    SQLite::Statement& s = Prepared(
+        "SELECT coalesce(sum(count), 0), coalesce(sum(amount_units), 0) FROM purchase_months "
+        "WHERE customer_id = ? AND month > ? AND month <= ?");
+    Done done{s};
+    const int current = MonthIndex(today);
+    s.bind(1, c->id);
+    s.bind(2, current - options_.stats_window_months);
+    s.bind(3, current);
+    s.executeStep();
+    c->purchase_frequency = s.getColumn(0).getInt64();
+    const int64_t units = s.getColumn(1).getInt64();
+    c->average_purchase_amount =
+        c->purchase_frequency == 0 ? Decimal() : Decimal::FromUnits(units / c->purchase_frequency);
+  }
+
+ private:
+  StoreOptions options_;
+  SQLite::Database db_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+Store::Store(std::unique_ptr<Impl> impl, int schema_version)
+    : impl_(std::move(impl)), schema_version_(schema_version) {}
+Store::~Store() = default;
+
+int Store::LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("database path is empty");
+  if (options.stats_window_months < 1 || options.stats_window_months > 120) {
+    return absl::InvalidArgumentError("stats_window_months must be 1..120");
+  }
+  try {
+    auto impl = std::make_unique<Impl>(options);
+    absl::StatusOr<int> version = impl->Migrate();
+    if (!version.ok()) return version.status();
+    return std::unique_ptr<Store>(new Store(std::move(impl), *version));
+  } catch (const SQLite::Exception& e) {
+    return absl::UnavailableError(
+        StrCat("cannot open database '", options.path, "': ", e.what()));
+  }
+}
+
+absl::StatusOr<std::string> Store::Write(
+    const WriteKey& key, absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write) {
+  absl::MutexLock lock(&mutex_);
+  try {
+    SQLite::Transaction transaction(impl_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+    absl::StatusOr<std::optional<std::string>> previous = impl_->FindKey(key);
+    if (!previous.ok()) return previous.status();
+    if (previous->has_value()) return **previous;  // a retry: same answer, no change
+    absl::StatusOr<std::string> response = write(*impl_);
+    if (!response.ok()) return response.status();  // the transaction rolls back
+    impl_->SaveKey(key, *response);
+    transaction.commit();
+    return response;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, key.method);
+  }
+}
+
+absl::StatusOr<std::optional<Customer>> Store::FindCustomer(std::string_view id, Date today) {
+  absl::MutexLock lock(&mutex_);
+  try {
+    return impl_->FindCustomer(id, today);
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading a customer");
+  }
+}
+
+absl::StatusOr<CustomerPage> Store::ListCustomers(std::string_view after_id, int limit,
+                                                  Date today) {
+  absl::MutexLock lock(&mutex_);
+  try {
+    SQLite::Statement& s = impl_->Prepared(
+        "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
+        "satisfaction_units, interaction_count, points, tier, total_spent_units, "
+        "last_purchase_at FROM customers WHERE id > ? ORDER BY id LIMIT ?");
+    CustomerPage page;
+    {
+      Impl::Done done{s};
+      s.bind(1, std::string(after_id));
+      s.bind(2, limit + 1);
+      while (s.executeStep()) {
+        if (static_cast<int>(page.customers.size()) == limit) {
+          page.more = true;
+          break;
+        }
+        page.customers.push_back(Impl::RowToCustomer(s));
+      }
+    }
+    for (Customer& c : page.customers) impl_->AddWindowStats(&c, today);
+    return page;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "listing customers");
+  }
+}
+
+absl::StatusOr<int64_t> Store::CountCustomers() {
+  absl::MutexLock lock(&mutex_);
+  try {
+    SQLite::Statement& s = impl_->Prepared("SELECT count(*) FROM customers");
+    Impl::Done done{s};
+    s.executeStep();
+    return s.getColumn(0).getInt64();
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "counting customers");
+  }
+}
+
+absl::StatusOr<std::vector<LedgerEntry>> Store::Ledger(std::string_view customer_id) {
+  absl::MutexLock lock(&mutex_);
+  try {
+    SQLite::Statement& s = impl_->Prepared(
+        "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at "
+        "FROM ledger WHERE customer_id = ? ORDER BY id");
+    Impl::Done done{s};
+    s.bind(1, std::string(customer_id));
+    std::vector<LedgerEntry> entries;
+    while (s.executeStep()) {
+      LedgerEntry& e = entries.emplace_back();
+      e.id = s.getColumn(0).getInt64();
+      e.customer_id = s.getColumn(1).getString();
+      e.delta = s.getColumn(2).getInt64();
+      e.reason = s.getColumn(3).getString();
+      e.rule_id = s.getColumn(4).getString();
+      e.ruleset_version = s.getColumn(5).getString();
+      e.source = s.getColumn(6).getString();
+      e.recorded_at = s.getColumn(7).getString();
+    }
+    return entries;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading the ledger");
+  }
+}
+
+absl::StatusOr<std::vector<PurchaseRecord>> Store::Purchases(std::string_view customer_id) {
+  absl::MutexLock lock(&mutex_);
+  try {
+    SQLite::Statement& s = impl_->Prepared(
+        "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
+        "rule_id, ruleset_version FROM purchases WHERE ?1 = '' OR customer_id = ?1 "
+        "ORDER BY rowid");
+    Impl::Done done{s};
+    s.bind(1, std::string(customer_id));
+    std::vector<PurchaseRecord> purchases;
+    while (s.executeStep()) {
+      PurchaseRecord& p = purchases.emplace_back();
+      p.purchase_id = s.getColumn(0).getString();
+      p.customer_id = s.getColumn(1).getString();
+      p.amount = Decimal::FromUnits(s.getColumn(2).getInt64());
+      p.product = s.getColumn(3).getString();
+      p.channel = static_cast<rules::Channel>(s.getColumn(4).getInt());
+      p.day = Date::FromDays(s.getColumn(5).getInt());
+      p.points_earned = s.getColumn(6).getInt64();
+      p.rule_id = s.getColumn(7).getString();
+      p.ruleset_version = s.getColumn(8).getString();
+    }
+    return purchases;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading purchases");
+  }
+}
+
+}  // namespace clientele::server

@@ -1,0 +1,165 @@
+// The SQLite store of clientele: customers, purchases, the points ledger,
+// interactions, and idempotency keys. Knows nothing of gRPC; knows the
+// rules' record types (rules::Customer) because those are what it stores.
+//
+// Thread safety: a Store is safe to use from many threads. All access goes
+// through one connection guarded by a mutex (SQLite serialises writers
+// anyway; reads are point lookups of microseconds). A Transaction exists
+// only inside Store::Write and must not escape its callback.
+//
+// Durability: WAL journal, synchronous=FULL, so that an acknowledged write
+// survives a crash of the process or the machine.
+#ifndef CLIENTELE_SERVER_STORE_H_
+#define CLIENTELE_SERVER_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "rules/customer.h"
+#include "rules/decimal.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace clientele::server {
+
+struct StoreOptions {
+  std::string path;              // database file; created when missing
+  int busy_timeout_ms = 5000;    // wait this long for another process's lock
+  int stats_window_months = 12;  // purchase stats: this month and the 11 before
+};
+
+// One line of the append-only points ledger.
+struct LedgerEntry {
+  int64_t id = 0;                // assigned by the store, increasing
+  std::string customer_id;
+  int64_t delta = 0;             // points added (negative: taken back)
+  std::string reason;            // "purchase", "return", ...
+  std::string rule_id;           // the earning rule, or "" 
+  std::string ruleset_version;
+  std::string source;            // the event, e.g. "purchase:P-1001"
+  std::string recorded_at;       // RFC 3339, UTC
+};
+
+struct PurchaseRecord {
+  std::string purchase_id;
+  std::string customer_id;
+  rules::Decimal amount;
+  std::string product;
+  rules::Channel channel = rules::Channel::kUnknown;
+  rules::Date day;
+  int64_t points_earned = 0;
+  std::string rule_id;
+  std::string ruleset_version;
+};
+
+// Operations inside one write transaction (see Store::Write). Every method
+// returns an error rather than throwing; after an error the caller should
+// return it, which rolls the whole transaction back.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // The customer with its purchase stats for the window ending on `today`;
+  // nullopt when there is none.
+  virtual absl::StatusOr<std::optional<rules::Customer>> FindCustomer(std::string_view id,
+                                                                      rules::Date today) = 0;
+  // Inserts the customer or replaces its profile fields (name, age, gender,
+  // occupation, consumption, channel, birthday, joined_at, satisfaction).
+  // Maintained fields (points, tier, stats) are never written here. True
+  // when the customer was created.
+  virtual absl::StatusOr<bool> UpsertCustomerProfile(const rules::Customer& customer) = 0;
+  // Deletes the customer and everything recorded about it. False when
+  // there was no such customer.
+  virtual absl::StatusOr<bool> DeleteCustomer(std::string_view id) = 0;
+
+  virtual absl::StatusOr<bool> PurchaseExists(std::string_view purchase_id) = 0;
+  // Stores the purchase and updates the customer's total, last purchase
+  // day and windowed stats. The customer must exist.
+  virtual absl::Status InsertPurchase(const PurchaseRecord& purchase) = 0;
+  // Appends to the ledger and moves the customer's balance by the same
+  // delta, so that the balance always equals the ledger's sum.
+  virtual absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& entry) = 0;
+  virtual absl::Status SetTier(std::string_view customer_id, std::string_view tier) = 0;
+  // Records an interaction and sets the customer's satisfaction and count.
+  virtual absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
+                                         std::string_view rule_id, rules::Decimal satisfaction,
+                                         int64_t interaction_count) = 0;
+};
+
+struct CustomerPage {
+  std::vector<rules::Customer> customers;
+  bool more = false;  // customers after the last one exist
+};
+
+class Store {
+ public:
+  // Opens (creating when missing) and migrates the database to the latest
+  // schema. Errors: INVALID_ARGUMENT for bad options, UNAVAILABLE when the
+  // file cannot be opened, FAILED_PRECONDITION for a database written by a
+  // newer clientele (unknown schema version).
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The schema version after migration.
+  int schema_version() const { return schema_version_; }
+  static int LatestSchemaVersion();
+
+  // What identifies a write for idempotency: the caller's key, the
+  // operation, and a fingerprint of the request (e.g. a hash of its bytes).
+  struct WriteKey {
+    std::string_view key;
+    std::string_view method;
+    std::string_view fingerprint;
+  };
+
+  // Runs `write` in one IMMEDIATE transaction together with its
+  // idempotency key:
+  //  - key seen before with the same method and fingerprint: returns the
+  //    response stored then, without running `write`;
+  //  - key seen with another method or fingerprint: ALREADY_EXISTS;
+  //  - otherwise runs `write`; when it returns a response, stores the key
+  //    with that response and commits; when it returns an error, rolls
+  //    everything back and returns the error (the key stays unused).
+  absl::StatusOr<std::string> Write(const WriteKey& key,
+                                    absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+
+  // Reads.
+  absl::StatusOr<std::optional<rules::Customer>> FindCustomer(std::string_view id,
+                                                              rules::Date today)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  // Up to `limit` customers with ids greater than `after_id`, in id order.
+  absl::StatusOr<CustomerPage> ListCustomers(std::string_view after_id, int limit,
+                                             rules::Date today) ABSL_LOCKS_EXCLUDED(mutex_);
+  absl::StatusOr<int64_t> CountCustomers() ABSL_LOCKS_EXCLUDED(mutex_);
+  // The customer's ledger, oldest first.
+  absl::StatusOr<std::vector<LedgerEntry>> Ledger(std::string_view customer_id)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  // Purchases recorded, oldest first (all customers when id is empty).
+  absl::StatusOr<std::vector<PurchaseRecord>> Purchases(std::string_view customer_id)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+
+ private:
+  class Impl;
+  explicit Store(std::unique_ptr<Impl> impl, int schema_version);
+
+  absl::Mutex mutex_;
+  std::unique_ptr<Impl> impl_ ABSL_GUARDED_BY(mutex_);
+  int schema_version_ = 0;
+};
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_STORE_H_

@@ -1,0 +1,112 @@
+// Starts the real clienteled binary for integration tests: a temporary
+// directory with its own config and database, an ephemeral port on
+// 127.0.0.1, and the address read from the server's "listening on" line.
+// Stop() sends SIGTERM and returns the exit status; Kill() sends SIGKILL.
+// Not thread-safe; one object per server process.
+#ifndef CLIENTELE_TESTS_SUPPORT_SERVER_PROCESS_H_
+#define CLIENTELE_TESTS_SUPPORT_SERVER_PROCESS_H_
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+
+namespace clientele::testing {
+
+class ServerProcess {
+ public:
+  // A fresh directory under the system temp dir.
+  ServerProcess() {
+    std::random_device random;
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("clientele-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
+    std::filesystem::create_directories(directory_);
+  }
+  ~ServerProcess() {
+    if (pid_ > 0) Kill();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+
+  const std::filesystem::path& directory() const { return directory_; }
+  std::string database() const { return (directory_ / "clientele.db").string(); }
+  const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+
+  // Writes the config (extra YAML lines appended) and starts the server;
+  // true once it listens. `rules` is the ruleset directory.
+  bool Start(const std::string& rules, const std::string& extra_config = "") {
+    const std::filesystem::path config = directory_ / "server.yaml";
+    std::ofstream(config) << "listen: 127.0.0.1:0\n"
+                          << "database: " << database() << "\n"
+                          << "rules: " << rules << "\n"
+                          << "demo_data: false\n"
+                          << "log_level: warning\n"
+                          << extra_config;
+    int out[2];
+    if (::pipe(out) != 0) return false;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
+      ::execl(CLIENTELED_BINARY, CLIENTELED_BINARY, "--config", config.c_str(), nullptr);
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    // The first stdout line is "listening on HOST:PORT".
+    std::string line;
+    char c;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+    ::close(out[0]);
+    const std::string prefix = "listening on ";
+    if (line.rfind(prefix, 0) != 0) return false;
+    address_ = line.substr(prefix.size());
+    return true;
+  }
+
+  // SIGTERM, then the exit status as from waitpid (-1 on timeout).
+  int Stop(std::chrono::seconds timeout = std::chrono::seconds(20)) {
+    ::kill(pid_, SIGTERM);
+    return Wait(timeout);
+  }
+
+  void Kill() {
+    ::kill(pid_, SIGKILL);
+    Wait(std::chrono::seconds(20));
+  }
+
+ private:
+  int Wait(std::chrono::seconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < until) {
+      pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return -1;
+  }
+
+  std::filesystem::path directory_;
+  std::string address_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace clientele::testing
+
+#endif  // CLIENTELE_TESTS_SUPPORT_SERVER_PROCESS_H_
