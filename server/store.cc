@@ -231,6 +231,18 @@ class Store::Impl : public Transaction {
   }
 
   absl::Status UnsafeInsertPurchase(const PurchaseRecord& p) {
+    {  // First the customer, so that an unknown one is NOT_FOUND, not a constraint error.
+      SQLite::Statement& s = Prepared(
+          "UPDATE customers SET total_spent_units = total_spent_units + ?2, "
+          "last_purchase_at = max(coalesce(last_purchase_at, ?3), ?3) WHERE id = ?1");
+      Done done{s};
+      s.bind(1, p.customer_id);
+      s.bind(2, p.amount.units());
+      s.bind(3, p.day.days());
+      if (s.exec() != 1) {
+        return absl::NotFoundError(StrCat("customer '", p.customer_id, "' not found"));
+      }
+    }
     {
       SQLite::Statement& s = Prepared(
           "INSERT INTO purchases (purchase_id, customer_id, amount_units, product, channel, day, "
@@ -249,27 +261,15 @@ class Store::Impl : public Transaction {
       s.bind(10, NowText());
       s.exec();
     }
-    {
-      SQLite::Statement& s = Prepared(
-          "INSERT INTO purchase_months (customer_id, month, count, amount_units) "
-          "VALUES (?1, ?2, 1, ?3) ON CONFLICT (customer_id, month) DO UPDATE SET "
-          "count = count + 1, amount_units = amount_units + ?3");
-      Done done{s};
-      s.bind(1, p.customer_id);
-      s.bind(2, MonthIndex(p.day));
-      s.bind(3, p.amount.units());
-      s.exec();
-    }
     SQLite::Statement& s = Prepared(
-        "UPDATE customers SET total_spent_units = total_spent_units + ?2, "
-        "last_purchase_at = max(coalesce(last_purchase_at, ?3), ?3) WHERE id = ?1");
+        "INSERT INTO purchase_months (customer_id, month, count, amount_units) "
+        "VALUES (?1, ?2, 1, ?3) ON CONFLICT (customer_id, month) DO UPDATE SET "
+        "count = count + 1, amount_units = amount_units + ?3");
     Done done{s};
     s.bind(1, p.customer_id);
-    s.bind(2, p.amount.units());
-    s.bind(3, p.day.days());
-    if (s.exec() != 1) {
-      return absl::NotFoundError(StrCat("customer '", p.customer_id, "' not found"));
-    }
+    s.bind(2, MonthIndex(p.day));
+    s.bind(3, p.amount.units());
+    s.exec();
     return absl::OkStatus();
   }
 

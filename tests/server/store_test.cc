@@ -1,0 +1,225 @@
+// The SQLite store on its own: migrations, idempotent writes, rollback of
+// a failed write, the ledger/balance invariant, windowed purchase stats,
+// and deletes that take a customer's records with them.
+#include "server/store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <filesystem>
+#include <random>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/status_matchers.h"
+
+namespace clientele::server {
+namespace {
+
+using ::clientele::testing::IsOk;
+using ::clientele::testing::StatusIs;
+using rules::Customer;
+using rules::Date;
+using rules::Decimal;
+
+Date Day(const char* text) { return *Date::Parse(text); }
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device random;
+    path_ = (std::filesystem::temp_directory_path() /
+             ("clientele-store-" + std::to_string(random()) + ".db"))
+                .string();
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  void Reopen(int window_months = 12) {
+    store_.reset();
+    absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open({path_, 1000, window_months});
+    ASSERT_THAT(opened, IsOk());
+    store_ = std::move(*opened);
+  }
+
+  // Writes with a fresh key: `write` returns a status, the response is "ok".
+  absl::Status Do(const std::string& key,
+                  const std::function<absl::Status(Transaction&)>& write) {
+    return store_
+        ->Write({key, "Test", key},
+                [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                  absl::Status s = write(tx);
+                  if (!s.ok()) return s;
+                  return std::string("ok");
+                })
+        .status();
+  }
+
+  void AddCustomer(const std::string& id) {
+    Customer c;
+    c.id = id;
+    c.name = "张三";
+    ASSERT_THAT(Do("add-" + id, [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
+                IsOk());
+  }
+
+  absl::Status Buy(const std::string& customer, const std::string& purchase, const char* amount,
+                   const char* day, int64_t points) {
+    PurchaseRecord p;
+    p.purchase_id = purchase;
+    p.customer_id = customer;
+    p.amount = *Decimal::Parse(amount);
+    p.day = Day(day);
+    p.points_earned = points;
+    return Do("buy-" + purchase, [&](Transaction& tx) -> absl::Status {
+      if (absl::Status s = tx.InsertPurchase(p); !s.ok()) return s;
+      LedgerEntry e;
+      e.customer_id = customer;
+      e.delta = points;
+      e.reason = "purchase";
+      e.source = "purchase:" + purchase;
+      return tx.AppendLedger(e).status();
+    });
+  }
+
+  std::string path_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, MigratesANewDatabaseAndReopensIt) {
+  EXPECT_EQ(store_->schema_version(), Store::LatestSchemaVersion());
+  AddCustomer("c-1");
+  Reopen();
+  EXPECT_EQ(store_->schema_version(), Store::LatestSchemaVersion());
+  EXPECT_THAT(store_->CountCustomers(), IsOk());
+  EXPECT_EQ(*store_->CountCustomers(), 1);
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
+  store_.reset();
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version=999");
+  }
+  EXPECT_THAT(Store::Open({path_, 1000, 12}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "schema version 999"));
+}
+
+TEST_F(StoreTest, RefusesBadOptionsAndUnopenableFiles) {
+  EXPECT_THAT(Store::Open({"", 1000, 12}), StatusIs(absl::StatusCode::kInvalidArgument, "path"));
+  EXPECT_THAT(Store::Open({path_, 1000, 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "stats_window_months"));
+  EXPECT_THAT(Store::Open({"/nonexistent-dir/x/clientele.db", 1000, 12}),
+              StatusIs(absl::StatusCode::kUnavailable, "cannot open database"));
+}
+
+TEST_F(StoreTest, ASeenKeyReturnsTheStoredResponseWithoutRunningTheWrite) {
+  int runs = 0;
+  auto write = [&](Transaction&) -> absl::StatusOr<std::string> {
+    ++runs;
+    return std::string("first answer");
+  };
+  EXPECT_EQ(*store_->Write({"k", "M", "f1"}, write), "first answer");
+  EXPECT_EQ(*store_->Write({"k", "M", "f1"}, write), "first answer");
+  EXPECT_EQ(runs, 1);
+  EXPECT_THAT(store_->Write({"k", "M", "f2"}, write),
+              StatusIs(absl::StatusCode::kAlreadyExists, "different request"));
+  EXPECT_THAT(store_->Write({"k", "Other", "f1"}, write),
+              StatusIs(absl::StatusCode::kAlreadyExists, "different request"));
+  EXPECT_EQ(runs, 1);
+}
+
+TEST_F(StoreTest, AFailedWriteLeavesNoTraceAndFreesItsKey) {
+  AddCustomer("c-1");
+  absl::Status failed = Do("k", [&](Transaction& tx) -> absl::Status {
+    LedgerEntry e;
+    e.customer_id = "c-1";
+    e.delta = 50;
+    if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
+    return absl::FailedPreconditionError("changed my mind");
+  });
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kFailedPrecondition, "changed my mind"));
+  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, 0);
+  EXPECT_TRUE(store_->Ledger("c-1")->empty());
+  // The key was not consumed: the same key can now succeed.
+  EXPECT_THAT(Do("k", [](Transaction&) { return absl::OkStatus(); }), IsOk());
+}
+
+TEST_F(StoreTest, PurchaseForAnUnknownCustomerFailsWhole) {
+  EXPECT_THAT(Buy("nobody", "p-1", "10", "2026-11-01", 20),
+              StatusIs(absl::StatusCode::kNotFound, "nobody"));
+  EXPECT_TRUE(store_->Purchases("")->empty());
+}
+
+TEST_F(StoreTest, BalanceEqualsTheLedgerSum) {
+  AddCustomer("c-1");
+  ASSERT_THAT(Buy("c-1", "p-1", "600", "2026-11-01", 100), IsOk());
+  ASSERT_THAT(Buy("c-1", "p-2", "350", "2026-11-02", 50), IsOk());
+  ASSERT_THAT(Do("fix", [](Transaction& tx) {
+                LedgerEntry e;
+                e.customer_id = "c-1";
+                e.delta = -30;
+                e.reason = "correction";
+                return tx.AppendLedger(e).status();
+              }),
+              IsOk());
+  std::vector<LedgerEntry> ledger = *store_->Ledger("c-1");
+  ASSERT_EQ(ledger.size(), 3u);
+  int64_t sum = 0;
+  for (const LedgerEntry& e : ledger) sum += e.delta;
+  EXPECT_EQ(sum, 120);
+  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, 120);
+  EXPECT_EQ(ledger[0].source, "purchase:p-1");
+  EXPECT_LT(ledger[0].id, ledger[1].id);
+}
+
+TEST_F(StoreTest, PurchaseStatsCountOnlyTheWindowTotalsCountEverything) {
+  AddCustomer("c-1");
+  ASSERT_THAT(Buy("c-1", "old", "1000", "2025-11-30", 0), IsOk());  // 12 months back: outside
+  ASSERT_THAT(Buy("c-1", "p-1", "100", "2025-12-01", 0), IsOk());   // oldest month inside
+  ASSERT_THAT(Buy("c-1", "p-2", "200.5", "2026-11-24", 0), IsOk());
+  Customer c = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  EXPECT_EQ(c.purchase_frequency, 2);
+  EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("150.25"));
+  EXPECT_EQ(c.total_spent, *Decimal::Parse("1300.5"));
+  EXPECT_EQ(c.last_purchase_at, Day("2026-11-24"));
+
+  Reopen(1);  // this month only
+  c = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  EXPECT_EQ(c.purchase_frequency, 1);
+  EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("200.5"));
+}
+
+TEST_F(StoreTest, DeletingACustomerTakesItsRecordsAlong) {
+  AddCustomer("c-1");
+  AddCustomer("c-2");
+  ASSERT_THAT(Buy("c-1", "p-1", "600", "2026-11-01", 100), IsOk());
+  ASSERT_THAT(Buy("c-2", "p-2", "600", "2026-11-01", 100), IsOk());
+  ASSERT_THAT(Do("del", [](Transaction& tx) -> absl::Status {
+                absl::StatusOr<bool> deleted = tx.DeleteCustomer("c-1");
+                if (!deleted.ok()) return deleted.status();
+                return *deleted ? absl::OkStatus() : absl::NotFoundError("c-1");
+              }),
+              IsOk());
+  EXPECT_FALSE(store_->FindCustomer("c-1", Day("2026-11-24"))->has_value());
+  EXPECT_TRUE(store_->Ledger("c-1")->empty());
+  EXPECT_TRUE(store_->Purchases("c-1")->empty());
+  EXPECT_EQ(store_->Purchases("c-2")->size(), 1u);
+}
+
+TEST_F(StoreTest, ListsInIdOrderAPageAtATime) {
+  for (const char* id : {"b", "a", "d", "c"}) AddCustomer(id);
+  CustomerPage first = *store_->ListCustomers("", 3, Day("2026-11-24"));
+  ASSERT_EQ(first.customers.size(), 3u);
+  EXPECT_EQ(first.customers[0].id, "a");
+  EXPECT_EQ(first.customers[2].id, "c");
+  EXPECT_TRUE(first.more);
+  CustomerPage second = *store_->ListCustomers("c", 3, Day("2026-11-24"));
+  ASSERT_EQ(second.customers.size(), 1u);
+  EXPECT_EQ(second.customers[0].id, "d");
+  EXPECT_FALSE(second.more);
+}
+
+}  // namespace
+}  // namespace clientele::server
