@@ -3,7 +3,9 @@
 // gRPC clients: the seed story end to end, idempotency, paging, deletes,
 // malformed requests (each with its status code, a message naming the
 // problem, and no change to the database), restart and graceful shutdown.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+
 
 #include <memory>
 #include <string>
@@ -449,6 +451,42 @@ TEST_F(ServerTest, DataSurvivesARestartAndShutdownIsClean) {
   v1::RecordPurchaseResponse retry;
   ASSERT_TRUE(Purchase("c-1", "p-1", "600", "k-2", &retry).ok());
   EXPECT_EQ(retry.SerializeAsString(), bought.SerializeAsString());
+}
+
+// The standard health service answers SERVING for the whole server: a
+// generic call to /grpc.health.v1.Health/Check for the empty service name
+// returns HealthCheckResponse{status: SERVING}, whose
+// wire form is field 1, varint 1: bytes 08 01.
+TEST_F(ServerTest, StandardHealthCheckSaysServing) {
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // HealthCheckRequest{service: ""} written out: field 1, length 0.
+  grpc::Slice request_bytes(std::string("\x0a\x00", 2));
+  grpc::ByteBuffer request(&request_bytes, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  grpc::CompletionQueue queue;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> call =
+      generic.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &queue);
+  call->StartCall();
+  int tag = 1;
+  call->Finish(&response, &status, &tag);
+  void* got = nullptr;
+  bool ok = false;
+  ASSERT_TRUE(queue.Next(&got, &ok));
+  EXPECT_EQ(got, &tag);
+  queue.Shutdown();
+  while (queue.Next(&got, &ok)) {
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
 }
 
 }  // namespace
