@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "rules/internal/utf8.h"
@@ -351,7 +352,7 @@ absl::Status Operations::RecordPurchase(const v1::RecordPurchaseRequest& request
         PurchaseRecord record{purchase.id,     customer->id,      purchase.amount,
                               purchase.product, purchase.channel, *day,
                               loyalty.points_earned, std::string(loyalty.rule_id),
-                              std::string(decision.ruleset_version)};
+                              std::string(decision.ruleset_version), /*returned_kind=*/""};
         if (absl::Status s = tx.InsertPurchase(record); !s.ok()) return s;
         LedgerEntry entry;
         entry.customer_id = customer->id;
@@ -409,6 +410,71 @@ absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& r
         out->set_satisfaction_before(outcome.satisfaction_before.ToString());
         out->set_satisfaction_after(outcome.satisfaction_after.ToString());
         out->set_interaction_count(outcome.interaction_count_after);
+        out->set_ruleset_version(std::string(decision.ruleset_version));
+        return absl::OkStatus();
+      });
+}
+
+absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
+                                        v1::ReturnPurchaseResponse* response) {
+  if (absl::Status s = CheckId("purchase_id", request.purchase_id()); !s.ok()) return s;
+  const std::string kind = request.kind().empty() ? "return" : request.kind();
+  if (kind != "return" && kind != "cancellation") {
+    return Invalid("kind", StrCat("must be \"return\" or \"cancellation\", not \"",
+                                  request.kind(), "\""));
+  }
+  const Date today = Date::Today();
+  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  return IdempotentWrite(
+      store_, "ReturnPurchase", request, request.idempotency_key(), response,
+      [&](Transaction& tx, v1::ReturnPurchaseResponse* out) -> absl::Status {
+        absl::StatusOr<std::optional<PurchaseRecord>> found = tx.FindPurchase(request.purchase_id());
+        if (!found.ok()) return found.status();
+        if (!found->has_value()) {
+          return absl::NotFoundError(
+              StrCat("purchase_id '", request.purchase_id(), "' is not recorded"));
+        }
+        const PurchaseRecord& purchase = **found;
+        if (!purchase.returned_kind.empty()) {
+          return absl::FailedPreconditionError(StrCat("purchase '", purchase.purchase_id,
+                                                      "' was already taken back (",
+                                                      purchase.returned_kind, ")"));
+        }
+        absl::StatusOr<Customer> customer = RequireCustomer(tx, purchase.customer_id, today);
+        if (!customer.ok()) return customer.status();
+        // Points earned come back off the balance, but never below 0 (they
+        // may have been spent); a penalty (negative) is given back whole.
+        const int64_t reversed = purchase.points_earned > 0
+                                     ? std::min(purchase.points_earned, customer->points)
+                                     : purchase.points_earned;
+        if (absl::Status s = tx.MarkReturned(purchase, kind); !s.ok()) return s;
+        if (reversed != 0) {
+          LedgerEntry entry;
+          entry.customer_id = customer->id;
+          entry.delta = -reversed;
+          entry.reason = kind;
+          entry.rule_id = purchase.rule_id;
+          entry.ruleset_version = purchase.ruleset_version;
+          entry.source = StrCat(kind, ":", purchase.purchase_id);
+          if (absl::StatusOr<int64_t> id = tx.AppendLedger(entry); !id.ok()) return id.status();
+        }
+        absl::StatusOr<Customer> after = RequireCustomer(tx, purchase.customer_id, today);
+        if (!after.ok()) return after.status();
+        rules::Decision decision;
+        if (absl::Status s =
+                served->ruleset->Evaluate({&*after, nullptr, nullptr, nullptr, today}, &decision);
+            !s.ok()) {
+          return absl::FailedPreconditionError(StrCat("evaluating the rules failed: ", s.message()));
+        }
+        if (decision.tier != after->tier) {
+          if (absl::Status s = tx.SetTier(after->id, decision.tier); !s.ok()) return s;
+        }
+        out->set_purchase_id(purchase.purchase_id);
+        out->set_customer_id(customer->id);
+        out->set_points_reversed(reversed);
+        out->set_points_balance(after->points);
+        out->set_tier_before(customer->tier);
+        out->set_tier(std::string(decision.tier));
         out->set_ruleset_version(std::string(decision.ruleset_version));
         return absl::OkStatus();
       });
@@ -532,6 +598,11 @@ class EventsService final : public v1::Events::CallbackService {
                                               const v1::RecordInteractionRequest* request,
                                               v1::RecordInteractionResponse* response) override {
     return Run(context, [&] { return ops_->RecordInteraction(*request, response); });
+  }
+  grpc::ServerUnaryReactor* ReturnPurchase(grpc::CallbackServerContext* context,
+                                           const v1::ReturnPurchaseRequest* request,
+                                           v1::ReturnPurchaseResponse* response) override {
+    return Run(context, [&] { return ops_->ReturnPurchase(*request, response); });
   }
 
  private:

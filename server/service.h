@@ -75,6 +75,8 @@ class Operations {
                               v1::RecordPurchaseResponse* response);
   absl::Status RecordInteraction(const v1::RecordInteractionRequest& request,
                                  v1::RecordInteractionResponse* response);
+  absl::Status ReturnPurchase(const v1::ReturnPurchaseRequest& request,
+                              v1::ReturnPurchaseResponse* response);
   absl::Status Evaluate(const v1::EvaluateRequest& request, v1::EvaluateResponse* response);
   absl::Status GetRuleset(const v1::GetRulesetRequest& request,
                           v1::GetRulesetResponse* response);

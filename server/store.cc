@@ -94,6 +94,11 @@ CREATE TABLE idempotency_keys (
   recorded_at TEXT NOT NULL
 );
 )sql",
+    // 2: purchases can be taken back (returns and cancellations).
+    R"sql(
+ALTER TABLE purchases ADD COLUMN returned_kind TEXT;
+ALTER TABLE purchases ADD COLUMN returned_at TEXT;
+)sql",
 };
 
 std::string NowText() { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()); }
@@ -273,6 +278,67 @@ class Store::Impl : public Transaction {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::optional<PurchaseRecord>> UnsafeFindPurchase(std::string_view purchase_id) {
+    SQLite::Statement& s = Prepared(
+        "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
+        "rule_id, ruleset_version, coalesce(returned_kind, '') FROM purchases "
+        "WHERE purchase_id = ?");
+    Done done{s};
+    s.bind(1, std::string(purchase_id));
+    if (!s.executeStep()) return std::optional<PurchaseRecord>();
+    return std::optional<PurchaseRecord>(RowToPurchase(s));
+  }
+
+  absl::Status UnsafeMarkReturned(const PurchaseRecord& p, std::string_view kind) {
+    {
+      SQLite::Statement& s = Prepared(
+          "UPDATE purchases SET returned_kind = ?, returned_at = ? "
+          "WHERE purchase_id = ? AND returned_kind IS NULL");
+      Done done{s};
+      s.bind(1, std::string(kind));
+      s.bind(2, NowText());
+      s.bind(3, p.purchase_id);
+      if (s.exec() != 1) {
+        return absl::FailedPreconditionError(
+            StrCat("purchase '", p.purchase_id, "' was already taken back"));
+      }
+    }
+    {
+      SQLite::Statement& s = Prepared(
+          "UPDATE purchase_months SET count = count - 1, amount_units = amount_units - ?3 "
+          "WHERE customer_id = ?1 AND month = ?2");
+      Done done{s};
+      s.bind(1, p.customer_id);
+      s.bind(2, MonthIndex(p.day));
+      s.bind(3, p.amount.units());
+      s.exec();
+    }
+    SQLite::Statement& s = Prepared(
+        "UPDATE customers SET total_spent_units = total_spent_units - ?2, last_purchase_at = "
+        "(SELECT max(day) FROM purchases WHERE customer_id = ?1 AND returned_kind IS NULL) "
+        "WHERE id = ?1");
+    Done done{s};
+    s.bind(1, p.customer_id);
+    s.bind(2, p.amount.units());
+    s.exec();
+    return absl::OkStatus();
+  }
+
+  static PurchaseRecord RowToPurchase(SQLite::Statement& s) {
+    PurchaseRecord p;
+    p.purchase_id = s.getColumn(0).getString();
+    p.customer_id = s.getColumn(1).getString();
+    p.amount = Decimal::FromUnits(s.getColumn(2).getInt64());
+    p.product = s.getColumn(3).getString();
+    p.channel = static_cast<rules::Channel>(s.getColumn(4).getInt());
+    p.day = Date::FromDays(s.getColumn(5).getInt());
+    p.points_earned = s.getColumn(6).getInt64();
+    p.rule_id = s.getColumn(7).getString();
+    p.ruleset_version = s.getColumn(8).getString();
+    p.returned_kind = s.getColumn(9).getString();
+    return p;
+  }
+
   absl::StatusOr<int64_t> UnsafeAppendLedger(const LedgerEntry& e) {
     {
       SQLite::Statement& s = Prepared(
@@ -359,6 +425,12 @@ class Store::Impl : public Transaction {
   }
   absl::Status InsertPurchase(const PurchaseRecord& p) override {
     return Guarded("recording a purchase", [&] { return UnsafeInsertPurchase(p); });
+  }
+  absl::StatusOr<std::optional<PurchaseRecord>> FindPurchase(std::string_view purchase_id) override {
+    return Guarded("looking up a purchase", [&] { return UnsafeFindPurchase(purchase_id); });
+  }
+  absl::Status MarkReturned(const PurchaseRecord& p, std::string_view kind) override {
+    return Guarded("taking back a purchase", [&] { return UnsafeMarkReturned(p, kind); });
   }
   absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& e) override {
     return Guarded("writing the ledger", [&] { return UnsafeAppendLedger(e); });
@@ -452,6 +524,11 @@ Store::Store(std::unique_ptr<Impl> impl, int schema_version)
 Store::~Store() = default;
 
 int Store::LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+std::string_view Store::MigrationScript(int version) {
+  if (version < 1 || version > LatestSchemaVersion()) return {};
+  return kMigrations[version - 1];
+}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("database path is empty");
@@ -567,23 +644,12 @@ absl::StatusOr<std::vector<PurchaseRecord>> Store::Purchases(std::string_view cu
   try {
     SQLite::Statement& s = impl_->Prepared(
         "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
-        "rule_id, ruleset_version FROM purchases WHERE ?1 = '' OR customer_id = ?1 "
-        "ORDER BY rowid");
+        "rule_id, ruleset_version, coalesce(returned_kind, '') FROM purchases "
+        "WHERE ?1 = '' OR customer_id = ?1 ORDER BY rowid");
     Impl::Done done{s};
     s.bind(1, std::string(customer_id));
     std::vector<PurchaseRecord> purchases;
-    while (s.executeStep()) {
-      PurchaseRecord& p = purchases.emplace_back();
-      p.purchase_id = s.getColumn(0).getString();
-      p.customer_id = s.getColumn(1).getString();
-      p.amount = Decimal::FromUnits(s.getColumn(2).getInt64());
-      p.product = s.getColumn(3).getString();
-      p.channel = static_cast<rules::Channel>(s.getColumn(4).getInt());
-      p.day = Date::FromDays(s.getColumn(5).getInt());
-      p.points_earned = s.getColumn(6).getInt64();
-      p.rule_id = s.getColumn(7).getString();
-      p.ruleset_version = s.getColumn(8).getString();
-    }
+    while (s.executeStep()) purchases.push_back(Impl::RowToPurchase(s));
     return purchases;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading purchases");

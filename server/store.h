@@ -60,6 +60,7 @@ struct PurchaseRecord {
   int64_t points_earned = 0;
   std::string rule_id;
   std::string ruleset_version;
+  std::string returned_kind;  // "" while not taken back; "return" / "cancellation"
 };
 
 // Operations inside one write transaction (see Store::Write). Every method
@@ -86,6 +87,12 @@ class Transaction {
   // Stores the purchase and updates the customer's total, last purchase
   // day and windowed stats. The customer must exist.
   virtual absl::Status InsertPurchase(const PurchaseRecord& purchase) = 0;
+  virtual absl::StatusOr<std::optional<PurchaseRecord>> FindPurchase(
+      std::string_view purchase_id) = 0;
+  // Marks the purchase as taken back (`kind`) and removes it from the
+  // customer's total, last purchase day and windowed stats. The ledger is
+  // the caller's business (AppendLedger).
+  virtual absl::Status MarkReturned(const PurchaseRecord& purchase, std::string_view kind) = 0;
   // Appends to the ledger and moves the customer's balance by the same
   // delta, so that the balance always equals the ledger's sum.
   virtual absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& entry) = 0;
@@ -115,6 +122,9 @@ class Store {
   // The schema version after migration.
   int schema_version() const { return schema_version_; }
   static int LatestSchemaVersion();
+  // The SQL of migration `version` (1 ... LatestSchemaVersion()), so that
+  // tests can build a database as an older release left it.
+  static std::string_view MigrationScript(int version);
 
   // What identifies a write for idempotency: the caller's key, the
   // operation, and a fingerprint of the request (e.g. a hash of its bytes).

@@ -190,6 +190,66 @@ TEST_F(ServerTest, TierFollowsThePointsBalance) {
   EXPECT_EQ(Get("c-1").tier(), "银卡会员");
 }
 
+// A return takes back the points the purchase earned, the stats it added
+// and the tier it caused; it can happen once per purchase.
+TEST_F(ServerTest, ReturnReversesPointsStatsAndTier) {
+  v1::UpsertCustomerResponse upserted;
+  ASSERT_TRUE(Upsert(ZhangSan(), "k-upsert", &upserted).ok());
+  v1::RecordPurchaseResponse bought;
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(
+        Purchase("c-1", "p-" + std::to_string(i), "800", "k-" + std::to_string(i), &bought).ok());
+  }
+  ASSERT_EQ(bought.tier(), "银卡会员");
+
+  auto take_back = [&](const std::string& purchase_id, const std::string& kind,
+                       const std::string& key, v1::ReturnPurchaseResponse* response) {
+    v1::ReturnPurchaseRequest request;
+    request.set_idempotency_key(key);
+    request.set_purchase_id(purchase_id);
+    request.set_kind(kind);
+    return Call(events_, &v1::Events::Stub::ReturnPurchase, request, response);
+  };
+  v1::ReturnPurchaseResponse returned;
+  grpc::Status status = take_back("p-5", "", "k-return", &returned);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(returned.customer_id(), "c-1");
+  EXPECT_EQ(returned.points_reversed(), 100);
+  EXPECT_EQ(returned.points_balance(), 400);
+  EXPECT_EQ(returned.tier_before(), "银卡会员");
+  EXPECT_EQ(returned.tier(), "普通会员");
+  v1::Customer stored = Get("c-1");
+  EXPECT_EQ(stored.points(), 400);
+  EXPECT_EQ(stored.tier(), "普通会员");
+  EXPECT_EQ(stored.purchase_frequency(), 4);
+  EXPECT_EQ(stored.total_spent(), "3200");
+
+  // The retry answers as the first time; another key is refused.
+  v1::ReturnPurchaseResponse retry;
+  ASSERT_TRUE(take_back("p-5", "", "k-return", &retry).ok());
+  EXPECT_EQ(retry.SerializeAsString(), returned.SerializeAsString());
+  status = take_back("p-5", "cancellation", "k-again", &retry);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("already taken back (return)"));
+  status = take_back("p-404", "", "k-missing", &retry);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("purchase_id 'p-404'"));
+  status = take_back("p-4", "refund", "k-kind", &retry);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("kind: must be"));
+  status = take_back("", "", "k-noid", &retry);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("purchase_id: is required"));
+
+  // A cancellation of another purchase works the same way.
+  ASSERT_TRUE(take_back("p-4", "cancellation", "k-cancel", &returned).ok());
+  EXPECT_EQ(returned.points_balance(), 300);
+  stored = Get("c-1");
+  EXPECT_EQ(stored.points(), 300);
+  EXPECT_EQ(stored.purchase_frequency(), 3);
+  EXPECT_EQ(stored.average_purchase_amount(), "800");
+}
+
 TEST_F(ServerTest, RetryWithTheSameKeyReturnsTheFirstAnswerAndChangesNothing) {
   v1::UpsertCustomerResponse upserted;
   ASSERT_TRUE(Upsert(ZhangSan(), "k-upsert", &upserted).ok());

@@ -96,6 +96,27 @@ TEST_F(StoreTest, MigratesANewDatabaseAndReopensIt) {
   EXPECT_EQ(*store_->CountCustomers(), 1);
 }
 
+// A database as the first release left it (schema 1, with data) is
+// brought to the latest schema and keeps its data.
+TEST_F(StoreTest, UpgradesADatabaseFromSchemaOne) {
+  store_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(std::string(Store::MigrationScript(1)));
+    db.exec("INSERT INTO customers(id, name) VALUES ('c-1', '张三')");
+    db.exec("INSERT INTO purchases VALUES ('p-1', 'c-1', 6000000, 'A', 0, 20000, 100, 'r', 'v', "
+            "'2026-11-01T00:00:00Z')");
+    db.exec("PRAGMA user_version=1");
+  }
+  Reopen();
+  EXPECT_EQ(store_->schema_version(), Store::LatestSchemaVersion());
+  std::vector<PurchaseRecord> purchases = *store_->Purchases("c-1");
+  ASSERT_EQ(purchases.size(), 1u);
+  EXPECT_EQ(purchases[0].amount, *Decimal::Parse("600"));
+  EXPECT_EQ(purchases[0].returned_kind, "");
+}
+
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
   store_.reset();
   {
@@ -189,6 +210,32 @@ TEST_F(StoreTest, PurchaseStatsCountOnlyTheWindowTotalsCountEverything) {
   c = **store_->FindCustomer("c-1", Day("2026-11-24"));
   EXPECT_EQ(c.purchase_frequency, 1);
   EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("200.5"));
+}
+
+TEST_F(StoreTest, ATakenBackPurchaseLeavesTheStatsOnce) {
+  AddCustomer("c-1");
+  ASSERT_THAT(Buy("c-1", "p-1", "100", "2026-10-01", 0), IsOk());
+  ASSERT_THAT(Buy("c-1", "p-2", "300", "2026-11-20", 0), IsOk());
+  auto take_back = [&](const std::string& key) {
+    return Do(key, [](Transaction& tx) -> absl::Status {
+      absl::StatusOr<std::optional<PurchaseRecord>> found = tx.FindPurchase("p-2");
+      if (!found.ok()) return found.status();
+      if (!found->has_value()) return absl::NotFoundError("p-2");
+      return tx.MarkReturned(**found, "return");
+    });
+  };
+  ASSERT_THAT(take_back("r-1"), IsOk());
+  Customer c = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  EXPECT_EQ(c.purchase_frequency, 1);
+  EXPECT_EQ(c.total_spent, *Decimal::Parse("100"));
+  EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("100"));
+  EXPECT_EQ(c.last_purchase_at, Day("2026-10-01"));
+  EXPECT_EQ((*store_->Purchases("c-1"))[1].returned_kind, "return");
+
+  EXPECT_THAT(take_back("r-2"), StatusIs(absl::StatusCode::kFailedPrecondition, "already"));
+  c = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  EXPECT_EQ(c.purchase_frequency, 1);
+  EXPECT_EQ(c.total_spent, *Decimal::Parse("100"));
 }
 
 TEST_F(StoreTest, DeletingACustomerTakesItsRecordsAlong) {
