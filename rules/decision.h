@@ -48,6 +48,10 @@ struct ImprovementProposal {
   std::string_view rule_id;
   std::string_view action;     // what to do, in words
   const ProductChange* change = nullptr;  // owned by the RuleSet; may be null
+  // The phrases the rule's condition looks for in the feedback text
+  // (`feedback contains "价格更优惠"`, `contains any [...]`), in rule order:
+  // the evidence a proposal shows. Owned by the RuleSet; never null.
+  const std::vector<std::string>* keywords = nullptr;
 };
 
 // Loyalty points for the purchase being evaluated.

@@ -12,6 +12,7 @@
 
 #include "rules/strings.h"
 #include "rules/internal/compiler.h"
+#include "rules/internal/parser.h"
 #include "rules/internal/ruleset_data.h"
 #include "rules/internal/shadowing.h"
 #include "rules/internal/utf8.h"
@@ -958,9 +959,51 @@ class Loader {
         }
         if (!ok || !action) continue;
         improvement.action = *action;
+        improvement.keywords = FeedbackKeywords(improvement.condition_text);
         data_->improvements.push_back(std::move(improvement));
       }
     }
+  }
+
+  // The text literals that `condition` (already compiled, so it parses)
+  // searches the feedback text for: the right side of contains / contains
+  // any / contains all whose left side is the feedback text, also through
+  // lower(). Duplicates are dropped; order is that of the condition.
+  std::vector<std::string> FeedbackKeywords(std::string_view condition) {
+    using ast_internal::AstKind;
+    using ast_internal::AstNode;
+    using ast_internal::Operator;
+    parser_internal::ParseResult parsed = parser_internal::ParseExpression(condition, limits_);
+    std::vector<std::string> keywords;
+    if (parsed.root == nullptr) return keywords;
+    auto is_feedback_text = [](const AstNode* node) {
+      if (node->kind == AstKind::kCall && node->text == "lower" && node->children.size() == 1) {
+        node = node->children[0].get();
+      }
+      return node->kind == AstKind::kName && (node->text == "feedback" || node->text == "feedback.text");
+    };
+    auto add = [&](const AstNode& literal) {
+      if (literal.kind != AstKind::kString) return;
+      if (std::find(keywords.begin(), keywords.end(), literal.text) == keywords.end()) {
+        keywords.push_back(literal.text);
+      }
+    };
+    std::function<void(const AstNode&)> walk = [&](const AstNode& node) {
+      const bool searches = node.kind == AstKind::kBinary &&
+                            (node.op == Operator::kContains || node.op == Operator::kContainsAny ||
+                             node.op == Operator::kContainsAll);
+      if (searches && is_feedback_text(node.children[0].get())) {
+        const AstNode& right = *node.children[1];
+        add(right);
+        if (right.kind == AstKind::kList) {
+          for (const auto& item : right.children) add(*item);
+        }
+        return;
+      }
+      for (const auto& child : node.children) walk(*child);
+    };
+    walk(*parsed.root);
+    return keywords;
   }
 
   bool Change(const Located& at, ProductChange* change) {

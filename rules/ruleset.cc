@@ -314,7 +314,7 @@ class Evaluation {
       if (!matched) continue;
       decision_->improvements.push_back(
           {improvement.id, improvement.action,
-           improvement.has_change ? &improvement.change : nullptr});
+           improvement.has_change ? &improvement.change : nullptr, &improvement.keywords});
     }
     return true;
   }

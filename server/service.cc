@@ -1,220 +1,15 @@
 #include "server/service.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
-#include <chrono>
 
-#include "rules/internal/utf8.h"
-#include "rules/strings.h"
+#include "server/service_internal.h"
 
 namespace clientele::server {
-namespace {
 
+using namespace service_internal;  // NOLINT: the helpers of every operation
 using rules::Customer;
 using rules::Date;
 using rules::Decimal;
-
-constexpr size_t kMaxIdBytes = 64;
-constexpr size_t kMaxKeyBytes = 128;
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
-const Decimal kMaxAmount = Decimal::FromInteger(100'000'000);
-
-absl::Status Invalid(std::string_view field, std::string_view problem) {
-  return absl::InvalidArgumentError(StrCat(field, ": ", problem));
-}
-
-// Text that is well-formed UTF-8 of at most `max_bytes` (and not empty
-// when `required`).
-absl::Status CheckText(std::string_view field, std::string_view text, size_t max_bytes,
-                       bool required) {
-  if (required && text.empty()) return Invalid(field, "is required");
-  if (text.size() > max_bytes) {
-    return Invalid(field, StrCat("is ", text.size(), " bytes; at most ", max_bytes, " allowed"));
-  }
-  if (size_t bad = rules::utf8_internal::FindInvalidUtf8(text); bad != std::string_view::npos) {
-    return Invalid(field, StrCat("is not valid UTF-8 (byte ", bad, ")"));
-  }
-  return absl::OkStatus();
-}
-
-// Ids: 1..64 bytes of letters, digits and - _ . :
-absl::Status CheckId(std::string_view field, std::string_view id) {
-  if (id.empty()) return Invalid(field, "is required");
-  if (id.size() > kMaxIdBytes) {
-    return Invalid(field, StrCat("is ", id.size(), " bytes; at most ", kMaxIdBytes, " allowed"));
-  }
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.' || c == ':';
-    if (!ok) return Invalid(field, "may contain only letters, digits and - _ . :");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckKey(std::string_view key) {
-  if (absl::Status s = CheckText("idempotency_key", key, kMaxKeyBytes, true); !s.ok()) return s;
-  for (unsigned char c : key) {
-    if (c < 0x20 || c == 0x7f) return Invalid("idempotency_key", "contains a control character");
-  }
-  return absl::OkStatus();
-}
-
-// "YYYY-MM-DD", or `fallback` when empty.
-absl::StatusOr<Date> ParseDay(std::string_view field, std::string_view text, Date fallback) {
-  if (text.empty()) return fallback;
-  absl::StatusOr<Date> day = Date::Parse(text);
-  if (!day.ok()) return Invalid(field, View(day.status().message()));
-  return *day;
-}
-
-// SHA-256 of the request's bytes, hex: what idempotency compares.
-std::string Fingerprint(const google::protobuf::Message& request) {
-  std::string bytes;
-  request.SerializeToString(&bytes);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  std::string hex;
-  for (unsigned char byte : digest) hex += HexByte(byte);
-  return hex;
-}
-
-// The customer of a request. Profile fields always; with `maintained`, the
-// fields the server maintains too (an inline customer to evaluate).
-absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintained,
-                                           const RequestLimits& limits) {
-  Customer c;
-  if (absl::Status s = CheckId("customer.id", p.id()); !s.ok()) return s;
-  c.id = p.id();
-  struct TextField {
-    const char* name;
-    const std::string& value;
-    size_t max_bytes;
-  };
-  const TextField texts[] = {{"name", p.name(), limits.max_name_bytes},
-                             {"gender", p.gender(), 50},
-                             {"occupation", p.occupation(), 100}};
-  for (const TextField& f : texts) {
-    if (absl::Status s = CheckText(StrCat("customer.", f.name), f.value, f.max_bytes, false);
-        !s.ok()) {
-      return s;
-    }
-  }
-  // Everything else goes through the rules' own field parser, which
-  // checks ranges and enum spellings exactly as rule files and the CLI do.
-  std::vector<std::pair<const char*, std::string>> fields = {
-      {"name", p.name()},           {"age", StrCat(p.age())},
-      {"gender", p.gender()},       {"occupation", p.occupation()},
-      {"consumption", p.consumption()}, {"channel", p.channel()},
-      {"birthday", p.birthday()},   {"joined_at", p.joined_at()},
-      {"satisfaction", p.satisfaction()}};
-  if (maintained) {
-    fields.insert(fields.end(),
-                  {{"purchase_frequency", StrCat(p.purchase_frequency())},
-                   {"average_purchase_amount", p.average_purchase_amount()},
-                   {"total_spent", p.total_spent()},
-                   {"interaction_count", StrCat(p.interaction_count())},
-                   {"points", StrCat(p.points())},
-                   {"tier", p.tier()},
-                   {"last_purchase_at", p.last_purchase_at()}});
-  }
-  for (const auto& [name, text] : fields) {
-    if (text.empty()) continue;  // unknown / unset
-    if (absl::Status s = rules::SetCustomerField(&c, name, text); !s.ok()) {
-      return absl::InvalidArgumentError(StrCat("customer.", s.message()));
-    }
-  }
-  return c;
-}
-
-void CustomerToProto(const Customer& c, v1::Customer* p) {
-  p->set_id(c.id);
-  p->set_name(c.name);
-  p->set_age(c.age);
-  p->set_gender(c.gender);
-  p->set_occupation(c.occupation);
-  p->set_consumption(std::string(rules::ConsumptionName(c.consumption)));
-  p->set_channel(std::string(rules::ChannelName(c.channel)));
-  p->set_birthday(c.birthday.ToString());
-  p->set_joined_at(c.joined_at.ToString());
-  p->set_purchase_frequency(c.purchase_frequency);
-  p->set_average_purchase_amount(c.average_purchase_amount.ToString());
-  p->set_total_spent(c.total_spent.ToString());
-  p->set_satisfaction(c.satisfaction.ToString());
-  p->set_interaction_count(c.interaction_count);
-  p->set_points(c.points);
-  p->set_tier(c.tier);
-  p->set_last_purchase_at(c.last_purchase_at.ToString());
-}
-
-void DecisionToProto(const Customer& customer, const rules::Decision& d,
-                     const rules::Explanation* explanation, v1::Decision* p) {
-  p->set_customer_id(customer.id);
-  p->set_ruleset_version(std::string(d.ruleset_version));
-  for (const rules::SegmentAssignment& s : d.segments) {
-    v1::Segment* out = p->add_segments();
-    out->set_dimension(std::string(s.dimension));
-    out->set_segment(std::string(s.segment));
-    out->set_rule_id(std::string(s.rule_id));
-    out->set_is_default(s.is_default);
-  }
-  for (const rules::OfferGrant& o : d.offers) {
-    v1::Offer* out = p->add_offers();
-    out->set_offer(std::string(o.offer));
-    out->set_rule_id(std::string(o.rule_id));
-    out->set_priority(o.priority);
-    out->set_exclusive(o.exclusive);
-  }
-  p->set_tier(std::string(d.tier));
-  if (explanation == nullptr) return;
-  for (const rules::RuleExplanation& r : explanation->rules) {
-    v1::RuleExplanation* out = p->add_explanation();
-    out->set_section(r.section);
-    out->set_rule_id(r.rule_id);
-    out->set_condition(r.condition);
-    out->set_evaluated(r.evaluated);
-    out->set_matched(r.matched);
-    out->set_note(r.note);
-    for (const rules::ConditionCheck& check : r.checks) {
-      v1::ConditionCheck* c = out->add_checks();
-      c->set_expression(check.expression);
-      c->set_result(check.result);
-      for (const rules::ObservedValue& v : check.observed) {
-        (*c->mutable_observed())[v.expression] = v.value;
-      }
-    }
-  }
-}
-
-// Runs a write through the store's idempotency and parses its response.
-template <typename Response, typename Write>
-absl::Status IdempotentWrite(Store* store, std::string_view method,
-                             const google::protobuf::Message& request, std::string_view key,
-                             Response* response, Write write) {
-  if (absl::Status s = CheckKey(key); !s.ok()) return s;
-  const std::string fingerprint = Fingerprint(request);
-  absl::StatusOr<std::string> bytes =
-      store->Write({key, method, fingerprint}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
-        Response fresh;
-        if (absl::Status s = write(tx, &fresh); !s.ok()) return s;
-        return fresh.SerializeAsString();
-      });
-  if (!bytes.ok()) return bytes.status();
-  if (!response->ParseFromString(*bytes)) {
-    return absl::InternalError(StrCat("stored response of ", method, " is unreadable"));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Customer> RequireCustomer(Transaction& tx, std::string_view id, Date today) {
-  absl::StatusOr<std::optional<Customer>> found = tx.FindCustomer(id, today);
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return absl::NotFoundError(StrCat("customer '", id, "' not found"));
-  return std::move(**found);
-}
-
-}  // namespace
 
 absl::Status Operations::UpsertCustomer(const v1::UpsertCustomerRequest& request,
                                         v1::UpsertCustomerResponse* response) {
@@ -223,32 +18,15 @@ absl::Status Operations::UpsertCustomer(const v1::UpsertCustomerRequest& request
   const Date today = Date::Today();
   if (!customer->joined_at.known()) customer->joined_at = today;
   std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  const bool satisfaction_given = !request.customer().satisfaction().empty();
   return IdempotentWrite(
       store_, "UpsertCustomer", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::UpsertCustomerResponse* out) -> absl::Status {
-        absl::StatusOr<std::optional<Customer>> existing = tx.FindCustomer(customer->id, today);
-        if (!existing.ok()) return existing.status();
-        // An omitted satisfaction keeps the one interactions have built up.
-        if (existing->has_value() && request.customer().satisfaction().empty()) {
-          customer->satisfaction = (*existing)->satisfaction;
-        }
-        absl::StatusOr<bool> created = tx.UpsertCustomerProfile(*customer);
-        if (!created.ok()) return created.status();
-        absl::StatusOr<Customer> stored = RequireCustomer(tx, customer->id, today);
-        if (!stored.ok()) return stored.status();
-        // The tier follows the balance by the loyalty rules.
-        rules::Decision decision;
-        if (absl::Status s = served->ruleset->Evaluate({&*stored, nullptr, nullptr, nullptr, today},
-                                                       &decision);
-            !s.ok()) {
-          return absl::FailedPreconditionError(StrCat("evaluating the rules failed: ", s.message()));
-        }
-        if (decision.tier != stored->tier) {
-          if (absl::Status s = tx.SetTier(stored->id, decision.tier); !s.ok()) return s;
-          stored->tier = std::string(decision.tier);
-        }
-        CustomerToProto(*stored, out->mutable_customer());
-        out->set_created(*created);
+        absl::StatusOr<UpsertedCustomer> upserted =
+            UpsertCustomerIn(tx, *customer, satisfaction_given, *served->ruleset, today);
+        if (!upserted.ok()) return upserted.status();
+        CustomerToProto(upserted->stored, out->mutable_customer());
+        out->set_created(upserted->created);
         return absl::OkStatus();
       });
 }
@@ -269,36 +47,74 @@ absl::Status Operations::GetCustomer(const v1::GetCustomerRequest& request,
 absl::Status Operations::DeleteCustomer(const v1::DeleteCustomerRequest& request,
                                         v1::DeleteCustomerResponse* response) {
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
-  return IdempotentWrite(store_, "DeleteCustomer", request, request.idempotency_key(), response,
-                         [&](Transaction& tx, v1::DeleteCustomerResponse*) -> absl::Status {
-                           absl::StatusOr<bool> deleted = tx.DeleteCustomer(request.customer_id());
-                           if (!deleted.ok()) return deleted.status();
-                           if (!*deleted) {
-                             return absl::NotFoundError(StrCat(
-                                 "customer '", request.customer_id(), "' not found"));
-                           }
-                           return absl::OkStatus();
-                         });
+  return IdempotentWrite(
+      store_, "DeleteCustomer", request, request.idempotency_key(), response,
+      [&](Transaction& tx, v1::DeleteCustomerResponse*) -> absl::Status {
+        absl::StatusOr<bool> deleted = tx.DeleteCustomer(request.customer_id());
+        if (!deleted.ok()) return deleted.status();
+        if (!*deleted) {
+          return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::Status Operations::ListCustomers(const v1::ListCustomersRequest& request,
                                        v1::ListCustomersResponse* response) {
-  int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
-  if (page_size < 1 || page_size > kMaxPageSize) {
-    return Invalid("page_size", StrCat("must be 0 (default ", kDefaultPageSize, ") to ",
-                                       kMaxPageSize, ", not ", request.page_size()));
-  }
+  absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
   // The token is the last id of the previous page, which CheckId accepts.
   if (!request.page_token().empty()) {
     if (!CheckId("page_token", request.page_token()).ok()) {
       return Invalid("page_token", "is not a token returned by ListCustomers");
     }
   }
-  absl::StatusOr<CustomerPage> page =
-      store_->ListCustomers(request.page_token(), page_size, Date::Today());
-  if (!page.ok()) return page.status();
-  for (const Customer& c : page->customers) CustomerToProto(c, response->add_customers());
-  if (page->more) response->set_next_page_token(page->customers.back().id);
+  const Date today = Date::Today();
+  if (!request.has_segment()) {
+    absl::StatusOr<CustomerPage> page =
+        store_->ListCustomers(request.page_token(), *page_size, today);
+    if (!page.ok()) return page.status();
+    for (const Customer& c : page->customers) CustomerToProto(c, response->add_customers());
+    if (page->more) response->set_next_page_token(page->customers.back().id);
+    return absl::OkStatus();
+  }
+  // Filtered: evaluate customers in id order until the page is full or
+  // kMaxFilterScan have been looked at; the token is the last id looked at.
+  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  if (absl::Status s = CheckSegmentFilter("segment", request.segment(), *served->ruleset);
+      !s.ok()) {
+    return s;
+  }
+  constexpr int kMaxFilterScan = 10'000;
+  constexpr int kScanPageSize = 500;
+  std::string last_seen = request.page_token();
+  bool more = true;
+  int scanned = 0;
+  rules::Decision decision;
+  while (more && scanned < kMaxFilterScan && response->customers_size() < *page_size) {
+    absl::StatusOr<CustomerPage> page = store_->ListCustomers(
+        last_seen, std::min(kScanPageSize, kMaxFilterScan - scanned), today);
+    if (!page.ok()) return page.status();
+    more = page->more;
+    for (size_t i = 0; i < page->customers.size(); ++i) {
+      const Customer& c = page->customers[i];
+      ++scanned;
+      last_seen = c.id;
+      if (absl::Status s = EvaluateRules(*served->ruleset, {&c, nullptr, nullptr, nullptr, today},
+                                         &decision);
+          !s.ok()) {
+        return s;
+      }
+      if (decision.SegmentOf(request.segment().dimension()) == request.segment().segment()) {
+        CustomerToProto(c, response->add_customers());
+        if (response->customers_size() == *page_size) {
+          more = more || i + 1 < page->customers.size();
+          break;
+        }
+      }
+    }
+  }
+  if (more) response->set_next_page_token(last_seen);
   return absl::OkStatus();
 }
 
@@ -343,16 +159,21 @@ absl::Status Operations::RecordPurchase(const v1::RecordPurchaseRequest& request
               StrCat("purchase_id '", purchase.id, "' is already recorded"));
         }
         rules::Decision decision;
-        if (absl::Status s = served->ruleset->Evaluate(
-                {&*customer, &purchase, nullptr, nullptr, today}, &decision);
-            !s.ok()) {
-          return absl::FailedPreconditionError(StrCat("evaluating the rules failed: ", s.message()));
-        }
+        if (absl::Status s = EvaluateRules(
+                *served->ruleset, {&*customer, &purchase, nullptr, nullptr, today}, &decision);
+            !s.ok())
+          return s;
         const rules::LoyaltyOutcome& loyalty = decision.loyalty;
-        PurchaseRecord record{purchase.id,     customer->id,      purchase.amount,
-                              purchase.product, purchase.channel, *day,
-                              loyalty.points_earned, std::string(loyalty.rule_id),
-                              std::string(decision.ruleset_version), /*returned_kind=*/""};
+        PurchaseRecord record{purchase.id,
+                              customer->id,
+                              purchase.amount,
+                              purchase.product,
+                              purchase.channel,
+                              *day,
+                              loyalty.points_earned,
+                              std::string(loyalty.rule_id),
+                              std::string(decision.ruleset_version),
+                              /*returned_kind=*/""};
         if (absl::Status s = tx.InsertPurchase(record); !s.ok()) return s;
         LedgerEntry entry;
         entry.customer_id = customer->id;
@@ -391,11 +212,10 @@ absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& r
         absl::StatusOr<Customer> customer = RequireCustomer(tx, request.customer_id(), today);
         if (!customer.ok()) return customer.status();
         rules::Decision decision;
-        if (absl::Status s = served->ruleset->Evaluate(
-                {&*customer, nullptr, &interaction, nullptr, today}, &decision);
-            !s.ok()) {
-          return absl::FailedPreconditionError(StrCat("evaluating the rules failed: ", s.message()));
-        }
+        if (absl::Status s = EvaluateRules(
+                *served->ruleset, {&*customer, nullptr, &interaction, nullptr, today}, &decision);
+            !s.ok())
+          return s;
         const rules::InteractionOutcome& outcome = decision.interaction;
         if (!outcome.applied) {
           return absl::FailedPreconditionError("the ruleset has no interaction rules");
@@ -420,15 +240,16 @@ absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request
   if (absl::Status s = CheckId("purchase_id", request.purchase_id()); !s.ok()) return s;
   const std::string kind = request.kind().empty() ? "return" : request.kind();
   if (kind != "return" && kind != "cancellation") {
-    return Invalid("kind", StrCat("must be \"return\" or \"cancellation\", not \"",
-                                  request.kind(), "\""));
+    return Invalid("kind",
+                   StrCat("must be \"return\" or \"cancellation\", not \"", request.kind(), "\""));
   }
   const Date today = Date::Today();
   std::shared_ptr<const ServedRuleset> served = rules_->Current();
   return IdempotentWrite(
       store_, "ReturnPurchase", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::ReturnPurchaseResponse* out) -> absl::Status {
-        absl::StatusOr<std::optional<PurchaseRecord>> found = tx.FindPurchase(request.purchase_id());
+        absl::StatusOr<std::optional<PurchaseRecord>> found =
+            tx.FindPurchase(request.purchase_id());
         if (!found.ok()) return found.status();
         if (!found->has_value()) {
           return absl::NotFoundError(
@@ -461,11 +282,10 @@ absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request
         absl::StatusOr<Customer> after = RequireCustomer(tx, purchase.customer_id, today);
         if (!after.ok()) return after.status();
         rules::Decision decision;
-        if (absl::Status s =
-                served->ruleset->Evaluate({&*after, nullptr, nullptr, nullptr, today}, &decision);
-            !s.ok()) {
-          return absl::FailedPreconditionError(StrCat("evaluating the rules failed: ", s.message()));
-        }
+        if (absl::Status s = EvaluateRules(*served->ruleset,
+                                           {&*after, nullptr, nullptr, nullptr, today}, &decision);
+            !s.ok())
+          return s;
         if (decision.tier != after->tier) {
           if (absl::Status s = tx.SetTier(after->id, decision.tier); !s.ok()) return s;
         }
@@ -512,11 +332,10 @@ absl::Status Operations::Evaluate(const v1::EvaluateRequest& request,
   rules::Decision decision;
   rules::Explanation explanation;
   rules::Explanation* why = request.explain() ? &explanation : nullptr;
-  if (absl::Status s =
-          served->ruleset->Evaluate({&customer, nullptr, nullptr, nullptr, *today}, &decision, why);
-      !s.ok()) {
-    return absl::FailedPreconditionError(StrCat("evaluating the rules failed: ", s.message()));
-  }
+  if (absl::Status s = EvaluateRules(
+          *served->ruleset, {&customer, nullptr, nullptr, nullptr, *today}, &decision, why);
+      !s.ok())
+    return s;
   DecisionToProto(customer, decision, why, response->mutable_decision());
   return absl::OkStatus();
 }
@@ -533,108 +352,6 @@ absl::Status Operations::GetRuleset(const v1::GetRulesetRequest&,
     file->set_size_bytes(static_cast<int64_t>(source.content.size()));
   }
   return absl::OkStatus();
-}
-
-// ------------------------------------------------------------- gRPC layer
-
-namespace {
-
-grpc::Status ToGrpc(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  // absl::StatusCode and grpc::StatusCode share their numbering.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
-
-template <typename Operation>
-grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Operation operation) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (context->deadline() < std::chrono::system_clock::now()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                 "the deadline passed before the call started"));
-  } else {
-    reactor->Finish(ToGrpc(operation()));
-  }
-  return reactor;
-}
-
-class CustomersService final : public v1::Customers::CallbackService {
- public:
-  explicit CustomersService(Operations* ops) : ops_(ops) {}
-  grpc::ServerUnaryReactor* UpsertCustomer(grpc::CallbackServerContext* context,
-                                           const v1::UpsertCustomerRequest* request,
-                                           v1::UpsertCustomerResponse* response) override {
-    return Run(context, [&] { return ops_->UpsertCustomer(*request, response); });
-  }
-  grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
-                                        const v1::GetCustomerRequest* request,
-                                        v1::GetCustomerResponse* response) override {
-    return Run(context, [&] { return ops_->GetCustomer(*request, response); });
-  }
-  grpc::ServerUnaryReactor* DeleteCustomer(grpc::CallbackServerContext* context,
-                                           const v1::DeleteCustomerRequest* request,
-                                           v1::DeleteCustomerResponse* response) override {
-    return Run(context, [&] { return ops_->DeleteCustomer(*request, response); });
-  }
-  grpc::ServerUnaryReactor* ListCustomers(grpc::CallbackServerContext* context,
-                                          const v1::ListCustomersRequest* request,
-                                          v1::ListCustomersResponse* response) override {
-    return Run(context, [&] { return ops_->ListCustomers(*request, response); });
-  }
-
- private:
-  Operations* ops_;
-};
-
-class EventsService final : public v1::Events::CallbackService {
- public:
-  explicit EventsService(Operations* ops) : ops_(ops) {}
-  grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* context,
-                                           const v1::RecordPurchaseRequest* request,
-                                           v1::RecordPurchaseResponse* response) override {
-    return Run(context, [&] { return ops_->RecordPurchase(*request, response); });
-  }
-  grpc::ServerUnaryReactor* RecordInteraction(grpc::CallbackServerContext* context,
-                                              const v1::RecordInteractionRequest* request,
-                                              v1::RecordInteractionResponse* response) override {
-    return Run(context, [&] { return ops_->RecordInteraction(*request, response); });
-  }
-  grpc::ServerUnaryReactor* ReturnPurchase(grpc::CallbackServerContext* context,
-                                           const v1::ReturnPurchaseRequest* request,
-                                           v1::ReturnPurchaseResponse* response) override {
-    return Run(context, [&] { return ops_->ReturnPurchase(*request, response); });
-  }
-
- private:
-  Operations* ops_;
-};
-
-class DecisionsService final : public v1::Decisions::CallbackService {
- public:
-  explicit DecisionsService(Operations* ops) : ops_(ops) {}
-  grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
-                                     const v1::EvaluateRequest* request,
-                                     v1::EvaluateResponse* response) override {
-    return Run(context, [&] { return ops_->Evaluate(*request, response); });
-  }
-  grpc::ServerUnaryReactor* GetRuleset(grpc::CallbackServerContext* context,
-                                       const v1::GetRulesetRequest* request,
-                                       v1::GetRulesetResponse* response) override {
-    return Run(context, [&] { return ops_->GetRuleset(*request, response); });
-  }
-
- private:
-  Operations* ops_;
-};
-
-}  // namespace
-
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations) {
-  std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(std::make_unique<CustomersService>(operations));
-  services.push_back(std::make_unique<EventsService>(operations));
-  services.push_back(std::make_unique<DecisionsService>(operations));
-  return services;
 }
 
 }  // namespace clientele::server

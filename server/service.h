@@ -18,6 +18,8 @@
 #include "clientele/v1/customers.grpc.pb.h"
 #include "clientele/v1/decisions.grpc.pb.h"
 #include "clientele/v1/events.grpc.pb.h"
+#include "clientele/v1/improvements.grpc.pb.h"
+#include "clientele/v1/reports.grpc.pb.h"
 #include "rules/ruleset.h"
 #include "server/store.h"
 
@@ -53,6 +55,33 @@ class RulesetHolder {
 struct RequestLimits {
   size_t max_text_bytes = 2000;  // interaction text, feedback
   size_t max_name_bytes = 200;   // names, products
+  size_t max_import_customers = 1'000'000;  // per ImportCustomers stream
+};
+
+// The decisions of EvaluateMany, produced one at a time from pages of
+// stored customers so that memory stays bounded however many there are.
+// Not thread-safe: one caller at a time (a gRPC reactor serialises its
+// callbacks).
+class DecisionStream {
+ public:
+  virtual ~DecisionStream() = default;
+  // The next decision into *response (cleared first); false at the end.
+  virtual absl::StatusOr<bool> Next(v1::EvaluateResponse* response) = 0;
+};
+
+// One ImportCustomers stream: messages are validated as they arrive and
+// written together by Finish. Not thread-safe (one stream, one reader).
+class CustomerImport {
+ public:
+  virtual ~CustomerImport() = default;
+  // Takes one message. INVALID_ARGUMENT for a stream that cannot be
+  // imported at all (no key on the first message, a key or option on a
+  // later one, too many customers, an invalid customer without
+  // skip_invalid); the stream should then be ended with that status.
+  virtual absl::Status Add(const v1::ImportCustomersRequest& message) = 0;
+  // Writes every valid customer in one transaction (idempotent by the
+  // first message's key and a hash of the whole stream).
+  virtual absl::Status Finish(v1::ImportCustomersResponse* response) = 0;
 };
 
 // The operations behind the RPCs. Statuses: INVALID_ARGUMENT naming the
@@ -81,7 +110,39 @@ class Operations {
   absl::Status GetRuleset(const v1::GetRulesetRequest& request,
                           v1::GetRulesetResponse* response);
 
+  // Feedback, products and improvement actions (feedback_ops.cc).
+  absl::Status SubmitFeedback(const v1::SubmitFeedbackRequest& request,
+                              v1::SubmitFeedbackResponse* response);
+  absl::Status UpsertProduct(const v1::UpsertProductRequest& request,
+                             v1::UpsertProductResponse* response);
+  absl::Status GetProduct(const v1::GetProductRequest& request, v1::GetProductResponse* response);
+  absl::Status ListImprovementActions(const v1::ListImprovementActionsRequest& request,
+                                      v1::ListImprovementActionsResponse* response);
+  absl::Status ApplyImprovementAction(const v1::DecideImprovementActionRequest& request,
+                                      v1::DecideImprovementActionResponse* response);
+  absl::Status DismissImprovementAction(const v1::DecideImprovementActionRequest& request,
+                                        v1::DecideImprovementActionResponse* response);
+  absl::Status FeedbackReport(const v1::FeedbackReportRequest& request,
+                              v1::FeedbackReportResponse* response);
+
+  // Reports over customers (report_ops.cc).
+  absl::Status SegmentSizes(const v1::SegmentSizesRequest& request,
+                            v1::SegmentSizesResponse* response);
+  absl::Status GetLedger(const v1::GetLedgerRequest& request, v1::GetLedgerResponse* response);
+
+  // Streams (stream_ops.cc). EvaluateMany validates the request and
+  // returns the stream of its decisions.
+  absl::StatusOr<std::unique_ptr<DecisionStream>> EvaluateMany(
+      const v1::EvaluateManyRequest& request);
+  std::unique_ptr<CustomerImport> StartImport();
+
  private:
+  // Closes a proposed action as `status` ("applied" | "dismissed") in one
+  // audited transaction; applying also makes its change to the product.
+  absl::Status DecideImprovementAction(std::string_view method, std::string_view status,
+                                       const v1::DecideImprovementActionRequest& request,
+                                       v1::DecideImprovementActionResponse* response);
+
   Store* store_;
   RulesetHolder* rules_;
   RequestLimits limits_;

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <limits>
 #include <map>
 
 #include "rules/strings.h"
@@ -98,6 +99,82 @@ CREATE TABLE idempotency_keys (
     R"sql(
 ALTER TABLE purchases ADD COLUMN returned_kind TEXT;
 ALTER TABLE purchases ADD COLUMN returned_at TEXT;
+)sql",
+    // 3: feedback, products, improvement actions with their evidence, and
+    // the audit trail of explicit decisions. Feedback outlives the customer
+    // who gave it (anonymised), so that product reports keep their counts.
+    R"sql(
+CREATE TABLE feedback (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id TEXT REFERENCES customers(id) ON DELETE SET NULL,
+  product TEXT NOT NULL,
+  text TEXT NOT NULL,
+  source INTEGER NOT NULL,
+  satisfaction_units INTEGER,
+  day INTEGER NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX feedback_by_product ON feedback(product, day);
+CREATE TABLE feedback_themes (
+  feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
+  rule_id TEXT NOT NULL,
+  PRIMARY KEY (feedback_id, rule_id)
+) WITHOUT ROWID;
+CREATE TABLE products (
+  product TEXT PRIMARY KEY,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE product_attributes (
+  product TEXT NOT NULL REFERENCES products(product) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (product, name)
+) WITHOUT ROWID;
+-- change_kind: NULL no change, else rules::ProductChange::Kind.
+CREATE TABLE improvement_actions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  product TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  change_kind INTEGER,
+  change_field TEXT NOT NULL DEFAULT '',
+  change_text TEXT NOT NULL DEFAULT '',
+  change_amount_units INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  feedback_count INTEGER NOT NULL DEFAULT 0,
+  first_feedback_day INTEGER,
+  last_feedback_day INTEGER,
+  ruleset_version TEXT NOT NULL,
+  proposed_at TEXT NOT NULL,
+  decided_at TEXT NOT NULL DEFAULT '',
+  decided_by TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX one_open_action_per_rule ON improvement_actions(product, rule_id)
+  WHERE status = 'proposed';
+CREATE TABLE action_evidence (
+  action_id INTEGER NOT NULL REFERENCES improvement_actions(id) ON DELETE CASCADE,
+  feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
+  PRIMARY KEY (action_id, feedback_id)
+) WITHOUT ROWID;
+CREATE TABLE action_keywords (
+  action_id INTEGER NOT NULL REFERENCES improvement_actions(id) ON DELETE CASCADE,
+  keyword TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (action_id, keyword)
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject TEXT NOT NULL,
+  event TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  note TEXT NOT NULL,
+  before TEXT NOT NULL,
+  after TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX audit_by_subject ON audit_log(subject, id);
 )sql",
 };
 
@@ -324,6 +401,19 @@ class Store::Impl : public Transaction {
     return absl::OkStatus();
   }
 
+  static LedgerEntry RowToLedgerEntry(SQLite::Statement& s) {
+    LedgerEntry e;
+    e.id = s.getColumn(0).getInt64();
+    e.customer_id = s.getColumn(1).getString();
+    e.delta = s.getColumn(2).getInt64();
+    e.reason = s.getColumn(3).getString();
+    e.rule_id = s.getColumn(4).getString();
+    e.ruleset_version = s.getColumn(5).getString();
+    e.source = s.getColumn(6).getString();
+    e.recorded_at = s.getColumn(7).getString();
+    return e;
+  }
+
   static PurchaseRecord RowToPurchase(SQLite::Statement& s) {
     PurchaseRecord p;
     p.purchase_id = s.getColumn(0).getString();
@@ -401,6 +491,260 @@ class Store::Impl : public Transaction {
     return absl::OkStatus();
   }
 
+  // ------------------------------------------------ feedback and products
+  absl::StatusOr<int64_t> UnsafeInsertFeedback(const FeedbackRecord& f) {
+    if (!f.customer_id.empty()) {
+      SQLite::Statement& s = Prepared("SELECT 1 FROM customers WHERE id = ?");
+      Done done{s};
+      s.bind(1, f.customer_id);
+      if (!s.executeStep()) {
+        return absl::NotFoundError(StrCat("customer '", f.customer_id, "' not found"));
+      }
+    }
+    int64_t id;
+    {
+      SQLite::Statement& s = Prepared(
+          "INSERT INTO feedback (customer_id, product, text, source, satisfaction_units, day, "
+          "ruleset_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      Done done{s};
+      if (f.customer_id.empty()) {
+        s.bind(1);
+      } else {
+        s.bind(1, f.customer_id);
+      }
+      s.bind(2, f.product);
+      s.bind(3, f.text);
+      s.bind(4, static_cast<int>(f.source));
+      if (f.satisfaction.has_value()) {
+        s.bind(5, f.satisfaction->units());
+      } else {
+        s.bind(5);
+      }
+      s.bind(6, f.day.days());
+      s.bind(7, f.ruleset_version);
+      s.bind(8, NowText());
+      s.exec();
+      id = db_.getLastInsertRowid();
+    }
+    for (const std::string& theme : f.themes) {
+      SQLite::Statement& s =
+          Prepared("INSERT OR IGNORE INTO feedback_themes (feedback_id, rule_id) VALUES (?, ?)");
+      Done done{s};
+      s.bind(1, id);
+      s.bind(2, theme);
+      s.exec();
+    }
+    return id;
+  }
+
+  absl::StatusOr<int64_t> UnsafeSupportAction(const ImprovementActionRecord& proposal,
+                                              int64_t feedback_id, Date day,
+                                              const std::vector<std::string>& keywords) {
+    int64_t action_id = 0;
+    {
+      SQLite::Statement& s = Prepared(
+          "SELECT id FROM improvement_actions WHERE product = ? AND rule_id = ? "
+          "AND status = 'proposed'");
+      Done done{s};
+      s.bind(1, proposal.product);
+      s.bind(2, proposal.rule_id);
+      if (s.executeStep()) action_id = s.getColumn(0).getInt64();
+    }
+    if (action_id == 0) {
+      SQLite::Statement& s = Prepared(
+          "INSERT INTO improvement_actions (product, rule_id, action, change_kind, change_field, "
+          "change_text, change_amount_units, status, ruleset_version, proposed_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?)");
+      Done done{s};
+      s.bind(1, proposal.product);
+      s.bind(2, proposal.rule_id);
+      s.bind(3, proposal.action);
+      if (proposal.change.has_value()) {
+        s.bind(4, static_cast<int>(proposal.change->kind));
+        s.bind(5, proposal.change->field);
+        s.bind(6, proposal.change->text);
+        s.bind(7, proposal.change->amount.units());
+      } else {
+        s.bind(4);
+        s.bind(5, "");
+        s.bind(6, "");
+        s.bind(7, int64_t{0});
+      }
+      s.bind(8, proposal.ruleset_version);
+      s.bind(9, NowText());
+      s.exec();
+      action_id = db_.getLastInsertRowid();
+    }
+    {
+      SQLite::Statement& s = Prepared(
+          "UPDATE improvement_actions SET feedback_count = feedback_count + 1, "
+          "first_feedback_day = min(coalesce(first_feedback_day, ?2), ?2), "
+          "last_feedback_day = max(coalesce(last_feedback_day, ?2), ?2) WHERE id = ?1");
+      Done done{s};
+      s.bind(1, action_id);
+      s.bind(2, day.days());
+      s.exec();
+    }
+    {
+      SQLite::Statement& s =
+          Prepared("INSERT INTO action_evidence (action_id, feedback_id) VALUES (?, ?)");
+      Done done{s};
+      s.bind(1, action_id);
+      s.bind(2, feedback_id);
+      s.exec();
+    }
+    for (const std::string& keyword : keywords) {
+      SQLite::Statement& s = Prepared(
+          "INSERT INTO action_keywords (action_id, keyword, count) VALUES (?, ?, 1) "
+          "ON CONFLICT (action_id, keyword) DO UPDATE SET count = count + 1");
+      Done done{s};
+      s.bind(1, action_id);
+      s.bind(2, keyword);
+      s.exec();
+    }
+    return action_id;
+  }
+
+  static constexpr const char* kActionColumns =
+      "id, product, rule_id, action, change_kind, change_field, change_text, "
+      "change_amount_units, status, feedback_count, first_feedback_day, last_feedback_day, "
+      "ruleset_version, proposed_at, decided_at, decided_by, note";
+
+  ImprovementActionRecord RowToAction(SQLite::Statement& s) {
+    ImprovementActionRecord a;
+    a.id = s.getColumn(0).getInt64();
+    a.product = s.getColumn(1).getString();
+    a.rule_id = s.getColumn(2).getString();
+    a.action = s.getColumn(3).getString();
+    if (!s.getColumn(4).isNull()) {
+      rules::ProductChange change;
+      change.kind = static_cast<rules::ProductChange::Kind>(s.getColumn(4).getInt());
+      change.field = s.getColumn(5).getString();
+      change.text = s.getColumn(6).getString();
+      change.amount = Decimal::FromUnits(s.getColumn(7).getInt64());
+      a.change = std::move(change);
+    }
+    a.status = s.getColumn(8).getString();
+    a.feedback_count = s.getColumn(9).getInt64();
+    a.first_feedback_at = ColumnDate(s.getColumn(10));
+    a.last_feedback_at = ColumnDate(s.getColumn(11));
+    a.ruleset_version = s.getColumn(12).getString();
+    a.proposed_at = s.getColumn(13).getString();
+    a.decided_at = s.getColumn(14).getString();
+    a.decided_by = s.getColumn(15).getString();
+    a.note = s.getColumn(16).getString();
+    return a;
+  }
+
+  void AddKeywordCounts(ImprovementActionRecord* a) {
+    SQLite::Statement& s =
+        Prepared("SELECT keyword, count FROM action_keywords WHERE action_id = ?");
+    Done done{s};
+    s.bind(1, a->id);
+    while (s.executeStep()) a->keyword_counts[s.getColumn(0).getString()] = s.getColumn(1).getInt64();
+  }
+
+  absl::StatusOr<std::optional<ImprovementActionRecord>> UnsafeFindAction(int64_t id) {
+    ImprovementActionRecord a;
+    {
+      SQLite::Statement& s =
+          Prepared(StrCat("SELECT ", kActionColumns, " FROM improvement_actions WHERE id = ?"));
+      Done done{s};
+      s.bind(1, id);
+      if (!s.executeStep()) return std::optional<ImprovementActionRecord>();
+      a = RowToAction(s);
+    }
+    AddKeywordCounts(&a);
+    return std::optional<ImprovementActionRecord>(std::move(a));
+  }
+
+  absl::Status UnsafeCloseAction(int64_t id, std::string_view status, std::string_view actor,
+                                 std::string_view note) {
+    SQLite::Statement& s = Prepared(
+        "UPDATE improvement_actions SET status = ?, decided_at = ?, decided_by = ?, note = ? "
+        "WHERE id = ? AND status = 'proposed'");
+    Done done{s};
+    s.bind(1, std::string(status));
+    s.bind(2, NowText());
+    s.bind(3, std::string(actor));
+    s.bind(4, std::string(note));
+    s.bind(5, id);
+    if (s.exec() != 1) {
+      return absl::FailedPreconditionError(
+          StrCat("improvement action ", id, " is not proposed any more"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<ProductRecord>> UnsafeFindProduct(std::string_view product) {
+    ProductRecord p;
+    {
+      SQLite::Statement& s = Prepared("SELECT updated_at FROM products WHERE product = ?");
+      Done done{s};
+      s.bind(1, std::string(product));
+      if (!s.executeStep()) return std::optional<ProductRecord>();
+      p.product = std::string(product);
+      p.updated_at = s.getColumn(0).getString();
+    }
+    SQLite::Statement& s =
+        Prepared("SELECT name, value FROM product_attributes WHERE product = ?");
+    Done done{s};
+    s.bind(1, std::string(product));
+    while (s.executeStep()) p.attributes[s.getColumn(0).getString()] = s.getColumn(1).getString();
+    return std::optional<ProductRecord>(std::move(p));
+  }
+
+  absl::StatusOr<bool> UnsafeUpsertProduct(const ProductRecord& p) {
+    bool created;
+    {
+      SQLite::Statement& s = Prepared("SELECT 1 FROM products WHERE product = ?");
+      Done done{s};
+      s.bind(1, p.product);
+      created = !s.executeStep();
+    }
+    {
+      SQLite::Statement& s = Prepared(
+          "INSERT INTO products (product, updated_at) VALUES (?1, ?2) "
+          "ON CONFLICT (product) DO UPDATE SET updated_at = ?2");
+      Done done{s};
+      s.bind(1, p.product);
+      s.bind(2, NowText());
+      s.exec();
+    }
+    {
+      SQLite::Statement& s = Prepared("DELETE FROM product_attributes WHERE product = ?");
+      Done done{s};
+      s.bind(1, p.product);
+      s.exec();
+    }
+    for (const auto& [name, value] : p.attributes) {
+      SQLite::Statement& s =
+          Prepared("INSERT INTO product_attributes (product, name, value) VALUES (?, ?, ?)");
+      Done done{s};
+      s.bind(1, p.product);
+      s.bind(2, name);
+      s.bind(3, value);
+      s.exec();
+    }
+    return created;
+  }
+
+  absl::StatusOr<int64_t> UnsafeAppendAudit(const AuditEntry& e) {
+    SQLite::Statement& s = Prepared(
+        "INSERT INTO audit_log (subject, event, actor, note, before, after, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Done done{s};
+    s.bind(1, e.subject);
+    s.bind(2, e.event);
+    s.bind(3, e.actor);
+    s.bind(4, e.note);
+    s.bind(5, e.before);
+    s.bind(6, e.after);
+    s.bind(7, NowText());
+    s.exec();
+    return db_.getLastInsertRowid();
+  }
+
   // Transaction: the operations above, with SQLiteCpp's exceptions turned
   // into statuses.
   template <typename F>
@@ -442,6 +786,33 @@ class Store::Impl : public Transaction {
                                  std::string_view rule_id, Decimal satisfaction,
                                  int64_t interaction_count) override {
     return Guarded("recording an interaction", [&] { return UnsafeRecordInteraction(customer_id, text, rule_id, satisfaction, interaction_count); });
+  }
+  absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& f) override {
+    return Guarded("recording feedback", [&] { return UnsafeInsertFeedback(f); });
+  }
+  absl::StatusOr<int64_t> SupportAction(const ImprovementActionRecord& proposal,
+                                        int64_t feedback_id, Date day,
+                                        const std::vector<std::string>& keywords) override {
+    return Guarded("proposing an improvement action", [&] {
+      return UnsafeSupportAction(proposal, feedback_id, day, keywords);
+    });
+  }
+  absl::StatusOr<std::optional<ImprovementActionRecord>> FindAction(int64_t id) override {
+    return Guarded("reading an improvement action", [&] { return UnsafeFindAction(id); });
+  }
+  absl::Status CloseAction(int64_t id, std::string_view status, std::string_view actor,
+                           std::string_view note) override {
+    return Guarded("closing an improvement action",
+                   [&] { return UnsafeCloseAction(id, status, actor, note); });
+  }
+  absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override {
+    return Guarded("reading a product", [&] { return UnsafeFindProduct(product); });
+  }
+  absl::StatusOr<bool> UpsertProduct(const ProductRecord& p) override {
+    return Guarded("writing a product", [&] { return UnsafeUpsertProduct(p); });
+  }
+  absl::StatusOr<int64_t> AppendAudit(const AuditEntry& e) override {
+    return Guarded("writing the audit trail", [&] { return UnsafeAppendAudit(e); });
   }
 
   // Idempotency: the stored response for `key`, or nullopt; ALREADY_EXISTS
@@ -622,17 +993,7 @@ absl::StatusOr<std::vector<LedgerEntry>> Store::Ledger(std::string_view customer
     Impl::Done done{s};
     s.bind(1, std::string(customer_id));
     std::vector<LedgerEntry> entries;
-    while (s.executeStep()) {
-      LedgerEntry& e = entries.emplace_back();
-      e.id = s.getColumn(0).getInt64();
-      e.customer_id = s.getColumn(1).getString();
-      e.delta = s.getColumn(2).getInt64();
-      e.reason = s.getColumn(3).getString();
-      e.rule_id = s.getColumn(4).getString();
-      e.ruleset_version = s.getColumn(5).getString();
-      e.source = s.getColumn(6).getString();
-      e.recorded_at = s.getColumn(7).getString();
-    }
+    while (s.executeStep()) entries.push_back(Impl::RowToLedgerEntry(s));
     return entries;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading the ledger");
@@ -653,6 +1014,136 @@ absl::StatusOr<std::vector<PurchaseRecord>> Store::Purchases(std::string_view cu
     return purchases;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading purchases");
+  }
+}
+
+absl::StatusOr<LedgerPage> Store::LedgerAfter(std::string_view customer_id, int64_t after_id,
+                                               int limit) {
+  absl::MutexLock lock(&mutex_);
+  try {
+    SQLite::Statement& s = impl_->Prepared(
+        "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at, "
+        "running FROM (SELECT *, sum(delta) OVER (ORDER BY id) AS running FROM ledger "
+        "WHERE customer_id = ?1) WHERE id > ?2 ORDER BY id LIMIT ?3");
+    Impl::Done done{s};
+    s.bind(1, std::string(customer_id));
+    s.bind(2, after_id);
+    s.bind(3, limit + 1);
+    LedgerPage page;
+    while (s.executeStep()) {
+      if (static_cast<int>(page.entries.size()) == limit) {
+        page.more = true;
+        break;
+      }
+      page.entries.push_back(Impl::RowToLedgerEntry(s));
+      page.balance_after.push_back(s.getColumn(8).getInt64());
+    }
+    return page;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading the ledger");
+  }
+}
+
+absl::StatusOr<std::optional<ProductRecord>> Store::FindProduct(std::string_view product) {
+  absl::MutexLock lock(&mutex_);
+  return impl_->FindProduct(product);
+}
+
+absl::StatusOr<ActionPage> Store::ListActions(std::string_view product, std::string_view status,
+                                              int64_t before_id, int limit) {
+  absl::MutexLock lock(&mutex_);
+  try {
+    ActionPage page;
+    {
+      SQLite::Statement& s = impl_->Prepared(StrCat(
+          "SELECT ", Impl::kActionColumns, " FROM improvement_actions WHERE (?1 = '' OR product = ?1) "
+          "AND (?2 = '' OR status = ?2) AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4"));
+      Impl::Done done{s};
+      s.bind(1, std::string(product));
+      s.bind(2, std::string(status));
+      s.bind(3, before_id);
+      s.bind(4, limit + 1);
+      while (s.executeStep()) {
+        if (static_cast<int>(page.actions.size()) == limit) {
+          page.more = true;
+          break;
+        }
+        page.actions.push_back(impl_->RowToAction(s));
+      }
+    }
+    for (ImprovementActionRecord& a : page.actions) impl_->AddKeywordCounts(&a);
+    return page;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "listing improvement actions");
+  }
+}
+
+absl::Status Store::ScanFeedback(std::string_view product, Date since,
+                                 const std::function<void(const FeedbackRecord&)>& visit) {
+  absl::MutexLock lock(&mutex_);
+  try {
+    // Themes come along as one text, joined by the unit separator (which
+    // rule ids cannot contain).
+    SQLite::Statement& s = impl_->Prepared(
+        "SELECT f.id, coalesce(f.customer_id, ''), f.product, f.text, f.source, "
+        "f.satisfaction_units, f.day, f.ruleset_version, "
+        "(SELECT group_concat(rule_id, char(31)) FROM feedback_themes t WHERE t.feedback_id = f.id) "
+        "FROM feedback f WHERE (?1 = '' OR f.product = ?1) AND f.day >= ?2 "
+        "ORDER BY f.product, f.day, f.id");
+    Impl::Done done{s};
+    s.bind(1, std::string(product));
+    s.bind(2, since.known() ? since.days() : std::numeric_limits<int32_t>::min());
+    FeedbackRecord f;
+    while (s.executeStep()) {
+      f.id = s.getColumn(0).getInt64();
+      f.customer_id = s.getColumn(1).getString();
+      f.product = s.getColumn(2).getString();
+      f.text = s.getColumn(3).getString();
+      f.source = static_cast<rules::FeedbackSource>(s.getColumn(4).getInt());
+      f.satisfaction.reset();
+      if (!s.getColumn(5).isNull()) f.satisfaction = Decimal::FromUnits(s.getColumn(5).getInt64());
+      f.day = Date::FromDays(s.getColumn(6).getInt());
+      f.ruleset_version = s.getColumn(7).getString();
+      f.themes.clear();
+      const std::string themes = s.getColumn(8).isNull() ? "" : s.getColumn(8).getString();
+      size_t begin = 0;
+      while (begin < themes.size()) {
+        size_t end = themes.find('\x1f', begin);
+        if (end == std::string::npos) end = themes.size();
+        f.themes.push_back(themes.substr(begin, end - begin));
+        begin = end + 1;
+      }
+      visit(f);
+    }
+    return absl::OkStatus();
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading feedback");
+  }
+}
+
+absl::StatusOr<std::vector<AuditEntry>> Store::Audit(std::string_view subject) {
+  absl::MutexLock lock(&mutex_);
+  try {
+    SQLite::Statement& s = impl_->Prepared(
+        "SELECT id, subject, event, actor, note, before, after, recorded_at FROM audit_log "
+        "WHERE subject = ? ORDER BY id");
+    Impl::Done done{s};
+    s.bind(1, std::string(subject));
+    std::vector<AuditEntry> entries;
+    while (s.executeStep()) {
+      AuditEntry& e = entries.emplace_back();
+      e.id = s.getColumn(0).getInt64();
+      e.subject = s.getColumn(1).getString();
+      e.event = s.getColumn(2).getString();
+      e.actor = s.getColumn(3).getString();
+      e.note = s.getColumn(4).getString();
+      e.before = s.getColumn(5).getString();
+      e.after = s.getColumn(6).getString();
+      e.recorded_at = s.getColumn(7).getString();
+    }
+    return entries;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading the audit trail");
   }
 }
 

@@ -1,5 +1,6 @@
-// The SQLite store of clientele: customers, purchases, the points ledger,
-// interactions, and idempotency keys. Knows nothing of gRPC; knows the
+// The SQLite store of clientele: customers, purchases and returns, the
+// points ledger, interactions, feedback, products, improvement actions and
+// their audit trail, and idempotency keys. Knows nothing of gRPC; knows the
 // rules' record types (rules::Customer) because those are what it stores.
 //
 // Thread safety: a Store is safe to use from many threads. All access goes
@@ -13,6 +14,8 @@
 #define CLIENTELE_SERVER_STORE_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "rules/customer.h"
 #include "rules/decimal.h"
+#include "rules/decision.h"
 
 namespace SQLite {
 class Database;
@@ -61,6 +65,69 @@ struct PurchaseRecord {
   std::string rule_id;
   std::string ruleset_version;
   std::string returned_kind;  // "" while not taken back; "return" / "cancellation"
+};
+
+// One piece of feedback about a product.
+struct FeedbackRecord {
+  int64_t id = 0;                // assigned by the store
+  std::string customer_id;       // "" anonymous
+  std::string product;
+  std::string text;
+  rules::FeedbackSource source = rules::FeedbackSource::kUnknown;
+  std::optional<rules::Decimal> satisfaction;  // not rated when empty
+  rules::Date day;
+  std::string ruleset_version;
+  std::vector<std::string> themes;  // the improvement rules it matched
+};
+
+// A product and its attributes (功能, 价格, 售后服务, ...).
+struct ProductRecord {
+  std::string product;
+  std::map<std::string, std::string> attributes;
+  std::string updated_at;  // RFC 3339, UTC; set by the store
+};
+
+// An improvement action proposed by the rules for a product, with its
+// evidence. At most one per (product, rule_id) is "proposed" at a time.
+struct ImprovementActionRecord {
+  int64_t id = 0;
+  std::string product;
+  std::string rule_id;
+  std::string action;
+  std::optional<rules::ProductChange> change;
+  std::string status;  // "proposed" | "applied" | "dismissed"
+  int64_t feedback_count = 0;
+  std::map<std::string, int64_t> keyword_counts;
+  rules::Date first_feedback_at;
+  rules::Date last_feedback_at;
+  std::string ruleset_version;
+  std::string proposed_at;
+  std::string decided_at;
+  std::string decided_by;
+  std::string note;
+};
+
+struct ActionPage {
+  std::vector<ImprovementActionRecord> actions;
+  bool more = false;
+};
+
+// One line of the audit trail of explicit decisions.
+struct AuditEntry {
+  int64_t id = 0;
+  std::string subject;  // e.g. "improvement_action:12"
+  std::string event;    // e.g. "applied"
+  std::string actor;
+  std::string note;
+  std::string before;   // what changed, as text ("" when nothing did)
+  std::string after;
+  std::string recorded_at;
+};
+
+struct LedgerPage {
+  std::vector<LedgerEntry> entries;
+  std::vector<int64_t> balance_after;  // parallel to entries: running sum
+  bool more = false;
 };
 
 // Operations inside one write transaction (see Store::Write). Every method
@@ -101,6 +168,26 @@ class Transaction {
   virtual absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
                                          std::string_view rule_id, rules::Decimal satisfaction,
                                          int64_t interaction_count) = 0;
+
+  // Stores feedback (and its themes); returns its id. A non-empty
+  // customer_id must be a stored customer (else NOT_FOUND).
+  virtual absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& feedback) = 0;
+  // Adds feedback `feedback_id` of `day`, which contained
+  // `matched_keywords`, to the evidence of the open action for
+  // (proposal.product, proposal.rule_id), creating that action from
+  // `proposal` when none is open. Returns the action's id.
+  virtual absl::StatusOr<int64_t> SupportAction(const ImprovementActionRecord& proposal,
+                                                int64_t feedback_id, rules::Date day,
+                                                const std::vector<std::string>& matched_keywords) = 0;
+  virtual absl::StatusOr<std::optional<ImprovementActionRecord>> FindAction(int64_t id) = 0;
+  // Moves a proposed action to `status` ("applied" | "dismissed");
+  // FAILED_PRECONDITION when it is not proposed any more.
+  virtual absl::Status CloseAction(int64_t id, std::string_view status, std::string_view actor,
+                                   std::string_view note) = 0;
+  virtual absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) = 0;
+  // Creates the product or replaces its attributes; true when created.
+  virtual absl::StatusOr<bool> UpsertProduct(const ProductRecord& product) = 0;
+  virtual absl::StatusOr<int64_t> AppendAudit(const AuditEntry& entry) = 0;
 };
 
 struct CustomerPage {
@@ -156,6 +243,25 @@ class Store {
   absl::StatusOr<int64_t> CountCustomers() ABSL_LOCKS_EXCLUDED(mutex_);
   // The customer's ledger, oldest first.
   absl::StatusOr<std::vector<LedgerEntry>> Ledger(std::string_view customer_id)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  // Up to `limit` ledger entries with ids greater than `after_id`, with the
+  // running balance after each.
+  absl::StatusOr<LedgerPage> LedgerAfter(std::string_view customer_id, int64_t after_id, int limit)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  // Up to `limit` actions with ids less than `before_id` (0: no bound),
+  // newest first; `product` and `status` filter when not empty.
+  absl::StatusOr<ActionPage> ListActions(std::string_view product, std::string_view status,
+                                         int64_t before_id, int limit) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Calls `visit` for every feedback item of `product` ("" all) given on
+  // or after `since` (unknown: all), by product and then day. The store is
+  // locked meanwhile: `visit` must not call it.
+  absl::Status ScanFeedback(std::string_view product, rules::Date since,
+                            const std::function<void(const FeedbackRecord&)>& visit)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  // The audit trail of `subject`, oldest first.
+  absl::StatusOr<std::vector<AuditEntry>> Audit(std::string_view subject)
       ABSL_LOCKS_EXCLUDED(mutex_);
   // Purchases recorded, oldest first (all customers when id is empty).
   absl::StatusOr<std::vector<PurchaseRecord>> Purchases(std::string_view customer_id)

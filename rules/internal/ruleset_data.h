@@ -63,6 +63,7 @@ struct Offer : CompiledRule {
 
 struct Improvement : CompiledRule {
   std::string action;
+  std::vector<std::string> keywords;  // see ImprovementProposal::keywords
   bool has_change = false;
   ProductChange change;
 };

@@ -819,6 +819,8 @@ TEST_F(ImprovementsTest, EveryMatchingActionIsProposedInOrder) {
   EXPECT_EQ(d.improvements[0].change->text, "新功能X");
   EXPECT_EQ(d.improvements[2].change->kind, ProductChange::Kind::kSet);
   EXPECT_EQ(d.improvements[2].change->text, "7*24小时在线客服");
+  EXPECT_THAT(*d.improvements[0].keywords, ElementsAre("功能更强大"));
+  EXPECT_THAT(*d.improvements[1].keywords, ElementsAre("价格更优惠", "太贵"));
 
   auto improved = ApplyProductChanges(
       {{"功能", "基础功能"}, {"价格", "100"}, {"售后服务", "正常工作时间客服"}}, d.improvements);
@@ -832,6 +834,7 @@ TEST_F(ImprovementsTest, SourceAndProductConditionsAndActionsWithoutChange) {
   ASSERT_THAT(ImprovementRules(d), ElementsAre("better_price", "hotline_follow_up"));
   EXPECT_EQ(d.improvements[1].change, nullptr);
   EXPECT_EQ(d.improvements[1].action, "安排产品B回访小组");
+  EXPECT_THAT(*d.improvements[1].keywords, IsEmpty());  // looks at no text
   EXPECT_THAT(ImprovementRules(Propose({"产品A", "太贵了", FeedbackSource::kPhone})),
               ElementsAre("better_price"));
   EXPECT_THAT(ImprovementRules(Propose({"产品B", "太贵了", FeedbackSource::kSurvey})),
@@ -841,6 +844,7 @@ TEST_F(ImprovementsTest, SourceAndProductConditionsAndActionsWithoutChange) {
 TEST_F(ImprovementsTest, AddsApplyInOrderAndAMissingAttributeCountsAsZero) {
   Decision d = Propose({"产品A", "太贵,要优惠", FeedbackSource::kUnknown});
   ASSERT_THAT(ImprovementRules(d), ElementsAre("better_price", "discount_more"));
+  EXPECT_THAT(*d.improvements[1].keywords, ElementsAre("太贵", "优惠"));
   auto priced = ApplyProductChanges({{"价格", "100"}}, d.improvements);
   ASSERT_THAT(priced, IsOk());
   EXPECT_EQ(priced->at("价格"), "84.5");

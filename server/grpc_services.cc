@@ -1,0 +1,262 @@
+// The callback-API gRPC services over Operations: the only place where
+// absl::Status becomes grpc::Status.
+#include <chrono>
+
+#include "server/service.h"
+
+namespace clientele::server {
+
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl::StatusCode and grpc::StatusCode share their numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+template <typename Operation>
+grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Operation operation) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (context->deadline() < std::chrono::system_clock::now()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                 "the deadline passed before the call started"));
+  } else {
+    reactor->Finish(ToGrpc(operation()));
+  }
+  return reactor;
+}
+
+// Writes the decisions of a DecisionStream one at a time: the next is
+// produced only when the previous has been sent, so a slow reader holds
+// back the scan instead of filling memory.
+class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateResponse> {
+ public:
+  EvaluateManyReactor(grpc::CallbackServerContext* context,
+                      absl::StatusOr<std::unique_ptr<DecisionStream>> stream)
+      : context_(context) {
+    if (!stream.ok()) {
+      Finish(ToGrpc(stream.status()));
+      return;
+    }
+    stream_ = std::move(*stream);
+    WriteNext();
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading"));
+      return;
+    }
+    WriteNext();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNext() {
+    if (context_->IsCancelled()) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      return;
+    }
+    if (context_->deadline() < std::chrono::system_clock::now()) {
+      Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed mid-stream"));
+      return;
+    }
+    absl::StatusOr<bool> more = stream_->Next(&response_);
+    if (!more.ok()) {
+      Finish(ToGrpc(more.status()));
+    } else if (!*more) {
+      Finish(grpc::Status::OK);
+    } else {
+      StartWrite(&response_);
+    }
+  }
+
+  grpc::CallbackServerContext* context_;
+  std::unique_ptr<DecisionStream> stream_;
+  v1::EvaluateResponse response_;
+};
+
+// Reads an import stream message by message into a CustomerImport and
+// writes it when the client has sent everything.
+class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRequest> {
+ public:
+  ImportReactor(grpc::CallbackServerContext* context, std::unique_ptr<CustomerImport> import,
+                v1::ImportCustomersResponse* response)
+      : context_(context), import_(std::move(import)), response_(response) {
+    StartRead(&message_);
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client finished sending (or went away)
+      if (context_->IsCancelled()) {
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled; nothing was imported"));
+      } else {
+        Finish(ToGrpc(import_->Finish(response_)));
+      }
+      return;
+    }
+    if (absl::Status s = import_->Add(message_); !s.ok()) {
+      Finish(ToGrpc(s));
+      return;
+    }
+    message_.Clear();
+    StartRead(&message_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  grpc::CallbackServerContext* context_;
+  std::unique_ptr<CustomerImport> import_;
+  v1::ImportCustomersResponse* response_;
+  v1::ImportCustomersRequest message_;
+};
+
+class CustomersService final : public v1::Customers::CallbackService {
+ public:
+  explicit CustomersService(Operations* ops) : ops_(ops) {}
+  grpc::ServerUnaryReactor* UpsertCustomer(grpc::CallbackServerContext* context,
+                                           const v1::UpsertCustomerRequest* request,
+                                           v1::UpsertCustomerResponse* response) override {
+    return Run(context, [&] { return ops_->UpsertCustomer(*request, response); });
+  }
+  grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
+                                        const v1::GetCustomerRequest* request,
+                                        v1::GetCustomerResponse* response) override {
+    return Run(context, [&] { return ops_->GetCustomer(*request, response); });
+  }
+  grpc::ServerUnaryReactor* DeleteCustomer(grpc::CallbackServerContext* context,
+                                           const v1::DeleteCustomerRequest* request,
+                                           v1::DeleteCustomerResponse* response) override {
+    return Run(context, [&] { return ops_->DeleteCustomer(*request, response); });
+  }
+  grpc::ServerUnaryReactor* ListCustomers(grpc::CallbackServerContext* context,
+                                          const v1::ListCustomersRequest* request,
+                                          v1::ListCustomersResponse* response) override {
+    return Run(context, [&] { return ops_->ListCustomers(*request, response); });
+  }
+  grpc::ServerReadReactor<v1::ImportCustomersRequest>* ImportCustomers(
+      grpc::CallbackServerContext* context, v1::ImportCustomersResponse* response) override {
+    return new ImportReactor(context, ops_->StartImport(), response);
+  }
+
+ private:
+  Operations* ops_;
+};
+
+class EventsService final : public v1::Events::CallbackService {
+ public:
+  explicit EventsService(Operations* ops) : ops_(ops) {}
+  grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* context,
+                                           const v1::RecordPurchaseRequest* request,
+                                           v1::RecordPurchaseResponse* response) override {
+    return Run(context, [&] { return ops_->RecordPurchase(*request, response); });
+  }
+  grpc::ServerUnaryReactor* RecordInteraction(grpc::CallbackServerContext* context,
+                                              const v1::RecordInteractionRequest* request,
+                                              v1::RecordInteractionResponse* response) override {
+    return Run(context, [&] { return ops_->RecordInteraction(*request, response); });
+  }
+  grpc::ServerUnaryReactor* ReturnPurchase(grpc::CallbackServerContext* context,
+                                           const v1::ReturnPurchaseRequest* request,
+                                           v1::ReturnPurchaseResponse* response) override {
+    return Run(context, [&] { return ops_->ReturnPurchase(*request, response); });
+  }
+  grpc::ServerUnaryReactor* SubmitFeedback(grpc::CallbackServerContext* context,
+                                           const v1::SubmitFeedbackRequest* request,
+                                           v1::SubmitFeedbackResponse* response) override {
+    return Run(context, [&] { return ops_->SubmitFeedback(*request, response); });
+  }
+
+ private:
+  Operations* ops_;
+};
+
+class DecisionsService final : public v1::Decisions::CallbackService {
+ public:
+  explicit DecisionsService(Operations* ops) : ops_(ops) {}
+  grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
+                                     const v1::EvaluateRequest* request,
+                                     v1::EvaluateResponse* response) override {
+    return Run(context, [&] { return ops_->Evaluate(*request, response); });
+  }
+  grpc::ServerWriteReactor<v1::EvaluateResponse>* EvaluateMany(
+      grpc::CallbackServerContext* context, const v1::EvaluateManyRequest* request) override {
+    return new EvaluateManyReactor(context, ops_->EvaluateMany(*request));
+  }
+  grpc::ServerUnaryReactor* GetRuleset(grpc::CallbackServerContext* context,
+                                       const v1::GetRulesetRequest* request,
+                                       v1::GetRulesetResponse* response) override {
+    return Run(context, [&] { return ops_->GetRuleset(*request, response); });
+  }
+
+ private:
+  Operations* ops_;
+};
+
+class ImprovementsService final : public v1::Improvements::CallbackService {
+ public:
+  explicit ImprovementsService(Operations* ops) : ops_(ops) {}
+  grpc::ServerUnaryReactor* UpsertProduct(grpc::CallbackServerContext* context,
+                                          const v1::UpsertProductRequest* request,
+                                          v1::UpsertProductResponse* response) override {
+    return Run(context, [&] { return ops_->UpsertProduct(*request, response); });
+  }
+  grpc::ServerUnaryReactor* GetProduct(grpc::CallbackServerContext* context,
+                                       const v1::GetProductRequest* request,
+                                       v1::GetProductResponse* response) override {
+    return Run(context, [&] { return ops_->GetProduct(*request, response); });
+  }
+  grpc::ServerUnaryReactor* ListImprovementActions(
+      grpc::CallbackServerContext* context, const v1::ListImprovementActionsRequest* request,
+      v1::ListImprovementActionsResponse* response) override {
+    return Run(context, [&] { return ops_->ListImprovementActions(*request, response); });
+  }
+  grpc::ServerUnaryReactor* ApplyImprovementAction(
+      grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
+      v1::DecideImprovementActionResponse* response) override {
+    return Run(context, [&] { return ops_->ApplyImprovementAction(*request, response); });
+  }
+  grpc::ServerUnaryReactor* DismissImprovementAction(
+      grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
+      v1::DecideImprovementActionResponse* response) override {
+    return Run(context, [&] { return ops_->DismissImprovementAction(*request, response); });
+  }
+
+ private:
+  Operations* ops_;
+};
+
+class ReportsService final : public v1::Reports::CallbackService {
+ public:
+  explicit ReportsService(Operations* ops) : ops_(ops) {}
+  grpc::ServerUnaryReactor* SegmentSizes(grpc::CallbackServerContext* context,
+                                         const v1::SegmentSizesRequest* request,
+                                         v1::SegmentSizesResponse* response) override {
+    return Run(context, [&] { return ops_->SegmentSizes(*request, response); });
+  }
+  grpc::ServerUnaryReactor* FeedbackReport(grpc::CallbackServerContext* context,
+                                           const v1::FeedbackReportRequest* request,
+                                           v1::FeedbackReportResponse* response) override {
+    return Run(context, [&] { return ops_->FeedbackReport(*request, response); });
+  }
+  grpc::ServerUnaryReactor* GetLedger(grpc::CallbackServerContext* context,
+                                      const v1::GetLedgerRequest* request,
+                                      v1::GetLedgerResponse* response) override {
+    return Run(context, [&] { return ops_->GetLedger(*request, response); });
+  }
+
+ private:
+  Operations* ops_;
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(std::make_unique<CustomersService>(operations));
+  services.push_back(std::make_unique<EventsService>(operations));
+  services.push_back(std::make_unique<DecisionsService>(operations));
+  services.push_back(std::make_unique<ImprovementsService>(operations));
+  services.push_back(std::make_unique<ReportsService>(operations));
+  return services;
+}
+
+}  // namespace clientele::server

@@ -1,0 +1,121 @@
+// Helpers shared by the operations of the clientele services (server/
+// *_ops.cc): request validation that names the field, conversions between
+// protos and rules types, idempotent writes and rules evaluation with the
+// service's error mapping. Internal to server/; stateless and thread-safe.
+#ifndef CLIENTELE_SERVER_SERVICE_INTERNAL_H_
+#define CLIENTELE_SERVER_SERVICE_INTERNAL_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "clientele/v1/types.pb.h"
+#include "rules/ruleset.h"
+#include "rules/strings.h"
+#include "server/service.h"
+#include "server/store.h"
+
+namespace clientele::server::service_internal {
+
+constexpr size_t kMaxIdBytes = 64;
+constexpr size_t kMaxKeyBytes = 128;
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+inline const rules::Decimal kMaxAmount = rules::Decimal::FromInteger(100'000'000);
+
+// INVALID_ARGUMENT "field: problem".
+absl::Status Invalid(std::string_view field, std::string_view problem);
+
+// Text that is well-formed UTF-8 of at most `max_bytes` (and not empty
+// when `required`).
+absl::Status CheckText(std::string_view field, std::string_view text, size_t max_bytes,
+                       bool required);
+
+// Ids: 1..64 bytes of letters, digits and - _ . :
+absl::Status CheckId(std::string_view field, std::string_view id);
+
+// Idempotency keys: 1..128 bytes of UTF-8 without control characters.
+absl::Status CheckKey(std::string_view key);
+
+// "YYYY-MM-DD", or `fallback` when empty.
+absl::StatusOr<rules::Date> ParseDay(std::string_view field, std::string_view text,
+                                     rules::Date fallback);
+
+// A page size of a List request: 0 means kDefaultPageSize; 1..kMaxPageSize.
+absl::StatusOr<int> CheckPageSize(int32_t page_size);
+
+// SHA-256 of the request's bytes, hex: what idempotency compares.
+std::string Fingerprint(const google::protobuf::Message& request);
+
+// The customer of a request. Profile fields always; with `maintained`, the
+// fields the server maintains too (an inline customer to evaluate).
+absl::StatusOr<rules::Customer> CustomerFromProto(const v1::Customer& p, bool maintained,
+                                                  const RequestLimits& limits);
+void CustomerToProto(const rules::Customer& c, v1::Customer* p);
+void DecisionToProto(const rules::Customer& customer, const rules::Decision& d,
+                     const rules::Explanation* explanation, v1::Decision* p);
+
+// The stored customer, or NOT_FOUND "customer 'id' not found".
+absl::StatusOr<rules::Customer> RequireCustomer(Transaction& tx, std::string_view id,
+                                                rules::Date today);
+
+// Evaluates the rules; a failing rule (overflow, division by zero) is
+// FAILED_PRECONDITION naming it, since the request itself was fine.
+absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,
+                           rules::Decision* decision, rules::Explanation* explanation = nullptr);
+
+// A dimension the ruleset has (else INVALID_ARGUMENT listing them).
+absl::Status CheckDimension(std::string_view field, std::string_view dimension,
+                            const rules::RuleSet& ruleset);
+
+// A segment filter of a request: the dimension must be one the ruleset
+// has, and the segment not empty.
+absl::Status CheckSegmentFilter(std::string_view field, const v1::SegmentFilter& filter,
+                                const rules::RuleSet& ruleset);
+
+struct UpsertedCustomer {
+  rules::Customer stored;  // as stored, with its tier
+  bool created = false;
+};
+
+// Creates or replaces the customer's profile inside `tx`: an omitted
+// satisfaction (`satisfaction_given` false) keeps the one interactions
+// have built up, and the tier follows the balance by the loyalty rules.
+absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, rules::Customer customer,
+                                                  bool satisfaction_given,
+                                                  const rules::RuleSet& ruleset,
+                                                  rules::Date today);
+
+// Runs a write through the store's idempotency and parses its response.
+// `fingerprint` identifies the request (Fingerprint(request) for unary
+// calls).
+template <typename Response, typename Write>
+absl::Status IdempotentWriteWithFingerprint(Store* store, std::string_view method,
+                                            std::string_view fingerprint, std::string_view key,
+                                            Response* response, Write write) {
+  if (absl::Status s = CheckKey(key); !s.ok()) return s;
+  absl::StatusOr<std::string> bytes =
+      store->Write({key, method, fingerprint}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+        Response fresh;
+        if (absl::Status s = write(tx, &fresh); !s.ok()) return s;
+        return fresh.SerializeAsString();
+      });
+  if (!bytes.ok()) return bytes.status();
+  if (!response->ParseFromString(*bytes)) {
+    return absl::InternalError(StrCat("stored response of ", method, " is unreadable"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Response, typename Write>
+absl::Status IdempotentWrite(Store* store, std::string_view method,
+                             const google::protobuf::Message& request, std::string_view key,
+                             Response* response, Write write) {
+  return IdempotentWriteWithFingerprint(store, method, Fingerprint(request), key, response,
+                                        std::move(write));
+}
+
+}  // namespace clientele::server::service_internal
+
+#endif  // CLIENTELE_SERVER_SERVICE_INTERNAL_H_
