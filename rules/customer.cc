@@ -46,12 +46,12 @@ constexpr std::array<Spelling<Channel>, 6> kChannelSpellings{{
     {"online", Channel::kOnline}, {"offline", Channel::kOffline},
     {"both", Channel::kBoth}, {"线上", Channel::kOnline},
     {"线下", Channel::kOffline}, {"线上线下", Channel::kBoth}}};
-constexpr std::array<Spelling<FeedbackSource>, 8> kFeedbackSourceSpellings{{
+constexpr std::array<Spelling<FeedbackSource>, 9> kFeedbackSourceSpellings{{
     {"survey", FeedbackSource::kSurvey}, {"phone", FeedbackSource::kPhone},
     {"face_to_face", FeedbackSource::kFaceToFace},
     {"online", FeedbackSource::kOnline}, {"在线调查", FeedbackSource::kSurvey},
     {"电话回访", FeedbackSource::kPhone}, {"面对面交流", FeedbackSource::kFaceToFace},
-    {"在线", FeedbackSource::kOnline}}};
+    {"在线", FeedbackSource::kOnline}, {"问卷调查", FeedbackSource::kSurvey}}};
 
 absl::StatusOr<int64_t> ParseCount(std::string_view text, int64_t max) {
   int64_t value;
