@@ -224,6 +224,23 @@ class ImprovementsService final : public v1::Improvements::CallbackService {
   Operations* ops_;
 };
 
+// Ping answers on the reactor thread without touching anything else.
+class DiagnosticsService final : public v1::Diagnostics::CallbackService {
+  grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* context,
+                                 const v1::PingRequest* request,
+                                 v1::PingResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (request->payload().size() > 1024) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   "payload: at most 1024 bytes"));
+      return reactor;
+    }
+    response->set_payload(request->payload());
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
 class ReportsService final : public v1::Reports::CallbackService {
  public:
   explicit ReportsService(Operations* ops) : ops_(ops) {}
@@ -256,6 +273,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations)
   services.push_back(std::make_unique<DecisionsService>(operations));
   services.push_back(std::make_unique<ImprovementsService>(operations));
   services.push_back(std::make_unique<ReportsService>(operations));
+  services.push_back(std::make_unique<DiagnosticsService>());
   return services;
 }
 

@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "clientele/v1/customers.grpc.pb.h"
 #include "clientele/v1/decisions.grpc.pb.h"
+#include "clientele/v1/diagnostics.grpc.pb.h"
 #include "clientele/v1/events.grpc.pb.h"
 #include "clientele/v1/improvements.grpc.pb.h"
 #include "clientele/v1/reports.grpc.pb.h"
