@@ -40,6 +40,15 @@ absl::Status ReadText(const std::string& path, const YAML::Node& node, std::stri
   return absl::OkStatus();
 }
 
+absl::Status ReadBool(const std::string& path, const YAML::Node& value, const std::string& key,
+                      bool* out) {
+  if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false")) {
+    return Bad(path, value, StrCat(key, " must be true or false"));
+  }
+  *out = value.Scalar() == "true";
+  return absl::OkStatus();
+}
+
 std::string Resolve(const std::filesystem::path& base, const std::string& value) {
   std::filesystem::path p(value);
   return p.is_absolute() ? value : (base / p).lexically_normal().string();
@@ -49,7 +58,8 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
   if (!root.IsMap()) return Bad(path, root, "the file must be a map of settings");
   const std::set<std::string> known = {
       "listen", "database", "rules", "stats_window_months", "demo_data", "log_level",
-      "max_message_bytes", "shutdown_grace_seconds", "max_text_bytes", "max_name_bytes"};
+      "max_message_bytes", "shutdown_grace_seconds", "max_text_bytes", "max_name_bytes",
+      "write_threads", "max_import_customers", "sync_every_commit"};
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
     const YAML::Node& value = entry.second;
@@ -71,11 +81,9 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
         s = Bad(path, value, "log_level must be debug, info, warning or error");
       }
     } else if (key == "demo_data") {
-      if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false")) {
-        s = Bad(path, value, "demo_data must be true or false");
-      } else {
-        config->demo_data = value.Scalar() == "true";
-      }
+      s = ReadBool(path, value, key, &config->demo_data);
+    } else if (key == "sync_every_commit") {
+      s = ReadBool(path, value, key, &config->sync_every_commit);
     } else if (key == "stats_window_months") {
       s = ReadInt(path, value, key, 1, 120, &number);
       config->stats_window_months = static_cast<int>(number);
@@ -85,6 +93,12 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
     } else if (key == "shutdown_grace_seconds") {
       s = ReadInt(path, value, key, 0, 600, &number);
       config->shutdown_grace_seconds = static_cast<int>(number);
+    } else if (key == "write_threads") {
+      s = ReadInt(path, value, key, 1, 1024, &number);
+      config->write_threads = static_cast<int>(number);
+    } else if (key == "max_import_customers") {
+      s = ReadInt(path, value, key, 1, 100'000'000, &number);
+      config->limits.max_import_customers = static_cast<size_t>(number);
     } else if (key == "max_text_bytes") {
       s = ReadInt(path, value, key, 1, 1 << 20, &number);
       config->limits.max_text_bytes = static_cast<size_t>(number);

@@ -20,6 +20,8 @@ struct ServerConfig {
   std::string log_level = "info";           // debug | info | warning | error
   int max_message_bytes = 4 << 20;          // per gRPC message
   int shutdown_grace_seconds = 10;          // in-flight calls get this long on SIGTERM
+  int write_threads = 64;                   // calls that write wait side by side on these
+  bool sync_every_commit = true;            // see StoreOptions::sync_every_commit
   RequestLimits limits;
 };
 

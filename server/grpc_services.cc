@@ -14,6 +14,22 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
+// Runs a writing operation on the write pool, where it may block on the
+// store without holding up gRPC's threads. The operation must capture the
+// request and response pointers by value: the handler returns at once.
+template <typename Operation>
+grpc::ServerUnaryReactor* RunWrite(grpc::CallbackServerContext* context, WorkerPool* pool,
+                                   Operation operation) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (context->deadline() < std::chrono::system_clock::now()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                 "the deadline passed before the call started"));
+    return reactor;
+  }
+  pool->Run([reactor, operation = std::move(operation)] { reactor->Finish(ToGrpc(operation())); });
+  return reactor;
+}
+
 template <typename Operation>
 grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Operation operation) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -80,8 +96,8 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRequest> {
  public:
   ImportReactor(grpc::CallbackServerContext* context, std::unique_ptr<CustomerImport> import,
-                v1::ImportCustomersResponse* response)
-      : context_(context), import_(std::move(import)), response_(response) {
+                v1::ImportCustomersResponse* response, WorkerPool* pool)
+      : context_(context), import_(std::move(import)), response_(response), pool_(pool) {
     StartRead(&message_);
   }
   void OnReadDone(bool ok) override {
@@ -89,7 +105,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
       if (context_->IsCancelled()) {
         Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled; nothing was imported"));
       } else {
-        Finish(ToGrpc(import_->Finish(response_)));
+        pool_->Run([this] { Finish(ToGrpc(import_->Finish(response_))); });
       }
       return;
     }
@@ -106,16 +122,19 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
   grpc::CallbackServerContext* context_;
   std::unique_ptr<CustomerImport> import_;
   v1::ImportCustomersResponse* response_;
+  WorkerPool* pool_;
   v1::ImportCustomersRequest message_;
 };
 
 class CustomersService final : public v1::Customers::CallbackService {
  public:
-  explicit CustomersService(Operations* ops) : ops_(ops) {}
+  CustomersService(Operations* ops, WorkerPool* pool) : ops_(ops), pool_(pool) {}
   grpc::ServerUnaryReactor* UpsertCustomer(grpc::CallbackServerContext* context,
                                            const v1::UpsertCustomerRequest* request,
                                            v1::UpsertCustomerResponse* response) override {
-    return Run(context, [&] { return ops_->UpsertCustomer(*request, response); });
+    return RunWrite(context, pool_, [ops = ops_, request, response] {
+      return ops->UpsertCustomer(*request, response);
+    });
   }
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
@@ -125,7 +144,9 @@ class CustomersService final : public v1::Customers::CallbackService {
   grpc::ServerUnaryReactor* DeleteCustomer(grpc::CallbackServerContext* context,
                                            const v1::DeleteCustomerRequest* request,
                                            v1::DeleteCustomerResponse* response) override {
-    return Run(context, [&] { return ops_->DeleteCustomer(*request, response); });
+    return RunWrite(context, pool_, [ops = ops_, request, response] {
+      return ops->DeleteCustomer(*request, response);
+    });
   }
   grpc::ServerUnaryReactor* ListCustomers(grpc::CallbackServerContext* context,
                                           const v1::ListCustomersRequest* request,
@@ -134,39 +155,49 @@ class CustomersService final : public v1::Customers::CallbackService {
   }
   grpc::ServerReadReactor<v1::ImportCustomersRequest>* ImportCustomers(
       grpc::CallbackServerContext* context, v1::ImportCustomersResponse* response) override {
-    return new ImportReactor(context, ops_->StartImport(), response);
+    return new ImportReactor(context, ops_->StartImport(), response, pool_);
   }
 
  private:
   Operations* ops_;
+  WorkerPool* pool_;
 };
 
 class EventsService final : public v1::Events::CallbackService {
  public:
-  explicit EventsService(Operations* ops) : ops_(ops) {}
+  EventsService(Operations* ops, WorkerPool* pool) : ops_(ops), pool_(pool) {}
   grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* context,
                                            const v1::RecordPurchaseRequest* request,
                                            v1::RecordPurchaseResponse* response) override {
-    return Run(context, [&] { return ops_->RecordPurchase(*request, response); });
+    return RunWrite(context, pool_, [ops = ops_, request, response] {
+      return ops->RecordPurchase(*request, response);
+    });
   }
   grpc::ServerUnaryReactor* RecordInteraction(grpc::CallbackServerContext* context,
                                               const v1::RecordInteractionRequest* request,
                                               v1::RecordInteractionResponse* response) override {
-    return Run(context, [&] { return ops_->RecordInteraction(*request, response); });
+    return RunWrite(context, pool_, [ops = ops_, request, response] {
+      return ops->RecordInteraction(*request, response);
+    });
   }
   grpc::ServerUnaryReactor* ReturnPurchase(grpc::CallbackServerContext* context,
                                            const v1::ReturnPurchaseRequest* request,
                                            v1::ReturnPurchaseResponse* response) override {
-    return Run(context, [&] { return ops_->ReturnPurchase(*request, response); });
+    return RunWrite(context, pool_, [ops = ops_, request, response] {
+      return ops->ReturnPurchase(*request, response);
+    });
   }
   grpc::ServerUnaryReactor* SubmitFeedback(grpc::CallbackServerContext* context,
                                            const v1::SubmitFeedbackRequest* request,
                                            v1::SubmitFeedbackResponse* response) override {
-    return Run(context, [&] { return ops_->SubmitFeedback(*request, response); });
+    return RunWrite(context, pool_, [ops = ops_, request, response] {
+      return ops->SubmitFeedback(*request, response);
+    });
   }
 
  private:
   Operations* ops_;
+  WorkerPool* pool_;
 };
 
 class DecisionsService final : public v1::Decisions::CallbackService {
@@ -193,11 +224,13 @@ class DecisionsService final : public v1::Decisions::CallbackService {
 
 class ImprovementsService final : public v1::Improvements::CallbackService {
  public:
-  explicit ImprovementsService(Operations* ops) : ops_(ops) {}
+  ImprovementsService(Operations* ops, WorkerPool* pool) : ops_(ops), pool_(pool) {}
   grpc::ServerUnaryReactor* UpsertProduct(grpc::CallbackServerContext* context,
                                           const v1::UpsertProductRequest* request,
                                           v1::UpsertProductResponse* response) override {
-    return Run(context, [&] { return ops_->UpsertProduct(*request, response); });
+    return RunWrite(context, pool_, [ops = ops_, request, response] {
+      return ops->UpsertProduct(*request, response);
+    });
   }
   grpc::ServerUnaryReactor* GetProduct(grpc::CallbackServerContext* context,
                                        const v1::GetProductRequest* request,
@@ -212,16 +245,21 @@ class ImprovementsService final : public v1::Improvements::CallbackService {
   grpc::ServerUnaryReactor* ApplyImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
-    return Run(context, [&] { return ops_->ApplyImprovementAction(*request, response); });
+    return RunWrite(context, pool_, [ops = ops_, request, response] {
+      return ops->ApplyImprovementAction(*request, response);
+    });
   }
   grpc::ServerUnaryReactor* DismissImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
-    return Run(context, [&] { return ops_->DismissImprovementAction(*request, response); });
+    return RunWrite(context, pool_, [ops = ops_, request, response] {
+      return ops->DismissImprovementAction(*request, response);
+    });
   }
 
  private:
   Operations* ops_;
+  WorkerPool* pool_;
 };
 
 // Ping answers on the reactor thread without touching anything else.
@@ -266,12 +304,13 @@ class ReportsService final : public v1::Reports::CallbackService {
 
 }  // namespace
 
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations) {
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
+                                                         WorkerPool* write_pool) {
   std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(std::make_unique<CustomersService>(operations));
-  services.push_back(std::make_unique<EventsService>(operations));
+  services.push_back(std::make_unique<CustomersService>(operations, write_pool));
+  services.push_back(std::make_unique<EventsService>(operations, write_pool));
   services.push_back(std::make_unique<DecisionsService>(operations));
-  services.push_back(std::make_unique<ImprovementsService>(operations));
+  services.push_back(std::make_unique<ImprovementsService>(operations, write_pool));
   services.push_back(std::make_unique<ReportsService>(operations));
   services.push_back(std::make_unique<DiagnosticsService>());
   return services;

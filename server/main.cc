@@ -58,7 +58,7 @@ int Serve(const std::string& config_path) {
   std::filesystem::create_directories(std::filesystem::path(config->database).parent_path(),
                                       ignored);
   absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open({config->database, 5000, config->stats_window_months});
+      Store::Open({config->database, 5000, config->stats_window_months, config->sync_every_commit});
   if (!store.ok()) return Fail("database_unavailable", std::string(store.status().message()));
   Log(LogLevel::kInfo, "database_open",
       {{"path", config->database}, {"schema_version", StrCat((*store)->schema_version())}});
@@ -82,7 +82,8 @@ int Serve(const std::string& config_path) {
   builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(config->max_message_bytes);
   builder.SetMaxSendMessageSize(config->max_message_bytes);
-  std::vector<std::unique_ptr<grpc::Service>> services = MakeServices(&operations);
+  WorkerPool write_pool(config->write_threads);  // outlives the server: declared first
+  std::vector<std::unique_ptr<grpc::Service>> services = MakeServices(&operations, &write_pool);
   for (const auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

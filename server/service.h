@@ -23,6 +23,7 @@
 #include "clientele/v1/reports.grpc.pb.h"
 #include "rules/ruleset.h"
 #include "server/store.h"
+#include "server/worker_pool.h"
 
 namespace clientele::server {
 
@@ -151,7 +152,10 @@ class Operations {
 
 // Callback-API services over Operations. Each handler checks the deadline
 // first (DEADLINE_EXCEEDED when it has passed) and runs the operation.
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations);
+// Calls that write run on `write_pool` (see WorkerPool); the rest on
+// gRPC's threads. Both must outlive the services.
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
+                                                         WorkerPool* write_pool);
 
 }  // namespace clientele::server
 

@@ -213,7 +213,7 @@ class Store::Impl : public Transaction {
         db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
     db_.setBusyTimeout(options.busy_timeout_ms);
     db_.exec("PRAGMA journal_mode=WAL");
-    db_.exec("PRAGMA synchronous=FULL");
+    db_.exec(options.sync_every_commit ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db_.exec("PRAGMA foreign_keys=ON");
   }
 
@@ -917,21 +917,67 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   }
 }
 
+struct Store::PendingWrite {
+  const WriteKey& key;
+  absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write;
+  absl::StatusOr<std::string> result = absl::UnknownError("not written");
+  bool done = false;  // guarded by queue_mutex_
+};
+
 absl::StatusOr<std::string> Store::Write(
     const WriteKey& key, absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write) {
+  PendingWrite mine{key, write};
+  std::unique_lock<std::mutex> lock(queue_mutex_);
+  queue_.push_back(&mine);
+  queue_changed_.wait(lock, [&] { return mine.done || !leader_active_; });
+  if (mine.done) return std::move(mine.result);
+  // Lead one group: this write and every one queued so far.
+  leader_active_ = true;
+  std::vector<PendingWrite*> group;
+  group.swap(queue_);
+  lock.unlock();
+  CommitGroup(group);
+  lock.lock();
+  for (PendingWrite* w : group) w->done = true;
+  leader_active_ = false;  // a waiting writer leads the next group
+  queue_changed_.notify_all();
+  return std::move(mine.result);
+}
+
+void Store::CommitGroup(const std::vector<PendingWrite*>& group) {
   absl::MutexLock lock(&mutex_);
   try {
     SQLite::Transaction transaction(impl_->db(), SQLite::TransactionBehavior::IMMEDIATE);
-    absl::StatusOr<std::optional<std::string>> previous = impl_->FindKey(key);
-    if (!previous.ok()) return previous.status();
-    if (previous->has_value()) return **previous;  // a retry: same answer, no change
-    absl::StatusOr<std::string> response = write(*impl_);
-    if (!response.ok()) return response.status();  // the transaction rolls back
-    impl_->SaveKey(key, *response);
+    for (PendingWrite* w : group) w->result = RunInSavepoint(*w);
     transaction.commit();
+  } catch (const SQLite::Exception& e) {
+    // Nothing of the group was committed: every write of it failed.
+    for (PendingWrite* w : group) w->result = FromException(e, w->key.method);
+  }
+}
+
+absl::StatusOr<std::string> Store::RunInSavepoint(PendingWrite& w) {
+  SQLite::Database& db = impl_->db();
+  db.exec("SAVEPOINT one_write");
+  auto roll_back = [&](absl::Status status) -> absl::StatusOr<std::string> {
+    db.exec("ROLLBACK TO one_write; RELEASE one_write");
+    return status;
+  };
+  try {
+    absl::StatusOr<std::optional<std::string>> previous = impl_->FindKey(w.key);
+    if (!previous.ok()) return roll_back(previous.status());
+    if (previous->has_value()) {  // a retry: same answer, no change
+      db.exec("RELEASE one_write");
+      return **previous;
+    }
+    absl::StatusOr<std::string> response = w.write(*impl_);
+    if (!response.ok()) return roll_back(response.status());
+    impl_->SaveKey(w.key, *response);
+    db.exec("RELEASE one_write");
     return response;
   } catch (const SQLite::Exception& e) {
-    return FromException(e, key.method);
+    // A failed rollback throws on to CommitGroup, which fails the group.
+    return roll_back(FromException(e, w.key.method));
   }
 }
 

@@ -8,15 +8,18 @@
 // anyway; reads are point lookups of microseconds). A Transaction exists
 // only inside Store::Write and must not escape its callback.
 //
-// Durability: WAL journal, synchronous=FULL, so that an acknowledged write
-// survives a crash of the process or the machine.
+// Durability: WAL journal; an acknowledged write survives a crash of the
+// process, and with StoreOptions::sync_every_commit (the default) also one
+// of the machine.
 #ifndef CLIENTELE_SERVER_STORE_H_
 #define CLIENTELE_SERVER_STORE_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +43,11 @@ struct StoreOptions {
   std::string path;              // database file; created when missing
   int busy_timeout_ms = 5000;    // wait this long for another process's lock
   int stats_window_months = 12;  // purchase stats: this month and the 11 before
+  // true: every commit is synced to disk before Write returns (survives a
+  // power loss). false: SQLite's synchronous=NORMAL in WAL mode: a commit
+  // survives the process being killed (kill -9) but the last ones may be
+  // lost if the machine itself loses power.
+  bool sync_every_commit = true;
 };
 
 // One line of the append-only points ledger.
@@ -221,14 +229,19 @@ class Store {
     std::string_view fingerprint;
   };
 
-  // Runs `write` in one IMMEDIATE transaction together with its
-  // idempotency key:
+  // Runs `write` in a transaction together with its idempotency key:
   //  - key seen before with the same method and fingerprint: returns the
   //    response stored then, without running `write`;
   //  - key seen with another method or fingerprint: ALREADY_EXISTS;
   //  - otherwise runs `write`; when it returns a response, stores the key
   //    with that response and commits; when it returns an error, rolls
   //    everything back and returns the error (the key stays unused).
+  // Group commit: writes that arrive while another group is being written
+  // wait and then go together, each in its own savepoint, in one
+  // transaction with one sync to disk; a write that fails rolls back only
+  // its savepoint. Write returns only after the commit is durable.
+  // `write` runs on whichever caller's thread leads the group, while the
+  // caller waits; it must not call the Store.
   absl::StatusOr<std::string> Write(const WriteKey& key,
                                     absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write)
       ABSL_LOCKS_EXCLUDED(mutex_);
@@ -269,7 +282,19 @@ class Store {
 
  private:
   class Impl;
+  struct PendingWrite;
   explicit Store(std::unique_ptr<Impl> impl, int schema_version);
+  // One transaction for `group`: each write's result set, or all failed.
+  void CommitGroup(const std::vector<PendingWrite*>& group) ABSL_LOCKS_EXCLUDED(mutex_);
+  absl::StatusOr<std::string> RunInSavepoint(PendingWrite& write)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  // Writers queue here; the first one in leads, the rest wait for their
+  // result (std:: primitives for the predicate wait).
+  std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  std::vector<PendingWrite*> queue_;  // guarded by queue_mutex_
+  bool leader_active_ = false;        // guarded by queue_mutex_
 
   absl::Mutex mutex_;
   std::unique_ptr<Impl> impl_ ABSL_GUARDED_BY(mutex_);

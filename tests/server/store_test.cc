@@ -5,8 +5,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <atomic>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -165,6 +167,57 @@ TEST_F(StoreTest, AFailedWriteLeavesNoTraceAndFreesItsKey) {
   EXPECT_TRUE(store_->Ledger("c-1")->empty());
   // The key was not consumed: the same key can now succeed.
   EXPECT_THAT(Do("k", [](Transaction&) { return absl::OkStatus(); }), IsOk());
+}
+
+// Group commit: writes from many threads at once go together into
+// transactions, yet each keeps its own outcome: a failing write leaves no
+// trace, a repeated key returns the first answer, the rest all land.
+TEST_F(StoreTest, ConcurrentWritesEachKeepTheirOwnOutcome) {
+  AddCustomer("c-1");
+  constexpr int kThreads = 16;
+  constexpr int kWritesPerThread = 40;
+  std::atomic<int> failed_as_asked{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWritesPerThread; ++i) {
+        const std::string key = "k-" + std::to_string(t) + "-" + std::to_string(i);
+        const bool fail = i % 5 == 4;
+        absl::StatusOr<std::string> answer = store_->Write(
+            {key, "Test", key}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+              LedgerEntry e;
+              e.customer_id = "c-1";
+              e.delta = 1;
+              e.source = key;
+              if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
+              if (fail) return absl::FailedPreconditionError("asked to fail");
+              return "answer " + key;
+            });
+        if (fail) {
+          if (absl::IsFailedPrecondition(answer.status())) ++failed_as_asked;
+          continue;
+        }
+        EXPECT_THAT(answer, IsOk());
+        if (answer.ok()) {
+          EXPECT_EQ(*answer, "answer " + key);
+        }
+        // The retry is answered from the first write, without running it.
+        absl::StatusOr<std::string> retry = store_->Write(
+            {key, "Test", key}, [](Transaction&) -> absl::StatusOr<std::string> {
+              return absl::InternalError("ran twice");
+            });
+        EXPECT_THAT(retry, IsOk());
+        if (retry.ok()) {
+          EXPECT_EQ(*retry, "answer " + key);
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const int succeeded = kThreads * kWritesPerThread * 4 / 5;
+  EXPECT_EQ(failed_as_asked.load(), kThreads * kWritesPerThread / 5);
+  EXPECT_EQ(store_->Ledger("c-1")->size(), static_cast<size_t>(succeeded));
+  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, succeeded);
 }
 
 TEST_F(StoreTest, PurchaseForAnUnknownCustomerFailsWhole) {

@@ -1,0 +1,258 @@
+// clientele_load — a bounded load test of a running clienteled on this
+// machine (127.0.0.1 only): RPCs per second and p50 / p99 latency of
+// Evaluate (a stored customer), RecordPurchase and Diagnostics.Ping (the
+// no-op that measures the gRPC ceiling), each at the concurrencies asked.
+//
+//   clientele_load --server 127.0.0.1:50051 [--rpc ping,evaluate,purchase]
+//                  [--concurrency 1,16,64] [--requests 20000] [--seconds 10]
+//
+// Each run keeps `concurrency` calls in flight with the callback client
+// API over one channel, and stops after `requests` calls or `seconds`,
+// whichever comes first (plus a short warm-up that is not counted).
+// Purchases use fresh ids and idempotency keys, against the customers
+// the server holds (its demo data is enough), so they do write.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "clientele/v1/customers.grpc.pb.h"
+#include "clientele/v1/decisions.grpc.pb.h"
+#include "clientele/v1/diagnostics.grpc.pb.h"
+#include "clientele/v1/events.grpc.pb.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace v1 = clientele::v1;
+
+struct Options {
+  std::string server = "127.0.0.1:50051";
+  std::vector<std::string> rpcs = {"ping", "evaluate", "purchase"};
+  std::vector<int> concurrency = {1, 16, 64};
+  int64_t requests = 20'000;
+  double seconds = 10;
+  int64_t warmup = 200;
+};
+
+struct Stubs {
+  std::unique_ptr<v1::Diagnostics::Stub> diagnostics;
+  std::unique_ptr<v1::Decisions::Stub> decisions;
+  std::unique_ptr<v1::Events::Stub> events;
+};
+
+struct Result {
+  int64_t ok = 0;
+  int64_t failed = 0;
+  std::string first_error;
+  double seconds = 0;
+  std::vector<double> latencies_us;
+};
+
+// One call of `rpc` number `n`, with `done(status)` when it completes. The
+// objects a call needs live in a Call that deletes itself.
+class Caller {
+ public:
+  Caller(Stubs* stubs, std::vector<std::string> customers, std::string run_id)
+      : stubs_(stubs), customers_(std::move(customers)), run_id_(std::move(run_id)) {}
+
+  void Start(const std::string& rpc, int64_t n, std::function<void(const grpc::Status&)> done) {
+    if (rpc == "ping") {
+      auto* call = new Call<v1::PingRequest, v1::PingResponse>(std::move(done));
+      stubs_->diagnostics->async()->Ping(&call->context, &call->request, &call->response,
+                                         [call](grpc::Status s) { call->Finish(s); });
+    } else if (rpc == "evaluate") {
+      auto* call = new Call<v1::EvaluateRequest, v1::EvaluateResponse>(std::move(done));
+      call->request.set_customer_id(customers_[n % customers_.size()]);
+      stubs_->decisions->async()->Evaluate(&call->context, &call->request, &call->response,
+                                           [call](grpc::Status s) { call->Finish(s); });
+    } else {
+      auto* call = new Call<v1::RecordPurchaseRequest, v1::RecordPurchaseResponse>(std::move(done));
+      const std::string id = run_id_ + "-" + std::to_string(n);
+      call->request.set_idempotency_key("load-" + id);
+      call->request.set_purchase_id("load-" + id);
+      call->request.set_customer_id(customers_[n % customers_.size()]);
+      static const char* kAmounts[] = {"120", "350", "680"};
+      call->request.set_amount(kAmounts[n % 3]);
+      call->request.set_product("产品A");
+      stubs_->events->async()->RecordPurchase(&call->context, &call->request, &call->response,
+                                              [call](grpc::Status s) { call->Finish(s); });
+    }
+  }
+
+ private:
+  template <typename Request, typename Response>
+  struct Call {
+    explicit Call(std::function<void(const grpc::Status&)> done) : done(std::move(done)) {
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    }
+    void Finish(const grpc::Status& status) {
+      done(status);
+      delete this;
+    }
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+    std::function<void(const grpc::Status&)> done;
+  };
+
+  Stubs* stubs_;
+  std::vector<std::string> customers_;
+  std::string run_id_;
+};
+
+// Keeps `concurrency` calls in flight until `total` have been started or
+// the time is up; returns when every started call has completed.
+Result RunLoad(Caller& caller, const std::string& rpc, int concurrency, int64_t first_n,
+               int64_t total, double seconds) {
+  std::mutex mutex;
+  std::condition_variable all_done;
+  Result result;
+  result.latencies_us.reserve(total);
+  int64_t started = 0;
+  int in_flight = 0;
+  const Clock::time_point begin = Clock::now();
+  const Clock::time_point stop_at =
+      begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+
+  // A finished call hands its slot to the next one (in_flight stays) or
+  // gives it up; calls start outside the lock, since a callback may run
+  // inline.
+  std::function<void(int64_t)> launch = [&](int64_t n) {
+    const Clock::time_point sent = Clock::now();
+    caller.Start(rpc, n, [&, sent](const grpc::Status& status) {
+      const double us = std::chrono::duration<double, std::micro>(Clock::now() - sent).count();
+      int64_t next = -1;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (status.ok()) {
+          ++result.ok;
+          result.latencies_us.push_back(us);
+        } else if (result.failed++ == 0) {
+          result.first_error = std::to_string(status.error_code()) + " " + status.error_message();
+        }
+        if (started < total && Clock::now() < stop_at) {
+          next = first_n + started++;
+        } else if (--in_flight == 0) {
+          all_done.notify_all();
+        }
+      }
+      if (next >= 0) launch(next);
+    });
+  };
+  std::vector<int64_t> first_calls;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (int i = 0; i < concurrency && started < total; ++i) {
+      first_calls.push_back(first_n + started++);
+      ++in_flight;
+    }
+  }
+  for (int64_t n : first_calls) launch(n);
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    all_done.wait(lock, [&] { return in_flight == 0; });
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  return result;
+}
+
+double Percentile(std::vector<double>& values, double p) {
+  if (values.empty()) return 0;
+  const size_t k = std::min(values.size() - 1, static_cast<size_t>(p * values.size()));
+  std::nth_element(values.begin(), values.begin() + k, values.end());
+  return values[k];
+}
+
+bool IsLoopback(const std::string& address) {
+  return address.rfind("127.0.0.1:", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
+         address.rfind("[::1]:", 0) == 0;
+}
+
+std::vector<std::string> StoredCustomers(grpc::Channel* channel) {
+  auto customers = v1::Customers::NewStub(std::shared_ptr<grpc::Channel>(channel, [](auto*) {}));
+  v1::ListCustomersRequest request;
+  request.set_page_size(1000);
+  v1::ListCustomersResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status status = customers->ListCustomers(&context, request, &response);
+  std::vector<std::string> ids;
+  if (!status.ok()) {
+    std::fprintf(stderr, "ListCustomers failed: %s\n", status.error_message().c_str());
+    return ids;
+  }
+  for (const v1::Customer& c : response.customers()) ids.push_back(c.id());
+  return ids;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  CLI::App app{"clientele_load: bounded load test of a local clienteled"};
+  app.add_option("--server", options.server, "host:port of clienteled (127.0.0.1 only)")
+      ->capture_default_str();
+  app.add_option("--rpc", options.rpcs, "ping, evaluate, purchase")->delimiter(',');
+  app.add_option("--concurrency", options.concurrency, "calls in flight, e.g. 1,16,64")
+      ->delimiter(',');
+  app.add_option("--requests", options.requests, "counted calls per run, at most")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}));
+  app.add_option("--seconds", options.seconds, "time per run, at most")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  CLI11_PARSE(app, argc, argv);
+  if (!IsLoopback(options.server)) {
+    std::fprintf(stderr, "refusing %s: load tests go to 127.0.0.1 only\n", options.server.c_str());
+    return 2;
+  }
+  for (const std::string& rpc : options.rpcs) {
+    if (rpc != "ping" && rpc != "evaluate" && rpc != "purchase") {
+      std::fprintf(stderr, "unknown --rpc %s (ping, evaluate, purchase)\n", rpc.c_str());
+      return 2;
+    }
+  }
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), arguments);
+  std::vector<std::string> customers = StoredCustomers(channel.get());
+  if (customers.empty()) {
+    std::fprintf(stderr, "the server holds no customers to evaluate (start it with demo_data)\n");
+    return 1;
+  }
+  Stubs stubs{v1::Diagnostics::NewStub(channel), v1::Decisions::NewStub(channel),
+              v1::Events::NewStub(channel)};
+  const std::string run_id =
+      std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  Caller caller(&stubs, customers, run_id);
+
+  std::printf("%-9s %11s %9s %12s %10s %10s %7s\n", "rpc", "concurrency", "calls", "rpc/s",
+              "p50 us", "p99 us", "failed");
+  int64_t next_n = 0;
+  for (const std::string& rpc : options.rpcs) {
+    for (int concurrency : options.concurrency) {
+      RunLoad(caller, rpc, concurrency, next_n, options.warmup, options.seconds);
+      next_n += options.warmup;
+      Result r = RunLoad(caller, rpc, concurrency, next_n, options.requests, options.seconds);
+      next_n += options.requests;
+      const double p50 = Percentile(r.latencies_us, 0.50);
+      const double p99 = Percentile(r.latencies_us, 0.99);
+      std::printf("%-9s %11d %9lld %12.0f %10.0f %10.0f %7lld\n", rpc.c_str(), concurrency,
+                  static_cast<long long>(r.ok), r.ok / r.seconds, p50, p99,
+                  static_cast<long long>(r.failed));
+      if (r.failed > 0) std::printf("  first error: %s\n", r.first_error.c_str());
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
