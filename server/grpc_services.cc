@@ -2,6 +2,7 @@
 // absl::Status becomes grpc::Status.
 #include <chrono>
 
+#include "server/log.h"
 #include "server/service.h"
 
 namespace clientele::server {
@@ -14,31 +15,64 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
+// One line per call: failures at info (with their message), the rest at
+// debug, each with its duration.
+void LogCall(std::string_view method, const absl::Status& status,
+             std::chrono::steady_clock::time_point began) {
+  const LogLevel level = status.ok() ? LogLevel::kDebug : LogLevel::kInfo;
+  if (!LogEnabled(level)) return;
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - began)
+                          .count();
+  std::vector<std::pair<std::string_view, std::string>> fields = {
+      {"method", std::string(method)},
+      {"code", absl::StatusCodeToString(status.code())},
+      {"us", std::to_string(micros)}};
+  if (!status.ok()) fields.emplace_back("error", std::string(status.message()));
+  Log(level, "call", fields);
+}
+
+grpc::ServerUnaryReactor* FinishPastDeadline(grpc::CallbackServerContext* context,
+                                             std::string_view method) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const absl::Status late =
+      absl::DeadlineExceededError("the deadline passed before the call started");
+  LogCall(method, late, std::chrono::steady_clock::now());
+  reactor->Finish(ToGrpc(late));
+  return reactor;
+}
+
 // Runs a writing operation on the write pool, where it may block on the
 // store without holding up gRPC's threads. The operation must capture the
 // request and response pointers by value: the handler returns at once.
 template <typename Operation>
-grpc::ServerUnaryReactor* RunWrite(grpc::CallbackServerContext* context, WorkerPool* pool,
-                                   Operation operation) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+grpc::ServerUnaryReactor* RunWrite(std::string_view method, grpc::CallbackServerContext* context,
+                                   WorkerPool* pool, Operation operation) {
   if (context->deadline() < std::chrono::system_clock::now()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                 "the deadline passed before the call started"));
-    return reactor;
+    return FinishPastDeadline(context, method);
   }
-  pool->Run([reactor, operation = std::move(operation)] { reactor->Finish(ToGrpc(operation())); });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  pool->Run([reactor, method, began = std::chrono::steady_clock::now(),
+             operation = std::move(operation)] {
+    const absl::Status status = operation();
+    LogCall(method, status, began);
+    reactor->Finish(ToGrpc(status));
+  });
   return reactor;
 }
 
+// Runs a reading operation on the calling gRPC thread.
 template <typename Operation>
-grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Operation operation) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+grpc::ServerUnaryReactor* Run(std::string_view method, grpc::CallbackServerContext* context,
+                              Operation operation) {
   if (context->deadline() < std::chrono::system_clock::now()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                 "the deadline passed before the call started"));
-  } else {
-    reactor->Finish(ToGrpc(operation()));
+    return FinishPastDeadline(context, method);
   }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const auto began = std::chrono::steady_clock::now();
+  const absl::Status status = operation();
+  LogCall(method, status, began);
+  reactor->Finish(ToGrpc(status));
   return reactor;
 }
 
@@ -132,26 +166,26 @@ class CustomersService final : public v1::Customers::CallbackService {
   grpc::ServerUnaryReactor* UpsertCustomer(grpc::CallbackServerContext* context,
                                            const v1::UpsertCustomerRequest* request,
                                            v1::UpsertCustomerResponse* response) override {
-    return RunWrite(context, pool_, [ops = ops_, request, response] {
+    return RunWrite("UpsertCustomer", context, pool_, [ops = ops_, request, response] {
       return ops->UpsertCustomer(*request, response);
     });
   }
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
                                         v1::GetCustomerResponse* response) override {
-    return Run(context, [&] { return ops_->GetCustomer(*request, response); });
+    return Run("GetCustomer", context, [&] { return ops_->GetCustomer(*request, response); });
   }
   grpc::ServerUnaryReactor* DeleteCustomer(grpc::CallbackServerContext* context,
                                            const v1::DeleteCustomerRequest* request,
                                            v1::DeleteCustomerResponse* response) override {
-    return RunWrite(context, pool_, [ops = ops_, request, response] {
+    return RunWrite("DeleteCustomer", context, pool_, [ops = ops_, request, response] {
       return ops->DeleteCustomer(*request, response);
     });
   }
   grpc::ServerUnaryReactor* ListCustomers(grpc::CallbackServerContext* context,
                                           const v1::ListCustomersRequest* request,
                                           v1::ListCustomersResponse* response) override {
-    return Run(context, [&] { return ops_->ListCustomers(*request, response); });
+    return Run("ListCustomers", context, [&] { return ops_->ListCustomers(*request, response); });
   }
   grpc::ServerReadReactor<v1::ImportCustomersRequest>* ImportCustomers(
       grpc::CallbackServerContext* context, v1::ImportCustomersResponse* response) override {
@@ -169,28 +203,28 @@ class EventsService final : public v1::Events::CallbackService {
   grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* context,
                                            const v1::RecordPurchaseRequest* request,
                                            v1::RecordPurchaseResponse* response) override {
-    return RunWrite(context, pool_, [ops = ops_, request, response] {
+    return RunWrite("RecordPurchase", context, pool_, [ops = ops_, request, response] {
       return ops->RecordPurchase(*request, response);
     });
   }
   grpc::ServerUnaryReactor* RecordInteraction(grpc::CallbackServerContext* context,
                                               const v1::RecordInteractionRequest* request,
                                               v1::RecordInteractionResponse* response) override {
-    return RunWrite(context, pool_, [ops = ops_, request, response] {
+    return RunWrite("RecordInteraction", context, pool_, [ops = ops_, request, response] {
       return ops->RecordInteraction(*request, response);
     });
   }
   grpc::ServerUnaryReactor* ReturnPurchase(grpc::CallbackServerContext* context,
                                            const v1::ReturnPurchaseRequest* request,
                                            v1::ReturnPurchaseResponse* response) override {
-    return RunWrite(context, pool_, [ops = ops_, request, response] {
+    return RunWrite("ReturnPurchase", context, pool_, [ops = ops_, request, response] {
       return ops->ReturnPurchase(*request, response);
     });
   }
   grpc::ServerUnaryReactor* SubmitFeedback(grpc::CallbackServerContext* context,
                                            const v1::SubmitFeedbackRequest* request,
                                            v1::SubmitFeedbackResponse* response) override {
-    return RunWrite(context, pool_, [ops = ops_, request, response] {
+    return RunWrite("SubmitFeedback", context, pool_, [ops = ops_, request, response] {
       return ops->SubmitFeedback(*request, response);
     });
   }
@@ -206,7 +240,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,
                                      v1::EvaluateResponse* response) override {
-    return Run(context, [&] { return ops_->Evaluate(*request, response); });
+    return Run("Evaluate", context, [&] { return ops_->Evaluate(*request, response); });
   }
   grpc::ServerWriteReactor<v1::EvaluateResponse>* EvaluateMany(
       grpc::CallbackServerContext* context, const v1::EvaluateManyRequest* request) override {
@@ -215,7 +249,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* GetRuleset(grpc::CallbackServerContext* context,
                                        const v1::GetRulesetRequest* request,
                                        v1::GetRulesetResponse* response) override {
-    return Run(context, [&] { return ops_->GetRuleset(*request, response); });
+    return Run("GetRuleset", context, [&] { return ops_->GetRuleset(*request, response); });
   }
 
  private:
@@ -228,31 +262,31 @@ class ImprovementsService final : public v1::Improvements::CallbackService {
   grpc::ServerUnaryReactor* UpsertProduct(grpc::CallbackServerContext* context,
                                           const v1::UpsertProductRequest* request,
                                           v1::UpsertProductResponse* response) override {
-    return RunWrite(context, pool_, [ops = ops_, request, response] {
+    return RunWrite("UpsertProduct", context, pool_, [ops = ops_, request, response] {
       return ops->UpsertProduct(*request, response);
     });
   }
   grpc::ServerUnaryReactor* GetProduct(grpc::CallbackServerContext* context,
                                        const v1::GetProductRequest* request,
                                        v1::GetProductResponse* response) override {
-    return Run(context, [&] { return ops_->GetProduct(*request, response); });
+    return Run("GetProduct", context, [&] { return ops_->GetProduct(*request, response); });
   }
   grpc::ServerUnaryReactor* ListImprovementActions(
       grpc::CallbackServerContext* context, const v1::ListImprovementActionsRequest* request,
       v1::ListImprovementActionsResponse* response) override {
-    return Run(context, [&] { return ops_->ListImprovementActions(*request, response); });
+    return Run("ListImprovementActions", context, [&] { return ops_->ListImprovementActions(*request, response); });
   }
   grpc::ServerUnaryReactor* ApplyImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
-    return RunWrite(context, pool_, [ops = ops_, request, response] {
+    return RunWrite("ApplyImprovementAction", context, pool_, [ops = ops_, request, response] {
       return ops->ApplyImprovementAction(*request, response);
     });
   }
   grpc::ServerUnaryReactor* DismissImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
-    return RunWrite(context, pool_, [ops = ops_, request, response] {
+    return RunWrite("DismissImprovementAction", context, pool_, [ops = ops_, request, response] {
       return ops->DismissImprovementAction(*request, response);
     });
   }
@@ -285,17 +319,17 @@ class ReportsService final : public v1::Reports::CallbackService {
   grpc::ServerUnaryReactor* SegmentSizes(grpc::CallbackServerContext* context,
                                          const v1::SegmentSizesRequest* request,
                                          v1::SegmentSizesResponse* response) override {
-    return Run(context, [&] { return ops_->SegmentSizes(*request, response); });
+    return Run("SegmentSizes", context, [&] { return ops_->SegmentSizes(*request, response); });
   }
   grpc::ServerUnaryReactor* FeedbackReport(grpc::CallbackServerContext* context,
                                            const v1::FeedbackReportRequest* request,
                                            v1::FeedbackReportResponse* response) override {
-    return Run(context, [&] { return ops_->FeedbackReport(*request, response); });
+    return Run("FeedbackReport", context, [&] { return ops_->FeedbackReport(*request, response); });
   }
   grpc::ServerUnaryReactor* GetLedger(grpc::CallbackServerContext* context,
                                       const v1::GetLedgerRequest* request,
                                       v1::GetLedgerResponse* response) override {
-    return Run(context, [&] { return ops_->GetLedger(*request, response); });
+    return Run("GetLedger", context, [&] { return ops_->GetLedger(*request, response); });
   }
 
  private:

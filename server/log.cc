@@ -49,6 +49,8 @@ LogLevel ParseLogLevel(std::string_view name) {
   return LogLevel::kInfo;
 }
 
+bool LogEnabled(LogLevel level) { return level >= min_level.load(std::memory_order_relaxed); }
+
 void SetLogLevel(LogLevel level) { min_level.store(level); }
 
 void Log(LogLevel level, std::string_view event,

@@ -16,6 +16,8 @@ enum class LogLevel { kDebug, kInfo, kWarning, kError };
 // "debug", "info", "warning", "error"; anything else is info.
 LogLevel ParseLogLevel(std::string_view name);
 void SetLogLevel(LogLevel level);
+// Whether a line at `level` would be written (to skip building it).
+bool LogEnabled(LogLevel level);
 
 // Logs `event` with key=value fields; values are quoted when they contain
 // spaces, quotes or '='.

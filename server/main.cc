@@ -19,6 +19,7 @@
 #include <filesystem>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "rules/strings.h"
@@ -121,6 +122,9 @@ int main(int argc, char** argv) {
   std::string config_path = "config/server.yaml";
   app.add_option("--config", config_path, "server config file (YAML)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  // Abseil's deadlock detection is a debugging aid that costs on every
+  // lock of a busy server; the sanitizer builds check locking instead.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Block the shutdown signals before gRPC starts its threads, so that
   // only Serve's sigwait receives them.
   sigset_t signals;

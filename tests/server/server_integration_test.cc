@@ -416,6 +416,25 @@ TEST_F(ServerTest, DataSurvivesARestartAndShutdownIsClean) {
   EXPECT_EQ(retry.SerializeAsString(), bought.SerializeAsString());
 }
 
+// A request bigger than max_message_bytes is refused by gRPC before it
+// reaches the service: RESOURCE_EXHAUSTED, and nothing is stored.
+TEST_F(ServerTest, OversizedMessagesAreRefused) {
+  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_TRUE(server_.Start(kRules, "max_message_bytes: 1024\n"));
+  channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  customers_ = v1::Customers::NewStub(channel_);
+  v1::Customer big = ZhangSan();
+  big.set_occupation(std::string(1500, 'o'));
+  v1::UpsertCustomerResponse response;
+  grpc::Status status = Upsert(big, "k-big", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  v1::ListCustomersResponse listed;
+  ASSERT_TRUE(
+      Call(customers_, &v1::Customers::Stub::ListCustomers, v1::ListCustomersRequest(), &listed)
+          .ok());
+  EXPECT_EQ(listed.customers_size(), 0);
+}
+
 // The standard health service answers SERVING for the whole server: a
 // generic call to /grpc.health.v1.Health/Check for the empty service name
 // returns HealthCheckResponse{status: SERVING}, whose
