@@ -210,7 +210,9 @@ class Store::Impl : public Transaction {
  public:
   Impl(const StoreOptions& options)
       : options_(options),
-        db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+        db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
+    // NOMUTEX: each connection is used by one thread at a time (the writer
+    // under Store::mutex_, a reader under its ReadLease).
     db_.setBusyTimeout(options.busy_timeout_ms);
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec(options.sync_every_commit ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
@@ -890,9 +892,37 @@ class Store::Impl : public Transaction {
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
-Store::Store(std::unique_ptr<Impl> impl, int schema_version)
-    : impl_(std::move(impl)), schema_version_(schema_version) {}
+Store::Store(std::unique_ptr<Impl> writer, std::vector<std::unique_ptr<Impl>> readers,
+             int schema_version)
+    : impl_(std::move(writer)), readers_(std::move(readers)), schema_version_(schema_version) {
+  for (const std::unique_ptr<Impl>& reader : readers_) idle_readers_.push_back(reader.get());
+}
 Store::~Store() = default;
+
+// A read connection for the length of one read; waits while all are busy.
+class Store::ReadLease {
+ public:
+  explicit ReadLease(Store* store) : store_(store) {
+    std::unique_lock<std::mutex> lock(store_->readers_mutex_);
+    store_->reader_returned_.wait(lock, [&] { return !store_->idle_readers_.empty(); });
+    reader_ = store_->idle_readers_.back();
+    store_->idle_readers_.pop_back();
+  }
+  ~ReadLease() {
+    {
+      std::lock_guard<std::mutex> lock(store_->readers_mutex_);
+      store_->idle_readers_.push_back(reader_);
+    }
+    store_->reader_returned_.notify_one();
+  }
+  ReadLease(const ReadLease&) = delete;
+  ReadLease& operator=(const ReadLease&) = delete;
+  Impl* operator->() const { return reader_; }
+
+ private:
+  Store* store_;
+  Impl* reader_;
+};
 
 int Store::LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
 
@@ -906,11 +936,19 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   if (options.stats_window_months < 1 || options.stats_window_months > 120) {
     return absl::InvalidArgumentError("stats_window_months must be 1..120");
   }
+  if (options.read_connections < 1 || options.read_connections > 64) {
+    return absl::InvalidArgumentError("read_connections must be 1..64");
+  }
   try {
     auto impl = std::make_unique<Impl>(options);
     absl::StatusOr<int> version = impl->Migrate();
     if (!version.ok()) return version.status();
-    return std::unique_ptr<Store>(new Store(std::move(impl), *version));
+    // Readers open after the migration, so that they see the final schema.
+    std::vector<std::unique_ptr<Impl>> readers;
+    for (int i = 0; i < options.read_connections; ++i) {
+      readers.push_back(std::make_unique<Impl>(options));
+    }
+    return std::unique_ptr<Store>(new Store(std::move(impl), std::move(readers), *version));
   } catch (const SQLite::Exception& e) {
     return absl::UnavailableError(
         StrCat("cannot open database '", options.path, "': ", e.what()));
@@ -982,9 +1020,9 @@ absl::StatusOr<std::string> Store::RunInSavepoint(PendingWrite& w) {
 }
 
 absl::StatusOr<std::optional<Customer>> Store::FindCustomer(std::string_view id, Date today) {
-  absl::MutexLock lock(&mutex_);
+  ReadLease reader(this);
   try {
-    return impl_->FindCustomer(id, today);
+    return reader->FindCustomer(id, today);
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading a customer");
   }
@@ -992,9 +1030,9 @@ absl::StatusOr<std::optional<Customer>> Store::FindCustomer(std::string_view id,
 
 absl::StatusOr<CustomerPage> Store::ListCustomers(std::string_view after_id, int limit,
                                                   Date today) {
-  absl::MutexLock lock(&mutex_);
+  ReadLease reader(this);
   try {
-    SQLite::Statement& s = impl_->Prepared(
+    SQLite::Statement& s = reader->Prepared(
         "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
         "satisfaction_units, interaction_count, points, tier, total_spent_units, "
         "last_purchase_at FROM customers WHERE id > ? ORDER BY id LIMIT ?");
@@ -1011,7 +1049,7 @@ absl::StatusOr<CustomerPage> Store::ListCustomers(std::string_view after_id, int
         page.customers.push_back(Impl::RowToCustomer(s));
       }
     }
-    for (Customer& c : page.customers) impl_->AddWindowStats(&c, today);
+    for (Customer& c : page.customers) reader->AddWindowStats(&c, today);
     return page;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "listing customers");
@@ -1019,9 +1057,9 @@ absl::StatusOr<CustomerPage> Store::ListCustomers(std::string_view after_id, int
 }
 
 absl::StatusOr<int64_t> Store::CountCustomers() {
-  absl::MutexLock lock(&mutex_);
+  ReadLease reader(this);
   try {
-    SQLite::Statement& s = impl_->Prepared("SELECT count(*) FROM customers");
+    SQLite::Statement& s = reader->Prepared("SELECT count(*) FROM customers");
     Impl::Done done{s};
     s.executeStep();
     return s.getColumn(0).getInt64();
@@ -1031,9 +1069,9 @@ absl::StatusOr<int64_t> Store::CountCustomers() {
 }
 
 absl::StatusOr<std::vector<LedgerEntry>> Store::Ledger(std::string_view customer_id) {
-  absl::MutexLock lock(&mutex_);
+  ReadLease reader(this);
   try {
-    SQLite::Statement& s = impl_->Prepared(
+    SQLite::Statement& s = reader->Prepared(
         "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at "
         "FROM ledger WHERE customer_id = ? ORDER BY id");
     Impl::Done done{s};
@@ -1047,9 +1085,9 @@ absl::StatusOr<std::vector<LedgerEntry>> Store::Ledger(std::string_view customer
 }
 
 absl::StatusOr<std::vector<PurchaseRecord>> Store::Purchases(std::string_view customer_id) {
-  absl::MutexLock lock(&mutex_);
+  ReadLease reader(this);
   try {
-    SQLite::Statement& s = impl_->Prepared(
+    SQLite::Statement& s = reader->Prepared(
         "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
         "rule_id, ruleset_version, coalesce(returned_kind, '') FROM purchases "
         "WHERE ?1 = '' OR customer_id = ?1 ORDER BY rowid");
@@ -1065,9 +1103,9 @@ absl::StatusOr<std::vector<PurchaseRecord>> Store::Purchases(std::string_view cu
 
 absl::StatusOr<LedgerPage> Store::LedgerAfter(std::string_view customer_id, int64_t after_id,
                                                int limit) {
-  absl::MutexLock lock(&mutex_);
+  ReadLease reader(this);
   try {
-    SQLite::Statement& s = impl_->Prepared(
+    SQLite::Statement& s = reader->Prepared(
         "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at, "
         "running FROM (SELECT *, sum(delta) OVER (ORDER BY id) AS running FROM ledger "
         "WHERE customer_id = ?1) WHERE id > ?2 ORDER BY id LIMIT ?3");
@@ -1091,17 +1129,17 @@ absl::StatusOr<LedgerPage> Store::LedgerAfter(std::string_view customer_id, int6
 }
 
 absl::StatusOr<std::optional<ProductRecord>> Store::FindProduct(std::string_view product) {
-  absl::MutexLock lock(&mutex_);
-  return impl_->FindProduct(product);
+  ReadLease reader(this);
+  return reader->FindProduct(product);
 }
 
 absl::StatusOr<ActionPage> Store::ListActions(std::string_view product, std::string_view status,
                                               int64_t before_id, int limit) {
-  absl::MutexLock lock(&mutex_);
+  ReadLease reader(this);
   try {
     ActionPage page;
     {
-      SQLite::Statement& s = impl_->Prepared(StrCat(
+      SQLite::Statement& s = reader->Prepared(StrCat(
           "SELECT ", Impl::kActionColumns, " FROM improvement_actions WHERE (?1 = '' OR product = ?1) "
           "AND (?2 = '' OR status = ?2) AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4"));
       Impl::Done done{s};
@@ -1114,10 +1152,10 @@ absl::StatusOr<ActionPage> Store::ListActions(std::string_view product, std::str
           page.more = true;
           break;
         }
-        page.actions.push_back(impl_->RowToAction(s));
+        page.actions.push_back(reader->RowToAction(s));
       }
     }
-    for (ImprovementActionRecord& a : page.actions) impl_->AddKeywordCounts(&a);
+    for (ImprovementActionRecord& a : page.actions) reader->AddKeywordCounts(&a);
     return page;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "listing improvement actions");
@@ -1126,11 +1164,11 @@ absl::StatusOr<ActionPage> Store::ListActions(std::string_view product, std::str
 
 absl::Status Store::ScanFeedback(std::string_view product, Date since,
                                  const std::function<void(const FeedbackRecord&)>& visit) {
-  absl::MutexLock lock(&mutex_);
+  ReadLease reader(this);
   try {
     // Themes come along as one text, joined by the unit separator (which
     // rule ids cannot contain).
-    SQLite::Statement& s = impl_->Prepared(
+    SQLite::Statement& s = reader->Prepared(
         "SELECT f.id, coalesce(f.customer_id, ''), f.product, f.text, f.source, "
         "f.satisfaction_units, f.day, f.ruleset_version, "
         "(SELECT group_concat(rule_id, char(31)) FROM feedback_themes t WHERE t.feedback_id = f.id) "
@@ -1168,9 +1206,9 @@ absl::Status Store::ScanFeedback(std::string_view product, Date since,
 }
 
 absl::StatusOr<std::vector<AuditEntry>> Store::Audit(std::string_view subject) {
-  absl::MutexLock lock(&mutex_);
+  ReadLease reader(this);
   try {
-    SQLite::Statement& s = impl_->Prepared(
+    SQLite::Statement& s = reader->Prepared(
         "SELECT id, subject, event, actor, note, before, after, recorded_at FROM audit_log "
         "WHERE subject = ? ORDER BY id");
     Impl::Done done{s};

@@ -3,10 +3,12 @@
 // their audit trail, and idempotency keys. Knows nothing of gRPC; knows the
 // rules' record types (rules::Customer) because those are what it stores.
 //
-// Thread safety: a Store is safe to use from many threads. All access goes
-// through one connection guarded by a mutex (SQLite serialises writers
-// anyway; reads are point lookups of microseconds). A Transaction exists
-// only inside Store::Write and must not escape its callback.
+// Thread safety: a Store is safe to use from many threads. Writes go
+// through one connection (SQLite serialises writers anyway), grouped; reads
+// use a small pool of their own connections, so that they run side by side
+// and never wait for a commit's sync (WAL lets readers see the last commit
+// while a writer works). A Transaction exists only inside Store::Write and
+// must not escape its callback.
 //
 // Durability: WAL journal; an acknowledged write survives a crash of the
 // process, and with StoreOptions::sync_every_commit (the default) also one
@@ -48,6 +50,7 @@ struct StoreOptions {
   // survives the process being killed (kill -9) but the last ones may be
   // lost if the machine itself loses power.
   bool sync_every_commit = true;
+  int read_connections = 4;  // reads at once (1..64)
 };
 
 // One line of the append-only points ledger.
@@ -283,7 +286,9 @@ class Store {
  private:
   class Impl;
   struct PendingWrite;
-  explicit Store(std::unique_ptr<Impl> impl, int schema_version);
+  class ReadLease;
+  Store(std::unique_ptr<Impl> writer, std::vector<std::unique_ptr<Impl>> readers,
+        int schema_version);
   // One transaction for `group`: each write's result set, or all failed.
   void CommitGroup(const std::vector<PendingWrite*>& group) ABSL_LOCKS_EXCLUDED(mutex_);
   absl::StatusOr<std::string> RunInSavepoint(PendingWrite& write)
@@ -297,7 +302,13 @@ class Store {
   bool leader_active_ = false;        // guarded by queue_mutex_
 
   absl::Mutex mutex_;
-  std::unique_ptr<Impl> impl_ ABSL_GUARDED_BY(mutex_);
+  std::unique_ptr<Impl> impl_ ABSL_GUARDED_BY(mutex_);  // the writer
+
+  // Read connections not in use (all are owned by readers_).
+  std::vector<std::unique_ptr<Impl>> readers_;
+  std::mutex readers_mutex_;
+  std::condition_variable reader_returned_;
+  std::vector<Impl*> idle_readers_;  // guarded by readers_mutex_
   int schema_version_ = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -218,6 +219,29 @@ TEST_F(StoreTest, ConcurrentWritesEachKeepTheirOwnOutcome) {
   EXPECT_EQ(failed_as_asked.load(), kThreads * kWritesPerThread / 5);
   EXPECT_EQ(store_->Ledger("c-1")->size(), static_cast<size_t>(succeeded));
   EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, succeeded);
+}
+
+// Reads have connections of their own: a read during a write does not
+// wait for it, and sees the state before the write commits.
+TEST_F(StoreTest, ReadsDoNotWaitForAWriteInProgress) {
+  AddCustomer("c-1");
+  std::future<int64_t> points_seen;
+  std::future_status finished_during_write = std::future_status::timeout;
+  ASSERT_THAT(Do("slow", [&](Transaction& tx) -> absl::Status {
+                LedgerEntry e;
+                e.customer_id = "c-1";
+                e.delta = 7;
+                if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
+                points_seen = std::async(std::launch::async, [&] {
+                  return (*store_->FindCustomer("c-1", Day("2026-11-24")))->points;
+                });
+                finished_during_write = points_seen.wait_for(std::chrono::seconds(10));
+                return absl::OkStatus();
+              }),
+              IsOk());
+  EXPECT_EQ(finished_during_write, std::future_status::ready);
+  EXPECT_EQ(points_seen.get(), 0);  // the write had not committed yet
+  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, 7);
 }
 
 TEST_F(StoreTest, PurchaseForAnUnknownCustomerFailsWhole) {
