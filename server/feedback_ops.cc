@@ -317,17 +317,11 @@ absl::Status Operations::ListImprovementActions(const v1::ListImprovementActions
   }
   absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
-  int64_t before_id = 0;
-  if (!request.page_token().empty()) {
-    // The token is the id of the last action of the previous page.
-    char* end = nullptr;
-    before_id = std::strtoll(request.page_token().c_str(), &end, 10);
-    if (*end != '\0' || before_id <= 0) {
-      return Invalid("page_token", "is not a token returned by ListImprovementActions");
-    }
-  }
+  // The token is the id of the last action of the previous page.
+  absl::StatusOr<int64_t> before_id = ParseIdToken(request.page_token(), "ListImprovementActions");
+  if (!before_id.ok()) return before_id.status();
   absl::StatusOr<ActionPage> page =
-      store_->ListActions(request.product(), status, before_id, *page_size);
+      store_->ListActions(request.product(), status, *before_id, *page_size);
   if (!page.ok()) return page.status();
   for (const ImprovementActionRecord& a : page->actions) ActionToProto(a, response->add_actions());
   if (page->more) response->set_next_page_token(StrCat(page->actions.back().id));

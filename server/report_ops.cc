@@ -73,21 +73,15 @@ absl::Status Operations::GetLedger(const v1::GetLedgerRequest& request,
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
-  int64_t after_id = 0;
-  if (!request.page_token().empty()) {
-    char* end = nullptr;
-    after_id = std::strtoll(request.page_token().c_str(), &end, 10);
-    if (*end != '\0' || after_id <= 0) {
-      return Invalid("page_token", "is not a token returned by GetLedger");
-    }
-  }
+  absl::StatusOr<int64_t> after_id = ParseIdToken(request.page_token(), "GetLedger");
+  if (!after_id.ok()) return after_id.status();
   absl::StatusOr<std::optional<Customer>> customer =
       store_->FindCustomer(request.customer_id(), Date::Today());
   if (!customer.ok()) return customer.status();
   if (!customer->has_value()) {
     return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
   }
-  absl::StatusOr<LedgerPage> page = store_->LedgerAfter(request.customer_id(), after_id, *page_size);
+  absl::StatusOr<LedgerPage> page = store_->LedgerAfter(request.customer_id(), *after_id, *page_size);
   if (!page.ok()) return page.status();
   for (size_t i = 0; i < page->entries.size(); ++i) {
     const LedgerEntry& e = page->entries[i];

@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "rules/internal/utf8.h"
 
@@ -194,6 +195,16 @@ absl::StatusOr<int> CheckPageSize(int32_t page_size) {
                                        kMaxPageSize, ", not ", page_size));
   }
   return page_size;
+}
+
+absl::StatusOr<int64_t> ParseIdToken(std::string_view token, std::string_view rpc) {
+  if (token.empty()) return 0;
+  int64_t id = 0;
+  const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), id);
+  if (error != std::errc() || end != token.data() + token.size() || id <= 0) {
+    return Invalid("page_token", StrCat("is not a token returned by ", rpc));
+  }
+  return id;
 }
 
 absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,

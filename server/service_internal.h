@@ -45,6 +45,10 @@ absl::StatusOr<rules::Date> ParseDay(std::string_view field, std::string_view te
 // A page size of a List request: 0 means kDefaultPageSize; 1..kMaxPageSize.
 absl::StatusOr<int> CheckPageSize(int32_t page_size);
 
+// A page token that is a row id (the last one of the previous page): 0
+// for "", else a positive number; INVALID_ARGUMENT naming `rpc` otherwise.
+absl::StatusOr<int64_t> ParseIdToken(std::string_view token, std::string_view rpc);
+
 // SHA-256 of the request's bytes, hex: what idempotency compares.
 std::string Fingerprint(const google::protobuf::Message& request);
 
