@@ -52,9 +52,13 @@ grpc::ServerUnaryReactor* RunWrite(std::string_view method, grpc::CallbackServer
     return FinishPastDeadline(context, method);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  pool->Run([reactor, method, began = std::chrono::steady_clock::now(),
+  pool->Run([context, reactor, method, began = std::chrono::steady_clock::now(),
              operation = std::move(operation)] {
-    const absl::Status status = operation();
+    // The call may have waited for a free worker past its deadline.
+    const absl::Status status =
+        context->deadline() < std::chrono::system_clock::now()
+            ? absl::DeadlineExceededError("the deadline passed before a worker was free")
+            : operation();
     LogCall(method, status, began);
     reactor->Finish(ToGrpc(status));
   });

@@ -107,6 +107,80 @@ class FeedbackTest : public ServerTest {
   }
 };
 
+// The whole seed story through the service, in the order a business lives
+// it: import the seed's five customers, evaluate them, record purchases and
+// reviews, collect feedback, and read the reports.
+TEST_F(FeedbackTest, FullSeedStoryFromImportToReports) {
+  ASSERT_NO_FATAL_FAILURE(ImportSeedCustomers());
+  // customer_segmentation(df): {25: 年轻低收入群体, 35: 年轻中收入群体,
+  // 45: 中年高收入群体, 55: 其他, 65: 其他}.
+  const char* kLifeStage[] = {"年轻低收入群体", "年轻中收入群体", "中年高收入群体", "其他", "其他"};
+  for (int n = 1; n <= 5; ++n) {
+    v1::Decision d = Evaluate("s-" + std::to_string(n));
+    EXPECT_EQ(SegmentOf(d, "life_stage"), kLifeStage[n - 1]) << n;
+  }
+  // 满100减20 for the young low-income customer, 生日礼物 for the
+  // middle-aged high-income one.
+  ASSERT_EQ(Evaluate("s-1").offers_size(), 1);
+  EXPECT_EQ(Evaluate("s-1").offers(0).offer(), "满100减20");
+  ASSERT_EQ(Evaluate("s-3").offers_size(), 1);
+  EXPECT_EQ(Evaluate("s-3").offers(0).offer(), "生日礼物");
+
+  // Purchases of 600 / 350 / 100 earn 100 / 50 / 20 points.
+  v1::RecordPurchaseResponse bought;
+  ASSERT_TRUE(Purchase("s-1", "p-1", "600", "k-p1", &bought).ok());
+  EXPECT_EQ(bought.points_earned(), 100);
+  ASSERT_TRUE(Purchase("s-1", "p-2", "350", "k-p2", &bought).ok());
+  EXPECT_EQ(bought.points_earned(), 50);
+  ASSERT_TRUE(Purchase("s-2", "p-3", "100", "k-p3", &bought).ok());
+  EXPECT_EQ(bought.points_earned(), 20);
+  // Reviews: 好评 +0.1, 差评 -0.1, exactly.
+  v1::Customer rated;
+  rated.set_id("s-4");
+  rated.set_age(55);
+  rated.set_consumption("中");
+  rated.set_satisfaction("4.0");
+  v1::UpsertCustomerResponse upserted;
+  ASSERT_TRUE(Upsert(rated, "k-rate", &upserted).ok());
+  v1::RecordInteractionResponse review;
+  ASSERT_TRUE(Interaction("s-4", "好评", "k-r1", &review).ok());
+  EXPECT_EQ(review.satisfaction_after(), "4.1");
+  EXPECT_EQ(SegmentOf(Evaluate("s-4"), "satisfaction_level"), "满意客户");
+  ASSERT_TRUE(Interaction("s-4", "差评", "k-r2", &review).ok());
+  EXPECT_EQ(review.satisfaction_after(), "4");
+  EXPECT_EQ(review.interaction_count(), 2);
+
+  // Feedback, as the seed's market research collected it.
+  v1::SubmitFeedbackResponse given;
+  ASSERT_TRUE(Feedback("s-1", "产品A", "功能更强大", "在线调查", "4.5", "k-f1", &given).ok());
+  ASSERT_TRUE(Feedback("s-2", "产品B", "价格更优惠", "电话回访", "3.8", "k-f2", &given).ok());
+  ASSERT_TRUE(Feedback("s-3", "产品C", "售后服务更完善", "面对面交流", "4.2", "k-f3", &given).ok());
+
+  v1::FeedbackReportResponse report;
+  ASSERT_TRUE(
+      Call(reports_, &v1::Reports::Stub::FeedbackReport, v1::FeedbackReportRequest(), &report)
+          .ok());
+  ASSERT_EQ(report.products_size(), 3);
+  const std::pair<const char*, const char*> kTable[] = {
+      {"4.5", "功能更强大"}, {"3.8", "价格更优惠"}, {"4.2", "售后服务更完善"}};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(report.products(i).average_satisfaction(), kTable[i].first);
+    EXPECT_EQ(report.products(i).expectations(0).name(), kTable[i].second);
+  }
+  EXPECT_EQ(Actions("", "proposed").size(), 3u);
+
+  v1::SegmentSizesResponse sizes;
+  ASSERT_TRUE(
+      Call(reports_, &v1::Reports::Stub::SegmentSizes, v1::SegmentSizesRequest(), &sizes).ok());
+  EXPECT_EQ(sizes.customers(), 5);
+  v1::GetLedgerRequest ledger_request;
+  ledger_request.set_customer_id("s-1");
+  v1::GetLedgerResponse ledger;
+  ASSERT_TRUE(Call(reports_, &v1::Reports::Stub::GetLedger, ledger_request, &ledger).ok());
+  ASSERT_EQ(ledger.entries_size(), 2);
+  EXPECT_EQ(ledger.balance(), 150);
+}
+
 // product_improvement(product, '功能更强大,价格更优惠,售后服务更完善'), as a
 // service: feedback proposes, evidence builds up, a person applies.
 TEST_F(FeedbackTest, FeedbackProposesActionsThatAnOperatorApplies) {
