@@ -2,19 +2,18 @@
 // directly and need no server. Each returns the process exit code and
 // writes to the given streams, so tests can run them in-process.
 //
-// Exit codes: 0 success; 1 the ruleset has errors, or evaluating failed;
-// 2 bad command-line input (unreadable file, malformed customer JSON).
+// Exit codes (client/exit_codes.h): 0 success; 1 the ruleset has errors,
+// or evaluating failed; 2 bad command-line input (unreadable file,
+// malformed customer JSON).
 #ifndef CLIENTELE_CLIENT_RULES_COMMANDS_H_
 #define CLIENTELE_CLIENT_RULES_COMMANDS_H_
 
 #include <ostream>
 #include <string>
 
-namespace clientele::client {
+#include "client/exit_codes.h"
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitRuleErrors = 1;
-inline constexpr int kExitBadInput = 2;
+namespace clientele::client {
 
 struct ValidateOptions {
   std::string directory;

@@ -1,0 +1,317 @@
+#include "client/cli.h"
+
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "client/remote_commands.h"
+#include "client/rules_commands.h"
+
+namespace clientele::client {
+namespace {
+
+// The command chosen on the command line, to run once parsing succeeded.
+struct Chosen {
+  std::ostream& out;
+  std::ostream& err;
+  bool stderr_is_terminal;  // the default of `customers import --progress`
+  std::function<int()> run;
+};
+
+void AddRemoteOptions(CLI::App* command, RemoteOptions* remote) {
+  remote->server = DefaultServer();
+  command->add_option("--server", remote->server,
+                      "clienteled address HOST:PORT (default: $CLIENTELE_SERVER, else " +
+                          std::string(kDefaultServer) + ")");
+  command
+      ->add_option("--timeout", remote->timeout_seconds,
+                   "Deadline of the call in seconds (default 10; 600 for imports, "
+                   "evaluate-many and reports segments)")
+      ->check(CLI::PositiveNumber);
+  command->add_flag("--json", remote->json, "Print JSON: one object per line");
+}
+
+// Adds the subcommand `name` of `parent`; if it is the one given, `run`
+// gets its options. The options object lives as long as the command (its
+// callback holds it); remote, write and paging options are added when
+// Options has `remote`, `key` or `page`.
+template <typename Options, typename Run>
+CLI::App* AddCommand(CLI::App* parent, const std::string& name, const std::string& help,
+                     Chosen* chosen, std::shared_ptr<Options> options, Run run) {
+  CLI::App* command = parent->add_subcommand(name, help);
+  if constexpr (requires(Options& o) { o.remote; }) AddRemoteOptions(command, &options->remote);
+  if constexpr (requires(Options& o) { o.key; }) {
+    command->add_option("--key", options->key,
+                        "Idempotency key, 1..128 bytes: a retry with the same key changes "
+                        "nothing (default: a new random key, printed)");
+  }
+  if constexpr (requires(Options& o) { o.page; }) {
+    command->add_option("--page-size", options->page.page_size, "Entries per page, 1..1000 (default 100)")
+        ->check(CLI::Range(1, 1000));
+    command->add_option("--page-token", options->page.page_token,
+                        "Continue where a previous page ended");
+    command->add_flag("--all", options->page.all, "Fetch every page");
+  }
+  command->callback([chosen, options, run] {
+    chosen->run = [chosen, options, run] { return run(*options, chosen->out, chosen->err); };
+  });
+  return command;
+}
+
+template <typename Options>
+std::shared_ptr<Options> New() {
+  return std::make_shared<Options>();
+}
+
+void AddRulesCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* rules = app->add_subcommand("rules", "Work with a ruleset offline (no server needed)");
+  rules->require_subcommand(1);
+
+  auto validate = New<ValidateOptions>();
+  CLI::App* validate_cmd =
+      AddCommand(rules, "validate", "Check every rule file of DIR; print the problems; exit 1 on errors",
+                 chosen, validate, RunValidate);
+  validate_cmd->add_option("DIR", validate->directory, "Rules directory, e.g. config/rules")
+      ->required();
+  validate_cmd->add_flag("--json", validate->json, "Print the diagnostics as JSON");
+
+  auto eval = New<EvalOptions>();
+  CLI::App* eval_cmd =
+      AddCommand(rules, "eval", "Evaluate the ruleset in DIR for a customer and print the decision",
+                 chosen, eval, RunEval);
+  eval_cmd->add_option("DIR", eval->directory, "Rules directory, e.g. config/rules")->required();
+  auto* customer = eval_cmd->add_option(
+      "--customer", eval->customer_json,
+      "The customer as JSON, e.g. '{\"id\":\"1\",\"age\":25,\"consumption\":\"低\"}'");
+  auto* customer_file = eval_cmd->add_option("--customer-file", eval->customer_file,
+                                             "A file holding the customer as JSON");
+  auto* customers_file = eval_cmd->add_option("--customers-file", eval->customers_file,
+                                              "A JSON lines file: one customer per line");
+  customer->excludes(customer_file)->excludes(customers_file);
+  customer_file->excludes(customers_file);
+  auto* event = eval_cmd->add_option(
+      "--event", eval->event_json,
+      "Events as JSON: {\"purchase\":{\"amount\":400}}, {\"interaction\":\"好评\"}, "
+      "{\"feedback\":{\"product\":\"产品A\",\"text\":\"价格更优惠\"}}");
+  event->excludes(
+      eval_cmd->add_option("--event-file", eval->event_file, "A file holding the events as JSON"));
+  eval_cmd->add_option("--today", eval->today,
+                       "Evaluate as of this date (YYYY-MM-DD; default: today, UTC)");
+  eval_cmd->add_flag("--explain", eval->explain,
+                     "Show every rule considered, whether it matched, and the values it saw");
+  eval_cmd->add_flag("--json", eval->json, "Print JSON (JSON lines with --customers-file)");
+}
+
+void AddDecisionCommands(CLI::App* app, Chosen* chosen) {
+  auto evaluate = New<EvaluateOptions>();
+  CLI::App* evaluate_cmd =
+      AddCommand(app, "evaluate", "Segments, offers and tier of one customer (changes nothing)",
+                 chosen, evaluate, RunEvaluate);
+  evaluate_cmd->add_option("--customer-id", evaluate->customer_id, "A stored customer")
+      ->excludes(evaluate_cmd->add_option(
+          "--customer", evaluate->customer_json,
+          "A customer given inline as JSON (not stored), e.g. '{\"id\":\"x\",\"age\":25}'"));
+  evaluate_cmd->add_flag("--explain", evaluate->explain,
+                         "Show every rule considered, whether it matched, and the values it saw");
+  evaluate_cmd->add_option("--today", evaluate->today, "Evaluation day YYYY-MM-DD (default: today, UTC)");
+
+  auto many = New<EvaluateManyOptions>();
+  CLI::App* many_cmd = AddCommand(
+      app, "evaluate-many",
+      "Decisions of stored customers in id order: all, one segment's, or those listed", chosen,
+      many, RunEvaluateMany);
+  many_cmd->add_option("--segment", many->segment, "Only this segment: DIMENSION=SEGMENT")
+      ->excludes(many_cmd->add_option("--ids", many->ids, "Only these customers: ID,ID,...")
+                     ->delimiter(','));
+  many_cmd->add_option("--limit", many->limit, "At most this many (default: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  many_cmd->add_flag("--explain", many->explain, "Explain every decision");
+  many_cmd->add_option("--today", many->today, "Evaluation day YYYY-MM-DD (default: today, UTC)");
+}
+
+void AddServerCommands(CLI::App* app, Chosen* chosen) {
+  auto ping = New<PingOptions>();
+  AddCommand(app, "ping", "Measure the round trip to the server", chosen, ping, RunPing)
+      ->add_option("--payload", ping->payload, "Bytes to send and get back (0..1024)");
+
+  AddCommand(app, "ruleset", "Show the ruleset the server is serving", chosen,
+             New<RulesetOptions>(), RunRuleset);
+}
+
+void AddCustomerCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* customers = app->add_subcommand("customers", "Stored customers");
+  customers->require_subcommand(1);
+
+  auto upsert = New<CustomerUpsertOptions>();
+  AddCommand(customers, "upsert", "Create a customer or replace its profile", chosen, upsert,
+             RunCustomerUpsert)
+      ->add_option("--customer", upsert->customer_json,
+                   "The customer as JSON, e.g. '{\"id\":\"c-1\",\"name\":\"张三\",\"age\":25,"
+                   "\"consumption\":\"低\"}'")
+      ->required();
+
+  auto get = New<CustomerGetOptions>();
+  AddCommand(customers, "get", "Show a stored customer", chosen, get, RunCustomerGet)
+      ->add_option("ID", get->customer_id, "Customer id")
+      ->required();
+
+  auto remove = New<CustomerDeleteOptions>();
+  AddCommand(customers, "delete", "Delete a customer and everything recorded about it", chosen,
+             remove, RunCustomerDelete)
+      ->add_option("ID", remove->customer_id, "Customer id")
+      ->required();
+
+  auto list = New<CustomerListOptions>();
+  AddCommand(customers, "list", "Customers in id order, a page at a time", chosen, list,
+             RunCustomerList)
+      ->add_option("--segment", list->segment, "Only this segment: DIMENSION=SEGMENT");
+
+  auto import = New<CustomerImportOptions>();
+  import->progress = chosen->stderr_is_terminal;
+  CLI::App* import_cmd = AddCommand(
+      customers, "import",
+      "Create or replace the customers of a CSV (header row) or JSON lines file, all or nothing",
+      chosen, import, RunCustomerImport);
+  import_cmd->add_option("FILE", import->file, "customers.csv, customers.jsonl")->required();
+  import_cmd->add_option("--format", import->format, "csv or jsonl (default: by the extension)")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
+  import_cmd->add_flag("--skip-invalid", import->skip_invalid,
+                       "Import the valid customers and list the invalid ones");
+  import_cmd->add_flag("--progress", import->progress,
+                       "Show progress on stderr (default: when stderr is a terminal)");
+}
+
+void AddEventCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* events = app->add_subcommand("events", "Record what customers do");
+  events->require_subcommand(1);
+
+  auto purchase = New<PurchaseOptions>();
+  CLI::App* purchase_cmd = AddCommand(events, "purchase", "Record a purchase; it earns points",
+                                      chosen, purchase, RunPurchase);
+  purchase_cmd->add_option("--customer-id", purchase->customer_id, "The buyer")->required();
+  purchase_cmd->add_option("--purchase-id", purchase->purchase_id, "Your id of the purchase")
+      ->required();
+  purchase_cmd->add_option("--amount", purchase->amount, "Decimal amount, e.g. 399.90")->required();
+  purchase_cmd->add_option("--product", purchase->product, "e.g. 产品A");
+  purchase_cmd->add_option("--channel", purchase->channel, "online, offline or both");
+  purchase_cmd->add_option("--date", purchase->date, "Day of the purchase YYYY-MM-DD (default: today)");
+
+  auto taken_back = New<ReturnOptions>();
+  CLI::App* return_cmd =
+      AddCommand(events, "return", "Take back a purchase: its points, stats and tier are reversed",
+                 chosen, taken_back, RunReturn);
+  return_cmd->add_option("PURCHASE_ID", taken_back->purchase_id, "As recorded")->required();
+  return_cmd->add_option("--kind", taken_back->kind, "return (default) or cancellation")
+      ->check(CLI::IsMember({"return", "cancellation"}));
+
+  auto interaction = New<InteractionOptions>();
+  CLI::App* interaction_cmd =
+      AddCommand(events, "interaction", "Record an interaction such as 好评 or 差评", chosen,
+                 interaction, RunInteraction);
+  interaction_cmd->add_option("--customer-id", interaction->customer_id, "The customer")->required();
+  interaction_cmd->add_option("--text", interaction->text, "e.g. 好评")->required();
+
+  auto feedback = New<FeedbackOptions>();
+  CLI::App* feedback_cmd =
+      AddCommand(events, "feedback", "Record feedback about a product; see what it proposes",
+                 chosen, feedback, RunFeedback);
+  feedback_cmd->add_option("--product", feedback->product, "e.g. 产品A")->required();
+  feedback_cmd->add_option("--text", feedback->text, "What the customer said")->required();
+  feedback_cmd->add_option("--customer-id", feedback->customer_id, "Who said it (default: anonymous)");
+  feedback_cmd->add_option("--source", feedback->source, "survey, phone, face_to_face or online");
+  feedback_cmd->add_option("--satisfaction", feedback->satisfaction, "1..5, up to 2 decimals");
+  feedback_cmd->add_option("--date", feedback->date, "Day it was given YYYY-MM-DD (default: today)");
+}
+
+void AddImprovementCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* products = app->add_subcommand("products", "Products and their attributes");
+  products->require_subcommand(1);
+  auto upsert = New<ProductUpsertOptions>();
+  CLI::App* upsert_cmd = AddCommand(products, "upsert", "Create a product or replace its attributes",
+                                    chosen, upsert, RunProductUpsert);
+  upsert_cmd->add_option("PRODUCT", upsert->product, "e.g. 产品A")->required();
+  upsert_cmd->add_option("-a,--attribute", upsert->attributes, "NAME=VALUE, e.g. 价格=100 (repeat)");
+  auto get = New<ProductGetOptions>();
+  AddCommand(products, "get", "Show a product", chosen, get, RunProductGet)
+      ->add_option("PRODUCT", get->product, "e.g. 产品A")
+      ->required();
+
+  CLI::App* improvements =
+      app->add_subcommand("improvements", "Improvement actions proposed by feedback");
+  improvements->require_subcommand(1);
+  auto list = New<ImprovementListOptions>();
+  CLI::App* list_cmd = AddCommand(improvements, "list", "Actions, newest first, with their evidence",
+                                  chosen, list, RunImprovementList);
+  list_cmd->add_option("--product", list->product, "Only this product's");
+  list_cmd->add_option("--status", list->status, "proposed, applied or dismissed")
+      ->check(CLI::IsMember({"proposed", "applied", "dismissed"}));
+
+  const char* user = std::getenv("USER");
+  for (const bool apply : {true, false}) {
+    auto decide = New<ImprovementDecideOptions>();
+    decide->actor = user != nullptr ? user : "";
+    CLI::App* decide_cmd = AddCommand(
+        improvements, apply ? "apply" : "dismiss",
+        apply ? "Apply a proposed action: make its change to the product (audited)"
+              : "Dismiss a proposed action; the product stays as it is (audited)",
+        chosen, decide, [apply](const ImprovementDecideOptions& o, std::ostream& out, std::ostream& err) {
+          return RunImprovementDecide(apply, o, out, err);
+        });
+    decide_cmd->add_option("ACTION_ID", decide->action_id, "From improvements list")->required();
+    decide_cmd->add_option("--actor", decide->actor, "Who decides (default: $USER)");
+    decide_cmd->add_option("--note", decide->note, "Why");
+  }
+}
+
+void AddReportCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* reports = app->add_subcommand("reports", "Reports over the stored data");
+  reports->require_subcommand(1);
+  auto segments = New<SegmentReportOptions>();
+  CLI::App* segments_cmd = AddCommand(reports, "segments", "How many customers each segment holds",
+                                      chosen, segments, RunSegmentReport);
+  segments_cmd->add_option("--dimension", segments->dimension, "Only this dimension");
+  segments_cmd->add_option("--today", segments->today, "Evaluation day YYYY-MM-DD (default: today)");
+
+  auto feedback = New<FeedbackReportOptions>();
+  CLI::App* feedback_cmd =
+      AddCommand(reports, "feedback",
+                 "Per product: feedback, satisfaction, expectations, themes, monthly trend", chosen,
+                 feedback, RunFeedbackReport);
+  feedback_cmd->add_option("--product", feedback->product, "Only this product");
+  feedback_cmd->add_option("--since", feedback->since, "Only feedback given on or after YYYY-MM-DD");
+  feedback_cmd->add_option("--top", feedback->top, "Expectations and themes per product (default 5)")
+      ->check(CLI::Range(1, 100));
+
+  auto ledger = New<LedgerOptions>();
+  AddCommand(reports, "ledger", "A customer's points ledger, oldest first", chosen, ledger, RunLedger)
+      ->add_option("CUSTOMER_ID", ledger->customer_id, "Customer id")
+      ->required();
+}
+
+}  // namespace
+
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+           bool stderr_is_terminal) {
+  CLI::App app{"clientele: customer rules — check and try them offline, or work with a server"};
+  app.require_subcommand(1);
+  Chosen chosen{out, err, stderr_is_terminal, nullptr};
+  AddRulesCommands(&app, &chosen);
+  AddCustomerCommands(&app, &chosen);
+  AddEventCommands(&app, &chosen);
+  AddDecisionCommands(&app, &chosen);
+  AddImprovementCommands(&app, &chosen);
+  AddReportCommands(&app, &chosen);
+  AddServerCommands(&app, &chosen);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, out, err);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  if (chosen.run == nullptr) return kExitBadInput;
+  return chosen.run();
+}
+
+}  // namespace clientele::client

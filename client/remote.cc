@@ -1,0 +1,116 @@
+#include "client/remote.h"
+
+#include <cstdlib>
+#include <random>
+
+#include "google/protobuf/util/json_util.h"
+#include "rules/strings.h"
+
+namespace clientele::client {
+
+std::string DefaultServer() {
+  const char* value = std::getenv(kServerEnvironmentVariable);
+  return value != nullptr && *value != '\0' ? value : kDefaultServer;
+}
+
+std::shared_ptr<grpc::Channel> Connect(const RemoteOptions& options) {
+  return grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+}
+
+void SetDeadline(const RemoteOptions& options, double default_seconds,
+                 grpc::ClientContext* context) {
+  const double seconds = options.timeout_seconds > 0 ? options.timeout_seconds : default_seconds;
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                            std::chrono::duration<double>(seconds)));
+}
+
+int ExitCodeFor(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return kExitOk;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return kExitBadInput;
+    case grpc::StatusCode::NOT_FOUND:
+      return kExitNotFound;
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::ABORTED:
+      return kExitConflict;
+    default:
+      return kExitServerError;
+  }
+}
+
+std::string_view StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "UNKNOWN";
+  }
+}
+
+int ReportError(const grpc::Status& status, const RemoteOptions& options, std::ostream& err) {
+  err << "error: " << StatusCodeName(status.error_code()) << ": " << status.error_message()
+      << "\n";
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    err << "  (is clienteled running at " << options.server << "? Choose the server with "
+        << "--server HOST:PORT or " << kServerEnvironmentVariable << ")\n";
+  } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    err << "  (" << options.server << " did not answer in time; --timeout SECONDS allows more)\n";
+  }
+  return ExitCodeFor(status.error_code());
+}
+
+IdempotencyKey ResolveKey(const std::string& given) {
+  if (!given.empty()) return {given, false};
+  std::random_device random;
+  std::string key = "cli-";
+  for (int i = 0; i < 4; ++i) {
+    const uint32_t word = random();
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      key += HexByte(static_cast<unsigned char>(word >> shift));
+    }
+  }
+  return {key, true};
+}
+
+std::string KeyLine(const IdempotencyKey& key) {
+  if (!key.generated) return StrCat("key: ", key.key, "\n");
+  return StrCat("key: ", key.key, "  (generated; to retry this write, add --key ", key.key, ")\n");
+}
+
+std::string MoreLine(const std::string& next_page_token) {
+  if (next_page_token.empty()) return "";
+  return StrCat("more: add --page-token ", next_page_token, " for the next page, or --all\n");
+}
+
+void PrintJson(const google::protobuf::Message& message, std::ostream& out) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string text;
+  // Printing a valid message cannot fail (there are no Any fields to resolve).
+  if (!google::protobuf::util::MessageToJsonString(message, &text, options).ok()) {
+    text = "{}";
+  }
+  out << text << "\n";
+}
+
+}  // namespace clientele::client

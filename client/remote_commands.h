@@ -1,0 +1,215 @@
+// The remote commands of `clientele`: one per RPC of clienteled
+// (proto/clientele/v1), talking gRPC to the server in RemoteOptions.
+//
+// Each Run* function validates its options, makes the call with a
+// deadline, prints the result to `out` (an aligned table, or one JSON
+// object per line with --json) and returns the exit code
+// (client/exit_codes.h): 0 ok, 2 bad input, 3 not found, 4 conflict,
+// 5 server unreachable / too slow / failed. Errors go to `err` as
+// "error: CODE: message". Writes send an idempotency key: --key, or a
+// generated one that the human output shows.
+//
+// The functions keep no state; each may run on any thread.
+#ifndef CLIENTELE_CLIENT_REMOTE_COMMANDS_H_
+#define CLIENTELE_CLIENT_REMOTE_COMMANDS_H_
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "client/remote.h"
+
+namespace clientele::client {
+
+// --- Diagnostics, Decisions ------------------------------------------------
+
+struct PingOptions {
+  RemoteOptions remote;
+  std::string payload;  // echoed back, 0..1024 bytes
+};
+// `clientele ping`: the round trip time of a call, measured on a second
+// call (the first one also connects, and is shown apart).
+int RunPing(const PingOptions& options, std::ostream& out, std::ostream& err);
+
+struct RulesetOptions {
+  RemoteOptions remote;
+};
+// `clientele ruleset`: the version, directory and files being served.
+int RunRuleset(const RulesetOptions& options, std::ostream& out, std::ostream& err);
+
+struct EvaluateOptions {
+  RemoteOptions remote;
+  std::string customer_id;    // a stored customer, or
+  std::string customer_json;  // one given inline (not stored)
+  bool explain = false;
+  std::string today;          // YYYY-MM-DD; "" today (UTC)
+};
+// `clientele evaluate`: segments, offers and tier of one customer.
+int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream& err);
+
+struct EvaluateManyOptions {
+  RemoteOptions remote;
+  std::string segment;            // "dimension=segment"; "" every customer
+  std::vector<std::string> ids;   // or these customers
+  int64_t limit = 0;              // 0: no limit
+  bool explain = false;
+  std::string today;
+};
+// `clientele evaluate-many`: the decisions of many stored customers, a table
+// (or JSON lines, printed as they arrive) and a count.
+int RunEvaluateMany(const EvaluateManyOptions& options, std::ostream& out, std::ostream& err);
+
+// --- Customers -------------------------------------------------------------
+
+struct CustomerUpsertOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string customer_json;  // {"id": "c-1", "name": "张三", "age": 25, ...}
+};
+int RunCustomerUpsert(const CustomerUpsertOptions& options, std::ostream& out, std::ostream& err);
+
+struct CustomerGetOptions {
+  RemoteOptions remote;
+  std::string customer_id;
+};
+int RunCustomerGet(const CustomerGetOptions& options, std::ostream& out, std::ostream& err);
+
+struct CustomerDeleteOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string customer_id;
+};
+int RunCustomerDelete(const CustomerDeleteOptions& options, std::ostream& out, std::ostream& err);
+
+struct CustomerListOptions {
+  RemoteOptions remote;
+  PageOptions page;
+  std::string segment;  // "dimension=segment"; "" every customer
+};
+int RunCustomerList(const CustomerListOptions& options, std::ostream& out, std::ostream& err);
+
+struct CustomerImportOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string file;
+  std::string format;         // "csv", "jsonl"; "" by the file's extension
+  bool skip_invalid = false;
+  bool progress = false;      // progress lines on `err`
+};
+// `clientele customers import FILE`: checks the whole file first (every
+// line that cannot be parsed is reported as FILE:LINE, and then nothing is
+// sent), then streams it in messages of kImportBatchSize customers and
+// prints the server's summary, rejected customers with their FILE:LINE.
+inline constexpr int kImportBatchSize = 500;
+int RunCustomerImport(const CustomerImportOptions& options, std::ostream& out, std::ostream& err);
+
+// --- Events ----------------------------------------------------------------
+
+struct PurchaseOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string customer_id;
+  std::string purchase_id;
+  std::string amount;   // decimal text, e.g. "399.90"
+  std::string product;
+  std::string channel;  // online | offline | both | ""
+  std::string date;     // YYYY-MM-DD; "" today
+};
+int RunPurchase(const PurchaseOptions& options, std::ostream& out, std::ostream& err);
+
+struct ReturnOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string purchase_id;
+  std::string kind;  // "return" (default) | "cancellation"
+};
+int RunReturn(const ReturnOptions& options, std::ostream& out, std::ostream& err);
+
+struct InteractionOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string customer_id;
+  std::string text;  // e.g. 好评
+};
+int RunInteraction(const InteractionOptions& options, std::ostream& out, std::ostream& err);
+
+struct FeedbackOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string customer_id;  // "" anonymous
+  std::string product;
+  std::string text;
+  std::string source;        // survey | phone | face_to_face | online | ""
+  std::string satisfaction;  // "1".."5"; "" not asked
+  std::string date;
+};
+int RunFeedback(const FeedbackOptions& options, std::ostream& out, std::ostream& err);
+
+// --- Products and improvement actions -------------------------------------
+
+struct ProductUpsertOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string product;
+  std::vector<std::string> attributes;  // "name=value" each
+};
+int RunProductUpsert(const ProductUpsertOptions& options, std::ostream& out, std::ostream& err);
+
+struct ProductGetOptions {
+  RemoteOptions remote;
+  std::string product;
+};
+int RunProductGet(const ProductGetOptions& options, std::ostream& out, std::ostream& err);
+
+struct ImprovementListOptions {
+  RemoteOptions remote;
+  PageOptions page;
+  std::string product;  // "" any
+  std::string status;   // proposed | applied | dismissed | "" any
+};
+int RunImprovementList(const ImprovementListOptions& options, std::ostream& out,
+                       std::ostream& err);
+
+struct ImprovementDecideOptions {
+  RemoteOptions remote;
+  std::string key;
+  int64_t action_id = 0;
+  std::string actor;  // who decides (audited)
+  std::string note;   // why
+};
+// `improvements apply` (apply true) or `improvements dismiss`.
+int RunImprovementDecide(bool apply, const ImprovementDecideOptions& options, std::ostream& out,
+                         std::ostream& err);
+
+// --- Reports ---------------------------------------------------------------
+
+struct SegmentReportOptions {
+  RemoteOptions remote;
+  std::string dimension;  // "" every dimension
+  std::string today;
+};
+int RunSegmentReport(const SegmentReportOptions& options, std::ostream& out, std::ostream& err);
+
+struct FeedbackReportOptions {
+  RemoteOptions remote;
+  std::string product;  // "" every product
+  std::string since;    // YYYY-MM-DD; "" all
+  int32_t top = 0;      // expectations and themes per product; 0: 5
+};
+int RunFeedbackReport(const FeedbackReportOptions& options, std::ostream& out, std::ostream& err);
+
+struct LedgerOptions {
+  RemoteOptions remote;
+  PageOptions page;
+  std::string customer_id;
+};
+int RunLedger(const LedgerOptions& options, std::ostream& out, std::ostream& err);
+
+// "dimension=segment" split at the first '='; false when either is empty.
+bool ParseSegmentFilter(const std::string& text, std::string* dimension, std::string* segment);
+
+}  // namespace clientele::client
+
+#endif  // CLIENTELE_CLIENT_REMOTE_COMMANDS_H_

@@ -1,0 +1,267 @@
+// `clientele ping`, `ruleset`, `evaluate` and `evaluate-many`: the
+// Diagnostics and Decisions services.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "client/customer_input.h"
+#include "client/remote_commands.h"
+#include "client/table.h"
+#include "clientele/v1/decisions.grpc.pb.h"
+#include "clientele/v1/diagnostics.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "rules/strings.h"
+
+namespace clientele::client {
+namespace {
+
+std::string SegmentSource(const v1::Segment& s) {
+  return s.is_default() ? "(default)" : StrCat("(rule ", s.rule_id(), ")");
+}
+
+std::string RenderDecision(const v1::Decision& d) {
+  std::string out = StrCat("customer ", d.customer_id().empty() ? "(no id)" : d.customer_id(),
+                           "  [ruleset ", d.ruleset_version(), "]\n  segments:\n");
+  Table segments({{}, {}, {}});
+  for (const v1::Segment& s : d.segments()) {
+    segments.AddRow({s.dimension(), s.segment(), SegmentSource(s)});
+  }
+  out += segments.Render("    ");
+  if (d.offers().empty()) out += "  offers:   无 (none)\n";
+  for (const v1::Offer& o : d.offers()) {
+    StrAppend(&out, "  offer:    ", o.offer(), "  (rule ", o.rule_id(), ", priority ",
+              o.priority(), o.exclusive() ? ", exclusive)\n" : ", stackable)\n");
+  }
+  StrAppend(&out, "  tier:     ", d.tier().empty() ? "(none)" : d.tier(), "\n");
+  return out;
+}
+
+// For each rule considered: ✓ matched, ✗ did not (with the comparisons and
+// the values they saw), · not checked (and why).
+std::string RenderExplanation(const v1::Decision& d) {
+  std::string out = "  why:\n";
+  std::string section;
+  for (const v1::RuleExplanation& rule : d.explanation()) {
+    if (rule.section() != section) {
+      section = rule.section();
+      StrAppend(&out, "    ", section, "\n");
+    }
+    const char* mark = !rule.evaluated() ? "·" : rule.matched() ? "✓" : "✗";
+    StrAppend(&out, "      ", mark, " ", rule.rule_id(), ": ", rule.condition(), "\n");
+    for (const v1::ConditionCheck& check : rule.checks()) {
+      StrAppend(&out, "          ", check.expression(), "  -> ", check.result() ? "true" : "false");
+      // A protobuf map has no order; sort for stable output.
+      const std::map<std::string, std::string> observed(check.observed().begin(),
+                                                        check.observed().end());
+      std::vector<std::string> seen;
+      for (const auto& [expression, value] : observed) seen.push_back(StrCat(expression, " = ", value));
+      if (!seen.empty()) StrAppend(&out, "   (", StrJoin(seen, ", "), ")");
+      out += "\n";
+    }
+    if (!rule.note().empty()) StrAppend(&out, "          ", rule.note(), "\n");
+  }
+  return out;
+}
+
+std::string RenderDecisionWithWhy(const v1::Decision& d, bool explain) {
+  return explain ? RenderDecision(d) + RenderExplanation(d) : RenderDecision(d);
+}
+
+// evaluate-many's table: one row per customer, one column per dimension.
+class DecisionTable {
+ public:
+  void Add(const v1::Decision& d) {
+    if (dimensions_.empty()) {
+      for (const v1::Segment& s : d.segments()) {
+        if (std::find(dimensions_.begin(), dimensions_.end(), s.dimension()) == dimensions_.end()) {
+          dimensions_.push_back(s.dimension());
+        }
+      }
+      version_ = d.ruleset_version();
+    }
+    std::vector<std::string> row = {d.customer_id()};
+    for (const std::string& dimension : dimensions_) {
+      std::vector<std::string> names;
+      for (const v1::Segment& s : d.segments()) {
+        if (s.dimension() == dimension) names.push_back(s.segment());
+      }
+      row.push_back(StrJoin(names, ", "));
+    }
+    std::vector<std::string> offers;
+    for (const v1::Offer& o : d.offers()) offers.push_back(o.offer());
+    row.push_back(offers.empty() ? "-" : StrJoin(offers, ", "));
+    row.push_back(d.tier().empty() ? "-" : d.tier());
+    rows_.push_back(std::move(row));
+  }
+
+  std::string Render() const {
+    std::vector<Table::Column> columns = {{"CUSTOMER"}};
+    for (const std::string& dimension : dimensions_) columns.push_back({dimension});
+    columns.push_back({"OFFERS"});
+    columns.push_back({"TIER"});
+    Table table(std::move(columns));
+    for (const auto& row : rows_) table.AddRow(row);
+    std::string out = rows_.empty() ? "" : table.Render();
+    StrAppend(&out, rows_.size(), rows_.size() == 1 ? " customer" : " customers", " evaluated");
+    if (!version_.empty()) StrAppend(&out, "  [ruleset ", version_, "]");
+    return out + "\n";
+  }
+
+ private:
+  std::vector<std::string> dimensions_;
+  std::string version_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// Fills the filter of an EvaluateMany request; false (with a message on
+// `err`) for bad options.
+bool SetEvaluateManyFilter(const EvaluateManyOptions& options, v1::EvaluateManyRequest* request,
+                           std::ostream& err) {
+  if (!options.segment.empty() && !options.ids.empty()) {
+    err << "error: give --segment or --ids, not both\n";
+    return false;
+  }
+  if (!options.segment.empty()) {
+    v1::SegmentFilter* filter = request->mutable_segment();
+    if (!ParseSegmentFilter(options.segment, filter->mutable_dimension(),
+                            filter->mutable_segment())) {
+      err << "error: --segment must be DIMENSION=SEGMENT, e.g. life_stage=年轻低收入群体, not '"
+          << options.segment << "'\n";
+      return false;
+    }
+  }
+  for (const std::string& id : options.ids) {
+    if (!id.empty()) request->mutable_customer_ids()->add_ids(id);
+  }
+  if (!options.ids.empty() && request->customer_ids().ids().empty()) {
+    err << "error: --ids lists no customer id\n";
+    return false;
+  }
+  return true;
+}
+
+double MillisecondsSince(std::chrono::steady_clock::time_point start) {
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<int64_t>(ms * 100 + 0.5) / 100.0;  // 2 decimals
+}
+
+std::string TwoDecimals(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", value);
+  return text;
+}
+
+}  // namespace
+
+int RunPing(const PingOptions& options, std::ostream& out, std::ostream& err) {
+  v1::PingRequest request;
+  request.set_payload(options.payload);
+  v1::Diagnostics::Stub stub(Connect(options.remote));
+  // The first call also connects; the second one is the round trip alone.
+  double ms[2] = {0, 0};
+  v1::PingResponse response;
+  for (double& elapsed : ms) {
+    grpc::ClientContext context;
+    SetDeadline(options.remote, kUnaryTimeoutSeconds, &context);
+    const auto start = std::chrono::steady_clock::now();
+    const grpc::Status status = stub.Ping(&context, request, &response);
+    elapsed = MillisecondsSince(start);
+    if (!status.ok()) return ReportError(status, options.remote, err);
+  }
+  if (options.remote.json) {
+    out << nlohmann::json{{"server", options.remote.server},
+                          {"round_trip_ms", ms[1]},
+                          {"first_call_ms", ms[0]},
+                          {"payload_bytes", response.payload().size()}}
+               .dump()
+        << "\n";
+  } else {
+    out << "pong from " << options.remote.server << " in " << TwoDecimals(ms[1])
+        << " ms (first call, with connecting: " << TwoDecimals(ms[0]) << " ms; "
+        << response.payload().size() << " payload bytes echoed)\n";
+  }
+  return kExitOk;
+}
+
+int RunRuleset(const RulesetOptions& options, std::ostream& out, std::ostream& err) {
+  v1::GetRulesetResponse response;
+  const grpc::Status status = CallUnary(options.remote, &v1::Decisions::Stub::GetRuleset,
+                                        v1::GetRulesetRequest(), &response);
+  return PrintResult(status, response, options.remote, out, err,
+                     [](const v1::GetRulesetResponse& r) {
+                       std::string text = RenderFields({{"version", r.version()},
+                                                        {"directory", r.directory()},
+                                                        {"loaded at", r.loaded_at()},
+                                                        {"files", StrCat(r.files_size())}});
+                       Table files({{"FILE"}, {"BYTES", Table::Align::kRight}});
+                       for (const v1::RulesetFile& f : r.files()) {
+                         files.AddRow({f.path(), StrCat(f.size_bytes())});
+                       }
+                       return text + files.Render("  ");
+                     });
+}
+
+int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.customer_id.empty() == options.customer_json.empty()) {
+    err << "error: give exactly one of --customer-id (a stored customer) and --customer "
+           "(JSON)\n";
+    return kExitBadInput;
+  }
+  v1::EvaluateRequest request;
+  if (!options.customer_id.empty()) {
+    request.set_customer_id(options.customer_id);
+  } else {
+    absl::StatusOr<v1::Customer> customer = CustomerFromJsonText(options.customer_json);
+    if (!customer.ok()) {
+      err << "error: --customer: " << View(customer.status().message()) << "\n";
+      return kExitBadInput;
+    }
+    *request.mutable_customer() = std::move(*customer);
+  }
+  request.set_explain(options.explain);
+  request.set_today(options.today);
+  v1::EvaluateResponse response;
+  const grpc::Status status =
+      CallUnary(options.remote, &v1::Decisions::Stub::Evaluate, request, &response);
+  return PrintResult(status, response, options.remote, out, err,
+                     [&](const v1::EvaluateResponse& r) {
+                       return RenderDecisionWithWhy(r.decision(), options.explain);
+                     });
+}
+
+int RunEvaluateMany(const EvaluateManyOptions& options, std::ostream& out, std::ostream& err) {
+  v1::EvaluateManyRequest request;
+  if (!SetEvaluateManyFilter(options, &request, err)) return kExitBadInput;
+  if (options.limit < 0) {
+    err << "error: --limit must be 0 (no limit) or more\n";
+    return kExitBadInput;
+  }
+  request.set_limit(options.limit);
+  request.set_explain(options.explain);
+  request.set_today(options.today);
+
+  v1::Decisions::Stub stub(Connect(options.remote));
+  grpc::ClientContext context;
+  SetDeadline(options.remote, kStreamTimeoutSeconds, &context);
+  std::unique_ptr<grpc::ClientReader<v1::EvaluateResponse>> reader =
+      stub.EvaluateMany(&context, request);
+  DecisionTable table;
+  v1::EvaluateResponse response;
+  while (reader->Read(&response)) {
+    if (options.remote.json) {
+      PrintJson(response, out);
+    } else if (options.explain) {
+      out << RenderDecisionWithWhy(response.decision(), true);
+    } else {
+      table.Add(response.decision());
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (!options.remote.json && !options.explain) out << table.Render();
+  if (!status.ok()) return ReportError(status, options.remote, err);
+  return kExitOk;
+}
+
+}  // namespace clientele::client

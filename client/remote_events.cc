@@ -1,0 +1,124 @@
+// `clientele events purchase|return|interaction|feedback`: the Events
+// service. Every event is a write with an idempotency key.
+#include "client/remote_commands.h"
+#include "client/table.h"
+#include "clientele/v1/events.grpc.pb.h"
+#include "rules/strings.h"
+
+namespace clientele::client {
+namespace {
+
+std::string TierChange(const std::string& before, const std::string& after) {
+  const std::string shown_before = before.empty() ? "(none)" : before;
+  const std::string shown_after = after.empty() ? "(none)" : after;
+  return before == after ? shown_after : StrCat(shown_before, " -> ", shown_after);
+}
+
+std::string Signed(int64_t value) { return value > 0 ? StrCat("+", value) : StrCat(value); }
+
+std::string RenderProposals(const v1::SubmitFeedbackResponse& r) {
+  if (r.proposals().empty()) return "  no improvement action proposed\n";
+  Table table({{"ACTION", Table::Align::kRight}, {"RULE"}, {"PROPOSES"}, {"CHANGE"}, {"KEYWORDS"}});
+  for (int i = 0; i < r.proposals_size(); ++i) {
+    const v1::ImprovementProposal& p = r.proposals(i);
+    table.AddRow({i < r.action_ids_size() ? StrCat(r.action_ids(i)) : "?", p.rule_id(), p.action(),
+                  p.change().empty() ? "-" : p.change(), StrJoin(p.keywords(), ", ")});
+  }
+  return table.Render("  ");
+}
+
+}  // namespace
+
+int RunPurchase(const PurchaseOptions& options, std::ostream& out, std::ostream& err) {
+  const IdempotencyKey key = ResolveKey(options.key);
+  v1::RecordPurchaseRequest request;
+  request.set_idempotency_key(key.key);
+  request.set_customer_id(options.customer_id);
+  request.set_purchase_id(options.purchase_id);
+  request.set_amount(options.amount);
+  request.set_product(options.product);
+  request.set_channel(options.channel);
+  request.set_date(options.date);
+  v1::RecordPurchaseResponse response;
+  const grpc::Status status =
+      CallUnary(options.remote, &v1::Events::Stub::RecordPurchase, request, &response);
+  return PrintWriteResult(
+      status, response, key, options.remote, out, err, [&](const v1::RecordPurchaseResponse& r) {
+        const std::string rule =
+            r.earning_rule_id().empty() ? "no earning rule" : StrCat("rule ", r.earning_rule_id());
+        return StrCat("recorded purchase ", r.purchase_id(), " of customer ", options.customer_id,
+                      "\n",
+                      RenderFields({{"points earned", StrCat(Signed(r.points_earned()), " (", rule, ")")},
+                                    {"points balance", StrCat(r.points_balance())},
+                                    {"tier", TierChange(r.tier_before(), r.tier())},
+                                    {"ruleset", r.ruleset_version()}},
+                                   "  "));
+      });
+}
+
+int RunReturn(const ReturnOptions& options, std::ostream& out, std::ostream& err) {
+  const IdempotencyKey key = ResolveKey(options.key);
+  v1::ReturnPurchaseRequest request;
+  request.set_idempotency_key(key.key);
+  request.set_purchase_id(options.purchase_id);
+  request.set_kind(options.kind);
+  v1::ReturnPurchaseResponse response;
+  const grpc::Status status =
+      CallUnary(options.remote, &v1::Events::Stub::ReturnPurchase, request, &response);
+  return PrintWriteResult(
+      status, response, key, options.remote, out, err, [&](const v1::ReturnPurchaseResponse& r) {
+        return StrCat("took back purchase ", r.purchase_id(), " of customer ", r.customer_id(), " (",
+                      options.kind.empty() ? "return" : options.kind, ")\n",
+                      RenderFields({{"points reversed", StrCat(r.points_reversed())},
+                                    {"points balance", StrCat(r.points_balance())},
+                                    {"tier", TierChange(r.tier_before(), r.tier())},
+                                    {"ruleset", r.ruleset_version()}},
+                                   "  "));
+      });
+}
+
+int RunInteraction(const InteractionOptions& options, std::ostream& out, std::ostream& err) {
+  const IdempotencyKey key = ResolveKey(options.key);
+  v1::RecordInteractionRequest request;
+  request.set_idempotency_key(key.key);
+  request.set_customer_id(options.customer_id);
+  request.set_text(options.text);
+  v1::RecordInteractionResponse response;
+  const grpc::Status status =
+      CallUnary(options.remote, &v1::Events::Stub::RecordInteraction, request, &response);
+  return PrintWriteResult(
+      status, response, key, options.remote, out, err,
+      [&](const v1::RecordInteractionResponse& r) {
+        return StrCat(
+            "recorded interaction of customer ", options.customer_id, "\n",
+            RenderFields({{"rule", r.rule_id().empty() ? "(none matched)" : r.rule_id()},
+                          {"satisfaction",
+                           StrCat(r.satisfaction_before(), " -> ", r.satisfaction_after())},
+                          {"interactions", StrCat(r.interaction_count())},
+                          {"ruleset", r.ruleset_version()}},
+                         "  "));
+      });
+}
+
+int RunFeedback(const FeedbackOptions& options, std::ostream& out, std::ostream& err) {
+  const IdempotencyKey key = ResolveKey(options.key);
+  v1::SubmitFeedbackRequest request;
+  request.set_idempotency_key(key.key);
+  request.set_customer_id(options.customer_id);
+  request.set_product(options.product);
+  request.set_text(options.text);
+  request.set_source(options.source);
+  request.set_satisfaction(options.satisfaction);
+  request.set_date(options.date);
+  v1::SubmitFeedbackResponse response;
+  const grpc::Status status =
+      CallUnary(options.remote, &v1::Events::Stub::SubmitFeedback, request, &response);
+  return PrintWriteResult(status, response, key, options.remote, out, err,
+                          [&](const v1::SubmitFeedbackResponse& r) {
+                            return StrCat("recorded feedback ", r.feedback_id(), " about ",
+                                          options.product, "  [ruleset ", r.ruleset_version(),
+                                          "]\n", RenderProposals(r));
+                          });
+}
+
+}  // namespace clientele::client

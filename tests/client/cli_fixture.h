@@ -1,0 +1,75 @@
+// The fixture of the remote command tests: a real clienteled (the default
+// ruleset, an empty temporary database, an ephemeral port) and Run(), which
+// runs a `clientele` command line in-process against it (client/cli.h) and
+// captures its exit code, stdout and stderr.
+#ifndef CLIENTELE_TESTS_CLIENT_CLI_FIXTURE_H_
+#define CLIENTELE_TESTS_CLIENT_CLI_FIXTURE_H_
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "client/cli.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/server_process.h"
+
+namespace clientele::client {
+
+inline const std::string kRulesDirectory = CLIENTELE_SOURCE_DIR "/config/rules";
+
+struct CliOutput {
+  int code = -1;
+  std::string out;
+  std::string err;
+
+  // stdout as one JSON object.
+  nlohmann::json Json() const { return nlohmann::json::parse(out); }
+  // stdout as JSON lines.
+  std::vector<nlohmann::json> JsonLines() const {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+  }
+};
+
+// Runs `clientele args...` in-process.
+inline CliOutput RunCommand(const std::vector<std::string>& args) {
+  std::vector<const char*> argv = {"clientele"};
+  for (const std::string& arg : args) argv.push_back(arg.c_str());
+  std::ostringstream out, err;
+  CliOutput result;
+  result.code = RunCli(static_cast<int>(argv.size()), argv.data(), out, err);
+  result.out = out.str();
+  result.err = err.str();
+  return result;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start(kRulesDirectory)) << "clienteled did not start";
+  }
+
+  // Runs `clientele args... --server ADDRESS`.
+  CliOutput Run(std::vector<std::string> args) {
+    args.push_back("--server");
+    args.push_back(server_.address());
+    return RunCommand(args);
+  }
+
+  // Runs a command that must succeed; its output.
+  CliOutput Ok(std::vector<std::string> args) {
+    CliOutput result = Run(args);
+    EXPECT_EQ(result.code, 0) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": "
+                              << result.err;
+    return result;
+  }
+
+  testing::ServerProcess server_;
+};
+
+}  // namespace clientele::client
+
+#endif  // CLIENTELE_TESTS_CLIENT_CLI_FIXTURE_H_

@@ -1,0 +1,362 @@
+// Tests the remote commands of `clientele` (client/remote_commands.h,
+// through the command line of client/cli.h) against the real clienteled:
+// every subcommand, its table and --json output, idempotency keys, and the
+// exit codes for not found (3), bad input (2), conflicts (4) and a server
+// that is down or too slow (5). Imports are in customer_import_test.cc.
+#include <cstdlib>
+#include <string>
+
+#include "client/exit_codes.h"
+#include "client/remote.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/client/cli_fixture.h"
+
+namespace clientele::client {
+namespace {
+
+using ::nlohmann::json;
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+const std::string kZhangSan =
+    R"({"id": "c-1", "name": "张三", "age": 25, "consumption": "低", "channel": "线上", "satisfaction": 4.0})";
+const std::string kLiSi =
+    R"({"id": "c-2", "name": "李四", "age": 45, "consumption": "高", "channel": "线下"})";
+
+class RemoteCommandsTest : public CliTest {
+ protected:
+  void AddCustomers() {
+    Ok({"customers", "upsert", "--customer", kZhangSan, "--key", "k-c1"});
+    Ok({"customers", "upsert", "--customer", kLiSi, "--key", "k-c2"});
+  }
+};
+
+TEST_F(RemoteCommandsTest, PingAndRuleset) {
+  CliOutput ping = Ok({"ping", "--payload", "hello"});
+  EXPECT_THAT(ping.out, HasSubstr("pong from " + server_.address()));
+  EXPECT_THAT(ping.out, ContainsRegex(" in [0-9]+\\.[0-9]{2} ms \\(first call, with connecting: [0-9]+\\.[0-9]{2} ms; "
+                                      "5 payload bytes echoed\\)\n$"));
+  json ping_json = Ok({"ping", "--json"}).Json();
+  EXPECT_EQ(ping_json["server"], server_.address());
+  EXPECT_GE(ping_json["round_trip_ms"].get<double>(), 0.0);
+  EXPECT_GE(ping_json["first_call_ms"].get<double>(), 0.0);
+
+  CliOutput ruleset = Ok({"ruleset"});
+  EXPECT_THAT(ruleset.out, ContainsRegex("version +[0-9a-f]{12}\n"));
+  EXPECT_THAT(ruleset.out, HasSubstr("segments.yaml"));
+  EXPECT_THAT(ruleset.out, HasSubstr("directory  " + kRulesDirectory));
+  json ruleset_json = Ok({"ruleset", "--json"}).Json();
+  EXPECT_THAT(ruleset.out, HasSubstr(ruleset_json["version"].get<std::string>()));
+  EXPECT_EQ(ruleset_json["files"].size(), 6u);
+}
+
+TEST_F(RemoteCommandsTest, CustomersUpsertGetListDelete) {
+  CliOutput created = Ok({"customers", "upsert", "--customer", kZhangSan});
+  EXPECT_THAT(created.out, HasSubstr("created customer c-1\n"));
+  EXPECT_THAT(created.out, ContainsRegex("  name +张三\n"));
+  EXPECT_THAT(created.out, ContainsRegex("  consumption +low\n"));
+  // A generated key is shown, so that the write can be retried with it.
+  EXPECT_THAT(created.out, ContainsRegex("key: cli-[0-9a-f]{32}  \\(generated; to retry this "
+                                         "write, add --key cli-[0-9a-f]{32}\\)\n"));
+
+  CliOutput updated =
+      Ok({"customers", "upsert", "--customer", R"({"id": "c-1", "name": "张三丰", "年龄": 26, "consumption": "low", "channel": "online"})",
+          "--key", "k-update", "--json"});
+  json stored = updated.Json();
+  EXPECT_EQ(stored["created"], false);
+  EXPECT_EQ(stored["customer"]["name"], "张三丰");
+  EXPECT_EQ(stored["customer"]["age"], "26");  // int64 is a string in proto3 JSON
+  EXPECT_THAT(updated.err, IsEmpty());          // the key was given: nothing to note
+
+  CliOutput get = Ok({"customers", "get", "c-1"});
+  EXPECT_THAT(get.out, ContainsRegex("^id +c-1\n"));
+  EXPECT_THAT(get.out, ContainsRegex("\nage +26\n"));
+  EXPECT_THAT(get.out, ContainsRegex("\ntier +普通会员\n"));
+  EXPECT_EQ(Ok({"customers", "get", "c-1", "--json"}).Json()["customer"]["name"], "张三丰");
+
+  Ok({"customers", "upsert", "--customer", kLiSi});
+  CliOutput list = Ok({"customers", "list"});
+  EXPECT_THAT(list.out, ContainsRegex("^ID +NAME +AGE +CONSUMPTION +CHANNEL +SATISFACTION +POINTS +TIER\n"));
+  EXPECT_THAT(list.out, ContainsRegex("\nc-1 +张三丰 +26 +low +online "));
+  EXPECT_THAT(list.out, ContainsRegex("\nc-2 +李四 +45 +high +offline "));
+  EXPECT_THAT(list.out, HasSubstr("\n2 customers\n"));
+
+  // One per page: the first page says how to go on; --all follows.
+  CliOutput page = Ok({"customers", "list", "--page-size", "1"});
+  EXPECT_THAT(page.out, HasSubstr("1 customer\nmore: add --page-token "));
+  std::vector<json> pages = Ok({"customers", "list", "--page-size", "1", "--all", "--json"}).JsonLines();
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[0]["customers"][0]["id"], "c-1");
+  EXPECT_EQ(pages[1]["customers"][0]["id"], "c-2");
+  EXPECT_EQ(pages[1]["next_page_token"], "");
+  CliOutput second = Ok({"customers", "list", "--page-size", "1", "--page-token",
+                         pages[0]["next_page_token"].get<std::string>()});
+  EXPECT_THAT(second.out, HasSubstr("c-2"));
+  EXPECT_THAT(second.out, Not(HasSubstr("c-1")));
+
+  CliOutput segment = Ok({"customers", "list", "--segment", "life_stage=中年高收入群体", "--json"});
+  ASSERT_EQ(segment.Json()["customers"].size(), 1u);
+  EXPECT_EQ(segment.Json()["customers"][0]["id"], "c-2");
+
+  CliOutput deleted = Ok({"customers", "delete", "c-1", "--key", "k-del"});
+  EXPECT_THAT(deleted.out, HasSubstr("deleted customer c-1"));
+  EXPECT_THAT(deleted.out, HasSubstr("key: k-del\n"));
+  CliOutput gone = Run({"customers", "get", "c-1"});
+  EXPECT_EQ(gone.code, kExitNotFound);
+  EXPECT_EQ(gone.err, "error: NOT_FOUND: customer 'c-1' not found\n");
+  EXPECT_THAT(gone.out, IsEmpty());
+  EXPECT_EQ(Run({"customers", "delete", "c-1"}).code, kExitNotFound);
+}
+
+TEST_F(RemoteCommandsTest, RetryWithTheKeyAndKeyReuseIsAConflict) {
+  CliOutput first = Ok({"customers", "upsert", "--customer", kZhangSan, "--key", "k-1"});
+  CliOutput retry = Ok({"customers", "upsert", "--customer", kZhangSan, "--key", "k-1"});
+  EXPECT_EQ(retry.out, first.out);
+  EXPECT_THAT(retry.out, HasSubstr("created customer c-1"));  // the first answer
+
+  CliOutput reused = Run({"customers", "upsert", "--customer", kLiSi, "--key", "k-1"});
+  EXPECT_EQ(reused.code, kExitConflict);
+  EXPECT_THAT(reused.err, HasSubstr("error: ALREADY_EXISTS: "));
+  EXPECT_EQ(Run({"customers", "get", "c-2"}).code, kExitNotFound);
+}
+
+TEST_F(RemoteCommandsTest, BadInputIsExitTwoWithTheProblemNamed) {
+  CliOutput bad_age =
+      Run({"customers", "upsert", "--customer", R"({"id": "c-9", "age": 200})"});
+  EXPECT_EQ(bad_age.code, kExitBadInput);
+  EXPECT_THAT(bad_age.err, HasSubstr("error: INVALID_ARGUMENT: customer.age"));
+
+  CliOutput not_json = Run({"customers", "upsert", "--customer", "{\"id\": "});
+  EXPECT_EQ(not_json.code, kExitBadInput);
+  EXPECT_THAT(not_json.err, HasSubstr("error: --customer: the customer is not valid JSON"));
+
+  CliOutput unknown_field = Run({"evaluate", "--customer", R"({"id": "x", "agee": 3})"});
+  EXPECT_EQ(unknown_field.code, kExitBadInput);
+  EXPECT_THAT(unknown_field.err, HasSubstr("did you mean 'age'"));
+
+  EXPECT_EQ(Run({"customers", "get"}).code, kExitBadInput);  // ID missing
+  EXPECT_EQ(Run({"customers", "frobnicate"}).code, kExitBadInput);
+  EXPECT_EQ(Run({"evaluate"}).code, kExitBadInput);  // neither --customer-id nor --customer
+  EXPECT_EQ(Run({"customers", "list", "--segment", "life_stage"}).code, kExitBadInput);
+  EXPECT_EQ(Run({"products", "upsert", "产品A", "-a", "价格"}).code, kExitBadInput);
+  CliOutput dimension = Run({"customers", "list", "--segment", "nope=x"});
+  EXPECT_EQ(dimension.code, kExitBadInput);
+  EXPECT_THAT(dimension.err, HasSubstr("'nope' is not a dimension of the rules"));
+}
+
+TEST_F(RemoteCommandsTest, ServerDownOrTooSlowIsExitFive) {
+  // Port 1 (tcpmux) has no listener here, and only root could open one.
+  CliOutput down = RunCommand({"customers", "get", "c-1", "--server", "127.0.0.1:1"});
+  EXPECT_EQ(down.code, kExitServerError);
+  EXPECT_THAT(down.err, HasSubstr("error: UNAVAILABLE: "));
+  EXPECT_THAT(down.err, HasSubstr("is clienteled running at 127.0.0.1:1?"));
+
+  CliOutput ping = RunCommand({"ping", "--server", "127.0.0.1:1"});
+  EXPECT_EQ(ping.code, kExitServerError);
+  EXPECT_THAT(ping.err, HasSubstr("error: UNAVAILABLE: "));
+
+  // A write whose outcome is unknown shows the key to retry with.
+  CliOutput write = RunCommand({"events", "interaction", "--customer-id", "c-1", "--text", "好评",
+                                "--server", "127.0.0.1:1"});
+  EXPECT_EQ(write.code, kExitServerError);
+  EXPECT_THAT(write.err, ContainsRegex("key: cli-[0-9a-f]{32}"));
+
+  CliOutput slow = Run({"reports", "segments", "--timeout", "0.000001"});
+  EXPECT_EQ(slow.code, kExitServerError);
+  EXPECT_THAT(slow.err, HasSubstr("error: DEADLINE_EXCEEDED: "));
+  EXPECT_THAT(slow.err, HasSubstr("--timeout SECONDS allows more"));
+}
+
+TEST_F(RemoteCommandsTest, ServerComesFromTheEnvironmentWhenNotGiven) {
+  const char* saved = std::getenv("CLIENTELE_SERVER");
+  const std::string previous = saved != nullptr ? saved : "";
+  ::setenv("CLIENTELE_SERVER", server_.address().c_str(), 1);
+  CliOutput ping = RunCommand({"ping"});
+  ::unsetenv("CLIENTELE_SERVER");
+  // Without it: config/server.yaml's listen address.
+  EXPECT_EQ(DefaultServer(), "127.0.0.1:50051");
+  if (saved != nullptr) ::setenv("CLIENTELE_SERVER", previous.c_str(), 1);
+  EXPECT_EQ(ping.code, kExitOk) << ping.err;
+  EXPECT_THAT(ping.out, HasSubstr("pong from " + server_.address()));
+}
+
+TEST_F(RemoteCommandsTest, PurchaseInteractionReturnAndLedger) {
+  AddCustomers();
+  CliOutput purchase = Ok({"events", "purchase", "--customer-id", "c-1", "--purchase-id", "p-1",
+                           "--amount", "600", "--product", "产品A", "--key", "k-p1"});
+  EXPECT_THAT(purchase.out, HasSubstr("recorded purchase p-1 of customer c-1\n"));
+  EXPECT_THAT(purchase.out, ContainsRegex("points earned +\\+100 \\(rule big_purchase\\)\n"));
+  EXPECT_THAT(purchase.out, ContainsRegex("points balance +100\n"));
+  EXPECT_THAT(purchase.out, ContainsRegex("tier +普通会员\n"));
+
+  json medium = Ok({"events", "purchase", "--customer-id", "c-1", "--purchase-id", "p-2",
+                    "--amount", "300", "--channel", "online", "--json"})
+                    .Json();
+  EXPECT_EQ(medium["points_earned"], "50");
+  EXPECT_EQ(medium["earning_rule_id"], "medium_purchase");
+
+  // The same purchase id under another key is a conflict; unknown ones are not found.
+  CliOutput again = Run({"events", "purchase", "--customer-id", "c-1", "--purchase-id", "p-1",
+                         "--amount", "600"});
+  EXPECT_EQ(again.code, kExitConflict);
+  EXPECT_THAT(again.err, HasSubstr("error: ALREADY_EXISTS: "));
+  EXPECT_EQ(Run({"events", "purchase", "--customer-id", "nobody", "--purchase-id", "p-9",
+                 "--amount", "1"})
+                .code,
+            kExitNotFound);
+  EXPECT_EQ(Run({"events", "purchase", "--customer-id", "c-1", "--purchase-id", "p-8",
+                 "--amount", "-5"})
+                .code,
+            kExitBadInput);
+
+  CliOutput review = Ok({"events", "interaction", "--customer-id", "c-1", "--text", "好评"});
+  EXPECT_THAT(review.out, HasSubstr("recorded interaction of customer c-1\n"));
+  EXPECT_THAT(review.out, ContainsRegex("rule +positive_review\n"));
+  EXPECT_THAT(review.out, ContainsRegex("satisfaction +4(\\.0+)? -> 4\\.10?\n"));
+  EXPECT_THAT(review.out, ContainsRegex("interactions +1\n"));
+
+  CliOutput taken_back = Ok({"events", "return", "p-1", "--kind", "cancellation"});
+  EXPECT_THAT(taken_back.out, HasSubstr("took back purchase p-1 of customer c-1 (cancellation)"));
+  EXPECT_THAT(taken_back.out, ContainsRegex("points reversed +100\n"));
+  EXPECT_THAT(taken_back.out, ContainsRegex("points balance +50\n"));
+  CliOutput twice = Run({"events", "return", "p-1"});
+  EXPECT_EQ(twice.code, kExitConflict);
+  EXPECT_THAT(twice.err, HasSubstr("error: FAILED_PRECONDITION: "));
+  EXPECT_EQ(Run({"events", "return", "p-404"}).code, kExitNotFound);
+  EXPECT_EQ(Run({"events", "return", "p-2", "--kind", "refund"}).code, kExitBadInput);
+
+  CliOutput ledger = Ok({"reports", "ledger", "c-1"});
+  EXPECT_THAT(ledger.out, HasSubstr("points ledger of customer c-1: balance 50\n"));
+  EXPECT_THAT(ledger.out, ContainsRegex("ENTRY +RECORDED +POINTS +BALANCE +REASON"));
+  EXPECT_THAT(ledger.out, ContainsRegex("\\+100 +100 +purchase +big_purchase +purchase:p-1"));
+  EXPECT_THAT(ledger.out, ContainsRegex("-100 +50 +cancellation"));
+  json ledger_json = Ok({"reports", "ledger", "c-1", "--json"}).Json();
+  EXPECT_EQ(ledger_json["entries"].size(), 3u);
+  EXPECT_EQ(ledger_json["balance"], "50");
+  std::vector<json> pages = Ok({"reports", "ledger", "c-1", "--page-size", "2", "--all", "--json"}).JsonLines();
+  EXPECT_EQ(pages.size(), 2u);
+  EXPECT_EQ(Run({"reports", "ledger", "nobody"}).code, kExitNotFound);
+}
+
+TEST_F(RemoteCommandsTest, FeedbackProductsAndImprovementActions) {
+  AddCustomers();
+  CliOutput product = Ok({"products", "upsert", "产品A", "-a", "功能=基础功能", "--attribute",
+                          "价格=100", "-a", "售后服务=正常工作时间客服"});
+  EXPECT_THAT(product.out, HasSubstr("created product 产品A"));
+  EXPECT_THAT(product.out, ContainsRegex("  价格 +100\n"));
+  CliOutput get = Ok({"products", "get", "产品A"});
+  EXPECT_THAT(get.out, ContainsRegex("  售后服务 +正常工作时间客服\n"));
+  EXPECT_EQ(Ok({"products", "get", "产品A", "--json"}).Json()["product"]["attributes"]["价格"], "100");
+  EXPECT_EQ(Run({"products", "get", "产品Z"}).code, kExitNotFound);
+
+  CliOutput feedback = Ok({"events", "feedback", "--product", "产品A", "--text",
+                           "功能更强大,价格更优惠", "--customer-id", "c-1", "--source", "问卷调查",
+                           "--satisfaction", "4.5", "--date", "2026-10-03"});
+  EXPECT_THAT(feedback.out, ContainsRegex("recorded feedback [0-9]+ about 产品A"));
+  EXPECT_THAT(feedback.out, ContainsRegex("ACTION +RULE +PROPOSES +CHANGE +KEYWORDS"));
+  EXPECT_THAT(feedback.out, ContainsRegex("better_price +价格下调10元 +add -10 to 价格 +价格更优惠"));
+  json second = Ok({"events", "feedback", "--product", "产品A", "--text", "价格更优惠", "--source",
+                    "phone", "--satisfaction", "3.8", "--date", "2026-11-02", "--json"})
+                    .Json();
+  ASSERT_EQ(second["action_ids"].size(), 1u);
+  const std::string price_action = second["action_ids"][0].get<std::string>();
+
+  CliOutput list = Ok({"improvements", "list", "--product", "产品A", "--status", "proposed"});
+  EXPECT_THAT(list.out, ContainsRegex("ID +PRODUCT +ACTION +CHANGE +STATUS +FEEDBACK +KEYWORDS"));
+  EXPECT_THAT(list.out, ContainsRegex(price_action + " +产品A +价格下调10元 +add -10 to 价格 +proposed +2 +"
+                                      "价格更优惠×2 +2026-11-02\n"));
+  EXPECT_THAT(list.out, HasSubstr("\n2 actions\n"));
+  json actions = Ok({"improvements", "list", "--json"}).Json();
+  ASSERT_EQ(actions["actions"].size(), 2u);
+  std::string features_action;
+  for (const json& a : actions["actions"]) {
+    if (a["rule_id"] == "stronger_features") features_action = a["action_id"].get<std::string>();
+  }
+  ASSERT_FALSE(features_action.empty());
+
+  CliOutput applied = Ok({"improvements", "apply", price_action, "--actor", "李经理", "--note",
+                          "from the survey", "--key", "k-apply"});
+  EXPECT_THAT(applied.out, HasSubstr("applied action " + price_action + " (价格下调10元) to 产品A\n"));
+  EXPECT_THAT(applied.out, ContainsRegex("decided by +李经理\n"));
+  EXPECT_THAT(applied.out, ContainsRegex("ATTRIBUTE +BEFORE +AFTER\n +价格 +100 +90\n"));
+  CliOutput again = Run({"improvements", "apply", price_action, "--actor", "王经理"});
+  EXPECT_EQ(again.code, kExitConflict);
+  EXPECT_THAT(again.err, HasSubstr("error: FAILED_PRECONDITION: "));
+  EXPECT_EQ(Run({"improvements", "dismiss", "9999", "--actor", "王经理"}).code, kExitNotFound);
+
+  json dismissed = Ok({"improvements", "dismiss", features_action, "--actor", "王经理", "--json"}).Json();
+  EXPECT_EQ(dismissed["action"]["status"], "dismissed");
+  EXPECT_EQ(dismissed["action"]["decided_by"], "王经理");
+  EXPECT_EQ(Ok({"products", "get", "产品A", "--json"}).Json()["product"]["attributes"]["功能"],
+            "基础功能");
+
+  CliOutput report = Ok({"reports", "feedback", "--product", "产品A"});
+  EXPECT_THAT(report.out, ContainsRegex("PRODUCT +FEEDBACK +RATED +SATISFACTION +EXPECTATIONS"));
+  EXPECT_THAT(report.out, ContainsRegex("产品A +2 +2 +4\\.15 +价格更优惠 \\(2\\), 功能更强大 \\(1\\)"));
+  EXPECT_THAT(report.out, ContainsRegex("trend by month:\n +PRODUCT +MONTH.*\n +产品A +2026-10 +1 +4\\.5"));
+  json report_json = Ok({"reports", "feedback", "--json", "--top", "1"}).Json();
+  ASSERT_EQ(report_json["products"].size(), 1u);
+  EXPECT_EQ(report_json["products"][0]["expectations"].size(), 1u);
+}
+
+TEST_F(RemoteCommandsTest, EvaluateStoredInlineAndMany) {
+  AddCustomers();
+  CliOutput stored = Ok({"evaluate", "--customer-id", "c-1", "--today", "2026-11-24"});
+  EXPECT_THAT(stored.out, ContainsRegex("^customer c-1  \\[ruleset [0-9a-f]{12}\\]\n"));
+  EXPECT_THAT(stored.out, ContainsRegex("    life_stage +年轻低收入群体 +\\(rule young_low_income\\)\n"));
+  EXPECT_THAT(stored.out, HasSubstr("  offer:    满100减20"));
+  EXPECT_THAT(stored.out, HasSubstr("  tier:     普通会员\n"));
+  EXPECT_THAT(stored.out, Not(HasSubstr("why:")));
+
+  CliOutput inline_customer =
+      Ok({"evaluate", "--customer", R"({"id": "x", "年龄": 45, "消费能力": "高"})", "--explain"});
+  EXPECT_THAT(inline_customer.out, ContainsRegex("life_stage +中年高收入群体"));
+  EXPECT_THAT(inline_customer.out, HasSubstr("  why:\n"));
+  EXPECT_THAT(inline_customer.out, HasSubstr("✗ young_low_income"));
+  EXPECT_THAT(inline_customer.out, HasSubstr("(age = 45"));
+  json explained = Ok({"evaluate", "--customer-id", "c-2", "--explain", "--json"}).Json();
+  EXPECT_EQ(explained["decision"]["customer_id"], "c-2");
+  EXPECT_FALSE(explained["decision"]["explanation"].empty());
+  EXPECT_EQ(Run({"evaluate", "--customer-id", "nobody"}).code, kExitNotFound);
+  EXPECT_EQ(Run({"evaluate", "--customer-id", "c-1", "--today", "2026-13-01"}).code, kExitBadInput);
+
+  CliOutput many = Ok({"evaluate-many"});
+  EXPECT_THAT(many.out, ContainsRegex("^CUSTOMER +life_stage +purchase_behavior +age_band"));
+  EXPECT_THAT(many.out, ContainsRegex("\nc-1 +年轻低收入群体 "));
+  EXPECT_THAT(many.out, ContainsRegex("\nc-2 +中年高收入群体 "));
+  EXPECT_THAT(many.out, ContainsRegex("\n2 customers evaluated  \\[ruleset [0-9a-f]{12}\\]\n$"));
+  std::vector<json> lines = Ok({"evaluate-many", "--json"}).JsonLines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["decision"]["customer_id"], "c-2");
+  std::vector<json> segment =
+      Ok({"evaluate-many", "--segment", "life_stage=年轻低收入群体", "--json"}).JsonLines();
+  ASSERT_EQ(segment.size(), 1u);
+  EXPECT_EQ(segment[0]["decision"]["customer_id"], "c-1");
+  std::vector<json> ids = Ok({"evaluate-many", "--ids", "c-2,nobody", "--json"}).JsonLines();
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids[0]["decision"]["customer_id"], "c-2");
+  EXPECT_EQ(Ok({"evaluate-many", "--limit", "1", "--json"}).JsonLines().size(), 1u);
+  EXPECT_THAT(Ok({"evaluate-many", "--ids", "c-1", "--explain"}).out, HasSubstr("  why:\n"));
+  EXPECT_EQ(Run({"evaluate-many", "--segment", "nope=x"}).code, kExitBadInput);
+  EXPECT_EQ(Run({"evaluate-many", "--ids", "c-1", "--segment", "life_stage=x"}).code,
+            kExitBadInput);
+}
+
+TEST_F(RemoteCommandsTest, SegmentSizes) {
+  AddCustomers();
+  CliOutput sizes = Ok({"reports", "segments"});
+  EXPECT_THAT(sizes.out, ContainsRegex("^segment sizes of 2 customers  \\[ruleset [0-9a-f]{12}\\]\n"));
+  EXPECT_THAT(sizes.out, ContainsRegex("DIMENSION +SEGMENT +CUSTOMERS +SHARE\n"));
+  EXPECT_THAT(sizes.out, ContainsRegex("life_stage +(年轻低收入群体|中年高收入群体) +1 +50%\n"));
+  json one = Ok({"reports", "segments", "--dimension", "age_band", "--json"}).Json();
+  ASSERT_EQ(one["dimensions"].size(), 1u);
+  EXPECT_EQ(one["dimensions"][0]["dimension"], "age_band");
+  EXPECT_EQ(one["customers"], "2");
+  EXPECT_EQ(Run({"reports", "segments", "--dimension", "nope"}).code, kExitBadInput);
+}
+
+}  // namespace
+}  // namespace clientele::client
