@@ -104,10 +104,13 @@ absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintaine
                                                              {"birthday", p.birthday()},
                                                              {"joined_at", p.joined_at()},
                                                              {"satisfaction", p.satisfaction()}};
+  // Purchase stats may be given on upsert and import too (stats from
+  // another system, as the seeds have them); the store keeps them until
+  // purchases are recorded.
+  fields.insert(fields.end(), {{"purchase_frequency", StrCat(p.purchase_frequency())},
+                               {"average_purchase_amount", p.average_purchase_amount()}});
   if (maintained) {
-    fields.insert(fields.end(), {{"purchase_frequency", StrCat(p.purchase_frequency())},
-                                 {"average_purchase_amount", p.average_purchase_amount()},
-                                 {"total_spent", p.total_spent()},
+    fields.insert(fields.end(), {{"total_spent", p.total_spent()},
                                  {"interaction_count", StrCat(p.interaction_count())},
                                  {"points", StrCat(p.points())},
                                  {"tier", p.tier()},

@@ -176,6 +176,12 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_by_subject ON audit_log(subject, id);
 )sql",
+    // 4: purchase stats given on import (from another system), used while
+    // a customer has no recorded purchase. NULL: not given.
+    R"sql(
+ALTER TABLE customers ADD COLUMN imported_purchase_frequency INTEGER;
+ALTER TABLE customers ADD COLUMN imported_average_units INTEGER;
+)sql",
 };
 
 std::string NowText() { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()); }
@@ -261,7 +267,8 @@ class Store::Impl : public Transaction {
     SQLite::Statement& s = Prepared(
         "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
         "satisfaction_units, interaction_count, points, tier, total_spent_units, "
-        "last_purchase_at FROM customers WHERE id = ?");
+        "last_purchase_at, imported_purchase_frequency, imported_average_units "
+        "FROM customers WHERE id = ?");
     Done done{s};
     s.bind(1, std::string(id));
     if (!s.executeStep()) return std::optional<Customer>();
@@ -281,10 +288,13 @@ class Store::Impl : public Transaction {
     SQLite::Statement& s = Prepared(
         found ? "UPDATE customers SET name = ?2, age = ?3, gender = ?4, occupation = ?5, "
                 "consumption = ?6, channel = ?7, birthday = ?8, joined_at = ?9, "
-                "satisfaction_units = ?10 WHERE id = ?1"
+                "satisfaction_units = ?10, "
+                "imported_purchase_frequency = coalesce(?11, imported_purchase_frequency), "
+                "imported_average_units = coalesce(?12, imported_average_units) WHERE id = ?1"
               : "INSERT INTO customers (id, name, age, gender, occupation, consumption, channel, "
-                "birthday, joined_at, satisfaction_units) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                "?9, ?10)");
+                "birthday, joined_at, satisfaction_units, imported_purchase_frequency, "
+                "imported_average_units) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                "?12)");
     Done done{s};
     s.bind(1, c.id);
     s.bind(2, c.name);
@@ -296,6 +306,15 @@ class Store::Impl : public Transaction {
     BindDate(s, 8, c.birthday);
     BindDate(s, 9, c.joined_at);
     s.bind(10, c.satisfaction.units());
+    // Stats given (not 0) are imported; 0 keeps what was imported before.
+    const bool stats_given = c.purchase_frequency != 0 || c.average_purchase_amount != Decimal();
+    if (stats_given) {
+      s.bind(11, c.purchase_frequency);
+      s.bind(12, c.average_purchase_amount.units());
+    } else {
+      s.bind(11);
+      s.bind(12);
+    }
     s.exec();
     return !found;
   }
@@ -865,21 +884,29 @@ class Store::Impl : public Transaction {
     c.tier = s.getColumn(12).getString();
     c.total_spent = Decimal::FromUnits(s.getColumn(13).getInt64());
     c.last_purchase_at = ColumnDate(s.getColumn(14));
+    // Imported stats stand until AddWindowStats finds recorded purchases.
+    c.purchase_frequency = s.getColumn(15).isNull() ? 0 : s.getColumn(15).getInt64();
+    c.average_purchase_amount =
+        Decimal::FromUnits(s.getColumn(16).isNull() ? 0 : s.getColumn(16).getInt64());
     return c;
   }
 
   // purchase_frequency and average_purchase_amount over the months of the
-  // window ending with today's month.
+  // window ending with today's month, from recorded purchases; a customer
+  // without any recorded purchase keeps the imported stats RowToCustomer
+  // read.
   void AddWindowStats(Customer* c, Date today) {
     SQLite::Statement& s = Prepared(
-        "SELECT coalesce(sum(count), 0), coalesce(sum(amount_units), 0) FROM purchase_months "
-        "WHERE customer_id = ? AND month > ? AND month <= ?");
+        "SELECT coalesce(sum(CASE WHEN month > ?2 AND month <= ?3 THEN count END), 0), "
+        "coalesce(sum(CASE WHEN month > ?2 AND month <= ?3 THEN amount_units END), 0), "
+        "coalesce(sum(count), 0) FROM purchase_months WHERE customer_id = ?1");
     Done done{s};
     const int current = MonthIndex(today);
     s.bind(1, c->id);
     s.bind(2, current - options_.stats_window_months);
     s.bind(3, current);
     s.executeStep();
+    if (s.getColumn(2).getInt64() == 0) return;  // none recorded
     c->purchase_frequency = s.getColumn(0).getInt64();
     const int64_t units = s.getColumn(1).getInt64();
     c->average_purchase_amount =
@@ -1035,7 +1062,8 @@ absl::StatusOr<CustomerPage> Store::ListCustomers(std::string_view after_id, int
     SQLite::Statement& s = reader->Prepared(
         "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
         "satisfaction_units, interaction_count, points, tier, total_spent_units, "
-        "last_purchase_at FROM customers WHERE id > ? ORDER BY id LIMIT ?");
+        "last_purchase_at, imported_purchase_frequency, imported_average_units "
+        "FROM customers WHERE id > ? ORDER BY id LIMIT ?");
     CustomerPage page;
     {
       Impl::Done done{s};

@@ -154,8 +154,10 @@ class Transaction {
                                                                       rules::Date today) = 0;
   // Inserts the customer or replaces its profile fields (name, age, gender,
   // occupation, consumption, channel, birthday, joined_at, satisfaction).
-  // Maintained fields (points, tier, stats) are never written here. True
-  // when the customer was created.
+  // Nonzero purchase_frequency / average_purchase_amount are kept as
+  // imported stats, which FindCustomer reports while the customer has no
+  // recorded purchase (zero keeps earlier imported ones). Points, tier and
+  // totals are never written here. True when the customer was created.
   virtual absl::StatusOr<bool> UpsertCustomerProfile(const rules::Customer& customer) = 0;
   // Deletes the customer and everything recorded about it. False when
   // there was no such customer.

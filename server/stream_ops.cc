@@ -101,7 +101,7 @@ class StoredDecisionStream final : public DecisionStream {
 };
 
 // SHA-256 over a sequence of messages, each prefixed by its length so that
-// different splits of the same bytes differ.
+// the same bytes split into other messages differ.
 class StreamHash {
  public:
   StreamHash() : context_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(context_, EVP_sha256(), nullptr); }
@@ -145,7 +145,14 @@ class StoreCustomerImport final : public CustomerImport {
                             messages_ + 1, " has them)"));
     }
     ++messages_;
-    hash_.Add(message);
+    if (messages_ == 1) {
+      // What identifies the import: its option and its customers, one by
+      // one, however the client batched them into messages.
+      v1::ImportCustomersRequest options;
+      options.set_skip_invalid(skip_invalid_);
+      hash_.Add(options);
+    }
+    for (const v1::Customer& customer : message.customers()) hash_.Add(customer);
     if (message.customers_size() > kMaxCustomersPerMessage) {
       return Invalid("customers", StrCat("message ", messages_, " has ", message.customers_size(),
                                          " customers; at most ", kMaxCustomersPerMessage));

@@ -493,6 +493,12 @@ TEST_F(FeedbackTest, ImportIsAllOrNothingUnlessAskedToSkipInvalidOnes) {
                   &again);
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(again.SerializeAsString(), response.SerializeAsString());
+  // The same customers split into other messages are the same import.
+  status = import("k-2", true,
+                  {{customer("a", 20)}, {customer("b", 30), customer("c", 200)}, {customer("a", 21)}},
+                  &again);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(again.SerializeAsString(), response.SerializeAsString());
   // The key with other customers is refused.
   status = import("k-2", true, {{customer("z", 20)}}, &again);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
@@ -502,6 +508,15 @@ TEST_F(FeedbackTest, ImportIsAllOrNothingUnlessAskedToSkipInvalidOnes) {
   EXPECT_EQ(response.created(), 1);
   EXPECT_EQ(response.updated(), 1);
   EXPECT_EQ(Get("a").age(), 40);
+  // Purchase stats from another system, as the seeds give them, decide
+  // segments until purchases are recorded here.
+  v1::Customer regular = customer("v", 40);
+  regular.set_purchase_frequency(12);
+  regular.set_average_purchase_amount("1200");
+  status = import("k-4", false, {{regular}}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(SegmentOf(Evaluate("v"), "purchase_behavior"), "高价值客户");
+  EXPECT_EQ(Get("v").purchase_frequency(), 12);
   // No key at all.
   status = import("", false, {{customer("e", 20)}}, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -315,6 +315,33 @@ TEST_F(StoreTest, ATakenBackPurchaseLeavesTheStatsOnce) {
   EXPECT_EQ(c.total_spent, *Decimal::Parse("100"));
 }
 
+// Stats given on import (from another system) stand while the customer
+// has no recorded purchase; recorded purchases replace them.
+TEST_F(StoreTest, ImportedStatsStandUntilPurchasesAreRecorded) {
+  Customer c;
+  c.id = "c-1";
+  c.purchase_frequency = 12;
+  c.average_purchase_amount = *Decimal::Parse("1200.5");
+  ASSERT_THAT(Do("add", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
+              IsOk());
+  Customer found = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  EXPECT_EQ(found.purchase_frequency, 12);
+  EXPECT_EQ(found.average_purchase_amount, *Decimal::Parse("1200.5"));
+  // An update without stats keeps them.
+  c.purchase_frequency = 0;
+  c.average_purchase_amount = Decimal();
+  c.age = 30;
+  ASSERT_THAT(Do("edit", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
+              IsOk());
+  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->purchase_frequency, 12);
+  ASSERT_THAT(Buy("c-1", "p-1", "80", "2026-11-20", 20), IsOk());
+  found = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  EXPECT_EQ(found.purchase_frequency, 1);
+  EXPECT_EQ(found.average_purchase_amount, *Decimal::Parse("80"));
+  CustomerPage page = *store_->ListCustomers("", 10, Day("2026-11-24"));
+  EXPECT_EQ(page.customers[0].purchase_frequency, 1);
+}
+
 TEST_F(StoreTest, DeletingACustomerTakesItsRecordsAlong) {
   AddCustomer("c-1");
   AddCustomer("c-2");
