@@ -263,18 +263,46 @@ class Store::Impl : public Transaction {
     ~Done() { statement.tryReset(); }
   };
 
+  // A customer row with its purchase stats in one statement (one read
+  // transaction): the profile columns RowToCustomer reads, then the count
+  // and amount of the purchases in the window (?2, ?3] of months, and the
+  // count of every recorded purchase.
+  static constexpr const char* kCustomerWithStats =
+      "SELECT c.id, c.name, c.age, c.gender, c.occupation, c.consumption, c.channel, "
+      "c.birthday, c.joined_at, c.satisfaction_units, c.interaction_count, c.points, c.tier, "
+      "c.total_spent_units, c.last_purchase_at, c.imported_purchase_frequency, "
+      "c.imported_average_units, "
+      "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.count END), 0), "
+      "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.amount_units END), 0), "
+      "coalesce(sum(m.count), 0) "
+      "FROM customers c LEFT JOIN purchase_months m ON m.customer_id = c.id ";
+
+  // Binds the window of kCustomerWithStats for `today`.
+  void BindWindow(SQLite::Statement& s, Date today) {
+    const int current = MonthIndex(today);
+    s.bind(2, current - options_.stats_window_months);
+    s.bind(3, current);
+  }
+
+  // A row of kCustomerWithStats: recorded purchases decide the stats when
+  // there are any; otherwise the imported ones stand.
+  static Customer RowToCustomerWithStats(SQLite::Statement& s) {
+    Customer c = RowToCustomer(s);
+    if (s.getColumn(19).getInt64() == 0) return c;  // none recorded
+    c.purchase_frequency = s.getColumn(17).getInt64();
+    const int64_t units = s.getColumn(18).getInt64();
+    c.average_purchase_amount =
+        c.purchase_frequency == 0 ? Decimal() : Decimal::FromUnits(units / c.purchase_frequency);
+    return c;
+  }
+
   absl::StatusOr<std::optional<Customer>> UnsafeFindCustomer(std::string_view id, Date today) {
-    SQLite::Statement& s = Prepared(
-        "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
-        "satisfaction_units, interaction_count, points, tier, total_spent_units, "
-        "last_purchase_at, imported_purchase_frequency, imported_average_units "
-        "FROM customers WHERE id = ?");
+    SQLite::Statement& s = Prepared(StrCat(kCustomerWithStats, "WHERE c.id = ?1 GROUP BY c.id"));
     Done done{s};
     s.bind(1, std::string(id));
+    BindWindow(s, today);
     if (!s.executeStep()) return std::optional<Customer>();
-    Customer c = RowToCustomer(s);
-    AddWindowStats(&c, today);
-    return std::optional<Customer>(std::move(c));
+    return std::optional<Customer>(RowToCustomerWithStats(s));
   }
 
   absl::StatusOr<bool> UnsafeUpsertCustomerProfile(const Customer& c) {
@@ -884,33 +912,11 @@ class Store::Impl : public Transaction {
     c.tier = s.getColumn(12).getString();
     c.total_spent = Decimal::FromUnits(s.getColumn(13).getInt64());
     c.last_purchase_at = ColumnDate(s.getColumn(14));
-    // Imported stats stand until AddWindowStats finds recorded purchases.
+    // Imported stats; RowToCustomerWithStats replaces them with recorded ones.
     c.purchase_frequency = s.getColumn(15).isNull() ? 0 : s.getColumn(15).getInt64();
     c.average_purchase_amount =
         Decimal::FromUnits(s.getColumn(16).isNull() ? 0 : s.getColumn(16).getInt64());
     return c;
-  }
-
-  // purchase_frequency and average_purchase_amount over the months of the
-  // window ending with today's month, from recorded purchases; a customer
-  // without any recorded purchase keeps the imported stats RowToCustomer
-  // read.
-  void AddWindowStats(Customer* c, Date today) {
-    SQLite::Statement& s = Prepared(
-        "SELECT coalesce(sum(CASE WHEN month > ?2 AND month <= ?3 THEN count END), 0), "
-        "coalesce(sum(CASE WHEN month > ?2 AND month <= ?3 THEN amount_units END), 0), "
-        "coalesce(sum(count), 0) FROM purchase_months WHERE customer_id = ?1");
-    Done done{s};
-    const int current = MonthIndex(today);
-    s.bind(1, c->id);
-    s.bind(2, current - options_.stats_window_months);
-    s.bind(3, current);
-    s.executeStep();
-    if (s.getColumn(2).getInt64() == 0) return;  // none recorded
-    c->purchase_frequency = s.getColumn(0).getInt64();
-    const int64_t units = s.getColumn(1).getInt64();
-    c->average_purchase_amount =
-        c->purchase_frequency == 0 ? Decimal() : Decimal::FromUnits(units / c->purchase_frequency);
   }
 
  private:
@@ -1060,24 +1066,19 @@ absl::StatusOr<CustomerPage> Store::ListCustomers(std::string_view after_id, int
   ReadLease reader(this);
   try {
     SQLite::Statement& s = reader->Prepared(
-        "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
-        "satisfaction_units, interaction_count, points, tier, total_spent_units, "
-        "last_purchase_at, imported_purchase_frequency, imported_average_units "
-        "FROM customers WHERE id > ? ORDER BY id LIMIT ?");
+        StrCat(Impl::kCustomerWithStats, "WHERE c.id > ?1 GROUP BY c.id ORDER BY c.id LIMIT ?4"));
+    Impl::Done done{s};
+    s.bind(1, std::string(after_id));
+    reader->BindWindow(s, today);
+    s.bind(4, limit + 1);
     CustomerPage page;
-    {
-      Impl::Done done{s};
-      s.bind(1, std::string(after_id));
-      s.bind(2, limit + 1);
-      while (s.executeStep()) {
-        if (static_cast<int>(page.customers.size()) == limit) {
-          page.more = true;
-          break;
-        }
-        page.customers.push_back(Impl::RowToCustomer(s));
+    while (s.executeStep()) {
+      if (static_cast<int>(page.customers.size()) == limit) {
+        page.more = true;
+        break;
       }
+      page.customers.push_back(Impl::RowToCustomerWithStats(s));
     }
-    for (Customer& c : page.customers) reader->AddWindowStats(&c, today);
     return page;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "listing customers");
