@@ -29,6 +29,52 @@ constexpr const char* kOccupations[] = {"教师", "工程师", "医生", "学生
 constexpr const char* kAmounts[] = {"88", "120", "260", "300", "450", "520", "999.90", "1200"};
 constexpr const char* kReviews[] = {"好评", "差评", "客户给了好评", "一般"};
 
+// The seed's market research: product, satisfaction, expectation; and the
+// seed's product before improvement.
+struct SeedFeedback {
+  const char* product;
+  const char* satisfaction;
+  const char* expectation;
+};
+constexpr SeedFeedback kSeedFeedback[] = {{"产品A", "4.5", "功能更强大"},
+                                          {"产品B", "3.8", "价格更优惠"},
+                                          {"产品C", "4.2", "售后服务更完善"}};
+constexpr const char* kFeedbackSources[] = {"survey", "phone", "face_to_face", "online"};
+
+// Products with the seed's attributes, and feedback about them.
+absl::Status LoadDemoFeedback(Operations* operations, Sequence& random) {
+  for (const SeedFeedback& seed : kSeedFeedback) {
+    v1::UpsertProductRequest product;
+    product.set_idempotency_key(StrCat("demo-product-", seed.product));
+    product.mutable_product()->set_product(seed.product);
+    auto& attributes = *product.mutable_product()->mutable_attributes();
+    attributes["功能"] = "基础功能";
+    attributes["价格"] = "100";
+    attributes["售后服务"] = "正常工作时间客服";
+    v1::UpsertProductResponse stored;
+    if (absl::Status s = operations->UpsertProduct(product, &stored); !s.ok()) return s;
+  }
+  // Each customer gives one piece of feedback: mostly the seed's own
+  // expectation and satisfaction for the product, sometimes a second wish.
+  for (int i = 1; i <= kDemoCustomers; ++i) {
+    const SeedFeedback& seed = kSeedFeedback[random.Next(3)];
+    const SeedFeedback& also = kSeedFeedback[random.Next(3)];
+    v1::SubmitFeedbackRequest feedback;
+    feedback.set_idempotency_key(StrCat("demo-feedback-", i));
+    feedback.set_customer_id(StrCat("demo-", i));
+    feedback.set_product(seed.product);
+    feedback.set_text(random.Next(3) == 0 && also.expectation != seed.expectation
+                          ? StrCat(seed.expectation, ",", also.expectation)
+                          : seed.expectation);
+    feedback.set_source(kFeedbackSources[random.Next(4)]);
+    feedback.set_satisfaction(seed.satisfaction);
+    feedback.set_date(StrCat(random.Next(2) == 0 ? "2026-09-" : "2026-10-", 10 + random.Next(18)));
+    v1::SubmitFeedbackResponse recorded;
+    if (absl::Status s = operations->SubmitFeedback(feedback, &recorded); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status LoadDemoData(Operations* operations) {
@@ -47,6 +93,9 @@ absl::Status LoadDemoData(Operations* operations) {
     c->set_channel(kChannels[random.Next(3)]);
     c->set_birthday(StrCat(1950 + random.Next(55), "-0", 1 + random.Next(9), "-1", random.Next(10)));
     c->set_joined_at(StrCat("2025-0", 1 + random.Next(9), "-01"));
+    // A survey score to start from: 3.0 .. 4.9, so that reviews move some
+    // customers across the 满意 threshold of 4.
+    c->set_satisfaction(StrCat(3 + random.Next(2), ".", random.Next(10)));
     v1::UpsertCustomerResponse upserted;
     if (absl::Status s = operations->UpsertCustomer(upsert, &upserted); !s.ok()) return s;
 
@@ -73,7 +122,7 @@ absl::Status LoadDemoData(Operations* operations) {
       if (absl::Status s = operations->RecordInteraction(review, &recorded); !s.ok()) return s;
     }
   }
-  return absl::OkStatus();
+  return LoadDemoFeedback(operations, random);
 }
 
 }  // namespace clientele::server

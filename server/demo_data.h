@@ -1,7 +1,8 @@
 // Deterministic demo data for an empty database, so that a fresh server
 // answers with something to look at: customers spread over the seed
-// segments, with purchases and reviews recorded through the same
-// operations as the RPCs (points, tiers and satisfaction follow the rules).
+// segments, with purchases, reviews and product feedback recorded through
+// the same operations as the RPCs (points, tiers, satisfaction and proposed
+// improvement actions follow the rules), and the seed's products.
 #ifndef CLIENTELE_SERVER_DEMO_DATA_H_
 #define CLIENTELE_SERVER_DEMO_DATA_H_
 

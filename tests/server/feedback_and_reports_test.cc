@@ -181,6 +181,42 @@ TEST_F(FeedbackTest, FullSeedStoryFromImportToReports) {
   EXPECT_EQ(ledger.balance(), 150);
 }
 
+// A fresh server with demo_data fills its empty database with something
+// to look at in every report, and a restart adds nothing twice.
+TEST_F(FeedbackTest, DemoDataFillsEveryReportOnce) {
+  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_TRUE(server_.Start(kRules, "", /*demo_data=*/true));
+  channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  reports_ = v1::Reports::NewStub(channel_);
+  improvements_ = v1::Improvements::NewStub(channel_);
+  auto sizes = [&] {
+    v1::SegmentSizesResponse response;
+    EXPECT_TRUE(
+        Call(reports_, &v1::Reports::Stub::SegmentSizes, v1::SegmentSizesRequest(), &response)
+            .ok());
+    return response;
+  };
+  v1::SegmentSizesResponse first = sizes();
+  EXPECT_EQ(first.customers(), 40);
+  for (const v1::DimensionSizes& d : first.dimensions()) {
+    EXPECT_GE(d.segments_size(), 2) << d.dimension() << " puts every demo customer in one segment";
+  }
+  v1::FeedbackReportResponse report;
+  ASSERT_TRUE(
+      Call(reports_, &v1::Reports::Stub::FeedbackReport, v1::FeedbackReportRequest(), &report)
+          .ok());
+  ASSERT_EQ(report.products_size(), 3);
+  EXPECT_EQ(report.products(0).average_satisfaction(), "4.5");
+  EXPECT_EQ(report.products(0).expectations(0).name(), "功能更强大");
+  EXPECT_FALSE(Actions("产品A", "proposed").empty());
+
+  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_TRUE(server_.Start(kRules, "", /*demo_data=*/true));
+  channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  reports_ = v1::Reports::NewStub(channel_);
+  EXPECT_EQ(sizes().SerializeAsString(), first.SerializeAsString());
+}
+
 // product_improvement(product, '功能更强大,价格更优惠,售后服务更完善'), as a
 // service: feedback proposes, evidence builds up, a person applies.
 TEST_F(FeedbackTest, FeedbackProposesActionsThatAnOperatorApplies) {

@@ -42,13 +42,15 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
 
   // Writes the config (extra YAML lines appended) and starts the server;
-  // true once it listens. `rules` is the ruleset directory.
-  bool Start(const std::string& rules, const std::string& extra_config = "") {
+  // true once it listens. `rules` is the ruleset directory; `demo_data`
+  // fills an empty database with the demo data.
+  bool Start(const std::string& rules, const std::string& extra_config = "",
+             bool demo_data = false) {
     const std::filesystem::path config = directory_ / "server.yaml";
     std::ofstream(config) << "listen: 127.0.0.1:0\n"
                           << "database: " << database() << "\n"
                           << "rules: " << rules << "\n"
-                          << "demo_data: false\n"
+                          << "demo_data: " << (demo_data ? "true" : "false") << "\n"
                           << "log_level: warning\n"
                           << extra_config;
     int out[2];
