@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "rules/internal/utf8.h"
 #include "server/service.h"
 #include "server/service_internal.h"
 
@@ -20,23 +21,14 @@ constexpr size_t kMaxAttributeValueBytes = 1000;
 constexpr int kDefaultTop = 5;
 constexpr int kMaxTop = 100;
 
-// ASCII letters lowered; everything else (Chinese included) unchanged.
-std::string LowerAscii(std::string_view text) {
-  std::string lowered(text);
-  for (char& c : lowered) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lowered;
-}
-
 // The rule's phrases that the feedback text contains (letter case of
 // ASCII ignored, as `lower(feedback) contains ...` would).
 std::vector<std::string> MatchedKeywords(const std::vector<std::string>& keywords,
                                          std::string_view text) {
-  const std::string haystack = LowerAscii(text);
+  const std::string haystack = rules::utf8_internal::AsciiLower(text);
   std::vector<std::string> matched;
   for (const std::string& keyword : keywords) {
-    if (haystack.find(LowerAscii(keyword)) != std::string::npos) matched.push_back(keyword);
+    if (haystack.find(rules::utf8_internal::AsciiLower(keyword)) != std::string::npos) matched.push_back(keyword);
   }
   return matched;
 }

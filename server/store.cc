@@ -406,9 +406,7 @@ class Store::Impl : public Transaction {
 
   absl::StatusOr<std::optional<PurchaseRecord>> UnsafeFindPurchase(std::string_view purchase_id) {
     SQLite::Statement& s = Prepared(
-        "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
-        "rule_id, ruleset_version, coalesce(returned_kind, '') FROM purchases "
-        "WHERE purchase_id = ?");
+        StrCat(kPurchaseColumns, "WHERE purchase_id = ?"));
     Done done{s};
     s.bind(1, std::string(purchase_id));
     if (!s.executeStep()) return std::optional<PurchaseRecord>();
@@ -462,6 +460,11 @@ class Store::Impl : public Transaction {
     e.recorded_at = s.getColumn(7).getString();
     return e;
   }
+
+  // The columns RowToPurchase reads, for a query to finish with WHERE.
+  static constexpr const char* kPurchaseColumns =
+      "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
+      "rule_id, ruleset_version, coalesce(returned_kind, '') FROM purchases ";
 
   static PurchaseRecord RowToPurchase(SQLite::Statement& s) {
     PurchaseRecord p;
@@ -1117,9 +1120,7 @@ absl::StatusOr<std::vector<PurchaseRecord>> Store::Purchases(std::string_view cu
   ReadLease reader(this);
   try {
     SQLite::Statement& s = reader->Prepared(
-        "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
-        "rule_id, ruleset_version, coalesce(returned_kind, '') FROM purchases "
-        "WHERE ?1 = '' OR customer_id = ?1 ORDER BY rowid");
+        StrCat(Impl::kPurchaseColumns, "WHERE ?1 = '' OR customer_id = ?1 ORDER BY rowid"));
     Impl::Done done{s};
     s.bind(1, std::string(customer_id));
     std::vector<PurchaseRecord> purchases;
