@@ -59,7 +59,8 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
   const std::set<std::string> known = {
       "listen", "database", "rules", "stats_window_months", "demo_data", "log_level",
       "max_message_bytes", "shutdown_grace_seconds", "max_text_bytes", "max_name_bytes",
-      "write_threads", "max_import_customers", "sync_every_commit"};
+      "write_threads", "max_import_customers", "sync_every_commit", "rules_watch",
+      "rules_debounce_ms"};
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
     const YAML::Node& value = entry.second;
@@ -82,6 +83,11 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
       }
     } else if (key == "demo_data") {
       s = ReadBool(path, value, key, &config->demo_data);
+    } else if (key == "rules_watch") {
+      s = ReadBool(path, value, key, &config->rules_watch);
+    } else if (key == "rules_debounce_ms") {
+      s = ReadInt(path, value, key, 0, 10'000, &number);
+      config->rules_debounce_ms = static_cast<int>(number);
     } else if (key == "sync_every_commit") {
       s = ReadBool(path, value, key, &config->sync_every_commit);
     } else if (key == "stats_window_months") {

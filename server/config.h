@@ -15,6 +15,8 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";  // host:port; port 0 picks a free one
   std::string database;                     // SQLite file, created when missing
   std::string rules;                        // ruleset directory
+  bool rules_watch = true;                  // reload when the directory changes
+  int rules_debounce_ms = 200;              // quiet time after a change before reloading
   int stats_window_months = 12;             // purchase stats window
   bool demo_data = true;                    // fill an empty database with demo data
   std::string log_level = "info";           // debug | info | warning | error

@@ -186,7 +186,8 @@ absl::Status Operations::SubmitFeedback(const v1::SubmitFeedbackRequest& request
   if (!day.ok()) return day.status();
   if (*day > today) return Invalid("date", "is in the future");
 
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   return IdempotentWrite(
       store_, "SubmitFeedback", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::SubmitFeedbackResponse* out) -> absl::Status {

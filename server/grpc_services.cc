@@ -1,6 +1,8 @@
 // The callback-API gRPC services over Operations: the only place where
 // absl::Status becomes grpc::Status.
 #include <chrono>
+#include <deque>
+#include <mutex>
 
 #include "server/log.h"
 #include "server/service.h"
@@ -138,6 +140,11 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
       : context_(context), import_(std::move(import)), response_(response), pool_(pool) {
     StartRead(&message_);
   }
+  // A stream that cannot start (no valid ruleset): ends at once.
+  ImportReactor(grpc::CallbackServerContext* context, const absl::Status& refused)
+      : context_(context), response_(nullptr), pool_(nullptr) {
+    Finish(ToGrpc(refused));
+  }
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client finished sending (or went away)
       if (context_->IsCancelled()) {
@@ -193,7 +200,9 @@ class CustomersService final : public v1::Customers::CallbackService {
   }
   grpc::ServerReadReactor<v1::ImportCustomersRequest>* ImportCustomers(
       grpc::CallbackServerContext* context, v1::ImportCustomersResponse* response) override {
-    return new ImportReactor(context, ops_->StartImport(), response, pool_);
+    absl::StatusOr<std::unique_ptr<CustomerImport>> import = ops_->StartImport();
+    if (!import.ok()) return new ImportReactor(context, import.status());
+    return new ImportReactor(context, std::move(*import), response, pool_);
   }
 
  private:
@@ -340,10 +349,168 @@ class ReportsService final : public v1::Reports::CallbackService {
   Operations* ops_;
 };
 
+
+// Follows reload attempts: the status at the start, then one message per
+// attempt. Attempts are told on the reloader's thread and written on
+// gRPC's; one write is outstanding at a time and Finish waits for it.
+class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetStatus>,
+                                  public OpenStreams::Stream {
+ public:
+  // A client that lets this many messages pile up unread is cut off.
+  static constexpr size_t kMaxBacklog = 256;
+
+  WatchRulesetReactor(Operations* ops, OpenStreams* streams) : ops_(ops), streams_(streams) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!streams_->Add(this)) {
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
+      return;
+    }
+    registered_ = true;
+    // Subscribe first, then send the current state: an attempt made in
+    // between is sent once (EnqueueLocked skips numbers already queued).
+    listener_ = ops_->reloader()->Subscribe([this](const ReloadAttempt& attempt) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      EnqueueLocked(attempt);
+    });
+    EnqueueLocked(ops_->reloader()->LastAttempt(), /*initial=*/true);
+  }
+  void End() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    FinishLocked(grpc::Status::OK);
+  }
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    writing_ = false;
+    if (!ok) {
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading"));
+      return;
+    }
+    if (finish_wanted_) {
+      FinishLocked(*finish_wanted_);
+      return;
+    }
+    WriteNextLocked();
+  }
+  void OnCancel() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+  void OnDone() override {
+    if (listener_ != 0) ops_->reloader()->Unsubscribe(listener_);  // no call after this
+    if (registered_) streams_->Remove(this);
+    delete this;
+  }
+
+ private:
+  void EnqueueLocked(const ReloadAttempt& attempt, bool initial = false) {
+    if (finishing_ || (!initial && attempt.number <= last_number_)) return;
+    last_number_ = attempt.number;
+    if (backlog_.size() >= kMaxBacklog) {
+      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                "the client read too slowly; watch again"));
+      return;
+    }
+    ops_->RulesetStatusAfter(attempt, &backlog_.emplace_back());
+    WriteNextLocked();
+  }
+  void WriteNextLocked() {
+    if (writing_ || backlog_.empty()) return;
+    sending_ = std::move(backlog_.front());
+    backlog_.pop_front();
+    writing_ = true;
+    StartWrite(&sending_);
+  }
+  // Finishes now, or once the outstanding write is done.
+  void FinishLocked(grpc::Status status) {
+    if (finished_) return;
+    finishing_ = true;
+    if (writing_) {
+      if (!finish_wanted_) finish_wanted_ = std::move(status);
+      return;
+    }
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  Operations* const ops_;
+  OpenStreams* const streams_;
+  bool registered_ = false;
+  int listener_ = 0;
+  std::mutex mutex_;
+  // All below guarded by mutex_.
+  std::deque<v1::RulesetStatus> backlog_;
+  v1::RulesetStatus sending_;
+  int64_t last_number_ = -1;
+  bool writing_ = false;
+  bool finishing_ = false;  // no more messages are queued
+  bool finished_ = false;   // Finish called
+  std::optional<grpc::Status> finish_wanted_;
+};
+
+class RulesetsService final : public v1::Rulesets::CallbackService {
+ public:
+  RulesetsService(Operations* ops, WorkerPool* pool, OpenStreams* streams)
+      : ops_(ops), pool_(pool), streams_(streams) {}
+  grpc::ServerUnaryReactor* GetRulesetStatus(grpc::CallbackServerContext* context,
+                                             const v1::GetRulesetStatusRequest* request,
+                                             v1::RulesetStatus* response) override {
+    return Run("GetRulesetStatus", context,
+               [&] { return ops_->GetRulesetStatus(*request, response); });
+  }
+  // A reload reads and compiles files: off gRPC's threads.
+  grpc::ServerUnaryReactor* ReloadRuleset(grpc::CallbackServerContext* context,
+                                          const v1::ReloadRulesetRequest* request,
+                                          v1::ReloadRulesetResponse* response) override {
+    return RunWrite("ReloadRuleset", context, pool_, [ops = ops_, request, response] {
+      return ops->ReloadRuleset(*request, response);
+    });
+  }
+  grpc::ServerWriteReactor<v1::RulesetStatus>* WatchRuleset(
+      grpc::CallbackServerContext*, const v1::WatchRulesetRequest*) override {
+    return new WatchRulesetReactor(ops_, streams_);
+  }
+  grpc::ServerUnaryReactor* ListRulesetVersions(grpc::CallbackServerContext* context,
+                                                const v1::ListRulesetVersionsRequest* request,
+                                                v1::ListRulesetVersionsResponse* response) override {
+    return Run("ListRulesetVersions", context,
+               [&] { return ops_->ListRulesetVersions(*request, response); });
+  }
+  grpc::ServerUnaryReactor* GetRulesetVersion(grpc::CallbackServerContext* context,
+                                              const v1::GetRulesetVersionRequest* request,
+                                              v1::GetRulesetVersionResponse* response) override {
+    return Run("GetRulesetVersion", context,
+               [&] { return ops_->GetRulesetVersion(*request, response); });
+  }
+
+ private:
+  Operations* ops_;
+  WorkerPool* pool_;
+  OpenStreams* streams_;
+};
+
 }  // namespace
 
+bool OpenStreams::Add(Stream* stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_) return false;
+  streams_.insert(stream);
+  return true;
+}
+
+void OpenStreams::Remove(Stream* stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  streams_.erase(stream);
+}
+
+void OpenStreams::EndAll() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  closed_ = true;
+  for (Stream* stream : streams_) stream->End();
+}
+
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
-                                                         WorkerPool* write_pool) {
+                                                         WorkerPool* write_pool,
+                                                         OpenStreams* streams) {
   std::vector<std::unique_ptr<grpc::Service>> services;
   services.push_back(std::make_unique<CustomersService>(operations, write_pool));
   services.push_back(std::make_unique<EventsService>(operations, write_pool));
@@ -351,6 +518,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
   services.push_back(std::make_unique<ImprovementsService>(operations, write_pool));
   services.push_back(std::make_unique<ReportsService>(operations));
   services.push_back(std::make_unique<DiagnosticsService>());
+  services.push_back(std::make_unique<RulesetsService>(operations, write_pool, streams));
   return services;
 }
 

@@ -2,11 +2,13 @@
 //
 //   clienteled --config config/server.yaml
 //
-// Loads the config and the ruleset (refusing to start, with every
-// diagnostic printed, when the rules have errors), opens and migrates the
-// database, fills it with demo data when empty and so configured, and
-// serves until SIGTERM or SIGINT; then it stops accepting calls, lets
-// in-flight ones finish (up to shutdown_grace_seconds) and closes the
+// Loads the config, opens and migrates the database, loads the ruleset
+// (when it has errors, every diagnostic is printed and the server starts
+// NOT_SERVING until the files are fixed), fills an empty database with
+// demo data when so configured (and the rules are valid), and serves.
+// The rules directory is watched and reloaded on change, on SIGHUP and on
+// the ReloadRuleset RPC. On SIGTERM or SIGINT it stops accepting calls,
+// lets in-flight ones finish (up to shutdown_grace_seconds) and closes the
 // database. Prints "listening on HOST:PORT" once ready (port 0 in the
 // config is replaced by the port chosen).
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -14,6 +16,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,7 +28,9 @@
 #include "rules/strings.h"
 #include "server/config.h"
 #include "server/demo_data.h"
+#include "server/directory_watcher.h"
 #include "server/log.h"
+#include "server/reloader.h"
 #include "server/service.h"
 #include "server/store.h"
 
@@ -37,23 +42,52 @@ int Fail(std::string_view event, std::string message) {
   return 1;
 }
 
+// Keeps every version before it is served (RulesReloader::Archive).
+absl::Status ArchiveRuleset(Store* store, const ServedRuleset& candidate) {
+  RulesetVersionRecord record;
+  record.version = candidate.ruleset->version();
+  record.directory = candidate.directory;
+  record.last_served_at = candidate.loaded_at;
+  record.files = candidate.ruleset->sources();
+  return store
+      ->Write({"", "ArchiveRuleset", ""},
+              [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                if (absl::Status s = tx.ArchiveRuleset(record); !s.ok()) return s;
+                return std::string();
+              })
+      .status();
+}
+
+// A line per attempt: rejected ones at error with every diagnostic.
+void LogAttempt(const ReloadAttempt& attempt) {
+  std::vector<std::pair<std::string_view, std::string>> fields = {
+      {"trigger", attempt.trigger},
+      {"outcome", std::string(ReloadOutcomeName(attempt.outcome))},
+      {"version", attempt.version},
+      {"serving", attempt.serving_version},
+      {"us", StrCat(attempt.duration_micros)},
+      {"message", attempt.message}};
+  switch (attempt.outcome) {
+    case ReloadOutcome::kAccepted:
+      Log(LogLevel::kInfo, "rules_reloaded", fields);
+      break;
+    case ReloadOutcome::kUnchanged:
+      Log(LogLevel::kDebug, "rules_unchanged", fields);
+      return;
+    case ReloadOutcome::kRejected:
+      Log(LogLevel::kError, "rules_rejected", fields);
+      break;
+  }
+  for (const rules::Diagnostic& d : attempt.diagnostics) {
+    Log(d.severity == rules::Severity::kError ? LogLevel::kError : LogLevel::kWarning,
+        "rules_diagnostic", {{"diagnostic", d.Headline()}, {"hint", d.hint}});
+  }
+}
+
 int Serve(const std::string& config_path) {
   absl::StatusOr<ServerConfig> config = LoadServerConfig(config_path);
   if (!config.ok()) return Fail("config_invalid", std::string(config.status().message()));
   SetLogLevel(ParseLogLevel(config->log_level));
-
-  rules::LoadResult loaded = rules::RuleSet::LoadDirectory(config->rules);
-  if (!loaded.ok()) {
-    std::fputs(rules::FormatDiagnostics(loaded.diagnostics).c_str(), stderr);
-    return Fail("rules_invalid", StrCat("the ruleset in ", config->rules, " has errors"));
-  }
-  auto served = std::make_shared<ServedRuleset>();
-  served->ruleset = loaded.ruleset;
-  served->directory = config->rules;
-  served->loaded_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
-  RulesetHolder holder(served);
-  Log(LogLevel::kInfo, "rules_loaded",
-      {{"directory", config->rules}, {"version", loaded.ruleset->version()}});
 
   std::error_code ignored;
   std::filesystem::create_directories(std::filesystem::path(config->database).parent_path(),
@@ -64,8 +98,29 @@ int Serve(const std::string& config_path) {
   Log(LogLevel::kInfo, "database_open",
       {{"path", config->database}, {"schema_version", StrCat((*store)->schema_version())}});
 
-  Operations operations(store->get(), &holder, config->limits);
-  if (config->demo_data) {
+  // The rules: served only once valid. Without a valid ruleset the server
+  // still starts, reports NOT_SERVING on the health service and says why
+  // (logs, GetRuleset), and serves as soon as the files are fixed.
+  RulesetHolder holder;
+  RulesReloader reloader({.directory = config->rules,
+                          .load = {},
+                          .archive = [s = store->get()](const ServedRuleset& candidate) {
+                            return ArchiveRuleset(s, candidate);
+                          },
+                          .check = nullptr},
+                         &holder);
+  reloader.Subscribe(LogAttempt);
+  const ReloadAttempt first = reloader.Reload("startup");
+  if (first.outcome != ReloadOutcome::kAccepted) {
+    std::fputs(rules::FormatDiagnostics(first.diagnostics).c_str(), stderr);
+    Log(LogLevel::kError, "not_serving",
+        {{"directory", config->rules},
+         {"reason", first.message},
+         {"what_now", "fix the rule files; the server reloads them and then serves"}});
+  }
+
+  Operations operations(store->get(), &holder, &reloader, config->limits);
+  if (config->demo_data && holder.Current() != nullptr) {
     absl::StatusOr<int64_t> count = (*store)->CountCustomers();
     if (!count.ok()) return Fail("database_unavailable", std::string(count.status().message()));
     if (*count == 0) {
@@ -84,28 +139,56 @@ int Serve(const std::string& config_path) {
   builder.SetMaxReceiveMessageSize(config->max_message_bytes);
   builder.SetMaxSendMessageSize(config->max_message_bytes);
   WorkerPool write_pool(config->write_threads);  // outlives the server: declared first
-  std::vector<std::unique_ptr<grpc::Service>> services = MakeServices(&operations, &write_pool);
+  OpenStreams streams;
+  std::vector<std::unique_ptr<grpc::Service>> services =
+      MakeServices(&operations, &write_pool, &streams);
   for (const auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail("listen_failed", StrCat("cannot listen on ", config->listen));
   }
+  // Health follows the rules: SERVING exactly while a valid ruleset is.
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  const int health_listener = reloader.Subscribe([health, &holder](const ReloadAttempt&) {
+    health->SetServingStatus(holder.Current() != nullptr);
+  });
+  health->SetServingStatus(holder.Current() != nullptr);
+
+  std::unique_ptr<DirectoryWatcher> watcher;
+  if (config->rules_watch) {
+    absl::StatusOr<std::unique_ptr<DirectoryWatcher>> started = DirectoryWatcher::Start(
+        {config->rules, std::chrono::milliseconds(config->rules_debounce_ms),
+         std::chrono::milliseconds(std::max(2000, 4 * config->rules_debounce_ms))},
+        [&reloader] { reloader.Reload("watch"); });
+    if (started.ok()) {
+      watcher = std::move(*started);
+    } else {
+      Log(LogLevel::kWarning, "rules_not_watched",
+          {{"error", std::string(started.status().message())},
+           {"what_now", "reload with SIGHUP or clientele rules reload"}});
+    }
+  }
+
   const std::string host = config->listen.substr(0, config->listen.rfind(':'));
   const std::string address = StrCat(host, ":", port);
   Log(LogLevel::kInfo, "listening", {{"address", address}});
   std::printf("listening on %s\n", address.c_str());
   std::fflush(stdout);
 
-  // Wait for SIGTERM / SIGINT (blocked in every thread, see main).
+  // SIGHUP reloads; SIGTERM / SIGINT stop (blocked in every thread, see main).
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) reloader.Reload("signal");
   Log(LogLevel::kInfo, "shutting_down",
       {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"},
        {"grace_seconds", StrCat(config->shutdown_grace_seconds)}});
+  watcher.reset();  // no reload from now on
+  reloader.Unsubscribe(health_listener);
+  streams.EndAll();  // watch streams never end by themselves
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(config->shutdown_grace_seconds));
   server->Wait();
@@ -125,12 +208,13 @@ int main(int argc, char** argv) {
   // Abseil's deadlock detection is a debugging aid that costs on every
   // lock of a busy server; the sanitizer builds check locking instead.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  // Block the shutdown signals before gRPC starts its threads, so that
-  // only Serve's sigwait receives them.
+  // Block the shutdown and reload signals before gRPC starts its threads,
+  // so that only Serve's sigwait receives them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return clientele::server::Serve(config_path);
 }

@@ -19,7 +19,8 @@ absl::Status Operations::SegmentSizes(const v1::SegmentSizesRequest& request,
                                       v1::SegmentSizesResponse* response) {
   absl::StatusOr<Date> today = ParseDay("today", request.today(), Date::Today());
   if (!today.ok()) return today.status();
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   std::vector<std::string> dimensions = served->ruleset->DimensionIds();
   if (!request.dimension().empty()) {
     if (absl::Status s = CheckDimension("dimension", request.dimension(), *served->ruleset);

@@ -17,7 +17,8 @@ absl::Status Operations::UpsertCustomer(const v1::UpsertCustomerRequest& request
   if (!customer.ok()) return customer.status();
   const Date today = Date::Today();
   if (!customer->joined_at.known()) customer->joined_at = today;
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   const bool satisfaction_given = !request.customer().satisfaction().empty();
   return IdempotentWrite(
       store_, "UpsertCustomer", request, request.idempotency_key(), response,
@@ -27,6 +28,7 @@ absl::Status Operations::UpsertCustomer(const v1::UpsertCustomerRequest& request
         if (!upserted.ok()) return upserted.status();
         CustomerToProto(upserted->stored, out->mutable_customer());
         out->set_created(upserted->created);
+        out->set_ruleset_version(served->ruleset->version());
         return absl::OkStatus();
       });
 }
@@ -80,11 +82,13 @@ absl::Status Operations::ListCustomers(const v1::ListCustomersRequest& request,
   }
   // Filtered: evaluate customers in id order until the page is full or
   // kMaxFilterScan have been looked at; the token is the last id looked at.
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   if (absl::Status s = CheckSegmentFilter("segment", request.segment(), *served->ruleset);
       !s.ok()) {
     return s;
   }
+  response->set_ruleset_version(served->ruleset->version());
   constexpr int kMaxFilterScan = 10'000;
   constexpr int kScanPageSize = 500;
   std::string last_seen = request.page_token();
@@ -146,7 +150,8 @@ absl::Status Operations::RecordPurchase(const v1::RecordPurchaseRequest& request
   absl::StatusOr<Date> day = ParseDay("date", request.date(), today);
   if (!day.ok()) return day.status();
   if (*day > today) return Invalid("date", "is in the future");
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   return IdempotentWrite(
       store_, "RecordPurchase", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::RecordPurchaseResponse* out) -> absl::Status {
@@ -205,7 +210,8 @@ absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& r
   }
   const rules::Interaction interaction{request.text()};
   const Date today = Date::Today();
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   return IdempotentWrite(
       store_, "RecordInteraction", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::RecordInteractionResponse* out) -> absl::Status {
@@ -244,7 +250,8 @@ absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request
                    StrCat("must be \"return\" or \"cancellation\", not \"", request.kind(), "\""));
   }
   const Date today = Date::Today();
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   return IdempotentWrite(
       store_, "ReturnPurchase", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::ReturnPurchaseResponse* out) -> absl::Status {
@@ -328,7 +335,8 @@ absl::Status Operations::Evaluate(const v1::EvaluateRequest& request,
     default:
       return Invalid("subject", "give customer_id (a stored customer) or customer (inline)");
   }
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   rules::Decision decision;
   rules::Explanation explanation;
   rules::Explanation* why = request.explain() ? &explanation : nullptr;
@@ -337,20 +345,6 @@ absl::Status Operations::Evaluate(const v1::EvaluateRequest& request,
       !s.ok())
     return s;
   DecisionToProto(customer, decision, why, response->mutable_decision());
-  return absl::OkStatus();
-}
-
-absl::Status Operations::GetRuleset(const v1::GetRulesetRequest&,
-                                    v1::GetRulesetResponse* response) {
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
-  response->set_version(served->ruleset->version());
-  response->set_directory(served->directory);
-  response->set_loaded_at(served->loaded_at);
-  for (const rules::RuleSource& source : served->ruleset->sources()) {
-    v1::RulesetFile* file = response->add_files();
-    file->set_path(source.path);
-    file->set_size_bytes(static_cast<int64_t>(source.content.size()));
-  }
   return absl::OkStatus();
 }
 

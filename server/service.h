@@ -5,11 +5,14 @@
 // Each RPC has a plain method (Upsert, RecordPurchase, ...) that takes the
 // request and fills the response; the callback-API handlers call it, and
 // so do the demo-data loader and tests. Thread safety: every method may be
-// called from many threads at once (the Store and RulesetHolder are).
+// called from many threads at once (the Store, RulesetHolder and
+// RulesReloader are).
 #ifndef CLIENTELE_SERVER_SERVICE_H_
 #define CLIENTELE_SERVER_SERVICE_H_
 
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,37 +24,14 @@
 #include "clientele/v1/events.grpc.pb.h"
 #include "clientele/v1/improvements.grpc.pb.h"
 #include "clientele/v1/reports.grpc.pb.h"
+#include "clientele/v1/rulesets.grpc.pb.h"
 #include "rules/ruleset.h"
+#include "server/reloader.h"
+#include "server/ruleset_holder.h"
 #include "server/store.h"
 #include "server/worker_pool.h"
 
 namespace clientele::server {
-
-// The ruleset being served, with where and when it was loaded. Replaced as
-// a whole (hot reload, issue 4); readers keep the snapshot they took.
-struct ServedRuleset {
-  std::shared_ptr<const rules::RuleSet> ruleset;
-  std::string directory;
-  std::string loaded_at;  // RFC 3339, UTC
-};
-
-class RulesetHolder {
- public:
-  explicit RulesetHolder(std::shared_ptr<const ServedRuleset> initial)
-      : current_(std::move(initial)) {}
-  std::shared_ptr<const ServedRuleset> Current() const ABSL_LOCKS_EXCLUDED(mutex_) {
-    absl::MutexLock lock(&mutex_);
-    return current_;
-  }
-  void Replace(std::shared_ptr<const ServedRuleset> next) ABSL_LOCKS_EXCLUDED(mutex_) {
-    absl::MutexLock lock(&mutex_);
-    current_ = std::move(next);
-  }
-
- private:
-  mutable absl::Mutex mutex_;
-  std::shared_ptr<const ServedRuleset> current_ ABSL_GUARDED_BY(mutex_);
-};
 
 // Limits on request contents, from the server config.
 struct RequestLimits {
@@ -88,11 +68,14 @@ class CustomerImport {
 
 // The operations behind the RPCs. Statuses: INVALID_ARGUMENT naming the
 // field, NOT_FOUND, ALREADY_EXISTS (idempotency key reused for another
-// request; purchase id recorded before), FAILED_PRECONDITION, UNAVAILABLE.
+// request; purchase id recorded before), FAILED_PRECONDITION, UNAVAILABLE
+// (also while no valid ruleset is loaded, for the operations that need
+// one, with the reason).
 class Operations {
  public:
-  Operations(Store* store, RulesetHolder* rules, RequestLimits limits)
-      : store_(store), rules_(rules), limits_(limits) {}
+  // All must outlive the Operations.
+  Operations(Store* store, RulesetHolder* rules, RulesReloader* reloader, RequestLimits limits)
+      : store_(store), rules_(rules), reloader_(reloader), limits_(limits) {}
 
   absl::Status UpsertCustomer(const v1::UpsertCustomerRequest& request,
                               v1::UpsertCustomerResponse* response);
@@ -109,8 +92,21 @@ class Operations {
   absl::Status ReturnPurchase(const v1::ReturnPurchaseRequest& request,
                               v1::ReturnPurchaseResponse* response);
   absl::Status Evaluate(const v1::EvaluateRequest& request, v1::EvaluateResponse* response);
+
+  // The ruleset, its reloads and versions (ruleset_ops.cc).
   absl::Status GetRuleset(const v1::GetRulesetRequest& request,
                           v1::GetRulesetResponse* response);
+  absl::Status GetRulesetStatus(const v1::GetRulesetStatusRequest& request,
+                                v1::RulesetStatus* response);
+  absl::Status ReloadRuleset(const v1::ReloadRulesetRequest& request,
+                             v1::ReloadRulesetResponse* response);
+  absl::Status ListRulesetVersions(const v1::ListRulesetVersionsRequest& request,
+                                   v1::ListRulesetVersionsResponse* response);
+  absl::Status GetRulesetVersion(const v1::GetRulesetVersionRequest& request,
+                                 v1::GetRulesetVersionResponse* response);
+  // The status as WatchRuleset sends it, after `attempt` (the last one).
+  void RulesetStatusAfter(const ReloadAttempt& attempt, v1::RulesetStatus* status) const;
+  RulesReloader* reloader() const { return reloader_; }
 
   // Feedback, products and improvement actions (feedback_ops.cc).
   absl::Status SubmitFeedback(const v1::SubmitFeedbackRequest& request,
@@ -136,9 +132,13 @@ class Operations {
   // returns the stream of its decisions.
   absl::StatusOr<std::unique_ptr<DecisionStream>> EvaluateMany(
       const v1::EvaluateManyRequest& request);
-  std::unique_ptr<CustomerImport> StartImport();
+  // UNAVAILABLE while no valid ruleset is loaded.
+  absl::StatusOr<std::unique_ptr<CustomerImport>> StartImport();
 
  private:
+  // The ruleset to decide with into *served; UNAVAILABLE, with the reason
+  // of the last reload attempt, while none is loaded.
+  absl::Status ServingRules(std::shared_ptr<const ServedRuleset>* served) const;
   // Closes a proposed action as `status` ("applied" | "dismissed") in one
   // audited transaction; applying also makes its change to the product.
   absl::Status DecideImprovementAction(std::string_view method, std::string_view status,
@@ -147,15 +147,39 @@ class Operations {
 
   Store* store_;
   RulesetHolder* rules_;
+  RulesReloader* reloader_;
   RequestLimits limits_;
+};
+
+// The open streams that never end by themselves (WatchRuleset), so that
+// shutdown can end them instead of waiting out its grace period.
+// Thread-safe.
+class OpenStreams {
+ public:
+  class Stream {
+   public:
+    virtual ~Stream() = default;
+    virtual void End() = 0;  // finishes the stream with OK; may be called twice
+  };
+  // False once EndAll has been called: the stream should end at once.
+  bool Add(Stream* stream);
+  void Remove(Stream* stream);
+  // Ends every open stream and refuses new ones.
+  void EndAll();
+
+ private:
+  std::mutex mutex_;
+  std::set<Stream*> streams_;  // guarded by mutex_
+  bool closed_ = false;        // guarded by mutex_
 };
 
 // Callback-API services over Operations. Each handler checks the deadline
 // first (DEADLINE_EXCEEDED when it has passed) and runs the operation.
 // Calls that write run on `write_pool` (see WorkerPool); the rest on
-// gRPC's threads. Both must outlive the services.
+// gRPC's threads. All three must outlive the services.
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
-                                                         WorkerPool* write_pool);
+                                                         WorkerPool* write_pool,
+                                                         OpenStreams* streams);
 
 }  // namespace clientele::server
 

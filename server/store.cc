@@ -6,7 +6,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <limits>
 #include <map>
 
@@ -181,6 +183,23 @@ CREATE INDEX audit_by_subject ON audit_log(subject, id);
     R"sql(
 ALTER TABLE customers ADD COLUMN imported_purchase_frequency INTEGER;
 ALTER TABLE customers ADD COLUMN imported_average_units INTEGER;
+)sql",
+    // 5: every ruleset version that was served, with its files, so that a
+    // decision or ledger entry can be explained later (hot reload).
+    R"sql(
+CREATE TABLE ruleset_versions (
+  version TEXT PRIMARY KEY,
+  directory TEXT NOT NULL,
+  first_served_at TEXT NOT NULL,
+  last_served_at TEXT NOT NULL,
+  times_served INTEGER NOT NULL
+);
+CREATE TABLE ruleset_files (
+  version TEXT NOT NULL REFERENCES ruleset_versions(version),
+  name TEXT NOT NULL,
+  content BLOB NOT NULL,
+  PRIMARY KEY (version, name)
+);
 )sql",
 };
 
@@ -797,6 +816,38 @@ class Store::Impl : public Transaction {
     return db_.getLastInsertRowid();
   }
 
+  absl::Status UnsafeArchiveRuleset(const RulesetVersionRecord& r) {
+    SQLite::Statement& update = Prepared(
+        "UPDATE ruleset_versions SET last_served_at = ?2, times_served = times_served + 1 "
+        "WHERE version = ?1");
+    {
+      Done done{update};
+      update.bind(1, r.version);
+      update.bind(2, r.last_served_at);
+      if (update.exec() > 0) return absl::OkStatus();
+    }
+    SQLite::Statement& insert = Prepared(
+        "INSERT INTO ruleset_versions (version, directory, first_served_at, last_served_at, "
+        "times_served) VALUES (?1, ?2, ?3, ?3, 1)");
+    {
+      Done done{insert};
+      insert.bind(1, r.version);
+      insert.bind(2, r.directory);
+      insert.bind(3, r.last_served_at);
+      insert.exec();
+    }
+    SQLite::Statement& file =
+        Prepared("INSERT INTO ruleset_files (version, name, content) VALUES (?, ?, ?)");
+    for (const rules::RuleSource& source : r.files) {
+      Done done{file};
+      file.bind(1, r.version);
+      file.bind(2, std::filesystem::path(source.path).filename().string());
+      file.bind(3, source.content.data(), static_cast<int>(source.content.size()));
+      file.exec();
+    }
+    return absl::OkStatus();
+  }
+
   // Transaction: the operations above, with SQLiteCpp's exceptions turned
   // into statuses.
   template <typename F>
@@ -865,6 +916,9 @@ class Store::Impl : public Transaction {
   }
   absl::StatusOr<int64_t> AppendAudit(const AuditEntry& e) override {
     return Guarded("writing the audit trail", [&] { return UnsafeAppendAudit(e); });
+  }
+  absl::Status ArchiveRuleset(const RulesetVersionRecord& r) override {
+    return Guarded("keeping a ruleset version", [&] { return UnsafeArchiveRuleset(r); });
   }
 
   // Idempotency: the stored response for `key`, or nullopt; ALREADY_EXISTS
@@ -1038,6 +1092,12 @@ absl::StatusOr<std::string> Store::RunInSavepoint(PendingWrite& w) {
     return status;
   };
   try {
+    if (w.key.key.empty()) {  // the server's own write: no idempotency key
+      absl::StatusOr<std::string> response = w.write(*impl_);
+      if (!response.ok()) return roll_back(response.status());
+      db.exec("RELEASE one_write");
+      return response;
+    }
     absl::StatusOr<std::optional<std::string>> previous = impl_->FindKey(w.key);
     if (!previous.ok()) return roll_back(previous.status());
     if (previous->has_value()) {  // a retry: same answer, no change
@@ -1258,6 +1318,79 @@ absl::StatusOr<std::vector<AuditEntry>> Store::Audit(std::string_view subject) {
     return entries;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading the audit trail");
+  }
+}
+
+}  // namespace clientele::server
+
+namespace clientele::server {
+
+absl::StatusOr<std::vector<RulesetVersionRecord>> Store::RulesetVersions(int limit) {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s = reader->Prepared(
+        "SELECT version, directory, first_served_at, last_served_at, times_served "
+        "FROM ruleset_versions ORDER BY last_served_at DESC, rowid DESC LIMIT ?");
+    Impl::Done done{s};
+    s.bind(1, limit);
+    std::vector<RulesetVersionRecord> versions;
+    while (s.executeStep()) {
+      RulesetVersionRecord& r = versions.emplace_back();
+      r.version = s.getColumn(0).getString();
+      r.directory = s.getColumn(1).getString();
+      r.first_served_at = s.getColumn(2).getString();
+      r.last_served_at = s.getColumn(3).getString();
+      r.times_served = s.getColumn(4).getInt64();
+    }
+    return versions;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "listing ruleset versions");
+  }
+}
+
+absl::StatusOr<std::optional<RulesetVersionRecord>> Store::FindRulesetVersion(
+    std::string_view version_prefix) {
+  ReadLease reader(this);
+  try {
+    // Versions are hex: a prefix has no LIKE wildcards once checked.
+    for (char c : version_prefix) {
+      if (!std::isxdigit(static_cast<unsigned char>(c))) return std::optional<RulesetVersionRecord>();
+    }
+    SQLite::Statement& s = reader->Prepared(
+        "SELECT version, directory, first_served_at, last_served_at, times_served "
+        "FROM ruleset_versions WHERE version LIKE ? || '%' ORDER BY version LIMIT 2");
+    std::optional<RulesetVersionRecord> found;
+    {
+      Impl::Done done{s};
+      s.bind(1, std::string(version_prefix));
+      while (s.executeStep()) {
+        if (found.has_value()) {
+          return absl::InvalidArgumentError(
+              StrCat("version '", version_prefix, "' is ambiguous: ", found->version, " and ",
+                     s.getColumn(0).getString(), " both start with it; give more digits"));
+        }
+        found.emplace();
+        found->version = s.getColumn(0).getString();
+        found->directory = s.getColumn(1).getString();
+        found->first_served_at = s.getColumn(2).getString();
+        found->last_served_at = s.getColumn(3).getString();
+        found->times_served = s.getColumn(4).getInt64();
+      }
+    }
+    if (!found.has_value()) return found;
+    SQLite::Statement& files =
+        reader->Prepared("SELECT name, content FROM ruleset_files WHERE version = ? ORDER BY name");
+    Impl::Done done{files};
+    files.bind(1, found->version);
+    while (files.executeStep()) {
+      const SQLite::Column content = files.getColumn(1);
+      found->files.push_back(
+          {files.getColumn(0).getString(),
+           std::string(static_cast<const char*>(content.getBlob()), content.getBytes())});
+    }
+    return found;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading a ruleset version");
   }
 }
 

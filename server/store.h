@@ -34,6 +34,7 @@
 #include "rules/customer.h"
 #include "rules/decimal.h"
 #include "rules/decision.h"
+#include "rules/ruleset.h"
 
 namespace SQLite {
 class Database;
@@ -141,6 +142,17 @@ struct LedgerPage {
   bool more = false;
 };
 
+// A version of the rules that was served, kept so that any past decision
+// or ledger entry (which carry the version) can be explained later.
+struct RulesetVersionRecord {
+  std::string version;          // RuleSet::version()
+  std::string directory;        // loaded from
+  std::string first_served_at;  // RFC 3339, UTC
+  std::string last_served_at;   // the latest time it was swapped in
+  int64_t times_served = 0;     // how often it was swapped in
+  std::vector<rules::RuleSource> files;  // file name and bytes; empty in listings
+};
+
 // Operations inside one write transaction (see Store::Write). Every method
 // returns an error rather than throwing; after an error the caller should
 // return it, which rolls the whole transaction back.
@@ -201,6 +213,10 @@ class Transaction {
   // Creates the product or replaces its attributes; true when created.
   virtual absl::StatusOr<bool> UpsertProduct(const ProductRecord& product) = 0;
   virtual absl::StatusOr<int64_t> AppendAudit(const AuditEntry& entry) = 0;
+  // Keeps a version being swapped in: new versions with their files (by
+  // file name); a version served before gets its last_served_at (from
+  // record.last_served_at) and times_served updated.
+  virtual absl::Status ArchiveRuleset(const RulesetVersionRecord& record) = 0;
 };
 
 struct CustomerPage {
@@ -234,7 +250,8 @@ class Store {
     std::string_view fingerprint;
   };
 
-  // Runs `write` in a transaction together with its idempotency key:
+  // Runs `write` in a transaction together with its idempotency key (an
+  // empty key: the server's own write, run without one):
   //  - key seen before with the same method and fingerprint: returns the
   //    response stored then, without running `write`;
   //  - key seen with another method or fingerprint: ALREADY_EXISTS;
@@ -281,6 +298,13 @@ class Store {
   // The audit trail of `subject`, oldest first.
   absl::StatusOr<std::vector<AuditEntry>> Audit(std::string_view subject)
       ABSL_LOCKS_EXCLUDED(mutex_);
+  // Ruleset versions served, the most recently served first, without files.
+  absl::StatusOr<std::vector<RulesetVersionRecord>> RulesetVersions(int limit)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  // The version that `version_prefix` starts (with its files); nullopt when
+  // none does; INVALID_ARGUMENT when several do.
+  absl::StatusOr<std::optional<RulesetVersionRecord>> FindRulesetVersion(
+      std::string_view version_prefix) ABSL_LOCKS_EXCLUDED(mutex_);
   // Purchases recorded, oldest first (all customers when id is empty).
   absl::StatusOr<std::vector<PurchaseRecord>> Purchases(std::string_view customer_id)
       ABSL_LOCKS_EXCLUDED(mutex_);

@@ -204,6 +204,7 @@ class StoreCustomerImport final : public CustomerImport {
           out->set_updated(static_cast<int64_t>(accepted_.size()) - created);
           for (const v1::ImportError& e : rejected_) *out->add_rejected() = e;
           out->set_rejected_count(rejected_count_);
+          out->set_ruleset_version(served_->ruleset->version());
           return absl::OkStatus();
         });
   }
@@ -247,7 +248,8 @@ absl::StatusOr<std::unique_ptr<DecisionStream>> Operations::EvaluateMany(
   absl::StatusOr<Date> today = ParseDay("today", request.today(), Date::Today());
   if (!today.ok()) return today.status();
   if (request.limit() < 0) return Invalid("limit", "must be 0 (no limit) or more");
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   std::optional<v1::SegmentFilter> segment;
   std::optional<std::vector<std::string>> ids;
   switch (request.filter_case()) {
@@ -280,8 +282,11 @@ absl::StatusOr<std::unique_ptr<DecisionStream>> Operations::EvaluateMany(
       std::move(ids)));
 }
 
-std::unique_ptr<CustomerImport> Operations::StartImport() {
-  return std::make_unique<StoreCustomerImport>(store_, rules_->Current(), limits_);
+absl::StatusOr<std::unique_ptr<CustomerImport>> Operations::StartImport() {
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
+  return std::unique_ptr<CustomerImport>(
+      std::make_unique<StoreCustomerImport>(store_, std::move(served), limits_));
 }
 
 }  // namespace clientele::server
