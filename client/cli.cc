@@ -66,7 +66,10 @@ std::shared_ptr<Options> New() {
 }
 
 void AddRulesCommands(CLI::App* app, Chosen* chosen) {
-  CLI::App* rules = app->add_subcommand("rules", "Work with a ruleset offline (no server needed)");
+  CLI::App* rules = app->add_subcommand(
+      "rules",
+      "Rulesets: validate and eval offline; status, reload, watch and versions on the server; "
+      "diff of directories (offline) or served versions");
   rules->require_subcommand(1);
 
   auto validate = New<ValidateOptions>();
@@ -102,6 +105,33 @@ void AddRulesCommands(CLI::App* app, Chosen* chosen) {
   eval_cmd->add_flag("--explain", eval->explain,
                      "Show every rule considered, whether it matched, and the values it saw");
   eval_cmd->add_flag("--json", eval->json, "Print JSON (JSON lines with --customers-file)");
+
+  AddCommand(rules, "status",
+             "The ruleset the server serves, its reload counts and the last attempt with every "
+             "diagnostic; exit 1 when nothing serves or the last reload was rejected",
+             chosen, New<RulesStatusOptions>(), RunRulesStatus);
+  AddCommand(rules, "reload",
+             "Make the server reload its rules directory now; exit 1 when the new files were "
+             "rejected (the old version keeps serving)",
+             chosen, New<RulesReloadOptions>(), RunRulesReload);
+  auto watch = New<RulesWatchOptions>();
+  AddCommand(rules, "watch", "Follow the server's rule reloads as they happen (Ctrl-C to stop)",
+             chosen, watch, RunRulesWatch)
+      ->add_option("--count", watch->count,
+                   "Stop after this many messages; the first is the current state (default: never)");
+  auto versions = New<RulesVersionsOptions>();
+  AddCommand(rules, "versions", "Every ruleset version the server has served, newest first",
+             chosen, versions, RunRulesVersions)
+      ->add_option("--limit", versions->limit, "At most this many (1..1000, default 100)")
+      ->check(CLI::Range(1, 1000));
+  auto diff = New<RulesDiffOptions>();
+  CLI::App* diff_cmd = AddCommand(
+      rules, "diff",
+      "What changed from A to B, rule by rule; A and B are rules directories or versions the "
+      "server served (clientele rules versions)",
+      chosen, diff, RunRulesDiff);
+  diff_cmd->add_option("A", diff->before, "The older: a directory or a version")->required();
+  diff_cmd->add_option("B", diff->after, "The newer: a directory or a version")->required();
 }
 
 void AddDecisionCommands(CLI::App* app, Chosen* chosen) {

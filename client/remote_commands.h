@@ -39,6 +39,48 @@ struct RulesetOptions {
 // `clientele ruleset`: the version, directory and files being served.
 int RunRuleset(const RulesetOptions& options, std::ostream& out, std::ostream& err);
 
+// --- Rulesets: what the server serves, its reloads and versions ----------
+
+struct RulesStatusOptions {
+  RemoteOptions remote;
+};
+// `clientele rules status`: the version served, the reload counters and the
+// last attempt with every diagnostic. Exit 1 when nothing is served or the
+// last attempt was rejected.
+int RunRulesStatus(const RulesStatusOptions& options, std::ostream& out, std::ostream& err);
+
+struct RulesReloadOptions {
+  RemoteOptions remote;
+};
+// `clientele rules reload`: reloads the server's rules directory now and
+// prints the attempt. Exit 1 when it was rejected (the old version serves).
+int RunRulesReload(const RulesReloadOptions& options, std::ostream& out, std::ostream& err);
+
+struct RulesWatchOptions {
+  RemoteOptions remote;
+  int64_t count = 0;  // stop after this many messages (the first is the current state); 0: never
+};
+// `clientele rules watch`: the current state, then a line (and the
+// diagnostics) per reload attempt as it happens, until interrupted.
+int RunRulesWatch(const RulesWatchOptions& options, std::ostream& out, std::ostream& err);
+
+struct RulesVersionsOptions {
+  RemoteOptions remote;
+  int32_t limit = 0;  // 1..1000; 0: the server's default (100)
+};
+// `clientele rules versions`: every version the server has served.
+int RunRulesVersions(const RulesVersionsOptions& options, std::ostream& out, std::ostream& err);
+
+struct RulesDiffOptions {
+  RemoteOptions remote;
+  // Each a rules directory here (read offline) or a version the server has
+  // served (12 hex digits, or at least the first 4).
+  std::string before;
+  std::string after;
+};
+// `clientele rules diff A B`: what changed from A to B, rule by rule.
+int RunRulesDiff(const RulesDiffOptions& options, std::ostream& out, std::ostream& err);
+
 struct EvaluateOptions {
   RemoteOptions remote;
   std::string customer_id;    // a stored customer, or

@@ -1250,17 +1250,11 @@ LoadResult RuleSet::LoadSources(std::vector<RuleSource> sources, const LoadOptio
   return Loader(options).Load(std::move(sources));
 }
 
-LoadResult RuleSet::LoadDirectory(const std::filesystem::path& directory,
-                                  const LoadOptions& options) {
-  LoadResult result;
-  auto fail = [&](std::string message, std::string hint) {
-    result.diagnostics.push_back(
-        {Severity::kError, directory.string(), 0, 0, 1, std::move(message), std::move(hint), ""});
-    return result;
-  };
+absl::StatusOr<std::vector<std::filesystem::path>> RuleSet::RuleFilePaths(
+    const std::filesystem::path& directory) {
   std::error_code error;
   if (!std::filesystem::is_directory(directory, error)) {
-    return fail("this is not a directory of rule files", "give the folder that holds the .yaml files");
+    return absl::InvalidArgumentError("this is not a directory of rule files");
   }
   std::vector<std::filesystem::path> paths;
   for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
@@ -1271,12 +1265,31 @@ LoadResult RuleSet::LoadDirectory(const std::filesystem::path& directory,
     if (!entry.is_regular_file(error)) continue;
     paths.push_back(path);
   }
-  if (error) return fail(StrCat("cannot list the directory: ", error.message()), "");
-  if (paths.empty()) {
-    return fail("there are no .yaml rule files here",
-                "rule files end in .yaml; see config/rules for examples");
-  }
+  if (error) return absl::UnavailableError(StrCat("cannot list the directory: ", error.message()));
+  if (paths.empty()) return absl::NotFoundError("there are no .yaml rule files here");
   std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+LoadResult RuleSet::LoadDirectory(const std::filesystem::path& directory,
+                                  const LoadOptions& options) {
+  LoadResult result;
+  auto fail = [&](std::string message, std::string hint) {
+    result.diagnostics.push_back(
+        {Severity::kError, directory.string(), 0, 0, 1, std::move(message), std::move(hint), ""});
+    return result;
+  };
+  absl::StatusOr<std::vector<std::filesystem::path>> listed = RuleFilePaths(directory);
+  if (!listed.ok()) {
+    return fail(std::string(listed.status().message()),
+                absl::IsNotFound(listed.status())
+                    ? "rule files end in .yaml; see config/rules for examples"
+                    : absl::IsInvalidArgument(listed.status())
+                          ? "give the folder that holds the .yaml files"
+                          : "");
+  }
+  const std::vector<std::filesystem::path>& paths = *listed;
+  std::error_code error;
   std::vector<RuleSource> sources;
   for (const std::filesystem::path& path : paths) {
     RuleSource source;

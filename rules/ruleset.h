@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "rules/customer.h"
 #include "rules/decision.h"
 #include "rules/diagnostic.h"
@@ -65,6 +66,12 @@ class RuleSet {
   // files skipped), in name order.
   static LoadResult LoadDirectory(const std::filesystem::path& directory,
                                   const LoadOptions& options = {});
+  // The files LoadDirectory reads: every *.yaml / *.yml file directly
+  // inside `directory` (hidden files skipped, symlinks followed), in name
+  // order. INVALID_ARGUMENT: not a directory; NOT_FOUND: no rule files;
+  // UNAVAILABLE: it cannot be listed.
+  static absl::StatusOr<std::vector<std::filesystem::path>> RuleFilePaths(
+      const std::filesystem::path& directory);
   // Loads rule files given in memory; `path` names them in diagnostics.
   static LoadResult LoadSources(std::vector<RuleSource> sources,
                                 const LoadOptions& options = {});

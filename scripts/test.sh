@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds from scratch and runs every test: once as
-# a Release build (into ${BUILD_DIR:-build-test}) and once under
-# AddressSanitizer and UndefinedBehaviorSanitizer (into build-test-asan).
-# This is what CI runs (.ci/run). SANITIZE=0 skips the sanitizer pass.
+# a Release build (into ${BUILD_DIR:-build-test}), once under
+# AddressSanitizer and UndefinedBehaviorSanitizer (into build-test-asan),
+# and the concurrency tests that need no gRPC (hot reload, shared
+# rulesets) under ThreadSanitizer (into build-test-tsan; Debian's gRPC is
+# not instrumented, so the server itself cannot be checked by it).
+# This is what CI runs (.ci/run). SANITIZE=0 skips the sanitizer passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -19,4 +22,14 @@ if [[ "${SANITIZE:-1}" != 0 ]]; then
     -DCLIENTELE_SANITIZE=address -DCLIENTELE_BUILD_BENCH=OFF
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir "$asan_dir" --output-on-failure --parallel "$(nproc)" --timeout 900
+
+  tsan_dir="${BUILD_DIR}-tsan"
+  tsan_tests=(reloader_test ruleset_concurrency_test)
+  rm -rf "$tsan_dir"
+  cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCLIENTELE_SANITIZE=thread \
+    -DCLIENTELE_BUILD_BENCH=OFF
+  cmake --build "$tsan_dir" --parallel "$(nproc)" --target "${tsan_tests[@]}"
+  for test in "${tsan_tests[@]}"; do
+    TSAN_OPTIONS=halt_on_error=1 "$tsan_dir/tests/$test"
+  done
 fi

@@ -79,8 +79,10 @@ void LogAttempt(const ReloadAttempt& attempt) {
       break;
   }
   for (const rules::Diagnostic& d : attempt.diagnostics) {
+    std::vector<std::pair<std::string_view, std::string>> diagnostic = {{"diagnostic", d.Headline()}};
+    if (!d.hint.empty()) diagnostic.emplace_back("hint", d.hint);
     Log(d.severity == rules::Severity::kError ? LogLevel::kError : LogLevel::kWarning,
-        "rules_diagnostic", {{"diagnostic", d.Headline()}, {"hint", d.hint}});
+        "rules_diagnostic", diagnostic);
   }
 }
 
