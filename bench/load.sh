@@ -3,6 +3,7 @@
 # the demo data, runs clientele_load against it, and stops it.
 #   bench/load.sh [clientele_load options, e.g. --rpc ping,evaluate --seconds 5]
 # Uses the binaries of ${BUILD_DIR:-build} (configure with benchmarks on).
+# LOAD_RULES: another rules directory; LOAD_EXTRA_CONFIG: more settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
@@ -11,7 +12,7 @@ trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm
 cat > "$work/server.yaml" <<YAML
 listen: 127.0.0.1:0
 database: $work/clientele.db
-rules: $PWD/config/rules
+rules: ${LOAD_RULES:-$PWD/config/rules}
 demo_data: true
 log_level: warning
 ${LOAD_EXTRA_CONFIG:-}

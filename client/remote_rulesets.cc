@@ -1,5 +1,6 @@
 // `clientele rules status | reload | watch | versions | diff`: the Rulesets
 // service (hot reload), and rule-by-rule diffs of versions or directories.
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,10 +17,12 @@
 namespace clientele::client {
 namespace {
 
-// "12 ms", "850 µs"
+// "12.3 ms", "850 µs"
 std::string Duration(int64_t micros) {
-  if (micros >= 10'000) return StrCat(micros / 1000, " ms");
-  return StrCat(micros, " µs");
+  if (micros < 1000) return StrCat(micros, " µs");
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f ms", micros / 1000.0);
+  return text;
 }
 
 std::string RenderDiagnostics(const v1::ReloadAttempt& attempt, std::string_view indent) {

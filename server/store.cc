@@ -194,10 +194,19 @@ CREATE TABLE ruleset_versions (
   last_served_at TEXT NOT NULL,
   times_served INTEGER NOT NULL
 );
+-- File contents are kept once however many versions share them (an edit
+-- of one file keeps only that file again), found by a 64-bit FNV-1a hash
+-- and compared in full.
+CREATE TABLE ruleset_contents (
+  id INTEGER PRIMARY KEY,
+  fnv INTEGER NOT NULL,
+  content BLOB NOT NULL
+);
+CREATE INDEX ruleset_contents_by_fnv ON ruleset_contents(fnv);
 CREATE TABLE ruleset_files (
   version TEXT NOT NULL REFERENCES ruleset_versions(version),
   name TEXT NOT NULL,
-  content BLOB NOT NULL,
+  content_id INTEGER NOT NULL REFERENCES ruleset_contents(id),
   PRIMARY KEY (version, name)
 );
 )sql",
@@ -837,15 +846,37 @@ class Store::Impl : public Transaction {
       insert.exec();
     }
     SQLite::Statement& file =
-        Prepared("INSERT INTO ruleset_files (version, name, content) VALUES (?, ?, ?)");
+        Prepared("INSERT INTO ruleset_files (version, name, content_id) VALUES (?, ?, ?)");
     for (const rules::RuleSource& source : r.files) {
+      const int64_t content_id = ContentId(source.content);
       Done done{file};
       file.bind(1, r.version);
       file.bind(2, std::filesystem::path(source.path).filename().string());
-      file.bind(3, source.content.data(), static_cast<int>(source.content.size()));
+      file.bind(3, content_id);
       file.exec();
     }
     return absl::OkStatus();
+  }
+
+  // The id of `content` in ruleset_contents, inserting it when new.
+  int64_t ContentId(const std::string& content) {
+    uint64_t fnv = 14695981039346656037ull;
+    for (unsigned char c : content) fnv = (fnv ^ c) * 1099511628211ull;
+    SQLite::Statement& find =
+        Prepared("SELECT id FROM ruleset_contents WHERE fnv = ? AND content = ?");
+    {
+      Done done{find};
+      find.bind(1, static_cast<int64_t>(fnv));
+      find.bind(2, content.data(), static_cast<int>(content.size()));
+      if (find.executeStep()) return find.getColumn(0).getInt64();
+    }
+    SQLite::Statement& insert =
+        Prepared("INSERT INTO ruleset_contents (fnv, content) VALUES (?, ?)");
+    Done done{insert};
+    insert.bind(1, static_cast<int64_t>(fnv));
+    insert.bind(2, content.data(), static_cast<int>(content.size()));
+    insert.exec();
+    return db_.getLastInsertRowid();
   }
 
   // Transaction: the operations above, with SQLiteCpp's exceptions turned
@@ -1379,7 +1410,9 @@ absl::StatusOr<std::optional<RulesetVersionRecord>> Store::FindRulesetVersion(
     }
     if (!found.has_value()) return found;
     SQLite::Statement& files =
-        reader->Prepared("SELECT name, content FROM ruleset_files WHERE version = ? ORDER BY name");
+        reader->Prepared("SELECT f.name, c.content FROM ruleset_files f "
+                         "JOIN ruleset_contents c ON c.id = f.content_id "
+                         "WHERE f.version = ? ORDER BY f.name");
     Impl::Done done{files};
     files.bind(1, found->version);
     while (files.executeStep()) {

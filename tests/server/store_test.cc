@@ -372,5 +372,63 @@ TEST_F(StoreTest, ListsInIdOrderAPageAtATime) {
   EXPECT_FALSE(second.more);
 }
 
+// Served ruleset versions: kept with their files, listed newest first,
+// found by a prefix, and each file's bytes stored once however many
+// versions share them.
+TEST_F(StoreTest, RulesetVersionsAreKeptWithTheirFilesOnce) {
+  auto archive = [&](const std::string& version, const std::string& served_at,
+                     std::vector<rules::RuleSource> files) {
+    RulesetVersionRecord record{version, "/rules", "", served_at, 0, std::move(files)};
+    return store_
+        ->Write({"", "ArchiveRuleset", ""},
+                [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                  if (absl::Status s = tx.ArchiveRuleset(record); !s.ok()) return s;
+                  return std::string();
+                })
+        .status();
+  };
+  const std::string big(100'000, 'x');
+  ASSERT_THAT(archive("aaaa11112222", "2026-12-01T10:00:00Z",
+                      {{"/rules/big.yaml", big}, {"/rules/p.yaml", "a: 1"}}),
+              IsOk());
+  ASSERT_THAT(archive("aaaa33334444", "2026-12-01T10:01:00Z",
+                      {{"/rules/big.yaml", big}, {"/rules/p.yaml", "a: 2"}}),
+              IsOk());
+  ASSERT_THAT(archive("aaaa11112222", "2026-12-01T10:02:00Z",
+                      {{"/rules/big.yaml", big}, {"/rules/p.yaml", "a: 1"}}),
+              IsOk());  // served again
+
+  absl::StatusOr<std::vector<RulesetVersionRecord>> listed = store_->RulesetVersions(10);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].version, "aaaa11112222");
+  EXPECT_EQ((*listed)[0].first_served_at, "2026-12-01T10:00:00Z");
+  EXPECT_EQ((*listed)[0].last_served_at, "2026-12-01T10:02:00Z");
+  EXPECT_EQ((*listed)[0].times_served, 2);
+  EXPECT_TRUE((*listed)[0].files.empty());
+  EXPECT_EQ((*listed)[1].version, "aaaa33334444");
+
+  absl::StatusOr<std::optional<RulesetVersionRecord>> found =
+      store_->FindRulesetVersion("aaaa3333");
+  ASSERT_THAT(found, IsOk());
+  ASSERT_TRUE(found->has_value());
+  ASSERT_EQ((*found)->files.size(), 2u);
+  EXPECT_EQ((*found)->files[0].path, "big.yaml");
+  EXPECT_EQ((*found)->files[0].content, big);
+  EXPECT_EQ((*found)->files[1].content, "a: 2");
+  EXPECT_THAT(store_->FindRulesetVersion("aaaa"), StatusIs(absl::StatusCode::kInvalidArgument, "ambiguous"));
+  absl::StatusOr<std::optional<RulesetVersionRecord>> none = store_->FindRulesetVersion("bbbb");
+  ASSERT_THAT(none, IsOk());
+  EXPECT_FALSE(none->has_value());
+  absl::StatusOr<std::optional<RulesetVersionRecord>> wildcard = store_->FindRulesetVersion("a%");
+  ASSERT_THAT(wildcard, IsOk());
+  EXPECT_FALSE(wildcard->has_value()) << "a prefix is hex, never a LIKE pattern";
+
+  store_.reset();
+  SQLite::Database db(path_);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM ruleset_contents").getInt(), 3)
+      << "big.yaml once, p.yaml twice";
+}
+
 }  // namespace
 }  // namespace clientele::server
