@@ -77,18 +77,9 @@ class ReloadRig {
         server::RulesReloader::Options{
             dir_.path(), {},
             [this](const server::ServedRuleset& candidate) {
-              server::RulesetVersionRecord record;
-              record.version = candidate.ruleset->version();
-              record.directory = candidate.directory;
-              record.last_served_at = candidate.loaded_at;
-              record.files = candidate.ruleset->sources();
-              return store_
-                  ->Write({"", "ArchiveRuleset", ""},
-                          [&](server::Transaction& tx) -> absl::StatusOr<std::string> {
-                            if (absl::Status s = tx.ArchiveRuleset(record); !s.ok()) return s;
-                            return std::string();
-                          })
-                  .status();
+              return store_->KeepRulesetVersion({candidate.ruleset->version(),
+                                                 candidate.directory, "", candidate.loaded_at, 0,
+                                                 candidate.ruleset->sources()});
             },
             nullptr},
         &holder_);

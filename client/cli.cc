@@ -80,6 +80,20 @@ void AddRulesCommands(CLI::App* app, Chosen* chosen) {
       ->required();
   validate_cmd->add_flag("--json", validate->json, "Print the diagnostics as JSON");
 
+  auto test = New<TestOptions>();
+  CLI::App* test_cmd = AddCommand(
+      rules, "test",
+      "Run the test cases of the ruleset in DIR (files of kind: tests); exit 1 when one fails",
+      chosen, test, RunTest);
+  test_cmd->add_option("DIR", test->directory, "Rules directory, e.g. config/rules")->required();
+  test_cmd->add_flag("--coverage", test->coverage, "Also list the rules that no case matched");
+  test_cmd->add_option("--min-coverage", test->min_coverage,
+                       "Fail when fewer than PCT % of the rules are matched by some case")
+      ->check(CLI::Range(0.0, 100.0));
+  test_cmd->add_option("--today", test->today,
+                       "Evaluate cases without their own today as of this date (YYYY-MM-DD)");
+  test_cmd->add_flag("--json", test->json, "Print the results as JSON");
+
   auto eval = New<EvalOptions>();
   CLI::App* eval_cmd =
       AddCommand(rules, "eval", "Evaluate the ruleset in DIR for a customer and print the decision",

@@ -1,11 +1,13 @@
 #include "client/rules_commands.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "client/json_codec.h"
 #include "client/render.h"
 #include "nlohmann/json.hpp"
+#include "rules/rule_tests.h"
 #include "rules/strings.h"
 #include "rules/ruleset.h"
 
@@ -118,6 +120,60 @@ int RunValidate(const ValidateOptions& options, std::ostream& out, std::ostream&
   }
   (void)err;
   return loaded.ok() ? kExitOk : kExitRuleErrors;
+}
+
+int RunTest(const TestOptions& options, std::ostream& out, std::ostream& err) {
+  rules::RuleTestOptions test_options;
+  if (!options.today.empty()) {
+    absl::StatusOr<rules::Date> parsed = rules::Date::Parse(options.today);
+    if (!parsed.ok()) {
+      err << "error: --today: " << View(parsed.status().message()) << "\n";
+      return kExitBadInput;
+    }
+    test_options.today = *parsed;
+  }
+  if (options.min_coverage > 100) {
+    err << "error: --min-coverage is a percentage, 0..100\n";
+    return kExitBadInput;
+  }
+  rules::LoadResult loaded = rules::RuleSet::LoadDirectory(options.directory);
+  if (!loaded.ok()) {
+    out << rules::FormatDiagnostics(loaded.diagnostics)
+        << "the ruleset has errors: no test was run\n";
+    return kExitRuleErrors;
+  }
+  const rules::RuleTestReport report = rules::RunRuleTests(*loaded.ruleset, test_options);
+  const bool enough = options.min_coverage < 0 || report.coverage_percent() >= options.min_coverage;
+  if (options.json) {
+    json cases = json::array();
+    for (const rules::RuleTestCaseResult& c : report.cases) {
+      cases.push_back({{"name", c.name}, {"file", c.file}, {"line", c.line},
+                       {"passed", c.passed}, {"failures", c.failures}});
+    }
+    json never = json::array();
+    for (size_t i = 0; i < report.rules.size(); ++i) {
+      if (report.matched.contains(i)) continue;
+      never.push_back({{"section", report.rules[i].section}, {"id", report.rules[i].id},
+                       {"file", report.rules[i].file}, {"line", report.rules[i].line}});
+    }
+    out << json{{"passed", report.passed()},
+                {"failed", report.failed()},
+                {"problems", DiagnosticsToJson(report.problems)},
+                {"cases", cases},
+                {"coverage_percent", report.coverage_percent()},
+                {"never_matched", never}}
+               .dump(2)
+        << "\n";
+  } else {
+    out << rules::FormatRuleTestReport(report, options.coverage || options.min_coverage >= 0);
+    if (!enough) {
+      char text[64];
+      std::snprintf(text, sizeof text, "coverage %.1f %% is below the minimum of %.1f %%\n",
+                    report.coverage_percent(), options.min_coverage);
+      out << text;
+    }
+  }
+  return report.ok() && enough ? kExitOk : kExitRuleErrors;
 }
 
 int RunEval(const EvalOptions& options, std::ostream& out, std::ostream& err) {

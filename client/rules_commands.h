@@ -15,6 +15,21 @@
 
 namespace clientele::client {
 
+struct TestOptions {
+  std::string directory;
+  bool coverage = false;      // also list the rules no case matched
+  double min_coverage = -1;   // fail when coverage is below this percentage (< 0: no minimum)
+  std::string today;          // YYYY-MM-DD for cases without their own; "" today (UTC)
+  bool json = false;
+};
+
+// `clientele rules test DIR`: runs the ruleset's test cases (files of
+// kind: tests) offline: a line per failing case with expected and actual
+// and the rule that decided, then "N passed, M failed". Exit 0 when all
+// pass (and coverage is at least --min-coverage), 1 otherwise (also when
+// the ruleset itself has errors), 2 for bad options.
+int RunTest(const TestOptions& options, std::ostream& out, std::ostream& err);
+
 struct ValidateOptions {
   std::string directory;
   bool json = false;

@@ -29,8 +29,10 @@ using compiler_internal::Scope;
 using program_internal::Value;
 using program_internal::ValueType;
 
+// "tests" files hold the ruleset's own test cases (rules/rule_tests.h):
+// part of the ruleset and its version, checked and run by RunRuleTests.
 constexpr std::string_view kKinds[] = {"parameters", "segmentation", "offers",
-                                       "improvements", "interactions", "loyalty"};
+                                       "improvements", "interactions", "loyalty", "tests"};
 
 std::vector<std::string> Strings(std::initializer_list<std::string_view> items) {
   return std::vector<std::string>(items.begin(), items.end());
@@ -271,6 +273,7 @@ class Loader {
         {"improvements", Strings({"kind", "description", "actions"})},
         {"interactions", Strings({"kind", "description", "satisfaction_range", "hit_policy", "rules"})},
         {"loyalty", Strings({"kind", "description", "earning", "tiers"})},
+        {"tests", Strings({"kind", "description", "cases"})},
     };
     CheckKeys(at, kTopKeys.at(k), StrCat("this ", k, " file"));
     roots_[k].push_back(at);
@@ -580,6 +583,19 @@ class Loader {
   }
 
   void LoadParameters() {
+    ReadParameterFiles();
+    for (const auto& [name, value] : options_.parameter_overrides) {
+      if (overridden_.contains(name)) continue;
+      std::vector<std::string> known;
+      for (const auto& [defined, p] : data_->parameters) known.push_back(defined);
+      diagnostics_.Add({Severity::kError, "", 0, 0, 1,
+                        StrCat("there is no parameter '", name, "' to set",
+                               DidYouMeanSuffix(name, known)),
+                        "parameters are defined in a file of kind: parameters", ""});
+    }
+  }
+
+  void ReadParameterFiles() {
     for (const Located& root : roots_["parameters"]) {
       std::optional<Located> list = Child(root, "parameters", "a parameters file", true);
       if (!list || !ExpectMap(*list, "'parameters'")) continue;
@@ -611,6 +627,17 @@ class Loader {
           std::optional<Located> inner = Child(value, "value", StrCat("parameter '", name, "'"), true);
           if (!inner) continue;
           value = *inner;
+        }
+        if (auto overridden = options_.parameter_overrides.find(name);
+            overridden != options_.parameter_overrides.end()) {
+          overridden_.insert(name);
+          try {
+            value.node = YAML::Load(overridden->second);  // reported at the parameter's place
+          } catch (const YAML::Exception& e) {
+            ReportAt(key, StrCat("the value given for parameter '", name, "' is not valid YAML: ",
+                                 e.msg));
+            continue;
+          }
         }
         if (std::optional<Parameter> parameter = ParameterValue(value, name)) {
           data_->parameters.emplace(name, *parameter);
@@ -1235,6 +1262,7 @@ class Loader {
   const LoadOptions& options_;
   parser_internal::ParseLimits limits_;
   DiagnosticList diagnostics_;
+  std::set<std::string> overridden_;  // parameter_overrides that were applied
   std::unique_ptr<RuleSetData> data_;
   std::vector<std::unique_ptr<FileText>> files_;
   std::map<std::string, std::vector<Located>> roots_;

@@ -385,4 +385,21 @@ std::vector<std::string> RuleSet::DimensionIds() const {
   return ids;
 }
 
+std::vector<RuleSet::RuleInfo> RuleSet::Rules() const {
+  std::vector<RuleInfo> rules;
+  auto add = [&](std::string section, const CompiledRule& rule) {
+    rules.push_back({std::move(section), rule.id, rule.file, rule.line});
+  };
+  for (const Dimension& d : data_->dimensions) {
+    for (const SegmentRule& rule : d.rules) add(StrCat("segmentation ", d.id), rule);
+  }
+  for (const Offer& offer : data_->offers) add("offers", offer);
+  for (const Improvement& improvement : data_->improvements) add("improvements", improvement);
+  for (const InteractionRule& rule : data_->interaction_rules) add("interactions", rule);
+  for (const EarningRule& rule : data_->earning_rules) add("loyalty earning", rule);
+  if (data_->has_earning_default) add("loyalty earning", data_->earning_default);
+  for (const Tier& tier : data_->tiers) rules.push_back({"loyalty tiers", tier.name, "", 0});
+  return rules;
+}
+
 }  // namespace clientele::rules

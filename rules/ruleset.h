@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ struct LoadOptions {
   size_t max_files = 256;
   size_t max_expression_bytes = 4096;  // per condition or formula
   int max_expression_depth = 64;       // nesting of (), operators and calls
+  // Values that replace those of the parameters files (name -> the value
+  // as YAML text, e.g. "35" or "[a, b]"); rule tests use them. Naming a
+  // parameter that does not exist is an error.
+  std::map<std::string, std::string> parameter_overrides;
 };
 
 // One rule file: its name as shown in diagnostics, and its text.
@@ -109,6 +114,17 @@ class RuleSet {
   Summary Summarize() const;
   // Dimension ids in evaluation order.
   std::vector<std::string> DimensionIds() const;
+
+  // Every rule that a decision can name, for coverage reports: segment
+  // rules, offers, improvement actions, interaction rules, earning rules
+  // (the default included) and tiers.
+  struct RuleInfo {
+    std::string section;  // "segmentation life_stage", "offers", "loyalty tiers", ...
+    std::string id;       // as a Decision names it (a tier: its name)
+    std::string file;     // "" and 0 when not known (tiers)
+    int line = 0;
+  };
+  std::vector<RuleInfo> Rules() const;
 
   // For the loader only.
   explicit RuleSet(std::unique_ptr<RuleSetData> data);

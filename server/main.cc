@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "rules/rule_tests.h"
 #include "rules/strings.h"
 #include "server/config.h"
 #include "server/demo_data.h"
@@ -44,18 +45,8 @@ int Fail(std::string_view event, std::string message) {
 
 // Keeps every version before it is served (RulesReloader::Archive).
 absl::Status ArchiveRuleset(Store* store, const ServedRuleset& candidate) {
-  RulesetVersionRecord record;
-  record.version = candidate.ruleset->version();
-  record.directory = candidate.directory;
-  record.last_served_at = candidate.loaded_at;
-  record.files = candidate.ruleset->sources();
-  return store
-      ->Write({"", "ArchiveRuleset", ""},
-              [&](Transaction& tx) -> absl::StatusOr<std::string> {
-                if (absl::Status s = tx.ArchiveRuleset(record); !s.ok()) return s;
-                return std::string();
-              })
-      .status();
+  return store->KeepRulesetVersion({candidate.ruleset->version(), candidate.directory, "",
+                                    candidate.loaded_at, 0, candidate.ruleset->sources()});
 }
 
 // A line per attempt: rejected ones at error with every diagnostic.
@@ -109,7 +100,11 @@ int Serve(const std::string& config_path) {
                           .archive = [s = store->get()](const ServedRuleset& candidate) {
                             return ArchiveRuleset(s, candidate);
                           },
-                          .check = nullptr},
+                          // The ruleset's own tests (files of kind: tests)
+                          // must pass before it is served.
+                          .check = [](const rules::RuleSet& candidate) {
+                            return rules::RuleTestDiagnostics(rules::RunRuleTests(candidate));
+                          }},
                          &holder);
   reloader.Subscribe(LogAttempt);
   const ReloadAttempt first = reloader.Reload("startup");

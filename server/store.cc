@@ -1356,6 +1356,15 @@ absl::StatusOr<std::vector<AuditEntry>> Store::Audit(std::string_view subject) {
 
 namespace clientele::server {
 
+absl::Status Store::KeepRulesetVersion(const RulesetVersionRecord& record) {
+  return Write({"", "KeepRulesetVersion", ""},
+               [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                 if (absl::Status s = tx.ArchiveRuleset(record); !s.ok()) return s;
+                 return std::string();
+               })
+      .status();
+}
+
 absl::StatusOr<std::vector<RulesetVersionRecord>> Store::RulesetVersions(int limit) {
   ReadLease reader(this);
   try {

@@ -298,6 +298,9 @@ class Store {
   // The audit trail of `subject`, oldest first.
   absl::StatusOr<std::vector<AuditEntry>> Audit(std::string_view subject)
       ABSL_LOCKS_EXCLUDED(mutex_);
+  // Keeps a ruleset version being swapped in (Transaction::ArchiveRuleset
+  // in a write of its own, without an idempotency key).
+  absl::Status KeepRulesetVersion(const RulesetVersionRecord& record) ABSL_LOCKS_EXCLUDED(mutex_);
   // Ruleset versions served, the most recently served first, without files.
   absl::StatusOr<std::vector<RulesetVersionRecord>> RulesetVersions(int limit)
       ABSL_LOCKS_EXCLUDED(mutex_);

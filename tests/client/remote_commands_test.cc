@@ -50,7 +50,7 @@ TEST_F(RemoteCommandsTest, PingAndRuleset) {
   EXPECT_THAT(ruleset.out, HasSubstr("directory  " + kRulesDirectory));
   json ruleset_json = Ok({"ruleset", "--json"}).Json();
   EXPECT_THAT(ruleset.out, HasSubstr(ruleset_json["version"].get<std::string>()));
-  EXPECT_EQ(ruleset_json["files"].size(), 6u);
+  EXPECT_EQ(ruleset_json["files"].size(), 7u);
 }
 
 TEST_F(RemoteCommandsTest, CustomersUpsertGetListDelete) {

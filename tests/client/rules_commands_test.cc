@@ -155,7 +155,7 @@ TEST(RunValidateTest, DefaultRulesetIsOk) {
   Output result = Validate(kRules);
   EXPECT_EQ(result.code, kExitOk);
   EXPECT_EQ(result.out, kRules + ": ok, version " + VersionOf(kRules) +
-                            " — 6 files, 4 dimensions (8 rules), 2 offers, 3 improvement actions, "
+                            " — 7 files, 4 dimensions (8 rules), 2 offers, 3 improvement actions, "
                             "2 interaction rules, 3 earning rules, 4 tiers, 11 parameters\n");
   EXPECT_THAT(result.err, IsEmpty());
 }

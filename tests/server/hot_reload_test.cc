@@ -158,6 +158,37 @@ TEST_F(HotReloadTest, ARejectedReloadIsVisibleAndTheOldVersionKeepsServing) {
   EXPECT_EQ(evaluated.decision().segments(0).segment(), "v1-young");
 }
 
+// The ruleset's own tests run before a reloaded ruleset is served: a
+// change that breaks one is refused, and says which test and why.
+TEST_F(HotReloadTest, AReloadWhoseTestsFailIsRejected) {
+  WriteFiles("v1");
+  const std::string tests =
+      "kind: tests\n"
+      "cases:\n"
+      "  - name: thirty is young\n"
+      "    customer: {age: 30}\n"
+      "    expect: {segments: {label: v1-young}}\n";
+  dir_.WriteInPlace("tests.yaml", tests);
+  StartServer();
+  ASSERT_TRUE(Status().serving()) << Status().last_attempt().message();
+  dir_.WriteInPlace("segments.yaml", LabelledSegments("v2"));  // valid, but the test expects v1
+  const v1::RulesetStatus status = WaitForAttemptAfter(1);
+  EXPECT_EQ(status.last_attempt().outcome(), "rejected");
+  EXPECT_NE(status.last_attempt().message().find("tests failed"), std::string::npos)
+      << status.last_attempt().message();
+  ASSERT_EQ(status.last_attempt().diagnostics_size(), 1);
+  const v1::RuleDiagnostic& d = status.last_attempt().diagnostics(0);
+  EXPECT_EQ(std::filesystem::path(d.file()).filename(), "tests.yaml");
+  EXPECT_EQ(d.line(), 3);
+  EXPECT_NE(d.message().find("test 'thirty is young' failed: segments.label: expected v1-young, "
+                             "got v2-young (rule young_v2)"),
+            std::string::npos)
+      << d.message();
+  EXPECT_EQ(status.version(), VersionOf({{"offers.yaml", kConstantOffers},
+                                         {"segments.yaml", LabelledSegments("v1")},
+                                         {"tests.yaml", tests}}));
+}
+
 TEST_F(HotReloadTest, SighupAndTheReloadRpcReload) {
   WriteFiles("v1");
   StartServer(kNoWatch);

@@ -270,7 +270,7 @@ TEST_F(ServerTest, InlineEvaluationWithExplanationAndTheRulesetServed) {
   ASSERT_TRUE(
       Call(decisions_, &v1::Decisions::Stub::GetRuleset, v1::GetRulesetRequest(), &ruleset).ok());
   EXPECT_EQ(ruleset.version(), response.decision().ruleset_version());
-  EXPECT_EQ(ruleset.files_size(), 6);
+  EXPECT_EQ(ruleset.files_size(), 7);
   EXPECT_EQ(ruleset.directory(), kRules);
   EXPECT_FALSE(ruleset.loaded_at().empty());
 }

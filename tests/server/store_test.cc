@@ -378,14 +378,7 @@ TEST_F(StoreTest, ListsInIdOrderAPageAtATime) {
 TEST_F(StoreTest, RulesetVersionsAreKeptWithTheirFilesOnce) {
   auto archive = [&](const std::string& version, const std::string& served_at,
                      std::vector<rules::RuleSource> files) {
-    RulesetVersionRecord record{version, "/rules", "", served_at, 0, std::move(files)};
-    return store_
-        ->Write({"", "ArchiveRuleset", ""},
-                [&](Transaction& tx) -> absl::StatusOr<std::string> {
-                  if (absl::Status s = tx.ArchiveRuleset(record); !s.ok()) return s;
-                  return std::string();
-                })
-        .status();
+    return store_->KeepRulesetVersion({version, "/rules", "", served_at, 0, std::move(files)});
   };
   const std::string big(100'000, 'x');
   ASSERT_THAT(archive("aaaa11112222", "2026-12-01T10:00:00Z",

@@ -32,16 +32,12 @@ inline std::string LabelledSegments(const std::string& label) {
          "    default: " + label + "-other\n";
 }
 
-// The same file with a mistake (an unknown field), still labelled.
+// The same file with a mistake (an unknown field, line 6 column 15),
+// still labelled.
 inline std::string BrokenSegments(const std::string& label) {
-  return "kind: segmentation\n"
-         "dimensions:\n"
-         "  - id: label\n"
-         "    rules:\n"
-         "      - id: young_" + label + "\n"
-         "        when: agee < 40\n"
-         "        segment: " + label + "-young\n"
-         "    default: " + label + "-other\n";
+  std::string text = LabelledSegments(label);
+  text.replace(text.find("when: age <"), 11, "when: agee <");
+  return text;
 }
 
 inline const char* kConstantOffers =

@@ -1,0 +1,590 @@
+#include "rules/rule_tests.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "rules/strings.h"
+
+namespace clientele::rules {
+namespace {
+
+std::vector<std::string> SplitDots(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot == std::string::npos ? dot : dot - start));
+    if (dot == std::string::npos) return parts;
+    start = dot + 1;
+  }
+}
+
+// What a case expects; unset members are not checked.
+struct Expectations {
+  std::map<std::string, std::vector<std::string>> segments;  // dimension -> segment(s)
+  std::map<std::string, YAML::Mark> segment_marks;           // where each dimension is named
+  std::optional<std::vector<std::string>> offers;
+  std::optional<int64_t> points;
+  std::optional<std::string> tier;
+  std::optional<Decimal> satisfaction;
+  std::optional<std::vector<std::string>> actions;
+};
+
+// One runnable case: a plain case, or one row of a case's examples.
+struct Case {
+  std::string name;
+  std::string file;
+  int line = 0;
+  Customer customer;
+  std::optional<Purchase> purchase;
+  std::optional<Interaction> interaction;
+  std::optional<Feedback> feedback;
+  std::map<std::string, std::string> parameters;  // name -> value as YAML text
+  YAML::Mark parameters_at;
+  Date today;
+  Expectations expect;
+};
+
+// Reads the cases of one tests file, reporting what is wrong with them.
+class CaseReader {
+ public:
+  CaseReader(const RuleSource& source, std::vector<std::string> dimensions,
+             std::vector<Diagnostic>* problems)
+      : source_(source), dimensions_(std::move(dimensions)), problems_(problems) {}
+
+  std::vector<Case> Read(const YAML::Node& root) {
+    std::vector<Case> cases;
+    const YAML::Node list = root["cases"];
+    if (!list || !list.IsSequence()) {
+      Report(root.Mark(), "a tests file needs 'cases:', a list of test cases",
+             "see docs/rules.md, \"Testing your rules\"");
+      return cases;
+    }
+    for (const YAML::Node& node : list) {
+      if (!node.IsMap()) {
+        Report(node.Mark(), "a test case is a map with name, customer and expect", "");
+        continue;
+      }
+      const YAML::Node examples = node["examples"];
+      if (!examples) {
+        if (std::optional<Case> c = ReadCase(node, "")) cases.push_back(std::move(*c));
+        continue;
+      }
+      if (!examples.IsSequence() || examples.size() == 0) {
+        Report(examples.Mark(), "'examples' is a list of rows, each a map such as "
+                                "{customer.age: 25, expect.segments.age_band: 年轻客户}", "");
+        continue;
+      }
+      int index = 0;
+      for (const YAML::Node& row : examples) {
+        ++index;
+        std::optional<YAML::Node> merged = Merge(node, row);
+        if (!merged) continue;
+        std::string label;
+        for (const auto& entry : row) {
+          if (!label.empty()) label += ", ";
+          StrAppend(&label, entry.first.Scalar(), "=", Text(entry.second));
+        }
+        row_mark_ = row.Mark();  // merged nodes have no place of their own
+        std::optional<Case> c = ReadCase(*merged, StrCat(" [example ", index, ": ", label, "]"));
+        row_mark_ = YAML::Mark::null_mark();
+        if (c) {
+          c->line = row.Mark().line + 1;
+          cases.push_back(std::move(*c));
+        }
+      }
+    }
+    return cases;
+  }
+
+ private:
+  static std::string Text(const YAML::Node& node) {
+    if (node.IsScalar()) return node.Scalar();
+    YAML::Emitter out;
+    out.SetMapFormat(YAML::Flow);
+    out.SetSeqFormat(YAML::Flow);
+    out << node;
+    return out.c_str();
+  }
+
+  void Report(YAML::Mark mark, std::string message, std::string hint) {
+    if (mark.line < 0) mark = row_mark_;
+    Diagnostic d;
+    d.file = source_.path;
+    d.line = mark.line >= 0 ? mark.line + 1 : 0;
+    d.column = mark.column >= 0 ? mark.column + 1 : 0;
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    if (d.line > 0) {
+      size_t start = 0;
+      for (int l = 1; l < d.line && start != std::string::npos; ++l) {
+        start = source_.content.find('\n', start);
+        if (start != std::string::npos) ++start;
+      }
+      if (start != std::string::npos) {
+        const size_t end = source_.content.find('\n', start);
+        d.source_line = source_.content.substr(start, end == std::string::npos ? end : end - start);
+      }
+    }
+    problems_->push_back(std::move(d));
+  }
+
+  bool CheckKeys(const YAML::Node& map, const std::vector<std::string>& known, std::string_view what) {
+    bool ok = true;
+    for (const auto& entry : map) {
+      const std::string key = entry.first.Scalar();
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      Report(entry.first.Mark(),
+             StrCat("unknown key '", key, "' in ", what, DidYouMeanSuffix(key, known)),
+             StrCat("the keys are: ", StrJoin(known, ", ")));
+      ok = false;
+    }
+    return ok;
+  }
+
+  // The case with a row's dotted keys ("customer.age") set into it.
+  std::optional<YAML::Node> Merge(const YAML::Node& node, const YAML::Node& row) {
+    if (!row.IsMap()) {
+      Report(row.Mark(), "an example row is a map such as {customer.age: 25}", "");
+      return std::nullopt;
+    }
+    YAML::Node merged = YAML::Clone(node);
+    merged.remove("examples");
+    for (const auto& entry : row) {
+      const std::string path = entry.first.Scalar();
+      std::vector<std::string> parts = SplitDots(path);
+      // Node::operator= assigns through to the node referred to; reset()
+      // moves the reference instead.
+      YAML::Node at;
+      at.reset(merged);
+      for (size_t i = 0; i + 1 < parts.size(); ++i) {
+        if (!at[parts[i]] || !at[parts[i]].IsMap()) at[parts[i]] = YAML::Node(YAML::NodeType::Map);
+        YAML::Node child = at[parts[i]];
+        at.reset(child);
+      }
+      at[parts.back()] = entry.second;
+    }
+    return merged;
+  }
+
+  std::optional<Case> ReadCase(const YAML::Node& node, const std::string& suffix) {
+    const size_t problems_before = problems_->size();
+    CheckKeys(node, {"name", "description", "customer", "purchase", "interaction", "feedback",
+                     "parameters", "today", "expect", "examples"},
+              "a test case");
+    Case c;
+    c.file = source_.path;
+    c.line = node.Mark().line + 1;
+    c.customer.id = "test";
+    if (const YAML::Node name = node["name"]; name && name.IsScalar()) {
+      c.name = name.Scalar() + suffix;
+    } else {
+      Report(node.Mark(), "a test case needs a name", "add 'name: what this case shows'");
+    }
+    if (const YAML::Node customer = node["customer"]) ReadCustomer(customer, &c.customer);
+    if (const YAML::Node purchase = node["purchase"]) c.purchase = ReadPurchase(purchase);
+    if (const YAML::Node interaction = node["interaction"]) {
+      const YAML::Node text = interaction.IsMap() ? interaction["text"] : interaction;
+      if (text && text.IsScalar()) {
+        c.interaction = Interaction{text.Scalar()};
+      } else {
+        Report(interaction.Mark(), "an interaction is its text, e.g. interaction: 好评", "");
+      }
+    }
+    if (const YAML::Node feedback = node["feedback"]) c.feedback = ReadFeedback(feedback);
+    if (const YAML::Node parameters = node["parameters"]) {
+      c.parameters_at = parameters.Mark();
+      if (!parameters.IsMap()) {
+        Report(parameters.Mark(), "parameters is a map of name: value", "");
+      } else {
+        for (const auto& entry : parameters) c.parameters[entry.first.Scalar()] = Text(entry.second);
+      }
+    }
+    if (const YAML::Node today = node["today"]) {
+      absl::StatusOr<Date> day = Date::Parse(today.IsScalar() ? today.Scalar() : "");
+      if (day.ok()) {
+        c.today = *day;
+      } else {
+        Report(today.Mark(), "today is a date YYYY-MM-DD", "");
+      }
+    }
+    const YAML::Node expect = node["expect"];
+    if (!expect || !expect.IsMap()) {
+      Report(node.Mark(), StrCat("test case '", c.name, "' expects nothing"),
+             "add 'expect:' with segments, offers, points, tier, satisfaction or actions");
+    } else {
+      ReadExpectations(expect, &c.expect);
+    }
+    if (problems_->size() != problems_before) return std::nullopt;
+    return c;
+  }
+
+  void ReadCustomer(const YAML::Node& node, Customer* customer) {
+    if (!node.IsMap()) {
+      Report(node.Mark(), "customer is a map of fields, e.g. {age: 25, consumption: 低}", "");
+      return;
+    }
+    for (const auto& entry : node) {
+      const std::string field = entry.first.Scalar();
+      if (!entry.second.IsScalar()) {
+        Report(entry.second.Mark(), StrCat("customer field '", field, "' needs a single value"), "");
+        continue;
+      }
+      if (absl::Status s = SetCustomerField(customer, field, entry.second.Scalar()); !s.ok()) {
+        Report(entry.first.Mark(), std::string(View(s.message())), "");
+      }
+    }
+  }
+
+  std::optional<Purchase> ReadPurchase(const YAML::Node& node) {
+    Purchase p;
+    p.id = "test-purchase";
+    const YAML::Node amount = node.IsMap() ? node["amount"] : node;
+    if (node.IsMap()) {
+      CheckKeys(node, {"amount", "product", "channel", "id"}, "a purchase");
+      if (node["product"]) p.product = node["product"].Scalar();
+      if (node["id"]) p.id = node["id"].Scalar();
+      if (const YAML::Node channel = node["channel"]) {
+        absl::StatusOr<Channel> parsed = ParseChannel(channel.Scalar());
+        if (!parsed.ok()) {
+          Report(channel.Mark(), std::string(View(parsed.status().message())), "");
+        } else {
+          p.channel = *parsed;
+        }
+      }
+    }
+    absl::StatusOr<Decimal> parsed =
+        amount && amount.IsScalar() ? Decimal::Parse(amount.Scalar())
+                                    : absl::InvalidArgumentError("missing");
+    if (!parsed.ok() || *parsed <= Decimal()) {
+      Report((amount ? amount : node).Mark(), "a purchase needs an amount greater than 0",
+             "e.g. purchase: {amount: 600}");
+      return std::nullopt;
+    }
+    p.amount = *parsed;
+    return p;
+  }
+
+  std::optional<Feedback> ReadFeedback(const YAML::Node& node) {
+    Feedback f;
+    if (node.IsScalar()) {
+      f.text = node.Scalar();
+      return f;
+    }
+    if (!node.IsMap() || !node["text"]) {
+      Report(node.Mark(), "feedback needs a text, e.g. {product: 产品A, text: 价格更优惠}", "");
+      return std::nullopt;
+    }
+    CheckKeys(node, {"product", "text", "source"}, "feedback");
+    f.text = node["text"].Scalar();
+    if (node["product"]) f.product = node["product"].Scalar();
+    if (const YAML::Node source = node["source"]) {
+      absl::StatusOr<FeedbackSource> parsed = ParseFeedbackSource(source.Scalar());
+      if (!parsed.ok()) {
+        Report(source.Mark(), std::string(View(parsed.status().message())), "");
+      } else {
+        f.source = *parsed;
+      }
+    }
+    return f;
+  }
+
+  std::optional<std::vector<std::string>> ReadTexts(const YAML::Node& node, std::string_view what) {
+    std::vector<std::string> texts;
+    if (node.IsNull()) return texts;
+    if (node.IsScalar()) return std::vector<std::string>{node.Scalar()};
+    if (!node.IsSequence()) {
+      Report(node.Mark(), StrCat(what, " is a list, e.g. [满100减20] ([] for none)"), "");
+      return std::nullopt;
+    }
+    for (const YAML::Node& item : node) texts.push_back(Text(item));
+    return texts;
+  }
+
+  void ReadExpectations(const YAML::Node& node, Expectations* expect) {
+    CheckKeys(node, {"segments", "offers", "points", "tier", "satisfaction", "actions"},
+              "expect");
+    if (const YAML::Node segments = node["segments"]) {
+      if (!segments.IsMap()) {
+        Report(segments.Mark(), "segments is a map of dimension: segment", "");
+      } else {
+        for (const auto& entry : segments) {
+          const std::string dimension = entry.first.Scalar();
+          if (std::find(dimensions_.begin(), dimensions_.end(), dimension) == dimensions_.end()) {
+            Report(entry.first.Mark(),
+                   StrCat("there is no dimension '", dimension, "'",
+                          DidYouMeanSuffix(dimension, dimensions_)),
+                   StrCat("the dimensions are: ", StrJoin(dimensions_, ", ")));
+            continue;
+          }
+          if (auto texts = ReadTexts(entry.second, "a collect dimension's segments")) {
+            expect->segments[dimension] = *texts;
+            expect->segment_marks[dimension] = entry.first.Mark();
+          }
+        }
+      }
+    }
+    if (const YAML::Node offers = node["offers"]) expect->offers = ReadTexts(offers, "offers");
+    if (const YAML::Node actions = node["actions"]) expect->actions = ReadTexts(actions, "actions");
+    if (const YAML::Node points = node["points"]) {
+      int64_t value = 0;
+      if (points.IsScalar() && ParseInteger(points.Scalar(), &value)) {
+        expect->points = value;
+      } else {
+        Report(points.Mark(), "points is a whole number", "");
+      }
+    }
+    if (const YAML::Node tier = node["tier"]) expect->tier = tier.IsNull() ? "" : tier.Scalar();
+    if (const YAML::Node satisfaction = node["satisfaction"]) {
+      absl::StatusOr<Decimal> value = Decimal::Parse(satisfaction.IsScalar() ? satisfaction.Scalar() : "");
+      if (value.ok()) {
+        expect->satisfaction = *value;
+      } else {
+        Report(satisfaction.Mark(), "satisfaction is a number such as 4.1", "");
+      }
+    }
+  }
+
+  const RuleSource& source_;
+  const std::vector<std::string> dimensions_;
+  std::vector<Diagnostic>* problems_;
+  YAML::Mark row_mark_ = YAML::Mark::null_mark();  // the example row being read
+};
+
+std::string Sorted(std::vector<std::string> texts) {
+  std::sort(texts.begin(), texts.end());
+  return texts.empty() ? "(none)" : StrJoin(texts, ", ");
+}
+
+// Which rule of `rules` each part of `decision` names, into *matched.
+void Cover(const Decision& decision, const std::map<std::pair<std::string, std::string>, size_t>& index,
+           std::set<size_t>* matched) {
+  auto mark = [&](std::string section, std::string_view id) {
+    auto found = index.find({std::move(section), std::string(id)});
+    if (found != index.end()) matched->insert(found->second);
+  };
+  for (const SegmentAssignment& s : decision.segments) {
+    if (!s.is_default) mark(StrCat("segmentation ", s.dimension), s.rule_id);
+  }
+  for (const OfferGrant& o : decision.offers) mark("offers", o.rule_id);
+  for (const ImprovementProposal& p : decision.improvements) mark("improvements", p.rule_id);
+  if (decision.interaction.applied && !decision.interaction.rule_id.empty()) {
+    mark("interactions", decision.interaction.rule_id);
+  }
+  if (decision.loyalty.applied) mark("loyalty earning", decision.loyalty.rule_id);
+  if (!decision.tier.empty()) mark("loyalty tiers", decision.tier);
+}
+
+std::vector<std::string> Check(const Case& c, const Decision& d) {
+  std::vector<std::string> failures;
+  for (const auto& [dimension, expected] : c.expect.segments) {
+    std::vector<std::string> got;
+    std::string decided;
+    for (const SegmentAssignment& s : d.segments) {
+      if (s.dimension != dimension) continue;
+      got.emplace_back(s.segment);
+      if (!decided.empty()) decided += ", ";
+      StrAppend(&decided, s.is_default ? "the default" : StrCat("rule ", s.rule_id));
+    }
+    if (Sorted(got) != Sorted(expected)) {
+      failures.push_back(StrCat("segments.", dimension, ": expected ", Sorted(expected), ", got ",
+                                Sorted(got), decided.empty() ? "" : StrCat(" (", decided, ")")));
+    }
+  }
+  if (c.expect.offers) {
+    std::vector<std::string> got, rules;
+    for (const OfferGrant& o : d.offers) {
+      got.emplace_back(o.offer);
+      rules.emplace_back(o.rule_id);
+    }
+    if (Sorted(got) != Sorted(*c.expect.offers)) {
+      failures.push_back(StrCat("offers: expected ", Sorted(*c.expect.offers), ", got ", Sorted(got),
+                                rules.empty() ? "" : StrCat(" (rules ", Sorted(rules), ")")));
+    }
+  }
+  if (c.expect.points) {
+    if (!d.loyalty.applied) {
+      failures.push_back(StrCat("points: expected ", *c.expect.points,
+                                ", but the case has no purchase to earn them"));
+    } else if (d.loyalty.points_earned != *c.expect.points) {
+      failures.push_back(StrCat("points: expected ", *c.expect.points, ", got ",
+                                d.loyalty.points_earned, " (rule ", d.loyalty.rule_id, ")"));
+    }
+  }
+  if (c.expect.tier && std::string(d.tier) != *c.expect.tier) {
+    failures.push_back(StrCat("tier: expected ", c.expect.tier->empty() ? "(none)" : *c.expect.tier,
+                              ", got ", d.tier.empty() ? "(none)" : std::string(d.tier),
+                              " (points after: ", d.loyalty.applied ? d.loyalty.points_after : c.customer.points, ")"));
+  }
+  if (c.expect.satisfaction) {
+    const Decimal got = d.interaction.applied ? d.interaction.satisfaction_after : c.customer.satisfaction;
+    if (got != *c.expect.satisfaction) {
+      failures.push_back(StrCat(
+          "satisfaction: expected ", c.expect.satisfaction->ToString(), ", got ", got.ToString(),
+          !d.interaction.applied ? " (the case has no interaction)"
+          : d.interaction.rule_id.empty() ? " (no interaction rule matched)"
+                                          : StrCat(" (rule ", d.interaction.rule_id, ")")));
+    }
+  }
+  if (c.expect.actions) {
+    // An expected action matches a proposal by its text or its rule id.
+    std::vector<std::string> got;
+    std::vector<std::string> unmatched = *c.expect.actions;
+    size_t matched = 0;
+    for (const ImprovementProposal& p : d.improvements) {
+      got.emplace_back(p.action);
+      auto it = std::find_if(unmatched.begin(), unmatched.end(), [&](const std::string& e) {
+        return e == p.action || e == p.rule_id;
+      });
+      if (it != unmatched.end()) {
+        unmatched.erase(it);
+        ++matched;
+      }
+    }
+    if (!unmatched.empty() || matched != d.improvements.size()) {
+      std::vector<std::string> rules;
+      for (const ImprovementProposal& p : d.improvements) rules.emplace_back(p.rule_id);
+      failures.push_back(StrCat("actions: expected ", Sorted(*c.expect.actions), ", got ", Sorted(got),
+                                rules.empty() ? "" : StrCat(" (rules ", Sorted(rules), ")")));
+    }
+  }
+  return failures;
+}
+
+std::string ParametersKey(const std::map<std::string, std::string>& parameters) {
+  std::string key;
+  for (const auto& [name, value] : parameters) StrAppend(&key, name, "=", value, "\n");
+  return key;
+}
+
+}  // namespace
+
+int RuleTestReport::passed() const {
+  return static_cast<int>(std::count_if(cases.begin(), cases.end(),
+                                        [](const RuleTestCaseResult& c) { return c.passed; }));
+}
+
+int RuleTestReport::failed() const { return static_cast<int>(cases.size()) - passed(); }
+
+double RuleTestReport::coverage_percent() const {
+  return rules.empty() ? 100.0 : 100.0 * static_cast<double>(matched.size()) / rules.size();
+}
+
+RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& options) {
+  RuleTestReport report;
+  report.rules = ruleset.Rules();
+  std::map<std::pair<std::string, std::string>, size_t> index;
+  for (size_t i = 0; i < report.rules.size(); ++i) {
+    index.emplace(std::make_pair(report.rules[i].section, report.rules[i].id), i);
+  }
+  std::vector<Case> cases;
+  for (const RuleSource& source : ruleset.sources()) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(source.content);
+    } catch (const YAML::Exception&) {
+      continue;  // the loader reported it; a loaded ruleset has none
+    }
+    if (!root.IsMap() || !root["kind"] || root["kind"].Scalar() != "tests") continue;
+    CaseReader reader(source, ruleset.DimensionIds(), &report.problems);
+    for (Case& c : reader.Read(root)) cases.push_back(std::move(c));
+  }
+  // Cases with other parameter values run on the ruleset compiled with
+  // them, once per distinct set of values.
+  std::map<std::string, std::shared_ptr<const RuleSet>> variants;
+  Decision decision;
+  for (const Case& c : cases) {
+    const RuleSet* rules = &ruleset;
+    if (!c.parameters.empty()) {
+      std::shared_ptr<const RuleSet>& variant = variants[ParametersKey(c.parameters)];
+      if (variant == nullptr) {
+        LoadOptions load;
+        load.parameter_overrides = c.parameters;
+        LoadResult loaded = RuleSet::LoadSources(ruleset.sources(), load);
+        if (!loaded.ok()) {
+          std::string why = "it has errors";
+          for (const Diagnostic& d : loaded.diagnostics) {
+            if (d.severity == Severity::kError) {
+              why = d.message;
+              break;
+            }
+          }
+          report.problems.push_back({Severity::kError, c.file, c.parameters_at.line + 1,
+                                     c.parameters_at.column + 1, 1,
+                                     StrCat("with these parameters the ruleset does not load: ", why),
+                                     "", ""});
+          continue;
+        }
+        variant = loaded.ruleset;
+      }
+      rules = variant.get();
+    }
+    const Date today = c.today.known() ? c.today : options.today.known() ? options.today : Date::Today();
+    EvalInput input{&c.customer, c.purchase ? &*c.purchase : nullptr,
+                    c.interaction ? &*c.interaction : nullptr, c.feedback ? &*c.feedback : nullptr,
+                    today};
+    RuleTestCaseResult result{c.name, c.file, c.line, false, {}};
+    if (absl::Status s = rules->Evaluate(input, &decision); !s.ok()) {
+      result.failures.push_back(StrCat("evaluation failed: ", View(s.message())));
+    } else {
+      Cover(decision, index, &report.matched);
+      result.failures = Check(c, decision);
+    }
+    result.passed = result.failures.empty();
+    report.cases.push_back(std::move(result));
+  }
+  return report;
+}
+
+std::string FormatRuleTestReport(const RuleTestReport& report, bool coverage) {
+  std::string out;
+  for (const Diagnostic& d : report.problems) StrAppend(&out, FormatDiagnostic(d));
+  for (const RuleTestCaseResult& c : report.cases) {
+    if (c.passed) continue;
+    StrAppend(&out, "FAIL ", c.file, ":", c.line, " ", c.name, "\n");
+    for (const std::string& failure : c.failures) StrAppend(&out, "     ", failure, "\n");
+  }
+  if (coverage) {
+    char percent[16];
+    std::snprintf(percent, sizeof percent, "%.1f", report.coverage_percent());
+    StrAppend(&out, "coverage: ", report.matched.size(), " of ", report.rules.size(),
+              " rules matched by some case (", percent, " %)\n");
+    bool header = false;
+    for (size_t i = 0; i < report.rules.size(); ++i) {
+      if (report.matched.contains(i)) continue;
+      if (!header) {
+        StrAppend(&out, "never matched:\n");
+        header = true;
+      }
+      const RuleSet::RuleInfo& r = report.rules[i];
+      StrAppend(&out, "  ", r.section, " › ", r.id,
+                r.file.empty() ? "" : StrCat("  (", r.file, ":", r.line, ")"), "\n");
+    }
+  }
+  StrAppend(&out, report.passed(), " passed, ", report.failed(), " failed",
+            report.problems.empty()
+                ? ""
+                : StrCat(", ", report.problems.size(),
+                         report.problems.size() == 1 ? " problem" : " problems", " in the tests"),
+            "\n");
+  return out;
+}
+
+std::vector<Diagnostic> RuleTestDiagnostics(const RuleTestReport& report) {
+  std::vector<Diagnostic> diagnostics = report.problems;
+  for (const RuleTestCaseResult& c : report.cases) {
+    if (c.passed) continue;
+    diagnostics.push_back({Severity::kError, c.file, c.line, 0, 1,
+                           StrCat("test '", c.name, "' failed: ", StrJoin(c.failures, "; ")),
+                           "the rules no longer do what this test says; fix the rules or the test",
+                           ""});
+  }
+  return diagnostics;
+}
+
+}  // namespace clientele::rules
