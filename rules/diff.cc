@@ -55,6 +55,12 @@ std::string IdentityOf(const YAML::Node& element) {
   return "";
 }
 
+// Which key IdentityOf used: "id", else "name".
+std::string IdentityKey(const YAML::Node& element) {
+  const YAML::Node id = element["id"];
+  return id && id.IsScalar() && !id.Scalar().empty() ? "id" : "name";
+}
+
 bool IsIdentifiedList(const YAML::Node& node) {
   if (!node.IsSequence() || node.size() == 0) return false;
   for (const YAML::Node& element : node) {
@@ -87,8 +93,8 @@ void Flatten(const YAML::Node& map, const std::string& path, const std::string& 
       }
     } else if (value.IsMap()) {
       Flatten(value, StrCat(path, kSeparator, key), file, false, out);
-    } else if (key != "kind") {
-      item.settings[key] = Text(value);
+    } else if (key != "kind" && !(always_listed && key == IdentityKey(map))) {
+      item.settings[key] = Text(value);  // (a listed item's id is in its path already)
     }
   }
   if (always_listed || !item.settings.empty()) {

@@ -40,11 +40,10 @@ std::string RejectionSummary(const std::vector<rules::Diagnostic>& diagnostics) 
 // Loads from the directory the configured path points to now, so that a
 // symlink swapped during the load cannot mix files of two directories.
 rules::LoadResult LoadResolved(const std::filesystem::path& configured,
-                               const rules::LoadOptions& options, std::string* loaded_from) {
+                               const rules::LoadOptions& options) {
   std::error_code error;
   std::filesystem::path resolved = std::filesystem::canonical(configured, error);
   if (error) resolved = configured;  // LoadDirectory reports what is wrong with it
-  *loaded_from = resolved.string();
   return rules::RuleSet::LoadDirectory(resolved, options);
 }
 
@@ -110,8 +109,7 @@ ReloadAttempt RulesReloader::Attempt(std::string_view trigger, int64_t number) {
     return attempt;
   };
 
-  std::string loaded_from;
-  rules::LoadResult loaded = LoadResolved(options_.directory, options_.load, &loaded_from);
+  rules::LoadResult loaded = LoadResolved(options_.directory, options_.load);
   attempt.diagnostics = std::move(loaded.diagnostics);
   if (!loaded.ok()) return finish(ReloadOutcome::kRejected, RejectionSummary(attempt.diagnostics));
   attempt.version = loaded.ruleset->version();
@@ -130,7 +128,7 @@ ReloadAttempt RulesReloader::Attempt(std::string_view trigger, int64_t number) {
   }
   auto candidate = std::make_shared<ServedRuleset>();
   candidate->ruleset = std::move(loaded.ruleset);
-  candidate->directory = loaded_from;
+  candidate->directory = options_.directory.string();  // as configured; files name the target
   candidate->loaded_at = attempt.started_at;
   if (options_.archive) {
     if (absl::Status archived = options_.archive(*candidate); !archived.ok()) {

@@ -22,8 +22,8 @@ namespace clientele::server {
 // published.
 struct ServedRuleset {
   std::shared_ptr<const rules::RuleSet> ruleset;  // never null
-  std::string directory;
-  std::string loaded_at;  // RFC 3339, UTC
+  std::string directory;   // as configured (the files' paths show where a symlink led)
+  std::string loaded_at;   // RFC 3339, UTC
 };
 
 class RulesetHolder {

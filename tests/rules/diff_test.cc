@@ -95,6 +95,9 @@ TEST(DiffTest, AddedAndRemovedRulesAndTiers) {
   EXPECT_EQ(added->kind, RuleChange::Kind::kAdded);
   EXPECT_NE(std::find(added->details.begin(), added->details.end(), "offer: 会员礼品"),
             added->details.end());
+  EXPECT_EQ(std::find(added->details.begin(), added->details.end(), "id: vip_gift"),
+            added->details.end())
+      << "the id is in the rule's path already";
   const RuleChange* removed = Find(diff, "loyalty › tier 钻石会员");
   ASSERT_NE(removed, nullptr) << FormatRuleSetDiff(diff);
   EXPECT_EQ(removed->kind, RuleChange::Kind::kRemoved);
