@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "rules/internal/yaml_text.h"
 #include "rules/strings.h"
 
 namespace clientele::rules {
@@ -29,14 +30,10 @@ struct Flattened {
   size_t next_order = 0;
 };
 
+// Values as text; quoted scalars stay quoted ("30" and 30 differ).
 std::string Text(const YAML::Node& node) {
-  if (node.IsScalar()) return node.Scalar();
-  if (node.IsNull() || !node.IsDefined()) return "";
-  YAML::Emitter out;
-  out.SetMapFormat(YAML::Flow);
-  out.SetSeqFormat(YAML::Flow);
-  out << node;
-  return out.c_str();
+  if (node.IsScalar() && node.Tag() != "!") return node.Scalar();
+  return yaml_internal::YamlText(node);
 }
 
 // "rules" -> "rule": the name of one element of a list.
@@ -70,7 +67,8 @@ bool IsIdentifiedList(const YAML::Node& node) {
 }
 
 void Flatten(const YAML::Node& map, const std::string& path, const std::string& file,
-             bool always_listed, Flattened* out) {
+             bool always_listed, Flattened* out, int depth = 0) {
+  if (depth > 16) return;  // a self-referencing alias; rule files nest 4 deep
   Item item;
   item.file = file;
   item.order = out->next_order++;
@@ -82,7 +80,7 @@ void Flatten(const YAML::Node& map, const std::string& path, const std::string& 
       for (const YAML::Node& element : value) {
         const std::string child = StrCat(path, kSeparator, Singular(key), " ", IdentityOf(element));
         list.push_back(child);
-        Flatten(element, child, file, true, out);
+        Flatten(element, child, file, true, out, depth + 1);
       }
     } else if (key == "parameters" && value.IsMap()) {
       for (const auto& parameter : value) {
@@ -92,7 +90,7 @@ void Flatten(const YAML::Node& map, const std::string& path, const std::string& 
         p.settings["value"] = Text(parameter.second);
       }
     } else if (value.IsMap()) {
-      Flatten(value, StrCat(path, kSeparator, key), file, false, out);
+      Flatten(value, StrCat(path, kSeparator, key), file, false, out, depth + 1);
     } else if (key != "kind" && !(always_listed && key == IdentityKey(map))) {
       item.settings[key] = Text(value);  // (a listed item's id is in its path already)
     }

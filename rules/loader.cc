@@ -632,7 +632,8 @@ class Loader {
             overridden != options_.parameter_overrides.end()) {
           overridden_.insert(name);
           try {
-            value.node = YAML::Load(overridden->second);  // reported at the parameter's place
+            // reset(), not operator=, which would write into the parsed file.
+            value.node.reset(YAML::Load(overridden->second));
           } catch (const YAML::Exception& e) {
             ReportAt(key, StrCat("the value given for parameter '", name, "' is not valid YAML: ",
                                  e.msg));

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "rules/internal/yaml_text.h"
 #include "rules/strings.h"
 
 namespace clientele::rules {
@@ -103,14 +104,7 @@ class CaseReader {
   }
 
  private:
-  static std::string Text(const YAML::Node& node) {
-    if (node.IsScalar()) return node.Scalar();
-    YAML::Emitter out;
-    out.SetMapFormat(YAML::Flow);
-    out.SetSeqFormat(YAML::Flow);
-    out << node;
-    return out.c_str();
-  }
+  static std::string Text(const YAML::Node& node) { return yaml_internal::YamlText(node); }
 
   void Report(YAML::Mark mark, std::string message, std::string hint) {
     if (mark.line < 0) mark = row_mark_;

@@ -129,14 +129,22 @@ bool DirectoryWatcher::ReadEvents() {
       auto found = watches_.find(event->wd);
       if (found == watches_.end()) continue;  // a watch removed meanwhile
       const std::string_view name = event->len > 0 ? std::string_view(event->name) : "";
-      if (Matters(found->second, event->mask, name)) changed = true;
+      if (Matters(found->second.roles, event->mask, name, found->second.path)) changed = true;
     }
   }
   return changed;
 }
 
-bool DirectoryWatcher::Matters(Roles roles, uint32_t mask, std::string_view name) const {
-  if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) return (roles & (kDirectoryRole | kTargetsRole)) != 0;
+bool DirectoryWatcher::Matters(Roles roles, uint32_t mask, std::string_view name,
+                               const std::filesystem::path& in) const {
+  if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) return true;  // a watched directory went away
+  // A regular file that was just created is still being written (scp,
+  // cat > file): its IN_CLOSE_WRITE is the change. Created symlinks and
+  // directories are complete at once.
+  if ((mask & IN_CREATE) && !(mask & IN_ISDIR)) {
+    std::error_code error;
+    if (!std::filesystem::is_symlink(in / std::string(name), error)) return false;
+  }
   if ((roles & kParentRole) && name == options_.directory.filename().string()) return true;
   if ((roles & kDirectoryRole) &&
       (IsRuleFileName(name) || name.starts_with("..") || (mask & IN_ISDIR))) {
@@ -146,14 +154,16 @@ bool DirectoryWatcher::Matters(Roles roles, uint32_t mask, std::string_view name
 }
 
 void DirectoryWatcher::Watch(const std::filesystem::path& path, Roles roles,
-                             std::map<int, Roles>* wanted) {
+                             std::map<int, Watched>* wanted) {
   const int wd = ::inotify_add_watch(inotify_fd_, path.c_str(), kMask);
   if (wd < 0) return;  // gone or unreadable: the parent's events bring it back
-  (*wanted)[wd] |= roles;
+  Watched& watched = (*wanted)[wd];
+  watched.roles |= roles;
+  watched.path = path;
 }
 
 void DirectoryWatcher::SyncWatches() {
-  std::map<int, Roles> wanted;
+  std::map<int, Watched> wanted;
   const std::filesystem::path& directory = options_.directory;
   const std::filesystem::path parent =
       directory.has_parent_path() ? directory.parent_path() : std::filesystem::path(".");
@@ -169,7 +179,7 @@ void DirectoryWatcher::SyncWatches() {
       if (!error) Watch(target.parent_path(), kTargetsRole, &wanted);
     }
   }
-  for (const auto& [wd, role] : watches_) {
+  for (const auto& [wd, watched] : watches_) {
     if (!wanted.contains(wd)) ::inotify_rm_watch(inotify_fd_, wd);
   }
   watches_ = std::move(wanted);

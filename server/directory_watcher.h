@@ -2,9 +2,12 @@
 // once per burst of changes (debounced), from a thread of its own.
 //
 // What counts as a change of the directory D (as configured):
-//  - a *.yaml / *.yml file in it written and closed, created, deleted, or
-//    renamed into or out of it (editors that save in place, and those that
-//    write a temporary file and rename it over the old one);
+//  - a *.yaml / *.yml file in it written and closed, deleted, or renamed
+//    into or out of it (editors that save in place, and those that write a
+//    temporary file and rename it over the old one). A new file counts when
+//    it is closed, not when it is created, so that a file still being
+//    copied is not read half-written (a hard link, which is never closed
+//    by a writer, is therefore not noticed: use SIGHUP);
 //  - an entry whose name starts with ".." (Kubernetes ConfigMap volumes
 //    swap their "..data" symlink), a subdirectory or a symlink changing;
 //  - D itself replaced: when D is a symlink, swapped to another directory
@@ -65,16 +68,22 @@ class DirectoryWatcher {
   // Watches what the directory is now: its parent, the directory it
   // resolves to, and the directories of symlinked rule files' targets.
   void SyncWatches();
-  void Watch(const std::filesystem::path& path, Roles role, std::map<int, Roles>* wanted);
+  struct Watched {
+    Roles roles = 0;
+    std::filesystem::path path;  // the directory watched
+  };
+  void Watch(const std::filesystem::path& path, Roles role, std::map<int, Watched>* wanted);
   // Reads the pending events; true when one of them is a change.
   bool ReadEvents();
-  bool Matters(Roles roles, uint32_t mask, std::string_view name) const;
+  // Whether the event `mask` on entry `name` of directory `in` is a change.
+  bool Matters(Roles roles, uint32_t mask, std::string_view name,
+               const std::filesystem::path& in) const;
 
   const Options options_;
   const std::function<void()> on_change_;
   const int inotify_fd_;
   const int wake_fd_;  // eventfd: written by the destructor to stop Run
-  std::map<int, Roles> watches_;  // watch descriptor -> role; Run's thread only
+  std::map<int, Watched> watches_;  // by watch descriptor; Run's thread only
   std::thread thread_;
 };
 

@@ -107,6 +107,23 @@ int Serve(const std::string& config_path) {
                           }},
                          &holder);
   reloader.Subscribe(LogAttempt);
+  // Watch before the first load, so that an edit made while the server
+  // starts is not missed (it reloads once the start is done with it).
+  std::unique_ptr<DirectoryWatcher> watcher;
+  if (config->rules_watch) {
+    absl::StatusOr<std::unique_ptr<DirectoryWatcher>> started = DirectoryWatcher::Start(
+        {config->rules, std::chrono::milliseconds(config->rules_debounce_ms),
+         std::chrono::milliseconds(std::max(2000, 4 * config->rules_debounce_ms))},
+        [&reloader] { reloader.Reload("watch"); });
+    if (started.ok()) {
+      watcher = std::move(*started);
+    } else {
+      Log(LogLevel::kWarning, "rules_not_watched",
+          {{"error", std::string(started.status().message())},
+           {"what_now", "reload with SIGHUP or clientele rules reload"}});
+    }
+  }
+
   const ReloadAttempt first = reloader.Reload("startup");
   if (first.outcome != ReloadOutcome::kAccepted) {
     std::fputs(rules::FormatDiagnostics(first.diagnostics).c_str(), stderr);
@@ -150,21 +167,6 @@ int Serve(const std::string& config_path) {
     health->SetServingStatus(holder.Current() != nullptr);
   });
   health->SetServingStatus(holder.Current() != nullptr);
-
-  std::unique_ptr<DirectoryWatcher> watcher;
-  if (config->rules_watch) {
-    absl::StatusOr<std::unique_ptr<DirectoryWatcher>> started = DirectoryWatcher::Start(
-        {config->rules, std::chrono::milliseconds(config->rules_debounce_ms),
-         std::chrono::milliseconds(std::max(2000, 4 * config->rules_debounce_ms))},
-        [&reloader] { reloader.Reload("watch"); });
-    if (started.ok()) {
-      watcher = std::move(*started);
-    } else {
-      Log(LogLevel::kWarning, "rules_not_watched",
-          {{"error", std::string(started.status().message())},
-           {"what_now", "reload with SIGHUP or clientele rules reload"}});
-    }
-  }
 
   const std::string host = config->listen.substr(0, config->listen.rfind(':'));
   const std::string address = StrCat(host, ":", port);

@@ -38,12 +38,19 @@ std::string RejectionSummary(const std::vector<rules::Diagnostic>& diagnostics) 
 }
 
 // Loads from the directory the configured path points to now, so that a
-// symlink swapped during the load cannot mix files of two directories.
+// symlink swapped during the load cannot mix files of two directories. A
+// Kubernetes ConfigMap volume links each file through its "..data"
+// symlink: then the directory "..data" points to is read.
 rules::LoadResult LoadResolved(const std::filesystem::path& configured,
                                const rules::LoadOptions& options) {
   std::error_code error;
   std::filesystem::path resolved = std::filesystem::canonical(configured, error);
-  if (error) resolved = configured;  // LoadDirectory reports what is wrong with it
+  if (error) return rules::RuleSet::LoadDirectory(configured, options);  // says what is wrong
+  const std::filesystem::path generation = resolved / "..data";
+  if (std::filesystem::is_symlink(generation, error)) {
+    std::filesystem::path target = std::filesystem::canonical(generation, error);
+    if (!error && std::filesystem::is_directory(target, error)) resolved = std::move(target);
+  }
   return rules::RuleSet::LoadDirectory(resolved, options);
 }
 

@@ -125,6 +125,21 @@ TEST(DiffTest, ReorderingAFirstMatchListIsAChange) {
       << moved->details[0];
 }
 
+TEST(DiffTest, QuotingAValueIsAChange) {
+  // "40" is text, 40 a number: the loader reads them differently.
+  std::vector<RuleSource> after = DefaultRuleset();
+  Replace(FileText(after, "parameters.yaml"), "young_age_limit: 40", "young_age_limit: \"40\"");
+  const RuleSetDiff diff = DiffRuleSources(DefaultRuleset(), after);
+  ASSERT_EQ(diff.changes.size(), 1u) << FormatRuleSetDiff(diff);
+  EXPECT_EQ(diff.changes[0].details, std::vector<std::string>{"value: 40 → \"40\""});
+}
+
+TEST(DiffTest, ASelfReferencingAliasDoesNotRecurseForever) {
+  std::vector<RuleSource> files = {{"a.yaml", "kind: offers\nx: &a {y: *a}\n"}};
+  const RuleSetDiff diff = DiffRuleSources(files, {});
+  EXPECT_FALSE(diff.changes.empty());
+}
+
 TEST(DiffTest, MovingARuleToAnotherFileIsNotAChange) {
   std::vector<RuleSource> before = {
       {"a.yaml", "kind: offers\noffers:\n  - id: x\n    when: age < 30\n    offer: X\n"}};

@@ -114,15 +114,21 @@ TEST(RuleTestsTest, ParametersCompileAVariantOfTheRuleset) {
       "  - name: an unknown parameter\n"
       "    parameters: {limt: 40}\n"
       "    customer: {age: 35}\n"
-      "    expect: {segments: {age_band: 中年客户}}\n");
+      "    expect: {segments: {age_band: 中年客户}}\n"
+      "  - name: a quoted value is text, which age cannot be compared with\n"
+      "    parameters: {limit: \"40\"}\n"
+      "    customer: {age: 35}\n"
+      "    expect: {segments: {age_band: 年轻客户}}\n");
   const RuleTestReport report = RunRuleTests(*rules);
   ASSERT_EQ(report.cases.size(), 2u);
   EXPECT_TRUE(report.cases[0].passed) << FormatRuleTestReport(report, false);
   EXPECT_TRUE(report.cases[1].passed);
-  ASSERT_EQ(report.problems.size(), 1u);
+  ASSERT_EQ(report.problems.size(), 2u);
   EXPECT_EQ(report.problems[0].line, 11);
   EXPECT_THAT(report.problems[0].message,
               HasSubstr("no parameter 'limt' to set; did you mean 'limit'?"));
+  EXPECT_EQ(report.problems[1].line, 15);
+  EXPECT_THAT(report.problems[1].message, HasSubstr("with these parameters the ruleset does not load"));
 }
 
 TEST(RuleTestsTest, MalformedCasesAreProblemsWithTheirPlace) {

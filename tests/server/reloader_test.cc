@@ -163,6 +163,23 @@ TEST_F(ReloaderTest, AddingAFileReloadsOnce) {
   ExpectOneReloadServing(VersionOf(Files("v1")));
 }
 
+// A new file counts once it is closed: a copy still in progress (scp,
+// cat > file) is not read half-written.
+TEST_F(ReloaderTest, ANewFileIsReadOnlyOnceClosed) {
+  dir_.WriteInPlace("segments.yaml", LabelledSegments("v1"));
+  Start();
+  {
+    std::ofstream copying(dir_.path() / "offers.yaml", std::ios::binary);
+    const std::string offers = kConstantOffers;
+    copying << offers.substr(0, offers.size() / 2);
+    copying.flush();
+    std::this_thread::sleep_for(kQuiet);
+    EXPECT_EQ(log_.size(), 1u) << "reloaded while the file was still being written";
+    copying << offers.substr(offers.size() / 2);
+  }
+  ExpectOneReloadServing(VersionOf(Files("v1")));
+}
+
 TEST_F(ReloaderTest, RemovingAFileReloadsOnce) {
   WriteFiles("v1");
   Start();
