@@ -161,6 +161,18 @@ void AddDecisionCommands(CLI::App* app, Chosen* chosen) {
                          "Show every rule considered, whether it matched, and the values it saw");
   evaluate_cmd->add_option("--today", evaluate->today, "Evaluation day YYYY-MM-DD (default: today, UTC)");
 
+  auto explain = New<ExplainOptions>();
+  CLI::App* explain_cmd = AddCommand(
+      app, "explain",
+      "Why one customer gets its segments, offers and tier, in plain words (changes nothing)",
+      chosen, explain, RunExplain);
+  explain_cmd->add_option("--customer", explain->customer_id, "A stored customer's id")
+      ->excludes(explain_cmd->add_option(
+          "--customer-json", explain->customer_json,
+          "A customer given inline as JSON (not stored), e.g. '{\"id\":\"x\",\"age\":25}'"));
+  explain_cmd->add_option("--today", explain->today,
+                          "Evaluation day YYYY-MM-DD (default: today, UTC)");
+
   auto many = New<EvaluateManyOptions>();
   CLI::App* many_cmd = AddCommand(
       app, "evaluate-many",

@@ -128,7 +128,8 @@ json ExplanationToJson(const rules::Explanation& explanation) {
       json observed = json::object();
       for (const rules::ObservedValue& value : check.observed) observed[value.expression] = value.value;
       checks.push_back({{"expression", check.expression}, {"result", check.result},
-                        {"observed", observed}});
+                        {"observed", observed}, {"as_needed", check.as_needed},
+                        {"reason", check.reason}});
     }
     json entry = {{"section", rule.section}, {"rule", rule.rule_id},
                   {"condition", rule.condition}, {"evaluated", rule.evaluated},

@@ -91,6 +91,16 @@ struct EvaluateOptions {
 // `clientele evaluate`: segments, offers and tier of one customer.
 int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream& err);
 
+struct ExplainOptions {
+  RemoteOptions remote;
+  std::string customer_id;    // a stored customer, or
+  std::string customer_json;  // one given inline (not stored)
+  std::string today;          // YYYY-MM-DD; "" today (UTC)
+};
+// `clientele explain`: the decision for one customer and, in plain words,
+// why: for every rule considered, what its condition saw.
+int RunExplain(const ExplainOptions& options, std::ostream& out, std::ostream& err);
+
 struct EvaluateManyOptions {
   RemoteOptions remote;
   std::string segment;            // "dimension=segment"; "" every customer

@@ -1,4 +1,4 @@
-// `clientele ping`, `ruleset`, `evaluate` and `evaluate-many`: the
+// `clientele ping`, `ruleset`, `evaluate`, `explain` and `evaluate-many`: the
 // Diagnostics and Decisions services.
 #include <algorithm>
 #include <chrono>
@@ -6,6 +6,7 @@
 #include <map>
 
 #include "client/customer_input.h"
+#include "client/render.h"
 #include "client/remote_commands.h"
 #include "client/table.h"
 #include "clientele/v1/decisions.grpc.pb.h"
@@ -37,35 +38,52 @@ std::string RenderDecision(const v1::Decision& d) {
   return out;
 }
 
-// For each rule considered: ✓ matched, ✗ did not (with the comparisons and
-// the values they saw), · not checked (and why).
-std::string RenderExplanation(const v1::Decision& d) {
-  std::string out = "  why:\n";
-  std::string section;
-  for (const v1::RuleExplanation& rule : d.explanation()) {
-    if (rule.section() != section) {
-      section = rule.section();
-      StrAppend(&out, "    ", section, "\n");
-    }
-    const char* mark = !rule.evaluated() ? "·" : rule.matched() ? "✓" : "✗";
-    StrAppend(&out, "      ", mark, " ", rule.rule_id(), ": ", rule.condition(), "\n");
-    for (const v1::ConditionCheck& check : rule.checks()) {
-      StrAppend(&out, "          ", check.expression(), "  -> ", check.result() ? "true" : "false");
+// The explanation of a decision as the rules layer gives it, so that local
+// and remote explanations read the same (client/render.h).
+rules::Explanation ExplanationOf(const v1::Decision& d) {
+  rules::Explanation explanation;
+  for (const v1::RuleExplanation& from : d.explanation()) {
+    rules::RuleExplanation& rule = explanation.rules.emplace_back();
+    rule.section = from.section();
+    rule.rule_id = from.rule_id();
+    rule.condition = from.condition();
+    rule.evaluated = from.evaluated();
+    rule.matched = from.matched();
+    rule.note = from.note();
+    for (const v1::ConditionCheck& check : from.checks()) {
+      rules::ConditionCheck& to = rule.checks.emplace_back();
+      to.expression = check.expression();
+      to.result = check.result();
+      to.as_needed = check.as_needed();
+      to.reason = check.reason();
       // A protobuf map has no order; sort for stable output.
       const std::map<std::string, std::string> observed(check.observed().begin(),
                                                         check.observed().end());
-      std::vector<std::string> seen;
-      for (const auto& [expression, value] : observed) seen.push_back(StrCat(expression, " = ", value));
-      if (!seen.empty()) StrAppend(&out, "   (", StrJoin(seen, ", "), ")");
-      out += "\n";
+      for (const auto& [expression, value] : observed) to.observed.push_back({expression, value});
     }
-    if (!rule.note().empty()) StrAppend(&out, "          ", rule.note(), "\n");
   }
-  return out;
+  return explanation;
+}
+
+SectionOutcomes OutcomesOf(const v1::Decision& d) {
+  SectionOutcomes outcomes;
+  for (const v1::Segment& s : d.segments()) {
+    std::string& text = outcomes[StrCat("segmentation ", s.dimension())];
+    StrAppend(&text, text.empty() ? "" : ", ", s.segment(),
+              s.is_default() ? " (the default: no rule matched)" : "");
+  }
+  std::vector<std::string> offers;
+  for (const v1::Offer& o : d.offers()) offers.push_back(o.offer());
+  outcomes["offers"] = offers.empty() ? "none" : StrJoin(offers, ", ");
+  return outcomes;
+}
+
+std::string RenderWhy(const v1::Decision& d) {
+  return RenderExplanation(ExplanationOf(d), OutcomesOf(d));
 }
 
 std::string RenderDecisionWithWhy(const v1::Decision& d, bool explain) {
-  return explain ? RenderDecision(d) + RenderExplanation(d) : RenderDecision(d);
+  return explain ? RenderDecision(d) + RenderWhy(d) : RenderDecision(d);
 }
 
 // evaluate-many's table: one row per customer, one column per dimension.
@@ -229,6 +247,27 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
                      [&](const v1::EvaluateResponse& r) {
                        return RenderDecisionWithWhy(r.decision(), options.explain);
                      });
+}
+
+int RunExplain(const ExplainOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.customer_id.empty() == options.customer_json.empty()) {
+    err << "error: give exactly one of --customer (a stored customer's id) and --customer-json\n";
+    return kExitBadInput;
+  }
+  if (!options.customer_json.empty()) {
+    absl::Status parsed = CustomerFromJsonText(options.customer_json).status();
+    if (!parsed.ok()) {
+      err << "error: --customer-json: " << View(parsed.message()) << "\n";
+      return kExitBadInput;
+    }
+  }
+  EvaluateOptions evaluate;
+  evaluate.remote = options.remote;
+  evaluate.customer_id = options.customer_id;
+  evaluate.customer_json = options.customer_json;
+  evaluate.today = options.today;
+  evaluate.explain = true;
+  return RunEvaluate(evaluate, out, err);
 }
 
 int RunEvaluateMany(const EvaluateManyOptions& options, std::ostream& out, std::ostream& err) {

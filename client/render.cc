@@ -1,6 +1,7 @@
 #include "client/render.h"
 
 #include <algorithm>
+#include <set>
 
 #include "rules/strings.h"
 #include "rules/internal/utf8.h"
@@ -82,26 +83,65 @@ std::string RenderDecision(const rules::Customer& customer, const rules::Decisio
   return out;
 }
 
-std::string RenderExplanation(const rules::Explanation& explanation) {
+SectionOutcomes OutcomesOf(const rules::Decision& decision) {
+  SectionOutcomes outcomes;
+  for (const auto& s : decision.segments) {
+    std::string& text = outcomes[StrCat("segmentation ", s.dimension)];
+    StrAppend(&text, text.empty() ? "" : ", ", s.segment,
+              s.is_default ? " (the default: no rule matched)" : "");
+  }
+  std::vector<std::string> offers;
+  for (const auto& o : decision.offers) offers.emplace_back(o.offer);
+  outcomes["offers"] = offers.empty() ? "none" : StrJoin(offers, ", ");
+  if (decision.loyalty.applied) {
+    const auto& l = decision.loyalty;
+    outcomes["loyalty earning"] =
+        l.rule_id.empty() ? "no points"
+                          : StrCat(l.points_earned < 0 ? "" : "+", l.points_earned, " points",
+                                   l.rule_id == "default" ? " (the default: no rule matched)" : "");
+  }
+  return outcomes;
+}
+
+namespace {
+
+void RenderRule(const rules::RuleExplanation& rule, std::string* out) {
+  if (!rule.evaluated) {
+    StrAppend(out, "      · ", rule.rule_id, ": ", rule.note, "\n");
+    return;
+  }
+  StrAppend(out, "      ", rule.matched ? "✓ " : "✗ ", rule.rule_id, ": ", rule.condition, "\n");
+  for (const rules::ConditionCheck& check : rule.checks) {
+    StrAppend(out, "          ", check.as_needed ? "✓ " : "✗ ",
+              check.reason.empty() ? check.expression : check.reason, "\n");
+  }
+  if (!rule.note.empty()) StrAppend(out, "          ", rule.note, "\n");
+}
+
+}  // namespace
+
+std::string RenderExplanation(const rules::Explanation& explanation,
+                              const SectionOutcomes& outcomes) {
   std::string out = "  why:\n";
   std::string section;
+  std::set<std::string> shown;
+  auto heading = [&](const std::string& name) {
+    auto outcome = outcomes.find(name);
+    StrAppend(&out, "    ", name, outcome == outcomes.end() ? "" : StrCat(" → ", outcome->second),
+              "\n");
+    shown.insert(name);
+  };
   for (const rules::RuleExplanation& rule : explanation.rules) {
     if (rule.section != section) {
       section = rule.section;
-      StrAppend(&out, "    ", section, "\n");
+      heading(section);
     }
-    const char* mark = !rule.evaluated ? "·" : rule.matched ? "✓" : "✗";
-    StrAppend(&out, "      ", mark, " ", rule.rule_id, ": ", rule.condition, "\n");
-    for (const rules::ConditionCheck& check : rule.checks) {
-      StrAppend(&out, "          ", check.expression, "  -> ", check.result ? "true" : "false");
-      if (!check.observed.empty()) {
-        std::vector<std::string> seen;
-        for (const auto& v : check.observed) seen.push_back(StrCat(v.expression, " = ", v.value));
-        StrAppend(&out, "   (", StrJoin(seen, ", "), ")");
-      }
-      StrAppend(&out, "\n");
-    }
-    if (!rule.note.empty()) StrAppend(&out, "          ", rule.note, "\n");
+    RenderRule(rule, &out);
+  }
+  // Sections decided without a rule to check (a dimension with only a
+  // default) still say what they decided.
+  for (const auto& [name, outcome] : outcomes) {
+    if (!shown.contains(name) && name.starts_with("segmentation ")) heading(name);
   }
   return out;
 }

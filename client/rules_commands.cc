@@ -79,7 +79,7 @@ struct Evaluator {
           << "\n";
     } else {
       out << RenderDecision(customer, decision);
-      if (options.explain) out << RenderExplanation(explanation);
+      if (options.explain) out << RenderExplanation(explanation, OutcomesOf(decision));
     }
     return true;
   }

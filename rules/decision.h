@@ -113,6 +113,12 @@ struct ConditionCheck {
   std::string expression;
   bool result = false;
   std::vector<ObservedValue> observed;
+  // Whether it came out the way the rule needs it to match (under a `not`,
+  // false is what it needs).
+  bool as_needed = false;
+  // In plain words: "age is 25, less than 40", or, when not as needed,
+  // "purchase_frequency is 7, needs more than loyal_min_frequency (10)".
+  std::string reason;
 };
 
 struct RuleExplanation {

@@ -177,6 +177,8 @@ void DecisionToProto(const Customer& customer, const rules::Decision& d,
       v1::ConditionCheck* c = out->add_checks();
       c->set_expression(check.expression);
       c->set_result(check.result);
+      c->set_as_needed(check.as_needed);
+      c->set_reason(check.reason);
       for (const rules::ObservedValue& v : check.observed) {
         (*c->mutable_observed())[v.expression] = v.value;
       }

@@ -1,8 +1,11 @@
 #include "rules/internal/program.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "rules/strings.h"
+#include "rules/internal/check_words.h"
 #include "rules/internal/utf8.h"
 
 namespace clientele::rules::program_internal {
@@ -26,6 +29,13 @@ class Evaluator {
     const Node& node = p_.node(index);
     if constexpr (kTrace) {
       if (node.type == ValueType::kBool && IsCheck(node.op)) return EvalTraced(node);
+      // Under a `not`, a rule needs its comparisons to come out false.
+      if (node.op == Op::kNot) {
+        f_->trace->negated = !f_->trace->negated;
+        Value value = EvalNode(node);
+        f_->trace->negated = !f_->trace->negated;
+        return value;
+      }
     }
     return EvalNode(node);
   }
@@ -35,21 +45,25 @@ class Evaluator {
     return op != Op::kAnd && op != Op::kOr && op != Op::kNot && op != Op::kConst;
   }
 
-  // Records a comparison with the values of its non-literal operands.
+  // Records a comparison with the values of its non-literal operands, and
+  // says in plain words what it saw.
   Value EvalTraced(const Node& node) {
     ConditionCheck check;
     check.expression = std::string(node.text);
     auto observe = [&](uint32_t child) {
       const Node& operand = p_.node(child);
-      if (operand.literal) return;
+      check_words_internal::Operand seen{operand.text, "", operand.literal};
       Value value = Evaluator<false>(p_, f_).Eval(child);
-      check.observed.push_back({std::string(operand.text), ObservedText(operand, value)});
+      seen.value = ObservedText(operand, value);
+      if (!operand.literal) check.observed.push_back({std::string(operand.text), seen.value});
+      return seen;
     };
+    std::optional<check_words_internal::Operand> subject, reference;
     if (HasChildren(node.op)) {
-      observe(node.a);
-      if (HasSecondChild(node.op)) observe(node.b);
+      subject = observe(node.a);
+      reference = observe(node.b);
     } else if (node.op == Op::kSegmentHas) {
-      observe(node.a);
+      reference = observe(node.a);
     }
     if (node.op == Op::kSegmentHas || node.op == Op::kSegmentCount) {
       check.observed.push_back({StrCat("segment.", (*f_->dimension_ids)[node.field]),
@@ -57,8 +71,56 @@ class Evaluator {
     }
     Value result = EvalNode(node);
     check.result = result.n != 0;
+    const bool wanted = !f_->trace->negated;
+    check.as_needed = check.result == wanted;
+    if (node.op == Op::kSegmentHas) {
+      const ObservedValue& set = check.observed.back();
+      subject = check_words_internal::Operand{set.expression, set.value, false};
+    }
+    std::optional<check_words_internal::Relation> relation = RelationOf(node);
+    if (relation && subject && reference) {
+      // The field first, as people say it: `40 > age` reads "age is 25,
+      // less than 40". A fused comparison's `compare` already has the field
+      // on the left.
+      if (HasChildren(node.op) && p_.node(node.a).op == Op::kConst &&
+          p_.node(node.b).op != Op::kConst) {
+        std::swap(subject, reference);
+        if (!IsFusedCompare(node.op)) relation = check_words_internal::Mirror(*relation);
+      }
+      check.reason = check_words_internal::DescribeComparison(*subject, *relation, *reference,
+                                                              check.result, wanted);
+    } else {
+      check.reason = check_words_internal::DescribeTruth(node.text, check.result, wanted);
+    }
     f_->trace->checks->push_back(std::move(check));
     return result;
+  }
+
+  // How a comparison node relates its operands (a to b as written), or
+  // nothing for a true/false value that is no comparison.
+  static std::optional<check_words_internal::Relation> RelationOf(const Node& node) {
+    using check_words_internal::Relation;
+    Op op = node.op;
+    if (IsFusedCompare(op)) op = node.compare;
+    switch (op) {
+      case Op::kEq:
+      case Op::kStrEq: return Relation::kEqual;
+      case Op::kNe:
+      case Op::kStrNe: return Relation::kNotEqual;
+      case Op::kLt: return Relation::kLess;
+      case Op::kLe: return Relation::kAtMost;
+      case Op::kGt: return Relation::kMore;
+      case Op::kGe: return Relation::kAtLeast;
+      case Op::kInStrList:
+      case Op::kInNumList: return node.field == 1 ? Relation::kNotIn : Relation::kIn;
+      case Op::kContains:
+      case Op::kContainsText: return Relation::kContains;
+      case Op::kContainsAny: return Relation::kContainsAny;
+      case Op::kContainsAll: return Relation::kContainsAll;
+      case Op::kSegmentHas:
+        return node.compare == Op::kNe ? Relation::kNotIncludes : Relation::kIncludes;
+      default: return std::nullopt;
+    }
   }
 
   std::string ObservedText(const Node& node, const Value& value) {

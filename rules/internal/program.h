@@ -247,6 +247,7 @@ class Program {
 // Explanation recording; see Frame::trace.
 struct Trace {
   std::vector<ConditionCheck>* checks = nullptr;
+  bool negated = false;  // inside an odd number of `not`s
 };
 
 // Everything one evaluation reads. Built by the evaluator per call.

@@ -454,8 +454,9 @@ TEST_F(DecisionToJsonTest, ExplanationIsAddedWhenGiven) {
   EXPECT_EQ(first["evaluated"], true);
   EXPECT_EQ(first["matched"], false);
   EXPECT_FALSE(first.contains("note"));
-  EXPECT_EQ(first["checks"], json::parse(R"([{"expression": "age < young_age_limit",
-    "result": false, "observed": {"age": "55", "young_age_limit": "40"}}])"));
+  EXPECT_EQ(first["checks"], json::parse(R"json([{"expression": "age < young_age_limit",
+    "result": false, "observed": {"age": "55", "young_age_limit": "40"}, "as_needed": false,
+    "reason": "age is 55, needs less than young_age_limit (40)"}])json"));
 
   // A rule that was not looked at carries its note.
   bool found_note = false;

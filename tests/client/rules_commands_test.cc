@@ -255,14 +255,23 @@ TEST(RunEvalTest, ExplainShowsEveryRuleLookedAt) {
   Output result = Eval(
       Args().Customer(R"({"客户ID":"4","年龄":55,"消费能力":"中"})").Today("2026-11-24").Explain());
   EXPECT_EQ(result.code, kExitOk);
-  EXPECT_THAT(result.out, HasSubstr("  why:\n    segmentation life_stage\n"
-                                    "      ✗ young_low_income: age < young_age_limit and "
-                                    "consumption == \"low\"\n"
-                                    "          age < young_age_limit  -> false   (age = 55, "
-                                    "young_age_limit = 40)\n"));
-  EXPECT_THAT(result.out, HasSubstr("      ✓ middle_aged: age < middle_band_limit\n"
-                                    "          age < middle_band_limit  -> true   (age = 55, "
-                                    "middle_band_limit = 60)\n"));
+  EXPECT_THAT(result.out,
+              HasSubstr("  why:\n    segmentation life_stage → 其他 (the default: no rule matched)\n"
+                        "      ✗ young_low_income: age < young_age_limit and "
+                        "consumption == \"low\"\n"
+                        "          ✗ age is 55, needs less than young_age_limit (40)\n"));
+  // The part that held and the part that did not, in plain words.
+  EXPECT_THAT(result.out,
+              HasSubstr("      ✗ middle_aged_high_income: age >= young_age_limit and "
+                        "consumption == \"high\"\n"
+                        "          ✓ age is 55, at least young_age_limit (40)\n"
+                        "          ✗ consumption is \"mid\", needs \"high\"\n"));
+  EXPECT_THAT(result.out, HasSubstr("    segmentation age_band → 中年客户\n"
+                                    "      ✗ young: age < young_band_limit\n"
+                                    "          ✗ age is 55, needs less than young_band_limit (30)\n"
+                                    "      ✓ middle_aged: age < middle_band_limit\n"
+                                    "          ✓ age is 55, less than middle_band_limit (60)\n"));
+  EXPECT_THAT(result.out, HasSubstr("    offers → none\n"));
 
   Output as_json = Eval(Args()
                             .Customer(R"({"客户ID":"4","年龄":55,"消费能力":"中"})")
@@ -274,6 +283,9 @@ TEST(RunEvalTest, ExplainShowsEveryRuleLookedAt) {
   ASSERT_TRUE(parsed.contains("explanation"));
   EXPECT_EQ(parsed["explanation"][0]["rule"], "young_low_income");
   EXPECT_EQ(parsed["explanation"][0]["checks"][0]["observed"]["age"], "55");
+  EXPECT_EQ(parsed["explanation"][0]["checks"][0]["as_needed"], false);
+  EXPECT_EQ(parsed["explanation"][0]["checks"][0]["reason"],
+            "age is 55, needs less than young_age_limit (40)");
 }
 
 TEST(RunEvalTest, DemoCustomersWithTheDemoEventAsJsonLines) {

@@ -262,6 +262,8 @@ TEST_F(ServerTest, InlineEvaluationWithExplanationAndTheRulesetServed) {
       EXPECT_TRUE(r.matched());
       ASSERT_GT(r.checks_size(), 0);
       EXPECT_EQ(r.checks(0).observed().at("purchase_frequency"), "12");
+      EXPECT_TRUE(r.checks(0).as_needed());
+      EXPECT_EQ(r.checks(0).reason(), "purchase_frequency is 12, more than high_value_min_frequency (10)");
     }
   }
   EXPECT_TRUE(saw_high_value);
