@@ -806,7 +806,11 @@ class Loader {
     }
     if (pending.rules.empty() && !dimension.has_default) return;
     CheckFirstMatchList(conditions, rule_sites, dimension.rules, !dimension.collect,
-                        StrCat("dimension '", dimension.id, "'"));
+                        StrCat("dimension '", dimension.id, "'"),
+                        dimension.has_default
+                            ? StrCat("those customers get the default segment '",
+                                     dimension.default_segment, "'")
+                            : std::string("those customers get no segment"));
     bool catch_all = std::any_of(conditions.begin(), conditions.end(), [&](uint32_t c) {
       return shadowing_internal::AlwaysTrue(data_->program, c);
     });
@@ -819,12 +823,15 @@ class Loader {
     }
   }
 
-  // Reports unreachable rules (first-match lists only) and conditions that
-  // can never be true.
+  // Reports unreachable rules, gaps and overlaps in threshold tables
+  // (first-match lists only), and conditions that can never be true.
+  // `fallback` says what happens to those that no rule matches.
   template <typename RuleT>
   void CheckFirstMatchList(const std::vector<uint32_t>& conditions,
                            const std::vector<Located>& sites, const std::vector<RuleT>& rules,
-                           bool first_match, std::string_view where) {
+                           bool first_match, std::string_view where,
+                           std::string_view fallback = "") {
+    if (first_match) CheckThresholdTables(conditions, sites, rules, where, fallback);
     for (size_t i = 0; i < conditions.size(); ++i) {
       const Located& when = condition_sites_[conditions[i]];
       if (shadowing_internal::NeverTrue(data_->program, conditions[i])) {
@@ -841,6 +848,36 @@ class Loader {
                               where, " matches every customer it would"),
                  StrCat("move '", rules[i].id, "' above '", rules[*j].id,
                               "', or narrow the condition of '", rules[*j].id, "'"));
+      }
+    }
+  }
+
+  // Warns of ranges that no rule of a threshold table covers and of rules
+  // whose ranges partly overlap (shadowing_internal::BandFinding).
+  template <typename RuleT>
+  void CheckThresholdTables(const std::vector<uint32_t>& conditions,
+                            const std::vector<Located>& sites, const std::vector<RuleT>& rules,
+                            std::string_view where, std::string_view fallback) {
+    constexpr std::string_view kMeetHint =
+        "if that is not meant, make the ranges meet: end one with < N and start the next "
+        "with >= N";
+    for (const shadowing_internal::BandFinding& f :
+         shadowing_internal::FindBandGapsAndOverlaps(data_->program, conditions)) {
+      const Located& when = condition_sites_[conditions[f.later]];
+      const std::string earlier = StrCat("rule '", rules[f.earlier].id, "' (line ",
+                                         sites[f.earlier].node.Mark().line + 1, ")");
+      if (f.kind == shadowing_internal::BandFinding::Kind::kGap) {
+        ReportAt(when,
+                 StrCat("in ", where, ", no rule covers ", f.field, " ", f.range, ", between ",
+                        earlier, " and rule '", rules[f.later].id, "'",
+                        fallback.empty() ? "" : ": ", fallback),
+                 std::string(kMeetHint), Severity::kWarning);
+      } else {
+        ReportAt(when,
+                 StrCat("rule '", rules[f.later].id, "' overlaps the earlier ", earlier, " in ",
+                        where, ": for ", f.field, " ", f.range, " both match, and '",
+                        rules[f.earlier].id, "' comes first, so it takes them"),
+                 std::string(kMeetHint), Severity::kWarning);
       }
     }
   }
@@ -1129,7 +1166,8 @@ class Loader {
       data_->interaction_rules.push_back(std::move(rule));
     }
     CheckFirstMatchList(conditions, sites, data_->interaction_rules,
-                        !data_->interactions_collect, "the interaction rules");
+                        !data_->interactions_collect, "the interaction rules",
+                        "those interactions change no satisfaction");
   }
 
   // ---------------------------------------------------------------- loyalty
@@ -1171,7 +1209,10 @@ class Loader {
         data_->earning_rules.push_back(std::move(rule));
       }
     }
-    CheckFirstMatchList(conditions, sites, data_->earning_rules, true, "the earning rules");
+    CheckFirstMatchList(conditions, sites, data_->earning_rules, true, "the earning rules",
+                        Child(earning, "default", "", false)
+                            ? "those purchases earn the default's points"
+                            : "those purchases earn nothing");
     std::vector<program_internal::Conjunction> flattened;
     for (const EarningRule& rule : data_->earning_rules) flattened.push_back(rule.fast_condition);
     data_->earning_branch_free = data_->program.AddBranchFreeList(flattened);

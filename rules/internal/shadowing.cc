@@ -4,7 +4,11 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <tuple>
 #include <utility>
+
+#include "rules/decimal.h"
+#include "rules/strings.h"
 
 namespace clientele::rules::shadowing_internal {
 namespace {
@@ -62,6 +66,7 @@ struct Conjunction {
   bool contradictory = false;
   std::map<Key, Interval> numbers;
   std::map<Key, std::set<std::string_view>> texts;
+  std::map<Key, const Node*> loads;  // the field each number constraint reads
 };
 
 bool IsLoad(Op op) { return op >= Op::kCustomerInt && op <= Op::kSegment; }
@@ -124,6 +129,7 @@ class Analyzer {
     if (op == Op::kGt || op == Op::kGe || op == Op::kEq) interval.low = bound;
     auto [it, inserted] = c->numbers.emplace(KeyOf(*load), interval);
     if (!inserted) it->second.Intersect(interval);
+    c->loads.emplace(KeyOf(*load), load);
     return true;
   }
 
@@ -158,7 +164,172 @@ bool Covers(const Conjunction& earlier, const Conjunction& later) {
   return true;
 }
 
+// ---- threshold tables: gaps and overlaps
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+// For a whole-number field: the same set of values with inclusive bounds
+// that are whole numbers, so that `age <= 39` and `age < 40` compare equal
+// and (39, 40) is empty.
+Interval WholeNumbers(Interval in) {
+  constexpr int64_t kScale = Decimal::kScale;
+  if (!in.low.infinite) {
+    int64_t whole = FloorDiv(in.low.value, kScale);
+    bool on_whole = whole * kScale == in.low.value;
+    in.low = {false, (on_whole && in.low.inclusive ? whole : whole + 1) * kScale, true};
+  }
+  if (!in.high.infinite) {
+    int64_t whole = FloorDiv(in.high.value, kScale);
+    bool on_whole = whole * kScale == in.high.value;
+    in.high = {false, (on_whole && !in.high.inclusive ? whole - 1 : whole) * kScale, true};
+  }
+  return in;
+}
+
+// Orders lower bounds from the lowest: unbounded first, then by value, an
+// inclusive bound before an exclusive one at the same value.
+bool LowerBoundBefore(const Bound& a, const Bound& b) {
+  if (a.infinite || b.infinite) return a.infinite && !b.infinite;
+  if (a.value != b.value) return a.value < b.value;
+  return a.inclusive && !b.inclusive;
+}
+
+// True when upper bound `a` reaches beyond upper bound `b`.
+bool UpperBoundBeyond(const Bound& a, const Bound& b) {
+  if (a.infinite || b.infinite) return a.infinite && !b.infinite;
+  if (a.value != b.value) return a.value > b.value;
+  return a.inclusive && !b.inclusive;
+}
+
+std::string Number(int64_t units) { return Decimal::FromUnits(units).ToString(); }
+
+// "40 to 44", "30", "60 or more" for whole numbers; "more than 4 and less
+// than 4.5" for decimals.
+std::string RangeText(const Interval& range, bool whole_numbers) {
+  if (whole_numbers) {
+    if (range.low.infinite) return StrCat(Number(range.high.value), " or less");
+    if (range.high.infinite) return StrCat(Number(range.low.value), " or more");
+    if (range.low.value == range.high.value) return Number(range.low.value);
+    return StrCat(Number(range.low.value), " to ", Number(range.high.value));
+  }
+  if (!range.low.infinite && !range.high.infinite && range.low.value == range.high.value) {
+    return StrCat("exactly ", Number(range.low.value));
+  }
+  std::vector<std::string> parts;
+  if (!range.low.infinite) {
+    parts.push_back(StrCat(range.low.inclusive ? "at least " : "more than ", Number(range.low.value)));
+  }
+  if (!range.high.infinite) {
+    parts.push_back(StrCat(range.high.inclusive ? "at most " : "less than ", Number(range.high.value)));
+  }
+  return StrJoin(parts, " and ");
+}
+
+// What a condition requires apart from `key`, as text: rules with the same
+// rest form one threshold table along `key`.
+std::string RestOf(const Conjunction& c, const Key& key) {
+  std::string rest;
+  for (const auto& [k, interval] : c.numbers) {
+    if (k == key) continue;
+    StrAppend(&rest, static_cast<int>(k.first), ":", k.second, ":", interval.low.infinite, ",",
+              interval.low.value, ",", interval.low.inclusive, ",", interval.high.infinite, ",",
+              interval.high.value, ",", interval.high.inclusive, ";");
+  }
+  for (const auto& [k, values] : c.texts) {
+    StrAppend(&rest, static_cast<int>(k.first), ":", k.second, ":", StrJoin(values, "\x1f"), ";");
+  }
+  return rest;
+}
+
+struct Band {
+  size_t rule;
+  Interval range;
+};
+
+void FindGaps(const std::vector<Band>& table, bool whole_numbers, const std::string& field,
+              std::vector<BandFinding>* findings) {
+  std::vector<Band> sorted = table;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Band& a, const Band& b) {
+    return LowerBoundBefore(a.range.low, b.range.low);
+  });
+  const Band* reach = &sorted[0];  // the band reaching highest so far
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    const Band& next = sorted[i];
+    if (reach->range.high.infinite) return;
+    Interval hole;
+    hole.low = {false, reach->range.high.value, !reach->range.high.inclusive};
+    hole.high = next.range.low;
+    if (!hole.high.infinite) hole.high.inclusive = !hole.high.inclusive;
+    if (whole_numbers) hole = WholeNumbers(hole);
+    if (!next.range.low.infinite && !hole.Empty()) {
+      findings->push_back({BandFinding::Kind::kGap, reach->rule, next.rule, field,
+                           RangeText(hole, whole_numbers)});
+    }
+    if (UpperBoundBeyond(next.range.high, reach->range.high)) reach = &next;
+  }
+}
+
+// A later rule whose range partly overlaps an earlier one's: the earlier
+// rule takes the shared values. (Containment either way is not reported:
+// a later range inside an earlier one is unreachable, reported elsewhere;
+// an earlier range inside a later one is the usual cascade, `age < 30`
+// then `age < 40`.)
+void FindOverlaps(const std::vector<Band>& table, bool whole_numbers, const std::string& field,
+                  std::vector<BandFinding>* findings) {
+  for (size_t j = 1; j < table.size(); ++j) {
+    for (size_t i = 0; i < j; ++i) {
+      Interval shared = table[i].range;
+      shared.Intersect(table[j].range);
+      if (whole_numbers) shared = WholeNumbers(shared);
+      if (shared.Empty() || table[j].range.Within(table[i].range) ||
+          table[i].range.Within(table[j].range)) {
+        continue;
+      }
+      findings->push_back({BandFinding::Kind::kOverlap, table[i].rule, table[j].rule, field,
+                           RangeText(shared, whole_numbers)});
+      break;  // one finding per later rule is enough to look at it
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<BandFinding> FindBandGapsAndOverlaps(const Program& program,
+                                                 const std::vector<uint32_t>& conditions) {
+  Analyzer analyzer(program);
+  std::vector<Conjunction> analyzed;
+  for (uint32_t condition : conditions) analyzed.push_back(analyzer.Analyze(condition));
+  // (field, rest) -> the bands of that table, in rule order.
+  std::map<std::pair<Key, std::string>, std::vector<Band>> tables;
+  std::map<Key, const Node*> fields;
+  for (size_t r = 0; r < analyzed.size(); ++r) {
+    const Conjunction& c = analyzed[r];
+    if (!c.fully_understood || c.contradictory) continue;
+    for (const auto& [key, interval] : c.numbers) {
+      const Node* load = c.loads.at(key);
+      if (load->type != program_internal::ValueType::kInt &&
+          load->type != program_internal::ValueType::kDecimal) {
+        continue;
+      }
+      bool whole = load->type == program_internal::ValueType::kInt;
+      tables[{key, RestOf(c, key)}].push_back({r, whole ? WholeNumbers(interval) : interval});
+      fields.emplace(key, load);
+    }
+  }
+  std::vector<BandFinding> findings;
+  for (const auto& [table_key, bands] : tables) {
+    if (bands.size() < 2) continue;
+    const Node* load = fields.at(table_key.first);
+    const bool whole = load->type == program_internal::ValueType::kInt;
+    const std::string field(load->text);
+    FindGaps(bands, whole, field, &findings);
+    FindOverlaps(bands, whole, field, &findings);
+  }
+  std::sort(findings.begin(), findings.end(), [](const BandFinding& a, const BandFinding& b) {
+    return std::tie(a.later, a.kind) < std::tie(b.later, b.kind);
+  });
+  return findings;
+}
 
 std::optional<size_t> FindShadowingRule(const Program& program,
                                         const std::vector<uint32_t>& conditions, size_t i) {

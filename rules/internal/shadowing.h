@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "rules/internal/program.h"
@@ -23,6 +24,29 @@ std::optional<size_t> FindShadowingRule(const program_internal::Program& program
 // True when the condition can be shown never to be true (e.g. `false`, or
 // `age < 30 and age > 40`).
 bool NeverTrue(const program_internal::Program& program, uint32_t condition);
+
+// A threshold table that a marketer probably did not mean, in a first-match
+// list. A table is the rules that constrain the same number (age, points,
+// purchase.amount, ...) and otherwise require the same things; in it, a
+// gap is a range between two rules' ranges that no rule covers (those
+// customers fall to the default), and an overlap is a later rule whose
+// range partly covers an earlier one's (the earlier rule takes the shared
+// values). Ranges that end the table on either side are not gaps: `age <
+// 30` alone leaves 30 and above to the default on purpose.
+struct BandFinding {
+  enum class Kind { kGap, kOverlap };
+  Kind kind = Kind::kGap;
+  // Gap: the rule whose range ends below it; overlap: the earlier rule.
+  size_t earlier = 0;
+  // Gap: the rule whose range starts above it; overlap: the later rule.
+  size_t later = 0;
+  std::string field;  // as written, e.g. "age"
+  std::string range;  // the uncovered or shared values: "40 to 44", "30",
+                      // "more than 4 and less than 4.5"
+};
+// Findings ordered by `later`.
+std::vector<BandFinding> FindBandGapsAndOverlaps(const program_internal::Program& program,
+                                                 const std::vector<uint32_t>& conditions);
 
 // True when the condition is the constant `true`.
 bool AlwaysTrue(const program_internal::Program& program, uint32_t condition);

@@ -357,6 +357,121 @@ earning:
 )"}},
        {"loyalty.yaml:8:13: error: rule 'big_purchase' can never match: the earlier rule "
         "'medium_purchase' (line 4) in the earning rules matches every customer it would"}},
+      {.name = "ThresholdGapIsAWarning",
+       .files = {{"segments.yaml", R"(kind: segmentation
+dimensions:
+  - id: age_band
+    rules:
+      - id: young
+        when: age < 30
+        segment: 青年
+      - id: middle
+        when: age >= 30 and age < 40
+        segment: 中年
+      - id: senior
+        when: age >= 45
+        segment: 老年
+    default: 其他
+)"}},
+       .headlines = {"segments.yaml:12:15: warning: in dimension 'age_band', no rule covers age 40 to 44, "
+        "between rule 'middle' (line 8) and rule 'senior': those customers get the default "
+        "segment '其他'"},
+       .first_hint = "if that is not meant, make the ranges meet: end one with < N and start "
+                     "the next with >= N"},
+      {"ThresholdOverlapAndDecimalGapAreWarnings",
+       {{"segments.yaml", R"(kind: segmentation
+dimensions:
+  - id: spend
+    rules:
+      - id: low
+        when: average_purchase_amount <= 500
+        segment: 低
+      - id: mid
+        when: average_purchase_amount >= 500 and average_purchase_amount < 2000
+        segment: 中
+      - id: high
+        when: average_purchase_amount > 2000
+        segment: 高
+    default: 未知
+)"}},
+       {"segments.yaml:9:15: warning: rule 'mid' overlaps the earlier rule 'low' (line 5) in "
+        "dimension 'spend': for average_purchase_amount exactly 500 both match, and 'low' "
+        "comes first, so it takes them",
+        "segments.yaml:12:15: warning: in dimension 'spend', no rule covers "
+        "average_purchase_amount exactly 2000, between rule 'mid' (line 8) and rule 'high': "
+        "those customers get the default segment '未知'"}},
+      {"ThresholdGapInOneRowOfAGrid",
+       {{"segments.yaml", R"(kind: segmentation
+dimensions:
+  - id: grid
+    rules:
+      - id: young_low
+        when: age < 40 and consumption == "low"
+        segment: 年轻低
+      - id: old_low
+        when: age > 40 and consumption == "low"
+        segment: 年长低
+      - id: young_high
+        when: age <= 39 and consumption == "high"
+        segment: 年轻高
+      - id: old_high
+        when: age >= 40 and consumption == "high"
+        segment: 年长高
+      - id: cascade_a
+        when: points < 100
+        segment: A
+      - id: cascade_b
+        when: points < 1000
+        segment: B
+    default: 其他
+)"}},
+       // Whole numbers: `age <= 39` and `age >= 40` leave nothing between them;
+       // `points < 100` then `points < 1000` is the usual cascade.
+       {"segments.yaml:9:15: warning: in dimension 'grid', no rule covers age 40, between "
+        "rule 'young_low' (line 5) and rule 'old_low': those customers get the default "
+        "segment '其他'"}},
+      {"ThresholdTablesThatMeetAreSilent",
+       {{"segments.yaml", R"(kind: segmentation
+dimensions:
+  - id: value
+    rules:
+      - id: top
+        when: points >= 1000
+        segment: 高
+      - id: middle
+        when: points >= 100
+        segment: 中
+    default: 低
+  - id: satisfaction_band
+    rules:
+      - id: unhappy
+        when: satisfaction < 3
+        segment: 不满意
+      - id: neutral
+        when: satisfaction >= 3 and satisfaction <= 4
+        segment: 一般
+      - id: happy
+        when: satisfaction > 4
+        segment: 满意
+    default: 未评分
+)"}},
+       {}},
+      {"EarningBandGap",
+       {{"loyalty.yaml", R"(kind: loyalty
+earning:
+  rules:
+    - id: big_purchase
+      when: purchase.amount >= 1000
+      points: 100
+    - id: medium_purchase
+      when: purchase.amount >= 300 and purchase.amount < 800
+      points: 50
+)"}},
+       {"loyalty.yaml:2:1: error: loyalty earning has no default: purchases that match no rule "
+        "would earn nothing, silently",
+        "loyalty.yaml:5:13: warning: in the earning rules, no rule covers purchase.amount at "
+        "least 800 and less than 1000, between rule 'medium_purchase' (line 7) and rule "
+        "'big_purchase': those purchases earn nothing"}},
       {"ConditionNeverTrueIsAWarning",
        {{"segments.yaml", SegmentationWhen("age < 30 and age > 40")}},
        {"segments.yaml:6:15: warning: rule 'young' can never match: its condition is "
