@@ -138,6 +138,26 @@ void AddRulesCommands(CLI::App* app, Chosen* chosen) {
              chosen, versions, RunRulesVersions)
       ->add_option("--limit", versions->limit, "At most this many (1..1000, default 100)")
       ->check(CLI::Range(1, 1000));
+  auto simulate = New<RulesSimulateOptions>();
+  CLI::App* simulate_cmd = AddCommand(
+      rules, "simulate",
+      "What a candidate ruleset would do to every stored customer if it replaced the served one "
+      "(nothing is swapped in or written): segment moves, offers gained and lost, points",
+      chosen, simulate, RunRulesSimulate);
+  simulate_cmd
+      ->add_option("CANDIDATE", simulate->candidate,
+                   "A rules directory, or a version the server served (clientele rules versions)")
+      ->required();
+  simulate_cmd->add_option("--show", simulate->show,
+                           "List up to N example customers for each movement (0..100)")
+      ->check(CLI::Range(0, 100));
+  simulate_cmd->add_option("--today", simulate->today,
+                           "Evaluate as of this date (YYYY-MM-DD; default: today, UTC)");
+  simulate_cmd->add_option("--purchases-from", simulate->purchases_from,
+                           "Replay the purchases made from this day (default: 30 days up to today)");
+  simulate_cmd->add_option("--purchases-to", simulate->purchases_to,
+                           "... up to this day, included (default: today)");
+
   auto diff = New<RulesDiffOptions>();
   CLI::App* diff_cmd = AddCommand(
       rules, "diff",

@@ -29,6 +29,7 @@ inline constexpr char kServerEnvironmentVariable[] = "CLIENTELE_SERVER";
 // (customers import, evaluate-many).
 inline constexpr double kUnaryTimeoutSeconds = 10;
 inline constexpr double kStreamTimeoutSeconds = 600;
+inline constexpr double kSimulationTimeoutSeconds = 120;
 
 struct RemoteOptions {
   std::string server = kDefaultServer;  // host:port

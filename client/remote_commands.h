@@ -81,6 +81,18 @@ struct RulesDiffOptions {
 // `clientele rules diff A B`: what changed from A to B, rule by rule.
 int RunRulesDiff(const RulesDiffOptions& options, std::ostream& out, std::ostream& err);
 
+struct RulesSimulateOptions {
+  RemoteOptions remote;
+  std::string candidate;       // a rules directory here, or a version the server served
+  std::string today;           // YYYY-MM-DD; "" today (UTC)
+  std::string purchases_from;  // YYYY-MM-DD; "" the 30 days up to today
+  std::string purchases_to;    // YYYY-MM-DD; "" today
+  int32_t show = 0;            // example customers per movement, 0..100
+};
+// `clientele rules simulate DIR|VERSION`: what the candidate would change for
+// every stored customer if it replaced the served ruleset.
+int RunRulesSimulate(const RulesSimulateOptions& options, std::ostream& out, std::ostream& err);
+
 struct EvaluateOptions {
   RemoteOptions remote;
   std::string customer_id;    // a stored customer, or

@@ -1,6 +1,9 @@
-// `clientele rules status | reload | watch | versions | diff`: the Rulesets
-// service (hot reload), and rule-by-rule diffs of versions or directories.
+// `clientele rules status | reload | watch | versions | diff | simulate`: the
+// Rulesets service (hot reload, simulation), and rule-by-rule diffs of
+// versions or directories.
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -70,28 +73,47 @@ struct Side {
   std::vector<rules::RuleSource> files;
   std::string label;
 };
-int ReadSide(const RulesDiffOptions& options, const std::string& what, Side* side,
-             std::ostream& err) {
-  std::error_code error;
-  if (std::filesystem::is_directory(what, error)) {
-    absl::StatusOr<std::vector<std::filesystem::path>> paths = rules::RuleSet::RuleFilePaths(what);
-    if (!paths.ok()) {
-      err << "error: " << what << ": " << View(paths.status().message()) << "\n";
+// The rule files of a directory, named by their file names as a server
+// would show them.
+int ReadDirectoryFiles(const std::string& directory, std::vector<rules::RuleSource>* files,
+                       std::ostream& err) {
+  absl::StatusOr<std::vector<std::filesystem::path>> paths =
+      rules::RuleSet::RuleFilePaths(directory);
+  if (!paths.ok()) {
+    err << "error: " << directory << ": " << View(paths.status().message()) << "\n";
+    return kExitBadInput;
+  }
+  for (const std::filesystem::path& path : *paths) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (!in.good() && !in.eof()) {
+      err << "error: cannot read " << path.string() << "\n";
       return kExitBadInput;
     }
-    for (const std::filesystem::path& path : *paths) {
-      std::ifstream in(path, std::ios::binary);
-      std::ostringstream content;
-      content << in.rdbuf();
-      side->files.push_back({path.filename().string(), content.str()});
-    }
+    files->push_back({path.filename().string(), content.str()});
+  }
+  return kExitOk;
+}
+
+bool IsDirectory(const std::string& path) {
+  std::error_code error;
+  return std::filesystem::is_directory(path, error);
+}
+
+constexpr std::string_view kNotDirectoryNorVersion =
+    "' is neither a rules directory nor a version (4 to 12 hex digits, as `clientele "
+    "rules versions` lists them)\n";
+
+int ReadSide(const RulesDiffOptions& options, const std::string& what, Side* side,
+             std::ostream& err) {
+  if (IsDirectory(what)) {
+    if (int code = ReadDirectoryFiles(what, &side->files, err); code != kExitOk) return code;
     side->label = StrCat("directory ", what);
     return kExitOk;
   }
   if (!LooksLikeVersion(what)) {
-    err << "error: '" << what
-        << "' is neither a rules directory nor a version (4 to 12 hex digits, as `clientele "
-           "rules versions` lists them)\n";
+    err << "error: '" << what << kNotDirectoryNorVersion;
     return kExitBadInput;
   }
   v1::GetRulesetVersionRequest request;
@@ -207,6 +229,175 @@ int RunRulesDiff(const RulesDiffOptions& options, std::ostream& out, std::ostrea
         << rules::FormatRuleSetDiff(diff);
   }
   return diff.problems.empty() ? kExitOk : kExitRuleErrors;
+}
+
+namespace {
+
+// 1234567 -> "1,234,567"
+std::string Thousands(int64_t n) {
+  std::string digits = StrCat(n < 0 ? -n : n);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
+  return n < 0 ? "-" + digits : digits;
+}
+
+std::string Signed(int64_t n) { return n > 0 ? "+" + Thousands(n) : Thousands(n); }
+
+std::string Segment(const std::string& name) { return name.empty() ? "(none)" : name; }
+
+std::string Examples(const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  if (ids.empty()) return "";
+  return StrCat("e.g. ", StrJoin(ids, ", "));
+}
+
+// The segments of one side of a dimension's movements, most customers first.
+std::vector<std::string> Sides(const v1::DimensionSimulation& d, bool from) {
+  std::map<std::string, int64_t> sizes;
+  for (const v1::SegmentMovement& m : d.movements()) sizes[from ? m.from() : m.to()] += m.customers();
+  std::vector<std::string> names;
+  for (const auto& [name, size] : sizes) names.push_back(name);
+  std::stable_sort(names.begin(), names.end(),
+                   [&](const std::string& a, const std::string& b) { return sizes[a] > sizes[b]; });
+  return names;
+}
+
+// A from → to matrix of customer counts (rows: served, columns: candidate).
+std::string RenderMatrix(const v1::DimensionSimulation& d) {
+  constexpr size_t kMaxColumns = 10;
+  const std::vector<std::string> rows = Sides(d, true), columns = Sides(d, false);
+  if (rows.size() > kMaxColumns || columns.size() > kMaxColumns) return "";
+  std::vector<Table::Column> header = {{"SERVING \\ CANDIDATE"}};
+  for (const std::string& c : columns) header.push_back({Segment(c), Table::Align::kRight});
+  Table table(std::move(header));
+  for (const std::string& r : rows) {
+    std::vector<std::string> cells = {Segment(r)};
+    for (const std::string& c : columns) {
+      int64_t n = 0;
+      for (const v1::SegmentMovement& m : d.movements()) {
+        if (m.from() == r && m.to() == c) n = m.customers();
+      }
+      cells.push_back(n == 0 ? "·" : Thousands(n));
+    }
+    table.AddRow(std::move(cells));
+  }
+  return table.Render("    ");
+}
+
+std::string RenderDimensionSimulation(const v1::DimensionSimulation& d, int64_t customers) {
+  std::string out = StrCat("  ", d.dimension());
+  if (!d.in_serving()) out += " (new in the candidate)";
+  if (!d.in_candidate()) out += " (not in the candidate)";
+  if (d.customers_moved() == 0) return StrCat(out, ": no customer moves\n");
+  StrAppend(&out, ": ", Thousands(d.customers_moved()), " of ", Thousands(customers),
+            " customers move\n", RenderMatrix(d));
+  Table moves({{""}, {""}, {"", Table::Align::kRight}, {""}});
+  for (const v1::SegmentMovement& m : d.movements()) {
+    if (m.from() == m.to()) continue;
+    moves.AddRow({Segment(m.from()), StrCat("→ ", Segment(m.to())), Thousands(m.customers()),
+                  Examples(m.examples())});
+  }
+  return out + moves.Render("    ");
+}
+
+std::string RenderOffers(const v1::SimulateRulesetResponse& r) {
+  if (r.offers().empty()) return "  offers: none granted by either version\n";
+  Table table({{"OFFER"}, {"KEPT", Table::Align::kRight}, {"GAINED", Table::Align::kRight},
+               {"LOST", Table::Align::kRight}, {"EXAMPLES"}});
+  for (const v1::OfferSimulation& o : r.offers()) {
+    std::vector<std::string> examples;
+    if (!o.gained_examples().empty()) examples.push_back(StrCat("gained: ", StrJoin(o.gained_examples(), ", ")));
+    if (!o.lost_examples().empty()) examples.push_back(StrCat("lost: ", StrJoin(o.lost_examples(), ", ")));
+    table.AddRow({o.offer(), Thousands(o.kept()), Signed(o.gained()),
+                  o.lost() == 0 ? "0" : StrCat("-", Thousands(o.lost())), StrJoin(examples, "; ")});
+  }
+  return "  offers:\n" + table.Render("    ");
+}
+
+std::string RenderPoints(const v1::PointsSimulation& p) {
+  std::string out = StrCat("  points, replaying the purchases of ", p.purchases_from(), " to ",
+                           p.purchases_to(), ": ", Thousands(p.purchases()), " purchases\n");
+  if (p.purchases() == 0) return out;
+  const int64_t change = p.candidate_points() - p.serving_points();
+  StrAppend(&out, "    serving ", Thousands(p.serving_points()), " points, candidate ",
+            Thousands(p.candidate_points()), " (", Signed(change));
+  if (p.serving_points() != 0) {
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%+.1f %%", 100.0 * change / p.serving_points());
+    StrAppend(&out, ", ", percent);
+  }
+  StrAppend(&out, "); ", Thousands(p.customers_changed()), " customers would get other points",
+            p.examples().empty() ? "" : StrCat(", ", Examples(p.examples())), "\n");
+  std::map<std::string, std::pair<const v1::EarningRuleSimulation*, const v1::EarningRuleSimulation*>>
+      rules;
+  for (const auto& r : p.serving_rules()) rules[r.rule_id()].first = &r;
+  for (const auto& r : p.candidate_rules()) rules[r.rule_id()].second = &r;
+  Table table({{"EARNING RULE"}, {"SERVING PURCHASES", Table::Align::kRight},
+               {"POINTS", Table::Align::kRight}, {"CANDIDATE PURCHASES", Table::Align::kRight},
+               {"POINTS", Table::Align::kRight}});
+  auto cell = [](const v1::EarningRuleSimulation* r, bool points) {
+    if (r == nullptr) return std::string("-");
+    return Thousands(points ? r->points() : r->purchases());
+  };
+  for (const auto& [id, pair] : rules) {
+    table.AddRow({id, cell(pair.first, false), cell(pair.first, true), cell(pair.second, false),
+                  cell(pair.second, true)});
+  }
+  return out + table.Render("    ");
+}
+
+std::string RenderSimulation(const v1::SimulateRulesetResponse& r, const std::string& label) {
+  std::string out = StrCat("candidate ", r.candidate_version(), " (", label, ") against serving ",
+                           r.serving_version(), "\n", Thousands(r.customers()),
+                           " stored customers evaluated as of ", r.today(), " in ",
+                           Duration(r.elapsed_micros()), "\n");
+  if (r.evaluation_errors() > 0) {
+    StrAppend(&out, "  ", Thousands(r.evaluation_errors()),
+              " customers could not be evaluated and are left out; first: ", r.first_error(), "\n");
+  }
+  out += "segments:\n";
+  for (const v1::DimensionSimulation& d : r.dimensions()) {
+    out += RenderDimensionSimulation(d, r.customers());
+  }
+  out += RenderDimensionSimulation(r.tiers(), r.customers());
+  return out + RenderOffers(r) + RenderPoints(r.points());
+}
+
+}  // namespace
+
+int RunRulesSimulate(const RulesSimulateOptions& options, std::ostream& out, std::ostream& err) {
+  v1::SimulateRulesetRequest request;
+  std::string label;
+  if (IsDirectory(options.candidate)) {
+    std::vector<rules::RuleSource> files;
+    if (int code = ReadDirectoryFiles(options.candidate, &files, err); code != kExitOk) return code;
+    // Errors are shown here, with their carets, before anything is sent.
+    rules::LoadResult loaded = rules::RuleSet::LoadSources(files);
+    if (!loaded.diagnostics.empty()) err << rules::FormatDiagnostics(loaded.diagnostics);
+    if (!loaded.ok()) return kExitRuleErrors;
+    for (const rules::RuleSource& f : files) {
+      v1::RulesetSourceFile* file = request.add_files();
+      file->set_name(f.path);
+      file->set_content(f.content);
+    }
+    label = StrCat("directory ", options.candidate);
+  } else if (LooksLikeVersion(options.candidate)) {
+    request.set_version(options.candidate);
+    label = "a version served before";
+  } else {
+    err << "error: '" << options.candidate << kNotDirectoryNorVersion;
+    return kExitBadInput;
+  }
+  request.set_today(options.today);
+  request.set_purchases_from(options.purchases_from);
+  request.set_purchases_to(options.purchases_to);
+  request.set_examples(options.show);
+
+  v1::Rulesets::Stub stub(Connect(options.remote));
+  grpc::ClientContext context;
+  SetDeadline(options.remote, kSimulationTimeoutSeconds, &context);
+  v1::SimulateRulesetResponse response;
+  const grpc::Status status = stub.SimulateRuleset(&context, request, &response);
+  return PrintResult(status, response, options.remote, out, err,
+                     [&](const v1::SimulateRulesetResponse& r) { return RenderSimulation(r, label); });
 }
 
 }  // namespace clientele::client

@@ -481,6 +481,14 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
     return Run("GetRulesetVersion", context,
                [&] { return ops_->GetRulesetVersion(*request, response); });
   }
+  // Seconds of work for a large store: on the pool, off gRPC's threads.
+  grpc::ServerUnaryReactor* SimulateRuleset(grpc::CallbackServerContext* context,
+                                            const v1::SimulateRulesetRequest* request,
+                                            v1::SimulateRulesetResponse* response) override {
+    return RunWrite("SimulateRuleset", context, pool_, [ops = ops_, request, response] {
+      return ops->SimulateRuleset(*request, response);
+    });
+  }
 
  private:
   Operations* ops_;

@@ -17,16 +17,6 @@ namespace {
 constexpr int kDefaultVersionsListed = 100;
 constexpr int kMaxVersionsListed = 1000;
 
-void DiagnosticToProto(const rules::Diagnostic& d, v1::RuleDiagnostic* out) {
-  out->set_file(d.file);
-  out->set_line(d.line);
-  out->set_column(d.column);
-  out->set_severity(std::string(rules::SeverityName(d.severity)));
-  out->set_message(d.message);
-  out->set_hint(d.hint);
-  out->set_rendered(rules::FormatDiagnostic(d));
-}
-
 void AttemptToProto(const ReloadAttempt& attempt, v1::ReloadAttempt* out) {
   out->set_number(attempt.number);
   out->set_trigger(attempt.trigger);

@@ -104,6 +104,11 @@ class Operations {
                                    v1::ListRulesetVersionsResponse* response);
   absl::Status GetRulesetVersion(const v1::GetRulesetVersionRequest& request,
                                  v1::GetRulesetVersionResponse* response);
+  // Evaluates a candidate ruleset against every stored customer beside the
+  // served one (simulation_ops.cc). One at a time: RESOURCE_EXHAUSTED
+  // while another runs. Uses up to 4 threads and as many store readers.
+  absl::Status SimulateRuleset(const v1::SimulateRulesetRequest& request,
+                               v1::SimulateRulesetResponse* response);
   // The status as WatchRuleset sends it, after `attempt` (the last one).
   void RulesetStatusAfter(const ReloadAttempt& attempt, v1::RulesetStatus* status) const;
   RulesReloader* reloader() const { return reloader_; }
@@ -149,6 +154,7 @@ class Operations {
   RulesetHolder* rules_;
   RulesReloader* reloader_;
   RequestLimits limits_;
+  std::mutex simulation_mutex_;  // held while a simulation runs
 };
 
 // The open streams that never end by themselves (WatchRuleset), so that

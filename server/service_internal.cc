@@ -186,6 +186,16 @@ void DecisionToProto(const Customer& customer, const rules::Decision& d,
   }
 }
 
+void DiagnosticToProto(const rules::Diagnostic& d, v1::RuleDiagnostic* out) {
+  out->set_file(d.file);
+  out->set_line(d.line);
+  out->set_column(d.column);
+  out->set_severity(std::string(rules::SeverityName(d.severity)));
+  out->set_message(d.message);
+  out->set_hint(d.hint);
+  out->set_rendered(rules::FormatDiagnostic(d));
+}
+
 absl::StatusOr<Customer> RequireCustomer(Transaction& tx, std::string_view id, Date today) {
   absl::StatusOr<std::optional<Customer>> found = tx.FindCustomer(id, today);
   if (!found.ok()) return found.status();

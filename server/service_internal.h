@@ -49,6 +49,10 @@ absl::StatusOr<int> CheckPageSize(int32_t page_size);
 // for "", else a positive number; INVALID_ARGUMENT naming `rpc` otherwise.
 absl::StatusOr<int64_t> ParseIdToken(std::string_view token, std::string_view rpc);
 
+// A rule diagnostic as the Rulesets service reports it (with its
+// compiler-style rendering).
+void DiagnosticToProto(const rules::Diagnostic& d, v1::RuleDiagnostic* out);
+
 // SHA-256 of the request's bytes, hex: what idempotency compares.
 std::string Fingerprint(const google::protobuf::Message& request);
 

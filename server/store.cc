@@ -307,21 +307,34 @@ class Store::Impl : public Transaction {
 
   // Binds the window of kCustomerWithStats for `today`.
   void BindWindow(SQLite::Statement& s, Date today) {
-    const int current = MonthIndex(today);
-    s.bind(2, current - options_.stats_window_months);
-    s.bind(3, current);
+    const auto [first, last] = StatsWindow(today);
+    s.bind(2, first - 1);
+    s.bind(3, last);
   }
 
   // A row of kCustomerWithStats: recorded purchases decide the stats when
   // there are any; otherwise the imported ones stand.
   static Customer RowToCustomerWithStats(SQLite::Statement& s) {
     Customer c = RowToCustomer(s);
-    if (s.getColumn(19).getInt64() == 0) return c;  // none recorded
-    c.purchase_frequency = s.getColumn(17).getInt64();
-    const int64_t units = s.getColumn(18).getInt64();
-    c.average_purchase_amount =
-        c.purchase_frequency == 0 ? Decimal() : Decimal::FromUnits(units / c.purchase_frequency);
+    ApplyRecordedStats(s.getColumn(17).getInt64(), s.getColumn(18).getInt64(),
+                       s.getColumn(19).getInt64(), &c);
     return c;
+  }
+
+  // Recorded purchases decide the stats when there are any (`recorded`,
+  // ever); otherwise the imported ones stand.
+  static void ApplyRecordedStats(int64_t window_count, int64_t window_units, int64_t recorded,
+                                 Customer* c) {
+    if (recorded == 0) return;
+    c->purchase_frequency = window_count;
+    c->average_purchase_amount =
+        window_count == 0 ? Decimal() : Decimal::FromUnits(window_units / window_count);
+  }
+
+  // The first and last month of the stats window ending in today's month.
+  std::pair<int, int> StatsWindow(Date today) const {
+    const int current = MonthIndex(today);
+    return {current - options_.stats_window_months + 1, current};
   }
 
   absl::StatusOr<std::optional<Customer>> UnsafeFindCustomer(std::string_view id, Date today) {
@@ -985,11 +998,23 @@ class Store::Impl : public Transaction {
 
   static Customer RowToCustomer(SQLite::Statement& s) {
     Customer c;
-    c.id = s.getColumn(0).getString();
-    c.name = s.getColumn(1).getString();
+    FillCustomer(s, &c);
+    return c;
+  }
+
+  static void AssignText(const SQLite::Column& column, std::string* to) {
+    to->assign(column.getText(), static_cast<size_t>(column.getBytes()));
+  }
+
+  // Reads the profile columns of kCustomerWithStats into *c, reusing its
+  // strings' buffers.
+  static void FillCustomer(SQLite::Statement& s, Customer* out) {
+    Customer& c = *out;
+    AssignText(s.getColumn(0), &c.id);
+    AssignText(s.getColumn(1), &c.name);
     c.age = s.getColumn(2).getInt64();
-    c.gender = s.getColumn(3).getString();
-    c.occupation = s.getColumn(4).getString();
+    AssignText(s.getColumn(3), &c.gender);
+    AssignText(s.getColumn(4), &c.occupation);
     c.consumption = static_cast<rules::Consumption>(s.getColumn(5).getInt());
     c.channel = static_cast<rules::Channel>(s.getColumn(6).getInt());
     c.birthday = ColumnDate(s.getColumn(7));
@@ -997,14 +1022,13 @@ class Store::Impl : public Transaction {
     c.satisfaction = Decimal::FromUnits(s.getColumn(9).getInt64());
     c.interaction_count = s.getColumn(10).getInt64();
     c.points = s.getColumn(11).getInt64();
-    c.tier = s.getColumn(12).getString();
+    AssignText(s.getColumn(12), &c.tier);
     c.total_spent = Decimal::FromUnits(s.getColumn(13).getInt64());
     c.last_purchase_at = ColumnDate(s.getColumn(14));
     // Imported stats; RowToCustomerWithStats replaces them with recorded ones.
     c.purchase_frequency = s.getColumn(15).isNull() ? 0 : s.getColumn(15).getInt64();
     c.average_purchase_amount =
         Decimal::FromUnits(s.getColumn(16).isNull() ? 0 : s.getColumn(16).getInt64());
-    return c;
   }
 
  private:
@@ -1219,6 +1243,113 @@ absl::StatusOr<std::vector<PurchaseRecord>> Store::Purchases(std::string_view cu
     return purchases;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading purchases");
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> Store::CustomerIdSplits(int parts) {
+  ReadLease reader(this);
+  try {
+    const int64_t count = reader->db().execAndGet("SELECT count(*) FROM customers").getInt64();
+    std::vector<std::string> splits;
+    if (parts < 2 || count < parts) return splits;
+    SQLite::Statement& s =
+        reader->Prepared("SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET ?");
+    for (int i = 1; i < parts; ++i) {
+      Impl::Done done{s};
+      s.bind(1, count * i / parts);
+      if (s.executeStep()) splits.push_back(s.getColumn(0).getString());
+      s.reset();
+    }
+    return splits;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "splitting the customers");
+  }
+}
+
+namespace {
+
+// The id range of a scan as SQL: "id >= ?1" and, with an end, "AND id < ?2".
+std::string IdRange(std::string_view column, const CustomerScan& scan) {
+  return StrCat(column, " >= ?1", scan.to_id.empty() ? "" : StrCat(" AND ", column, " < ?2"));
+}
+
+void BindIdRange(SQLite::Statement& s, const CustomerScan& scan) {
+  s.bind(1, scan.from_id);
+  if (!scan.to_id.empty()) s.bind(2, scan.to_id);
+}
+
+}  // namespace
+
+// Three statements walked side by side in id order (a merge join): a
+// GROUP BY over the join of customers and their months costs several times
+// a plain walk of each table in its own key order.
+absl::Status Store::ScanCustomers(
+    const CustomerScan& scan,
+    absl::FunctionRef<void(const rules::Customer&, std::span<const rules::Purchase>)> visit) {
+  ReadLease reader(this);
+  try {
+    // One read transaction: the three statements see the same snapshot.
+    SQLite::Transaction snapshot(reader->db(), SQLite::TransactionBehavior::DEFERRED);
+    SQLite::Statement& customers = reader->Prepared(StrCat(
+        "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
+        "satisfaction_units, interaction_count, points, tier, total_spent_units, "
+        "last_purchase_at, imported_purchase_frequency, imported_average_units "
+        "FROM customers WHERE ", IdRange("id", scan), " ORDER BY id"));
+    Impl::Done customers_done{customers};
+    BindIdRange(customers, scan);
+    SQLite::Statement& months = reader->Prepared(
+        StrCat("SELECT customer_id, month, count, amount_units FROM purchase_months WHERE ",
+               IdRange("customer_id", scan), " ORDER BY customer_id, month"));
+    Impl::Done months_done{months};
+    BindIdRange(months, scan);
+    const bool replay = scan.purchases_from.known() && scan.purchases_to.known();
+    SQLite::Statement& purchases = reader->Prepared(
+        StrCat("SELECT customer_id, amount_units, product, channel, day FROM purchases WHERE ",
+               IdRange("customer_id", scan),
+               " AND day >= ?3 AND day <= ?4 AND returned_kind IS NULL "
+               "ORDER BY customer_id, rowid"));
+    Impl::Done purchases_done{purchases};
+    BindIdRange(purchases, scan);
+    purchases.bind(3, replay ? scan.purchases_from.days() : 1);
+    purchases.bind(4, replay ? scan.purchases_to.days() : 0);
+
+    const auto [first_month, last_month] = reader->StatsWindow(scan.today);
+    bool more_months = months.executeStep();
+    bool more_purchases = replay && purchases.executeStep();
+    rules::Customer customer;
+    std::vector<rules::Purchase> bought;
+    while (customers.executeStep()) {
+      Impl::FillCustomer(customers, &customer);
+      // Rows of customers before this one have no customer (cannot happen
+      // with the foreign keys; skipped all the same).
+      int64_t window_count = 0, window_units = 0, recorded = 0;
+      for (; more_months && months.getColumn(0).getText() <= std::string_view(customer.id);
+           more_months = months.executeStep()) {
+        if (std::string_view(months.getColumn(0).getText()) != customer.id) continue;
+        const int month = months.getColumn(1).getInt();
+        const int64_t count = months.getColumn(2).getInt64();
+        recorded += count;
+        if (month >= first_month && month <= last_month) {
+          window_count += count;
+          window_units += months.getColumn(3).getInt64();
+        }
+      }
+      Impl::ApplyRecordedStats(window_count, window_units, recorded, &customer);
+      bought.clear();
+      for (; more_purchases && purchases.getColumn(0).getText() <= std::string_view(customer.id);
+           more_purchases = purchases.executeStep()) {
+        if (std::string_view(purchases.getColumn(0).getText()) != customer.id) continue;
+        rules::Purchase& p = bought.emplace_back();
+        p.amount = Decimal::FromUnits(purchases.getColumn(1).getInt64());
+        p.product = purchases.getColumn(2).getString();
+        p.channel = static_cast<rules::Channel>(purchases.getColumn(3).getInt());
+      }
+      visit(customer, bought);
+    }
+    snapshot.commit();
+    return absl::OkStatus();
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "scanning the customers");
   }
 }
 

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -224,6 +225,17 @@ struct CustomerPage {
   bool more = false;  // customers after the last one exist
 };
 
+// A walk over stored customers (Store::ScanCustomers).
+struct CustomerScan {
+  rules::Date today;            // REQUIRED: the stats window ends in its month
+  std::string from_id;          // the first id of the range ("" from the start)
+  std::string to_id;            // ids before this one ("" to the end)
+  // Purchases made on these days (both included) come with their customer;
+  // none when either is unknown.
+  rules::Date purchases_from;
+  rules::Date purchases_to;
+};
+
 class Store {
  public:
   // Opens (creating when missing) and migrates the database to the latest
@@ -308,6 +320,17 @@ class Store {
   // none does; INVALID_ARGUMENT when several do.
   absl::StatusOr<std::optional<RulesetVersionRecord>> FindRulesetVersion(
       std::string_view version_prefix) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Calls `visit` for every customer of the scan's id range, in id order,
+  // with the stats FindCustomer would give and the purchases made in the
+  // scan's period that were not returned, oldest first. All in one read
+  // transaction (a consistent snapshot); `visit` must not call the Store.
+  absl::Status ScanCustomers(
+      const CustomerScan& scan,
+      absl::FunctionRef<void(const rules::Customer&, std::span<const rules::Purchase>)> visit)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  // Ids that split the customers into `parts` id ranges of about the same
+  // size, ascending: parts - 1 of them, none for fewer customers than parts.
+  absl::StatusOr<std::vector<std::string>> CustomerIdSplits(int parts) ABSL_LOCKS_EXCLUDED(mutex_);
   // Purchases recorded, oldest first (all customers when id is empty).
   absl::StatusOr<std::vector<PurchaseRecord>> Purchases(std::string_view customer_id)
       ABSL_LOCKS_EXCLUDED(mutex_);

@@ -1,0 +1,329 @@
+#include "rules/simulation.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
+#include "rules/strings.h"
+
+namespace clientele::rules {
+namespace {
+
+using SegmentPair = std::pair<std::string_view, std::string_view>;  // from, to
+
+struct Cell {
+  int64_t customers = 0;
+  std::vector<std::string> examples;
+};
+
+void KeepExample(std::string_view id, size_t limit, std::vector<std::string>* examples) {
+  if (examples->size() < limit) examples->emplace_back(id);
+}
+
+void AppendExamples(std::vector<std::string>&& later, size_t limit,
+                    std::vector<std::string>* examples) {
+  for (std::string& id : later) {
+    if (examples->size() >= limit) return;
+    examples->push_back(std::move(id));
+  }
+}
+
+// The from → to counts of one dimension. Keys view segment names owned by
+// the rulesets, or joined names interned by the Simulation.
+struct DimensionCounts {
+  std::string id;
+  bool in_serving = false;
+  bool in_candidate = false;
+  absl::flat_hash_map<SegmentPair, Cell> cells;
+};
+
+struct OfferCounts {
+  int64_t kept = 0, gained = 0, lost = 0;
+  std::vector<std::string> gained_examples, lost_examples;
+};
+
+std::vector<EarningRuleSimulation> ByRule(const std::map<std::string, EarningRuleSimulation,
+                                                         std::less<>>& rules) {
+  std::vector<EarningRuleSimulation> out;
+  for (const auto& [id, rule] : rules) out.push_back(rule);
+  return out;
+}
+
+void MergeRules(const std::map<std::string, EarningRuleSimulation, std::less<>>& from,
+                std::map<std::string, EarningRuleSimulation, std::less<>>* into) {
+  for (const auto& [id, rule] : from) {
+    EarningRuleSimulation& sum = (*into)[id];
+    sum.rule_id = id;
+    sum.purchases += rule.purchases;
+    sum.points += rule.points;
+  }
+}
+
+}  // namespace
+
+struct Simulation::Counts {
+  std::shared_ptr<const RuleSet> serving;
+  std::shared_ptr<const RuleSet> candidate;
+  SimulationOptions options;
+
+  int64_t customers = 0;
+  int64_t errors = 0;
+  std::string first_error;
+  std::vector<DimensionCounts> dimensions;
+  DimensionCounts tiers;
+  std::map<std::string, OfferCounts, std::less<>> offers;
+  // Segment lists of collect dimensions ("A, B"), kept once each so that
+  // the cells can view them.
+  std::set<std::string, std::less<>> joined;
+
+  int64_t purchases = 0;
+  int64_t serving_points = 0;
+  int64_t candidate_points = 0;
+  int64_t points_customers_changed = 0;
+  std::vector<std::string> points_examples;
+  std::map<std::string, EarningRuleSimulation, std::less<>> serving_rules;
+  std::map<std::string, EarningRuleSimulation, std::less<>> candidate_rules;
+
+  // Reused between customers, so that Add does not allocate once warm.
+  Decision serving_decision;
+  Decision candidate_decision;
+  std::vector<std::string_view> names;
+
+  // The segment(s) of `dimension` in `decision`: a view of the segment's
+  // name, "" for none, or the interned list of a collect dimension.
+  std::string_view SegmentsOf(const Decision& decision, std::string_view dimension) {
+    names.clear();
+    for (const SegmentAssignment& s : decision.segments) {
+      if (s.dimension == dimension) names.push_back(s.segment);
+    }
+    if (names.size() <= 1) return names.empty() ? std::string_view() : names[0];
+    std::string list = StrJoin(names, ", ");
+    auto it = joined.find(list);
+    if (it == joined.end()) it = joined.insert(std::move(list)).first;
+    return *it;
+  }
+
+  void Count(DimensionCounts& dimension, std::string_view from, std::string_view to,
+             std::string_view customer_id) {
+    Cell& cell = dimension.cells[SegmentPair(from, to)];
+    ++cell.customers;
+    if (from != to) KeepExample(customer_id, options.examples, &cell.examples);
+  }
+
+  void CountOffers(std::string_view customer_id) {
+    auto granted = [](const Decision& d, std::string_view offer) {
+      return std::any_of(d.offers.begin(), d.offers.end(),
+                         [&](const OfferGrant& g) { return g.offer == offer; });
+    };
+    for (const OfferGrant& g : serving_decision.offers) {
+      OfferCounts& counts = Offer(g.offer);
+      if (granted(candidate_decision, g.offer)) {
+        ++counts.kept;
+      } else {
+        ++counts.lost;
+        KeepExample(customer_id, options.examples, &counts.lost_examples);
+      }
+    }
+    for (const OfferGrant& g : candidate_decision.offers) {
+      if (granted(serving_decision, g.offer)) continue;
+      OfferCounts& counts = Offer(g.offer);
+      ++counts.gained;
+      KeepExample(customer_id, options.examples, &counts.gained_examples);
+    }
+  }
+
+  OfferCounts& Offer(std::string_view name) {
+    auto it = offers.find(name);
+    if (it == offers.end()) it = offers.emplace(std::string(name), OfferCounts()).first;
+    return it->second;
+  }
+
+  void Fail(const Customer& customer, const absl::Status& status, std::string_view version) {
+    ++errors;
+    if (first_error.empty()) {
+      first_error = StrCat("customer ", customer.id, " under version ", version, ": ",
+                           status.message());
+    }
+  }
+
+  // Replays the purchases under both versions; false when one failed.
+  bool Replay(const Customer& customer, std::span<const Purchase> replayed) {
+    int64_t serving_sum = 0, candidate_sum = 0;
+    for (const Purchase& purchase : replayed) {
+      EvalInput input{&customer, &purchase, nullptr, nullptr, options.today};
+      if (absl::Status s = serving->Evaluate(input, &serving_decision); !s.ok()) {
+        Fail(customer, s, serving->version());
+        return false;
+      }
+      if (absl::Status s = candidate->Evaluate(input, &candidate_decision); !s.ok()) {
+        Fail(customer, s, candidate->version());
+        return false;
+      }
+      AddPoints(serving_decision.loyalty, &serving_rules, &serving_sum);
+      AddPoints(candidate_decision.loyalty, &candidate_rules, &candidate_sum);
+    }
+    purchases += static_cast<int64_t>(replayed.size());
+    serving_points += serving_sum;
+    candidate_points += candidate_sum;
+    if (serving_sum != candidate_sum) {
+      ++points_customers_changed;
+      KeepExample(customer.id, options.examples, &points_examples);
+    }
+    return true;
+  }
+
+  static void AddPoints(const LoyaltyOutcome& loyalty,
+                        std::map<std::string, EarningRuleSimulation, std::less<>>* rules,
+                        int64_t* sum) {
+    if (!loyalty.applied || loyalty.rule_id.empty()) return;
+    auto it = rules->find(loyalty.rule_id);
+    if (it == rules->end()) {
+      it = rules->emplace(std::string(loyalty.rule_id), EarningRuleSimulation()).first;
+      it->second.rule_id = it->first;
+    }
+    ++it->second.purchases;
+    it->second.points += loyalty.points_earned;
+    *sum += loyalty.points_earned;
+  }
+};
+
+Simulation::Simulation(std::shared_ptr<const RuleSet> serving,
+                       std::shared_ptr<const RuleSet> candidate, SimulationOptions options)
+    : counts_(std::make_unique<Counts>()) {
+  Counts& c = *counts_;
+  c.serving = std::move(serving);
+  c.candidate = std::move(candidate);
+  c.options = options;
+  const std::vector<std::string> served = c.serving->DimensionIds();
+  for (const std::string& id : c.candidate->DimensionIds()) {
+    DimensionCounts& d = c.dimensions.emplace_back();
+    d.id = id;
+    d.in_candidate = true;
+    d.in_serving = std::find(served.begin(), served.end(), id) != served.end();
+  }
+  for (const std::string& id : served) {
+    if (std::any_of(c.dimensions.begin(), c.dimensions.end(),
+                    [&](const DimensionCounts& d) { return d.id == id; })) {
+      continue;
+    }
+    DimensionCounts& d = c.dimensions.emplace_back();
+    d.id = id;
+    d.in_serving = true;
+  }
+  c.tiers.id = "tier";
+  c.tiers.in_serving = c.tiers.in_candidate = true;
+}
+
+Simulation::Simulation(Simulation&&) noexcept = default;
+Simulation& Simulation::operator=(Simulation&&) noexcept = default;
+Simulation::~Simulation() = default;
+
+void Simulation::Add(const Customer& customer, std::span<const Purchase> purchases) {
+  Counts& c = *counts_;
+  const EvalInput input{&customer, nullptr, nullptr, nullptr, c.options.today};
+  if (absl::Status s = c.serving->Evaluate(input, &c.serving_decision); !s.ok()) {
+    return c.Fail(customer, s, c.serving->version());
+  }
+  if (absl::Status s = c.candidate->Evaluate(input, &c.candidate_decision); !s.ok()) {
+    return c.Fail(customer, s, c.candidate->version());
+  }
+  ++c.customers;
+  for (DimensionCounts& d : c.dimensions) {
+    c.Count(d, c.SegmentsOf(c.serving_decision, d.id), c.SegmentsOf(c.candidate_decision, d.id),
+            customer.id);
+  }
+  c.Count(c.tiers, c.serving_decision.tier, c.candidate_decision.tier, customer.id);
+  c.CountOffers(customer.id);
+  // Last: replaying reuses the decisions.
+  if (!purchases.empty()) c.Replay(customer, purchases);
+}
+
+void Simulation::Merge(Simulation&& later) {
+  Counts& c = *counts_;
+  Counts& o = *later.counts_;
+  const size_t limit = c.options.examples;
+  auto merge_cells = [&](DimensionCounts& into, DimensionCounts& from) {
+    for (auto& [key, cell] : from.cells) {
+      // The other Simulation's interned lists die with it: intern ours.
+      auto own = [&](std::string_view name) -> std::string_view {
+        if (o.joined.find(name) == o.joined.end()) return name;  // owned by a ruleset
+        return *c.joined.insert(std::string(name)).first;
+      };
+      Cell& sum = into.cells[SegmentPair(own(key.first), own(key.second))];
+      sum.customers += cell.customers;
+      AppendExamples(std::move(cell.examples), limit, &sum.examples);
+    }
+  };
+  for (size_t i = 0; i < c.dimensions.size(); ++i) merge_cells(c.dimensions[i], o.dimensions[i]);
+  merge_cells(c.tiers, o.tiers);
+  for (auto& [name, counts] : o.offers) {
+    OfferCounts& sum = c.Offer(name);
+    sum.kept += counts.kept;
+    sum.gained += counts.gained;
+    sum.lost += counts.lost;
+    AppendExamples(std::move(counts.gained_examples), limit, &sum.gained_examples);
+    AppendExamples(std::move(counts.lost_examples), limit, &sum.lost_examples);
+  }
+  c.customers += o.customers;
+  c.errors += o.errors;
+  if (c.first_error.empty()) c.first_error = o.first_error;
+  c.purchases += o.purchases;
+  c.serving_points += o.serving_points;
+  c.candidate_points += o.candidate_points;
+  c.points_customers_changed += o.points_customers_changed;
+  AppendExamples(std::move(o.points_examples), limit, &c.points_examples);
+  MergeRules(o.serving_rules, &c.serving_rules);
+  MergeRules(o.candidate_rules, &c.candidate_rules);
+}
+
+namespace {
+
+DimensionSimulation ReportDimension(const DimensionCounts& counts) {
+  DimensionSimulation out;
+  out.dimension = counts.id;
+  out.in_serving = counts.in_serving;
+  out.in_candidate = counts.in_candidate;
+  for (const auto& [key, cell] : counts.cells) {
+    out.movements.push_back(
+        {std::string(key.first), std::string(key.second), cell.customers, cell.examples});
+    if (key.first != key.second) out.customers_moved += cell.customers;
+  }
+  std::sort(out.movements.begin(), out.movements.end(),
+            [](const SegmentMovement& a, const SegmentMovement& b) {
+              return std::tie(b.customers, a.from, a.to) < std::tie(a.customers, b.from, b.to);
+            });
+  return out;
+}
+
+}  // namespace
+
+SimulationReport Simulation::Report() const {
+  const Counts& c = *counts_;
+  SimulationReport report;
+  report.serving_version = c.serving->version();
+  report.candidate_version = c.candidate->version();
+  report.customers = c.customers;
+  for (const DimensionCounts& d : c.dimensions) report.dimensions.push_back(ReportDimension(d));
+  report.tiers = ReportDimension(c.tiers);
+  for (const auto& [name, counts] : c.offers) {
+    report.offers.push_back({name, counts.kept, counts.gained, counts.lost,
+                             counts.gained_examples, counts.lost_examples});
+  }
+  std::stable_sort(report.offers.begin(), report.offers.end(),
+                   [](const OfferSimulation& a, const OfferSimulation& b) {
+                     return (a.gained + a.lost > 0) > (b.gained + b.lost > 0);
+                   });
+  PointsSimulation& points = report.points;
+  points.purchases = c.purchases;
+  points.serving_points = c.serving_points;
+  points.candidate_points = c.candidate_points;
+  points.customers_changed = c.points_customers_changed;
+  points.examples = c.points_examples;
+  points.serving_rules = ByRule(c.serving_rules);
+  points.candidate_rules = ByRule(c.candidate_rules);
+  report.evaluation_errors = c.errors;
+  report.first_error = c.first_error;
+  return report;
+}
+
+}  // namespace clientele::rules
