@@ -235,9 +235,14 @@ namespace {
 
 // 1234567 -> "1,234,567"
 std::string Thousands(int64_t n) {
-  std::string digits = StrCat(n < 0 ? -n : n);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
-  return n < 0 ? "-" + digits : digits;
+  const std::string digits = StrCat(n);
+  const size_t sign = n < 0 ? 1 : 0;
+  std::string out = digits.substr(0, sign);
+  for (size_t i = sign; i < digits.size(); ++i) {
+    if (i > sign && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 std::string Signed(int64_t n) { return n > 0 ? "+" + Thousands(n) : Thousands(n); }

@@ -4,13 +4,18 @@
 // exit codes for not found (3), bad input (2), conflicts (4) and a server
 // that is down or too slow (5). Imports are in customer_import_test.cc.
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "client/exit_codes.h"
 #include "client/remote.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rules/ruleset.h"
 #include "tests/client/cli_fixture.h"
+#include "tests/support/rules_directory.h"
 
 namespace clientele::client {
 namespace {
@@ -330,6 +335,78 @@ TEST_F(RemoteCommandsTest, ExplainSaysInPlainWordsWhyEachRuleMatchedOrNot) {
   CliOutput bad_json = Run({"explain", "--customer-json", "{not json"});
   EXPECT_EQ(bad_json.code, kExitBadInput);
   EXPECT_THAT(bad_json.err, HasSubstr("--customer-json"));
+}
+
+// The default ruleset with some of its parameters changed, in a
+// directory of its own.
+void WriteCandidate(const testing::RulesDirectory& dir,
+                    const std::vector<std::pair<std::string, std::string>>& replacements) {
+  const absl::StatusOr<std::vector<std::filesystem::path>> paths =
+      rules::RuleSet::RuleFilePaths(std::string(CLIENTELE_SOURCE_DIR) + "/config/rules");
+  ASSERT_TRUE(paths.ok()) << paths.status();
+  for (const std::filesystem::path& path : *paths) {
+    std::ifstream in(path, std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& [from, to] : replacements) {
+      if (size_t at = content.find(from); at != std::string::npos) content.replace(at, from.size(), to);
+    }
+    dir.WriteInPlace(path.filename().string(), content);
+  }
+}
+
+TEST_F(RemoteCommandsTest, SimulateShowsMovesOffersAndPointsWithoutChangingAnything) {
+  AddCustomers();  // c-1 25 低 (年轻低收入群体, 满100减20), c-2 45 高
+  Ok({"events", "purchase", "--customer-id", "c-1", "--purchase-id", "p-1", "--amount", "450",
+      "--date", "2026-11-20", "--key", "k-sim-p1"});
+  testing::RulesDirectory candidate;
+  WriteCandidate(candidate, {{"young_age_limit: 40", "young_age_limit: 20"},
+                             {"big_purchase_amount: 500", "big_purchase_amount: 400"}});
+  const std::string dir = candidate.path().string();
+
+  CliOutput text = Ok({"rules", "simulate", dir, "--show", "5", "--today", "2026-11-24"});
+  EXPECT_THAT(text.out, ContainsRegex("^candidate [0-9a-f]{12} \\(directory .*\\) against serving "
+                                      "[0-9a-f]{12}\n2 stored customers evaluated as of 2026-11-24"));
+  EXPECT_THAT(text.out, HasSubstr("  life_stage: 1 of 2 customers move\n"));
+  EXPECT_THAT(text.out, ContainsRegex("    年轻低收入群体 +→ 其他 +1 +e\\.g\\. c-1\n"));
+  EXPECT_THAT(text.out, HasSubstr("  age_band: no customer moves\n"));
+  EXPECT_THAT(text.out, ContainsRegex("    满100减20 +0 +0 +-1 +lost: c-1\n"));
+  EXPECT_THAT(text.out, HasSubstr("points, replaying the purchases of 2026-10-26 to 2026-11-24: 1 purchases"));
+  EXPECT_THAT(text.out, HasSubstr("serving 50 points, candidate 100 (+50, +100.0 %); 1 customers would get other points, e.g. c-1"));
+
+  json as_json = Ok({"rules", "simulate", dir, "--today", "2026-11-24", "--json"}).Json();
+  EXPECT_EQ(as_json["customers"], "2");
+  EXPECT_EQ(as_json["points"]["serving_points"], "50");
+  EXPECT_EQ(as_json["points"]["candidate_points"], "100");
+  EXPECT_EQ(as_json["dimensions"][0]["dimension"], "life_stage");
+  EXPECT_EQ(as_json["dimensions"][0]["customers_moved"], "1");
+  EXPECT_TRUE(as_json["dimensions"][0]["movements"][0]["examples"].empty()) << "no --show";
+  // A period without purchases replays none.
+  json quiet = Ok({"rules", "simulate", dir, "--purchases-from", "2026-01-01", "--purchases-to",
+                   "2026-01-31", "--json"})
+                   .Json();
+  EXPECT_EQ(quiet["points"]["purchases"], "0");
+
+  // Nothing was swapped in or written.
+  EXPECT_THAT(Ok({"evaluate", "--customer-id", "c-1"}).out, HasSubstr("年轻低收入群体"));
+  EXPECT_THAT(Ok({"rules", "versions"}).out, HasSubstr("1 versions\n"));
+
+  // The served version against itself: nobody moves.
+  const std::string served = Ok({"ruleset", "--json"}).Json()["version"];
+  CliOutput same = Ok({"rules", "simulate", served});
+  EXPECT_THAT(same.out, HasSubstr("  life_stage: no customer moves\n"));
+
+  // Bad input changes nothing and says why.
+  candidate.WriteInPlace("segments.yaml", "kind: segmentation\ndimensions:\n  - id: x\n    rules: 3\n");
+  CliOutput broken = Run({"rules", "simulate", dir});
+  EXPECT_EQ(broken.code, kExitRuleErrors);
+  EXPECT_THAT(broken.err, HasSubstr("segments.yaml:4:"));
+  EXPECT_EQ(Run({"rules", "simulate", "nothere"}).code, kExitBadInput);
+  EXPECT_EQ(Run({"rules", "simulate", "abcdef12"}).code, kExitNotFound);
+  EXPECT_EQ(Run({"rules", "simulate", served, "--show", "101"}).code, kExitBadInput);
+  CliOutput backwards = Run({"rules", "simulate", served, "--purchases-from", "2026-11-02",
+                             "--purchases-to", "2026-11-01"});
+  EXPECT_EQ(backwards.code, kExitBadInput);
+  EXPECT_THAT(backwards.err, HasSubstr("purchases_to"));
 }
 
 TEST_F(RemoteCommandsTest, EvaluateStoredInlineAndMany) {

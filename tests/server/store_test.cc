@@ -13,6 +13,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rules/strings.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
@@ -370,6 +371,84 @@ TEST_F(StoreTest, ListsInIdOrderAPageAtATime) {
   ASSERT_EQ(second.customers.size(), 1u);
   EXPECT_EQ(second.customers[0].id, "d");
   EXPECT_FALSE(second.more);
+}
+
+// Everything ScanCustomers gives one customer, as a line to compare.
+std::string Visited(const Customer& c, std::span<const rules::Purchase> purchases) {
+  std::string line = StrCat(c.id, " ", c.name, " age ", c.age, " freq ", c.purchase_frequency,
+                            " avg ", c.average_purchase_amount.ToString(), " total ",
+                            c.total_spent.ToString(), " points ", c.points, " last ",
+                            c.last_purchase_at.known() ? c.last_purchase_at.ToString() : "-",
+                            " bought");
+  for (const rules::Purchase& p : purchases) StrAppend(&line, " ", p.amount.ToString());
+  return line;
+}
+
+// A walk over every customer in id order gives each one exactly as
+// FindCustomer does (stats of the window, imported stats, no purchases),
+// with the purchases of the period that were not returned; id ranges
+// split the walk without losing or repeating anyone.
+TEST_F(StoreTest, ScanGivesEveryCustomerAsFindDoesWithThePurchasesOfThePeriod) {
+  for (const char* id : {"c-3", "c-1", "c-2", "c-5", "c-4"}) AddCustomer(id);
+  ASSERT_THAT(Buy("c-1", "p-1", "1000", "2025-11-30", 10), IsOk());  // before the window
+  ASSERT_THAT(Buy("c-1", "p-2", "100", "2026-11-02", 10), IsOk());
+  ASSERT_THAT(Buy("c-1", "p-3", "300", "2026-11-20", 10), IsOk());
+  ASSERT_THAT(Buy("c-3", "p-4", "50", "2026-11-10", 10), IsOk());
+  ASSERT_THAT(Buy("c-3", "p-5", "70", "2026-11-11", 10), IsOk());
+  ASSERT_THAT(Do("return", [](Transaction& tx) -> absl::Status {
+                return tx.MarkReturned(**tx.FindPurchase("p-5"), "return");
+              }),
+              IsOk());
+  Customer imported;
+  imported.id = "c-4";
+  imported.purchase_frequency = 7;
+  imported.average_purchase_amount = *Decimal::Parse("88.5");
+  ASSERT_THAT(Do("import", [&](Transaction& tx) { return tx.UpsertCustomerProfile(imported).status(); }),
+              IsOk());
+
+  const Date today = Day("2026-11-24");
+  CustomerScan scan{today, "", "", Day("2026-11-01"), Day("2026-11-24")};
+  std::vector<std::string> walked;
+  ASSERT_THAT(store_->ScanCustomers(scan, [&](const Customer& c, std::span<const rules::Purchase> p) {
+    walked.push_back(Visited(c, p));
+  }), IsOk());
+  ASSERT_EQ(walked.size(), 5u);
+  const std::vector<std::string> ids = {"c-1", "c-2", "c-3", "c-4", "c-5"};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::optional<Customer> found = *store_->FindCustomer(ids[i], today);
+    ASSERT_TRUE(found.has_value());
+    std::string expected = Visited(*found, {});
+    EXPECT_EQ(walked[i].substr(0, expected.size()), expected) << walked[i];
+  }
+  EXPECT_THAT(walked[0], ::testing::EndsWith("freq 2 avg 200 total 1400 points 30 last 2026-11-20 bought 100 300"));
+  EXPECT_THAT(walked[2], ::testing::EndsWith("bought 50"));  // the returned one is not replayed
+  EXPECT_THAT(walked[3], ::testing::HasSubstr("c-4  age 0 freq 7 avg 88.5"));
+
+  // Without a period, no purchases come along.
+  std::vector<std::string> without;
+  ASSERT_THAT(store_->ScanCustomers({today}, [&](const Customer& c, std::span<const rules::Purchase> p) {
+    without.push_back(Visited(c, p));
+  }), IsOk());
+  EXPECT_THAT(without[0], ::testing::EndsWith("bought"));
+
+  // Ranges from the splits cover everyone once, in order.
+  std::vector<std::string> splits = *store_->CustomerIdSplits(2);
+  ASSERT_EQ(splits.size(), 1u);
+  EXPECT_EQ(splits[0], "c-3");
+  std::vector<std::string> in_ranges;
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"", splits[0]}, {splits[0], ""}}) {
+    CustomerScan part = scan;
+    part.from_id = from;
+    part.to_id = to;
+    ASSERT_THAT(store_->ScanCustomers(part, [&](const Customer& c, std::span<const rules::Purchase> p) {
+      in_ranges.push_back(Visited(c, p));
+    }), IsOk());
+  }
+  EXPECT_EQ(in_ranges, walked);
+  EXPECT_EQ(store_->CustomerIdSplits(4)->size(), 3u);
+  EXPECT_TRUE(store_->CustomerIdSplits(6)->empty());  // fewer customers than parts
+  EXPECT_TRUE(store_->CustomerIdSplits(1)->empty());
 }
 
 // Served ruleset versions: kept with their files, listed newest first,
