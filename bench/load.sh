@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
 work=$(mktemp -d)
+server=
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 cat > "$work/server.yaml" <<YAML
 listen: 127.0.0.1:0
@@ -17,10 +18,7 @@ demo_data: true
 log_level: warning
 ${LOAD_EXTRA_CONFIG:-}
 YAML
-mkfifo "$work/out"
-"$build_dir/server/clienteled" --config "$work/server.yaml" > "$work/out" &
-server=$!
-read -r line < "$work/out"
-address=${line#listening on }
+source bench/lib.sh
+start_clienteled "$build_dir" "$work"
 echo "clienteled $address (pid $server), database $work/clientele.db"
 "$build_dir/bench/clientele_load" --server "$address" "$@"

@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
 work=$(mktemp -d)
+server=
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 "$build_dir/bench/make_customers" --database "$work/clientele.db" --customers "${CUSTOMERS:-1000000}" \
   --today 2026-11-24
@@ -26,11 +27,8 @@ rules: $PWD/config/rules
 demo_data: false
 log_level: warning
 YAML
-mkfifo "$work/out"
-"$build_dir/server/clienteled" --config "$work/server.yaml" > "$work/out" &
-server=$!
-read -r line < "$work/out"
-address=${line#listening on }
+source bench/lib.sh
+start_clienteled "$build_dir" "$work"
 echo "clienteled $address (pid $server)"
 for run in $(seq "${RUNS:-5}"); do
   began=$(date +%s%N)
