@@ -870,7 +870,9 @@ class Loader {
         ReportAt(when,
                  StrCat("in ", where, ", no rule covers ", f.field, " ", f.range, ", between ",
                         earlier, " and rule '", rules[f.later].id, "'",
-                        fallback.empty() ? "" : ": ", fallback),
+                        fallback.empty() ? "" : ": ", fallback,
+                        f.others_may_match ? " (unless another rule of the list matches them)"
+                                           : ""),
                  std::string(kMeetHint), Severity::kWarning);
       } else {
         ReportAt(when,

@@ -82,6 +82,7 @@ class Evaluation {
       record->condition = std::string(rule.condition_text);
       record->evaluated = true;
       trace_.checks = &record->checks;
+      trace_.facts.clear();
       trace_.negated = false;
     }
     failed_rule_ = &rule;

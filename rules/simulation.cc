@@ -87,7 +87,11 @@ struct Simulation::Counts {
   // Reused between customers, so that Add does not allocate once warm.
   Decision serving_decision;
   Decision candidate_decision;
+  Decision replay_decision;
   std::vector<std::string_view> names;
+  // The earning rule and points of each replayed purchase, per version,
+  // counted only once every purchase of the customer evaluated.
+  std::vector<std::pair<std::string_view, int64_t>> serving_earned, candidate_earned;
 
   // The segment(s) of `dimension` in `decision`: a view of the segment's
   // name, "" for none, or the interned list of a collect dimension.
@@ -146,44 +150,55 @@ struct Simulation::Counts {
     }
   }
 
-  // Replays the purchases under both versions; false when one failed.
+  // Replays the purchases under both versions into serving_earned and
+  // candidate_earned; false (and counted as an error) when one failed.
   bool Replay(const Customer& customer, std::span<const Purchase> replayed) {
-    int64_t serving_sum = 0, candidate_sum = 0;
+    serving_earned.clear();
+    candidate_earned.clear();
     for (const Purchase& purchase : replayed) {
       EvalInput input{&customer, &purchase, nullptr, nullptr, options.today};
-      if (absl::Status s = serving->Evaluate(input, &serving_decision); !s.ok()) {
-        Fail(customer, s, serving->version());
-        return false;
+      for (const auto& [ruleset, earned] :
+           {std::pair(serving.get(), &serving_earned), std::pair(candidate.get(), &candidate_earned)}) {
+        if (absl::Status s = ruleset->Evaluate(input, &replay_decision); !s.ok()) {
+          Fail(customer, s, ruleset->version());
+          return false;
+        }
+        const LoyaltyOutcome& loyalty = replay_decision.loyalty;
+        if (loyalty.applied && !loyalty.rule_id.empty()) {
+          earned->emplace_back(loyalty.rule_id, loyalty.points_earned);
+        }
       }
-      if (absl::Status s = candidate->Evaluate(input, &candidate_decision); !s.ok()) {
-        Fail(customer, s, candidate->version());
-        return false;
-      }
-      AddPoints(serving_decision.loyalty, &serving_rules, &serving_sum);
-      AddPoints(candidate_decision.loyalty, &candidate_rules, &candidate_sum);
-    }
-    purchases += static_cast<int64_t>(replayed.size());
-    serving_points += serving_sum;
-    candidate_points += candidate_sum;
-    if (serving_sum != candidate_sum) {
-      ++points_customers_changed;
-      KeepExample(customer.id, options.examples, &points_examples);
     }
     return true;
   }
 
-  static void AddPoints(const LoyaltyOutcome& loyalty,
-                        std::map<std::string, EarningRuleSimulation, std::less<>>* rules,
-                        int64_t* sum) {
-    if (!loyalty.applied || loyalty.rule_id.empty()) return;
-    auto it = rules->find(loyalty.rule_id);
-    if (it == rules->end()) {
-      it = rules->emplace(std::string(loyalty.rule_id), EarningRuleSimulation()).first;
-      it->second.rule_id = it->first;
+  void CountReplay(std::string_view customer_id, size_t replayed) {
+    const int64_t serving_sum = AddPoints(serving_earned, &serving_rules);
+    const int64_t candidate_sum = AddPoints(candidate_earned, &candidate_rules);
+    purchases += static_cast<int64_t>(replayed);
+    serving_points += serving_sum;
+    candidate_points += candidate_sum;
+    if (serving_sum != candidate_sum) {
+      ++points_customers_changed;
+      KeepExample(customer_id, options.examples, &points_examples);
     }
-    ++it->second.purchases;
-    it->second.points += loyalty.points_earned;
-    *sum += loyalty.points_earned;
+  }
+
+  // Adds each (rule, points) to its rule's totals; returns the points.
+  static int64_t AddPoints(const std::vector<std::pair<std::string_view, int64_t>>& earned,
+                           std::map<std::string, EarningRuleSimulation, std::less<>>* rules) {
+    int64_t sum = 0;
+    for (const auto& [rule_id, points] : earned) {
+      auto it = rules->find(rule_id);
+      if (it == rules->end()) {
+        it = rules->emplace(std::string(rule_id), EarningRuleSimulation()).first;
+        it->second.rule_id = it->first;
+      }
+      ++it->second.purchases;
+      it->second.points += points;
+      sum += points;
+    }
+    return sum;
   }
 };
 
@@ -227,6 +242,8 @@ void Simulation::Add(const Customer& customer, std::span<const Purchase> purchas
   if (absl::Status s = c.candidate->Evaluate(input, &c.candidate_decision); !s.ok()) {
     return c.Fail(customer, s, c.candidate->version());
   }
+  // A customer counts in everything or, when a purchase fails, in nothing.
+  if (!c.Replay(customer, purchases)) return;
   ++c.customers;
   for (DimensionCounts& d : c.dimensions) {
     c.Count(d, c.SegmentsOf(c.serving_decision, d.id), c.SegmentsOf(c.candidate_decision, d.id),
@@ -234,8 +251,7 @@ void Simulation::Add(const Customer& customer, std::span<const Purchase> purchas
   }
   c.Count(c.tiers, c.serving_decision.tier, c.candidate_decision.tier, customer.id);
   c.CountOffers(customer.id);
-  // Last: replaying reuses the decisions.
-  if (!purchases.empty()) c.Replay(customer, purchases);
+  c.CountReplay(customer.id, purchases.size());
 }
 
 void Simulation::Merge(Simulation&& later) {

@@ -111,13 +111,15 @@ absl::Status CandidateErrors(const std::vector<rules::Diagnostic>& diagnostics) 
 }
 
 // Simulates the customers of each id range on a thread of its own and
-// merges the counts in id order.
+// merges the counts in id order. One store reader is left to the other
+// calls: each range holds one for its whole length.
 absl::StatusOr<rules::SimulationReport> SimulateStored(
     Store& store, const std::shared_ptr<const rules::RuleSet>& serving,
     const std::shared_ptr<const rules::RuleSet>& candidate, const rules::SimulationOptions& options,
     const CustomerScan& period) {
-  const int threads =
-      std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxScanThreads);
+  const int threads = std::clamp(
+      std::min(static_cast<int>(std::thread::hardware_concurrency()), store.read_connections() - 1),
+      1, kMaxScanThreads);
   absl::StatusOr<std::vector<std::string>> splits = store.CustomerIdSplits(threads);
   if (!splits.ok()) return splits.status();
   const size_t ranges = splits->size() + 1;
@@ -153,11 +155,12 @@ absl::Status Operations::SimulateRuleset(const v1::SimulateRulesetRequest& reque
   if (absl::Status s = ServingRules(&served); !s.ok()) return s;
   absl::StatusOr<Date> today = ParseDay("today", request.today(), Date::Today());
   if (!today.ok()) return today.status();
-  absl::StatusOr<Date> from = ParseDay("purchases_from", request.purchases_from(),
-                                       Date::FromDays(today->days() - (kDefaultReplayDays - 1)));
-  if (!from.ok()) return from.status();
+  // The period: 30 days ending on purchases_to (default: today).
   absl::StatusOr<Date> to = ParseDay("purchases_to", request.purchases_to(), *today);
   if (!to.ok()) return to.status();
+  absl::StatusOr<Date> from = ParseDay("purchases_from", request.purchases_from(),
+                                       Date::FromDays(to->days() - (kDefaultReplayDays - 1)));
+  if (!from.ok()) return from.status();
   if (*to < *from) return Invalid("purchases_to", "is before purchases_from");
   if (request.examples() < 0 || request.examples() > kMaxExamples) {
     return Invalid("examples", StrCat("is 0..", kMaxExamples));

@@ -6,6 +6,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
@@ -1249,6 +1250,8 @@ absl::StatusOr<std::vector<PurchaseRecord>> Store::Purchases(std::string_view cu
 absl::StatusOr<std::vector<std::string>> Store::CustomerIdSplits(int parts) {
   ReadLease reader(this);
   try {
+    // One snapshot: the count and the ids must agree.
+    SQLite::Transaction snapshot(reader->db(), SQLite::TransactionBehavior::DEFERRED);
     const int64_t count = reader->db().execAndGet("SELECT count(*) FROM customers").getInt64();
     std::vector<std::string> splits;
     if (parts < 2 || count < parts) return splits;
@@ -1260,6 +1263,8 @@ absl::StatusOr<std::vector<std::string>> Store::CustomerIdSplits(int parts) {
       if (s.executeStep()) splits.push_back(s.getColumn(0).getString());
       s.reset();
     }
+    snapshot.commit();
+    splits.erase(std::unique(splits.begin(), splits.end()), splits.end());
     return splits;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "splitting the customers");

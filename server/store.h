@@ -249,6 +249,8 @@ class Store {
 
   // The schema version after migration.
   int schema_version() const { return schema_version_; }
+  // How many reads can run at once (StoreOptions::read_connections).
+  int read_connections() const { return static_cast<int>(readers_.size()); }
   static int LatestSchemaVersion();
   // The SQL of migration `version` (1 ... LatestSchemaVersion()), so that
   // tests can build a database as an older release left it.
@@ -322,7 +324,7 @@ class Store {
       std::string_view version_prefix) ABSL_LOCKS_EXCLUDED(mutex_);
   // Calls `visit` for every customer of the scan's id range, in id order,
   // with the stats FindCustomer would give and the purchases made in the
-  // scan's period that were not returned, oldest first. All in one read
+  // scan's period that were not returned, in the order they were recorded. All in one read
   // transaction (a consistent snapshot); `visit` must not call the Store.
   absl::Status ScanCustomers(
       const CustomerScan& scan,

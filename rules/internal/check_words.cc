@@ -59,6 +59,18 @@ std::string ReferenceText(const Operand& reference) {
 
 Relation Complement(Relation relation) { return PhrasesOf(relation).complement; }
 
+bool IsValueComparison(Relation relation) {
+  switch (relation) {
+    case Relation::kLess:
+    case Relation::kAtLeast:
+    case Relation::kAtMost:
+    case Relation::kMore:
+    case Relation::kEqual:
+    case Relation::kNotEqual: return true;
+    default: return false;
+  }
+}
+
 Relation Mirror(Relation relation) {
   switch (relation) {
     case Relation::kLess: return Relation::kMore;
@@ -71,18 +83,22 @@ Relation Mirror(Relation relation) {
 
 std::string DescribeComparison(const Operand& subject, Relation relation,
                                const Operand& reference, bool result, bool wanted) {
-  std::string sentence = StrCat(subject.text, " is ", Abbreviate(subject.value));
+  // A literal subject (`"差评,投诉" contains interaction`) is its own value.
+  const std::string sentence = subject.literal
+                                   ? std::string(subject.text)
+                                   : StrCat(subject.text, " is ", Abbreviate(subject.value));
+  const std::string_view separator = subject.literal ? " " : ", ";
   const std::string reference_text = ReferenceText(reference);
   if (result != wanted) {
     const Relation needed = wanted ? relation : Complement(relation);
     std::string_view need = PhrasesOf(needed).need;
     if (needed == Relation::kEqual && !IsText(reference)) need = "needs exactly";
-    return StrCat(sentence, ", ", need, " ", reference_text);
+    return StrCat(sentence, separator, need, " ", reference_text);
   }
   const Relation actual = result ? relation : Complement(relation);
   // "consumption is "low"" says it all when the rule named "low" itself.
   if (actual == Relation::kEqual && reference.literal) return sentence;
-  return StrCat(sentence, ", ", PhrasesOf(actual).fact, " ", reference_text);
+  return StrCat(sentence, separator, PhrasesOf(actual).fact, " ", reference_text);
 }
 
 std::string DescribeTruth(std::string_view expression, bool result, bool wanted) {

@@ -20,6 +20,9 @@ enum class Relation {
 };
 
 Relation Complement(Relation relation);
+// The ordered comparisons and (in)equality: the ones whose sides can be
+// swapped (`40 > age` is `age < 40`), unlike lists and text searches.
+bool IsValueComparison(Relation relation);
 // `a < b` read from b's side: b > a. Relations other than the ordered four
 // are unchanged.
 Relation Mirror(Relation relation);

@@ -36,6 +36,7 @@ class Evaluator {
         f_->trace->negated = !f_->trace->negated;
         return value;
       }
+      if (node.op == Op::kAnd || node.op == Op::kOr) return EvalTracedLogic(node);
     }
     return EvalNode(node);
   }
@@ -78,22 +79,51 @@ class Evaluator {
       subject = check_words_internal::Operand{set.expression, set.value, false};
     }
     std::optional<check_words_internal::Relation> relation = RelationOf(node);
+    std::string fact;  // the same comparison as a plain fact (see EvalTracedLogic)
     if (relation && subject && reference) {
       // The field first, as people say it: `40 > age` reads "age is 25,
       // less than 40". A fused comparison's `compare` already has the field
-      // on the left.
-      if (HasChildren(node.op) && p_.node(node.a).op == Op::kConst &&
-          p_.node(node.b).op != Op::kConst) {
+      // on the left. Containment and lists keep their sides: in `"差评"
+      // in ["差评", "投诉"]` the text is the subject whatever is constant.
+      if (check_words_internal::IsValueComparison(*relation) && HasChildren(node.op) &&
+          p_.node(node.a).op == Op::kConst && p_.node(node.b).op != Op::kConst) {
         std::swap(subject, reference);
         if (!IsFusedCompare(node.op)) relation = check_words_internal::Mirror(*relation);
       }
       check.reason = check_words_internal::DescribeComparison(*subject, *relation, *reference,
                                                               check.result, wanted);
+      if (!check.as_needed) {
+        fact = check_words_internal::DescribeComparison(*subject, *relation, *reference,
+                                                        check.result, check.result);
+      }
     } else {
       check.reason = check_words_internal::DescribeTruth(node.text, check.result, wanted);
+      if (!check.as_needed) {
+        fact = check_words_internal::DescribeTruth(node.text, check.result, check.result);
+      }
     }
     f_->trace->checks->push_back(std::move(check));
+    f_->trace->facts.push_back(std::move(fact));
     return result;
+  }
+
+  // An `and` / `or` that came out the way the rule needs is fine whatever
+  // its parts did: in `a or b` with b true, a false is no failure, and
+  // neither is a true part of `not (a and b)`. Its comparisons then read
+  // as plain facts.
+  Value EvalTracedLogic(const Node& node) {
+    Trace& trace = *f_->trace;
+    const size_t first = trace.checks->size();
+    Value value = EvalNode(node);
+    if ((value.n != 0) != trace.negated) {
+      for (size_t i = first; i < trace.checks->size(); ++i) {
+        ConditionCheck& check = (*trace.checks)[i];
+        if (check.as_needed) continue;
+        check.as_needed = true;
+        check.reason = std::move(trace.facts[i]);
+      }
+    }
+    return value;
   }
 
   // How a comparison node relates its operands (a to b as written), or

@@ -247,6 +247,9 @@ class Program {
 // Explanation recording; see Frame::trace.
 struct Trace {
   std::vector<ConditionCheck>* checks = nullptr;
+  // For each of `checks`: its reason as a plain fact when it did not come
+  // out as needed ("" otherwise), for an `and` / `or` that turns out fine.
+  std::vector<std::string> facts;
   bool negated = false;  // inside an odd number of `not`s
 };
 

@@ -292,6 +292,41 @@ void FindOverlaps(const std::vector<Band>& table, bool whole_numbers, const std:
   }
 }
 
+// False when every rule outside the table is ruled out for the table's
+// customers by a constraint other than on `key` (another row of a grid:
+// `consumption == "high"` against the table's "low").
+bool OthersMayMatch(const std::vector<Conjunction>& analyzed, const std::vector<Band>& table,
+                    const Key& key) {
+  const Conjunction& rest = analyzed[table[0].rule];
+  auto in_table = [&](size_t r) {
+    return std::any_of(table.begin(), table.end(), [&](const Band& b) { return b.rule == r; });
+  };
+  auto ruled_out = [&](const Conjunction& other) {
+    if (!other.fully_understood) return false;
+    if (other.contradictory) return true;
+    for (const auto& [k, values] : other.texts) {
+      auto it = rest.texts.find(k);
+      if (it == rest.texts.end()) continue;
+      if (std::none_of(values.begin(), values.end(),
+                       [&](std::string_view v) { return it->second.contains(v); })) {
+        return true;
+      }
+    }
+    for (const auto& [k, interval] : other.numbers) {
+      auto it = rest.numbers.find(k);
+      if (k == key || it == rest.numbers.end()) continue;
+      Interval both = interval;
+      both.Intersect(it->second);
+      if (both.Empty()) return true;
+    }
+    return false;
+  };
+  for (size_t r = 0; r < analyzed.size(); ++r) {
+    if (!in_table(r) && !ruled_out(analyzed[r])) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<BandFinding> FindBandGapsAndOverlaps(const Program& program,
@@ -322,8 +357,11 @@ std::vector<BandFinding> FindBandGapsAndOverlaps(const Program& program,
     const Node* load = fields.at(table_key.first);
     const bool whole = load->type == program_internal::ValueType::kInt;
     const std::string field(load->text);
+    const size_t before = findings.size();
     FindGaps(bands, whole, field, &findings);
     FindOverlaps(bands, whole, field, &findings);
+    const bool others = OthersMayMatch(analyzed, bands, table_key.first);
+    for (size_t i = before; i < findings.size(); ++i) findings[i].others_may_match = others;
   }
   std::sort(findings.begin(), findings.end(), [](const BandFinding& a, const BandFinding& b) {
     return std::tie(a.later, a.kind) < std::tie(b.later, b.kind);

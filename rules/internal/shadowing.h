@@ -43,6 +43,10 @@ struct BandFinding {
   std::string field;  // as written, e.g. "age"
   std::string range;  // the uncovered or shared values: "40 to 44", "30",
                       // "more than 4 and less than 4.5"
+  // Gaps: a rule outside the table might match those customers (one whose
+  // condition is not a simple threshold, or that does not rule them out),
+  // so they may not all reach the default.
+  bool others_may_match = false;
 };
 // Findings ordered by `later`.
 std::vector<BandFinding> FindBandGapsAndOverlaps(const program_internal::Program& program,

@@ -66,6 +66,15 @@ dimensions:
       - id: at_least
         when: points >= 1000
         segment: 积分多
+      - id: either
+        when: age < 20 or points >= 100
+        segment: 其一
+      - id: not_both
+        when: not (age < 40 and consumption == "low")
+        segment: 非年轻低
+      - id: literal_text
+        when: '"男性顾客" contains gender'
+        segment: 男
   - id: tags
     hit_policy: collect
     rules:
@@ -175,6 +184,38 @@ TEST_F(ExplanationWordsTest, UnderNotTheRuleNeedsTheComparisonToFail) {
   EXPECT_EQ(young.checks[0].reason, "age is 25, needs at least young_age_limit (40)");
   EXPECT_THAT(Reasons(Aged(50), "not_young"),
               ::testing::ElementsAre("✓ age is 50, at least young_age_limit (40)"));
+}
+
+// In `a or b`, a false `a` is no failure once `b` holds; in `not (a and
+// b)`, a true `a` is none once `b` is false. Those parts read as facts.
+TEST_F(ExplanationWordsTest, PartsOfAnAndOrThatCameOutFineAreNotFailures) {
+  Customer c = Aged(30);
+  c.points = 200;
+  EXPECT_THAT(Reasons(c, "either"),
+              ::testing::ElementsAre("✓ age is 30, at least 20", "✓ points is 200, at least 100"));
+  c.points = 50;
+  EXPECT_THAT(Reasons(c, "either"), ::testing::ElementsAre("✗ age is 30, needs less than 20",
+                                                           "✗ points is 50, needs at least 100"));
+  c.consumption = Consumption::kMid;
+  RuleExplanation fine = Explain(c, "not_both");
+  EXPECT_TRUE(fine.matched);
+  EXPECT_THAT(Reasons(c, "not_both"),
+              ::testing::ElementsAre("✓ age is 30, less than 40", "✓ consumption is \"mid\", not \"low\""));
+  c.consumption = Consumption::kLow;
+  EXPECT_FALSE(Explain(c, "not_both").matched);
+  EXPECT_THAT(Reasons(c, "not_both"),
+              ::testing::ElementsAre("✗ age is 30, needs at least 40",
+                                     "✗ consumption is \"low\", needs anything but \"low\""));
+}
+
+TEST_F(ExplanationWordsTest, ALiteralOnTheLeftOfATextSearchStaysThere) {
+  Customer c;
+  c.gender = "男";
+  EXPECT_THAT(Reasons(c, "literal_text"),
+              ::testing::ElementsAre("✓ \"男性顾客\" contains gender (\"男\")"));
+  c.gender = "女";
+  EXPECT_THAT(Reasons(c, "literal_text"),
+              ::testing::ElementsAre("✗ \"男性顾客\" needs to contain gender (\"女\")"));
 }
 
 TEST_F(ExplanationWordsTest, TextEqualityAndLists) {

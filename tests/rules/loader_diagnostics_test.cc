@@ -426,10 +426,11 @@ dimensions:
     default: 其他
 )"}},
        // Whole numbers: `age <= 39` and `age >= 40` leave nothing between them;
-       // `points < 100` then `points < 1000` is the usual cascade.
+       // `points < 100` then `points < 1000` is the usual cascade, and those
+       // two rules may catch a 40-year-old (the "high" row may not).
        {"segments.yaml:9:15: warning: in dimension 'grid', no rule covers age 40, between "
         "rule 'young_low' (line 5) and rule 'old_low': those customers get the default "
-        "segment '其他'"}},
+        "segment '其他' (unless another rule of the list matches them)"}},
       {"ThresholdTablesThatMeetAreSilent",
        {{"segments.yaml", R"(kind: segmentation
 dimensions:

@@ -280,5 +280,33 @@ offers:
   EXPECT_THAT(report.first_error, ::testing::HasSubstr("division by zero"));
 }
 
+TEST(SimulationTest, ACustomerWhosePurchaseFailsCountsNowhere) {
+  const std::string failing = R"(kind: loyalty
+earning:
+  rules: []
+  default:
+    id: per_visit
+    points: floor(purchase.amount / purchase_frequency)
+)";
+  Simulation simulation(Rules(40, 500), Load({{"loyalty.yaml", failing}}), Options(3));
+  const std::vector<Purchase> bought = {{"p1", *Decimal::Parse("450"), "", Channel::kUnknown},
+                                        {"p2", *Decimal::Parse("600"), "", Channel::kUnknown}};
+  Customer never = Person("never", 25);  // purchase_frequency 0: division by zero
+  simulation.Add(never, bought);
+  Customer regular = Person("regular", 25);
+  regular.purchase_frequency = 3;
+  simulation.Add(regular, bought);
+  const SimulationReport report = simulation.Report();
+  EXPECT_EQ(report.customers, 1);
+  EXPECT_EQ(report.evaluation_errors, 1);
+  EXPECT_THAT(report.first_error, ::testing::StartsWith("customer never under version "));
+  EXPECT_THAT(Moves(Dimension(report, "life_stage")), ElementsAre("年轻→:1"));  // dropped
+  EXPECT_EQ(report.points.purchases, 2);
+  EXPECT_EQ(report.points.candidate_points, 150 + 200);
+  ASSERT_EQ(report.points.candidate_rules.size(), 1u);
+  EXPECT_EQ(report.points.candidate_rules[0].purchases, 2);
+  EXPECT_EQ(report.points.serving_rules[0].purchases + report.points.serving_rules[1].purchases, 2);
+}
+
 }  // namespace
 }  // namespace clientele::rules
