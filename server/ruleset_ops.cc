@@ -1,9 +1,6 @@
 // The ruleset operations: what is served, reload attempts and the
 // versions kept in the store.
-#include <cctype>
 #include <filesystem>
-
-#include "rules/internal/utf8.h"
 
 #include "server/service.h"
 #include "server/service_internal.h"
@@ -120,26 +117,12 @@ absl::Status Operations::ListRulesetVersions(const v1::ListRulesetVersionsReques
 
 absl::Status Operations::GetRulesetVersion(const v1::GetRulesetVersionRequest& request,
                                            v1::GetRulesetVersionResponse* response) {
-  const std::string& version = request.version();
-  if (version.size() < 4 || version.size() > 12) {
-    return Invalid("version", "give a version (12 hex digits) or at least its first 4 digits");
-  }
-  for (char c : version) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) {
-      return Invalid("version", "is hexadecimal (digits 0-9 and a-f)");
-    }
-  }
-  absl::StatusOr<std::optional<RulesetVersionRecord>> found =
-      store_->FindRulesetVersion(rules::utf8_internal::AsciiLower(version));
+  absl::StatusOr<RulesetVersionRecord> found = FindServedVersion(*store_, request.version());
   if (!found.ok()) return found.status();
-  if (!found->has_value()) {
-    return absl::NotFoundError(StrCat("ruleset version '", version,
-                                      "' was never served here (clientele rules versions lists them)"));
-  }
   std::shared_ptr<const ServedRuleset> served = rules_->Current();
-  VersionInfoToProto(**found, served == nullptr ? "" : served->ruleset->version(),
+  VersionInfoToProto(*found, served == nullptr ? "" : served->ruleset->version(),
                      response->mutable_info());
-  for (const rules::RuleSource& file : (*found)->files) {
+  for (const rules::RuleSource& file : found->files) {
     v1::RulesetSourceFile* out = response->add_files();
     out->set_name(file.path);
     out->set_content(file.content);

@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "rules/internal/utf8.h"
@@ -184,6 +185,25 @@ void DecisionToProto(const Customer& customer, const rules::Decision& d,
       }
     }
   }
+}
+
+absl::StatusOr<RulesetVersionRecord> FindServedVersion(Store& store, std::string_view version) {
+  if (version.size() < 4 || version.size() > 12) {
+    return Invalid("version", "give a version (12 hex digits) or at least its first 4 digits");
+  }
+  for (char c : version) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return Invalid("version", "is hexadecimal (digits 0-9 and a-f)");
+    }
+  }
+  absl::StatusOr<std::optional<RulesetVersionRecord>> found =
+      store.FindRulesetVersion(rules::utf8_internal::AsciiLower(version));
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
+    return absl::NotFoundError(StrCat("ruleset version '", version,
+                                      "' was never served here (clientele rules versions lists them)"));
+  }
+  return std::move(**found);
 }
 
 void DiagnosticToProto(const rules::Diagnostic& d, v1::RuleDiagnostic* out) {

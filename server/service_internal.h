@@ -49,6 +49,11 @@ absl::StatusOr<int> CheckPageSize(int32_t page_size);
 // for "", else a positive number; INVALID_ARGUMENT naming `rpc` otherwise.
 absl::StatusOr<int64_t> ParseIdToken(std::string_view token, std::string_view rpc);
 
+// The served version that `version` names (12 hex digits, or at least the
+// first 4), with its files. INVALID_ARGUMENT for anything else or a prefix
+// of several; NOT_FOUND when it was never served.
+absl::StatusOr<RulesetVersionRecord> FindServedVersion(Store& store, std::string_view version);
+
 // A rule diagnostic as the Rulesets service reports it (with its
 // compiler-style rendering).
 void DiagnosticToProto(const rules::Diagnostic& d, v1::RuleDiagnostic* out);

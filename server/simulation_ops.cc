@@ -5,7 +5,6 @@
 #include <chrono>
 #include <thread>
 
-#include "rules/internal/utf8.h"
 #include "rules/simulation.h"
 #include "server/service.h"
 #include "server/service_internal.h"
@@ -89,14 +88,9 @@ absl::StatusOr<std::vector<rules::RuleSource>> CandidateSources(
     }
     return sources;
   }
-  absl::StatusOr<std::optional<RulesetVersionRecord>> found =
-      store.FindRulesetVersion(rules::utf8_internal::AsciiLower(request.version()));
+  absl::StatusOr<RulesetVersionRecord> found = FindServedVersion(store, request.version());
   if (!found.ok()) return found.status();
-  if (!found->has_value()) {
-    return absl::NotFoundError(StrCat("ruleset version '", request.version(),
-                                      "' was never served here (clientele rules versions lists them)"));
-  }
-  return std::move((*found)->files);
+  return std::move(found->files);
 }
 
 // Errors of a candidate as one message: the CLI shows it as it is.
