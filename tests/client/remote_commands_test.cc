@@ -3,6 +3,11 @@
 // every subcommand, its table and --json output, idempotency keys, and the
 // exit codes for not found (3), bad input (2), conflicts (4) and a server
 // that is down or too slow (5). Imports are in customer_import_test.cc.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -169,7 +174,23 @@ TEST_F(RemoteCommandsTest, ServerDownOrTooSlowIsExitFive) {
   EXPECT_EQ(write.code, kExitServerError);
   EXPECT_THAT(write.err, ContainsRegex("key: cli-[0-9a-f]{32}"));
 
-  CliOutput slow = Run({"reports", "segments", "--timeout", "0.000001"});
+  // A server that accepts the connection and never answers. (A deadline of
+  // a microsecond on the real server was not reliable: gRPC keeps
+  // deadlines to the millisecond, and a call on 127.0.0.1 can finish in
+  // less.)
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(silent, 16), 0);
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string silent_server = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  CliOutput slow =
+      RunCommand({"reports", "segments", "--timeout", "0.3", "--server", silent_server});
+  ::close(silent);
   EXPECT_EQ(slow.code, kExitServerError);
   EXPECT_THAT(slow.err, HasSubstr("error: DEADLINE_EXCEEDED: "));
   EXPECT_THAT(slow.err, HasSubstr("--timeout SECONDS allows more"));
