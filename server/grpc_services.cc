@@ -67,6 +67,26 @@ grpc::ServerUnaryReactor* RunWrite(std::string_view method, grpc::CallbackServer
   return reactor;
 }
 
+// Starts an asynchronous writing operation on the calling gRPC thread: it
+// validates, queues its write with the store and returns; the store's
+// writer thread finishes the call once the commit is durable. No thread
+// waits for the commit, so many writes stay in flight at little cost.
+// `start` gets the call's deadline and the Done to call.
+template <typename Start>
+grpc::ServerUnaryReactor* StartWrite(std::string_view method, grpc::CallbackServerContext* context,
+                                     Start start) {
+  if (context->deadline() < std::chrono::system_clock::now()) {
+    return FinishPastDeadline(context, method);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  start(context->deadline(),
+        [reactor, method, began = std::chrono::steady_clock::now()](absl::Status status) {
+          LogCall(method, status, began);
+          reactor->Finish(ToGrpc(status));
+        });
+  return reactor;
+}
+
 // Runs a reading operation on the calling gRPC thread.
 template <typename Operation>
 grpc::ServerUnaryReactor* Run(std::string_view method, grpc::CallbackServerContext* context,
@@ -216,9 +236,10 @@ class EventsService final : public v1::Events::CallbackService {
   grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* context,
                                            const v1::RecordPurchaseRequest* request,
                                            v1::RecordPurchaseResponse* response) override {
-    return RunWrite("RecordPurchase", context, pool_, [ops = ops_, request, response] {
-      return ops->RecordPurchase(*request, response);
-    });
+    return StartWrite("RecordPurchase", context,
+                      [ops = ops_, request, response](Store::Deadline deadline, Operations::Done done) {
+                        ops->RecordPurchase(*request, response, deadline, std::move(done));
+                      });
   }
   grpc::ServerUnaryReactor* RecordInteraction(grpc::CallbackServerContext* context,
                                               const v1::RecordInteractionRequest* request,

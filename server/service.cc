@@ -122,8 +122,70 @@ absl::Status Operations::ListCustomers(const v1::ListCustomersRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status Operations::RecordPurchase(const v1::RecordPurchaseRequest& request,
-                                        v1::RecordPurchaseResponse* response) {
+namespace {
+
+// A purchase request that passed validation, with what its write needs.
+struct CheckedPurchase {
+  rules::Purchase purchase;
+  Date day;
+  Date today;
+  std::shared_ptr<const ServedRuleset> served;
+};
+
+// The transaction of a purchase: purchase row, points by the earning
+// rules, ledger entry, tier.
+absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view customer_id,
+                           Transaction& tx, v1::RecordPurchaseResponse* out) {
+  const rules::Purchase& purchase = checked.purchase;
+  absl::StatusOr<Customer> customer = RequireCustomer(tx, customer_id, checked.today);
+  if (!customer.ok()) return customer.status();
+  absl::StatusOr<bool> exists = tx.PurchaseExists(purchase.id);
+  if (!exists.ok()) return exists.status();
+  if (*exists) {
+    return absl::AlreadyExistsError(StrCat("purchase_id '", purchase.id, "' is already recorded"));
+  }
+  rules::Decision decision;
+  if (absl::Status s = EvaluateRules(*checked.served->ruleset,
+                                     {&*customer, &purchase, nullptr, nullptr, checked.today},
+                                     &decision);
+      !s.ok())
+    return s;
+  const rules::LoyaltyOutcome& loyalty = decision.loyalty;
+  PurchaseRecord record{purchase.id,
+                        customer->id,
+                        purchase.amount,
+                        purchase.product,
+                        purchase.channel,
+                        checked.day,
+                        loyalty.points_earned,
+                        std::string(loyalty.rule_id),
+                        std::string(decision.ruleset_version),
+                        /*returned_kind=*/""};
+  if (absl::Status s = tx.InsertPurchase(record); !s.ok()) return s;
+  LedgerEntry entry;
+  entry.customer_id = customer->id;
+  entry.delta = loyalty.points_earned;
+  entry.reason = "purchase";
+  entry.rule_id = std::string(loyalty.rule_id);
+  entry.ruleset_version = std::string(decision.ruleset_version);
+  entry.source = StrCat("purchase:", purchase.id);
+  if (absl::StatusOr<int64_t> id = tx.AppendLedger(entry); !id.ok()) return id.status();
+  if (decision.tier != customer->tier) {
+    if (absl::Status s = tx.SetTier(customer->id, decision.tier); !s.ok()) return s;
+  }
+  out->set_purchase_id(purchase.id);
+  out->set_points_earned(loyalty.points_earned);
+  out->set_earning_rule_id(std::string(loyalty.rule_id));
+  out->set_points_balance(loyalty.points_after);
+  out->set_tier_before(std::string(decision.tier_before));
+  out->set_tier(std::string(decision.tier));
+  out->set_ruleset_version(std::string(decision.ruleset_version));
+  return absl::OkStatus();
+}
+
+// Validates a purchase request (all but the served rules).
+absl::StatusOr<CheckedPurchase> CheckPurchase(const v1::RecordPurchaseRequest& request,
+                                              const RequestLimits& limits) {
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   if (absl::Status s = CheckId("purchase_id", request.purchase_id()); !s.ok()) return s;
   if (request.amount().empty()) return Invalid("amount", "is required");
@@ -133,73 +195,48 @@ absl::Status Operations::RecordPurchase(const v1::RecordPurchaseRequest& request
   if (*amount > kMaxAmount) {
     return Invalid("amount", StrCat("must be at most ", kMaxAmount.ToString()));
   }
-  if (absl::Status s = CheckText("product", request.product(), limits_.max_name_bytes, false);
+  if (absl::Status s = CheckText("product", request.product(), limits.max_name_bytes, false);
       !s.ok()) {
     return s;
   }
-  rules::Purchase purchase;
-  purchase.id = request.purchase_id();
-  purchase.amount = *amount;
-  purchase.product = request.product();
+  CheckedPurchase checked;
+  checked.purchase.id = request.purchase_id();
+  checked.purchase.amount = *amount;
+  checked.purchase.product = request.product();
   if (!request.channel().empty()) {
     absl::StatusOr<rules::Channel> channel = rules::ParseChannel(request.channel());
     if (!channel.ok()) return Invalid("channel", View(channel.status().message()));
-    purchase.channel = *channel;
+    checked.purchase.channel = *channel;
   }
-  const Date today = Date::Today();
-  absl::StatusOr<Date> day = ParseDay("date", request.date(), today);
+  checked.today = Date::Today();
+  absl::StatusOr<Date> day = ParseDay("date", request.date(), checked.today);
   if (!day.ok()) return day.status();
-  if (*day > today) return Invalid("date", "is in the future");
-  std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
-  return IdempotentWrite(
-      store_, "RecordPurchase", request, request.idempotency_key(), response,
-      [&](Transaction& tx, v1::RecordPurchaseResponse* out) -> absl::Status {
-        absl::StatusOr<Customer> customer = RequireCustomer(tx, request.customer_id(), today);
-        if (!customer.ok()) return customer.status();
-        absl::StatusOr<bool> exists = tx.PurchaseExists(purchase.id);
-        if (!exists.ok()) return exists.status();
-        if (*exists) {
-          return absl::AlreadyExistsError(
-              StrCat("purchase_id '", purchase.id, "' is already recorded"));
-        }
-        rules::Decision decision;
-        if (absl::Status s = EvaluateRules(
-                *served->ruleset, {&*customer, &purchase, nullptr, nullptr, today}, &decision);
-            !s.ok())
-          return s;
-        const rules::LoyaltyOutcome& loyalty = decision.loyalty;
-        PurchaseRecord record{purchase.id,
-                              customer->id,
-                              purchase.amount,
-                              purchase.product,
-                              purchase.channel,
-                              *day,
-                              loyalty.points_earned,
-                              std::string(loyalty.rule_id),
-                              std::string(decision.ruleset_version),
-                              /*returned_kind=*/""};
-        if (absl::Status s = tx.InsertPurchase(record); !s.ok()) return s;
-        LedgerEntry entry;
-        entry.customer_id = customer->id;
-        entry.delta = loyalty.points_earned;
-        entry.reason = "purchase";
-        entry.rule_id = std::string(loyalty.rule_id);
-        entry.ruleset_version = std::string(decision.ruleset_version);
-        entry.source = StrCat("purchase:", purchase.id);
-        if (absl::StatusOr<int64_t> id = tx.AppendLedger(entry); !id.ok()) return id.status();
-        if (decision.tier != customer->tier) {
-          if (absl::Status s = tx.SetTier(customer->id, decision.tier); !s.ok()) return s;
-        }
-        out->set_purchase_id(purchase.id);
-        out->set_points_earned(loyalty.points_earned);
-        out->set_earning_rule_id(std::string(loyalty.rule_id));
-        out->set_points_balance(loyalty.points_after);
-        out->set_tier_before(std::string(decision.tier_before));
-        out->set_tier(std::string(decision.tier));
-        out->set_ruleset_version(std::string(decision.ruleset_version));
-        return absl::OkStatus();
-      });
+  if (*day > checked.today) return Invalid("date", "is in the future");
+  checked.day = *day;
+  return checked;
+}
+
+}  // namespace
+
+absl::Status Operations::RecordPurchase(const v1::RecordPurchaseRequest& request,
+                                        v1::RecordPurchaseResponse* response) {
+  return WaitFor([&](Done done) {
+    RecordPurchase(request, response, Store::Deadline::max(), std::move(done));
+  });
+}
+
+void Operations::RecordPurchase(const v1::RecordPurchaseRequest& request,
+                                v1::RecordPurchaseResponse* response, Store::Deadline deadline,
+                                Done done) {
+  absl::StatusOr<CheckedPurchase> checked = CheckPurchase(request, limits_);
+  if (!checked.ok()) return done(checked.status());
+  if (absl::Status s = ServingRules(&checked->served); !s.ok()) return done(std::move(s));
+  SubmitIdempotentWrite(
+      store_, "RecordPurchase", request, request.idempotency_key(), deadline, response,
+      [checked = *std::move(checked), &request](Transaction& tx, v1::RecordPurchaseResponse* out) {
+        return WritePurchase(checked, request.customer_id(), tx, out);
+      },
+      std::move(done));
 }
 
 absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& request,

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "clientele/v1/customers.grpc.pb.h"
@@ -87,6 +88,17 @@ class Operations {
                              v1::ListCustomersResponse* response);
   absl::Status RecordPurchase(const v1::RecordPurchaseRequest& request,
                               v1::RecordPurchaseResponse* response);
+  // Gets the outcome of an asynchronous operation, once.
+  using Done = absl::AnyInvocable<void(absl::Status)>;
+  // RecordPurchase without a thread waiting for the commit: validates on
+  // the calling thread and queues the write (Store::Submit). `done` runs
+  // once: on the calling thread before this returns for a request refused
+  // up front, else on the store's writer thread, where it must be quick
+  // and must not call Operations or the Store. `request` and `response`
+  // must live until then. A write still queued at `deadline` is not made
+  // (DEADLINE_EXCEEDED).
+  void RecordPurchase(const v1::RecordPurchaseRequest& request,
+                      v1::RecordPurchaseResponse* response, Store::Deadline deadline, Done done);
   absl::Status RecordInteraction(const v1::RecordInteractionRequest& request,
                                  v1::RecordInteractionResponse* response);
   absl::Status ReturnPurchase(const v1::ReturnPurchaseRequest& request,

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 
 #include "rules/internal/utf8.h"
 
@@ -294,6 +297,20 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
     stored->tier = std::string(decision.tier);
   }
   return UpsertedCustomer{std::move(*stored), *created};
+}
+
+absl::Status WaitFor(absl::FunctionRef<void(Operations::Done)> start) {
+  std::mutex mutex;
+  std::condition_variable finished;
+  std::optional<absl::Status> outcome;  // guarded by mutex
+  start([&](absl::Status status) {
+    std::lock_guard<std::mutex> lock(mutex);
+    outcome = std::move(status);
+    finished.notify_one();  // under the lock: the waiter owns `finished`
+  });
+  std::unique_lock<std::mutex> lock(mutex);
+  finished.wait(lock, [&] { return outcome.has_value(); });
+  return *std::move(outcome);
 }
 
 }  // namespace clientele::server::service_internal

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "clientele/v1/types.pb.h"
@@ -128,6 +129,37 @@ absl::Status IdempotentWrite(Store* store, std::string_view method,
   return IdempotentWriteWithFingerprint(store, method, Fingerprint(request), key, response,
                                         std::move(write));
 }
+
+// IdempotentWrite without waiting for the commit (Store::Submit): `done`
+// gets the outcome once, on this thread before returning when the key is
+// bad, else on the store's writer thread. `write` is moved into the queue
+// and must own what it uses, except `request` and `response`, which must
+// live until `done` runs.
+template <typename Response, typename Write>
+void SubmitIdempotentWrite(Store* store, std::string_view method,
+                           const google::protobuf::Message& request, std::string_view key,
+                           Store::Deadline deadline, Response* response, Write write,
+                           Operations::Done done) {
+  if (absl::Status s = CheckKey(key); !s.ok()) return done(std::move(s));
+  store->Submit(
+      {key, method, Fingerprint(request)}, deadline,
+      [write = std::move(write)](Transaction& tx) mutable -> absl::StatusOr<std::string> {
+        Response fresh;
+        if (absl::Status s = write(tx, &fresh); !s.ok()) return s;
+        return fresh.SerializeAsString();
+      },
+      [method, response, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
+        if (!bytes.ok()) return done(bytes.status());
+        if (!response->ParseFromString(*bytes)) {
+          return done(absl::InternalError(StrCat("stored response of ", method, " is unreadable")));
+        }
+        done(absl::OkStatus());
+      });
+}
+
+// Runs an asynchronous operation and waits for its outcome: `start` gets
+// the Done to call.
+absl::Status WaitFor(absl::FunctionRef<void(Operations::Done)> start);
 
 }  // namespace clientele::server::service_internal
 

@@ -4,14 +4,17 @@
 #include "server/store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <iterator>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "rules/strings.h"
 #include "absl/time/clock.h"
@@ -252,6 +255,8 @@ class Store::Impl : public Transaction {
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec(options.sync_every_commit ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db_.exec("PRAGMA foreign_keys=ON");
+    db_.exec("PRAGMA cache_size=-32000");
+    db_.exec("PRAGMA temp_store=MEMORY");
   }
 
   // Applies the migrations not yet applied; returns the version.
@@ -1042,8 +1047,31 @@ Store::Store(std::unique_ptr<Impl> writer, std::vector<std::unique_ptr<Impl>> re
              int schema_version)
     : impl_(std::move(writer)), readers_(std::move(readers)), schema_version_(schema_version) {
   for (const std::unique_ptr<Impl>& reader : readers_) idle_readers_.push_back(reader.get());
+  // Named for top -H, perf and gdb.
+  completer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "store-done");
+    CompleteWritten();
+  });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "store-writer");
+    WriteQueued();
+  });
 }
-Store::~Store() = default;
+
+Store::~Store() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_changed_.notify_all();
+  writer_.join();  // after the writes still queued
+  {
+    std::lock_guard<std::mutex> lock(written_mutex_);
+    writer_finished_ = true;
+  }
+  written_changed_.notify_all();
+  completer_.join();  // after their WriteDone
+}
 
 // A read connection for the length of one read; waits while all are busy.
 class Store::ReadLease {
@@ -1102,41 +1130,105 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 }
 
 struct Store::PendingWrite {
-  const WriteKey& key;
-  absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write;
+  std::string key;
+  std::string method;
+  std::string fingerprint;
+  Deadline deadline;
+  WriteFunction write;
+  WriteDone done;
   absl::StatusOr<std::string> result = absl::UnknownError("not written");
-  bool done = false;  // guarded by queue_mutex_
+
+  WriteKey View() const { return {key, method, fingerprint}; }
 };
+
+void Store::Submit(const WriteKey& key, Deadline deadline, WriteFunction write, WriteDone done) {
+  PendingWrite pending{std::string(key.key), std::string(key.method), std::string(key.fingerprint),
+                       deadline, std::move(write), std::move(done)};
+  bool was_idle;
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    was_idle = queue_.empty();
+    queue_.push_back(std::move(pending));
+  }
+  // A busy writer looks at the queue again before it sleeps: only the
+  // first write of a group needs to wake it.
+  if (was_idle) queue_changed_.notify_one();
+}
 
 absl::StatusOr<std::string> Store::Write(
     const WriteKey& key, absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write) {
-  PendingWrite mine{key, write};
-  std::unique_lock<std::mutex> lock(queue_mutex_);
-  queue_.push_back(&mine);
-  queue_changed_.wait(lock, [&] { return mine.done || !leader_active_; });
-  if (mine.done) return std::move(mine.result);
-  // Lead one group: this write and every one queued so far.
-  leader_active_ = true;
-  std::vector<PendingWrite*> group;
-  group.swap(queue_);
-  lock.unlock();
-  CommitGroup(group);
-  lock.lock();
-  for (PendingWrite* w : group) w->done = true;
-  leader_active_ = false;  // a waiting writer leads the next group
-  queue_changed_.notify_all();
-  return std::move(mine.result);
+  std::mutex mutex;
+  std::condition_variable written;
+  std::optional<absl::StatusOr<std::string>> result;  // guarded by mutex
+  Submit(
+      key, Deadline::max(), [write](Transaction& tx) { return write(tx); },
+      [&](absl::StatusOr<std::string> outcome) {
+        std::lock_guard<std::mutex> lock(mutex);
+        result = std::move(outcome);
+        written.notify_one();  // under the lock: the waiter owns `written`
+      });
+  std::unique_lock<std::mutex> lock(mutex);
+  written.wait(lock, [&] { return result.has_value(); });
+  return std::move(*result);
 }
 
-void Store::CommitGroup(const std::vector<PendingWrite*>& group) {
+void Store::WriteQueued() {
+  // Bounds a group, so that the first write of a long queue is not held
+  // up by the thousandth.
+  constexpr size_t kMaxGroup = 512;
+  std::vector<PendingWrite> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(queue_mutex_);
+      queue_changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      if (queue_.size() <= kMaxGroup) {
+        group.swap(queue_);
+      } else {
+        std::move(queue_.begin(), queue_.begin() + kMaxGroup, std::back_inserter(group));
+        queue_.erase(queue_.begin(), queue_.begin() + kMaxGroup);
+      }
+    }
+    CommitGroup(group);
+    bool completer_idle;
+    {
+      std::lock_guard<std::mutex> lock(written_mutex_);
+      completer_idle = written_.empty();
+      std::move(group.begin(), group.end(), std::back_inserter(written_));
+    }
+    if (completer_idle) written_changed_.notify_one();
+    group.clear();
+  }
+}
+
+void Store::CompleteWritten() {
+  std::vector<PendingWrite> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(written_mutex_);
+      written_changed_.wait(lock, [this] { return writer_finished_ || !written_.empty(); });
+      if (written_.empty()) return;  // the writer has finished, and so have we
+      batch.swap(written_);
+    }
+    for (PendingWrite& w : batch) w.done(std::move(w.result));
+    batch.clear();
+  }
+}
+
+void Store::CommitGroup(std::vector<PendingWrite>& group) {
   absl::MutexLock lock(&mutex_);
+  const Deadline now = std::chrono::system_clock::now();
   try {
     SQLite::Transaction transaction(impl_->db(), SQLite::TransactionBehavior::IMMEDIATE);
-    for (PendingWrite* w : group) w->result = RunInSavepoint(*w);
+    for (PendingWrite& w : group) {
+      w.result = w.deadline < now ? absl::DeadlineExceededError(
+                                        "the deadline passed before the write's turn came")
+                                  : RunInSavepoint(w);
+    }
     transaction.commit();
   } catch (const SQLite::Exception& e) {
     // Nothing of the group was committed: every write of it failed.
-    for (PendingWrite* w : group) w->result = FromException(e, w->key.method);
+    for (PendingWrite& w : group) w.result = FromException(e, w.method);
   }
 }
 
@@ -1148,13 +1240,13 @@ absl::StatusOr<std::string> Store::RunInSavepoint(PendingWrite& w) {
     return status;
   };
   try {
-    if (w.key.key.empty()) {  // the server's own write: no idempotency key
+    if (w.key.empty()) {  // the server's own write: no idempotency key
       absl::StatusOr<std::string> response = w.write(*impl_);
       if (!response.ok()) return roll_back(response.status());
       db.exec("RELEASE one_write");
       return response;
     }
-    absl::StatusOr<std::optional<std::string>> previous = impl_->FindKey(w.key);
+    absl::StatusOr<std::optional<std::string>> previous = impl_->FindKey(w.View());
     if (!previous.ok()) return roll_back(previous.status());
     if (previous->has_value()) {  // a retry: same answer, no change
       db.exec("RELEASE one_write");
@@ -1162,12 +1254,12 @@ absl::StatusOr<std::string> Store::RunInSavepoint(PendingWrite& w) {
     }
     absl::StatusOr<std::string> response = w.write(*impl_);
     if (!response.ok()) return roll_back(response.status());
-    impl_->SaveKey(w.key, *response);
+    impl_->SaveKey(w.View(), *response);
     db.exec("RELEASE one_write");
     return response;
   } catch (const SQLite::Exception& e) {
     // A failed rollback throws on to CommitGroup, which fails the group.
-    return roll_back(FromException(e, w.key.method));
+    return roll_back(FromException(e, w.method));
   }
 }
 

@@ -4,7 +4,8 @@
 // rules' record types (rules::Customer) because those are what it stores.
 //
 // Thread safety: a Store is safe to use from many threads. Writes go
-// through one connection (SQLite serialises writers anyway), grouped; reads
+// through one connection (SQLite serialises writers anyway), on one writer
+// thread of the Store's own that commits them in groups; reads
 // use a small pool of their own connections, so that they run side by side
 // and never wait for a commit's sync (WAL lets readers see the last commit
 // while a writer works). A Transaction exists only inside Store::Write and
@@ -16,6 +17,7 @@
 #ifndef CLIENTELE_SERVER_STORE_H_
 #define CLIENTELE_SERVER_STORE_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -26,8 +28,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -272,14 +276,28 @@ class Store {
   //  - otherwise runs `write`; when it returns a response, stores the key
   //    with that response and commits; when it returns an error, rolls
   //    everything back and returns the error (the key stays unused).
-  // Group commit: writes that arrive while another group is being written
-  // wait and then go together, each in its own savepoint, in one
-  // transaction with one sync to disk; a write that fails rolls back only
-  // its savepoint. Write returns only after the commit is durable.
-  // `write` runs on whichever caller's thread leads the group, while the
-  // caller waits; it must not call the Store.
+  // Group commit: the writer thread takes every write queued while it
+  // committed the previous group and runs them together, each in its own
+  // savepoint, in one transaction with one sync to disk; a write that fails
+  // rolls back only its savepoint. Write returns only after the commit is
+  // durable. `write` runs on the writer thread while the caller waits; it
+  // must not call the Store. Must not be called from the writer thread
+  // (a WriteDone of Submit).
   absl::StatusOr<std::string> Write(const WriteKey& key,
                                     absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+
+  using Deadline = std::chrono::system_clock::time_point;
+  using WriteFunction = absl::AnyInvocable<absl::StatusOr<std::string>(Transaction&)>;
+  using WriteDone = absl::AnyInvocable<void(absl::StatusOr<std::string>)>;
+  // Write without waiting: queues the write and returns at once (the key's
+  // strings are copied). `done` gets what Write would return, on the writer
+  // thread, once the commit is durable or the write failed; it must be
+  // quick (it holds up the next group) and must not call the Store. A write
+  // whose `deadline` has passed when its turn comes is not run: `done` gets
+  // DEADLINE_EXCEEDED and nothing changes. This is what lets a server keep
+  // many writes in flight without a thread waiting for each.
+  void Submit(const WriteKey& key, Deadline deadline, WriteFunction write, WriteDone done)
       ABSL_LOCKS_EXCLUDED(mutex_);
 
   // Reads.
@@ -343,17 +361,31 @@ class Store {
   class ReadLease;
   Store(std::unique_ptr<Impl> writer, std::vector<std::unique_ptr<Impl>> readers,
         int schema_version);
+  // The writer thread: commits groups of queued writes until the Store is
+  // destroyed, then commits what is left and returns.
+  void WriteQueued() ABSL_LOCKS_EXCLUDED(mutex_);
+  // The completion thread: runs the WriteDone of committed writes (which
+  // finish gRPC calls, a cost of its own), so that the writer thread goes
+  // on to the next group meanwhile. Returns once the writer has finished
+  // and every write is done.
+  void CompleteWritten();
   // One transaction for `group`: each write's result set, or all failed.
-  void CommitGroup(const std::vector<PendingWrite*>& group) ABSL_LOCKS_EXCLUDED(mutex_);
+  void CommitGroup(std::vector<PendingWrite>& group) ABSL_LOCKS_EXCLUDED(mutex_);
   absl::StatusOr<std::string> RunInSavepoint(PendingWrite& write)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  // Writers queue here; the first one in leads, the rest wait for their
-  // result (std:: primitives for the predicate wait).
+  // Writes wait here for the writer thread (std:: primitives for the
+  // predicate wait, and for ThreadSanitizer).
   std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
-  std::vector<PendingWrite*> queue_;  // guarded by queue_mutex_
-  bool leader_active_ = false;        // guarded by queue_mutex_
+  std::vector<PendingWrite> queue_;  // guarded by queue_mutex_
+  bool stopping_ = false;           // guarded by queue_mutex_
+
+  // Committed (or failed) writes on their way to their WriteDone.
+  std::mutex written_mutex_;
+  std::condition_variable written_changed_;
+  std::vector<PendingWrite> written_;  // guarded by written_mutex_
+  bool writer_finished_ = false;       // guarded by written_mutex_
 
   absl::Mutex mutex_;
   std::unique_ptr<Impl> impl_ ABSL_GUARDED_BY(mutex_);  // the writer
@@ -364,6 +396,9 @@ class Store {
   std::condition_variable reader_returned_;
   std::vector<Impl*> idle_readers_;  // guarded by readers_mutex_
   int schema_version_ = 0;
+  // Last: they start once everything they use exists.
+  std::thread completer_;
+  std::thread writer_;
 };
 
 }  // namespace clientele::server
