@@ -3,7 +3,7 @@
 # a Release build (into ${BUILD_DIR:-build-test}), once under
 # AddressSanitizer and UndefinedBehaviorSanitizer (into build-test-asan),
 # and the concurrency tests that need no gRPC (hot reload, shared
-# rulesets) under ThreadSanitizer (into build-test-tsan; Debian's gRPC is
+# rulesets, the store's writer thread) under ThreadSanitizer (into build-test-tsan; Debian's gRPC is
 # not instrumented, so the server itself cannot be checked by it).
 # This is what CI runs (.ci/run). SANITIZE=0 skips the sanitizer passes.
 set -euo pipefail
@@ -24,7 +24,7 @@ if [[ "${SANITIZE:-1}" != 0 ]]; then
     ctest --test-dir "$asan_dir" --output-on-failure --parallel "$(nproc)" --timeout 900
 
   tsan_dir="${BUILD_DIR}-tsan"
-  tsan_tests=(reloader_test ruleset_concurrency_test)
+  tsan_tests=(reloader_test ruleset_concurrency_test store_writes_test)
   rm -rf "$tsan_dir"
   cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCLIENTELE_SANITIZE=thread \
     -DCLIENTELE_BUILD_BENCH=OFF

@@ -139,11 +139,6 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   const rules::Purchase& purchase = checked.purchase;
   absl::StatusOr<Customer> customer = RequireCustomer(tx, customer_id, checked.today);
   if (!customer.ok()) return customer.status();
-  absl::StatusOr<bool> exists = tx.PurchaseExists(purchase.id);
-  if (!exists.ok()) return exists.status();
-  if (*exists) {
-    return absl::AlreadyExistsError(StrCat("purchase_id '", purchase.id, "' is already recorded"));
-  }
   rules::Decision decision;
   if (absl::Status s = EvaluateRules(*checked.served->ruleset,
                                      {&*customer, &purchase, nullptr, nullptr, checked.today},
@@ -161,7 +156,6 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
                         std::string(loyalty.rule_id),
                         std::string(decision.ruleset_version),
                         /*returned_kind=*/""};
-  if (absl::Status s = tx.InsertPurchase(record); !s.ok()) return s;
   LedgerEntry entry;
   entry.customer_id = customer->id;
   entry.delta = loyalty.points_earned;
@@ -169,9 +163,8 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   entry.rule_id = std::string(loyalty.rule_id);
   entry.ruleset_version = std::string(decision.ruleset_version);
   entry.source = StrCat("purchase:", purchase.id);
-  if (absl::StatusOr<int64_t> id = tx.AppendLedger(entry); !id.ok()) return id.status();
-  if (decision.tier != customer->tier) {
-    if (absl::Status s = tx.SetTier(customer->id, decision.tier); !s.ok()) return s;
+  if (absl::StatusOr<int64_t> id = tx.InsertPurchase(record, entry, decision.tier); !id.ok()) {
+    return id.status();
   }
   out->set_purchase_id(purchase.id);
   out->set_points_earned(loyalty.points_earned);

@@ -291,6 +291,10 @@ class Store::Impl : public Transaction {
     return *slot;
   }
 
+  // Runs a statement without results through the cache (SAVEPOINT,
+  // RELEASE: sqlite3_exec would parse them anew every time).
+  void Execute(const char* sql) { Prepared(sql).exec(); }
+
   // Resets a statement when leaving scope, so that no read stays open.
   struct Done {
     SQLite::Statement& statement;
@@ -401,22 +405,28 @@ class Store::Impl : public Transaction {
     return s.exec() > 0;
   }
 
-  absl::StatusOr<bool> UnsafePurchaseExists(std::string_view purchase_id) {
-    SQLite::Statement& s = Prepared("SELECT 1 FROM purchases WHERE purchase_id = ?");
-    Done done{s};
-    s.bind(1, std::string(purchase_id));
-    return s.executeStep();
-  }
-
-  absl::Status UnsafeInsertPurchase(const PurchaseRecord& p) {
-    {  // First the customer, so that an unknown one is NOT_FOUND, not a constraint error.
+  absl::StatusOr<int64_t> UnsafeInsertPurchase(const PurchaseRecord& p, const LedgerEntry& points,
+                                               std::optional<std::string_view> tier) {
+    // Four statements, each its own B-tree walk, because the writer
+    // thread's time per purchase is what RecordPurchase's throughput is.
+    // The customer first, so that an unknown one is NOT_FOUND, not a
+    // constraint error; the savepoint undoes it when a later step fails.
+    const std::string recorded_at = NowText();
+    {
       SQLite::Statement& s = Prepared(
           "UPDATE customers SET total_spent_units = total_spent_units + ?2, "
-          "last_purchase_at = max(coalesce(last_purchase_at, ?3), ?3) WHERE id = ?1");
+          "last_purchase_at = max(coalesce(last_purchase_at, ?3), ?3), points = points + ?4, "
+          "tier = coalesce(?5, tier) WHERE id = ?1");
       Done done{s};
       s.bind(1, p.customer_id);
       s.bind(2, p.amount.units());
       s.bind(3, p.day.days());
+      s.bind(4, points.delta);
+      if (tier.has_value()) {
+        s.bind(5, std::string(*tier));
+      } else {
+        s.bind(5);  // NULL: keep
+      }
       if (s.exec() != 1) {
         return absl::NotFoundError(StrCat("customer '", p.customer_id, "' not found"));
       }
@@ -436,19 +446,40 @@ class Store::Impl : public Transaction {
       s.bind(7, p.points_earned);
       s.bind(8, p.rule_id);
       s.bind(9, p.ruleset_version);
-      s.bind(10, NowText());
+      s.bind(10, recorded_at);
+      // The primary key tells a purchase recorded before: no lookup first.
+      if (const int code = s.tryExecuteStep(); code != SQLITE_DONE) {
+        if (s.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY) {
+          return absl::AlreadyExistsError(
+              StrCat("purchase_id '", p.purchase_id, "' is already recorded"));
+        }
+        throw SQLite::Exception(db_.getHandle(), code);
+      }
+    }
+    {
+      SQLite::Statement& s = Prepared(
+          "INSERT INTO purchase_months (customer_id, month, count, amount_units) "
+          "VALUES (?1, ?2, 1, ?3) ON CONFLICT (customer_id, month) DO UPDATE SET "
+          "count = count + 1, amount_units = amount_units + ?3");
+      Done done{s};
+      s.bind(1, p.customer_id);
+      s.bind(2, MonthIndex(p.day));
+      s.bind(3, p.amount.units());
       s.exec();
     }
     SQLite::Statement& s = Prepared(
-        "INSERT INTO purchase_months (customer_id, month, count, amount_units) "
-        "VALUES (?1, ?2, 1, ?3) ON CONFLICT (customer_id, month) DO UPDATE SET "
-        "count = count + 1, amount_units = amount_units + ?3");
+        "INSERT INTO ledger (customer_id, delta, reason, rule_id, ruleset_version, source, "
+        "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
     Done done{s};
-    s.bind(1, p.customer_id);
-    s.bind(2, MonthIndex(p.day));
-    s.bind(3, p.amount.units());
+    s.bind(1, points.customer_id);
+    s.bind(2, points.delta);
+    s.bind(3, points.reason);
+    s.bind(4, points.rule_id);
+    s.bind(5, points.ruleset_version);
+    s.bind(6, points.source);
+    s.bind(7, recorded_at);
     s.exec();
-    return absl::OkStatus();
+    return db_.getLastInsertRowid();
   }
 
   absl::StatusOr<std::optional<PurchaseRecord>> UnsafeFindPurchase(std::string_view purchase_id) {
@@ -917,11 +948,9 @@ class Store::Impl : public Transaction {
   absl::StatusOr<bool> DeleteCustomer(std::string_view id) override {
     return Guarded("deleting a customer", [&] { return UnsafeDeleteCustomer(id); });
   }
-  absl::StatusOr<bool> PurchaseExists(std::string_view purchase_id) override {
-    return Guarded("looking up a purchase", [&] { return UnsafePurchaseExists(purchase_id); });
-  }
-  absl::Status InsertPurchase(const PurchaseRecord& p) override {
-    return Guarded("recording a purchase", [&] { return UnsafeInsertPurchase(p); });
+  absl::StatusOr<int64_t> InsertPurchase(const PurchaseRecord& p, const LedgerEntry& points,
+                                         std::optional<std::string_view> tier) override {
+    return Guarded("recording a purchase", [&] { return UnsafeInsertPurchase(p, points, tier); });
   }
   absl::StatusOr<std::optional<PurchaseRecord>> FindPurchase(std::string_view purchase_id) override {
     return Guarded("looking up a purchase", [&] { return UnsafeFindPurchase(purchase_id); });
@@ -1106,6 +1135,11 @@ std::string_view Store::MigrationScript(int version) {
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  // SQLite's memory statistics take a global mutex on every allocation,
+  // and nothing here reads them. Only possible before SQLite's first use
+  // in the process; later it fails harmlessly.
+  static std::once_flag sqlite_configured;
+  std::call_once(sqlite_configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   if (options.path.empty()) return absl::InvalidArgumentError("database path is empty");
   if (options.stats_window_months < 1 || options.stats_window_months > 120) {
     return absl::InvalidArgumentError("stats_window_months must be 1..120");
@@ -1190,13 +1224,24 @@ void Store::WriteQueued() {
       }
     }
     CommitGroup(group);
-    bool completer_idle;
+    bool more_to_write;
     {
-      std::lock_guard<std::mutex> lock(written_mutex_);
-      completer_idle = written_.empty();
-      std::move(group.begin(), group.end(), std::back_inserter(written_));
+      std::lock_guard<std::mutex> lock(queue_mutex_);
+      more_to_write = !queue_.empty();
     }
-    if (completer_idle) written_changed_.notify_one();
+    if (!more_to_write) {
+      // Nothing waits for the writer: finishing the calls here costs no
+      // throughput and saves waking the completion thread.
+      for (PendingWrite& w : group) w.done(std::move(w.result));
+    } else {
+      bool completer_idle;
+      {
+        std::lock_guard<std::mutex> lock(written_mutex_);
+        completer_idle = written_.empty();
+        std::move(group.begin(), group.end(), std::back_inserter(written_));
+      }
+      if (completer_idle) written_changed_.notify_one();
+    }
     group.clear();
   }
 }
@@ -1234,7 +1279,7 @@ void Store::CommitGroup(std::vector<PendingWrite>& group) {
 
 absl::StatusOr<std::string> Store::RunInSavepoint(PendingWrite& w) {
   SQLite::Database& db = impl_->db();
-  db.exec("SAVEPOINT one_write");
+  impl_->Execute("SAVEPOINT one_write");
   auto roll_back = [&](absl::Status status) -> absl::StatusOr<std::string> {
     db.exec("ROLLBACK TO one_write; RELEASE one_write");
     return status;
@@ -1243,19 +1288,19 @@ absl::StatusOr<std::string> Store::RunInSavepoint(PendingWrite& w) {
     if (w.key.empty()) {  // the server's own write: no idempotency key
       absl::StatusOr<std::string> response = w.write(*impl_);
       if (!response.ok()) return roll_back(response.status());
-      db.exec("RELEASE one_write");
+      impl_->Execute("RELEASE one_write");
       return response;
     }
     absl::StatusOr<std::optional<std::string>> previous = impl_->FindKey(w.View());
     if (!previous.ok()) return roll_back(previous.status());
     if (previous->has_value()) {  // a retry: same answer, no change
-      db.exec("RELEASE one_write");
+      impl_->Execute("RELEASE one_write");
       return **previous;
     }
     absl::StatusOr<std::string> response = w.write(*impl_);
     if (!response.ok()) return roll_back(response.status());
     impl_->SaveKey(w.View(), *response);
-    db.exec("RELEASE one_write");
+    impl_->Execute("RELEASE one_write");
     return response;
   } catch (const SQLite::Exception& e) {
     // A failed rollback throws on to CommitGroup, which fails the group.

@@ -180,10 +180,15 @@ class Transaction {
   // there was no such customer.
   virtual absl::StatusOr<bool> DeleteCustomer(std::string_view id) = 0;
 
-  virtual absl::StatusOr<bool> PurchaseExists(std::string_view purchase_id) = 0;
-  // Stores the purchase and updates the customer's total, last purchase
-  // day and windowed stats. The customer must exist.
-  virtual absl::Status InsertPurchase(const PurchaseRecord& purchase) = 0;
+  // Stores the purchase with the points it earned: the purchase row, the
+  // customer's total, last purchase day, windowed stats and tier (kept
+  // when `tier` is nullopt), and
+  // `points` appended to the ledger with the balance moved by its delta
+  // (see AppendLedger). Returns the ledger entry's id. NOT_FOUND for an
+  // unknown customer, ALREADY_EXISTS for a purchase id recorded before.
+  virtual absl::StatusOr<int64_t> InsertPurchase(const PurchaseRecord& purchase,
+                                                 const LedgerEntry& points,
+                                                 std::optional<std::string_view> tier) = 0;
   virtual absl::StatusOr<std::optional<PurchaseRecord>> FindPurchase(
       std::string_view purchase_id) = 0;
   // Marks the purchase as taken back (`kind`) and removes it from the

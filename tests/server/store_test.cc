@@ -76,14 +76,13 @@ class StoreTest : public ::testing::Test {
     p.amount = *Decimal::Parse(amount);
     p.day = Day(day);
     p.points_earned = points;
+    LedgerEntry e;
+    e.customer_id = customer;
+    e.delta = points;
+    e.reason = "purchase";
+    e.source = "purchase:" + purchase;
     return Do("buy-" + purchase, [&](Transaction& tx) -> absl::Status {
-      if (absl::Status s = tx.InsertPurchase(p); !s.ok()) return s;
-      LedgerEntry e;
-      e.customer_id = customer;
-      e.delta = points;
-      e.reason = "purchase";
-      e.source = "purchase:" + purchase;
-      return tx.AppendLedger(e).status();
+      return tx.InsertPurchase(p, e, std::nullopt).status();
     });
   }
 
