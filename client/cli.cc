@@ -216,6 +216,20 @@ void AddServerCommands(CLI::App* app, Chosen* chosen) {
              New<RulesetOptions>(), RunRuleset);
 }
 
+void AddAdminCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* admin = app->add_subcommand("admin", "Administration of the server: backups");
+  admin->require_subcommand(1);
+  auto backup = New<BackupOptions>();
+  CLI::App* backup_cmd = AddCommand(
+      admin, "backup",
+      "Take a consistent backup of the server's database while it serves, into FILE "
+      "(checked, then renamed into place; see docs/operations.md to restore)",
+      chosen, backup, RunBackup);
+  backup_cmd->add_option("FILE", backup->file, "The backup file to write (on this machine)")
+      ->required();
+  backup_cmd->add_flag("--force", backup->force, "Replace FILE if it exists");
+}
+
 void AddCustomerCommands(CLI::App* app, Chosen* chosen) {
   CLI::App* customers = app->add_subcommand("customers", "Stored customers");
   customers->require_subcommand(1);
@@ -380,6 +394,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddImprovementCommands(&app, &chosen);
   AddReportCommands(&app, &chosen);
   AddServerCommands(&app, &chosen);
+  AddAdminCommands(&app, &chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -271,6 +271,19 @@ struct LedgerOptions {
 };
 int RunLedger(const LedgerOptions& options, std::ostream& out, std::ostream& err);
 
+// --- Admin -------------------------------------------------------------------
+
+struct BackupOptions {
+  RemoteOptions remote;
+  std::string file;    // written on this machine
+  bool force = false;  // replace `file` when it exists
+};
+// `clientele admin backup FILE`: streams a backup from the server into
+// FILE.partial, checks its size and SHA-256 against what the server sent,
+// syncs it and renames it to FILE; on any failure FILE is left as it was
+// and the partial file removed. An existing FILE needs --force (exit 2).
+int RunBackup(const BackupOptions& options, std::ostream& out, std::ostream& err);
+
 // "dimension=segment" split at the first '='; false when either is empty.
 bool ParseSegmentFilter(const std::string& text, std::string* dimension, std::string* segment);
 

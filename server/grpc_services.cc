@@ -1,7 +1,10 @@
 // The callback-API gRPC services over Operations: the only place where
 // absl::Status becomes grpc::Status.
+#include <openssl/evp.h>
+
 #include <chrono>
 #include <deque>
+#include <fstream>
 #include <mutex>
 
 #include "server/log.h"
@@ -517,6 +520,104 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
   OpenStreams* streams_;
 };
 
+// Streams a backup: takes it on the write pool (seconds for a large store,
+// off gRPC's threads), then sends the file a chunk at a time, one write
+// outstanding, hashing as it goes. The backup (and so its temporary file)
+// lives until the stream is done, however it ends.
+class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
+ public:
+  static constexpr size_t kChunkBytes = 1 << 20;
+
+  BackupReactor(Operations* ops, WorkerPool* pool) : digest_(EVP_MD_CTX_new()) {
+    pool->Run([this, ops, began = std::chrono::steady_clock::now()] {
+      absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> taken = ops->TakeBackup();
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!taken.ok()) {
+        LogCall("Backup", taken.status(), began);
+        return FinishLocked(ToGrpc(taken.status()));
+      }
+      LogCall("Backup", absl::OkStatus(), began);
+      backup_ = std::move(*taken);
+      file_.open(backup_->path(), std::ios::binary);
+      if (!file_ || digest_ == nullptr ||
+          EVP_DigestInit_ex(digest_, EVP_sha256(), nullptr) != 1) {
+        return FinishLocked(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the backup"));
+      }
+      *chunk_.mutable_manifest() = backup_->manifest();
+      SendNextLocked();
+    });
+  }
+  ~BackupReactor() override { EVP_MD_CTX_free(digest_); }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
+    if (last_sent_) return FinishLocked(grpc::Status::OK);
+    chunk_.Clear();
+    SendNextLocked();
+  }
+  void OnDone() override { delete this; }  // the backup's file goes with it
+
+ private:
+  // Reads the next chunk into chunk_ (the last one gets the SHA-256) and
+  // writes it.
+  void SendNextLocked() {
+    std::string* data = chunk_.mutable_data();
+    data->resize(kChunkBytes);
+    file_.read(data->data(), static_cast<std::streamsize>(kChunkBytes));
+    data->resize(static_cast<size_t>(file_.gcount()));
+    if (file_.bad() || EVP_DigestUpdate(digest_, data->data(), data->size()) != 1) {
+      return FinishLocked(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the backup"));
+    }
+    sent_bytes_ += static_cast<int64_t>(data->size());
+    if (sent_bytes_ >= backup_->manifest().size_bytes() || file_.eof()) {
+      if (sent_bytes_ != backup_->manifest().size_bytes()) {
+        return FinishLocked(
+            grpc::Status(grpc::StatusCode::INTERNAL, "the backup changed while it was sent"));
+      }
+      unsigned char hash[EVP_MAX_MD_SIZE];
+      unsigned int length = 0;
+      EVP_DigestFinal_ex(digest_, hash, &length);
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string hex;
+      for (unsigned int i = 0; i < length; ++i) {
+        hex += kHex[hash[i] >> 4];
+        hex += kHex[hash[i] & 15];
+      }
+      chunk_.set_sha256(hex);
+      last_sent_ = true;
+    }
+    StartWrite(&chunk_);
+  }
+  void FinishLocked(grpc::Status status) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  std::mutex mutex_;
+  std::unique_ptr<Operations::TakenBackup> backup_;  // guarded by mutex_
+  std::ifstream file_;                               // guarded by mutex_
+  EVP_MD_CTX* const digest_;                         // guarded by mutex_
+  v1::BackupChunk chunk_;                            // guarded by mutex_; the write outstanding
+  int64_t sent_bytes_ = 0;                           // guarded by mutex_
+  bool last_sent_ = false;                           // guarded by mutex_
+  bool finished_ = false;                            // guarded by mutex_
+};
+
+class AdminService final : public v1::Admin::CallbackService {
+ public:
+  AdminService(Operations* ops, WorkerPool* pool) : ops_(ops), pool_(pool) {}
+  grpc::ServerWriteReactor<v1::BackupChunk>* Backup(grpc::CallbackServerContext* /*context*/,
+                                                   const v1::BackupRequest* /*request*/) override {
+    return new BackupReactor(ops_, pool_);
+  }
+
+ private:
+  Operations* ops_;
+  WorkerPool* pool_;
+};
+
 }  // namespace
 
 bool OpenStreams::Add(Stream* stream) {
@@ -548,6 +649,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
   services.push_back(std::make_unique<ReportsService>(operations));
   services.push_back(std::make_unique<DiagnosticsService>());
   services.push_back(std::make_unique<RulesetsService>(operations, write_pool, streams));
+  services.push_back(std::make_unique<AdminService>(operations, write_pool));
   return services;
 }
 

@@ -10,6 +10,7 @@
 #ifndef CLIENTELE_SERVER_SERVICE_H_
 #define CLIENTELE_SERVER_SERVICE_H_
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -19,6 +20,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "clientele/v1/admin.grpc.pb.h"
 #include "clientele/v1/customers.grpc.pb.h"
 #include "clientele/v1/decisions.grpc.pb.h"
 #include "clientele/v1/diagnostics.grpc.pb.h"
@@ -152,6 +154,28 @@ class Operations {
   // UNAVAILABLE while no valid ruleset is loaded.
   absl::StatusOr<std::unique_ptr<CustomerImport>> StartImport();
 
+  // Administration (admin_ops.cc).
+  // A checked copy of the database in a temporary file beside it, for the
+  // Backup stream to send; destroying it removes the file and lets the
+  // next backup start. Takes seconds for a large store: call it off
+  // gRPC's threads. RESOURCE_EXHAUSTED while another backup is held.
+  class TakenBackup {
+   public:
+    TakenBackup(std::string path, v1::BackupManifest manifest, std::atomic<bool>* slot)
+        : path_(std::move(path)), manifest_(std::move(manifest)), slot_(slot) {}
+    ~TakenBackup();
+    TakenBackup(const TakenBackup&) = delete;
+    TakenBackup& operator=(const TakenBackup&) = delete;
+    const std::string& path() const { return path_; }
+    const v1::BackupManifest& manifest() const { return manifest_; }
+
+   private:
+    const std::string path_;
+    const v1::BackupManifest manifest_;
+    std::atomic<bool>* const slot_;
+  };
+  absl::StatusOr<std::unique_ptr<TakenBackup>> TakeBackup();
+
  private:
   // The ruleset to decide with into *served; UNAVAILABLE, with the reason
   // of the last reload attempt, while none is loaded.
@@ -167,6 +191,7 @@ class Operations {
   RulesReloader* reloader_;
   RequestLimits limits_;
   std::mutex simulation_mutex_;  // held while a simulation runs
+  std::atomic<bool> backup_held_{false};  // a TakenBackup exists
 };
 
 // The open streams that never end by themselves (WatchRuleset), so that

@@ -229,6 +229,13 @@ class Transaction {
   virtual absl::Status ArchiveRuleset(const RulesetVersionRecord& record) = 0;
 };
 
+// What Store::BackupTo wrote.
+struct BackupRecord {
+  int64_t size_bytes = 0;
+  int schema_version = 0;
+  int64_t customers = 0;
+};
+
 struct CustomerPage {
   std::vector<rules::Customer> customers;
   bool more = false;  // customers after the last one exist
@@ -258,6 +265,8 @@ class Store {
 
   // The schema version after migration.
   int schema_version() const { return schema_version_; }
+  // The database file (StoreOptions::path).
+  const std::string& path() const { return path_; }
   // How many reads can run at once (StoreOptions::read_connections).
   int read_connections() const { return static_cast<int>(readers_.size()); }
   static int LatestSchemaVersion();
@@ -356,6 +365,12 @@ class Store {
   // Ids that split the customers into `parts` id ranges of about the same
   // size, ascending: parts - 1 of them, none for fewer customers than parts.
   absl::StatusOr<std::vector<std::string>> CustomerIdSplits(int parts) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Writes a consistent copy of the whole database to `path` (which must
+  // not exist; its directory must), while reads and writes go on: SQLite's
+  // VACUUM INTO on one read snapshot, then a check of the copy (it opens,
+  // passes PRAGMA quick_check, and has this store's schema). Takes a read
+  // connection for its length. On any error the partial file is removed.
+  absl::StatusOr<BackupRecord> BackupTo(const std::string& path) ABSL_LOCKS_EXCLUDED(mutex_);
   // Purchases recorded, oldest first (all customers when id is empty).
   absl::StatusOr<std::vector<PurchaseRecord>> Purchases(std::string_view customer_id)
       ABSL_LOCKS_EXCLUDED(mutex_);
@@ -364,7 +379,7 @@ class Store {
   class Impl;
   struct PendingWrite;
   class ReadLease;
-  Store(std::unique_ptr<Impl> writer, std::vector<std::unique_ptr<Impl>> readers,
+  Store(std::string path, std::unique_ptr<Impl> writer, std::vector<std::unique_ptr<Impl>> readers,
         int schema_version);
   // The writer thread: commits groups of queued writes until the Store is
   // destroyed, then commits what is left and returns.
@@ -401,6 +416,7 @@ class Store {
   std::condition_variable reader_returned_;
   std::vector<Impl*> idle_readers_;  // guarded by readers_mutex_
   int schema_version_ = 0;
+  const std::string path_;
   // Last: they start once everything they use exists.
   std::thread completer_;
   std::thread writer_;

@@ -501,5 +501,40 @@ TEST_F(StoreTest, RulesetVersionsAreKeptWithTheirFilesOnce) {
       << "big.yaml once, p.yaml twice";
 }
 
+// A backup is a whole database of the same schema, opened as any store
+// is; an existing file is never overwritten.
+TEST_F(StoreTest, BackupIsACheckedCopyThatOpensAsAStore) {
+  AddCustomer("c-1");
+  AddCustomer("c-2");
+  ASSERT_THAT(Buy("c-1", "p-1", "120.00", "2026-11-20", 12), IsOk());
+  const std::string copy = path_ + ".backup";
+  absl::StatusOr<BackupRecord> record = store_->BackupTo(copy);
+  ASSERT_THAT(record, IsOk());
+  EXPECT_EQ(record->customers, 2);
+  EXPECT_EQ(record->schema_version, Store::LatestSchemaVersion());
+  EXPECT_EQ(record->size_bytes, static_cast<int64_t>(std::filesystem::file_size(copy)));
+  // Writes after the backup are not in it.
+  AddCustomer("c-3");
+
+  EXPECT_THAT(store_->BackupTo(copy).status(),
+              StatusIs(absl::StatusCode::kAlreadyExists, "already exists"));
+  EXPECT_EQ(static_cast<int64_t>(std::filesystem::file_size(copy)), record->size_bytes);
+  EXPECT_THAT(store_->BackupTo(path_ + ".missing-dir/b.db").status(),
+              StatusIs(absl::StatusCode::kInternal, "writing the backup"));
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".missing-dir/b.db"));
+
+  {
+    absl::StatusOr<std::unique_ptr<Store>> restored = Store::Open({copy});
+    ASSERT_THAT(restored, IsOk());
+    EXPECT_EQ(*(*restored)->CountCustomers(), 2);
+    absl::StatusOr<std::optional<Customer>> c1 = (*restored)->FindCustomer("c-1", Day("2026-11-24"));
+    ASSERT_THAT(c1, IsOk());
+    ASSERT_TRUE(c1->has_value());
+    EXPECT_EQ((*c1)->points, 12);
+    EXPECT_EQ((*restored)->Ledger("c-1")->size(), 1u);
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(copy + suffix);
+}
+
 }  // namespace
 }  // namespace clientele::server

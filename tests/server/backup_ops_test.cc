@@ -1,0 +1,84 @@
+// Operations::TakeBackup: one backup at a time, a temporary file beside
+// the database that goes with the backup object, and a manifest that says
+// what is in it.
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/demo_data.h"
+#include "server/reloader.h"
+#include "server/service.h"
+#include "server/store.h"
+#include "tests/support/status_matchers.h"
+
+namespace clientele::server {
+namespace {
+
+using ::clientele::testing::IsOk;
+using ::clientele::testing::StatusIs;
+
+class BackupOpsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device random;
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("clientele-backup-ops-" + std::to_string(random()));
+    std::filesystem::create_directories(directory_);
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open({(directory_ / "clientele.db").string(), 1000, 12, false});
+    ASSERT_THAT(store, IsOk());
+    store_ = std::move(*store);
+    ASSERT_EQ(reloader_.Reload("startup").outcome, ReloadOutcome::kAccepted);
+    operations_ = std::make_unique<Operations>(store_.get(), &holder_, &reloader_, RequestLimits{});
+    ASSERT_THAT(LoadDemoData(operations_.get()), IsOk());
+  }
+  void TearDown() override {
+    operations_.reset();
+    store_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+  // Files beside the database other than its own.
+  int StrayFiles() {
+    int stray = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(directory_)) {
+      if (entry.path().string().find(".backup-") != std::string::npos) ++stray;
+    }
+    return stray;
+  }
+
+  std::filesystem::path directory_;
+  std::unique_ptr<Store> store_;
+  RulesetHolder holder_;
+  RulesReloader reloader_{{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr}, &holder_};
+  std::unique_ptr<Operations> operations_;
+};
+
+TEST_F(BackupOpsTest, OneAtATimeAndTheFileGoesWithIt) {
+  absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> first = operations_->TakeBackup();
+  ASSERT_THAT(first, IsOk());
+  const v1::BackupManifest& manifest = (*first)->manifest();
+  EXPECT_EQ(manifest.customers(), kDemoCustomers);
+  EXPECT_EQ(manifest.schema_version(), Store::LatestSchemaVersion());
+  EXPECT_EQ(manifest.size_bytes(),
+            static_cast<int64_t>(std::filesystem::file_size((*first)->path())));
+  EXPECT_EQ(manifest.ruleset_version(), holder_.Current()->ruleset->version());
+  EXPECT_THAT(manifest.taken_at(), ::testing::MatchesRegex(
+                                       "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z"));
+  EXPECT_EQ(std::filesystem::path((*first)->path()).parent_path(), directory_);
+
+  EXPECT_THAT(operations_->TakeBackup().status(),
+              StatusIs(absl::StatusCode::kResourceExhausted, "another backup is running"));
+  first->reset();
+  EXPECT_EQ(StrayFiles(), 0);
+
+  absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> second = operations_->TakeBackup();
+  ASSERT_THAT(second, IsOk());
+  EXPECT_NE((*second)->path(), "");
+  second->reset();
+  EXPECT_EQ(StrayFiles(), 0);
+}
+
+}  // namespace
+}  // namespace clientele::server
