@@ -28,13 +28,24 @@ class IncomingFile {
   explicit IncomingFile(std::string path) : path_(std::move(path)), partial_(path_ + ".partial") {}
   ~IncomingFile() {
     if (file_ != nullptr) std::fclose(file_);
-    if (!kept_) std::remove(partial_.c_str());
+    if (created_ && !kept_) std::remove(partial_.c_str());
   }
-  // An error message, or "" when the partial file is open.
-  // Readable by its owner only: a backup holds customers' personal data.
+  // An error message, or "" when the partial file is open. Readable by its
+  // owner only: a backup holds customers' personal data. Never opens a
+  // partial file that exists: it belongs to another backup to the same
+  // FILE, running or cut short.
   std::string Open() {
-    const int fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) file_ = ::fdopen(fd, "wb");
+    const int fd =
+        ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) {
+      return StrCat("'", partial_,
+                    "' exists: another backup to this file is running, or one was cut short "
+                    "(then remove it and try again)");
+    }
+    if (fd >= 0) {
+      created_ = true;
+      file_ = ::fdopen(fd, "wb");
+    }
     if (file_ == nullptr) {
       const std::string problem = StrCat("cannot write '", partial_, "': ", std::strerror(errno));
       if (fd >= 0) ::close(fd);
@@ -45,7 +56,9 @@ class IncomingFile {
   bool Append(const std::string& data) {
     return std::fwrite(data.data(), 1, data.size(), file_) == data.size();
   }
-  // Syncs and closes the partial file and renames it to the path.
+  // Syncs and closes the partial file, renames it to the path and syncs
+  // the directory, so that after a crash FILE is the whole backup or the
+  // old FILE.
   std::string Keep() {
     const bool written = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
     const bool closed = std::fclose(file_) == 0;
@@ -55,6 +68,12 @@ class IncomingFile {
     std::filesystem::rename(partial_, path_, error);
     if (error) return StrCat("cannot rename '", partial_, "' to '", path_, "': ", error.message());
     kept_ = true;
+    std::filesystem::path directory = std::filesystem::path(path_).parent_path();
+    if (directory.empty()) directory = ".";
+    const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const bool synced = dir >= 0 && ::fsync(dir) == 0;
+    if (dir >= 0) ::close(dir);
+    if (!synced) return StrCat("cannot sync the directory of '", path_, "': ", std::strerror(errno));
     return "";
   }
 
@@ -62,6 +81,7 @@ class IncomingFile {
   const std::string path_;
   const std::string partial_;
   std::FILE* file_ = nullptr;
+  bool created_ = false;
   bool kept_ = false;
 };
 

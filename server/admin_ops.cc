@@ -3,8 +3,6 @@
 #include <filesystem>
 #include <random>
 
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "server/service.h"
 #include "server/service_internal.h"
 
@@ -25,12 +23,12 @@ absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> Operations::TakeBackup(
   // crash never stands in the way.
   std::random_device random;
   const std::filesystem::path database(store_->path());
+  // The prefix RemoveAbandonedBackups looks for.
   const std::string path =
       (database.parent_path() /
        StrCat(database.filename().string(), ".backup-", random(), random(), ".tmp"))
           .string();
   std::shared_ptr<const ServedRuleset> served = rules_->Current();
-  const absl::Time taken_at = absl::Now();
   const auto began = std::chrono::steady_clock::now();
   absl::StatusOr<BackupRecord> record = store_->BackupTo(path);
   if (!record.ok()) {
@@ -41,11 +39,26 @@ absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> Operations::TakeBackup(
   manifest.set_size_bytes(record->size_bytes);
   manifest.set_schema_version(record->schema_version);
   manifest.set_customers(record->customers);
-  manifest.set_taken_at(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", taken_at, absl::UTCTimeZone()));
+  manifest.set_taken_at(record->taken_at);
   manifest.set_ruleset_version(served == nullptr ? "" : served->ruleset->version());
   manifest.set_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
   return std::make_unique<TakenBackup>(path, std::move(manifest), &backup_held_);
+}
+
+int RemoveAbandonedBackups(const std::string& database_path) {
+  const std::filesystem::path database(database_path);
+  const std::string prefix = database.filename().string() + ".backup-";
+  std::error_code error;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           database.parent_path().empty() ? "." : database.parent_path(), error)) {
+    if (entry.path().filename().string().rfind(prefix, 0) == 0 &&
+        std::filesystem::remove(entry.path(), error)) {
+      ++removed;
+    }
+  }
+  return removed;
 }
 
 }  // namespace clientele::server

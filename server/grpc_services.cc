@@ -2,10 +2,12 @@
 // absl::Status becomes grpc::Status.
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <fstream>
 #include <mutex>
+#include <optional>
 
 #include "server/log.h"
 #include "server/service.h"
@@ -524,55 +526,82 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
 // off gRPC's threads), then sends the file a chunk at a time, one write
 // outstanding, hashing as it goes. The backup (and so its temporary file)
 // lives until the stream is done, however it ends.
+//
+// Every reaction works under mutex_ and only decides the final status
+// there; Finish is called after the lock is released, as the last use of
+// `this` (gRPC may run OnDone, which deletes the reactor, at once on
+// another thread).
 class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
  public:
-  static constexpr size_t kChunkBytes = 1 << 20;
-
-  BackupReactor(Operations* ops, WorkerPool* pool) : digest_(EVP_MD_CTX_new()) {
+  BackupReactor(Operations* ops, WorkerPool* pool, size_t chunk_bytes)
+      : chunk_bytes_(chunk_bytes), digest_(EVP_MD_CTX_new()) {
     pool->Run([this, ops, began = std::chrono::steady_clock::now()] {
       absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> taken = ops->TakeBackup();
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!taken.ok()) {
-        LogCall("Backup", taken.status(), began);
-        return FinishLocked(ToGrpc(taken.status()));
-      }
-      LogCall("Backup", absl::OkStatus(), began);
-      backup_ = std::move(*taken);
-      file_.open(backup_->path(), std::ios::binary);
-      if (!file_ || digest_ == nullptr ||
-          EVP_DigestInit_ex(digest_, EVP_sha256(), nullptr) != 1) {
-        return FinishLocked(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the backup"));
-      }
-      *chunk_.mutable_manifest() = backup_->manifest();
-      SendNextLocked();
+      LogCall("Backup", taken.status(), began);
+      React([&] {
+        if (!taken.ok()) return FinishWith(ToGrpc(taken.status()));
+        if (cancelled_) return FinishWith(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+        backup_ = std::move(*taken);
+        file_.open(backup_->path(), std::ios::binary);
+        if (!file_ || digest_ == nullptr ||
+            EVP_DigestInit_ex(digest_, EVP_sha256(), nullptr) != 1) {
+          return FinishWith(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the backup"));
+        }
+        *chunk_.mutable_manifest() = backup_->manifest();
+        SendNextLocked();
+      });
     });
   }
   ~BackupReactor() override { EVP_MD_CTX_free(digest_); }
 
   void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
-    if (last_sent_) return FinishLocked(grpc::Status::OK);
-    chunk_.Clear();
-    SendNextLocked();
+    React([&] {
+      if (!ok) return FinishWith(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
+      if (last_sent_) return FinishWith(grpc::Status::OK);
+      chunk_.Clear();
+      SendNextLocked();
+    });
+  }
+  // A cancel while the copy is being taken ends the stream once it is
+  // (VACUUM INTO is not interrupted); during the stream the outstanding
+  // write fails and OnWriteDone ends it.
+  void OnCancel() override {
+    React([&] { cancelled_ = true; });
   }
   void OnDone() override { delete this; }  // the backup's file goes with it
 
  private:
+  // Runs `reaction` under the lock, then finishes if it decided to.
+  template <typename Reaction>
+  void React(Reaction reaction) {
+    std::optional<grpc::Status> finish;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      reaction();
+      if (finish_with_.has_value() && !finished_) {
+        finished_ = true;
+        finish = std::move(finish_with_);
+      }
+    }
+    if (finish.has_value()) Finish(std::move(*finish));  // the last use of `this`
+  }
+  void FinishWith(grpc::Status status) {
+    if (!finish_with_.has_value()) finish_with_ = std::move(status);
+  }
   // Reads the next chunk into chunk_ (the last one gets the SHA-256) and
   // writes it.
   void SendNextLocked() {
     std::string* data = chunk_.mutable_data();
-    data->resize(kChunkBytes);
-    file_.read(data->data(), static_cast<std::streamsize>(kChunkBytes));
+    data->resize(chunk_bytes_);
+    file_.read(data->data(), static_cast<std::streamsize>(chunk_bytes_));
     data->resize(static_cast<size_t>(file_.gcount()));
     if (file_.bad() || EVP_DigestUpdate(digest_, data->data(), data->size()) != 1) {
-      return FinishLocked(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the backup"));
+      return FinishWith(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the backup"));
     }
     sent_bytes_ += static_cast<int64_t>(data->size());
     if (sent_bytes_ >= backup_->manifest().size_bytes() || file_.eof()) {
       if (sent_bytes_ != backup_->manifest().size_bytes()) {
-        return FinishLocked(
+        return FinishWith(
             grpc::Status(grpc::StatusCode::INTERNAL, "the backup changed while it was sent"));
       }
       unsigned char hash[EVP_MAX_MD_SIZE];
@@ -589,12 +618,8 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
     }
     StartWrite(&chunk_);
   }
-  void FinishLocked(grpc::Status status) {
-    if (finished_) return;
-    finished_ = true;
-    Finish(std::move(status));
-  }
 
+  const size_t chunk_bytes_;
   std::mutex mutex_;
   std::unique_ptr<Operations::TakenBackup> backup_;  // guarded by mutex_
   std::ifstream file_;                               // guarded by mutex_
@@ -602,20 +627,27 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
   v1::BackupChunk chunk_;                            // guarded by mutex_; the write outstanding
   int64_t sent_bytes_ = 0;                           // guarded by mutex_
   bool last_sent_ = false;                           // guarded by mutex_
+  bool cancelled_ = false;                           // guarded by mutex_
+  std::optional<grpc::Status> finish_with_;          // guarded by mutex_
   bool finished_ = false;                            // guarded by mutex_
 };
 
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  AdminService(Operations* ops, WorkerPool* pool) : ops_(ops), pool_(pool) {}
+  AdminService(Operations* ops, WorkerPool* pool, size_t max_message_bytes)
+      // A chunk and its framing fit in a message, up to 1 MiB.
+      : ops_(ops),
+        pool_(pool),
+        chunk_bytes_(std::clamp<size_t>(max_message_bytes - 512, 256, 1 << 20)) {}
   grpc::ServerWriteReactor<v1::BackupChunk>* Backup(grpc::CallbackServerContext* /*context*/,
                                                    const v1::BackupRequest* /*request*/) override {
-    return new BackupReactor(ops_, pool_);
+    return new BackupReactor(ops_, pool_, chunk_bytes_);
   }
 
  private:
   Operations* ops_;
   WorkerPool* pool_;
+  const size_t chunk_bytes_;
 };
 
 }  // namespace
@@ -640,7 +672,8 @@ void OpenStreams::EndAll() {
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
                                                          WorkerPool* write_pool,
-                                                         OpenStreams* streams) {
+                                                         OpenStreams* streams,
+                                                         size_t max_message_bytes) {
   std::vector<std::unique_ptr<grpc::Service>> services;
   services.push_back(std::make_unique<CustomersService>(operations, write_pool));
   services.push_back(std::make_unique<EventsService>(operations, write_pool));
@@ -649,7 +682,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
   services.push_back(std::make_unique<ReportsService>(operations));
   services.push_back(std::make_unique<DiagnosticsService>());
   services.push_back(std::make_unique<RulesetsService>(operations, write_pool, streams));
-  services.push_back(std::make_unique<AdminService>(operations, write_pool));
+  services.push_back(std::make_unique<AdminService>(operations, write_pool, max_message_bytes));
   return services;
 }
 

@@ -90,6 +90,10 @@ int Serve(const std::string& config_path) {
   if (!store.ok()) return Fail("database_unavailable", std::string(store.status().message()));
   Log(LogLevel::kInfo, "database_open",
       {{"path", config->database}, {"schema_version", StrCat((*store)->schema_version())}});
+  if (const int removed = RemoveAbandonedBackups(config->database); removed > 0) {
+    Log(LogLevel::kWarning, "abandoned_backups_removed",
+        {{"files", StrCat(removed)}, {"why", "a backup was in progress when the server stopped"}});
+  }
 
   // The rules: served only once valid. Without a valid ruleset the server
   // still starts, reports NOT_SERVING on the health service and says why
@@ -155,7 +159,7 @@ int Serve(const std::string& config_path) {
   WorkerPool write_pool(config->write_threads);  // outlives the server: declared first
   OpenStreams streams;
   std::vector<std::unique_ptr<grpc::Service>> services =
-      MakeServices(&operations, &write_pool, &streams);
+      MakeServices(&operations, &write_pool, &streams, config->max_message_bytes);
   for (const auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

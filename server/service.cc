@@ -143,8 +143,16 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   if (absl::Status s = EvaluateRules(*checked.served->ruleset,
                                      {&*customer, &purchase, nullptr, nullptr, checked.today},
                                      &decision);
-      !s.ok())
+      !s.ok()) {
+    // A purchase recorded before is ALREADY_EXISTS whatever the rules say
+    // now; the insert below finds that out without a lookup, but is not
+    // reached here.
+    absl::StatusOr<std::optional<PurchaseRecord>> recorded = tx.FindPurchase(purchase.id);
+    if (recorded.ok() && recorded->has_value()) {
+      return absl::AlreadyExistsError(StrCat("purchase_id '", purchase.id, "' is already recorded"));
+    }
     return s;
+  }
   const rules::LoyaltyOutcome& loyalty = decision.loyalty;
   PurchaseRecord record{purchase.id,
                         customer->id,

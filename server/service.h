@@ -95,8 +95,8 @@ class Operations {
   // RecordPurchase without a thread waiting for the commit: validates on
   // the calling thread and queues the write (Store::Submit). `done` runs
   // once: on the calling thread before this returns for a request refused
-  // up front, else on the store's writer thread, where it must be quick
-  // and must not call Operations or the Store. `request` and `response`
+  // up front, else on the store's writer or completion thread, where it
+  // must be quick and must not call Operations or the Store. `request` and `response`
   // must live until then. A write still queued at `deadline` is not made
   // (DEADLINE_EXCEEDED).
   void RecordPurchase(const v1::RecordPurchaseRequest& request,
@@ -194,6 +194,12 @@ class Operations {
   std::atomic<bool> backup_held_{false};  // a TakenBackup exists
 };
 
+// Removes what backups in progress when the server last died left beside
+// the database (DATABASE.backup-*: TakenBackup removes its file, but not
+// after a kill -9 or a power loss); returns how many files. For the start,
+// before any backup can run.
+int RemoveAbandonedBackups(const std::string& database_path);
+
 // The open streams that never end by themselves (WatchRuleset), so that
 // shutdown can end them instead of waiting out its grace period.
 // Thread-safe.
@@ -218,11 +224,14 @@ class OpenStreams {
 
 // Callback-API services over Operations. Each handler checks the deadline
 // first (DEADLINE_EXCEEDED when it has passed) and runs the operation.
-// Calls that write run on `write_pool` (see WorkerPool); the rest on
-// gRPC's threads. All three must outlive the services.
+// Purchases queue with the store (Store::Submit); other calls that write,
+// and backups, run on `write_pool` (see WorkerPool); the rest on gRPC's
+// threads. All three must outlive the services. `max_message_bytes` is the
+// server's limit on a message (backups are sent in chunks below it).
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
                                                          WorkerPool* write_pool,
-                                                         OpenStreams* streams);
+                                                         OpenStreams* streams,
+                                                         size_t max_message_bytes);
 
 }  // namespace clientele::server
 

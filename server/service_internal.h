@@ -132,7 +132,7 @@ absl::Status IdempotentWrite(Store* store, std::string_view method,
 
 // IdempotentWrite without waiting for the commit (Store::Submit): `done`
 // gets the outcome once, on this thread before returning when the key is
-// bad, else on the store's writer thread. `write` is moved into the queue
+// bad, else on the store's writer or completion thread. `write` is moved into the queue
 // and must own what it uses, except `request` and `response`, which must
 // live until `done` runs.
 template <typename Response, typename Write>

@@ -1184,11 +1184,19 @@ struct Store::PendingWrite {
 void Store::Submit(const WriteKey& key, Deadline deadline, WriteFunction write, WriteDone done) {
   PendingWrite pending{std::string(key.key), std::string(key.method), std::string(key.fingerprint),
                        deadline, std::move(write), std::move(done)};
-  bool was_idle;
+  bool was_idle = false;
+  bool refused = false;
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
-    was_idle = queue_.empty();
-    queue_.push_back(std::move(pending));
+    refused = stopping_;
+    if (!refused) {
+      was_idle = queue_.empty();
+      queue_.push_back(std::move(pending));
+    }
+  }
+  if (refused) {  // never queued
+    pending.done(absl::UnavailableError("the store is closing"));
+    return;
   }
   // A busy writer looks at the queue again before it sleeps: only the
   // first write of a group needs to wake it.
@@ -1268,9 +1276,10 @@ void Store::CompleteWritten() {
 
 void Store::CommitGroup(std::vector<PendingWrite>& group) {
   absl::MutexLock lock(&mutex_);
-  const Deadline now = std::chrono::system_clock::now();
   try {
     SQLite::Transaction transaction(impl_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+    // After BEGIN, which may wait for another process's lock.
+    const Deadline now = std::chrono::system_clock::now();
     for (PendingWrite& w : group) {
       w.result = w.deadline < now ? absl::DeadlineExceededError(
                                         "the deadline passed before the write's turn came")
@@ -1368,8 +1377,11 @@ absl::StatusOr<BackupRecord> Store::BackupTo(const std::string& path) {
     std::filesystem::remove(path, error);
     return status;
   };
+  BackupRecord record;
   {
     ReadLease reader(this);
+    record.taken_at =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
     try {
       SQLite::Statement vacuum(reader->db(), "VACUUM INTO ?");
       vacuum.bind(1, path);
@@ -1384,7 +1396,6 @@ absl::StatusOr<BackupRecord> Store::BackupTo(const std::string& path) {
     if (check != "ok") {
       return discard(absl::DataLossError(StrCat("the backup failed its check: ", check)));
     }
-    BackupRecord record;
     record.schema_version = copy.execAndGet("PRAGMA user_version").getInt();
     if (record.schema_version != schema_version_) {
       return discard(absl::InternalError(StrCat("the backup has schema version ",

@@ -231,6 +231,7 @@ class Transaction {
 
 // What Store::BackupTo wrote.
 struct BackupRecord {
+  std::string taken_at;  // RFC 3339 UTC with milliseconds: the snapshot's start
   int64_t size_bytes = 0;
   int schema_version = 0;
   int64_t customers = 0;
@@ -295,8 +296,8 @@ class Store {
   // savepoint, in one transaction with one sync to disk; a write that fails
   // rolls back only its savepoint. Write returns only after the commit is
   // durable. `write` runs on the writer thread while the caller waits; it
-  // must not call the Store. Must not be called from the writer thread
-  // (a WriteDone of Submit).
+  // must not call the Store. Must not be called from a WriteDone of Submit
+  // (it would wait for the thread it runs on).
   absl::StatusOr<std::string> Write(const WriteKey& key,
                                     absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write)
       ABSL_LOCKS_EXCLUDED(mutex_);
@@ -305,12 +306,14 @@ class Store {
   using WriteFunction = absl::AnyInvocable<absl::StatusOr<std::string>(Transaction&)>;
   using WriteDone = absl::AnyInvocable<void(absl::StatusOr<std::string>)>;
   // Write without waiting: queues the write and returns at once (the key's
-  // strings are copied). `done` gets what Write would return, on the writer
-  // thread, once the commit is durable or the write failed; it must be
-  // quick (it holds up the next group) and must not call the Store. A write
-  // whose `deadline` has passed when its turn comes is not run: `done` gets
-  // DEADLINE_EXCEEDED and nothing changes. This is what lets a server keep
-  // many writes in flight without a thread waiting for each.
+  // strings are copied). `done` gets what Write would return, once the
+  // commit is durable or the write failed, on the writer thread or the
+  // store's completion thread; it must be quick (it holds up the writes
+  // after it) and must not call the Store. A write whose `deadline` has
+  // passed when its turn comes is not run: `done` gets DEADLINE_EXCEEDED
+  // and nothing changes. Once the Store is being destroyed, `done` gets
+  // UNAVAILABLE at once. This is what lets a server keep many writes in
+  // flight without a thread waiting for each.
   void Submit(const WriteKey& key, Deadline deadline, WriteFunction write, WriteDone done)
       ABSL_LOCKS_EXCLUDED(mutex_);
 

@@ -174,6 +174,16 @@ TEST_F(BackupCommandTest, BadInputChangesNothing) {
 
   EXPECT_EQ(RunCommand({"admin", "backup"}).code, kExitBadInput);  // FILE missing
 
+  // Another backup to the same file, running or cut short: left alone.
+  const std::string busy = (original_.directory() / "busy.db").string();
+  std::ofstream(busy + ".partial") << "another run";
+  CliOutput twice = RunAt(original_, {"admin", "backup", busy});
+  EXPECT_EQ(twice.code, kExitBadInput);
+  EXPECT_THAT(twice.err, HasSubstr("busy.db.partial' exists: another backup to this file"));
+  std::ifstream other(busy + ".partial");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(other), {}), "another run");
+  EXPECT_FALSE(std::filesystem::exists(busy));
+
   const std::string elsewhere = (original_.directory() / "down.db").string();
   CliOutput down = RunCommand({"admin", "backup", elsewhere, "--server", "127.0.0.1:1"});
   EXPECT_EQ(down.code, kExitServerError);

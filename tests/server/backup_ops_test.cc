@@ -2,6 +2,7 @@
 // the database that goes with the backup object, and a manifest that says
 // what is in it.
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 
@@ -78,6 +79,29 @@ TEST_F(BackupOpsTest, OneAtATimeAndTheFileGoesWithIt) {
   EXPECT_NE((*second)->path(), "");
   second->reset();
   EXPECT_EQ(StrayFiles(), 0);
+}
+
+// A backup that cannot be written says why and frees the slot.
+TEST_F(BackupOpsTest, AFailedBackupLetsTheNextOneTry) {
+  std::filesystem::remove_all(directory_);  // nowhere to write the copy
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    EXPECT_THAT(operations_->TakeBackup().status(),
+                StatusIs(absl::StatusCode::kInternal, "writing the backup")) << attempt;
+  }
+}
+
+TEST_F(BackupOpsTest, FilesOfAbandonedBackupsAreRemovedAndNothingElse) {
+  for (const char* name : {"clientele.db.backup-123.tmp", "clientele.db.backup-9.tmp-journal",
+                           "other.db.backup-1.tmp", "clientele.db.backups.txt"}) {
+    std::ofstream(directory_ / name) << "x";
+  }
+  EXPECT_EQ(RemoveAbandonedBackups((directory_ / "clientele.db").string()), 2);
+  EXPECT_FALSE(std::filesystem::exists(directory_ / "clientele.db.backup-123.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(directory_ / "clientele.db.backup-9.tmp-journal"));
+  EXPECT_TRUE(std::filesystem::exists(directory_ / "other.db.backup-1.tmp"));
+  EXPECT_TRUE(std::filesystem::exists(directory_ / "clientele.db.backups.txt"));
+  EXPECT_TRUE(std::filesystem::exists(directory_ / "clientele.db"));
+  EXPECT_EQ(*store_->CountCustomers(), kDemoCustomers);  // the store is untouched
 }
 
 }  // namespace

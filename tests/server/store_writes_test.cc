@@ -234,5 +234,86 @@ TEST_F(StoreWritesTest, DestroyingTheStoreFinishesTheQueuedWrites) {
   EXPECT_EQ(*store_->CountCustomers(), kWrites);
 }
 
+// A backup taken while purchases keep committing is one moment: every
+// balance in it equals its ledger, every purchase acknowledged before the
+// backup began is in it, and none that started after it ended.
+TEST_F(StoreWritesTest, ABackupDuringPurchasesIsOneConsistentMoment) {
+  constexpr int kCustomers = 20000;  // so that the copy takes a while
+  ASSERT_THAT(store_->Write({"bulk", "Test", "bulk"},
+                            [](Transaction& tx) -> absl::StatusOr<std::string> {
+                              for (int i = 0; i < kCustomers; ++i) {
+                                rules::Customer c;
+                                c.id = "c-" + std::to_string(i);
+                                c.name = "客户" + std::to_string(i);
+                                if (absl::StatusOr<bool> s = tx.UpsertCustomerProfile(c); !s.ok()) {
+                                  return s.status();
+                                }
+                              }
+                              return std::string("ok");
+                            }),
+              IsOk());
+  constexpr int kBuyers = 4;
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> buyers;
+  for (int b = 0; b < kBuyers; ++b) {
+    buyers.emplace_back([&, b] {
+      for (int n = 0; !stop; ++n) {
+        const std::string id = "p-" + std::to_string(b) + "-" + std::to_string(n);
+        PurchaseRecord purchase;
+        purchase.purchase_id = id;
+        purchase.customer_id = "c-" + std::to_string((b * 7 + n) % 50);
+        purchase.amount = rules::Decimal::FromInteger(100);
+        purchase.day = kToday;
+        purchase.points_earned = 10;
+        LedgerEntry points;
+        points.customer_id = purchase.customer_id;
+        points.delta = 10;
+        points.reason = "purchase";
+        points.source = "purchase:" + id;
+        absl::StatusOr<std::string> done =
+            store_->Write({id, "Test", id}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+              absl::StatusOr<int64_t> entry = tx.InsertPurchase(purchase, points, std::nullopt);
+              if (!entry.ok()) return entry.status();
+              return id;
+            });
+        ASSERT_THAT(done, IsOk());
+        ++acknowledged;
+      }
+    });
+  }
+  while (acknowledged < 200) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::string copy = path_ + ".backup";
+  const int before = acknowledged;
+  absl::StatusOr<BackupRecord> backup = store_->BackupTo(copy);
+  const int after = acknowledged;
+  stop = true;
+  for (std::thread& t : buyers) t.join();
+  ASSERT_THAT(backup, IsOk());
+  EXPECT_EQ(backup->customers, kCustomers);
+  EXPECT_GT(after, before) << "no purchase committed while the backup ran";
+
+  absl::StatusOr<std::unique_ptr<Store>> restored = Store::Open({copy});
+  ASSERT_THAT(restored, IsOk());
+  absl::StatusOr<std::vector<PurchaseRecord>> purchases = (*restored)->Purchases("");
+  ASSERT_THAT(purchases, IsOk());
+  EXPECT_GE(static_cast<int>(purchases->size()), before);
+  EXPECT_LE(static_cast<int>(purchases->size()), after + kBuyers);
+  for (int c = 0; c < 50; ++c) {
+    const std::string id = "c-" + std::to_string(c);
+    absl::StatusOr<std::vector<LedgerEntry>> ledger = (*restored)->Ledger(id);
+    ASSERT_THAT(ledger, IsOk());
+    int64_t sum = 0;
+    for (const LedgerEntry& e : *ledger) sum += e.delta;
+    absl::StatusOr<std::optional<rules::Customer>> customer =
+        (*restored)->FindCustomer(id, kToday);
+    ASSERT_THAT(customer, IsOk());
+    ASSERT_TRUE(customer->has_value());
+    EXPECT_EQ((*customer)->points, sum) << id;
+  }
+  restored->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(copy + suffix);
+}
+
 }  // namespace
 }  // namespace clientele::server
