@@ -97,12 +97,8 @@ class Sha256 {
     unsigned char hash[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_DigestFinal_ex(context_, hash, &length);
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-      hex += kHex[hash[i] >> 4];
-      hex += kHex[hash[i] & 15];
-    }
+    for (unsigned int i = 0; i < length; ++i) hex += HexByte(hash[i]);
     return hex;
   }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 
+#include "rules/strings.h"
 #include "server/log.h"
 #include "server/service.h"
 
@@ -607,12 +608,8 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
       unsigned char hash[EVP_MAX_MD_SIZE];
       unsigned int length = 0;
       EVP_DigestFinal_ex(digest_, hash, &length);
-      static constexpr char kHex[] = "0123456789abcdef";
       std::string hex;
-      for (unsigned int i = 0; i < length; ++i) {
-        hex += kHex[hash[i] >> 4];
-        hex += kHex[hash[i] & 15];
-      }
+      for (unsigned int i = 0; i < length; ++i) hex += HexByte(hash[i]);
       chunk_.set_sha256(hex);
       last_sent_ = true;
     }
