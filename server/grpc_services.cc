@@ -1,7 +1,5 @@
 // The callback-API gRPC services over Operations: the only place where
 // absl::Status becomes grpc::Status.
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <deque>
@@ -12,6 +10,7 @@
 #include "rules/strings.h"
 #include "server/log.h"
 #include "server/service.h"
+#include "server/service_internal.h"
 
 namespace clientele::server {
 
@@ -535,7 +534,7 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
 class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
  public:
   BackupReactor(Operations* ops, WorkerPool* pool, size_t chunk_bytes)
-      : chunk_bytes_(chunk_bytes), digest_(EVP_MD_CTX_new()) {
+      : chunk_bytes_(chunk_bytes) {
     pool->Run([this, ops, began = std::chrono::steady_clock::now()] {
       absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> taken = ops->TakeBackup();
       LogCall("Backup", taken.status(), began);
@@ -544,8 +543,7 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
         if (cancelled_) return FinishWith(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
         backup_ = std::move(*taken);
         file_.open(backup_->path(), std::ios::binary);
-        if (!file_ || digest_ == nullptr ||
-            EVP_DigestInit_ex(digest_, EVP_sha256(), nullptr) != 1) {
+        if (!file_ || !hash_.ok()) {
           return FinishWith(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the backup"));
         }
         *chunk_.mutable_manifest() = backup_->manifest();
@@ -553,7 +551,6 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
       });
     });
   }
-  ~BackupReactor() override { EVP_MD_CTX_free(digest_); }
 
   void OnWriteDone(bool ok) override {
     React([&] {
@@ -596,7 +593,7 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
     data->resize(chunk_bytes_);
     file_.read(data->data(), static_cast<std::streamsize>(chunk_bytes_));
     data->resize(static_cast<size_t>(file_.gcount()));
-    if (file_.bad() || EVP_DigestUpdate(digest_, data->data(), data->size()) != 1) {
+    if (file_.bad() || !hash_.Add(*data)) {
       return FinishWith(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the backup"));
     }
     sent_bytes_ += static_cast<int64_t>(data->size());
@@ -605,11 +602,10 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
         return FinishWith(
             grpc::Status(grpc::StatusCode::INTERNAL, "the backup changed while it was sent"));
       }
-      unsigned char hash[EVP_MAX_MD_SIZE];
-      unsigned int length = 0;
-      EVP_DigestFinal_ex(digest_, hash, &length);
-      std::string hex;
-      for (unsigned int i = 0; i < length; ++i) hex += HexByte(hash[i]);
+      const std::string hex = hash_.Hex();
+      if (!hash_.ok()) {
+        return FinishWith(grpc::Status(grpc::StatusCode::INTERNAL, "cannot hash the backup"));
+      }
       chunk_.set_sha256(hex);
       last_sent_ = true;
     }
@@ -620,7 +616,7 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
   std::mutex mutex_;
   std::unique_ptr<Operations::TakenBackup> backup_;  // guarded by mutex_
   std::ifstream file_;                               // guarded by mutex_
-  EVP_MD_CTX* const digest_;                         // guarded by mutex_
+  service_internal::Sha256 hash_;                    // guarded by mutex_; of the data sent
   v1::BackupChunk chunk_;                            // guarded by mutex_; the write outstanding
   int64_t sent_bytes_ = 0;                           // guarded by mutex_
   bool last_sent_ = false;                           // guarded by mutex_

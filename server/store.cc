@@ -465,16 +465,21 @@ class Store::Impl : public Transaction {
       s.bind(3, p.amount.units());
       s.exec();
     }
+    return InsertLedgerRow(points, recorded_at);
+  }
+
+  // The ledger row alone (the balance is the caller's to move); its id.
+  int64_t InsertLedgerRow(const LedgerEntry& e, const std::string& recorded_at) {
     SQLite::Statement& s = Prepared(
         "INSERT INTO ledger (customer_id, delta, reason, rule_id, ruleset_version, source, "
         "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
     Done done{s};
-    s.bind(1, points.customer_id);
-    s.bind(2, points.delta);
-    s.bind(3, points.reason);
-    s.bind(4, points.rule_id);
-    s.bind(5, points.ruleset_version);
-    s.bind(6, points.source);
+    s.bind(1, e.customer_id);
+    s.bind(2, e.delta);
+    s.bind(3, e.reason);
+    s.bind(4, e.rule_id);
+    s.bind(5, e.ruleset_version);
+    s.bind(6, e.source);
     s.bind(7, recorded_at);
     s.exec();
     return db_.getLastInsertRowid();
@@ -558,21 +563,7 @@ class Store::Impl : public Transaction {
   }
 
   absl::StatusOr<int64_t> UnsafeAppendLedger(const LedgerEntry& e) {
-    {
-      SQLite::Statement& s = Prepared(
-          "INSERT INTO ledger (customer_id, delta, reason, rule_id, ruleset_version, source, "
-          "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-      Done done{s};
-      s.bind(1, e.customer_id);
-      s.bind(2, e.delta);
-      s.bind(3, e.reason);
-      s.bind(4, e.rule_id);
-      s.bind(5, e.ruleset_version);
-      s.bind(6, e.source);
-      s.bind(7, NowText());
-      s.exec();
-    }
-    const int64_t id = db_.getLastInsertRowid();
+    const int64_t id = InsertLedgerRow(e, NowText());
     SQLite::Statement& s = Prepared("UPDATE customers SET points = points + ? WHERE id = ?");
     Done done{s};
     s.bind(1, e.delta);

@@ -1,7 +1,5 @@
 // The streaming operations: EvaluateMany (decisions over stored customers,
 // a page at a time) and ImportCustomers (many customers, one transaction).
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <deque>
 #include <set>
@@ -100,34 +98,6 @@ class StoredDecisionStream final : public DecisionStream {
   rules::Decision decision_;  // reused: its buffers stay allocated
 };
 
-// SHA-256 over a sequence of messages, each prefixed by its length so that
-// the same bytes split into other messages differ.
-class StreamHash {
- public:
-  StreamHash() : context_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(context_, EVP_sha256(), nullptr); }
-  ~StreamHash() { EVP_MD_CTX_free(context_); }
-  StreamHash(const StreamHash&) = delete;
-  StreamHash& operator=(const StreamHash&) = delete;
-
-  void Add(const google::protobuf::Message& message) {
-    const std::string bytes = message.SerializeAsString();
-    const std::string length = StrCat(bytes.size(), ":");
-    EVP_DigestUpdate(context_, length.data(), length.size());
-    EVP_DigestUpdate(context_, bytes.data(), bytes.size());
-  }
-  std::string Hex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    EVP_DigestFinal_ex(context_, digest, &size);
-    std::string hex;
-    for (unsigned int i = 0; i < size; ++i) hex += HexByte(digest[i]);
-    return hex;
-  }
-
- private:
-  EVP_MD_CTX* context_;
-};
-
 class StoreCustomerImport final : public CustomerImport {
  public:
   StoreCustomerImport(Store* store, std::shared_ptr<const ServedRuleset> served,
@@ -150,9 +120,9 @@ class StoreCustomerImport final : public CustomerImport {
       // one, however the client batched them into messages.
       v1::ImportCustomersRequest options;
       options.set_skip_invalid(skip_invalid_);
-      hash_.Add(options);
+      hash_.AddMessage(options);
     }
-    for (const v1::Customer& customer : message.customers()) hash_.Add(customer);
+    for (const v1::Customer& customer : message.customers()) hash_.AddMessage(customer);
     if (message.customers_size() > kMaxCustomersPerMessage) {
       return Invalid("customers", StrCat("message ", messages_, " has ", message.customers_size(),
                                          " customers; at most ", kMaxCustomersPerMessage));
@@ -235,7 +205,7 @@ class StoreCustomerImport final : public CustomerImport {
   int64_t messages_ = 0;
   int64_t received_ = 0;
   int64_t rejected_count_ = 0;
-  StreamHash hash_;
+  Sha256 hash_;  // of the messages: the stream's fingerprint
   std::vector<Accepted> accepted_;
   std::set<std::string> seen_ids_;
   std::vector<v1::ImportError> rejected_;
