@@ -9,3 +9,15 @@ start_clienteled() {
   read -r line < "$2/out"
   address=${line#listening on }
 }
+
+# The security settings of a bench server: plain text on loopback and one
+# admin token, which clientele and clientele_load read from $CLIENTELE_TOKEN.
+export CLIENTELE_TOKEN=bench-admin-token
+bench_security_config() {
+  cat <<YAML
+plaintext: true
+auth:
+  tokens:
+    - {name: bench, role: admin, sha256: $(printf %s "$CLIENTELE_TOKEN" | sha256sum | cut -d' ' -f1)}
+YAML
+}

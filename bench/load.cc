@@ -18,12 +18,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "client/connection.h"
 #include "clientele/v1/customers.grpc.pb.h"
 #include "clientele/v1/decisions.grpc.pb.h"
 #include "clientele/v1/diagnostics.grpc.pb.h"
@@ -36,6 +38,7 @@ namespace v1 = clientele::v1;
 
 struct Options {
   std::string server = "127.0.0.1:50051";
+  std::string token;  // bearer token; default $CLIENTELE_TOKEN
   std::vector<std::string> rpcs = {"ping", "evaluate", "purchase"};
   std::vector<int> concurrency = {1, 16, 64};
   int64_t requests = 20'000;
@@ -201,6 +204,7 @@ int main(int argc, char** argv) {
   CLI::App app{"clientele_load: bounded load test of a local clienteled"};
   app.add_option("--server", options.server, "host:port of clienteled (127.0.0.1 only)")
       ->capture_default_str();
+  app.add_option("--token", options.token, "bearer token (default: $CLIENTELE_TOKEN)");
   app.add_option("--rpc", options.rpcs, "ping, evaluate, purchase")->delimiter(',');
   app.add_option("--concurrency", options.concurrency, "calls in flight, e.g. 1,16,64")
       ->delimiter(',');
@@ -223,8 +227,17 @@ int main(int argc, char** argv) {
   }
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), arguments);
+  if (options.token.empty()) {
+    const char* token = std::getenv("CLIENTELE_TOKEN");
+    options.token = token != nullptr ? token : "";
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> opened =
+      clientele::client::OpenChannel({.server = options.server, .token = options.token}, arguments);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(opened.status().message()).c_str());
+    return 2;
+  }
+  std::shared_ptr<grpc::Channel> channel = *opened;
   std::vector<std::string> customers = StoredCustomers(channel.get());
   if (customers.empty()) {
     std::fprintf(stderr, "the server holds no customers to evaluate (start it with demo_data)\n");

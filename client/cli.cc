@@ -31,6 +31,31 @@ void AddRemoteOptions(CLI::App* command, RemoteOptions* remote) {
                    "evaluate-many and reports segments)")
       ->check(CLI::PositiveNumber);
   command->add_flag("--json", remote->json, "Print JSON: one object per line");
+  CLI::Option* token = command->add_option(
+      "--token", remote->token,
+      "Bearer token (visible to other users in the process list: prefer --token-file or $" +
+          std::string(kTokenEnvironmentVariable) + ")");
+  command
+      ->add_option("--token-file", remote->token_file,
+                   "A file whose first line is the token (default: $" +
+                       std::string(kTokenEnvironmentVariable) + ", else $" +
+                       std::string(kTokenFileEnvironmentVariable) + ")")
+      ->excludes(token);
+  command->add_flag("--tls", remote->tls,
+                    "Connect with TLS, trusting the system's CAs (default: $" +
+                        std::string(kTlsEnvironmentVariable) + "=1)");
+  command->add_option("--tls-ca", remote->ca_file,
+                      "PEM file of the CA that signed the server's certificate; implies --tls "
+                      "(default: $" + std::string(kCaEnvironmentVariable) + ")");
+  command->add_option("--tls-cert", remote->cert_file,
+                      "PEM client certificate, for servers that require mutual TLS (default: $" +
+                          std::string(kCertEnvironmentVariable) + ")");
+  command->add_option("--tls-key", remote->key_file,
+                      "PEM key of --tls-cert (default: $" + std::string(kKeyEnvironmentVariable) + ")");
+  command->add_option("--tls-server-name", remote->tls_server_name,
+                      "The name to check in the server's certificate when it is not the host "
+                      "of --server (default: $" +
+                          std::string(kTlsServerNameEnvironmentVariable) + ")");
 }
 
 // Adds the subcommand `name` of `parent`; if it is the one given, `run`
@@ -55,7 +80,15 @@ CLI::App* AddCommand(CLI::App* parent, const std::string& name, const std::strin
     command->add_flag("--all", options->page.all, "Fetch every page");
   }
   command->callback([chosen, options, run] {
-    chosen->run = [chosen, options, run] { return run(*options, chosen->out, chosen->err); };
+    chosen->run = [chosen, options, run] {
+      if constexpr (requires(Options& o) { o.remote; }) {
+        if (absl::Status s = PrepareConnection(&options->remote); !s.ok()) {
+          chosen->err << "error: " << s.message() << "\n";
+          return kExitBadInput;
+        }
+      }
+      return run(*options, chosen->out, chosen->err);
+    };
   });
   return command;
 }

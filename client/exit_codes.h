@@ -22,6 +22,9 @@ inline constexpr int kExitConflict = 4;
 // The server is unreachable (UNAVAILABLE), did not answer in time
 // (DEADLINE_EXCEEDED) or failed otherwise (INTERNAL, ...).
 inline constexpr int kExitServerError = 5;
+// UNAUTHENTICATED / PERMISSION_DENIED: no token, a token the server does
+// not accept, or one whose role may not make the call.
+inline constexpr int kExitDenied = 6;
 
 }  // namespace clientele::client
 

@@ -1,7 +1,10 @@
 #include "client/remote.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <random>
+
+#include "client/connection.h"
 
 #include "google/protobuf/util/json_util.h"
 #include "rules/strings.h"
@@ -13,9 +16,65 @@ std::string DefaultServer() {
   return value != nullptr && *value != '\0' ? value : kDefaultServer;
 }
 
-std::shared_ptr<grpc::Channel> Connect(const RemoteOptions& options) {
-  return grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+namespace {
+
+// The flag's value, else the environment variable's (else "").
+std::string FlagOrEnvironment(const std::string& flag, const char* variable) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(variable);
+  return value != nullptr ? value : "";
 }
+
+// The first line of the file, without surrounding whitespace.
+absl::StatusOr<std::string> ReadToken(std::string_view source, const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    return absl::InvalidArgumentError(StrCat(source, ": cannot read a token from '", path, "'"));
+  }
+  const size_t begin = line.find_first_not_of(" \t\r");
+  const size_t end = line.find_last_not_of(" \t\r");
+  if (begin == std::string::npos) {
+    return absl::InvalidArgumentError(StrCat(source, ": '", path, "' holds no token"));
+  }
+  return line.substr(begin, end - begin + 1);
+}
+
+}  // namespace
+
+absl::Status PrepareConnection(RemoteOptions* options) {
+  ConnectionOptions connection;
+  connection.server = options->server;
+  // Flags before the environment; a token before a token file.
+  if (!options->token.empty()) {
+    connection.token = options->token;
+  } else if (!options->token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadToken("--token-file", options->token_file);
+    if (!token.ok()) return token.status();
+    connection.token = *token;
+  } else if (const std::string token = FlagOrEnvironment("", kTokenEnvironmentVariable);
+             !token.empty()) {
+    connection.token = token;
+  } else if (const std::string file = FlagOrEnvironment("", kTokenFileEnvironmentVariable);
+             !file.empty()) {
+    absl::StatusOr<std::string> token = ReadToken(kTokenFileEnvironmentVariable, file);
+    if (!token.ok()) return token.status();
+    connection.token = *token;
+  }
+  const std::string tls = FlagOrEnvironment("", kTlsEnvironmentVariable);
+  connection.tls = options->tls || tls == "1" || tls == "true";
+  connection.ca_file = FlagOrEnvironment(options->ca_file, kCaEnvironmentVariable);
+  connection.cert_file = FlagOrEnvironment(options->cert_file, kCertEnvironmentVariable);
+  connection.key_file = FlagOrEnvironment(options->key_file, kKeyEnvironmentVariable);
+  connection.tls_server_name =
+      FlagOrEnvironment(options->tls_server_name, kTlsServerNameEnvironmentVariable);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(connection);
+  if (!channel.ok()) return channel.status();
+  options->channel = std::move(*channel);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<grpc::Channel> Connect(const RemoteOptions& options) { return options.channel; }
 
 void SetDeadline(const RemoteOptions& options, double default_seconds,
                  grpc::ClientContext* context) {
@@ -38,6 +97,9 @@ int ExitCodeFor(grpc::StatusCode code) {
     case grpc::StatusCode::FAILED_PRECONDITION:
     case grpc::StatusCode::ABORTED:
       return kExitConflict;
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return kExitDenied;
     default:
       return kExitServerError;
   }
@@ -71,7 +133,13 @@ int ReportError(const grpc::Status& status, const RemoteOptions& options, std::o
       << "\n";
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     err << "  (is clienteled running at " << options.server << "? Choose the server with "
-        << "--server HOST:PORT or " << kServerEnvironmentVariable << ")\n";
+        << "--server HOST:PORT or " << kServerEnvironmentVariable
+        << "; if it speaks TLS, add --tls and --tls-ca FILE)\n";
+  } else if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    err << "  (give the token with --token-file FILE, or $" << kTokenEnvironmentVariable
+        << " or $" << kTokenFileEnvironmentVariable << ")\n";
+  } else if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    err << "  (use a token of the role named above; see clientele token new)\n";
   } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     err << "  (" << options.server << " did not answer in time; --timeout SECONDS allows more)\n";
   }

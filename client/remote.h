@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "client/exit_codes.h"
 #include "google/protobuf/message.h"
 
@@ -31,10 +32,31 @@ inline constexpr double kUnaryTimeoutSeconds = 10;
 inline constexpr double kStreamTimeoutSeconds = 600;
 inline constexpr double kSimulationTimeoutSeconds = 120;
 
+// The environment variables that give the token and TLS options when
+// their flags are not given.
+inline constexpr char kTokenEnvironmentVariable[] = "CLIENTELE_TOKEN";
+inline constexpr char kTokenFileEnvironmentVariable[] = "CLIENTELE_TOKEN_FILE";
+inline constexpr char kTlsEnvironmentVariable[] = "CLIENTELE_TLS";  // "1" or "true"
+inline constexpr char kCaEnvironmentVariable[] = "CLIENTELE_TLS_CA";
+inline constexpr char kCertEnvironmentVariable[] = "CLIENTELE_TLS_CERT";
+inline constexpr char kKeyEnvironmentVariable[] = "CLIENTELE_TLS_KEY";
+inline constexpr char kTlsServerNameEnvironmentVariable[] = "CLIENTELE_TLS_SERVER_NAME";
+
 struct RemoteOptions {
   std::string server = kDefaultServer;  // host:port
   double timeout_seconds = 0;           // 0: the command's default (above)
   bool json = false;                    // JSON (lines) instead of tables
+  // As given on the command line; empty ones are taken from the
+  // environment by PrepareConnection.
+  std::string token;
+  std::string token_file;
+  bool tls = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string tls_server_name;
+  // Set by PrepareConnection.
+  std::shared_ptr<grpc::Channel> channel;
 };
 
 // Paging of the List commands: one page from page_token, or with `all`
@@ -48,8 +70,15 @@ struct PageOptions {
 // $CLIENTELE_SERVER when set and not empty, else kDefaultServer.
 std::string DefaultServer();
 
-// An insecure channel to options.server. Connecting happens on the first
-// call, so this never fails; an unreachable server shows as UNAVAILABLE.
+// Completes the connection options from the environment, reads the token
+// file (its first line) and opens options->channel (client/connection.h).
+// INVALID_ARGUMENT naming the flag or variable when a file cannot be read.
+// Every remote command runs it before anything else.
+absl::Status PrepareConnection(RemoteOptions* options);
+
+// The channel PrepareConnection opened. Connecting happens on the first
+// call; an unreachable server shows as UNAVAILABLE.
+// REQUIRES: PrepareConnection(&options) succeeded.
 std::shared_ptr<grpc::Channel> Connect(const RemoteOptions& options);
 
 // Sets the deadline of `context` to now + options.timeout_seconds, or
@@ -57,7 +86,7 @@ std::shared_ptr<grpc::Channel> Connect(const RemoteOptions& options);
 void SetDeadline(const RemoteOptions& options, double default_seconds,
                  grpc::ClientContext* context);
 
-// kExitNotFound, kExitConflict, kExitBadInput or kExitServerError for a
+// kExitNotFound, kExitConflict, kExitBadInput, kExitDenied or kExitServerError for a
 // failed call; kExitOk for OK.
 int ExitCodeFor(grpc::StatusCode code);
 
@@ -65,7 +94,8 @@ int ExitCodeFor(grpc::StatusCode code);
 std::string_view StatusCodeName(grpc::StatusCode code);
 
 // Prints "error: CODE: message" to `err` (with a hint naming the server
-// when it could not be reached or did not answer in time) and returns
+// when it could not be reached or did not answer in time, and how to give
+// a token or which role is needed when the call was refused) and returns
 // ExitCodeFor(status.error_code()). REQUIRES: !status.ok().
 int ReportError(const grpc::Status& status, const RemoteOptions& options, std::ostream& err);
 

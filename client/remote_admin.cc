@@ -1,6 +1,5 @@
 // The remote commands of the Admin service: `clientele admin backup`.
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +14,7 @@
 #include "client/table.h"
 #include "clientele/v1/admin.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "rules/sha256.h"
 #include "rules/strings.h"
 
 namespace clientele::client {
@@ -83,27 +83,6 @@ class IncomingFile {
   std::FILE* file_ = nullptr;
   bool created_ = false;
   bool kept_ = false;
-};
-
-// Incremental SHA-256, hex.
-class Sha256 {
- public:
-  Sha256() : context_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(context_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(context_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void Add(const std::string& data) { EVP_DigestUpdate(context_, data.data(), data.size()); }
-  std::string Hex() {
-    unsigned char hash[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(context_, hash, &length);
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) hex += HexByte(hash[i]);
-    return hex;
-  }
-
- private:
-  EVP_MD_CTX* context_;
 };
 
 std::string Megabytes(int64_t bytes) {

@@ -1,7 +1,6 @@
 // Loading a ruleset: reading files, walking their YAML, compiling every
 // expression and checking the set as a whole. Every problem becomes a
 // Diagnostic; yaml-cpp exceptions are caught here and never escape.
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "rules/sha256.h"
 #include "rules/strings.h"
 #include "rules/internal/compiler.h"
 #include "rules/internal/parser.h"
@@ -1283,23 +1283,15 @@ class Loader {
   }
 
   static std::string Version(const std::vector<RuleSource>& sources) {
-    EVP_MD_CTX* context = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+    Sha256 hash;
     for (const RuleSource& source : sources) {
       std::string name = std::filesystem::path(source.path).filename().string();
-      EVP_DigestUpdate(context, name.data(), name.size() + 1);  // with its '\0'
+      hash.Add(std::string_view(name.data(), name.size() + 1));  // with its '\0'
       std::string size = std::to_string(source.content.size());
-      EVP_DigestUpdate(context, size.data(), size.size() + 1);
-      EVP_DigestUpdate(context, source.content.data(), source.content.size());
+      hash.Add(std::string_view(size.data(), size.size() + 1));
+      hash.Add(source.content);
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(context, digest, &length);
-    EVP_MD_CTX_free(context);
-    std::string hex;
-    for (unsigned int i = 0; i < 6 && i < length; ++i) {
-      StrAppend(&hex, HexByte(digest[i]));
-    }
+    std::string hex = hash.Hex().substr(0, 12);
     return hex;
   }
 

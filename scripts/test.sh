@@ -12,7 +12,7 @@ bash scripts/install-deps.sh
 
 export BUILD_DIR=${BUILD_DIR:-build-test}
 rm -rf "$BUILD_DIR"
-bash scripts/build.sh
+bash scripts/build.sh -DCLIENTELE_IPO=OFF
 ctest --test-dir "$BUILD_DIR" --output-on-failure --parallel "$(nproc)" --timeout 600
 
 if [[ "${SANITIZE:-1}" != 0 ]]; then

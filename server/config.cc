@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "rules/strings.h"
@@ -54,13 +56,122 @@ std::string Resolve(const std::filesystem::path& base, const std::string& value)
   return p.is_absolute() ? value : (base / p).lexically_normal().string();
 }
 
+// Checks that `node` is a map whose keys are all in `known`.
+absl::Status CheckMap(const std::string& path, const YAML::Node& node, std::string_view what,
+                      const std::set<std::string>& known) {
+  if (!node.IsMap()) return Bad(path, node, StrCat(what, " must be a map"));
+  for (const auto& entry : node) {
+    if (!known.contains(entry.first.Scalar())) {
+      return Bad(path, entry.first, StrCat("unknown setting '", entry.first.Scalar(), "' in ",
+                                           what, " (known: ", StrJoin(known, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// tls: {cert, key, client_ca}; cert and key required.
+absl::Status ReadTls(const std::string& path, const YAML::Node& node, TlsFiles* out) {
+  if (absl::Status s = CheckMap(path, node, "tls", {"cert", "key", "client_ca"}); !s.ok()) {
+    return s;
+  }
+  for (const auto& [key, field] : {std::pair{"cert", &out->cert}, std::pair{"key", &out->key},
+                                   std::pair{"client_ca", &out->client_ca}}) {
+    if (const YAML::Node value = node[key]; value) {
+      if (absl::Status s = ReadText(path, value, StrCat("tls.", key), field); !s.ok()) return s;
+    } else if (std::string_view(key) != "client_ca") {
+      return Bad(path, node, StrCat("tls needs '", key, "' (a PEM file)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// auth: {tokens: [{name, role, sha256}, ...]}, at least one token.
+absl::Status ReadAuth(const std::string& path, const YAML::Node& node,
+                      std::vector<TokenConfig>* out) {
+  if (absl::Status s = CheckMap(path, node, "auth", {"tokens"}); !s.ok()) return s;
+  const YAML::Node tokens = node["tokens"];
+  if (!tokens || !tokens.IsSequence() || tokens.size() == 0) {
+    return Bad(path, tokens ? tokens : node,
+               "auth.tokens must list at least one token: {name, role, sha256} "
+               "(clientele token new makes one)");
+  }
+  std::set<std::string> names, hashes;
+  for (const YAML::Node& entry : tokens) {
+    if (absl::Status s = CheckMap(path, entry, "a token", {"name", "role", "sha256"}); !s.ok()) {
+      return s;
+    }
+    TokenConfig token;
+    std::string role;
+    for (const auto& [key, field] : {std::pair{"name", &token.name}, std::pair{"role", &role},
+                                     std::pair{"sha256", &token.sha256}}) {
+      const YAML::Node value = entry[key];
+      if (!value) return Bad(path, entry, StrCat("a token needs '", key, "'"));
+      if (absl::Status s = ReadText(path, value, key, field); !s.ok()) return s;
+    }
+    const std::optional<Role> parsed = ParseRole(role);
+    if (!parsed.has_value()) {
+      return Bad(path, entry["role"], "role must be reader, writer or admin");
+    }
+    token.role = *parsed;
+    if (!IsTokenHash(token.sha256)) {
+      return Bad(path, entry["sha256"],
+                 "sha256 must be the 64 hex digits of the token's SHA-256, never the token "
+                 "itself (clientele token new prints both)");
+    }
+    if (!names.insert(token.name).second) {
+      return Bad(path, entry["name"], StrCat("token name '", token.name, "' appears twice"));
+    }
+    std::string lower = token.sha256;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!hashes.insert(lower).second) {
+      return Bad(path, entry["sha256"], "the same token hash appears twice");
+    }
+    out->push_back(std::move(token));
+  }
+  return absl::OkStatus();
+}
+
+// The host of "host:port", without IPv6 brackets.
+std::string_view HostOf(std::string_view listen) {
+  std::string_view host = listen.substr(0, listen.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+// Exactly one transport; plain text only on loopback unless forced; tokens.
+absl::Status CheckSecurity(const std::string& path, const YAML::Node& root,
+                           const ServerConfig& config) {
+  if (config.tls.has_value() && config.plaintext) {
+    return Bad(path, root["plaintext"], "plaintext: true and tls exclude each other; choose one");
+  }
+  if (!config.tls.has_value() && !config.plaintext) {
+    return Bad(path, root,
+               "no transport chosen: add tls: {cert, key} (and client_ca for mutual TLS), or "
+               "plaintext: true to serve without encryption on a loopback address");
+  }
+  if (config.plaintext && !config.allow_remote_plaintext && !IsLoopbackHost(HostOf(config.listen))) {
+    return Bad(path, root["listen"] ? root["listen"] : root,
+               StrCat("plaintext is allowed on loopback addresses only, and ", config.listen,
+                      " is not one: configure tls, or set allow_remote_plaintext: true if the "
+                      "network is protected otherwise"));
+  }
+  if (config.tokens.empty()) {
+    return Bad(path, root,
+               "the setting 'auth' is required: auth: {tokens: [{name, role, sha256}]} "
+               "(clientele token new makes a token)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig* config) {
   if (!root.IsMap()) return Bad(path, root, "the file must be a map of settings");
   const std::set<std::string> known = {
       "listen", "database", "rules", "stats_window_months", "demo_data", "log_level",
       "max_message_bytes", "shutdown_grace_seconds", "max_text_bytes", "max_name_bytes",
       "write_threads", "max_import_customers", "sync_every_commit", "rules_watch",
-      "rules_debounce_ms"};
+      "rules_debounce_ms", "tls", "plaintext", "allow_remote_plaintext", "auth", "reflection"};
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
     const YAML::Node& value = entry.second;
@@ -88,6 +199,16 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
     } else if (key == "rules_debounce_ms") {
       s = ReadInt(path, value, key, 0, 10'000, &number);
       config->rules_debounce_ms = static_cast<int>(number);
+    } else if (key == "tls") {
+      s = ReadTls(path, value, &config->tls.emplace());
+    } else if (key == "plaintext") {
+      s = ReadBool(path, value, key, &config->plaintext);
+    } else if (key == "allow_remote_plaintext") {
+      s = ReadBool(path, value, key, &config->allow_remote_plaintext);
+    } else if (key == "auth") {
+      s = ReadAuth(path, value, &config->tokens);
+    } else if (key == "reflection") {
+      s = ReadBool(path, value, key, &config->reflection);
     } else if (key == "sync_every_commit") {
       s = ReadBool(path, value, key, &config->sync_every_commit);
     } else if (key == "stats_window_months") {
@@ -116,10 +237,29 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
   }
   if (config->database.empty()) return Bad(path, root, "the setting 'database' is required");
   if (config->rules.empty()) return Bad(path, root, "the setting 'rules' is required");
-  return absl::OkStatus();
+  return CheckSecurity(path, root, *config);
 }
 
 }  // namespace
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8: four decimal octets, the first 127.
+  int octets = 0;
+  for (size_t start = 0; start <= host.size(); ++octets) {
+    const size_t end = std::min(host.find('.', start), host.size());
+    int value = 0;
+    if (end == start || end - start > 3 || !ParseInteger(host.substr(start, end - start), &value) ||
+        value < 0 || value > 255 || (octets == 0 && value != 127)) {
+      return false;
+    }
+    start = end + 1;
+  }
+  return octets == 4;
+}
 
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
   if (!std::filesystem::exists(path)) {
@@ -136,6 +276,11 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
   const std::filesystem::path base = std::filesystem::path(path).parent_path();
   config.database = Resolve(base, config.database);
   config.rules = Resolve(base, config.rules);
+  if (config.tls.has_value()) {
+    config.tls->cert = Resolve(base, config.tls->cert);
+    config.tls->key = Resolve(base, config.tls->key);
+    if (!config.tls->client_ca.empty()) config.tls->client_ca = Resolve(base, config.tls->client_ca);
+  }
   return config;
 }
 

@@ -4,12 +4,22 @@
 #ifndef CLIENTELE_SERVER_CONFIG_H_
 #define CLIENTELE_SERVER_CONFIG_H_
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/auth.h"
 #include "server/service.h"
 
 namespace clientele::server {
+
+// The TLS files of the gRPC port (PEM).
+struct TlsFiles {
+  std::string cert;       // the server's certificate chain
+  std::string key;        // its private key
+  std::string client_ca;  // mutual TLS: clients must present a certificate this CA signed; "" for none
+};
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";  // host:port; port 0 picks a free one
@@ -25,11 +35,23 @@ struct ServerConfig {
   int write_threads = 64;                   // calls that write wait side by side on these
   bool sync_every_commit = true;            // see StoreOptions::sync_every_commit
   RequestLimits limits;
+  // Transport: TLS, or plain text when said explicitly (and then only on a
+  // loopback address unless allow_remote_plaintext). Exactly one of the two.
+  std::optional<TlsFiles> tls;
+  bool plaintext = false;
+  bool allow_remote_plaintext = false;
+  std::vector<TokenConfig> tokens;  // auth.tokens: at least one
+  bool reflection = true;           // gRPC server reflection (the API's schema, no data)
 };
 
+// True for "localhost", 127.0.0.0/8 and ::1 (with or without brackets).
+bool IsLoopbackHost(std::string_view host);
+
 // Reads and checks the file. INVALID_ARGUMENT naming the file, line and
-// key for unknown keys, wrong types and out-of-range values; NOT_FOUND when
-// the file does not exist.
+// key for unknown keys, wrong types, out-of-range values, a missing or
+// ambiguous transport (tls / plaintext), plain text on a non-loopback
+// address, and missing or malformed tokens; NOT_FOUND when the file does
+// not exist. The TLS files are not read here (see transport.h).
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path);
 
 }  // namespace clientele::server

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "rules/strings.h"
+#include "server/auth.h"
 #include "server/log.h"
 #include "server/service.h"
 #include "server/service_internal.h"
@@ -23,9 +24,10 @@ grpc::Status ToGrpc(const absl::Status& status) {
 }
 
 // One line per call: failures at info (with their message), the rest at
-// debug, each with its duration.
+// debug, each with its duration and the name of the caller's token (never
+// the token). Messages name fields and ids, never personal data.
 void LogCall(std::string_view method, const absl::Status& status,
-             std::chrono::steady_clock::time_point began) {
+             std::chrono::steady_clock::time_point began, std::string_view caller = "") {
   const LogLevel level = status.ok() ? LogLevel::kDebug : LogLevel::kInfo;
   if (!LogEnabled(level)) return;
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -35,38 +37,67 @@ void LogCall(std::string_view method, const absl::Status& status,
       {"method", std::string(method)},
       {"code", absl::StatusCodeToString(status.code())},
       {"us", std::to_string(micros)}};
+  if (!caller.empty()) fields.emplace_back("caller", std::string(caller));
   if (!status.ok()) fields.emplace_back("error", std::string(status.message()));
   Log(level, "call", fields);
 }
 
-grpc::ServerUnaryReactor* FinishPastDeadline(grpc::CallbackServerContext* context,
-                                             std::string_view method) {
+// Admits a call: it carries a token this server accepts, whose role may
+// call `method`, and its deadline has not passed. The caller, or why not
+// (UNAUTHENTICATED, PERMISSION_DENIED, DEADLINE_EXCEEDED).
+absl::StatusOr<Caller> Admit(const Authenticator& auth, grpc::CallbackServerContext* context,
+                             std::string_view method) {
+  const auto& metadata = context->client_metadata();
+  std::optional<std::string_view> authorization;
+  if (const auto found = metadata.find("authorization"); found != metadata.end()) {
+    authorization = std::string_view(found->second.data(), found->second.size());
+  }
+  absl::StatusOr<Caller> caller = auth.Authenticate(authorization);
+  if (!caller.ok()) return caller.status();
+  if (absl::Status s = Authenticator::Authorize(*caller, method); !s.ok()) return s;
+  if (context->deadline() < std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError("the deadline passed before the call started");
+  }
+  return caller;
+}
+
+grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* context, std::string_view method,
+                                 const absl::Status& why) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const absl::Status late =
-      absl::DeadlineExceededError("the deadline passed before the call started");
-  LogCall(method, late, std::chrono::steady_clock::now());
-  reactor->Finish(ToGrpc(late));
+  LogCall(method, why, std::chrono::steady_clock::now());
+  reactor->Finish(ToGrpc(why));
   return reactor;
 }
+
+// A server stream refused before it started.
+template <typename Message>
+class RefusedStream final : public grpc::ServerWriteReactor<Message> {
+ public:
+  RefusedStream(std::string_view method, const absl::Status& why) {
+    LogCall(method, why, std::chrono::steady_clock::now());
+    this->Finish(ToGrpc(why));
+  }
+  void OnDone() override { delete this; }
+};
 
 // Runs a writing operation on the write pool, where it may block on the
 // store without holding up gRPC's threads. The operation must capture the
 // request and response pointers by value: the handler returns at once.
 template <typename Operation>
-grpc::ServerUnaryReactor* RunWrite(std::string_view method, grpc::CallbackServerContext* context,
-                                   WorkerPool* pool, Operation operation) {
-  if (context->deadline() < std::chrono::system_clock::now()) {
-    return FinishPastDeadline(context, method);
-  }
+grpc::ServerUnaryReactor* RunWrite(std::string_view method, const Authenticator& auth,
+                                   grpc::CallbackServerContext* context, WorkerPool* pool,
+                                   Operation operation) {
+  absl::StatusOr<Caller> caller = Admit(auth, context, method);
+  if (!caller.ok()) return Refuse(context, method, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  pool->Run([context, reactor, method, began = std::chrono::steady_clock::now(),
-             operation = std::move(operation)] {
+  pool->Run([context, reactor, method, caller = caller->name,
+             began = std::chrono::steady_clock::now(), operation = std::move(operation)] {
     // The call may have waited for a free worker past its deadline.
     const absl::Status status =
         context->deadline() < std::chrono::system_clock::now()
             ? absl::DeadlineExceededError("the deadline passed before a worker was free")
             : operation();
-    LogCall(method, status, began);
+    LogCall(method, status, began, caller);
     reactor->Finish(ToGrpc(status));
   });
   return reactor;
@@ -78,15 +109,15 @@ grpc::ServerUnaryReactor* RunWrite(std::string_view method, grpc::CallbackServer
 // waits for the commit, so many writes stay in flight at little cost.
 // `start` gets the call's deadline and the Done to call.
 template <typename Start>
-grpc::ServerUnaryReactor* StartWrite(std::string_view method, grpc::CallbackServerContext* context,
-                                     Start start) {
-  if (context->deadline() < std::chrono::system_clock::now()) {
-    return FinishPastDeadline(context, method);
-  }
+grpc::ServerUnaryReactor* StartWrite(std::string_view method, const Authenticator& auth,
+                                     grpc::CallbackServerContext* context, Start start) {
+  absl::StatusOr<Caller> caller = Admit(auth, context, method);
+  if (!caller.ok()) return Refuse(context, method, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   start(context->deadline(),
-        [reactor, method, began = std::chrono::steady_clock::now()](absl::Status status) {
-          LogCall(method, status, began);
+        [reactor, method, caller = caller->name,
+         began = std::chrono::steady_clock::now()](absl::Status status) {
+          LogCall(method, status, began, caller);
           reactor->Finish(ToGrpc(status));
         });
   return reactor;
@@ -94,15 +125,14 @@ grpc::ServerUnaryReactor* StartWrite(std::string_view method, grpc::CallbackServ
 
 // Runs a reading operation on the calling gRPC thread.
 template <typename Operation>
-grpc::ServerUnaryReactor* Run(std::string_view method, grpc::CallbackServerContext* context,
-                              Operation operation) {
-  if (context->deadline() < std::chrono::system_clock::now()) {
-    return FinishPastDeadline(context, method);
-  }
+grpc::ServerUnaryReactor* Run(std::string_view method, const Authenticator& auth,
+                              grpc::CallbackServerContext* context, Operation operation) {
+  absl::StatusOr<Caller> caller = Admit(auth, context, method);
+  if (!caller.ok()) return Refuse(context, method, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const auto began = std::chrono::steady_clock::now();
   const absl::Status status = operation();
-  LogCall(method, status, began);
+  LogCall(method, status, began, caller->name);
   reactor->Finish(ToGrpc(status));
   return reactor;
 }
@@ -198,33 +228,38 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
 
 class CustomersService final : public v1::Customers::CallbackService {
  public:
-  CustomersService(Operations* ops, WorkerPool* pool) : ops_(ops), pool_(pool) {}
+  CustomersService(Operations* ops, WorkerPool* pool, const Authenticator* auth)
+      : ops_(ops), pool_(pool), auth_(auth) {}
   grpc::ServerUnaryReactor* UpsertCustomer(grpc::CallbackServerContext* context,
                                            const v1::UpsertCustomerRequest* request,
                                            v1::UpsertCustomerResponse* response) override {
-    return RunWrite("UpsertCustomer", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("UpsertCustomer", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->UpsertCustomer(*request, response);
     });
   }
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
                                         v1::GetCustomerResponse* response) override {
-    return Run("GetCustomer", context, [&] { return ops_->GetCustomer(*request, response); });
+    return Run("GetCustomer", *auth_, context, [&] { return ops_->GetCustomer(*request, response); });
   }
   grpc::ServerUnaryReactor* DeleteCustomer(grpc::CallbackServerContext* context,
                                            const v1::DeleteCustomerRequest* request,
                                            v1::DeleteCustomerResponse* response) override {
-    return RunWrite("DeleteCustomer", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("DeleteCustomer", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->DeleteCustomer(*request, response);
     });
   }
   grpc::ServerUnaryReactor* ListCustomers(grpc::CallbackServerContext* context,
                                           const v1::ListCustomersRequest* request,
                                           v1::ListCustomersResponse* response) override {
-    return Run("ListCustomers", context, [&] { return ops_->ListCustomers(*request, response); });
+    return Run("ListCustomers", *auth_, context, [&] { return ops_->ListCustomers(*request, response); });
   }
   grpc::ServerReadReactor<v1::ImportCustomersRequest>* ImportCustomers(
       grpc::CallbackServerContext* context, v1::ImportCustomersResponse* response) override {
+    if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "ImportCustomers"); !caller.ok()) {
+      LogCall("ImportCustomers", caller.status(), std::chrono::steady_clock::now());
+      return new ImportReactor(context, caller.status());
+    }
     absl::StatusOr<std::unique_ptr<CustomerImport>> import = ops_->StartImport();
     if (!import.ok()) return new ImportReactor(context, import.status());
     return new ImportReactor(context, std::move(*import), response, pool_);
@@ -233,15 +268,17 @@ class CustomersService final : public v1::Customers::CallbackService {
  private:
   Operations* ops_;
   WorkerPool* pool_;
+  const Authenticator* auth_;
 };
 
 class EventsService final : public v1::Events::CallbackService {
  public:
-  EventsService(Operations* ops, WorkerPool* pool) : ops_(ops), pool_(pool) {}
+  EventsService(Operations* ops, WorkerPool* pool, const Authenticator* auth)
+      : ops_(ops), pool_(pool), auth_(auth) {}
   grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* context,
                                            const v1::RecordPurchaseRequest* request,
                                            v1::RecordPurchaseResponse* response) override {
-    return StartWrite("RecordPurchase", context,
+    return StartWrite("RecordPurchase", *auth_, context,
                       [ops = ops_, request, response](Store::Deadline deadline, Operations::Done done) {
                         ops->RecordPurchase(*request, response, deadline, std::move(done));
                       });
@@ -249,21 +286,21 @@ class EventsService final : public v1::Events::CallbackService {
   grpc::ServerUnaryReactor* RecordInteraction(grpc::CallbackServerContext* context,
                                               const v1::RecordInteractionRequest* request,
                                               v1::RecordInteractionResponse* response) override {
-    return RunWrite("RecordInteraction", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("RecordInteraction", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->RecordInteraction(*request, response);
     });
   }
   grpc::ServerUnaryReactor* ReturnPurchase(grpc::CallbackServerContext* context,
                                            const v1::ReturnPurchaseRequest* request,
                                            v1::ReturnPurchaseResponse* response) override {
-    return RunWrite("ReturnPurchase", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("ReturnPurchase", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->ReturnPurchase(*request, response);
     });
   }
   grpc::ServerUnaryReactor* SubmitFeedback(grpc::CallbackServerContext* context,
                                            const v1::SubmitFeedbackRequest* request,
                                            v1::SubmitFeedbackResponse* response) override {
-    return RunWrite("SubmitFeedback", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("SubmitFeedback", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->SubmitFeedback(*request, response);
     });
   }
@@ -271,61 +308,67 @@ class EventsService final : public v1::Events::CallbackService {
  private:
   Operations* ops_;
   WorkerPool* pool_;
+  const Authenticator* auth_;
 };
 
 class DecisionsService final : public v1::Decisions::CallbackService {
  public:
-  explicit DecisionsService(Operations* ops) : ops_(ops) {}
+  DecisionsService(Operations* ops, const Authenticator* auth) : ops_(ops), auth_(auth) {}
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,
                                      v1::EvaluateResponse* response) override {
-    return Run("Evaluate", context, [&] { return ops_->Evaluate(*request, response); });
+    return Run("Evaluate", *auth_, context, [&] { return ops_->Evaluate(*request, response); });
   }
   grpc::ServerWriteReactor<v1::EvaluateResponse>* EvaluateMany(
       grpc::CallbackServerContext* context, const v1::EvaluateManyRequest* request) override {
+    if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "EvaluateMany"); !caller.ok()) {
+      return new RefusedStream<v1::EvaluateResponse>("EvaluateMany", caller.status());
+    }
     return new EvaluateManyReactor(context, ops_->EvaluateMany(*request));
   }
   grpc::ServerUnaryReactor* GetRuleset(grpc::CallbackServerContext* context,
                                        const v1::GetRulesetRequest* request,
                                        v1::GetRulesetResponse* response) override {
-    return Run("GetRuleset", context, [&] { return ops_->GetRuleset(*request, response); });
+    return Run("GetRuleset", *auth_, context, [&] { return ops_->GetRuleset(*request, response); });
   }
 
  private:
   Operations* ops_;
+  const Authenticator* auth_;
 };
 
 class ImprovementsService final : public v1::Improvements::CallbackService {
  public:
-  ImprovementsService(Operations* ops, WorkerPool* pool) : ops_(ops), pool_(pool) {}
+  ImprovementsService(Operations* ops, WorkerPool* pool, const Authenticator* auth)
+      : ops_(ops), pool_(pool), auth_(auth) {}
   grpc::ServerUnaryReactor* UpsertProduct(grpc::CallbackServerContext* context,
                                           const v1::UpsertProductRequest* request,
                                           v1::UpsertProductResponse* response) override {
-    return RunWrite("UpsertProduct", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("UpsertProduct", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->UpsertProduct(*request, response);
     });
   }
   grpc::ServerUnaryReactor* GetProduct(grpc::CallbackServerContext* context,
                                        const v1::GetProductRequest* request,
                                        v1::GetProductResponse* response) override {
-    return Run("GetProduct", context, [&] { return ops_->GetProduct(*request, response); });
+    return Run("GetProduct", *auth_, context, [&] { return ops_->GetProduct(*request, response); });
   }
   grpc::ServerUnaryReactor* ListImprovementActions(
       grpc::CallbackServerContext* context, const v1::ListImprovementActionsRequest* request,
       v1::ListImprovementActionsResponse* response) override {
-    return Run("ListImprovementActions", context, [&] { return ops_->ListImprovementActions(*request, response); });
+    return Run("ListImprovementActions", *auth_, context, [&] { return ops_->ListImprovementActions(*request, response); });
   }
   grpc::ServerUnaryReactor* ApplyImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
-    return RunWrite("ApplyImprovementAction", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("ApplyImprovementAction", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->ApplyImprovementAction(*request, response);
     });
   }
   grpc::ServerUnaryReactor* DismissImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
-    return RunWrite("DismissImprovementAction", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("DismissImprovementAction", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->DismissImprovementAction(*request, response);
     });
   }
@@ -333,13 +376,20 @@ class ImprovementsService final : public v1::Improvements::CallbackService {
  private:
   Operations* ops_;
   WorkerPool* pool_;
+  const Authenticator* auth_;
 };
 
-// Ping answers on the reactor thread without touching anything else.
+// Ping answers on the reactor thread without touching anything else (but
+// admits callers like every RPC, so that it stays a fair ceiling).
 class DiagnosticsService final : public v1::Diagnostics::CallbackService {
+ public:
+  explicit DiagnosticsService(const Authenticator* auth) : auth_(auth) {}
   grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* context,
                                  const v1::PingRequest* request,
                                  v1::PingResponse* response) override {
+    if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "Ping"); !caller.ok()) {
+      return Refuse(context, "Ping", caller.status());
+    }
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     if (request->payload().size() > 1024) {
       reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -350,29 +400,33 @@ class DiagnosticsService final : public v1::Diagnostics::CallbackService {
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
+
+ private:
+  const Authenticator* auth_;
 };
 
 class ReportsService final : public v1::Reports::CallbackService {
  public:
-  explicit ReportsService(Operations* ops) : ops_(ops) {}
+  ReportsService(Operations* ops, const Authenticator* auth) : ops_(ops), auth_(auth) {}
   grpc::ServerUnaryReactor* SegmentSizes(grpc::CallbackServerContext* context,
                                          const v1::SegmentSizesRequest* request,
                                          v1::SegmentSizesResponse* response) override {
-    return Run("SegmentSizes", context, [&] { return ops_->SegmentSizes(*request, response); });
+    return Run("SegmentSizes", *auth_, context, [&] { return ops_->SegmentSizes(*request, response); });
   }
   grpc::ServerUnaryReactor* FeedbackReport(grpc::CallbackServerContext* context,
                                            const v1::FeedbackReportRequest* request,
                                            v1::FeedbackReportResponse* response) override {
-    return Run("FeedbackReport", context, [&] { return ops_->FeedbackReport(*request, response); });
+    return Run("FeedbackReport", *auth_, context, [&] { return ops_->FeedbackReport(*request, response); });
   }
   grpc::ServerUnaryReactor* GetLedger(grpc::CallbackServerContext* context,
                                       const v1::GetLedgerRequest* request,
                                       v1::GetLedgerResponse* response) override {
-    return Run("GetLedger", context, [&] { return ops_->GetLedger(*request, response); });
+    return Run("GetLedger", *auth_, context, [&] { return ops_->GetLedger(*request, response); });
   }
 
  private:
   Operations* ops_;
+  const Authenticator* auth_;
 };
 
 
@@ -475,43 +529,47 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
 
 class RulesetsService final : public v1::Rulesets::CallbackService {
  public:
-  RulesetsService(Operations* ops, WorkerPool* pool, OpenStreams* streams)
-      : ops_(ops), pool_(pool), streams_(streams) {}
+  RulesetsService(Operations* ops, WorkerPool* pool, OpenStreams* streams,
+                  const Authenticator* auth)
+      : ops_(ops), pool_(pool), streams_(streams), auth_(auth) {}
   grpc::ServerUnaryReactor* GetRulesetStatus(grpc::CallbackServerContext* context,
                                              const v1::GetRulesetStatusRequest* request,
                                              v1::RulesetStatus* response) override {
-    return Run("GetRulesetStatus", context,
+    return Run("GetRulesetStatus", *auth_, context,
                [&] { return ops_->GetRulesetStatus(*request, response); });
   }
   // A reload reads and compiles files: off gRPC's threads.
   grpc::ServerUnaryReactor* ReloadRuleset(grpc::CallbackServerContext* context,
                                           const v1::ReloadRulesetRequest* request,
                                           v1::ReloadRulesetResponse* response) override {
-    return RunWrite("ReloadRuleset", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("ReloadRuleset", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->ReloadRuleset(*request, response);
     });
   }
   grpc::ServerWriteReactor<v1::RulesetStatus>* WatchRuleset(
-      grpc::CallbackServerContext*, const v1::WatchRulesetRequest*) override {
+      grpc::CallbackServerContext* context, const v1::WatchRulesetRequest*) override {
+    if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "WatchRuleset"); !caller.ok()) {
+      return new RefusedStream<v1::RulesetStatus>("WatchRuleset", caller.status());
+    }
     return new WatchRulesetReactor(ops_, streams_);
   }
   grpc::ServerUnaryReactor* ListRulesetVersions(grpc::CallbackServerContext* context,
                                                 const v1::ListRulesetVersionsRequest* request,
                                                 v1::ListRulesetVersionsResponse* response) override {
-    return Run("ListRulesetVersions", context,
+    return Run("ListRulesetVersions", *auth_, context,
                [&] { return ops_->ListRulesetVersions(*request, response); });
   }
   grpc::ServerUnaryReactor* GetRulesetVersion(grpc::CallbackServerContext* context,
                                               const v1::GetRulesetVersionRequest* request,
                                               v1::GetRulesetVersionResponse* response) override {
-    return Run("GetRulesetVersion", context,
+    return Run("GetRulesetVersion", *auth_, context,
                [&] { return ops_->GetRulesetVersion(*request, response); });
   }
   // Seconds of work for a large store: on the pool, off gRPC's threads.
   grpc::ServerUnaryReactor* SimulateRuleset(grpc::CallbackServerContext* context,
                                             const v1::SimulateRulesetRequest* request,
                                             v1::SimulateRulesetResponse* response) override {
-    return RunWrite("SimulateRuleset", context, pool_, [ops = ops_, request, response] {
+    return RunWrite("SimulateRuleset", *auth_, context, pool_, [ops = ops_, request, response] {
       return ops->SimulateRuleset(*request, response);
     });
   }
@@ -520,6 +578,7 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
   Operations* ops_;
   WorkerPool* pool_;
   OpenStreams* streams_;
+  const Authenticator* auth_;
 };
 
 // Streams a backup: takes it on the write pool (seconds for a large store,
@@ -616,7 +675,7 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
   std::mutex mutex_;
   std::unique_ptr<Operations::TakenBackup> backup_;  // guarded by mutex_
   std::ifstream file_;                               // guarded by mutex_
-  service_internal::Sha256 hash_;                    // guarded by mutex_; of the data sent
+  Sha256 hash_;                                      // guarded by mutex_; of the data sent
   v1::BackupChunk chunk_;                            // guarded by mutex_; the write outstanding
   int64_t sent_bytes_ = 0;                           // guarded by mutex_
   bool last_sent_ = false;                           // guarded by mutex_
@@ -627,19 +686,25 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
 
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  AdminService(Operations* ops, WorkerPool* pool, size_t max_message_bytes)
+  AdminService(Operations* ops, WorkerPool* pool, const Authenticator* auth,
+               size_t max_message_bytes)
       // A chunk and its framing fit in a message, up to 1 MiB.
       : ops_(ops),
         pool_(pool),
+        auth_(auth),
         chunk_bytes_(std::clamp<size_t>(max_message_bytes - 512, 256, 1 << 20)) {}
-  grpc::ServerWriteReactor<v1::BackupChunk>* Backup(grpc::CallbackServerContext* /*context*/,
+  grpc::ServerWriteReactor<v1::BackupChunk>* Backup(grpc::CallbackServerContext* context,
                                                    const v1::BackupRequest* /*request*/) override {
+    if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "Backup"); !caller.ok()) {
+      return new RefusedStream<v1::BackupChunk>("Backup", caller.status());
+    }
     return new BackupReactor(ops_, pool_, chunk_bytes_);
   }
 
  private:
   Operations* ops_;
   WorkerPool* pool_;
+  const Authenticator* auth_;
   const size_t chunk_bytes_;
 };
 
@@ -666,16 +731,18 @@ void OpenStreams::EndAll() {
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
                                                          WorkerPool* write_pool,
                                                          OpenStreams* streams,
+                                                         const Authenticator* auth,
                                                          size_t max_message_bytes) {
   std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(std::make_unique<CustomersService>(operations, write_pool));
-  services.push_back(std::make_unique<EventsService>(operations, write_pool));
-  services.push_back(std::make_unique<DecisionsService>(operations));
-  services.push_back(std::make_unique<ImprovementsService>(operations, write_pool));
-  services.push_back(std::make_unique<ReportsService>(operations));
-  services.push_back(std::make_unique<DiagnosticsService>());
-  services.push_back(std::make_unique<RulesetsService>(operations, write_pool, streams));
-  services.push_back(std::make_unique<AdminService>(operations, write_pool, max_message_bytes));
+  services.push_back(std::make_unique<CustomersService>(operations, write_pool, auth));
+  services.push_back(std::make_unique<EventsService>(operations, write_pool, auth));
+  services.push_back(std::make_unique<DecisionsService>(operations, auth));
+  services.push_back(std::make_unique<ImprovementsService>(operations, write_pool, auth));
+  services.push_back(std::make_unique<ReportsService>(operations, auth));
+  services.push_back(std::make_unique<DiagnosticsService>(auth));
+  services.push_back(std::make_unique<RulesetsService>(operations, write_pool, streams, auth));
+  services.push_back(
+      std::make_unique<AdminService>(operations, write_pool, auth, max_message_bytes));
   return services;
 }
 

@@ -10,7 +10,9 @@
 // the ReloadRuleset RPC. On SIGTERM or SIGINT it stops accepting calls,
 // lets in-flight ones finish (up to shutdown_grace_seconds) and closes the
 // database. Prints "listening on HOST:PORT" once ready (port 0 in the
-// config is replaced by the port chosen).
+// config is replaced by the port chosen). The port speaks TLS (mutual when
+// the config names a client CA) or, when the config says so, plain text;
+// every clientele.v1 call needs a bearer token (server/auth.h).
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -34,6 +36,7 @@
 #include "server/reloader.h"
 #include "server/service.h"
 #include "server/store.h"
+#include "server/transport.h"
 
 namespace clientele::server {
 namespace {
@@ -149,17 +152,27 @@ int Serve(const std::string& config_path) {
     }
   }
 
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(*config);
+  if (!credentials.ok()) return Fail("tls_invalid", std::string(credentials.status().message()));
+  absl::StatusOr<Authenticator> authenticator = Authenticator::Create(config->tokens);
+  if (!authenticator.ok()) {
+    return Fail("auth_invalid", std::string(authenticator.status().message()));
+  }
+
+  // Health checking and reflection answer without a token: load balancers
+  // probe health, and reflection shows only the API's (public) schema.
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (config->reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config->listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(config->max_message_bytes);
   builder.SetMaxSendMessageSize(config->max_message_bytes);
   WorkerPool write_pool(config->write_threads);  // outlives the server: declared first
   OpenStreams streams;
   std::vector<std::unique_ptr<grpc::Service>> services =
-      MakeServices(&operations, &write_pool, &streams, config->max_message_bytes);
+      MakeServices(&operations, &write_pool, &streams, &*authenticator, config->max_message_bytes);
   for (const auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -174,7 +187,10 @@ int Serve(const std::string& config_path) {
 
   const std::string host = config->listen.substr(0, config->listen.rfind(':'));
   const std::string address = StrCat(host, ":", port);
-  Log(LogLevel::kInfo, "listening", {{"address", address}});
+  Log(LogLevel::kInfo, "listening",
+      {{"address", address},
+       {"transport", TransportName(*config)},
+       {"tokens", StrCat(config->tokens.size())}});
   std::printf("listening on %s\n", address.c_str());
   std::fflush(stdout);
 

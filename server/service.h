@@ -29,6 +29,7 @@
 #include "clientele/v1/reports.grpc.pb.h"
 #include "clientele/v1/rulesets.grpc.pb.h"
 #include "rules/ruleset.h"
+#include "server/auth.h"
 #include "server/reloader.h"
 #include "server/ruleset_holder.h"
 #include "server/store.h"
@@ -222,15 +223,19 @@ class OpenStreams {
   bool closed_ = false;        // guarded by mutex_
 };
 
-// Callback-API services over Operations. Each handler checks the deadline
-// first (DEADLINE_EXCEEDED when it has passed) and runs the operation.
-// Purchases queue with the store (Store::Submit); other calls that write,
-// and backups, run on `write_pool` (see WorkerPool); the rest on gRPC's
-// threads. All three must outlive the services. `max_message_bytes` is the
-// server's limit on a message (backups are sent in chunks below it).
+// Callback-API services over Operations. Each handler first admits the
+// call (see auth.h: UNAUTHENTICATED without a token `auth` accepts,
+// PERMISSION_DENIED when its role may not call the method,
+// DEADLINE_EXCEEDED when the deadline has passed) and then runs the
+// operation. Purchases queue with the store (Store::Submit); other calls
+// that write, and backups, run on `write_pool` (see WorkerPool); the rest
+// on gRPC's threads. All four must outlive the services.
+// `max_message_bytes` is the server's limit on a message (backups are sent
+// in chunks below it).
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
                                                          WorkerPool* write_pool,
                                                          OpenStreams* streams,
+                                                         const Authenticator* auth,
                                                          size_t max_message_bytes);
 
 }  // namespace clientele::server

@@ -1,7 +1,5 @@
 #include "server/service_internal.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
@@ -70,11 +68,7 @@ absl::StatusOr<Date> ParseDay(std::string_view field, std::string_view text, Dat
 std::string Fingerprint(const google::protobuf::Message& request) {
   std::string bytes;
   request.SerializeToString(&bytes);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  std::string hex;
-  for (unsigned char byte : digest) hex += HexByte(byte);
-  return hex;
+  return Sha256Hex(bytes);
 }
 
 // The customer of a request. Profile fields always; with `maintained`, the
@@ -300,29 +294,10 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
   return UpsertedCustomer{std::move(*stored), *created};
 }
 
-Sha256::Sha256()
-    : context_(EVP_MD_CTX_new()),
-      ok_(context_ != nullptr && EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) == 1) {}
-Sha256::~Sha256() { EVP_MD_CTX_free(context_); }
-
-bool Sha256::Add(std::string_view bytes) {
-  ok_ = ok_ && EVP_DigestUpdate(context_, bytes.data(), bytes.size()) == 1;
-  return ok_;
-}
-
-void Sha256::AddMessage(const google::protobuf::Message& message) {
+void AddMessageToHash(const google::protobuf::Message& message, Sha256* hash) {
   const std::string bytes = message.SerializeAsString();
-  Add(StrCat(bytes.size(), ":"));
-  Add(bytes);
-}
-
-std::string Sha256::Hex() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (!ok_ || EVP_DigestFinal_ex(context_, digest, &size) != 1) ok_ = false;
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) hex += HexByte(digest[i]);
-  return hex;
+  hash->Add(StrCat(bytes.size(), ":"));
+  hash->Add(bytes);
 }
 
 absl::Status WaitFor(absl::FunctionRef<void(Operations::Done)> start) {

@@ -12,12 +12,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "clientele/v1/types.pb.h"
+#include "rules/sha256.h"
 #include "rules/ruleset.h"
 #include "rules/strings.h"
 #include "server/service.h"
 #include "server/store.h"
 
-struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
 
 namespace clientele::server::service_internal {
 
@@ -64,26 +64,9 @@ void DiagnosticToProto(const rules::Diagnostic& d, v1::RuleDiagnostic* out);
 // SHA-256 of the request's bytes, hex: what idempotency compares.
 std::string Fingerprint(const google::protobuf::Message& request);
 
-// SHA-256 fed a piece at a time (a stream's messages, a file's chunks).
-// Not thread-safe; Hex() once, at the end.
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  // False once OpenSSL failed (no memory): the hash is then worthless.
-  bool ok() const { return ok_; }
-  bool Add(std::string_view bytes);
-  // The message's bytes prefixed by their length, so that the same bytes
-  // split into other messages hash differently.
-  void AddMessage(const google::protobuf::Message& message);
-  std::string Hex();  // lower-case hex
-
- private:
-  evp_md_ctx_st* context_;
-  bool ok_;
-};
+// Adds the message's bytes prefixed by their length to `hash`, so that
+// the same bytes split into other messages hash differently.
+void AddMessageToHash(const google::protobuf::Message& message, Sha256* hash);
 
 // The customer of a request. Profile fields always; with `maintained`, the
 // fields the server maintains too (an inline customer to evaluate).

@@ -120,9 +120,9 @@ class StoreCustomerImport final : public CustomerImport {
       // one, however the client batched them into messages.
       v1::ImportCustomersRequest options;
       options.set_skip_invalid(skip_invalid_);
-      hash_.AddMessage(options);
+      AddMessageToHash(options, &hash_);
     }
-    for (const v1::Customer& customer : message.customers()) hash_.AddMessage(customer);
+    for (const v1::Customer& customer : message.customers()) AddMessageToHash(customer, &hash_);
     if (message.customers_size() > kMaxCustomersPerMessage) {
       return Invalid("customers", StrCat("message ", messages_, " has ", message.customers_size(),
                                          " customers; at most ", kMaxCustomersPerMessage));

@@ -23,10 +23,12 @@ namespace {
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
-// Runs `clientele args... --server address`.
+// Runs `clientele args... --server address --token ADMIN`.
 CliOutput RunAt(const testing::ServerProcess& server, std::vector<std::string> args) {
   args.push_back("--server");
   args.push_back(server.address());
+  args.push_back("--token");
+  args.push_back(testing::kAdminToken);
   return RunCommand(args);
 }
 

@@ -52,10 +52,13 @@ class CliTest : public ::testing::Test {
     ASSERT_TRUE(server_.Start(kRulesDirectory)) << "clienteled did not start";
   }
 
-  // Runs `clientele args... --server ADDRESS`.
-  CliOutput Run(std::vector<std::string> args) {
+  // Runs `clientele args... --server ADDRESS --token TOKEN` (the admin
+  // token: every command may run).
+  CliOutput Run(std::vector<std::string> args, const std::string& token = testing::kAdminToken) {
     args.push_back("--server");
     args.push_back(server_.address());
+    args.push_back("--token");
+    args.push_back(token);
     return RunCommand(args);
   }
 

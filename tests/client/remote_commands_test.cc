@@ -196,12 +196,14 @@ TEST_F(RemoteCommandsTest, ServerDownOrTooSlowIsExitFive) {
   EXPECT_THAT(slow.err, HasSubstr("--timeout SECONDS allows more"));
 }
 
-TEST_F(RemoteCommandsTest, ServerComesFromTheEnvironmentWhenNotGiven) {
+TEST_F(RemoteCommandsTest, ServerAndTokenComeFromTheEnvironmentWhenNotGiven) {
   const char* saved = std::getenv("CLIENTELE_SERVER");
   const std::string previous = saved != nullptr ? saved : "";
   ::setenv("CLIENTELE_SERVER", server_.address().c_str(), 1);
+  ::setenv("CLIENTELE_TOKEN", testing::kReaderToken, 1);
   CliOutput ping = RunCommand({"ping"});
   ::unsetenv("CLIENTELE_SERVER");
+  ::unsetenv("CLIENTELE_TOKEN");
   // Without it: config/server.yaml's listen address.
   EXPECT_EQ(DefaultServer(), "127.0.0.1:50051");
   if (saved != nullptr) ::setenv("CLIENTELE_SERVER", previous.c_str(), 1);

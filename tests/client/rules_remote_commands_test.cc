@@ -35,6 +35,8 @@ class RulesRemoteCommandsTest : public ::testing::Test {
   CliOutput Run(std::vector<std::string> args) {
     args.push_back("--server");
     args.push_back(server_.address());
+    args.push_back("--token");
+    args.push_back(testing::kAdminToken);
     return RunCommand(args);
   }
 
@@ -94,7 +96,7 @@ TEST_F(RulesRemoteCommandsTest, WatchPrintsTheStateThenEachReload) {
   std::thread reload([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     dir_.WriteInPlace("segments.yaml", LabelledSegments("v2"));
-    RunCommand({"rules", "reload", "--server", server_.address()});
+    RunCommand({"rules", "reload", "--server", server_.address(), "--token", testing::kAdminToken});
   });
   CliOutput watched = Run({"rules", "watch", "--count", "2", "--timeout", "20"});
   reload.join();

@@ -55,7 +55,7 @@ TEST_F(CrashSafetyTest, AcknowledgedPurchasesSurviveKillNineExactlyOnce) {
   const std::string address = server_.address();
   for (int client = 0; client < kClients; ++client) {
     clients.emplace_back([&, client] {
-      auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+      auto channel = testing::TestChannel(address);
       auto events = v1::Events::NewStub(channel);
       for (int i = 0; i < kPurchasesPerClient; ++i) {
         v1::RecordPurchaseRequest request;

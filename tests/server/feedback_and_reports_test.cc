@@ -186,7 +186,7 @@ TEST_F(FeedbackTest, FullSeedStoryFromImportToReports) {
 TEST_F(FeedbackTest, DemoDataFillsEveryReportOnce) {
   ASSERT_EQ(server_.Stop(), 0);
   ASSERT_TRUE(server_.Start(kRules, "", /*demo_data=*/true));
-  channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  channel_ = testing::TestChannel(server_.address());
   reports_ = v1::Reports::NewStub(channel_);
   improvements_ = v1::Improvements::NewStub(channel_);
   auto sizes = [&] {
@@ -212,7 +212,7 @@ TEST_F(FeedbackTest, DemoDataFillsEveryReportOnce) {
 
   ASSERT_EQ(server_.Stop(), 0);
   ASSERT_TRUE(server_.Start(kRules, "", /*demo_data=*/true));
-  channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  channel_ = testing::TestChannel(server_.address());
   reports_ = v1::Reports::NewStub(channel_);
   EXPECT_EQ(sizes().SerializeAsString(), first.SerializeAsString());
 }

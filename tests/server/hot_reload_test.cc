@@ -22,6 +22,7 @@
 #include "tests/support/health_check.h"
 #include "tests/support/rules_directory.h"
 #include "tests/support/server_process.h"
+#include "tests/support/test_channel.h"
 
 namespace clientele {
 namespace {
@@ -42,7 +43,7 @@ class HotReloadTest : public ::testing::Test {
  protected:
   void StartServer(const std::string& extra_config = kFastWatch) {
     ASSERT_TRUE(server_.Start(dir_.path().string(), extra_config)) << "clienteled did not start";
-    channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+    channel_ = testing::TestChannel(server_.address());
     rulesets_ = v1::Rulesets::NewStub(channel_);
     decisions_ = v1::Decisions::NewStub(channel_);
   }
@@ -248,7 +249,7 @@ TEST_F(HotReloadTest, EveryServedVersionIsKeptWithItsFiles) {
   WaitForAttemptAfter(2);
   ASSERT_EQ(server_.Stop(), 0);
   ASSERT_TRUE(server_.Start(dir_.path().string(), kFastWatch));  // kept across restarts
-  channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  channel_ = testing::TestChannel(server_.address());
   rulesets_ = v1::Rulesets::NewStub(channel_);
 
   grpc::ClientContext list_context;

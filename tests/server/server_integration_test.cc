@@ -424,7 +424,7 @@ TEST_F(ServerTest, DataSurvivesARestartAndShutdownIsClean) {
 TEST_F(ServerTest, OversizedMessagesAreRefused) {
   ASSERT_EQ(server_.Stop(), 0);
   ASSERT_TRUE(server_.Start(kRules, "max_message_bytes: 1024\n"));
-  channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  channel_ = testing::TestChannel(server_.address());
   customers_ = v1::Customers::NewStub(channel_);
   v1::Customer big = ZhangSan();
   big.set_occupation(std::string(1500, 'o'));

@@ -17,6 +17,7 @@
 #include "clientele/v1/reports.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/server_process.h"
+#include "tests/support/test_channel.h"
 
 namespace clientele {
 
@@ -28,7 +29,7 @@ class ServerTest : public ::testing::Test {
 
   void StartServer() {
     ASSERT_TRUE(server_.Start(kRules)) << "clienteled did not start";
-    channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+    channel_ = testing::TestChannel(server_.address());
     customers_ = v1::Customers::NewStub(channel_);
     events_ = v1::Events::NewStub(channel_);
     decisions_ = v1::Decisions::NewStub(channel_);

@@ -2,6 +2,8 @@
 // directory with its own config and database, an ephemeral port on
 // 127.0.0.1, and the address read from the server's "listening on" line.
 // Stop() sends SIGTERM and returns the exit status; Kill() sends SIGKILL.
+// The server speaks plain text and accepts the three test tokens below
+// unless set_security() says otherwise.
 // Not thread-safe; one object per server process.
 #ifndef CLIENTELE_TESTS_SUPPORT_SERVER_PROCESS_H_
 #define CLIENTELE_TESTS_SUPPORT_SERVER_PROCESS_H_
@@ -18,8 +20,29 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
+
+#include "rules/sha256.h"
 
 namespace clientele::testing {
+
+// One token per role, accepted by every test server.
+inline constexpr char kReaderToken[] = "test-reader-token";
+inline constexpr char kWriterToken[] = "test-writer-token";
+inline constexpr char kAdminToken[] = "test-admin-token";
+
+// The auth block that accepts the tokens above.
+inline std::string TestTokensConfig() {
+  std::string config = "auth:\n  tokens:\n";
+  for (const auto& [name, role, token] :
+       {std::tuple{"test-reader", "reader", kReaderToken},
+        std::tuple{"test-writer", "writer", kWriterToken},
+        std::tuple{"test-admin", "admin", kAdminToken}}) {
+    config += std::string("    - {name: ") + name + ", role: " + role +
+              ", sha256: " + Sha256Hex(token) + "}\n";
+  }
+  return config;
+}
 
 class ServerProcess {
  public:
@@ -39,6 +62,11 @@ class ServerProcess {
   const std::filesystem::path& directory() const { return directory_; }
   std::string database() const { return (directory_ / "clientele.db").string(); }
   const std::string& address() const { return address_; }
+  std::filesystem::path log() const { return directory_ / "server.log"; }
+
+  // The transport and auth settings of the config (default: plain text
+  // and TestTokensConfig()).
+  void set_security(std::string config) { security_ = std::move(config); }
   pid_t pid() const { return pid_; }
 
   // Writes the config (extra YAML lines appended) and starts the server;
@@ -52,12 +80,18 @@ class ServerProcess {
                           << "rules: " << rules << "\n"
                           << "demo_data: " << (demo_data ? "true" : "false") << "\n"
                           << "log_level: warning\n"
-                          << extra_config;
+                          << security_ << extra_config;
     int out[2];
     if (::pipe(out) != 0) return false;
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(out[1], STDOUT_FILENO);
+      // The logs (stderr) go to log(), for tests that check what is logged.
+      if (const int log = ::open(this->log().c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+          log >= 0) {
+        ::dup2(log, STDERR_FILENO);
+        ::close(log);
+      }
       ::close(out[0]);
       ::close(out[1]);
       ::execl(CLIENTELED_BINARY, CLIENTELED_BINARY, "--config", config.c_str(), nullptr);
@@ -105,6 +139,7 @@ class ServerProcess {
   }
 
   std::filesystem::path directory_;
+  std::string security_ = "plaintext: true\n" + TestTokensConfig();
   std::string address_;
   pid_t pid_ = -1;
 };

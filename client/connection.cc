@@ -1,0 +1,113 @@
+#include "client/connection.h"
+
+#include <grpcpp/support/client_interceptor.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "rules/strings.h"
+
+namespace clientele::client {
+namespace {
+
+using grpc::experimental::ClientInterceptorFactoryInterface;
+using grpc::experimental::ClientRpcInfo;
+using grpc::experimental::InterceptionHookPoints;
+using grpc::experimental::Interceptor;
+using grpc::experimental::InterceptorBatchMethods;
+
+// Adds the authorization metadata to every call. gRPC's own call
+// credentials are not sent over plain text, which clienteled allows on
+// loopback, so the token goes in by an interceptor on both transports.
+class BearerTokenInterceptor final : public Interceptor {
+ public:
+  explicit BearerTokenInterceptor(const std::string* header) : header_(header) {}
+  void Intercept(InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace("authorization", *header_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string* header_;
+};
+
+class BearerTokenFactory final : public ClientInterceptorFactoryInterface {
+ public:
+  explicit BearerTokenFactory(std::string token) : header_("Bearer " + std::move(token)) {}
+  Interceptor* CreateClientInterceptor(ClientRpcInfo*) override {
+    return new BearerTokenInterceptor(&header_);
+  }
+
+ private:
+  const std::string header_;  // lives as long as the channel that owns the factory
+};
+
+absl::StatusOr<std::string> ReadPem(std::string_view option, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    return absl::InvalidArgumentError(StrCat(option, ": cannot read '", path, "'"));
+  }
+  return text.str();
+}
+
+// Printable ASCII without spaces at the ends: what a metadata value holds.
+bool IsMetadataSafe(std::string_view token) {
+  for (char c : token) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
+    const ConnectionOptions& options, grpc::ChannelArguments* arguments) {
+  const bool tls = options.tls || !options.ca_file.empty() || !options.cert_file.empty() ||
+                   !options.key_file.empty();
+  if (!tls) return grpc::InsecureChannelCredentials();
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "a client certificate needs both --tls-cert and --tls-key (or $CLIENTELE_TLS_CERT and $CLIENTELE_TLS_KEY)");
+  }
+  grpc::SslCredentialsOptions ssl;
+  if (!options.ca_file.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem("--tls-ca", options.ca_file);
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+  }
+  if (!options.cert_file.empty()) {
+    absl::StatusOr<std::string> cert = ReadPem("--tls-cert", options.cert_file);
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPem("--tls-key", options.key_file);
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *cert;
+    ssl.pem_private_key = *key;
+  }
+  if (!options.tls_server_name.empty()) {
+    arguments->SetSslTargetNameOverride(options.tls_server_name);
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptions& options,
+                                                           grpc::ChannelArguments arguments) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      Credentials(options, &arguments);
+  if (!credentials.ok()) return credentials.status();
+  std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> interceptors;
+  if (!options.token.empty()) {
+    if (!IsMetadataSafe(options.token)) {
+      return absl::InvalidArgumentError(
+          "the token may hold only printable ASCII without spaces (is it the right file?)");
+    }
+    interceptors.push_back(std::make_unique<BearerTokenFactory>(options.token));
+  }
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      options.server, *credentials, arguments, std::move(interceptors));
+}
+
+}  // namespace clientele::client

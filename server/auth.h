@@ -1,0 +1,92 @@
+// Who may call what. Every RPC of clientele.v1 needs a bearer token
+// ("authorization: Bearer TOKEN" metadata) whose role is at least the one
+// the method requires (RequiredRole). Tokens are configured by the SHA-256
+// of their text, never the text itself, so a leaked config file gives no
+// one access.
+//
+// Roles are cumulative: a writer may do what a reader may, an admin what a
+// writer may.
+//
+// Authenticator is immutable after Create: thread-safe.
+#ifndef CLIENTELE_SERVER_AUTH_H_
+#define CLIENTELE_SERVER_AUTH_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace clientele::server {
+
+enum class Role {
+  kReader = 1,  // evaluate, get, list, reports, ruleset status and versions
+  kWriter = 2,  // + record events, upsert and import customers and products
+  kAdmin = 3,   // + delete, reload, apply or dismiss actions, backup
+};
+
+std::string_view RoleName(Role role);  // "reader", "writer", "admin"
+std::optional<Role> ParseRole(std::string_view name);
+
+// The role the RPC `method` (its name without the service, e.g.
+// "DeleteCustomer") needs; nullopt for a method this table does not know,
+// which nobody may call.
+std::optional<Role> RequiredRole(std::string_view method);
+
+// Every method of the table with its role, in the order of the protos.
+struct MethodRole {
+  std::string_view service;  // e.g. "clientele.v1.Customers"
+  std::string_view method;   // e.g. "DeleteCustomer"
+  Role role;
+};
+const std::vector<MethodRole>& MethodRoles();
+
+// One configured token.
+struct TokenConfig {
+  std::string name;    // who holds it, for logs and audits (not secret)
+  Role role = Role::kReader;
+  std::string sha256;  // 64 hex digits: SHA-256 of the token's text
+};
+
+// The caller a token stands for.
+struct Caller {
+  std::string_view name;  // TokenConfig::name; lives as long as the Authenticator
+  Role role;
+};
+
+class Authenticator {
+ public:
+  // INVALID_ARGUMENT when a hash is not 64 hex digits, or a name or hash
+  // appears twice; tokens may be empty (then nobody gets in).
+  static absl::StatusOr<Authenticator> Create(std::vector<TokenConfig> tokens);
+
+  // The caller of a request whose authorization metadata is
+  // `authorization` (nullopt when the request has none). UNAUTHENTICATED,
+  // saying what is wrong but never echoing the token, when it is missing,
+  // not "Bearer TOKEN", or no configured token.
+  absl::StatusOr<Caller> Authenticate(std::optional<std::string_view> authorization) const;
+
+  // OK when `caller` may call `method`; else PERMISSION_DENIED naming the
+  // caller, the method and the role it needs.
+  static absl::Status Authorize(const Caller& caller, std::string_view method);
+
+ private:
+  Authenticator() = default;
+  // By the raw 32-byte SHA-256 of the token. A lookup by hash leaks
+  // nothing useful through timing: an attacker cannot choose hashes.
+  absl::flat_hash_map<std::string, TokenConfig> by_hash_;
+};
+
+// SHA-256 of `token`, 64 lower-case hex digits: what TokenConfig::sha256
+// holds.
+std::string TokenHash(std::string_view token);
+
+// True for 64 hex digits (either case).
+bool IsTokenHash(std::string_view text);
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_AUTH_H_
