@@ -231,8 +231,11 @@ int main(int argc, char** argv) {
     const char* token = std::getenv("CLIENTELE_TOKEN");
     options.token = token != nullptr ? token : "";
   }
+  clientele::client::ConnectionOptions connection;
+  connection.server = options.server;
+  connection.token = options.token;
   absl::StatusOr<std::shared_ptr<grpc::Channel>> opened =
-      clientele::client::OpenChannel({.server = options.server, .token = options.token}, arguments);
+      clientele::client::OpenChannel(connection, arguments);
   if (!opened.ok()) {
     std::fprintf(stderr, "%s\n", std::string(opened.status().message()).c_str());
     return 2;

@@ -2,12 +2,14 @@
 
 #include <cstdlib>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <string>
 
 #include "CLI/CLI.hpp"
 #include "client/remote_commands.h"
 #include "client/rules_commands.h"
+#include "client/token_commands.h"
 
 namespace clientele::client {
 namespace {
@@ -263,6 +265,27 @@ void AddAdminCommands(CLI::App* app, Chosen* chosen) {
   backup_cmd->add_flag("--force", backup->force, "Replace FILE if it exists");
 }
 
+void AddTokenCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* token = app->add_subcommand(
+      "token", "Bearer tokens for the server's config (offline: no server needed)");
+  token->require_subcommand(1);
+  auto made = New<TokenNewOptions>();
+  CLI::App* new_cmd = AddCommand(
+      token, "new",
+      "Make a random token and print it once, with the auth.tokens entry (its SHA-256) for the "
+      "server's config",
+      chosen, made, RunTokenNew);
+  new_cmd->add_option("--name", made->name, "Who will hold it, e.g. crm-backend")->required();
+  new_cmd->add_option("--role", made->role, "reader, writer or admin")->required();
+  new_cmd->add_flag("--json", made->json, "Print JSON");
+  struct HashOptions {};
+  AddCommand(token, "hash", "Print the SHA-256 of the token on standard input, for auth.tokens",
+             chosen, New<HashOptions>(),
+             [](const HashOptions&, std::ostream& out, std::ostream& err) {
+               return RunTokenHash(std::cin, out, err);
+             });
+}
+
 void AddCustomerCommands(CLI::App* app, Chosen* chosen) {
   CLI::App* customers = app->add_subcommand("customers", "Stored customers");
   customers->require_subcommand(1);
@@ -428,6 +451,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddReportCommands(&app, &chosen);
   AddServerCommands(&app, &chosen);
   AddAdminCommands(&app, &chosen);
+  AddTokenCommands(&app, &chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

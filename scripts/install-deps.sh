@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build git pkg-config ca-certificates
+  build-essential cmake ninja-build git pkg-config ca-certificates openssl
   # libraries (all found with find_package(... CONFIG))
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev

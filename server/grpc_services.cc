@@ -23,9 +23,40 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-// One line per call: failures at info (with their message), the rest at
-// debug, each with its duration and the name of the caller's token (never
-// the token). Messages name fields and ids, never personal data.
+// What of a failure's message may be logged. Messages about the request
+// may echo what it held (a name, a birthday, a text), which must not reach
+// the logs: of those only the field they name is kept ("customer.birthday"
+// of "customer.birthday: '1979-13-01' is not a date"). The server's own
+// failures (INTERNAL, UNAVAILABLE, refusals, deadlines) hold no request
+// data and are logged whole.
+std::string LoggableError(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kAborted:
+      break;
+    default:
+      return std::string(status.message());
+  }
+  const std::string_view message = View(status.message());
+  const size_t colon = message.find(": ");
+  const std::string_view field = message.substr(0, colon);
+  const bool is_field_path =
+      colon != std::string_view::npos && !field.empty() &&
+      std::all_of(field.begin(), field.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+               c == '[' || c == ']';
+      });
+  return is_field_path ? StrCat("about ", field, " (details went to the caller only)")
+                       : "(details went to the caller only)";
+}
+
+// One line per call: failures at info (LoggableError), the rest at debug,
+// each with its duration and the name of the caller's token (never the
+// token itself).
 void LogCall(std::string_view method, const absl::Status& status,
              std::chrono::steady_clock::time_point began, std::string_view caller = "") {
   const LogLevel level = status.ok() ? LogLevel::kDebug : LogLevel::kInfo;
@@ -38,7 +69,7 @@ void LogCall(std::string_view method, const absl::Status& status,
       {"code", absl::StatusCodeToString(status.code())},
       {"us", std::to_string(micros)}};
   if (!caller.empty()) fields.emplace_back("caller", std::string(caller));
-  if (!status.ok()) fields.emplace_back("error", std::string(status.message()));
+  if (!status.ok()) fields.emplace_back("error", LoggableError(status));
   Log(level, "call", fields);
 }
 

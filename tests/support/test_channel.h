@@ -17,8 +17,10 @@ namespace clientele::testing {
 // binary if the options are refused, which plain text never is.
 inline std::shared_ptr<grpc::Channel> TestChannel(const std::string& address,
                                                   const std::string& token = kAdminToken) {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      client::OpenChannel({.server = address, .token = token});
+  client::ConnectionOptions options;
+  options.server = address;
+  options.token = token;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = client::OpenChannel(options);
   if (!channel.ok()) std::abort();
   return *channel;
 }

@@ -1,0 +1,199 @@
+// Who gets in, on the wire: every RPC of clientele.v1 (found in the protos,
+// so a new one cannot be missed) is called with no token, a wrong token and
+// a token of each role, and must refuse exactly as server/auth.h says; a
+// refused write changes nothing; and the logs hold neither tokens nor the
+// customers' personal data.
+#include <grpcpp/generic/generic_stub.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/auth.h"
+#include "tests/support/health_check.h"
+#include "tests/support/rpc_methods.h"
+#include "tests/support/server_fixture.h"
+
+namespace clientele {
+namespace {
+
+using server::Role;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+using testing::EveryRpc;
+using testing::RpcMethod;
+
+// Waits for the next completion of `queue` (each step below has one).
+bool Next(grpc::CompletionQueue* queue) {
+  void* tag = nullptr;
+  bool ok = false;
+  const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(20);
+  return queue->AsyncNext(&tag, &ok, deadline) == grpc::CompletionQueue::GOT_EVENT && ok;
+}
+
+// Calls `method` with an empty request message and returns its status. A
+// stream that sends a first message is cancelled then (a watch never ends).
+grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, const RpcMethod& method) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  grpc::Slice empty(std::string(""));
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  grpc::CompletionQueue queue;
+  int tag = 0;
+  if (!method.streaming) {
+    std::unique_ptr<grpc::GenericClientAsyncResponseReader> call =
+        stub.PrepareUnaryCall(&context, method.path(), request, &queue);
+    call->StartCall();
+    call->Finish(&response, &status, &tag);
+    Next(&queue);
+  } else {
+    std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+        stub.PrepareCall(&context, method.path(), &queue);
+    call->StartCall(&tag);
+    Next(&queue);
+    call->Write(request, &tag);
+    Next(&queue);
+    call->WritesDone(&tag);
+    Next(&queue);
+    call->Read(&response, &tag);
+    if (Next(&queue)) context.TryCancel();
+    call->Finish(&status, &tag);
+    Next(&queue);
+  }
+  queue.Shutdown();
+  void* ignored_tag;
+  bool ignored_ok;
+  while (queue.Next(&ignored_tag, &ignored_ok)) {
+  }
+  return status;
+}
+
+class AccessTest : public ServerTest {};
+
+TEST_F(AccessTest, EveryRpcRefusesMissingAndBadTokensAndTooLowRoles) {
+  const std::vector<RpcMethod> methods = EveryRpc();
+  ASSERT_GE(methods.size(), 28u);
+  const auto none = testing::TestChannel(server_.address(), "");
+  const auto wrong = testing::TestChannel(server_.address(), "not-a-token-of-this-server");
+  const std::vector<std::pair<Role, std::shared_ptr<grpc::Channel>>> roles = {
+      {Role::kReader, testing::TestChannel(server_.address(), testing::kReaderToken)},
+      {Role::kWriter, testing::TestChannel(server_.address(), testing::kWriterToken)},
+      {Role::kAdmin, testing::TestChannel(server_.address(), testing::kAdminToken)}};
+  for (const RpcMethod& method : methods) {
+    SCOPED_TRACE(method.path());
+    const std::optional<Role> required = server::RequiredRole(method.name);
+    ASSERT_TRUE(required.has_value());
+    EXPECT_EQ(CallRaw(none, method).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(CallRaw(wrong, method).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    for (const auto& [role, channel] : roles) {
+      SCOPED_TRACE(std::string(server::RoleName(role)));
+      const grpc::Status status = CallRaw(channel, method);
+      if (static_cast<int>(role) < static_cast<int>(*required)) {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        EXPECT_THAT(status.error_message(), HasSubstr("may not call " + method.name));
+        EXPECT_THAT(status.error_message(),
+                    HasSubstr("needs the role " + std::string(server::RoleName(*required))));
+      } else {
+        // Admitted: whatever the empty request gets next, it is not a refusal.
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+        EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
+      }
+    }
+  }
+}
+
+TEST_F(AccessTest, HealthAndReflectionNeedNoToken) {
+  EXPECT_EQ(testing::HealthStatus(testing::TestChannel(server_.address(), "")),
+            testing::kHealthServing);
+}
+
+TEST_F(AccessTest, ARefusedWriteChangesNothing) {
+  v1::UpsertCustomerResponse upserted;
+  ASSERT_TRUE(Upsert(ZhangSan(), "k-1", &upserted).ok());
+  for (const char* token : {"", "wrong", testing::kReaderToken}) {
+    auto events = v1::Events::NewStub(testing::TestChannel(server_.address(), token));
+    v1::RecordPurchaseRequest request;
+    request.set_idempotency_key("k-p");
+    request.set_customer_id("c-1");
+    request.set_purchase_id("p-1");
+    request.set_amount("600");
+    v1::RecordPurchaseResponse response;
+    const grpc::Status status = Call(events, &v1::Events::Stub::RecordPurchase, request, &response);
+    EXPECT_TRUE(status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                status.error_code() == grpc::StatusCode::PERMISSION_DENIED)
+        << token;
+  }
+  EXPECT_EQ(Get("c-1").points(), 0);
+  EXPECT_EQ(Get("c-1").purchase_frequency(), 0);
+  // The same key now works for a writer: the refused calls left no trace.
+  v1::RecordPurchaseResponse response;
+  EXPECT_TRUE(Purchase("c-1", "p-1", "600", "k-p", &response).ok());
+  EXPECT_EQ(Get("c-1").points(), 100);
+}
+
+// A server logging at debug, so that every call is logged.
+class LogPrivacyTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start(kRules, "log_level: debug\n")) << "clienteled did not start";
+    channel_ = testing::TestChannel(server_.address());
+    customers_ = v1::Customers::NewStub(channel_);
+    events_ = v1::Events::NewStub(channel_);
+    decisions_ = v1::Decisions::NewStub(channel_);
+  }
+};
+
+TEST_F(LogPrivacyTest, LogsHoldNeitherTokensNorPersonalData) {
+  v1::Customer customer = ZhangSan();
+  customer.set_name("王秘密");
+  customer.set_birthday("1979-03-14");
+  customer.set_occupation("秘密职业");
+  v1::UpsertCustomerResponse upserted;
+  ASSERT_TRUE(Upsert(customer, "k-1", &upserted).ok());
+  // Refused requests whose messages echo what was sent.
+  v1::Customer bad = customer;
+  bad.set_birthday("1979-13-45");
+  EXPECT_FALSE(Upsert(bad, "k-2", &upserted).ok());
+  bad = customer;
+  bad.set_satisfaction("秘密满意");
+  EXPECT_FALSE(Upsert(bad, "k-3", &upserted).ok());
+  v1::RecordInteractionResponse interacted;
+  ASSERT_TRUE(Interaction("c-1", "秘密文本好评", "k-4", &interacted).ok());
+  Evaluate("c-1");
+  // Tokens the server refuses, and one of each role it accepts.
+  for (const char* token : {"leaked-secret-token", testing::kReaderToken, testing::kWriterToken}) {
+    auto stub = v1::Customers::NewStub(testing::TestChannel(server_.address(), token));
+    v1::DeleteCustomerRequest request;
+    request.set_customer_id("c-1");
+    request.set_idempotency_key("k-5");
+    v1::DeleteCustomerResponse response;
+    EXPECT_FALSE(Call(stub, &v1::Customers::Stub::DeleteCustomer, request, &response).ok());
+  }
+  ASSERT_EQ(server_.Stop(), 0);
+
+  std::ifstream in(server_.log());
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string log = text.str();
+  // The log is there and tells who did what ...
+  EXPECT_THAT(log, HasSubstr("UpsertCustomer"));
+  EXPECT_THAT(log, HasSubstr("test-admin"));
+  EXPECT_THAT(log, HasSubstr("customer.birthday"));
+  EXPECT_THAT(log, HasSubstr("PERMISSION_DENIED"));
+  // ... without the secrets.
+  for (const char* secret : {"王秘密", "1979-03-14", "1979-13-45", "秘密职业", "秘密满意",
+                             "秘密文本", "leaked-secret-token", testing::kReaderToken,
+                             testing::kWriterToken, testing::kAdminToken}) {
+    EXPECT_THAT(log, Not(HasSubstr(secret))) << secret;
+  }
+}
+
+}  // namespace
+}  // namespace clientele

@@ -1,0 +1,162 @@
+// clienteled's config file: the shipped one loads, and every mistake in
+// the transport and auth settings is refused with the file, line and a
+// message saying what to do.
+#include "server/config.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rules/sha256.h"
+#include "tests/support/status_matchers.h"
+
+namespace clientele::server {
+namespace {
+
+using ::clientele::testing::IsOk;
+using ::clientele::testing::StatusIs;
+using ::testing::HasSubstr;
+
+const std::string kHash = Sha256Hex("a-token");
+const std::string kTokens =
+    "auth:\n  tokens:\n    - {name: crm, role: writer, sha256: " + kHash + "}\n";
+const std::string kBase = "database: clientele.db\nrules: rules\n";
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  ConfigTest() {
+    std::random_device random;
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("clientele-config-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
+    std::filesystem::create_directories(directory_);
+  }
+  ~ConfigTest() override { std::filesystem::remove_all(directory_); }
+
+  absl::StatusOr<ServerConfig> Load(const std::string& text) {
+    const std::string path = (directory_ / "server.yaml").string();
+    std::ofstream(path) << text;
+    return LoadServerConfig(path);
+  }
+
+  std::filesystem::path directory_;
+};
+
+TEST_F(ConfigTest, TheShippedConfigLoads) {
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(CLIENTELE_SOURCE_DIR "/config/server.yaml");
+  ASSERT_THAT(config.status(), IsOk());
+  EXPECT_TRUE(config->plaintext);
+  EXPECT_FALSE(config->tls.has_value());
+  ASSERT_EQ(config->tokens.size(), 3u);
+  // The README's demo tokens.
+  EXPECT_EQ(config->tokens[0].sha256, Sha256Hex("demo-reader-token"));
+  EXPECT_EQ(config->tokens[1].sha256, Sha256Hex("demo-writer-token"));
+  EXPECT_EQ(config->tokens[2].sha256, Sha256Hex("demo-admin-token"));
+  EXPECT_EQ(config->tokens[2].role, Role::kAdmin);
+}
+
+TEST_F(ConfigTest, PlaintextOnLoopbackWithTokens) {
+  absl::StatusOr<ServerConfig> config = Load(kBase + "listen: 127.0.0.1:0\nplaintext: true\n" + kTokens);
+  ASSERT_THAT(config.status(), IsOk());
+  ASSERT_EQ(config->tokens.size(), 1u);
+  EXPECT_EQ(config->tokens[0].name, "crm");
+  EXPECT_EQ(config->tokens[0].role, Role::kWriter);
+  EXPECT_EQ(config->tokens[0].sha256, kHash);
+}
+
+TEST_F(ConfigTest, ATransportMustBeChosen) {
+  EXPECT_THAT(Load(kBase + kTokens).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "no transport chosen"));
+}
+
+TEST_F(ConfigTest, PlaintextIsRefusedOffLoopbackUnlessForced) {
+  for (const std::string listen : {"0.0.0.0:50051", "10.1.2.3:50051", "[::]:50051",
+                                   "example.com:50051", "128.0.0.1:1"}) {
+    absl::StatusOr<ServerConfig> config =
+        Load(kBase + "listen: '" + listen + "'\nplaintext: true\n" + kTokens);
+    EXPECT_THAT(config.status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, "loopback addresses only"))
+        << listen;
+    EXPECT_THAT(std::string(config.status().message()), HasSubstr("server.yaml:3:"));
+  }
+  EXPECT_THAT(Load(kBase + "listen: 0.0.0.0:50051\nplaintext: true\nallow_remote_plaintext: true\n" +
+                   kTokens)
+                  .status(),
+              IsOk());
+  for (const std::string listen : {"localhost:1", "127.0.0.1:1", "127.255.0.9:1", "[::1]:1"}) {
+    EXPECT_THAT(Load(kBase + "listen: '" + listen + "'\nplaintext: true\n" + kTokens).status(),
+                IsOk())
+        << listen;
+  }
+}
+
+TEST_F(ConfigTest, TlsFilesAreResolvedAgainstTheConfigsDirectory) {
+  absl::StatusOr<ServerConfig> config = Load(
+      kBase + "listen: 0.0.0.0:0\ntls:\n  cert: certs/server.pem\n  key: /etc/k.pem\n"
+              "  client_ca: certs/ca.pem\n" + kTokens);
+  ASSERT_THAT(config.status(), IsOk());
+  ASSERT_TRUE(config->tls.has_value());
+  EXPECT_EQ(config->tls->cert, (directory_ / "certs/server.pem").string());
+  EXPECT_EQ(config->tls->key, "/etc/k.pem");
+  EXPECT_EQ(config->tls->client_ca, (directory_ / "certs/ca.pem").string());
+}
+
+TEST_F(ConfigTest, TlsMistakes) {
+  EXPECT_THAT(Load(kBase + "tls:\n  cert: a.pem\n" + kTokens).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "tls needs 'key'"));
+  EXPECT_THAT(Load(kBase + "tls:\n  cert: a.pem\n  key: b.pem\n  ca: c.pem\n" + kTokens).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown setting 'ca' in tls"));
+  EXPECT_THAT(Load(kBase + "tls:\n  cert: a.pem\n  key: b.pem\nplaintext: true\n" + kTokens).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "exclude each other"));
+  EXPECT_THAT(Load(kBase + "tls: yes\n" + kTokens).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "tls must be a map"));
+}
+
+TEST_F(ConfigTest, TokenMistakes) {
+  const std::string head = kBase + "plaintext: true\n";
+  EXPECT_THAT(Load(head).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "the setting 'auth' is required"));
+  EXPECT_THAT(Load(head + "auth:\n  tokens: []\n").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "at least one token"));
+  // The token itself where its hash belongs.
+  absl::StatusOr<ServerConfig> plain =
+      Load(head + "auth:\n  tokens:\n    - {name: a, role: reader, sha256: demo-admin-token}\n");
+  EXPECT_THAT(plain.status(), StatusIs(absl::StatusCode::kInvalidArgument, "never the token itself"));
+  EXPECT_THAT(std::string(plain.status().message()), HasSubstr("server.yaml:6:"));
+  EXPECT_THAT(
+      Load(head + "auth:\n  tokens:\n    - {name: a, role: root, sha256: " + kHash + "}\n").status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "role must be reader, writer or admin"));
+  EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: reader}\n").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "a token needs 'sha256'"));
+  EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: reader, sha256: " + kHash +
+                   ", note: x}\n")
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown setting 'note' in a token"));
+  EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: reader, sha256: " + kHash +
+                   "}\n    - {name: a, role: admin, sha256: " + Sha256Hex("other") + "}\n")
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "token name 'a' appears twice"));
+  // The same hash in another case is the same token.
+  std::string upper = kHash;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: reader, sha256: " + kHash +
+                   "}\n    - {name: b, role: admin, sha256: " + upper + "}\n")
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "the same token hash appears twice"));
+}
+
+TEST(LoopbackTest, RecognisesLoopbackHostsOnly) {
+  for (const char* host : {"localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"}) {
+    EXPECT_TRUE(IsLoopbackHost(host)) << host;
+  }
+  for (const char* host : {"", "0.0.0.0", "::", "[::]", "127.0.0", "127.0.0.1.5", "127.0.0.256",
+                           "127.-1.0.0", "127.0.0.1x", "1127.0.0.1", "localhost.example.com"}) {
+    EXPECT_FALSE(IsLoopbackHost(host)) << host;
+  }
+}
+
+}  // namespace
+}  // namespace clientele::server

@@ -1,0 +1,54 @@
+// Every RPC of clientele.v1, read from the protos' descriptors, so that
+// tests that must cover every method notice a new one.
+#ifndef CLIENTELE_TESTS_SUPPORT_RPC_METHODS_H_
+#define CLIENTELE_TESTS_SUPPORT_RPC_METHODS_H_
+
+#include <string>
+#include <vector>
+
+#include "clientele/v1/admin.pb.h"
+#include "clientele/v1/customers.pb.h"
+#include "clientele/v1/decisions.pb.h"
+#include "clientele/v1/diagnostics.pb.h"
+#include "clientele/v1/events.pb.h"
+#include "clientele/v1/improvements.pb.h"
+#include "clientele/v1/reports.pb.h"
+#include "clientele/v1/rulesets.pb.h"
+#include "google/protobuf/descriptor.h"
+
+namespace clientele::testing {
+
+struct RpcMethod {
+  std::string service;  // "clientele.v1.Customers"
+  std::string name;     // "DeleteCustomer"
+  bool streaming;       // client or server streaming
+  std::string path() const { return "/" + service + "/" + name; }
+};
+
+// The methods of every service in each clientele/v1 file with services. A
+// message of each file is named so that its descriptors are linked in.
+inline std::vector<RpcMethod> EveryRpc() {
+  std::vector<RpcMethod> methods;
+  for (const google::protobuf::FileDescriptor* file :
+       {v1::UpsertCustomerRequest::descriptor()->file(),
+        v1::RecordPurchaseRequest::descriptor()->file(),
+        v1::EvaluateRequest::descriptor()->file(),
+        v1::UpsertProductRequest::descriptor()->file(),
+        v1::SegmentSizesRequest::descriptor()->file(), v1::PingRequest::descriptor()->file(),
+        v1::GetRulesetStatusRequest::descriptor()->file(),
+        v1::BackupRequest::descriptor()->file()}) {
+    for (int s = 0; s < file->service_count(); ++s) {
+      const google::protobuf::ServiceDescriptor* service = file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        const google::protobuf::MethodDescriptor* method = service->method(m);
+        methods.push_back({service->full_name(), method->name(),
+                           method->client_streaming() || method->server_streaming()});
+      }
+    }
+  }
+  return methods;
+}
+
+}  // namespace clientele::testing
+
+#endif  // CLIENTELE_TESTS_SUPPORT_RPC_METHODS_H_
