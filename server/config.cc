@@ -171,7 +171,7 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
       "listen", "database", "rules", "stats_window_months", "demo_data", "log_level",
       "max_message_bytes", "shutdown_grace_seconds", "max_text_bytes", "max_name_bytes",
       "write_threads", "max_import_customers", "sync_every_commit", "rules_watch",
-      "rules_debounce_ms", "tls", "plaintext", "allow_remote_plaintext", "auth", "reflection"};
+      "rules_debounce_ms", "tls", "plaintext", "allow_remote_plaintext", "auth", "reflection", "metrics_listen"};
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
     const YAML::Node& value = entry.second;
@@ -207,6 +207,8 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
       s = ReadBool(path, value, key, &config->allow_remote_plaintext);
     } else if (key == "auth") {
       s = ReadAuth(path, value, &config->tokens);
+    } else if (key == "metrics_listen") {
+      s = ReadText(path, value, key, &config->metrics_listen);
     } else if (key == "reflection") {
       s = ReadBool(path, value, key, &config->reflection);
     } else if (key == "sync_every_commit") {

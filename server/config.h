@@ -42,6 +42,7 @@ struct ServerConfig {
   bool allow_remote_plaintext = false;
   std::vector<TokenConfig> tokens;  // auth.tokens: at least one
   bool reflection = true;           // gRPC server reflection (the API's schema, no data)
+  std::string metrics_listen;       // host:port of the Prometheus endpoint; "" for none
 };
 
 // True for "localhost", 127.0.0.0/8 and ::1 (with or without brackets).

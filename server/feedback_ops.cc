@@ -4,6 +4,7 @@
 #include <map>
 
 #include "rules/internal/utf8.h"
+#include "server/metrics.h"
 #include "server/service.h"
 #include "server/service_internal.h"
 
@@ -231,6 +232,7 @@ absl::Status Operations::SubmitFeedback(const v1::SubmitFeedbackRequest& request
           absl::StatusOr<int64_t> action_id = tx.SupportAction(
               proposal, *feedback_id, *day, MatchedKeywords(*p.keywords, request.text()));
           if (!action_id.ok()) return action_id.status();
+          Metrics::Global().RecordMatch("improvement", proposal.rule_id);
           v1::ImprovementProposal* shown = out->add_proposals();
           shown->set_rule_id(proposal.rule_id);
           shown->set_action(proposal.action);

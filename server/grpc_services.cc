@@ -10,6 +10,7 @@
 #include "rules/strings.h"
 #include "server/auth.h"
 #include "server/log.h"
+#include "server/metrics.h"
 #include "server/service.h"
 #include "server/service_internal.h"
 
@@ -54,16 +55,16 @@ std::string LoggableError(const absl::Status& status) {
                        : "(details went to the caller only)";
 }
 
-// One line per call: failures at info (LoggableError), the rest at debug,
-// each with its duration and the name of the caller's token (never the
-// token itself).
+// Counts the call in the metrics and logs it: failures at info
+// (LoggableError), the rest at debug, each with its duration and the name
+// of the caller's token (never the token itself).
 void LogCall(std::string_view method, const absl::Status& status,
              std::chrono::steady_clock::time_point began, std::string_view caller = "") {
+  const auto elapsed = std::chrono::steady_clock::now() - began;
+  Metrics::Global().RecordCall(method, status.code(), elapsed);
   const LogLevel level = status.ok() ? LogLevel::kDebug : LogLevel::kInfo;
   if (!LogEnabled(level)) return;
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - began)
-                          .count();
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   std::vector<std::pair<std::string_view, std::string>> fields = {
       {"method", std::string(method)},
       {"code", absl::StatusCodeToString(status.code())},
@@ -177,7 +178,7 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
                       absl::StatusOr<std::unique_ptr<DecisionStream>> stream)
       : context_(context) {
     if (!stream.ok()) {
-      Finish(ToGrpc(stream.status()));
+      End(ToGrpc(stream.status()));
       return;
     }
     stream_ = std::move(*stream);
@@ -185,7 +186,7 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
   }
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading"));
       return;
     }
     WriteNext();
@@ -193,26 +194,35 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
   void OnDone() override { delete this; }
 
  private:
+  // Counts and logs the stream, then finishes it.
+  void End(grpc::Status status) {
+    LogCall("EvaluateMany", absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                                         status.error_message()),
+            began_);
+    Finish(std::move(status));
+  }
+
   void WriteNext() {
     if (context_->IsCancelled()) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
       return;
     }
     if (context_->deadline() < std::chrono::system_clock::now()) {
-      Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed mid-stream"));
+      End(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed mid-stream"));
       return;
     }
     absl::StatusOr<bool> more = stream_->Next(&response_);
     if (!more.ok()) {
-      Finish(ToGrpc(more.status()));
+      End(ToGrpc(more.status()));
     } else if (!*more) {
-      Finish(grpc::Status::OK);
+      End(grpc::Status::OK);
     } else {
       StartWrite(&response_);
     }
   }
 
   grpc::CallbackServerContext* context_;
+  const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   std::unique_ptr<DecisionStream> stream_;
   v1::EvaluateResponse response_;
 };
@@ -236,11 +246,16 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
       if (context_->IsCancelled()) {
         Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled; nothing was imported"));
       } else {
-        pool_->Run([this] { Finish(ToGrpc(import_->Finish(response_))); });
+        pool_->Run([this] {
+          const absl::Status status = import_->Finish(response_);
+          LogCall("ImportCustomers", status, began_);
+          Finish(ToGrpc(status));
+        });
       }
       return;
     }
     if (absl::Status s = import_->Add(message_); !s.ok()) {
+      LogCall("ImportCustomers", s, began_);
       Finish(ToGrpc(s));
       return;
     }
@@ -251,6 +266,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
 
  private:
   grpc::CallbackServerContext* context_;
+  const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   std::unique_ptr<CustomerImport> import_;
   v1::ImportCustomersResponse* response_;
   WorkerPool* pool_;
@@ -418,6 +434,7 @@ class DiagnosticsService final : public v1::Diagnostics::CallbackService {
   grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* context,
                                  const v1::PingRequest* request,
                                  v1::PingResponse* response) override {
+    const auto began = std::chrono::steady_clock::now();
     if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "Ping"); !caller.ok()) {
       return Refuse(context, "Ping", caller.status());
     }
@@ -428,6 +445,9 @@ class DiagnosticsService final : public v1::Diagnostics::CallbackService {
       return reactor;
     }
     response->set_payload(request->payload());
+    // Counted like every call (not logged), so that it stays a fair ceiling.
+    Metrics::Global().RecordCall("Ping", absl::StatusCode::kOk,
+                                 std::chrono::steady_clock::now() - began);
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }

@@ -33,6 +33,8 @@
 #include "server/demo_data.h"
 #include "server/directory_watcher.h"
 #include "server/log.h"
+#include "server/metrics.h"
+#include "server/metrics_endpoint.h"
 #include "server/reloader.h"
 #include "server/service.h"
 #include "server/store.h"
@@ -89,7 +91,14 @@ int Serve(const std::string& config_path) {
   std::filesystem::create_directories(std::filesystem::path(config->database).parent_path(),
                                       ignored);
   absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open({config->database, 5000, config->stats_window_months, config->sync_every_commit});
+      Store::Open({.path = config->database,
+                   .busy_timeout_ms = 5000,
+                   .stats_window_months = config->stats_window_months,
+                   .sync_every_commit = config->sync_every_commit,
+                   .read_connections = 4,
+                   .observe = [](std::string_view operation, std::chrono::nanoseconds took) {
+                     Metrics::Global().RecordDatabase(operation, took);
+                   }});
   if (!store.ok()) return Fail("database_unavailable", std::string(store.status().message()));
   Log(LogLevel::kInfo, "database_open",
       {{"path", config->database}, {"schema_version", StrCat((*store)->schema_version())}});
@@ -114,6 +123,11 @@ int Serve(const std::string& config_path) {
                           }},
                          &holder);
   reloader.Subscribe(LogAttempt);
+  reloader.Subscribe([&holder](const ReloadAttempt& attempt) {
+    Metrics::Global().RecordReload(ReloadOutcomeName(attempt.outcome));
+    std::shared_ptr<const ServedRuleset> served = holder.Current();
+    Metrics::Global().SetServedVersion(served != nullptr ? served->ruleset->version() : "");
+  });
   // Watch before the first load, so that an edit made while the server
   // starts is not missed (it reloads once the start is done with it).
   std::unique_ptr<DirectoryWatcher> watcher;
@@ -184,6 +198,18 @@ int Serve(const std::string& config_path) {
     health->SetServingStatus(holder.Current() != nullptr);
   });
   health->SetServingStatus(holder.Current() != nullptr);
+
+  // Before "listening on", which tells whoever started the server that
+  // everything is up.
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (!config->metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::Start(
+        config->metrics_listen, [] { return Metrics::Global().Render(); });
+    if (!started.ok()) return Fail("metrics_unavailable", std::string(started.status().message()));
+    metrics = std::move(*started);
+    Log(LogLevel::kInfo, "metrics", {{"address", metrics->address()}, {"path", "/metrics"}});
+    std::printf("metrics on %s\n", metrics->address().c_str());
+  }
 
   const std::string host = config->listen.substr(0, config->listen.rfind(':'));
   const std::string address = StrCat(host, ":", port);

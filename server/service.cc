@@ -1,3 +1,4 @@
+#include "server/metrics.h"
 #include "server/service.h"
 
 #include <algorithm>
@@ -174,6 +175,10 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   if (absl::StatusOr<int64_t> id = tx.InsertPurchase(record, entry, decision.tier); !id.ok()) {
     return id.status();
   }
+  // Counted here, where a retry replayed from its idempotency key never
+  // comes (only a failed group commit, which fails the call, over-counts).
+  Metrics::Global().RecordMatch("earning", loyalty.rule_id);
+  Metrics::Global().RecordPoints(loyalty.points_earned);
   out->set_purchase_id(purchase.id);
   out->set_points_earned(loyalty.points_earned);
   out->set_earning_rule_id(std::string(loyalty.rule_id));
@@ -270,6 +275,7 @@ absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& r
             !s.ok()) {
           return s;
         }
+        Metrics::Global().RecordMatch("interaction", outcome.rule_id);
         out->set_rule_id(std::string(outcome.rule_id));
         out->set_satisfaction_before(outcome.satisfaction_before.ToString());
         out->set_satisfaction_after(outcome.satisfaction_after.ToString());
@@ -323,6 +329,7 @@ absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request
           entry.ruleset_version = purchase.ruleset_version;
           entry.source = StrCat(kind, ":", purchase.purchase_id);
           if (absl::StatusOr<int64_t> id = tx.AppendLedger(entry); !id.ok()) return id.status();
+          Metrics::Global().RecordPoints(-reversed);
         }
         absl::StatusOr<Customer> after = RequireCustomer(tx, purchase.customer_id, today);
         if (!after.ok()) return after.status();
@@ -382,6 +389,7 @@ absl::Status Operations::Evaluate(const v1::EvaluateRequest& request,
           *served->ruleset, {&customer, nullptr, nullptr, nullptr, *today}, &decision, why);
       !s.ok())
     return s;
+  Metrics::Global().RecordMatches(decision);
   DecisionToProto(customer, decision, why, response->mutable_decision());
   return absl::OkStatus();
 }

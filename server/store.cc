@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "rules/strings.h"
+#include "absl/cleanup/cleanup.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -1061,12 +1062,13 @@ class Store::Impl : public Transaction {
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
-Store::Store(std::string path, std::unique_ptr<Impl> writer,
+Store::Store(const StoreOptions& options, std::unique_ptr<Impl> writer,
              std::vector<std::unique_ptr<Impl>> readers, int schema_version)
     : impl_(std::move(writer)),
       readers_(std::move(readers)),
       schema_version_(schema_version),
-      path_(std::move(path)) {
+      path_(options.path),
+      observe_(options.observe) {
   for (const std::unique_ptr<Impl>& reader : readers_) idle_readers_.push_back(reader.get());
   // Named for top -H, perf and gdb.
   completer_ = std::thread([this] {
@@ -1097,7 +1099,7 @@ Store::~Store() {
 // A read connection for the length of one read; waits while all are busy.
 class Store::ReadLease {
  public:
-  explicit ReadLease(Store* store) : store_(store) {
+  explicit ReadLease(Store* store) : store_(store), began_(std::chrono::steady_clock::now()) {
     std::unique_lock<std::mutex> lock(store_->readers_mutex_);
     store_->reader_returned_.wait(lock, [&] { return !store_->idle_readers_.empty(); });
     reader_ = store_->idle_readers_.back();
@@ -1109,6 +1111,7 @@ class Store::ReadLease {
       store_->idle_readers_.push_back(reader_);
     }
     store_->reader_returned_.notify_one();
+    store_->Observe("read", began_);
   }
   ReadLease(const ReadLease&) = delete;
   ReadLease& operator=(const ReadLease&) = delete;
@@ -1116,6 +1119,7 @@ class Store::ReadLease {
 
  private:
   Store* store_;
+  const std::chrono::steady_clock::time_point began_;
   Impl* reader_;
 };
 
@@ -1153,7 +1157,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
       readers.push_back(std::make_unique<Impl>(options));
     }
     return std::unique_ptr<Store>(
-        new Store(options.path, std::move(impl), std::move(readers), *version));
+        new Store(options, std::move(impl), std::move(readers), *version));
   } catch (const SQLite::Exception& e) {
     return absl::UnavailableError(
         StrCat("cannot open database '", options.path, "': ", e.what()));
@@ -1265,7 +1269,14 @@ void Store::CompleteWritten() {
   }
 }
 
+void Store::Observe(std::string_view operation,
+                    std::chrono::steady_clock::time_point began) const {
+  if (observe_) observe_(operation, std::chrono::steady_clock::now() - began);
+}
+
 void Store::CommitGroup(std::vector<PendingWrite>& group) {
+  const auto began = std::chrono::steady_clock::now();
+  absl::Cleanup observe = [&] { Observe("commit", began); };
   absl::MutexLock lock(&mutex_);
   try {
     SQLite::Transaction transaction(impl_->db(), SQLite::TransactionBehavior::IMMEDIATE);

@@ -57,6 +57,11 @@ struct StoreOptions {
   // lost if the machine itself loses power.
   bool sync_every_commit = true;
   int read_connections = 4;  // reads at once (1..64)
+  // Told how long each database operation took: "read" (one read, waiting
+  // for a connection included) or "commit" (a group of writes, sync
+  // included). Called on the reading thread or the writer thread; must be
+  // quick and thread-safe. May be empty.
+  std::function<void(std::string_view operation, std::chrono::nanoseconds took)> observe = nullptr;
 };
 
 // One line of the append-only points ledger.
@@ -382,8 +387,10 @@ class Store {
   class Impl;
   struct PendingWrite;
   class ReadLease;
-  Store(std::string path, std::unique_ptr<Impl> writer, std::vector<std::unique_ptr<Impl>> readers,
-        int schema_version);
+  Store(const StoreOptions& options, std::unique_ptr<Impl> writer,
+        std::vector<std::unique_ptr<Impl>> readers, int schema_version);
+  // Tells StoreOptions::observe how long `operation` took since `began`.
+  void Observe(std::string_view operation, std::chrono::steady_clock::time_point began) const;
   // The writer thread: commits groups of queued writes until the Store is
   // destroyed, then commits what is left and returns.
   void WriteQueued() ABSL_LOCKS_EXCLUDED(mutex_);
@@ -420,6 +427,7 @@ class Store {
   std::vector<Impl*> idle_readers_;  // guarded by readers_mutex_
   int schema_version_ = 0;
   const std::string path_;
+  const std::function<void(std::string_view, std::chrono::nanoseconds)> observe_;
   // Last: they start once everything they use exists.
   std::thread completer_;
   std::thread writer_;

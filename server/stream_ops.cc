@@ -4,6 +4,7 @@
 #include <deque>
 #include <set>
 
+#include "server/metrics.h"
 #include "server/service.h"
 #include "server/service_internal.h"
 
@@ -51,6 +52,7 @@ class StoredDecisionStream final : public DecisionStream {
           decision_.SegmentOf(segment_->dimension()) != segment_->segment()) {
         continue;
       }
+      Metrics::Global().RecordMatches(decision_);
       DecisionToProto(**customer, decision_, why, response->mutable_decision());
       ++sent_;
       return true;

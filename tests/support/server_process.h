@@ -62,6 +62,8 @@ class ServerProcess {
   const std::filesystem::path& directory() const { return directory_; }
   std::string database() const { return (directory_ / "clientele.db").string(); }
   const std::string& address() const { return address_; }
+  // The metrics endpoint's host:port, when the config has metrics_listen.
+  const std::string& metrics_address() const { return metrics_address_; }
   std::filesystem::path log() const { return directory_ / "server.log"; }
 
   // The transport and auth settings of the config (default: plain text
@@ -98,15 +100,22 @@ class ServerProcess {
       ::_exit(127);
     }
     ::close(out[1]);
-    // The first stdout line is "listening on HOST:PORT".
-    std::string line;
-    char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-    ::close(out[0]);
-    const std::string prefix = "listening on ";
-    if (line.rfind(prefix, 0) != 0) return false;
-    address_ = line.substr(prefix.size());
-    return true;
+    // "metrics on HOST:PORT" when metrics are on, then "listening on
+    // HOST:PORT" once the server is up.
+    const std::string metrics = "metrics on ", listening = "listening on ";
+    for (;;) {
+      std::string line;
+      char c;
+      while (::read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+      if (line.rfind(metrics, 0) == 0) {
+        metrics_address_ = line.substr(metrics.size());
+        continue;
+      }
+      ::close(out[0]);
+      if (line.rfind(listening, 0) != 0) return false;
+      address_ = line.substr(listening.size());
+      return true;
+    }
   }
 
   // SIGTERM, then the exit status as from waitpid (-1 on timeout).
@@ -141,6 +150,7 @@ class ServerProcess {
   std::filesystem::path directory_;
   std::string security_ = "plaintext: true\n" + TestTokensConfig();
   std::string address_;
+  std::string metrics_address_;
   pid_t pid_ = -1;
 };
 
