@@ -43,17 +43,25 @@ void AddRemoteOptions(CLI::App* command, RemoteOptions* remote) {
                        std::string(kTokenEnvironmentVariable) + ", else $" +
                        std::string(kTokenFileEnvironmentVariable) + ")")
       ->excludes(token);
-  command->add_flag("--tls", remote->tls,
-                    "Connect with TLS, trusting the system's CAs (default: $" +
-                        std::string(kTlsEnvironmentVariable) + "=1)");
+  CLI::Option* tls = command->add_flag("--tls", remote->tls,
+                                       "Connect with TLS, trusting the system's CAs (default: $" +
+                                           std::string(kTlsEnvironmentVariable) + "=1)");
+  command
+      ->add_flag("--plaintext", remote->plaintext,
+                 "Allow the token in plain text to a host that is not loopback, on a network "
+                 "protected otherwise (default: $" +
+                     std::string(kPlaintextEnvironmentVariable) + "=1)")
+      ->excludes(tls);
   command->add_option("--tls-ca", remote->ca_file,
                       "PEM file of the CA that signed the server's certificate; implies --tls "
-                      "(default: $" + std::string(kCaEnvironmentVariable) + ")");
+                      "(default: $" +
+                          std::string(kCaEnvironmentVariable) + ")");
   command->add_option("--tls-cert", remote->cert_file,
                       "PEM client certificate, for servers that require mutual TLS (default: $" +
                           std::string(kCertEnvironmentVariable) + ")");
-  command->add_option("--tls-key", remote->key_file,
-                      "PEM key of --tls-cert (default: $" + std::string(kKeyEnvironmentVariable) + ")");
+  command->add_option(
+      "--tls-key", remote->key_file,
+      "PEM key of --tls-cert (default: $" + std::string(kKeyEnvironmentVariable) + ")");
   command->add_option("--tls-server-name", remote->tls_server_name,
                       "The name to check in the server's certificate when it is not the host "
                       "of --server (default: $" +

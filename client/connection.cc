@@ -21,27 +21,27 @@ using grpc::experimental::InterceptorBatchMethods;
 // loopback, so the token goes in by an interceptor on both transports.
 class BearerTokenInterceptor final : public Interceptor {
  public:
-  explicit BearerTokenInterceptor(const std::string* header) : header_(header) {}
+  explicit BearerTokenInterceptor(std::string header) : header_(std::move(header)) {}
   void Intercept(InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
-      methods->GetSendInitialMetadata()->emplace("authorization", *header_);
+      methods->GetSendInitialMetadata()->emplace("authorization", header_);
     }
     methods->Proceed();
   }
 
  private:
-  const std::string* header_;
+  const std::string header_;
 };
 
 class BearerTokenFactory final : public ClientInterceptorFactoryInterface {
  public:
   explicit BearerTokenFactory(std::string token) : header_("Bearer " + std::move(token)) {}
   Interceptor* CreateClientInterceptor(ClientRpcInfo*) override {
-    return new BearerTokenInterceptor(&header_);
+    return new BearerTokenInterceptor(header_);
   }
 
  private:
-  const std::string header_;  // lives as long as the channel that owns the factory
+  const std::string header_;
 };
 
 absl::StatusOr<std::string> ReadPem(std::string_view option, const std::string& path) {
@@ -54,7 +54,7 @@ absl::StatusOr<std::string> ReadPem(std::string_view option, const std::string& 
   return text.str();
 }
 
-// Printable ASCII without spaces at the ends: what a metadata value holds.
+// Printable ASCII without spaces: what a token in metadata can be.
 bool IsMetadataSafe(std::string_view token) {
   for (char c : token) {
     if (c < 0x21 || c > 0x7e) return false;
@@ -65,11 +65,23 @@ bool IsMetadataSafe(std::string_view token) {
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
     const ConnectionOptions& options, grpc::ChannelArguments* arguments) {
   const bool tls = options.tls || !options.ca_file.empty() || !options.cert_file.empty() ||
-                   !options.key_file.empty();
-  if (!tls) return grpc::InsecureChannelCredentials();
+                   !options.key_file.empty() || !options.tls_server_name.empty();
+  if (!tls) {
+    // A token in clear text over a network can be read on the way.
+    const std::string_view host =
+        std::string_view(options.server).substr(0, options.server.rfind(':'));
+    if (!options.token.empty() && !options.allow_remote_plaintext && !IsLoopbackHost(host)) {
+      return absl::InvalidArgumentError(
+          StrCat("refusing to send the token in plain text to ", options.server,
+                 ": connect with --tls (and --tls-ca FILE), or give --plaintext if the network is "
+                 "protected otherwise"));
+    }
+    return grpc::InsecureChannelCredentials();
+  }
   if (options.cert_file.empty() != options.key_file.empty()) {
     return absl::InvalidArgumentError(
-        "a client certificate needs both --tls-cert and --tls-key (or $CLIENTELE_TLS_CERT and $CLIENTELE_TLS_KEY)");
+        "a client certificate needs both --tls-cert and --tls-key (or $CLIENTELE_TLS_CERT and "
+        "$CLIENTELE_TLS_KEY)");
   }
   grpc::SslCredentialsOptions ssl;
   if (!options.ca_file.empty()) {
@@ -101,8 +113,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptio
   std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> interceptors;
   if (!options.token.empty()) {
     if (!IsMetadataSafe(options.token)) {
-      return absl::InvalidArgumentError(
-          "the token may hold only printable ASCII without spaces (is it the right file?)");
+      return absl::InvalidArgumentError("the token may hold only printable ASCII without spaces");
     }
     interceptors.push_back(std::make_unique<BearerTokenFactory>(options.token));
   }

@@ -23,14 +23,20 @@ struct ConnectionOptions {
   std::string cert_file;        // PEM: the client's certificate chain (mutual TLS) ...
   std::string key_file;         // ... and its key; both or neither
   std::string tls_server_name;  // the name to check in the server's certificate, if not the host
+  // Plain text with a token to a host that is not loopback. Off: such a
+  // channel is refused, since the token could be read on the way.
+  bool allow_remote_plaintext = false;
 };
 
 // A channel per `options` (connecting happens on the first call, so an
 // unreachable server shows as UNAVAILABLE then). INVALID_ARGUMENT naming
 // the file when a PEM file cannot be read or only one of cert and key is
-// given, or when the token has characters that metadata cannot carry.
-absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(
-    const ConnectionOptions& options, grpc::ChannelArguments arguments = {});
+// given, when the token has characters that metadata cannot carry, or when
+// a token would go in plain text to a host that is not loopback (unless
+// allow_remote_plaintext). Any TLS option, tls_server_name included,
+// means TLS.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptions& options,
+                                                           grpc::ChannelArguments arguments = {});
 
 }  // namespace clientele::client
 

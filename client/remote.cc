@@ -5,7 +5,6 @@
 #include <random>
 
 #include "client/connection.h"
-
 #include "google/protobuf/util/json_util.h"
 #include "rules/strings.h"
 
@@ -40,6 +39,19 @@ absl::StatusOr<std::string> ReadToken(std::string_view source, const std::string
   return line.substr(begin, end - begin + 1);
 }
 
+// A yes/no environment variable; unset or empty is no.
+absl::StatusOr<bool> EnvironmentSwitch(const char* variable) {
+  const std::string value = FlagOrEnvironment("", variable);
+  for (const char* yes : {"1", "true", "yes", "on"}) {
+    if (value == yes) return true;
+  }
+  for (const char* no : {"", "0", "false", "no", "off"}) {
+    if (value == no) return false;
+  }
+  return absl::InvalidArgumentError(
+      StrCat("$", variable, " must be 1, true, yes, on or 0, false, no, off; not '", value, "'"));
+}
+
 }  // namespace
 
 absl::Status PrepareConnection(RemoteOptions* options) {
@@ -61,8 +73,12 @@ absl::Status PrepareConnection(RemoteOptions* options) {
     if (!token.ok()) return token.status();
     connection.token = *token;
   }
-  const std::string tls = FlagOrEnvironment("", kTlsEnvironmentVariable);
-  connection.tls = options->tls || tls == "1" || tls == "true";
+  absl::StatusOr<bool> tls = EnvironmentSwitch(kTlsEnvironmentVariable);
+  if (!tls.ok()) return tls.status();
+  absl::StatusOr<bool> plaintext = EnvironmentSwitch(kPlaintextEnvironmentVariable);
+  if (!plaintext.ok()) return plaintext.status();
+  connection.tls = options->tls || *tls;
+  connection.allow_remote_plaintext = options->plaintext || *plaintext;
   connection.ca_file = FlagOrEnvironment(options->ca_file, kCaEnvironmentVariable);
   connection.cert_file = FlagOrEnvironment(options->cert_file, kCertEnvironmentVariable);
   connection.key_file = FlagOrEnvironment(options->key_file, kKeyEnvironmentVariable);
@@ -136,8 +152,8 @@ int ReportError(const grpc::Status& status, const RemoteOptions& options, std::o
         << "--server HOST:PORT or " << kServerEnvironmentVariable
         << "; if it speaks TLS, add --tls and --tls-ca FILE)\n";
   } else if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
-    err << "  (give the token with --token-file FILE, or $" << kTokenEnvironmentVariable
-        << " or $" << kTokenFileEnvironmentVariable << ")\n";
+    err << "  (give the token with --token-file FILE, or $" << kTokenEnvironmentVariable << " or $"
+        << kTokenFileEnvironmentVariable << ")\n";
   } else if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
     err << "  (use a token of the role named above; see clientele token new)\n";
   } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {

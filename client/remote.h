@@ -36,7 +36,9 @@ inline constexpr double kSimulationTimeoutSeconds = 120;
 // their flags are not given.
 inline constexpr char kTokenEnvironmentVariable[] = "CLIENTELE_TOKEN";
 inline constexpr char kTokenFileEnvironmentVariable[] = "CLIENTELE_TOKEN_FILE";
-inline constexpr char kTlsEnvironmentVariable[] = "CLIENTELE_TLS";  // "1" or "true"
+// The two switches take 1, true, yes, on or 0, false, no, off.
+inline constexpr char kTlsEnvironmentVariable[] = "CLIENTELE_TLS";
+inline constexpr char kPlaintextEnvironmentVariable[] = "CLIENTELE_PLAINTEXT";
 inline constexpr char kCaEnvironmentVariable[] = "CLIENTELE_TLS_CA";
 inline constexpr char kCertEnvironmentVariable[] = "CLIENTELE_TLS_CERT";
 inline constexpr char kKeyEnvironmentVariable[] = "CLIENTELE_TLS_KEY";
@@ -51,6 +53,7 @@ struct RemoteOptions {
   std::string token;
   std::string token_file;
   bool tls = false;
+  bool plaintext = false;  // a token in plain text to a non-loopback host is allowed
   std::string ca_file;
   std::string cert_file;
   std::string key_file;

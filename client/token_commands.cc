@@ -22,8 +22,7 @@ bool IsTokenName(const std::string& name) {
 }
 
 // The entry of auth.tokens, indented as in config/server.yaml.
-std::string ConfigEntry(const std::string& name, const std::string& role,
-                        const std::string& hash) {
+std::string ConfigEntry(const std::string& name, const std::string& role, const std::string& hash) {
   return StrCat("    - name: ", name, "\n      role: ", role, "\n      sha256: ", hash, "\n");
 }
 

@@ -9,14 +9,14 @@
 #include <set>
 #include <sstream>
 
-#include "rules/sha256.h"
-#include "rules/strings.h"
 #include "rules/internal/compiler.h"
 #include "rules/internal/parser.h"
 #include "rules/internal/ruleset_data.h"
 #include "rules/internal/shadowing.h"
 #include "rules/internal/utf8.h"
 #include "rules/ruleset.h"
+#include "rules/sha256.h"
+#include "rules/strings.h"
 #include "yaml-cpp/yaml.h"
 
 namespace clientele::rules {

@@ -6,6 +6,7 @@
 #ifndef CLIENTELE_RULES_STRINGS_H_
 #define CLIENTELE_RULES_STRINGS_H_
 
+#include <algorithm>
 #include <charconv>
 #include <concepts>
 #include <string>
@@ -71,6 +72,27 @@ bool ParseInteger(std::string_view text, T* out) {
   if (text.empty()) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && end == text.data() + text.size();
+}
+
+// True for "localhost", 127.0.0.0/8 (four decimal octets) and ::1, with
+// or without IPv6 brackets: the hosts only this machine reaches.
+inline bool IsLoopbackHost(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  int octets = 0;
+  for (size_t start = 0; start <= host.size(); ++octets) {
+    const size_t end = std::min(host.find('.', start), host.size());
+    const std::string_view octet = host.substr(start, end - start);
+    int value = 0;
+    if (octet.empty() || octet.size() > 3 || octet.front() < '0' || octet.front() > '9' ||
+        !ParseInteger(octet, &value) || value > 255 || (octets == 0 && value != 127)) {
+      return false;
+    }
+    start = end + 1;
+  }
+  return octets == 4;
 }
 
 // Views an absl::string_view (e.g. Status::message()) as a std::string_view.

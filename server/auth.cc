@@ -41,9 +41,12 @@ bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kReader: return "reader";
-    case Role::kWriter: return "writer";
-    case Role::kAdmin: return "admin";
+    case Role::kReader:
+      return "reader";
+    case Role::kWriter:
+      return "writer";
+    case Role::kAdmin:
+      return "admin";
   }
   return "unknown";
 }
@@ -104,7 +107,8 @@ absl::StatusOr<Authenticator> Authenticator::Create(std::vector<TokenConfig> tok
     std::optional<std::string> raw = DecodeHash(token.sha256);
     if (!raw.has_value()) {
       return absl::InvalidArgumentError(
-          StrCat("token '", token.name, "': sha256 must be 64 hex digits (clientele token new "
+          StrCat("token '", token.name,
+                 "': sha256 must be 64 hex digits (clientele token new "
                  "makes a token and its hash)"));
     }
     if (!names.insert(token.name).second) {

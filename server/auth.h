@@ -7,7 +7,9 @@
 // Roles are cumulative: a writer may do what a reader may, an admin what a
 // writer may.
 //
-// Authenticator is immutable after Create: thread-safe.
+// Authenticator is immutable after Create: thread-safe. Move-only, so that
+// the Callers it hands out (which view its token names) stay valid as long
+// as the one object does.
 #ifndef CLIENTELE_SERVER_AUTH_H_
 #define CLIENTELE_SERVER_AUTH_H_
 
@@ -16,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -46,7 +48,7 @@ const std::vector<MethodRole>& MethodRoles();
 
 // One configured token.
 struct TokenConfig {
-  std::string name;    // who holds it, for logs and audits (not secret)
+  std::string name;  // who holds it, for logs and audits (not secret)
   Role role = Role::kReader;
   std::string sha256;  // 64 hex digits: SHA-256 of the token's text
 };
@@ -73,11 +75,17 @@ class Authenticator {
   // caller, the method and the role it needs.
   static absl::Status Authorize(const Caller& caller, std::string_view method);
 
+  Authenticator(Authenticator&&) = default;
+  Authenticator& operator=(Authenticator&&) = default;
+  Authenticator(const Authenticator&) = delete;
+  Authenticator& operator=(const Authenticator&) = delete;
+
  private:
   Authenticator() = default;
   // By the raw 32-byte SHA-256 of the token. A lookup by hash leaks
-  // nothing useful through timing: an attacker cannot choose hashes.
-  absl::flat_hash_map<std::string, TokenConfig> by_hash_;
+  // nothing useful through timing: an attacker cannot choose hashes. Node
+  // based, so that the names Callers view never move.
+  absl::node_hash_map<std::string, TokenConfig> by_hash_;
 };
 
 // SHA-256 of `token`, 64 lower-case hex digits: what TokenConfig::sha256

@@ -2,10 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <filesystem>
-#include <fstream>
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "rules/strings.h"
@@ -62,8 +62,9 @@ absl::Status CheckMap(const std::string& path, const YAML::Node& node, std::stri
   if (!node.IsMap()) return Bad(path, node, StrCat(what, " must be a map"));
   for (const auto& entry : node) {
     if (!known.contains(entry.first.Scalar())) {
-      return Bad(path, entry.first, StrCat("unknown setting '", entry.first.Scalar(), "' in ",
-                                           what, " (known: ", StrJoin(known, ", "), ")"));
+      return Bad(path, entry.first,
+                 StrCat("unknown setting '", entry.first.Scalar(), "' in ", what,
+                        " (known: ", StrJoin(known, ", "), ")"));
     }
   }
   return absl::OkStatus();
@@ -151,7 +152,8 @@ absl::Status CheckSecurity(const std::string& path, const YAML::Node& root,
                "no transport chosen: add tls: {cert, key} (and client_ca for mutual TLS), or "
                "plaintext: true to serve without encryption on a loopback address");
   }
-  if (config.plaintext && !config.allow_remote_plaintext && !IsLoopbackHost(HostOf(config.listen))) {
+  const bool local = IsLoopbackHost(HostOf(config.listen)) || config.listen.starts_with("unix:");
+  if (config.plaintext && !config.allow_remote_plaintext && !local) {
     return Bad(path, root["listen"] ? root["listen"] : root,
                StrCat("plaintext is allowed on loopback addresses only, and ", config.listen,
                       " is not one: configure tls, or set allow_remote_plaintext: true if the "
@@ -167,16 +169,38 @@ absl::Status CheckSecurity(const std::string& path, const YAML::Node& root,
 
 absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig* config) {
   if (!root.IsMap()) return Bad(path, root, "the file must be a map of settings");
-  const std::set<std::string> known = {
-      "listen", "database", "rules", "stats_window_months", "demo_data", "log_level",
-      "max_message_bytes", "shutdown_grace_seconds", "max_text_bytes", "max_name_bytes",
-      "write_threads", "max_import_customers", "sync_every_commit", "rules_watch",
-      "rules_debounce_ms", "tls", "plaintext", "allow_remote_plaintext", "auth", "reflection", "metrics_listen"};
+  const std::set<std::string> known = {"listen",
+                                       "database",
+                                       "rules",
+                                       "stats_window_months",
+                                       "demo_data",
+                                       "log_level",
+                                       "max_message_bytes",
+                                       "shutdown_grace_seconds",
+                                       "max_text_bytes",
+                                       "max_name_bytes",
+                                       "write_threads",
+                                       "max_import_customers",
+                                       "sync_every_commit",
+                                       "rules_watch",
+                                       "rules_debounce_ms",
+                                       "tls",
+                                       "plaintext",
+                                       "allow_remote_plaintext",
+                                       "auth",
+                                       "reflection",
+                                       "metrics_listen"};
+  std::set<std::string> seen;
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
     const YAML::Node& value = entry.second;
     if (!known.contains(key)) {
       return Bad(path, entry.first, StrCat("unknown setting '", key, "'"));
+    }
+    // yaml-cpp keeps both of a repeated key; which one would win is not
+    // something a reader of the file should have to guess.
+    if (!seen.insert(key).second) {
+      return Bad(path, entry.first, StrCat("the setting '", key, "' appears twice"));
     }
     int64_t number = 0;
     absl::Status s;
@@ -244,25 +268,6 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
 
 }  // namespace
 
-bool IsLoopbackHost(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host == "localhost" || host == "::1") return true;
-  // 127.0.0.0/8: four decimal octets, the first 127.
-  int octets = 0;
-  for (size_t start = 0; start <= host.size(); ++octets) {
-    const size_t end = std::min(host.find('.', start), host.size());
-    int value = 0;
-    if (end == start || end - start > 3 || !ParseInteger(host.substr(start, end - start), &value) ||
-        value < 0 || value > 255 || (octets == 0 && value != 127)) {
-      return false;
-    }
-    start = end + 1;
-  }
-  return octets == 4;
-}
-
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
   if (!std::filesystem::exists(path)) {
     return absl::NotFoundError(StrCat("config file '", path, "' does not exist"));
@@ -281,7 +286,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
   if (config.tls.has_value()) {
     config.tls->cert = Resolve(base, config.tls->cert);
     config.tls->key = Resolve(base, config.tls->key);
-    if (!config.tls->client_ca.empty()) config.tls->client_ca = Resolve(base, config.tls->client_ca);
+    if (!config.tls->client_ca.empty())
+      config.tls->client_ca = Resolve(base, config.tls->client_ca);
   }
   return config;
 }

@@ -16,9 +16,10 @@ namespace clientele::server {
 
 // The TLS files of the gRPC port (PEM).
 struct TlsFiles {
-  std::string cert;       // the server's certificate chain
-  std::string key;        // its private key
-  std::string client_ca;  // mutual TLS: clients must present a certificate this CA signed; "" for none
+  std::string cert;  // the server's certificate chain
+  std::string key;   // its private key
+  std::string
+      client_ca;  // mutual TLS: clients must present a certificate this CA signed; "" for none
 };
 
 struct ServerConfig {
@@ -44,9 +45,6 @@ struct ServerConfig {
   bool reflection = true;           // gRPC server reflection (the API's schema, no data)
   std::string metrics_listen;       // host:port of the Prometheus endpoint; "" for none
 };
-
-// True for "localhost", 127.0.0.0/8 and ::1 (with or without brackets).
-bool IsLoopbackHost(std::string_view host);
 
 // Reads and checks the file. INVALID_ARGUMENT naming the file, line and
 // key for unknown keys, wrong types, out-of-range values, a missing or

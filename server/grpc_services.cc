@@ -45,12 +45,11 @@ std::string LoggableError(const absl::Status& status) {
   const std::string_view message = View(status.message());
   const size_t colon = message.find(": ");
   const std::string_view field = message.substr(0, colon);
-  const bool is_field_path =
-      colon != std::string_view::npos && !field.empty() &&
-      std::all_of(field.begin(), field.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-               c == '[' || c == ']';
-      });
+  const bool is_field_path = colon != std::string_view::npos && !field.empty() &&
+                             std::all_of(field.begin(), field.end(), [](char c) {
+                               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                                      c == '_' || c == '.' || c == '[' || c == ']';
+                             });
   return is_field_path ? StrCat("about ", field, " (details went to the caller only)")
                        : "(details went to the caller only)";
 }
@@ -146,12 +145,11 @@ grpc::ServerUnaryReactor* StartWrite(std::string_view method, const Authenticato
   absl::StatusOr<Caller> caller = Admit(auth, context, method);
   if (!caller.ok()) return Refuse(context, method, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  start(context->deadline(),
-        [reactor, method, caller = caller->name,
-         began = std::chrono::steady_clock::now()](absl::Status status) {
-          LogCall(method, status, began, caller);
-          reactor->Finish(ToGrpc(status));
-        });
+  start(context->deadline(), [reactor, method, caller = caller->name,
+                              began = std::chrono::steady_clock::now()](absl::Status status) {
+    LogCall(method, status, began, caller);
+    reactor->Finish(ToGrpc(status));
+  });
   return reactor;
 }
 
@@ -174,9 +172,9 @@ grpc::ServerUnaryReactor* Run(std::string_view method, const Authenticator& auth
 // back the scan instead of filling memory.
 class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateResponse> {
  public:
-  EvaluateManyReactor(grpc::CallbackServerContext* context,
+  EvaluateManyReactor(grpc::CallbackServerContext* context, std::string_view caller,
                       absl::StatusOr<std::unique_ptr<DecisionStream>> stream)
-      : context_(context) {
+      : context_(context), caller_(caller) {
     if (!stream.ok()) {
       End(ToGrpc(stream.status()));
       return;
@@ -196,9 +194,10 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
  private:
   // Counts and logs the stream, then finishes it.
   void End(grpc::Status status) {
-    LogCall("EvaluateMany", absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                                         status.error_message()),
-            began_);
+    LogCall(
+        "EvaluateMany",
+        absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message()),
+        began_, caller_);
     Finish(std::move(status));
   }
 
@@ -222,6 +221,7 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
   }
 
   grpc::CallbackServerContext* context_;
+  const std::string_view caller_;
   const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   std::unique_ptr<DecisionStream> stream_;
   v1::EvaluateResponse response_;
@@ -231,14 +231,20 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
 // writes it when the client has sent everything.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRequest> {
  public:
-  ImportReactor(grpc::CallbackServerContext* context, std::unique_ptr<CustomerImport> import,
-                v1::ImportCustomersResponse* response, WorkerPool* pool)
-      : context_(context), import_(std::move(import)), response_(response), pool_(pool) {
+  ImportReactor(grpc::CallbackServerContext* context, std::string_view caller,
+                std::unique_ptr<CustomerImport> import, v1::ImportCustomersResponse* response,
+                WorkerPool* pool)
+      : context_(context),
+        caller_(caller),
+        import_(std::move(import)),
+        response_(response),
+        pool_(pool) {
     StartRead(&message_);
   }
   // A stream that cannot start (no valid ruleset): ends at once.
   ImportReactor(grpc::CallbackServerContext* context, const absl::Status& refused)
       : context_(context), response_(nullptr), pool_(nullptr) {
+    LogCall("ImportCustomers", refused, began_);
     Finish(ToGrpc(refused));
   }
   void OnReadDone(bool ok) override {
@@ -248,14 +254,14 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
       } else {
         pool_->Run([this] {
           const absl::Status status = import_->Finish(response_);
-          LogCall("ImportCustomers", status, began_);
+          LogCall("ImportCustomers", status, began_, caller_);
           Finish(ToGrpc(status));
         });
       }
       return;
     }
     if (absl::Status s = import_->Add(message_); !s.ok()) {
-      LogCall("ImportCustomers", s, began_);
+      LogCall("ImportCustomers", s, began_, caller_);
       Finish(ToGrpc(s));
       return;
     }
@@ -266,6 +272,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
 
  private:
   grpc::CallbackServerContext* context_;
+  const std::string_view caller_;
   const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   std::unique_ptr<CustomerImport> import_;
   v1::ImportCustomersResponse* response_;
@@ -287,7 +294,8 @@ class CustomersService final : public v1::Customers::CallbackService {
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
                                         v1::GetCustomerResponse* response) override {
-    return Run("GetCustomer", *auth_, context, [&] { return ops_->GetCustomer(*request, response); });
+    return Run("GetCustomer", *auth_, context,
+               [&] { return ops_->GetCustomer(*request, response); });
   }
   grpc::ServerUnaryReactor* DeleteCustomer(grpc::CallbackServerContext* context,
                                            const v1::DeleteCustomerRequest* request,
@@ -299,17 +307,16 @@ class CustomersService final : public v1::Customers::CallbackService {
   grpc::ServerUnaryReactor* ListCustomers(grpc::CallbackServerContext* context,
                                           const v1::ListCustomersRequest* request,
                                           v1::ListCustomersResponse* response) override {
-    return Run("ListCustomers", *auth_, context, [&] { return ops_->ListCustomers(*request, response); });
+    return Run("ListCustomers", *auth_, context,
+               [&] { return ops_->ListCustomers(*request, response); });
   }
   grpc::ServerReadReactor<v1::ImportCustomersRequest>* ImportCustomers(
       grpc::CallbackServerContext* context, v1::ImportCustomersResponse* response) override {
-    if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "ImportCustomers"); !caller.ok()) {
-      LogCall("ImportCustomers", caller.status(), std::chrono::steady_clock::now());
-      return new ImportReactor(context, caller.status());
-    }
+    absl::StatusOr<Caller> caller = Admit(*auth_, context, "ImportCustomers");
+    if (!caller.ok()) return new ImportReactor(context, caller.status());
     absl::StatusOr<std::unique_ptr<CustomerImport>> import = ops_->StartImport();
     if (!import.ok()) return new ImportReactor(context, import.status());
-    return new ImportReactor(context, std::move(*import), response, pool_);
+    return new ImportReactor(context, caller->name, std::move(*import), response, pool_);
   }
 
  private:
@@ -325,10 +332,11 @@ class EventsService final : public v1::Events::CallbackService {
   grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* context,
                                            const v1::RecordPurchaseRequest* request,
                                            v1::RecordPurchaseResponse* response) override {
-    return StartWrite("RecordPurchase", *auth_, context,
-                      [ops = ops_, request, response](Store::Deadline deadline, Operations::Done done) {
-                        ops->RecordPurchase(*request, response, deadline, std::move(done));
-                      });
+    return StartWrite(
+        "RecordPurchase", *auth_, context,
+        [ops = ops_, request, response](Store::Deadline deadline, Operations::Done done) {
+          ops->RecordPurchase(*request, response, deadline, std::move(done));
+        });
   }
   grpc::ServerUnaryReactor* RecordInteraction(grpc::CallbackServerContext* context,
                                               const v1::RecordInteractionRequest* request,
@@ -368,10 +376,11 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   }
   grpc::ServerWriteReactor<v1::EvaluateResponse>* EvaluateMany(
       grpc::CallbackServerContext* context, const v1::EvaluateManyRequest* request) override {
-    if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "EvaluateMany"); !caller.ok()) {
+    absl::StatusOr<Caller> caller = Admit(*auth_, context, "EvaluateMany");
+    if (!caller.ok()) {
       return new RefusedStream<v1::EvaluateResponse>("EvaluateMany", caller.status());
     }
-    return new EvaluateManyReactor(context, ops_->EvaluateMany(*request));
+    return new EvaluateManyReactor(context, caller->name, ops_->EvaluateMany(*request));
   }
   grpc::ServerUnaryReactor* GetRuleset(grpc::CallbackServerContext* context,
                                        const v1::GetRulesetRequest* request,
@@ -403,21 +412,24 @@ class ImprovementsService final : public v1::Improvements::CallbackService {
   grpc::ServerUnaryReactor* ListImprovementActions(
       grpc::CallbackServerContext* context, const v1::ListImprovementActionsRequest* request,
       v1::ListImprovementActionsResponse* response) override {
-    return Run("ListImprovementActions", *auth_, context, [&] { return ops_->ListImprovementActions(*request, response); });
+    return Run("ListImprovementActions", *auth_, context,
+               [&] { return ops_->ListImprovementActions(*request, response); });
   }
   grpc::ServerUnaryReactor* ApplyImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
-    return RunWrite("ApplyImprovementAction", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->ApplyImprovementAction(*request, response);
-    });
+    return RunWrite("ApplyImprovementAction", *auth_, context, pool_,
+                    [ops = ops_, request, response] {
+                      return ops->ApplyImprovementAction(*request, response);
+                    });
   }
   grpc::ServerUnaryReactor* DismissImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
-    return RunWrite("DismissImprovementAction", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->DismissImprovementAction(*request, response);
-    });
+    return RunWrite("DismissImprovementAction", *auth_, context, pool_,
+                    [ops = ops_, request, response] {
+                      return ops->DismissImprovementAction(*request, response);
+                    });
   }
 
  private:
@@ -462,12 +474,14 @@ class ReportsService final : public v1::Reports::CallbackService {
   grpc::ServerUnaryReactor* SegmentSizes(grpc::CallbackServerContext* context,
                                          const v1::SegmentSizesRequest* request,
                                          v1::SegmentSizesResponse* response) override {
-    return Run("SegmentSizes", *auth_, context, [&] { return ops_->SegmentSizes(*request, response); });
+    return Run("SegmentSizes", *auth_, context,
+               [&] { return ops_->SegmentSizes(*request, response); });
   }
   grpc::ServerUnaryReactor* FeedbackReport(grpc::CallbackServerContext* context,
                                            const v1::FeedbackReportRequest* request,
                                            v1::FeedbackReportResponse* response) override {
-    return Run("FeedbackReport", *auth_, context, [&] { return ops_->FeedbackReport(*request, response); });
+    return Run("FeedbackReport", *auth_, context,
+               [&] { return ops_->FeedbackReport(*request, response); });
   }
   grpc::ServerUnaryReactor* GetLedger(grpc::CallbackServerContext* context,
                                       const v1::GetLedgerRequest* request,
@@ -490,7 +504,8 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
   // A client that lets this many messages pile up unread is cut off.
   static constexpr size_t kMaxBacklog = 256;
 
-  WatchRulesetReactor(Operations* ops, OpenStreams* streams) : ops_(ops), streams_(streams) {
+  WatchRulesetReactor(Operations* ops, OpenStreams* streams, std::string_view caller)
+      : ops_(ops), streams_(streams), caller_(caller) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!streams_->Add(this)) {
       FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
@@ -560,11 +575,17 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
       return;
     }
     finished_ = true;
+    LogCall(
+        "WatchRuleset",
+        absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message()),
+        began_, caller_);
     Finish(std::move(status));
   }
 
   Operations* const ops_;
   OpenStreams* const streams_;
+  const std::string_view caller_;
+  const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   bool registered_ = false;
   int listener_ = 0;
   std::mutex mutex_;
@@ -599,10 +620,9 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
   }
   grpc::ServerWriteReactor<v1::RulesetStatus>* WatchRuleset(
       grpc::CallbackServerContext* context, const v1::WatchRulesetRequest*) override {
-    if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "WatchRuleset"); !caller.ok()) {
-      return new RefusedStream<v1::RulesetStatus>("WatchRuleset", caller.status());
-    }
-    return new WatchRulesetReactor(ops_, streams_);
+    absl::StatusOr<Caller> caller = Admit(*auth_, context, "WatchRuleset");
+    if (!caller.ok()) return new RefusedStream<v1::RulesetStatus>("WatchRuleset", caller.status());
+    return new WatchRulesetReactor(ops_, streams_, caller->name);
   }
   grpc::ServerUnaryReactor* ListRulesetVersions(grpc::CallbackServerContext* context,
                                                 const v1::ListRulesetVersionsRequest* request,
@@ -643,11 +663,11 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
 // another thread).
 class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
  public:
-  BackupReactor(Operations* ops, WorkerPool* pool, size_t chunk_bytes)
+  BackupReactor(Operations* ops, WorkerPool* pool, size_t chunk_bytes, std::string_view caller)
       : chunk_bytes_(chunk_bytes) {
-    pool->Run([this, ops, began = std::chrono::steady_clock::now()] {
+    pool->Run([this, ops, caller, began = std::chrono::steady_clock::now()] {
       absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> taken = ops->TakeBackup();
-      LogCall("Backup", taken.status(), began);
+      LogCall("Backup", taken.status(), began, caller);
       React([&] {
         if (!taken.ok()) return FinishWith(ToGrpc(taken.status()));
         if (cancelled_) return FinishWith(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
@@ -745,11 +765,10 @@ class AdminService final : public v1::Admin::CallbackService {
         auth_(auth),
         chunk_bytes_(std::clamp<size_t>(max_message_bytes - 512, 256, 1 << 20)) {}
   grpc::ServerWriteReactor<v1::BackupChunk>* Backup(grpc::CallbackServerContext* context,
-                                                   const v1::BackupRequest* /*request*/) override {
-    if (absl::StatusOr<Caller> caller = Admit(*auth_, context, "Backup"); !caller.ok()) {
-      return new RefusedStream<v1::BackupChunk>("Backup", caller.status());
-    }
-    return new BackupReactor(ops_, pool_, chunk_bytes_);
+                                                    const v1::BackupRequest* /*request*/) override {
+    absl::StatusOr<Caller> caller = Admit(*auth_, context, "Backup");
+    if (!caller.ok()) return new RefusedStream<v1::BackupChunk>("Backup", caller.status());
+    return new BackupReactor(ops_, pool_, chunk_bytes_, caller->name);
   }
 
  private:

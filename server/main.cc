@@ -203,8 +203,8 @@ int Serve(const std::string& config_path) {
   // everything is up.
   std::unique_ptr<MetricsEndpoint> metrics;
   if (!config->metrics_listen.empty()) {
-    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::Start(
-        config->metrics_listen, [] { return Metrics::Global().Render(); });
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started =
+        MetricsEndpoint::Start(config->metrics_listen, [] { return Metrics::Global().Render(); });
     if (!started.ok()) return Fail("metrics_unavailable", std::string(started.status().message()));
     metrics = std::move(*started);
     Log(LogLevel::kInfo, "metrics", {{"address", metrics->address()}, {"path", "/metrics"}});

@@ -51,8 +51,7 @@ std::vector<std::pair<std::string_view, const typename Map::mapped_type::element
 
 void Histogram::Observe(std::chrono::nanoseconds duration) {
   const double seconds = std::chrono::duration<double>(duration).count();
-  const size_t bucket =
-      std::lower_bound(kBounds.begin(), kBounds.end(), seconds) - kBounds.begin();
+  const size_t bucket = std::lower_bound(kBounds.begin(), kBounds.end(), seconds) - kBounds.begin();
   buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
   sum_nanos_.fetch_add(duration.count(), std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
@@ -65,7 +64,8 @@ void Histogram::Render(std::string_view name, std::string_view labels, std::stri
     const std::string le = i < kBounds.size() ? Seconds(kBounds[i]) : "+Inf";
     StrAppend(out, name, "_bucket{", labels, "le=\"", le, "\"} ", cumulative, "\n");
   }
-  const std::string bare = labels.empty() ? "" : StrCat("{", labels.substr(0, labels.size() - 1), "}");
+  const std::string bare =
+      labels.empty() ? "" : StrCat("{", labels.substr(0, labels.size() - 1), "}");
   StrAppend(out, name, "_sum", bare, " ",
             Seconds(static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9), "\n");
   // The count is the buckets' total, so that the two never disagree.

@@ -1,8 +1,8 @@
-#include "server/metrics.h"
 #include "server/service.h"
 
 #include <algorithm>
 
+#include "server/metrics.h"
 #include "server/service_internal.h"
 
 namespace clientele::server {

@@ -1,6 +1,5 @@
 #include "server/service_internal.h"
 
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>

@@ -12,12 +12,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "clientele/v1/types.pb.h"
-#include "rules/sha256.h"
 #include "rules/ruleset.h"
+#include "rules/sha256.h"
 #include "rules/strings.h"
 #include "server/service.h"
 #include "server/store.h"
-
 
 namespace clientele::server::service_internal {
 

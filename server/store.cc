@@ -16,10 +16,10 @@
 #include <map>
 #include <optional>
 
-#include "rules/strings.h"
 #include "absl/cleanup/cleanup.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "rules/strings.h"
 
 namespace clientele::server {
 namespace {
@@ -1269,8 +1269,7 @@ void Store::CompleteWritten() {
   }
 }
 
-void Store::Observe(std::string_view operation,
-                    std::chrono::steady_clock::time_point began) const {
+void Store::Observe(std::string_view operation, std::chrono::steady_clock::time_point began) const {
   if (observe_) observe_(operation, std::chrono::steady_clock::now() - began);
 }
 

@@ -33,7 +33,8 @@ struct KeyDeleter {
 };
 
 std::unique_ptr<BIO, BioDeleter> MemoryBio(const std::string& pem) {
-  return std::unique_ptr<BIO, BioDeleter>(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return std::unique_ptr<BIO, BioDeleter>(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
 }
 
 std::unique_ptr<X509, X509Deleter> FirstCertificate(const std::string& pem) {
@@ -58,9 +59,8 @@ absl::Status CheckKeyPair(const TlsFiles& files, const std::string& cert_pem,
         "tls.key '", files.key, "' holds no PEM private key (or one protected by a passphrase)"));
   }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    return absl::InvalidArgumentError(StrCat("tls.key '", files.key,
-                                             "' is not the key of the certificate in '",
-                                             files.cert, "'"));
+    return absl::InvalidArgumentError(StrCat(
+        "tls.key '", files.key, "' is not the key of the certificate in '", files.cert, "'"));
   }
   return absl::OkStatus();
 }
@@ -69,7 +69,13 @@ absl::Status CheckKeyPair(const TlsFiles& files, const std::string& cert_pem,
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const ServerConfig& config) {
-  if (!config.tls.has_value()) return grpc::InsecureServerCredentials();
+  if (!config.tls.has_value()) {
+    // Plain text only when asked for (LoadServerConfig makes sure of it).
+    if (!config.plaintext) {
+      return absl::FailedPreconditionError("neither tls nor plaintext: true is configured");
+    }
+    return grpc::InsecureServerCredentials();
+  }
   const TlsFiles& files = *config.tls;
   absl::StatusOr<std::string> cert = ReadFile("tls.cert", files.cert);
   if (!cert.ok()) return cert.status();
@@ -87,8 +93,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
           StrCat("tls.client_ca '", files.client_ca, "' holds no PEM certificate"));
     }
     options.pem_root_certs = *ca;
-    options.client_certificate_request =
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
 }

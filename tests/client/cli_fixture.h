@@ -46,9 +46,21 @@ inline CliOutput RunCommand(const std::vector<std::string>& args) {
   return result;
 }
 
+// Unsets every CLIENTELE_* variable, so that a developer's own settings
+// (e.g. bench/lib.sh's CLIENTELE_TOKEN) do not leak into the tests.
+inline void ClearClienteleEnvironment() {
+  for (const char* name :
+       {"CLIENTELE_SERVER", "CLIENTELE_TOKEN", "CLIENTELE_TOKEN_FILE", "CLIENTELE_TLS",
+        "CLIENTELE_PLAINTEXT", "CLIENTELE_TLS_CA", "CLIENTELE_TLS_CERT", "CLIENTELE_TLS_KEY",
+        "CLIENTELE_TLS_SERVER_NAME"}) {
+    ::unsetenv(name);
+  }
+}
+
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ClearClienteleEnvironment();
     ASSERT_TRUE(server_.Start(kRulesDirectory)) << "clienteled did not start";
   }
 

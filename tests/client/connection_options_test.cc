@@ -3,6 +3,7 @@
 // `clientele token new` that a server configured with them accepts.
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "client/token_commands.h"
@@ -25,16 +26,24 @@ CliOutput RunAt(const testing::ServerProcess& server, std::vector<std::string> a
   return RunCommand(args);
 }
 
-// Sets an environment variable for the scope.
+// Sets an environment variable for the scope, then puts back what was.
 class ScopedEnvironment {
  public:
   ScopedEnvironment(const char* name, const std::string& value) : name_(name) {
+    if (const char* previous = std::getenv(name); previous != nullptr) previous_ = previous;
     ::setenv(name, value.c_str(), 1);
   }
-  ~ScopedEnvironment() { ::unsetenv(name_); }
+  ~ScopedEnvironment() {
+    if (previous_.has_value()) {
+      ::setenv(name_, previous_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
 
  private:
   const char* name_;
+  std::optional<std::string> previous_;
 };
 
 using TokenOptionsTest = CliTest;
@@ -79,7 +88,8 @@ TEST_F(TokenOptionsTest, TokenFromAFileOrTheEnvironment) {
 TEST_F(TokenOptionsTest, BadTokenOptionsAreBadInput) {
   CliOutput missing = RunAt(server_, {"ping", "--token-file", "/nonexistent/token"});
   EXPECT_EQ(missing.code, kExitBadInput);
-  EXPECT_THAT(missing.err, HasSubstr("--token-file: cannot read a token from '/nonexistent/token'"));
+  EXPECT_THAT(missing.err,
+              HasSubstr("--token-file: cannot read a token from '/nonexistent/token'"));
   const std::string empty = (server_.directory() / "empty").string();
   std::ofstream(empty) << "\n";
   EXPECT_THAT(RunAt(server_, {"ping", "--token-file", empty}).err, HasSubstr("holds no token"));
@@ -87,8 +97,48 @@ TEST_F(TokenOptionsTest, BadTokenOptionsAreBadInput) {
   EXPECT_EQ(RunAt(server_, {"ping", "--token", "x", "--token-file", empty}).code, kExitBadInput);
 }
 
+TEST_F(TokenOptionsTest, FlagsBeatTheEnvironmentAndATokenBeatsATokenFile) {
+  const std::string reader_file = (server_.directory() / "reader").string();
+  std::ofstream(reader_file) << testing::kReaderToken << "\n";
+  const std::string wrong_file = (server_.directory() / "wrong").string();
+  std::ofstream(wrong_file) << "wrong\n";
+  {
+    ScopedEnvironment token("CLIENTELE_TOKEN", "wrong");
+    EXPECT_EQ(RunAt(server_, {"ping", "--token-file", reader_file}).code, kExitOk);
+  }
+  {
+    ScopedEnvironment token("CLIENTELE_TOKEN", testing::kReaderToken);
+    ScopedEnvironment file("CLIENTELE_TOKEN_FILE", wrong_file);
+    EXPECT_EQ(RunAt(server_, {"ping"}).code, kExitOk);
+  }
+}
+
+TEST_F(TokenOptionsTest, NoTokenGoesInPlainTextToARemoteHost) {
+  CliOutput refused =
+      RunCommand({"ping", "--server", "clientele.example.invalid:50051", "--token", "t"});
+  EXPECT_EQ(refused.code, kExitBadInput);
+  EXPECT_THAT(refused.err, HasSubstr("refusing to send the token in plain text to "
+                                     "clientele.example.invalid:50051"));
+  // Said explicitly, the call is made (and fails here: no such host).
+  CliOutput forced = RunCommand({"ping", "--server", "clientele.example.invalid:50051", "--token",
+                                 "t", "--plaintext", "--timeout", "2"});
+  EXPECT_EQ(forced.code, kExitServerError) << forced.err;
+  {
+    ScopedEnvironment plaintext("CLIENTELE_PLAINTEXT", "yes");
+    EXPECT_EQ(RunCommand({"ping", "--server", "clientele.example.invalid:50051", "--token", "t",
+                          "--timeout", "2"})
+                  .code,
+              kExitServerError);
+  }
+  ScopedEnvironment tls("CLIENTELE_TLS", "maybe");
+  CliOutput bad = RunAt(server_, {"ping", "--token", testing::kReaderToken});
+  EXPECT_EQ(bad.code, kExitBadInput);
+  EXPECT_THAT(bad.err, HasSubstr("$CLIENTELE_TLS must be 1, true, yes, on or 0, false, no, off"));
+}
+
 TEST_F(TokenOptionsTest, TokenNewMakesATokenAServerAccepts) {
-  CliOutput made = RunCommand({"token", "new", "--name", "crm-backend", "--role", "writer", "--json"});
+  CliOutput made =
+      RunCommand({"token", "new", "--name", "crm-backend", "--role", "writer", "--json"});
   ASSERT_EQ(made.code, kExitOk) << made.err;
   const nlohmann::json entry = made.Json();
   const std::string token = entry["token"];
@@ -97,16 +147,19 @@ TEST_F(TokenOptionsTest, TokenNewMakesATokenAServerAccepts) {
   EXPECT_EQ(entry["sha256"], Sha256Hex(token));
   EXPECT_EQ(entry["role"], "writer");
   // Two tokens are never the same.
-  EXPECT_NE(RunCommand({"token", "new", "--name", "x", "--role", "reader", "--json"}).Json()["token"],
-            token);
+  EXPECT_NE(
+      RunCommand({"token", "new", "--name", "x", "--role", "reader", "--json"}).Json()["token"],
+      token);
 
   // The human form prints the config entry.
   CliOutput text = RunCommand({"token", "new", "--name", "crm-backend", "--role", "writer"});
   EXPECT_THAT(text.out, HasSubstr("    - name: crm-backend\n      role: writer\n      sha256: "));
 
   testing::ServerProcess server;
-  server.set_security("plaintext: true\nauth:\n  tokens:\n    - name: crm-backend\n      role: writer\n"
-                      "      sha256: " + std::string(entry["sha256"]) + "\n");
+  server.set_security(
+      "plaintext: true\nauth:\n  tokens:\n    - name: crm-backend\n      role: writer\n"
+      "      sha256: " +
+      std::string(entry["sha256"]) + "\n");
   ASSERT_TRUE(server.Start(kRulesDirectory));
   EXPECT_EQ(RunAt(server, {"ping", "--token", token}).code, kExitOk);
   CliOutput admin_only = RunAt(server, {"rules", "reload", "--token", token});
@@ -141,6 +194,7 @@ TEST(TokenCommandsTest, HashOfTheFirstLine) {
 class TlsOptionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ClearClienteleEnvironment();
     certs_ = server_.directory() / "certs";
     ASSERT_TRUE(testing::MakeCertificates(certs_));
     server_.set_security(testing::TlsConfig(certs_, /*mutual=*/true) + testing::TestTokensConfig());
@@ -153,9 +207,9 @@ class TlsOptionsTest : public ::testing::Test {
 };
 
 TEST_F(TlsOptionsTest, FlagsAndEnvironmentGiveTheTlsFiles) {
-  CliOutput flags = RunAt(server_, {"ping", "--token", testing::kReaderToken, "--tls-ca",
-                                    Cert("ca.pem"), "--tls-cert", Cert("client.pem"), "--tls-key",
-                                    Cert("client.key")});
+  CliOutput flags =
+      RunAt(server_, {"ping", "--token", testing::kReaderToken, "--tls-ca", Cert("ca.pem"),
+                      "--tls-cert", Cert("client.pem"), "--tls-key", Cert("client.key")});
   EXPECT_EQ(flags.code, kExitOk) << flags.err;
   {
     ScopedEnvironment ca("CLIENTELE_TLS_CA", Cert("ca.pem"));
@@ -174,7 +228,8 @@ TEST_F(TlsOptionsTest, FlagsAndEnvironmentGiveTheTlsFiles) {
 }
 
 TEST_F(TlsOptionsTest, IncompleteOrUnreadableTlsOptionsAreBadInput) {
-  CliOutput half = RunAt(server_, {"ping", "--tls-ca", Cert("ca.pem"), "--tls-cert", Cert("client.pem")});
+  CliOutput half =
+      RunAt(server_, {"ping", "--tls-ca", Cert("ca.pem"), "--tls-cert", Cert("client.pem")});
   EXPECT_EQ(half.code, kExitBadInput);
   EXPECT_THAT(half.err, HasSubstr("needs both --tls-cert and --tls-key"));
   CliOutput unreadable = RunAt(server_, {"ping", "--tls-ca", "/nonexistent/ca.pem"});

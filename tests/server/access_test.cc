@@ -102,7 +102,8 @@ TEST_F(AccessTest, EveryRpcRefusesMissingAndBadTokensAndTooLowRoles) {
       } else {
         // Admitted: whatever the empty request gets next, it is not a refusal.
         EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
-        EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+        EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+            << status.error_message();
         EXPECT_NE(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
       }
     }
@@ -142,7 +143,8 @@ TEST_F(AccessTest, ARefusedWriteChangesNothing) {
 class LogPrivacyTest : public ServerTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(server_.Start(kRules, "log_level: debug\n")) << "clienteled did not start";
+    server_.set_log_level("debug");
+    ASSERT_TRUE(server_.Start(kRules)) << "clienteled did not start";
     channel_ = testing::TestChannel(server_.address());
     customers_ = v1::Customers::NewStub(channel_);
     events_ = v1::Events::NewStub(channel_);

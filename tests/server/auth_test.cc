@@ -20,10 +20,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 Authenticator Make() {
-  absl::StatusOr<Authenticator> made = Authenticator::Create(
-      {{"dashboard", Role::kReader, Sha256Hex("r-token")},
-       {"crm", Role::kWriter, Sha256Hex("w-token")},
-       {"ops", Role::kAdmin, Sha256Hex("a-token")}});
+  absl::StatusOr<Authenticator> made =
+      Authenticator::Create({{"dashboard", Role::kReader, Sha256Hex("r-token")},
+                             {"crm", Role::kWriter, Sha256Hex("w-token")},
+                             {"ops", Role::kAdmin, Sha256Hex("a-token")}});
   EXPECT_THAT(made.status(), IsOk());
   return *std::move(made);
 }
@@ -79,12 +79,12 @@ TEST(AuthenticatorTest, RolesAreCumulative) {
 TEST(AuthenticatorTest, CreateRefusesBadHashesAndRepeats) {
   EXPECT_THAT(Authenticator::Create({{"a", Role::kReader, "demo-admin-token"}}).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "64 hex digits"));
-  EXPECT_THAT(Authenticator::Create({{"a", Role::kReader, Sha256Hex("x")},
-                                     {"a", Role::kAdmin, Sha256Hex("y")}})
+  EXPECT_THAT(Authenticator::Create(
+                  {{"a", Role::kReader, Sha256Hex("x")}, {"a", Role::kAdmin, Sha256Hex("y")}})
                   .status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "appears twice"));
-  EXPECT_THAT(Authenticator::Create({{"a", Role::kReader, Sha256Hex("x")},
-                                     {"b", Role::kAdmin, Sha256Hex("x")}})
+  EXPECT_THAT(Authenticator::Create(
+                  {{"a", Role::kReader, Sha256Hex("x")}, {"b", Role::kAdmin, Sha256Hex("x")}})
                   .status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "same sha256"));
 }
@@ -127,8 +127,8 @@ TEST(MethodRolesTest, TheRolesOfTheIssue) {
                              "SubmitFeedback", "UpsertCustomer", "ImportCustomers"}) {
     EXPECT_EQ(RequiredRole(method), Role::kWriter) << method;
   }
-  for (const char* method : {"ReloadRuleset", "ApplyImprovementAction",
-                             "DismissImprovementAction", "DeleteCustomer", "Backup"}) {
+  for (const char* method : {"ReloadRuleset", "ApplyImprovementAction", "DismissImprovementAction",
+                             "DeleteCustomer", "Backup"}) {
     EXPECT_EQ(RequiredRole(method), Role::kAdmin) << method;
   }
 }

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rules/sha256.h"
+#include "rules/strings.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
@@ -30,8 +31,9 @@ class ConfigTest : public ::testing::Test {
  protected:
   ConfigTest() {
     std::random_device random;
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("clientele-config-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
+    directory_ =
+        std::filesystem::temp_directory_path() /
+        ("clientele-config-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
     std::filesystem::create_directories(directory_);
   }
   ~ConfigTest() override { std::filesystem::remove_all(directory_); }
@@ -46,7 +48,8 @@ class ConfigTest : public ::testing::Test {
 };
 
 TEST_F(ConfigTest, TheShippedConfigLoads) {
-  absl::StatusOr<ServerConfig> config = LoadServerConfig(CLIENTELE_SOURCE_DIR "/config/server.yaml");
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig(CLIENTELE_SOURCE_DIR "/config/server.yaml");
   ASSERT_THAT(config.status(), IsOk());
   EXPECT_TRUE(config->plaintext);
   EXPECT_FALSE(config->tls.has_value());
@@ -59,7 +62,8 @@ TEST_F(ConfigTest, TheShippedConfigLoads) {
 }
 
 TEST_F(ConfigTest, PlaintextOnLoopbackWithTokens) {
-  absl::StatusOr<ServerConfig> config = Load(kBase + "listen: 127.0.0.1:0\nplaintext: true\n" + kTokens);
+  absl::StatusOr<ServerConfig> config =
+      Load(kBase + "listen: 127.0.0.1:0\nplaintext: true\n" + kTokens);
   ASSERT_THAT(config.status(), IsOk());
   ASSERT_EQ(config->tokens.size(), 1u);
   EXPECT_EQ(config->tokens[0].name, "crm");
@@ -73,8 +77,8 @@ TEST_F(ConfigTest, ATransportMustBeChosen) {
 }
 
 TEST_F(ConfigTest, PlaintextIsRefusedOffLoopbackUnlessForced) {
-  for (const std::string listen : {"0.0.0.0:50051", "10.1.2.3:50051", "[::]:50051",
-                                   "example.com:50051", "128.0.0.1:1"}) {
+  for (const std::string listen :
+       {"0.0.0.0:50051", "10.1.2.3:50051", "[::]:50051", "example.com:50051", "128.0.0.1:1"}) {
     absl::StatusOr<ServerConfig> config =
         Load(kBase + "listen: '" + listen + "'\nplaintext: true\n" + kTokens);
     EXPECT_THAT(config.status(),
@@ -82,10 +86,11 @@ TEST_F(ConfigTest, PlaintextIsRefusedOffLoopbackUnlessForced) {
         << listen;
     EXPECT_THAT(std::string(config.status().message()), HasSubstr("server.yaml:3:"));
   }
-  EXPECT_THAT(Load(kBase + "listen: 0.0.0.0:50051\nplaintext: true\nallow_remote_plaintext: true\n" +
-                   kTokens)
-                  .status(),
-              IsOk());
+  EXPECT_THAT(
+      Load(kBase + "listen: 0.0.0.0:50051\nplaintext: true\nallow_remote_plaintext: true\n" +
+           kTokens)
+          .status(),
+      IsOk());
   for (const std::string listen : {"localhost:1", "127.0.0.1:1", "127.255.0.9:1", "[::1]:1"}) {
     EXPECT_THAT(Load(kBase + "listen: '" + listen + "'\nplaintext: true\n" + kTokens).status(),
                 IsOk())
@@ -93,10 +98,30 @@ TEST_F(ConfigTest, PlaintextIsRefusedOffLoopbackUnlessForced) {
   }
 }
 
+TEST_F(ConfigTest, UnixSocketsAreLocal) {
+  EXPECT_THAT(
+      Load(kBase + "listen: unix:/run/clientele.sock\nplaintext: true\n" + kTokens).status(),
+      IsOk());
+}
+
+TEST_F(ConfigTest, ASettingGivenTwiceIsRefused) {
+  absl::StatusOr<ServerConfig> twice =
+      Load(kBase + "plaintext: true\n" + kTokens + "plaintext: false\n");
+  EXPECT_THAT(twice.status(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       "the setting 'plaintext' appears twice"));
+  EXPECT_THAT(std::string(twice.status().message()), HasSubstr("server.yaml:7:"));
+  EXPECT_THAT(Load(kBase + "plaintext: true\n" + kTokens + kTokens).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "the setting 'auth' appears twice"));
+  EXPECT_THAT(Load(kBase + "plaintext: false\n" + kTokens).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "no transport chosen"));
+}
+
 TEST_F(ConfigTest, TlsFilesAreResolvedAgainstTheConfigsDirectory) {
-  absl::StatusOr<ServerConfig> config = Load(
-      kBase + "listen: 0.0.0.0:0\ntls:\n  cert: certs/server.pem\n  key: /etc/k.pem\n"
-              "  client_ca: certs/ca.pem\n" + kTokens);
+  absl::StatusOr<ServerConfig> config =
+      Load(kBase +
+           "listen: 0.0.0.0:0\ntls:\n  cert: certs/server.pem\n  key: /etc/k.pem\n"
+           "  client_ca: certs/ca.pem\n" +
+           kTokens);
   ASSERT_THAT(config.status(), IsOk());
   ASSERT_TRUE(config->tls.has_value());
   EXPECT_EQ(config->tls->cert, (directory_ / "certs/server.pem").string());
@@ -109,8 +134,9 @@ TEST_F(ConfigTest, TlsMistakes) {
               StatusIs(absl::StatusCode::kInvalidArgument, "tls needs 'key'"));
   EXPECT_THAT(Load(kBase + "tls:\n  cert: a.pem\n  key: b.pem\n  ca: c.pem\n" + kTokens).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "unknown setting 'ca' in tls"));
-  EXPECT_THAT(Load(kBase + "tls:\n  cert: a.pem\n  key: b.pem\nplaintext: true\n" + kTokens).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, "exclude each other"));
+  EXPECT_THAT(
+      Load(kBase + "tls:\n  cert: a.pem\n  key: b.pem\nplaintext: true\n" + kTokens).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "exclude each other"));
   EXPECT_THAT(Load(kBase + "tls: yes\n" + kTokens).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "tls must be a map"));
 }
@@ -124,11 +150,12 @@ TEST_F(ConfigTest, TokenMistakes) {
   // The token itself where its hash belongs.
   absl::StatusOr<ServerConfig> plain =
       Load(head + "auth:\n  tokens:\n    - {name: a, role: reader, sha256: demo-admin-token}\n");
-  EXPECT_THAT(plain.status(), StatusIs(absl::StatusCode::kInvalidArgument, "never the token itself"));
+  EXPECT_THAT(plain.status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "never the token itself"));
   EXPECT_THAT(std::string(plain.status().message()), HasSubstr("server.yaml:6:"));
-  EXPECT_THAT(
-      Load(head + "auth:\n  tokens:\n    - {name: a, role: root, sha256: " + kHash + "}\n").status(),
-      StatusIs(absl::StatusCode::kInvalidArgument, "role must be reader, writer or admin"));
+  EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: root, sha256: " + kHash + "}\n")
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "role must be reader, writer or admin"));
   EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: reader}\n").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "a token needs 'sha256'"));
   EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: reader, sha256: " + kHash +
@@ -152,8 +179,9 @@ TEST(LoopbackTest, RecognisesLoopbackHostsOnly) {
   for (const char* host : {"localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"}) {
     EXPECT_TRUE(IsLoopbackHost(host)) << host;
   }
-  for (const char* host : {"", "0.0.0.0", "::", "[::]", "127.0.0", "127.0.0.1.5", "127.0.0.256",
-                           "127.-1.0.0", "127.0.0.1x", "1127.0.0.1", "localhost.example.com"}) {
+  for (const char* host :
+       {"", "0.0.0.0", "::", "[::]", "127.0.0", "127.0.0.1.5", "127.0.0.256", "127.-1.0.0",
+        "127.-0.0.1", "127.+1.0.0", "127.0.0.1x", "1127.0.0.1", "localhost.example.com"}) {
     EXPECT_FALSE(IsLoopbackHost(host)) << host;
   }
 }

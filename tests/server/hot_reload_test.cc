@@ -13,9 +13,9 @@
 #include <mutex>
 #include <thread>
 
+#include "clientele/v1/customers.grpc.pb.h"
 #include "clientele/v1/decisions.grpc.pb.h"
 #include "clientele/v1/events.grpc.pb.h"
-#include "clientele/v1/customers.grpc.pb.h"
 #include "clientele/v1/reports.grpc.pb.h"
 #include "clientele/v1/rulesets.grpc.pb.h"
 #include "gtest/gtest.h"

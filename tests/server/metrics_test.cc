@@ -93,7 +93,8 @@ TEST(MetricsFormatTest, HistogramsAreCumulativeAndLabelsEscaped) {
 class MetricsEndpointTest : public ServerTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(server_.Start(kRules, "metrics_listen: 127.0.0.1:0\n")) << "clienteled did not start";
+    ASSERT_TRUE(server_.Start(kRules, "metrics_listen: 127.0.0.1:0\n"))
+        << "clienteled did not start";
     ASSERT_FALSE(server_.metrics_address().empty());
     channel_ = testing::TestChannel(server_.address());
     customers_ = v1::Customers::NewStub(channel_);

@@ -75,17 +75,15 @@ TEST_F(TransportTest, TlsServesClientsThatTrustItsCa) {
 TEST_F(TransportTest, MutualTlsNeedsAClientCertificateFromTheCa) {
   server_.set_security(testing::TlsConfig(certs_, /*mutual=*/true) + testing::TestTokensConfig());
   ASSERT_TRUE(server_.Start(kRules)) << Log();
-  EXPECT_TRUE(
-      Ping(Cert("ca.pem"), true, Cert("client.pem"), Cert("client.key"))
-          .ok());
+  EXPECT_TRUE(Ping(Cert("ca.pem"), true, Cert("client.pem"), Cert("client.key")).ok());
   EXPECT_EQ(Ping(Cert("ca.pem")).error_code(), grpc::StatusCode::UNAVAILABLE);
   // A certificate of another CA.
   const std::filesystem::path other = server_.directory() / "other";
   ASSERT_TRUE(testing::MakeCertificates(other));
-  EXPECT_EQ(Ping(Cert("ca.pem"), true, (other / "client.pem").string(),
-                 (other / "client.key").string())
-                .error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(
+      Ping(Cert("ca.pem"), true, (other / "client.pem").string(), (other / "client.key").string())
+          .error_code(),
+      grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(TransportTest, TheTokenIsStillNeededOverTls) {
@@ -98,6 +96,7 @@ TEST_F(TransportTest, TheTokenIsStillNeededOverTls) {
   ASSERT_TRUE(channel.ok());
   auto stub = v1::Diagnostics::NewStub(*channel);
   grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::PingRequest request;
   v1::PingResponse response;
   EXPECT_EQ(stub->Ping(&context, request, &response).error_code(),

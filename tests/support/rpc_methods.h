@@ -31,8 +31,7 @@ inline std::vector<RpcMethod> EveryRpc() {
   std::vector<RpcMethod> methods;
   for (const google::protobuf::FileDescriptor* file :
        {v1::UpsertCustomerRequest::descriptor()->file(),
-        v1::RecordPurchaseRequest::descriptor()->file(),
-        v1::EvaluateRequest::descriptor()->file(),
+        v1::RecordPurchaseRequest::descriptor()->file(), v1::EvaluateRequest::descriptor()->file(),
         v1::UpsertProductRequest::descriptor()->file(),
         v1::SegmentSizesRequest::descriptor()->file(), v1::PingRequest::descriptor()->file(),
         v1::GetRulesetStatusRequest::descriptor()->file(),

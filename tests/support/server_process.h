@@ -34,10 +34,9 @@ inline constexpr char kAdminToken[] = "test-admin-token";
 // The auth block that accepts the tokens above.
 inline std::string TestTokensConfig() {
   std::string config = "auth:\n  tokens:\n";
-  for (const auto& [name, role, token] :
-       {std::tuple{"test-reader", "reader", kReaderToken},
-        std::tuple{"test-writer", "writer", kWriterToken},
-        std::tuple{"test-admin", "admin", kAdminToken}}) {
+  for (const auto& [name, role, token] : {std::tuple{"test-reader", "reader", kReaderToken},
+                                          std::tuple{"test-writer", "writer", kWriterToken},
+                                          std::tuple{"test-admin", "admin", kAdminToken}}) {
     config += std::string("    - {name: ") + name + ", role: " + role +
               ", sha256: " + Sha256Hex(token) + "}\n";
   }
@@ -69,6 +68,8 @@ class ServerProcess {
   // The transport and auth settings of the config (default: plain text
   // and TestTokensConfig()).
   void set_security(std::string config) { security_ = std::move(config); }
+  // The log_level of the config (default warning).
+  void set_log_level(std::string level) { log_level_ = std::move(level); }
   pid_t pid() const { return pid_; }
 
   // Writes the config (extra YAML lines appended) and starts the server;
@@ -81,7 +82,7 @@ class ServerProcess {
                           << "database: " << database() << "\n"
                           << "rules: " << rules << "\n"
                           << "demo_data: " << (demo_data ? "true" : "false") << "\n"
-                          << "log_level: warning\n"
+                          << "log_level: " << log_level_ << "\n"
                           << security_ << extra_config;
     int out[2];
     if (::pipe(out) != 0) return false;
@@ -149,6 +150,7 @@ class ServerProcess {
 
   std::filesystem::path directory_;
   std::string security_ = "plaintext: true\n" + TestTokensConfig();
+  std::string log_level_ = "warning";
   std::string address_;
   std::string metrics_address_;
   pid_t pid_ = -1;
