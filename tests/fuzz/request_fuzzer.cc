@@ -1,0 +1,171 @@
+// Fuzzes request validation and everything behind it: the input is a
+// request type's name on the first line and the request in protobuf text
+// format after it (readable seeds; libFuzzer mutates both). The request
+// goes to the server's Operations over a real store (a temporary database,
+// the default ruleset, the demo data), as the gRPC services would pass it.
+// Bad requests must be refused with a status; nothing may crash, hang or
+// leak, and every balance must stay the sum of its ledger.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "google/protobuf/text_format.h"
+#include "server/demo_data.h"
+#include "server/reloader.h"
+#include "server/ruleset_holder.h"
+#include "server/service.h"
+#include "server/store.h"
+
+namespace clientele::server {
+namespace {
+
+// The server the requests go to, made once per process.
+struct Server {
+  Server() {
+    directory = std::filesystem::temp_directory_path() /
+                ("clientele-fuzz-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(directory);
+    std::filesystem::create_directories(directory);
+    StoreOptions options;
+    options.path = (directory / "fuzz.db").string();
+    options.sync_every_commit = false;  // speed; durability is not what is fuzzed
+    store = std::move(*Store::Open(options));
+    reloader = std::make_unique<RulesReloader>(
+        RulesReloader::Options{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr},
+        &holder);
+    if (reloader->Reload("startup").outcome != ReloadOutcome::kAccepted) std::abort();
+    operations = std::make_unique<Operations>(store.get(), &holder, reloader.get(), RequestLimits{});
+    if (!LoadDemoData(operations.get()).ok()) std::abort();
+    std::atexit([] { std::filesystem::remove_all(Get().directory); });
+  }
+  static Server& Get() {
+    static Server* server = new Server;  // never destroyed: atexit removes the files
+    return *server;
+  }
+
+  std::filesystem::path directory;
+  std::unique_ptr<Store> store;
+  RulesetHolder holder;
+  std::unique_ptr<RulesReloader> reloader;
+  std::unique_ptr<Operations> operations;
+};
+
+// With CLIENTELE_FUZZ_STRICT set (the corpus regression test), an input
+// that is not a request aborts: a seed that no longer parses (a field
+// renamed in the protos) would otherwise test nothing, silently.
+bool Strict() {
+  static const bool strict = std::getenv("CLIENTELE_FUZZ_STRICT") != nullptr;
+  return strict;
+}
+
+template <typename Request>
+bool Parse(const std::string& text, Request* request) {
+  if (google::protobuf::TextFormat::ParseFromString(text, request)) return true;
+  if (Strict()) std::abort();
+  return false;
+}
+
+// Parses `text` as a Request and passes it to `call`.
+template <typename Request, typename Response>
+std::function<void(Operations&, const std::string&)> Unary(
+    absl::Status (Operations::*method)(const Request&, Response*)) {
+  return [method](Operations& ops, const std::string& text) {
+    Request request;
+    if (!Parse(text, &request)) return;
+    Response response;
+    (void)(ops.*method)(request, &response);
+  };
+}
+
+void EvaluateMany(Operations& ops, const std::string& text) {
+  v1::EvaluateManyRequest request;
+  if (!Parse(text, &request)) return;
+  absl::StatusOr<std::unique_ptr<DecisionStream>> stream = ops.EvaluateMany(request);
+  if (!stream.ok()) return;
+  v1::EvaluateResponse response;
+  for (int i = 0; i < 100; ++i) {
+    absl::StatusOr<bool> more = (*stream)->Next(&response);
+    if (!more.ok() || !*more) return;
+  }
+}
+
+void Import(Operations& ops, const std::string& text) {
+  v1::ImportCustomersRequest request;
+  if (!Parse(text, &request)) return;
+  absl::StatusOr<std::unique_ptr<CustomerImport>> import = ops.StartImport();
+  if (!import.ok() || !(*import)->Add(request).ok()) return;
+  v1::ImportCustomersResponse response;
+  (void)(*import)->Finish(&response);
+}
+
+const std::map<std::string, std::function<void(Operations&, const std::string&)>>& Calls() {
+  static const auto* calls =
+      new std::map<std::string, std::function<void(Operations&, const std::string&)>>{
+          {"UpsertCustomer", Unary(&Operations::UpsertCustomer)},
+          {"GetCustomer", Unary(&Operations::GetCustomer)},
+          {"DeleteCustomer", Unary(&Operations::DeleteCustomer)},
+          {"ListCustomers", Unary(&Operations::ListCustomers)},
+          {"RecordPurchase",
+           Unary<v1::RecordPurchaseRequest, v1::RecordPurchaseResponse>(&Operations::RecordPurchase)},
+          {"RecordInteraction", Unary(&Operations::RecordInteraction)},
+          {"ReturnPurchase", Unary(&Operations::ReturnPurchase)},
+          {"SubmitFeedback", Unary(&Operations::SubmitFeedback)},
+          {"Evaluate", Unary(&Operations::Evaluate)},
+          {"EvaluateMany", EvaluateMany},
+          {"ImportCustomers", Import},
+          {"UpsertProduct", Unary(&Operations::UpsertProduct)},
+          {"GetProduct", Unary(&Operations::GetProduct)},
+          {"ListImprovementActions", Unary(&Operations::ListImprovementActions)},
+          {"ApplyImprovementAction", Unary(&Operations::ApplyImprovementAction)},
+          {"DismissImprovementAction", Unary(&Operations::DismissImprovementAction)},
+          {"SegmentSizes", Unary(&Operations::SegmentSizes)},
+          {"FeedbackReport", Unary(&Operations::FeedbackReport)},
+          {"GetLedger", Unary(&Operations::GetLedger)},
+          {"ListRulesetVersions", Unary(&Operations::ListRulesetVersions)},
+          {"GetRulesetVersion", Unary(&Operations::GetRulesetVersion)},
+      };
+  return *calls;
+}
+
+// The store's invariant, checked after every request on a connection of
+// its own: a balance is the sum of its ledger.
+void CheckBalances(const Server& server) {
+  static SQLite::Database* db =
+      new SQLite::Database((server.directory / "fuzz.db").string(), SQLite::OPEN_READONLY);
+  const int wrong = db->execAndGet(
+                          "SELECT count(*) FROM customers c WHERE c.points != coalesce((SELECT "
+                          "sum(delta) FROM ledger l WHERE l.customer_id = c.id), 0)")
+                        .getInt();
+  if (wrong != 0) std::abort();
+}
+
+}  // namespace
+}  // namespace clientele::server
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using clientele::server::Server;
+  const std::string input(reinterpret_cast<const char*>(data), size);
+  const size_t newline = input.find('\n');
+  if (newline == std::string::npos) {
+    if (clientele::server::Strict()) std::abort();
+    return 0;
+  }
+  const auto call = clientele::server::Calls().find(input.substr(0, newline));
+  if (call == clientele::server::Calls().end()) {
+    if (clientele::server::Strict()) std::abort();
+    return 0;
+  }
+  Server& server = Server::Get();
+  call->second(*server.operations, input.substr(newline + 1));
+  clientele::server::CheckBalances(server);
+  return 0;
+}
