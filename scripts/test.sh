@@ -5,6 +5,9 @@
 # and the concurrency tests that need no gRPC (hot reload, shared
 # rulesets, the store's writer thread) under ThreadSanitizer (into build-test-tsan; Debian's gRPC is
 # not instrumented, so the server itself cannot be checked by it).
+# The first two replay the fuzz corpus (tests/fuzz/corpus) once; fuzzing
+# itself is scripts/fuzz.sh. The Release build here has no link-time
+# optimisation (minutes saved); the bench figures come from scripts/build.sh.
 # This is what CI runs (.ci/run). SANITIZE=0 skips the sanitizer passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
