@@ -188,7 +188,6 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
                                        "plaintext",
                                        "allow_remote_plaintext",
                                        "auth",
-                                       "reflection",
                                        "metrics_listen"};
   std::set<std::string> seen;
   for (const auto& entry : root) {
@@ -233,8 +232,6 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
       s = ReadAuth(path, value, &config->tokens);
     } else if (key == "metrics_listen") {
       s = ReadText(path, value, key, &config->metrics_listen);
-    } else if (key == "reflection") {
-      s = ReadBool(path, value, key, &config->reflection);
     } else if (key == "sync_every_commit") {
       s = ReadBool(path, value, key, &config->sync_every_commit);
     } else if (key == "stats_window_months") {

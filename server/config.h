@@ -42,7 +42,6 @@ struct ServerConfig {
   bool plaintext = false;
   bool allow_remote_plaintext = false;
   std::vector<TokenConfig> tokens;  // auth.tokens: at least one
-  bool reflection = true;           // gRPC server reflection (the API's schema, no data)
   std::string metrics_listen;       // host:port of the Prometheus endpoint; "" for none
 };
 

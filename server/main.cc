@@ -176,8 +176,10 @@ int Serve(const std::string& config_path) {
 
   // Health checking and reflection answer without a token: load balancers
   // probe health, and reflection shows only the API's (public) schema.
+  // (Linking gRPC's reflection library registers it anyway; the call makes
+  // that explicit.)
   grpc::EnableDefaultHealthCheckService(true);
-  if (config->reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config->listen, *credentials, &port);

@@ -1062,6 +1062,16 @@ class Store::Impl : public Transaction {
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
+struct Store::PendingWrite {
+  std::string key;
+  std::string method;
+  std::string fingerprint;
+  Deadline deadline;
+  WriteFunction write;
+  WriteDone done;
+  absl::StatusOr<std::string> result = absl::UnknownError("not written");
+
+  WriteKey View() const { return {key, method, fingerprint}; 
 Store::Store(const StoreOptions& options, std::unique_ptr<Impl> writer,
              std::vector<std::unique_ptr<Impl>> readers, int schema_version)
     : impl_(std::move(writer)),
@@ -1164,16 +1174,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   }
 }
 
-struct Store::PendingWrite {
-  std::string key;
-  std::string method;
-  std::string fingerprint;
-  Deadline deadline;
-  WriteFunction write;
-  WriteDone done;
-  absl::StatusOr<std::string> result = absl::UnknownError("not written");
-
-  WriteKey View() const { return {key, method, fingerprint}; }
+}
 };
 
 void Store::Submit(const WriteKey& key, Deadline deadline, WriteFunction write, WriteDone done) {

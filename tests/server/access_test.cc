@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/auth.h"
+#include "clientele/v1/admin.grpc.pb.h"
 #include "tests/support/health_check.h"
 #include "tests/support/rpc_methods.h"
 #include "tests/support/server_fixture.h"
@@ -139,6 +140,101 @@ TEST_F(AccessTest, ARefusedWriteChangesNothing) {
   EXPECT_EQ(Get("c-1").points(), 100);
 }
 
+TEST_F(AccessTest, RefusedUpsertsImportsAndBackupsChangeNothing) {
+  auto reader = v1::Customers::NewStub(testing::TestChannel(server_.address(), testing::kReaderToken));
+  v1::UpsertCustomerRequest upsert;
+  upsert.set_idempotency_key("k-u");
+  *upsert.mutable_customer() = ZhangSan();
+  v1::UpsertCustomerResponse upserted;
+  EXPECT_EQ(Call(reader, &v1::Customers::Stub::UpsertCustomer, upsert, &upserted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetCustomerRequest get;
+  get.set_customer_id("c-1");
+  v1::GetCustomerResponse got;
+  EXPECT_EQ(Call(customers_, &v1::Customers::Stub::GetCustomer, get, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // An import stream from a reader: refused before a message is taken.
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::ImportCustomersResponse imported;
+    auto writer = reader->ImportCustomers(&context, &imported);
+    v1::ImportCustomersRequest message;
+    message.set_idempotency_key("k-i");
+    *message.add_customers() = ZhangSan();
+    writer->Write(message);
+    writer->WritesDone();
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+  EXPECT_EQ(Call(customers_, &v1::Customers::Stub::GetCustomer, get, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // A writer's backup is refused and holds no backup slot: an admin's works.
+  for (const char* token : {testing::kWriterToken, testing::kAdminToken}) {
+    auto admin = v1::Admin::NewStub(testing::TestChannel(server_.address(), token));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    auto reader_stream = admin->Backup(&context, v1::BackupRequest());
+    v1::BackupChunk chunk;
+    int64_t bytes = 0;
+    while (reader_stream->Read(&chunk)) bytes += static_cast<int64_t>(chunk.data().size());
+    const grpc::Status status = reader_stream->Finish();
+    if (token == testing::kWriterToken) {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+      EXPECT_EQ(bytes, 0);
+    } else {
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      EXPECT_GT(bytes, 0);
+    }
+  }
+}
+
+// Asks server reflection for the list of services; their names in *bytes
+// (the raw response). The status of the call.
+grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel, std::string* bytes) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::CompletionQueue queue;
+  int tag = 0;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
+  call->StartCall(&tag);
+  Next(&queue);
+  // ServerReflectionRequest{list_services: ""}: field 7, length 0.
+  grpc::Slice request_bytes(std::string("\x3a\x00", 2));
+  call->Write(grpc::ByteBuffer(&request_bytes, 1), &tag);
+  Next(&queue);
+  grpc::ByteBuffer response;
+  call->Read(&response, &tag);
+  if (Next(&queue)) {
+    std::vector<grpc::Slice> slices;
+    if (response.Dump(&slices).ok()) {
+      for (const grpc::Slice& slice : slices) {
+        bytes->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+    }
+    context.TryCancel();
+  }
+  grpc::Status status;
+  call->Finish(&status, &tag);
+  Next(&queue);
+  queue.Shutdown();
+  void* ignored_tag;
+  bool ignored_ok;
+  while (queue.Next(&ignored_tag, &ignored_ok)) {
+  }
+  return status;
+}
+
+TEST_F(AccessTest, ReflectionAnswersWithoutAToken) {
+  std::string services;
+  ListServices(testing::TestChannel(server_.address(), ""), &services);
+  EXPECT_THAT(services, HasSubstr("clientele.v1.Customers"));
+  EXPECT_THAT(services, HasSubstr("clientele.v1.Admin"));
+}
+
 // A server logging at debug, so that every call is logged.
 class LogPrivacyTest : public ServerTest {
  protected:
@@ -168,7 +264,14 @@ TEST_F(LogPrivacyTest, LogsHoldNeitherTokensNorPersonalData) {
   EXPECT_FALSE(Upsert(bad, "k-3", &upserted).ok());
   v1::RecordInteractionResponse interacted;
   ASSERT_TRUE(Interaction("c-1", "秘密文本好评", "k-4", &interacted).ok());
+  EXPECT_FALSE(Interaction("nobody", "秘密文本差评", "k-6", &interacted).ok());
   Evaluate("c-1");
+  // An inline customer whose evaluation is refused.
+  v1::EvaluateRequest inline_request;
+  *inline_request.mutable_customer() = bad;
+  inline_request.mutable_customer()->set_birthday("1979-13-45");
+  v1::EvaluateResponse evaluated;
+  EXPECT_FALSE(Call(decisions_, &v1::Decisions::Stub::Evaluate, inline_request, &evaluated).ok());
   // Tokens the server refuses, and one of each role it accepts.
   for (const char* token : {"leaked-secret-token", testing::kReaderToken, testing::kWriterToken}) {
     auto stub = v1::Customers::NewStub(testing::TestChannel(server_.address(), token));
