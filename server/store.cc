@@ -1071,7 +1071,9 @@ struct Store::PendingWrite {
   WriteDone done;
   absl::StatusOr<std::string> result = absl::UnknownError("not written");
 
-  WriteKey View() const { return {key, method, fingerprint}; 
+  WriteKey View() const { return {key, method, fingerprint}; }
+};
+
 Store::Store(const StoreOptions& options, std::unique_ptr<Impl> writer,
              std::vector<std::unique_ptr<Impl>> readers, int schema_version)
     : impl_(std::move(writer)),
@@ -1173,9 +1175,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
         StrCat("cannot open database '", options.path, "': ", e.what()));
   }
 }
-
-}
-};
 
 void Store::Submit(const WriteKey& key, Deadline deadline, WriteFunction write, WriteDone done) {
   PendingWrite pending{std::string(key.key), std::string(key.method), std::string(key.fingerprint),
