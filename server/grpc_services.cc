@@ -24,6 +24,11 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
+absl::Status FromGrpc(const grpc::Status& status) {
+  // The same numbering, as in ToGrpc.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
 // What of a failure's message may be logged. Messages about the request
 // may echo what it held (a name, a birthday, a text), which must not reach
 // the logs: of those only the field they name is kept ("customer.birthday"
@@ -194,10 +199,7 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
  private:
   // Counts and logs the stream, then finishes it.
   void End(grpc::Status status) {
-    LogCall(
-        "EvaluateMany",
-        absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message()),
-        began_, caller_);
+    LogCall("EvaluateMany", FromGrpc(status), began_, caller_);
     Finish(std::move(status));
   }
 
@@ -575,10 +577,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
       return;
     }
     finished_ = true;
-    LogCall(
-        "WatchRuleset",
-        absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message()),
-        began_, caller_);
+    LogCall("WatchRuleset", FromGrpc(status), began_, caller_);
     Finish(std::move(status));
   }
 

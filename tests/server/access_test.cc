@@ -27,6 +27,16 @@ using ::testing::Not;
 using testing::EveryRpc;
 using testing::RpcMethod;
 
+// Shuts `queue` down and takes what is left in it, as gRPC requires
+// before a queue is destroyed.
+void Drain(grpc::CompletionQueue* queue) {
+  queue->Shutdown();
+  void* tag;
+  bool ok;
+  while (queue->Next(&tag, &ok)) {
+  }
+}
+
 // Waits for the next completion of `queue` (each step below has one).
 bool Next(grpc::CompletionQueue* queue) {
   void* tag = nullptr;
@@ -67,11 +77,7 @@ grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, const RpcMet
     call->Finish(&status, &tag);
     Next(&queue);
   }
-  queue.Shutdown();
-  void* ignored_tag;
-  bool ignored_ok;
-  while (queue.Next(&ignored_tag, &ignored_ok)) {
-  }
+  Drain(&queue);
   return status;
 }
 
@@ -220,11 +226,7 @@ grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel, std::st
   grpc::Status status;
   call->Finish(&status, &tag);
   Next(&queue);
-  queue.Shutdown();
-  void* ignored_tag;
-  bool ignored_ok;
-  while (queue.Next(&ignored_tag, &ignored_ok)) {
-  }
+  Drain(&queue);
   return status;
 }
 
@@ -283,10 +285,7 @@ TEST_F(LogPrivacyTest, LogsHoldNeitherTokensNorPersonalData) {
   }
   ASSERT_EQ(server_.Stop(), 0);
 
-  std::ifstream in(server_.log());
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string log = text.str();
+  const std::string log = server_.ReadLog();
   // The log is there and tells who did what ...
   EXPECT_THAT(log, HasSubstr("UpsertCustomer"));
   EXPECT_THAT(log, HasSubstr("test-admin"));

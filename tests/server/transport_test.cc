@@ -45,13 +45,6 @@ class TransportTest : public ::testing::Test {
     return stub->Ping(&context, request, &response);
   }
 
-  std::string Log() const {
-    std::ifstream in(server_.log());
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
   std::string Cert(const char* name) const { return (certs_ / name).string(); }
 
   testing::ServerProcess server_;
@@ -60,7 +53,7 @@ class TransportTest : public ::testing::Test {
 
 TEST_F(TransportTest, TlsServesClientsThatTrustItsCa) {
   server_.set_security(testing::TlsConfig(certs_, /*mutual=*/false) + testing::TestTokensConfig());
-  ASSERT_TRUE(server_.Start(kRules)) << Log();
+  ASSERT_TRUE(server_.Start(kRules)) << server_.ReadLog();
   EXPECT_TRUE(Ping(Cert("ca.pem")).ok());
   // A name the certificate holds, though the address is an IP.
   EXPECT_TRUE(Ping(Cert("ca.pem"), true, "", "", "localhost").ok());
@@ -74,7 +67,7 @@ TEST_F(TransportTest, TlsServesClientsThatTrustItsCa) {
 
 TEST_F(TransportTest, MutualTlsNeedsAClientCertificateFromTheCa) {
   server_.set_security(testing::TlsConfig(certs_, /*mutual=*/true) + testing::TestTokensConfig());
-  ASSERT_TRUE(server_.Start(kRules)) << Log();
+  ASSERT_TRUE(server_.Start(kRules)) << server_.ReadLog();
   EXPECT_TRUE(Ping(Cert("ca.pem"), true, Cert("client.pem"), Cert("client.key")).ok());
   EXPECT_EQ(Ping(Cert("ca.pem")).error_code(), grpc::StatusCode::UNAVAILABLE);
   // A certificate of another CA.
@@ -88,7 +81,7 @@ TEST_F(TransportTest, MutualTlsNeedsAClientCertificateFromTheCa) {
 
 TEST_F(TransportTest, TheTokenIsStillNeededOverTls) {
   server_.set_security(testing::TlsConfig(certs_, /*mutual=*/false) + testing::TestTokensConfig());
-  ASSERT_TRUE(server_.Start(kRules)) << Log();
+  ASSERT_TRUE(server_.Start(kRules)) << server_.ReadLog();
   client::ConnectionOptions options;
   options.server = server_.address();
   options.ca_file = Cert("ca.pem");
@@ -108,16 +101,13 @@ TEST_F(TransportTest, AServerWithWrongTlsFilesDoesNotStartAndSaysWhy) {
   server_.set_security("tls:\n  cert: " + Cert("server.pem") + "\n  key: " + Cert("client.key") +
                        "\n" + testing::TestTokensConfig());
   EXPECT_FALSE(server_.Start(kRules));
-  EXPECT_THAT(Log(), HasSubstr("is not the key of the certificate"));
+  EXPECT_THAT(server_.ReadLog(), HasSubstr("is not the key of the certificate"));
 
   testing::ServerProcess missing;
   missing.set_security("tls:\n  cert: " + Cert("nowhere.pem") + "\n  key: " + Cert("server.key") +
                        "\n" + testing::TestTokensConfig());
   EXPECT_FALSE(missing.Start(kRules));
-  std::ifstream in(missing.log());
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_THAT(text.str(), HasSubstr("nowhere.pem' cannot be read"));
+  EXPECT_THAT(missing.ReadLog(), HasSubstr("nowhere.pem' cannot be read"));
 }
 
 }  // namespace

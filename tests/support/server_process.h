@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -64,6 +65,13 @@ class ServerProcess {
   // The metrics endpoint's host:port, when the config has metrics_listen.
   const std::string& metrics_address() const { return metrics_address_; }
   std::filesystem::path log() const { return directory_ / "server.log"; }
+  // What the server has logged so far.
+  std::string ReadLog() const {
+    std::ifstream in(log());
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
 
   // The transport and auth settings of the config (default: plain text
   // and TestTokensConfig()).
