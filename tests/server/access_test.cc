@@ -242,11 +242,7 @@ class LogPrivacyTest : public ServerTest {
  protected:
   void SetUp() override {
     server_.set_log_level("debug");
-    ASSERT_TRUE(server_.Start(kRules)) << "clienteled did not start";
-    channel_ = testing::TestChannel(server_.address());
-    customers_ = v1::Customers::NewStub(channel_);
-    events_ = v1::Events::NewStub(channel_);
-    decisions_ = v1::Decisions::NewStub(channel_);
+    ASSERT_NO_FATAL_FAILURE(StartServer());
   }
 };
 

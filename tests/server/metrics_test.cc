@@ -93,13 +93,8 @@ TEST(MetricsFormatTest, HistogramsAreCumulativeAndLabelsEscaped) {
 class MetricsEndpointTest : public ServerTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(server_.Start(kRules, "metrics_listen: 127.0.0.1:0\n"))
-        << "clienteled did not start";
+    ASSERT_NO_FATAL_FAILURE(StartServer("metrics_listen: 127.0.0.1:0\n"));
     ASSERT_FALSE(server_.metrics_address().empty());
-    channel_ = testing::TestChannel(server_.address());
-    customers_ = v1::Customers::NewStub(channel_);
-    events_ = v1::Events::NewStub(channel_);
-    decisions_ = v1::Decisions::NewStub(channel_);
   }
 
   httplib::Result Get(const std::string& path) {

@@ -27,8 +27,9 @@ class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartServer()); }
 
-  void StartServer() {
-    ASSERT_TRUE(server_.Start(kRules)) << "clienteled did not start";
+  // `extra_config`: more lines for the server's config.
+  void StartServer(const std::string& extra_config = "") {
+    ASSERT_TRUE(server_.Start(kRules, extra_config)) << "clienteled did not start";
     channel_ = testing::TestChannel(server_.address());
     customers_ = v1::Customers::NewStub(channel_);
     events_ = v1::Events::NewStub(channel_);
