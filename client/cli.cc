@@ -122,6 +122,9 @@ void AddRulesCommands(CLI::App* app, Chosen* chosen) {
   validate_cmd->add_option("DIR", validate->directory, "Rules directory, e.g. config/rules")
       ->required();
   validate_cmd->add_flag("--json", validate->json, "Print the diagnostics as JSON");
+  validate_cmd->add_option("--max-work", validate->max_work,
+                           "Check against this work limit per evaluation, as the server's "
+                           "max_evaluation_work does");
 
   auto test = New<TestOptions>();
   CLI::App* test_cmd = AddCommand(
@@ -157,6 +160,9 @@ void AddRulesCommands(CLI::App* app, Chosen* chosen) {
       "{\"feedback\":{\"product\":\"产品A\",\"text\":\"价格更优惠\"}}");
   event->excludes(
       eval_cmd->add_option("--event-file", eval->event_file, "A file holding the events as JSON"));
+  eval_cmd->add_option("--max-work", eval->max_work,
+                       "Refuse an evaluation that could take more work units, as the server's "
+                       "max_evaluation_work does");
   eval_cmd->add_option("--today", eval->today,
                        "Evaluate as of this date (YYYY-MM-DD; default: today, UTC)");
   eval_cmd->add_flag("--explain", eval->explain,

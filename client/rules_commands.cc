@@ -40,12 +40,15 @@ std::string SummaryLine(const std::string& directory, const rules::RuleSet& rule
                 s.dimensions, " dimensions (", s.segment_rules, " rules), ", s.offers, " offers, ",
                 s.improvements, " improvement actions, ", s.interaction_rules,
                 " interaction rules, ", s.earning_rules, " earning rules, ", s.tiers, " tiers, ",
-                s.parameters, " parameters\n");
+                s.parameters, " parameters; up to ", s.work_without_text,
+                " work units per evaluation before texts\n");
 }
 
 // Loads the ruleset, printing its diagnostics to `err`; null on errors.
-std::shared_ptr<const rules::RuleSet> Load(const std::string& directory, std::ostream& err) {
-  rules::LoadResult loaded = rules::RuleSet::LoadDirectory(directory);
+std::shared_ptr<const rules::RuleSet> Load(const std::string& directory, uint64_t max_work,
+                                           std::ostream& err) {
+  rules::LoadResult loaded =
+      rules::RuleSet::LoadDirectory(directory, {.max_evaluation_work = max_work});
   if (!loaded.diagnostics.empty()) err << rules::FormatDiagnostics(loaded.diagnostics);
   return loaded.ruleset;
 }
@@ -107,10 +110,13 @@ absl::StatusOr<rules::Customer> ParseCustomer(std::string_view text, std::string
 }  // namespace
 
 int RunValidate(const ValidateOptions& options, std::ostream& out, std::ostream& err) {
-  rules::LoadResult loaded = rules::RuleSet::LoadDirectory(options.directory);
+  rules::LoadResult loaded =
+      rules::RuleSet::LoadDirectory(options.directory, {.max_evaluation_work = options.max_work});
   if (options.json) {
     out << json{{"ok", loaded.ok()},
                 {"version", loaded.ok() ? loaded.ruleset->version() : ""},
+                {"work_without_text",
+                 loaded.ok() ? loaded.ruleset->Summarize().work_without_text : 0},
                 {"diagnostics", DiagnosticsToJson(loaded.diagnostics)}}
                .dump(2)
         << "\n";
@@ -197,7 +203,7 @@ int RunEval(const EvalOptions& options, std::ostream& out, std::ostream& err) {
     err << "error: " << View(events.status().message()) << "\n";
     return kExitBadInput;
   }
-  std::shared_ptr<const rules::RuleSet> ruleset = Load(options.directory, err);
+  std::shared_ptr<const rules::RuleSet> ruleset = Load(options.directory, options.max_work, err);
   if (ruleset == nullptr) return kExitRuleErrors;
   Evaluator evaluator{*ruleset, *events, today, options, {}, {}};
 

@@ -8,6 +8,7 @@
 #ifndef CLIENTELE_CLIENT_RULES_COMMANDS_H_
 #define CLIENTELE_CLIENT_RULES_COMMANDS_H_
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
@@ -33,6 +34,7 @@ int RunTest(const TestOptions& options, std::ostream& out, std::ostream& err);
 struct ValidateOptions {
   std::string directory;
   bool json = false;
+  uint64_t max_work = 0;  // --max-work: the server's max_evaluation_work (0: none)
 };
 
 // Prints every diagnostic of the ruleset (compiler style, or a JSON array
@@ -49,6 +51,7 @@ struct EvalOptions {
   std::string today;            // --today YYYY-MM-DD; empty: today (UTC)
   bool explain = false;
   bool json = false;
+  uint64_t max_work = 0;  // --max-work: the server's max_evaluation_work (0: none)
 };
 
 // Evaluates the ruleset for one customer or each customer of a JSON lines

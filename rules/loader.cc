@@ -108,7 +108,9 @@ class Loader {
     if (!diagnostics_.HasErrors()) {
       data_->sources = std::move(sources);
       data_->version = Version(data_->sources);
-      result.ruleset = std::make_shared<const RuleSet>(std::move(data_));
+      data_->work_limit = options_.max_evaluation_work;
+      auto ruleset = std::make_shared<const RuleSet>(std::move(data_));
+      if (WithinWorkLimit(*ruleset)) result.ruleset = std::move(ruleset);
     }
     diagnostics_.SortByLocation();
     result.diagnostics = diagnostics_.items();
@@ -116,6 +118,21 @@ class Loader {
   }
 
  private:
+  // A ruleset whose rules alone take more than the work limit could never
+  // evaluate anything: refuse it now rather than every request later.
+  bool WithinWorkLimit(const RuleSet& ruleset) {
+    const uint64_t work = ruleset.Summarize().work_without_text;
+    if (options_.max_evaluation_work == 0 || work <= options_.max_evaluation_work) return true;
+    diagnostics_.Add({Severity::kError, "", 0, 0, 1,
+                      StrCat("one evaluation of these rules can take up to ", work,
+                             " work units before any text is searched; the limit is ",
+                             options_.max_evaluation_work),
+                      "fewer rules or shorter keyword lists, or raise the limit "
+                      "(max_evaluation_work in the server config)",
+                      ""});
+    return false;
+  }
+
   // ---------------------------------------------------------------- diagnostics
   Diagnostic At(const FileText& file, size_t line0, size_t byte_column, size_t byte_length,
                 Severity severity, std::string message, std::string hint) {

@@ -3,8 +3,11 @@
 // lookups, no parsing, and no allocation once the Decision has grown.
 #include "rules/ruleset.h"
 
-#include "rules/strings.h"
+#include <algorithm>
+#include <iterator>
+
 #include "rules/internal/ruleset_data.h"
+#include "rules/strings.h"
 
 namespace clientele::rules {
 namespace {
@@ -344,9 +347,127 @@ absl::Status Evaluation<kCareful>::Failure() const {
                                       text.empty() ? "" : " in `", text, text.empty() ? "" : "`"));
 }
 
+// The work bounds of every part of an evaluation (RuleSetData::Work).
+RuleSetData::Work ComputeWork(const RuleSetData& data) {
+  using program_internal::WorkBound;
+  program_internal::WorkContext context;
+  for (const Dimension& d : data.dimensions) {
+    uint64_t assigned = d.collect ? d.rules.size() + (d.has_default ? 1 : 0) : 1;
+    context.segment_count += assigned;
+    context.segment_name_bytes =
+        std::max<uint64_t>(context.segment_name_bytes, d.default_segment.size());
+    for (const SegmentRule& rule : d.rules) {
+      context.segment_name_bytes =
+          std::max<uint64_t>(context.segment_name_bytes, rule.segment.size());
+    }
+  }
+  auto add_rule = [&](const CompiledRule& rule, WorkBound* bound) {
+    bound->AddFixed(1);
+    program_internal::AddWorkOf(data.program, rule.condition, context, bound);
+  };
+  auto add_node = [&](uint32_t node, WorkBound* bound) {
+    program_internal::AddWorkOf(data.program, node, context, bound);
+  };
+  RuleSetData::Work work;
+  for (const Dimension& d : data.dimensions) {
+    work.always.AddFixed(1);
+    for (const SegmentRule& rule : d.rules) add_rule(rule, &work.always);
+  }
+  for (const Offer& offer : data.offers) add_rule(offer, &work.always);
+  work.always.AddFixed(2 * data.tiers.size());
+  for (const EarningRule& rule : data.earning_rules) {
+    add_rule(rule, &work.purchase);
+    add_node(rule.points, &work.purchase);
+  }
+  if (data.has_earning_default) add_node(data.earning_default.points, &work.purchase);
+  for (const InteractionRule& rule : data.interaction_rules) {
+    add_rule(rule, &work.interaction);
+    add_node(rule.satisfaction_change, &work.interaction);
+  }
+  for (const Improvement& improvement : data.improvements) {
+    add_rule(improvement, &work.feedback);
+  }
+  return work;
+}
+
+// The lengths of the texts of `input` that rules can read, by TextSource.
+void TextLengths(const EvalInput& input, uint64_t (&lengths)[program_internal::kTextSourceCount]) {
+  using program_internal::TextSource;
+  std::fill(std::begin(lengths), std::end(lengths), 0);
+  auto set = [&](TextSource source, const std::string& text) {
+    lengths[static_cast<size_t>(source)] = text.size();
+  };
+  if (input.interaction != nullptr) set(TextSource::kInteraction, input.interaction->text);
+  if (input.feedback != nullptr) {
+    set(TextSource::kFeedback, input.feedback->text);
+    set(TextSource::kFeedbackProduct, input.feedback->product);
+  }
+  if (input.purchase != nullptr) set(TextSource::kPurchaseProduct, input.purchase->product);
+  for (size_t i = 0; i < std::size(program_internal::kStringMembers); ++i) {
+    const auto source = static_cast<uint32_t>(TextSource::kCustomerString0) + i;
+    lengths[source] = (input.customer->*program_internal::kStringMembers[i]).size();
+  }
+}
+
+// What the texts are called in a refusal.
+const char* TextSourceName(size_t source) {
+  static constexpr const char* kNames[] = {
+      "the interaction text",   "the feedback text",         "the feedback's product",
+      "the purchase's product", "the customer id",           "the customer's name",
+      "the customer's gender",  "the customer's occupation", "the customer's tier"};
+  static_assert(std::size(kNames) == program_internal::kTextSourceCount);
+  return kNames[source];
+}
+
+// The bound of the parts of an evaluation that `input` calls for.
+program_internal::WorkBound WorkFor(const RuleSetData::Work& work, const EvalInput& input) {
+  program_internal::WorkBound bound = work.always;
+  if (input.purchase != nullptr) bound.Add(work.purchase);
+  if (input.interaction != nullptr) bound.Add(work.interaction);
+  if (input.feedback != nullptr) bound.Add(work.feedback);
+  return bound;
+}
+
+// RESOURCE_EXHAUSTED for an evaluation whose bound is over its limit,
+// naming the text that costs the most when a text is to blame.
+absl::Status CheckWork(const RuleSetData& data, const EvalInput& input) {
+  uint64_t lengths[program_internal::kTextSourceCount];
+  TextLengths(input, lengths);
+  program_internal::WorkBound bound = WorkFor(data.work, input);
+  const uint64_t total = bound.For(lengths);
+  if (total <= data.work_limit) return absl::OkStatus();
+  size_t costliest = 0;
+  uint64_t costliest_units = 0;
+  for (size_t s = 0; s < program_internal::kTextSourceCount; ++s) {
+    uint64_t units = bound.TextUnits(s, lengths[s]);
+    if (units > costliest_units) {
+      costliest = s;
+      costliest_units = units;
+    }
+  }
+  std::string blame = costliest_units > bound.fixed
+                          ? StrCat("; most of it is searching ", TextSourceName(costliest), " (",
+                                   lengths[costliest], " bytes) ", bound.scans[costliest], " times")
+                          : "; most of it is the rules themselves, whatever the texts";
+  return absl::ResourceExhaustedError(StrCat("this evaluation could take up to ", total,
+                                             " work units, over the limit of ", data.work_limit,
+                                             blame));
+}
+
 }  // namespace
 
-RuleSet::RuleSet(std::unique_ptr<RuleSetData> data) : data_(std::move(data)) {}
+RuleSet::RuleSet(std::unique_ptr<RuleSetData> data) : data_(std::move(data)) {
+  data_->work = ComputeWork(*data_);
+}
+
+uint64_t RuleSet::WorkBound(const EvalInput& input) const {
+  if (input.customer == nullptr) return 0;
+  uint64_t lengths[program_internal::kTextSourceCount];
+  TextLengths(input, lengths);
+  return WorkFor(data_->work, input).For(lengths);
+}
+
+uint64_t RuleSet::work_limit() const { return data_->work_limit; }
 RuleSet::~RuleSet() = default;
 
 const std::string& RuleSet::version() const { return data_->version; }
@@ -356,6 +477,9 @@ absl::Status RuleSet::Evaluate(const EvalInput& input, Decision* decision,
                                Explanation* explanation) const {
   if (input.customer == nullptr) return absl::InvalidArgumentError("no customer to evaluate");
   if (!input.today.known()) return absl::InvalidArgumentError("the evaluation date is unknown");
+  if (data_->work_limit != 0) {
+    if (absl::Status s = CheckWork(*data_, input); !s.ok()) return s;
+  }
   decision->Clear();
   if (explanation == nullptr && Evaluation<false>(*data_, input, decision, nullptr).Run()) {
     return absl::OkStatus();
@@ -378,6 +502,11 @@ RuleSet::Summary RuleSet::Summarize() const {
   s.earning_rules = data_->earning_rules.size() + (data_->has_earning_default ? 1 : 0);
   s.tiers = data_->tiers.size();
   s.parameters = data_->parameters.size();
+  program_internal::WorkBound all = data_->work.always;
+  all.Add(data_->work.purchase);
+  all.Add(data_->work.interaction);
+  all.Add(data_->work.feedback);
+  s.work_without_text = all.fixed;
   return s;
 }
 

@@ -33,10 +33,15 @@ struct LoadOptions {
   size_t max_files = 256;
   size_t max_expression_bytes = 4096;  // per condition or formula
   int max_expression_depth = 64;       // nesting of (), operators and calls
+  // The most work units one evaluation may take (RuleSet::WorkBound); 0:
+  // no limit. A ruleset whose rules alone, with every text empty, would
+  // take more does not load; an evaluation whose texts would take it over
+  // is refused.
+  uint64_t max_evaluation_work = 0;
   // Values that replace those of the parameters files (name -> the value
   // as YAML text, e.g. "35" or "[a, b]"); rule tests use them. Naming a
   // parameter that does not exist is an error.
-  std::map<std::string, std::string> parameter_overrides;
+  std::map<std::string, std::string> parameter_overrides = {};
 };
 
 // One rule file: its name as shown in diagnostics, and its text.
@@ -93,11 +98,24 @@ class RuleSet {
   // Evaluates every rule kind that applies to `input` into `*decision`
   // (cleared first). With `explanation`, also records every rule
   // considered and the values its condition saw (slower; allocates).
-  // Returns INVALID_ARGUMENT for a missing customer or unknown date, and
-  // OUT_OF_RANGE when a rule's arithmetic fails (overflow, division by
-  // zero), naming the rule; *decision is then incomplete.
+  // Returns INVALID_ARGUMENT for a missing customer or unknown date,
+  // RESOURCE_EXHAUSTED (before any rule runs, *decision unchanged) when
+  // WorkBound(input) is over work_limit(), and OUT_OF_RANGE when a rule's
+  // arithmetic fails (overflow, division by zero), naming the rule;
+  // *decision is then incomplete.
   absl::Status Evaluate(const EvalInput& input, Decision* decision,
                         Explanation* explanation = nullptr) const;
+
+  // The most work evaluating `input` can take, in work units: one per
+  // expression node, condition test, rule or list item, plus one per 16
+  // bytes of every text searched, compared or copied (docs/rules.md, "Work
+  // limit"). Computed from the ruleset and the lengths of the input's texts
+  // without evaluating anything; an evaluation never does more, though an
+  // explanation adds the cost of writing its records. Only the rule kinds
+  // the input's events call for count.
+  uint64_t WorkBound(const EvalInput& input) const;
+  // LoadOptions::max_evaluation_work it was loaded with (0: none).
+  uint64_t work_limit() const;
 
   // Introspection for tools (validate summaries, docs).
   struct Summary {
@@ -110,6 +128,9 @@ class RuleSet {
     size_t earning_rules = 0;
     size_t tiers = 0;
     size_t parameters = 0;
+    // WorkBound of an evaluation with every event and empty texts: what
+    // the rules cost before the texts they search.
+    uint64_t work_without_text = 0;
   };
   Summary Summarize() const;
   // Dimension ids in evaluation order.

@@ -179,6 +179,9 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
                                        "shutdown_grace_seconds",
                                        "max_text_bytes",
                                        "max_name_bytes",
+                                       "max_evaluation_work",
+                                       "max_open_streams",
+                                       "max_streams_per_connection",
                                        "write_threads",
                                        "max_import_customers",
                                        "sync_every_commit",
@@ -252,6 +255,15 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
     } else if (key == "max_text_bytes") {
       s = ReadInt(path, value, key, 1, 1 << 20, &number);
       config->limits.max_text_bytes = static_cast<size_t>(number);
+    } else if (key == "max_open_streams") {
+      s = ReadInt(path, value, key, 1, 100'000, &number);
+      config->max_open_streams = static_cast<int>(number);
+    } else if (key == "max_streams_per_connection") {
+      s = ReadInt(path, value, key, 1, 100'000, &number);
+      config->max_streams_per_connection = static_cast<int>(number);
+    } else if (key == "max_evaluation_work") {
+      s = ReadInt(path, value, key, 1000, int64_t{1} << 40, &number);
+      config->max_evaluation_work = static_cast<uint64_t>(number);
     } else if (key == "max_name_bytes") {
       s = ReadInt(path, value, key, 1, 4096, &number);
       config->limits.max_name_bytes = static_cast<size_t>(number);

@@ -32,10 +32,14 @@ struct ServerConfig {
   bool demo_data = true;                    // fill an empty database with demo data
   std::string log_level = "info";           // debug | info | warning | error
   int max_message_bytes = 4 << 20;          // per gRPC message
+  int max_open_streams = 256;               // streaming calls open at once, server-wide
+  int max_streams_per_connection = 100;     // calls open at once on one connection
   int shutdown_grace_seconds = 10;          // in-flight calls get this long on SIGTERM
   int write_threads = 64;                   // calls that write wait side by side on these
   bool sync_every_commit = true;            // see StoreOptions::sync_every_commit
   RequestLimits limits;
+  // The most work units one evaluation may take (rules::LoadOptions).
+  uint64_t max_evaluation_work = 1'000'000;
   // Transport: TLS, or plain text when said explicitly (and then only on a
   // loopback address unless allow_remote_plaintext). Exactly one of the two.
   std::optional<TlsFiles> tls;

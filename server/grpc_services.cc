@@ -178,8 +178,9 @@ grpc::ServerUnaryReactor* Run(std::string_view method, const Authenticator& auth
 class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateResponse> {
  public:
   EvaluateManyReactor(grpc::CallbackServerContext* context, std::string_view caller,
+                      StreamSlots::Slot slot,
                       absl::StatusOr<std::unique_ptr<DecisionStream>> stream)
-      : context_(context), caller_(caller) {
+      : context_(context), caller_(caller), slot_(std::move(slot)) {
     if (!stream.ok()) {
       End(ToGrpc(stream.status()));
       return;
@@ -224,6 +225,7 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
 
   grpc::CallbackServerContext* context_;
   const std::string_view caller_;
+  const StreamSlots::Slot slot_;
   const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   std::unique_ptr<DecisionStream> stream_;
   v1::EvaluateResponse response_;
@@ -234,10 +236,11 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRequest> {
  public:
   ImportReactor(grpc::CallbackServerContext* context, std::string_view caller,
-                std::unique_ptr<CustomerImport> import, v1::ImportCustomersResponse* response,
-                WorkerPool* pool)
+                StreamSlots::Slot slot, std::unique_ptr<CustomerImport> import,
+                v1::ImportCustomersResponse* response, WorkerPool* pool)
       : context_(context),
         caller_(caller),
+        slot_(std::move(slot)),
         import_(std::move(import)),
         response_(response),
         pool_(pool) {
@@ -275,6 +278,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
  private:
   grpc::CallbackServerContext* context_;
   const std::string_view caller_;
+  const StreamSlots::Slot slot_;
   const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   std::unique_ptr<CustomerImport> import_;
   v1::ImportCustomersResponse* response_;
@@ -284,8 +288,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
 
 class CustomersService final : public v1::Customers::CallbackService {
  public:
-  CustomersService(Operations* ops, WorkerPool* pool, const Authenticator* auth)
-      : ops_(ops), pool_(pool), auth_(auth) {}
+  explicit CustomersService(const ServiceContext& c)
+      : ops_(c.operations), pool_(c.write_pool), slots_(c.stream_slots), auth_(c.auth) {}
   grpc::ServerUnaryReactor* UpsertCustomer(grpc::CallbackServerContext* context,
                                            const v1::UpsertCustomerRequest* request,
                                            v1::UpsertCustomerResponse* response) override {
@@ -316,21 +320,25 @@ class CustomersService final : public v1::Customers::CallbackService {
       grpc::CallbackServerContext* context, v1::ImportCustomersResponse* response) override {
     absl::StatusOr<Caller> caller = Admit(*auth_, context, "ImportCustomers");
     if (!caller.ok()) return new ImportReactor(context, caller.status());
+    absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
+    if (!slot.ok()) return new ImportReactor(context, slot.status());
     absl::StatusOr<std::unique_ptr<CustomerImport>> import = ops_->StartImport();
     if (!import.ok()) return new ImportReactor(context, import.status());
-    return new ImportReactor(context, caller->name, std::move(*import), response, pool_);
+    return new ImportReactor(context, caller->name, std::move(*slot), std::move(*import), response,
+                             pool_);
   }
 
  private:
   Operations* ops_;
   WorkerPool* pool_;
+  StreamSlots* slots_;
   const Authenticator* auth_;
 };
 
 class EventsService final : public v1::Events::CallbackService {
  public:
-  EventsService(Operations* ops, WorkerPool* pool, const Authenticator* auth)
-      : ops_(ops), pool_(pool), auth_(auth) {}
+  explicit EventsService(const ServiceContext& c)
+      : ops_(c.operations), pool_(c.write_pool), auth_(c.auth) {}
   grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* context,
                                            const v1::RecordPurchaseRequest* request,
                                            v1::RecordPurchaseResponse* response) override {
@@ -370,7 +378,8 @@ class EventsService final : public v1::Events::CallbackService {
 
 class DecisionsService final : public v1::Decisions::CallbackService {
  public:
-  DecisionsService(Operations* ops, const Authenticator* auth) : ops_(ops), auth_(auth) {}
+  explicit DecisionsService(const ServiceContext& c)
+      : ops_(c.operations), slots_(c.stream_slots), auth_(c.auth) {}
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,
                                      v1::EvaluateResponse* response) override {
@@ -382,7 +391,10 @@ class DecisionsService final : public v1::Decisions::CallbackService {
     if (!caller.ok()) {
       return new RefusedStream<v1::EvaluateResponse>("EvaluateMany", caller.status());
     }
-    return new EvaluateManyReactor(context, caller->name, ops_->EvaluateMany(*request));
+    absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
+    if (!slot.ok()) return new RefusedStream<v1::EvaluateResponse>("EvaluateMany", slot.status());
+    return new EvaluateManyReactor(context, caller->name, std::move(*slot),
+                                   ops_->EvaluateMany(*request));
   }
   grpc::ServerUnaryReactor* GetRuleset(grpc::CallbackServerContext* context,
                                        const v1::GetRulesetRequest* request,
@@ -392,13 +404,14 @@ class DecisionsService final : public v1::Decisions::CallbackService {
 
  private:
   Operations* ops_;
+  StreamSlots* slots_;
   const Authenticator* auth_;
 };
 
 class ImprovementsService final : public v1::Improvements::CallbackService {
  public:
-  ImprovementsService(Operations* ops, WorkerPool* pool, const Authenticator* auth)
-      : ops_(ops), pool_(pool), auth_(auth) {}
+  explicit ImprovementsService(const ServiceContext& c)
+      : ops_(c.operations), pool_(c.write_pool), auth_(c.auth) {}
   grpc::ServerUnaryReactor* UpsertProduct(grpc::CallbackServerContext* context,
                                           const v1::UpsertProductRequest* request,
                                           v1::UpsertProductResponse* response) override {
@@ -472,7 +485,7 @@ class DiagnosticsService final : public v1::Diagnostics::CallbackService {
 
 class ReportsService final : public v1::Reports::CallbackService {
  public:
-  ReportsService(Operations* ops, const Authenticator* auth) : ops_(ops), auth_(auth) {}
+  explicit ReportsService(const ServiceContext& c) : ops_(c.operations), auth_(c.auth) {}
   grpc::ServerUnaryReactor* SegmentSizes(grpc::CallbackServerContext* context,
                                          const v1::SegmentSizesRequest* request,
                                          v1::SegmentSizesResponse* response) override {
@@ -506,8 +519,9 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
   // A client that lets this many messages pile up unread is cut off.
   static constexpr size_t kMaxBacklog = 256;
 
-  WatchRulesetReactor(Operations* ops, OpenStreams* streams, std::string_view caller)
-      : ops_(ops), streams_(streams), caller_(caller) {
+  WatchRulesetReactor(Operations* ops, OpenStreams* streams, std::string_view caller,
+                      StreamSlots::Slot slot)
+      : ops_(ops), streams_(streams), caller_(caller), slot_(std::move(slot)) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!streams_->Add(this)) {
       FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
@@ -584,6 +598,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
   Operations* const ops_;
   OpenStreams* const streams_;
   const std::string_view caller_;
+  const StreamSlots::Slot slot_;
   const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   bool registered_ = false;
   int listener_ = 0;
@@ -600,9 +615,12 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
 
 class RulesetsService final : public v1::Rulesets::CallbackService {
  public:
-  RulesetsService(Operations* ops, WorkerPool* pool, OpenStreams* streams,
-                  const Authenticator* auth)
-      : ops_(ops), pool_(pool), streams_(streams), auth_(auth) {}
+  explicit RulesetsService(const ServiceContext& c)
+      : ops_(c.operations),
+        pool_(c.write_pool),
+        streams_(c.streams),
+        slots_(c.stream_slots),
+        auth_(c.auth) {}
   grpc::ServerUnaryReactor* GetRulesetStatus(grpc::CallbackServerContext* context,
                                              const v1::GetRulesetStatusRequest* request,
                                              v1::RulesetStatus* response) override {
@@ -621,7 +639,9 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
       grpc::CallbackServerContext* context, const v1::WatchRulesetRequest*) override {
     absl::StatusOr<Caller> caller = Admit(*auth_, context, "WatchRuleset");
     if (!caller.ok()) return new RefusedStream<v1::RulesetStatus>("WatchRuleset", caller.status());
-    return new WatchRulesetReactor(ops_, streams_, caller->name);
+    absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
+    if (!slot.ok()) return new RefusedStream<v1::RulesetStatus>("WatchRuleset", slot.status());
+    return new WatchRulesetReactor(ops_, streams_, caller->name, std::move(*slot));
   }
   grpc::ServerUnaryReactor* ListRulesetVersions(grpc::CallbackServerContext* context,
                                                 const v1::ListRulesetVersionsRequest* request,
@@ -648,6 +668,7 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
   Operations* ops_;
   WorkerPool* pool_;
   OpenStreams* streams_;
+  StreamSlots* slots_;
   const Authenticator* auth_;
 };
 
@@ -662,8 +683,9 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
 // another thread).
 class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
  public:
-  BackupReactor(Operations* ops, WorkerPool* pool, size_t chunk_bytes, std::string_view caller)
-      : chunk_bytes_(chunk_bytes) {
+  BackupReactor(Operations* ops, WorkerPool* pool, size_t chunk_bytes, std::string_view caller,
+                StreamSlots::Slot slot)
+      : chunk_bytes_(chunk_bytes), slot_(std::move(slot)) {
     pool->Run([this, ops, caller, began = std::chrono::steady_clock::now()] {
       absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> taken = ops->TakeBackup();
       LogCall("Backup", taken.status(), began, caller);
@@ -742,6 +764,7 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
   }
 
   const size_t chunk_bytes_;
+  const StreamSlots::Slot slot_;
   std::mutex mutex_;
   std::unique_ptr<Operations::TakenBackup> backup_;  // guarded by mutex_
   std::ifstream file_;                               // guarded by mutex_
@@ -756,23 +779,26 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
 
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  AdminService(Operations* ops, WorkerPool* pool, const Authenticator* auth,
-               size_t max_message_bytes)
+  explicit AdminService(const ServiceContext& c)
       // A chunk and its framing fit in a message, up to 1 MiB.
-      : ops_(ops),
-        pool_(pool),
-        auth_(auth),
-        chunk_bytes_(std::clamp<size_t>(max_message_bytes - 512, 256, 1 << 20)) {}
+      : ops_(c.operations),
+        pool_(c.write_pool),
+        slots_(c.stream_slots),
+        auth_(c.auth),
+        chunk_bytes_(std::clamp<size_t>(c.max_message_bytes - 512, 256, 1 << 20)) {}
   grpc::ServerWriteReactor<v1::BackupChunk>* Backup(grpc::CallbackServerContext* context,
                                                     const v1::BackupRequest* /*request*/) override {
     absl::StatusOr<Caller> caller = Admit(*auth_, context, "Backup");
     if (!caller.ok()) return new RefusedStream<v1::BackupChunk>("Backup", caller.status());
-    return new BackupReactor(ops_, pool_, chunk_bytes_, caller->name);
+    absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
+    if (!slot.ok()) return new RefusedStream<v1::BackupChunk>("Backup", slot.status());
+    return new BackupReactor(ops_, pool_, chunk_bytes_, caller->name, std::move(*slot));
   }
 
  private:
   Operations* ops_;
   WorkerPool* pool_;
+  StreamSlots* slots_;
   const Authenticator* auth_;
   const size_t chunk_bytes_;
 };
@@ -797,21 +823,40 @@ void OpenStreams::EndAll() {
   for (Stream* stream : streams_) stream->End();
 }
 
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
-                                                         WorkerPool* write_pool,
-                                                         OpenStreams* streams,
-                                                         const Authenticator* auth,
-                                                         size_t max_message_bytes) {
+StreamSlots::Slot& StreamSlots::Slot::operator=(Slot&& other) noexcept {
+  if (this != &other) {
+    if (owner_ != nullptr) owner_->open_.fetch_sub(1, std::memory_order_relaxed);
+    owner_ = std::exchange(other.owner_, nullptr);
+  }
+  return *this;
+}
+
+StreamSlots::Slot::~Slot() {
+  if (owner_ != nullptr) owner_->open_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+absl::StatusOr<StreamSlots::Slot> StreamSlots::Acquire() {
+  int open = open_.load(std::memory_order_relaxed);
+  do {
+    if (open >= max_open_) {
+      return absl::ResourceExhaustedError(StrCat("the server already has ", open,
+                                                 " streams open, its limit (max_open_streams); "
+                                                 "close one or try again later"));
+    }
+  } while (!open_.compare_exchange_weak(open, open + 1, std::memory_order_relaxed));
+  return Slot(this);
+}
+
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceContext& context) {
   std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(std::make_unique<CustomersService>(operations, write_pool, auth));
-  services.push_back(std::make_unique<EventsService>(operations, write_pool, auth));
-  services.push_back(std::make_unique<DecisionsService>(operations, auth));
-  services.push_back(std::make_unique<ImprovementsService>(operations, write_pool, auth));
-  services.push_back(std::make_unique<ReportsService>(operations, auth));
-  services.push_back(std::make_unique<DiagnosticsService>(auth));
-  services.push_back(std::make_unique<RulesetsService>(operations, write_pool, streams, auth));
-  services.push_back(
-      std::make_unique<AdminService>(operations, write_pool, auth, max_message_bytes));
+  services.push_back(std::make_unique<CustomersService>(context));
+  services.push_back(std::make_unique<EventsService>(context));
+  services.push_back(std::make_unique<DecisionsService>(context));
+  services.push_back(std::make_unique<ImprovementsService>(context));
+  services.push_back(std::make_unique<ReportsService>(context));
+  services.push_back(std::make_unique<DiagnosticsService>(context.auth));
+  services.push_back(std::make_unique<RulesetsService>(context));
+  services.push_back(std::make_unique<AdminService>(context));
   return services;
 }
 

@@ -111,17 +111,20 @@ int Serve(const std::string& config_path) {
   // still starts, reports NOT_SERVING on the health service and says why
   // (logs, GetRuleset), and serves as soon as the files are fixed.
   RulesetHolder holder;
-  RulesReloader reloader({.directory = config->rules,
-                          .load = {},
-                          .archive = [s = store->get()](const ServedRuleset& candidate) {
-                            return ArchiveRuleset(s, candidate);
-                          },
-                          // The ruleset's own tests (files of kind: tests)
-                          // must pass before it is served.
-                          .check = [](const rules::RuleSet& candidate) {
-                            return rules::RuleTestDiagnostics(rules::RunRuleTests(candidate));
-                          }},
-                         &holder);
+  rules::LoadOptions load_options;
+  load_options.max_evaluation_work = config->max_evaluation_work;
+  RulesReloader reloader(
+      {.directory = config->rules,
+       .load = load_options,
+       .archive = [s = store->get()](
+                      const ServedRuleset& candidate) { return ArchiveRuleset(s, candidate); },
+       // The ruleset's own tests (files of kind: tests)
+       // must pass before it is served.
+       .check =
+           [](const rules::RuleSet& candidate) {
+             return rules::RuleTestDiagnostics(rules::RunRuleTests(candidate));
+           }},
+      &holder);
   reloader.Subscribe(LogAttempt);
   reloader.Subscribe([&holder](const ReloadAttempt& attempt) {
     Metrics::Global().RecordReload(ReloadOutcomeName(attempt.outcome));
@@ -186,9 +189,18 @@ int Serve(const std::string& config_path) {
   builder.SetMaxReceiveMessageSize(config->max_message_bytes);
   builder.SetMaxSendMessageSize(config->max_message_bytes);
   WorkerPool write_pool(config->write_threads);  // outlives the server: declared first
+  // HTTP/2 streams (calls of any kind) one connection may have open at
+  // once; more wait at the client until one ends.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config->max_streams_per_connection);
   OpenStreams streams;
+  StreamSlots stream_slots(config->max_open_streams);
   std::vector<std::unique_ptr<grpc::Service>> services =
-      MakeServices(&operations, &write_pool, &streams, &*authenticator, config->max_message_bytes);
+      MakeServices({.operations = &operations,
+                    .write_pool = &write_pool,
+                    .streams = &streams,
+                    .stream_slots = &stream_slots,
+                    .auth = &*authenticator,
+                    .max_message_bytes = static_cast<size_t>(config->max_message_bytes)});
   for (const auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

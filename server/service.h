@@ -15,10 +15,12 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "clientele/v1/admin.grpc.pb.h"
 #include "clientele/v1/customers.grpc.pb.h"
@@ -223,20 +225,59 @@ class OpenStreams {
   bool closed_ = false;        // guarded by mutex_
 };
 
+// A server-wide cap on the streaming calls open at once (EvaluateMany,
+// ImportCustomers, WatchRuleset, Backup), so that clients that open streams
+// and leave them open cannot tie up the server's memory and threads. A
+// stream holds its Slot from admission until it is done. Thread-safe.
+class StreamSlots {
+ public:
+  // A held slot; releases it when destroyed. Move-only.
+  class Slot {
+   public:
+    Slot() = default;
+    Slot(Slot&& other) noexcept : owner_(std::exchange(other.owner_, nullptr)) {}
+    Slot& operator=(Slot&& other) noexcept;
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot();
+
+   private:
+    friend class StreamSlots;
+    explicit Slot(StreamSlots* owner) : owner_(owner) {}
+    StreamSlots* owner_ = nullptr;
+  };
+
+  explicit StreamSlots(int max_open) : max_open_(max_open) {}
+  // A slot, or RESOURCE_EXHAUSTED naming the limit when max_open are held.
+  absl::StatusOr<Slot> Acquire();
+  int open() const { return open_.load(std::memory_order_relaxed); }
+
+ private:
+  const int max_open_;
+  std::atomic<int> open_{0};
+};
+
+// What the services need; everything must outlive them.
+struct ServiceContext {
+  Operations* operations = nullptr;
+  // Runs the calls that write other than purchases (those queue with the
+  // store: Store::Submit), and backups.
+  WorkerPool* write_pool = nullptr;
+  OpenStreams* streams = nullptr;
+  StreamSlots* stream_slots = nullptr;
+  const Authenticator* auth = nullptr;
+  // The server's limit on a message (backups are sent in chunks below it).
+  size_t max_message_bytes = 4 << 20;
+};
+
 // Callback-API services over Operations. Each handler first admits the
-// call (see auth.h: UNAUTHENTICATED without a token `auth` accepts,
-// PERMISSION_DENIED when its role may not call the method,
-// DEADLINE_EXCEEDED when the deadline has passed) and then runs the
-// operation. Purchases queue with the store (Store::Submit); other calls
-// that write, and backups, run on `write_pool` (see WorkerPool); the rest
-// on gRPC's threads. All four must outlive the services.
-// `max_message_bytes` is the server's limit on a message (backups are sent
-// in chunks below it).
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(Operations* operations,
-                                                         WorkerPool* write_pool,
-                                                         OpenStreams* streams,
-                                                         const Authenticator* auth,
-                                                         size_t max_message_bytes);
+// call (see auth.h: UNAUTHENTICATED without a token the authenticator
+// accepts, PERMISSION_DENIED when its role may not call the method,
+// DEADLINE_EXCEEDED when the deadline has passed; a stream also needs a
+// free StreamSlot, else RESOURCE_EXHAUSTED) and then runs the operation:
+// writes on the write pool or the store's queue, the rest on gRPC's
+// threads.
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceContext& context);
 
 }  // namespace clientele::server
 

@@ -243,6 +243,10 @@ absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput
                            rules::Decision* decision, rules::Explanation* explanation) {
   absl::Status s = ruleset.Evaluate(input, decision, explanation);
   if (s.ok()) return s;
+  if (absl::IsResourceExhausted(s)) {
+    return absl::ResourceExhaustedError(
+        StrCat(s.message(), " (max_evaluation_work in the server config)"));
+  }
   return absl::FailedPreconditionError(StrCat("evaluating the rules failed: ", s.message()));
 }
 

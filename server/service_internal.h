@@ -80,7 +80,8 @@ absl::StatusOr<rules::Customer> RequireCustomer(Transaction& tx, std::string_vie
                                                 rules::Date today);
 
 // Evaluates the rules; a failing rule (overflow, division by zero) is
-// FAILED_PRECONDITION naming it, since the request itself was fine.
+// FAILED_PRECONDITION naming it, since the request itself was fine, and an
+// evaluation over the work limit RESOURCE_EXHAUSTED (nothing evaluated).
 absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,
                            rules::Decision* decision, rules::Explanation* explanation = nullptr);
 

@@ -502,6 +502,191 @@ BranchFreeList Program::AddBranchFreeList(const std::vector<Conjunction>& condit
   return list;
 }
 
+namespace {
+
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+  uint64_t sum;
+  return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
+
+uint64_t SaturatingMultiply(uint64_t a, uint64_t b) {
+  uint64_t product;
+  return __builtin_mul_overflow(a, b, &product) ? UINT64_MAX : product;
+}
+
+}  // namespace
+
+void WorkBound::AddFixed(uint64_t units) { fixed = SaturatingAdd(fixed, units); }
+
+void WorkBound::Add(const WorkBound& other) {
+  AddFixed(other.fixed);
+  for (size_t s = 0; s < kTextSourceCount; ++s) scans[s] = SaturatingAdd(scans[s], other.scans[s]);
+}
+
+uint64_t WorkBound::TextUnits(size_t source, uint64_t length) const {
+  return SaturatingMultiply(scans[source], length / 16);
+}
+
+uint64_t WorkBound::For(const uint64_t (&lengths)[kTextSourceCount]) const {
+  uint64_t total = fixed;
+  for (size_t s = 0; s < kTextSourceCount; ++s)
+    total = SaturatingAdd(total, TextUnits(s, lengths[s]));
+  return total;
+}
+
+namespace {
+
+// The length of a text value: a known number of bytes, plus the length of
+// one text source when `source` is set.
+struct TextLength {
+  uint64_t bytes = 0;
+  std::optional<TextSource> source;
+};
+
+// Enum names (consumption, channel, feedback source) are short words.
+constexpr uint64_t kEnumNameBytes = 32;
+
+class WorkCounter {
+ public:
+  WorkCounter(const Program& program, const WorkContext& context, WorkBound* bound)
+      : p_(program), c_(context), w_(bound) {}
+
+  void Add(uint32_t index) {
+    const Node& n = p_.node(index);
+    w_->AddFixed(1);
+    switch (n.op) {
+      case Op::kConst:
+      case Op::kCustomerInt:
+      case Op::kCustomerDecimal:
+      case Op::kCustomerString:
+      case Op::kCustomerDate:
+      case Op::kCustomerConsumption:
+      case Op::kCustomerChannel:
+      case Op::kPurchaseAmount:
+      case Op::kPurchaseProduct:
+      case Op::kPurchaseChannel:
+      case Op::kInteractionText:
+      case Op::kFeedbackText:
+      case Op::kFeedbackProduct:
+      case Op::kFeedbackSource:
+      case Op::kSegment:
+      case Op::kToday:
+        return;
+      case Op::kSegmentCount:
+        w_->AddFixed(c_.segment_count);
+        return;
+      case Op::kSegmentHas:
+        Add(n.a);
+        Scan({c_.segment_name_bytes, {}}, c_.segment_count);
+        return;
+      case Op::kNot:
+      case Op::kNeg:
+      case Op::kAbs:
+      case Op::kRound:
+      case Op::kFloor:
+      case Op::kCeil:
+      case Op::kDaysSince:
+      case Op::kYear:
+      case Op::kMonth:
+      case Op::kDay:
+        Add(n.a);
+        return;
+      case Op::kLower:
+      case Op::kLen:
+        Add(n.a);
+        Scan(LengthOf(n.a), 1);
+        return;
+      case Op::kMin:
+      case Op::kMax:
+        for (uint32_t i = 0; i < n.args_count; ++i) Add(p_.arg(n.args_begin + i));
+        return;
+      default:
+        break;
+    }
+    // Everything else has two operands.
+    Add(n.a);
+    Add(n.b);
+    switch (n.op) {
+      case Op::kStrEq:
+      case Op::kStrNe:
+      case Op::kContains:
+        Scan(LengthOf(n.a), 1);
+        return;
+      case Op::kInStrList:
+      case Op::kContainsAny:
+      case Op::kContainsAll:
+        Scan(LengthOf(n.a), ListSize(n.b));
+        return;
+      case Op::kInNumList:
+        w_->AddFixed(ListSize(n.b));
+        return;
+      case Op::kCompareSegment:
+        Scan({c_.segment_name_bytes, {}}, 1);
+        return;
+      case Op::kContainsText:
+        Scan({0, static_cast<TextSource>(n.field)}, 1);
+        return;
+      default:
+        return;
+    }
+  }
+
+ private:
+  TextLength LengthOf(uint32_t index) const {
+    const Node& n = p_.node(index);
+    switch (n.op) {
+      case Op::kConst:
+        return {n.constant.size, {}};
+      case Op::kCustomerString:
+        return {0, static_cast<TextSource>(static_cast<uint32_t>(TextSource::kCustomerString0) +
+                                           n.field)};
+      case Op::kPurchaseProduct:
+        return {0, TextSource::kPurchaseProduct};
+      case Op::kInteractionText:
+        return {0, TextSource::kInteraction};
+      case Op::kFeedbackText:
+        return {0, TextSource::kFeedback};
+      case Op::kFeedbackProduct:
+        return {0, TextSource::kFeedbackProduct};
+      case Op::kSegment:
+        return {c_.segment_name_bytes, {}};
+      case Op::kLower:
+        return LengthOf(n.a);
+      default:
+        return {kEnumNameBytes, {}};
+    }
+  }
+
+  // Lists are constants by the time they are compiled (parameters are
+  // folded); anything else would be a compiler bug, counted as huge.
+  uint64_t ListSize(uint32_t index) const {
+    const Node& n = p_.node(index);
+    if (n.op != Op::kConst || n.constant.list == nullptr) return UINT32_MAX;
+    return n.constant.list->size();
+  }
+
+  // `times` scans of a text of length `length`: one unit each, plus one
+  // per 16 bytes.
+  void Scan(const TextLength& length, uint64_t times) {
+    w_->AddFixed(SaturatingMultiply(times, 1 + length.bytes / 16));
+    if (length.source) {
+      uint64_t& scans = w_->scans[static_cast<size_t>(*length.source)];
+      scans = SaturatingAdd(scans, times);
+    }
+  }
+
+  const Program& p_;
+  const WorkContext& c_;
+  WorkBound* w_;
+};
+
+}  // namespace
+
+void AddWorkOf(const Program& program, uint32_t index, const WorkContext& context,
+               WorkBound* bound) {
+  WorkCounter(program, context, bound).Add(index);
+}
+
 const std::vector<CustomerField>& CustomerFields() {
   static const auto* const kFields = new std::vector<CustomerField>{
       {"id", Op::kCustomerString, 0},

@@ -376,6 +376,40 @@ inline bool ContainsText(std::string_view text, std::string_view needle) {
   return false;
 }
 
+// The text sources whose lengths a WorkBound depends on: the TextSource
+// values, one per customer string member included.
+inline constexpr size_t kTextSourceCount =
+    static_cast<size_t>(TextSource::kCustomerString0) + std::size(kStringMembers);
+
+// An upper bound on the work of evaluating something, in work units (one
+// per node evaluated, condition test or list item, and one per 16 bytes of
+// text scanned), linear in the lengths of the texts it reads:
+//   work <= fixed + sum over sources s of scans[s] * (length(s) / 16).
+// Sums saturate at UINT64_MAX rather than wrap.
+struct WorkBound {
+  uint64_t fixed = 0;
+  uint64_t scans[kTextSourceCount] = {};
+
+  void Add(const WorkBound& other);
+  void AddFixed(uint64_t units);
+  // The units that source `source` adds when it is `length` bytes long.
+  uint64_t TextUnits(size_t source, uint64_t length) const;
+  // The bound for texts of these lengths in bytes (indexed by TextSource).
+  uint64_t For(const uint64_t (&lengths)[kTextSourceCount]) const;
+};
+
+// What the work of a node depends on beyond the program itself.
+struct WorkContext {
+  uint64_t segment_name_bytes = 0;  // the longest segment name
+  uint64_t segment_count = 0;       // the most segments one evaluation can assign
+};
+
+// Adds to *bound the most work that evaluating node `index` can take,
+// traced for an explanation or not (a fused comparison's operands, which
+// only an explanation evaluates, are counted too).
+void AddWorkOf(const Program& program, uint32_t index, const WorkContext& context,
+               WorkBound* bound);
+
 // Evaluates node `index`. Never throws; on arithmetic errors sets
 // frame->error (first one wins) and returns a zero value.
 Value Evaluate(const Program& program, uint32_t index, Frame* frame);

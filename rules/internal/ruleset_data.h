@@ -110,6 +110,13 @@ struct RuleSetData {
 
   std::vector<RuleSource> sources;
   std::string version;
+
+  // The most work of each part of an evaluation (RuleSet::WorkBound):
+  // segments, offers and tiers always run, the rest only with its event.
+  struct Work {
+    program_internal::WorkBound always, purchase, interaction, feedback;
+  } work;
+  uint64_t work_limit = 0;  // LoadOptions::max_evaluation_work
 };
 
 }  // namespace clientele::rules

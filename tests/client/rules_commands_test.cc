@@ -154,9 +154,12 @@ std::string BrokenCopy(const std::string& name, const std::string& file, const s
 TEST(RunValidateTest, DefaultRulesetIsOk) {
   Output result = Validate(kRules);
   EXPECT_EQ(result.code, kExitOk);
-  EXPECT_EQ(result.out, kRules + ": ok, version " + VersionOf(kRules) +
-                            " — 7 files, 4 dimensions (8 rules), 2 offers, 3 improvement actions, "
-                            "2 interaction rules, 3 earning rules, 4 tiers, 11 parameters\n");
+  EXPECT_EQ(
+      result.out,
+      kRules + ": ok, version " + VersionOf(kRules) +
+          " — 7 files, 4 dimensions (8 rules), 2 offers, 3 improvement actions, "
+          "2 interaction rules, 3 earning rules, 4 tiers, 11 parameters; up to 114 work units per "
+          "evaluation before texts\n");
   EXPECT_THAT(result.err, IsEmpty());
 }
 
@@ -164,8 +167,10 @@ TEST(RunValidateTest, JsonForTheDefaultRuleset) {
   Output result = Validate(kRules, /*json=*/true);
   EXPECT_EQ(result.code, kExitOk);
   json parsed = json::parse(result.out);
-  EXPECT_EQ(parsed,
-            json({{"ok", true}, {"version", VersionOf(kRules)}, {"diagnostics", json::array()}}));
+  EXPECT_EQ(parsed, json({{"ok", true},
+                          {"version", VersionOf(kRules)},
+                          {"work_without_text", 114},
+                          {"diagnostics", json::array()}}));
 }
 
 TEST(RunValidateTest, ErrorsGiveExitCodeOneAndCompilerStyleMessages) {
