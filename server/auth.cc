@@ -72,6 +72,8 @@ const std::vector<MethodRole>& MethodRoles() {
       {"clientele.v1.Decisions", "Evaluate", Role::kReader},
       {"clientele.v1.Decisions", "EvaluateMany", Role::kReader},
       {"clientele.v1.Decisions", "GetRuleset", Role::kReader},
+      // Who asked about whom, when: an audit trail, for operators.
+      {"clientele.v1.Decisions", "ListLoggedDecisions", Role::kAdmin},
       {"clientele.v1.Improvements", "UpsertProduct", Role::kWriter},
       {"clientele.v1.Improvements", "GetProduct", Role::kReader},
       {"clientele.v1.Improvements", "ListImprovementActions", Role::kReader},

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "rules/strings.h"
 
 namespace clientele::server {
@@ -82,6 +83,42 @@ absl::Status ReadTls(const std::string& path, const YAML::Node& node, TlsFiles* 
     } else if (std::string_view(key) != "client_ca") {
       return Bad(path, node, StrCat("tls needs '", key, "' (a PEM file)"));
     }
+  }
+  return absl::OkStatus();
+}
+
+// decision_log: {sample_rate 0..1, max_entries, max_age_days}.
+absl::Status ReadDecisionLog(const std::string& path, const YAML::Node& node,
+                             DecisionLogOptions* out) {
+  if (absl::Status s = CheckMap(path, node, "decision_log",
+                                {"sample_rate", "max_entries", "max_age_days"});
+      !s.ok()) {
+    return s;
+  }
+  if (const YAML::Node rate = node["sample_rate"]; rate) {
+    double value = 0;
+    if (!rate.IsScalar() || !absl::SimpleAtod(rate.Scalar(), &value) || !(value >= 0) ||
+        value > 1) {
+      return Bad(path, rate,
+                 "decision_log.sample_rate must be a number from 0 (off) to 1 (every decision)");
+    }
+    out->sample_rate = value;
+  }
+  int64_t number = 0;
+  if (const YAML::Node entries = node["max_entries"]; entries) {
+    if (absl::Status s =
+            ReadInt(path, entries, "decision_log.max_entries", 1, 1'000'000'000, &number);
+        !s.ok()) {
+      return s;
+    }
+    out->retention.max_entries = number;
+  }
+  if (const YAML::Node days = node["max_age_days"]; days) {
+    if (absl::Status s = ReadInt(path, days, "decision_log.max_age_days", 0, 36'500, &number);
+        !s.ok()) {
+      return s;
+    }
+    out->retention.max_age = std::chrono::hours(24 * number);
   }
   return absl::OkStatus();
 }
@@ -191,7 +228,8 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
                                        "plaintext",
                                        "allow_remote_plaintext",
                                        "auth",
-                                       "metrics_listen"};
+                                       "metrics_listen",
+                                       "decision_log"};
   std::set<std::string> seen;
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
@@ -233,6 +271,8 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
       s = ReadBool(path, value, key, &config->allow_remote_plaintext);
     } else if (key == "auth") {
       s = ReadAuth(path, value, &config->tokens);
+    } else if (key == "decision_log") {
+      s = ReadDecisionLog(path, value, &config->decision_log);
     } else if (key == "metrics_listen") {
       s = ReadText(path, value, key, &config->metrics_listen);
     } else if (key == "sync_every_commit") {

@@ -47,6 +47,9 @@ struct ServerConfig {
   bool allow_remote_plaintext = false;
   std::vector<TokenConfig> tokens;  // auth.tokens: at least one
   std::string metrics_listen;       // host:port of the Prometheus endpoint; "" for none
+  // decision_log: {sample_rate, max_entries, max_age_days}; off unless
+  // sample_rate is above 0.
+  DecisionLogOptions decision_log;
 };
 
 // Reads and checks the file. INVALID_ARGUMENT naming the file, line and

@@ -166,7 +166,13 @@ grpc::ServerUnaryReactor* Run(std::string_view method, const Authenticator& auth
   if (!caller.ok()) return Refuse(context, method, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const auto began = std::chrono::steady_clock::now();
-  const absl::Status status = operation();
+  // Operations that record who asked (the decision log) take the caller.
+  absl::Status status;
+  if constexpr (std::is_invocable_v<Operation, std::string_view>) {
+    status = operation(caller->name);
+  } else {
+    status = operation();
+  }
   LogCall(method, status, began, caller->name);
   reactor->Finish(ToGrpc(status));
   return reactor;
@@ -383,7 +389,9 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,
                                      v1::EvaluateResponse* response) override {
-    return Run("Evaluate", *auth_, context, [&] { return ops_->Evaluate(*request, response); });
+    return Run("Evaluate", *auth_, context, [&](std::string_view caller) {
+      return ops_->Evaluate(*request, response, caller);
+    });
   }
   grpc::ServerWriteReactor<v1::EvaluateResponse>* EvaluateMany(
       grpc::CallbackServerContext* context, const v1::EvaluateManyRequest* request) override {
@@ -394,12 +402,18 @@ class DecisionsService final : public v1::Decisions::CallbackService {
     absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
     if (!slot.ok()) return new RefusedStream<v1::EvaluateResponse>("EvaluateMany", slot.status());
     return new EvaluateManyReactor(context, caller->name, std::move(*slot),
-                                   ops_->EvaluateMany(*request));
+                                   ops_->EvaluateMany(*request, caller->name));
   }
   grpc::ServerUnaryReactor* GetRuleset(grpc::CallbackServerContext* context,
                                        const v1::GetRulesetRequest* request,
                                        v1::GetRulesetResponse* response) override {
     return Run("GetRuleset", *auth_, context, [&] { return ops_->GetRuleset(*request, response); });
+  }
+  grpc::ServerUnaryReactor* ListLoggedDecisions(grpc::CallbackServerContext* context,
+                                                const v1::ListLoggedDecisionsRequest* request,
+                                                v1::ListLoggedDecisionsResponse* response) override {
+    return Run("ListLoggedDecisions", *auth_, context,
+               [&] { return ops_->ListLoggedDecisions(*request, response); });
   }
 
  private:

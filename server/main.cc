@@ -157,7 +157,16 @@ int Serve(const std::string& config_path) {
          {"what_now", "fix the rule files; the server reloads them and then serves"}});
   }
 
-  Operations operations(store->get(), &holder, &reloader, config->limits);
+  // Before the operations that record into it, after the store it writes.
+  DecisionLog decision_log(store->get(), config->decision_log);
+  if (decision_log.enabled()) {
+    Log(LogLevel::kInfo, "decision_log",
+        {{"sample_rate", StrCat(config->decision_log.sample_rate)},
+         {"max_entries", StrCat(config->decision_log.retention.max_entries)},
+         {"max_age_days",
+          StrCat(std::chrono::duration_cast<std::chrono::hours>(config->decision_log.retention.max_age).count() / 24)}});
+  }
+  Operations operations(store->get(), &holder, &reloader, config->limits, &decision_log);
   if (config->demo_data && holder.Current() != nullptr) {
     absl::StatusOr<int64_t> count = (*store)->CountCustomers();
     if (!count.ok()) return Fail("database_unavailable", std::string(count.status().message()));
@@ -251,6 +260,7 @@ int Serve(const std::string& config_path) {
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(config->shutdown_grace_seconds));
   server->Wait();
+  decision_log.Flush();  // the last decisions' entries, before the database closes
   store->reset();  // closes the database after the last call
   Log(LogLevel::kInfo, "stopped");
   return 0;

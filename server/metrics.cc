@@ -139,6 +139,10 @@ void Metrics::RecordPoints(int64_t delta) {
   }
 }
 
+void Metrics::RecordDecisionLog(std::string_view outcome, uint64_t count) {
+  Find(decision_log_, outcome)->fetch_add(count, std::memory_order_relaxed);
+}
+
 std::string Metrics::Render() const {
   std::string out;
   absl::ReaderMutexLock lock(&mutex_);
@@ -193,6 +197,14 @@ std::string Metrics::Render() const {
          "Loyalty points taken back by returns and cancellations.", &out);
   StrAppend(&out, "clientele_points_taken_back_total ",
             points_taken_back_.load(std::memory_order_relaxed), "\n");
+  Header("clientele_decision_log_entries_total", "counter",
+         "Decision log entries, by outcome: written, expired (removed by retention), dropped "
+         "(queue full), failed (their write failed).",
+         &out);
+  for (const auto& [outcome, count] : Sorted(decision_log_)) {
+    StrAppend(&out, "clientele_decision_log_entries_total{outcome=\"", Escape(outcome), "\"} ",
+              count->load(std::memory_order_relaxed), "\n");
+  }
   return out;
 }
 

@@ -11,6 +11,9 @@
 //   clientele_database_seconds{operation}           histogram: read | commit
 //   clientele_points_awarded_total                  counter: points earned by purchases
 //   clientele_points_taken_back_total               counter: points reversed by returns
+//   clientele_decision_log_entries_total{outcome}   counter: written | expired (removed by
+//                                                   retention) | dropped (queue full) |
+//                                                   failed (write failed)
 //
 // One Metrics object per process (Global()). Every method is thread-safe;
 // recording takes a reader lock and relaxed atomic increments, Render a
@@ -65,6 +68,8 @@ class Metrics {
   void RecordMatch(std::string_view kind, std::string_view rule_id);
   void RecordDatabase(std::string_view operation, std::chrono::nanoseconds duration);
   void RecordPoints(int64_t delta);  // > 0 awarded, < 0 taken back
+  // `count` decision log entries had `outcome` (see the list above).
+  void RecordDecisionLog(std::string_view outcome, uint64_t count);
 
   // Everything, in the text exposition format.
   std::string Render() const;
@@ -88,6 +93,8 @@ class Metrics {
   absl::flat_hash_map<std::string, std::unique_ptr<std::atomic<uint64_t>>> matches_
       ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<std::string, std::unique_ptr<Histogram>> database_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<std::string, std::unique_ptr<std::atomic<uint64_t>>> decision_log_
+      ABSL_GUARDED_BY(mutex_);
   std::string served_version_ ABSL_GUARDED_BY(mutex_);
   std::atomic<uint64_t> points_awarded_{0};
   std::atomic<uint64_t> points_taken_back_{0};

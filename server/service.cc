@@ -353,7 +353,7 @@ absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request
 }
 
 absl::Status Operations::Evaluate(const v1::EvaluateRequest& request,
-                                  v1::EvaluateResponse* response) {
+                                  v1::EvaluateResponse* response, std::string_view caller) {
   const Date today_default = Date::Today();
   absl::StatusOr<Date> today = ParseDay("today", request.today(), today_default);
   if (!today.ok()) return today.status();
@@ -391,6 +391,14 @@ absl::Status Operations::Evaluate(const v1::EvaluateRequest& request,
     return s;
   Metrics::Global().RecordMatches(decision);
   DecisionToProto(customer, decision, why, response->mutable_decision());
+  MaybeLogDecision(decision_log_,
+                   {.method = "Evaluate",
+                    .caller = caller,
+                    .subject = request.has_customer() ? "inline" : "stored",
+                    .today = *today,
+                    .explain = request.explain(),
+                    .customer = customer,
+                    .decision = response->decision()});
   return absl::OkStatus();
 }
 

@@ -32,6 +32,7 @@
 #include "clientele/v1/rulesets.grpc.pb.h"
 #include "rules/ruleset.h"
 #include "server/auth.h"
+#include "server/decision_log.h"
 #include "server/reloader.h"
 #include "server/ruleset_holder.h"
 #include "server/store.h"
@@ -79,9 +80,14 @@ class CustomerImport {
 // one, with the reason).
 class Operations {
  public:
-  // All must outlive the Operations.
-  Operations(Store* store, RulesetHolder* rules, RulesReloader* reloader, RequestLimits limits)
-      : store_(store), rules_(rules), reloader_(reloader), limits_(limits) {}
+  // All must outlive the Operations; `decision_log` may be null (no log).
+  Operations(Store* store, RulesetHolder* rules, RulesReloader* reloader, RequestLimits limits,
+             DecisionLog* decision_log = nullptr)
+      : store_(store),
+        rules_(rules),
+        reloader_(reloader),
+        limits_(limits),
+        decision_log_(decision_log) {}
 
   absl::Status UpsertCustomer(const v1::UpsertCustomerRequest& request,
                               v1::UpsertCustomerResponse* response);
@@ -108,7 +114,13 @@ class Operations {
                                  v1::RecordInteractionResponse* response);
   absl::Status ReturnPurchase(const v1::ReturnPurchaseRequest& request,
                               v1::ReturnPurchaseResponse* response);
-  absl::Status Evaluate(const v1::EvaluateRequest& request, v1::EvaluateResponse* response);
+  // `caller` (the token's name) goes into the decision log.
+  absl::Status Evaluate(const v1::EvaluateRequest& request, v1::EvaluateResponse* response,
+                        std::string_view caller = "");
+  // The decision log, newest first (decision_log_ops.cc); empty while the
+  // log is off.
+  absl::Status ListLoggedDecisions(const v1::ListLoggedDecisionsRequest& request,
+                                   v1::ListLoggedDecisionsResponse* response);
 
   // The ruleset, its reloads and versions (ruleset_ops.cc).
   absl::Status GetRuleset(const v1::GetRulesetRequest& request,
@@ -153,7 +165,7 @@ class Operations {
   // Streams (stream_ops.cc). EvaluateMany validates the request and
   // returns the stream of its decisions.
   absl::StatusOr<std::unique_ptr<DecisionStream>> EvaluateMany(
-      const v1::EvaluateManyRequest& request);
+      const v1::EvaluateManyRequest& request, std::string_view caller = "");
   // UNAVAILABLE while no valid ruleset is loaded.
   absl::StatusOr<std::unique_ptr<CustomerImport>> StartImport();
 
@@ -193,6 +205,7 @@ class Operations {
   RulesetHolder* rules_;
   RulesReloader* reloader_;
   RequestLimits limits_;
+  DecisionLog* decision_log_;
   std::mutex simulation_mutex_;  // held while a simulation runs
   std::atomic<bool> backup_held_{false};  // a TakenBackup exists
 };

@@ -85,6 +85,21 @@ absl::StatusOr<rules::Customer> RequireCustomer(Transaction& tx, std::string_vie
 absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,
                            rules::Decision* decision, rules::Explanation* explanation = nullptr);
 
+// A decision just served, for the decision log.
+struct DecisionToLog {
+  std::string_view method;   // "Evaluate" | "EvaluateMany"
+  std::string_view caller;   // the token's name
+  std::string_view subject;  // "stored" | "inline"
+  rules::Date today;
+  bool explain = false;
+  const rules::Customer& customer;  // as evaluated
+  const v1::Decision& decision;     // as served
+};
+// Puts the decision in `log` (may be null: no log) when the log samples
+// it, with the customer's personal fields masked (see LoggedRequest in
+// decisions.proto). Cheap when not sampled; never fails the decision.
+void MaybeLogDecision(DecisionLog* log, const DecisionToLog& made);
+
 // A dimension the ruleset has (else INVALID_ARGUMENT listing them).
 absl::Status CheckDimension(std::string_view field, std::string_view dimension,
                             const rules::RuleSet& ruleset);

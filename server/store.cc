@@ -215,6 +215,24 @@ CREATE TABLE ruleset_files (
   PRIMARY KEY (version, name)
 );
 )sql",
+    // 6: the decision log (optional, sampled): what the rules decided, for
+    // whom, asked by whom, with which version; request and decision as
+    // JSON, personal fields masked. Trimmed to its retention on every
+    // append: by id for the count, by recorded_at for the age.
+    R"sql(
+CREATE TABLE decision_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  recorded_at TEXT NOT NULL,
+  method TEXT NOT NULL,
+  caller TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  request TEXT NOT NULL,
+  decision TEXT NOT NULL
+);
+CREATE INDEX decision_log_by_customer ON decision_log(customer_id, id);
+CREATE INDEX decision_log_by_time ON decision_log(recorded_at);
+)sql",
 };
 
 std::string NowText() { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()); }
@@ -898,6 +916,42 @@ class Store::Impl : public Transaction {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<int64_t> UnsafeAppendDecisions(std::span<const DecisionLogEntry> entries,
+                                                 const DecisionRetention& retention) {
+    SQLite::Statement& insert = Prepared(
+        "INSERT INTO decision_log (recorded_at, method, caller, customer_id, ruleset_version, "
+        "request, decision) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    for (const DecisionLogEntry& e : entries) {
+      Done done{insert};
+      insert.bind(1, e.recorded_at);
+      insert.bind(2, e.method);
+      insert.bind(3, e.caller);
+      insert.bind(4, e.customer_id);
+      insert.bind(5, e.ruleset_version);
+      insert.bind(6, e.request);
+      insert.bind(7, e.decision);
+      insert.exec();
+    }
+    // Ids grow by one per entry, so the newest max_entries are those
+    // above the last id minus max_entries.
+    SQLite::Statement& by_count = Prepared(
+        "DELETE FROM decision_log WHERE id <= (SELECT max(id) FROM decision_log) - ?");
+    int64_t removed = 0;
+    {
+      Done done{by_count};
+      by_count.bind(1, retention.max_entries);
+      removed += by_count.exec();
+    }
+    if (retention.max_age > std::chrono::seconds::zero()) {
+      SQLite::Statement& by_age = Prepared("DELETE FROM decision_log WHERE recorded_at < ?");
+      Done done{by_age};
+      const absl::Time cutoff = absl::Now() - absl::FromChrono(retention.max_age);
+      by_age.bind(1, absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", cutoff, absl::UTCTimeZone()));
+      removed += by_age.exec();
+    }
+    return removed;
+  }
+
   // The id of `content` in ruleset_contents, inserting it when new.
   int64_t ContentId(const std::string& content) {
     uint64_t fnv = 14695981039346656037ull;
@@ -988,6 +1042,11 @@ class Store::Impl : public Transaction {
   }
   absl::Status ArchiveRuleset(const RulesetVersionRecord& r) override {
     return Guarded("keeping a ruleset version", [&] { return UnsafeArchiveRuleset(r); });
+  }
+  absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
+                                          const DecisionRetention& retention) override {
+    return Guarded("writing the decision log",
+                   [&] { return UnsafeAppendDecisions(entries, retention); });
   }
 
   // Idempotency: the stored response for `key`, or nullopt; ALREADY_EXISTS
@@ -1426,6 +1485,45 @@ absl::StatusOr<std::vector<LedgerEntry>> Store::Ledger(std::string_view customer
     return entries;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading the ledger");
+  }
+}
+
+absl::StatusOr<DecisionLogPage> Store::DecisionLog(const DecisionLogQuery& query) {
+  ReadLease reader(this);
+  try {
+    // One statement per combination of filters, so that the customer's
+    // index serves the customer filter (an "?1 = '' OR ..." would not).
+    std::string sql =
+        "SELECT id, recorded_at, method, caller, customer_id, ruleset_version, request, decision "
+        "FROM decision_log WHERE id < ?1";
+    if (!query.customer_id.empty()) sql += " AND customer_id = ?2";
+    if (!query.ruleset_version.empty()) sql += " AND ruleset_version = ?3";
+    sql += " ORDER BY id DESC LIMIT ?4";
+    SQLite::Statement& s = reader->Prepared(sql);
+    Impl::Done done{s};
+    s.bind(1, query.before_id > 0 ? query.before_id : std::numeric_limits<int64_t>::max());
+    if (!query.customer_id.empty()) s.bind(2, query.customer_id);
+    if (!query.ruleset_version.empty()) s.bind(3, query.ruleset_version);
+    s.bind(4, query.limit + 1);  // one more tells whether there are more
+    DecisionLogPage page;
+    while (s.executeStep()) {
+      if (static_cast<int>(page.entries.size()) == query.limit) {
+        page.more = true;
+        break;
+      }
+      DecisionLogEntry& e = page.entries.emplace_back();
+      e.id = s.getColumn(0).getInt64();
+      e.recorded_at = s.getColumn(1).getString();
+      e.method = s.getColumn(2).getString();
+      e.caller = s.getColumn(3).getString();
+      e.customer_id = s.getColumn(4).getString();
+      e.ruleset_version = s.getColumn(5).getString();
+      e.request = s.getColumn(6).getString();
+      e.decision = s.getColumn(7).getString();
+    }
+    return page;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading the decision log");
   }
 }
 

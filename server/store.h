@@ -163,6 +163,40 @@ struct RulesetVersionRecord {
   std::vector<rules::RuleSource> files;  // file name and bytes; empty in listings
 };
 
+// One sampled decision of the decision log (server/decision_log.h). The
+// request and decision are JSON texts that the service layer writes and
+// reads; the store keeps them as given.
+struct DecisionLogEntry {
+  int64_t id = 0;               // assigned by the store, increasing
+  std::string recorded_at;      // RFC 3339 UTC with milliseconds
+  std::string method;           // the RPC, e.g. "Evaluate"
+  std::string caller;           // the name of the caller's token
+  std::string customer_id;
+  std::string ruleset_version;  // of the ruleset that decided
+  std::string request;          // JSON
+  std::string decision;         // JSON
+};
+
+// How much of the decision log is kept: at most max_entries (the newest),
+// and none older than max_age (zero: no age limit).
+struct DecisionRetention {
+  int64_t max_entries = 100'000;
+  std::chrono::seconds max_age{0};
+};
+
+// A page of the decision log, newest first (Store::DecisionLog).
+struct DecisionLogQuery {
+  std::string customer_id;      // "" all customers
+  std::string ruleset_version;  // "" all versions
+  int64_t before_id = 0;        // entries with smaller ids; 0: from the newest
+  int limit = 100;
+};
+
+struct DecisionLogPage {
+  std::vector<DecisionLogEntry> entries;
+  bool more = false;  // older entries that match exist
+};
+
 // Operations inside one write transaction (see Store::Write). Every method
 // returns an error rather than throwing; after an error the caller should
 // return it, which rolls the whole transaction back.
@@ -232,6 +266,11 @@ class Transaction {
   // file name); a version served before gets its last_served_at (from
   // record.last_served_at) and times_served updated.
   virtual absl::Status ArchiveRuleset(const RulesetVersionRecord& record) = 0;
+  // Appends `entries` to the decision log (recorded_at as given, ids
+  // assigned), then removes what `retention` no longer keeps. Returns how
+  // many entries were removed.
+  virtual absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
+                                                  const DecisionRetention& retention) = 0;
 };
 
 // What Store::BackupTo wrote.
@@ -379,6 +418,9 @@ class Store {
   // passes PRAGMA quick_check, and has this store's schema). Takes a read
   // connection for its length. On any error the partial file is removed.
   absl::StatusOr<BackupRecord> BackupTo(const std::string& path) ABSL_LOCKS_EXCLUDED(mutex_);
+  // A page of the decision log, newest first.
+  absl::StatusOr<DecisionLogPage> DecisionLog(const DecisionLogQuery& query)
+      ABSL_LOCKS_EXCLUDED(mutex_);
   // Purchases recorded, oldest first (all customers when id is empty).
   absl::StatusOr<std::vector<PurchaseRecord>> Purchases(std::string_view customer_id)
       ABSL_LOCKS_EXCLUDED(mutex_);

@@ -25,14 +25,17 @@ class StoredDecisionStream final : public DecisionStream {
  public:
   StoredDecisionStream(Store* store, std::shared_ptr<const ServedRuleset> served, Date today,
                        bool explain, int64_t limit, std::optional<v1::SegmentFilter> segment,
-                       std::optional<std::vector<std::string>> ids)
+                       std::optional<std::vector<std::string>> ids, DecisionLog* log,
+                       std::string_view caller)
       : store_(store),
         served_(std::move(served)),
         today_(today),
         explain_(explain),
         limit_(limit),
         segment_(std::move(segment)),
-        ids_(std::move(ids)) {}
+        ids_(std::move(ids)),
+        log_(log),
+        caller_(caller) {}
 
   absl::StatusOr<bool> Next(v1::EvaluateResponse* response) override {
     response->Clear();
@@ -54,6 +57,13 @@ class StoredDecisionStream final : public DecisionStream {
       }
       Metrics::Global().RecordMatches(decision_);
       DecisionToProto(**customer, decision_, why, response->mutable_decision());
+      MaybeLogDecision(log_, {.method = "EvaluateMany",
+                              .caller = caller_,
+                              .subject = "stored",
+                              .today = today_,
+                              .explain = explain_,
+                              .customer = **customer,
+                              .decision = response->decision()});
       ++sent_;
       return true;
     }
@@ -92,6 +102,8 @@ class StoredDecisionStream final : public DecisionStream {
   int64_t limit_;
   std::optional<v1::SegmentFilter> segment_;
   std::optional<std::vector<std::string>> ids_;  // sorted, unique
+  DecisionLog* log_;     // may be null
+  std::string caller_;   // for the log
   size_t next_id_ = 0;
   std::deque<Customer> page_;
   std::string last_id_;
@@ -216,7 +228,7 @@ class StoreCustomerImport final : public CustomerImport {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DecisionStream>> Operations::EvaluateMany(
-    const v1::EvaluateManyRequest& request) {
+    const v1::EvaluateManyRequest& request, std::string_view caller) {
   absl::StatusOr<Date> today = ParseDay("today", request.today(), Date::Today());
   if (!today.ok()) return today.status();
   if (request.limit() < 0) return Invalid("limit", "must be 0 (no limit) or more");
@@ -251,7 +263,7 @@ absl::StatusOr<std::unique_ptr<DecisionStream>> Operations::EvaluateMany(
   }
   return std::unique_ptr<DecisionStream>(new StoredDecisionStream(
       store_, std::move(served), *today, request.explain(), request.limit(), std::move(segment),
-      std::move(ids)));
+      std::move(ids), decision_log_, caller));
 }
 
 absl::StatusOr<std::unique_ptr<CustomerImport>> Operations::StartImport() {

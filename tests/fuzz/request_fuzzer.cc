@@ -43,7 +43,14 @@ struct Server {
         RulesReloader::Options{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr},
         &holder);
     if (reloader->Reload("startup").outcome != ReloadOutcome::kAccepted) std::abort();
-    operations = std::make_unique<Operations>(store.get(), &holder, reloader.get(), RequestLimits{});
+    // Every decision logged, so that masking and the log's JSON are fuzzed
+    // too (and read back by ListLoggedDecisions).
+    DecisionLogOptions log_options;
+    log_options.sample_rate = 1;
+    log_options.retention.max_entries = 1000;
+    decision_log = std::make_unique<DecisionLog>(store.get(), log_options);
+    operations = std::make_unique<Operations>(store.get(), &holder, reloader.get(), RequestLimits{},
+                                              decision_log.get());
     if (!LoadDemoData(operations.get()).ok()) std::abort();
     std::atexit([] { std::filesystem::remove_all(Get().directory); });
   }
@@ -56,6 +63,7 @@ struct Server {
   std::unique_ptr<Store> store;
   RulesetHolder holder;
   std::unique_ptr<RulesReloader> reloader;
+  std::unique_ptr<DecisionLog> decision_log;
   std::unique_ptr<Operations> operations;
 };
 
@@ -84,6 +92,25 @@ std::function<void(Operations&, const std::string&)> Unary(
     Response response;
     (void)(ops.*method)(request, &response);
   };
+}
+
+void Evaluate(Operations& ops, const std::string& text) {
+  v1::EvaluateRequest request;
+  if (!Parse(text, &request)) return;
+  v1::EvaluateResponse response;
+  (void)ops.Evaluate(request, &response, "fuzz");
+}
+
+// Reads the log after writing what is queued, so that what the
+// evaluations before put in it is parsed back.
+void ListLoggedDecisions(Operations& ops, const std::string& text) {
+  v1::ListLoggedDecisionsRequest request;
+  if (!Parse(text, &request)) return;
+  Server::Get().decision_log->Flush();
+  v1::ListLoggedDecisionsResponse response;
+  const absl::Status status = ops.ListLoggedDecisions(request, &response);
+  // Entries are written by the server itself: they always parse back.
+  if (status.code() == absl::StatusCode::kDataLoss) std::abort();
 }
 
 void EvaluateMany(Operations& ops, const std::string& text) {
@@ -119,7 +146,8 @@ const std::map<std::string, std::function<void(Operations&, const std::string&)>
           {"RecordInteraction", Unary(&Operations::RecordInteraction)},
           {"ReturnPurchase", Unary(&Operations::ReturnPurchase)},
           {"SubmitFeedback", Unary(&Operations::SubmitFeedback)},
-          {"Evaluate", Unary(&Operations::Evaluate)},
+          {"Evaluate", Evaluate},
+          {"ListLoggedDecisions", ListLoggedDecisions},
           {"EvaluateMany", EvaluateMany},
           {"ImportCustomers", Import},
           {"UpsertProduct", Unary(&Operations::UpsertProduct)},

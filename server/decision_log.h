@@ -1,0 +1,87 @@
+// The decision log: a sample of the decisions the server served, kept in
+// the store within a retention limit (docs/operations.md, "Decision log").
+// Knows the Store, not gRPC: the service layer builds the entries.
+//
+// Logging never holds up a decision: Record only queues the entry, and a
+// thread of the log's own writes the queue in batches, one store write per
+// batch. When the queue is full (the store cannot keep up, or fails),
+// entries are dropped and counted instead of queueing without bound.
+//
+// Thread safety: every method may be called from many threads at once.
+#ifndef CLIENTELE_SERVER_DECISION_LOG_H_
+#define CLIENTELE_SERVER_DECISION_LOG_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "server/store.h"
+
+namespace clientele::server {
+
+struct DecisionLogOptions {
+  // The share of decisions logged: 0 (off) .. 1 (every one).
+  double sample_rate = 0;
+  DecisionRetention retention;
+  // Entries waiting to be written; more are dropped.
+  size_t max_queued = 10'000;
+  // How long an entry may wait before its batch is written.
+  std::chrono::milliseconds flush_interval{250};
+};
+
+class DecisionLog {
+ public:
+  // `store` must outlive the log. Starts the writing thread when the
+  // sample rate is above 0.
+  DecisionLog(Store* store, DecisionLogOptions options);
+  // Writes what is queued, then stops.
+  ~DecisionLog();
+  DecisionLog(const DecisionLog&) = delete;
+  DecisionLog& operator=(const DecisionLog&) = delete;
+
+  const DecisionLogOptions& options() const { return options_; }
+  bool enabled() const { return options_.sample_rate > 0; }
+
+  // Whether the decision being made is to be logged. Systematic sampling:
+  // of n decisions, floor(n * sample_rate) are, evenly spread (at 0.25,
+  // every fourth), so that the share holds at any traffic.
+  bool Sample();
+  // Queues `entry` for writing (recorded_at: now, when empty); drops it
+  // when max_queued entries wait already.
+  void Record(DecisionLogEntry entry);
+  // Returns once every entry queued before the call is written (or failed
+  // to be). For tests and for reading one's own writes.
+  void Flush();
+
+  // Entries dropped since the start: queue full, or their write failed.
+  int64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  // The thread: writes batches until the log is destroyed.
+  void WriteQueued();
+  // One store write per up to kBatch entries of `entries`.
+  void WriteBatches(std::vector<DecisionLogEntry>& entries);
+
+  Store* const store_;
+  const DecisionLogOptions options_;
+  std::atomic<uint64_t> decisions_{0};  // decisions offered to Sample
+  std::atomic<int64_t> dropped_{0};
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<DecisionLogEntry> queue_;  // guarded by mutex_
+  uint64_t queued_total_ = 0;            // entries ever queued; guarded by mutex_
+  uint64_t done_total_ = 0;              // of those, written or failed; guarded by mutex_
+  bool flush_wanted_ = false;            // guarded by mutex_
+  bool stopping_ = false;                // guarded by mutex_
+  std::thread writer_;                   // last: starts once the rest exists
+};
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_DECISION_LOG_H_

@@ -1,0 +1,129 @@
+// The decision log on the service side: which decisions go into it, with
+// which fields masked, and ListLoggedDecisions. The log itself (sampling,
+// batching, retention) is server/decision_log.h.
+#include <google/protobuf/util/json_util.h>
+
+#include "server/decision_log.h"
+#include "server/service.h"
+#include "server/service_internal.h"
+
+namespace clientele::server {
+
+using namespace service_internal;  // NOLINT: the helpers of every operation
+
+namespace {
+
+// The bytes of the first UTF-8 character of `text` (valid UTF-8: checked
+// when the request was).
+size_t FirstCharacterBytes(std::string_view text) {
+  if (text.empty()) return 0;
+  const auto lead = static_cast<unsigned char>(text[0]);
+  const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  return std::min(length, text.size());
+}
+
+// Masks what identifies a person and that no rule needs whole: the name
+// (first character kept, so that a reader can tell entries apart) and the
+// birthday (month kept: birthday offers decide on it).
+void MaskPersonalFields(v1::Customer* customer) {
+  if (!customer->name().empty()) {
+    customer->set_name(StrCat(customer->name().substr(0, FirstCharacterBytes(customer->name())), "**"));
+  }
+  if (const std::string& birthday = customer->birthday(); birthday.size() == 10) {
+    customer->set_birthday(StrCat("****-", birthday.substr(5, 2), "-**"));
+  } else if (!birthday.empty()) {
+    customer->set_birthday("****-**-**");
+  }
+}
+
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;  // the names of the .proto, as in the docs
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) return absl::InternalError(StrCat("decision log: ", status.ToString()));
+  return json;
+}
+
+absl::Status FromJson(const std::string& json, google::protobuf::Message* message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;  // written by a later release
+  const auto status = google::protobuf::util::JsonStringToMessage(json, message, options);
+  if (!status.ok()) {
+    return absl::DataLossError(StrCat("a decision log entry does not parse: ", status.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+namespace service_internal {
+
+void MaybeLogDecision(DecisionLog* log, const DecisionToLog& made) {
+  if (log == nullptr || !log->Sample()) return;
+  v1::LoggedRequest request;
+  request.set_subject(std::string(made.subject));
+  request.set_today(made.today.ToString());
+  request.set_explain(made.explain);
+  CustomerToProto(made.customer, request.mutable_customer());
+  MaskPersonalFields(request.mutable_customer());
+  v1::Decision decision = made.decision;
+  decision.clear_explanation();
+  absl::StatusOr<std::string> request_json = ToJson(request);
+  absl::StatusOr<std::string> decision_json = ToJson(decision);
+  if (!request_json.ok() || !decision_json.ok()) return;  // cannot happen for these messages
+  DecisionLogEntry entry;
+  entry.method = made.method;
+  entry.caller = made.caller;
+  entry.customer_id = made.customer.id;
+  entry.ruleset_version = decision.ruleset_version();
+  entry.request = std::move(*request_json);
+  entry.decision = std::move(*decision_json);
+  log->Record(std::move(entry));
+}
+
+}  // namespace service_internal
+
+absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsRequest& request,
+                                             v1::ListLoggedDecisionsResponse* response) {
+  absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  if (!request.customer_id().empty()) {
+    if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  }
+  if (const std::string& version = request.ruleset_version(); !version.empty()) {
+    if (version.size() != 12 ||
+        !std::all_of(version.begin(), version.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+      return Invalid("ruleset_version", "must be a ruleset version: 12 hex digits");
+    }
+  }
+  if (request.before_id() < 0) {
+    return Invalid("before_id", StrCat("must be 0 (the newest) or an entry id, not ", request.before_id()));
+  }
+  v1::DecisionLogSettings* settings = response->mutable_settings();
+  if (decision_log_ != nullptr) {
+    const DecisionLogOptions& options = decision_log_->options();
+    settings->set_sample_rate(options.sample_rate);
+    settings->set_max_entries(options.retention.max_entries);
+    settings->set_max_age_days(static_cast<int32_t>(options.retention.max_age.count() / 86400));
+    settings->set_dropped(decision_log_->dropped());
+  }
+  absl::StatusOr<DecisionLogPage> page = store_->DecisionLog({.customer_id = request.customer_id(),
+                                                              .ruleset_version = request.ruleset_version(),
+                                                              .before_id = request.before_id(),
+                                                              .limit = *page_size});
+  if (!page.ok()) return page.status();
+  for (const DecisionLogEntry& entry : page->entries) {
+    v1::LoggedDecision* out = response->add_decisions();
+    out->set_id(entry.id);
+    out->set_recorded_at(entry.recorded_at);
+    out->set_method(entry.method);
+    out->set_caller(entry.caller);
+    if (absl::Status s = FromJson(entry.request, out->mutable_request()); !s.ok()) return s;
+    if (absl::Status s = FromJson(entry.decision, out->mutable_decision()); !s.ok()) return s;
+  }
+  if (page->more && !page->entries.empty()) response->set_next_before_id(page->entries.back().id);
+  return absl::OkStatus();
+}
+
+}  // namespace clientele::server
