@@ -254,6 +254,16 @@ void AddDecisionCommands(CLI::App* app, Chosen* chosen) {
       ->check(CLI::NonNegativeNumber);
   many_cmd->add_flag("--explain", many->explain, "Explain every decision");
   many_cmd->add_option("--today", many->today, "Evaluation day YYYY-MM-DD (default: today, UTC)");
+
+  auto log = New<DecisionLogOptions>();
+  CLI::App* log_cmd = AddCommand(
+      app, "decision-log",
+      "The server's decision log, newest first: a sample of served decisions, personal fields "
+      "masked (role admin; server config decision_log)",
+      chosen, log, RunDecisionLog);
+  log_cmd->add_option("--customer-id", log->customer_id, "Only this customer's decisions");
+  log_cmd->add_option("--version", log->ruleset_version,
+                      "Only those of this ruleset version (12 hex digits)");
 }
 
 void AddServerCommands(CLI::App* app, Chosen* chosen) {

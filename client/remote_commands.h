@@ -125,6 +125,16 @@ struct EvaluateManyOptions {
 // (or JSON lines, printed as they arrive) and a count.
 int RunEvaluateMany(const EvaluateManyOptions& options, std::ostream& out, std::ostream& err);
 
+struct DecisionLogOptions {
+  RemoteOptions remote;
+  PageOptions page;
+  std::string customer_id;      // only this customer's; "" all
+  std::string ruleset_version;  // only those of this version; "" all
+};
+// `clientele decision-log`: the server's sample of served decisions,
+// newest first, with the log's settings.
+int RunDecisionLog(const DecisionLogOptions& options, std::ostream& out, std::ostream& err);
+
 // --- Customers -------------------------------------------------------------
 
 struct CustomerUpsertOptions {

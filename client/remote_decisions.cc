@@ -1,5 +1,5 @@
-// `clientele ping`, `ruleset`, `evaluate`, `explain` and `evaluate-many`: the
-// Diagnostics and Decisions services.
+// `clientele ping`, `ruleset`, `evaluate`, `explain`, `evaluate-many` and
+// `decision-log`: the Diagnostics and Decisions services.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -159,6 +159,51 @@ bool SetEvaluateManyFilter(const EvaluateManyOptions& options, v1::EvaluateManyR
   return true;
 }
 
+std::string RenderDecisionLog(const std::vector<v1::ListLoggedDecisionsResponse>& pages) {
+  const v1::DecisionLogSettings& settings = pages.front().settings();
+  std::string out;
+  if (settings.sample_rate() == 0) {
+    out += "the decision log is off (server config: decision_log: {sample_rate: ...})\n";
+  } else {
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%g%%", settings.sample_rate() * 100);
+    StrAppend(&out, "decision log: ", percent, " of decisions, the newest ", settings.max_entries(),
+              " kept",
+              settings.max_age_days() > 0 ? StrCat(" for up to ", settings.max_age_days(), " days")
+                                          : std::string(),
+              "; ", settings.dropped(), " dropped since the server started\n");
+  }
+  Table table({{"ID", Table::Align::kRight},
+               {"RECORDED AT"},
+               {"METHOD"},
+               {"CALLER"},
+               {"CUSTOMER"},
+               {"SEGMENTS"},
+               {"OFFERS"},
+               {"TIER"},
+               {"RULESET"}});
+  size_t count = 0;
+  for (const v1::ListLoggedDecisionsResponse& page : pages) {
+    for (const v1::LoggedDecision& d : page.decisions()) {
+      std::vector<std::string> segments, offers;
+      for (const v1::Segment& s : d.decision().segments()) {
+        segments.push_back(s.segment());
+      }
+      for (const v1::Offer& o : d.decision().offers()) offers.push_back(o.offer());
+      const v1::Customer& c = d.request().customer();
+      table.AddRow({StrCat(d.id()), d.recorded_at(), d.method(), d.caller(),
+                    StrCat(c.id(), d.request().subject() == "inline" ? " (inline)" : ""),
+                    StrJoin(segments, ", "), offers.empty() ? "-" : StrJoin(offers, ", "),
+                    d.decision().tier().empty() ? "-" : d.decision().tier(),
+                    d.decision().ruleset_version()});
+      ++count;
+    }
+  }
+  if (count > 0) out += table.Render();
+  StrAppend(&out, count, count == 1 ? " decision\n" : " decisions\n");
+  return out + MoreLine(pages.back().next_page_token());
+}
+
 double MillisecondsSince(std::chrono::steady_clock::time_point start) {
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -301,6 +346,25 @@ int RunEvaluateMany(const EvaluateManyOptions& options, std::ostream& out, std::
   if (!options.remote.json && !options.explain) out << table.Render();
   if (!status.ok()) return ReportError(status, options.remote, err);
   return kExitOk;
+}
+
+int RunDecisionLog(const DecisionLogOptions& options, std::ostream& out, std::ostream& err) {
+  v1::ListLoggedDecisionsRequest request;
+  request.set_customer_id(options.customer_id);
+  request.set_ruleset_version(options.ruleset_version);
+  request.set_page_size(options.page.page_size);
+  v1::Decisions::Stub stub(Connect(options.remote));
+  std::vector<v1::ListLoggedDecisionsResponse> pages;
+  const grpc::Status status = FetchPages(
+      options.page,
+      [&](const std::string& token, v1::ListLoggedDecisionsResponse* response) {
+        request.set_page_token(token);
+        grpc::ClientContext context;
+        SetDeadline(options.remote, kUnaryTimeoutSeconds, &context);
+        return stub.ListLoggedDecisions(&context, request, response);
+      },
+      &pages);
+  return PrintPages(status, pages, options.remote, out, err, RenderDecisionLog);
 }
 
 }  // namespace clientele::client

@@ -97,9 +97,8 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
       return Invalid("ruleset_version", "must be a ruleset version: 12 hex digits");
     }
   }
-  if (request.before_id() < 0) {
-    return Invalid("before_id", StrCat("must be 0 (the newest) or an entry id, not ", request.before_id()));
-  }
+  absl::StatusOr<int64_t> before_id = ParseIdToken(request.page_token(), "ListLoggedDecisions");
+  if (!before_id.ok()) return before_id.status();
   v1::DecisionLogSettings* settings = response->mutable_settings();
   if (decision_log_ != nullptr) {
     const DecisionLogOptions& options = decision_log_->options();
@@ -108,10 +107,11 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
     settings->set_max_age_days(static_cast<int32_t>(options.retention.max_age.count() / 86400));
     settings->set_dropped(decision_log_->dropped());
   }
-  absl::StatusOr<DecisionLogPage> page = store_->DecisionLog({.customer_id = request.customer_id(),
-                                                              .ruleset_version = request.ruleset_version(),
-                                                              .before_id = request.before_id(),
-                                                              .limit = *page_size});
+  absl::StatusOr<DecisionLogPage> page =
+      store_->DecisionLog({.customer_id = request.customer_id(),
+                           .ruleset_version = request.ruleset_version(),
+                           .before_id = *before_id,
+                           .limit = *page_size});
   if (!page.ok()) return page.status();
   for (const DecisionLogEntry& entry : page->entries) {
     v1::LoggedDecision* out = response->add_decisions();
@@ -122,7 +122,9 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
     if (absl::Status s = FromJson(entry.request, out->mutable_request()); !s.ok()) return s;
     if (absl::Status s = FromJson(entry.decision, out->mutable_decision()); !s.ok()) return s;
   }
-  if (page->more && !page->entries.empty()) response->set_next_before_id(page->entries.back().id);
+  if (page->more && !page->entries.empty()) {
+    response->set_next_page_token(StrCat(page->entries.back().id));
+  }
   return absl::OkStatus();
 }
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 
 #include "client/exit_codes.h"
 #include "client/remote.h"
@@ -61,6 +62,42 @@ TEST_F(RemoteCommandsTest, PingAndRuleset) {
   json ruleset_json = Ok({"ruleset", "--json"}).Json();
   EXPECT_THAT(ruleset.out, HasSubstr(ruleset_json["version"].get<std::string>()));
   EXPECT_EQ(ruleset_json["files"].size(), 7u);
+}
+
+TEST_F(RemoteCommandsTest, DecisionLogListsSampledDecisionsMaskedNewestFirst) {
+  server_.Stop();
+  ASSERT_TRUE(server_.Start(kRulesDirectory, "decision_log: {sample_rate: 1, max_entries: 50}\n"));
+  AddCustomers();
+  Ok({"evaluate", "--customer-id", "c-1"});
+  Ok({"evaluate", "--customer-id", "c-2"});
+  // Entries are written a moment after their decisions.
+  json log;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    log = Ok({"decision-log", "--json"}).Json();
+    if (log.contains("decisions") && log["decisions"].size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(log["decisions"].size(), 2u);
+  EXPECT_EQ(log["decisions"][0]["request"]["customer"]["id"], "c-2");
+  EXPECT_EQ(log["decisions"][0]["request"]["customer"]["name"], "李**");
+  EXPECT_EQ(log["decisions"][1]["caller"], "test-admin");
+
+  CliOutput table = Ok({"decision-log"});
+  EXPECT_THAT(table.out, HasSubstr("decision log: 100% of decisions, the newest 50 kept"));
+  EXPECT_THAT(table.out, ContainsRegex("\n +[0-9]+ +[-0-9T:.]+Z +Evaluate +test-admin +c-2 "));
+  EXPECT_THAT(table.out, HasSubstr("2 decisions\n"));
+  EXPECT_THAT(table.out, Not(HasSubstr("李四")));
+
+  CliOutput one = Ok({"decision-log", "--customer-id", "c-1", "--page-size", "1"});
+  EXPECT_THAT(one.out, HasSubstr("c-1"));
+  EXPECT_THAT(one.out, Not(HasSubstr("c-2")));
+  EXPECT_THAT(one.out, HasSubstr("1 decision\n"));
+  CliOutput paged = Ok({"decision-log", "--page-size", "1"});
+  EXPECT_THAT(paged.out, HasSubstr("more: add --page-token "));
+  EXPECT_THAT(Ok({"decision-log", "--page-size", "1", "--all"}).out, HasSubstr("2 decisions\n"));
+
+  EXPECT_EQ(Run({"decision-log", "--version", "nope"}).code, kExitBadInput);
+  EXPECT_EQ(Run({"decision-log"}, testing::kReaderToken).code, kExitDenied);
 }
 
 TEST_F(RemoteCommandsTest, CustomersUpsertGetListDelete) {

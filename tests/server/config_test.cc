@@ -175,6 +175,36 @@ TEST_F(ConfigTest, TokenMistakes) {
               StatusIs(absl::StatusCode::kInvalidArgument, "the same token hash appears twice"));
 }
 
+TEST_F(ConfigTest, DecisionLogIsOffByDefaultAndReadWhenGiven) {
+  const std::string head = kBase + "plaintext: true\n" + kTokens;
+  absl::StatusOr<ServerConfig> config = Load(head);
+  ASSERT_THAT(config.status(), IsOk());
+  EXPECT_EQ(config->decision_log.sample_rate, 0);
+  config =
+      Load(head + "decision_log:\n  sample_rate: 0.05\n  max_entries: 500\n  max_age_days: 3\n");
+  ASSERT_THAT(config.status(), IsOk());
+  EXPECT_DOUBLE_EQ(config->decision_log.sample_rate, 0.05);
+  EXPECT_EQ(config->decision_log.retention.max_entries, 500);
+  EXPECT_EQ(config->decision_log.retention.max_age, std::chrono::hours(72));
+
+  for (const char* rate : {"1.5", "-0.1", "often", "nan"}) {
+    EXPECT_THAT(Load(head + "decision_log: {sample_rate: " + rate + "}\n").status(),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         "decision_log.sample_rate must be a number from 0 (off) to 1"))
+        << rate;
+  }
+  EXPECT_THAT(Load(head + "decision_log: {max_entries: 0}\n").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "decision_log.max_entries must be 1.."));
+  EXPECT_THAT(
+      Load(head + "decision_log: {max_age_days: -1}\n").status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "decision_log.max_age_days must be 0.."));
+  EXPECT_THAT(
+      Load(head + "decision_log: {rate: 1}\n").status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "unknown setting 'rate' in decision_log"));
+  EXPECT_THAT(Load(head + "decision_log: 1\n").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "decision_log must be a map"));
+}
+
 TEST(LoopbackTest, RecognisesLoopbackHostsOnly) {
   for (const char* host : {"localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"}) {
     EXPECT_TRUE(IsLoopbackHost(host)) << host;
