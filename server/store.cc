@@ -217,8 +217,9 @@ CREATE TABLE ruleset_files (
 )sql",
     // 6: the decision log (optional, sampled): what the rules decided, for
     // whom, asked by whom, with which version; request and decision as
-    // JSON, personal fields masked. Trimmed to its retention on every
-    // append: by id for the count, by recorded_at for the age.
+    // the service layer encoded them, personal fields masked. Trimmed to
+    // its retention on every append, both by id: ids grow with time, so
+    // the oldest entries are the lowest ids (no index on time to keep up).
     R"sql(
 CREATE TABLE decision_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -227,11 +228,10 @@ CREATE TABLE decision_log (
   caller TEXT NOT NULL,
   customer_id TEXT NOT NULL,
   ruleset_version TEXT NOT NULL,
-  request TEXT NOT NULL,
-  decision TEXT NOT NULL
+  request BLOB NOT NULL,
+  decision BLOB NOT NULL
 );
 CREATE INDEX decision_log_by_customer ON decision_log(customer_id, id);
-CREATE INDEX decision_log_by_time ON decision_log(recorded_at);
 )sql",
 };
 
@@ -928,8 +928,8 @@ class Store::Impl : public Transaction {
       insert.bind(3, e.caller);
       insert.bind(4, e.customer_id);
       insert.bind(5, e.ruleset_version);
-      insert.bind(6, e.request);
-      insert.bind(7, e.decision);
+      insert.bind(6, e.request.data(), static_cast<int>(e.request.size()));
+      insert.bind(7, e.decision.data(), static_cast<int>(e.decision.size()));
       insert.exec();
     }
     // Ids grow by one per entry, so the newest max_entries are those
@@ -943,7 +943,12 @@ class Store::Impl : public Transaction {
       removed += by_count.exec();
     }
     if (retention.max_age > std::chrono::seconds::zero()) {
-      SQLite::Statement& by_age = Prepared("DELETE FROM decision_log WHERE recorded_at < ?");
+      // Everything before the oldest entry young enough; the scan in id
+      // order stops there, having read only what it removes.
+      SQLite::Statement& by_age = Prepared(
+          "DELETE FROM decision_log WHERE id < coalesce("
+          "(SELECT id FROM decision_log WHERE recorded_at >= ?1 ORDER BY id LIMIT 1), "
+          "(SELECT max(id) + 1 FROM decision_log))");
       Done done{by_age};
       const absl::Time cutoff = absl::Now() - absl::FromChrono(retention.max_age);
       by_age.bind(1, absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", cutoff, absl::UTCTimeZone()));

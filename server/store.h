@@ -164,8 +164,8 @@ struct RulesetVersionRecord {
 };
 
 // One sampled decision of the decision log (server/decision_log.h). The
-// request and decision are JSON texts that the service layer writes and
-// reads; the store keeps them as given.
+// request and decision are bytes that the service layer encodes and
+// decodes; the store keeps them as given.
 struct DecisionLogEntry {
   int64_t id = 0;               // assigned by the store, increasing
   std::string recorded_at;      // RFC 3339 UTC with milliseconds
@@ -173,8 +173,8 @@ struct DecisionLogEntry {
   std::string caller;           // the name of the caller's token
   std::string customer_id;
   std::string ruleset_version;  // of the ruleset that decided
-  std::string request;          // JSON
-  std::string decision;         // JSON
+  std::string request;          // encoded by the service layer
+  std::string decision;         // encoded by the service layer
 };
 
 // How much of the decision log is kept: at most max_entries (the newest),
@@ -267,8 +267,9 @@ class Transaction {
   // record.last_served_at) and times_served updated.
   virtual absl::Status ArchiveRuleset(const RulesetVersionRecord& record) = 0;
   // Appends `entries` to the decision log (recorded_at as given, ids
-  // assigned), then removes what `retention` no longer keeps. Returns how
-  // many entries were removed.
+  // assigned), then removes what `retention` no longer keeps: the lowest
+  // ids beyond max_entries, and the entries before the first one recorded
+  // within max_age. Returns how many entries were removed.
   virtual absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
                                                   const DecisionRetention& retention) = 0;
 };
