@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "client/connection.h"
+#include "bench/bench_support.h"
 #include "clientele/v1/customers.grpc.pb.h"
 #include "clientele/v1/decisions.grpc.pb.h"
 #include "clientele/v1/diagnostics.grpc.pb.h"
@@ -35,6 +35,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 namespace v1 = clientele::v1;
+using clientele::bench::IsLoopback;
+using clientele::bench::OpenOwnChannel;
+using clientele::bench::Percentile;
+using clientele::bench::TokenOrEnvironment;
 
 struct Options {
   std::string server = "127.0.0.1:50051";
@@ -168,18 +172,6 @@ Result RunLoad(Caller& caller, const std::string& rpc, int concurrency, int64_t 
   return result;
 }
 
-double Percentile(std::vector<double>& values, double p) {
-  if (values.empty()) return 0;
-  const size_t k = std::min(values.size() - 1, static_cast<size_t>(p * values.size()));
-  std::nth_element(values.begin(), values.begin() + k, values.end());
-  return values[k];
-}
-
-bool IsLoopback(const std::string& address) {
-  return address.rfind("127.0.0.1:", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
-         address.rfind("[::1]:", 0) == 0;
-}
-
 std::vector<std::string> StoredCustomers(grpc::Channel* channel) {
   auto customers = v1::Customers::NewStub(std::shared_ptr<grpc::Channel>(channel, [](auto*) {}));
   v1::ListCustomersRequest request;
@@ -225,22 +217,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  grpc::ChannelArguments arguments;
-  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  if (options.token.empty()) {
-    const char* token = std::getenv("CLIENTELE_TOKEN");
-    options.token = token != nullptr ? token : "";
-  }
-  clientele::client::ConnectionOptions connection;
-  connection.server = options.server;
-  connection.token = options.token;
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> opened =
-      clientele::client::OpenChannel(connection, arguments);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(opened.status().message()).c_str());
-    return 2;
-  }
-  std::shared_ptr<grpc::Channel> channel = *opened;
+  std::shared_ptr<grpc::Channel> channel =
+      OpenOwnChannel(options.server, TokenOrEnvironment(options.token));
+  if (channel == nullptr) return 2;
   std::vector<std::string> customers = StoredCustomers(channel.get());
   if (customers.empty()) {
     std::fprintf(stderr, "the server holds no customers to evaluate (start it with demo_data)\n");
