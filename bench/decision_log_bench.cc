@@ -8,6 +8,8 @@
 
 #include <filesystem>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/decision_log.h"
 #include "server/service_internal.h"
 #include "server/store.h"
@@ -89,7 +91,9 @@ void BM_AppendDecisions(benchmark::State& state) {
   TemporaryStore temporary;
   const int batch = static_cast<int>(state.range(0));
   DecisionLogEntry entry;
-  entry.recorded_at = "2026-12-02T13:34:57.573Z";
+  // Now: with a fixed time the age limit would remove every entry once it
+  // passed, and the figures would change.
+  entry.recorded_at = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
   entry.method = "Evaluate";
   entry.caller = "crm";
   entry.customer_id = "c-100042";

@@ -14,6 +14,8 @@
 //    purchases earned minus what the returns took back;
 //  - the server reloaded at least once for every two edits (edits closer
 //    together than the watch's debounce may be taken together);
+//  - the decision log (which the server should have on) dropped nothing
+//    and holds entries;
 //  - the server's memory stayed flat: the last sample is at most
 //    --max-rss-growth above the first sample of the run's second half.
 //    The first half is the warm-up: SQLite's page caches (2 MiB for each
@@ -128,7 +130,7 @@ class Client {
 
  private:
   // A weighted pick of what to call next: mostly evaluations and lookups,
-  // a third writes.
+  // two fifths writes.
   void CallOne() {
     const int pick = std::uniform_int_distribution<int>(0, 99)(random_);
     if (pick < 28) return Evaluate();
@@ -556,7 +558,23 @@ int main(int argc, char** argv) {
               status_after.version().c_str());
   ok = ok && reloads * 2 >= progress.edits && status_after.serving();
 
-  // Memory: the first sample after the warm-up against the last.
+  // The decision log kept up: nothing dropped, entries there.
+  v1::ListLoggedDecisionsRequest log_request;
+  log_request.set_page_size(1);
+  v1::ListLoggedDecisionsResponse log;
+  grpc::ClientContext log_context;
+  SetDeadline(&log_context);
+  if (!stubs.decisions->ListLoggedDecisions(&log_context, log_request, &log).ok()) {
+    std::printf("FAIL: cannot read the decision log at the end\n");
+    return 1;
+  }
+  std::printf("decision log: sample rate %g, newest entry %s, %lld dropped\n",
+              log.settings().sample_rate(),
+              log.decisions().empty() ? "(none)" : std::to_string(log.decisions(0).id()).c_str(),
+              static_cast<long long>(log.settings().dropped()));
+  ok = ok && log.settings().dropped() == 0 && !log.decisions().empty();
+
+  // Memory: the first sample of the second half against the last.
   double warm = -1;
   double peak = 0;
   for (const auto& [at, mib] : progress.rss) {

@@ -1,6 +1,5 @@
 #include "server/decision_log.h"
 
-#include <cmath>
 #include <span>
 #include <utility>
 
@@ -17,29 +16,44 @@ namespace {
 // enough that a batch does not hold up the writes committed with it.
 constexpr size_t kBatch = 500;
 
+// How often the age limit is applied while no entry is written (an idle
+// or switched-off log still lets its entries expire).
+constexpr std::chrono::minutes kTrimInterval{1};
+
+// 2^64 / golden ratio: n * kWeyl (mod 2^64) spreads n = 1, 2, ... evenly
+// over [0, 2^64) without a short period (Fibonacci hashing).
+constexpr uint64_t kWeyl = 0x9E3779B97F4A7C15ull;
+
 }  // namespace
 
 DecisionLog::DecisionLog(Store* store, DecisionLogOptions options)
     : store_(store), options_(std::move(options)) {
-  if (enabled()) writer_ = std::thread([this] { WriteQueued(); });
+  const double rate = std::clamp(options_.sample_rate, 0.0, 1.0);
+  // rate * 2^64, saturating: at 1 every draw is below it.
+  sample_below_ = rate >= 1 ? UINT64_MAX : static_cast<uint64_t>(rate * 18446744073709551616.0);
+  // What an earlier run (or a larger retention) left beyond the limits goes
+  // now, before anything is listed.
+  std::vector<DecisionLogEntry> none;
+  WriteBatches(none);
+  writer_ = std::thread([this] { WriteQueued(); });
 }
 
-DecisionLog::~DecisionLog() {
+DecisionLog::~DecisionLog() { Stop(); }
+
+void DecisionLog::Stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   changed_.notify_all();
+  std::lock_guard join(join_mutex_);
   if (writer_.joinable()) writer_.join();
 }
 
 bool DecisionLog::Sample() {
-  const double rate = options_.sample_rate;
-  if (rate <= 0) return false;
-  if (rate >= 1) return true;
+  if (!enabled()) return false;
   const uint64_t n = decisions_.fetch_add(1, std::memory_order_relaxed) + 1;
-  return std::floor(static_cast<double>(n) * rate) !=
-         std::floor(static_cast<double>(n - 1) * rate);
+  return sample_below_ == UINT64_MAX || n * kWeyl < sample_below_;
 }
 
 void DecisionLog::Record(DecisionLogEntry entry) {
@@ -47,18 +61,18 @@ void DecisionLog::Record(DecisionLogEntry entry) {
   if (entry.recorded_at.empty()) {
     entry.recorded_at = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
   }
-  bool full = false;
+  bool refused = false;
   bool batch_ready = false;
   {
     std::lock_guard lock(mutex_);
-    full = queue_.size() >= options_.max_queued;
-    if (!full) {
+    refused = stopping_ || queue_.size() >= options_.max_queued;
+    if (!refused) {
       queue_.push_back(std::move(entry));
       ++queued_total_;
       batch_ready = queue_.size() == kBatch;
     }
   }
-  if (full) {
+  if (refused) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     Metrics::Global().RecordDecisionLog("dropped", 1);
   } else if (batch_ready) {
@@ -68,14 +82,15 @@ void DecisionLog::Record(DecisionLogEntry entry) {
 
 void DecisionLog::Flush() {
   std::unique_lock lock(mutex_);
-  if (!enabled()) return;
   const uint64_t target = queued_total_;
   flush_wanted_ = true;
   changed_.notify_all();
+  // After Stop everything queued is done (Record queues nothing then).
   changed_.wait(lock, [&] { return done_total_ >= target; });
 }
 
 void DecisionLog::WriteQueued() {
+  auto last_trim = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   while (true) {
     changed_.wait_for(lock, options_.flush_interval, [&] {
@@ -84,9 +99,13 @@ void DecisionLog::WriteQueued() {
     std::vector<DecisionLogEntry> taken = std::exchange(queue_, {});
     flush_wanted_ = false;
     const bool last = stopping_;
-    if (!taken.empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool trim_due = options_.retention.max_age > std::chrono::seconds::zero() &&
+                          now - last_trim >= kTrimInterval;
+    if (!taken.empty() || trim_due) {
       lock.unlock();
-      WriteBatches(taken);
+      WriteBatches(taken);  // an empty batch only trims
+      last_trim = now;
       lock.lock();
       done_total_ += taken.size();
       changed_.notify_all();  // Flush waits for done_total_
@@ -97,8 +116,11 @@ void DecisionLog::WriteQueued() {
 
 void DecisionLog::WriteBatches(std::vector<DecisionLogEntry>& entries) {
   const std::span<const DecisionLogEntry> all(entries);
-  for (size_t first = 0; first < all.size(); first += kBatch) {
-    const std::span<const DecisionLogEntry> batch = all.subspan(first, std::min(kBatch, all.size() - first));
+  size_t first = 0;
+  do {
+    const std::span<const DecisionLogEntry> batch =
+        all.subspan(first, std::min(kBatch, all.size() - first));
+    first += batch.size();
     int64_t removed = 0;
     const absl::StatusOr<std::string> written = store_->Write(
         {"", "DecisionLog", ""}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
@@ -108,15 +130,15 @@ void DecisionLog::WriteBatches(std::vector<DecisionLogEntry>& entries) {
           return std::string();
         });
     if (written.ok()) {
-      Metrics::Global().RecordDecisionLog("written", batch.size());
+      if (!batch.empty()) Metrics::Global().RecordDecisionLog("written", batch.size());
       if (removed > 0) Metrics::Global().RecordDecisionLog("expired", static_cast<uint64_t>(removed));
     } else {
       dropped_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
-      Metrics::Global().RecordDecisionLog("failed", batch.size());
+      if (!batch.empty()) Metrics::Global().RecordDecisionLog("failed", batch.size());
       Log(LogLevel::kWarning, "decision_log_write_failed",
           {{"entries", StrCat(batch.size())}, {"error", std::string(written.status().message())}});
     }
-  }
+  } while (first < all.size());
 }
 
 }  // namespace clientele::server

@@ -7,10 +7,18 @@
 // batch. When the queue is full (the store cannot keep up, or fails),
 // entries are dropped and counted instead of queueing without bound.
 //
+// Retention applies whether the log is on or off: at construction, with
+// every batch, and once a minute for the age limit, so that what an
+// earlier run logged expires too. (Ages are by the id order of entries: a
+// wall clock that once ran ahead keeps the entries after it until they
+// are older than the limit by the clock they were written with, or until
+// max_entries removes them.)
+//
 // Thread safety: every method may be called from many threads at once.
 #ifndef CLIENTELE_SERVER_DECISION_LOG_H_
 #define CLIENTELE_SERVER_DECISION_LOG_H_
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -36,10 +44,10 @@ struct DecisionLogOptions {
 
 class DecisionLog {
  public:
-  // `store` must outlive the log. Starts the writing thread when the
-  // sample rate is above 0.
+  // `store` must outlive the log, or Stop must be called before it goes.
+  // Applies the retention once (a store write), then starts the thread.
   DecisionLog(Store* store, DecisionLogOptions options);
-  // Writes what is queued, then stops.
+  // Stop.
   ~DecisionLog();
   DecisionLog(const DecisionLog&) = delete;
   DecisionLog& operator=(const DecisionLog&) = delete;
@@ -47,16 +55,21 @@ class DecisionLog {
   const DecisionLogOptions& options() const { return options_; }
   bool enabled() const { return options_.sample_rate > 0; }
 
-  // Whether the decision being made is to be logged. Systematic sampling:
-  // of n decisions, floor(n * sample_rate) are, evenly spread (at 0.25,
-  // every fourth), so that the share holds at any traffic.
+  // Whether the decision being made is to be logged. The n-th decision is
+  // when frac(n / golden ratio) < sample_rate: a deterministic sequence
+  // that spreads the chosen ones evenly (of n decisions, n * sample_rate
+  // give or take a couple) without a period that could line up with
+  // traffic (at 0.5, alternating callers are both logged).
   bool Sample();
-  // Queues `entry` for writing (recorded_at: now, when empty); drops it
-  // when max_queued entries wait already.
+  // Queues `entry` for writing (recorded_at: now, when empty); drops and
+  // counts it when max_queued entries wait already, or after Stop.
   void Record(DecisionLogEntry entry);
   // Returns once every entry queued before the call is written (or failed
   // to be). For tests and for reading one's own writes.
   void Flush();
+  // Writes what is queued and stops the thread; later entries are
+  // dropped. For shutdown, before the store closes. May be called twice.
+  void Stop();
 
   // Entries dropped since the start: queue full, or their write failed.
   int64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
@@ -69,6 +82,7 @@ class DecisionLog {
 
   Store* const store_;
   const DecisionLogOptions options_;
+  uint64_t sample_below_ = 0;           // sample_rate * 2^64
   std::atomic<uint64_t> decisions_{0};  // decisions offered to Sample
   std::atomic<int64_t> dropped_{0};
 
@@ -79,6 +93,7 @@ class DecisionLog {
   uint64_t done_total_ = 0;              // of those, written or failed; guarded by mutex_
   bool flush_wanted_ = false;            // guarded by mutex_
   bool stopping_ = false;                // guarded by mutex_
+  std::mutex join_mutex_;                // one Stop joins at a time
   std::thread writer_;                   // last: starts once the rest exists
 };
 

@@ -1,6 +1,7 @@
 // The decision log on the service side: which decisions go into it, with
 // which fields masked, and ListLoggedDecisions. The log itself (sampling,
 // batching, retention) is server/decision_log.h.
+#include "rules/internal/utf8.h"
 #include "server/decision_log.h"
 #include "server/service.h"
 #include "server/service_internal.h"
@@ -21,11 +22,13 @@ size_t FirstCharacterBytes(std::string_view text) {
 }
 
 // Masks what identifies a person and that no rule needs whole: the name
-// (first character kept, so that a reader can tell entries apart) and the
-// birthday (month kept: birthday offers decide on it).
+// (its first character kept when it has more, so that a reader can tell
+// entries apart) and the birthday (month kept: birthday offers decide on
+// it).
 void MaskPersonalFields(v1::Customer* customer) {
-  if (!customer->name().empty()) {
-    customer->set_name(StrCat(customer->name().substr(0, FirstCharacterBytes(customer->name())), "**"));
+  if (const std::string& name = customer->name(); !name.empty()) {
+    const size_t first = FirstCharacterBytes(name);
+    customer->set_name(first < name.size() ? StrCat(name.substr(0, first), "**") : "**");
   }
   if (const std::string& birthday = customer->birthday(); birthday.size() == 10) {
     customer->set_birthday(StrCat("****-", birthday.substr(5, 2), "-**"));
@@ -82,9 +85,12 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
   if (!request.customer_id().empty()) {
     if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   }
-  if (const std::string& version = request.ruleset_version(); !version.empty()) {
-    if (version.size() != 12 ||
-        !std::all_of(version.begin(), version.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+  // Versions are kept in lower case, as RuleSet::version() gives them.
+  const std::string version = rules::utf8_internal::AsciiLower(request.ruleset_version());
+  if (!version.empty()) {
+    if (version.size() != 12 || !std::all_of(version.begin(), version.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c));
+        })) {
       return Invalid("ruleset_version", "must be a ruleset version: 12 hex digits");
     }
   }
@@ -98,11 +104,10 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
     settings->set_max_age_days(static_cast<int32_t>(options.retention.max_age.count() / 86400));
     settings->set_dropped(decision_log_->dropped());
   }
-  absl::StatusOr<DecisionLogPage> page =
-      store_->DecisionLog({.customer_id = request.customer_id(),
-                           .ruleset_version = request.ruleset_version(),
-                           .before_id = *before_id,
-                           .limit = *page_size});
+  absl::StatusOr<DecisionLogPage> page = store_->DecisionLog({.customer_id = request.customer_id(),
+                                                              .ruleset_version = version,
+                                                              .before_id = *before_id,
+                                                              .limit = *page_size});
   if (!page.ok()) return page.status();
   for (const DecisionLogEntry& entry : page->entries) {
     v1::LoggedDecision* out = response->add_decisions();

@@ -260,7 +260,7 @@ int Serve(const std::string& config_path) {
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(config->shutdown_grace_seconds));
   server->Wait();
-  decision_log.Flush();  // the last decisions' entries, before the database closes
+  decision_log.Stop();  // writes the last decisions' entries, before the database closes
   store->reset();  // closes the database after the last call
   Log(LogLevel::kInfo, "stopped");
   return 0;

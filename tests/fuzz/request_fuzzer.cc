@@ -43,8 +43,8 @@ struct Server {
         RulesReloader::Options{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr},
         &holder);
     if (reloader->Reload("startup").outcome != ReloadOutcome::kAccepted) std::abort();
-    // Every decision logged, so that masking and the log's JSON are fuzzed
-    // too (and read back by ListLoggedDecisions).
+    // Every decision logged, so that masking and the log's entries are
+    // fuzzed too (and read back by ListLoggedDecisions).
     DecisionLogOptions log_options;
     log_options.sample_rate = 1;
     log_options.retention.max_entries = 1000;

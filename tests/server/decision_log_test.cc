@@ -1,10 +1,12 @@
 // The decision log end to end: the real clienteled with decision_log in
 // its config samples Evaluate and EvaluateMany, masks the personal fields,
 // keeps the newest max_entries, and serves them with ListLoggedDecisions
-// (filters, pages, bad requests). Also the log's own parts without gRPC:
-// sampling, the bounded queue, and retention by age in the store.
+// (filters, pages, bad requests), and writes what is queued on SIGTERM.
+// Also the log's own parts without gRPC: sampling, the bounded queue,
+// Stop, and retention (by age and count, and at the start) in the store.
 #include "server/decision_log.h"
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -137,7 +139,8 @@ TEST_F(DecisionLogTest, SamplesTheConfiguredShareExactly) {
   ASSERT_NO_FATAL_FAILURE(StartWithLog("{sample_rate: 0.25}"));
   UpsertAll({ZhangSan()});
   for (int i = 0; i < 12; ++i) Evaluate("c-1");
-  // Twelve decisions at a quarter: exactly three, and no more arrive.
+  // Twelve decisions at a quarter: three (the 2nd, 5th and 10th), and no
+  // more arrive.
   EXPECT_EQ(WaitForEntries(3).decisions_size(), 3);
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   v1::ListLoggedDecisionsResponse response;
@@ -165,14 +168,26 @@ TEST_F(DecisionLogTest, EvaluateManyLogsEachDecisionAndRetentionKeepsTheNewest) 
   do {
     log.Clear();
     ASSERT_TRUE(List({}, &log).ok());
-  } while ((log.decisions_size() < 4 || log.decisions(0).request().customer().id() != "c-6") &&
-           std::chrono::steady_clock::now() < deadline);
+    if (log.decisions_size() == 4 && log.decisions(0).request().customer().id() == "c-6") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < deadline);
   ASSERT_EQ(log.decisions_size(), 4);
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(log.decisions(i).method(), "EvaluateMany");
     EXPECT_EQ(log.decisions(i).request().customer().id(), "c-" + std::to_string(6 - i));
     EXPECT_EQ(log.decisions(i).request().customer().name(), "王**");
   }
+}
+
+TEST_F(DecisionLogTest, EntriesQueuedAtShutdownAreWrittenBeforeTheDatabaseCloses) {
+  ASSERT_NO_FATAL_FAILURE(StartWithLog("{sample_rate: 1}"));
+  UpsertAll({ZhangSan()});
+  for (int i = 0; i < 30; ++i) Evaluate("c-1");
+  ASSERT_EQ(server_.Stop(), 0);  // at once: some entries are still queued
+  ASSERT_NO_FATAL_FAILURE(StartWithLog("{sample_rate: 1}"));
+  v1::ListLoggedDecisionsResponse log;
+  ASSERT_TRUE(List({}, &log).ok());
+  EXPECT_EQ(log.decisions_size(), 30);
 }
 
 TEST_F(DecisionLogTest, FiltersAndPagesWithoutGapsOrRepeats) {
@@ -197,6 +212,7 @@ TEST_F(DecisionLogTest, FiltersAndPagesWithoutGapsOrRepeats) {
     ++pages;
     for (const v1::LoggedDecision& d : page.decisions()) {
       EXPECT_EQ(d.request().customer().id(), "c-2");
+      EXPECT_EQ(d.request().customer().name(), "**");  // one character: nothing of it kept
       EXPECT_TRUE(seen.insert(d.id()).second) << "entry " << d.id() << " twice";
     }
     request.set_page_token(page.next_page_token());
@@ -205,7 +221,9 @@ TEST_F(DecisionLogTest, FiltersAndPagesWithoutGapsOrRepeats) {
   EXPECT_EQ(pages, 3);
 
   v1::ListLoggedDecisionsRequest by_version;
-  by_version.set_ruleset_version(version);
+  std::string upper = version;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  by_version.set_ruleset_version(upper);  // either case
   v1::ListLoggedDecisionsResponse same;
   ASSERT_TRUE(List(by_version, &same).ok());
   EXPECT_EQ(same.decisions_size(), 10);
@@ -297,15 +315,60 @@ class DecisionLogStoreTest : public ::testing::Test {
   std::unique_ptr<server::Store> store_;
 };
 
-TEST_F(DecisionLogStoreTest, SampleTakesFloorOfNTimesTheRate) {
-  for (const double rate : {0.0, 0.1, 0.25, 1.0 / 3, 0.5, 1.0}) {
+TEST_F(DecisionLogStoreTest, SampleTakesTheShareEvenlyWithoutAPeriod) {
+  for (const double rate : {0.0, 0.01, 0.1, 0.25, 1.0 / 3, 0.5, 1.0}) {
     server::DecisionLogOptions options;
     options.sample_rate = rate;
     server::DecisionLog log(store_.get(), options);
     int sampled = 0;
-    for (int n = 1; n <= 1200; ++n) sampled += log.Sample() ? 1 : 0;
-    EXPECT_EQ(sampled, static_cast<int>(1200 * rate + 1e-9)) << rate;
+    int in_first_half = 0;
+    int even = 0;
+    for (int n = 1; n <= 1200; ++n) {
+      if (!log.Sample()) continue;
+      ++sampled;
+      in_first_half += n <= 600 ? 1 : 0;
+      even += n % 2 == 0 ? 1 : 0;
+    }
+    EXPECT_NEAR(sampled, 1200 * rate, 2) << rate;
+    EXPECT_NEAR(in_first_half, 600 * rate, 2) << rate;
+    // Two callers taking turns are logged alike, not one of them only.
+    EXPECT_NEAR(even, 600 * rate, 4 + 0.05 * 600 * rate) << rate;
   }
+}
+
+TEST_F(DecisionLogStoreTest, RetentionIsAppliedAtTheStartEvenWhenTheLogIsOff) {
+  ASSERT_TRUE(store_
+                  ->Write({"", "test", ""},
+                          [&](server::Transaction& tx) -> absl::StatusOr<std::string> {
+                            const std::vector<server::DecisionLogEntry> earlier = {
+                                Entry("old", "2020-01-01T00:00:00.000Z"),
+                                Entry("recent", "2099-01-01T00:00:00.000Z")};
+                            absl::StatusOr<int64_t> removed =
+                                tx.AppendDecisions(earlier, server::DecisionRetention{});
+                            if (!removed.ok()) return removed.status();
+                            return std::string();
+                          })
+                  .ok());
+  server::DecisionLogOptions off;
+  off.retention.max_age = std::chrono::hours(24);
+  server::DecisionLog log(store_.get(), off);
+  EXPECT_FALSE(log.Sample());
+  EXPECT_EQ(Customers(), (std::vector<std::string>{"recent"}));
+}
+
+TEST_F(DecisionLogStoreTest, StopWritesWhatIsQueuedAndDropsWhatComesAfter) {
+  server::DecisionLogOptions options;
+  options.sample_rate = 1;
+  options.flush_interval = std::chrono::hours(1);
+  server::DecisionLog log(store_.get(), options);
+  log.Record(Entry("before"));
+  log.Stop();
+  EXPECT_EQ(Customers(), (std::vector<std::string>{"before"}));
+  log.Record(Entry("after"));
+  log.Flush();  // returns: nothing is queued after Stop
+  log.Stop();
+  EXPECT_EQ(log.dropped(), 1);
+  EXPECT_EQ(Customers(), (std::vector<std::string>{"before"}));
 }
 
 TEST_F(DecisionLogStoreTest, FlushWritesWhatIsQueuedAndAFullQueueDrops) {
