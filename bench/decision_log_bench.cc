@@ -8,8 +8,6 @@
 
 #include <filesystem>
 
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "server/decision_log.h"
 #include "server/service_internal.h"
 #include "server/store.h"
@@ -93,7 +91,7 @@ void BM_AppendDecisions(benchmark::State& state) {
   DecisionLogEntry entry;
   // Now: with a fixed time the age limit would remove every entry once it
   // passed, and the figures would change.
-  entry.recorded_at = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+  entry.recorded_at = UtcMillisecondsText(std::chrono::system_clock::now());
   entry.method = "Evaluate";
   entry.caller = "crm";
   entry.customer_id = "c-100042";

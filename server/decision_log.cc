@@ -3,8 +3,6 @@
 #include <span>
 #include <utility>
 
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "rules/strings.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -59,7 +57,7 @@ bool DecisionLog::Sample() {
 void DecisionLog::Record(DecisionLogEntry entry) {
   if (!enabled()) return;
   if (entry.recorded_at.empty()) {
-    entry.recorded_at = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+    entry.recorded_at = UtcMillisecondsText(std::chrono::system_clock::now());
   }
   bool refused = false;
   bool batch_ready = false;

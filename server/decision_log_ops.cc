@@ -101,7 +101,7 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
     const DecisionLogOptions& options = decision_log_->options();
     settings->set_sample_rate(options.sample_rate);
     settings->set_max_entries(options.retention.max_entries);
-    settings->set_max_age_days(static_cast<int32_t>(options.retention.max_age.count() / 86400));
+    settings->set_max_age_days(static_cast<int32_t>(options.retention.max_age_days()));
     settings->set_dropped(decision_log_->dropped());
   }
   absl::StatusOr<DecisionLogPage> page = store_->DecisionLog({.customer_id = request.customer_id(),

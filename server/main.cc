@@ -163,8 +163,7 @@ int Serve(const std::string& config_path) {
     Log(LogLevel::kInfo, "decision_log",
         {{"sample_rate", StrCat(config->decision_log.sample_rate)},
          {"max_entries", StrCat(config->decision_log.retention.max_entries)},
-         {"max_age_days",
-          StrCat(std::chrono::duration_cast<std::chrono::hours>(config->decision_log.retention.max_age).count() / 24)}});
+         {"max_age_days", StrCat(config->decision_log.retention.max_age_days())}});
   }
   Operations operations(store->get(), &holder, &reloader, config->limits, &decision_log);
   if (config->demo_data && holder.Current() != nullptr) {

@@ -237,6 +237,14 @@ CREATE INDEX decision_log_by_customer ON decision_log(customer_id, id);
 
 std::string NowText() { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()); }
 
+}  // namespace
+
+std::string UtcMillisecondsText(std::chrono::system_clock::time_point at) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromChrono(at), absl::UTCTimeZone());
+}
+
+namespace {
+
 int MonthIndex(Date day) { return day.year() * 12 + day.month() - 1; }
 
 // A status for an exception from SQLiteCpp.
@@ -950,8 +958,7 @@ class Store::Impl : public Transaction {
           "(SELECT id FROM decision_log WHERE recorded_at >= ?1 ORDER BY id LIMIT 1), "
           "(SELECT max(id) + 1 FROM decision_log))");
       Done done{by_age};
-      const absl::Time cutoff = absl::Now() - absl::FromChrono(retention.max_age);
-      by_age.bind(1, absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", cutoff, absl::UTCTimeZone()));
+      by_age.bind(1, UtcMillisecondsText(std::chrono::system_clock::now() - retention.max_age));
       removed += by_age.exec();
     }
     return removed;
@@ -1445,8 +1452,7 @@ absl::StatusOr<BackupRecord> Store::BackupTo(const std::string& path) {
   BackupRecord record;
   {
     ReadLease reader(this);
-    record.taken_at =
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+    record.taken_at = UtcMillisecondsText(std::chrono::system_clock::now());
     try {
       SQLite::Statement vacuum(reader->db(), "VACUUM INTO ?");
       vacuum.bind(1, path);

@@ -177,11 +177,18 @@ struct DecisionLogEntry {
   std::string decision;         // encoded by the service layer
 };
 
+// `at` as RFC 3339 UTC with milliseconds ("2026-12-02T13:34:57.573Z"): the
+// form of DecisionLogEntry::recorded_at and BackupRecord::taken_at. Text
+// of this form sorts as time does, which the decision log's age limit
+// relies on.
+std::string UtcMillisecondsText(std::chrono::system_clock::time_point at);
+
 // How much of the decision log is kept: at most max_entries (the newest),
 // and none older than max_age (zero: no age limit).
 struct DecisionRetention {
   int64_t max_entries = 100'000;
   std::chrono::seconds max_age{0};
+  int64_t max_age_days() const { return max_age.count() / 86400; }
 };
 
 // A page of the decision log, newest first (Store::DecisionLog).
