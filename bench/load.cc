@@ -5,12 +5,20 @@
 //
 //   clientele_load --server 127.0.0.1:50051 [--rpc ping,evaluate,purchase]
 //                  [--concurrency 1,16,64] [--requests 20000] [--seconds 10]
+//                  [--rounds 1]
 //
 // Each run keeps `concurrency` calls in flight with the callback client
 // API over one channel, and stops after `requests` calls or `seconds`,
-// whichever comes first (plus a short warm-up that is not counted).
+// whichever comes first (plus a short warm-up that is not counted). With
+// --rounds K, each concurrency's runs are cut into K rounds that take the
+// RPCs in turn (ping, evaluate, purchase, ping, ...), each round with a
+// K-th of the calls and time, so that every RPC sees the same phases of a
+// machine whose speed drifts; "vs ping" is then the median of the rounds'
+// ratios, each between two runs a moment apart.
 // Purchases use fresh ids and idempotency keys, against the customers
-// the server holds (its demo data is enough), so they do write.
+// the server holds (its demo data is enough), so they do write. Exits 1
+// when a counted call failed (its first error is printed), 2 on bad
+// options.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -48,6 +56,7 @@ struct Options {
   int64_t requests = 20'000;
   double seconds = 10;
   int64_t warmup = 200;
+  int rounds = 1;
 };
 
 struct Stubs {
@@ -63,6 +72,32 @@ struct Result {
   double seconds = 0;
   std::vector<double> latencies_us;
 };
+
+// One RPC at one concurrency, over all its rounds.
+struct Measured {
+  Result total;
+  std::vector<double> round_rates;  // calls per second of each round
+
+  void Add(Result round) {
+    round_rates.push_back(round.ok / round.seconds);
+    total.ok += round.ok;
+    if (total.failed == 0) total.first_error = round.first_error;
+    total.failed += round.failed;
+    total.seconds += round.seconds;
+    total.latencies_us.insert(total.latencies_us.end(), round.latencies_us.begin(),
+                              round.latencies_us.end());
+  }
+};
+
+// The median over rounds of `rpc`'s rate divided by ping's in the same
+// round.
+double MedianRatio(const Measured& rpc, const Measured& ping) {
+  std::vector<double> ratios;
+  for (size_t i = 0; i < rpc.round_rates.size() && i < ping.round_rates.size(); ++i) {
+    ratios.push_back(rpc.round_rates[i] / ping.round_rates[i]);
+  }
+  return Percentile(ratios, 0.5);
+}
 
 // One call of `rpc` number `n`, with `done(status)` when it completes. The
 // objects a call needs live in a Call that deletes itself.
@@ -206,6 +241,10 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", options.seconds, "time per run, at most")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 600.0));
+  app.add_option("--rounds", options.rounds,
+                 "cut each concurrency's runs into this many rounds that take the RPCs in turn")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   CLI11_PARSE(app, argc, argv);
   if (!IsLoopback(options.server)) {
     std::fprintf(stderr, "refusing %s: load tests go to 127.0.0.1 only\n", options.server.c_str());
@@ -231,23 +270,43 @@ int main(int argc, char** argv) {
       std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   Caller caller(&stubs, customers, run_id);
 
-  std::printf("%-9s %11s %9s %12s %10s %10s %7s\n", "rpc", "concurrency", "calls", "rpc/s",
-              "p50 us", "p99 us", "failed");
+  std::printf("%-9s %11s %9s %12s %10s %10s %7s %8s\n", "rpc", "concurrency", "calls", "rpc/s",
+              "p50 us", "p99 us", "failed", "vs ping");
+  const int64_t round_requests = (options.requests + options.rounds - 1) / options.rounds;
+  const double round_seconds = options.seconds / options.rounds;
   int64_t next_n = 0;
-  for (const std::string& rpc : options.rpcs) {
-    for (int concurrency : options.concurrency) {
-      RunLoad(caller, rpc, concurrency, next_n, options.warmup, options.seconds);
-      next_n += options.warmup;
-      Result r = RunLoad(caller, rpc, concurrency, next_n, options.requests, options.seconds);
-      next_n += options.requests;
-      const double p50 = Percentile(r.latencies_us, 0.50);
-      const double p99 = Percentile(r.latencies_us, 0.99);
-      std::printf("%-9s %11d %9lld %12.0f %10.0f %10.0f %7lld\n", rpc.c_str(), concurrency,
-                  static_cast<long long>(r.ok), r.ok / r.seconds, p50, p99,
-                  static_cast<long long>(r.failed));
-      if (r.failed > 0) std::printf("  first error: %s\n", r.first_error.c_str());
-      std::fflush(stdout);
+  bool any_failed = false;
+  for (int concurrency : options.concurrency) {
+    std::vector<Measured> measured(options.rpcs.size());
+    for (int round = 0; round < options.rounds; ++round) {
+      for (size_t i = 0; i < options.rpcs.size(); ++i) {
+        // The first round warms the server and the channel up; later ones
+        // only fill the pipeline again.
+        const int64_t warmup =
+            round == 0 ? options.warmup : std::min<int64_t>(options.warmup, 2 * concurrency);
+        RunLoad(caller, options.rpcs[i], concurrency, next_n, warmup, round_seconds);
+        next_n += warmup;
+        measured[i].Add(
+            RunLoad(caller, options.rpcs[i], concurrency, next_n, round_requests, round_seconds));
+        next_n += round_requests;
+      }
     }
+    const auto ping = std::find(options.rpcs.begin(), options.rpcs.end(), "ping");
+    for (size_t i = 0; i < options.rpcs.size(); ++i) {
+      Result& r = measured[i].total;
+      char vs_ping[16] = "";
+      if (ping != options.rpcs.end() && options.rpcs[i] != "ping") {
+        std::snprintf(vs_ping, sizeof vs_ping, "%.0f %%",
+                      100 * MedianRatio(measured[i], measured[ping - options.rpcs.begin()]));
+      }
+      std::printf("%-9s %11d %9lld %12.0f %10.0f %10.0f %7lld %8s\n", options.rpcs[i].c_str(),
+                  concurrency, static_cast<long long>(r.ok), r.ok / r.seconds,
+                  Percentile(r.latencies_us, 0.50), Percentile(r.latencies_us, 0.99),
+                  static_cast<long long>(r.failed), vs_ping);
+      if (r.failed > 0) std::printf("  first error: %s\n", r.first_error.c_str());
+      any_failed = any_failed || r.failed > 0;
+    }
+    std::fflush(stdout);
   }
-  return 0;
+  return any_failed ? 1 : 0;
 }
