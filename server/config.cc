@@ -222,6 +222,7 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
                                        "write_threads",
                                        "max_import_customers",
                                        "sync_every_commit",
+                                       "idempotency_key_days",
                                        "rules_watch",
                                        "rules_debounce_ms",
                                        "tls",
@@ -277,6 +278,9 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
       s = ReadText(path, value, key, &config->metrics_listen);
     } else if (key == "sync_every_commit") {
       s = ReadBool(path, value, key, &config->sync_every_commit);
+    } else if (key == "idempotency_key_days") {
+      s = ReadInt(path, value, key, 0, 3650, &number);
+      config->idempotency_key_days = static_cast<int>(number);
     } else if (key == "stats_window_months") {
       s = ReadInt(path, value, key, 1, 120, &number);
       config->stats_window_months = static_cast<int>(number);

@@ -37,6 +37,7 @@ struct ServerConfig {
   int shutdown_grace_seconds = 10;          // in-flight calls get this long on SIGTERM
   int write_threads = 64;                   // calls that write wait side by side on these
   bool sync_every_commit = true;            // see StoreOptions::sync_every_commit
+  int idempotency_key_days = 30;            // keys expire after this long (0: never), KeyRetention
   RequestLimits limits;
   // The most work units one evaluation may take (rules::LoadOptions).
   uint64_t max_evaluation_work = 1'000'000;

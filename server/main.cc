@@ -32,6 +32,7 @@
 #include "server/config.h"
 #include "server/demo_data.h"
 #include "server/directory_watcher.h"
+#include "server/key_retention.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/metrics_endpoint.h"
@@ -165,6 +166,9 @@ int Serve(const std::string& config_path) {
          {"max_entries", StrCat(config->decision_log.retention.max_entries)},
          {"max_age_days", StrCat(config->decision_log.retention.max_age_days())}});
   }
+  KeyRetentionOptions key_expiry;
+  key_expiry.max_age = std::chrono::days(config->idempotency_key_days);
+  KeyRetention key_retention(store->get(), key_expiry);  // removes what expired at once
   Operations operations(store->get(), &holder, &reloader, config->limits, &decision_log);
   if (config->demo_data && holder.Current() != nullptr) {
     absl::StatusOr<int64_t> count = (*store)->CountCustomers();
@@ -260,6 +264,7 @@ int Serve(const std::string& config_path) {
                    std::chrono::seconds(config->shutdown_grace_seconds));
   server->Wait();
   decision_log.Stop();  // writes the last decisions' entries, before the database closes
+  key_retention.Stop();
   store->reset();  // closes the database after the last call
   Log(LogLevel::kInfo, "stopped");
   return 0;

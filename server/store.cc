@@ -235,7 +235,13 @@ CREATE INDEX decision_log_by_customer ON decision_log(customer_id, id);
 )sql",
 };
 
-std::string NowText() { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()); }
+// RFC 3339 UTC to the second: recorded_at of most tables, idempotency keys
+// included (their expiry compares these texts).
+std::string SecondsText(absl::Time at) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", at, absl::UTCTimeZone());
+}
+
+std::string NowText() { return SecondsText(absl::Now()); }
 
 }  // namespace
 
@@ -964,6 +970,23 @@ class Store::Impl : public Transaction {
     return removed;
   }
 
+  absl::StatusOr<int64_t> UnsafeRemoveIdempotencyKeysBefore(
+      std::chrono::system_clock::time_point cutoff, int64_t limit) {
+    // A key saved gets a rowid above every key kept (SQLite's max + 1), so
+    // rowid order is the order of recording: the oldest `limit` keys are
+    // the rowids below the smallest plus `limit`, and the scan for the
+    // first young one reads only those.
+    SQLite::Statement& s = Prepared(
+        "DELETE FROM idempotency_keys WHERE rowid < coalesce("
+        "(SELECT rowid FROM idempotency_keys WHERE recorded_at >= ?1 AND "
+        "rowid < (SELECT min(rowid) FROM idempotency_keys) + ?2 ORDER BY rowid LIMIT 1), "
+        "(SELECT min(rowid) FROM idempotency_keys) + ?2)");
+    Done done{s};
+    s.bind(1, SecondsText(absl::FromChrono(cutoff)));
+    s.bind(2, limit);
+    return s.exec();
+  }
+
   // The id of `content` in ruleset_contents, inserting it when new.
   int64_t ContentId(const std::string& content) {
     uint64_t fnv = 14695981039346656037ull;
@@ -1059,6 +1082,11 @@ class Store::Impl : public Transaction {
                                           const DecisionRetention& retention) override {
     return Guarded("writing the decision log",
                    [&] { return UnsafeAppendDecisions(entries, retention); });
+  }
+  absl::StatusOr<int64_t> RemoveIdempotencyKeysBefore(std::chrono::system_clock::time_point cutoff,
+                                                      int64_t limit) override {
+    return Guarded("removing expired idempotency keys",
+                   [&] { return UnsafeRemoveIdempotencyKeysBefore(cutoff, limit); });
   }
 
   // Idempotency: the stored response for `key`, or nullopt; ALREADY_EXISTS

@@ -279,6 +279,12 @@ class Transaction {
   // within max_age. Returns how many entries were removed.
   virtual absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
                                                   const DecisionRetention& retention) = 0;
+  // Removes the oldest idempotency keys recorded before `cutoff`, at most
+  // `limit` of them (a long backlog goes in several writes, each short).
+  // Keys are taken in the order they were recorded and the removal stops
+  // at the first one recorded at or after `cutoff`. Returns how many went.
+  virtual absl::StatusOr<int64_t> RemoveIdempotencyKeysBefore(
+      std::chrono::system_clock::time_point cutoff, int64_t limit) = 0;
 };
 
 // What Store::BackupTo wrote.

@@ -279,7 +279,7 @@ TEST_F(LogPrivacyTest, LogsHoldNeitherTokensNorPersonalData) {
     v1::DeleteCustomerResponse response;
     EXPECT_FALSE(Call(stub, &v1::Customers::Stub::DeleteCustomer, request, &response).ok());
   }
-  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_EQ(StopServer(), 0);
 
   const std::string log = server_.ReadLog();
   // The log is there and tells who did what ...

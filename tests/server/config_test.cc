@@ -205,6 +205,26 @@ TEST_F(ConfigTest, DecisionLogIsOffByDefaultAndReadWhenGiven) {
               StatusIs(absl::StatusCode::kInvalidArgument, "decision_log must be a map"));
 }
 
+TEST_F(ConfigTest, IdempotencyKeysExpireAfterThirtyDaysUnlessSaidOtherwise) {
+  const std::string head = kBase + "plaintext: true\n" + kTokens;
+  absl::StatusOr<ServerConfig> config = Load(head);
+  ASSERT_THAT(config.status(), IsOk());
+  EXPECT_EQ(config->idempotency_key_days, 30);
+  config = LoadServerConfig(CLIENTELE_SOURCE_DIR "/config/server.yaml");
+  ASSERT_THAT(config.status(), IsOk());
+  EXPECT_EQ(config->idempotency_key_days, 30);
+  for (const int days : {0, 1, 3650}) {
+    config = Load(head + "idempotency_key_days: " + std::to_string(days) + "\n");
+    ASSERT_THAT(config.status(), IsOk()) << days;
+    EXPECT_EQ(config->idempotency_key_days, days);
+  }
+  for (const char* days : {"-1", "3651", "a month", "1.5"}) {
+    EXPECT_THAT(Load(head + "idempotency_key_days: " + days + "\n").status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, "idempotency_key_days"))
+        << days;
+  }
+}
+
 TEST(LoopbackTest, RecognisesLoopbackHostsOnly) {
   for (const char* host : {"localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"}) {
     EXPECT_TRUE(IsLoopbackHost(host)) << host;

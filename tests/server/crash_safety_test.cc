@@ -104,7 +104,7 @@ TEST_F(CrashSafetyTest, AcknowledgedPurchasesSurviveKillNineExactlyOnce) {
       }
     }
   }
-  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_EQ(StopServer(), 0);
 
   SQLite::Database db(server_.database(), SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM purchases").getInt(), retried);

@@ -124,7 +124,7 @@ TEST_F(DecisionLogTest, KeepsTheRequestMaskedAndTheDecisionAsServed) {
   EXPECT_GT(stored.decision().segments_size(), 0);
 
   // The database holds no personal field in full either.
-  server_.Stop();
+  StopServer();
   std::ifstream database(server_.database(), std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(database)), {});
   std::string wal;
@@ -183,7 +183,7 @@ TEST_F(DecisionLogTest, EntriesQueuedAtShutdownAreWrittenBeforeTheDatabaseCloses
   ASSERT_NO_FATAL_FAILURE(StartWithLog("{sample_rate: 1}"));
   UpsertAll({ZhangSan()});
   for (int i = 0; i < 30; ++i) Evaluate("c-1");
-  ASSERT_EQ(server_.Stop(), 0);  // at once: some entries are still queued
+  ASSERT_EQ(StopServer(), 0);  // at once: some entries are still queued
   ASSERT_NO_FATAL_FAILURE(StartWithLog("{sample_rate: 1}"));
   v1::ListLoggedDecisionsResponse log;
   ASSERT_TRUE(List({}, &log).ok());

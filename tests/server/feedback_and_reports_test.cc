@@ -184,7 +184,7 @@ TEST_F(FeedbackTest, FullSeedStoryFromImportToReports) {
 // A fresh server with demo_data fills its empty database with something
 // to look at in every report, and a restart adds nothing twice.
 TEST_F(FeedbackTest, DemoDataFillsEveryReportOnce) {
-  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_EQ(StopServer(), 0);
   ASSERT_TRUE(server_.Start(kRules, "", /*demo_data=*/true));
   channel_ = testing::TestChannel(server_.address());
   reports_ = v1::Reports::NewStub(channel_);
@@ -210,7 +210,7 @@ TEST_F(FeedbackTest, DemoDataFillsEveryReportOnce) {
   EXPECT_EQ(report.products(0).expectations(0).name(), "功能更强大");
   EXPECT_FALSE(Actions("产品A", "proposed").empty());
 
-  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_EQ(StopServer(), 0);
   ASSERT_TRUE(server_.Start(kRules, "", /*demo_data=*/true));
   channel_ = testing::TestChannel(server_.address());
   reports_ = v1::Reports::NewStub(channel_);

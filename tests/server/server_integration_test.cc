@@ -407,7 +407,7 @@ TEST_F(ServerTest, DataSurvivesARestartAndShutdownIsClean) {
   ASSERT_TRUE(Upsert(ZhangSan(), "k-1", &r).ok());
   v1::RecordPurchaseResponse bought;
   ASSERT_TRUE(Purchase("c-1", "p-1", "600", "k-2", &bought).ok());
-  const int status = server_.Stop();
+  const int status = StopServer();
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
 
@@ -422,7 +422,7 @@ TEST_F(ServerTest, DataSurvivesARestartAndShutdownIsClean) {
 // A request bigger than max_message_bytes is refused by gRPC before it
 // reaches the service: RESOURCE_EXHAUSTED, and nothing is stored.
 TEST_F(ServerTest, OversizedMessagesAreRefused) {
-  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_EQ(StopServer(), 0);
   ASSERT_TRUE(server_.Start(kRules, "max_message_bytes: 1024\n"));
   channel_ = testing::TestChannel(server_.address());
   customers_ = v1::Customers::NewStub(channel_);

@@ -1,0 +1,69 @@
+#include "server/key_retention.h"
+
+#include <string>
+
+#include "rules/strings.h"
+#include "server/log.h"
+
+namespace clientele::server {
+
+KeyRetention::KeyRetention(Store* store, KeyRetentionOptions options)
+    : store_(store), options_(options) {
+  if (options_.max_age > std::chrono::seconds::zero()) thread_ = std::thread([this] { Run(); });
+}
+
+KeyRetention::~KeyRetention() { Stop(); }
+
+void KeyRetention::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_changed_.notify_all();
+  std::lock_guard join(join_mutex_);
+  if (thread_.joinable()) thread_.join();
+}
+
+void KeyRetention::Run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    RemoveExpired();
+    passes_.fetch_add(1, std::memory_order_relaxed);
+    lock.lock();
+    stop_changed_.wait_for(lock, options_.interval, [&] { return stopping_; });
+  }
+}
+
+void KeyRetention::RemoveExpired() {
+  const auto cutoff = std::chrono::system_clock::now() - options_.max_age;
+  int64_t removed_now = 0;
+  int64_t removed_in_batch = 0;
+  do {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) break;
+    }
+    const absl::StatusOr<std::string> written = store_->Write(
+        {"", "KeyRetention", ""}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+          absl::StatusOr<int64_t> removed = tx.RemoveIdempotencyKeysBefore(cutoff, options_.batch);
+          if (!removed.ok()) return removed.status();
+          removed_in_batch = *removed;
+          return std::string();
+        });
+    if (!written.ok()) {
+      Log(LogLevel::kWarning, "idempotency_keys_expiry_failed",
+          {{"error", std::string(written.status().message())}});
+      break;
+    }
+    removed_now += removed_in_batch;
+  } while (removed_in_batch == options_.batch);
+  removed_.fetch_add(removed_now, std::memory_order_relaxed);
+  if (removed_now > 0) {
+    Log(LogLevel::kInfo, "idempotency_keys_expired",
+        {{"keys", StrCat(removed_now)},
+         {"max_age_days", StrCat(options_.max_age.count() / 86'400)}});
+  }
+}
+
+}  // namespace clientele::server
