@@ -90,13 +90,16 @@ struct Measured {
 };
 
 // The median over rounds of `rpc`'s rate divided by ping's in the same
-// round.
+// round (rounds in which no ping succeeded left out; 0 when none is left).
 double MedianRatio(const Measured& rpc, const Measured& ping) {
   std::vector<double> ratios;
   for (size_t i = 0; i < rpc.round_rates.size() && i < ping.round_rates.size(); ++i) {
-    ratios.push_back(rpc.round_rates[i] / ping.round_rates[i]);
+    if (ping.round_rates[i] > 0) ratios.push_back(rpc.round_rates[i] / ping.round_rates[i]);
   }
-  return Percentile(ratios, 0.5);
+  if (ratios.empty()) return 0;
+  std::sort(ratios.begin(), ratios.end());
+  const size_t middle = ratios.size() / 2;
+  return ratios.size() % 2 == 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
 }
 
 // One call of `rpc` number `n`, with `done(status)` when it completes. The

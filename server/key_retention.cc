@@ -29,7 +29,7 @@ void KeyRetention::Run() {
   while (!stopping_) {
     lock.unlock();
     RemoveExpired();
-    passes_.fetch_add(1, std::memory_order_relaxed);
+    passes_.fetch_add(1, std::memory_order_release);  // after removed_: see passes()
     lock.lock();
     stop_changed_.wait_for(lock, options_.interval, [&] { return stopping_; });
   }
@@ -57,7 +57,7 @@ void KeyRetention::RemoveExpired() {
       break;
     }
     removed_now += removed_in_batch;
-  } while (removed_in_batch == options_.batch);
+  } while (removed_in_batch > 0 && removed_in_batch == options_.batch);
   removed_.fetch_add(removed_now, std::memory_order_relaxed);
   if (removed_now > 0) {
     Log(LogLevel::kInfo, "idempotency_keys_expired",

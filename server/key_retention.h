@@ -51,8 +51,9 @@ class KeyRetention {
   void Stop();
   // Keys removed since the start.
   int64_t removed() const { return removed_.load(std::memory_order_relaxed); }
-  // Completed passes over the expired keys (the first at the start).
-  int64_t passes() const { return passes_.load(std::memory_order_relaxed); }
+  // Completed passes over the expired keys (the first at the start); once
+  // it has grown, removed() counts what that pass removed.
+  int64_t passes() const { return passes_.load(std::memory_order_acquire); }
 
  private:
   // The thread: a pass now, then one per interval until Stop.
