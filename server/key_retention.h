@@ -46,7 +46,6 @@ class KeyRetention {
   KeyRetention(const KeyRetention&) = delete;
   KeyRetention& operator=(const KeyRetention&) = delete;
 
-  const KeyRetentionOptions& options() const { return options_; }
   // Stops the thread, after the removal in progress. May be called twice.
   void Stop();
   // Keys removed since the start.

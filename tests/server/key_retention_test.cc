@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,6 +26,19 @@ namespace clientele::server {
 namespace {
 
 using std::chrono::system_clock;
+
+// Backdates the keys of `database` (as if recorded long ago), through a
+// connection of the test's own.
+void MakeOld(const std::string& database, const std::vector<std::string>& keys) {
+  SQLite::Database db(database, SQLite::OPEN_READWRITE);
+  db.setBusyTimeout(5000);
+  for (const std::string& key : keys) {
+    SQLite::Statement s(db, "UPDATE idempotency_keys SET recorded_at = ? WHERE key = ?");
+    s.bind(1, "2020-01-01T00:00:00Z");
+    s.bind(2, key);
+    ASSERT_EQ(s.exec(), 1) << key;
+  }
+}
 
 // Waits up to 10 s for `done`.
 template <typename Predicate>
@@ -67,19 +81,6 @@ class KeyRetentionTest : public ::testing::Test {
     return answer.value_or("");
   }
 
-  // Backdates the keys (as if recorded long ago), through a connection of
-  // the test's own.
-  void MakeOld(const std::vector<std::string>& keys) {
-    SQLite::Database db((directory_ / "keys.db").string(), SQLite::OPEN_READWRITE);
-    db.setBusyTimeout(5000);
-    for (const std::string& key : keys) {
-      SQLite::Statement s(db, "UPDATE idempotency_keys SET recorded_at = ? WHERE key = ?");
-      s.bind(1, "2020-01-01T00:00:00Z");
-      s.bind(2, key);
-      ASSERT_EQ(s.exec(), 1) << key;
-    }
-  }
-
   int64_t Remove(system_clock::time_point cutoff, int64_t limit) {
     int64_t removed = -1;
     absl::StatusOr<std::string> written =
@@ -91,6 +92,10 @@ class KeyRetentionTest : public ::testing::Test {
         });
     EXPECT_TRUE(written.ok()) << written.status();
     return removed;
+  }
+
+  void MakeOld(const std::vector<std::string>& keys) {
+    ::clientele::server::MakeOld((directory_ / "keys.db").string(), keys);
   }
 
   std::filesystem::path directory_;
@@ -187,15 +192,6 @@ class KeyExpiryServerTest : public ServerTest {
  protected:
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartServer("idempotency_key_days: 7\n")); }
 
-  // Backdates `key` in the database of the stopped server.
-  void MakeOld(const std::string& key) {
-    SQLite::Database db(server_.database(), SQLite::OPEN_READWRITE);
-    SQLite::Statement s(db, "UPDATE idempotency_keys SET recorded_at = ? WHERE key = ?");
-    s.bind(1, "2020-01-01T00:00:00Z");
-    s.bind(2, key);
-    ASSERT_EQ(s.exec(), 1) << key;
-  }
-
   bool KeyStored(const std::string& key) {
     SQLite::Database db(server_.database(), SQLite::OPEN_READONLY);
     db.setBusyTimeout(5000);
@@ -218,7 +214,7 @@ TEST_F(KeyExpiryServerTest, AnExpiredKeyRunsAsANewRequestAndAPurchaseStaysSingle
 
   // Eight days later, as far as the keys can tell.
   ASSERT_EQ(StopServer(), 0);
-  for (const char* key : {"upsert-1", "review-1", "purchase-1"}) MakeOld(key);
+  MakeOld(server_.database(), {"upsert-1", "review-1", "purchase-1"});
   server_.set_log_level("info");
   ASSERT_NO_FATAL_FAILURE(StartServer("idempotency_key_days: 7\n"));
   ASSERT_TRUE(Eventually([&] { return !KeyStored("purchase-1"); }));
