@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "rules/strings.h"
+#include "rules/internal/characters.h"
 #include "rules/internal/utf8.h"
 
 namespace clientele::rules {
@@ -64,12 +65,41 @@ std::string_view SeverityName(Severity severity) {
   return severity == Severity::kError ? "error" : "warning";
 }
 
+void Diagnostic::SetSource(std::string_view whole_line) {
+  const size_t count = utf8_internal::CodePointCount(whole_line);
+  size_t start = 0, stop = count;
+  if (count > kSourceExcerpt) {
+    const size_t at = column > 0 ? static_cast<size_t>(column - 1) : 0;
+    start = std::min(at > kSourceExcerpt / 3 ? at - kSourceExcerpt / 3 : 0, count - kSourceExcerpt);
+    stop = start + kSourceExcerpt;
+  }
+  const size_t begin = ByteOffsetOfCodePoint(whole_line, start);
+  const size_t end = ByteOffsetOfCodePoint(whole_line, stop);
+  source_line = StrCat(start > 0 ? "…" : "",
+                       characters_internal::Printable(whole_line.substr(begin, end - begin),
+                                                      kSourceExcerpt),
+                       stop < count ? "…" : "");
+  source_column = static_cast<int>(start + 1 - (start > 0 ? 1 : 0));
+}
+
+std::string Diagnostic::ShownFile() const {
+  return characters_internal::Printable(file, kMessageLimit);
+}
+
+std::string Diagnostic::ShownMessage() const {
+  return characters_internal::Printable(message, kMessageLimit);
+}
+
+std::string Diagnostic::ShownHint() const {
+  return characters_internal::Printable(hint, kMessageLimit);
+}
+
 std::string Diagnostic::Headline() const {
-  std::string location = file;
+  std::string location = ShownFile();
   if (line > 0) StrAppend(&location, ":", line);
   if (line > 0 && column > 0) StrAppend(&location, ":", column);
-  return StrCat(location, location.empty() ? "" : ": ",
-                      SeverityName(severity), ": ", message);
+  return StrCat(location, location.empty() ? "" : ": ", SeverityName(severity), ": ",
+                ShownMessage());
 }
 
 std::string FormatDiagnostic(const Diagnostic& diagnostic) {
@@ -80,10 +110,10 @@ std::string FormatDiagnostic(const Diagnostic& diagnostic) {
   if (diagnostic.line > 0 && !diagnostic.source_line.empty()) {
     std::string line = ExpandTabs(diagnostic.source_line);
     StrAppend(&out, std::string(width - number.size(), ' '), number, " | ", line, "\n");
-    if (diagnostic.column > 0) {
-      size_t begin = ByteOffsetOfCodePoint(line, diagnostic.column - 1);
-      size_t end = ByteOffsetOfCodePoint(
-          line, diagnostic.column - 1 + std::max(diagnostic.length, 1));
+    if (diagnostic.column >= diagnostic.source_column) {
+      const size_t caret = static_cast<size_t>(diagnostic.column - diagnostic.source_column);
+      size_t begin = ByteOffsetOfCodePoint(line, caret);
+      size_t end = ByteOffsetOfCodePoint(line, caret + std::max(diagnostic.length, 1));
       size_t pad = DisplayWidth(std::string_view(line).substr(0, begin));
       size_t underline = std::max<size_t>(
           1, DisplayWidth(std::string_view(line).substr(begin, end - begin)));
@@ -91,7 +121,9 @@ std::string FormatDiagnostic(const Diagnostic& diagnostic) {
                 std::string(underline - 1, '~'), "\n");
     }
   }
-  if (!diagnostic.hint.empty()) StrAppend(&out, margin, " = hint: ", diagnostic.hint, "\n");
+  if (!diagnostic.hint.empty()) {
+    StrAppend(&out, margin, " = hint: ", diagnostic.ShownHint(), "\n");
+  }
   return out;
 }
 
@@ -134,9 +166,15 @@ std::string ClosestMatch(std::string_view word,
   const std::u32string target = ToCodePoints(word);
   std::string best;
   int best_distance = 0;
+  // Names longer than this are not typos of a name; and the distance
+  // table is quadratic.
+  constexpr size_t kLongestName = 64;
+  if (target.size() > kLongestName) return "";
   for (const std::string& candidate : candidates) {
-    if (candidate == word) continue;
+    if (candidate == word || candidate.size() > 4 * kLongestName) continue;
     std::u32string other = ToCodePoints(candidate);
+    // Each character of difference in length is at least one edit.
+    if (other.size() > target.size() + 2 || target.size() > other.size() + 2) continue;
     int distance = HalfEditDistance(target, other);
     int longest = static_cast<int>(std::max(target.size(), other.size()));
     // At most two edits, and fewer than half of the letters changed.

@@ -32,10 +32,30 @@ struct Diagnostic {
   int length = 1;           // code points underlined by the caret (>= 1)
   std::string message;      // what is wrong, in words
   std::string hint;         // how to fix it; may be empty
-  std::string source_line;  // the text of `line`, without its newline
+  // The text of `line` around the problem, printable (see SetSource).
+  std::string source_line;
+  int source_column = 1;    // the column of `line` that source_line starts at
+
+  // Keeps the part of `whole_line` (without its newline) that is shown
+  // with the caret: all of it up to kSourceExcerpt characters, else about
+  // that many around `column`, with "…" where it was cut. Control
+  // characters become their visible pictures (one column each) and
+  // ill-formed UTF-8 becomes U+FFFD, so that output is always valid UTF-8
+  // and the caret lines up. REQUIRES: column and length are set.
+  void SetSource(std::string_view whole_line);
+
+  // file, message and hint as printed: valid UTF-8, no control characters, at
+  // most kMessageLimit characters (a name quoted from a hostile file may
+  // be a megabyte long).
+  std::string ShownFile() const;
+  std::string ShownMessage() const;
+  std::string ShownHint() const;
 
   // "file:line:column: severity: message" (parts that are unknown omitted).
   std::string Headline() const;
+
+  static constexpr size_t kSourceExcerpt = 200;
+  static constexpr size_t kMessageLimit = 600;
 };
 
 // Renders one diagnostic: the headline, then the source line with a caret

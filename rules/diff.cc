@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "rules/internal/yaml_document.h"
 #include "rules/internal/yaml_text.h"
 #include "rules/strings.h"
 
@@ -108,15 +109,17 @@ Flattened FlattenSources(const std::vector<RuleSource>& sources, std::vector<Dia
   Flattened out;
   for (const RuleSource& source : sources) {
     const std::string file = std::filesystem::path(source.path).filename().string();
-    YAML::Node root;
-    try {
-      root = YAML::Load(source.content);
-    } catch (const YAML::Exception& e) {
-      problems->push_back({Severity::kError, source.path, e.mark.line + 1, e.mark.column + 1, 1,
-                           StrCat("this is not valid YAML: ", e.msg),
+    yaml_internal::ParsedYaml parsed = yaml_internal::ParseYamlDocument(source.content);
+    if (parsed.problem) {
+      const yaml_internal::YamlProblem& problem = *parsed.problem;
+      problems->push_back({Severity::kError, source.path, problem.line + 1, problem.column + 1, 1,
+                           problem.kind == yaml_internal::YamlProblem::Kind::kSyntax
+                               ? StrCat("this is not valid YAML: ", problem.message)
+                               : problem.message,
                            "clientele rules validate shows every problem", ""});
       continue;
     }
+    const YAML::Node& root = parsed.root;
     if (!root.IsMap()) continue;  // empty or not a rule file: nothing to compare
     const YAML::Node kind = root["kind"];
     const std::string base = kind && kind.IsScalar() ? kind.Scalar() : file;

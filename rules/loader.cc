@@ -9,11 +9,13 @@
 #include <set>
 #include <sstream>
 
+#include "rules/internal/characters.h"
 #include "rules/internal/compiler.h"
 #include "rules/internal/parser.h"
 #include "rules/internal/ruleset_data.h"
 #include "rules/internal/shadowing.h"
 #include "rules/internal/utf8.h"
+#include "rules/internal/yaml_document.h"
 #include "rules/ruleset.h"
 #include "rules/sha256.h"
 #include "rules/strings.h"
@@ -141,12 +143,12 @@ class Loader {
     d.file = file.path;
     d.line = static_cast<int>(line0 + 1);
     std::string_view line = file.Line(line0);
-    d.source_line = std::string(line);
     byte_column = std::min(byte_column, line.size());
     d.column = static_cast<int>(utf8_internal::CodePointCount(line.substr(0, byte_column)) + 1);
     size_t length_bytes = std::min(byte_length, line.size() - byte_column);
     d.length = std::max<int>(
         1, static_cast<int>(utf8_internal::CodePointCount(line.substr(byte_column, length_bytes))));
+    d.SetSource(line);
     d.message = std::move(message);
     d.hint = std::move(hint);
     return d;
@@ -172,7 +174,7 @@ class Loader {
     d.file = file.path;
     d.line = 1;
     d.column = 1;
-    d.source_line = std::string(file.Line(0));
+    d.SetSource(file.Line(0));
     d.message = std::move(message);
     d.hint = std::move(hint);
     diagnostics_.Add(std::move(d));
@@ -247,14 +249,13 @@ class Loader {
                           "save the file as UTF-8"));
       return;
     }
-    YAML::Node root;
-    try {
-      root = YAML::Load(file.content);
-    } catch (const YAML::Exception& e) {
-      YAML::Mark mark = ClampToText(file, e.mark);
-      Report(file, mark, 1, StrCat("this is not valid YAML: ", e.msg), YamlHint(file, mark, e.msg));
+    if (!TextCharactersOnly(file)) return;
+    yaml_internal::ParsedYaml parsed = yaml_internal::ParseYamlDocument(file.content);
+    if (parsed.problem) {
+      ReportYamlProblem(file, *parsed.problem);
       return;
     }
+    const YAML::Node& root = parsed.root;
     if (!root.IsDefined() || root.IsNull()) {
       ReportFile(file, "the file is empty",
                  "start it with 'kind: ' and one of: parameters, segmentation, offers, "
@@ -294,6 +295,50 @@ class Loader {
     };
     CheckKeys(at, kTopKeys.at(k), StrCat("this ", k, " file"));
     roots_[k].push_back(at);
+  }
+
+  // Reports the first character that has no place in a text file: a NUL
+  // (a binary or UTF-16 file), a line break made of a lone carriage return
+  // (old Mac files: YAML would see one long line), or another control
+  // character. Tabs and line breaks are fine.
+  bool TextCharactersOnly(const FileText& file) {
+    const std::string& text = file.content;
+    for (size_t i = 0; i < text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      const bool c1_control =
+          c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+      if (c >= 0x20 && c != 0x7F && !c1_control) continue;
+      if (c == '\t' || c == '\n') continue;
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+      size_t line0 = file.LineOf(i);
+      std::string hint = "delete it; a rule file holds text only";
+      std::string message = StrCat("the file holds the control character ",
+                                   characters_internal::Describe(text, i));
+      if (c == 0) {
+        message = "the file holds a NUL byte (U+0000)";
+        hint = "it is not a text file, or was saved as UTF-16: save it as UTF-8 text";
+      } else if (c == '\r') {
+        message = "the file ends its lines with a lone carriage return (old Mac line endings)";
+        hint = "save it with Unix (LF) or Windows (CRLF) line endings";
+      }
+      diagnostics_.Add(At(file, line0, i - file.line_starts[line0], 1, Severity::kError,
+                          std::move(message), std::move(hint)));
+      return false;
+    }
+    return true;
+  }
+
+  void ReportYamlProblem(const FileText& file, const yaml_internal::YamlProblem& problem) {
+    YAML::Mark mark;
+    mark.line = problem.line;
+    mark.column = problem.column;
+    if (problem.kind != yaml_internal::YamlProblem::Kind::kSyntax) {
+      Report(file, mark, 1, problem.message, problem.hint);
+      return;
+    }
+    mark = ClampToText(file, mark);
+    Report(file, mark, 1, StrCat("this is not valid YAML: ", problem.message),
+           YamlHint(file, mark, problem.message));
   }
 
   // yaml-cpp reports an unclosed bracket at the end of the text, one line
@@ -424,6 +469,37 @@ class Loader {
       return std::nullopt;
     }
     return child->node.Scalar();
+  }
+
+  // A name that customers and reports show (a segment, an offer, an
+  // action, a tier): text with at least one visible character and no
+  // control characters. "" would grant a nameless offer.
+  std::optional<std::string> Name(const Located& at, std::string_view key, std::string_view what,
+                                  bool required) {
+    std::optional<std::string> name = Text(at, key, what, required);
+    if (!name) return std::nullopt;
+    if (name->find_first_not_of(" \t") == std::string::npos) {
+      ReportAt(*Child(at, key, what, false), StrCat("'", key, "' is empty"),
+               StrCat("write the name that customers and reports show, e.g. ", key, ": ",
+                      NameExample(key)));
+      return std::nullopt;
+    }
+    if (size_t control = characters_internal::FindControlCharacter(*name);
+        control != std::string::npos) {
+      ReportAt(*Child(at, key, what, false),
+               StrCat("'", key, "' holds the control character ",
+                      characters_internal::Describe(*name, control)),
+               "remove it: names are shown to people and in reports");
+      return std::nullopt;
+    }
+    return name;
+  }
+
+  static std::string_view NameExample(std::string_view key) {
+    if (key == "offer") return "满100减20";
+    if (key == "action") return "add_feature";
+    if (key == "name") return "gold";
+    return "年轻低收入群体";
   }
 
   bool ExpectMap(const Located& at, std::string_view what) {
@@ -769,7 +845,7 @@ class Loader {
             rules && ExpectSequence(*rules, "'rules'")) {
           p.rules = Items(*rules);
         }
-        if (std::optional<std::string> def = Text(at, "default", "a dimension", false)) {
+        if (std::optional<std::string> def = Name(at, "default", "a dimension", false)) {
           dimension.has_default = true;
           dimension.default_segment = *def;
         }
@@ -814,7 +890,7 @@ class Loader {
       for (uint32_t r : referenced) {
         dependencies->push_back({r, *Child(at, "when", what, false)});
       }
-      std::optional<std::string> segment = Text(at, "segment", what, true);
+      std::optional<std::string> segment = Name(at, "segment", what, true);
       if (!ok || !segment) continue;
       rule.segment = *segment;
       conditions.push_back(rule.condition);
@@ -981,7 +1057,7 @@ class Loader {
         Offer offer;
         bool ok = RuleHeader(at, "an offer", &offer);
         ok = Condition(at, "an offer", BaseScope(), &offer) && ok;
-        std::optional<std::string> name = Text(at, "offer", "an offer", true);
+        std::optional<std::string> name = Name(at, "offer", "an offer", true);
         offer.description = Text(at, "description", "an offer", false).value_or("");
         if (std::optional<Located> p = Child(at, "priority", "", false)) {
           std::optional<int64_t> priority = WholeNumber(at, "priority", "an offer", false);
@@ -1036,7 +1112,7 @@ class Loader {
         Improvement improvement;
         bool ok = RuleHeader(at, "an improvement action", &improvement);
         ok = Condition(at, "an improvement action", scope, &improvement) && ok;
-        std::optional<std::string> action = Text(at, "action", "an improvement action", true);
+        std::optional<std::string> action = Name(at, "action", "an improvement action", true);
         if (std::optional<Located> change = Child(at, "change", "", false)) {
           improvement.has_change = true;
           ok = Change(*change, &improvement.change) && ok;
@@ -1262,7 +1338,7 @@ class Loader {
     for (const Located& at : Items(list)) {
       if (!ExpectMap(at, "a tier")) continue;
       CheckKeys(at, Strings({"name", "description", "min_points"}), "a tier");
-      std::optional<std::string> name = Text(at, "name", "a tier", true);
+      std::optional<std::string> name = Name(at, "name", "a tier", true);
       std::optional<int64_t> min = WholeNumber(at, "min_points", "a tier", true);
       if (!name || !min) continue;
       for (const Tier& tier : data_->tiers) {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 
+#include "rules/internal/utf8.h"
+#include "rules/internal/yaml_document.h"
 #include "rules/internal/yaml_text.h"
 #include "rules/strings.h"
 
@@ -111,7 +113,6 @@ class CaseReader {
     Diagnostic d;
     d.file = source_.path;
     d.line = mark.line >= 0 ? mark.line + 1 : 0;
-    d.column = mark.column >= 0 ? mark.column + 1 : 0;
     d.message = std::move(message);
     d.hint = std::move(hint);
     if (d.line > 0) {
@@ -121,8 +122,15 @@ class CaseReader {
         if (start != std::string::npos) ++start;
       }
       if (start != std::string::npos) {
-        const size_t end = source_.content.find('\n', start);
-        d.source_line = source_.content.substr(start, end == std::string::npos ? end : end - start);
+        size_t end = source_.content.find('\n', start);
+        if (end == std::string::npos) end = source_.content.size();
+        if (end > start && source_.content[end - 1] == '\r') --end;
+        const std::string_view line = std::string_view(source_.content).substr(start, end - start);
+        // Columns count characters, not bytes (a Chinese name before the
+        // mark is one column per character).
+        const size_t byte_column = std::min<size_t>(std::max(mark.column, 0), line.size());
+        d.column = static_cast<int>(utf8_internal::CodePointCount(line.substr(0, byte_column)) + 1);
+        d.SetSource(line);
       }
     }
     problems_->push_back(std::move(d));
@@ -478,12 +486,9 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
   }
   std::vector<Case> cases;
   for (const RuleSource& source : ruleset.sources()) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(source.content);
-    } catch (const YAML::Exception&) {
-      continue;  // the loader reported it; a loaded ruleset has none
-    }
+    yaml_internal::ParsedYaml parsed = yaml_internal::ParseYamlDocument(source.content);
+    if (parsed.problem) continue;  // the loader reported it; a loaded ruleset has none
+    const YAML::Node& root = parsed.root;
     if (!root.IsMap() || !root["kind"] || root["kind"].Scalar() != "tests") continue;
     CaseReader reader(source, ruleset.DimensionIds(), &report.problems);
     for (Case& c : reader.Read(root)) cases.push_back(std::move(c));

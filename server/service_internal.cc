@@ -204,12 +204,12 @@ absl::StatusOr<RulesetVersionRecord> FindServedVersion(Store& store, std::string
 }
 
 void DiagnosticToProto(const rules::Diagnostic& d, v1::RuleDiagnostic* out) {
-  out->set_file(d.file);
+  out->set_file(d.ShownFile());
   out->set_line(d.line);
   out->set_column(d.column);
   out->set_severity(std::string(rules::SeverityName(d.severity)));
-  out->set_message(d.message);
-  out->set_hint(d.hint);
+  out->set_message(d.ShownMessage());
+  out->set_hint(d.ShownHint());
   out->set_rendered(rules::FormatDiagnostic(d));
 }
 

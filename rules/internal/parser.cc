@@ -1,7 +1,9 @@
 #include "rules/internal/parser.h"
 
+#include <optional>
 #include <utility>
 
+#include "rules/internal/characters.h"
 #include "rules/strings.h"
 
 namespace clientele::rules {
@@ -221,7 +223,9 @@ class Parser {
     Finish(TokenKind::kString, i + 1 - pos_);
   }
 
-  // Text such as 低 outside quotes: the seed article's own mistake.
+  // Text such as 低 outside quotes: the seed article's own mistake. A
+  // look-alike character (＞, “, a Cyrillic а, a zero-width space) is named
+  // instead: quoting it would not help.
   void LexBareText() {
     size_t end = pos_;
     while (end < text_.size() && (static_cast<unsigned char>(text_[end]) >= 0x80 ||
@@ -229,10 +233,50 @@ class Parser {
       ++end;
     }
     std::string_view word = text_.substr(pos_, end - pos_);
+    if (FailOnLookAlike(word)) return;
     Fail(static_cast<uint32_t>(pos_), static_cast<uint32_t>(end),
          StrCat("text '", word, "' must be in quotes"),
          StrCat("write \"", word, "\""));
     token_.kind = TokenKind::kError;
+  }
+
+  // Reports the first look-alike character of `word` (which starts at
+  // pos_); false when it has none.
+  bool FailOnLookAlike(std::string_view word) {
+    namespace chars = characters_internal;
+    for (size_t i = 0; i < word.size();) {
+      chars::CodePointAt at = chars::DecodeAt(word, i);
+      std::optional<chars::LookAlike> look_alike = chars::FindLookAlike(at.code_point);
+      if (!look_alike) {
+        i += at.length;
+        continue;
+      }
+      const auto begin = static_cast<uint32_t>(pos_ + i);
+      const auto end = static_cast<uint32_t>(pos_ + i + at.length);
+      if (look_alike->letter) {
+        std::string latin;
+        for (size_t k = 0; k < word.size();) {
+          chars::CodePointAt c = chars::DecodeAt(word, k);
+          std::optional<chars::LookAlike> other = chars::FindLookAlike(c.code_point);
+          latin += other && other->letter ? std::string(other->ascii)
+                                          : std::string(word.substr(k, c.length));
+          k += c.length;
+        }
+        Fail(begin, end, StrCat("'", word, "' contains ", chars::Describe(word, i)),
+             StrCat("retype it with Latin letters: ", latin));
+      } else if (look_alike->ascii.empty()) {
+        Fail(begin, end, StrCat("an invisible character is here: ", chars::Describe(word, i)),
+             "delete it; it often comes with text copied from a web page or a chat");
+      } else {
+        Fail(begin, end, StrCat("unexpected character ", chars::Describe(word, i)),
+             StrCat("write '", look_alike->ascii,
+                    "' instead: type expressions with the keyboard in half-width (English) "
+                    "mode; only text in quotes may be Chinese"));
+      }
+      token_.kind = TokenKind::kError;
+      return true;
+    }
+    return false;
   }
 
   void LexPunctuation() {
@@ -255,10 +299,14 @@ class Parser {
       case '*': return Finish(TokenKind::kStar, 1);
       case '/': return Finish(TokenKind::kSlash, 1);
       case '%': return Finish(TokenKind::kPercent, 1);
-      case '<': return next == '=' ? Finish(TokenKind::kLe, 2) : Finish(TokenKind::kLt, 1);
+      case '<':
+        if (next == '>') return fail(2, "'<>' is not an operator", "write '!=' for not equal");
+        return next == '=' ? Finish(TokenKind::kLe, 2) : Finish(TokenKind::kLt, 1);
       case '>': return next == '=' ? Finish(TokenKind::kGe, 2) : Finish(TokenKind::kGt, 1);
       case '=':
         if (next == '=') return Finish(TokenKind::kEq, 2);
+        if (next == '>') return fail(2, "'=>' is not an operator", "write '>=' for at least");
+        if (next == '<') return fail(2, "'=<' is not an operator", "write '<=' for at most");
         return fail(1, "'=' is not a comparison", "write '==' to compare two values");
       case '!':
         if (next == '=') return Finish(TokenKind::kNe, 2);
@@ -270,6 +318,11 @@ class Parser {
         return fail(next == '|' ? 2 : 1, "'||' is not an operator here",
                     "write 'or' instead of '||'");
       default:
+        if (characters_internal::IsControl(static_cast<unsigned char>(c))) {
+          return fail(1, StrCat("unexpected control character ",
+                                characters_internal::Describe(text_, pos_)),
+                      "delete it");
+        }
         return fail(1, StrCat("unexpected character '", std::string(1, c), "'"),
                     "see docs/rules.md for what an expression may contain");
     }
