@@ -214,6 +214,7 @@ class Loader {
   }
 
   void ReportExpression(const ExpressionSite& site, const CompileError& error) {
+    if (ReportAtParameter(site, error)) return;
     const FileText& file = *site.file;
     size_t begin = SourcePosition(file, site.node, error.begin);
     size_t end = SourcePosition(file, site.node, error.end);
@@ -733,9 +734,11 @@ class Loader {
             continue;
           }
         }
-        if (std::optional<Parameter> parameter = ParameterValue(value, name)) {
-          data_->parameters.emplace(name, *parameter);
-        }
+        parameter_sites_.emplace(name, value);
+        // A parameter whose value is wrong stays known, as an invalid
+        // value: its uses then compile silently instead of each adding
+        // "unknown field" to the one error at its definition.
+        data_->parameters.emplace(name, ParameterValue(value, name).value_or(Parameter{}));
       }
     }
   }
@@ -775,6 +778,7 @@ class Loader {
     const std::string& text = at.node.Scalar();
     Parameter p;
     bool quoted = at.node.Tag() == "!";
+    if (!quoted && !LookAlikeFree(at, text)) return std::nullopt;
     if (!quoted && (text == "true" || text == "false")) {
       p.type = ValueType::kBool;
       p.value.n = text == "true";
@@ -803,6 +807,55 @@ class Loader {
     p.type = ValueType::kString;
     p.value.SetText(data_->program.Intern(text));
     return p;
+  }
+
+  // An unquoted parameter value typed with a Chinese input method (４０,
+  // ０．５) or holding a look-alike (a zero-width space) would become text
+  // and fail far away, where a rule compares it with a number: name the
+  // character here instead. Quoted values are text on purpose.
+  bool LookAlikeFree(const Located& at, const std::string& text) {
+    namespace chars = characters_internal;
+    std::string ascii;
+    bool found = false;
+    for (size_t i = 0; i < text.size();) {
+      chars::CodePointAt c = chars::DecodeAt(text, i);
+      std::optional<chars::LookAlike> look_alike = chars::FindLookAlike(c.code_point);
+      ascii += look_alike ? std::string(look_alike->ascii) : text.substr(i, c.length);
+      found |= look_alike.has_value();
+      i += c.length;
+    }
+    if (!found) return true;
+    const size_t first = text.find_first_not_of(
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.-+ ");
+    ReportAt(at, StrCat("this value holds ", chars::Describe(text, first)),
+             StrCat("write '", ascii, "' instead, or put the value in quotes if it is text"));
+    return false;
+  }
+
+  // A type error caused by a parameter's value (a quoted "40" compared with
+  // age) is reported once, at the parameter, which is where it is fixed.
+  // False when the error has no parameter to blame.
+  bool ReportAtParameter(const ExpressionSite& site, const CompileError& error) {
+    if (error.parameter.empty()) return false;
+    auto found = parameter_sites_.find(error.parameter);
+    if (found == parameter_sites_.end()) return false;
+    if (!blamed_parameters_.insert(error.parameter).second) return true;
+    const Located& value = found->second;
+    const size_t begin = SourcePosition(*site.file, site.node, error.begin);
+    const size_t line0 = site.file->LineOf(begin);
+    const size_t column = utf8_internal::CodePointCount(std::string_view(site.file->content).substr(
+                              site.file->line_starts[line0], begin - site.file->line_starts[line0])) +
+                          1;
+    std::string hint = error.hint;
+    if (value.node.IsScalar() && value.node.Tag() == "!" &&
+        Decimal::Parse(value.node.Scalar()).ok()) {
+      hint = StrCat("remove the quotes: ", error.parameter, ": ", value.node.Scalar());
+    }
+    ReportAt(value,
+             StrCat("parameter '", error.parameter, "' does not fit where ", site.file->path, ":",
+                    line0 + 1, ":", column, " uses it: ", error.message),
+             hint);
+    return true;
   }
 
   // ---------------------------------------------------------------- segmentation
@@ -1394,6 +1447,8 @@ class Loader {
   std::set<std::string> overridden_;  // parameter_overrides that were applied
   std::unique_ptr<RuleSetData> data_;
   std::vector<std::unique_ptr<FileText>> files_;
+  std::map<std::string, Located, std::less<>> parameter_sites_;  // each one's value
+  std::set<std::string> blamed_parameters_;  // reported by ReportAtParameter
   std::map<std::string, std::vector<Located>> roots_;
   std::vector<DimensionInfo> dimension_infos_;
   std::vector<std::pair<std::string, Located>> rule_ids_;
@@ -1419,13 +1474,63 @@ absl::StatusOr<std::vector<std::filesystem::path>> RuleSet::RuleFilePaths(
     std::string name = path.filename().string();
     std::string extension = path.extension().string();
     if (name.empty() || name[0] == '.' || (extension != ".yaml" && extension != ".yml")) continue;
-    if (!entry.is_regular_file(error)) continue;
+    std::error_code not_regular;
+    if (!entry.is_regular_file(not_regular)) continue;  // SkippedRuleFiles says why
     paths.push_back(path);
   }
   if (error) return absl::UnavailableError(StrCat("cannot list the directory: ", error.message()));
   if (paths.empty()) return absl::NotFoundError("there are no .yaml rule files here");
   std::sort(paths.begin(), paths.end());
   return paths;
+}
+
+namespace {
+
+// Why the directory entry `path`, named like a rule file, cannot be read
+// as one; empty when it is a readable regular file.
+std::string WhySkipped(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::file_status target = fs::status(path, error);
+  if (!error && fs::is_regular_file(target)) return "";
+  std::error_code link_error;
+  const bool link = fs::is_symlink(fs::symlink_status(path, link_error));
+  if (link) {
+    std::error_code read_error;
+    const std::string to = fs::read_symlink(path, read_error).string();
+    if (error == std::errc::too_many_symbolic_link_levels) {
+      return StrCat("it is a symbolic link to '", to, "' that leads round in a loop");
+    }
+    if (error == std::errc::no_such_file_or_directory) {
+      return StrCat("it is a symbolic link to '", to, "', which does not exist");
+    }
+    if (error) return StrCat("it is a symbolic link to '", to, "' that cannot be followed: ",
+                             error.message());
+  }
+  if (error) return StrCat("it cannot be examined: ", error.message());
+  if (fs::is_directory(target)) return "it is a directory, not a file";
+  return "it is not a regular file";
+}
+
+}  // namespace
+
+std::vector<Diagnostic> RuleSet::SkippedRuleFiles(const std::filesystem::path& directory) {
+  std::vector<Diagnostic> warnings;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::filesystem::path& path = entry.path();
+    const std::string name = path.filename().string();
+    const std::string extension = path.extension().string();
+    if (name.empty() || name[0] == '.' || (extension != ".yaml" && extension != ".yml")) continue;
+    std::string why = WhySkipped(path);
+    if (why.empty()) continue;
+    warnings.push_back({Severity::kWarning, path.string(), 0, 0, 1,
+                        StrCat("this file is skipped: ", why),
+                        "fix or remove it: the rules in a skipped file are not loaded", ""});
+  }
+  std::sort(warnings.begin(), warnings.end(),
+            [](const Diagnostic& a, const Diagnostic& b) { return a.file < b.file; });
+  return warnings;
 }
 
 LoadResult RuleSet::LoadDirectory(const std::filesystem::path& directory,
@@ -1437,6 +1542,9 @@ LoadResult RuleSet::LoadDirectory(const std::filesystem::path& directory,
     return result;
   };
   absl::StatusOr<std::vector<std::filesystem::path>> listed = RuleFilePaths(directory);
+  if (listed.ok() || absl::IsNotFound(listed.status())) {
+    result.diagnostics = SkippedRuleFiles(directory);
+  }
   if (!listed.ok()) {
     return fail(std::string(listed.status().message()),
                 absl::IsNotFound(listed.status())
@@ -1472,17 +1580,19 @@ LoadResult RuleSet::LoadDirectory(const std::filesystem::path& directory,
     source.content = content.str();
     sources.push_back(std::move(source));
   }
-  if (!result.diagnostics.empty()) {
-    // Still check the readable files, so that every problem shows at once.
-    LoadResult rest = LoadSources(std::move(sources), options);
-    DiagnosticList all;
-    for (Diagnostic& d : result.diagnostics) all.Add(std::move(d));
-    for (Diagnostic& d : rest.diagnostics) all.Add(std::move(d));
-    all.SortByLocation();
-    result.diagnostics = all.items();
-    return result;
-  }
-  return LoadSources(std::move(sources), options);
+  // Files that could not be read fail the load; the readable ones are
+  // still checked, so that every problem shows at once.
+  const bool unreadable = std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
+                                      [](const Diagnostic& d) { return d.severity == Severity::kError; });
+  LoadResult loaded = LoadSources(std::move(sources), options);
+  if (result.diagnostics.empty()) return loaded;
+  DiagnosticList all;
+  for (Diagnostic& d : result.diagnostics) all.Add(std::move(d));
+  for (Diagnostic& d : loaded.diagnostics) all.Add(std::move(d));
+  all.SortByLocation();
+  loaded.diagnostics = all.items();
+  if (unreadable) loaded.ruleset = nullptr;
+  return loaded;
 }
 
 }  // namespace clientele::rules

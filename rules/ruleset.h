@@ -82,6 +82,11 @@ class RuleSet {
   // UNAVAILABLE: it cannot be listed.
   static absl::StatusOr<std::vector<std::filesystem::path>> RuleFilePaths(
       const std::filesystem::path& directory);
+  // A warning for every entry of `directory` named like a rule file that
+  // RuleFilePaths leaves out because it cannot be read as one: a dangling
+  // symbolic link, a link loop, a directory, a device. LoadDirectory
+  // includes them, so that no file vanishes without a word.
+  static std::vector<Diagnostic> SkippedRuleFiles(const std::filesystem::path& directory);
   // Loads rule files given in memory; `path` names them in diagnostics.
   static LoadResult LoadSources(std::vector<RuleSource> sources,
                                 const LoadOptions& options = {});

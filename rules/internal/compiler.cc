@@ -517,6 +517,7 @@ class Compiler {
     if (!same) {
       Error(ast, StrCat("cannot compare a ", TypeName(lt), " with a ", TypeName(rt)),
             MismatchHint(lhs, rhs));
+      errors_->back().parameter = ParameterName(lhs, rhs);
       return Invalid(ast);
     }
     if (lt == ValueType::kStringList || lt == ValueType::kNumberList) {
@@ -603,6 +604,23 @@ class Compiler {
     return static_cast<int64_t>(ParseChannel(name).value_or(Channel::kUnknown));
   }
 
+  // The parameter among the operands of a type error, if one of them is a
+  // parameter's value (and the other is not).
+  std::string ParameterName(uint32_t lhs, uint32_t rhs) const {
+    auto name = [&](uint32_t side) -> std::string_view {
+      const Node& n = node(side);
+      if (n.op != Op::kConst) return "";
+      std::string_view text = n.text;
+      for (std::string_view prefix : {"params.", "param."}) {
+        if (text.starts_with(prefix)) text.remove_prefix(prefix.size());
+      }
+      return scope_.parameters->contains(text) ? text : "";
+    };
+    const std::string_view left = name(lhs), right = name(rhs);
+    if (left.empty() == right.empty()) return "";
+    return std::string(left.empty() ? right : left);
+  }
+
   std::string MismatchHint(uint32_t lhs, uint32_t rhs) {
     for (uint32_t side : {lhs, rhs}) {
       const Node& n = node(side);
@@ -660,6 +678,7 @@ class Compiler {
     }
     Error(ast, StrCat("cannot look for a ", TypeName(lt), " in a ", TypeName(rt)),
           "write value in [item, item, ...] with items of the same kind as the value");
+    errors_->back().parameter = ParameterName(lhs, rhs);
     return Invalid(ast);
   }
 

@@ -53,6 +53,9 @@ struct CompileError {
   std::string message;
   std::string hint;
   bool warning = false;
+  // The parameter whose value does not fit, for type errors that one
+  // causes; empty otherwise.
+  std::string parameter = {};
 };
 
 struct Compiled {
