@@ -3,6 +3,7 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -11,6 +12,99 @@
 
 namespace clientele::rules::yaml_internal {
 namespace {
+
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return lines;
+}
+
+bool IsDocumentMarker(std::string_view line, std::string_view marker) {
+  if (!line.starts_with(marker)) return false;
+  return line.size() == marker.size() || line[marker.size()] == ' ' ||
+         line[marker.size()] == '\t' || line[marker.size()] == '\r';
+}
+
+// Offset just past the quote that closes the quoted scalar opening at
+// text[open], or text.size() when none does.
+size_t ClosingQuote(std::string_view text, size_t open) {
+  const char quote = text[open];
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside single quotes
+      } else {
+        return i + 1;
+      }
+    }
+  }
+  return text.size();
+}
+
+// A line that reads as YAML structure rather than as the middle of a text:
+// a comment, a list item, or `key: value`.
+bool LooksLikeYamlOfItsOwn(std::string_view line) {
+  const size_t first = line.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return false;
+  line.remove_prefix(first);
+  if (line.starts_with("#") || line.starts_with("- ")) return true;
+  size_t i = 0;
+  while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_')) {
+    ++i;
+  }
+  return i > 0 && i + 1 < line.size() && line[i] == ':' && line[i + 1] == ' ';
+}
+
+// The innermost '[' or '{' that is still open at text[up_to], if any. Knows
+// enough YAML to skip quoted text and comments, and that in block context
+// a bracket opens a collection only where a value starts.
+std::optional<size_t> UnclosedBracket(std::string_view text, size_t up_to) {
+  std::vector<size_t> open;
+  bool value_start = true;  // at a line start, after ': ' or '- '
+  for (size_t i = 0; i < up_to && i < text.size(); ++i) {
+    const char c = text[i];
+    const char before = i > 0 ? text[i - 1] : '\n';
+    if (c == '\n') {
+      value_start = true;
+      continue;
+    }
+    if (c == '#' && (before == ' ' || before == '\t' || before == '\n')) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    const bool quote_may_start =
+        !open.empty() ? (before == ' ' || before == '[' || before == '{' || before == ',' ||
+                         before == ':' || before == '\n')
+                      : value_start;
+    if ((c == '"' || c == '\'') && quote_may_start) {
+      i = ClosingQuote(text, i) - 1;
+      value_start = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t') continue;
+    if (open.empty()) {
+      if ((c == '[' || c == '{') && value_start) {
+        open.push_back(i);
+      } else {
+        const char next = i + 1 < text.size() ? text[i + 1] : '\n';
+        value_start = (c == ':' || c == '-') && (next == ' ' || next == '\n');
+      }
+      continue;
+    }
+    if (c == '[' || c == '{') open.push_back(i);
+    if (c == ']' || c == '}') open.pop_back();
+  }
+  if (open.empty()) return std::nullopt;
+  return open.back();
+}
 
 // Thrown by the handler to stop yaml-cpp's parser at the first problem;
 // never leaves this file.
@@ -21,7 +115,8 @@ struct StopParsing {};
 // document. Linear in the text, however the aliases nest.
 class LimitChecker : public YAML::EventHandler {
  public:
-  explicit LimitChecker(const YamlLimits& limits) : limits_(limits) {}
+  LimitChecker(std::string_view text, const YamlLimits& limits)
+      : text_(text), lines_(Lines(text)), limits_(limits) {}
 
   const std::optional<YamlProblem>& problem() const { return problem_; }
   int documents() const { return documents_; }
@@ -38,6 +133,7 @@ class LimitChecker : public YAML::EventHandler {
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { Leaf(mark, anchor, 1); }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                 const std::string&) override {
+    CheckQuoteClosedOnItsLine(mark);
     Leaf(mark, anchor, 1);
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -105,12 +201,42 @@ class LimitChecker : public YAML::EventHandler {
     if (!open_.empty()) open_.back().size = SaturatingAdd(open_.back().size, done.size);
   }
 
+  // A quoted scalar may span lines, so a quote left open swallows the
+  // lines after it up to the next quote character, and the file's shape
+  // changes silently ("dimension has no default" a screen later). When the
+  // swallowed lines look like YAML of their own (a `key:` line, a list
+  // item, a comment), the quote was surely meant to end on its line.
+  void CheckQuoteClosedOnItsLine(const YAML::Mark& mark) {
+    if (mark.line < 0 || mark.line >= static_cast<int>(lines_.size())) return;
+    const std::string_view line = lines_[mark.line];
+    if (mark.column < 0 || static_cast<size_t>(mark.column) >= line.size()) return;
+    const char quote = line[mark.column];
+    if (quote != '"' && quote != '\'') return;
+    const size_t start = static_cast<size_t>(line.data() - text_.data()) + mark.column;
+    const size_t close = ClosingQuote(text_, start);
+    const std::string_view quoted = text_.substr(start, close - start);
+    if (quoted.find('\n') == std::string_view::npos) return;
+    const int close_line = mark.line + static_cast<int>(std::count(quoted.begin(), quoted.end(), '\n'));
+    for (int l = mark.line + 1; l <= close_line && l < static_cast<int>(lines_.size()); ++l) {
+      if (!LooksLikeYamlOfItsOwn(lines_[l])) continue;
+      Fail(YamlProblem::Kind::kUnclosedQuote, mark,
+           StrCat("this quote is not closed on its line, so YAML reads on to the next ",
+                  std::string(1, quote),
+                  close < text_.size() ? StrCat(" (line ", close_line + 1, ")") : " (the end of the file)"),
+           StrCat("end the value with ", std::string(1, quote),
+                  " on this line; a quote inside the text is written ",
+                  quote == '"' ? "\\\"" : "''"));
+    }
+  }
+
   [[noreturn]] void Fail(YamlProblem::Kind kind, const YAML::Mark& mark, std::string message,
                          std::string hint) {
     problem_ = YamlProblem{kind, mark.line, mark.column, std::move(message), std::move(hint)};
     throw StopParsing{};
   }
 
+  std::string_view text_;
+  std::vector<std::string_view> lines_;
   const YamlLimits& limits_;
   std::optional<YamlProblem> problem_;
   int documents_ = 0;
@@ -120,24 +246,6 @@ class LimitChecker : public YAML::EventHandler {
   std::map<YAML::anchor_t, uint64_t> anchor_sizes_;
   uint64_t alias_nodes_ = 0;
 };
-
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  size_t begin = 0;
-  while (begin <= text.size()) {
-    size_t end = text.find('\n', begin);
-    if (end == std::string_view::npos) end = text.size();
-    lines.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return lines;
-}
-
-bool IsDocumentMarker(std::string_view line, std::string_view marker) {
-  if (!line.starts_with(marker)) return false;
-  return line.size() == marker.size() || line[marker.size()] == ' ' ||
-         line[marker.size()] == '\t' || line[marker.size()] == '\r';
-}
 
 // The '---' or '...' line that ends the first document: the first marker
 // after the first document's content, no later than where the second one
@@ -164,12 +272,33 @@ YamlProblem SecondDocument(std::string_view text, int first_node_line, const YAM
                      "a rule file holds one document: move this part into a file of its own"};
 }
 
+// yaml-cpp notices an unclosed '[' or '{' only where the text stops
+// making sense, often lines later and after comments: blame the bracket.
+YamlProblem SyntaxProblem(std::string_view text, const YAML::Exception& e) {
+  std::vector<std::string_view> lines = Lines(text);
+  if (e.mark.line >= 0 && e.mark.line < static_cast<int>(lines.size())) {
+    const size_t at = static_cast<size_t>(lines[e.mark.line].data() - text.data()) +
+                      std::min<size_t>(std::max(e.mark.column, 0), lines[e.mark.line].size());
+    if (std::optional<size_t> bracket = UnclosedBracket(text, at)) {
+      const int line = static_cast<int>(std::count(text.begin(), text.begin() + *bracket, '\n'));
+      const size_t line_start = static_cast<size_t>(lines[line].data() - text.data());
+      const bool list = text[*bracket] == '[';
+      return YamlProblem{YamlProblem::Kind::kUnclosedBracket, line,
+                         static_cast<int>(*bracket - line_start),
+                         StrCat("this '", list ? "[" : "{", "' is never closed"),
+                         StrCat("end the ", list ? "list with ']'" : "mapping with '}'",
+                                " on this line, or write one item per line instead")};
+    }
+  }
+  return YamlProblem{YamlProblem::Kind::kSyntax, e.mark.line, e.mark.column, e.msg, ""};
+}
+
 }  // namespace
 
 ParsedYaml ParseYamlDocument(std::string_view text, const YamlLimits& limits) {
   ParsedYaml parsed;
   const std::string content(text);
-  LimitChecker checker(limits);
+  LimitChecker checker(text, limits);
   try {
     std::istringstream in(content);
     YAML::Parser parser(in);
@@ -183,13 +312,13 @@ ParsedYaml ParseYamlDocument(std::string_view text, const YamlLimits& limits) {
     }
     return parsed;
   } catch (const YAML::Exception& e) {
-    parsed.problem = YamlProblem{YamlProblem::Kind::kSyntax, e.mark.line, e.mark.column, e.msg, ""};
+    parsed.problem = SyntaxProblem(text, e);
     return parsed;
   }
   try {
     parsed.root = YAML::Load(content);
   } catch (const YAML::Exception& e) {
-    parsed.problem = YamlProblem{YamlProblem::Kind::kSyntax, e.mark.line, e.mark.column, e.msg, ""};
+    parsed.problem = SyntaxProblem(text, e);
   }
   return parsed;
 }

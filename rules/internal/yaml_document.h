@@ -35,6 +35,8 @@ struct YamlProblem {
     kSecondDocument,  // a '---' or '...' line, and more YAML after it
     kTooDeep,         // nesting beyond max_depth
     kTooManyAliasNodes,
+    kUnclosedQuote,   // a quote left open: YAML reads on over following lines
+    kUnclosedBracket, // a '[' or '{' never closed: yaml-cpp stumbles lines later
   };
   Kind kind = Kind::kSyntax;
   int line = 0;    // 0-based, as yaml-cpp counts

@@ -157,7 +157,28 @@ TEST(DiffTest, FilesThatAreNotYamlAreReported) {
   const RuleSetDiff diff = DiffRuleSources({}, after);
   ASSERT_EQ(diff.problems.size(), 1u);
   EXPECT_EQ(diff.problems[0].file, "bad.yaml");
+  EXPECT_EQ(diff.problems[0].line, 2);
+  EXPECT_EQ(diff.problems[0].message, "this '[' is never closed");
+}
+
+TEST(DiffTest, SyntaxErrorsAreReported) {
+  std::vector<RuleSource> after = {{"bad.yaml", "kind: offers\noffers: x: y\n"}};
+  const RuleSetDiff diff = DiffRuleSources({}, after);
+  ASSERT_EQ(diff.problems.size(), 1u);
   EXPECT_NE(diff.problems[0].message.find("not valid YAML"), std::string::npos);
+}
+
+TEST(DiffTest, AnAliasBombIsReportedNotExpanded) {
+  std::string bomb = "kind: offers\na: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char level = 'b'; level <= 'i'; ++level) {
+    const char previous = static_cast<char>(level - 1);
+    bomb += std::string(1, level) + ": &" + std::string(1, level) + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + std::string(1, previous);
+    bomb += "]\n";
+  }
+  const RuleSetDiff diff = DiffRuleSources({}, {{"bomb.yaml", bomb}});
+  ASSERT_EQ(diff.problems.size(), 1u);
+  EXPECT_NE(diff.problems[0].message.find("expand to more than"), std::string::npos);
 }
 
 }  // namespace
