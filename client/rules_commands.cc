@@ -153,8 +153,12 @@ int RunTest(const TestOptions& options, std::ostream& out, std::ostream& err) {
   if (options.json) {
     json cases = json::array();
     for (const rules::RuleTestCaseResult& c : report.cases) {
+      json failures = json::array();
+      for (const rules::Diagnostic& f : c.failures) {
+        failures.push_back({{"message", f.ShownMessage()}, {"line", f.line}, {"column", f.column}});
+      }
       cases.push_back({{"name", c.name}, {"file", c.file}, {"line", c.line},
-                       {"passed", c.passed}, {"failures", c.failures}});
+                       {"passed", c.passed}, {"failures", failures}});
     }
     json never = json::array();
     for (size_t i = 0; i < report.rules.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <tuple>
 
 #include "rules/internal/utf8.h"
 #include "rules/internal/yaml_document.h"
@@ -28,21 +29,31 @@ std::vector<std::string> SplitDots(const std::string& path) {
 }
 
 // What a case expects; unset members are not checked.
+// Each comes with the place of its value, where a failure is reported.
 struct Expectations {
   std::map<std::string, std::vector<std::string>> segments;  // dimension -> segment(s)
-  std::map<std::string, YAML::Mark> segment_marks;           // where each dimension is named
+  std::map<std::string, YAML::Mark> segment_marks;
   std::optional<std::vector<std::string>> offers;
   std::optional<int64_t> points;
   std::optional<std::string> tier;
   std::optional<Decimal> satisfaction;
   std::optional<std::vector<std::string>> actions;
+  YAML::Mark offers_at, points_at, tier_at, satisfaction_at, actions_at;
+};
+
+// An expectation not met, and where it is written.
+struct Failure {
+  std::string message;
+  YAML::Mark at = YAML::Mark::null_mark();
 };
 
 // One runnable case: a plain case, or one row of a case's examples.
 struct Case {
   std::string name;
   std::string file;
+  const RuleSource* source = nullptr;  // the tests file, owned by the ruleset
   int line = 0;
+  YAML::Mark at;  // the case, or its example row
   Customer customer;
   std::optional<Purchase> purchase;
   std::optional<Interaction> interaction;
@@ -53,12 +64,41 @@ struct Case {
   Expectations expect;
 };
 
+// An error at `mark` in the tests file `source`, with its line and caret.
+Diagnostic DiagnosticAt(const RuleSource& source, const YAML::Mark& mark, std::string message,
+                        std::string hint) {
+  Diagnostic d;
+  d.file = source.path;
+  d.line = mark.line >= 0 ? mark.line + 1 : 0;
+  d.message = std::move(message);
+  d.hint = std::move(hint);
+  if (d.line > 0) {
+    size_t start = 0;
+    for (int l = 1; l < d.line && start != std::string::npos; ++l) {
+      start = source.content.find('\n', start);
+      if (start != std::string::npos) ++start;
+    }
+    if (start != std::string::npos) {
+      size_t end = source.content.find('\n', start);
+      if (end == std::string::npos) end = source.content.size();
+      if (end > start && source.content[end - 1] == '\r') --end;
+      const std::string_view line = std::string_view(source.content).substr(start, end - start);
+      // Columns count characters, not bytes (a Chinese name before the
+      // mark is one column per character).
+      const size_t byte_column = std::min<size_t>(std::max(mark.column, 0), line.size());
+      d.column = static_cast<int>(utf8_internal::CodePointCount(line.substr(0, byte_column)) + 1);
+      d.SetSource(line);
+    }
+  }
+  return d;
+}
+
 // Reads the cases of one tests file, reporting what is wrong with them.
 class CaseReader {
  public:
   CaseReader(const RuleSource& source, std::vector<std::string> dimensions,
-             std::vector<Diagnostic>* problems)
-      : source_(source), dimensions_(std::move(dimensions)), problems_(problems) {}
+             const RuleSet::Names& names, std::vector<Diagnostic>* problems)
+      : source_(source), dimensions_(std::move(dimensions)), names_(names), problems_(problems) {}
 
   std::vector<Case> Read(const YAML::Node& root) {
     std::vector<Case> cases;
@@ -94,8 +134,10 @@ class CaseReader {
           StrAppend(&label, entry.first.Scalar(), "=", Text(entry.second));
         }
         row_mark_ = row.Mark();  // merged nodes have no place of their own
+        case_node_ = &node;
         std::optional<Case> c = ReadCase(*merged, StrCat(" [example ", index, ": ", label, "]"));
         row_mark_ = YAML::Mark::null_mark();
+        case_node_ = nullptr;
         if (c) {
           c->line = row.Mark().line + 1;
           cases.push_back(std::move(*c));
@@ -110,30 +152,7 @@ class CaseReader {
 
   void Report(YAML::Mark mark, std::string message, std::string hint) {
     if (mark.line < 0) mark = row_mark_;
-    Diagnostic d;
-    d.file = source_.path;
-    d.line = mark.line >= 0 ? mark.line + 1 : 0;
-    d.message = std::move(message);
-    d.hint = std::move(hint);
-    if (d.line > 0) {
-      size_t start = 0;
-      for (int l = 1; l < d.line && start != std::string::npos; ++l) {
-        start = source_.content.find('\n', start);
-        if (start != std::string::npos) ++start;
-      }
-      if (start != std::string::npos) {
-        size_t end = source_.content.find('\n', start);
-        if (end == std::string::npos) end = source_.content.size();
-        if (end > start && source_.content[end - 1] == '\r') --end;
-        const std::string_view line = std::string_view(source_.content).substr(start, end - start);
-        // Columns count characters, not bytes (a Chinese name before the
-        // mark is one column per character).
-        const size_t byte_column = std::min<size_t>(std::max(mark.column, 0), line.size());
-        d.column = static_cast<int>(utf8_internal::CodePointCount(line.substr(0, byte_column)) + 1);
-        d.SetSource(line);
-      }
-    }
-    problems_->push_back(std::move(d));
+    problems_->push_back(DiagnosticAt(source_, mark, std::move(message), std::move(hint)));
   }
 
   bool CheckKeys(const YAML::Node& map, const std::vector<std::string>& known, std::string_view what) {
@@ -181,7 +200,9 @@ class CaseReader {
               "a test case");
     Case c;
     c.file = source_.path;
-    c.line = node.Mark().line + 1;
+    c.source = &source_;
+    c.at = row_mark_.line >= 0 ? row_mark_ : node.Mark();
+    c.line = c.at.line + 1;
     c.customer.id = "test";
     if (const YAML::Node name = node["name"]; name && name.IsScalar()) {
       c.name = name.Scalar() + suffix;
@@ -308,6 +329,39 @@ class CaseReader {
     return texts;
   }
 
+  // Where `value`, found at `path` under the case, is written. A value that
+  // a row of examples did not set was copied from the case, losing its
+  // place (yaml-cpp's Clone keeps none): look it up in the case itself.
+  YAML::Mark Place(const YAML::Node& value, std::initializer_list<std::string_view> path) const {
+    if (case_node_ == nullptr || value.Mark().line > 0) return value.Mark();
+    YAML::Node at;
+    at.reset(*case_node_);
+    for (std::string_view key : path) {
+      const YAML::Node& parent = at;
+      const YAML::Node child = parent[std::string(key)];
+      if (!child.IsDefined()) return row_mark_;
+      at.reset(child);
+    }
+    return at.Mark();
+  }
+
+  // Reports each of `texts` (read from `node`) that no rule can give, with
+  // the closest name that one can.
+  void CheckNames(const YAML::Node& node, const std::vector<std::string>& texts,
+                  const std::vector<std::string>& known, std::string_view what,
+                  std::initializer_list<std::string_view> path, std::string_view where = "") {
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (std::find(known.begin(), known.end(), texts[i]) != known.end()) continue;
+      const YAML::Node item = node.IsSequence() ? node[i] : node;
+      const YAML::Mark at = item.Mark().line > 0 ? item.Mark() : Place(node, path);
+      Report(at,
+             StrCat("no rule gives the ", what, " '", texts[i], "'", where,
+                    DidYouMeanSuffix(texts[i], known)),
+             known.empty() ? StrCat("this ruleset has no ", what, "s")
+                           : StrCat("the ", what, "s", where, " are: ", StrJoin(known, ", ")));
+    }
+  }
+
   void ReadExpectations(const YAML::Node& node, Expectations* expect) {
     CheckKeys(node, {"segments", "offers", "points", "tier", "satisfaction", "actions"},
               "expect");
@@ -325,37 +379,63 @@ class CaseReader {
             continue;
           }
           if (auto texts = ReadTexts(entry.second, "a collect dimension's segments")) {
+            CheckNames(entry.second, *texts, names_.segments.at(dimension), "segment",
+                       {"expect", "segments", dimension}, StrCat(" in dimension '", dimension, "'"));
             expect->segments[dimension] = *texts;
-            expect->segment_marks[dimension] = entry.first.Mark();
+            expect->segment_marks[dimension] = Place(entry.second, {"expect", "segments", dimension});
           }
         }
       }
     }
-    if (const YAML::Node offers = node["offers"]) expect->offers = ReadTexts(offers, "offers");
-    if (const YAML::Node actions = node["actions"]) expect->actions = ReadTexts(actions, "actions");
+    if (const YAML::Node offers = node["offers"]) {
+      expect->offers = ReadTexts(offers, "offers");
+      if (expect->offers) CheckNames(offers, *expect->offers, names_.offers, "offer", {"expect", "offers"});
+      expect->offers_at = Place(offers, {"expect", "offers"});
+    }
+    if (const YAML::Node actions = node["actions"]) {
+      expect->actions = ReadTexts(actions, "actions");
+      if (expect->actions) {
+        CheckNames(actions, *expect->actions, names_.actions, "action", {"expect", "actions"});
+      }
+      expect->actions_at = Place(actions, {"expect", "actions"});
+    }
     if (const YAML::Node points = node["points"]) {
       int64_t value = 0;
       if (points.IsScalar() && ParseInteger(points.Scalar(), &value)) {
         expect->points = value;
       } else {
-        Report(points.Mark(), "points is a whole number", "");
+        Report(Place(points, {"expect", "points"}), "points is a whole number", "");
       }
+      expect->points_at = Place(points, {"expect", "points"});
     }
-    if (const YAML::Node tier = node["tier"]) expect->tier = tier.IsNull() ? "" : tier.Scalar();
+    if (const YAML::Node tier = node["tier"]) {
+      if (!tier.IsNull() && !tier.IsScalar()) {
+        Report(Place(tier, {"expect", "tier"}), "tier is one tier's name ('' for none)", "");
+      } else {
+        expect->tier = tier.IsNull() ? "" : tier.Scalar();
+        if (!expect->tier->empty()) {
+          CheckNames(tier, {*expect->tier}, names_.tiers, "tier", {"expect", "tier"});
+        }
+      }
+      expect->tier_at = Place(tier, {"expect", "tier"});
+    }
     if (const YAML::Node satisfaction = node["satisfaction"]) {
       absl::StatusOr<Decimal> value = Decimal::Parse(satisfaction.IsScalar() ? satisfaction.Scalar() : "");
       if (value.ok()) {
         expect->satisfaction = *value;
       } else {
-        Report(satisfaction.Mark(), "satisfaction is a number such as 4.1", "");
+        Report(Place(satisfaction, {"expect", "satisfaction"}), "satisfaction is a number such as 4.1", "");
       }
+      expect->satisfaction_at = Place(satisfaction, {"expect", "satisfaction"});
     }
   }
 
   const RuleSource& source_;
   const std::vector<std::string> dimensions_;
+  const RuleSet::Names& names_;
   std::vector<Diagnostic>* problems_;
   YAML::Mark row_mark_ = YAML::Mark::null_mark();  // the example row being read
+  const YAML::Node* case_node_ = nullptr;           // the case whose row is read
 };
 
 std::string Sorted(std::vector<std::string> texts) {
@@ -382,8 +462,8 @@ void Cover(const Decision& decision, const std::map<std::pair<std::string, std::
   if (!decision.tier.empty()) mark("loyalty tiers", decision.tier);
 }
 
-std::vector<std::string> Check(const Case& c, const Decision& d) {
-  std::vector<std::string> failures;
+std::vector<Failure> Check(const Case& c, const Decision& d) {
+  std::vector<Failure> failures;
   for (const auto& [dimension, expected] : c.expect.segments) {
     std::vector<std::string> got;
     std::string decided;
@@ -394,8 +474,9 @@ std::vector<std::string> Check(const Case& c, const Decision& d) {
       StrAppend(&decided, s.is_default ? "the default" : StrCat("rule ", s.rule_id));
     }
     if (Sorted(got) != Sorted(expected)) {
-      failures.push_back(StrCat("segments.", dimension, ": expected ", Sorted(expected), ", got ",
-                                Sorted(got), decided.empty() ? "" : StrCat(" (", decided, ")")));
+      failures.push_back({StrCat("segments.", dimension, ": expected ", Sorted(expected), ", got ",
+                                 Sorted(got), decided.empty() ? "" : StrCat(" (", decided, ")")),
+                          c.expect.segment_marks.at(dimension)});
     }
   }
   if (c.expect.offers) {
@@ -405,32 +486,38 @@ std::vector<std::string> Check(const Case& c, const Decision& d) {
       rules.emplace_back(o.rule_id);
     }
     if (Sorted(got) != Sorted(*c.expect.offers)) {
-      failures.push_back(StrCat("offers: expected ", Sorted(*c.expect.offers), ", got ", Sorted(got),
-                                rules.empty() ? "" : StrCat(" (rules ", Sorted(rules), ")")));
+      failures.push_back({StrCat("offers: expected ", Sorted(*c.expect.offers), ", got ", Sorted(got),
+                                 rules.empty() ? "" : StrCat(" (rules ", Sorted(rules), ")")),
+                          c.expect.offers_at});
     }
   }
   if (c.expect.points) {
     if (!d.loyalty.applied) {
-      failures.push_back(StrCat("points: expected ", *c.expect.points,
-                                ", but the case has no purchase to earn them"));
+      failures.push_back({StrCat("points: expected ", *c.expect.points,
+                                 ", but the case has no purchase to earn them"),
+                          c.expect.points_at});
     } else if (d.loyalty.points_earned != *c.expect.points) {
-      failures.push_back(StrCat("points: expected ", *c.expect.points, ", got ",
-                                d.loyalty.points_earned, " (rule ", d.loyalty.rule_id, ")"));
+      failures.push_back({StrCat("points: expected ", *c.expect.points, ", got ",
+                                 d.loyalty.points_earned, " (rule ", d.loyalty.rule_id, ")"),
+                          c.expect.points_at});
     }
   }
   if (c.expect.tier && std::string(d.tier) != *c.expect.tier) {
-    failures.push_back(StrCat("tier: expected ", c.expect.tier->empty() ? "(none)" : *c.expect.tier,
-                              ", got ", d.tier.empty() ? "(none)" : std::string(d.tier),
-                              " (points after: ", d.loyalty.applied ? d.loyalty.points_after : c.customer.points, ")"));
+    failures.push_back({StrCat("tier: expected ", c.expect.tier->empty() ? "(none)" : *c.expect.tier,
+                               ", got ", d.tier.empty() ? "(none)" : std::string(d.tier),
+                               " (points after: ", d.loyalty.applied ? d.loyalty.points_after : c.customer.points, ")"),
+                        c.expect.tier_at});
   }
   if (c.expect.satisfaction) {
     const Decimal got = d.interaction.applied ? d.interaction.satisfaction_after : c.customer.satisfaction;
     if (got != *c.expect.satisfaction) {
-      failures.push_back(StrCat(
-          "satisfaction: expected ", c.expect.satisfaction->ToString(), ", got ", got.ToString(),
-          !d.interaction.applied ? " (the case has no interaction)"
-          : d.interaction.rule_id.empty() ? " (no interaction rule matched)"
-                                          : StrCat(" (rule ", d.interaction.rule_id, ")")));
+      failures.push_back(
+          {StrCat("satisfaction: expected ", c.expect.satisfaction->ToString(), ", got ",
+                  got.ToString(),
+                  !d.interaction.applied           ? " (the case has no interaction)"
+                  : d.interaction.rule_id.empty() ? " (no interaction rule matched)"
+                                                  : StrCat(" (rule ", d.interaction.rule_id, ")")),
+           c.expect.satisfaction_at});
     }
   }
   if (c.expect.actions) {
@@ -451,8 +538,9 @@ std::vector<std::string> Check(const Case& c, const Decision& d) {
     if (!unmatched.empty() || matched != d.improvements.size()) {
       std::vector<std::string> rules;
       for (const ImprovementProposal& p : d.improvements) rules.emplace_back(p.rule_id);
-      failures.push_back(StrCat("actions: expected ", Sorted(*c.expect.actions), ", got ", Sorted(got),
-                                rules.empty() ? "" : StrCat(" (rules ", Sorted(rules), ")")));
+      failures.push_back({StrCat("actions: expected ", Sorted(*c.expect.actions), ", got ",
+                                 Sorted(got), rules.empty() ? "" : StrCat(" (rules ", Sorted(rules), ")")),
+                          c.expect.actions_at});
     }
   }
   return failures;
@@ -484,15 +572,20 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
   for (size_t i = 0; i < report.rules.size(); ++i) {
     index.emplace(std::make_pair(report.rules[i].section, report.rules[i].id), i);
   }
+  const RuleSet::Names names = ruleset.DecisionNames();
   std::vector<Case> cases;
   for (const RuleSource& source : ruleset.sources()) {
     yaml_internal::ParsedYaml parsed = yaml_internal::ParseYamlDocument(source.content);
     if (parsed.problem) continue;  // the loader reported it; a loaded ruleset has none
     const YAML::Node& root = parsed.root;
     if (!root.IsMap() || !root["kind"] || root["kind"].Scalar() != "tests") continue;
-    CaseReader reader(source, ruleset.DimensionIds(), &report.problems);
+    CaseReader reader(source, ruleset.DimensionIds(), names, &report.problems);
     for (Case& c : reader.Read(root)) cases.push_back(std::move(c));
   }
+  std::stable_sort(report.problems.begin(), report.problems.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+                   });
   // Cases with other parameter values run on the ruleset compiled with
   // them, once per distinct set of values.
   std::map<std::string, std::shared_ptr<const RuleSet>> variants;
@@ -528,11 +621,16 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
                     c.interaction ? &*c.interaction : nullptr, c.feedback ? &*c.feedback : nullptr,
                     today};
     RuleTestCaseResult result{c.name, c.file, c.line, false, {}};
+    std::vector<Failure> failures;
     if (absl::Status s = rules->Evaluate(input, &decision); !s.ok()) {
-      result.failures.push_back(StrCat("evaluation failed: ", View(s.message())));
+      failures.push_back({StrCat("evaluation failed: ", View(s.message())), c.at});
     } else {
       Cover(decision, index, &report.matched);
-      result.failures = Check(c, decision);
+      failures = Check(c, decision);
+    }
+    for (Failure& failure : failures) {
+      const YAML::Mark at = failure.at.line >= 0 ? failure.at : c.at;
+      result.failures.push_back(DiagnosticAt(*c.source, at, std::move(failure.message), ""));
     }
     result.passed = result.failures.empty();
     report.cases.push_back(std::move(result));
@@ -546,7 +644,19 @@ std::string FormatRuleTestReport(const RuleTestReport& report, bool coverage) {
   for (const RuleTestCaseResult& c : report.cases) {
     if (c.passed) continue;
     StrAppend(&out, "FAIL ", c.file, ":", c.line, " ", c.name, "\n");
-    for (const std::string& failure : c.failures) StrAppend(&out, "     ", failure, "\n");
+    for (const Diagnostic& failure : c.failures) {
+      // Indented under its case: "     file:line:column: what failed", then
+      // the source line with a caret.
+      const std::string shown = FormatDiagnostic(failure);
+      const std::string_view excerpt = std::string_view(shown).substr(shown.find('\n') + 1);
+      StrAppend(&out, "     ", failure.ShownFile(), ":", failure.line, ":", failure.column, ": ",
+                failure.ShownMessage(), "\n");
+      for (size_t begin = 0; begin < excerpt.size();) {
+        const size_t end = excerpt.find('\n', begin);
+        StrAppend(&out, "     ", excerpt.substr(begin, end - begin), "\n");
+        begin = end == std::string_view::npos ? excerpt.size() : end + 1;
+      }
+    }
   }
   if (coverage) {
     char percent[16];
@@ -578,10 +688,11 @@ std::vector<Diagnostic> RuleTestDiagnostics(const RuleTestReport& report) {
   std::vector<Diagnostic> diagnostics = report.problems;
   for (const RuleTestCaseResult& c : report.cases) {
     if (c.passed) continue;
-    diagnostics.push_back({Severity::kError, c.file, c.line, 0, 1,
-                           StrCat("test '", c.name, "' failed: ", StrJoin(c.failures, "; ")),
-                           "the rules no longer do what this test says; fix the rules or the test",
-                           ""});
+    for (Diagnostic failure : c.failures) {
+      failure.message = StrCat("test '", c.name, "' failed: ", failure.message);
+      failure.hint = "the rules no longer do what this test says; fix the rules or the test";
+      diagnostics.push_back(std::move(failure));
+    }
   }
   return diagnostics;
 }

@@ -45,10 +45,11 @@ struct RuleTestCaseResult {
   std::string file;     // the tests file
   int line = 0;         // of the case (or its example row)
   bool passed = false;
-  // One line per expectation not met: what was expected, what came, and
-  // the rule that decided ("segments.life_stage: expected 年轻中收入群体,
-  // got 年轻低收入群体 (rule young_low_income)").
-  std::vector<std::string> failures;
+  // One per expectation not met, placed at the expectation in the tests
+  // file (file:line:column, source line); its message says what was
+  // expected, what came, and the rule that decided ("segments.life_stage:
+  // expected 年轻中收入群体, got 年轻低收入群体 (rule young_low_income)").
+  std::vector<Diagnostic> failures;
 };
 
 struct RuleTestReport {
@@ -72,12 +73,13 @@ struct RuleTestOptions {
 // tests gives an empty report (ok).
 RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& options = {});
 
-// "FAIL file:line name" with the failures indented, the problems, then
+// "FAIL file:line name" with the failures indented (each with its place
+// and source line), the problems, then
 // "N passed, M failed"; with `coverage`, the rules no case matched.
 std::string FormatRuleTestReport(const RuleTestReport& report, bool coverage);
 
-// The report's problems and failed cases as error diagnostics (at the
-// case), for a server that refuses a ruleset whose tests fail.
+// The report's problems and failed expectations as error diagnostics (at
+// the expectation), for a server that refuses a ruleset whose tests fail.
 std::vector<Diagnostic> RuleTestDiagnostics(const RuleTestReport& report);
 
 }  // namespace clientele::rules

@@ -516,6 +516,25 @@ std::vector<std::string> RuleSet::DimensionIds() const {
   return ids;
 }
 
+RuleSet::Names RuleSet::DecisionNames() const {
+  Names names;
+  auto add = [](std::vector<std::string>* list, const std::string& name) {
+    if (std::find(list->begin(), list->end(), name) == list->end()) list->push_back(name);
+  };
+  for (const Dimension& dimension : data_->dimensions) {
+    std::vector<std::string>& segments = names.segments[dimension.id];
+    for (const SegmentRule& rule : dimension.rules) add(&segments, rule.segment);
+    if (dimension.has_default) add(&segments, dimension.default_segment);
+  }
+  for (const Offer& offer : data_->offers) add(&names.offers, offer.name);
+  for (const Tier& tier : data_->tiers) add(&names.tiers, tier.name);
+  for (const Improvement& improvement : data_->improvements) {
+    add(&names.actions, improvement.action);
+    add(&names.actions, improvement.id);
+  }
+  return names;
+}
+
 std::vector<RuleSet::RuleInfo> RuleSet::Rules() const {
   std::vector<RuleInfo> rules;
   auto add = [&](std::string section, const CompiledRule& rule) {

@@ -141,6 +141,16 @@ class RuleSet {
   // Dimension ids in evaluation order.
   std::vector<std::string> DimensionIds() const;
 
+  // The names a decision can hold, for checking what rule tests expect
+  // (and suggesting the closest when a test names another).
+  struct Names {
+    std::map<std::string, std::vector<std::string>> segments;  // dimension -> segments, default included
+    std::vector<std::string> offers;
+    std::vector<std::string> tiers;
+    std::vector<std::string> actions;  // action texts and rule ids (tests may name either)
+  };
+  Names DecisionNames() const;
+
   // Every rule that a decision can name, for coverage reports: segment
   // rules, offers, improvement actions, interaction rules, earning rules
   // (the default included) and tiers.

@@ -64,26 +64,94 @@ TEST(RuleTestsTest, PassingCasesAndCoverage) {
   EXPECT_THAT(text, HasSubstr("2 passed, 0 failed\n"));
 }
 
-TEST(RuleTestsTest, AFailingCaseSaysExpectedActualAndTheRule) {
+std::vector<std::string> Messages(const std::vector<Diagnostic>& diagnostics) {
+  std::vector<std::string> messages;
+  for (const Diagnostic& d : diagnostics) messages.push_back(d.message);
+  return messages;
+}
+
+std::vector<std::string> Places(const std::vector<Diagnostic>& diagnostics) {
+  std::vector<std::string> places;
+  for (const Diagnostic& d : diagnostics) {
+    places.push_back(d.file + ":" + std::to_string(d.line) + ":" + std::to_string(d.column));
+  }
+  return places;
+}
+
+TEST(RuleTestsTest, AFailingCaseSaysExpectedActualAndTheRuleAtTheExpectation) {
   auto rules = Load(
       "  - name: forty is middle aged\n"
       "    customer: {age: 40}\n"
       "    purchase: {amount: 300}\n"
-      "    expect: {segments: {age_band: 年轻客户}, points: 100, offers: [礼物]}\n");
+      "    expect:\n"
+      "      segments: {age_band: 年轻客户}\n"
+      "      points: 100\n"
+      "      tier: ''\n");
   const RuleTestReport report = RunRuleTests(*rules);
+  ASSERT_TRUE(report.problems.empty()) << FormatRuleTestReport(report, false);
   ASSERT_EQ(report.cases.size(), 1u);
   const RuleTestCaseResult& c = report.cases[0];
   EXPECT_FALSE(c.passed);
   EXPECT_EQ(c.file, "tests.yaml");
   EXPECT_EQ(c.line, 3);
-  EXPECT_THAT(c.failures, ::testing::ElementsAre(
-                              "segments.age_band: expected 年轻客户, got 中年客户 (rule middle)",
-                              "offers: expected 礼物, got (none)",
-                              "points: expected 100, got 20 (rule small)"));
+  EXPECT_THAT(Messages(c.failures),
+              ::testing::ElementsAre("segments.age_band: expected 年轻客户, got 中年客户 (rule middle)",
+                                     "points: expected 100, got 20 (rule small)",
+                                     "tier: expected (none), got 普通会员 (points after: 20)"));
+  // Each failure points at the value it checked, not at the case's name.
+  EXPECT_THAT(Places(c.failures),
+              ::testing::ElementsAre("tests.yaml:7:28", "tests.yaml:8:15", "tests.yaml:9:13"));
   const std::vector<Diagnostic> diagnostics = RuleTestDiagnostics(report);
-  ASSERT_EQ(diagnostics.size(), 1u);
-  EXPECT_EQ(diagnostics[0].line, 3);
-  EXPECT_THAT(diagnostics[0].message, HasSubstr("test 'forty is middle aged' failed: "));
+  ASSERT_EQ(diagnostics.size(), 3u);
+  EXPECT_EQ(diagnostics[0].line, 7);
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("test 'forty is middle aged' failed: segments."));
+  EXPECT_EQ(diagnostics[1].line, 8);
+  const std::string text = FormatRuleTestReport(report, false);
+  EXPECT_THAT(text, HasSubstr("FAIL tests.yaml:3 forty is middle aged\n"
+                              "     tests.yaml:7:28: segments.age_band: "));
+  EXPECT_THAT(text, HasSubstr("     tests.yaml:8:15: points: expected 100, got 20 (rule small)\n"
+                              "         8 |       points: 100\n"
+                              "           |               ^\n"));
+}
+
+TEST(RuleTestsTest, AFailingExampleRowPointsAtTheRowsValueOrTheCasesExpectation) {
+  auto rules = Load(
+      "  - name: bands\n"
+      "    purchase: {amount: 300}\n"
+      "    expect: {points: 100}\n"
+      "    examples:\n"
+      "      - {customer.age: 45, expect.segments.age_band: 年轻客户}\n");
+  const RuleTestReport report = RunRuleTests(*rules);
+  ASSERT_TRUE(report.problems.empty()) << FormatRuleTestReport(report, false);
+  ASSERT_EQ(report.cases.size(), 1u);
+  EXPECT_THAT(Places(report.cases[0].failures),
+              ::testing::ElementsAre("tests.yaml:7:54", "tests.yaml:5:22"));
+}
+
+TEST(RuleTestsTest, UnknownNamesInExpectationsGetDidYouMean) {
+  auto rules = Load(
+      "  - name: typos\n"
+      "    customer: {age: 40}\n"
+      "    purchase: {amount: 300}\n"
+      "    expect:\n"
+      "      segments: {age_band: 中年客戶}\n"
+      "      offers: [礼物]\n"
+      "      tier: 银卡会\n"
+      "      actions: [call]\n"
+      "  - name: row typo\n"
+      "    examples:\n"
+      "      - {customer.age: 45, expect.segments.age_band: 老年客}\n");
+  const RuleTestReport report = RunRuleTests(*rules);
+  EXPECT_TRUE(report.cases.empty());
+  EXPECT_THAT(Places(report.problems),
+              ::testing::ElementsAre("tests.yaml:7:28", "tests.yaml:8:16", "tests.yaml:9:13",
+                                     "tests.yaml:10:17", "tests.yaml:13:54"));
+  EXPECT_THAT(Messages(report.problems),
+              ::testing::ElementsAre(
+                  "no rule gives the segment '中年客戶' in dimension 'age_band'; did you mean '中年客户'?",
+                  "no rule gives the offer '礼物'", "no rule gives the tier '银卡会'; did you mean '银卡会员'?",
+                  "no rule gives the action 'call'",
+                  "no rule gives the segment '老年客' in dimension 'age_band'; did you mean '老年客户'?"));
 }
 
 TEST(RuleTestsTest, ExamplesRunOneCasePerRow) {
