@@ -98,6 +98,7 @@ class Loader {
       for (const RuleSource& source : sources) ReadFile(source);
     }
     if (!diagnostics_.HasErrors()) {
+      CollectTierNames();
       LoadParameters();
       LoadDimensions();
       LoadOffers();
@@ -625,6 +626,7 @@ class Loader {
     Scope scope;
     scope.parameters = &data_->parameters;
     scope.dimensions = &dimension_infos_;
+    if (!tier_names_.empty()) scope.tiers = &tier_names_;
     return scope;
   }
 
@@ -653,6 +655,23 @@ class Loader {
     rule->condition_text = compiled->text;
     condition_sites_[compiled->root] = *Child(at, "when", what, false);
     return true;
+  }
+
+  // Conditions in any file may compare `tier` with a tier's name, and
+  // the loyalty file that defines them loads last: read the names first.
+  void CollectTierNames() {
+    for (const Located& root : roots_["loyalty"]) {
+      const YAML::Node& file = root.node;  // const: a missing key reads as undefined
+      const YAML::Node tiers = file["tiers"];
+      if (!tiers.IsDefined() || !tiers.IsSequence()) continue;
+      for (const YAML::Node& tier : tiers) {
+        if (!tier.IsMap()) continue;
+        const YAML::Node name = tier["name"];
+        if (name.IsDefined() && name.IsScalar() && !name.Scalar().empty()) {
+          tier_names_.push_back(name.Scalar());
+        }
+      }
+    }
   }
 
   // ---------------------------------------------------------------- parameters
@@ -1447,6 +1466,7 @@ class Loader {
   std::set<std::string> overridden_;  // parameter_overrides that were applied
   std::unique_ptr<RuleSetData> data_;
   std::vector<std::unique_ptr<FileText>> files_;
+  std::vector<std::string> tier_names_;  // known before any condition compiles
   std::map<std::string, Located, std::less<>> parameter_sites_;  // each one's value
   std::set<std::string> blamed_parameters_;  // reported by ReportAtParameter
   std::map<std::string, std::vector<Located>> roots_;
@@ -1459,7 +1479,18 @@ class Loader {
 }  // namespace
 
 LoadResult RuleSet::LoadSources(std::vector<RuleSource> sources, const LoadOptions& options) {
-  return Loader(options).Load(std::move(sources));
+  // The loader reads nodes only after checking that they exist, so
+  // yaml-cpp should never throw here; if it does, the file is refused
+  // rather than the process ended (a server reloads whatever is saved).
+  try {
+    return Loader(options).Load(std::move(sources));
+  } catch (const YAML::Exception& e) {
+    LoadResult refused;
+    refused.diagnostics.push_back(
+        {Severity::kError, "", 0, 0, 1, StrCat("the rule files could not be read: ", e.what()),
+         "this is a defect in clientele: please report it with the files", ""});
+    return refused;
+  }
 }
 
 absl::StatusOr<std::vector<std::filesystem::path>> RuleSet::RuleFilePaths(

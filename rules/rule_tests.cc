@@ -580,7 +580,16 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
     const YAML::Node& root = parsed.root;
     if (!root.IsMap() || !root["kind"] || root["kind"].Scalar() != "tests") continue;
     CaseReader reader(source, ruleset.DimensionIds(), names, &report.problems);
-    for (Case& c : reader.Read(root)) cases.push_back(std::move(c));
+    try {
+      for (Case& c : reader.Read(root)) cases.push_back(std::move(c));
+    } catch (const YAML::Exception& e) {
+      // Not expected (nodes are checked before use); a test file must
+      // never end the process that runs it.
+      report.problems.push_back({Severity::kError, source.path, 0, 0, 1,
+                                 StrCat("this tests file could not be read: ", e.what()),
+                                 "this is a defect in clientele: please report it with the file",
+                                 ""});
+    }
   }
   std::stable_sort(report.problems.begin(), report.problems.end(),
                    [](const Diagnostic& a, const Diagnostic& b) {

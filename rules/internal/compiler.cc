@@ -296,7 +296,7 @@ class Compiler {
       Node n = Base(ast, CustomerFieldType(field.op));
       n.op = field.op;
       n.field = field.member;
-      n.domain = CustomerFieldDomain(field.op);
+      n.domain = name == "tier" ? Domain::kTier : CustomerFieldDomain(field.op);
       return program_->Add(n);
     }
     return std::nullopt;
@@ -485,6 +485,15 @@ class Compiler {
             StrCat("'", value, "' is not a segment of dimension '", d.id, "'",
                          DidYouMeanSuffix(value, d.segments)));
       }
+      case Domain::kTier: {
+        // "" is a customer without a tier.
+        if (scope_.tiers == nullptr || value.empty() ||
+            std::find(scope_.tiers->begin(), scope_.tiers->end(), value) != scope_.tiers->end()) {
+          return value;
+        }
+        return absl::InvalidArgumentError(StrCat("'", value, "' is not a tier",
+                                                 DidYouMeanSuffix(value, *scope_.tiers)));
+      }
       case Domain::kNone: break;
     }
     return value;
@@ -494,6 +503,9 @@ class Compiler {
     if (field.domain == Domain::kSegment) {
       const DimensionInfo& d = (*scope_.dimensions)[field.field];
       return StrCat("segments of '", d.id, "': ", StrJoin(d.segments, ", "));
+    }
+    if (field.domain == Domain::kTier) {
+      return StrCat("the tiers are: ", StrJoin(*scope_.tiers, ", "));
     }
     return "";
   }

@@ -42,6 +42,9 @@ struct Scope {
   bool feedback = false;     // feedback.* (improvement rules)
   const std::map<std::string, Parameter, std::less<>>* parameters = nullptr;
   const std::vector<DimensionInfo>* dimensions = nullptr;
+  // The loyalty tiers' names, which `tier` is compared with; null: not
+  // checked (a ruleset without tiers).
+  const std::vector<std::string>* tiers = nullptr;
   // Out: indices of the dimensions the expression reads.
   std::vector<uint32_t>* referenced_dimensions = nullptr;
 };

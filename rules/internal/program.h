@@ -63,7 +63,7 @@ struct Value {
 };
 
 // Value domains that text is checked against at compile time.
-enum class Domain : uint8_t { kNone, kConsumption, kChannel, kFeedbackSource, kSegment };
+enum class Domain : uint8_t { kNone, kConsumption, kChannel, kFeedbackSource, kSegment, kTier };
 
 enum class Op : uint8_t {
   kConst,
