@@ -329,7 +329,8 @@ std::string RenderOffers(const v1::SimulateRulesetResponse& r) {
 
 std::string RenderPoints(const v1::PointsSimulation& p) {
   std::string out = StrCat("  points, replaying the purchases of ", p.purchases_from(), " to ",
-                           p.purchases_to(), ": ", Thousands(p.purchases()), " purchases\n");
+                           p.purchases_to(), ": ", Thousands(p.purchases()),
+                           p.purchases() == 1 ? " purchase\n" : " purchases\n");
   if (p.purchases() == 0) return out;
   const int64_t change = p.candidate_points() - p.serving_points();
   StrAppend(&out, "    serving ", Thousands(p.serving_points()), " points, candidate ",
@@ -339,7 +340,8 @@ std::string RenderPoints(const v1::PointsSimulation& p) {
     std::snprintf(percent, sizeof percent, "%+.1f %%", 100.0 * change / p.serving_points());
     StrAppend(&out, ", ", percent);
   }
-  StrAppend(&out, "); ", Thousands(p.customers_changed()), " customers would get other points",
+  StrAppend(&out, "); ", Thousands(p.customers_changed()),
+            p.customers_changed() == 1 ? " customer" : " customers", " would get other points",
             p.examples().empty() ? "" : StrCat(", ", Examples(p.examples())), "\n");
   std::map<std::string, std::pair<const v1::EarningRuleSimulation*, const v1::EarningRuleSimulation*>>
       rules;

@@ -431,8 +431,8 @@ TEST_F(RemoteCommandsTest, SimulateShowsMovesOffersAndPointsWithoutChangingAnyth
   EXPECT_THAT(text.out, HasSubstr("  age_band: no customer moves\n"));
   EXPECT_THAT(text.out, HasSubstr("  offers, by the customers who have them:\n"
                                   "    满100减20  1 loses it (e.g. c-1)\n"));
-  EXPECT_THAT(text.out, HasSubstr("points, replaying the purchases of 2026-10-26 to 2026-11-24: 1 purchases"));
-  EXPECT_THAT(text.out, HasSubstr("serving 50 points, candidate 100 (+50, +100.0 %); 1 customers would get other points, e.g. c-1"));
+  EXPECT_THAT(text.out, HasSubstr("points, replaying the purchases of 2026-10-26 to 2026-11-24: 1 purchase\n"));
+  EXPECT_THAT(text.out, HasSubstr("serving 50 points, candidate 100 (+50, +100.0 %); 1 customer would get other points, e.g. c-1"));
 
   json as_json = Ok({"rules", "simulate", dir, "--today", "2026-11-24", "--json"}).Json();
   EXPECT_EQ(as_json["customers"], "2");

@@ -23,7 +23,9 @@ What is an example (docs/README.md has the same, for doc writers):
 
 How an output is compared: trailing spaces and trailing blank lines aside,
 line by line. `...` alone on a line stands for any number of lines; `...`
-inside a line for any text.
+inside a line for any text. In a block marked `varies`, runs of two or more
+spaces inside a line count as two (table columns move when a value of
+another width comes before them).
 
 Marks, HTML comments on the lines before a block (invisible on GitHub):
 
@@ -31,8 +33,9 @@ Marks, HTML comments on the lines before a block (invisible on GitHub):
     <!-- doc-test: varies KIND ... -->   in the block, text of these kinds may
                                          differ: time, date, key, duration,
                                          hash, port, path, size, number
-    <!-- doc-test: file PATH -->         the block is the content of PATH,
-                                         written there at that point
+    <!-- doc-test: file PATH -->         the block is the content of PATH, there
+                                         from the session's start (a section
+                                         may build a ruleset up file by file)
     <!-- doc-test: run COMMAND -->       runs COMMAND there, unseen (must exit 0)
     <!-- doc-test: server demo|empty --> from here, a new server with the demo
                                          data or an empty database
@@ -70,6 +73,10 @@ MARK = re.compile(r"^\s*<!--\s*doc-test:\s*(\w+)\s*(.*?)\s*-->\s*$")
 FENCE = re.compile(r"^(\s*)```\s*([\w-]*)\s*$")
 SHELL_LANGUAGES = {"sh", "bash", "shell", "console"}
 COMMAND_TIMEOUT = 60
+# Commands run as the user who runs the test (root in CI): one that names a
+# system path would act on the machine, not the session, so it is refused
+# unless its block is marked skip.
+SYSTEM_PATH = re.compile(r"(?<![\w.~-])/(?:var|etc|usr|opt|srv|home|root|boot|lib)/")
 
 
 class Example:
@@ -198,6 +205,9 @@ def normalize(lines, varies):
         text = text.rstrip()
         for kind in varies:
             text = re.sub(KINDS[kind], f"<{kind}>", text)
+        if varies:
+            # A value of another width moves the columns of a table after it.
+            text = re.sub(r"(?<=\S)  +", "  ", text)
         out.append(text)
     while out and not out[-1]:
         out.pop()
@@ -291,6 +301,9 @@ class Session:
     def run(self, example):
         """(exit code, output lines) of the example's command."""
         command = example.command.strip()
+        if SYSTEM_PATH.search(command):
+            return -1, ["(not run: it names a path outside the session; "
+                        "mark its block with doc-test: skip)"]
         words = command.split()
         if words and words[0] in ("export", "unset") and not re.search(r"[;&|$`]", command):
             for word in words[1:]:
@@ -327,16 +340,21 @@ def run_doc(args, name, steps):
     passed = failed = skipped = 0
     session = Session(args, name)
     try:
+        # A doc may use a file before the block that shows it (a ruleset
+        # built up over a section): every file is there from the start.
+        for step in steps:
+            if step.kind == "file":
+                target = os.path.join(session.root, step.path)
+                os.makedirs(os.path.dirname(target) or session.root, exist_ok=True)
+                with open(target, "w", encoding="utf-8") as f:
+                    f.write(step.content)
         if not steps or steps[0].kind != "server":
             session.start_server(demo=True)
         for step in steps:
             if step.kind == "server":
                 session.start_server(step.demo)
             elif step.kind == "file":
-                target = os.path.join(session.root, step.path)
-                os.makedirs(os.path.dirname(target) or session.root, exist_ok=True)
-                with open(target, "w", encoding="utf-8") as f:
-                    f.write(step.content)
+                continue
             elif step.kind == "skipped":
                 skipped += 1
                 first = step.example.command.split("\n")[0]
