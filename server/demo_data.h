@@ -22,6 +22,8 @@ inline constexpr int kDemoCustomers = 40;
 // for the same `today`; safe to repeat (idempotency keys "demo-..." make a
 // rerun change nothing). Stops at the first failed operation and returns
 // its status; what was added before stays.
+// REQUIRES: `today` is not after the real today (RecordPurchase refuses
+// purchases dated in the future).
 absl::Status LoadDemoData(Operations* operations, rules::Date today = rules::Date::Today());
 
 }  // namespace clientele::server
