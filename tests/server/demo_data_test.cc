@@ -3,16 +3,12 @@
 // `clientele rules simulate` replays by default).
 #include "server/demo_data.h"
 
-#include <filesystem>
-#include <random>
-#include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/reloader.h"
-#include "server/service.h"
 #include "server/store.h"
+#include "tests/support/in_process_operations.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
@@ -22,47 +18,32 @@ using ::clientele::testing::IsOk;
 
 rules::Date Day(const char* text) { return *rules::Date::Parse(text); }
 
-// A store in a directory of its own, filled with the demo data of `today`.
+// A store of its own, filled with the demo data of `today`.
 class DemoStore {
  public:
   explicit DemoStore(rules::Date today) {
-    std::random_device random;
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("clientele-demo-data-" + std::to_string(random()));
-    std::filesystem::create_directories(directory_);
-    absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open({(directory_ / "clientele.db").string(), 1000, 12, false});
-    EXPECT_THAT(store, IsOk());
-    store_ = std::move(*store);
-    EXPECT_EQ(reloader_.Reload("startup").outcome, ReloadOutcome::kAccepted);
-    operations_ = std::make_unique<Operations>(store_.get(), &holder_, &reloader_, RequestLimits{});
-    EXPECT_THAT(LoadDemoData(operations_.get(), today), IsOk());
-  }
-  ~DemoStore() {
-    operations_.reset();
-    store_.reset();
-    std::filesystem::remove_all(directory_);
+    if (in_process_.operations() != nullptr) {
+      EXPECT_THAT(LoadDemoData(in_process_.operations(), today), IsOk());
+    }
   }
 
   std::vector<PurchaseRecord> Purchases() {
-    absl::StatusOr<std::vector<PurchaseRecord>> purchases = store_->Purchases("");
+    if (in_process_.store() == nullptr) return {};
+    absl::StatusOr<std::vector<PurchaseRecord>> purchases = in_process_.store()->Purchases("");
     EXPECT_THAT(purchases, IsOk());
     return purchases.ok() ? *purchases : std::vector<PurchaseRecord>{};
   }
   std::vector<rules::Date> FeedbackDays() {
     std::vector<rules::Date> days;
-    EXPECT_THAT(store_->ScanFeedback("", rules::Date(),
-                                     [&](const FeedbackRecord& f) { days.push_back(f.day); }),
+    if (in_process_.store() == nullptr) return days;
+    EXPECT_THAT(in_process_.store()->ScanFeedback(
+                    "", rules::Date(), [&](const FeedbackRecord& f) { days.push_back(f.day); }),
                 IsOk());
     return days;
   }
 
  private:
-  std::filesystem::path directory_;
-  std::unique_ptr<Store> store_;
-  RulesetHolder holder_;
-  RulesReloader reloader_{{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr}, &holder_};
-  std::unique_ptr<Operations> operations_;
+  testing::InProcessOperations in_process_;
 };
 
 TEST(DemoDataTest, PurchasesFallInThe270DaysUpToTheDayItIsLoaded) {
