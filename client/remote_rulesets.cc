@@ -318,9 +318,10 @@ std::string RenderOffers(const v1::SimulateRulesetResponse& r) {
   Table table({{""}, {""}});
   for (const v1::OfferSimulation& o : r.offers()) {
     std::vector<std::string> parts;
-    const google::protobuf::RepeatedPtrField<std::string> none;
-    if (o.kept() > 0) parts.push_back(CustomersWho(o.kept(), "keeps", "keep", none));
-    if (o.gained() > 0) parts.push_back(CustomersWho(o.gained(), "gains", "gain", o.gained_examples()));
+    if (o.kept() > 0) parts.push_back(CustomersWho(o.kept(), "keeps", "keep", {}));
+    if (o.gained() > 0) {
+      parts.push_back(CustomersWho(o.gained(), "gains", "gain", o.gained_examples()));
+    }
     if (o.lost() > 0) parts.push_back(CustomersWho(o.lost(), "loses", "lose", o.lost_examples()));
     table.AddRow({o.offer(), StrJoin(parts, ", ")});
   }
