@@ -1,5 +1,6 @@
 #include "client/connection.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/client_interceptor.h>
 
 #include <fstream>
@@ -119,6 +120,41 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptio
   }
   return grpc::experimental::CreateCustomChannelWithInterceptors(
       options.server, *credentials, arguments, std::move(interceptors));
+}
+
+int CheckHealth(const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds timeout) {
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
+  // HealthCheckRequest{service: ""} written out: field 1, length 0.
+  grpc::Slice request_bytes(std::string("\x0a\x00", 2));
+  grpc::ByteBuffer request(&request_bytes, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  grpc::CompletionQueue queue;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> call =
+      generic.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &queue);
+  call->StartCall();
+  int tag = 1;
+  call->Finish(&response, &status, &tag);
+  void* got = nullptr;
+  bool ok = false;
+  queue.Next(&got, &ok);
+  queue.Shutdown();
+  while (queue.Next(&got, &ok)) {
+  }
+  if (!status.ok()) return -1;
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return -1;
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  // HealthCheckResponse{status: S}: field 1, varint S (08 S); UNKNOWN (0)
+  // comes as no bytes.
+  if (bytes.empty()) return 0;
+  if (bytes.size() != 2 || bytes[0] != '\x08') return -1;
+  return bytes[1];
 }
 
 }  // namespace clientele::client

@@ -8,6 +8,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,17 @@ struct ConnectionOptions {
 // means TLS.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptions& options,
                                                            grpc::ChannelArguments arguments = {});
+
+// HealthCheckResponse.ServingStatus values that clienteled reports.
+inline constexpr int kHealthServing = 1;
+inline constexpr int kHealthNotServing = 2;  // running, but no valid ruleset is loaded
+
+// The standard gRPC health check for the whole server (service ""), sent
+// without generated stubs (Debian's gRPC ships none). Returns the status
+// the server reports (kHealthServing, kHealthNotServing, 0 for UNKNOWN),
+// or -1 when the call fails: the server is unreachable or did not answer
+// within `timeout`. Needs no token.
+int CheckHealth(const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds timeout);
 
 }  // namespace clientele::client
 

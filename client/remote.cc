@@ -1,5 +1,6 @@
 #include "client/remote.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -148,9 +149,24 @@ int ReportError(const grpc::Status& status, const RemoteOptions& options, std::o
   err << "error: " << StatusCodeName(status.error_code()) << ": " << status.error_message()
       << "\n";
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    err << "  (is clienteled running at " << options.server << "? Choose the server with "
-        << "--server HOST:PORT or " << kServerEnvironmentVariable
-        << "; if it speaks TLS, add --tls and --tls-ca FILE)\n";
+    // UNAVAILABLE comes from the connection (nothing answers) or from a
+    // running server (no valid rules, the database busy): the health
+    // check, which needs no token and no rules, tells which.
+    const int health = options.channel == nullptr
+                           ? -1
+                           : CheckHealth(options.channel, std::chrono::seconds(2));
+    if (health == kHealthNotServing) {
+      err << "  (clienteled at " << options.server
+          << " is running but serves no rules: its rule files have errors; clientele rules "
+             "status lists them)\n";
+    } else if (health == kHealthServing) {
+      err << "  (clienteled at " << options.server
+          << " is running but could not serve this call just now; try again)\n";
+    } else {
+      err << "  (is clienteled running at " << options.server << "? Choose the server with "
+          << "--server HOST:PORT or " << kServerEnvironmentVariable
+          << "; if it speaks TLS, add --tls and --tls-ca FILE)\n";
+    }
   } else if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
     err << "  (give the token with --token-file FILE, or $" << kTokenEnvironmentVariable << " or $"
         << kTokenFileEnvironmentVariable << ")\n";

@@ -97,8 +97,10 @@ int ExitCodeFor(grpc::StatusCode code);
 std::string_view StatusCodeName(grpc::StatusCode code);
 
 // Prints "error: CODE: message" to `err` (with a hint naming the server
-// when it could not be reached or did not answer in time, and how to give
-// a token or which role is needed when the call was refused) and returns
+// when it could not be reached or did not answer in time — for UNAVAILABLE,
+// a health check of up to 2 s tells a server that is down from one that
+// runs without valid rules — and how to give a token or which role is
+// needed when the call was refused) and returns
 // ExitCodeFor(status.error_code()). REQUIRES: !status.ok().
 int ReportError(const grpc::Status& status, const RemoteOptions& options, std::ostream& err);
 

@@ -303,23 +303,35 @@ std::string RenderDimensionSimulation(const v1::DimensionSimulation& d, int64_t 
   return out + moves.Render("    ");
 }
 
+// "1 loses it (e.g. c-1)", "3 keep it": a count of customers in words.
+std::string CustomersWho(int64_t n, std::string_view one, std::string_view many,
+                         const google::protobuf::RepeatedPtrField<std::string>& examples) {
+  std::string out = StrCat(Thousands(n), " ", n == 1 ? one : many, " it");
+  if (!examples.empty()) StrAppend(&out, " (", Examples(examples), ")");
+  return out;
+}
+
+// Each offer in words ("2 keep it, 1 loses it (e.g. demo-13)"): a column of
+// signed counts read as "-1 customers" to people.
 std::string RenderOffers(const v1::SimulateRulesetResponse& r) {
   if (r.offers().empty()) return "  offers: none granted by either version\n";
-  Table table({{"OFFER"}, {"KEPT", Table::Align::kRight}, {"GAINED", Table::Align::kRight},
-               {"LOST", Table::Align::kRight}, {"EXAMPLES"}});
+  Table table({{""}, {""}});
   for (const v1::OfferSimulation& o : r.offers()) {
-    std::vector<std::string> examples;
-    if (!o.gained_examples().empty()) examples.push_back(StrCat("gained: ", StrJoin(o.gained_examples(), ", ")));
-    if (!o.lost_examples().empty()) examples.push_back(StrCat("lost: ", StrJoin(o.lost_examples(), ", ")));
-    table.AddRow({o.offer(), Thousands(o.kept()), Signed(o.gained()),
-                  o.lost() == 0 ? "0" : StrCat("-", Thousands(o.lost())), StrJoin(examples, "; ")});
+    std::vector<std::string> parts;
+    if (o.kept() > 0) parts.push_back(CustomersWho(o.kept(), "keeps", "keep", {}));
+    if (o.gained() > 0) {
+      parts.push_back(CustomersWho(o.gained(), "gains", "gain", o.gained_examples()));
+    }
+    if (o.lost() > 0) parts.push_back(CustomersWho(o.lost(), "loses", "lose", o.lost_examples()));
+    table.AddRow({o.offer(), StrJoin(parts, ", ")});
   }
-  return "  offers:\n" + table.Render("    ");
+  return "  offers, by the customers who have them:\n" + table.Render("    ");
 }
 
 std::string RenderPoints(const v1::PointsSimulation& p) {
   std::string out = StrCat("  points, replaying the purchases of ", p.purchases_from(), " to ",
-                           p.purchases_to(), ": ", Thousands(p.purchases()), " purchases\n");
+                           p.purchases_to(), ": ", Thousands(p.purchases()),
+                           p.purchases() == 1 ? " purchase\n" : " purchases\n");
   if (p.purchases() == 0) return out;
   const int64_t change = p.candidate_points() - p.serving_points();
   StrAppend(&out, "    serving ", Thousands(p.serving_points()), " points, candidate ",
@@ -329,7 +341,8 @@ std::string RenderPoints(const v1::PointsSimulation& p) {
     std::snprintf(percent, sizeof percent, "%+.1f %%", 100.0 * change / p.serving_points());
     StrAppend(&out, ", ", percent);
   }
-  StrAppend(&out, "); ", Thousands(p.customers_changed()), " customers would get other points",
+  StrAppend(&out, "); ", Thousands(p.customers_changed()),
+            p.customers_changed() == 1 ? " customer" : " customers", " would get other points",
             p.examples().empty() ? "" : StrCat(", ", Examples(p.examples())), "\n");
   std::map<std::string, std::pair<const v1::EarningRuleSimulation*, const v1::EarningRuleSimulation*>>
       rules;
@@ -374,8 +387,14 @@ int RunRulesSimulate(const RulesSimulateOptions& options, std::ostream& out, std
   if (IsDirectory(options.candidate)) {
     std::vector<rules::RuleSource> files;
     if (int code = ReadDirectoryFiles(options.candidate, &files, err); code != kExitOk) return code;
-    // Errors are shown here, with their carets, before anything is sent.
-    rules::LoadResult loaded = rules::RuleSet::LoadSources(files);
+    // Errors are shown here, with their carets, before anything is sent,
+    // and name the files as `rules validate` does (DIR/offers.yaml); the
+    // server gets the bare names, as its own directory has them.
+    std::vector<rules::RuleSource> named = files;
+    for (rules::RuleSource& f : named) {
+      f.path = (std::filesystem::path(options.candidate) / f.path).string();
+    }
+    rules::LoadResult loaded = rules::RuleSet::LoadSources(named);
     if (!loaded.diagnostics.empty()) err << rules::FormatDiagnostics(loaded.diagnostics);
     if (!loaded.ok()) return kExitRuleErrors;
     for (const rules::RuleSource& f : files) {

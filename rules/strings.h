@@ -32,9 +32,18 @@ void AppendPiece(std::string* out, T value) {
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   out->append(buffer, end);
 }
+// The shortest text that reads back as the same value: 0.25, 1, 1e-06.
+// Without this overload a double would convert to `char` silently (and
+// StrCat(0.25) would append the byte 0).
+template <std::floating_point T>
+void AppendPiece(std::string* out, T value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out->append(buffer, end);
+}
 }  // namespace strings_internal
 
-// Concatenates text and integers: StrCat("line ", 12, ": ", name).
+// Concatenates text and numbers: StrCat("line ", 12, ": ", name, " at ", 0.5).
 template <typename... Pieces>
 std::string StrCat(const Pieces&... pieces) {
   std::string out;

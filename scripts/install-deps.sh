@@ -11,8 +11,8 @@ packages=(
   libabsl-dev libssl-dev
   libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev sqlite3
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks (python3: the doc examples' tester, stdlib only)
+  libgtest-dev libgmock-dev libbenchmark-dev python3
 )
 
 missing=()

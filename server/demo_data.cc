@@ -41,8 +41,13 @@ constexpr SeedFeedback kSeedFeedback[] = {{"产品A", "4.5", "功能更强大"},
                                           {"产品C", "4.2", "售后服务更完善"}};
 constexpr const char* kFeedbackSources[] = {"survey", "phone", "face_to_face", "online"};
 
+// The day `days` before `today`, as "YYYY-MM-DD".
+std::string DaysBefore(rules::Date today, int days) {
+  return rules::Date::FromDays(today.days() - days).ToString();
+}
+
 // Products with the seed's attributes, and feedback about them.
-absl::Status LoadDemoFeedback(Operations* operations, Sequence& random) {
+absl::Status LoadDemoFeedback(Operations* operations, rules::Date today, Sequence& random) {
   for (const SeedFeedback& seed : kSeedFeedback) {
     v1::UpsertProductRequest product;
     product.set_idempotency_key(StrCat("demo-product-", seed.product));
@@ -68,7 +73,8 @@ absl::Status LoadDemoFeedback(Operations* operations, Sequence& random) {
                           : seed.expectation);
     feedback.set_source(kFeedbackSources[random.Next(4)]);
     feedback.set_satisfaction(seed.satisfaction);
-    feedback.set_date(StrCat(random.Next(2) == 0 ? "2026-09-" : "2026-10-", 10 + random.Next(18)));
+    // One to three months back, as the seed's survey was.
+    feedback.set_date(DaysBefore(today, 22 + 30 * random.Next(2) + random.Next(18)));
     v1::SubmitFeedbackResponse recorded;
     if (absl::Status s = operations->SubmitFeedback(feedback, &recorded); !s.ok()) return s;
   }
@@ -77,7 +83,7 @@ absl::Status LoadDemoFeedback(Operations* operations, Sequence& random) {
 
 }  // namespace
 
-absl::Status LoadDemoData(Operations* operations) {
+absl::Status LoadDemoData(Operations* operations, rules::Date today) {
   Sequence random(20261124);
   for (int i = 1; i <= kDemoCustomers; ++i) {
     const std::string id = StrCat("demo-", i);
@@ -92,7 +98,8 @@ absl::Status LoadDemoData(Operations* operations) {
     c->set_consumption(kConsumption[random.Next(3)]);
     c->set_channel(kChannels[random.Next(3)]);
     c->set_birthday(StrCat(1950 + random.Next(55), "-0", 1 + random.Next(9), "-1", random.Next(10)));
-    c->set_joined_at(StrCat("2025-0", 1 + random.Next(9), "-01"));
+    // Joined 10 to 19 months back, before any of their purchases.
+    c->set_joined_at(DaysBefore(today, 300 + 30 * random.Next(9)));
     // A survey score to start from: 3.0 .. 4.9, so that reviews move some
     // customers across the 满意 threshold of 4.
     c->set_satisfaction(StrCat(3 + random.Next(2), ".", random.Next(10)));
@@ -108,7 +115,8 @@ absl::Status LoadDemoData(Operations* operations) {
       purchase.set_amount(kAmounts[random.Next(8)]);
       purchase.set_product(random.Next(2) == 0 ? "产品A" : "产品B");
       purchase.set_channel(kChannels[random.Next(3)]);
-      purchase.set_date(StrCat("2026-0", 1 + random.Next(9), "-", 10 + random.Next(18)));
+      // Within the 270 days up to today: about one in nine in the last 30.
+      purchase.set_date(DaysBefore(today, 30 * random.Next(9) + random.Next(18) + random.Next(13)));
       v1::RecordPurchaseResponse recorded;
       if (absl::Status s = operations->RecordPurchase(purchase, &recorded); !s.ok()) return s;
     }
@@ -122,7 +130,7 @@ absl::Status LoadDemoData(Operations* operations) {
       if (absl::Status s = operations->RecordInteraction(review, &recorded); !s.ok()) return s;
     }
   }
-  return LoadDemoFeedback(operations, random);
+  return LoadDemoFeedback(operations, today, random);
 }
 
 }  // namespace clientele::server

@@ -174,10 +174,13 @@ int Serve(const std::string& config_path) {
     absl::StatusOr<int64_t> count = (*store)->CountCustomers();
     if (!count.ok()) return Fail("database_unavailable", std::string(count.status().message()));
     if (*count == 0) {
-      if (absl::Status s = LoadDemoData(&operations); !s.ok()) {
+      // Dated back from today, so that "the last 30 days" holds purchases.
+      const rules::Date today = rules::Date::Today();
+      if (absl::Status s = LoadDemoData(&operations, today); !s.ok()) {
         return Fail("demo_data_failed", std::string(s.message()));
       }
-      Log(LogLevel::kInfo, "demo_data_loaded", {{"customers", StrCat(kDemoCustomers)}});
+      Log(LogLevel::kInfo, "demo_data_loaded",
+          {{"customers", StrCat(kDemoCustomers)}, {"dated_back_from", today.ToString()}});
     }
   }
 

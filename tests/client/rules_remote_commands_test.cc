@@ -16,6 +16,7 @@ namespace {
 
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::BrokenSegments;
 using testing::kConstantOffers;
 using testing::LabelledSegments;
@@ -89,6 +90,19 @@ TEST_F(RulesRemoteCommandsTest, StatusReloadAndVersions) {
   CliOutput neither = Run({"rules", "diff", "no-such-thing", VersionOf(Files("v3"))});
   EXPECT_EQ(neither.code, kExitBadInput);
   EXPECT_THAT(neither.err, HasSubstr("neither a rules directory nor a version"));
+}
+
+TEST_F(RulesRemoteCommandsTest, AServerWithoutValidRulesIsNotTakenForADownOne) {
+  server_.Stop();
+  dir_.WriteInPlace("segments.yaml", BrokenSegments("v1"));
+  ASSERT_TRUE(server_.Start(dir_.path().string(), "rules_watch: false\n"));
+  CliOutput evaluate = Run({"evaluate", "--customer", R"({"id":"x","age":30})"});
+  EXPECT_EQ(evaluate.code, kExitServerError);
+  EXPECT_THAT(evaluate.err, HasSubstr("error: UNAVAILABLE: no valid ruleset is loaded"));
+  EXPECT_THAT(evaluate.err, HasSubstr("(clienteled at " + server_.address() +
+                                      " is running but serves no rules: its rule files have "
+                                      "errors; clientele rules status lists them)"));
+  EXPECT_THAT(evaluate.err, Not(HasSubstr("is clienteled running")));
 }
 
 TEST_F(RulesRemoteCommandsTest, WatchPrintsTheStateThenEachReload) {

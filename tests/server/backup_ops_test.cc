@@ -3,15 +3,14 @@
 // what is in it.
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/demo_data.h"
-#include "server/reloader.h"
 #include "server/service.h"
 #include "server/store.h"
+#include "tests/support/in_process_operations.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
@@ -23,22 +22,8 @@ using ::clientele::testing::StatusIs;
 class BackupOpsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device random;
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("clientele-backup-ops-" + std::to_string(random()));
-    std::filesystem::create_directories(directory_);
-    absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open({(directory_ / "clientele.db").string(), 1000, 12, false});
-    ASSERT_THAT(store, IsOk());
-    store_ = std::move(*store);
-    ASSERT_EQ(reloader_.Reload("startup").outcome, ReloadOutcome::kAccepted);
-    operations_ = std::make_unique<Operations>(store_.get(), &holder_, &reloader_, RequestLimits{});
-    ASSERT_THAT(LoadDemoData(operations_.get()), IsOk());
-  }
-  void TearDown() override {
-    operations_.reset();
-    store_.reset();
-    std::filesystem::remove_all(directory_);
+    ASSERT_NE(operations_, nullptr);
+    ASSERT_THAT(LoadDemoData(operations_), IsOk());
   }
   // Files beside the database other than its own.
   int StrayFiles() {
@@ -49,11 +34,11 @@ class BackupOpsTest : public ::testing::Test {
     return stray;
   }
 
-  std::filesystem::path directory_;
-  std::unique_ptr<Store> store_;
-  RulesetHolder holder_;
-  RulesReloader reloader_{{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr}, &holder_};
-  std::unique_ptr<Operations> operations_;
+  testing::InProcessOperations in_process_;
+  const std::filesystem::path& directory_ = in_process_.directory();
+  Store* const store_ = in_process_.store();
+  const RulesetHolder& holder_ = in_process_.holder();
+  Operations* const operations_ = in_process_.operations();
 };
 
 TEST_F(BackupOpsTest, OneAtATimeAndTheFileGoesWithIt) {

@@ -59,6 +59,10 @@ TEST_F(ConfigTest, TheShippedConfigLoads) {
   EXPECT_EQ(config->tokens[1].sha256, Sha256Hex("demo-writer-token"));
   EXPECT_EQ(config->tokens[2].sha256, Sha256Hex("demo-admin-token"));
   EXPECT_EQ(config->tokens[2].role, Role::kAdmin);
+  // On, but sampled: logging every decision costs Evaluate about a fifth of
+  // its throughput (bench/README.md, "Decision log"); 0.1 is within noise.
+  EXPECT_GT(config->decision_log.sample_rate, 0);
+  EXPECT_LE(config->decision_log.sample_rate, 0.1);
 }
 
 TEST_F(ConfigTest, PlaintextOnLoopbackWithTokens) {

@@ -148,6 +148,14 @@ TEST_F(DecisionLogTest, SamplesTheConfiguredShareExactly) {
   EXPECT_EQ(response.decisions_size(), 3);
 }
 
+TEST_F(DecisionLogTest, TheStartLineShowsTheSettings) {
+  server_.set_log_level("info");
+  ASSERT_NO_FATAL_FAILURE(StartWithLog("{sample_rate: 0.25, max_entries: 500, max_age_days: 7}"));
+  // Once "sample_rate=" came with no readable value (a double taken as a char).
+  EXPECT_THAT(server_.ReadLog(),
+              HasSubstr("event=decision_log sample_rate=0.25 max_entries=500 max_age_days=7\n"));
+}
+
 TEST_F(DecisionLogTest, EvaluateManyLogsEachDecisionAndRetentionKeepsTheNewest) {
   ASSERT_NO_FATAL_FAILURE(StartWithLog("{sample_rate: 1, max_entries: 4}"));
   std::vector<v1::Customer> customers;

@@ -1,0 +1,65 @@
+// The service layer's Operations in process, without gRPC: a fresh SQLite
+// store in a temporary directory of its own, serving the default ruleset
+// (config/rules). For tests of operations that need no server process.
+// Not thread-safe to construct or destroy; what Operations allows after.
+#ifndef CLIENTELE_TESTS_SUPPORT_IN_PROCESS_OPERATIONS_H_
+#define CLIENTELE_TESTS_SUPPORT_IN_PROCESS_OPERATIONS_H_
+
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "server/reloader.h"
+#include "server/service.h"
+#include "server/store.h"
+
+namespace clientele::testing {
+
+class InProcessOperations {
+ public:
+  // Opens the store and loads the rules; a failure fails the test (and
+  // operations() is then null).
+  InProcessOperations() {
+    std::random_device random;
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("clientele-operations-" + std::to_string(random()));
+    std::filesystem::create_directories(directory_);
+    absl::StatusOr<std::unique_ptr<server::Store>> store =
+        server::Store::Open({(directory_ / "clientele.db").string(), 1000, 12, false});
+    EXPECT_TRUE(store.ok()) << store.status().message();
+    if (!store.ok()) return;
+    store_ = std::move(*store);
+    EXPECT_EQ(reloader_.Reload("startup").outcome, server::ReloadOutcome::kAccepted);
+    operations_ = std::make_unique<server::Operations>(store_.get(), &holder_, &reloader_,
+                                                       server::RequestLimits{});
+  }
+  // Closes the store and removes the directory.
+  ~InProcessOperations() {
+    operations_.reset();
+    store_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+  InProcessOperations(const InProcessOperations&) = delete;
+  InProcessOperations& operator=(const InProcessOperations&) = delete;
+
+  // The store's directory (its database is clientele.db there).
+  const std::filesystem::path& directory() const { return directory_; }
+  server::Store* store() { return store_.get(); }
+  server::Operations* operations() { return operations_.get(); }
+  const server::RulesetHolder& holder() const { return holder_; }
+
+ private:
+  std::filesystem::path directory_;
+  std::unique_ptr<server::Store> store_;
+  server::RulesetHolder holder_;
+  server::RulesReloader reloader_{{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr},
+                                  &holder_};
+  std::unique_ptr<server::Operations> operations_;
+};
+
+}  // namespace clientele::testing
+
+#endif  // CLIENTELE_TESTS_SUPPORT_IN_PROCESS_OPERATIONS_H_
