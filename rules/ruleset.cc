@@ -516,6 +516,19 @@ std::vector<std::string> RuleSet::DimensionIds() const {
   return ids;
 }
 
+std::vector<std::string> RuleSet::SegmentNames(std::string_view dimension) const {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  for (const Dimension& d : data_->dimensions) {
+    if (d.id != dimension) continue;
+    for (const SegmentRule& rule : d.rules) add(rule.segment);
+    if (d.has_default) add(d.default_segment);
+  }
+  return names;
+}
+
 std::vector<RuleSet::RuleInfo> RuleSet::Rules() const {
   std::vector<RuleInfo> rules;
   auto add = [&](std::string section, const CompiledRule& rule) {

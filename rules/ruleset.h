@@ -135,6 +135,9 @@ class RuleSet {
   Summary Summarize() const;
   // Dimension ids in evaluation order.
   std::vector<std::string> DimensionIds() const;
+  // The segments `dimension` can assign (its rules' and its default), in
+  // declaration order without repeats; empty for an unknown dimension.
+  std::vector<std::string> SegmentNames(std::string_view dimension) const;
 
   // Every rule that a decision can name, for coverage reports: segment
   // rules, offers, improvement actions, interaction rules, earning rules
