@@ -22,31 +22,42 @@ namespace clientele::server {
 
 namespace {
 
-// The request field a failure is about: the one attached to it
-// (status_details.h), else the field path its message starts with
-// ("customer.birthday" of "customer.birthday: ... is not a date"), else "".
-std::string FieldOfFailure(const absl::Status& status) {
-  if (std::string field = FieldOf(status); !field.empty()) return field;
-  switch (status.code()) {
+// Whether failures with `code` are about the request, so that their
+// messages may echo what it held (a name, a birthday, a text). The
+// server's own failures (INTERNAL, UNAVAILABLE, refusals, deadlines) hold
+// no request data.
+bool IsAboutTheRequest(absl::StatusCode code) {
+  switch (code) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kNotFound:
     case absl::StatusCode::kAlreadyExists:
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kAborted:
-      break;
+      return true;
     default:
-      return "";
+      return false;
   }
+}
+
+// A field path of ours: lower case, digits, '_', '.', '[' and ']'.
+bool IsFieldPath(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '[' ||
+           c == ']';
+  });
+}
+
+// The request field a failure is about: the one attached to it
+// (status_details.h), else the field path its message starts with
+// ("customer.birthday" of "customer.birthday: ... is not a date"), else "".
+std::string FieldOfFailure(const absl::Status& status) {
+  if (std::string field = FieldOf(status); !field.empty()) return field;
+  if (!IsAboutTheRequest(status.code())) return "";
   const std::string_view message = View(status.message());
   const size_t colon = message.find(": ");
-  const std::string_view field = message.substr(0, colon);
-  const bool is_field_path = colon != std::string_view::npos && !field.empty() &&
-                             std::all_of(field.begin(), field.end(), [](char c) {
-                               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                                      c == '_' || c == '.' || c == '[' || c == ']';
-                             });
-  return is_field_path ? std::string(field) : "";
+  if (colon == std::string_view::npos || !IsFieldPath(message.substr(0, colon))) return "";
+  return std::string(message.substr(0, colon));
 }
 
 // The gRPC status of a failure: its message with control characters
@@ -94,28 +105,12 @@ absl::Status FromGrpc(const grpc::Status& status) {
 // failures (INTERNAL, UNAVAILABLE, refusals, deadlines) hold no request
 // data and are logged whole.
 std::string LoggableError(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kAborted:
-      break;
-    default:
-      return std::string(status.message());
-  }
-  std::string field = FieldOfFailure(status);
+  if (!IsAboutTheRequest(status.code())) return std::string(status.message());
   // An attached field may hold a map key the caller chose: logged only
   // when it is a plain path.
-  if (!std::all_of(field.begin(), field.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-               c == '[' || c == ']';
-      })) {
-    field.clear();
-  }
-  return !field.empty() ? StrCat("about ", field, " (details went to the caller only)")
-                        : "(details went to the caller only)";
+  const std::string field = FieldOfFailure(status);
+  return IsFieldPath(field) ? StrCat("about ", field, " (details went to the caller only)")
+                            : "(details went to the caller only)";
 }
 
 // Counts the call in the metrics and logs it: failures at info

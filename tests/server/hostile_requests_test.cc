@@ -11,6 +11,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <type_traits>
 #include <future>
 #include <string>
 #include <vector>
@@ -72,7 +73,6 @@ class HostileRequestsTest : public ServerTest {
     std::string field;  // the BadRequest field; "" for a code other than INVALID_ARGUMENT
   };
 
-  template <typename Request>
   static std::function<grpc::Status(HostileRequestsTest&)> UpsertWith(
       std::function<void(v1::Customer*)> change) {
     return [change](HostileRequestsTest& t) {
@@ -83,11 +83,32 @@ class HostileRequestsTest : public ServerTest {
     };
   }
 
+  static std::function<grpc::Status(HostileRequestsTest&)> InlineWith(
+      std::function<void(v1::Customer*)> change) {
+    return [change](HostileRequestsTest& t) {
+      v1::Customer customer = ZhangSan();
+      change(&customer);
+      return t.EvaluateInline(customer);
+    };
+  }
+
   grpc::Status EvaluateInline(const v1::Customer& customer) {
     v1::EvaluateRequest request;
     *request.mutable_customer() = customer;
     v1::EvaluateResponse response;
     return Call(decisions_, &v1::Decisions::Stub::Evaluate, request, &response);
+  }
+
+  // A valid `request` changed by `change` (the hostile part), sent.
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status Changed(std::unique_ptr<Stub>& stub,
+                       grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                    Response*),
+                       Request request,
+                       const std::type_identity_t<std::function<void(Request*)>>& change) {
+    change(&request);
+    Response response;
+    return Call(stub, method, request, &response);
   }
 
   grpc::Status PurchaseWith(std::function<void(v1::RecordPurchaseRequest*)> change) {
@@ -96,9 +117,7 @@ class HostileRequestsTest : public ServerTest {
     request.set_customer_id("c-1");
     request.set_purchase_id("hostile-p");
     request.set_amount("100");
-    change(&request);
-    v1::RecordPurchaseResponse response;
-    return Call(events_, &v1::Events::Stub::RecordPurchase, request, &response);
+    return Changed(events_, &v1::Events::Stub::RecordPurchase, request, change);
   }
 
   grpc::Status FeedbackWith(std::function<void(v1::SubmitFeedbackRequest*)> change) {
@@ -106,16 +125,12 @@ class HostileRequestsTest : public ServerTest {
     request.set_idempotency_key("hostile-feedback");
     request.set_product("产品A");
     request.set_text("价格更优惠");
-    change(&request);
-    v1::SubmitFeedbackResponse response;
-    return Call(events_, &v1::Events::Stub::SubmitFeedback, request, &response);
+    return Changed(events_, &v1::Events::Stub::SubmitFeedback, request, change);
   }
 
   grpc::Status ListCustomersWith(std::function<void(v1::ListCustomersRequest*)> change) {
-    v1::ListCustomersRequest request;
-    change(&request);
-    v1::ListCustomersResponse response;
-    return Call(customers_, &v1::Customers::Stub::ListCustomers, request, &response);
+    return Changed(customers_, &v1::Customers::Stub::ListCustomers, v1::ListCustomersRequest(),
+                   change);
   }
 
   grpc::Status EvaluateManyWith(std::function<void(v1::EvaluateManyRequest*)> change) {
@@ -149,19 +164,15 @@ class HostileRequestsTest : public ServerTest {
     request.set_idempotency_key("hostile-decide");
     request.set_action_id(1);
     request.set_actor("运营");
-    change(&request);
-    v1::DecideImprovementActionResponse response;
-    return Call(improvements_, &v1::Improvements::Stub::DismissImprovementAction, request,
-                &response);
+    return Changed(improvements_, &v1::Improvements::Stub::DismissImprovementAction, request,
+                   change);
   }
 
   grpc::Status ProductWith(std::function<void(v1::UpsertProductRequest*)> change) {
     v1::UpsertProductRequest request;
     request.set_idempotency_key("hostile-product");
     request.mutable_product()->set_product("产品A");
-    change(&request);
-    v1::UpsertProductResponse response;
-    return Call(improvements_, &v1::Improvements::Stub::UpsertProduct, request, &response);
+    return Changed(improvements_, &v1::Improvements::Stub::UpsertProduct, request, change);
   }
 
   std::vector<Case> Corpus();
@@ -247,12 +258,7 @@ std::vector<HostileRequestsTest::Case> HostileRequestsTest::Corpus() {
           StrCat("customer.", f.field));
     }
     add(StrCat("inline evaluate customer.tier with ", what),
-        [v](T& t) {
-          v1::Customer c = ZhangSan();
-          c.set_tier(v);
-          return t.EvaluateInline(c);
-        },
-        "customer.tier");
+        InlineWith([v](v1::Customer* c) { c->set_tier(v); }), "customer.tier");
     add(StrCat("purchase product with ", what),
         [v](T& t) { return t.PurchaseWith([&](auto* r) { r->set_product(v); }); }, "product");
     add(StrCat("feedback product with ", what),
@@ -291,31 +297,18 @@ std::vector<HostileRequestsTest::Case> HostileRequestsTest::Corpus() {
 
   // Days after today, where only the past makes sense.
   const std::string tomorrow = Tomorrow();
-  add("birthday tomorrow", UpsertWith<v1::UpsertCustomerRequest>([tomorrow](v1::Customer* c) {
-        c->set_birthday(tomorrow);
-      }),
+  add("birthday tomorrow", UpsertWith([tomorrow](v1::Customer* c) { c->set_birthday(tomorrow); }),
       "customer.birthday");
-  add("joined_at tomorrow", UpsertWith<v1::UpsertCustomerRequest>([tomorrow](v1::Customer* c) {
-        c->set_joined_at(tomorrow);
-      }),
+  add("joined_at tomorrow",
+      UpsertWith([tomorrow](v1::Customer* c) { c->set_joined_at(tomorrow); }),
       "customer.joined_at");
-  add("birthday in 2199", UpsertWith<v1::UpsertCustomerRequest>([](v1::Customer* c) {
-        c->set_birthday("2199-01-01");
-      }),
+  add("birthday in 2199", UpsertWith([](v1::Customer* c) { c->set_birthday("2199-01-01"); }),
       "customer.birthday");
   add("inline birthday tomorrow",
-      [tomorrow](T& t) {
-        v1::Customer c = ZhangSan();
-        c.set_birthday(tomorrow);
-        return t.EvaluateInline(c);
-      },
+      InlineWith([tomorrow](v1::Customer* c) { c->set_birthday(tomorrow); }),
       "customer.birthday");
   add("inline joined_at tomorrow",
-      [tomorrow](T& t) {
-        v1::Customer c = ZhangSan();
-        c.set_joined_at(tomorrow);
-        return t.EvaluateInline(c);
-      },
+      InlineWith([tomorrow](v1::Customer* c) { c->set_joined_at(tomorrow); }),
       "customer.joined_at");
   add("purchase tomorrow",
       [tomorrow](T& t) { return t.PurchaseWith([&](auto* r) { r->set_date(tomorrow); }); },
@@ -332,11 +325,10 @@ std::vector<HostileRequestsTest::Case> HostileRequestsTest::Corpus() {
         [bad](T& t) { return t.FeedbackWith([&](auto* r) { r->set_satisfaction(bad); }); },
         "satisfaction");
     add(StrCat("customer average_purchase_amount '", bad, "'"),
-        UpsertWith<v1::UpsertCustomerRequest>(
-            [bad](v1::Customer* c) { c->set_average_purchase_amount(bad); }),
+        UpsertWith([bad](v1::Customer* c) { c->set_average_purchase_amount(bad); }),
         "customer.average_purchase_amount");
     add(StrCat("customer satisfaction '", bad, "'"),
-        UpsertWith<v1::UpsertCustomerRequest>([bad](v1::Customer* c) { c->set_satisfaction(bad); }),
+        UpsertWith([bad](v1::Customer* c) { c->set_satisfaction(bad); }),
         "customer.satisfaction");
   }
   add("amount -5", [](T& t) { return t.PurchaseWith([](auto* r) { r->set_amount("-5"); }); },
@@ -347,10 +339,10 @@ std::vector<HostileRequestsTest::Case> HostileRequestsTest::Corpus() {
       [](T& t) { return t.PurchaseWith([](auto* r) { r->set_amount("100000000.0001"); }); },
       "amount");
   add("customer satisfaction 5.01",
-      UpsertWith<v1::UpsertCustomerRequest>([](v1::Customer* c) { c->set_satisfaction("5.01"); }),
+      UpsertWith([](v1::Customer* c) { c->set_satisfaction("5.01"); }),
       "customer.satisfaction");
   add("customer satisfaction 0.5",
-      UpsertWith<v1::UpsertCustomerRequest>([](v1::Customer* c) { c->set_satisfaction("0.5"); }),
+      UpsertWith([](v1::Customer* c) { c->set_satisfaction("0.5"); }),
       "customer.satisfaction");
 
   // Unknown dimensions and segments (with a did-you-mean in the message).
@@ -406,29 +398,24 @@ std::vector<HostileRequestsTest::Case> HostileRequestsTest::Corpus() {
         [token](T& t) {
           v1::GetLedgerRequest request;
           request.set_customer_id("c-1");
-          request.set_page_token(token);
-          v1::GetLedgerResponse response;
-          return t.Call(t.reports_, &v1::Reports::Stub::GetLedger, request, &response);
+          return t.Changed(t.reports_, &v1::Reports::Stub::GetLedger, request,
+                           [&](auto* r) { r->set_page_token(token); });
         },
         "page_token");
     add(StrCat("ListImprovementActions page_token '", EscapeControlCharacters(token).substr(0, 20),
                "'"),
         [token](T& t) {
-          v1::ListImprovementActionsRequest request;
-          request.set_page_token(token);
-          v1::ListImprovementActionsResponse response;
-          return t.Call(t.improvements_, &v1::Improvements::Stub::ListImprovementActions, request,
-                        &response);
+          return t.Changed(t.improvements_, &v1::Improvements::Stub::ListImprovementActions,
+                           v1::ListImprovementActionsRequest(),
+                           [&](auto* r) { r->set_page_token(token); });
         },
         "page_token");
     add(StrCat("ListLoggedDecisions page_token '", EscapeControlCharacters(token).substr(0, 20),
                "'"),
         [token](T& t) {
-          v1::ListLoggedDecisionsRequest request;
-          request.set_page_token(token);
-          v1::ListLoggedDecisionsResponse response;
-          return t.Call(t.decisions_, &v1::Decisions::Stub::ListLoggedDecisions, request,
-                        &response);
+          return t.Changed(t.decisions_, &v1::Decisions::Stub::ListLoggedDecisions,
+                           v1::ListLoggedDecisionsRequest(),
+                           [&](auto* r) { r->set_page_token(token); });
         },
         "page_token");
   }
