@@ -635,6 +635,10 @@ TEST_F(HostileRequestsTest, LedgerTokenHoldsForItsCustomerOnly) {
 // Bytes that are not the request message: INVALID_ARGUMENT with a
 // message, not gRPC's bare UNIMPLEMENTED.
 TEST_F(HostileRequestsTest, UnparseableRequestsAreInvalidArgument) {
+  // Logged at info, like every failed call.
+  StopServer();
+  server_.set_log_level("info");
+  ASSERT_NO_FATAL_FAILURE(StartServer());
   grpc::GenericStub stub(channel_);
   auto call = [&](const std::string& method, const std::string& bytes) {
     grpc::ClientContext context;
@@ -668,6 +672,10 @@ TEST_F(HostileRequestsTest, UnparseableRequestsAreInvalidArgument) {
     EXPECT_THAT(status.error_message(), HasSubstr("does not parse"));
     EXPECT_EQ(DetailsOf(status).reason, "UNPARSEABLE_REQUEST");
   }
+  EXPECT_THAT(server_.ReadLog(),
+              HasSubstr("event=call method=GetCustomer code=INVALID_ARGUMENT"));
+  EXPECT_THAT(server_.ReadLog(),
+              HasSubstr("event=call method=EvaluateMany code=INVALID_ARGUMENT"));
   // A method the server does not have is still UNIMPLEMENTED.
   EXPECT_EQ(call("/clientele.v1.Customers/NoSuchMethod", "").error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
