@@ -315,12 +315,18 @@ void AddCustomerCommands(CLI::App* app, Chosen* chosen) {
   customers->require_subcommand(1);
 
   auto upsert = New<CustomerUpsertOptions>();
-  AddCommand(customers, "upsert", "Create a customer or replace its profile", chosen, upsert,
-             RunCustomerUpsert)
+  CLI::App* upsert_cmd = AddCommand(customers, "upsert", "Create a customer or replace its profile",
+                                    chosen, upsert, RunCustomerUpsert);
+  upsert_cmd
       ->add_option("--customer", upsert->customer_json,
                    "The customer as JSON, e.g. '{\"id\":\"c-1\",\"name\":\"张三\",\"age\":25,"
                    "\"consumption\":\"低\"}'")
       ->required();
+  upsert_cmd
+      ->add_option("--update-mask", upsert->update_mask,
+                   "Change only these fields, e.g. name,age; the stored customer keeps the "
+                   "others even if another client changed them meanwhile (default: all)")
+      ->delimiter(',');
 
   auto get = New<CustomerGetOptions>();
   AddCommand(customers, "get", "Show a stored customer", chosen, get, RunCustomerGet)

@@ -7,6 +7,8 @@
 
 #include "client/connection.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "rules/strings.h"
 
 namespace clientele::client {
@@ -146,8 +148,18 @@ std::string_view StatusCodeName(grpc::StatusCode code) {
 }
 
 int ReportError(const grpc::Status& status, const RemoteOptions& options, std::ostream& err) {
-  err << "error: " << StatusCodeName(status.error_code()) << ": " << status.error_message()
-      << "\n";
+  err << "error: " << StatusCodeName(status.error_code()) << ": "
+      << EscapeControlCharacters(status.error_message(), "\n") << "\n";
+  // The reason, when the server gave a specific one (not just the code's
+  // name): what a script can tell a reused key from a recorded purchase by.
+  if (google::rpc::Status details; details.ParseFromString(status.error_details())) {
+    for (const google::protobuf::Any& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info) && info.reason() != StatusCodeName(status.error_code())) {
+        err << "  reason: " << EscapeControlCharacters(info.reason()) << "\n";
+      }
+    }
+  }
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     // UNAVAILABLE comes from the connection (nothing answers) or from a
     // running server (no valid rules, the database busy): the health

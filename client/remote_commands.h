@@ -141,6 +141,8 @@ struct CustomerUpsertOptions {
   RemoteOptions remote;
   std::string key;
   std::string customer_json;  // {"id": "c-1", "name": "张三", "age": 25, ...}
+  // Only these fields change (UpsertCustomerRequest.update_mask); empty: all.
+  std::vector<std::string> update_mask;
 };
 int RunCustomerUpsert(const CustomerUpsertOptions& options, std::ostream& out, std::ostream& err);
 

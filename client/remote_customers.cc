@@ -73,6 +73,7 @@ int RunCustomerUpsert(const CustomerUpsertOptions& options, std::ostream& out,
   v1::UpsertCustomerRequest request;
   request.set_idempotency_key(key.key);
   *request.mutable_customer() = std::move(*customer);
+  for (const std::string& path : options.update_mask) request.mutable_update_mask()->add_paths(path);
   v1::UpsertCustomerResponse response;
   const grpc::Status status =
       CallUnary(options.remote, &v1::Customers::Stub::UpsertCustomer, request, &response);

@@ -18,6 +18,9 @@ std::string PadRight(std::string_view text, size_t width) {
 
 void Table::AddRow(std::vector<std::string> cells) {
   cells.resize(columns_.size());
+  // What the server holds is shown, never obeyed: a name with ESC in it
+  // must not drive the terminal (nor a line break break the table).
+  for (std::string& cell : cells) cell = EscapeControlCharacters(cell);
   rows_.push_back(std::move(cells));
 }
 

@@ -522,15 +522,26 @@ RuleSet::Names RuleSet::DecisionNames() const {
     if (std::find(list->begin(), list->end(), name) == list->end()) list->push_back(name);
   };
   for (const Dimension& dimension : data_->dimensions) {
-    std::vector<std::string>& segments = names.segments[dimension.id];
-    for (const SegmentRule& rule : dimension.rules) add(&segments, rule.segment);
-    if (dimension.has_default) add(&segments, dimension.default_segment);
+    names.segments[dimension.id] = SegmentNames(dimension.id);
   }
   for (const Offer& offer : data_->offers) add(&names.offers, offer.name);
   for (const Tier& tier : data_->tiers) add(&names.tiers, tier.name);
   for (const Improvement& improvement : data_->improvements) {
     add(&names.actions, improvement.action);
     add(&names.actions, improvement.id);
+  }
+  return names;
+}
+
+std::vector<std::string> RuleSet::SegmentNames(std::string_view dimension) const {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  for (const Dimension& d : data_->dimensions) {
+    if (d.id != dimension) continue;
+    for (const SegmentRule& rule : d.rules) add(rule.segment);
+    if (d.has_default) add(d.default_segment);
   }
   return names;
 }

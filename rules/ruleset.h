@@ -140,6 +140,9 @@ class RuleSet {
   Summary Summarize() const;
   // Dimension ids in evaluation order.
   std::vector<std::string> DimensionIds() const;
+  // The segments `dimension` can assign (its rules' and its default), in
+  // declaration order without repeats; empty for an unknown dimension.
+  std::vector<std::string> SegmentNames(std::string_view dimension) const;
 
   // The names a decision can hold, for checking what rule tests expect
   // (and suggesting the closest when a test names another).

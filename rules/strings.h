@@ -104,6 +104,69 @@ inline bool IsLoopbackHost(std::string_view host) {
   return octets == 4;
 }
 
+// Control characters are C0 (U+0000..U+001F), DEL (U+007F) and C1
+// (U+0080..U+009F, in UTF-8 the bytes C2 80..C2 9F): what no honest name
+// or id holds and what drives a terminal (ESC, CSI). Byte offset of the
+// first one in `text` that is not in `allowed` (ASCII only, e.g. "\t\n\r"),
+// or npos.
+inline size_t FindControlCharacter(std::string_view text, std::string_view allowed = "") {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 || c == 0x7f) && allowed.find(static_cast<char>(c)) == std::string_view::npos) {
+      return i;
+    }
+    if (c == 0xc2 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9f) return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// `text` safe to show on a terminal or to put in a message: each control
+// character (but those in `kept`, e.g. "\n" for a multi-line message) as
+// \u001b, and each byte that is not part of a UTF-8 sequence as \xff.
+// Everything else is copied unchanged.
+inline std::string EscapeControlCharacters(std::string_view text, std::string_view kept = "") {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    // The length of the UTF-8 sequence starting here (0: not one).
+    size_t length = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                                 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (c >= 0x80 && c < 0xc2) length = 0;  // a continuation or an overlong lead
+    for (size_t k = 1; k < length; ++k) {
+      if (i + k >= text.size() || (static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) {
+        length = 0;
+        break;
+      }
+    }
+    if (length == 0) {
+      out += "\\x";
+      out += kDigits[c >> 4];
+      out += kDigits[c & 0xf];
+      ++i;
+      continue;
+    }
+    unsigned code = c;
+    if (length == 2 && c == 0xc2) code = static_cast<unsigned char>(text[i + 1]);
+    const bool control = (length == 1 && (c < 0x20 || c == 0x7f) &&
+                          kept.find(static_cast<char>(c)) == std::string_view::npos) ||
+                         (length == 2 && c == 0xc2 && code <= 0x9f);
+    if (control) {
+      out += "\\u00";
+      out += kDigits[code >> 4];
+      out += kDigits[code & 0xf];
+    } else {
+      out.append(text.substr(i, length));
+    }
+    i += length;
+  }
+  return out;
+}
+
 // Views an absl::string_view (e.g. Status::message()) as a std::string_view.
 inline std::string_view View(absl::string_view text) { return {text.data(), text.size()}; }
 

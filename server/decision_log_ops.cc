@@ -86,6 +86,10 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
     if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   }
   // Versions are kept in lower case, as RuleSet::version() gives them.
+  if (absl::Status s = CheckText("ruleset_version", request.ruleset_version(), 50, false);
+      !s.ok()) {
+    return s;
+  }
   const std::string version = rules::utf8_internal::AsciiLower(request.ruleset_version());
   if (!version.empty()) {
     if (version.size() != 12 || !std::all_of(version.begin(), version.end(), [](char c) {
@@ -94,7 +98,8 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
       return Invalid("ruleset_version", "must be a ruleset version: 12 hex digits");
     }
   }
-  absl::StatusOr<int64_t> before_id = ParseIdToken(request.page_token(), "ListLoggedDecisions");
+  absl::StatusOr<int64_t> before_id = ReadIdPageToken(
+      store_->page_token_key(), "ListLoggedDecisions", request, request.page_token());
   if (!before_id.ok()) return before_id.status();
   v1::DecisionLogSettings* settings = response->mutable_settings();
   if (decision_log_ != nullptr) {
@@ -119,7 +124,8 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
     if (absl::Status s = Decode(entry.decision, out->mutable_decision()); !s.ok()) return s;
   }
   if (page->more && !page->entries.empty()) {
-    response->set_next_page_token(StrCat(page->entries.back().id));
+    response->set_next_page_token(IssuePageToken(store_->page_token_key(), "ListLoggedDecisions",
+                                                 request, StrCat(page->entries.back().id)));
   }
   return absl::OkStatus();
 }

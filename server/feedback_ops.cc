@@ -50,6 +50,7 @@ std::string DescribeChange(const rules::ProductChange& change) {
 // Satisfaction as feedback gives it: "1".."5", at most 2 decimals.
 absl::StatusOr<std::optional<Decimal>> ParseSatisfaction(std::string_view text) {
   if (text.empty()) return std::optional<Decimal>();
+  if (absl::Status s = CheckDecimalText("satisfaction", text); !s.ok()) return s;
   absl::StatusOr<Decimal> value = Decimal::Parse(text);
   if (!value.ok()) return Invalid("satisfaction", View(value.status().message()));
   if (*value < Decimal::FromInteger(1) || *value > Decimal::FromInteger(5)) {
@@ -171,9 +172,13 @@ absl::Status Operations::SubmitFeedback(const v1::SubmitFeedbackRequest& request
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckText("text", request.text(), limits_.max_text_bytes, true); !s.ok()) {
+  if (absl::Status s =
+          CheckText("text", request.text(), limits_.max_text_bytes, true, TextKind::kFreeText);
+      !s.ok()) {
     return s;
   }
+  if (absl::Status s = CheckText("source", request.source(), 100, false); !s.ok()) return s;
+  if (absl::Status s = CheckText("date", request.date(), 50, false); !s.ok()) return s;
   rules::Feedback feedback{request.product(), request.text(), rules::FeedbackSource::kUnknown};
   if (!request.source().empty()) {
     absl::StatusOr<rules::FeedbackSource> source = rules::ParseFeedbackSource(request.source());
@@ -185,7 +190,7 @@ absl::Status Operations::SubmitFeedback(const v1::SubmitFeedbackRequest& request
   const Date today = Date::Today();
   absl::StatusOr<Date> day = ParseDay("date", request.date(), today);
   if (!day.ok()) return day.status();
-  if (*day > today) return Invalid("date", "is in the future");
+  if (absl::Status s = CheckNotAfter("date", *day, today); !s.ok()) return s;
 
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(&served); !s.ok()) return s;
@@ -264,7 +269,7 @@ absl::Status Operations::UpsertProduct(const v1::UpsertProductRequest& request,
       return Invalid("product.attributes", StrCat("a name ", s.message()));
     }
     if (absl::Status s = CheckText(StrCat("product.attributes[", name, "]"), value,
-                                   kMaxAttributeValueBytes, false);
+                                   kMaxAttributeValueBytes, false, TextKind::kFreeText);
         !s.ok()) {
       return s;
     }
@@ -304,6 +309,7 @@ absl::Status Operations::ListImprovementActions(const v1::ListImprovementActions
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = CheckText("status", request.status(), 50, false); !s.ok()) return s;
   const std::string& status = request.status();
   if (!status.empty() && status != "proposed" && status != "applied" && status != "dismissed") {
     return Invalid("status", StrCat("must be \"proposed\", \"applied\", \"dismissed\" or empty, "
@@ -313,13 +319,18 @@ absl::Status Operations::ListImprovementActions(const v1::ListImprovementActions
   absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
   // The token is the id of the last action of the previous page.
-  absl::StatusOr<int64_t> before_id = ParseIdToken(request.page_token(), "ListImprovementActions");
+  absl::StatusOr<int64_t> before_id = ReadIdPageToken(
+      store_->page_token_key(), "ListImprovementActions", request, request.page_token());
   if (!before_id.ok()) return before_id.status();
   absl::StatusOr<ActionPage> page =
       store_->ListActions(request.product(), status, *before_id, *page_size);
   if (!page.ok()) return page.status();
   for (const ImprovementActionRecord& a : page->actions) ActionToProto(a, response->add_actions());
-  if (page->more) response->set_next_page_token(StrCat(page->actions.back().id));
+  if (page->more) {
+    response->set_next_page_token(IssuePageToken(store_->page_token_key(),
+                                                 "ListImprovementActions", request,
+                                                 StrCat(page->actions.back().id)));
+  }
   return absl::OkStatus();
 }
 
@@ -342,7 +353,9 @@ absl::Status Operations::DecideImprovementAction(std::string_view method, std::s
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckText("note", request.note(), limits_.max_text_bytes, false); !s.ok()) {
+  if (absl::Status s =
+          CheckText("note", request.note(), limits_.max_text_bytes, false, TextKind::kFreeText);
+      !s.ok()) {
     return s;
   }
   const bool apply = status == "applied";
@@ -358,9 +371,10 @@ absl::Status Operations::DecideImprovementAction(std::string_view method, std::s
         }
         const ImprovementActionRecord& action = **found;
         if (action.status != "proposed") {
-          return absl::FailedPreconditionError(
-              StrCat("improvement action ", action.id, " was already ", action.status, " by ",
-                     action.decided_by, " at ", action.decided_at));
+          return WithReason(absl::FailedPreconditionError(StrCat(
+                                "improvement action ", action.id, " was already ", action.status,
+                                " by ", action.decided_by, " at ", action.decided_at)),
+                            kReasonActionAlreadyDecided);
         }
         AuditEntry audit;
         audit.subject = StrCat("improvement_action:", action.id);

@@ -7,21 +7,90 @@
 #include <mutex>
 #include <optional>
 
+#include "google/protobuf/descriptor.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "rules/strings.h"
 #include "server/auth.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/service.h"
 #include "server/service_internal.h"
+#include "server/status_details.h"
 
 namespace clientele::server {
 
 namespace {
 
+// Whether failures with `code` are about the request, so that their
+// messages may echo what it held (a name, a birthday, a text). The
+// server's own failures (INTERNAL, UNAVAILABLE, refusals, deadlines) hold
+// no request data.
+bool IsAboutTheRequest(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kAborted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A field path of ours: lower case, digits, '_', '.', '[' and ']'.
+bool IsFieldPath(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '[' ||
+           c == ']';
+  });
+}
+
+// The request field a failure is about: the one attached to it
+// (status_details.h), else the field path its message starts with
+// ("customer.birthday" of "customer.birthday: ... is not a date"), else "".
+std::string FieldOfFailure(const absl::Status& status) {
+  if (std::string field = FieldOf(status); !field.empty()) return field;
+  if (!IsAboutTheRequest(status.code())) return "";
+  const std::string_view message = View(status.message());
+  const size_t colon = message.find(": ");
+  if (colon == std::string_view::npos || !IsFieldPath(message.substr(0, colon))) return "";
+  return std::string(message.substr(0, colon));
+}
+
+// The gRPC status of a failure: its message with control characters
+// escaped (line breaks kept: diagnostics take several lines), and in the
+// grpc-status-details-bin trailer a google.rpc.Status with an ErrorInfo
+// (the reason: status_details.h, else the code's name; the field, if
+// any, in its metadata) and, for INVALID_ARGUMENT about a field, a
+// BadRequest naming it.
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
+  const std::string message = EscapeControlCharacters(View(status.message()), "\n");
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(message);
+  google::rpc::ErrorInfo info;
+  const std::string reason = ReasonOf(status);
+  info.set_reason(reason.empty() ? absl::StatusCodeToString(status.code()) : reason);
+  info.set_domain("clientele");
+  const std::string field = FieldOfFailure(status);
+  if (!field.empty()) (*info.mutable_metadata())["field"] = field;
+  details.add_details()->PackFrom(info);
+  if (!field.empty() && status.code() == absl::StatusCode::kInvalidArgument) {
+    google::rpc::BadRequest bad_request;
+    google::rpc::BadRequest::FieldViolation* violation = bad_request.add_field_violations();
+    violation->set_field(field);
+    const std::string prefix = StrCat(field, ": ");
+    violation->set_description(message.rfind(prefix, 0) == 0 ? message.substr(prefix.size())
+                                                              : message);
+    details.add_details()->PackFrom(bad_request);
+  }
   // absl::StatusCode and grpc::StatusCode share their numbering.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message,
+                      details.SerializeAsString());
 }
 
 absl::Status FromGrpc(const grpc::Status& status) {
@@ -36,27 +105,12 @@ absl::Status FromGrpc(const grpc::Status& status) {
 // failures (INTERNAL, UNAVAILABLE, refusals, deadlines) hold no request
 // data and are logged whole.
 std::string LoggableError(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kAborted:
-      break;
-    default:
-      return std::string(status.message());
-  }
-  const std::string_view message = View(status.message());
-  const size_t colon = message.find(": ");
-  const std::string_view field = message.substr(0, colon);
-  const bool is_field_path = colon != std::string_view::npos && !field.empty() &&
-                             std::all_of(field.begin(), field.end(), [](char c) {
-                               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                                      c == '_' || c == '.' || c == '[' || c == ']';
-                             });
-  return is_field_path ? StrCat("about ", field, " (details went to the caller only)")
-                       : "(details went to the caller only)";
+  if (!IsAboutTheRequest(status.code())) return std::string(status.message());
+  // An attached field may hold a map key the caller chose: logged only
+  // when it is a plain path.
+  const std::string field = FieldOfFailure(status);
+  return IsFieldPath(field) ? StrCat("about ", field, " (details went to the caller only)")
+                            : "(details went to the caller only)";
 }
 
 // Counts the call in the metrics and logs it: failures at info
@@ -239,18 +293,23 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
 
 // Reads an import stream message by message into a CustomerImport and
 // writes it when the client has sent everything.
-class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRequest> {
+//
+// The stream is read as raw bytes and parsed here: gRPC's typed reader
+// shows a message that does not parse exactly as the end of the stream
+// (OnReadDone(false)), which would import what came before it. A message
+// that does not parse fails the whole import instead.
+class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   ImportReactor(grpc::CallbackServerContext* context, std::string_view caller,
                 StreamSlots::Slot slot, std::unique_ptr<CustomerImport> import,
-                v1::ImportCustomersResponse* response, WorkerPool* pool)
+                grpc::ByteBuffer* response, WorkerPool* pool)
       : context_(context),
         caller_(caller),
         slot_(std::move(slot)),
         import_(std::move(import)),
         response_(response),
         pool_(pool) {
-    StartRead(&message_);
+    StartRead(&bytes_);
   }
   // A stream that cannot start (no valid ruleset): ends at once.
   ImportReactor(grpc::CallbackServerContext* context, const absl::Status& refused)
@@ -264,20 +323,42 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
         Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled; nothing was imported"));
       } else {
         pool_->Run([this] {
-          const absl::Status status = import_->Finish(response_);
+          v1::ImportCustomersResponse response;
+          absl::Status status = import_->Finish(&response);
+          bool own_buffer = false;
+          if (status.ok() &&
+              !grpc::SerializationTraits<v1::ImportCustomersResponse>::Serialize(
+                   response, response_, &own_buffer)
+                   .ok()) {
+            status = absl::InternalError("the import's response cannot be serialized");
+          }
           LogCall("ImportCustomers", status, began_, caller_);
           Finish(ToGrpc(status));
         });
       }
       return;
     }
-    if (absl::Status s = import_->Add(message_); !s.ok()) {
+    ++messages_;
+    v1::ImportCustomersRequest message;
+    if (!grpc::SerializationTraits<v1::ImportCustomersRequest>::Deserialize(&bytes_, &message)
+             .ok()) {
+      const absl::Status s = WithReason(
+          absl::InvalidArgumentError(StrCat(
+              "message ", messages_,
+              " of the stream does not parse as ImportCustomersRequest (a string field that is "
+              "not valid UTF-8, or truncated or malformed bytes); nothing was imported")),
+          kReasonUnparseableRequest);
       LogCall("ImportCustomers", s, began_, caller_);
       Finish(ToGrpc(s));
       return;
     }
-    message_.Clear();
-    StartRead(&message_);
+    if (absl::Status s = import_->Add(message); !s.ok()) {
+      LogCall("ImportCustomers", s, began_, caller_);
+      Finish(ToGrpc(s));
+      return;
+    }
+    bytes_.Clear();
+    StartRead(&bytes_);
   }
   void OnDone() override { delete this; }
 
@@ -287,12 +368,15 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCustomersRe
   const StreamSlots::Slot slot_;
   const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   std::unique_ptr<CustomerImport> import_;
-  v1::ImportCustomersResponse* response_;
+  grpc::ByteBuffer* response_;  // the serialized ImportCustomersResponse
   WorkerPool* pool_;
-  v1::ImportCustomersRequest message_;
+  grpc::ByteBuffer bytes_;      // the message being read
+  int64_t messages_ = 0;        // read so far
 };
 
-class CustomersService final : public v1::Customers::CallbackService {
+// ImportCustomers is served raw (bytes in, bytes out): see ImportReactor.
+class CustomersService final
+    : public v1::Customers::WithRawCallbackMethod_ImportCustomers<v1::Customers::CallbackService> {
  public:
   explicit CustomersService(const ServiceContext& c)
       : ops_(c.operations), pool_(c.write_pool), slots_(c.stream_slots), auth_(c.auth) {}
@@ -322,8 +406,8 @@ class CustomersService final : public v1::Customers::CallbackService {
     return Run("ListCustomers", *auth_, context,
                [&] { return ops_->ListCustomers(*request, response); });
   }
-  grpc::ServerReadReactor<v1::ImportCustomersRequest>* ImportCustomers(
-      grpc::CallbackServerContext* context, v1::ImportCustomersResponse* response) override {
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportCustomers(
+      grpc::CallbackServerContext* context, grpc::ByteBuffer* response) override {
     absl::StatusOr<Caller> caller = Admit(*auth_, context, "ImportCustomers");
     if (!caller.ok()) return new ImportReactor(context, caller.status());
     absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
@@ -481,8 +565,7 @@ class DiagnosticsService final : public v1::Diagnostics::CallbackService {
     }
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     if (request->payload().size() > 1024) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                   "payload: at most 1024 bytes"));
+      reactor->Finish(ToGrpc(service_internal::Invalid("payload", "at most 1024 bytes")));
       return reactor;
     }
     response->set_payload(request->payload());
@@ -817,6 +900,60 @@ class AdminService final : public v1::Admin::CallbackService {
   const size_t chunk_bytes_;
 };
 
+// gRPC 1.51's callback handlers answer a request that does not parse
+// (a string field that is not UTF-8, truncated bytes) with UNIMPLEMENTED
+// and an empty message, without running the handler: the parse error is
+// dropped in server_callback_handlers.h, and serialization traits cannot
+// change that. This interceptor sees the status on its way out and, for
+// a method of ours (no handler of ours sends UNIMPLEMENTED), makes it
+// INVALID_ARGUMENT with a message and details, counted and logged as a
+// call. A method the server does not have keeps its UNIMPLEMENTED.
+class UnparseableRequestInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit UnparseableRequestInterceptor(std::string_view method) : method_(method) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status sent = methods->GetSendStatus();
+      if (sent.error_code() == grpc::StatusCode::UNIMPLEMENTED && sent.error_message().empty()) {
+        const absl::Status invalid = WithReason(
+            absl::InvalidArgumentError(
+                "the request does not parse as its message type (a string field that is not "
+                "valid UTF-8, or truncated or malformed bytes)"),
+            kReasonUnparseableRequest);
+        LogCall(method_, invalid, std::chrono::steady_clock::now());
+        methods->ModifySendStatus(ToGrpc(invalid));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string method_;  // the short name, as metrics and logs have it
+};
+
+class UnparseableRequestInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    // "/clientele.v1.Customers/UpsertCustomer": ours when the protos have it.
+    std::string_view path = info->method() != nullptr ? info->method() : "";
+    const size_t slash = path.rfind('/');
+    if (path.size() < 2 || path[0] != '/' || slash == std::string_view::npos || slash == 0) {
+      return nullptr;
+    }
+    std::string full_name(path.substr(1));
+    full_name[slash - 1] = '.';
+    if (full_name.rfind("clientele.", 0) != 0 ||
+        google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full_name) ==
+            nullptr) {
+      return nullptr;
+    }
+    return new UnparseableRequestInterceptor(path.substr(slash + 1));
+  }
+};
+
 }  // namespace
 
 bool OpenStreams::Add(Stream* stream) {
@@ -859,6 +996,11 @@ absl::StatusOr<StreamSlots::Slot> StreamSlots::Acquire() {
     }
   } while (!open_.compare_exchange_weak(open, open + 1, std::memory_order_relaxed));
   return Slot(this);
+}
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MakeUnparseableRequestInterceptorFactory() {
+  return std::make_unique<UnparseableRequestInterceptorFactory>();
 }
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceContext& context) {

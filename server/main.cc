@@ -217,6 +217,9 @@ int Serve(const std::string& config_path) {
                     .auth = &*authenticator,
                     .max_message_bytes = static_cast<size_t>(config->max_message_bytes)});
   for (const auto& service : services) builder.RegisterService(service.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(MakeUnparseableRequestInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail("listen_failed", StrCat("cannot listen on ", config->listen));

@@ -74,7 +74,8 @@ absl::Status Operations::GetLedger(const v1::GetLedgerRequest& request,
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
-  absl::StatusOr<int64_t> after_id = ParseIdToken(request.page_token(), "GetLedger");
+  absl::StatusOr<int64_t> after_id =
+      ReadIdPageToken(store_->page_token_key(), "GetLedger", request, request.page_token());
   if (!after_id.ok()) return after_id.status();
   absl::StatusOr<std::optional<Customer>> customer =
       store_->FindCustomer(request.customer_id(), Date::Today());
@@ -96,7 +97,10 @@ absl::Status Operations::GetLedger(const v1::GetLedgerRequest& request,
     out->set_recorded_at(e.recorded_at);
     out->set_balance_after(page->balance_after[i]);
   }
-  if (page->more) response->set_next_page_token(StrCat(page->entries.back().id));
+  if (page->more) {
+    response->set_next_page_token(IssuePageToken(store_->page_token_key(), "GetLedger", request,
+                                                 StrCat(page->entries.back().id)));
+  }
   response->set_balance((*customer)->points);
   return absl::OkStatus();
 }

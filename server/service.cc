@@ -16,16 +16,22 @@ absl::Status Operations::UpsertCustomer(const v1::UpsertCustomerRequest& request
                                         v1::UpsertCustomerResponse* response) {
   absl::StatusOr<Customer> customer = CustomerFromProto(request.customer(), false, limits_);
   if (!customer.ok()) return customer.status();
+  absl::StatusOr<CustomerMask> mask = ParseCustomerMask(request.update_mask());
+  if (!mask.ok()) return mask.status();
   const Date today = Date::Today();
   if (!customer->joined_at.known()) customer->joined_at = today;
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(&served); !s.ok()) return s;
-  const bool satisfaction_given = !request.customer().satisfaction().empty();
+  // Without a mask an empty satisfaction keeps the stored one; a mask
+  // that names it sets it ("" or "0": never rated).
+  const bool satisfaction_given =
+      mask->all && request.update_mask().paths().empty() ? !request.customer().satisfaction().empty()
+                                                          : mask->Has("satisfaction");
   return IdempotentWrite(
       store_, "UpsertCustomer", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::UpsertCustomerResponse* out) -> absl::Status {
         absl::StatusOr<UpsertedCustomer> upserted =
-            UpsertCustomerIn(tx, *customer, satisfaction_given, *served->ruleset, today);
+            UpsertCustomerIn(tx, *customer, satisfaction_given, *served->ruleset, today, *mask);
         if (!upserted.ok()) return upserted.status();
         CustomerToProto(upserted->stored, out->mutable_customer());
         out->set_created(upserted->created);
@@ -66,19 +72,20 @@ absl::Status Operations::ListCustomers(const v1::ListCustomersRequest& request,
                                        v1::ListCustomersResponse* response) {
   absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
-  // The token is the last id of the previous page, which CheckId accepts.
-  if (!request.page_token().empty()) {
-    if (!CheckId("page_token", request.page_token()).ok()) {
-      return Invalid("page_token", "is not a token returned by ListCustomers");
-    }
-  }
+  // The token's position is the last id of the previous page (filtered:
+  // the last one looked at).
+  absl::StatusOr<std::string> after = ReadPageToken(store_->page_token_key(), "ListCustomers",
+                                                    request, request.page_token());
+  if (!after.ok()) return after.status();
+  auto next_page_token = [&](std::string_view last_id) {
+    return IssuePageToken(store_->page_token_key(), "ListCustomers", request, last_id);
+  };
   const Date today = Date::Today();
   if (!request.has_segment()) {
-    absl::StatusOr<CustomerPage> page =
-        store_->ListCustomers(request.page_token(), *page_size, today);
+    absl::StatusOr<CustomerPage> page = store_->ListCustomers(*after, *page_size, today);
     if (!page.ok()) return page.status();
     for (const Customer& c : page->customers) CustomerToProto(c, response->add_customers());
-    if (page->more) response->set_next_page_token(page->customers.back().id);
+    if (page->more) response->set_next_page_token(next_page_token(page->customers.back().id));
     return absl::OkStatus();
   }
   // Filtered: evaluate customers in id order until the page is full or
@@ -92,7 +99,7 @@ absl::Status Operations::ListCustomers(const v1::ListCustomersRequest& request,
   response->set_ruleset_version(served->ruleset->version());
   constexpr int kMaxFilterScan = 10'000;
   constexpr int kScanPageSize = 500;
-  std::string last_seen = request.page_token();
+  std::string last_seen = *after;
   bool more = true;
   int scanned = 0;
   rules::Decision decision;
@@ -119,7 +126,7 @@ absl::Status Operations::ListCustomers(const v1::ListCustomersRequest& request,
       }
     }
   }
-  if (more) response->set_next_page_token(last_seen);
+  if (more) response->set_next_page_token(next_page_token(last_seen));
   return absl::OkStatus();
 }
 
@@ -150,7 +157,9 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
     // reached here.
     absl::StatusOr<std::optional<PurchaseRecord>> recorded = tx.FindPurchase(purchase.id);
     if (recorded.ok() && recorded->has_value()) {
-      return absl::AlreadyExistsError(StrCat("purchase_id '", purchase.id, "' is already recorded"));
+      return WithReason(
+          absl::AlreadyExistsError(StrCat("purchase_id '", purchase.id, "' is already recorded")),
+          kReasonPurchaseAlreadyRecorded);
     }
     return s;
   }
@@ -195,6 +204,7 @@ absl::StatusOr<CheckedPurchase> CheckPurchase(const v1::RecordPurchaseRequest& r
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   if (absl::Status s = CheckId("purchase_id", request.purchase_id()); !s.ok()) return s;
   if (request.amount().empty()) return Invalid("amount", "is required");
+  if (absl::Status s = CheckDecimalText("amount", request.amount()); !s.ok()) return s;
   absl::StatusOr<Decimal> amount = Decimal::Parse(request.amount());
   if (!amount.ok()) return Invalid("amount", View(amount.status().message()));
   if (*amount <= Decimal()) return Invalid("amount", "must be greater than 0");
@@ -204,6 +214,10 @@ absl::StatusOr<CheckedPurchase> CheckPurchase(const v1::RecordPurchaseRequest& r
   if (absl::Status s = CheckText("product", request.product(), limits.max_name_bytes, false);
       !s.ok()) {
     return s;
+  }
+  for (const auto& [field, text] :
+       {std::pair{"channel", &request.channel()}, std::pair{"date", &request.date()}}) {
+    if (absl::Status s = CheckText(field, *text, 50, false); !s.ok()) return s;
   }
   CheckedPurchase checked;
   checked.purchase.id = request.purchase_id();
@@ -217,7 +231,7 @@ absl::StatusOr<CheckedPurchase> CheckPurchase(const v1::RecordPurchaseRequest& r
   checked.today = Date::Today();
   absl::StatusOr<Date> day = ParseDay("date", request.date(), checked.today);
   if (!day.ok()) return day.status();
-  if (*day > checked.today) return Invalid("date", "is in the future");
+  if (absl::Status s = CheckNotAfter("date", *day, checked.today); !s.ok()) return s;
   checked.day = *day;
   return checked;
 }
@@ -248,7 +262,9 @@ void Operations::RecordPurchase(const v1::RecordPurchaseRequest& request,
 absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& request,
                                            v1::RecordInteractionResponse* response) {
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
-  if (absl::Status s = CheckText("text", request.text(), limits_.max_text_bytes, true); !s.ok()) {
+  if (absl::Status s =
+          CheckText("text", request.text(), limits_.max_text_bytes, true, TextKind::kFreeText);
+      !s.ok()) {
     return s;
   }
   const rules::Interaction interaction{request.text()};
@@ -288,6 +304,7 @@ absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& r
 absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
                                         v1::ReturnPurchaseResponse* response) {
   if (absl::Status s = CheckId("purchase_id", request.purchase_id()); !s.ok()) return s;
+  if (absl::Status s = CheckText("kind", request.kind(), 50, false); !s.ok()) return s;
   const std::string kind = request.kind().empty() ? "return" : request.kind();
   if (kind != "return" && kind != "cancellation") {
     return Invalid("kind",
@@ -308,9 +325,10 @@ absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request
         }
         const PurchaseRecord& purchase = **found;
         if (!purchase.returned_kind.empty()) {
-          return absl::FailedPreconditionError(StrCat("purchase '", purchase.purchase_id,
-                                                      "' was already taken back (",
-                                                      purchase.returned_kind, ")"));
+          return WithReason(absl::FailedPreconditionError(
+                                StrCat("purchase '", purchase.purchase_id,
+                                       "' was already taken back (", purchase.returned_kind, ")")),
+                            kReasonPurchaseAlreadyTakenBack);
         }
         absl::StatusOr<Customer> customer = RequireCustomer(tx, purchase.customer_id, today);
         if (!customer.ok()) return customer.status();

@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include <grpcpp/support/server_interceptor.h>
 #include "clientele/v1/admin.grpc.pb.h"
 #include "clientele/v1/customers.grpc.pb.h"
 #include "clientele/v1/decisions.grpc.pb.h"
@@ -291,6 +292,13 @@ struct ServiceContext {
 // writes on the write pool or the store's queue, the rest on gRPC's
 // threads.
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceContext& context);
+
+// For the ServerBuilder: makes a call of ours whose request does not
+// parse INVALID_ARGUMENT (with details, counted and logged) instead of
+// gRPC's bare UNIMPLEMENTED (grpc_services.cc says why it is needed).
+// (ImportCustomers parses its stream itself, with the same outcome.)
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MakeUnparseableRequestInterceptorFactory();
 
 }  // namespace clientele::server
 

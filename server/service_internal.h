@@ -12,10 +12,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "clientele/v1/types.pb.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "rules/ruleset.h"
 #include "rules/sha256.h"
 #include "rules/strings.h"
 #include "server/service.h"
+#include "server/status_details.h"
 #include "server/store.h"
 
 namespace clientele::server::service_internal {
@@ -26,13 +28,33 @@ constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 inline const rules::Decimal kMaxAmount = rules::Decimal::FromInteger(100'000'000);
 
-// INVALID_ARGUMENT "field: problem".
+// INVALID_ARGUMENT "field: problem", about `field` (status_details.h).
 absl::Status Invalid(std::string_view field, std::string_view problem);
 
+// What a text field may hold besides printable characters. kLine (names,
+// genders, occupations, products, actors, tiers, segments, attribute
+// names, file names): no control character at all. kFreeText (interaction
+// and feedback texts, notes, attribute values: what people write in
+// several lines): tab, line feed and carriage return, and no other.
+enum class TextKind { kLine, kFreeText };
+
 // Text that is well-formed UTF-8 of at most `max_bytes` (and not empty
-// when `required`).
+// when `required`), without control characters but those `kind` allows
+// (FindControlCharacter in rules/strings.h: C0, DEL, C1). The message
+// names the character's code point, never the character.
 absl::Status CheckText(std::string_view field, std::string_view text, size_t max_bytes,
-                       bool required);
+                       bool required, TextKind kind = TextKind::kLine);
+
+// Decimal text of a request (amounts, satisfaction): an optional '-',
+// digits, then optionally '.' and 1..4 digits. No '+', no spaces, no
+// exponent, no thousands separators: "199.90", "0", "5". Only the syntax;
+// ranges are the caller's (so "-5" is refused by its range, with the
+// range's message).
+absl::Status CheckDecimalText(std::string_view field, std::string_view text);
+
+// A day of a request that cannot be in the future (a birthday, a joining
+// day, a purchase): after `today` is INVALID_ARGUMENT (DATE_IN_FUTURE).
+absl::Status CheckNotAfter(std::string_view field, rules::Date day, rules::Date today);
 
 // Ids: 1..64 bytes of letters, digits and - _ . :
 absl::Status CheckId(std::string_view field, std::string_view id);
@@ -44,12 +66,27 @@ absl::Status CheckKey(std::string_view key);
 absl::StatusOr<rules::Date> ParseDay(std::string_view field, std::string_view text,
                                      rules::Date fallback);
 
-// A page size of a List request: 0 means kDefaultPageSize; 1..kMaxPageSize.
+// A page size of a List request: 0 means kDefaultPageSize; 1..kMaxPageSize
+// (more is INVALID_ARGUMENT, not cut down).
 absl::StatusOr<int> CheckPageSize(int32_t page_size);
 
-// A page token that is a row id (the last one of the previous page): 0
-// for "", else a positive number; INVALID_ARGUMENT naming `rpc` otherwise.
-absl::StatusOr<int64_t> ParseIdToken(std::string_view token, std::string_view rpc);
+// Page tokens (AIP-158) are opaque: a position in the listing (e.g. the
+// last id of the page) and an HMAC-SHA256 under `key` (the store's
+// page_token_key) of the position, the method and the request's other
+// fields (page_token and page_size aside). So a token never issued,
+// altered, or sent with another filter or to another method is refused.
+// The token that continues `request` of `method` after `position`.
+std::string IssuePageToken(std::string_view key, std::string_view method,
+                           const google::protobuf::Message& request, std::string_view position);
+// The position of `token` sent with `request` ("" for an empty token), or
+// INVALID_ARGUMENT about page_token (INVALID_PAGE_TOKEN).
+absl::StatusOr<std::string> ReadPageToken(std::string_view key, std::string_view method,
+                                          const google::protobuf::Message& request,
+                                          std::string_view token);
+// ReadPageToken for a position that is a row id: 0 for the first page.
+absl::StatusOr<int64_t> ReadIdPageToken(std::string_view key, std::string_view method,
+                                        const google::protobuf::Message& request,
+                                        std::string_view token);
 
 // The served version that `version` names (12 hex digits, or at least the
 // first 4), with its files. INVALID_ARGUMENT for anything else or a prefix
@@ -100,14 +137,28 @@ struct DecisionToLog {
 // decisions.proto). Cheap when not sampled; never fails the decision.
 void MaybeLogDecision(DecisionLog* log, const DecisionToLog& made);
 
-// A dimension the ruleset has (else INVALID_ARGUMENT listing them).
+// A dimension the ruleset has (else INVALID_ARGUMENT listing them, with a
+// did-you-mean: UNKNOWN_DIMENSION).
 absl::Status CheckDimension(std::string_view field, std::string_view dimension,
                             const rules::RuleSet& ruleset);
 
 // A segment filter of a request: the dimension must be one the ruleset
-// has, and the segment not empty.
+// has, and the segment one that dimension can assign (else
+// INVALID_ARGUMENT with a did-you-mean: UNKNOWN_SEGMENT).
 absl::Status CheckSegmentFilter(std::string_view field, const v1::SegmentFilter& filter,
                                 const rules::RuleSet& ruleset);
+
+// The editable customer fields an upsert changes: every one (no
+// update_mask, or "*"), or those the mask names.
+struct CustomerMask {
+  bool all = true;
+  std::vector<std::string> fields;  // when !all
+  bool Has(std::string_view field) const;
+};
+// The mask of UpsertCustomerRequest.update_mask: INVALID_ARGUMENT about
+// update_mask.paths for a path that is not an editable field (a
+// maintained one says so; an unknown one gets a did-you-mean).
+absl::StatusOr<CustomerMask> ParseCustomerMask(const google::protobuf::FieldMask& mask);
 
 struct UpsertedCustomer {
   rules::Customer stored;  // as stored, with its tier
@@ -116,11 +167,15 @@ struct UpsertedCustomer {
 
 // Creates or replaces the customer's profile inside `tx`: an omitted
 // satisfaction (`satisfaction_given` false) keeps the one interactions
-// have built up, and the tier follows the balance by the loyalty rules.
+// have built up, the fields `mask` does not name keep their stored
+// values (read in `tx`, so no other write comes in between; a new
+// customer gets them unknown, joined today), and the tier follows the
+// balance by the loyalty rules.
 absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, rules::Customer customer,
                                                   bool satisfaction_given,
                                                   const rules::RuleSet& ruleset,
-                                                  rules::Date today);
+                                                  rules::Date today,
+                                                  const CustomerMask& mask = {});
 
 // Runs a write through the store's idempotency and parses its response.
 // `fingerprint` identifies the request (Fingerprint(request) for unary

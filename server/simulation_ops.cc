@@ -3,6 +3,7 @@
 // id ranges on several threads at once.
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "rules/simulation.h"
@@ -19,6 +20,7 @@ namespace {
 constexpr int kMaxExamples = 100;
 constexpr int kMaxScanThreads = 4;
 constexpr int kDefaultReplayDays = 30;
+constexpr size_t kMaxFileNameBytes = 255;  // NAME_MAX
 
 void MovementsToProto(const rules::DimensionSimulation& d, v1::DimensionSimulation* out) {
   out->set_dimension(d.dimension);
@@ -73,6 +75,20 @@ void ReportToProto(const rules::SimulationReport& report, v1::SimulateRulesetRes
   out->set_first_error(report.first_error);
 }
 
+// A candidate file's name: a file name as GetRulesetVersion returns it,
+// never a path (no separator, no "..").
+absl::Status CheckFileName(std::string_view name) {
+  if (name.empty()) return Invalid("files.name", "every file needs a name");
+  if (absl::Status s = CheckText("files.name", name, kMaxFileNameBytes, true); !s.ok()) return s;
+  if (name.find_first_of("/\\") != std::string_view::npos) {
+    return Invalid("files.name", StrCat("'", name, "' is a path; give the file name only"));
+  }
+  if (name.find("..") != std::string_view::npos || name == ".") {
+    return Invalid("files.name", StrCat("'", name, "' may not be . or contain .."));
+  }
+  return absl::OkStatus();
+}
+
 // The candidate's files: given in the request, or those of a version the
 // store kept.
 absl::StatusOr<std::vector<rules::RuleSource>> CandidateSources(
@@ -82,8 +98,12 @@ absl::StatusOr<std::vector<rules::RuleSource>> CandidateSources(
   }
   std::vector<rules::RuleSource> sources;
   if (!request.files().empty()) {
+    std::set<std::string_view> names;
     for (const v1::RulesetSourceFile& file : request.files()) {
-      if (file.name().empty()) return Invalid("files.name", "every file needs a name");
+      if (absl::Status s = CheckFileName(file.name()); !s.ok()) return s;
+      if (!names.insert(file.name()).second) {
+        return Invalid("files.name", StrCat("'", file.name(), "' is given twice"));
+      }
       sources.push_back({file.name(), file.content()});
     }
     return sources;

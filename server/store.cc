@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "rules/strings.h"
+#include "server/status_details.h"
 
 namespace clientele::server {
 namespace {
@@ -232,6 +233,17 @@ CREATE TABLE decision_log (
   decision BLOB NOT NULL
 );
 CREATE INDEX decision_log_by_customer ON decision_log(customer_id, id);
+)sql",
+    // 7: the server's secrets, made once per database so that what they
+    // sign outlives a restart (and a backup restored elsewhere): the key
+    // of page tokens (HMAC-SHA256). randomblob() is SQLite's CSPRNG,
+    // seeded from the operating system.
+    R"sql(
+CREATE TABLE server_secrets (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
+INSERT INTO server_secrets (name, value) VALUES ('page_token_key', randomblob(32));
 )sql",
 };
 
@@ -481,8 +493,9 @@ class Store::Impl : public Transaction {
       // The primary key tells a purchase recorded before: no lookup first.
       if (const int code = s.tryExecuteStep(); code != SQLITE_DONE) {
         if (s.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY) {
-          return absl::AlreadyExistsError(
-              StrCat("purchase_id '", p.purchase_id, "' is already recorded"));
+          return WithReason(absl::AlreadyExistsError(
+                                StrCat("purchase_id '", p.purchase_id, "' is already recorded")),
+                            kReasonPurchaseAlreadyRecorded);
         }
         throw SQLite::Exception(db_.getHandle(), code);
       }
@@ -1098,9 +1111,12 @@ class Store::Impl : public Transaction {
     s.bind(1, std::string(key.key));
     if (!s.executeStep()) return std::optional<std::string>();
     if (s.getColumn(0).getString() != key.method || s.getColumn(1).getString() != key.fingerprint) {
-      return absl::AlreadyExistsError(StrCat(
-          "idempotency_key '", key.key, "' was already used for a different request (",
-          s.getColumn(0).getString(), "); use a new key for a new request"));
+      return WithField(
+          WithReason(absl::AlreadyExistsError(StrCat(
+                         "idempotency_key '", key.key, "' was already used for a different request (",
+                         s.getColumn(0).getString(), "); use a new key for a new request")),
+                     kReasonIdempotencyKeyReused),
+          "idempotency_key");
     }
     const SQLite::Column response = s.getColumn(2);
     return std::optional<std::string>(
@@ -1262,13 +1278,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     // 2 MB it wrote pages to the WAL in the middle of a group, three times
     // the writes of a purchase. (Readers keep the default.)
     impl->db().exec("PRAGMA cache_size=-32000");
+    std::string page_token_key =
+        impl->db().execAndGet("SELECT value FROM server_secrets WHERE name = 'page_token_key'")
+            .getString();
     // Readers open after the migration, so that they see the final schema.
     std::vector<std::unique_ptr<Impl>> readers;
     for (int i = 0; i < options.read_connections; ++i) {
       readers.push_back(std::make_unique<Impl>(options));
     }
-    return std::unique_ptr<Store>(
+    auto store = std::unique_ptr<Store>(
         new Store(options, std::move(impl), std::move(readers), *version));
+    store->page_token_key_ = std::move(page_token_key);
+    return store;
   } catch (const SQLite::Exception& e) {
     return absl::UnavailableError(
         StrCat("cannot open database '", options.path, "': ", e.what()));

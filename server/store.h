@@ -329,6 +329,9 @@ class Store {
   // How many reads can run at once (StoreOptions::read_connections).
   int read_connections() const { return static_cast<int>(readers_.size()); }
   static int LatestSchemaVersion();
+  // The key that signs page tokens: 32 random bytes made with the
+  // database (migration 7), so that tokens outlive a restart.
+  const std::string& page_token_key() const { return page_token_key_; }
   // The SQL of migration `version` (1 ... LatestSchemaVersion()), so that
   // tests can build a database as an older release left it.
   static std::string_view MigrationScript(int version);
@@ -482,6 +485,7 @@ class Store {
   std::condition_variable reader_returned_;
   std::vector<Impl*> idle_readers_;  // guarded by readers_mutex_
   int schema_version_ = 0;
+  std::string page_token_key_;  // set by Open, then never changed
   const std::string path_;
   const std::function<void(std::string_view, std::chrono::nanoseconds)> observe_;
   // Last: they start once everything they use exists.

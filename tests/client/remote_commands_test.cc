@@ -167,7 +167,25 @@ TEST_F(RemoteCommandsTest, RetryWithTheKeyAndKeyReuseIsAConflict) {
   CliOutput reused = Run({"customers", "upsert", "--customer", kLiSi, "--key", "k-1"});
   EXPECT_EQ(reused.code, kExitConflict);
   EXPECT_THAT(reused.err, HasSubstr("error: ALREADY_EXISTS: "));
+  // The reason from the error details, so that a script need not parse
+  // the message.
+  EXPECT_THAT(reused.err, HasSubstr("\n  reason: IDEMPOTENCY_KEY_REUSED\n"));
   EXPECT_EQ(Run({"customers", "get", "c-2"}).code, kExitNotFound);
+}
+
+TEST_F(RemoteCommandsTest, UpsertWithAnUpdateMaskChangesOnlyTheFieldsNamed) {
+  AddCustomers();
+  Ok({"customers", "upsert", "--customer", R"({"id": "c-1", "name": "张三丰", "age": 99})",
+      "--update-mask", "name"});
+  json got = Ok({"customers", "get", "c-1", "--json"}).Json();
+  EXPECT_EQ(got["customer"]["name"], "张三丰");
+  EXPECT_EQ(got["customer"]["age"], "25");
+  EXPECT_EQ(got["customer"]["consumption"], "low");
+
+  CliOutput bad = Run({"customers", "upsert", "--customer", R"({"id": "c-1"})", "--update-mask",
+                       "points"});
+  EXPECT_EQ(bad.code, kExitBadInput);
+  EXPECT_THAT(bad.err, HasSubstr("update_mask.paths: 'points' is maintained by the server"));
 }
 
 TEST_F(RemoteCommandsTest, BadInputIsExitTwoWithTheProblemNamed) {

@@ -64,5 +64,14 @@ TEST(TableTest, MissingCellsAreEmptyAndFieldsHaveNoHeader) {
             "  年龄  25\n  name  张三\n");
 }
 
+// What the server holds is shown, never obeyed by the terminal: control
+// characters and bytes that are not UTF-8 come out escaped, and a line
+// break cannot split a row.
+TEST(TableTest, ControlCharactersAreShownEscaped) {
+  Table table({{}, {}});
+  table.AddRow({"name", "red\x1b[31m\xc2\x9b" "2J\nbell\a\xff"});
+  EXPECT_EQ(table.Render(), "name  red\\u001b[31m\\u009b2J\\u000abell\\u0007\\xff\n");
+}
+
 }  // namespace
 }  // namespace clientele::client
