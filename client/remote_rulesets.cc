@@ -362,8 +362,24 @@ std::string RenderPoints(const v1::PointsSimulation& p) {
   return out + table.Render("    ");
 }
 
+// The candidate's own tests first: a candidate whose tests fail would be
+// refused when published, however good its simulation looks.
+std::string RenderCandidateTests(const v1::SimulateRulesetResponse& r) {
+  if (r.test_failures_size() == 0) {
+    return r.tests_passed() > 0 ? StrCat("the candidate's ", r.tests_passed(),
+                                         r.tests_passed() == 1 ? " test passes" : " tests pass", "\n")
+                                : "";
+  }
+  std::string out;
+  for (const v1::RuleDiagnostic& d : r.test_failures()) out += d.rendered();
+  StrAppend(&out, "the candidate's tests: ", r.tests_passed(), " passed, ", r.tests_failed(),
+            " failed", r.test_failures_size() > r.tests_failed() ? ", with problems in the tests" : "",
+            " - publishing it would be refused\n");
+  return out;
+}
+
 std::string RenderSimulation(const v1::SimulateRulesetResponse& r, const std::string& label) {
-  std::string out = StrCat("candidate ", r.candidate_version(), " (", label, ") against serving ",
+  std::string out = RenderCandidateTests(r) + StrCat("candidate ", r.candidate_version(), " (", label, ") against serving ",
                            r.serving_version(), "\n", Thousands(r.customers()),
                            " stored customers evaluated as of ", r.today(), " in ",
                            Duration(r.elapsed_micros()), "\n");
@@ -420,8 +436,11 @@ int RunRulesSimulate(const RulesSimulateOptions& options, std::ostream& out, std
   SetDeadline(options.remote, kSimulationTimeoutSeconds, &context);
   v1::SimulateRulesetResponse response;
   const grpc::Status status = stub.SimulateRuleset(&context, request, &response);
-  return PrintResult(status, response, options.remote, out, err,
-                     [&](const v1::SimulateRulesetResponse& r) { return RenderSimulation(r, label); });
+  const int code =
+      PrintResult(status, response, options.remote, out, err,
+                  [&](const v1::SimulateRulesetResponse& r) { return RenderSimulation(r, label); });
+  // Like `rules test`: a candidate whose own tests fail exits 1.
+  return code == kExitOk && response.test_failures_size() > 0 ? kExitRuleErrors : code;
 }
 
 }  // namespace clientele::client

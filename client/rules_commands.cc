@@ -169,6 +169,7 @@ int RunTest(const TestOptions& options, std::ostream& out, std::ostream& err) {
     out << json{{"passed", report.passed()},
                 {"failed", report.failed()},
                 {"problems", DiagnosticsToJson(report.problems)},
+                {"warnings", DiagnosticsToJson(report.warnings)},
                 {"cases", cases},
                 {"coverage_percent", report.coverage_percent()},
                 {"never_matched", never}}

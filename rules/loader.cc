@@ -486,7 +486,7 @@ class Loader {
                       NameExample(key)));
       return std::nullopt;
     }
-    if (size_t control = characters_internal::FindControlCharacter(*name);
+    if (size_t control = FindControlCharacter(*name);
         control != std::string::npos) {
       ReportAt(*Child(at, key, what, false),
                StrCat("'", key, "' holds the control character ",

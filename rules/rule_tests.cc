@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <tuple>
 
 #include "rules/internal/utf8.h"
@@ -546,6 +547,26 @@ std::vector<Failure> Check(const Case& c, const Decision& d) {
   return failures;
 }
 
+// A case without `today:` passes on weekdays and fails on a campaign's
+// weekend (and the server refuses reloads on those days) when it reaches
+// a rule that depends on the day: say which, at the case.
+void WarnIfDateDependent(const Case& c, const Explanation& explanation,
+                         const std::set<std::pair<std::string, std::string>>& date_dependent,
+                         std::vector<Diagnostic>* warnings) {
+  for (const RuleExplanation& rule : explanation.rules) {
+    const bool reached = rule.evaluated || !rule.note.starts_with("not checked");
+    if (!reached || !date_dependent.contains({rule.section, rule.rule_id})) continue;
+    Diagnostic d = DiagnosticAt(
+        *c.source, c.at,
+        StrCat("test '", c.name, "' has no 'today:' and reaches ", rule.section, " rule '",
+               rule.rule_id, "', which depends on the day: it may pass today and fail on another"),
+        StrCat("give the case a fixed day, e.g. today: ", Date::Today().ToString()));
+    d.severity = Severity::kWarning;
+    warnings->push_back(std::move(d));
+    return;
+  }
+}
+
 std::string ParametersKey(const std::map<std::string, std::string>& parameters) {
   std::string key;
   for (const auto& [name, value] : parameters) StrAppend(&key, name, "=", value, "\n");
@@ -573,6 +594,7 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
     index.emplace(std::make_pair(report.rules[i].section, report.rules[i].id), i);
   }
   const RuleSet::Names names = ruleset.DecisionNames();
+  const std::set<std::pair<std::string, std::string>> date_dependent = ruleset.DateDependentRules();
   std::vector<Case> cases;
   for (const RuleSource& source : ruleset.sources()) {
     yaml_internal::ParsedYaml parsed = yaml_internal::ParseYamlDocument(source.content);
@@ -631,7 +653,12 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
                     today};
     RuleTestCaseResult result{c.name, c.file, c.line, false, {}};
     std::vector<Failure> failures;
-    if (absl::Status s = rules->Evaluate(input, &decision); !s.ok()) {
+    // Without a day of its own, a case runs on the real one: see which
+    // rules it reaches, to warn when one of them depends on the day.
+    const bool undated = !c.today.known() && !options.today.known() && !date_dependent.empty();
+    Explanation explanation;
+    if (absl::Status s = rules->Evaluate(input, &decision, undated ? &explanation : nullptr);
+        !s.ok()) {
       failures.push_back({StrCat("evaluation failed: ", View(s.message())), c.at});
     } else {
       Cover(decision, index, &report.matched);
@@ -641,6 +668,7 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
       const YAML::Mark at = failure.at.line >= 0 ? failure.at : c.at;
       result.failures.push_back(DiagnosticAt(*c.source, at, std::move(failure.message), ""));
     }
+    if (undated) WarnIfDateDependent(c, explanation, date_dependent, &report.warnings);
     result.passed = result.failures.empty();
     report.cases.push_back(std::move(result));
   }
@@ -650,6 +678,7 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
 std::string FormatRuleTestReport(const RuleTestReport& report, bool coverage) {
   std::string out;
   for (const Diagnostic& d : report.problems) StrAppend(&out, FormatDiagnostic(d));
+  for (const Diagnostic& d : report.warnings) StrAppend(&out, FormatDiagnostic(d));
   for (const RuleTestCaseResult& c : report.cases) {
     if (c.passed) continue;
     StrAppend(&out, "FAIL ", c.file, ":", c.line, " ", c.name, "\n");
@@ -689,6 +718,10 @@ std::string FormatRuleTestReport(const RuleTestReport& report, bool coverage) {
                 ? ""
                 : StrCat(", ", report.problems.size(),
                          report.problems.size() == 1 ? " problem" : " problems", " in the tests"),
+            report.warnings.empty()
+                ? ""
+                : StrCat(", ", report.warnings.size(),
+                         report.warnings.size() == 1 ? " warning" : " warnings"),
             "\n");
   return out;
 }
@@ -703,6 +736,7 @@ std::vector<Diagnostic> RuleTestDiagnostics(const RuleTestReport& report) {
       diagnostics.push_back(std::move(failure));
     }
   }
+  diagnostics.insert(diagnostics.end(), report.warnings.begin(), report.warnings.end());
   return diagnostics;
 }
 

@@ -55,6 +55,10 @@ struct RuleTestCaseResult {
 struct RuleTestReport {
   std::vector<RuleTestCaseResult> cases;   // in file and case order
   std::vector<Diagnostic> problems;        // malformed tests (errors), with file:line:column
+  // Cases that pass or fail depending on the day they run: no `today:`,
+  // and the evaluation reached a rule that depends on the day (see
+  // RuleSet::DateDependentRules). Warnings: they do not fail the run.
+  std::vector<Diagnostic> warnings;
   std::vector<RuleSet::RuleInfo> rules;    // every rule of the ruleset
   std::set<size_t> matched;                // indices into `rules` matched by some case
 
@@ -79,7 +83,8 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
 std::string FormatRuleTestReport(const RuleTestReport& report, bool coverage);
 
 // The report's problems and failed expectations as error diagnostics (at
-// the expectation), for a server that refuses a ruleset whose tests fail.
+// the expectation), then its warnings, for a server that refuses a
+// ruleset whose tests fail.
 std::vector<Diagnostic> RuleTestDiagnostics(const RuleTestReport& report);
 
 }  // namespace clientele::rules

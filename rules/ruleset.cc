@@ -4,6 +4,7 @@
 #include "rules/ruleset.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 
 #include "rules/internal/ruleset_data.h"
@@ -544,6 +545,52 @@ std::vector<std::string> RuleSet::SegmentNames(std::string_view dimension) const
     if (d.has_default) add(d.default_segment);
   }
   return names;
+}
+
+namespace {
+
+// True when `condition` calls a function that reads the evaluation day.
+// Scans identifiers outside quoted text: a parameter cannot hold a call.
+bool ReadsToday(std::string_view condition) {
+  auto identifier = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t i = 0; i < condition.size();) {
+    const char c = condition[i];
+    if (c == '"' || c == '\'') {
+      size_t end = i + 1;
+      while (end < condition.size() && condition[end] != c) end += condition[end] == '\\' ? 2 : 1;
+      i = end + 1;
+      continue;
+    }
+    if (!identifier(c)) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < condition.size() && identifier(condition[end])) ++end;
+    const std::string_view word = condition.substr(i, end - i);
+    if (word == "today" || word == "days_since") return true;
+    i = end;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::set<std::pair<std::string, std::string>> RuleSet::DateDependentRules() const {
+  std::set<std::pair<std::string, std::string>> rules;
+  auto add = [&](std::string section, const CompiledRule& rule, bool window = false) {
+    if (window || ReadsToday(rule.condition_text)) rules.emplace(std::move(section), rule.id);
+  };
+  for (const Dimension& d : data_->dimensions) {
+    for (const SegmentRule& rule : d.rules) add(StrCat("segmentation ", d.id), rule);
+  }
+  for (const Offer& offer : data_->offers) {
+    add("offers", offer, offer.valid_from.known() || offer.valid_until.known());
+  }
+  for (const Improvement& improvement : data_->improvements) add("improvements", improvement);
+  for (const InteractionRule& rule : data_->interaction_rules) add("interactions", rule);
+  for (const EarningRule& rule : data_->earning_rules) add("loyalty earning", rule);
+  return rules;
 }
 
 std::vector<RuleSet::RuleInfo> RuleSet::Rules() const {

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -164,6 +165,11 @@ class RuleSet {
     int line = 0;
   };
   std::vector<RuleInfo> Rules() const;
+
+  // The rules whose outcome can depend on the day of evaluation: a
+  // condition that calls today() or days_since(), or an offer with a
+  // validity window. As (section, id), the section and id of RuleInfo.
+  std::set<std::pair<std::string, std::string>> DateDependentRules() const;
 
   // For the loader only.
   explicit RuleSet(std::unique_ptr<RuleSetData> data);

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "rules/rule_tests.h"
 #include "rules/simulation.h"
 #include "server/service.h"
 #include "server/service_internal.h"
@@ -201,6 +202,15 @@ absl::Status Operations::SimulateRuleset(const v1::SimulateRulesetRequest& reque
   for (const rules::Diagnostic& d : candidate.diagnostics) {
     DiagnosticToProto(d, response->add_warnings());
   }
+  // The candidate's own tests, as the reload that publishes it would run
+  // them: a candidate that simulates cleanly but would be refused is the
+  // surprise this avoids.
+  const rules::RuleTestReport tests = rules::RunRuleTests(*candidate.ruleset, {.today = *today});
+  for (const rules::Diagnostic& d : rules::RuleTestDiagnostics(tests)) {
+    DiagnosticToProto(d, response->add_test_failures());
+  }
+  response->set_tests_passed(tests.passed());
+  response->set_tests_failed(tests.failed());
   response->set_elapsed_micros(std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::steady_clock::now() - began)
                                    .count());

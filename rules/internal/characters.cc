@@ -167,15 +167,6 @@ bool IsControl(char32_t code_point) {
   return code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F);
 }
 
-size_t FindControlCharacter(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    CodePointAt at = DecodeAt(text, i);
-    if (IsControl(at.code_point)) return i;
-    i += at.length;
-  }
-  return std::string_view::npos;
-}
-
 std::string CodePointLabel(char32_t code_point) {
   char label[16];
   std::snprintf(label, sizeof label, "U+%04X", static_cast<unsigned>(code_point));

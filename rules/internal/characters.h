@@ -36,9 +36,6 @@ std::optional<LookAlike> FindLookAlike(char32_t code_point);
 // True for C0 and C1 control characters and DEL (tab and line breaks too).
 bool IsControl(char32_t code_point);
 
-// Byte offset of the first control character in `text`, or npos.
-size_t FindControlCharacter(std::string_view text);
-
 // "U+FF1E" (at least four hex digits).
 std::string CodePointLabel(char32_t code_point);
 

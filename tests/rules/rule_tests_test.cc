@@ -1,5 +1,8 @@
 #include "rules/rule_tests.h"
 
+#include <set>
+#include <utility>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -152,6 +155,47 @@ TEST(RuleTestsTest, UnknownNamesInExpectationsGetDidYouMean) {
                   "no rule gives the offer '礼物'", "no rule gives the tier '银卡会'; did you mean '银卡会员'?",
                   "no rule gives the action 'call'",
                   "no rule gives the segment '老年客' in dimension 'age_band'; did you mean '老年客户'?"));
+}
+
+// A case without `today:` runs on the real day: when it reaches a rule
+// whose outcome depends on the day (a validity window, today(),
+// days_since()), it may pass on weekdays and fail on a campaign weekend.
+TEST(RuleTestsTest, AnUndatedCaseThatReachesADateDependentRuleIsWarned) {
+  const char* offers =
+      "kind: offers\n"
+      "offers:\n"
+      "  - {id: weekend, when: age > 0, offer: 周末, valid_from: 2026-01-01, valid_until: 2026-01-02}\n"
+      "  - {id: anniversary, when: days_since(joined_at) < 30, offer: 新客}\n"
+      "  - {id: always, when: age >= 0, offer: 常, stacking: stackable}\n";
+  const std::string tests =
+      "kind: tests\ncases:\n"
+      "  - name: undated\n"
+      "    customer: {age: 30}\n"
+      "    expect: {offers: [常]}\n"
+      "  - name: dated\n"
+      "    today: 2026-03-01\n"
+      "    customer: {age: 30}\n"
+      "    expect: {offers: [常]}\n";
+  LoadResult loaded = RuleSet::LoadSources({{"parameters.yaml", kParameters},
+                                            {"segments.yaml", kSegments},
+                                            {"offers.yaml", offers},
+                                            {"tests.yaml", tests}});
+  ASSERT_TRUE(loaded.ok()) << FormatDiagnostics(loaded.diagnostics);
+  EXPECT_EQ(loaded.ruleset->DateDependentRules(),
+            (std::set<std::pair<std::string, std::string>>{{"offers", "weekend"},
+                                                           {"offers", "anniversary"}}));
+  const RuleTestReport report = RunRuleTests(*loaded.ruleset);
+  ASSERT_EQ(report.cases.size(), 2u);
+  EXPECT_TRUE(report.ok()) << FormatRuleTestReport(report, false);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_EQ(Places(report.warnings)[0], "tests.yaml:3:5");
+  EXPECT_EQ(report.warnings[0].severity, Severity::kWarning);
+  EXPECT_THAT(report.warnings[0].message,
+              HasSubstr("test 'undated' has no 'today:' and reaches offers rule 'weekend', which "
+                        "depends on the day"));
+  EXPECT_THAT(FormatRuleTestReport(report, false), HasSubstr("2 passed, 0 failed, 1 warning\n"));
+  // With a day given to the whole run, nothing depends on the real day.
+  EXPECT_TRUE(RunRuleTests(*loaded.ruleset, {.today = Date::FromDays(20000)}).warnings.empty());
 }
 
 TEST(RuleTestsTest, ExamplesRunOneCasePerRow) {

@@ -159,6 +159,58 @@ TEST_F(HotReloadTest, ARejectedReloadIsVisibleAndTheOldVersionKeepsServing) {
   EXPECT_EQ(evaluated.decision().segments(0).segment(), "v1-young");
 }
 
+// A few hundred bytes of aliases that expand to 10^9 values ("billion
+// laughs"): saved into the rules folder of a server limited to 2 GiB of
+// address space, in a tests file's expectations (the server runs the
+// tests on every reload) and in a rule file. Each is refused at once and
+// the server keeps serving the old version; expanding it would take
+// gigabytes and end the process.
+// The anchors &a0..&a9, each a list of ten of the one before: *a9 stands
+// for 10^10 values. Written as the file's description, so that the rest of
+// the file is valid and only the aliases are at fault.
+std::string AliasBombAnchors() {
+  std::string text = "description:\n  x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int level = 1; level <= 9; ++level) {
+    const std::string previous = "*a" + std::to_string(level - 1);
+    text += "  x" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) text += (i ? ", " : "") + previous;
+    text += "]\n";
+  }
+  return text;
+}
+
+TEST_F(HotReloadTest, AnAliasBombIsRefusedAndTheServerKeepsServing) {
+  WriteFiles("v1");
+  server_.set_memory_limit(uint64_t{2} << 30);
+  StartServer();
+  const std::string bombs[] = {
+      // In a tests file, as a case's expected offers.
+      "kind: tests\n" + AliasBombAnchors() +
+          "cases:\n  - name: bomb\n    customer: {age: 30}\n    expect:\n"
+          "      segments: {label: v1-young}\n      offers: *a9\n",
+      // In a rule file, as a dimension's rules.
+      "kind: segmentation\n" + AliasBombAnchors() +
+          "dimensions: [{id: d, rules: *a9, default: x}]\n",
+  };
+  int64_t attempt = 1;
+  for (const std::string& bomb : bombs) {
+    dir_.WriteInPlace("bomb.yaml", bomb);
+    const v1::RulesetStatus status = WaitForAttemptAfter(attempt++);
+    EXPECT_TRUE(status.serving());
+    EXPECT_EQ(status.version(), VersionOf(Files("v1")));
+    EXPECT_EQ(status.last_attempt().outcome(), "rejected");
+    ASSERT_GE(status.last_attempt().diagnostics_size(), 1);
+    const v1::RuleDiagnostic& d = status.last_attempt().diagnostics(0);
+    EXPECT_EQ(std::filesystem::path(d.file()).filename(), "bomb.yaml");
+    EXPECT_NE(d.message().find("expand to more than 100000 values"), std::string::npos)
+        << d.message();
+    v1::EvaluateResponse evaluated;
+    ASSERT_TRUE(Evaluate(30, &evaluated).ok());
+    EXPECT_EQ(evaluated.decision().segments(0).segment(), "v1-young");
+  }
+  EXPECT_EQ(::kill(server_.pid(), 0), 0) << "the server is gone";
+}
+
 // The ruleset's own tests run before a reloaded ruleset is served: a
 // change that breaks one is refused, and says which test and why.
 TEST_F(HotReloadTest, AReloadWhoseTestsFailIsRejected) {

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,6 +79,11 @@ class ServerProcess {
   void set_security(std::string config) { security_ = std::move(config); }
   // The log_level of the config (default warning).
   void set_log_level(std::string level) { log_level_ = std::move(level); }
+  // Limits the server's address space (RLIMIT_AS) to `bytes`, so that a
+  // runaway allocation fails as it would under a container's limit. Not
+  // applied under AddressSanitizer, whose shadow memory reserves terabytes
+  // of address space.
+  void set_memory_limit(uint64_t bytes) { memory_limit_ = bytes; }
   pid_t pid() const { return pid_; }
 
   // Writes the config (extra YAML lines appended) and starts the server;
@@ -105,6 +111,12 @@ class ServerProcess {
       }
       ::close(out[0]);
       ::close(out[1]);
+#ifndef __SANITIZE_ADDRESS__
+      if (memory_limit_ > 0) {
+        const rlimit limit{memory_limit_, memory_limit_};
+        if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(126);
+      }
+#endif
       ::execl(CLIENTELED_BINARY, CLIENTELED_BINARY, "--config", config.c_str(), nullptr);
       ::_exit(127);
     }
@@ -159,6 +171,7 @@ class ServerProcess {
   std::filesystem::path directory_;
   std::string security_ = "plaintext: true\n" + TestTokensConfig();
   std::string log_level_ = "warning";
+  uint64_t memory_limit_ = 0;
   std::string address_;
   std::string metrics_address_;
   pid_t pid_ = -1;
