@@ -32,8 +32,8 @@ namespace clientele::rules::shadowing_internal {
 // average_purchase_amount and total_spent at least 0; purchase.amount more
 // than 0; satisfaction 1..5 as entered, 0 when never rated, and kept within
 // the interactions' satisfaction_range by interactions, hence the two
-// bounds below. points has no bound: returns take points back without a
-// floor.
+// bounds below. points has none: the store adds and takes back points
+// (`points = points + ?`) without a floor.
 struct FieldRanges {
   Decimal satisfaction_min = Decimal();                  // min(0, range min)
   Decimal satisfaction_max = Decimal::FromInteger(5);    // max(5, range max)
