@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "rules/internal/characters.h"
 #include "rules/internal/compiler.h"
@@ -996,17 +997,20 @@ class Loader {
                            const std::vector<Located>& sites, const std::vector<RuleT>& rules,
                            bool first_match, std::string_view where,
                            std::string_view fallback = "") {
-    if (first_match) CheckThresholdTables(conditions, sites, rules, where, fallback);
+    const shadowing_internal::RuleListAnalysis analysis(data_->program, conditions,
+                                                        AnalysisRanges());
+    if (first_match) CheckThresholdTables(analysis, conditions, sites, rules, where, fallback);
+    const std::vector<std::optional<size_t>> shadowing =
+        first_match ? analysis.ShadowingRules() : std::vector<std::optional<size_t>>();
     for (size_t i = 0; i < conditions.size(); ++i) {
       const Located& when = condition_sites_[conditions[i]];
-      if (shadowing_internal::NeverTrue(data_->program, conditions[i])) {
-        ReportAt(when, StrCat("rule '", rules[i].id, "' can never match: its condition is "
-                                    "never true"),
+      if (std::optional<std::string> why = analysis.NeverTrue(i)) {
+        ReportAt(when, StrCat("rule '", rules[i].id, "' can never match: ", *why),
                  "check the comparison directions and the numbers", Severity::kWarning);
         continue;
       }
       if (!first_match) continue;
-      if (auto j = shadowing_internal::FindShadowingRule(data_->program, conditions, i)) {
+      if (std::optional<size_t> j = shadowing[i]) {
         ReportAt(when,
                  StrCat("rule '", rules[i].id, "' can never match: the earlier rule '",
                               rules[*j].id, "' (line ", sites[*j].node.Mark().line + 1, ") in ",
@@ -1017,17 +1021,40 @@ class Loader {
     }
   }
 
+  // What the analysis may assume of satisfaction: interactions keep it
+  // within satisfaction_range, which is read later (LoadInteractions), so
+  // it is read here from the file as written; a range that does not parse
+  // leaves satisfaction without a bound.
+  shadowing_internal::FieldRanges AnalysisRanges() {
+    shadowing_internal::FieldRanges ranges;
+    const auto& roots = roots_["interactions"];
+    if (roots.empty() || !roots[0].node.IsMap()) return ranges;
+    const YAML::Node range = roots[0].node["satisfaction_range"];
+    if (!range.IsDefined()) return ranges;
+    auto end = [&](const char* key) -> std::optional<Decimal> {
+      if (!range.IsMap() || !range[key].IsScalar()) return std::nullopt;
+      absl::StatusOr<Decimal> value = Decimal::Parse(range[key].Scalar());
+      return value.ok() ? std::optional<Decimal>(*value) : std::nullopt;
+    };
+    const std::optional<Decimal> min = end("min");
+    const std::optional<Decimal> max = end("max");
+    if (!min || !max) return {Decimal::FromUnits(INT64_MIN), Decimal::FromUnits(INT64_MAX)};
+    ranges.satisfaction_min = std::min(ranges.satisfaction_min, *min);
+    ranges.satisfaction_max = std::max(ranges.satisfaction_max, *max);
+    return ranges;
+  }
+
   // Warns of ranges that no rule of a threshold table covers and of rules
   // whose ranges partly overlap (shadowing_internal::BandFinding).
   template <typename RuleT>
-  void CheckThresholdTables(const std::vector<uint32_t>& conditions,
+  void CheckThresholdTables(const shadowing_internal::RuleListAnalysis& analysis,
+                            const std::vector<uint32_t>& conditions,
                             const std::vector<Located>& sites, const std::vector<RuleT>& rules,
                             std::string_view where, std::string_view fallback) {
     constexpr std::string_view kMeetHint =
         "if that is not meant, make the ranges meet: end one with < N and start the next "
         "with >= N";
-    for (const shadowing_internal::BandFinding& f :
-         shadowing_internal::FindBandGapsAndOverlaps(data_->program, conditions)) {
+    for (const shadowing_internal::BandFinding& f : analysis.BandGapsAndOverlaps()) {
       const Located& when = condition_sites_[conditions[f.later]];
       const std::string earlier = StrCat("rule '", rules[f.earlier].id, "' (line ",
                                          sites[f.earlier].node.Mark().line + 1, ")");
@@ -1054,8 +1081,13 @@ class Loader {
   void IndexSegments() {
     for (size_t d = 0; d < data_->dimensions.size(); ++d) {
       const std::vector<std::string>& names = dimension_infos_[d].segments;
+      // First positions, found once: a search per rule was quadratic in a
+      // dimension of many segments.
+      std::unordered_map<std::string_view, int32_t> first;
+      for (size_t i = 0; i < names.size(); ++i) first.emplace(names[i], static_cast<int32_t>(i));
       auto index_of = [&](const std::string& name) {
-        return static_cast<int32_t>(std::find(names.begin(), names.end(), name) - names.begin());
+        auto it = first.find(name);
+        return it == first.end() ? static_cast<int32_t>(names.size()) : it->second;
       };
       Dimension& dimension = data_->dimensions[d];
       // The Decision entries, built once: evaluation copies them. The views
@@ -1118,6 +1150,8 @@ class Loader {
   // ---------------------------------------------------------------- offers
   void LoadOffers() {
     std::vector<Offer> offers;
+    std::vector<uint32_t> conditions;  // of `offers`, for CheckFirstMatchList
+    std::vector<Located> sites;
     for (const Located& root : roots_["offers"]) {
       std::optional<Located> list = Child(root, "offers", "an offers file", true);
       if (!list || !ExpectSequence(*list, "'offers'")) continue;
@@ -1162,9 +1196,12 @@ class Loader {
         }
         if (!ok || !name) continue;
         offer.name = *name;
+        conditions.push_back(offer.condition);
+        sites.push_back(at);
         offers.push_back(std::move(offer));
       }
     }
+    CheckFirstMatchList(conditions, sites, offers, false, "the offers");
     std::stable_sort(offers.begin(), offers.end(),
                      [](const Offer& a, const Offer& b) { return a.priority > b.priority; });
     data_->offers = std::move(offers);
@@ -1174,6 +1211,8 @@ class Loader {
   void LoadImprovements() {
     Scope scope = BaseScope();
     scope.feedback = true;
+    std::vector<uint32_t> conditions;  // of the improvements, for CheckFirstMatchList
+    std::vector<Located> sites;
     for (const Located& root : roots_["improvements"]) {
       std::optional<Located> list = Child(root, "actions", "an improvements file", true);
       if (!list || !ExpectSequence(*list, "'actions'")) continue;
@@ -1192,9 +1231,12 @@ class Loader {
         if (!ok || !action) continue;
         improvement.action = *action;
         improvement.keywords = FeedbackKeywords(improvement.condition_text);
+        conditions.push_back(improvement.condition);
+        sites.push_back(at);
         data_->improvements.push_back(std::move(improvement));
       }
     }
+    CheckFirstMatchList(conditions, sites, data_->improvements, false, "the improvement actions");
   }
 
   // The text literals that `condition` (already compiled, so it parses)
