@@ -373,7 +373,7 @@ std::string RenderCandidateTests(const v1::SimulateRulesetResponse& r) {
   std::string out;
   for (const v1::RuleDiagnostic& d : r.test_failures()) out += d.rendered();
   StrAppend(&out, "the candidate's tests: ", r.tests_passed(), " passed, ", r.tests_failed(),
-            " failed", r.test_failures_size() > r.tests_failed() ? ", with problems in the tests" : "",
+            " failed", r.tests_failed() == 0 ? ", and the tests have mistakes" : "",
             " - publishing it would be refused\n");
   return out;
 }

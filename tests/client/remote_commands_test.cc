@@ -441,6 +441,15 @@ TEST_F(RemoteCommandsTest, SimulateShowsMovesOffersAndPointsWithoutChangingAnyth
                              {"big_purchase_amount: 500", "big_purchase_amount: 400"}});
   const std::string dir = candidate.path().string();
 
+  // The candidate's own tests run first: they expected the old limits.
+  CliOutput refused = Run({"rules", "simulate", dir, "--show", "5", "--today", "2026-11-24"});
+  EXPECT_EQ(refused.code, kExitRuleErrors);
+  EXPECT_THAT(refused.out, ContainsRegex("^tests.yaml:10:30: error: test '[^']*' failed: "
+                                         "segments.life_stage: expected 年轻低收入群体, got 其他"));
+  EXPECT_THAT(refused.out, HasSubstr("the candidate's tests: 23 passed, 2 failed - publishing it "
+                                     "would be refused\ncandidate "));
+  // Without tests, the simulation alone.
+  candidate.Remove("tests.yaml");
   CliOutput text = Ok({"rules", "simulate", dir, "--show", "5", "--today", "2026-11-24"});
   EXPECT_THAT(text.out, ContainsRegex("^candidate [0-9a-f]{12} \\(directory .*\\) against serving "
                                       "[0-9a-f]{12}\n2 stored customers evaluated as of 2026-11-24"));
