@@ -83,15 +83,15 @@ void Diagnostic::SetSource(std::string_view whole_line) {
 }
 
 std::string Diagnostic::ShownFile() const {
-  return characters_internal::Printable(file, kMessageLimit);
+  return characters_internal::Printable(file, kMessageLimit, kMessageBytes);
 }
 
 std::string Diagnostic::ShownMessage() const {
-  return characters_internal::Printable(message, kMessageLimit);
+  return characters_internal::Printable(message, kMessageLimit, kMessageBytes);
 }
 
 std::string Diagnostic::ShownHint() const {
-  return characters_internal::Printable(hint, kMessageLimit);
+  return characters_internal::Printable(hint, kMessageLimit, kMessageBytes);
 }
 
 std::string Diagnostic::Headline() const {

@@ -45,7 +45,7 @@ struct Diagnostic {
   void SetSource(std::string_view whole_line);
 
   // file, message and hint as printed: valid UTF-8, no control characters, at
-  // most kMessageLimit characters (a name quoted from a hostile file may
+  // most kMessageLimit characters and kMessageBytes bytes (a name quoted from a hostile file may
   // be a megabyte long).
   std::string ShownFile() const;
   std::string ShownMessage() const;
@@ -55,7 +55,9 @@ struct Diagnostic {
   std::string Headline() const;
 
   static constexpr size_t kSourceExcerpt = 200;
+  // Characters and bytes (Chinese takes three bytes a character).
   static constexpr size_t kMessageLimit = 600;
+  static constexpr size_t kMessageBytes = 600;
 };
 
 // Renders one diagnostic: the headline, then the source line with a caret

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <utility>
 #include <sstream>
 #include <unordered_map>
 
@@ -278,8 +279,12 @@ class Loader {
       CheckKeys(at, Strings({"kind"}), "a rule file", /*report_unknown=*/false);
       return;
     }
-    if (!kind.IsScalar() ||
-        std::find(std::begin(kKinds), std::end(kKinds), kind.Scalar()) == std::end(kKinds)) {
+    if (!kind.IsScalar()) {
+      ReportAt({&file, kind}, "'kind' must be a single value, not a list or mapping",
+               "write it as: kind: segmentation");
+      return;
+    }
+    if (std::find(std::begin(kKinds), std::end(kKinds), kind.Scalar()) == std::end(kKinds)) {
       std::vector<std::string> kinds(std::begin(kKinds), std::end(kKinds));
       std::string name = kind.IsScalar() ? kind.Scalar() : "";
       ReportAt({&file, kind}, StrCat("unknown kind '", name, "'", KindSuggestion(name)),
@@ -391,6 +396,10 @@ class Loader {
     }
     if (error.find("end of map flow") != std::string::npos) {
       return "a '{' is not closed: end it with '}'";
+    }
+    if (error.find("referenced anchor is not defined") != std::string::npos) {
+      return "an alias (*name) repeats what an anchor (&name) earlier in the file marks; to "
+             "write a text that starts with '*', put it in quotes";
     }
     std::string_view line = file.Line(static_cast<size_t>(std::max(0, mark.line)));
     size_t colon = line.find(": ");
@@ -637,7 +646,12 @@ class Loader {
     rule->file = at.file->path;
     rule->line = at.node.Mark().line + 1;
     if (!id) return false;
-    if (id->empty() || id->find_first_of(" \t") != std::string::npos) {
+    if (id->find_first_not_of(" \t") == std::string::npos) {
+      ReportAt(*Child(at, "id", what, false), "'id' is empty",
+               "give the rule a name of letters, digits and _ , e.g. id: young_low_income");
+      return false;
+    }
+    if (id->find_first_of(" \t") != std::string::npos) {
       ReportAt(*Child(at, "id", what, false), StrCat("rule id '", *id, "' has spaces"),
                "use letters, digits and _ , e.g. young_low_income");
       return false;
@@ -753,6 +767,14 @@ class Loader {
                                  e.msg));
             continue;
           }
+        }
+        if (value.node.IsNull()) {
+          // yaml-cpp places an empty value at the next token, often the
+          // next parameter's line: report at the name.
+          ReportAt(key, StrCat("parameter '", name, "' has no value"),
+                   StrCat("write a number, a text in quotes or a list after '", name, ": '"));
+          data_->parameters.emplace(name, Parameter{});
+          continue;
         }
         parameter_sites_.emplace(name, value);
         // A parameter whose value is wrong stays known, as an invalid
@@ -882,6 +904,7 @@ class Loader {
   struct PendingDimension {
     Located at;
     std::vector<Located> rules;
+    bool default_written = false;  // `default:` is there, maybe wrong
   };
 
   void LoadDimensions() {
@@ -918,10 +941,15 @@ class Loader {
             rules && ExpectSequence(*rules, "'rules'")) {
           p.rules = Items(*rules);
         }
-        if (std::optional<std::string> def = Name(at, "default", "a dimension", false)) {
+        // A `default:` that is written but wrong is reported as such, not
+        // also as missing.
+        const bool default_written = std::as_const(at.node)["default"].IsDefined();
+        if (std::optional<std::string> def =
+                Name(at, "default", "a dimension", /*required=*/default_written)) {
           dimension.has_default = true;
           dimension.default_segment = *def;
         }
+        p.default_written = default_written;
         DimensionInfo info;
         info.id = dimension.id;
         info.collect = dimension.collect;
@@ -980,7 +1008,7 @@ class Loader {
     bool catch_all = std::any_of(conditions.begin(), conditions.end(), [&](uint32_t c) {
       return shadowing_internal::AlwaysTrue(data_->program, c);
     });
-    if (!dimension.collect && !dimension.has_default && !catch_all &&
+    if (!dimension.collect && !dimension.has_default && !pending.default_written && !catch_all &&
         dimension.rules.size() == conditions.size()) {
       ReportAt(*Child(pending.at, "id", "", false),
                StrCat("dimension '", dimension.id,

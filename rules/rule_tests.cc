@@ -10,6 +10,7 @@
 #include <set>
 #include <tuple>
 
+#include "rules/internal/characters.h"
 #include "rules/internal/utf8.h"
 #include "rules/internal/yaml_document.h"
 #include "rules/internal/yaml_text.h"
@@ -681,7 +682,8 @@ std::string FormatRuleTestReport(const RuleTestReport& report, bool coverage) {
   for (const Diagnostic& d : report.warnings) StrAppend(&out, FormatDiagnostic(d));
   for (const RuleTestCaseResult& c : report.cases) {
     if (c.passed) continue;
-    StrAppend(&out, "FAIL ", c.file, ":", c.line, " ", c.name, "\n");
+    StrAppend(&out, "FAIL ", characters_internal::Printable(c.file, Diagnostic::kMessageLimit), ":",
+              c.line, " ", characters_internal::Printable(c.name, Diagnostic::kMessageLimit), "\n");
     for (const Diagnostic& failure : c.failures) {
       // Indented under its case: "     file:line:column: what failed", then
       // the source line with a caret.

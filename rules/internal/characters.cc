@@ -188,22 +188,24 @@ std::string Describe(std::string_view text, size_t offset) {
   return StrCat("'", shown, "' (", label, ")");
 }
 
-std::string Printable(std::string_view text, size_t max_code_points) {
+std::string Printable(std::string_view text, size_t max_code_points, size_t max_bytes) {
   std::string out;
   size_t count = 0;
   for (size_t i = 0; i < text.size();) {
-    if (count == max_code_points) {
+    CodePointAt at = DecodeAt(text, i);
+    if (count == max_code_points || out.size() + at.length > max_bytes) {
       out += "…";
       break;
     }
-    CodePointAt at = DecodeAt(text, i);
     if (at.code_point == '\t') {
       out.push_back(' ');
     } else if (at.code_point < 0x20) {
       AppendUtf8(0x2400 + at.code_point, &out);  // ␀ ... ␟
     } else if (at.code_point == 0x7F) {
       AppendUtf8(0x2421, &out);  // ␡
-    } else if (IsControl(at.code_point) || at.code_point == 0xFFFD) {
+    } else if (IsControl(at.code_point) || at.code_point == 0xFFFD ||
+               (at.code_point >= 0x202A && at.code_point <= 0x202E) ||
+               (at.code_point >= 0x2066 && at.code_point <= 0x2069)) {
       AppendUtf8(0xFFFD, &out);
     } else {
       out.append(text.substr(i, at.length));

@@ -46,9 +46,12 @@ std::string Describe(std::string_view text, size_t offset);
 
 // `text` made safe to print on one line: ill-formed UTF-8 becomes U+FFFD,
 // control characters become their visible pictures (U+241B for escape) so
-// that each keeps one column, and text longer than `max_code_points` is cut
-// at a character boundary with "…" at the end.
-std::string Printable(std::string_view text, size_t max_code_points);
+// that each keeps one column, bidirectional overrides and isolates (which
+// make a terminal reorder the line) become U+FFFD, and text longer than
+// `max_code_points` characters or `max_bytes` bytes is cut at a character
+// boundary with "…" at the end.
+std::string Printable(std::string_view text, size_t max_code_points,
+                      size_t max_bytes = std::string_view::npos);
 
 }  // namespace clientele::rules::characters_internal
 

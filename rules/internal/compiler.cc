@@ -779,6 +779,15 @@ class Compiler {
     for (const auto& [from, to] : kOps) {
       if (from == ast.op) n.op = to;
     }
+    // A divisor that is always 0 would fail every evaluation that reaches
+    // it: refuse it now (a constant dividend is folded, and refused, in
+    // Emit).
+    if ((n.op == Op::kDiv || n.op == Op::kMod) && IsConst(rhs) && node(rhs).constant.n == 0 &&
+        !IsConst(lhs)) {
+      Error(*ast.children[1], "this cannot be computed: division by zero (the divisor is always 0)",
+            "divide by a number other than 0");
+      return Invalid(ast);
+    }
     n.a = lhs;
     n.b = rhs;
     return Emit(n, ast);

@@ -187,6 +187,16 @@ class Parser {
   void LexWord() {
     size_t end = pos_;
     while (end < text_.size() && IsIdentifierPart(text_[end])) ++end;
+    if (end < text_.size() && static_cast<unsigned char>(text_[end]) >= 0x80) {
+      // A look-alike inside a name (agе with a Cyrillic е): name the
+      // character and the whole word, not the part after it.
+      size_t word_end = end;
+      while (word_end < text_.size() && (static_cast<unsigned char>(text_[word_end]) >= 0x80 ||
+                                         IsIdentifierPart(text_[word_end]))) {
+        ++word_end;
+      }
+      if (FailOnLookAlike(text_.substr(pos_, word_end - pos_))) return;
+    }
     token_.text = std::string(text_.substr(pos_, end - pos_));
     Finish(KeywordKind(token_.text), end - pos_);
   }
