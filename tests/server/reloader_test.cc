@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/directory_watcher.h"
 #include "server/ruleset_holder.h"
@@ -248,6 +249,33 @@ TEST_F(ReloaderTest, ABadEditIsRejectedAndTheOldVersionKeepsServing) {
   dir_.WriteInPlace("segments.yaml", LabelledSegments("v3"));  // fixed
   ASSERT_TRUE(log_.WaitFor(3));
   EXPECT_EQ(Serving(), VersionOf(Files("v3")));
+}
+
+// A dangling symlink or a link loop named like a rule file is not read,
+// and says so: the attempt that serves the rest carries a warning for it,
+// which `rules status` shows.
+TEST_F(ReloaderTest, UnreadableRuleFilesAreWarningsOfTheAttempt) {
+  WriteFiles("v1");
+  std::filesystem::create_symlink("nowhere.yaml", dir_.path() / "dangling.yaml");
+  std::filesystem::create_symlink("loop_b.yaml", dir_.path() / "loop_a.yaml");
+  std::filesystem::create_symlink("loop_a.yaml", dir_.path() / "loop_b.yaml");
+  Start();
+  const ReloadAttempt first = reloader_->LastAttempt();
+  EXPECT_EQ(first.outcome, ReloadOutcome::kAccepted) << first.message;
+  EXPECT_EQ(first.version, VersionOf(Files("v1")));
+  std::vector<std::string> warnings;
+  for (const rules::Diagnostic& d : first.diagnostics) {
+    EXPECT_EQ(d.severity, rules::Severity::kWarning);
+    warnings.push_back(std::filesystem::path(d.file).filename().string() + ": " + d.message);
+  }
+  EXPECT_THAT(warnings,
+              ::testing::ElementsAre(
+                  "dangling.yaml: this file is skipped: it is a symbolic link to 'nowhere.yaml', "
+                  "which does not exist",
+                  "loop_a.yaml: this file is skipped: it is a symbolic link to 'loop_b.yaml' that "
+                  "leads round in a loop",
+                  "loop_b.yaml: this file is skipped: it is a symbolic link to 'loop_a.yaml' that "
+                  "leads round in a loop"));
 }
 
 TEST_F(ReloaderTest, TheSameFilesAgainChangeNothing) {
