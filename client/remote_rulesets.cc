@@ -364,22 +364,31 @@ std::string RenderPoints(const v1::PointsSimulation& p) {
 
 // The candidate's own tests first: a candidate whose tests fail would be
 // refused when published, however good its simulation looks.
-std::string RenderCandidateTests(const v1::SimulateRulesetResponse& r) {
+// `directory`: the candidate's local folder, which names the files as
+// `rules validate` does (the server knows only their names); "" for a
+// version served before.
+std::string RenderCandidateTests(const v1::SimulateRulesetResponse& r, const std::string& directory) {
   if (r.test_failures_size() == 0) {
     return r.tests_passed() > 0 ? StrCat("the candidate's ", r.tests_passed(),
                                          r.tests_passed() == 1 ? " test passes" : " tests pass", "\n")
                                 : "";
   }
   std::string out;
-  for (const v1::RuleDiagnostic& d : r.test_failures()) out += d.rendered();
+  for (const v1::RuleDiagnostic& d : r.test_failures()) {
+    const bool named = !directory.empty() && !d.file().empty() && d.rendered().starts_with(d.file());
+    out += named ? (std::filesystem::path(directory) / d.file()).string() +
+                       d.rendered().substr(d.file().size())
+                 : d.rendered();
+  }
   StrAppend(&out, "the candidate's tests: ", r.tests_passed(), " passed, ", r.tests_failed(),
             " failed", r.tests_failed() == 0 ? ", and the tests have mistakes" : "",
             " - publishing it would be refused\n");
   return out;
 }
 
-std::string RenderSimulation(const v1::SimulateRulesetResponse& r, const std::string& label) {
-  std::string out = RenderCandidateTests(r) + StrCat("candidate ", r.candidate_version(), " (", label, ") against serving ",
+std::string RenderSimulation(const v1::SimulateRulesetResponse& r, const std::string& label,
+                             const std::string& directory) {
+  std::string out = RenderCandidateTests(r, directory) + StrCat("candidate ", r.candidate_version(), " (", label, ") against serving ",
                            r.serving_version(), "\n", Thousands(r.customers()),
                            " stored customers evaluated as of ", r.today(), " in ",
                            Duration(r.elapsed_micros()), "\n");
@@ -400,6 +409,7 @@ std::string RenderSimulation(const v1::SimulateRulesetResponse& r, const std::st
 int RunRulesSimulate(const RulesSimulateOptions& options, std::ostream& out, std::ostream& err) {
   v1::SimulateRulesetRequest request;
   std::string label;
+  std::string directory;  // of a candidate read from a folder
   if (IsDirectory(options.candidate)) {
     std::vector<rules::RuleSource> files;
     if (int code = ReadDirectoryFiles(options.candidate, &files, err); code != kExitOk) return code;
@@ -419,6 +429,7 @@ int RunRulesSimulate(const RulesSimulateOptions& options, std::ostream& out, std
       file->set_content(f.content);
     }
     label = StrCat("directory ", options.candidate);
+    directory = options.candidate;
   } else if (LooksLikeVersion(options.candidate)) {
     request.set_version(options.candidate);
     label = "a version served before";
@@ -438,7 +449,9 @@ int RunRulesSimulate(const RulesSimulateOptions& options, std::ostream& out, std
   const grpc::Status status = stub.SimulateRuleset(&context, request, &response);
   const int code =
       PrintResult(status, response, options.remote, out, err,
-                  [&](const v1::SimulateRulesetResponse& r) { return RenderSimulation(r, label); });
+                  [&](const v1::SimulateRulesetResponse& r) {
+                    return RenderSimulation(r, label, directory);
+                  });
   // Like `rules test`: a candidate whose own tests fail exits 1.
   return code == kExitOk && response.test_failures_size() > 0 ? kExitRuleErrors : code;
 }

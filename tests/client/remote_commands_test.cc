@@ -444,7 +444,7 @@ TEST_F(RemoteCommandsTest, SimulateShowsMovesOffersAndPointsWithoutChangingAnyth
   // The candidate's own tests run first: they expected the old limits.
   CliOutput refused = Run({"rules", "simulate", dir, "--show", "5", "--today", "2026-11-24"});
   EXPECT_EQ(refused.code, kExitRuleErrors);
-  EXPECT_THAT(refused.out, ContainsRegex("^tests.yaml:10:30: error: test '[^']*' failed: "
+  EXPECT_THAT(refused.out, ContainsRegex("^" + dir + "/tests.yaml:10:30: error: test '[^']*' failed: "
                                          "segments.life_stage: expected 年轻低收入群体, got 其他"));
   EXPECT_THAT(refused.out, HasSubstr("the candidate's tests: 23 passed, 2 failed - publishing it "
                                      "would be refused\ncandidate "));
