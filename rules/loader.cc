@@ -857,20 +857,11 @@ class Loader {
   // character here instead. Quoted values are text on purpose.
   bool LookAlikeFree(const Located& at, const std::string& text) {
     namespace chars = characters_internal;
-    std::string ascii;
-    bool found = false;
-    for (size_t i = 0; i < text.size();) {
-      chars::CodePointAt c = chars::DecodeAt(text, i);
-      std::optional<chars::LookAlike> look_alike = chars::FindLookAlike(c.code_point);
-      ascii += look_alike ? std::string(look_alike->ascii) : text.substr(i, c.length);
-      found |= look_alike.has_value();
-      i += c.length;
-    }
-    if (!found) return true;
-    const size_t first = text.find_first_not_of(
-        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.-+ ");
+    const size_t first = chars::FirstLookAlike(text);
+    if (first == std::string::npos) return true;
     ReportAt(at, StrCat("this value holds ", chars::Describe(text, first)),
-             StrCat("write '", ascii, "' instead, or put the value in quotes if it is text"));
+             StrCat("write '", chars::WithAsciiForLookAlikes(text),
+                    "' instead, or put the value in quotes if it is text"));
     return false;
   }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iterator>
 
+#include "rules/internal/utf8.h"
 #include "rules/strings.h"
 
 namespace clientele::rules::characters_internal {
@@ -134,22 +135,10 @@ void AppendUtf8(char32_t cp, std::string* out) {
 }  // namespace
 
 CodePointAt DecodeAt(std::string_view text, size_t offset) {
-  auto lead = static_cast<unsigned char>(text[offset]);
-  const size_t n = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2
-                   : lead >= 0xE0 && lead <= 0xEF               ? 3
-                   : lead >= 0xF0 && lead <= 0xF4               ? 4
-                                                                : 0;
-  if (n == 0 || offset + n > text.size()) return {0xFFFD, 1};
-  if (n == 1) return {lead, 1};
-  char32_t cp = lead & (0x7F >> n);
-  for (size_t k = 1; k < n; ++k) {
-    auto byte = static_cast<unsigned char>(text[offset + k]);
-    if ((byte & 0xC0) != 0x80) return {0xFFFD, 1};
-    cp = (cp << 6) | (byte & 0x3F);
-  }
-  static constexpr char32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMinimum[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0xFFFD, 1};
-  return {cp, n};
+  int length = 1;
+  const int32_t code_point = utf8_internal::Decode(text, offset, &length);
+  if (code_point < 0) return {0xFFFD, 1};
+  return {static_cast<char32_t>(code_point), static_cast<size_t>(length)};
 }
 
 std::optional<LookAlike> FindLookAlike(char32_t code_point) {
@@ -161,6 +150,26 @@ std::optional<LookAlike> FindLookAlike(char32_t code_point) {
       [](const NamedLookAlike& entry, char32_t cp) { return entry.code_point < cp; });
   if (found == std::end(kLookAlikes) || found->code_point != code_point) return std::nullopt;
   return found->look_alike;
+}
+
+size_t FirstLookAlike(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const CodePointAt at = DecodeAt(text, i);
+    if (FindLookAlike(at.code_point)) return i;
+    i += at.length;
+  }
+  return std::string_view::npos;
+}
+
+std::string WithAsciiForLookAlikes(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    const CodePointAt at = DecodeAt(text, i);
+    const std::optional<LookAlike> look_alike = FindLookAlike(at.code_point);
+    out += look_alike ? look_alike->ascii : text.substr(i, at.length);
+    i += at.length;
+  }
+  return out;
 }
 
 bool IsControl(char32_t code_point) {

@@ -33,6 +33,13 @@ struct LookAlike {
 };
 std::optional<LookAlike> FindLookAlike(char32_t code_point);
 
+// Byte offset of the first look-alike character in `text`, or npos.
+size_t FirstLookAlike(std::string_view text);
+
+// `text` with every look-alike replaced by the ASCII it stands for (and
+// invisible ones deleted): what the author meant to type.
+std::string WithAsciiForLookAlikes(std::string_view text);
+
 // True for C0 and C1 control characters and DEL (tab and line breaks too).
 bool IsControl(char32_t code_point);
 

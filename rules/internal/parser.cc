@@ -264,16 +264,8 @@ class Parser {
       const auto begin = static_cast<uint32_t>(pos_ + i);
       const auto end = static_cast<uint32_t>(pos_ + i + at.length);
       if (look_alike->letter) {
-        std::string latin;
-        for (size_t k = 0; k < word.size();) {
-          chars::CodePointAt c = chars::DecodeAt(word, k);
-          std::optional<chars::LookAlike> other = chars::FindLookAlike(c.code_point);
-          latin += other && other->letter ? std::string(other->ascii)
-                                          : std::string(word.substr(k, c.length));
-          k += c.length;
-        }
         Fail(begin, end, StrCat("'", word, "' contains ", chars::Describe(word, i)),
-             StrCat("retype it with Latin letters: ", latin));
+             StrCat("retype it with Latin letters: ", chars::WithAsciiForLookAlikes(word)));
       } else if (look_alike->ascii.empty()) {
         Fail(begin, end, StrCat("an invisible character is here: ", chars::Describe(word, i)),
              "delete it; it often comes with text copied from a web page or a chat");

@@ -4,6 +4,7 @@
 #define CLIENTELE_RULES_INTERNAL_UTF8_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,10 @@ namespace clientele::rules::utf8_internal {
 // (overlong forms, surrogates and code points above U+10FFFF are
 // ill-formed), or std::string_view::npos when all of `text` is valid.
 size_t FindInvalidUtf8(std::string_view text);
+
+// Decodes the code point at text[i] and sets *length to its bytes; -1
+// (and *length 1) when the sequence there is ill-formed.
+int32_t Decode(std::string_view text, size_t i, int* length);
 
 // Number of code points in `text`; REQUIRES: `text` is valid UTF-8.
 size_t CodePointCount(std::string_view text);

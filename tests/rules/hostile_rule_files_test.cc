@@ -730,6 +730,13 @@ std::vector<Case> Cases() {
        .edits = {Replace("parameters.yaml", "young_age_limit: 40", "young_age_limit: ４０")},
        .outcome = kError,
        .headline = "parameters.yaml:7:20: error: this value holds '４' (U+FF14, full-width '4')"});
+  add({.name = "FullWidthSpaceAfterChineseInParameter",
+       .edits = {Replace("parameters.yaml", "young_age_limit: 40",
+                         "young_age_limit: 四十\u3000岁")},
+       .outcome = kError,
+       .headline = "parameters.yaml:7:20: error: this value holds '\u3000' (U+3000, full-width "
+                   "space)",
+       .hint = "write '四十 岁' instead, or put the value in quotes if it is text"});
   add({.name = "LetterOInsteadOfZeroParameter",
        .edits = {Replace("parameters.yaml", "young_age_limit: 40", "young_age_limit: 4O")},
        .outcome = kError,
