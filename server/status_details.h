@@ -26,7 +26,6 @@ inline constexpr char kReasonUnknownDimension[] = "UNKNOWN_DIMENSION";
 inline constexpr char kReasonUnknownSegment[] = "UNKNOWN_SEGMENT";
 inline constexpr char kReasonControlCharacter[] = "CONTROL_CHARACTER";
 inline constexpr char kReasonDateInFuture[] = "DATE_IN_FUTURE";
-inline constexpr char kReasonStaleEtag[] = "STALE_ETAG";
 inline constexpr char kReasonUnparseableRequest[] = "UNPARSEABLE_REQUEST";
 
 namespace status_details_internal {
