@@ -7,9 +7,9 @@
 
 #include <chrono>
 
-#include "rules/sha256.h"
+#include "common/sha256.h"
 #include "server/auth.h"
-#include "server/metrics.h"
+#include "server/infra/metrics.h"
 
 namespace clientele::server {
 namespace {

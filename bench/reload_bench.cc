@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "rules/strings.h"
-#include "server/directory_watcher.h"
-#include "server/reloader.h"
+#include "common/strings.h"
+#include "server/reload/directory_watcher.h"
+#include "server/reload/reloader.h"
 #include "server/store.h"
 #include "tests/support/rules_directory.h"
 

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "rules/strings.h"
+#include "common/strings.h"
 #include "server/demo_data.h"
-#include "server/reloader.h"
+#include "server/reload/reloader.h"
 #include "server/service.h"
 #include "server/store.h"
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {

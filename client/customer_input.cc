@@ -6,8 +6,8 @@
 #include "client/json_codec.h"
 #include "google/protobuf/descriptor.h"
 #include "rules/customer.h"
-#include "rules/internal/utf8.h"
-#include "rules/strings.h"
+#include "common/utf8.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {
@@ -137,7 +137,7 @@ absl::StatusOr<bool> ReadCsvRecord(std::istream& in, std::vector<std::string>* f
 absl::StatusOr<ImportFormat> ImportFormatFor(std::string_view path, std::string_view format) {
   std::string name(format);
   if (name.empty()) {
-    name = rules::utf8_internal::AsciiLower(std::filesystem::path(path).extension().string());
+    name = utf8::AsciiLower(std::filesystem::path(path).extension().string());
     if (!name.empty()) name.erase(0, 1);  // the dot
   }
   if (name == "csv") return ImportFormat::kCsv;

@@ -1,7 +1,7 @@
 #include "client/json_codec.h"
 
 #include "absl/status/status.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {

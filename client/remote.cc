@@ -9,7 +9,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 

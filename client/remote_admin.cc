@@ -14,8 +14,8 @@
 #include "client/table.h"
 #include "clientele/v1/admin.grpc.pb.h"
 #include "nlohmann/json.hpp"
-#include "rules/sha256.h"
-#include "rules/strings.h"
+#include "common/sha256.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {

@@ -5,7 +5,7 @@
 #include "client/table.h"
 #include "clientele/v1/customers.grpc.pb.h"
 #include "google/protobuf/descriptor.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {

@@ -12,7 +12,7 @@
 #include "clientele/v1/decisions.grpc.pb.h"
 #include "clientele/v1/diagnostics.grpc.pb.h"
 #include "nlohmann/json.hpp"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {

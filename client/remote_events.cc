@@ -3,7 +3,7 @@
 #include "client/remote_commands.h"
 #include "client/table.h"
 #include "clientele/v1/events.grpc.pb.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {

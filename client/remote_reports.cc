@@ -2,7 +2,7 @@
 #include "client/remote_commands.h"
 #include "client/table.h"
 #include "clientele/v1/reports.grpc.pb.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {

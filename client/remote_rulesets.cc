@@ -15,7 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "rules/diff.h"
 #include "rules/ruleset.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {

@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <set>
 
-#include "rules/strings.h"
-#include "rules/internal/utf8.h"
+#include "common/strings.h"
+#include "common/utf8.h"
 
 namespace clientele::client {
 namespace {
 
 // Pads `text` with spaces to `width` terminal columns (CJK counts double).
 std::string Pad(std::string_view text, size_t width) {
-  size_t shown = rules::utf8_internal::DisplayWidth(text);
+  size_t shown = utf8::DisplayWidth(text);
   return StrCat(text, std::string(width > shown ? width - shown : 0, ' '));
 }
 
@@ -40,8 +40,8 @@ std::string RenderDecision(const rules::Customer& customer, const rules::Decisio
   StrAppend(&out, "  [ruleset ", decision.ruleset_version, "]\n");
   size_t width = 0, segment_width = 0;
   for (const auto& s : decision.segments) {
-    width = std::max(width, rules::utf8_internal::DisplayWidth(s.dimension));
-    segment_width = std::max(segment_width, rules::utf8_internal::DisplayWidth(s.segment));
+    width = std::max(width, utf8::DisplayWidth(s.dimension));
+    segment_width = std::max(segment_width, utf8::DisplayWidth(s.segment));
   }
   StrAppend(&out, "  segments:\n");
   for (const auto& s : decision.segments) {

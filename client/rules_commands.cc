@@ -8,7 +8,7 @@
 #include "client/render.h"
 #include "nlohmann/json.hpp"
 #include "rules/rule_tests.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 #include "rules/ruleset.h"
 
 namespace clientele::client {

@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
-#include "rules/internal/utf8.h"
-#include "rules/strings.h"
+#include "common/utf8.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 
 // The rules library already measures text for its caret diagnostics;
 // the CLI uses the same table of wide characters.
-size_t DisplayWidth(std::string_view text) { return rules::utf8_internal::DisplayWidth(text); }
+size_t DisplayWidth(std::string_view text) { return utf8::DisplayWidth(text); }
 
 std::string PadRight(std::string_view text, size_t width) {
   const size_t shown = DisplayWidth(text);

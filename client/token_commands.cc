@@ -5,8 +5,8 @@
 #include <set>
 
 #include "nlohmann/json.hpp"
-#include "rules/sha256.h"
-#include "rules/strings.h"
+#include "common/sha256.h"
+#include "common/strings.h"
 
 namespace clientele::client {
 namespace {

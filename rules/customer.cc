@@ -3,8 +3,8 @@
 #include <array>
 #include <ctime>
 
-#include "rules/internal/utf8.h"
-#include "rules/strings.h"
+#include "common/utf8.h"
+#include "common/strings.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -27,7 +27,7 @@ struct Spelling {
 template <typename Enum, size_t N>
 absl::StatusOr<Enum> ParseEnum(std::string_view what, std::string_view text,
                                const std::array<Spelling<Enum>, N>& spellings) {
-  const std::string lowered = utf8_internal::AsciiLower(text);
+  const std::string lowered = utf8::AsciiLower(text);
   for (const auto& spelling : spellings) {
     if (spelling.text == lowered) return spelling.value;
   }

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "absl/status/status.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules {
 namespace {

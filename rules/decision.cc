@@ -1,7 +1,7 @@
 #include "rules/decision.h"
 
 #include "absl/status/status.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules {
 

@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <tuple>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 #include "rules/internal/characters.h"
-#include "rules/internal/utf8.h"
+#include "common/utf8.h"
 
 namespace clientele::rules {
 namespace {
 
-using utf8_internal::ByteOffsetOfCodePoint;
-using utf8_internal::DisplayWidth;
+using utf8::ByteOffsetOfCodePoint;
+using utf8::DisplayWidth;
 
 std::u32string ToCodePoints(std::string_view text) {
   std::u32string out;
@@ -66,7 +66,7 @@ std::string_view SeverityName(Severity severity) {
 }
 
 void Diagnostic::SetSource(std::string_view whole_line) {
-  const size_t count = utf8_internal::CodePointCount(whole_line);
+  const size_t count = utf8::CodePointCount(whole_line);
   size_t start = 0, stop = count;
   if (count > kSourceExcerpt) {
     const size_t at = column > 0 ? static_cast<size_t>(column - 1) : 0;

@@ -9,7 +9,7 @@
 
 #include "rules/internal/yaml_document.h"
 #include "rules/internal/yaml_text.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules {
 namespace {

@@ -16,11 +16,11 @@
 #include "rules/internal/parser.h"
 #include "rules/internal/ruleset_data.h"
 #include "rules/internal/shadowing.h"
-#include "rules/internal/utf8.h"
+#include "common/utf8.h"
 #include "rules/internal/yaml_document.h"
 #include "rules/ruleset.h"
-#include "rules/sha256.h"
-#include "rules/strings.h"
+#include "common/sha256.h"
+#include "common/strings.h"
 #include "yaml-cpp/yaml.h"
 
 namespace clientele::rules {
@@ -147,10 +147,10 @@ class Loader {
     d.line = static_cast<int>(line0 + 1);
     std::string_view line = file.Line(line0);
     byte_column = std::min(byte_column, line.size());
-    d.column = static_cast<int>(utf8_internal::CodePointCount(line.substr(0, byte_column)) + 1);
+    d.column = static_cast<int>(utf8::CodePointCount(line.substr(0, byte_column)) + 1);
     size_t length_bytes = std::min(byte_length, line.size() - byte_column);
     d.length = std::max<int>(
-        1, static_cast<int>(utf8_internal::CodePointCount(line.substr(byte_column, length_bytes))));
+        1, static_cast<int>(utf8::CodePointCount(line.substr(byte_column, length_bytes))));
     d.SetSource(line);
     d.message = std::move(message);
     d.hint = std::move(hint);
@@ -243,7 +243,7 @@ class Loader {
                  "split it into several files");
       return;
     }
-    size_t bad = utf8_internal::FindInvalidUtf8(file.content);
+    size_t bad = utf8::FindInvalidUtf8(file.content);
     if (bad != std::string_view::npos) {
       size_t line0 = file.LineOf(bad);
       diagnostics_.Add(At(file, line0, bad - file.line_starts[line0], 1, Severity::kError,
@@ -876,7 +876,7 @@ class Loader {
     const Located& value = found->second;
     const size_t begin = SourcePosition(*site.file, site.node, error.begin);
     const size_t line0 = site.file->LineOf(begin);
-    const size_t column = utf8_internal::CodePointCount(std::string_view(site.file->content).substr(
+    const size_t column = utf8::CodePointCount(std::string_view(site.file->content).substr(
                               site.file->line_starts[line0], begin - site.file->line_starts[line0])) +
                           1;
     std::string hint = error.hint;

@@ -11,10 +11,10 @@
 #include <tuple>
 
 #include "rules/internal/characters.h"
-#include "rules/internal/utf8.h"
+#include "common/utf8.h"
 #include "rules/internal/yaml_document.h"
 #include "rules/internal/yaml_text.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules {
 namespace {
@@ -88,7 +88,7 @@ Diagnostic DiagnosticAt(const RuleSource& source, const YAML::Mark& mark, std::s
       // Columns count characters, not bytes (a Chinese name before the
       // mark is one column per character).
       const size_t byte_column = std::min<size_t>(std::max(mark.column, 0), line.size());
-      d.column = static_cast<int>(utf8_internal::CodePointCount(line.substr(0, byte_column)) + 1);
+      d.column = static_cast<int>(utf8::CodePointCount(line.substr(0, byte_column)) + 1);
       d.SetSource(line);
     }
   }

@@ -8,7 +8,7 @@
 #include <iterator>
 
 #include "rules/internal/ruleset_data.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules {
 namespace {

@@ -4,7 +4,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules {
 namespace {

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
-#include "rules/sha256.h"
-#include "rules/strings.h"
+#include "common/sha256.h"
+#include "common/strings.h"
 
 namespace clientele::server {
 namespace {

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "absl/strings/numbers.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::server {
 namespace {

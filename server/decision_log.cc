@@ -3,9 +3,9 @@
 #include <span>
 #include <utility>
 
-#include "rules/strings.h"
-#include "server/log.h"
-#include "server/metrics.h"
+#include "common/strings.h"
+#include "server/infra/log.h"
+#include "server/infra/metrics.h"
 
 namespace clientele::server {
 namespace {

@@ -1,7 +1,7 @@
 // The decision log on the service side: which decisions go into it, with
 // which fields masked, and ListLoggedDecisions. The log itself (sampling,
 // batching, retention) is server/decision_log.h.
-#include "rules/internal/utf8.h"
+#include "common/utf8.h"
 #include "server/decision_log.h"
 #include "server/service.h"
 #include "server/service_internal.h"
@@ -90,7 +90,7 @@ absl::Status Operations::ListLoggedDecisions(const v1::ListLoggedDecisionsReques
       !s.ok()) {
     return s;
   }
-  const std::string version = rules::utf8_internal::AsciiLower(request.ruleset_version());
+  const std::string version = utf8::AsciiLower(request.ruleset_version());
   if (!version.empty()) {
     if (version.size() != 12 || !std::all_of(version.begin(), version.end(), [](char c) {
           return std::isxdigit(static_cast<unsigned char>(c));

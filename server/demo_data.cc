@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::server {
 namespace {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "rules/internal/utf8.h"
-#include "server/metrics.h"
+#include "common/utf8.h"
+#include "server/infra/metrics.h"
 #include "server/service.h"
 #include "server/service_internal.h"
 
@@ -26,10 +26,10 @@ constexpr int kMaxTop = 100;
 // ASCII ignored, as `lower(feedback) contains ...` would).
 std::vector<std::string> MatchedKeywords(const std::vector<std::string>& keywords,
                                          std::string_view text) {
-  const std::string haystack = rules::utf8_internal::AsciiLower(text);
+  const std::string haystack = utf8::AsciiLower(text);
   std::vector<std::string> matched;
   for (const std::string& keyword : keywords) {
-    if (haystack.find(rules::utf8_internal::AsciiLower(keyword)) != std::string::npos) matched.push_back(keyword);
+    if (haystack.find(utf8::AsciiLower(keyword)) != std::string::npos) matched.push_back(keyword);
   }
   return matched;
 }

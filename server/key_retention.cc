@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "rules/strings.h"
-#include "server/log.h"
+#include "common/strings.h"
+#include "server/infra/log.h"
 
 namespace clientele::server {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "server/metrics.h"
+#include "server/infra/metrics.h"
 #include "server/service_internal.h"
 
 namespace clientele::server {

@@ -34,10 +34,10 @@
 #include "rules/ruleset.h"
 #include "server/auth.h"
 #include "server/decision_log.h"
-#include "server/reloader.h"
-#include "server/ruleset_holder.h"
+#include "server/reload/reloader.h"
+#include "server/reload/ruleset_holder.h"
 #include "server/store.h"
-#include "server/worker_pool.h"
+#include "server/infra/worker_pool.h"
 
 namespace clientele::server {
 

@@ -15,7 +15,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "rules/diagnostic.h"
-#include "rules/internal/utf8.h"
+#include "common/utf8.h"
 
 namespace clientele::server::service_internal {
 
@@ -33,7 +33,7 @@ absl::Status CheckText(std::string_view field, std::string_view text, size_t max
   if (text.size() > max_bytes) {
     return Invalid(field, StrCat("is ", text.size(), " bytes; at most ", max_bytes, " allowed"));
   }
-  if (size_t bad = rules::utf8_internal::FindInvalidUtf8(text); bad != std::string_view::npos) {
+  if (size_t bad = utf8::FindInvalidUtf8(text); bad != std::string_view::npos) {
     return Invalid(field, StrCat("is not valid UTF-8 (byte ", bad, ")"));
   }
   const std::string_view allowed = kind == TextKind::kFreeText ? "\t\n\r" : "";
@@ -259,7 +259,7 @@ absl::StatusOr<RulesetVersionRecord> FindServedVersion(Store& store, std::string
     }
   }
   absl::StatusOr<std::optional<RulesetVersionRecord>> found =
-      store.FindRulesetVersion(rules::utf8_internal::AsciiLower(version));
+      store.FindRulesetVersion(utf8::AsciiLower(version));
   if (!found.ok()) return found.status();
   if (!found->has_value()) {
     return absl::NotFoundError(StrCat("ruleset version '", version,

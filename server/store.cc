@@ -19,7 +19,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 #include "server/status_details.h"
 
 namespace clientele::server {

@@ -4,7 +4,7 @@
 #include <deque>
 #include <set>
 
-#include "server/metrics.h"
+#include "server/infra/metrics.h"
 #include "server/service.h"
 #include "server/service_internal.h"
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::server {
 namespace {

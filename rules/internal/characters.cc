@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <iterator>
 
-#include "rules/internal/utf8.h"
-#include "rules/strings.h"
+#include "common/utf8.h"
+#include "common/strings.h"
 
 namespace clientele::rules::characters_internal {
 namespace {
@@ -136,7 +136,7 @@ void AppendUtf8(char32_t cp, std::string* out) {
 
 CodePointAt DecodeAt(std::string_view text, size_t offset) {
   int length = 1;
-  const int32_t code_point = utf8_internal::Decode(text, offset, &length);
+  const int32_t code_point = utf8::Decode(text, offset, &length);
   if (code_point < 0) return {0xFFFD, 1};
   return {static_cast<char32_t>(code_point), static_cast<size_t>(length)};
 }

@@ -1,7 +1,7 @@
 #include "rules/internal/check_words.h"
 
-#include "rules/strings.h"
-#include "rules/internal/utf8.h"
+#include "common/strings.h"
+#include "common/utf8.h"
 
 namespace clientele::rules::check_words_internal {
 namespace {
@@ -111,8 +111,8 @@ std::string Abbreviate(std::string_view quoted_value, size_t max_code_points) {
   const bool quoted = quoted_value.size() >= 2 && quoted_value.front() == '"' &&
                       quoted_value.back() == '"';
   std::string_view inner = quoted ? quoted_value.substr(1, quoted_value.size() - 2) : quoted_value;
-  if (utf8_internal::CodePointCount(inner) <= max_code_points) return std::string(quoted_value);
-  std::string_view head = inner.substr(0, utf8_internal::ByteOffsetOfCodePoint(inner, max_code_points));
+  if (utf8::CodePointCount(inner) <= max_code_points) return std::string(quoted_value);
+  std::string_view head = inner.substr(0, utf8::ByteOffsetOfCodePoint(inner, max_code_points));
   return quoted ? StrCat("\"", head, "…\"") : StrCat(head, "…");
 }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 #include "rules/customer.h"
 #include "rules/diagnostic.h"
 

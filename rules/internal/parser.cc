@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "rules/internal/characters.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules {
 namespace ast_internal {

@@ -4,9 +4,9 @@
 #include <optional>
 #include <utility>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 #include "rules/internal/check_words.h"
-#include "rules/internal/utf8.h"
+#include "common/utf8.h"
 
 namespace clientele::rules::program_internal {
 namespace {
@@ -337,7 +337,7 @@ class Evaluator {
       case Op::kLower: return Text(Lower(Eval(node.a).s()));
       case Op::kLen:
         return Number(IntegerUnits(
-            static_cast<int64_t>(utf8_internal::CodePointCount(Eval(node.a).s()))));
+            static_cast<int64_t>(utf8::CodePointCount(Eval(node.a).s()))));
       case Op::kDaysSince: {
         Date date = Date::FromDays(static_cast<int32_t>(Eval(node.a).n));
         int64_t days = date.known() ? f_->today - date.days() : kDaysSinceUnknown;

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "rules/decimal.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules::shadowing_internal {
 namespace {

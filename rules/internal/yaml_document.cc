@@ -8,7 +8,7 @@
 #include <sstream>
 #include <vector>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules::yaml_internal {
 namespace {

@@ -9,7 +9,7 @@
 #include "client/token_commands.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "rules/sha256.h"
+#include "common/sha256.h"
 #include "tests/client/cli_fixture.h"
 #include "tests/support/certificates.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "rules/internal/parser.h"
-#include "rules/internal/utf8.h"
+#include "common/utf8.h"
 #include "rules/ruleset.h"
 #include "tests/fuzz/fuzz_inputs.h"
 
@@ -50,7 +50,7 @@ const std::string& Parameters() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  if (clientele::rules::utf8_internal::FindInvalidUtf8(text) != std::string_view::npos) return 0;
+  if (clientele::utf8::FindInvalidUtf8(text) != std::string_view::npos) return 0;
   (void)clientele::rules::parser_internal::ParseExpression(text, {});
   const std::string segments =
       "kind: segmentation\n"

@@ -20,8 +20,8 @@
 
 #include "google/protobuf/text_format.h"
 #include "server/demo_data.h"
-#include "server/reloader.h"
-#include "server/ruleset_holder.h"
+#include "server/reload/reloader.h"
+#include "server/reload/ruleset_holder.h"
 #include "server/service.h"
 #include "server/store.h"
 

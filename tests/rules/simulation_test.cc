@@ -11,7 +11,7 @@
 #include "rules/diagnostic.h"
 #include "rules/ruleset.h"
 #include "rules/simulation.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::rules {
 namespace {

@@ -1,5 +1,5 @@
 // StrCat / StrAppend (rules/strings.h): text, integers and floating point.
-#include "rules/strings.h"
+#include "common/strings.h"
 
 #include "gtest/gtest.h"
 

@@ -7,7 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "rules/sha256.h"
+#include "common/sha256.h"
 #include "tests/support/rpc_methods.h"
 #include "tests/support/status_matchers.h"
 

@@ -11,8 +11,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "rules/sha256.h"
-#include "rules/strings.h"
+#include "common/sha256.h"
+#include "common/strings.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {

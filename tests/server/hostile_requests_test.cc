@@ -22,7 +22,7 @@
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "rules/customer.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 #include "tests/support/server_fixture.h"
 
 namespace clientele {

@@ -1,7 +1,7 @@
 // The metrics: the exposition format checked line by line (by a small
 // parser of the text format), the values the server's calls must produce,
 // and the endpoint scraped over HTTP as Prometheus would.
-#include "server/metrics.h"
+#include "server/infra/metrics.h"
 
 #include <httplib.h>
 

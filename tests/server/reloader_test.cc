@@ -1,7 +1,7 @@
 // Hot reload without gRPC: the directory watcher and the reloader over a
 // real temporary rules directory. Also run under ThreadSanitizer
 // (scripts/test.sh builds these tests with -DCLIENTELE_SANITIZE=thread).
-#include "server/reloader.h"
+#include "server/reload/reloader.h"
 
 #include <atomic>
 #include <chrono>
@@ -13,8 +13,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/directory_watcher.h"
-#include "server/ruleset_holder.h"
+#include "server/reload/directory_watcher.h"
+#include "server/reload/ruleset_holder.h"
 #include "tests/support/rules_directory.h"
 
 namespace clientele::server {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "clientele/v1/rulesets.grpc.pb.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 #include "gtest/gtest.h"
 #include "tests/support/server_fixture.h"
 

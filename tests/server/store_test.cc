@@ -13,7 +13,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {

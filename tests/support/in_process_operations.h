@@ -11,7 +11,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "server/reloader.h"
+#include "server/reload/reloader.h"
 #include "server/service.h"
 #include "server/store.h"
 

@@ -24,7 +24,7 @@
 #include <thread>
 #include <tuple>
 
-#include "rules/sha256.h"
+#include "common/sha256.h"
 
 namespace clientele::testing {
 

@@ -2,8 +2,8 @@
 // idempotency fingerprints, import streams, backups and bearer tokens.
 //
 // A Sha256 object is not thread-safe; the free functions are.
-#ifndef CLIENTELE_RULES_SHA256_H_
-#define CLIENTELE_RULES_SHA256_H_
+#ifndef CLIENTELE_COMMON_SHA256_H_
+#define CLIENTELE_COMMON_SHA256_H_
 
 #include <string>
 #include <string_view>
@@ -40,4 +40,4 @@ std::string ToHex(std::string_view raw);
 
 }  // namespace clientele
 
-#endif  // CLIENTELE_RULES_SHA256_H_
+#endif  // CLIENTELE_COMMON_SHA256_H_

@@ -1,4 +1,4 @@
-#include "server/log.h"
+#include "server/infra/log.h"
 
 #include <unistd.h>
 

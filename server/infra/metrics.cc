@@ -1,9 +1,9 @@
-#include "server/metrics.h"
+#include "server/infra/metrics.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::server {
 namespace {

@@ -10,8 +10,8 @@
 // Thread safety: all methods may be called from any thread. Attempts are
 // serialised (one at a time, in the order they take the lock); reads of
 // the last attempt and counters never wait for an attempt in progress.
-#ifndef CLIENTELE_SERVER_RELOADER_H_
-#define CLIENTELE_SERVER_RELOADER_H_
+#ifndef CLIENTELE_SERVER_RELOAD_RELOADER_H_
+#define CLIENTELE_SERVER_RELOAD_RELOADER_H_
 
 #include <cstdint>
 #include <filesystem>
@@ -25,7 +25,7 @@
 #include "absl/status/status.h"
 #include "rules/diagnostic.h"
 #include "rules/ruleset.h"
-#include "server/ruleset_holder.h"
+#include "server/reload/ruleset_holder.h"
 
 namespace clientele::server {
 
@@ -116,4 +116,4 @@ class RulesReloader {
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_RELOADER_H_
+#endif  // CLIENTELE_SERVER_RELOAD_RELOADER_H_

@@ -3,8 +3,8 @@
 // Debian's Abseil is built with its own absl::string_view rather than
 // std::string_view, so absl::StrCat and friends do not accept the
 // std::string_view we use everywhere. These few helpers do. Pure functions.
-#ifndef CLIENTELE_RULES_STRINGS_H_
-#define CLIENTELE_RULES_STRINGS_H_
+#ifndef CLIENTELE_COMMON_STRINGS_H_
+#define CLIENTELE_COMMON_STRINGS_H_
 
 #include <algorithm>
 #include <charconv>
@@ -172,4 +172,4 @@ inline std::string_view View(absl::string_view text) { return {text.data(), text
 
 }  // namespace clientele
 
-#endif  // CLIENTELE_RULES_STRINGS_H_
+#endif  // CLIENTELE_COMMON_STRINGS_H_

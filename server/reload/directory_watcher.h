@@ -23,8 +23,8 @@
 // Thread safety: construct and destroy from one thread; the callback runs
 // on the watcher's thread, one call at a time, and the destructor waits
 // for a call in progress.
-#ifndef CLIENTELE_SERVER_DIRECTORY_WATCHER_H_
-#define CLIENTELE_SERVER_DIRECTORY_WATCHER_H_
+#ifndef CLIENTELE_SERVER_RELOAD_DIRECTORY_WATCHER_H_
+#define CLIENTELE_SERVER_RELOAD_DIRECTORY_WATCHER_H_
 
 #include <chrono>
 #include <cstdint>
@@ -89,4 +89,4 @@ class DirectoryWatcher {
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_DIRECTORY_WATCHER_H_
+#endif  // CLIENTELE_SERVER_RELOAD_DIRECTORY_WATCHER_H_

@@ -1,4 +1,4 @@
-#include "server/directory_watcher.h"
+#include "server/reload/directory_watcher.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -10,7 +10,7 @@
 #include <optional>
 #include <system_error>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::server {
 namespace {

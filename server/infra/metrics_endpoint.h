@@ -2,8 +2,8 @@
 // served by cpp-httplib (Debian's libcpp-httplib-dev) on a thread of its
 // own, away from the gRPC port and its tokens. It shows counts, timings,
 // rule ids and the ruleset version, never customer data.
-#ifndef CLIENTELE_SERVER_METRICS_ENDPOINT_H_
-#define CLIENTELE_SERVER_METRICS_ENDPOINT_H_
+#ifndef CLIENTELE_SERVER_INFRA_METRICS_ENDPOINT_H_
+#define CLIENTELE_SERVER_INFRA_METRICS_ENDPOINT_H_
 
 #include <functional>
 #include <memory>
@@ -38,4 +38,4 @@ class MetricsEndpoint {
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_METRICS_ENDPOINT_H_
+#endif  // CLIENTELE_SERVER_INFRA_METRICS_ENDPOINT_H_

@@ -1,14 +1,15 @@
-// UTF-8 helpers for rule sources and rule values (Chinese segment names,
-// feedback keywords). Pure functions, thread-safe.
-#ifndef CLIENTELE_RULES_INTERNAL_UTF8_H_
-#define CLIENTELE_RULES_INTERNAL_UTF8_H_
+// UTF-8 helpers for every layer: rule sources and values (Chinese segment
+// names, feedback keywords), request fields, terminal output. Pure
+// functions, thread-safe.
+#ifndef CLIENTELE_COMMON_UTF8_H_
+#define CLIENTELE_COMMON_UTF8_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace clientele::rules::utf8_internal {
+namespace clientele::utf8 {
 
 // Byte offset of the first byte that is not part of well-formed UTF-8
 // (overlong forms, surrogates and code points above U+10FFFF are
@@ -34,6 +35,6 @@ size_t ByteOffsetOfCodePoint(std::string_view text, size_t code_point_index);
 // copied unchanged.
 std::string AsciiLower(std::string_view text);
 
-}  // namespace clientele::rules::utf8_internal
+}  // namespace clientele::utf8
 
-#endif  // CLIENTELE_RULES_INTERNAL_UTF8_H_
+#endif  // CLIENTELE_COMMON_UTF8_H_

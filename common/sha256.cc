@@ -1,8 +1,8 @@
-#include "rules/sha256.h"
+#include "common/sha256.h"
 
 #include <openssl/evp.h>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele {
 

@@ -19,8 +19,8 @@
 // recording takes a reader lock and relaxed atomic increments, Render a
 // consistent-enough snapshot (counters may move while it is written, as
 // Prometheus allows). Knows nothing of gRPC or SQLite.
-#ifndef CLIENTELE_SERVER_METRICS_H_
-#define CLIENTELE_SERVER_METRICS_H_
+#ifndef CLIENTELE_SERVER_INFRA_METRICS_H_
+#define CLIENTELE_SERVER_INFRA_METRICS_H_
 
 #include <array>
 #include <atomic>
@@ -102,4 +102,4 @@ class Metrics {
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_METRICS_H_
+#endif  // CLIENTELE_SERVER_INFRA_METRICS_H_

@@ -5,8 +5,8 @@
 // together (group commit, see Store::Write).
 //
 // Thread-safe. The destructor runs the tasks already queued, then joins.
-#ifndef CLIENTELE_SERVER_WORKER_POOL_H_
-#define CLIENTELE_SERVER_WORKER_POOL_H_
+#ifndef CLIENTELE_SERVER_INFRA_WORKER_POOL_H_
+#define CLIENTELE_SERVER_INFRA_WORKER_POOL_H_
 
 #include <condition_variable>
 #include <deque>
@@ -65,4 +65,4 @@ class WorkerPool {
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_WORKER_POOL_H_
+#endif  // CLIENTELE_SERVER_INFRA_WORKER_POOL_H_

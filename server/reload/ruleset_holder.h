@@ -7,8 +7,8 @@
 // Thread safety: RulesetHolder is safe to use from any number of threads.
 // The lock is held only to copy or replace one shared_ptr (std::mutex, so
 // that ThreadSanitizer sees it: Debian's Abseil is not instrumented).
-#ifndef CLIENTELE_SERVER_RULESET_HOLDER_H_
-#define CLIENTELE_SERVER_RULESET_HOLDER_H_
+#ifndef CLIENTELE_SERVER_RELOAD_RULESET_HOLDER_H_
+#define CLIENTELE_SERVER_RELOAD_RULESET_HOLDER_H_
 
 #include <memory>
 #include <mutex>
@@ -56,4 +56,4 @@ class RulesetHolder {
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_RULESET_HOLDER_H_
+#endif  // CLIENTELE_SERVER_RELOAD_RULESET_HOLDER_H_

@@ -1,8 +1,8 @@
 // Structured logs: one line per event on stderr, logfmt style
 // (time=... level=info event=listening address=127.0.0.1:50051), easy to
 // read and to parse. Thread-safe (one write per line).
-#ifndef CLIENTELE_SERVER_LOG_H_
-#define CLIENTELE_SERVER_LOG_H_
+#ifndef CLIENTELE_SERVER_INFRA_LOG_H_
+#define CLIENTELE_SERVER_INFRA_LOG_H_
 
 #include <string>
 #include <string_view>
@@ -26,4 +26,4 @@ void Log(LogLevel level, std::string_view event,
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_LOG_H_
+#endif  // CLIENTELE_SERVER_INFRA_LOG_H_

@@ -1,8 +1,8 @@
-#include "server/metrics_endpoint.h"
+#include "server/infra/metrics_endpoint.h"
 
 #include <httplib.h>
 
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::server {
 

@@ -1,8 +1,8 @@
-#include "rules/internal/utf8.h"
+#include "common/utf8.h"
 
 #include <cstdint>
 
-namespace clientele::rules::utf8_internal {
+namespace clientele::utf8 {
 namespace {
 
 // Length of the sequence that starts with `lead`, 0 for an invalid lead.
@@ -91,4 +91,4 @@ std::string AsciiLower(std::string_view text) {
   return lowered;
 }
 
-}  // namespace clientele::rules::utf8_internal
+}  // namespace clientele::utf8

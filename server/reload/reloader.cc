@@ -1,11 +1,11 @@
-#include "server/reloader.h"
+#include "server/reload/reloader.h"
 
 #include <chrono>
 #include <system_error>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "rules/strings.h"
+#include "common/strings.h"
 
 namespace clientele::server {
 namespace {
