@@ -16,7 +16,7 @@
 #include "server/infra/metrics.h"
 #include "server/service.h"
 #include "server/service_internal.h"
-#include "server/status_details.h"
+#include "common/status_details.h"
 
 namespace clientele::server {
 

@@ -17,7 +17,7 @@
 #include "common/sha256.h"
 #include "common/strings.h"
 #include "server/service.h"
-#include "server/status_details.h"
+#include "common/status_details.h"
 #include "server/store.h"
 
 namespace clientele::server::service_internal {

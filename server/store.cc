@@ -20,7 +20,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/strings.h"
-#include "server/status_details.h"
+#include "common/status_details.h"
 
 namespace clientele::server {
 namespace {

@@ -4,8 +4,9 @@
 // the gRPC layer sends them as google.rpc.BadRequest and
 // google.rpc.ErrorInfo (docs/operations.md, "Errors"). No gRPC here, so
 // that the store can tag its own failures. Pure functions, thread-safe.
-#ifndef CLIENTELE_SERVER_STATUS_DETAILS_H_
-#define CLIENTELE_SERVER_STATUS_DETAILS_H_
+// Header-only (Abseil's status and cord).
+#ifndef CLIENTELE_COMMON_STATUS_DETAILS_H_
+#define CLIENTELE_COMMON_STATUS_DETAILS_H_
 
 #include <string>
 #include <string_view>
@@ -13,7 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
 
-namespace clientele::server {
+namespace clientele {
 
 // The reasons a client may act on. Every failure carries one: these where
 // they apply, else the code's name ("INVALID_ARGUMENT", "NOT_FOUND", ...).
@@ -63,6 +64,6 @@ inline std::string FieldOf(const absl::Status& status) {
   return status_details_internal::Payload(status, status_details_internal::kFieldUrl);
 }
 
-}  // namespace clientele::server
+}  // namespace clientele
 
-#endif  // CLIENTELE_SERVER_STATUS_DETAILS_H_
+#endif  // CLIENTELE_COMMON_STATUS_DETAILS_H_
