@@ -11,6 +11,7 @@
 #include "server/decision_log.h"
 #include "server/service_internal.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 
 namespace clientele::server {
 namespace {
@@ -22,9 +23,9 @@ struct TemporaryStore {
                 ("decision-log-bench-" + std::to_string(::getpid()));
     std::filesystem::remove_all(directory);
     std::filesystem::create_directories(directory);
-    StoreOptions options;
+    SqliteStoreOptions options;
     options.path = (directory / "bench.db").string();
-    store = std::move(*Store::Open(options));
+    store = std::move(*SqliteStore::Open(options));
   }
   ~TemporaryStore() {
     store.reset();

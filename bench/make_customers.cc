@@ -17,6 +17,7 @@
 #include "CLI/CLI.hpp"
 #include "rules/customer.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 
 namespace {
 
@@ -109,10 +110,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   {
-    clientele::server::StoreOptions options;
+    clientele::server::SqliteStoreOptions options;
     options.path = database;
     absl::StatusOr<std::unique_ptr<clientele::server::Store>> store =
-        clientele::server::Store::Open(options);
+        clientele::server::SqliteStore::Open(options);
     if (!store.ok()) {
       std::cerr << "error: " << store.status().message() << "\n";
       return 1;

@@ -28,6 +28,7 @@
 #include "server/reload/directory_watcher.h"
 #include "server/reload/reloader.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 #include "tests/support/rules_directory.h"
 
 namespace clientele {
@@ -72,7 +73,7 @@ class ReloadRig {
  public:
   explicit ReloadRig(const std::vector<rules::RuleSource>& files) {
     for (const rules::RuleSource& f : files) dir_.WriteInPlace(f.path, f.content);
-    store_ = std::move(*server::Store::Open({(dir_.root() / "bench.db").string()}));
+    store_ = std::move(*server::SqliteStore::Open({(dir_.root() / "bench.db").string()}));
     reloader_ = std::make_unique<server::RulesReloader>(
         server::RulesReloader::Options{
             dir_.path(), {},

@@ -23,6 +23,7 @@
 #include "server/reload/reloader.h"
 #include "server/service.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 
 namespace clientele {
 namespace {
@@ -78,10 +79,10 @@ int Run(int purchases, int in_flight, bool sync) {
   std::filesystem::create_directories(dir);
   int exit_code = 0;
   {
-    server::StoreOptions options;
+    server::SqliteStoreOptions options;
     options.path = (dir / "bench.db").string();
     options.sync_every_commit = sync;
-    absl::StatusOr<std::unique_ptr<server::Store>> store = server::Store::Open(options);
+    absl::StatusOr<std::unique_ptr<server::Store>> store = server::SqliteStore::Open(options);
     if (!store.ok()) {
       std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
       return 1;

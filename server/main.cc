@@ -39,6 +39,7 @@
 #include "server/reload/reloader.h"
 #include "server/service.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 #include "server/transport.h"
 
 namespace clientele::server {
@@ -92,7 +93,7 @@ int Serve(const std::string& config_path) {
   std::filesystem::create_directories(std::filesystem::path(config->database).parent_path(),
                                       ignored);
   absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open({.path = config->database,
+      SqliteStore::Open({.path = config->database,
                    .busy_timeout_ms = 5000,
                    .stats_window_months = config->stats_window_months,
                    .sync_every_commit = config->sync_every_commit,

@@ -24,6 +24,7 @@
 #include "server/reload/ruleset_holder.h"
 #include "server/service.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 
 namespace clientele::server {
 namespace {
@@ -35,10 +36,10 @@ struct Server {
                 ("clientele-fuzz-" + std::to_string(::getpid()));
     std::filesystem::remove_all(directory);
     std::filesystem::create_directories(directory);
-    StoreOptions options;
+    SqliteStoreOptions options;
     options.path = (directory / "fuzz.db").string();
     options.sync_every_commit = false;  // speed; durability is not what is fuzzed
-    store = std::move(*Store::Open(options));
+    store = std::move(*SqliteStore::Open(options));
     reloader = std::make_unique<RulesReloader>(
         RulesReloader::Options{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr},
         &holder);

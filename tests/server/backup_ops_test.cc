@@ -10,6 +10,7 @@
 #include "server/demo_data.h"
 #include "server/service.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 #include "tests/support/in_process_operations.h"
 #include "tests/support/status_matchers.h"
 
@@ -46,7 +47,7 @@ TEST_F(BackupOpsTest, OneAtATimeAndTheFileGoesWithIt) {
   ASSERT_THAT(first, IsOk());
   const v1::BackupManifest& manifest = (*first)->manifest();
   EXPECT_EQ(manifest.customers(), kDemoCustomers);
-  EXPECT_EQ(manifest.schema_version(), Store::LatestSchemaVersion());
+  EXPECT_EQ(manifest.schema_version(), SqliteStore::LatestSchemaVersion());
   EXPECT_EQ(manifest.size_bytes(),
             static_cast<int64_t>(std::filesystem::file_size((*first)->path())));
   EXPECT_EQ(manifest.ruleset_version(), holder_.Current()->ruleset->version());

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 #include "tests/support/server_fixture.h"
 
 namespace clientele {
@@ -286,10 +287,10 @@ class DecisionLogStoreTest : public ::testing::Test {
                  ("decision-log-test-" + std::to_string(::getpid()));
     std::filesystem::remove_all(directory_);
     std::filesystem::create_directories(directory_);
-    server::StoreOptions options;
+    server::SqliteStoreOptions options;
     options.path = (directory_ / "log.db").string();
     options.sync_every_commit = false;
-    store_ = std::move(*server::Store::Open(options));
+    store_ = std::move(*server::SqliteStore::Open(options));
   }
   void TearDown() override {
     store_.reset();

@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 #include "tests/support/server_fixture.h"
 
 namespace clientele::server {
@@ -58,10 +59,10 @@ class KeyRetentionTest : public ::testing::Test {
                  ("key-retention-test-" + std::to_string(::getpid()));
     std::filesystem::remove_all(directory_);
     std::filesystem::create_directories(directory_);
-    StoreOptions options;
+    SqliteStoreOptions options;
     options.path = (directory_ / "keys.db").string();
     options.sync_every_commit = false;
-    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+    absl::StatusOr<std::unique_ptr<Store>> store = SqliteStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }

@@ -2,6 +2,7 @@
 // a failed write, the ledger/balance invariant, windowed purchase stats,
 // and deletes that take a customer's records with them.
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -42,7 +43,7 @@ class StoreTest : public ::testing::Test {
   }
   void Reopen(int window_months = 12) {
     store_.reset();
-    absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open({path_, 1000, window_months});
+    absl::StatusOr<std::unique_ptr<Store>> opened = SqliteStore::Open({path_, 1000, window_months});
     ASSERT_THAT(opened, IsOk());
     store_ = std::move(*opened);
   }
@@ -91,10 +92,10 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, MigratesANewDatabaseAndReopensIt) {
-  EXPECT_EQ(store_->schema_version(), Store::LatestSchemaVersion());
+  EXPECT_EQ(store_->schema_version(), SqliteStore::LatestSchemaVersion());
   AddCustomer("c-1");
   Reopen();
-  EXPECT_EQ(store_->schema_version(), Store::LatestSchemaVersion());
+  EXPECT_EQ(store_->schema_version(), SqliteStore::LatestSchemaVersion());
   EXPECT_THAT(store_->CountCustomers(), IsOk());
   EXPECT_EQ(*store_->CountCustomers(), 1);
 }
@@ -106,14 +107,14 @@ TEST_F(StoreTest, UpgradesADatabaseFromSchemaOne) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   {
     SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    db.exec(std::string(Store::MigrationScript(1)));
+    db.exec(std::string(SqliteStore::MigrationScript(1)));
     db.exec("INSERT INTO customers(id, name) VALUES ('c-1', '张三')");
     db.exec("INSERT INTO purchases VALUES ('p-1', 'c-1', 6000000, 'A', 0, 20000, 100, 'r', 'v', "
             "'2026-11-01T00:00:00Z')");
     db.exec("PRAGMA user_version=1");
   }
   Reopen();
-  EXPECT_EQ(store_->schema_version(), Store::LatestSchemaVersion());
+  EXPECT_EQ(store_->schema_version(), SqliteStore::LatestSchemaVersion());
   std::vector<PurchaseRecord> purchases = *store_->Purchases("c-1");
   ASSERT_EQ(purchases.size(), 1u);
   EXPECT_EQ(purchases[0].amount, *Decimal::Parse("600"));
@@ -126,15 +127,15 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
     SQLite::Database db(path_, SQLite::OPEN_READWRITE);
     db.exec("PRAGMA user_version=999");
   }
-  EXPECT_THAT(Store::Open({path_, 1000, 12}),
+  EXPECT_THAT(SqliteStore::Open({path_, 1000, 12}),
               StatusIs(absl::StatusCode::kFailedPrecondition, "schema version 999"));
 }
 
 TEST_F(StoreTest, RefusesBadOptionsAndUnopenableFiles) {
-  EXPECT_THAT(Store::Open({"", 1000, 12}), StatusIs(absl::StatusCode::kInvalidArgument, "path"));
-  EXPECT_THAT(Store::Open({path_, 1000, 0}),
+  EXPECT_THAT(SqliteStore::Open({"", 1000, 12}), StatusIs(absl::StatusCode::kInvalidArgument, "path"));
+  EXPECT_THAT(SqliteStore::Open({path_, 1000, 0}),
               StatusIs(absl::StatusCode::kInvalidArgument, "stats_window_months"));
-  EXPECT_THAT(Store::Open({"/nonexistent-dir/x/clientele.db", 1000, 12}),
+  EXPECT_THAT(SqliteStore::Open({"/nonexistent-dir/x/clientele.db", 1000, 12}),
               StatusIs(absl::StatusCode::kUnavailable, "cannot open database"));
 }
 
@@ -511,7 +512,7 @@ TEST_F(StoreTest, BackupIsACheckedCopyThatOpensAsAStore) {
   absl::StatusOr<BackupRecord> record = store_->BackupTo(copy);
   ASSERT_THAT(record, IsOk());
   EXPECT_EQ(record->customers, 2);
-  EXPECT_EQ(record->schema_version, Store::LatestSchemaVersion());
+  EXPECT_EQ(record->schema_version, SqliteStore::LatestSchemaVersion());
   EXPECT_EQ(record->size_bytes, static_cast<int64_t>(std::filesystem::file_size(copy)));
   // Writes after the backup are not in it.
   AddCustomer("c-3");
@@ -524,7 +525,7 @@ TEST_F(StoreTest, BackupIsACheckedCopyThatOpensAsAStore) {
   EXPECT_FALSE(std::filesystem::exists(path_ + ".missing-dir/b.db"));
 
   {
-    absl::StatusOr<std::unique_ptr<Store>> restored = Store::Open({copy});
+    absl::StatusOr<std::unique_ptr<Store>> restored = SqliteStore::Open({copy});
     ASSERT_THAT(restored, IsOk());
     EXPECT_EQ(*(*restored)->CountCustomers(), 2);
     absl::StatusOr<std::optional<Customer>> c1 = (*restored)->FindCustomer("c-1", Day("2026-11-24"));

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
@@ -95,7 +96,7 @@ class StoreWritesTest : public ::testing::Test {
   }
   void Open() {
     store_.reset();
-    absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open({path_, 1000, 12, false});
+    absl::StatusOr<std::unique_ptr<Store>> opened = SqliteStore::Open({path_, 1000, 12, false});
     ASSERT_THAT(opened, IsOk());
     store_ = std::move(*opened);
   }
@@ -293,7 +294,7 @@ TEST_F(StoreWritesTest, ABackupDuringPurchasesIsOneConsistentMoment) {
   EXPECT_EQ(backup->customers, kCustomers);
   EXPECT_GT(after, before) << "no purchase committed while the backup ran";
 
-  absl::StatusOr<std::unique_ptr<Store>> restored = Store::Open({copy});
+  absl::StatusOr<std::unique_ptr<Store>> restored = SqliteStore::Open({copy});
   ASSERT_THAT(restored, IsOk());
   absl::StatusOr<std::vector<PurchaseRecord>> purchases = (*restored)->Purchases("");
   ASSERT_THAT(purchases, IsOk());

@@ -14,6 +14,7 @@
 #include "server/reload/reloader.h"
 #include "server/service.h"
 #include "server/store.h"
+#include "server/store/sqlite/sqlite_store.h"
 
 namespace clientele::testing {
 
@@ -27,7 +28,7 @@ class InProcessOperations {
                  ("clientele-operations-" + std::to_string(random()));
     std::filesystem::create_directories(directory_);
     absl::StatusOr<std::unique_ptr<server::Store>> store =
-        server::Store::Open({(directory_ / "clientele.db").string(), 1000, 12, false});
+        server::SqliteStore::Open({(directory_ / "clientele.db").string(), 1000, 12, false});
     EXPECT_TRUE(store.ok()) << store.status().message();
     if (!store.ok()) return;
     store_ = std::move(*store);

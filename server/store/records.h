@@ -1,0 +1,188 @@
+// The records of the store contract (server/store/store.h): what the
+// store keeps and gives back, as plain values. No database here; the
+// customer itself is the rules' record (rules::Customer), since that is
+// what the rules evaluate.
+#ifndef CLIENTELE_SERVER_STORE_RECORDS_H_
+#define CLIENTELE_SERVER_STORE_RECORDS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rules/customer.h"
+#include "rules/decimal.h"
+#include "rules/decision.h"
+#include "rules/ruleset.h"
+
+namespace clientele::server {
+
+// One line of the append-only points ledger.
+struct LedgerEntry {
+  int64_t id = 0;  // assigned by the store, increasing
+  std::string customer_id;
+  int64_t delta = 0;    // points added (negative: taken back)
+  std::string reason;   // "purchase", "return", ...
+  std::string rule_id;  // the earning rule, or ""
+  std::string ruleset_version;
+  std::string source;       // the event, e.g. "purchase:P-1001"
+  std::string recorded_at;  // RFC 3339, UTC
+};
+
+struct PurchaseRecord {
+  std::string purchase_id;
+  std::string customer_id;
+  rules::Decimal amount;
+  std::string product;
+  rules::Channel channel = rules::Channel::kUnknown;
+  rules::Date day;
+  int64_t points_earned = 0;
+  std::string rule_id;
+  std::string ruleset_version;
+  std::string returned_kind;  // "" while not taken back; "return" / "cancellation"
+};
+
+// One piece of feedback about a product.
+struct FeedbackRecord {
+  int64_t id = 0;           // assigned by the store
+  std::string customer_id;  // "" anonymous
+  std::string product;
+  std::string text;
+  rules::FeedbackSource source = rules::FeedbackSource::kUnknown;
+  std::optional<rules::Decimal> satisfaction;  // not rated when empty
+  rules::Date day;
+  std::string ruleset_version;
+  std::vector<std::string> themes;  // the improvement rules it matched
+};
+
+// A product and its attributes (功能, 价格, 售后服务, ...).
+struct ProductRecord {
+  std::string product;
+  std::map<std::string, std::string> attributes;
+  std::string updated_at;  // RFC 3339, UTC; set by the store
+};
+
+// An improvement action proposed by the rules for a product, with its
+// evidence. At most one per (product, rule_id) is "proposed" at a time.
+struct ImprovementActionRecord {
+  int64_t id = 0;
+  std::string product;
+  std::string rule_id;
+  std::string action;
+  std::optional<rules::ProductChange> change;
+  std::string status;  // "proposed" | "applied" | "dismissed"
+  int64_t feedback_count = 0;
+  std::map<std::string, int64_t> keyword_counts;
+  rules::Date first_feedback_at;
+  rules::Date last_feedback_at;
+  std::string ruleset_version;
+  std::string proposed_at;
+  std::string decided_at;
+  std::string decided_by;
+  std::string note;
+};
+
+struct ActionPage {
+  std::vector<ImprovementActionRecord> actions;
+  bool more = false;
+};
+
+// One line of the audit trail of explicit decisions.
+struct AuditEntry {
+  int64_t id = 0;
+  std::string subject;  // e.g. "improvement_action:12"
+  std::string event;    // e.g. "applied"
+  std::string actor;
+  std::string note;
+  std::string before;  // what changed, as text ("" when nothing did)
+  std::string after;
+  std::string recorded_at;
+};
+
+struct LedgerPage {
+  std::vector<LedgerEntry> entries;
+  std::vector<int64_t> balance_after;  // parallel to entries: running sum
+  bool more = false;
+};
+
+// A version of the rules that was served, kept so that any past decision
+// or ledger entry (which carry the version) can be explained later.
+struct RulesetVersionRecord {
+  std::string version;                   // RuleSet::version()
+  std::string directory;                 // loaded from
+  std::string first_served_at;           // RFC 3339, UTC
+  std::string last_served_at;            // the latest time it was swapped in
+  int64_t times_served = 0;              // how often it was swapped in
+  std::vector<rules::RuleSource> files;  // file name and bytes; empty in listings
+};
+
+// One sampled decision of the decision log (server/decision_log.h). The
+// request and decision are bytes that the service layer encodes and
+// decodes; the store keeps them as given.
+struct DecisionLogEntry {
+  int64_t id = 0;           // assigned by the store, increasing
+  std::string recorded_at;  // RFC 3339 UTC with milliseconds
+  std::string method;       // the RPC, e.g. "Evaluate"
+  std::string caller;       // the name of the caller's token
+  std::string customer_id;
+  std::string ruleset_version;  // of the ruleset that decided
+  std::string request;          // encoded by the service layer
+  std::string decision;         // encoded by the service layer
+};
+
+// `at` as RFC 3339 UTC with milliseconds ("2026-12-02T13:34:57.573Z"): the
+// form of DecisionLogEntry::recorded_at and BackupRecord::taken_at. Text
+// of this form sorts as time does, which the decision log's age limit
+// relies on.
+std::string UtcMillisecondsText(std::chrono::system_clock::time_point at);
+
+// How much of the decision log is kept: at most max_entries (the newest),
+// and none older than max_age (zero: no age limit).
+struct DecisionRetention {
+  int64_t max_entries = 100'000;
+  std::chrono::seconds max_age{0};
+  int64_t max_age_days() const { return max_age.count() / 86400; }
+};
+
+// A page of the decision log, newest first (Store::DecisionLog).
+struct DecisionLogQuery {
+  std::string customer_id;      // "" all customers
+  std::string ruleset_version;  // "" all versions
+  int64_t before_id = 0;        // entries with smaller ids; 0: from the newest
+  int limit = 100;
+};
+
+struct DecisionLogPage {
+  std::vector<DecisionLogEntry> entries;
+  bool more = false;  // older entries that match exist
+};
+
+// What Store::BackupTo wrote.
+struct BackupRecord {
+  std::string taken_at;  // RFC 3339 UTC with milliseconds: the snapshot's start
+  int64_t size_bytes = 0;
+  int schema_version = 0;
+  int64_t customers = 0;
+};
+
+struct CustomerPage {
+  std::vector<rules::Customer> customers;
+  bool more = false;  // customers after the last one exist
+};
+
+// A walk over stored customers (Store::ScanCustomers).
+struct CustomerScan {
+  rules::Date today;    // REQUIRED: the stats window ends in its month
+  std::string from_id;  // the first id of the range ("" from the start)
+  std::string to_id;    // ids before this one ("" to the end)
+  // Purchases made on these days (both included) come with their customer;
+  // none when either is unknown.
+  rules::Date purchases_from;
+  rules::Date purchases_to;
+};
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_STORE_RECORDS_H_

@@ -1,0 +1,207 @@
+// The connection's setup, statement cache, idempotency keys and row
+// mappings (the transaction's operations are in transaction.cc).
+#include "server/store/sqlite/connection.h"
+
+#include <iterator>
+
+#include "common/status_details.h"
+#include "common/strings.h"
+
+namespace clientele::server::sqlite {
+
+using rules::Customer;
+using rules::Date;
+using rules::Decimal;
+
+Connection::Connection(const SqliteStoreOptions& options)
+    : options_(options),
+      db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
+  // NOMUTEX: each connection is used by one thread at a time (the writer
+  // under SqliteStore::mutex_, a reader under its ReadLease).
+  db_.setBusyTimeout(options.busy_timeout_ms);
+  db_.exec("PRAGMA journal_mode=WAL");
+  db_.exec(options.sync_every_commit ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db_.exec("PRAGMA foreign_keys=ON");
+}
+
+absl::StatusOr<int> Connection::Migrate() {
+  int version = db_.execAndGet("PRAGMA user_version").getInt();
+  const int latest = SqliteStore::LatestSchemaVersion();
+  if (version > latest) {
+    return absl::FailedPreconditionError(
+        StrCat("database '", options_.path, "' has schema version ", version,
+               ", newer than this clientele's ", latest, ": use a newer clientele"));
+  }
+  for (; version < latest; ++version) {
+    SQLite::Transaction transaction(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    db_.exec(std::string(SqliteStore::MigrationScript(version + 1)));
+    db_.exec(StrCat("PRAGMA user_version=", version + 1));
+    transaction.commit();
+  }
+  return version;
+}
+
+SQLite::Statement& Connection::Prepared(const std::string& sql) {
+  std::unique_ptr<SQLite::Statement>& slot = statements_[sql];
+  if (slot == nullptr) {
+    slot = std::make_unique<SQLite::Statement>(db_, sql);
+  } else {
+    slot->reset();
+    slot->clearBindings();
+  }
+  return *slot;
+}
+
+void Connection::BindWindow(SQLite::Statement& s, Date today) {
+  const auto [first, last] = StatsWindow(today);
+  s.bind(2, first - 1);
+  s.bind(3, last);
+}
+
+Customer Connection::RowToCustomerWithStats(SQLite::Statement& s) {
+  Customer c = RowToCustomer(s);
+  ApplyRecordedStats(s.getColumn(17).getInt64(), s.getColumn(18).getInt64(),
+                     s.getColumn(19).getInt64(), &c);
+  return c;
+}
+
+void Connection::ApplyRecordedStats(int64_t window_count, int64_t window_units, int64_t recorded,
+                                    Customer* c) {
+  if (recorded == 0) return;
+  c->purchase_frequency = window_count;
+  c->average_purchase_amount =
+      window_count == 0 ? Decimal() : Decimal::FromUnits(window_units / window_count);
+}
+
+std::pair<int, int> Connection::StatsWindow(Date today) const {
+  const int current = MonthIndex(today);
+  return {current - options_.stats_window_months + 1, current};
+}
+
+LedgerEntry Connection::RowToLedgerEntry(SQLite::Statement& s) {
+  LedgerEntry e;
+  e.id = s.getColumn(0).getInt64();
+  e.customer_id = s.getColumn(1).getString();
+  e.delta = s.getColumn(2).getInt64();
+  e.reason = s.getColumn(3).getString();
+  e.rule_id = s.getColumn(4).getString();
+  e.ruleset_version = s.getColumn(5).getString();
+  e.source = s.getColumn(6).getString();
+  e.recorded_at = s.getColumn(7).getString();
+  return e;
+}
+
+PurchaseRecord Connection::RowToPurchase(SQLite::Statement& s) {
+  PurchaseRecord p;
+  p.purchase_id = s.getColumn(0).getString();
+  p.customer_id = s.getColumn(1).getString();
+  p.amount = Decimal::FromUnits(s.getColumn(2).getInt64());
+  p.product = s.getColumn(3).getString();
+  p.channel = static_cast<rules::Channel>(s.getColumn(4).getInt());
+  p.day = Date::FromDays(s.getColumn(5).getInt());
+  p.points_earned = s.getColumn(6).getInt64();
+  p.rule_id = s.getColumn(7).getString();
+  p.ruleset_version = s.getColumn(8).getString();
+  p.returned_kind = s.getColumn(9).getString();
+  return p;
+}
+
+ImprovementActionRecord Connection::RowToAction(SQLite::Statement& s) {
+  ImprovementActionRecord a;
+  a.id = s.getColumn(0).getInt64();
+  a.product = s.getColumn(1).getString();
+  a.rule_id = s.getColumn(2).getString();
+  a.action = s.getColumn(3).getString();
+  if (!s.getColumn(4).isNull()) {
+    rules::ProductChange change;
+    change.kind = static_cast<rules::ProductChange::Kind>(s.getColumn(4).getInt());
+    change.field = s.getColumn(5).getString();
+    change.text = s.getColumn(6).getString();
+    change.amount = Decimal::FromUnits(s.getColumn(7).getInt64());
+    a.change = std::move(change);
+  }
+  a.status = s.getColumn(8).getString();
+  a.feedback_count = s.getColumn(9).getInt64();
+  a.first_feedback_at = ColumnDate(s.getColumn(10));
+  a.last_feedback_at = ColumnDate(s.getColumn(11));
+  a.ruleset_version = s.getColumn(12).getString();
+  a.proposed_at = s.getColumn(13).getString();
+  a.decided_at = s.getColumn(14).getString();
+  a.decided_by = s.getColumn(15).getString();
+  a.note = s.getColumn(16).getString();
+  return a;
+}
+
+void Connection::AddKeywordCounts(ImprovementActionRecord* a) {
+  SQLite::Statement& s = Prepared("SELECT keyword, count FROM action_keywords WHERE action_id = ?");
+  Done done{s};
+  s.bind(1, a->id);
+  while (s.executeStep()) a->keyword_counts[s.getColumn(0).getString()] = s.getColumn(1).getInt64();
+}
+
+absl::StatusOr<std::optional<std::string>> Connection::FindKey(const WriteKey& key) {
+  SQLite::Statement& s =
+      Prepared("SELECT method, fingerprint, response FROM idempotency_keys WHERE key = ?");
+  Done done{s};
+  s.bind(1, std::string(key.key));
+  if (!s.executeStep()) return std::optional<std::string>();
+  if (s.getColumn(0).getString() != key.method || s.getColumn(1).getString() != key.fingerprint) {
+    return WithField(
+        WithReason(absl::AlreadyExistsError(StrCat(
+                       "idempotency_key '", key.key, "' was already used for a different request (",
+                       s.getColumn(0).getString(), "); use a new key for a new request")),
+                   kReasonIdempotencyKeyReused),
+        "idempotency_key");
+  }
+  const SQLite::Column response = s.getColumn(2);
+  return std::optional<std::string>(
+      std::string(static_cast<const char*>(response.getBlob()), response.getBytes()));
+}
+
+void Connection::SaveKey(const WriteKey& key, const std::string& response) {
+  SQLite::Statement& s = Prepared(
+      "INSERT INTO idempotency_keys (key, method, fingerprint, response, recorded_at) "
+      "VALUES (?, ?, ?, ?, ?)");
+  Done done{s};
+  s.bind(1, std::string(key.key));
+  s.bind(2, std::string(key.method));
+  s.bind(3, std::string(key.fingerprint));
+  s.bind(4, response.data(), static_cast<int>(response.size()));
+  s.bind(5, NowText());
+  s.exec();
+}
+
+Customer Connection::RowToCustomer(SQLite::Statement& s) {
+  Customer c;
+  FillCustomer(s, &c);
+  return c;
+}
+
+void Connection::AssignText(const SQLite::Column& column, std::string* to) {
+  to->assign(column.getText(), static_cast<size_t>(column.getBytes()));
+}
+
+void Connection::FillCustomer(SQLite::Statement& s, Customer* out) {
+  Customer& c = *out;
+  AssignText(s.getColumn(0), &c.id);
+  AssignText(s.getColumn(1), &c.name);
+  c.age = s.getColumn(2).getInt64();
+  AssignText(s.getColumn(3), &c.gender);
+  AssignText(s.getColumn(4), &c.occupation);
+  c.consumption = static_cast<rules::Consumption>(s.getColumn(5).getInt());
+  c.channel = static_cast<rules::Channel>(s.getColumn(6).getInt());
+  c.birthday = ColumnDate(s.getColumn(7));
+  c.joined_at = ColumnDate(s.getColumn(8));
+  c.satisfaction = Decimal::FromUnits(s.getColumn(9).getInt64());
+  c.interaction_count = s.getColumn(10).getInt64();
+  c.points = s.getColumn(11).getInt64();
+  AssignText(s.getColumn(12), &c.tier);
+  c.total_spent = Decimal::FromUnits(s.getColumn(13).getInt64());
+  c.last_purchase_at = ColumnDate(s.getColumn(14));
+  // Imported stats; RowToCustomerWithStats replaces them with recorded ones.
+  c.purchase_frequency = s.getColumn(15).isNull() ? 0 : s.getColumn(15).getInt64();
+  c.average_purchase_amount =
+      Decimal::FromUnits(s.getColumn(16).isNull() ? 0 : s.getColumn(16).getInt64());
+}
+
+}  // namespace clientele::server::sqlite

@@ -1,0 +1,192 @@
+// One SQLite connection of the SQLite store, with its cached prepared
+// statements, the operations of a write transaction (the Transaction
+// contract, server/store/transaction.h) and the row mappings that the
+// reads share. Internal to server/store/sqlite/.
+//
+// Thread safety: none. A connection is used by one thread at a time: the
+// writer connection by the writer thread (under SqliteStore::mutex_), a
+// read connection by the holder of its ReadLease. SQLiteCpp throws
+// SQLite::Exception; the Transaction methods catch it and return a
+// status, the other methods let it through to the SqliteStore method that
+// called them, which catches it.
+#ifndef CLIENTELE_SERVER_STORE_SQLITE_CONNECTION_H_
+#define CLIENTELE_SERVER_STORE_SQLITE_CONNECTION_H_
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rules/customer.h"
+#include "rules/decimal.h"
+#include "server/store/records.h"
+#include "server/store/sqlite/sqlite_store.h"
+#include "server/store/sqlite/values.h"
+#include "server/store/store.h"
+#include "server/store/transaction.h"
+
+namespace clientele::server::sqlite {
+
+class Connection : public Transaction {
+ public:
+  using Customer = rules::Customer;
+  using Date = rules::Date;
+  using Decimal = rules::Decimal;
+  using WriteKey = Store::WriteKey;
+
+  explicit Connection(const SqliteStoreOptions& options);
+  // Applies the migrations not yet applied; returns the version.
+  absl::StatusOr<int> Migrate();
+  SQLite::Database& db() { return db_; }
+  // A cached prepared statement, reset and unbound, ready to use.
+  SQLite::Statement& Prepared(const std::string& sql);
+  // Runs a statement without results through the cache (SAVEPOINT,
+  // RELEASE: sqlite3_exec would parse them anew every time).
+  void Execute(const char* sql) { Prepared(sql).exec(); }
+  // Resets a statement when leaving scope, so that no read stays open.
+  struct Done {
+    SQLite::Statement& statement;
+    ~Done() { statement.tryReset(); }
+  };
+
+  // ------------------------------------------------------- the transaction
+  absl::StatusOr<std::optional<Customer>> FindCustomer(std::string_view id, Date today) override;
+  absl::StatusOr<bool> UpsertCustomerProfile(const Customer& c) override;
+  absl::StatusOr<bool> DeleteCustomer(std::string_view id) override;
+  absl::StatusOr<int64_t> InsertPurchase(const PurchaseRecord& p, const LedgerEntry& points,
+                                         std::optional<std::string_view> tier) override;
+  absl::StatusOr<std::optional<PurchaseRecord>> FindPurchase(std::string_view purchase_id) override;
+  absl::Status MarkReturned(const PurchaseRecord& p, std::string_view kind) override;
+  absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& e) override;
+  absl::Status SetTier(std::string_view customer_id, std::string_view tier) override;
+  absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
+                                 std::string_view rule_id, Decimal satisfaction,
+                                 int64_t interaction_count) override;
+  absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& f) override;
+  absl::StatusOr<int64_t> SupportAction(const ImprovementActionRecord& proposal,
+                                        int64_t feedback_id, Date day,
+                                        const std::vector<std::string>& keywords) override;
+  absl::StatusOr<std::optional<ImprovementActionRecord>> FindAction(int64_t id) override;
+  absl::Status CloseAction(int64_t id, std::string_view status, std::string_view actor,
+                           std::string_view note) override;
+  absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override;
+  absl::StatusOr<bool> UpsertProduct(const ProductRecord& p) override;
+  absl::StatusOr<int64_t> AppendAudit(const AuditEntry& e) override;
+  absl::Status ArchiveRuleset(const RulesetVersionRecord& r) override;
+  absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
+                                          const DecisionRetention& retention) override;
+  absl::StatusOr<int64_t> RemoveIdempotencyKeysBefore(std::chrono::system_clock::time_point cutoff,
+                                                      int64_t limit) override;
+
+  // ------------------------------------------------------------ idempotency
+  // Idempotency: the stored response for `key`, or nullopt; ALREADY_EXISTS
+  // when the key was used for another request.
+  absl::StatusOr<std::optional<std::string>> FindKey(const WriteKey& key);
+  void SaveKey(const WriteKey& key, const std::string& response);
+
+  // ---------------------------------------------- rows, shared with reads
+  // A customer row with its purchase stats in one statement (one read
+  // transaction): the profile columns RowToCustomer reads, then the count
+  // and amount of the purchases in the window (?2, ?3] of months, and the
+  // count of every recorded purchase.
+  static constexpr const char* kCustomerWithStats =
+      "SELECT c.id, c.name, c.age, c.gender, c.occupation, c.consumption, c.channel, "
+      "c.birthday, c.joined_at, c.satisfaction_units, c.interaction_count, c.points, c.tier, "
+      "c.total_spent_units, c.last_purchase_at, c.imported_purchase_frequency, "
+      "c.imported_average_units, "
+      "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.count END), 0), "
+      "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.amount_units END), 0), "
+      "coalesce(sum(m.count), 0) "
+      "FROM customers c LEFT JOIN purchase_months m ON m.customer_id = c.id ";
+  // Recorded purchases decide the stats when there are any (`recorded`,
+  // ever); otherwise the imported ones stand.
+  static void ApplyRecordedStats(int64_t window_count, int64_t window_units, int64_t recorded,
+                                 Customer* c);
+  // Binds the window of kCustomerWithStats for `today`.
+  void BindWindow(SQLite::Statement& s, Date today);
+  // A row of kCustomerWithStats: recorded purchases decide the stats when
+  // there are any; otherwise the imported ones stand.
+  static Customer RowToCustomerWithStats(SQLite::Statement& s);
+  // Reads the profile columns of kCustomerWithStats into *c, reusing its
+  // strings' buffers.
+  static void FillCustomer(SQLite::Statement& s, Customer* out);
+  // The first and last month of the stats window ending in today's month.
+  std::pair<int, int> StatsWindow(Date today) const;
+  static Customer RowToCustomer(SQLite::Statement& s);
+  static void AssignText(const SQLite::Column& column, std::string* to);
+  static LedgerEntry RowToLedgerEntry(SQLite::Statement& s);
+  // The columns RowToPurchase reads, for a query to finish with WHERE.
+  static constexpr const char* kPurchaseColumns =
+      "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
+      "rule_id, ruleset_version, coalesce(returned_kind, '') FROM purchases ";
+  static PurchaseRecord RowToPurchase(SQLite::Statement& s);
+  static constexpr const char* kActionColumns =
+      "id, product, rule_id, action, change_kind, change_field, change_text, "
+      "change_amount_units, status, feedback_count, first_feedback_day, last_feedback_day, "
+      "ruleset_version, proposed_at, decided_at, decided_by, note";
+  ImprovementActionRecord RowToAction(SQLite::Statement& s);
+  void AddKeywordCounts(ImprovementActionRecord* a);
+
+ private:
+  // The transaction's operations, which throw SQLite::Exception.
+  absl::StatusOr<std::optional<Customer>> UnsafeFindCustomer(std::string_view id, Date today);
+  absl::StatusOr<bool> UnsafeUpsertCustomerProfile(const Customer& c);
+  absl::StatusOr<bool> UnsafeDeleteCustomer(std::string_view id);
+  absl::StatusOr<int64_t> UnsafeInsertPurchase(const PurchaseRecord& p, const LedgerEntry& points,
+                                               std::optional<std::string_view> tier);
+  // The ledger row alone (the balance is the caller's to move); its id.
+  int64_t InsertLedgerRow(const LedgerEntry& e, const std::string& recorded_at);
+  absl::StatusOr<std::optional<PurchaseRecord>> UnsafeFindPurchase(std::string_view purchase_id);
+  absl::Status UnsafeMarkReturned(const PurchaseRecord& p, std::string_view kind);
+  absl::StatusOr<int64_t> UnsafeAppendLedger(const LedgerEntry& e);
+  absl::Status UnsafeSetTier(std::string_view customer_id, std::string_view tier);
+  absl::Status UnsafeRecordInteraction(std::string_view customer_id, std::string_view text,
+                                       std::string_view rule_id, Decimal satisfaction,
+                                       int64_t interaction_count);
+  // ------------------------------------------------ feedback and products
+  absl::StatusOr<int64_t> UnsafeInsertFeedback(const FeedbackRecord& f);
+  absl::StatusOr<int64_t> UnsafeSupportAction(const ImprovementActionRecord& proposal,
+                                              int64_t feedback_id, Date day,
+                                              const std::vector<std::string>& keywords);
+  absl::StatusOr<std::optional<ImprovementActionRecord>> UnsafeFindAction(int64_t id);
+  absl::Status UnsafeCloseAction(int64_t id, std::string_view status, std::string_view actor,
+                                 std::string_view note);
+  absl::StatusOr<std::optional<ProductRecord>> UnsafeFindProduct(std::string_view product);
+  absl::StatusOr<bool> UnsafeUpsertProduct(const ProductRecord& p);
+  absl::StatusOr<int64_t> UnsafeAppendAudit(const AuditEntry& e);
+  absl::Status UnsafeArchiveRuleset(const RulesetVersionRecord& r);
+  absl::StatusOr<int64_t> UnsafeAppendDecisions(std::span<const DecisionLogEntry> entries,
+                                                const DecisionRetention& retention);
+  absl::StatusOr<int64_t> UnsafeRemoveIdempotencyKeysBefore(
+      std::chrono::system_clock::time_point cutoff, int64_t limit);
+  // The id of `content` in ruleset_contents, inserting it when new.
+  int64_t ContentId(const std::string& content);
+  // Runs `operation` with SQLiteCpp's exceptions turned into statuses:
+  // what each Transaction method does around its Unsafe* counterpart.
+  template <typename F>
+  static auto Guarded(std::string_view doing, F&& operation) -> decltype(operation()) {
+    try {
+      return operation();
+    } catch (const SQLite::Exception& e) {
+      return FromException(e, doing);
+    }
+  }
+
+  SqliteStoreOptions options_;
+  SQLite::Database db_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+}  // namespace clientele::server::sqlite
+
+#endif  // CLIENTELE_SERVER_STORE_SQLITE_CONNECTION_H_

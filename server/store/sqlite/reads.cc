@@ -1,0 +1,533 @@
+// The SQLite store's reads, each on a read connection of the pool
+// (ReadLease), so that reads run beside each other and beside the writer;
+// and the backup, a read of the whole database.
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+
+#include "common/strings.h"
+#include "server/store/sqlite/connection.h"
+#include "server/store/sqlite/sqlite_store.h"
+#include "server/store/sqlite/values.h"
+
+namespace clientele::server {
+
+using rules::Customer;
+using rules::Date;
+using rules::Decimal;
+using sqlite::ColumnDate;
+using sqlite::FromException;
+
+// A read connection for the length of one read; waits while all are busy.
+class SqliteStore::ReadLease {
+ public:
+  explicit ReadLease(SqliteStore* store) : store_(store), began_(std::chrono::steady_clock::now()) {
+    std::unique_lock<std::mutex> lock(store_->readers_mutex_);
+    store_->reader_returned_.wait(lock, [&] { return !store_->idle_readers_.empty(); });
+    reader_ = store_->idle_readers_.back();
+    store_->idle_readers_.pop_back();
+  }
+  ~ReadLease() {
+    {
+      std::lock_guard<std::mutex> lock(store_->readers_mutex_);
+      store_->idle_readers_.push_back(reader_);
+    }
+    store_->reader_returned_.notify_one();
+    store_->Observe("read", began_);
+  }
+  ReadLease(const ReadLease&) = delete;
+  ReadLease& operator=(const ReadLease&) = delete;
+  sqlite::Connection* operator->() const { return reader_; }
+
+ private:
+  SqliteStore* store_;
+  const std::chrono::steady_clock::time_point began_;
+  sqlite::Connection* reader_;
+};
+
+absl::StatusOr<std::optional<Customer>> SqliteStore::FindCustomer(std::string_view id, Date today) {
+  ReadLease reader(this);
+  try {
+    return reader->FindCustomer(id, today);
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading a customer");
+  }
+}
+
+absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_id, int limit,
+                                                        Date today) {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s =
+        reader->Prepared(StrCat(sqlite::Connection::kCustomerWithStats,
+                                "WHERE c.id > ?1 GROUP BY c.id ORDER BY c.id LIMIT ?4"));
+    sqlite::Connection::Done done{s};
+    s.bind(1, std::string(after_id));
+    reader->BindWindow(s, today);
+    s.bind(4, limit + 1);
+    CustomerPage page;
+    while (s.executeStep()) {
+      if (static_cast<int>(page.customers.size()) == limit) {
+        page.more = true;
+        break;
+      }
+      page.customers.push_back(sqlite::Connection::RowToCustomerWithStats(s));
+    }
+    return page;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "listing customers");
+  }
+}
+
+absl::StatusOr<int64_t> SqliteStore::CountCustomers() {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s = reader->Prepared("SELECT count(*) FROM customers");
+    sqlite::Connection::Done done{s};
+    s.executeStep();
+    return s.getColumn(0).getInt64();
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "counting customers");
+  }
+}
+
+absl::StatusOr<BackupRecord> SqliteStore::BackupTo(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::exists(path, error)) {
+    return absl::AlreadyExistsError(StrCat("backup file '", path, "' already exists"));
+  }
+  auto discard = [&](absl::Status status) {
+    std::filesystem::remove(path, error);
+    return status;
+  };
+  BackupRecord record;
+  {
+    ReadLease reader(this);
+    record.taken_at = UtcMillisecondsText(std::chrono::system_clock::now());
+    try {
+      SQLite::Statement vacuum(reader->db(), "VACUUM INTO ?");
+      vacuum.bind(1, path);
+      vacuum.exec();
+    } catch (const SQLite::Exception& e) {
+      return discard(FromException(e, StrCat("writing the backup to '", path, "'")));
+    }
+  }
+  try {
+    SQLite::Database copy(path, SQLite::OPEN_READONLY);
+    const std::string check = copy.execAndGet("PRAGMA quick_check").getString();
+    if (check != "ok") {
+      return discard(absl::DataLossError(StrCat("the backup failed its check: ", check)));
+    }
+    record.schema_version = copy.execAndGet("PRAGMA user_version").getInt();
+    if (record.schema_version != schema_version_) {
+      return discard(
+          absl::InternalError(StrCat("the backup has schema version ", record.schema_version,
+                                     ", the store ", schema_version_)));
+    }
+    record.customers = copy.execAndGet("SELECT count(*) FROM customers").getInt64();
+    record.size_bytes = static_cast<int64_t>(std::filesystem::file_size(path));
+    return record;
+  } catch (const SQLite::Exception& e) {
+    return discard(FromException(e, StrCat("checking the backup '", path, "'")));
+  } catch (const std::filesystem::filesystem_error& e) {
+    return discard(absl::InternalError(StrCat("checking the backup '", path, "': ", e.what())));
+  }
+}
+
+absl::StatusOr<std::vector<LedgerEntry>> SqliteStore::Ledger(std::string_view customer_id) {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s = reader->Prepared(
+        "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at "
+        "FROM ledger WHERE customer_id = ? ORDER BY id");
+    sqlite::Connection::Done done{s};
+    s.bind(1, std::string(customer_id));
+    std::vector<LedgerEntry> entries;
+    while (s.executeStep()) entries.push_back(sqlite::Connection::RowToLedgerEntry(s));
+    return entries;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading the ledger");
+  }
+}
+
+absl::StatusOr<DecisionLogPage> SqliteStore::DecisionLog(const DecisionLogQuery& query) {
+  ReadLease reader(this);
+  try {
+    // One statement per combination of filters, so that the customer's
+    // index serves the customer filter (an "?1 = '' OR ..." would not).
+    std::string sql =
+        "SELECT id, recorded_at, method, caller, customer_id, ruleset_version, request, decision "
+        "FROM decision_log WHERE id < ?1";
+    if (!query.customer_id.empty()) sql += " AND customer_id = ?2";
+    if (!query.ruleset_version.empty()) sql += " AND ruleset_version = ?3";
+    sql += " ORDER BY id DESC LIMIT ?4";
+    SQLite::Statement& s = reader->Prepared(sql);
+    sqlite::Connection::Done done{s};
+    s.bind(1, query.before_id > 0 ? query.before_id : std::numeric_limits<int64_t>::max());
+    if (!query.customer_id.empty()) s.bind(2, query.customer_id);
+    if (!query.ruleset_version.empty()) s.bind(3, query.ruleset_version);
+    s.bind(4, query.limit + 1);  // one more tells whether there are more
+    DecisionLogPage page;
+    while (s.executeStep()) {
+      if (static_cast<int>(page.entries.size()) == query.limit) {
+        page.more = true;
+        break;
+      }
+      DecisionLogEntry& e = page.entries.emplace_back();
+      e.id = s.getColumn(0).getInt64();
+      e.recorded_at = s.getColumn(1).getString();
+      e.method = s.getColumn(2).getString();
+      e.caller = s.getColumn(3).getString();
+      e.customer_id = s.getColumn(4).getString();
+      e.ruleset_version = s.getColumn(5).getString();
+      e.request = s.getColumn(6).getString();
+      e.decision = s.getColumn(7).getString();
+    }
+    return page;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading the decision log");
+  }
+}
+
+absl::StatusOr<std::vector<PurchaseRecord>> SqliteStore::Purchases(std::string_view customer_id) {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s = reader->Prepared(StrCat(
+        sqlite::Connection::kPurchaseColumns, "WHERE ?1 = '' OR customer_id = ?1 ORDER BY rowid"));
+    sqlite::Connection::Done done{s};
+    s.bind(1, std::string(customer_id));
+    std::vector<PurchaseRecord> purchases;
+    while (s.executeStep()) purchases.push_back(sqlite::Connection::RowToPurchase(s));
+    return purchases;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading purchases");
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteStore::CustomerIdSplits(int parts) {
+  ReadLease reader(this);
+  try {
+    // One snapshot: the count and the ids must agree.
+    SQLite::Transaction snapshot(reader->db(), SQLite::TransactionBehavior::DEFERRED);
+    const int64_t count = reader->db().execAndGet("SELECT count(*) FROM customers").getInt64();
+    std::vector<std::string> splits;
+    if (parts < 2 || count < parts) return splits;
+    SQLite::Statement& s =
+        reader->Prepared("SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET ?");
+    for (int i = 1; i < parts; ++i) {
+      sqlite::Connection::Done done{s};
+      s.bind(1, count * i / parts);
+      if (s.executeStep()) splits.push_back(s.getColumn(0).getString());
+      s.reset();
+    }
+    snapshot.commit();
+    splits.erase(std::unique(splits.begin(), splits.end()), splits.end());
+    return splits;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "splitting the customers");
+  }
+}
+
+namespace {
+
+// The id range of a scan as SQL: "id >= ?1" and, with an end, "AND id < ?2".
+std::string IdRange(std::string_view column, const CustomerScan& scan) {
+  return StrCat(column, " >= ?1", scan.to_id.empty() ? "" : StrCat(" AND ", column, " < ?2"));
+}
+
+void BindIdRange(SQLite::Statement& s, const CustomerScan& scan) {
+  s.bind(1, scan.from_id);
+  if (!scan.to_id.empty()) s.bind(2, scan.to_id);
+}
+
+}  // namespace
+
+// Three statements walked side by side in id order (a merge join): a
+// GROUP BY over the join of customers and their months costs several times
+// a plain walk of each table in its own key order.
+absl::Status SqliteStore::ScanCustomers(
+    const CustomerScan& scan,
+    absl::FunctionRef<void(const rules::Customer&, std::span<const rules::Purchase>)> visit) {
+  ReadLease reader(this);
+  try {
+    // One read transaction: the three statements see the same snapshot.
+    SQLite::Transaction snapshot(reader->db(), SQLite::TransactionBehavior::DEFERRED);
+    SQLite::Statement& customers = reader->Prepared(StrCat(
+        "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
+        "satisfaction_units, interaction_count, points, tier, total_spent_units, "
+        "last_purchase_at, imported_purchase_frequency, imported_average_units "
+        "FROM customers WHERE ",
+        IdRange("id", scan), " ORDER BY id"));
+    sqlite::Connection::Done customers_done{customers};
+    BindIdRange(customers, scan);
+    SQLite::Statement& months = reader->Prepared(
+        StrCat("SELECT customer_id, month, count, amount_units FROM purchase_months WHERE ",
+               IdRange("customer_id", scan), " ORDER BY customer_id, month"));
+    sqlite::Connection::Done months_done{months};
+    BindIdRange(months, scan);
+    const bool replay = scan.purchases_from.known() && scan.purchases_to.known();
+    SQLite::Statement& purchases = reader->Prepared(
+        StrCat("SELECT customer_id, amount_units, product, channel, day FROM purchases WHERE ",
+               IdRange("customer_id", scan),
+               " AND day >= ?3 AND day <= ?4 AND returned_kind IS NULL "
+               "ORDER BY customer_id, rowid"));
+    sqlite::Connection::Done purchases_done{purchases};
+    BindIdRange(purchases, scan);
+    purchases.bind(3, replay ? scan.purchases_from.days() : 1);
+    purchases.bind(4, replay ? scan.purchases_to.days() : 0);
+
+    const auto [first_month, last_month] = reader->StatsWindow(scan.today);
+    bool more_months = months.executeStep();
+    bool more_purchases = replay && purchases.executeStep();
+    rules::Customer customer;
+    std::vector<rules::Purchase> bought;
+    while (customers.executeStep()) {
+      sqlite::Connection::FillCustomer(customers, &customer);
+      // Rows of customers before this one have no customer (cannot happen
+      // with the foreign keys; skipped all the same).
+      int64_t window_count = 0, window_units = 0, recorded = 0;
+      for (; more_months && months.getColumn(0).getText() <= std::string_view(customer.id);
+           more_months = months.executeStep()) {
+        if (std::string_view(months.getColumn(0).getText()) != customer.id) continue;
+        const int month = months.getColumn(1).getInt();
+        const int64_t count = months.getColumn(2).getInt64();
+        recorded += count;
+        if (month >= first_month && month <= last_month) {
+          window_count += count;
+          window_units += months.getColumn(3).getInt64();
+        }
+      }
+      sqlite::Connection::ApplyRecordedStats(window_count, window_units, recorded, &customer);
+      bought.clear();
+      for (; more_purchases && purchases.getColumn(0).getText() <= std::string_view(customer.id);
+           more_purchases = purchases.executeStep()) {
+        if (std::string_view(purchases.getColumn(0).getText()) != customer.id) continue;
+        rules::Purchase& p = bought.emplace_back();
+        p.amount = Decimal::FromUnits(purchases.getColumn(1).getInt64());
+        p.product = purchases.getColumn(2).getString();
+        p.channel = static_cast<rules::Channel>(purchases.getColumn(3).getInt());
+      }
+      visit(customer, bought);
+    }
+    snapshot.commit();
+    return absl::OkStatus();
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "scanning the customers");
+  }
+}
+
+absl::StatusOr<LedgerPage> SqliteStore::LedgerAfter(std::string_view customer_id, int64_t after_id,
+                                                    int limit) {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s = reader->Prepared(
+        "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at, "
+        "running FROM (SELECT *, sum(delta) OVER (ORDER BY id) AS running FROM ledger "
+        "WHERE customer_id = ?1) WHERE id > ?2 ORDER BY id LIMIT ?3");
+    sqlite::Connection::Done done{s};
+    s.bind(1, std::string(customer_id));
+    s.bind(2, after_id);
+    s.bind(3, limit + 1);
+    LedgerPage page;
+    while (s.executeStep()) {
+      if (static_cast<int>(page.entries.size()) == limit) {
+        page.more = true;
+        break;
+      }
+      page.entries.push_back(sqlite::Connection::RowToLedgerEntry(s));
+      page.balance_after.push_back(s.getColumn(8).getInt64());
+    }
+    return page;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading the ledger");
+  }
+}
+
+absl::StatusOr<std::optional<ProductRecord>> SqliteStore::FindProduct(std::string_view product) {
+  ReadLease reader(this);
+  return reader->FindProduct(product);
+}
+
+absl::StatusOr<ActionPage> SqliteStore::ListActions(std::string_view product,
+                                                    std::string_view status, int64_t before_id,
+                                                    int limit) {
+  ReadLease reader(this);
+  try {
+    ActionPage page;
+    {
+      SQLite::Statement& s = reader->Prepared(
+          StrCat("SELECT ", sqlite::Connection::kActionColumns,
+                 " FROM improvement_actions WHERE (?1 = '' OR product = ?1) "
+                 "AND (?2 = '' OR status = ?2) AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4"));
+      sqlite::Connection::Done done{s};
+      s.bind(1, std::string(product));
+      s.bind(2, std::string(status));
+      s.bind(3, before_id);
+      s.bind(4, limit + 1);
+      while (s.executeStep()) {
+        if (static_cast<int>(page.actions.size()) == limit) {
+          page.more = true;
+          break;
+        }
+        page.actions.push_back(reader->RowToAction(s));
+      }
+    }
+    for (ImprovementActionRecord& a : page.actions) reader->AddKeywordCounts(&a);
+    return page;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "listing improvement actions");
+  }
+}
+
+absl::Status SqliteStore::ScanFeedback(std::string_view product, Date since,
+                                       const std::function<void(const FeedbackRecord&)>& visit) {
+  ReadLease reader(this);
+  try {
+    // Themes come along as one text, joined by the unit separator (which
+    // rule ids cannot contain).
+    SQLite::Statement& s = reader->Prepared(
+        "SELECT f.id, coalesce(f.customer_id, ''), f.product, f.text, f.source, "
+        "f.satisfaction_units, f.day, f.ruleset_version, "
+        "(SELECT group_concat(rule_id, char(31)) FROM feedback_themes t WHERE t.feedback_id = "
+        "f.id) "
+        "FROM feedback f WHERE (?1 = '' OR f.product = ?1) AND f.day >= ?2 "
+        "ORDER BY f.product, f.day, f.id");
+    sqlite::Connection::Done done{s};
+    s.bind(1, std::string(product));
+    s.bind(2, since.known() ? since.days() : std::numeric_limits<int32_t>::min());
+    FeedbackRecord f;
+    while (s.executeStep()) {
+      f.id = s.getColumn(0).getInt64();
+      f.customer_id = s.getColumn(1).getString();
+      f.product = s.getColumn(2).getString();
+      f.text = s.getColumn(3).getString();
+      f.source = static_cast<rules::FeedbackSource>(s.getColumn(4).getInt());
+      f.satisfaction.reset();
+      if (!s.getColumn(5).isNull()) f.satisfaction = Decimal::FromUnits(s.getColumn(5).getInt64());
+      f.day = Date::FromDays(s.getColumn(6).getInt());
+      f.ruleset_version = s.getColumn(7).getString();
+      f.themes.clear();
+      const std::string themes = s.getColumn(8).isNull() ? "" : s.getColumn(8).getString();
+      size_t begin = 0;
+      while (begin < themes.size()) {
+        size_t end = themes.find('\x1f', begin);
+        if (end == std::string::npos) end = themes.size();
+        f.themes.push_back(themes.substr(begin, end - begin));
+        begin = end + 1;
+      }
+      visit(f);
+    }
+    return absl::OkStatus();
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading feedback");
+  }
+}
+
+absl::StatusOr<std::vector<AuditEntry>> SqliteStore::Audit(std::string_view subject) {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s = reader->Prepared(
+        "SELECT id, subject, event, actor, note, before, after, recorded_at FROM audit_log "
+        "WHERE subject = ? ORDER BY id");
+    sqlite::Connection::Done done{s};
+    s.bind(1, std::string(subject));
+    std::vector<AuditEntry> entries;
+    while (s.executeStep()) {
+      AuditEntry& e = entries.emplace_back();
+      e.id = s.getColumn(0).getInt64();
+      e.subject = s.getColumn(1).getString();
+      e.event = s.getColumn(2).getString();
+      e.actor = s.getColumn(3).getString();
+      e.note = s.getColumn(4).getString();
+      e.before = s.getColumn(5).getString();
+      e.after = s.getColumn(6).getString();
+      e.recorded_at = s.getColumn(7).getString();
+    }
+    return entries;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading the audit trail");
+  }
+}
+
+absl::Status SqliteStore::KeepRulesetVersion(const RulesetVersionRecord& record) {
+  return Write({"", "KeepRulesetVersion", ""},
+               [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                 if (absl::Status s = tx.ArchiveRuleset(record); !s.ok()) return s;
+                 return std::string();
+               })
+      .status();
+}
+
+absl::StatusOr<std::vector<RulesetVersionRecord>> SqliteStore::RulesetVersions(int limit) {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s = reader->Prepared(
+        "SELECT version, directory, first_served_at, last_served_at, times_served "
+        "FROM ruleset_versions ORDER BY last_served_at DESC, rowid DESC LIMIT ?");
+    sqlite::Connection::Done done{s};
+    s.bind(1, limit);
+    std::vector<RulesetVersionRecord> versions;
+    while (s.executeStep()) {
+      RulesetVersionRecord& r = versions.emplace_back();
+      r.version = s.getColumn(0).getString();
+      r.directory = s.getColumn(1).getString();
+      r.first_served_at = s.getColumn(2).getString();
+      r.last_served_at = s.getColumn(3).getString();
+      r.times_served = s.getColumn(4).getInt64();
+    }
+    return versions;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "listing ruleset versions");
+  }
+}
+
+absl::StatusOr<std::optional<RulesetVersionRecord>> SqliteStore::FindRulesetVersion(
+    std::string_view version_prefix) {
+  ReadLease reader(this);
+  try {
+    // Versions are hex: a prefix has no LIKE wildcards once checked.
+    for (char c : version_prefix) {
+      if (!std::isxdigit(static_cast<unsigned char>(c)))
+        return std::optional<RulesetVersionRecord>();
+    }
+    SQLite::Statement& s = reader->Prepared(
+        "SELECT version, directory, first_served_at, last_served_at, times_served "
+        "FROM ruleset_versions WHERE version LIKE ? || '%' ORDER BY version LIMIT 2");
+    std::optional<RulesetVersionRecord> found;
+    {
+      sqlite::Connection::Done done{s};
+      s.bind(1, std::string(version_prefix));
+      while (s.executeStep()) {
+        if (found.has_value()) {
+          return absl::InvalidArgumentError(
+              StrCat("version '", version_prefix, "' is ambiguous: ", found->version, " and ",
+                     s.getColumn(0).getString(), " both start with it; give more digits"));
+        }
+        found.emplace();
+        found->version = s.getColumn(0).getString();
+        found->directory = s.getColumn(1).getString();
+        found->first_served_at = s.getColumn(2).getString();
+        found->last_served_at = s.getColumn(3).getString();
+        found->times_served = s.getColumn(4).getInt64();
+      }
+    }
+    if (!found.has_value()) return found;
+    SQLite::Statement& files = reader->Prepared(
+        "SELECT f.name, c.content FROM ruleset_files f "
+        "JOIN ruleset_contents c ON c.id = f.content_id "
+        "WHERE f.version = ? ORDER BY f.name");
+    sqlite::Connection::Done done{files};
+    files.bind(1, found->version);
+    while (files.executeStep()) {
+      const SQLite::Column content = files.getColumn(1);
+      found->files.push_back(
+          {files.getColumn(0).getString(),
+           std::string(static_cast<const char*>(content.getBlob()), content.getBytes())});
+    }
+    return found;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading a ruleset version");
+  }
+}
+
+}  // namespace clientele::server

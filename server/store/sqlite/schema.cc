@@ -1,0 +1,237 @@
+// The SQLite store's schema: its migrations, in order.
+#include <iterator>
+#include <string_view>
+
+#include "server/store/sqlite/sqlite_store.h"
+
+namespace clientele::server {
+namespace {
+
+// Schema migrations, applied in order; PRAGMA user_version records how
+// many have been applied. Never edit one that has shipped: add another.
+constexpr const char* kMigrations[] = {
+    // 1: customers, purchases with monthly stats, the ledger, interactions,
+    // idempotency keys. Dates are days since 1970-01-01 (NULL: unknown),
+    // money and satisfaction are Decimal units (1/10,000).
+    R"sql(
+CREATE TABLE customers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL DEFAULT '',
+  age INTEGER NOT NULL DEFAULT 0,
+  gender TEXT NOT NULL DEFAULT '',
+  occupation TEXT NOT NULL DEFAULT '',
+  consumption INTEGER NOT NULL DEFAULT 0,
+  channel INTEGER NOT NULL DEFAULT 0,
+  birthday INTEGER,
+  joined_at INTEGER,
+  satisfaction_units INTEGER NOT NULL DEFAULT 0,
+  interaction_count INTEGER NOT NULL DEFAULT 0,
+  points INTEGER NOT NULL DEFAULT 0,
+  tier TEXT NOT NULL DEFAULT '',
+  total_spent_units INTEGER NOT NULL DEFAULT 0,
+  last_purchase_at INTEGER
+);
+CREATE TABLE purchases (
+  purchase_id TEXT PRIMARY KEY,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  amount_units INTEGER NOT NULL,
+  product TEXT NOT NULL,
+  channel INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  points_earned INTEGER NOT NULL,
+  rule_id TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX purchases_by_customer ON purchases(customer_id);
+-- Purchase count and amount per customer and calendar month (year * 12 +
+-- month - 1), so that windowed stats read at most a window of rows.
+CREATE TABLE purchase_months (
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  month INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  amount_units INTEGER NOT NULL,
+  PRIMARY KEY (customer_id, month)
+) WITHOUT ROWID;
+CREATE TABLE ledger (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  delta INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  source TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX ledger_by_customer ON ledger(customer_id, id);
+CREATE TABLE interactions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  text TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  satisfaction_after_units INTEGER NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX interactions_by_customer ON interactions(customer_id, id);
+CREATE TABLE idempotency_keys (
+  key TEXT PRIMARY KEY,
+  method TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  response BLOB NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+)sql",
+    // 2: purchases can be taken back (returns and cancellations).
+    R"sql(
+ALTER TABLE purchases ADD COLUMN returned_kind TEXT;
+ALTER TABLE purchases ADD COLUMN returned_at TEXT;
+)sql",
+    // 3: feedback, products, improvement actions with their evidence, and
+    // the audit trail of explicit decisions. Feedback outlives the customer
+    // who gave it (anonymised), so that product reports keep their counts.
+    R"sql(
+CREATE TABLE feedback (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id TEXT REFERENCES customers(id) ON DELETE SET NULL,
+  product TEXT NOT NULL,
+  text TEXT NOT NULL,
+  source INTEGER NOT NULL,
+  satisfaction_units INTEGER,
+  day INTEGER NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX feedback_by_product ON feedback(product, day);
+CREATE TABLE feedback_themes (
+  feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
+  rule_id TEXT NOT NULL,
+  PRIMARY KEY (feedback_id, rule_id)
+) WITHOUT ROWID;
+CREATE TABLE products (
+  product TEXT PRIMARY KEY,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE product_attributes (
+  product TEXT NOT NULL REFERENCES products(product) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (product, name)
+) WITHOUT ROWID;
+-- change_kind: NULL no change, else rules::ProductChange::Kind.
+CREATE TABLE improvement_actions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  product TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  change_kind INTEGER,
+  change_field TEXT NOT NULL DEFAULT '',
+  change_text TEXT NOT NULL DEFAULT '',
+  change_amount_units INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  feedback_count INTEGER NOT NULL DEFAULT 0,
+  first_feedback_day INTEGER,
+  last_feedback_day INTEGER,
+  ruleset_version TEXT NOT NULL,
+  proposed_at TEXT NOT NULL,
+  decided_at TEXT NOT NULL DEFAULT '',
+  decided_by TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX one_open_action_per_rule ON improvement_actions(product, rule_id)
+  WHERE status = 'proposed';
+CREATE TABLE action_evidence (
+  action_id INTEGER NOT NULL REFERENCES improvement_actions(id) ON DELETE CASCADE,
+  feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
+  PRIMARY KEY (action_id, feedback_id)
+) WITHOUT ROWID;
+CREATE TABLE action_keywords (
+  action_id INTEGER NOT NULL REFERENCES improvement_actions(id) ON DELETE CASCADE,
+  keyword TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (action_id, keyword)
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject TEXT NOT NULL,
+  event TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  note TEXT NOT NULL,
+  before TEXT NOT NULL,
+  after TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX audit_by_subject ON audit_log(subject, id);
+)sql",
+    // 4: purchase stats given on import (from another system), used while
+    // a customer has no recorded purchase. NULL: not given.
+    R"sql(
+ALTER TABLE customers ADD COLUMN imported_purchase_frequency INTEGER;
+ALTER TABLE customers ADD COLUMN imported_average_units INTEGER;
+)sql",
+    // 5: every ruleset version that was served, with its files, so that a
+    // decision or ledger entry can be explained later (hot reload).
+    R"sql(
+CREATE TABLE ruleset_versions (
+  version TEXT PRIMARY KEY,
+  directory TEXT NOT NULL,
+  first_served_at TEXT NOT NULL,
+  last_served_at TEXT NOT NULL,
+  times_served INTEGER NOT NULL
+);
+-- File contents are kept once however many versions share them (an edit
+-- of one file keeps only that file again), found by a 64-bit FNV-1a hash
+-- and compared in full.
+CREATE TABLE ruleset_contents (
+  id INTEGER PRIMARY KEY,
+  fnv INTEGER NOT NULL,
+  content BLOB NOT NULL
+);
+CREATE INDEX ruleset_contents_by_fnv ON ruleset_contents(fnv);
+CREATE TABLE ruleset_files (
+  version TEXT NOT NULL REFERENCES ruleset_versions(version),
+  name TEXT NOT NULL,
+  content_id INTEGER NOT NULL REFERENCES ruleset_contents(id),
+  PRIMARY KEY (version, name)
+);
+)sql",
+    // 6: the decision log (optional, sampled): what the rules decided, for
+    // whom, asked by whom, with which version; request and decision as
+    // the service layer encoded them, personal fields masked. Trimmed to
+    // its retention on every append, both by id: ids grow with time, so
+    // the oldest entries are the lowest ids (no index on time to keep up).
+    R"sql(
+CREATE TABLE decision_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  recorded_at TEXT NOT NULL,
+  method TEXT NOT NULL,
+  caller TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  request BLOB NOT NULL,
+  decision BLOB NOT NULL
+);
+CREATE INDEX decision_log_by_customer ON decision_log(customer_id, id);
+)sql",
+    // 7: the server's secrets, made once per database so that what they
+    // sign outlives a restart (and a backup restored elsewhere): the key
+    // of page tokens (HMAC-SHA256). randomblob() is SQLite's CSPRNG,
+    // seeded from the operating system.
+    R"sql(
+CREATE TABLE server_secrets (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
+INSERT INTO server_secrets (name, value) VALUES ('page_token_key', randomblob(32));
+)sql",
+};
+
+}  // namespace
+
+int SqliteStore::LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+std::string_view SqliteStore::MigrationScript(int version) {
+  if (version < 1 || version > LatestSchemaVersion()) return {};
+  return kMigrations[version - 1];
+}
+
+}  // namespace clientele::server

@@ -1,0 +1,217 @@
+// The SQLite store's writes: the queue, the writer thread that commits
+// them in groups, each write in its own savepoint with its idempotency
+// key, and the completion thread that tells their callers.
+#include <pthread.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <optional>
+
+#include "absl/cleanup/cleanup.h"
+#include "server/store/sqlite/connection.h"
+#include "server/store/sqlite/sqlite_store.h"
+#include "server/store/sqlite/values.h"
+
+namespace clientele::server {
+
+using sqlite::FromException;
+
+struct SqliteStore::PendingWrite {
+  std::string key;
+  std::string method;
+  std::string fingerprint;
+  Deadline deadline;
+  WriteFunction write;
+  WriteDone done;
+  absl::StatusOr<std::string> result = absl::UnknownError("not written");
+
+  WriteKey View() const { return {key, method, fingerprint}; }
+};
+
+SqliteStore::SqliteStore(const SqliteStoreOptions& options,
+                         std::unique_ptr<sqlite::Connection> writer,
+                         std::vector<std::unique_ptr<sqlite::Connection>> readers,
+                         int schema_version)
+    : writer_connection_(std::move(writer)),
+      readers_(std::move(readers)),
+      schema_version_(schema_version),
+      path_(options.path),
+      observe_(options.observe) {
+  for (const std::unique_ptr<sqlite::Connection>& reader : readers_)
+    idle_readers_.push_back(reader.get());
+  // Named for top -H, perf and gdb.
+  completer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "store-done");
+    CompleteWritten();
+  });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "store-writer");
+    WriteQueued();
+  });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_changed_.notify_all();
+  writer_.join();  // after the writes still queued
+  {
+    std::lock_guard<std::mutex> lock(written_mutex_);
+    writer_finished_ = true;
+  }
+  written_changed_.notify_all();
+  completer_.join();  // after their WriteDone
+}
+
+void SqliteStore::Submit(const WriteKey& key, Deadline deadline, WriteFunction write,
+                         WriteDone done) {
+  PendingWrite pending{
+      std::string(key.key), std::string(key.method), std::string(key.fingerprint), deadline,
+      std::move(write),     std::move(done)};
+  bool was_idle = false;
+  bool refused = false;
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    refused = stopping_;
+    if (!refused) {
+      was_idle = queue_.empty();
+      queue_.push_back(std::move(pending));
+    }
+  }
+  if (refused) {  // never queued
+    pending.done(absl::UnavailableError("the store is closing"));
+    return;
+  }
+  // A busy writer looks at the queue again before it sleeps: only the
+  // first write of a group needs to wake it.
+  if (was_idle) queue_changed_.notify_one();
+}
+
+absl::StatusOr<std::string> SqliteStore::Write(
+    const WriteKey& key, absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write) {
+  std::mutex mutex;
+  std::condition_variable written;
+  std::optional<absl::StatusOr<std::string>> result;  // guarded by mutex
+  Submit(
+      key, Deadline::max(), [write](Transaction& tx) { return write(tx); },
+      [&](absl::StatusOr<std::string> outcome) {
+        std::lock_guard<std::mutex> lock(mutex);
+        result = std::move(outcome);
+        written.notify_one();  // under the lock: the waiter owns `written`
+      });
+  std::unique_lock<std::mutex> lock(mutex);
+  written.wait(lock, [&] { return result.has_value(); });
+  return std::move(*result);
+}
+
+void SqliteStore::WriteQueued() {
+  // Bounds a group, so that the first write of a long queue is not held
+  // up by the thousandth.
+  constexpr size_t kMaxGroup = 512;
+  std::vector<PendingWrite> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(queue_mutex_);
+      queue_changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      if (queue_.size() <= kMaxGroup) {
+        group.swap(queue_);
+      } else {
+        std::move(queue_.begin(), queue_.begin() + kMaxGroup, std::back_inserter(group));
+        queue_.erase(queue_.begin(), queue_.begin() + kMaxGroup);
+      }
+    }
+    CommitGroup(group);
+    bool more_to_write;
+    {
+      std::lock_guard<std::mutex> lock(queue_mutex_);
+      more_to_write = !queue_.empty();
+    }
+    if (!more_to_write) {
+      // Nothing waits for the writer: finishing the calls here costs no
+      // throughput and saves waking the completion thread.
+      for (PendingWrite& w : group) w.done(std::move(w.result));
+    } else {
+      bool completer_idle;
+      {
+        std::lock_guard<std::mutex> lock(written_mutex_);
+        completer_idle = written_.empty();
+        std::move(group.begin(), group.end(), std::back_inserter(written_));
+      }
+      if (completer_idle) written_changed_.notify_one();
+    }
+    group.clear();
+  }
+}
+
+void SqliteStore::CompleteWritten() {
+  std::vector<PendingWrite> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(written_mutex_);
+      written_changed_.wait(lock, [this] { return writer_finished_ || !written_.empty(); });
+      if (written_.empty()) return;  // the writer has finished, and so have we
+      batch.swap(written_);
+    }
+    for (PendingWrite& w : batch) w.done(std::move(w.result));
+    batch.clear();
+  }
+}
+
+void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
+  const auto began = std::chrono::steady_clock::now();
+  absl::Cleanup observe = [&] { Observe("commit", began); };
+  absl::MutexLock lock(&mutex_);
+  try {
+    SQLite::Transaction transaction(writer_connection_->db(),
+                                    SQLite::TransactionBehavior::IMMEDIATE);
+    // After BEGIN, which may wait for another process's lock.
+    const Deadline now = std::chrono::system_clock::now();
+    for (PendingWrite& w : group) {
+      w.result =
+          w.deadline < now
+              ? absl::DeadlineExceededError("the deadline passed before the write's turn came")
+              : RunInSavepoint(w);
+    }
+    transaction.commit();
+  } catch (const SQLite::Exception& e) {
+    // Nothing of the group was committed: every write of it failed.
+    for (PendingWrite& w : group) w.result = FromException(e, w.method);
+  }
+}
+
+absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
+  SQLite::Database& db = writer_connection_->db();
+  writer_connection_->Execute("SAVEPOINT one_write");
+  auto roll_back = [&](absl::Status status) -> absl::StatusOr<std::string> {
+    db.exec("ROLLBACK TO one_write; RELEASE one_write");
+    return status;
+  };
+  try {
+    if (w.key.empty()) {  // the server's own write: no idempotency key
+      absl::StatusOr<std::string> response = w.write(*writer_connection_);
+      if (!response.ok()) return roll_back(response.status());
+      writer_connection_->Execute("RELEASE one_write");
+      return response;
+    }
+    absl::StatusOr<std::optional<std::string>> previous = writer_connection_->FindKey(w.View());
+    if (!previous.ok()) return roll_back(previous.status());
+    if (previous->has_value()) {  // a retry: same answer, no change
+      writer_connection_->Execute("RELEASE one_write");
+      return **previous;
+    }
+    absl::StatusOr<std::string> response = w.write(*writer_connection_);
+    if (!response.ok()) return roll_back(response.status());
+    writer_connection_->SaveKey(w.View(), *response);
+    writer_connection_->Execute("RELEASE one_write");
+    return response;
+  } catch (const SQLite::Exception& e) {
+    // A failed rollback throws on to CommitGroup, which fails the group.
+    return roll_back(FromException(e, w.method));
+  }
+}
+
+}  // namespace clientele::server

@@ -1,0 +1,110 @@
+// The write transaction of the store contract: what a write may do, all of
+// it committed together or not at all (see Store::Write). An
+// implementation's transaction exists only inside Store::Write or
+// Store::Submit and must not escape its callback; it is used by one
+// thread, the one that runs the callback.
+#ifndef CLIENTELE_SERVER_STORE_TRANSACTION_H_
+#define CLIENTELE_SERVER_STORE_TRANSACTION_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rules/customer.h"
+#include "rules/decimal.h"
+#include "server/store/records.h"
+
+namespace clientele::server {
+
+// Operations inside one write transaction (see Store::Write). Every method
+// returns an error rather than throwing; after an error the caller should
+// return it, which rolls the whole transaction back.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // The customer with its purchase stats for the window ending on `today`;
+  // nullopt when there is none.
+  virtual absl::StatusOr<std::optional<rules::Customer>> FindCustomer(std::string_view id,
+                                                                      rules::Date today) = 0;
+  // Inserts the customer or replaces its profile fields (name, age, gender,
+  // occupation, consumption, channel, birthday, joined_at, satisfaction).
+  // Nonzero purchase_frequency / average_purchase_amount are kept as
+  // imported stats, which FindCustomer reports while the customer has no
+  // recorded purchase (zero keeps earlier imported ones). Points, tier and
+  // totals are never written here. True when the customer was created.
+  virtual absl::StatusOr<bool> UpsertCustomerProfile(const rules::Customer& customer) = 0;
+  // Deletes the customer and everything recorded about it. False when
+  // there was no such customer.
+  virtual absl::StatusOr<bool> DeleteCustomer(std::string_view id) = 0;
+
+  // Stores the purchase with the points it earned: the purchase row, the
+  // customer's total, last purchase day, windowed stats and tier (kept
+  // when `tier` is nullopt), and
+  // `points` appended to the ledger with the balance moved by its delta
+  // (see AppendLedger). Returns the ledger entry's id. NOT_FOUND for an
+  // unknown customer, ALREADY_EXISTS for a purchase id recorded before.
+  virtual absl::StatusOr<int64_t> InsertPurchase(const PurchaseRecord& purchase,
+                                                 const LedgerEntry& points,
+                                                 std::optional<std::string_view> tier) = 0;
+  virtual absl::StatusOr<std::optional<PurchaseRecord>> FindPurchase(
+      std::string_view purchase_id) = 0;
+  // Marks the purchase as taken back (`kind`) and removes it from the
+  // customer's total, last purchase day and windowed stats. The ledger is
+  // the caller's business (AppendLedger).
+  virtual absl::Status MarkReturned(const PurchaseRecord& purchase, std::string_view kind) = 0;
+  // Appends to the ledger and moves the customer's balance by the same
+  // delta, so that the balance always equals the ledger's sum.
+  virtual absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& entry) = 0;
+  virtual absl::Status SetTier(std::string_view customer_id, std::string_view tier) = 0;
+  // Records an interaction and sets the customer's satisfaction and count.
+  virtual absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
+                                         std::string_view rule_id, rules::Decimal satisfaction,
+                                         int64_t interaction_count) = 0;
+
+  // Stores feedback (and its themes); returns its id. A non-empty
+  // customer_id must be a stored customer (else NOT_FOUND).
+  virtual absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& feedback) = 0;
+  // Adds feedback `feedback_id` of `day`, which contained
+  // `matched_keywords`, to the evidence of the open action for
+  // (proposal.product, proposal.rule_id), creating that action from
+  // `proposal` when none is open. Returns the action's id.
+  virtual absl::StatusOr<int64_t> SupportAction(
+      const ImprovementActionRecord& proposal, int64_t feedback_id, rules::Date day,
+      const std::vector<std::string>& matched_keywords) = 0;
+  virtual absl::StatusOr<std::optional<ImprovementActionRecord>> FindAction(int64_t id) = 0;
+  // Moves a proposed action to `status` ("applied" | "dismissed");
+  // FAILED_PRECONDITION when it is not proposed any more.
+  virtual absl::Status CloseAction(int64_t id, std::string_view status, std::string_view actor,
+                                   std::string_view note) = 0;
+  virtual absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) = 0;
+  // Creates the product or replaces its attributes; true when created.
+  virtual absl::StatusOr<bool> UpsertProduct(const ProductRecord& product) = 0;
+  virtual absl::StatusOr<int64_t> AppendAudit(const AuditEntry& entry) = 0;
+  // Keeps a version being swapped in: new versions with their files (by
+  // file name); a version served before gets its last_served_at (from
+  // record.last_served_at) and times_served updated.
+  virtual absl::Status ArchiveRuleset(const RulesetVersionRecord& record) = 0;
+  // Appends `entries` to the decision log (recorded_at as given, ids
+  // assigned), then removes what `retention` no longer keeps: the lowest
+  // ids beyond max_entries, and the entries before the first one recorded
+  // within max_age. Returns how many entries were removed.
+  virtual absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
+                                                  const DecisionRetention& retention) = 0;
+  // Removes the oldest idempotency keys recorded before `cutoff`, at most
+  // `limit` of them (a long backlog goes in several writes, each short).
+  // Keys are taken in the order they were recorded and the removal stops
+  // at the first one recorded at or after `cutoff`. Returns how many went.
+  virtual absl::StatusOr<int64_t> RemoveIdempotencyKeysBefore(
+      std::chrono::system_clock::time_point cutoff, int64_t limit) = 0;
+};
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_STORE_TRANSACTION_H_
