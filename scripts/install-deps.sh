@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build git pkg-config ca-certificates openssl
+  # Clang: its thread-safety analysis of the lock annotations (scripts/test.sh)
+  clang
   # libraries (all found with find_package(... CONFIG))
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev

@@ -3,8 +3,12 @@
 # a Release build (into ${BUILD_DIR:-build-test}), once under
 # AddressSanitizer and UndefinedBehaviorSanitizer (into build-test-asan),
 # and the concurrency tests that need no gRPC (hot reload, shared
-# rulesets, the store's writer thread) under ThreadSanitizer (into build-test-tsan; Debian's gRPC is
-# not instrumented, so the server itself cannot be checked by it).
+# rulesets, the store's writer thread) under ThreadSanitizer (into
+# build-test-tsan; Debian's gRPC is not instrumented, so the server itself
+# cannot be checked by it). That last pass is built with Clang, whose
+# thread-safety analysis checks every lock annotation: it compiles the
+# whole server and CLI too, so that a guarded member touched without its
+# lock anywhere fails the run.
 # The first two replay the fuzz corpus (tests/fuzz/corpus) once; fuzzing
 # itself is scripts/fuzz.sh. The Release build here has no link-time
 # optimisation (minutes saved); the bench figures come from scripts/build.sh.
@@ -29,9 +33,9 @@ if [[ "${SANITIZE:-1}" != 0 ]]; then
   tsan_dir="${BUILD_DIR}-tsan"
   tsan_tests=(reloader_test ruleset_concurrency_test store_writes_test)
   rm -rf "$tsan_dir"
-  cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCLIENTELE_SANITIZE=thread \
-    -DCLIENTELE_BUILD_BENCH=OFF
-  cmake --build "$tsan_dir" --parallel "$(nproc)" --target "${tsan_tests[@]}"
+  CXX=clang++ cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DCLIENTELE_SANITIZE=thread -DCLIENTELE_BUILD_BENCH=OFF
+  cmake --build "$tsan_dir" --parallel "$(nproc)" --target "${tsan_tests[@]}" clienteled clientele
   for test in "${tsan_tests[@]}"; do
     TSAN_OPTIONS=halt_on_error=1 "$tsan_dir/tests/$test"
   done

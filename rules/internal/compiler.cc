@@ -20,8 +20,6 @@ using program_internal::Node;
 using program_internal::Op;
 using program_internal::TypeName;
 
-constexpr uint32_t kNoNode = UINT32_MAX;
-
 struct EventField {
   std::string_view event;
   std::string_view field;  // "" for the bare event name

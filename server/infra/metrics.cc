@@ -37,16 +37,6 @@ void Header(std::string_view name, std::string_view type, std::string_view help,
   StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
 }
 
-// The entries of a map sorted by key, so that the output is stable.
-template <typename Map>
-std::vector<std::pair<std::string_view, const typename Map::mapped_type::element_type*>> Sorted(
-    const Map& map) {
-  std::vector<std::pair<std::string_view, const typename Map::mapped_type::element_type*>> entries;
-  for (const auto& [key, value] : map) entries.emplace_back(key, value.get());
-  std::sort(entries.begin(), entries.end());
-  return entries;
-}
-
 }  // namespace
 
 void Histogram::Observe(std::chrono::nanoseconds duration) {
@@ -77,35 +67,20 @@ Metrics& Metrics::Global() {
   return *metrics;
 }
 
-template <typename Value>
-Value* Metrics::Find(absl::flat_hash_map<std::string, std::unique_ptr<Value>>& map,
-                     std::string_view key) {
-  {
-    absl::ReaderMutexLock lock(&mutex_);
-    if (auto found = map.find(absl::string_view(key.data(), key.size())); found != map.end()) {
-      return found->second.get();
-    }
-  }
-  absl::MutexLock lock(&mutex_);
-  auto [entry, inserted] = map.try_emplace(std::string(key), nullptr);
-  if (inserted) entry->second = std::make_unique<Value>();
-  return entry->second.get();
-}
-
 void Metrics::RecordCall(std::string_view method, absl::StatusCode code,
                          std::chrono::nanoseconds duration) {
-  CallStats* stats = Find(calls_, method);
+  CallStats* stats = calls_.Find(method);
   const size_t index = std::min<size_t>(static_cast<size_t>(code), stats->by_code.size() - 1);
   stats->by_code[index].fetch_add(1, std::memory_order_relaxed);
   stats->duration.Observe(duration);
 }
 
 void Metrics::RecordReload(std::string_view outcome) {
-  Find(reloads_, outcome)->fetch_add(1, std::memory_order_relaxed);
+  reloads_.Find(outcome)->fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::SetServedVersion(std::string_view version) {
-  absl::MutexLock lock(&mutex_);
+  absl::MutexLock lock(&served_version_mutex_);
   served_version_ = std::string(version);
 }
 
@@ -115,7 +90,7 @@ void Metrics::RecordMatch(std::string_view kind, std::string_view rule_id) {
   key.reserve(kind.size() + 1 + rule_id.size());
   key.append(kind).push_back('\0');
   key.append(rule_id);
-  Find(matches_, key)->fetch_add(1, std::memory_order_relaxed);
+  matches_.Find(key)->fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::RecordMatches(const rules::Decision& decision) {
@@ -129,7 +104,7 @@ void Metrics::RecordMatches(const rules::Decision& decision) {
 }
 
 void Metrics::RecordDatabase(std::string_view operation, std::chrono::nanoseconds duration) {
-  Find(database_, operation)->Observe(duration);
+  database_.Find(operation)->Observe(duration);
 }
 
 void Metrics::RecordPoints(int64_t delta) {
@@ -140,15 +115,14 @@ void Metrics::RecordPoints(int64_t delta) {
 }
 
 void Metrics::RecordDecisionLog(std::string_view outcome, uint64_t count) {
-  Find(decision_log_, outcome)->fetch_add(count, std::memory_order_relaxed);
+  decision_log_.Find(outcome)->fetch_add(count, std::memory_order_relaxed);
 }
 
 std::string Metrics::Render() const {
   std::string out;
-  absl::ReaderMutexLock lock(&mutex_);
 
   Header("clientele_rpc_total", "counter", "RPCs finished, by method and status code.", &out);
-  for (const auto& [method, stats] : Sorted(calls_)) {
+  for (const auto& [method, stats] : calls_.Sorted()) {
     for (size_t code = 0; code < stats->by_code.size(); ++code) {
       const uint64_t count = stats->by_code[code].load(std::memory_order_relaxed);
       if (count == 0) continue;
@@ -158,25 +132,28 @@ std::string Metrics::Render() const {
   }
   Header("clientele_rpc_duration_seconds", "histogram",
          "Time from a call's start to its status, by method.", &out);
-  for (const auto& [method, stats] : Sorted(calls_)) {
+  for (const auto& [method, stats] : calls_.Sorted()) {
     stats->duration.Render("clientele_rpc_duration_seconds",
                            StrCat("method=\"", Escape(method), "\","), &out);
   }
 
   Header("clientele_ruleset_info", "gauge", "1 for the ruleset version being served.", &out);
-  if (!served_version_.empty()) {
-    StrAppend(&out, "clientele_ruleset_info{version=\"", Escape(served_version_), "\"} 1\n");
+  {
+    absl::ReaderMutexLock lock(&served_version_mutex_);
+    if (!served_version_.empty()) {
+      StrAppend(&out, "clientele_ruleset_info{version=\"", Escape(served_version_), "\"} 1\n");
+    }
   }
   Header("clientele_ruleset_reloads_total", "counter",
          "Reload attempts, by outcome: accepted, rejected, unchanged.", &out);
-  for (const auto& [outcome, count] : Sorted(reloads_)) {
+  for (const auto& [outcome, count] : reloads_.Sorted()) {
     StrAppend(&out, "clientele_ruleset_reloads_total{outcome=\"", Escape(outcome), "\"} ",
               count->load(std::memory_order_relaxed), "\n");
   }
 
   Header("clientele_rule_matches_total", "counter",
          "Rules that decided a served decision, by kind and rule id.", &out);
-  for (const auto& [key, count] : Sorted(matches_)) {
+  for (const auto& [key, count] : matches_.Sorted()) {
     const size_t split = key.find('\0');
     StrAppend(&out, "clientele_rule_matches_total{kind=\"", Escape(key.substr(0, split)),
               "\",rule=\"", Escape(key.substr(split + 1)), "\"} ",
@@ -185,7 +162,7 @@ std::string Metrics::Render() const {
 
   Header("clientele_database_seconds", "histogram",
          "Database work: a read (waiting for a connection included) or a group commit.", &out);
-  for (const auto& [operation, histogram] : Sorted(database_)) {
+  for (const auto& [operation, histogram] : database_.Sorted()) {
     histogram->Render("clientele_database_seconds",
                       StrCat("operation=\"", Escape(operation), "\","), &out);
   }
@@ -201,7 +178,7 @@ std::string Metrics::Render() const {
          "Decision log entries, by outcome: written, expired (removed by retention), dropped "
          "(queue full), failed (their write failed).",
          &out);
-  for (const auto& [outcome, count] : Sorted(decision_log_)) {
+  for (const auto& [outcome, count] : decision_log_.Sorted()) {
     StrAppend(&out, "clientele_decision_log_entries_total{outcome=\"", Escape(outcome), "\"} ",
               count->load(std::memory_order_relaxed), "\n");
   }

@@ -22,6 +22,7 @@
 #ifndef CLIENTELE_SERVER_INFRA_METRICS_H_
 #define CLIENTELE_SERVER_INFRA_METRICS_H_
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -30,7 +31,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -53,6 +57,44 @@ class Histogram {
   std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};  // the last: +Inf
   std::atomic<int64_t> sum_nanos_{0};
   std::atomic<uint64_t> count_{0};
+};
+
+// Values by label (a method, an outcome), each made on first use and never
+// removed, so that the pointer Find returns stays valid for the life of
+// the Labelled. Thread-safe: finding a value that exists takes a reader
+// lock; only the first use of a label takes the writer lock.
+template <typename Value>
+class Labelled {
+ public:
+  Value* Find(std::string_view label) ABSL_LOCKS_EXCLUDED(mutex_) {
+    {
+      absl::ReaderMutexLock lock(&mutex_);
+      if (auto found = values_.find(absl::string_view(label.data(), label.size()));
+          found != values_.end()) {
+        return found->second.get();
+      }
+    }
+    absl::MutexLock lock(&mutex_);
+    auto [entry, inserted] = values_.try_emplace(std::string(label), nullptr);
+    if (inserted) entry->second = std::make_unique<Value>();
+    return entry->second.get();
+  }
+
+  // Every label with its value, in label order.
+  std::vector<std::pair<std::string, const Value*>> Sorted() const ABSL_LOCKS_EXCLUDED(mutex_) {
+    std::vector<std::pair<std::string, const Value*>> entries;
+    {
+      absl::ReaderMutexLock lock(&mutex_);
+      entries.reserve(values_.size());
+      for (const auto& [label, value] : values_) entries.emplace_back(label, value.get());
+    }
+    std::sort(entries.begin(), entries.end());
+    return entries;
+  }
+
+ private:
+  mutable absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Value>> values_ ABSL_GUARDED_BY(mutex_);
 };
 
 class Metrics {
@@ -80,22 +122,14 @@ class Metrics {
     Histogram duration;
   };
 
-  // The entry of `key`, made on first use. Entries are never removed, so
-  // the pointer stays valid.
-  template <typename Value>
-  Value* Find(absl::flat_hash_map<std::string, std::unique_ptr<Value>>& map, std::string_view key);
-
-  mutable absl::Mutex mutex_;
-  absl::flat_hash_map<std::string, std::unique_ptr<CallStats>> calls_ ABSL_GUARDED_BY(mutex_);
-  absl::flat_hash_map<std::string, std::unique_ptr<std::atomic<uint64_t>>> reloads_
-      ABSL_GUARDED_BY(mutex_);
-  // "kind\0rule" → count.
-  absl::flat_hash_map<std::string, std::unique_ptr<std::atomic<uint64_t>>> matches_
-      ABSL_GUARDED_BY(mutex_);
-  absl::flat_hash_map<std::string, std::unique_ptr<Histogram>> database_ ABSL_GUARDED_BY(mutex_);
-  absl::flat_hash_map<std::string, std::unique_ptr<std::atomic<uint64_t>>> decision_log_
-      ABSL_GUARDED_BY(mutex_);
-  std::string served_version_ ABSL_GUARDED_BY(mutex_);
+  using Counter = std::atomic<uint64_t>;
+  Labelled<CallStats> calls_;
+  Labelled<Counter> reloads_;
+  Labelled<Counter> matches_;  // "kind\0rule" → count
+  Labelled<Histogram> database_;
+  Labelled<Counter> decision_log_;
+  mutable absl::Mutex served_version_mutex_;
+  std::string served_version_ ABSL_GUARDED_BY(served_version_mutex_);
   std::atomic<uint64_t> points_awarded_{0};
   std::atomic<uint64_t> points_taken_back_{0};
 };

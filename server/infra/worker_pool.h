@@ -8,12 +8,12 @@
 #ifndef CLIENTELE_SERVER_INFRA_WORKER_POOL_H_
 #define CLIENTELE_SERVER_INFRA_WORKER_POOL_H_
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace clientele::server {
 
@@ -24,10 +24,10 @@ class WorkerPool {
   }
   ~WorkerPool() {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(&mutex_);
       stopping_ = true;
     }
-    ready_.notify_all();
+    ready_.NotifyAll();
     for (std::thread& t : threads_) t.join();
   }
   WorkerPool(const WorkerPool&) = delete;
@@ -35,10 +35,10 @@ class WorkerPool {
 
   void Run(std::function<void()> task) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(&mutex_);
       tasks_.push_back(std::move(task));
     }
-    ready_.notify_one();
+    ready_.NotifyOne();
   }
 
  private:
@@ -46,8 +46,8 @@ class WorkerPool {
     for (;;) {
       std::function<void()> task;
       {
-        std::unique_lock<std::mutex> lock(mutex_);
-        ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        MutexLock lock(&mutex_);
+        while (!stopping_ && tasks_.empty()) ready_.Wait(&mutex_);
         if (tasks_.empty()) return;  // stopping, and nothing left to do
         task = std::move(tasks_.front());
         tasks_.pop_front();
@@ -56,10 +56,10 @@ class WorkerPool {
     }
   }
 
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mutex_
-  bool stopping_ = false;                    // guarded by mutex_
+  Mutex mutex_;
+  CondVar ready_;
+  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mutex_);
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -46,8 +46,8 @@ absl::StatusOr<std::unique_ptr<DirectoryWatcher>> DirectoryWatcher::Start(
   const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd < 0) {
     ::close(inotify_fd);
-    return absl::UnavailableError(StrCat("cannot watch the rules directory: eventfd: ",
-                                         std::strerror(errno)));
+    return absl::UnavailableError(
+        StrCat("cannot watch the rules directory: eventfd: ", std::strerror(errno)));
   }
   options.directory = Normalized(options.directory);
   std::unique_ptr<DirectoryWatcher> watcher(
@@ -63,8 +63,8 @@ absl::StatusOr<std::unique_ptr<DirectoryWatcher>> DirectoryWatcher::Start(
   return watcher;
 }
 
-DirectoryWatcher::DirectoryWatcher(Options options, std::function<void()> on_change,
-                                   int inotify_fd, int wake_fd)
+DirectoryWatcher::DirectoryWatcher(Options options, std::function<void()> on_change, int inotify_fd,
+                                   int wake_fd)
     : options_(std::move(options)),
       on_change_(std::move(on_change)),
       inotify_fd_(inotify_fd),

@@ -82,7 +82,7 @@ class DirectoryWatcher {
   const Options options_;
   const std::function<void()> on_change_;
   const int inotify_fd_;
-  const int wake_fd_;  // eventfd: written by the destructor to stop Run
+  const int wake_fd_;               // eventfd: written by the destructor to stop Run
   std::map<int, Watched> watches_;  // by watch descriptor; Run's thread only
   std::thread thread_;
 };

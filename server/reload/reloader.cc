@@ -72,15 +72,15 @@ RulesReloader::RulesReloader(Options options, RulesetHolder* holder)
     : options_(std::move(options)), holder_(holder) {}
 
 ReloadAttempt RulesReloader::Reload(std::string_view trigger) {
-  std::lock_guard<std::mutex> serial(reload_mutex_);
+  MutexLock serial(&reload_mutex_);
   int64_t number;
   {
-    std::lock_guard<std::mutex> lock(state_mutex_);
+    MutexLock lock(&state_mutex_);
     number = ++attempts_;
   }
   ReloadAttempt attempt = Attempt(trigger, number);
   {
-    std::lock_guard<std::mutex> lock(state_mutex_);
+    MutexLock lock(&state_mutex_);
     last_attempt_ = attempt;
     switch (attempt.outcome) {
       case ReloadOutcome::kAccepted:
@@ -129,8 +129,8 @@ ReloadAttempt RulesReloader::Attempt(std::string_view trigger, int64_t number) {
     const bool failed = HasErrors(checked);
     for (rules::Diagnostic& d : checked) attempt.diagnostics.push_back(std::move(d));
     if (failed) {
-      return finish(ReloadOutcome::kRejected,
-                    StrCat("the ruleset's own tests failed: ", RejectionSummary(attempt.diagnostics)));
+      return finish(ReloadOutcome::kRejected, StrCat("the ruleset's own tests failed: ",
+                                                     RejectionSummary(attempt.diagnostics)));
     }
   }
   auto candidate = std::make_shared<ServedRuleset>();
@@ -139,43 +139,42 @@ ReloadAttempt RulesReloader::Attempt(std::string_view trigger, int64_t number) {
   candidate->loaded_at = attempt.started_at;
   if (options_.archive) {
     if (absl::Status archived = options_.archive(*candidate); !archived.ok()) {
-      return finish(ReloadOutcome::kRejected,
-                    StrCat("could not keep the version for later explanations: ",
-                           archived.message()));
+      return finish(
+          ReloadOutcome::kRejected,
+          StrCat("could not keep the version for later explanations: ", archived.message()));
     }
   }
   holder_->Replace(candidate);
-  return finish(ReloadOutcome::kAccepted,
-                serving == nullptr
-                    ? StrCat("serving version ", attempt.version)
-                    : StrCat("serving version ", attempt.version, " (was ",
-                             serving->ruleset->version(), ")"));
+  return finish(ReloadOutcome::kAccepted, serving == nullptr
+                                              ? StrCat("serving version ", attempt.version)
+                                              : StrCat("serving version ", attempt.version,
+                                                       " (was ", serving->ruleset->version(), ")"));
 }
 
 ReloadAttempt RulesReloader::LastAttempt() const {
-  std::lock_guard<std::mutex> lock(state_mutex_);
+  MutexLock lock(&state_mutex_);
   return last_attempt_;
 }
 
 ReloadCounters RulesReloader::Counters() const {
-  std::lock_guard<std::mutex> lock(state_mutex_);
+  MutexLock lock(&state_mutex_);
   return counters_;
 }
 
 int RulesReloader::Subscribe(Listener listener) {
-  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  MutexLock lock(&listeners_mutex_);
   const int id = next_listener_id_++;
   listeners_.emplace(id, std::move(listener));
   return id;
 }
 
 void RulesReloader::Unsubscribe(int id) {
-  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  MutexLock lock(&listeners_mutex_);
   listeners_.erase(id);
 }
 
 void RulesReloader::Tell(const ReloadAttempt& attempt) {
-  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  MutexLock lock(&listeners_mutex_);
   for (const auto& [id, listener] : listeners_) listener(attempt);
 }
 

@@ -17,12 +17,12 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/mutex.h"
 #include "rules/diagnostic.h"
 #include "rules/ruleset.h"
 #include "server/reload/ruleset_holder.h"
@@ -39,15 +39,15 @@ std::string_view ReloadOutcomeName(ReloadOutcome outcome);  // "accepted", ...
 
 // What one attempt did.
 struct ReloadAttempt {
-  int64_t number = 0;             // 1, 2, ... since the server started
-  std::string trigger;            // "startup", "watch", "signal", "rpc"
-  std::string started_at;         // RFC 3339, UTC
-  int64_t duration_micros = 0;    // loading, checking, archiving and the swap
+  int64_t number = 0;           // 1, 2, ... since the server started
+  std::string trigger;          // "startup", "watch", "signal", "rpc"
+  std::string started_at;       // RFC 3339, UTC
+  int64_t duration_micros = 0;  // loading, checking, archiving and the swap
   ReloadOutcome outcome = ReloadOutcome::kRejected;
-  std::string version;            // of the files tried; "" when they did not compile
-  std::string serving_version;    // after the attempt; "" when nothing serves
+  std::string version;                         // of the files tried; "" when they did not compile
+  std::string serving_version;                 // after the attempt; "" when nothing serves
   std::vector<rules::Diagnostic> diagnostics;  // errors and warnings, by location
-  std::string message;            // one line for logs and tables
+  std::string message;                         // one line for logs and tables
 };
 
 struct ReloadCounters {
@@ -81,7 +81,7 @@ class RulesReloader {
 
   // Loads the directory now and serves it if it is valid and new. Returns
   // the attempt (also kept as LastAttempt and told to the listeners).
-  ReloadAttempt Reload(std::string_view trigger);
+  ReloadAttempt Reload(std::string_view trigger) ABSL_LOCKS_EXCLUDED(reload_mutex_);
 
   // The last attempt; number 0 before the first.
   ReloadAttempt LastAttempt() const;
@@ -96,22 +96,24 @@ class RulesReloader {
   void Unsubscribe(int id);
 
  private:
-  ReloadAttempt Attempt(std::string_view trigger, int64_t number);
-  void Tell(const ReloadAttempt& attempt);
+  ReloadAttempt Attempt(std::string_view trigger, int64_t number)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mutex_);
+  void Tell(const ReloadAttempt& attempt) ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mutex_)
+      ABSL_LOCKS_EXCLUDED(listeners_mutex_);
 
   const Options options_;
   RulesetHolder* const holder_;
 
-  std::mutex reload_mutex_;  // serialises attempts (held across one)
+  Mutex reload_mutex_;  // serialises attempts (held across one)
 
-  mutable std::mutex state_mutex_;
-  ReloadAttempt last_attempt_;  // guarded by state_mutex_
-  ReloadCounters counters_;     // guarded by state_mutex_
-  int64_t attempts_ = 0;        // guarded by state_mutex_
+  mutable Mutex state_mutex_;
+  ReloadAttempt last_attempt_ ABSL_GUARDED_BY(state_mutex_);
+  ReloadCounters counters_ ABSL_GUARDED_BY(state_mutex_);
+  int64_t attempts_ ABSL_GUARDED_BY(state_mutex_) = 0;
 
-  std::mutex listeners_mutex_;  // held while listeners are told
-  std::map<int, Listener> listeners_;  // guarded by listeners_mutex_
-  int next_listener_id_ = 1;           // guarded by listeners_mutex_
+  Mutex listeners_mutex_;  // held while listeners are told
+  std::map<int, Listener> listeners_ ABSL_GUARDED_BY(listeners_mutex_);
+  int next_listener_id_ ABSL_GUARDED_BY(listeners_mutex_) = 1;
 };
 
 }  // namespace clientele::server

@@ -11,9 +11,9 @@
 #define CLIENTELE_SERVER_RELOAD_RULESET_HOLDER_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "common/mutex.h"
 #include "rules/ruleset.h"
 
 namespace clientele::server {
@@ -22,8 +22,8 @@ namespace clientele::server {
 // published.
 struct ServedRuleset {
   std::shared_ptr<const rules::RuleSet> ruleset;  // never null
-  std::string directory;   // as configured (the files' paths show where a symlink led)
-  std::string loaded_at;   // RFC 3339, UTC
+  std::string directory;  // as configured (the files' paths show where a symlink led)
+  std::string loaded_at;  // RFC 3339, UTC
 };
 
 class RulesetHolder {
@@ -36,22 +36,22 @@ class RulesetHolder {
 
   // The snapshot being served; null while no valid ruleset has been loaded.
   std::shared_ptr<const ServedRuleset> Current() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     return current_;
   }
   // Publishes `next` for every request that starts from now on.
   void Replace(std::shared_ptr<const ServedRuleset> next) {
     std::shared_ptr<const ServedRuleset> previous;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(&mutex_);
       previous = std::exchange(current_, std::move(next));
     }
     // `previous` may be the last reference: free it outside the lock.
   }
 
  private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const ServedRuleset> current_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::shared_ptr<const ServedRuleset> current_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace clientele::server

@@ -22,17 +22,17 @@ using sqlite::FromException;
 class SqliteStore::ReadLease {
  public:
   explicit ReadLease(SqliteStore* store) : store_(store), began_(std::chrono::steady_clock::now()) {
-    std::unique_lock<std::mutex> lock(store_->readers_mutex_);
-    store_->reader_returned_.wait(lock, [&] { return !store_->idle_readers_.empty(); });
+    MutexLock lock(&store_->readers_mutex_);
+    while (store_->idle_readers_.empty()) store_->reader_returned_.Wait(&store_->readers_mutex_);
     reader_ = store_->idle_readers_.back();
     store_->idle_readers_.pop_back();
   }
   ~ReadLease() {
     {
-      std::lock_guard<std::mutex> lock(store_->readers_mutex_);
+      MutexLock lock(&store_->readers_mutex_);
       store_->idle_readers_.push_back(reader_);
     }
-    store_->reader_returned_.notify_one();
+    store_->reader_returned_.NotifyOne();
     store_->Observe("read", began_);
   }
   ReadLease(const ReadLease&) = delete;

@@ -21,11 +21,9 @@
 #define CLIENTELE_SERVER_STORE_SQLITE_SQLITE_STORE_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,7 +34,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "server/store/store.h"
 
 namespace clientele::server {
@@ -145,27 +143,26 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::string> RunInSavepoint(PendingWrite& write)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  // Writes wait here for the writer thread (std:: primitives for the
-  // predicate wait, and for ThreadSanitizer).
-  std::mutex queue_mutex_;
-  std::condition_variable queue_changed_;
-  std::vector<PendingWrite> queue_;  // guarded by queue_mutex_
-  bool stopping_ = false;            // guarded by queue_mutex_
+  // Writes wait here for the writer thread.
+  Mutex queue_mutex_;
+  CondVar queue_changed_;
+  std::vector<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mutex_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mutex_) = false;
 
   // Committed (or failed) writes on their way to their WriteDone.
-  std::mutex written_mutex_;
-  std::condition_variable written_changed_;
-  std::vector<PendingWrite> written_;  // guarded by written_mutex_
-  bool writer_finished_ = false;       // guarded by written_mutex_
+  Mutex written_mutex_;
+  CondVar written_changed_;
+  std::vector<PendingWrite> written_ ABSL_GUARDED_BY(written_mutex_);
+  bool writer_finished_ ABSL_GUARDED_BY(written_mutex_) = false;
 
-  absl::Mutex mutex_;
+  Mutex mutex_;  // held by the writer thread while it commits a group
   std::unique_ptr<sqlite::Connection> writer_connection_ ABSL_GUARDED_BY(mutex_);
 
   // Read connections not in use (all are owned by readers_).
   std::vector<std::unique_ptr<sqlite::Connection>> readers_;
-  std::mutex readers_mutex_;
-  std::condition_variable reader_returned_;
-  std::vector<sqlite::Connection*> idle_readers_;  // guarded by readers_mutex_
+  Mutex readers_mutex_;
+  CondVar reader_returned_;
+  std::vector<sqlite::Connection*> idle_readers_ ABSL_GUARDED_BY(readers_mutex_);
   int schema_version_ = 0;
   std::string page_token_key_;  // set by Open, then never changed
   const std::string path_;

@@ -53,16 +53,16 @@ SqliteStore::SqliteStore(const SqliteStoreOptions& options,
 
 SqliteStore::~SqliteStore() {
   {
-    std::lock_guard<std::mutex> lock(queue_mutex_);
+    MutexLock lock(&queue_mutex_);
     stopping_ = true;
   }
-  queue_changed_.notify_all();
+  queue_changed_.NotifyAll();
   writer_.join();  // after the writes still queued
   {
-    std::lock_guard<std::mutex> lock(written_mutex_);
+    MutexLock lock(&written_mutex_);
     writer_finished_ = true;
   }
-  written_changed_.notify_all();
+  written_changed_.NotifyAll();
   completer_.join();  // after their WriteDone
 }
 
@@ -74,7 +74,7 @@ void SqliteStore::Submit(const WriteKey& key, Deadline deadline, WriteFunction w
   bool was_idle = false;
   bool refused = false;
   {
-    std::lock_guard<std::mutex> lock(queue_mutex_);
+    MutexLock lock(&queue_mutex_);
     refused = stopping_;
     if (!refused) {
       was_idle = queue_.empty();
@@ -87,23 +87,23 @@ void SqliteStore::Submit(const WriteKey& key, Deadline deadline, WriteFunction w
   }
   // A busy writer looks at the queue again before it sleeps: only the
   // first write of a group needs to wake it.
-  if (was_idle) queue_changed_.notify_one();
+  if (was_idle) queue_changed_.NotifyOne();
 }
 
 absl::StatusOr<std::string> SqliteStore::Write(
     const WriteKey& key, absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write) {
-  std::mutex mutex;
-  std::condition_variable written;
+  Mutex mutex;
+  CondVar written;
   std::optional<absl::StatusOr<std::string>> result;  // guarded by mutex
   Submit(
       key, Deadline::max(), [write](Transaction& tx) { return write(tx); },
       [&](absl::StatusOr<std::string> outcome) {
-        std::lock_guard<std::mutex> lock(mutex);
+        MutexLock lock(&mutex);
         result = std::move(outcome);
-        written.notify_one();  // under the lock: the waiter owns `written`
+        written.NotifyOne();  // under the lock: the waiter owns `written`
       });
-  std::unique_lock<std::mutex> lock(mutex);
-  written.wait(lock, [&] { return result.has_value(); });
+  MutexLock lock(&mutex);
+  while (!result.has_value()) written.Wait(&mutex);
   return std::move(*result);
 }
 
@@ -114,8 +114,8 @@ void SqliteStore::WriteQueued() {
   std::vector<PendingWrite> group;
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(queue_mutex_);
-      queue_changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(&queue_mutex_);
+      while (!stopping_ && queue_.empty()) queue_changed_.Wait(&queue_mutex_);
       if (queue_.empty()) return;  // stopping, and nothing left to write
       if (queue_.size() <= kMaxGroup) {
         group.swap(queue_);
@@ -127,7 +127,7 @@ void SqliteStore::WriteQueued() {
     CommitGroup(group);
     bool more_to_write;
     {
-      std::lock_guard<std::mutex> lock(queue_mutex_);
+      MutexLock lock(&queue_mutex_);
       more_to_write = !queue_.empty();
     }
     if (!more_to_write) {
@@ -137,11 +137,11 @@ void SqliteStore::WriteQueued() {
     } else {
       bool completer_idle;
       {
-        std::lock_guard<std::mutex> lock(written_mutex_);
+        MutexLock lock(&written_mutex_);
         completer_idle = written_.empty();
         std::move(group.begin(), group.end(), std::back_inserter(written_));
       }
-      if (completer_idle) written_changed_.notify_one();
+      if (completer_idle) written_changed_.NotifyOne();
     }
     group.clear();
   }
@@ -151,8 +151,8 @@ void SqliteStore::CompleteWritten() {
   std::vector<PendingWrite> batch;
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(written_mutex_);
-      written_changed_.wait(lock, [this] { return writer_finished_ || !written_.empty(); });
+      MutexLock lock(&written_mutex_);
+      while (!writer_finished_ && written_.empty()) written_changed_.Wait(&written_mutex_);
       if (written_.empty()) return;  // the writer has finished, and so have we
       batch.swap(written_);
     }
@@ -164,7 +164,7 @@ void SqliteStore::CompleteWritten() {
 void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
   const auto began = std::chrono::steady_clock::now();
   absl::Cleanup observe = [&] { Observe("commit", began); };
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   try {
     SQLite::Transaction transaction(writer_connection_->db(),
                                     SQLite::TransactionBehavior::IMMEDIATE);
