@@ -31,7 +31,7 @@ if [[ "${SANITIZE:-1}" != 0 ]]; then
     ctest --test-dir "$asan_dir" --output-on-failure --parallel "$(nproc)" --timeout 900
 
   tsan_dir="${BUILD_DIR}-tsan"
-  tsan_tests=(reloader_test ruleset_concurrency_test store_writes_test)
+  tsan_tests=(reloader_test ruleset_concurrency_test write_queue_test)
   rm -rf "$tsan_dir"
   CXX=clang++ cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DCLIENTELE_SANITIZE=thread -DCLIENTELE_BUILD_BENCH=OFF

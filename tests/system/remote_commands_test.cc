@@ -20,7 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rules/ruleset.h"
-#include "tests/client/cli_fixture.h"
+#include "tests/support/cli_fixture.h"
 #include "tests/support/rules_directory.h"
 
 namespace clientele::client {

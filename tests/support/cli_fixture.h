@@ -2,8 +2,8 @@
 // ruleset, an empty temporary database, an ephemeral port) and Run(), which
 // runs a `clientele` command line in-process against it (client/cli.h) and
 // captures its exit code, stdout and stderr.
-#ifndef CLIENTELE_TESTS_CLIENT_CLI_FIXTURE_H_
-#define CLIENTELE_TESTS_CLIENT_CLI_FIXTURE_H_
+#ifndef CLIENTELE_TESTS_SUPPORT_CLI_FIXTURE_H_
+#define CLIENTELE_TESTS_SUPPORT_CLI_FIXTURE_H_
 
 #include <sstream>
 #include <string>
@@ -87,4 +87,4 @@ class CliTest : public ::testing::Test {
 
 }  // namespace clientele::client
 
-#endif  // CLIENTELE_TESTS_CLIENT_CLI_FIXTURE_H_
+#endif  // CLIENTELE_TESTS_SUPPORT_CLI_FIXTURE_H_

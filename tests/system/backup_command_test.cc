@@ -15,7 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "client/exit_codes.h"
-#include "tests/client/cli_fixture.h"
+#include "tests/support/cli_fixture.h"
 
 namespace clientele::client {
 namespace {

@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "common/sha256.h"
-#include "tests/client/cli_fixture.h"
+#include "tests/support/cli_fixture.h"
 #include "tests/support/certificates.h"
 
 namespace clientele::client {

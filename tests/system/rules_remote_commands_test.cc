@@ -8,7 +8,7 @@
 #include "client/exit_codes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/client/cli_fixture.h"
+#include "tests/support/cli_fixture.h"
 #include "tests/support/rules_directory.h"
 
 namespace clientele::client {

@@ -13,7 +13,7 @@
 #include "client/remote_commands.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/client/cli_fixture.h"
+#include "tests/support/cli_fixture.h"
 
 namespace clientele::client {
 namespace {
