@@ -8,8 +8,8 @@
 
 #include <filesystem>
 
-#include "server/decision_log.h"
-#include "server/service_internal.h"
+#include "server/api/decision_log.h"
+#include "server/api/requests.h"
 #include "server/store.h"
 
 namespace clientele::server {

@@ -21,7 +21,7 @@
 #include "common/strings.h"
 #include "server/demo_data.h"
 #include "server/reload/reloader.h"
-#include "server/service.h"
+#include "server/api/grpc/services.h"
 #include "server/store.h"
 
 namespace clientele {

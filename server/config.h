@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/auth.h"
-#include "server/service.h"
+#include "server/api/auth.h"
+#include "server/api/grpc/services.h"
 
 namespace clientele::server {
 

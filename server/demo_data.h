@@ -11,7 +11,7 @@
 
 #include "absl/status/status.h"
 #include "rules/customer.h"
-#include "server/service.h"
+#include "server/api/grpc/services.h"
 
 namespace clientele::server {
 

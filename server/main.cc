@@ -37,9 +37,9 @@
 #include "server/infra/metrics.h"
 #include "server/infra/metrics_endpoint.h"
 #include "server/reload/reloader.h"
-#include "server/service.h"
+#include "server/api/grpc/services.h"
 #include "server/store.h"
-#include "server/transport.h"
+#include "server/api/grpc/transport.h"
 
 namespace clientele::server {
 namespace {

@@ -22,7 +22,7 @@
 #include "server/demo_data.h"
 #include "server/reload/reloader.h"
 #include "server/reload/ruleset_holder.h"
-#include "server/service.h"
+#include "server/api/grpc/services.h"
 #include "server/store.h"
 
 namespace clientele::server {

@@ -11,7 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/auth.h"
+#include "server/api/auth.h"
 #include "clientele/v1/admin.grpc.pb.h"
 #include "tests/support/health_check.h"
 #include "tests/support/rpc_methods.h"

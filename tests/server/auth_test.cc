@@ -1,6 +1,6 @@
 // Tokens and roles without a server: what Authenticator accepts, and that
 // the table of roles names every RPC of clientele.v1 (and nothing else).
-#include "server/auth.h"
+#include "server/api/auth.h"
 
 #include <set>
 #include <string>

@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/demo_data.h"
-#include "server/service.h"
+#include "server/api/grpc/services.h"
 #include "server/store.h"
 #include "tests/support/in_process_operations.h"
 #include "tests/support/status_matchers.h"

@@ -4,7 +4,7 @@
 // (filters, pages, bad requests), and writes what is queued on SIGTERM.
 // Also the log's own parts without gRPC: sampling, the bounded queue,
 // Stop, and retention (by age and count, and at the start) in the store.
-#include "server/decision_log.h"
+#include "server/api/decision_log.h"
 
 #include <cctype>
 #include <chrono>

@@ -12,7 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "server/reload/reloader.h"
-#include "server/service.h"
+#include "server/api/grpc/services.h"
 #include "server/store.h"
 
 namespace clientele::testing {

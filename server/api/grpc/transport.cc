@@ -1,4 +1,4 @@
-#include "server/transport.h"
+#include "server/api/grpc/transport.h"
 
 #include <grpcpp/security/server_credentials.h>
 #include <openssl/bio.h>

@@ -2,8 +2,8 @@
 // versions kept in the store.
 #include <filesystem>
 
-#include "server/service.h"
-#include "server/service_internal.h"
+#include "server/api/grpc/services.h"
+#include "server/api/requests.h"
 
 namespace clientele::server {
 

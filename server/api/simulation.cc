@@ -8,8 +8,8 @@
 
 #include "rules/rule_tests.h"
 #include "rules/simulation.h"
-#include "server/service.h"
-#include "server/service_internal.h"
+#include "server/api/grpc/services.h"
+#include "server/api/requests.h"
 
 namespace clientele::server {
 

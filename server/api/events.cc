@@ -1,9 +1,9 @@
-#include "server/service.h"
+#include "server/api/grpc/services.h"
 
 #include <algorithm>
 
 #include "server/infra/metrics.h"
-#include "server/service_internal.h"
+#include "server/api/requests.h"
 
 namespace clientele::server {
 

@@ -1,4 +1,4 @@
-#include "server/service_internal.h"
+#include "server/api/requests.h"
 
 #include <algorithm>
 #include <cctype>

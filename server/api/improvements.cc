@@ -5,8 +5,8 @@
 
 #include "common/utf8.h"
 #include "server/infra/metrics.h"
-#include "server/service.h"
-#include "server/service_internal.h"
+#include "server/api/grpc/services.h"
+#include "server/api/requests.h"
 
 namespace clientele::server {
 

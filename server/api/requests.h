@@ -16,7 +16,7 @@
 #include "rules/ruleset.h"
 #include "common/sha256.h"
 #include "common/strings.h"
-#include "server/service.h"
+#include "server/api/grpc/services.h"
 #include "common/status_details.h"
 #include "server/store.h"
 

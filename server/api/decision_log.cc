@@ -1,4 +1,4 @@
-#include "server/decision_log.h"
+#include "server/api/decision_log.h"
 
 #include <span>
 #include <utility>

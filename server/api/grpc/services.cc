@@ -11,11 +11,11 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "common/strings.h"
-#include "server/auth.h"
+#include "server/api/auth.h"
 #include "server/infra/log.h"
 #include "server/infra/metrics.h"
-#include "server/service.h"
-#include "server/service_internal.h"
+#include "server/api/grpc/services.h"
+#include "server/api/requests.h"
 #include "common/status_details.h"
 
 namespace clientele::server {

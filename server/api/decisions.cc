@@ -2,9 +2,9 @@
 // which fields masked, and ListLoggedDecisions. The log itself (sampling,
 // batching, retention) is server/decision_log.h.
 #include "common/utf8.h"
-#include "server/decision_log.h"
-#include "server/service.h"
-#include "server/service_internal.h"
+#include "server/api/decision_log.h"
+#include "server/api/grpc/services.h"
+#include "server/api/requests.h"
 
 namespace clientele::server {
 

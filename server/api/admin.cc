@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <random>
 
-#include "server/service.h"
-#include "server/service_internal.h"
+#include "server/api/grpc/services.h"
+#include "server/api/requests.h"
 
 namespace clientele::server {
 
