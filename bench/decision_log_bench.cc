@@ -8,8 +8,9 @@
 
 #include <filesystem>
 
+#include "clientele/v1/decisions.pb.h"
+#include "server/api/conversion.h"
 #include "server/api/decision_log.h"
-#include "server/api/requests.h"
 #include "server/store.h"
 
 namespace clientele::server {
@@ -74,7 +75,7 @@ void BM_MaybeLogDecision(benchmark::State& state) {
   const rules::Customer customer = ACustomer();
   const v1::Decision decision = ADecision();
   for (auto _ : state) {
-    service_internal::MaybeLogDecision(&log, {.method = "Evaluate",
+    api_internal::MaybeLogDecision(&log, {.method = "Evaluate",
                                               .caller = "crm",
                                               .subject = "stored",
                                               .today = rules::Date::Today(),
@@ -99,7 +100,7 @@ void BM_AppendDecisions(benchmark::State& state) {
   v1::LoggedRequest request;
   request.set_subject("stored");
   request.set_today("2026-12-02");
-  service_internal::CustomerToProto(ACustomer(), request.mutable_customer());
+  api_internal::CustomerToProto(ACustomer(), request.mutable_customer());
   request.SerializeToString(&entry.request);
   ADecision().SerializeToString(&entry.decision);
   state.counters["entry_bytes"] = static_cast<double>(entry.request.size() + entry.decision.size());

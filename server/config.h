@@ -1,6 +1,7 @@
 // clienteled's configuration file (config/server.yaml). Relative paths in
 // it are relative to the directory of the file itself, so that the server
-// runs the same from any working directory.
+// runs the same from any working directory. A ServerConfig is a plain
+// value: read it from any thread.
 #ifndef CLIENTELE_SERVER_CONFIG_H_
 #define CLIENTELE_SERVER_CONFIG_H_
 
@@ -10,7 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "server/api/auth.h"
-#include "server/api/grpc/services.h"
+#include "server/api/decision_log.h"
+#include "server/api/request_limits.h"
 
 namespace clientele::server {
 

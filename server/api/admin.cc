@@ -1,20 +1,21 @@
-// Administration: online backups of the store (Admin.Backup).
+// The Admin service: online backups of the store (Admin.Backup).
+#include "server/api/admin.h"
+
 #include <chrono>
 #include <filesystem>
 #include <random>
 
-#include "server/api/grpc/services.h"
-#include "server/api/requests.h"
+#include "common/strings.h"
 
 namespace clientele::server {
 
-Operations::TakenBackup::~TakenBackup() {
+AdminApi::TakenBackup::~TakenBackup() {
   std::error_code ignored;
   std::filesystem::remove(path_, ignored);
   slot_->store(false);
 }
 
-absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> Operations::TakeBackup() {
+absl::StatusOr<std::unique_ptr<AdminApi::TakenBackup>> AdminApi::TakeBackup() {
   if (backup_held_.exchange(true)) {
     return absl::ResourceExhaustedError("another backup is running; try again when it is done");
   }

@@ -10,8 +10,8 @@
 // Authenticator is immutable after Create: thread-safe. Move-only, so that
 // the Callers it hands out (which view its token names) stay valid as long
 // as the one object does.
-#ifndef CLIENTELE_SERVER_AUTH_H_
-#define CLIENTELE_SERVER_AUTH_H_
+#ifndef CLIENTELE_SERVER_API_AUTH_H_
+#define CLIENTELE_SERVER_API_AUTH_H_
 
 #include <optional>
 #include <string>
@@ -97,4 +97,4 @@ bool IsTokenHash(std::string_view text);
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_AUTH_H_
+#endif  // CLIENTELE_SERVER_API_AUTH_H_

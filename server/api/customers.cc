@@ -1,116 +1,148 @@
-// The streaming operations: EvaluateMany (decisions over stored customers,
-// a page at a time) and ImportCustomers (many customers, one transaction).
-#include <algorithm>
-#include <deque>
-#include <set>
+// The Customers service: profiles (upsert with an update mask, get,
+// delete, list, optionally filtered by segment) and ImportCustomers (many
+// customers, one transaction).
+#include "server/api/customers.h"
 
-#include "server/infra/metrics.h"
-#include "server/api/grpc/services.h"
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/field_mask.pb.h"
+#include "server/api/conversion.h"
+#include "server/api/idempotent_writes.h"
+#include "server/api/page_tokens.h"
 #include "server/api/requests.h"
+#include "server/api/serving.h"
 
 namespace clientele::server {
 
-using namespace service_internal;  // NOLINT: the helpers of every operation
+using namespace api_internal;  // NOLINT: the helpers of every operation
 using rules::Customer;
 using rules::Date;
 
 namespace {
 
-constexpr int kScanPageSize = 256;
-constexpr int kMaxListedIds = 10'000;
 constexpr int kMaxCustomersPerMessage = 1'000;
 constexpr size_t kMaxListedRejections = 1'000;
 
-class StoredDecisionStream final : public DecisionStream {
- public:
-  StoredDecisionStream(Store* store, std::shared_ptr<const ServedRuleset> served, Date today,
-                       bool explain, int64_t limit, std::optional<v1::SegmentFilter> segment,
-                       std::optional<std::vector<std::string>> ids, DecisionLog* log,
-                       std::string_view caller)
-      : store_(store),
-        served_(std::move(served)),
-        today_(today),
-        explain_(explain),
-        limit_(limit),
-        segment_(std::move(segment)),
-        ids_(std::move(ids)),
-        log_(log),
-        caller_(caller) {}
-
-  absl::StatusOr<bool> Next(v1::EvaluateResponse* response) override {
-    response->Clear();
-    while (limit_ == 0 || sent_ < limit_) {
-      absl::StatusOr<std::optional<Customer>> customer = NextCustomer();
-      if (!customer.ok()) return customer.status();
-      if (!customer->has_value()) return false;
-      rules::Explanation explanation;
-      rules::Explanation* why = explain_ ? &explanation : nullptr;
-      if (absl::Status s = EvaluateRules(*served_->ruleset,
-                                         {&**customer, nullptr, nullptr, nullptr, today_},
-                                         &decision_, why);
-          !s.ok()) {
-        return s;
-      }
-      if (segment_.has_value() &&
-          decision_.SegmentOf(segment_->dimension()) != segment_->segment()) {
-        continue;
-      }
-      Metrics::Global().RecordMatches(decision_);
-      DecisionToProto(**customer, decision_, why, response->mutable_decision());
-      MaybeLogDecision(log_, {.method = "EvaluateMany",
-                              .caller = caller_,
-                              .subject = "stored",
-                              .today = today_,
-                              .explain = explain_,
-                              .customer = **customer,
-                              .decision = response->decision()});
-      ++sent_;
-      return true;
-    }
-    return false;
-  }
-
- private:
-  // The next customer in id order: from the listed ids (unknown ones
-  // skipped) or from the store a page at a time.
-  absl::StatusOr<std::optional<Customer>> NextCustomer() {
-    if (ids_.has_value()) {
-      while (next_id_ < ids_->size()) {
-        absl::StatusOr<std::optional<Customer>> found =
-            store_->FindCustomer((*ids_)[next_id_++], today_);
-        if (!found.ok() || found->has_value()) return found;
-      }
-      return std::optional<Customer>();
-    }
-    if (page_.empty() && more_) {
-      absl::StatusOr<CustomerPage> page = store_->ListCustomers(last_id_, kScanPageSize, today_);
-      if (!page.ok()) return page.status();
-      more_ = page->more;
-      for (Customer& c : page->customers) page_.push_back(std::move(c));
-      if (!page_.empty()) last_id_ = page_.back().id;
-    }
-    if (page_.empty()) return std::optional<Customer>();
-    Customer next = std::move(page_.front());
-    page_.pop_front();
-    return std::optional<Customer>(std::move(next));
-  }
-
-  Store* store_;
-  std::shared_ptr<const ServedRuleset> served_;  // one version for the whole stream
-  Date today_;
-  bool explain_;
-  int64_t limit_;
-  std::optional<v1::SegmentFilter> segment_;
-  std::optional<std::vector<std::string>> ids_;  // sorted, unique
-  DecisionLog* log_;     // may be null
-  std::string caller_;   // for the log
-  size_t next_id_ = 0;
-  std::deque<Customer> page_;
-  std::string last_id_;
-  bool more_ = true;
-  int64_t sent_ = 0;
-  rules::Decision decision_;  // reused: its buffers stay allocated
+// The editable customer fields an upsert changes: every one (no
+// update_mask, or "*"), or those the mask names.
+struct CustomerMask {
+  bool all = true;
+  std::vector<std::string> fields;  // when !all
+  bool Has(std::string_view field) const;
 };
+// The mask of UpsertCustomerRequest.update_mask: INVALID_ARGUMENT about
+// update_mask.paths for a path that is not an editable field (a
+// maintained one says so; an unknown one gets a did-you-mean).
+absl::StatusOr<CustomerMask> ParseCustomerMask(const google::protobuf::FieldMask& mask);
+
+struct UpsertedCustomer {
+  rules::Customer stored;  // as stored, with its tier
+  bool created = false;
+};
+
+// Creates or replaces the customer's profile inside `tx`: an omitted
+// satisfaction (`satisfaction_given` false) keeps the one interactions
+// have built up, the fields `mask` does not name keep their stored
+// values (read in `tx`, so no other write comes in between; a new
+// customer gets them unknown, joined today), and the tier follows the
+// balance by the loyalty rules.
+absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, rules::Customer customer,
+                                                  bool satisfaction_given,
+                                                  const rules::RuleSet& ruleset,
+                                                  rules::Date today,
+                                                  const CustomerMask& mask = {});
+
+// The fields of a Customer that UpsertCustomer sets (the rest the server
+// maintains), with how to copy each.
+struct EditableField {
+  std::string_view name;
+  void (*copy)(const Customer& from, Customer* to);
+};
+constexpr EditableField kEditableFields[] = {
+    {"name", [](const Customer& f, Customer* t) { t->name = f.name; }},
+    {"age", [](const Customer& f, Customer* t) { t->age = f.age; }},
+    {"gender", [](const Customer& f, Customer* t) { t->gender = f.gender; }},
+    {"occupation", [](const Customer& f, Customer* t) { t->occupation = f.occupation; }},
+    {"consumption", [](const Customer& f, Customer* t) { t->consumption = f.consumption; }},
+    {"channel", [](const Customer& f, Customer* t) { t->channel = f.channel; }},
+    {"birthday", [](const Customer& f, Customer* t) { t->birthday = f.birthday; }},
+    {"joined_at", [](const Customer& f, Customer* t) { t->joined_at = f.joined_at; }},
+    {"purchase_frequency",
+     [](const Customer& f, Customer* t) { t->purchase_frequency = f.purchase_frequency; }},
+    {"average_purchase_amount",
+     [](const Customer& f, Customer* t) { t->average_purchase_amount = f.average_purchase_amount; }},
+    {"satisfaction", [](const Customer& f, Customer* t) { t->satisfaction = f.satisfaction; }},
+};
+
+bool CustomerMask::Has(std::string_view field) const {
+  return all || std::find(fields.begin(), fields.end(), field) != fields.end();
+}
+
+absl::StatusOr<CustomerMask> ParseCustomerMask(const google::protobuf::FieldMask& mask) {
+  CustomerMask parsed;
+  if (mask.paths().empty()) return parsed;
+  parsed.all = false;
+  std::vector<std::string> editable;
+  for (const EditableField& f : kEditableFields) editable.emplace_back(f.name);
+  for (const std::string& path : mask.paths()) {
+    if (absl::Status s = CheckText("update_mask.paths", path, 100, true); !s.ok()) return s;
+    if (path == "*") {
+      parsed.all = true;
+      continue;
+    }
+    if (std::find(editable.begin(), editable.end(), path) != editable.end()) {
+      parsed.fields.push_back(path);
+      continue;
+    }
+    const std::vector<std::string>& every = rules::CustomerFieldNames();
+    if (std::find(every.begin(), every.end(), path) != every.end()) {
+      return Invalid("update_mask.paths",
+                     StrCat("'", path, "' is maintained by the server, not set by an upsert"));
+    }
+    return Invalid("update_mask.paths",
+                   StrCat("'", path, "' is not an editable customer field",
+                          rules::DidYouMeanSuffix(path, editable), " (", StrJoin(editable, ", "),
+                          ")"));
+  }
+  return parsed;
+}
+
+absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer customer,
+                                                  bool satisfaction_given,
+                                                  const rules::RuleSet& ruleset, Date today,
+                                                  const CustomerMask& mask) {
+  absl::StatusOr<std::optional<Customer>> existing = tx.FindCustomer(customer.id, today);
+  if (!existing.ok()) return existing.status();
+  if (!mask.all) {
+    // What the mask does not name stays as stored (or unknown when new).
+    const Customer kept = existing->has_value() ? **existing : Customer();
+    for (const EditableField& f : kEditableFields) {
+      if (!mask.Has(f.name)) f.copy(kept, &customer);
+    }
+    if (!customer.joined_at.known()) customer.joined_at = today;
+  }
+  if (existing->has_value() && !satisfaction_given) {
+    customer.satisfaction = (*existing)->satisfaction;
+  }
+  absl::StatusOr<bool> created = tx.UpsertCustomerProfile(customer);
+  if (!created.ok()) return created.status();
+  absl::StatusOr<Customer> stored = RequireCustomer(tx, customer.id, today);
+  if (!stored.ok()) return stored.status();
+  rules::Decision decision;
+  if (absl::Status s =
+          EvaluateRules(ruleset, {&*stored, nullptr, nullptr, nullptr, today}, &decision);
+      !s.ok()) {
+    return s;
+  }
+  if (decision.tier != stored->tier) {
+    if (absl::Status s = tx.SetTier(stored->id, decision.tier); !s.ok()) return s;
+    stored->tier = std::string(decision.tier);
+  }
+  return UpsertedCustomer{std::move(*stored), *created};
+}
 
 class StoreCustomerImport final : public CustomerImport {
  public:
@@ -227,48 +259,127 @@ class StoreCustomerImport final : public CustomerImport {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<DecisionStream>> Operations::EvaluateMany(
-    const v1::EvaluateManyRequest& request, std::string_view caller) {
-  absl::StatusOr<Date> today = ParseDay("today", request.today(), Date::Today());
-  if (!today.ok()) return today.status();
-  if (request.limit() < 0) return Invalid("limit", "must be 0 (no limit) or more");
+absl::Status CustomersApi::UpsertCustomer(const v1::UpsertCustomerRequest& request,
+                                        v1::UpsertCustomerResponse* response) {
+  absl::StatusOr<Customer> customer = CustomerFromProto(request.customer(), false, limits_);
+  if (!customer.ok()) return customer.status();
+  absl::StatusOr<CustomerMask> mask = ParseCustomerMask(request.update_mask());
+  if (!mask.ok()) return mask.status();
+  const Date today = Date::Today();
+  if (!customer->joined_at.known()) customer->joined_at = today;
   std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
-  std::optional<v1::SegmentFilter> segment;
-  std::optional<std::vector<std::string>> ids;
-  switch (request.filter_case()) {
-    case v1::EvaluateManyRequest::kSegment:
-      if (absl::Status s = CheckSegmentFilter("segment", request.segment(), *served->ruleset);
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  // Without a mask an empty satisfaction keeps the stored one; a mask
+  // that names it sets it ("" or "0": never rated).
+  const bool satisfaction_given =
+      mask->all && request.update_mask().paths().empty() ? !request.customer().satisfaction().empty()
+                                                          : mask->Has("satisfaction");
+  return IdempotentWrite(
+      store_, "UpsertCustomer", request, request.idempotency_key(), response,
+      [&](Transaction& tx, v1::UpsertCustomerResponse* out) -> absl::Status {
+        absl::StatusOr<UpsertedCustomer> upserted =
+            UpsertCustomerIn(tx, *customer, satisfaction_given, *served->ruleset, today, *mask);
+        if (!upserted.ok()) return upserted.status();
+        CustomerToProto(upserted->stored, out->mutable_customer());
+        out->set_created(upserted->created);
+        out->set_ruleset_version(served->ruleset->version());
+        return absl::OkStatus();
+      });
+}
+
+absl::Status CustomersApi::GetCustomer(const v1::GetCustomerRequest& request,
+                                     v1::GetCustomerResponse* response) {
+  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  absl::StatusOr<std::optional<Customer>> found =
+      store_->FindCustomer(request.customer_id(), Date::Today());
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
+    return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
+  }
+  CustomerToProto(**found, response->mutable_customer());
+  return absl::OkStatus();
+}
+
+absl::Status CustomersApi::DeleteCustomer(const v1::DeleteCustomerRequest& request,
+                                        v1::DeleteCustomerResponse* response) {
+  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  return IdempotentWrite(
+      store_, "DeleteCustomer", request, request.idempotency_key(), response,
+      [&](Transaction& tx, v1::DeleteCustomerResponse*) -> absl::Status {
+        absl::StatusOr<bool> deleted = tx.DeleteCustomer(request.customer_id());
+        if (!deleted.ok()) return deleted.status();
+        if (!*deleted) {
+          return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status CustomersApi::ListCustomers(const v1::ListCustomersRequest& request,
+                                       v1::ListCustomersResponse* response) {
+  absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  // The token's position is the last id of the previous page (filtered:
+  // the last one looked at).
+  absl::StatusOr<std::string> after = ReadPageToken(store_->page_token_key(), "ListCustomers",
+                                                    request, request.page_token());
+  if (!after.ok()) return after.status();
+  auto next_page_token = [&](std::string_view last_id) {
+    return IssuePageToken(store_->page_token_key(), "ListCustomers", request, last_id);
+  };
+  const Date today = Date::Today();
+  if (!request.has_segment()) {
+    absl::StatusOr<CustomerPage> page = store_->ListCustomers(*after, *page_size, today);
+    if (!page.ok()) return page.status();
+    for (const Customer& c : page->customers) CustomerToProto(c, response->add_customers());
+    if (page->more) response->set_next_page_token(next_page_token(page->customers.back().id));
+    return absl::OkStatus();
+  }
+  // Filtered: evaluate customers in id order until the page is full or
+  // kMaxFilterScan have been looked at; the token is the last id looked at.
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  if (absl::Status s = CheckSegmentFilter("segment", request.segment(), *served->ruleset);
+      !s.ok()) {
+    return s;
+  }
+  response->set_ruleset_version(served->ruleset->version());
+  constexpr int kMaxFilterScan = 10'000;
+  constexpr int kScanPageSize = 500;
+  std::string last_seen = *after;
+  bool more = true;
+  int scanned = 0;
+  rules::Decision decision;
+  while (more && scanned < kMaxFilterScan && response->customers_size() < *page_size) {
+    absl::StatusOr<CustomerPage> page = store_->ListCustomers(
+        last_seen, std::min(kScanPageSize, kMaxFilterScan - scanned), today);
+    if (!page.ok()) return page.status();
+    more = page->more;
+    for (size_t i = 0; i < page->customers.size(); ++i) {
+      const Customer& c = page->customers[i];
+      ++scanned;
+      last_seen = c.id;
+      if (absl::Status s = EvaluateRules(*served->ruleset, {&c, nullptr, nullptr, nullptr, today},
+                                         &decision);
           !s.ok()) {
         return s;
       }
-      segment = request.segment();
-      break;
-    case v1::EvaluateManyRequest::kCustomerIds: {
-      const auto& listed = request.customer_ids().ids();
-      if (listed.empty()) return Invalid("customer_ids.ids", "is empty");
-      if (listed.size() > kMaxListedIds) {
-        return Invalid("customer_ids.ids",
-                       StrCat("has ", listed.size(), " ids; at most ", kMaxListedIds));
+      if (decision.SegmentOf(request.segment().dimension()) == request.segment().segment()) {
+        CustomerToProto(c, response->add_customers());
+        if (response->customers_size() == *page_size) {
+          more = more || i + 1 < page->customers.size();
+          break;
+        }
       }
-      for (const std::string& id : listed) {
-        if (absl::Status s = CheckId("customer_ids.ids", id); !s.ok()) return s;
-      }
-      std::set<std::string> unique(listed.begin(), listed.end());
-      ids.emplace(unique.begin(), unique.end());
-      break;
     }
-    default:
-      break;
   }
-  return std::unique_ptr<DecisionStream>(new StoredDecisionStream(
-      store_, std::move(served), *today, request.explain(), request.limit(), std::move(segment),
-      std::move(ids), decision_log_, caller));
+  if (more) response->set_next_page_token(next_page_token(last_seen));
+  return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<CustomerImport>> Operations::StartImport() {
+absl::StatusOr<std::unique_ptr<CustomerImport>> CustomersApi::StartImport() {
   std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   return std::unique_ptr<CustomerImport>(
       std::make_unique<StoreCustomerImport>(store_, std::move(served), limits_));
 }

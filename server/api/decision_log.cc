@@ -3,7 +3,9 @@
 #include <span>
 #include <utility>
 
+#include "clientele/v1/decisions.pb.h"
 #include "common/strings.h"
+#include "server/api/conversion.h"
 #include "server/infra/log.h"
 #include "server/infra/metrics.h"
 
@@ -140,3 +142,60 @@ void DecisionLog::WriteBatches(std::vector<DecisionLogEntry>& entries) {
 }
 
 }  // namespace clientele::server
+
+namespace clientele::server::api_internal {
+
+namespace {
+
+// The bytes of the first UTF-8 character of `text` (valid UTF-8: checked
+// when the request was).
+size_t FirstCharacterBytes(std::string_view text) {
+  if (text.empty()) return 0;
+  const auto lead = static_cast<unsigned char>(text[0]);
+  const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  return std::min(length, text.size());
+}
+
+// Masks what identifies a person and that no rule needs whole: the name
+// (its first character kept when it has more, so that a reader can tell
+// entries apart) and the birthday (month kept: birthday offers decide on
+// it).
+void MaskPersonalFields(v1::Customer* customer) {
+  if (const std::string& name = customer->name(); !name.empty()) {
+    const size_t first = FirstCharacterBytes(name);
+    customer->set_name(first < name.size() ? StrCat(name.substr(0, first), "**") : "**");
+  }
+  if (const std::string& birthday = customer->birthday(); birthday.size() == 10) {
+    customer->set_birthday(StrCat("****-", birthday.substr(5, 2), "-**"));
+  } else if (!birthday.empty()) {
+    customer->set_birthday("****-**-**");
+  }
+}
+
+}  // namespace
+
+void MaybeLogDecision(DecisionLog* log, const DecisionToLog& made) {
+  if (log == nullptr || !log->Sample()) return;
+  v1::LoggedRequest request;
+  request.set_subject(std::string(made.subject));
+  request.set_today(made.today.ToString());
+  request.set_explain(made.explain);
+  CustomerToProto(made.customer, request.mutable_customer());
+  MaskPersonalFields(request.mutable_customer());
+  DecisionLogEntry entry;
+  entry.method = made.method;
+  entry.caller = made.caller;
+  entry.customer_id = made.customer.id;
+  entry.ruleset_version = made.decision.ruleset_version();
+  request.SerializeToString(&entry.request);
+  if (made.decision.explanation_size() == 0) {
+    made.decision.SerializeToString(&entry.decision);
+  } else {
+    v1::Decision decision = made.decision;
+    decision.clear_explanation();
+    decision.SerializeToString(&entry.decision);
+  }
+  log->Record(std::move(entry));
+}
+
+}  // namespace clientele::server::api_internal

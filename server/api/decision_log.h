@@ -1,6 +1,7 @@
 // The decision log: a sample of the decisions the server served, kept in
 // the store within a retention limit (docs/operations.md, "Decision log").
-// Knows the Store, not gRPC: the service layer builds the entries.
+// Knows the Store, not gRPC. MaybeLogDecision (at the end) builds the
+// entries: which decisions go into the log, with which fields masked.
 //
 // Logging never holds up a decision: Record only queues the entry, and a
 // thread of the log's own writes the queue in batches, one store write per
@@ -15,8 +16,8 @@
 // max_entries removes them.)
 //
 // Thread safety: every method may be called from many threads at once.
-#ifndef CLIENTELE_SERVER_DECISION_LOG_H_
-#define CLIENTELE_SERVER_DECISION_LOG_H_
+#ifndef CLIENTELE_SERVER_API_DECISION_LOG_H_
+#define CLIENTELE_SERVER_API_DECISION_LOG_H_
 
 #include <algorithm>
 #include <atomic>
@@ -28,6 +29,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "clientele/v1/types.pb.h"
+#include "rules/customer.h"
 #include "server/store.h"
 
 namespace clientele::server {
@@ -99,4 +102,23 @@ class DecisionLog {
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_DECISION_LOG_H_
+namespace clientele::server::api_internal {
+
+// A decision just served, for the decision log.
+struct DecisionToLog {
+  std::string_view method;   // "Evaluate" | "EvaluateMany"
+  std::string_view caller;   // the token's name
+  std::string_view subject;  // "stored" | "inline"
+  rules::Date today;
+  bool explain = false;
+  const rules::Customer& customer;  // as evaluated
+  const v1::Decision& decision;     // as served
+};
+// Puts the decision in `log` (may be null: no log) when the log samples
+// it, with the customer's personal fields masked (see LoggedRequest in
+// decisions.proto). Cheap when not sampled; never fails the decision.
+void MaybeLogDecision(DecisionLog* log, const DecisionToLog& made);
+
+}  // namespace clientele::server::api_internal
+
+#endif  // CLIENTELE_SERVER_API_DECISION_LOG_H_

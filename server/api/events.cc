@@ -1,134 +1,26 @@
-#include "server/api/grpc/services.h"
+// The Events service: purchases (points by the earning rules, the ledger,
+// the tier), their returns, interactions (satisfaction) and feedback (the
+// improvement actions the rules propose from it).
+#include "server/api/events.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
 
-#include "server/infra/metrics.h"
+#include "common/utf8.h"
+#include "server/api/conversion.h"
+#include "server/api/idempotent_writes.h"
 #include "server/api/requests.h"
+#include "server/api/serving.h"
+#include "server/infra/metrics.h"
 
 namespace clientele::server {
 
-using namespace service_internal;  // NOLINT: the helpers of every operation
+using namespace api_internal;  // NOLINT: the helpers of every operation
 using rules::Customer;
 using rules::Date;
 using rules::Decimal;
-
-absl::Status Operations::UpsertCustomer(const v1::UpsertCustomerRequest& request,
-                                        v1::UpsertCustomerResponse* response) {
-  absl::StatusOr<Customer> customer = CustomerFromProto(request.customer(), false, limits_);
-  if (!customer.ok()) return customer.status();
-  absl::StatusOr<CustomerMask> mask = ParseCustomerMask(request.update_mask());
-  if (!mask.ok()) return mask.status();
-  const Date today = Date::Today();
-  if (!customer->joined_at.known()) customer->joined_at = today;
-  std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
-  // Without a mask an empty satisfaction keeps the stored one; a mask
-  // that names it sets it ("" or "0": never rated).
-  const bool satisfaction_given =
-      mask->all && request.update_mask().paths().empty() ? !request.customer().satisfaction().empty()
-                                                          : mask->Has("satisfaction");
-  return IdempotentWrite(
-      store_, "UpsertCustomer", request, request.idempotency_key(), response,
-      [&](Transaction& tx, v1::UpsertCustomerResponse* out) -> absl::Status {
-        absl::StatusOr<UpsertedCustomer> upserted =
-            UpsertCustomerIn(tx, *customer, satisfaction_given, *served->ruleset, today, *mask);
-        if (!upserted.ok()) return upserted.status();
-        CustomerToProto(upserted->stored, out->mutable_customer());
-        out->set_created(upserted->created);
-        out->set_ruleset_version(served->ruleset->version());
-        return absl::OkStatus();
-      });
-}
-
-absl::Status Operations::GetCustomer(const v1::GetCustomerRequest& request,
-                                     v1::GetCustomerResponse* response) {
-  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
-  absl::StatusOr<std::optional<Customer>> found =
-      store_->FindCustomer(request.customer_id(), Date::Today());
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) {
-    return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
-  }
-  CustomerToProto(**found, response->mutable_customer());
-  return absl::OkStatus();
-}
-
-absl::Status Operations::DeleteCustomer(const v1::DeleteCustomerRequest& request,
-                                        v1::DeleteCustomerResponse* response) {
-  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
-  return IdempotentWrite(
-      store_, "DeleteCustomer", request, request.idempotency_key(), response,
-      [&](Transaction& tx, v1::DeleteCustomerResponse*) -> absl::Status {
-        absl::StatusOr<bool> deleted = tx.DeleteCustomer(request.customer_id());
-        if (!deleted.ok()) return deleted.status();
-        if (!*deleted) {
-          return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
-        }
-        return absl::OkStatus();
-      });
-}
-
-absl::Status Operations::ListCustomers(const v1::ListCustomersRequest& request,
-                                       v1::ListCustomersResponse* response) {
-  absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  // The token's position is the last id of the previous page (filtered:
-  // the last one looked at).
-  absl::StatusOr<std::string> after = ReadPageToken(store_->page_token_key(), "ListCustomers",
-                                                    request, request.page_token());
-  if (!after.ok()) return after.status();
-  auto next_page_token = [&](std::string_view last_id) {
-    return IssuePageToken(store_->page_token_key(), "ListCustomers", request, last_id);
-  };
-  const Date today = Date::Today();
-  if (!request.has_segment()) {
-    absl::StatusOr<CustomerPage> page = store_->ListCustomers(*after, *page_size, today);
-    if (!page.ok()) return page.status();
-    for (const Customer& c : page->customers) CustomerToProto(c, response->add_customers());
-    if (page->more) response->set_next_page_token(next_page_token(page->customers.back().id));
-    return absl::OkStatus();
-  }
-  // Filtered: evaluate customers in id order until the page is full or
-  // kMaxFilterScan have been looked at; the token is the last id looked at.
-  std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
-  if (absl::Status s = CheckSegmentFilter("segment", request.segment(), *served->ruleset);
-      !s.ok()) {
-    return s;
-  }
-  response->set_ruleset_version(served->ruleset->version());
-  constexpr int kMaxFilterScan = 10'000;
-  constexpr int kScanPageSize = 500;
-  std::string last_seen = *after;
-  bool more = true;
-  int scanned = 0;
-  rules::Decision decision;
-  while (more && scanned < kMaxFilterScan && response->customers_size() < *page_size) {
-    absl::StatusOr<CustomerPage> page = store_->ListCustomers(
-        last_seen, std::min(kScanPageSize, kMaxFilterScan - scanned), today);
-    if (!page.ok()) return page.status();
-    more = page->more;
-    for (size_t i = 0; i < page->customers.size(); ++i) {
-      const Customer& c = page->customers[i];
-      ++scanned;
-      last_seen = c.id;
-      if (absl::Status s = EvaluateRules(*served->ruleset, {&c, nullptr, nullptr, nullptr, today},
-                                         &decision);
-          !s.ok()) {
-        return s;
-      }
-      if (decision.SegmentOf(request.segment().dimension()) == request.segment().segment()) {
-        CustomerToProto(c, response->add_customers());
-        if (response->customers_size() == *page_size) {
-          more = more || i + 1 < page->customers.size();
-          break;
-        }
-      }
-    }
-  }
-  if (more) response->set_next_page_token(next_page_token(last_seen));
-  return absl::OkStatus();
-}
 
 namespace {
 
@@ -236,21 +128,46 @@ absl::StatusOr<CheckedPurchase> CheckPurchase(const v1::RecordPurchaseRequest& r
   return checked;
 }
 
+// The rule's phrases that the feedback text contains (letter case of
+// ASCII ignored, as `lower(feedback) contains ...` would).
+std::vector<std::string> MatchedKeywords(const std::vector<std::string>& keywords,
+                                         std::string_view text) {
+  const std::string haystack = utf8::AsciiLower(text);
+  std::vector<std::string> matched;
+  for (const std::string& keyword : keywords) {
+    if (haystack.find(utf8::AsciiLower(keyword)) != std::string::npos) matched.push_back(keyword);
+  }
+  return matched;
+}
+
+// Satisfaction as feedback gives it: "1".."5", at most 2 decimals.
+absl::StatusOr<std::optional<Decimal>> ParseSatisfaction(std::string_view text) {
+  if (text.empty()) return std::optional<Decimal>();
+  if (absl::Status s = CheckDecimalText("satisfaction", text); !s.ok()) return s;
+  absl::StatusOr<Decimal> value = Decimal::Parse(text);
+  if (!value.ok()) return Invalid("satisfaction", View(value.status().message()));
+  if (*value < Decimal::FromInteger(1) || *value > Decimal::FromInteger(5)) {
+    return Invalid("satisfaction", StrCat("must be 1 to 5, not ", text));
+  }
+  if (value->units() % 100 != 0) return Invalid("satisfaction", "has more than 2 decimals");
+  return std::optional<Decimal>(*value);
+}
+
 }  // namespace
 
-absl::Status Operations::RecordPurchase(const v1::RecordPurchaseRequest& request,
+absl::Status EventsApi::RecordPurchase(const v1::RecordPurchaseRequest& request,
                                         v1::RecordPurchaseResponse* response) {
   return WaitFor([&](Done done) {
     RecordPurchase(request, response, Store::Deadline::max(), std::move(done));
   });
 }
 
-void Operations::RecordPurchase(const v1::RecordPurchaseRequest& request,
+void EventsApi::RecordPurchase(const v1::RecordPurchaseRequest& request,
                                 v1::RecordPurchaseResponse* response, Store::Deadline deadline,
                                 Done done) {
   absl::StatusOr<CheckedPurchase> checked = CheckPurchase(request, limits_);
   if (!checked.ok()) return done(checked.status());
-  if (absl::Status s = ServingRules(&checked->served); !s.ok()) return done(std::move(s));
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &checked->served); !s.ok()) return done(std::move(s));
   SubmitIdempotentWrite(
       store_, "RecordPurchase", request, request.idempotency_key(), deadline, response,
       [checked = *std::move(checked), &request](Transaction& tx, v1::RecordPurchaseResponse* out) {
@@ -259,7 +176,7 @@ void Operations::RecordPurchase(const v1::RecordPurchaseRequest& request,
       std::move(done));
 }
 
-absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& request,
+absl::Status EventsApi::RecordInteraction(const v1::RecordInteractionRequest& request,
                                            v1::RecordInteractionResponse* response) {
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   if (absl::Status s =
@@ -270,7 +187,7 @@ absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& r
   const rules::Interaction interaction{request.text()};
   const Date today = Date::Today();
   std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   return IdempotentWrite(
       store_, "RecordInteraction", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::RecordInteractionResponse* out) -> absl::Status {
@@ -301,7 +218,7 @@ absl::Status Operations::RecordInteraction(const v1::RecordInteractionRequest& r
       });
 }
 
-absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
+absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
                                         v1::ReturnPurchaseResponse* response) {
   if (absl::Status s = CheckId("purchase_id", request.purchase_id()); !s.ok()) return s;
   if (absl::Status s = CheckText("kind", request.kind(), 50, false); !s.ok()) return s;
@@ -312,7 +229,7 @@ absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request
   }
   const Date today = Date::Today();
   std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   return IdempotentWrite(
       store_, "ReturnPurchase", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::ReturnPurchaseResponse* out) -> absl::Status {
@@ -370,54 +287,90 @@ absl::Status Operations::ReturnPurchase(const v1::ReturnPurchaseRequest& request
       });
 }
 
-absl::Status Operations::Evaluate(const v1::EvaluateRequest& request,
-                                  v1::EvaluateResponse* response, std::string_view caller) {
-  const Date today_default = Date::Today();
-  absl::StatusOr<Date> today = ParseDay("today", request.today(), today_default);
-  if (!today.ok()) return today.status();
-  Customer customer;
-  switch (request.subject_case()) {
-    case v1::EvaluateRequest::kCustomerId: {
-      if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
-      absl::StatusOr<std::optional<Customer>> found =
-          store_->FindCustomer(request.customer_id(), *today);
-      if (!found.ok()) return found.status();
-      if (!found->has_value()) {
-        return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
-      }
-      customer = std::move(**found);
-      break;
-    }
-    case v1::EvaluateRequest::kCustomer: {
-      absl::StatusOr<Customer> inline_customer =
-          CustomerFromProto(request.customer(), true, limits_);
-      if (!inline_customer.ok()) return inline_customer.status();
-      customer = std::move(*inline_customer);
-      break;
-    }
-    default:
-      return Invalid("subject", "give customer_id (a stored customer) or customer (inline)");
+absl::Status EventsApi::SubmitFeedback(const v1::SubmitFeedbackRequest& request,
+                                        v1::SubmitFeedbackResponse* response) {
+  if (!request.customer_id().empty()) {
+    if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   }
-  std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(&served); !s.ok()) return s;
-  rules::Decision decision;
-  rules::Explanation explanation;
-  rules::Explanation* why = request.explain() ? &explanation : nullptr;
-  if (absl::Status s = EvaluateRules(
-          *served->ruleset, {&customer, nullptr, nullptr, nullptr, *today}, &decision, why);
-      !s.ok())
+  if (absl::Status s = CheckText("product", request.product(), limits_.max_name_bytes, true);
+      !s.ok()) {
     return s;
-  Metrics::Global().RecordMatches(decision);
-  DecisionToProto(customer, decision, why, response->mutable_decision());
-  MaybeLogDecision(decision_log_,
-                   {.method = "Evaluate",
-                    .caller = caller,
-                    .subject = request.has_customer() ? "inline" : "stored",
-                    .today = *today,
-                    .explain = request.explain(),
-                    .customer = customer,
-                    .decision = response->decision()});
-  return absl::OkStatus();
+  }
+  if (absl::Status s =
+          CheckText("text", request.text(), limits_.max_text_bytes, true, TextKind::kFreeText);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckText("source", request.source(), 100, false); !s.ok()) return s;
+  if (absl::Status s = CheckText("date", request.date(), 50, false); !s.ok()) return s;
+  rules::Feedback feedback{request.product(), request.text(), rules::FeedbackSource::kUnknown};
+  if (!request.source().empty()) {
+    absl::StatusOr<rules::FeedbackSource> source = rules::ParseFeedbackSource(request.source());
+    if (!source.ok()) return Invalid("source", View(source.status().message()));
+    feedback.source = *source;
+  }
+  absl::StatusOr<std::optional<Decimal>> satisfaction = ParseSatisfaction(request.satisfaction());
+  if (!satisfaction.ok()) return satisfaction.status();
+  const Date today = Date::Today();
+  absl::StatusOr<Date> day = ParseDay("date", request.date(), today);
+  if (!day.ok()) return day.status();
+  if (absl::Status s = CheckNotAfter("date", *day, today); !s.ok()) return s;
+
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  return IdempotentWrite(
+      store_, "SubmitFeedback", request, request.idempotency_key(), response,
+      [&](Transaction& tx, v1::SubmitFeedbackResponse* out) -> absl::Status {
+        // Customer fields may appear in improvement conditions: evaluate
+        // with the customer who gave the feedback (anonymous: an empty one).
+        rules::Customer customer;
+        if (!request.customer_id().empty()) {
+          absl::StatusOr<rules::Customer> found = RequireCustomer(tx, request.customer_id(), today);
+          if (!found.ok()) return found.status();
+          customer = std::move(*found);
+        }
+        rules::Decision decision;
+        if (absl::Status s = EvaluateRules(*served->ruleset,
+                                           {&customer, nullptr, nullptr, &feedback, today},
+                                           &decision);
+            !s.ok()) {
+          return s;
+        }
+        FeedbackRecord record;
+        record.customer_id = request.customer_id();
+        record.product = request.product();
+        record.text = request.text();
+        record.source = feedback.source;
+        record.satisfaction = *satisfaction;
+        record.day = *day;
+        record.ruleset_version = std::string(decision.ruleset_version);
+        for (const rules::ImprovementProposal& p : decision.improvements) {
+          record.themes.emplace_back(p.rule_id);
+        }
+        absl::StatusOr<int64_t> feedback_id = tx.InsertFeedback(record);
+        if (!feedback_id.ok()) return feedback_id.status();
+        out->set_feedback_id(*feedback_id);
+        out->set_ruleset_version(std::string(decision.ruleset_version));
+        for (const rules::ImprovementProposal& p : decision.improvements) {
+          ImprovementActionRecord proposal;
+          proposal.product = request.product();
+          proposal.rule_id = std::string(p.rule_id);
+          proposal.action = std::string(p.action);
+          if (p.change != nullptr) proposal.change = *p.change;
+          proposal.ruleset_version = std::string(decision.ruleset_version);
+          absl::StatusOr<int64_t> action_id = tx.SupportAction(
+              proposal, *feedback_id, *day, MatchedKeywords(*p.keywords, request.text()));
+          if (!action_id.ok()) return action_id.status();
+          Metrics::Global().RecordMatch("improvement", proposal.rule_id);
+          v1::ImprovementProposal* shown = out->add_proposals();
+          shown->set_rule_id(proposal.rule_id);
+          shown->set_action(proposal.action);
+          if (p.change != nullptr) shown->set_change(DescribeChange(*p.change));
+          for (const std::string& keyword : *p.keywords) shown->add_keywords(keyword);
+          out->add_action_ids(*action_id);
+        }
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace clientele::server

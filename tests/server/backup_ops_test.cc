@@ -1,4 +1,4 @@
-// Operations::TakeBackup: one backup at a time, a temporary file beside
+// AdminApi::TakeBackup: one backup at a time, a temporary file beside
 // the database that goes with the backup object, and a manifest that says
 // what is in it.
 #include <filesystem>
@@ -7,8 +7,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/api/admin.h"
 #include "server/demo_data.h"
-#include "server/api/grpc/services.h"
 #include "server/store.h"
 #include "tests/support/in_process_operations.h"
 #include "tests/support/status_matchers.h"
@@ -22,8 +22,8 @@ using ::clientele::testing::StatusIs;
 class BackupOpsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NE(operations_, nullptr);
-    ASSERT_THAT(LoadDemoData(operations_), IsOk());
+    ASSERT_NE(in_process_.apis(), nullptr);
+    ASSERT_THAT(LoadDemoData(in_process_.apis()), IsOk());
   }
   // Files beside the database other than its own.
   int StrayFiles() {
@@ -38,11 +38,11 @@ class BackupOpsTest : public ::testing::Test {
   const std::filesystem::path& directory_ = in_process_.directory();
   Store* const store_ = in_process_.store();
   const RulesetHolder& holder_ = in_process_.holder();
-  Operations* const operations_ = in_process_.operations();
+  AdminApi* const admin_ = &in_process_.apis()->admin;
 };
 
 TEST_F(BackupOpsTest, OneAtATimeAndTheFileGoesWithIt) {
-  absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> first = operations_->TakeBackup();
+  absl::StatusOr<std::unique_ptr<AdminApi::TakenBackup>> first = admin_->TakeBackup();
   ASSERT_THAT(first, IsOk());
   const v1::BackupManifest& manifest = (*first)->manifest();
   EXPECT_EQ(manifest.customers(), kDemoCustomers);
@@ -54,12 +54,12 @@ TEST_F(BackupOpsTest, OneAtATimeAndTheFileGoesWithIt) {
                                        "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z"));
   EXPECT_EQ(std::filesystem::path((*first)->path()).parent_path(), directory_);
 
-  EXPECT_THAT(operations_->TakeBackup().status(),
+  EXPECT_THAT(admin_->TakeBackup().status(),
               StatusIs(absl::StatusCode::kResourceExhausted, "another backup is running"));
   first->reset();
   EXPECT_EQ(StrayFiles(), 0);
 
-  absl::StatusOr<std::unique_ptr<Operations::TakenBackup>> second = operations_->TakeBackup();
+  absl::StatusOr<std::unique_ptr<AdminApi::TakenBackup>> second = admin_->TakeBackup();
   ASSERT_THAT(second, IsOk());
   EXPECT_NE((*second)->path(), "");
   second->reset();
@@ -70,7 +70,7 @@ TEST_F(BackupOpsTest, OneAtATimeAndTheFileGoesWithIt) {
 TEST_F(BackupOpsTest, AFailedBackupLetsTheNextOneTry) {
   std::filesystem::remove_all(directory_);  // nowhere to write the copy
   for (int attempt = 0; attempt < 2; ++attempt) {
-    EXPECT_THAT(operations_->TakeBackup().status(),
+    EXPECT_THAT(admin_->TakeBackup().status(),
                 StatusIs(absl::StatusCode::kInternal, "writing the backup")) << attempt;
   }
 }

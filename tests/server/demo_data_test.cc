@@ -22,8 +22,8 @@ rules::Date Day(const char* text) { return *rules::Date::Parse(text); }
 class DemoStore {
  public:
   explicit DemoStore(rules::Date today) {
-    if (in_process_.operations() != nullptr) {
-      EXPECT_THAT(LoadDemoData(in_process_.operations(), today), IsOk());
+    if (in_process_.apis() != nullptr) {
+      EXPECT_THAT(LoadDemoData(in_process_.apis(), today), IsOk());
     }
   }
 

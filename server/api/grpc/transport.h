@@ -1,7 +1,7 @@
 // The gRPC port's credentials from the config: TLS (optionally mutual) or,
 // when the config says plaintext, none.
-#ifndef CLIENTELE_SERVER_TRANSPORT_H_
-#define CLIENTELE_SERVER_TRANSPORT_H_
+#ifndef CLIENTELE_SERVER_API_GRPC_TRANSPORT_H_
+#define CLIENTELE_SERVER_API_GRPC_TRANSPORT_H_
 
 #include <grpcpp/security/server_credentials.h>
 
@@ -25,4 +25,4 @@ std::string TransportName(const ServerConfig& config);
 
 }  // namespace clientele::server
 
-#endif  // CLIENTELE_SERVER_TRANSPORT_H_
+#endif  // CLIENTELE_SERVER_API_GRPC_TRANSPORT_H_
