@@ -1,11 +1,9 @@
-// Who may call what. Every RPC of clientele.v1 needs a bearer token
+// Who is calling. Every RPC of clientele.v1 needs a bearer token
 // ("authorization: Bearer TOKEN" metadata) whose role is at least the one
-// the method requires (RequiredRole). Tokens are configured by the SHA-256
-// of their text, never the text itself, so a leaked config file gives no
-// one access.
-//
-// Roles are cumulative: a writer may do what a reader may, an admin what a
-// writer may.
+// the method requires (RequiredRole, roles.h). Tokens are configured by the
+// SHA-256 of their text, never the text itself, so a leaked config file
+// gives no one access. No gRPC here: the gRPC layer hands over the
+// metadata (server/api/grpc/calls.h).
 //
 // Authenticator is immutable after Create: thread-safe. Move-only, so that
 // the Callers it hands out (which view its token names) stay valid as long
@@ -21,30 +19,9 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/api/roles.h"
 
 namespace clientele::server {
-
-enum class Role {
-  kReader = 1,  // evaluate, get, list, reports, ruleset status and versions
-  kWriter = 2,  // + record events, upsert and import customers and products
-  kAdmin = 3,   // + delete, reload, apply or dismiss actions, backup
-};
-
-std::string_view RoleName(Role role);  // "reader", "writer", "admin"
-std::optional<Role> ParseRole(std::string_view name);
-
-// The role the RPC `method` (its name without the service, e.g.
-// "DeleteCustomer") needs; nullopt for a method this table does not know,
-// which nobody may call.
-std::optional<Role> RequiredRole(std::string_view method);
-
-// Every method of the table with its role, in the order of the protos.
-struct MethodRole {
-  std::string_view service;  // e.g. "clientele.v1.Customers"
-  std::string_view method;   // e.g. "DeleteCustomer"
-  Role role;
-};
-const std::vector<MethodRole>& MethodRoles();
 
 // One configured token.
 struct TokenConfig {

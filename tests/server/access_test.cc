@@ -1,8 +1,8 @@
 // Who gets in, on the wire: every RPC of clientele.v1 (found in the protos,
 // so a new one cannot be missed) is called with no token, a wrong token and
-// a token of each role, and must refuse exactly as server/api/auth.h says;
-// a refused write changes nothing; and the logs hold neither tokens nor
-// the customers' personal data.
+// a token of each role, and must refuse exactly as server/api/auth.h and
+// roles.h say; a refused write changes nothing; and the logs hold neither
+// tokens nor the customers' personal data.
 #include <grpcpp/generic/generic_stub.h>
 
 #include <fstream>
