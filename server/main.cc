@@ -191,7 +191,7 @@ int Serve(const std::string& config_path) {
   }
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      MakeServerCredentials(*config);
+      MakeServerCredentials(config->transport());
   if (!credentials.ok()) return Fail("tls_invalid", std::string(credentials.status().message()));
   absl::StatusOr<Authenticator> authenticator = Authenticator::Create(config->tokens);
   if (!authenticator.ok()) {
@@ -253,7 +253,7 @@ int Serve(const std::string& config_path) {
   const std::string address = StrCat(host, ":", port);
   Log(LogLevel::kInfo, "listening",
       {{"address", address},
-       {"transport", TransportName(*config)},
+       {"transport", TransportName(config->transport())},
        {"tokens", StrCat(config->tokens.size())}});
   std::printf("listening on %s\n", address.c_str());
   std::fflush(stdout);

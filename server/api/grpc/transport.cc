@@ -68,15 +68,15 @@ absl::Status CheckKeyPair(const TlsFiles& files, const std::string& cert_pem,
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const ServerConfig& config) {
-  if (!config.tls.has_value()) {
+    const TransportOptions& transport) {
+  if (!transport.tls.has_value()) {
     // Plain text only when asked for (LoadServerConfig makes sure of it).
-    if (!config.plaintext) {
+    if (!transport.plaintext) {
       return absl::FailedPreconditionError("neither tls nor plaintext: true is configured");
     }
     return grpc::InsecureServerCredentials();
   }
-  const TlsFiles& files = *config.tls;
+  const TlsFiles& files = *transport.tls;
   absl::StatusOr<std::string> cert = ReadFile("tls.cert", files.cert);
   if (!cert.ok()) return cert.status();
   absl::StatusOr<std::string> key = ReadFile("tls.key", files.key);
@@ -98,9 +98,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   return grpc::SslServerCredentials(options);
 }
 
-std::string TransportName(const ServerConfig& config) {
-  if (!config.tls.has_value()) return "plaintext";
-  return config.tls->client_ca.empty() ? "tls" : "mutual tls";
+std::string TransportName(const TransportOptions& transport) {
+  if (!transport.tls.has_value()) return "plaintext";
+  return transport.tls->client_ca.empty() ? "tls" : "mutual tls";
 }
 
 }  // namespace clientele::server
