@@ -8,7 +8,7 @@
 #include <chrono>
 
 #include "common/sha256.h"
-#include "server/auth.h"
+#include "server/api/auth.h"
 #include "server/infra/metrics.h"
 
 namespace clientele::server {

@@ -8,9 +8,10 @@
 
 #include <filesystem>
 
-#include "server/decision_log.h"
-#include "server/service_internal.h"
-#include "server/store.h"
+#include "clientele/v1/decisions.pb.h"
+#include "server/api/conversion.h"
+#include "server/api/decision_log.h"
+#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace clientele::server {
@@ -75,7 +76,7 @@ void BM_MaybeLogDecision(benchmark::State& state) {
   const rules::Customer customer = ACustomer();
   const v1::Decision decision = ADecision();
   for (auto _ : state) {
-    service_internal::MaybeLogDecision(&log, {.method = "Evaluate",
+    api_internal::MaybeLogDecision(&log, {.method = "Evaluate",
                                               .caller = "crm",
                                               .subject = "stored",
                                               .today = rules::Date::Today(),
@@ -100,7 +101,7 @@ void BM_AppendDecisions(benchmark::State& state) {
   v1::LoggedRequest request;
   request.set_subject("stored");
   request.set_today("2026-12-02");
-  service_internal::CustomerToProto(ACustomer(), request.mutable_customer());
+  api_internal::CustomerToProto(ACustomer(), request.mutable_customer());
   request.SerializeToString(&entry.request);
   ADecision().SerializeToString(&entry.decision);
   state.counters["entry_bytes"] = static_cast<double>(entry.request.size() + entry.decision.size());

@@ -16,7 +16,7 @@
 
 #include "CLI/CLI.hpp"
 #include "rules/customer.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace {

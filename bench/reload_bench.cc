@@ -27,7 +27,7 @@
 #include "common/strings.h"
 #include "server/reload/directory_watcher.h"
 #include "server/reload/reloader.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
 #include "tests/support/rules_directory.h"
 

@@ -1,6 +1,6 @@
-// The write path without gRPC: RecordPurchase through Operations and the
+// The write path without gRPC: RecordPurchase through EventsApi and the
 // store's writer thread, as clienteled runs it, on a fresh database with
-// the demo data. Keeps --in-flight purchases queued (Operations'
+// the demo data. Keeps --in-flight purchases queued (EventsApi's
 // asynchronous RecordPurchase), counts --purchases of them, and reports
 // purchases per second and the process's CPU time per purchase: the
 // ceiling the store sets for RecordPurchase over gRPC.
@@ -19,10 +19,10 @@
 
 #include "CLI/CLI.hpp"
 #include "common/strings.h"
+#include "server/api/apis.h"
 #include "server/demo_data.h"
 #include "server/reload/reloader.h"
-#include "server/service.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace clientele {
@@ -94,8 +94,8 @@ int Run(int purchases, int in_flight, bool sync) {
       std::fprintf(stderr, "the default ruleset did not load\n");
       return 1;
     }
-    server::Operations operations(store->get(), &holder, &reloader, {});
-    if (absl::Status s = server::LoadDemoData(&operations); !s.ok()) {
+    server::Apis apis({.store = store->get(), .rules = &holder, .reloader = &reloader});
+    if (absl::Status s = server::LoadDemoData(&apis); !s.ok()) {
       std::fprintf(stderr, "demo data: %s\n", std::string(s.message()).c_str());
       return 1;
     }
@@ -113,7 +113,7 @@ int Run(int purchases, int in_flight, bool sync) {
     const Clock::time_point began = Clock::now();
     for (Call& call : calls) {
       limit.Acquire();
-      operations.RecordPurchase(call.request, &call.response, server::Store::Deadline::max(),
+      apis.events.RecordPurchase(call.request, &call.response, server::Store::Deadline::max(),
                                 [&limit](absl::Status status) { limit.Release(status); });
     }
     limit.Wait();

@@ -1,5 +1,5 @@
 // The offline `clientele token ...` commands: make bearer tokens for
-// clienteled's config (server/auth.h) without a server. Each returns the
+// clienteled's config (server/api/auth.h) without a server. Each returns the
 // process exit code and writes to the given streams.
 #ifndef CLIENTELE_CLIENT_TOKEN_COMMANDS_H_
 #define CLIENTELE_CLIENT_TOKEN_COMMANDS_H_

@@ -1,6 +1,7 @@
 // clienteled's configuration file (config/server.yaml). Relative paths in
 // it are relative to the directory of the file itself, so that the server
-// runs the same from any working directory.
+// runs the same from any working directory. A ServerConfig is a plain
+// value: read it from any thread.
 #ifndef CLIENTELE_SERVER_CONFIG_H_
 #define CLIENTELE_SERVER_CONFIG_H_
 
@@ -9,18 +10,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/auth.h"
-#include "server/service.h"
+#include "server/api/auth.h"
+#include "server/api/decision_log.h"
+#include "server/api/grpc/transport_options.h"
+#include "server/api/request_limits.h"
 
 namespace clientele::server {
-
-// The TLS files of the gRPC port (PEM).
-struct TlsFiles {
-  std::string cert;  // the server's certificate chain
-  std::string key;   // its private key
-  std::string
-      client_ca;  // mutual TLS: clients must present a certificate this CA signed; "" for none
-};
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";  // host:port; port 0 picks a free one
@@ -46,6 +41,8 @@ struct ServerConfig {
   std::optional<TlsFiles> tls;
   bool plaintext = false;
   bool allow_remote_plaintext = false;
+  // tls and plaintext, for transport.h.
+  TransportOptions transport() const { return {tls, plaintext}; }
   std::vector<TokenConfig> tokens;  // auth.tokens: at least one
   std::string metrics_listen;       // host:port of the Prometheus endpoint; "" for none
   // decision_log: {sample_rate, max_entries, max_age_days}; off unless

@@ -47,7 +47,7 @@ std::string DaysBefore(rules::Date today, int days) {
 }
 
 // Products with the seed's attributes, and feedback about them.
-absl::Status LoadDemoFeedback(Operations* operations, rules::Date today, Sequence& random) {
+absl::Status LoadDemoFeedback(Apis* apis, rules::Date today, Sequence& random) {
   for (const SeedFeedback& seed : kSeedFeedback) {
     v1::UpsertProductRequest product;
     product.set_idempotency_key(StrCat("demo-product-", seed.product));
@@ -57,7 +57,7 @@ absl::Status LoadDemoFeedback(Operations* operations, rules::Date today, Sequenc
     attributes["价格"] = "100";
     attributes["售后服务"] = "正常工作时间客服";
     v1::UpsertProductResponse stored;
-    if (absl::Status s = operations->UpsertProduct(product, &stored); !s.ok()) return s;
+    if (absl::Status s = apis->improvements.UpsertProduct(product, &stored); !s.ok()) return s;
   }
   // Each customer gives one piece of feedback: mostly the seed's own
   // expectation and satisfaction for the product, sometimes a second wish.
@@ -76,14 +76,14 @@ absl::Status LoadDemoFeedback(Operations* operations, rules::Date today, Sequenc
     // One to three months back, as the seed's survey was.
     feedback.set_date(DaysBefore(today, 22 + 30 * random.Next(2) + random.Next(18)));
     v1::SubmitFeedbackResponse recorded;
-    if (absl::Status s = operations->SubmitFeedback(feedback, &recorded); !s.ok()) return s;
+    if (absl::Status s = apis->events.SubmitFeedback(feedback, &recorded); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status LoadDemoData(Operations* operations, rules::Date today) {
+absl::Status LoadDemoData(Apis* apis, rules::Date today) {
   Sequence random(20261124);
   for (int i = 1; i <= kDemoCustomers; ++i) {
     const std::string id = StrCat("demo-", i);
@@ -104,7 +104,7 @@ absl::Status LoadDemoData(Operations* operations, rules::Date today) {
     // customers across the 满意 threshold of 4.
     c->set_satisfaction(StrCat(3 + random.Next(2), ".", random.Next(10)));
     v1::UpsertCustomerResponse upserted;
-    if (absl::Status s = operations->UpsertCustomer(upsert, &upserted); !s.ok()) return s;
+    if (absl::Status s = apis->customers.UpsertCustomer(upsert, &upserted); !s.ok()) return s;
 
     const int purchases = random.Next(14);
     for (int p = 1; p <= purchases; ++p) {
@@ -118,7 +118,7 @@ absl::Status LoadDemoData(Operations* operations, rules::Date today) {
       // Within the 270 days up to today: about one in nine in the last 30.
       purchase.set_date(DaysBefore(today, 30 * random.Next(9) + random.Next(18) + random.Next(13)));
       v1::RecordPurchaseResponse recorded;
-      if (absl::Status s = operations->RecordPurchase(purchase, &recorded); !s.ok()) return s;
+      if (absl::Status s = apis->events.RecordPurchase(purchase, &recorded); !s.ok()) return s;
     }
     const int reviews = random.Next(4);
     for (int r = 1; r <= reviews; ++r) {
@@ -127,10 +127,10 @@ absl::Status LoadDemoData(Operations* operations, rules::Date today) {
       review.set_customer_id(id);
       review.set_text(kReviews[random.Next(4)]);
       v1::RecordInteractionResponse recorded;
-      if (absl::Status s = operations->RecordInteraction(review, &recorded); !s.ok()) return s;
+      if (absl::Status s = apis->events.RecordInteraction(review, &recorded); !s.ok()) return s;
     }
   }
-  return LoadDemoFeedback(operations, today, random);
+  return LoadDemoFeedback(apis, today, random);
 }
 
 }  // namespace clientele::server

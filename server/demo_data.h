@@ -6,12 +6,16 @@
 // Dated back from the day it is loaded (the server's first start): the
 // purchases fall in the 270 days up to that day, so that "the last 30 days"
 // (rules simulate's default replay) always holds some.
+//
+// Thread safety: LoadDemoData writes through the API classes (apis.h),
+// which may be called from many threads; it is meant for the start, before
+// the server takes calls.
 #ifndef CLIENTELE_SERVER_DEMO_DATA_H_
 #define CLIENTELE_SERVER_DEMO_DATA_H_
 
 #include "absl/status/status.h"
 #include "rules/customer.h"
-#include "server/service.h"
+#include "server/api/apis.h"
 
 namespace clientele::server {
 
@@ -24,7 +28,7 @@ inline constexpr int kDemoCustomers = 40;
 // its status; what was added before stays.
 // REQUIRES: `today` is not after the real today (RecordPurchase refuses
 // purchases dated in the future).
-absl::Status LoadDemoData(Operations* operations, rules::Date today = rules::Date::Today());
+absl::Status LoadDemoData(Apis* apis, rules::Date today = rules::Date::Today());
 
 }  // namespace clientele::server
 

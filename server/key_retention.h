@@ -22,7 +22,7 @@
 #include <mutex>
 #include <thread>
 
-#include "server/store.h"
+#include "server/store/store.h"
 
 namespace clientele::server {
 

@@ -27,20 +27,22 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "rules/rule_tests.h"
 #include "common/strings.h"
+#include "rules/rule_tests.h"
+#include "server/api/apis.h"
+#include "server/api/grpc/services.h"
+#include "server/api/grpc/transport.h"
+#include "server/api/grpc/unparseable_request_interceptor.h"
 #include "server/config.h"
 #include "server/demo_data.h"
-#include "server/reload/directory_watcher.h"
-#include "server/key_retention.h"
 #include "server/infra/log.h"
 #include "server/infra/metrics.h"
 #include "server/infra/metrics_endpoint.h"
+#include "server/key_retention.h"
+#include "server/reload/directory_watcher.h"
 #include "server/reload/reloader.h"
-#include "server/service.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
-#include "server/transport.h"
 
 namespace clientele::server {
 namespace {
@@ -170,14 +172,18 @@ int Serve(const std::string& config_path) {
   KeyRetentionOptions key_expiry;
   key_expiry.max_age = std::chrono::days(config->idempotency_key_days);
   KeyRetention key_retention(store->get(), key_expiry);  // removes what expired at once
-  Operations operations(store->get(), &holder, &reloader, config->limits, &decision_log);
+  Apis apis({.store = store->get(),
+             .rules = &holder,
+             .reloader = &reloader,
+             .limits = config->limits,
+             .decision_log = &decision_log});
   if (config->demo_data && holder.Current() != nullptr) {
     absl::StatusOr<int64_t> count = (*store)->CountCustomers();
     if (!count.ok()) return Fail("database_unavailable", std::string(count.status().message()));
     if (*count == 0) {
       // Dated back from today, so that "the last 30 days" holds purchases.
       const rules::Date today = rules::Date::Today();
-      if (absl::Status s = LoadDemoData(&operations, today); !s.ok()) {
+      if (absl::Status s = LoadDemoData(&apis, today); !s.ok()) {
         return Fail("demo_data_failed", std::string(s.message()));
       }
       Log(LogLevel::kInfo, "demo_data_loaded",
@@ -186,7 +192,7 @@ int Serve(const std::string& config_path) {
   }
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      MakeServerCredentials(*config);
+      MakeServerCredentials(config->transport());
   if (!credentials.ok()) return Fail("tls_invalid", std::string(credentials.status().message()));
   absl::StatusOr<Authenticator> authenticator = Authenticator::Create(config->tokens);
   if (!authenticator.ok()) {
@@ -211,7 +217,7 @@ int Serve(const std::string& config_path) {
   OpenStreams streams;
   StreamSlots stream_slots(config->max_open_streams);
   std::vector<std::unique_ptr<grpc::Service>> services =
-      MakeServices({.operations = &operations,
+      MakeServices({.apis = &apis,
                     .write_pool = &write_pool,
                     .streams = &streams,
                     .stream_slots = &stream_slots,
@@ -248,7 +254,7 @@ int Serve(const std::string& config_path) {
   const std::string address = StrCat(host, ":", port);
   Log(LogLevel::kInfo, "listening",
       {{"address", address},
-       {"transport", TransportName(*config)},
+       {"transport", TransportName(config->transport())},
        {"tokens", StrCat(config->tokens.size())}});
   std::printf("listening on %s\n", address.c_str());
   std::fflush(stdout);

@@ -118,7 +118,7 @@ struct RulesetVersionRecord {
   std::vector<rules::RuleSource> files;  // file name and bytes; empty in listings
 };
 
-// One sampled decision of the decision log (server/decision_log.h). The
+// One sampled decision of the decision log (server/api/decision_log.h). The
 // request and decision are bytes that the service layer encodes and
 // decodes; the store keeps them as given.
 struct DecisionLogEntry {

@@ -1,7 +1,7 @@
 // Fuzzes request validation and everything behind it: the input is a
 // request type's name on the first line and the request in protobuf text
 // format after it (readable seeds; libFuzzer mutates both). The request
-// goes to the server's Operations over a real store (a temporary database,
+// goes to the server's API classes (server/api/) over a real store (a temporary database,
 // the default ruleset, the demo data), as the gRPC services would pass it.
 // Bad requests must be refused with a status; nothing may crash, hang or
 // leak, and every balance must stay the sum of its ledger.
@@ -19,11 +19,11 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "google/protobuf/text_format.h"
+#include "server/api/apis.h"
 #include "server/demo_data.h"
 #include "server/reload/reloader.h"
 #include "server/reload/ruleset_holder.h"
-#include "server/service.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace clientele::server {
@@ -50,9 +50,12 @@ struct Server {
     log_options.sample_rate = 1;
     log_options.retention.max_entries = 1000;
     decision_log = std::make_unique<DecisionLog>(store.get(), log_options);
-    operations = std::make_unique<Operations>(store.get(), &holder, reloader.get(), RequestLimits{},
-                                              decision_log.get());
-    if (!LoadDemoData(operations.get()).ok()) std::abort();
+    apis = std::make_unique<Apis>(ApiDependencies{.store = store.get(),
+                                                  .rules = &holder,
+                                                  .reloader = reloader.get(),
+                                                  .limits = RequestLimits{},
+                                                  .decision_log = decision_log.get()});
+    if (!LoadDemoData(apis.get()).ok()) std::abort();
     std::atexit([] { std::filesystem::remove_all(Get().directory); });
   }
   static Server& Get() {
@@ -65,7 +68,7 @@ struct Server {
   RulesetHolder holder;
   std::unique_ptr<RulesReloader> reloader;
   std::unique_ptr<DecisionLog> decision_log;
-  std::unique_ptr<Operations> operations;
+  std::unique_ptr<Apis> apis;
 };
 
 // With CLIENTELE_FUZZ_STRICT set (the corpus regression test), an input
@@ -83,41 +86,41 @@ bool Parse(const std::string& text, Request* request) {
   return false;
 }
 
-// Parses `text` as a Request and passes it to `call`.
-template <typename Request, typename Response>
-std::function<void(Operations&, const std::string&)> Unary(
-    absl::Status (Operations::*method)(const Request&, Response*)) {
-  return [method](Operations& ops, const std::string& text) {
+// Parses `text` as a Request and passes it to `method` of the API `api`.
+template <typename Api, typename Request, typename Response>
+std::function<void(Apis&, const std::string&)> Unary(
+    Api Apis::*api, absl::Status (Api::*method)(const Request&, Response*)) {
+  return [api, method](Apis& apis, const std::string& text) {
     Request request;
     if (!Parse(text, &request)) return;
     Response response;
-    (void)(ops.*method)(request, &response);
+    (void)((apis.*api).*method)(request, &response);
   };
 }
 
-void Evaluate(Operations& ops, const std::string& text) {
+void Evaluate(Apis& apis, const std::string& text) {
   v1::EvaluateRequest request;
   if (!Parse(text, &request)) return;
   v1::EvaluateResponse response;
-  (void)ops.Evaluate(request, &response, "fuzz");
+  (void)apis.decisions.Evaluate(request, &response, "fuzz");
 }
 
 // Reads the log after writing what is queued, so that what the
 // evaluations before put in it is parsed back.
-void ListLoggedDecisions(Operations& ops, const std::string& text) {
+void ListLoggedDecisions(Apis& apis, const std::string& text) {
   v1::ListLoggedDecisionsRequest request;
   if (!Parse(text, &request)) return;
   Server::Get().decision_log->Flush();
   v1::ListLoggedDecisionsResponse response;
-  const absl::Status status = ops.ListLoggedDecisions(request, &response);
+  const absl::Status status = apis.decisions.ListLoggedDecisions(request, &response);
   // Entries are written by the server itself: they always parse back.
   if (status.code() == absl::StatusCode::kDataLoss) std::abort();
 }
 
-void EvaluateMany(Operations& ops, const std::string& text) {
+void EvaluateMany(Apis& apis, const std::string& text) {
   v1::EvaluateManyRequest request;
   if (!Parse(text, &request)) return;
-  absl::StatusOr<std::unique_ptr<DecisionStream>> stream = ops.EvaluateMany(request);
+  absl::StatusOr<std::unique_ptr<DecisionStream>> stream = apis.decisions.EvaluateMany(request);
   if (!stream.ok()) return;
   v1::EvaluateResponse response;
   for (int i = 0; i < 100; ++i) {
@@ -126,41 +129,42 @@ void EvaluateMany(Operations& ops, const std::string& text) {
   }
 }
 
-void Import(Operations& ops, const std::string& text) {
+void Import(Apis& apis, const std::string& text) {
   v1::ImportCustomersRequest request;
   if (!Parse(text, &request)) return;
-  absl::StatusOr<std::unique_ptr<CustomerImport>> import = ops.StartImport();
+  absl::StatusOr<std::unique_ptr<CustomerImport>> import = apis.customers.StartImport();
   if (!import.ok() || !(*import)->Add(request).ok()) return;
   v1::ImportCustomersResponse response;
   (void)(*import)->Finish(&response);
 }
 
-const std::map<std::string, std::function<void(Operations&, const std::string&)>>& Calls() {
+const std::map<std::string, std::function<void(Apis&, const std::string&)>>& Calls() {
   static const auto* calls =
-      new std::map<std::string, std::function<void(Operations&, const std::string&)>>{
-          {"UpsertCustomer", Unary(&Operations::UpsertCustomer)},
-          {"GetCustomer", Unary(&Operations::GetCustomer)},
-          {"DeleteCustomer", Unary(&Operations::DeleteCustomer)},
-          {"ListCustomers", Unary(&Operations::ListCustomers)},
+      new std::map<std::string, std::function<void(Apis&, const std::string&)>>{
+          {"UpsertCustomer", Unary(&Apis::customers, &CustomersApi::UpsertCustomer)},
+          {"GetCustomer", Unary(&Apis::customers, &CustomersApi::GetCustomer)},
+          {"DeleteCustomer", Unary(&Apis::customers, &CustomersApi::DeleteCustomer)},
+          {"ListCustomers", Unary(&Apis::customers, &CustomersApi::ListCustomers)},
           {"RecordPurchase",
-           Unary<v1::RecordPurchaseRequest, v1::RecordPurchaseResponse>(&Operations::RecordPurchase)},
-          {"RecordInteraction", Unary(&Operations::RecordInteraction)},
-          {"ReturnPurchase", Unary(&Operations::ReturnPurchase)},
-          {"SubmitFeedback", Unary(&Operations::SubmitFeedback)},
+           Unary<EventsApi, v1::RecordPurchaseRequest, v1::RecordPurchaseResponse>(
+               &Apis::events, &EventsApi::RecordPurchase)},
+          {"RecordInteraction", Unary(&Apis::events, &EventsApi::RecordInteraction)},
+          {"ReturnPurchase", Unary(&Apis::events, &EventsApi::ReturnPurchase)},
+          {"SubmitFeedback", Unary(&Apis::events, &EventsApi::SubmitFeedback)},
           {"Evaluate", Evaluate},
           {"ListLoggedDecisions", ListLoggedDecisions},
           {"EvaluateMany", EvaluateMany},
           {"ImportCustomers", Import},
-          {"UpsertProduct", Unary(&Operations::UpsertProduct)},
-          {"GetProduct", Unary(&Operations::GetProduct)},
-          {"ListImprovementActions", Unary(&Operations::ListImprovementActions)},
-          {"ApplyImprovementAction", Unary(&Operations::ApplyImprovementAction)},
-          {"DismissImprovementAction", Unary(&Operations::DismissImprovementAction)},
-          {"SegmentSizes", Unary(&Operations::SegmentSizes)},
-          {"FeedbackReport", Unary(&Operations::FeedbackReport)},
-          {"GetLedger", Unary(&Operations::GetLedger)},
-          {"ListRulesetVersions", Unary(&Operations::ListRulesetVersions)},
-          {"GetRulesetVersion", Unary(&Operations::GetRulesetVersion)},
+          {"UpsertProduct", Unary(&Apis::improvements, &ImprovementsApi::UpsertProduct)},
+          {"GetProduct", Unary(&Apis::improvements, &ImprovementsApi::GetProduct)},
+          {"ListImprovementActions", Unary(&Apis::improvements, &ImprovementsApi::ListImprovementActions)},
+          {"ApplyImprovementAction", Unary(&Apis::improvements, &ImprovementsApi::ApplyImprovementAction)},
+          {"DismissImprovementAction", Unary(&Apis::improvements, &ImprovementsApi::DismissImprovementAction)},
+          {"SegmentSizes", Unary(&Apis::reports, &ReportsApi::SegmentSizes)},
+          {"FeedbackReport", Unary(&Apis::reports, &ReportsApi::FeedbackReport)},
+          {"GetLedger", Unary(&Apis::reports, &ReportsApi::GetLedger)},
+          {"ListRulesetVersions", Unary(&Apis::rulesets, &RulesetsApi::ListRulesetVersions)},
+          {"GetRulesetVersion", Unary(&Apis::rulesets, &RulesetsApi::GetRulesetVersion)},
       };
   return *calls;
 }
@@ -194,7 +198,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   Server& server = Server::Get();
-  call->second(*server.operations, input.substr(newline + 1));
+  call->second(*server.apis, input.substr(newline + 1));
   clientele::server::CheckBalances(server);
   return 0;
 }

@@ -7,7 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "tests/support/in_process_operations.h"
 #include "tests/support/status_matchers.h"
 
@@ -22,8 +22,8 @@ rules::Date Day(const char* text) { return *rules::Date::Parse(text); }
 class DemoStore {
  public:
   explicit DemoStore(rules::Date today) {
-    if (in_process_.operations() != nullptr) {
-      EXPECT_THAT(LoadDemoData(in_process_.operations(), today), IsOk());
+    if (in_process_.apis() != nullptr) {
+      EXPECT_THAT(LoadDemoData(in_process_.apis(), today), IsOk());
     }
   }
 

@@ -1,7 +1,8 @@
-// The service layer's Operations in process, without gRPC: a fresh SQLite
+// The API classes of server/api/ (apis.h) in process, without gRPC: a fresh SQLite
 // store in a temporary directory of its own, serving the default ruleset
 // (config/rules). For tests of operations that need no server process.
-// Not thread-safe to construct or destroy; what Operations allows after.
+// Not thread-safe to construct or destroy; what the API classes allow
+// after.
 #ifndef CLIENTELE_TESTS_SUPPORT_IN_PROCESS_OPERATIONS_H_
 #define CLIENTELE_TESTS_SUPPORT_IN_PROCESS_OPERATIONS_H_
 
@@ -11,9 +12,9 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "server/api/apis.h"
 #include "server/reload/reloader.h"
-#include "server/service.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace clientele::testing {
@@ -21,7 +22,7 @@ namespace clientele::testing {
 class InProcessOperations {
  public:
   // Opens the store and loads the rules; a failure fails the test (and
-  // operations() is then null).
+  // apis() is then null).
   InProcessOperations() {
     std::random_device random;
     directory_ = std::filesystem::temp_directory_path() /
@@ -33,12 +34,12 @@ class InProcessOperations {
     if (!store.ok()) return;
     store_ = std::move(*store);
     EXPECT_EQ(reloader_.Reload("startup").outcome, server::ReloadOutcome::kAccepted);
-    operations_ = std::make_unique<server::Operations>(store_.get(), &holder_, &reloader_,
-                                                       server::RequestLimits{});
+    apis_ = std::make_unique<server::Apis>(server::ApiDependencies{
+        .store = store_.get(), .rules = &holder_, .reloader = &reloader_, .limits = {}});
   }
   // Closes the store and removes the directory.
   ~InProcessOperations() {
-    operations_.reset();
+    apis_.reset();
     store_.reset();
     std::error_code ignored;
     std::filesystem::remove_all(directory_, ignored);
@@ -49,7 +50,7 @@ class InProcessOperations {
   // The store's directory (its database is clientele.db there).
   const std::filesystem::path& directory() const { return directory_; }
   server::Store* store() { return store_.get(); }
-  server::Operations* operations() { return operations_.get(); }
+  server::Apis* apis() { return apis_.get(); }
   const server::RulesetHolder& holder() const { return holder_; }
 
  private:
@@ -58,7 +59,7 @@ class InProcessOperations {
   server::RulesetHolder holder_;
   server::RulesReloader reloader_{{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr},
                                   &holder_};
-  std::unique_ptr<server::Operations> operations_;
+  std::unique_ptr<server::Apis> apis_;
 };
 
 }  // namespace clientele::testing

@@ -1,8 +1,8 @@
 // Who gets in, on the wire: every RPC of clientele.v1 (found in the protos,
 // so a new one cannot be missed) is called with no token, a wrong token and
-// a token of each role, and must refuse exactly as server/auth.h says; a
-// refused write changes nothing; and the logs hold neither tokens nor the
-// customers' personal data.
+// a token of each role, and must refuse exactly as server/api/auth.h and
+// roles.h say; a refused write changes nothing; and the logs hold neither
+// tokens nor the customers' personal data.
 #include <grpcpp/generic/generic_stub.h>
 
 #include <fstream>
@@ -11,7 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/auth.h"
+#include "server/api/auth.h"
 #include "clientele/v1/admin.grpc.pb.h"
 #include "tests/support/health_check.h"
 #include "tests/support/rpc_methods.h"

@@ -4,7 +4,7 @@
 // (filters, pages, bad requests), and writes what is queued on SIGTERM.
 // Also the log's own parts without gRPC: sampling, the bounded queue,
 // Stop, and retention (by age and count, and at the start) in the store.
-#include "server/decision_log.h"
+#include "server/api/decision_log.h"
 
 #include <cctype>
 #include <chrono>
@@ -14,7 +14,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
 #include "tests/support/server_fixture.h"
 

@@ -1,7 +1,7 @@
 // The SQLite store on its own: migrations, idempotent writes, rollback of
 // a failed write, the ledger/balance invariant, windowed purchase stats,
 // and deletes that take a customer's records with them.
-#include "server/store.h"
+#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>

@@ -1,0 +1,41 @@
+// The seven API classes of server/api/ together, one per proto service
+// (Diagnostics.Ping lives only in the gRPC layer), built over the same
+// dependencies: what clienteled, the demo-data loader and the tests use.
+// Thread safety as dependencies.h says; not copyable or movable.
+#ifndef CLIENTELE_SERVER_API_APIS_H_
+#define CLIENTELE_SERVER_API_APIS_H_
+
+#include "server/api/admin.h"
+#include "server/api/customers.h"
+#include "server/api/decisions.h"
+#include "server/api/dependencies.h"
+#include "server/api/events.h"
+#include "server/api/improvements.h"
+#include "server/api/reports.h"
+#include "server/api/rulesets.h"
+
+namespace clientele::server {
+
+struct Apis {
+  // What `dependencies` points to must outlive the Apis.
+  explicit Apis(const ApiDependencies& dependencies)
+      : customers(dependencies),
+        events(dependencies),
+        decisions(dependencies),
+        improvements(dependencies),
+        reports(dependencies),
+        rulesets(dependencies),
+        admin(dependencies) {}
+
+  CustomersApi customers;
+  EventsApi events;
+  DecisionsApi decisions;
+  ImprovementsApi improvements;
+  ReportsApi reports;
+  RulesetsApi rulesets;
+  AdminApi admin;
+};
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_API_APIS_H_

@@ -1,0 +1,186 @@
+#include "server/api/conversion.h"
+
+#include "common/strings.h"
+#include "common/utf8.h"
+#include "rules/diagnostic.h"
+#include "server/api/requests.h"
+
+namespace clientele::server::api_internal {
+
+using rules::Customer;
+using rules::Date;
+using rules::Decimal;
+
+absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintained,
+                                           const RequestLimits& limits) {
+  Customer c;
+  if (absl::Status s = CheckId("customer.id", p.id()); !s.ok()) return s;
+  c.id = p.id();
+  struct TextField {
+    const char* name;
+    const std::string* value;
+    size_t max_bytes;
+  };
+  // Every text first, so that no parser below echoes a control character.
+  std::vector<TextField> texts = {{"name", &p.name(), limits.max_name_bytes},
+                                  {"gender", &p.gender(), 50},
+                                  {"occupation", &p.occupation(), 100},
+                                  {"consumption", &p.consumption(), 50},
+                                  {"channel", &p.channel(), 50},
+                                  {"birthday", &p.birthday(), 50},
+                                  {"joined_at", &p.joined_at(), 50}};
+  if (maintained) {
+    texts.insert(texts.end(), {{"tier", &p.tier(), limits.max_name_bytes},
+                               {"last_purchase_at", &p.last_purchase_at(), 50}});
+  }
+  for (const TextField& f : texts) {
+    if (absl::Status s = CheckText(StrCat("customer.", f.name), *f.value, f.max_bytes, false);
+        !s.ok()) {
+      return s;
+    }
+  }
+  // Decimals follow one syntax everywhere (CheckDecimalText). A never
+  // rated customer is returned with satisfaction "0": taken back as such.
+  std::vector<std::pair<const char*, const std::string*>> decimals = {
+      {"average_purchase_amount", &p.average_purchase_amount()},
+      {"satisfaction", &p.satisfaction()}};
+  if (maintained) decimals.push_back({"total_spent", &p.total_spent()});
+  for (const auto& [name, text] : decimals) {
+    if (text->empty()) continue;
+    if (absl::Status s = CheckDecimalText(StrCat("customer.", name), *text); !s.ok()) return s;
+  }
+  const bool never_rated =
+      !p.satisfaction().empty() && p.satisfaction().find_first_not_of("0.") == std::string::npos;
+  // Everything else goes through the rules' own field parser, which
+  // checks ranges and enum spellings exactly as rule files and the CLI do.
+  std::vector<std::pair<const char*, std::string>> fields = {{"name", p.name()},
+                                                             {"age", StrCat(p.age())},
+                                                             {"gender", p.gender()},
+                                                             {"occupation", p.occupation()},
+                                                             {"consumption", p.consumption()},
+                                                             {"channel", p.channel()},
+                                                             {"birthday", p.birthday()},
+                                                             {"joined_at", p.joined_at()},
+                                                             {"satisfaction", p.satisfaction()}};
+  // Purchase stats may be given on upsert and import too (stats from
+  // another system, as the seeds have them); the store keeps them until
+  // purchases are recorded.
+  fields.insert(fields.end(), {{"purchase_frequency", StrCat(p.purchase_frequency())},
+                               {"average_purchase_amount", p.average_purchase_amount()}});
+  if (maintained) {
+    fields.insert(fields.end(), {{"total_spent", p.total_spent()},
+                                 {"interaction_count", StrCat(p.interaction_count())},
+                                 {"points", StrCat(p.points())},
+                                 {"tier", p.tier()},
+                                 {"last_purchase_at", p.last_purchase_at()}});
+  }
+  for (const auto& [name, text] : fields) {
+    if (text.empty()) continue;  // unknown / unset
+    if (std::string_view(name) == "satisfaction" && never_rated) continue;  // stays 0
+    if (absl::Status s = rules::SetCustomerField(&c, name, text); !s.ok()) {
+      return WithField(absl::InvalidArgumentError(StrCat("customer.", s.message())),
+                       StrCat("customer.", name));
+    }
+  }
+  const Date today = Date::Today();
+  if (absl::Status s = CheckNotAfter("customer.birthday", c.birthday, today); !s.ok()) return s;
+  if (absl::Status s = CheckNotAfter("customer.joined_at", c.joined_at, today); !s.ok()) return s;
+  return c;
+}
+
+void CustomerToProto(const Customer& c, v1::Customer* p) {
+  p->set_id(c.id);
+  p->set_name(c.name);
+  p->set_age(c.age);
+  p->set_gender(c.gender);
+  p->set_occupation(c.occupation);
+  p->set_consumption(std::string(rules::ConsumptionName(c.consumption)));
+  p->set_channel(std::string(rules::ChannelName(c.channel)));
+  p->set_birthday(c.birthday.ToString());
+  p->set_joined_at(c.joined_at.ToString());
+  p->set_purchase_frequency(c.purchase_frequency);
+  p->set_average_purchase_amount(c.average_purchase_amount.ToString());
+  p->set_total_spent(c.total_spent.ToString());
+  p->set_satisfaction(c.satisfaction.ToString());
+  p->set_interaction_count(c.interaction_count);
+  p->set_points(c.points);
+  p->set_tier(c.tier);
+  p->set_last_purchase_at(c.last_purchase_at.ToString());
+}
+
+void DecisionToProto(const Customer& customer, const rules::Decision& d,
+                     const rules::Explanation* explanation, v1::Decision* p) {
+  p->set_customer_id(customer.id);
+  p->set_ruleset_version(std::string(d.ruleset_version));
+  for (const rules::SegmentAssignment& s : d.segments) {
+    v1::Segment* out = p->add_segments();
+    out->set_dimension(std::string(s.dimension));
+    out->set_segment(std::string(s.segment));
+    out->set_rule_id(std::string(s.rule_id));
+    out->set_is_default(s.is_default);
+  }
+  for (const rules::OfferGrant& o : d.offers) {
+    v1::Offer* out = p->add_offers();
+    out->set_offer(std::string(o.offer));
+    out->set_rule_id(std::string(o.rule_id));
+    out->set_priority(o.priority);
+    out->set_exclusive(o.exclusive);
+  }
+  p->set_tier(std::string(d.tier));
+  if (explanation == nullptr) return;
+  for (const rules::RuleExplanation& r : explanation->rules) {
+    v1::RuleExplanation* out = p->add_explanation();
+    out->set_section(r.section);
+    out->set_rule_id(r.rule_id);
+    out->set_condition(r.condition);
+    out->set_evaluated(r.evaluated);
+    out->set_matched(r.matched);
+    out->set_note(r.note);
+    for (const rules::ConditionCheck& check : r.checks) {
+      v1::ConditionCheck* c = out->add_checks();
+      c->set_expression(check.expression);
+      c->set_result(check.result);
+      c->set_as_needed(check.as_needed);
+      c->set_reason(check.reason);
+      for (const rules::ObservedValue& v : check.observed) {
+        (*c->mutable_observed())[v.expression] = v.value;
+      }
+    }
+  }
+}
+
+void DiagnosticToProto(const rules::Diagnostic& d, v1::RuleDiagnostic* out) {
+  out->set_file(d.ShownFile());
+  out->set_line(d.line);
+  out->set_column(d.column);
+  out->set_severity(std::string(rules::SeverityName(d.severity)));
+  out->set_message(d.ShownMessage());
+  out->set_hint(d.ShownHint());
+  out->set_rendered(rules::FormatDiagnostic(d));
+}
+
+void AttemptToProto(const ReloadAttempt& attempt, v1::ReloadAttempt* out) {
+  out->set_number(attempt.number);
+  out->set_trigger(attempt.trigger);
+  out->set_started_at(attempt.started_at);
+  out->set_duration_micros(attempt.duration_micros);
+  out->set_outcome(std::string(ReloadOutcomeName(attempt.outcome)));
+  out->set_version(attempt.version);
+  out->set_serving_version(attempt.serving_version);
+  for (const rules::Diagnostic& d : attempt.diagnostics) DiagnosticToProto(d, out->add_diagnostics());
+  out->set_message(attempt.message);
+}
+
+std::string DescribeChange(const rules::ProductChange& change) {
+  switch (change.kind) {
+    case rules::ProductChange::Kind::kSet:
+      return StrCat("set ", change.field, " to \"", change.text, "\"");
+    case rules::ProductChange::Kind::kAppend:
+      return StrCat("append \"", change.text, "\" to ", change.field);
+    case rules::ProductChange::Kind::kAdd:
+      return StrCat("add ", change.amount.ToString(), " to ", change.field);
+  }
+  return "";
+}
+
+}  // namespace clientele::server::api_internal

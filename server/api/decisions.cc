@@ -1,0 +1,298 @@
+// The Decisions service: Evaluate, EvaluateMany (decisions over stored
+// customers, a page at a time), GetRuleset, and ListLoggedDecisions (which
+// decisions go into the log, masked how, is MaybeLogDecision in
+// decision_log.h).
+#include "server/api/decisions.h"
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/utf8.h"
+#include "server/api/conversion.h"
+#include "server/api/decision_log.h"
+#include "server/api/page_tokens.h"
+#include "server/api/requests.h"
+#include "server/api/serving.h"
+#include "server/infra/metrics.h"
+
+namespace clientele::server {
+
+using namespace api_internal;  // NOLINT: the helpers of every operation
+using rules::Customer;
+using rules::Date;
+
+namespace {
+
+constexpr int kScanPageSize = 256;
+constexpr int kMaxListedIds = 10'000;
+
+// Entries are the messages' protobuf bytes: encoding them costs the
+// decision about a microsecond, where JSON took some fifteen
+// (bench/decision_log_bench).
+absl::Status Decode(const std::string& bytes, google::protobuf::Message* message) {
+  if (!message->ParseFromString(bytes)) {
+    return absl::DataLossError(
+        StrCat("decision log entry does not decode as ", message->GetTypeName()));
+  }
+  return absl::OkStatus();
+}
+
+class StoredDecisionStream final : public DecisionStream {
+ public:
+  StoredDecisionStream(Store* store, std::shared_ptr<const ServedRuleset> served, Date today,
+                       bool explain, int64_t limit, std::optional<v1::SegmentFilter> segment,
+                       std::optional<std::vector<std::string>> ids, DecisionLog* log,
+                       std::string_view caller)
+      : store_(store),
+        served_(std::move(served)),
+        today_(today),
+        explain_(explain),
+        limit_(limit),
+        segment_(std::move(segment)),
+        ids_(std::move(ids)),
+        log_(log),
+        caller_(caller) {}
+
+  absl::StatusOr<bool> Next(v1::EvaluateResponse* response) override {
+    response->Clear();
+    while (limit_ == 0 || sent_ < limit_) {
+      absl::StatusOr<std::optional<Customer>> customer = NextCustomer();
+      if (!customer.ok()) return customer.status();
+      if (!customer->has_value()) return false;
+      rules::Explanation explanation;
+      rules::Explanation* why = explain_ ? &explanation : nullptr;
+      if (absl::Status s = EvaluateRules(*served_->ruleset,
+                                         {&**customer, nullptr, nullptr, nullptr, today_},
+                                         &decision_, why);
+          !s.ok()) {
+        return s;
+      }
+      if (segment_.has_value() &&
+          decision_.SegmentOf(segment_->dimension()) != segment_->segment()) {
+        continue;
+      }
+      Metrics::Global().RecordMatches(decision_);
+      DecisionToProto(**customer, decision_, why, response->mutable_decision());
+      MaybeLogDecision(log_, {.method = "EvaluateMany",
+                              .caller = caller_,
+                              .subject = "stored",
+                              .today = today_,
+                              .explain = explain_,
+                              .customer = **customer,
+                              .decision = response->decision()});
+      ++sent_;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  // The next customer in id order: from the listed ids (unknown ones
+  // skipped) or from the store a page at a time.
+  absl::StatusOr<std::optional<Customer>> NextCustomer() {
+    if (ids_.has_value()) {
+      while (next_id_ < ids_->size()) {
+        absl::StatusOr<std::optional<Customer>> found =
+            store_->FindCustomer((*ids_)[next_id_++], today_);
+        if (!found.ok() || found->has_value()) return found;
+      }
+      return std::optional<Customer>();
+    }
+    if (page_.empty() && more_) {
+      absl::StatusOr<CustomerPage> page = store_->ListCustomers(last_id_, kScanPageSize, today_);
+      if (!page.ok()) return page.status();
+      more_ = page->more;
+      for (Customer& c : page->customers) page_.push_back(std::move(c));
+      if (!page_.empty()) last_id_ = page_.back().id;
+    }
+    if (page_.empty()) return std::optional<Customer>();
+    Customer next = std::move(page_.front());
+    page_.pop_front();
+    return std::optional<Customer>(std::move(next));
+  }
+
+  Store* store_;
+  std::shared_ptr<const ServedRuleset> served_;  // one version for the whole stream
+  Date today_;
+  bool explain_;
+  int64_t limit_;
+  std::optional<v1::SegmentFilter> segment_;
+  std::optional<std::vector<std::string>> ids_;  // sorted, unique
+  DecisionLog* log_;     // may be null
+  std::string caller_;   // for the log
+  size_t next_id_ = 0;
+  std::deque<Customer> page_;
+  std::string last_id_;
+  bool more_ = true;
+  int64_t sent_ = 0;
+  rules::Decision decision_;  // reused: its buffers stay allocated
+};
+
+}  // namespace
+
+absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
+                                  v1::EvaluateResponse* response, std::string_view caller) {
+  const Date today_default = Date::Today();
+  absl::StatusOr<Date> today = ParseDay("today", request.today(), today_default);
+  if (!today.ok()) return today.status();
+  Customer customer;
+  switch (request.subject_case()) {
+    case v1::EvaluateRequest::kCustomerId: {
+      if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+      absl::StatusOr<std::optional<Customer>> found =
+          store_->FindCustomer(request.customer_id(), *today);
+      if (!found.ok()) return found.status();
+      if (!found->has_value()) {
+        return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
+      }
+      customer = std::move(**found);
+      break;
+    }
+    case v1::EvaluateRequest::kCustomer: {
+      absl::StatusOr<Customer> inline_customer =
+          CustomerFromProto(request.customer(), true, limits_);
+      if (!inline_customer.ok()) return inline_customer.status();
+      customer = std::move(*inline_customer);
+      break;
+    }
+    default:
+      return Invalid("subject", "give customer_id (a stored customer) or customer (inline)");
+  }
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  rules::Decision decision;
+  rules::Explanation explanation;
+  rules::Explanation* why = request.explain() ? &explanation : nullptr;
+  if (absl::Status s = EvaluateRules(
+          *served->ruleset, {&customer, nullptr, nullptr, nullptr, *today}, &decision, why);
+      !s.ok())
+    return s;
+  Metrics::Global().RecordMatches(decision);
+  DecisionToProto(customer, decision, why, response->mutable_decision());
+  MaybeLogDecision(decision_log_,
+                   {.method = "Evaluate",
+                    .caller = caller,
+                    .subject = request.has_customer() ? "inline" : "stored",
+                    .today = *today,
+                    .explain = request.explain(),
+                    .customer = customer,
+                    .decision = response->decision()});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<DecisionStream>> DecisionsApi::EvaluateMany(
+    const v1::EvaluateManyRequest& request, std::string_view caller) {
+  absl::StatusOr<Date> today = ParseDay("today", request.today(), Date::Today());
+  if (!today.ok()) return today.status();
+  if (request.limit() < 0) return Invalid("limit", "must be 0 (no limit) or more");
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  std::optional<v1::SegmentFilter> segment;
+  std::optional<std::vector<std::string>> ids;
+  switch (request.filter_case()) {
+    case v1::EvaluateManyRequest::kSegment:
+      if (absl::Status s = CheckSegmentFilter("segment", request.segment(), *served->ruleset);
+          !s.ok()) {
+        return s;
+      }
+      segment = request.segment();
+      break;
+    case v1::EvaluateManyRequest::kCustomerIds: {
+      const auto& listed = request.customer_ids().ids();
+      if (listed.empty()) return Invalid("customer_ids.ids", "is empty");
+      if (listed.size() > kMaxListedIds) {
+        return Invalid("customer_ids.ids",
+                       StrCat("has ", listed.size(), " ids; at most ", kMaxListedIds));
+      }
+      for (const std::string& id : listed) {
+        if (absl::Status s = CheckId("customer_ids.ids", id); !s.ok()) return s;
+      }
+      std::set<std::string> unique(listed.begin(), listed.end());
+      ids.emplace(unique.begin(), unique.end());
+      break;
+    }
+    default:
+      break;
+  }
+  return std::unique_ptr<DecisionStream>(new StoredDecisionStream(
+      store_, std::move(served), *today, request.explain(), request.limit(), std::move(segment),
+      std::move(ids), decision_log_, caller));
+}
+
+absl::Status DecisionsApi::GetRuleset(const v1::GetRulesetRequest&,
+                                    v1::GetRulesetResponse* response) {
+  RulesetStatusAfter(*rules_, *reloader_, reloader_->LastAttempt(), response->mutable_status());
+  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  if (served == nullptr) {
+    response->set_directory(reloader_->directory().string());
+    return absl::OkStatus();
+  }
+  response->set_version(served->ruleset->version());
+  response->set_directory(served->directory);
+  response->set_loaded_at(served->loaded_at);
+  for (const rules::RuleSource& source : served->ruleset->sources()) {
+    v1::RulesetFile* file = response->add_files();
+    file->set_path(source.path);
+    file->set_size_bytes(static_cast<int64_t>(source.content.size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecisionsApi::ListLoggedDecisions(const v1::ListLoggedDecisionsRequest& request,
+                                             v1::ListLoggedDecisionsResponse* response) {
+  absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  if (!request.customer_id().empty()) {
+    if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  }
+  // Versions are kept in lower case, as RuleSet::version() gives them.
+  if (absl::Status s = CheckText("ruleset_version", request.ruleset_version(), 50, false);
+      !s.ok()) {
+    return s;
+  }
+  const std::string version = utf8::AsciiLower(request.ruleset_version());
+  if (!version.empty()) {
+    if (version.size() != 12 || !std::all_of(version.begin(), version.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c));
+        })) {
+      return Invalid("ruleset_version", "must be a ruleset version: 12 hex digits");
+    }
+  }
+  absl::StatusOr<int64_t> before_id = ReadIdPageToken(
+      store_->page_token_key(), "ListLoggedDecisions", request, request.page_token());
+  if (!before_id.ok()) return before_id.status();
+  v1::DecisionLogSettings* settings = response->mutable_settings();
+  if (decision_log_ != nullptr) {
+    const DecisionLogOptions& options = decision_log_->options();
+    settings->set_sample_rate(options.sample_rate);
+    settings->set_max_entries(options.retention.max_entries);
+    settings->set_max_age_days(static_cast<int32_t>(options.retention.max_age_days()));
+    settings->set_dropped(decision_log_->dropped());
+  }
+  absl::StatusOr<DecisionLogPage> page = store_->DecisionLog({.customer_id = request.customer_id(),
+                                                              .ruleset_version = version,
+                                                              .before_id = *before_id,
+                                                              .limit = *page_size});
+  if (!page.ok()) return page.status();
+  for (const DecisionLogEntry& entry : page->entries) {
+    v1::LoggedDecision* out = response->add_decisions();
+    out->set_id(entry.id);
+    out->set_recorded_at(entry.recorded_at);
+    out->set_method(entry.method);
+    out->set_caller(entry.caller);
+    if (absl::Status s = Decode(entry.request, out->mutable_request()); !s.ok()) return s;
+    if (absl::Status s = Decode(entry.decision, out->mutable_decision()); !s.ok()) return s;
+  }
+  if (page->more && !page->entries.empty()) {
+    response->set_next_page_token(IssuePageToken(store_->page_token_key(), "ListLoggedDecisions",
+                                                 request, StrCat(page->entries.back().id)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace clientele::server

@@ -1,0 +1,44 @@
+// What the API classes of server/api/ work with: one class per proto
+// service of proto/clientele/v1 (customers.h, events.h, decisions.h,
+// improvements.h, reports.h, rulesets.h, admin.h), each built over an
+// ApiDependencies.
+//
+// Each RPC has a plain method (UpsertCustomer, RecordPurchase, ...) that
+// takes the request and fills the response; the gRPC callback services
+// (server/api/grpc/) call it, and so do the demo-data loader and tests.
+// Statuses: INVALID_ARGUMENT naming the field, NOT_FOUND, ALREADY_EXISTS
+// (idempotency key reused for another request; purchase id recorded
+// before), FAILED_PRECONDITION, UNAVAILABLE (also while no valid ruleset is
+// loaded, for the operations that need one, with the reason).
+//
+// Thread safety: every method of every API class may be called from many
+// threads at once (the Store, RulesetHolder and RulesReloader are).
+#ifndef CLIENTELE_SERVER_API_DEPENDENCIES_H_
+#define CLIENTELE_SERVER_API_DEPENDENCIES_H_
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "server/api/decision_log.h"
+#include "server/api/request_limits.h"
+#include "server/reload/reloader.h"
+#include "server/reload/ruleset_holder.h"
+#include "server/store/store.h"
+
+namespace clientele::server {
+
+// What every API class is built over. The pointers are not owned: what
+// they point to must outlive the API classes.
+struct ApiDependencies {
+  Store* store = nullptr;
+  RulesetHolder* rules = nullptr;
+  RulesReloader* reloader = nullptr;
+  RequestLimits limits;
+  DecisionLog* decision_log = nullptr;  // may be null: no log
+};
+
+// Gets the outcome of an asynchronous operation, once.
+using Done = absl::AnyInvocable<void(absl::Status)>;
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_API_DEPENDENCIES_H_

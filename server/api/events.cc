@@ -1,0 +1,376 @@
+// The Events service: purchases (points by the earning rules, the ledger,
+// the tier), their returns, interactions (satisfaction) and feedback (the
+// improvement actions the rules propose from it).
+#include "server/api/events.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/utf8.h"
+#include "server/api/conversion.h"
+#include "server/api/idempotent_writes.h"
+#include "server/api/requests.h"
+#include "server/api/serving.h"
+#include "server/infra/metrics.h"
+
+namespace clientele::server {
+
+using namespace api_internal;  // NOLINT: the helpers of every operation
+using rules::Customer;
+using rules::Date;
+using rules::Decimal;
+
+namespace {
+
+// A purchase request that passed validation, with what its write needs.
+struct CheckedPurchase {
+  rules::Purchase purchase;
+  Date day;
+  Date today;
+  std::shared_ptr<const ServedRuleset> served;
+};
+
+// The transaction of a purchase: purchase row, points by the earning
+// rules, ledger entry, tier.
+absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view customer_id,
+                           Transaction& tx, v1::RecordPurchaseResponse* out) {
+  const rules::Purchase& purchase = checked.purchase;
+  absl::StatusOr<Customer> customer = RequireCustomer(tx, customer_id, checked.today);
+  if (!customer.ok()) return customer.status();
+  rules::Decision decision;
+  if (absl::Status s = EvaluateRules(*checked.served->ruleset,
+                                     {&*customer, &purchase, nullptr, nullptr, checked.today},
+                                     &decision);
+      !s.ok()) {
+    // A purchase recorded before is ALREADY_EXISTS whatever the rules say
+    // now; the insert below finds that out without a lookup, but is not
+    // reached here.
+    absl::StatusOr<std::optional<PurchaseRecord>> recorded = tx.FindPurchase(purchase.id);
+    if (recorded.ok() && recorded->has_value()) {
+      return WithReason(
+          absl::AlreadyExistsError(StrCat("purchase_id '", purchase.id, "' is already recorded")),
+          kReasonPurchaseAlreadyRecorded);
+    }
+    return s;
+  }
+  const rules::LoyaltyOutcome& loyalty = decision.loyalty;
+  PurchaseRecord record{purchase.id,
+                        customer->id,
+                        purchase.amount,
+                        purchase.product,
+                        purchase.channel,
+                        checked.day,
+                        loyalty.points_earned,
+                        std::string(loyalty.rule_id),
+                        std::string(decision.ruleset_version),
+                        /*returned_kind=*/""};
+  LedgerEntry entry;
+  entry.customer_id = customer->id;
+  entry.delta = loyalty.points_earned;
+  entry.reason = "purchase";
+  entry.rule_id = std::string(loyalty.rule_id);
+  entry.ruleset_version = std::string(decision.ruleset_version);
+  entry.source = StrCat("purchase:", purchase.id);
+  if (absl::StatusOr<int64_t> id = tx.InsertPurchase(record, entry, decision.tier); !id.ok()) {
+    return id.status();
+  }
+  // Counted here, where a retry replayed from its idempotency key never
+  // comes (only a failed group commit, which fails the call, over-counts).
+  Metrics::Global().RecordMatch("earning", loyalty.rule_id);
+  Metrics::Global().RecordPoints(loyalty.points_earned);
+  out->set_purchase_id(purchase.id);
+  out->set_points_earned(loyalty.points_earned);
+  out->set_earning_rule_id(std::string(loyalty.rule_id));
+  out->set_points_balance(loyalty.points_after);
+  out->set_tier_before(std::string(decision.tier_before));
+  out->set_tier(std::string(decision.tier));
+  out->set_ruleset_version(std::string(decision.ruleset_version));
+  return absl::OkStatus();
+}
+
+// Validates a purchase request (all but the served rules).
+absl::StatusOr<CheckedPurchase> CheckPurchase(const v1::RecordPurchaseRequest& request,
+                                              const RequestLimits& limits) {
+  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  if (absl::Status s = CheckId("purchase_id", request.purchase_id()); !s.ok()) return s;
+  if (request.amount().empty()) return Invalid("amount", "is required");
+  if (absl::Status s = CheckDecimalText("amount", request.amount()); !s.ok()) return s;
+  absl::StatusOr<Decimal> amount = Decimal::Parse(request.amount());
+  if (!amount.ok()) return Invalid("amount", View(amount.status().message()));
+  if (*amount <= Decimal()) return Invalid("amount", "must be greater than 0");
+  if (*amount > kMaxAmount) {
+    return Invalid("amount", StrCat("must be at most ", kMaxAmount.ToString()));
+  }
+  if (absl::Status s = CheckText("product", request.product(), limits.max_name_bytes, false);
+      !s.ok()) {
+    return s;
+  }
+  for (const auto& [field, text] :
+       {std::pair{"channel", &request.channel()}, std::pair{"date", &request.date()}}) {
+    if (absl::Status s = CheckText(field, *text, 50, false); !s.ok()) return s;
+  }
+  CheckedPurchase checked;
+  checked.purchase.id = request.purchase_id();
+  checked.purchase.amount = *amount;
+  checked.purchase.product = request.product();
+  if (!request.channel().empty()) {
+    absl::StatusOr<rules::Channel> channel = rules::ParseChannel(request.channel());
+    if (!channel.ok()) return Invalid("channel", View(channel.status().message()));
+    checked.purchase.channel = *channel;
+  }
+  checked.today = Date::Today();
+  absl::StatusOr<Date> day = ParseDay("date", request.date(), checked.today);
+  if (!day.ok()) return day.status();
+  if (absl::Status s = CheckNotAfter("date", *day, checked.today); !s.ok()) return s;
+  checked.day = *day;
+  return checked;
+}
+
+// The rule's phrases that the feedback text contains (letter case of
+// ASCII ignored, as `lower(feedback) contains ...` would).
+std::vector<std::string> MatchedKeywords(const std::vector<std::string>& keywords,
+                                         std::string_view text) {
+  const std::string haystack = utf8::AsciiLower(text);
+  std::vector<std::string> matched;
+  for (const std::string& keyword : keywords) {
+    if (haystack.find(utf8::AsciiLower(keyword)) != std::string::npos) matched.push_back(keyword);
+  }
+  return matched;
+}
+
+// Satisfaction as feedback gives it: "1".."5", at most 2 decimals.
+absl::StatusOr<std::optional<Decimal>> ParseSatisfaction(std::string_view text) {
+  if (text.empty()) return std::optional<Decimal>();
+  if (absl::Status s = CheckDecimalText("satisfaction", text); !s.ok()) return s;
+  absl::StatusOr<Decimal> value = Decimal::Parse(text);
+  if (!value.ok()) return Invalid("satisfaction", View(value.status().message()));
+  if (*value < Decimal::FromInteger(1) || *value > Decimal::FromInteger(5)) {
+    return Invalid("satisfaction", StrCat("must be 1 to 5, not ", text));
+  }
+  if (value->units() % 100 != 0) return Invalid("satisfaction", "has more than 2 decimals");
+  return std::optional<Decimal>(*value);
+}
+
+}  // namespace
+
+absl::Status EventsApi::RecordPurchase(const v1::RecordPurchaseRequest& request,
+                                        v1::RecordPurchaseResponse* response) {
+  return WaitFor([&](Done done) {
+    RecordPurchase(request, response, Store::Deadline::max(), std::move(done));
+  });
+}
+
+void EventsApi::RecordPurchase(const v1::RecordPurchaseRequest& request,
+                                v1::RecordPurchaseResponse* response, Store::Deadline deadline,
+                                Done done) {
+  absl::StatusOr<CheckedPurchase> checked = CheckPurchase(request, limits_);
+  if (!checked.ok()) return done(checked.status());
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &checked->served); !s.ok()) return done(std::move(s));
+  SubmitIdempotentWrite(
+      store_, "RecordPurchase", request, request.idempotency_key(), deadline, response,
+      [checked = *std::move(checked), &request](Transaction& tx, v1::RecordPurchaseResponse* out) {
+        return WritePurchase(checked, request.customer_id(), tx, out);
+      },
+      std::move(done));
+}
+
+absl::Status EventsApi::RecordInteraction(const v1::RecordInteractionRequest& request,
+                                           v1::RecordInteractionResponse* response) {
+  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  if (absl::Status s =
+          CheckText("text", request.text(), limits_.max_text_bytes, true, TextKind::kFreeText);
+      !s.ok()) {
+    return s;
+  }
+  const rules::Interaction interaction{request.text()};
+  const Date today = Date::Today();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  return IdempotentWrite(
+      store_, "RecordInteraction", request, request.idempotency_key(), response,
+      [&](Transaction& tx, v1::RecordInteractionResponse* out) -> absl::Status {
+        absl::StatusOr<Customer> customer = RequireCustomer(tx, request.customer_id(), today);
+        if (!customer.ok()) return customer.status();
+        rules::Decision decision;
+        if (absl::Status s = EvaluateRules(
+                *served->ruleset, {&*customer, nullptr, &interaction, nullptr, today}, &decision);
+            !s.ok())
+          return s;
+        const rules::InteractionOutcome& outcome = decision.interaction;
+        if (!outcome.applied) {
+          return absl::FailedPreconditionError("the ruleset has no interaction rules");
+        }
+        if (absl::Status s =
+                tx.RecordInteraction(customer->id, interaction.text, outcome.rule_id,
+                                     outcome.satisfaction_after, outcome.interaction_count_after);
+            !s.ok()) {
+          return s;
+        }
+        Metrics::Global().RecordMatch("interaction", outcome.rule_id);
+        out->set_rule_id(std::string(outcome.rule_id));
+        out->set_satisfaction_before(outcome.satisfaction_before.ToString());
+        out->set_satisfaction_after(outcome.satisfaction_after.ToString());
+        out->set_interaction_count(outcome.interaction_count_after);
+        out->set_ruleset_version(std::string(decision.ruleset_version));
+        return absl::OkStatus();
+      });
+}
+
+absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
+                                        v1::ReturnPurchaseResponse* response) {
+  if (absl::Status s = CheckId("purchase_id", request.purchase_id()); !s.ok()) return s;
+  if (absl::Status s = CheckText("kind", request.kind(), 50, false); !s.ok()) return s;
+  const std::string kind = request.kind().empty() ? "return" : request.kind();
+  if (kind != "return" && kind != "cancellation") {
+    return Invalid("kind",
+                   StrCat("must be \"return\" or \"cancellation\", not \"", request.kind(), "\""));
+  }
+  const Date today = Date::Today();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  return IdempotentWrite(
+      store_, "ReturnPurchase", request, request.idempotency_key(), response,
+      [&](Transaction& tx, v1::ReturnPurchaseResponse* out) -> absl::Status {
+        absl::StatusOr<std::optional<PurchaseRecord>> found =
+            tx.FindPurchase(request.purchase_id());
+        if (!found.ok()) return found.status();
+        if (!found->has_value()) {
+          return absl::NotFoundError(
+              StrCat("purchase_id '", request.purchase_id(), "' is not recorded"));
+        }
+        const PurchaseRecord& purchase = **found;
+        if (!purchase.returned_kind.empty()) {
+          return WithReason(absl::FailedPreconditionError(
+                                StrCat("purchase '", purchase.purchase_id,
+                                       "' was already taken back (", purchase.returned_kind, ")")),
+                            kReasonPurchaseAlreadyTakenBack);
+        }
+        absl::StatusOr<Customer> customer = RequireCustomer(tx, purchase.customer_id, today);
+        if (!customer.ok()) return customer.status();
+        // Points earned come back off the balance, but never below 0 (they
+        // may have been spent); a penalty (negative) is given back whole.
+        const int64_t reversed = purchase.points_earned > 0
+                                     ? std::min(purchase.points_earned, customer->points)
+                                     : purchase.points_earned;
+        if (absl::Status s = tx.MarkReturned(purchase, kind); !s.ok()) return s;
+        if (reversed != 0) {
+          LedgerEntry entry;
+          entry.customer_id = customer->id;
+          entry.delta = -reversed;
+          entry.reason = kind;
+          entry.rule_id = purchase.rule_id;
+          entry.ruleset_version = purchase.ruleset_version;
+          entry.source = StrCat(kind, ":", purchase.purchase_id);
+          if (absl::StatusOr<int64_t> id = tx.AppendLedger(entry); !id.ok()) return id.status();
+          Metrics::Global().RecordPoints(-reversed);
+        }
+        absl::StatusOr<Customer> after = RequireCustomer(tx, purchase.customer_id, today);
+        if (!after.ok()) return after.status();
+        rules::Decision decision;
+        if (absl::Status s = EvaluateRules(*served->ruleset,
+                                           {&*after, nullptr, nullptr, nullptr, today}, &decision);
+            !s.ok())
+          return s;
+        if (decision.tier != after->tier) {
+          if (absl::Status s = tx.SetTier(after->id, decision.tier); !s.ok()) return s;
+        }
+        out->set_purchase_id(purchase.purchase_id);
+        out->set_customer_id(customer->id);
+        out->set_points_reversed(reversed);
+        out->set_points_balance(after->points);
+        out->set_tier_before(customer->tier);
+        out->set_tier(std::string(decision.tier));
+        out->set_ruleset_version(std::string(decision.ruleset_version));
+        return absl::OkStatus();
+      });
+}
+
+absl::Status EventsApi::SubmitFeedback(const v1::SubmitFeedbackRequest& request,
+                                        v1::SubmitFeedbackResponse* response) {
+  if (!request.customer_id().empty()) {
+    if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  }
+  if (absl::Status s = CheckText("product", request.product(), limits_.max_name_bytes, true);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          CheckText("text", request.text(), limits_.max_text_bytes, true, TextKind::kFreeText);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckText("source", request.source(), 100, false); !s.ok()) return s;
+  if (absl::Status s = CheckText("date", request.date(), 50, false); !s.ok()) return s;
+  rules::Feedback feedback{request.product(), request.text(), rules::FeedbackSource::kUnknown};
+  if (!request.source().empty()) {
+    absl::StatusOr<rules::FeedbackSource> source = rules::ParseFeedbackSource(request.source());
+    if (!source.ok()) return Invalid("source", View(source.status().message()));
+    feedback.source = *source;
+  }
+  absl::StatusOr<std::optional<Decimal>> satisfaction = ParseSatisfaction(request.satisfaction());
+  if (!satisfaction.ok()) return satisfaction.status();
+  const Date today = Date::Today();
+  absl::StatusOr<Date> day = ParseDay("date", request.date(), today);
+  if (!day.ok()) return day.status();
+  if (absl::Status s = CheckNotAfter("date", *day, today); !s.ok()) return s;
+
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  return IdempotentWrite(
+      store_, "SubmitFeedback", request, request.idempotency_key(), response,
+      [&](Transaction& tx, v1::SubmitFeedbackResponse* out) -> absl::Status {
+        // Customer fields may appear in improvement conditions: evaluate
+        // with the customer who gave the feedback (anonymous: an empty one).
+        rules::Customer customer;
+        if (!request.customer_id().empty()) {
+          absl::StatusOr<rules::Customer> found = RequireCustomer(tx, request.customer_id(), today);
+          if (!found.ok()) return found.status();
+          customer = std::move(*found);
+        }
+        rules::Decision decision;
+        if (absl::Status s = EvaluateRules(*served->ruleset,
+                                           {&customer, nullptr, nullptr, &feedback, today},
+                                           &decision);
+            !s.ok()) {
+          return s;
+        }
+        FeedbackRecord record;
+        record.customer_id = request.customer_id();
+        record.product = request.product();
+        record.text = request.text();
+        record.source = feedback.source;
+        record.satisfaction = *satisfaction;
+        record.day = *day;
+        record.ruleset_version = std::string(decision.ruleset_version);
+        for (const rules::ImprovementProposal& p : decision.improvements) {
+          record.themes.emplace_back(p.rule_id);
+        }
+        absl::StatusOr<int64_t> feedback_id = tx.InsertFeedback(record);
+        if (!feedback_id.ok()) return feedback_id.status();
+        out->set_feedback_id(*feedback_id);
+        out->set_ruleset_version(std::string(decision.ruleset_version));
+        for (const rules::ImprovementProposal& p : decision.improvements) {
+          ImprovementActionRecord proposal;
+          proposal.product = request.product();
+          proposal.rule_id = std::string(p.rule_id);
+          proposal.action = std::string(p.action);
+          if (p.change != nullptr) proposal.change = *p.change;
+          proposal.ruleset_version = std::string(decision.ruleset_version);
+          absl::StatusOr<int64_t> action_id = tx.SupportAction(
+              proposal, *feedback_id, *day, MatchedKeywords(*p.keywords, request.text()));
+          if (!action_id.ok()) return action_id.status();
+          Metrics::Global().RecordMatch("improvement", proposal.rule_id);
+          v1::ImprovementProposal* shown = out->add_proposals();
+          shown->set_rule_id(proposal.rule_id);
+          shown->set_action(proposal.action);
+          if (p.change != nullptr) shown->set_change(DescribeChange(*p.change));
+          for (const std::string& keyword : *p.keywords) shown->add_keywords(keyword);
+          out->add_action_ids(*action_id);
+        }
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace clientele::server

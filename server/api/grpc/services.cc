@@ -1,0 +1,20 @@
+#include "server/api/grpc/services.h"
+
+#include "server/api/grpc/callback_services.h"
+
+namespace clientele::server {
+
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceContext& context) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(MakeCustomersService(context));
+  services.push_back(MakeEventsService(context));
+  services.push_back(MakeDecisionsService(context));
+  services.push_back(MakeImprovementsService(context));
+  services.push_back(MakeReportsService(context));
+  services.push_back(MakeDiagnosticsService(context.auth));
+  services.push_back(MakeRulesetsService(context));
+  services.push_back(MakeAdminService(context));
+  return services;
+}
+
+}  // namespace clientele::server

@@ -1,0 +1,44 @@
+#include "server/api/idempotent_writes.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
+namespace clientele::server::api_internal {
+
+absl::StatusOr<rules::Customer> RequireCustomer(Transaction& tx, std::string_view id,
+                                                rules::Date today) {
+  absl::StatusOr<std::optional<rules::Customer>> found = tx.FindCustomer(id, today);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::NotFoundError(StrCat("customer '", id, "' not found"));
+  return std::move(**found);
+}
+
+// SHA-256 of the request's bytes, hex: what idempotency compares.
+std::string Fingerprint(const google::protobuf::Message& request) {
+  std::string bytes;
+  request.SerializeToString(&bytes);
+  return Sha256Hex(bytes);
+}
+
+void AddMessageToHash(const google::protobuf::Message& message, Sha256* hash) {
+  const std::string bytes = message.SerializeAsString();
+  hash->Add(StrCat(bytes.size(), ":"));
+  hash->Add(bytes);
+}
+
+absl::Status WaitFor(absl::FunctionRef<void(Done)> start) {
+  std::mutex mutex;
+  std::condition_variable finished;
+  std::optional<absl::Status> outcome;  // guarded by mutex
+  start([&](absl::Status status) {
+    std::lock_guard<std::mutex> lock(mutex);
+    outcome = std::move(status);
+    finished.notify_one();  // under the lock: the waiter owns `finished`
+  });
+  std::unique_lock<std::mutex> lock(mutex);
+  finished.wait(lock, [&] { return outcome.has_value(); });
+  return *std::move(outcome);
+}
+
+}  // namespace clientele::server::api_internal

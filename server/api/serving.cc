@@ -1,0 +1,48 @@
+#include "server/api/serving.h"
+
+#include "common/strings.h"
+#include "server/api/conversion.h"
+
+namespace clientele::server::api_internal {
+
+absl::Status ServingRules(const RulesetHolder& rules, const RulesReloader& reloader,
+                          std::shared_ptr<const ServedRuleset>* served) {
+  *served = rules.Current();
+  if (*served != nullptr) return absl::OkStatus();
+  const ReloadAttempt last = reloader.LastAttempt();
+  return absl::UnavailableError(
+      StrCat("no valid ruleset is loaded from ", reloader.directory().string(),
+             last.message.empty() ? "" : StrCat(": ", last.message),
+             "; fix the rule files (clientele rules status lists every error)"));
+}
+
+absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,
+                           rules::Decision* decision, rules::Explanation* explanation) {
+  absl::Status s = ruleset.Evaluate(input, decision, explanation);
+  if (s.ok()) return s;
+  if (absl::IsResourceExhausted(s)) {
+    return absl::ResourceExhaustedError(
+        StrCat(s.message(), " (max_evaluation_work in the server config)"));
+  }
+  return absl::FailedPreconditionError(StrCat("evaluating the rules failed: ", s.message()));
+}
+
+void RulesetStatusAfter(const RulesetHolder& rules, const RulesReloader& reloader,
+                        const ReloadAttempt& attempt, v1::RulesetStatus* status) {
+  status->Clear();
+  if (std::shared_ptr<const ServedRuleset> served = rules.Current(); served != nullptr) {
+    status->set_serving(true);
+    status->set_version(served->ruleset->version());
+    status->set_directory(served->directory);
+    status->set_loaded_at(served->loaded_at);
+  } else {
+    status->set_directory(reloader.directory().string());
+  }
+  AttemptToProto(attempt, status->mutable_last_attempt());
+  const ReloadCounters counters = reloader.Counters();
+  status->set_reloads_accepted(counters.accepted);
+  status->set_reloads_rejected(counters.rejected);
+  status->set_reloads_unchanged(counters.unchanged);
+}
+
+}  // namespace clientele::server::api_internal

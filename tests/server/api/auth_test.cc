@@ -1,0 +1,137 @@
+// Tokens and roles without a server: what Authenticator accepts, and that
+// the table of roles names every RPC of clientele.v1 (and nothing else).
+#include "server/api/auth.h"
+
+#include <set>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "common/sha256.h"
+#include "tests/support/rpc_methods.h"
+#include "tests/support/status_matchers.h"
+
+namespace clientele::server {
+namespace {
+
+using ::clientele::testing::IsOk;
+using ::clientele::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Authenticator Make() {
+  absl::StatusOr<Authenticator> made =
+      Authenticator::Create({{"dashboard", Role::kReader, Sha256Hex("r-token")},
+                             {"crm", Role::kWriter, Sha256Hex("w-token")},
+                             {"ops", Role::kAdmin, Sha256Hex("a-token")}});
+  EXPECT_THAT(made.status(), IsOk());
+  return *std::move(made);
+}
+
+TEST(AuthenticatorTest, KnownBearerTokensAreTheirCallers) {
+  const Authenticator auth = Make();
+  absl::StatusOr<Caller> caller = auth.Authenticate("Bearer w-token");
+  ASSERT_THAT(caller.status(), IsOk());
+  EXPECT_EQ(caller->name, "crm");
+  EXPECT_EQ(caller->role, Role::kWriter);
+  // The scheme is case-insensitive (RFC 6750).
+  EXPECT_THAT(auth.Authenticate("bearer a-token").status(), IsOk());
+  EXPECT_THAT(auth.Authenticate("BEARER r-token").status(), IsOk());
+}
+
+TEST(AuthenticatorTest, MissingMalformedAndUnknownTokensAreUnauthenticated) {
+  const Authenticator auth = Make();
+  EXPECT_THAT(auth.Authenticate(std::nullopt).status(),
+              StatusIs(absl::StatusCode::kUnauthenticated, "no token"));
+  for (const char* header : {"w-token", "Basic dXNlcjpw", "Bearer", "Bearer ", "Bearerw-token"}) {
+    EXPECT_EQ(auth.Authenticate(header).status().code(), absl::StatusCode::kUnauthenticated)
+        << header;
+  }
+  const absl::Status unknown = auth.Authenticate("Bearer w-token2").status();
+  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kUnauthenticated, "not one this server accepts"));
+  // The message never echoes what was sent.
+  EXPECT_THAT(std::string(unknown.message()), Not(HasSubstr("w-token2")));
+  // The hash is not the token.
+  EXPECT_EQ(auth.Authenticate("Bearer " + Sha256Hex("w-token")).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST(AuthenticatorTest, RolesAreCumulative) {
+  const Caller reader{"dashboard", Role::kReader};
+  const Caller writer{"crm", Role::kWriter};
+  const Caller admin{"ops", Role::kAdmin};
+  EXPECT_THAT(Authenticator::Authorize(reader, "Evaluate"), IsOk());
+  EXPECT_THAT(Authenticator::Authorize(reader, "RecordPurchase"),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "'dashboard' (role reader) may not call RecordPurchase: it needs the role "
+                       "writer"));
+  EXPECT_THAT(Authenticator::Authorize(writer, "RecordPurchase"), IsOk());
+  EXPECT_THAT(Authenticator::Authorize(writer, "Evaluate"), IsOk());
+  EXPECT_THAT(Authenticator::Authorize(writer, "DeleteCustomer"),
+              StatusIs(absl::StatusCode::kPermissionDenied, "needs the role admin"));
+  EXPECT_THAT(Authenticator::Authorize(admin, "DeleteCustomer"), IsOk());
+  EXPECT_THAT(Authenticator::Authorize(admin, "Backup"), IsOk());
+  // A method the table does not know is open to no one.
+  EXPECT_THAT(Authenticator::Authorize(admin, "DropEverything"),
+              StatusIs(absl::StatusCode::kPermissionDenied, "not open to any role"));
+}
+
+TEST(AuthenticatorTest, CreateRefusesBadHashesAndRepeats) {
+  EXPECT_THAT(Authenticator::Create({{"a", Role::kReader, "demo-admin-token"}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "64 hex digits"));
+  EXPECT_THAT(Authenticator::Create(
+                  {{"a", Role::kReader, Sha256Hex("x")}, {"a", Role::kAdmin, Sha256Hex("y")}})
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "appears twice"));
+  EXPECT_THAT(Authenticator::Create(
+                  {{"a", Role::kReader, Sha256Hex("x")}, {"b", Role::kAdmin, Sha256Hex("x")}})
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "same sha256"));
+}
+
+TEST(AuthenticatorTest, TokenHashIsTheHexSha256) {
+  EXPECT_EQ(TokenHash("demo-admin-token"),
+            "91c16f0d6cc1bec3c3603972182a07c66ff4fa71618a975e963d6dbe42b6dd37");
+  EXPECT_TRUE(IsTokenHash(TokenHash("x")));
+  EXPECT_FALSE(IsTokenHash(TokenHash("x").substr(1)));
+  EXPECT_FALSE(IsTokenHash(std::string(64, 'g')));
+}
+
+// Every method of every clientele.v1 service, from the protos themselves.
+std::set<std::string> ProtoMethods() {
+  std::set<std::string> methods;
+  for (const testing::RpcMethod& method : testing::EveryRpc()) {
+    methods.insert(method.service + "/" + method.name);
+  }
+  return methods;
+}
+
+TEST(MethodRolesTest, TheTableNamesEveryRpcOnce) {
+  std::set<std::string> table;
+  std::set<std::string_view> names;
+  for (const MethodRole& entry : MethodRoles()) {
+    EXPECT_TRUE(table.insert(std::string(entry.service) + "/" + std::string(entry.method)).second)
+        << entry.method;
+    // RequiredRole goes by the bare name, which must therefore be unique.
+    EXPECT_TRUE(names.insert(entry.method).second) << entry.method;
+  }
+  EXPECT_EQ(table, ProtoMethods());
+}
+
+TEST(MethodRolesTest, TheRolesOfTheIssue) {
+  for (const char* method : {"Evaluate", "GetCustomer", "ListCustomers", "SegmentSizes",
+                             "FeedbackReport", "GetLedger"}) {
+    EXPECT_EQ(RequiredRole(method), Role::kReader) << method;
+  }
+  for (const char* method : {"RecordPurchase", "RecordInteraction", "ReturnPurchase",
+                             "SubmitFeedback", "UpsertCustomer", "ImportCustomers"}) {
+    EXPECT_EQ(RequiredRole(method), Role::kWriter) << method;
+  }
+  for (const char* method : {"ReloadRuleset", "ApplyImprovementAction", "DismissImprovementAction",
+                             "DeleteCustomer", "Backup"}) {
+    EXPECT_EQ(RequiredRole(method), Role::kAdmin) << method;
+  }
+}
+
+}  // namespace
+}  // namespace clientele::server
