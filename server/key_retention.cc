@@ -16,23 +16,26 @@ KeyRetention::~KeyRetention() { Stop(); }
 
 void KeyRetention::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  stop_changed_.notify_all();
-  std::lock_guard join(join_mutex_);
+  stop_changed_.NotifyAll();
+  MutexLock join(&join_mutex_);
   if (thread_.joinable()) thread_.join();
 }
 
 void KeyRetention::Run() {
-  std::unique_lock lock(mutex_);
+  mutex_.Lock();
   while (!stopping_) {
-    lock.unlock();
+    mutex_.Unlock();
     RemoveExpired();
     passes_.fetch_add(1, std::memory_order_release);  // after removed_: see passes()
-    lock.lock();
-    stop_changed_.wait_for(lock, options_.interval, [&] { return stopping_; });
+    mutex_.Lock();
+    const auto deadline = std::chrono::steady_clock::now() + options_.interval;
+    while (!stopping_ && stop_changed_.WaitUntil(&mutex_, deadline)) {
+    }
   }
+  mutex_.Unlock();
 }
 
 void KeyRetention::RemoveExpired() {
@@ -41,7 +44,7 @@ void KeyRetention::RemoveExpired() {
   int64_t removed_in_batch = 0;
   do {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(&mutex_);
       if (stopping_) break;
     }
     const absl::StatusOr<std::string> written = store_->Write(

@@ -17,11 +17,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "server/store/store.h"
 
 namespace clientele::server {
@@ -65,11 +64,12 @@ class KeyRetention {
   const KeyRetentionOptions options_;
   std::atomic<int64_t> removed_{0};
   std::atomic<int64_t> passes_{0};
-  std::mutex mutex_;
-  std::condition_variable stop_changed_;
-  bool stopping_ = false;  // guarded by mutex_
-  std::mutex join_mutex_;  // Stop from two threads joins once
-  std::thread thread_;     // last: it starts once everything it uses exists
+  Mutex mutex_;
+  CondVar stop_changed_;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  Mutex join_mutex_;  // Stop from two threads joins once
+  std::thread thread_
+      ABSL_GUARDED_BY(join_mutex_);  // last: it starts once everything it uses exists
 };
 
 }  // namespace clientele::server

@@ -42,11 +42,11 @@ DecisionLog::~DecisionLog() { Stop(); }
 
 void DecisionLog::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  changed_.notify_all();
-  std::lock_guard join(join_mutex_);
+  changed_.NotifyAll();
+  MutexLock join(&join_mutex_);
   if (writer_.joinable()) writer_.join();
 }
 
@@ -64,7 +64,7 @@ void DecisionLog::Record(DecisionLogEntry entry) {
   bool refused = false;
   bool batch_ready = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     refused = stopping_ || queue_.size() >= options_.max_queued;
     if (!refused) {
       queue_.push_back(std::move(entry));
@@ -76,26 +76,27 @@ void DecisionLog::Record(DecisionLogEntry entry) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     Metrics::Global().RecordDecisionLog("dropped", 1);
   } else if (batch_ready) {
-    changed_.notify_all();  // a full batch need not wait for the interval
+    changed_.NotifyAll();  // a full batch need not wait for the interval
   }
 }
 
 void DecisionLog::Flush() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(&mutex_);
   const uint64_t target = queued_total_;
   flush_wanted_ = true;
-  changed_.notify_all();
+  changed_.NotifyAll();
   // After Stop everything queued is done (Record queues nothing then).
-  changed_.wait(lock, [&] { return done_total_ >= target; });
+  while (done_total_ < target) changed_.Wait(&mutex_);
 }
 
 void DecisionLog::WriteQueued() {
   auto last_trim = std::chrono::steady_clock::now();
-  std::unique_lock lock(mutex_);
+  mutex_.Lock();
   while (true) {
-    changed_.wait_for(lock, options_.flush_interval, [&] {
-      return stopping_ || flush_wanted_ || queue_.size() >= kBatch;
-    });
+    const auto deadline = std::chrono::steady_clock::now() + options_.flush_interval;
+    while (!stopping_ && !flush_wanted_ && queue_.size() < kBatch &&
+           changed_.WaitUntil(&mutex_, deadline)) {
+    }
     std::vector<DecisionLogEntry> taken = std::exchange(queue_, {});
     flush_wanted_ = false;
     const bool last = stopping_;
@@ -103,15 +104,16 @@ void DecisionLog::WriteQueued() {
     const bool trim_due = options_.retention.max_age > std::chrono::seconds::zero() &&
                           now - last_trim >= kTrimInterval;
     if (!taken.empty() || trim_due) {
-      lock.unlock();
+      mutex_.Unlock();
       WriteBatches(taken);  // an empty batch only trims
       last_trim = now;
-      lock.lock();
+      mutex_.Lock();
       done_total_ += taken.size();
-      changed_.notify_all();  // Flush waits for done_total_
+      changed_.NotifyAll();  // Flush waits for done_total_
     }
-    if (last && queue_.empty()) return;
+    if (last && queue_.empty()) break;
   }
+  mutex_.Unlock();
 }
 
 void DecisionLog::WriteBatches(std::vector<DecisionLogEntry>& entries) {
@@ -122,8 +124,8 @@ void DecisionLog::WriteBatches(std::vector<DecisionLogEntry>& entries) {
         all.subspan(first, std::min(kBatch, all.size() - first));
     first += batch.size();
     int64_t removed = 0;
-    const absl::StatusOr<std::string> written = store_->Write(
-        {"", "DecisionLog", ""}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+    const absl::StatusOr<std::string> written =
+        store_->Write({"", "DecisionLog", ""}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
           absl::StatusOr<int64_t> trimmed = tx.AppendDecisions(batch, options_.retention);
           if (!trimmed.ok()) return trimmed.status();
           removed = *trimmed;
@@ -131,7 +133,8 @@ void DecisionLog::WriteBatches(std::vector<DecisionLogEntry>& entries) {
         });
     if (written.ok()) {
       if (!batch.empty()) Metrics::Global().RecordDecisionLog("written", batch.size());
-      if (removed > 0) Metrics::Global().RecordDecisionLog("expired", static_cast<uint64_t>(removed));
+      if (removed > 0)
+        Metrics::Global().RecordDecisionLog("expired", static_cast<uint64_t>(removed));
     } else {
       dropped_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
       if (!batch.empty()) Metrics::Global().RecordDecisionLog("failed", batch.size());

@@ -22,14 +22,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "clientele/v1/types.pb.h"
+#include "common/mutex.h"
 #include "rules/customer.h"
 #include "server/store/store.h"
 
@@ -89,15 +88,15 @@ class DecisionLog {
   std::atomic<uint64_t> decisions_{0};  // decisions offered to Sample
   std::atomic<int64_t> dropped_{0};
 
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<DecisionLogEntry> queue_;  // guarded by mutex_
-  uint64_t queued_total_ = 0;            // entries ever queued; guarded by mutex_
-  uint64_t done_total_ = 0;              // of those, written or failed; guarded by mutex_
-  bool flush_wanted_ = false;            // guarded by mutex_
-  bool stopping_ = false;                // guarded by mutex_
-  std::mutex join_mutex_;                // one Stop joins at a time
-  std::thread writer_;                   // last: starts once the rest exists
+  Mutex mutex_;
+  CondVar changed_;
+  std::vector<DecisionLogEntry> queue_ ABSL_GUARDED_BY(mutex_);
+  uint64_t queued_total_ ABSL_GUARDED_BY(mutex_) = 0;  // entries ever queued
+  uint64_t done_total_ ABSL_GUARDED_BY(mutex_) = 0;    // of those, written or failed
+  bool flush_wanted_ ABSL_GUARDED_BY(mutex_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  Mutex join_mutex_;                                 // one Stop joins at a time
+  std::thread writer_ ABSL_GUARDED_BY(join_mutex_);  // last: starts once the rest exists
 };
 
 }  // namespace clientele::server

@@ -1,8 +1,8 @@
 #include "server/api/idempotent_writes.h"
 
-#include <condition_variable>
-#include <mutex>
 #include <optional>
+
+#include "common/mutex.h"
 
 namespace clientele::server::api_internal {
 
@@ -28,16 +28,16 @@ void AddMessageToHash(const google::protobuf::Message& message, Sha256* hash) {
 }
 
 absl::Status WaitFor(absl::FunctionRef<void(Done)> start) {
-  std::mutex mutex;
-  std::condition_variable finished;
+  Mutex mutex;
+  CondVar finished;
   std::optional<absl::Status> outcome;  // guarded by mutex
   start([&](absl::Status status) {
-    std::lock_guard<std::mutex> lock(mutex);
+    MutexLock lock(&mutex);
     outcome = std::move(status);
-    finished.notify_one();  // under the lock: the waiter owns `finished`
+    finished.NotifyOne();  // under the lock: the waiter owns `finished`
   });
-  std::unique_lock<std::mutex> lock(mutex);
-  finished.wait(lock, [&] { return outcome.has_value(); });
+  MutexLock lock(&mutex);
+  while (!outcome.has_value()) finished.Wait(&mutex);
   return *std::move(outcome);
 }
 

@@ -5,8 +5,8 @@
 // meanwhile; the old RuleSet is freed when its last request lets go.
 //
 // Thread safety: RulesetHolder is safe to use from any number of threads.
-// The lock is held only to copy or replace one shared_ptr (std::mutex, so
-// that ThreadSanitizer sees it: Debian's Abseil is not instrumented).
+// The lock is held only to copy or replace one shared_ptr (common/mutex.h,
+// so that ThreadSanitizer sees it: Debian's Abseil is not instrumented).
 #ifndef CLIENTELE_SERVER_RELOAD_RULESET_HOLDER_H_
 #define CLIENTELE_SERVER_RELOAD_RULESET_HOLDER_H_
 

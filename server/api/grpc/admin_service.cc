@@ -1,11 +1,11 @@
 // Admin: the callback service, and the Backup reactor.
-#include <memory>
 #include <algorithm>
 #include <fstream>
-#include <mutex>
+#include <memory>
 #include <optional>
 
 #include "clientele/v1/admin.grpc.pb.h"
+#include "common/mutex.h"
 #include "common/sha256.h"
 #include "server/api/admin.h"
 #include "server/api/grpc/callback_services.h"
@@ -34,7 +34,7 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
     pool->Run([this, ops, caller, began = std::chrono::steady_clock::now()] {
       absl::StatusOr<std::unique_ptr<AdminApi::TakenBackup>> taken = ops->TakeBackup();
       LogCall("Backup", taken.status(), began, caller);
-      React([&] {
+      React([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
         if (!taken.ok()) return FinishWith(ToGrpc(taken.status()));
         if (cancelled_) return FinishWith(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
         backup_ = std::move(*taken);
@@ -49,7 +49,7 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
   }
 
   void OnWriteDone(bool ok) override {
-    React([&] {
+    React([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
       if (!ok) return FinishWith(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
       if (last_sent_) return FinishWith(grpc::Status::OK);
       chunk_.Clear();
@@ -60,17 +60,18 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
   // (VACUUM INTO is not interrupted); during the stream the outstanding
   // write fails and OnWriteDone ends it.
   void OnCancel() override {
-    React([&] { cancelled_ = true; });
+    React([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { cancelled_ = true; });
   }
   void OnDone() override { delete this; }  // the backup's file goes with it
 
  private:
-  // Runs `reaction` under the lock, then finishes if it decided to.
+  // Runs `reaction` (which requires mutex_) under the lock, then finishes
+  // if it decided to.
   template <typename Reaction>
-  void React(Reaction reaction) {
+  void React(Reaction reaction) ABSL_LOCKS_EXCLUDED(mutex_) {
     std::optional<grpc::Status> finish;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(&mutex_);
       reaction();
       if (finish_with_.has_value() && !finished_) {
         finished_ = true;
@@ -79,12 +80,12 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
     }
     if (finish.has_value()) Finish(std::move(*finish));  // the last use of `this`
   }
-  void FinishWith(grpc::Status status) {
+  void FinishWith(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (!finish_with_.has_value()) finish_with_ = std::move(status);
   }
   // Reads the next chunk into chunk_ (the last one gets the SHA-256) and
   // writes it.
-  void SendNextLocked() {
+  void SendNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     std::string* data = chunk_.mutable_data();
     data->resize(chunk_bytes_);
     file_.read(data->data(), static_cast<std::streamsize>(chunk_bytes_));
@@ -110,16 +111,16 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
 
   const size_t chunk_bytes_;
   const StreamSlots::Slot slot_;
-  std::mutex mutex_;
-  std::unique_ptr<AdminApi::TakenBackup> backup_;  // guarded by mutex_
-  std::ifstream file_;                               // guarded by mutex_
-  Sha256 hash_;                                      // guarded by mutex_; of the data sent
-  v1::BackupChunk chunk_;                            // guarded by mutex_; the write outstanding
-  int64_t sent_bytes_ = 0;                           // guarded by mutex_
-  bool last_sent_ = false;                           // guarded by mutex_
-  bool cancelled_ = false;                           // guarded by mutex_
-  std::optional<grpc::Status> finish_with_;          // guarded by mutex_
-  bool finished_ = false;                            // guarded by mutex_
+  Mutex mutex_;
+  std::unique_ptr<AdminApi::TakenBackup> backup_ ABSL_GUARDED_BY(mutex_);
+  std::ifstream file_ ABSL_GUARDED_BY(mutex_);
+  Sha256 hash_ ABSL_GUARDED_BY(mutex_);            // of the data sent
+  v1::BackupChunk chunk_ ABSL_GUARDED_BY(mutex_);  // the write outstanding
+  int64_t sent_bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+  bool last_sent_ ABSL_GUARDED_BY(mutex_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
+  std::optional<grpc::Status> finish_with_ ABSL_GUARDED_BY(mutex_);
+  bool finished_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 class AdminService final : public v1::Admin::CallbackService {

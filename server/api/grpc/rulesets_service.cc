@@ -1,10 +1,10 @@
 // Rulesets: the callback service, and the WatchRuleset reactor.
-#include <memory>
 #include <deque>
-#include <mutex>
+#include <memory>
 #include <optional>
 
 #include "clientele/v1/rulesets.grpc.pb.h"
+#include "common/mutex.h"
 #include "server/api/grpc/callback_services.h"
 #include "server/api/grpc/calls.h"
 #include "server/api/rulesets.h"
@@ -27,7 +27,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
   WatchRulesetReactor(RulesetsApi* ops, OpenStreams* streams, std::string_view caller,
                       StreamSlots::Slot slot)
       : ops_(ops), streams_(streams), caller_(caller), slot_(std::move(slot)) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (!streams_->Add(this)) {
       FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
       return;
@@ -36,17 +36,17 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
     // Subscribe first, then send the current state: an attempt made in
     // between is sent once (EnqueueLocked skips numbers already queued).
     listener_ = ops_->reloader()->Subscribe([this](const ReloadAttempt& attempt) {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(&mutex_);
       EnqueueLocked(attempt);
     });
     EnqueueLocked(ops_->reloader()->LastAttempt(), /*initial=*/true);
   }
   void End() override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     FinishLocked(grpc::Status::OK);
   }
   void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     writing_ = false;
     if (!ok) {
       FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading"));
@@ -59,7 +59,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
     WriteNextLocked();
   }
   void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
   }
   void OnDone() override {
@@ -69,7 +69,8 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
   }
 
  private:
-  void EnqueueLocked(const ReloadAttempt& attempt, bool initial = false) {
+  void EnqueueLocked(const ReloadAttempt& attempt, bool initial = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (finishing_ || (!initial && attempt.number <= last_number_)) return;
     last_number_ = attempt.number;
     if (backlog_.size() >= kMaxBacklog) {
@@ -80,7 +81,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
     ops_->RulesetStatusAfter(attempt, &backlog_.emplace_back());
     WriteNextLocked();
   }
-  void WriteNextLocked() {
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (writing_ || backlog_.empty()) return;
     sending_ = std::move(backlog_.front());
     backlog_.pop_front();
@@ -88,7 +89,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
     StartWrite(&sending_);
   }
   // Finishes now, or once the outstanding write is done.
-  void FinishLocked(grpc::Status status) {
+  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (finished_) return;
     finishing_ = true;
     if (writing_) {
@@ -105,17 +106,18 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
   const std::string_view caller_;
   const StreamSlots::Slot slot_;
   const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
+  // Set by the constructor, before gRPC can call any reaction, and read
+  // by OnDone, the last one: no lock needed.
   bool registered_ = false;
   int listener_ = 0;
-  std::mutex mutex_;
-  // All below guarded by mutex_.
-  std::deque<v1::RulesetStatus> backlog_;
-  v1::RulesetStatus sending_;
-  int64_t last_number_ = -1;
-  bool writing_ = false;
-  bool finishing_ = false;  // no more messages are queued
-  bool finished_ = false;   // Finish called
-  std::optional<grpc::Status> finish_wanted_;
+  Mutex mutex_;
+  std::deque<v1::RulesetStatus> backlog_ ABSL_GUARDED_BY(mutex_);
+  v1::RulesetStatus sending_ ABSL_GUARDED_BY(mutex_);
+  int64_t last_number_ ABSL_GUARDED_BY(mutex_) = -1;
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mutex_) = false;  // no more messages are queued
+  bool finished_ ABSL_GUARDED_BY(mutex_) = false;   // Finish called
+  std::optional<grpc::Status> finish_wanted_ ABSL_GUARDED_BY(mutex_);
 };
 
 class RulesetsService final : public v1::Rulesets::CallbackService {
@@ -148,9 +150,9 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
     if (!slot.ok()) return new RefusedStream<v1::RulesetStatus>("WatchRuleset", slot.status());
     return new WatchRulesetReactor(ops_, streams_, caller->name, std::move(*slot));
   }
-  grpc::ServerUnaryReactor* ListRulesetVersions(grpc::CallbackServerContext* context,
-                                                const v1::ListRulesetVersionsRequest* request,
-                                                v1::ListRulesetVersionsResponse* response) override {
+  grpc::ServerUnaryReactor* ListRulesetVersions(
+      grpc::CallbackServerContext* context, const v1::ListRulesetVersionsRequest* request,
+      v1::ListRulesetVersionsResponse* response) override {
     return Run("ListRulesetVersions", *auth_, context,
                [&] { return ops_->ListRulesetVersions(*request, response); });
   }

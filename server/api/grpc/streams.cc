@@ -5,19 +5,19 @@
 namespace clientele::server {
 
 bool OpenStreams::Add(Stream* stream) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   if (closed_) return false;
   streams_.insert(stream);
   return true;
 }
 
 void OpenStreams::Remove(Stream* stream) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   streams_.erase(stream);
 }
 
 void OpenStreams::EndAll() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   closed_ = true;
   for (Stream* stream : streams_) stream->End();
 }

@@ -5,11 +5,11 @@
 #define CLIENTELE_SERVER_API_GRPC_STREAMS_H_
 
 #include <atomic>
-#include <mutex>
 #include <set>
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "common/mutex.h"
 
 namespace clientele::server {
 
@@ -30,9 +30,9 @@ class OpenStreams {
   void EndAll();
 
  private:
-  std::mutex mutex_;
-  std::set<Stream*> streams_;  // guarded by mutex_
-  bool closed_ = false;        // guarded by mutex_
+  Mutex mutex_;
+  std::set<Stream*> streams_ ABSL_GUARDED_BY(mutex_);
+  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 // A server-wide cap on the streaming calls open at once (EvaluateMany,
