@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store/store.h"
-#include "tests/support/in_process_operations.h"
+#include "tests/support/in_process_apis.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
@@ -43,7 +43,7 @@ class DemoStore {
   }
 
  private:
-  testing::InProcessOperations in_process_;
+  testing::InProcessApis in_process_;
 };
 
 TEST(DemoDataTest, PurchasesFallInThe270DaysUpToTheDayItIsLoaded) {

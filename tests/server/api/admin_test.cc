@@ -11,7 +11,7 @@
 #include "server/demo_data.h"
 #include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
-#include "tests/support/in_process_operations.h"
+#include "tests/support/in_process_apis.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
@@ -35,7 +35,7 @@ class BackupOpsTest : public ::testing::Test {
     return stray;
   }
 
-  testing::InProcessOperations in_process_;
+  testing::InProcessApis in_process_;
   const std::filesystem::path& directory_ = in_process_.directory();
   Store* const store_ = in_process_.store();
   const RulesetHolder& holder_ = in_process_.holder();

@@ -3,8 +3,8 @@
 // (config/rules). For tests of operations that need no server process.
 // Not thread-safe to construct or destroy; what the API classes allow
 // after.
-#ifndef CLIENTELE_TESTS_SUPPORT_IN_PROCESS_OPERATIONS_H_
-#define CLIENTELE_TESTS_SUPPORT_IN_PROCESS_OPERATIONS_H_
+#ifndef CLIENTELE_TESTS_SUPPORT_IN_PROCESS_APIS_H_
+#define CLIENTELE_TESTS_SUPPORT_IN_PROCESS_APIS_H_
 
 #include <filesystem>
 #include <memory>
@@ -19,11 +19,11 @@
 
 namespace clientele::testing {
 
-class InProcessOperations {
+class InProcessApis {
  public:
   // Opens the store and loads the rules; a failure fails the test (and
   // apis() is then null).
-  InProcessOperations() {
+  InProcessApis() {
     std::random_device random;
     directory_ = std::filesystem::temp_directory_path() /
                  ("clientele-operations-" + std::to_string(random()));
@@ -38,14 +38,14 @@ class InProcessOperations {
         .store = store_.get(), .rules = &holder_, .reloader = &reloader_, .limits = {}});
   }
   // Closes the store and removes the directory.
-  ~InProcessOperations() {
+  ~InProcessApis() {
     apis_.reset();
     store_.reset();
     std::error_code ignored;
     std::filesystem::remove_all(directory_, ignored);
   }
-  InProcessOperations(const InProcessOperations&) = delete;
-  InProcessOperations& operator=(const InProcessOperations&) = delete;
+  InProcessApis(const InProcessApis&) = delete;
+  InProcessApis& operator=(const InProcessApis&) = delete;
 
   // The store's directory (its database is clientele.db there).
   const std::filesystem::path& directory() const { return directory_; }
@@ -64,4 +64,4 @@ class InProcessOperations {
 
 }  // namespace clientele::testing
 
-#endif  // CLIENTELE_TESTS_SUPPORT_IN_PROCESS_OPERATIONS_H_
+#endif  // CLIENTELE_TESTS_SUPPORT_IN_PROCESS_APIS_H_
