@@ -1,20 +1,17 @@
-// The SQLite store on its own: migrations, idempotent writes, rollback of
-// a failed write, the ledger/balance invariant, windowed purchase stats,
-// and deletes that take a customer's records with them.
-#include "server/store/store.h"
+// The SQLite store: the store contract's tests (store_contract.cc) on it,
+// and what only SQLite has: migrations, options, a file database, the
+// contents of ruleset versions kept once, backups as database files.
 #include "server/store/sqlite/sqlite_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include <atomic>
 #include <filesystem>
-#include <future>
-#include <random>
-#include <thread>
 
+#include "common/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/strings.h"
+#include "server/store/store.h"
+#include "tests/server/store/store_contract.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
@@ -28,67 +25,26 @@ using rules::Decimal;
 
 Date Day(const char* text) { return *Date::Parse(text); }
 
-class StoreTest : public ::testing::Test {
+absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(const std::filesystem::path& directory,
+                                                  int window_months) {
+  return SqliteStore::Open({(directory / "clientele.db").string(), 1000, window_months});
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
+                         ::testing::Values(StoreImplementation{"Sqlite", OpenSqlite}),
+                         [](const ::testing::TestParamInfo<StoreImplementation>& info) {
+                           return info.param.name;
+                         });
+
+class StoreTest : public StoreTestBase {
  protected:
+  StoreTest() : StoreTestBase(OpenSqlite) {}
   void SetUp() override {
-    std::random_device random;
-    path_ = (std::filesystem::temp_directory_path() /
-             ("clientele-store-" + std::to_string(random()) + ".db"))
-                .string();
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
-  void Reopen(int window_months = 12) {
-    store_.reset();
-    absl::StatusOr<std::unique_ptr<Store>> opened = SqliteStore::Open({path_, 1000, window_months});
-    ASSERT_THAT(opened, IsOk());
-    store_ = std::move(*opened);
-  }
-
-  // Writes with a fresh key: `write` returns a status, the response is "ok".
-  absl::Status Do(const std::string& key,
-                  const std::function<absl::Status(Transaction&)>& write) {
-    return store_
-        ->Write({key, "Test", key},
-                [&](Transaction& tx) -> absl::StatusOr<std::string> {
-                  absl::Status s = write(tx);
-                  if (!s.ok()) return s;
-                  return std::string("ok");
-                })
-        .status();
-  }
-
-  void AddCustomer(const std::string& id) {
-    Customer c;
-    c.id = id;
-    c.name = "张三";
-    ASSERT_THAT(Do("add-" + id, [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
-                IsOk());
-  }
-
-  absl::Status Buy(const std::string& customer, const std::string& purchase, const char* amount,
-                   const char* day, int64_t points) {
-    PurchaseRecord p;
-    p.purchase_id = purchase;
-    p.customer_id = customer;
-    p.amount = *Decimal::Parse(amount);
-    p.day = Day(day);
-    p.points_earned = points;
-    LedgerEntry e;
-    e.customer_id = customer;
-    e.delta = points;
-    e.reason = "purchase";
-    e.source = "purchase:" + purchase;
-    return Do("buy-" + purchase, [&](Transaction& tx) -> absl::Status {
-      return tx.InsertPurchase(p, e, std::nullopt).status();
-    });
+    StoreTestBase::SetUp();
+    path_ = (directory_ / "clientele.db").string();
   }
 
   std::string path_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(StoreTest, MigratesANewDatabaseAndReopensIt) {
@@ -109,8 +65,9 @@ TEST_F(StoreTest, UpgradesADatabaseFromSchemaOne) {
     SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec(std::string(SqliteStore::MigrationScript(1)));
     db.exec("INSERT INTO customers(id, name) VALUES ('c-1', '张三')");
-    db.exec("INSERT INTO purchases VALUES ('p-1', 'c-1', 6000000, 'A', 0, 20000, 100, 'r', 'v', "
-            "'2026-11-01T00:00:00Z')");
+    db.exec(
+        "INSERT INTO purchases VALUES ('p-1', 'c-1', 6000000, 'A', 0, 20000, 100, 'r', 'v', "
+        "'2026-11-01T00:00:00Z')");
     db.exec("PRAGMA user_version=1");
   }
   Reopen();
@@ -132,323 +89,12 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
 }
 
 TEST_F(StoreTest, RefusesBadOptionsAndUnopenableFiles) {
-  EXPECT_THAT(SqliteStore::Open({"", 1000, 12}), StatusIs(absl::StatusCode::kInvalidArgument, "path"));
+  EXPECT_THAT(SqliteStore::Open({"", 1000, 12}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "path"));
   EXPECT_THAT(SqliteStore::Open({path_, 1000, 0}),
               StatusIs(absl::StatusCode::kInvalidArgument, "stats_window_months"));
   EXPECT_THAT(SqliteStore::Open({"/nonexistent-dir/x/clientele.db", 1000, 12}),
               StatusIs(absl::StatusCode::kUnavailable, "cannot open database"));
-}
-
-TEST_F(StoreTest, ASeenKeyReturnsTheStoredResponseWithoutRunningTheWrite) {
-  int runs = 0;
-  auto write = [&](Transaction&) -> absl::StatusOr<std::string> {
-    ++runs;
-    return std::string("first answer");
-  };
-  EXPECT_EQ(*store_->Write({"k", "M", "f1"}, write), "first answer");
-  EXPECT_EQ(*store_->Write({"k", "M", "f1"}, write), "first answer");
-  EXPECT_EQ(runs, 1);
-  EXPECT_THAT(store_->Write({"k", "M", "f2"}, write),
-              StatusIs(absl::StatusCode::kAlreadyExists, "different request"));
-  EXPECT_THAT(store_->Write({"k", "Other", "f1"}, write),
-              StatusIs(absl::StatusCode::kAlreadyExists, "different request"));
-  EXPECT_EQ(runs, 1);
-}
-
-TEST_F(StoreTest, AFailedWriteLeavesNoTraceAndFreesItsKey) {
-  AddCustomer("c-1");
-  absl::Status failed = Do("k", [&](Transaction& tx) -> absl::Status {
-    LedgerEntry e;
-    e.customer_id = "c-1";
-    e.delta = 50;
-    if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
-    return absl::FailedPreconditionError("changed my mind");
-  });
-  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kFailedPrecondition, "changed my mind"));
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, 0);
-  EXPECT_TRUE(store_->Ledger("c-1")->empty());
-  // The key was not consumed: the same key can now succeed.
-  EXPECT_THAT(Do("k", [](Transaction&) { return absl::OkStatus(); }), IsOk());
-}
-
-// Group commit: writes from many threads at once go together into
-// transactions, yet each keeps its own outcome: a failing write leaves no
-// trace, a repeated key returns the first answer, the rest all land.
-TEST_F(StoreTest, ConcurrentWritesEachKeepTheirOwnOutcome) {
-  AddCustomer("c-1");
-  constexpr int kThreads = 16;
-  constexpr int kWritesPerThread = 40;
-  std::atomic<int> failed_as_asked{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kWritesPerThread; ++i) {
-        const std::string key = "k-" + std::to_string(t) + "-" + std::to_string(i);
-        const bool fail = i % 5 == 4;
-        absl::StatusOr<std::string> answer = store_->Write(
-            {key, "Test", key}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
-              LedgerEntry e;
-              e.customer_id = "c-1";
-              e.delta = 1;
-              e.source = key;
-              if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
-              if (fail) return absl::FailedPreconditionError("asked to fail");
-              return "answer " + key;
-            });
-        if (fail) {
-          if (absl::IsFailedPrecondition(answer.status())) ++failed_as_asked;
-          continue;
-        }
-        EXPECT_THAT(answer, IsOk());
-        if (answer.ok()) {
-          EXPECT_EQ(*answer, "answer " + key);
-        }
-        // The retry is answered from the first write, without running it.
-        absl::StatusOr<std::string> retry = store_->Write(
-            {key, "Test", key}, [](Transaction&) -> absl::StatusOr<std::string> {
-              return absl::InternalError("ran twice");
-            });
-        EXPECT_THAT(retry, IsOk());
-        if (retry.ok()) {
-          EXPECT_EQ(*retry, "answer " + key);
-        }
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  const int succeeded = kThreads * kWritesPerThread * 4 / 5;
-  EXPECT_EQ(failed_as_asked.load(), kThreads * kWritesPerThread / 5);
-  EXPECT_EQ(store_->Ledger("c-1")->size(), static_cast<size_t>(succeeded));
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, succeeded);
-}
-
-// Reads have connections of their own: a read during a write does not
-// wait for it, and sees the state before the write commits.
-TEST_F(StoreTest, ReadsDoNotWaitForAWriteInProgress) {
-  AddCustomer("c-1");
-  std::future<int64_t> points_seen;
-  std::future_status finished_during_write = std::future_status::timeout;
-  ASSERT_THAT(Do("slow", [&](Transaction& tx) -> absl::Status {
-                LedgerEntry e;
-                e.customer_id = "c-1";
-                e.delta = 7;
-                if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
-                points_seen = std::async(std::launch::async, [&] {
-                  return (*store_->FindCustomer("c-1", Day("2026-11-24")))->points;
-                });
-                finished_during_write = points_seen.wait_for(std::chrono::seconds(10));
-                return absl::OkStatus();
-              }),
-              IsOk());
-  EXPECT_EQ(finished_during_write, std::future_status::ready);
-  EXPECT_EQ(points_seen.get(), 0);  // the write had not committed yet
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, 7);
-}
-
-TEST_F(StoreTest, PurchaseForAnUnknownCustomerFailsWhole) {
-  EXPECT_THAT(Buy("nobody", "p-1", "10", "2026-11-01", 20),
-              StatusIs(absl::StatusCode::kNotFound, "nobody"));
-  EXPECT_TRUE(store_->Purchases("")->empty());
-}
-
-TEST_F(StoreTest, BalanceEqualsTheLedgerSum) {
-  AddCustomer("c-1");
-  ASSERT_THAT(Buy("c-1", "p-1", "600", "2026-11-01", 100), IsOk());
-  ASSERT_THAT(Buy("c-1", "p-2", "350", "2026-11-02", 50), IsOk());
-  ASSERT_THAT(Do("fix", [](Transaction& tx) {
-                LedgerEntry e;
-                e.customer_id = "c-1";
-                e.delta = -30;
-                e.reason = "correction";
-                return tx.AppendLedger(e).status();
-              }),
-              IsOk());
-  std::vector<LedgerEntry> ledger = *store_->Ledger("c-1");
-  ASSERT_EQ(ledger.size(), 3u);
-  int64_t sum = 0;
-  for (const LedgerEntry& e : ledger) sum += e.delta;
-  EXPECT_EQ(sum, 120);
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, 120);
-  EXPECT_EQ(ledger[0].source, "purchase:p-1");
-  EXPECT_LT(ledger[0].id, ledger[1].id);
-}
-
-TEST_F(StoreTest, PurchaseStatsCountOnlyTheWindowTotalsCountEverything) {
-  AddCustomer("c-1");
-  ASSERT_THAT(Buy("c-1", "old", "1000", "2025-11-30", 0), IsOk());  // 12 months back: outside
-  ASSERT_THAT(Buy("c-1", "p-1", "100", "2025-12-01", 0), IsOk());   // oldest month inside
-  ASSERT_THAT(Buy("c-1", "p-2", "200.5", "2026-11-24", 0), IsOk());
-  Customer c = **store_->FindCustomer("c-1", Day("2026-11-24"));
-  EXPECT_EQ(c.purchase_frequency, 2);
-  EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("150.25"));
-  EXPECT_EQ(c.total_spent, *Decimal::Parse("1300.5"));
-  EXPECT_EQ(c.last_purchase_at, Day("2026-11-24"));
-
-  Reopen(1);  // this month only
-  c = **store_->FindCustomer("c-1", Day("2026-11-24"));
-  EXPECT_EQ(c.purchase_frequency, 1);
-  EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("200.5"));
-}
-
-TEST_F(StoreTest, ATakenBackPurchaseLeavesTheStatsOnce) {
-  AddCustomer("c-1");
-  ASSERT_THAT(Buy("c-1", "p-1", "100", "2026-10-01", 0), IsOk());
-  ASSERT_THAT(Buy("c-1", "p-2", "300", "2026-11-20", 0), IsOk());
-  auto take_back = [&](const std::string& key) {
-    return Do(key, [](Transaction& tx) -> absl::Status {
-      absl::StatusOr<std::optional<PurchaseRecord>> found = tx.FindPurchase("p-2");
-      if (!found.ok()) return found.status();
-      if (!found->has_value()) return absl::NotFoundError("p-2");
-      return tx.MarkReturned(**found, "return");
-    });
-  };
-  ASSERT_THAT(take_back("r-1"), IsOk());
-  Customer c = **store_->FindCustomer("c-1", Day("2026-11-24"));
-  EXPECT_EQ(c.purchase_frequency, 1);
-  EXPECT_EQ(c.total_spent, *Decimal::Parse("100"));
-  EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("100"));
-  EXPECT_EQ(c.last_purchase_at, Day("2026-10-01"));
-  EXPECT_EQ((*store_->Purchases("c-1"))[1].returned_kind, "return");
-
-  EXPECT_THAT(take_back("r-2"), StatusIs(absl::StatusCode::kFailedPrecondition, "already"));
-  c = **store_->FindCustomer("c-1", Day("2026-11-24"));
-  EXPECT_EQ(c.purchase_frequency, 1);
-  EXPECT_EQ(c.total_spent, *Decimal::Parse("100"));
-}
-
-// Stats given on import (from another system) stand while the customer
-// has no recorded purchase; recorded purchases replace them.
-TEST_F(StoreTest, ImportedStatsStandUntilPurchasesAreRecorded) {
-  Customer c;
-  c.id = "c-1";
-  c.purchase_frequency = 12;
-  c.average_purchase_amount = *Decimal::Parse("1200.5");
-  ASSERT_THAT(Do("add", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
-              IsOk());
-  Customer found = **store_->FindCustomer("c-1", Day("2026-11-24"));
-  EXPECT_EQ(found.purchase_frequency, 12);
-  EXPECT_EQ(found.average_purchase_amount, *Decimal::Parse("1200.5"));
-  // An update without stats keeps them.
-  c.purchase_frequency = 0;
-  c.average_purchase_amount = Decimal();
-  c.age = 30;
-  ASSERT_THAT(Do("edit", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
-              IsOk());
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->purchase_frequency, 12);
-  ASSERT_THAT(Buy("c-1", "p-1", "80", "2026-11-20", 20), IsOk());
-  found = **store_->FindCustomer("c-1", Day("2026-11-24"));
-  EXPECT_EQ(found.purchase_frequency, 1);
-  EXPECT_EQ(found.average_purchase_amount, *Decimal::Parse("80"));
-  CustomerPage page = *store_->ListCustomers("", 10, Day("2026-11-24"));
-  EXPECT_EQ(page.customers[0].purchase_frequency, 1);
-}
-
-TEST_F(StoreTest, DeletingACustomerTakesItsRecordsAlong) {
-  AddCustomer("c-1");
-  AddCustomer("c-2");
-  ASSERT_THAT(Buy("c-1", "p-1", "600", "2026-11-01", 100), IsOk());
-  ASSERT_THAT(Buy("c-2", "p-2", "600", "2026-11-01", 100), IsOk());
-  ASSERT_THAT(Do("del", [](Transaction& tx) -> absl::Status {
-                absl::StatusOr<bool> deleted = tx.DeleteCustomer("c-1");
-                if (!deleted.ok()) return deleted.status();
-                return *deleted ? absl::OkStatus() : absl::NotFoundError("c-1");
-              }),
-              IsOk());
-  EXPECT_FALSE(store_->FindCustomer("c-1", Day("2026-11-24"))->has_value());
-  EXPECT_TRUE(store_->Ledger("c-1")->empty());
-  EXPECT_TRUE(store_->Purchases("c-1")->empty());
-  EXPECT_EQ(store_->Purchases("c-2")->size(), 1u);
-}
-
-TEST_F(StoreTest, ListsInIdOrderAPageAtATime) {
-  for (const char* id : {"b", "a", "d", "c"}) AddCustomer(id);
-  CustomerPage first = *store_->ListCustomers("", 3, Day("2026-11-24"));
-  ASSERT_EQ(first.customers.size(), 3u);
-  EXPECT_EQ(first.customers[0].id, "a");
-  EXPECT_EQ(first.customers[2].id, "c");
-  EXPECT_TRUE(first.more);
-  CustomerPage second = *store_->ListCustomers("c", 3, Day("2026-11-24"));
-  ASSERT_EQ(second.customers.size(), 1u);
-  EXPECT_EQ(second.customers[0].id, "d");
-  EXPECT_FALSE(second.more);
-}
-
-// Everything ScanCustomers gives one customer, as a line to compare.
-std::string Visited(const Customer& c, std::span<const rules::Purchase> purchases) {
-  std::string line = StrCat(c.id, " ", c.name, " age ", c.age, " freq ", c.purchase_frequency,
-                            " avg ", c.average_purchase_amount.ToString(), " total ",
-                            c.total_spent.ToString(), " points ", c.points, " last ",
-                            c.last_purchase_at.known() ? c.last_purchase_at.ToString() : "-",
-                            " bought");
-  for (const rules::Purchase& p : purchases) StrAppend(&line, " ", p.amount.ToString());
-  return line;
-}
-
-// A walk over every customer in id order gives each one exactly as
-// FindCustomer does (stats of the window, imported stats, no purchases),
-// with the purchases of the period that were not returned; id ranges
-// split the walk without losing or repeating anyone.
-TEST_F(StoreTest, ScanGivesEveryCustomerAsFindDoesWithThePurchasesOfThePeriod) {
-  for (const char* id : {"c-3", "c-1", "c-2", "c-5", "c-4"}) AddCustomer(id);
-  ASSERT_THAT(Buy("c-1", "p-1", "1000", "2025-11-30", 10), IsOk());  // before the window
-  ASSERT_THAT(Buy("c-1", "p-2", "100", "2026-11-02", 10), IsOk());
-  ASSERT_THAT(Buy("c-1", "p-3", "300", "2026-11-20", 10), IsOk());
-  ASSERT_THAT(Buy("c-3", "p-4", "50", "2026-11-10", 10), IsOk());
-  ASSERT_THAT(Buy("c-3", "p-5", "70", "2026-11-11", 10), IsOk());
-  ASSERT_THAT(Do("return", [](Transaction& tx) -> absl::Status {
-                return tx.MarkReturned(**tx.FindPurchase("p-5"), "return");
-              }),
-              IsOk());
-  Customer imported;
-  imported.id = "c-4";
-  imported.purchase_frequency = 7;
-  imported.average_purchase_amount = *Decimal::Parse("88.5");
-  ASSERT_THAT(Do("import", [&](Transaction& tx) { return tx.UpsertCustomerProfile(imported).status(); }),
-              IsOk());
-
-  const Date today = Day("2026-11-24");
-  CustomerScan scan{today, "", "", Day("2026-11-01"), Day("2026-11-24")};
-  std::vector<std::string> walked;
-  ASSERT_THAT(store_->ScanCustomers(scan, [&](const Customer& c, std::span<const rules::Purchase> p) {
-    walked.push_back(Visited(c, p));
-  }), IsOk());
-  ASSERT_EQ(walked.size(), 5u);
-  const std::vector<std::string> ids = {"c-1", "c-2", "c-3", "c-4", "c-5"};
-  for (size_t i = 0; i < ids.size(); ++i) {
-    std::optional<Customer> found = *store_->FindCustomer(ids[i], today);
-    ASSERT_TRUE(found.has_value());
-    std::string expected = Visited(*found, {});
-    EXPECT_EQ(walked[i].substr(0, expected.size()), expected) << walked[i];
-  }
-  EXPECT_THAT(walked[0], ::testing::EndsWith("freq 2 avg 200 total 1400 points 30 last 2026-11-20 bought 100 300"));
-  EXPECT_THAT(walked[2], ::testing::EndsWith("bought 50"));  // the returned one is not replayed
-  EXPECT_THAT(walked[3], ::testing::HasSubstr("c-4  age 0 freq 7 avg 88.5"));
-
-  // Without a period, no purchases come along.
-  std::vector<std::string> without;
-  ASSERT_THAT(store_->ScanCustomers({today}, [&](const Customer& c, std::span<const rules::Purchase> p) {
-    without.push_back(Visited(c, p));
-  }), IsOk());
-  EXPECT_THAT(without[0], ::testing::EndsWith("bought"));
-
-  // Ranges from the splits cover everyone once, in order.
-  std::vector<std::string> splits = *store_->CustomerIdSplits(2);
-  ASSERT_EQ(splits.size(), 1u);
-  EXPECT_EQ(splits[0], "c-3");
-  std::vector<std::string> in_ranges;
-  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-           {"", splits[0]}, {splits[0], ""}}) {
-    CustomerScan part = scan;
-    part.from_id = from;
-    part.to_id = to;
-    ASSERT_THAT(store_->ScanCustomers(part, [&](const Customer& c, std::span<const rules::Purchase> p) {
-      in_ranges.push_back(Visited(c, p));
-    }), IsOk());
-  }
-  EXPECT_EQ(in_ranges, walked);
-  EXPECT_EQ(store_->CustomerIdSplits(4)->size(), 3u);
-  EXPECT_TRUE(store_->CustomerIdSplits(6)->empty());  // fewer customers than parts
-  EXPECT_TRUE(store_->CustomerIdSplits(1)->empty());
 }
 
 // Served ruleset versions: kept with their files, listed newest first,
@@ -488,7 +134,8 @@ TEST_F(StoreTest, RulesetVersionsAreKeptWithTheirFilesOnce) {
   EXPECT_EQ((*found)->files[0].path, "big.yaml");
   EXPECT_EQ((*found)->files[0].content, big);
   EXPECT_EQ((*found)->files[1].content, "a: 2");
-  EXPECT_THAT(store_->FindRulesetVersion("aaaa"), StatusIs(absl::StatusCode::kInvalidArgument, "ambiguous"));
+  EXPECT_THAT(store_->FindRulesetVersion("aaaa"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "ambiguous"));
   absl::StatusOr<std::optional<RulesetVersionRecord>> none = store_->FindRulesetVersion("bbbb");
   ASSERT_THAT(none, IsOk());
   EXPECT_FALSE(none->has_value());
@@ -528,7 +175,8 @@ TEST_F(StoreTest, BackupIsACheckedCopyThatOpensAsAStore) {
     absl::StatusOr<std::unique_ptr<Store>> restored = SqliteStore::Open({copy});
     ASSERT_THAT(restored, IsOk());
     EXPECT_EQ(*(*restored)->CountCustomers(), 2);
-    absl::StatusOr<std::optional<Customer>> c1 = (*restored)->FindCustomer("c-1", Day("2026-11-24"));
+    absl::StatusOr<std::optional<Customer>> c1 =
+        (*restored)->FindCustomer("c-1", Day("2026-11-24"));
     ASSERT_THAT(c1, IsOk());
     ASSERT_TRUE(c1->has_value());
     EXPECT_EQ((*c1)->points, 12);
