@@ -1,6 +1,6 @@
 // Fills a clientele database with many deterministic customers, their
 // monthly purchase stats and recent purchases, for benchmarks that need a
-// large store (bench/simulate.sh). Creates the schema through Store::Open,
+// large store (bench/simulate.sh). Creates the schema through SqliteStore::Open,
 // then writes the rows directly in one transaction: the service would take
 // minutes for a million customers, this takes seconds.
 //

@@ -1,4 +1,6 @@
-// Small string helpers for the whole project.
+// Small string helpers for the whole project: StrCat, StrAppend, StrJoin,
+// HexByte, ParseInteger, IsLoopbackHost, FindControlCharacter,
+// EscapeControlCharacters and View (absl::string_view to std's).
 //
 // Debian's Abseil is built with its own absl::string_view rather than
 // std::string_view, so absl::StrCat and friends do not accept the

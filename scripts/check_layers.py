@@ -17,8 +17,9 @@ The layers, lowest first (README.md, "What is here"):
 Every #include of a .h/.cc under those folders is checked against the
 table below: the folders of ours it may include, and the libraries (gRPC,
 SQLite, ...). Standard and system headers are always allowed. The build
-runs this (CMakeLists.txt, target check_layers) before any library, so a
-wrong include fails the build with the file, the line and what is allowed.
+runs this (CMakeLists.txt, target check_layers, which every library of
+ours waits for), so a wrong include fails the build with the file, the
+line and what is allowed.
 
 Usage: check_layers.py SOURCE_DIR
 """

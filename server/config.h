@@ -31,7 +31,7 @@ struct ServerConfig {
   int max_streams_per_connection = 100;     // calls open at once on one connection
   int shutdown_grace_seconds = 10;          // in-flight calls get this long on SIGTERM
   int write_threads = 64;                   // calls that write wait side by side on these
-  bool sync_every_commit = true;            // see StoreOptions::sync_every_commit
+  bool sync_every_commit = true;            // see SqliteStoreOptions::sync_every_commit
   int idempotency_key_days = 30;            // keys expire after this long (0: never), KeyRetention
   RequestLimits limits;
   // The most work units one evaluation may take (rules::LoadOptions).

@@ -12,7 +12,8 @@
 // database. Prints "listening on HOST:PORT" once ready (port 0 in the
 // config is replaced by the port chosen). The port speaks TLS (mutual when
 // the config names a client CA) or, when the config says so, plain text;
-// every clientele.v1 call needs a bearer token (server/auth.h).
+// every clientele.v1 call needs a bearer token (server/api/auth.h; the roles:
+// server/api/roles.h).
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>

@@ -1,6 +1,7 @@
 // Conversions between the messages of proto/clientele/v1 and the types of
 // rules/ and the reloader, shared by the API classes of server/api/.
-// Internal to server/api/; stateless and thread-safe.
+// Used by server/api/ (and bench/decision_log_bench.cc); stateless and
+// thread-safe.
 #ifndef CLIENTELE_SERVER_API_CONVERSION_H_
 #define CLIENTELE_SERVER_API_CONVERSION_H_
 

@@ -1,7 +1,8 @@
 // Request validation shared by the API classes of server/api/: checks that
 // name the field of a request they refuse (INVALID_ARGUMENT "field:
 // problem", with a reason of common/status_details.h where there is one).
-// Internal to server/api/; stateless and thread-safe.
+// Used by server/api/ and by server/api/grpc/ (Diagnostics.Ping checks its
+// request); stateless and thread-safe.
 #ifndef CLIENTELE_SERVER_API_REQUESTS_H_
 #define CLIENTELE_SERVER_API_REQUESTS_H_
 
@@ -36,7 +37,7 @@ enum class TextKind { kLine, kFreeText };
 
 // Text that is well-formed UTF-8 of at most `max_bytes` (and not empty
 // when `required`), without control characters but those `kind` allows
-// (FindControlCharacter in rules/strings.h: C0, DEL, C1). The message
+// (FindControlCharacter in common/strings.h: C0, DEL, C1). The message
 // names the character's code point, never the character.
 absl::Status CheckText(std::string_view field, std::string_view text, size_t max_bytes,
                        bool required, TextKind kind = TextKind::kLine);

@@ -1,5 +1,5 @@
 // The server's metrics, in the Prometheus text exposition format (0.0.4),
-// served on their own port (server/metrics_endpoint.h):
+// served on their own port (server/infra/metrics_endpoint.h):
 //
 //   clientele_rpc_total{method,code}                counter
 //   clientele_rpc_duration_seconds{method}          histogram

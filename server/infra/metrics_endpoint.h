@@ -1,7 +1,9 @@
 // The HTTP endpoint Prometheus scrapes: GET /metrics on its own port,
 // served by cpp-httplib (Debian's libcpp-httplib-dev) on a thread of its
 // own, away from the gRPC port and its tokens. It shows counts, timings,
-// rule ids and the ruleset version, never customer data.
+// rule ids and the ruleset version, never customer data. Thread safety:
+// start and destroy it from one thread; it serves on its own thread and
+// reads only Metrics, which is thread-safe.
 #ifndef CLIENTELE_SERVER_INFRA_METRICS_ENDPOINT_H_
 #define CLIENTELE_SERVER_INFRA_METRICS_ENDPOINT_H_
 

@@ -1,7 +1,7 @@
 // The records of the store contract (server/store/store.h): what the
 // store keeps and gives back, as plain values. No database here; the
 // customer itself is the rules' record (rules::Customer), since that is
-// what the rules evaluate.
+// what the rules evaluate. Plain values, without shared state.
 #ifndef CLIENTELE_SERVER_STORE_RECORDS_H_
 #define CLIENTELE_SERVER_STORE_RECORDS_H_
 

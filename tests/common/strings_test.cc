@@ -1,4 +1,4 @@
-// StrCat / StrAppend (rules/strings.h): text, integers and floating point.
+// StrCat / StrAppend (common/strings.h): text, integers and floating point.
 #include "common/strings.h"
 
 #include "gtest/gtest.h"

@@ -1,6 +1,6 @@
 // The API classes of server/api/ (apis.h) in process, without gRPC: a fresh SQLite
 // store in a temporary directory of its own, serving the default ruleset
-// (config/rules). For tests of operations that need no server process.
+// (config/rules). For tests of the API classes that need no server process.
 // Not thread-safe to construct or destroy; what the API classes allow
 // after.
 #ifndef CLIENTELE_TESTS_SUPPORT_IN_PROCESS_APIS_H_
@@ -26,7 +26,7 @@ class InProcessApis {
   InProcessApis() {
     std::random_device random;
     directory_ = std::filesystem::temp_directory_path() /
-                 ("clientele-operations-" + std::to_string(random()));
+                 ("clientele-apis-" + std::to_string(random()));
     std::filesystem::create_directories(directory_);
     absl::StatusOr<std::unique_ptr<server::Store>> store =
         server::SqliteStore::Open({(directory_ / "clientele.db").string(), 1000, 12, false});

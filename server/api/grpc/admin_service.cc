@@ -28,11 +28,11 @@ namespace {
 // another thread).
 class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
  public:
-  BackupReactor(AdminApi* ops, WorkerPool* pool, size_t chunk_bytes, std::string_view caller,
+  BackupReactor(AdminApi* api, WorkerPool* pool, size_t chunk_bytes, std::string_view caller,
                 StreamSlots::Slot slot)
       : chunk_bytes_(chunk_bytes), slot_(std::move(slot)) {
-    pool->Run([this, ops, caller, began = std::chrono::steady_clock::now()] {
-      absl::StatusOr<std::unique_ptr<AdminApi::TakenBackup>> taken = ops->TakeBackup();
+    pool->Run([this, api, caller, began = std::chrono::steady_clock::now()] {
+      absl::StatusOr<std::unique_ptr<AdminApi::TakenBackup>> taken = api->TakeBackup();
       LogCall("Backup", taken.status(), began, caller);
       React([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
         if (!taken.ok()) return FinishWith(ToGrpc(taken.status()));
@@ -127,7 +127,7 @@ class AdminService final : public v1::Admin::CallbackService {
  public:
   explicit AdminService(const ServiceContext& c)
       // A chunk and its framing fit in a message, up to 1 MiB.
-      : ops_(&c.apis->admin),
+      : api_(&c.apis->admin),
         pool_(c.write_pool),
         slots_(c.stream_slots),
         auth_(c.auth),
@@ -138,11 +138,11 @@ class AdminService final : public v1::Admin::CallbackService {
     if (!caller.ok()) return new RefusedStream<v1::BackupChunk>("Backup", caller.status());
     absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
     if (!slot.ok()) return new RefusedStream<v1::BackupChunk>("Backup", slot.status());
-    return new BackupReactor(ops_, pool_, chunk_bytes_, caller->name, std::move(*slot));
+    return new BackupReactor(api_, pool_, chunk_bytes_, caller->name, std::move(*slot));
   }
 
  private:
-  AdminApi* ops_;
+  AdminApi* api_;
   WorkerPool* pool_;
   StreamSlots* slots_;
   const Authenticator* auth_;

@@ -2,7 +2,8 @@
 // (customers_service.cc, events_service.cc, ...), with the stream reactors
 // of its streaming calls; MakeServices (services.h) puts them together.
 // Internal to server/api/grpc/. Each needs what `context` points to
-// (everything but `auth` for Diagnostics) to outlive it.
+// (everything but `auth` for Diagnostics) to outlive it. A service keeps
+// no state of its own: its handlers run on many gRPC threads at once.
 #ifndef CLIENTELE_SERVER_API_GRPC_CALLBACK_SERVICES_H_
 #define CLIENTELE_SERVER_API_GRPC_CALLBACK_SERVICES_H_
 

@@ -1,5 +1,5 @@
-// How every call of the gRPC services runs: admitted (auth.h: token, role,
-// deadline), then run on gRPC's thread, the write pool or the store's
+// How every call of the gRPC services runs: admitted (server/api/auth.h
+// and roles.h: token, role; and the deadline), then run on gRPC's thread, the write pool or the store's
 // queue, then counted, logged and finished with its status mapped by
 // status.h. Internal to server/api/grpc/; stateless and thread-safe.
 #ifndef CLIENTELE_SERVER_API_GRPC_CALLS_H_
@@ -72,8 +72,8 @@ grpc::ServerUnaryReactor* RunWrite(std::string_view method, const Authenticator&
 }
 
 // Starts an asynchronous writing operation on the calling gRPC thread: it
-// validates, queues its write with the store and returns; the store's
-// writer thread finishes the call once the commit is durable. No thread
+// validates, queues its write with the store (Store::Submit) and returns; a
+// thread of the store's finishes the call once the commit is durable. No thread
 // waits for the commit, so many writes stay in flight at little cost.
 // `start` gets the call's deadline and the Done to call.
 template <typename Start>

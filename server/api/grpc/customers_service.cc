@@ -104,32 +104,32 @@ class CustomersService final
     : public v1::Customers::WithRawCallbackMethod_ImportCustomers<v1::Customers::CallbackService> {
  public:
   explicit CustomersService(const ServiceContext& c)
-      : ops_(&c.apis->customers), pool_(c.write_pool), slots_(c.stream_slots), auth_(c.auth) {}
+      : api_(&c.apis->customers), pool_(c.write_pool), slots_(c.stream_slots), auth_(c.auth) {}
   grpc::ServerUnaryReactor* UpsertCustomer(grpc::CallbackServerContext* context,
                                            const v1::UpsertCustomerRequest* request,
                                            v1::UpsertCustomerResponse* response) override {
-    return RunWrite("UpsertCustomer", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->UpsertCustomer(*request, response);
+    return RunWrite("UpsertCustomer", *auth_, context, pool_, [api = api_, request, response] {
+      return api->UpsertCustomer(*request, response);
     });
   }
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
                                         v1::GetCustomerResponse* response) override {
     return Run("GetCustomer", *auth_, context,
-               [&] { return ops_->GetCustomer(*request, response); });
+               [&] { return api_->GetCustomer(*request, response); });
   }
   grpc::ServerUnaryReactor* DeleteCustomer(grpc::CallbackServerContext* context,
                                            const v1::DeleteCustomerRequest* request,
                                            v1::DeleteCustomerResponse* response) override {
-    return RunWrite("DeleteCustomer", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->DeleteCustomer(*request, response);
+    return RunWrite("DeleteCustomer", *auth_, context, pool_, [api = api_, request, response] {
+      return api->DeleteCustomer(*request, response);
     });
   }
   grpc::ServerUnaryReactor* ListCustomers(grpc::CallbackServerContext* context,
                                           const v1::ListCustomersRequest* request,
                                           v1::ListCustomersResponse* response) override {
     return Run("ListCustomers", *auth_, context,
-               [&] { return ops_->ListCustomers(*request, response); });
+               [&] { return api_->ListCustomers(*request, response); });
   }
   grpc::ServerReadReactor<grpc::ByteBuffer>* ImportCustomers(
       grpc::CallbackServerContext* context, grpc::ByteBuffer* response) override {
@@ -137,14 +137,14 @@ class CustomersService final
     if (!caller.ok()) return new ImportReactor(context, caller.status());
     absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
     if (!slot.ok()) return new ImportReactor(context, slot.status());
-    absl::StatusOr<std::unique_ptr<CustomerImport>> import = ops_->StartImport();
+    absl::StatusOr<std::unique_ptr<CustomerImport>> import = api_->StartImport();
     if (!import.ok()) return new ImportReactor(context, import.status());
     return new ImportReactor(context, caller->name, std::move(*slot), std::move(*import), response,
                              pool_);
   }
 
  private:
-  CustomersApi* ops_;
+  CustomersApi* api_;
   WorkerPool* pool_;
   StreamSlots* slots_;
   const Authenticator* auth_;

@@ -75,12 +75,12 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
 class DecisionsService final : public v1::Decisions::CallbackService {
  public:
   explicit DecisionsService(const ServiceContext& c)
-      : ops_(&c.apis->decisions), slots_(c.stream_slots), auth_(c.auth) {}
+      : api_(&c.apis->decisions), slots_(c.stream_slots), auth_(c.auth) {}
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,
                                      v1::EvaluateResponse* response) override {
     return Run("Evaluate", *auth_, context, [&](std::string_view caller) {
-      return ops_->Evaluate(*request, response, caller);
+      return api_->Evaluate(*request, response, caller);
     });
   }
   grpc::ServerWriteReactor<v1::EvaluateResponse>* EvaluateMany(
@@ -92,22 +92,22 @@ class DecisionsService final : public v1::Decisions::CallbackService {
     absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
     if (!slot.ok()) return new RefusedStream<v1::EvaluateResponse>("EvaluateMany", slot.status());
     return new EvaluateManyReactor(context, caller->name, std::move(*slot),
-                                   ops_->EvaluateMany(*request, caller->name));
+                                   api_->EvaluateMany(*request, caller->name));
   }
   grpc::ServerUnaryReactor* GetRuleset(grpc::CallbackServerContext* context,
                                        const v1::GetRulesetRequest* request,
                                        v1::GetRulesetResponse* response) override {
-    return Run("GetRuleset", *auth_, context, [&] { return ops_->GetRuleset(*request, response); });
+    return Run("GetRuleset", *auth_, context, [&] { return api_->GetRuleset(*request, response); });
   }
   grpc::ServerUnaryReactor* ListLoggedDecisions(grpc::CallbackServerContext* context,
                                                 const v1::ListLoggedDecisionsRequest* request,
                                                 v1::ListLoggedDecisionsResponse* response) override {
     return Run("ListLoggedDecisions", *auth_, context,
-               [&] { return ops_->ListLoggedDecisions(*request, response); });
+               [&] { return api_->ListLoggedDecisions(*request, response); });
   }
 
  private:
-  DecisionsApi* ops_;
+  DecisionsApi* api_;
   StreamSlots* slots_;
   const Authenticator* auth_;
 };

@@ -15,40 +15,40 @@ namespace {
 class EventsService final : public v1::Events::CallbackService {
  public:
   explicit EventsService(const ServiceContext& c)
-      : ops_(&c.apis->events), pool_(c.write_pool), auth_(c.auth) {}
+      : api_(&c.apis->events), pool_(c.write_pool), auth_(c.auth) {}
   grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* context,
                                            const v1::RecordPurchaseRequest* request,
                                            v1::RecordPurchaseResponse* response) override {
     return StartWrite(
         "RecordPurchase", *auth_, context,
-        [ops = ops_, request, response](Store::Deadline deadline, Done done) {
-          ops->RecordPurchase(*request, response, deadline, std::move(done));
+        [api = api_, request, response](Store::Deadline deadline, Done done) {
+          api->RecordPurchase(*request, response, deadline, std::move(done));
         });
   }
   grpc::ServerUnaryReactor* RecordInteraction(grpc::CallbackServerContext* context,
                                               const v1::RecordInteractionRequest* request,
                                               v1::RecordInteractionResponse* response) override {
-    return RunWrite("RecordInteraction", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->RecordInteraction(*request, response);
+    return RunWrite("RecordInteraction", *auth_, context, pool_, [api = api_, request, response] {
+      return api->RecordInteraction(*request, response);
     });
   }
   grpc::ServerUnaryReactor* ReturnPurchase(grpc::CallbackServerContext* context,
                                            const v1::ReturnPurchaseRequest* request,
                                            v1::ReturnPurchaseResponse* response) override {
-    return RunWrite("ReturnPurchase", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->ReturnPurchase(*request, response);
+    return RunWrite("ReturnPurchase", *auth_, context, pool_, [api = api_, request, response] {
+      return api->ReturnPurchase(*request, response);
     });
   }
   grpc::ServerUnaryReactor* SubmitFeedback(grpc::CallbackServerContext* context,
                                            const v1::SubmitFeedbackRequest* request,
                                            v1::SubmitFeedbackResponse* response) override {
-    return RunWrite("SubmitFeedback", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->SubmitFeedback(*request, response);
+    return RunWrite("SubmitFeedback", *auth_, context, pool_, [api = api_, request, response] {
+      return api->SubmitFeedback(*request, response);
     });
   }
 
  private:
-  EventsApi* ops_;
+  EventsApi* api_;
   WorkerPool* pool_;
   const Authenticator* auth_;
 };

@@ -15,44 +15,44 @@ namespace {
 class ImprovementsService final : public v1::Improvements::CallbackService {
  public:
   explicit ImprovementsService(const ServiceContext& c)
-      : ops_(&c.apis->improvements), pool_(c.write_pool), auth_(c.auth) {}
+      : api_(&c.apis->improvements), pool_(c.write_pool), auth_(c.auth) {}
   grpc::ServerUnaryReactor* UpsertProduct(grpc::CallbackServerContext* context,
                                           const v1::UpsertProductRequest* request,
                                           v1::UpsertProductResponse* response) override {
-    return RunWrite("UpsertProduct", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->UpsertProduct(*request, response);
+    return RunWrite("UpsertProduct", *auth_, context, pool_, [api = api_, request, response] {
+      return api->UpsertProduct(*request, response);
     });
   }
   grpc::ServerUnaryReactor* GetProduct(grpc::CallbackServerContext* context,
                                        const v1::GetProductRequest* request,
                                        v1::GetProductResponse* response) override {
-    return Run("GetProduct", *auth_, context, [&] { return ops_->GetProduct(*request, response); });
+    return Run("GetProduct", *auth_, context, [&] { return api_->GetProduct(*request, response); });
   }
   grpc::ServerUnaryReactor* ListImprovementActions(
       grpc::CallbackServerContext* context, const v1::ListImprovementActionsRequest* request,
       v1::ListImprovementActionsResponse* response) override {
     return Run("ListImprovementActions", *auth_, context,
-               [&] { return ops_->ListImprovementActions(*request, response); });
+               [&] { return api_->ListImprovementActions(*request, response); });
   }
   grpc::ServerUnaryReactor* ApplyImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
     return RunWrite("ApplyImprovementAction", *auth_, context, pool_,
-                    [ops = ops_, request, response] {
-                      return ops->ApplyImprovementAction(*request, response);
+                    [api = api_, request, response] {
+                      return api->ApplyImprovementAction(*request, response);
                     });
   }
   grpc::ServerUnaryReactor* DismissImprovementAction(
       grpc::CallbackServerContext* context, const v1::DecideImprovementActionRequest* request,
       v1::DecideImprovementActionResponse* response) override {
     return RunWrite("DismissImprovementAction", *auth_, context, pool_,
-                    [ops = ops_, request, response] {
-                      return ops->DismissImprovementAction(*request, response);
+                    [api = api_, request, response] {
+                      return api->DismissImprovementAction(*request, response);
                     });
   }
 
  private:
-  ImprovementsApi* ops_;
+  ImprovementsApi* api_;
   WorkerPool* pool_;
   const Authenticator* auth_;
 };

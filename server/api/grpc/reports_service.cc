@@ -14,27 +14,27 @@ namespace {
 
 class ReportsService final : public v1::Reports::CallbackService {
  public:
-  explicit ReportsService(const ServiceContext& c) : ops_(&c.apis->reports), auth_(c.auth) {}
+  explicit ReportsService(const ServiceContext& c) : api_(&c.apis->reports), auth_(c.auth) {}
   grpc::ServerUnaryReactor* SegmentSizes(grpc::CallbackServerContext* context,
                                          const v1::SegmentSizesRequest* request,
                                          v1::SegmentSizesResponse* response) override {
     return Run("SegmentSizes", *auth_, context,
-               [&] { return ops_->SegmentSizes(*request, response); });
+               [&] { return api_->SegmentSizes(*request, response); });
   }
   grpc::ServerUnaryReactor* FeedbackReport(grpc::CallbackServerContext* context,
                                            const v1::FeedbackReportRequest* request,
                                            v1::FeedbackReportResponse* response) override {
     return Run("FeedbackReport", *auth_, context,
-               [&] { return ops_->FeedbackReport(*request, response); });
+               [&] { return api_->FeedbackReport(*request, response); });
   }
   grpc::ServerUnaryReactor* GetLedger(grpc::CallbackServerContext* context,
                                       const v1::GetLedgerRequest* request,
                                       v1::GetLedgerResponse* response) override {
-    return Run("GetLedger", *auth_, context, [&] { return ops_->GetLedger(*request, response); });
+    return Run("GetLedger", *auth_, context, [&] { return api_->GetLedger(*request, response); });
   }
 
  private:
-  ReportsApi* ops_;
+  ReportsApi* api_;
   const Authenticator* auth_;
 };
 

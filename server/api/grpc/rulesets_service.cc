@@ -24,9 +24,9 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
   // A client that lets this many messages pile up unread is cut off.
   static constexpr size_t kMaxBacklog = 256;
 
-  WatchRulesetReactor(RulesetsApi* ops, OpenStreams* streams, std::string_view caller,
+  WatchRulesetReactor(RulesetsApi* api, OpenStreams* streams, std::string_view caller,
                       StreamSlots::Slot slot)
-      : ops_(ops), streams_(streams), caller_(caller), slot_(std::move(slot)) {
+      : api_(api), streams_(streams), caller_(caller), slot_(std::move(slot)) {
     MutexLock lock(&mutex_);
     if (!streams_->Add(this)) {
       FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
@@ -35,11 +35,11 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
     registered_ = true;
     // Subscribe first, then send the current state: an attempt made in
     // between is sent once (EnqueueLocked skips numbers already queued).
-    listener_ = ops_->reloader()->Subscribe([this](const ReloadAttempt& attempt) {
+    listener_ = api_->reloader()->Subscribe([this](const ReloadAttempt& attempt) {
       MutexLock lock(&mutex_);
       EnqueueLocked(attempt);
     });
-    EnqueueLocked(ops_->reloader()->LastAttempt(), /*initial=*/true);
+    EnqueueLocked(api_->reloader()->LastAttempt(), /*initial=*/true);
   }
   void End() override {
     MutexLock lock(&mutex_);
@@ -63,7 +63,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
     FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
   }
   void OnDone() override {
-    if (listener_ != 0) ops_->reloader()->Unsubscribe(listener_);  // no call after this
+    if (listener_ != 0) api_->reloader()->Unsubscribe(listener_);  // no call after this
     if (registered_) streams_->Remove(this);
     delete this;
   }
@@ -78,7 +78,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
                                 "the client read too slowly; watch again"));
       return;
     }
-    ops_->RulesetStatusAfter(attempt, &backlog_.emplace_back());
+    api_->RulesetStatusAfter(attempt, &backlog_.emplace_back());
     WriteNextLocked();
   }
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
@@ -101,7 +101,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
     Finish(std::move(status));
   }
 
-  RulesetsApi* const ops_;
+  RulesetsApi* const api_;
   OpenStreams* const streams_;
   const std::string_view caller_;
   const StreamSlots::Slot slot_;
@@ -123,7 +123,7 @@ class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetSta
 class RulesetsService final : public v1::Rulesets::CallbackService {
  public:
   explicit RulesetsService(const ServiceContext& c)
-      : ops_(&c.apis->rulesets),
+      : api_(&c.apis->rulesets),
         pool_(c.write_pool),
         streams_(c.streams),
         slots_(c.stream_slots),
@@ -132,14 +132,14 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
                                              const v1::GetRulesetStatusRequest* request,
                                              v1::RulesetStatus* response) override {
     return Run("GetRulesetStatus", *auth_, context,
-               [&] { return ops_->GetRulesetStatus(*request, response); });
+               [&] { return api_->GetRulesetStatus(*request, response); });
   }
   // A reload reads and compiles files: off gRPC's threads.
   grpc::ServerUnaryReactor* ReloadRuleset(grpc::CallbackServerContext* context,
                                           const v1::ReloadRulesetRequest* request,
                                           v1::ReloadRulesetResponse* response) override {
-    return RunWrite("ReloadRuleset", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->ReloadRuleset(*request, response);
+    return RunWrite("ReloadRuleset", *auth_, context, pool_, [api = api_, request, response] {
+      return api->ReloadRuleset(*request, response);
     });
   }
   grpc::ServerWriteReactor<v1::RulesetStatus>* WatchRuleset(
@@ -148,31 +148,31 @@ class RulesetsService final : public v1::Rulesets::CallbackService {
     if (!caller.ok()) return new RefusedStream<v1::RulesetStatus>("WatchRuleset", caller.status());
     absl::StatusOr<StreamSlots::Slot> slot = slots_->Acquire();
     if (!slot.ok()) return new RefusedStream<v1::RulesetStatus>("WatchRuleset", slot.status());
-    return new WatchRulesetReactor(ops_, streams_, caller->name, std::move(*slot));
+    return new WatchRulesetReactor(api_, streams_, caller->name, std::move(*slot));
   }
   grpc::ServerUnaryReactor* ListRulesetVersions(
       grpc::CallbackServerContext* context, const v1::ListRulesetVersionsRequest* request,
       v1::ListRulesetVersionsResponse* response) override {
     return Run("ListRulesetVersions", *auth_, context,
-               [&] { return ops_->ListRulesetVersions(*request, response); });
+               [&] { return api_->ListRulesetVersions(*request, response); });
   }
   grpc::ServerUnaryReactor* GetRulesetVersion(grpc::CallbackServerContext* context,
                                               const v1::GetRulesetVersionRequest* request,
                                               v1::GetRulesetVersionResponse* response) override {
     return Run("GetRulesetVersion", *auth_, context,
-               [&] { return ops_->GetRulesetVersion(*request, response); });
+               [&] { return api_->GetRulesetVersion(*request, response); });
   }
   // Seconds of work for a large store: on the pool, off gRPC's threads.
   grpc::ServerUnaryReactor* SimulateRuleset(grpc::CallbackServerContext* context,
                                             const v1::SimulateRulesetRequest* request,
                                             v1::SimulateRulesetResponse* response) override {
-    return RunWrite("SimulateRuleset", *auth_, context, pool_, [ops = ops_, request, response] {
-      return ops->SimulateRuleset(*request, response);
+    return RunWrite("SimulateRuleset", *auth_, context, pool_, [api = api_, request, response] {
+      return api->SimulateRuleset(*request, response);
     });
   }
 
  private:
-  RulesetsApi* ops_;
+  RulesetsApi* api_;
   WorkerPool* pool_;
   OpenStreams* streams_;
   StreamSlots* slots_;

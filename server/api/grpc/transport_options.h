@@ -1,7 +1,7 @@
 // How the gRPC port is secured, as the server config gives it: TLS
 // (optionally mutual) or, when said explicitly, plain text. Plain structs
 // without gRPC, so that the config (server/config.h) can hold them without
-// pulling in gRPC; transport.h makes credentials of them.
+// pulling in gRPC; transport.h makes credentials of them. Plain values.
 #ifndef CLIENTELE_SERVER_API_GRPC_TRANSPORT_OPTIONS_H_
 #define CLIENTELE_SERVER_API_GRPC_TRANSPORT_OPTIONS_H_
 

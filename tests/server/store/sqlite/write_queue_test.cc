@@ -1,4 +1,4 @@
-// The store's queued writes (Store::Submit): the writer thread, group
+// The store's queued writes (SqliteStore::Submit): the writer thread, group
 // commit, deadlines, the completion thread and the drain at destruction.
 // No gRPC here, so that scripts/test.sh can run it under ThreadSanitizer.
 #include <atomic>
