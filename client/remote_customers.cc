@@ -19,9 +19,16 @@ std::string RenderCustomer(const v1::Customer& customer, std::string_view indent
   const google::protobuf::Descriptor* descriptor = customer.GetDescriptor();
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FieldDescriptor* field = descriptor->field(i);
-    std::string value = field->cpp_type() == FieldDescriptor::CPPTYPE_INT64
-                            ? StrCat(reflection->GetInt64(customer, field))
-                            : reflection->GetString(customer, field);
+    std::string value;
+    if (field->is_repeated()) {  // points_expiring: "50 on 2026-12-20, ..."
+      for (const v1::PointsExpiry& e : customer.points_expiring()) {
+        StrAppend(&value, value.empty() ? "" : ", ", e.points(), " on ", e.date());
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_INT64) {
+      value = StrCat(reflection->GetInt64(customer, field));
+    } else {
+      value = reflection->GetString(customer, field);
+    }
     fields.emplace_back(field->name(), value.empty() ? "-" : value);
   }
   return RenderFields(fields, indent);

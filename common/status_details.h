@@ -21,6 +21,8 @@ namespace clientele {
 inline constexpr char kReasonIdempotencyKeyReused[] = "IDEMPOTENCY_KEY_REUSED";
 inline constexpr char kReasonPurchaseAlreadyRecorded[] = "PURCHASE_ALREADY_RECORDED";
 inline constexpr char kReasonPurchaseAlreadyTakenBack[] = "PURCHASE_ALREADY_TAKEN_BACK";
+inline constexpr char kReasonNotEnoughPoints[] = "NOT_ENOUGH_POINTS";
+inline constexpr char kReasonRedemptionAlreadyReversed[] = "REDEMPTION_ALREADY_REVERSED";
 inline constexpr char kReasonActionAlreadyDecided[] = "IMPROVEMENT_ACTION_ALREADY_DECIDED";
 inline constexpr char kReasonInvalidPageToken[] = "INVALID_PAGE_TOKEN";
 inline constexpr char kReasonUnknownDimension[] = "UNKNOWN_DIMENSION";

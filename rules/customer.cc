@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "rules/diagnostic.h"
+#include "rules/points.h"
 
 namespace clientele::rules {
 namespace {
@@ -102,8 +103,9 @@ absl::Status AssignText(std::string* target, std::string_view text) {
   return absl::OkStatus();
 }
 
+constexpr int64_t kMaxCount = 1'000'000'000'000;
+
 absl::Status SetField(Customer* c, std::string_view field, std::string_view text) {
-  constexpr int64_t kMaxCount = 1'000'000'000'000;
   auto count = [&](std::string_view t) { return ParseCount(t, kMaxCount); };
   if (field == "id") return AssignText(&c->id, text);
   if (field == "name") return AssignText(&c->name, text);
@@ -117,7 +119,21 @@ absl::Status SetField(Customer* c, std::string_view field, std::string_view text
   if (field == "channel") return Assign(&c->channel, text, ParseChannel);
   if (field == "purchase_frequency") return Assign(&c->purchase_frequency, text, count);
   if (field == "interaction_count") return Assign(&c->interaction_count, text, count);
-  if (field == "points") return Assign(&c->points, text, count);
+  if (field == "points") {
+    // Below zero after a return under returns_after_spending: negative_balance.
+    return Assign(&c->points, text, [](std::string_view t) -> absl::StatusOr<int64_t> {
+      if (t.starts_with('-')) {
+        absl::StatusOr<int64_t> owed = ParseCount(t.substr(1), kMaxCount);
+        if (!owed.ok()) return owed.status();
+        return -*owed;
+      }
+      return ParseCount(t, kMaxCount);
+    });
+  }
+  if (field == "points_pending") return Assign(&c->points_pending, text, count);
+  if (field == "points_lifetime") return Assign(&c->points_lifetime, text, count);
+  if (field == "points_owed") return Assign(&c->points_owed, text, count);
+  if (field == "points_expiring") return Assign(&c->points_expiring, text, ParseExpiringPoints);
   if (field == "average_purchase_amount") {
     return Assign(&c->average_purchase_amount, text, ParseAmount);
   }
@@ -216,7 +232,8 @@ const std::vector<std::string>& CustomerFieldNames() {
   static const auto* const kNames = new std::vector<std::string>{
       "id", "name", "age", "gender", "occupation", "consumption", "channel",
       "purchase_frequency", "average_purchase_amount", "total_spent",
-      "satisfaction", "interaction_count", "points", "tier", "birthday",
+      "satisfaction", "interaction_count", "points", "points_pending",
+      "points_lifetime", "points_owed", "points_expiring", "tier", "birthday",
       "joined_at", "last_purchase_at"};
   return *kNames;
 }

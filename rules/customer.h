@@ -62,6 +62,13 @@ absl::StatusOr<Consumption> ParseConsumption(std::string_view text);
 absl::StatusOr<Channel> ParseChannel(std::string_view text);
 absl::StatusOr<FeedbackSource> ParseFeedbackSource(std::string_view text);
 
+// Points that leave the balance on a day (rules/points.h).
+struct ExpiringPoints {
+  Date on;  // the first day without them
+  int64_t points = 0;
+  auto operator<=>(const ExpiringPoints&) const = default;
+};
+
 struct Customer {
   std::string id;
   std::string name;
@@ -75,7 +82,13 @@ struct Customer {
   Decimal total_spent;                    // currency units, >= 0
   Decimal satisfaction;                   // 1.00..5.00; 0 when never rated
   int64_t interaction_count = 0;
-  int64_t points = 0;                     // loyalty balance
+  // Loyalty balance: the ledger's sum, less points that expired by today
+  // (rules/points.h). points - points_pending is what can be spent.
+  int64_t points = 0;
+  int64_t points_pending = 0;             // of the balance, not yet spendable
+  int64_t points_lifetime = 0;            // earned ever, less what returns took back
+  int64_t points_owed = 0;                // owed by returns after spending
+  std::vector<ExpiringPoints> points_expiring;  // upcoming expiries, by day
   std::string tier;                       // as stored; rules compute their own
   Date birthday;
   Date joined_at;

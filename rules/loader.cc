@@ -298,7 +298,7 @@ class Loader {
         {"offers", Strings({"kind", "description", "offers"})},
         {"improvements", Strings({"kind", "description", "actions"})},
         {"interactions", Strings({"kind", "description", "satisfaction_range", "hit_policy", "rules"})},
-        {"loyalty", Strings({"kind", "description", "earning", "tiers"})},
+        {"loyalty", Strings({"kind", "description", "points", "earning", "tiers"})},
         {"tests", Strings({"kind", "description", "cases"})},
     };
     CheckKeys(at, kTopKeys.at(k), StrCat("this ", k, " file"));
@@ -1412,6 +1412,54 @@ class Loader {
     if (std::optional<Located> tiers = Child(root, "tiers", "", false);
         tiers && ExpectSequence(*tiers, "'tiers'")) {
       LoadTiers(*tiers);
+    }
+    if (std::optional<Located> points = Child(root, "points", "", false);
+        points && ExpectMap(*points, "'points'")) {
+      LoadPointsPolicy(*points);
+    }
+  }
+
+  // The points lifecycle (rules/points.h): pending, expiry, and what a
+  // return does once the points were spent.
+  void LoadPointsPolicy(const Located& points) {
+    CheckKeys(points, Strings({"pending_days", "expiry", "returns_after_spending"}), "'points'");
+    PointsPolicy& policy = data_->points_policy;
+    if (std::optional<int64_t> days = WholeNumber(points, "pending_days", "'points'", false)) {
+      if (*days < 0 || *days > 3660) {
+        ReportAt(*Child(points, "pending_days", "", false),
+                 StrCat("pending_days must be from 0 to 3660, not ", *days),
+                 "the days after a purchase before its points can be spent, e.g. 14");
+      } else {
+        policy.pending_days = static_cast<int32_t>(*days);
+      }
+    }
+    if (std::optional<std::string> text = Text(points, "expiry", "'points'", false)) {
+      absl::StatusOr<PointsExpiry> expiry = PointsExpiry::Parse(*text);
+      if (expiry.ok()) {
+        policy.expiry = *expiry;
+      } else {
+        ReportAt(*Child(points, "expiry", "", false), std::string(expiry.status().message()),
+                 "e.g. expiry: 12 months, or expiry: end of year + 1");
+      }
+    }
+    if (std::optional<std::string> text =
+            Text(points, "returns_after_spending", "'points'", false)) {
+      absl::StatusOr<ReturnAfterSpending> policy_text = ParseReturnAfterSpending(*text);
+      if (policy_text.ok()) {
+        policy.returns_after_spending = *policy_text;
+      } else {
+        ReportAt(*Child(points, "returns_after_spending", "", false),
+                 std::string(policy_text.status().message()),
+                 "debt: owed and taken from later points; negative_balance: the balance goes "
+                 "below zero; forgive: not taken back");
+      }
+    }
+    if (policy.expiry.ShortestDays() <= policy.pending_days) {
+      ReportAt(*Child(points, "expiry", "", false),
+               StrCat("points can expire (", policy.expiry.ToString(), ": after as few as ",
+                      policy.expiry.ShortestDays(), " days) before they stop being pending (",
+                      policy.pending_days, " days), and could never be spent"),
+               "make the expiry longer, e.g. expiry: end of month + 1");
     }
   }
 

@@ -469,6 +469,9 @@ uint64_t RuleSet::WorkBound(const EvalInput& input) const {
 }
 
 uint64_t RuleSet::work_limit() const { return data_->work_limit; }
+
+const PointsPolicy& RuleSet::points_policy() const { return data_->points_policy; }
+
 RuleSet::~RuleSet() = default;
 
 const std::string& RuleSet::version() const { return data_->version; }
@@ -549,7 +552,8 @@ std::vector<std::string> RuleSet::SegmentNames(std::string_view dimension) const
 
 namespace {
 
-// True when `condition` calls a function that reads the evaluation day.
+// True when `condition` calls a function that reads the evaluation day, or
+// reads points expiring within days of it (points.expiring_30d).
 // Scans identifiers outside quoted text: a parameter cannot hold a call.
 bool ReadsToday(std::string_view condition) {
   auto identifier = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
@@ -568,7 +572,7 @@ bool ReadsToday(std::string_view condition) {
     size_t end = i;
     while (end < condition.size() && identifier(condition[end])) ++end;
     const std::string_view word = condition.substr(i, end - i);
-    if (word == "today" || word == "days_since") return true;
+    if (word == "today" || word == "days_since" || word.starts_with("expiring_")) return true;
     i = end;
   }
   return false;

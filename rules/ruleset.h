@@ -26,6 +26,7 @@
 #include "rules/customer.h"
 #include "rules/decision.h"
 #include "rules/diagnostic.h"
+#include "rules/points.h"
 
 namespace clientele::rules {
 
@@ -122,6 +123,10 @@ class RuleSet {
   uint64_t WorkBound(const EvalInput& input) const;
   // LoadOptions::max_evaluation_work it was loaded with (0: none).
   uint64_t work_limit() const;
+
+  // The points lifecycle of the loyalty file (`points:`); without one, the
+  // seed's: points can be spent at once and never expire.
+  const PointsPolicy& points_policy() const;
 
   // Introspection for tools (validate summaries, docs).
   struct Summary {

@@ -223,6 +223,7 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
                                        "max_import_customers",
                                        "sync_every_commit",
                                        "idempotency_key_days",
+                                       "points_expiry_minutes",
                                        "rules_watch",
                                        "rules_debounce_ms",
                                        "tls",
@@ -281,6 +282,9 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
     } else if (key == "idempotency_key_days") {
       s = ReadInt(path, value, key, 0, 3650, &number);
       config->idempotency_key_days = static_cast<int>(number);
+    } else if (key == "points_expiry_minutes") {
+      s = ReadInt(path, value, key, 0, 7 * 24 * 60, &number);
+      config->points_expiry_minutes = static_cast<int>(number);
     } else if (key == "stats_window_months") {
       s = ReadInt(path, value, key, 1, 120, &number);
       config->stats_window_months = static_cast<int>(number);

@@ -9,44 +9,22 @@ namespace clientele::server {
 
 KeyRetention::KeyRetention(Store* store, KeyRetentionOptions options)
     : store_(store), options_(options) {
-  if (options_.max_age > std::chrono::seconds::zero()) thread_ = std::thread([this] { Run(); });
+  if (options_.max_age > std::chrono::seconds::zero()) {
+    task_.emplace(options_.interval,
+                  [this](const PeriodicTask::StopRequested& stop) { RemoveExpired(stop); });
+  }
 }
-
-KeyRetention::~KeyRetention() { Stop(); }
 
 void KeyRetention::Stop() {
-  {
-    MutexLock lock(&mutex_);
-    stopping_ = true;
-  }
-  stop_changed_.NotifyAll();
-  MutexLock join(&join_mutex_);
-  if (thread_.joinable()) thread_.join();
+  if (task_) task_->Stop();
 }
 
-void KeyRetention::Run() {
-  mutex_.Lock();
-  while (!stopping_) {
-    mutex_.Unlock();
-    RemoveExpired();
-    passes_.fetch_add(1, std::memory_order_release);  // after removed_: see passes()
-    mutex_.Lock();
-    const auto deadline = std::chrono::steady_clock::now() + options_.interval;
-    while (!stopping_ && stop_changed_.WaitUntil(&mutex_, deadline)) {
-    }
-  }
-  mutex_.Unlock();
-}
-
-void KeyRetention::RemoveExpired() {
+void KeyRetention::RemoveExpired(const PeriodicTask::StopRequested& stop_requested) {
   const auto cutoff = std::chrono::system_clock::now() - options_.max_age;
   int64_t removed_now = 0;
   int64_t removed_in_batch = 0;
   do {
-    {
-      MutexLock lock(&mutex_);
-      if (stopping_) break;
-    }
+    if (stop_requested()) break;
     const absl::StatusOr<std::string> written = store_->Write(
         {"", "KeyRetention", ""}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
           absl::StatusOr<int64_t> removed = tx.RemoveIdempotencyKeysBefore(cutoff, options_.batch);

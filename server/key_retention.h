@@ -18,9 +18,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <thread>
+#include <optional>
 
-#include "common/mutex.h"
+#include "server/infra/periodic_task.h"
 #include "server/store/store.h"
 
 namespace clientele::server {
@@ -40,8 +40,6 @@ class KeyRetention {
   // goes. Starts the thread (when max_age is set), which removes what has
   // expired at once.
   KeyRetention(Store* store, KeyRetentionOptions options);
-  // Stop.
-  ~KeyRetention();
   KeyRetention(const KeyRetention&) = delete;
   KeyRetention& operator=(const KeyRetention&) = delete;
 
@@ -51,25 +49,17 @@ class KeyRetention {
   int64_t removed() const { return removed_.load(std::memory_order_relaxed); }
   // Completed passes over the expired keys (the first at the start); once
   // it has grown, removed() counts what that pass removed.
-  int64_t passes() const { return passes_.load(std::memory_order_acquire); }
+  int64_t passes() const { return task_ ? task_->passes() : 0; }
 
  private:
-  // The thread: a pass now, then one per interval until Stop.
-  void Run();
   // Removes every key expired by now, batch by batch (stops early on
   // Stop or when a write fails, which is logged).
-  void RemoveExpired();
+  void RemoveExpired(const PeriodicTask::StopRequested& stop_requested);
 
   Store* const store_;
   const KeyRetentionOptions options_;
   std::atomic<int64_t> removed_{0};
-  std::atomic<int64_t> passes_{0};
-  Mutex mutex_;
-  CondVar stop_changed_;
-  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
-  Mutex join_mutex_;  // Stop from two threads joins once
-  std::thread thread_
-      ABSL_GUARDED_BY(join_mutex_);  // last: it starts once everything it uses exists
+  std::optional<PeriodicTask> task_;  // last: it starts once everything it uses exists
 };
 
 }  // namespace clientele::server

@@ -40,6 +40,7 @@
 #include "server/infra/metrics.h"
 #include "server/infra/metrics_endpoint.h"
 #include "server/key_retention.h"
+#include "server/points_expiry.h"
 #include "server/reload/directory_watcher.h"
 #include "server/reload/reloader.h"
 #include "server/store/store.h"
@@ -192,6 +193,10 @@ int Serve(const std::string& config_path) {
     }
   }
 
+  PointsExpiryOptions points_expiry_options;
+  points_expiry_options.interval = std::chrono::minutes(config->points_expiry_minutes);
+  PointsExpiry points_expiry(&apis.loyalty, points_expiry_options);  // writes off at once
+
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config->transport());
   if (!credentials.ok()) return Fail("tls_invalid", std::string(credentials.status().message()));
@@ -279,6 +284,7 @@ int Serve(const std::string& config_path) {
   server->Wait();
   decision_log.Stop();  // writes the last decisions' entries, before the database closes
   key_retention.Stop();
+  points_expiry.Stop();
   store->reset();  // closes the database after the last call
   Log(LogLevel::kInfo, "stopped");
   return 0;

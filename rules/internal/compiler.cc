@@ -212,7 +212,14 @@ class Compiler {
 
   // ---- names ----
   std::vector<std::string> KnownNames() const {
-    std::vector<std::string> names = CustomerFieldNames();
+    std::vector<std::string> names;
+    for (const std::string& name : CustomerFieldNames()) {
+      if (name != "points_expiring") names.push_back(name);  // read as points.expiring_<N>d
+    }
+    for (const char* name : {"points.available", "points.pending", "points.lifetime",
+                             "points.owed", "points.expiring_30d"}) {
+      names.emplace_back(name);
+    }
     for (const auto& [name, parameter] : *scope_.parameters) names.push_back(name);
     for (const EventField& f : kEventFields) {
       if (!EventAvailable(f.event)) continue;
@@ -251,6 +258,7 @@ class Compiler {
                          StrCat("unknown parameter '", parts[1], "'"), ParameterNames());
     }
     if (head == "segment" || head == "segments") return SegmentRef(ast, parts);
+    if (head == "points" || head == "积分") return PointsRef(ast, parts);
     if (head == "purchase" || head == "interaction" || head == "feedback") {
       return EventRef(ast, parts);
     }
@@ -306,6 +314,43 @@ class Compiler {
     Node n = Base(ast, it->second.type);
     n.constant = it->second.value;
     return program_->Add(n);
+  }
+
+  // points.available, .pending, .lifetime, .owed, .balance and
+  // .expiring_<N>d (the points leaving within N days).
+  uint32_t PointsRef(const AstNode& ast, const std::vector<std::string>& parts) {
+    static const std::vector<std::string> kNames = {"available", "pending", "lifetime", "owed",
+                                                    "balance",   "expiring_30d"};
+    const std::string_view part = parts.size() == 2 ? std::string_view(parts[1]) : "";
+    if (part == "balance") return *CustomerField(ast, "points");
+    if (part == "pending" || part == "lifetime" || part == "owed") {
+      return *CustomerField(ast, StrCat("points_", part));
+    }
+    Node n = Base(ast, ValueType::kInt);
+    if (part == "available") {
+      n.op = Op::kPointsAvailable;
+      return program_->Add(n);
+    }
+    if (part.starts_with("expiring_") && part.ends_with("d")) {
+      const std::string_view digits = part.substr(9, part.size() - 10);
+      int64_t days = 0;
+      if (!ParseInteger(digits, &days) || days < 1 || days > 3660) {
+        Error(ast.name_parts.back().first, ast.name_parts.back().second,
+              StrCat("'", part, "' needs a whole number of days from 1 to 3660"),
+              "e.g. points.expiring_30d: the points that leave within 30 days");
+        return Invalid(ast);
+      }
+      n.op = Op::kPointsExpiring;
+      n.field = static_cast<uint32_t>(days);
+      return program_->Add(n);
+    }
+    if (parts.size() != 2) {
+      Error(ast, StrCat("'", ast.text, "' is not a points balance"),
+            "write points.<balance>, e.g. points.available");
+      return Invalid(ast);
+    }
+    return UnknownName(ast, part, ast.name_parts.back(),
+                       StrCat("unknown points balance '", part, "'"), kNames);
   }
 
   uint32_t SegmentRef(const AstNode& ast, const std::vector<std::string>& parts) {

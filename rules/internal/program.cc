@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "rules/internal/check_words.h"
+#include "rules/points.h"
 #include "common/utf8.h"
 
 namespace clientele::rules::program_internal {
@@ -201,6 +202,11 @@ class Evaluator {
         return Bool(SegmentHas(node.field, Eval(node.a).s()) != (node.compare == Op::kNe));
       case Op::kSegmentCount: return Number(IntegerUnits(SegmentCount(node.field)));
       case Op::kToday: return Number(f_->today);
+      case Op::kPointsAvailable:
+        return Number(IntegerUnits(f_->customer->points - f_->customer->points_pending));
+      case Op::kPointsExpiring:
+        return Number(IntegerUnits(PointsExpiringWithin(
+            *f_->customer, Date::FromDays(f_->today), static_cast<int32_t>(node.field))));
       case Op::kAnd: return Bool(Eval(node.a).n != 0 && Eval(node.b).n != 0);
       case Op::kOr: return Bool(Eval(node.a).n != 0 || Eval(node.b).n != 0);
       case Op::kNot: return Bool(Eval(node.a).n == 0);
@@ -571,6 +577,11 @@ class WorkCounter {
       case Op::kFeedbackSource:
       case Op::kSegment:
       case Op::kToday:
+      case Op::kPointsAvailable:
+        return;
+      case Op::kPointsExpiring:
+        // The upcoming expiries are one per day: at most `field` + 1 are read.
+        w_->AddFixed(1 + n.field / 16);
         return;
       case Op::kSegmentCount:
         w_->AddFixed(c_.segment_count);
@@ -702,6 +713,9 @@ const std::vector<CustomerField>& CustomerFields() {
       {"satisfaction", Op::kCustomerDecimal, 2},
       {"interaction_count", Op::kCustomerInt, 2},
       {"points", Op::kCustomerInt, 3},
+      {"points_pending", Op::kCustomerInt, 4},
+      {"points_lifetime", Op::kCustomerInt, 5},
+      {"points_owed", Op::kCustomerInt, 6},
       {"tier", Op::kCustomerString, 4},
       {"birthday", Op::kCustomerDate, 0},
       {"joined_at", Op::kCustomerDate, 1},

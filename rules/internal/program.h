@@ -76,6 +76,8 @@ enum class Op : uint8_t {
   kSegmentHas,    // collect dimension `field` contains text `a` (compare kNe: does not)
   kSegmentCount,  // number of segments of collect dimension `field`
   kToday,
+  kPointsAvailable,  // points - points_pending
+  kPointsExpiring,   // points leaving within `field` days after today
   // logic
   kAnd, kOr, kNot,
   // comparisons of numbers, dates and bools (on `n`) and of text
@@ -103,10 +105,10 @@ enum class Op : uint8_t {
 // slot kSlotSegment0 + d.
 enum Slot : uint32_t {
   kSlotCustomerInt0 = 0,                        // kIntMembers, in units
-  kSlotCustomerDecimal0 = 4,                    // kDecimalMembers
-  kSlotEnum0 = 7,                               // kCompareEnum's field order
-  kSlotPurchaseAmount = 11,
-  kSlotSegment0 = 12,
+  kSlotCustomerDecimal0 = 7,                    // kDecimalMembers
+  kSlotEnum0 = 10,                              // kCompareEnum's field order
+  kSlotPurchaseAmount = 14,
+  kSlotSegment0 = 15,
 };
 
 // The slot that a fused comparison `op` on `field` reads.
@@ -276,7 +278,8 @@ struct Frame {
 // customer load indexes these.
 inline constexpr int64_t Customer::*kIntMembers[] = {
     &Customer::age, &Customer::purchase_frequency, &Customer::interaction_count,
-    &Customer::points};
+    &Customer::points, &Customer::points_pending, &Customer::points_lifetime,
+    &Customer::points_owed};
 inline constexpr Decimal Customer::*kDecimalMembers[] = {
     &Customer::average_purchase_amount, &Customer::total_spent, &Customer::satisfaction};
 inline constexpr std::string Customer::*kStringMembers[] = {

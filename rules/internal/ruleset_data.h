@@ -12,6 +12,7 @@
 #include "rules/decision.h"
 #include "rules/internal/compiler.h"
 #include "rules/internal/program.h"
+#include "rules/points.h"
 #include "rules/ruleset.h"
 
 namespace clientele::rules {
@@ -107,6 +108,7 @@ struct RuleSetData {
   bool has_earning_default = false;
   EarningRule earning_default;
   std::vector<Tier> tiers;                    // ascending min_points
+  PointsPolicy points_policy;                 // the seed's: no pending, no expiry
 
   std::vector<RuleSource> sources;
   std::string version;

@@ -1,4 +1,4 @@
-// The seven API classes of server/api/ together, one per proto service
+// The eight API classes of server/api/ together, one per proto service
 // (Diagnostics.Ping lives only in the gRPC layer), built over the same
 // dependencies: what clienteled, the demo-data loader and the tests use.
 // Thread safety as dependencies.h says; not copyable or movable.
@@ -11,6 +11,7 @@
 #include "server/api/dependencies.h"
 #include "server/api/events.h"
 #include "server/api/improvements.h"
+#include "server/api/loyalty.h"
 #include "server/api/reports.h"
 #include "server/api/rulesets.h"
 
@@ -25,7 +26,8 @@ struct Apis {
         improvements(dependencies),
         reports(dependencies),
         rulesets(dependencies),
-        admin(dependencies) {}
+        admin(dependencies),
+        loyalty(dependencies) {}
 
   CustomersApi customers;
   EventsApi events;
@@ -34,6 +36,7 @@ struct Apis {
   ReportsApi reports;
   RulesetsApi rulesets;
   AdminApi admin;
+  LoyaltyApi loyalty;
 };
 
 }  // namespace clientele::server

@@ -71,8 +71,26 @@ absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintaine
     fields.insert(fields.end(), {{"total_spent", p.total_spent()},
                                  {"interaction_count", StrCat(p.interaction_count())},
                                  {"points", StrCat(p.points())},
+                                 {"points_pending", StrCat(p.points_pending())},
+                                 {"points_lifetime", StrCat(p.points_lifetime())},
+                                 {"points_owed", StrCat(p.points_owed())},
                                  {"tier", p.tier()},
                                  {"last_purchase_at", p.last_purchase_at()}});
+  }
+  if (maintained && p.points_expiring_size() > 0) {
+    // points_available is derived (points - points_pending): not read.
+    constexpr int kMaxExpiries = 1000;
+    if (p.points_expiring_size() > kMaxExpiries) {
+      return Invalid("customer.points_expiring", StrCat("has more than ", kMaxExpiries, " dates"));
+    }
+    std::string expiring;
+    for (const v1::PointsExpiry& e : p.points_expiring()) {
+      if (absl::Status s = CheckText("customer.points_expiring.date", e.date(), 50, true); !s.ok()) {
+        return s;
+      }
+      StrAppend(&expiring, expiring.empty() ? "" : ", ", e.points(), " on ", e.date());
+    }
+    fields.push_back({"points_expiring", expiring});
   }
   for (const auto& [name, text] : fields) {
     if (text.empty()) continue;  // unknown / unset
@@ -104,8 +122,31 @@ void CustomerToProto(const Customer& c, v1::Customer* p) {
   p->set_satisfaction(c.satisfaction.ToString());
   p->set_interaction_count(c.interaction_count);
   p->set_points(c.points);
+  p->set_points_available(c.points - c.points_pending);
+  p->set_points_pending(c.points_pending);
+  p->set_points_lifetime(c.points_lifetime);
+  p->set_points_owed(c.points_owed);
+  p->mutable_points_expiring()->Clear();
+  for (const rules::ExpiringPoints& e : c.points_expiring) {
+    v1::PointsExpiry* out = p->add_points_expiring();
+    out->set_date(e.on.ToString());
+    out->set_points(e.points);
+  }
   p->set_tier(c.tier);
   p->set_last_purchase_at(c.last_purchase_at.ToString());
+}
+
+void PointsBalanceToProto(const Customer& c, v1::PointsBalance* p) {
+  p->set_balance(c.points);
+  p->set_available(c.points - c.points_pending);
+  p->set_pending(c.points_pending);
+  p->set_lifetime(c.points_lifetime);
+  p->set_owed(c.points_owed);
+  for (const rules::ExpiringPoints& e : c.points_expiring) {
+    v1::PointsExpiry* out = p->add_expiring();
+    out->set_date(e.on.ToString());
+    out->set_points(e.points);
+  }
 }
 
 void DecisionToProto(const Customer& customer, const rules::Decision& d,

@@ -21,6 +21,8 @@ namespace clientele::server::api_internal {
 absl::StatusOr<rules::Customer> CustomerFromProto(const v1::Customer& p, bool maintained,
                                                   const RequestLimits& limits);
 void CustomerToProto(const rules::Customer& c, v1::Customer* p);
+// The customer's points balances (rules/points.h).
+void PointsBalanceToProto(const rules::Customer& c, v1::PointsBalance* p);
 void DecisionToProto(const rules::Customer& customer, const rules::Decision& d,
                      const rules::Explanation* explanation, v1::Decision* p);
 

@@ -11,6 +11,7 @@
 #include "common/utf8.h"
 #include "server/api/conversion.h"
 #include "server/api/idempotent_writes.h"
+#include "server/api/points_account.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
 #include "server/infra/metrics.h"
@@ -73,9 +74,13 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   entry.rule_id = std::string(loyalty.rule_id);
   entry.ruleset_version = std::string(decision.ruleset_version);
   entry.source = StrCat("purchase:", purchase.id);
-  if (absl::StatusOr<int64_t> id = tx.InsertPurchase(record, entry, decision.tier); !id.ok()) {
-    return id.status();
-  }
+  absl::StatusOr<int64_t> entry_id = tx.InsertPurchase(record, entry, decision.tier);
+  if (!entry_id.ok()) return entry_id.status();
+  PointsAccount account(tx, checked.served->ruleset->points_policy(), decision.ruleset_version,
+                        checked.today);
+  absl::StatusOr<PointsAccount::Earning> earning =
+      account.RecordEarning(*customer, *entry_id, entry, checked.day);
+  if (!earning.ok()) return earning.status();
   // Counted here, where a retry replayed from its idempotency key never
   // comes (only a failed group commit, which fails the call, over-counts).
   Metrics::Global().RecordMatch("earning", loyalty.rule_id);
@@ -83,7 +88,12 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   out->set_purchase_id(purchase.id);
   out->set_points_earned(loyalty.points_earned);
   out->set_earning_rule_id(std::string(loyalty.rule_id));
-  out->set_points_balance(loyalty.points_after);
+  const int64_t balance = loyalty.points_after - earning->debt_settled;
+  const int64_t pending = customer->points_pending + earning->pending_added;
+  out->set_points_balance(balance);
+  out->set_points_available(balance - pending);
+  out->set_points_pending(pending);
+  out->set_points_debt_settled(earning->debt_settled);
   out->set_tier_before(std::string(decision.tier_before));
   out->set_tier(std::string(decision.tier));
   out->set_ruleset_version(std::string(decision.ruleset_version));
@@ -249,23 +259,17 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
         }
         absl::StatusOr<Customer> customer = RequireCustomer(tx, purchase.customer_id, today);
         if (!customer.ok()) return customer.status();
-        // Points earned come back off the balance, but never below 0 (they
-        // may have been spent); a penalty (negative) is given back whole.
-        const int64_t reversed = purchase.points_earned > 0
-                                     ? std::min(purchase.points_earned, customer->points)
-                                     : purchase.points_earned;
+        // Points earned come back off the balance: what is left of them,
+        // then other points; what was spent meanwhile goes by the policy's
+        // returns_after_spending. A penalty (negative) is given back whole.
         if (absl::Status s = tx.MarkReturned(purchase, kind); !s.ok()) return s;
-        if (reversed != 0) {
-          LedgerEntry entry;
-          entry.customer_id = customer->id;
-          entry.delta = -reversed;
-          entry.reason = kind;
-          entry.rule_id = purchase.rule_id;
-          entry.ruleset_version = purchase.ruleset_version;
-          entry.source = StrCat(kind, ":", purchase.purchase_id);
-          if (absl::StatusOr<int64_t> id = tx.AppendLedger(entry); !id.ok()) return id.status();
-          Metrics::Global().RecordPoints(-reversed);
-        }
+        PointsAccount account(tx, served->ruleset->points_policy(), served->ruleset->version(),
+                              today);
+        absl::StatusOr<PointsAccount::TakeBack> taken =
+            account.TakeBackPurchase(*customer, purchase, kind);
+        if (!taken.ok()) return taken.status();
+        const int64_t reversed = taken->reversed;
+        if (reversed != 0) Metrics::Global().RecordPoints(-reversed);
         absl::StatusOr<Customer> after = RequireCustomer(tx, purchase.customer_id, today);
         if (!after.ok()) return after.status();
         rules::Decision decision;
@@ -279,6 +283,8 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
         out->set_purchase_id(purchase.purchase_id);
         out->set_customer_id(customer->id);
         out->set_points_reversed(reversed);
+        out->set_points_owed(taken->owed);
+        out->set_points_forgiven(taken->forgiven);
         out->set_points_balance(after->points);
         out->set_tier_before(customer->tier);
         out->set_tier(std::string(decision.tier));

@@ -54,6 +54,9 @@ const std::vector<MethodRole>& MethodRoles() {
       // Reads only: a candidate ruleset is evaluated, nothing is stored.
       {"clientele.v1.Rulesets", "SimulateRuleset", Role::kReader},
       {"clientele.v1.Admin", "Backup", Role::kAdmin},
+      {"clientele.v1.Loyalty", "GetPoints", Role::kReader},
+      {"clientele.v1.Loyalty", "RedeemPoints", Role::kWriter},
+      {"clientele.v1.Loyalty", "ReverseRedemption", Role::kWriter},
   };
   return kTable;
 }

@@ -15,6 +15,7 @@
 #include "rules/customer.h"
 #include "rules/decimal.h"
 #include "rules/decision.h"
+#include "rules/points.h"
 #include "rules/ruleset.h"
 
 namespace clientele::server {
@@ -29,6 +30,47 @@ struct LedgerEntry {
   std::string ruleset_version;
   std::string source;       // the event, e.g. "purchase:P-1001"
   std::string recorded_at;  // RFC 3339, UTC
+  // Free text: a redemption's reason, or what a return could not take
+  // back ("" none).
+  std::string note;
+};
+
+// What is left of one credit of points: a purchase's earnings, kept apart
+// so that they can be pending, expire, be spent expiring-first, and be
+// taken back by a return (rules/points.h).
+struct PointLotRecord {
+  int64_t id = 0;  // the ledger entry that credited the points
+  std::string customer_id;
+  int64_t points = 0;     // credited
+  int64_t remaining = 0;  // not yet spent, expired or taken back (>= 0)
+  int64_t expired = 0;    // of `points`, what left by expiry
+  rules::Date earned_on;
+  rules::Date available_on;  // unknown: at once
+  rules::Date expires_on;    // unknown: never
+  // Those of the credit, which an expiry entry repeats.
+  std::string rule_id;
+  std::string ruleset_version;
+  std::string source;
+
+  rules::PointsLot lot() const { return {remaining, available_on, expires_on}; }
+};
+
+// Points that a debit (redemption, return, expiry, debt settlement) took
+// from a lot, kept so that a reversal gives them back where they were.
+struct LotDraw {
+  int64_t lot_id = 0;
+  int64_t points = 0;
+};
+
+// A redemption of points (Loyalty.RedeemPoints).
+struct RedemptionRecord {
+  int64_t id = 0;  // its ledger entry
+  std::string customer_id;
+  int64_t points = 0;
+  std::string reason;
+  std::string reference;
+  std::string recorded_at;
+  int64_t reversed_by = 0;  // the ledger entry that gave them back; 0: not reversed
 };
 
 struct PurchaseRecord {
@@ -42,6 +84,9 @@ struct PurchaseRecord {
   std::string rule_id;
   std::string ruleset_version;
   std::string returned_kind;  // "" while not taken back; "return" / "cancellation"
+  // The ledger entry of its points (and its lot, when it earned any); set
+  // by the store, 0 for purchases recorded before lots existed.
+  int64_t ledger_id = 0;
 };
 
 // One piece of feedback about a product.

@@ -104,6 +104,11 @@ class Store {
   // running balance after each.
   virtual absl::StatusOr<LedgerPage> LedgerAfter(std::string_view customer_id, int64_t after_id,
                                                  int limit) = 0;
+  // The customer's lots with points remaining (see Transaction::LiveLots).
+  virtual absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) = 0;
+  // The customer's redemptions, newest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<RedemptionRecord>> Redemptions(std::string_view customer_id,
+                                                                    int limit) = 0;
   virtual absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) = 0;
   // Up to `limit` actions with ids less than `before_id` (0: no bound),
   // newest first; `product` and `status` filter when not empty.

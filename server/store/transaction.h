@@ -48,7 +48,8 @@ class Transaction {
   // customer's total, last purchase day, windowed stats and tier (kept
   // when `tier` is nullopt), and
   // `points` appended to the ledger with the balance moved by its delta
-  // (see AppendLedger). Returns the ledger entry's id. NOT_FOUND for an
+  // (see AppendLedger). Returns the ledger entry's id, which the purchase
+  // keeps (PurchaseRecord::ledger_id); its lot is the caller's (InsertLot). NOT_FOUND for an
   // unknown customer, ALREADY_EXISTS for a purchase id recorded before.
   virtual absl::StatusOr<int64_t> InsertPurchase(const PurchaseRecord& purchase,
                                                  const LedgerEntry& points,
@@ -63,6 +64,32 @@ class Transaction {
   // delta, so that the balance always equals the ledger's sum.
   virtual absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& entry) = 0;
   virtual absl::Status SetTier(std::string_view customer_id, std::string_view tier) = 0;
+
+  // ---- points lots (server/api/points_account.h keeps them in step with
+  // the ledger: the lots' remaining points add up to the balance, or to 0
+  // while it is below 0).
+  // Stores a lot; lot.id is the ledger entry that credited it. A lot with
+  // a date marks its customer, whose reads then apply the lots.
+  virtual absl::Status InsertLot(const PointLotRecord& lot) = 0;
+  virtual absl::StatusOr<std::optional<PointLotRecord>> FindLot(int64_t id) = 0;
+  // The customer's lots with points remaining, expired or not, those
+  // expiring first (never last), then the oldest first.
+  virtual absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) = 0;
+  virtual absl::Status UpdateLot(int64_t id, int64_t remaining, int64_t expired) = 0;
+  // Lots of any customer with points remaining that expired by `today`,
+  // the earliest expiry first, at most `limit`.
+  virtual absl::StatusOr<std::vector<PointLotRecord>> ExpiredLots(rules::Date today,
+                                                                  int64_t limit) = 0;
+  // Records what debit `entry_id` took from which lots.
+  virtual absl::Status InsertDraws(int64_t entry_id, std::span<const LotDraw> draws) = 0;
+  virtual absl::StatusOr<std::vector<LotDraw>> DrawsOf(int64_t entry_id) = 0;
+  // Adds `lifetime_delta` to the customer's lifetime points and sets what
+  // it owes. NOT_FOUND for an unknown customer.
+  virtual absl::Status UpdatePointsTotals(std::string_view customer_id, int64_t lifetime_delta,
+                                          int64_t owed) = 0;
+  virtual absl::Status InsertRedemption(const RedemptionRecord& redemption) = 0;
+  virtual absl::StatusOr<std::optional<RedemptionRecord>> FindRedemption(int64_t id) = 0;
+  virtual absl::Status MarkRedemptionReversed(int64_t id, int64_t reversed_by) = 0;
   // Records an interaction and sets the customer's satisfaction and count.
   virtual absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
                                          std::string_view rule_id, rules::Decimal satisfaction,

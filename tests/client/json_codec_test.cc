@@ -156,7 +156,9 @@ TEST(CustomerFromJsonTest, ValuesAreChecked) {
       {R"({"age": 151})", "age: 151 is out of range (0..150)"},
       {R"({"age": -1})", "age: -1 is out of range (0..150)"},
       {R"({"age": 25.5})", "age: '25.5' is not a whole number"},
-      {R"({"points": -5})", "points: -5 is out of range"},
+      {R"({"points_pending": -5})", "points_pending: -5 is out of range"},
+      {R"({"points_expiring": "50 in 2026-12-20"})",
+       "points_expiring: '50 in 2026-12-20' is not \"N on YYYY-MM-DD\" with N greater than 0"},
       {R"({"total_spent": -0.01})", "total_spent: -0.01 is negative"},
       {R"({"average_purchase_amount": 1.23456})",
        "average_purchase_amount: '1.23456' is not a decimal number: it has more than 4 digits "

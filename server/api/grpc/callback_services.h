@@ -20,6 +20,7 @@ std::unique_ptr<grpc::Service> MakeImprovementsService(const ServiceContext& con
 std::unique_ptr<grpc::Service> MakeReportsService(const ServiceContext& context);
 std::unique_ptr<grpc::Service> MakeRulesetsService(const ServiceContext& context);
 std::unique_ptr<grpc::Service> MakeAdminService(const ServiceContext& context);
+std::unique_ptr<grpc::Service> MakeLoyaltyService(const ServiceContext& context);
 // Ping admits callers like every call and touches nothing else.
 std::unique_ptr<grpc::Service> MakeDiagnosticsService(const Authenticator* auth);
 

@@ -58,10 +58,13 @@ void Connection::BindWindow(SQLite::Statement& s, Date today) {
   s.bind(3, last);
 }
 
-Customer Connection::RowToCustomerWithStats(SQLite::Statement& s) {
-  Customer c = RowToCustomer(s);
-  ApplyRecordedStats(s.getColumn(17).getInt64(), s.getColumn(18).getInt64(),
-                     s.getColumn(19).getInt64(), &c);
+Customer Connection::RowToCustomerWithStats(SQLite::Statement& s, Date today) {
+  Customer c;
+  const bool dated = FillCustomer(s, &c);
+  ApplyRecordedStats(s.getColumn(kProfileColumns).getInt64(),
+                     s.getColumn(kProfileColumns + 1).getInt64(),
+                     s.getColumn(kProfileColumns + 2).getInt64(), &c);
+  if (dated) ApplyLots(today, &c);
   return c;
 }
 
@@ -88,6 +91,7 @@ LedgerEntry Connection::RowToLedgerEntry(SQLite::Statement& s) {
   e.ruleset_version = s.getColumn(5).getString();
   e.source = s.getColumn(6).getString();
   e.recorded_at = s.getColumn(7).getString();
+  e.note = s.getColumn(8).getString();
   return e;
 }
 
@@ -103,6 +107,7 @@ PurchaseRecord Connection::RowToPurchase(SQLite::Statement& s) {
   p.rule_id = s.getColumn(7).getString();
   p.ruleset_version = s.getColumn(8).getString();
   p.returned_kind = s.getColumn(9).getString();
+  p.ledger_id = s.getColumn(10).getInt64();
   return p;
 }
 
@@ -171,17 +176,11 @@ void Connection::SaveKey(const WriteKey& key, const std::string& response) {
   s.exec();
 }
 
-Customer Connection::RowToCustomer(SQLite::Statement& s) {
-  Customer c;
-  FillCustomer(s, &c);
-  return c;
-}
-
 void Connection::AssignText(const SQLite::Column& column, std::string* to) {
   to->assign(column.getText(), static_cast<size_t>(column.getBytes()));
 }
 
-void Connection::FillCustomer(SQLite::Statement& s, Customer* out) {
+bool Connection::FillCustomer(SQLite::Statement& s, Customer* out) {
   Customer& c = *out;
   AssignText(s.getColumn(0), &c.id);
   AssignText(s.getColumn(1), &c.name);
@@ -202,6 +201,12 @@ void Connection::FillCustomer(SQLite::Statement& s, Customer* out) {
   c.purchase_frequency = s.getColumn(15).isNull() ? 0 : s.getColumn(15).getInt64();
   c.average_purchase_amount =
       Decimal::FromUnits(s.getColumn(16).isNull() ? 0 : s.getColumn(16).getInt64());
+  c.points_lifetime = s.getColumn(17).getInt64();
+  c.points_owed = s.getColumn(18).getInt64();
+  // Set by ApplyLots when the customer has dated lots; none otherwise.
+  c.points_pending = 0;
+  c.points_expiring.clear();
+  return s.getColumn(19).getInt() != 0;
 }
 
 }  // namespace clientele::server::sqlite

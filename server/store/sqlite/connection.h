@@ -69,6 +69,18 @@ class Connection : public Transaction {
   absl::Status MarkReturned(const PurchaseRecord& p, std::string_view kind) override;
   absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& e) override;
   absl::Status SetTier(std::string_view customer_id, std::string_view tier) override;
+  absl::Status InsertLot(const PointLotRecord& lot) override;
+  absl::StatusOr<std::optional<PointLotRecord>> FindLot(int64_t id) override;
+  absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;
+  absl::Status UpdateLot(int64_t id, int64_t remaining, int64_t expired) override;
+  absl::StatusOr<std::vector<PointLotRecord>> ExpiredLots(Date today, int64_t limit) override;
+  absl::Status InsertDraws(int64_t entry_id, std::span<const LotDraw> draws) override;
+  absl::StatusOr<std::vector<LotDraw>> DrawsOf(int64_t entry_id) override;
+  absl::Status UpdatePointsTotals(std::string_view customer_id, int64_t lifetime_delta,
+                                  int64_t owed) override;
+  absl::Status InsertRedemption(const RedemptionRecord& redemption) override;
+  absl::StatusOr<std::optional<RedemptionRecord>> FindRedemption(int64_t id) override;
+  absl::Status MarkRedemptionReversed(int64_t id, int64_t reversed_by) override;
   absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
                                  std::string_view rule_id, Decimal satisfaction,
                                  int64_t interaction_count) override;
@@ -103,7 +115,7 @@ class Connection : public Transaction {
       "SELECT c.id, c.name, c.age, c.gender, c.occupation, c.consumption, c.channel, "
       "c.birthday, c.joined_at, c.satisfaction_units, c.interaction_count, c.points, c.tier, "
       "c.total_spent_units, c.last_purchase_at, c.imported_purchase_frequency, "
-      "c.imported_average_units, "
+      "c.imported_average_units, c.points_lifetime, c.points_owed, c.points_dated, "
       "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.count END), 0), "
       "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.amount_units END), 0), "
       "coalesce(sum(m.count), 0) "
@@ -114,21 +126,34 @@ class Connection : public Transaction {
                                  Customer* c);
   // Binds the window of kCustomerWithStats for `today`.
   void BindWindow(SQLite::Statement& s, Date today);
-  // A row of kCustomerWithStats: recorded purchases decide the stats when
-  // there are any; otherwise the imported ones stand.
-  static Customer RowToCustomerWithStats(SQLite::Statement& s);
-  // Reads the profile columns of kCustomerWithStats into *c, reusing its
-  // strings' buffers.
-  static void FillCustomer(SQLite::Statement& s, Customer* out);
+  // A row of kCustomerWithStats on `today`: recorded purchases decide the
+  // stats when there are any (otherwise the imported ones stand), and the
+  // points balances follow from the customer's lots (ApplyLots).
+  Customer RowToCustomerWithStats(SQLite::Statement& s, Date today);
+  // Reads the profile columns of kCustomerWithStats (the first
+  // kProfileColumns) into *c, reusing its strings' buffers. True when the
+  // customer has dated lots, which ApplyLots must then apply.
+  static bool FillCustomer(SQLite::Statement& s, Customer* out);
+  static constexpr int kProfileColumns = 20;
+  // The customer's balances on `today` from its lots (rules::ApplyPointsLots).
+  void ApplyLots(Date today, Customer* c);
+  static constexpr const char* kLotColumns =
+      "SELECT id, customer_id, points, remaining, expired, earned_on, available_on, expires_on, "
+      "rule_id, ruleset_version, source FROM point_lots ";
+  static PointLotRecord RowToLot(SQLite::Statement& s);
+  static constexpr const char* kRedemptionColumns =
+      "SELECT id, customer_id, points, reason, reference, recorded_at, "
+      "coalesce(reversed_by, 0) FROM point_redemptions ";
+  static RedemptionRecord RowToRedemption(SQLite::Statement& s);
   // The first and last month of the stats window ending in today's month.
   std::pair<int, int> StatsWindow(Date today) const;
-  static Customer RowToCustomer(SQLite::Statement& s);
   static void AssignText(const SQLite::Column& column, std::string* to);
   static LedgerEntry RowToLedgerEntry(SQLite::Statement& s);
   // The columns RowToPurchase reads, for a query to finish with WHERE.
   static constexpr const char* kPurchaseColumns =
       "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
-      "rule_id, ruleset_version, coalesce(returned_kind, '') FROM purchases ";
+      "rule_id, ruleset_version, coalesce(returned_kind, ''), coalesce(ledger_id, 0) "
+      "FROM purchases ";
   static PurchaseRecord RowToPurchase(SQLite::Statement& s);
   static constexpr const char* kActionColumns =
       "id, product, rule_id, action, change_kind, change_field, change_text, "
@@ -150,6 +175,19 @@ class Connection : public Transaction {
   absl::Status UnsafeMarkReturned(const PurchaseRecord& p, std::string_view kind);
   absl::StatusOr<int64_t> UnsafeAppendLedger(const LedgerEntry& e);
   absl::Status UnsafeSetTier(std::string_view customer_id, std::string_view tier);
+  // ------------------------------------------------ points lots (points.cc)
+  absl::Status UnsafeInsertLot(const PointLotRecord& lot);
+  absl::StatusOr<std::optional<PointLotRecord>> UnsafeFindLot(int64_t id);
+  absl::StatusOr<std::vector<PointLotRecord>> UnsafeLiveLots(std::string_view customer_id);
+  absl::Status UnsafeUpdateLot(int64_t id, int64_t remaining, int64_t expired);
+  absl::StatusOr<std::vector<PointLotRecord>> UnsafeExpiredLots(Date today, int64_t limit);
+  absl::Status UnsafeInsertDraws(int64_t entry_id, std::span<const LotDraw> draws);
+  absl::StatusOr<std::vector<LotDraw>> UnsafeDrawsOf(int64_t entry_id);
+  absl::Status UnsafeUpdatePointsTotals(std::string_view customer_id, int64_t lifetime_delta,
+                                        int64_t owed);
+  absl::Status UnsafeInsertRedemption(const RedemptionRecord& redemption);
+  absl::StatusOr<std::optional<RedemptionRecord>> UnsafeFindRedemption(int64_t id);
+  absl::Status UnsafeMarkRedemptionReversed(int64_t id, int64_t reversed_by);
   absl::Status UnsafeRecordInteraction(std::string_view customer_id, std::string_view text,
                                        std::string_view rule_id, Decimal satisfaction,
                                        int64_t interaction_count);

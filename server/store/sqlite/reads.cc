@@ -71,7 +71,7 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
         page.more = true;
         break;
       }
-      page.customers.push_back(sqlite::Connection::RowToCustomerWithStats(s));
+      page.customers.push_back(reader->RowToCustomerWithStats(s, today));
     }
     return page;
   } catch (const SQLite::Exception& e) {
@@ -138,8 +138,8 @@ absl::StatusOr<std::vector<LedgerEntry>> SqliteStore::Ledger(std::string_view cu
   ReadLease reader(this);
   try {
     SQLite::Statement& s = reader->Prepared(
-        "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at "
-        "FROM ledger WHERE customer_id = ? ORDER BY id");
+        "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at, "
+        "note FROM ledger WHERE customer_id = ? ORDER BY id");
     sqlite::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     std::vector<LedgerEntry> entries;
@@ -147,6 +147,28 @@ absl::StatusOr<std::vector<LedgerEntry>> SqliteStore::Ledger(std::string_view cu
     return entries;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading the ledger");
+  }
+}
+
+absl::StatusOr<std::vector<PointLotRecord>> SqliteStore::LiveLots(std::string_view customer_id) {
+  ReadLease reader(this);
+  return reader->LiveLots(customer_id);  // a Transaction method: catches for itself
+}
+
+absl::StatusOr<std::vector<RedemptionRecord>> SqliteStore::Redemptions(
+    std::string_view customer_id, int limit) {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s = reader->Prepared(StrCat(sqlite::Connection::kRedemptionColumns,
+                                                   "WHERE customer_id = ? ORDER BY id DESC LIMIT ?"));
+    sqlite::Connection::Done done{s};
+    s.bind(1, std::string(customer_id));
+    s.bind(2, limit);
+    std::vector<RedemptionRecord> redemptions;
+    while (s.executeStep()) redemptions.push_back(sqlite::Connection::RowToRedemption(s));
+    return redemptions;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading redemptions");
   }
 }
 
@@ -255,8 +277,8 @@ absl::Status SqliteStore::ScanCustomers(
     SQLite::Statement& customers = reader->Prepared(StrCat(
         "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
         "satisfaction_units, interaction_count, points, tier, total_spent_units, "
-        "last_purchase_at, imported_purchase_frequency, imported_average_units "
-        "FROM customers WHERE ",
+        "last_purchase_at, imported_purchase_frequency, imported_average_units, "
+        "points_lifetime, points_owed, points_dated FROM customers WHERE ",
         IdRange("id", scan), " ORDER BY id"));
     sqlite::Connection::Done customers_done{customers};
     BindIdRange(customers, scan);
@@ -282,7 +304,8 @@ absl::Status SqliteStore::ScanCustomers(
     rules::Customer customer;
     std::vector<rules::Purchase> bought;
     while (customers.executeStep()) {
-      sqlite::Connection::FillCustomer(customers, &customer);
+      const bool dated = sqlite::Connection::FillCustomer(customers, &customer);
+      if (dated) reader->ApplyLots(scan.today, &customer);
       // Rows of customers before this one have no customer (cannot happen
       // with the foreign keys; skipped all the same).
       int64_t window_count = 0, window_units = 0, recorded = 0;
@@ -322,7 +345,7 @@ absl::StatusOr<LedgerPage> SqliteStore::LedgerAfter(std::string_view customer_id
   try {
     SQLite::Statement& s = reader->Prepared(
         "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at, "
-        "running FROM (SELECT *, sum(delta) OVER (ORDER BY id) AS running FROM ledger "
+        "note, running FROM (SELECT *, sum(delta) OVER (ORDER BY id) AS running FROM ledger "
         "WHERE customer_id = ?1) WHERE id > ?2 ORDER BY id LIMIT ?3");
     sqlite::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
@@ -335,7 +358,7 @@ absl::StatusOr<LedgerPage> SqliteStore::LedgerAfter(std::string_view customer_id
         break;
       }
       page.entries.push_back(sqlite::Connection::RowToLedgerEntry(s));
-      page.balance_after.push_back(s.getColumn(8).getInt64());
+      page.balance_after.push_back(s.getColumn(9).getInt64());
     }
     return page;
   } catch (const SQLite::Exception& e) {

@@ -223,6 +223,60 @@ CREATE TABLE server_secrets (
 );
 INSERT INTO server_secrets (name, value) VALUES ('page_token_key', randomblob(32));
 )sql",
+    // 8: points as lots (rules/points.h): what each credit earned and what
+    // is left of it, so that points can be pending, expire, be spent
+    // expiring-first and be taken back by a return; what each debit drew
+    // from which lot; redemptions; a customer's lifetime points and what it
+    // owes. points_dated marks a customer with a lot that ever had a date:
+    // only those customers' reads look at their lots. A balance from
+    // before becomes one undated lot (points before never pend or expire),
+    // and lifetime points start at that balance (no points were spent
+    // before redemptions existed).
+    R"sql(
+ALTER TABLE customers ADD COLUMN points_lifetime INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE customers ADD COLUMN points_owed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE customers ADD COLUMN points_dated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ledger ADD COLUMN note TEXT NOT NULL DEFAULT '';
+ALTER TABLE purchases ADD COLUMN ledger_id INTEGER;
+CREATE TABLE point_lots (
+  id INTEGER PRIMARY KEY,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  points INTEGER NOT NULL,
+  remaining INTEGER NOT NULL,
+  expired INTEGER NOT NULL DEFAULT 0,
+  earned_on INTEGER,
+  available_on INTEGER,
+  expires_on INTEGER,
+  rule_id TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  source TEXT NOT NULL
+);
+CREATE INDEX point_lots_live ON point_lots(customer_id, expires_on) WHERE remaining > 0;
+CREATE INDEX point_lots_expiring ON point_lots(expires_on)
+  WHERE remaining > 0 AND expires_on IS NOT NULL;
+CREATE TABLE point_draws (
+  entry_id INTEGER NOT NULL,
+  lot_id INTEGER NOT NULL REFERENCES point_lots(id) ON DELETE CASCADE,
+  points INTEGER NOT NULL,
+  PRIMARY KEY (entry_id, lot_id)
+) WITHOUT ROWID;
+CREATE INDEX point_draws_by_lot ON point_draws(lot_id);
+CREATE TABLE point_redemptions (
+  id INTEGER PRIMARY KEY,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  points INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  reversed_by INTEGER
+);
+CREATE INDEX point_redemptions_by_customer ON point_redemptions(customer_id, id);
+INSERT INTO point_lots (id, customer_id, points, remaining, rule_id, ruleset_version, source)
+  SELECT max(l.id), l.customer_id, c.points, c.points, '', '', 'balance before lots'
+  FROM ledger l JOIN customers c ON c.id = l.customer_id
+  WHERE c.points > 0 GROUP BY l.customer_id;
+UPDATE customers SET points_lifetime = max(points, 0);
+)sql",
 };
 
 }  // namespace

@@ -102,6 +102,9 @@ class SqliteStore final : public Store {
                                              rules::Date today) override;
   absl::StatusOr<int64_t> CountCustomers() override;
   absl::StatusOr<std::vector<LedgerEntry>> Ledger(std::string_view customer_id) override;
+  absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;
+  absl::StatusOr<std::vector<RedemptionRecord>> Redemptions(std::string_view customer_id,
+                                                            int limit) override;
   absl::StatusOr<LedgerPage> LedgerAfter(std::string_view customer_id, int64_t after_id,
                                          int limit) override;
   absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override;

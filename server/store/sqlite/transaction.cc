@@ -24,7 +24,7 @@ absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(std::stri
   s.bind(1, std::string(id));
   BindWindow(s, today);
   if (!s.executeStep()) return std::optional<Customer>();
-  return std::optional<Customer>(RowToCustomerWithStats(s));
+  return std::optional<Customer>(RowToCustomerWithStats(s, today));
 }
 
 absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c) {
@@ -79,7 +79,7 @@ absl::StatusOr<bool> Connection::UnsafeDeleteCustomer(std::string_view id) {
 absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p,
                                                          const LedgerEntry& points,
                                                          std::optional<std::string_view> tier) {
-  // Four statements, each its own B-tree walk, because the writer
+  // Five statements, each its own B-tree walk, because the writer
   // thread's time per purchase is what RecordPurchase's throughput is.
   // The customer first, so that an unknown one is NOT_FOUND, not a
   // constraint error; the savepoint undoes it when a later step fails.
@@ -103,11 +103,13 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
       return absl::NotFoundError(StrCat("customer '", p.customer_id, "' not found"));
     }
   }
+  // The ledger row before the purchase, which keeps its id.
+  const int64_t ledger_id = InsertLedgerRow(points, recorded_at);
   {
     SQLite::Statement& s = Prepared(
         "INSERT INTO purchases (purchase_id, customer_id, amount_units, product, channel, day, "
-        "points_earned, rule_id, ruleset_version, recorded_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "points_earned, rule_id, ruleset_version, recorded_at, ledger_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     Done done{s};
     s.bind(1, p.purchase_id);
     s.bind(2, p.customer_id);
@@ -119,6 +121,7 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
     s.bind(8, p.rule_id);
     s.bind(9, p.ruleset_version);
     s.bind(10, recorded_at);
+    s.bind(11, ledger_id);
     // The primary key tells a purchase recorded before: no lookup first.
     if (const int code = s.tryExecuteStep(); code != SQLITE_DONE) {
       if (s.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY) {
@@ -140,13 +143,13 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
     s.bind(3, p.amount.units());
     s.exec();
   }
-  return InsertLedgerRow(points, recorded_at);
+  return ledger_id;
 }
 
 int64_t Connection::InsertLedgerRow(const LedgerEntry& e, const std::string& recorded_at) {
   SQLite::Statement& s = Prepared(
       "INSERT INTO ledger (customer_id, delta, reason, rule_id, ruleset_version, source, "
-      "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   Done done{s};
   s.bind(1, e.customer_id);
   s.bind(2, e.delta);
@@ -155,6 +158,7 @@ int64_t Connection::InsertLedgerRow(const LedgerEntry& e, const std::string& rec
   s.bind(5, e.ruleset_version);
   s.bind(6, e.source);
   s.bind(7, recorded_at);
+  s.bind(8, e.note);
   s.exec();
   return db_.getLastInsertRowid();
 }

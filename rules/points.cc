@@ -1,0 +1,246 @@
+#include "rules/points.h"
+
+#include <algorithm>
+#include <climits>
+#include <map>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "common/strings.h"
+#include "common/utf8.h"
+#include "rules/diagnostic.h"
+
+namespace clientele::rules {
+namespace {
+
+const absl::CivilDay kEpoch(1970, 1, 1);
+
+absl::CivilDay ToCivil(Date date) { return kEpoch + date.days(); }
+Date FromCivil(absl::CivilDay day) { return Date::FromDays(static_cast<int32_t>(day - kEpoch)); }
+
+// `day` moved by `months`, on the same day of the month or, when that
+// month is shorter, on its last day (Jan 31 + 1 month is Feb 28 or 29).
+absl::CivilDay AddMonths(absl::CivilDay day, int32_t months) {
+  const absl::CivilMonth month = absl::CivilMonth(day) + months;
+  const absl::CivilDay last = absl::CivilDay(month + 1) - 1;
+  return std::min(absl::CivilDay(month.year(), month.month(), day.day()), last,
+                  [](absl::CivilDay a, absl::CivilDay b) { return a < b; });
+}
+
+std::string_view StripWhitespace(std::string_view text) {
+  const size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+}
+
+bool ConsumePrefix(std::string_view* text, std::string_view prefix) {
+  if (!text->starts_with(prefix)) return false;
+  text->remove_prefix(prefix.size());
+  return true;
+}
+
+std::vector<std::string_view> SplitCommas(std::string_view text) {
+  std::vector<std::string_view> items;
+  for (size_t begin = 0;;) {
+    const size_t comma = text.find(',', begin);
+    items.push_back(text.substr(begin, comma - begin));
+    if (comma == std::string_view::npos) return items;
+    begin = comma + 1;
+  }
+}
+
+// Splits "N unit" into N and the unit; false when it is not that shape.
+bool CountAndUnit(std::string_view text, int64_t* count, std::string_view* unit) {
+  const size_t space = text.find(' ');
+  if (space == std::string_view::npos) return false;
+  if (!ParseInteger(text.substr(0, space), count)) return false;
+  *unit = StripWhitespace(text.substr(space + 1));
+  return true;
+}
+
+constexpr std::string_view kExpiryForms =
+    "write never, \"N days\", \"N months\", \"end of month\", \"end of year\", "
+    "\"end of month + N\" or \"end of year + N\"";
+
+absl::StatusOr<PointsExpiry> ParseEndOf(std::string_view text) {
+  PointsExpiry expiry;
+  std::string_view rest;
+  if (ConsumePrefix(&text, "end of month")) {
+    expiry.kind = PointsExpiry::Kind::kEndOfMonth;
+  } else if (ConsumePrefix(&text, "end of year")) {
+    expiry.kind = PointsExpiry::Kind::kEndOfYear;
+  } else {
+    return absl::InvalidArgumentError(StrCat("'", text, "' is not an expiry: ", kExpiryForms));
+  }
+  rest = StripWhitespace(text);
+  if (rest.empty()) return expiry;
+  int64_t count = 0;
+  if (!ConsumePrefix(&rest, "+") || !ParseInteger(StripWhitespace(rest), &count) || count < 0 ||
+      count > 100) {
+    return absl::InvalidArgumentError(
+        StrCat("'", text, "' after the period must be \"+ N\" with N from 0 to 100"));
+  }
+  expiry.count = static_cast<int32_t>(count);
+  return expiry;
+}
+
+}  // namespace
+
+Date PointsExpiry::ExpiresOn(Date earned) const {
+  if (!earned.known()) return Date();
+  const absl::CivilDay day = ToCivil(earned);
+  switch (kind) {
+    case Kind::kNever: return Date();
+    case Kind::kAfterDays: return FromCivil(day + count);
+    case Kind::kAfterMonths: return FromCivil(AddMonths(day, count));
+    case Kind::kEndOfMonth: return FromCivil(absl::CivilDay(absl::CivilMonth(day) + count + 1));
+    case Kind::kEndOfYear: return FromCivil(absl::CivilDay(absl::CivilYear(day) + count + 1));
+  }
+  return Date();
+}
+
+int32_t PointsExpiry::ShortestDays() const {
+  switch (kind) {
+    case Kind::kNever: return INT32_MAX;
+    case Kind::kAfterDays: return count;
+    case Kind::kAfterMonths: return 28 * count;
+    case Kind::kEndOfMonth: return 1 + 28 * count;
+    case Kind::kEndOfYear: return 1 + 365 * count;
+  }
+  return INT32_MAX;
+}
+
+std::string PointsExpiry::ToString() const {
+  switch (kind) {
+    case Kind::kNever: return "never";
+    case Kind::kAfterDays: return StrCat(count, count == 1 ? " day" : " days");
+    case Kind::kAfterMonths: return StrCat(count, count == 1 ? " month" : " months");
+    case Kind::kEndOfMonth: return count == 0 ? "end of month" : StrCat("end of month + ", count);
+    case Kind::kEndOfYear: return count == 0 ? "end of year" : StrCat("end of year + ", count);
+  }
+  return "";
+}
+
+absl::StatusOr<PointsExpiry> PointsExpiry::Parse(std::string_view text) {
+  const std::string lowered = utf8::AsciiLower(StripWhitespace(text));
+  std::string_view trimmed = lowered;
+  if (trimmed == "never") return PointsExpiry();
+  if (trimmed.starts_with("end of")) return ParseEndOf(trimmed);
+  int64_t count = 0;
+  std::string_view unit;
+  if (!CountAndUnit(trimmed, &count, &unit)) {
+    return absl::InvalidArgumentError(StrCat("'", text, "' is not an expiry: ", kExpiryForms));
+  }
+  PointsExpiry expiry;
+  if (unit == "day" || unit == "days") {
+    if (count < 1 || count > 36500) {
+      return absl::InvalidArgumentError(StrCat("expiry after ", count, " days: N must be 1..36500"));
+    }
+    expiry.kind = Kind::kAfterDays;
+  } else if (unit == "month" || unit == "months") {
+    if (count < 1 || count > 1200) {
+      return absl::InvalidArgumentError(
+          StrCat("expiry after ", count, " months: N must be 1..1200"));
+    }
+    expiry.kind = Kind::kAfterMonths;
+  } else {
+    return absl::InvalidArgumentError(
+        StrCat("'", unit, "' is not a unit of expiry: write days or months"));
+  }
+  expiry.count = static_cast<int32_t>(count);
+  return expiry;
+}
+
+std::string_view ReturnAfterSpendingName(ReturnAfterSpending policy) {
+  switch (policy) {
+    case ReturnAfterSpending::kDebt: return "debt";
+    case ReturnAfterSpending::kNegativeBalance: return "negative_balance";
+    case ReturnAfterSpending::kForgive: return "forgive";
+  }
+  return "";
+}
+
+absl::StatusOr<ReturnAfterSpending> ParseReturnAfterSpending(std::string_view text) {
+  for (ReturnAfterSpending policy :
+       {ReturnAfterSpending::kDebt, ReturnAfterSpending::kNegativeBalance,
+        ReturnAfterSpending::kForgive}) {
+    if (text == ReturnAfterSpendingName(policy)) return policy;
+  }
+  const std::vector<std::string> accepted = {"debt", "negative_balance", "forgive"};
+  return absl::InvalidArgumentError(StrCat("'", text, "' is not a policy for returns after spending",
+                                           DidYouMeanSuffix(text, accepted),
+                                           " (accepted: debt, negative_balance, forgive)"));
+}
+
+Date PointsPolicy::AvailableOn(Date earned) const {
+  if (!earned.known()) return Date();
+  return Date::FromDays(earned.days() + pending_days);
+}
+
+void ApplyPointsLots(std::span<const PointsLot> lots, Date today, Customer* customer) {
+  std::map<Date, int64_t> expiring;
+  int64_t expired = 0;
+  int64_t pending = 0;
+  for (const PointsLot& lot : lots) {
+    if (lot.remaining <= 0) continue;
+    if (Expired(lot, today)) {
+      expired += lot.remaining;
+      continue;
+    }
+    if (Pending(lot, today)) pending += lot.remaining;
+    if (lot.expires_on.known()) expiring[lot.expires_on] += lot.remaining;
+  }
+  customer->points -= expired;
+  customer->points_pending = pending;
+  customer->points_expiring.clear();
+  for (const auto& [on, points] : expiring) customer->points_expiring.push_back({on, points});
+}
+
+int64_t PointsExpiringWithin(const Customer& customer, Date today, int32_t days) {
+  int64_t sum = 0;
+  for (const ExpiringPoints& e : customer.points_expiring) {
+    if (e.on.days() > today.days() + days) break;
+    if (e.on > today) sum += e.points;
+  }
+  return sum;
+}
+
+absl::StatusOr<std::vector<ExpiringPoints>> ParseExpiringPoints(std::string_view text) {
+  std::vector<ExpiringPoints> expiring;
+  if (StripWhitespace(text).empty()) return expiring;
+  for (std::string_view item : SplitCommas(text)) {
+    item = StripWhitespace(item);
+    const size_t on = item.find(" on ");
+    int64_t points = 0;
+    if (on == std::string_view::npos || !ParseInteger(StripWhitespace(item.substr(0, on)), &points) ||
+        points <= 0) {
+      return absl::InvalidArgumentError(
+          StrCat("'", item, "' is not \"N on YYYY-MM-DD\" with N greater than 0"));
+    }
+    absl::StatusOr<Date> day = Date::Parse(StripWhitespace(item.substr(on + 4)));
+    if (!day.ok()) return day.status();
+    expiring.push_back({*day, points});
+  }
+  std::sort(expiring.begin(), expiring.end());
+  // One entry per day, as the store gives them.
+  std::vector<ExpiringPoints> merged;
+  for (const ExpiringPoints& e : expiring) {
+    if (!merged.empty() && merged.back().on == e.on) {
+      merged.back().points += e.points;
+    } else {
+      merged.push_back(e);
+    }
+  }
+  return merged;
+}
+
+std::string ExpiringPointsText(std::span<const ExpiringPoints> expiring) {
+  std::string text;
+  for (const ExpiringPoints& e : expiring) {
+    if (!text.empty()) text += ", ";
+    StrAppend(&text, e.points, " on ", e.on.ToString());
+  }
+  return text;
+}
+
+}  // namespace clientele::rules

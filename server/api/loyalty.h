@@ -1,0 +1,52 @@
+// The Loyalty service (proto/clientele/v1/loyalty.proto): a customer's
+// points as money — balances with what is pending and expiring, redemption
+// and its reversal — kept by PointsAccount (points_account.h) in the one
+// ledger; and the expiry pass, which writes off points whose expiry came.
+// Statuses and thread safety as dependencies.h says.
+#ifndef CLIENTELE_SERVER_API_LOYALTY_H_
+#define CLIENTELE_SERVER_API_LOYALTY_H_
+
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "clientele/v1/loyalty.pb.h"
+#include "rules/customer.h"
+#include "server/api/dependencies.h"
+
+namespace clientele::server {
+
+class LoyaltyApi {
+ public:
+  // What `dependencies` points to must outlive the LoyaltyApi.
+  explicit LoyaltyApi(const ApiDependencies& dependencies)
+      : store_(dependencies.store),
+        rules_(dependencies.rules),
+        reloader_(dependencies.reloader),
+        limits_(dependencies.limits) {}
+
+  absl::Status GetPoints(const v1::GetPointsRequest& request, v1::GetPointsResponse* response);
+  absl::Status RedeemPoints(const v1::RedeemPointsRequest& request,
+                            v1::RedeemPointsResponse* response);
+  absl::Status ReverseRedemption(const v1::ReverseRedemptionRequest& request,
+                                 v1::ReverseRedemptionResponse* response);
+
+  // Writes off, as ledger entries "expiry", the points of every lot whose
+  // expiry is `today` or before, in store writes of at most `batch` lots
+  // each (writes queued behind one are not held up long); reads never
+  // show such points even before this runs. Stops between writes once
+  // `stop_requested` says so. Returns the points written off.
+  absl::StatusOr<int64_t> ExpirePoints(rules::Date today, int64_t batch,
+                                       const std::function<bool()>& stop_requested = {});
+
+ private:
+  Store* const store_;
+  RulesetHolder* const rules_;
+  RulesReloader* const reloader_;
+  const RequestLimits limits_;
+};
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_API_LOYALTY_H_

@@ -1,0 +1,315 @@
+#include "server/api/points_account.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "common/status_details.h"
+#include "common/strings.h"
+
+namespace clientele::server {
+
+using rules::Customer;
+using rules::Date;
+
+PointsAccount::PointsAccount(Transaction& tx, const rules::PointsPolicy& policy,
+                             std::string_view ruleset_version, Date today)
+    : tx_(tx), policy_(policy), ruleset_version_(ruleset_version), today_(today) {}
+
+LedgerEntry PointsAccount::Entry(std::string_view customer_id, int64_t delta,
+                                 std::string_view reason, std::string_view source) const {
+  LedgerEntry entry;
+  entry.customer_id = std::string(customer_id);
+  entry.delta = delta;
+  entry.reason = std::string(reason);
+  entry.ruleset_version = ruleset_version_;
+  entry.source = std::string(source);
+  return entry;
+}
+
+absl::StatusOr<int64_t> PointsAccount::AppendDebit(LedgerEntry entry,
+                                                   std::span<const LotDraw> draws) {
+  absl::StatusOr<int64_t> id = tx_.AppendLedger(entry);
+  if (!id.ok()) return id.status();
+  if (absl::Status s = tx_.InsertDraws(*id, draws); !s.ok()) return s;
+  return *id;
+}
+
+absl::StatusOr<int64_t> PointsAccount::Expire(std::span<const PointLotRecord> lots) {
+  int64_t expired = 0;
+  for (const PointLotRecord& lot : lots) {
+    if (lot.remaining <= 0) continue;
+    LedgerEntry entry = Entry(lot.customer_id, -lot.remaining, "expiry", lot.source);
+    // The credit's rule and version: the ones that gave the points their date.
+    entry.rule_id = lot.rule_id;
+    entry.ruleset_version = lot.ruleset_version;
+    const LotDraw draw{lot.id, lot.remaining};
+    if (absl::StatusOr<int64_t> id = AppendDebit(std::move(entry), {&draw, 1}); !id.ok()) {
+      return id.status();
+    }
+    if (absl::Status s = tx_.UpdateLot(lot.id, 0, lot.expired + lot.remaining); !s.ok()) return s;
+    expired += lot.remaining;
+  }
+  return expired;
+}
+
+absl::StatusOr<std::vector<PointLotRecord>> PointsAccount::UsableLots(
+    std::string_view customer_id) {
+  absl::StatusOr<std::vector<PointLotRecord>> lots = tx_.LiveLots(customer_id);
+  if (!lots.ok()) return lots.status();
+  std::vector<PointLotRecord> usable, expired;
+  for (PointLotRecord& lot : *lots) {
+    (rules::Expired(lot.lot(), today_) ? expired : usable).push_back(std::move(lot));
+  }
+  if (absl::StatusOr<int64_t> written = Expire(expired); !written.ok()) return written.status();
+  return usable;
+}
+
+absl::StatusOr<std::vector<LotDraw>> PointsAccount::Draw(std::vector<PointLotRecord>& lots,
+                                                        int64_t points, bool available_only) {
+  std::vector<LotDraw> draws;
+  for (PointLotRecord& lot : lots) {
+    if (points <= 0) break;
+    if (lot.remaining <= 0 || (available_only && rules::Pending(lot.lot(), today_))) continue;
+    const int64_t take = std::min(lot.remaining, points);
+    lot.remaining -= take;
+    points -= take;
+    if (absl::Status s = tx_.UpdateLot(lot.id, lot.remaining, lot.expired); !s.ok()) return s;
+    draws.push_back({lot.id, take});
+  }
+  return draws;
+}
+
+absl::StatusOr<int64_t> PointsAccount::CoverShortfalls(const Customer& before, int64_t points,
+                                                       std::vector<PointLotRecord>& lots,
+                                                       const LedgerEntry& credit) {
+  // A negative balance is filled first: the ledger entry of the credit
+  // already raised the balance, so the lots keep only what is above 0.
+  const int64_t hole = std::min(std::max<int64_t>(0, -before.points), points);
+  if (absl::StatusOr<std::vector<LotDraw>> filled = Draw(lots, hole, false); !filled.ok()) {
+    return filled.status();
+  }
+  const int64_t settle = std::min(before.points_owed, points - hole);
+  if (settle <= 0) return 0;
+  absl::StatusOr<std::vector<LotDraw>> draws = Draw(lots, settle, false);
+  if (!draws.ok()) return draws.status();
+  LedgerEntry entry = Entry(before.id, -settle, "debt_settlement", credit.source);
+  entry.rule_id = credit.rule_id;
+  entry.note = StrCat(settle, " points owed by an earlier return");
+  if (absl::StatusOr<int64_t> id = AppendDebit(std::move(entry), *draws); !id.ok()) {
+    return id.status();
+  }
+  return settle;
+}
+
+absl::StatusOr<PointsAccount::Earning> PointsAccount::RecordEarning(const Customer& before,
+                                                                   int64_t entry_id,
+                                                                   const LedgerEntry& entry,
+                                                                   Date earned_on) {
+  if (entry.delta < 0) {
+    // A penalty takes from the lots as a debit would.
+    absl::StatusOr<std::vector<PointLotRecord>> lots = UsableLots(before.id);
+    if (!lots.ok()) return lots.status();
+    absl::StatusOr<std::vector<LotDraw>> draws = Draw(*lots, -entry.delta, false);
+    if (!draws.ok()) return draws.status();
+    if (absl::Status s = tx_.InsertDraws(entry_id, *draws); !s.ok()) return s;
+    return Earning();
+  }
+  if (entry.delta == 0) return Earning();
+  PointLotRecord lot;
+  lot.id = entry_id;
+  lot.customer_id = before.id;
+  lot.points = lot.remaining = entry.delta;
+  lot.earned_on = earned_on;
+  if (policy_.pending_days > 0) lot.available_on = policy_.AvailableOn(earned_on);
+  lot.expires_on = policy_.expiry.ExpiresOn(earned_on);
+  lot.rule_id = entry.rule_id;
+  lot.ruleset_version = entry.ruleset_version;
+  lot.source = entry.source;
+  if (absl::Status s = tx_.InsertLot(lot); !s.ok()) return s;
+  std::vector<PointLotRecord> lots = {lot};
+  absl::StatusOr<int64_t> settled = CoverShortfalls(before, entry.delta, lots, entry);
+  if (!settled.ok()) return settled.status();
+  if (absl::Status s =
+          tx_.UpdatePointsTotals(before.id, entry.delta, before.points_owed - *settled);
+      !s.ok()) {
+    return s;
+  }
+  return Earning{*settled, rules::Pending(lots[0].lot(), today_) ? lots[0].remaining : 0};
+}
+
+absl::StatusOr<int64_t> PointsAccount::Redeem(const Customer& customer, int64_t points,
+                                              std::string_view reason,
+                                              std::string_view reference) {
+  absl::StatusOr<std::vector<PointLotRecord>> lots = UsableLots(customer.id);
+  if (!lots.ok()) return lots.status();
+  int64_t available = 0, pending = 0;
+  for (const PointLotRecord& lot : *lots) {
+    (rules::Pending(lot.lot(), today_) ? pending : available) += lot.remaining;
+  }
+  if (available < points) {
+    return WithReason(
+        absl::FailedPreconditionError(StrCat(
+            "customer '", customer.id, "' has ", available, " points available, not ", points,
+            pending > 0 ? StrCat(" (", pending, " more are pending)") : std::string())),
+        kReasonNotEnoughPoints);
+  }
+  absl::StatusOr<std::vector<LotDraw>> draws = Draw(*lots, points, true);
+  if (!draws.ok()) return draws.status();
+  LedgerEntry entry = Entry(customer.id, -points, "redemption",
+                            reference.empty() ? "redemption" : StrCat("redemption:", reference));
+  entry.note = std::string(reason);
+  absl::StatusOr<int64_t> id = AppendDebit(std::move(entry), *draws);
+  if (!id.ok()) return id.status();
+  RedemptionRecord record;
+  record.id = *id;
+  record.customer_id = customer.id;
+  record.points = points;
+  record.reason = std::string(reason);
+  record.reference = std::string(reference);
+  if (absl::Status s = tx_.InsertRedemption(record); !s.ok()) return s;
+  return *id;
+}
+
+absl::StatusOr<PointsAccount::Reversal> PointsAccount::ReverseRedemption(
+    const Customer& customer, const RedemptionRecord& redemption, std::string_view reason) {
+  if (redemption.reversed_by != 0) {
+    return WithReason(absl::FailedPreconditionError(
+                          StrCat("redemption ", redemption.id, " was already reversed (ledger entry ",
+                                 redemption.reversed_by, ")")),
+                      kReasonRedemptionAlreadyReversed);
+  }
+  LedgerEntry entry = Entry(customer.id, redemption.points, "redemption_reversal",
+                            StrCat("redemption:", redemption.id));
+  entry.note = std::string(reason);
+  absl::StatusOr<int64_t> id = tx_.AppendLedger(entry);
+  if (!id.ok()) return id.status();
+  if (absl::Status s = tx_.MarkRedemptionReversed(redemption.id, *id); !s.ok()) return s;
+  absl::StatusOr<std::vector<LotDraw>> draws = tx_.DrawsOf(redemption.id);
+  if (!draws.ok()) return draws.status();
+  std::vector<PointLotRecord> restored;
+  for (const LotDraw& draw : *draws) {
+    absl::StatusOr<std::optional<PointLotRecord>> lot = tx_.FindLot(draw.lot_id);
+    if (!lot.ok()) return lot.status();
+    if (!lot->has_value()) return absl::InternalError(StrCat("points lot ", draw.lot_id, " is gone"));
+    PointLotRecord& back = restored.emplace_back(**std::move(lot));
+    back.remaining += draw.points;
+    if (absl::Status s = tx_.UpdateLot(back.id, back.remaining, back.expired); !s.ok()) return s;
+  }
+  // Points whose expiry passed meanwhile are back as they were: expired,
+  // and written off by the next pass or debit.
+  std::sort(restored.begin(), restored.end(), [](const PointLotRecord& a, const PointLotRecord& b) {
+    return std::pair(!a.expires_on.known(), a.expires_on) <
+           std::pair(!b.expires_on.known(), b.expires_on);
+  });
+  absl::StatusOr<int64_t> settled = CoverShortfalls(customer, redemption.points, restored, entry);
+  if (!settled.ok()) return settled.status();
+  if (*settled > 0) {
+    if (absl::Status s = tx_.UpdatePointsTotals(customer.id, 0, customer.points_owed - *settled);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Reversal{*id, redemption.points, *settled};
+}
+
+absl::StatusOr<PointsAccount::TakeBack> PointsAccount::TakeBackPurchase(
+    const Customer& customer, const PurchaseRecord& purchase, std::string_view kind) {
+  const int64_t earned = purchase.points_earned;
+  const std::string source = StrCat(kind, ":", purchase.purchase_id);
+  TakeBack result;
+  if (earned == 0) return result;
+  if (earned < 0) {
+    // A penalty is given back whole, as a credit dated like the purchase.
+    LedgerEntry entry = Entry(customer.id, -earned, kind, source);
+    entry.rule_id = purchase.rule_id;
+    entry.ruleset_version = purchase.ruleset_version;
+    absl::StatusOr<int64_t> id = tx_.AppendLedger(entry);
+    if (!id.ok()) return id.status();
+    PointLotRecord lot;
+    lot.id = *id;
+    lot.customer_id = customer.id;
+    lot.points = lot.remaining = -earned;
+    lot.earned_on = purchase.day;
+    lot.expires_on = policy_.expiry.ExpiresOn(purchase.day);
+    lot.rule_id = entry.rule_id;
+    lot.ruleset_version = entry.ruleset_version;
+    lot.source = source;
+    if (absl::Status s = tx_.InsertLot(lot); !s.ok()) return s;
+    std::vector<PointLotRecord> lots = {lot};
+    absl::StatusOr<int64_t> settled = CoverShortfalls(customer, -earned, lots, entry);
+    if (!settled.ok()) return settled.status();
+    if (*settled > 0) {
+      if (absl::Status s = tx_.UpdatePointsTotals(customer.id, 0, customer.points_owed - *settled);
+          !s.ok()) {
+        return s;
+      }
+    }
+    result.reversed = earned;
+    return result;
+  }
+  absl::StatusOr<std::vector<PointLotRecord>> lots = UsableLots(customer.id);
+  if (!lots.ok()) return lots.status();
+  // What is left of the purchase's own points goes first, whether they
+  // are pending or not (a return within the pending days cancels them
+  // all); points of it that expired are gone already and not owed.
+  std::vector<LotDraw> draws;
+  int64_t own_expired = 0;
+  auto own = std::find_if(lots->begin(), lots->end(),
+                          [&](const PointLotRecord& lot) { return lot.id == purchase.ledger_id; });
+  if (own != lots->end()) {
+    own_expired = own->expired;
+    const int64_t take = std::min(own->remaining, earned - own_expired);
+    own->remaining -= take;
+    if (absl::Status s = tx_.UpdateLot(own->id, own->remaining, own->expired); !s.ok()) return s;
+    draws.push_back({own->id, take});
+    result.reversed += take;
+  } else if (purchase.ledger_id != 0) {
+    absl::StatusOr<std::optional<PointLotRecord>> lot = tx_.FindLot(purchase.ledger_id);
+    if (!lot.ok()) return lot.status();
+    if (lot->has_value()) own_expired = (*lot)->expired;
+  }
+  // The rest was spent: taken from the customer's other points.
+  const int64_t spent = earned - own_expired - result.reversed;
+  absl::StatusOr<std::vector<LotDraw>> others = Draw(*lots, spent, false);
+  if (!others.ok()) return others.status();
+  for (const LotDraw& draw : *others) {
+    draws.push_back(draw);
+    result.reversed += draw.points;
+  }
+  const int64_t shortfall = earned - own_expired - result.reversed;
+  std::string note;
+  if (shortfall > 0) {
+    switch (policy_.returns_after_spending) {
+      case rules::ReturnAfterSpending::kDebt:
+        result.owed = shortfall;
+        note = StrCat(shortfall, " points already spent are owed");
+        break;
+      case rules::ReturnAfterSpending::kNegativeBalance:
+        result.reversed += shortfall;
+        note = StrCat(shortfall, " points already spent are taken below zero");
+        break;
+      case rules::ReturnAfterSpending::kForgive:
+        result.forgiven = shortfall;
+        note = StrCat(shortfall, " points already spent are forgiven");
+        break;
+    }
+  }
+  if (result.reversed != 0 || shortfall > 0) {  // a debt or forgiveness is on record too
+    LedgerEntry entry = Entry(customer.id, -result.reversed, kind, source);
+    entry.rule_id = purchase.rule_id;
+    entry.ruleset_version = purchase.ruleset_version;
+    entry.note = note;
+    if (absl::StatusOr<int64_t> id = AppendDebit(std::move(entry), draws); !id.ok()) {
+      return id.status();
+    }
+  }
+  if (absl::Status s =
+          tx_.UpdatePointsTotals(customer.id, -earned, customer.points_owed + result.owed);
+      !s.ok()) {
+    return s;
+  }
+  return result;
+}
+
+}  // namespace clientele::server

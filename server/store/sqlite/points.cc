@@ -1,0 +1,255 @@
+// The SQLite store's points lots, draws and redemptions (the points part
+// of the Transaction contract), and the balances that reads derive from
+// the lots.
+#include <string>
+#include <vector>
+
+#include "common/strings.h"
+#include "rules/points.h"
+#include "server/store/sqlite/connection.h"
+
+namespace clientele::server::sqlite {
+
+using rules::Date;
+
+PointLotRecord Connection::RowToLot(SQLite::Statement& s) {
+  PointLotRecord lot;
+  lot.id = s.getColumn(0).getInt64();
+  lot.customer_id = s.getColumn(1).getString();
+  lot.points = s.getColumn(2).getInt64();
+  lot.remaining = s.getColumn(3).getInt64();
+  lot.expired = s.getColumn(4).getInt64();
+  lot.earned_on = ColumnDate(s.getColumn(5));
+  lot.available_on = ColumnDate(s.getColumn(6));
+  lot.expires_on = ColumnDate(s.getColumn(7));
+  lot.rule_id = s.getColumn(8).getString();
+  lot.ruleset_version = s.getColumn(9).getString();
+  lot.source = s.getColumn(10).getString();
+  return lot;
+}
+
+RedemptionRecord Connection::RowToRedemption(SQLite::Statement& s) {
+  RedemptionRecord r;
+  r.id = s.getColumn(0).getInt64();
+  r.customer_id = s.getColumn(1).getString();
+  r.points = s.getColumn(2).getInt64();
+  r.reason = s.getColumn(3).getString();
+  r.reference = s.getColumn(4).getString();
+  r.recorded_at = s.getColumn(5).getString();
+  r.reversed_by = s.getColumn(6).getInt64();
+  return r;
+}
+
+void Connection::ApplyLots(Date today, Customer* c) {
+  SQLite::Statement& s = Prepared(
+      "SELECT remaining, available_on, expires_on FROM point_lots "
+      "WHERE customer_id = ? AND remaining > 0");
+  Done done{s};
+  s.bind(1, c->id);
+  std::vector<rules::PointsLot> lots;
+  while (s.executeStep()) {
+    lots.push_back({s.getColumn(0).getInt64(), ColumnDate(s.getColumn(1)),
+                    ColumnDate(s.getColumn(2))});
+  }
+  rules::ApplyPointsLots(lots, today, c);
+}
+
+absl::Status Connection::UnsafeInsertLot(const PointLotRecord& lot) {
+  {
+    SQLite::Statement& s = Prepared(
+        "INSERT INTO point_lots (id, customer_id, points, remaining, expired, earned_on, "
+        "available_on, expires_on, rule_id, ruleset_version, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Done done{s};
+    s.bind(1, lot.id);
+    s.bind(2, lot.customer_id);
+    s.bind(3, lot.points);
+    s.bind(4, lot.remaining);
+    s.bind(5, lot.expired);
+    BindDate(s, 6, lot.earned_on);
+    BindDate(s, 7, lot.available_on);
+    BindDate(s, 8, lot.expires_on);
+    s.bind(9, lot.rule_id);
+    s.bind(10, lot.ruleset_version);
+    s.bind(11, lot.source);
+    s.exec();
+  }
+  if (lot.available_on.known() || lot.expires_on.known()) {
+    SQLite::Statement& s =
+        Prepared("UPDATE customers SET points_dated = 1 WHERE id = ? AND points_dated = 0");
+    Done done{s};
+    s.bind(1, lot.customer_id);
+    s.exec();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindLot(int64_t id) {
+  SQLite::Statement& s = Prepared(StrCat(kLotColumns, "WHERE id = ?"));
+  Done done{s};
+  s.bind(1, id);
+  if (!s.executeStep()) return std::optional<PointLotRecord>();
+  return std::optional<PointLotRecord>(RowToLot(s));
+}
+
+absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeLiveLots(
+    std::string_view customer_id) {
+  // The partial index holds the live lots by customer and expiry; NULL
+  // (never) sorts first in SQLite, hence the explicit order.
+  SQLite::Statement& s = Prepared(
+      StrCat(kLotColumns,
+             "WHERE customer_id = ? AND remaining > 0 ORDER BY expires_on IS NULL, expires_on, id"));
+  Done done{s};
+  s.bind(1, std::string(customer_id));
+  std::vector<PointLotRecord> lots;
+  while (s.executeStep()) lots.push_back(RowToLot(s));
+  return lots;
+}
+
+absl::Status Connection::UnsafeUpdateLot(int64_t id, int64_t remaining, int64_t expired) {
+  SQLite::Statement& s = Prepared("UPDATE point_lots SET remaining = ?, expired = ? WHERE id = ?");
+  Done done{s};
+  s.bind(1, remaining);
+  s.bind(2, expired);
+  s.bind(3, id);
+  if (s.exec() != 1) return absl::NotFoundError(StrCat("points lot ", id, " not found"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeExpiredLots(Date today,
+                                                                         int64_t limit) {
+  SQLite::Statement& s = Prepared(StrCat(
+      kLotColumns,
+      "WHERE remaining > 0 AND expires_on IS NOT NULL AND expires_on <= ? "
+      "ORDER BY expires_on, id LIMIT ?"));
+  Done done{s};
+  s.bind(1, today.days());
+  s.bind(2, limit);
+  std::vector<PointLotRecord> lots;
+  while (s.executeStep()) lots.push_back(RowToLot(s));
+  return lots;
+}
+
+absl::Status Connection::UnsafeInsertDraws(int64_t entry_id, std::span<const LotDraw> draws) {
+  SQLite::Statement& s =
+      Prepared("INSERT INTO point_draws (entry_id, lot_id, points) VALUES (?, ?, ?)");
+  for (const LotDraw& draw : draws) {
+    Done done{s};
+    s.bind(1, entry_id);
+    s.bind(2, draw.lot_id);
+    s.bind(3, draw.points);
+    s.exec();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<LotDraw>> Connection::UnsafeDrawsOf(int64_t entry_id) {
+  SQLite::Statement& s =
+      Prepared("SELECT lot_id, points FROM point_draws WHERE entry_id = ? ORDER BY lot_id");
+  Done done{s};
+  s.bind(1, entry_id);
+  std::vector<LotDraw> draws;
+  while (s.executeStep()) draws.push_back({s.getColumn(0).getInt64(), s.getColumn(1).getInt64()});
+  return draws;
+}
+
+absl::Status Connection::UnsafeUpdatePointsTotals(std::string_view customer_id,
+                                                  int64_t lifetime_delta, int64_t owed) {
+  SQLite::Statement& s = Prepared(
+      "UPDATE customers SET points_lifetime = points_lifetime + ?, points_owed = ? WHERE id = ?");
+  Done done{s};
+  s.bind(1, lifetime_delta);
+  s.bind(2, owed);
+  s.bind(3, std::string(customer_id));
+  if (s.exec() != 1) {
+    return absl::NotFoundError(StrCat("customer '", customer_id, "' not found"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Connection::UnsafeInsertRedemption(const RedemptionRecord& r) {
+  SQLite::Statement& s = Prepared(
+      "INSERT INTO point_redemptions (id, customer_id, points, reason, reference, recorded_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  Done done{s};
+  s.bind(1, r.id);
+  s.bind(2, r.customer_id);
+  s.bind(3, r.points);
+  s.bind(4, r.reason);
+  s.bind(5, r.reference);
+  s.bind(6, NowText());
+  s.exec();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<RedemptionRecord>> Connection::UnsafeFindRedemption(int64_t id) {
+  SQLite::Statement& s = Prepared(StrCat(kRedemptionColumns, "WHERE id = ?"));
+  Done done{s};
+  s.bind(1, id);
+  if (!s.executeStep()) return std::optional<RedemptionRecord>();
+  return std::optional<RedemptionRecord>(RowToRedemption(s));
+}
+
+absl::Status Connection::UnsafeMarkRedemptionReversed(int64_t id, int64_t reversed_by) {
+  SQLite::Statement& s = Prepared(
+      "UPDATE point_redemptions SET reversed_by = ? WHERE id = ? AND reversed_by IS NULL");
+  Done done{s};
+  s.bind(1, reversed_by);
+  s.bind(2, id);
+  if (s.exec() != 1) {
+    return absl::FailedPreconditionError(
+        StrCat("redemption ", id, " is not recorded or was already reversed"));
+  }
+  return absl::OkStatus();
+}
+
+// ------------------------------------------- the Transaction's methods
+
+absl::Status Connection::InsertLot(const PointLotRecord& lot) {
+  return Guarded("storing points", [&] { return UnsafeInsertLot(lot); });
+}
+
+absl::StatusOr<std::optional<PointLotRecord>> Connection::FindLot(int64_t id) {
+  return Guarded("reading points", [&] { return UnsafeFindLot(id); });
+}
+
+absl::StatusOr<std::vector<PointLotRecord>> Connection::LiveLots(std::string_view customer_id) {
+  return Guarded("reading points", [&] { return UnsafeLiveLots(customer_id); });
+}
+
+absl::Status Connection::UpdateLot(int64_t id, int64_t remaining, int64_t expired) {
+  return Guarded("updating points", [&] { return UnsafeUpdateLot(id, remaining, expired); });
+}
+
+absl::StatusOr<std::vector<PointLotRecord>> Connection::ExpiredLots(Date today, int64_t limit) {
+  return Guarded("reading expired points", [&] { return UnsafeExpiredLots(today, limit); });
+}
+
+absl::Status Connection::InsertDraws(int64_t entry_id, std::span<const LotDraw> draws) {
+  return Guarded("recording spent points", [&] { return UnsafeInsertDraws(entry_id, draws); });
+}
+
+absl::StatusOr<std::vector<LotDraw>> Connection::DrawsOf(int64_t entry_id) {
+  return Guarded("reading spent points", [&] { return UnsafeDrawsOf(entry_id); });
+}
+
+absl::Status Connection::UpdatePointsTotals(std::string_view customer_id, int64_t lifetime_delta,
+                                            int64_t owed) {
+  return Guarded("updating points totals",
+                 [&] { return UnsafeUpdatePointsTotals(customer_id, lifetime_delta, owed); });
+}
+
+absl::Status Connection::InsertRedemption(const RedemptionRecord& redemption) {
+  return Guarded("recording a redemption", [&] { return UnsafeInsertRedemption(redemption); });
+}
+
+absl::StatusOr<std::optional<RedemptionRecord>> Connection::FindRedemption(int64_t id) {
+  return Guarded("reading a redemption", [&] { return UnsafeFindRedemption(id); });
+}
+
+absl::Status Connection::MarkRedemptionReversed(int64_t id, int64_t reversed_by) {
+  return Guarded("reversing a redemption",
+                 [&] { return UnsafeMarkRedemptionReversed(id, reversed_by); });
+}
+
+}  // namespace clientele::server::sqlite
