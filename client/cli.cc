@@ -401,6 +401,39 @@ void AddEventCommands(CLI::App* app, Chosen* chosen) {
   feedback_cmd->add_option("--date", feedback->date, "Day it was given YYYY-MM-DD (default: today)");
 }
 
+void AddPointsCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* points = app->add_subcommand("points", "A customer's points: balances, redemptions");
+  points->require_subcommand(1);
+
+  auto show = New<PointsShowOptions>();
+  CLI::App* show_cmd = AddCommand(
+      points, "show", "Balance, available, pending, lifetime, owed, upcoming expiries, redemptions",
+      chosen, show, RunPointsShow);
+  show_cmd->add_option("CUSTOMER_ID", show->customer_id, "Customer id")->required();
+  show_cmd->add_option("--redemptions", show->redemptions, "Latest redemptions to list (default 10)")
+      ->check(CLI::Range(1, 100));
+
+  auto redeem = New<PointsRedeemOptions>();
+  CLI::App* redeem_cmd = AddCommand(points, "redeem",
+                                    "Spend available points, those expiring first", chosen,
+                                    redeem, RunPointsRedeem);
+  redeem_cmd->add_option("--customer-id", redeem->customer_id, "Whose points")->required();
+  redeem_cmd->add_option("--points", redeem->points, "How many, 1..1000000000")
+      ->required()
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
+  redeem_cmd->add_option("--reason", redeem->reason, "Why, e.g. \"voucher 20 yuan\"");
+  redeem_cmd->add_option("--reference", redeem->reference, "Your reference, e.g. an order id");
+
+  auto reverse = New<PointsReverseOptions>();
+  CLI::App* reverse_cmd = AddCommand(
+      points, "reverse", "Give a redemption's points back, with their original expiry", chosen,
+      reverse, RunPointsReverse);
+  reverse_cmd->add_option("REDEMPTION_ID", reverse->redemption_id, "As redeem printed it")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  reverse_cmd->add_option("--reason", reverse->reason, "Why, e.g. \"order 1001 cancelled\"");
+}
+
 void AddImprovementCommands(CLI::App* app, Chosen* chosen) {
   CLI::App* products = app->add_subcommand("products", "Products and their attributes");
   products->require_subcommand(1);
@@ -476,6 +509,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddRulesCommands(&app, &chosen);
   AddCustomerCommands(&app, &chosen);
   AddEventCommands(&app, &chosen);
+  AddPointsCommands(&app, &chosen);
   AddDecisionCommands(&app, &chosen);
   AddImprovementCommands(&app, &chosen);
   AddReportCommands(&app, &chosen);

@@ -203,6 +203,38 @@ struct ReturnOptions {
 };
 int RunReturn(const ReturnOptions& options, std::ostream& out, std::ostream& err);
 
+// --- Loyalty: points as money ---------------------------------------------
+
+struct PointsShowOptions {
+  RemoteOptions remote;
+  std::string customer_id;
+  int32_t redemptions = 0;  // the latest redemptions to list, 1..100; 0: the server's default (10)
+};
+// `clientele points show`: balance, available, pending, lifetime, owed,
+// the upcoming expiries by date and the latest redemptions.
+int RunPointsShow(const PointsShowOptions& options, std::ostream& out, std::ostream& err);
+
+struct PointsRedeemOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string customer_id;
+  int64_t points = 0;
+  std::string reason;     // kept in the ledger entry's note
+  std::string reference;  // e.g. an order id: the entry's source is redemption:<reference>
+};
+// `clientele points redeem`: spends available points, those expiring first.
+int RunPointsRedeem(const PointsRedeemOptions& options, std::ostream& out, std::ostream& err);
+
+struct PointsReverseOptions {
+  RemoteOptions remote;
+  std::string key;
+  int64_t redemption_id = 0;
+  std::string reason;
+};
+// `clientele points reverse`: gives a redemption's points back, with their
+// original expiry.
+int RunPointsReverse(const PointsReverseOptions& options, std::ostream& out, std::ostream& err);
+
 struct InteractionOptions {
   RemoteOptions remote;
   std::string key;

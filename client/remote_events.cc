@@ -16,6 +16,41 @@ std::string TierChange(const std::string& before, const std::string& after) {
 
 std::string Signed(int64_t value) { return value > 0 ? StrCat("+", value) : StrCat(value); }
 
+// Pending points and a debt paid are shown only when there are any, as
+// with the seed's rules (no points policy) there never are.
+std::vector<std::pair<std::string, std::string>> PurchaseFields(
+    const v1::RecordPurchaseResponse& r, const std::string& rule) {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"points earned", StrCat(Signed(r.points_earned()), " (", rule, ")")}};
+  if (r.points_debt_settled() > 0) {
+    fields.push_back({"paid points owed", StrCat(r.points_debt_settled())});
+  }
+  fields.push_back({"points balance", StrCat(r.points_balance())});
+  if (r.points_pending() > 0) {
+    fields.push_back({"of which pending", StrCat(r.points_pending(), " (available ",
+                                                 r.points_available(), ")")});
+  }
+  fields.push_back({"tier", TierChange(r.tier_before(), r.tier())});
+  fields.push_back({"ruleset", r.ruleset_version()});
+  return fields;
+}
+
+std::vector<std::pair<std::string, std::string>> ReturnFields(
+    const v1::ReturnPurchaseResponse& r) {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"points reversed", StrCat(r.points_reversed())}};
+  if (r.points_owed() > 0) {
+    fields.push_back({"points owed", StrCat(r.points_owed(), " (already spent; paid from the next points)")});
+  }
+  if (r.points_forgiven() > 0) {
+    fields.push_back({"points forgiven", StrCat(r.points_forgiven(), " (already spent)")});
+  }
+  fields.push_back({"points balance", StrCat(r.points_balance())});
+  fields.push_back({"tier", TierChange(r.tier_before(), r.tier())});
+  fields.push_back({"ruleset", r.ruleset_version()});
+  return fields;
+}
+
 std::string RenderProposals(const v1::SubmitFeedbackResponse& r) {
   if (r.proposals().empty()) return "  no improvement action proposed\n";
   Table table({{"ACTION", Table::Align::kRight}, {"RULE"}, {"PROPOSES"}, {"CHANGE"}, {"KEYWORDS"}});
@@ -48,11 +83,7 @@ int RunPurchase(const PurchaseOptions& options, std::ostream& out, std::ostream&
             r.earning_rule_id().empty() ? "no earning rule" : StrCat("rule ", r.earning_rule_id());
         return StrCat("recorded purchase ", r.purchase_id(), " of customer ", options.customer_id,
                       "\n",
-                      RenderFields({{"points earned", StrCat(Signed(r.points_earned()), " (", rule, ")")},
-                                    {"points balance", StrCat(r.points_balance())},
-                                    {"tier", TierChange(r.tier_before(), r.tier())},
-                                    {"ruleset", r.ruleset_version()}},
-                                   "  "));
+                      RenderFields(PurchaseFields(r, rule), "  "));
       });
 }
 
@@ -69,11 +100,7 @@ int RunReturn(const ReturnOptions& options, std::ostream& out, std::ostream& err
       status, response, key, options.remote, out, err, [&](const v1::ReturnPurchaseResponse& r) {
         return StrCat("took back purchase ", r.purchase_id(), " of customer ", r.customer_id(), " (",
                       options.kind.empty() ? "return" : options.kind, ")\n",
-                      RenderFields({{"points reversed", StrCat(r.points_reversed())},
-                                    {"points balance", StrCat(r.points_balance())},
-                                    {"tier", TierChange(r.tier_before(), r.tier())},
-                                    {"ruleset", r.ruleset_version()}},
-                                   "  "));
+                      RenderFields(ReturnFields(r), "  "));
       });
 }
 

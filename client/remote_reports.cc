@@ -67,22 +67,35 @@ std::string RenderFeedbackReport(const v1::FeedbackReportResponse& r) {
 
 std::string RenderLedger(const std::string& customer_id,
                          const std::vector<v1::GetLedgerResponse>& pages) {
-  std::string out = StrCat("points ledger of customer ", customer_id, ": balance ",
-                           pages.back().balance(), "\n");
-  Table table({{"ENTRY", Table::Align::kRight},
-               {"RECORDED"},
-               {"POINTS", Table::Align::kRight},
-               {"BALANCE", Table::Align::kRight},
-               {"REASON"},
-               {"RULE"},
-               {"SOURCE"},
-               {"RULESET"}});
+  const v1::GetLedgerResponse& last = pages.back();
+  std::string out = StrCat("points ledger of customer ", customer_id, ": balance ", last.balance(),
+                           last.expiry_due() > 0
+                               ? StrCat(" (of which ", last.expiry_due(),
+                                        " expired, to be written off by the next expiry pass)")
+                               : std::string(),
+                           "\n");
+  bool notes = false;
+  for (const v1::GetLedgerResponse& page : pages) {
+    for (const v1::LedgerEntry& e : page.entries()) notes = notes || !e.note().empty();
+  }
+  std::vector<Table::Column> columns = {{"ENTRY", Table::Align::kRight},
+                                        {"RECORDED"},
+                                        {"POINTS", Table::Align::kRight},
+                                        {"BALANCE", Table::Align::kRight},
+                                        {"REASON"},
+                                        {"RULE"},
+                                        {"SOURCE"},
+                                        {"RULESET"}};
+  if (notes) columns.push_back({"NOTE"});
+  Table table(columns);
   for (const v1::GetLedgerResponse& page : pages) {
     for (const v1::LedgerEntry& e : page.entries()) {
-      table.AddRow({StrCat(e.entry_id()), e.recorded_at(),
-                    e.delta() > 0 ? StrCat("+", e.delta()) : StrCat(e.delta()),
-                    StrCat(e.balance_after()), e.reason(), e.rule_id().empty() ? "-" : e.rule_id(),
-                    e.source(), e.ruleset_version()});
+      std::vector<std::string> row = {
+          StrCat(e.entry_id()), e.recorded_at(),
+          e.delta() > 0 ? StrCat("+", e.delta()) : StrCat(e.delta()), StrCat(e.balance_after()),
+          e.reason(), e.rule_id().empty() ? "-" : e.rule_id(), e.source(), e.ruleset_version()};
+      if (notes) row.push_back(e.note().empty() ? "-" : e.note());
+      table.AddRow(row);
     }
   }
   if (table.rows() == 0) return out + "  no entries\n";

@@ -244,12 +244,23 @@ absl::Status ReportsApi::GetLedger(const v1::GetLedgerRequest& request,
     out->set_source(e.source);
     out->set_recorded_at(e.recorded_at);
     out->set_balance_after(page->balance_after[i]);
+    out->set_note(e.note);
   }
   if (page->more) {
     response->set_next_page_token(IssuePageToken(store_->page_token_key(), "GetLedger", request,
                                                  StrCat(page->entries.back().id)));
   }
-  response->set_balance((*customer)->points);
+  // The customer read leaves out points whose expiry came; the ledger has
+  // them until the expiry pass writes them off.
+  absl::StatusOr<std::vector<PointLotRecord>> lots = store_->LiveLots(request.customer_id());
+  if (!lots.ok()) return lots.status();
+  const Date today = Date::Today();
+  int64_t due = 0;
+  for (const PointLotRecord& lot : *lots) {
+    if (rules::Expired(lot.lot(), today)) due += lot.remaining;
+  }
+  response->set_balance((*customer)->points + due);
+  response->set_expiry_due(due);
   return absl::OkStatus();
 }
 
