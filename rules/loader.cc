@@ -1457,7 +1457,9 @@ class Loader {
     if (policy.expiry.ShortestDays() <= policy.pending_days) {
       ReportAt(*Child(points, "expiry", "", false),
                StrCat("points can expire (", policy.expiry.ToString(), ": after as few as ",
-                      policy.expiry.ShortestDays(), " days) before they stop being pending (",
+                      policy.expiry.ShortestDays(),
+                      policy.expiry.ShortestDays() == 1 ? " day" : " days",
+                      ") before they stop being pending (",
                       policy.pending_days, " days), and could never be spent"),
                "make the expiry longer, e.g. expiry: end of month + 1");
     }
