@@ -25,11 +25,15 @@ inline const std::string kRules = CLIENTELE_SOURCE_DIR "/config/rules";
 
 class ServerTest : public ::testing::Test {
  protected:
+  // The ruleset directory the server serves; a fixture may set another in
+  // its constructor.
+  std::string rules_ = kRules;
+
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartServer()); }
 
   // `extra_config`: more lines for the server's config.
   void StartServer(const std::string& extra_config = "") {
-    ASSERT_TRUE(server_.Start(kRules, extra_config)) << "clienteled did not start";
+    ASSERT_TRUE(server_.Start(rules_, extra_config)) << "clienteled did not start";
     channel_ = testing::TestChannel(server_.address());
     customers_ = v1::Customers::NewStub(channel_);
     events_ = v1::Events::NewStub(channel_);
