@@ -45,7 +45,9 @@ absl::StatusOr<rules::Purchase> PurchaseFromJson(json object) {
   if (!object.is_object()) {
     return absl::InvalidArgumentError("purchase: expected an object such as {\"amount\": 400}");
   }
-  if (absl::Status s = CheckKeys(object, "purchase", {"id", "amount", "product", "channel"});
+  if (absl::Status s = CheckKeys(object, "purchase",
+                                 {"id", "amount", "product", "channel", "date", "category",
+                                  "quantity"});
       !s.ok()) {
     return s;
   }
@@ -65,11 +67,31 @@ absl::StatusOr<rules::Purchase> PurchaseFromJson(json object) {
   absl::StatusOr<std::string> id = TextField(object, "id", "purchase");
   absl::StatusOr<std::string> product = TextField(object, "product", "purchase");
   absl::StatusOr<std::string> channel = TextField(object, "channel", "purchase");
-  for (const auto* s : {&id, &product, &channel}) {
+  absl::StatusOr<std::string> category = TextField(object, "category", "purchase");
+  absl::StatusOr<std::string> date = TextField(object, "date", "purchase");
+  for (const auto* s : {&id, &product, &channel, &category, &date}) {
     if (!s->ok()) return s->status();
   }
   purchase.id = *id;
   purchase.product = *product;
+  purchase.category = *category;
+  if (!date->empty()) {
+    absl::StatusOr<rules::Date> day = rules::Date::Parse(*date);
+    if (!day.ok()) {
+      return absl::InvalidArgumentError(StrCat("purchase.date: ", View(day.status().message())));
+    }
+    purchase.date = *day;
+  }
+  if (auto quantity = object.find("quantity"); quantity != object.end()) {
+    absl::StatusOr<std::string> items = ScalarText(*quantity, "purchase.quantity");
+    if (!items.ok()) return items.status();
+    int64_t count = 0;
+    if (!ParseInteger(*items, &count) || count < 1 || count > 1'000'000) {
+      return absl::InvalidArgumentError(
+          StrCat("purchase.quantity: ", *items, " is not a whole number from 1 to 1000000"));
+    }
+    purchase.quantity = count;
+  }
   if (!channel->empty()) {
     absl::StatusOr<rules::Channel> parsed = rules::ParseChannel(*channel);
     if (!parsed.ok()) {
@@ -247,6 +269,10 @@ json DecisionToJson(const rules::Customer& customer, const rules::Decision& deci
                       {"points_after", decision.loyalty.points_after},
                       {"tier_before", Text(decision.tier_before)},
                       {"tier_after", Text(decision.tier)}};
+    // With bonuses, multipliers or a cap: how the points came about.
+    if (std::string breakdown = rules::PointsBreakdown(decision.loyalty); !breakdown.empty()) {
+      out["loyalty"]["breakdown"] = breakdown;
+    }
   }
   if (decision.interaction.applied) {
     const rules::InteractionOutcome& i = decision.interaction;

@@ -59,9 +59,10 @@ std::string RenderDecision(const rules::Customer& customer, const rules::Decisio
   StrAppend(&out, "  tier:     ", decision.tier.empty() ? "(none)" : decision.tier, "\n");
   if (decision.loyalty.applied) {
     const auto& l = decision.loyalty;
-    StrAppend(&out, "  loyalty:  ", l.points_earned < 0 ? "" : "+", l.points_earned,
-              " points (rule ", l.rule_id, "): ",
-              l.points_before, " -> ", l.points_after);
+    const std::string breakdown = rules::PointsBreakdown(l);
+    StrAppend(&out, "  loyalty:  ", l.points_earned < 0 ? "" : "+", l.points_earned, " points (",
+              breakdown.empty() ? StrCat("rule ", l.rule_id) : breakdown, "): ", l.points_before,
+              " -> ", l.points_after);
     if (decision.tier != decision.tier_before) {
       StrAppend(&out, ", tier ", decision.tier_before.empty() ? "(none)" : decision.tier_before,
                 " -> ", decision.tier);

@@ -185,6 +185,47 @@ std::string Date::ToString() const {
   return buffer;
 }
 
+int Date::Weekday() const {
+  if (!known()) return 0;
+  switch (absl::GetWeekday(ToCivil(days_))) {
+    case absl::Weekday::monday: return 1;
+    case absl::Weekday::tuesday: return 2;
+    case absl::Weekday::wednesday: return 3;
+    case absl::Weekday::thursday: return 4;
+    case absl::Weekday::friday: return 5;
+    case absl::Weekday::saturday: return 6;
+    case absl::Weekday::sunday: return 7;
+  }
+  return 0;
+}
+
+Date Date::StartOfMonth() const {
+  if (!known()) return Date();
+  return Date(static_cast<int32_t>(absl::CivilDay(absl::CivilMonth(ToCivil(days_))) - kEpoch));
+}
+
+Date Date::EndOfMonth() const {
+  if (!known()) return Date();
+  const absl::CivilDay next_month(absl::CivilMonth(ToCivil(days_)) + 1);
+  return Date(static_cast<int32_t>(next_month - 1 - kEpoch));
+}
+
+int32_t Date::DaysToAnniversary(Date today) const {
+  if (!known() || !today.known()) return -1;
+  const absl::CivilDay date = ToCivil(days_);
+  const absl::CivilDay now = ToCivil(today.days_);
+  // The anniversary in `year`: 29 February becomes 28 February when the
+  // year has none (CivilDay would roll it over to 1 March).
+  auto in_year = [&](absl::civil_year_t year) {
+    absl::CivilDay day(year, date.month(), date.day());
+    if (day.month() != date.month()) day = absl::CivilDay(year, date.month() + 1, 1) - 1;
+    return day;
+  };
+  absl::CivilDay next = in_year(now.year());
+  if (next < now) next = in_year(now.year() + 1);
+  return static_cast<int32_t>(next - now);
+}
+
 std::string_view ConsumptionName(Consumption value) {
   switch (value) {
     case Consumption::kLow: return "low";

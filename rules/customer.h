@@ -35,6 +35,15 @@ class Date {
   int month() const;  // 1..12, 0 when unknown
   int day() const;    // 1..31, 0 when unknown
   std::string ToString() const;  // "YYYY-MM-DD", "" when unknown
+  // 1 (Monday) .. 7 (Sunday), ISO 8601; 0 when unknown.
+  int Weekday() const;
+  // The first and the last day of its month; unknown when unknown.
+  Date StartOfMonth() const;
+  Date EndOfMonth() const;
+  // Days from `today` to this date's next anniversary (its month and day
+  // in today's year, or the next year's once passed; 0 on the day). A
+  // 29 February falls on 28 February in other years. -1 when unknown.
+  int32_t DaysToAnniversary(Date today) const;
 
   constexpr auto operator<=>(const Date&) const = default;
 
@@ -100,6 +109,11 @@ struct Purchase {
   Decimal amount;                         // currency units, > 0
   std::string product;
   Channel channel = Channel::kUnknown;
+  // The day it was made; earning rules see it as today() (unknown: the
+  // evaluation's day).
+  Date date;
+  std::string category;                   // the product's, from the catalogue
+  int64_t quantity = 1;                   // items, >= 1
 };
 
 // An interaction such as a review: "好评", "差评", or free text containing them.

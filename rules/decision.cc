@@ -12,16 +12,52 @@ std::string_view Decision::SegmentOf(std::string_view dimension) const {
   return {};
 }
 
+void LoyaltyOutcome::Clear() {
+  applied = false;
+  rule_id = {};
+  points_earned = points_before = points_after = 0;
+  contributions.clear();
+}
+
 void Decision::Clear() {
   ruleset_version = {};
   segments.clear();
   offers.clear();
   improvements.clear();
-  loyalty = LoyaltyOutcome();
+  loyalty.Clear();
   interaction = InteractionOutcome();
   tier = {};
   tier_before = {};
   scratch.strings_used = 0;
+}
+
+std::string PointsBreakdown(const LoyaltyOutcome& loyalty) {
+  std::string text;
+  std::vector<std::string> not_applied;
+  for (const PointsContribution& c : loyalty.contributions) {
+    switch (c.kind) {
+      case PointsContribution::Kind::kBase:
+        StrAppend(&text, c.value.ToString(), " (", c.rule_id, ")");
+        break;
+      case PointsContribution::Kind::kMultiplier:
+        if (!c.applied) {
+          not_applied.push_back(StrCat("× ", c.value.ToString(), " (", c.rule_id, ")"));
+          break;
+        }
+        StrAppend(&text, text.empty() ? "0" : "", " × ", c.value.ToString(), " (", c.rule_id, ")");
+        break;
+      case PointsContribution::Kind::kBonus:
+        StrAppend(&text, text.empty() ? "" : " + ", c.value.ToString(), " (", c.rule_id, ")");
+        break;
+      case PointsContribution::Kind::kCap:
+        StrAppend(&text, ", capped at ", c.value.ToString());
+        break;
+    }
+  }
+  if (!not_applied.empty()) {
+    StrAppend(&text, "; not applied, a higher multiplier did: ", StrJoin(not_applied, ", "));
+  }
+  return text;
 }
 
 absl::StatusOr<std::map<std::string, std::string>> ApplyProductChanges(

@@ -54,6 +54,20 @@ struct ImprovementProposal {
   const std::vector<std::string>* keywords = nullptr;
 };
 
+// One part of the points a purchase earned (LoyaltyOutcome::contributions).
+struct PointsContribution {
+  enum class Kind : uint8_t {
+    kBase,        // the earning rule that matched: `value` points
+    kMultiplier,  // a multiplier that applied: `value` is its factor
+    kBonus,       // a bonus that applied: `value` points
+    kCap,         // the cap per purchase cut the total to `value` points
+  };
+  Kind kind = Kind::kBase;
+  std::string_view rule_id;  // "" for the cap
+  Decimal value;
+  bool applied = true;  // false: a multiplier that matched but a higher one applied
+};
+
 // Loyalty points for the purchase being evaluated.
 struct LoyaltyOutcome {
   bool applied = false;        // false when no purchase was given
@@ -61,6 +75,13 @@ struct LoyaltyOutcome {
   int64_t points_earned = 0;
   int64_t points_before = 0;
   int64_t points_after = 0;
+  // How points_earned came about, in order: base, multipliers, bonuses,
+  // cap. Empty when the ruleset has no bonuses, multipliers or cap (the
+  // base rule alone decides).
+  std::vector<PointsContribution> contributions;
+
+  // Empties the outcome but keeps the buffer of contributions.
+  void Clear();
 };
 
 // The effect of the interaction being evaluated.
@@ -134,6 +155,12 @@ struct RuleExplanation {
 struct Explanation {
   std::vector<RuleExplanation> rules;
 };
+
+// How a purchase's points came about, in words: "100 (big_purchase)
+// × 2 (electronics) + 50 (birthday_month), capped at 120"; multipliers
+// that matched but did not apply are named after it. "" when the outcome
+// has no contributions (the base rule alone decided).
+std::string PointsBreakdown(const LoyaltyOutcome& loyalty);
 
 // Applies the proposed changes, in order, to a product's attributes
 // (`kAdd` needs a numeric attribute; a missing one counts as 0). Returns

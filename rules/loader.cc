@@ -1466,7 +1466,11 @@ class Loader {
   }
 
   void LoadEarning(const Located& earning) {
-    CheckKeys(earning, Strings({"rules", "default"}), "'earning'");
+    CheckKeys(earning,
+              Strings({"rules", "default", "bonuses", "multipliers", "multipliers_combine",
+                       "max_points_per_purchase"}),
+              "'earning'");
+    LoadEarningExtras(earning);
     Scope scope = BaseScope();
     scope.purchase = true;
     std::vector<uint32_t> conditions;
@@ -1514,6 +1518,68 @@ class Loader {
     if (!ok || !points) return;
     data_->earning_default.points = points->root;
     data_->has_earning_default = true;
+  }
+
+  // Bonuses (every one that matches adds its points), multipliers (every
+  // one that matches; the highest factor applies, or their product), and
+  // a cap per purchase.
+  void LoadEarningExtras(const Located& earning) {
+    Scope scope = BaseScope();
+    scope.purchase = true;
+    if (std::optional<Located> list = Child(earning, "bonuses", "", false);
+        list && ExpectSequence(*list, "'bonuses'")) {
+      for (const Located& at : Items(*list)) {
+        if (!ExpectMap(at, "a bonus")) continue;
+        CheckKeys(at, Strings({"id", "description", "when", "points"}), "a bonus");
+        EarningRule rule;
+        bool ok = RuleHeader(at, "a bonus", &rule);
+        ok = Condition(at, "a bonus", scope, &rule) && ok;
+        auto points = Expression(at, "points", "a bonus", scope, ValueType::kInt);
+        if (!ok || !points) continue;
+        rule.points = points->root;
+        data_->earning_bonuses.push_back(std::move(rule));
+      }
+    }
+    if (std::optional<Located> list = Child(earning, "multipliers", "", false);
+        list && ExpectSequence(*list, "'multipliers'")) {
+      for (const Located& at : Items(*list)) {
+        if (!ExpectMap(at, "a multiplier")) continue;
+        CheckKeys(at, Strings({"id", "description", "when", "factor"}), "a multiplier");
+        EarningMultiplier rule;
+        bool ok = RuleHeader(at, "a multiplier", &rule);
+        ok = Condition(at, "a multiplier", scope, &rule) && ok;
+        auto factor = Expression(at, "factor", "a multiplier", scope, ValueType::kDecimal);
+        if (!ok || !factor) continue;
+        const program_internal::Node& node = data_->program.node(factor->root);
+        if (node.op == program_internal::Op::kConst && node.constant.n <= 0) {
+          ReportAt(*Child(at, "factor", "", false), "a multiplier's factor must be more than 0",
+                   "e.g. factor: 2 (double points) or factor: 1.5");
+          continue;
+        }
+        rule.factor = factor->root;
+        data_->earning_multipliers.push_back(std::move(rule));
+      }
+    }
+    if (std::optional<std::string> combine =
+            Text(earning, "multipliers_combine", "'earning'", false)) {
+      if (*combine == "multiply") {
+        data_->multipliers_multiply = true;
+      } else if (*combine != "highest") {
+        ReportAt(*Child(earning, "multipliers_combine", "", false),
+                 StrCat("unknown multipliers_combine '", *combine, "'",
+                        DidYouMeanSuffix(*combine, {"highest", "multiply"})),
+                 "highest: only the highest factor applies (the default); multiply: all apply");
+      }
+    }
+    if (std::optional<int64_t> cap =
+            WholeNumber(earning, "max_points_per_purchase", "'earning'", false)) {
+      if (*cap < 1) {
+        ReportAt(*Child(earning, "max_points_per_purchase", "", false),
+                 "max_points_per_purchase must be at least 1", "leave it out for no cap");
+      } else {
+        data_->max_points_per_purchase = *cap;
+      }
+    }
   }
 
   void LoadTiers(const Located& list) {

@@ -271,9 +271,28 @@ class CaseReader {
     p.id = "test-purchase";
     const YAML::Node amount = node.IsMap() ? node["amount"] : node;
     if (node.IsMap()) {
-      CheckKeys(node, {"amount", "product", "channel", "id"}, "a purchase");
+      CheckKeys(node, {"amount", "product", "channel", "id", "date", "category", "quantity"},
+                "a purchase");
       if (node["product"]) p.product = node["product"].Scalar();
+      if (node["category"]) p.category = node["category"].Scalar();
       if (node["id"]) p.id = node["id"].Scalar();
+      if (const YAML::Node date = node["date"]) {
+        absl::StatusOr<Date> day = Date::Parse(date.IsScalar() ? date.Scalar() : "");
+        if (!day.ok()) {
+          Report(date.Mark(), "a purchase's date is a day YYYY-MM-DD", "e.g. date: 2026-11-28");
+        } else {
+          p.date = *day;
+        }
+      }
+      if (const YAML::Node quantity = node["quantity"]) {
+        int64_t items = 0;
+        if (!quantity.IsScalar() || !ParseInteger(quantity.Scalar(), &items) || items < 1) {
+          Report(quantity.Mark(), "a purchase's quantity is a whole number, at least 1",
+                 "e.g. quantity: 3");
+        } else {
+          p.quantity = items;
+        }
+      }
       if (const YAML::Node channel = node["channel"]) {
         absl::StatusOr<Channel> parsed = ParseChannel(channel.Scalar());
         if (!parsed.ok()) {

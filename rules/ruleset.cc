@@ -241,28 +241,118 @@ class Evaluation {
     return true;
   }
 
+  // The highest factor of the multipliers that match (or their product),
+  // recorded as contributions; 1 when none does. False on a runtime error.
+  bool Multiplier(Decimal* factor) {
+    *factor = Decimal::FromInteger(1);
+    std::vector<PointsContribution>& contributions = decision_->loyalty.contributions;
+    const size_t first = contributions.size();
+    for (const EarningMultiplier& rule : data_.earning_multipliers) {
+      bool matched;
+      if (!Matches(rule, Section{"loyalty multipliers"}, &matched)) return false;
+      if (!matched) continue;
+      const Decimal value = Decimal::FromUnits(Number(rule.factor, rule));
+      if (frame_.error != nullptr) return false;
+      if (value <= Decimal()) {
+        frame_.error = "a multiplier's factor must be more than 0";
+        return false;
+      }
+      contributions.push_back({PointsContribution::Kind::kMultiplier, rule.id, value, true});
+      if (data_.multipliers_multiply) {
+        if (!Decimal::Multiply(*factor, value, factor)) {
+          frame_.error = "the multipliers' product is too large";
+          return false;
+        }
+      } else if (contributions.size() == first + 1 || *factor < value) {
+        *factor = value;
+      }
+    }
+    if (!data_.multipliers_multiply) {
+      // Only the highest applies (the first of equal ones).
+      bool taken = false;
+      for (size_t i = first; i < contributions.size(); ++i) {
+        contributions[i].applied = !taken && contributions[i].value == *factor;
+        taken = taken || contributions[i].applied;
+      }
+    }
+    return true;
+  }
+
+  // The points of the purchase: the base rule's, times the multiplier,
+  // plus every bonus, within the cap. False on a runtime error.
+  bool EarnedPoints(const EarningRule* winner, int64_t* earned) {
+    LoyaltyOutcome& loyalty = decision_->loyalty;
+    const bool extras = data_.has_earning_extras();
+    int64_t base = 0;
+    if (winner != nullptr) {
+      base = Number(winner->points, *winner) / Decimal::kScale;
+      if (frame_.error != nullptr) return false;
+      if (extras) {
+        loyalty.contributions.push_back(
+            {PointsContribution::Kind::kBase, winner->id, Decimal::FromInteger(base), true});
+      }
+    }
+    if (!extras) {
+      *earned = base;
+      return true;
+    }
+    Decimal factor;
+    if (!Multiplier(&factor)) return false;
+    Decimal total;
+    if (!Decimal::Multiply(Decimal::FromInteger(base), factor, &total) ||
+        !Decimal::Floor(total, &total)) {
+      frame_.error = "the points are too large";
+      return false;
+    }
+    int64_t points = total.IntegerPart();
+    for (const EarningRule& bonus : data_.earning_bonuses) {
+      bool matched;
+      if (!Matches(bonus, Section{"loyalty bonuses"}, &matched)) return false;
+      if (!matched) continue;
+      const int64_t add = Number(bonus.points, bonus) / Decimal::kScale;
+      if (frame_.error != nullptr) return false;
+      if (__builtin_add_overflow(points, add, &points)) {
+        frame_.error = "the points are too large";
+        return false;
+      }
+      loyalty.contributions.push_back(
+          {PointsContribution::Kind::kBonus, bonus.id, Decimal::FromInteger(add), true});
+    }
+    if (data_.max_points_per_purchase > 0 && points > data_.max_points_per_purchase) {
+      points = data_.max_points_per_purchase;
+      loyalty.contributions.push_back(
+          {PointsContribution::Kind::kCap, "", Decimal::FromInteger(points), true});
+    }
+    *earned = points;
+    return true;
+  }
+
   bool Loyalty() {
     const int64_t before = input_.customer->points;
     int64_t after = before;
     if (input_.purchase != nullptr && data_.has_loyalty) {
+      // Earning rules see the purchase's own day as today(): a purchase of
+      // Saturday recorded on Monday earns by Saturday's rules.
+      const int32_t evaluation_day = frame_.today;
+      if (input_.purchase->date.known()) frame_.today = input_.purchase->date.days();
       const EarningRule* winner = nullptr;
       if (!EarningWinner(&winner)) return false;
       if (winner == nullptr && data_.has_earning_default) winner = &data_.earning_default;
       LoyaltyOutcome& loyalty = decision_->loyalty;
       loyalty.applied = true;
       loyalty.points_before = before;
-      if (winner != nullptr) {
-        loyalty.rule_id = winner->id;
-        int64_t units = Number(winner->points, *winner);
-        if (frame_.error != nullptr) return false;
-        loyalty.points_earned = units / Decimal::kScale;
-        if (__builtin_add_overflow(before, loyalty.points_earned, &after)) {
-          frame_.error = "the points balance would be too large";
-          return false;
-        }
-        after = std::max<int64_t>(after, 0);  // a penalty never takes the balance below 0
-        loyalty.points_earned = after - before;  // what the ledger records
+      if (winner != nullptr) loyalty.rule_id = winner->id;
+      int64_t earned = 0;
+      if (!EarnedPoints(winner, &earned)) return false;
+      frame_.today = evaluation_day;
+      if (__builtin_add_overflow(before, earned, &after)) {
+        frame_.error = "the points balance would be too large";
+        return false;
       }
+      // A penalty never takes the balance below 0 (nor lower one that a
+      // return under returns_after_spending: negative_balance put there).
+      if (earned < 0) after = std::max<int64_t>(after, std::min<int64_t>(before, 0));
+      loyalty.points_earned = after - before;  // what the ledger records
       loyalty.points_after = after;
     }
     const Tier* tier_before = TierFor(before);
@@ -381,6 +471,14 @@ RuleSetData::Work ComputeWork(const RuleSetData& data) {
     add_node(rule.points, &work.purchase);
   }
   if (data.has_earning_default) add_node(data.earning_default.points, &work.purchase);
+  for (const EarningRule& rule : data.earning_bonuses) {
+    add_rule(rule, &work.purchase);
+    add_node(rule.points, &work.purchase);
+  }
+  for (const EarningMultiplier& rule : data.earning_multipliers) {
+    add_rule(rule, &work.purchase);
+    add_node(rule.factor, &work.purchase);
+  }
   for (const InteractionRule& rule : data.interaction_rules) {
     add_rule(rule, &work.interaction);
     add_node(rule.satisfaction_change, &work.interaction);
@@ -403,7 +501,10 @@ void TextLengths(const EvalInput& input, uint64_t (&lengths)[program_internal::k
     set(TextSource::kFeedback, input.feedback->text);
     set(TextSource::kFeedbackProduct, input.feedback->product);
   }
-  if (input.purchase != nullptr) set(TextSource::kPurchaseProduct, input.purchase->product);
+  if (input.purchase != nullptr) {
+    set(TextSource::kPurchaseProduct, input.purchase->product);
+    set(TextSource::kPurchaseCategory, input.purchase->category);
+  }
   for (size_t i = 0; i < std::size(program_internal::kStringMembers); ++i) {
     const auto source = static_cast<uint32_t>(TextSource::kCustomerString0) + i;
     lengths[source] = (input.customer->*program_internal::kStringMembers[i]).size();
@@ -414,7 +515,8 @@ void TextLengths(const EvalInput& input, uint64_t (&lengths)[program_internal::k
 const char* TextSourceName(size_t source) {
   static constexpr const char* kNames[] = {
       "the interaction text",   "the feedback text",         "the feedback's product",
-      "the purchase's product", "the customer id",           "the customer's name",
+      "the purchase's product", "the purchase's category",   "the customer id",
+      "the customer's name",
       "the customer's gender",  "the customer's occupation", "the customer's tier"};
   static_assert(std::size(kNames) == program_internal::kTextSourceCount);
   return kNames[source];
@@ -503,7 +605,8 @@ RuleSet::Summary RuleSet::Summarize() const {
   s.offers = data_->offers.size();
   s.improvements = data_->improvements.size();
   s.interaction_rules = data_->interaction_rules.size();
-  s.earning_rules = data_->earning_rules.size() + (data_->has_earning_default ? 1 : 0);
+  s.earning_rules = data_->earning_rules.size() + (data_->has_earning_default ? 1 : 0) +
+                    data_->earning_bonuses.size() + data_->earning_multipliers.size();
   s.tiers = data_->tiers.size();
   s.parameters = data_->parameters.size();
   program_internal::WorkBound all = data_->work.always;
@@ -572,7 +675,10 @@ bool ReadsToday(std::string_view condition) {
     size_t end = i;
     while (end < condition.size() && identifier(condition[end])) ++end;
     const std::string_view word = condition.substr(i, end - i);
-    if (word == "today" || word == "days_since" || word.starts_with("expiring_")) return true;
+    if (word == "today" || word == "days_since" || word == "days_until" ||
+        word == "days_until_birthday" || word.starts_with("expiring_")) {
+      return true;
+    }
     i = end;
   }
   return false;
@@ -594,6 +700,10 @@ std::set<std::pair<std::string, std::string>> RuleSet::DateDependentRules() cons
   for (const Improvement& improvement : data_->improvements) add("improvements", improvement);
   for (const InteractionRule& rule : data_->interaction_rules) add("interactions", rule);
   for (const EarningRule& rule : data_->earning_rules) add("loyalty earning", rule);
+  for (const EarningRule& rule : data_->earning_bonuses) add("loyalty bonuses", rule);
+  for (const EarningMultiplier& rule : data_->earning_multipliers) {
+    add("loyalty multipliers", rule);
+  }
   return rules;
 }
 
@@ -610,6 +720,10 @@ std::vector<RuleSet::RuleInfo> RuleSet::Rules() const {
   for (const InteractionRule& rule : data_->interaction_rules) add("interactions", rule);
   for (const EarningRule& rule : data_->earning_rules) add("loyalty earning", rule);
   if (data_->has_earning_default) add("loyalty earning", data_->earning_default);
+  for (const EarningRule& rule : data_->earning_bonuses) add("loyalty bonuses", rule);
+  for (const EarningMultiplier& rule : data_->earning_multipliers) {
+    add("loyalty multipliers", rule);
+  }
   for (const Tier& tier : data_->tiers) rules.push_back({"loyalty tiers", tier.name, "", 0});
   return rules;
 }

@@ -33,6 +33,9 @@ constexpr EventField kEventFields[] = {
     {"purchase", "amount", Op::kPurchaseAmount, ValueType::kDecimal, Domain::kNone},
     {"purchase", "product", Op::kPurchaseProduct, ValueType::kString, Domain::kNone},
     {"purchase", "channel", Op::kPurchaseChannel, ValueType::kString, Domain::kChannel},
+    {"purchase", "category", Op::kPurchaseCategory, ValueType::kString, Domain::kNone},
+    {"purchase", "date", Op::kPurchaseDate, ValueType::kDate, Domain::kNone},
+    {"purchase", "quantity", Op::kPurchaseQuantity, ValueType::kInt, Domain::kNone},
     {"interaction", "", Op::kInteractionText, ValueType::kString, Domain::kNone},
     {"interaction", "text", Op::kInteractionText, ValueType::kString, Domain::kNone},
     {"feedback", "", Op::kFeedbackText, ValueType::kString, Domain::kNone},
@@ -794,6 +797,7 @@ class Compiler {
       case Op::kFeedbackText: source = TextSource::kFeedback; break;
       case Op::kFeedbackProduct: source = TextSource::kFeedbackProduct; break;
       case Op::kPurchaseProduct: source = TextSource::kPurchaseProduct; break;
+      case Op::kPurchaseCategory: source = TextSource::kPurchaseCategory; break;
       case Op::kCustomerString:
         source = static_cast<TextSource>(static_cast<uint32_t>(TextSource::kCustomerString0) +
                                          text.field);
@@ -957,6 +961,21 @@ class Compiler {
       if (n.op == Op::kDaysSince) return program_->Add(n);  // depends on today
       return Emit(n, ast);
     }
+    if (name == "weekday" || name == "start_of_month" || name == "end_of_month" ||
+        name == "days_until" || name == "days_until_birthday") {
+      if (!arity(1, 1, StrCat(name, "(date)")) || !date(0)) return Invalid(ast);
+      const bool to_date = name == "start_of_month" || name == "end_of_month";
+      n.op = name == "weekday"          ? Op::kWeekday
+             : name == "start_of_month" ? Op::kStartOfMonth
+             : name == "end_of_month"   ? Op::kEndOfMonth
+             : name == "days_until"     ? Op::kDaysUntil
+                                        : Op::kDaysUntilBirthday;
+      n.type = to_date ? ValueType::kDate : ValueType::kInt;
+      n.a = args[0];
+      // Those that count from today are not folded.
+      if (n.op == Op::kDaysUntil || n.op == Op::kDaysUntilBirthday) return program_->Add(n);
+      return Emit(n, ast);
+    }
     if (name == "today") {
       if (!arity(0, 0, "today()")) return Invalid(ast);
       n.op = Op::kToday;
@@ -978,7 +997,8 @@ class Compiler {
 const std::vector<std::string>& FunctionNames() {
   static const auto* const kNames = new std::vector<std::string>{
       "min", "max", "abs", "round", "floor", "ceil", "lower", "len",
-      "days_since", "year", "month", "day", "today"};
+      "days_since", "year", "month", "day", "today", "weekday", "start_of_month",
+      "end_of_month", "days_until", "days_until_birthday"};
   return *kNames;
 }
 

@@ -193,6 +193,11 @@ class Evaluator {
       case Op::kPurchaseAmount: return Number(f_->purchase->amount.units());
       case Op::kPurchaseProduct: return Text(f_->purchase->product);
       case Op::kPurchaseChannel: return Text(ChannelName(f_->purchase->channel));
+      case Op::kPurchaseCategory: return Text(f_->purchase->category);
+      case Op::kPurchaseDate:
+        // Unknown: the evaluation's day, as for today() in earning rules.
+        return Number(f_->purchase->date.known() ? f_->purchase->date.days() : f_->today);
+      case Op::kPurchaseQuantity: return Number(IntegerUnits(f_->purchase->quantity));
       case Op::kInteractionText: return Text(f_->interaction->text);
       case Op::kFeedbackText: return Text(f_->feedback->text);
       case Op::kFeedbackProduct: return Text(f_->feedback->product);
@@ -355,11 +360,25 @@ class Evaluator {
         return Number(IntegerUnits(Date::FromDays(static_cast<int32_t>(Eval(node.a).n)).month()));
       case Op::kDay:
         return Number(IntegerUnits(Date::FromDays(static_cast<int32_t>(Eval(node.a).n)).day()));
+      case Op::kWeekday:
+        return Number(IntegerUnits(DateOf(node.a).Weekday()));
+      case Op::kStartOfMonth: return Number(DateOf(node.a).StartOfMonth().days());
+      case Op::kEndOfMonth: return Number(DateOf(node.a).EndOfMonth().days());
+      case Op::kDaysUntil: {
+        const Date date = DateOf(node.a);
+        return Number(IntegerUnits(date.known() ? date.days() - f_->today : -kDaysSinceUnknown));
+      }
+      case Op::kDaysUntilBirthday: {
+        const int32_t days = DateOf(node.a).DaysToAnniversary(Date::FromDays(f_->today));
+        return Number(IntegerUnits(days < 0 ? kDaysSinceUnknown : days));
+      }
       default:
         Fail(node, "internal error: unknown operation");
         return Number(0);
     }
   }
+
+  Date DateOf(uint32_t index) { return Date::FromDays(static_cast<int32_t>(Eval(index).n)); }
 
   // lower() writes into reusable scratch strings so that repeated
   // evaluations do not allocate once the buffers have grown.
@@ -571,6 +590,9 @@ class WorkCounter {
       case Op::kPurchaseAmount:
       case Op::kPurchaseProduct:
       case Op::kPurchaseChannel:
+      case Op::kPurchaseCategory:
+      case Op::kPurchaseDate:
+      case Op::kPurchaseQuantity:
       case Op::kInteractionText:
       case Op::kFeedbackText:
       case Op::kFeedbackProduct:
@@ -600,6 +622,11 @@ class WorkCounter {
       case Op::kYear:
       case Op::kMonth:
       case Op::kDay:
+      case Op::kWeekday:
+      case Op::kStartOfMonth:
+      case Op::kEndOfMonth:
+      case Op::kDaysUntil:
+      case Op::kDaysUntilBirthday:
         Add(n.a);
         return;
       case Op::kLower:
@@ -653,6 +680,8 @@ class WorkCounter {
                                            n.field)};
       case Op::kPurchaseProduct:
         return {0, TextSource::kPurchaseProduct};
+      case Op::kPurchaseCategory:
+        return {0, TextSource::kPurchaseCategory};
       case Op::kInteractionText:
         return {0, TextSource::kInteraction};
       case Op::kFeedbackText:

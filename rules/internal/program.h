@@ -71,6 +71,7 @@ enum class Op : uint8_t {
   kCustomerInt, kCustomerDecimal, kCustomerString, kCustomerDate,
   kCustomerConsumption, kCustomerChannel,
   kPurchaseAmount, kPurchaseProduct, kPurchaseChannel,
+  kPurchaseCategory, kPurchaseDate, kPurchaseQuantity,
   kInteractionText, kFeedbackText, kFeedbackProduct, kFeedbackSource,
   kSegment,       // first-match dimension `field`: its segment
   kSegmentHas,    // collect dimension `field` contains text `a` (compare kNe: does not)
@@ -88,6 +89,9 @@ enum class Op : uint8_t {
   kNeg, kAdd, kSub, kMul, kDiv, kMod,
   kMin, kMax, kAbs, kRound, kFloor, kCeil,  // kRound: `field` = digits
   kLower, kLen, kDaysSince, kYear, kMonth, kDay,
+  kWeekday, kStartOfMonth, kEndOfMonth,  // of a date: 1 (Monday) .. 7; the month's first / last day
+  kDaysUntil,          // days from today to the date (negative when past)
+  kDaysUntilBirthday,  // days from today to the date's next anniversary (0 on it)
   // Fused comparisons of a field with a constant, the commonest rule atom
   // (`age < 40`, `consumption == "low"`). `field` selects the member,
   // `constant` holds the constant, `compare` the comparison with the field
@@ -116,7 +120,8 @@ uint32_t SlotOf(Op op, uint32_t field);
 
 // The text fields that kContainsText reads directly.
 enum class TextSource : uint32_t {
-  kInteraction, kFeedback, kFeedbackProduct, kPurchaseProduct, kCustomerString0,
+  kInteraction, kFeedback, kFeedbackProduct, kPurchaseProduct, kPurchaseCategory,
+  kCustomerString0,
 };
 
 // The comparison with its operands swapped: a < b is b > a.
@@ -327,6 +332,7 @@ inline void LoadSlots(const Frame& f, int64_t* slots) {
     case static_cast<uint32_t>(TextSource::kFeedback): return f.feedback->text;
     case static_cast<uint32_t>(TextSource::kFeedbackProduct): return f.feedback->product;
     case static_cast<uint32_t>(TextSource::kPurchaseProduct): return f.purchase->product;
+    case static_cast<uint32_t>(TextSource::kPurchaseCategory): return f.purchase->category;
     default:
       return f.customer->*kStringMembers[source - static_cast<uint32_t>(TextSource::kCustomerString0)];
   }

@@ -77,6 +77,10 @@ struct EarningRule : CompiledRule {
   uint32_t points = 0;  // Program node (whole number)
 };
 
+struct EarningMultiplier : CompiledRule {
+  uint32_t factor = 0;  // Program node (number > 0)
+};
+
 struct Tier {
   std::string name;
   int64_t min_points = 0;
@@ -107,6 +111,15 @@ struct RuleSetData {
   program_internal::BranchFreeList earning_branch_free;
   bool has_earning_default = false;
   EarningRule earning_default;
+  std::vector<EarningRule> earning_bonuses;   // collect: every one that matches adds
+  std::vector<EarningMultiplier> earning_multipliers;  // collect, then combined
+  bool multipliers_multiply = false;          // several apply: multiply (else the highest)
+  int64_t max_points_per_purchase = 0;        // 0: no cap
+  // Bonuses, multipliers or a cap: the outcome lists its contributions.
+  bool has_earning_extras() const {
+    return !earning_bonuses.empty() || !earning_multipliers.empty() ||
+           max_points_per_purchase > 0;
+  }
   std::vector<Tier> tiers;                    // ascending min_points
   PointsPolicy points_policy;                 // the seed's: no pending, no expiry
 

@@ -235,7 +235,7 @@ TEST(EventsFromJsonTest, BadPurchases) {
       {R"({"purchase": {}})", "purchase.amount is missing"},
       {R"({"purchase": {"product": "产品A"}})", "purchase.amount is missing"},
       {R"({"purchase": {"amount": 1, "price": 3}})",
-       "unknown purchase field 'price' (fields: id, amount, product, channel)"},
+       "unknown purchase field 'price' (fields: id, amount, product, channel, date, category, quantity)"},
       {R"({"purchase": "400"})", "purchase: expected an object such as {\"amount\": 400}"},
       {R"({"purchase": {"amount": 1, "channel": "电话"}})",
        "purchase.channel: '电话' is not a purchase channel"},
