@@ -26,8 +26,9 @@ namespace clientele::testing {
 class InProcessApis {
  public:
   // Opens the store and loads the rules of `rules_directory` (the default
-  // ruleset unless given; read here, once); a failure, or a failing rule
-  // test, fails the test (and apis() is then null).
+  // ruleset unless given; read again only by a reload through
+  // RulesetsApi); a failure, or a failing rule test, fails the test (and
+  // apis() is then null).
   explicit InProcessApis(std::filesystem::path rules_directory = kDefaultRules)
       : rules_directory_(std::move(rules_directory)),
         reloader_({.directory = rules_directory_,
