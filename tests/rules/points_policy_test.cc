@@ -431,9 +431,11 @@ TEST(PointsSection, ExpiryNoLongerThanPendingIsAnError) {
   LoadResult loaded = LoadLoyalty("  pending_days: 14\n  expiry: end of month\n");
   EXPECT_FALSE(loaded.ok());
   ASSERT_THAT(Headlines(loaded),
-              ElementsAre(HasSubstr("loyalty.yaml:4:11: error: points can expire (end of month: "
-                                    "after as few as 1 days) before they stop being pending (14 "
-                                    "days), and could never be spent")));
+              ElementsAre(::testing::AllOf(
+                  HasSubstr("loyalty.yaml:4:11: error: points can expire (end of month: after as "
+                            "few as 1 day"),
+                  HasSubstr("before they stop being pending (14 days), and could never be "
+                            "spent"))));
   EXPECT_EQ(loaded.diagnostics[0].hint, "make the expiry longer, e.g. expiry: end of month + 1");
 
   // At the boundary: 30 days of expiry need fewer than 30 pending days.
