@@ -1,6 +1,8 @@
 // The API classes of server/api/ (apis.h) in process, without gRPC: a fresh SQLite
 // store in a temporary directory of its own, serving the default ruleset
-// (config/rules). For tests of the API classes that need no server process.
+// (config/rules) or the rules directory the test gives, once its rule
+// tests pass (as clienteled checks a ruleset before serving it). For
+// tests of the API classes that need no server process.
 // Not thread-safe to construct or destroy; what the API classes allow
 // after.
 #ifndef CLIENTELE_TESTS_SUPPORT_IN_PROCESS_APIS_H_
@@ -10,8 +12,10 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
+#include "rules/rule_tests.h"
 #include "server/api/apis.h"
 #include "server/reload/reloader.h"
 #include "server/store/store.h"
@@ -21,9 +25,20 @@ namespace clientele::testing {
 
 class InProcessApis {
  public:
-  // Opens the store and loads the rules; a failure fails the test (and
+  // Opens the store and loads the rules of `rules_directory` (the default
+  // ruleset unless given; read again only by a reload through
+  // RulesetsApi); a failure, or a failing rule test, fails the test (and
   // apis() is then null).
-  InProcessApis() {
+  explicit InProcessApis(std::filesystem::path rules_directory = kDefaultRules)
+      : rules_directory_(std::move(rules_directory)),
+        reloader_({.directory = rules_directory_,
+                   .load = {},
+                   .archive = nullptr,
+                   .check =
+                       [](const rules::RuleSet& candidate) {
+                         return rules::RuleTestDiagnostics(rules::RunRuleTests(candidate));
+                       }},
+                  &holder_) {
     std::random_device random;
     directory_ = std::filesystem::temp_directory_path() /
                  ("clientele-apis-" + std::to_string(random()));
@@ -33,7 +48,10 @@ class InProcessApis {
     EXPECT_TRUE(store.ok()) << store.status().message();
     if (!store.ok()) return;
     store_ = std::move(*store);
-    EXPECT_EQ(reloader_.Reload("startup").outcome, server::ReloadOutcome::kAccepted);
+    const server::ReloadAttempt attempt = reloader_.Reload("startup");
+    EXPECT_EQ(attempt.outcome, server::ReloadOutcome::kAccepted)
+        << "the rules of " << rules_directory_ << " were not accepted: " << attempt.message;
+    if (attempt.outcome != server::ReloadOutcome::kAccepted) return;
     apis_ = std::make_unique<server::Apis>(server::ApiDependencies{
         .store = store_.get(), .rules = &holder_, .reloader = &reloader_, .limits = {}});
   }
@@ -52,13 +70,18 @@ class InProcessApis {
   server::Store* store() { return store_.get(); }
   server::Apis* apis() { return apis_.get(); }
   const server::RulesetHolder& holder() const { return holder_; }
+  // The rules directory served.
+  const std::filesystem::path& rules_directory() const { return rules_directory_; }
+
+  // The default ruleset of the source tree.
+  static constexpr const char* kDefaultRules = CLIENTELE_SOURCE_DIR "/config/rules";
 
  private:
   std::filesystem::path directory_;
+  std::filesystem::path rules_directory_;
   std::unique_ptr<server::Store> store_;
   server::RulesetHolder holder_;
-  server::RulesReloader reloader_{{CLIENTELE_SOURCE_DIR "/config/rules", {}, nullptr, nullptr},
-                                  &holder_};
+  server::RulesReloader reloader_;
   std::unique_ptr<server::Apis> apis_;
 };
 
