@@ -373,6 +373,10 @@ void AddEventCommands(CLI::App* app, Chosen* chosen) {
   purchase_cmd->add_option("--product", purchase->product, "e.g. 产品A");
   purchase_cmd->add_option("--channel", purchase->channel, "online, offline or both");
   purchase_cmd->add_option("--date", purchase->date, "Day of the purchase YYYY-MM-DD (default: today)");
+  purchase_cmd->add_option("--category", purchase->category,
+                           "purchase.category (default: the product's in the catalogue)");
+  purchase_cmd->add_option("--quantity", purchase->quantity, "Items bought (default 1)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
 
   auto taken_back = New<ReturnOptions>();
   CLI::App* return_cmd =
@@ -442,6 +446,8 @@ void AddImprovementCommands(CLI::App* app, Chosen* chosen) {
                                     chosen, upsert, RunProductUpsert);
   upsert_cmd->add_option("PRODUCT", upsert->product, "e.g. 产品A")->required();
   upsert_cmd->add_option("-a,--attribute", upsert->attributes, "NAME=VALUE, e.g. 价格=100 (repeat)");
+  upsert_cmd->add_option("--category", upsert->category,
+                         "e.g. electronics: purchase.category in earning rules");
   auto get = New<ProductGetOptions>();
   AddCommand(products, "get", "Show a product", chosen, get, RunProductGet)
       ->add_option("PRODUCT", get->product, "e.g. 产品A")

@@ -192,6 +192,8 @@ struct PurchaseOptions {
   std::string product;
   std::string channel;  // online | offline | both | ""
   std::string date;     // YYYY-MM-DD; "" today
+  std::string category;  // "" the product's category in the catalogue
+  int64_t quantity = 0;  // 0: 1
 };
 int RunPurchase(const PurchaseOptions& options, std::ostream& out, std::ostream& err);
 
@@ -261,6 +263,7 @@ struct ProductUpsertOptions {
   RemoteOptions remote;
   std::string key;
   std::string product;
+  std::string category;                 // purchase.category of its purchases; "" none
   std::vector<std::string> attributes;  // "name=value" each
 };
 int RunProductUpsert(const ProductUpsertOptions& options, std::ostream& out, std::ostream& err);

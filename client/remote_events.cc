@@ -22,6 +22,9 @@ std::vector<std::pair<std::string, std::string>> PurchaseFields(
     const v1::RecordPurchaseResponse& r, const std::string& rule) {
   std::vector<std::pair<std::string, std::string>> fields = {
       {"points earned", StrCat(Signed(r.points_earned()), " (", rule, ")")}};
+  if (r.points_expired() > 0) {
+    fields.push_back({"expired at once", StrCat(r.points_expired(), " (the purchase is older than the points last)")});
+  }
   if (r.points_debt_settled() > 0) {
     fields.push_back({"paid points owed", StrCat(r.points_debt_settled())});
   }
@@ -74,6 +77,8 @@ int RunPurchase(const PurchaseOptions& options, std::ostream& out, std::ostream&
   request.set_product(options.product);
   request.set_channel(options.channel);
   request.set_date(options.date);
+  request.set_category(options.category);
+  request.set_quantity(options.quantity);
   v1::RecordPurchaseResponse response;
   const grpc::Status status =
       CallUnary(options.remote, &v1::Events::Stub::RecordPurchase, request, &response);

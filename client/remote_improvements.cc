@@ -17,7 +17,9 @@ std::map<std::string, Value> Sorted(const google::protobuf::Map<std::string, Val
 }
 
 std::string RenderProduct(const v1::Product& p) {
-  std::string out = StrCat("product ", p.product(), "  (updated ", p.updated_at(), ")\n");
+  std::string out = StrCat("product ", p.product(), "  (",
+                           p.category().empty() ? "" : StrCat("category ", p.category(), ", "),
+                           "updated ", p.updated_at(), ")\n");
   std::vector<std::pair<std::string, std::string>> attributes;
   for (const auto& [name, value] : Sorted(p.attributes())) attributes.emplace_back(name, value);
   if (attributes.empty()) return out + "  (no attributes)\n";
@@ -86,6 +88,7 @@ int RunProductUpsert(const ProductUpsertOptions& options, std::ostream& out, std
   v1::UpsertProductRequest request;
   v1::Product* product = request.mutable_product();
   product->set_product(options.product);
+  product->set_category(options.category);
   for (const std::string& attribute : options.attributes) {
     const size_t equals = attribute.find('=');
     if (equals == std::string::npos || equals == 0) {

@@ -108,6 +108,7 @@ class Loader {
       LoadInteractions();
       LoadLoyalty();
       CheckDuplicateRuleIds();
+      data_->reads_purchase_category = ReadsPurchaseCategory(data_->program);
     }
     LoadResult result;
     if (!diagnostics_.HasErrors()) {
@@ -1423,6 +1424,14 @@ class Loader {
   // return does once the points were spent.
   void LoadPointsPolicy(const Located& points) {
     CheckKeys(points, Strings({"pending_days", "expiry", "returns_after_spending"}), "'points'");
+    // A key written without a value would silently mean its default.
+    for (const char* key : {"pending_days", "expiry", "returns_after_spending"}) {
+      if (points.node[key].IsDefined() && points.node[key].IsNull()) {
+        Report(*points.file, KeyMark(points, key), std::string_view(key).size(),
+               StrCat("'", key, "' is empty"),
+               StrCat("write a value after '", key, ": ', or leave the key out for its default"));
+      }
+    }
     PointsPolicy& policy = data_->points_policy;
     if (std::optional<int64_t> days = WholeNumber(points, "pending_days", "'points'", false)) {
       if (*days < 0 || *days > 3660) {
@@ -1460,8 +1469,8 @@ class Loader {
                       policy.expiry.ShortestDays(),
                       policy.expiry.ShortestDays() == 1 ? " day" : " days",
                       ") before they stop being pending (",
-                      policy.pending_days, " days), and could never be spent"),
-               "make the expiry longer, e.g. expiry: end of month + 1");
+                      policy.pending_days, " days): some points could never be spent"),
+               "make the expiry longer, or pending_days shorter");
     }
   }
 
@@ -1612,6 +1621,21 @@ class Loader {
   }
 
   // ---------------------------------------------------------------- whole set
+  // Whether any compiled expression reads purchase.category: as a load,
+  // or in a fused `contains` (which reads the text itself).
+  static bool ReadsPurchaseCategory(const program_internal::Program& program) {
+    using program_internal::Op;
+    for (uint32_t i = 0; i < program.size(); ++i) {
+      const program_internal::Node& node = program.node(i);
+      if (node.op == Op::kPurchaseCategory) return true;
+      if (node.op == Op::kContainsText &&
+          node.field == static_cast<uint32_t>(program_internal::TextSource::kPurchaseCategory)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   void CheckDuplicateRuleIds() {
     std::map<std::string, const Located*> first;
     for (const auto& [id, site] : rule_ids_) {

@@ -63,22 +63,23 @@ constexpr std::string_view kExpiryForms =
     "\"end of month + N\" or \"end of year + N\"";
 
 absl::StatusOr<PointsExpiry> ParseEndOf(std::string_view text) {
+  const std::string_view whole = text;
   PointsExpiry expiry;
-  std::string_view rest;
   if (ConsumePrefix(&text, "end of month")) {
     expiry.kind = PointsExpiry::Kind::kEndOfMonth;
   } else if (ConsumePrefix(&text, "end of year")) {
     expiry.kind = PointsExpiry::Kind::kEndOfYear;
   } else {
-    return absl::InvalidArgumentError(StrCat("'", text, "' is not an expiry: ", kExpiryForms));
+    return absl::InvalidArgumentError(StrCat("'", whole, "' is not an expiry: ", kExpiryForms));
   }
-  rest = StripWhitespace(text);
+  std::string_view rest = StripWhitespace(text);
   if (rest.empty()) return expiry;
   int64_t count = 0;
   if (!ConsumePrefix(&rest, "+") || !ParseInteger(StripWhitespace(rest), &count) || count < 0 ||
       count > 100) {
     return absl::InvalidArgumentError(
-        StrCat("'", text, "' after the period must be \"+ N\" with N from 0 to 100"));
+        StrCat("'", whole, "' is not an expiry: after \"end of month\" or \"end of year\" "
+               "comes nothing, or \"+ N\" with N from 0 to 100"));
   }
   expiry.count = static_cast<int32_t>(count);
   return expiry;
@@ -100,14 +101,22 @@ Date PointsExpiry::ExpiresOn(Date earned) const {
 }
 
 int32_t PointsExpiry::ShortestDays() const {
-  switch (kind) {
-    case Kind::kNever: return INT32_MAX;
-    case Kind::kAfterDays: return count;
-    case Kind::kAfterMonths: return 28 * count;
-    case Kind::kEndOfMonth: return 1 + 28 * count;
-    case Kind::kEndOfYear: return 1 + 365 * count;
+  if (kind == Kind::kNever) return INT32_MAX;
+  if (kind == Kind::kAfterDays) return count;
+  // Month lengths and leap days repeat every 400 years, so the fewest days
+  // over one such cycle are the fewest there are. Within a month, the
+  // fewest come from its last days (from the 28th on: later days lose the
+  // most to a shorter month, or to the month's or year's end), so only
+  // those are tried: 400 × 12 × 4 days, about a millisecond.
+  int32_t fewest = INT32_MAX;
+  for (absl::CivilMonth month(2000, 1); month < absl::CivilMonth(2400, 1); ++month) {
+    const absl::CivilDay end = absl::CivilDay(month + 1) - 1;
+    for (absl::CivilDay day(month.year(), month.month(), 28); day <= end; ++day) {
+      const Date earned = FromCivil(day);
+      fewest = std::min(fewest, ExpiresOn(earned).days() - earned.days());
+    }
   }
-  return INT32_MAX;
+  return fewest;
 }
 
 std::string PointsExpiry::ToString() const {
@@ -134,13 +143,14 @@ absl::StatusOr<PointsExpiry> PointsExpiry::Parse(std::string_view text) {
   PointsExpiry expiry;
   if (unit == "day" || unit == "days") {
     if (count < 1 || count > 36500) {
-      return absl::InvalidArgumentError(StrCat("expiry after ", count, " days: N must be 1..36500"));
+      return absl::InvalidArgumentError(
+          StrCat("'", text, "' is not an expiry: the days must be from 1 to 36500"));
     }
     expiry.kind = Kind::kAfterDays;
   } else if (unit == "month" || unit == "months") {
     if (count < 1 || count > 1200) {
       return absl::InvalidArgumentError(
-          StrCat("expiry after ", count, " months: N must be 1..1200"));
+          StrCat("'", text, "' is not an expiry: the months must be from 1 to 1200"));
     }
     expiry.kind = Kind::kAfterMonths;
   } else {
@@ -161,10 +171,11 @@ std::string_view ReturnAfterSpendingName(ReturnAfterSpending policy) {
 }
 
 absl::StatusOr<ReturnAfterSpending> ParseReturnAfterSpending(std::string_view text) {
+  const std::string lowered = utf8::AsciiLower(StripWhitespace(text));
   for (ReturnAfterSpending policy :
        {ReturnAfterSpending::kDebt, ReturnAfterSpending::kNegativeBalance,
         ReturnAfterSpending::kForgive}) {
-    if (text == ReturnAfterSpendingName(policy)) return policy;
+    if (lowered == ReturnAfterSpendingName(policy)) return policy;
   }
   const std::vector<std::string> accepted = {"debt", "negative_balance", "forgive"};
   return absl::InvalidArgumentError(StrCat("'", text, "' is not a policy for returns after spending",

@@ -574,6 +574,8 @@ uint64_t RuleSet::work_limit() const { return data_->work_limit; }
 
 const PointsPolicy& RuleSet::points_policy() const { return data_->points_policy; }
 
+bool RuleSet::ReadsPurchaseCategory() const { return data_->reads_purchase_category; }
+
 RuleSet::~RuleSet() = default;
 
 const std::string& RuleSet::version() const { return data_->version; }

@@ -124,6 +124,10 @@ class RuleSet {
   // LoadOptions::max_evaluation_work it was loaded with (0: none).
   uint64_t work_limit() const;
 
+  // Whether an earning rule, bonus or multiplier reads purchase.category
+  // (a server then looks the product's category up for each purchase).
+  bool ReadsPurchaseCategory() const;
+
   // The points lifecycle of the loyalty file (`points:`); without one, the
   // seed's: points can be spent at once and never expire.
   const PointsPolicy& points_policy() const;

@@ -261,7 +261,7 @@ class Compiler {
                          StrCat("unknown parameter '", parts[1], "'"), ParameterNames());
     }
     if (head == "segment" || head == "segments") return SegmentRef(ast, parts);
-    if (head == "points" || head == "积分") return PointsRef(ast, parts);
+    if (head == "points") return PointsRef(ast, parts);
     if (head == "purchase" || head == "interaction" || head == "feedback") {
       return EventRef(ast, parts);
     }
@@ -352,8 +352,14 @@ class Compiler {
             "write points.<balance>, e.g. points.available");
       return Invalid(ast);
     }
-    return UnknownName(ast, part, ast.name_parts.back(),
-                       StrCat("unknown points balance '", part, "'"), kNames);
+    std::string match = ClosestMatch(part, kNames);
+    if (match.empty() && part.starts_with("expiring")) match = "expiring_30d";
+    Error(ast.name_parts.back().first, ast.name_parts.back().second,
+          StrCat("unknown points balance '", part, "'",
+                 match.empty() ? std::string() : StrCat("; did you mean '", match, "'?")),
+          "the balances are points.available, .pending, .lifetime, .owed, .balance and "
+          ".expiring_<N>d (N days, e.g. points.expiring_30d)");
+    return Invalid(ast);
   }
 
   uint32_t SegmentRef(const AstNode& ast, const std::vector<std::string>& parts) {

@@ -147,8 +147,8 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
 class StoreCustomerImport final : public CustomerImport {
  public:
   StoreCustomerImport(Store* store, std::shared_ptr<const ServedRuleset> served,
-                      RequestLimits limits)
-      : store_(store), served_(std::move(served)), limits_(limits), today_(Date::Today()) {}
+                      RequestLimits limits, rules::Date today)
+      : store_(store), served_(std::move(served)), limits_(limits), today_(today) {}
 
   absl::Status Add(const v1::ImportCustomersRequest& message) override {
     if (messages_ == 0) {
@@ -265,7 +265,7 @@ absl::Status CustomersApi::UpsertCustomer(const v1::UpsertCustomerRequest& reque
   if (!customer.ok()) return customer.status();
   absl::StatusOr<CustomerMask> mask = ParseCustomerMask(request.update_mask());
   if (!mask.ok()) return mask.status();
-  const Date today = Date::Today();
+  const Date today = today_();
   if (!customer->joined_at.known()) customer->joined_at = today;
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
@@ -291,7 +291,7 @@ absl::Status CustomersApi::GetCustomer(const v1::GetCustomerRequest& request,
                                      v1::GetCustomerResponse* response) {
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   absl::StatusOr<std::optional<Customer>> found =
-      store_->FindCustomer(request.customer_id(), Date::Today());
+      store_->FindCustomer(request.customer_id(), today_());
   if (!found.ok()) return found.status();
   if (!found->has_value()) {
     return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
@@ -327,7 +327,7 @@ absl::Status CustomersApi::ListCustomers(const v1::ListCustomersRequest& request
   auto next_page_token = [&](std::string_view last_id) {
     return IssuePageToken(store_->page_token_key(), "ListCustomers", request, last_id);
   };
-  const Date today = Date::Today();
+  const Date today = today_();
   if (!request.has_segment()) {
     absl::StatusOr<CustomerPage> page = store_->ListCustomers(*after, *page_size, today);
     if (!page.ok()) return page.status();
@@ -381,7 +381,7 @@ absl::StatusOr<std::unique_ptr<CustomerImport>> CustomersApi::StartImport() {
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   return std::unique_ptr<CustomerImport>(
-      std::make_unique<StoreCustomerImport>(store_, std::move(served), limits_));
+      std::make_unique<StoreCustomerImport>(store_, std::move(served), limits_, today_()));
 }
 
 }  // namespace clientele::server

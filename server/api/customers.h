@@ -6,6 +6,8 @@
 
 #include <memory>
 
+#include <functional>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "clientele/v1/customers.pb.h"
@@ -35,7 +37,8 @@ class CustomersApi {
       : store_(dependencies.store),
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
-        limits_(dependencies.limits) {}
+        limits_(dependencies.limits) ,
+        today_(dependencies.today) {}
 
   absl::Status UpsertCustomer(const v1::UpsertCustomerRequest& request,
                               v1::UpsertCustomerResponse* response);
@@ -54,6 +57,7 @@ class CustomersApi {
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;
   const RequestLimits limits_;
+  const std::function<rules::Date()> today_;
 };
 
 }  // namespace clientele::server

@@ -137,7 +137,7 @@ class StoredDecisionStream final : public DecisionStream {
 
 absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
                                   v1::EvaluateResponse* response, std::string_view caller) {
-  const Date today_default = Date::Today();
+  const Date today_default = today_();
   absl::StatusOr<Date> today = ParseDay("today", request.today(), today_default);
   if (!today.ok()) return today.status();
   Customer customer;
@@ -187,7 +187,7 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
 
 absl::StatusOr<std::unique_ptr<DecisionStream>> DecisionsApi::EvaluateMany(
     const v1::EvaluateManyRequest& request, std::string_view caller) {
-  absl::StatusOr<Date> today = ParseDay("today", request.today(), Date::Today());
+  absl::StatusOr<Date> today = ParseDay("today", request.today(), today_());
   if (!today.ok()) return today.status();
   if (request.limit() < 0) return Invalid("limit", "must be 0 (no limit) or more");
   std::shared_ptr<const ServedRuleset> served;

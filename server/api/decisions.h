@@ -8,6 +8,8 @@
 #include <memory>
 #include <string_view>
 
+#include <functional>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "clientele/v1/decisions.pb.h"
@@ -34,7 +36,8 @@ class DecisionsApi {
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
         limits_(dependencies.limits),
-        decision_log_(dependencies.decision_log) {}
+        decision_log_(dependencies.decision_log) ,
+        today_(dependencies.today) {}
 
   // `caller` (the token's name) goes into the decision log.
   absl::Status Evaluate(const v1::EvaluateRequest& request, v1::EvaluateResponse* response,
@@ -55,6 +58,7 @@ class DecisionsApi {
   RulesReloader* const reloader_;
   const RequestLimits limits_;
   DecisionLog* const decision_log_;
+  const std::function<rules::Date()> today_;
 };
 
 }  // namespace clientele::server

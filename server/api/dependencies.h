@@ -16,7 +16,10 @@
 #ifndef CLIENTELE_SERVER_API_DEPENDENCIES_H_
 #define CLIENTELE_SERVER_API_DEPENDENCIES_H_
 
+#include <functional>
+
 #include "absl/functional/any_invocable.h"
+#include "rules/customer.h"
 #include "absl/status/status.h"
 #include "server/api/decision_log.h"
 #include "server/api/request_limits.h"
@@ -34,6 +37,10 @@ struct ApiDependencies {
   RulesReloader* reloader = nullptr;
   RequestLimits limits;
   DecisionLog* decision_log = nullptr;  // may be null: no log
+  // The day (UTC) that requests happen on: what "today" means for
+  // balances, pending and expiring points, the stats window and dates
+  // that may not be in the future. Tests move it; it must be thread-safe.
+  std::function<rules::Date()> today = &rules::Date::Today;
 };
 
 // Gets the outcome of an asynchronous operation, once.

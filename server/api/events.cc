@@ -37,9 +37,16 @@ struct CheckedPurchase {
 // rules, ledger entry, tier.
 absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view customer_id,
                            Transaction& tx, v1::RecordPurchaseResponse* out) {
-  const rules::Purchase& purchase = checked.purchase;
+  rules::Purchase purchase = checked.purchase;
   absl::StatusOr<Customer> customer = RequireCustomer(tx, customer_id, checked.today);
   if (!customer.ok()) return customer.status();
+  // The catalogue's category, read only when the rules look at it.
+  if (purchase.category.empty() && !purchase.product.empty() &&
+      checked.served->ruleset->ReadsPurchaseCategory()) {
+    absl::StatusOr<std::string> category = tx.ProductCategory(purchase.product);
+    if (!category.ok()) return category.status();
+    purchase.category = *std::move(category);
+  }
   rules::Decision decision;
   if (absl::Status s = EvaluateRules(*checked.served->ruleset,
                                      {&*customer, &purchase, nullptr, nullptr, checked.today},
@@ -74,7 +81,14 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   entry.rule_id = std::string(loyalty.rule_id);
   entry.ruleset_version = std::string(decision.ruleset_version);
   entry.source = StrCat("purchase:", purchase.id);
-  absl::StatusOr<int64_t> entry_id = tx.InsertPurchase(record, entry, decision.tier);
+  // Points of a purchase so old that they have expired leave at once
+  // (RecordEarning): they change neither the balance nor the tier.
+  const rules::PointsPolicy& policy = checked.served->ruleset->points_policy();
+  const bool expired_already = loyalty.points_earned > 0 &&
+                               policy.expiry.ExpiresOn(checked.day).known() &&
+                               policy.expiry.ExpiresOn(checked.day) <= checked.today;
+  const std::string_view tier = expired_already ? decision.tier_before : decision.tier;
+  absl::StatusOr<int64_t> entry_id = tx.InsertPurchase(record, entry, tier);
   if (!entry_id.ok()) return entry_id.status();
   PointsAccount account(tx, checked.served->ruleset->points_policy(), decision.ruleset_version,
                         checked.today);
@@ -88,21 +102,22 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   out->set_purchase_id(purchase.id);
   out->set_points_earned(loyalty.points_earned);
   out->set_earning_rule_id(std::string(loyalty.rule_id));
-  const int64_t balance = loyalty.points_after - earning->debt_settled;
+  const int64_t balance = loyalty.points_after - earning->debt_settled - earning->expired;
   const int64_t pending = customer->points_pending + earning->pending_added;
   out->set_points_balance(balance);
   out->set_points_available(balance - pending);
   out->set_points_pending(pending);
   out->set_points_debt_settled(earning->debt_settled);
   out->set_tier_before(std::string(decision.tier_before));
-  out->set_tier(std::string(decision.tier));
+  out->set_tier(std::string(tier));
   out->set_ruleset_version(std::string(decision.ruleset_version));
+  out->set_points_expired(earning->expired);
   return absl::OkStatus();
 }
 
 // Validates a purchase request (all but the served rules).
 absl::StatusOr<CheckedPurchase> CheckPurchase(const v1::RecordPurchaseRequest& request,
-                                              const RequestLimits& limits) {
+                                              const RequestLimits& limits, Date today) {
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   if (absl::Status s = CheckId("purchase_id", request.purchase_id()); !s.ok()) return s;
   if (request.amount().empty()) return Invalid("amount", "is required");
@@ -121,20 +136,27 @@ absl::StatusOr<CheckedPurchase> CheckPurchase(const v1::RecordPurchaseRequest& r
        {std::pair{"channel", &request.channel()}, std::pair{"date", &request.date()}}) {
     if (absl::Status s = CheckText(field, *text, 50, false); !s.ok()) return s;
   }
+  if (absl::Status s = CheckText("category", request.category(), 100, false); !s.ok()) return s;
+  if (request.quantity() < 0 || request.quantity() > 1'000'000) {
+    return Invalid("quantity", StrCat("must be 1..1000000 (0: 1), not ", request.quantity()));
+  }
   CheckedPurchase checked;
   checked.purchase.id = request.purchase_id();
   checked.purchase.amount = *amount;
   checked.purchase.product = request.product();
+  checked.purchase.category = request.category();
+  checked.purchase.quantity = request.quantity() == 0 ? 1 : request.quantity();
   if (!request.channel().empty()) {
     absl::StatusOr<rules::Channel> channel = rules::ParseChannel(request.channel());
     if (!channel.ok()) return Invalid("channel", View(channel.status().message()));
     checked.purchase.channel = *channel;
   }
-  checked.today = Date::Today();
+  checked.today = today;
   absl::StatusOr<Date> day = ParseDay("date", request.date(), checked.today);
   if (!day.ok()) return day.status();
   if (absl::Status s = CheckNotAfter("date", *day, checked.today); !s.ok()) return s;
   checked.day = *day;
+  checked.purchase.date = *day;  // earning rules see it as today()
   return checked;
 }
 
@@ -175,7 +197,7 @@ absl::Status EventsApi::RecordPurchase(const v1::RecordPurchaseRequest& request,
 void EventsApi::RecordPurchase(const v1::RecordPurchaseRequest& request,
                                 v1::RecordPurchaseResponse* response, Store::Deadline deadline,
                                 Done done) {
-  absl::StatusOr<CheckedPurchase> checked = CheckPurchase(request, limits_);
+  absl::StatusOr<CheckedPurchase> checked = CheckPurchase(request, limits_, today_());
   if (!checked.ok()) return done(checked.status());
   if (absl::Status s = ServingRules(*rules_, *reloader_, &checked->served); !s.ok()) return done(std::move(s));
   SubmitIdempotentWrite(
@@ -195,7 +217,7 @@ absl::Status EventsApi::RecordInteraction(const v1::RecordInteractionRequest& re
     return s;
   }
   const rules::Interaction interaction{request.text()};
-  const Date today = Date::Today();
+  const Date today = today_();
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   return IdempotentWrite(
@@ -237,7 +259,7 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
     return Invalid("kind",
                    StrCat("must be \"return\" or \"cancellation\", not \"", request.kind(), "\""));
   }
-  const Date today = Date::Today();
+  const Date today = today_();
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   return IdempotentWrite(
@@ -317,7 +339,7 @@ absl::Status EventsApi::SubmitFeedback(const v1::SubmitFeedbackRequest& request,
   }
   absl::StatusOr<std::optional<Decimal>> satisfaction = ParseSatisfaction(request.satisfaction());
   if (!satisfaction.ok()) return satisfaction.status();
-  const Date today = Date::Today();
+  const Date today = today_();
   absl::StatusOr<Date> day = ParseDay("date", request.date(), today);
   if (!day.ok()) return day.status();
   if (absl::Status s = CheckNotAfter("date", *day, today); !s.ok()) return s;

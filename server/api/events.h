@@ -5,6 +5,8 @@
 #ifndef CLIENTELE_SERVER_API_EVENTS_H_
 #define CLIENTELE_SERVER_API_EVENTS_H_
 
+#include <functional>
+
 #include "absl/status/status.h"
 #include "clientele/v1/events.pb.h"
 #include "server/api/dependencies.h"
@@ -18,7 +20,8 @@ class EventsApi {
       : store_(dependencies.store),
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
-        limits_(dependencies.limits) {}
+        limits_(dependencies.limits) ,
+        today_(dependencies.today) {}
 
   absl::Status RecordPurchase(const v1::RecordPurchaseRequest& request,
                               v1::RecordPurchaseResponse* response);
@@ -45,6 +48,7 @@ class EventsApi {
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;
   const RequestLimits limits_;
+  const std::function<rules::Date()> today_;
 };
 
 }  // namespace clientele::server

@@ -26,6 +26,7 @@ void ProductToProto(const ProductRecord& record, v1::Product* p) {
   p->set_product(record.product);
   for (const auto& [name, value] : record.attributes) (*p->mutable_attributes())[name] = value;
   p->set_updated_at(record.updated_at);
+  p->set_category(record.category);
 }
 
 void ActionToProto(const ImprovementActionRecord& a, v1::ImprovementAction* p) {
@@ -69,8 +70,12 @@ absl::Status ImprovementsApi::UpsertProduct(const v1::UpsertProductRequest& requ
     return Invalid("product.attributes",
                    StrCat("has ", product.attributes_size(), " entries; at most ", kMaxAttributes));
   }
+  if (absl::Status s = CheckText("product.category", product.category(), 100, false); !s.ok()) {
+    return s;
+  }
   ProductRecord record;
   record.product = product.product();
+  record.category = product.category();
   for (const auto& [name, value] : product.attributes()) {
     if (absl::Status s = CheckText("product.attributes", name, kMaxAttributeNameBytes, true);
         !s.ok()) {

@@ -50,7 +50,7 @@ absl::Status LoyaltyApi::GetPoints(const v1::GetPointsRequest& request,
     return Invalid("redemptions", "must be 0..100 (0: the default, 10)");
   }
   const int redemptions = request.redemptions() == 0 ? 10 : request.redemptions();
-  const Date today = Date::Today();
+  const Date today = today_();
   absl::StatusOr<std::optional<Customer>> customer =
       store_->FindCustomer(request.customer_id(), today);
   if (!customer.ok()) return customer.status();
@@ -75,7 +75,7 @@ absl::Status LoyaltyApi::RedeemPoints(const v1::RedeemPointsRequest& request,
   }
   if (absl::Status s = CheckText("reason", request.reason(), 200, false); !s.ok()) return s;
   if (absl::Status s = CheckText("reference", request.reference(), 128, false); !s.ok()) return s;
-  const Date today = Date::Today();
+  const Date today = today_();
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   return IdempotentWrite(
@@ -102,7 +102,7 @@ absl::Status LoyaltyApi::ReverseRedemption(const v1::ReverseRedemptionRequest& r
     return Invalid("redemption_id", "is required (RedeemPointsResponse.redemption_id)");
   }
   if (absl::Status s = CheckText("reason", request.reason(), 200, false); !s.ok()) return s;
-  const Date today = Date::Today();
+  const Date today = today_();
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   return IdempotentWrite(
@@ -136,6 +136,7 @@ absl::Status LoyaltyApi::ReverseRedemption(const v1::ReverseRedemptionRequest& r
 
 absl::StatusOr<int64_t> LoyaltyApi::ExpirePoints(Date today, int64_t batch,
                                                  const std::function<bool()>& stop_requested) {
+  if (batch < 1) return absl::InvalidArgumentError("the expiry pass needs a batch of 1 or more");
   // The policy does not matter here: the lots carry their own dates.
   const rules::PointsPolicy no_policy;
   int64_t total = 0;

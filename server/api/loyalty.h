@@ -24,7 +24,8 @@ class LoyaltyApi {
       : store_(dependencies.store),
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
-        limits_(dependencies.limits) {}
+        limits_(dependencies.limits) ,
+        today_(dependencies.today) {}
 
   absl::Status GetPoints(const v1::GetPointsRequest& request, v1::GetPointsResponse* response);
   absl::Status RedeemPoints(const v1::RedeemPointsRequest& request,
@@ -45,6 +46,7 @@ class LoyaltyApi {
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;
   const RequestLimits limits_;
+  const std::function<rules::Date()> today_;
 };
 
 }  // namespace clientele::server

@@ -47,7 +47,10 @@ absl::StatusOr<int64_t> PointsAccount::Expire(std::span<const PointLotRecord> lo
     if (absl::StatusOr<int64_t> id = AppendDebit(std::move(entry), {&draw, 1}); !id.ok()) {
       return id.status();
     }
-    if (absl::Status s = tx_.UpdateLot(lot.id, 0, lot.expired + lot.remaining); !s.ok()) return s;
+    PointLotRecord written_off = lot;
+    written_off.expired += lot.remaining;
+    written_off.remaining = 0;
+    if (absl::Status s = tx_.UpdateLot(written_off); !s.ok()) return s;
     expired += lot.remaining;
   }
   return expired;
@@ -74,7 +77,7 @@ absl::StatusOr<std::vector<LotDraw>> PointsAccount::Draw(std::vector<PointLotRec
     const int64_t take = std::min(lot.remaining, points);
     lot.remaining -= take;
     points -= take;
-    if (absl::Status s = tx_.UpdateLot(lot.id, lot.remaining, lot.expired); !s.ok()) return s;
+    if (absl::Status s = tx_.UpdateLot(lot); !s.ok()) return s;
     draws.push_back({lot.id, take});
   }
   return draws;
@@ -127,6 +130,16 @@ absl::StatusOr<PointsAccount::Earning> PointsAccount::RecordEarning(const Custom
   lot.ruleset_version = entry.ruleset_version;
   lot.source = entry.source;
   if (absl::Status s = tx_.InsertLot(lot); !s.ok()) return s;
+  if (rules::Expired(lot.lot(), today_)) {
+    // A purchase dated so long ago that its points have expired: they
+    // leave at once, and neither pay a debt nor fill a negative balance.
+    if (absl::StatusOr<int64_t> gone = Expire({&lot, 1}); !gone.ok()) return gone.status();
+    if (absl::Status s = tx_.UpdatePointsTotals(before.id, entry.delta, before.points_owed);
+        !s.ok()) {
+      return s;
+    }
+    return Earning{0, 0, entry.delta};
+  }
   std::vector<PointLotRecord> lots = {lot};
   absl::StatusOr<int64_t> settled = CoverShortfalls(before, entry.delta, lots, entry);
   if (!settled.ok()) return settled.status();
@@ -135,7 +148,7 @@ absl::StatusOr<PointsAccount::Earning> PointsAccount::RecordEarning(const Custom
       !s.ok()) {
     return s;
   }
-  return Earning{*settled, rules::Pending(lots[0].lot(), today_) ? lots[0].remaining : 0};
+  return Earning{*settled, rules::Pending(lots[0].lot(), today_) ? lots[0].remaining : 0, 0};
 }
 
 absl::StatusOr<int64_t> PointsAccount::Redeem(const Customer& customer, int64_t points,
@@ -182,27 +195,40 @@ absl::StatusOr<PointsAccount::Reversal> PointsAccount::ReverseRedemption(
   LedgerEntry entry = Entry(customer.id, redemption.points, "redemption_reversal",
                             StrCat("redemption:", redemption.id));
   entry.note = std::string(reason);
-  absl::StatusOr<int64_t> id = tx_.AppendLedger(entry);
-  if (!id.ok()) return id.status();
-  if (absl::Status s = tx_.MarkRedemptionReversed(redemption.id, *id); !s.ok()) return s;
   absl::StatusOr<std::vector<LotDraw>> draws = tx_.DrawsOf(redemption.id);
   if (!draws.ok()) return draws.status();
   std::vector<PointLotRecord> restored;
+  int64_t given_back = 0;
   for (const LotDraw& draw : *draws) {
     absl::StatusOr<std::optional<PointLotRecord>> lot = tx_.FindLot(draw.lot_id);
     if (!lot.ok()) return lot.status();
     if (!lot->has_value()) return absl::InternalError(StrCat("points lot ", draw.lot_id, " is gone"));
     PointLotRecord& back = restored.emplace_back(**std::move(lot));
-    back.remaining += draw.points;
-    if (absl::Status s = tx_.UpdateLot(back.id, back.remaining, back.expired); !s.ok()) return s;
+    // Points of a returned purchase that its return forgave (they had been
+    // spent here) are not given back: the spending is undone, so there is
+    // nothing left to forgive.
+    const int64_t unforgiven = std::min(back.forgiven, draw.points);
+    back.forgiven -= unforgiven;
+    back.remaining += draw.points - unforgiven;
+    given_back += draw.points - unforgiven;
+    if (absl::Status s = tx_.UpdateLot(back); !s.ok()) return s;
+  }
+  if (given_back != redemption.points) {
+    entry.delta = given_back;
+    entry.note = StrCat(entry.note, entry.note.empty() ? "" : "; ",
+                        redemption.points - given_back,
+                        " points of a returned purchase, forgiven at its return, not given back");
   }
   // Points whose expiry passed meanwhile are back as they were: expired,
   // and written off by the next pass or debit.
+  absl::StatusOr<int64_t> id = tx_.AppendLedger(entry);
+  if (!id.ok()) return id.status();
+  if (absl::Status s = tx_.MarkRedemptionReversed(redemption.id, *id); !s.ok()) return s;
   std::sort(restored.begin(), restored.end(), [](const PointLotRecord& a, const PointLotRecord& b) {
     return std::pair(!a.expires_on.known(), a.expires_on) <
            std::pair(!b.expires_on.known(), b.expires_on);
   });
-  absl::StatusOr<int64_t> settled = CoverShortfalls(customer, redemption.points, restored, entry);
+  absl::StatusOr<int64_t> settled = CoverShortfalls(customer, given_back, restored, entry);
   if (!settled.ok()) return settled.status();
   if (*settled > 0) {
     if (absl::Status s = tx_.UpdatePointsTotals(customer.id, 0, customer.points_owed - *settled);
@@ -210,7 +236,7 @@ absl::StatusOr<PointsAccount::Reversal> PointsAccount::ReverseRedemption(
       return s;
     }
   }
-  return Reversal{*id, redemption.points, *settled};
+  return Reversal{*id, given_back, *settled};
 }
 
 absl::StatusOr<PointsAccount::TakeBack> PointsAccount::TakeBackPurchase(
@@ -261,13 +287,19 @@ absl::StatusOr<PointsAccount::TakeBack> PointsAccount::TakeBackPurchase(
     own_expired = own->expired;
     const int64_t take = std::min(own->remaining, earned - own_expired);
     own->remaining -= take;
-    if (absl::Status s = tx_.UpdateLot(own->id, own->remaining, own->expired); !s.ok()) return s;
     draws.push_back({own->id, take});
     result.reversed += take;
+  }
+  // The purchase's own lot as it now is (also when nothing of it is left),
+  // to write what was taken from it and what is forgiven.
+  std::optional<PointLotRecord> own_lot;
+  if (own != lots->end()) {
+    own_lot = *own;
   } else if (purchase.ledger_id != 0) {
     absl::StatusOr<std::optional<PointLotRecord>> lot = tx_.FindLot(purchase.ledger_id);
     if (!lot.ok()) return lot.status();
-    if (lot->has_value()) own_expired = (*lot)->expired;
+    own_lot = **std::move(lot);
+    if (own_lot) own_expired = own_lot->expired;
   }
   // The rest was spent: taken from the customer's other points.
   const int64_t spent = earned - own_expired - result.reversed;
@@ -292,8 +324,12 @@ absl::StatusOr<PointsAccount::TakeBack> PointsAccount::TakeBackPurchase(
       case rules::ReturnAfterSpending::kForgive:
         result.forgiven = shortfall;
         note = StrCat(shortfall, " points already spent are forgiven");
+        if (own_lot) own_lot->forgiven += shortfall;
         break;
     }
+  }
+  if (own_lot) {
+    if (absl::Status s = tx_.UpdateLot(*own_lot); !s.ok()) return s;
   }
   if (result.reversed != 0 || shortfall > 0) {  // a debt or forgiveness is on record too
     LedgerEntry entry = Entry(customer.id, -result.reversed, kind, source);

@@ -41,6 +41,7 @@ class PointsAccount {
   struct Earning {
     int64_t debt_settled = 0;   // of the credit, what paid a debt
     int64_t pending_added = 0;  // of the credit, what is pending today
+    int64_t expired = 0;        // of the credit, what had expired already (a purchase long ago)
   };
   absl::StatusOr<Earning> RecordEarning(const rules::Customer& before, int64_t entry_id,
                                         const LedgerEntry& entry, rules::Date earned_on);
@@ -57,7 +58,8 @@ class PointsAccount {
     int64_t debt_settled = 0;
   };
   // Gives a redemption's points back to the lots they came from, with
-  // their original expiry; FAILED_PRECONDITION when it was reversed before.
+  // their original expiry, except points of a returned purchase that its
+  // return forgave; FAILED_PRECONDITION when it was reversed before.
   absl::StatusOr<Reversal> ReverseRedemption(const rules::Customer& customer,
                                              const RedemptionRecord& redemption,
                                              std::string_view reason);

@@ -96,7 +96,7 @@ std::string AverageText(Decimal sum, int64_t count) {
 
 absl::Status ReportsApi::SegmentSizes(const v1::SegmentSizesRequest& request,
                                       v1::SegmentSizesResponse* response) {
-  absl::StatusOr<Date> today = ParseDay("today", request.today(), Date::Today());
+  absl::StatusOr<Date> today = ParseDay("today", request.today(), today_());
   if (!today.ok()) return today.status();
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
@@ -226,7 +226,7 @@ absl::Status ReportsApi::GetLedger(const v1::GetLedgerRequest& request,
       ReadIdPageToken(store_->page_token_key(), "GetLedger", request, request.page_token());
   if (!after_id.ok()) return after_id.status();
   absl::StatusOr<std::optional<Customer>> customer =
-      store_->FindCustomer(request.customer_id(), Date::Today());
+      store_->FindCustomer(request.customer_id(), today_());
   if (!customer.ok()) return customer.status();
   if (!customer->has_value()) {
     return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
@@ -254,7 +254,7 @@ absl::Status ReportsApi::GetLedger(const v1::GetLedgerRequest& request,
   // them until the expiry pass writes them off.
   absl::StatusOr<std::vector<PointLotRecord>> lots = store_->LiveLots(request.customer_id());
   if (!lots.ok()) return lots.status();
-  const Date today = Date::Today();
+  const Date today = today_();
   int64_t due = 0;
   for (const PointLotRecord& lot : *lots) {
     if (rules::Expired(lot.lot(), today)) due += lot.remaining;

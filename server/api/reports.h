@@ -4,6 +4,8 @@
 #ifndef CLIENTELE_SERVER_API_REPORTS_H_
 #define CLIENTELE_SERVER_API_REPORTS_H_
 
+#include <functional>
+
 #include "absl/status/status.h"
 #include "clientele/v1/reports.pb.h"
 #include "server/api/dependencies.h"
@@ -17,7 +19,8 @@ class ReportsApi {
       : store_(dependencies.store),
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
-        limits_(dependencies.limits) {}
+        limits_(dependencies.limits) ,
+        today_(dependencies.today) {}
 
   absl::Status SegmentSizes(const v1::SegmentSizesRequest& request,
                             v1::SegmentSizesResponse* response);
@@ -30,6 +33,7 @@ class ReportsApi {
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;
   const RequestLimits limits_;
+  const std::function<rules::Date()> today_;
 };
 
 }  // namespace clientele::server

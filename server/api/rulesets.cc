@@ -259,7 +259,7 @@ absl::Status RulesetsApi::SimulateRuleset(const v1::SimulateRulesetRequest& requ
   const auto began = std::chrono::steady_clock::now();
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
-  absl::StatusOr<Date> today = ParseDay("today", request.today(), Date::Today());
+  absl::StatusOr<Date> today = ParseDay("today", request.today(), today_());
   if (!today.ok()) return today.status();
   // The period: 30 days ending on purchases_to (default: today).
   absl::StatusOr<Date> to = ParseDay("purchases_to", request.purchases_to(), *today);

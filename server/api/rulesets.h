@@ -7,6 +7,8 @@
 
 #include <mutex>
 
+#include <functional>
+
 #include "absl/status/status.h"
 #include "clientele/v1/rulesets.pb.h"
 #include "server/api/dependencies.h"
@@ -17,7 +19,8 @@ class RulesetsApi {
  public:
   // What `dependencies` points to must outlive the RulesetsApi.
   explicit RulesetsApi(const ApiDependencies& dependencies)
-      : store_(dependencies.store), rules_(dependencies.rules), reloader_(dependencies.reloader) {}
+      : store_(dependencies.store), rules_(dependencies.rules), reloader_(dependencies.reloader) ,
+        today_(dependencies.today) {}
 
   absl::Status GetRulesetStatus(const v1::GetRulesetStatusRequest& request,
                                 v1::RulesetStatus* response);
@@ -42,6 +45,7 @@ class RulesetsApi {
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;
   std::mutex simulation_mutex_;  // held while a simulation runs
+  const std::function<rules::Date()> today_;
 };
 
 }  // namespace clientele::server

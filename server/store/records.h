@@ -44,6 +44,10 @@ struct PointLotRecord {
   int64_t points = 0;     // credited
   int64_t remaining = 0;  // not yet spent, expired or taken back (>= 0)
   int64_t expired = 0;    // of `points`, what left by expiry
+  // Of `points`, what a return could not take back because it was spent,
+  // and forgave (returns_after_spending: forgive); a reversal of that
+  // spending gives nothing back for them.
+  int64_t forgiven = 0;
   rules::Date earned_on;
   rules::Date available_on;  // unknown: at once
   rules::Date expires_on;    // unknown: never
@@ -105,6 +109,7 @@ struct FeedbackRecord {
 // A product and its attributes (功能, 价格, 售后服务, ...).
 struct ProductRecord {
   std::string product;
+  std::string category;  // e.g. "electronics"; "" none (purchase.category in earning rules)
   std::map<std::string, std::string> attributes;
   std::string updated_at;  // RFC 3339, UTC; set by the store
 };

@@ -75,7 +75,8 @@ class Transaction {
   // The customer's lots with points remaining, expired or not, those
   // expiring first (never last), then the oldest first.
   virtual absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) = 0;
-  virtual absl::Status UpdateLot(int64_t id, int64_t remaining, int64_t expired) = 0;
+  // Writes the lot's remaining, expired and forgiven points.
+  virtual absl::Status UpdateLot(const PointLotRecord& lot) = 0;
   // Lots of any customer with points remaining that expired by `today`,
   // the earliest expiry first, at most `limit`.
   virtual absl::StatusOr<std::vector<PointLotRecord>> ExpiredLots(rules::Date today,
@@ -111,6 +112,8 @@ class Transaction {
   virtual absl::Status CloseAction(int64_t id, std::string_view status, std::string_view actor,
                                    std::string_view note) = 0;
   virtual absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) = 0;
+  // The product's category; "" when it has none or is not stored.
+  virtual absl::StatusOr<std::string> ProductCategory(std::string_view product) = 0;
   // Creates the product or replaces its attributes; true when created.
   virtual absl::StatusOr<bool> UpsertProduct(const ProductRecord& product) = 0;
   virtual absl::StatusOr<int64_t> AppendAudit(const AuditEntry& entry) = 0;

@@ -8,6 +8,8 @@
 #ifndef CLIENTELE_TESTS_SUPPORT_IN_PROCESS_APIS_H_
 #define CLIENTELE_TESTS_SUPPORT_IN_PROCESS_APIS_H_
 
+#include <atomic>
+#include <climits>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -52,8 +54,13 @@ class InProcessApis {
     EXPECT_EQ(attempt.outcome, server::ReloadOutcome::kAccepted)
         << "the rules of " << rules_directory_ << " were not accepted: " << attempt.message;
     if (attempt.outcome != server::ReloadOutcome::kAccepted) return;
-    apis_ = std::make_unique<server::Apis>(server::ApiDependencies{
-        .store = store_.get(), .rules = &holder_, .reloader = &reloader_, .limits = {}});
+    apis_ = std::make_unique<server::Apis>(
+        server::ApiDependencies{.store = store_.get(),
+                                .rules = &holder_,
+                                .reloader = &reloader_,
+                                .limits = {},
+                                .decision_log = nullptr,
+                                .today = [this] { return today(); }});
   }
   // Closes the store and removes the directory.
   ~InProcessApis() {
@@ -70,6 +77,14 @@ class InProcessApis {
   server::Store* store() { return store_.get(); }
   server::Apis* apis() { return apis_.get(); }
   const server::RulesetHolder& holder() const { return holder_; }
+  // The day the API classes take for today: the real one (UTC) until
+  // set_today moves it (from any thread).
+  rules::Date today() const {
+    const int32_t days = today_days_.load();
+    return days == kRealDay ? rules::Date::Today() : rules::Date::FromDays(days);
+  }
+  void set_today(rules::Date day) { today_days_.store(day.days()); }
+
   // The rules directory served.
   const std::filesystem::path& rules_directory() const { return rules_directory_; }
 
@@ -83,6 +98,8 @@ class InProcessApis {
   server::RulesetHolder holder_;
   server::RulesReloader reloader_;
   std::unique_ptr<server::Apis> apis_;
+  static constexpr int32_t kRealDay = INT32_MIN;
+  std::atomic<int32_t> today_days_{kRealDay};
 };
 
 }  // namespace clientele::testing

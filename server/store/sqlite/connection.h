@@ -72,7 +72,7 @@ class Connection : public Transaction {
   absl::Status InsertLot(const PointLotRecord& lot) override;
   absl::StatusOr<std::optional<PointLotRecord>> FindLot(int64_t id) override;
   absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;
-  absl::Status UpdateLot(int64_t id, int64_t remaining, int64_t expired) override;
+  absl::Status UpdateLot(const PointLotRecord& lot) override;
   absl::StatusOr<std::vector<PointLotRecord>> ExpiredLots(Date today, int64_t limit) override;
   absl::Status InsertDraws(int64_t entry_id, std::span<const LotDraw> draws) override;
   absl::StatusOr<std::vector<LotDraw>> DrawsOf(int64_t entry_id) override;
@@ -92,6 +92,7 @@ class Connection : public Transaction {
   absl::Status CloseAction(int64_t id, std::string_view status, std::string_view actor,
                            std::string_view note) override;
   absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override;
+  absl::StatusOr<std::string> ProductCategory(std::string_view product) override;
   absl::StatusOr<bool> UpsertProduct(const ProductRecord& p) override;
   absl::StatusOr<int64_t> AppendAudit(const AuditEntry& e) override;
   absl::Status ArchiveRuleset(const RulesetVersionRecord& r) override;
@@ -138,8 +139,8 @@ class Connection : public Transaction {
   // The customer's balances on `today` from its lots (rules::ApplyPointsLots).
   void ApplyLots(Date today, Customer* c);
   static constexpr const char* kLotColumns =
-      "SELECT id, customer_id, points, remaining, expired, earned_on, available_on, expires_on, "
-      "rule_id, ruleset_version, source FROM point_lots ";
+      "SELECT id, customer_id, points, remaining, expired, forgiven, earned_on, available_on, "
+      "expires_on, rule_id, ruleset_version, source FROM point_lots ";
   static PointLotRecord RowToLot(SQLite::Statement& s);
   static constexpr const char* kRedemptionColumns =
       "SELECT id, customer_id, points, reason, reference, recorded_at, "
@@ -179,7 +180,7 @@ class Connection : public Transaction {
   absl::Status UnsafeInsertLot(const PointLotRecord& lot);
   absl::StatusOr<std::optional<PointLotRecord>> UnsafeFindLot(int64_t id);
   absl::StatusOr<std::vector<PointLotRecord>> UnsafeLiveLots(std::string_view customer_id);
-  absl::Status UnsafeUpdateLot(int64_t id, int64_t remaining, int64_t expired);
+  absl::Status UnsafeUpdateLot(const PointLotRecord& lot);
   absl::StatusOr<std::vector<PointLotRecord>> UnsafeExpiredLots(Date today, int64_t limit);
   absl::Status UnsafeInsertDraws(int64_t entry_id, std::span<const LotDraw> draws);
   absl::StatusOr<std::vector<LotDraw>> UnsafeDrawsOf(int64_t entry_id);
@@ -200,6 +201,7 @@ class Connection : public Transaction {
   absl::Status UnsafeCloseAction(int64_t id, std::string_view status, std::string_view actor,
                                  std::string_view note);
   absl::StatusOr<std::optional<ProductRecord>> UnsafeFindProduct(std::string_view product);
+  absl::StatusOr<std::string> UnsafeProductCategory(std::string_view product);
   absl::StatusOr<bool> UnsafeUpsertProduct(const ProductRecord& p);
   absl::StatusOr<int64_t> UnsafeAppendAudit(const AuditEntry& e);
   absl::Status UnsafeArchiveRuleset(const RulesetVersionRecord& r);

@@ -19,12 +19,13 @@ PointLotRecord Connection::RowToLot(SQLite::Statement& s) {
   lot.points = s.getColumn(2).getInt64();
   lot.remaining = s.getColumn(3).getInt64();
   lot.expired = s.getColumn(4).getInt64();
-  lot.earned_on = ColumnDate(s.getColumn(5));
-  lot.available_on = ColumnDate(s.getColumn(6));
-  lot.expires_on = ColumnDate(s.getColumn(7));
-  lot.rule_id = s.getColumn(8).getString();
-  lot.ruleset_version = s.getColumn(9).getString();
-  lot.source = s.getColumn(10).getString();
+  lot.forgiven = s.getColumn(5).getInt64();
+  lot.earned_on = ColumnDate(s.getColumn(6));
+  lot.available_on = ColumnDate(s.getColumn(7));
+  lot.expires_on = ColumnDate(s.getColumn(8));
+  lot.rule_id = s.getColumn(9).getString();
+  lot.ruleset_version = s.getColumn(10).getString();
+  lot.source = s.getColumn(11).getString();
   return lot;
 }
 
@@ -57,21 +58,22 @@ void Connection::ApplyLots(Date today, Customer* c) {
 absl::Status Connection::UnsafeInsertLot(const PointLotRecord& lot) {
   {
     SQLite::Statement& s = Prepared(
-        "INSERT INTO point_lots (id, customer_id, points, remaining, expired, earned_on, "
-        "available_on, expires_on, rule_id, ruleset_version, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO point_lots (id, customer_id, points, remaining, expired, forgiven, "
+        "earned_on, available_on, expires_on, rule_id, ruleset_version, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     Done done{s};
     s.bind(1, lot.id);
     s.bind(2, lot.customer_id);
     s.bind(3, lot.points);
     s.bind(4, lot.remaining);
     s.bind(5, lot.expired);
-    BindDate(s, 6, lot.earned_on);
-    BindDate(s, 7, lot.available_on);
-    BindDate(s, 8, lot.expires_on);
-    s.bind(9, lot.rule_id);
-    s.bind(10, lot.ruleset_version);
-    s.bind(11, lot.source);
+    s.bind(6, lot.forgiven);
+    BindDate(s, 7, lot.earned_on);
+    BindDate(s, 8, lot.available_on);
+    BindDate(s, 9, lot.expires_on);
+    s.bind(10, lot.rule_id);
+    s.bind(11, lot.ruleset_version);
+    s.bind(12, lot.source);
     s.exec();
   }
   if (lot.available_on.known() || lot.expires_on.known()) {
@@ -106,13 +108,15 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeLiveLots(
   return lots;
 }
 
-absl::Status Connection::UnsafeUpdateLot(int64_t id, int64_t remaining, int64_t expired) {
-  SQLite::Statement& s = Prepared("UPDATE point_lots SET remaining = ?, expired = ? WHERE id = ?");
+absl::Status Connection::UnsafeUpdateLot(const PointLotRecord& lot) {
+  SQLite::Statement& s =
+      Prepared("UPDATE point_lots SET remaining = ?, expired = ?, forgiven = ? WHERE id = ?");
   Done done{s};
-  s.bind(1, remaining);
-  s.bind(2, expired);
-  s.bind(3, id);
-  if (s.exec() != 1) return absl::NotFoundError(StrCat("points lot ", id, " not found"));
+  s.bind(1, lot.remaining);
+  s.bind(2, lot.expired);
+  s.bind(3, lot.forgiven);
+  s.bind(4, lot.id);
+  if (s.exec() != 1) return absl::NotFoundError(StrCat("points lot ", lot.id, " not found"));
   return absl::OkStatus();
 }
 
@@ -217,8 +221,8 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::LiveLots(std::string_vie
   return Guarded("reading points", [&] { return UnsafeLiveLots(customer_id); });
 }
 
-absl::Status Connection::UpdateLot(int64_t id, int64_t remaining, int64_t expired) {
-  return Guarded("updating points", [&] { return UnsafeUpdateLot(id, remaining, expired); });
+absl::Status Connection::UpdateLot(const PointLotRecord& lot) {
+  return Guarded("updating points", [&] { return UnsafeUpdateLot(lot); });
 }
 
 absl::StatusOr<std::vector<PointLotRecord>> Connection::ExpiredLots(Date today, int64_t limit) {

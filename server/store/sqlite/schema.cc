@@ -227,7 +227,8 @@ INSERT INTO server_secrets (name, value) VALUES ('page_token_key', randomblob(32
     // is left of it, so that points can be pending, expire, be spent
     // expiring-first and be taken back by a return; what each debit drew
     // from which lot; redemptions; a customer's lifetime points and what it
-    // owes. points_dated marks a customer with a lot that ever had a date:
+    // owes; a product's category (purchase.category in earning rules).
+    // points_dated marks a customer with a lot that ever had a date:
     // only those customers' reads look at their lots. A balance from
     // before becomes one undated lot (points before never pend or expire),
     // and lifetime points start at that balance (no points were spent
@@ -238,12 +239,14 @@ ALTER TABLE customers ADD COLUMN points_owed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE customers ADD COLUMN points_dated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ledger ADD COLUMN note TEXT NOT NULL DEFAULT '';
 ALTER TABLE purchases ADD COLUMN ledger_id INTEGER;
+ALTER TABLE products ADD COLUMN category TEXT NOT NULL DEFAULT '';
 CREATE TABLE point_lots (
   id INTEGER PRIMARY KEY,
   customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
   points INTEGER NOT NULL,
   remaining INTEGER NOT NULL,
   expired INTEGER NOT NULL DEFAULT 0,
+  forgiven INTEGER NOT NULL DEFAULT 0,
   earned_on INTEGER,
   available_on INTEGER,
   expires_on INTEGER,

@@ -404,18 +404,27 @@ absl::StatusOr<std::optional<ProductRecord>> Connection::UnsafeFindProduct(
     std::string_view product) {
   ProductRecord p;
   {
-    SQLite::Statement& s = Prepared("SELECT updated_at FROM products WHERE product = ?");
+    SQLite::Statement& s = Prepared("SELECT updated_at, category FROM products WHERE product = ?");
     Done done{s};
     s.bind(1, std::string(product));
     if (!s.executeStep()) return std::optional<ProductRecord>();
     p.product = std::string(product);
     p.updated_at = s.getColumn(0).getString();
+    p.category = s.getColumn(1).getString();
   }
   SQLite::Statement& s = Prepared("SELECT name, value FROM product_attributes WHERE product = ?");
   Done done{s};
   s.bind(1, std::string(product));
   while (s.executeStep()) p.attributes[s.getColumn(0).getString()] = s.getColumn(1).getString();
   return std::optional<ProductRecord>(std::move(p));
+}
+
+absl::StatusOr<std::string> Connection::UnsafeProductCategory(std::string_view product) {
+  SQLite::Statement& s = Prepared("SELECT category FROM products WHERE product = ?");
+  Done done{s};
+  s.bind(1, std::string(product));
+  if (!s.executeStep()) return std::string();
+  return s.getColumn(0).getString();
 }
 
 absl::StatusOr<bool> Connection::UnsafeUpsertProduct(const ProductRecord& p) {
@@ -428,11 +437,12 @@ absl::StatusOr<bool> Connection::UnsafeUpsertProduct(const ProductRecord& p) {
   }
   {
     SQLite::Statement& s = Prepared(
-        "INSERT INTO products (product, updated_at) VALUES (?1, ?2) "
-        "ON CONFLICT (product) DO UPDATE SET updated_at = ?2");
+        "INSERT INTO products (product, updated_at, category) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (product) DO UPDATE SET updated_at = ?2, category = ?3");
     Done done{s};
     s.bind(1, p.product);
     s.bind(2, NowText());
+    s.bind(3, p.category);
     s.exec();
   }
   {
@@ -644,6 +654,10 @@ absl::Status Connection::CloseAction(int64_t id, std::string_view status, std::s
 
 absl::StatusOr<std::optional<ProductRecord>> Connection::FindProduct(std::string_view product) {
   return Guarded("reading a product", [&] { return UnsafeFindProduct(product); });
+}
+
+absl::StatusOr<std::string> Connection::ProductCategory(std::string_view product) {
+  return Guarded("reading a product", [&] { return UnsafeProductCategory(product); });
 }
 
 absl::StatusOr<bool> Connection::UpsertProduct(const ProductRecord& p) {
