@@ -480,6 +480,11 @@ void Cover(const Decision& decision, const std::map<std::pair<std::string, std::
     mark("interactions", decision.interaction.rule_id);
   }
   if (decision.loyalty.applied) mark("loyalty earning", decision.loyalty.rule_id);
+  for (const PointsContribution& c : decision.loyalty.contributions) {
+    // A multiplier that matched counts, whether or not a higher one applied.
+    if (c.kind == PointsContribution::Kind::kBonus) mark("loyalty bonuses", c.rule_id);
+    if (c.kind == PointsContribution::Kind::kMultiplier) mark("loyalty multipliers", c.rule_id);
+  }
   if (!decision.tier.empty()) mark("loyalty tiers", decision.tier);
 }
 
