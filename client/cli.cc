@@ -438,6 +438,36 @@ void AddPointsCommands(CLI::App* app, Chosen* chosen) {
   reverse_cmd->add_option("--reason", reverse->reason, "Why, e.g. \"order 1001 cancelled\"");
 }
 
+void AddTierCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* tier = app->add_subcommand("tier", "A customer's tier: its history, tiers set by hand");
+  tier->require_subcommand(1);
+
+  auto history = New<TierHistoryOptions>();
+  CLI::App* history_cmd =
+      AddCommand(tier, "history", "The stored tier, what the rules give, and every change", chosen,
+                 history, RunTierHistory);
+  history_cmd->add_option("CUSTOMER_ID", history->customer_id, "Customer id")->required();
+  history_cmd->add_option("--limit", history->limit, "Changes to list (default 100)")
+      ->check(CLI::Range(1, 1000));
+
+  auto set = New<TierSetOptions>();
+  CLI::App* set_cmd = AddCommand(tier, "set", "Set a tier by hand until a day; the rules keep it",
+                                 chosen, set, RunTierSet);
+  set_cmd->add_option("CUSTOMER_ID", set->customer_id, "Customer id")->required();
+  set_cmd->add_option("--tier", set->tier, "A tier of the served ruleset")->required();
+  set_cmd->add_option("--until", set->until, "Its last day, YYYY-MM-DD")->required();
+  set_cmd->add_option("--reason", set->reason, "Why (kept in the history and audit trail)")
+      ->required();
+  set_cmd->add_option("--actor", set->actor, "Who decided");
+
+  auto end = New<TierSetOptions>();
+  CLI::App* end_cmd = AddCommand(tier, "end", "End a manual tier now: the rules decide again",
+                                 chosen, end, RunTierSet);
+  end_cmd->add_option("CUSTOMER_ID", end->customer_id, "Customer id")->required();
+  end_cmd->add_option("--reason", end->reason, "Why")->required();
+  end_cmd->add_option("--actor", end->actor, "Who decided");
+}
+
 void AddImprovementCommands(CLI::App* app, Chosen* chosen) {
   CLI::App* products = app->add_subcommand("products", "Products and their attributes");
   products->require_subcommand(1);
@@ -516,6 +546,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddCustomerCommands(&app, &chosen);
   AddEventCommands(&app, &chosen);
   AddPointsCommands(&app, &chosen);
+  AddTierCommands(&app, &chosen);
   AddDecisionCommands(&app, &chosen);
   AddImprovementCommands(&app, &chosen);
   AddReportCommands(&app, &chosen);

@@ -237,6 +237,28 @@ struct PointsReverseOptions {
 // original expiry.
 int RunPointsReverse(const PointsReverseOptions& options, std::ostream& out, std::ostream& err);
 
+struct TierHistoryOptions {
+  RemoteOptions remote;
+  std::string customer_id;
+  int32_t limit = 0;  // 1..1000; 0: the server's default (100)
+};
+// `clientele tier history`: the stored tier (since when, the one before, a
+// manual tier's last day), what the rules give today, and every change.
+int RunTierHistory(const TierHistoryOptions& options, std::ostream& out, std::ostream& err);
+
+struct TierSetOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string customer_id;
+  std::string tier;    // "" ends the manual tier (`clientele tier end`)
+  std::string until;   // YYYY-MM-DD, its last day
+  std::string reason;
+  std::string actor;
+};
+// `clientele tier set` / `tier end`: a tier by hand until a day, or the end
+// of one; audited.
+int RunTierSet(const TierSetOptions& options, std::ostream& out, std::ostream& err);
+
 struct InteractionOptions {
   RemoteOptions remote;
   std::string key;

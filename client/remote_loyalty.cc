@@ -1,5 +1,6 @@
-// `clientele points show|redeem|reverse`: the Loyalty service. Redemptions
-// and their reversals are writes with an idempotency key.
+// `clientele points show|redeem|reverse` and `clientele tier
+// history|set|end`: the Loyalty service. Redemptions, their reversals and
+// manual tiers are writes with an idempotency key.
 #include "client/remote_commands.h"
 #include "client/table.h"
 #include "clientele/v1/loyalty.grpc.pb.h"
@@ -39,7 +40,72 @@ std::string RenderRedemptions(const google::protobuf::RepeatedPtrField<v1::Redem
   return "latest redemptions:\n" + table.Render("  ");
 }
 
+std::string Or(const std::string& text, std::string_view fallback) {
+  return text.empty() ? std::string(fallback) : text;
+}
+
+std::string RenderTierHistory(const v1::GetTierHistoryResponse& r) {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"tier", Or(r.tier(), "(none)")},
+      {"since", Or(r.tier_since(), "-")},
+      {"previous tier", Or(r.previous_tier(), "-")}};
+  if (!r.manual_tier_until().empty()) fields.push_back({"set by hand until", r.manual_tier_until()});
+  fields.push_back({"by the rules today", Or(r.tier_by_rules(), "(none)")});
+  std::string out = StrCat("tier of customer ", r.customer_id(), "\n", RenderFields(fields, "  "));
+  if (r.changes().empty()) return out + "no tier changes\n";
+  Table table({{"CHANGE", Table::Align::kRight},
+               {"DATE"},
+               {"FROM"},
+               {"TO"},
+               {"CAUSE"},
+               {"SOURCE"},
+               {"RULESET"},
+               {"WHO / WHY"}});
+  for (const v1::TierChange& c : r.changes()) {
+    std::string who = c.actor().empty() && c.reason().empty()
+                          ? "-"
+                          : StrCat(Or(c.actor(), "?"), ": ", c.reason(),
+                                   c.manual_until().empty() ? "" : StrCat(" (until ", c.manual_until(), ")"));
+    table.AddRow({StrCat(c.change_id()), c.date(), Or(c.from_tier(), "(none)"),
+                  Or(c.to_tier(), "(none)"), c.cause(), c.source(), c.ruleset_version(), who});
+  }
+  return out + "changes, newest first:\n" + table.Render("  ");
+}
+
 }  // namespace
+
+int RunTierHistory(const TierHistoryOptions& options, std::ostream& out, std::ostream& err) {
+  v1::GetTierHistoryRequest request;
+  request.set_customer_id(options.customer_id);
+  request.set_limit(options.limit);
+  v1::GetTierHistoryResponse response;
+  const grpc::Status status =
+      CallUnary(options.remote, &v1::Loyalty::Stub::GetTierHistory, request, &response);
+  return PrintResult(status, response, options.remote, out, err, RenderTierHistory);
+}
+
+int RunTierSet(const TierSetOptions& options, std::ostream& out, std::ostream& err) {
+  const IdempotencyKey key = ResolveKey(options.key);
+  v1::SetTierRequest request;
+  request.set_idempotency_key(key.key);
+  request.set_customer_id(options.customer_id);
+  request.set_tier(options.tier);
+  request.set_until(options.until);
+  request.set_reason(options.reason);
+  request.set_actor(options.actor);
+  v1::SetTierResponse response;
+  const grpc::Status status =
+      CallUnary(options.remote, &v1::Loyalty::Stub::SetTier, request, &response);
+  return PrintWriteResult(
+      status, response, key, options.remote, out, err, [&](const v1::SetTierResponse& r) {
+        const std::string change = StrCat(Or(r.tier_before(), "(none)"), " -> ", Or(r.tier(), "(none)"));
+        return r.manual_tier_until().empty()
+                   ? StrCat("ended the manual tier of customer ", r.customer_id(),
+                            ": the rules decide again (", change, ")\n")
+                   : StrCat("set the tier of customer ", r.customer_id(), " by hand until ",
+                            r.manual_tier_until(), " (", change, ")\n");
+      });
+}
 
 int RunPointsShow(const PointsShowOptions& options, std::ostream& out, std::ostream& err) {
   v1::GetPointsRequest request;

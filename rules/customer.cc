@@ -112,6 +112,9 @@ absl::Status SetField(Customer* c, std::string_view field, std::string_view text
   if (field == "gender") return AssignText(&c->gender, text);
   if (field == "occupation") return AssignText(&c->occupation, text);
   if (field == "tier") return AssignText(&c->tier, text);
+  if (field == "previous_tier") return AssignText(&c->previous_tier, text);
+  if (field == "tier_since") return Assign(&c->tier_since, text, Date::Parse);
+  if (field == "manual_tier_until") return Assign(&c->manual_tier_until, text, Date::Parse);
   if (field == "age") {
     return Assign(&c->age, text, [](std::string_view t) { return ParseCount(t, 150); });
   }
@@ -274,8 +277,8 @@ const std::vector<std::string>& CustomerFieldNames() {
       "id", "name", "age", "gender", "occupation", "consumption", "channel",
       "purchase_frequency", "average_purchase_amount", "total_spent",
       "satisfaction", "interaction_count", "points", "points_pending",
-      "points_lifetime", "points_owed", "points_expiring", "tier", "birthday",
-      "joined_at", "last_purchase_at"};
+      "points_lifetime", "points_owed", "points_expiring", "tier", "previous_tier",
+      "tier_since", "manual_tier_until", "birthday", "joined_at", "last_purchase_at"};
   return *kNames;
 }
 

@@ -99,6 +99,11 @@ struct Customer {
   int64_t points_owed = 0;                // owed by returns after spending
   std::vector<ExpiringPoints> points_expiring;  // upcoming expiries, by day
   std::string tier;                       // as stored; rules compute their own
+  std::string previous_tier;              // the stored tier before the last change ("" none)
+  Date tier_since;                        // day of the last change of the stored tier
+  // A tier set by hand holds through this day: the rules give `tier` (when
+  // the ruleset has it) instead of computing one. Unknown: none.
+  Date manual_tier_until;
   Date birthday;
   Date joined_at;
   Date last_purchase_at;

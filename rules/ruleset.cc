@@ -212,6 +212,17 @@ class Evaluation {
     return true;
   }
 
+  // The customer's stored tier while a manual tier holds (through
+  // manual_tier_until) and the ruleset has that tier; null otherwise.
+  const Tier* ManualTier() const {
+    const Customer& c = *input_.customer;
+    if (!c.manual_tier_until.known() || c.manual_tier_until < input_.today) return nullptr;
+    for (const Tier& t : data_.tiers) {
+      if (t.name == c.tier) return &t;
+    }
+    return nullptr;
+  }
+
   const Tier* TierFor(int64_t points) const {
     const Tier* tier = nullptr;
     for (const Tier& t : data_.tiers) {
@@ -354,6 +365,11 @@ class Evaluation {
       if (earned < 0) after = std::max<int64_t>(after, std::min<int64_t>(before, 0));
       loyalty.points_earned = after - before;  // what the ledger records
       loyalty.points_after = after;
+    }
+    // A tier set by hand holds through its last day, whatever the points.
+    if (const Tier* manual = ManualTier()) {
+      decision_->tier_before = decision_->tier = manual->name;
+      return true;
     }
     const Tier* tier_before = TierFor(before);
     const Tier* tier_after = after == before ? tier_before : TierFor(after);
@@ -517,7 +533,8 @@ const char* TextSourceName(size_t source) {
       "the interaction text",   "the feedback text",         "the feedback's product",
       "the purchase's product", "the purchase's category",   "the customer id",
       "the customer's name",
-      "the customer's gender",  "the customer's occupation", "the customer's tier"};
+      "the customer's gender",  "the customer's occupation", "the customer's tier",
+      "the customer's previous tier"};
   static_assert(std::size(kNames) == program_internal::kTextSourceCount);
   return kNames[source];
 }

@@ -305,7 +305,8 @@ class Compiler {
       Node n = Base(ast, CustomerFieldType(field.op));
       n.op = field.op;
       n.field = field.member;
-      n.domain = name == "tier" ? Domain::kTier : CustomerFieldDomain(field.op);
+      n.domain = name == "tier" || name == "previous_tier" ? Domain::kTier
+                                                           : CustomerFieldDomain(field.op);
       return program_->Add(n);
     }
     return std::nullopt;

@@ -749,6 +749,9 @@ const std::vector<CustomerField>& CustomerFields() {
       {"birthday", Op::kCustomerDate, 0},
       {"joined_at", Op::kCustomerDate, 1},
       {"last_purchase_at", Op::kCustomerDate, 2},
+      {"previous_tier", Op::kCustomerString, 5},
+      {"tier_since", Op::kCustomerDate, 3},
+      {"manual_tier_until", Op::kCustomerDate, 4},
   };
   return *kFields;
 }

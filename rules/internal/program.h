@@ -288,9 +288,11 @@ inline constexpr int64_t Customer::*kIntMembers[] = {
 inline constexpr Decimal Customer::*kDecimalMembers[] = {
     &Customer::average_purchase_amount, &Customer::total_spent, &Customer::satisfaction};
 inline constexpr std::string Customer::*kStringMembers[] = {
-    &Customer::id, &Customer::name, &Customer::gender, &Customer::occupation, &Customer::tier};
+    &Customer::id, &Customer::name, &Customer::gender, &Customer::occupation, &Customer::tier,
+    &Customer::previous_tier};
 inline constexpr Date Customer::*kDateMembers[] = {
-    &Customer::birthday, &Customer::joined_at, &Customer::last_purchase_at};
+    &Customer::birthday, &Customer::joined_at, &Customer::last_purchase_at, &Customer::tier_since,
+    &Customer::manual_tier_until};
 
 static_assert(std::size(kIntMembers) == kSlotCustomerDecimal0 - kSlotCustomerInt0);
 static_assert(std::size(kDecimalMembers) == kSlotEnum0 - kSlotCustomerDecimal0);

@@ -31,7 +31,10 @@ absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintaine
                                   {"joined_at", &p.joined_at(), 50}};
   if (maintained) {
     texts.insert(texts.end(), {{"tier", &p.tier(), limits.max_name_bytes},
-                               {"last_purchase_at", &p.last_purchase_at(), 50}});
+                               {"last_purchase_at", &p.last_purchase_at(), 50},
+                               {"previous_tier", &p.previous_tier(), limits.max_name_bytes},
+                               {"tier_since", &p.tier_since(), 50},
+                               {"manual_tier_until", &p.manual_tier_until(), 50}});
   }
   for (const TextField& f : texts) {
     if (absl::Status s = CheckText(StrCat("customer.", f.name), *f.value, f.max_bytes, false);
@@ -75,6 +78,9 @@ absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintaine
                                  {"points_lifetime", StrCat(p.points_lifetime())},
                                  {"points_owed", StrCat(p.points_owed())},
                                  {"tier", p.tier()},
+                                 {"previous_tier", p.previous_tier()},
+                                 {"tier_since", p.tier_since()},
+                                 {"manual_tier_until", p.manual_tier_until()},
                                  {"last_purchase_at", p.last_purchase_at()}});
   }
   if (maintained && p.points_expiring_size() > 0) {
@@ -133,6 +139,9 @@ void CustomerToProto(const Customer& c, v1::Customer* p) {
     out->set_points(e.points);
   }
   p->set_tier(c.tier);
+  p->set_previous_tier(c.previous_tier);
+  p->set_tier_since(c.tier_since.ToString());
+  p->set_manual_tier_until(c.manual_tier_until.ToString());
   p->set_last_purchase_at(c.last_purchase_at.ToString());
 }
 

@@ -14,6 +14,7 @@
 #include "server/api/page_tokens.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
+#include "server/api/tier_changes.h"
 
 namespace clientele::server {
 
@@ -138,8 +139,14 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
     return s;
   }
   if (decision.tier != stored->tier) {
-    if (absl::Status s = tx.SetTier(stored->id, decision.tier); !s.ok()) return s;
+    if (absl::Status s = ChangeTierByRules(tx, *stored, decision.tier, "upsert",
+                                           decision.ruleset_version, today);
+        !s.ok()) {
+      return s;
+    }
+    stored->previous_tier = stored->tier;
     stored->tier = std::string(decision.tier);
+    stored->tier_since = today;
   }
   return UpsertedCustomer{std::move(*stored), *created};
 }

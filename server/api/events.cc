@@ -14,6 +14,7 @@
 #include "server/api/points_account.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
+#include "server/api/tier_changes.h"
 #include "server/infra/metrics.h"
 
 namespace clientele::server {
@@ -88,8 +89,13 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
                                policy.expiry.ExpiresOn(checked.day).known() &&
                                policy.expiry.ExpiresOn(checked.day) <= checked.today;
   const std::string_view tier = expired_already ? decision.tier_before : decision.tier;
-  absl::StatusOr<int64_t> entry_id = tx.InsertPurchase(record, entry, tier);
+  absl::StatusOr<int64_t> entry_id = tx.InsertPurchase(record, entry, std::nullopt);
   if (!entry_id.ok()) return entry_id.status();
+  if (absl::Status s = ChangeTierByRules(tx, *customer, tier, entry.source,
+                                         decision.ruleset_version, checked.today);
+      !s.ok()) {
+    return s;
+  }
   PointsAccount account(tx, checked.served->ruleset->points_policy(), decision.ruleset_version,
                         checked.today);
   absl::StatusOr<PointsAccount::Earning> earning =
@@ -299,8 +305,11 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
                                            {&*after, nullptr, nullptr, nullptr, today}, &decision);
             !s.ok())
           return s;
-        if (decision.tier != after->tier) {
-          if (absl::Status s = tx.SetTier(after->id, decision.tier); !s.ok()) return s;
+        if (absl::Status s =
+                ChangeTierByRules(tx, *after, decision.tier, StrCat(kind, ":", purchase.purchase_id),
+                                  decision.ruleset_version, today);
+            !s.ok()) {
+          return s;
         }
         out->set_purchase_id(purchase.purchase_id);
         out->set_customer_id(customer->id);

@@ -134,6 +134,141 @@ absl::Status LoyaltyApi::ReverseRedemption(const v1::ReverseRedemptionRequest& r
       });
 }
 
+absl::Status LoyaltyApi::GetTierHistory(const v1::GetTierHistoryRequest& request,
+                                        v1::GetTierHistoryResponse* response) {
+  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  if (request.limit() < 0 || request.limit() > 1000) {
+    return Invalid("limit", "must be 0..1000 (0: the default, 100)");
+  }
+  const Date today = today_();
+  absl::StatusOr<std::optional<Customer>> customer =
+      store_->FindCustomer(request.customer_id(), today);
+  if (!customer.ok()) return customer.status();
+  if (!customer->has_value()) {
+    return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
+  }
+  absl::StatusOr<std::vector<TierChangeRecord>> changes =
+      store_->TierHistory(request.customer_id(), request.limit() == 0 ? 100 : request.limit());
+  if (!changes.ok()) return changes.status();
+  const Customer& c = **customer;
+  response->set_customer_id(c.id);
+  response->set_tier(c.tier);
+  response->set_tier_since(c.tier_since.ToString());
+  response->set_previous_tier(c.previous_tier);
+  response->set_manual_tier_until(c.manual_tier_until.ToString());
+  std::shared_ptr<const ServedRuleset> served;
+  if (ServingRules(*rules_, *reloader_, &served).ok()) {
+    rules::Decision decision;
+    if (EvaluateRules(*served->ruleset, {&c, nullptr, nullptr, nullptr, today}, &decision).ok()) {
+      response->set_tier_by_rules(std::string(decision.tier));
+    }
+  }
+  for (const TierChangeRecord& r : *changes) {
+    v1::TierChange* out = response->add_changes();
+    out->set_change_id(r.id);
+    out->set_from_tier(r.from_tier);
+    out->set_to_tier(r.to_tier);
+    out->set_date(r.day.ToString());
+    out->set_recorded_at(r.recorded_at);
+    out->set_cause(r.cause);
+    out->set_source(r.source);
+    out->set_ruleset_version(r.ruleset_version);
+    out->set_actor(r.actor);
+    out->set_reason(r.reason);
+    out->set_manual_until(r.manual_until.ToString());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoyaltyApi::SetTier(const v1::SetTierRequest& request, v1::SetTierResponse* response) {
+  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  if (absl::Status s = CheckText("tier", request.tier(), limits_.max_name_bytes, false); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckText("until", request.until(), 50, false); !s.ok()) return s;
+  if (absl::Status s = CheckText("reason", request.reason(), 500, true, TextKind::kFreeText);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckText("actor", request.actor(), 100, false); !s.ok()) return s;
+  const Date today = today_();
+  const bool ending = request.tier().empty();
+  Date until;
+  if (ending) {
+    if (!request.until().empty()) return Invalid("until", "goes with a tier; leave it out to end one");
+  } else {
+    if (request.until().empty()) return Invalid("until", "is required with a tier (its last day)");
+    absl::StatusOr<Date> day = Date::Parse(request.until());
+    if (!day.ok()) return Invalid("until", View(day.status().message()));
+    if (*day < today || day->days() > today.days() + 3660) {
+      return Invalid("until", StrCat("must be from today (", today.ToString(),
+                                     ") to 10 years on, not ", request.until()));
+    }
+    until = *day;
+  }
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  const std::vector<std::string> tiers = served->ruleset->DecisionNames().tiers;
+  if (!ending && std::find(tiers.begin(), tiers.end(), request.tier()) == tiers.end()) {
+    return Invalid("tier", StrCat("'", request.tier(), "' is not a tier of the served ruleset",
+                                  rules::DidYouMeanSuffix(request.tier(), tiers), " (tiers: ",
+                                  StrJoin(tiers, ", "), ")"));
+  }
+  return IdempotentWrite(
+      store_, "SetTier", request, request.idempotency_key(), response,
+      [&](Transaction& tx, v1::SetTierResponse* out) -> absl::Status {
+        absl::StatusOr<Customer> customer = RequireCustomer(tx, request.customer_id(), today);
+        if (!customer.ok()) return customer.status();
+        TierChangeRecord change;
+        change.customer_id = customer->id;
+        change.from_tier = customer->tier;
+        change.day = today;
+        change.source = "manual";
+        change.ruleset_version = served->ruleset->version();
+        change.actor = request.actor();
+        change.reason = request.reason();
+        if (ending) {
+          if (!customer->manual_tier_until.known() || customer->manual_tier_until < today) {
+            return absl::FailedPreconditionError(
+                StrCat("customer '", customer->id, "' has no manual tier to end"));
+          }
+          // The rules decide again, from today.
+          Customer ruled = *customer;
+          ruled.manual_tier_until = Date();
+          rules::Decision decision;
+          if (absl::Status s = EvaluateRules(*served->ruleset,
+                                             {&ruled, nullptr, nullptr, nullptr, today}, &decision);
+              !s.ok()) {
+            return s;
+          }
+          change.to_tier = std::string(decision.tier);
+          change.cause = "manual_ended";
+        } else {
+          change.to_tier = request.tier();
+          change.cause = "manual";
+          change.manual_until = until;
+        }
+        absl::StatusOr<int64_t> change_id = tx.ChangeTier(change);
+        if (!change_id.ok()) return change_id.status();
+        AuditEntry audit;
+        audit.subject = StrCat("customer_tier:", customer->id);
+        audit.event = ending ? "manual_tier_ended" : "manual_tier_set";
+        audit.actor = request.actor();
+        audit.note = request.reason();
+        audit.before = customer->tier;
+        audit.after = ending ? change.to_tier : StrCat(change.to_tier, " until ", until.ToString());
+        absl::StatusOr<int64_t> audited = tx.AppendAudit(audit);
+        if (!audited.ok()) return audited.status();
+        out->set_customer_id(customer->id);
+        out->set_tier_before(customer->tier);
+        out->set_tier(change.to_tier);
+        out->set_manual_tier_until(until.ToString());
+        out->set_change_id(*change_id);
+        out->set_ruleset_version(served->ruleset->version());
+        return absl::OkStatus();
+      });
+}
+
 absl::StatusOr<int64_t> LoyaltyApi::ExpirePoints(Date today, int64_t batch,
                                                  const std::function<bool()>& stop_requested) {
   if (batch < 1) return absl::InvalidArgumentError("the expiry pass needs a batch of 1 or more");

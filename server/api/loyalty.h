@@ -1,7 +1,8 @@
 // The Loyalty service (proto/clientele/v1/loyalty.proto): a customer's
 // points as money — balances with what is pending and expiring, redemption
 // and its reversal — kept by PointsAccount (points_account.h) in the one
-// ledger; and the expiry pass, which writes off points whose expiry came.
+// ledger; the expiry pass, which writes off points whose expiry came; and
+// the tier's history and manual tiers.
 // Statuses and thread safety as dependencies.h says.
 #ifndef CLIENTELE_SERVER_API_LOYALTY_H_
 #define CLIENTELE_SERVER_API_LOYALTY_H_
@@ -32,6 +33,9 @@ class LoyaltyApi {
                             v1::RedeemPointsResponse* response);
   absl::Status ReverseRedemption(const v1::ReverseRedemptionRequest& request,
                                  v1::ReverseRedemptionResponse* response);
+  absl::Status GetTierHistory(const v1::GetTierHistoryRequest& request,
+                              v1::GetTierHistoryResponse* response);
+  absl::Status SetTier(const v1::SetTierRequest& request, v1::SetTierResponse* response);
 
   // Writes off, as ledger entries "expiry", the points of every lot whose
   // expiry is `today` or before, in store writes of at most `batch` lots

@@ -57,6 +57,9 @@ const std::vector<MethodRole>& MethodRoles() {
       {"clientele.v1.Loyalty", "GetPoints", Role::kReader},
       {"clientele.v1.Loyalty", "RedeemPoints", Role::kWriter},
       {"clientele.v1.Loyalty", "ReverseRedemption", Role::kWriter},
+      {"clientele.v1.Loyalty", "GetTierHistory", Role::kReader},
+      // An override of the rules, audited: for operators.
+      {"clientele.v1.Loyalty", "SetTier", Role::kAdmin},
   };
   return kTable;
 }

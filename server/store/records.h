@@ -66,6 +66,24 @@ struct LotDraw {
   int64_t points = 0;
 };
 
+// A change of a customer's stored tier, as its history keeps it.
+struct TierChangeRecord {
+  int64_t id = 0;  // assigned by the store, increasing
+  std::string customer_id;
+  std::string from_tier;
+  std::string to_tier;
+  rules::Date day;          // the day it took effect
+  std::string recorded_at;  // RFC 3339, UTC; set by the store
+  // "rules": the loyalty rules gave another tier; "manual": set by hand
+  // until manual_until; "manual_ended": a manual tier ended by hand.
+  std::string cause;
+  std::string source;  // what caused it: "purchase:P-1", "return:P-1", "upsert", "manual"
+  std::string ruleset_version;
+  std::string actor;   // who set it by hand ("" for the rules)
+  std::string reason;  // why, for a manual change
+  rules::Date manual_until;  // "manual": the last day it holds
+};
+
 // A redemption of points (Loyalty.RedeemPoints).
 struct RedemptionRecord {
   int64_t id = 0;  // its ledger entry

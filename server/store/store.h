@@ -106,6 +106,9 @@ class Store {
                                                  int limit) = 0;
   // The customer's lots with points remaining (see Transaction::LiveLots).
   virtual absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) = 0;
+  // The customer's tier changes, newest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<TierChangeRecord>> TierHistory(std::string_view customer_id,
+                                                                    int limit) = 0;
   // The customer's redemptions, newest first, at most `limit`.
   virtual absl::StatusOr<std::vector<RedemptionRecord>> Redemptions(std::string_view customer_id,
                                                                     int limit) = 0;

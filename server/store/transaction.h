@@ -63,7 +63,12 @@ class Transaction {
   // Appends to the ledger and moves the customer's balance by the same
   // delta, so that the balance always equals the ledger's sum.
   virtual absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& entry) = 0;
-  virtual absl::Status SetTier(std::string_view customer_id, std::string_view tier) = 0;
+  // Sets the customer's tier to change.to_tier, its previous tier to
+  // change.from_tier, the day since which it holds to change.day and the
+  // manual tier's last day to change.manual_until (unknown: none), and
+  // appends the change to the tier history; returns the change's id.
+  // NOT_FOUND for an unknown customer.
+  virtual absl::StatusOr<int64_t> ChangeTier(const TierChangeRecord& change) = 0;
 
   // ---- points lots (server/api/points_account.h keeps them in step with
   // the ledger: the lots' remaining points add up to the balance, or to 0

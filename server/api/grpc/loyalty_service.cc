@@ -28,6 +28,19 @@ class LoyaltyService final : public v1::Loyalty::CallbackService {
       return api->RedeemPoints(*request, response);
     });
   }
+  grpc::ServerUnaryReactor* GetTierHistory(grpc::CallbackServerContext* context,
+                                           const v1::GetTierHistoryRequest* request,
+                                           v1::GetTierHistoryResponse* response) override {
+    return Run("GetTierHistory", *auth_, context,
+               [&] { return api_->GetTierHistory(*request, response); });
+  }
+  grpc::ServerUnaryReactor* SetTier(grpc::CallbackServerContext* context,
+                                    const v1::SetTierRequest* request,
+                                    v1::SetTierResponse* response) override {
+    return RunWrite("SetTier", *auth_, context, pool_, [api = api_, request, response] {
+      return api->SetTier(*request, response);
+    });
+  }
   grpc::ServerUnaryReactor* ReverseRedemption(grpc::CallbackServerContext* context,
                                               const v1::ReverseRedemptionRequest* request,
                                               v1::ReverseRedemptionResponse* response) override {

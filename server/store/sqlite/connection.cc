@@ -95,6 +95,23 @@ LedgerEntry Connection::RowToLedgerEntry(SQLite::Statement& s) {
   return e;
 }
 
+TierChangeRecord Connection::RowToTierChange(SQLite::Statement& s) {
+  TierChangeRecord c;
+  c.id = s.getColumn(0).getInt64();
+  c.customer_id = s.getColumn(1).getString();
+  c.from_tier = s.getColumn(2).getString();
+  c.to_tier = s.getColumn(3).getString();
+  c.day = ColumnDate(s.getColumn(4));
+  c.recorded_at = s.getColumn(5).getString();
+  c.cause = s.getColumn(6).getString();
+  c.source = s.getColumn(7).getString();
+  c.ruleset_version = s.getColumn(8).getString();
+  c.actor = s.getColumn(9).getString();
+  c.reason = s.getColumn(10).getString();
+  c.manual_until = ColumnDate(s.getColumn(11));
+  return c;
+}
+
 PurchaseRecord Connection::RowToPurchase(SQLite::Statement& s) {
   PurchaseRecord p;
   p.purchase_id = s.getColumn(0).getString();
@@ -203,6 +220,9 @@ bool Connection::FillCustomer(SQLite::Statement& s, Customer* out) {
       Decimal::FromUnits(s.getColumn(16).isNull() ? 0 : s.getColumn(16).getInt64());
   c.points_lifetime = s.getColumn(17).getInt64();
   c.points_owed = s.getColumn(18).getInt64();
+  AssignText(s.getColumn(20), &c.previous_tier);
+  c.tier_since = ColumnDate(s.getColumn(21));
+  c.manual_tier_until = ColumnDate(s.getColumn(22));
   // Set by ApplyLots when the customer has dated lots; none otherwise.
   c.points_pending = 0;
   c.points_expiring.clear();

@@ -68,7 +68,7 @@ class Connection : public Transaction {
   absl::StatusOr<std::optional<PurchaseRecord>> FindPurchase(std::string_view purchase_id) override;
   absl::Status MarkReturned(const PurchaseRecord& p, std::string_view kind) override;
   absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& e) override;
-  absl::Status SetTier(std::string_view customer_id, std::string_view tier) override;
+  absl::StatusOr<int64_t> ChangeTier(const TierChangeRecord& change) override;
   absl::Status InsertLot(const PointLotRecord& lot) override;
   absl::StatusOr<std::optional<PointLotRecord>> FindLot(int64_t id) override;
   absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;
@@ -117,6 +117,7 @@ class Connection : public Transaction {
       "c.birthday, c.joined_at, c.satisfaction_units, c.interaction_count, c.points, c.tier, "
       "c.total_spent_units, c.last_purchase_at, c.imported_purchase_frequency, "
       "c.imported_average_units, c.points_lifetime, c.points_owed, c.points_dated, "
+      "c.previous_tier, c.tier_since, c.manual_tier_until, "
       "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.count END), 0), "
       "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.amount_units END), 0), "
       "coalesce(sum(m.count), 0) "
@@ -135,7 +136,11 @@ class Connection : public Transaction {
   // kProfileColumns) into *c, reusing its strings' buffers. True when the
   // customer has dated lots, which ApplyLots must then apply.
   static bool FillCustomer(SQLite::Statement& s, Customer* out);
-  static constexpr int kProfileColumns = 20;
+  static constexpr int kProfileColumns = 23;
+  static constexpr const char* kTierChangeColumns =
+      "SELECT id, customer_id, from_tier, to_tier, day, recorded_at, cause, source, "
+      "ruleset_version, actor, reason, manual_until FROM tier_changes ";
+  static TierChangeRecord RowToTierChange(SQLite::Statement& s);
   // The customer's balances on `today` from its lots (rules::ApplyPointsLots).
   void ApplyLots(Date today, Customer* c);
   static constexpr const char* kLotColumns =
@@ -175,7 +180,7 @@ class Connection : public Transaction {
   absl::StatusOr<std::optional<PurchaseRecord>> UnsafeFindPurchase(std::string_view purchase_id);
   absl::Status UnsafeMarkReturned(const PurchaseRecord& p, std::string_view kind);
   absl::StatusOr<int64_t> UnsafeAppendLedger(const LedgerEntry& e);
-  absl::Status UnsafeSetTier(std::string_view customer_id, std::string_view tier);
+  absl::StatusOr<int64_t> UnsafeChangeTier(const TierChangeRecord& change);
   // ------------------------------------------------ points lots (points.cc)
   absl::Status UnsafeInsertLot(const PointLotRecord& lot);
   absl::StatusOr<std::optional<PointLotRecord>> UnsafeFindLot(int64_t id);

@@ -155,6 +155,23 @@ absl::StatusOr<std::vector<PointLotRecord>> SqliteStore::LiveLots(std::string_vi
   return reader->LiveLots(customer_id);  // a Transaction method: catches for itself
 }
 
+absl::StatusOr<std::vector<TierChangeRecord>> SqliteStore::TierHistory(
+    std::string_view customer_id, int limit) {
+  ReadLease reader(this);
+  try {
+    SQLite::Statement& s = reader->Prepared(StrCat(sqlite::Connection::kTierChangeColumns,
+                                                   "WHERE customer_id = ? ORDER BY id DESC LIMIT ?"));
+    sqlite::Connection::Done done{s};
+    s.bind(1, std::string(customer_id));
+    s.bind(2, limit);
+    std::vector<TierChangeRecord> changes;
+    while (s.executeStep()) changes.push_back(sqlite::Connection::RowToTierChange(s));
+    return changes;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading the tier history");
+  }
+}
+
 absl::StatusOr<std::vector<RedemptionRecord>> SqliteStore::Redemptions(
     std::string_view customer_id, int limit) {
   ReadLease reader(this);
@@ -278,7 +295,8 @@ absl::Status SqliteStore::ScanCustomers(
         "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
         "satisfaction_units, interaction_count, points, tier, total_spent_units, "
         "last_purchase_at, imported_purchase_frequency, imported_average_units, "
-        "points_lifetime, points_owed, points_dated FROM customers WHERE ",
+        "points_lifetime, points_owed, points_dated, previous_tier, tier_since, "
+        "manual_tier_until FROM customers WHERE ",
         IdRange("id", scan), " ORDER BY id"));
     sqlite::Connection::Done customers_done{customers};
     BindIdRange(customers, scan);

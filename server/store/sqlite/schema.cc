@@ -227,7 +227,8 @@ INSERT INTO server_secrets (name, value) VALUES ('page_token_key', randomblob(32
     // is left of it, so that points can be pending, expire, be spent
     // expiring-first and be taken back by a return; what each debit drew
     // from which lot; redemptions; a customer's lifetime points and what it
-    // owes; a product's category (purchase.category in earning rules).
+    // owes; a product's category (purchase.category in earning rules);
+    // every change of a customer's tier, with why, and a tier set by hand.
     // points_dated marks a customer with a lot that ever had a date:
     // only those customers' reads look at their lots. A balance from
     // before becomes one undated lot (points before never pend or expire),
@@ -240,6 +241,24 @@ ALTER TABLE customers ADD COLUMN points_dated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ledger ADD COLUMN note TEXT NOT NULL DEFAULT '';
 ALTER TABLE purchases ADD COLUMN ledger_id INTEGER;
 ALTER TABLE products ADD COLUMN category TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN previous_tier TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN tier_since INTEGER;
+ALTER TABLE customers ADD COLUMN manual_tier_until INTEGER;
+CREATE TABLE tier_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  from_tier TEXT NOT NULL,
+  to_tier TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  recorded_at TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  source TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  manual_until INTEGER
+);
+CREATE INDEX tier_changes_by_customer ON tier_changes(customer_id, id);
 CREATE TABLE point_lots (
   id INTEGER PRIMARY KEY,
   customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,

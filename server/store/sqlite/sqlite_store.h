@@ -105,6 +105,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;
   absl::StatusOr<std::vector<RedemptionRecord>> Redemptions(std::string_view customer_id,
                                                             int limit) override;
+  absl::StatusOr<std::vector<TierChangeRecord>> TierHistory(std::string_view customer_id,
+                                                            int limit) override;
   absl::StatusOr<LedgerPage> LedgerAfter(std::string_view customer_id, int64_t after_id,
                                          int limit) override;
   absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override;

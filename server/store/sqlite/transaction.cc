@@ -219,13 +219,38 @@ absl::StatusOr<int64_t> Connection::UnsafeAppendLedger(const LedgerEntry& e) {
   return id;
 }
 
-absl::Status Connection::UnsafeSetTier(std::string_view customer_id, std::string_view tier) {
-  SQLite::Statement& s = Prepared("UPDATE customers SET tier = ? WHERE id = ?");
+absl::StatusOr<int64_t> Connection::UnsafeChangeTier(const TierChangeRecord& c) {
+  {
+    SQLite::Statement& s = Prepared(
+        "UPDATE customers SET tier = ?2, previous_tier = ?3, tier_since = ?4, "
+        "manual_tier_until = ?5 WHERE id = ?1");
+    Done done{s};
+    s.bind(1, c.customer_id);
+    s.bind(2, c.to_tier);
+    s.bind(3, c.from_tier);
+    BindDate(s, 4, c.day);
+    BindDate(s, 5, c.manual_until);
+    if (s.exec() != 1) {
+      return absl::NotFoundError(StrCat("customer '", c.customer_id, "' not found"));
+    }
+  }
+  SQLite::Statement& s = Prepared(
+      "INSERT INTO tier_changes (customer_id, from_tier, to_tier, day, recorded_at, cause, source, "
+      "ruleset_version, actor, reason, manual_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   Done done{s};
-  s.bind(1, std::string(tier));
-  s.bind(2, std::string(customer_id));
+  s.bind(1, c.customer_id);
+  s.bind(2, c.from_tier);
+  s.bind(3, c.to_tier);
+  BindDate(s, 4, c.day);
+  s.bind(5, NowText());
+  s.bind(6, c.cause);
+  s.bind(7, c.source);
+  s.bind(8, c.ruleset_version);
+  s.bind(9, c.actor);
+  s.bind(10, c.reason);
+  BindDate(s, 11, c.manual_until);
   s.exec();
-  return absl::OkStatus();
+  return db_.getLastInsertRowid();
 }
 
 absl::Status Connection::UnsafeRecordInteraction(std::string_view customer_id,
@@ -619,8 +644,8 @@ absl::StatusOr<int64_t> Connection::AppendLedger(const LedgerEntry& e) {
   return Guarded("writing the ledger", [&] { return UnsafeAppendLedger(e); });
 }
 
-absl::Status Connection::SetTier(std::string_view customer_id, std::string_view tier) {
-  return Guarded("setting a tier", [&] { return UnsafeSetTier(customer_id, tier); });
+absl::StatusOr<int64_t> Connection::ChangeTier(const TierChangeRecord& change) {
+  return Guarded("changing a tier", [&] { return UnsafeChangeTier(change); });
 }
 
 absl::Status Connection::RecordInteraction(std::string_view customer_id, std::string_view text,
