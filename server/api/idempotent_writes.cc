@@ -14,6 +14,14 @@ absl::StatusOr<rules::Customer> RequireCustomer(Transaction& tx, std::string_vie
   return std::move(**found);
 }
 
+absl::StatusOr<rules::Customer> RequireCustomer(Store& store, std::string_view id,
+                                                rules::Date today) {
+  absl::StatusOr<std::optional<rules::Customer>> found = store.FindCustomer(id, today);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::NotFoundError(StrCat("customer '", id, "' not found"));
+  return std::move(**found);
+}
+
 // SHA-256 of the request's bytes, hex: what idempotency compares.
 std::string Fingerprint(const google::protobuf::Message& request) {
   std::string bytes;

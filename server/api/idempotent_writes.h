@@ -30,8 +30,11 @@ std::string Fingerprint(const google::protobuf::Message& request);
 // the same bytes split into other messages hash differently.
 void AddMessageToHash(const google::protobuf::Message& message, Sha256* hash);
 
-// The stored customer, or NOT_FOUND "customer 'id' not found".
+// The stored customer, or NOT_FOUND "customer 'id' not found": in a
+// write, and in a read of the store.
 absl::StatusOr<rules::Customer> RequireCustomer(Transaction& tx, std::string_view id,
+                                                rules::Date today);
+absl::StatusOr<rules::Customer> RequireCustomer(Store& store, std::string_view id,
                                                 rules::Date today);
 
 // Runs a write through the store's idempotency and parses its response.

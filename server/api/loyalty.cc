@@ -51,18 +51,14 @@ absl::Status LoyaltyApi::GetPoints(const v1::GetPointsRequest& request,
   }
   const int redemptions = request.redemptions() == 0 ? 10 : request.redemptions();
   const Date today = today_();
-  absl::StatusOr<std::optional<Customer>> customer =
-      store_->FindCustomer(request.customer_id(), today);
+  absl::StatusOr<Customer> customer = RequireCustomer(*store_, request.customer_id(), today);
   if (!customer.ok()) return customer.status();
-  if (!customer->has_value()) {
-    return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
-  }
   absl::StatusOr<std::vector<RedemptionRecord>> latest =
       store_->Redemptions(request.customer_id(), redemptions);
   if (!latest.ok()) return latest.status();
   response->set_customer_id(request.customer_id());
   response->set_today(today.ToString());
-  PointsBalanceToProto(**customer, response->mutable_points());
+  PointsBalanceToProto(*customer, response->mutable_points());
   for (const RedemptionRecord& r : *latest) RedemptionToProto(r, response->add_redemptions());
   return absl::OkStatus();
 }
@@ -141,16 +137,12 @@ absl::Status LoyaltyApi::GetTierHistory(const v1::GetTierHistoryRequest& request
     return Invalid("limit", "must be 0..1000 (0: the default, 100)");
   }
   const Date today = today_();
-  absl::StatusOr<std::optional<Customer>> customer =
-      store_->FindCustomer(request.customer_id(), today);
+  absl::StatusOr<Customer> customer = RequireCustomer(*store_, request.customer_id(), today);
   if (!customer.ok()) return customer.status();
-  if (!customer->has_value()) {
-    return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
-  }
   absl::StatusOr<std::vector<TierChangeRecord>> changes =
       store_->TierHistory(request.customer_id(), request.limit() == 0 ? 100 : request.limit());
   if (!changes.ok()) return changes.status();
-  const Customer& c = **customer;
+  const Customer& c = *customer;
   response->set_customer_id(c.id);
   response->set_tier(c.tier);
   response->set_tier_since(c.tier_since.ToString());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "server/api/idempotent_writes.h"
 #include "server/api/page_tokens.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
@@ -225,12 +226,9 @@ absl::Status ReportsApi::GetLedger(const v1::GetLedgerRequest& request,
   absl::StatusOr<int64_t> after_id =
       ReadIdPageToken(store_->page_token_key(), "GetLedger", request, request.page_token());
   if (!after_id.ok()) return after_id.status();
-  absl::StatusOr<std::optional<Customer>> customer =
-      store_->FindCustomer(request.customer_id(), today_());
+  const Date today = today_();
+  absl::StatusOr<Customer> customer = RequireCustomer(*store_, request.customer_id(), today);
   if (!customer.ok()) return customer.status();
-  if (!customer->has_value()) {
-    return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
-  }
   absl::StatusOr<LedgerPage> page = store_->LedgerAfter(request.customer_id(), *after_id, *page_size);
   if (!page.ok()) return page.status();
   for (size_t i = 0; i < page->entries.size(); ++i) {
@@ -254,12 +252,11 @@ absl::Status ReportsApi::GetLedger(const v1::GetLedgerRequest& request,
   // them until the expiry pass writes them off.
   absl::StatusOr<std::vector<PointLotRecord>> lots = store_->LiveLots(request.customer_id());
   if (!lots.ok()) return lots.status();
-  const Date today = today_();
   int64_t due = 0;
   for (const PointLotRecord& lot : *lots) {
     if (rules::Expired(lot.lot(), today)) due += lot.remaining;
   }
-  response->set_balance((*customer)->points + due);
+  response->set_balance(customer->points + due);
   response->set_expiry_due(due);
   return absl::OkStatus();
 }
