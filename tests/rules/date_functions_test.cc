@@ -40,10 +40,9 @@ Date Day(std::string_view text) {
 
 TEST(DateFunctionsDate, WeekdayIsIso) {
   const std::vector<std::pair<std::string_view, int>> days = {
-      {"2026-11-30", 1}, {"2026-12-01", 2}, {"2026-12-02", 3}, {"2026-12-03", 4},
-      {"2026-12-04", 5}, {"2026-12-05", 6}, {"2026-12-06", 7}, {"2026-12-07", 1},
-      {"1970-01-01", 4}, {"2000-02-29", 2}, {"1900-01-01", 1}, {"2200-12-31", 3},
-      {"2024-02-29", 4}};
+      {"2026-11-30", 1}, {"2026-12-01", 2}, {"2026-12-02", 3}, {"2026-12-03", 4}, {"2026-12-04", 5},
+      {"2026-12-05", 6}, {"2026-12-06", 7}, {"2026-12-07", 1}, {"1970-01-01", 4}, {"2000-02-29", 2},
+      {"1900-01-01", 1}, {"2200-12-31", 3}, {"2024-02-29", 4}};
   for (const auto& [text, weekday] : days) {
     EXPECT_EQ(Day(text).Weekday(), weekday) << text;
   }
@@ -97,13 +96,12 @@ TEST(DateFunctionsDate, DaysToAnniversary) {
       {"1991-12-07", "2026-12-06", 1},
       {"1991-12-05", "2026-12-06", 364},
       {"1990-12-31", "2026-12-31", 0},
-      {"1990-01-01", "2026-12-31", 1},   // across the new year
+      {"1990-01-01", "2026-12-31", 1},    // across the new year
       {"1990-02-28", "2028-02-29", 365},  // the 28th has passed in a leap year
-      {"2030-06-01", "2026-06-01", 0},  // a date in the future: its month and day
+      {"2030-06-01", "2026-06-01", 0},    // a date in the future: its month and day
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(Day(c.date).DaysToAnniversary(Day(c.today)), c.days)
-        << c.date << " from " << c.today;
+    EXPECT_EQ(Day(c.date).DaysToAnniversary(Day(c.today)), c.days) << c.date << " from " << c.today;
   }
   EXPECT_EQ(Date().DaysToAnniversary(Day("2026-12-06")), -1);
   EXPECT_EQ(Day("1992-02-29").DaysToAnniversary(Date()), -1);
@@ -115,14 +113,14 @@ TEST(DateFunctionsDate, DaysToAnniversary) {
 // points of a purchase without a day of its own (so that today() is
 // `today` in the earning default too).
 int64_t Value(std::string_view formula, const Customer& customer, std::string_view today) {
-  LoadResult loaded = RuleSet::LoadSources(
-      {{"loyalty.yaml", "kind: loyalty\n"
-                        "earning:\n"
-                        "  rules: []\n"
-                        "  default:\n"
-                        "    id: value\n"
-                        "    points: " +
-                            std::string(formula) + "\n"}});
+  LoadResult loaded = RuleSet::LoadSources({{"loyalty.yaml",
+                                             "kind: loyalty\n"
+                                             "earning:\n"
+                                             "  rules: []\n"
+                                             "  default:\n"
+                                             "    id: value\n"
+                                             "    points: " +
+                                                 std::string(formula) + "\n"}});
   EXPECT_TRUE(loaded.ok()) << formula << "\n" << FormatDiagnostics(loaded.diagnostics);
   if (!loaded.ok()) return INT64_MIN;
   Customer rich = customer;
@@ -212,9 +210,9 @@ TEST(DateFunctionsInRules, UnknownDatesDoNotMatchLookingAhead) {
   ASSERT_TRUE(loaded.ok()) << FormatDiagnostics(loaded.diagnostics);
   auto offers = [&](const Customer& customer, std::string_view today) {
     Decision decision;
-    EXPECT_THAT(loaded.ruleset->Evaluate({&customer, nullptr, nullptr, nullptr, Day(today)},
-                                         &decision),
-                IsOk());
+    EXPECT_THAT(
+        loaded.ruleset->Evaluate({&customer, nullptr, nullptr, nullptr, Day(today)}, &decision),
+        IsOk());
     std::vector<std::string> out;
     for (const OfferGrant& o : decision.offers) out.emplace_back(o.rule_id);
     return out;
@@ -240,16 +238,17 @@ std::vector<std::string> Headlines(const LoadResult& loaded) {
 
 // A segmentation rule whose condition starts on line 6, column 15.
 LoadResult SegmentWhen(std::string_view condition) {
-  return RuleSet::LoadSources({{"segments.yaml", "kind: segmentation\n"
-                                                 "dimensions:\n"
-                                                 "  - id: d\n"
-                                                 "    rules:\n"
-                                                 "      - id: r\n"
-                                                 "        when: " +
-                                                     std::string(condition) +
-                                                     "\n"
-                                                     "        segment: s\n"
-                                                     "    default: other\n"}});
+  return RuleSet::LoadSources({{"segments.yaml",
+                                "kind: segmentation\n"
+                                "dimensions:\n"
+                                "  - id: d\n"
+                                "    rules:\n"
+                                "      - id: r\n"
+                                "        when: " +
+                                    std::string(condition) +
+                                    "\n"
+                                    "        segment: s\n"
+                                    "    default: other\n"}});
 }
 
 TEST(DateFunctionsErrors, WrongArgumentsAreCompileErrorsWithAMessage) {
@@ -259,10 +258,11 @@ TEST(DateFunctionsErrors, WrongArgumentsAreCompileErrorsWithAMessage) {
     std::string hint;      // "" unchecked
   };
   const std::vector<Case> cases = {
-      {"weekday(age) == 7", "segments.yaml:6:23: error: weekday() needs a date here; this is a whole number",
+      {"weekday(age) == 7",
+       "segments.yaml:6:23: error: weekday() needs a date here; this is a whole number",
        "dates are fields such as birthday, or text like \"2026-01-31\""},
-      {"days_until(name) > 0", "segments.yaml:6:26: error: days_until() needs a date here; this is a text",
-       ""},
+      {"days_until(name) > 0",
+       "segments.yaml:6:26: error: days_until() needs a date here; this is a text", ""},
       {"days_until_birthday(satisfaction) < 7",
        "segments.yaml:6:35: error: days_until_birthday() needs a date here; this is a decimal "
        "number",
@@ -284,7 +284,8 @@ TEST(DateFunctionsErrors, WrongArgumentsAreCompileErrorsWithAMessage) {
        "segments.yaml:6:15: error: cannot compare a date with a whole number", ""},
       {"end_of_month(birthday) + 1 > 0",
        "segments.yaml:6:15: error: '+' works on numbers; this is a date", ""},
-      {"weekday(birthday)", "segments.yaml:6:15: error: 'when' must be a true/false; this is a whole number",
+      {"weekday(birthday)",
+       "segments.yaml:6:15: error: 'when' must be a true/false; this is a whole number",
        "compare it with something, e.g. age < 40"},
       {"weekdy(birthday) == 1", "error: unknown function 'weekdy'; did you mean 'weekday'?", ""},
       {"days_untill(birthday) == 1",
@@ -303,8 +304,8 @@ TEST(DateFunctionsErrors, WrongArgumentsAreCompileErrorsWithAMessage) {
 }
 
 TEST(DateFunctionsErrors, TheNewNamesAreReservedForParameters) {
-  LoadResult loaded = RuleSet::LoadSources(
-      {{"parameters.yaml", "kind: parameters\nparameters:\n  weekday: 3\n"}});
+  LoadResult loaded =
+      RuleSet::LoadSources({{"parameters.yaml", "kind: parameters\nparameters:\n  weekday: 3\n"}});
   EXPECT_FALSE(loaded.ok()) << "a parameter named like a function";
 }
 
@@ -350,9 +351,10 @@ TEST(DateFunctionsFolding, AFoldedTrueConditionShadowsLaterRules) {
         "      - {id: second, when: age > 30, segment: b}\n"
         "    default: other\n"}});
   EXPECT_FALSE(loaded.ok());
-  EXPECT_THAT(Headlines(loaded),
-              ElementsAre("segments.yaml:6:28: error: rule 'second' can never match: the earlier "
-                          "rule 'first' (line 5) in dimension 'd' matches every customer it would"));
+  EXPECT_THAT(
+      Headlines(loaded),
+      ElementsAre("segments.yaml:6:28: error: rule 'second' can never match: the earlier "
+                  "rule 'first' (line 5) in dimension 'd' matches every customer it would"));
 }
 
 // The day counts depend on today: never folded, even of a literal.

@@ -36,8 +36,8 @@ namespace {
 
 using ::clientele::testing::IsOk;
 using ::clientele::testing::StatusIs;
-using ::testing::HasSubstr;
 using rules::Date;
+using ::testing::HasSubstr;
 
 constexpr char kLoyalty[] = R"(kind: loyalty
 description: the seed's earning, doubled for electronics, plus weekend and bulk bonuses
@@ -94,9 +94,9 @@ class EarningRules {
  public:
   EarningRules() {
     std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("clientele-earning-rules-" + std::to_string(::getpid()) + "-" +
-             std::to_string(random()));
+    path_ =
+        std::filesystem::temp_directory_path() /
+        ("clientele-earning-rules-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
     std::filesystem::create_directories(path_);
     for (const auto& entry :
          std::filesystem::directory_iterator(testing::InProcessApis::kDefaultRules)) {
@@ -303,7 +303,8 @@ TEST_F(EarningApiTest, TheLedgerEntryCarriesTheEarningRule) {
   EXPECT_EQ(purchases[0].source, "purchase:p-1");
   EXPECT_EQ(purchases[0].delta, 230);
   EXPECT_EQ(purchases[0].rule_id, "big_purchase");
-  EXPECT_EQ(purchases[0].ruleset_version, server_->in_process.holder().Current()->ruleset->version());
+  EXPECT_EQ(purchases[0].ruleset_version,
+            server_->in_process.holder().Current()->ruleset->version());
   EXPECT_EQ(purchases[1].source, "purchase:p-2");
   EXPECT_EQ(purchases[1].delta, 20);
   EXPECT_EQ(purchases[1].rule_id, "small_purchase");
@@ -314,9 +315,9 @@ TEST_F(EarningApiTest, AQuantityOutOfRangeIsInvalidNamingIt) {
     SCOPED_TRACE(quantity);
     absl::StatusOr<v1::RecordPurchaseResponse> response =
         Record(Purchase("p-q").Quantity(quantity));
-    EXPECT_THAT(response, StatusIs(absl::StatusCode::kInvalidArgument,
-                                   "quantity: must be 1..1000000 (0: 1), not " +
-                                       std::to_string(quantity)));
+    EXPECT_THAT(response,
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         "quantity: must be 1..1000000 (0: 1), not " + std::to_string(quantity)));
     EXPECT_EQ(FieldOf(response.status()), "quantity");
   }
   // Nothing was written.
