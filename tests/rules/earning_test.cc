@@ -325,6 +325,22 @@ TEST(EarningMultipliers, APenaltyIsMultipliedToo) {
   EXPECT_EQ(d.loyalty.points_after, 0);
 }
 
+// A balance already below 0 (a return under returns_after_spending:
+// negative_balance) is not lowered further by a penalty, nor raised by it.
+TEST(EarningMultipliers, APenaltyLeavesABalanceBelowZeroAsItIs) {
+  auto rules = Loyalty(
+      "  multipliers:\n"
+      "    - {id: double, when: purchase.category == \"double\", factor: 2}\n");
+  ASSERT_NE(rules, nullptr);
+  Decision d = Buy(*rules, Bought("600", "", "double", 1, "penalty"), kWednesday, -50);
+  EXPECT_EQ(d.loyalty.points_earned, 0);
+  EXPECT_EQ(d.loyalty.points_after, -50);
+  // A purchase that earns still adds to it.
+  d = Buy(*rules, Bought("600", "", "double"), kWednesday, -50);
+  EXPECT_EQ(d.loyalty.points_earned, 200);
+  EXPECT_EQ(d.loyalty.points_after, 150);
+}
+
 TEST(EarningMultipliers, APenaltyWithAFractionalFactorIsFlooredAsTheFormulaSays) {
   // floor(base x factor): -7 x 1.5 = -10.5 -> -11.
   auto rules = Rules({{"loyalty.yaml",
@@ -498,6 +514,13 @@ TEST(EarningBreakdown, WithoutExtrasThereAreNoContributions) {
   EXPECT_EQ(d.loyalty.points_earned, 100);
   EXPECT_THAT(d.loyalty.contributions, IsEmpty());
   EXPECT_EQ(PointsBreakdown(d.loyalty), "");
+
+  // Empty lists are no extras either.
+  auto empty = Loyalty("  bonuses: []\n  multipliers: []\n  multipliers_combine: multiply\n");
+  ASSERT_NE(empty, nullptr);
+  d = Buy(*empty, Bought("600", kSaturday, "electronics", 5), kSaturday);
+  EXPECT_EQ(d.loyalty.points_earned, 100);
+  EXPECT_THAT(d.loyalty.contributions, IsEmpty());
 }
 
 TEST(EarningBreakdown, EachShapeInWords) {
@@ -1081,6 +1104,36 @@ TEST(EarningDiagnostics, ADuplicateIdIsReportedAtTheSecondInFileOrder) {
   EXPECT_THAT(Headlines(loaded),
               ElementsAre("loyalty.yaml:12:12: error: rule id 'big' is used twice"));
   EXPECT_EQ(HintOf(loaded), "the first is at loyalty.yaml:7; every rule needs its own id");
+}
+
+// Every other list of rules (offers, improvements, interactions, earning
+// rules, dimensions) warns of a condition that can never be true; so
+// should bonuses and multipliers.
+TEST(EarningDiagnostics, ABonusOrMultiplierThatCanNeverMatchIsWarned) {
+  // What the other lists say, for comparison.
+  LoadResult offer = RuleSet::LoadSources({{"offers.yaml",
+                                            "kind: offers\n"
+                                            "offers:\n"
+                                            "  - {id: never, when: age < 0, offer: x}\n"}});
+  ASSERT_TRUE(offer.ok()) << FormatDiagnostics(offer.diagnostics);
+  EXPECT_THAT(
+      Headlines(offer),
+      ElementsAre(HasSubstr("warning: rule 'never' can never match: age is never below 0")));
+
+  GTEST_SKIP() << "BUG: rules/loader.cc LoadEarningExtras does not run CheckFirstMatchList (or "
+                  "any NeverTrue check) on bonuses and multipliers: a bonus `when: "
+                  "purchase.amount < 0` loads without a word and never applies";
+  LoadResult loaded = LoadLoyalty(
+      "  bonuses:\n"
+      "    - {id: refund_bonus, when: purchase.amount < 0, points: 5}\n"
+      "  multipliers:\n"
+      "    - {id: teenager, when: age < 0, factor: 2}\n");
+  ASSERT_TRUE(loaded.ok()) << FormatDiagnostics(loaded.diagnostics);
+  EXPECT_THAT(Headlines(loaded),
+              ElementsAre(HasSubstr("loyalty.yaml:12:32: warning: rule 'refund_bonus' can never "
+                                    "match"),
+                          HasSubstr("loyalty.yaml:14:28: warning: rule 'teenager' can never "
+                                    "match: age is never below 0")));
 }
 
 TEST(EarningDiagnostics, ABonusCannotReadAnInteraction) {
