@@ -1,9 +1,10 @@
 // clientele_load — a bounded load test of a running clienteled on this
 // machine (127.0.0.1 only): RPCs per second and p50 / p99 latency of
-// Evaluate (a stored customer), RecordPurchase and Diagnostics.Ping (the
-// no-op that measures the gRPC ceiling), each at the concurrencies asked.
+// Evaluate (a stored customer), RecordPurchase, Loyalty.RedeemPoints (one
+// point of a stored customer) and Diagnostics.Ping (the no-op that
+// measures the gRPC ceiling), each at the concurrencies asked.
 //
-//   clientele_load --server 127.0.0.1:50051 [--rpc ping,evaluate,purchase]
+//   clientele_load --server 127.0.0.1:50051 [--rpc ping,evaluate,purchase,redeem]
 //                  [--concurrency 1,16,64] [--requests 20000] [--seconds 10]
 //                  [--rounds 1]
 //
@@ -16,7 +17,9 @@
 // machine whose speed drifts; "vs ping" is then the median of the rounds'
 // ratios, each between two runs a moment apart.
 // Purchases use fresh ids and idempotency keys, against the customers
-// the server holds (its demo data is enough), so they do write. Exits 1
+// the server holds (its demo data is enough), so they do write; so do
+// redemptions (fresh keys, one point each: put purchase before redeem in
+// --rpc, so that the customers earn more than they spend). Exits 1
 // when a counted call failed (its first error is printed), 2 on bad
 // options.
 #include <grpcpp/grpcpp.h>
@@ -38,6 +41,7 @@
 #include "clientele/v1/decisions.grpc.pb.h"
 #include "clientele/v1/diagnostics.grpc.pb.h"
 #include "clientele/v1/events.grpc.pb.h"
+#include "clientele/v1/loyalty.grpc.pb.h"
 
 namespace {
 
@@ -63,6 +67,7 @@ struct Stubs {
   std::unique_ptr<v1::Diagnostics::Stub> diagnostics;
   std::unique_ptr<v1::Decisions::Stub> decisions;
   std::unique_ptr<v1::Events::Stub> events;
+  std::unique_ptr<v1::Loyalty::Stub> loyalty;
 };
 
 struct Result {
@@ -119,6 +124,16 @@ class Caller {
       call->request.set_customer_id(customers_[n % customers_.size()]);
       stubs_->decisions->async()->Evaluate(&call->context, &call->request, &call->response,
                                            [call](grpc::Status s) { call->Finish(s); });
+    } else if (rpc == "redeem") {
+      auto* call = new Call<v1::RedeemPointsRequest, v1::RedeemPointsResponse>(std::move(done));
+      const std::string id = run_id_ + "-" + std::to_string(n);
+      call->request.set_idempotency_key("load-redeem-" + id);
+      call->request.set_customer_id(customers_[n % customers_.size()]);
+      call->request.set_points(1);
+      call->request.set_reason("load test");
+      call->request.set_reference("load-" + id);
+      stubs_->loyalty->async()->RedeemPoints(&call->context, &call->request, &call->response,
+                                             [call](grpc::Status s) { call->Finish(s); });
     } else {
       auto* call = new Call<v1::RecordPurchaseRequest, v1::RecordPurchaseResponse>(std::move(done));
       const std::string id = run_id_ + "-" + std::to_string(n);
@@ -235,7 +250,7 @@ int main(int argc, char** argv) {
   app.add_option("--server", options.server, "host:port of clienteled (127.0.0.1 only)")
       ->capture_default_str();
   app.add_option("--token", options.token, "bearer token (default: $CLIENTELE_TOKEN)");
-  app.add_option("--rpc", options.rpcs, "ping, evaluate, purchase")->delimiter(',');
+  app.add_option("--rpc", options.rpcs, "ping, evaluate, purchase, redeem")->delimiter(',');
   app.add_option("--concurrency", options.concurrency, "calls in flight, e.g. 1,16,64")
       ->delimiter(',');
   app.add_option("--requests", options.requests, "counted calls per run, at most")
@@ -254,8 +269,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const std::string& rpc : options.rpcs) {
-    if (rpc != "ping" && rpc != "evaluate" && rpc != "purchase") {
-      std::fprintf(stderr, "unknown --rpc %s (ping, evaluate, purchase)\n", rpc.c_str());
+    if (rpc != "ping" && rpc != "evaluate" && rpc != "purchase" && rpc != "redeem") {
+      std::fprintf(stderr, "unknown --rpc %s (ping, evaluate, purchase, redeem)\n", rpc.c_str());
       return 2;
     }
   }
@@ -268,7 +283,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   Stubs stubs{v1::Diagnostics::NewStub(channel), v1::Decisions::NewStub(channel),
-              v1::Events::NewStub(channel)};
+              v1::Events::NewStub(channel), v1::Loyalty::NewStub(channel)};
   const std::string run_id =
       std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   Caller caller(&stubs, customers, run_id);

@@ -55,7 +55,8 @@ std::string PointsBreakdown(const LoyaltyOutcome& loyalty) {
     }
   }
   if (!not_applied.empty()) {
-    StrAppend(&text, "; not applied, a higher multiplier did: ", StrJoin(not_applied, ", "));
+    StrAppend(&text, "; not applied (only the highest multiplier applies): ",
+              StrJoin(not_applied, ", "));
   }
   return text;
 }

@@ -1409,6 +1409,7 @@ class Loader {
     if (std::optional<Located> earning = Child(root, "earning", "a loyalty file", true);
         earning && ExpectMap(*earning, "'earning'")) {
       LoadEarning(*earning);
+      LoadEarningExtras(*earning);  // after the rules: ids are reported in file order
     }
     if (std::optional<Located> tiers = Child(root, "tiers", "", false);
         tiers && ExpectSequence(*tiers, "'tiers'")) {
@@ -1479,7 +1480,6 @@ class Loader {
               Strings({"rules", "default", "bonuses", "multipliers", "multipliers_combine",
                        "max_points_per_purchase"}),
               "'earning'");
-    LoadEarningExtras(earning);
     Scope scope = BaseScope();
     scope.purchase = true;
     std::vector<uint32_t> conditions;
@@ -1537,6 +1537,8 @@ class Loader {
     scope.purchase = true;
     if (std::optional<Located> list = Child(earning, "bonuses", "", false);
         list && ExpectSequence(*list, "'bonuses'")) {
+      std::vector<uint32_t> conditions;
+      std::vector<Located> sites;
       for (const Located& at : Items(*list)) {
         if (!ExpectMap(at, "a bonus")) continue;
         CheckKeys(at, Strings({"id", "description", "when", "points"}), "a bonus");
@@ -1546,11 +1548,16 @@ class Loader {
         auto points = Expression(at, "points", "a bonus", scope, ValueType::kInt);
         if (!ok || !points) continue;
         rule.points = points->root;
+        conditions.push_back(rule.condition);
+        sites.push_back(at);
         data_->earning_bonuses.push_back(std::move(rule));
       }
+      CheckFirstMatchList(conditions, sites, data_->earning_bonuses, false, "the bonuses");
     }
     if (std::optional<Located> list = Child(earning, "multipliers", "", false);
         list && ExpectSequence(*list, "'multipliers'")) {
+      std::vector<uint32_t> conditions;
+      std::vector<Located> sites;
       for (const Located& at : Items(*list)) {
         if (!ExpectMap(at, "a multiplier")) continue;
         CheckKeys(at, Strings({"id", "description", "when", "factor"}), "a multiplier");
@@ -1566,8 +1573,12 @@ class Loader {
           continue;
         }
         rule.factor = factor->root;
+        conditions.push_back(rule.condition);
+        sites.push_back(at);
         data_->earning_multipliers.push_back(std::move(rule));
       }
+      CheckFirstMatchList(conditions, sites, data_->earning_multipliers, false,
+                          "the multipliers");
     }
     if (std::optional<std::string> combine =
             Text(earning, "multipliers_combine", "'earning'", false)) {

@@ -121,8 +121,8 @@ struct RuleSetData {
            max_points_per_purchase > 0;
   }
   std::vector<Tier> tiers;                    // ascending min_points
-  PointsPolicy points_policy;
-  bool reads_purchase_category = false;       // some expression reads purchase.category                 // the seed's: no pending, no expiry
+  PointsPolicy points_policy;                 // the seed's: no pending, no expiry
+  bool reads_purchase_category = false;       // some expression reads purchase.category
 
   std::vector<RuleSource> sources;
   std::string version;

@@ -106,7 +106,7 @@ TEST(EarningJsonTest, TheDecisionShowsTheBreakdown) {
                                        &decision),
               IsOk());
   const std::string breakdown =
-      "100 (big) × 3 (weekend) + 15 (bulk); not applied, a higher multiplier did: × 2 "
+      "100 (big) × 3 (weekend) + 15 (bulk); not applied (only the highest multiplier applies): × 2 "
       "(electronics)";
   const json out = DecisionToJson(customer, decision, nullptr);
   ASSERT_TRUE(out.contains("loyalty")) << out.dump(2);

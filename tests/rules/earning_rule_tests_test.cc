@@ -164,11 +164,6 @@ TEST(EarningRuleTests, ABadDateInAnExampleRowIsAProblemAtTheRow) {
 // bonuses and multipliers are rules of the ruleset (RuleSet::Rules), so a
 // case that earns by them covers them.
 TEST(EarningRuleTests, CoverageCountsBonusesAndMultipliersThatApplied) {
-  GTEST_SKIP() << "BUG: rules/rule_tests.cc Cover() marks only 'loyalty earning' "
-                  "(decision.loyalty.rule_id), never the 'loyalty bonuses' and 'loyalty "
-                  "multipliers' of decision.loyalty.contributions, while RuleSet::Rules() lists "
-                  "them: a ruleset with bonuses or multipliers can never reach 100% coverage "
-                  "(`clientele rules test --min-coverage 100` fails however well tested)";
   LoadResult loaded = Load(
       "  - name: everything at once\n"
       "    today: 2026-12-05\n"
@@ -223,10 +218,6 @@ TEST(EarningRuleTests, ADatedPurchaseDoesNotDependOnTheDayOfTheRun) {
     const RuleTestReport report = RunRuleTests(*loaded.ruleset, {.today = *Date::Parse(day)});
     EXPECT_TRUE(report.ok()) << day << "\n" << FormatRuleTestReport(report, false);
   }
-  GTEST_SKIP() << "BUG: rules/rule_tests.cc WarnIfDateDependent warns of a case without "
-                  "'today:' that reaches a day-dependent bonus or multiplier even when the "
-                  "case's purchase has a date, although earning rules then read that date "
-                  "(ruleset.cc Loyalty) and the outcome cannot change with the day of the run";
   const RuleTestReport report = RunRuleTests(*loaded.ruleset);
   EXPECT_TRUE(report.ok()) << FormatRuleTestReport(report, false);
   EXPECT_THAT(report.warnings, IsEmpty()) << FormatRuleTestReport(report, false);
