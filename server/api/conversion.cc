@@ -11,6 +11,21 @@ using rules::Customer;
 using rules::Date;
 using rules::Decimal;
 
+namespace {
+
+// Upcoming expiries as the protos give them (replacing what `out` held).
+void ExpiringToProto(const std::vector<rules::ExpiringPoints>& expiring,
+                     google::protobuf::RepeatedPtrField<v1::PointsExpiry>* out) {
+  out->Clear();
+  for (const rules::ExpiringPoints& e : expiring) {
+    v1::PointsExpiry* entry = out->Add();
+    entry->set_date(e.on.ToString());
+    entry->set_points(e.points);
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintained,
                                            const RequestLimits& limits) {
   Customer c;
@@ -132,12 +147,7 @@ void CustomerToProto(const Customer& c, v1::Customer* p) {
   p->set_points_pending(c.points_pending);
   p->set_points_lifetime(c.points_lifetime);
   p->set_points_owed(c.points_owed);
-  p->mutable_points_expiring()->Clear();
-  for (const rules::ExpiringPoints& e : c.points_expiring) {
-    v1::PointsExpiry* out = p->add_points_expiring();
-    out->set_date(e.on.ToString());
-    out->set_points(e.points);
-  }
+  ExpiringToProto(c.points_expiring, p->mutable_points_expiring());
   p->set_tier(c.tier);
   p->set_previous_tier(c.previous_tier);
   p->set_tier_since(c.tier_since.ToString());
@@ -151,11 +161,7 @@ void PointsBalanceToProto(const Customer& c, v1::PointsBalance* p) {
   p->set_pending(c.points_pending);
   p->set_lifetime(c.points_lifetime);
   p->set_owed(c.points_owed);
-  for (const rules::ExpiringPoints& e : c.points_expiring) {
-    v1::PointsExpiry* out = p->add_expiring();
-    out->set_date(e.on.ToString());
-    out->set_points(e.points);
-  }
+  ExpiringToProto(c.points_expiring, p->mutable_expiring());
 }
 
 void DecisionToProto(const Customer& customer, const rules::Decision& d,

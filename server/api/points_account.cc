@@ -27,6 +27,21 @@ LedgerEntry PointsAccount::Entry(std::string_view customer_id, int64_t delta,
   return entry;
 }
 
+PointLotRecord PointsAccount::LotOf(int64_t entry_id, const LedgerEntry& credit, Date earned_on,
+                                    bool pending) const {
+  PointLotRecord lot;
+  lot.id = entry_id;
+  lot.customer_id = credit.customer_id;
+  lot.points = lot.remaining = credit.delta;
+  lot.earned_on = earned_on;
+  if (pending && policy_.pending_days > 0) lot.available_on = policy_.AvailableOn(earned_on);
+  lot.expires_on = policy_.expiry.ExpiresOn(earned_on);
+  lot.rule_id = credit.rule_id;
+  lot.ruleset_version = credit.ruleset_version;
+  lot.source = credit.source;
+  return lot;
+}
+
 absl::StatusOr<int64_t> PointsAccount::AppendDebit(LedgerEntry entry,
                                                    std::span<const LotDraw> draws) {
   absl::StatusOr<int64_t> id = tx_.AppendLedger(entry);
@@ -119,16 +134,7 @@ absl::StatusOr<PointsAccount::Earning> PointsAccount::RecordEarning(const Custom
     return Earning();
   }
   if (entry.delta == 0) return Earning();
-  PointLotRecord lot;
-  lot.id = entry_id;
-  lot.customer_id = before.id;
-  lot.points = lot.remaining = entry.delta;
-  lot.earned_on = earned_on;
-  if (policy_.pending_days > 0) lot.available_on = policy_.AvailableOn(earned_on);
-  lot.expires_on = policy_.expiry.ExpiresOn(earned_on);
-  lot.rule_id = entry.rule_id;
-  lot.ruleset_version = entry.ruleset_version;
-  lot.source = entry.source;
+  const PointLotRecord lot = LotOf(entry_id, entry, earned_on, /*pending=*/true);
   if (absl::Status s = tx_.InsertLot(lot); !s.ok()) return s;
   if (rules::Expired(lot.lot(), today_)) {
     // A purchase dated so long ago that its points have expired: they
@@ -252,15 +258,7 @@ absl::StatusOr<PointsAccount::TakeBack> PointsAccount::TakeBackPurchase(
     entry.ruleset_version = purchase.ruleset_version;
     absl::StatusOr<int64_t> id = tx_.AppendLedger(entry);
     if (!id.ok()) return id.status();
-    PointLotRecord lot;
-    lot.id = *id;
-    lot.customer_id = customer.id;
-    lot.points = lot.remaining = -earned;
-    lot.earned_on = purchase.day;
-    lot.expires_on = policy_.expiry.ExpiresOn(purchase.day);
-    lot.rule_id = entry.rule_id;
-    lot.ruleset_version = entry.ruleset_version;
-    lot.source = source;
+    const PointLotRecord lot = LotOf(*id, entry, purchase.day, /*pending=*/false);
     if (absl::Status s = tx_.InsertLot(lot); !s.ok()) return s;
     std::vector<PointLotRecord> lots = {lot};
     absl::StatusOr<int64_t> settled = CoverShortfalls(customer, -earned, lots, entry);

@@ -94,6 +94,11 @@ class PointsAccount {
   absl::StatusOr<int64_t> CoverShortfalls(const rules::Customer& before, int64_t points,
                                           std::vector<PointLotRecord>& lots,
                                           const LedgerEntry& credit);
+  // The lot of credit `credit` (ledger entry `entry_id`) earned on
+  // `earned_on`, dated by the policy: pending too when `pending` (points
+  // given back by a return are not).
+  PointLotRecord LotOf(int64_t entry_id, const LedgerEntry& credit, rules::Date earned_on,
+                       bool pending) const;
   absl::StatusOr<int64_t> AppendDebit(LedgerEntry entry, std::span<const LotDraw> draws);
   LedgerEntry Entry(std::string_view customer_id, int64_t delta, std::string_view reason,
                     std::string_view source) const;
