@@ -115,6 +115,9 @@ absl::Status SetField(Customer* c, std::string_view field, std::string_view text
   if (field == "previous_tier") return AssignText(&c->previous_tier, text);
   if (field == "tier_since") return Assign(&c->tier_since, text, Date::Parse);
   if (field == "manual_tier_until") return Assign(&c->manual_tier_until, text, Date::Parse);
+  if (field == "tier_downgrade_on") return Assign(&c->tier_downgrade_on, text, Date::Parse);
+  if (field == "qualifying_points") return Assign(&c->qualifying_points, text, count);
+  if (field == "qualifying_spent") return Assign(&c->qualifying_spent, text, ParseAmount);
   if (field == "age") {
     return Assign(&c->age, text, [](std::string_view t) { return ParseCount(t, 150); });
   }
@@ -278,7 +281,8 @@ const std::vector<std::string>& CustomerFieldNames() {
       "purchase_frequency", "average_purchase_amount", "total_spent",
       "satisfaction", "interaction_count", "points", "points_pending",
       "points_lifetime", "points_owed", "points_expiring", "tier", "previous_tier",
-      "tier_since", "manual_tier_until", "birthday", "joined_at", "last_purchase_at"};
+      "tier_since", "manual_tier_until", "qualifying_points", "qualifying_spent",
+      "tier_downgrade_on", "birthday", "joined_at", "last_purchase_at"};
   return *kNames;
 }
 

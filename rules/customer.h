@@ -104,6 +104,14 @@ struct Customer {
   // A tier set by hand holds through this day: the rules give `tier` (when
   // the ruleset has it) instead of computing one. Unknown: none.
   Date manual_tier_until;
+  // The figures tiers qualify on, over the months of the loyalty file's
+  // tier_policy (rules/tiers.h): points purchases earned and the amount
+  // they came to, less returns. 0 when the tiers qualify on the balance.
+  int64_t qualifying_points = 0;
+  Decimal qualifying_spent;
+  // The day a downgrade scheduled by the tier policy takes effect, unless
+  // the customer qualifies again first. Unknown: none.
+  Date tier_downgrade_on;
   Date birthday;
   Date joined_at;
   Date last_purchase_at;

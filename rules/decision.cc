@@ -28,6 +28,7 @@ void Decision::Clear() {
   interaction = InteractionOutcome();
   tier = {};
   tier_before = {};
+  tier_downgrade_on = Date();
   scratch.strings_used = 0;
 }
 

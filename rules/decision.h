@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "rules/customer.h"
 #include "rules/decimal.h"
 
 namespace clientele::rules {
@@ -103,9 +104,13 @@ struct Decision {
   std::vector<ImprovementProposal> improvements;
   LoyaltyOutcome loyalty;
   InteractionOutcome interaction;
-  // Tier for the points balance after this event ("" when no tier applies).
+  // The tier after this event, and before it, as the tier policy decides
+  // from its figure and the customer's standing ("" when no tier applies).
   std::string_view tier;
   std::string_view tier_before;
+  // The downgrade the tier policy has scheduled after this event: the day
+  // `tier` drops unless the customer qualifies again first. Unknown: none.
+  Date tier_downgrade_on;
 
   // The segment of a dimension ("" when the dimension assigned none).
   std::string_view SegmentOf(std::string_view dimension) const;

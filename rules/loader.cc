@@ -299,7 +299,7 @@ class Loader {
         {"offers", Strings({"kind", "description", "offers"})},
         {"improvements", Strings({"kind", "description", "actions"})},
         {"interactions", Strings({"kind", "description", "satisfaction_range", "hit_policy", "rules"})},
-        {"loyalty", Strings({"kind", "description", "points", "earning", "tiers"})},
+        {"loyalty", Strings({"kind", "description", "points", "earning", "tier_policy", "tiers"})},
         {"tests", Strings({"kind", "description", "cases"})},
     };
     CheckKeys(at, kTopKeys.at(k), StrCat("this ", k, " file"));
@@ -1411,9 +1411,17 @@ class Loader {
       LoadEarning(*earning);
       LoadEarningExtras(*earning);  // after the rules: ids are reported in file order
     }
+    // The policy first: it says whether tiers need points or an amount.
+    if (std::optional<Located> policy = Child(root, "tier_policy", "", false);
+        policy && ExpectMap(*policy, "'tier_policy'")) {
+      LoadTierPolicy(*policy);
+    }
     if (std::optional<Located> tiers = Child(root, "tiers", "", false);
         tiers && ExpectSequence(*tiers, "'tiers'")) {
       LoadTiers(*tiers);
+    } else if (root.node["tier_policy"].IsDefined()) {
+      Report(*root.file, KeyMark(root, "tier_policy"), 11, "a tier_policy without tiers",
+             "list the tiers under 'tiers:', or remove the tier_policy");
     }
     if (std::optional<Located> points = Child(root, "points", "", false);
         points && ExpectMap(*points, "'points'")) {
@@ -1424,15 +1432,9 @@ class Loader {
   // The points lifecycle (rules/points.h): pending, expiry, and what a
   // return does once the points were spent.
   void LoadPointsPolicy(const Located& points) {
-    CheckKeys(points, Strings({"pending_days", "expiry", "returns_after_spending"}), "'points'");
-    // A key written without a value would silently mean its default.
-    for (const char* key : {"pending_days", "expiry", "returns_after_spending"}) {
-      if (points.node[key].IsDefined() && points.node[key].IsNull()) {
-        Report(*points.file, KeyMark(points, key), std::string_view(key).size(),
-               StrCat("'", key, "' is empty"),
-               StrCat("write a value after '", key, ": ', or leave the key out for its default"));
-      }
-    }
+    const std::vector<std::string> keys = {"pending_days", "expiry", "returns_after_spending"};
+    CheckKeys(points, keys, "'points'");
+    ReportEmptyValues(points, keys);
     PointsPolicy& policy = data_->points_policy;
     if (std::optional<int64_t> days = WholeNumber(points, "pending_days", "'points'", false)) {
       if (*days < 0 || *days > 3660) {
@@ -1472,6 +1474,73 @@ class Loader {
                       ") before they stop being pending (",
                       policy.pending_days, " days): some points could never be spent"),
                "make the expiry longer, or pending_days shorter");
+    }
+  }
+
+  // A key of a policy written without a value would silently mean its
+  // default: each is reported.
+  void ReportEmptyValues(const Located& at, const std::vector<std::string>& keys) {
+    for (const std::string& key : keys) {
+      if (at.node[key].IsDefined() && at.node[key].IsNull()) {
+        Report(*at.file, KeyMark(at, key), key.size(), StrCat("'", key, "' is empty"),
+               StrCat("write a value after '", key, ": ', or leave the key out for its default"));
+      }
+    }
+  }
+
+  // The tier policy (rules/tiers.h): the figure tiers qualify on, and how
+  // a tier is lost.
+  void LoadTierPolicy(const Located& at) {
+    const std::vector<std::string> keys = {"qualify_on", "downgrade", "review", "grace_days"};
+    CheckKeys(at, keys, "'tier_policy'");
+    ReportEmptyValues(at, keys);
+    TierPolicy& policy = data_->tier_policy;
+    if (std::optional<std::string> text = Text(at, "qualify_on", "'tier_policy'", false)) {
+      absl::StatusOr<TierPolicy> figure = TierPolicy::ParseQualifyOn(*text);
+      if (figure.ok()) {
+        policy.figure = figure->figure;
+        policy.window = figure->window;
+        policy.months = figure->months;
+      } else {
+        ReportAt(*Child(at, "qualify_on", "", false), std::string(figure.status().message()),
+                 "e.g. qualify_on: points earned in 12 months");
+      }
+    }
+    if (std::optional<std::string> text = Text(at, "downgrade", "'tier_policy'", false)) {
+      absl::StatusOr<TierPolicy::Downgrade> downgrade = TierPolicy::ParseDowngrade(*text);
+      if (downgrade.ok()) {
+        policy.downgrade = *downgrade;
+      } else {
+        ReportAt(*Child(at, "downgrade", "", false), std::string(downgrade.status().message()),
+                 "recompute: to the tier the figure reaches; one_tier: a step at a time; never: "
+                 "tiers are only raised");
+      }
+    }
+    if (std::optional<std::string> text = Text(at, "review", "'tier_policy'", false)) {
+      absl::StatusOr<TierPolicy::Review> review = TierPolicy::ParseReview(*text);
+      if (review.ok()) {
+        policy.review = *review;
+      } else {
+        ReportAt(*Child(at, "review", "", false), std::string(review.status().message()),
+                 "daily: a customer below the tier is found the same day; anniversary: once a "
+                 "year, on the day the tier was reached");
+      }
+    }
+    if (std::optional<int64_t> days = WholeNumber(at, "grace_days", "'tier_policy'", false)) {
+      if (*days < 0 || *days > 3660) {
+        ReportAt(*Child(at, "grace_days", "", false),
+                 StrCat("grace_days must be from 0 to 3660, not ", *days),
+                 "the days a customer keeps the tier after falling below it, e.g. 30");
+      } else {
+        policy.grace_days = static_cast<int32_t>(*days);
+      }
+    }
+    if (policy.downgrade == TierPolicy::Downgrade::kNever &&
+        (at.node["review"].IsDefined() || at.node["grace_days"].IsDefined())) {
+      const std::string_view key = at.node["review"].IsDefined() ? "review" : "grace_days";
+      Report(*at.file, KeyMark(at, key), key.size(),
+             StrCat("'", key, "' has no effect with downgrade: never"),
+             "remove it, or choose downgrade: one_tier or recompute");
     }
   }
 
@@ -1603,32 +1672,57 @@ class Loader {
   }
 
   void LoadTiers(const Located& list) {
-    std::optional<Located> previous;
+    // Tiers on the amount spent need an amount; on points, points.
+    const bool on_amount = data_->tier_policy.figure == TierPolicy::Figure::kAmountSpent;
+    const std::string_view key = on_amount ? "min_spent" : "min_points";
+    const std::string_view other = on_amount ? "min_points" : "min_spent";
+    const std::string_view unit = on_amount ? "spent" : "points";
+    std::string last_threshold;
     for (const Located& at : Items(list)) {
       if (!ExpectMap(at, "a tier")) continue;
-      CheckKeys(at, Strings({"name", "description", "min_points"}), "a tier");
+      CheckKeys(at, Strings({"name", "description", "min_points", "min_spent"}), "a tier");
+      if (at.node[std::string(other)].IsDefined()) {
+        Report(*at.file, KeyMark(at, other), other.size(),
+               StrCat("'", other, "' does not fit tiers that qualify on ",
+                      data_->tier_policy.QualifyOnText()),
+               on_amount ? "write min_spent: the amount spent in the window"
+                         : "min_spent needs tier_policy: qualify_on: spent in N months (or "
+                           "this year); on points write min_points");
+        continue;
+      }
       std::optional<std::string> name = Name(at, "name", "a tier", true);
-      std::optional<int64_t> min = WholeNumber(at, "min_points", "a tier", true);
+      std::optional<Decimal> min = on_amount ? Number(at, key, "a tier", true)
+                                             : WholeNumberAsDecimal(at, key, "a tier");
       if (!name || !min) continue;
       for (const Tier& tier : data_->tiers) {
         if (tier.name == *name) {
           ReportAt(*Child(at, "name", "", false), StrCat("tier '", *name, "' is listed twice"));
         }
       }
-      if (*min < 0) {
-        ReportAt(*Child(at, "min_points", "", false), "min_points cannot be negative");
+      if (*min < Decimal()) {
+        ReportAt(*Child(at, key, "", false), StrCat(key, " cannot be negative"));
         continue;
       }
-      if (!data_->tiers.empty() && *min <= data_->tiers.back().min_points) {
-        ReportAt(*Child(at, "min_points", "", false),
-                 StrCat("tier '", *name, "' needs ", *min, " points, not more than tier '",
-                              data_->tiers.back().name, "' before it (",
-                              data_->tiers.back().min_points, ")"),
-                 "list tiers from the lowest to the highest, each needing more points");
+      const int64_t threshold = on_amount ? min->units() : min->IntegerPart();
+      if (!data_->tiers.empty() && threshold <= data_->tiers.back().threshold) {
+        ReportAt(*Child(at, key, "", false),
+                 StrCat("tier '", *name, "' needs ", min->ToString(), " ", unit,
+                        ", not more than tier '", data_->tiers.back().name, "' before it (",
+                        last_threshold, ")"),
+                 StrCat("list tiers from the lowest to the highest, each needing more ", unit));
         continue;
       }
-      data_->tiers.push_back({*name, *min});
+      last_threshold = min->ToString();
+      data_->tiers.push_back({*name, threshold});
     }
+  }
+
+  // A whole number, as a Decimal (tiers compare points and amounts alike).
+  std::optional<Decimal> WholeNumberAsDecimal(const Located& at, std::string_view key,
+                                              std::string_view what) {
+    std::optional<int64_t> whole = WholeNumber(at, key, what, true);
+    if (!whole) return std::nullopt;
+    return Decimal::FromInteger(*whole);
   }
 
   // ---------------------------------------------------------------- whole set

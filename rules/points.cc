@@ -9,9 +9,14 @@
 #include "common/strings.h"
 #include "common/utf8.h"
 #include "rules/diagnostic.h"
+#include "rules/internal/phrases.h"
 
 namespace clientele::rules {
 namespace {
+
+using phrases_internal::ConsumePrefix;
+using phrases_internal::CountAndUnit;
+using phrases_internal::StripWhitespace;
 
 const absl::CivilDay kEpoch(1970, 1, 1);
 
@@ -27,18 +32,6 @@ absl::CivilDay AddMonths(absl::CivilDay day, int32_t months) {
                   [](absl::CivilDay a, absl::CivilDay b) { return a < b; });
 }
 
-std::string_view StripWhitespace(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
-}
-
-bool ConsumePrefix(std::string_view* text, std::string_view prefix) {
-  if (!text->starts_with(prefix)) return false;
-  text->remove_prefix(prefix.size());
-  return true;
-}
-
 std::vector<std::string_view> SplitCommas(std::string_view text) {
   std::vector<std::string_view> items;
   for (size_t begin = 0;;) {
@@ -47,15 +40,6 @@ std::vector<std::string_view> SplitCommas(std::string_view text) {
     if (comma == std::string_view::npos) return items;
     begin = comma + 1;
   }
-}
-
-// Splits "N unit" into N and the unit; false when it is not that shape.
-bool CountAndUnit(std::string_view text, int64_t* count, std::string_view* unit) {
-  const size_t space = text.find(' ');
-  if (space == std::string_view::npos) return false;
-  if (!ParseInteger(text.substr(0, space), count)) return false;
-  *unit = StripWhitespace(text.substr(space + 1));
-  return true;
 }
 
 constexpr std::string_view kExpiryForms =

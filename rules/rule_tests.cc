@@ -38,9 +38,10 @@ struct Expectations {
   std::optional<std::vector<std::string>> offers;
   std::optional<int64_t> points;
   std::optional<std::string> tier;
+  std::optional<Date> tier_downgrade_on;  // unknown: none scheduled
   std::optional<Decimal> satisfaction;
   std::optional<std::vector<std::string>> actions;
-  YAML::Mark offers_at, points_at, tier_at, satisfaction_at, actions_at;
+  YAML::Mark offers_at, points_at, tier_at, downgrade_at, satisfaction_at, actions_at;
 };
 
 // An expectation not met, and where it is written.
@@ -384,7 +385,9 @@ class CaseReader {
   }
 
   void ReadExpectations(const YAML::Node& node, Expectations* expect) {
-    CheckKeys(node, {"segments", "offers", "points", "tier", "satisfaction", "actions"},
+    CheckKeys(node,
+              {"segments", "offers", "points", "tier", "tier_downgrade_on", "satisfaction",
+               "actions"},
               "expect");
     if (const YAML::Node segments = node["segments"]) {
       if (!segments.IsMap()) {
@@ -440,6 +443,19 @@ class CaseReader {
       }
       expect->tier_at = Place(tier, {"expect", "tier"});
     }
+    if (const YAML::Node downgrade = node["tier_downgrade_on"]) {
+      const std::string text = downgrade.IsScalar() ? downgrade.Scalar() : "";
+      absl::StatusOr<Date> day = Date::Parse(text);
+      if (downgrade.IsNull() || text == "none") {
+        expect->tier_downgrade_on = Date();
+      } else if (day.ok()) {
+        expect->tier_downgrade_on = *day;
+      } else {
+        Report(Place(downgrade, {"expect", "tier_downgrade_on"}),
+               "tier_downgrade_on is a day such as 2027-01-05, or none", "");
+      }
+      expect->downgrade_at = Place(downgrade, {"expect", "tier_downgrade_on"});
+    }
     if (const YAML::Node satisfaction = node["satisfaction"]) {
       absl::StatusOr<Decimal> value = Decimal::Parse(satisfaction.IsScalar() ? satisfaction.Scalar() : "");
       if (value.ok()) {
@@ -488,7 +504,31 @@ void Cover(const Decision& decision, const std::map<std::pair<std::string, std::
   if (!decision.tier.empty()) mark("loyalty tiers", decision.tier);
 }
 
-std::vector<Failure> Check(const Case& c, const Decision& d) {
+// What a tier was decided from, for a failure message: the figure of the
+// tier policy and a scheduled downgrade.
+std::string TierGrounds(const TierPolicy& policy, const Case& c, const Decision& d) {
+  std::string grounds;
+  switch (policy.figure) {
+    case TierPolicy::Figure::kBalance:
+      grounds = StrCat("points after: ",
+                       d.loyalty.applied ? d.loyalty.points_after : c.customer.points);
+      break;
+    case TierPolicy::Figure::kPointsEarned:
+      grounds = StrCat("qualifying_points before the case's purchase: ",
+                       c.customer.qualifying_points);
+      break;
+    case TierPolicy::Figure::kAmountSpent:
+      grounds = StrCat("qualifying_spent before the case's purchase: ",
+                       c.customer.qualifying_spent.ToString());
+      break;
+  }
+  if (d.tier_downgrade_on.known()) {
+    StrAppend(&grounds, "; downgrade scheduled on ", d.tier_downgrade_on.ToString());
+  }
+  return grounds;
+}
+
+std::vector<Failure> Check(const Case& c, const Decision& d, const TierPolicy& policy) {
   std::vector<Failure> failures;
   for (const auto& [dimension, expected] : c.expect.segments) {
     std::vector<std::string> got;
@@ -531,8 +571,15 @@ std::vector<Failure> Check(const Case& c, const Decision& d) {
   if (c.expect.tier && std::string(d.tier) != *c.expect.tier) {
     failures.push_back({StrCat("tier: expected ", c.expect.tier->empty() ? "(none)" : *c.expect.tier,
                                ", got ", d.tier.empty() ? "(none)" : std::string(d.tier),
-                               " (points after: ", d.loyalty.applied ? d.loyalty.points_after : c.customer.points, ")"),
+                               " (", TierGrounds(policy, c, d), ")"),
                         c.expect.tier_at});
+  }
+  if (c.expect.tier_downgrade_on && d.tier_downgrade_on != *c.expect.tier_downgrade_on) {
+    auto day = [](Date date) { return date.known() ? date.ToString() : std::string("none"); };
+    failures.push_back({StrCat("tier_downgrade_on: expected ", day(*c.expect.tier_downgrade_on),
+                               ", got ", day(d.tier_downgrade_on), " (tier ",
+                               d.tier.empty() ? "(none)" : std::string(d.tier), ")"),
+                        c.expect.downgrade_at});
   }
   if (c.expect.satisfaction) {
     const Decimal got = d.interaction.applied ? d.interaction.satisfaction_after : c.customer.satisfaction;
@@ -691,7 +738,7 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
       failures.push_back({StrCat("evaluation failed: ", View(s.message())), c.at});
     } else {
       Cover(decision, index, &report.matched);
-      failures = Check(c, decision);
+      failures = Check(c, decision, rules->tier_policy());
     }
     for (Failure& failure : failures) {
       const YAML::Mark at = failure.at.line >= 0 ? failure.at : c.at;

@@ -223,12 +223,89 @@ class Evaluation {
     return nullptr;
   }
 
-  const Tier* TierFor(int64_t points) const {
-    const Tier* tier = nullptr;
-    for (const Tier& t : data_.tiers) {
-      if (points >= t.min_points) tier = &t;
+  // The highest tier whose threshold `figure` reaches; -1 when none.
+  int TierFor(int64_t figure) const {
+    int tier = -1;
+    for (size_t i = 0; i < data_.tiers.size(); ++i) {
+      if (figure >= data_.tiers[i].threshold) tier = static_cast<int>(i);
     }
     return tier;
+  }
+
+  // The customer's stored tier as an index into the ruleset's; -1 when it
+  // has none or one this ruleset does not list.
+  int StoredTier() const {
+    for (size_t i = 0; i < data_.tiers.size(); ++i) {
+      if (data_.tiers[i].name == input_.customer->tier) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  std::string_view TierName(int index) const {
+    return index < 0 ? std::string_view() : std::string_view(data_.tiers[index].name);
+  }
+
+  // The tier policy's figure before and after this evaluation's purchase
+  // (the same without one). False when it would overflow.
+  bool TierFigures(int64_t points_before, int64_t points_after, int64_t* before,
+                   int64_t* after) {
+    const Customer& c = *input_.customer;
+    const TierPolicy& policy = data_.tier_policy;
+    const Purchase* purchase = input_.purchase;
+    const bool counts = purchase != nullptr &&
+                        policy.QualifyingMonths(input_.today)
+                            .Contains(purchase->date.known() ? purchase->date : input_.today);
+    switch (policy.figure) {
+      case TierPolicy::Figure::kBalance:
+        *before = points_before;
+        *after = points_after;
+        return true;
+      case TierPolicy::Figure::kPointsEarned:
+        *before = c.qualifying_points;
+        *after = *before;
+        if (!counts) return true;
+        if (!__builtin_add_overflow(*before, points_after - points_before, after)) return true;
+        break;
+      case TierPolicy::Figure::kAmountSpent:
+        *before = c.qualifying_spent.units();
+        *after = *before;
+        if (!counts) return true;
+        if (!__builtin_add_overflow(*before, purchase->amount.units(), after)) return true;
+        break;
+    }
+    frame_.error = "the amount the tier qualifies on would be too large";
+    return false;
+  }
+
+  // The tiers before and after this evaluation by the tier policy.
+  bool Tiers(int64_t points_before, int64_t points_after) {
+    // A tier set by hand holds through its last day, whatever the figures.
+    if (const Tier* manual = ManualTier()) {
+      decision_->tier_before = decision_->tier = manual->name;
+      return true;
+    }
+    int64_t figure_before = 0;
+    int64_t figure_after = 0;
+    if (!TierFigures(points_before, points_after, &figure_before, &figure_after)) return false;
+    const int qualified_before = TierFor(figure_before);
+    const int qualified_after =
+        figure_after == figure_before ? qualified_before : TierFor(figure_after);
+    const TierPolicy& policy = data_.tier_policy;
+    if (policy.FollowsFigure()) {  // the seed's: no standing to look up
+      decision_->tier_before = TierName(qualified_before);
+      decision_->tier = TierName(qualified_after);
+      return true;
+    }
+    const Customer& c = *input_.customer;
+    const TierStanding standing{StoredTier(), c.tier_since, c.tier_downgrade_on};
+    const TierVerdict before = ReviewTier(policy, qualified_before, standing, input_.today);
+    const TierVerdict after = qualified_after == qualified_before
+                                  ? before
+                                  : ReviewTier(policy, qualified_after, standing, input_.today);
+    decision_->tier_before = TierName(before.tier);
+    decision_->tier = TierName(after.tier);
+    decision_->tier_downgrade_on = after.downgrade_on;
+    return true;
   }
 
   // The first earning rule that matches (null when none does). False on
@@ -366,16 +443,7 @@ class Evaluation {
       loyalty.points_earned = after - before;  // what the ledger records
       loyalty.points_after = after;
     }
-    // A tier set by hand holds through its last day, whatever the points.
-    if (const Tier* manual = ManualTier()) {
-      decision_->tier_before = decision_->tier = manual->name;
-      return true;
-    }
-    const Tier* tier_before = TierFor(before);
-    const Tier* tier_after = after == before ? tier_before : TierFor(after);
-    decision_->tier_before = tier_before ? std::string_view(tier_before->name) : std::string_view();
-    decision_->tier = tier_after ? std::string_view(tier_after->name) : std::string_view();
-    return true;
+    return Tiers(before, after);
   }
 
   bool Interaction() {
@@ -590,6 +658,16 @@ uint64_t RuleSet::WorkBound(const EvalInput& input) const {
 uint64_t RuleSet::work_limit() const { return data_->work_limit; }
 
 const PointsPolicy& RuleSet::points_policy() const { return data_->points_policy; }
+
+const TierPolicy& RuleSet::tier_policy() const { return data_->tier_policy; }
+
+bool RuleSet::TiersChangeOverTime() const {
+  if (data_->tiers.empty()) return false;
+  const TierPolicy& policy = data_->tier_policy;
+  const bool points_expire = data_->points_policy.expiry.kind != PointsExpiry::Kind::kNever;
+  return policy.window != TierPolicy::Window::kNone || !policy.FollowsFigure() ||
+         (policy.figure == TierPolicy::Figure::kBalance && points_expire);
+}
 
 bool RuleSet::ReadsPurchaseCategory() const { return data_->reads_purchase_category; }
 

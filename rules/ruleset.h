@@ -27,6 +27,7 @@
 #include "rules/decision.h"
 #include "rules/diagnostic.h"
 #include "rules/points.h"
+#include "rules/tiers.h"
 
 namespace clientele::rules {
 
@@ -131,6 +132,13 @@ class RuleSet {
   // The points lifecycle of the loyalty file (`points:`); without one, the
   // seed's: points can be spent at once and never expire.
   const PointsPolicy& points_policy() const;
+  // The loyalty file's tier policy (the seed's when it has none): the
+  // figure tiers qualify on, and how they are lost.
+  const TierPolicy& tier_policy() const;
+  // Whether a customer's tier can change with no event of its own: its
+  // qualifying window moves on, its points expire, or a scheduled
+  // downgrade comes due. The server then reviews tiers daily.
+  bool TiersChangeOverTime() const;
 
   // Introspection for tools (validate summaries, docs).
   struct Summary {

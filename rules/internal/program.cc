@@ -752,6 +752,9 @@ const std::vector<CustomerField>& CustomerFields() {
       {"previous_tier", Op::kCustomerString, 5},
       {"tier_since", Op::kCustomerDate, 3},
       {"manual_tier_until", Op::kCustomerDate, 4},
+      {"qualifying_points", Op::kCustomerInt, 7},
+      {"qualifying_spent", Op::kCustomerDecimal, 3},
+      {"tier_downgrade_on", Op::kCustomerDate, 5},
   };
   return *kFields;
 }

@@ -109,10 +109,10 @@ enum class Op : uint8_t {
 // slot kSlotSegment0 + d.
 enum Slot : uint32_t {
   kSlotCustomerInt0 = 0,                        // kIntMembers, in units
-  kSlotCustomerDecimal0 = 7,                    // kDecimalMembers
-  kSlotEnum0 = 10,                              // kCompareEnum's field order
-  kSlotPurchaseAmount = 14,
-  kSlotSegment0 = 15,
+  kSlotCustomerDecimal0 = 8,                    // kDecimalMembers
+  kSlotEnum0 = 12,                              // kCompareEnum's field order
+  kSlotPurchaseAmount = 16,
+  kSlotSegment0 = 17,
 };
 
 // The slot that a fused comparison `op` on `field` reads.
@@ -284,15 +284,16 @@ struct Frame {
 inline constexpr int64_t Customer::*kIntMembers[] = {
     &Customer::age, &Customer::purchase_frequency, &Customer::interaction_count,
     &Customer::points, &Customer::points_pending, &Customer::points_lifetime,
-    &Customer::points_owed};
+    &Customer::points_owed, &Customer::qualifying_points};
 inline constexpr Decimal Customer::*kDecimalMembers[] = {
-    &Customer::average_purchase_amount, &Customer::total_spent, &Customer::satisfaction};
+    &Customer::average_purchase_amount, &Customer::total_spent, &Customer::satisfaction,
+    &Customer::qualifying_spent};
 inline constexpr std::string Customer::*kStringMembers[] = {
     &Customer::id, &Customer::name, &Customer::gender, &Customer::occupation, &Customer::tier,
     &Customer::previous_tier};
 inline constexpr Date Customer::*kDateMembers[] = {
     &Customer::birthday, &Customer::joined_at, &Customer::last_purchase_at, &Customer::tier_since,
-    &Customer::manual_tier_until};
+    &Customer::manual_tier_until, &Customer::tier_downgrade_on};
 
 static_assert(std::size(kIntMembers) == kSlotCustomerDecimal0 - kSlotCustomerInt0);
 static_assert(std::size(kDecimalMembers) == kSlotEnum0 - kSlotCustomerDecimal0);

@@ -14,6 +14,7 @@
 #include "rules/internal/program.h"
 #include "rules/points.h"
 #include "rules/ruleset.h"
+#include "rules/tiers.h"
 
 namespace clientele::rules {
 
@@ -83,7 +84,9 @@ struct EarningMultiplier : CompiledRule {
 
 struct Tier {
   std::string name;
-  int64_t min_points = 0;
+  // What the tier policy's figure must reach: points (min_points), or the
+  // amount spent in units of Decimal (min_spent).
+  int64_t threshold = 0;
 };
 
 struct RuleSetData {
@@ -120,7 +123,8 @@ struct RuleSetData {
     return !earning_bonuses.empty() || !earning_multipliers.empty() ||
            max_points_per_purchase > 0;
   }
-  std::vector<Tier> tiers;                    // ascending min_points
+  std::vector<Tier> tiers;                    // ascending threshold
+  TierPolicy tier_policy;                     // the seed's: the balance, at once
   PointsPolicy points_policy;                 // the seed's: no pending, no expiry
   bool reads_purchase_category = false;       // some expression reads purchase.category
 
