@@ -224,6 +224,7 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
                                        "sync_every_commit",
                                        "idempotency_key_days",
                                        "points_expiry_minutes",
+                                       "tier_review_minutes",
                                        "rules_watch",
                                        "rules_debounce_ms",
                                        "tls",
@@ -285,6 +286,9 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
     } else if (key == "points_expiry_minutes") {
       s = ReadInt(path, value, key, 0, 7 * 24 * 60, &number);
       config->points_expiry_minutes = static_cast<int>(number);
+    } else if (key == "tier_review_minutes") {
+      s = ReadInt(path, value, key, 0, 24 * 60, &number);
+      config->tier_review_minutes = static_cast<int>(number);
     } else if (key == "stats_window_months") {
       s = ReadInt(path, value, key, 1, 120, &number);
       config->stats_window_months = static_cast<int>(number);

@@ -34,6 +34,8 @@ struct ServerConfig {
   bool sync_every_commit = true;            // see SqliteStoreOptions::sync_every_commit
   int idempotency_key_days = 30;            // keys expire after this long (0: never), KeyRetention
   int points_expiry_minutes = 60;           // how often expired points are written off (0: never)
+  // How often to look whether today's tier review ran (once a day; 0: never).
+  int tier_review_minutes = 60;
   RequestLimits limits;
   // The most work units one evaluation may take (rules::LoadOptions).
   uint64_t max_evaluation_work = 1'000'000;

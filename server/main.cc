@@ -41,6 +41,7 @@
 #include "server/infra/metrics_endpoint.h"
 #include "server/key_retention.h"
 #include "server/points_expiry.h"
+#include "server/tier_review.h"
 #include "server/reload/directory_watcher.h"
 #include "server/reload/reloader.h"
 #include "server/store/store.h"
@@ -196,6 +197,9 @@ int Serve(const std::string& config_path) {
   PointsExpiryOptions points_expiry_options;
   points_expiry_options.interval = std::chrono::minutes(config->points_expiry_minutes);
   PointsExpiry points_expiry(&apis.loyalty, points_expiry_options);  // writes off at once
+  TierReviewOptions tier_review_options;
+  tier_review_options.interval = std::chrono::minutes(config->tier_review_minutes);
+  TierReview tier_review(&apis.loyalty, tier_review_options);  // reviews today at once
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config->transport());
@@ -285,6 +289,7 @@ int Serve(const std::string& config_path) {
   decision_log.Stop();  // writes the last decisions' entries, before the database closes
   key_retention.Stop();
   points_expiry.Stop();
+  tier_review.Stop();
   store->reset();  // closes the database after the last call
   Log(LogLevel::kInfo, "stopped");
   return 0;

@@ -49,7 +49,8 @@ absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintaine
                                {"last_purchase_at", &p.last_purchase_at(), 50},
                                {"previous_tier", &p.previous_tier(), limits.max_name_bytes},
                                {"tier_since", &p.tier_since(), 50},
-                               {"manual_tier_until", &p.manual_tier_until(), 50}});
+                               {"manual_tier_until", &p.manual_tier_until(), 50},
+                               {"tier_downgrade_on", &p.tier_downgrade_on(), 50}});
   }
   for (const TextField& f : texts) {
     if (absl::Status s = CheckText(StrCat("customer.", f.name), *f.value, f.max_bytes, false);
@@ -62,7 +63,10 @@ absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintaine
   std::vector<std::pair<const char*, const std::string*>> decimals = {
       {"average_purchase_amount", &p.average_purchase_amount()},
       {"satisfaction", &p.satisfaction()}};
-  if (maintained) decimals.push_back({"total_spent", &p.total_spent()});
+  if (maintained) {
+    decimals.push_back({"total_spent", &p.total_spent()});
+    decimals.push_back({"qualifying_spent", &p.qualifying_spent()});
+  }
   for (const auto& [name, text] : decimals) {
     if (text->empty()) continue;
     if (absl::Status s = CheckDecimalText(StrCat("customer.", name), *text); !s.ok()) return s;
@@ -96,6 +100,9 @@ absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintaine
                                  {"previous_tier", p.previous_tier()},
                                  {"tier_since", p.tier_since()},
                                  {"manual_tier_until", p.manual_tier_until()},
+                                 {"qualifying_points", StrCat(p.qualifying_points())},
+                                 {"qualifying_spent", p.qualifying_spent()},
+                                 {"tier_downgrade_on", p.tier_downgrade_on()},
                                  {"last_purchase_at", p.last_purchase_at()}});
   }
   if (maintained && p.points_expiring_size() > 0) {
@@ -152,6 +159,9 @@ void CustomerToProto(const Customer& c, v1::Customer* p) {
   p->set_previous_tier(c.previous_tier);
   p->set_tier_since(c.tier_since.ToString());
   p->set_manual_tier_until(c.manual_tier_until.ToString());
+  p->set_qualifying_points(c.qualifying_points);
+  p->set_qualifying_spent(c.qualifying_spent.ToString());
+  p->set_tier_downgrade_on(c.tier_downgrade_on.ToString());
   p->set_last_purchase_at(c.last_purchase_at.ToString());
 }
 

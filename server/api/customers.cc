@@ -115,7 +115,8 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
                                                   bool satisfaction_given,
                                                   const rules::RuleSet& ruleset, Date today,
                                                   const CustomerMask& mask) {
-  absl::StatusOr<std::optional<Customer>> existing = tx.FindCustomer(customer.id, today);
+  const CustomerAsOf as_of = AsOf(ruleset, today);
+  absl::StatusOr<std::optional<Customer>> existing = tx.FindCustomer(customer.id, as_of);
   if (!existing.ok()) return existing.status();
   if (!mask.all) {
     // What the mask does not name stays as stored (or unknown when new).
@@ -130,7 +131,7 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
   }
   absl::StatusOr<bool> created = tx.UpsertCustomerProfile(customer);
   if (!created.ok()) return created.status();
-  absl::StatusOr<Customer> stored = RequireCustomer(tx, customer.id, today);
+  absl::StatusOr<Customer> stored = RequireCustomer(tx, customer.id, as_of);
   if (!stored.ok()) return stored.status();
   rules::Decision decision;
   if (absl::Status s =
@@ -138,15 +139,11 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
       !s.ok()) {
     return s;
   }
-  if (decision.tier != stored->tier) {
-    if (absl::Status s = ChangeTierByRules(tx, *stored, decision.tier, "upsert",
-                                           decision.ruleset_version, today);
-        !s.ok()) {
-      return s;
-    }
-    stored->previous_tier = stored->tier;
-    stored->tier = std::string(decision.tier);
-    stored->tier_since = today;
+  if (absl::Status s =
+          ChangeTierByRules(tx, &*stored, {decision.tier, decision.tier_downgrade_on}, "upsert",
+                            decision.ruleset_version, today);
+      !s.ok()) {
+    return s;
   }
   return UpsertedCustomer{std::move(*stored), *created};
 }
@@ -294,11 +291,17 @@ absl::Status CustomersApi::UpsertCustomer(const v1::UpsertCustomerRequest& reque
       });
 }
 
+CustomerAsOf CustomersApi::ReadAsOf(Date today) const {
+  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  if (served == nullptr) return {today, {}};
+  return AsOf(*served->ruleset, today);
+}
+
 absl::Status CustomersApi::GetCustomer(const v1::GetCustomerRequest& request,
                                      v1::GetCustomerResponse* response) {
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   absl::StatusOr<std::optional<Customer>> found =
-      store_->FindCustomer(request.customer_id(), today_());
+      store_->FindCustomer(request.customer_id(), ReadAsOf(today_()));
   if (!found.ok()) return found.status();
   if (!found->has_value()) {
     return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
@@ -336,7 +339,7 @@ absl::Status CustomersApi::ListCustomers(const v1::ListCustomersRequest& request
   };
   const Date today = today_();
   if (!request.has_segment()) {
-    absl::StatusOr<CustomerPage> page = store_->ListCustomers(*after, *page_size, today);
+    absl::StatusOr<CustomerPage> page = store_->ListCustomers(*after, *page_size, ReadAsOf(today));
     if (!page.ok()) return page.status();
     for (const Customer& c : page->customers) CustomerToProto(c, response->add_customers());
     if (page->more) response->set_next_page_token(next_page_token(page->customers.back().id));
@@ -359,7 +362,8 @@ absl::Status CustomersApi::ListCustomers(const v1::ListCustomersRequest& request
   rules::Decision decision;
   while (more && scanned < kMaxFilterScan && response->customers_size() < *page_size) {
     absl::StatusOr<CustomerPage> page = store_->ListCustomers(
-        last_seen, std::min(kScanPageSize, kMaxFilterScan - scanned), today);
+        last_seen, std::min(kScanPageSize, kMaxFilterScan - scanned),
+        AsOf(*served->ruleset, today));
     if (!page.ok()) return page.status();
     more = page->more;
     for (size_t i = 0; i < page->customers.size(); ++i) {

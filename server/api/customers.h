@@ -53,6 +53,10 @@ class CustomersApi {
   absl::StatusOr<std::unique_ptr<CustomerImport>> StartImport();
 
  private:
+  // How a read shows customers on `today`: with the tier qualification
+  // figures of the served ruleset (none while no ruleset is loaded).
+  CustomerAsOf ReadAsOf(rules::Date today) const;
+
   Store* const store_;
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;

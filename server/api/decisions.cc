@@ -98,13 +98,14 @@ class StoredDecisionStream final : public DecisionStream {
     if (ids_.has_value()) {
       while (next_id_ < ids_->size()) {
         absl::StatusOr<std::optional<Customer>> found =
-            store_->FindCustomer((*ids_)[next_id_++], today_);
+            store_->FindCustomer((*ids_)[next_id_++], AsOf(*served_->ruleset, today_));
         if (!found.ok() || found->has_value()) return found;
       }
       return std::optional<Customer>();
     }
     if (page_.empty() && more_) {
-      absl::StatusOr<CustomerPage> page = store_->ListCustomers(last_id_, kScanPageSize, today_);
+      absl::StatusOr<CustomerPage> page =
+          store_->ListCustomers(last_id_, kScanPageSize, AsOf(*served_->ruleset, today_));
       if (!page.ok()) return page.status();
       more_ = page->more;
       for (Customer& c : page->customers) page_.push_back(std::move(c));
@@ -140,12 +141,14 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
   const Date today_default = today_();
   absl::StatusOr<Date> today = ParseDay("today", request.today(), today_default);
   if (!today.ok()) return today.status();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   Customer customer;
   switch (request.subject_case()) {
     case v1::EvaluateRequest::kCustomerId: {
       if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
       absl::StatusOr<std::optional<Customer>> found =
-          store_->FindCustomer(request.customer_id(), *today);
+          store_->FindCustomer(request.customer_id(), AsOf(*served->ruleset, *today));
       if (!found.ok()) return found.status();
       if (!found->has_value()) {
         return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
@@ -163,8 +166,6 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
     default:
       return Invalid("subject", "give customer_id (a stored customer) or customer (inline)");
   }
-  std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   rules::Decision decision;
   rules::Explanation explanation;
   rules::Explanation* why = request.explain() ? &explanation : nullptr;

@@ -39,7 +39,9 @@ struct CheckedPurchase {
 absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view customer_id,
                            Transaction& tx, v1::RecordPurchaseResponse* out) {
   rules::Purchase purchase = checked.purchase;
-  absl::StatusOr<Customer> customer = RequireCustomer(tx, customer_id, checked.today);
+  const rules::RuleSet& ruleset = *checked.served->ruleset;
+  absl::StatusOr<Customer> customer =
+      RequireCustomer(tx, customer_id, AsOf(ruleset, checked.today));
   if (!customer.ok()) return customer.status();
   // The catalogue's category, read only when the rules look at it.
   if (purchase.category.empty() && !purchase.product.empty() &&
@@ -83,16 +85,19 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   entry.ruleset_version = std::string(decision.ruleset_version);
   entry.source = StrCat("purchase:", purchase.id);
   // Points of a purchase so old that they have expired leave at once
-  // (RecordEarning): they change neither the balance nor the tier.
-  const rules::PointsPolicy& policy = checked.served->ruleset->points_policy();
+  // (RecordEarning): they change neither the balance nor a tier on it (a
+  // tier on points earned counts them: they were earned).
+  const rules::PointsPolicy& policy = ruleset.points_policy();
   const bool expired_already = loyalty.points_earned > 0 &&
                                policy.expiry.ExpiresOn(checked.day).known() &&
                                policy.expiry.ExpiresOn(checked.day) <= checked.today;
-  const std::string_view tier = expired_already ? decision.tier_before : decision.tier;
+  const bool on_balance = ruleset.tier_policy().figure == rules::TierPolicy::Figure::kBalance;
+  const std::string_view tier =
+      expired_already && on_balance ? decision.tier_before : decision.tier;
   absl::StatusOr<int64_t> entry_id = tx.InsertPurchase(record, entry, std::nullopt);
   if (!entry_id.ok()) return entry_id.status();
-  if (absl::Status s = ChangeTierByRules(tx, *customer, tier, entry.source,
-                                         decision.ruleset_version, checked.today);
+  if (absl::Status s = ChangeTierByRules(tx, *customer, {tier, decision.tier_downgrade_on},
+                                         entry.source, decision.ruleset_version, checked.today);
       !s.ok()) {
     return s;
   }
@@ -229,7 +234,8 @@ absl::Status EventsApi::RecordInteraction(const v1::RecordInteractionRequest& re
   return IdempotentWrite(
       store_, "RecordInteraction", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::RecordInteractionResponse* out) -> absl::Status {
-        absl::StatusOr<Customer> customer = RequireCustomer(tx, request.customer_id(), today);
+        absl::StatusOr<Customer> customer =
+            RequireCustomer(tx, request.customer_id(), AsOf(*served->ruleset, today));
         if (!customer.ok()) return customer.status();
         rules::Decision decision;
         if (absl::Status s = EvaluateRules(
@@ -285,7 +291,8 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
                                        "' was already taken back (", purchase.returned_kind, ")")),
                             kReasonPurchaseAlreadyTakenBack);
         }
-        absl::StatusOr<Customer> customer = RequireCustomer(tx, purchase.customer_id, today);
+        const CustomerAsOf as_of = AsOf(*served->ruleset, today);
+        absl::StatusOr<Customer> customer = RequireCustomer(tx, purchase.customer_id, as_of);
         if (!customer.ok()) return customer.status();
         // Points earned come back off the balance: what is left of them,
         // then other points; what was spent meanwhile goes by the policy's
@@ -298,7 +305,7 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
         if (!taken.ok()) return taken.status();
         const int64_t reversed = taken->reversed;
         if (reversed != 0) Metrics::Global().RecordPoints(-reversed);
-        absl::StatusOr<Customer> after = RequireCustomer(tx, purchase.customer_id, today);
+        absl::StatusOr<Customer> after = RequireCustomer(tx, purchase.customer_id, as_of);
         if (!after.ok()) return after.status();
         rules::Decision decision;
         if (absl::Status s = EvaluateRules(*served->ruleset,
@@ -306,7 +313,8 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
             !s.ok())
           return s;
         if (absl::Status s =
-                ChangeTierByRules(tx, *after, decision.tier, StrCat(kind, ":", purchase.purchase_id),
+                ChangeTierByRules(tx, *after, {decision.tier, decision.tier_downgrade_on},
+                                  StrCat(kind, ":", purchase.purchase_id),
                                   decision.ruleset_version, today);
             !s.ok()) {
           return s;
@@ -362,7 +370,8 @@ absl::Status EventsApi::SubmitFeedback(const v1::SubmitFeedbackRequest& request,
         // with the customer who gave the feedback (anonymous: an empty one).
         rules::Customer customer;
         if (!request.customer_id().empty()) {
-          absl::StatusOr<rules::Customer> found = RequireCustomer(tx, request.customer_id(), today);
+          absl::StatusOr<rules::Customer> found =
+              RequireCustomer(tx, request.customer_id(), AsOf(*served->ruleset, today));
           if (!found.ok()) return found.status();
           customer = std::move(*found);
         }

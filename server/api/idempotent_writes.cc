@@ -7,16 +7,16 @@
 namespace clientele::server::api_internal {
 
 absl::StatusOr<rules::Customer> RequireCustomer(Transaction& tx, std::string_view id,
-                                                rules::Date today) {
-  absl::StatusOr<std::optional<rules::Customer>> found = tx.FindCustomer(id, today);
+                                                const CustomerAsOf& as_of) {
+  absl::StatusOr<std::optional<rules::Customer>> found = tx.FindCustomer(id, as_of);
   if (!found.ok()) return found.status();
   if (!found->has_value()) return absl::NotFoundError(StrCat("customer '", id, "' not found"));
   return std::move(**found);
 }
 
 absl::StatusOr<rules::Customer> RequireCustomer(Store& store, std::string_view id,
-                                                rules::Date today) {
-  absl::StatusOr<std::optional<rules::Customer>> found = store.FindCustomer(id, today);
+                                                const CustomerAsOf& as_of) {
+  absl::StatusOr<std::optional<rules::Customer>> found = store.FindCustomer(id, as_of);
   if (!found.ok()) return found.status();
   if (!found->has_value()) return absl::NotFoundError(StrCat("customer '", id, "' not found"));
   return std::move(**found);

@@ -33,9 +33,9 @@ void AddMessageToHash(const google::protobuf::Message& message, Sha256* hash);
 // The stored customer, or NOT_FOUND "customer 'id' not found": in a
 // write, and in a read of the store.
 absl::StatusOr<rules::Customer> RequireCustomer(Transaction& tx, std::string_view id,
-                                                rules::Date today);
+                                                const CustomerAsOf& as_of);
 absl::StatusOr<rules::Customer> RequireCustomer(Store& store, std::string_view id,
-                                                rules::Date today);
+                                                const CustomerAsOf& as_of);
 
 // Runs a write through the store's idempotency and parses its response.
 // `fingerprint` identifies the request (Fingerprint(request) for unary

@@ -10,6 +10,7 @@
 #include "server/api/points_account.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
+#include "server/api/tier_changes.h"
 #include "server/infra/metrics.h"
 
 namespace clientele::server {
@@ -22,12 +23,25 @@ namespace {
 
 constexpr int64_t kMaxRedemption = 1'000'000'000;
 
-// Points as the customer has them after a write (its balances re-read in
-// the same transaction).
-absl::Status BalanceAfter(Transaction& tx, std::string_view customer_id, Date today,
-                          v1::PointsBalance* out) {
-  absl::StatusOr<Customer> after = RequireCustomer(tx, customer_id, today);
+// After a write that moved a customer's points: its tier as the rules
+// decide from the points now (a tier on the balance follows it), and its
+// points into *out (re-read in the same transaction).
+absl::Status SettleAfter(Transaction& tx, const rules::RuleSet& ruleset,
+                         std::string_view customer_id, Date today, std::string_view source,
+                         v1::PointsBalance* out) {
+  absl::StatusOr<Customer> after = RequireCustomer(tx, customer_id, AsOf(ruleset, today));
   if (!after.ok()) return after.status();
+  rules::Decision decision;
+  if (absl::Status s =
+          EvaluateRules(ruleset, {&*after, nullptr, nullptr, nullptr, today}, &decision);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ChangeTierByRules(tx, *after, {decision.tier, decision.tier_downgrade_on},
+                                         source, decision.ruleset_version, today);
+      !s.ok()) {
+    return s;
+  }
   PointsBalanceToProto(*after, out);
   return absl::OkStatus();
 }
@@ -51,7 +65,9 @@ absl::Status LoyaltyApi::GetPoints(const v1::GetPointsRequest& request,
   }
   const int redemptions = request.redemptions() == 0 ? 10 : request.redemptions();
   const Date today = today_();
-  absl::StatusOr<Customer> customer = RequireCustomer(*store_, request.customer_id(), today);
+  // Points only: no tier figures.
+  absl::StatusOr<Customer> customer =
+      RequireCustomer(*store_, request.customer_id(), CustomerAsOf{today, {}});
   if (!customer.ok()) return customer.status();
   absl::StatusOr<std::vector<RedemptionRecord>> latest =
       store_->Redemptions(request.customer_id(), redemptions);
@@ -77,7 +93,8 @@ absl::Status LoyaltyApi::RedeemPoints(const v1::RedeemPointsRequest& request,
   return IdempotentWrite(
       store_, "RedeemPoints", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::RedeemPointsResponse* out) -> absl::Status {
-        absl::StatusOr<Customer> customer = RequireCustomer(tx, request.customer_id(), today);
+        absl::StatusOr<Customer> customer =
+            RequireCustomer(tx, request.customer_id(), CustomerAsOf{today, {}});
         if (!customer.ok()) return customer.status();
         PointsAccount account(tx, served->ruleset->points_policy(), served->ruleset->version(),
                               today);
@@ -88,7 +105,8 @@ absl::Status LoyaltyApi::RedeemPoints(const v1::RedeemPointsRequest& request,
         out->set_redemption_id(*id);
         out->set_points(request.points());
         out->set_ruleset_version(served->ruleset->version());
-        return BalanceAfter(tx, customer->id, today, out->mutable_points_after());
+        return SettleAfter(tx, *served->ruleset, customer->id, today,
+                           StrCat("redemption:", *id), out->mutable_points_after());
       });
 }
 
@@ -112,7 +130,7 @@ absl::Status LoyaltyApi::ReverseRedemption(const v1::ReverseRedemptionRequest& r
               StrCat("redemption ", request.redemption_id(), " is not recorded"));
         }
         absl::StatusOr<Customer> customer =
-            RequireCustomer(tx, (*redemption)->customer_id, today);
+            RequireCustomer(tx, (*redemption)->customer_id, CustomerAsOf{today, {}});
         if (!customer.ok()) return customer.status();
         PointsAccount account(tx, served->ruleset->points_policy(), served->ruleset->version(),
                               today);
@@ -126,7 +144,9 @@ absl::Status LoyaltyApi::ReverseRedemption(const v1::ReverseRedemptionRequest& r
         out->set_reversal_id(reversal->entry_id);
         out->set_points_debt_settled(reversal->debt_settled);
         out->set_ruleset_version(served->ruleset->version());
-        return BalanceAfter(tx, customer->id, today, out->mutable_points_after());
+        return SettleAfter(tx, *served->ruleset, customer->id, today,
+                           StrCat("redemption_reversal:", request.redemption_id()),
+                           out->mutable_points_after());
       });
 }
 
@@ -137,7 +157,10 @@ absl::Status LoyaltyApi::GetTierHistory(const v1::GetTierHistoryRequest& request
     return Invalid("limit", "must be 0..1000 (0: the default, 100)");
   }
   const Date today = today_();
-  absl::StatusOr<Customer> customer = RequireCustomer(*store_, request.customer_id(), today);
+  std::shared_ptr<const ServedRuleset> served;
+  const bool served_ok = ServingRules(*rules_, *reloader_, &served).ok();
+  const CustomerAsOf as_of = served_ok ? AsOf(*served->ruleset, today) : CustomerAsOf{today, {}};
+  absl::StatusOr<Customer> customer = RequireCustomer(*store_, request.customer_id(), as_of);
   if (!customer.ok()) return customer.status();
   absl::StatusOr<std::vector<TierChangeRecord>> changes =
       store_->TierHistory(request.customer_id(), request.limit() == 0 ? 100 : request.limit());
@@ -148,11 +171,21 @@ absl::Status LoyaltyApi::GetTierHistory(const v1::GetTierHistoryRequest& request
   response->set_tier_since(c.tier_since.ToString());
   response->set_previous_tier(c.previous_tier);
   response->set_manual_tier_until(c.manual_tier_until.ToString());
-  std::shared_ptr<const ServedRuleset> served;
-  if (ServingRules(*rules_, *reloader_, &served).ok()) {
+  response->set_tier_downgrade_on(c.tier_downgrade_on.ToString());
+  if (served_ok) {
     rules::Decision decision;
     if (EvaluateRules(*served->ruleset, {&c, nullptr, nullptr, nullptr, today}, &decision).ok()) {
       response->set_tier_by_rules(std::string(decision.tier));
+      response->set_downgrade_by_rules(decision.tier_downgrade_on.ToString());
+    }
+    const rules::TierPolicy& policy = served->ruleset->tier_policy();
+    response->set_qualify_on(policy.QualifyOnText());
+    if (policy.figure == rules::TierPolicy::Figure::kPointsEarned) {
+      response->set_qualifying(std::to_string(c.qualifying_points));
+    } else if (policy.figure == rules::TierPolicy::Figure::kAmountSpent) {
+      response->set_qualifying(c.qualifying_spent.ToString());
+    } else {
+      response->set_qualifying(std::to_string(c.points));
     }
   }
   for (const TierChangeRecord& r : *changes) {
@@ -209,7 +242,8 @@ absl::Status LoyaltyApi::SetTier(const v1::SetTierRequest& request, v1::SetTierR
   return IdempotentWrite(
       store_, "SetTier", request, request.idempotency_key(), response,
       [&](Transaction& tx, v1::SetTierResponse* out) -> absl::Status {
-        absl::StatusOr<Customer> customer = RequireCustomer(tx, request.customer_id(), today);
+        absl::StatusOr<Customer> customer =
+            RequireCustomer(tx, request.customer_id(), AsOf(*served->ruleset, today));
         if (!customer.ok()) return customer.status();
         TierChangeRecord change;
         change.customer_id = customer->id;
@@ -259,6 +293,62 @@ absl::Status LoyaltyApi::SetTier(const v1::SetTierRequest& request, v1::SetTierR
         out->set_ruleset_version(served->ruleset->version());
         return absl::OkStatus();
       });
+}
+
+absl::StatusOr<int64_t> LoyaltyApi::ReviewTiers(Date today, int64_t batch,
+                                                const std::function<bool()>& stop_requested) {
+  if (batch < 1) return absl::InvalidArgumentError("the tier review needs a batch of 1 or more");
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  const rules::RuleSet& ruleset = *served->ruleset;
+  if (!ruleset.TiersChangeOverTime()) return 0;
+  const CustomerAsOf as_of = AsOf(ruleset, today);
+  const std::string source = StrCat("tier review ", today.ToString());
+  int64_t changed = 0;
+  rules::Decision decision;
+  std::string after;
+  for (bool more = true; more && (!stop_requested || !stop_requested());) {
+    // Read a page, then write only the customers whose tier moves: most
+    // reviews change nothing, and the writes queued behind are not held.
+    absl::StatusOr<CustomerPage> page = store_->ListCustomers(after, static_cast<int>(batch), as_of);
+    if (!page.ok()) return page.status();
+    more = page->more;
+    std::vector<std::string> moving;
+    for (const Customer& c : page->customers) {
+      if (absl::Status s = EvaluateRules(ruleset, {&c, nullptr, nullptr, nullptr, today}, &decision);
+          !s.ok()) {
+        return s;
+      }
+      if (decision.tier != c.tier || decision.tier_downgrade_on != c.tier_downgrade_on) {
+        moving.push_back(c.id);
+      }
+    }
+    if (!page->customers.empty()) after = page->customers.back().id;
+    if (moving.empty()) continue;
+    absl::StatusOr<std::string> written =
+        store_->Write({}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+          // Read again in the write: an event may have moved them since.
+          for (const std::string& id : moving) {
+            absl::StatusOr<std::optional<Customer>> c = tx.FindCustomer(id, as_of);
+            if (!c.ok()) return c.status();
+            if (!c->has_value()) continue;  // deleted since
+            rules::Decision now;
+            if (absl::Status s = EvaluateRules(ruleset, {&**c, nullptr, nullptr, nullptr, today}, &now);
+                !s.ok()) {
+              return s;
+            }
+            if (absl::Status s = ChangeTierByRules(tx, **c, {now.tier, now.tier_downgrade_on}, source,
+                                                   now.ruleset_version, today);
+                !s.ok()) {
+              return s;
+            }
+          }
+          return std::string();
+        });
+    if (!written.ok()) return written.status();
+    changed += static_cast<int64_t>(moving.size());
+  }
+  return changed;
 }
 
 absl::StatusOr<int64_t> LoyaltyApi::ExpirePoints(Date today, int64_t batch,

@@ -42,6 +42,16 @@ class LoyaltyApi {
   // each (writes queued behind one are not held up long); reads never
   // show such points even before this runs. Stops between writes once
   // `stop_requested` says so. Returns the points written off.
+  // Reviews the tiers of every customer on `today` by the served rules
+  // (rules/tiers.h: a downgrade scheduled, due or dropped; a tier left as
+  // a qualifying window moved on or points expired), reading `batch`
+  // customers at a time and writing only those whose tier or schedule
+  // changes. Nothing when the served rules' tiers cannot change without
+  // an event (RuleSet::TiersChangeOverTime). Stops between batches once
+  // `stop_requested` says so. Returns the customers changed.
+  absl::StatusOr<int64_t> ReviewTiers(rules::Date today, int64_t batch,
+                                      const std::function<bool()>& stop_requested);
+
   absl::StatusOr<int64_t> ExpirePoints(rules::Date today, int64_t batch,
                                        const std::function<bool()>& stop_requested = {});
 

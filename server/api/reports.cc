@@ -115,7 +115,8 @@ absl::Status ReportsApi::SegmentSizes(const v1::SegmentSizesRequest& request,
   std::string after;
   for (bool more = true; more;) {
     // A page at a time, so that writes are not held up for the whole scan.
-    absl::StatusOr<CustomerPage> page = store_->ListCustomers(after, kScanPageSize, *today);
+    absl::StatusOr<CustomerPage> page =
+        store_->ListCustomers(after, kScanPageSize, AsOf(*served->ruleset, *today));
     if (!page.ok()) return page.status();
     more = page->more;
     for (const Customer& customer : page->customers) {
@@ -227,7 +228,9 @@ absl::Status ReportsApi::GetLedger(const v1::GetLedgerRequest& request,
       ReadIdPageToken(store_->page_token_key(), "GetLedger", request, request.page_token());
   if (!after_id.ok()) return after_id.status();
   const Date today = today_();
-  absl::StatusOr<Customer> customer = RequireCustomer(*store_, request.customer_id(), today);
+  // The balances only: no tier figures.
+  absl::StatusOr<Customer> customer =
+      RequireCustomer(*store_, request.customer_id(), CustomerAsOf{today, {}});
   if (!customer.ok()) return customer.status();
   absl::StatusOr<LedgerPage> page = store_->LedgerAfter(request.customer_id(), *after_id, *page_size);
   if (!page.ok()) return page.status();

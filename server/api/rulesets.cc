@@ -282,7 +282,10 @@ absl::Status RulesetsApi::SimulateRuleset(const v1::SimulateRulesetRequest& requ
         "another simulation is running; try again when it has finished");
   }
   const rules::SimulationOptions options{*today, static_cast<size_t>(request.examples())};
-  const CustomerScan period{*today, "", "", *from, *to};
+  // Customers are read once, with the serving rules' tier figures.
+  const rules::MonthRange qualifying =
+      served->ruleset->tier_policy().QualifyingMonths(*today);
+  const CustomerScan period{*today, qualifying, "", "", *from, *to};
   absl::StatusOr<rules::SimulationReport> report =
       SimulateStored(*store_, served->ruleset, candidate.ruleset, options, period);
   if (!report.ok()) return report.status();
@@ -292,6 +295,17 @@ absl::Status RulesetsApi::SimulateRuleset(const v1::SimulateRulesetRequest& requ
   response->mutable_points()->set_purchases_to(to->ToString());
   for (const rules::Diagnostic& d : candidate.diagnostics) {
     DiagnosticToProto(d, response->add_warnings());
+  }
+  if (candidate.ruleset->tier_policy().QualifyingMonths(*today) != qualifying) {
+    rules::Diagnostic window;
+    window.severity = rules::Severity::kWarning;
+    window.message = StrCat(
+        "the candidate's tiers qualify on ", candidate.ruleset->tier_policy().QualifyOnText(),
+        ", the serving rules' on ", served->ruleset->tier_policy().QualifyOnText(),
+        ": customers were read with the serving rules' figures, so the candidate's tier "
+        "counts are not what it would give");
+    window.hint = "compare tiers after serving the new qualification, or keep its window";
+    DiagnosticToProto(window, response->add_warnings());
   }
   // The candidate's own tests, as the reload that publishes it would run
   // them: a candidate that simulates cleanly but would be refused is the

@@ -16,6 +16,10 @@ absl::Status ServingRules(const RulesetHolder& rules, const RulesReloader& reloa
              "; fix the rule files (clientele rules status lists every error)"));
 }
 
+CustomerAsOf AsOf(const rules::RuleSet& ruleset, rules::Date today) {
+  return {today, ruleset.tier_policy().QualifyingMonths(today)};
+}
+
 absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,
                            rules::Decision* decision, rules::Explanation* explanation) {
   absl::Status s = ruleset.Evaluate(input, decision, explanation);

@@ -13,6 +13,7 @@
 #include "rules/ruleset.h"
 #include "server/reload/reloader.h"
 #include "server/reload/ruleset_holder.h"
+#include "server/store/records.h"
 
 namespace clientele::server::api_internal {
 
@@ -27,6 +28,10 @@ absl::Status ServingRules(const RulesetHolder& rules, const RulesReloader& reloa
 // evaluation over the work limit RESOURCE_EXHAUSTED (nothing evaluated).
 absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,
                            rules::Decision* decision, rules::Explanation* explanation = nullptr);
+
+// How the API reads a customer to decide with `ruleset` on `today`: with
+// the tier qualification figures of the ruleset's tier policy.
+CustomerAsOf AsOf(const rules::RuleSet& ruleset, rules::Date today);
 
 // The ruleset status after `attempt` (the last one): what is served and
 // the reloader's counters.

@@ -12,12 +12,24 @@
 
 namespace clientele::server::api_internal {
 
-// Stores `tier` (what the rules decided on `today` for `customer`, as read
-// before the write) when it differs from the stored one, as a change of
+// What the rules decided about a customer's tier on a day.
+struct TierDecided {
+  std::string_view tier;
+  rules::Date downgrade_on;  // rules::Decision::tier_downgrade_on
+};
+
+// Stores what the rules decided on `today` for `customer` (as read before
+// the write): a tier that differs from the stored one as a change of
 // cause "rules" from `source` (e.g. "purchase:P-1") under
-// `ruleset_version`. Nothing when it is the same.
+// `ruleset_version`, and a downgrade scheduled, moved or dropped. Nothing
+// when both are as stored.
 absl::Status ChangeTierByRules(Transaction& tx, const rules::Customer& customer,
-                               std::string_view tier, std::string_view source,
+                               const TierDecided& decided, std::string_view source,
+                               std::string_view ruleset_version, rules::Date today);
+
+// The same for a customer held in memory: updates its tier fields too.
+absl::Status ChangeTierByRules(Transaction& tx, rules::Customer* customer,
+                               const TierDecided& decided, std::string_view source,
                                std::string_view ruleset_version, rules::Date today);
 
 }  // namespace clientele::server::api_internal

@@ -17,6 +17,7 @@
 #include "rules/decision.h"
 #include "rules/points.h"
 #include "rules/ruleset.h"
+#include "rules/tiers.h"
 
 namespace clientele::server {
 
@@ -241,8 +242,19 @@ struct CustomerPage {
 };
 
 // A walk over stored customers (Store::ScanCustomers).
+// What a customer read computes besides its stored row: the purchase
+// stats and points balances on `today`, and the tier qualification figures
+// (qualifying_points, qualifying_spent) over the `qualifying` months, which
+// the ruleset's tier policy gives (rules::TierPolicy::QualifyingMonths;
+// empty: the figures are 0).
+struct CustomerAsOf {
+  rules::Date today;
+  rules::MonthRange qualifying;
+};
+
 struct CustomerScan {
   rules::Date today;    // REQUIRED: the stats window ends in its month
+  rules::MonthRange qualifying;  // as CustomerAsOf's
   std::string from_id;  // the first id of the range ("" from the start)
   std::string to_id;    // ids before this one ("" to the end)
   // Purchases made on these days (both included) come with their customer;

@@ -92,11 +92,11 @@ class Store {
                       WriteDone done) = 0;
 
   // Reads.
-  virtual absl::StatusOr<std::optional<rules::Customer>> FindCustomer(std::string_view id,
-                                                                      rules::Date today) = 0;
+  virtual absl::StatusOr<std::optional<rules::Customer>> FindCustomer(
+      std::string_view id, const CustomerAsOf& as_of) = 0;
   // Up to `limit` customers with ids greater than `after_id`, in id order.
   virtual absl::StatusOr<CustomerPage> ListCustomers(std::string_view after_id, int limit,
-                                                     rules::Date today) = 0;
+                                                     const CustomerAsOf& as_of) = 0;
   virtual absl::StatusOr<int64_t> CountCustomers() = 0;
   // The customer's ledger, oldest first.
   virtual absl::StatusOr<std::vector<LedgerEntry>> Ledger(std::string_view customer_id) = 0;

@@ -29,10 +29,10 @@ class Transaction {
  public:
   virtual ~Transaction() = default;
 
-  // The customer with its purchase stats for the window ending on `today`;
-  // nullopt when there is none.
-  virtual absl::StatusOr<std::optional<rules::Customer>> FindCustomer(std::string_view id,
-                                                                      rules::Date today) = 0;
+  // The customer as of `as_of` (its purchase stats, balances and tier
+  // qualification figures); nullopt when there is none.
+  virtual absl::StatusOr<std::optional<rules::Customer>> FindCustomer(
+      std::string_view id, const CustomerAsOf& as_of) = 0;
   // Inserts the customer or replaces its profile fields (name, age, gender,
   // occupation, consumption, channel, birthday, joined_at, satisfaction).
   // Nonzero purchase_frequency / average_purchase_amount are kept as
@@ -69,6 +69,9 @@ class Transaction {
   // appends the change to the tier history; returns the change's id.
   // NOT_FOUND for an unknown customer.
   virtual absl::StatusOr<int64_t> ChangeTier(const TierChangeRecord& change) = 0;
+  // Schedules the customer's downgrade for `day` (unknown: none). A
+  // ChangeTier drops any schedule.
+  virtual absl::Status SetTierDowngrade(std::string_view customer_id, rules::Date day) = 0;
 
   // ---- points lots (server/api/points_account.h keeps them in step with
   // the ledger: the lots' remaining points add up to the balance, or to 0

@@ -52,19 +52,23 @@ SQLite::Statement& Connection::Prepared(const std::string& sql) {
   return *slot;
 }
 
-void Connection::BindWindow(SQLite::Statement& s, Date today) {
-  const auto [first, last] = StatsWindow(today);
+void Connection::BindWindow(SQLite::Statement& s, const CustomerAsOf& as_of) {
+  const auto [first, last] = StatsWindow(as_of.today);
   s.bind(2, first - 1);
   s.bind(3, last);
+  s.bind(5, as_of.qualifying.first);
+  s.bind(6, as_of.qualifying.last);
 }
 
-Customer Connection::RowToCustomerWithStats(SQLite::Statement& s, Date today) {
+Customer Connection::RowToCustomerWithStats(SQLite::Statement& s, const CustomerAsOf& as_of) {
   Customer c;
   const bool dated = FillCustomer(s, &c);
   ApplyRecordedStats(s.getColumn(kProfileColumns).getInt64(),
                      s.getColumn(kProfileColumns + 1).getInt64(),
                      s.getColumn(kProfileColumns + 2).getInt64(), &c);
-  if (dated) ApplyLots(today, &c);
+  c.qualifying_points = s.getColumn(kProfileColumns + 3).getInt64();
+  c.qualifying_spent = Decimal::FromUnits(s.getColumn(kProfileColumns + 4).getInt64());
+  if (dated) ApplyLots(as_of.today, &c);
   return c;
 }
 
@@ -223,6 +227,10 @@ bool Connection::FillCustomer(SQLite::Statement& s, Customer* out) {
   AssignText(s.getColumn(20), &c.previous_tier);
   c.tier_since = ColumnDate(s.getColumn(21));
   c.manual_tier_until = ColumnDate(s.getColumn(22));
+  c.tier_downgrade_on = ColumnDate(s.getColumn(23));
+  // Set by the caller from the months of the tier policy; none otherwise.
+  c.qualifying_points = 0;
+  c.qualifying_spent = Decimal();
   // Set by ApplyLots when the customer has dated lots; none otherwise.
   c.points_pending = 0;
   c.points_expiring.clear();

@@ -60,7 +60,8 @@ class Connection : public Transaction {
   };
 
   // ------------------------------------------------------- the transaction
-  absl::StatusOr<std::optional<Customer>> FindCustomer(std::string_view id, Date today) override;
+  absl::StatusOr<std::optional<Customer>> FindCustomer(std::string_view id,
+                                                       const CustomerAsOf& as_of) override;
   absl::StatusOr<bool> UpsertCustomerProfile(const Customer& c) override;
   absl::StatusOr<bool> DeleteCustomer(std::string_view id) override;
   absl::StatusOr<int64_t> InsertPurchase(const PurchaseRecord& p, const LedgerEntry& points,
@@ -69,6 +70,7 @@ class Connection : public Transaction {
   absl::Status MarkReturned(const PurchaseRecord& p, std::string_view kind) override;
   absl::StatusOr<int64_t> AppendLedger(const LedgerEntry& e) override;
   absl::StatusOr<int64_t> ChangeTier(const TierChangeRecord& change) override;
+  absl::Status SetTierDowngrade(std::string_view customer_id, Date day) override;
   absl::Status InsertLot(const PointLotRecord& lot) override;
   absl::StatusOr<std::optional<PointLotRecord>> FindLot(int64_t id) override;
   absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;
@@ -110,33 +112,36 @@ class Connection : public Transaction {
   // ---------------------------------------------- rows, shared with reads
   // A customer row with its purchase stats in one statement (one read
   // transaction): the profile columns RowToCustomer reads, then the count
-  // and amount of the purchases in the window (?2, ?3] of months, and the
-  // count of every recorded purchase.
+  // and amount of the purchases in the window (?2, ?3] of months, the
+  // count of every recorded purchase, and the points and amount of the
+  // tier qualification months [?5, ?6] (?4 is left to the caller).
   static constexpr const char* kCustomerWithStats =
       "SELECT c.id, c.name, c.age, c.gender, c.occupation, c.consumption, c.channel, "
       "c.birthday, c.joined_at, c.satisfaction_units, c.interaction_count, c.points, c.tier, "
       "c.total_spent_units, c.last_purchase_at, c.imported_purchase_frequency, "
       "c.imported_average_units, c.points_lifetime, c.points_owed, c.points_dated, "
-      "c.previous_tier, c.tier_since, c.manual_tier_until, "
+      "c.previous_tier, c.tier_since, c.manual_tier_until, c.tier_downgrade_on, "
       "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.count END), 0), "
       "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.amount_units END), 0), "
-      "coalesce(sum(m.count), 0) "
+      "coalesce(sum(m.count), 0), "
+      "coalesce(sum(CASE WHEN m.month >= ?5 AND m.month <= ?6 THEN m.points END), 0), "
+      "coalesce(sum(CASE WHEN m.month >= ?5 AND m.month <= ?6 THEN m.amount_units END), 0) "
       "FROM customers c LEFT JOIN purchase_months m ON m.customer_id = c.id ";
   // Recorded purchases decide the stats when there are any (`recorded`,
   // ever); otherwise the imported ones stand.
   static void ApplyRecordedStats(int64_t window_count, int64_t window_units, int64_t recorded,
                                  Customer* c);
-  // Binds the window of kCustomerWithStats for `today`.
-  void BindWindow(SQLite::Statement& s, Date today);
-  // A row of kCustomerWithStats on `today`: recorded purchases decide the
-  // stats when there are any (otherwise the imported ones stand), and the
-  // points balances follow from the customer's lots (ApplyLots).
-  Customer RowToCustomerWithStats(SQLite::Statement& s, Date today);
+  // Binds the windows of kCustomerWithStats for `as_of`.
+  void BindWindow(SQLite::Statement& s, const CustomerAsOf& as_of);
+  // A row of kCustomerWithStats as of `as_of`: recorded purchases decide
+  // the stats when there are any (otherwise the imported ones stand), and
+  // the points balances follow from the customer's lots (ApplyLots).
+  Customer RowToCustomerWithStats(SQLite::Statement& s, const CustomerAsOf& as_of);
   // Reads the profile columns of kCustomerWithStats (the first
   // kProfileColumns) into *c, reusing its strings' buffers. True when the
   // customer has dated lots, which ApplyLots must then apply.
   static bool FillCustomer(SQLite::Statement& s, Customer* out);
-  static constexpr int kProfileColumns = 23;
+  static constexpr int kProfileColumns = 24;
   static constexpr const char* kTierChangeColumns =
       "SELECT id, customer_id, from_tier, to_tier, day, recorded_at, cause, source, "
       "ruleset_version, actor, reason, manual_until FROM tier_changes ";
@@ -170,7 +175,8 @@ class Connection : public Transaction {
 
  private:
   // The transaction's operations, which throw SQLite::Exception.
-  absl::StatusOr<std::optional<Customer>> UnsafeFindCustomer(std::string_view id, Date today);
+  absl::StatusOr<std::optional<Customer>> UnsafeFindCustomer(std::string_view id,
+                                                             const CustomerAsOf& as_of);
   absl::StatusOr<bool> UnsafeUpsertCustomerProfile(const Customer& c);
   absl::StatusOr<bool> UnsafeDeleteCustomer(std::string_view id);
   absl::StatusOr<int64_t> UnsafeInsertPurchase(const PurchaseRecord& p, const LedgerEntry& points,
@@ -181,6 +187,7 @@ class Connection : public Transaction {
   absl::Status UnsafeMarkReturned(const PurchaseRecord& p, std::string_view kind);
   absl::StatusOr<int64_t> UnsafeAppendLedger(const LedgerEntry& e);
   absl::StatusOr<int64_t> UnsafeChangeTier(const TierChangeRecord& change);
+  absl::Status UnsafeSetTierDowngrade(std::string_view customer_id, Date day);
   // ------------------------------------------------ points lots (points.cc)
   absl::Status UnsafeInsertLot(const PointLotRecord& lot);
   absl::StatusOr<std::optional<PointLotRecord>> UnsafeFindLot(int64_t id);

@@ -45,17 +45,18 @@ class SqliteStore::ReadLease {
   sqlite::Connection* reader_;
 };
 
-absl::StatusOr<std::optional<Customer>> SqliteStore::FindCustomer(std::string_view id, Date today) {
+absl::StatusOr<std::optional<Customer>> SqliteStore::FindCustomer(std::string_view id,
+                                                                  const CustomerAsOf& as_of) {
   ReadLease reader(this);
   try {
-    return reader->FindCustomer(id, today);
+    return reader->FindCustomer(id, as_of);
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading a customer");
   }
 }
 
 absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_id, int limit,
-                                                        Date today) {
+                                                        const CustomerAsOf& as_of) {
   ReadLease reader(this);
   try {
     SQLite::Statement& s =
@@ -63,7 +64,7 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
                                 "WHERE c.id > ?1 GROUP BY c.id ORDER BY c.id LIMIT ?4"));
     sqlite::Connection::Done done{s};
     s.bind(1, std::string(after_id));
-    reader->BindWindow(s, today);
+    reader->BindWindow(s, as_of);
     s.bind(4, limit + 1);
     CustomerPage page;
     while (s.executeStep()) {
@@ -71,7 +72,7 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
         page.more = true;
         break;
       }
-      page.customers.push_back(reader->RowToCustomerWithStats(s, today));
+      page.customers.push_back(reader->RowToCustomerWithStats(s, as_of));
     }
     return page;
   } catch (const SQLite::Exception& e) {
@@ -296,12 +297,13 @@ absl::Status SqliteStore::ScanCustomers(
         "satisfaction_units, interaction_count, points, tier, total_spent_units, "
         "last_purchase_at, imported_purchase_frequency, imported_average_units, "
         "points_lifetime, points_owed, points_dated, previous_tier, tier_since, "
-        "manual_tier_until FROM customers WHERE ",
+        "manual_tier_until, tier_downgrade_on FROM customers WHERE ",
         IdRange("id", scan), " ORDER BY id"));
     sqlite::Connection::Done customers_done{customers};
     BindIdRange(customers, scan);
     SQLite::Statement& months = reader->Prepared(
-        StrCat("SELECT customer_id, month, count, amount_units FROM purchase_months WHERE ",
+        StrCat("SELECT customer_id, month, count, amount_units, points FROM purchase_months "
+               "WHERE ",
                IdRange("customer_id", scan), " ORDER BY customer_id, month"));
     sqlite::Connection::Done months_done{months};
     BindIdRange(months, scan);
@@ -327,6 +329,7 @@ absl::Status SqliteStore::ScanCustomers(
       // Rows of customers before this one have no customer (cannot happen
       // with the foreign keys; skipped all the same).
       int64_t window_count = 0, window_units = 0, recorded = 0;
+      int64_t qualifying_points = 0, qualifying_units = 0;
       for (; more_months && months.getColumn(0).getText() <= std::string_view(customer.id);
            more_months = months.executeStep()) {
         if (std::string_view(months.getColumn(0).getText()) != customer.id) continue;
@@ -337,8 +340,14 @@ absl::Status SqliteStore::ScanCustomers(
           window_count += count;
           window_units += months.getColumn(3).getInt64();
         }
+        if (month >= scan.qualifying.first && month <= scan.qualifying.last) {
+          qualifying_units += months.getColumn(3).getInt64();
+          qualifying_points += months.getColumn(4).getInt64();
+        }
       }
       sqlite::Connection::ApplyRecordedStats(window_count, window_units, recorded, &customer);
+      customer.qualifying_points = qualifying_points;
+      customer.qualifying_spent = Decimal::FromUnits(qualifying_units);
       bought.clear();
       for (; more_purchases && purchases.getColumn(0).getText() <= std::string_view(customer.id);
            more_purchases = purchases.executeStep()) {

@@ -299,6 +299,19 @@ INSERT INTO point_lots (id, customer_id, points, remaining, rule_id, ruleset_ver
   WHERE c.points > 0 GROUP BY l.customer_id;
 UPDATE customers SET points_lifetime = max(points, 0);
 )sql",
+    // 9: tier policies. Points earned per month beside the count and amount
+    // (the figure tiers can qualify on), filled from the purchases not
+    // taken back; and the day a scheduled downgrade takes effect.
+    R"sql(
+ALTER TABLE purchase_months ADD COLUMN points INTEGER NOT NULL DEFAULT 0;
+UPDATE purchase_months SET points = coalesce((
+  SELECT sum(p.points_earned) FROM purchases p
+  WHERE p.customer_id = purchase_months.customer_id AND p.returned_kind IS NULL
+    AND CAST(strftime('%Y', p.day * 86400, 'unixepoch') AS INTEGER) * 12
+        + CAST(strftime('%m', p.day * 86400, 'unixepoch') AS INTEGER) - 1
+        = purchase_months.month), 0);
+ALTER TABLE customers ADD COLUMN tier_downgrade_on INTEGER;
+)sql",
 };
 
 }  // namespace

@@ -96,10 +96,10 @@ class SqliteStore final : public Store {
       ABSL_LOCKS_EXCLUDED(mutex_);
   void Submit(const WriteKey& key, Deadline deadline, WriteFunction write, WriteDone done) override
       ABSL_LOCKS_EXCLUDED(mutex_);
-  absl::StatusOr<std::optional<rules::Customer>> FindCustomer(std::string_view id,
-                                                              rules::Date today) override;
+  absl::StatusOr<std::optional<rules::Customer>> FindCustomer(
+      std::string_view id, const CustomerAsOf& as_of) override;
   absl::StatusOr<CustomerPage> ListCustomers(std::string_view after_id, int limit,
-                                             rules::Date today) override;
+                                             const CustomerAsOf& as_of) override;
   absl::StatusOr<int64_t> CountCustomers() override;
   absl::StatusOr<std::vector<LedgerEntry>> Ledger(std::string_view customer_id) override;
   absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;

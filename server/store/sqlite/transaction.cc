@@ -17,14 +17,14 @@ using rules::Customer;
 using rules::Date;
 using rules::Decimal;
 
-absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(std::string_view id,
-                                                                       Date today) {
+absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(
+    std::string_view id, const CustomerAsOf& as_of) {
   SQLite::Statement& s = Prepared(StrCat(kCustomerWithStats, "WHERE c.id = ?1 GROUP BY c.id"));
   Done done{s};
   s.bind(1, std::string(id));
-  BindWindow(s, today);
+  BindWindow(s, as_of);
   if (!s.executeStep()) return std::optional<Customer>();
-  return std::optional<Customer>(RowToCustomerWithStats(s, today));
+  return std::optional<Customer>(RowToCustomerWithStats(s, as_of));
 }
 
 absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c) {
@@ -134,13 +134,14 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
   }
   {
     SQLite::Statement& s = Prepared(
-        "INSERT INTO purchase_months (customer_id, month, count, amount_units) "
-        "VALUES (?1, ?2, 1, ?3) ON CONFLICT (customer_id, month) DO UPDATE SET "
-        "count = count + 1, amount_units = amount_units + ?3");
+        "INSERT INTO purchase_months (customer_id, month, count, amount_units, points) "
+        "VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT (customer_id, month) DO UPDATE SET "
+        "count = count + 1, amount_units = amount_units + ?3, points = points + ?4");
     Done done{s};
     s.bind(1, p.customer_id);
     s.bind(2, MonthIndex(p.day));
     s.bind(3, p.amount.units());
+    s.bind(4, p.points_earned);
     s.exec();
   }
   return ledger_id;
@@ -188,12 +189,13 @@ absl::Status Connection::UnsafeMarkReturned(const PurchaseRecord& p, std::string
   }
   {
     SQLite::Statement& s = Prepared(
-        "UPDATE purchase_months SET count = count - 1, amount_units = amount_units - ?3 "
-        "WHERE customer_id = ?1 AND month = ?2");
+        "UPDATE purchase_months SET count = count - 1, amount_units = amount_units - ?3, "
+        "points = points - ?4 WHERE customer_id = ?1 AND month = ?2");
     Done done{s};
     s.bind(1, p.customer_id);
     s.bind(2, MonthIndex(p.day));
     s.bind(3, p.amount.units());
+    s.bind(4, p.points_earned);
     s.exec();
   }
   SQLite::Statement& s = Prepared(
@@ -223,7 +225,7 @@ absl::StatusOr<int64_t> Connection::UnsafeChangeTier(const TierChangeRecord& c) 
   {
     SQLite::Statement& s = Prepared(
         "UPDATE customers SET tier = ?2, previous_tier = ?3, tier_since = ?4, "
-        "manual_tier_until = ?5 WHERE id = ?1");
+        "manual_tier_until = ?5, tier_downgrade_on = NULL WHERE id = ?1");
     Done done{s};
     s.bind(1, c.customer_id);
     s.bind(2, c.to_tier);
@@ -251,6 +253,17 @@ absl::StatusOr<int64_t> Connection::UnsafeChangeTier(const TierChangeRecord& c) 
   BindDate(s, 11, c.manual_until);
   s.exec();
   return db_.getLastInsertRowid();
+}
+
+absl::Status Connection::UnsafeSetTierDowngrade(std::string_view customer_id, Date day) {
+  SQLite::Statement& s = Prepared("UPDATE customers SET tier_downgrade_on = ?2 WHERE id = ?1");
+  Done done{s};
+  s.bind(1, std::string(customer_id));
+  BindDate(s, 2, day);
+  if (s.exec() != 1) {
+    return absl::NotFoundError(StrCat("customer '", customer_id, "' not found"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Connection::UnsafeRecordInteraction(std::string_view customer_id,
@@ -613,8 +626,9 @@ int64_t Connection::ContentId(const std::string& content) {
   return db_.getLastInsertRowid();
 }
 
-absl::StatusOr<std::optional<Customer>> Connection::FindCustomer(std::string_view id, Date today) {
-  return Guarded("reading a customer", [&] { return UnsafeFindCustomer(id, today); });
+absl::StatusOr<std::optional<Customer>> Connection::FindCustomer(std::string_view id,
+                                                                 const CustomerAsOf& as_of) {
+  return Guarded("reading a customer", [&] { return UnsafeFindCustomer(id, as_of); });
 }
 
 absl::StatusOr<bool> Connection::UpsertCustomerProfile(const Customer& c) {
@@ -646,6 +660,11 @@ absl::StatusOr<int64_t> Connection::AppendLedger(const LedgerEntry& e) {
 
 absl::StatusOr<int64_t> Connection::ChangeTier(const TierChangeRecord& change) {
   return Guarded("changing a tier", [&] { return UnsafeChangeTier(change); });
+}
+
+absl::Status Connection::SetTierDowngrade(std::string_view customer_id, Date day) {
+  return Guarded("scheduling a tier downgrade",
+                 [&] { return UnsafeSetTierDowngrade(customer_id, day); });
 }
 
 absl::Status Connection::RecordInteraction(std::string_view customer_id, std::string_view text,

@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "common/strings.h"
+#include "rules/tiers.h"
 
 namespace clientele::server::sqlite {
 
@@ -15,7 +16,7 @@ std::string SecondsText(absl::Time at) {
 
 std::string NowText() { return SecondsText(absl::Now()); }
 
-int MonthIndex(Date day) { return day.year() * 12 + day.month() - 1; }
+int MonthIndex(Date day) { return rules::MonthNumber(day); }
 
 absl::Status FromException(const SQLite::Exception& e, std::string_view doing) {
   const int code = e.getErrorCode() & 0xff;

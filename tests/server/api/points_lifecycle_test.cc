@@ -981,7 +981,7 @@ TEST_F(PointsLifecycleTest, ConcurrentRedemptionsSpendNoMoreThanTheBalance) {
   std::thread reader([&] {
     start.arrive_and_wait();
     while (!done.load()) {
-      absl::StatusOr<std::optional<rules::Customer>> c = store_->FindCustomer("c1", today_);
+      absl::StatusOr<std::optional<rules::Customer>> c = store_->FindCustomer("c1", {today_, {}});
       if (c.ok() && c->has_value()) {
         int64_t seen = (*c)->points;
         int64_t low = lowest.load();

@@ -47,7 +47,7 @@ TEST_P(StoreContractTest, AFailedWriteLeavesNoTraceAndFreesItsKey) {
     return absl::FailedPreconditionError("changed my mind");
   });
   EXPECT_THAT(failed, StatusIs(absl::StatusCode::kFailedPrecondition, "changed my mind"));
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, 0);
+  EXPECT_EQ((*store_->FindCustomer("c-1", {Day("2026-11-24"), {}}))->points, 0);
   EXPECT_TRUE(store_->Ledger("c-1")->empty());
   // The key was not consumed: the same key can now succeed.
   EXPECT_THAT(Do("k", [](Transaction&) { return absl::OkStatus(); }), IsOk());
@@ -101,7 +101,7 @@ TEST_P(StoreContractTest, ConcurrentWritesEachKeepTheirOwnOutcome) {
   const int succeeded = kThreads * kWritesPerThread * 4 / 5;
   EXPECT_EQ(failed_as_asked.load(), kThreads * kWritesPerThread / 5);
   EXPECT_EQ(store_->Ledger("c-1")->size(), static_cast<size_t>(succeeded));
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, succeeded);
+  EXPECT_EQ((*store_->FindCustomer("c-1", {Day("2026-11-24"), {}}))->points, succeeded);
 }
 
 // Reads have connections of their own: a read during a write does not
@@ -118,7 +118,7 @@ TEST_P(StoreContractTest, ReadsDoNotWaitForAWriteInProgress) {
                    if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok())
                      return id.status();
                    points_seen = std::async(std::launch::async, [&] {
-                     return (*store_->FindCustomer("c-1", Day("2026-11-24")))->points;
+                     return (*store_->FindCustomer("c-1", {Day("2026-11-24"), {}}))->points;
                    });
                    finished_during_write = points_seen.wait_for(std::chrono::seconds(10));
                    return absl::OkStatus();
@@ -126,7 +126,7 @@ TEST_P(StoreContractTest, ReadsDoNotWaitForAWriteInProgress) {
               IsOk());
   EXPECT_EQ(finished_during_write, std::future_status::ready);
   EXPECT_EQ(points_seen.get(), 0);  // the write had not committed yet
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, 7);
+  EXPECT_EQ((*store_->FindCustomer("c-1", {Day("2026-11-24"), {}}))->points, 7);
 }
 
 TEST_P(StoreContractTest, PurchaseForAnUnknownCustomerFailsWhole) {
@@ -153,7 +153,7 @@ TEST_P(StoreContractTest, BalanceEqualsTheLedgerSum) {
   int64_t sum = 0;
   for (const LedgerEntry& e : ledger) sum += e.delta;
   EXPECT_EQ(sum, 120);
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->points, 120);
+  EXPECT_EQ((*store_->FindCustomer("c-1", {Day("2026-11-24"), {}}))->points, 120);
   EXPECT_EQ(ledger[0].source, "purchase:p-1");
   EXPECT_LT(ledger[0].id, ledger[1].id);
 }
@@ -163,14 +163,14 @@ TEST_P(StoreContractTest, PurchaseStatsCountOnlyTheWindowTotalsCountEverything) 
   ASSERT_THAT(Buy("c-1", "old", "1000", "2025-11-30", 0), IsOk());  // 12 months back: outside
   ASSERT_THAT(Buy("c-1", "p-1", "100", "2025-12-01", 0), IsOk());   // oldest month inside
   ASSERT_THAT(Buy("c-1", "p-2", "200.5", "2026-11-24", 0), IsOk());
-  Customer c = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  Customer c = **store_->FindCustomer("c-1", {Day("2026-11-24"), {}});
   EXPECT_EQ(c.purchase_frequency, 2);
   EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("150.25"));
   EXPECT_EQ(c.total_spent, *Decimal::Parse("1300.5"));
   EXPECT_EQ(c.last_purchase_at, Day("2026-11-24"));
 
   Reopen(1);  // this month only
-  c = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  c = **store_->FindCustomer("c-1", {Day("2026-11-24"), {}});
   EXPECT_EQ(c.purchase_frequency, 1);
   EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("200.5"));
 }
@@ -188,7 +188,7 @@ TEST_P(StoreContractTest, ATakenBackPurchaseLeavesTheStatsOnce) {
     });
   };
   ASSERT_THAT(take_back("r-1"), IsOk());
-  Customer c = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  Customer c = **store_->FindCustomer("c-1", {Day("2026-11-24"), {}});
   EXPECT_EQ(c.purchase_frequency, 1);
   EXPECT_EQ(c.total_spent, *Decimal::Parse("100"));
   EXPECT_EQ(c.average_purchase_amount, *Decimal::Parse("100"));
@@ -196,7 +196,7 @@ TEST_P(StoreContractTest, ATakenBackPurchaseLeavesTheStatsOnce) {
   EXPECT_EQ((*store_->Purchases("c-1"))[1].returned_kind, "return");
 
   EXPECT_THAT(take_back("r-2"), StatusIs(absl::StatusCode::kFailedPrecondition, "already"));
-  c = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  c = **store_->FindCustomer("c-1", {Day("2026-11-24"), {}});
   EXPECT_EQ(c.purchase_frequency, 1);
   EXPECT_EQ(c.total_spent, *Decimal::Parse("100"));
 }
@@ -210,7 +210,7 @@ TEST_P(StoreContractTest, ImportedStatsStandUntilPurchasesAreRecorded) {
   c.average_purchase_amount = *Decimal::Parse("1200.5");
   ASSERT_THAT(Do("add", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
               IsOk());
-  Customer found = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  Customer found = **store_->FindCustomer("c-1", {Day("2026-11-24"), {}});
   EXPECT_EQ(found.purchase_frequency, 12);
   EXPECT_EQ(found.average_purchase_amount, *Decimal::Parse("1200.5"));
   // An update without stats keeps them.
@@ -219,12 +219,12 @@ TEST_P(StoreContractTest, ImportedStatsStandUntilPurchasesAreRecorded) {
   c.age = 30;
   ASSERT_THAT(Do("edit", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
               IsOk());
-  EXPECT_EQ((*store_->FindCustomer("c-1", Day("2026-11-24")))->purchase_frequency, 12);
+  EXPECT_EQ((*store_->FindCustomer("c-1", {Day("2026-11-24"), {}}))->purchase_frequency, 12);
   ASSERT_THAT(Buy("c-1", "p-1", "80", "2026-11-20", 20), IsOk());
-  found = **store_->FindCustomer("c-1", Day("2026-11-24"));
+  found = **store_->FindCustomer("c-1", {Day("2026-11-24"), {}});
   EXPECT_EQ(found.purchase_frequency, 1);
   EXPECT_EQ(found.average_purchase_amount, *Decimal::Parse("80"));
-  CustomerPage page = *store_->ListCustomers("", 10, Day("2026-11-24"));
+  CustomerPage page = *store_->ListCustomers("", 10, {Day("2026-11-24"), {}});
   EXPECT_EQ(page.customers[0].purchase_frequency, 1);
 }
 
@@ -240,7 +240,7 @@ TEST_P(StoreContractTest, DeletingACustomerTakesItsRecordsAlong) {
                    return *deleted ? absl::OkStatus() : absl::NotFoundError("c-1");
                  }),
               IsOk());
-  EXPECT_FALSE(store_->FindCustomer("c-1", Day("2026-11-24"))->has_value());
+  EXPECT_FALSE(store_->FindCustomer("c-1", {Day("2026-11-24"), {}})->has_value());
   EXPECT_TRUE(store_->Ledger("c-1")->empty());
   EXPECT_TRUE(store_->Purchases("c-1")->empty());
   EXPECT_EQ(store_->Purchases("c-2")->size(), 1u);
@@ -248,12 +248,12 @@ TEST_P(StoreContractTest, DeletingACustomerTakesItsRecordsAlong) {
 
 TEST_P(StoreContractTest, ListsInIdOrderAPageAtATime) {
   for (const char* id : {"b", "a", "d", "c"}) AddCustomer(id);
-  CustomerPage first = *store_->ListCustomers("", 3, Day("2026-11-24"));
+  CustomerPage first = *store_->ListCustomers("", 3, {Day("2026-11-24"), {}});
   ASSERT_EQ(first.customers.size(), 3u);
   EXPECT_EQ(first.customers[0].id, "a");
   EXPECT_EQ(first.customers[2].id, "c");
   EXPECT_TRUE(first.more);
-  CustomerPage second = *store_->ListCustomers("c", 3, Day("2026-11-24"));
+  CustomerPage second = *store_->ListCustomers("c", 3, {Day("2026-11-24"), {}});
   ASSERT_EQ(second.customers.size(), 1u);
   EXPECT_EQ(second.customers[0].id, "d");
   EXPECT_FALSE(second.more);
@@ -295,7 +295,7 @@ TEST_P(StoreContractTest, ScanGivesEveryCustomerAsFindDoesWithThePurchasesOfTheP
       IsOk());
 
   const Date today = Day("2026-11-24");
-  CustomerScan scan{today, "", "", Day("2026-11-01"), Day("2026-11-24")};
+  CustomerScan scan{today, {}, "", "", Day("2026-11-01"), Day("2026-11-24")};
   std::vector<std::string> walked;
   ASSERT_THAT(store_->ScanCustomers(scan,
                                     [&](const Customer& c, std::span<const rules::Purchase> p) {
@@ -305,7 +305,7 @@ TEST_P(StoreContractTest, ScanGivesEveryCustomerAsFindDoesWithThePurchasesOfTheP
   ASSERT_EQ(walked.size(), 5u);
   const std::vector<std::string> ids = {"c-1", "c-2", "c-3", "c-4", "c-5"};
   for (size_t i = 0; i < ids.size(); ++i) {
-    std::optional<Customer> found = *store_->FindCustomer(ids[i], today);
+    std::optional<Customer> found = *store_->FindCustomer(ids[i], {today, {}});
     ASSERT_TRUE(found.has_value());
     std::string expected = Visited(*found, {});
     EXPECT_EQ(walked[i].substr(0, expected.size()), expected) << walked[i];

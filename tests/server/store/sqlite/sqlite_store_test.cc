@@ -176,7 +176,7 @@ TEST_F(StoreTest, BackupIsACheckedCopyThatOpensAsAStore) {
     ASSERT_THAT(restored, IsOk());
     EXPECT_EQ(*(*restored)->CountCustomers(), 2);
     absl::StatusOr<std::optional<Customer>> c1 =
-        (*restored)->FindCustomer("c-1", Day("2026-11-24"));
+        (*restored)->FindCustomer("c-1", {Day("2026-11-24"), {}});
     ASSERT_THAT(c1, IsOk());
     ASSERT_TRUE(c1->has_value());
     EXPECT_EQ((*c1)->points, 12);

@@ -101,7 +101,7 @@ class StoreWritesTest : public ::testing::Test {
     store_ = std::move(*opened);
   }
   bool Stored(const std::string& id) {
-    absl::StatusOr<std::optional<rules::Customer>> found = store_->FindCustomer(id, kToday);
+    absl::StatusOr<std::optional<rules::Customer>> found = store_->FindCustomer(id, {kToday, {}});
     return found.ok() && found->has_value();
   }
 
@@ -307,7 +307,7 @@ TEST_F(StoreWritesTest, ABackupDuringPurchasesIsOneConsistentMoment) {
     int64_t sum = 0;
     for (const LedgerEntry& e : *ledger) sum += e.delta;
     absl::StatusOr<std::optional<rules::Customer>> customer =
-        (*restored)->FindCustomer(id, kToday);
+        (*restored)->FindCustomer(id, {kToday, {}});
     ASSERT_THAT(customer, IsOk());
     ASSERT_TRUE(customer->has_value());
     EXPECT_EQ((*customer)->points, sum) << id;
