@@ -232,11 +232,11 @@ class Evaluation {
     return tier;
   }
 
-  // The customer's stored tier as an index into the ruleset's; -1 when it
-  // has none or one this ruleset does not list.
-  int StoredTier() const {
+  // A stored tier's name as an index into the ruleset's tiers; -1 when
+  // empty or not one this ruleset lists.
+  int TierIndex(std::string_view name) const {
     for (size_t i = 0; i < data_.tiers.size(); ++i) {
-      if (data_.tiers[i].name == input_.customer->tier) return static_cast<int>(i);
+      if (data_.tiers[i].name == name) return static_cast<int>(i);
     }
     return -1;
   }
@@ -297,7 +297,8 @@ class Evaluation {
       return true;
     }
     const Customer& c = *input_.customer;
-    const TierStanding standing{StoredTier(), c.tier_since, c.tier_downgrade_on};
+    const TierStanding standing{TierIndex(c.tier), TierIndex(c.previous_tier), c.tier_since,
+                                c.tier_downgrade_on};
     const TierVerdict before = ReviewTier(policy, qualified_before, standing, input_.today);
     const TierVerdict after = qualified_after == qualified_before
                                   ? before

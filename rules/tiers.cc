@@ -46,10 +46,11 @@ absl::StatusOr<TierPolicy> ParseWindow(std::string_view whole, std::string_view 
 Date ReviewDay(const TierPolicy& policy, const TierStanding& standing, Date today) {
   const Date tomorrow = Date::FromDays(today.days() + 1);
   if (policy.review == TierPolicy::Review::kDaily) {
-    // One tier at a time means one step a day: a tier reached today is
-    // reviewed again tomorrow at the earliest.
-    const bool changed_today = standing.since == today;
-    return policy.downgrade == TierPolicy::Downgrade::kOneTier && changed_today ? tomorrow : today;
+    // One tier at a time means one step a day: a tier reached today by a
+    // step down is reviewed again tomorrow at the earliest.
+    const bool stepped_down_today = standing.since == today && standing.previous > standing.current;
+    return policy.downgrade == TierPolicy::Downgrade::kOneTier && stepped_down_today ? tomorrow
+                                                                                     : today;
   }
   if (!standing.since.known()) return today;
   // The next anniversary on or after today that is not the day of the

@@ -85,9 +85,11 @@ struct TierPolicy {
 
 // Where a customer stands, as stored: the tier (an index into the
 // ruleset's tiers, lowest first; -1 when none or not in this ruleset),
-// the day it was reached, and a downgrade already scheduled.
+// the tier before it (likewise), the day it was reached, and a downgrade
+// already scheduled.
 struct TierStanding {
   int current = -1;
+  int previous = -1;
   Date since;         // unknown: never changed
   Date downgrade_on;  // unknown: none scheduled
 };
@@ -108,7 +110,8 @@ struct TierVerdict {
 //    after today, when kAnniversary) plus grace_days is when the
 //    downgrade is due (a schedule already made stands). Before that day
 //    the tier holds; from it, the tier drops to `qualified` (kRecompute)
-//    or one below the current (kOneTier, at most one step a day).
+//    or one below the current (kOneTier: one step a day, so a tier
+//    reached today by a step down is reviewed from tomorrow).
 TierVerdict ReviewTier(const TierPolicy& policy, int qualified, const TierStanding& standing,
                        Date today);
 
