@@ -78,6 +78,47 @@ TEST_F(StoreTest, UpgradesADatabaseFromSchemaOne) {
   EXPECT_EQ(purchases[0].returned_kind, "");
 }
 
+// Schema 9 keeps points per month for tiers on points earned: filled from
+// the purchases a database of schema 8 has, leaving out those taken back.
+TEST_F(StoreTest, UpgradeToSchemaNineCountsThePointsOfPurchasesNotTakenBack) {
+  store_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (int version = 1; version <= 8; ++version) {
+      db.exec(std::string(SqliteStore::MigrationScript(version)));
+    }
+    db.exec("INSERT INTO customers(id, name) VALUES ('c-1', '张三')");
+    // Days 20000 (2024-10-04), 20027 (2024-10-31) and 20028 (2024-11-01).
+    for (const char* row : {"('p-1', 20000, 100, NULL)", "('p-2', 20027, 40, 'return')",
+                            "('p-3', 20027, 5, NULL)", "('p-4', 20028, 7, NULL)"}) {
+      db.exec(StrCat("INSERT INTO purchases (purchase_id, day, points_earned, returned_kind, "
+                     "customer_id, amount_units, product, channel, rule_id, ruleset_version, "
+                     "recorded_at) SELECT column1, column2, column3, column4, 'c-1', 10000, 'A', "
+                     "0, 'r', 'v', '2024-11-01T00:00:00Z' FROM (VALUES ",
+                     row, ")"));
+    }
+    db.exec("INSERT INTO purchase_months VALUES ('c-1', 24297, 2, 20000), ('c-1', 24298, 1, 10000)");
+    db.exec("PRAGMA user_version=8");
+  }
+  Reopen();
+  ASSERT_EQ(store_->schema_version(), SqliteStore::LatestSchemaVersion());
+  auto qualifying = [&](int first, int last) {
+    absl::StatusOr<std::optional<Customer>> c =
+        store_->FindCustomer("c-1", {Day("2024-11-20"), {first, last}});
+    EXPECT_THAT(c.status(), IsOk());
+    return c.ok() && c->has_value() ? (*c)->qualifying_points : -1;
+  };
+  EXPECT_EQ(qualifying(24297, 24298), 112);
+  EXPECT_EQ(qualifying(24297, 24297), 105);
+  EXPECT_EQ(qualifying(24298, 24298), 7);
+  EXPECT_EQ(qualifying(24299, 24298), 0);  // empty: no tier window
+  absl::StatusOr<std::optional<Customer>> c = store_->FindCustomer("c-1", {Day("2024-11-20"), {24297, 24298}});
+  ASSERT_TRUE(c.ok() && c->has_value());
+  EXPECT_EQ((*c)->qualifying_spent, *Decimal::Parse("3"));
+  EXPECT_FALSE((*c)->tier_downgrade_on.known());
+}
+
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
   store_.reset();
   {
