@@ -51,6 +51,14 @@ std::string RenderTierHistory(const v1::GetTierHistoryResponse& r) {
       {"previous tier", Or(r.previous_tier(), "-")}};
   if (!r.manual_tier_until().empty()) fields.push_back({"set by hand until", r.manual_tier_until()});
   fields.push_back({"by the rules today", Or(r.tier_by_rules(), "(none)")});
+  // A tier policy on a window, or with grace: what the tier stands on.
+  if (!r.qualify_on().empty() && r.qualify_on() != "balance") {
+    fields.push_back({"qualifies on", StrCat(r.qualify_on(), ": ", r.qualifying())});
+  }
+  if (!r.tier_downgrade_on().empty() || !r.downgrade_by_rules().empty()) {
+    const std::string& day = Or(r.downgrade_by_rules(), r.tier_downgrade_on());
+    fields.push_back({"downgrade due", StrCat(day, " unless it qualifies again")});
+  }
   std::string out = StrCat("tier of customer ", r.customer_id(), "\n", RenderFields(fields, "  "));
   if (r.changes().empty()) return out + "no tier changes\n";
   Table table({{"CHANGE", Table::Align::kRight},
