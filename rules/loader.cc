@@ -1419,6 +1419,10 @@ class Loader {
     if (std::optional<Located> tiers = Child(root, "tiers", "", false);
         tiers && ExpectSequence(*tiers, "'tiers'")) {
       LoadTiers(*tiers);
+      if (tiers->node.size() == 0 && root.node["tier_policy"].IsDefined()) {
+        Report(*root.file, KeyMark(root, "tiers"), 5, "a tier_policy without tiers",
+               "list the tiers under 'tiers:', or remove the tier_policy");
+      }
     } else if (root.node["tier_policy"].IsDefined()) {
       Report(*root.file, KeyMark(root, "tier_policy"), 11, "a tier_policy without tiers",
              "list the tiers under 'tiers:', or remove the tier_policy");
@@ -1502,6 +1506,7 @@ class Loader {
         policy.window = figure->window;
         policy.months = figure->months;
       } else {
+        qualify_on_rejected_ = true;
         ReportAt(*Child(at, "qualify_on", "", false), std::string(figure.status().message()),
                  "e.g. qualify_on: points earned in 12 months");
       }
@@ -1672,15 +1677,19 @@ class Loader {
   }
 
   void LoadTiers(const Located& list) {
-    // Tiers on the amount spent need an amount; on points, points.
-    const bool on_amount = data_->tier_policy.figure == TierPolicy::Figure::kAmountSpent;
-    const std::string_view key = on_amount ? "min_spent" : "min_points";
-    const std::string_view other = on_amount ? "min_points" : "min_spent";
-    const std::string_view unit = on_amount ? "spent" : "points";
+    // Tiers on the amount spent need an amount; on points, points. After
+    // a qualify_on that was rejected, either is taken as written (the
+    // mistake is reported once, at qualify_on).
+    const bool policy_on_amount = data_->tier_policy.figure == TierPolicy::Figure::kAmountSpent;
     std::string last_threshold;
     for (const Located& at : Items(list)) {
       if (!ExpectMap(at, "a tier")) continue;
       CheckKeys(at, Strings({"name", "description", "min_points", "min_spent"}), "a tier");
+      const bool on_amount =
+          qualify_on_rejected_ ? at.node["min_spent"].IsDefined() : policy_on_amount;
+      const std::string_view key = on_amount ? "min_spent" : "min_points";
+      const std::string_view other = on_amount ? "min_points" : "min_spent";
+      const std::string_view unit = on_amount ? "spent" : "points";
       if (at.node[std::string(other)].IsDefined()) {
         Report(*at.file, KeyMark(at, other), other.size(),
                StrCat("'", other, "' does not fit tiers that qualify on ",
@@ -1773,6 +1782,7 @@ class Loader {
   std::unique_ptr<RuleSetData> data_;
   std::vector<std::unique_ptr<FileText>> files_;
   std::vector<std::string> tier_names_;  // known before any condition compiles
+  bool qualify_on_rejected_ = false;     // tier_policy's qualify_on was reported
   std::map<std::string, Located, std::less<>> parameter_sites_;  // each one's value
   std::set<std::string> blamed_parameters_;  // reported by ReportAtParameter
   std::map<std::string, std::vector<Located>> roots_;

@@ -504,24 +504,23 @@ void Cover(const Decision& decision, const std::map<std::pair<std::string, std::
   if (!decision.tier.empty()) mark("loyalty tiers", decision.tier);
 }
 
-// What a tier was decided from, for a failure message: the figure of the
-// tier policy and a scheduled downgrade.
-std::string TierGrounds(const TierPolicy& policy, const Case& c, const Decision& d) {
-  std::string grounds;
+// The figure a tier was decided from, for a failure message.
+std::string TierFigure(const TierPolicy& policy, const Case& c, const Decision& d) {
   switch (policy.figure) {
     case TierPolicy::Figure::kBalance:
-      grounds = StrCat("points after: ",
-                       d.loyalty.applied ? d.loyalty.points_after : c.customer.points);
-      break;
+      return StrCat("points after: ", d.loyalty.applied ? d.loyalty.points_after : c.customer.points);
     case TierPolicy::Figure::kPointsEarned:
-      grounds = StrCat("qualifying_points before the case's purchase: ",
-                       c.customer.qualifying_points);
-      break;
+      return StrCat("qualifying_points before the case's purchase: ", c.customer.qualifying_points);
     case TierPolicy::Figure::kAmountSpent:
-      grounds = StrCat("qualifying_spent before the case's purchase: ",
-                       c.customer.qualifying_spent.ToString());
-      break;
+      return StrCat("qualifying_spent before the case's purchase: ",
+                    c.customer.qualifying_spent.ToString());
   }
+  return "";
+}
+
+// The same and a scheduled downgrade, for a failed tier.
+std::string TierGrounds(const TierPolicy& policy, const Case& c, const Decision& d) {
+  std::string grounds = TierFigure(policy, c, d);
   if (d.tier_downgrade_on.known()) {
     StrAppend(&grounds, "; downgrade scheduled on ", d.tier_downgrade_on.ToString());
   }
@@ -578,7 +577,8 @@ std::vector<Failure> Check(const Case& c, const Decision& d, const TierPolicy& p
     auto day = [](Date date) { return date.known() ? date.ToString() : std::string("none"); };
     failures.push_back({StrCat("tier_downgrade_on: expected ", day(*c.expect.tier_downgrade_on),
                                ", got ", day(d.tier_downgrade_on), " (tier ",
-                               d.tier.empty() ? "(none)" : std::string(d.tier), ")"),
+                               d.tier.empty() ? "(none)" : std::string(d.tier), "; ",
+                               TierFigure(policy, c, d), ")"),
                         c.expect.downgrade_at});
   }
   if (c.expect.satisfaction) {
