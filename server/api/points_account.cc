@@ -140,19 +140,17 @@ absl::StatusOr<PointsAccount::Earning> PointsAccount::RecordEarning(const Custom
     // A purchase dated so long ago that its points have expired: they
     // leave at once, and neither pay a debt nor fill a negative balance.
     if (absl::StatusOr<int64_t> gone = Expire({&lot, 1}); !gone.ok()) return gone.status();
-    if (absl::Status s = tx_.UpdatePointsTotals(before.id, entry.delta, before.points_owed);
-        !s.ok()) {
-      return s;
-    }
     return Earning{0, 0, entry.delta};
   }
   std::vector<PointLotRecord> lots = {lot};
   absl::StatusOr<int64_t> settled = CoverShortfalls(before, entry.delta, lots, entry);
   if (!settled.ok()) return settled.status();
-  if (absl::Status s =
-          tx_.UpdatePointsTotals(before.id, entry.delta, before.points_owed - *settled);
-      !s.ok()) {
-    return s;
+  // The lifetime points rose with the purchase (Transaction::InsertPurchase).
+  if (*settled > 0) {
+    if (absl::Status s = tx_.UpdatePointsTotals(before.id, 0, before.points_owed - *settled);
+        !s.ok()) {
+      return s;
+    }
   }
   return Earning{*settled, rules::Pending(lots[0].lot(), today_) ? lots[0].remaining : 0, 0};
 }

@@ -36,8 +36,9 @@ class PointsAccount {
   // After a purchase's ledger entry `entry_id` (`entry`, earned on
   // `earned_on`) moved the balance of `before` (the customer as read
   // before it): a credit becomes a lot (pending and expiring by the
-  // policy), counts as lifetime points and settles what the customer owes;
-  // a debit (an earning rule's penalty) takes from the lots.
+  // policy) and settles what the customer owes (its lifetime points were
+  // raised by Transaction::InsertPurchase); a debit (an earning rule's
+  // penalty) takes from the lots.
   struct Earning {
     int64_t debt_settled = 0;   // of the credit, what paid a debt
     int64_t pending_added = 0;  // of the credit, what is pending today

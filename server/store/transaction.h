@@ -45,8 +45,9 @@ class Transaction {
   virtual absl::StatusOr<bool> DeleteCustomer(std::string_view id) = 0;
 
   // Stores the purchase with the points it earned: the purchase row, the
-  // customer's total, last purchase day, windowed stats and tier (kept
-  // when `tier` is nullopt), and
+  // customer's total, last purchase day, windowed stats, lifetime points
+  // (raised by the points when they are above 0) and tier (kept when
+  // `tier` is nullopt), and
   // `points` appended to the ledger with the balance moved by its delta
   // (see AppendLedger). Returns the ledger entry's id, which the purchase
   // keeps (PurchaseRecord::ledger_id); its lot is the caller's (InsertLot). NOT_FOUND for an

@@ -88,7 +88,8 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
     SQLite::Statement& s = Prepared(
         "UPDATE customers SET total_spent_units = total_spent_units + ?2, "
         "last_purchase_at = max(coalesce(last_purchase_at, ?3), ?3), points = points + ?4, "
-        "tier = coalesce(?5, tier) WHERE id = ?1");
+        "points_lifetime = points_lifetime + max(?4, 0), tier = coalesce(?5, tier) "
+        "WHERE id = ?1");
     Done done{s};
     s.bind(1, p.customer_id);
     s.bind(2, p.amount.units());
