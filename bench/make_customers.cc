@@ -5,6 +5,12 @@
 // minutes for a million customers, this takes seconds.
 //
 //   make_customers --database PATH [--customers 1000000] [--today 2026-11-24]
+//                  [--lots N]
+//
+// With --lots, each customer's points are N lots of points with their own
+// ledger credit, dated as a 12-month expiry dates them, so that their
+// expiries spread over the 60 days around --today: about half have
+// expired by then (bench/expiry_bench).
 //
 // Refuses a database that already has customers.
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -35,8 +41,64 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 33);
 }
 
-void Fill(SQLite::Database& db, int64_t customers, Date today) {
+// Writes customers' points as dated lots, each with its ledger credit (the
+// lot's id is its credit's), and marks the customers dated.
+class LotWriter {
+ public:
+  explicit LotWriter(SQLite::Database& db)
+      : db_(db),
+        ledger_(db,
+                "INSERT INTO ledger (customer_id, delta, reason, rule_id, ruleset_version, "
+                "source, recorded_at, note) VALUES (?, ?, 'purchase', 'bench', 'bench', ?, "
+                "'2026-01-01T00:00:00Z', '')"),
+        lot_(db,
+             "INSERT INTO point_lots (id, customer_id, points, remaining, earned_on, "
+             "available_on, expires_on, rule_id, ruleset_version, source) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', 'bench', ?)"),
+        customer_(db,
+                  "UPDATE customers SET points = points + ?, "
+                  "points_lifetime = points_lifetime + ?, points_dated = 1 WHERE id = ?") {}
+
+  // Lot `round` of customer `id` (rounds are written one after the other
+  // over all customers, as lots come in over months: a customer's lots are
+  // far apart), expiring within 30 days of `today` either way, earned 365
+  // days before it expires; adds its points to the customer's.
+  void Write(const char* id, uint64_t h, int round, Date today) {
+    const int64_t points = 10 + static_cast<int64_t>((h >> (8 * round % 56)) % 990);
+    const int expires = today.days() - 30 + static_cast<int>((h + 7919 * round) % 60);
+    const std::string source = std::string("purchase:bench-") + id + "-" + std::to_string(round);
+    ledger_.bind(1, id);
+    ledger_.bind(2, points);
+    ledger_.bind(3, source);
+    ledger_.exec();
+    ledger_.reset();
+    lot_.bind(1, db_.getLastInsertRowid());
+    lot_.bind(2, id);
+    lot_.bind(3, points);
+    lot_.bind(4, points);
+    lot_.bind(5, expires - 365);
+    lot_.bind(6, expires - 365);
+    lot_.bind(7, expires);
+    lot_.bind(8, source);
+    lot_.exec();
+    lot_.reset();
+    customer_.bind(1, points);
+    customer_.bind(2, points);
+    customer_.bind(3, id);
+    customer_.exec();
+    customer_.reset();
+  }
+
+ private:
+  SQLite::Database& db_;
+  SQLite::Statement ledger_;
+  SQLite::Statement lot_;
+  SQLite::Statement customer_;
+};
+
+void Fill(SQLite::Database& db, int64_t customers, Date today, int lots) {
   SQLite::Transaction transaction(db);
+  LotWriter lot_writer(db);
   SQLite::Statement customer(
       db,
       "INSERT INTO customers (id, name, age, consumption, channel, satisfaction_units, "
@@ -90,6 +152,14 @@ void Fill(SQLite::Database& db, int64_t customers, Date today) {
       purchase.reset();
     }
   }
+  // The lots replace the customers' points (a balance is its lots' sum).
+  if (lots > 0) db.exec("UPDATE customers SET points = 0, points_lifetime = 0");
+  for (int round = 0; round < lots; ++round) {
+    for (int64_t i = 0; i < customers; ++i) {
+      std::snprintf(id, sizeof id, "c-%07lld", static_cast<long long>(i));
+      lot_writer.Write(id, Mix(static_cast<uint64_t>(i)), round, today);
+    }
+  }
   transaction.commit();
 }
 
@@ -103,6 +173,9 @@ int main(int argc, char** argv) {
   app.add_option("--database", database, "The SQLite file (created)")->required();
   app.add_option("--customers", customers, "How many")->check(CLI::Range(int64_t{1}, int64_t{50'000'000}));
   app.add_option("--today", today_text, "The day the data ends (YYYY-MM-DD)");
+  int lots = 0;
+  app.add_option("--lots", lots, "Dated lots of points per customer, half expired by --today")
+      ->check(CLI::Range(0, 8));
   CLI11_PARSE(app, argc, argv);
   absl::StatusOr<Date> today = Date::Parse(today_text);
   if (!today.ok()) {
@@ -126,7 +199,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     const auto began = std::chrono::steady_clock::now();
-    Fill(db, customers, *today);
+    Fill(db, customers, *today, lots);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     std::cout << customers << " customers written to " << database << " in " << seconds << " s\n";

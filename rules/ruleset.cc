@@ -252,9 +252,13 @@ class Evaluation {
     const Customer& c = *input_.customer;
     const TierPolicy& policy = data_.tier_policy;
     const Purchase* purchase = input_.purchase;
-    const bool counts = purchase != nullptr &&
-                        policy.QualifyingMonths(input_.today)
-                            .Contains(purchase->date.known() ? purchase->date : input_.today);
+    // Whether this evaluation's purchase falls in the window (not asked
+    // for the balance: the calendar costs more than the rest of this).
+    auto counts = [&] {
+      return purchase != nullptr &&
+             policy.QualifyingMonths(input_.today)
+                 .Contains(purchase->date.known() ? purchase->date : input_.today);
+    };
     switch (policy.figure) {
       case TierPolicy::Figure::kBalance:
         *before = points_before;
@@ -263,13 +267,13 @@ class Evaluation {
       case TierPolicy::Figure::kPointsEarned:
         *before = c.qualifying_points;
         *after = *before;
-        if (!counts) return true;
+        if (!counts()) return true;
         if (!__builtin_add_overflow(*before, points_after - points_before, after)) return true;
         break;
       case TierPolicy::Figure::kAmountSpent:
         *before = c.qualifying_spent.units();
         *after = *before;
-        if (!counts) return true;
+        if (!counts()) return true;
         if (!__builtin_add_overflow(*before, purchase->amount.units(), after)) return true;
         break;
     }

@@ -23,7 +23,7 @@ struct PointsExpiryOptions {
   // How often to look for expired points after the start; zero: never
   // (no thread).
   std::chrono::milliseconds interval{std::chrono::hours(1)};
-  int64_t batch = 1'000;  // lots per store write
+  int64_t batch = 250;  // lots per store write
 };
 
 class PointsExpiry {

@@ -357,13 +357,16 @@ absl::StatusOr<int64_t> LoyaltyApi::ExpirePoints(Date today, int64_t batch,
   // The policy does not matter here: the lots carry their own dates.
   const rules::PointsPolicy no_policy;
   int64_t total = 0;
+  std::string from_customer;  // one pass over the customers, in id order
   while (!stop_requested || !stop_requested()) {
     int64_t lots = 0;
     absl::StatusOr<std::string> written =
         store_->Write({}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
-          absl::StatusOr<std::vector<PointLotRecord>> due = tx.ExpiredLots(today, batch);
+          absl::StatusOr<std::vector<PointLotRecord>> due =
+              tx.ExpiredLots(today, from_customer, batch);
           if (!due.ok()) return due.status();
           lots = static_cast<int64_t>(due->size());
+          if (!due->empty()) from_customer = due->back().customer_id;
           PointsAccount account(tx, no_policy, "", today);
           absl::StatusOr<int64_t> points = account.Expire(*due);
           if (!points.ok()) return points.status();

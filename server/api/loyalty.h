@@ -37,11 +37,6 @@ class LoyaltyApi {
                               v1::GetTierHistoryResponse* response);
   absl::Status SetTier(const v1::SetTierRequest& request, v1::SetTierResponse* response);
 
-  // Writes off, as ledger entries "expiry", the points of every lot whose
-  // expiry is `today` or before, in store writes of at most `batch` lots
-  // each (writes queued behind one are not held up long); reads never
-  // show such points even before this runs. Stops between writes once
-  // `stop_requested` says so. Returns the points written off.
   // Reviews the tiers of every customer on `today` by the served rules
   // (rules/tiers.h: a downgrade scheduled, due or dropped; a tier left as
   // a qualifying window moved on or points expired), reading `batch`
@@ -52,6 +47,12 @@ class LoyaltyApi {
   absl::StatusOr<int64_t> ReviewTiers(rules::Date today, int64_t batch,
                                       const std::function<bool()>& stop_requested);
 
+  // Writes off, as ledger entries "expiry", the points of every lot whose
+  // expiry is `today` or before, in one pass over the customers in id
+  // order, in store writes of at most `batch` lots each (writes queued
+  // behind one are not held up long); reads never show such points even
+  // before this runs. Stops between writes once `stop_requested` says so.
+  // Returns the points written off.
   absl::StatusOr<int64_t> ExpirePoints(rules::Date today, int64_t batch,
                                        const std::function<bool()>& stop_requested = {});
 

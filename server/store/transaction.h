@@ -86,10 +86,14 @@ class Transaction {
   virtual absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) = 0;
   // Writes the lot's remaining, expired and forgiven points.
   virtual absl::Status UpdateLot(const PointLotRecord& lot) = 0;
-  // Lots of any customer with points remaining that expired by `today`,
-  // the earliest expiry first, at most `limit`.
-  virtual absl::StatusOr<std::vector<PointLotRecord>> ExpiredLots(rules::Date today,
-                                                                  int64_t limit) = 0;
+  // Lots with points remaining that expired by `today`, of customers
+  // whose ids are `from_customer_id` or after, in customer id order (then
+  // the earliest expiry first), at most `limit`. In customer order, so
+  // that a batch of them changes few pages of the customers and their
+  // lots; a pass that goes on from the last lot's customer finds what is
+  // left of it (written-off lots have no points remaining).
+  virtual absl::StatusOr<std::vector<PointLotRecord>> ExpiredLots(
+      rules::Date today, std::string_view from_customer_id, int64_t limit) = 0;
   // Records what debit `entry_id` took from which lots.
   virtual absl::Status InsertDraws(int64_t entry_id, std::span<const LotDraw> draws) = 0;
   virtual absl::StatusOr<std::vector<LotDraw>> DrawsOf(int64_t entry_id) = 0;

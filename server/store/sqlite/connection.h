@@ -75,7 +75,9 @@ class Connection : public Transaction {
   absl::StatusOr<std::optional<PointLotRecord>> FindLot(int64_t id) override;
   absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;
   absl::Status UpdateLot(const PointLotRecord& lot) override;
-  absl::StatusOr<std::vector<PointLotRecord>> ExpiredLots(Date today, int64_t limit) override;
+  absl::StatusOr<std::vector<PointLotRecord>> ExpiredLots(Date today,
+                                                          std::string_view from_customer_id,
+                                                          int64_t limit) override;
   absl::Status InsertDraws(int64_t entry_id, std::span<const LotDraw> draws) override;
   absl::StatusOr<std::vector<LotDraw>> DrawsOf(int64_t entry_id) override;
   absl::Status UpdatePointsTotals(std::string_view customer_id, int64_t lifetime_delta,
@@ -193,7 +195,9 @@ class Connection : public Transaction {
   absl::StatusOr<std::optional<PointLotRecord>> UnsafeFindLot(int64_t id);
   absl::StatusOr<std::vector<PointLotRecord>> UnsafeLiveLots(std::string_view customer_id);
   absl::Status UnsafeUpdateLot(const PointLotRecord& lot);
-  absl::StatusOr<std::vector<PointLotRecord>> UnsafeExpiredLots(Date today, int64_t limit);
+  absl::StatusOr<std::vector<PointLotRecord>> UnsafeExpiredLots(Date today,
+                                                                std::string_view from_customer_id,
+                                                                int64_t limit);
   absl::Status UnsafeInsertDraws(int64_t entry_id, std::span<const LotDraw> draws);
   absl::StatusOr<std::vector<LotDraw>> UnsafeDrawsOf(int64_t entry_id);
   absl::Status UnsafeUpdatePointsTotals(std::string_view customer_id, int64_t lifetime_delta,

@@ -120,15 +120,19 @@ absl::Status Connection::UnsafeUpdateLot(const PointLotRecord& lot) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeExpiredLots(Date today,
-                                                                         int64_t limit) {
+absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeExpiredLots(
+    Date today, std::string_view from_customer_id, int64_t limit) {
+  // Walks point_lots_live (customer_id, expires_on; remaining > 0) from
+  // the customer on.
   SQLite::Statement& s = Prepared(StrCat(
       kLotColumns,
-      "WHERE remaining > 0 AND expires_on IS NOT NULL AND expires_on <= ? "
-      "ORDER BY expires_on, id LIMIT ?"));
+      "INDEXED BY point_lots_live "
+      "WHERE remaining > 0 AND customer_id >= ? AND expires_on IS NOT NULL AND expires_on <= ? "
+      "ORDER BY customer_id, expires_on, id LIMIT ?"));
   Done done{s};
-  s.bind(1, today.days());
-  s.bind(2, limit);
+  s.bind(1, std::string(from_customer_id));
+  s.bind(2, today.days());
+  s.bind(3, limit);
   std::vector<PointLotRecord> lots;
   while (s.executeStep()) lots.push_back(RowToLot(s));
   return lots;
@@ -225,8 +229,10 @@ absl::Status Connection::UpdateLot(const PointLotRecord& lot) {
   return Guarded("updating points", [&] { return UnsafeUpdateLot(lot); });
 }
 
-absl::StatusOr<std::vector<PointLotRecord>> Connection::ExpiredLots(Date today, int64_t limit) {
-  return Guarded("reading expired points", [&] { return UnsafeExpiredLots(today, limit); });
+absl::StatusOr<std::vector<PointLotRecord>> Connection::ExpiredLots(
+    Date today, std::string_view from_customer_id, int64_t limit) {
+  return Guarded("reading expired points",
+                 [&] { return UnsafeExpiredLots(today, from_customer_id, limit); });
 }
 
 absl::Status Connection::InsertDraws(int64_t entry_id, std::span<const LotDraw> draws) {
