@@ -55,6 +55,28 @@ void RedemptionToProto(const RedemptionRecord& r, v1::Redemption* out) {
   out->set_reversed_by(r.reversed_by);
 }
 
+// The transaction of a redemption: the points spent from the lots that
+// expire first, its ledger entry and record, and the tier after it.
+absl::Status WriteRedemption(Transaction& tx, const rules::RuleSet& ruleset,
+                             const v1::RedeemPointsRequest& request, Date today,
+                             v1::RedeemPointsResponse* out) {
+  absl::StatusOr<Customer> customer =
+      RequireCustomer(tx, request.customer_id(), CustomerAsOf{today, {}});
+  if (!customer.ok()) return customer.status();
+  PointsAccount account(tx, ruleset.points_policy(), ruleset.version(), today);
+  absl::StatusOr<int64_t> id =
+      account.Redeem(*customer, request.points(), request.reason(), request.reference());
+  if (!id.ok()) return id.status();
+  // Counted here, where a retry replayed from its idempotency key never
+  // comes (only a failed group commit, which fails the call, over-counts).
+  Metrics::Global().RecordPoints(-request.points());
+  out->set_redemption_id(*id);
+  out->set_points(request.points());
+  out->set_ruleset_version(ruleset.version());
+  return SettleAfter(tx, ruleset, customer->id, today, StrCat("redemption:", *id),
+                     out->mutable_points_after());
+}
+
 }  // namespace
 
 absl::Status LoyaltyApi::GetPoints(const v1::GetPointsRequest& request,
@@ -81,33 +103,33 @@ absl::Status LoyaltyApi::GetPoints(const v1::GetPointsRequest& request,
 
 absl::Status LoyaltyApi::RedeemPoints(const v1::RedeemPointsRequest& request,
                                       v1::RedeemPointsResponse* response) {
-  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  return WaitFor([&](Done done) {
+    RedeemPoints(request, response, Store::Deadline::max(), std::move(done));
+  });
+}
+
+void LoyaltyApi::RedeemPoints(const v1::RedeemPointsRequest& request,
+                              v1::RedeemPointsResponse* response, Store::Deadline deadline,
+                              Done done) {
+  if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return done(s);
   if (request.points() <= 0 || request.points() > kMaxRedemption) {
-    return Invalid("points", StrCat("must be 1..", kMaxRedemption, ", not ", request.points()));
+    return done(
+        Invalid("points", StrCat("must be 1..", kMaxRedemption, ", not ", request.points())));
   }
-  if (absl::Status s = CheckText("reason", request.reason(), 200, false); !s.ok()) return s;
-  if (absl::Status s = CheckText("reference", request.reference(), 128, false); !s.ok()) return s;
+  if (absl::Status s = CheckText("reason", request.reason(), 200, false); !s.ok()) return done(s);
+  if (absl::Status s = CheckText("reference", request.reference(), 128, false); !s.ok()) {
+    return done(s);
+  }
   const Date today = today_();
   std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
-  return IdempotentWrite(
-      store_, "RedeemPoints", request, request.idempotency_key(), response,
-      [&](Transaction& tx, v1::RedeemPointsResponse* out) -> absl::Status {
-        absl::StatusOr<Customer> customer =
-            RequireCustomer(tx, request.customer_id(), CustomerAsOf{today, {}});
-        if (!customer.ok()) return customer.status();
-        PointsAccount account(tx, served->ruleset->points_policy(), served->ruleset->version(),
-                              today);
-        absl::StatusOr<int64_t> id =
-            account.Redeem(*customer, request.points(), request.reason(), request.reference());
-        if (!id.ok()) return id.status();
-        Metrics::Global().RecordPoints(-request.points());
-        out->set_redemption_id(*id);
-        out->set_points(request.points());
-        out->set_ruleset_version(served->ruleset->version());
-        return SettleAfter(tx, *served->ruleset, customer->id, today,
-                           StrCat("redemption:", *id), out->mutable_points_after());
-      });
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return done(s);
+  SubmitIdempotentWrite(
+      store_, "RedeemPoints", request, request.idempotency_key(), deadline, response,
+      [served = std::move(served), today, &request](Transaction& tx,
+                                                    v1::RedeemPointsResponse* out) {
+        return WriteRedemption(tx, *served->ruleset, request, today, out);
+      },
+      std::move(done));
 }
 
 absl::Status LoyaltyApi::ReverseRedemption(const v1::ReverseRedemptionRequest& request,

@@ -31,6 +31,11 @@ class LoyaltyApi {
   absl::Status GetPoints(const v1::GetPointsRequest& request, v1::GetPointsResponse* response);
   absl::Status RedeemPoints(const v1::RedeemPointsRequest& request,
                             v1::RedeemPointsResponse* response);
+  // RedeemPoints without a thread waiting for the commit, as
+  // EventsApi::RecordPurchase's (the same contract for `done`, `request`,
+  // `response` and `deadline`).
+  void RedeemPoints(const v1::RedeemPointsRequest& request, v1::RedeemPointsResponse* response,
+                    Store::Deadline deadline, Done done);
   absl::Status ReverseRedemption(const v1::ReverseRedemptionRequest& request,
                                  v1::ReverseRedemptionResponse* response);
   absl::Status GetTierHistory(const v1::GetTierHistoryRequest& request,

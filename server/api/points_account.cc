@@ -42,6 +42,36 @@ PointLotRecord PointsAccount::LotOf(int64_t entry_id, const LedgerEntry& credit,
   return lot;
 }
 
+absl::StatusOr<PointLotRecord> PointsAccount::StoreCredit(int64_t entry_id,
+                                                          const LedgerEntry& credit,
+                                                          Date earned_on, bool pending) {
+  PointLotRecord lot = LotOf(entry_id, credit, earned_on, pending);
+  if (!lot.available_on.known() && !lot.expires_on.known()) {
+    absl::StatusOr<std::optional<PointLotRecord>> undated = tx_.FindUndatedLot(lot.customer_id);
+    if (!undated.ok()) return undated.status();
+    if (undated->has_value()) {
+      PointLotRecord joined = **std::move(undated);
+      joined.points += lot.points;
+      joined.remaining += lot.remaining;
+      if (absl::Status s = tx_.UpdateLot(joined); !s.ok()) return s;
+      return joined;
+    }
+  }
+  if (absl::Status s = tx_.InsertLot(lot); !s.ok()) return s;
+  return lot;
+}
+
+absl::StatusOr<int64_t> PointsAccount::PurchaseLotId(const Customer& customer,
+                                                     const PurchaseRecord& purchase) {
+  if (purchase.ledger_id == 0) return 0;  // recorded before lots
+  absl::StatusOr<std::optional<PointLotRecord>> own = tx_.FindLot(purchase.ledger_id);
+  if (!own.ok()) return own.status();
+  if (own->has_value()) return purchase.ledger_id;
+  absl::StatusOr<std::optional<PointLotRecord>> undated = tx_.FindUndatedLot(customer.id);
+  if (!undated.ok()) return undated.status();
+  return undated->has_value() ? (*undated)->id : 0;
+}
+
 absl::StatusOr<int64_t> PointsAccount::AppendDebit(LedgerEntry entry,
                                                    std::span<const LotDraw> draws) {
   absl::StatusOr<int64_t> id = tx_.AppendLedger(entry);
@@ -134,8 +164,9 @@ absl::StatusOr<PointsAccount::Earning> PointsAccount::RecordEarning(const Custom
     return Earning();
   }
   if (entry.delta == 0) return Earning();
-  const PointLotRecord lot = LotOf(entry_id, entry, earned_on, /*pending=*/true);
-  if (absl::Status s = tx_.InsertLot(lot); !s.ok()) return s;
+  absl::StatusOr<PointLotRecord> stored = StoreCredit(entry_id, entry, earned_on, /*pending=*/true);
+  if (!stored.ok()) return stored.status();
+  const PointLotRecord& lot = *stored;
   if (rules::Expired(lot.lot(), today_)) {
     // A purchase dated so long ago that its points have expired: they
     // leave at once, and neither pay a debt nor fill a negative balance.
@@ -152,6 +183,7 @@ absl::StatusOr<PointsAccount::Earning> PointsAccount::RecordEarning(const Custom
       return s;
     }
   }
+  // A lot with a date is the credit's own: what is pending of it is new.
   return Earning{*settled, rules::Pending(lots[0].lot(), today_) ? lots[0].remaining : 0, 0};
 }
 
@@ -256,9 +288,9 @@ absl::StatusOr<PointsAccount::TakeBack> PointsAccount::TakeBackPurchase(
     entry.ruleset_version = purchase.ruleset_version;
     absl::StatusOr<int64_t> id = tx_.AppendLedger(entry);
     if (!id.ok()) return id.status();
-    const PointLotRecord lot = LotOf(*id, entry, purchase.day, /*pending=*/false);
-    if (absl::Status s = tx_.InsertLot(lot); !s.ok()) return s;
-    std::vector<PointLotRecord> lots = {lot};
+    absl::StatusOr<PointLotRecord> lot = StoreCredit(*id, entry, purchase.day, /*pending=*/false);
+    if (!lot.ok()) return lot.status();
+    std::vector<PointLotRecord> lots = {*std::move(lot)};
     absl::StatusOr<int64_t> settled = CoverShortfalls(customer, -earned, lots, entry);
     if (!settled.ok()) return settled.status();
     if (*settled > 0) {
@@ -277,8 +309,10 @@ absl::StatusOr<PointsAccount::TakeBack> PointsAccount::TakeBackPurchase(
   // all); points of it that expired are gone already and not owed.
   std::vector<LotDraw> draws;
   int64_t own_expired = 0;
+  absl::StatusOr<int64_t> own_id = PurchaseLotId(customer, purchase);
+  if (!own_id.ok()) return own_id.status();
   auto own = std::find_if(lots->begin(), lots->end(),
-                          [&](const PointLotRecord& lot) { return lot.id == purchase.ledger_id; });
+                          [&](const PointLotRecord& lot) { return lot.id == *own_id; });
   if (own != lots->end()) {
     own_expired = own->expired;
     const int64_t take = std::min(own->remaining, earned - own_expired);
@@ -291,8 +325,8 @@ absl::StatusOr<PointsAccount::TakeBack> PointsAccount::TakeBackPurchase(
   std::optional<PointLotRecord> own_lot;
   if (own != lots->end()) {
     own_lot = *own;
-  } else if (purchase.ledger_id != 0) {
-    absl::StatusOr<std::optional<PointLotRecord>> lot = tx_.FindLot(purchase.ledger_id);
+  } else if (*own_id != 0) {
+    absl::StatusOr<std::optional<PointLotRecord>> lot = tx_.FindLot(*own_id);
     if (!lot.ok()) return lot.status();
     own_lot = **std::move(lot);
     if (own_lot) own_expired = own_lot->expired;

@@ -1,5 +1,6 @@
 // A customer's points inside one write transaction: the ledger, the
-// balance, the lots (what each credit earned and what is left of it),
+// balance, the lots (what each credit earned and what is left of it; the
+// credits without dates, all alike, share one lot per customer),
 // lifetime points and what the customer owes, moved together so that
 // these hold after every write (docs/rules.md, "Points lifecycle"):
 //  - the balance is the ledger's sum;
@@ -100,6 +101,17 @@ class PointsAccount {
   // given back by a return are not).
   PointLotRecord LotOf(int64_t entry_id, const LedgerEntry& credit, rules::Date earned_on,
                        bool pending) const;
+  // Stores the lot of a credit (LotOf): a lot of its own when it has a
+  // date; without one, joined to the customer's lot without dates when
+  // there is one (writing one row again costs a purchase far less than a
+  // new row and index entry, and such points are all alike). Returns the
+  // lot as stored.
+  absl::StatusOr<PointLotRecord> StoreCredit(int64_t entry_id, const LedgerEntry& credit,
+                                             rules::Date earned_on, bool pending);
+  // The id of the lot that holds what is left of `purchase`'s points: its
+  // own, or the customer's lot without dates that they joined; 0 when none.
+  absl::StatusOr<int64_t> PurchaseLotId(const rules::Customer& customer,
+                                        const PurchaseRecord& purchase);
   absl::StatusOr<int64_t> AppendDebit(LedgerEntry entry, std::span<const LotDraw> draws);
   LedgerEntry Entry(std::string_view customer_id, int64_t delta, std::string_view reason,
                     std::string_view source) const;

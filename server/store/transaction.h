@@ -84,8 +84,12 @@ class Transaction {
   // The customer's lots with points remaining, expired or not, those
   // expiring first (never last), then the oldest first.
   virtual absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) = 0;
-  // Writes the lot's remaining, expired and forgiven points.
+  // Writes the lot's points, remaining, expired and forgiven points.
   virtual absl::Status UpdateLot(const PointLotRecord& lot) = 0;
+  // The customer's newest lot without dates (neither pending nor
+  // expiring), whatever it has left; nullopt when it has none.
+  virtual absl::StatusOr<std::optional<PointLotRecord>> FindUndatedLot(
+      std::string_view customer_id) = 0;
   // Lots with points remaining that expired by `today`, of customers
   // whose ids are `from_customer_id` or after, in customer id order (then
   // the earliest expiry first), at most `limit`. In customer order, so

@@ -24,9 +24,10 @@ class LoyaltyService final : public v1::Loyalty::CallbackService {
   grpc::ServerUnaryReactor* RedeemPoints(grpc::CallbackServerContext* context,
                                          const v1::RedeemPointsRequest* request,
                                          v1::RedeemPointsResponse* response) override {
-    return RunWrite("RedeemPoints", *auth_, context, pool_, [api = api_, request, response] {
-      return api->RedeemPoints(*request, response);
-    });
+    return StartWrite("RedeemPoints", *auth_, context,
+                      [api = api_, request, response](Store::Deadline deadline, Done done) {
+                        api->RedeemPoints(*request, response, deadline, std::move(done));
+                      });
   }
   grpc::ServerUnaryReactor* GetTierHistory(grpc::CallbackServerContext* context,
                                            const v1::GetTierHistoryRequest* request,

@@ -109,15 +109,28 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeLiveLots(
 }
 
 absl::Status Connection::UnsafeUpdateLot(const PointLotRecord& lot) {
-  SQLite::Statement& s =
-      Prepared("UPDATE point_lots SET remaining = ?, expired = ?, forgiven = ? WHERE id = ?");
+  SQLite::Statement& s = Prepared(
+      "UPDATE point_lots SET points = ?, remaining = ?, expired = ?, forgiven = ? WHERE id = ?");
   Done done{s};
-  s.bind(1, lot.remaining);
-  s.bind(2, lot.expired);
-  s.bind(3, lot.forgiven);
-  s.bind(4, lot.id);
+  s.bind(1, lot.points);
+  s.bind(2, lot.remaining);
+  s.bind(3, lot.expired);
+  s.bind(4, lot.forgiven);
+  s.bind(5, lot.id);
   if (s.exec() != 1) return absl::NotFoundError(StrCat("points lot ", lot.id, " not found"));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindUndatedLot(
+    std::string_view customer_id) {
+  SQLite::Statement& s = Prepared(StrCat(kLotColumns,
+                                         "INDEXED BY point_lots_undated WHERE customer_id = ? AND "
+                                         "available_on IS NULL AND expires_on IS NULL "
+                                         "ORDER BY id DESC LIMIT 1"));
+  Done done{s};
+  s.bind(1, std::string(customer_id));
+  if (!s.executeStep()) return std::optional<PointLotRecord>();
+  return std::optional<PointLotRecord>(RowToLot(s));
 }
 
 absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeExpiredLots(
@@ -227,6 +240,11 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::LiveLots(std::string_vie
 
 absl::Status Connection::UpdateLot(const PointLotRecord& lot) {
   return Guarded("updating points", [&] { return UnsafeUpdateLot(lot); });
+}
+
+absl::StatusOr<std::optional<PointLotRecord>> Connection::FindUndatedLot(
+    std::string_view customer_id) {
+  return Guarded("reading points", [&] { return UnsafeFindUndatedLot(customer_id); });
 }
 
 absl::StatusOr<std::vector<PointLotRecord>> Connection::ExpiredLots(

@@ -301,7 +301,8 @@ UPDATE customers SET points_lifetime = max(points, 0);
 )sql",
     // 9: tier policies. Points earned per month beside the count and amount
     // (the figure tiers can qualify on), filled from the purchases not
-    // taken back; and the day a scheduled downgrade takes effect.
+    // taken back; the day a scheduled downgrade takes effect; and an
+    // index that finds a customer's lot of points without dates.
     R"sql(
 ALTER TABLE purchase_months ADD COLUMN points INTEGER NOT NULL DEFAULT 0;
 UPDATE purchase_months SET points = coalesce((
@@ -311,6 +312,10 @@ UPDATE purchase_months SET points = coalesce((
         + CAST(strftime('%m', p.day * 86400, 'unixepoch') AS INTEGER) - 1
         = purchase_months.month), 0);
 ALTER TABLE customers ADD COLUMN tier_downgrade_on INTEGER;
+-- Points without dates (a policy with no pending and no expiry) are kept
+-- in one lot per customer, which later credits join: found here.
+CREATE INDEX point_lots_undated ON point_lots(customer_id, id)
+  WHERE available_on IS NULL AND expires_on IS NULL;
 )sql",
 };
 

@@ -963,6 +963,70 @@ INSTANTIATE_TEST_SUITE_P(Policies, MixedSequenceTest,
                            return std::string(info.param.name);
                          });
 
+// Points without dates (no pending, no expiry: the seed's lifecycle with
+// a policy for returns) share one lot per customer; returns, forgiveness
+// and reversals come out as with a lot per purchase.
+constexpr char kUndatedDebt[] = "  returns_after_spending: debt\n";
+constexpr char kUndatedNegativeBalance[] = "  returns_after_spending: negative_balance\n";
+constexpr char kUndatedForgive[] = "  returns_after_spending: forgive\n";
+
+class UndatedSequenceTest : public PointsLifecycleTest,
+                            public ::testing::WithParamInterface<Policy> {};
+
+TEST_P(UndatedSequenceTest, OneLotPerCustomerKeepsTheInvariants) {
+  ASSERT_NO_FATAL_FAILURE(Serve(GetParam().section));
+  const bool negative = GetParam().section == kUndatedNegativeBalance;
+  ASSERT_NO_FATAL_FAILURE(AddCustomer("c1"));
+  ASSERT_NO_FATAL_FAILURE(AddCustomer("c2"));
+  int step = 0;
+  auto check = [&](const std::string& what) {
+    SCOPED_TRACE("after step " + std::to_string(++step) + ": " + what);
+    ExpectInvariants("c1", negative);
+    ExpectInvariants("c2", negative);
+  };
+  Buy("c1", "P-1", "600", 0);  // 100
+  Buy("c2", "Q-1", "300", 0);  // 50, another customer's lot
+  Buy("c1", "P-2", "300", 3);  // 50
+  Buy("c1", "P-3", "600", 1);  // 100
+  check("three purchases");
+  absl::StatusOr<std::vector<PointLotRecord>> lots = store_->LiveLots("c1");
+  ASSERT_THAT(lots.status(), IsOk());
+  ASSERT_EQ(lots->size(), 1u) << "one lot without dates per customer";
+  EXPECT_EQ((*lots)[0].points, 250);
+  EXPECT_EQ((*lots)[0].remaining, 250);
+  EXPECT_EQ(Points("c2").balance(), 50);
+  absl::StatusOr<v1::RedeemPointsResponse> r1 = Redeem("c1", 200);
+  ASSERT_THAT(r1, IsOk());
+  check("a redemption");
+  ASSERT_THAT(Return("P-1"), IsOk());  // 50 left to take, 50 spent
+  check("a return after part was spent");
+  const v1::PointsBalance after_return = Points("c1");
+  EXPECT_EQ(after_return.balance(), negative ? -50 : 0);
+  EXPECT_EQ(after_return.owed(), GetParam().section == kUndatedDebt ? 50 : 0);
+  ASSERT_THAT(Reverse(r1->redemption_id()), IsOk());
+  check("the redemption reversed");
+  // Whatever the policy, the customer ends with what the purchases not
+  // returned earned: a forgiven 50 is not given back by the reversal.
+  EXPECT_EQ(Points("c1").balance(), 150);
+  EXPECT_EQ(Points("c1").owed(), 0);
+  Buy("c1", "P-4", "100", 0);  // 20
+  ASSERT_THAT(Return("P-4"), IsOk());
+  check("a purchase and its return");
+  EXPECT_EQ(Points("c1").balance(), 150);
+  EXPECT_EQ(Points("c1").lifetime(), 150);
+  lots = store_->LiveLots("c1");
+  ASSERT_THAT(lots.status(), IsOk());
+  EXPECT_EQ(lots->size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, UndatedSequenceTest,
+                         ::testing::Values(Policy{"debt", kUndatedDebt},
+                                           Policy{"negative_balance", kUndatedNegativeBalance},
+                                           Policy{"forgive", kUndatedForgive}),
+                         [](const ::testing::TestParamInfo<Policy>& info) {
+                           return std::string(info.param.name);
+                         });
+
 // ------------------------------------------------------------- concurrency
 
 TEST_F(PointsLifecycleTest, ConcurrentRedemptionsSpendNoMoreThanTheBalance) {
