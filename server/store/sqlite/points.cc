@@ -1,7 +1,9 @@
 // The SQLite store's points lots, draws and redemptions (the points part
 // of the Transaction contract), and the balances that reads derive from
 // the lots.
+#include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/strings.h"
@@ -42,9 +44,12 @@ RedemptionRecord Connection::RowToRedemption(SQLite::Statement& s) {
 }
 
 void Connection::ApplyLots(Date today, Customer* c) {
+  // Lots without dates are never pending, expired or expiring: only the
+  // dated ones (point_lots_dated) change the balances.
   SQLite::Statement& s = Prepared(
-      "SELECT remaining, available_on, expires_on FROM point_lots "
-      "WHERE customer_id = ? AND remaining > 0");
+      "SELECT remaining, available_on, expires_on FROM point_lots INDEXED BY point_lots_dated "
+      "WHERE customer_id = ? AND remaining > 0 AND (available_on IS NOT NULL OR expires_on IS NOT "
+      "NULL)");
   Done done{s};
   s.bind(1, c->id);
   std::vector<rules::PointsLot> lots;
@@ -96,15 +101,24 @@ absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindLot(int64_t 
 
 absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeLiveLots(
     std::string_view customer_id) {
-  // The partial index holds the live lots by customer and expiry; NULL
-  // (never) sorts first in SQLite, hence the explicit order.
-  SQLite::Statement& s = Prepared(
-      StrCat(kLotColumns,
-             "WHERE customer_id = ? AND remaining > 0 ORDER BY expires_on IS NULL, expires_on, id"));
-  Done done{s};
-  s.bind(1, std::string(customer_id));
+  // Two partial indexes hold them: the dated lots with points left
+  // (point_lots_dated) and the lots without dates (point_lots_undated).
   std::vector<PointLotRecord> lots;
-  while (s.executeStep()) lots.push_back(RowToLot(s));
+  for (const char* where :
+       {"INDEXED BY point_lots_dated WHERE customer_id = ? AND remaining > 0 AND "
+        "(available_on IS NOT NULL OR expires_on IS NOT NULL)",
+        "INDEXED BY point_lots_undated WHERE customer_id = ? AND available_on IS NULL AND "
+        "expires_on IS NULL AND remaining > 0"}) {
+    SQLite::Statement& s = Prepared(StrCat(kLotColumns, where));
+    Done done{s};
+    s.bind(1, std::string(customer_id));
+    while (s.executeStep()) lots.push_back(RowToLot(s));
+  }
+  // Expiring first (never last), then the oldest first.
+  std::sort(lots.begin(), lots.end(), [](const PointLotRecord& a, const PointLotRecord& b) {
+    return std::tuple(!a.expires_on.known(), a.expires_on, a.id) <
+           std::tuple(!b.expires_on.known(), b.expires_on, b.id);
+  });
   return lots;
 }
 
@@ -135,12 +149,13 @@ absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindUndatedLot(
 
 absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeExpiredLots(
     Date today, std::string_view from_customer_id, int64_t limit) {
-  // Walks point_lots_live (customer_id, expires_on; remaining > 0) from
-  // the customer on.
+  // Walks point_lots_dated (customer_id, expires_on; dated with points
+  // left) from the customer on.
   SQLite::Statement& s = Prepared(StrCat(
       kLotColumns,
-      "INDEXED BY point_lots_live "
-      "WHERE remaining > 0 AND customer_id >= ? AND expires_on IS NOT NULL AND expires_on <= ? "
+      "INDEXED BY point_lots_dated "
+      "WHERE remaining > 0 AND (available_on IS NOT NULL OR expires_on IS NOT NULL) AND "
+      "customer_id >= ? AND expires_on IS NOT NULL AND expires_on <= ? "
       "ORDER BY customer_id, expires_on, id LIMIT ?"));
   Done done{s};
   s.bind(1, std::string(from_customer_id));

@@ -313,7 +313,12 @@ UPDATE purchase_months SET points = coalesce((
         = purchase_months.month), 0);
 ALTER TABLE customers ADD COLUMN tier_downgrade_on INTEGER;
 -- Points without dates (a policy with no pending and no expiry) are kept
--- in one lot per customer, which later credits join: found here.
+-- in one lot per customer, which later credits join: found by
+-- point_lots_undated. The live lots with a date are indexed apart, so that
+-- moving the points of the undated lot writes no index.
+DROP INDEX point_lots_live;
+CREATE INDEX point_lots_dated ON point_lots(customer_id, expires_on)
+  WHERE remaining > 0 AND (available_on IS NOT NULL OR expires_on IS NOT NULL);
 CREATE INDEX point_lots_undated ON point_lots(customer_id, id)
   WHERE available_on IS NULL AND expires_on IS NULL;
 )sql",
