@@ -638,6 +638,7 @@ class Loader {
     scope.parameters = &data_->parameters;
     scope.dimensions = &dimension_infos_;
     if (!tier_names_.empty()) scope.tiers = &tier_names_;
+    if (tier_window_known_) scope.tier_window = &tier_window_;
     return scope;
   }
 
@@ -676,8 +677,22 @@ class Loader {
   // Conditions in any file may compare `tier` with a tier's name, and
   // the loyalty file that defines them loads last: read the names first.
   void CollectTierNames() {
+    tier_window_known_ = true;
     for (const Located& root : roots_["loyalty"]) {
       const YAML::Node& file = root.node;  // const: a missing key reads as undefined
+      // And whether the tiers qualify over a window (qualifying_points
+      // and qualifying_spent count over it).
+      const YAML::Node policy_node = file["tier_policy"];
+      if (policy_node.IsDefined() && !policy_node.IsNull()) {
+        const YAML::Node qualify_on = policy_node.IsMap() ? policy_node["qualify_on"] : YAML::Node();
+        if (!policy_node.IsMap() || (qualify_on.IsDefined() && !qualify_on.IsScalar())) {
+          tier_window_known_ = false;  // a mistake, reported where the policy loads
+        } else if (qualify_on.IsDefined()) {
+          absl::StatusOr<TierPolicy> policy = TierPolicy::ParseQualifyOn(qualify_on.Scalar());
+          tier_window_known_ = policy.ok();
+          tier_window_ = policy.ok() && policy->window != TierPolicy::Window::kNone;
+        }
+      }
       const YAML::Node tiers = file["tiers"];
       if (!tiers.IsDefined() || !tiers.IsSequence()) continue;
       for (const YAML::Node& tier : tiers) {
@@ -1783,6 +1798,10 @@ class Loader {
   std::vector<std::unique_ptr<FileText>> files_;
   std::vector<std::string> tier_names_;  // known before any condition compiles
   bool qualify_on_rejected_ = false;     // tier_policy's qualify_on was reported
+  // Whether the tiers qualify over a window of months (CollectTierNames),
+  // and whether that is known before the loyalty file loads.
+  bool tier_window_ = false;
+  bool tier_window_known_ = false;
   std::map<std::string, Located, std::less<>> parameter_sites_;  // each one's value
   std::set<std::string> blamed_parameters_;  // reported by ReportAtParameter
   std::map<std::string, std::vector<Located>> roots_;

@@ -131,6 +131,11 @@ class Compiler {
     Error(ast.begin, ast.end, std::move(message), std::move(hint));
   }
 
+  void Warn(const AstNode& ast, std::string message, std::string hint) {
+    errors_->push_back({ast.begin, std::max(ast.end, ast.begin + 1), std::move(message),
+                        std::move(hint), /*warning=*/true});
+  }
+
   uint32_t Invalid(const AstNode& ast) { return program_->Add(Base(ast, ValueType::kInvalid)); }
 
   ValueType type(uint32_t index) const { return node(index).type; }
@@ -302,6 +307,14 @@ class Compiler {
   std::optional<uint32_t> CustomerField(const AstNode& ast, std::string_view name) {
     for (const auto& field : program_internal::CustomerFields()) {
       if (field.name != name) continue;
+      if ((name == "qualifying_points" || name == "qualifying_spent") &&
+          scope_.tier_window != nullptr && !*scope_.tier_window) {
+        Warn(ast,
+             StrCat(name, " is always 0 in this ruleset: its tiers qualify on the balance, "
+                          "not over a window of months"),
+             StrCat(name, " counts over the months of the loyalty file's tier_policy, e.g. "
+                          "qualify_on: points earned in 12 months; for the balance read points"));
+      }
       Node n = Base(ast, CustomerFieldType(field.op));
       n.op = field.op;
       n.field = field.member;

@@ -45,6 +45,11 @@ struct Scope {
   // The loyalty tiers' names, which `tier` is compared with; null: not
   // checked (a ruleset without tiers).
   const std::vector<std::string>* tiers = nullptr;
+  // Whether the loyalty file's tier policy has a window of months, which
+  // qualifying_points and qualifying_spent count over; null: not known
+  // (its qualify_on is wrong, and reported there). Without one they are
+  // always 0, which a read of them is warned of.
+  const bool* tier_window = nullptr;
   // Out: indices of the dimensions the expression reads.
   std::vector<uint32_t>* referenced_dimensions = nullptr;
 };

@@ -826,6 +826,47 @@ TEST(TierPolicySection, EveryProblemOfAFileAtOnce) {
                           "list tiers from the lowest to the highest, each needing more points"));
 }
 
+// qualifying_points and qualifying_spent count over the tier policy's
+// window: read where the tiers qualify on the balance, they are always 0,
+// and the read is warned of where it is written.
+TEST(TierPolicySection, ReadingTheQualifyingFiguresWithoutAWindowIsWarned) {
+  constexpr char kSegments[] =
+      "kind: segmentation\n"
+      "dimensions:\n"
+      "  - id: tier_risk\n"
+      "    rules:\n"
+      "      - id: short\n"
+      "        when: points > 0 and qualifying_spent < 100\n"
+      "        segment: short\n"
+      "    default: fine\n";
+  auto load = [&](std::string_view policy) {
+    return RuleSet::LoadSources(
+        {{"segments.yaml", kSegments}, {"loyalty.yaml", LoyaltyWith(policy, kPointsTiers)}});
+  };
+  LoadResult balance = load("  downgrade: never\n");
+  ASSERT_TRUE(balance.ok()) << FormatDiagnostics(balance.diagnostics);
+  ASSERT_EQ(balance.diagnostics.size(), 1u);
+  EXPECT_EQ(balance.diagnostics[0].Headline(),
+            "segments.yaml:6:30: warning: qualifying_spent is always 0 in this ruleset: its tiers "
+            "qualify on the balance, not over a window of months");
+  EXPECT_EQ(balance.diagnostics[0].length, 16);
+  EXPECT_THAT(balance.diagnostics[0].hint, HasSubstr("qualify_on: points earned in 12 months"));
+
+  LoadResult window = load("  qualify_on: points earned in 12 months\n");
+  EXPECT_TRUE(window.ok()) << FormatDiagnostics(window.diagnostics);
+  EXPECT_THAT(window.diagnostics, ::testing::IsEmpty());
+
+  // A wrong qualify_on is its own error, not also a warning at the read.
+  LoadResult wrong = load("  qualify_on: points earned in 12 weeks\n");
+  EXPECT_FALSE(wrong.ok());
+  EXPECT_THAT(Headlines(wrong), ElementsAre(HasSubstr("is not a qualification")));
+
+  // Without a loyalty file there is no window either.
+  LoadResult alone = RuleSet::LoadSources({{"segments.yaml", kSegments}});
+  ASSERT_EQ(alone.diagnostics.size(), 1u);
+  EXPECT_THAT(alone.diagnostics[0].Headline(), HasSubstr("warning: qualifying_spent is always 0"));
+}
+
 // -------------------------------------------------------------- evaluation
 
 std::shared_ptr<const RuleSet> MustLoad(std::string_view policy,
