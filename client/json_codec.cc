@@ -262,6 +262,10 @@ json DecisionToJson(const rules::Customer& customer, const rules::Decision& deci
               {"segment_rules", segment_rules},
               {"offers", offers},
               {"tier", Text(decision.tier)}};
+  // A downgrade the tier policy scheduled (only then, as Decision has it).
+  if (decision.tier_downgrade_on.known()) {
+    out["tier_downgrade_on"] = decision.tier_downgrade_on.ToString();
+  }
   if (decision.loyalty.applied) {
     out["loyalty"] = {{"rule", Text(decision.loyalty.rule_id)},
                       {"points_earned", decision.loyalty.points_earned},

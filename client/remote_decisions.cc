@@ -34,7 +34,11 @@ std::string RenderDecision(const v1::Decision& d) {
     StrAppend(&out, "  offer:    ", o.offer(), "  (rule ", o.rule_id(), ", priority ",
               o.priority(), o.exclusive() ? ", exclusive)\n" : ", stackable)\n");
   }
-  StrAppend(&out, "  tier:     ", d.tier().empty() ? "(none)" : d.tier(), "\n");
+  StrAppend(&out, "  tier:     ", d.tier().empty() ? "(none)" : d.tier(),
+            d.tier_downgrade_on().empty()
+                ? ""
+                : StrCat(" (downgrade due ", d.tier_downgrade_on(), " unless it qualifies again)"),
+            "\n");
   return out;
 }
 

@@ -56,7 +56,12 @@ std::string RenderDecision(const rules::Customer& customer, const rules::Decisio
                 o.exclusive ? ", exclusive)\n" : ", stackable)\n");
     }
   }
-  StrAppend(&out, "  tier:     ", decision.tier.empty() ? "(none)" : decision.tier, "\n");
+  StrAppend(&out, "  tier:     ", decision.tier.empty() ? "(none)" : decision.tier,
+            decision.tier_downgrade_on.known()
+                ? StrCat(" (downgrade due ", decision.tier_downgrade_on.ToString(),
+                         " unless it qualifies again)")
+                : "",
+            "\n");
   if (decision.loyalty.applied) {
     const auto& l = decision.loyalty;
     const std::string breakdown = rules::PointsBreakdown(l);

@@ -193,6 +193,7 @@ void DecisionToProto(const Customer& customer, const rules::Decision& d,
     out->set_exclusive(o.exclusive);
   }
   p->set_tier(std::string(d.tier));
+  p->set_tier_downgrade_on(d.tier_downgrade_on.ToString());
   if (explanation == nullptr) return;
   for (const rules::RuleExplanation& r : explanation->rules) {
     v1::RuleExplanation* out = p->add_explanation();

@@ -137,5 +137,43 @@ TEST(EarningJsonTest, TheDecisionShowsTheBreakdown) {
               HasSubstr("  loyalty:  +100 points (rule big): 10 -> 110"));
 }
 
+// A downgrade the tier policy scheduled is in the JSON decision and the
+// rendered one; without one, neither says anything of it.
+TEST(EarningJsonTest, TheDecisionShowsADowngradeDue) {
+  rules::LoadResult loaded = rules::RuleSet::LoadSources(
+      {{"loyalty.yaml",
+        "kind: loyalty\n"
+        "earning:\n"
+        "  rules: []\n"
+        "  default: {id: per_yuan, points: floor(purchase.amount)}\n"
+        "tier_policy:\n"
+        "  qualify_on: points earned in 12 months\n"
+        "  grace_days: 30\n"
+        "tiers:\n"
+        "  - {name: Bronze, min_points: 0}\n"
+        "  - {name: Gold, min_points: 500}\n"}});
+  ASSERT_TRUE(loaded.ok()) << rules::FormatDiagnostics(loaded.diagnostics);
+  rules::Customer customer;
+  customer.id = "c-1";
+  customer.tier = "Gold";
+  customer.qualifying_points = 499;
+  rules::Decision decision;
+  const rules::Date today = rules::Date::Parse("2026-12-06").value();
+  ASSERT_THAT(loaded.ruleset->Evaluate({&customer, nullptr, nullptr, nullptr, today}, &decision),
+              IsOk());
+  json out = DecisionToJson(customer, decision, nullptr);
+  EXPECT_EQ(out.value("tier", ""), "Gold");
+  EXPECT_EQ(out.value("tier_downgrade_on", ""), "2027-01-05") << out.dump(2);
+  EXPECT_THAT(RenderDecision(customer, decision),
+              HasSubstr("  tier:     Gold (downgrade due 2027-01-05 unless it qualifies again)\n"));
+
+  customer.qualifying_points = 500;
+  ASSERT_THAT(loaded.ruleset->Evaluate({&customer, nullptr, nullptr, nullptr, today}, &decision),
+              IsOk());
+  out = DecisionToJson(customer, decision, nullptr);
+  EXPECT_FALSE(out.contains("tier_downgrade_on")) << out.dump(2);
+  EXPECT_THAT(RenderDecision(customer, decision), HasSubstr("  tier:     Gold\n"));
+}
+
 }  // namespace
 }  // namespace clientele::client

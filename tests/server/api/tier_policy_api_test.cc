@@ -202,6 +202,13 @@ TEST_F(TierPolicyApiTest, AReturnLeavesTheFigureAndStartsTheGrace) {
   EXPECT_EQ(c.qualifying_points(), 80);
   EXPECT_EQ(c.tier(), "Silver");
   EXPECT_EQ(c.tier_downgrade_on(), Plus(start_, 35).ToString());
+  // Evaluate says so too.
+  v1::EvaluateRequest evaluate;
+  evaluate.set_customer_id("c1");
+  v1::EvaluateResponse evaluated;
+  ASSERT_THAT(apis_->decisions.Evaluate(evaluate, &evaluated, "test"), IsOk());
+  EXPECT_EQ(evaluated.decision().tier(), "Silver");
+  EXPECT_EQ(evaluated.decision().tier_downgrade_on(), Plus(start_, 35).ToString());
   // The last day of grace keeps the tier; the review on the due day drops it.
   ClockAt(Plus(start_, 34));
   EXPECT_EQ(Review(), 0);
