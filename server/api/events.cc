@@ -92,12 +92,23 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
                                policy.expiry.ExpiresOn(checked.day).known() &&
                                policy.expiry.ExpiresOn(checked.day) <= checked.today;
   const bool on_balance = ruleset.tier_policy().figure == rules::TierPolicy::Figure::kBalance;
-  const std::string_view tier =
-      expired_already && on_balance ? decision.tier_before : decision.tier;
+  std::string_view tier = decision.tier;
+  Date downgrade_on = decision.tier_downgrade_on;
+  rules::Decision without;  // the customer as if the expired points had not come
+  if (expired_already && on_balance) {
+    if (absl::Status s = EvaluateRules(ruleset, {&*customer, nullptr, nullptr, nullptr,
+                                                 checked.today},
+                                       &without);
+        !s.ok()) {
+      return s;
+    }
+    tier = without.tier;
+    downgrade_on = without.tier_downgrade_on;
+  }
   absl::StatusOr<int64_t> entry_id = tx.InsertPurchase(record, entry, std::nullopt);
   if (!entry_id.ok()) return entry_id.status();
-  if (absl::Status s = ChangeTierByRules(tx, *customer, {tier, decision.tier_downgrade_on},
-                                         entry.source, decision.ruleset_version, checked.today);
+  if (absl::Status s = ChangeTierByRules(tx, *customer, {tier, downgrade_on}, entry.source,
+                                         decision.ruleset_version, checked.today);
       !s.ok()) {
     return s;
   }

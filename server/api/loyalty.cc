@@ -11,6 +11,7 @@
 #include "server/api/requests.h"
 #include "server/api/serving.h"
 #include "server/api/tier_changes.h"
+#include "server/infra/log.h"
 #include "server/infra/metrics.h"
 
 namespace clientele::server {
@@ -31,16 +32,16 @@ absl::Status SettleAfter(Transaction& tx, const rules::RuleSet& ruleset,
                          v1::PointsBalance* out) {
   absl::StatusOr<Customer> after = RequireCustomer(tx, customer_id, AsOf(ruleset, today));
   if (!after.ok()) return after.status();
+  // Rules that fail for this customer (a division by zero in a segment)
+  // do not fail the redemption, which does not depend on them: the tier
+  // then waits for the next event or review that can decide it.
   rules::Decision decision;
-  if (absl::Status s =
-          EvaluateRules(ruleset, {&*after, nullptr, nullptr, nullptr, today}, &decision);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = ChangeTierByRules(tx, *after, {decision.tier, decision.tier_downgrade_on},
-                                         source, decision.ruleset_version, today);
-      !s.ok()) {
-    return s;
+  if (EvaluateRules(ruleset, {&*after, nullptr, nullptr, nullptr, today}, &decision).ok()) {
+    if (absl::Status s = ChangeTierByRules(tx, *after, {decision.tier, decision.tier_downgrade_on},
+                                           source, decision.ruleset_version, today);
+        !s.ok()) {
+      return s;
+    }
   }
   PointsBalanceToProto(*after, out);
   return absl::OkStatus();
@@ -268,6 +269,7 @@ absl::Status LoyaltyApi::SetTier(const v1::SetTierRequest& request, v1::SetTierR
             RequireCustomer(tx, request.customer_id(), AsOf(*served->ruleset, today));
         if (!customer.ok()) return customer.status();
         TierChangeRecord change;
+        Date ruled_downgrade;  // ending: the downgrade the rules schedule
         change.customer_id = customer->id;
         change.from_tier = customer->tier;
         change.day = today;
@@ -290,6 +292,7 @@ absl::Status LoyaltyApi::SetTier(const v1::SetTierRequest& request, v1::SetTierR
             return s;
           }
           change.to_tier = std::string(decision.tier);
+          ruled_downgrade = decision.tier_downgrade_on;
           change.cause = "manual_ended";
         } else {
           change.to_tier = request.tier();
@@ -298,6 +301,10 @@ absl::Status LoyaltyApi::SetTier(const v1::SetTierRequest& request, v1::SetTierR
         }
         absl::StatusOr<int64_t> change_id = tx.ChangeTier(change);
         if (!change_id.ok()) return change_id.status();
+        // The rules' schedule from today, which ChangeTier dropped.
+        if (ending && ruled_downgrade.known()) {
+          if (absl::Status s = tx.SetTierDowngrade(customer->id, ruled_downgrade); !s.ok()) return s;
+        }
         AuditEntry audit;
         audit.subject = StrCat("customer_tier:", customer->id);
         audit.event = ending ? "manual_tier_ended" : "manual_tier_set";
@@ -327,6 +334,7 @@ absl::StatusOr<int64_t> LoyaltyApi::ReviewTiers(Date today, int64_t batch,
   const CustomerAsOf as_of = AsOf(ruleset, today);
   const std::string source = StrCat("tier review ", today.ToString());
   int64_t changed = 0;
+  int64_t failed = 0;
   rules::Decision decision;
   std::string after;
   for (bool more = true; more && (!stop_requested || !stop_requested());) {
@@ -337,9 +345,11 @@ absl::StatusOr<int64_t> LoyaltyApi::ReviewTiers(Date today, int64_t batch,
     more = page->more;
     std::vector<std::string> moving;
     for (const Customer& c : page->customers) {
-      if (absl::Status s = EvaluateRules(ruleset, {&c, nullptr, nullptr, nullptr, today}, &decision);
-          !s.ok()) {
-        return s;
+      // A customer the rules fail for (a division by zero in a segment)
+      // is left as it is, and the review goes on with the others.
+      if (!EvaluateRules(ruleset, {&c, nullptr, nullptr, nullptr, today}, &decision).ok()) {
+        ++failed;
+        continue;
       }
       if (decision.tier != c.tier || decision.tier_downgrade_on != c.tier_downgrade_on) {
         moving.push_back(c.id);
@@ -347,28 +357,38 @@ absl::StatusOr<int64_t> LoyaltyApi::ReviewTiers(Date today, int64_t batch,
     }
     if (!page->customers.empty()) after = page->customers.back().id;
     if (moving.empty()) continue;
+    int64_t written_changes = 0;
     absl::StatusOr<std::string> written =
         store_->Write({}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+          written_changes = 0;
           // Read again in the write: an event may have moved them since.
           for (const std::string& id : moving) {
             absl::StatusOr<std::optional<Customer>> c = tx.FindCustomer(id, as_of);
             if (!c.ok()) return c.status();
             if (!c->has_value()) continue;  // deleted since
             rules::Decision now;
-            if (absl::Status s = EvaluateRules(ruleset, {&**c, nullptr, nullptr, nullptr, today}, &now);
+            if (!EvaluateRules(ruleset, {&**c, nullptr, nullptr, nullptr, today}, &now).ok()) {
+              continue;
+            }
+            if (now.tier == (*c)->tier && now.tier_downgrade_on == (*c)->tier_downgrade_on) {
+              continue;  // an event did it meanwhile
+            }
+            if (absl::Status s = ChangeTierByRules(tx, **c, {now.tier, now.tier_downgrade_on},
+                                                   source, now.ruleset_version, today);
                 !s.ok()) {
               return s;
             }
-            if (absl::Status s = ChangeTierByRules(tx, **c, {now.tier, now.tier_downgrade_on}, source,
-                                                   now.ruleset_version, today);
-                !s.ok()) {
-              return s;
-            }
+            ++written_changes;
           }
           return std::string();
         });
     if (!written.ok()) return written.status();
-    changed += static_cast<int64_t>(moving.size());
+    changed += written_changes;
+  }
+  if (failed > 0) {
+    Log(LogLevel::kWarning, "tier_review_skipped",
+        {{"customers", StrCat(failed)},
+         {"reason", "the rules failed for them (see Evaluate of one for the rule)"}});
   }
   return changed;
 }

@@ -46,8 +46,10 @@ class LoyaltyApi {
   // (rules/tiers.h: a downgrade scheduled, due or dropped; a tier left as
   // a qualifying window moved on or points expired), reading `batch`
   // customers at a time and writing only those whose tier or schedule
-  // changes. Nothing when the served rules' tiers cannot change without
-  // an event (RuleSet::TiersChangeOverTime). Stops between batches once
+  // changes. Customers the rules fail for (a division by zero in a
+  // segment) are left as they are and logged. Nothing when the served
+  // rules' tiers cannot change without an event
+  // (RuleSet::TiersChangeOverTime). Stops between batches once
   // `stop_requested` says so. Returns the customers changed.
   absl::StatusOr<int64_t> ReviewTiers(rules::Date today, int64_t batch,
                                       const std::function<bool()>& stop_requested);

@@ -47,9 +47,13 @@ absl::StatusOr<PointLotRecord> PointsAccount::StoreCredit(int64_t entry_id,
                                                           Date earned_on, bool pending) {
   PointLotRecord lot = LotOf(entry_id, credit, earned_on, pending);
   if (!lot.available_on.known() && !lot.expires_on.known()) {
-    absl::StatusOr<std::optional<PointLotRecord>> undated = tx_.FindUndatedLot(lot.customer_id);
+    absl::StatusOr<std::optional<PointLotRecord>> undated =
+        tx_.FindUndatedLot(lot.customer_id, INT64_MAX);
     if (!undated.ok()) return undated.status();
-    if (undated->has_value()) {
+    // A lot with forgiven points is closed to new credits: its forgiven
+    // points are withheld from the reversal of a redemption made before
+    // the forgiving return, never from one of points earned after it.
+    if (undated->has_value() && (*undated)->forgiven == 0) {
       PointLotRecord joined = **std::move(undated);
       joined.points += lot.points;
       joined.remaining += lot.remaining;
@@ -67,7 +71,10 @@ absl::StatusOr<int64_t> PointsAccount::PurchaseLotId(const Customer& customer,
   absl::StatusOr<std::optional<PointLotRecord>> own = tx_.FindLot(purchase.ledger_id);
   if (!own.ok()) return own.status();
   if (own->has_value()) return purchase.ledger_id;
-  absl::StatusOr<std::optional<PointLotRecord>> undated = tx_.FindUndatedLot(customer.id);
+  // The lot it joined: the newest undated one then (lot ids are the ids of
+  // their first credit's ledger entry, which grow).
+  absl::StatusOr<std::optional<PointLotRecord>> undated =
+      tx_.FindUndatedLot(customer.id, purchase.ledger_id);
   if (!undated.ok()) return undated.status();
   return undated->has_value() ? (*undated)->id : 0;
 }

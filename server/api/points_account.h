@@ -102,10 +102,10 @@ class PointsAccount {
   PointLotRecord LotOf(int64_t entry_id, const LedgerEntry& credit, rules::Date earned_on,
                        bool pending) const;
   // Stores the lot of a credit (LotOf): a lot of its own when it has a
-  // date; without one, joined to the customer's lot without dates when
-  // there is one (writing one row again costs a purchase far less than a
-  // new row and index entry, and such points are all alike). Returns the
-  // lot as stored.
+  // date; without one, joined to the customer's newest lot without dates
+  // when there is one and none of its points were forgiven (writing one
+  // row again costs a purchase far less than a new row and index entry,
+  // and such points are all alike). Returns the lot as stored.
   absl::StatusOr<PointLotRecord> StoreCredit(int64_t entry_id, const LedgerEntry& credit,
                                              rules::Date earned_on, bool pending);
   // The id of the lot that holds what is left of `purchase`'s points: its

@@ -87,9 +87,10 @@ class Transaction {
   // Writes the lot's points, remaining, expired and forgiven points.
   virtual absl::Status UpdateLot(const PointLotRecord& lot) = 0;
   // The customer's newest lot without dates (neither pending nor
-  // expiring), whatever it has left; nullopt when it has none.
+  // expiring) whose id is at most `up_to_id`, whatever it has left;
+  // nullopt when it has none.
   virtual absl::StatusOr<std::optional<PointLotRecord>> FindUndatedLot(
-      std::string_view customer_id) = 0;
+      std::string_view customer_id, int64_t up_to_id) = 0;
   // Lots with points remaining that expired by `today`, of customers
   // whose ids are `from_customer_id` or after, in customer id order (then
   // the earliest expiry first), at most `limit`. In customer order, so

@@ -75,8 +75,8 @@ class Connection : public Transaction {
   absl::StatusOr<std::optional<PointLotRecord>> FindLot(int64_t id) override;
   absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;
   absl::Status UpdateLot(const PointLotRecord& lot) override;
-  absl::StatusOr<std::optional<PointLotRecord>> FindUndatedLot(
-      std::string_view customer_id) override;
+  absl::StatusOr<std::optional<PointLotRecord>> FindUndatedLot(std::string_view customer_id,
+                                                               int64_t up_to_id) override;
   absl::StatusOr<std::vector<PointLotRecord>> ExpiredLots(Date today,
                                                           std::string_view from_customer_id,
                                                           int64_t limit) override;
@@ -197,7 +197,8 @@ class Connection : public Transaction {
   absl::StatusOr<std::optional<PointLotRecord>> UnsafeFindLot(int64_t id);
   absl::StatusOr<std::vector<PointLotRecord>> UnsafeLiveLots(std::string_view customer_id);
   absl::Status UnsafeUpdateLot(const PointLotRecord& lot);
-  absl::StatusOr<std::optional<PointLotRecord>> UnsafeFindUndatedLot(std::string_view customer_id);
+  absl::StatusOr<std::optional<PointLotRecord>> UnsafeFindUndatedLot(std::string_view customer_id,
+                                                                     int64_t up_to_id);
   absl::StatusOr<std::vector<PointLotRecord>> UnsafeExpiredLots(Date today,
                                                                 std::string_view from_customer_id,
                                                                 int64_t limit);

@@ -136,13 +136,14 @@ absl::Status Connection::UnsafeUpdateLot(const PointLotRecord& lot) {
 }
 
 absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindUndatedLot(
-    std::string_view customer_id) {
+    std::string_view customer_id, int64_t up_to_id) {
   SQLite::Statement& s = Prepared(StrCat(kLotColumns,
                                          "INDEXED BY point_lots_undated WHERE customer_id = ? AND "
-                                         "available_on IS NULL AND expires_on IS NULL "
+                                         "available_on IS NULL AND expires_on IS NULL AND id <= ? "
                                          "ORDER BY id DESC LIMIT 1"));
   Done done{s};
   s.bind(1, std::string(customer_id));
+  s.bind(2, up_to_id);
   if (!s.executeStep()) return std::optional<PointLotRecord>();
   return std::optional<PointLotRecord>(RowToLot(s));
 }
@@ -258,8 +259,8 @@ absl::Status Connection::UpdateLot(const PointLotRecord& lot) {
 }
 
 absl::StatusOr<std::optional<PointLotRecord>> Connection::FindUndatedLot(
-    std::string_view customer_id) {
-  return Guarded("reading points", [&] { return UnsafeFindUndatedLot(customer_id); });
+    std::string_view customer_id, int64_t up_to_id) {
+  return Guarded("reading points", [&] { return UnsafeFindUndatedLot(customer_id, up_to_id); });
 }
 
 absl::StatusOr<std::vector<PointLotRecord>> Connection::ExpiredLots(

@@ -305,18 +305,20 @@ UPDATE customers SET points_lifetime = max(points, 0);
     // index that finds a customer's lot of points without dates.
     R"sql(
 ALTER TABLE purchase_months ADD COLUMN points INTEGER NOT NULL DEFAULT 0;
-UPDATE purchase_months SET points = coalesce((
-  SELECT sum(p.points_earned) FROM purchases p
-  WHERE p.customer_id = purchase_months.customer_id AND p.returned_kind IS NULL
-    AND CAST(strftime('%Y', p.day * 86400, 'unixepoch') AS INTEGER) * 12
-        + CAST(strftime('%m', p.day * 86400, 'unixepoch') AS INTEGER) - 1
-        = purchase_months.month), 0);
+UPDATE purchase_months SET points = m.points
+FROM (SELECT customer_id,
+             CAST(strftime('%Y', day * 86400, 'unixepoch') AS INTEGER) * 12
+               + CAST(strftime('%m', day * 86400, 'unixepoch') AS INTEGER) - 1 AS month,
+             sum(points_earned) AS points
+      FROM purchases WHERE returned_kind IS NULL GROUP BY 1, 2) AS m
+WHERE m.customer_id = purchase_months.customer_id AND m.month = purchase_months.month;
 ALTER TABLE customers ADD COLUMN tier_downgrade_on INTEGER;
 -- Points without dates (a policy with no pending and no expiry) are kept
 -- in one lot per customer, which later credits join: found by
 -- point_lots_undated. The live lots with a date are indexed apart, so that
 -- moving the points of the undated lot writes no index.
 DROP INDEX point_lots_live;
+DROP INDEX point_lots_expiring;  -- the expiry pass walks point_lots_dated
 CREATE INDEX point_lots_dated ON point_lots(customer_id, expires_on)
   WHERE remaining > 0 AND (available_on IS NOT NULL OR expires_on IS NOT NULL);
 CREATE INDEX point_lots_undated ON point_lots(customer_id, id)

@@ -1019,6 +1019,30 @@ TEST_P(UndatedSequenceTest, OneLotPerCustomerKeepsTheInvariants) {
   EXPECT_EQ(lots->size(), 1u);
 }
 
+// Forgiven points are withheld from the reversal of a redemption made
+// before the forgiving return, never from one of points earned after it:
+// a lot with forgiven points takes no new credits.
+TEST_F(PointsLifecycleTest, ForgivenPointsOfASharedLotAreNotTakenFromLaterPoints) {
+  ASSERT_NO_FATAL_FAILURE(Serve(kUndatedForgive));
+  ASSERT_NO_FATAL_FAILURE(AddCustomer("c1"));
+  Buy("c1", "A", "600", 0);  // 100
+  absl::StatusOr<v1::RedeemPointsResponse> r1 = Redeem("c1", 100);
+  ASSERT_THAT(r1, IsOk());
+  ASSERT_THAT(Return("A"), IsOk());  // 100 spent: forgiven
+  EXPECT_EQ(Points("c1").balance(), 0);
+  Buy("c1", "C", "600", 0);  // 100, never returned
+  absl::StatusOr<v1::RedeemPointsResponse> r2 = Redeem("c1", 100);
+  ASSERT_THAT(r2, IsOk());
+  absl::StatusOr<v1::ReverseRedemptionResponse> back2 = Reverse(r2->redemption_id());
+  ASSERT_THAT(back2, IsOk());
+  EXPECT_EQ(back2->points(), 100) << "C's points come back whole";
+  absl::StatusOr<v1::ReverseRedemptionResponse> back1 = Reverse(r1->redemption_id());
+  ASSERT_THAT(back1, IsOk());
+  EXPECT_EQ(back1->points(), 0) << "A's points were forgiven at its return";
+  EXPECT_EQ(Points("c1").balance(), 100);
+  ExpectInvariants("c1");
+}
+
 INSTANTIATE_TEST_SUITE_P(Policies, UndatedSequenceTest,
                          ::testing::Values(Policy{"debt", kUndatedDebt},
                                            Policy{"negative_balance", kUndatedNegativeBalance},

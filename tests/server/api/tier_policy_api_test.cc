@@ -28,11 +28,12 @@ using ::clientele::testing::IsOk;
 using ::testing::HasSubstr;
 using rules::Date;
 
-// A rules directory holding only a loyalty file: a point per yuan, then
-// `policy` and `tiers`.
+// A rules directory holding a loyalty file (a point per yuan, then
+// `policy` and `tiers`) and, when given, `segments` as a segmentation file.
 class LoyaltyRules {
  public:
-  LoyaltyRules(const std::string& policy, const std::string& tiers) {
+  LoyaltyRules(const std::string& policy, const std::string& tiers,
+               const std::string& segments = "") {
     std::random_device random;
     path_ = std::filesystem::temp_directory_path() /
             ("clientele-tier-rules-" + std::to_string(::getpid()) + "-" +
@@ -46,6 +47,7 @@ class LoyaltyRules {
            "    id: per_yuan\n"
            "    points: floor(purchase.amount)\n"
         << policy << tiers;
+    if (!segments.empty()) std::ofstream(path_ / "segments.yaml", std::ios::binary) << segments;
   }
   ~LoyaltyRules() {
     std::error_code ignored;
@@ -73,16 +75,17 @@ constexpr char kTwelveMonthsOneTierGrace30[] =
     "  grace_days: 30\n";
 
 struct Served {
-  Served(const std::string& policy, const std::string& tiers)
-      : rules(policy, tiers), in_process(rules.path()) {}
+  Served(const std::string& policy, const std::string& tiers, const std::string& segments = "")
+      : rules(policy, tiers, segments), in_process(rules.path()) {}
   LoyaltyRules rules;
   testing::InProcessApis in_process;
 };
 
 class TierPolicyApiTest : public ::testing::Test {
  protected:
-  void Serve(const std::string& policy, const std::string& tiers = kPointTiers) {
-    served_ = std::make_unique<Served>(policy, tiers);
+  void Serve(const std::string& policy, const std::string& tiers = kPointTiers,
+             const std::string& segments = "") {
+    served_ = std::make_unique<Served>(policy, tiers, segments);
     ASSERT_NE(served_->in_process.apis(), nullptr);
     apis_ = served_->in_process.apis();
     // The first of a month, so that months are easy to count.
@@ -104,10 +107,10 @@ class TierPolicyApiTest : public ::testing::Test {
   std::string Key() { return "key-" + std::to_string(++keys_); }
 
   v1::RecordPurchaseResponse Buy(const std::string& id, const std::string& amount,
-                                 const std::string& date = "") {
+                                 const std::string& date = "", const std::string& customer = "c1") {
     v1::RecordPurchaseRequest request;
     request.set_idempotency_key(Key());
-    request.set_customer_id("c1");
+    request.set_customer_id(customer);
     request.set_purchase_id(id);
     request.set_amount(amount);
     request.set_date(date);
@@ -335,6 +338,86 @@ TEST_F(TierPolicyApiTest, AnAnniversaryReviewWaitsForTheDayTheTierWasReached) {
   ClockAt(*Date::Parse("2027-03-10"));
   EXPECT_EQ(Review(), 1);
   EXPECT_EQ(Customer().tier(), "Bronze");
+}
+
+TEST_F(TierPolicyApiTest, TheReviewSkipsACustomerTheRulesFailForAndGoesOn) {
+  // 100 / age fails for a customer without an age: that customer is left
+  // as it is, and the others are reviewed. The rule comes with a reload,
+  // after c1 (no age) has Silver.
+  ASSERT_NO_FATAL_FAILURE(Serve(kTwelveMonthsOneTierGrace30));
+  Buy("p1", "150");
+  v1::UpsertCustomerRequest upsert;
+  upsert.set_idempotency_key(Key());
+  upsert.mutable_customer()->set_id("c2");
+  upsert.mutable_customer()->set_age(30);
+  v1::UpsertCustomerResponse upserted;
+  ASSERT_THAT(apis_->customers.UpsertCustomer(upsert, &upserted), IsOk());
+  Buy("p2", "150", "", "c2");
+  std::ofstream(served_->rules.path() / "segments.yaml", std::ios::binary)
+      << "kind: segmentation\n"
+         "dimensions:\n"
+         "  - id: odd\n"
+         "    rules:\n"
+         "      - {id: young, when: 100 / age > 3, segment: young}\n"
+         "    default: other\n";
+  v1::ReloadRulesetResponse reloaded;
+  ASSERT_THAT(apis_->rulesets.ReloadRuleset({}, &reloaded), IsOk());
+  ASSERT_EQ(reloaded.attempt().outcome(), "accepted") << reloaded.DebugString();
+  ClockAt(*Date::Parse("2027-03-01"));  // the purchases' month has left the window
+  EXPECT_EQ(Review(), 1);
+  EXPECT_EQ(Customer().tier(), "Silver") << "left as it was";
+  EXPECT_EQ(Customer().tier_downgrade_on(), "");
+  v1::GetCustomerRequest get;
+  get.set_customer_id("c2");
+  v1::GetCustomerResponse got;
+  ASSERT_THAT(apis_->customers.GetCustomer(get, &got), IsOk());
+  EXPECT_EQ(got.customer().tier(), "Silver");
+  EXPECT_EQ(got.customer().tier_downgrade_on(), "2027-03-31");
+}
+
+TEST_F(TierPolicyApiTest, EndingAManualTierKeepsTheGraceTheRulesGive) {
+  ASSERT_NO_FATAL_FAILURE(Serve(kTwelveMonthsOneTierGrace30));
+  Buy("p1", "150");  // Silver
+  v1::SetTierRequest set;
+  set.set_idempotency_key(Key());
+  set.set_customer_id("c1");
+  set.set_tier("Gold");
+  set.set_until(Plus(start_, 10).ToString());
+  set.set_reason("complaint settled");
+  v1::SetTierResponse response;
+  ASSERT_THAT(apis_->loyalty.SetTier(set, &response), IsOk());
+  ClockAt(Plus(start_, 3));
+  v1::SetTierRequest end;
+  end.set_idempotency_key(Key());
+  end.set_customer_id("c1");
+  end.set_reason("set by mistake");
+  ASSERT_THAT(apis_->loyalty.SetTier(end, &response), IsOk());
+  // Gold, below it: kept through a grace that starts today.
+  v1::Customer c = Customer();
+  EXPECT_EQ(c.tier(), "Gold");
+  EXPECT_EQ(c.tier_downgrade_on(), Plus(start_, 33).ToString());
+  EXPECT_EQ(Review(), 0);
+}
+
+TEST_F(TierPolicyApiTest, AnExpiredBackdatedPurchaseLeavesABalanceTierAndItsGrace) {
+  ASSERT_NO_FATAL_FAILURE(Serve("points:\n  expiry: 30 days\n"
+                                "tier_policy:\n  qualify_on: balance\n  grace_days: 30\n"));
+  Buy("p1", "520");  // Gold on 520 points
+  Buy("p2", "40");
+  ASSERT_EQ(Customer().tier(), "Gold");
+  ClockAt(Plus(start_, 5));
+  Return("p2");  // 520: still Gold
+  Return("p1");  // 0: below Gold, grace from today
+  ASSERT_EQ(Customer().tier_downgrade_on(), Plus(start_, 35).ToString());
+  ClockAt(Plus(start_, 20));
+  // Dated 35 days ago: its 500 points expired 5 days ago. They would make
+  // Gold again, but leave at once: the tier and its grace stay as they were.
+  v1::RecordPurchaseResponse old = Buy("p3", "500", Plus(start_, -15).ToString());
+  EXPECT_EQ(old.points_expired(), 500);
+  v1::Customer c = Customer();
+  EXPECT_EQ(c.points(), 0);
+  EXPECT_EQ(c.tier(), "Gold");
+  EXPECT_EQ(c.tier_downgrade_on(), Plus(start_, 35).ToString());
 }
 
 TEST(TierReviewDefaultRules, TheSeedRulesetNeedsNoReview) {
