@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/percentile.h"
 #include "client/connection.h"
 
 namespace clientele::bench {
@@ -19,14 +20,6 @@ namespace clientele::bench {
 inline bool IsLoopback(const std::string& address) {
   return address.rfind("127.0.0.1:", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
          address.rfind("[::1]:", 0) == 0;
-}
-
-// The p-quantile (0..1) of `values` (reordered); 0 when empty.
-inline double Percentile(std::vector<double>& values, double p) {
-  if (values.empty()) return 0;
-  const size_t k = std::min(values.size() - 1, static_cast<size_t>(p * values.size()));
-  std::nth_element(values.begin(), values.begin() + k, values.end());
-  return values[k];
 }
 
 // `token`, or $CLIENTELE_TOKEN when it is empty.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "bench/percentile.h"
 #include "common/strings.h"
 #include "server/api/apis.h"
 #include "server/reload/reloader.h"
@@ -40,10 +41,9 @@ struct Latencies {
   int failures = 0;
   std::string first_failure;
 
+  // Of a copy: the latencies stay as measured.
   static double Percentile(std::vector<double> values, double p) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
+    return bench::Percentile(values, p);
   }
   double Rate() const { return (evaluate_us.size() + purchase_us.size()) / seconds; }
 };
