@@ -23,6 +23,7 @@ void Decision::Clear() {
   ruleset_version = {};
   segments.clear();
   offers.clear();
+  offers_lost.clear();
   improvements.clear();
   loyalty.Clear();
   interaction = InteractionOutcome();
@@ -46,6 +47,10 @@ std::string PointsBreakdown(const LoyaltyOutcome& loyalty) {
           break;
         }
         StrAppend(&text, text.empty() ? "0" : "", " × ", c.value.ToString(), " (", c.rule_id, ")");
+        break;
+      case PointsContribution::Kind::kOffer:
+        StrAppend(&text, text.empty() ? "0" : "", " × ", c.value.ToString(), " (offer ",
+                  c.rule_id, ")");
         break;
       case PointsContribution::Kind::kBonus:
         StrAppend(&text, text.empty() ? "" : " + ", c.value.ToString(), " (", c.rule_id, ")");

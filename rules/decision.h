@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "rules/customer.h"
 #include "rules/decimal.h"
+#include "rules/offers.h"
 
 namespace clientele::rules {
 
@@ -43,6 +44,29 @@ struct OfferGrant {
   std::string_view rule_id;
   int64_t priority = 0;
   bool exclusive = true;
+  std::string_view group;      // its stacking group, "" when none
+  // What it is worth for the purchase or basket evaluated: money off (or
+  // a free item's worth), or the points a multiplier adds. Without an
+  // amount to compute it for, an amount off counts in full, a percent off
+  // as its cap, and a points multiplier as unknown.
+  OfferValueUnit unit = OfferValueUnit::kNone;
+  Decimal value;
+  bool value_known = true;
+  std::string_view free_item;  // what a free-item offer gives
+};
+
+// An offer whose condition, window, limits and budget all allowed it, but
+// that stacking left out.
+struct OfferLoss {
+  enum class Why : uint8_t {
+    kGroup,      // another offer of its stacking group was chosen
+    kExclusion,  // an offer given before it excludes it (or it that one)
+    kExclusive,  // an exclusive offer was given, or it is exclusive and another was
+  };
+  std::string_view offer;
+  std::string_view rule_id;
+  std::string_view lost_to;    // the rule id of the offer that took its place
+  Why why = Why::kGroup;
 };
 
 struct ImprovementProposal {
@@ -62,6 +86,7 @@ struct PointsContribution {
     kMultiplier,  // a multiplier that applied: `value` is its factor
     kBonus,       // a bonus that applied: `value` points
     kCap,         // the cap per purchase cut the total to `value` points
+    kOffer,       // a points-multiplier offer given: `value` is its factor
   };
   Kind kind = Kind::kBase;
   std::string_view rule_id;  // "" for the cap
@@ -100,7 +125,8 @@ struct Decision {
   // One entry per first-match dimension, any number per collect dimension,
   // in evaluation order.
   std::vector<SegmentAssignment> segments;
-  std::vector<OfferGrant> offers;
+  std::vector<OfferGrant> offers;             // in offer order (priority, then file)
+  std::vector<OfferLoss> offers_lost;         // in offer order
   std::vector<ImprovementProposal> improvements;
   LoyaltyOutcome loyalty;
   InteractionOutcome interaction;
@@ -125,6 +151,10 @@ struct Decision {
     std::vector<int64_t> slots;  // the numbers conditions compare
     std::deque<std::string> strings;  // results of lower(); capacity reused
     size_t strings_used = 0;
+    std::vector<uint8_t> offer_state;   // per offer, while choosing offers
+    std::vector<int64_t> offer_value;   // per offer: its value in Decimal units
+    std::vector<uint8_t> offer_value_known;
+    std::vector<int32_t> group_pick;    // per stacking group: the offer chosen, -1 none
   } scratch;
 };
 

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "absl/time/time.h"
 #include "rules/internal/characters.h"
 #include "rules/internal/compiler.h"
 #include "rules/internal/parser.h"
@@ -294,9 +295,9 @@ class Loader {
     }
     const std::string& k = kind.Scalar();
     static const std::map<std::string, std::vector<std::string>, std::less<>> kTopKeys = {
-        {"parameters", Strings({"kind", "description", "parameters"})},
+        {"parameters", Strings({"kind", "description", "time_zone", "parameters"})},
         {"segmentation", Strings({"kind", "description", "dimensions"})},
-        {"offers", Strings({"kind", "description", "offers"})},
+        {"offers", Strings({"kind", "description", "groups", "offers"})},
         {"improvements", Strings({"kind", "description", "actions"})},
         {"interactions", Strings({"kind", "description", "satisfaction_range", "hit_policy", "rules"})},
         {"loyalty", Strings({"kind", "description", "points", "earning", "tier_policy", "tiers"})},
@@ -727,6 +728,7 @@ class Loader {
   }
 
   void LoadParameters() {
+    LoadTimeZone();
     ReadParameterFiles();
     for (const auto& [name, value] : options_.parameter_overrides) {
       if (overridden_.contains(name)) continue;
@@ -736,6 +738,32 @@ class Loader {
                         StrCat("there is no parameter '", name, "' to set",
                                DidYouMeanSuffix(name, known)),
                         "parameters are defined in a file of kind: parameters", ""});
+    }
+  }
+
+  // The parameters files' `time_zone`: one for the whole ruleset.
+  void LoadTimeZone() {
+    std::optional<Located> first;
+    for (const Located& root : roots_["parameters"]) {
+      std::optional<std::string> name = Text(root, "time_zone", "a parameters file", false);
+      if (!name) continue;
+      const Located at = *Child(root, "time_zone", "", false);
+      if (first) {
+        ReportAt(at, "the time zone is set twice",
+                 StrCat("it is first set at ", first->file->path, ":",
+                        first->node.Mark().line + 1, "; a ruleset has one time zone"));
+        continue;
+      }
+      first = at;
+      absl::TimeZone zone;
+      if (name->empty() || !absl::LoadTimeZone(*name, &zone)) {
+        ReportAt(at, StrCat("unknown time zone '", *name, "'"),
+                 "write an IANA name such as Asia/Shanghai, Europe/Berlin or UTC (read from the "
+                 "system's tzdata)");
+        continue;
+      }
+      data_->time_zone_name = *name;
+      data_->time_zone = zone;
     }
   }
 
@@ -1183,17 +1211,24 @@ class Loader {
   }
 
   // ---------------------------------------------------------------- offers
+  // The offers of every offers file, with their campaign terms (rules/
+  // offers.h), in priority order; then the stacking checks that need them
+  // all.
   void LoadOffers() {
+    LoadOfferGroups();
     std::vector<Offer> offers;
     std::vector<uint32_t> conditions;  // of `offers`, for CheckFirstMatchList
     std::vector<Located> sites;
+    std::vector<std::vector<Located>> exclusions;  // per offer: the ids it names
+    std::vector<std::vector<OfferCap>> caps;       // per offer
     for (const Located& root : roots_["offers"]) {
       std::optional<Located> list = Child(root, "offers", "an offers file", true);
       if (!list || !ExpectSequence(*list, "'offers'")) continue;
       for (const Located& at : Items(*list)) {
         if (!ExpectMap(at, "an offer")) continue;
         CheckKeys(at, Strings({"id", "description", "when", "offer", "priority", "stacking",
-                               "valid_from", "valid_until"}),
+                               "valid_from", "valid_until", "days", "hours", "value",
+                               "per_customer", "budget", "group", "excludes"}),
                   "an offer");
         Offer offer;
         bool ok = RuleHeader(at, "an offer", &offer);
@@ -1205,41 +1240,564 @@ class Loader {
           ok = ok && priority.has_value();
           offer.priority = priority.value_or(0);
         }
-        if (std::optional<std::string> stacking = Text(at, "stacking", "an offer", false)) {
-          if (*stacking == "stackable") {
-            offer.exclusive = false;
-          } else if (*stacking != "exclusive") {
-            ReportAt(*Child(at, "stacking", "", false),
-                     StrCat("unknown stacking '", *stacking, "'",
-                                  DidYouMeanSuffix(*stacking, Strings({"exclusive", "stackable"}))),
-                     "exclusive: this offer alone; stackable: combines with other stackable offers");
-            ok = false;
-          }
-        }
-        bool has_from = Child(at, "valid_from", "", false).has_value();
-        bool has_until = Child(at, "valid_until", "", false).has_value();
-        std::optional<Date> from = DateValue(at, "valid_from", "an offer");
-        std::optional<Date> until = DateValue(at, "valid_until", "an offer");
-        if ((has_from && !from) || (has_until && !until)) ok = false;
-        offer.valid_from = from.value_or(Date());
-        offer.valid_until = until.value_or(Date());
-        if (from && until && *until < *from) {
-          ReportAt(*Child(at, "valid_until", "", false),
-                   "valid_until is before valid_from: the offer would never be valid",
-                   "swap the two dates");
-          ok = false;
-        }
+        ok = OfferGroupAndStacking(at, &offer) && ok;
+        ok = OfferWindow(at, &offer) && ok;
+        ok = OfferValue(at, &offer) && ok;
+        std::vector<OfferCap> offer_caps;
+        ok = OfferCaps(at, &offer_caps) && ok;
+        std::vector<Located> excluded;
+        ok = OfferExclusions(at, &excluded) && ok;
         if (!ok || !name) continue;
         offer.name = *name;
         conditions.push_back(offer.condition);
         sites.push_back(at);
+        exclusions.push_back(std::move(excluded));
+        caps.push_back(std::move(offer_caps));
         offers.push_back(std::move(offer));
       }
     }
     CheckFirstMatchList(conditions, sites, offers, false, "the offers");
-    std::stable_sort(offers.begin(), offers.end(),
-                     [](const Offer& a, const Offer& b) { return a.priority > b.priority; });
-    data_->offers = std::move(offers);
+    CheckGroupUnits(offers, sites);
+    // Offer order: priority, then the order of the files and of the list.
+    std::vector<size_t> order(offers.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return offers[a].priority > offers[b].priority;
+    });
+    std::map<std::string, uint32_t, std::less<>> position;  // id -> place in `order`
+    for (size_t k = 0; k < order.size(); ++k) {
+      position.emplace(offers[order[k]].id, static_cast<uint32_t>(k));
+    }
+    ResolveExclusions(offers, exclusions, position);
+    for (size_t k = 0; k < order.size(); ++k) {
+      Offer& offer = offers[order[k]];
+      offer.first_cap = static_cast<uint32_t>(data_->offer_caps.size());
+      offer.cap_count = static_cast<uint32_t>(caps[order[k]].size());
+      for (const OfferCap& cap : caps[order[k]]) data_->offer_caps.push_back({offer.id, cap});
+      data_->has_points_offers |= offer.value.unit() == OfferValueUnit::kPoints;
+      data_->offers.push_back(std::move(offer));
+    }
+    std::vector<Located> sorted_sites;
+    for (size_t k : order) sorted_sites.push_back(sites[k]);
+    WarnUnreachableOffers(sorted_sites);
+  }
+
+  // The offers files' `groups:` (id -> best_value | first, or a mapping
+  // with `choose` and `description`).
+  void LoadOfferGroups() {
+    for (const Located& root : roots_["offers"]) {
+      std::optional<Located> groups = Child(root, "groups", "an offers file", false);
+      if (!groups || !ExpectMap(*groups, "'groups'")) continue;
+      CheckKeys(*groups, {}, "'groups'", /*report_unknown=*/false);
+      for (auto it = groups->node.begin(); it != groups->node.end(); ++it) {
+        Located key{root.file, it->first};
+        Located value{root.file, it->second};
+        if (!it->first.IsScalar()) continue;
+        OfferGroup group;
+        group.id = it->first.Scalar();
+        group.file = root.file->path;
+        group.line = it->first.Mark().line + 1;
+        if (group.id.empty() || group.id.find_first_of(" \t") != std::string::npos) {
+          ReportAt(key, StrCat("group name '", group.id, "' must be one word"),
+                   "use letters, digits and _ , e.g. checkout_discount");
+          continue;
+        }
+        if (auto seen = group_sites_.find(group.id); seen != group_sites_.end()) {
+          ReportAt(key, StrCat("stacking group '", group.id, "' is declared twice"),
+                   StrCat("it is first declared at ", seen->second.file->path, ":",
+                          seen->second.node.Mark().line + 1, "; keep one"));
+          continue;
+        }
+        std::optional<std::string> choose;
+        Located choose_at = value;
+        if (value.node.IsMap()) {
+          CheckKeys(value, Strings({"choose", "description"}), "a stacking group");
+          choose = Text(value, "choose", "a stacking group", true);
+          if (choose) choose_at = *Child(value, "choose", "", false);
+          group.description = Text(value, "description", "a stacking group", false).value_or("");
+        } else if (value.node.IsScalar() && !value.node.Scalar().empty()) {
+          choose = value.node.Scalar();
+        } else {
+          ReportAt(value.node.IsNull() ? key : value,
+                   StrCat("stacking group '", group.id, "' does not say how it chooses"),
+                   "write best_value (the offer worth the most) or first (the first in offer "
+                   "order), e.g. checkout_discount: best_value");
+          continue;
+        }
+        if (!choose) continue;
+        if (*choose != "best_value" && *choose != "first") {
+          ReportAt(choose_at,
+                   StrCat("unknown choice '", *choose, "'",
+                          DidYouMeanSuffix(*choose, Strings({"best_value", "first"}))),
+                   "best_value: the offer worth the most; first: the first in offer order "
+                   "(priority, then file order)");
+          continue;
+        }
+        group.best_value = *choose == "best_value";
+        data_->has_best_value_groups |= group.best_value;
+        group_sites_.emplace(group.id, key);
+        data_->offer_groups.push_back(std::move(group));
+      }
+    }
+  }
+
+  // `group` and `stacking`: a group's offer combines with every offer
+  // outside its group, so it cannot be exclusive.
+  bool OfferGroupAndStacking(const Located& at, Offer* offer) {
+    std::optional<std::string> group = Text(at, "group", "an offer", false);
+    std::optional<std::string> stacking = Text(at, "stacking", "an offer", false);
+    bool ok = true;
+    if (group) {
+      auto found = std::find_if(data_->offer_groups.begin(), data_->offer_groups.end(),
+                                [&](const OfferGroup& g) { return g.id == *group; });
+      if (found == data_->offer_groups.end()) {
+        std::vector<std::string> known;
+        for (const OfferGroup& g : data_->offer_groups) known.push_back(g.id);
+        ReportAt(*Child(at, "group", "", false),
+                 StrCat("there is no stacking group '", *group, "'", DidYouMeanSuffix(*group, known)),
+                 known.empty() ? "declare it in an offers file: groups: {" + *group + ": best_value}"
+                               : StrCat("declare it under 'groups:', or use one of: ",
+                                        StrJoin(known, ", ")));
+        ok = false;
+      } else {
+        offer->group = static_cast<int32_t>(found - data_->offer_groups.begin());
+        offer->exclusive = false;
+      }
+    }
+    if (!stacking) return ok;
+    if (*stacking == "stackable") {
+      offer->exclusive = false;
+    } else if (*stacking != "exclusive") {
+      ReportAt(*Child(at, "stacking", "", false),
+               StrCat("unknown stacking '", *stacking, "'",
+                      DidYouMeanSuffix(*stacking, Strings({"exclusive", "stackable"}))),
+               "exclusive: this offer alone; stackable: combines with other offers");
+      ok = false;
+    } else if (group) {
+      ReportAt(*Child(at, "stacking", "", false),
+               "an offer in a stacking group cannot be exclusive",
+               "a group's offer combines with every offer outside its group: remove "
+               "'stacking: exclusive', or take the offer out of the group");
+      ok = false;
+    }
+    return ok;
+  }
+
+  // valid_from, valid_until, days and hours.
+  bool OfferWindow(const Located& at, Offer* offer) {
+    bool ok = true;
+    bool has_from = Child(at, "valid_from", "", false).has_value();
+    bool has_until = Child(at, "valid_until", "", false).has_value();
+    std::optional<Date> from = DateValue(at, "valid_from", "an offer");
+    std::optional<Date> until = DateValue(at, "valid_until", "an offer");
+    if ((has_from && !from) || (has_until && !until)) ok = false;
+    offer->valid_from = from.value_or(Date());
+    offer->valid_until = until.value_or(Date());
+    if (from && until && *until < *from) {
+      ReportAt(*Child(at, "valid_until", "", false),
+               "valid_until is before valid_from: the offer would never be valid",
+               "swap the two dates");
+      ok = false;
+    }
+    if (std::optional<Located> days = Child(at, "days", "an offer", false)) {
+      std::vector<Located> items = days->node.IsSequence() ? Items(*days)
+                                                           : std::vector<Located>{*days};
+      for (const Located& item : items) {
+        const int day = item.node.IsScalar() ? Weekdays::ParseDay(item.node.Scalar()) : 0;
+        if (day == 0) {
+          ReportAt(item, "this is not a day of the week",
+                   "write days as mon, tue, wed, thu, fri, sat, sun (or monday ... sunday), "
+                   "e.g. days: [sat, sun]");
+          ok = false;
+          continue;
+        }
+        offer->days.bits |= static_cast<uint8_t>(1u << day);
+      }
+      if (items.empty()) {
+        ReportAt(*days, "'days' lists no day", "list the days, e.g. days: [sat, sun]");
+        ok = false;
+      }
+    }
+    if (std::optional<Located> hours = Child(at, "hours", "an offer", false)) {
+      std::vector<Located> items = hours->node.IsSequence() ? Items(*hours)
+                                                            : std::vector<Located>{*hours};
+      for (const Located& item : items) {
+        absl::StatusOr<HoursOfDay> range =
+            item.node.IsScalar() ? HoursOfDay::Parse(item.node.Scalar())
+                                 : absl::InvalidArgumentError("hours are written as HH:MM-HH:MM");
+        if (!range.ok()) {
+          ReportAt(item, std::string(range.status().message()),
+                   StrCat("the hours are in the programme's time zone (", data_->time_zone_name,
+                          "); several ranges go in a list: hours: [09:00-12:00, 18:00-21:00]"));
+          ok = false;
+          continue;
+        }
+        offer->hours.push_back(*range);
+      }
+      if (items.empty()) {
+        ReportAt(*hours, "'hours' lists no range", "for example: hours: 09:00-21:00");
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  // A number of an offer's value: a constant or a formula over the
+  // customer. Constants are checked here against `positive` (> 0) and
+  // `at_most` (when given); formulas when evaluated.
+  bool OfferNumber(const Located& value, std::string_view key, bool positive,
+                   std::optional<Decimal> at_most, uint32_t* node) {
+    std::optional<compiler_internal::Compiled> compiled =
+        Expression(value, key, "an offer's value", BaseScope(), ValueType::kDecimal);
+    if (!compiled) return false;
+    *node = compiled->root;
+    const program_internal::Node& n = data_->program.node(compiled->root);
+    if (n.op != program_internal::Op::kConst) return true;
+    const Decimal constant = Decimal::FromUnits(n.constant.n);
+    const bool too_small = positive ? constant <= Decimal() : constant < Decimal();
+    if (too_small || (at_most && *at_most < constant)) {
+      ReportAt(*Child(value, key, "", false),
+               StrCat("'", key, "' must be ", positive ? "more than 0" : "at least 0",
+                      at_most ? StrCat(" and at most ", at_most->ToString()) : "", ", not ",
+                      constant.ToString()),
+               key == "percent_off" ? "percent_off: 10 means 10 % off"
+                                    : StrCat("for example: ", key, ": 20"));
+      return false;
+    }
+    return true;
+  }
+
+  // `value:` exactly one of amount_off, percent_off, free_item and
+  // points_multiplier, with the keys that go with it.
+  bool OfferValue(const Located& at, Offer* offer) {
+    std::optional<Located> value = Child(at, "value", "an offer", false);
+    if (!value) return true;
+    if (!ExpectMap(*value, "an offer's 'value'")) return false;
+    constexpr std::string_view kKinds[] = {"amount_off", "percent_off", "free_item",
+                                           "points_multiplier"};
+    CheckKeys(*value, Strings({"amount_off", "percent_off", "free_item", "points_multiplier",
+                               "max_off", "min_amount", "every", "worth"}),
+              "an offer's value");
+    std::vector<std::string_view> given;
+    for (std::string_view kind : kKinds) {
+      if (value->node[std::string(kind)].IsDefined()) given.push_back(kind);
+    }
+    if (given.size() != 1) {
+      ReportAt(*value,
+               given.empty() ? "the value does not say what the offer gives"
+                             : StrCat("the value gives both ", given[0], " and ", given[1]),
+               "write one of: amount_off: 20, percent_off: 10 (with max_off), free_item: "
+               "帆布袋 (with worth), points_multiplier: 2; two gifts are two offers");
+      return false;
+    }
+    OfferValueTerms& terms = offer->value;
+    const std::string_view kind = given[0];
+    // The keys each kind takes besides its own.
+    const std::map<std::string_view, std::vector<std::string_view>> kAllowed = {
+        {"amount_off", {"max_off", "min_amount", "every"}},
+        {"percent_off", {"max_off", "min_amount"}},
+        {"free_item", {"min_amount", "worth"}},
+        {"points_multiplier", {"min_amount"}}};
+    bool ok = true;
+    for (std::string_view extra : {"max_off", "min_amount", "every", "worth"}) {
+      const auto& allowed = kAllowed.at(kind);
+      if (!value->node[std::string(extra)].IsDefined() ||
+          std::find(allowed.begin(), allowed.end(), extra) != allowed.end()) {
+        continue;
+      }
+      Report(*at.file, KeyMark(*value, extra), extra.size(),
+             StrCat("'", extra, "' does not go with ", kind),
+             StrCat("with ", kind, " an offer's value can have: ",
+                    StrJoin(std::vector<std::string>(allowed.begin(), allowed.end()), ", ")));
+      ok = false;
+    }
+    if (kind == "amount_off") {
+      terms.kind = OfferValueTerms::Kind::kAmountOff;
+      ok = OfferNumber(*value, "amount_off", true, std::nullopt, &terms.amount) && ok;
+    } else if (kind == "percent_off") {
+      terms.kind = OfferValueTerms::Kind::kPercentOff;
+      ok = OfferNumber(*value, "percent_off", true, Decimal::FromInteger(100), &terms.amount) && ok;
+    } else if (kind == "points_multiplier") {
+      terms.kind = OfferValueTerms::Kind::kPointsMultiplier;
+      ok = OfferNumber(*value, "points_multiplier", true, std::nullopt, &terms.amount) && ok;
+      if (ok && data_->program.node(terms.amount).op == program_internal::Op::kConst &&
+          Decimal::FromUnits(data_->program.node(terms.amount).constant.n) <=
+              Decimal::FromInteger(1)) {
+        ReportAt(*Child(*value, "points_multiplier", "", false),
+                 "a points multiplier must be more than 1", "points_multiplier: 2 doubles the points");
+        ok = false;
+      }
+    } else {
+      terms.kind = OfferValueTerms::Kind::kFreeItem;
+      std::optional<std::string> item = Name(*value, "free_item", "an offer's value", true);
+      ok = item.has_value() && ok;
+      terms.free_item = item.value_or("");
+      if (value->node["worth"].IsDefined()) {
+        ok = OfferNumber(*value, "worth", false, std::nullopt, &terms.amount) && ok;
+      }
+    }
+    if (value->node["max_off"].IsDefined() && kAllowed.at(kind).front() == "max_off") {
+      ok = OfferNumber(*value, "max_off", true, std::nullopt, &terms.max_off) && ok;
+    }
+    if (value->node["min_amount"].IsDefined()) {
+      ok = OfferNumber(*value, "min_amount", false, std::nullopt, &terms.min_amount) && ok;
+    }
+    if (value->node["every"].IsDefined() && kind == "amount_off") {
+      ok = OfferNumber(*value, "every", true, std::nullopt, &terms.every) && ok;
+    }
+    return ok;
+  }
+
+  // A positive whole number: a cap's limit.
+  std::optional<int64_t> CapLimit(const Located& at, std::string_view key, std::string_view what,
+                                  bool money) {
+    std::optional<Located> child = Child(at, key, what, true);
+    if (!child) return std::nullopt;
+    if (money) {
+      std::optional<Decimal> amount = Number(at, key, what, true);
+      if (!amount) return std::nullopt;
+      if (*amount <= Decimal()) {
+        ReportAt(*child, StrCat("'", key, "' must be more than 0"),
+                 "a budget of value is the most the offer may give away, e.g. value: 100000");
+        return std::nullopt;
+      }
+      return amount->units();
+    }
+    std::optional<int64_t> count = WholeNumber(at, key, what, true);
+    if (!count) return std::nullopt;
+    if (*count <= 0) {
+      ReportAt(*child, StrCat("'", key, "' must be at least 1"),
+               "an offer that may be redeemed 0 times is not given: remove the offer, or set "
+               "valid_until");
+      return std::nullopt;
+    }
+    return count;
+  }
+
+  // per_customer (a count in total, or {total, day, week, month}) and
+  // budget ({redemptions, value, redemptions_per_day, ..., online: {...},
+  // offline: {...}}).
+  bool OfferCaps(const Located& at, std::vector<OfferCap>* caps) {
+    bool ok = true;
+    if (std::optional<Located> per_customer = Child(at, "per_customer", "an offer", false)) {
+      if (per_customer->node.IsScalar()) {
+        std::optional<int64_t> limit = CapLimit(at, "per_customer", "an offer", false);
+        ok = limit.has_value();
+        if (limit) caps->push_back({OfferCap::Scope::kCustomer, OfferCap::Measure::kRedemptions,
+                                    CapPeriod::kTotal, Channel::kUnknown, *limit});
+      } else if (ExpectMap(*per_customer, "'per_customer'")) {
+        CheckKeys(*per_customer, Strings({"total", "day", "week", "month"}), "'per_customer'");
+        for (CapPeriod period : {CapPeriod::kTotal, CapPeriod::kDay, CapPeriod::kWeek,
+                                 CapPeriod::kMonth}) {
+          const std::string key(CapPeriodName(period));
+          if (!per_customer->node[key].IsDefined()) continue;
+          std::optional<int64_t> limit = CapLimit(*per_customer, key, "'per_customer'", false);
+          ok = limit.has_value() && ok;
+          if (limit) caps->push_back({OfferCap::Scope::kCustomer, OfferCap::Measure::kRedemptions,
+                                      period, Channel::kUnknown, *limit});
+        }
+      } else {
+        ok = false;
+      }
+    }
+    if (std::optional<Located> budget = Child(at, "budget", "an offer", false)) {
+      if (!ExpectMap(*budget, "'budget'")) return false;
+      ok = BudgetCaps(*budget, Channel::kUnknown, caps) && ok;
+      for (Channel channel : {Channel::kOnline, Channel::kOffline}) {
+        std::optional<Located> part =
+            Child(*budget, ChannelName(channel), "'budget'", false);
+        if (!part) continue;
+        if (!ExpectMap(*part, StrCat("the ", ChannelName(channel), " budget"))) {
+          ok = false;
+          continue;
+        }
+        ok = BudgetCaps(*part, channel, caps) && ok;
+      }
+    }
+    return ok;
+  }
+
+  bool BudgetCaps(const Located& budget, Channel channel, std::vector<OfferCap>* caps) {
+    std::vector<std::string> keys;
+    for (const char* measure : {"redemptions", "value"}) {
+      keys.push_back(measure);
+      for (const char* period : {"day", "week", "month"}) {
+        keys.push_back(StrCat(measure, "_per_", period));
+      }
+    }
+    std::vector<std::string> allowed = keys;
+    if (channel == Channel::kUnknown) {
+      allowed.push_back("online");
+      allowed.push_back("offline");
+    }
+    CheckKeys(budget, allowed,
+              channel == Channel::kUnknown ? "'budget'"
+                                           : StrCat("the ", ChannelName(channel), " budget"));
+    bool ok = true;
+    bool any = false;
+    for (const std::string& key : keys) {
+      if (!budget.node[key].IsDefined()) continue;
+      any = true;
+      const bool money = key.rfind("value", 0) == 0;
+      std::optional<int64_t> limit = CapLimit(budget, key, "a budget", money);
+      ok = limit.has_value() && ok;
+      if (!limit) continue;
+      CapPeriod period = CapPeriod::kTotal;
+      if (key.ends_with("_day")) period = CapPeriod::kDay;
+      if (key.ends_with("_week")) period = CapPeriod::kWeek;
+      if (key.ends_with("_month")) period = CapPeriod::kMonth;
+      caps->push_back({OfferCap::Scope::kBudget,
+                       money ? OfferCap::Measure::kValue : OfferCap::Measure::kRedemptions,
+                       period, channel, *limit});
+    }
+    const bool has_channels = channel == Channel::kUnknown &&
+                              (budget.node["online"].IsDefined() || budget.node["offline"].IsDefined());
+    if (!any && !has_channels) {
+      ReportAt(budget, "the budget sets no limit",
+               "write e.g. budget: {redemptions: 5000} or budget: {value: 100000, "
+               "redemptions_per_day: 500}");
+      return false;
+    }
+    return ok;
+  }
+
+  // `excludes:` the ids of offers it never combines with.
+  bool OfferExclusions(const Located& at, std::vector<Located>* excluded) {
+    std::optional<Located> list = Child(at, "excludes", "an offer", false);
+    if (!list) return true;
+    std::vector<Located> items = list->node.IsSequence() ? Items(*list)
+                                                         : std::vector<Located>{*list};
+    for (const Located& item : items) {
+      if (!item.node.IsScalar()) {
+        ReportAt(item, "'excludes' lists offer ids", "for example: excludes: [welcome_gift]");
+        return false;
+      }
+      excluded->push_back(item);
+    }
+    return true;
+  }
+
+  // Turns the ids under `excludes` into offer indices, both ways.
+  void ResolveExclusions(std::vector<Offer>& offers,
+                         const std::vector<std::vector<Located>>& exclusions,
+                         const std::map<std::string, uint32_t, std::less<>>& position) {
+    std::vector<std::string> ids;
+    for (const auto& [id, k] : position) ids.push_back(id);
+    for (size_t i = 0; i < offers.size(); ++i) {
+      for (const Located& item : exclusions[i]) {
+        const std::string& id = item.node.Scalar();
+        auto found = position.find(id);
+        if (found == position.end()) {
+          ReportAt(item, StrCat("there is no offer with id '", id, "'", DidYouMeanSuffix(id, ids)),
+                   "'excludes' names offers by their id");
+          continue;
+        }
+        if (id == offers[i].id) {
+          ReportAt(item, "an offer cannot exclude itself", "remove its own id from 'excludes'");
+          continue;
+        }
+        const uint32_t other = found->second;
+        const uint32_t self = position.find(offers[i].id)->second;
+        auto add = [](std::vector<uint32_t>* list, uint32_t index) {
+          if (std::find(list->begin(), list->end(), index) == list->end()) list->push_back(index);
+        };
+        add(&offers[i].excludes, other);
+        for (Offer& o : offers) {
+          if (o.id == id) add(&o.excludes, self);
+        }
+      }
+    }
+  }
+
+  // A best-value group compares values: money with money, points with
+  // points.
+  void CheckGroupUnits(const std::vector<Offer>& offers, const std::vector<Located>& sites) {
+    std::map<int32_t, size_t> first_of_group;
+    for (size_t i = 0; i < offers.size(); ++i) {
+      const Offer& offer = offers[i];
+      if (offer.group < 0 || !data_->offer_groups[offer.group].best_value) continue;
+      auto [it, added] = first_of_group.emplace(offer.group, i);
+      if (added) continue;
+      const Offer& first = offers[it->second];
+      auto points = [](const Offer& o) { return o.value.unit() == OfferValueUnit::kPoints; };
+      if (points(first) == points(offer)) continue;
+      ReportAt(*Child(sites[i], "group", "", false),
+               StrCat("group '", data_->offer_groups[offer.group].id,
+                      "' chooses the best value, but '", offer.id, "' is worth ",
+                      points(offer) ? "points" : "money", " and '", first.id, "' ",
+                      points(first) ? "points" : "money"),
+               "points and money cannot be compared: put them in different groups, or let the "
+               "group choose: first");
+    }
+  }
+
+  // Whether offer `a`, wherever `b` can be given, can be given too, as far
+  // as their windows, minimums and caps go: `a` has no caps, no minimum,
+  // and a window no narrower than `b`'s.
+  static bool AlwaysAvailableWhen(const Offer& a, const Offer& b) {
+    if (a.cap_count > 0 || a.value.min_amount != OfferValueTerms::kNoNode) return false;
+    if (a.valid_from.known() && (!b.valid_from.known() || b.valid_from < a.valid_from)) return false;
+    if (a.valid_until.known() && (!b.valid_until.known() || a.valid_until < b.valid_until)) {
+      return false;
+    }
+    if (!a.days.all() && (b.days.all() || (b.days.bits & ~a.days.bits) != 0)) return false;
+    if (a.hours.empty()) return true;
+    if (b.hours.empty()) return false;
+    for (const HoursOfDay& hb : b.hours) {
+      const bool covered = std::any_of(a.hours.begin(), a.hours.end(), [&](const HoursOfDay& ha) {
+        return ha.begin <= hb.begin && hb.end <= ha.end;
+      });
+      if (!covered) return false;
+    }
+    return true;
+  }
+
+  // Warns of an offer that stacking keeps out whenever it would apply:
+  // an earlier offer that matches every customer it does, is always
+  // available with it, and is exclusive, or chosen before it in a group
+  // that takes the first, or excludes it.
+  void WarnUnreachableOffers(const std::vector<Located>& sites) {
+    const std::vector<Offer>& offers = data_->offers;
+    std::vector<uint32_t> conditions;
+    for (const Offer& offer : offers) conditions.push_back(offer.condition);
+    const shadowing_internal::RuleListAnalysis analysis(data_->program, conditions,
+                                                        AnalysisRanges());
+    const std::vector<std::optional<size_t>> covered = analysis.ShadowingRules();
+    for (size_t i = 0; i < offers.size(); ++i) {
+      const Offer& offer = offers[i];
+      // No earlier offer matches every customer this one does.
+      if (!covered[i] || analysis.NeverTrue(i)) continue;
+      for (size_t j = 0; j < i; ++j) {
+        const Offer& earlier = offers[j];
+        if (earlier.id == offer.id) continue;  // a duplicate id, reported as such
+        const bool blocks =
+            earlier.exclusive ||
+            (offer.group >= 0 && earlier.group == offer.group &&
+             !data_->offer_groups[offer.group].best_value) ||
+            std::find(offer.excludes.begin(), offer.excludes.end(), j) != offer.excludes.end();
+        if (!blocks || !AlwaysAvailableWhen(earlier, offer)) continue;
+        const shadowing_internal::RuleListAnalysis pair(
+            data_->program, {earlier.condition, offer.condition}, AnalysisRanges());
+        if (!pair.ShadowingRules()[1]) continue;
+        std::string how = earlier.exclusive
+                              ? StrCat("the exclusive offer '", earlier.id, "'")
+                              : earlier.group == offer.group && offer.group >= 0
+                                    ? StrCat("'", earlier.id, "', first in group '",
+                                             data_->offer_groups[offer.group].id, "',")
+                                    : StrCat("'", earlier.id, "', which it excludes,");
+        ReportAt(*Child(sites[i], "id", "", false),
+                 StrCat("offer '", offer.id, "' can never be given: ", how, " (",
+                        sites[j].file->path, ":", sites[j].node.Mark().line + 1,
+                        ") comes before it and is given to every customer it would be"),
+                 earlier.exclusive
+                     ? StrCat("give '", offer.id, "' a higher priority, or make '", earlier.id,
+                              "' stackable or put both in a stacking group")
+                     : StrCat("give '", offer.id, "' a higher priority, or narrow the condition of '",
+                              earlier.id, "'"),
+                 Severity::kWarning);
+        break;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- improvements
@@ -1805,6 +2363,7 @@ class Loader {
   std::map<std::string, Located, std::less<>> parameter_sites_;  // each one's value
   std::set<std::string> blamed_parameters_;  // reported by ReportAtParameter
   std::map<std::string, std::vector<Located>> roots_;
+  std::map<std::string, Located, std::less<>> group_sites_;  // stacking groups' declarations
   std::vector<DimensionInfo> dimension_infos_;
   std::vector<std::pair<std::string, Located>> rule_ids_;
   std::map<uint32_t, Located> condition_sites_;

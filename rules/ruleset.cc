@@ -7,6 +7,7 @@
 #include <cctype>
 #include <iterator>
 
+#include "absl/time/civil_time.h"
 #include "rules/internal/ruleset_data.h"
 #include "common/strings.h"
 
@@ -64,7 +65,11 @@ class Evaluation {
     for (uint32_t d : data_.dimension_order) {
       if (!Segment(d)) return false;
     }
-    return Offers() && Loyalty() && Interaction() && Improvements() && frame_.error == nullptr;
+    // A points-multiplier offer's value is the points it adds: the
+    // purchase's points come first then (and so in an explanation).
+    const bool ok = data_.has_points_offers ? EarningBeforeOffers() && Offers()
+                                            : Offers() && EarningBeforeOffers();
+    return ok && Loyalty() && Interaction() && Improvements() && frame_.error == nullptr;
   }
 
   // The error of a failed careful run, naming the rule.
@@ -180,34 +185,388 @@ class Evaluation {
     return true;
   }
 
+  // ---------------------------------------------------------------- offers
+  // Where an offer stands while offers are chosen (Decision::Scratch).
+  enum OfferState : uint8_t { kUnchecked, kCandidate, kIneligible, kGranted, kLost };
+
+  // The amount offers' values are computed for: the purchase's, else the
+  // basket's; null when neither was given.
+  const Decimal* OfferAmount() const {
+    if (input_.purchase != nullptr) return &input_.purchase->amount;
+    return input_.basket_amount ? &*input_.basket_amount : nullptr;
+  }
+
+  Channel OfferChannel() const {
+    return input_.purchase != nullptr ? input_.purchase->channel : input_.channel;
+  }
+
+  // Sets the explanation's note of offer i (its record, when explaining).
+  void OfferNote(uint32_t i, std::string note) {
+    if (!kCareful || explanation_ == nullptr || offer_records_[i] < 0) return;
+    explanation_->rules[static_cast<size_t>(offer_records_[i])].note = std::move(note);
+  }
+
+  void RememberOfferRecord(uint32_t i) {
+    if (kCareful && explanation_ != nullptr) {
+      offer_records_[i] = static_cast<int32_t>(explanation_->rules.size()) - 1;
+    }
+  }
+
+  // Whether the evaluation's day and time fall in the offer's window; when
+  // not, explains why.
+  bool InOfferWindow(uint32_t i) {
+    const Offer& offer = data_.offers[i];
+    const Date today = input_.today;
+    if ((offer.valid_from.known() && today < offer.valid_from) ||
+        (offer.valid_until.known() && offer.valid_until < today)) {
+      Skipped(offer, Section{"offers"}, [&] {
+        return StrCat("outside its window: not valid today (", today.ToString(), "): valid ",
+                      offer.valid_from.known() ? offer.valid_from.ToString() : "…", " to ",
+                      offer.valid_until.known() ? offer.valid_until.ToString() : "…");
+      });
+      return false;
+    }
+    if (!offer.days.Contains(today)) {
+      Skipped(offer, Section{"offers"}, [&] {
+        return StrCat("outside its window: today (", today.ToString(), ") is a ",
+                      Weekdays{static_cast<uint8_t>(1u << today.Weekday())}.ToString(),
+                      "; valid on ", offer.days.ToString());
+      });
+      return false;
+    }
+    if (offer.hours.empty()) return true;
+    for (const HoursOfDay& hours : offer.hours) {
+      if (input_.minute >= 0 && hours.Contains(input_.minute)) return true;
+    }
+    Skipped(offer, Section{"offers"}, [&] {
+      std::vector<std::string> ranges;
+      for (const HoursOfDay& hours : offer.hours) ranges.push_back(hours.ToString());
+      return input_.minute < 0
+                 ? StrCat("outside its window: the time of day is not known; valid ",
+                          StrJoin(ranges, ", "), " (", data_.time_zone_name, ")")
+                 : StrCat("outside its window: the time is ", TimeOfDayString(input_.minute),
+                          "; valid ", StrJoin(ranges, ", "), " (", data_.time_zone_name, ")");
+    });
+    return false;
+  }
+
+  // A number of an offer's value (a Program node) as a Decimal.
+  Decimal OfferNumber(uint32_t node, const Offer& offer) {
+    return Decimal::FromUnits(Number(node, offer));
+  }
+
+  // Offer i's value for the amount evaluated (Decision::Scratch::
+  // offer_value), and whether it is known. *below_minimum when the amount
+  // does not reach the offer's minimum. False on a runtime error.
+  bool ComputeOfferValue(uint32_t i, bool* below_minimum, bool* known) {
+    const Offer& offer = data_.offers[i];
+    const OfferValueTerms& terms = offer.value;
+    const Decimal* amount = OfferAmount();
+    constexpr uint32_t kNone = OfferValueTerms::kNoNode;
+    *below_minimum = false;
+    *known = true;
+    int64_t& out = decision_->scratch.offer_value[i];
+    out = 0;
+    if (terms.min_amount != kNone && amount != nullptr) {
+      const Decimal minimum = OfferNumber(terms.min_amount, offer);
+      if (frame_.error != nullptr) return false;
+      if (*amount < minimum) {
+        *below_minimum = true;
+        return true;
+      }
+    }
+    Decimal value;
+    switch (terms.kind) {
+      case OfferValueTerms::Kind::kNone:
+        return true;
+      case OfferValueTerms::Kind::kFreeItem:
+        if (terms.amount != kNone) value = OfferNumber(terms.amount, offer);
+        break;
+      case OfferValueTerms::Kind::kAmountOff:
+        value = OfferNumber(terms.amount, offer);
+        if (terms.every != kNone && amount != nullptr && frame_.error == nullptr) {
+          const Decimal every = OfferNumber(terms.every, offer);
+          Decimal times;
+          if (frame_.error == nullptr &&
+              (every <= Decimal() || !Decimal::Divide(*amount, every, &times) ||
+               !Decimal::Floor(times, &times) || !Decimal::Multiply(value, times, &value))) {
+            frame_.error = "an offer's 'every' must be more than 0";
+          }
+        }
+        break;
+      case OfferValueTerms::Kind::kPercentOff: {
+        const Decimal percent = OfferNumber(terms.amount, offer);
+        if (frame_.error == nullptr && (percent <= Decimal() || Decimal::FromInteger(100) < percent)) {
+          frame_.error = "an offer's percent_off must be more than 0 and at most 100";
+        }
+        if (amount == nullptr) {
+          *known = terms.max_off != kNone;
+          if (*known) value = OfferNumber(terms.max_off, offer);
+          break;
+        }
+        if (frame_.error == nullptr &&
+            (!Decimal::Multiply(*amount, percent, &value) ||
+             !Decimal::Divide(value, Decimal::FromInteger(100), &value) ||
+             !Decimal::Round(value, 2, &value))) {
+          frame_.error = "an offer's value is too large";
+        }
+        break;
+      }
+      case OfferValueTerms::Kind::kPointsMultiplier: {
+        const Decimal factor = OfferNumber(terms.amount, offer);
+        if (frame_.error == nullptr && factor <= Decimal::FromInteger(1)) {
+          frame_.error = "a points multiplier offer's factor must be more than 1";
+        }
+        if (!earning_started_) {
+          *known = false;
+          break;
+        }
+        Decimal with_offer;
+        Decimal without_offer;
+        if (frame_.error == nullptr &&
+            (!Decimal::Multiply(points_before_offers_, factor, &with_offer) ||
+             !Decimal::Floor(with_offer, &with_offer) ||
+             !Decimal::Floor(points_before_offers_, &without_offer) ||
+             !Decimal::Subtract(with_offer, without_offer, &value))) {
+          frame_.error = "the points are too large";
+        }
+        break;
+      }
+    }
+    if (frame_.error != nullptr) {
+      failed_rule_ = &offer;
+      return false;
+    }
+    if (value < Decimal()) {
+      frame_.error = "an offer's value must not be below 0";
+      failed_rule_ = &offer;
+      return false;
+    }
+    if (terms.max_off != kNone) value = std::min(value, OfferNumber(terms.max_off, offer));
+    // Money off never exceeds what is paid.
+    if (amount != nullptr && offer.value.unit() == OfferValueUnit::kMoney &&
+        terms.kind != OfferValueTerms::Kind::kFreeItem) {
+      value = std::min(value, *amount);
+    }
+    out = value.units();
+    return frame_.error == nullptr;
+  }
+
+  // The first of offer i's limits and budgets that is used up, or -1.
+  int64_t SpentCap(uint32_t i, bool value_known) const {
+    const Offer& offer = data_.offers[i];
+    const Channel channel = OfferChannel();
+    const int64_t value = decision_->scratch.offer_value[i];
+    for (uint32_t c = offer.first_cap; c < offer.first_cap + offer.cap_count; ++c) {
+      const OfferCap& cap = data_.offer_caps[c].cap;
+      if (cap.channel != Channel::kUnknown && cap.channel != channel) continue;
+      const int64_t used = c < input_.offer_usage.size() ? input_.offer_usage[c] : 0;
+      int64_t after = used;
+      if (cap.measure == OfferCap::Measure::kRedemptions) {
+        after = used >= INT64_MAX ? INT64_MAX : used + 1;
+      } else if (value_known && value > 0 && __builtin_add_overflow(used, value, &after)) {
+        after = INT64_MAX;
+      } else if (!value_known || value == 0) {
+        after = used >= INT64_MAX ? INT64_MAX : used + 1;  // something must be left
+      }
+      if (after > cap.limit) return static_cast<int64_t>(c);
+    }
+    return -1;
+  }
+
+  std::string SpentCapNote(uint32_t i, uint32_t c) const {
+    const OfferCap& cap = data_.offer_caps[c].cap;
+    const int64_t used = c < input_.offer_usage.size() ? input_.offer_usage[c] : 0;
+    const std::string used_text = cap.measure == OfferCap::Measure::kRedemptions
+                                      ? StrCat(used)
+                                      : Decimal::FromUnits(used).ToString();
+    std::string note = StrCat(cap.scope == OfferCap::Scope::kCustomer ? "customer limit reached: "
+                                                                     : "budget spent: ",
+                              cap.Describe(), ", ", used_text, " used");
+    if (cap.period != CapPeriod::kTotal) {
+      StrAppend(&note, " since ", PeriodStart(cap.period, input_.today).ToString());
+    }
+    if (cap.measure == OfferCap::Measure::kValue) {
+      StrAppend(&note, "; this one is worth ",
+                Decimal::FromUnits(decision_->scratch.offer_value[i]).ToString());
+    }
+    return note;
+  }
+
+  // Decides whether offer i can be given, stacking apart: its window, its
+  // condition, the amount's minimum, its limits and budget. False on a
+  // runtime error.
+  bool CheckOffer(uint32_t i) {
+    uint8_t& state = decision_->scratch.offer_state[i];
+    const Offer& offer = data_.offers[i];
+    state = kIneligible;
+    if (offer.HasCalendar() && !InOfferWindow(i)) {
+      RememberOfferRecord(i);
+      return true;
+    }
+    bool matched;
+    if (!Matches(offer, Section{"offers"}, &matched)) return false;
+    RememberOfferRecord(i);
+    if (!matched) return true;
+    bool below_minimum = false;
+    bool known = true;
+    if (!ComputeOfferValue(i, &below_minimum, &known)) return false;
+    decision_->scratch.offer_value_known[i] = known;
+    if (below_minimum) {
+      OfferNote(i, StrCat("matched, but the amount ", OfferAmount()->ToString(),
+                          " is below the offer's minimum of ",
+                          OfferNumber(offer.value.min_amount, offer).ToString()));
+      return true;
+    }
+    if (offer.cap_count > 0) {
+      const int64_t spent = SpentCap(i, known);
+      if (spent >= 0) {
+        OfferNote(i, StrCat("matched, but ", SpentCapNote(i, static_cast<uint32_t>(spent))));
+        return true;
+      }
+    }
+    state = kCandidate;
+    return true;
+  }
+
+  // Each best-value group's choice among its candidates: the highest
+  // value, the first of equal ones.
+  void PickBestInGroups() {
+    Decision::Scratch& scratch = decision_->scratch;
+    for (uint32_t i = 0; i < data_.offers.size(); ++i) {
+      const int32_t group = data_.offers[i].group;
+      if (group < 0 || !data_.offer_groups[group].best_value) continue;
+      if (scratch.offer_state[i] != kCandidate) continue;
+      int32_t& pick = scratch.group_pick[group];
+      if (pick < 0 || scratch.offer_value[pick] < scratch.offer_value[i]) {
+        pick = static_cast<int32_t>(i);
+      }
+    }
+  }
+
+  // The offer that keeps candidate i out, and why; -1 when none does.
+  int32_t Rival(uint32_t i, int32_t exclusive_given, OfferLoss::Why* why) {
+    Decision::Scratch& scratch = decision_->scratch;
+    const Offer& offer = data_.offers[i];
+    if (exclusive_given >= 0) {
+      *why = OfferLoss::Why::kExclusive;
+      return exclusive_given;
+    }
+    if (offer.group >= 0) {
+      int32_t& pick = scratch.group_pick[offer.group];
+      if (pick < 0) pick = static_cast<int32_t>(i);  // a first-in-order group
+      if (pick != static_cast<int32_t>(i)) {
+        *why = OfferLoss::Why::kGroup;
+        return pick;
+      }
+    }
+    for (uint32_t other : offer.excludes) {
+      if (scratch.offer_state[other] == kGranted) {
+        *why = OfferLoss::Why::kExclusion;
+        return static_cast<int32_t>(other);
+      }
+    }
+    if (offer.exclusive && !decision_->offers.empty()) {
+      *why = OfferLoss::Why::kExclusive;
+      return first_granted_;
+    }
+    return -1;
+  }
+
+  std::string LossNote(uint32_t i, uint32_t rival, OfferLoss::Why why) const {
+    const Offer& offer = data_.offers[i];
+    const Offer& other = data_.offers[rival];
+    switch (why) {
+      case OfferLoss::Why::kGroup: {
+        const OfferGroup& group = data_.offer_groups[offer.group];
+        if (!group.best_value) {
+          return StrCat("matched, but lost to '", other.id, "', which comes first in group '",
+                        group.id, "'");
+        }
+        return StrCat("matched, but lost to '", other.id, "' in group '", group.id,
+                      "', which is worth more (",
+                      Decimal::FromUnits(decision_->scratch.offer_value[rival]).ToString(),
+                      " against ",
+                      Decimal::FromUnits(decision_->scratch.offer_value[i]).ToString(), ")");
+      }
+      case OfferLoss::Why::kExclusion:
+        return StrCat("matched, but lost to '", other.id,
+                      "', given before it, which it does not combine with (excludes)");
+      case OfferLoss::Why::kExclusive:
+        if (offer.exclusive && !other.exclusive) {
+          return StrCat("matched, but lost to '", other.id,
+                        "', given before it: this exclusive offer cannot combine with it");
+        }
+        return StrCat("matched, but lost to the exclusive offer '", other.id,
+                      "', given before it");
+    }
+    return "";
+  }
+
+  std::string GrantNote(uint32_t i) const {
+    const Offer& offer = data_.offers[i];
+    const Decimal value = Decimal::FromUnits(decision_->scratch.offer_value[i]);
+    switch (offer.value.unit()) {
+      case OfferValueUnit::kNone: return "";
+      case OfferValueUnit::kPoints:
+        return decision_->scratch.offer_value_known[i] ? StrCat("given, worth ", value.ToString(), " points")
+                               : "given (its points show with a purchase)";
+      case OfferValueUnit::kMoney:
+        return decision_->scratch.offer_value_known[i] ? StrCat("given, worth ", value.ToString())
+                               : "given (its worth shows with an amount)";
+    }
+    return "given";
+  }
+
+  void Grant(uint32_t i) {
+    const Offer& offer = data_.offers[i];
+    decision_->scratch.offer_state[i] = kGranted;
+    if (decision_->offers.empty()) first_granted_ = static_cast<int32_t>(i);
+    OfferGrant& grant = decision_->offers.emplace_back();
+    grant.offer = offer.name;
+    grant.rule_id = offer.id;
+    grant.priority = offer.priority;
+    grant.exclusive = offer.exclusive;
+    grant.unit = offer.value.unit();
+    grant.value = Decimal::FromUnits(decision_->scratch.offer_value[i]);
+    grant.value_known = decision_->scratch.offer_value_known[i];
+    grant.free_item = offer.value.free_item;
+    if (offer.group >= 0) grant.group = data_.offer_groups[offer.group].id;
+    if (kCareful && offer.value.kind != OfferValueTerms::Kind::kNone) OfferNote(i, GrantNote(i));
+  }
+
+  // Chooses the offers (docs/rules.md "Stacking"): every offer that its
+  // window, condition, minimum, limits and budget allow is a candidate;
+  // each stacking group keeps one; then, in offer order, an offer is given
+  // unless an exclusive offer was, or one given excludes it, or it is
+  // exclusive and another was given.
   bool Offers() {
-    bool exclusive_granted = false;
-    bool any_granted = false;
-    for (const Offer& offer : data_.offers) {
-      if (exclusive_granted) {
-        Skipped(offer, Section{"offers"},
-                [] { return std::string("not checked: an exclusive offer was already granted"); });
+    const size_t n = data_.offers.size();
+    if (n == 0) return true;
+    Decision::Scratch& scratch = decision_->scratch;
+    scratch.offer_state.assign(n, kUnchecked);
+    scratch.offer_value.resize(n);
+    scratch.group_pick.assign(data_.offer_groups.size(), -1);
+    scratch.offer_value_known.resize(n);
+    if (kCareful && explanation_ != nullptr) offer_records_.assign(n, -1);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!CheckOffer(i)) return false;
+    }
+    if (data_.has_best_value_groups) PickBestInGroups();
+    int32_t exclusive_given = -1;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (scratch.offer_state[i] != kCandidate) continue;
+      OfferLoss::Why why = OfferLoss::Why::kGroup;
+      const int32_t rival = Rival(i, exclusive_given, &why);
+      if (rival >= 0) {
+        scratch.offer_state[i] = kLost;
+        const Offer& offer = data_.offers[i];
+        decision_->offers_lost.push_back({offer.name, offer.id, data_.offers[rival].id, why});
+        if (kCareful) OfferNote(i, LossNote(i, static_cast<uint32_t>(rival), why));
         continue;
       }
-      if ((offer.valid_from.known() && input_.today < offer.valid_from) ||
-          (offer.valid_until.known() && offer.valid_until < input_.today)) {
-        Skipped(offer, Section{"offers"}, [&] {
-          return StrCat("not valid today (", input_.today.ToString(), "): valid ",
-                             offer.valid_from.known() ? offer.valid_from.ToString() : "…", " to ",
-                        offer.valid_until.known() ? offer.valid_until.ToString() : "…");
-        });
-        continue;
-      }
-      bool matched;
-      if (!Matches(offer, Section{"offers"}, &matched)) return false;
-      if (!matched) continue;
-      if (offer.exclusive && any_granted) {
-        Note("matched, but this exclusive offer cannot combine with the offers already granted");
-        continue;
-      }
-      decision_->offers.push_back({offer.name, offer.id, offer.priority, offer.exclusive});
-      any_granted = true;
-      exclusive_granted = offer.exclusive;
+      Grant(i);
+      if (data_.offers[i].exclusive) exclusive_given = static_cast<int32_t>(i);
     }
     return true;
   }
@@ -371,33 +730,73 @@ class Evaluation {
     return true;
   }
 
-  // The points of the purchase: the base rule's, times the multiplier,
-  // plus every bonus, within the cap. False on a runtime error.
-  bool EarnedPoints(const EarningRule* winner, int64_t* earned) {
+  // The first part of a purchase's points, before offers (which may
+  // multiply it): the earning rule's, times the multipliers. Offers read
+  // it for the value of a points multiplier. False on a runtime error.
+  bool EarningBeforeOffers() {
+    if (input_.purchase == nullptr || !data_.has_loyalty) return true;
+    // Earning rules see the purchase's own day as today(): a purchase of
+    // Saturday recorded on Monday earns by Saturday's rules.
+    const int32_t evaluation_day = frame_.today;
+    if (input_.purchase->date.known()) frame_.today = input_.purchase->date.days();
+    const EarningRule* winner = nullptr;
+    if (!EarningWinner(&winner)) return false;
+    if (winner == nullptr && data_.has_earning_default) winner = &data_.earning_default;
     LoyaltyOutcome& loyalty = decision_->loyalty;
-    const bool extras = data_.has_earning_extras();
-    int64_t base = 0;
+    loyalty.applied = true;
     if (winner != nullptr) {
-      base = Number(winner->points, *winner) / Decimal::kScale;
+      loyalty.rule_id = winner->id;
+      base_points_ = Number(winner->points, *winner) / Decimal::kScale;
       if (frame_.error != nullptr) return false;
-      if (extras) {
-        loyalty.contributions.push_back(
-            {PointsContribution::Kind::kBase, winner->id, Decimal::FromInteger(base), true});
+      if (data_.has_earning_extras()) {
+        loyalty.contributions.push_back({PointsContribution::Kind::kBase, winner->id,
+                                         Decimal::FromInteger(base_points_), true});
       }
     }
-    if (!extras) {
-      *earned = base;
+    if (data_.has_earning_extras()) {
+      Decimal factor;
+      if (!Multiplier(&factor)) return false;
+      if (!Decimal::Multiply(Decimal::FromInteger(base_points_), factor,
+                             &points_before_offers_)) {
+        frame_.error = "the points are too large";
+        return false;
+      }
+    }
+    frame_.today = evaluation_day;
+    earning_started_ = true;
+    return true;
+  }
+
+  // The points of the purchase: EarningBeforeOffers' times the points
+  // offers given, plus every bonus, within the cap. False on a runtime
+  // error.
+  bool EarnedPoints(int64_t* earned) {
+    LoyaltyOutcome& loyalty = decision_->loyalty;
+    if (!data_.has_earning_extras()) {
+      *earned = base_points_;
       return true;
     }
-    Decimal factor;
-    if (!Multiplier(&factor)) return false;
-    Decimal total;
-    if (!Decimal::Multiply(Decimal::FromInteger(base), factor, &total) ||
-        !Decimal::Floor(total, &total)) {
+    Decimal total = points_before_offers_;
+    for (size_t i = 0; data_.has_points_offers && i < data_.offers.size(); ++i) {
+      const Offer& offer = data_.offers[i];
+      if (decision_->scratch.offer_state[i] != kGranted ||
+          offer.value.unit() != OfferValueUnit::kPoints) {
+        continue;
+      }
+      const Decimal factor = OfferNumber(offer.value.amount, offer);
+      if (frame_.error != nullptr || !Decimal::Multiply(total, factor, &total)) {
+        if (frame_.error == nullptr) frame_.error = "the points are too large";
+        return false;
+      }
+      loyalty.contributions.push_back({PointsContribution::Kind::kOffer, offer.id, factor, true});
+    }
+    if (!Decimal::Floor(total, &total)) {
       frame_.error = "the points are too large";
       return false;
     }
     int64_t points = total.IntegerPart();
+    const int32_t evaluation_day = frame_.today;
+    if (input_.purchase->date.known()) frame_.today = input_.purchase->date.days();
     for (const EarningRule& bonus : data_.earning_bonuses) {
       bool matched;
       if (!Matches(bonus, Section{"loyalty bonuses"}, &matched)) return false;
@@ -411,6 +810,7 @@ class Evaluation {
       loyalty.contributions.push_back(
           {PointsContribution::Kind::kBonus, bonus.id, Decimal::FromInteger(add), true});
     }
+    frame_.today = evaluation_day;
     if (data_.max_points_per_purchase > 0 && points > data_.max_points_per_purchase) {
       points = data_.max_points_per_purchase;
       loyalty.contributions.push_back(
@@ -423,21 +823,11 @@ class Evaluation {
   bool Loyalty() {
     const int64_t before = input_.customer->points;
     int64_t after = before;
-    if (input_.purchase != nullptr && data_.has_loyalty) {
-      // Earning rules see the purchase's own day as today(): a purchase of
-      // Saturday recorded on Monday earns by Saturday's rules.
-      const int32_t evaluation_day = frame_.today;
-      if (input_.purchase->date.known()) frame_.today = input_.purchase->date.days();
-      const EarningRule* winner = nullptr;
-      if (!EarningWinner(&winner)) return false;
-      if (winner == nullptr && data_.has_earning_default) winner = &data_.earning_default;
+    if (earning_started_) {
       LoyaltyOutcome& loyalty = decision_->loyalty;
-      loyalty.applied = true;
       loyalty.points_before = before;
-      if (winner != nullptr) loyalty.rule_id = winner->id;
       int64_t earned = 0;
-      if (!EarnedPoints(winner, &earned)) return false;
-      frame_.today = evaluation_day;
+      if (!EarnedPoints(&earned)) return false;
       if (__builtin_add_overflow(before, earned, &after)) {
         frame_.error = "the points balance would be too large";
         return false;
@@ -511,6 +901,12 @@ class Evaluation {
   Frame frame_;
   Trace trace_;
   const CompiledRule* failed_rule_ = nullptr;
+  // The purchase's points as EarningBeforeOffers left them.
+  bool earning_started_ = false;
+  int64_t base_points_ = 0;
+  Decimal points_before_offers_;
+  int32_t first_granted_ = -1;            // the first offer given
+  std::vector<int32_t> offer_records_;    // explaining: each offer's record, -1 none
 };
 
 template <bool kCareful>
@@ -553,7 +949,16 @@ RuleSetData::Work ComputeWork(const RuleSetData& data) {
     work.always.AddFixed(1);
     for (const SegmentRule& rule : d.rules) add_rule(rule, &work.always);
   }
-  for (const Offer& offer : data.offers) add_rule(offer, &work.always);
+  for (const Offer& offer : data.offers) {
+    add_rule(offer, &work.always);
+    const OfferValueTerms& terms = offer.value;
+    for (uint32_t node : {terms.amount, terms.max_off, terms.min_amount, terms.every}) {
+      if (node != OfferValueTerms::kNoNode) add_node(node, &work.always);
+    }
+    // One per limit or budget checked and per exclusion, one for a value.
+    work.always.AddFixed(offer.cap_count + offer.excludes.size() +
+                         (terms.kind == OfferValueTerms::Kind::kNone ? 0 : 1));
+  }
   work.always.AddFixed(2 * data.tiers.size());
   for (const EarningRule& rule : data.earning_rules) {
     add_rule(rule, &work.purchase);
@@ -676,6 +1081,18 @@ bool RuleSet::TiersChangeOverTime() const {
 
 bool RuleSet::ReadsPurchaseCategory() const { return data_->reads_purchase_category; }
 
+const std::vector<NumberedCap>& RuleSet::OfferCaps() const { return data_->offer_caps; }
+
+const std::string& RuleSet::time_zone_name() const { return data_->time_zone_name; }
+
+RuleSet::LocalTime RuleSet::LocalTimeAt(absl::Time instant) const {
+  const absl::TimeZone::CivilInfo local = data_->time_zone.At(instant);
+  const absl::CivilDay day(local.cs);
+  const absl::CivilDay epoch(1970, 1, 1);
+  return {Date::FromDays(static_cast<int32_t>(day - epoch)),
+          static_cast<int32_t>(local.cs.hour() * 60 + local.cs.minute())};
+}
+
 RuleSet::~RuleSet() = default;
 
 const std::string& RuleSet::version() const { return data_->version; }
@@ -797,7 +1214,7 @@ std::set<std::pair<std::string, std::string>> RuleSet::DateDependentRules() cons
     for (const SegmentRule& rule : d.rules) add(StrCat("segmentation ", d.id), rule);
   }
   for (const Offer& offer : data_->offers) {
-    add("offers", offer, offer.valid_from.known() || offer.valid_until.known());
+    add("offers", offer, offer.HasCalendar() || offer.cap_count > 0);
   }
   for (const Improvement& improvement : data_->improvements) add("improvements", improvement);
   for (const InteractionRule& rule : data_->interaction_rules) add("interactions", rule);

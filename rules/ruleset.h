@@ -17,15 +17,18 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "rules/customer.h"
 #include "rules/decision.h"
 #include "rules/diagnostic.h"
+#include "rules/offers.h"
 #include "rules/points.h"
 #include "rules/tiers.h"
 
@@ -62,6 +65,19 @@ struct EvalInput {
   const Interaction* interaction = nullptr;
   const Feedback* feedback = nullptr;
   Date today;                           // REQUIRED to be known
+  // The time of day in the ruleset's time zone, in minutes after midnight
+  // (RuleSet::LocalTimeAt); -1: unknown, and offers limited to hours are
+  // then not given.
+  int32_t minute = -1;
+  // The amount offers' values are computed for when there is no purchase
+  // (a basket); without either, values are nominal (OfferGrant::value).
+  std::optional<Decimal> basket_amount;
+  // The channel offers' budgets are counted in when there is no purchase
+  // (a purchase's own channel counts otherwise).
+  Channel channel = Channel::kUnknown;
+  // How much of each offer's limits and budgets is used (rules/offers.h);
+  // empty: nothing.
+  OfferUsage offer_usage;
 };
 
 class RuleSet;
@@ -139,6 +155,21 @@ class RuleSet {
   // qualifying window moves on, its points expire, or a scheduled
   // downgrade comes due. The server then reviews tiers daily.
   bool TiersChangeOverTime() const;
+
+  // Every limit and budget of every offer, in offer order: the numbering
+  // EvalInput::offer_usage follows.
+  const std::vector<NumberedCap>& OfferCaps() const;
+
+  // The programme's time zone (the parameters file's `time_zone`, an IANA
+  // name such as "Asia/Shanghai"; "UTC" when unset), and the day and time
+  // of day an instant falls on in it: what EvalInput::today and ::minute
+  // should be for an evaluation at that instant.
+  const std::string& time_zone_name() const;
+  struct LocalTime {
+    Date day;
+    int32_t minute = 0;  // after midnight
+  };
+  LocalTime LocalTimeAt(absl::Time instant) const;
 
   // Introspection for tools (validate summaries, docs).
   struct Summary {

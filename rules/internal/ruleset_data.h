@@ -9,9 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "rules/decision.h"
 #include "rules/internal/compiler.h"
 #include "rules/internal/program.h"
+#include "rules/offers.h"
 #include "rules/points.h"
 #include "rules/ruleset.h"
 #include "rules/tiers.h"
@@ -54,6 +56,28 @@ struct Dimension {
   std::vector<Outcome> outcomes;
 };
 
+// What an offer is worth for a purchase or basket (rules/offers.h). The
+// numbers are Program nodes (constants or formulas over the customer);
+// kNoNode where the offer does not say.
+struct OfferValueTerms {
+  static constexpr uint32_t kNoNode = UINT32_MAX;
+  enum class Kind : uint8_t { kNone, kAmountOff, kPercentOff, kFreeItem, kPointsMultiplier };
+  Kind kind = Kind::kNone;
+  uint32_t amount = kNoNode;      // amount_off, percent_off, the free item's worth, the factor
+  uint32_t max_off = kNoNode;     // a cap on the amount off
+  uint32_t min_amount = kNoNode;  // the purchase or basket must reach it (满100减20)
+  uint32_t every = kNoNode;       // amount_off for every full `every` (每满100减20)
+  std::string free_item;          // what is given, for kFreeItem
+
+  OfferValueUnit unit() const {
+    switch (kind) {
+      case Kind::kNone: return OfferValueUnit::kNone;
+      case Kind::kPointsMultiplier: return OfferValueUnit::kPoints;
+      default: return OfferValueUnit::kMoney;
+    }
+  }
+};
+
 struct Offer : CompiledRule {
   std::string name;
   std::string description;
@@ -61,6 +85,27 @@ struct Offer : CompiledRule {
   bool exclusive = true;
   Date valid_from;   // unknown: no lower bound
   Date valid_until;  // unknown: no upper bound (inclusive)
+  Weekdays days;                    // every day when empty
+  std::vector<HoursOfDay> hours;    // all day when empty
+  OfferValueTerms value;
+  int32_t group = -1;               // index into RuleSetData::offer_groups
+  std::vector<uint32_t> excludes;   // offers it never combines with (both ways), by index
+  uint32_t first_cap = 0;           // its caps: offer_caps[first_cap, first_cap + cap_count)
+  uint32_t cap_count = 0;
+
+  // Whether the day alone can keep it from being given.
+  bool HasCalendar() const {
+    return valid_from.known() || valid_until.known() || !days.all() || !hours.empty();
+  }
+};
+
+// A stacking group: at most one of its offers applies.
+struct OfferGroup {
+  std::string id;
+  std::string description;
+  bool best_value = true;  // false: the first that applies, in offer order
+  std::string file;
+  int line = 0;
 };
 
 struct Improvement : CompiledRule {
@@ -98,6 +143,14 @@ struct RuleSetData {
   std::vector<std::string_view> dimension_ids;  // views of dimensions[i].id
 
   std::vector<Offer> offers;                  // priority order (highest first, stable)
+  std::vector<OfferGroup> offer_groups;
+  bool has_best_value_groups = false;
+  bool has_points_offers = false;
+  std::vector<NumberedCap> offer_caps;        // every offer's, in offer order
+  // The programme's time zone (the parameters file's `time_zone`): the
+  // day and hour that offers, today() and days_since() see. UTC when unset.
+  std::string time_zone_name = "UTC";
+  absl::TimeZone time_zone = absl::UTCTimeZone();
 
   std::vector<Improvement> improvements;
 
@@ -121,7 +174,7 @@ struct RuleSetData {
   // Bonuses, multipliers or a cap: the outcome lists its contributions.
   bool has_earning_extras() const {
     return !earning_bonuses.empty() || !earning_multipliers.empty() ||
-           max_points_per_purchase > 0;
+           max_points_per_purchase > 0 || has_points_offers;
   }
   std::vector<Tier> tiers;                    // ascending threshold
   TierPolicy tier_policy;                     // the seed's: the balance, at once

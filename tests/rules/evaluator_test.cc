@@ -495,14 +495,16 @@ TEST_F(OffersTest, ExplanationSaysWhyEachOfferWasOrWasNotGiven) {
   ASSERT_NE(window, nullptr);
   EXPECT_EQ(window->section, "offers");
   EXPECT_FALSE(window->evaluated);
-  EXPECT_EQ(window->note, "not valid today (2026-11-20): valid 2026-11-01 to 2026-11-11");
+  EXPECT_EQ(window->note,
+            "outside its window: not valid today (2026-11-20): valid 2026-11-01 to 2026-11-11");
 
   const RuleExplanation* welcome = FindRule(why, "welcome_gift");
   ASSERT_NE(welcome, nullptr);
   EXPECT_TRUE(welcome->evaluated);
   EXPECT_TRUE(welcome->matched);
   EXPECT_EQ(welcome->note,
-            "matched, but this exclusive offer cannot combine with the offers already granted");
+            "matched, but lost to 'birthday_gift', given before it: this exclusive offer cannot "
+            "combine with it");
   ASSERT_EQ(welcome->checks.size(), 1u);
   EXPECT_EQ(welcome->checks[0].expression, "days_since(joined_at) <= 30");
   EXPECT_TRUE(welcome->checks[0].result);
@@ -518,10 +520,13 @@ TEST_F(OffersTest, ExplanationSaysWhyEachOfferWasOrWasNotGiven) {
 
   Explanation young_why;
   Evaluate(*ruleset_, WithConsumption(25, "low"), {}, &young_why);
+  // Every offer is checked, also after an exclusive one was given, so
+  // that the explanation says whether it would have applied.
   const RuleExplanation* gift = FindRule(young_why, "birthday_gift");
   ASSERT_NE(gift, nullptr);
-  EXPECT_FALSE(gift->evaluated);
-  EXPECT_EQ(gift->note, "not checked: an exclusive offer was already granted");
+  EXPECT_TRUE(gift->evaluated);
+  EXPECT_FALSE(gift->matched);
+  EXPECT_EQ(gift->note, "");
 }
 
 // ---------------------------------------------------------------- loyalty

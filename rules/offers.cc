@@ -1,0 +1,129 @@
+#include "rules/offers.h"
+
+#include <array>
+#include <cctype>
+#include <string>
+
+#include "common/strings.h"
+#include "rules/internal/phrases.h"
+
+namespace clientele::rules {
+namespace {
+
+constexpr std::array<std::string_view, 7> kShortDays = {"mon", "tue", "wed", "thu",
+                                                       "fri", "sat", "sun"};
+constexpr std::array<std::string_view, 7> kLongDays = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+std::string TwoDigits(int32_t n) { return StrCat(n < 10 ? "0" : "", n); }
+
+}  // namespace
+
+std::string_view CapPeriodName(CapPeriod period) {
+  switch (period) {
+    case CapPeriod::kTotal: return "total";
+    case CapPeriod::kDay: return "day";
+    case CapPeriod::kWeek: return "week";
+    case CapPeriod::kMonth: return "month";
+  }
+  return "total";
+}
+
+Date PeriodStart(CapPeriod period, Date day) {
+  if (!day.known()) return Date();
+  switch (period) {
+    case CapPeriod::kTotal: return Date();
+    case CapPeriod::kDay: return day;
+    case CapPeriod::kWeek: return Date::FromDays(day.days() - (day.Weekday() - 1));
+    case CapPeriod::kMonth: return day.StartOfMonth();
+  }
+  return Date();
+}
+
+std::string OfferCap::Describe() const {
+  const std::string amount = measure == Measure::kRedemptions
+                                 ? StrCat(limit)
+                                 : Decimal::FromUnits(limit).ToString();
+  std::string period;
+  if (this->period != CapPeriod::kTotal) period = StrCat(" a ", CapPeriodName(this->period));
+  if (scope == Scope::kCustomer) return StrCat(amount, " per customer", period);
+  std::string text = StrCat("a budget of ", amount,
+                            measure == Measure::kRedemptions ? " redemptions" : " in value", period);
+  if (channel != Channel::kUnknown) StrAppend(&text, " ", ChannelName(channel));
+  return text;
+}
+
+bool Weekdays::Contains(Date day) const {
+  return all() || (bits & (1u << day.Weekday())) != 0;
+}
+
+std::string Weekdays::ToString() const {
+  if (all()) return "every day";
+  std::vector<std::string> days;
+  for (int d = 1; d <= 7; ++d) {
+    if ((bits & (1u << d)) == 0) continue;
+    std::string name(kShortDays[d - 1]);
+    name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+    days.push_back(std::move(name));
+  }
+  return StrJoin(days, ", ");
+}
+
+int Weekdays::ParseDay(std::string_view text) {
+  const std::string lower = Lower(phrases_internal::StripWhitespace(text));
+  for (int d = 0; d < 7; ++d) {
+    if (lower == kShortDays[d] || lower == kLongDays[d]) return d + 1;
+  }
+  return 0;
+}
+
+absl::StatusOr<int32_t> ParseTimeOfDay(std::string_view text) {
+  text = phrases_internal::StripWhitespace(text);
+  const bool shape = text.size() == 5 && text[2] == ':' && std::isdigit(text[0]) &&
+                     std::isdigit(text[1]) && std::isdigit(text[3]) && std::isdigit(text[4]);
+  const int hours = shape ? (text[0] - '0') * 10 + (text[1] - '0') : 99;
+  const int minutes = shape ? (text[3] - '0') * 10 + (text[4] - '0') : 99;
+  if (hours > 23 || minutes > 59) {
+    return absl::InvalidArgumentError(
+        StrCat("'", text, "' is not a time of day: write HH:MM from 00:00 to 23:59"));
+  }
+  return hours * 60 + minutes;
+}
+
+std::string TimeOfDayString(int32_t minute) {
+  if (minute < 0) return "";
+  return StrCat(TwoDigits(minute / 60), ":", TwoDigits(minute % 60));
+}
+
+std::string HoursOfDay::ToString() const {
+  return StrCat(TimeOfDayString(begin), "-", TimeOfDayString(end));
+}
+
+absl::StatusOr<HoursOfDay> HoursOfDay::Parse(std::string_view text) {
+  const std::string_view whole = phrases_internal::StripWhitespace(text);
+  const size_t dash = whole.find('-');
+  auto form = [&](std::string_view why) {
+    return absl::InvalidArgumentError(
+        StrCat("'", whole, "' is not a range of hours: ", why,
+               "; write it as HH:MM-HH:MM, e.g. 09:00-21:00 (24:00 ends at midnight)"));
+  };
+  if (dash == std::string_view::npos) return form("it has no '-'");
+  const std::string_view begin_text = phrases_internal::StripWhitespace(whole.substr(0, dash));
+  const std::string_view end_text = phrases_internal::StripWhitespace(whole.substr(dash + 1));
+  absl::StatusOr<int32_t> begin = ParseTimeOfDay(begin_text);
+  absl::StatusOr<int32_t> end = end_text == "24:00" ? 1440 : ParseTimeOfDay(end_text);
+  if (!begin.ok()) return form(StrCat("'", begin_text, "' is not a time of day"));
+  if (!end.ok()) return form(StrCat("'", end_text, "' is not a time of day"));
+  if (*end <= *begin) {
+    return form("it ends before it begins (a range past midnight is two offers, or two ranges)");
+  }
+  return HoursOfDay{*begin, *end};
+}
+
+}  // namespace clientele::rules
