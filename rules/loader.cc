@@ -1290,8 +1290,8 @@ class Loader {
       if (!groups || !ExpectMap(*groups, "'groups'")) continue;
       CheckKeys(*groups, {}, "'groups'", /*report_unknown=*/false);
       for (auto it = groups->node.begin(); it != groups->node.end(); ++it) {
-        Located key{root.file, it->first};
-        Located value{root.file, it->second};
+        const Located key{root.file, it->first};
+        const Located value{root.file, it->second};
         if (!it->first.IsScalar()) continue;
         OfferGroup group;
         group.id = it->first.Scalar();
@@ -1309,11 +1309,14 @@ class Loader {
           continue;
         }
         std::optional<std::string> choose;
-        Located choose_at = value;
+        // Not assigned after construction: YAML::Node's operator= would
+        // write through to the document.
+        const Located choose_at = value.node.IsMap() && value.node["choose"].IsDefined()
+                                      ? Located{value.file, value.node["choose"]}
+                                      : value;
         if (value.node.IsMap()) {
           CheckKeys(value, Strings({"choose", "description"}), "a stacking group");
           choose = Text(value, "choose", "a stacking group", true);
-          if (choose) choose_at = *Child(value, "choose", "", false);
           group.description = Text(value, "description", "a stacking group", false).value_or("");
         } else if (value.node.IsScalar() && !value.node.Scalar().empty()) {
           choose = value.node.Scalar();
@@ -1478,9 +1481,10 @@ class Loader {
     CheckKeys(*value, Strings({"amount_off", "percent_off", "free_item", "points_multiplier",
                                "max_off", "min_amount", "every", "worth"}),
               "an offer's value");
+    const YAML::Node& node = value->node;  // const: a missing key reads as undefined
     std::vector<std::string_view> given;
     for (std::string_view kind : kKinds) {
-      if (value->node[std::string(kind)].IsDefined()) given.push_back(kind);
+      if (node[std::string(kind)].IsDefined()) given.push_back(kind);
     }
     if (given.size() != 1) {
       ReportAt(*value,
@@ -1501,7 +1505,7 @@ class Loader {
     bool ok = true;
     for (std::string_view extra : {"max_off", "min_amount", "every", "worth"}) {
       const auto& allowed = kAllowed.at(kind);
-      if (!value->node[std::string(extra)].IsDefined() ||
+      if (!node[std::string(extra)].IsDefined() ||
           std::find(allowed.begin(), allowed.end(), extra) != allowed.end()) {
         continue;
       }
@@ -1532,17 +1536,17 @@ class Loader {
       std::optional<std::string> item = Name(*value, "free_item", "an offer's value", true);
       ok = item.has_value() && ok;
       terms.free_item = item.value_or("");
-      if (value->node["worth"].IsDefined()) {
+      if (node["worth"].IsDefined()) {
         ok = OfferNumber(*value, "worth", false, std::nullopt, &terms.amount) && ok;
       }
     }
-    if (value->node["max_off"].IsDefined() && kAllowed.at(kind).front() == "max_off") {
+    if (node["max_off"].IsDefined() && kAllowed.at(kind).front() == "max_off") {
       ok = OfferNumber(*value, "max_off", true, std::nullopt, &terms.max_off) && ok;
     }
-    if (value->node["min_amount"].IsDefined()) {
+    if (node["min_amount"].IsDefined()) {
       ok = OfferNumber(*value, "min_amount", false, std::nullopt, &terms.min_amount) && ok;
     }
-    if (value->node["every"].IsDefined() && kind == "amount_off") {
+    if (node["every"].IsDefined() && kind == "amount_off") {
       ok = OfferNumber(*value, "every", true, std::nullopt, &terms.every) && ok;
     }
     return ok;
@@ -1590,7 +1594,8 @@ class Loader {
         for (CapPeriod period : {CapPeriod::kTotal, CapPeriod::kDay, CapPeriod::kWeek,
                                  CapPeriod::kMonth}) {
           const std::string key(CapPeriodName(period));
-          if (!per_customer->node[key].IsDefined()) continue;
+          const YAML::Node& limits = per_customer->node;
+          if (!limits[key].IsDefined()) continue;
           std::optional<int64_t> limit = CapLimit(*per_customer, key, "'per_customer'", false);
           ok = limit.has_value() && ok;
           if (limit) caps->push_back({OfferCap::Scope::kCustomer, OfferCap::Measure::kRedemptions,
@@ -1652,7 +1657,7 @@ class Loader {
     }
     const bool has_channels = channel == Channel::kUnknown &&
                               (budget.node["online"].IsDefined() || budget.node["offline"].IsDefined());
-    if (!any && !has_channels) {
+    if (!any && !has_channels && budget.node.size() == 0) {
       ReportAt(budget, "the budget sets no limit",
                "write e.g. budget: {redemptions: 5000} or budget: {value: 100000, "
                "redemptions_per_day: 500}");

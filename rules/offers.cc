@@ -59,6 +59,15 @@ std::string OfferCap::Describe() const {
   return text;
 }
 
+std::string OfferCap::Key() const {
+  if (scope == Scope::kCustomer) return StrCat("per_customer.", CapPeriodName(period));
+  std::string key = "budget.";
+  if (channel != Channel::kUnknown) StrAppend(&key, ChannelName(channel), ".");
+  StrAppend(&key, measure == Measure::kRedemptions ? "redemptions" : "value");
+  if (period != CapPeriod::kTotal) StrAppend(&key, "_per_", CapPeriodName(period));
+  return key;
+}
+
 bool Weekdays::Contains(Date day) const {
   return all() || (bits & (1u << day.Weekday())) != 0;
 }

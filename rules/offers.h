@@ -57,8 +57,13 @@ struct OfferCap {
   int64_t limit = 0;  // a count, or Decimal units for kValue; > 0
 
   // In words: "1 per customer", "2 per customer a week", "a budget of
-  // 5000 redemptions", "a budget of 250000 a month online".
+  // 5000 redemptions", "a budget of 250000 in value a month online".
   std::string Describe() const;
+  // Where the offers file sets it, as a path of keys under the offer:
+  // "per_customer.total", "per_customer.week", "budget.redemptions",
+  // "budget.value_per_day", "budget.online.redemptions". Rule tests name
+  // used amounts by it.
+  std::string Key() const;
 };
 
 // A cap of one offer, as RuleSet::OfferCaps() lists them.

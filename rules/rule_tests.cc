@@ -35,7 +35,11 @@ std::vector<std::string> SplitDots(const std::string& path) {
 struct Expectations {
   std::map<std::string, std::vector<std::string>> segments;  // dimension -> segment(s)
   std::map<std::string, YAML::Mark> segment_marks;
-  std::optional<std::vector<std::string>> offers;
+  std::optional<std::vector<std::string>> offers;  // exactly these
+  // Or: at least these, and none of those.
+  std::optional<std::vector<std::string>> offers_included, offers_excluded;
+  std::map<std::string, Decimal> offer_values;  // offer name -> value
+  YAML::Mark offer_values_at;
   std::optional<int64_t> points;
   std::optional<std::string> tier;
   std::optional<Date> tier_downgrade_on;  // unknown: none scheduled
@@ -64,6 +68,10 @@ struct Case {
   std::map<std::string, std::string> parameters;  // name -> value as YAML text
   YAML::Mark parameters_at;
   Date today;
+  int32_t minute = -1;                 // `time:`
+  std::optional<Decimal> basket_amount;  // `amount:`
+  Channel channel = Channel::kUnknown;   // `channel:`
+  std::vector<int64_t> offer_usage;    // `offers_used:`, per RuleSet::OfferCaps()
   Expectations expect;
 };
 
@@ -100,8 +108,10 @@ Diagnostic DiagnosticAt(const RuleSource& source, const YAML::Mark& mark, std::s
 class CaseReader {
  public:
   CaseReader(const RuleSource& source, std::vector<std::string> dimensions,
-             const RuleSet::Names& names, std::vector<Diagnostic>* problems)
-      : source_(source), dimensions_(std::move(dimensions)), names_(names), problems_(problems) {}
+             const RuleSet::Names& names, const std::vector<NumberedCap>& caps,
+             std::vector<Diagnostic>* problems)
+      : source_(source), dimensions_(std::move(dimensions)), names_(names), caps_(caps),
+        problems_(problems) {}
 
   std::vector<Case> Read(const YAML::Node& root) {
     std::vector<Case> cases;
@@ -199,7 +209,8 @@ class CaseReader {
   std::optional<Case> ReadCase(const YAML::Node& node, const std::string& suffix) {
     const size_t problems_before = problems_->size();
     CheckKeys(node, {"name", "description", "customer", "purchase", "interaction", "feedback",
-                     "parameters", "today", "expect", "examples"},
+                     "parameters", "today", "time", "amount", "channel", "offers_used", "expect",
+                     "examples"},
               "a test case");
     Case c;
     c.file = source_.path;
@@ -239,6 +250,7 @@ class CaseReader {
         Report(today.Mark(), "today is a date YYYY-MM-DD", "");
       }
     }
+    ReadOfferSituation(node, &c);
     const YAML::Node expect = node["expect"];
     if (!expect || !expect.IsMap()) {
       Report(node.Mark(), StrCat("test case '", c.name, "' expects nothing"),
@@ -248,6 +260,105 @@ class CaseReader {
     }
     if (problems_->size() != problems_before) return std::nullopt;
     return c;
+  }
+
+  // What offers see besides the customer: the time of day, a basket's
+  // amount, the channel, and the limits and budgets already used.
+  void ReadOfferSituation(const YAML::Node& node, Case* c) {
+    if (const YAML::Node time = node["time"]) {
+      absl::StatusOr<int32_t> minute = ParseTimeOfDay(time.IsScalar() ? time.Scalar() : "");
+      if (minute.ok()) {
+        c->minute = *minute;
+      } else {
+        Report(time.Mark(), "time is a time of day HH:MM, in the ruleset's time zone",
+               "e.g. time: \"09:30\"");
+      }
+    }
+    if (const YAML::Node amount = node["amount"]) {
+      absl::StatusOr<Decimal> value = Decimal::Parse(amount.IsScalar() ? amount.Scalar() : "");
+      if (!value.ok() || *value <= Decimal()) {
+        Report(amount.Mark(), "amount is a basket's amount, more than 0",
+               "e.g. amount: 120 (a purchase's own amount counts when the case has one)");
+      } else {
+        c->basket_amount = *value;
+      }
+    }
+    if (const YAML::Node channel = node["channel"]) {
+      absl::StatusOr<Channel> parsed = ParseChannel(channel.IsScalar() ? channel.Scalar() : "");
+      if (!parsed.ok()) {
+        Report(channel.Mark(), std::string(View(parsed.status().message())), "");
+      } else {
+        c->channel = *parsed;
+      }
+    }
+    c->offer_usage.assign(caps_.size(), 0);
+    if (const YAML::Node used = node["offers_used"]) ReadOffersUsed(used, c);
+  }
+
+  // offers_used: {offer id: {per_customer: {week: 1}, budget: {redemptions: 4999}}}
+  void ReadOffersUsed(const YAML::Node& node, Case* c) {
+    if (!node.IsMap()) {
+      Report(node.Mark(), "offers_used is a map of offer id: what is used of its limits",
+             "e.g. offers_used: {black_friday: {budget: {redemptions: 4999}}}");
+      return;
+    }
+    for (const auto& entry : node) {
+      const std::string offer = entry.first.Scalar();
+      std::vector<std::string> keys;
+      for (const NumberedCap& cap : caps_) {
+        if (cap.offer_id == offer) keys.push_back(cap.cap.Key());
+      }
+      if (keys.empty()) {
+        std::vector<std::string> offers;
+        for (const NumberedCap& cap : caps_) {
+          if (offers.empty() || offers.back() != cap.offer_id) offers.push_back(cap.offer_id);
+        }
+        Report(entry.first.Mark(),
+               StrCat("no offer with id '", offer, "' has limits or a budget",
+                      DidYouMeanSuffix(offer, offers)),
+               offers.empty() ? "this ruleset's offers have no limits or budgets"
+                              : StrCat("the offers with limits or budgets are: ",
+                                       StrJoin(offers, ", ")));
+        continue;
+      }
+      ReadUsedAmounts(entry.second, offer, "", keys, c);
+    }
+  }
+
+  // The amounts under `node`, whose keys join `prefix` into a cap's Key().
+  void ReadUsedAmounts(const YAML::Node& node, const std::string& offer, const std::string& prefix,
+                       const std::vector<std::string>& keys, Case* c) {
+    if (node.IsMap()) {
+      for (const auto& entry : node) {
+        ReadUsedAmounts(entry.second, offer,
+                        prefix.empty() ? entry.first.Scalar()
+                                       : StrCat(prefix, ".", entry.first.Scalar()),
+                        keys, c);
+      }
+      return;
+    }
+    // per_customer: 1 is the total, as in the offers file.
+    const std::string key = prefix == "per_customer" ? "per_customer.total" : prefix;
+    size_t index = caps_.size();
+    for (size_t i = 0; i < caps_.size(); ++i) {
+      if (caps_[i].offer_id == offer && caps_[i].cap.Key() == key) index = i;
+    }
+    if (index == caps_.size()) {
+      Report(node.Mark(),
+             StrCat("offer '", offer, "' has no limit or budget '", key, "'",
+                    DidYouMeanSuffix(key, keys)),
+             StrCat("its limits and budgets are: ", StrJoin(keys, ", ")));
+      return;
+    }
+    const bool value = caps_[index].cap.measure == OfferCap::Measure::kValue;
+    absl::StatusOr<Decimal> amount = Decimal::Parse(node.IsScalar() ? node.Scalar() : "");
+    if (!amount.ok() || *amount < Decimal() || (!value && !amount->IsInteger())) {
+      Report(node.Mark(),
+             StrCat("'", key, "' used is ", value ? "an amount" : "a whole number", ", at least 0"),
+             "e.g. budget: {redemptions: 4999}");
+      return;
+    }
+    c->offer_usage[index] = value ? amount->units() : amount->IntegerPart();
   }
 
   void ReadCustomer(const YAML::Node& node, Customer* customer) {
@@ -384,10 +495,28 @@ class CaseReader {
     }
   }
 
+  // expect.offers as {includes: [...], excludes: [...]}.
+  void ReadOfferInclusions(const YAML::Node& offers, Expectations* expect) {
+    CheckKeys(offers, {"includes", "excludes"}, "expect.offers");
+    for (const char* key : {"includes", "excludes"}) {
+      const YAML::Node list = offers[key];
+      if (!list) continue;
+      std::optional<std::vector<std::string>> texts = ReadTexts(list, StrCat("offers.", key));
+      if (!texts) continue;
+      CheckNames(list, *texts, names_.offers, "offer", {"expect", "offers", key});
+      (std::string_view(key) == "includes" ? expect->offers_included : expect->offers_excluded) =
+          std::move(texts);
+    }
+    if (!expect->offers_included && !expect->offers_excluded) {
+      Report(offers.Mark(), "expect.offers as a map says includes, excludes or both",
+             "e.g. offers: {includes: [满100减20], excludes: [新客礼包]}");
+    }
+  }
+
   void ReadExpectations(const YAML::Node& node, Expectations* expect) {
     CheckKeys(node,
-              {"segments", "offers", "points", "tier", "tier_downgrade_on", "satisfaction",
-               "actions"},
+              {"segments", "offers", "offer_values", "points", "tier", "tier_downgrade_on",
+               "satisfaction", "actions"},
               "expect");
     if (const YAML::Node segments = node["segments"]) {
       if (!segments.IsMap()) {
@@ -412,9 +541,32 @@ class CaseReader {
       }
     }
     if (const YAML::Node offers = node["offers"]) {
-      expect->offers = ReadTexts(offers, "offers");
-      if (expect->offers) CheckNames(offers, *expect->offers, names_.offers, "offer", {"expect", "offers"});
       expect->offers_at = Place(offers, {"expect", "offers"});
+      if (offers.IsMap()) {
+        ReadOfferInclusions(offers, expect);
+      } else {
+        expect->offers = ReadTexts(offers, "offers");
+        if (expect->offers) CheckNames(offers, *expect->offers, names_.offers, "offer", {"expect", "offers"});
+      }
+    }
+    if (const YAML::Node values = node["offer_values"]) {
+      expect->offer_values_at = Place(values, {"expect", "offer_values"});
+      if (!values.IsMap()) {
+        Report(expect->offer_values_at, "offer_values is a map of offer: value",
+               "e.g. offer_values: {满100减20: 20}");
+      } else {
+        for (const auto& entry : values) {
+          const std::string name = entry.first.Scalar();
+          CheckNames(entry.first, {name}, names_.offers, "offer", {"expect", "offer_values"});
+          absl::StatusOr<Decimal> value =
+              Decimal::Parse(entry.second.IsScalar() ? entry.second.Scalar() : "");
+          if (!value.ok()) {
+            Report(entry.second.Mark(), "an offer's value is a number", "e.g. 满100减20: 20");
+            continue;
+          }
+          expect->offer_values[name] = *value;
+        }
+      }
     }
     if (const YAML::Node actions = node["actions"]) {
       expect->actions = ReadTexts(actions, "actions");
@@ -470,6 +622,7 @@ class CaseReader {
   const RuleSource& source_;
   const std::vector<std::string> dimensions_;
   const RuleSet::Names& names_;
+  const std::vector<NumberedCap>& caps_;
   std::vector<Diagnostic>* problems_;
   YAML::Mark row_mark_ = YAML::Mark::null_mark();  // the example row being read
   const YAML::Node* case_node_ = nullptr;           // the case whose row is read
@@ -527,6 +680,66 @@ std::string TierGrounds(const TierPolicy& policy, const Case& c, const Decision&
   return grounds;
 }
 
+// Why each offer named in a failure was not given, from the decision's
+// losses: " (满100减20 lost to 'gold_discount' in its group)".
+std::string OffersLost(const Decision& d, const std::vector<std::string>& names) {
+  std::vector<std::string> why;
+  for (const OfferLoss& loss : d.offers_lost) {
+    if (std::find(names.begin(), names.end(), loss.offer) == names.end()) continue;
+    why.push_back(StrCat(loss.offer, " lost to '", loss.lost_to, "'",
+                         loss.why == OfferLoss::Why::kGroup       ? " in its group"
+                         : loss.why == OfferLoss::Why::kExclusion ? " (excludes)"
+                                                                  : " (exclusive)"));
+  }
+  return why.empty() ? "" : StrCat("; ", StrJoin(why, "; "));
+}
+
+// expect.offers as {includes, excludes} and expect.offer_values.
+void CheckOffers(const Case& c, const Decision& d, std::vector<Failure>* failures) {
+  std::vector<std::string> got;
+  for (const OfferGrant& o : d.offers) got.emplace_back(o.offer);
+  auto given = [&](const std::string& name) {
+    return std::find(got.begin(), got.end(), name) != got.end();
+  };
+  if (c.expect.offers_included) {
+    std::vector<std::string> missing;
+    for (const std::string& name : *c.expect.offers_included) {
+      if (!given(name)) missing.push_back(name);
+    }
+    if (!missing.empty()) {
+      failures->push_back({StrCat("offers: expected to include ", Sorted(missing), ", got ",
+                                  Sorted(got), OffersLost(d, missing)),
+                           c.expect.offers_at});
+    }
+  }
+  if (c.expect.offers_excluded) {
+    std::vector<std::string> present;
+    for (const std::string& name : *c.expect.offers_excluded) {
+      if (given(name)) present.push_back(name);
+    }
+    if (!present.empty()) {
+      failures->push_back({StrCat("offers: expected not to include ", Sorted(present), ", got ",
+                                  Sorted(got)),
+                           c.expect.offers_at});
+    }
+  }
+  for (const auto& [name, expected] : c.expect.offer_values) {
+    auto grant = std::find_if(d.offers.begin(), d.offers.end(),
+                              [&](const OfferGrant& o) { return o.offer == name; });
+    if (grant == d.offers.end()) {
+      failures->push_back({StrCat("offer_values: expected ", name, " worth ", expected.ToString(),
+                                  ", but it was not given", OffersLost(d, {name})),
+                           c.expect.offer_values_at});
+    } else if (!grant->value_known || grant->value != expected) {
+      failures->push_back(
+          {StrCat("offer_values: expected ", name, " worth ", expected.ToString(), ", got ",
+                  grant->value_known ? grant->value.ToString() : std::string("unknown (no amount)"),
+                  " (rule ", grant->rule_id, ")"),
+           c.expect.offer_values_at});
+    }
+  }
+}
+
 std::vector<Failure> Check(const Case& c, const Decision& d, const TierPolicy& policy) {
   std::vector<Failure> failures;
   for (const auto& [dimension, expected] : c.expect.segments) {
@@ -552,10 +765,12 @@ std::vector<Failure> Check(const Case& c, const Decision& d, const TierPolicy& p
     }
     if (Sorted(got) != Sorted(*c.expect.offers)) {
       failures.push_back({StrCat("offers: expected ", Sorted(*c.expect.offers), ", got ", Sorted(got),
-                                 rules.empty() ? "" : StrCat(" (rules ", Sorted(rules), ")")),
+                                 rules.empty() ? "" : StrCat(" (rules ", Sorted(rules), ")"),
+                                 OffersLost(d, *c.expect.offers)),
                           c.expect.offers_at});
     }
   }
+  CheckOffers(c, d, &failures);
   if (c.expect.points) {
     if (!d.loyalty.applied) {
       failures.push_back({StrCat("points: expected ", *c.expect.points,
@@ -677,7 +892,8 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
     if (parsed.problem) continue;  // the loader reported it; a loaded ruleset has none
     const YAML::Node& root = parsed.root;
     if (!root.IsMap() || !root["kind"] || root["kind"].Scalar() != "tests") continue;
-    CaseReader reader(source, ruleset.DimensionIds(), names, &report.problems);
+    CaseReader reader(source, ruleset.DimensionIds(), names, ruleset.OfferCaps(),
+                      &report.problems);
     try {
       for (Case& c : reader.Read(root)) cases.push_back(std::move(c));
     } catch (const YAML::Exception& e) {
@@ -727,6 +943,10 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
     EvalInput input{&c.customer, c.purchase ? &*c.purchase : nullptr,
                     c.interaction ? &*c.interaction : nullptr, c.feedback ? &*c.feedback : nullptr,
                     today};
+    input.minute = c.minute;
+    input.basket_amount = c.basket_amount;
+    input.channel = c.channel;
+    input.offer_usage = c.offer_usage;
     RuleTestCaseResult result{c.name, c.file, c.line, false, {}};
     std::vector<Failure> failures;
     // Without a day of its own, a case runs on the real one: see which

@@ -13,9 +13,16 @@
 //       feedback: {product: 产品A, text: 价格更优惠}
 //       parameters: {young_age_limit: 30}  # optional: other parameter values
 //       today: 2026-11-24                  # optional (default: the day it runs)
+//       time: "20:30"                      # optional: the time of day offers see
+//       amount: 120                        # optional: a basket, without a purchase
+//       channel: online                    # optional: without a purchase
+//       offers_used:                       # optional: limits and budgets used so far
+//         black_friday: {per_customer: 1, budget: {redemptions: 4999}}
 //       expect:                            # only what the case cares about
 //         segments: {life_stage: 年轻低收入群体}
-//         offers: [满100减20]              # exactly these ([] : none)
+//         offers: [满100减20]              # exactly these ([] : none), or
+//                                          # {includes: [...], excludes: [...]}
+//         offer_values: {满100减20: 20}
 //         points: 100
 //         tier: 普通会员
 //         satisfaction: 4.1
