@@ -164,7 +164,20 @@ void AddRulesCommands(CLI::App* app, Chosen* chosen) {
                        "Refuse an evaluation that could take more work units, as the server's "
                        "max_evaluation_work does");
   eval_cmd->add_option("--today", eval->today,
-                       "Evaluate as of this date (YYYY-MM-DD; default: today, UTC)");
+                       "Evaluate as of this date (YYYY-MM-DD; default: today in the ruleset's "
+                       "time zone)");
+  eval_cmd->add_option("--time", eval->time,
+                       "The time of day offers see (HH:MM, in the ruleset's time zone; default: "
+                       "now without --today, else none, so offers limited to hours are not given)");
+  eval_cmd->add_option("--amount", eval->amount,
+                       "A basket's amount that offers' values are computed for (a purchase's own "
+                       "amount counts when --event has one)");
+  eval_cmd->add_option("--channel", eval->channel,
+                       "The channel offers' budgets count in: online or offline (a purchase's own "
+                       "counts when --event has one)");
+  eval_cmd->add_option("--offers-used", eval->offers_used,
+                       "Limits and budgets already used, as JSON: "
+                       "'{\"black_friday\":{\"per_customer\":1,\"budget\":{\"redemptions\":4999}}}'");
   eval_cmd->add_flag("--explain", eval->explain,
                      "Show every rule considered, whether it matched, and the values it saw");
   eval_cmd->add_flag("--json", eval->json, "Print JSON (JSON lines with --customers-file)");

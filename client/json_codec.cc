@@ -253,8 +253,24 @@ json DecisionToJson(const rules::Customer& customer, const rules::Decision& deci
   }
   json offers = json::array();
   for (const rules::OfferGrant& o : decision.offers) {
-    offers.push_back({{"offer", Text(o.offer)}, {"rule", Text(o.rule_id)},
-                      {"priority", o.priority}, {"exclusive", o.exclusive}});
+    json offer = {{"offer", Text(o.offer)}, {"rule", Text(o.rule_id)},
+                  {"priority", o.priority}, {"exclusive", o.exclusive}};
+    if (!o.group.empty()) offer["group"] = Text(o.group);
+    // Only offers with a value say it; an unknown value (no amount) is null.
+    if (o.unit != rules::OfferValueUnit::kNone) {
+      offer["unit"] = o.unit == rules::OfferValueUnit::kPoints ? "points" : "money";
+      offer["value"] = o.value_known ? json::parse(o.value.ToString()) : json();
+    }
+    if (!o.free_item.empty()) offer["free_item"] = Text(o.free_item);
+    offers.push_back(std::move(offer));
+  }
+  json offers_lost = json::array();
+  for (const rules::OfferLoss& l : decision.offers_lost) {
+    offers_lost.push_back({{"offer", Text(l.offer)}, {"rule", Text(l.rule_id)},
+                           {"lost_to", Text(l.lost_to)},
+                           {"why", l.why == rules::OfferLoss::Why::kGroup       ? "group"
+                                   : l.why == rules::OfferLoss::Why::kExclusion ? "exclusion"
+                                                                                : "exclusive"}});
   }
   json out = {{"customer", customer.id},
               {"ruleset_version", Text(decision.ruleset_version)},
@@ -262,6 +278,7 @@ json DecisionToJson(const rules::Customer& customer, const rules::Decision& deci
               {"segment_rules", segment_rules},
               {"offers", offers},
               {"tier", Text(decision.tier)}};
+  if (!offers_lost.empty()) out["offers_lost"] = offers_lost;
   // A downgrade the tier policy scheduled (only then, as Decision has it).
   if (decision.tier_downgrade_on.known()) {
     out["tier_downgrade_on"] = decision.tier_downgrade_on.ToString();

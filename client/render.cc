@@ -32,6 +32,28 @@ std::string Signed(rules::Decimal value) {
   return value < rules::Decimal() ? text : StrCat("+", text);
 }
 
+// ": worth 50", ": worth 120 points", ": 帆布袋, worth 20"; "" for an
+// offer without a value.
+std::string OfferWorth(const rules::OfferGrant& offer) {
+  if (offer.unit == rules::OfferValueUnit::kNone) return "";
+  const std::string item = offer.free_item.empty() ? "" : StrCat(" ", offer.free_item, ",");
+  if (!offer.value_known) {
+    return offer.unit == rules::OfferValueUnit::kPoints ? ": points shown with a purchase"
+                                                        : StrCat(":", item, " worth shown with an amount");
+  }
+  return StrCat(":", item, " worth ", offer.value.ToString(),
+                offer.unit == rules::OfferValueUnit::kPoints ? " points" : "");
+}
+
+std::string_view LossReason(rules::OfferLoss::Why why) {
+  switch (why) {
+    case rules::OfferLoss::Why::kGroup: return " in its stacking group";
+    case rules::OfferLoss::Why::kExclusion: return " (they exclude each other)";
+    case rules::OfferLoss::Why::kExclusive: return " (exclusive)";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string RenderDecision(const rules::Customer& customer, const rules::Decision& decision) {
@@ -53,8 +75,15 @@ std::string RenderDecision(const rules::Customer& customer, const rules::Decisio
   } else {
     for (const auto& o : decision.offers) {
       StrAppend(&out, "  offer:    ", o.offer, "  (rule ", o.rule_id, ", priority ", o.priority,
-                o.exclusive ? ", exclusive)\n" : ", stackable)\n");
+                !o.group.empty() ? StrCat(", group ", o.group)
+                : o.exclusive    ? std::string(", exclusive")
+                                 : std::string(", stackable"),
+                ")", OfferWorth(o), "\n");
     }
+  }
+  for (const auto& lost : decision.offers_lost) {
+    StrAppend(&out, "  lost:     ", lost.offer, "  (rule ", lost.rule_id, ") to ", lost.lost_to,
+              LossReason(lost.why), "\n");
   }
   StrAppend(&out, "  tier:     ", decision.tier.empty() ? "(none)" : decision.tier,
             decision.tier_downgrade_on.known()

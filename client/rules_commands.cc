@@ -2,13 +2,16 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "client/json_codec.h"
 #include "client/render.h"
+#include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "rules/rule_tests.h"
 #include "common/strings.h"
+#include "rules/offers.h"
 #include "rules/ruleset.h"
 
 namespace clientele::client {
@@ -53,10 +56,85 @@ std::shared_ptr<const rules::RuleSet> Load(const std::string& directory, uint64_
   return loaded.ruleset;
 }
 
+// What offers see besides the customer and events (EvalOptions' --time,
+// --amount, --channel and --offers-used).
+struct OfferSituation {
+  int32_t minute = -1;
+  std::optional<rules::Decimal> amount;
+  rules::Channel channel = rules::Channel::kUnknown;
+  std::vector<int64_t> used;
+};
+
+// Adds the amounts under `node` (whose keys join `prefix` into a cap's
+// key, as rule tests write them) to *used.
+absl::Status ReadOffersUsed(const rules::RuleSet& ruleset, const json& node,
+                            const std::string& offer, const std::string& prefix,
+                            std::vector<int64_t>* used) {
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      if (absl::Status s = ReadOffersUsed(ruleset, value, offer,
+                                          prefix.empty() ? key : StrCat(prefix, ".", key), used);
+          !s.ok()) {
+        return s;
+      }
+    }
+    return absl::OkStatus();
+  }
+  const std::vector<rules::NumberedCap>& caps = ruleset.OfferCaps();
+  absl::StatusOr<size_t> index = rules::FindCap(caps, offer, prefix);
+  if (!index.ok()) return absl::InvalidArgumentError(index.status().message());
+  absl::StatusOr<int64_t> amount = rules::ParseUsedAmount(
+      caps[*index].cap, node.is_string() ? node.get<std::string>() : node.dump());
+  if (!amount.ok()) return amount.status();
+  (*used)[*index] = *amount;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<OfferSituation> ReadOfferSituation(const EvalOptions& options,
+                                                  const rules::RuleSet& ruleset) {
+  OfferSituation situation;
+  if (!options.time.empty()) {
+    absl::StatusOr<int32_t> minute = rules::ParseTimeOfDay(options.time);
+    if (!minute.ok()) return absl::InvalidArgumentError(StrCat("--time: ", View(minute.status().message())));
+    situation.minute = *minute;
+  } else if (options.today.empty()) {
+    situation.minute = ruleset.LocalTimeAt(absl::Now()).minute;
+  }
+  if (!options.amount.empty()) {
+    absl::StatusOr<rules::Decimal> amount = rules::Decimal::Parse(options.amount);
+    if (!amount.ok() || *amount <= rules::Decimal()) {
+      return absl::InvalidArgumentError(
+          StrCat("--amount: a basket's amount is a number more than 0, not '", options.amount, "'"));
+    }
+    situation.amount = *amount;
+  }
+  if (!options.channel.empty()) {
+    absl::StatusOr<rules::Channel> channel = rules::ParseChannel(options.channel);
+    if (!channel.ok()) return absl::InvalidArgumentError(StrCat("--channel: ", View(channel.status().message())));
+    situation.channel = *channel;
+  }
+  situation.used.assign(ruleset.OfferCaps().size(), 0);
+  if (!options.offers_used.empty()) {
+    absl::StatusOr<json> parsed = ParseJson(options.offers_used, "--offers-used");
+    if (!parsed.ok()) return parsed.status();
+    if (!parsed->is_object()) {
+      return absl::InvalidArgumentError(
+          "--offers-used is a JSON object of offer id: what is used of its limits and budgets");
+    }
+    for (const auto& [offer, node] : parsed->items()) {
+      if (absl::Status s = ReadOffersUsed(ruleset, node, offer, "", &situation.used); !s.ok()) {
+        return absl::InvalidArgumentError(StrCat("--offers-used: ", View(s.message())));
+      }
+    }
+  }
+  return situation;
+}
+
 struct Evaluator {
   const rules::RuleSet& ruleset;
   const Events& events;
   rules::Date today;
+  const OfferSituation& situation;
   const EvalOptions& options;
   rules::Decision decision;
   rules::Explanation explanation;
@@ -70,6 +148,10 @@ struct Evaluator {
     input.interaction = events.interaction ? &*events.interaction : nullptr;
     input.feedback = events.feedback ? &*events.feedback : nullptr;
     input.today = today;
+    input.minute = situation.minute;
+    input.basket_amount = situation.amount;
+    input.channel = situation.channel;
+    input.offer_usage = situation.used;
     absl::Status status =
         ruleset.Evaluate(input, &decision, options.explain ? &explanation : nullptr);
     if (!status.ok()) {
@@ -194,14 +276,14 @@ int RunEval(const EvalOptions& options, std::ostream& out, std::ostream& err) {
     err << "error: give exactly one of --customer, --customer-file, --customers-file\n";
     return kExitBadInput;
   }
-  rules::Date today = rules::Date::Today();
+  std::optional<rules::Date> today_given;
   if (!options.today.empty()) {
     absl::StatusOr<rules::Date> parsed = rules::Date::Parse(options.today);
     if (!parsed.ok()) {
       err << "error: --today: " << View(parsed.status().message()) << "\n";
       return kExitBadInput;
     }
-    today = *parsed;
+    today_given = *parsed;
   }
   absl::StatusOr<Events> events = ReadEvents(options);
   if (!events.ok()) {
@@ -210,7 +292,13 @@ int RunEval(const EvalOptions& options, std::ostream& out, std::ostream& err) {
   }
   std::shared_ptr<const rules::RuleSet> ruleset = Load(options.directory, options.max_work, err);
   if (ruleset == nullptr) return kExitRuleErrors;
-  Evaluator evaluator{*ruleset, *events, today, options, {}, {}};
+  absl::StatusOr<OfferSituation> situation = ReadOfferSituation(options, *ruleset);
+  if (!situation.ok()) {
+    err << "error: " << View(situation.status().message()) << "\n";
+    return kExitBadInput;
+  }
+  const rules::Date today = today_given ? *today_given : ruleset->LocalTimeAt(absl::Now()).day;
+  Evaluator evaluator{*ruleset, *events, today, *situation, options, {}, {}};
 
   if (options.customers_file.empty()) {
     std::string text = options.customer_json;

@@ -48,7 +48,11 @@ struct EvalOptions {
   std::string customers_file;   // --customers-file (JSON lines)
   std::string event_json;       // --event
   std::string event_file;       // --event-file
-  std::string today;            // --today YYYY-MM-DD; empty: today (UTC)
+  std::string today;            // --today YYYY-MM-DD; empty: today in the ruleset's time zone
+  std::string time;             // --time HH:MM; empty: now with no --today, else unknown
+  std::string amount;           // --amount: a basket, when there is no purchase
+  std::string channel;          // --channel online|offline, when there is no purchase
+  std::string offers_used;      // --offers-used JSON: limits and budgets used so far
   bool explain = false;
   bool json = false;
   uint64_t max_work = 0;  // --max-work: the server's max_evaluation_work (0: none)

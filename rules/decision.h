@@ -44,14 +44,14 @@ struct OfferGrant {
   std::string_view rule_id;
   int64_t priority = 0;
   bool exclusive = true;
-  std::string_view group;      // its stacking group, "" when none
   // What it is worth for the purchase or basket evaluated: money off (or
   // a free item's worth), or the points a multiplier adds. Without an
   // amount to compute it for, an amount off counts in full, a percent off
   // as its cap, and a points multiplier as unknown.
   OfferValueUnit unit = OfferValueUnit::kNone;
-  Decimal value;
   bool value_known = true;
+  Decimal value;
+  std::string_view group;      // its stacking group, "" when none
   std::string_view free_item;  // what a free-item offer gives
 };
 

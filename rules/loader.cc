@@ -1275,6 +1275,10 @@ class Loader {
       offer.cap_count = static_cast<uint32_t>(caps[order[k]].size());
       for (const OfferCap& cap : caps[order[k]]) data_->offer_caps.push_back({offer.id, cap});
       data_->has_points_offers |= offer.value.unit() == OfferValueUnit::kPoints;
+      offer.has_calendar = offer.HasCalendar();
+      offer.has_terms = offer.value.kind != OfferValueTerms::Kind::kNone ||
+                        offer.value.min_amount != OfferValueTerms::kNoNode || offer.cap_count > 0;
+      data_->offers_plain &= !offer.has_terms && offer.group < 0 && offer.excludes.empty();
       data_->offers.push_back(std::move(offer));
     }
     std::vector<Located> sorted_sites;

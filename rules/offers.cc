@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/strings.h"
+#include "rules/diagnostic.h"
 #include "rules/internal/phrases.h"
 
 namespace clientele::rules {
@@ -66,6 +67,41 @@ std::string OfferCap::Key() const {
   StrAppend(&key, measure == Measure::kRedemptions ? "redemptions" : "value");
   if (period != CapPeriod::kTotal) StrAppend(&key, "_per_", CapPeriodName(period));
   return key;
+}
+
+absl::StatusOr<size_t> FindCap(std::span<const NumberedCap> caps, std::string_view offer_id,
+                               std::string_view key) {
+  const std::string_view wanted = key == "per_customer" ? "per_customer.total" : key;
+  std::vector<std::string> keys;
+  std::vector<std::string> offers;
+  for (size_t i = 0; i < caps.size(); ++i) {
+    if (offers.empty() || offers.back() != caps[i].offer_id) offers.push_back(caps[i].offer_id);
+    if (caps[i].offer_id != offer_id) continue;
+    if (caps[i].cap.Key() == wanted) return i;
+    keys.push_back(caps[i].cap.Key());
+  }
+  if (keys.empty()) {
+    return absl::NotFoundError(
+        StrCat("no offer with id '", offer_id, "' has limits or a budget",
+               DidYouMeanSuffix(std::string(offer_id), offers), "; ",
+               offers.empty() ? "this ruleset's offers have none"
+                              : StrCat("the offers with limits or budgets are: ",
+                                       StrJoin(offers, ", "))));
+  }
+  return absl::NotFoundError(StrCat("offer '", offer_id, "' has no limit or budget '", wanted,
+                                    "'", DidYouMeanSuffix(std::string(wanted), keys),
+                                    "; its limits and budgets are: ", StrJoin(keys, ", ")));
+}
+
+absl::StatusOr<int64_t> ParseUsedAmount(const OfferCap& cap, std::string_view text) {
+  const bool value = cap.measure == OfferCap::Measure::kValue;
+  absl::StatusOr<Decimal> amount = Decimal::Parse(text);
+  if (!amount.ok() || *amount < Decimal() || (!value && !amount->IsInteger())) {
+    return absl::InvalidArgumentError(StrCat("'", cap.Key(), "' used is ",
+                                             value ? "an amount" : "a whole number",
+                                             ", at least 0, not '", text, "'"));
+  }
+  return value ? amount->units() : amount->IntegerPart();
 }
 
 bool Weekdays::Contains(Date day) const {

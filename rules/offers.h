@@ -72,6 +72,15 @@ struct NumberedCap {
   OfferCap cap;
 };
 
+// The cap of `offer_id` that `key` names (OfferCap::Key(); "per_customer"
+// alone is "per_customer.total"), as an index into `caps`. NOT_FOUND
+// naming the offer's caps (or the offers that have caps) otherwise.
+absl::StatusOr<size_t> FindCap(std::span<const NumberedCap> caps, std::string_view offer_id,
+                               std::string_view key);
+// An amount used of `cap` as written ("4999"; "250.50" for a value):
+// a whole number for redemptions, an amount for a value, at least 0.
+absl::StatusOr<int64_t> ParseUsedAmount(const OfferCap& cap, std::string_view text);
+
 // How much of each cap of a ruleset is used, as of the evaluation:
 // `used[i]` for RuleSet::OfferCaps()[i] (a count, or Decimal units), over
 // the cap's period that holds the evaluation's day, in the evaluation's

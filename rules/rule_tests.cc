@@ -10,6 +10,7 @@
 #include <set>
 #include <tuple>
 
+#include "absl/time/clock.h"
 #include "rules/internal/characters.h"
 #include "common/utf8.h"
 #include "rules/internal/yaml_document.h"
@@ -304,61 +305,40 @@ class CaseReader {
     }
     for (const auto& entry : node) {
       const std::string offer = entry.first.Scalar();
-      std::vector<std::string> keys;
-      for (const NumberedCap& cap : caps_) {
-        if (cap.offer_id == offer) keys.push_back(cap.cap.Key());
-      }
-      if (keys.empty()) {
-        std::vector<std::string> offers;
-        for (const NumberedCap& cap : caps_) {
-          if (offers.empty() || offers.back() != cap.offer_id) offers.push_back(cap.offer_id);
-        }
-        Report(entry.first.Mark(),
-               StrCat("no offer with id '", offer, "' has limits or a budget",
-                      DidYouMeanSuffix(offer, offers)),
-               offers.empty() ? "this ruleset's offers have no limits or budgets"
-                              : StrCat("the offers with limits or budgets are: ",
-                                       StrJoin(offers, ", ")));
+      if (absl::StatusOr<size_t> any = FindCap(caps_, offer, ""); absl::IsNotFound(any.status()) &&
+          View(any.status().message()).starts_with("no offer")) {
+        Report(entry.first.Mark(), std::string(View(any.status().message())), "");
         continue;
       }
-      ReadUsedAmounts(entry.second, offer, "", keys, c);
+      ReadUsedAmounts(entry.second, offer, "", c);
     }
   }
 
   // The amounts under `node`, whose keys join `prefix` into a cap's Key().
   void ReadUsedAmounts(const YAML::Node& node, const std::string& offer, const std::string& prefix,
-                       const std::vector<std::string>& keys, Case* c) {
+                       Case* c) {
     if (node.IsMap()) {
       for (const auto& entry : node) {
         ReadUsedAmounts(entry.second, offer,
                         prefix.empty() ? entry.first.Scalar()
                                        : StrCat(prefix, ".", entry.first.Scalar()),
-                        keys, c);
+                        c);
       }
       return;
     }
-    // per_customer: 1 is the total, as in the offers file.
-    const std::string key = prefix == "per_customer" ? "per_customer.total" : prefix;
-    size_t index = caps_.size();
-    for (size_t i = 0; i < caps_.size(); ++i) {
-      if (caps_[i].offer_id == offer && caps_[i].cap.Key() == key) index = i;
-    }
-    if (index == caps_.size()) {
-      Report(node.Mark(),
-             StrCat("offer '", offer, "' has no limit or budget '", key, "'",
-                    DidYouMeanSuffix(key, keys)),
-             StrCat("its limits and budgets are: ", StrJoin(keys, ", ")));
+    absl::StatusOr<size_t> index = FindCap(caps_, offer, prefix);
+    if (!index.ok()) {
+      Report(node.Mark(), std::string(View(index.status().message())), "");
       return;
     }
-    const bool value = caps_[index].cap.measure == OfferCap::Measure::kValue;
-    absl::StatusOr<Decimal> amount = Decimal::Parse(node.IsScalar() ? node.Scalar() : "");
-    if (!amount.ok() || *amount < Decimal() || (!value && !amount->IsInteger())) {
-      Report(node.Mark(),
-             StrCat("'", key, "' used is ", value ? "an amount" : "a whole number", ", at least 0"),
+    absl::StatusOr<int64_t> used =
+        ParseUsedAmount(caps_[*index].cap, node.IsScalar() ? node.Scalar() : "");
+    if (!used.ok()) {
+      Report(node.Mark(), std::string(View(used.status().message())),
              "e.g. budget: {redemptions: 4999}");
       return;
     }
-    c->offer_usage[index] = value ? amount->units() : amount->IntegerPart();
+    c->offer_usage[*index] = *used;
   }
 
   void ReadCustomer(const YAML::Node& node, Customer* customer) {
@@ -939,7 +919,9 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
       }
       rules = variant.get();
     }
-    const Date today = c.today.known() ? c.today : options.today.known() ? options.today : Date::Today();
+    const Date today = c.today.known()       ? c.today
+                       : options.today.known() ? options.today
+                                               : ruleset.LocalTimeAt(absl::Now()).day;
     EvalInput input{&c.customer, c.purchase ? &*c.purchase : nullptr,
                     c.interaction ? &*c.interaction : nullptr, c.feedback ? &*c.feedback : nullptr,
                     today};

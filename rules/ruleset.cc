@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iterator>
+#include <type_traits>
 
 #include "absl/time/civil_time.h"
 #include "rules/internal/ruleset_data.h"
@@ -155,7 +156,7 @@ class Evaluation {
     decision_->scratch.slots[program_internal::kSlotSegment0 + index] = dimension.default_index;
   }
 
-  bool Segment(uint32_t index) {
+  [[gnu::always_inline]] bool Segment(uint32_t index) {
     const Dimension& dimension = data_.dimensions[index];
     if (!kCareful && !dimension.collect) {
       size_t i = dimension.branch_free.usable
@@ -202,19 +203,23 @@ class Evaluation {
 
   // Sets the explanation's note of offer i (its record, when explaining).
   void OfferNote(uint32_t i, std::string note) {
-    if (!kCareful || explanation_ == nullptr || offer_records_[i] < 0) return;
-    explanation_->rules[static_cast<size_t>(offer_records_[i])].note = std::move(note);
+    if constexpr (kCareful) {
+      if (explanation_ == nullptr || offer_records_[i] < 0) return;
+      explanation_->rules[static_cast<size_t>(offer_records_[i])].note = std::move(note);
+    }
   }
 
   void RememberOfferRecord(uint32_t i) {
-    if (kCareful && explanation_ != nullptr) {
-      offer_records_[i] = static_cast<int32_t>(explanation_->rules.size()) - 1;
+    if constexpr (kCareful) {
+      if (explanation_ != nullptr) {
+        offer_records_[i] = static_cast<int32_t>(explanation_->rules.size()) - 1;
+      }
     }
   }
 
   // Whether the evaluation's day and time fall in the offer's window; when
   // not, explains why.
-  bool InOfferWindow(uint32_t i) {
+  [[gnu::noinline]] bool InOfferWindow(uint32_t i) {
     const Offer& offer = data_.offers[i];
     const Date today = input_.today;
     if ((offer.valid_from.known() && today < offer.valid_from) ||
@@ -258,7 +263,7 @@ class Evaluation {
   // Offer i's value for the amount evaluated (Decision::Scratch::
   // offer_value), and whether it is known. *below_minimum when the amount
   // does not reach the offer's minimum. False on a runtime error.
-  bool ComputeOfferValue(uint32_t i, bool* below_minimum, bool* known) {
+  [[gnu::noinline]] bool ComputeOfferValue(uint32_t i, bool* below_minimum, bool* known) {
     const Offer& offer = data_.offers[i];
     const OfferValueTerms& terms = offer.value;
     const Decimal* amount = OfferAmount();
@@ -353,7 +358,7 @@ class Evaluation {
   }
 
   // The first of offer i's limits and budgets that is used up, or -1.
-  int64_t SpentCap(uint32_t i, bool value_known) const {
+  [[gnu::noinline]] int64_t SpentCap(uint32_t i, bool value_known) const {
     const Offer& offer = data_.offers[i];
     const Channel channel = OfferChannel();
     const int64_t value = decision_->scratch.offer_value[i];
@@ -374,7 +379,7 @@ class Evaluation {
     return -1;
   }
 
-  std::string SpentCapNote(uint32_t i, uint32_t c) const {
+  [[gnu::noinline]] std::string SpentCapNote(uint32_t i, uint32_t c) const {
     const OfferCap& cap = data_.offer_caps[c].cap;
     const int64_t used = c < input_.offer_usage.size() ? input_.offer_usage[c] : 0;
     const std::string used_text = cap.measure == OfferCap::Measure::kRedemptions
@@ -396,11 +401,23 @@ class Evaluation {
   // Decides whether offer i can be given, stacking apart: its window, its
   // condition, the amount's minimum, its limits and budget. False on a
   // runtime error.
-  bool CheckOffer(uint32_t i) {
+  [[gnu::always_inline]] bool CheckOffer(uint32_t i) {
+    const Offer& offer = data_.offers[i];
+    if (offer.has_calendar || offer.has_terms) return CheckOfferTerms(i);
+    // The seed's kind of offer: its condition alone decides.
+    bool matched;
+    if (!Matches(offer, Section{"offers"}, &matched)) return false;
+    RememberOfferRecord(i);
+    // Its value (none) is not read: Grant and the notes look at has_terms.
+    decision_->scratch.offer_state[i] = matched ? kCandidate : kIneligible;
+    return true;
+  }
+
+  [[gnu::noinline]] bool CheckOfferTerms(uint32_t i) {
     uint8_t& state = decision_->scratch.offer_state[i];
     const Offer& offer = data_.offers[i];
     state = kIneligible;
-    if (offer.HasCalendar() && !InOfferWindow(i)) {
+    if (offer.has_calendar && !InOfferWindow(i)) {
       RememberOfferRecord(i);
       return true;
     }
@@ -429,16 +446,22 @@ class Evaluation {
     return true;
   }
 
+  // Offer i's value as its check left it, in Decimal units (0 for an
+  // offer without terms, whose check writes none).
+  int64_t ValueOf(uint32_t i) const {
+    return data_.offers[i].has_terms ? decision_->scratch.offer_value[i] : 0;
+  }
+
   // Each best-value group's choice among its candidates: the highest
   // value, the first of equal ones.
-  void PickBestInGroups() {
+  [[gnu::noinline]] void PickBestInGroups() {
     Decision::Scratch& scratch = decision_->scratch;
     for (uint32_t i = 0; i < data_.offers.size(); ++i) {
       const int32_t group = data_.offers[i].group;
       if (group < 0 || !data_.offer_groups[group].best_value) continue;
       if (scratch.offer_state[i] != kCandidate) continue;
       int32_t& pick = scratch.group_pick[group];
-      if (pick < 0 || scratch.offer_value[pick] < scratch.offer_value[i]) {
+      if (pick < 0 || ValueOf(static_cast<uint32_t>(pick)) < ValueOf(i)) {
         pick = static_cast<int32_t>(i);
       }
     }
@@ -461,7 +484,9 @@ class Evaluation {
       }
     }
     for (uint32_t other : offer.excludes) {
-      if (scratch.offer_state[other] == kGranted) {
+      // Only an earlier offer can have been given (a later one's state may
+      // be a previous evaluation's).
+      if (other < i && scratch.offer_state[other] == kGranted) {
         *why = OfferLoss::Why::kExclusion;
         return static_cast<int32_t>(other);
       }
@@ -473,7 +498,7 @@ class Evaluation {
     return -1;
   }
 
-  std::string LossNote(uint32_t i, uint32_t rival, OfferLoss::Why why) const {
+  [[gnu::noinline]] std::string LossNote(uint32_t i, uint32_t rival, OfferLoss::Why why) const {
     const Offer& offer = data_.offers[i];
     const Offer& other = data_.offers[rival];
     switch (why) {
@@ -485,9 +510,8 @@ class Evaluation {
         }
         return StrCat("matched, but lost to '", other.id, "' in group '", group.id,
                       "', which is worth more (",
-                      Decimal::FromUnits(decision_->scratch.offer_value[rival]).ToString(),
-                      " against ",
-                      Decimal::FromUnits(decision_->scratch.offer_value[i]).ToString(), ")");
+                      Decimal::FromUnits(ValueOf(rival)).ToString(), " against ",
+                      Decimal::FromUnits(ValueOf(i)).ToString(), ")");
       }
       case OfferLoss::Why::kExclusion:
         return StrCat("matched, but lost to '", other.id,
@@ -503,7 +527,7 @@ class Evaluation {
     return "";
   }
 
-  std::string GrantNote(uint32_t i) const {
+  [[gnu::noinline]] std::string GrantNote(uint32_t i) const {
     const Offer& offer = data_.offers[i];
     const Decimal value = Decimal::FromUnits(decision_->scratch.offer_value[i]);
     switch (offer.value.unit()) {
@@ -522,16 +546,18 @@ class Evaluation {
     const Offer& offer = data_.offers[i];
     decision_->scratch.offer_state[i] = kGranted;
     if (decision_->offers.empty()) first_granted_ = static_cast<int32_t>(i);
-    OfferGrant& grant = decision_->offers.emplace_back();
-    grant.offer = offer.name;
-    grant.rule_id = offer.id;
-    grant.priority = offer.priority;
-    grant.exclusive = offer.exclusive;
-    grant.unit = offer.value.unit();
-    grant.value = Decimal::FromUnits(decision_->scratch.offer_value[i]);
-    grant.value_known = decision_->scratch.offer_value_known[i];
-    grant.free_item = offer.value.free_item;
-    if (offer.group >= 0) grant.group = data_.offer_groups[offer.group].id;
+    // One aggregate, written once (emplace_back() would zero it first).
+    decision_->offers.push_back(OfferGrant{
+        .offer = offer.name,
+        .rule_id = offer.id,
+        .priority = offer.priority,
+        .exclusive = offer.exclusive,
+        .unit = offer.value.unit(),
+        .value_known = !offer.has_terms || decision_->scratch.offer_value_known[i] != 0,
+        .value = Decimal::FromUnits(ValueOf(i)),
+        .group = offer.group >= 0 ? std::string_view(data_.offer_groups[offer.group].id)
+                                  : std::string_view(),
+        .free_item = offer.value.free_item});
     if (kCareful && offer.value.kind != OfferValueTerms::Kind::kNone) OfferNote(i, GrantNote(i));
   }
 
@@ -540,21 +566,64 @@ class Evaluation {
   // each stacking group keeps one; then, in offer order, an offer is given
   // unless an exclusive offer was, or one given excludes it, or it is
   // exclusive and another was given.
+  // Offers() for offers without values, minimums, caps, groups or
+  // exclusions (the seed's kind): the same outcome without the scratch
+  // state the general case keeps.
+  bool PlainOffers() {
+    int32_t exclusive_given = -1;
+    for (uint32_t i = 0; i < data_.offers.size(); ++i) {
+      const Offer& offer = data_.offers[i];
+      if (offer.has_calendar && !InOfferWindow(i)) continue;
+      bool matched;
+      if (!Matches(offer, Section{"offers"}, &matched)) return false;
+      RememberOfferRecord(i);
+      if (!matched) continue;
+      const int32_t rival = exclusive_given >= 0                              ? exclusive_given
+                            : offer.exclusive && !decision_->offers.empty() ? first_granted_
+                                                                             : -1;
+      if (rival >= 0) {
+        decision_->offers_lost.push_back(
+            {offer.name, offer.id, data_.offers[rival].id, OfferLoss::Why::kExclusive});
+        if (kCareful) OfferNote(i, LossNote(i, static_cast<uint32_t>(rival), OfferLoss::Why::kExclusive));
+        continue;
+      }
+      if (decision_->offers.empty()) first_granted_ = static_cast<int32_t>(i);
+      decision_->offers.push_back(OfferGrant{.offer = offer.name,
+                                             .rule_id = offer.id,
+                                             .priority = offer.priority,
+                                             .exclusive = offer.exclusive});
+      if (offer.exclusive) exclusive_given = static_cast<int32_t>(i);
+    }
+    return true;
+  }
+
   bool Offers() {
     const size_t n = data_.offers.size();
     if (n == 0) return true;
-    Decision::Scratch& scratch = decision_->scratch;
-    scratch.offer_state.assign(n, kUnchecked);
-    scratch.offer_value.resize(n);
-    scratch.group_pick.assign(data_.offer_groups.size(), -1);
-    scratch.offer_value_known.resize(n);
     if (kCareful && explanation_ != nullptr) offer_records_.assign(n, -1);
-    for (uint32_t i = 0; i < n; ++i) {
-      if (!CheckOffer(i)) return false;
+    if (data_.offers_plain) return PlainOffers();
+    Decision::Scratch& scratch = decision_->scratch;
+    // Every offer's state and value is written before it is read (in
+    // offer order), so the buffers need no clearing.
+    if (scratch.offer_state.size() != n) {
+      scratch.offer_state.assign(n, kUnchecked);
+      scratch.offer_value.assign(n, 0);
+      scratch.offer_value_known.assign(n, true);
     }
-    if (data_.has_best_value_groups) PickBestInGroups();
+    if (!data_.offer_groups.empty()) scratch.group_pick.assign(data_.offer_groups.size(), -1);
+    // A best-value group can choose only once all its offers are checked;
+    // without one, an offer's fate depends only on those before it, and
+    // one pass does.
+    const bool two_passes = data_.has_best_value_groups;
+    if (two_passes) {
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!CheckOffer(i)) return false;
+      }
+      PickBestInGroups();
+    }
     int32_t exclusive_given = -1;
     for (uint32_t i = 0; i < n; ++i) {
+      if (!two_passes && !CheckOffer(i)) return false;
       if (scratch.offer_state[i] != kCandidate) continue;
       OfferLoss::Why why = OfferLoss::Why::kGroup;
       const int32_t rival = Rival(i, exclusive_given, &why);
@@ -733,7 +802,7 @@ class Evaluation {
   // The first part of a purchase's points, before offers (which may
   // multiply it): the earning rule's, times the multipliers. Offers read
   // it for the value of a points multiplier. False on a runtime error.
-  bool EarningBeforeOffers() {
+  [[gnu::always_inline]] bool EarningBeforeOffers() {
     if (input_.purchase == nullptr || !data_.has_loyalty) return true;
     // Earning rules see the purchase's own day as today(): a purchase of
     // Saturday recorded on Monday earns by Saturday's rules.
@@ -820,7 +889,7 @@ class Evaluation {
     return true;
   }
 
-  bool Loyalty() {
+  [[gnu::always_inline]] bool Loyalty() {
     const int64_t before = input_.customer->points;
     int64_t after = before;
     if (earning_started_) {
@@ -906,7 +975,12 @@ class Evaluation {
   int64_t base_points_ = 0;
   Decimal points_before_offers_;
   int32_t first_granted_ = -1;            // the first offer given
-  std::vector<int32_t> offer_records_;    // explaining: each offer's record, -1 none
+  // Explaining: each offer's record, -1 none (nothing on the hot path).
+  struct NoRecords {
+    void assign(size_t, int32_t) {}
+    int32_t operator[](size_t) const { return -1; }
+  };
+  std::conditional_t<kCareful, std::vector<int32_t>, NoRecords> offer_records_;
 };
 
 template <bool kCareful>

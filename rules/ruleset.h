@@ -71,13 +71,13 @@ struct EvalInput {
   int32_t minute = -1;
   // The amount offers' values are computed for when there is no purchase
   // (a basket); without either, values are nominal (OfferGrant::value).
-  std::optional<Decimal> basket_amount;
+  std::optional<Decimal> basket_amount = std::nullopt;
   // The channel offers' budgets are counted in when there is no purchase
   // (a purchase's own channel counts otherwise).
   Channel channel = Channel::kUnknown;
   // How much of each offer's limits and budgets is used (rules/offers.h);
   // empty: nothing.
-  OfferUsage offer_usage;
+  OfferUsage offer_usage = {};
 };
 
 class RuleSet;

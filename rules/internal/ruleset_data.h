@@ -97,6 +97,10 @@ struct Offer : CompiledRule {
   bool HasCalendar() const {
     return valid_from.known() || valid_until.known() || !days.all() || !hours.empty();
   }
+  // The same, and whether it has a value, a minimum or caps, worked out
+  // once at load for the evaluator's hot path.
+  bool has_calendar = false;
+  bool has_terms = false;
 };
 
 // A stacking group: at most one of its offers applies.
@@ -146,6 +150,9 @@ struct RuleSetData {
   std::vector<OfferGroup> offer_groups;
   bool has_best_value_groups = false;
   bool has_points_offers = false;
+  // No offer has a value, minimum, caps, group or exclusions: offers are
+  // chosen by the conditions, windows and `stacking` alone.
+  bool offers_plain = true;
   std::vector<NumberedCap> offer_caps;        // every offer's, in offer order
   // The programme's time zone (the parameters file's `time_zone`): the
   // day and hour that offers, today() and days_since() see. UTC when unset.
