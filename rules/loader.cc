@@ -1594,9 +1594,10 @@ class Loader {
         if (limit) caps->push_back({OfferCap::Scope::kCustomer, OfferCap::Measure::kRedemptions,
                                     CapPeriod::kTotal, Channel::kUnknown, *limit});
       } else if (ExpectMap(*per_customer, "'per_customer'")) {
-        CheckKeys(*per_customer, Strings({"total", "day", "week", "month"}), "'per_customer'");
+        CheckKeys(*per_customer, Strings({"total", "day", "week", "month", "year"}),
+                  "'per_customer'");
         for (CapPeriod period : {CapPeriod::kTotal, CapPeriod::kDay, CapPeriod::kWeek,
-                                 CapPeriod::kMonth}) {
+                                 CapPeriod::kMonth, CapPeriod::kYear}) {
           const std::string key(CapPeriodName(period));
           const YAML::Node& limits = per_customer->node;
           if (!limits[key].IsDefined()) continue;
@@ -1630,7 +1631,7 @@ class Loader {
     std::vector<std::string> keys;
     for (const char* measure : {"redemptions", "value"}) {
       keys.push_back(measure);
-      for (const char* period : {"day", "week", "month"}) {
+      for (const char* period : {"day", "week", "month", "year"}) {
         keys.push_back(StrCat(measure, "_per_", period));
       }
     }
@@ -1655,6 +1656,7 @@ class Loader {
       if (key.ends_with("_day")) period = CapPeriod::kDay;
       if (key.ends_with("_week")) period = CapPeriod::kWeek;
       if (key.ends_with("_month")) period = CapPeriod::kMonth;
+      if (key.ends_with("_year")) period = CapPeriod::kYear;
       caps->push_back({OfferCap::Scope::kBudget,
                        money ? OfferCap::Measure::kValue : OfferCap::Measure::kRedemptions,
                        period, channel, *limit});

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string>
 
+#include "absl/time/civil_time.h"
 #include "common/strings.h"
 #include "rules/diagnostic.h"
 #include "rules/internal/phrases.h"
@@ -32,6 +33,7 @@ std::string_view CapPeriodName(CapPeriod period) {
     case CapPeriod::kDay: return "day";
     case CapPeriod::kWeek: return "week";
     case CapPeriod::kMonth: return "month";
+    case CapPeriod::kYear: return "year";
   }
   return "total";
 }
@@ -43,6 +45,9 @@ Date PeriodStart(CapPeriod period, Date day) {
     case CapPeriod::kDay: return day;
     case CapPeriod::kWeek: return Date::FromDays(day.days() - (day.Weekday() - 1));
     case CapPeriod::kMonth: return day.StartOfMonth();
+    case CapPeriod::kYear:
+      return Date::FromDays(static_cast<int32_t>(absl::CivilDay(day.year(), 1, 1) -
+                                                 absl::CivilDay(1970, 1, 1)));
   }
   return Date();
 }

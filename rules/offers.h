@@ -29,9 +29,10 @@ enum class CapPeriod : uint8_t {
   kDay,    // the day of the evaluation, in the ruleset's time zone
   kWeek,   // Monday to Sunday (ISO 8601)
   kMonth,  // the calendar month
+  kYear,   // the calendar year
 };
 
-std::string_view CapPeriodName(CapPeriod period);  // "total", "day", "week", "month"
+std::string_view CapPeriodName(CapPeriod period);  // "total", "day", "week", "month", "year"
 
 // The first day of the period that holds `day`; unknown for kTotal (the
 // period has no start) or an unknown day.

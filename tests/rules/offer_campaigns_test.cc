@@ -58,6 +58,8 @@ TEST(CapPeriods, StartOfTheDayWeekAndMonth) {
   EXPECT_EQ(PeriodStart(CapPeriod::kWeek, Day("2027-01-01")), Day("2026-12-28"));
   EXPECT_EQ(PeriodStart(CapPeriod::kMonth, Day("2026-12-06")), Day("2026-12-01"));
   EXPECT_EQ(PeriodStart(CapPeriod::kDay, Day("2026-12-06")), Day("2026-12-06"));
+  EXPECT_EQ(PeriodStart(CapPeriod::kYear, Day("2026-12-06")), Day("2026-01-01"));
+  EXPECT_EQ(PeriodStart(CapPeriod::kYear, Day("2024-02-29")), Day("2024-01-01"));
   EXPECT_FALSE(PeriodStart(CapPeriod::kTotal, Day("2026-12-06")).known());
   EXPECT_FALSE(PeriodStart(CapPeriod::kWeek, Date()).known());
 }
@@ -255,6 +257,8 @@ TEST(OfferLoading, MistakesAreDiagnosedAtTheirPlace) {
             "7:19: 'per_customer' must be at least 1");
   EXPECT_EQ(FirstProblem(offer("    per_customer: {fortnight: 1}\n")),
             "7:20: unknown key 'fortnight' in 'per_customer'");
+  EXPECT_EQ(FirstProblem(offer("    budget: {redemptions_per_decade: 5}\n")),
+            "7:14: unknown key 'redemptions_per_decade' in 'budget'");
   EXPECT_EQ(FirstProblem(offer("    budget: {}\n")), "7:13: the budget sets no limit");
   EXPECT_EQ(FirstProblem(offer("    budget: {redemption: 5}\n")),
             "7:14: unknown key 'redemption' in 'budget'; did you mean 'redemptions'?");
