@@ -323,6 +323,15 @@ std::string RenderOffers(const v1::SimulateRulesetResponse& r) {
       parts.push_back(CustomersWho(o.gained(), "gains", "gain", o.gained_examples()));
     }
     if (o.lost() > 0) parts.push_back(CustomersWho(o.lost(), "loses", "lose", o.lost_examples()));
+    if (o.stacked_out() > 0) {
+      // Sorted for a stable line: a protobuf map has no order.
+      std::map<std::string, int64_t> to(o.stacked_out_to().begin(), o.stacked_out_to().end());
+      std::vector<std::string> winners;
+      for (const auto& [winner, n] : to) winners.push_back(StrCat(winner, " ", Thousands(n)));
+      parts.push_back(StrCat(CustomersWho(o.stacked_out(), "loses", "lose",
+                                          o.stacked_out_examples()),
+                             " to stacking (to ", StrJoin(winners, ", "), ")"));
+    }
     table.AddRow({o.offer(), StrJoin(parts, ", ")});
   }
   return "  offers, by the customers who have them:\n" + table.Render("    ");

@@ -38,8 +38,9 @@ struct DimensionCounts {
 };
 
 struct OfferCounts {
-  int64_t kept = 0, gained = 0, lost = 0;
-  std::vector<std::string> gained_examples, lost_examples;
+  int64_t kept = 0, gained = 0, lost = 0, stacked_out = 0;
+  std::vector<std::string> gained_examples, lost_examples, stacked_out_examples;
+  std::map<std::string, int64_t> stacked_out_to;
 };
 
 std::vector<EarningRuleSimulation> ByRule(const std::map<std::string, EarningRuleSimulation,
@@ -134,6 +135,20 @@ struct Simulation::Counts {
       ++counts.gained;
       KeepExample(customer_id, options.examples, &counts.gained_examples);
     }
+    for (const OfferLoss& loss : candidate_decision.offers_lost) {
+      OfferCounts& counts = Offer(loss.offer);
+      ++counts.stacked_out;
+      KeepExample(customer_id, options.examples, &counts.stacked_out_examples);
+      ++counts.stacked_out_to[std::string(WinnerName(loss.lost_to))];
+    }
+  }
+
+  // The name of the candidate's offer with rule id `id`, as decisions show it.
+  std::string_view WinnerName(std::string_view id) const {
+    for (const OfferGrant& g : candidate_decision.offers) {
+      if (g.rule_id == id) return g.offer;
+    }
+    return id;
   }
 
   OfferCounts& Offer(std::string_view name) {
@@ -279,6 +294,9 @@ void Simulation::Merge(Simulation&& later) {
     sum.lost += counts.lost;
     AppendExamples(std::move(counts.gained_examples), limit, &sum.gained_examples);
     AppendExamples(std::move(counts.lost_examples), limit, &sum.lost_examples);
+    sum.stacked_out += counts.stacked_out;
+    AppendExamples(std::move(counts.stacked_out_examples), limit, &sum.stacked_out_examples);
+    for (const auto& [winner, n] : counts.stacked_out_to) sum.stacked_out_to[winner] += n;
   }
   c.customers += o.customers;
   c.errors += o.errors;
@@ -323,11 +341,13 @@ SimulationReport Simulation::Report() const {
   report.tiers = ReportDimension(c.tiers);
   for (const auto& [name, counts] : c.offers) {
     report.offers.push_back({name, counts.kept, counts.gained, counts.lost,
-                             counts.gained_examples, counts.lost_examples});
+                             counts.gained_examples, counts.lost_examples, counts.stacked_out,
+                             counts.stacked_out_examples, counts.stacked_out_to});
   }
   std::stable_sort(report.offers.begin(), report.offers.end(),
                    [](const OfferSimulation& a, const OfferSimulation& b) {
-                     return (a.gained + a.lost > 0) > (b.gained + b.lost > 0);
+                     return (a.gained + a.lost + a.stacked_out > 0) >
+                            (b.gained + b.lost + b.stacked_out > 0);
                    });
   PointsSimulation& points = report.points;
   points.purchases = c.purchases;

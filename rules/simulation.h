@@ -59,6 +59,11 @@ struct OfferSimulation {
   int64_t lost = 0;    // only by the served ruleset
   std::vector<std::string> gained_examples;
   std::vector<std::string> lost_examples;
+  // Customers to whom the candidate's offer applied but whom its stacking
+  // left without it (OfferLoss), and to which offers (by name, with counts).
+  int64_t stacked_out = 0;
+  std::vector<std::string> stacked_out_examples;
+  std::map<std::string, int64_t> stacked_out_to;
 };
 
 // Points of one earning rule over the replayed purchases.

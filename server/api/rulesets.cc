@@ -104,6 +104,9 @@ void ReportToProto(const rules::SimulationReport& report, v1::SimulateRulesetRes
     offer->set_lost(o.lost);
     for (const std::string& id : o.gained_examples) offer->add_gained_examples(id);
     for (const std::string& id : o.lost_examples) offer->add_lost_examples(id);
+    offer->set_stacked_out(o.stacked_out);
+    for (const std::string& id : o.stacked_out_examples) offer->add_stacked_out_examples(id);
+    for (const auto& [winner, n] : o.stacked_out_to) (*offer->mutable_stacked_out_to())[winner] = n;
   }
   v1::PointsSimulation* points = out->mutable_points();
   points->set_purchases(report.points.purchases);

@@ -191,6 +191,39 @@ TEST(SimulationTest, OffersGainedLostAndKept) {
   EXPECT_THAT(Offer(reverse.Report(), "满100减20")->gained_examples, ElementsAre("b"));
 }
 
+TEST(SimulationTest, OffersLostToStackingAreCountedWithTheirWinners) {
+  // The candidate puts both offers in one group that takes the first: the
+  // gift applies to "a" and "c" but the discount, first, takes its place
+  // for "a" only.
+  const std::shared_ptr<const RuleSet> serving = Rules(40, 500);
+  const std::shared_ptr<const RuleSet> grouped = Load({{"offers.yaml", R"(kind: offers
+groups: {one_gift: first}
+offers:
+  - id: young_discount
+    when: age < 40
+    offer: 满100减20
+    group: one_gift
+  - id: points_gift
+    when: points >= 500
+    offer: 积分礼品
+    group: one_gift
+)"}});
+  ASSERT_NE(grouped, nullptr);
+  Simulation simulation(serving, grouped, Options(2));
+  simulation.Add(Person("a", 25, 600));
+  simulation.Add(Person("b", 37));
+  simulation.Add(Person("c", 50, 700));
+  const SimulationReport report = simulation.Report();
+  const OfferSimulation* gift = Offer(report, "积分礼品");
+  ASSERT_NE(gift, nullptr);
+  EXPECT_EQ(gift->kept, 1);  // c
+  EXPECT_EQ(gift->lost, 1);  // a
+  EXPECT_EQ(gift->stacked_out, 1);
+  EXPECT_THAT(gift->stacked_out_examples, ElementsAre("a"));
+  EXPECT_EQ(gift->stacked_out_to, (std::map<std::string, int64_t>{{"满100减20", 1}}));
+  EXPECT_EQ(Offer(report, "满100减20")->stacked_out, 0);
+}
+
 TEST(SimulationTest, TiersMoveWithTheCurrentBalance) {
   const std::string loyalty = R"(kind: loyalty
 earning:
