@@ -241,7 +241,16 @@ void AddDecisionCommands(CLI::App* app, Chosen* chosen) {
           "A customer given inline as JSON (not stored), e.g. '{\"id\":\"x\",\"age\":25}'"));
   evaluate_cmd->add_flag("--explain", evaluate->explain,
                          "Show every rule considered, whether it matched, and the values it saw");
-  evaluate_cmd->add_option("--today", evaluate->today, "Evaluation day YYYY-MM-DD (default: today, UTC)");
+  evaluate_cmd->add_option("--today", evaluate->today,
+                           "Evaluation day YYYY-MM-DD (default: today in the programme's time "
+                           "zone)");
+  evaluate_cmd->add_option("--time", evaluate->time,
+                           "The time of day offers' hours see, HH:MM (default: now without "
+                           "--today)");
+  evaluate_cmd->add_option("--amount", evaluate->amount,
+                           "A basket's amount that offers' values are computed for");
+  evaluate_cmd->add_option("--channel", evaluate->channel,
+                           "The channel offers' budgets count in: online or offline");
 
   auto explain = New<ExplainOptions>();
   CLI::App* explain_cmd = AddCommand(

@@ -98,7 +98,10 @@ struct EvaluateOptions {
   std::string customer_id;    // a stored customer, or
   std::string customer_json;  // one given inline (not stored)
   bool explain = false;
-  std::string today;          // YYYY-MM-DD; "" today (UTC)
+  std::string today;          // YYYY-MM-DD; "" today in the programme's time zone
+  std::string time;           // HH:MM; "" now (without --today)
+  std::string amount;         // a basket's amount; "" none
+  std::string channel;        // online|offline; "" none
 };
 // `clientele evaluate`: segments, offers and tier of one customer.
 int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream& err);

@@ -21,6 +21,17 @@ std::string SegmentSource(const v1::Segment& s) {
   return s.is_default() ? "(default)" : StrCat("(rule ", s.rule_id(), ")");
 }
 
+// As client/render.cc's OfferWorth, from the proto.
+std::string OfferWorth(const v1::Offer& o) {
+  if (o.unit().empty()) return "";
+  const std::string item = o.free_item().empty() ? "" : StrCat(" ", o.free_item(), ",");
+  if (o.value().empty()) {
+    return o.unit() == "points" ? ": points shown with a purchase"
+                                : StrCat(":", item, " worth shown with an amount");
+  }
+  return StrCat(":", item, " worth ", o.value(), o.unit() == "points" ? " points" : "");
+}
+
 std::string RenderDecision(const v1::Decision& d) {
   std::string out = StrCat("customer ", d.customer_id().empty() ? "(no id)" : d.customer_id(),
                            "  [ruleset ", d.ruleset_version(), "]\n  segments:\n");
@@ -31,8 +42,18 @@ std::string RenderDecision(const v1::Decision& d) {
   out += segments.Render("    ");
   if (d.offers().empty()) out += "  offers:   无 (none)\n";
   for (const v1::Offer& o : d.offers()) {
-    StrAppend(&out, "  offer:    ", o.offer(), "  (rule ", o.rule_id(), ", priority ",
-              o.priority(), o.exclusive() ? ", exclusive)\n" : ", stackable)\n");
+    StrAppend(&out, "  offer:    ", o.offer(), "  (rule ", o.rule_id(), ", priority ", o.priority(),
+              !o.group().empty() ? StrCat(", group ", o.group())
+              : o.exclusive()    ? std::string(", exclusive")
+                                 : std::string(", stackable"),
+              ")", OfferWorth(o), "\n");
+  }
+  for (const v1::OfferLoss& l : d.offers_lost()) {
+    StrAppend(&out, "  lost:     ", l.offer(), "  (rule ", l.rule_id(), ") to ", l.lost_to(),
+              l.why() == "group"       ? " in its stacking group"
+              : l.why() == "exclusion" ? " (they exclude each other)"
+                                       : " (exclusive)",
+              "\n");
   }
   StrAppend(&out, "  tier:     ", d.tier().empty() ? "(none)" : d.tier(),
             d.tier_downgrade_on().empty()
@@ -289,6 +310,9 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
   }
   request.set_explain(options.explain);
   request.set_today(options.today);
+  request.set_time(options.time);
+  request.set_amount(options.amount);
+  request.set_channel(options.channel);
   v1::EvaluateResponse response;
   const grpc::Status status =
       CallUnary(options.remote, &v1::Decisions::Stub::Evaluate, request, &response);

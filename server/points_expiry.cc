@@ -20,7 +20,7 @@ void PointsExpiry::Stop() {
 }
 
 void PointsExpiry::Pass(const PeriodicTask::StopRequested& stop_requested) {
-  const rules::Date today = rules::Date::Today();
+  const rules::Date today = loyalty_->Today();
   absl::StatusOr<int64_t> expired = loyalty_->ExpirePoints(today, options_.batch, stop_requested);
   if (!expired.ok()) {
     Log(LogLevel::kWarning, "points_expiry_failed",

@@ -191,6 +191,21 @@ void DecisionToProto(const Customer& customer, const rules::Decision& d,
     out->set_rule_id(std::string(o.rule_id));
     out->set_priority(o.priority);
     out->set_exclusive(o.exclusive);
+    out->set_group(std::string(o.group));
+    if (o.unit != rules::OfferValueUnit::kNone) {
+      out->set_unit(o.unit == rules::OfferValueUnit::kPoints ? "points" : "money");
+      if (o.value_known) out->set_value(o.value.ToString());
+    }
+    out->set_free_item(std::string(o.free_item));
+  }
+  for (const rules::OfferLoss& l : d.offers_lost) {
+    v1::OfferLoss* out = p->add_offers_lost();
+    out->set_offer(std::string(l.offer));
+    out->set_rule_id(std::string(l.rule_id));
+    out->set_lost_to(std::string(l.lost_to));
+    out->set_why(l.why == rules::OfferLoss::Why::kGroup       ? "group"
+                 : l.why == rules::OfferLoss::Why::kExclusion ? "exclusion"
+                                                              : "exclusive");
   }
   p->set_tier(std::string(d.tier));
   p->set_tier_downgrade_on(d.tier_downgrade_on.ToString());

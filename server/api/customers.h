@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "clientele/v1/customers.pb.h"
 #include "server/api/dependencies.h"
+#include "server/api/serving.h"
 
 namespace clientele::server {
 
@@ -38,7 +39,7 @@ class CustomersApi {
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
         limits_(dependencies.limits) ,
-        today_(dependencies.today) {}
+        today_(api_internal::ProgrammeToday(dependencies)) {}
 
   absl::Status UpsertCustomer(const v1::UpsertCustomerRequest& request,
                               v1::UpsertCustomerResponse* response);

@@ -45,12 +45,14 @@ absl::Status Decode(const std::string& bytes, google::protobuf::Message* message
 class StoredDecisionStream final : public DecisionStream {
  public:
   StoredDecisionStream(Store* store, std::shared_ptr<const ServedRuleset> served, Date today,
-                       bool explain, int64_t limit, std::optional<v1::SegmentFilter> segment,
+                       int32_t minute, bool explain, int64_t limit,
+                       std::optional<v1::SegmentFilter> segment,
                        std::optional<std::vector<std::string>> ids, DecisionLog* log,
                        std::string_view caller)
       : store_(store),
         served_(std::move(served)),
         today_(today),
+        minute_(minute),
         explain_(explain),
         limit_(limit),
         segment_(std::move(segment)),
@@ -66,10 +68,9 @@ class StoredDecisionStream final : public DecisionStream {
       if (!customer->has_value()) return false;
       rules::Explanation explanation;
       rules::Explanation* why = explain_ ? &explanation : nullptr;
-      if (absl::Status s = EvaluateRules(*served_->ruleset,
-                                         {&**customer, nullptr, nullptr, nullptr, today_},
-                                         &decision_, why);
-          !s.ok()) {
+      rules::EvalInput input{&**customer, nullptr, nullptr, nullptr, today_};
+      input.minute = minute_;
+      if (absl::Status s = EvaluateRules(*served_->ruleset, input, &decision_, why); !s.ok()) {
         return s;
       }
       if (segment_.has_value() &&
@@ -120,6 +121,7 @@ class StoredDecisionStream final : public DecisionStream {
   Store* store_;
   std::shared_ptr<const ServedRuleset> served_;  // one version for the whole stream
   Date today_;
+  int32_t minute_;
   bool explain_;
   int64_t limit_;
   std::optional<v1::SegmentFilter> segment_;
@@ -135,6 +137,31 @@ class StoredDecisionStream final : public DecisionStream {
 };
 
 }  // namespace
+
+absl::Status DecisionsApi::OfferSituation(const v1::EvaluateRequest& request,
+                                          const rules::RuleSet& ruleset,
+                                          rules::EvalInput* input) const {
+  input->minute = request.today().empty() ? minute_(ruleset, input->today) : -1;
+  if (!request.time().empty()) {
+    absl::StatusOr<int32_t> minute = rules::ParseTimeOfDay(request.time());
+    if (!minute.ok()) return Invalid("time", View(minute.status().message()));
+    input->minute = *minute;
+  }
+  if (!request.amount().empty()) {
+    absl::StatusOr<rules::Decimal> amount = rules::Decimal::Parse(request.amount());
+    if (!amount.ok() || *amount <= rules::Decimal()) {
+      return Invalid("amount", StrCat("is a basket's amount, decimal text more than 0, not '",
+                                      request.amount(), "'"));
+    }
+    input->basket_amount = *amount;
+  }
+  if (!request.channel().empty()) {
+    absl::StatusOr<rules::Channel> channel = rules::ParseChannel(request.channel());
+    if (!channel.ok()) return Invalid("channel", View(channel.status().message()));
+    input->channel = *channel;
+  }
+  return absl::OkStatus();
+}
 
 absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
                                   v1::EvaluateResponse* response, std::string_view caller) {
@@ -166,13 +193,12 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
     default:
       return Invalid("subject", "give customer_id (a stored customer) or customer (inline)");
   }
+  rules::EvalInput input{&customer, nullptr, nullptr, nullptr, *today};
+  if (absl::Status s = OfferSituation(request, *served->ruleset, &input); !s.ok()) return s;
   rules::Decision decision;
   rules::Explanation explanation;
   rules::Explanation* why = request.explain() ? &explanation : nullptr;
-  if (absl::Status s = EvaluateRules(
-          *served->ruleset, {&customer, nullptr, nullptr, nullptr, *today}, &decision, why);
-      !s.ok())
-    return s;
+  if (absl::Status s = EvaluateRules(*served->ruleset, input, &decision, why); !s.ok()) return s;
   Metrics::Global().RecordMatches(decision);
   DecisionToProto(customer, decision, why, response->mutable_decision());
   MaybeLogDecision(decision_log_,
@@ -220,9 +246,10 @@ absl::StatusOr<std::unique_ptr<DecisionStream>> DecisionsApi::EvaluateMany(
     default:
       break;
   }
+  const int32_t minute = request.today().empty() ? minute_(*served->ruleset, *today) : -1;
   return std::unique_ptr<DecisionStream>(new StoredDecisionStream(
-      store_, std::move(served), *today, request.explain(), request.limit(), std::move(segment),
-      std::move(ids), decision_log_, caller));
+      store_, std::move(served), *today, minute, request.explain(), request.limit(),
+      std::move(segment), std::move(ids), decision_log_, caller));
 }
 
 absl::Status DecisionsApi::GetRuleset(const v1::GetRulesetRequest&,

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "clientele/v1/decisions.pb.h"
 #include "server/api/dependencies.h"
+#include "server/api/serving.h"
 
 namespace clientele::server {
 
@@ -37,7 +38,8 @@ class DecisionsApi {
         reloader_(dependencies.reloader),
         limits_(dependencies.limits),
         decision_log_(dependencies.decision_log) ,
-        today_(dependencies.today) {}
+        today_(api_internal::ProgrammeToday(dependencies)),
+        minute_(api_internal::ProgrammeMinute(dependencies)) {}
 
   // `caller` (the token's name) goes into the decision log.
   absl::Status Evaluate(const v1::EvaluateRequest& request, v1::EvaluateResponse* response,
@@ -53,12 +55,18 @@ class DecisionsApi {
                                    v1::ListLoggedDecisionsResponse* response);
 
  private:
+  // The request's time, basket amount and channel into *input (its day
+  // set); INVALID_ARGUMENT naming a field that does not parse.
+  absl::Status OfferSituation(const v1::EvaluateRequest& request, const rules::RuleSet& ruleset,
+                              rules::EvalInput* input) const;
+
   Store* const store_;
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;
   const RequestLimits limits_;
   DecisionLog* const decision_log_;
   const std::function<rules::Date()> today_;
+  const std::function<int32_t(const rules::RuleSet&, rules::Date)> minute_;
 };
 
 }  // namespace clientele::server

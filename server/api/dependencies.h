@@ -19,6 +19,8 @@
 #include <functional>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rules/customer.h"
 #include "absl/status/status.h"
 #include "server/api/decision_log.h"
@@ -37,10 +39,15 @@ struct ApiDependencies {
   RulesReloader* reloader = nullptr;
   RequestLimits limits;
   DecisionLog* decision_log = nullptr;  // may be null: no log
-  // The day (UTC) that requests happen on: what "today" means for
-  // balances, pending and expiring points, the stats window and dates
-  // that may not be in the future. Tests move it; it must be thread-safe.
-  std::function<rules::Date()> today = &rules::Date::Today;
+  // The instant requests happen at. Tests move it; it must be
+  // thread-safe.
+  std::function<absl::Time()> now = &absl::Now;
+  // The day requests happen on: what "today" means for balances, pending
+  // and expiring points, the stats window, offers and dates that may not
+  // be in the future. Empty (the default): the day `now` falls on in the
+  // served ruleset's time zone (RuleSet::time_zone_name; UTC while none is
+  // served). A test may fix it instead (offers then see no time of day).
+  std::function<rules::Date()> today = nullptr;
 };
 
 // Gets the outcome of an asynchronous operation, once.

@@ -31,6 +31,7 @@ struct CheckedPurchase {
   rules::Purchase purchase;
   Date day;
   Date today;
+  int32_t minute = -1;  // the time of day offers see: now's on a purchase of today
   std::shared_ptr<const ServedRuleset> served;
 };
 
@@ -51,10 +52,9 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
     purchase.category = *std::move(category);
   }
   rules::Decision decision;
-  if (absl::Status s = EvaluateRules(*checked.served->ruleset,
-                                     {&*customer, &purchase, nullptr, nullptr, checked.today},
-                                     &decision);
-      !s.ok()) {
+  rules::EvalInput input{&*customer, &purchase, nullptr, nullptr, checked.today};
+  input.minute = checked.minute;
+  if (absl::Status s = EvaluateRules(*checked.served->ruleset, input, &decision); !s.ok()) {
     // A purchase recorded before is ALREADY_EXISTS whatever the rules say
     // now; the insert below finds that out without a lookup, but is not
     // reached here.
@@ -222,6 +222,7 @@ void EventsApi::RecordPurchase(const v1::RecordPurchaseRequest& request,
   absl::StatusOr<CheckedPurchase> checked = CheckPurchase(request, limits_, today_());
   if (!checked.ok()) return done(checked.status());
   if (absl::Status s = ServingRules(*rules_, *reloader_, &checked->served); !s.ok()) return done(std::move(s));
+  checked->minute = minute_(*checked->served->ruleset, checked->purchase.date);
   SubmitIdempotentWrite(
       store_, "RecordPurchase", request, request.idempotency_key(), deadline, response,
       [checked = *std::move(checked), &request](Transaction& tx, v1::RecordPurchaseResponse* out) {

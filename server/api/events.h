@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "clientele/v1/events.pb.h"
 #include "server/api/dependencies.h"
+#include "server/api/serving.h"
 
 namespace clientele::server {
 
@@ -21,7 +22,8 @@ class EventsApi {
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
         limits_(dependencies.limits) ,
-        today_(dependencies.today) {}
+        today_(api_internal::ProgrammeToday(dependencies)),
+        minute_(api_internal::ProgrammeMinute(dependencies)) {}
 
   absl::Status RecordPurchase(const v1::RecordPurchaseRequest& request,
                               v1::RecordPurchaseResponse* response);
@@ -49,6 +51,7 @@ class EventsApi {
   RulesReloader* const reloader_;
   const RequestLimits limits_;
   const std::function<rules::Date()> today_;
+  const std::function<int32_t(const rules::RuleSet&, rules::Date)> minute_;
 };
 
 }  // namespace clientele::server

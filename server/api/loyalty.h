@@ -15,6 +15,7 @@
 #include "clientele/v1/loyalty.pb.h"
 #include "rules/customer.h"
 #include "server/api/dependencies.h"
+#include "server/api/serving.h"
 
 namespace clientele::server {
 
@@ -26,7 +27,7 @@ class LoyaltyApi {
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
         limits_(dependencies.limits) ,
-        today_(dependencies.today) {}
+        today_(api_internal::ProgrammeToday(dependencies)) {}
 
   absl::Status GetPoints(const v1::GetPointsRequest& request, v1::GetPointsResponse* response);
   absl::Status RedeemPoints(const v1::RedeemPointsRequest& request,
@@ -51,6 +52,10 @@ class LoyaltyApi {
   // rules' tiers cannot change without an event
   // (RuleSet::TiersChangeOverTime). Stops between batches once
   // `stop_requested` says so. Returns the customers changed.
+  // The programme's day (ApiDependencies::today): what the background
+  // passes take for today.
+  rules::Date Today() const { return today_(); }
+
   absl::StatusOr<int64_t> ReviewTiers(rules::Date today, int64_t batch,
                                       const std::function<bool()>& stop_requested);
 

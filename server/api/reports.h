@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "clientele/v1/reports.pb.h"
 #include "server/api/dependencies.h"
+#include "server/api/serving.h"
 
 namespace clientele::server {
 
@@ -20,7 +21,7 @@ class ReportsApi {
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
         limits_(dependencies.limits) ,
-        today_(dependencies.today) {}
+        today_(api_internal::ProgrammeToday(dependencies)) {}
 
   absl::Status SegmentSizes(const v1::SegmentSizesRequest& request,
                             v1::SegmentSizesResponse* response);

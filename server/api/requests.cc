@@ -58,7 +58,7 @@ absl::Status CheckDecimalText(std::string_view field, std::string_view text) {
 
 absl::Status CheckNotAfter(std::string_view field, Date day, Date today) {
   if (!day.known() || !(today < day)) return absl::OkStatus();
-  return WithReason(Invalid(field, StrCat("is in the future (after today, ", today.ToString(), " UTC)")),
+  return WithReason(Invalid(field, StrCat("is in the future (after today, ", today.ToString(), ", the programme's day)")),
                     kReasonDateInFuture);
 }
 

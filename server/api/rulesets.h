@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "clientele/v1/rulesets.pb.h"
 #include "server/api/dependencies.h"
+#include "server/api/serving.h"
 
 namespace clientele::server {
 
@@ -20,7 +21,7 @@ class RulesetsApi {
   // What `dependencies` points to must outlive the RulesetsApi.
   explicit RulesetsApi(const ApiDependencies& dependencies)
       : store_(dependencies.store), rules_(dependencies.rules), reloader_(dependencies.reloader) ,
-        today_(dependencies.today) {}
+        today_(api_internal::ProgrammeToday(dependencies)) {}
 
   absl::Status GetRulesetStatus(const v1::GetRulesetStatusRequest& request,
                                 v1::RulesetStatus* response);

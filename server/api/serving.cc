@@ -1,5 +1,6 @@
 #include "server/api/serving.h"
 
+#include "absl/time/civil_time.h"
 #include "common/strings.h"
 #include "server/api/conversion.h"
 
@@ -14,6 +15,26 @@ absl::Status ServingRules(const RulesetHolder& rules, const RulesReloader& reloa
       StrCat("no valid ruleset is loaded from ", reloader.directory().string(),
              last.message.empty() ? "" : StrCat(": ", last.message),
              "; fix the rule files (clientele rules status lists every error)"));
+}
+
+std::function<rules::Date()> ProgrammeToday(const ApiDependencies& dependencies) {
+  if (dependencies.today) return dependencies.today;
+  return [rules = dependencies.rules, now = dependencies.now] {
+    const absl::Time instant = now();
+    const std::shared_ptr<const ServedRuleset> served = rules->Current();
+    if (served != nullptr) return served->ruleset->LocalTimeAt(instant).day;
+    const absl::CivilDay day = absl::ToCivilDay(instant, absl::UTCTimeZone());
+    return rules::Date::FromDays(static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1)));
+  };
+}
+
+std::function<int32_t(const rules::RuleSet&, rules::Date)> ProgrammeMinute(
+    const ApiDependencies& dependencies) {
+  if (dependencies.today) return [](const rules::RuleSet&, rules::Date) { return -1; };
+  return [now = dependencies.now](const rules::RuleSet& ruleset, rules::Date day) {
+    const rules::RuleSet::LocalTime local = ruleset.LocalTimeAt(now());
+    return local.day == day ? local.minute : -1;
+  };
 }
 
 CustomerAsOf AsOf(const rules::RuleSet& ruleset, rules::Date today) {

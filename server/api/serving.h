@@ -6,11 +6,13 @@
 #ifndef CLIENTELE_SERVER_API_SERVING_H_
 #define CLIENTELE_SERVER_API_SERVING_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/status.h"
 #include "clientele/v1/rulesets.pb.h"
 #include "rules/ruleset.h"
+#include "server/api/dependencies.h"
 #include "server/reload/reloader.h"
 #include "server/reload/ruleset_holder.h"
 #include "server/store/records.h"
@@ -28,6 +30,17 @@ absl::Status ServingRules(const RulesetHolder& rules, const RulesReloader& reloa
 // evaluation over the work limit RESOURCE_EXHAUSTED (nothing evaluated).
 absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,
                            rules::Decision* decision, rules::Explanation* explanation = nullptr);
+
+// The programme's day as ApiDependencies::today defines it: the fixed
+// day a test set, else the day `now` falls on in the served ruleset's
+// time zone (UTC while none is served).
+std::function<rules::Date()> ProgrammeToday(const ApiDependencies& dependencies);
+
+// The time of day, in minutes after midnight in `ruleset`'s time zone, that
+// offers' hours see for a request on `day` (ProgrammeToday's): now's, or
+// -1 (unknown) when `day` is another day or a test fixed the day.
+std::function<int32_t(const rules::RuleSet& ruleset, rules::Date day)> ProgrammeMinute(
+    const ApiDependencies& dependencies);
 
 // How the API reads a customer to decide with `ruleset` on `today`: with
 // the tier qualification figures of the ruleset's tier policy.

@@ -9,6 +9,7 @@
 #define CLIENTELE_TESTS_SUPPORT_IN_PROCESS_APIS_H_
 
 #include <atomic>
+
 #include <climits>
 #include <filesystem>
 #include <memory>
@@ -17,6 +18,9 @@
 #include <utility>
 
 #include "gtest/gtest.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rules/rule_tests.h"
 #include "server/api/apis.h"
 #include "server/reload/reloader.h"
@@ -60,7 +64,7 @@ class InProcessApis {
                                 .reloader = &reloader_,
                                 .limits = {},
                                 .decision_log = nullptr,
-                                .today = [this] { return today(); }});
+                                .now = [this] { return now(); }});
   }
   // Closes the store and removes the directory.
   ~InProcessApis() {
@@ -77,13 +81,25 @@ class InProcessApis {
   server::Store* store() { return store_.get(); }
   server::Apis* apis() { return apis_.get(); }
   const server::RulesetHolder& holder() const { return holder_; }
-  // The day the API classes take for today: the real one (UTC) until
-  // set_today moves it (from any thread).
-  rules::Date today() const {
-    const int32_t days = today_days_.load();
-    return days == kRealDay ? rules::Date::Today() : rules::Date::FromDays(days);
+  // The instant the API classes take for now: the real one until set_now
+  // or set_today moves it (from any thread). Their day is the day it falls
+  // on in the served ruleset's time zone (ApiDependencies::today).
+  absl::Time now() const {
+    const int64_t nanos = now_nanos_.load();
+    return nanos == kRealTime ? absl::Now() : absl::FromUnixNanos(nanos);
   }
-  void set_today(rules::Date day) { today_days_.store(day.days()); }
+  void set_now(absl::Time instant) { now_nanos_.store(absl::ToUnixNanos(instant)); }
+  // Noon UTC of `day`: that day in the rulesets of UTC, and of the time
+  // zones from UTC-11 to UTC+11.
+  void set_today(rules::Date day) {
+    set_now(absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), 12, 0, 0),
+                            absl::UTCTimeZone()));
+  }
+  // The day of now() in UTC.
+  rules::Date today() const {
+    const absl::CivilDay day = absl::ToCivilDay(now(), absl::UTCTimeZone());
+    return rules::Date::FromDays(static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1)));
+  }
 
   // The rules directory served.
   const std::filesystem::path& rules_directory() const { return rules_directory_; }
@@ -98,8 +114,8 @@ class InProcessApis {
   server::RulesetHolder holder_;
   server::RulesReloader reloader_;
   std::unique_ptr<server::Apis> apis_;
-  static constexpr int32_t kRealDay = INT32_MIN;
-  std::atomic<int32_t> today_days_{kRealDay};
+  static constexpr int64_t kRealTime = INT64_MIN;
+  std::atomic<int64_t> now_nanos_{kRealTime};
 };
 
 }  // namespace clientele::testing
