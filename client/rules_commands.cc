@@ -91,14 +91,15 @@ absl::Status ReadOffersUsed(const rules::RuleSet& ruleset, const json& node,
 }
 
 absl::StatusOr<OfferSituation> ReadOfferSituation(const EvalOptions& options,
-                                                  const rules::RuleSet& ruleset) {
+                                                  const rules::RuleSet& ruleset,
+                                                  const rules::RuleSet::LocalTime& now) {
   OfferSituation situation;
   if (!options.time.empty()) {
     absl::StatusOr<int32_t> minute = rules::ParseTimeOfDay(options.time);
     if (!minute.ok()) return absl::InvalidArgumentError(StrCat("--time: ", View(minute.status().message())));
     situation.minute = *minute;
   } else if (options.today.empty()) {
-    situation.minute = ruleset.LocalTimeAt(absl::Now()).minute;
+    situation.minute = now.minute;
   }
   if (!options.amount.empty()) {
     absl::StatusOr<rules::Decimal> amount = rules::Decimal::Parse(options.amount);
@@ -292,12 +293,14 @@ int RunEval(const EvalOptions& options, std::ostream& out, std::ostream& err) {
   }
   std::shared_ptr<const rules::RuleSet> ruleset = Load(options.directory, options.max_work, err);
   if (ruleset == nullptr) return kExitRuleErrors;
-  absl::StatusOr<OfferSituation> situation = ReadOfferSituation(options, *ruleset);
+  // One reading of the clock for the day and the time of day.
+  const rules::RuleSet::LocalTime now = ruleset->LocalTimeAt(absl::Now());
+  absl::StatusOr<OfferSituation> situation = ReadOfferSituation(options, *ruleset, now);
   if (!situation.ok()) {
     err << "error: " << View(situation.status().message()) << "\n";
     return kExitBadInput;
   }
-  const rules::Date today = today_given ? *today_given : ruleset->LocalTimeAt(absl::Now()).day;
+  const rules::Date today = today_given ? *today_given : now.day;
   Evaluator evaluator{*ruleset, *events, today, *situation, options, {}, {}};
 
   if (options.customers_file.empty()) {

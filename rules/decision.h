@@ -65,7 +65,9 @@ struct OfferLoss {
   };
   std::string_view offer;
   std::string_view rule_id;
-  std::string_view lost_to;    // the rule id of the offer that took its place
+  // The rule id of the offer chosen in its place: given, or itself left
+  // out in turn (a group's choice that an exclusion then kept out).
+  std::string_view lost_to;
   Why why = Why::kGroup;
 };
 

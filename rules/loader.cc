@@ -1763,10 +1763,29 @@ class Loader {
     return true;
   }
 
+  // Whether offer j is given whenever it applies: nothing before it in
+  // offer order can leave it out (an exclusive offer before it, any offer
+  // before an exclusive one, an earlier member of its group or an offer it
+  // excludes), and it is not in a group that chooses by value.
+  bool GivenWhenItApplies(size_t j) const {
+    const std::vector<Offer>& offers = data_->offers;
+    const Offer& offer = offers[j];
+    if (offer.group >= 0 && data_->offer_groups[offer.group].best_value) return false;
+    for (size_t k = 0; k < j; ++k) {
+      const Offer& earlier = offers[k];
+      if (offer.exclusive || earlier.exclusive) return false;
+      if (offer.group >= 0 && earlier.group == offer.group) return false;
+      if (std::find(offer.excludes.begin(), offer.excludes.end(), k) != offer.excludes.end()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   // Warns of an offer that stacking keeps out whenever it would apply:
   // an earlier offer that matches every customer it does, is always
-  // available with it, and is exclusive, or chosen before it in a group
-  // that takes the first, or excludes it.
+  // available with it, is given whenever it applies, and is exclusive, or
+  // chosen before it in a group that takes the first, or excludes it.
   void WarnUnreachableOffers(const std::vector<Located>& sites) {
     const std::vector<Offer>& offers = data_->offers;
     std::vector<uint32_t> conditions;
@@ -1786,7 +1805,7 @@ class Loader {
             (offer.group >= 0 && earlier.group == offer.group &&
              !data_->offer_groups[offer.group].best_value) ||
             std::find(offer.excludes.begin(), offer.excludes.end(), j) != offer.excludes.end();
-        if (!blocks || !AlwaysAvailableWhen(earlier, offer)) continue;
+        if (!blocks || !AlwaysAvailableWhen(earlier, offer) || !GivenWhenItApplies(j)) continue;
         const shadowing_internal::RuleListAnalysis pair(
             data_->program, {earlier.condition, offer.condition}, AnalysisRanges());
         if (!pair.ShadowingRules()[1]) continue;

@@ -221,7 +221,10 @@ class Evaluation {
   // not, explains why.
   [[gnu::noinline]] bool InOfferWindow(uint32_t i) {
     const Offer& offer = data_.offers[i];
-    const Date today = input_.today;
+    // A purchase's offers are those of its own day (as its earning rules).
+    const Date today = input_.purchase != nullptr && input_.purchase->date.known()
+                           ? input_.purchase->date
+                           : input_.today;
     if ((offer.valid_from.known() && today < offer.valid_from) ||
         (offer.valid_until.known() && offer.valid_until < today)) {
       Skipped(offer, Section{"offers"}, [&] {
@@ -260,6 +263,17 @@ class Evaluation {
     return Decimal::FromUnits(Number(node, offer));
   }
 
+  // `number` when it is more than 0; else the runtime error that says
+  // `key` must be (formulas are checked here, constants at load).
+  Decimal Positive(Decimal number, const char* key) {
+    if (frame_.error == nullptr && number <= Decimal()) {
+      frame_.error = key == std::string_view("every")        ? "an offer's every must be more than 0"
+                     : key == std::string_view("max_off")    ? "an offer's max_off must be more than 0"
+                                                             : "an offer's amount_off must be more than 0";
+    }
+    return number;
+  }
+
   // Offer i's value for the amount evaluated (Decision::Scratch::
   // offer_value), and whether it is known. *below_minimum when the amount
   // does not reach the offer's minimum. False on a runtime error.
@@ -274,7 +288,13 @@ class Evaluation {
     out = 0;
     if (terms.min_amount != kNone && amount != nullptr) {
       const Decimal minimum = OfferNumber(terms.min_amount, offer);
-      if (frame_.error != nullptr) return false;
+      if (frame_.error == nullptr && minimum < Decimal()) {
+        frame_.error = "an offer's min_amount must not be below 0";
+      }
+      if (frame_.error != nullptr) {
+        failed_rule_ = &offer;
+        return false;
+      }
       if (*amount < minimum) {
         *below_minimum = true;
         return true;
@@ -288,14 +308,15 @@ class Evaluation {
         if (terms.amount != kNone) value = OfferNumber(terms.amount, offer);
         break;
       case OfferValueTerms::Kind::kAmountOff:
-        value = OfferNumber(terms.amount, offer);
+        value = Positive(OfferNumber(terms.amount, offer), "amount_off");
         if (terms.every != kNone && amount != nullptr && frame_.error == nullptr) {
-          const Decimal every = OfferNumber(terms.every, offer);
-          Decimal times;
-          if (frame_.error == nullptr &&
-              (every <= Decimal() || !Decimal::Divide(*amount, every, &times) ||
-               !Decimal::Floor(times, &times) || !Decimal::Multiply(value, times, &value))) {
-            frame_.error = "an offer's 'every' must be more than 0";
+          const Decimal every = Positive(OfferNumber(terms.every, offer), "every");
+          // Whole times, exactly: both in units of the same scale (a
+          // Decimal division would round 199.99 / 200 up to 1).
+          const Decimal times =
+              Decimal::FromInteger(every.units() > 0 ? amount->units() / every.units() : 0);
+          if (frame_.error == nullptr && !Decimal::Multiply(value, times, &value)) {
+            frame_.error = "an offer's value is too large";
           }
         }
         break;
@@ -342,12 +363,16 @@ class Evaluation {
       failed_rule_ = &offer;
       return false;
     }
-    if (value < Decimal()) {
+    if (terms.max_off != kNone) {
+      value = std::min(value, Positive(OfferNumber(terms.max_off, offer), "max_off"));
+    }
+    if (frame_.error == nullptr && value < Decimal()) {
       frame_.error = "an offer's value must not be below 0";
+    }
+    if (frame_.error != nullptr) {
       failed_rule_ = &offer;
       return false;
     }
-    if (terms.max_off != kNone) value = std::min(value, OfferNumber(terms.max_off, offer));
     // Money off never exceeds what is paid.
     if (amount != nullptr && offer.value.unit() == OfferValueUnit::kMoney &&
         terms.kind != OfferValueTerms::Kind::kFreeItem) {
@@ -508,8 +533,9 @@ class Evaluation {
           return StrCat("matched, but lost to '", other.id, "', which comes first in group '",
                         group.id, "'");
         }
-        return StrCat("matched, but lost to '", other.id, "' in group '", group.id,
-                      "', which is worth more (",
+        return StrCat("matched, but lost to '", other.id, "' in group '", group.id, "', which is ",
+                      ValueOf(rival) == ValueOf(i) ? "worth as much and comes first ("
+                                                   : "worth more (",
                       Decimal::FromUnits(ValueOf(rival)).ToString(), " against ",
                       Decimal::FromUnits(ValueOf(i)).ToString(), ")");
       }
@@ -1156,6 +1182,29 @@ bool RuleSet::TiersChangeOverTime() const {
 bool RuleSet::ReadsPurchaseCategory() const { return data_->reads_purchase_category; }
 
 const std::vector<NumberedCap>& RuleSet::OfferCaps() const { return data_->offer_caps; }
+
+std::vector<RuleSet::OfferTerms> RuleSet::OfferTermsList() const {
+  std::vector<OfferTerms> list;
+  for (const Offer& offer : data_->offers) {
+    OfferTerms& terms = list.emplace_back();
+    terms.id = offer.id;
+    terms.offer = offer.name;
+    terms.valid_from = offer.valid_from;
+    terms.valid_until = offer.valid_until;
+    terms.days = offer.days;
+    terms.hours = offer.hours;
+    terms.exclusive = offer.exclusive;
+    if (offer.group >= 0) {
+      terms.group = data_->offer_groups[offer.group].id;
+      terms.group_best_value = data_->offer_groups[offer.group].best_value;
+    }
+    for (uint32_t other : offer.excludes) terms.excludes.push_back(data_->offers[other].id);
+    for (uint32_t c = offer.first_cap; c < offer.first_cap + offer.cap_count; ++c) {
+      terms.caps.push_back(data_->offer_caps[c].cap);
+    }
+  }
+  return list;
+}
 
 const std::string& RuleSet::time_zone_name() const { return data_->time_zone_name; }
 

@@ -156,6 +156,23 @@ class RuleSet {
   // downgrade comes due. The server then reviews tiers daily.
   bool TiersChangeOverTime() const;
 
+  // The campaign terms of each offer, in offer order, for tools (the
+  // campaign calendar, rules/offer_calendar.h).
+  struct OfferTerms {
+    std::string id;
+    std::string offer;
+    Date valid_from;  // unknown: none
+    Date valid_until;
+    Weekdays days;
+    std::vector<HoursOfDay> hours;
+    bool exclusive = true;
+    std::string group;        // "" none
+    bool group_best_value = false;
+    std::vector<std::string> excludes;  // ids, both ways
+    std::vector<OfferCap> caps;
+  };
+  std::vector<OfferTerms> OfferTermsList() const;
+
   // Every limit and budget of every offer, in offer order: the numbering
   // EvalInput::offer_usage follows.
   const std::vector<NumberedCap>& OfferCaps() const;

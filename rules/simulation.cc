@@ -148,6 +148,9 @@ struct Simulation::Counts {
     for (const OfferGrant& g : candidate_decision.offers) {
       if (g.rule_id == id) return g.offer;
     }
+    for (const OfferLoss& l : candidate_decision.offers_lost) {
+      if (l.rule_id == id) return l.offer;
+    }
     return id;
   }
 

@@ -185,7 +185,7 @@ int Serve(const std::string& config_path) {
     if (!count.ok()) return Fail("database_unavailable", std::string(count.status().message()));
     if (*count == 0) {
       // Dated back from today, so that "the last 30 days" holds purchases.
-      const rules::Date today = rules::Date::Today();
+      const rules::Date today = apis.loyalty.Today();  // the programme's day
       if (absl::Status s = LoadDemoData(&apis, today); !s.ok()) {
         return Fail("demo_data_failed", std::string(s.message()));
       }

@@ -27,7 +27,7 @@ void ExpiringToProto(const std::vector<rules::ExpiringPoints>& expiring,
 }  // namespace
 
 absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintained,
-                                           const RequestLimits& limits) {
+                                           const RequestLimits& limits, Date today) {
   Customer c;
   if (absl::Status s = CheckId("customer.id", p.id()); !s.ok()) return s;
   c.id = p.id();
@@ -128,7 +128,6 @@ absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintaine
                        StrCat("customer.", name));
     }
   }
-  const Date today = Date::Today();
   if (absl::Status s = CheckNotAfter("customer.birthday", c.birthday, today); !s.ok()) return s;
   if (absl::Status s = CheckNotAfter("customer.joined_at", c.joined_at, today); !s.ok()) return s;
   return c;

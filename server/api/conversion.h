@@ -17,9 +17,10 @@
 namespace clientele::server::api_internal {
 
 // The customer of a request. Profile fields always; with `maintained`, the
-// fields the server maintains too (an inline customer to evaluate).
+// fields the server maintains too (an inline customer to evaluate). Its
+// birthday and joined_at may not be after `today` (the programme's day).
 absl::StatusOr<rules::Customer> CustomerFromProto(const v1::Customer& p, bool maintained,
-                                                  const RequestLimits& limits);
+                                                  const RequestLimits& limits, rules::Date today);
 void CustomerToProto(const rules::Customer& c, v1::Customer* p);
 // The customer's points balances (rules/points.h).
 void PointsBalanceToProto(const rules::Customer& c, v1::PointsBalance* p);

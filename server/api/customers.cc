@@ -236,7 +236,7 @@ class StoreCustomerImport final : public CustomerImport {
   };
 
   absl::Status Accept(const v1::Customer& proto) {
-    absl::StatusOr<Customer> customer = CustomerFromProto(proto, false, limits_);
+    absl::StatusOr<Customer> customer = CustomerFromProto(proto, false, limits_, today_);
     if (!customer.ok()) return customer.status();
     if (!seen_ids_.insert(customer->id).second) {
       return Invalid("customer.id", StrCat("'", customer->id, "' appears earlier in the import"));
@@ -265,11 +265,12 @@ class StoreCustomerImport final : public CustomerImport {
 
 absl::Status CustomersApi::UpsertCustomer(const v1::UpsertCustomerRequest& request,
                                         v1::UpsertCustomerResponse* response) {
-  absl::StatusOr<Customer> customer = CustomerFromProto(request.customer(), false, limits_);
+  const Date today = today_();
+  absl::StatusOr<Customer> customer =
+      CustomerFromProto(request.customer(), false, limits_, today);
   if (!customer.ok()) return customer.status();
   absl::StatusOr<CustomerMask> mask = ParseCustomerMask(request.update_mask());
   if (!mask.ok()) return mask.status();
-  const Date today = today_();
   if (!customer->joined_at.known()) customer->joined_at = today;
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;

@@ -185,7 +185,7 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
     }
     case v1::EvaluateRequest::kCustomer: {
       absl::StatusOr<Customer> inline_customer =
-          CustomerFromProto(request.customer(), true, limits_);
+          CustomerFromProto(request.customer(), true, limits_, *today);
       if (!inline_customer.ok()) return inline_customer.status();
       customer = std::move(*inline_customer);
       break;

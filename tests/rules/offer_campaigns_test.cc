@@ -35,6 +35,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 Date Day(std::string_view text) {
   absl::StatusOr<Date> date = Date::Parse(text);
@@ -810,6 +811,173 @@ TEST(OfferStacking, SeedOffersKeepTheirOutcome) {
   ASSERT_TRUE(seed.ok());
   EXPECT_THAT(seed.ruleset->OfferCaps(), IsEmpty());
   EXPECT_EQ(seed.ruleset->time_zone_name(), "UTC");
+}
+
+TEST(OfferValues, EveryCountsWholeTimesExactly) {
+  auto ruleset = Loaded(R"(kind: offers
+offers:
+  - id: every_200
+    when: true
+    offer: 每满200减20
+    value: {amount_off: 20, every: 200}
+)");
+  // 199.99 / 200 is 0.99995: no whole 200 (a rounded division would say 1).
+  EXPECT_THAT(Given(Evaluate(*ruleset, {.amount = "199.99"})), ElementsAre("每满200减20=0"));
+  EXPECT_THAT(Given(Evaluate(*ruleset, {.amount = "200"})), ElementsAre("每满200减20=20"));
+  EXPECT_THAT(Given(Evaluate(*ruleset, {.amount = "399.9999"})), ElementsAre("每满200减20=20"));
+}
+
+TEST(OfferValues, FormulasThatComeOutAtZeroOrBelowAreErrors) {
+  for (std::string_view value : {"{amount_off: purchase_frequency}",
+                                 "{amount_off: 20, max_off: purchase_frequency - 5}",
+                                 "{amount_off: 20, every: purchase_frequency}",
+                                 "{amount_off: 20, min_amount: purchase_frequency - 5}"}) {
+    auto ruleset = Loaded("kind: offers\noffers:\n  - id: f\n    when: true\n    offer: F\n"
+                          "    value: " + std::string(value) + "\n");
+    ASSERT_NE(ruleset, nullptr) << value;
+    Customer customer;
+    customer.id = "c";
+    customer.purchase_frequency = 0;
+    EvalInput input{&customer, nullptr, nullptr, nullptr, Day("2026-11-27")};
+    input.basket_amount = Amount("300");
+    Decision d;
+    absl::Status status = ruleset->Evaluate(input, &d);
+    EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << value;
+    EXPECT_THAT(status.message(), HasSubstr("rule 'f'")) << value;
+  }
+}
+
+TEST(OfferWindows, APurchaseSeesTheOffersOfItsOwnDay) {
+  auto ruleset = Loaded(R"(kind: offers
+offers:
+  - id: saturday
+    when: true
+    offer: 周六特惠
+    stacking: stackable
+    days: [sat]
+)");
+  Customer customer;
+  customer.id = "c";
+  Purchase purchase;
+  purchase.amount = Amount("100");
+  purchase.date = Day("2026-11-28");  // a Saturday, recorded on Monday
+  EvalInput input{&customer, &purchase, nullptr, nullptr, Day("2026-11-30")};
+  Decision d;
+  ASSERT_THAT(ruleset->Evaluate(input, &d), IsOk());
+  EXPECT_EQ(d.offers.size(), 1u);
+  purchase.date = Day("2026-11-27");  // a Friday, recorded on Saturday
+  input.today = Day("2026-11-28");
+  ASSERT_THAT(ruleset->Evaluate(input, &d), IsOk());
+  EXPECT_THAT(d.offers, IsEmpty());
+}
+
+TEST(OfferStacking, AnExclusionWrittenOnTheEarlierOfferWorksToo) {
+  auto ruleset = Loaded(R"(kind: offers
+offers:
+  - id: a
+    when: true
+    offer: A
+    priority: 5
+    stacking: stackable
+    excludes: [b]
+  - id: b
+    when: true
+    offer: B
+    stacking: stackable
+)");
+  Decision d = Evaluate(*ruleset, {});
+  EXPECT_THAT(Given(d), ElementsAre("A=0"));
+  EXPECT_THAT(Lost(d), ElementsAre("b<a"));
+}
+
+TEST(OfferStacking, EqualValuesAreExplainedAsSuch) {
+  auto ruleset = Loaded(kCampaigns);
+  Explanation why;
+  Evaluate(*ruleset, {.amount = "500"}, &why);
+  EXPECT_EQ(Explained(why, "ten_percent")->note,
+            "matched, but lost to 'big_basket' in group 'checkout_discount', which is worth as "
+            "much and comes first (50 against 50)");
+}
+
+TEST(OfferStacking, OneDecisionReusedDecidesAsAFreshOneAndAsAnExplainedOne) {
+  // Decision::Scratch keeps offer states between evaluations on purpose:
+  // nothing of one evaluation may leak into the next.
+  auto ruleset = Loaded(R"(kind: offers
+groups: {g: best_value, h: first}
+offers:
+  - id: a
+    when: age >= 30
+    offer: A
+    group: g
+    value: {amount_off: 30}
+  - id: b
+    when: true
+    offer: B
+    group: g
+    value: {percent_off: 10}
+    excludes: [d]
+  - id: c
+    when: age < 50
+    offer: C
+    group: h
+    per_customer: 1
+  - id: d
+    when: true
+    offer: D
+    group: h
+  - id: e
+    when: age >= 60
+    offer: E
+)");
+  ASSERT_NE(ruleset, nullptr);
+  const Situation situations[] = {
+      {.amount = "500", .age = 35},  {.amount = "100", .age = 20}, {.amount = "900", .age = 70},
+      {.used = {1}, .age = 40},      {.amount = "50", .age = 55},  {.amount = "500", .age = 35},
+  };
+  Decision reused;
+  for (const Situation& s : situations) {
+    Customer customer;
+    customer.id = "c";
+    customer.age = s.age;
+    EvalInput input{&customer, nullptr, nullptr, nullptr, Day(s.today)};
+    input.minute = s.minute;
+    if (s.amount) input.basket_amount = Amount(*s.amount);
+    input.offer_usage = s.used;
+    ASSERT_THAT(ruleset->Evaluate(input, &reused), IsOk());
+    const Decision fresh = Evaluate(*ruleset, s);
+    Explanation why;
+    const Decision explained = Evaluate(*ruleset, s, &why);
+    EXPECT_EQ(Given(reused), Given(fresh)) << s.age;
+    EXPECT_EQ(Lost(reused), Lost(fresh)) << s.age;
+    EXPECT_EQ(Given(explained), Given(fresh)) << s.age;
+    EXPECT_EQ(Lost(explained), Lost(fresh)) << s.age;
+  }
+}
+
+TEST(OfferLoading, NoUnreachableWarningWhenTheBlockerCanItselfBeLeftOut) {
+  // `everyone` is exclusive, but `senior`, before it, can be given first:
+  // then `everyone` is out and `new_customers` is given.
+  LoadResult loaded = LoadOffers(R"(kind: offers
+offers:
+  - id: senior
+    when: age >= 60
+    offer: 敬老
+    priority: 30
+    stacking: stackable
+  - id: everyone
+    when: true
+    offer: 全场九折
+    priority: 20
+    stacking: exclusive
+  - id: new_customers
+    when: true
+    offer: 新客礼包
+    priority: 10
+    stacking: stackable
+)");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_THAT(Headlines(loaded), Not(HasSubstr("never be given")));
+  EXPECT_THAT(Given(Evaluate(*loaded.ruleset, {.age = 65})), ElementsAre("敬老=0", "新客礼包=0"));
 }
 
 // ---------------------------------------------------------------- rule tests
