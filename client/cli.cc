@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "client/remote_commands.h"
+#include "client/offer_commands.h"
 #include "client/rules_commands.h"
 #include "client/token_commands.h"
 
@@ -460,6 +461,22 @@ void AddPointsCommands(CLI::App* app, Chosen* chosen) {
   reverse_cmd->add_option("--reason", reverse->reason, "Why, e.g. \"order 1001 cancelled\"");
 }
 
+void AddOfferCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* offers = app->add_subcommand("offers", "Campaigns: the offers' calendar (offline)");
+  offers->require_subcommand(1);
+  auto calendar = New<OfferCalendarOptions>();
+  CLI::App* calendar_cmd = AddCommand(
+      offers, "calendar",
+      "Which offers of DIR are live on which days, and which keep which out when both apply",
+      chosen, calendar, RunOfferCalendar);
+  calendar_cmd->add_option("DIR", calendar->directory, "Rules directory, e.g. config/rules")
+      ->required();
+  calendar_cmd->add_option("--from", calendar->from, "First day, YYYY-MM-DD")->required();
+  calendar_cmd->add_option("--to", calendar->to, "Last day, YYYY-MM-DD (at most 366 days on)")
+      ->required();
+  calendar_cmd->add_flag("--json", calendar->json, "Print JSON");
+}
+
 void AddTierCommands(CLI::App* app, Chosen* chosen) {
   CLI::App* tier = app->add_subcommand("tier", "A customer's tier: its history, tiers set by hand");
   tier->require_subcommand(1);
@@ -569,6 +586,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddEventCommands(&app, &chosen);
   AddPointsCommands(&app, &chosen);
   AddTierCommands(&app, &chosen);
+  AddOfferCommands(&app, &chosen);
   AddDecisionCommands(&app, &chosen);
   AddImprovementCommands(&app, &chosen);
   AddReportCommands(&app, &chosen);

@@ -21,6 +21,7 @@
 #include "rules/decimal.h"
 #include "rules/decision.h"
 #include "rules/diagnostic.h"
+#include "rules/offer_calendar.h"
 #include "rules/offers.h"
 #include "rules/rule_tests.h"
 #include "rules/ruleset.h"
@@ -978,6 +979,60 @@ offers:
   ASSERT_TRUE(loaded.ok());
   EXPECT_THAT(Headlines(loaded), Not(HasSubstr("never be given")));
   EXPECT_THAT(Given(Evaluate(*loaded.ruleset, {.age = 65})), ElementsAre("敬老=0", "新客礼包=0"));
+}
+
+// ---------------------------------------------------------------- calendar
+
+TEST(OfferCalendarTest, LiveDaysAndWhichOffersKeepWhichOut) {
+  auto ruleset = Loaded(R"(kind: offers
+groups: {g: best_value}
+offers:
+  - id: weekend
+    when: true
+    offer: W
+    days: [sat, sun]
+    valid_until: 2026-11-29
+    group: g
+    per_customer: {week: 1}
+  - id: always
+    when: true
+    offer: A
+    group: g
+  - id: night
+    when: true
+    offer: N
+    stacking: stackable
+    hours: 22:00-24:00
+  - id: solo
+    when: true
+    offer: S
+    priority: -1
+    valid_from: 2026-12-01
+)");
+  absl::StatusOr<OfferCalendar> calendar =
+      MakeOfferCalendar(*ruleset, Day("2026-11-27"), Day("2026-12-01"));
+  ASSERT_THAT(calendar, IsOk());
+  ASSERT_EQ(calendar->days.size(), 5u);
+  ASSERT_EQ(calendar->offers.size(), 4u);
+  // Fri 27, Sat 28, Sun 29, Mon 30, Tue 1.
+  EXPECT_THAT(calendar->offers[0].live, ElementsAre(false, true, true, false, false));
+  EXPECT_EQ(calendar->offers[0].limits, "1 per customer a week");
+  EXPECT_EQ(calendar->offers[2].hours, "22:00-24:00");
+  EXPECT_THAT(calendar->offers[3].live, ElementsAre(false, false, false, false, true));
+  std::vector<std::string> blocks;
+  for (const OfferCalendar::Block& b : calendar->blocks) {
+    blocks.push_back(b.first + "/" + b.second + " " + b.from.ToString() + ".." +
+                     b.to.ToString() + ": " + b.why);
+  }
+  EXPECT_THAT(blocks,
+              ElementsAre("weekend/always 2026-11-28..2026-11-29: one of them, the one worth "
+                          "more (group 'g')",
+                          "always/solo 2026-12-01..2026-12-01: 'solo' is exclusive and never "
+                          "joins 'always'",
+                          "night/solo 2026-12-01..2026-12-01: 'solo' is exclusive and never "
+                          "joins 'night'"));
+  EXPECT_FALSE(MakeOfferCalendar(*ruleset, Day("2026-12-01"), Day("2026-11-27")).ok());
+  EXPECT_FALSE(MakeOfferCalendar(*ruleset, Day("2026-01-01"), Day("2027-01-02")).ok());
 }
 
 // ---------------------------------------------------------------- rule tests
