@@ -704,8 +704,9 @@ void CheckOffers(const Case& c, const Decision& d, std::vector<Failure>* failure
     }
   }
   for (const auto& [name, expected] : c.expect.offer_values) {
+    const std::string& offer_name = name;  // Clang 14 captures no structured binding
     auto grant = std::find_if(d.offers.begin(), d.offers.end(),
-                              [&](const OfferGrant& o) { return o.offer == name; });
+                              [&](const OfferGrant& o) { return o.offer == offer_name; });
     if (grant == d.offers.end()) {
       failures->push_back({StrCat("offer_values: expected ", name, " worth ", expected.ToString(),
                                   ", but it was not given", OffersLost(d, {name})),
