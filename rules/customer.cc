@@ -173,9 +173,10 @@ absl::StatusOr<Date> Date::Parse(std::string_view text) {
   return Date(static_cast<int32_t>(civil - kEpoch));
 }
 
-Date Date::Today() {
-  absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  return Date(static_cast<int32_t>(today - kEpoch));
+Date Date::Today() { return At(absl::Now(), absl::UTCTimeZone()); }
+
+Date Date::At(absl::Time instant, absl::TimeZone zone) {
+  return Date(static_cast<int32_t>(absl::ToCivilDay(instant, zone) - kEpoch));
 }
 
 int Date::year() const { return known() ? static_cast<int>(ToCivil(days_).year()) : 0; }
@@ -208,6 +209,11 @@ int Date::Weekday() const {
 Date Date::StartOfMonth() const {
   if (!known()) return Date();
   return Date(static_cast<int32_t>(absl::CivilDay(absl::CivilMonth(ToCivil(days_))) - kEpoch));
+}
+
+Date Date::StartOfYear() const {
+  if (!known()) return Date();
+  return Date(static_cast<int32_t>(absl::CivilDay(absl::CivilYear(ToCivil(days_))) - kEpoch));
 }
 
 Date Date::EndOfMonth() const {

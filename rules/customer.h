@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "rules/decimal.h"
 
 namespace clientele::rules {
@@ -28,6 +29,8 @@ class Date {
   static absl::StatusOr<Date> Parse(std::string_view text);
   // Today in UTC.
   static Date Today();
+  // The day `instant` falls on in `zone`.
+  static Date At(absl::Time instant, absl::TimeZone zone);
 
   constexpr bool known() const { return days_ != kUnknownDays; }
   constexpr int32_t days() const { return days_; }
@@ -39,6 +42,7 @@ class Date {
   int Weekday() const;
   // The first and the last day of its month; unknown when unknown.
   Date StartOfMonth() const;
+  Date StartOfYear() const;  // 1 January of its year; unknown when unknown
   Date EndOfMonth() const;
   // Days from `today` to this date's next anniversary (its month and day
   // in today's year, or the next year's once passed; 0 on the day). A

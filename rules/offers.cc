@@ -4,7 +4,6 @@
 #include <cctype>
 #include <string>
 
-#include "absl/time/civil_time.h"
 #include "common/strings.h"
 #include "rules/diagnostic.h"
 #include "rules/internal/phrases.h"
@@ -45,9 +44,7 @@ Date PeriodStart(CapPeriod period, Date day) {
     case CapPeriod::kDay: return day;
     case CapPeriod::kWeek: return Date::FromDays(day.days() - (day.Weekday() - 1));
     case CapPeriod::kMonth: return day.StartOfMonth();
-    case CapPeriod::kYear:
-      return Date::FromDays(static_cast<int32_t>(absl::CivilDay(day.year(), 1, 1) -
-                                                 absl::CivilDay(1970, 1, 1)));
+    case CapPeriod::kYear: return day.StartOfYear();
   }
   return Date();
 }

@@ -305,9 +305,10 @@ class CaseReader {
     }
     for (const auto& entry : node) {
       const std::string offer = entry.first.Scalar();
-      if (absl::StatusOr<size_t> any = FindCap(caps_, offer, ""); absl::IsNotFound(any.status()) &&
-          View(any.status().message()).starts_with("no offer")) {
-        Report(entry.first.Mark(), std::string(View(any.status().message())), "");
+      const bool has_caps = std::any_of(caps_.begin(), caps_.end(),
+                                        [&](const NumberedCap& cap) { return cap.offer_id == offer; });
+      if (!has_caps) {  // once, at the offer's id (FindCap's message names the offers that have some)
+        Report(entry.first.Mark(), std::string(View(FindCap(caps_, offer, "").status().message())), "");
         continue;
       }
       ReadUsedAmounts(entry.second, offer, "", c);

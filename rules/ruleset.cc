@@ -1209,11 +1209,9 @@ std::vector<RuleSet::OfferTerms> RuleSet::OfferTermsList() const {
 const std::string& RuleSet::time_zone_name() const { return data_->time_zone_name; }
 
 RuleSet::LocalTime RuleSet::LocalTimeAt(absl::Time instant) const {
-  const absl::TimeZone::CivilInfo local = data_->time_zone.At(instant);
-  const absl::CivilDay day(local.cs);
-  const absl::CivilDay epoch(1970, 1, 1);
-  return {Date::FromDays(static_cast<int32_t>(day - epoch)),
-          static_cast<int32_t>(local.cs.hour() * 60 + local.cs.minute())};
+  const absl::CivilSecond local = data_->time_zone.At(instant).cs;
+  return {Date::At(instant, data_->time_zone),
+          static_cast<int32_t>(local.hour() * 60 + local.minute())};
 }
 
 RuleSet::~RuleSet() = default;

@@ -1,6 +1,5 @@
 #include "server/api/serving.h"
 
-#include "absl/time/civil_time.h"
 #include "common/strings.h"
 #include "server/api/conversion.h"
 
@@ -23,8 +22,7 @@ std::function<rules::Date()> ProgrammeToday(const ApiDependencies& dependencies)
     const absl::Time instant = now();
     const std::shared_ptr<const ServedRuleset> served = rules->Current();
     if (served != nullptr) return served->ruleset->LocalTimeAt(instant).day;
-    const absl::CivilDay day = absl::ToCivilDay(instant, absl::UTCTimeZone());
-    return rules::Date::FromDays(static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1)));
+    return rules::Date::At(instant, absl::UTCTimeZone());
   };
 }
 

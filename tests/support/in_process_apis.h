@@ -97,8 +97,7 @@ class InProcessApis {
   }
   // The day of now() in UTC.
   rules::Date today() const {
-    const absl::CivilDay day = absl::ToCivilDay(now(), absl::UTCTimeZone());
-    return rules::Date::FromDays(static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1)));
+    return rules::Date::At(now(), absl::UTCTimeZone());
   }
 
   // The rules directory served.
