@@ -258,7 +258,7 @@ json DecisionToJson(const rules::Customer& customer, const rules::Decision& deci
     if (!o.group.empty()) offer["group"] = Text(o.group);
     // Only offers with a value say it; an unknown value (no amount) is null.
     if (o.unit != rules::OfferValueUnit::kNone) {
-      offer["unit"] = o.unit == rules::OfferValueUnit::kPoints ? "points" : "money";
+      offer["unit"] = rules::OfferValueUnitName(o.unit);
       offer["value"] = o.value_known ? json::parse(o.value.ToString()) : json();
     }
     if (!o.free_item.empty()) offer["free_item"] = Text(o.free_item);

@@ -173,4 +173,16 @@ absl::StatusOr<HoursOfDay> HoursOfDay::Parse(std::string_view text) {
   return HoursOfDay{*begin, *end};
 }
 
+std::string_view OfferValueUnitName(OfferValueUnit unit) {
+  switch (unit) {
+    case OfferValueUnit::kNone:
+      return "";
+    case OfferValueUnit::kMoney:
+      return "money";
+    case OfferValueUnit::kPoints:
+      return "points";
+  }
+  return "";
+}
+
 }  // namespace clientele::rules

@@ -128,6 +128,9 @@ enum class OfferValueUnit : uint8_t {
   kPoints,  // a points multiplier: the points it adds to the purchase
 };
 
+// "money", "points"; "" for kNone.
+std::string_view OfferValueUnitName(OfferValueUnit unit);
+
 }  // namespace clientele::rules
 
 #endif  // CLIENTELE_RULES_OFFERS_H_

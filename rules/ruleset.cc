@@ -1194,6 +1194,7 @@ std::vector<RuleSet::OfferTerms> RuleSet::OfferTermsList() const {
     terms.days = offer.days;
     terms.hours = offer.hours;
     terms.exclusive = offer.exclusive;
+    terms.unit = offer.value.unit();
     if (offer.group >= 0) {
       terms.group = data_->offer_groups[offer.group].id;
       terms.group_best_value = data_->offer_groups[offer.group].best_value;

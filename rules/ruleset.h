@@ -170,6 +170,7 @@ class RuleSet {
     bool group_best_value = false;
     std::vector<std::string> excludes;  // ids, both ways
     std::vector<OfferCap> caps;
+    OfferValueUnit unit = OfferValueUnit::kNone;  // what its value is measured in
   };
   std::vector<OfferTerms> OfferTermsList() const;
 

@@ -1,4 +1,4 @@
-// The eight API classes of server/api/ together, one per proto service
+// The nine API classes of server/api/ together, one per proto service
 // (Diagnostics.Ping lives only in the gRPC layer), built over the same
 // dependencies: what clienteled, the demo-data loader and the tests use.
 // Thread safety as dependencies.h says; not copyable or movable.
@@ -12,6 +12,7 @@
 #include "server/api/events.h"
 #include "server/api/improvements.h"
 #include "server/api/loyalty.h"
+#include "server/api/offers.h"
 #include "server/api/reports.h"
 #include "server/api/rulesets.h"
 
@@ -27,7 +28,8 @@ struct Apis {
         reports(dependencies),
         rulesets(dependencies),
         admin(dependencies),
-        loyalty(dependencies) {}
+        loyalty(dependencies),
+        offers(dependencies) {}
 
   CustomersApi customers;
   EventsApi events;
@@ -37,6 +39,7 @@ struct Apis {
   RulesetsApi rulesets;
   AdminApi admin;
   LoyaltyApi loyalty;
+  OffersApi offers;
 };
 
 }  // namespace clientele::server

@@ -192,7 +192,7 @@ void DecisionToProto(const Customer& customer, const rules::Decision& d,
     out->set_exclusive(o.exclusive);
     out->set_group(std::string(o.group));
     if (o.unit != rules::OfferValueUnit::kNone) {
-      out->set_unit(o.unit == rules::OfferValueUnit::kPoints ? "points" : "money");
+      out->set_unit(std::string(rules::OfferValueUnitName(o.unit)));
       if (o.value_known) out->set_value(o.value.ToString());
     }
     out->set_free_item(std::string(o.free_item));

@@ -15,6 +15,7 @@
 #include "common/utf8.h"
 #include "server/api/conversion.h"
 #include "server/api/decision_log.h"
+#include "server/api/offer_usage.h"
 #include "server/api/page_tokens.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
@@ -70,6 +71,10 @@ class StoredDecisionStream final : public DecisionStream {
       rules::Explanation* why = explain_ ? &explanation : nullptr;
       rules::EvalInput input{&**customer, nullptr, nullptr, nullptr, today_};
       input.minute = minute_;
+      absl::StatusOr<std::vector<int64_t>> used =
+          ReadUsedOfCaps(*store_, *served_->ruleset, (*customer)->id, today_);
+      if (!used.ok()) return used.status();
+      input.offer_usage = *used;
       if (absl::Status s = EvaluateRules(*served_->ruleset, input, &decision_, why); !s.ok()) {
         return s;
       }
@@ -195,6 +200,12 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
   }
   rules::EvalInput input{&customer, nullptr, nullptr, nullptr, *today};
   if (absl::Status s = OfferSituation(request, *served->ruleset, &input); !s.ok()) return s;
+  // Limits and budgets as the store counts them now (no read for a
+  // ruleset without any).
+  absl::StatusOr<std::vector<int64_t>> used =
+      ReadUsedOfCaps(*store_, *served->ruleset, customer.id, *today);
+  if (!used.ok()) return used.status();
+  input.offer_usage = *used;
   rules::Decision decision;
   rules::Explanation explanation;
   rules::Explanation* why = request.explain() ? &explanation : nullptr;

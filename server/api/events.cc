@@ -11,6 +11,8 @@
 #include "common/utf8.h"
 #include "server/api/conversion.h"
 #include "server/api/idempotent_writes.h"
+#include "server/api/offer_redemptions.h"
+#include "server/api/offer_usage.h"
 #include "server/api/points_account.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
@@ -35,9 +37,12 @@ struct CheckedPurchase {
   std::shared_ptr<const ServedRuleset> served;
 };
 
+constexpr int kMaxOffersPerPurchase = 20;
+
 // The transaction of a purchase: purchase row, points by the earning
 // rules, ledger entry, tier.
 absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view customer_id,
+                           const google::protobuf::RepeatedPtrField<std::string>& offer_ids,
                            Transaction& tx, v1::RecordPurchaseResponse* out) {
   rules::Purchase purchase = checked.purchase;
   const rules::RuleSet& ruleset = *checked.served->ruleset;
@@ -54,6 +59,11 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   rules::Decision decision;
   rules::EvalInput input{&*customer, &purchase, nullptr, nullptr, checked.today};
   input.minute = checked.minute;
+  // The offers' limits and budgets as this transaction sees them: the
+  // purchase redeems its offers below, after every earlier write.
+  absl::StatusOr<std::vector<int64_t>> used = ReadUsedOfCaps(tx, ruleset, customer->id, checked.today);
+  if (!used.ok()) return used.status();
+  input.offer_usage = *used;
   if (absl::Status s = EvaluateRules(*checked.served->ruleset, input, &decision); !s.ok()) {
     // A purchase recorded before is ALREADY_EXISTS whatever the rules say
     // now; the insert below finds that out without a lookup, but is not
@@ -117,6 +127,12 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   absl::StatusOr<PointsAccount::Earning> earning =
       account.RecordEarning(*customer, *entry_id, entry, checked.day);
   if (!earning.ok()) return earning.status();
+  absl::StatusOr<std::vector<OfferRedemptionRecord>> redeemed =
+      RedeemPurchaseOffers(tx, ruleset, input, decision, offer_ids, record);
+  if (!redeemed.ok()) return redeemed.status();
+  for (const OfferRedemptionRecord& r : *redeemed) {
+    OfferRedemptionToProto(r, out->add_offers_redeemed());
+  }
   // Counted here, where a retry replayed from its idempotency key never
   // comes (only a failed group commit, which fails the call, over-counts).
   Metrics::Global().RecordMatch("earning", loyalty.rule_id);
@@ -161,6 +177,19 @@ absl::StatusOr<CheckedPurchase> CheckPurchase(const v1::RecordPurchaseRequest& r
   if (absl::Status s = CheckText("category", request.category(), 100, false); !s.ok()) return s;
   if (request.quantity() < 0 || request.quantity() > 1'000'000) {
     return Invalid("quantity", StrCat("must be 1..1000000 (0: 1), not ", request.quantity()));
+  }
+  if (request.offer_ids_size() > kMaxOffersPerPurchase) {
+    return Invalid("offer_ids", StrCat("has ", request.offer_ids_size(), " offers; at most ",
+                                       kMaxOffersPerPurchase));
+  }
+  for (int i = 0; i < request.offer_ids_size(); ++i) {
+    const std::string& id = request.offer_ids(i);
+    if (absl::Status s = CheckText("offer_ids", id, kMaxIdBytes * 2, true); !s.ok()) return s;
+    for (int j = 0; j < i; ++j) {
+      if (request.offer_ids(j) == id) {
+        return Invalid("offer_ids", StrCat("names '", id, "' twice"));
+      }
+    }
   }
   CheckedPurchase checked;
   checked.purchase.id = request.purchase_id();
@@ -226,7 +255,7 @@ void EventsApi::RecordPurchase(const v1::RecordPurchaseRequest& request,
   SubmitIdempotentWrite(
       store_, "RecordPurchase", request, request.idempotency_key(), deadline, response,
       [checked = *std::move(checked), &request](Transaction& tx, v1::RecordPurchaseResponse* out) {
-        return WritePurchase(checked, request.customer_id(), tx, out);
+        return WritePurchase(checked, request.customer_id(), request.offer_ids(), tx, out);
       },
       std::move(done));
 }
@@ -310,6 +339,13 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
         // then other points; what was spent meanwhile goes by the policy's
         // returns_after_spending. A penalty (negative) is given back whole.
         if (absl::Status s = tx.MarkReturned(purchase, kind); !s.ok()) return s;
+        // The offers it redeemed: their limits and budgets get them back.
+        absl::StatusOr<std::vector<OfferRedemptionRecord>> reversed_offers =
+            ReverseOffersOfPurchase(tx, purchase.purchase_id, kind);
+        if (!reversed_offers.ok()) return reversed_offers.status();
+        for (const OfferRedemptionRecord& r : *reversed_offers) {
+          OfferRedemptionToProto(r, out->add_offers_reversed());
+        }
         PointsAccount account(tx, served->ruleset->points_policy(), served->ruleset->version(),
                               today);
         absl::StatusOr<PointsAccount::TakeBack> taken =

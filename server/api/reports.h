@@ -28,6 +28,9 @@ class ReportsApi {
   absl::Status FeedbackReport(const v1::FeedbackReportRequest& request,
                               v1::FeedbackReportResponse* response);
   absl::Status GetLedger(const v1::GetLedgerRequest& request, v1::GetLedgerResponse* response);
+  // offer_report.cc
+  absl::Status OfferReport(const v1::OfferReportRequest& request,
+                           v1::OfferReportResponse* response);
 
  private:
   Store* const store_;

@@ -60,6 +60,11 @@ const std::vector<MethodRole>& MethodRoles() {
       {"clientele.v1.Loyalty", "GetTierHistory", Role::kReader},
       // An override of the rules, audited: for operators.
       {"clientele.v1.Loyalty", "SetTier", Role::kAdmin},
+      {"clientele.v1.Offers", "RedeemOffer", Role::kWriter},
+      {"clientele.v1.Offers", "ReverseOfferRedemption", Role::kWriter},
+      {"clientele.v1.Offers", "ListOfferRedemptions", Role::kReader},
+      {"clientele.v1.Offers", "GetOfferCalendar", Role::kReader},
+      {"clientele.v1.Reports", "OfferReport", Role::kReader},
   };
   return kTable;
 }

@@ -15,6 +15,7 @@
 #include "rules/customer.h"
 #include "rules/decimal.h"
 #include "rules/decision.h"
+#include "rules/offers.h"
 #include "rules/points.h"
 #include "rules/ruleset.h"
 #include "rules/tiers.h"
@@ -94,6 +95,50 @@ struct RedemptionRecord {
   std::string reference;
   std::string recorded_at;
   int64_t reversed_by = 0;  // the ledger entry that gave them back; 0: not reversed
+};
+
+// A redemption of an offer (Offers.RedeemOffer, or a purchase that carried
+// it): what limits and budgets count.
+struct OfferRedemptionRecord {
+  int64_t id = 0;  // assigned by the store, increasing
+  std::string customer_id;
+  std::string offer_id;  // the offer's rule id, what its limits count by
+  std::string offer;     // its name when redeemed, e.g. "满100减20"
+  // The programme's day it was redeemed on: the periods of limits and
+  // budgets (a week, a month) count it there, a reversal too.
+  rules::Date day;
+  rules::Channel channel = rules::Channel::kUnknown;
+  rules::OfferValueUnit unit = rules::OfferValueUnit::kNone;
+  rules::Decimal value;  // what it was worth: money off, or the points it added
+  std::optional<rules::Decimal> amount;  // the purchase or basket it was worth that for
+  std::string purchase_id;  // the purchase that carried it ("" none): its return reverses it
+  std::string reference;    // the caller's, e.g. an order id
+  std::string ruleset_version;
+  std::string recorded_at;  // RFC 3339, UTC; set by the store
+  std::string reversed_at;  // "" while not reversed; set by the store
+  std::string reversal_reason;
+};
+
+// What one customer, or everyone, redeemed of an offer in one channel:
+// on one day, or since the offer began (day unknown). Reversed
+// redemptions are taken off. Limits and budgets are sums of these.
+struct OfferUsageRow {
+  std::string offer_id;
+  std::string customer_id;  // "" everyone's: what budgets count
+  rules::Channel channel = rules::Channel::kUnknown;
+  rules::Date day;  // unknown: the total since the offer began
+  int64_t redemptions = 0;
+  int64_t value_units = 0;  // Decimal units
+};
+
+// Which usage to read (Store::OfferUsage): everyone's and, when
+// customer_id is not empty, that customer's, of these offers: their
+// totals, and their days from `since` to `until` (none when either is unknown).
+struct OfferUsageQuery {
+  std::string customer_id;
+  std::vector<std::string> offer_ids;  // every offer when empty
+  rules::Date since;
+  rules::Date until;
 };
 
 struct PurchaseRecord {

@@ -1,7 +1,7 @@
 // The store contract of clientele: what the services keep, behind an
 // abstract interface (leveldb's DB / DBImpl is the model), so that the
 // layers above never see the database. Customers, purchases and returns,
-// the points ledger, interactions, feedback, products, improvement actions
+// the points ledger, offer redemptions, interactions, feedback, products, improvement actions
 // and their audit trail, ruleset versions, the decision log and
 // idempotency keys. The records are in records.h, the write transaction in
 // transaction.h; server/store/sqlite/ is the implementation.
@@ -112,6 +112,11 @@ class Store {
   // The customer's redemptions, newest first, at most `limit`.
   virtual absl::StatusOr<std::vector<RedemptionRecord>> Redemptions(std::string_view customer_id,
                                                                     int limit) = 0;
+  // The customer's offer redemptions, newest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<OfferRedemptionRecord>> OfferRedemptions(
+      std::string_view customer_id, int limit) = 0;
+  // The usage rows that `query` asks for (Transaction::OfferUsage).
+  virtual absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) = 0;
   virtual absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) = 0;
   // Up to `limit` actions with ids less than `before_id` (0: no bound),
   // newest first; `product` and `status` filter when not empty.

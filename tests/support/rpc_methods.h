@@ -13,6 +13,7 @@
 #include "clientele/v1/events.pb.h"
 #include "clientele/v1/improvements.pb.h"
 #include "clientele/v1/loyalty.pb.h"
+#include "clientele/v1/offers.pb.h"
 #include "clientele/v1/reports.pb.h"
 #include "clientele/v1/rulesets.pb.h"
 #include "google/protobuf/descriptor.h"
@@ -36,7 +37,8 @@ inline std::vector<RpcMethod> EveryRpc() {
         v1::UpsertProductRequest::descriptor()->file(),
         v1::SegmentSizesRequest::descriptor()->file(), v1::PingRequest::descriptor()->file(),
         v1::GetRulesetStatusRequest::descriptor()->file(),
-        v1::BackupRequest::descriptor()->file(), v1::GetPointsRequest::descriptor()->file()}) {
+        v1::BackupRequest::descriptor()->file(), v1::GetPointsRequest::descriptor()->file(),
+        v1::RedeemOfferRequest::descriptor()->file()}) {
     for (int s = 0; s < file->service_count(); ++s) {
       const google::protobuf::ServiceDescriptor* service = file->service(s);
       for (int m = 0; m < service->method_count(); ++m) {

@@ -32,6 +32,12 @@ class ReportsService final : public v1::Reports::CallbackService {
                                       v1::GetLedgerResponse* response) override {
     return Run("GetLedger", *auth_, context, [&] { return api_->GetLedger(*request, response); });
   }
+  grpc::ServerUnaryReactor* OfferReport(grpc::CallbackServerContext* context,
+                                        const v1::OfferReportRequest* request,
+                                        v1::OfferReportResponse* response) override {
+    return Run("OfferReport", *auth_, context,
+               [&] { return api_->OfferReport(*request, response); });
+  }
 
  private:
   ReportsApi* api_;

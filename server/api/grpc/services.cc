@@ -15,6 +15,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceContext& c
   services.push_back(MakeRulesetsService(context));
   services.push_back(MakeAdminService(context));
   services.push_back(MakeLoyaltyService(context));
+  services.push_back(MakeOffersService(context));
   return services;
 }
 

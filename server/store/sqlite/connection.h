@@ -87,6 +87,12 @@ class Connection : public Transaction {
   absl::Status InsertRedemption(const RedemptionRecord& redemption) override;
   absl::StatusOr<std::optional<RedemptionRecord>> FindRedemption(int64_t id) override;
   absl::Status MarkRedemptionReversed(int64_t id, int64_t reversed_by) override;
+  absl::StatusOr<int64_t> InsertOfferRedemption(const OfferRedemptionRecord& redemption) override;
+  absl::StatusOr<std::optional<OfferRedemptionRecord>> FindOfferRedemption(int64_t id) override;
+  absl::StatusOr<std::vector<OfferRedemptionRecord>> OfferRedemptionsOfPurchase(
+      std::string_view purchase_id) override;
+  absl::Status ReverseOfferRedemption(int64_t id, std::string_view reason) override;
+  absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) override;
   absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
                                  std::string_view rule_id, Decimal satisfaction,
                                  int64_t interaction_count) override;
@@ -160,6 +166,11 @@ class Connection : public Transaction {
       "SELECT id, customer_id, points, reason, reference, recorded_at, "
       "coalesce(reversed_by, 0) FROM point_redemptions ";
   static RedemptionRecord RowToRedemption(SQLite::Statement& s);
+  // Offer redemptions and usage (offers.cc); these two throw, for the
+  // store's reads to catch.
+  static OfferRedemptionRecord RowToOfferRedemption(SQLite::Statement& s);
+  absl::StatusOr<std::vector<OfferUsageRow>> ReadOfferUsage(const OfferUsageQuery& query);
+  std::vector<OfferRedemptionRecord> ReadOfferRedemptions(std::string_view customer_id, int limit);
   // The first and last month of the stats window ending in today's month.
   std::pair<int, int> StatsWindow(Date today) const;
   static void AssignText(const SQLite::Column& column, std::string* to);
@@ -209,6 +220,15 @@ class Connection : public Transaction {
   absl::Status UnsafeInsertRedemption(const RedemptionRecord& redemption);
   absl::StatusOr<std::optional<RedemptionRecord>> UnsafeFindRedemption(int64_t id);
   absl::Status UnsafeMarkRedemptionReversed(int64_t id, int64_t reversed_by);
+  // ------------------------------------------------ offer redemptions (offers.cc)
+  absl::StatusOr<int64_t> UnsafeInsertOfferRedemption(const OfferRedemptionRecord& r);
+  absl::StatusOr<std::optional<OfferRedemptionRecord>> UnsafeFindOfferRedemption(int64_t id);
+  absl::StatusOr<std::vector<OfferRedemptionRecord>> UnsafeOfferRedemptionsOfPurchase(
+      std::string_view purchase_id);
+  absl::Status UnsafeReverseOfferRedemption(int64_t id, std::string_view reason);
+  // Adds the redemption (sign +1) or takes it off (-1) the usage rows of
+  // its customer and of everyone, on its day and in total.
+  void AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign);
   absl::Status UnsafeRecordInteraction(std::string_view customer_id, std::string_view text,
                                        std::string_view rule_id, Decimal satisfaction,
                                        int64_t interaction_count);

@@ -190,6 +190,25 @@ absl::StatusOr<std::vector<RedemptionRecord>> SqliteStore::Redemptions(
   }
 }
 
+absl::StatusOr<std::vector<OfferRedemptionRecord>> SqliteStore::OfferRedemptions(
+    std::string_view customer_id, int limit) {
+  ReadLease reader(this);
+  try {
+    return reader->ReadOfferRedemptions(customer_id, limit);
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading offer redemptions");
+  }
+}
+
+absl::StatusOr<std::vector<OfferUsageRow>> SqliteStore::OfferUsage(const OfferUsageQuery& query) {
+  ReadLease reader(this);
+  try {
+    return reader->ReadOfferUsage(query);
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading offer usage");
+  }
+}
+
 absl::StatusOr<DecisionLogPage> SqliteStore::DecisionLog(const DecisionLogQuery& query) {
   ReadLease reader(this);
   try {

@@ -324,6 +324,51 @@ CREATE INDEX point_lots_dated ON point_lots(customer_id, expires_on)
 CREATE INDEX point_lots_undated ON point_lots(customer_id, id)
   WHERE available_on IS NULL AND expires_on IS NULL;
 )sql",
+    // 10: offer redemptions, and what limits and budgets count: each
+    // customer's and everyone's ('' customer) redemptions and value per
+    // offer and channel, by day and in total, kept with every redemption
+    // and reversal in the same transaction, so that a limit reads at most
+    // a period's rows. Everyone's rows have no customer to cascade from:
+    // a deleted customer's redemptions stay spent of the budget.
+    R"sql(
+CREATE TABLE offer_redemptions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  offer_id TEXT NOT NULL,
+  offer TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  channel INTEGER NOT NULL,
+  unit INTEGER NOT NULL,
+  value_units INTEGER NOT NULL,
+  amount_units INTEGER,
+  purchase_id TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  reversed_at TEXT,
+  reversal_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX offer_redemptions_by_customer ON offer_redemptions(customer_id, id);
+CREATE INDEX offer_redemptions_by_purchase ON offer_redemptions(purchase_id)
+  WHERE purchase_id <> '';
+CREATE TABLE offer_usage_days (
+  customer_id TEXT NOT NULL,
+  offer_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  channel INTEGER NOT NULL,
+  redemptions INTEGER NOT NULL,
+  value_units INTEGER NOT NULL,
+  PRIMARY KEY (customer_id, offer_id, day, channel)
+) WITHOUT ROWID;
+CREATE TABLE offer_usage_totals (
+  customer_id TEXT NOT NULL,
+  offer_id TEXT NOT NULL,
+  channel INTEGER NOT NULL,
+  redemptions INTEGER NOT NULL,
+  value_units INTEGER NOT NULL,
+  PRIMARY KEY (customer_id, offer_id, channel)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

@@ -109,6 +109,9 @@ class SqliteStore final : public Store {
                                                             int limit) override;
   absl::StatusOr<LedgerPage> LedgerAfter(std::string_view customer_id, int64_t after_id,
                                          int limit) override;
+  absl::StatusOr<std::vector<OfferRedemptionRecord>> OfferRedemptions(std::string_view customer_id,
+                                                                      int limit) override;
+  absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) override;
   absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override;
   absl::StatusOr<ActionPage> ListActions(std::string_view product, std::string_view status,
                                          int64_t before_id, int limit) override;

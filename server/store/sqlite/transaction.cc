@@ -70,10 +70,21 @@ absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c) 
 }
 
 absl::StatusOr<bool> Connection::UnsafeDeleteCustomer(std::string_view id) {
+  if (id.empty()) return false;  // "" names everyone's offer usage, never a customer
   SQLite::Statement& s = Prepared("DELETE FROM customers WHERE id = ?");
   Done done{s};
   s.bind(1, std::string(id));
-  return s.exec() > 0;
+  if (s.exec() == 0) return false;
+  // The customer's own offer usage goes with it (its redemptions cascade);
+  // everyone's keeps what it redeemed: the budget was spent.
+  for (const char* sql : {"DELETE FROM offer_usage_days WHERE customer_id = ?",
+                          "DELETE FROM offer_usage_totals WHERE customer_id = ?"}) {
+    SQLite::Statement& usage = Prepared(sql);
+    Done usage_done{usage};
+    usage.bind(1, std::string(id));
+    usage.exec();
+  }
+  return true;
 }
 
 absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p,

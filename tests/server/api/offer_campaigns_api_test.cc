@@ -54,10 +54,11 @@ class OfferCampaignsApiTest : public ::testing::Test {
     return offers;
   }
 
-  int64_t PurchasePoints(const std::string& id, const std::string& amount) {
+  int64_t PurchasePoints(const std::string& id, const std::string& amount,
+                         const std::string& customer = "c1") {
     v1::RecordPurchaseRequest request;
     request.set_idempotency_key("key-" + id);
-    request.set_customer_id("c1");
+    request.set_customer_id(customer);
     request.set_purchase_id(id);
     request.set_amount(amount);
     v1::RecordPurchaseResponse response;
@@ -145,13 +146,20 @@ TEST_F(OfferCampaignsApiTest, WeekendDoublePointsFromTenShanghaiTime) {
   in_process_.set_now(Utc(2026, 12, 5, 2, 0));  // 10:00
   EXPECT_EQ(PurchasePoints("p2", "300"), 60);
   in_process_.set_now(Utc(2026, 12, 5, 13, 59));  // 21:59
-  EXPECT_EQ(PurchasePoints("p3", "300"), 60);
+  // Once a week per customer: c1 had its double points at 10:00.
+  EXPECT_EQ(PurchasePoints("p3", "300"), 30);
+  v1::UpsertCustomerRequest upsert;
+  upsert.set_idempotency_key("upsert-c2");
+  upsert.mutable_customer()->set_id("c2");
+  v1::UpsertCustomerResponse upserted;
+  ASSERT_THAT(apis_->customers.UpsertCustomer(upsert, &upserted), IsOk());
+  EXPECT_EQ(PurchasePoints("p3-c2", "300", "c2"), 60);
   in_process_.set_now(Utc(2026, 12, 5, 14, 0));  // 22:00
-  EXPECT_EQ(PurchasePoints("p4", "300"), 30);
+  EXPECT_EQ(PurchasePoints("p4", "300", "c2"), 30);
   // Friday 23:30 UTC is Saturday 07:30 in Shanghai: Saturday, before 10:00.
   in_process_.set_now(Utc(2026, 12, 11, 23, 30));
   EXPECT_EQ(PurchasePoints("p5", "300"), 30);
-  in_process_.set_now(Utc(2026, 12, 12, 4, 0));  // Saturday 12:00
+  in_process_.set_now(Utc(2026, 12, 12, 4, 0));  // Saturday 12:00 of the next ISO week
   EXPECT_EQ(PurchasePoints("p6", "300"), 60);
 }
 

@@ -1,0 +1,232 @@
+// The SQLite store's offer redemptions (the offers part of the Transaction
+// contract) and the usage that limits and budgets count: the rows of
+// offer_usage_days and offer_usage_totals (migration 10), moved by every
+// redemption and reversal in the same transaction.
+#include <string>
+#include <vector>
+
+#include "common/strings.h"
+#include "server/store/sqlite/connection.h"
+
+namespace clientele::server::sqlite {
+
+using rules::Date;
+using rules::Decimal;
+
+namespace {
+
+// What Connection::RowToOfferRedemption reads, for a query to finish with WHERE.
+constexpr const char* kOfferRedemptionColumns =
+    "SELECT id, customer_id, offer_id, offer, day, channel, unit, value_units, amount_units, "
+    "purchase_id, reference, ruleset_version, recorded_at, coalesce(reversed_at, ''), "
+    "reversal_reason FROM offer_redemptions ";
+
+}  // namespace
+
+OfferRedemptionRecord Connection::RowToOfferRedemption(SQLite::Statement& s) {
+  OfferRedemptionRecord r;
+  r.id = s.getColumn(0).getInt64();
+  r.customer_id = s.getColumn(1).getString();
+  r.offer_id = s.getColumn(2).getString();
+  r.offer = s.getColumn(3).getString();
+  r.day = ColumnDate(s.getColumn(4));
+  r.channel = static_cast<rules::Channel>(s.getColumn(5).getInt());
+  r.unit = static_cast<rules::OfferValueUnit>(s.getColumn(6).getInt());
+  r.value = Decimal::FromUnits(s.getColumn(7).getInt64());
+  if (!s.getColumn(8).isNull()) r.amount = Decimal::FromUnits(s.getColumn(8).getInt64());
+  r.purchase_id = s.getColumn(9).getString();
+  r.reference = s.getColumn(10).getString();
+  r.ruleset_version = s.getColumn(11).getString();
+  r.recorded_at = s.getColumn(12).getString();
+  r.reversed_at = s.getColumn(13).getString();
+  r.reversal_reason = s.getColumn(14).getString();
+  return r;
+}
+
+void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
+  const int64_t value = sign * r.value.units();
+  for (const std::string& customer : {r.customer_id, std::string()}) {
+    SQLite::Statement& day = Prepared(
+        "INSERT INTO offer_usage_days (customer_id, offer_id, day, channel, redemptions, "
+        "value_units) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET "
+        "redemptions = redemptions + ?5, value_units = value_units + ?6");
+    Done day_done{day};
+    day.bind(1, customer);
+    day.bind(2, r.offer_id);
+    day.bind(3, r.day.days());
+    day.bind(4, static_cast<int>(r.channel));
+    day.bind(5, sign);
+    day.bind(6, value);
+    day.exec();
+    SQLite::Statement& total = Prepared(
+        "INSERT INTO offer_usage_totals (customer_id, offer_id, channel, redemptions, "
+        "value_units) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
+        "redemptions = redemptions + ?4, value_units = value_units + ?5");
+    Done total_done{total};
+    total.bind(1, customer);
+    total.bind(2, r.offer_id);
+    total.bind(3, static_cast<int>(r.channel));
+    total.bind(4, sign);
+    total.bind(5, value);
+    total.exec();
+  }
+}
+
+absl::StatusOr<int64_t> Connection::UnsafeInsertOfferRedemption(const OfferRedemptionRecord& r) {
+  if (!r.day.known()) return absl::InvalidArgumentError("an offer redemption needs its day");
+  {
+    SQLite::Statement& exists = Prepared("SELECT 1 FROM customers WHERE id = ?");
+    Done done{exists};
+    exists.bind(1, r.customer_id);
+    if (!exists.executeStep()) {
+      return absl::NotFoundError(StrCat("customer '", r.customer_id, "' not found"));
+    }
+  }
+  SQLite::Statement& s = Prepared(
+      "INSERT INTO offer_redemptions (customer_id, offer_id, offer, day, channel, unit, "
+      "value_units, amount_units, purchase_id, reference, ruleset_version, recorded_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Done done{s};
+  s.bind(1, r.customer_id);
+  s.bind(2, r.offer_id);
+  s.bind(3, r.offer);
+  s.bind(4, r.day.days());
+  s.bind(5, static_cast<int>(r.channel));
+  s.bind(6, static_cast<int>(r.unit));
+  s.bind(7, r.value.units());
+  if (r.amount.has_value()) {
+    s.bind(8, r.amount->units());
+  } else {
+    s.bind(8);
+  }
+  s.bind(9, r.purchase_id);
+  s.bind(10, r.reference);
+  s.bind(11, r.ruleset_version);
+  s.bind(12, NowText());
+  s.exec();
+  const int64_t id = db_.getLastInsertRowid();
+  AddOfferUsage(r, +1);
+  return id;
+}
+
+absl::StatusOr<std::optional<OfferRedemptionRecord>> Connection::UnsafeFindOfferRedemption(
+    int64_t id) {
+  SQLite::Statement& s = Prepared(StrCat(kOfferRedemptionColumns, "WHERE id = ?"));
+  Done done{s};
+  s.bind(1, id);
+  if (!s.executeStep()) return std::optional<OfferRedemptionRecord>();
+  return std::optional<OfferRedemptionRecord>(RowToOfferRedemption(s));
+}
+
+absl::StatusOr<std::vector<OfferRedemptionRecord>> Connection::UnsafeOfferRedemptionsOfPurchase(
+    std::string_view purchase_id) {
+  std::vector<OfferRedemptionRecord> found;
+  if (purchase_id.empty()) return found;  // "" is no purchase, not a purchase id
+  SQLite::Statement& s =
+      Prepared(StrCat(kOfferRedemptionColumns, "WHERE purchase_id = ? ORDER BY id"));
+  Done done{s};
+  s.bind(1, std::string(purchase_id));
+  while (s.executeStep()) found.push_back(RowToOfferRedemption(s));
+  return found;
+}
+
+absl::Status Connection::UnsafeReverseOfferRedemption(int64_t id, std::string_view reason) {
+  absl::StatusOr<std::optional<OfferRedemptionRecord>> found = UnsafeFindOfferRedemption(id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value() || !(*found)->reversed_at.empty()) {
+    return absl::FailedPreconditionError(
+        StrCat("offer redemption ", id, " is not recorded or was already reversed"));
+  }
+  SQLite::Statement& s = Prepared(
+      "UPDATE offer_redemptions SET reversed_at = ?, reversal_reason = ? WHERE id = ?");
+  Done done{s};
+  s.bind(1, NowText());
+  s.bind(2, std::string(reason));
+  s.bind(3, id);
+  s.exec();
+  AddOfferUsage(**found, -1);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<OfferUsageRow>> Connection::ReadOfferUsage(
+    const OfferUsageQuery& query) {
+  std::vector<OfferUsageRow> rows;
+  // One pair of statements per offer when the offers are named (the
+  // primary keys' prefix: a few rows each), else one pass over each table.
+  const bool by_offer = !query.offer_ids.empty();
+  const std::string offer_filter = by_offer ? " AND offer_id = ?3" : " AND ?3 = ?3";
+  SQLite::Statement& totals = Prepared(StrCat(
+      "SELECT customer_id, offer_id, channel, redemptions, value_units FROM offer_usage_totals "
+      "WHERE customer_id IN (?1, ?2)",
+      offer_filter));
+  const bool days_wanted = query.since.known() && query.until.known();
+  SQLite::Statement& days = Prepared(StrCat(
+      "SELECT customer_id, offer_id, channel, redemptions, value_units, day "
+      "FROM offer_usage_days WHERE customer_id IN (?1, ?2)",
+      offer_filter, " AND day BETWEEN ?4 AND ?5"));
+  const std::vector<std::string> all{std::string()};
+  for (const std::string& offer_id : by_offer ? query.offer_ids : all) {
+    for (SQLite::Statement* s : {&totals, &days}) {
+      if (s == &days && !days_wanted) continue;
+      Done done{*s};
+      s->bind(1, std::string());
+      s->bind(2, query.customer_id);
+      s->bind(3, offer_id);
+      if (s == &days) {
+        s->bind(4, query.since.days());
+        s->bind(5, query.until.days());
+      }
+      while (s->executeStep()) {
+        OfferUsageRow& row = rows.emplace_back();
+        row.customer_id = s->getColumn(0).getString();
+        row.offer_id = s->getColumn(1).getString();
+        row.channel = static_cast<rules::Channel>(s->getColumn(2).getInt());
+        row.redemptions = s->getColumn(3).getInt64();
+        row.value_units = s->getColumn(4).getInt64();
+        if (s == &days) row.day = ColumnDate(s->getColumn(5));
+      }
+    }
+  }
+  return rows;
+}
+
+// ------------------------------------------- the Transaction's methods
+
+absl::StatusOr<int64_t> Connection::InsertOfferRedemption(const OfferRedemptionRecord& r) {
+  return Guarded("recording an offer redemption", [&] { return UnsafeInsertOfferRedemption(r); });
+}
+
+absl::StatusOr<std::optional<OfferRedemptionRecord>> Connection::FindOfferRedemption(int64_t id) {
+  return Guarded("reading an offer redemption", [&] { return UnsafeFindOfferRedemption(id); });
+}
+
+absl::StatusOr<std::vector<OfferRedemptionRecord>> Connection::OfferRedemptionsOfPurchase(
+    std::string_view purchase_id) {
+  return Guarded("reading a purchase's offer redemptions",
+                 [&] { return UnsafeOfferRedemptionsOfPurchase(purchase_id); });
+}
+
+absl::Status Connection::ReverseOfferRedemption(int64_t id, std::string_view reason) {
+  return Guarded("reversing an offer redemption",
+                 [&] { return UnsafeReverseOfferRedemption(id, reason); });
+}
+
+absl::StatusOr<std::vector<OfferUsageRow>> Connection::OfferUsage(const OfferUsageQuery& query) {
+  return Guarded("reading offer usage", [&] { return ReadOfferUsage(query); });
+}
+
+// ------------------------------------------- reads of the store
+
+std::vector<OfferRedemptionRecord> Connection::ReadOfferRedemptions(std::string_view customer_id,
+                                                                    int limit) {
+  SQLite::Statement& s = Prepared(
+      StrCat(kOfferRedemptionColumns, "WHERE customer_id = ? ORDER BY id DESC LIMIT ?"));
+  Done done{s};
+  s.bind(1, std::string(customer_id));
+  s.bind(2, limit);
+  std::vector<OfferRedemptionRecord> found;
+  while (s.executeStep()) found.push_back(RowToOfferRedemption(s));
+  return found;
+}
+
+}  // namespace clientele::server::sqlite
