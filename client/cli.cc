@@ -398,6 +398,9 @@ void AddEventCommands(CLI::App* app, Chosen* chosen) {
   purchase_cmd->add_option("--date", purchase->date, "Day of the purchase YYYY-MM-DD (default: today)");
   purchase_cmd->add_option("--category", purchase->category,
                            "purchase.category (default: the product's in the catalogue)");
+  purchase_cmd->add_option("--offer", purchase->offer_ids,
+                           "An offer it redeems (its rule id; repeat for several): the rules "
+                           "must give it for this purchase");
   purchase_cmd->add_option("--quantity", purchase->quantity, "Items bought (default 1)")
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
 
@@ -462,19 +465,53 @@ void AddPointsCommands(CLI::App* app, Chosen* chosen) {
 }
 
 void AddOfferCommands(CLI::App* app, Chosen* chosen) {
-  CLI::App* offers = app->add_subcommand("offers", "Campaigns: the offers' calendar (offline)");
+  CLI::App* offers = app->add_subcommand(
+      "offers", "Campaigns: redeem offers, give them back, the offers' calendar");
   offers->require_subcommand(1);
   auto calendar = New<OfferCalendarOptions>();
   CLI::App* calendar_cmd = AddCommand(
       offers, "calendar",
-      "Which offers of DIR are live on which days, and which keep which out when both apply",
-      chosen, calendar, RunOfferCalendar);
-  calendar_cmd->add_option("DIR", calendar->directory, "Rules directory, e.g. config/rules")
-      ->required();
+      "Which offers of DIR (or of the server's ruleset) are live on which days, and which keep "
+      "which out when both apply",
+      chosen, calendar,
+      [](const OfferCalendarOptions& options, std::ostream& out, std::ostream& err) {
+        return options.directory.empty() ? RunServedOfferCalendar(options, out, err)
+                                         : RunOfferCalendar(options, out, err);
+      });
+  calendar_cmd->add_option("DIR", calendar->directory,
+                           "Rules directory, e.g. config/rules (default: ask the server)");
   calendar_cmd->add_option("--from", calendar->from, "First day, YYYY-MM-DD")->required();
   calendar_cmd->add_option("--to", calendar->to, "Last day, YYYY-MM-DD (at most 366 days on)")
       ->required();
-  calendar_cmd->add_flag("--json", calendar->json, "Print JSON");
+
+  auto redeem = New<OfferRedeemOptions>();
+  CLI::App* redeem_cmd = AddCommand(
+      offers, "redeem", "Redeem an offer the rules give, within its limits and budget", chosen,
+      redeem, RunOfferRedeem);
+  redeem_cmd->add_option("--customer-id", redeem->customer_id, "Who redeems it")->required();
+  redeem_cmd->add_option("--offer-id", redeem->offer_id, "The offer's rule id")->required();
+  redeem_cmd->add_option("--amount", redeem->amount, "The basket's amount its value is for");
+  redeem_cmd->add_option("--purchase-id", redeem->purchase_id,
+                         "A recorded purchase it is for (its return gives it back)");
+  redeem_cmd->add_option("--channel", redeem->channel, "online or offline (a budget's channel)");
+  redeem_cmd->add_option("--reference", redeem->reference, "Your reference, e.g. an order id");
+
+  auto reverse = New<OfferReverseOptions>();
+  CLI::App* reverse_cmd = AddCommand(
+      offers, "reverse", "Give a redemption back to its customer's limit and the budget", chosen,
+      reverse, RunOfferReverse);
+  reverse_cmd->add_option("REDEMPTION_ID", reverse->redemption_id, "As redeem printed it")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  reverse_cmd->add_option("--reason", reverse->reason, "Why, e.g. \"order 1001 cancelled\"");
+
+  auto redemptions = New<OfferRedemptionsOptions>();
+  CLI::App* redemptions_cmd =
+      AddCommand(offers, "redemptions", "A customer's offer redemptions, newest first", chosen,
+                 redemptions, RunOfferRedemptions);
+  redemptions_cmd->add_option("CUSTOMER_ID", redemptions->customer_id, "Customer id")->required();
+  redemptions_cmd->add_option("--limit", redemptions->limit, "At most this many (default 100)")
+      ->check(CLI::Range(1, 1000));
 }
 
 void AddTierCommands(CLI::App* app, Chosen* chosen) {
@@ -567,6 +604,16 @@ void AddReportCommands(CLI::App* app, Chosen* chosen) {
   feedback_cmd->add_option("--since", feedback->since, "Only feedback given on or after YYYY-MM-DD");
   feedback_cmd->add_option("--top", feedback->top, "Expectations and themes per product (default 5)")
       ->check(CLI::Range(1, 100));
+
+  auto offer_report = New<OfferReportOptions>();
+  CLI::App* offer_report_cmd = AddCommand(
+      reports, "offers",
+      "Per offer: redemptions and value per day and in total, and what is left of its budgets",
+      chosen, offer_report, RunOfferReport);
+  offer_report_cmd->add_option("--from", offer_report->from,
+                               "First day YYYY-MM-DD (default: 30 days before --to)");
+  offer_report_cmd->add_option("--to", offer_report->to, "Last day YYYY-MM-DD (default: today)");
+  offer_report_cmd->add_option("--offer-id", offer_report->offer_id, "Only this offer");
 
   auto ledger = New<LedgerOptions>();
   AddCommand(reports, "ledger", "A customer's points ledger, oldest first", chosen, ledger, RunLedger)

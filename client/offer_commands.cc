@@ -19,7 +19,9 @@ std::string DayColumn(rules::Date day) {
   return StrCat(kDays[day.Weekday()], " ", day.ToString().substr(5));
 }
 
-std::string RenderCalendar(const rules::OfferCalendar& calendar, const std::string& zone) {
+}  // namespace
+
+std::string RenderOfferCalendar(const rules::OfferCalendar& calendar, const std::string& zone) {
   std::vector<Table::Column> columns = {{"offer"}};
   for (rules::Date day : calendar.days) columns.push_back({DayColumn(day)});
   columns.push_back({"hours"});
@@ -44,7 +46,7 @@ std::string RenderCalendar(const rules::OfferCalendar& calendar, const std::stri
   return out;
 }
 
-json CalendarToJson(const rules::OfferCalendar& calendar, const std::string& zone) {
+json OfferCalendarJson(const rules::OfferCalendar& calendar, const std::string& zone) {
   json days = json::array();
   for (rules::Date day : calendar.days) days.push_back(day.ToString());
   json offers = json::array();
@@ -64,8 +66,6 @@ json CalendarToJson(const rules::OfferCalendar& calendar, const std::string& zon
   return {{"time_zone", zone}, {"days", days}, {"offers", offers}, {"blocks", blocks}};
 }
 
-}  // namespace
-
 int RunOfferCalendar(const OfferCalendarOptions& options, std::ostream& out, std::ostream& err) {
   absl::StatusOr<rules::Date> from = rules::Date::Parse(options.from);
   absl::StatusOr<rules::Date> to = rules::Date::Parse(options.to);
@@ -83,10 +83,10 @@ int RunOfferCalendar(const OfferCalendarOptions& options, std::ostream& out, std
     return kExitBadInput;
   }
   const std::string& zone = loaded.ruleset->time_zone_name();
-  if (options.json) {
-    out << CalendarToJson(*calendar, zone).dump(2) << "\n";
+  if (options.remote.json) {
+    out << OfferCalendarJson(*calendar, zone).dump(2) << "\n";
   } else {
-    out << RenderCalendar(*calendar, zone);
+    out << RenderOfferCalendar(*calendar, zone);
   }
   return kExitOk;
 }

@@ -197,6 +197,7 @@ struct PurchaseOptions {
   std::string date;     // YYYY-MM-DD; "" today
   std::string category;  // "" the product's category in the catalogue
   int64_t quantity = 0;  // 0: 1
+  std::vector<std::string> offer_ids;  // offers it redeems (rule ids)
 };
 int RunPurchase(const PurchaseOptions& options, std::ostream& out, std::ostream& err);
 
@@ -358,6 +359,56 @@ int RunBackup(const BackupOptions& options, std::ostream& out, std::ostream& err
 
 // "dimension=segment" split at the first '='; false when either is empty.
 bool ParseSegmentFilter(const std::string& text, std::string* dimension, std::string* segment);
+
+// --- Offers: redemptions, the served calendar, how campaigns did ----------
+
+struct OfferRedeemOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string customer_id;
+  std::string offer_id;     // the offer's rule id
+  std::string amount;       // a basket's amount, or
+  std::string purchase_id;  // a recorded purchase of the customer
+  std::string channel;      // online | offline | ""
+  std::string reference;
+};
+// `clientele offers redeem`: Offers.RedeemOffer. Exit 4 when the rules do
+// not give the offer (its limit, its budget, its window...), saying why.
+int RunOfferRedeem(const OfferRedeemOptions& options, std::ostream& out, std::ostream& err);
+
+struct OfferReverseOptions {
+  RemoteOptions remote;
+  std::string key;
+  int64_t redemption_id = 0;
+  std::string reason;
+};
+// `clientele offers reverse`: gives a redemption back to its limit and budget.
+int RunOfferReverse(const OfferReverseOptions& options, std::ostream& out, std::ostream& err);
+
+struct OfferRedemptionsOptions {
+  RemoteOptions remote;
+  std::string customer_id;
+  int32_t limit = 0;  // 1..1000; 0: the server's default (100)
+};
+// `clientele offers redemptions`: a customer's offer redemptions, newest first.
+int RunOfferRedemptions(const OfferRedemptionsOptions& options, std::ostream& out,
+                        std::ostream& err);
+
+struct OfferCalendarOptions;  // offer_commands.h
+// `clientele offers calendar` without DIR: the calendar of the ruleset the
+// server serves, shown as the offline one is.
+int RunServedOfferCalendar(const OfferCalendarOptions& options, std::ostream& out,
+                           std::ostream& err);
+
+struct OfferReportOptions {
+  RemoteOptions remote;
+  std::string from;      // YYYY-MM-DD; "" 30 days before --to
+  std::string to;        // YYYY-MM-DD; "" today
+  std::string offer_id;  // "" every offer
+};
+// `clientele reports offers`: per offer, redemptions and value per day and
+// in total, and what is left of each budget.
+int RunOfferReport(const OfferReportOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace clientele::client
 

@@ -16,6 +16,20 @@ std::string TierChange(const std::string& before, const std::string& after) {
 
 std::string Signed(int64_t value) { return value > 0 ? StrCat("+", value) : StrCat(value); }
 
+// "黑五满200减50 (black_friday) 50, 周末双倍积分 (weekend_double_points)
+// 30 points, redemptions 7, 8".
+std::string OffersInWords(const google::protobuf::RepeatedPtrField<v1::OfferRedemption>& list) {
+  std::vector<std::string> offers;
+  std::vector<std::string> ids;
+  for (const v1::OfferRedemption& r : list) {
+    std::string worth = r.unit().empty() ? "" : StrCat(" ", r.value(), r.unit() == "points" ? " points" : "");
+    offers.push_back(StrCat(r.offer(), " (", r.offer_id(), ")", worth));
+    ids.push_back(StrCat(r.redemption_id()));
+  }
+  return StrCat(StrJoin(offers, ", "), "; redemption", ids.size() == 1 ? " " : "s ",
+                StrJoin(ids, ", "));
+}
+
 // Pending points and a debt paid are shown only when there are any, as
 // with the seed's rules (no points policy) there never are.
 std::vector<std::pair<std::string, std::string>> PurchaseFields(
@@ -34,6 +48,9 @@ std::vector<std::pair<std::string, std::string>> PurchaseFields(
                                                  r.points_available(), ")")});
   }
   fields.push_back({"tier", TierChange(r.tier_before(), r.tier())});
+  if (!r.offers_redeemed().empty()) {
+    fields.push_back({"offers redeemed", OffersInWords(r.offers_redeemed())});
+  }
   fields.push_back({"ruleset", r.ruleset_version()});
   return fields;
 }
@@ -50,6 +67,9 @@ std::vector<std::pair<std::string, std::string>> ReturnFields(
   }
   fields.push_back({"points balance", StrCat(r.points_balance())});
   fields.push_back({"tier", TierChange(r.tier_before(), r.tier())});
+  if (!r.offers_reversed().empty()) {
+    fields.push_back({"offers given back", OffersInWords(r.offers_reversed())});
+  }
   fields.push_back({"ruleset", r.ruleset_version()});
   return fields;
 }
@@ -79,6 +99,7 @@ int RunPurchase(const PurchaseOptions& options, std::ostream& out, std::ostream&
   request.set_date(options.date);
   request.set_category(options.category);
   request.set_quantity(options.quantity);
+  for (const std::string& id : options.offer_ids) request.add_offer_ids(id);
   v1::RecordPurchaseResponse response;
   const grpc::Status status =
       CallUnary(options.remote, &v1::Events::Stub::RecordPurchase, request, &response);

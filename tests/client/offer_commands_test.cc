@@ -14,11 +14,21 @@ namespace {
 
 using ::testing::HasSubstr;
 
+OfferCalendarOptions Calendar(const std::string& directory, const std::string& from,
+                              const std::string& to, bool json) {
+  OfferCalendarOptions options;
+  options.directory = directory;
+  options.from = from;
+  options.to = to;
+  options.remote.json = json;
+  return options;
+}
+
 constexpr char kRetail[] = CLIENTELE_SOURCE_DIR "/config/examples/retail-programme";
 
 TEST(OfferCalendarCommand, ShowsLiveDaysAndBlocks) {
   std::ostringstream out, err;
-  ASSERT_EQ(RunOfferCalendar({kRetail, "2026-11-30", "2026-12-01", false}, out, err), kExitOk)
+  ASSERT_EQ(RunOfferCalendar(Calendar(kRetail, "2026-11-30", "2026-12-01", false), out, err), kExitOk)
       << err.str();
   EXPECT_THAT(out.str(), HasSubstr("(Asia/Shanghai;"));
   EXPECT_THAT(out.str(), ::testing::ContainsRegex("\\(black_friday\\) +● +· +all day +1 per customer"));
@@ -27,7 +37,7 @@ TEST(OfferCalendarCommand, ShowsLiveDaysAndBlocks) {
 
 TEST(OfferCalendarCommand, JsonListsTheDaysEachOfferIsLive) {
   std::ostringstream out, err;
-  ASSERT_EQ(RunOfferCalendar({kRetail, "2026-12-04", "2026-12-07", true}, out, err), kExitOk);
+  ASSERT_EQ(RunOfferCalendar(Calendar(kRetail, "2026-12-04", "2026-12-07", true), out, err), kExitOk);
   const nlohmann::json calendar = nlohmann::json::parse(out.str());
   for (const nlohmann::json& offer : calendar["offers"]) {
     if (offer["id"] != "weekend_double_points") continue;
@@ -40,12 +50,12 @@ TEST(OfferCalendarCommand, JsonListsTheDaysEachOfferIsLive) {
 
 TEST(OfferCalendarCommand, BadDaysAndRangesAreBadInput) {
   std::ostringstream out, err;
-  EXPECT_EQ(RunOfferCalendar({kRetail, "2026-13-01", "2026-12-01", false}, out, err),
+  EXPECT_EQ(RunOfferCalendar(Calendar(kRetail, "2026-13-01", "2026-12-01", false), out, err),
             kExitBadInput);
-  EXPECT_EQ(RunOfferCalendar({kRetail, "2026-12-02", "2026-12-01", false}, out, err),
+  EXPECT_EQ(RunOfferCalendar(Calendar(kRetail, "2026-12-02", "2026-12-01", false), out, err),
             kExitBadInput);
   EXPECT_THAT(err.str(), HasSubstr("the calendar's last day is before its first"));
-  EXPECT_EQ(RunOfferCalendar({"/nonexistent-rules", "2026-12-01", "2026-12-01", false}, out, err),
+  EXPECT_EQ(RunOfferCalendar(Calendar("/nonexistent-rules", "2026-12-01", "2026-12-01", false), out, err),
             kExitRuleErrors);
 }
 
