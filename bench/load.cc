@@ -1,10 +1,12 @@
 // clientele_load — a bounded load test of a running clienteled on this
 // machine (127.0.0.1 only): RPCs per second and p50 / p99 latency of
 // Evaluate (a stored customer), RecordPurchase, Loyalty.RedeemPoints (one
-// point of a stored customer) and Diagnostics.Ping (the no-op that
-// measures the gRPC ceiling), each at the concurrencies asked.
+// point of a stored customer), Offers.RedeemOffer (the offer --offer-id,
+// for a basket of 100) and Diagnostics.Ping (the no-op that measures the
+// gRPC ceiling), each at the concurrencies asked.
 //
-//   clientele_load --server 127.0.0.1:50051 [--rpc ping,evaluate,purchase,redeem]
+//   clientele_load --server 127.0.0.1:50051
+//                  [--rpc ping,evaluate,purchase,redeem,redeem_offer] [--offer-id ID]
 //                  [--concurrency 1,16,64] [--requests 20000] [--seconds 10]
 //                  [--rounds 1]
 //
@@ -42,6 +44,7 @@
 #include "clientele/v1/diagnostics.grpc.pb.h"
 #include "clientele/v1/events.grpc.pb.h"
 #include "clientele/v1/loyalty.grpc.pb.h"
+#include "clientele/v1/offers.grpc.pb.h"
 
 namespace {
 
@@ -61,6 +64,7 @@ struct Options {
   double seconds = 10;
   int64_t warmup = 200;
   int rounds = 1;
+  std::string offer_id = "bench_budget";  // what redeem_offer redeems
 };
 
 struct Stubs {
@@ -68,6 +72,7 @@ struct Stubs {
   std::unique_ptr<v1::Decisions::Stub> decisions;
   std::unique_ptr<v1::Events::Stub> events;
   std::unique_ptr<v1::Loyalty::Stub> loyalty;
+  std::unique_ptr<v1::Offers::Stub> offers;
 };
 
 struct Result {
@@ -111,8 +116,12 @@ double MedianRatio(const Measured& rpc, const Measured& ping) {
 // objects a call needs live in a Call that deletes itself.
 class Caller {
  public:
-  Caller(Stubs* stubs, std::vector<std::string> customers, std::string run_id)
-      : stubs_(stubs), customers_(std::move(customers)), run_id_(std::move(run_id)) {}
+  Caller(Stubs* stubs, std::vector<std::string> customers, std::string run_id,
+         std::string offer_id)
+      : stubs_(stubs),
+        customers_(std::move(customers)),
+        run_id_(std::move(run_id)),
+        offer_id_(std::move(offer_id)) {}
 
   void Start(const std::string& rpc, int64_t n, std::function<void(const grpc::Status&)> done) {
     if (rpc == "ping") {
@@ -123,6 +132,15 @@ class Caller {
       auto* call = new Call<v1::EvaluateRequest, v1::EvaluateResponse>(std::move(done));
       call->request.set_customer_id(customers_[n % customers_.size()]);
       stubs_->decisions->async()->Evaluate(&call->context, &call->request, &call->response,
+                                           [call](grpc::Status s) { call->Finish(s); });
+    } else if (rpc == "redeem_offer") {
+      auto* call = new Call<v1::RedeemOfferRequest, v1::RedeemOfferResponse>(std::move(done));
+      const std::string id = run_id_ + "-" + std::to_string(n);
+      call->request.set_idempotency_key("load-offer-" + id);
+      call->request.set_customer_id(customers_[n % customers_.size()]);
+      call->request.set_offer_id(offer_id_);
+      call->request.set_amount("100");
+      stubs_->offers->async()->RedeemOffer(&call->context, &call->request, &call->response,
                                            [call](grpc::Status s) { call->Finish(s); });
     } else if (rpc == "redeem") {
       auto* call = new Call<v1::RedeemPointsRequest, v1::RedeemPointsResponse>(std::move(done));
@@ -167,6 +185,7 @@ class Caller {
   Stubs* stubs_;
   std::vector<std::string> customers_;
   std::string run_id_;
+  std::string offer_id_;
 };
 
 // Keeps `concurrency` calls in flight until `total` have been started or
@@ -259,6 +278,8 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", options.seconds, "time per run, at most")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 600.0));
+  app.add_option("--offer-id", options.offer_id, "the offer redeem_offer redeems")
+      ->capture_default_str();
   app.add_option("--rounds", options.rounds,
                  "cut each concurrency's runs into this many rounds that take the RPCs in turn")
       ->capture_default_str()
@@ -269,8 +290,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const std::string& rpc : options.rpcs) {
-    if (rpc != "ping" && rpc != "evaluate" && rpc != "purchase" && rpc != "redeem") {
-      std::fprintf(stderr, "unknown --rpc %s (ping, evaluate, purchase, redeem)\n", rpc.c_str());
+    if (rpc != "ping" && rpc != "evaluate" && rpc != "purchase" && rpc != "redeem" &&
+        rpc != "redeem_offer") {
+      std::fprintf(stderr, "unknown --rpc %s (ping, evaluate, purchase, redeem, redeem_offer)\n",
+                   rpc.c_str());
       return 2;
     }
   }
@@ -283,12 +306,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   Stubs stubs{v1::Diagnostics::NewStub(channel), v1::Decisions::NewStub(channel),
-              v1::Events::NewStub(channel), v1::Loyalty::NewStub(channel)};
+              v1::Events::NewStub(channel), v1::Loyalty::NewStub(channel),
+              v1::Offers::NewStub(channel)};
   const std::string run_id =
       std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
-  Caller caller(&stubs, customers, run_id);
+  Caller caller(&stubs, customers, run_id, options.offer_id);
 
-  std::printf("%-9s %11s %9s %12s %10s %10s %7s %8s\n", "rpc", "concurrency", "calls", "rpc/s",
+  std::printf("%-12s %11s %9s %12s %10s %10s %7s %8s\n", "rpc", "concurrency", "calls", "rpc/s",
               "p50 us", "p99 us", "failed", "vs ping");
   const int64_t round_requests = (options.requests + options.rounds - 1) / options.rounds;
   const double round_seconds = options.seconds / options.rounds;
@@ -317,7 +341,7 @@ int main(int argc, char** argv) {
         std::snprintf(vs_ping, sizeof vs_ping, "%.0f %%",
                       100 * MedianRatio(measured[i], measured[ping - options.rpcs.begin()]));
       }
-      std::printf("%-9s %11d %9lld %12.0f %10.0f %10.0f %7lld %8s\n", options.rpcs[i].c_str(),
+      std::printf("%-12s %11d %9lld %12.0f %10.0f %10.0f %7lld %8s\n", options.rpcs[i].c_str(),
                   concurrency, static_cast<long long>(r.ok), r.ok / r.seconds,
                   Percentile(r.latencies_us, 0.50), Percentile(r.latencies_us, 0.99),
                   static_cast<long long>(r.failed), vs_ping);
