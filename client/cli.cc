@@ -475,9 +475,15 @@ void AddOfferCommands(CLI::App* app, Chosen* chosen) {
       "which out when both apply",
       chosen, calendar,
       [](const OfferCalendarOptions& options, std::ostream& out, std::ostream& err) {
-        return options.directory.empty() ? RunServedOfferCalendar(options, out, err)
-                                         : RunOfferCalendar(options, out, err);
+        if (!options.directory.empty()) return RunOfferCalendar(options, out, err);
+        OfferCalendarOptions served = options;
+        if (absl::Status s = PrepareConnection(&served.server); !s.ok()) {
+          err << "error: " << s.message() << "\n";
+          return kExitBadInput;
+        }
+        return RunServedOfferCalendar(served, out, err);
       });
+  AddRemoteOptions(calendar_cmd, &calendar->server);
   calendar_cmd->add_option("DIR", calendar->directory,
                            "Rules directory, e.g. config/rules (default: ask the server)");
   calendar_cmd->add_option("--from", calendar->from, "First day, YYYY-MM-DD")->required();

@@ -83,7 +83,7 @@ int RunOfferCalendar(const OfferCalendarOptions& options, std::ostream& out, std
     return kExitBadInput;
   }
   const std::string& zone = loaded.ruleset->time_zone_name();
-  if (options.remote.json) {
+  if (options.server.json) {
     out << OfferCalendarJson(*calendar, zone).dump(2) << "\n";
   } else {
     out << RenderOfferCalendar(*calendar, zone);

@@ -14,11 +14,13 @@
 namespace clientele::client {
 
 struct OfferCalendarOptions {
-  RemoteOptions remote;   // asked when `directory` is empty
+  // The server asked when `directory` is empty (its connection prepared
+  // only then: an offline calendar needs no token); server.json: --json.
+  RemoteOptions server;
   std::string directory;  // "": the ruleset the server serves
   std::string from;  // YYYY-MM-DD, required
   std::string to;    // YYYY-MM-DD, required
-  // JSON with remote.json (--json), the same whether the calendar comes
+  // JSON with server.json (--json), the same whether the calendar comes
   // from a directory or a server.
 };
 

@@ -396,7 +396,8 @@ int RunOfferRedemptions(const OfferRedemptionsOptions& options, std::ostream& ou
 
 struct OfferCalendarOptions;  // offer_commands.h
 // `clientele offers calendar` without DIR: the calendar of the ruleset the
-// server serves, shown as the offline one is.
+// server serves (options.server, prepared by the caller), shown as the
+// offline one is.
 int RunServedOfferCalendar(const OfferCalendarOptions& options, std::ostream& out,
                            std::ostream& err);
 

@@ -187,13 +187,13 @@ int RunServedOfferCalendar(const OfferCalendarOptions& options, std::ostream& ou
   request.set_to(options.to);
   v1::GetOfferCalendarResponse response;
   const grpc::Status status =
-      CallUnary(options.remote, &v1::Offers::Stub::GetOfferCalendar, request, &response);
-  RemoteOptions remote = options.remote;
+      CallUnary(options.server, &v1::Offers::Stub::GetOfferCalendar, request, &response);
+  RemoteOptions remote = options.server;
   remote.json = false;  // --json prints the offline form, below
   return PrintResult(status, response, remote, out, err,
                      [&](const v1::GetOfferCalendarResponse& r) {
                        const rules::OfferCalendar calendar = CalendarOf(r);
-                       if (options.remote.json) {
+                       if (options.server.json) {
                          nlohmann::json shown = OfferCalendarJson(calendar, r.time_zone());
                          shown["ruleset_version"] = r.ruleset_version();
                          return shown.dump(2) + "\n";

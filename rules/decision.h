@@ -187,6 +187,10 @@ struct RuleExplanation {
   bool matched = false;
   std::vector<ConditionCheck> checks;  // in evaluation order (short-circuit)
   std::string note;       // e.g. "not checked: rule 'young_low' matched first"
+  // An offer that matched but whose limit or budget had no room: which of
+  // the two stopped it (the note says which one, in words).
+  enum class CapReached : uint8_t { kNone, kCustomerLimit, kBudget };
+  CapReached cap_reached = CapReached::kNone;
 };
 
 struct Explanation {

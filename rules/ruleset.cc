@@ -209,6 +209,18 @@ class Evaluation {
     }
   }
 
+  // The note of offer i stopped by cap c, and which kind of cap that was.
+  [[gnu::noinline]] void OfferCapNote(uint32_t i, uint32_t c) {
+    if constexpr (kCareful) {
+      if (explanation_ == nullptr || offer_records_[i] < 0) return;
+      RuleExplanation& record = explanation_->rules[static_cast<size_t>(offer_records_[i])];
+      record.note = StrCat("matched, but ", SpentCapNote(i, c));
+      record.cap_reached = data_.offer_caps[c].cap.scope == OfferCap::Scope::kCustomer
+                               ? RuleExplanation::CapReached::kCustomerLimit
+                               : RuleExplanation::CapReached::kBudget;
+    }
+  }
+
   void RememberOfferRecord(uint32_t i) {
     if constexpr (kCareful) {
       if (explanation_ != nullptr) {
@@ -463,7 +475,7 @@ class Evaluation {
     if (offer.cap_count > 0) {
       const int64_t spent = SpentCap(i, known);
       if (spent >= 0) {
-        OfferNote(i, StrCat("matched, but ", SpentCapNote(i, static_cast<uint32_t>(spent))));
+        OfferCapNote(i, static_cast<uint32_t>(spent));
         return true;
       }
     }

@@ -202,8 +202,10 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
   if (absl::Status s = OfferSituation(request, *served->ruleset, &input); !s.ok()) return s;
   // Limits and budgets as the store counts them now (no read for a
   // ruleset without any).
-  absl::StatusOr<std::vector<int64_t>> used =
-      ReadUsedOfCaps(*store_, *served->ruleset, customer.id, *today);
+  // An inline customer is a what-if: held to the budgets, not to the
+  // limits of a stored customer who may have its id.
+  absl::StatusOr<std::vector<int64_t>> used = ReadUsedOfCaps(
+      *store_, *served->ruleset, request.has_customer() ? std::string() : customer.id, *today);
   if (!used.ok()) return used.status();
   input.offer_usage = *used;
   rules::Decision decision;

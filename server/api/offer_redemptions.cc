@@ -5,6 +5,7 @@
 #include "common/status_details.h"
 #include "common/strings.h"
 #include "server/api/serving.h"
+#include "server/infra/metrics.h"
 
 namespace clientele::server::api_internal {
 
@@ -12,13 +13,19 @@ using rules::Decimal;
 
 namespace {
 
-constexpr std::string_view kLimitNote = "matched, but customer limit reached";
-constexpr std::string_view kBudgetNote = "matched, but budget spent";
+// The explanation of the offer; null when the rules did not consider it.
+const rules::RuleExplanation* OfferExplained(const rules::Explanation& explanation,
+                                             std::string_view offer_id) {
+  for (const rules::RuleExplanation& rule : explanation.rules) {
+    if (rule.section == "offers" && rule.rule_id == offer_id) return &rule;
+  }
+  return nullptr;
+}
 
 // The explanation's words for why the offer was not given.
-std::string WhyInWords(const rules::Explanation& explanation, std::string_view offer_id) {
-  for (const rules::RuleExplanation& rule : explanation.rules) {
-    if (rule.section != "offers" || rule.rule_id != offer_id) continue;
+std::string WhyInWords(const rules::RuleExplanation* explained) {
+  if (explained != nullptr) {
+    const rules::RuleExplanation& rule = *explained;
     if (!rule.note.empty()) return rule.note;
     std::vector<std::string> failed;
     for (const rules::ConditionCheck& check : rule.checks) {
@@ -50,10 +57,13 @@ absl::Status OfferNotGiven(const rules::RuleSet& ruleset, const rules::EvalInput
                    kReasonOfferNotGiven),
         field);
   }
-  const std::string why = WhyInWords(explanation, offer_id);
-  const char* reason = why.starts_with(kLimitNote)    ? kReasonOfferLimitReached
-                       : why.starts_with(kBudgetNote) ? kReasonOfferBudgetSpent
-                                                      : kReasonOfferNotGiven;
+  const rules::RuleExplanation* explained = OfferExplained(explanation, offer_id);
+  const std::string why = WhyInWords(explained);
+  using CapReached = rules::RuleExplanation::CapReached;
+  const CapReached cap = explained == nullptr ? CapReached::kNone : explained->cap_reached;
+  const char* reason = cap == CapReached::kCustomerLimit ? kReasonOfferLimitReached
+                       : cap == CapReached::kBudget      ? kReasonOfferBudgetSpent
+                                                         : kReasonOfferNotGiven;
   return WithField(WithReason(absl::FailedPreconditionError(
                                   StrCat("offer '", offer_id, "' is not given: ", why)),
                               reason),
@@ -91,7 +101,12 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> RedeemPurchaseOffers(
   for (const rules::OfferGrant& grant : decision.offers) {
     const bool listed = std::find(offer_ids.begin(), offer_ids.end(), grant.rule_id) !=
                         offer_ids.end();
-    if (!listed && grant.unit != rules::OfferValueUnit::kPoints) continue;
+    // A points offer is used by the purchase it multiplied: when it added
+    // points (a purchase that earned none used nothing of it).
+    if (!listed && (grant.unit != rules::OfferValueUnit::kPoints || !grant.value_known ||
+                    grant.value <= Decimal())) {
+      continue;
+    }
     OfferRedemptionRecord r = RedemptionOf(grant, decision, record.customer_id, input.today,
                                            record.channel, record.amount);
     r.purchase_id = record.purchase_id;
@@ -100,6 +115,7 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> RedeemPurchaseOffers(
     absl::StatusOr<std::optional<OfferRedemptionRecord>> stored = tx.FindOfferRedemption(*id);
     if (!stored.ok()) return stored.status();
     if (!stored->has_value()) return absl::InternalError("an offer redemption just recorded is gone");
+    Metrics::Global().RecordMatch("offer_redemption", grant.rule_id);
     redeemed.push_back(**std::move(stored));
   }
   return redeemed;

@@ -93,6 +93,72 @@ absl::Status CheckOfferServed(const rules::RuleSet& ruleset, std::string_view of
   return absl::OkStatus();
 }
 
+// A channel given with a purchase must be the purchase's: its budget counts
+// in the purchase's channel.
+absl::Status CheckChannelOfPurchase(const CheckedRedemption& checked,
+                                    const PurchaseRecord& purchase) {
+  if (checked.channel == rules::Channel::kUnknown || checked.channel == purchase.channel) {
+    return absl::OkStatus();
+  }
+  return Invalid("channel", StrCat("purchase '", purchase.purchase_id, "' was ",
+                                   purchase.channel == rules::Channel::kUnknown
+                                       ? "recorded without a channel"
+                                       : StrCat("made ", rules::ChannelName(purchase.channel)),
+                                   ": leave channel empty"));
+}
+
+// Why stacking keeps offers `a` and `b` from going together, in words; ""
+// when they combine (docs/rules.md, "Stacking").
+std::string StackingConflict(const rules::RuleSet::OfferTerms& a,
+                             const rules::RuleSet::OfferTerms& b) {
+  if (!a.group.empty() && a.group == b.group) return StrCat("both are of group '", a.group, "'");
+  for (const auto& [one, other] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
+    if (std::find(one->excludes.begin(), one->excludes.end(), other->id) != one->excludes.end()) {
+      return StrCat("'", one->id, "' excludes '", other->id, "'");
+    }
+    if (one->exclusive && one->group.empty()) return StrCat("'", one->id, "' is exclusive");
+  }
+  return "";
+}
+
+// An offer redeemed for a recorded purchase joins the offers it redeemed
+// before: not the same one again, and none that stacking keeps apart.
+absl::Status CheckBesidesPurchaseOffers(Transaction& tx, const rules::RuleSet& ruleset,
+                                        const CheckedRedemption& checked) {
+  absl::StatusOr<std::vector<OfferRedemptionRecord>> earlier =
+      tx.OfferRedemptionsOfPurchase(checked.purchase_id);
+  if (!earlier.ok()) return earlier.status();
+  const std::vector<rules::RuleSet::OfferTerms> offers = ruleset.OfferTermsList();
+  auto terms_of = [&](std::string_view id) -> const rules::RuleSet::OfferTerms* {
+    for (const rules::RuleSet::OfferTerms& o : offers) {
+      if (o.id == id) return &o;
+    }
+    return nullptr;
+  };
+  const rules::RuleSet::OfferTerms* wanted = terms_of(checked.offer_id);
+  for (const OfferRedemptionRecord& r : *earlier) {
+    if (!r.reversed_at.empty()) continue;
+    if (r.offer_id == checked.offer_id) {
+      return WithReason(absl::AlreadyExistsError(StrCat("purchase '", checked.purchase_id,
+                                                        "' redeemed '", r.offer_id,
+                                                        "' already (redemption ", r.id, ")")),
+                        kReasonOfferAlreadyRedeemed);
+    }
+    const rules::RuleSet::OfferTerms* before = terms_of(r.offer_id);
+    if (wanted == nullptr || before == nullptr) continue;
+    if (const std::string conflict = StackingConflict(*before, *wanted); !conflict.empty()) {
+      return WithField(
+          WithReason(absl::FailedPreconditionError(StrCat(
+                         "offer '", checked.offer_id, "' is not given: purchase '",
+                         checked.purchase_id, "' redeemed '", r.offer_id, "' (redemption ", r.id,
+                         "), and stacking does not combine them: ", conflict)),
+                     kReasonOfferNotGiven),
+          "offer_id");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The transaction of a redemption: the customer, the purchase it is for,
 // the usage as this transaction sees it, the rules' decision, the record.
 absl::Status WriteOfferRedemption(const CheckedRedemption& checked, Transaction& tx,
@@ -121,8 +187,10 @@ absl::Status WriteOfferRedemption(const CheckedRedemption& checked, Transaction&
                                   "purchase_id"),
                         kReasonPurchaseAlreadyTakenBack);
     }
+    if (absl::Status s = CheckChannelOfPurchase(checked, **purchase); !s.ok()) return s;
     input.basket_amount = (*purchase)->amount;
-    if (input.channel == rules::Channel::kUnknown) input.channel = (*purchase)->channel;
+    input.channel = (*purchase)->channel;
+    if (absl::Status s = CheckBesidesPurchaseOffers(tx, ruleset, checked); !s.ok()) return s;
   }
   absl::StatusOr<std::vector<int64_t>> used =
       ReadUsedOfCaps(tx, ruleset, customer->id, checked.today);
@@ -205,6 +273,17 @@ absl::Status OffersApi::ReverseOfferRedemption(const v1::ReverseOfferRedemptionR
               absl::FailedPreconditionError(StrCat("offer redemption ", request.redemption_id(),
                                                    " was reversed at ", (*found)->reversed_at)),
               kReasonOfferRedemptionAlreadyReversed);
+        }
+        // The purchase got the offer's discount or points: giving the unit
+        // back while the purchase keeps them would let the budget be spent
+        // again and again. Its return gives both back.
+        if (!(*found)->purchase_id.empty()) {
+          return WithReason(
+              absl::FailedPreconditionError(StrCat(
+                  "offer redemption ", request.redemption_id(), " belongs to purchase '",
+                  (*found)->purchase_id,
+                  "': return or cancel the purchase (Events.ReturnPurchase) to give it back")),
+              kReasonOfferRedemptionOfPurchase);
         }
         if (absl::Status s = tx.ReverseOfferRedemption(request.redemption_id(), request.reason());
             !s.ok()) {

@@ -109,7 +109,7 @@ class Transaction {
   virtual absl::Status InsertRedemption(const RedemptionRecord& redemption) = 0;
   virtual absl::StatusOr<std::optional<RedemptionRecord>> FindRedemption(int64_t id) = 0;
   virtual absl::Status MarkRedemptionReversed(int64_t id, int64_t reversed_by) = 0;
-  // ---- offer redemptions (server/api/offers.h checks them against the
+  // ---- offer redemptions (server/api/offer_redemptions.h checks them against the
   // served rules' limits and budgets, which OfferUsage reads in the same
   // transaction: writes are serialised, so no two can both take the last unit).
   // Stores the redemption and adds it to the usage of its customer and of

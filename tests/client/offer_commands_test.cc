@@ -20,7 +20,7 @@ OfferCalendarOptions Calendar(const std::string& directory, const std::string& f
   options.directory = directory;
   options.from = from;
   options.to = to;
-  options.remote.json = json;
+  options.server.json = json;
   return options;
 }
 

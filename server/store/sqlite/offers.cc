@@ -48,7 +48,8 @@ void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
   for (const std::string& customer : {r.customer_id, std::string()}) {
     SQLite::Statement& day = Prepared(
         "INSERT INTO offer_usage_days (customer_id, offer_id, day, channel, redemptions, "
-        "value_units) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET "
+        "value_units) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+        "ON CONFLICT (customer_id, offer_id, day, channel) DO UPDATE SET "
         "redemptions = redemptions + ?5, value_units = value_units + ?6");
     Done day_done{day};
     day.bind(1, customer);
@@ -60,7 +61,8 @@ void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
     day.exec();
     SQLite::Statement& total = Prepared(
         "INSERT INTO offer_usage_totals (customer_id, offer_id, channel, redemptions, "
-        "value_units) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
+        "value_units) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT (customer_id, offer_id, channel) DO UPDATE SET "
         "redemptions = redemptions + ?4, value_units = value_units + ?5");
     Done total_done{total};
     total.bind(1, customer);

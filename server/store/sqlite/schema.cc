@@ -349,8 +349,7 @@ CREATE TABLE offer_redemptions (
   reversal_reason TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX offer_redemptions_by_customer ON offer_redemptions(customer_id, id);
-CREATE INDEX offer_redemptions_by_purchase ON offer_redemptions(purchase_id)
-  WHERE purchase_id <> '';
+CREATE INDEX offer_redemptions_by_purchase ON offer_redemptions(purchase_id);
 CREATE TABLE offer_usage_days (
   customer_id TEXT NOT NULL,
   offer_id TEXT NOT NULL,

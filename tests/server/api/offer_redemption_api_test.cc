@@ -60,6 +60,19 @@ offers:
     stacking: stackable
     value: {points_multiplier: 2}
     per_customer: 1
+  - id: welcome_discount
+    when: true
+    offer: 新客立减
+    group: checkout
+    value: {amount_off: 15}
+    per_customer: 1
+  - id: member_discount
+    when: true
+    offer: 会员立减
+    group: checkout
+    value: {amount_off: 10}
+groups:
+  checkout: {choose: best_value}
 )";
 
 constexpr char kLoyalty[] = R"(kind: loyalty
@@ -446,7 +459,7 @@ TEST_F(OfferRedemptionApiTest, TheServedCalendarIsTheDirectorysCalendar) {
   v1::GetOfferCalendarResponse response;
   ASSERT_THAT(apis_->offers.GetOfferCalendar(request, &response), IsOk());
   EXPECT_EQ(response.time_zone(), "Asia/Shanghai");
-  ASSERT_EQ(response.offers_size(), 5);
+  ASSERT_EQ(response.offers_size(), 7);
   EXPECT_EQ(response.offers(0).offer_id(), "launch_gift");
   EXPECT_EQ(response.offers(0).live_dates_size(), 7);
   EXPECT_THAT(response.offers(1).limits(), HasSubstr("per customer a week"));
@@ -456,6 +469,89 @@ TEST_F(OfferRedemptionApiTest, TheServedCalendarIsTheDirectorysCalendar) {
   request.set_to("2028-01-01");
   EXPECT_THAT(apis_->offers.GetOfferCalendar(request, &response),
               StatusIs(absl::StatusCode::kInvalidArgument, "366"));
+}
+
+TEST_F(OfferRedemptionApiTest, AUnitGivenBackFreesThePeriodItWasRedeemedIn) {
+  in_process_.set_now(Utc(2026, 12, 8, 4, 0));  // Tuesday 2026-12-08
+  v1::RedeemOfferResponse tuesday;
+  ASSERT_THAT(Redeem("c1", "weekly_coupon", &tuesday), IsOk());
+  in_process_.set_now(Utc(2026, 12, 14, 4, 0));  // Monday of the next week
+  ASSERT_THAT(Redeem("c1", "weekly_coupon"), IsOk());
+  ASSERT_THAT(Reverse(tuesday.redemption().redemption_id()), IsOk());
+  // Last week's unit came back to last week: this week's is still used.
+  EXPECT_THAT(Redeem("c1", "weekly_coupon"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "customer limit reached"));
+}
+
+TEST_F(OfferRedemptionApiTest, AnInlineCustomerIsHeldToBudgetsButNotToAStoredOnesLimits) {
+  ASSERT_THAT(Redeem("c1", "weekly_coupon"), IsOk());
+  for (int i = 0; i < 3; ++i) ASSERT_THAT(Redeem("c" + std::to_string(i), "launch_gift"), IsOk());
+  v1::EvaluateRequest request;
+  request.mutable_customer()->set_id("c1");
+  v1::EvaluateResponse response;
+  ASSERT_THAT(apis_->decisions.Evaluate(request, &response), IsOk());
+  std::vector<std::string> ids;
+  for (const v1::Offer& o : response.decision().offers()) ids.push_back(o.rule_id());
+  EXPECT_THAT(ids, Contains("weekly_coupon"));
+  EXPECT_THAT(ids, Not(Contains("launch_gift")));
+}
+
+class PurchaseOffersTest : public OfferRedemptionApiTest {
+ protected:
+  void SetUp() override {
+    OfferRedemptionApiTest::SetUp();
+    v1::RecordPurchaseRequest purchase;
+    purchase.set_idempotency_key("buy-1");
+    purchase.set_customer_id("c1");
+    purchase.set_purchase_id("p1");
+    purchase.set_amount("200");
+    purchase.set_channel("online");
+    purchase.add_offer_ids("welcome_discount");
+    v1::RecordPurchaseResponse bought;
+    ASSERT_THAT(apis_->events.RecordPurchase(purchase, &bought), IsOk());
+    for (const v1::OfferRedemption& r : bought.offers_redeemed()) {
+      if (r.offer_id() == "welcome_discount") welcome_ = r.redemption_id();
+    }
+    ASSERT_GT(welcome_, 0);
+  }
+
+  absl::Status RedeemFor(const std::string& offer, const std::string& channel = "") {
+    v1::RedeemOfferRequest request;
+    request.set_idempotency_key("for-p1-" + std::to_string(++keys_));
+    request.set_customer_id("c1");
+    request.set_offer_id(offer);
+    request.set_purchase_id("p1");
+    request.set_channel(channel);
+    v1::RedeemOfferResponse response;
+    return apis_->offers.RedeemOffer(request, &response);
+  }
+
+  int64_t welcome_ = 0;
+};
+
+TEST_F(PurchaseOffersTest, APurchasesRedemptionIsGivenBackOnlyByItsReturn) {
+  const absl::Status s = Reverse(welcome_);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition, "return or cancel the purchase"));
+  EXPECT_EQ(ReasonOf(s), kReasonOfferRedemptionOfPurchase);
+  EXPECT_THAT(Offers("c1"), Not(Contains("welcome_discount")));
+}
+
+TEST_F(PurchaseOffersTest, APurchaseRedeemsAnOfferOnceAndOnlyWithWhatStackingCombines) {
+  const absl::Status twice = RedeemFor("launch_gift");
+  ASSERT_THAT(twice, IsOk());
+  const absl::Status again = RedeemFor("launch_gift");
+  EXPECT_THAT(again, StatusIs(absl::StatusCode::kAlreadyExists, "already"));
+  EXPECT_EQ(ReasonOf(again), kReasonOfferAlreadyRedeemed);
+  // welcome_discount's limit is used, so the rules would give
+  // member_discount now; but p1 has the group's discount already.
+  EXPECT_THAT(Offers("c1"), Contains("member_discount"));
+  const absl::Status grouped = RedeemFor("member_discount");
+  EXPECT_THAT(grouped, StatusIs(absl::StatusCode::kFailedPrecondition, "group 'checkout'"));
+  EXPECT_EQ(ReasonOf(grouped), kReasonOfferNotGiven);
+  // The purchase was online: its budget's channel is not the caller's to choose.
+  EXPECT_THAT(RedeemFor("weekly_coupon", "offline"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "made online"));
+  EXPECT_THAT(RedeemFor("weekly_coupon", "online"), IsOk());
 }
 
 }  // namespace

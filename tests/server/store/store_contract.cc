@@ -4,6 +4,7 @@
 // records with them, listing and scanning.
 #include "tests/server/store/store_contract.h"
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <thread>
@@ -344,6 +345,140 @@ TEST_P(StoreContractTest, ScanGivesEveryCustomerAsFindDoesWithThePurchasesOfTheP
   EXPECT_EQ(store_->CustomerIdSplits(4)->size(), 3u);
   EXPECT_TRUE(store_->CustomerIdSplits(6)->empty());  // fewer customers than parts
   EXPECT_TRUE(store_->CustomerIdSplits(1)->empty());
+}
+
+// ---- offer redemptions and the usage that limits and budgets count
+
+OfferRedemptionRecord Redemption(const std::string& customer, const std::string& offer,
+                                 const char* day, rules::Channel channel, const char* value) {
+  OfferRedemptionRecord r;
+  r.customer_id = customer;
+  r.offer_id = offer;
+  r.offer = offer + " offer";
+  r.day = Day(day);
+  r.channel = channel;
+  r.unit = rules::OfferValueUnit::kMoney;
+  r.value = *Decimal::Parse(value);
+  r.ruleset_version = "abcdefabcdef";
+  return r;
+}
+
+// Usage rows as "customer/offer/channel/day: redemptions, value" ("total"
+// for a day unknown), sorted.
+std::vector<std::string> UsageLines(const std::vector<OfferUsageRow>& rows) {
+  std::vector<std::string> lines;
+  for (const OfferUsageRow& r : rows) {
+    lines.push_back(StrCat(r.customer_id.empty() ? "*" : r.customer_id, "/", r.offer_id, "/",
+                           rules::ChannelName(r.channel), "/",
+                           r.day.known() ? r.day.ToString() : "total", ": ", r.redemptions, ", ",
+                           Decimal::FromUnits(r.value_units).ToString()));
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+TEST_P(StoreContractTest, RedemptionsAddToTheirCustomersAndEveryonesUsageByDayAndInTotal) {
+  AddCustomer("c-1");
+  AddCustomer("c-2");
+  int64_t first = 0;
+  ASSERT_THAT(Do("r1", [&](Transaction& tx) -> absl::Status {
+                absl::StatusOr<int64_t> id = tx.InsertOfferRedemption(
+                    Redemption("c-1", "gift", "2026-12-07", rules::Channel::kOnline, "20"));
+                if (!id.ok()) return id.status();
+                first = *id;
+                return tx.InsertOfferRedemption(
+                             Redemption("c-2", "gift", "2026-12-08", rules::Channel::kOnline, "20"))
+                    .status();
+              }),
+              IsOk());
+  ASSERT_THAT(Do("r3", [&](Transaction& tx) {
+                return tx.InsertOfferRedemption(
+                             Redemption("c-1", "coupon", "2026-12-08", rules::Channel::kOffline, "5"))
+                    .status();
+              }),
+              IsOk());
+  OfferUsageQuery query{"c-1", {}, Day("2026-12-08"), Day("2026-12-31")};
+  EXPECT_THAT(UsageLines(*store_->OfferUsage(query)),
+              ::testing::ElementsAre("*/coupon/offline/2026-12-08: 1, 5", "*/coupon/offline/total: 1, 5",
+                                     "*/gift/online/2026-12-08: 1, 20", "*/gift/online/total: 2, 40",
+                                     "c-1/coupon/offline/2026-12-08: 1, 5",
+                                     "c-1/coupon/offline/total: 1, 5", "c-1/gift/online/total: 1, 20"));
+  query.offer_ids = {"gift"};
+  query.since = Date();
+  EXPECT_THAT(UsageLines(*store_->OfferUsage(query)),
+              ::testing::ElementsAre("*/gift/online/total: 2, 40", "c-1/gift/online/total: 1, 20"));
+
+  // A reversal takes it off the day it was redeemed on, and the total.
+  ASSERT_THAT(Do("rev", [&](Transaction& tx) { return tx.ReverseOfferRedemption(first, "cancelled"); }),
+              IsOk());
+  EXPECT_THAT(Do("rev-again",
+                 [&](Transaction& tx) { return tx.ReverseOfferRedemption(first, "again"); }),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "already reversed"));
+  query = {"c-1", {"gift"}, Day("2026-12-01"), Day("2026-12-31")};
+  EXPECT_THAT(UsageLines(*store_->OfferUsage(query)),
+              ::testing::ElementsAre("*/gift/online/2026-12-07: 0, 0", "*/gift/online/2026-12-08: 1, 20",
+                                     "*/gift/online/total: 1, 20", "c-1/gift/online/2026-12-07: 0, 0",
+                                     "c-1/gift/online/total: 0, 0"));
+  std::vector<OfferRedemptionRecord> listed = *store_->OfferRedemptions("c-1", 10);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[1].id, first);  // newest first
+  EXPECT_EQ(listed[1].reversal_reason, "cancelled");
+  EXPECT_FALSE(listed[1].reversed_at.empty());
+  EXPECT_EQ(listed[1].value, *Decimal::Parse("20"));
+  EXPECT_EQ(listed[1].day, Day("2026-12-07"));
+}
+
+TEST_P(StoreContractTest, APurchasesRedemptionsAreFoundByItAndAnUnknownCustomerRedeemsNothing) {
+  AddCustomer("c-1");
+  ASSERT_THAT(Buy("c-1", "p-1", "600", "2026-12-01", 0), IsOk());
+  OfferRedemptionRecord with_purchase =
+      Redemption("c-1", "gift", "2026-12-01", rules::Channel::kUnknown, "20");
+  with_purchase.purchase_id = "p-1";
+  with_purchase.amount = *Decimal::Parse("600");
+  ASSERT_THAT(Do("r", [&](Transaction& tx) { return tx.InsertOfferRedemption(with_purchase).status(); }),
+              IsOk());
+  ASSERT_THAT(Do("r-free", [&](Transaction& tx) {
+                return tx.InsertOfferRedemption(
+                             Redemption("c-1", "coupon", "2026-12-01", rules::Channel::kUnknown, "5"))
+                    .status();
+              }),
+              IsOk());
+  ASSERT_THAT(Do("find", [&](Transaction& tx) -> absl::Status {
+                absl::StatusOr<std::vector<OfferRedemptionRecord>> found =
+                    tx.OfferRedemptionsOfPurchase("p-1");
+                if (!found.ok()) return found.status();
+                EXPECT_EQ(found->size(), 1u);
+                if (found->size() == 1) EXPECT_EQ((*found)[0].amount, *Decimal::Parse("600"));
+                EXPECT_TRUE(tx.OfferRedemptionsOfPurchase("")->empty());
+                return absl::OkStatus();
+              }),
+              IsOk());
+  EXPECT_THAT(Do("nobody", [&](Transaction& tx) {
+                return tx.InsertOfferRedemption(
+                             Redemption("nobody", "gift", "2026-12-01", rules::Channel::kUnknown, "1"))
+                    .status();
+              }),
+              StatusIs(absl::StatusCode::kNotFound, "nobody"));
+  EXPECT_EQ(store_->OfferUsage({"", {"gift"}, Date(), Date()})->size(), 1u);  // everyone's total
+}
+
+TEST_P(StoreContractTest, DeletingACustomerTakesItsOfferUsageButNotEveryones) {
+  AddCustomer("c-1");
+  AddCustomer("c-2");
+  for (const char* id : {"c-1", "c-2"}) {
+    ASSERT_THAT(Do(StrCat("r-", id), [&](Transaction& tx) {
+                  return tx.InsertOfferRedemption(
+                               Redemption(id, "gift", "2026-12-01", rules::Channel::kUnknown, "20"))
+                      .status();
+                }),
+                IsOk());
+  }
+  ASSERT_THAT(Do("del", [](Transaction& tx) { return tx.DeleteCustomer("c-1").status(); }), IsOk());
+  EXPECT_TRUE(store_->OfferRedemptions("c-1", 10)->empty());
+  const OfferUsageQuery query{"c-1", {}, Day("2026-12-01"), Day("2026-12-01")};
+  EXPECT_THAT(UsageLines(*store_->OfferUsage(query)),
+              ::testing::ElementsAre("*/gift//2026-12-01: 2, 40", "*/gift//total: 2, 40"));
+  EXPECT_EQ(store_->OfferRedemptions("c-2", 10)->size(), 1u);
 }
 
 }  // namespace
