@@ -21,6 +21,30 @@ constexpr const char* kOfferRedemptionColumns =
     "purchase_id, reference, ruleset_version, recorded_at, coalesce(reversed_at, ''), "
     "reversal_reason FROM offer_redemptions ";
 
+// `texts` as a JSON array of strings, for json_each.
+std::string JsonArrayOf(const std::vector<std::string>& texts) {
+  std::string json = "[";
+  for (const std::string& text : texts) {
+    if (json.size() > 1) json += ',';
+    json += '"';
+    for (const char c : text) {
+      if (c == '"' || c == '\\') {
+        json += '\\';
+        json += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        json += "\\u00";
+        json += kHex[(c >> 4) & 0xF];
+        json += kHex[c & 0xF];
+      } else {
+        json += c;
+      }
+    }
+    json += '"';
+  }
+  return json + "]";
+}
+
 }  // namespace
 
 OfferRedemptionRecord Connection::RowToOfferRedemption(SQLite::Statement& s) {
@@ -152,42 +176,44 @@ absl::Status Connection::UnsafeReverseOfferRedemption(int64_t id, std::string_vi
 
 absl::StatusOr<std::vector<OfferUsageRow>> Connection::ReadOfferUsage(
     const OfferUsageQuery& query) {
-  std::vector<OfferUsageRow> rows;
-  // One pair of statements per offer when the offers are named (the
-  // primary keys' prefix: a few rows each), else one pass over each table.
+  // One statement (one read transaction, one lock of the WAL index: an
+  // Evaluate makes this read on every call), the offers as a JSON array;
+  // the primary keys' prefix finds a few rows per offer. Without offers
+  // named, every offer's rows.
   const bool by_offer = !query.offer_ids.empty();
-  const std::string offer_filter = by_offer ? " AND offer_id = ?3" : " AND ?3 = ?3";
-  SQLite::Statement& totals = Prepared(StrCat(
-      "SELECT customer_id, offer_id, channel, redemptions, value_units FROM offer_usage_totals "
-      "WHERE customer_id IN (?1, ?2)",
-      offer_filter));
-  const bool days_wanted = query.since.known() && query.until.known();
-  SQLite::Statement& days = Prepared(StrCat(
-      "SELECT customer_id, offer_id, channel, redemptions, value_units, day "
-      "FROM offer_usage_days WHERE customer_id IN (?1, ?2)",
-      offer_filter, " AND day BETWEEN ?4 AND ?5"));
-  const std::vector<std::string> all{std::string()};
-  for (const std::string& offer_id : by_offer ? query.offer_ids : all) {
-    for (SQLite::Statement* s : {&totals, &days}) {
-      if (s == &days && !days_wanted) continue;
-      Done done{*s};
-      s->bind(1, std::string());
-      s->bind(2, query.customer_id);
-      s->bind(3, offer_id);
-      if (s == &days) {
-        s->bind(4, query.since.days());
-        s->bind(5, query.until.days());
-      }
-      while (s->executeStep()) {
-        OfferUsageRow& row = rows.emplace_back();
-        row.customer_id = s->getColumn(0).getString();
-        row.offer_id = s->getColumn(1).getString();
-        row.channel = static_cast<rules::Channel>(s->getColumn(2).getInt());
-        row.redemptions = s->getColumn(3).getInt64();
-        row.value_units = s->getColumn(4).getInt64();
-        if (s == &days) row.day = ColumnDate(s->getColumn(5));
-      }
-    }
+  static constexpr const char* kColumns =
+      "SELECT customer_id, offer_id, channel, redemptions, value_units, ";
+  const std::string offer_filter =
+      by_offer ? " AND offer_id IN (SELECT value FROM json_each(?3))" : " AND ?3 IS NULL";
+  SQLite::Statement& s = Prepared(StrCat(
+      kColumns, "NULL FROM offer_usage_totals WHERE customer_id IN (?1, ?2)", offer_filter,
+      " UNION ALL ", kColumns,
+      "day FROM offer_usage_days WHERE ?4 IS NOT NULL AND customer_id IN (?1, ?2)", offer_filter,
+      " AND day BETWEEN ?4 AND ?5"));
+  Done done{s};
+  s.bind(1, std::string());
+  s.bind(2, query.customer_id);
+  if (by_offer) {
+    s.bind(3, JsonArrayOf(query.offer_ids));
+  } else {
+    s.bind(3);
+  }
+  if (query.since.known() && query.until.known()) {
+    s.bind(4, query.since.days());
+    s.bind(5, query.until.days());
+  } else {
+    s.bind(4);
+    s.bind(5);
+  }
+  std::vector<OfferUsageRow> rows;
+  while (s.executeStep()) {
+    OfferUsageRow& row = rows.emplace_back();
+    row.customer_id = s.getColumn(0).getString();
+    row.offer_id = s.getColumn(1).getString();
+    row.channel = static_cast<rules::Channel>(s.getColumn(2).getInt());
+    row.redemptions = s.getColumn(3).getInt64();
+    row.value_units = s.getColumn(4).getInt64();
+    row.day = ColumnDate(s.getColumn(5));
   }
   return rows;
 }
