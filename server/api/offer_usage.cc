@@ -13,8 +13,9 @@ using rules::OfferCap;
 OfferUsageQuery CapUsageQuery(const rules::RuleSet& ruleset, std::string_view customer_id,
                               Date today) {
   OfferUsageQuery query;
-  query.customer_id = std::string(customer_id);
   for (const NumberedCap& numbered : ruleset.OfferCaps()) {
+    // The customer's rows only when some limit is per customer.
+    if (numbered.cap.scope == OfferCap::Scope::kCustomer) query.customer_id = std::string(customer_id);
     if (std::find(query.offer_ids.begin(), query.offer_ids.end(), numbered.offer_id) ==
         query.offer_ids.end()) {
       query.offer_ids.push_back(numbered.offer_id);

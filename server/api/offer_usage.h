@@ -19,7 +19,8 @@ namespace clientele::server::api_internal {
 
 // The rows that the caps of `ruleset` need on `today`, for `customer_id`
 // ("" an unstored customer: its limits count nothing): the capped offers'
-// totals, and their days from the earliest start of a capped period.
+// totals, and their days from the earliest start of a capped period;
+// the customer's only when a limit is per customer.
 OfferUsageQuery CapUsageQuery(const rules::RuleSet& ruleset, std::string_view customer_id,
                               rules::Date today);
 

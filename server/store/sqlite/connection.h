@@ -30,6 +30,7 @@
 #include "rules/customer.h"
 #include "rules/decimal.h"
 #include "server/store/records.h"
+#include "server/store/sqlite/budget_usage.h"
 #include "server/store/sqlite/sqlite_store.h"
 #include "server/store/sqlite/values.h"
 #include "server/store/store.h"
@@ -166,11 +167,21 @@ class Connection : public Transaction {
       "SELECT id, customer_id, points, reason, reference, recorded_at, "
       "coalesce(reversed_by, 0) FROM point_redemptions ";
   static RedemptionRecord RowToRedemption(SQLite::Statement& s);
-  // Offer redemptions and usage (offers.cc); these two throw, for the
+  // Offer redemptions and usage (offers.cc); the reads throw, for the
   // store's reads to catch.
   static OfferRedemptionRecord RowToOfferRedemption(SQLite::Statement& s);
   absl::StatusOr<std::vector<OfferUsageRow>> ReadOfferUsage(const OfferUsageQuery& query);
+  // The customer's rows only (query.customer_id, not empty).
+  std::vector<OfferUsageRow> ReadCustomerOfferUsage(const OfferUsageQuery& query);
+  // Every row of everyone's usage (customer ""): what BudgetUsage loads.
+  std::vector<OfferUsageRow> ReadEveryonesOfferUsage();
   std::vector<OfferRedemptionRecord> ReadOfferRedemptions(std::string_view customer_id, int limit);
+  // The changes of everyone's usage that writes made since the last Take:
+  // the store applies them to its BudgetUsage once they are committed,
+  // and drops those of a write rolled back (to the size it noted before).
+  std::vector<BudgetUsageChange> TakeBudgetChanges();
+  size_t BudgetChangesNoted() const { return budget_changes_.size(); }
+  void DropBudgetChangesAfter(size_t mark);
   // The first and last month of the stats window ending in today's month.
   std::pair<int, int> StatsWindow(Date today) const;
   static void AssignText(const SQLite::Column& column, std::string* to);
@@ -229,6 +240,7 @@ class Connection : public Transaction {
   // Adds the redemption (sign +1) or takes it off (-1) the usage rows of
   // its customer and of everyone, on its day and in total.
   void AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign);
+  static void ReadUsageRows(SQLite::Statement& s, std::vector<OfferUsageRow>* rows);
   absl::Status UnsafeRecordInteraction(std::string_view customer_id, std::string_view text,
                                        std::string_view rule_id, Decimal satisfaction,
                                        int64_t interaction_count);
@@ -265,6 +277,7 @@ class Connection : public Transaction {
   SqliteStoreOptions options_;
   SQLite::Database db_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  std::vector<BudgetUsageChange> budget_changes_;  // not yet committed
 };
 
 }  // namespace clientele::server::sqlite

@@ -2,7 +2,9 @@
 // contract) and the usage that limits and budgets count: the rows of
 // offer_usage_days and offer_usage_totals (migration 10), moved by every
 // redemption and reversal in the same transaction.
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/strings.h"
@@ -16,34 +18,25 @@ using rules::Decimal;
 namespace {
 
 // What Connection::RowToOfferRedemption reads, for a query to finish with WHERE.
+constexpr const char* kUsageColumns =
+    "SELECT customer_id, offer_id, channel, redemptions, value_units, ";
+
+// The days of `query` as parameters 4 and 5: both NULL (no days) unless
+// both are known.
+void BindPeriod(SQLite::Statement& s, const OfferUsageQuery& query) {
+  if (query.since.known() && query.until.known()) {
+    s.bind(4, query.since.days());
+    s.bind(5, query.until.days());
+  } else {
+    s.bind(4);
+    s.bind(5);
+  }
+}
+
 constexpr const char* kOfferRedemptionColumns =
     "SELECT id, customer_id, offer_id, offer, day, channel, unit, value_units, amount_units, "
     "purchase_id, reference, ruleset_version, recorded_at, coalesce(reversed_at, ''), "
     "reversal_reason FROM offer_redemptions ";
-
-// `texts` as a JSON array of strings, for json_each.
-std::string JsonArrayOf(const std::vector<std::string>& texts) {
-  std::string json = "[";
-  for (const std::string& text : texts) {
-    if (json.size() > 1) json += ',';
-    json += '"';
-    for (const char c : text) {
-      if (c == '"' || c == '\\') {
-        json += '\\';
-        json += c;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        json += "\\u00";
-        json += kHex[(c >> 4) & 0xF];
-        json += kHex[c & 0xF];
-      } else {
-        json += c;
-      }
-    }
-    json += '"';
-  }
-  return json + "]";
-}
 
 }  // namespace
 
@@ -69,6 +62,7 @@ OfferRedemptionRecord Connection::RowToOfferRedemption(SQLite::Statement& s) {
 
 void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
   const int64_t value = sign * r.value.units();
+  budget_changes_.push_back({r.offer_id, r.channel, r.day, sign, value});
   for (const std::string& customer : {r.customer_id, std::string()}) {
     SQLite::Statement& day = Prepared(
         "INSERT INTO offer_usage_days (customer_id, offer_id, day, channel, redemptions, "
@@ -174,40 +168,10 @@ absl::Status Connection::UnsafeReverseOfferRedemption(int64_t id, std::string_vi
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<OfferUsageRow>> Connection::ReadOfferUsage(
-    const OfferUsageQuery& query) {
-  // One statement (one read transaction, one lock of the WAL index: an
-  // Evaluate makes this read on every call), the offers as a JSON array;
-  // the primary keys' prefix finds a few rows per offer. Without offers
-  // named, every offer's rows.
-  const bool by_offer = !query.offer_ids.empty();
-  static constexpr const char* kColumns =
-      "SELECT customer_id, offer_id, channel, redemptions, value_units, ";
-  const std::string offer_filter =
-      by_offer ? " AND offer_id IN (SELECT value FROM json_each(?3))" : " AND ?3 IS NULL";
-  SQLite::Statement& s = Prepared(StrCat(
-      kColumns, "NULL FROM offer_usage_totals WHERE customer_id IN (?1, ?2)", offer_filter,
-      " UNION ALL ", kColumns,
-      "day FROM offer_usage_days WHERE ?4 IS NOT NULL AND customer_id IN (?1, ?2)", offer_filter,
-      " AND day BETWEEN ?4 AND ?5"));
-  Done done{s};
-  s.bind(1, std::string());
-  s.bind(2, query.customer_id);
-  if (by_offer) {
-    s.bind(3, JsonArrayOf(query.offer_ids));
-  } else {
-    s.bind(3);
-  }
-  if (query.since.known() && query.until.known()) {
-    s.bind(4, query.since.days());
-    s.bind(5, query.until.days());
-  } else {
-    s.bind(4);
-    s.bind(5);
-  }
-  std::vector<OfferUsageRow> rows;
+// Reads the rows a statement of kUsageColumns selects.
+void Connection::ReadUsageRows(SQLite::Statement& s, std::vector<OfferUsageRow>* rows) {
   while (s.executeStep()) {
-    OfferUsageRow& row = rows.emplace_back();
+    OfferUsageRow& row = rows->emplace_back();
     row.customer_id = s.getColumn(0).getString();
     row.offer_id = s.getColumn(1).getString();
     row.channel = static_cast<rules::Channel>(s.getColumn(2).getInt());
@@ -215,7 +179,77 @@ absl::StatusOr<std::vector<OfferUsageRow>> Connection::ReadOfferUsage(
     row.value_units = s.getColumn(4).getInt64();
     row.day = ColumnDate(s.getColumn(5));
   }
+}
+
+absl::StatusOr<std::vector<OfferUsageRow>> Connection::ReadOfferUsage(
+    const OfferUsageQuery& query) {
+  // One statement per offer (an IN list of offers would make SQLite build
+  // a temporary index on every run): the primary keys' prefix finds its
+  // few rows. Without offers named, every offer's rows.
+  const bool by_offer = !query.offer_ids.empty();
+  const char* offer_filter = by_offer ? " AND offer_id = ?3" : " AND ?3 IS NULL";
+  SQLite::Statement& s = Prepared(StrCat(
+      kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id IN (?1, ?2)", offer_filter,
+      " UNION ALL ", kUsageColumns,
+      "day FROM offer_usage_days WHERE ?4 IS NOT NULL AND customer_id IN (?1, ?2)", offer_filter,
+      " AND day BETWEEN ?4 AND ?5"));
+  std::vector<OfferUsageRow> rows;
+  const std::vector<std::string> every_offer = {std::string()};
+  for (const std::string& offer_id : by_offer ? query.offer_ids : every_offer) {
+    Done done{s};
+    s.bind(1, std::string());
+    s.bind(2, query.customer_id);
+    if (by_offer) {
+      s.bind(3, offer_id);
+    } else {
+      s.bind(3);
+    }
+    BindPeriod(s, query);
+    ReadUsageRows(s, &rows);
+  }
   return rows;
+}
+
+std::vector<OfferUsageRow> Connection::ReadCustomerOfferUsage(const OfferUsageQuery& query) {
+  // All of the customer's rows in one statement (a customer redeems few
+  // offers), those of other offers dropped here.
+  SQLite::Statement& s = Prepared(StrCat(
+      kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id = ?2 AND ?3 IS NULL",
+      " UNION ALL ", kUsageColumns,
+      "day FROM offer_usage_days WHERE ?4 IS NOT NULL AND customer_id = ?2 AND ?1 IS NULL",
+      " AND day BETWEEN ?4 AND ?5"));
+  Done done{s};
+  s.bind(1);
+  s.bind(2, query.customer_id);
+  s.bind(3);
+  BindPeriod(s, query);
+  std::vector<OfferUsageRow> rows;
+  ReadUsageRows(s, &rows);
+  if (!query.offer_ids.empty()) {
+    std::erase_if(rows, [&](const OfferUsageRow& row) {
+      return std::find(query.offer_ids.begin(), query.offer_ids.end(), row.offer_id) ==
+             query.offer_ids.end();
+    });
+  }
+  return rows;
+}
+
+std::vector<OfferUsageRow> Connection::ReadEveryonesOfferUsage() {
+  SQLite::Statement& s = Prepared(StrCat(
+      kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id = '' UNION ALL ",
+      kUsageColumns, "day FROM offer_usage_days WHERE customer_id = ''"));
+  Done done{s};
+  std::vector<OfferUsageRow> rows;
+  ReadUsageRows(s, &rows);
+  return rows;
+}
+
+std::vector<BudgetUsageChange> Connection::TakeBudgetChanges() {
+  return std::exchange(budget_changes_, {});
+}
+
+void Connection::DropBudgetChangesAfter(size_t mark) {
+  if (mark < budget_changes_.size()) budget_changes_.resize(mark);
 }
 
 // ------------------------------------------- the Transaction's methods

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "common/strings.h"
+#include "server/store/sqlite/budget_usage.h"
 #include "server/store/sqlite/connection.h"
 
 namespace clientele::server {
@@ -36,6 +37,7 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const SqliteStoreOption
         writer->db()
             .execAndGet("SELECT value FROM server_secrets WHERE name = 'page_token_key'")
             .getString();
+    const std::vector<OfferUsageRow> writer_everyones_usage = writer->ReadEveryonesOfferUsage();
     // Readers open after the migration, so that they see the final schema.
     std::vector<std::unique_ptr<sqlite::Connection>> readers;
     for (int i = 0; i < options.read_connections; ++i) {
@@ -44,6 +46,7 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const SqliteStoreOption
     auto store = std::unique_ptr<SqliteStore>(
         new SqliteStore(options, std::move(writer), std::move(readers), *version));
     store->page_token_key_ = std::move(page_token_key);
+    store->budget_usage_->Load(writer_everyones_usage);
     return store;
   } catch (const SQLite::Exception& e) {
     return absl::UnavailableError(StrCat("cannot open database '", options.path, "': ", e.what()));

@@ -41,6 +41,7 @@ namespace clientele::server {
 
 namespace sqlite {
 class Connection;
+class BudgetUsage;
 }
 
 struct SqliteStoreOptions {
@@ -173,6 +174,9 @@ class SqliteStore final : public Store {
   std::vector<sqlite::Connection*> idle_readers_ ABSL_GUARDED_BY(readers_mutex_);
   int schema_version_ = 0;
   std::string page_token_key_;  // set by Open, then never changed
+  // Everyone's offer usage as committed (budget_usage.h): OfferUsage reads
+  // budgets from it. Set by Open; changed by CommitGroup.
+  std::unique_ptr<sqlite::BudgetUsage> budget_usage_;
   const std::string path_;
   const std::function<void(std::string_view, std::chrono::nanoseconds)> observe_;
   // Last: they start once everything they use exists.

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "absl/cleanup/cleanup.h"
+#include "server/store/sqlite/budget_usage.h"
 #include "server/store/sqlite/connection.h"
 #include "server/store/sqlite/sqlite_store.h"
 #include "server/store/sqlite/values.h"
@@ -38,6 +39,7 @@ SqliteStore::SqliteStore(const SqliteStoreOptions& options,
       schema_version_(schema_version),
       path_(options.path),
       observe_(options.observe) {
+  budget_usage_ = std::make_unique<sqlite::BudgetUsage>();
   for (const std::unique_ptr<sqlite::Connection>& reader : readers_)
     idle_readers_.push_back(reader.get());
   // Named for top -H, perf and gdb.
@@ -177,8 +179,10 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
               : RunInSavepoint(w);
     }
     transaction.commit();
+    budget_usage_->Apply(writer_connection_->TakeBudgetChanges());
   } catch (const SQLite::Exception& e) {
     // Nothing of the group was committed: every write of it failed.
+    writer_connection_->TakeBudgetChanges();
     for (PendingWrite& w : group) w.result = FromException(e, w.method);
   }
 }
@@ -186,7 +190,9 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
 absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
   SQLite::Database& db = writer_connection_->db();
   writer_connection_->Execute("SAVEPOINT one_write");
+  const size_t budget_changes = writer_connection_->BudgetChangesNoted();
   auto roll_back = [&](absl::Status status) -> absl::StatusOr<std::string> {
+    writer_connection_->DropBudgetChangesAfter(budget_changes);
     db.exec("ROLLBACK TO one_write; RELEASE one_write");
     return status;
   };

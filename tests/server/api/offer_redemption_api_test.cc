@@ -366,7 +366,9 @@ TEST_F(OfferRedemptionApiTest, APurchaseRedeemsItsOffersAndItsReturnGivesThemBac
       EXPECT_EQ(r.unit(), "points");
       EXPECT_EQ(r.value(), "10");
     }
-    if (r.offer_id() == "big_basket") EXPECT_EQ(r.value(), "50");
+    if (r.offer_id() == "big_basket") {
+      EXPECT_EQ(r.value(), "50");
+    }
   }
   EXPECT_THAT(redeemed, ::testing::UnorderedElementsAre("big_basket", "weekly_coupon",
                                                         "first_double_points"));

@@ -481,5 +481,48 @@ TEST_P(StoreContractTest, DeletingACustomerTakesItsOfferUsageButNotEveryones) {
   EXPECT_EQ(store_->OfferRedemptions("c-2", 10)->size(), 1u);
 }
 
+TEST_P(StoreContractTest, UsageReadsShowOnlyCommittedRedemptionsAndSurviveAReopen) {
+  AddCustomer("c-1");
+  // A write that redeems, then fails: rolled back, it left no usage.
+  EXPECT_THAT(Do("fails", [&](Transaction& tx) -> absl::Status {
+                absl::StatusOr<int64_t> id = tx.InsertOfferRedemption(
+                    Redemption("c-1", "gift", "2026-12-01", rules::Channel::kOnline, "20"));
+                if (!id.ok()) return id.status();
+                return absl::AbortedError("changed its mind");
+              }),
+              StatusIs(absl::StatusCode::kAborted, "changed its mind"));
+  const OfferUsageQuery query{"c-1", {"gift"}, Day("2026-12-01"), Day("2026-12-31")};
+  EXPECT_TRUE(store_->OfferUsage(query)->empty());
+  // Writes committed together in one group, one of them failing.
+  std::vector<std::thread> writers;
+  std::atomic<int> failed = 0;
+  for (int i = 0; i < 8; ++i) {
+    writers.emplace_back([&, i] {
+      const absl::Status s = Do(StrCat("w-", i), [&](Transaction& tx) -> absl::Status {
+        absl::StatusOr<int64_t> id = tx.InsertOfferRedemption(
+            Redemption("c-1", "gift", "2026-12-01", rules::Channel::kOnline, "20"));
+        if (!id.ok()) return id.status();
+        return i % 4 == 3 ? absl::AbortedError("rolled back") : absl::OkStatus();
+      });
+      if (!s.ok()) ++failed;
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  EXPECT_EQ(failed.load(), 2);
+  const std::vector<std::string> expected = {
+      "*/gift/online/2026-12-01: 6, 120", "*/gift/online/total: 6, 120",
+      "c-1/gift/online/2026-12-01: 6, 120", "c-1/gift/online/total: 6, 120"};
+  EXPECT_EQ(UsageLines(*store_->OfferUsage(query)), expected);
+  ASSERT_THAT(Do("read-in-write", [&](Transaction& tx) -> absl::Status {
+                EXPECT_EQ(UsageLines(*tx.OfferUsage(query)), expected);
+                return absl::OkStatus();
+              }),
+              IsOk());
+  Reopen();
+  EXPECT_EQ(UsageLines(*store_->OfferUsage(query)), expected);
+  EXPECT_EQ(UsageLines(*store_->OfferUsage({"", {}, Date(), Date()})),
+            std::vector<std::string>{"*/gift/online/total: 6, 120"});
+}
+
 }  // namespace
 }  // namespace clientele::server
