@@ -190,9 +190,11 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
 absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
   SQLite::Database& db = writer_connection_->db();
   writer_connection_->Execute("SAVEPOINT one_write");
-  const size_t budget_changes = writer_connection_->BudgetChangesNoted();
+  // The lambda below runs under mutex_ too, which the analysis cannot see.
+  sqlite::Connection& writer = *writer_connection_;
+  const size_t budget_changes = writer.BudgetChangesNoted();
   auto roll_back = [&](absl::Status status) -> absl::StatusOr<std::string> {
-    writer_connection_->DropBudgetChangesAfter(budget_changes);
+    writer.DropBudgetChangesAfter(budget_changes);
     db.exec("ROLLBACK TO one_write; RELEASE one_write");
     return status;
   };
