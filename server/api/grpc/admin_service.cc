@@ -20,7 +20,8 @@ namespace {
 // Streams a backup: takes it on the write pool (seconds for a large store,
 // off gRPC's threads), then sends the file a chunk at a time, one write
 // outstanding, hashing as it goes. The backup (and so its temporary file)
-// lives until the stream is done, however it ends.
+// lives until the stream ends, however it ends: it is removed before the
+// final status goes out (or with the reactor, if none does).
 //
 // Every reaction works under mutex_ and only decides the final status
 // there; Finish is called after the lock is released, as the last use of
@@ -62,7 +63,7 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
   void OnCancel() override {
     React([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { cancelled_ = true; });
   }
-  void OnDone() override { delete this; }  // the backup's file goes with it
+  void OnDone() override { delete this; }
 
  private:
   // Runs `reaction` (which requires mutex_) under the lock, then finishes
@@ -76,6 +77,10 @@ class BackupReactor final : public grpc::ServerWriteReactor<v1::BackupChunk> {
       if (finish_with_.has_value() && !finished_) {
         finished_ = true;
         finish = std::move(finish_with_);
+        // The temporary copy goes before the client hears the end: once a
+        // backup has returned, nothing of it is left beside the database.
+        file_.close();
+        backup_.reset();
       }
     }
     if (finish.has_value()) Finish(std::move(*finish));  // the last use of `this`

@@ -28,17 +28,23 @@ void BudgetUsage::AddTo(const Key& key, int64_t redemptions, int64_t value_units
 
 void BudgetUsage::RowsOf(const std::string& offer_id, Date since, Date until,
                          std::vector<OfferUsageRow>* rows) const {
+  // The totals (an unknown day sorts first), then straight to `since`:
+  // the days of a long campaign before the period are never walked. (No
+  // lambda: the thread-safety analysis does not see the lock inside one.)
   const bool days = since.known() && until.known();
-  for (auto it = figures_.lower_bound({offer_id, Date(), rules::Channel::kUnknown});
-       it != figures_.end() && std::get<0>(it->first) == offer_id; ++it) {
-    const Date day = std::get<1>(it->first);
-    if (day.known() && (!days || day < since || until < day)) continue;
-    OfferUsageRow& row = rows->emplace_back();
-    row.offer_id = offer_id;
-    row.channel = std::get<2>(it->first);
-    row.day = day;
-    row.redemptions = it->second.redemptions;
-    row.value_units = it->second.value_units;
+  for (int pass = 0; pass < (days ? 2 : 1); ++pass) {
+    const Date first = pass == 0 ? Date() : since;
+    for (auto it = figures_.lower_bound({offer_id, first, rules::Channel::kUnknown});
+         it != figures_.end() && std::get<0>(it->first) == offer_id; ++it) {
+      const Date day = std::get<1>(it->first);
+      if (pass == 0 ? day.known() : until < day) break;
+      OfferUsageRow& row = rows->emplace_back();
+      row.offer_id = offer_id;
+      row.channel = std::get<2>(it->first);
+      row.day = day;
+      row.redemptions = it->second.redemptions;
+      row.value_units = it->second.value_units;
+    }
   }
 }
 

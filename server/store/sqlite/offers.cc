@@ -62,7 +62,6 @@ OfferRedemptionRecord Connection::RowToOfferRedemption(SQLite::Statement& s) {
 
 void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
   const int64_t value = sign * r.value.units();
-  budget_changes_.push_back({r.offer_id, r.channel, r.day, sign, value});
   for (const std::string& customer : {r.customer_id, std::string()}) {
     SQLite::Statement& day = Prepared(
         "INSERT INTO offer_usage_days (customer_id, offer_id, day, channel, redemptions, "
@@ -90,6 +89,8 @@ void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
     total.bind(5, value);
     total.exec();
   }
+  // Noted once the tables have it: a statement that threw noted nothing.
+  budget_changes_.push_back({r.offer_id, r.channel, r.day, sign, value});
 }
 
 absl::StatusOr<int64_t> Connection::UnsafeInsertOfferRedemption(const OfferRedemptionRecord& r) {
