@@ -110,13 +110,10 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> RedeemPurchaseOffers(
     OfferRedemptionRecord r = RedemptionOf(grant, decision, record.customer_id, input.today,
                                            record.channel, record.amount);
     r.purchase_id = record.purchase_id;
-    absl::StatusOr<int64_t> id = tx.InsertOfferRedemption(r);
-    if (!id.ok()) return id.status();
-    absl::StatusOr<std::optional<OfferRedemptionRecord>> stored = tx.FindOfferRedemption(*id);
+    absl::StatusOr<OfferRedemptionRecord> stored = tx.InsertOfferRedemption(r);
     if (!stored.ok()) return stored.status();
-    if (!stored->has_value()) return absl::InternalError("an offer redemption just recorded is gone");
     Metrics::Global().RecordMatch("offer_redemption", grant.rule_id);
-    redeemed.push_back(**std::move(stored));
+    redeemed.push_back(*std::move(stored));
   }
   return redeemed;
 }
@@ -129,10 +126,9 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> ReverseOffersOfPurchase(
   std::vector<OfferRedemptionRecord> reversed;
   for (const OfferRedemptionRecord& r : *carried) {
     if (!r.reversed_at.empty()) continue;
-    if (absl::Status s = tx.ReverseOfferRedemption(r.id, reason); !s.ok()) return s;
-    absl::StatusOr<std::optional<OfferRedemptionRecord>> now = tx.FindOfferRedemption(r.id);
+    absl::StatusOr<OfferRedemptionRecord> now = tx.ReverseOfferRedemption(r.id, reason);
     if (!now.ok()) return now.status();
-    if (now->has_value()) reversed.push_back(**now);
+    reversed.push_back(*std::move(now));
   }
   return reversed;
 }

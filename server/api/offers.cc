@@ -211,13 +211,10 @@ absl::Status WriteOfferRedemption(const CheckedRedemption& checked, Transaction&
                                               input.channel, input.basket_amount);
   record.purchase_id = checked.purchase_id;
   record.reference = checked.reference;
-  absl::StatusOr<int64_t> id = tx.InsertOfferRedemption(record);
-  if (!id.ok()) return id.status();
-  absl::StatusOr<std::optional<OfferRedemptionRecord>> stored = tx.FindOfferRedemption(*id);
+  absl::StatusOr<OfferRedemptionRecord> stored = tx.InsertOfferRedemption(record);
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return absl::InternalError("an offer redemption just recorded is gone");
   Metrics::Global().RecordMatch("offer_redemption", grant->rule_id);
-  OfferRedemptionToProto(**stored, out->mutable_redemption());
+  OfferRedemptionToProto(*stored, out->mutable_redemption());
   return absl::OkStatus();
 }
 
@@ -285,15 +282,10 @@ absl::Status OffersApi::ReverseOfferRedemption(const v1::ReverseOfferRedemptionR
                   "': return or cancel the purchase (Events.ReturnPurchase) to give it back")),
               kReasonOfferRedemptionOfPurchase);
         }
-        if (absl::Status s = tx.ReverseOfferRedemption(request.redemption_id(), request.reason());
-            !s.ok()) {
-          return s;
-        }
-        absl::StatusOr<std::optional<OfferRedemptionRecord>> now =
-            tx.FindOfferRedemption(request.redemption_id());
+        absl::StatusOr<OfferRedemptionRecord> now =
+            tx.ReverseOfferRedemption(request.redemption_id(), request.reason());
         if (!now.ok()) return now.status();
-        if (!now->has_value()) return absl::InternalError("a reversed offer redemption is gone");
-        OfferRedemptionToProto(**now, out->mutable_redemption());
+        OfferRedemptionToProto(*now, out->mutable_redemption());
         return absl::OkStatus();
       });
 }

@@ -113,17 +113,19 @@ class Transaction {
   // served rules' limits and budgets, which OfferUsage reads in the same
   // transaction: writes are serialised, so no two can both take the last unit).
   // Stores the redemption and adds it to the usage of its customer and of
-  // everyone, on its day and in total; returns its id. NOT_FOUND for an
-  // unknown customer.
-  virtual absl::StatusOr<int64_t> InsertOfferRedemption(const OfferRedemptionRecord& redemption) = 0;
+  // everyone, on its day and in total; returns it as stored (its id and
+  // recorded_at set). NOT_FOUND for an unknown customer.
+  virtual absl::StatusOr<OfferRedemptionRecord> InsertOfferRedemption(
+      const OfferRedemptionRecord& redemption) = 0;
   virtual absl::StatusOr<std::optional<OfferRedemptionRecord>> FindOfferRedemption(int64_t id) = 0;
   // The redemptions that purchase `purchase_id` carried, reversed or not, oldest first.
   virtual absl::StatusOr<std::vector<OfferRedemptionRecord>> OfferRedemptionsOfPurchase(
       std::string_view purchase_id) = 0;
   // Marks the redemption reversed (now, for `reason`) and takes it off the
-  // usage where InsertOfferRedemption added it. FAILED_PRECONDITION when it
-  // is not recorded or was reversed before.
-  virtual absl::Status ReverseOfferRedemption(int64_t id, std::string_view reason) = 0;
+  // usage where InsertOfferRedemption added it; returns it as it is now.
+  // FAILED_PRECONDITION when it is not recorded or was reversed before.
+  virtual absl::StatusOr<OfferRedemptionRecord> ReverseOfferRedemption(int64_t id,
+                                                                       std::string_view reason) = 0;
   // The usage rows that `query` asks for, as this transaction sees them.
   virtual absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) = 0;
 

@@ -88,11 +88,13 @@ class Connection : public Transaction {
   absl::Status InsertRedemption(const RedemptionRecord& redemption) override;
   absl::StatusOr<std::optional<RedemptionRecord>> FindRedemption(int64_t id) override;
   absl::Status MarkRedemptionReversed(int64_t id, int64_t reversed_by) override;
-  absl::StatusOr<int64_t> InsertOfferRedemption(const OfferRedemptionRecord& redemption) override;
+  absl::StatusOr<OfferRedemptionRecord> InsertOfferRedemption(
+      const OfferRedemptionRecord& redemption) override;
   absl::StatusOr<std::optional<OfferRedemptionRecord>> FindOfferRedemption(int64_t id) override;
   absl::StatusOr<std::vector<OfferRedemptionRecord>> OfferRedemptionsOfPurchase(
       std::string_view purchase_id) override;
-  absl::Status ReverseOfferRedemption(int64_t id, std::string_view reason) override;
+  absl::StatusOr<OfferRedemptionRecord> ReverseOfferRedemption(int64_t id,
+                                                               std::string_view reason) override;
   absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) override;
   absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
                                  std::string_view rule_id, Decimal satisfaction,
@@ -232,11 +234,12 @@ class Connection : public Transaction {
   absl::StatusOr<std::optional<RedemptionRecord>> UnsafeFindRedemption(int64_t id);
   absl::Status UnsafeMarkRedemptionReversed(int64_t id, int64_t reversed_by);
   // ------------------------------------------------ offer redemptions (offers.cc)
-  absl::StatusOr<int64_t> UnsafeInsertOfferRedemption(const OfferRedemptionRecord& r);
+  absl::StatusOr<OfferRedemptionRecord> UnsafeInsertOfferRedemption(const OfferRedemptionRecord& r);
   absl::StatusOr<std::optional<OfferRedemptionRecord>> UnsafeFindOfferRedemption(int64_t id);
   absl::StatusOr<std::vector<OfferRedemptionRecord>> UnsafeOfferRedemptionsOfPurchase(
       std::string_view purchase_id);
-  absl::Status UnsafeReverseOfferRedemption(int64_t id, std::string_view reason);
+  absl::StatusOr<OfferRedemptionRecord> UnsafeReverseOfferRedemption(int64_t id,
+                                                                     std::string_view reason);
   // Adds the redemption (sign +1) or takes it off (-1) the usage rows of
   // its customer and of everyone, on its day and in total.
   void AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign);

@@ -93,7 +93,8 @@ void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
   budget_changes_.push_back({r.offer_id, r.channel, r.day, sign, value});
 }
 
-absl::StatusOr<int64_t> Connection::UnsafeInsertOfferRedemption(const OfferRedemptionRecord& r) {
+absl::StatusOr<OfferRedemptionRecord> Connection::UnsafeInsertOfferRedemption(
+    const OfferRedemptionRecord& r) {
   if (!r.day.known()) return absl::InvalidArgumentError("an offer redemption needs its day");
   {
     SQLite::Statement& exists = Prepared("SELECT 1 FROM customers WHERE id = ?");
@@ -123,11 +124,15 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertOfferRedemption(const OfferRedem
   s.bind(9, r.purchase_id);
   s.bind(10, r.reference);
   s.bind(11, r.ruleset_version);
-  s.bind(12, NowText());
+  OfferRedemptionRecord stored = r;
+  stored.recorded_at = NowText();
+  stored.reversed_at.clear();
+  stored.reversal_reason.clear();
+  s.bind(12, stored.recorded_at);
   s.exec();
-  const int64_t id = db_.getLastInsertRowid();
-  AddOfferUsage(r, +1);
-  return id;
+  stored.id = db_.getLastInsertRowid();
+  AddOfferUsage(stored, +1);
+  return stored;
 }
 
 absl::StatusOr<std::optional<OfferRedemptionRecord>> Connection::UnsafeFindOfferRedemption(
@@ -151,22 +156,26 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> Connection::UnsafeOfferRedemp
   return found;
 }
 
-absl::Status Connection::UnsafeReverseOfferRedemption(int64_t id, std::string_view reason) {
+absl::StatusOr<OfferRedemptionRecord> Connection::UnsafeReverseOfferRedemption(
+    int64_t id, std::string_view reason) {
   absl::StatusOr<std::optional<OfferRedemptionRecord>> found = UnsafeFindOfferRedemption(id);
   if (!found.ok()) return found.status();
   if (!found->has_value() || !(*found)->reversed_at.empty()) {
     return absl::FailedPreconditionError(
         StrCat("offer redemption ", id, " is not recorded or was already reversed"));
   }
+  OfferRedemptionRecord reversed = **std::move(found);
+  reversed.reversed_at = NowText();
+  reversed.reversal_reason = std::string(reason);
   SQLite::Statement& s = Prepared(
       "UPDATE offer_redemptions SET reversed_at = ?, reversal_reason = ? WHERE id = ?");
   Done done{s};
-  s.bind(1, NowText());
-  s.bind(2, std::string(reason));
+  s.bind(1, reversed.reversed_at);
+  s.bind(2, reversed.reversal_reason);
   s.bind(3, id);
   s.exec();
-  AddOfferUsage(**found, -1);
-  return absl::OkStatus();
+  AddOfferUsage(reversed, -1);
+  return reversed;
 }
 
 // Reads the rows a statement of kUsageColumns selects.
@@ -255,7 +264,8 @@ void Connection::DropBudgetChangesAfter(size_t mark) {
 
 // ------------------------------------------- the Transaction's methods
 
-absl::StatusOr<int64_t> Connection::InsertOfferRedemption(const OfferRedemptionRecord& r) {
+absl::StatusOr<OfferRedemptionRecord> Connection::InsertOfferRedemption(
+    const OfferRedemptionRecord& r) {
   return Guarded("recording an offer redemption", [&] { return UnsafeInsertOfferRedemption(r); });
 }
 
@@ -269,7 +279,8 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> Connection::OfferRedemptionsO
                  [&] { return UnsafeOfferRedemptionsOfPurchase(purchase_id); });
 }
 
-absl::Status Connection::ReverseOfferRedemption(int64_t id, std::string_view reason) {
+absl::StatusOr<OfferRedemptionRecord> Connection::ReverseOfferRedemption(
+    int64_t id, std::string_view reason) {
   return Guarded("reversing an offer redemption",
                  [&] { return UnsafeReverseOfferRedemption(id, reason); });
 }

@@ -382,10 +382,11 @@ TEST_P(StoreContractTest, RedemptionsAddToTheirCustomersAndEveryonesUsageByDayAn
   AddCustomer("c-2");
   int64_t first = 0;
   ASSERT_THAT(Do("r1", [&](Transaction& tx) -> absl::Status {
-                absl::StatusOr<int64_t> id = tx.InsertOfferRedemption(
+                absl::StatusOr<OfferRedemptionRecord> stored = tx.InsertOfferRedemption(
                     Redemption("c-1", "gift", "2026-12-07", rules::Channel::kOnline, "20"));
-                if (!id.ok()) return id.status();
-                first = *id;
+                if (!stored.ok()) return stored.status();
+                first = stored->id;
+                EXPECT_FALSE(stored->recorded_at.empty());
                 return tx.InsertOfferRedemption(
                              Redemption("c-2", "gift", "2026-12-08", rules::Channel::kOnline, "20"))
                     .status();
@@ -409,10 +410,18 @@ TEST_P(StoreContractTest, RedemptionsAddToTheirCustomersAndEveryonesUsageByDayAn
               ::testing::ElementsAre("*/gift/online/total: 2, 40", "c-1/gift/online/total: 1, 20"));
 
   // A reversal takes it off the day it was redeemed on, and the total.
-  ASSERT_THAT(Do("rev", [&](Transaction& tx) { return tx.ReverseOfferRedemption(first, "cancelled"); }),
+  ASSERT_THAT(Do("rev",
+                 [&](Transaction& tx) -> absl::Status {
+                   absl::StatusOr<OfferRedemptionRecord> now =
+                       tx.ReverseOfferRedemption(first, "cancelled");
+                   if (!now.ok()) return now.status();
+                   EXPECT_EQ(now->reversal_reason, "cancelled");
+                   EXPECT_FALSE(now->reversed_at.empty());
+                   return absl::OkStatus();
+                 }),
               IsOk());
   EXPECT_THAT(Do("rev-again",
-                 [&](Transaction& tx) { return tx.ReverseOfferRedemption(first, "again"); }),
+                 [&](Transaction& tx) { return tx.ReverseOfferRedemption(first, "again").status(); }),
               StatusIs(absl::StatusCode::kFailedPrecondition, "already reversed"));
   query = {"c-1", {"gift"}, Day("2026-12-01"), Day("2026-12-31")};
   EXPECT_THAT(UsageLines(*store_->OfferUsage(query)),
@@ -485,9 +494,9 @@ TEST_P(StoreContractTest, UsageReadsShowOnlyCommittedRedemptionsAndSurviveAReope
   AddCustomer("c-1");
   // A write that redeems, then fails: rolled back, it left no usage.
   EXPECT_THAT(Do("fails", [&](Transaction& tx) -> absl::Status {
-                absl::StatusOr<int64_t> id = tx.InsertOfferRedemption(
+                absl::StatusOr<OfferRedemptionRecord> stored = tx.InsertOfferRedemption(
                     Redemption("c-1", "gift", "2026-12-01", rules::Channel::kOnline, "20"));
-                if (!id.ok()) return id.status();
+                if (!stored.ok()) return stored.status();
                 return absl::AbortedError("changed its mind");
               }),
               StatusIs(absl::StatusCode::kAborted, "changed its mind"));
@@ -499,9 +508,9 @@ TEST_P(StoreContractTest, UsageReadsShowOnlyCommittedRedemptionsAndSurviveAReope
   for (int i = 0; i < 8; ++i) {
     writers.emplace_back([&, i] {
       const absl::Status s = Do(StrCat("w-", i), [&](Transaction& tx) -> absl::Status {
-        absl::StatusOr<int64_t> id = tx.InsertOfferRedemption(
+        absl::StatusOr<OfferRedemptionRecord> stored = tx.InsertOfferRedemption(
             Redemption("c-1", "gift", "2026-12-01", rules::Channel::kOnline, "20"));
-        if (!id.ok()) return id.status();
+        if (!stored.ok()) return stored.status();
         return i % 4 == 3 ? absl::AbortedError("rolled back") : absl::OkStatus();
       });
       if (!s.ok()) ++failed;
