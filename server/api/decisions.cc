@@ -176,16 +176,21 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
   Customer customer;
+  std::vector<int64_t> used;  // of each of the ruleset's limits and budgets
   switch (request.subject_case()) {
     case v1::EvaluateRequest::kCustomerId: {
       if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
-      absl::StatusOr<std::optional<Customer>> found =
-          store_->FindCustomer(request.customer_id(), AsOf(*served->ruleset, *today));
+      // The customer with the usage of the ruleset's limits and budgets,
+      // as the store counts them now (no usage read for a ruleset
+      // without any).
+      absl::StatusOr<CustomerWithUsedCaps> found = FindCustomerWithUsedCaps(
+          *store_, *served->ruleset, request.customer_id(), AsOf(*served->ruleset, *today), *today);
       if (!found.ok()) return found.status();
-      if (!found->has_value()) {
+      if (!found->customer.has_value()) {
         return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
       }
-      customer = std::move(**found);
+      customer = std::move(*found->customer);
+      used = std::move(found->used);
       break;
     }
     case v1::EvaluateRequest::kCustomer: {
@@ -193,6 +198,12 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
           CustomerFromProto(request.customer(), true, limits_, *today);
       if (!inline_customer.ok()) return inline_customer.status();
       customer = std::move(*inline_customer);
+      // An inline customer is a what-if: held to the budgets, not to the
+      // limits of a stored customer who may have its id.
+      absl::StatusOr<std::vector<int64_t>> budgets =
+          ReadUsedOfCaps(*store_, *served->ruleset, std::string(), *today);
+      if (!budgets.ok()) return budgets.status();
+      used = std::move(*budgets);
       break;
     }
     default:
@@ -200,14 +211,7 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
   }
   rules::EvalInput input{&customer, nullptr, nullptr, nullptr, *today};
   if (absl::Status s = OfferSituation(request, *served->ruleset, &input); !s.ok()) return s;
-  // Limits and budgets as the store counts them now (no read for a
-  // ruleset without any).
-  // An inline customer is a what-if: held to the budgets, not to the
-  // limits of a stored customer who may have its id.
-  absl::StatusOr<std::vector<int64_t>> used = ReadUsedOfCaps(
-      *store_, *served->ruleset, request.has_customer() ? std::string() : customer.id, *today);
-  if (!used.ok()) return used.status();
-  input.offer_usage = *used;
+  input.offer_usage = used;
   rules::Decision decision;
   rules::Explanation explanation;
   rules::Explanation* why = request.explain() ? &explanation : nullptr;

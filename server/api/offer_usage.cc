@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 namespace clientele::server::api_internal {
 
@@ -53,6 +54,27 @@ std::vector<int64_t> UsedOfCaps(const rules::RuleSet& ruleset, std::span<const O
     used[i] = std::max<int64_t>(sum, 0);
   }
   return used;
+}
+
+absl::StatusOr<CustomerWithUsedCaps> FindCustomerWithUsedCaps(Store& store,
+                                                              const rules::RuleSet& ruleset,
+                                                              std::string_view id,
+                                                              const CustomerAsOf& as_of,
+                                                              Date today) {
+  CustomerWithUsedCaps found;
+  if (ruleset.OfferCaps().empty()) {
+    absl::StatusOr<std::optional<rules::Customer>> customer = store.FindCustomer(id, as_of);
+    if (!customer.ok()) return customer.status();
+    found.customer = std::move(*customer);
+    return found;
+  }
+  absl::StatusOr<CustomerWithOfferUsage> read =
+      store.FindCustomerWithOfferUsage(id, as_of, CapUsageQuery(ruleset, id, today));
+  if (!read.ok()) return read.status();
+  if (!read->customer.has_value()) return found;
+  found.used = UsedOfCaps(ruleset, read->usage, id, today);
+  found.customer = std::move(read->customer);
+  return found;
 }
 
 }  // namespace clientele::server::api_internal

@@ -7,6 +7,7 @@
 #define CLIENTELE_SERVER_API_OFFER_USAGE_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "rules/ruleset.h"
 #include "server/store/records.h"
+#include "server/store/store.h"
 
 namespace clientele::server::api_internal {
 
@@ -45,6 +47,20 @@ absl::StatusOr<std::vector<int64_t>> ReadUsedOfCaps(Reader& reader, const rules:
   if (!rows.ok()) return rows.status();
   return UsedOfCaps(ruleset, *rows, customer_id, today);
 }
+
+// A stored customer and the used amount of each cap of `ruleset` on
+// `today` (ReadUsedOfCaps's), read together (Store::
+// FindCustomerWithOfferUsage); without a usage read when the ruleset has
+// no caps. No customer, and no usage, when `id` is not stored.
+struct CustomerWithUsedCaps {
+  std::optional<rules::Customer> customer;
+  std::vector<int64_t> used;
+};
+absl::StatusOr<CustomerWithUsedCaps> FindCustomerWithUsedCaps(Store& store,
+                                                              const rules::RuleSet& ruleset,
+                                                              std::string_view id,
+                                                              const CustomerAsOf& as_of,
+                                                              rules::Date today);
 
 }  // namespace clientele::server::api_internal
 

@@ -281,6 +281,13 @@ struct BackupRecord {
   int64_t customers = 0;
 };
 
+// A stored customer and the offer usage read with it (Store::
+// FindCustomerWithOfferUsage); no usage when the customer is not stored.
+struct CustomerWithOfferUsage {
+  std::optional<rules::Customer> customer;
+  std::vector<OfferUsageRow> usage;
+};
+
 struct CustomerPage {
   std::vector<rules::Customer> customers;
   bool more = false;  // customers after the last one exist

@@ -117,6 +117,11 @@ class Store {
       std::string_view customer_id, int limit) = 0;
   // The usage rows that `query` asks for (Transaction::OfferUsage).
   virtual absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) = 0;
+  // FindCustomer, then, when the customer is stored, OfferUsage(`usage`):
+  // what Evaluate of a stored customer reads, in one go (on the SQLite
+  // store, one connection lease instead of two).
+  virtual absl::StatusOr<CustomerWithOfferUsage> FindCustomerWithOfferUsage(
+      std::string_view id, const CustomerAsOf& as_of, const OfferUsageQuery& usage) = 0;
   virtual absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) = 0;
   // Up to `limit` actions with ids less than `before_id` (0: no bound),
   // newest first; `product` and `status` filter when not empty.

@@ -41,43 +41,34 @@ absl::StatusOr<int> Connection::Migrate() {
   return version;
 }
 
-SQLite::Statement& Connection::Prepared(const std::string& sql) {
-  std::unique_ptr<SQLite::Statement>& slot = statements_[sql];
-  if (slot == nullptr) {
-    slot = std::make_unique<SQLite::Statement>(db_, sql);
-  } else {
-    slot->reset();
-    slot->clearBindings();
+SQLite::Statement& Connection::Prepared(std::string_view sql) {
+  auto found = statements_.find(sql);
+  if (found == statements_.end()) {
+    std::string text(sql);
+    auto statement = std::make_unique<SQLite::Statement>(db_, text);
+    return *statements_.emplace(std::move(text), std::move(statement)).first->second;
   }
-  return *slot;
+  found->second->reset();
+  found->second->clearBindings();
+  return *found->second;
 }
 
-void Connection::BindWindow(SQLite::Statement& s, const CustomerAsOf& as_of) {
-  const auto [first, last] = StatsWindow(as_of.today);
-  s.bind(2, first - 1);
-  s.bind(3, last);
-  s.bind(5, as_of.qualifying.first);
-  s.bind(6, as_of.qualifying.last);
+void Connection::AddMonth(SQLite::Statement& months, MonthStats* stats) {
+  stats->Add(months.getColumn(1).getInt(), months.getColumn(2).getInt64(),
+             months.getColumn(3).getInt64(), months.getColumn(4).getInt64());
 }
 
-Customer Connection::RowToCustomerWithStats(SQLite::Statement& s, const CustomerAsOf& as_of) {
-  Customer c;
-  const bool dated = FillCustomer(s, &c);
-  ApplyRecordedStats(s.getColumn(kProfileColumns).getInt64(),
-                     s.getColumn(kProfileColumns + 1).getInt64(),
-                     s.getColumn(kProfileColumns + 2).getInt64(), &c);
-  c.qualifying_points = s.getColumn(kProfileColumns + 3).getInt64();
-  c.qualifying_spent = Decimal::FromUnits(s.getColumn(kProfileColumns + 4).getInt64());
-  if (dated) ApplyLots(as_of.today, &c);
-  return c;
+void Connection::AddMonthsOf(SQLite::Statement& months, std::string_view customer_id, bool* more,
+                             MonthStats* stats) {
+  // Text in SQLite's BINARY order, which string_view's comparison follows.
+  for (; *more && std::string_view(months.getColumn(0).getText()) <= customer_id;
+       *more = months.executeStep()) {
+    if (std::string_view(months.getColumn(0).getText()) == customer_id) AddMonth(months, stats);
+  }
 }
 
-void Connection::ApplyRecordedStats(int64_t window_count, int64_t window_units, int64_t recorded,
-                                    Customer* c) {
-  if (recorded == 0) return;
-  c->purchase_frequency = window_count;
-  c->average_purchase_amount =
-      window_count == 0 ? Decimal() : Decimal::FromUnits(window_units / window_count);
+MonthStats Connection::StatsAsOf(const CustomerAsOf& as_of) const {
+  return MonthStats(StatsWindow(as_of.today), as_of.qualifying);
 }
 
 std::pair<int, int> Connection::StatsWindow(Date today) const {
@@ -218,7 +209,7 @@ bool Connection::FillCustomer(SQLite::Statement& s, Customer* out) {
   AssignText(s.getColumn(12), &c.tier);
   c.total_spent = Decimal::FromUnits(s.getColumn(13).getInt64());
   c.last_purchase_at = ColumnDate(s.getColumn(14));
-  // Imported stats; RowToCustomerWithStats replaces them with recorded ones.
+  // Imported stats; MonthStats::ApplyTo replaces them with recorded ones.
   c.purchase_frequency = s.getColumn(15).isNull() ? 0 : s.getColumn(15).getInt64();
   c.average_purchase_amount =
       Decimal::FromUnits(s.getColumn(16).isNull() ? 0 : s.getColumn(16).getInt64());

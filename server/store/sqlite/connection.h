@@ -31,6 +31,7 @@
 #include "rules/decimal.h"
 #include "server/store/records.h"
 #include "server/store/sqlite/budget_usage.h"
+#include "server/store/sqlite/month_stats.h"
 #include "server/store/sqlite/sqlite_store.h"
 #include "server/store/sqlite/values.h"
 #include "server/store/store.h"
@@ -49,8 +50,11 @@ class Connection : public Transaction {
   // Applies the migrations not yet applied; returns the version.
   absl::StatusOr<int> Migrate();
   SQLite::Database& db() { return db_; }
-  // A cached prepared statement, reset and unbound, ready to use.
-  SQLite::Statement& Prepared(const std::string& sql);
+  // A cached prepared statement, reset and unbound, ready to use. Found
+  // without allocating: callers that build their SQL keep it in a static
+  // string, so that a call (every Evaluate reads a customer) builds no
+  // text either.
+  SQLite::Statement& Prepared(std::string_view sql);
   // Runs a statement without results through the cache (SAVEPOINT,
   // RELEASE: sqlite3_exec would parse them anew every time).
   void Execute(const char* sql) { Prepared(sql).exec(); }
@@ -123,38 +127,31 @@ class Connection : public Transaction {
   void SaveKey(const WriteKey& key, const std::string& response);
 
   // ---------------------------------------------- rows, shared with reads
-  // A customer row with its purchase stats in one statement (one read
-  // transaction): the profile columns RowToCustomer reads, then the count
-  // and amount of the purchases in the window (?2, ?3] of months, the
-  // count of every recorded purchase, and the points and amount of the
-  // tier qualification months [?5, ?6] (?4 is left to the caller).
-  static constexpr const char* kCustomerWithStats =
-      "SELECT c.id, c.name, c.age, c.gender, c.occupation, c.consumption, c.channel, "
-      "c.birthday, c.joined_at, c.satisfaction_units, c.interaction_count, c.points, c.tier, "
-      "c.total_spent_units, c.last_purchase_at, c.imported_purchase_frequency, "
-      "c.imported_average_units, c.points_lifetime, c.points_owed, c.points_dated, "
-      "c.previous_tier, c.tier_since, c.manual_tier_until, c.tier_downgrade_on, "
-      "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.count END), 0), "
-      "coalesce(sum(CASE WHEN m.month > ?2 AND m.month <= ?3 THEN m.amount_units END), 0), "
-      "coalesce(sum(m.count), 0), "
-      "coalesce(sum(CASE WHEN m.month >= ?5 AND m.month <= ?6 THEN m.points END), 0), "
-      "coalesce(sum(CASE WHEN m.month >= ?5 AND m.month <= ?6 THEN m.amount_units END), 0) "
-      "FROM customers c LEFT JOIN purchase_months m ON m.customer_id = c.id ";
-  // Recorded purchases decide the stats when there are any (`recorded`,
-  // ever); otherwise the imported ones stand.
-  static void ApplyRecordedStats(int64_t window_count, int64_t window_units, int64_t recorded,
-                                 Customer* c);
-  // Binds the windows of kCustomerWithStats for `as_of`.
-  void BindWindow(SQLite::Statement& s, const CustomerAsOf& as_of);
-  // A row of kCustomerWithStats as of `as_of`: recorded purchases decide
-  // the stats when there are any (otherwise the imported ones stand), and
-  // the points balances follow from the customer's lots (ApplyLots).
-  Customer RowToCustomerWithStats(SQLite::Statement& s, const CustomerAsOf& as_of);
-  // Reads the profile columns of kCustomerWithStats (the first
-  // kProfileColumns) into *c, reusing its strings' buffers. True when the
-  // customer has dated lots, which ApplyLots must then apply.
+  // The customer columns FillCustomer reads, for a query to finish with
+  // WHERE.
+  static constexpr const char* kCustomerColumns =
+      "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
+      "satisfaction_units, interaction_count, points, tier, total_spent_units, "
+      "last_purchase_at, imported_purchase_frequency, imported_average_units, "
+      "points_lifetime, points_owed, points_dated, previous_tier, tier_since, "
+      "manual_tier_until, tier_downgrade_on FROM customers ";
+  // The purchase_months columns that MonthStats adds up (after the
+  // customer's id), for a query to finish with WHERE.
+  static constexpr const char* kMonthColumns =
+      "SELECT customer_id, month, count, amount_units, points FROM purchase_months ";
+  // Adds a row of kMonthColumns to `stats`.
+  static void AddMonth(SQLite::Statement& months, MonthStats* stats);
+  // Walks `months` (kMonthColumns in customer id order, `*more` true while
+  // it is on a row) up to the first row after `customer_id`'s, adding that
+  // customer's rows to `stats` and skipping those of ids before it.
+  static void AddMonthsOf(SQLite::Statement& months, std::string_view customer_id, bool* more,
+                          MonthStats* stats);
+  // The stats of `as_of` before any month is added.
+  MonthStats StatsAsOf(const CustomerAsOf& as_of) const;
+  // Reads the profile columns of kCustomerColumns into *c, reusing its
+  // strings' buffers. True when the customer has dated lots, which
+  // ApplyLots must then apply.
   static bool FillCustomer(SQLite::Statement& s, Customer* out);
-  static constexpr int kProfileColumns = 24;
   static constexpr const char* kTierChangeColumns =
       "SELECT id, customer_id, from_tier, to_tier, day, recorded_at, cause, source, "
       "ruleset_version, actor, reason, manual_until FROM tier_changes ";
@@ -279,7 +276,7 @@ class Connection : public Transaction {
 
   SqliteStoreOptions options_;
   SQLite::Database db_;
-  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements_;
   std::vector<BudgetUsageChange> budget_changes_;  // not yet committed
 };
 

@@ -137,7 +137,8 @@ absl::StatusOr<OfferRedemptionRecord> Connection::UnsafeInsertOfferRedemption(
 
 absl::StatusOr<std::optional<OfferRedemptionRecord>> Connection::UnsafeFindOfferRedemption(
     int64_t id) {
-  SQLite::Statement& s = Prepared(StrCat(kOfferRedemptionColumns, "WHERE id = ?"));
+  static const std::string sql = StrCat(kOfferRedemptionColumns, "WHERE id = ?");
+  SQLite::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, id);
   if (!s.executeStep()) return std::optional<OfferRedemptionRecord>();
@@ -148,8 +149,9 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> Connection::UnsafeOfferRedemp
     std::string_view purchase_id) {
   std::vector<OfferRedemptionRecord> found;
   if (purchase_id.empty()) return found;  // "" is no purchase, not a purchase id
-  SQLite::Statement& s =
-      Prepared(StrCat(kOfferRedemptionColumns, "WHERE purchase_id = ? ORDER BY id"));
+  static const std::string sql =
+      StrCat(kOfferRedemptionColumns, "WHERE purchase_id = ? ORDER BY id");
+  SQLite::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(purchase_id));
   while (s.executeStep()) found.push_back(RowToOfferRedemption(s));
@@ -197,12 +199,15 @@ absl::StatusOr<std::vector<OfferUsageRow>> Connection::ReadOfferUsage(
   // a temporary index on every run): the primary keys' prefix finds its
   // few rows. Without offers named, every offer's rows.
   const bool by_offer = !query.offer_ids.empty();
-  const char* offer_filter = by_offer ? " AND offer_id = ?3" : " AND ?3 IS NULL";
-  SQLite::Statement& s = Prepared(StrCat(
-      kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id IN (?1, ?2)", offer_filter,
-      " UNION ALL ", kUsageColumns,
-      "day FROM offer_usage_days WHERE ?4 IS NOT NULL AND customer_id IN (?1, ?2)", offer_filter,
-      " AND day BETWEEN ?4 AND ?5"));
+  const auto usage_sql = [](std::string_view offer_filter) {
+    return StrCat(kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id IN (?1, ?2)",
+                  offer_filter, " UNION ALL ", kUsageColumns,
+                  "day FROM offer_usage_days WHERE ?4 IS NOT NULL AND customer_id IN (?1, ?2)",
+                  offer_filter, " AND day BETWEEN ?4 AND ?5");
+  };
+  static const std::string of_one_offer = usage_sql(" AND offer_id = ?3");
+  static const std::string of_every_offer = usage_sql(" AND ?3 IS NULL");
+  SQLite::Statement& s = Prepared(by_offer ? of_one_offer : of_every_offer);
   std::vector<OfferUsageRow> rows;
   const std::vector<std::string> every_offer = {std::string()};
   for (const std::string& offer_id : by_offer ? query.offer_ids : every_offer) {
@@ -223,11 +228,12 @@ absl::StatusOr<std::vector<OfferUsageRow>> Connection::ReadOfferUsage(
 std::vector<OfferUsageRow> Connection::ReadCustomerOfferUsage(const OfferUsageQuery& query) {
   // All of the customer's rows in one statement (a customer redeems few
   // offers), those of other offers dropped here.
-  SQLite::Statement& s = Prepared(StrCat(
-      kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id = ?2 AND ?3 IS NULL",
-      " UNION ALL ", kUsageColumns,
-      "day FROM offer_usage_days WHERE ?4 IS NOT NULL AND customer_id = ?2 AND ?1 IS NULL",
-      " AND day BETWEEN ?4 AND ?5"));
+  static const std::string sql =
+      StrCat(kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id = ?2 AND ?3 IS NULL",
+             " UNION ALL ", kUsageColumns,
+             "day FROM offer_usage_days WHERE ?4 IS NOT NULL AND customer_id = ?2 AND ?1 IS NULL",
+             " AND day BETWEEN ?4 AND ?5");
+  SQLite::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1);
   s.bind(2, query.customer_id);
@@ -245,9 +251,10 @@ std::vector<OfferUsageRow> Connection::ReadCustomerOfferUsage(const OfferUsageQu
 }
 
 std::vector<OfferUsageRow> Connection::ReadEveryonesOfferUsage() {
-  SQLite::Statement& s = Prepared(StrCat(
-      kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id = '' UNION ALL ",
-      kUsageColumns, "day FROM offer_usage_days WHERE customer_id = ''"));
+  static const std::string sql =
+      StrCat(kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id = '' UNION ALL ",
+             kUsageColumns, "day FROM offer_usage_days WHERE customer_id = ''");
+  SQLite::Statement& s = Prepared(sql);
   Done done{s};
   std::vector<OfferUsageRow> rows;
   ReadUsageRows(s, &rows);

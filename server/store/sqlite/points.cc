@@ -92,7 +92,8 @@ absl::Status Connection::UnsafeInsertLot(const PointLotRecord& lot) {
 }
 
 absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindLot(int64_t id) {
-  SQLite::Statement& s = Prepared(StrCat(kLotColumns, "WHERE id = ?"));
+  static const std::string sql = StrCat(kLotColumns, "WHERE id = ?");
+  SQLite::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, id);
   if (!s.executeStep()) return std::optional<PointLotRecord>();
@@ -104,12 +105,15 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeLiveLots(
   // Two partial indexes hold them: the dated lots with points left
   // (point_lots_dated) and the lots without dates (point_lots_undated).
   std::vector<PointLotRecord> lots;
-  for (const char* where :
-       {"INDEXED BY point_lots_dated WHERE customer_id = ? AND remaining > 0 AND "
-        "(available_on IS NOT NULL OR expires_on IS NOT NULL)",
-        "INDEXED BY point_lots_undated WHERE customer_id = ? AND available_on IS NULL AND "
-        "expires_on IS NULL AND remaining > 0"}) {
-    SQLite::Statement& s = Prepared(StrCat(kLotColumns, where));
+  static const std::string dated_and_undated[] = {
+      StrCat(kLotColumns,
+             "INDEXED BY point_lots_dated WHERE customer_id = ? AND remaining > 0 AND "
+             "(available_on IS NOT NULL OR expires_on IS NOT NULL)"),
+      StrCat(kLotColumns,
+             "INDEXED BY point_lots_undated WHERE customer_id = ? AND available_on IS NULL AND "
+             "expires_on IS NULL AND remaining > 0")};
+  for (const std::string& sql : dated_and_undated) {
+    SQLite::Statement& s = Prepared(sql);
     Done done{s};
     s.bind(1, std::string(customer_id));
     while (s.executeStep()) lots.push_back(RowToLot(s));
@@ -137,10 +141,11 @@ absl::Status Connection::UnsafeUpdateLot(const PointLotRecord& lot) {
 
 absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindUndatedLot(
     std::string_view customer_id, int64_t up_to_id) {
-  SQLite::Statement& s = Prepared(StrCat(kLotColumns,
-                                         "INDEXED BY point_lots_undated WHERE customer_id = ? AND "
-                                         "available_on IS NULL AND expires_on IS NULL AND id <= ? "
-                                         "ORDER BY id DESC LIMIT 1"));
+  static const std::string sql = StrCat(kLotColumns,
+                                        "INDEXED BY point_lots_undated WHERE customer_id = ? AND "
+                                        "available_on IS NULL AND expires_on IS NULL AND id <= ? "
+                                        "ORDER BY id DESC LIMIT 1");
+  SQLite::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(customer_id));
   s.bind(2, up_to_id);
@@ -152,12 +157,13 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeExpiredLots(
     Date today, std::string_view from_customer_id, int64_t limit) {
   // Walks point_lots_dated (customer_id, expires_on; dated with points
   // left) from the customer on.
-  SQLite::Statement& s = Prepared(StrCat(
-      kLotColumns,
-      "INDEXED BY point_lots_dated "
-      "WHERE remaining > 0 AND (available_on IS NOT NULL OR expires_on IS NOT NULL) AND "
-      "customer_id >= ? AND expires_on IS NOT NULL AND expires_on <= ? "
-      "ORDER BY customer_id, expires_on, id LIMIT ?"));
+  static const std::string sql =
+      StrCat(kLotColumns,
+             "INDEXED BY point_lots_dated "
+             "WHERE remaining > 0 AND (available_on IS NOT NULL OR expires_on IS NOT NULL) AND "
+             "customer_id >= ? AND expires_on IS NOT NULL AND expires_on <= ? "
+             "ORDER BY customer_id, expires_on, id LIMIT ?");
+  SQLite::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(from_customer_id));
   s.bind(2, today.days());
@@ -220,7 +226,8 @@ absl::Status Connection::UnsafeInsertRedemption(const RedemptionRecord& r) {
 }
 
 absl::StatusOr<std::optional<RedemptionRecord>> Connection::UnsafeFindRedemption(int64_t id) {
-  SQLite::Statement& s = Prepared(StrCat(kRedemptionColumns, "WHERE id = ?"));
+  static const std::string sql = StrCat(kRedemptionColumns, "WHERE id = ?");
+  SQLite::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, id);
   if (!s.executeStep()) return std::optional<RedemptionRecord>();

@@ -39,6 +39,7 @@ class SqliteStore::ReadLease {
   ReadLease(const ReadLease&) = delete;
   ReadLease& operator=(const ReadLease&) = delete;
   sqlite::Connection* operator->() const { return reader_; }
+  sqlite::Connection& operator*() const { return *reader_; }
 
  private:
   SqliteStore* store_;
@@ -58,22 +59,41 @@ absl::StatusOr<std::optional<Customer>> SqliteStore::FindCustomer(std::string_vi
 
 absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_id, int limit,
                                                         const CustomerAsOf& as_of) {
+  using sqlite::Connection;
   ReadLease reader(this);
   try {
-    SQLite::Statement& s =
-        reader->Prepared(StrCat(sqlite::Connection::kCustomerWithStats,
-                                "WHERE c.id > ?1 GROUP BY c.id ORDER BY c.id LIMIT ?4"));
-    sqlite::Connection::Done done{s};
-    s.bind(1, std::string(after_id));
-    reader->BindWindow(s, as_of);
-    s.bind(4, limit + 1);
+    static const std::string customers_sql =
+        StrCat(Connection::kCustomerColumns, "WHERE id > ?1 ORDER BY id LIMIT ?2");
+    static const std::string months_sql =
+        StrCat(Connection::kMonthColumns,
+               "WHERE customer_id > ?1 AND customer_id <= ?2 ORDER BY customer_id, month");
+    SQLite::Statement& rows = reader->Prepared(customers_sql);
+    // Open until the months are read: both reads in one read transaction.
+    Connection::Done rows_done{rows};
+    rows.bind(1, std::string(after_id));
+    rows.bind(2, limit + 1);
     CustomerPage page;
-    while (s.executeStep()) {
+    std::vector<bool> dated;
+    while (rows.executeStep()) {
       if (static_cast<int>(page.customers.size()) == limit) {
         page.more = true;
         break;
       }
-      page.customers.push_back(reader->RowToCustomerWithStats(s, as_of));
+      dated.push_back(Connection::FillCustomer(rows, &page.customers.emplace_back()));
+    }
+    if (page.customers.empty()) return page;
+    // The page's months in id order, walked beside its customers.
+    SQLite::Statement& months = reader->Prepared(months_sql);
+    Connection::Done months_done{months};
+    months.bind(1, std::string(after_id));
+    months.bind(2, page.customers.back().id);
+    bool more_months = months.executeStep();
+    for (size_t i = 0; i < page.customers.size(); ++i) {
+      Customer& customer = page.customers[i];
+      sqlite::MonthStats stats = reader->StatsAsOf(as_of);
+      Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
+      stats.ApplyTo(&customer);
+      if (dated[i]) reader->ApplyLots(as_of.today, &customer);
     }
     return page;
   } catch (const SQLite::Exception& e) {
@@ -161,8 +181,9 @@ absl::StatusOr<std::vector<TierChangeRecord>> SqliteStore::TierHistory(
     std::string_view customer_id, int limit) {
   ReadLease reader(this);
   try {
-    SQLite::Statement& s = reader->Prepared(StrCat(sqlite::Connection::kTierChangeColumns,
-                                                   "WHERE customer_id = ? ORDER BY id DESC LIMIT ?"));
+    static const std::string sql = StrCat(sqlite::Connection::kTierChangeColumns,
+                                          "WHERE customer_id = ? ORDER BY id DESC LIMIT ?");
+    SQLite::Statement& s = reader->Prepared(sql);
     sqlite::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     s.bind(2, limit);
@@ -178,8 +199,9 @@ absl::StatusOr<std::vector<RedemptionRecord>> SqliteStore::Redemptions(
     std::string_view customer_id, int limit) {
   ReadLease reader(this);
   try {
-    SQLite::Statement& s = reader->Prepared(StrCat(sqlite::Connection::kRedemptionColumns,
-                                                   "WHERE customer_id = ? ORDER BY id DESC LIMIT ?"));
+    static const std::string sql = StrCat(sqlite::Connection::kRedemptionColumns,
+                                          "WHERE customer_id = ? ORDER BY id DESC LIMIT ?");
+    SQLite::Statement& s = reader->Prepared(sql);
     sqlite::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     s.bind(2, limit);
@@ -201,19 +223,43 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> SqliteStore::OfferRedemptions
   }
 }
 
-absl::StatusOr<std::vector<OfferUsageRow>> SqliteStore::OfferUsage(const OfferUsageQuery& query) {
+std::vector<OfferUsageRow> SqliteStore::ReadOfferUsage(sqlite::Connection& reader,
+                                                       const OfferUsageQuery& query) {
   // Everyone's from memory: a budget costs Evaluate no database read.
   std::vector<OfferUsageRow> rows = budget_usage_->Rows(query.offer_ids, query.since, query.until);
   if (query.customer_id.empty()) return rows;
+  std::vector<OfferUsageRow> customer = reader.ReadCustomerOfferUsage(query);
+  rows.insert(rows.end(), std::make_move_iterator(customer.begin()),
+              std::make_move_iterator(customer.end()));
+  return rows;
+}
+
+absl::StatusOr<std::vector<OfferUsageRow>> SqliteStore::OfferUsage(const OfferUsageQuery& query) {
+  if (query.customer_id.empty()) {
+    return budget_usage_->Rows(query.offer_ids, query.since, query.until);
+  }
   ReadLease reader(this);
   try {
-    std::vector<OfferUsageRow> customer = reader->ReadCustomerOfferUsage(query);
-    rows.insert(rows.end(), std::make_move_iterator(customer.begin()),
-                std::make_move_iterator(customer.end()));
-    return rows;
+    return ReadOfferUsage(*reader, query);
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading offer usage");
   }
+}
+
+absl::StatusOr<CustomerWithOfferUsage> SqliteStore::FindCustomerWithOfferUsage(
+    std::string_view id, const CustomerAsOf& as_of, const OfferUsageQuery& usage) {
+  ReadLease reader(this);
+  CustomerWithOfferUsage found;
+  absl::StatusOr<std::optional<Customer>> customer = reader->FindCustomer(id, as_of);
+  if (!customer.ok()) return customer.status();
+  if (!customer->has_value()) return found;
+  found.customer = std::move(*customer);
+  try {
+    found.usage = ReadOfferUsage(*reader, usage);
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading offer usage");
+  }
+  return found;
 }
 
 absl::StatusOr<DecisionLogPage> SqliteStore::DecisionLog(const DecisionLogQuery& query) {
@@ -258,8 +304,9 @@ absl::StatusOr<DecisionLogPage> SqliteStore::DecisionLog(const DecisionLogQuery&
 absl::StatusOr<std::vector<PurchaseRecord>> SqliteStore::Purchases(std::string_view customer_id) {
   ReadLease reader(this);
   try {
-    SQLite::Statement& s = reader->Prepared(StrCat(
-        sqlite::Connection::kPurchaseColumns, "WHERE ?1 = '' OR customer_id = ?1 ORDER BY rowid"));
+    static const std::string sql = StrCat(sqlite::Connection::kPurchaseColumns,
+                                          "WHERE ?1 = '' OR customer_id = ?1 ORDER BY rowid");
+    SQLite::Statement& s = reader->Prepared(sql);
     sqlite::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     std::vector<PurchaseRecord> purchases;
@@ -319,18 +366,12 @@ absl::Status SqliteStore::ScanCustomers(
     // One read transaction: the three statements see the same snapshot.
     SQLite::Transaction snapshot(reader->db(), SQLite::TransactionBehavior::DEFERRED);
     SQLite::Statement& customers = reader->Prepared(StrCat(
-        "SELECT id, name, age, gender, occupation, consumption, channel, birthday, joined_at, "
-        "satisfaction_units, interaction_count, points, tier, total_spent_units, "
-        "last_purchase_at, imported_purchase_frequency, imported_average_units, "
-        "points_lifetime, points_owed, points_dated, previous_tier, tier_since, "
-        "manual_tier_until, tier_downgrade_on FROM customers WHERE ",
-        IdRange("id", scan), " ORDER BY id"));
+        sqlite::Connection::kCustomerColumns, "WHERE ", IdRange("id", scan), " ORDER BY id"));
     sqlite::Connection::Done customers_done{customers};
     BindIdRange(customers, scan);
-    SQLite::Statement& months = reader->Prepared(
-        StrCat("SELECT customer_id, month, count, amount_units, points FROM purchase_months "
-               "WHERE ",
-               IdRange("customer_id", scan), " ORDER BY customer_id, month"));
+    SQLite::Statement& months =
+        reader->Prepared(StrCat(sqlite::Connection::kMonthColumns, "WHERE ",
+                                IdRange("customer_id", scan), " ORDER BY customer_id, month"));
     sqlite::Connection::Done months_done{months};
     BindIdRange(months, scan);
     const bool replay = scan.purchases_from.known() && scan.purchases_to.known();
@@ -344,7 +385,6 @@ absl::Status SqliteStore::ScanCustomers(
     purchases.bind(3, replay ? scan.purchases_from.days() : 1);
     purchases.bind(4, replay ? scan.purchases_to.days() : 0);
 
-    const auto [first_month, last_month] = reader->StatsWindow(scan.today);
     bool more_months = months.executeStep();
     bool more_purchases = replay && purchases.executeStep();
     rules::Customer customer;
@@ -352,28 +392,9 @@ absl::Status SqliteStore::ScanCustomers(
     while (customers.executeStep()) {
       const bool dated = sqlite::Connection::FillCustomer(customers, &customer);
       if (dated) reader->ApplyLots(scan.today, &customer);
-      // Rows of customers before this one have no customer (cannot happen
-      // with the foreign keys; skipped all the same).
-      int64_t window_count = 0, window_units = 0, recorded = 0;
-      int64_t qualifying_points = 0, qualifying_units = 0;
-      for (; more_months && months.getColumn(0).getText() <= std::string_view(customer.id);
-           more_months = months.executeStep()) {
-        if (std::string_view(months.getColumn(0).getText()) != customer.id) continue;
-        const int month = months.getColumn(1).getInt();
-        const int64_t count = months.getColumn(2).getInt64();
-        recorded += count;
-        if (month >= first_month && month <= last_month) {
-          window_count += count;
-          window_units += months.getColumn(3).getInt64();
-        }
-        if (month >= scan.qualifying.first && month <= scan.qualifying.last) {
-          qualifying_units += months.getColumn(3).getInt64();
-          qualifying_points += months.getColumn(4).getInt64();
-        }
-      }
-      sqlite::Connection::ApplyRecordedStats(window_count, window_units, recorded, &customer);
-      customer.qualifying_points = qualifying_points;
-      customer.qualifying_spent = Decimal::FromUnits(qualifying_units);
+      sqlite::MonthStats stats = reader->StatsAsOf({scan.today, scan.qualifying});
+      sqlite::Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
+      stats.ApplyTo(&customer);
       bought.clear();
       for (; more_purchases && purchases.getColumn(0).getText() <= std::string_view(customer.id);
            more_purchases = purchases.executeStep()) {

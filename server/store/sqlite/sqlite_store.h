@@ -113,6 +113,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<OfferRedemptionRecord>> OfferRedemptions(std::string_view customer_id,
                                                                       int limit) override;
   absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) override;
+  absl::StatusOr<CustomerWithOfferUsage> FindCustomerWithOfferUsage(
+      std::string_view id, const CustomerAsOf& as_of, const OfferUsageQuery& usage) override;
   absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override;
   absl::StatusOr<ActionPage> ListActions(std::string_view product, std::string_view status,
                                          int64_t before_id, int limit) override;
@@ -151,6 +153,10 @@ class SqliteStore final : public Store {
   void CommitGroup(std::vector<PendingWrite>& group) ABSL_LOCKS_EXCLUDED(mutex_);
   absl::StatusOr<std::string> RunInSavepoint(PendingWrite& write)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Store::OfferUsage on a leased reader: everyone's rows from
+  // budget_usage_, the customer's from `reader`. Throws SQLite::Exception.
+  std::vector<OfferUsageRow> ReadOfferUsage(sqlite::Connection& reader,
+                                            const OfferUsageQuery& query);
 
   // Writes wait here for the writer thread.
   Mutex queue_mutex_;

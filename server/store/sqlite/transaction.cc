@@ -19,12 +19,23 @@ using rules::Decimal;
 
 absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(
     std::string_view id, const CustomerAsOf& as_of) {
-  SQLite::Statement& s = Prepared(StrCat(kCustomerWithStats, "WHERE c.id = ?1 GROUP BY c.id"));
-  Done done{s};
-  s.bind(1, std::string(id));
-  BindWindow(s, as_of);
-  if (!s.executeStep()) return std::optional<Customer>();
-  return std::optional<Customer>(RowToCustomerWithStats(s, as_of));
+  static const std::string customer_sql = StrCat(kCustomerColumns, "WHERE id = ?");
+  static const std::string months_sql = StrCat(kMonthColumns, "WHERE customer_id = ?");
+  SQLite::Statement& row = Prepared(customer_sql);
+  // Open until the months are read: both reads in one read transaction.
+  Done row_done{row};
+  row.bind(1, std::string(id));
+  if (!row.executeStep()) return std::optional<Customer>();
+  std::optional<Customer> found(std::in_place);
+  const bool dated = FillCustomer(row, &*found);
+  MonthStats stats = StatsAsOf(as_of);
+  SQLite::Statement& months = Prepared(months_sql);
+  Done months_done{months};
+  months.bind(1, found->id);
+  while (months.executeStep()) AddMonth(months, &stats);
+  stats.ApplyTo(&*found);
+  if (dated) ApplyLots(as_of.today, &*found);
+  return found;
 }
 
 absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c) {
@@ -178,7 +189,8 @@ int64_t Connection::InsertLedgerRow(const LedgerEntry& e, const std::string& rec
 
 absl::StatusOr<std::optional<PurchaseRecord>> Connection::UnsafeFindPurchase(
     std::string_view purchase_id) {
-  SQLite::Statement& s = Prepared(StrCat(kPurchaseColumns, "WHERE purchase_id = ?"));
+  static const std::string sql = StrCat(kPurchaseColumns, "WHERE purchase_id = ?");
+  SQLite::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(purchase_id));
   if (!s.executeStep()) return std::optional<PurchaseRecord>();
@@ -421,8 +433,9 @@ absl::StatusOr<int64_t> Connection::UnsafeSupportAction(const ImprovementActionR
 absl::StatusOr<std::optional<ImprovementActionRecord>> Connection::UnsafeFindAction(int64_t id) {
   ImprovementActionRecord a;
   {
-    SQLite::Statement& s =
-        Prepared(StrCat("SELECT ", kActionColumns, " FROM improvement_actions WHERE id = ?"));
+    static const std::string sql =
+        StrCat("SELECT ", kActionColumns, " FROM improvement_actions WHERE id = ?");
+    SQLite::Statement& s = Prepared(sql);
     Done done{s};
     s.bind(1, id);
     if (!s.executeStep()) return std::optional<ImprovementActionRecord>();

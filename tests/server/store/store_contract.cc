@@ -271,6 +271,50 @@ std::string Visited(const Customer& c, std::span<const rules::Purchase> purchase
   return line;
 }
 
+// Pages of customers carry the same purchase stats and qualification
+// figures as FindCustomer gives each one: months of customers on earlier
+// pages, in and out of the window and the qualifying months, imported
+// stats, no purchases at all.
+TEST_P(StoreContractTest, ListedCustomersHaveTheStatsFindGivesThem) {
+  for (const char* id : {"c-1", "c-2", "c-3", "c-4", "c-5"}) AddCustomer(id);
+  ASSERT_THAT(Buy("c-1", "p-1", "1000", "2025-11-30", 10), IsOk());  // before the window
+  ASSERT_THAT(Buy("c-1", "p-2", "100", "2026-10-02", 20), IsOk());
+  ASSERT_THAT(Buy("c-2", "p-3", "40", "2026-11-20", 5), IsOk());
+  ASSERT_THAT(Buy("c-4", "p-4", "300", "2026-09-20", 30), IsOk());
+  ASSERT_THAT(Buy("c-4", "p-5", "50", "2026-11-10", 7), IsOk());
+  Customer imported;
+  imported.id = "c-3";
+  imported.purchase_frequency = 7;
+  imported.average_purchase_amount = *Decimal::Parse("88.5");
+  ASSERT_THAT(
+      Do("import", [&](Transaction& tx) { return tx.UpsertCustomerProfile(imported).status(); }),
+      IsOk());
+  // Qualifying months: October and November 2026.
+  const CustomerAsOf as_of{Day("2026-11-24"), {2026 * 12 + 9, 2026 * 12 + 10}};
+  const auto line = [](const Customer& c) {
+    return StrCat(Visited(c, {}), " qualifying ", c.qualifying_points, " ",
+                  c.qualifying_spent.ToString());
+  };
+  std::vector<std::string> listed;
+  for (std::string after;;) {
+    CustomerPage page = *store_->ListCustomers(after, 2, as_of);
+    for (const Customer& c : page.customers) listed.push_back(line(c));
+    if (!page.more) break;
+    after = page.customers.back().id;
+  }
+  std::vector<std::string> found;
+  for (const char* id : {"c-1", "c-2", "c-3", "c-4", "c-5"}) {
+    found.push_back(line(**store_->FindCustomer(id, as_of)));
+  }
+  EXPECT_EQ(listed, found);
+  EXPECT_THAT(found[0], ::testing::HasSubstr("freq 1 avg 100 total 1100"));
+  EXPECT_THAT(found[0], ::testing::EndsWith("qualifying 20 100"));
+  EXPECT_THAT(found[2], ::testing::HasSubstr("freq 7 avg 88.5"));
+  EXPECT_THAT(found[3], ::testing::HasSubstr("freq 2 avg 175"));
+  EXPECT_THAT(found[3], ::testing::EndsWith("qualifying 7 50"));
+  EXPECT_THAT(found[4], ::testing::EndsWith("qualifying 0 0"));
+}
+
 // A walk over every customer in id order gives each one exactly as
 // FindCustomer does (stats of the window, imported stats, no purchases),
 // with the purchases of the period that were not returned; id ranges
@@ -435,6 +479,41 @@ TEST_P(StoreContractTest, RedemptionsAddToTheirCustomersAndEveryonesUsageByDayAn
   EXPECT_FALSE(listed[1].reversed_at.empty());
   EXPECT_EQ(listed[1].value, *Decimal::Parse("20"));
   EXPECT_EQ(listed[1].day, Day("2026-12-07"));
+}
+
+TEST_P(StoreContractTest, ACustomerIsReadWithItsOfferUsageInOneGo) {
+  AddCustomer("c-1");
+  AddCustomer("c-2");
+  ASSERT_THAT(Do("r1",
+                 [&](Transaction& tx) -> absl::Status {
+                   for (const char* customer : {"c-1", "c-2"}) {
+                     absl::Status s =
+                         tx.InsertOfferRedemption(Redemption(customer, "gift", "2026-12-07",
+                                                             rules::Channel::kOnline, "20"))
+                             .status();
+                     if (!s.ok()) return s;
+                   }
+                   return absl::OkStatus();
+                 }),
+              IsOk());
+  const CustomerAsOf as_of{Day("2026-12-07"), {}};
+  const OfferUsageQuery query{"c-1", {"gift"}, Day("2026-12-07"), Day("2026-12-07")};
+  absl::StatusOr<CustomerWithOfferUsage> found =
+      store_->FindCustomerWithOfferUsage("c-1", as_of, query);
+  ASSERT_THAT(found, IsOk());
+  ASSERT_TRUE(found->customer.has_value());
+  EXPECT_EQ(found->customer->id, "c-1");
+  EXPECT_EQ(found->customer->name, (*store_->FindCustomer("c-1", as_of))->name);
+  EXPECT_EQ(UsageLines(found->usage), UsageLines(*store_->OfferUsage(query)));
+  EXPECT_THAT(
+      UsageLines(found->usage),
+      ::testing::ElementsAre("*/gift/online/2026-12-07: 2, 40", "*/gift/online/total: 2, 40",
+                             "c-1/gift/online/2026-12-07: 1, 20", "c-1/gift/online/total: 1, 20"));
+  // Not stored: neither the customer nor any usage.
+  found = store_->FindCustomerWithOfferUsage("nobody", as_of, {"nobody", {"gift"}, Date(), Date()});
+  ASSERT_THAT(found, IsOk());
+  EXPECT_FALSE(found->customer.has_value());
+  EXPECT_TRUE(found->usage.empty());
 }
 
 TEST_P(StoreContractTest, APurchasesRedemptionsAreFoundByItAndAnUnknownCustomerRedeemsNothing) {
