@@ -4,6 +4,7 @@
 
 #include "clientele/v1/decisions.grpc.pb.h"
 #include "server/api/decisions.h"
+#include "server/api/grpc/arena_messages.h"
 #include "server/api/grpc/callback_services.h"
 #include "server/api/grpc/calls.h"
 
@@ -75,7 +76,10 @@ class EvaluateManyReactor final : public grpc::ServerWriteReactor<v1::EvaluateRe
 class DecisionsService final : public v1::Decisions::CallbackService {
  public:
   explicit DecisionsService(const ServiceContext& c)
-      : api_(&c.apis->decisions), slots_(c.stream_slots), auth_(c.auth) {}
+      : api_(&c.apis->decisions), slots_(c.stream_slots), auth_(c.auth) {
+    // Evaluate is the call backends make most; its response has many parts.
+    SetMessageAllocatorFor_Evaluate(&evaluate_messages_);
+  }
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,
                                      v1::EvaluateResponse* response) override {
@@ -110,6 +114,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   DecisionsApi* api_;
   StreamSlots* slots_;
   const Authenticator* auth_;
+  ArenaMessageAllocator<v1::EvaluateRequest, v1::EvaluateResponse> evaluate_messages_;
 };
 
 }  // namespace

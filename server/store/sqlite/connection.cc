@@ -2,6 +2,8 @@
 // mappings (the transaction's operations are in transaction.cc).
 #include "server/store/sqlite/connection.h"
 
+#include <sqlite3.h>
+
 #include <iterator>
 
 #include "common/status_details.h"
@@ -51,6 +53,27 @@ SQLite::Statement& Connection::Prepared(std::string_view sql) {
   found->second->reset();
   found->second->clearBindings();
   return *found->second;
+}
+
+Connection::ReadTransaction::ReadTransaction(Connection& connection) : connection_(connection) {
+  connection_.Execute("BEGIN");
+}
+
+Connection::ReadTransaction::~ReadTransaction() {
+  // Prepared statements, not sqlite3_exec: no parse on every read.
+  try {
+    SQLite::Statement& commit = connection_.Prepared("COMMIT");
+    const int committed = commit.tryExecuteStep();
+    commit.tryReset();
+    if (committed != SQLITE_DONE) {
+      SQLite::Statement& rollback = connection_.Prepared("ROLLBACK");
+      rollback.tryExecuteStep();
+      rollback.tryReset();
+    }
+  } catch (const SQLite::Exception&) {
+    // Cannot happen once both are prepared; should it, the next BEGIN
+    // fails with the reason, on a caller that can report it.
+  }
 }
 
 void Connection::AddMonth(SQLite::Statement& months, MonthStats* stats) {

@@ -63,6 +63,22 @@ class Connection : public Transaction {
     SQLite::Statement& statement;
     ~Done() { statement.tryReset(); }
   };
+  // One read transaction while in scope, for reads that must see one
+  // snapshot or that are many: each implicit transaction of a statement
+  // takes and drops SQLite's file locks (two fcntl calls or so, which a
+  // VM makes dear), this takes them once. BEGIN throws; the end commits
+  // and, should that fail, rolls back, so the connection is never left
+  // inside a transaction.
+  class ReadTransaction {
+   public:
+    explicit ReadTransaction(Connection& connection);
+    ~ReadTransaction();
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+   private:
+    Connection& connection_;
+  };
 
   // ------------------------------------------------------- the transaction
   absl::StatusOr<std::optional<Customer>> FindCustomer(std::string_view id,

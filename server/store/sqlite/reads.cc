@@ -250,14 +250,16 @@ absl::StatusOr<CustomerWithOfferUsage> SqliteStore::FindCustomerWithOfferUsage(
     std::string_view id, const CustomerAsOf& as_of, const OfferUsageQuery& usage) {
   ReadLease reader(this);
   CustomerWithOfferUsage found;
-  absl::StatusOr<std::optional<Customer>> customer = reader->FindCustomer(id, as_of);
-  if (!customer.ok()) return customer.status();
-  if (!customer->has_value()) return found;
-  found.customer = std::move(*customer);
   try {
+    // One snapshot, and SQLite's locks taken once for both reads.
+    sqlite::Connection::ReadTransaction snapshot(*reader);
+    absl::StatusOr<std::optional<Customer>> customer = reader->FindCustomer(id, as_of);
+    if (!customer.ok()) return customer.status();
+    if (!customer->has_value()) return found;
+    found.customer = std::move(*customer);
     found.usage = ReadOfferUsage(*reader, usage);
   } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading offer usage");
+    return FromException(e, "reading a customer and its offer usage");
   }
   return found;
 }
