@@ -67,8 +67,10 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
     static const std::string months_sql =
         StrCat(Connection::kMonthColumns,
                "WHERE customer_id > ?1 AND customer_id <= ?2 ORDER BY customer_id, month");
+    // Both reads in one snapshot (a statement run to its end would end
+    // its own).
+    Connection::ReadTransaction snapshot(*reader);
     SQLite::Statement& rows = reader->Prepared(customers_sql);
-    // Open until the months are read: both reads in one read transaction.
     Connection::Done rows_done{rows};
     rows.bind(1, std::string(after_id));
     rows.bind(2, limit + 1);
