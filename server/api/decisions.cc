@@ -175,6 +175,9 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
   if (!today.ok()) return today.status();
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  // The request's time, amount and channel checked before anything is read.
+  rules::EvalInput input{nullptr, nullptr, nullptr, nullptr, *today};
+  if (absl::Status s = OfferSituation(request, *served->ruleset, &input); !s.ok()) return s;
   Customer customer;
   std::vector<int64_t> used;  // of each of the ruleset's limits and budgets
   switch (request.subject_case()) {
@@ -209,8 +212,7 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
     default:
       return Invalid("subject", "give customer_id (a stored customer) or customer (inline)");
   }
-  rules::EvalInput input{&customer, nullptr, nullptr, nullptr, *today};
-  if (absl::Status s = OfferSituation(request, *served->ruleset, &input); !s.ok()) return s;
+  input.customer = &customer;
   input.offer_usage = used;
   rules::Decision decision;
   rules::Explanation explanation;

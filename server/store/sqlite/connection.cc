@@ -56,24 +56,29 @@ SQLite::Statement& Connection::Prepared(std::string_view sql) {
 }
 
 Connection::ReadTransaction::ReadTransaction(Connection& connection) : connection_(connection) {
-  connection_.Execute("BEGIN");
+  sqlite3* db = connection_.db_.getHandle();
+  // A transaction some failure left open would otherwise make every BEGIN
+  // fail, and the connection's other reads see its old snapshot.
+  if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  // Prepared statements, not sqlite3_exec: no parse on every read.
+  SQLite::Statement& begin = connection_.Prepared("BEGIN");
+  const int began = begin.tryExecuteStep();
+  begin.tryReset();  // so that the next Prepared("BEGIN") does not throw this error
+  if (began != SQLITE_DONE) throw SQLite::Exception(db, began);
 }
 
 Connection::ReadTransaction::~ReadTransaction() {
-  // Prepared statements, not sqlite3_exec: no parse on every read.
+  sqlite3* db = connection_.db_.getHandle();
   try {
     SQLite::Statement& commit = connection_.Prepared("COMMIT");
     const int committed = commit.tryExecuteStep();
     commit.tryReset();
-    if (committed != SQLITE_DONE) {
-      SQLite::Statement& rollback = connection_.Prepared("ROLLBACK");
-      rollback.tryExecuteStep();
-      rollback.tryReset();
-    }
-  } catch (const SQLite::Exception&) {
-    // Cannot happen once both are prepared; should it, the next BEGIN
-    // fails with the reason, on a caller that can report it.
+    if (committed == SQLITE_DONE) return;
+  } catch (...) {
+    // Preparing COMMIT failed (the first time only: it is cached); the
+    // rollback below still ends the transaction.
   }
+  if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void Connection::AddMonth(SQLite::Statement& months, MonthStats* stats) {

@@ -66,9 +66,10 @@ class Connection : public Transaction {
   // One read transaction while in scope, for reads that must see one
   // snapshot or that are many: each implicit transaction of a statement
   // takes and drops SQLite's file locks (two fcntl calls or so, which a
-  // VM makes dear), this takes them once. BEGIN throws; the end commits
-  // and, should that fail, rolls back, so the connection is never left
-  // inside a transaction.
+  // VM makes dear), this takes them once. BEGIN throws SQLite::Exception
+  // (after rolling back a transaction that a failure left open); the end
+  // commits and, should that fail, rolls back, so the connection is never
+  // left inside a transaction. For reader connections only.
   class ReadTransaction {
    public:
     explicit ReadTransaction(Connection& connection);

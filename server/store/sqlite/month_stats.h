@@ -40,7 +40,7 @@ class MonthStats {
   // and average once any purchase was recorded (otherwise the imported
   // ones stand); the qualification figures always.
   void ApplyTo(rules::Customer* c) const {
-    if (recorded_ > 0) {
+    if (recorded_ != 0) {
       c->purchase_frequency = window_count_;
       c->average_purchase_amount = window_count_ == 0
                                        ? rules::Decimal()

@@ -276,43 +276,68 @@ std::string Visited(const Customer& c, std::span<const rules::Purchase> purchase
 // pages, in and out of the window and the qualifying months, imported
 // stats, no purchases at all.
 TEST_P(StoreContractTest, ListedCustomersHaveTheStatsFindGivesThem) {
-  for (const char* id : {"c-1", "c-2", "c-3", "c-4", "c-5"}) AddCustomer(id);
+  const std::vector<std::string> ids = {"c-1", "c-2", "c-3", "c-4", "c-5", "c-6"};
+  for (const std::string& id : ids) AddCustomer(id);
   ASSERT_THAT(Buy("c-1", "p-1", "1000", "2025-11-30", 10), IsOk());  // before the window
   ASSERT_THAT(Buy("c-1", "p-2", "100", "2026-10-02", 20), IsOk());
-  ASSERT_THAT(Buy("c-2", "p-3", "40", "2026-11-20", 5), IsOk());
+  ASSERT_THAT(Buy("c-2", "p-3", "40", "2025-12-01", 5), IsOk());  // the window's first month
   ASSERT_THAT(Buy("c-4", "p-4", "300", "2026-09-20", 30), IsOk());
   ASSERT_THAT(Buy("c-4", "p-5", "50", "2026-11-10", 7), IsOk());
-  Customer imported;
-  imported.id = "c-3";
-  imported.purchase_frequency = 7;
-  imported.average_purchase_amount = *Decimal::Parse("88.5");
-  ASSERT_THAT(
-      Do("import", [&](Transaction& tx) { return tx.UpsertCustomerProfile(imported).status(); }),
-      IsOk());
+  ASSERT_THAT(Buy("c-5", "p-6", "60", "2025-11-15", 3), IsOk());  // only before the window
+  ASSERT_THAT(Buy("c-6", "p-7", "80", "2026-11-01", 4), IsOk());  // returned below
+  ASSERT_THAT(Do("return",
+                 [](Transaction& tx) -> absl::Status {
+                   return tx.MarkReturned(**tx.FindPurchase("p-7"), "return");
+                 }),
+              IsOk());
+  for (const char* id : {"c-3", "c-5", "c-6"}) {
+    Customer imported;
+    imported.id = id;
+    imported.purchase_frequency = 7;
+    imported.average_purchase_amount = *Decimal::Parse("88.5");
+    ASSERT_THAT(Do(StrCat("import-", id),
+                   [&](Transaction& tx) { return tx.UpsertCustomerProfile(imported).status(); }),
+                IsOk());
+  }
   // Qualifying months: October and November 2026.
   const CustomerAsOf as_of{Day("2026-11-24"), {2026 * 12 + 9, 2026 * 12 + 10}};
   const auto line = [](const Customer& c) {
     return StrCat(Visited(c, {}), " qualifying ", c.qualifying_points, " ",
                   c.qualifying_spent.ToString());
   };
-  std::vector<std::string> listed;
-  for (std::string after;;) {
-    CustomerPage page = *store_->ListCustomers(after, 2, as_of);
-    for (const Customer& c : page.customers) listed.push_back(line(c));
-    if (!page.more) break;
-    after = page.customers.back().id;
-  }
-  std::vector<std::string> found;
-  for (const char* id : {"c-1", "c-2", "c-3", "c-4", "c-5"}) {
-    found.push_back(line(**store_->FindCustomer(id, as_of)));
-  }
-  EXPECT_EQ(listed, found);
+  // Pages of two: c-5, the first after the second page, has months.
+  const auto list_all = [&] {
+    std::vector<std::string> listed;
+    for (std::string after;;) {
+      CustomerPage page = *store_->ListCustomers(after, 2, as_of);
+      for (const Customer& c : page.customers) listed.push_back(line(c));
+      if (!page.more) break;
+      after = page.customers.back().id;
+    }
+    return listed;
+  };
+  const auto find_all = [&] {
+    std::vector<std::string> found;
+    for (const std::string& id : ids) found.push_back(line(**store_->FindCustomer(id, as_of)));
+    return found;
+  };
+  std::vector<std::string> found = find_all();
+  EXPECT_EQ(list_all(), found);
   EXPECT_THAT(found[0], ::testing::HasSubstr("freq 1 avg 100 total 1100"));
   EXPECT_THAT(found[0], ::testing::EndsWith("qualifying 20 100"));
-  EXPECT_THAT(found[2], ::testing::HasSubstr("freq 7 avg 88.5"));
+  EXPECT_THAT(found[1], ::testing::HasSubstr("freq 1 avg 40"));
+  EXPECT_THAT(found[1], ::testing::EndsWith("qualifying 0 0"));
+  EXPECT_THAT(found[2], ::testing::HasSubstr("freq 7 avg 88.5"));  // imported, nothing bought
   EXPECT_THAT(found[3], ::testing::HasSubstr("freq 2 avg 175"));
   EXPECT_THAT(found[3], ::testing::EndsWith("qualifying 7 50"));
-  EXPECT_THAT(found[4], ::testing::EndsWith("qualifying 0 0"));
+  EXPECT_THAT(found[4], ::testing::HasSubstr("freq 0 avg 0 "));    // recorded, none in the window
+  EXPECT_THAT(found[5], ::testing::HasSubstr("freq 7 avg 88.5"));  // its one purchase returned
+
+  // A later purchase shows in the next list: the read before it ended.
+  ASSERT_THAT(Buy("c-3", "p-8", "10", "2026-11-20", 1), IsOk());
+  found = find_all();
+  EXPECT_THAT(found[2], ::testing::HasSubstr("freq 1 avg 10"));
+  EXPECT_EQ(list_all(), found);
 }
 
 // A walk over every customer in id order gives each one exactly as
@@ -498,17 +523,27 @@ TEST_P(StoreContractTest, ACustomerIsReadWithItsOfferUsageInOneGo) {
               IsOk());
   const CustomerAsOf as_of{Day("2026-12-07"), {}};
   const OfferUsageQuery query{"c-1", {"gift"}, Day("2026-12-07"), Day("2026-12-07")};
+  ASSERT_THAT(Buy("c-1", "p-1", "30", "2026-11-02", 3), IsOk());
   absl::StatusOr<CustomerWithOfferUsage> found =
       store_->FindCustomerWithOfferUsage("c-1", as_of, query);
   ASSERT_THAT(found, IsOk());
   ASSERT_TRUE(found->customer.has_value());
-  EXPECT_EQ(found->customer->id, "c-1");
-  EXPECT_EQ(found->customer->name, (*store_->FindCustomer("c-1", as_of))->name);
+  EXPECT_EQ(Visited(*found->customer, {}), Visited(**store_->FindCustomer("c-1", as_of), {}));
+  EXPECT_EQ(found->customer->purchase_frequency, 1);
   EXPECT_EQ(UsageLines(found->usage), UsageLines(*store_->OfferUsage(query)));
   EXPECT_THAT(
       UsageLines(found->usage),
       ::testing::ElementsAre("*/gift/online/2026-12-07: 2, 40", "*/gift/online/total: 2, 40",
                              "c-1/gift/online/2026-12-07: 1, 20", "c-1/gift/online/total: 1, 20"));
+  // The next read starts afresh: it sees a purchase made in between.
+  ASSERT_THAT(Buy("c-1", "p-2", "30", "2026-11-03", 3), IsOk());
+  found = store_->FindCustomerWithOfferUsage("c-1", as_of, query);
+  ASSERT_THAT(found, IsOk());
+  EXPECT_EQ(found->customer->purchase_frequency, 2);
+  // Everyone's usage only (no customer named): the budgets' rows.
+  found = store_->FindCustomerWithOfferUsage("c-1", as_of, {"", {"gift"}, Date(), Date()});
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(UsageLines(found->usage), ::testing::ElementsAre("*/gift/online/total: 2, 40"));
   // Not stored: neither the customer nor any usage.
   found = store_->FindCustomerWithOfferUsage("nobody", as_of, {"nobody", {"gift"}, Date(), Date()});
   ASSERT_THAT(found, IsOk());
