@@ -14,14 +14,7 @@ trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm
 "$build_dir/bench/make_customers" --database "$work/clientele.db" --customers "${CUSTOMERS:-1000000}" \
   --today 2026-11-24
 source bench/lib.sh
-cat > "$work/server.yaml" <<YAML
-$(bench_security_config)
-listen: 127.0.0.1:0
-database: $work/clientele.db
-rules: $PWD/config/rules
-demo_data: false
-log_level: warning
-YAML
+write_bench_config "$work" "$PWD/config/rules" false
 start_clienteled "$build_dir" "$work"
 echo "clienteled $address (pid $server), database $(du -h "$work/clientele.db" | cut -f1)"
 for run in $(seq "${RUNS:-3}"); do

@@ -21,3 +21,18 @@ auth:
     - {name: bench, role: admin, sha256: $(printf %s "$CLIENTELE_TOKEN" | sha256sum | cut -d' ' -f1)}
 YAML
 }
+
+# write_bench_config WORK RULES DEMO_DATA [MORE]: WORK/server.yaml for a
+# bench server on 127.0.0.1 (any free port) with its database in WORK,
+# RULES its rules directory, DEMO_DATA true or false, MORE extra settings.
+write_bench_config() {
+  cat > "$1/server.yaml" <<YAML
+$(bench_security_config)
+listen: 127.0.0.1:0
+database: $1/clientele.db
+rules: $2
+demo_data: $3
+log_level: warning
+${4:-}
+YAML
+}

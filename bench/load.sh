@@ -11,15 +11,7 @@ work=$(mktemp -d)
 server=
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 source bench/lib.sh
-cat > "$work/server.yaml" <<YAML
-$(bench_security_config)
-listen: 127.0.0.1:0
-database: $work/clientele.db
-rules: ${LOAD_RULES:-$PWD/config/rules}
-demo_data: true
-log_level: warning
-${LOAD_EXTRA_CONFIG:-}
-YAML
+write_bench_config "$work" "${LOAD_RULES:-$PWD/config/rules}" true "${LOAD_EXTRA_CONFIG:-}"
 start_clienteled "$build_dir" "$work"
 echo "clienteled $address (pid $server), database $work/clientele.db"
 "$build_dir/bench/clientele_load" --server "$address" "$@"

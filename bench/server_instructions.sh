@@ -18,14 +18,7 @@ work=$(mktemp -d)
 server=
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 source bench/lib.sh
-cat > "$work/server.yaml" <<YAML
-$(bench_security_config)
-listen: 127.0.0.1:0
-database: $work/clientele.db
-rules: $rules
-demo_data: true
-log_level: warning
-YAML
+write_bench_config "$work" "$rules" true
 mkfifo "$work/out"
 valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.%p" \
   "$build_dir/server/clienteled" --config "$work/server.yaml" > "$work/out" 2> "$work/valgrind.log" &

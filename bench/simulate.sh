@@ -21,14 +21,7 @@ cp config/rules/*.yaml "$work/candidate/"
 sed -i 's/young_age_limit: 40/young_age_limit: 35/; s/big_purchase_amount: 500/big_purchase_amount: 400/' \
   "$work/candidate/parameters.yaml"
 source bench/lib.sh
-cat > "$work/server.yaml" <<YAML
-$(bench_security_config)
-listen: 127.0.0.1:0
-database: $work/clientele.db
-rules: $PWD/config/rules
-demo_data: false
-log_level: warning
-YAML
+write_bench_config "$work" "$PWD/config/rules" false
 start_clienteled "$build_dir" "$work"
 echo "clienteled $address (pid $server)"
 for run in $(seq "${RUNS:-5}"); do

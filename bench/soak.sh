@@ -16,15 +16,7 @@ trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm
 source bench/lib.sh
 mkdir "$work/rules"
 cp config/rules/*.yaml "$work/rules/"
-cat > "$work/server.yaml" <<YAML
-$(bench_security_config)
-listen: 127.0.0.1:0
-database: $work/clientele.db
-rules: $work/rules
-demo_data: true
-log_level: warning
-decision_log: {sample_rate: 0.5, max_entries: 20000}
-YAML
+write_bench_config "$work" "$work/rules" true "decision_log: {sample_rate: 0.5, max_entries: 20000}"
 start_clienteled "$build_dir" "$work"
 echo "clienteled $address (pid $server), database $work/clientele.db"
 status=0
