@@ -90,9 +90,11 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
     months.bind(1, std::string(after_id));
     months.bind(2, page.customers.back().id);
     bool more_months = months.executeStep();
+    // The window's months computed once, not per customer.
+    const sqlite::MonthStats none_added = reader->StatsAsOf(as_of);
     for (size_t i = 0; i < page.customers.size(); ++i) {
       Customer& customer = page.customers[i];
-      sqlite::MonthStats stats = reader->StatsAsOf(as_of);
+      sqlite::MonthStats stats = none_added;
       Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
       stats.ApplyTo(&customer);
       if (dated[i]) reader->ApplyLots(as_of.today, &customer);
@@ -391,12 +393,14 @@ absl::Status SqliteStore::ScanCustomers(
 
     bool more_months = months.executeStep();
     bool more_purchases = replay && purchases.executeStep();
+    // The window's months computed once, not for each of a million customers.
+    const sqlite::MonthStats none_added = reader->StatsAsOf({scan.today, scan.qualifying});
     rules::Customer customer;
     std::vector<rules::Purchase> bought;
     while (customers.executeStep()) {
       const bool dated = sqlite::Connection::FillCustomer(customers, &customer);
       if (dated) reader->ApplyLots(scan.today, &customer);
-      sqlite::MonthStats stats = reader->StatsAsOf({scan.today, scan.qualifying});
+      sqlite::MonthStats stats = none_added;
       sqlite::Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
       stats.ApplyTo(&customer);
       bought.clear();
