@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "common/strings.h"
+#include "rules/history.h"
 
 namespace clientele::client {
 namespace {
@@ -193,6 +194,41 @@ absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view
   }
 }
 
+namespace {
+
+// "history": {"purchases": [{"date": "2026-11-30", "amount": 120}], ...}
+// (rules::AddHistoryEntry).
+absl::Status HistoryFromJson(const json& history, rules::Customer* customer) {
+  const std::string lists = StrJoin(rules::HistoryListNames(), ", ");
+  if (!history.is_object()) {
+    return absl::InvalidArgumentError(
+        StrCat("history must be a JSON object of lists (", lists, ")"));
+  }
+  for (const auto& [list, entries] : history.items()) {
+    if (absl::Status s = rules::CheckHistoryList(list); !s.ok()) return s;
+    if (!entries.is_array()) {
+      return absl::InvalidArgumentError(StrCat(
+          "history ", list, " must be a list of entries, e.g. [{\"date\": \"2026-11-30\"}]"));
+    }
+    for (const json& entry : entries) {
+      if (!entry.is_object()) {
+        return absl::InvalidArgumentError(
+            StrCat("history ", list, ": each entry is an object, e.g. {\"date\": \"2026-11-30\"}"));
+      }
+      std::vector<std::pair<std::string, std::string>> fields;
+      for (const auto& [name, value] : entry.items()) {
+        absl::StatusOr<std::string> text = ScalarText(value, StrCat("history ", list, " ", name));
+        if (!text.ok()) return text.status();
+        fields.emplace_back(name, *std::move(text));
+      }
+      if (absl::Status s = rules::AddHistoryEntry(customer, list, fields); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<rules::Customer> CustomerFromJson(const json& object) {
   if (!object.is_object()) {
     return absl::InvalidArgumentError("a customer must be a JSON object such as {\"age\": 25}");
@@ -200,6 +236,10 @@ absl::StatusOr<rules::Customer> CustomerFromJson(const json& object) {
   rules::Customer customer;
   for (const auto& [key, value] : object.items()) {
     if (value.is_null()) continue;
+    if (key == "history") {
+      if (absl::Status s = HistoryFromJson(value, &customer); !s.ok()) return s;
+      continue;
+    }
     absl::StatusOr<std::string> text = ScalarText(value, key);
     if (!text.ok()) return text.status();
     if (absl::Status s = rules::SetCustomerField(&customer, key, *text); !s.ok()) return s;

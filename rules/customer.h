@@ -82,6 +82,25 @@ struct ExpiringPoints {
   auto operator<=>(const ExpiringPoints&) const = default;
 };
 
+// What a daily figure counts. The numbers are stored: never renumber.
+enum class HistoryFigure : uint8_t {
+  kPurchases = 1,     // purchases made that day, less those taken back
+  kSpent = 2,         // their amount, in Decimal units
+  kPointsEarned = 3,  // the points they earned, less what returns took back
+  kInteractions = 4,  // interactions that day whose rule is `key` ("" none matched)
+  kSatisfactionBefore =
+      5,  // on a day satisfaction changed: its value before (units; 0 never rated)
+};
+
+// One figure of one day of a customer's history (rules/history.h).
+struct HistoryDay {
+  Date day;
+  HistoryFigure figure = HistoryFigure::kPurchases;
+  std::string key;    // kInteractions: the interaction rule; "" otherwise
+  int64_t value = 0;  // a count, points, or Decimal units (kSpent, kSatisfactionBefore)
+  auto operator<=>(const HistoryDay&) const = default;
+};
+
 struct Customer {
   std::string id;
   std::string name;
@@ -119,6 +138,10 @@ struct Customer {
   Date birthday;
   Date joined_at;
   Date last_purchase_at;
+  // What the customer did in the days that the ruleset's windowed facts
+  // look at (RuleSet::HistoryDays), one row per day and figure, in any
+  // order; empty when the rules read no such fact.
+  std::vector<HistoryDay> history;
 };
 
 struct Purchase {

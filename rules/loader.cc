@@ -102,6 +102,7 @@ class Loader {
     }
     if (!diagnostics_.HasErrors()) {
       CollectTierNames();
+      CollectInteractionRuleIds();
       LoadParameters();
       LoadDimensions();
       LoadOffers();
@@ -109,6 +110,9 @@ class Loader {
       LoadInteractions();
       LoadLoyalty();
       CheckDuplicateRuleIds();
+      for (const FactRequest& fact : data_->facts) {
+        data_->history_days = std::max(data_->history_days, fact.days);
+      }
       data_->reads_purchase_category = ReadsPurchaseCategory(data_->program);
     }
     LoadResult result;
@@ -640,6 +644,8 @@ class Loader {
     scope.dimensions = &dimension_infos_;
     if (!tier_names_.empty()) scope.tiers = &tier_names_;
     if (tier_window_known_) scope.tier_window = &tier_window_;
+    scope.facts = &data_->facts;
+    if (interaction_rule_ids_known_) scope.interaction_rules = &interaction_rule_ids_;
     return scope;
   }
 
@@ -702,6 +708,28 @@ class Loader {
         if (name.IsDefined() && name.IsScalar() && !name.Scalar().empty()) {
           tier_names_.push_back(name.Scalar());
         }
+      }
+    }
+  }
+
+  // The interaction rules' ids, which interactions_in_last() may name in
+  // any file; not known (and not checked) when the interactions file is
+  // malformed, which is reported where it loads.
+  void CollectInteractionRuleIds() {
+    interaction_rule_ids_known_ = true;
+    for (const Located& root : roots_["interactions"]) {
+      const YAML::Node rules = static_cast<const YAML::Node&>(root.node)["rules"];
+      if (!rules.IsDefined() || !rules.IsSequence()) {
+        interaction_rule_ids_known_ = false;
+        continue;
+      }
+      for (const YAML::Node& rule : rules) {
+        const YAML::Node id = rule.IsMap() ? rule["id"] : YAML::Node();
+        if (!id.IsDefined() || !id.IsScalar()) {
+          interaction_rule_ids_known_ = false;
+          continue;
+        }
+        interaction_rule_ids_.push_back(id.Scalar());
       }
     }
   }
@@ -2385,6 +2413,8 @@ class Loader {
   std::unique_ptr<RuleSetData> data_;
   std::vector<std::unique_ptr<FileText>> files_;
   std::vector<std::string> tier_names_;  // known before any condition compiles
+  std::vector<std::string> interaction_rule_ids_;  // the same
+  bool interaction_rule_ids_known_ = false;
   bool qualify_on_rejected_ = false;     // tier_policy's qualify_on was reported
   // Whether the tiers qualify over a window of months (CollectTierNames),
   // and whether that is known before the loyalty file loads.

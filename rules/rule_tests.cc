@@ -349,12 +349,57 @@ class CaseReader {
     }
     for (const auto& entry : node) {
       const std::string field = entry.first.Scalar();
+      if (field == "history") {
+        ReadHistory(entry.second, customer);
+        continue;
+      }
       if (!entry.second.IsScalar()) {
         Report(entry.second.Mark(), StrCat("customer field '", field, "' needs a single value"), "");
         continue;
       }
       if (absl::Status s = SetCustomerField(customer, field, entry.second.Scalar()); !s.ok()) {
         Report(entry.first.Mark(), std::string(View(s.message())), "");
+      }
+    }
+  }
+
+  // history: {purchases: [{date: 2026-11-30, amount: 120}], ...}
+  // (AddHistoryEntry), each mistake reported where it is.
+  void ReadHistory(const YAML::Node& node, Customer* customer) {
+    static const std::string kExample =
+        "e.g. history: {purchases: [{date: 2026-11-30, amount: 120}]}";
+    if (!node.IsMap()) {
+      Report(node.Mark(), "a customer's history is a map of lists", kExample);
+      return;
+    }
+    for (const auto& list : node) {
+      if (absl::Status s = CheckHistoryList(list.first.Scalar()); !s.ok()) {
+        Report(list.first.Mark(), std::string(View(s.message())), kExample);
+        continue;
+      }
+      if (!list.second.IsSequence()) {
+        Report(list.second.Mark(), StrCat("history ", list.first.Scalar(), " is a list of entries"),
+               kExample);
+        continue;
+      }
+      for (const YAML::Node& item : list.second) {
+        std::vector<std::pair<std::string, std::string>> fields;
+        bool scalars = item.IsMap();
+        if (scalars) {
+          for (const auto& field : item) {
+            scalars = scalars && field.second.IsScalar();
+            if (scalars) fields.emplace_back(field.first.Scalar(), field.second.Scalar());
+          }
+        }
+        if (!scalars) {
+          Report(item.Mark(),
+                 StrCat("history ", list.first.Scalar(), ": each entry is a map of single values"),
+                 kExample);
+          continue;
+        }
+        if (absl::Status s = AddHistoryEntry(customer, list.first.Scalar(), fields); !s.ok()) {
+          Report(item.Mark(), std::string(View(s.message())), "");
+        }
       }
     }
   }

@@ -62,6 +62,7 @@ class Evaluation {
     }
     frame_.segment_by_dimension = scratch.segment_by_dimension.data();
     program_internal::LoadSlots(frame_, scratch.slots.data());
+    if (!data_.facts.empty()) LoadFacts(&scratch);
     frame_.slots = scratch.slots.data();
     for (uint32_t d : data_.dimension_order) {
       if (!Segment(d)) return false;
@@ -77,6 +78,15 @@ class Evaluation {
   absl::Status Failure() const;
 
  private:
+  // Computes every windowed fact the rules read, once per evaluation.
+  void LoadFacts(Decision::Scratch* scratch) {
+    scratch->facts.resize(data_.facts.size());  // capacity kept: no allocation once warm
+    for (size_t i = 0; i < data_.facts.size(); ++i) {
+      scratch->facts[i] = FactValue(data_.facts[i], *input_.customer, input_.today);
+    }
+    frame_.facts = scratch->facts.data();
+  }
+
   // Evaluates a rule's condition, recording it when explaining. False on a
   // runtime error (see Failure()).
   [[gnu::always_inline]] bool Matches(const CompiledRule& rule, Section section, bool* matched) {
@@ -1130,8 +1140,11 @@ const char* TextSourceName(size_t source) {
 }
 
 // The bound of the parts of an evaluation that `input` calls for.
-program_internal::WorkBound WorkFor(const RuleSetData::Work& work, const EvalInput& input) {
+program_internal::WorkBound WorkFor(const RuleSetData& data, const EvalInput& input) {
+  const RuleSetData::Work& work = data.work;
   program_internal::WorkBound bound = work.always;
+  // Each fact looks at every day of the history once.
+  bound.AddFixed(data.facts.size() * (1 + input.customer->history.size()));
   if (input.purchase != nullptr) bound.Add(work.purchase);
   if (input.interaction != nullptr) bound.Add(work.interaction);
   if (input.feedback != nullptr) bound.Add(work.feedback);
@@ -1143,7 +1156,7 @@ program_internal::WorkBound WorkFor(const RuleSetData::Work& work, const EvalInp
 absl::Status CheckWork(const RuleSetData& data, const EvalInput& input) {
   uint64_t lengths[program_internal::kTextSourceCount];
   TextLengths(input, lengths);
-  program_internal::WorkBound bound = WorkFor(data.work, input);
+  program_internal::WorkBound bound = WorkFor(data, input);
   const uint64_t total = bound.For(lengths);
   if (total <= data.work_limit) return absl::OkStatus();
   size_t costliest = 0;
@@ -1174,7 +1187,7 @@ uint64_t RuleSet::WorkBound(const EvalInput& input) const {
   if (input.customer == nullptr) return 0;
   uint64_t lengths[program_internal::kTextSourceCount];
   TextLengths(input, lengths);
-  return WorkFor(data_->work, input).For(lengths);
+  return WorkFor(*data_, input).For(lengths);
 }
 
 uint64_t RuleSet::work_limit() const { return data_->work_limit; }
@@ -1192,6 +1205,10 @@ bool RuleSet::TiersChangeOverTime() const {
 }
 
 bool RuleSet::ReadsPurchaseCategory() const { return data_->reads_purchase_category; }
+
+const std::vector<FactRequest>& RuleSet::Facts() const { return data_->facts; }
+
+int32_t RuleSet::HistoryDays() const { return data_->history_days; }
 
 const std::vector<NumberedCap>& RuleSet::OfferCaps() const { return data_->offer_caps; }
 
@@ -1309,7 +1326,8 @@ std::vector<std::string> RuleSet::SegmentNames(std::string_view dimension) const
 namespace {
 
 // True when `condition` calls a function that reads the evaluation day, or
-// reads points expiring within days of it (points.expiring_30d).
+// reads points expiring within days of it (points.expiring_30d), or a fact
+// over a window of days up to it (purchases_in_last(30)).
 // Scans identifiers outside quoted text: a parameter cannot hold a call.
 bool ReadsToday(std::string_view condition) {
   auto identifier = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
@@ -1331,6 +1349,9 @@ bool ReadsToday(std::string_view condition) {
     if (word == "today" || word == "days_since" || word == "days_until" ||
         word == "days_until_birthday" || word.starts_with("expiring_")) {
       return true;
+    }
+    for (const FactFunction& fact : FactFunctions()) {
+      if (word == fact.name) return true;
     }
     i = end;
   }

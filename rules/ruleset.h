@@ -28,6 +28,7 @@
 #include "rules/customer.h"
 #include "rules/decision.h"
 #include "rules/diagnostic.h"
+#include "rules/history.h"
 #include "rules/offers.h"
 #include "rules/points.h"
 #include "rules/tiers.h"
@@ -144,6 +145,13 @@ class RuleSet {
   // Whether an earning rule, bonus or multiplier reads purchase.category
   // (a server then looks the product's category up for each purchase).
   bool ReadsPurchaseCategory() const;
+
+  // The windowed facts the rules read (rules/history.h), and the days of
+  // history they need: a customer's history (Customer::history) must hold
+  // its figures for today and the HistoryDays() - 1 days before it; 0
+  // when no rule reads one.
+  const std::vector<FactRequest>& Facts() const;
+  int32_t HistoryDays() const;
 
   // The points lifecycle of the loyalty file (`points:`); without one, the
   // seed's: points can be spent at once and never expire.

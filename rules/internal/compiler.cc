@@ -1002,8 +1002,86 @@ class Compiler {
       n.type = ValueType::kDate;
       return program_->Add(n);
     }
+    for (const FactFunction& fact : FactFunctions()) {
+      if (fact.name == name) return CompileFact(ast, fact, args);
+    }
     return UnknownName(ast, name, ast.name_parts[0],
                        StrCat("unknown function '", name, "'"), FunctionNames());
+  }
+
+  // purchases_in_last(30), interactions_in_last(30, "negative_review"),
+  // satisfaction_days_ago(window): a windowed fact, whose window is fixed
+  // when the rules load so that the store knows how far back to read.
+  uint32_t CompileFact(const AstNode& ast, const FactFunction& fact,
+                       const std::vector<uint32_t>& args) {
+    const bool keyable = fact.kind == FactKind::kInteractions;
+    const std::string usage =
+        keyable ? StrCat(fact.name, "(days) or ", fact.name, "(days, \"interaction rule\")")
+                : StrCat(fact.name, "(days)");
+    if (args.empty() || args.size() > (keyable ? 2u : 1u)) {
+      Error(ast,
+            StrCat(fact.name, "() takes ", keyable ? "1 or 2 arguments" : "1 argument", ", not ",
+                   args.size()),
+            StrCat("write ", usage));
+      return Invalid(ast);
+    }
+    const Node& days = node(args[0]);
+    if (days.op != Op::kConst || days.type != ValueType::kInt ||
+        days.constant.n < Decimal::kScale ||
+        days.constant.n > int64_t{kMaxFactDays} * Decimal::kScale) {
+      Error(*ast.children[0],
+            StrCat("the window of ", fact.name, "() must be a whole number of days from 1 to ",
+                   kMaxFactDays, ", fixed when the rules load"),
+            StrCat("write a number or a parameter, e.g. ", fact.name, "(30)"));
+      return Invalid(ast);
+    }
+    FactRequest request;
+    request.kind = fact.kind;
+    request.days = static_cast<int32_t>(days.constant.n / Decimal::kScale);
+    if (args.size() == 2 && !FactKey(*ast.children[1], args[1], &request)) return Invalid(ast);
+    if (scope_.facts == nullptr) {
+      Error(ast, StrCat(fact.name, "() cannot be used here"),
+            "facts over time are read in rule conditions and formulas");
+      return Invalid(ast);
+    }
+    std::vector<FactRequest>& facts = *scope_.facts;
+    auto found = std::find(facts.begin(), facts.end(), request);
+    if (found == facts.end()) {
+      if (facts.size() == kMaxFacts) {
+        Error(ast,
+              StrCat("a ruleset can read at most ", kMaxFacts,
+                     " different facts over time; this would be one more"),
+              "use the same windows in several rules: each distinct window counts once");
+        return Invalid(ast);
+      }
+      found = facts.insert(facts.end(), request);
+    }
+    Node n = Base(ast, fact.decimal ? ValueType::kDecimal : ValueType::kInt);
+    n.op = Op::kFact;
+    n.field = static_cast<uint32_t>(found - facts.begin());
+    return program_->Add(n);  // depends on the customer's history and today: never folded
+  }
+
+  // The interaction rule of interactions_in_last(days, "rule").
+  bool FactKey(const AstNode& ast, uint32_t arg, FactRequest* request) {
+    const Node& key = node(arg);
+    if (key.op != Op::kConst || key.type != ValueType::kString) {
+      Error(ast, "the second argument names an interaction rule, as fixed text",
+            "e.g. interactions_in_last(30, \"negative_review\")");
+      return false;
+    }
+    request->keyed = true;
+    request->key = std::string(key.constant.s());
+    const std::vector<std::string>* rules = scope_.interaction_rules;
+    if (rules != nullptr && std::find(rules->begin(), rules->end(), request->key) == rules->end()) {
+      Error(ast,
+            StrCat("'", request->key, "' is not an interaction rule",
+                   DidYouMeanSuffix(request->key, *rules)),
+            rules->empty() ? "this ruleset has no interaction rules"
+                           : StrCat("its interaction rules are: ", StrJoin(*rules, ", ")));
+      return false;
+    }
+    return true;
   }
 
   std::string_view text_;
@@ -1015,10 +1093,16 @@ class Compiler {
 }  // namespace
 
 const std::vector<std::string>& FunctionNames() {
-  static const auto* const kNames = new std::vector<std::string>{
-      "min", "max", "abs", "round", "floor", "ceil", "lower", "len",
-      "days_since", "year", "month", "day", "today", "weekday", "start_of_month",
-      "end_of_month", "days_until", "days_until_birthday"};
+  static const auto* const kNames = [] {
+    auto* names = new std::vector<std::string>{"min",          "max",        "abs",
+                                               "round",        "floor",      "ceil",
+                                               "lower",        "len",        "days_since",
+                                               "year",         "month",      "day",
+                                               "today",        "weekday",    "start_of_month",
+                                               "end_of_month", "days_until", "days_until_birthday"};
+    for (const FactFunction& fact : FactFunctions()) names->emplace_back(fact.name);
+    return names;
+  }();
   return *kNames;
 }
 

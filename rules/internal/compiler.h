@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/history.h"
 #include "rules/internal/ast.h"
 #include "rules/internal/parser.h"
 #include "rules/internal/program.h"
@@ -52,6 +53,13 @@ struct Scope {
   const bool* tier_window = nullptr;
   // Out: indices of the dimensions the expression reads.
   std::vector<uint32_t>* referenced_dimensions = nullptr;
+  // In and out: the windowed facts (rules/history.h) the ruleset's
+  // expressions read, shared by all of them; a fact node's `field` is its
+  // index here. Null: facts cannot be read here.
+  std::vector<FactRequest>* facts = nullptr;
+  // The ids of the interaction rules, which interactions_in_last() may
+  // name; null: not checked.
+  const std::vector<std::string>* interaction_rules = nullptr;
 };
 
 // A problem at byte offsets [begin, end) of the expression text.

@@ -212,6 +212,8 @@ class Evaluator {
       case Op::kPointsExpiring:
         return Number(IntegerUnits(PointsExpiringWithin(
             *f_->customer, Date::FromDays(f_->today), static_cast<int32_t>(node.field))));
+      case Op::kFact:
+        return Number(f_->facts[node.field]);
       case Op::kAnd: return Bool(Eval(node.a).n != 0 && Eval(node.b).n != 0);
       case Op::kOr: return Bool(Eval(node.a).n != 0 || Eval(node.b).n != 0);
       case Op::kNot: return Bool(Eval(node.a).n == 0);
@@ -600,6 +602,7 @@ class WorkCounter {
       case Op::kSegment:
       case Op::kToday:
       case Op::kPointsAvailable:
+      case Op::kFact:  // computed before the rules run, with the ruleset's fixed work
         return;
       case Op::kPointsExpiring:
         // The upcoming expiries are one per day: at most `field` + 1 are read.

@@ -68,35 +68,78 @@ enum class Domain : uint8_t { kNone, kConsumption, kChannel, kFeedbackSource, kS
 enum class Op : uint8_t {
   kConst,
   // loads; `field` selects the member
-  kCustomerInt, kCustomerDecimal, kCustomerString, kCustomerDate,
-  kCustomerConsumption, kCustomerChannel,
-  kPurchaseAmount, kPurchaseProduct, kPurchaseChannel,
-  kPurchaseCategory, kPurchaseDate, kPurchaseQuantity,
-  kInteractionText, kFeedbackText, kFeedbackProduct, kFeedbackSource,
+  kCustomerInt,
+  kCustomerDecimal,
+  kCustomerString,
+  kCustomerDate,
+  kCustomerConsumption,
+  kCustomerChannel,
+  kPurchaseAmount,
+  kPurchaseProduct,
+  kPurchaseChannel,
+  kPurchaseCategory,
+  kPurchaseDate,
+  kPurchaseQuantity,
+  kInteractionText,
+  kFeedbackText,
+  kFeedbackProduct,
+  kFeedbackSource,
   kSegment,       // first-match dimension `field`: its segment
   kSegmentHas,    // collect dimension `field` contains text `a` (compare kNe: does not)
   kSegmentCount,  // number of segments of collect dimension `field`
   kToday,
   kPointsAvailable,  // points - points_pending
   kPointsExpiring,   // points leaving within `field` days after today
+  kFact,             // windowed fact `field` (Frame::facts; rules/history.h)
   // logic
-  kAnd, kOr, kNot,
+  kAnd,
+  kOr,
+  kNot,
   // comparisons of numbers, dates and bools (on `n`) and of text
-  kEq, kNe, kLt, kLe, kGt, kGe, kStrEq, kStrNe,
-  kInStrList, kInNumList,  // `field` == 1 negates (not in)
-  kContains, kContainsAny, kContainsAll,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kStrEq,
+  kStrNe,
+  kInStrList,
+  kInNumList,  // `field` == 1 negates (not in)
+  kContains,
+  kContainsAny,
+  kContainsAll,
   // arithmetic
-  kNeg, kAdd, kSub, kMul, kDiv, kMod,
-  kMin, kMax, kAbs, kRound, kFloor, kCeil,  // kRound: `field` = digits
-  kLower, kLen, kDaysSince, kYear, kMonth, kDay,
-  kWeekday, kStartOfMonth, kEndOfMonth,  // of a date: 1 (Monday) .. 7; the month's first / last day
+  kNeg,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kMin,
+  kMax,
+  kAbs,
+  kRound,
+  kFloor,
+  kCeil,  // kRound: `field` = digits
+  kLower,
+  kLen,
+  kDaysSince,
+  kYear,
+  kMonth,
+  kDay,
+  kWeekday,
+  kStartOfMonth,
+  kEndOfMonth,         // of a date: 1 (Monday) .. 7; the month's first / last day
   kDaysUntil,          // days from today to the date (negative when past)
   kDaysUntilBirthday,  // days from today to the date's next anniversary (0 on it)
   // Fused comparisons of a field with a constant, the commonest rule atom
   // (`age < 40`, `consumption == "low"`). `field` selects the member,
   // `constant` holds the constant, `compare` the comparison with the field
   // on the left; children a and b stay as written, for explanations.
-  kCompareCustomerInt, kCompareCustomerDecimal, kComparePurchaseAmount,
+  kCompareCustomerInt,
+  kCompareCustomerDecimal,
+  kComparePurchaseAmount,
   kCompareEnum,     // field: 0 consumption, 1 channel, 2 purchase channel, 3 feedback source
   kCompareSegment,  // field: dimension (first-match)
   kContainsText,    // `text contains "constant"`; field: a TextSource
@@ -270,6 +313,8 @@ struct Frame {
   const std::string_view* segment_by_dimension = nullptr;
   // The numbers atoms compare (see Slot), segment indices included.
   const int64_t* slots = nullptr;
+  // The ruleset's windowed facts, in Decimal units, by index (Op::kFact).
+  const int64_t* facts = nullptr;
   const std::vector<SegmentAssignment>* segments = nullptr;
   const std::vector<std::string_view>* dimension_ids = nullptr;
   Decision::Scratch* scratch = nullptr;

@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "rules/decision.h"
+#include "rules/history.h"
 #include "rules/internal/compiler.h"
 #include "rules/internal/program.h"
 #include "rules/offers.h"
@@ -187,6 +188,11 @@ struct RuleSetData {
   TierPolicy tier_policy;                     // the seed's: the balance, at once
   PointsPolicy points_policy;                 // the seed's: no pending, no expiry
   bool reads_purchase_category = false;       // some expression reads purchase.category
+
+  // The windowed facts the rules read (rules/history.h), by the index
+  // their nodes hold, and how many days back the longest looks.
+  std::vector<FactRequest> facts;
+  int32_t history_days = 0;
 
   std::vector<RuleSource> sources;
   std::string version;
