@@ -129,7 +129,7 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
   if (existing->has_value() && !satisfaction_given) {
     customer.satisfaction = (*existing)->satisfaction;
   }
-  absl::StatusOr<bool> created = tx.UpsertCustomerProfile(customer);
+  absl::StatusOr<bool> created = tx.UpsertCustomerProfile(customer, today);
   if (!created.ok()) return created.status();
   absl::StatusOr<Customer> stored = RequireCustomer(tx, customer.id, as_of);
   if (!stored.ok()) return stored.status();

@@ -287,9 +287,9 @@ absl::Status EventsApi::RecordInteraction(const v1::RecordInteractionRequest& re
         if (!outcome.applied) {
           return absl::FailedPreconditionError("the ruleset has no interaction rules");
         }
-        if (absl::Status s =
-                tx.RecordInteraction(customer->id, interaction.text, outcome.rule_id,
-                                     outcome.satisfaction_after, outcome.interaction_count_after);
+        if (absl::Status s = tx.RecordInteraction(customer->id, interaction.text, outcome.rule_id,
+                                                  outcome.satisfaction_after,
+                                                  outcome.interaction_count_after, today);
             !s.ok()) {
           return s;
         }

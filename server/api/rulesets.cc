@@ -288,7 +288,10 @@ absl::Status RulesetsApi::SimulateRuleset(const v1::SimulateRulesetRequest& requ
   // Customers are read once, with the serving rules' tier figures.
   const rules::MonthRange qualifying =
       served->ruleset->tier_policy().QualifyingMonths(*today);
-  const CustomerScan period{*today, qualifying, "", "", *from, *to};
+  // And with the history both versions' facts need.
+  const int32_t history_days =
+      std::max(served->ruleset->HistoryDays(), candidate.ruleset->HistoryDays());
+  const CustomerScan period{*today, qualifying, "", "", *from, *to, history_days};
   absl::StatusOr<rules::SimulationReport> report =
       SimulateStored(*store_, served->ruleset, candidate.ruleset, options, period);
   if (!report.ok()) return report.status();

@@ -36,7 +36,7 @@ std::function<int32_t(const rules::RuleSet&, rules::Date)> ProgrammeMinute(
 }
 
 CustomerAsOf AsOf(const rules::RuleSet& ruleset, rules::Date today) {
-  return {today, ruleset.tier_policy().QualifyingMonths(today)};
+  return {today, ruleset.tier_policy().QualifyingMonths(today), ruleset.HistoryDays()};
 }
 
 absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,

@@ -302,6 +302,9 @@ struct CustomerPage {
 struct CustomerAsOf {
   rules::Date today;
   rules::MonthRange qualifying;
+  // Customer::history holds the days from today - history_days + 1 on
+  // (RuleSet::HistoryDays); none when 0.
+  int32_t history_days = 0;
 };
 
 struct CustomerScan {
@@ -313,6 +316,7 @@ struct CustomerScan {
   // none when either is unknown.
   rules::Date purchases_from;
   rules::Date purchases_to;
+  int32_t history_days = 0;  // as CustomerAsOf's
 };
 
 }  // namespace clientele::server

@@ -39,7 +39,10 @@ class Transaction {
   // imported stats, which FindCustomer reports while the customer has no
   // recorded purchase (zero keeps earlier imported ones). Points, tier and
   // totals are never written here. True when the customer was created.
-  virtual absl::StatusOr<bool> UpsertCustomerProfile(const rules::Customer& customer) = 0;
+  // A change of satisfaction is kept in the customer's history as made on
+  // `day` (rules::HistoryFigure::kSatisfactionBefore).
+  virtual absl::StatusOr<bool> UpsertCustomerProfile(const rules::Customer& customer,
+                                                     rules::Date day) = 0;
   // Deletes the customer and everything recorded about it. False when
   // there was no such customer.
   virtual absl::StatusOr<bool> DeleteCustomer(std::string_view id) = 0;
@@ -129,10 +132,12 @@ class Transaction {
   // The usage rows that `query` asks for, as this transaction sees them.
   virtual absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) = 0;
 
-  // Records an interaction and sets the customer's satisfaction and count.
+  // Records an interaction made on `day` and sets the customer's
+  // satisfaction and count; its history counts it under `rule_id` and
+  // keeps a change of satisfaction.
   virtual absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
                                          std::string_view rule_id, rules::Decimal satisfaction,
-                                         int64_t interaction_count) = 0;
+                                         int64_t interaction_count, rules::Date day) = 0;
 
   // Stores feedback (and its themes); returns its id. A non-empty
   // customer_id must be a stored customer (else NOT_FOUND).

@@ -84,7 +84,7 @@ class Connection : public Transaction {
   // ------------------------------------------------------- the transaction
   absl::StatusOr<std::optional<Customer>> FindCustomer(std::string_view id,
                                                        const CustomerAsOf& as_of) override;
-  absl::StatusOr<bool> UpsertCustomerProfile(const Customer& c) override;
+  absl::StatusOr<bool> UpsertCustomerProfile(const Customer& c, Date day) override;
   absl::StatusOr<bool> DeleteCustomer(std::string_view id) override;
   absl::StatusOr<int64_t> InsertPurchase(const PurchaseRecord& p, const LedgerEntry& points,
                                          std::optional<std::string_view> tier) override;
@@ -119,7 +119,7 @@ class Connection : public Transaction {
   absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) override;
   absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
                                  std::string_view rule_id, Decimal satisfaction,
-                                 int64_t interaction_count) override;
+                                 int64_t interaction_count, Date day) override;
   absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& f) override;
   absl::StatusOr<int64_t> SupportAction(const ImprovementActionRecord& proposal,
                                         int64_t feedback_id, Date day,
@@ -175,6 +175,9 @@ class Connection : public Transaction {
   static TierChangeRecord RowToTierChange(SQLite::Statement& s);
   // The customer's balances on `today` from its lots (rules::ApplyPointsLots).
   void ApplyLots(Date today, Customer* c);
+  // Replaces c->history with its days from today - days + 1 on (none
+  // when days is 0): a seek on the customer's rows, never all of them.
+  void ReadHistory(Date today, int32_t days, Customer* c);
   static constexpr const char* kLotColumns =
       "SELECT id, customer_id, points, remaining, expired, forgiven, earned_on, available_on, "
       "expires_on, rule_id, ruleset_version, source FROM point_lots ";
@@ -219,7 +222,7 @@ class Connection : public Transaction {
   // The transaction's operations, which throw SQLite::Exception.
   absl::StatusOr<std::optional<Customer>> UnsafeFindCustomer(std::string_view id,
                                                              const CustomerAsOf& as_of);
-  absl::StatusOr<bool> UnsafeUpsertCustomerProfile(const Customer& c);
+  absl::StatusOr<bool> UnsafeUpsertCustomerProfile(const Customer& c, Date day);
   absl::StatusOr<bool> UnsafeDeleteCustomer(std::string_view id);
   absl::StatusOr<int64_t> UnsafeInsertPurchase(const PurchaseRecord& p, const LedgerEntry& points,
                                                std::optional<std::string_view> tier);
@@ -260,7 +263,17 @@ class Connection : public Transaction {
   static void ReadUsageRows(SQLite::Statement& s, std::vector<OfferUsageRow>* rows);
   absl::Status UnsafeRecordInteraction(std::string_view customer_id, std::string_view text,
                                        std::string_view rule_id, Decimal satisfaction,
-                                       int64_t interaction_count);
+                                       int64_t interaction_count, Date day);
+  // ------------------------------------------------ history (history.cc)
+  // Adds a purchase's figures to its day of the customer's history
+  // (sign 1), or takes a returned one's off (sign -1).
+  void AddPurchaseToHistory(const PurchaseRecord& p, int sign);
+  // Counts an interaction of `day` under `rule_id`.
+  void AddInteractionToHistory(std::string_view customer_id, Date day, std::string_view rule_id);
+  // Keeps the satisfaction the customer has before it becomes `after` on
+  // `day`, unless it is already `after` or `day` has a change kept.
+  // Call before writing the new satisfaction.
+  void KeepSatisfactionBefore(std::string_view customer_id, Date day, Decimal after);
   // ------------------------------------------------ feedback and products
   absl::StatusOr<int64_t> UnsafeInsertFeedback(const FeedbackRecord& f);
   absl::StatusOr<int64_t> UnsafeSupportAction(const ImprovementActionRecord& proposal,

@@ -35,10 +35,11 @@ absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(
   while (months.executeStep()) AddMonth(months, &stats);
   stats.ApplyTo(&*found);
   if (dated) ApplyLots(as_of.today, &*found);
+  ReadHistory(as_of.today, as_of.history_days, &*found);
   return found;
 }
 
-absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c) {
+absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c, Date day) {
   SQLite::Statement& exists = Prepared("SELECT 1 FROM customers WHERE id = ?");
   bool found;
   {
@@ -46,6 +47,7 @@ absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c) 
     exists.bind(1, c.id);
     found = exists.executeStep();
   }
+  if (found) KeepSatisfactionBefore(c.id, day, c.satisfaction);
   SQLite::Statement& s = Prepared(
       found ? "UPDATE customers SET name = ?2, age = ?3, gender = ?4, occupation = ?5, "
               "consumption = ?6, channel = ?7, birthday = ?8, joined_at = ?9, "
@@ -167,6 +169,7 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
     s.bind(4, p.points_earned);
     s.exec();
   }
+  AddPurchaseToHistory(p, 1);
   return ledger_id;
 }
 
@@ -222,6 +225,7 @@ absl::Status Connection::UnsafeMarkReturned(const PurchaseRecord& p, std::string
     s.bind(4, p.points_earned);
     s.exec();
   }
+  AddPurchaseToHistory(p, -1);
   SQLite::Statement& s = Prepared(
       "UPDATE customers SET total_spent_units = total_spent_units - ?2, last_purchase_at = "
       "(SELECT max(day) FROM purchases WHERE customer_id = ?1 AND returned_kind IS NULL) "
@@ -292,28 +296,33 @@ absl::Status Connection::UnsafeSetTierDowngrade(std::string_view customer_id, Da
 
 absl::Status Connection::UnsafeRecordInteraction(std::string_view customer_id,
                                                  std::string_view text, std::string_view rule_id,
-                                                 Decimal satisfaction, int64_t interaction_count) {
+                                                 Decimal satisfaction, int64_t interaction_count,
+                                                 Date day) {
+  KeepSatisfactionBefore(customer_id, day, satisfaction);
+  // The customer first, so that an unknown one is NOT_FOUND, not a
+  // foreign key error from the rows that name it.
   {
-    SQLite::Statement& s = Prepared(
-        "INSERT INTO interactions (customer_id, text, rule_id, satisfaction_after_units, "
-        "recorded_at) VALUES (?, ?, ?, ?, ?)");
+    SQLite::Statement& s =
+        Prepared("UPDATE customers SET satisfaction_units = ?, interaction_count = ? WHERE id = ?");
     Done done{s};
-    s.bind(1, std::string(customer_id));
-    s.bind(2, std::string(text));
-    s.bind(3, std::string(rule_id));
-    s.bind(4, satisfaction.units());
-    s.bind(5, NowText());
-    s.exec();
+    s.bind(1, satisfaction.units());
+    s.bind(2, interaction_count);
+    s.bind(3, std::string(customer_id));
+    if (s.exec() != 1) {
+      return absl::NotFoundError(StrCat("customer '", customer_id, "' not found"));
+    }
   }
-  SQLite::Statement& s =
-      Prepared("UPDATE customers SET satisfaction_units = ?, interaction_count = ? WHERE id = ?");
+  SQLite::Statement& s = Prepared(
+      "INSERT INTO interactions (customer_id, text, rule_id, satisfaction_after_units, "
+      "recorded_at) VALUES (?, ?, ?, ?, ?)");
   Done done{s};
-  s.bind(1, satisfaction.units());
-  s.bind(2, interaction_count);
-  s.bind(3, std::string(customer_id));
-  if (s.exec() != 1) {
-    return absl::NotFoundError(StrCat("customer '", customer_id, "' not found"));
-  }
+  s.bind(1, std::string(customer_id));
+  s.bind(2, std::string(text));
+  s.bind(3, std::string(rule_id));
+  s.bind(4, satisfaction.units());
+  s.bind(5, NowText());
+  s.exec();
+  AddInteractionToHistory(customer_id, day, rule_id);
   return absl::OkStatus();
 }
 
@@ -656,8 +665,8 @@ absl::StatusOr<std::optional<Customer>> Connection::FindCustomer(std::string_vie
   return Guarded("reading a customer", [&] { return UnsafeFindCustomer(id, as_of); });
 }
 
-absl::StatusOr<bool> Connection::UpsertCustomerProfile(const Customer& c) {
-  return Guarded("writing a customer", [&] { return UnsafeUpsertCustomerProfile(c); });
+absl::StatusOr<bool> Connection::UpsertCustomerProfile(const Customer& c, Date day) {
+  return Guarded("writing a customer", [&] { return UnsafeUpsertCustomerProfile(c, day); });
 }
 
 absl::StatusOr<bool> Connection::DeleteCustomer(std::string_view id) {
@@ -694,9 +703,10 @@ absl::Status Connection::SetTierDowngrade(std::string_view customer_id, Date day
 
 absl::Status Connection::RecordInteraction(std::string_view customer_id, std::string_view text,
                                            std::string_view rule_id, Decimal satisfaction,
-                                           int64_t interaction_count) {
+                                           int64_t interaction_count, Date day) {
   return Guarded("recording an interaction", [&] {
-    return UnsafeRecordInteraction(customer_id, text, rule_id, satisfaction, interaction_count);
+    return UnsafeRecordInteraction(customer_id, text, rule_id, satisfaction, interaction_count,
+                                   day);
   });
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/strings.h"
+#include "rules/history.h"
 
 namespace clientele::server {
 namespace {
@@ -209,8 +210,9 @@ TEST_P(StoreContractTest, ImportedStatsStandUntilPurchasesAreRecorded) {
   c.id = "c-1";
   c.purchase_frequency = 12;
   c.average_purchase_amount = *Decimal::Parse("1200.5");
-  ASSERT_THAT(Do("add", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
-              IsOk());
+  ASSERT_THAT(
+      Do("add", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c, Today()).status(); }),
+      IsOk());
   Customer found = **store_->FindCustomer("c-1", {Day("2026-11-24"), {}});
   EXPECT_EQ(found.purchase_frequency, 12);
   EXPECT_EQ(found.average_purchase_amount, *Decimal::Parse("1200.5"));
@@ -218,8 +220,9 @@ TEST_P(StoreContractTest, ImportedStatsStandUntilPurchasesAreRecorded) {
   c.purchase_frequency = 0;
   c.average_purchase_amount = Decimal();
   c.age = 30;
-  ASSERT_THAT(Do("edit", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
-              IsOk());
+  ASSERT_THAT(
+      Do("edit", [&](Transaction& tx) { return tx.UpsertCustomerProfile(c, Today()).status(); }),
+      IsOk());
   EXPECT_EQ((*store_->FindCustomer("c-1", {Day("2026-11-24"), {}}))->purchase_frequency, 12);
   ASSERT_THAT(Buy("c-1", "p-1", "80", "2026-11-20", 20), IsOk());
   found = **store_->FindCustomer("c-1", {Day("2026-11-24"), {}});
@@ -295,9 +298,10 @@ TEST_P(StoreContractTest, ListedCustomersHaveTheStatsFindGivesThem) {
     imported.id = id;
     imported.purchase_frequency = 7;
     imported.average_purchase_amount = *Decimal::Parse("88.5");
-    ASSERT_THAT(Do(StrCat("import-", id),
-                   [&](Transaction& tx) { return tx.UpsertCustomerProfile(imported).status(); }),
-                IsOk());
+    ASSERT_THAT(
+        Do(StrCat("import-", id),
+           [&](Transaction& tx) { return tx.UpsertCustomerProfile(imported, Today()).status(); }),
+        IsOk());
   }
   // Qualifying months: October and November 2026.
   const CustomerAsOf as_of{Day("2026-11-24"), {2026 * 12 + 9, 2026 * 12 + 10}};
@@ -361,7 +365,8 @@ TEST_P(StoreContractTest, ScanGivesEveryCustomerAsFindDoesWithThePurchasesOfTheP
   imported.purchase_frequency = 7;
   imported.average_purchase_amount = *Decimal::Parse("88.5");
   ASSERT_THAT(
-      Do("import", [&](Transaction& tx) { return tx.UpsertCustomerProfile(imported).status(); }),
+      Do("import",
+         [&](Transaction& tx) { return tx.UpsertCustomerProfile(imported, Today()).status(); }),
       IsOk());
 
   const Date today = Day("2026-11-24");
@@ -645,6 +650,109 @@ TEST_P(StoreContractTest, UsageReadsShowOnlyCommittedRedemptionsAndSurviveAReope
   EXPECT_EQ(UsageLines(*store_->OfferUsage(query)), expected);
   EXPECT_EQ(UsageLines(*store_->OfferUsage({"", {}, Date(), Date()})),
             std::vector<std::string>{"*/gift/online/total: 6, 120"});
+}
+
+// The history windowed facts read (rules/history.h): kept by purchases,
+// returns, interactions and changes of satisfaction, and given by every
+// read of a customer, from the first day of the window asked for.
+std::string HistoryOf(const Customer& c) {
+  std::vector<rules::HistoryDay> rows = c.history;
+  std::sort(rows.begin(), rows.end());
+  std::vector<std::string> shown;
+  for (const rules::HistoryDay& row : rows) {
+    shown.push_back(StrCat(row.day.ToString(), " ", static_cast<int>(row.figure), " ", row.key, "=",
+                           row.value));
+  }
+  return StrJoin(shown, "; ");
+}
+
+TEST_P(StoreContractTest, EventsKeepTheHistoryThatEveryReadGives) {
+  AddCustomer("c-1");
+  AddCustomer("c-2");
+  ASSERT_THAT(Buy("c-1", "p-1", "100", "2026-11-06", 10), IsOk());  // before a 30-day window
+  ASSERT_THAT(Buy("c-1", "p-2", "200", "2026-11-07", 20), IsOk());  // its first day
+  ASSERT_THAT(Buy("c-1", "p-3", "50.5", "2026-11-07", 5), IsOk());
+  ASSERT_THAT(Buy("c-1", "p-4", "70", "2026-12-06", 7), IsOk());
+  ASSERT_THAT(Do("return",
+                 [](Transaction& tx) -> absl::Status {
+                   return tx.MarkReturned(**tx.FindPurchase("p-4"), "return");
+                 }),
+              IsOk());
+  // Two interactions on one day, one on another; the first changes
+  // satisfaction from never rated, the second from 3.1 (the day keeps 0),
+  // the third from 3.2.
+  const auto interact = [&](const char* key, const char* rule, const char* after, const char* day) {
+    return Do(key, [&](Transaction& tx) {
+      return tx.RecordInteraction("c-1", "好评", rule, *Decimal::Parse(after), 1, Day(day));
+    });
+  };
+  ASSERT_THAT(interact("i-1", "positive_review", "3.1", "2026-11-20"), IsOk());
+  ASSERT_THAT(interact("i-2", "positive_review", "3.2", "2026-11-20"), IsOk());
+  ASSERT_THAT(interact("i-3", "", "3.2", "2026-11-21"), IsOk());  // no change: nothing kept
+  ASSERT_THAT(interact("i-4", "negative_review", "3.1", "2026-11-22"), IsOk());
+  // A profile edit that sets satisfaction keeps what it was.
+  Customer edited = **store_->FindCustomer("c-1", {Day("2026-12-06")});
+  edited.satisfaction = *Decimal::Parse("4.5");
+  ASSERT_THAT(Do("edit",
+                 [&](Transaction& tx) {
+                   return tx.UpsertCustomerProfile(edited, Day("2026-12-01")).status();
+                 }),
+              IsOk());
+  ASSERT_THAT(interact("i-5", "positive_review", "3", "2026-12-01"), IsOk());
+  EXPECT_THAT(Do("nobody",
+                 [&](Transaction& tx) {
+                   return tx.RecordInteraction("c-9", "x", "", *Decimal::Parse("3"), 1,
+                                               Day("2026-12-01"));
+                 }),
+              StatusIs(absl::StatusCode::kNotFound, "c-9"));
+
+  const std::string expected =
+      "2026-11-07 1 =2; 2026-11-07 2 =2505000; 2026-11-07 3 =25; "
+      "2026-11-20 4 positive_review=2; 2026-11-20 5 =0; "
+      "2026-11-21 4 =1; "
+      "2026-11-22 4 negative_review=1; 2026-11-22 5 =32000; "
+      "2026-12-01 4 positive_review=1; 2026-12-01 5 =31000; "
+      "2026-12-06 1 =0; 2026-12-06 2 =0; 2026-12-06 3 =0";
+  const CustomerAsOf as_of{Day("2026-12-06"), {}, 30};
+  EXPECT_EQ(HistoryOf(**store_->FindCustomer("c-1", as_of)), expected);
+  CustomerPage page = *store_->ListCustomers("", 10, as_of);
+  ASSERT_EQ(page.customers.size(), 2u);
+  EXPECT_EQ(HistoryOf(page.customers[0]), expected);
+  EXPECT_EQ(HistoryOf(page.customers[1]), "");
+  std::vector<std::string> scanned;
+  CustomerScan scan{Day("2026-12-06")};
+  scan.history_days = 30;
+  ASSERT_THAT(store_->ScanCustomers(scan,
+                                    [&](const Customer& c, std::span<const rules::Purchase>) {
+                                      scanned.push_back(HistoryOf(c));
+                                    }),
+              IsOk());
+  EXPECT_THAT(scanned, ::testing::ElementsAre(expected, ""));
+  // A window a day longer reaches p-1's day; none gives no history.
+  EXPECT_THAT(HistoryOf(**store_->FindCustomer("c-1", {Day("2026-12-06"), {}, 31})),
+              ::testing::StartsWith("2026-11-06 1 =1; 2026-11-06 2 =1000000; 2026-11-06 3 =10; "));
+  EXPECT_EQ(HistoryOf(**store_->FindCustomer("c-1", {Day("2026-12-06")})), "");
+  // The facts of that history (rules::FactValue) on the day.
+  const Customer read = **store_->FindCustomer("c-1", as_of);
+  EXPECT_EQ(rules::FactValue({rules::FactKind::kPurchases, 30}, read, Day("2026-12-06")),
+            2 * Decimal::kScale);
+  // The end of 2026-11-20 (16 days back): 3.2; of the day before: never rated.
+  EXPECT_EQ(rules::FactValue({rules::FactKind::kSatisfactionAgo, 16}, read, Day("2026-12-06")),
+            32000);
+  EXPECT_EQ(rules::FactValue({rules::FactKind::kSatisfactionAgo, 17}, read, Day("2026-12-06")), 0);
+  // A deleted customer's history goes with it.
+  ASSERT_THAT(Do("delete", [](Transaction& tx) { return tx.DeleteCustomer("c-1").status(); }),
+              IsOk());
+  Customer again;
+  again.id = "c-1";
+  ASSERT_THAT(
+      Do("re-add",
+         [&](Transaction& tx) { return tx.UpsertCustomerProfile(again, Today()).status(); }),
+      IsOk());
+  absl::StatusOr<std::optional<Customer>> readded = store_->FindCustomer("c-1", as_of);
+  ASSERT_THAT(readded, IsOk());
+  ASSERT_TRUE(readded->has_value());
+  EXPECT_EQ(HistoryOf(**readded), "");
 }
 
 }  // namespace

@@ -65,13 +65,16 @@ class StoreTestBase : public ::testing::Test {
         .status();
   }
 
+  // The day profile writes are made on, when a test does not care which.
+  static rules::Date Today() { return *rules::Date::Parse("2026-12-06"); }
+
   void AddCustomer(const std::string& id) {
     rules::Customer c;
     c.id = id;
     c.name = "张三";
-    ASSERT_THAT(
-        Do("add-" + id, [&](Transaction& tx) { return tx.UpsertCustomerProfile(c).status(); }),
-        ::clientele::testing::IsOk());
+    ASSERT_THAT(Do("add-" + id,
+                   [&](Transaction& tx) { return tx.UpsertCustomerProfile(c, Today()).status(); }),
+                ::clientele::testing::IsOk());
   }
 
   absl::Status Buy(const std::string& customer, const std::string& purchase, const char* amount,

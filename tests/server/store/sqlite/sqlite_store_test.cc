@@ -5,6 +5,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/strings.h"
@@ -117,6 +118,56 @@ TEST_F(StoreTest, UpgradeToSchemaNineCountsThePointsOfPurchasesNotTakenBack) {
   ASSERT_TRUE(c.ok() && c->has_value());
   EXPECT_EQ((*c)->qualifying_spent, *Decimal::Parse("3"));
   EXPECT_FALSE((*c)->tier_downgrade_on.known());
+}
+
+TEST_F(StoreTest, UpgradeToSchemaElevenFillsTheHistoryFromWhatWasRecorded) {
+  store_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (int version = 1; version <= 10; ++version) {
+      db.exec(std::string(SqliteStore::MigrationScript(version)));
+    }
+    db.exec("INSERT INTO customers(id, name) VALUES ('c-1', '张三'), ('c-2', '李四')");
+    // Days 20000 (2024-10-04) and 20027 (2024-10-31); p-2 was returned.
+    for (const char* row :
+         {"('p-1', 20000, 100, NULL, 15000)", "('p-2', 20027, 40, 'return', 10000)",
+          "('p-3', 20027, 5, NULL, 20000)", "('p-4', 20027, 7, NULL, 10000)"}) {
+      db.exec(
+          StrCat("INSERT INTO purchases (purchase_id, day, points_earned, returned_kind, "
+                 "amount_units, customer_id, product, channel, rule_id, ruleset_version, "
+                 "recorded_at) SELECT column1, column2, column3, column4, column5, 'c-1', 'A', "
+                 "0, 'r', 'v', '2024-11-01T00:00:00Z' FROM (VALUES ",
+                 row, ")"));
+    }
+    // Interactions by the UTC day of recorded_at: 2024-11-01 is day 20028.
+    db.exec(
+        "INSERT INTO interactions (customer_id, text, rule_id, satisfaction_after_units, "
+        "recorded_at) VALUES ('c-2', '好评', 'positive_review', 31000, '2024-11-01T23:59:59Z'), "
+        "('c-2', '好评', 'positive_review', 32000, '2024-11-01T08:00:00Z'), "
+        "('c-2', '一般', '', 32000, '2024-11-02T00:00:00Z')");
+    db.exec("PRAGMA user_version=10");
+  }
+  Reopen();
+  ASSERT_EQ(store_->schema_version(), SqliteStore::LatestSchemaVersion());
+  auto history = [&](const char* id) {
+    absl::StatusOr<std::optional<Customer>> c =
+        store_->FindCustomer(id, {Day("2024-11-20"), {}, 60});
+    EXPECT_THAT(c.status(), IsOk());
+    std::vector<rules::HistoryDay> rows =
+        c.ok() && c->has_value() ? (*c)->history : std::vector<rules::HistoryDay>();
+    std::sort(rows.begin(), rows.end());
+    std::vector<std::string> shown;
+    for (const rules::HistoryDay& r : rows) {
+      shown.push_back(
+          StrCat(r.day.days(), " ", static_cast<int>(r.figure), " ", r.key, "=", r.value));
+    }
+    return shown;
+  };
+  EXPECT_THAT(history("c-1"),
+              ::testing::ElementsAre("20000 1 =1", "20000 2 =15000", "20000 3 =100", "20027 1 =2",
+                                     "20027 2 =30000", "20027 3 =12"));
+  EXPECT_THAT(history("c-2"), ::testing::ElementsAre("20028 4 positive_review=2", "20029 4 =1"));
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {

@@ -74,7 +74,9 @@ Store::WriteFunction AddCustomer(std::string id) {
     rules::Customer customer;
     customer.id = id;
     customer.name = "王五";
-    if (absl::StatusOr<bool> created = tx.UpsertCustomerProfile(customer); !created.ok()) {
+    if (absl::StatusOr<bool> created =
+            tx.UpsertCustomerProfile(customer, rules::Date::FromDays(20000));
+        !created.ok()) {
       return created.status();
     }
     return "stored " + id;
@@ -246,7 +248,9 @@ TEST_F(StoreWritesTest, ABackupDuringPurchasesIsOneConsistentMoment) {
                                 rules::Customer c;
                                 c.id = "c-" + std::to_string(i);
                                 c.name = "客户" + std::to_string(i);
-                                if (absl::StatusOr<bool> s = tx.UpsertCustomerProfile(c); !s.ok()) {
+                                if (absl::StatusOr<bool> s =
+                                        tx.UpsertCustomerProfile(c, rules::Date::FromDays(20000));
+                                    !s.ok()) {
                                   return s.status();
                                 }
                               }

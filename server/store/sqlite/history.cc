@@ -1,0 +1,93 @@
+// Each customer's history by day (rules::HistoryDay), kept in
+// customer_days with every event in the event's transaction, and read for
+// the windowed facts of the ruleset.
+#include "common/strings.h"
+#include "server/store/sqlite/connection.h"
+
+namespace clientele::server::sqlite {
+
+using rules::Customer;
+using rules::Date;
+using rules::Decimal;
+using rules::HistoryFigure;
+
+namespace {
+
+constexpr int FigureNumber(HistoryFigure figure) { return static_cast<int>(figure); }
+
+}  // namespace
+
+void Connection::AddPurchaseToHistory(const PurchaseRecord& p, int sign) {
+  // One statement for the three figures: the writer's time per purchase
+  // is RecordPurchase's throughput.
+  static const std::string sql = StrCat(
+      "INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES "
+      "(?1, ?2, ",
+      FigureNumber(HistoryFigure::kPurchases),
+      ", '', ?3), "
+      "(?1, ?2, ",
+      FigureNumber(HistoryFigure::kSpent),
+      ", '', ?4), "
+      "(?1, ?2, ",
+      FigureNumber(HistoryFigure::kPointsEarned),
+      ", '', ?5) "
+      "ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + excluded.value");
+  SQLite::Statement& s = Prepared(sql);
+  Done done{s};
+  s.bind(1, p.customer_id);
+  s.bind(2, p.day.days());
+  s.bind(3, sign);
+  s.bind(4, sign * p.amount.units());
+  s.bind(5, sign * p.points_earned);
+  s.exec();
+}
+
+void Connection::AddInteractionToHistory(std::string_view customer_id, Date day,
+                                         std::string_view rule_id) {
+  static const std::string sql = StrCat(
+      "INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
+      FigureNumber(HistoryFigure::kInteractions),
+      ", ?3, 1) ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + 1");
+  SQLite::Statement& s = Prepared(sql);
+  Done done{s};
+  s.bind(1, std::string(customer_id));
+  s.bind(2, day.days());
+  s.bind(3, std::string(rule_id));
+  s.exec();
+}
+
+void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, Decimal after) {
+  // The first change of a day keeps what the day started from; later ones
+  // that day keep nothing more.
+  static const std::string sql = StrCat(
+      "INSERT INTO customer_days (customer_id, day, figure, key, value) "
+      "SELECT id, ?2, ",
+      FigureNumber(HistoryFigure::kSatisfactionBefore),
+      ", '', satisfaction_units FROM customers WHERE id = ?1 AND satisfaction_units != ?3 "
+      "ON CONFLICT (customer_id, day, figure, key) DO NOTHING");
+  SQLite::Statement& s = Prepared(sql);
+  Done done{s};
+  s.bind(1, std::string(customer_id));
+  s.bind(2, day.days());
+  s.bind(3, after.units());
+  s.exec();
+}
+
+void Connection::ReadHistory(Date today, int32_t days, Customer* c) {
+  c->history.clear();
+  if (days <= 0) return;
+  SQLite::Statement& s = Prepared(
+      "SELECT day, figure, key, value FROM customer_days WHERE customer_id = ?1 AND day >= ?2");
+  Done done{s};
+  s.bind(1, c->id);
+  s.bind(2, today.days() - days + 1);
+  while (s.executeStep()) {
+    rules::HistoryDay& row = c->history.emplace_back();
+    row.day = Date::FromDays(s.getColumn(0).getInt());
+    row.figure = static_cast<HistoryFigure>(s.getColumn(1).getInt());
+    row.key = s.getColumn(2).getString();
+    row.value = s.getColumn(3).getInt64();
+  }
+}
+
+}  // namespace clientele::server::sqlite
