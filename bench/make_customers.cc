@@ -5,8 +5,12 @@
 // minutes for a million customers, this takes seconds.
 //
 //   make_customers --database PATH [--customers 1000000] [--today 2026-11-24]
-//                  [--lots N]
+//                  [--lots N] [--history]
 //
+// With --history, each customer also gets the daily history that windowed
+// facts read (customer_days): its window purchases on days spread over the
+// last 120 days (count, amount and 20 points each), up to 3 reviews in the
+// last 60 days, and a change of satisfaction 20 to 80 days ago.
 // With --lots, each customer's points are N lots of points with their own
 // ledger credit, dated as a 12-month expiry dates them, so that their
 // expiries spread over the 60 days around --today: about half have
@@ -15,6 +19,7 @@
 // Refuses a database that already has customers.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -96,9 +101,47 @@ class LotWriter {
   SQLite::Statement customer_;
 };
 
-void Fill(SQLite::Database& db, int64_t customers, Date today, int lots) {
+// Writes the customer_days rows of --history (rules::HistoryFigure numbers).
+class HistoryWriter {
+ public:
+  explicit HistoryWriter(SQLite::Database& db)
+      : row_(db,
+             "INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?, ?, ?, ?, ?) "
+             "ON CONFLICT DO UPDATE SET value = value + excluded.value") {}
+
+  void Write(const char* id, uint64_t h, int64_t purchases, int64_t average_units, Date today,
+             int64_t satisfaction_units) {
+    for (int64_t p = 0; p < purchases; ++p) {
+      const int day = today.days() - static_cast<int>(Mix(h + p) % 120);
+      Row(id, day, 1, "", 1);
+      Row(id, day, 2, "", average_units);
+      Row(id, day, 3, "", 20);
+    }
+    for (uint64_t r = 0; r < (h >> 20) % 4; ++r) {
+      Row(id, today.days() - static_cast<int>(Mix(h ^ (r + 77)) % 60), 4,
+          (h >> r) % 2 == 0 ? "positive_review" : "negative_review", 1);
+    }
+    Row(id, today.days() - 20 - static_cast<int>((h >> 36) % 61), 5, "",
+        std::max<int64_t>(10'000, satisfaction_units - 5'000 + static_cast<int64_t>((h >> 12) % 10'000)));
+  }
+
+ private:
+  void Row(const char* id, int day, int figure, const char* key, int64_t value) {
+    row_.bind(1, id);
+    row_.bind(2, day);
+    row_.bind(3, figure);
+    row_.bind(4, key);
+    row_.bind(5, value);
+    row_.exec();
+    row_.reset();
+  }
+  SQLite::Statement row_;
+};
+
+void Fill(SQLite::Database& db, int64_t customers, Date today, int lots, bool history) {
   SQLite::Transaction transaction(db);
   LotWriter lot_writer(db);
+  HistoryWriter history_writer(db);
   SQLite::Statement customer(
       db,
       "INSERT INTO customers (id, name, age, consumption, channel, satisfaction_units, "
@@ -124,7 +167,8 @@ void Fill(SQLite::Database& db, int64_t customers, Date today, int lots) {
     customer.bind(3, static_cast<int64_t>(18 + (h >> 16) % 60));
     customer.bind(4, static_cast<int>(1 + (h >> 24) % 3));
     customer.bind(5, static_cast<int>(1 + (h >> 28) % 3));
-    customer.bind(6, static_cast<int64_t>(30'000 + (h >> 32) % 20'000));  // 3.0 .. 4.9999
+    const int64_t satisfaction_units = static_cast<int64_t>(30'000 + (h >> 32) % 20'000);
+    customer.bind(6, satisfaction_units);  // 3.0 .. 4.9999
     customer.bind(7, static_cast<int64_t>((h >> 40) % 20));
     customer.bind(8, static_cast<int64_t>((h >> 44) % 8000));
     customer.bind(9, frequency * average_units);
@@ -142,6 +186,7 @@ void Fill(SQLite::Database& db, int64_t customers, Date today, int lots) {
       month.reset();
       left -= count;
     }
+    if (history) history_writer.Write(id, h, frequency, average_units, today, satisfaction_units);
     // One customer in three bought in the last 30 days.
     if (h % 3 == 0) {
       purchase.bind(1, std::string("p-") + id);
@@ -176,6 +221,8 @@ int main(int argc, char** argv) {
   int lots = 0;
   app.add_option("--lots", lots, "Dated lots of points per customer, half expired by --today")
       ->check(CLI::Range(0, 8));
+  bool history = false;
+  app.add_flag("--history", history, "Daily history for windowed facts (customer_days)");
   CLI11_PARSE(app, argc, argv);
   absl::StatusOr<Date> today = Date::Parse(today_text);
   if (!today.ok()) {
@@ -199,7 +246,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     const auto began = std::chrono::steady_clock::now();
-    Fill(db, customers, *today, lots);
+    Fill(db, customers, *today, lots, history);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     std::cout << customers << " customers written to " << database << " in " << seconds << " s\n";

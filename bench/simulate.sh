@@ -7,6 +7,10 @@
 # ${RUNS:-5} times, printing the server's own timing and the wall time of
 # each run.
 #   CUSTOMERS=1000000 RUNS=5 bench/simulate.sh
+# FACTS=1: the customers get a daily history (make_customers --history), and
+# both versions add bench/facts.yaml, a dimension of three windowed facts
+# (the candidate with a threshold changed), so that every customer's
+# history is read and its facts computed under both.
 # Uses the binaries of ${BUILD_DIR:-build} (configure with benchmarks on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,14 +18,18 @@ build_dir=${BUILD_DIR:-build}
 work=$(mktemp -d)
 server=
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+facts=${FACTS:-0}
 "$build_dir/bench/make_customers" --database "$work/clientele.db" --customers "${CUSTOMERS:-1000000}" \
-  --today 2026-11-24
-mkdir "$work/candidate"
-cp config/rules/*.yaml "$work/candidate/"
+  --today 2026-11-24 $([ "$facts" = 1 ] && echo --history)
+mkdir "$work/serving" "$work/candidate"
+cp config/rules/*.yaml "$work/serving/"
+if [ "$facts" = 1 ]; then cp bench/facts.yaml "$work/serving/"; fi
+cp "$work/serving/"*.yaml "$work/candidate/"
+if [ "$facts" = 1 ]; then sed -i 's/purchases_in_last(30) >= 2/purchases_in_last(30) >= 3/' "$work/candidate/facts.yaml"; fi
 sed -i 's/young_age_limit: 40/young_age_limit: 35/; s/big_purchase_amount: 500/big_purchase_amount: 400/' \
   "$work/candidate/parameters.yaml"
 source bench/lib.sh
-write_bench_config "$work" "$PWD/config/rules" false
+write_bench_config "$work" "$work/serving" false
 start_clienteled "$build_dir" "$work"
 echo "clienteled $address (pid $server)"
 for run in $(seq "${RUNS:-5}"); do
