@@ -114,12 +114,38 @@ absl::StatusOr<rules::Interaction> InteractionFromJson(const json& object) {
   return rules::Interaction{*text};
 }
 
-absl::StatusOr<rules::Feedback> FeedbackFromJson(const json& object) {
+// The feedback's "history": [{"date": ..., "text": ..., "satisfaction": ...}].
+absl::Status FeedbackHistoryFromJson(const json& history, Events* events) {
+  if (!history.is_array()) {
+    return absl::InvalidArgumentError(
+        "feedback.history must be a list of the product's earlier feedback, e.g. "
+        "[{\"date\": \"2026-11-30\", \"text\": \"太贵了\"}]");
+  }
+  for (const json& entry : history) {
+    if (!entry.is_object()) {
+      return absl::InvalidArgumentError(
+          "feedback.history: each entry is an object, e.g. {\"date\": \"2026-11-30\", "
+          "\"text\": \"太贵了\"}");
+    }
+    std::vector<std::pair<std::string, std::string>> fields;
+    for (const auto& [name, value] : entry.items()) {
+      absl::StatusOr<std::string> text = ScalarText(value, StrCat("feedback.history ", name));
+      if (!text.ok()) return text.status();
+      fields.emplace_back(name, *std::move(text));
+    }
+    events->feedback_history.push_back(std::move(fields));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<rules::Feedback> FeedbackFromJson(const json& object, Events* events) {
   if (object.is_string()) return rules::Feedback{"", object.get<std::string>()};
   if (!object.is_object()) {
     return absl::InvalidArgumentError("feedback: expected {\"product\": ..., \"text\": ...}");
   }
-  if (absl::Status s = CheckKeys(object, "feedback", {"product", "text", "source"}); !s.ok()) {
+  if (absl::Status s =
+          CheckKeys(object, "feedback", {"product", "text", "source", "satisfaction", "history"});
+      !s.ok()) {
     return s;
   }
   rules::Feedback feedback;
@@ -137,6 +163,18 @@ absl::StatusOr<rules::Feedback> FeedbackFromJson(const json& object) {
       return absl::InvalidArgumentError(StrCat("feedback.source: ", View(parsed.status().message())));
     }
     feedback.source = *parsed;
+  }
+  if (auto rating = object.find("satisfaction"); rating != object.end() && !rating->is_null()) {
+    absl::StatusOr<std::string> text = ScalarText(*rating, "feedback.satisfaction");
+    if (!text.ok()) return text.status();
+    rules::Customer scratch;  // the same range and precision as a customer's
+    if (absl::Status s = rules::SetCustomerField(&scratch, "satisfaction", *text); !s.ok()) {
+      return absl::InvalidArgumentError(StrCat("feedback.", View(s.message())));
+    }
+    feedback.satisfaction = scratch.satisfaction;
+  }
+  if (auto history = object.find("history"); history != object.end()) {
+    if (absl::Status s = FeedbackHistoryFromJson(*history, events); !s.ok()) return s;
   }
   return feedback;
 }
@@ -269,11 +307,23 @@ absl::StatusOr<Events> EventsFromJson(const json& object) {
     events.interaction = *interaction;
   }
   if (auto it = object.find("feedback"); it != object.end()) {
-    absl::StatusOr<rules::Feedback> feedback = FeedbackFromJson(*it);
+    absl::StatusOr<rules::Feedback> feedback = FeedbackFromJson(*it, &events);
     if (!feedback.ok()) return feedback.status();
     events.feedback = *feedback;
   }
   return events;
+}
+
+absl::Status AddProductHistory(const rules::RuleSet& ruleset, Events* events) {
+  if (events->feedback_history.empty()) return absl::OkStatus();
+  for (const auto& fields : events->feedback_history) {
+    if (absl::Status s = rules::AddProductHistoryEntry(&*events->feedback, ruleset.Facts(), fields);
+        !s.ok()) {
+      return s;
+    }
+  }
+  events->feedback_history.clear();
+  return absl::OkStatus();
 }
 
 json DecisionToJson(const rules::Customer& customer, const rules::Decision& decision,

@@ -10,11 +10,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "rules/customer.h"
 #include "rules/decision.h"
+#include "rules/ruleset.h"
 
 namespace clientele::client {
 
@@ -33,7 +36,14 @@ struct Events {
   std::optional<rules::Purchase> purchase;
   std::optional<rules::Interaction> interaction;
   std::optional<rules::Feedback> feedback;
+  // The feedback's "history": the product's earlier feedback, each as its
+  // fields, for rules::AddProductHistoryEntry once the ruleset is known
+  // (AddProductHistory).
+  std::vector<std::vector<std::pair<std::string, std::string>>> feedback_history;
 };
+// Rolls events->feedback_history into the feedback's product history for
+// the product facts of `ruleset` (mentions by its phrase lists).
+absl::Status AddProductHistory(const rules::RuleSet& ruleset, Events* events);
 absl::StatusOr<Events> EventsFromJson(const nlohmann::json& json);
 
 // The decision (and explanation, when given) as JSON.

@@ -301,6 +301,10 @@ int RunEval(const EvalOptions& options, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   }
   const rules::Date today = today_given ? *today_given : now.day;
+  if (absl::Status s = AddProductHistory(*ruleset, &*events); !s.ok()) {
+    err << "error: " << View(s.message()) << "\n";
+    return kExitBadInput;
+  }
   Evaluator evaluator{*ruleset, *events, today, *situation, options, {}, {}};
 
   if (options.customers_file.empty()) {

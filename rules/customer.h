@@ -88,15 +88,20 @@ enum class HistoryFigure : uint8_t {
   kSpent = 2,         // their amount, in Decimal units
   kPointsEarned = 3,  // the points they earned, less what returns took back
   kInteractions = 4,  // interactions that day whose rule is `key` ("" none matched)
-  kSatisfactionBefore =
-      5,  // on a day satisfaction changed: its value before (units; 0 never rated)
+  // On a day satisfaction changed: its value before (units; 0 never rated).
+  kSatisfactionBefore = 5,
+  // A product's feedback (Feedback::product_history):
+  kProductFeedback = 6,      // feedback given that day
+  kProductRated = 7,         // of it, with a satisfaction
+  kProductSatisfaction = 8,  // the sum of those satisfactions, in Decimal units
+  kProductMentions = 9,      // of it, mentioning any phrase of list `key` (PhraseListKey)
 };
 
 // One figure of one day of a customer's history (rules/history.h).
 struct HistoryDay {
   Date day;
   HistoryFigure figure = HistoryFigure::kPurchases;
-  std::string key;    // kInteractions: the interaction rule; "" otherwise
+  std::string key;    // kInteractions: the interaction rule; kProductMentions: the phrases
   int64_t value = 0;  // a count, points, or Decimal units (kSpent, kSatisfactionBefore)
   auto operator<=>(const HistoryDay&) const = default;
 };
@@ -165,6 +170,12 @@ struct Feedback {
   std::string product;                    // e.g. "产品A"
   std::string text;                       // e.g. "功能更强大,价格更优惠"
   FeedbackSource source = FeedbackSource::kUnknown;
+  Decimal satisfaction;  // the rating given with it, 1..5; 0: none
+  // The product's earlier feedback by day, as far back as the ruleset's
+  // product facts look (RuleSet::ProductHistoryDays; rules/history.h):
+  // kProductFeedback, kProductRated, kProductSatisfaction and
+  // kProductMentions rows, in any order.
+  std::vector<HistoryDay> product_history;
 };
 
 // The names of every customer field, in declaration order.

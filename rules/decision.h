@@ -152,6 +152,7 @@ struct Decision {
     std::vector<std::string_view> segment_by_dimension;
     std::vector<int64_t> slots;  // the numbers conditions compare
     std::vector<int64_t> facts;  // the ruleset's windowed facts (rules/history.h)
+    std::vector<int64_t> purchase_day_facts;  // the same as of a backdated purchase's day
     std::deque<std::string> strings;  // results of lower(); capacity reused
     size_t strings_used = 0;
     std::vector<uint8_t> offer_state;   // per offer, while choosing offers

@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "rules/diagnostic.h"
+#include "rules/internal/program.h"
 
 namespace clientele::rules {
 namespace {
@@ -19,7 +20,7 @@ HistoryFigure SummedFigure(FactKind kind) {
       return HistoryFigure::kPointsEarned;
     case FactKind::kInteractions:
       return HistoryFigure::kInteractions;
-    case FactKind::kSatisfactionAgo:
+    default:
       break;
   }
   return HistoryFigure::kSatisfactionBefore;
@@ -28,6 +29,69 @@ HistoryFigure SummedFigure(FactKind kind) {
 // Whether the figure is already in Decimal units (else a whole number).
 bool InUnits(HistoryFigure figure) {
   return figure == HistoryFigure::kSpent || figure == HistoryFigure::kSatisfactionBefore;
+}
+
+// The sum of the rows of `figure` (and `key`, when keyed) from `first`
+// through `last`. Saturates rather than wraps: a history typed by hand can
+// hold absurd figures, and a rule then sees the largest number instead.
+int64_t WindowSum(const std::vector<HistoryDay>& rows, HistoryFigure figure, bool keyed,
+                  std::string_view key, Date first, Date last) {
+  int64_t sum = 0;
+  for (const HistoryDay& row : rows) {
+    if (row.figure != figure || row.day < first || row.day > last) continue;
+    if (keyed && row.key != key) continue;
+    if (__builtin_add_overflow(sum, row.value, &sum)) return row.value < 0 ? INT64_MIN : INT64_MAX;
+  }
+  return sum;
+}
+
+// A whole number in Decimal units, saturated.
+int64_t Units(int64_t whole) {
+  int64_t units;
+  if (__builtin_mul_overflow(whole, Decimal::kScale, &units))
+    return whole < 0 ? INT64_MIN : INT64_MAX;
+  return units;
+}
+
+bool MentionsAny(std::string_view text, const std::vector<std::string>& words) {
+  return std::any_of(words.begin(), words.end(), [&](const std::string& word) {
+    return program_internal::ContainsText(text, word);
+  });
+}
+
+// `numerator` / `denominator` in Decimal units, rounded down; 0 for 0.
+int64_t UnitsRatio(int64_t numerator_units, int64_t denominator) {
+  if (denominator <= 0) return 0;
+  return numerator_units / denominator;
+}
+
+// A fact about the feedback's product: its history plus the feedback.
+int64_t ProductFactValue(const FactRequest& request, const Feedback& feedback, Date today) {
+  const Date first = WindowStart(request, today);
+  const std::vector<HistoryDay>& rows = feedback.product_history;
+  auto sum = [&](HistoryFigure figure, bool keyed) {
+    return WindowSum(rows, figure, keyed, request.key, first, today);
+  };
+  const int64_t given = sum(HistoryFigure::kProductFeedback, false) + 1;
+  switch (request.kind) {
+    case FactKind::kProductFeedback:
+      return Units(given);
+    case FactKind::kProductMentioning:
+    case FactKind::kProductShare: {
+      const int64_t mentioning = sum(HistoryFigure::kProductMentions, true) +
+                                 (MentionsAny(feedback.text, request.words) ? 1 : 0);
+      if (request.kind == FactKind::kProductMentioning) return Units(mentioning);
+      return UnitsRatio(Units(mentioning), given);
+    }
+    case FactKind::kProductSatisfaction: {
+      const bool rated = feedback.satisfaction > Decimal();
+      return UnitsRatio(sum(HistoryFigure::kProductSatisfaction, false) +
+                            (rated ? feedback.satisfaction.units() : 0),
+                        sum(HistoryFigure::kProductRated, false) + (rated ? 1 : 0));
+    }
+    default:
+      return 0;
+  }
 }
 
 int64_t SatisfactionAtEndOf(const Customer& customer, Date day) {
@@ -73,15 +137,30 @@ absl::Status CheckFieldNames(std::string_view list,
   return absl::OkStatus();
 }
 
-// Adds `value` to the row of (day, figure, key), making it when missing.
-void AddToDay(Customer* customer, Date day, HistoryFigure figure, std::string key, int64_t value) {
-  for (HistoryDay& row : customer->history) {
+// Whether adding `value` to the row of (day, figure, key) stays within
+// int64 (a history typed by hand can hold absurd figures).
+bool FitsInDay(const std::vector<HistoryDay>& rows, Date day, HistoryFigure figure,
+               std::string_view key, int64_t value) {
+  for (const HistoryDay& row : rows) {
+    int64_t sum;
+    if (row.day == day && row.figure == figure && row.key == key) {
+      return !__builtin_add_overflow(row.value, value, &sum);
+    }
+  }
+  return true;
+}
+
+// Adds `value` to the row of (day, figure, key), making it when missing;
+// FitsInDay must hold.
+void AddToDay(std::vector<HistoryDay>* rows, Date day, HistoryFigure figure, std::string key,
+              int64_t value) {
+  for (HistoryDay& row : *rows) {
     if (row.day == day && row.figure == figure && row.key == key) {
       row.value += value;
       return;
     }
   }
-  customer->history.push_back({day, figure, std::move(key), value});
+  rows->push_back({day, figure, std::move(key), value});
 }
 
 absl::Status AddPurchase(Customer* customer,
@@ -99,9 +178,15 @@ absl::Status AddPurchase(Customer* customer,
       !text.empty() && !ParseInteger(text, &points)) {
     return EntryError("purchases", StrCat("points: '", text, "' is not a whole number"));
   }
-  AddToDay(customer, *day, HistoryFigure::kPurchases, "", 1);
-  AddToDay(customer, *day, HistoryFigure::kSpent, "", amount->units());
-  if (points != 0) AddToDay(customer, *day, HistoryFigure::kPointsEarned, "", points);
+  if (!FitsInDay(customer->history, *day, HistoryFigure::kPurchases, "", 1) ||
+      !FitsInDay(customer->history, *day, HistoryFigure::kSpent, "", amount->units()) ||
+      !FitsInDay(customer->history, *day, HistoryFigure::kPointsEarned, "", points)) {
+    return EntryError("purchases", StrCat("the purchases of ", day->ToString(),
+                                          " add up to more than can be counted"));
+  }
+  AddToDay(&customer->history, *day, HistoryFigure::kPurchases, "", 1);
+  AddToDay(&customer->history, *day, HistoryFigure::kSpent, "", amount->units());
+  if (points != 0) AddToDay(&customer->history, *day, HistoryFigure::kPointsEarned, "", points);
   return absl::OkStatus();
 }
 
@@ -111,7 +196,8 @@ absl::Status AddInteraction(Customer* customer,
   if (absl::Status s = CheckFieldNames("interactions", fields, kFields); !s.ok()) return s;
   absl::StatusOr<Date> day = EntryDate("interactions", fields);
   if (!day.ok()) return day.status();
-  AddToDay(customer, *day, HistoryFigure::kInteractions, std::string(FieldOf(fields, "rule")), 1);
+  AddToDay(&customer->history, *day, HistoryFigure::kInteractions,
+           std::string(FieldOf(fields, "rule")), 1);
   return absl::OkStatus();
 }
 
@@ -150,11 +236,15 @@ absl::Status AddSatisfactionChange(Customer* customer,
 
 const std::vector<FactFunction>& FactFunctions() {
   static const auto* const kFunctions = new std::vector<FactFunction>{
-      {"purchases_in_last", FactKind::kPurchases, false},
-      {"spent_in_last", FactKind::kSpent, true},
-      {"points_earned_in_last", FactKind::kPointsEarned, false},
-      {"interactions_in_last", FactKind::kInteractions, false},
-      {"satisfaction_days_ago", FactKind::kSatisfactionAgo, true},
+      {"purchases_in_last", FactKind::kPurchases, false, false},
+      {"spent_in_last", FactKind::kSpent, true, false},
+      {"points_earned_in_last", FactKind::kPointsEarned, false, false},
+      {"interactions_in_last", FactKind::kInteractions, false, false},
+      {"satisfaction_days_ago", FactKind::kSatisfactionAgo, true, false},
+      {"product_feedback_in_last", FactKind::kProductFeedback, false, false},
+      {"product_feedback_mentioning", FactKind::kProductMentioning, false, true},
+      {"product_feedback_share", FactKind::kProductShare, true, true},
+      {"product_satisfaction_in_last", FactKind::kProductSatisfaction, true, false},
   };
   return *kFunctions;
 }
@@ -165,33 +255,85 @@ std::string FactText(const FactRequest& request) {
     if (f.kind == request.kind) name = f.name;
   }
   if (request.keyed) return StrCat(name, "(", request.days, ", \"", request.key, "\")");
+  if (!request.words.empty()) {
+    std::vector<std::string> quoted;
+    for (const std::string& w : request.words) quoted.push_back(StrCat("\"", w, "\""));
+    return StrCat(name, "(", request.days, ", [", StrJoin(quoted, ", "), "])");
+  }
   return StrCat(name, "(", request.days, ")");
+}
+
+bool IsProductFact(FactKind kind) {
+  return kind == FactKind::kProductFeedback || kind == FactKind::kProductMentioning ||
+         kind == FactKind::kProductShare || kind == FactKind::kProductSatisfaction;
+}
+
+std::string PhraseListKey(std::vector<std::string>* words) {
+  std::sort(words->begin(), words->end());
+  words->erase(std::unique(words->begin(), words->end()), words->end());
+  return StrJoin(*words, "\x1f");
 }
 
 Date WindowStart(const FactRequest& request, Date today) {
   return Date::FromDays(today.days() - request.days + 1);
 }
 
-int64_t FactValue(const FactRequest& request, const Customer& customer, Date today) {
+int64_t FactValue(const FactRequest& request, const Customer& customer, const Feedback* feedback,
+                  Date today) {
   if (request.kind == FactKind::kSatisfactionAgo) {
     return SatisfactionAtEndOf(customer, Date::FromDays(today.days() - request.days));
   }
+  if (IsProductFact(request.kind)) {
+    return feedback != nullptr ? ProductFactValue(request, *feedback, today) : 0;
+  }
   const HistoryFigure figure = SummedFigure(request.kind);
-  const Date first = WindowStart(request, today);
-  int64_t sum = 0;
-  for (const HistoryDay& row : customer.history) {
-    if (row.figure != figure || row.day < first || row.day > today) continue;
-    if (request.keyed && row.key != request.key) continue;
-    // Saturates rather than wraps: a history typed by hand can hold
-    // absurd figures, and a rule then sees the largest number instead.
-    if (__builtin_add_overflow(sum, row.value, &sum)) {
-      sum = row.value < 0 ? INT64_MIN : INT64_MAX;
+  const int64_t sum = WindowSum(customer.history, figure, request.keyed, request.key,
+                                WindowStart(request, today), today);
+  return InUnits(figure) ? sum : Units(sum);
+}
+
+absl::Status AddProductHistoryEntry(
+    Feedback* feedback, const std::vector<FactRequest>& facts,
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  static const std::vector<std::string> kFields = {"date", "text", "satisfaction"};
+  constexpr std::string_view kList = "of the feedback's product";
+  if (absl::Status s = CheckFieldNames(kList, fields, kFields); !s.ok()) return s;
+  absl::StatusOr<Date> day = EntryDate(kList, fields);
+  if (!day.ok()) return day.status();
+  if (FieldOf(fields, "text").empty()) {
+    return EntryError(kList, "each feedback needs its text, e.g. \"text\": \"太贵了\"");
+  }
+  const std::string_view rating = FieldOf(fields, "satisfaction");
+  Customer scratch;
+  const bool rated = !rating.empty() && rating != "0";
+  if (rated && !SetCustomerField(&scratch, "satisfaction", rating).ok()) {
+    return EntryError(kList,
+                      StrCat("satisfaction: '", rating, "' is not 1..5 with at most 2 decimals"));
+  }
+  AddEarlierFeedback(feedback, facts, *day, FieldOf(fields, "text"),
+                     rated ? scratch.satisfaction : Decimal());
+  return absl::OkStatus();
+}
+
+void AddEarlierFeedback(Feedback* feedback, const std::vector<FactRequest>& facts, Date day,
+                        std::string_view text, Decimal satisfaction) {
+  std::vector<HistoryDay>& rows = feedback->product_history;
+  AddToDay(&rows, day, HistoryFigure::kProductFeedback, "", 1);
+  if (satisfaction > Decimal()) {
+    AddToDay(&rows, day, HistoryFigure::kProductRated, "", 1);
+    AddToDay(&rows, day, HistoryFigure::kProductSatisfaction, "", satisfaction.units());
+  }
+  std::vector<std::string_view> counted;
+  for (const FactRequest& fact : facts) {
+    if (fact.words.empty() ||
+        std::find(counted.begin(), counted.end(), fact.key) != counted.end()) {
+      continue;
+    }
+    counted.push_back(fact.key);
+    if (MentionsAny(text, fact.words)) {
+      AddToDay(&rows, day, HistoryFigure::kProductMentions, fact.key, 1);
     }
   }
-  if (InUnits(figure)) return sum;
-  int64_t units;
-  if (__builtin_mul_overflow(sum, Decimal::kScale, &units)) return sum < 0 ? INT64_MIN : INT64_MAX;
-  return units;
 }
 
 const std::vector<std::string>& HistoryListNames() {

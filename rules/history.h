@@ -31,16 +31,30 @@ enum class FactKind : uint8_t {
   kPointsEarned,     // points_earned_in_last(days): whole number
   kInteractions,     // interactions_in_last(days[, "rule"]): whole number
   kSatisfactionAgo,  // satisfaction_days_ago(days): decimal, 0 when never rated then
+  // The feedback's product (improvement rules), this feedback included:
+  kProductFeedback,      // product_feedback_in_last(days): whole number
+  kProductMentioning,    // product_feedback_mentioning(days, words): whole number
+  kProductShare,         // product_feedback_share(days, words): 0..1, rounded down
+  kProductSatisfaction,  // product_satisfaction_in_last(days): average rating, 0 none
 };
+
+// Whether a fact is about the feedback's product (else the customer's).
+bool IsProductFact(FactKind kind);
 
 // One fact a ruleset reads, with its window fixed when the rules load.
 struct FactRequest {
   FactKind kind = FactKind::kPurchases;
   int32_t days = 0;    // 1..kMaxFactDays
   bool keyed = false;  // kInteractions: only the interactions of `key`
-  std::string key;
+  std::string key;     // kProductMentioning / kProductShare: PhraseListKey(words)
+  std::vector<std::string> words;  // those facts' phrases, sorted, without repeats
   auto operator<=>(const FactRequest&) const = default;
 };
+
+// The key of a list of phrases in product history rows: the phrases
+// sorted, without repeats (*words is left so), joined by U+001F, which no
+// phrase contains.
+std::string PhraseListKey(std::vector<std::string>* words);
 
 // The longest window a fact may have, in days (ten years).
 inline constexpr int32_t kMaxFactDays = 3660;
@@ -53,6 +67,7 @@ struct FactFunction {
   std::string_view name;
   FactKind kind;
   bool decimal;  // the value is an amount or satisfaction, not a whole number
+  bool words;    // takes a list of phrases after the window
 };
 const std::vector<FactFunction>& FactFunctions();
 // `name(days)` or `name(days, "key")`, as a rule would write the request.
@@ -62,15 +77,19 @@ std::string FactText(const FactRequest& request);
 // are today and the days - 1 before it.
 Date WindowStart(const FactRequest& request, Date today);
 
-// The value of `request` for `customer` on `today`, in Decimal units (a
-// whole number n is n * Decimal::kScale). Figures outside the window are
+// The value of `request` on `today`, in Decimal units (a whole number n
+// is n * Decimal::kScale), for `customer` or, for a product fact, for the
+// product of `feedback` (0 without one). Figures outside the window are
 // ignored, so the history may reach further back than the request.
 //  - counts and sums add the window's figures (days after `today` are
 //    not in it: an evaluation as of an earlier day does not see them);
 //  - kSatisfactionAgo is satisfaction at the end of the day `days` before
 //    today: the value before the first change made after that day, or
-//    the customer's satisfaction when there was none.
-int64_t FactValue(const FactRequest& request, const Customer& customer, Date today);
+//    the customer's satisfaction when there was none;
+//  - product facts count `feedback` itself too: it is the product's
+//    latest; a share and an average are rounded down to 4 decimals.
+int64_t FactValue(const FactRequest& request, const Customer& customer, const Feedback* feedback,
+                  Date today);
 
 // Adds one recorded event to `customer`'s history, from its fields as
 // text (from JSON or a rule test's YAML). `list` names what it is:
@@ -81,6 +100,19 @@ int64_t FactValue(const FactRequest& request, const Customer& customer, Date tod
 // fields included); *customer is unchanged then.
 absl::Status AddHistoryEntry(Customer* customer, std::string_view list,
                              const std::vector<std::pair<std::string, std::string>>& fields);
+// Adds one earlier feedback on the product to `feedback`'s history, from
+// its fields as text: date (required), text (required), satisfaction (1..5;
+// 0 or left out: none). Mentions are counted for the phrase lists of
+// `facts` (a ruleset's Facts()), as the server keeps them.
+// INVALID_ARGUMENT naming the field; *feedback is unchanged then.
+absl::Status AddProductHistoryEntry(Feedback* feedback, const std::vector<FactRequest>& facts,
+                                    const std::vector<std::pair<std::string, std::string>>& fields);
+// The same for feedback already checked (the server's): of `day`, with
+// this text and rating (0: none). Counts add up across calls of one day
+// (a day's figures fit int64: the server's counts are far below it).
+void AddEarlierFeedback(Feedback* feedback, const std::vector<FactRequest>& facts, Date day,
+                        std::string_view text, Decimal satisfaction);
+
 // The lists AddHistoryEntry accepts, and INVALID_ARGUMENT with a "did you
 // mean" for a name that is none of them (checked even for an empty list).
 const std::vector<std::string>& HistoryListNames();

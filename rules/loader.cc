@@ -111,7 +111,9 @@ class Loader {
       LoadLoyalty();
       CheckDuplicateRuleIds();
       for (const FactRequest& fact : data_->facts) {
-        data_->history_days = std::max(data_->history_days, fact.days);
+        int32_t& days =
+            IsProductFact(fact.kind) ? data_->product_history_days : data_->history_days;
+        days = std::max(days, fact.days);
       }
       data_->reads_purchase_category = ReadsPurchaseCategory(data_->program);
     }

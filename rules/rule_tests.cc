@@ -110,8 +110,12 @@ class CaseReader {
  public:
   CaseReader(const RuleSource& source, std::vector<std::string> dimensions,
              const RuleSet::Names& names, const std::vector<NumberedCap>& caps,
-             std::vector<Diagnostic>* problems)
-      : source_(source), dimensions_(std::move(dimensions)), names_(names), caps_(caps),
+             const std::vector<FactRequest>& facts, std::vector<Diagnostic>* problems)
+      : source_(source),
+        dimensions_(std::move(dimensions)),
+        names_(names),
+        caps_(caps),
+        facts_(facts),
         problems_(problems) {}
 
   std::vector<Case> Read(const YAML::Node& root) {
@@ -404,6 +408,33 @@ class CaseReader {
     }
   }
 
+  // feedback: {history: [{date: 2026-11-30, text: 太贵了, satisfaction: 2}]}:
+  // the product's earlier feedback (AddProductHistoryEntry).
+  void ReadProductHistory(const YAML::Node& node, Feedback* feedback) {
+    static const std::string kExample =
+        "e.g. history: [{date: 2026-11-30, text: 太贵了, satisfaction: 2}]";
+    if (!node.IsSequence()) {
+      Report(node.Mark(), "a feedback's history is a list of the product's earlier feedback",
+             kExample);
+      return;
+    }
+    for (const YAML::Node& item : node) {
+      std::vector<std::pair<std::string, std::string>> fields;
+      bool scalars = item.IsMap();
+      for (const auto& field : scalars ? item : YAML::Node()) {
+        scalars = scalars && field.second.IsScalar();
+        if (scalars) fields.emplace_back(field.first.Scalar(), field.second.Scalar());
+      }
+      if (!scalars) {
+        Report(item.Mark(), "each earlier feedback is a map of single values", kExample);
+        continue;
+      }
+      if (absl::Status s = AddProductHistoryEntry(feedback, facts_, fields); !s.ok()) {
+        Report(item.Mark(), std::string(View(s.message())), "");
+      }
+    }
+  }
+
   std::optional<Purchase> ReadPurchase(const YAML::Node& node) {
     Purchase p;
     p.id = "test-purchase";
@@ -462,9 +493,19 @@ class CaseReader {
       Report(node.Mark(), "feedback needs a text, e.g. {product: 产品A, text: 价格更优惠}", "");
       return std::nullopt;
     }
-    CheckKeys(node, {"product", "text", "source"}, "feedback");
+    CheckKeys(node, {"product", "text", "source", "satisfaction", "history"}, "feedback");
     f.text = node["text"].Scalar();
     if (node["product"]) f.product = node["product"].Scalar();
+    if (const YAML::Node rating = node["satisfaction"]) {
+      Customer scratch;  // the same range and precision as a customer's
+      if (absl::Status s =
+              SetCustomerField(&scratch, "satisfaction", rating.IsScalar() ? rating.Scalar() : "");
+          !s.ok()) {
+        Report(rating.Mark(), StrCat("feedback ", View(s.message())), "e.g. satisfaction: 4.5");
+      }
+      f.satisfaction = scratch.satisfaction;
+    }
+    if (const YAML::Node history = node["history"]) ReadProductHistory(history, &f);
     if (const YAML::Node source = node["source"]) {
       absl::StatusOr<FeedbackSource> parsed = ParseFeedbackSource(source.Scalar());
       if (!parsed.ok()) {
@@ -649,6 +690,7 @@ class CaseReader {
   const std::vector<std::string> dimensions_;
   const RuleSet::Names& names_;
   const std::vector<NumberedCap>& caps_;
+  const std::vector<FactRequest>& facts_;
   std::vector<Diagnostic>* problems_;
   YAML::Mark row_mark_ = YAML::Mark::null_mark();  // the example row being read
   const YAML::Node* case_node_ = nullptr;           // the case whose row is read
@@ -919,7 +961,7 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
     if (parsed.problem) continue;  // the loader reported it; a loaded ruleset has none
     const YAML::Node& root = parsed.root;
     if (!root.IsMap() || !root["kind"] || root["kind"].Scalar() != "tests") continue;
-    CaseReader reader(source, ruleset.DimensionIds(), names, ruleset.OfferCaps(),
+    CaseReader reader(source, ruleset.DimensionIds(), names, ruleset.OfferCaps(), ruleset.Facts(),
                       &report.problems);
     try {
       for (Case& c : reader.Read(root)) cases.push_back(std::move(c));

@@ -78,13 +78,40 @@ class Evaluation {
   absl::Status Failure() const;
 
  private:
-  // Computes every windowed fact the rules read, once per evaluation.
-  void LoadFacts(Decision::Scratch* scratch) {
-    scratch->facts.resize(data_.facts.size());  // capacity kept: no allocation once warm
+  // Computes every windowed fact the rules read, as of `day`, into
+  // `*facts` (capacity kept: no allocation once warm).
+  const int64_t* ComputeFacts(Date day, std::vector<int64_t>* facts) {
+    facts->resize(data_.facts.size());
     for (size_t i = 0; i < data_.facts.size(); ++i) {
-      scratch->facts[i] = FactValue(data_.facts[i], *input_.customer, input_.today);
+      (*facts)[i] = FactValue(data_.facts[i], *input_.customer, input_.feedback, day);
     }
-    frame_.facts = scratch->facts.data();
+    return facts->data();
+  }
+  void LoadFacts(Decision::Scratch* scratch) {
+    frame_.facts = ComputeFacts(input_.today, &scratch->facts);
+  }
+
+  // Earning rules see the purchase's own day as today() and as the last
+  // day of their facts' windows: a purchase of Saturday recorded on Monday
+  // earns by Saturday's rules and the history up to Saturday. Returns the
+  // day to go back to (LeaveDay).
+  struct Day {
+    int32_t today;
+    const int64_t* facts;
+  };
+  Day EnterPurchaseDay() {
+    const Day evaluation_day{frame_.today, frame_.facts};
+    const Date purchase_day = input_.purchase->date;
+    if (!purchase_day.known() || purchase_day.days() == frame_.today) return evaluation_day;
+    frame_.today = purchase_day.days();
+    if (!data_.facts.empty()) {
+      frame_.facts = ComputeFacts(purchase_day, &decision_->scratch.purchase_day_facts);
+    }
+    return evaluation_day;
+  }
+  void LeaveDay(Day day) {
+    frame_.today = day.today;
+    frame_.facts = day.facts;
   }
 
   // Evaluates a rule's condition, recording it when explaining. False on a
@@ -852,10 +879,7 @@ class Evaluation {
   // it for the value of a points multiplier. False on a runtime error.
   [[gnu::always_inline]] bool EarningBeforeOffers() {
     if (input_.purchase == nullptr || !data_.has_loyalty) return true;
-    // Earning rules see the purchase's own day as today(): a purchase of
-    // Saturday recorded on Monday earns by Saturday's rules.
-    const int32_t evaluation_day = frame_.today;
-    if (input_.purchase->date.known()) frame_.today = input_.purchase->date.days();
+    const Day evaluation_day = EnterPurchaseDay();
     const EarningRule* winner = nullptr;
     if (!EarningWinner(&winner)) return false;
     if (winner == nullptr && data_.has_earning_default) winner = &data_.earning_default;
@@ -879,7 +903,7 @@ class Evaluation {
         return false;
       }
     }
-    frame_.today = evaluation_day;
+    LeaveDay(evaluation_day);
     earning_started_ = true;
     return true;
   }
@@ -912,8 +936,7 @@ class Evaluation {
       return false;
     }
     int64_t points = total.IntegerPart();
-    const int32_t evaluation_day = frame_.today;
-    if (input_.purchase->date.known()) frame_.today = input_.purchase->date.days();
+    const Day evaluation_day = EnterPurchaseDay();
     for (const EarningRule& bonus : data_.earning_bonuses) {
       bool matched;
       if (!Matches(bonus, Section{"loyalty bonuses"}, &matched)) return false;
@@ -927,7 +950,7 @@ class Evaluation {
       loyalty.contributions.push_back(
           {PointsContribution::Kind::kBonus, bonus.id, Decimal::FromInteger(add), true});
     }
-    frame_.today = evaluation_day;
+    LeaveDay(evaluation_day);
     if (data_.max_points_per_purchase > 0 && points > data_.max_points_per_purchase) {
       points = data_.max_points_per_purchase;
       loyalty.contributions.push_back(
@@ -1139,12 +1162,22 @@ const char* TextSourceName(size_t source) {
   return kNames[source];
 }
 
+// The days and figures of history an evaluation of `input` has.
+size_t HistoryRows(const EvalInput& input) {
+  return input.customer->history.size() +
+         (input.feedback != nullptr ? input.feedback->product_history.size() : 0);
+}
+
+// The work of the facts: each looks at every day of the history once.
+uint64_t HistoryWork(const RuleSetData& data, const EvalInput& input) {
+  return data.facts.size() * (1 + HistoryRows(input));
+}
+
 // The bound of the parts of an evaluation that `input` calls for.
 program_internal::WorkBound WorkFor(const RuleSetData& data, const EvalInput& input) {
   const RuleSetData::Work& work = data.work;
   program_internal::WorkBound bound = work.always;
-  // Each fact looks at every day of the history once.
-  bound.AddFixed(data.facts.size() * (1 + input.customer->history.size()));
+  bound.AddFixed(HistoryWork(data, input));
   if (input.purchase != nullptr) bound.Add(work.purchase);
   if (input.interaction != nullptr) bound.Add(work.interaction);
   if (input.feedback != nullptr) bound.Add(work.feedback);
@@ -1168,10 +1201,15 @@ absl::Status CheckWork(const RuleSetData& data, const EvalInput& input) {
       costliest_units = units;
     }
   }
-  std::string blame = costliest_units > bound.fixed
-                          ? StrCat("; most of it is searching ", TextSourceName(costliest), " (",
-                                   lengths[costliest], " bytes) ", bound.scans[costliest], " times")
-                          : "; most of it is the rules themselves, whatever the texts";
+  const uint64_t history_units = HistoryWork(data, input);
+  std::string blame =
+      history_units > costliest_units && history_units * 2 > total
+          ? StrCat("; most of it is reading the customer's history (", HistoryRows(input),
+                   " days and figures) for ", data.facts.size(), " facts over time")
+      : costliest_units > bound.fixed
+          ? StrCat("; most of it is searching ", TextSourceName(costliest), " (",
+                   lengths[costliest], " bytes) ", bound.scans[costliest], " times")
+          : "; most of it is the rules themselves, whatever the texts";
   return absl::ResourceExhaustedError(StrCat("this evaluation could take up to ", total,
                                              " work units, over the limit of ", data.work_limit,
                                              blame));
@@ -1209,6 +1247,8 @@ bool RuleSet::ReadsPurchaseCategory() const { return data_->reads_purchase_categ
 const std::vector<FactRequest>& RuleSet::Facts() const { return data_->facts; }
 
 int32_t RuleSet::HistoryDays() const { return data_->history_days; }
+
+int32_t RuleSet::ProductHistoryDays() const { return data_->product_history_days; }
 
 const std::vector<NumberedCap>& RuleSet::OfferCaps() const { return data_->offer_caps; }
 

@@ -152,6 +152,10 @@ class RuleSet {
   // when no rule reads one.
   const std::vector<FactRequest>& Facts() const;
   int32_t HistoryDays() const;
+  // The same for the product facts of improvement rules: a feedback's
+  // Feedback::product_history must hold its product's figures for today
+  // and the ProductHistoryDays() - 1 days before it.
+  int32_t ProductHistoryDays() const;
 
   // The points lifecycle of the loyalty file (`points:`); without one, the
   // seed's: points can be spent at once and never expire.

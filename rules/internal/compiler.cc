@@ -1016,13 +1016,26 @@ class Compiler {
                        const std::vector<uint32_t>& args) {
     const bool keyable = fact.kind == FactKind::kInteractions;
     const std::string usage =
-        keyable ? StrCat(fact.name, "(days) or ", fact.name, "(days, \"interaction rule\")")
-                : StrCat(fact.name, "(days)");
-    if (args.empty() || args.size() > (keyable ? 2u : 1u)) {
+        keyable      ? StrCat(fact.name, "(days) or ", fact.name, "(days, \"interaction rule\")")
+        : fact.words ? StrCat(fact.name, "(days, [\"phrase\", ...])")
+                     : StrCat(fact.name, "(days)");
+    const size_t least = fact.words ? 2 : 1;
+    const size_t most = keyable || fact.words ? 2 : 1;
+    if (args.size() < least || args.size() > most) {
       Error(ast,
-            StrCat(fact.name, "() takes ", keyable ? "1 or 2 arguments" : "1 argument", ", not ",
-                   args.size()),
+            StrCat(fact.name, "() takes ",
+                   least == most ? StrCat(least, least == 1 ? " argument" : " arguments")
+                                 : StrCat(least, " or ", most, " arguments"),
+                   ", not ", args.size()),
             StrCat("write ", usage));
+      return Invalid(ast);
+    }
+    if (IsProductFact(fact.kind) && !scope_.feedback) {
+      Error(ast,
+            StrCat(fact.name,
+                   "() is about the product of the feedback: it is only known in "
+                   "improvement rules"),
+            "rules of other kinds look at the customer's facts, e.g. purchases_in_last(30)");
       return Invalid(ast);
     }
     const Node& days = node(args[0]);
@@ -1038,7 +1051,10 @@ class Compiler {
     FactRequest request;
     request.kind = fact.kind;
     request.days = static_cast<int32_t>(days.constant.n / Decimal::kScale);
-    if (args.size() == 2 && !FactKey(*ast.children[1], args[1], &request)) return Invalid(ast);
+    if (fact.words && !FactWords(*ast.children[1], args[1], &request)) return Invalid(ast);
+    if (keyable && args.size() == 2 && !FactKey(*ast.children[1], args[1], &request)) {
+      return Invalid(ast);
+    }
     if (scope_.facts == nullptr) {
       Error(ast, StrCat(fact.name, "() cannot be used here"),
             "facts over time are read in rule conditions and formulas");
@@ -1060,6 +1076,26 @@ class Compiler {
     n.op = Op::kFact;
     n.field = static_cast<uint32_t>(found - facts.begin());
     return program_->Add(n);  // depends on the customer's history and today: never folded
+  }
+
+  // The phrases of product_feedback_share(days, words): fixed text, or a
+  // list of it (a parameter's included).
+  bool FactWords(const AstNode& ast, uint32_t arg, FactRequest* request) {
+    const Node& words = node(arg);
+    if (words.op == Op::kConst && words.type == ValueType::kString && words.constant.size > 0) {
+      request->words.emplace_back(words.constant.s());
+    } else if (words.op == Op::kConst && words.type == ValueType::kStringList) {
+      for (const Value& word : *words.constant.list) {
+        if (word.size > 0) request->words.emplace_back(word.s());
+      }
+    }
+    if (request->words.empty()) {
+      Error(ast, "the second argument is the phrases to look for, as fixed text",
+            "e.g. [\"太贵\", \"价格高\"], or a parameter holding such a list");
+      return false;
+    }
+    request->key = PhraseListKey(&request->words);
+    return true;
   }
 
   // The interaction rule of interactions_in_last(days, "rule").

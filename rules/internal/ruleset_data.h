@@ -192,7 +192,8 @@ struct RuleSetData {
   // The windowed facts the rules read (rules/history.h), by the index
   // their nodes hold, and how many days back the longest looks.
   std::vector<FactRequest> facts;
-  int32_t history_days = 0;
+  int32_t history_days = 0;          // of the customer facts
+  int32_t product_history_days = 0;  // of the product facts
 
   std::vector<RuleSource> sources;
   std::string version;

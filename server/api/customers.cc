@@ -116,7 +116,9 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
                                                   const rules::RuleSet& ruleset, Date today,
                                                   const CustomerMask& mask) {
   const CustomerAsOf as_of = AsOf(ruleset, today);
-  absl::StatusOr<std::optional<Customer>> existing = tx.FindCustomer(customer.id, as_of);
+  CustomerAsOf profile_only = as_of;  // what the mask keeps: no history needed
+  profile_only.history_days = 0;
+  absl::StatusOr<std::optional<Customer>> existing = tx.FindCustomer(customer.id, profile_only);
   if (!existing.ok()) return existing.status();
   if (!mask.all) {
     // What the mask does not name stays as stored (or unknown when new).
@@ -295,7 +297,9 @@ absl::Status CustomersApi::UpsertCustomer(const v1::UpsertCustomerRequest& reque
 CustomerAsOf CustomersApi::ReadAsOf(Date today) const {
   std::shared_ptr<const ServedRuleset> served = rules_->Current();
   if (served == nullptr) return {today, {}};
-  return AsOf(*served->ruleset, today);
+  CustomerAsOf as_of = AsOf(*served->ruleset, today);
+  as_of.history_days = 0;  // records only: nothing here evaluates the facts
+  return as_of;
 }
 
 absl::Status CustomersApi::GetCustomer(const v1::GetCustomerRequest& request,

@@ -55,7 +55,8 @@ class CustomersApi {
 
  private:
   // How a read shows customers on `today`: with the tier qualification
-  // figures of the served ruleset (none while no ruleset is loaded).
+  // figures of the served ruleset (none while no ruleset is loaded), and
+  // without the history only evaluations read.
   CustomerAsOf ReadAsOf(rules::Date today) const;
 
   Store* const store_;

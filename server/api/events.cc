@@ -46,8 +46,13 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
                            Transaction& tx, v1::RecordPurchaseResponse* out) {
   rules::Purchase purchase = checked.purchase;
   const rules::RuleSet& ruleset = *checked.served->ruleset;
-  absl::StatusOr<Customer> customer =
-      RequireCustomer(tx, customer_id, AsOf(ruleset, checked.today));
+  // Earning rules read the facts as of the purchase's own day: a
+  // backdated one needs the history from its window's first day.
+  CustomerAsOf as_of = AsOf(ruleset, checked.today);
+  if (as_of.history_days > 0 && purchase.date.known() && purchase.date < checked.today) {
+    as_of.history_days += checked.today.days() - purchase.date.days();
+  }
+  absl::StatusOr<Customer> customer = RequireCustomer(tx, customer_id, as_of);
   if (!customer.ok()) return customer.status();
   // The catalogue's category, read only when the rules look at it.
   if (purchase.category.empty() && !purchase.product.empty() &&
@@ -404,6 +409,7 @@ absl::Status EventsApi::SubmitFeedback(const v1::SubmitFeedbackRequest& request,
   }
   absl::StatusOr<std::optional<Decimal>> satisfaction = ParseSatisfaction(request.satisfaction());
   if (!satisfaction.ok()) return satisfaction.status();
+  feedback.satisfaction = satisfaction->value_or(Decimal());
   const Date today = today_();
   absl::StatusOr<Date> day = ParseDay("date", request.date(), today);
   if (!day.ok()) return day.status();
@@ -423,10 +429,21 @@ absl::Status EventsApi::SubmitFeedback(const v1::SubmitFeedbackRequest& request,
           if (!found.ok()) return found.status();
           customer = std::move(*found);
         }
+        // The product's feedback that its facts count, this one's aside
+        // (a copy: a write that is tried again starts from none).
+        rules::Feedback judged = feedback;
+        const rules::RuleSet& ruleset = *served->ruleset;
+        if (const int32_t days = ruleset.ProductHistoryDays(); days > 0) {
+          if (absl::Status s =
+                  tx.AddProductHistory(feedback.product, Date::FromDays(today.days() - days + 1),
+                                       ruleset.Facts(), &judged);
+              !s.ok()) {
+            return s;
+          }
+        }
         rules::Decision decision;
-        if (absl::Status s = EvaluateRules(*served->ruleset,
-                                           {&customer, nullptr, nullptr, &feedback, today},
-                                           &decision);
+        if (absl::Status s = EvaluateRules(
+                *served->ruleset, {&customer, nullptr, nullptr, &judged, today}, &decision);
             !s.ok()) {
           return s;
         }

@@ -142,6 +142,13 @@ class Transaction {
   // Stores feedback (and its themes); returns its id. A non-empty
   // customer_id must be a stored customer (else NOT_FOUND).
   virtual absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& feedback) = 0;
+  // Adds the feedback on `product` of `first_day` and after to
+  // feedback->product_history (rules::AddEarlierFeedback, mentions
+  // counted for the phrase lists of `facts`): the product facts of
+  // improvement rules. Reads that window's feedback, by product and day.
+  virtual absl::Status AddProductHistory(std::string_view product, rules::Date first_day,
+                                         const std::vector<rules::FactRequest>& facts,
+                                         rules::Feedback* feedback) = 0;
   // Adds feedback `feedback_id` of `day`, which contained
   // `matched_keywords`, to the evidence of the open action for
   // (proposal.product, proposal.rule_id), creating that action from

@@ -260,6 +260,39 @@ TEST(EventsFromJsonTest, InteractionAsTextOrObject) {
               StatusIs(kInvalid, "unknown interaction field 'review' (fields: text)"));
 }
 
+TEST(EventsFromJsonTest, FeedbackWithARatingAndTheProductsHistory) {
+  absl::StatusOr<Events> events =
+      EventsOf(R"({"feedback": {"product": "产品A", "text": "太贵", "satisfaction": 2.5,)"
+               R"( "history": [{"date": "2026-12-01", "text": "价格高", "satisfaction": 3}]}})");
+  ASSERT_THAT(events, IsOk());
+  EXPECT_EQ(events->feedback->satisfaction, *rules::Decimal::Parse("2.5"));
+  ASSERT_EQ(events->feedback_history.size(), 1u);
+  EXPECT_THAT(events->feedback->product_history,
+              ::testing::IsEmpty());  // until the ruleset is known
+  EXPECT_THAT(EventsOf(R"({"feedback": {"text": "x", "satisfaction": 6}})"),
+              StatusIs(kInvalid, "feedback.satisfaction: 6 is outside 1.00..5.00"));
+  EXPECT_THAT(EventsOf(R"({"feedback": {"text": "x", "history": {"date": "2026-12-01"}}})"),
+              StatusIs(kInvalid, "feedback.history must be a list"));
+  EXPECT_THAT(EventsOf(R"({"feedback": {"text": "x", "history": [3]}})"),
+              StatusIs(kInvalid, "each entry is an object"));
+}
+
+TEST(CustomerFromJsonTest, HistoryListsAreReadAndTheirMistakesNamed) {
+  absl::StatusOr<rules::Customer> c = CustomerFromJson(Json(
+      R"({"id": "1", "history": {"purchases": [{"date": "2026-12-01", "amount": 12.5, "points": 1}],)"
+      R"( "interactions": [{"date": "2026-12-02", "rule": "negative_review"}], "satisfaction_changes": []}})"));
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->history.size(), 4u);  // purchases, spent and points of a day; an interaction
+  EXPECT_THAT(CustomerFromJson(Json(R"({"history": {"purchase": []}})")),
+              StatusIs(kInvalid, "history has no list 'purchase'; did you mean 'purchases'?"));
+  EXPECT_THAT(CustomerFromJson(Json(R"({"history": [1]})")),
+              StatusIs(kInvalid, "history must be a JSON object of lists"));
+  EXPECT_THAT(CustomerFromJson(Json(R"({"history": {"purchases": {"date": "2026-12-01"}}})")),
+              StatusIs(kInvalid, "history purchases must be a list"));
+  EXPECT_THAT(CustomerFromJson(Json(R"({"history": {"purchases": [{"date": "2026-12-01"}]}})")),
+              StatusIs(kInvalid, "each purchase needs an amount above 0"));
+}
+
 TEST(EventsFromJsonTest, Feedback) {
   absl::StatusOr<Events> full = EventsOf(
       R"({"feedback": {"product": "产品A", "text": "功能更强大,价格更优惠", "source": "电话回访"}})");
@@ -277,9 +310,10 @@ TEST(EventsFromJsonTest, Feedback) {
 
   EXPECT_THAT(EventsOf(R"({"feedback": {"text": "x", "source": "email"}})"),
               StatusIs(kInvalid, "feedback.source: 'email' is not a feedback source"));
-  EXPECT_THAT(
-      EventsOf(R"({"feedback": {"text": "x", "rating": 5}})"),
-      StatusIs(kInvalid, "unknown feedback field 'rating' (fields: product, text, source)"));
+  EXPECT_THAT(EventsOf(R"({"feedback": {"text": "x", "rating": 5}})"),
+              StatusIs(kInvalid,
+                       "unknown feedback field 'rating' (fields: product, text, source, "
+                       "satisfaction, history)"));
   EXPECT_THAT(EventsOf(R"({"feedback": 3})"), StatusIs(kInvalid, "feedback: expected"));
 }
 

@@ -46,7 +46,7 @@ void Purchase(Customer* c, std::string_view day, std::string_view amount,
 
 int64_t Fact(FactKind kind, int32_t days, const Customer& c, std::string_view today,
              std::string key = "", bool keyed = false) {
-  return FactValue({kind, days, keyed, std::move(key)}, c, Day(today));
+  return FactValue({kind, days, keyed, std::move(key)}, c, nullptr, Day(today));
 }
 
 constexpr int64_t kUnit = Decimal::kScale;
@@ -141,6 +141,17 @@ TEST(HistoryEntries, MistakesAreNamedAndChangeNothing) {
                 StatusIs(absl::StatusCode::kInvalidArgument, "history"));
     EXPECT_EQ(c.history, before);
   }
+  // Figures of one day that would not fit in a whole number.
+  ASSERT_THAT(
+      AddHistoryEntry(&c, "purchases",
+                      {{"date", "2026-12-02"}, {"amount", "1"}, {"points", "9000000000000000000"}}),
+      IsOk());
+  const std::vector<HistoryDay> big = c.history;
+  EXPECT_THAT(
+      AddHistoryEntry(&c, "purchases",
+                      {{"date", "2026-12-02"}, {"amount", "1"}, {"points", "9000000000000000000"}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "more than can be counted"));
+  EXPECT_EQ(c.history, big);
   EXPECT_THAT(CheckHistoryList("purchase"),
               StatusIs(absl::StatusCode::kInvalidArgument, "did you mean 'purchases'"));
   ASSERT_THAT(
@@ -151,7 +162,8 @@ TEST(HistoryEntries, MistakesAreNamedAndChangeNothing) {
       StatusIs(absl::StatusCode::kInvalidArgument, "two changes on 2026-12-01"));
 }
 
-LoadResult Load(std::string_view segments, std::string_view extra_files = "") {
+LoadResult Load(std::string_view segments, std::string_view extra_files = "",
+                const LoadOptions& options = {}) {
   std::vector<RuleSource> sources = {
       {"parameters.yaml", "kind: parameters\nparameters:\n  recent_days: 30\n  label: x\n"},
       {"interactions.yaml",
@@ -163,7 +175,7 @@ LoadResult Load(std::string_view segments, std::string_view extra_files = "") {
        std::string("kind: segmentation\ndimensions:\n  - id: recent\n    rules:\n") +
            std::string(segments) + "    default: other\n"}};
   if (!extra_files.empty()) sources.push_back({"offers.yaml", std::string(extra_files)});
-  return RuleSet::LoadSources(std::move(sources));
+  return RuleSet::LoadSources(std::move(sources), options);
 }
 
 std::string SegmentOf(const RuleSet& ruleset, const Customer& c, std::string_view today) {
@@ -294,6 +306,173 @@ TEST(FactRules, HistoryIsPartOfTheWorkBound) {
   for (int i = 1; i <= 10; ++i) Purchase(&c, "2026-11-" + std::to_string(10 + i), "5");
   EXPECT_EQ(loaded.ruleset->WorkBound({&c, nullptr, nullptr, nullptr, Day("2026-12-06")}),
             empty + 20);  // one fact over 20 rows (purchases and spent of 10 days)
+}
+
+TEST(FactRules, AHistoryOverTheWorkLimitIsRefusedAndNamed) {
+  LoadOptions options;
+  options.max_evaluation_work = 400;
+  LoadResult loaded =
+      Load("      - {id: busy, when: purchases_in_last(30) >= 2, segment: busy}\n", "", options);
+  ASSERT_TRUE(loaded.ok()) << FormatDiagnostics(loaded.diagnostics);
+  Customer c;
+  Decision decision;
+  EXPECT_THAT(
+      loaded.ruleset->Evaluate({&c, nullptr, nullptr, nullptr, Day("2026-12-06")}, &decision),
+      IsOk());
+  for (int day = 0; day < 200; ++day) {
+    Purchase(&c, Date::FromDays(Day("2026-01-01").days() + day).ToString(), "5");
+  }
+  EXPECT_THAT(
+      loaded.ruleset->Evaluate({&c, nullptr, nullptr, nullptr, Day("2026-12-06")}, &decision),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               "reading the customer's history (400 days and figures) for 1 facts"));
+}
+
+TEST(FactRules, EarningSeesTheHistoryUpToABackdatedPurchasesDay) {
+  LoadResult loaded = RuleSet::LoadSources(
+      {{"loyalty.yaml",
+        "kind: loyalty\nearning:\n  rules: []\n  default: {id: base, points: 10}\n"
+        "  bonuses:\n    - id: third\n      when: purchases_in_last(30) >= 2\n"
+        "      points: 5\n"}});
+  ASSERT_TRUE(loaded.ok()) << FormatDiagnostics(loaded.diagnostics);
+  Customer c;
+  Purchase(&c, "2026-10-02", "5");  // in the 30 days up to 2026-10-31, not up to 2026-12-06
+  Purchase(&c, "2026-10-20", "5");
+  Purchase(&c, "2026-11-20", "5");  // after the backdated purchase's day: not seen by it
+  auto points = [&](std::string_view purchase_day) {
+    rules::Purchase p;
+    p.amount = Decimal::FromInteger(10);
+    p.date = Day(purchase_day);
+    Decision decision;
+    EXPECT_THAT(loaded.ruleset->Evaluate({&c, &p, nullptr, nullptr, Day("2026-12-06")}, &decision),
+                IsOk());
+    return decision.loyalty.points_earned;
+  };
+  EXPECT_EQ(points("2026-10-31"), 15);  // 10-02 and 10-20 are in its window
+  EXPECT_EQ(points("2026-11-01"), 10);  // 10-02 is not; 11-20 is after it
+  EXPECT_EQ(points("2026-12-06"), 10);  // today: only 11-20 in the window
+}
+
+// ------------------------------------------------------------ product facts
+
+LoadResult LoadImprovements(std::string_view actions) {
+  return RuleSet::LoadSources(
+      {{"parameters.yaml", "kind: parameters\nparameters:\n  price_words: [太贵, 价格高]\n"},
+       {"improvements.yaml",
+        std::string("kind: improvements\nactions:\n") + std::string(actions)}});
+}
+
+constexpr char kPriceReview[] =
+    "  - id: price_review\n"
+    "    when: >-\n"
+    "      product_feedback_in_last(30) >= 4\n"
+    "      and product_feedback_share(30, price_words) >= 0.5\n"
+    "    action: 复核定价\n";
+
+std::vector<std::string> Proposals(const RuleSet& rules, const Feedback& feedback,
+                                   std::string_view today) {
+  Customer c;
+  Decision decision;
+  EXPECT_THAT(rules.Evaluate({&c, nullptr, nullptr, &feedback, Day(today)}, &decision), IsOk());
+  std::vector<std::string> ids;
+  for (const ImprovementProposal& p : decision.improvements) ids.emplace_back(p.rule_id);
+  return ids;
+}
+
+void Earlier(Feedback* f, const RuleSet& rules, std::string day, std::string text,
+             std::string satisfaction = "") {
+  ASSERT_THAT(
+      AddProductHistoryEntry(f, rules.Facts(),
+                             {{"date", day}, {"text", text}, {"satisfaction", satisfaction}}),
+      IsOk());
+}
+
+TEST(ProductFacts, AShareOverAWindowCountsThisFeedbackToo) {
+  LoadResult loaded = LoadImprovements(kPriceReview);
+  ASSERT_TRUE(loaded.ok()) << FormatDiagnostics(loaded.diagnostics);
+  const RuleSet& rules = *loaded.ruleset;
+  EXPECT_EQ(rules.ProductHistoryDays(), 30);
+  EXPECT_EQ(rules.HistoryDays(), 0);  // no customer fact: no customer history read
+  Feedback f{"产品A", "太贵了"};
+  Earlier(&f, rules, "2026-11-07", "价格高");  // the window's first day
+  Earlier(&f, rules, "2026-11-06", "太贵");    // a day before it: out
+  Earlier(&f, rules, "2026-11-20", "很好");
+  EXPECT_THAT(Proposals(rules, f, "2026-12-06"), IsEmpty());  // 3 feedbacks
+  Earlier(&f, rules, "2026-12-01", "一般");
+  // 4 feedbacks, 2 of them on price: 0.5.
+  EXPECT_THAT(Proposals(rules, f, "2026-12-06"), ::testing::ElementsAre("price_review"));
+  // A day later 2026-11-07 leaves: 3 feedbacks.
+  EXPECT_THAT(Proposals(rules, f, "2026-12-07"), IsEmpty());
+  f.text = "很好";  // 1 of 4 on price
+  EXPECT_THAT(Proposals(rules, f, "2026-12-06"), IsEmpty());
+}
+
+TEST(ProductFacts, ValuesAreExactAndRoundedDown) {
+  Feedback f{"产品A", "太贵"};
+  f.satisfaction = Decimal::FromInteger(2);
+  FactRequest share{FactKind::kProductShare, 30};
+  share.words = {"价格高", "太贵", "太贵"};
+  share.key = PhraseListKey(&share.words);
+  EXPECT_EQ(share.words, (std::vector<std::string>{"价格高", "太贵"}));
+  const std::vector<FactRequest> facts = {share};
+  for (const char* text : {"价格高而且太贵", "好"}) {
+    ASSERT_THAT(AddProductHistoryEntry(&f, facts, {{"date", "2026-12-01"}, {"text", text}}),
+                IsOk());
+  }
+  ASSERT_THAT(AddProductHistoryEntry(
+                  &f, facts, {{"date", "2026-12-02"}, {"text", "好"}, {"satisfaction", "4.5"}}),
+              IsOk());
+  Customer c;
+  const Date today = Day("2026-12-06");
+  EXPECT_EQ(FactValue(share, c, &f, today), 5000);  // 2 of 4 (this one mentions 太贵)
+  FactRequest mentioning = share;
+  mentioning.kind = FactKind::kProductMentioning;
+  EXPECT_EQ(FactValue(mentioning, c, &f, today), 2 * kUnit);  // one feedback with both counts once
+  EXPECT_EQ(FactValue({FactKind::kProductFeedback, 30}, c, &f, today), 4 * kUnit);
+  // (4.5 + 2) / 2 rated.
+  EXPECT_EQ(FactValue({FactKind::kProductSatisfaction, 30}, c, &f, today), 32500);
+  f.text = "好";
+  EXPECT_EQ(FactValue(share, c, &f, today), 2500);
+  ASSERT_THAT(AddProductHistoryEntry(&f, facts, {{"date", "2026-12-03"}, {"text", "太贵"}}),
+              IsOk());
+  ASSERT_THAT(AddProductHistoryEntry(&f, facts, {{"date", "2026-12-03"}, {"text", "好"}}), IsOk());
+  EXPECT_EQ(FactValue(share, c, &f, today), 3333);  // 2 of 6, rounded down
+  // Without a feedback (not an improvement rule): 0.
+  EXPECT_EQ(FactValue(share, c, nullptr, today), 0);
+}
+
+TEST(ProductFacts, MistakesAreRefusedWhereTheyAre) {
+  auto error_of = [](std::string_view actions) {
+    LoadResult loaded = LoadImprovements(actions);
+    EXPECT_FALSE(loaded.ok()) << actions;
+    return FormatDiagnostics(loaded.diagnostics);
+  };
+  EXPECT_THAT(error_of("  - id: a\n    when: product_feedback_share(30) > 0.1\n    action: x\n"),
+              HasSubstr("takes 2 arguments, not 1"));
+  EXPECT_THAT(error_of("  - id: a\n    when: product_feedback_share(30, feedback) > 0.1\n"
+                       "    action: x\n"),
+              HasSubstr("the phrases to look for, as fixed text"));
+  EXPECT_THAT(error_of("  - id: a\n    when: product_feedback_share(30, \"\") > 0.1\n"
+                       "    action: x\n"),
+              HasSubstr("the phrases to look for"));
+  EXPECT_THAT(error_of("  - id: a\n    when: product_feedback_in_last(0) > 1\n    action: x\n"),
+              HasSubstr("from 1 to 3660"));
+  LoadResult segments =
+      Load("      - {id: r, when: product_feedback_in_last(30) > 1, segment: s}\n");
+  EXPECT_FALSE(segments.ok());
+  EXPECT_THAT(
+      FormatDiagnostics(segments.diagnostics),
+      HasSubstr("is about the product of the feedback: it is only known in improvement rules"));
+  Feedback f{"产品A", "x"};
+  const Feedback before = f;
+  EXPECT_THAT(AddProductHistoryEntry(&f, {}, {{"date", "2026-12-01"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "needs its text"));
+  EXPECT_THAT(AddProductHistoryEntry(
+                  &f, {}, {{"date", "2026-12-01"}, {"text", "a"}, {"satisfaction", "9"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "satisfaction: '9'"));
+  EXPECT_THAT(AddProductHistoryEntry(&f, {}, {{"day", "2026-12-01"}, {"text", "a"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown field 'day'"));
+  EXPECT_EQ(f.product_history, before.product_history);
 }
 
 }  // namespace

@@ -121,6 +121,9 @@ class Connection : public Transaction {
                                  std::string_view rule_id, Decimal satisfaction,
                                  int64_t interaction_count, Date day) override;
   absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& f) override;
+  absl::Status AddProductHistory(std::string_view product, Date first_day,
+                                 const std::vector<rules::FactRequest>& facts,
+                                 rules::Feedback* feedback) override;
   absl::StatusOr<int64_t> SupportAction(const ImprovementActionRecord& proposal,
                                         int64_t feedback_id, Date day,
                                         const std::vector<std::string>& keywords) override;
@@ -178,6 +181,9 @@ class Connection : public Transaction {
   // Replaces c->history with its days from today - days + 1 on (none
   // when days is 0): a seek on the customer's rows, never all of them.
   void ReadHistory(Date today, int32_t days, Customer* c);
+  void UnsafeAddProductHistory(std::string_view product, Date first_day,
+                               const std::vector<rules::FactRequest>& facts,
+                               rules::Feedback* feedback);
   static constexpr const char* kLotColumns =
       "SELECT id, customer_id, points, remaining, expired, forgiven, earned_on, available_on, "
       "expires_on, rule_id, ruleset_version, source FROM point_lots ";
@@ -274,6 +280,10 @@ class Connection : public Transaction {
   // `day`, unless it is already `after` or `day` has a change kept.
   // Call before writing the new satisfaction.
   void KeepSatisfactionBefore(std::string_view customer_id, Date day, Decimal after);
+  // The same for a change from `before` that the caller knows (a customer
+  // just created: from never rated).
+  void KeepSatisfactionBefore(std::string_view customer_id, Date day, Decimal before,
+                              Decimal after);
   // ------------------------------------------------ feedback and products
   absl::StatusOr<int64_t> UnsafeInsertFeedback(const FeedbackRecord& f);
   absl::StatusOr<int64_t> UnsafeSupportAction(const ImprovementActionRecord& proposal,

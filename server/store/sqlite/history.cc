@@ -1,6 +1,8 @@
 // Each customer's history by day (rules::HistoryDay), kept in
 // customer_days with every event in the event's transaction, and read for
 // the windowed facts of the ruleset.
+#include "rules/history.h"
+
 #include "common/strings.h"
 #include "server/store/sqlite/connection.h"
 
@@ -73,6 +75,21 @@ void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, 
   s.exec();
 }
 
+void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, Decimal before,
+                                        Decimal after) {
+  if (before == after) return;
+  static const std::string sql =
+      StrCat("INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
+             FigureNumber(HistoryFigure::kSatisfactionBefore),
+             ", '', ?3) ON CONFLICT (customer_id, day, figure, key) DO NOTHING");
+  SQLite::Statement& s = Prepared(sql);
+  Done done{s};
+  s.bind(1, std::string(customer_id));
+  s.bind(2, day.days());
+  s.bind(3, before.units());
+  s.exec();
+}
+
 void Connection::ReadHistory(Date today, int32_t days, Customer* c) {
   c->history.clear();
   if (days <= 0) return;
@@ -88,6 +105,32 @@ void Connection::ReadHistory(Date today, int32_t days, Customer* c) {
     row.key = s.getColumn(2).getString();
     row.value = s.getColumn(3).getInt64();
   }
+}
+
+void Connection::UnsafeAddProductHistory(std::string_view product, Date first_day,
+                                         const std::vector<rules::FactRequest>& facts,
+                                         rules::Feedback* feedback) {
+  SQLite::Statement& s = Prepared(
+      "SELECT day, text, satisfaction_units FROM feedback INDEXED BY feedback_by_product "
+      "WHERE product = ?1 AND day >= ?2");
+  Done done{s};
+  s.bind(1, std::string(product));
+  s.bind(2, first_day.days());
+  while (s.executeStep()) {
+    const SQLite::Column rating = s.getColumn(2);
+    rules::AddEarlierFeedback(feedback, facts, Date::FromDays(s.getColumn(0).getInt()),
+                              s.getColumn(1).getText(),
+                              rating.isNull() ? Decimal() : Decimal::FromUnits(rating.getInt64()));
+  }
+}
+
+absl::Status Connection::AddProductHistory(std::string_view product, Date first_day,
+                                           const std::vector<rules::FactRequest>& facts,
+                                           rules::Feedback* feedback) {
+  return Guarded("reading a product's feedback", [&] {
+    UnsafeAddProductHistory(product, first_day, facts, feedback);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace clientele::server::sqlite

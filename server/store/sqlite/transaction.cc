@@ -79,6 +79,8 @@ absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c, 
     s.bind(12);
   }
   s.exec();
+  // A new customer was not rated before today.
+  if (!found) KeepSatisfactionBefore(c.id, day, Decimal(), c.satisfaction);
   return !found;
 }
 

@@ -47,6 +47,18 @@ dimensions:
 constexpr char kParameters[] = R"(kind: parameters
 parameters:
   recent_days: 30
+  price_words: [太贵, 价格高]
+)";
+
+// Appended to the seed's improvement actions: a share of the product's
+// feedback over 30 days, this feedback included.
+constexpr char kPriceReview[] = R"(
+  - id: price_review
+    when: >-
+      feedback contains any price_words
+      and product_feedback_in_last(30) >= 4
+      and product_feedback_share(30, price_words) >= 0.5
+    action: 复核定价
 )";
 
 // The seed's loyalty file with a bonus for a third purchase in 30 days.
@@ -104,6 +116,7 @@ class FactRules {
     EXPECT_NE(tiers, std::string::npos);
     loyalty.insert(tiers, kLoyaltyBonus);
     std::ofstream(path_ / "loyalty.yaml", std::ios::binary | std::ios::trunc) << loyalty;
+    std::ofstream(path_ / "improvements.yaml", std::ios::binary | std::ios::app) << kPriceReview;
   }
   ~FactRules() {
     std::error_code ignored;
@@ -169,6 +182,21 @@ class HistoryFactsApiTest : public ::testing::Test {
     ASSERT_THAT(apis_->events.RecordInteraction(request, &response), IsOk());
   }
 
+  // The rule ids the feedback proposed.
+  std::vector<std::string> Feedback(const std::string& product, const std::string& text,
+                                    const std::string& date = "") {
+    v1::SubmitFeedbackRequest request;
+    request.set_idempotency_key(Key());
+    request.set_product(product);
+    request.set_text(text);
+    request.set_date(date);
+    v1::SubmitFeedbackResponse response;
+    EXPECT_THAT(apis_->events.SubmitFeedback(request, &response), IsOk());
+    std::vector<std::string> rules;
+    for (const v1::ImprovementProposal& p : response.proposals()) rules.push_back(p.rule_id());
+    return rules;
+  }
+
   std::string Recent() {
     v1::EvaluateRequest request;
     request.set_customer_id("c-1");
@@ -230,6 +258,20 @@ TEST_F(HistoryFactsApiTest, SatisfactionDaysAgoSeesProfileEditsAndInteractions) 
   EXPECT_EQ(Recent(), "满意度下降");
   MoveTo(1);  // the end of the second day: 3.9, no drop
   EXPECT_EQ(Recent(), "一般");
+}
+
+TEST_F(HistoryFactsApiTest, AShareOfAProductsFeedbackProposesAnAction) {
+  EXPECT_THAT(Feedback("产品A", "太贵了", DaysBefore(30)),
+              ::testing::IsEmpty());  // out of the window
+  EXPECT_THAT(Feedback("产品A", "价格高", DaysBefore(29)), ::testing::IsEmpty());  // 1 of 1
+  EXPECT_THAT(Feedback("产品A", "很好"), ::testing::IsEmpty());
+  EXPECT_THAT(Feedback("产品B", "太贵"), ::testing::IsEmpty());  // another product's
+  // 3 in 30 days with this one (the one of 30 days ago would make it 4).
+  EXPECT_THAT(Feedback("产品A", "太贵"), ::testing::IsEmpty());
+  MoveTo(1);  // the one of 29 days ago leaves: 3 again with this one
+  EXPECT_THAT(Feedback("产品A", "太贵"), ::testing::IsEmpty());
+  // The fourth in 30 days, the third on price.
+  EXPECT_THAT(Feedback("产品A", "太贵"), ::testing::ElementsAre("price_review"));
 }
 
 }  // namespace

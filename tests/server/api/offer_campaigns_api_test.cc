@@ -146,8 +146,10 @@ TEST_F(OfferCampaignsApiTest, WeekendDoublePointsFromTenShanghaiTime) {
   in_process_.set_now(Utc(2026, 12, 5, 2, 0));  // 10:00
   EXPECT_EQ(PurchasePoints("p2", "300"), 60);
   in_process_.set_now(Utc(2026, 12, 5, 13, 59));  // 21:59
-  // Once a week per customer: c1 had its double points at 10:00.
-  EXPECT_EQ(PurchasePoints("p3", "300"), 30);
+  // Once a week per customer: c1 had its double points at 10:00. From
+  // its third purchase in 30 days on, c1 earns the example's 30-point
+  // bonus too (third_purchase_in_30_days): 30 + 30, not 60 + 30.
+  EXPECT_EQ(PurchasePoints("p3", "300"), 30 + 30);
   v1::UpsertCustomerRequest upsert;
   upsert.set_idempotency_key("upsert-c2");
   upsert.mutable_customer()->set_id("c2");
@@ -158,9 +160,9 @@ TEST_F(OfferCampaignsApiTest, WeekendDoublePointsFromTenShanghaiTime) {
   EXPECT_EQ(PurchasePoints("p4", "300", "c2"), 30);
   // Friday 23:30 UTC is Saturday 07:30 in Shanghai: Saturday, before 10:00.
   in_process_.set_now(Utc(2026, 12, 11, 23, 30));
-  EXPECT_EQ(PurchasePoints("p5", "300"), 30);
+  EXPECT_EQ(PurchasePoints("p5", "300"), 30 + 30);
   in_process_.set_now(Utc(2026, 12, 12, 4, 0));  // Saturday 12:00 of the next ISO week
-  EXPECT_EQ(PurchasePoints("p6", "300"), 60);
+  EXPECT_EQ(PurchasePoints("p6", "300"), 60 + 30);
 }
 
 }  // namespace

@@ -734,12 +734,15 @@ TEST_P(StoreContractTest, EventsKeepTheHistoryThatEveryReadGives) {
   EXPECT_EQ(HistoryOf(**store_->FindCustomer("c-1", {Day("2026-12-06")})), "");
   // The facts of that history (rules::FactValue) on the day.
   const Customer read = **store_->FindCustomer("c-1", as_of);
-  EXPECT_EQ(rules::FactValue({rules::FactKind::kPurchases, 30}, read, Day("2026-12-06")),
+  EXPECT_EQ(rules::FactValue({rules::FactKind::kPurchases, 30}, read, nullptr, Day("2026-12-06")),
             2 * Decimal::kScale);
   // The end of 2026-11-20 (16 days back): 3.2; of the day before: never rated.
-  EXPECT_EQ(rules::FactValue({rules::FactKind::kSatisfactionAgo, 16}, read, Day("2026-12-06")),
-            32000);
-  EXPECT_EQ(rules::FactValue({rules::FactKind::kSatisfactionAgo, 17}, read, Day("2026-12-06")), 0);
+  EXPECT_EQ(
+      rules::FactValue({rules::FactKind::kSatisfactionAgo, 16}, read, nullptr, Day("2026-12-06")),
+      32000);
+  EXPECT_EQ(
+      rules::FactValue({rules::FactKind::kSatisfactionAgo, 17}, read, nullptr, Day("2026-12-06")),
+      0);
   // A deleted customer's history goes with it.
   ASSERT_THAT(Do("delete", [](Transaction& tx) { return tx.DeleteCustomer("c-1").status(); }),
               IsOk());
