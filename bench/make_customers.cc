@@ -106,32 +106,37 @@ class HistoryWriter {
  public:
   explicit HistoryWriter(SQLite::Database& db)
       : row_(db,
-             "INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?, ?, ?, ?, ?) "
-             "ON CONFLICT DO UPDATE SET value = value + excluded.value") {}
+             "INSERT INTO customer_days (customer_id, day, figure, key, value, amount_units, "
+             "points) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = value + "
+             "excluded.value, amount_units = amount_units + excluded.amount_units, points = "
+             "points + excluded.points") {}
 
   void Write(const char* id, uint64_t h, int64_t purchases, int64_t average_units, Date today,
              int64_t satisfaction_units) {
     for (int64_t p = 0; p < purchases; ++p) {
       const int day = today.days() - static_cast<int>(Mix(h + p) % 120);
-      Row(id, day, 1, "", 1);
-      Row(id, day, 2, "", average_units);
-      Row(id, day, 3, "", 20);
+      Row(id, day, 1, "", 1, average_units, 20);
     }
     for (uint64_t r = 0; r < (h >> 20) % 4; ++r) {
       Row(id, today.days() - static_cast<int>(Mix(h ^ (r + 77)) % 60), 4,
-          (h >> r) % 2 == 0 ? "positive_review" : "negative_review", 1);
+          (h >> r) % 2 == 0 ? "positive_review" : "negative_review", 1, 0, 0);
     }
     Row(id, today.days() - 20 - static_cast<int>((h >> 36) % 61), 5, "",
-        std::max<int64_t>(10'000, satisfaction_units - 5'000 + static_cast<int64_t>((h >> 12) % 10'000)));
+        std::max<int64_t>(10'000,
+                          satisfaction_units - 5'000 + static_cast<int64_t>((h >> 12) % 10'000)),
+        0, 0);
   }
 
  private:
-  void Row(const char* id, int day, int figure, const char* key, int64_t value) {
+  void Row(const char* id, int day, int figure, const char* key, int64_t value,
+           int64_t amount_units, int64_t points) {
     row_.bind(1, id);
     row_.bind(2, day);
     row_.bind(3, figure);
     row_.bind(4, key);
     row_.bind(5, value);
+    row_.bind(6, amount_units);
+    row_.bind(7, points);
     row_.exec();
     row_.reset();
   }

@@ -32,6 +32,7 @@
 #include "server/store/records.h"
 #include "server/store/sqlite/budget_usage.h"
 #include "server/store/sqlite/month_stats.h"
+#include "server/store/sqlite/raw_statement.h"
 #include "server/store/sqlite/sqlite_store.h"
 #include "server/store/sqlite/values.h"
 #include "server/store/store.h"
@@ -317,6 +318,7 @@ class Connection : public Transaction {
   SqliteStoreOptions options_;
   SQLite::Database db_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements_;
+  std::unique_ptr<RawStatement> history_rows_;     // ReadHistory's, made on first use
   std::vector<BudgetUsageChange> budget_changes_;  // not yet committed
 };
 

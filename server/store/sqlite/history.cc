@@ -20,20 +20,13 @@ constexpr int FigureNumber(HistoryFigure figure) { return static_cast<int>(figur
 }  // namespace
 
 void Connection::AddPurchaseToHistory(const PurchaseRecord& p, int sign) {
-  // One statement for the three figures: the writer's time per purchase
-  // is RecordPurchase's throughput.
   static const std::string sql = StrCat(
-      "INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES "
-      "(?1, ?2, ",
+      "INSERT INTO customer_days (customer_id, day, figure, key, value, amount_units, points) "
+      "VALUES (?1, ?2, ",
       FigureNumber(HistoryFigure::kPurchases),
-      ", '', ?3), "
-      "(?1, ?2, ",
-      FigureNumber(HistoryFigure::kSpent),
-      ", '', ?4), "
-      "(?1, ?2, ",
-      FigureNumber(HistoryFigure::kPointsEarned),
-      ", '', ?5) "
-      "ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + excluded.value");
+      ", '', ?3, ?4, ?5) "
+      "ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + excluded.value, "
+      "amount_units = amount_units + excluded.amount_units, points = points + excluded.points");
   SQLite::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, p.customer_id);
@@ -93,17 +86,25 @@ void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, 
 void Connection::ReadHistory(Date today, int32_t days, Customer* c) {
   c->history.clear();
   if (days <= 0) return;
-  SQLite::Statement& s = Prepared(
-      "SELECT day, figure, key, value FROM customer_days WHERE customer_id = ?1 AND day >= ?2");
-  Done done{s};
-  s.bind(1, c->id);
-  s.bind(2, today.days() - days + 1);
-  while (s.executeStep()) {
-    rules::HistoryDay& row = c->history.emplace_back();
-    row.day = Date::FromDays(s.getColumn(0).getInt());
-    row.figure = static_cast<HistoryFigure>(s.getColumn(1).getInt());
-    row.key = s.getColumn(2).getString();
-    row.value = s.getColumn(3).getInt64();
+  if (history_rows_ == nullptr) {
+    history_rows_ = std::make_unique<RawStatement>(
+        db_,
+        "SELECT day, figure, key, value, amount_units, points FROM customer_days "
+        "WHERE customer_id = ?1 AND day >= ?2");
+  }
+  RawStatement& rows = *history_rows_;
+  RawStatement::ResetOnExit reset{rows};
+  rows.Bind(1, c->id);
+  rows.Bind(2, int64_t{today.days()} - days + 1);
+  while (rows.Step()) {
+    const Date day = Date::FromDays(static_cast<int32_t>(rows.Int(0)));
+    const auto figure = static_cast<HistoryFigure>(rows.Int(1));
+    c->history.push_back({day, figure, std::string(rows.Text(2)), rows.Int(3)});
+    // A day's purchases carry their amount and points in the same row.
+    if (figure == HistoryFigure::kPurchases) {
+      c->history.push_back({day, HistoryFigure::kSpent, "", rows.Int(4)});
+      c->history.push_back({day, HistoryFigure::kPointsEarned, "", rows.Int(5)});
+    }
   }
 }
 

@@ -370,11 +370,14 @@ CREATE TABLE offer_usage_totals (
 )sql",
     // 11: each customer's history by day (rules/history.h): figure is a
     // rules::HistoryFigure, key the interaction rule of an interaction
-    // count. Kept with every purchase, return, interaction and change of
-    // satisfaction in their transaction, so that a fact over a window reads
-    // that window's rows. Filled here from what was recorded before:
-    // purchases by their day, interactions by the UTC day they were
-    // recorded on; satisfaction before this migration has no history.
+    // count. A day's purchases are one row (figure 1: their count in
+    // value, with their amount and points), since a simulation reads
+    // every customer's window and rows are its cost. Kept with every
+    // purchase, return, interaction and change of satisfaction in their
+    // transaction, so that a fact over a window reads that window's rows.
+    // Filled here from what was recorded before: purchases by their day,
+    // interactions by the UTC day they were recorded on; satisfaction
+    // before this migration has no history.
     R"sql(
 CREATE TABLE customer_days (
   customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
@@ -382,16 +385,12 @@ CREATE TABLE customer_days (
   figure INTEGER NOT NULL,
   key TEXT NOT NULL DEFAULT '',
   value INTEGER NOT NULL,
+  amount_units INTEGER NOT NULL DEFAULT 0,
+  points INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (customer_id, day, figure, key)
 ) WITHOUT ROWID;
-INSERT INTO customer_days (customer_id, day, figure, key, value)
-  SELECT customer_id, day, 1, '', count(*) FROM purchases
-  WHERE returned_kind IS NULL GROUP BY customer_id, day;
-INSERT INTO customer_days (customer_id, day, figure, key, value)
-  SELECT customer_id, day, 2, '', sum(amount_units) FROM purchases
-  WHERE returned_kind IS NULL GROUP BY customer_id, day;
-INSERT INTO customer_days (customer_id, day, figure, key, value)
-  SELECT customer_id, day, 3, '', sum(points_earned) FROM purchases
+INSERT INTO customer_days (customer_id, day, figure, key, value, amount_units, points)
+  SELECT customer_id, day, 1, '', count(*), sum(amount_units), sum(points_earned) FROM purchases
   WHERE returned_kind IS NULL GROUP BY customer_id, day;
 INSERT INTO customer_days (customer_id, day, figure, key, value)
   SELECT customer_id, CAST(julianday(substr(recorded_at, 1, 10)) - 2440587.5 AS INTEGER), 4,
