@@ -7,11 +7,8 @@
 // the window has moved on, and an earning rule counts the purchases
 // before the one being recorded. The ruleset's own rule tests give the
 // history in YAML, and run when the server loads the rules.
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +17,7 @@
 #include "rules/customer.h"
 #include "server/api/apis.h"
 #include "tests/support/in_process_apis.h"
+#include "tests/support/rules_directory.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
@@ -96,38 +94,29 @@ cases:
 class FactRules {
  public:
   FactRules() {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("clientele-fact-rules-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-    std::filesystem::create_directories(path_);
     for (const auto& entry :
          std::filesystem::directory_iterator(testing::InProcessApis::kDefaultRules)) {
       if (entry.path().extension() == ".yaml" && entry.path().filename() != "tests.yaml") {
-        std::filesystem::copy_file(entry.path(), path_ / entry.path().filename());
+        std::filesystem::copy_file(entry.path(), path() / entry.path().filename());
       }
     }
-    std::ofstream(path_ / "recent.yaml", std::ios::binary) << kRecent;
-    std::ofstream(path_ / "recent_parameters.yaml", std::ios::binary) << kParameters;
-    std::ofstream(path_ / "recent_tests.yaml", std::ios::binary) << kTests;
-    // The bonus goes under the loyalty file's `earning:`.
-    std::ifstream in(path_ / "loyalty.yaml", std::ios::binary);
+    directory_.WriteInPlace("recent.yaml", kRecent);
+    directory_.WriteInPlace("recent_parameters.yaml", kParameters);
+    directory_.WriteInPlace("recent_tests.yaml", kTests);
+    // The bonus goes under the loyalty file's `earning:`, the action at
+    // the end of the improvements.
+    std::ifstream in(path() / "loyalty.yaml", std::ios::binary);
     std::string loyalty((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const size_t tiers = loyalty.find("\ntiers:");
     EXPECT_NE(tiers, std::string::npos);
     loyalty.insert(tiers, kLoyaltyBonus);
-    std::ofstream(path_ / "loyalty.yaml", std::ios::binary | std::ios::trunc) << loyalty;
-    std::ofstream(path_ / "improvements.yaml", std::ios::binary | std::ios::app) << kPriceReview;
+    directory_.WriteInPlace("loyalty.yaml", loyalty);
+    std::ofstream(path() / "improvements.yaml", std::ios::binary | std::ios::app) << kPriceReview;
   }
-  ~FactRules() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  FactRules(const FactRules&) = delete;
-  FactRules& operator=(const FactRules&) = delete;
-  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path path() const { return directory_.path(); }
 
  private:
-  std::filesystem::path path_;
+  testing::RulesDirectory directory_;
 };
 
 struct FactServer {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "common/strings.h"
 #include "gmock/gmock.h"
@@ -43,6 +44,18 @@ class StoreTest : public StoreTestBase {
   void SetUp() override {
     StoreTestBase::SetUp();
     path_ = (directory_ / "clientele.db").string();
+  }
+
+  // Closes the store, removes its database, and makes a new one at schema
+  // `version` through the store's own migrations, for the test to fill
+  // before Reopen upgrades it.
+  std::unique_ptr<SQLite::Database> DatabaseAtVersion(int version) {
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+    auto db =
+        std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (int v = 1; v <= version; ++v) db->exec(std::string(SqliteStore::MigrationScript(v)));
+    return db;
   }
 
   std::string path_;
@@ -82,13 +95,9 @@ TEST_F(StoreTest, UpgradesADatabaseFromSchemaOne) {
 // Schema 9 keeps points per month for tiers on points earned: filled from
 // the purchases a database of schema 8 has, leaving out those taken back.
 TEST_F(StoreTest, UpgradeToSchemaNineCountsThePointsOfPurchasesNotTakenBack) {
-  store_.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   {
-    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    for (int version = 1; version <= 8; ++version) {
-      db.exec(std::string(SqliteStore::MigrationScript(version)));
-    }
+    std::unique_ptr<SQLite::Database> at_8 = DatabaseAtVersion(8);
+    SQLite::Database& db = *at_8;
     db.exec("INSERT INTO customers(id, name) VALUES ('c-1', '张三')");
     // Days 20000 (2024-10-04), 20027 (2024-10-31) and 20028 (2024-11-01).
     for (const char* row : {"('p-1', 20000, 100, NULL)", "('p-2', 20027, 40, 'return')",
@@ -121,13 +130,9 @@ TEST_F(StoreTest, UpgradeToSchemaNineCountsThePointsOfPurchasesNotTakenBack) {
 }
 
 TEST_F(StoreTest, UpgradeToSchemaElevenFillsTheHistoryFromWhatWasRecorded) {
-  store_.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   {
-    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    for (int version = 1; version <= 10; ++version) {
-      db.exec(std::string(SqliteStore::MigrationScript(version)));
-    }
+    std::unique_ptr<SQLite::Database> at_10 = DatabaseAtVersion(10);
+    SQLite::Database& db = *at_10;
     db.exec("INSERT INTO customers(id, name) VALUES ('c-1', '张三'), ('c-2', '李四')");
     // Days 20000 (2024-10-04) and 20027 (2024-10-31); p-2 was returned.
     for (const char* row :
