@@ -171,6 +171,9 @@ struct Feedback {
   std::string text;                       // e.g. "功能更强大,价格更优惠"
   FeedbackSource source = FeedbackSource::kUnknown;
   Decimal satisfaction;  // the rating given with it, 1..5; 0: none
+  // The day it was given; unknown: the evaluation's day. Product facts
+  // count it only when their window holds this day.
+  Date day;
   // The product's earlier feedback by day, as far back as the ruleset's
   // product facts look (RuleSet::ProductHistoryDays; rules/history.h):
   // kProductFeedback, kProductRated, kProductSatisfaction and

@@ -53,12 +53,6 @@ int64_t Units(int64_t whole) {
   return units;
 }
 
-bool MentionsAny(std::string_view text, const std::vector<std::string>& words) {
-  return std::any_of(words.begin(), words.end(), [&](const std::string& word) {
-    return program_internal::ContainsText(text, word);
-  });
-}
-
 // `numerator` / `denominator` in Decimal units, rounded down; 0 for 0.
 int64_t UnitsRatio(int64_t numerator_units, int64_t denominator) {
   if (denominator <= 0) return 0;
@@ -72,19 +66,22 @@ int64_t ProductFactValue(const FactRequest& request, const Feedback& feedback, D
   auto sum = [&](HistoryFigure figure, bool keyed) {
     return WindowSum(rows, figure, keyed, request.key, first, today);
   };
-  const int64_t given = sum(HistoryFigure::kProductFeedback, false) + 1;
+  // The feedback itself, on its own day (a backdated one may be out).
+  const Date day = feedback.day.known() ? feedback.day : today;
+  const int64_t self = day >= first && day <= today ? 1 : 0;
+  const int64_t given = sum(HistoryFigure::kProductFeedback, false) + self;
   switch (request.kind) {
     case FactKind::kProductFeedback:
       return Units(given);
     case FactKind::kProductMentioning:
     case FactKind::kProductShare: {
       const int64_t mentioning = sum(HistoryFigure::kProductMentions, true) +
-                                 (MentionsAny(feedback.text, request.words) ? 1 : 0);
+                                 (self == 1 && MentionsAnyOf(feedback.text, request.words) ? 1 : 0);
       if (request.kind == FactKind::kProductMentioning) return Units(mentioning);
       return UnitsRatio(Units(mentioning), given);
     }
     case FactKind::kProductSatisfaction: {
-      const bool rated = feedback.satisfaction > Decimal();
+      const bool rated = self == 1 && feedback.satisfaction > Decimal();
       return UnitsRatio(sum(HistoryFigure::kProductSatisfaction, false) +
                             (rated ? feedback.satisfaction.units() : 0),
                         sum(HistoryFigure::kProductRated, false) + (rated ? 1 : 0));
@@ -330,10 +327,31 @@ void AddEarlierFeedback(Feedback* feedback, const std::vector<FactRequest>& fact
       continue;
     }
     counted.push_back(fact.key);
-    if (MentionsAny(text, fact.words)) {
+    if (MentionsAnyOf(text, fact.words)) {
       AddToDay(&rows, day, HistoryFigure::kProductMentions, fact.key, 1);
     }
   }
+}
+
+void AddProductDay(Feedback* feedback, Date day, int64_t given, int64_t rated,
+                   int64_t rating_units) {
+  std::vector<HistoryDay>& rows = feedback->product_history;
+  rows.push_back({day, HistoryFigure::kProductFeedback, "", given});
+  if (rated > 0) {
+    rows.push_back({day, HistoryFigure::kProductRated, "", rated});
+    rows.push_back({day, HistoryFigure::kProductSatisfaction, "", rating_units});
+  }
+}
+
+void AddProductMentions(Feedback* feedback, Date day, std::string key, int64_t count) {
+  feedback->product_history.push_back(
+      {day, HistoryFigure::kProductMentions, std::move(key), count});
+}
+
+bool MentionsAnyOf(std::string_view text, const std::vector<std::string>& words) {
+  return std::any_of(words.begin(), words.end(), [&](const std::string& word) {
+    return program_internal::ContainsText(text, word);
+  });
 }
 
 const std::vector<std::string>& HistoryListNames() {

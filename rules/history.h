@@ -86,8 +86,8 @@ Date WindowStart(const FactRequest& request, Date today);
 //  - kSatisfactionAgo is satisfaction at the end of the day `days` before
 //    today: the value before the first change made after that day, or
 //    the customer's satisfaction when there was none;
-//  - product facts count `feedback` itself too: it is the product's
-//    latest; a share and an average are rounded down to 4 decimals.
+//  - product facts count `feedback` itself too when its day is in the
+//    window; a share and an average are rounded down to 4 decimals.
 int64_t FactValue(const FactRequest& request, const Customer& customer, const Feedback* feedback,
                   Date today);
 
@@ -107,11 +107,20 @@ absl::Status AddHistoryEntry(Customer* customer, std::string_view list,
 // INVALID_ARGUMENT naming the field; *feedback is unchanged then.
 absl::Status AddProductHistoryEntry(Feedback* feedback, const std::vector<FactRequest>& facts,
                                     const std::vector<std::pair<std::string, std::string>>& fields);
-// The same for feedback already checked (the server's): of `day`, with
-// this text and rating (0: none). Counts add up across calls of one day
-// (a day's figures fit int64: the server's counts are far below it).
+// The same for feedback already checked: of `day`, with this text and
+// rating (0: none). Counts add up across calls of one day.
 void AddEarlierFeedback(Feedback* feedback, const std::vector<FactRequest>& facts, Date day,
                         std::string_view text, Decimal satisfaction);
+// Whether `text` contains any of `words` (exact characters).
+bool MentionsAnyOf(std::string_view text, const std::vector<std::string>& words);
+
+// A day of the product's feedback as the server sums it: `given`
+// feedbacks, `rated` of them with ratings adding up to `rating_units`;
+// and `count` of them mentioning a phrase of list `key`. Each day and
+// figure once.
+void AddProductDay(Feedback* feedback, Date day, int64_t given, int64_t rated,
+                   int64_t rating_units);
+void AddProductMentions(Feedback* feedback, Date day, std::string key, int64_t count);
 
 // The lists AddHistoryEntry accepts, and INVALID_ARGUMENT with a "did you
 // mean" for a name that is none of them (checked even for an empty list).

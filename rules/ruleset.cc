@@ -99,13 +99,17 @@ class Evaluation {
     int32_t today;
     const int64_t* facts;
   };
+  bool purchase_day_facts_ready_ = false;
   Day EnterPurchaseDay() {
     const Day evaluation_day{frame_.today, frame_.facts};
     const Date purchase_day = input_.purchase->date;
     if (!purchase_day.known() || purchase_day.days() == frame_.today) return evaluation_day;
     frame_.today = purchase_day.days();
     if (!data_.facts.empty()) {
-      frame_.facts = ComputeFacts(purchase_day, &decision_->scratch.purchase_day_facts);
+      std::vector<int64_t>& facts = decision_->scratch.purchase_day_facts;
+      // Earning rules and bonuses both enter the day: computed once.
+      frame_.facts = purchase_day_facts_ready_ ? facts.data() : ComputeFacts(purchase_day, &facts);
+      purchase_day_facts_ready_ = true;
     }
     return evaluation_day;
   }
@@ -1178,6 +1182,13 @@ program_internal::WorkBound WorkFor(const RuleSetData& data, const EvalInput& in
   const RuleSetData::Work& work = data.work;
   program_internal::WorkBound bound = work.always;
   bound.AddFixed(HistoryWork(data, input));
+  // Product facts with phrases search the feedback's text for each.
+  if (input.feedback != nullptr) {
+    for (const FactRequest& fact : data.facts) {
+      bound.scans[static_cast<size_t>(program_internal::TextSource::kFeedback)] +=
+          fact.words.size();
+    }
+  }
   if (input.purchase != nullptr) bound.Add(work.purchase);
   if (input.interaction != nullptr) bound.Add(work.interaction);
   if (input.feedback != nullptr) bound.Add(work.feedback);
@@ -1202,14 +1213,13 @@ absl::Status CheckWork(const RuleSetData& data, const EvalInput& input) {
     }
   }
   const uint64_t history_units = HistoryWork(data, input);
-  std::string blame =
-      history_units > costliest_units && history_units * 2 > total
-          ? StrCat("; most of it is reading the customer's history (", HistoryRows(input),
-                   " days and figures) for ", data.facts.size(), " facts over time")
-      : costliest_units > bound.fixed
-          ? StrCat("; most of it is searching ", TextSourceName(costliest), " (",
-                   lengths[costliest], " bytes) ", bound.scans[costliest], " times")
-          : "; most of it is the rules themselves, whatever the texts";
+  std::string blame = history_units > costliest_units && history_units * 2 > total
+                          ? StrCat("; most of it is reading the history (", HistoryRows(input),
+                                   " days and figures) for ", data.facts.size(), " facts over time")
+                      : costliest_units > bound.fixed
+                          ? StrCat("; most of it is searching ", TextSourceName(costliest), " (",
+                                   lengths[costliest], " bytes) ", bound.scans[costliest], " times")
+                          : "; most of it is the rules themselves, whatever the texts";
   return absl::ResourceExhaustedError(StrCat("this evaluation could take up to ", total,
                                              " work units, over the limit of ", data.work_limit,
                                              blame));

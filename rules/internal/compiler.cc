@@ -1089,6 +1089,12 @@ class Compiler {
         if (word.size > 0) request->words.emplace_back(word.s());
       }
     }
+    for (const std::string& word : request->words) {
+      if (word.find('\x1f') == std::string::npos) continue;
+      Error(ast, "a phrase to look for cannot hold the control character U+001F",
+            "write the phrase without it");
+      return false;
+    }
     if (request->words.empty()) {
       Error(ast, "the second argument is the phrases to look for, as fixed text",
             "e.g. [\"太贵\", \"价格高\"], or a parameter holding such a list");

@@ -414,6 +414,7 @@ absl::Status EventsApi::SubmitFeedback(const v1::SubmitFeedbackRequest& request,
   absl::StatusOr<Date> day = ParseDay("date", request.date(), today);
   if (!day.ok()) return day.status();
   if (absl::Status s = CheckNotAfter("date", *day, today); !s.ok()) return s;
+  feedback.day = *day;
 
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;

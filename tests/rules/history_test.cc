@@ -325,7 +325,7 @@ TEST(FactRules, AHistoryOverTheWorkLimitIsRefusedAndNamed) {
   EXPECT_THAT(
       loaded.ruleset->Evaluate({&c, nullptr, nullptr, nullptr, Day("2026-12-06")}, &decision),
       StatusIs(absl::StatusCode::kResourceExhausted,
-               "reading the customer's history (400 days and figures) for 1 facts"));
+               "reading the history (400 days and figures) for 1 facts"));
 }
 
 TEST(FactRules, EarningSeesTheHistoryUpToABackdatedPurchasesDay) {
@@ -439,6 +439,41 @@ TEST(ProductFacts, ValuesAreExactAndRoundedDown) {
   EXPECT_EQ(FactValue(share, c, &f, today), 3333);  // 2 of 6, rounded down
   // Without a feedback (not an improvement rule): 0.
   EXPECT_EQ(FactValue(share, c, nullptr, today), 0);
+}
+
+TEST(ProductFacts, ABackdatedFeedbackCountsOnItsOwnDay) {
+  Feedback f{"产品A", "太贵"};
+  f.satisfaction = Decimal::FromInteger(1);
+  FactRequest share{FactKind::kProductShare, 30};
+  share.words = {"太贵"};
+  share.key = PhraseListKey(&share.words);
+  ASSERT_THAT(AddProductHistoryEntry(
+                  &f, {share}, {{"date", "2026-12-01"}, {"text", "好"}, {"satisfaction", "5"}}),
+              IsOk());
+  Customer c;
+  const Date today = Day("2026-12-06");
+  f.day = Day("2026-11-07");  // the window's first day: counted
+  EXPECT_EQ(FactValue({FactKind::kProductFeedback, 30}, c, &f, today), 2 * kUnit);
+  EXPECT_EQ(FactValue(share, c, &f, today), 5000);
+  EXPECT_EQ(FactValue({FactKind::kProductSatisfaction, 30}, c, &f, today), 30000);
+  f.day = Day("2026-11-06");  // a day before it: not counted, its rating neither
+  EXPECT_EQ(FactValue({FactKind::kProductFeedback, 30}, c, &f, today), 1 * kUnit);
+  EXPECT_EQ(FactValue(share, c, &f, today), 0);
+  EXPECT_EQ(FactValue({FactKind::kProductSatisfaction, 30}, c, &f, today), 50000);
+}
+
+TEST(ProductFacts, SearchingTheFeedbackForPhrasesIsInTheWorkBound) {
+  LoadResult loaded = LoadImprovements(kPriceReview);
+  ASSERT_TRUE(loaded.ok()) << FormatDiagnostics(loaded.diagnostics);
+  Customer c;
+  Feedback short_text{"产品A", "短"};
+  Feedback long_text{"产品A", std::string(16 * 100, 'x')};
+  const uint64_t short_work =
+      loaded.ruleset->WorkBound({&c, nullptr, nullptr, &short_text, Day("2026-12-06")});
+  const uint64_t long_work =
+      loaded.ruleset->WorkBound({&c, nullptr, nullptr, &long_text, Day("2026-12-06")});
+  // Two phrases searched in 1,600 more bytes: at least 2 x 100 units more.
+  EXPECT_GE(long_work - short_work, 200u);
 }
 
 TEST(ProductFacts, MistakesAreRefusedWhereTheyAre) {

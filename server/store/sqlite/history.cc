@@ -3,6 +3,10 @@
 // the windowed facts of the ruleset.
 #include "rules/history.h"
 
+#include <map>
+#include <utility>
+#include <vector>
+
 #include "common/strings.h"
 #include "server/store/sqlite/connection.h"
 
@@ -111,17 +115,45 @@ void Connection::ReadHistory(Date today, int32_t days, Customer* c) {
 void Connection::UnsafeAddProductHistory(std::string_view product, Date first_day,
                                          const std::vector<rules::FactRequest>& facts,
                                          rules::Feedback* feedback) {
+  // Counts and ratings summed by SQLite, a row per day.
+  {
+    SQLite::Statement& s = Prepared(
+        "SELECT day, count(*), count(satisfaction_units), coalesce(sum(satisfaction_units), 0) "
+        "FROM feedback INDEXED BY feedback_by_product WHERE product = ?1 AND day >= ?2 "
+        "GROUP BY day");
+    Done done{s};
+    s.bind(1, std::string(product));
+    s.bind(2, first_day.days());
+    while (s.executeStep()) {
+      rules::AddProductDay(feedback, Date::FromDays(s.getColumn(0).getInt()),
+                           s.getColumn(1).getInt64(), s.getColumn(2).getInt64(),
+                           s.getColumn(3).getInt64());
+    }
+  }
+  // Mentions need the texts: read only when some fact looks for phrases.
+  std::vector<const rules::FactRequest*> lists;
+  for (const rules::FactRequest& fact : facts) {
+    if (fact.words.empty()) continue;
+    bool seen = false;
+    for (const rules::FactRequest* list : lists) seen = seen || list->key == fact.key;
+    if (!seen) lists.push_back(&fact);
+  }
+  if (lists.empty()) return;
+  std::map<std::pair<int32_t, size_t>, int64_t> mentions;  // (day, list) -> feedbacks
   SQLite::Statement& s = Prepared(
-      "SELECT day, text, satisfaction_units FROM feedback INDEXED BY feedback_by_product "
+      "SELECT day, text FROM feedback INDEXED BY feedback_by_product "
       "WHERE product = ?1 AND day >= ?2");
   Done done{s};
   s.bind(1, std::string(product));
   s.bind(2, first_day.days());
   while (s.executeStep()) {
-    const SQLite::Column rating = s.getColumn(2);
-    rules::AddEarlierFeedback(feedback, facts, Date::FromDays(s.getColumn(0).getInt()),
-                              s.getColumn(1).getText(),
-                              rating.isNull() ? Decimal() : Decimal::FromUnits(rating.getInt64()));
+    const std::string_view text = s.getColumn(1).getText();
+    for (size_t i = 0; i < lists.size(); ++i) {
+      if (rules::MentionsAnyOf(text, lists[i]->words)) ++mentions[{s.getColumn(0).getInt(), i}];
+    }
+  }
+  for (const auto& [at, count] : mentions) {
+    rules::AddProductMentions(feedback, Date::FromDays(at.first), lists[at.second]->key, count);
   }
 }
 
