@@ -115,6 +115,22 @@ absl::StatusOr<rules::Interaction> InteractionFromJson(const json& object) {
 }
 
 // The feedback's "history": [{"date": ..., "text": ..., "satisfaction": ...}].
+// One history entry's fields as text (rules::AddHistoryEntry and
+// AddProductHistoryEntry take them so); `what` names it in errors.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> EntryFields(
+    const json& entry, std::string_view what, std::string_view example) {
+  if (!entry.is_object()) {
+    return absl::InvalidArgumentError(StrCat(what, ": each entry is an object, e.g. ", example));
+  }
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& [name, value] : entry.items()) {
+    absl::StatusOr<std::string> text = ScalarText(value, StrCat(what, " ", name));
+    if (!text.ok()) return text.status();
+    fields.emplace_back(name, *std::move(text));
+  }
+  return fields;
+}
+
 absl::Status FeedbackHistoryFromJson(const json& history, Events* events) {
   if (!history.is_array()) {
     return absl::InvalidArgumentError(
@@ -122,18 +138,10 @@ absl::Status FeedbackHistoryFromJson(const json& history, Events* events) {
         "[{\"date\": \"2026-11-30\", \"text\": \"太贵了\"}]");
   }
   for (const json& entry : history) {
-    if (!entry.is_object()) {
-      return absl::InvalidArgumentError(
-          "feedback.history: each entry is an object, e.g. {\"date\": \"2026-11-30\", "
-          "\"text\": \"太贵了\"}");
-    }
-    std::vector<std::pair<std::string, std::string>> fields;
-    for (const auto& [name, value] : entry.items()) {
-      absl::StatusOr<std::string> text = ScalarText(value, StrCat("feedback.history ", name));
-      if (!text.ok()) return text.status();
-      fields.emplace_back(name, *std::move(text));
-    }
-    events->feedback_history.push_back(std::move(fields));
+    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> fields =
+        EntryFields(entry, "feedback.history", "{\"date\": \"2026-11-30\", \"text\": \"太贵了\"}");
+    if (!fields.ok()) return fields.status();
+    events->feedback_history.push_back(*std::move(fields));
   }
   return absl::OkStatus();
 }
@@ -249,17 +257,10 @@ absl::Status HistoryFromJson(const json& history, rules::Customer* customer) {
           "history ", list, " must be a list of entries, e.g. [{\"date\": \"2026-11-30\"}]"));
     }
     for (const json& entry : entries) {
-      if (!entry.is_object()) {
-        return absl::InvalidArgumentError(
-            StrCat("history ", list, ": each entry is an object, e.g. {\"date\": \"2026-11-30\"}"));
-      }
-      std::vector<std::pair<std::string, std::string>> fields;
-      for (const auto& [name, value] : entry.items()) {
-        absl::StatusOr<std::string> text = ScalarText(value, StrCat("history ", list, " ", name));
-        if (!text.ok()) return text.status();
-        fields.emplace_back(name, *std::move(text));
-      }
-      if (absl::Status s = rules::AddHistoryEntry(customer, list, fields); !s.ok()) return s;
+      absl::StatusOr<std::vector<std::pair<std::string, std::string>>> fields =
+          EntryFields(entry, StrCat("history ", list), "{\"date\": \"2026-11-30\"}");
+      if (!fields.ok()) return fields.status();
+      if (absl::Status s = rules::AddHistoryEntry(customer, list, *fields); !s.ok()) return s;
     }
   }
   return absl::OkStatus();

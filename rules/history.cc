@@ -320,17 +320,22 @@ void AddEarlierFeedback(Feedback* feedback, const std::vector<FactRequest>& fact
     AddToDay(&rows, day, HistoryFigure::kProductRated, "", 1);
     AddToDay(&rows, day, HistoryFigure::kProductSatisfaction, "", satisfaction.units());
   }
-  std::vector<std::string_view> counted;
-  for (const FactRequest& fact : facts) {
-    if (fact.words.empty() ||
-        std::find(counted.begin(), counted.end(), fact.key) != counted.end()) {
-      continue;
-    }
-    counted.push_back(fact.key);
-    if (MentionsAnyOf(text, fact.words)) {
-      AddToDay(&rows, day, HistoryFigure::kProductMentions, fact.key, 1);
+  for (const FactRequest* list : PhraseLists(facts)) {
+    if (MentionsAnyOf(text, list->words)) {
+      AddToDay(&rows, day, HistoryFigure::kProductMentions, list->key, 1);
     }
   }
+}
+
+std::vector<const FactRequest*> PhraseLists(const std::vector<FactRequest>& facts) {
+  std::vector<const FactRequest*> lists;
+  for (const FactRequest& fact : facts) {
+    if (fact.words.empty()) continue;
+    const bool seen = std::any_of(lists.begin(), lists.end(),
+                                  [&](const FactRequest* list) { return list->key == fact.key; });
+    if (!seen) lists.push_back(&fact);
+  }
+  return lists;
 }
 
 void AddProductDay(Feedback* feedback, Date day, int64_t given, int64_t rated,

@@ -111,6 +111,10 @@ absl::Status AddProductHistoryEntry(Feedback* feedback, const std::vector<FactRe
 // rating (0: none). Counts add up across calls of one day.
 void AddEarlierFeedback(Feedback* feedback, const std::vector<FactRequest>& facts, Date day,
                         std::string_view text, Decimal satisfaction);
+// The facts of `facts` that look for phrases, one per phrase list (key):
+// the lists whose mentions a product's history counts.
+std::vector<const FactRequest*> PhraseLists(const std::vector<FactRequest>& facts);
+
 // Whether `text` contains any of `words` (exact characters).
 bool MentionsAnyOf(std::string_view text, const std::vector<std::string>& words);
 

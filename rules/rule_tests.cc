@@ -367,6 +367,18 @@ class CaseReader {
     }
   }
 
+  // A history entry's fields as text; nullopt unless a map of single values.
+  static std::optional<std::vector<std::pair<std::string, std::string>>> EntryFields(
+      const YAML::Node& item) {
+    if (!item.IsMap()) return std::nullopt;
+    std::vector<std::pair<std::string, std::string>> fields;
+    for (const auto& field : item) {
+      if (!field.second.IsScalar()) return std::nullopt;
+      fields.emplace_back(field.first.Scalar(), field.second.Scalar());
+    }
+    return fields;
+  }
+
   // history: {purchases: [{date: 2026-11-30, amount: 120}], ...}
   // (AddHistoryEntry), each mistake reported where it is.
   void ReadHistory(const YAML::Node& node, Customer* customer) {
@@ -387,21 +399,14 @@ class CaseReader {
         continue;
       }
       for (const YAML::Node& item : list.second) {
-        std::vector<std::pair<std::string, std::string>> fields;
-        bool scalars = item.IsMap();
-        if (scalars) {
-          for (const auto& field : item) {
-            scalars = scalars && field.second.IsScalar();
-            if (scalars) fields.emplace_back(field.first.Scalar(), field.second.Scalar());
-          }
-        }
-        if (!scalars) {
+        std::optional<std::vector<std::pair<std::string, std::string>>> fields = EntryFields(item);
+        if (!fields) {
           Report(item.Mark(),
                  StrCat("history ", list.first.Scalar(), ": each entry is a map of single values"),
                  kExample);
           continue;
         }
-        if (absl::Status s = AddHistoryEntry(customer, list.first.Scalar(), fields); !s.ok()) {
+        if (absl::Status s = AddHistoryEntry(customer, list.first.Scalar(), *fields); !s.ok()) {
           Report(item.Mark(), std::string(View(s.message())), "");
         }
       }
@@ -419,17 +424,12 @@ class CaseReader {
       return;
     }
     for (const YAML::Node& item : node) {
-      std::vector<std::pair<std::string, std::string>> fields;
-      bool scalars = item.IsMap();
-      for (const auto& field : scalars ? item : YAML::Node()) {
-        scalars = scalars && field.second.IsScalar();
-        if (scalars) fields.emplace_back(field.first.Scalar(), field.second.Scalar());
-      }
-      if (!scalars) {
+      std::optional<std::vector<std::pair<std::string, std::string>>> fields = EntryFields(item);
+      if (!fields) {
         Report(item.Mark(), "each earlier feedback is a map of single values", kExample);
         continue;
       }
-      if (absl::Status s = AddProductHistoryEntry(feedback, facts_, fields); !s.ok()) {
+      if (absl::Status s = AddProductHistoryEntry(feedback, facts_, *fields); !s.ok()) {
         Report(item.Mark(), std::string(View(s.message())), "");
       }
     }

@@ -131,13 +131,7 @@ void Connection::UnsafeAddProductHistory(std::string_view product, Date first_da
     }
   }
   // Mentions need the texts: read only when some fact looks for phrases.
-  std::vector<const rules::FactRequest*> lists;
-  for (const rules::FactRequest& fact : facts) {
-    if (fact.words.empty()) continue;
-    bool seen = false;
-    for (const rules::FactRequest* list : lists) seen = seen || list->key == fact.key;
-    if (!seen) lists.push_back(&fact);
-  }
+  const std::vector<const rules::FactRequest*> lists = rules::PhraseLists(facts);
   if (lists.empty()) return;
   std::map<std::pair<int32_t, size_t>, int64_t> mentions;  // (day, list) -> feedbacks
   SQLite::Statement& s = Prepared(
