@@ -2,6 +2,8 @@
 
 #include "absl/status/status.h"
 #include "common/strings.h"
+#include "rules/diagnostic.h"
+#include "rules/events.h"
 #include "rules/history.h"
 
 namespace clientele::client {
@@ -144,6 +146,34 @@ absl::Status FeedbackHistoryFromJson(const json& history, Events* events) {
     events->feedback_history.push_back(*std::move(fields));
   }
   return absl::OkStatus();
+}
+
+// {"type": "review", "date": "2026-11-20", "attributes": {"stars": 5}}.
+absl::StatusOr<Events::PendingEvent> CustomEventFromJson(const json& object) {
+  if (!object.is_object()) {
+    return absl::InvalidArgumentError(
+        "event: expected an object such as {\"type\": \"review\", \"attributes\": {\"stars\": 5}}");
+  }
+  if (absl::Status s = CheckKeys(object, "event", {"type", "date", "attributes"}); !s.ok())
+    return s;
+  Events::PendingEvent event;
+  absl::StatusOr<std::string> type = TextField(object, "type", "event");
+  if (!type.ok()) return type.status();
+  if (type->empty())
+    return absl::InvalidArgumentError("event.type: give the event's type, e.g. \"review\"");
+  event.type = *std::move(type);
+  if (object.contains("date")) {
+    absl::StatusOr<std::string> date = TextField(object, "date", "event");
+    if (!date.ok()) return date.status();
+    event.date = *std::move(date);
+  }
+  if (auto it = object.find("attributes"); it != object.end() && !it->is_null()) {
+    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> fields =
+        EntryFields(*it, "event.attributes", "{\"stars\": 5}");
+    if (!fields.ok()) return fields.status();
+    event.attributes = *std::move(fields);
+  }
+  return event;
 }
 
 absl::StatusOr<rules::Feedback> FeedbackFromJson(const json& object, Events* events) {
@@ -291,11 +321,17 @@ absl::StatusOr<Events> EventsFromJson(const json& object) {
   if (object.is_null()) return events;
   if (!object.is_object()) {
     return absl::InvalidArgumentError(
-        "an event must be a JSON object with \"purchase\", \"interaction\" or \"feedback\"");
+        "an event must be a JSON object with \"purchase\", \"interaction\", \"feedback\" or "
+        "\"event\"");
   }
-  if (absl::Status s = CheckKeys(object, "event", {"purchase", "interaction", "feedback"});
+  if (absl::Status s = CheckKeys(object, "event", {"purchase", "interaction", "feedback", "event"});
       !s.ok()) {
     return s;
+  }
+  if (auto it = object.find("event"); it != object.end()) {
+    absl::StatusOr<Events::PendingEvent> event = CustomEventFromJson(*it);
+    if (!event.ok()) return event.status();
+    events.pending_event = *std::move(event);
   }
   if (auto it = object.find("purchase"); it != object.end()) {
     absl::StatusOr<rules::Purchase> purchase = PurchaseFromJson(*it);
@@ -315,7 +351,57 @@ absl::StatusOr<Events> EventsFromJson(const json& object) {
   return events;
 }
 
-absl::Status AddProductHistory(const rules::RuleSet& ruleset, Events* events) {
+// A custom event's outcome: every credit, with its limit's use.
+json EventOutcomeToJson(const rules::EventOutcome& event) {
+  json credits = json::array();
+  for (const rules::EventCredit& credit : event.credits) {
+    json entry = {{"rule", Text(credit.rule_id)},
+                  {"points", credit.points},
+                  {"rule_points", credit.rule_points}};
+    if (!credit.to_customer.empty()) {
+      entry["to_customer"] = Text(credit.to_customer);
+      entry["to_attribute"] = Text(credit.to_attribute);
+    }
+    if (credit.limit.any()) {
+      entry["limit"] = credit.limit.Describe();
+      entry["used_before"] = {{"times", credit.used_before.times},
+                              {"points", credit.used_before.points}};
+      entry["limited"] = credit.limited;
+    }
+    credits.push_back(std::move(entry));
+  }
+  return {{"type", Text(event.type)},
+          {"credits", credits},
+          {"points_to_customer", event.points_to_customer},
+          {"points_before", event.points_before},
+          {"points_after", event.points_after}};
+}
+
+absl::Status ResolveEvents(const rules::RuleSet& ruleset, Events* events) {
+  if (events->pending_event) {
+    const Events::PendingEvent& pending = *events->pending_event;
+    const rules::EventType* type = ruleset.FindEventType(pending.type);
+    if (type == nullptr) {
+      std::vector<std::string> names;
+      for (const rules::EventType& t : ruleset.EventTypes()) names.push_back(t.name);
+      return absl::InvalidArgumentError(
+          StrCat("event.type: '", pending.type, "' is not an event type of the ruleset",
+                 rules::DidYouMeanSuffix(pending.type, names),
+                 names.empty() ? " (it declares none)"
+                               : StrCat(" (it declares: ", StrJoin(names, ", "), ")")));
+    }
+    rules::Date day;
+    if (!pending.date.empty()) {
+      absl::StatusOr<rules::Date> parsed = rules::Date::Parse(pending.date);
+      if (!parsed.ok())
+        return absl::InvalidArgumentError(StrCat("event.date: ", parsed.status().message()));
+      day = *parsed;
+    }
+    absl::StatusOr<rules::CustomEvent> event = rules::MakeEvent(*type, pending.attributes, day);
+    if (!event.ok()) return event.status();
+    events->event = *std::move(event);
+    events->pending_event.reset();
+  }
   if (events->feedback_history.empty()) return absl::OkStatus();
   for (const auto& fields : events->feedback_history) {
     if (absl::Status s = rules::AddProductHistoryEntry(&*events->feedback, ruleset.Facts(), fields);
@@ -386,6 +472,7 @@ json DecisionToJson(const rules::Customer& customer, const rules::Decision& deci
       out["loyalty"]["breakdown"] = breakdown;
     }
   }
+  if (decision.event.applied) out["event"] = EventOutcomeToJson(decision.event);
   if (decision.interaction.applied) {
     const rules::InteractionOutcome& i = decision.interaction;
     // Decimals as JSON numbers parsed from their exact text, so 4.1 prints as 4.1.

@@ -30,20 +30,34 @@ absl::StatusOr<rules::Customer> CustomerFromJson(const nlohmann::json& json);
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view what);
 
 // The events of one evaluation: any of "purchase", "interaction",
-// "feedback". {"purchase": {"amount": 400}}, {"interaction": "好评"},
-// {"feedback": {"product": "产品A", "text": "价格更优惠", "source": "survey"}}.
+// "feedback", "event" (a custom event). {"purchase": {"amount": 400}},
+// {"interaction": "好评"}, {"feedback": {"product": "产品A", "text":
+// "价格更优惠", "source": "survey"}}, {"event": {"type": "review", "date":
+// "2026-11-20", "attributes": {"stars": 5}}}.
 struct Events {
   std::optional<rules::Purchase> purchase;
   std::optional<rules::Interaction> interaction;
   std::optional<rules::Feedback> feedback;
   // The feedback's "history": the product's earlier feedback, each as its
   // fields, for rules::AddProductHistoryEntry once the ruleset is known
-  // (AddProductHistory).
+  // (ResolveEvents).
   std::vector<std::vector<std::pair<std::string, std::string>>> feedback_history;
+  // The custom event as given, built once the ruleset (its types) is
+  // known (ResolveEvents): its type, day ("" the evaluation's) and
+  // attributes as text.
+  struct PendingEvent {
+    std::string type;
+    std::string date;
+    std::vector<std::pair<std::string, std::string>> attributes;
+  };
+  std::optional<PendingEvent> pending_event;
+  std::optional<rules::CustomEvent> event;
 };
-// Rolls events->feedback_history into the feedback's product history for
-// the product facts of `ruleset` (mentions by its phrase lists).
-absl::Status AddProductHistory(const rules::RuleSet& ruleset, Events* events);
+// Completes what needs the ruleset: rolls events->feedback_history into
+// the feedback's product history for the product facts of `ruleset`
+// (mentions by its phrase lists), and builds the custom event by its
+// declared type. INVALID_ARGUMENT naming what is wrong.
+absl::Status ResolveEvents(const rules::RuleSet& ruleset, Events* events);
 absl::StatusOr<Events> EventsFromJson(const nlohmann::json& json);
 
 // The decision (and explanation, when given) as JSON.

@@ -56,6 +56,45 @@ std::string_view LossReason(rules::OfferLoss::Why why) {
 
 }  // namespace
 
+namespace {
+
+// "  event:    review: +10 points (rule review_points): 100 -> 110", and a
+// line per credit that went to another customer or that a limit cut.
+void RenderEventOutcome(const rules::Decision& decision, std::string* out) {
+  const rules::EventOutcome& e = decision.event;
+  std::vector<std::string> own;
+  for (const rules::EventCredit& c : e.credits) {
+    if (c.to_customer.empty() && !c.limited) own.push_back(StrCat("rule ", c.rule_id));
+  }
+  StrAppend(out, "  event:    ", e.type, ": +", e.points_to_customer, " points",
+            own.empty() ? "" : StrCat(" (", StrJoin(own, ", "), ")"), ": ", e.points_before, " -> ",
+            e.points_after);
+  if (decision.tier != decision.tier_before) {
+    StrAppend(out, ", tier ", decision.tier_before.empty() ? "(none)" : decision.tier_before,
+              " -> ", decision.tier);
+  }
+  StrAppend(out, "\n");
+  for (const rules::EventCredit& c : e.credits) {
+    if (!c.to_customer.empty()) {
+      StrAppend(out, "    +", c.points, " points to customer ", c.to_customer, " (", c.to_attribute,
+                ", rule ", c.rule_id, ")");
+    } else if (c.limited) {
+      StrAppend(out, "    +", c.points, " points (rule ", c.rule_id, ")");
+    } else {
+      continue;
+    }
+    if (c.limited) {
+      StrAppend(out, ": limit ", c.limit.Describe(), ", used ", c.used_before.times,
+                c.used_before.times == 1 ? " time" : " times",
+                c.limit.points > 0 ? StrCat(" and ", c.used_before.points, " points") : "",
+                " before; ", c.rule_points, " cut to ", c.points);
+    }
+    StrAppend(out, "\n");
+  }
+}
+
+}  // namespace
+
 std::string RenderDecision(const rules::Customer& customer, const rules::Decision& decision) {
   std::string out = StrCat("customer ", customer.id.empty() ? "(no id)" : customer.id);
   if (!customer.name.empty()) StrAppend(&out, " ", customer.name);
@@ -103,6 +142,7 @@ std::string RenderDecision(const rules::Customer& customer, const rules::Decisio
     }
     StrAppend(&out, "\n");
   }
+  if (decision.event.applied) RenderEventOutcome(decision, &out);
   if (decision.interaction.applied) {
     const auto& i = decision.interaction;
     StrAppend(&out, "  interaction: satisfaction ", i.satisfaction_before.ToString(), " -> ",
@@ -128,6 +168,14 @@ SectionOutcomes OutcomesOf(const rules::Decision& decision) {
   std::vector<std::string> offers;
   for (const auto& o : decision.offers) offers.emplace_back(o.offer);
   outcomes["offers"] = offers.empty() ? "none" : StrJoin(offers, ", ");
+  if (decision.event.applied) {
+    std::vector<std::string> credits;
+    for (const auto& c : decision.event.credits) {
+      credits.push_back(StrCat("+", c.points, " (", c.rule_id,
+                               c.to_customer.empty() ? "" : StrCat(" to ", c.to_customer), ")"));
+    }
+    outcomes["event earning"] = credits.empty() ? "no points" : StrJoin(credits, ", ");
+  }
   if (decision.loyalty.applied) {
     const auto& l = decision.loyalty;
     outcomes["loyalty earning"] =

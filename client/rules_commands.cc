@@ -42,8 +42,12 @@ std::string SummaryLine(const std::string& directory, const rules::RuleSet& rule
   return StrCat(directory, ": ok, version ", ruleset.version(), " — ", s.files, " files, ",
                 s.dimensions, " dimensions (", s.segment_rules, " rules), ", s.offers, " offers, ",
                 s.improvements, " improvement actions, ", s.interaction_rules,
-                " interaction rules, ", s.earning_rules, " earning rules, ", s.tiers, " tiers, ",
-                s.parameters, " parameters; up to ", s.work_without_text,
+                " interaction rules, ", s.earning_rules, " earning rules, ",
+                // Only a ruleset with custom events says so: the seeds' line stays as it was.
+                s.event_types == 0
+                    ? std::string()
+                    : StrCat(s.event_types, " event types (", s.event_rules, " earning rules), "),
+                s.tiers, " tiers, ", s.parameters, " parameters; up to ", s.work_without_text,
                 " work units per evaluation before texts\n");
 }
 
@@ -153,6 +157,14 @@ struct Evaluator {
     input.basket_amount = situation.amount;
     input.channel = situation.channel;
     input.offer_usage = situation.used;
+    // A custom event's limits, as the customer's history says they were used.
+    std::vector<rules::EventRuleUsage> event_usage;
+    if (events.event) {
+      input.event = &*events.event;
+      event_usage = rules::UsageFromHistory(ruleset.EventEarningRules(), customer,
+                                            events.event->day.known() ? events.event->day : today);
+      input.event_usage = event_usage;
+    }
     absl::Status status =
         ruleset.Evaluate(input, &decision, options.explain ? &explanation : nullptr);
     if (!status.ok()) {
@@ -301,7 +313,7 @@ int RunEval(const EvalOptions& options, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   }
   const rules::Date today = today_given ? *today_given : now.day;
-  if (absl::Status s = AddProductHistory(*ruleset, &*events); !s.ok()) {
+  if (absl::Status s = ResolveEvents(*ruleset, &*events); !s.ok()) {
     err << "error: " << View(s.message()) << "\n";
     return kExitBadInput;
   }

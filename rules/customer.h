@@ -95,6 +95,14 @@ enum class HistoryFigure : uint8_t {
   kProductRated = 7,         // of it, with a satisfaction
   kProductSatisfaction = 8,  // the sum of those satisfactions, in Decimal units
   kProductMentions = 9,      // of it, mentioning any phrase of list `key` (PhraseListKey)
+  // Custom events (rules/events.h), by type (`key`):
+  kEvents = 10,     // the customer's events of type `key` that day
+  kLastEvent = 11,  // the day of the customer's latest event of type `key`, whatever the
+                    // window (`value`: how many of that type ever); one row per type
+  // Event earning rules (`key`: the rule's id): what they credited for the
+  // customer's events that day, for their limits.
+  kEventRuleTimes = 12,   // how many of the events earned by the rule
+  kEventRulePoints = 13,  // the points they earned by it
 };
 
 // One figure of one day of a customer's history (rules/history.h).
@@ -179,6 +187,27 @@ struct Feedback {
   // kProductFeedback, kProductRated, kProductSatisfaction and
   // kProductMentions rows, in any order.
   std::vector<HistoryDay> product_history;
+};
+
+// The value of one attribute of a custom event, as its type declares it
+// (rules/events.h): a number, a text, a date, or a customer's id (text).
+struct EventValue {
+  Decimal number;
+  std::string text;
+  Date date;
+  // False for an optional attribute the event left out: a number reads 0,
+  // a text "", a date unknown.
+  bool given = false;
+};
+
+// Something a customer did that the ruleset declares as an event type,
+// such as a review or a referral (rules/events.h builds one from text).
+struct CustomEvent {
+  std::string type;  // a type declared by the ruleset's events file
+  // The day it happened; event earning rules see it as today() (unknown:
+  // the evaluation's day).
+  Date day;
+  std::vector<EventValue> values;  // one per attribute of its type, in declaration order
 };
 
 // The names of every customer field, in declaration order.

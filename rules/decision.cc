@@ -19,6 +19,13 @@ void LoyaltyOutcome::Clear() {
   contributions.clear();
 }
 
+void EventOutcome::Clear() {
+  applied = false;
+  type = {};
+  credits.clear();
+  points_to_customer = points_before = points_after = 0;
+}
+
 void Decision::Clear() {
   ruleset_version = {};
   segments.clear();
@@ -27,6 +34,7 @@ void Decision::Clear() {
   improvements.clear();
   loyalty.Clear();
   interaction = InteractionOutcome();
+  event.Clear();
   tier = {};
   tier_before = {};
   tier_downgrade_on = Date();

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "rules/customer.h"
 #include "rules/decimal.h"
+#include "rules/events.h"
 #include "rules/offers.h"
 
 namespace clientele::rules {
@@ -122,6 +123,38 @@ struct InteractionOutcome {
   int64_t interaction_count_after = 0;
 };
 
+// What one event earning rule credits for the custom event evaluated
+// (EventOutcome::credits).
+struct EventCredit {
+  std::string_view rule_id;
+  // Who gets the points: "" the event's customer, else the id the rule's
+  // `to:` attribute holds (a referrer).
+  std::string_view to_customer;
+  std::string_view to_attribute;  // that attribute's name; "" the event's customer
+  int64_t points = 0;             // credited: what the rule gives, cut to what its limit leaves
+  int64_t rule_points = 0;        // what the rule gives before its limit
+  // Its limit (rules/events.h; none when !limit.any()), and what the
+  // event's customer had used of it in the period before this event.
+  EventLimit limit;
+  EventRuleUsage used_before;
+  bool limited = false;  // the limit cut the points (to 0 when it was used up)
+};
+
+// What the custom event being evaluated earns.
+struct EventOutcome {
+  bool applied = false;  // false when no custom event was given
+  std::string_view type;
+  // Every earning rule on the event's type whose condition holds, in rule
+  // order; a rule whose limit is used up is here with 0 points.
+  std::vector<EventCredit> credits;
+  int64_t points_to_customer = 0;  // of them, what the event's customer gets
+  int64_t points_before = 0;       // the event's customer's balance before and after
+  int64_t points_after = 0;
+
+  // Empties the outcome but keeps the buffer of credits.
+  void Clear();
+};
+
 struct Decision {
   std::string_view ruleset_version;
   // One entry per first-match dimension, any number per collect dimension,
@@ -132,6 +165,7 @@ struct Decision {
   std::vector<ImprovementProposal> improvements;
   LoyaltyOutcome loyalty;
   InteractionOutcome interaction;
+  EventOutcome event;
   // The tier after this event, and before it, as the tier policy decides
   // from its figure and the customer's standing ("" when no tier applies).
   std::string_view tier;
@@ -152,7 +186,7 @@ struct Decision {
     std::vector<std::string_view> segment_by_dimension;
     std::vector<int64_t> slots;  // the numbers conditions compare
     std::vector<int64_t> facts;  // the ruleset's windowed facts (rules/history.h)
-    std::vector<int64_t> purchase_day_facts;  // the same as of a backdated purchase's day
+    std::vector<int64_t> event_day_facts;  // the same as of a backdated event's day
     std::deque<std::string> strings;  // results of lower(); capacity reused
     size_t strings_used = 0;
     std::vector<uint8_t> offer_state;   // per offer, while choosing offers

@@ -10,6 +10,9 @@
 namespace clientele::rules {
 namespace {
 
+// What days_since() gives for an unknown date (docs/rules.md).
+constexpr int64_t kDaysSinceNever = 36500;
+
 HistoryFigure SummedFigure(FactKind kind) {
   switch (kind) {
     case FactKind::kPurchases:
@@ -20,6 +23,8 @@ HistoryFigure SummedFigure(FactKind kind) {
       return HistoryFigure::kPointsEarned;
     case FactKind::kInteractions:
       return HistoryFigure::kInteractions;
+    case FactKind::kEvents:
+      return HistoryFigure::kEvents;
     default:
       break;
   }
@@ -89,6 +94,18 @@ int64_t ProductFactValue(const FactRequest& request, const Feedback& feedback, D
     default:
       return 0;
   }
+}
+
+// The days from the customer's latest event of `type` on or before
+// `today`; 36500 (as days_since() of an unknown date) when none.
+int64_t DaysSinceLastEvent(const Customer& customer, std::string_view type, Date today) {
+  Date latest;
+  for (const HistoryDay& row : customer.history) {
+    if (row.key != type || row.day > today) continue;
+    if (row.figure != HistoryFigure::kLastEvent && row.figure != HistoryFigure::kEvents) continue;
+    if (!latest.known() || row.day > latest) latest = row.day;
+  }
+  return Units(latest.known() ? today.days() - latest.days() : kDaysSinceNever);
 }
 
 int64_t SatisfactionAtEndOf(const Customer& customer, Date day) {
@@ -198,6 +215,42 @@ absl::Status AddInteraction(Customer* customer,
   return absl::OkStatus();
 }
 
+// One earlier custom event: its type's daily count and latest day, and
+// what it earned by an event earning rule (for the rule's limits).
+absl::Status AddEvent(Customer* customer,
+                      const std::vector<std::pair<std::string, std::string>>& fields) {
+  static const std::vector<std::string> kFields = {"date", "type", "rule", "points"};
+  if (absl::Status s = CheckFieldNames("events", fields, kFields); !s.ok()) return s;
+  absl::StatusOr<Date> day = EntryDate("events", fields);
+  if (!day.ok()) return day.status();
+  const std::string type(FieldOf(fields, "type"));
+  if (type.empty()) {
+    return EntryError("events", "each event needs its type, e.g. \"type\": \"review\"");
+  }
+  const std::string rule(FieldOf(fields, "rule"));
+  int64_t points = 0;
+  if (const std::string_view text = FieldOf(fields, "points"); !text.empty()) {
+    if (!ParseInteger(text, &points) || points < 0) {
+      return EntryError("events",
+                        StrCat("points: '", text, "' is not a whole number of 0 or more"));
+    }
+    if (rule.empty()) {
+      return EntryError("events", "points are earned by a rule: give its id as \"rule\"");
+    }
+  }
+  if (!FitsInDay(customer->history, *day, HistoryFigure::kEvents, type, 1) ||
+      !FitsInDay(customer->history, *day, HistoryFigure::kEventRulePoints, rule, points)) {
+    return EntryError(
+        "events", StrCat("the events of ", day->ToString(), " add up to more than can be counted"));
+  }
+  AddToDay(&customer->history, *day, HistoryFigure::kEvents, type, 1);
+  if (!rule.empty()) {
+    AddToDay(&customer->history, *day, HistoryFigure::kEventRuleTimes, rule, 1);
+    AddToDay(&customer->history, *day, HistoryFigure::kEventRulePoints, rule, points);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AddSatisfactionChange(Customer* customer,
                                    const std::vector<std::pair<std::string, std::string>>& fields) {
   static const std::vector<std::string> kFields = {"date", "before"};
@@ -242,6 +295,8 @@ const std::vector<FactFunction>& FactFunctions() {
       {"product_feedback_mentioning", FactKind::kProductMentioning, false, true},
       {"product_feedback_share", FactKind::kProductShare, true, true},
       {"product_satisfaction_in_last", FactKind::kProductSatisfaction, true, false},
+      {"events_in_last", FactKind::kEvents, false, false},
+      {"days_since_last_event", FactKind::kDaysSinceLastEvent, false, false},
   };
   return *kFunctions;
 }
@@ -251,6 +306,7 @@ std::string FactText(const FactRequest& request) {
   for (const FactFunction& f : FactFunctions()) {
     if (f.kind == request.kind) name = f.name;
   }
+  if (request.kind == FactKind::kDaysSinceLastEvent) return StrCat(name, "(\"", request.key, "\")");
   if (request.keyed) return StrCat(name, "(", request.days, ", \"", request.key, "\")");
   if (!request.words.empty()) {
     std::vector<std::string> quoted;
@@ -282,6 +338,9 @@ int64_t FactValue(const FactRequest& request, const Customer& customer, const Fe
   }
   if (IsProductFact(request.kind)) {
     return feedback != nullptr ? ProductFactValue(request, *feedback, today) : 0;
+  }
+  if (request.kind == FactKind::kDaysSinceLastEvent) {
+    return DaysSinceLastEvent(customer, request.key, today);
   }
   const HistoryFigure figure = SummedFigure(request.kind);
   const int64_t sum = WindowSum(customer.history, figure, request.keyed, request.key,
@@ -361,7 +420,7 @@ bool MentionsAnyOf(std::string_view text, const std::vector<std::string>& words)
 
 const std::vector<std::string>& HistoryListNames() {
   static const auto* const kNames =
-      new std::vector<std::string>{"purchases", "interactions", "satisfaction_changes"};
+      new std::vector<std::string>{"purchases", "interactions", "satisfaction_changes", "events"};
   return *kNames;
 }
 
@@ -378,6 +437,7 @@ absl::Status AddHistoryEntry(Customer* customer, std::string_view list,
   if (list == "purchases") return AddPurchase(customer, fields);
   if (list == "interactions") return AddInteraction(customer, fields);
   if (list == "satisfaction_changes") return AddSatisfactionChange(customer, fields);
+  if (list == "events") return AddEvent(customer, fields);
   return CheckHistoryList(list);
 }
 

@@ -36,6 +36,9 @@ enum class FactKind : uint8_t {
   kProductMentioning,    // product_feedback_mentioning(days, words): whole number
   kProductShare,         // product_feedback_share(days, words): 0..1, rounded down
   kProductSatisfaction,  // product_satisfaction_in_last(days): average rating, 0 none
+  // Custom events (rules/events.h), of the type `key`:
+  kEvents,              // events_in_last(days, "type"): whole number
+  kDaysSinceLastEvent,  // days_since_last_event("type"): whole number; no window (days 0)
 };
 
 // Whether a fact is about the feedback's product (else the customer's).
@@ -44,8 +47,10 @@ bool IsProductFact(FactKind kind);
 // One fact a ruleset reads, with its window fixed when the rules load.
 struct FactRequest {
   FactKind kind = FactKind::kPurchases;
-  int32_t days = 0;    // 1..kMaxFactDays
-  bool keyed = false;  // kInteractions: only the interactions of `key`
+  int32_t days = 0;  // 1..kMaxFactDays; 0 for kDaysSinceLastEvent
+  // kInteractions: only the interactions of `key`; kEvents and
+  // kDaysSinceLastEvent (always keyed): the events of type `key`.
+  bool keyed = false;
   std::string key;     // kProductMentioning / kProductShare: PhraseListKey(words)
   std::vector<std::string> words;  // those facts' phrases, sorted, without repeats
   auto operator<=>(const FactRequest&) const = default;
@@ -87,7 +92,11 @@ Date WindowStart(const FactRequest& request, Date today);
 //    today: the value before the first change made after that day, or
 //    the customer's satisfaction when there was none;
 //  - product facts count `feedback` itself too when its day is in the
-//    window; a share and an average are rounded down to 4 decimals.
+//    window; a share and an average are rounded down to 4 decimals;
+//  - kDaysSinceLastEvent is the days from the latest event of its type
+//    on or before `today` (kLastEvent, or kEvents for an evaluation as of
+//    an earlier day) to `today`; 36500 when there is none, as days_since()
+//    of an unknown date.
 int64_t FactValue(const FactRequest& request, const Customer& customer, const Feedback* feedback,
                   Date today);
 
@@ -96,6 +105,9 @@ int64_t FactValue(const FactRequest& request, const Customer& customer, const Fe
 //   purchases:             date (required), amount (required, > 0), points (earned, default 0)
 //   interactions:          date (required), rule (the interaction rule it matched; "" none)
 //   satisfaction_changes:  date (required), before (the satisfaction before it, 0 or 1..5)
+//   events:                date (required), type (required: a custom event type), rule
+//                          (the event earning rule it earned by, for limits; "" none),
+//                          points (what it earned by that rule, default 0)
 // INVALID_ARGUMENT naming the list, the field and the problem (unknown
 // fields included); *customer is unchanged then.
 absl::Status AddHistoryEntry(Customer* customer, std::string_view list,

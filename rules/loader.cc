@@ -36,8 +36,8 @@ using program_internal::ValueType;
 
 // "tests" files hold the ruleset's own test cases (rules/rule_tests.h):
 // part of the ruleset and its version, checked and run by RunRuleTests.
-constexpr std::string_view kKinds[] = {"parameters", "segmentation", "offers",
-                                       "improvements", "interactions", "loyalty", "tests"};
+constexpr std::string_view kKinds[] = {"parameters",   "segmentation", "offers", "improvements",
+                                       "interactions", "loyalty",      "events", "tests"};
 
 std::vector<std::string> Strings(std::initializer_list<std::string_view> items) {
   return std::vector<std::string>(items.begin(), items.end());
@@ -103,12 +103,14 @@ class Loader {
     if (!diagnostics_.HasErrors()) {
       CollectTierNames();
       CollectInteractionRuleIds();
+      LoadEventTypes();
       LoadParameters();
       LoadDimensions();
       LoadOffers();
       LoadImprovements();
       LoadInteractions();
       LoadLoyalty();
+      LoadEventEarning();
       CheckDuplicateRuleIds();
       for (const FactRequest& fact : data_->facts) {
         int32_t& days =
@@ -271,7 +273,7 @@ class Loader {
     if (!root.IsDefined() || root.IsNull()) {
       ReportFile(file, "the file is empty",
                  "start it with 'kind: ' and one of: parameters, segmentation, offers, "
-                 "improvements, interactions, loyalty");
+                 "improvements, interactions, loyalty, events");
       return;
     }
     Located at{&file, root};
@@ -305,8 +307,10 @@ class Loader {
         {"segmentation", Strings({"kind", "description", "dimensions"})},
         {"offers", Strings({"kind", "description", "groups", "offers"})},
         {"improvements", Strings({"kind", "description", "actions"})},
-        {"interactions", Strings({"kind", "description", "satisfaction_range", "hit_policy", "rules"})},
+        {"interactions",
+         Strings({"kind", "description", "satisfaction_range", "hit_policy", "rules"})},
         {"loyalty", Strings({"kind", "description", "points", "earning", "tier_policy", "tiers"})},
+        {"events", Strings({"kind", "description", "types", "earning"})},
         {"tests", Strings({"kind", "description", "cases"})},
     };
     CheckKeys(at, kTopKeys.at(k), StrCat("this ", k, " file"));
@@ -389,9 +393,11 @@ class Loader {
   // The kind that a file without `kind:` most likely has, from its keys.
   static std::string_view GuessKind(const YAML::Node& root) {
     static constexpr std::pair<std::string_view, std::string_view> kKeyToKind[] = {
-        {"dimensions", "segmentation"}, {"offers", "offers"}, {"actions", "improvements"},
-        {"satisfaction_range", "interactions"}, {"rules", "interactions"},
-        {"earning", "loyalty"}, {"tiers", "loyalty"}, {"parameters", "parameters"}};
+        {"dimensions", "segmentation"}, {"offers", "offers"},
+        {"actions", "improvements"},    {"satisfaction_range", "interactions"},
+        {"rules", "interactions"},      {"types", "events"},
+        {"earning", "loyalty"},         {"tiers", "loyalty"},
+        {"parameters", "parameters"}};
     for (const auto& [key, kind] : kKeyToKind) {
       if (root[std::string(key)].IsDefined()) return kind;
     }
@@ -648,6 +654,7 @@ class Loader {
     if (tier_window_known_) scope.tier_window = &tier_window_;
     scope.facts = &data_->facts;
     if (interaction_rule_ids_known_) scope.interaction_rules = &interaction_rule_ids_;
+    if (event_types_known_) scope.event_types = &event_type_names_;
     return scope;
   }
 
@@ -739,8 +746,9 @@ class Loader {
   // ---------------------------------------------------------------- parameters
   static bool ReservedName(std::string_view name) {
     static constexpr std::string_view kReserved[] = {
-        "and", "or", "not", "in", "contains", "any", "all", "true", "false", "customer",
-        "params", "param", "segment", "segments", "purchase", "interaction", "feedback"};
+        "and",     "or",       "not",      "in",          "contains", "any",
+        "all",     "true",     "false",    "customer",    "params",   "param",
+        "segment", "segments", "purchase", "interaction", "feedback", "event"};
     const auto& fields = CustomerFieldNames();
     const auto& functions = compiler_internal::FunctionNames();
     return std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved) ||
@@ -2367,6 +2375,257 @@ class Loader {
     return Decimal::FromInteger(*whole);
   }
 
+  // ---------------------------------------------------------------- events
+  // The events file's `types:`, read before any expression compiles:
+  // events_in_last() in any file names them. Each type maps to its
+  // description and attributes; an attribute to its type, or to
+  // {type, required, description}.
+  void LoadEventTypes() {
+    const Located* single = SingleFile("events", "event types and their earning rules");
+    event_types_known_ = true;
+    if (single == nullptr) return;
+    std::optional<Located> types = Child(*single, "types", "an events file", true);
+    if (!types || !ExpectMap(*types, "'types'")) {
+      event_types_known_ = false;
+      return;
+    }
+    for (auto it = types->node.begin(); it != types->node.end(); ++it) {
+      const Located key{types->file, it->first};
+      const Located spec{types->file, it->second};
+      const std::string name = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (!ValidName(name)) {
+        ReportAt(key, StrCat("event type '", name, "' is not a name"),
+                 "use letters, digits and _ , starting with a letter, e.g. review");
+        event_types_known_ = false;
+        continue;
+      }
+      EventType type;
+      type.name = name;
+      if (!spec.node.IsNull() && !EventTypeSpec(spec, &type)) {
+        event_types_known_ = false;
+        continue;
+      }
+      event_type_names_.push_back(name);
+      data_->event_types.push_back(std::move(type));
+    }
+  }
+
+  bool EventTypeSpec(const Located& spec, EventType* type) {
+    const std::string what = StrCat("event type '", type->name, "'");
+    if (!ExpectMap(spec, what)) return false;
+    CheckKeys(spec, Strings({"description", "attributes"}), what);
+    type->description = Text(spec, "description", what, false).value_or("");
+    std::optional<Located> attributes = Child(spec, "attributes", "", false);
+    if (!attributes || attributes->node.IsNull()) return true;
+    if (!ExpectMap(*attributes, StrCat("the attributes of ", type->name))) return false;
+    bool ok = true;
+    for (auto it = attributes->node.begin(); it != attributes->node.end(); ++it) {
+      const Located key{attributes->file, it->first};
+      const Located value{attributes->file, it->second};
+      EventAttribute attribute;
+      attribute.name = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (!ValidName(attribute.name)) {
+        ReportAt(key, StrCat("attribute '", attribute.name, "' is not a name"),
+                 "use letters, digits and _ , starting with a letter, e.g. stars");
+        ok = false;
+        continue;
+      }
+      ok = AttributeSpec(value, type->name, &attribute) && ok;
+      type->attributes.push_back(std::move(attribute));
+    }
+    return ok;
+  }
+
+  // `stars: number`, or `product: {type: text, required: false}`.
+  bool AttributeSpec(const Located& at, const std::string& type_name, EventAttribute* attribute) {
+    const std::string what = StrCat("attribute '", attribute->name, "' of ", type_name);
+    std::string type_text;
+    // Not a Located assigned later: assigning a YAML::Node changes the
+    // node it refers to, not which node it refers to.
+    std::optional<Located> type_at;
+    if (at.node.IsScalar()) {
+      type_text = at.node.Scalar();
+    } else {
+      if (!ExpectMap(at, what)) return false;
+      CheckKeys(at, Strings({"type", "required", "description"}), what);
+      std::optional<std::string> text = Text(at, "type", what, true);
+      if (!text) return false;
+      type_text = *text;
+      type_at.emplace(*Child(at, "type", what, false));
+      attribute->description = Text(at, "description", what, false).value_or("");
+      if (std::optional<std::string> required = Text(at, "required", what, false)) {
+        if (*required != "true" && *required != "false") {
+          ReportAt(*Child(at, "required", what, false),
+                   StrCat("'required' must be true or false, not '", *required, "'"),
+                   "leave it out for a required attribute");
+          return false;
+        }
+        attribute->required = *required == "true";
+      }
+    }
+    absl::StatusOr<AttributeType> type = ParseAttributeType(type_text);
+    if (!type.ok()) {
+      ReportAt(type_at ? *type_at : at, std::string(type.status().message()),
+               "number (e.g. 4.5), text, date (YYYY-MM-DD) or customer (another customer's id)");
+      return false;
+    }
+    attribute->type = *type;
+    return true;
+  }
+
+  // The events file's `earning:`: every rule whose type and condition
+  // match earns its points, within its limit.
+  void LoadEventEarning() {
+    const auto& roots = roots_["events"];
+    if (roots.empty()) return;
+    std::optional<Located> list = Child(roots[0], "earning", "", false);
+    if (!list || !ExpectSequence(*list, "'earning'")) return;
+    for (const Located& at : Items(*list)) {
+      if (!ExpectMap(at, "an event earning rule")) continue;
+      CheckKeys(at, Strings({"id", "description", "on", "when", "points", "to", "limit"}),
+                "an event earning rule");
+      EventEarningRule rule;
+      bool ok = RuleHeader(at, "an event earning rule", &rule);
+      const EventType* type = EarningType(at, &rule);
+      if (!ok || type == nullptr) continue;
+      Scope scope = BaseScope();
+      scope.event = type;
+      if (at.node["when"].IsDefined()) {
+        ok = Condition(at, "an event earning rule", scope, &rule);
+      } else {
+        ok = AlwaysCondition(scope, &rule);
+      }
+      auto points = Expression(at, "points", "an event earning rule", scope, ValueType::kInt);
+      ok = points.has_value() && ok;
+      if (points && !NotNegative(at, *points)) ok = false;
+      ok = EarningRecipient(at, *type, &rule) && ok;
+      ok = EarningLimit(at, &rule.limit) && ok;
+      if (!ok) continue;
+      rule.points = points->root;
+      data_->event_terms.push_back(
+          {rule.id, type->name,
+           rule.to_attribute < 0 ? std::string() : type->attributes[rule.to_attribute].name,
+           rule.limit});
+      data_->event_rules.push_back(std::move(rule));
+    }
+  }
+
+  // `on:` the declared type a rule earns on.
+  const EventType* EarningType(const Located& at, EventEarningRule* rule) {
+    std::optional<std::string> on = Text(at, "on", "an event earning rule", true);
+    if (!on) return nullptr;
+    for (uint32_t i = 0; i < data_->event_types.size(); ++i) {
+      if (data_->event_types[i].name != *on) continue;
+      rule->type = i;
+      return &data_->event_types[i];
+    }
+    ReportAt(*Child(at, "on", "", false),
+             StrCat("'", *on, "' is not an event type", DidYouMeanSuffix(*on, event_type_names_)),
+             event_type_names_.empty()
+                 ? "declare it under 'types:', e.g. review: {attributes: {stars: number}}"
+                 : StrCat("the event types are: ", StrJoin(event_type_names_, ", ")));
+    return nullptr;
+  }
+
+  // A rule without `when:` earns on every event of its type.
+  bool AlwaysCondition(const Scope& scope, EventEarningRule* rule) {
+    std::vector<CompileError> errors;
+    compiler_internal::Compiled compiled =
+        compiler_internal::CompileExpression("true", scope, limits_, &data_->program, &errors);
+    if (compiled.type != ValueType::kBool) return false;
+    rule->condition = compiled.root;
+    rule->fast_condition = data_->program.AddConjunction(compiled.root);
+    rule->condition_text = compiled.text;
+    return true;
+  }
+
+  // A constant number of points below 0 is refused here; a formula's
+  // result when it is evaluated.
+  bool NotNegative(const Located& at, const compiler_internal::Compiled& points) {
+    const program_internal::Node& node = data_->program.node(points.root);
+    if (node.op != program_internal::Op::kConst || node.constant.n >= 0) return true;
+    ReportAt(*Child(at, "points", "", false), "an event earning rule's points must not be negative",
+             "points: 0 earns nothing; remove the rule to stop it");
+    return false;
+  }
+
+  // `to:` the customer attribute whose customer gets the points (a
+  // referral's referrer), written as the attribute or event.<attribute>.
+  bool EarningRecipient(const Located& at, const EventType& type, EventEarningRule* rule) {
+    std::optional<std::string> to = Text(at, "to", "an event earning rule", false);
+    if (!to) return !at.node["to"].IsDefined();
+    std::string name = *to;
+    if (name.rfind("event.", 0) == 0) name = name.substr(6);
+    const int index = type.FindAttribute(name);
+    std::vector<std::string> customers;
+    for (const EventAttribute& attribute : type.attributes) {
+      if (attribute.type == AttributeType::kCustomer) customers.push_back(attribute.name);
+    }
+    if (index < 0 || type.attributes[index].type != AttributeType::kCustomer) {
+      ReportAt(*Child(at, "to", "", false),
+               index < 0
+                   ? StrCat("a ", type.name, " event has no attribute '", name, "'",
+                            DidYouMeanSuffix(name, customers))
+                   : StrCat("'", name, "' is a ", AttributeTypeName(type.attributes[index].type),
+                            ", not a customer"),
+               customers.empty()
+                   ? StrCat("'to' names an attribute of type customer; ", type.name, " has none")
+                   : StrCat("its customer attributes are: ", StrJoin(customers, ", ")));
+      return false;
+    }
+    if (!type.attributes[index].required) {
+      ReportAt(*Child(at, "to", "", false),
+               StrCat("'", name, "' is optional: an event without it would credit no one"),
+               StrCat("make ", name, " required"));
+      return false;
+    }
+    rule->to_attribute = index;
+    return true;
+  }
+
+  // `limit: {times: 3, points: 500, per: month}`: per day, week, month,
+  // year or total (the default), counted for the event's customer.
+  bool EarningLimit(const Located& at, EventLimit* limit) {
+    std::optional<Located> child = Child(at, "limit", "", false);
+    if (!child) return true;
+    if (!ExpectMap(*child, "'limit'")) return false;
+    CheckKeys(*child, Strings({"times", "points", "per"}), "'limit'");
+    bool ok = true;
+    for (const char* key : {"times", "points"}) {
+      if (!child->node[key].IsDefined()) continue;
+      std::optional<int64_t> value = WholeNumber(*child, key, "'limit'", true);
+      if (value && *value < 1) {
+        ReportAt(*Child(*child, key, "", false), StrCat("'", key, "' must be at least 1"),
+                 "a rule that may never earn is no rule: remove it instead");
+        value.reset();
+      }
+      ok = value.has_value() && ok;
+      (std::string_view(key) == "times" ? limit->times : limit->points) = value.value_or(0);
+    }
+    if (ok && !limit->any()) {
+      ReportAt(*child, "a limit needs 'times' or 'points'",
+               "e.g. limit: {times: 3, per: month}: at most 3 events a month earn");
+      return false;
+    }
+    if (std::optional<std::string> per = Text(*child, "per", "'limit'", false)) {
+      bool known = false;
+      for (CapPeriod period : {CapPeriod::kTotal, CapPeriod::kDay, CapPeriod::kWeek,
+                               CapPeriod::kMonth, CapPeriod::kYear}) {
+        if (CapPeriodName(period) != *per) continue;
+        limit->period = period;
+        known = true;
+      }
+      if (!known) {
+        ReportAt(*Child(*child, "per", "", false),
+                 StrCat("unknown period '", *per, "'",
+                        DidYouMeanSuffix(*per, Strings({"day", "week", "month", "year", "total"}))),
+                 "per: day, week (Monday to Sunday), month, year, or total (ever)");
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
   // ---------------------------------------------------------------- whole set
   // Whether any compiled expression reads purchase.category: as a load,
   // or in a fused `contains` (which reads the text itself).
@@ -2417,6 +2676,8 @@ class Loader {
   std::vector<std::string> tier_names_;  // known before any condition compiles
   std::vector<std::string> interaction_rule_ids_;  // the same
   bool interaction_rule_ids_known_ = false;
+  std::vector<std::string> event_type_names_;  // the same, for events_in_last()
+  bool event_types_known_ = false;
   bool qualify_on_rejected_ = false;     // tier_policy's qualify_on was reported
   // Whether the tiers qualify over a window of months (CollectTierNames),
   // and whether that is known before the loyalty file loads.

@@ -49,6 +49,24 @@ Date PeriodStart(CapPeriod period, Date day) {
   return Date();
 }
 
+Date PeriodEnd(CapPeriod period, Date day) {
+  if (!day.known()) return Date();
+  switch (period) {
+    case CapPeriod::kTotal:
+      return Date();
+    case CapPeriod::kDay:
+      return day;
+    case CapPeriod::kWeek:
+      return Date::FromDays(PeriodStart(period, day).days() + 6);
+    case CapPeriod::kMonth:
+      return day.EndOfMonth();
+    case CapPeriod::kYear:
+      return Date::FromDays(Date::FromDays(day.StartOfYear().days() + 366).StartOfYear().days() -
+                            1);
+  }
+  return Date();
+}
+
 std::string OfferCap::Describe() const {
   const std::string amount = measure == Measure::kRedemptions
                                  ? StrCat(limit)

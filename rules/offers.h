@@ -37,6 +37,8 @@ std::string_view CapPeriodName(CapPeriod period);  // "total", "day", "week", "m
 // The first day of the period that holds `day`; unknown for kTotal (the
 // period has no start) or an unknown day.
 Date PeriodStart(CapPeriod period, Date day);
+// The last day of that period; unknown for kTotal or an unknown day.
+Date PeriodEnd(CapPeriod period, Date day);
 
 // One limit or budget of an offer.
 struct OfferCap {

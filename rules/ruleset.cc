@@ -9,8 +9,9 @@
 #include <type_traits>
 
 #include "absl/time/civil_time.h"
-#include "rules/internal/ruleset_data.h"
 #include "common/strings.h"
+#include "rules/diagnostic.h"
+#include "rules/internal/ruleset_data.h"
 
 namespace clientele::rules {
 namespace {
@@ -24,6 +25,36 @@ struct Section {
   std::string_view name = {};
   std::string Text() const { return name.empty() ? std::string(kind) : StrCat(kind, " ", name); }
 };
+
+// The index of the custom event's type, which RuleSet::Evaluate checked.
+uint32_t EventTypeIndex(const RuleSetData& data, const CustomEvent& event) {
+  for (uint32_t i = 0; i < data.event_types.size(); ++i) {
+    if (data.event_types[i].name == event.type) return i;
+  }
+  return 0;
+}
+
+// INVALID_ARGUMENT unless `event` is of a declared type, with a value per
+// attribute (MakeEvent builds such events).
+absl::Status CheckEvent(const RuleSetData& data, const EvalInput& input) {
+  const CustomEvent& event = *input.event;
+  if (input.purchase != nullptr) {
+    return absl::InvalidArgumentError(
+        "a purchase and a custom event are evaluated separately, not together");
+  }
+  for (const EventType& type : data.event_types) {
+    if (type.name != event.type) continue;
+    if (event.values.size() == type.attributes.size()) return absl::OkStatus();
+    return absl::InvalidArgumentError(StrCat("a ", type.name, " event has ", type.attributes.size(),
+                                             " attributes, not ", event.values.size()));
+  }
+  std::vector<std::string> names;
+  for (const EventType& type : data.event_types) names.push_back(type.name);
+  return absl::InvalidArgumentError(
+      StrCat("unknown event type '", event.type, "'", DidYouMeanSuffix(event.type, names),
+             names.empty() ? " (the ruleset declares none)"
+                           : StrCat(" (the ruleset declares: ", StrJoin(names, ", "), ")")));
+}
 
 // One evaluation. Two variants of the same code:
 //  - kCareful = false, the hot path: conditions run as flattened atoms,
@@ -42,6 +73,7 @@ class Evaluation {
     frame_.purchase = input.purchase;
     frame_.interaction = input.interaction;
     frame_.feedback = input.feedback;
+    frame_.event = input.event;
     frame_.today = input.today.days();
     frame_.segments = &decision->segments;
     frame_.dimension_ids = &data.dimension_ids;
@@ -71,7 +103,8 @@ class Evaluation {
     // purchase's points come first then (and so in an explanation).
     const bool ok = data_.has_points_offers ? EarningBeforeOffers() && Offers()
                                             : Offers() && EarningBeforeOffers();
-    return ok && Loyalty() && Interaction() && Improvements() && frame_.error == nullptr;
+    return ok && Events() && Loyalty() && Interaction() && Improvements() &&
+           frame_.error == nullptr;
   }
 
   // The error of a failed careful run, naming the rule.
@@ -91,28 +124,29 @@ class Evaluation {
     frame_.facts = ComputeFacts(input_.today, &scratch->facts);
   }
 
-  // Earning rules see the purchase's own day as today() and as the last
-  // day of their facts' windows: a purchase of Saturday recorded on Monday
+  // Earning rules see the event's own day as today() and as the last day
+  // of their facts' windows: a purchase of Saturday recorded on Monday
   // earns by Saturday's rules and the history up to Saturday. Returns the
   // day to go back to (LeaveDay).
   struct Day {
     int32_t today;
     const int64_t* facts;
   };
-  bool purchase_day_facts_ready_ = false;
-  Day EnterPurchaseDay() {
+  int32_t event_day_facts_day_ = INT32_MIN;  // the day event_day_facts hold, if any
+  Day EnterDay(Date event_day) {
     const Day evaluation_day{frame_.today, frame_.facts};
-    const Date purchase_day = input_.purchase->date;
-    if (!purchase_day.known() || purchase_day.days() == frame_.today) return evaluation_day;
-    frame_.today = purchase_day.days();
+    if (!event_day.known() || event_day.days() == frame_.today) return evaluation_day;
+    frame_.today = event_day.days();
     if (!data_.facts.empty()) {
-      std::vector<int64_t>& facts = decision_->scratch.purchase_day_facts;
+      std::vector<int64_t>& facts = decision_->scratch.event_day_facts;
       // Earning rules and bonuses both enter the day: computed once.
-      frame_.facts = purchase_day_facts_ready_ ? facts.data() : ComputeFacts(purchase_day, &facts);
-      purchase_day_facts_ready_ = true;
+      frame_.facts =
+          event_day_facts_day_ == event_day.days() ? facts.data() : ComputeFacts(event_day, &facts);
+      event_day_facts_day_ = event_day.days();
     }
     return evaluation_day;
   }
+  Day EnterPurchaseDay() { return EnterDay(input_.purchase->date); }
   void LeaveDay(Day day) {
     frame_.today = day.today;
     frame_.facts = day.facts;
@@ -966,7 +1000,8 @@ class Evaluation {
 
   [[gnu::always_inline]] bool Loyalty() {
     const int64_t before = input_.customer->points;
-    int64_t after = before;
+    // The custom event's points for the customer count toward the tier.
+    int64_t after = input_.event != nullptr ? decision_->event.points_after : before;
     if (earning_started_) {
       LoyaltyOutcome& loyalty = decision_->loyalty;
       loyalty.points_before = before;
@@ -983,6 +1018,77 @@ class Evaluation {
       loyalty.points_after = after;
     }
     return Tiers(before, after);
+  }
+
+  // The points of the custom event: every earning rule on its type whose
+  // condition holds, each within its limit.
+  bool Events() {
+    if (input_.event == nullptr) return true;
+    EventOutcome& outcome = decision_->event;
+    outcome.applied = true;
+    outcome.points_before = input_.customer->points;
+    const uint32_t type = EventTypeIndex(data_, *input_.event);
+    outcome.type = data_.event_types[type].name;
+    const Day evaluation_day = EnterDay(input_.event->day);
+    for (size_t i = 0; i < data_.event_rules.size(); ++i) {
+      const EventEarningRule& rule = data_.event_rules[i];
+      if (rule.type != type) continue;
+      bool matched;
+      if (!Matches(rule, Section{"event earning"}, &matched)) return false;
+      if (!matched) continue;
+      const int64_t points = Number(rule.points, rule) / Decimal::kScale;
+      if (frame_.error != nullptr) return false;
+      if (points < 0) {
+        frame_.error = "an event earning rule's points must not be negative";
+        return false;
+      }
+      EventCredit& credit = outcome.credits.emplace_back();
+      credit.rule_id = rule.id;
+      credit.rule_points = points;
+      credit.limit = rule.limit;
+      if (i < input_.event_usage.size()) credit.used_before = input_.event_usage[i];
+      credit.points = WithinLimit(rule.limit, credit.used_before, points);
+      credit.limited = credit.points < points;
+      if (kCareful && explanation_ != nullptr && rule.limit.any()) Note(LimitNote(credit).c_str());
+      if (rule.to_attribute >= 0) {
+        credit.to_customer = input_.event->values[rule.to_attribute].text;
+        credit.to_attribute = data_.event_types[type].attributes[rule.to_attribute].name;
+      } else if (__builtin_add_overflow(outcome.points_to_customer, credit.points,
+                                        &outcome.points_to_customer)) {
+        frame_.error = "the points are too large";
+        return false;
+      }
+    }
+    LeaveDay(evaluation_day);
+    if (__builtin_add_overflow(outcome.points_before, outcome.points_to_customer,
+                               &outcome.points_after)) {
+      frame_.error = "the points balance would be too large";
+      return false;
+    }
+    return true;
+  }
+
+  // What `points` come to within `limit`, `used` of it already.
+  static int64_t WithinLimit(const EventLimit& limit, const EventRuleUsage& used, int64_t points) {
+    if (limit.times > 0 && used.times >= limit.times) return 0;
+    if (limit.points > 0) return std::clamp<int64_t>(limit.points - used.points, 0, points);
+    return points;
+  }
+
+  // How much of its limit a credit found used, and what that left it
+  // (explaining only).
+  static std::string LimitNote(const EventCredit& credit) {
+    const EventLimit& limit = credit.limit;
+    const std::string period =
+        limit.period == CapPeriod::kTotal ? "" : StrCat(" this ", CapPeriodName(limit.period));
+    std::string used = StrCat(credit.used_before.times,
+                              credit.used_before.times == 1 ? " event" : " events", " earned");
+    if (limit.points > 0) StrAppend(&used, " ", credit.used_before.points, " points");
+    const std::string outcome =
+        !credit.limited      ? StrCat("it earns its ", credit.points)
+        : credit.points == 0 ? StrCat("reached: it earns 0 of ", credit.rule_points)
+                             : StrCat("it earns ", credit.points, " of ", credit.rule_points);
+    return StrCat("limit ", limit.Describe(), ": ", used, period, " before this one; ", outcome);
   }
 
   bool Interaction() {
@@ -1129,6 +1235,10 @@ RuleSetData::Work ComputeWork(const RuleSetData& data) {
   for (const Improvement& improvement : data.improvements) {
     add_rule(improvement, &work.feedback);
   }
+  for (const EventEarningRule& rule : data.event_rules) {
+    add_rule(rule, &work.event);
+    add_node(rule.points, &work.event);
+  }
   return work;
 }
 
@@ -1148,6 +1258,12 @@ void TextLengths(const EvalInput& input, uint64_t (&lengths)[program_internal::k
     set(TextSource::kPurchaseProduct, input.purchase->product);
     set(TextSource::kPurchaseCategory, input.purchase->category);
   }
+  if (input.event != nullptr) {
+    uint64_t& longest = lengths[static_cast<size_t>(TextSource::kEventText)];
+    for (const EventValue& value : input.event->values) {
+      longest = std::max<uint64_t>(longest, value.text.size());
+    }
+  }
   for (size_t i = 0; i < std::size(program_internal::kStringMembers); ++i) {
     const auto source = static_cast<uint32_t>(TextSource::kCustomerString0) + i;
     lengths[source] = (input.customer->*program_internal::kStringMembers[i]).size();
@@ -1157,11 +1273,10 @@ void TextLengths(const EvalInput& input, uint64_t (&lengths)[program_internal::k
 // What the texts are called in a refusal.
 const char* TextSourceName(size_t source) {
   static constexpr const char* kNames[] = {
-      "the interaction text",   "the feedback text",         "the feedback's product",
-      "the purchase's product", "the purchase's category",   "the customer id",
-      "the customer's name",
-      "the customer's gender",  "the customer's occupation", "the customer's tier",
-      "the customer's previous tier"};
+      "the interaction text",      "the feedback text",       "the feedback's product",
+      "the purchase's product",    "the purchase's category", "the event's longest text",
+      "the customer id",           "the customer's name",     "the customer's gender",
+      "the customer's occupation", "the customer's tier",     "the customer's previous tier"};
   static_assert(std::size(kNames) == program_internal::kTextSourceCount);
   return kNames[source];
 }
@@ -1192,6 +1307,7 @@ program_internal::WorkBound WorkFor(const RuleSetData& data, const EvalInput& in
   if (input.purchase != nullptr) bound.Add(work.purchase);
   if (input.interaction != nullptr) bound.Add(work.interaction);
   if (input.feedback != nullptr) bound.Add(work.feedback);
+  if (input.event != nullptr) bound.Add(work.event);
   return bound;
 }
 
@@ -1260,6 +1376,25 @@ int32_t RuleSet::HistoryDays() const { return data_->history_days; }
 
 int32_t RuleSet::ProductHistoryDays() const { return data_->product_history_days; }
 
+const std::vector<EventType>& RuleSet::EventTypes() const { return data_->event_types; }
+
+const EventType* RuleSet::FindEventType(std::string_view name) const {
+  for (const EventType& type : data_->event_types) {
+    if (type.name == name) return &type;
+  }
+  return nullptr;
+}
+
+const std::vector<EventEarningTerms>& RuleSet::EventEarningRules() const {
+  return data_->event_terms;
+}
+
+bool RuleSet::ReadsLastEvents() const {
+  return std::any_of(data_->facts.begin(), data_->facts.end(), [](const FactRequest& fact) {
+    return fact.kind == FactKind::kDaysSinceLastEvent;
+  });
+}
+
 const std::vector<NumberedCap>& RuleSet::OfferCaps() const { return data_->offer_caps; }
 
 std::vector<RuleSet::OfferTerms> RuleSet::OfferTermsList() const {
@@ -1303,6 +1438,9 @@ absl::Status RuleSet::Evaluate(const EvalInput& input, Decision* decision,
                                Explanation* explanation) const {
   if (input.customer == nullptr) return absl::InvalidArgumentError("no customer to evaluate");
   if (!input.today.known()) return absl::InvalidArgumentError("the evaluation date is unknown");
+  if (input.event != nullptr) {
+    if (absl::Status s = CheckEvent(*data_, input); !s.ok()) return s;
+  }
   if (data_->work_limit != 0) {
     if (absl::Status s = CheckWork(*data_, input); !s.ok()) return s;
   }
@@ -1327,12 +1465,15 @@ RuleSet::Summary RuleSet::Summarize() const {
   s.interaction_rules = data_->interaction_rules.size();
   s.earning_rules = data_->earning_rules.size() + (data_->has_earning_default ? 1 : 0) +
                     data_->earning_bonuses.size() + data_->earning_multipliers.size();
+  s.event_types = data_->event_types.size();
+  s.event_rules = data_->event_rules.size();
   s.tiers = data_->tiers.size();
   s.parameters = data_->parameters.size();
   program_internal::WorkBound all = data_->work.always;
   all.Add(data_->work.purchase);
   all.Add(data_->work.interaction);
   all.Add(data_->work.feedback);
+  all.Add(data_->work.event);
   s.work_without_text = all.fixed;
   return s;
 }
@@ -1428,6 +1569,9 @@ std::set<std::pair<std::string, std::string>> RuleSet::DateDependentRules() cons
   for (const EarningMultiplier& rule : data_->earning_multipliers) {
     add("loyalty multipliers", rule);
   }
+  for (const EventEarningRule& rule : data_->event_rules) {
+    add("event earning", rule, rule.limit.any() && rule.limit.period != CapPeriod::kTotal);
+  }
   return rules;
 }
 
@@ -1448,6 +1592,7 @@ std::vector<RuleSet::RuleInfo> RuleSet::Rules() const {
   for (const EarningMultiplier& rule : data_->earning_multipliers) {
     add("loyalty multipliers", rule);
   }
+  for (const EventEarningRule& rule : data_->event_rules) add("event earning", rule);
   for (const Tier& tier : data_->tiers) rules.push_back({"loyalty tiers", tier.name, "", 0});
   return rules;
 }

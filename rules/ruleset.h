@@ -28,6 +28,7 @@
 #include "rules/customer.h"
 #include "rules/decision.h"
 #include "rules/diagnostic.h"
+#include "rules/events.h"
 #include "rules/history.h"
 #include "rules/offers.h"
 #include "rules/points.h"
@@ -79,6 +80,11 @@ struct EvalInput {
   // How much of each offer's limits and budgets is used (rules/offers.h);
   // empty: nothing.
   OfferUsage offer_usage = {};
+  // A custom event (MakeEvent with a type of EventTypes()); its earning
+  // rules run, and use `event_usage` of their limits.
+  // Not with a purchase: they are evaluated separately.
+  const CustomEvent* event = nullptr;
+  EventUsage event_usage = {};
 };
 
 class RuleSet;
@@ -157,6 +163,17 @@ class RuleSet {
   // and the ProductHistoryDays() - 1 days before it.
   int32_t ProductHistoryDays() const;
 
+  // The custom event types of the events file, in declaration order, and
+  // the one named so (null: none).
+  const std::vector<EventType>& EventTypes() const;
+  const EventType* FindEventType(std::string_view name) const;
+  // The events file's earning rules, in rule order: the numbering
+  // EvalInput::event_usage follows.
+  const std::vector<EventEarningTerms>& EventEarningRules() const;
+  // Whether a rule reads days_since_last_event(): the customer's history
+  // must then hold a kLastEvent row for each event type it has had.
+  bool ReadsLastEvents() const;
+
   // The points lifecycle of the loyalty file (`points:`); without one, the
   // seed's: points can be spent at once and never expire.
   const PointsPolicy& points_policy() const;
@@ -210,6 +227,8 @@ class RuleSet {
     size_t improvements = 0;
     size_t interaction_rules = 0;
     size_t earning_rules = 0;
+    size_t event_types = 0;
+    size_t event_rules = 0;
     size_t tiers = 0;
     size_t parameters = 0;
     // WorkBound of an evaluation with every event and empty texts: what

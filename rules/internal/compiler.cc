@@ -234,6 +234,9 @@ class Compiler {
       names.push_back(f.field.empty() ? std::string(f.event)
                                       : StrCat(f.event, ".", f.field));
     }
+    if (scope_.event != nullptr) {
+      for (const EventAttribute& a : scope_.event->attributes) names.push_back("event." + a.name);
+    }
     for (const DimensionInfo& d : *scope_.dimensions) names.push_back("segment." + d.id);
     return names;
   }
@@ -270,6 +273,7 @@ class Compiler {
     if (head == "purchase" || head == "interaction" || head == "feedback") {
       return EventRef(ast, parts);
     }
+    if (head == "event") return CustomEventRef(ast, parts);
     for (const DimensionInfo& d : *scope_.dimensions) {
       if (d.id == ast.text) {
         Error(ast, StrCat("unknown field '", ast.text, "'; did you mean 'segment.", d.id, "'?"),
@@ -420,6 +424,50 @@ class Compiler {
     }
     return UnknownName(ast, field, ast.name_parts.back(),
                        StrCat("unknown ", event, " field '", field, "'"), fields);
+  }
+
+  // event.<attribute> of the custom event an event earning rule earns on.
+  uint32_t CustomEventRef(const AstNode& ast, const std::vector<std::string>& parts) {
+    const EventType* type = scope_.event;
+    if (type == nullptr) {
+      Error(ast, "there is no event here: event.<attribute> is only known in event earning rules",
+            "an events file's earning rules read the attributes of the event they are 'on'");
+      return Invalid(ast);
+    }
+    const std::string_view attribute = parts.size() > 1 ? std::string_view(parts[1]) : "";
+    const int index = parts.size() == 2 ? type->FindAttribute(attribute) : -1;
+    if (index < 0) {
+      std::vector<std::string> names;
+      for (const EventAttribute& a : type->attributes) names.push_back(a.name);
+      const std::string message =
+          parts.size() == 1
+              ? StrCat("'event' alone is not a value; name an attribute of ", type->name,
+                       ", e.g. event.", names.empty() ? "<attribute>" : names[0])
+              : StrCat("a ", type->name, " event has no attribute '", attribute, "'");
+      if (names.empty()) {
+        Error(ast, message, StrCat("the type ", type->name, " declares no attributes"));
+        return Invalid(ast);
+      }
+      return UnknownName(ast, attribute, ast.name_parts.back(), message, names);
+    }
+    Node n;
+    switch (type->attributes[index].type) {
+      case AttributeType::kNumber:
+        n = Base(ast, ValueType::kDecimal);
+        n.op = Op::kEventNumber;
+        break;
+      case AttributeType::kDate:
+        n = Base(ast, ValueType::kDate);
+        n.op = Op::kEventDate;
+        break;
+      case AttributeType::kText:
+      case AttributeType::kCustomer:
+        n = Base(ast, ValueType::kString);
+        n.op = Op::kEventText;
+        break;
+    }
+    n.field = static_cast<uint32_t>(index);
+    return program_->Add(n);
   }
 
   // ---- operators ----
@@ -1014,13 +1062,17 @@ class Compiler {
   // when the rules load so that the store knows how far back to read.
   uint32_t CompileFact(const AstNode& ast, const FactFunction& fact,
                        const std::vector<uint32_t>& args) {
+    if (fact.kind == FactKind::kDaysSinceLastEvent)
+      return CompileDaysSinceLastEvent(ast, fact, args);
     const bool keyable = fact.kind == FactKind::kInteractions;
+    const bool typed = fact.kind == FactKind::kEvents;
     const std::string usage =
         keyable      ? StrCat(fact.name, "(days) or ", fact.name, "(days, \"interaction rule\")")
+        : typed      ? StrCat(fact.name, "(days, \"event type\")")
         : fact.words ? StrCat(fact.name, "(days, [\"phrase\", ...])")
                      : StrCat(fact.name, "(days)");
-    const size_t least = fact.words ? 2 : 1;
-    const size_t most = keyable || fact.words ? 2 : 1;
+    const size_t least = fact.words || typed ? 2 : 1;
+    const size_t most = keyable || typed || fact.words ? 2 : 1;
     if (args.size() < least || args.size() > most) {
       Error(ast,
             StrCat(fact.name, "() takes ",
@@ -1055,6 +1107,52 @@ class Compiler {
     if (keyable && args.size() == 2 && !FactKey(*ast.children[1], args[1], &request)) {
       return Invalid(ast);
     }
+    if (typed && !FactEventType(*ast.children[1], args[1], fact, &request)) return Invalid(ast);
+    return AddFact(ast, fact, std::move(request));
+  }
+
+  // days_since_last_event("type"): no window; the store keeps each type's
+  // latest day.
+  uint32_t CompileDaysSinceLastEvent(const AstNode& ast, const FactFunction& fact,
+                                     const std::vector<uint32_t>& args) {
+    if (args.size() != 1) {
+      Error(ast, StrCat(fact.name, "() takes 1 argument, not ", args.size()),
+            StrCat("write ", fact.name, "(\"event type\"), e.g. ", fact.name, "(\"app_login\")"));
+      return Invalid(ast);
+    }
+    FactRequest request;
+    request.kind = fact.kind;
+    if (!FactEventType(*ast.children[0], args[0], fact, &request)) return Invalid(ast);
+    return AddFact(ast, fact, std::move(request));
+  }
+
+  // The event type a fact counts: fixed text naming a declared type.
+  bool FactEventType(const AstNode& ast, uint32_t arg, const FactFunction& fact,
+                     FactRequest* request) {
+    const Node& type = node(arg);
+    if (type.op != Op::kConst || type.type != ValueType::kString) {
+      Error(ast, StrCat("the event type of ", fact.name, "() is fixed text"),
+            StrCat("e.g. ", fact.name,
+                   fact.kind == FactKind::kEvents ? "(30, \"review\")" : "(\"review\")"));
+      return false;
+    }
+    request->keyed = true;
+    request->key = std::string(type.constant.s());
+    const std::vector<std::string>* types = scope_.event_types;
+    if (types != nullptr && std::find(types->begin(), types->end(), request->key) == types->end()) {
+      Error(ast,
+            StrCat("'", request->key, "' is not an event type",
+                   DidYouMeanSuffix(request->key, *types)),
+            types->empty() ? "this ruleset declares no event types (an events file's 'types:')"
+                           : StrCat("its event types are: ", StrJoin(*types, ", ")));
+      return false;
+    }
+    return true;
+  }
+
+  // The fact's node, reading the ruleset's facts by index (the same fact
+  // twice is read once).
+  uint32_t AddFact(const AstNode& ast, const FactFunction& fact, FactRequest request) {
     if (scope_.facts == nullptr) {
       Error(ast, StrCat(fact.name, "() cannot be used here"),
             "facts over time are read in rule conditions and formulas");

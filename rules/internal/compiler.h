@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/events.h"
 #include "rules/history.h"
 #include "rules/internal/ast.h"
 #include "rules/internal/parser.h"
@@ -60,6 +61,12 @@ struct Scope {
   // The ids of the interaction rules, which interactions_in_last() may
   // name; null: not checked.
   const std::vector<std::string>* interaction_rules = nullptr;
+  // The declared event types, which events_in_last() and
+  // days_since_last_event() name; null: not checked.
+  const std::vector<std::string>* event_types = nullptr;
+  // In an event earning rule: the type it earns on, whose attributes
+  // event.<attribute> reads; null elsewhere.
+  const EventType* event = nullptr;
 };
 
 // A problem at byte offsets [begin, end) of the expression text.

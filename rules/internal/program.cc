@@ -214,6 +214,12 @@ class Evaluator {
             *f_->customer, Date::FromDays(f_->today), static_cast<int32_t>(node.field))));
       case Op::kFact:
         return Number(f_->facts[node.field]);
+      case Op::kEventNumber:
+        return Number(f_->event->values[node.field].number.units());
+      case Op::kEventText:
+        return Text(f_->event->values[node.field].text);
+      case Op::kEventDate:
+        return Number(f_->event->values[node.field].date.days());
       case Op::kAnd: return Bool(Eval(node.a).n != 0 && Eval(node.b).n != 0);
       case Op::kOr: return Bool(Eval(node.a).n != 0 || Eval(node.b).n != 0);
       case Op::kNot: return Bool(Eval(node.a).n == 0);
@@ -603,6 +609,9 @@ class WorkCounter {
       case Op::kToday:
       case Op::kPointsAvailable:
       case Op::kFact:  // computed before the rules run, with the ruleset's fixed work
+      case Op::kEventNumber:
+      case Op::kEventText:
+      case Op::kEventDate:
         return;
       case Op::kPointsExpiring:
         // The upcoming expiries are one per day: at most `field` + 1 are read.
@@ -691,6 +700,8 @@ class WorkCounter {
         return {0, TextSource::kFeedback};
       case Op::kFeedbackProduct:
         return {0, TextSource::kFeedbackProduct};
+      case Op::kEventText:
+        return {0, TextSource::kEventText};
       case Op::kSegment:
         return {c_.segment_name_bytes, {}};
       case Op::kLower:

@@ -91,6 +91,9 @@ enum class Op : uint8_t {
   kPointsAvailable,  // points - points_pending
   kPointsExpiring,   // points leaving within `field` days after today
   kFact,             // windowed fact `field` (Frame::facts; rules/history.h)
+  kEventNumber,      // attribute `field` of the custom event (Frame::event)
+  kEventText,
+  kEventDate,
   // logic
   kAnd,
   kOr,
@@ -163,7 +166,12 @@ uint32_t SlotOf(Op op, uint32_t field);
 
 // The text fields that kContainsText reads directly.
 enum class TextSource : uint32_t {
-  kInteraction, kFeedback, kFeedbackProduct, kPurchaseProduct, kPurchaseCategory,
+  kInteraction,
+  kFeedback,
+  kFeedbackProduct,
+  kPurchaseProduct,
+  kPurchaseCategory,
+  kEventText,  // the longest text attribute of the custom event
   kCustomerString0,
 };
 
@@ -309,6 +317,7 @@ struct Frame {
   const Purchase* purchase = nullptr;
   const Interaction* interaction = nullptr;
   const Feedback* feedback = nullptr;
+  const CustomEvent* event = nullptr;
   int32_t today = 0;
   const std::string_view* segment_by_dimension = nullptr;
   // The numbers atoms compare (see Slot), segment indices included.

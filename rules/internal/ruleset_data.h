@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "rules/decision.h"
+#include "rules/events.h"
 #include "rules/history.h"
 #include "rules/internal/compiler.h"
 #include "rules/internal/program.h"
@@ -128,6 +129,15 @@ struct EarningRule : CompiledRule {
   uint32_t points = 0;  // Program node (whole number)
 };
 
+// An events file's earning rule: points for every event of its type whose
+// condition holds, within its limit.
+struct EventEarningRule : CompiledRule {
+  uint32_t type = 0;          // index into RuleSetData::event_types
+  uint32_t points = 0;        // Program node (whole number, >= 0)
+  int32_t to_attribute = -1;  // the customer attribute credited; -1: the event's customer
+  EventLimit limit;
+};
+
 struct EarningMultiplier : CompiledRule {
   uint32_t factor = 0;  // Program node (number > 0)
 };
@@ -189,6 +199,12 @@ struct RuleSetData {
   PointsPolicy points_policy;                 // the seed's: no pending, no expiry
   bool reads_purchase_category = false;       // some expression reads purchase.category
 
+  // Custom events: the declared types, and the rules that earn on them
+  // (every one whose condition holds earns).
+  std::vector<EventType> event_types;
+  std::vector<EventEarningRule> event_rules;
+  std::vector<EventEarningTerms> event_terms;  // the same, for callers (by index)
+
   // The windowed facts the rules read (rules/history.h), by the index
   // their nodes hold, and how many days back the longest looks.
   std::vector<FactRequest> facts;
@@ -201,7 +217,7 @@ struct RuleSetData {
   // The most work of each part of an evaluation (RuleSet::WorkBound):
   // segments, offers and tiers always run, the rest only with its event.
   struct Work {
-    program_internal::WorkBound always, purchase, interaction, feedback;
+    program_internal::WorkBound always, purchase, interaction, feedback, event;
   } work;
   uint64_t work_limit = 0;  // LoadOptions::max_evaluation_work
 };

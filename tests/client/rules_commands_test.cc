@@ -379,7 +379,7 @@ TEST(RunEvalTest, BadInputGivesExitCodeTwo) {
       {"SatisfactionDecimals", Args().Customer(R"({"satisfaction":4.123})").Today("2026-11-24"),
        "error: satisfaction: 4.123 has more than two decimals\n"},
       {"UnknownEventField", Args().Customer(R"({"age":25})").Event(R"({"review":"好评"})"),
-       "error: unknown event field 'review' (fields: purchase, interaction, feedback)\n"},
+       "error: unknown event field 'review' (fields: purchase, interaction, feedback, event)\n"},
       {"BadPurchaseAmount", Args().Customer(R"({"age":25})").Event(R"({"purchase":{"amount":0}})"),
        "error: purchase.amount: 0 is not positive\n"},
       {"MissingCustomerFile", Args().CustomerFile(missing).Today("2026-11-24"),
