@@ -2399,6 +2399,13 @@ class Loader {
         event_types_known_ = false;
         continue;
       }
+      if (std::find(event_type_names_.begin(), event_type_names_.end(), name) !=
+          event_type_names_.end()) {
+        ReportAt(key, StrCat("event type '", name, "' is declared twice"),
+                 "declare each type once, with all its attributes");
+        event_types_known_ = false;
+        continue;
+      }
       EventType type;
       type.name = name;
       if (!spec.node.IsNull() && !EventTypeSpec(spec, &type)) {
@@ -2427,6 +2434,13 @@ class Loader {
       if (!ValidName(attribute.name)) {
         ReportAt(key, StrCat("attribute '", attribute.name, "' is not a name"),
                  "use letters, digits and _ , starting with a letter, e.g. stars");
+        ok = false;
+        continue;
+      }
+      if (type->FindAttribute(attribute.name) >= 0) {
+        ReportAt(key,
+                 StrCat("attribute '", attribute.name, "' of ", type->name, " is declared twice"),
+                 "declare each attribute once");
         ok = false;
         continue;
       }
@@ -2476,6 +2490,7 @@ class Loader {
   // The events file's `earning:`: every rule whose type and condition
   // match earns its points, within its limit.
   void LoadEventEarning() {
+    static constexpr const char* kOptionalKeys[] = {"to", "limit"};
     const auto& roots = roots_["events"];
     if (roots.empty()) return;
     std::optional<Located> list = Child(roots[0], "earning", "", false);
@@ -2484,8 +2499,14 @@ class Loader {
       if (!ExpectMap(at, "an event earning rule")) continue;
       CheckKeys(at, Strings({"id", "description", "on", "when", "points", "to", "limit"}),
                 "an event earning rule");
+      // An empty `to:` or `limit:` would silently credit the event's
+      // customer, or without a limit.
+      const bool empty = std::any_of(
+          std::begin(kOptionalKeys), std::end(kOptionalKeys),
+          [&](const char* key) { return at.node[key].IsDefined() && at.node[key].IsNull(); });
+      ReportEmptyValues(at, Strings({"to", "limit"}));
       EventEarningRule rule;
-      bool ok = RuleHeader(at, "an event earning rule", &rule);
+      bool ok = RuleHeader(at, "an event earning rule", &rule) && !empty;
       const EventType* type = EarningType(at, &rule);
       if (!ok || type == nullptr) continue;
       Scope scope = BaseScope();

@@ -1040,6 +1040,7 @@ class Evaluation {
       if (frame_.error != nullptr) return false;
       if (points < 0) {
         frame_.error = "an event earning rule's points must not be negative";
+        frame_.error_node = rule.points;
         return false;
       }
       EventCredit& credit = outcome.credits.emplace_back();

@@ -118,6 +118,7 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
   const CustomerAsOf as_of = AsOf(ruleset, today);
   CustomerAsOf profile_only = as_of;  // what the mask keeps: no history needed
   profile_only.history_days = 0;
+  profile_only.last_events = false;
   absl::StatusOr<std::optional<Customer>> existing = tx.FindCustomer(customer.id, profile_only);
   if (!existing.ok()) return existing.status();
   if (!mask.all) {
@@ -299,6 +300,7 @@ CustomerAsOf CustomersApi::ReadAsOf(Date today) const {
   if (served == nullptr) return {today, {}};
   CustomerAsOf as_of = AsOf(*served->ruleset, today);
   as_of.history_days = 0;  // records only: nothing here evaluates the facts
+  as_of.last_events = false;
   return as_of;
 }
 

@@ -21,8 +21,9 @@ class EventsApi {
       : store_(dependencies.store),
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
-        limits_(dependencies.limits) ,
+        limits_(dependencies.limits),
         today_(api_internal::ProgrammeToday(dependencies)),
+        now_(dependencies.now),
         minute_(api_internal::ProgrammeMinute(dependencies)) {}
 
   absl::Status RecordPurchase(const v1::RecordPurchaseRequest& request,
@@ -44,6 +45,11 @@ class EventsApi {
   // from it (see improvements.h).
   absl::Status SubmitFeedback(const v1::SubmitFeedbackRequest& request,
                               v1::SubmitFeedbackResponse* response);
+  // A custom event of a type the ruleset declares: its earning rules'
+  // credits, each a ledger entry of the customer who gets it
+  // (custom_events.cc).
+  absl::Status RecordEvent(const v1::RecordEventRequest& request,
+                           v1::RecordEventResponse* response);
 
  private:
   Store* const store_;
@@ -51,6 +57,7 @@ class EventsApi {
   RulesReloader* const reloader_;
   const RequestLimits limits_;
   const std::function<rules::Date()> today_;
+  const std::function<absl::Time()> now_;  // events without occurred_at happen now
   const std::function<int32_t(const rules::RuleSet&, rules::Date)> minute_;
 };
 

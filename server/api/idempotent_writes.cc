@@ -3,6 +3,8 @@
 #include <optional>
 
 #include "common/mutex.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace clientele::server::api_internal {
 
@@ -22,10 +24,18 @@ absl::StatusOr<rules::Customer> RequireCustomer(Store& store, std::string_view i
   return std::move(**found);
 }
 
-// SHA-256 of the request's bytes, hex: what idempotency compares.
+// SHA-256 of the request's bytes, hex: what idempotency compares. The
+// serialization is deterministic: a map field (RecordEvent's attributes)
+// would otherwise come out in any order, and a retry look like another
+// request.
 std::string Fingerprint(const google::protobuf::Message& request) {
   std::string bytes;
-  request.SerializeToString(&bytes);
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
   return Sha256Hex(bytes);
 }
 

@@ -30,6 +30,7 @@ const std::vector<MethodRole>& MethodRoles() {
       {"clientele.v1.Customers", "ImportCustomers", Role::kWriter},
       {"clientele.v1.Events", "RecordPurchase", Role::kWriter},
       {"clientele.v1.Events", "RecordInteraction", Role::kWriter},
+      {"clientele.v1.Events", "RecordEvent", Role::kWriter},
       {"clientele.v1.Events", "ReturnPurchase", Role::kWriter},
       {"clientele.v1.Events", "SubmitFeedback", Role::kWriter},
       {"clientele.v1.Decisions", "Evaluate", Role::kReader},

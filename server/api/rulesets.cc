@@ -291,7 +291,11 @@ absl::Status RulesetsApi::SimulateRuleset(const v1::SimulateRulesetRequest& requ
   // And with the history both versions' facts need.
   const int32_t history_days =
       std::max(served->ruleset->HistoryDays(), candidate.ruleset->HistoryDays());
-  const CustomerScan period{*today, qualifying, "", "", *from, *to, history_days};
+  const CustomerScan period{
+      *today,       qualifying,
+      "",           "",
+      *from,        *to,
+      history_days, served->ruleset->ReadsLastEvents() || candidate.ruleset->ReadsLastEvents()};
   absl::StatusOr<rules::SimulationReport> report =
       SimulateStored(*store_, served->ruleset, candidate.ruleset, options, period);
   if (!report.ok()) return report.status();

@@ -36,7 +36,8 @@ std::function<int32_t(const rules::RuleSet&, rules::Date)> ProgrammeMinute(
 }
 
 CustomerAsOf AsOf(const rules::RuleSet& ruleset, rules::Date today) {
-  return {today, ruleset.tier_policy().QualifyingMonths(today), ruleset.HistoryDays()};
+  return {today, ruleset.tier_policy().QualifyingMonths(today), ruleset.HistoryDays(),
+          ruleset.ReadsLastEvents()};
 }
 
 absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,

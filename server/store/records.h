@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rules/customer.h"
@@ -155,6 +156,31 @@ struct PurchaseRecord {
   // The ledger entry of its points (and its lot, when it earned any); set
   // by the store, 0 for purchases recorded before lots existed.
   int64_t ledger_id = 0;
+};
+
+// A custom event as recorded (rules/events.h).
+struct CustomEventRecord {
+  int64_t id = 0;  // assigned by the store, increasing
+  std::string customer_id;
+  std::string type;
+  rules::Date day;          // the day it happened, in the programme's time zone
+  std::string occurred_at;  // RFC 3339, as given ("" when not given: when recorded)
+  // Its attributes as given, in the type's declaration order (name, text).
+  std::vector<std::pair<std::string, std::string>> attributes;
+  std::string ruleset_version;
+  std::string recorded_at;  // RFC 3339, UTC; set by the store
+};
+
+// What one event earning rule credited for a custom event: the rule's
+// limits count these, per the event's customer.
+struct EventCreditRecord {
+  int64_t event_id = 0;
+  std::string rule_id;
+  std::string customer_id;     // the event's
+  std::string to_customer_id;  // who got the points: the event's customer or another (a referrer)
+  rules::Date day;             // the event's
+  int64_t points = 0;          // > 0
+  int64_t ledger_entry_id = 0;
 };
 
 // One piece of feedback about a product.
@@ -305,6 +331,9 @@ struct CustomerAsOf {
   // Customer::history holds the days from today - history_days + 1 on
   // (RuleSet::HistoryDays); none when 0.
   int32_t history_days = 0;
+  // And a kLastEvent row per event type the customer has had
+  // (RuleSet::ReadsLastEvents).
+  bool last_events = false;
 };
 
 struct CustomerScan {
@@ -317,6 +346,7 @@ struct CustomerScan {
   rules::Date purchases_from;
   rules::Date purchases_to;
   int32_t history_days = 0;  // as CustomerAsOf's
+  bool last_events = false;  // as CustomerAsOf's
 };
 
 }  // namespace clientele::server

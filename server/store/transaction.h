@@ -139,6 +139,21 @@ class Transaction {
                                          std::string_view rule_id, rules::Decimal satisfaction,
                                          int64_t interaction_count, rules::Date day) = 0;
 
+  // ---- custom events (rules/events.h)
+  // Stores the event and adds it to its customer's history (the day's
+  // count of its type, the type's latest day); returns its id. NOT_FOUND
+  // for an unknown customer.
+  virtual absl::StatusOr<int64_t> InsertCustomEvent(const CustomEventRecord& event) = 0;
+  // How much of each rule's limit `customer_id`'s events have used, over
+  // the rule's period that holds `day` (rules::EventUsage), as this
+  // transaction sees it.
+  virtual absl::StatusOr<std::vector<rules::EventRuleUsage>> EventRuleUsage(
+      std::string_view customer_id, std::span<const rules::EventEarningTerms> rules,
+      rules::Date day) = 0;
+  // Stores a credit (its ledger entry written already) and adds its points
+  // to the history of the customer who got them (points earned that day).
+  virtual absl::Status InsertEventCredit(const EventCreditRecord& credit) = 0;
+
   // Stores feedback (and its themes); returns its id. A non-empty
   // customer_id must be a stored customer (else NOT_FOUND).
   virtual absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& feedback) = 0;

@@ -335,7 +335,8 @@ TEST(EventsFromJsonTest, SeveralEventsUnknownKeysAndNonObjects) {
 
   EXPECT_THAT(
       EventsOf(R"({"review": "好评"})"),
-      StatusIs(kInvalid, "unknown event field 'review' (fields: purchase, interaction, feedback)"));
+      StatusIs(kInvalid,
+               "unknown event field 'review' (fields: purchase, interaction, feedback, event)"));
   EXPECT_THAT(EventsOf(R"(["好评"])"), StatusIs(kInvalid, "an event must be a JSON object"));
 }
 

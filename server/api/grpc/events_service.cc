@@ -46,6 +46,13 @@ class EventsService final : public v1::Events::CallbackService {
       return api->SubmitFeedback(*request, response);
     });
   }
+  grpc::ServerUnaryReactor* RecordEvent(grpc::CallbackServerContext* context,
+                                        const v1::RecordEventRequest* request,
+                                        v1::RecordEventResponse* response) override {
+    return RunWrite("RecordEvent", *auth_, context, pool_, [api = api_, request, response] {
+      return api->RecordEvent(*request, response);
+    });
+  }
 
  private:
   EventsApi* api_;

@@ -121,6 +121,11 @@ class Connection : public Transaction {
   absl::Status RecordInteraction(std::string_view customer_id, std::string_view text,
                                  std::string_view rule_id, Decimal satisfaction,
                                  int64_t interaction_count, Date day) override;
+  absl::StatusOr<int64_t> InsertCustomEvent(const CustomEventRecord& event) override;
+  absl::StatusOr<std::vector<rules::EventRuleUsage>> EventRuleUsage(
+      std::string_view customer_id, std::span<const rules::EventEarningTerms> rules,
+      Date day) override;
+  absl::Status InsertEventCredit(const EventCreditRecord& credit) override;
   absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& f) override;
   absl::Status AddProductHistory(std::string_view product, Date first_day,
                                  const std::vector<rules::FactRequest>& facts,
@@ -181,7 +186,7 @@ class Connection : public Transaction {
   void ApplyLots(Date today, Customer* c);
   // Replaces c->history with its days from today - days + 1 on (none
   // when days is 0): a seek on the customer's rows, never all of them.
-  void ReadHistory(Date today, int32_t days, Customer* c);
+  void ReadHistory(Date today, int32_t days, bool last_events, Customer* c);
   void UnsafeAddProductHistory(std::string_view product, Date first_day,
                                const std::vector<rules::FactRequest>& facts,
                                rules::Feedback* feedback);
@@ -285,6 +290,13 @@ class Connection : public Transaction {
   // just created: from never rated).
   void KeepSatisfactionBefore(std::string_view customer_id, Date day, Decimal before,
                               Decimal after);
+  // ------------------------------------------------ custom events (custom_events.cc)
+  absl::StatusOr<int64_t> UnsafeInsertCustomEvent(const CustomEventRecord& event);
+  std::vector<rules::EventRuleUsage> UnsafeEventRuleUsage(
+      std::string_view customer_id, std::span<const rules::EventEarningTerms> rules, Date day);
+  void UnsafeInsertEventCredit(const EventCreditRecord& credit);
+  // The kLastEvent rows of a customer's history (ReadHistory).
+  void ReadLastEvents(Customer* c);
   // ------------------------------------------------ feedback and products
   absl::StatusOr<int64_t> UnsafeInsertFeedback(const FeedbackRecord& f);
   absl::StatusOr<int64_t> UnsafeSupportAction(const ImprovementActionRecord& proposal,

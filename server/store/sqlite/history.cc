@@ -87,8 +87,9 @@ void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, 
   s.exec();
 }
 
-void Connection::ReadHistory(Date today, int32_t days, Customer* c) {
+void Connection::ReadHistory(Date today, int32_t days, bool last_events, Customer* c) {
   c->history.clear();
+  if (last_events) ReadLastEvents(c);
   if (days <= 0) return;
   if (history_rows_ == nullptr) {
     history_rows_ = std::make_unique<RawStatement>(

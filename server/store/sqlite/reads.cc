@@ -98,7 +98,7 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
       Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
       stats.ApplyTo(&customer);
       if (dated[i]) reader->ApplyLots(as_of.today, &customer);
-      reader->ReadHistory(as_of.today, as_of.history_days, &customer);
+      reader->ReadHistory(as_of.today, as_of.history_days, as_of.last_events, &customer);
     }
     return page;
   } catch (const SQLite::Exception& e) {
@@ -404,7 +404,7 @@ absl::Status SqliteStore::ScanCustomers(
       sqlite::MonthStats stats = none_added;
       sqlite::Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
       stats.ApplyTo(&customer);
-      reader->ReadHistory(scan.today, scan.history_days, &customer);
+      reader->ReadHistory(scan.today, scan.history_days, scan.last_events, &customer);
       bought.clear();
       for (; more_purchases && purchases.getColumn(0).getText() <= std::string_view(customer.id);
            more_purchases = purchases.executeStep()) {

@@ -397,6 +397,46 @@ INSERT INTO customer_days (customer_id, day, figure, key, value)
          rule_id, count(*)
   FROM interactions GROUP BY 1, 2, 4;
 )sql",
+    // 12: custom events (rules/events.h), their attributes, what their
+    // earning rules credited (for the rules' limits, per the event's
+    // customer), and each customer's latest day per event type.
+    R"sql(
+CREATE TABLE custom_events (
+  id INTEGER PRIMARY KEY,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  occurred_at TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX custom_events_by_customer ON custom_events (customer_id, type, day);
+CREATE TABLE custom_event_attributes (
+  event_id INTEGER NOT NULL REFERENCES custom_events(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (event_id, position)
+) WITHOUT ROWID;
+CREATE TABLE event_credits (
+  event_id INTEGER NOT NULL REFERENCES custom_events(id) ON DELETE CASCADE,
+  rule_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  to_customer_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  points INTEGER NOT NULL,
+  ledger_entry_id INTEGER NOT NULL,
+  PRIMARY KEY (event_id, rule_id)
+) WITHOUT ROWID;
+CREATE INDEX event_credits_by_rule ON event_credits (customer_id, rule_id, day);
+CREATE TABLE customer_last_events (
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  last_day INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  PRIMARY KEY (customer_id, type)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

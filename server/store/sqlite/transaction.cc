@@ -35,7 +35,7 @@ absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(
   while (months.executeStep()) AddMonth(months, &stats);
   stats.ApplyTo(&*found);
   if (dated) ApplyLots(as_of.today, &*found);
-  ReadHistory(as_of.today, as_of.history_days, &*found);
+  ReadHistory(as_of.today, as_of.history_days, as_of.last_events, &*found);
   return found;
 }
 
