@@ -42,6 +42,9 @@ struct Expectations {
   std::map<std::string, Decimal> offer_values;  // offer name -> value
   YAML::Mark offer_values_at;
   std::optional<int64_t> points;
+  // `credits:` what each event earning rule credited (rule id -> points).
+  std::map<std::string, int64_t> credits;
+  YAML::Mark credits_at;
   std::optional<std::string> tier;
   std::optional<Date> tier_downgrade_on;  // unknown: none scheduled
   std::optional<Decimal> satisfaction;
@@ -66,6 +69,7 @@ struct Case {
   std::optional<Purchase> purchase;
   std::optional<Interaction> interaction;
   std::optional<Feedback> feedback;
+  std::optional<CustomEvent> event;               // `event:` a custom event
   std::map<std::string, std::string> parameters;  // name -> value as YAML text
   YAML::Mark parameters_at;
   Date today;
@@ -110,12 +114,14 @@ class CaseReader {
  public:
   CaseReader(const RuleSource& source, std::vector<std::string> dimensions,
              const RuleSet::Names& names, const std::vector<NumberedCap>& caps,
-             const std::vector<FactRequest>& facts, std::vector<Diagnostic>* problems)
+             const std::vector<FactRequest>& facts, const RuleSet& ruleset,
+             std::vector<Diagnostic>* problems)
       : source_(source),
         dimensions_(std::move(dimensions)),
         names_(names),
         caps_(caps),
         facts_(facts),
+        ruleset_(ruleset),
         problems_(problems) {}
 
   std::vector<Case> Read(const YAML::Node& root) {
@@ -213,10 +219,11 @@ class CaseReader {
 
   std::optional<Case> ReadCase(const YAML::Node& node, const std::string& suffix) {
     const size_t problems_before = problems_->size();
-    CheckKeys(node, {"name", "description", "customer", "purchase", "interaction", "feedback",
-                     "parameters", "today", "time", "amount", "channel", "offers_used", "expect",
-                     "examples"},
-              "a test case");
+    CheckKeys(
+        node,
+        {"name", "description", "customer", "purchase", "interaction", "feedback", "event",
+         "parameters", "today", "time", "amount", "channel", "offers_used", "expect", "examples"},
+        "a test case");
     Case c;
     c.file = source_.path;
     c.source = &source_;
@@ -239,6 +246,7 @@ class CaseReader {
       }
     }
     if (const YAML::Node feedback = node["feedback"]) c.feedback = ReadFeedback(feedback);
+    if (const YAML::Node event = node["event"]) c.event = ReadEvent(event);
     if (const YAML::Node parameters = node["parameters"]) {
       c.parameters_at = parameters.Mark();
       if (!parameters.IsMap()) {
@@ -259,12 +267,63 @@ class CaseReader {
     const YAML::Node expect = node["expect"];
     if (!expect || !expect.IsMap()) {
       Report(node.Mark(), StrCat("test case '", c.name, "' expects nothing"),
-             "add 'expect:' with segments, offers, points, tier, satisfaction or actions");
+             "add 'expect:' with segments, offers, points, credits, tier, satisfaction or actions");
     } else {
       ReadExpectations(expect, &c.expect);
     }
     if (problems_->size() != problems_before) return std::nullopt;
     return c;
+  }
+
+  // `event: {type: review, date: 2026-11-20, attributes: {stars: 5}}`: a
+  // custom event of a type the ruleset declares.
+  std::optional<CustomEvent> ReadEvent(const YAML::Node& node) {
+    if (!node.IsMap()) {
+      Report(node.Mark(), "an event is a map with its type and attributes",
+             "e.g. event: {type: review, attributes: {stars: 5}}");
+      return std::nullopt;
+    }
+    CheckKeys(node, {"type", "date", "attributes"}, "event");
+    const YAML::Node type_node = node["type"];
+    const std::string type_name = type_node && type_node.IsScalar() ? type_node.Scalar() : "";
+    const EventType* type = ruleset_.FindEventType(type_name);
+    if (type == nullptr) {
+      std::vector<std::string> names;
+      for (const EventType& t : ruleset_.EventTypes()) names.push_back(t.name);
+      Report(type_node ? type_node.Mark() : node.Mark(),
+             StrCat("'", type_name, "' is not an event type", DidYouMeanSuffix(type_name, names)),
+             names.empty() ? "the ruleset declares no event types"
+                           : StrCat("the event types are: ", StrJoin(names, ", ")));
+      return std::nullopt;
+    }
+    Date day;
+    if (const YAML::Node date = node["date"]) {
+      absl::StatusOr<Date> parsed = Date::Parse(date.IsScalar() ? date.Scalar() : "");
+      if (!parsed.ok()) {
+        Report(date.Mark(), "an event's date is YYYY-MM-DD", "leave it out for the case's today");
+        return std::nullopt;
+      }
+      day = *parsed;
+    }
+    std::vector<std::pair<std::string, std::string>> attributes;
+    if (const YAML::Node given = node["attributes"]; given && !given.IsNull()) {
+      if (!given.IsMap()) {
+        Report(given.Mark(), "attributes is a map of name: value", "e.g. {stars: 5}");
+        return std::nullopt;
+      }
+      std::optional<std::vector<std::pair<std::string, std::string>>> fields = EntryFields(given);
+      if (!fields) {
+        Report(given.Mark(), "each attribute is a single value", "e.g. {stars: 5, product: 产品A}");
+        return std::nullopt;
+      }
+      attributes = *std::move(fields);
+    }
+    absl::StatusOr<CustomEvent> event = MakeEvent(*type, attributes, day);
+    if (!event.ok()) {
+      Report(node.Mark(), std::string(View(event.status().message())), "");
+      return std::nullopt;
+    }
+    return *std::move(event);
   }
 
   // What offers see besides the customer: the time of day, a basket's
@@ -580,11 +639,42 @@ class CaseReader {
     }
   }
 
+  // `credits: {review_points: 10, referral_reward: 200}`: what each event
+  // earning rule credited (0: it matched, but its limit was used up).
+  void ReadCredits(const YAML::Node& node, Expectations* expect) {
+    expect->credits_at = Place(node, {"expect", "credits"});
+    if (!node.IsMap()) {
+      Report(expect->credits_at, "credits is a map of event earning rule: points",
+             "e.g. credits: {review_points: 10}");
+      return;
+    }
+    std::vector<std::string> ids;
+    for (const EventEarningTerms& rule : ruleset_.EventEarningRules()) ids.push_back(rule.id);
+    for (const auto& entry : node) {
+      const std::string id = entry.first.Scalar();
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+        Report(entry.first.Mark(),
+               StrCat("there is no event earning rule '", id, "'", DidYouMeanSuffix(id, ids)),
+               ids.empty() ? "the ruleset has none"
+                           : StrCat("the event earning rules are: ", StrJoin(ids, ", ")));
+        continue;
+      }
+      int64_t points = 0;
+      if (!entry.second.IsScalar() || !ParseInteger(entry.second.Scalar(), &points)) {
+        Report(entry.second.Mark(), "a credit is a whole number of points",
+               "e.g. review_points: 10");
+        continue;
+      }
+      expect->credits[id] = points;
+    }
+  }
+
   void ReadExpectations(const YAML::Node& node, Expectations* expect) {
     CheckKeys(node,
-              {"segments", "offers", "offer_values", "points", "tier", "tier_downgrade_on",
-               "satisfaction", "actions"},
+              {"segments", "offers", "offer_values", "points", "credits", "tier",
+               "tier_downgrade_on", "satisfaction", "actions"},
               "expect");
+    if (const YAML::Node credits = node["credits"]) ReadCredits(credits, expect);
     if (const YAML::Node segments = node["segments"]) {
       if (!segments.IsMap()) {
         Report(segments.Mark(), "segments is a map of dimension: segment", "");
@@ -691,6 +781,7 @@ class CaseReader {
   const RuleSet::Names& names_;
   const std::vector<NumberedCap>& caps_;
   const std::vector<FactRequest>& facts_;
+  const RuleSet& ruleset_;
   std::vector<Diagnostic>* problems_;
   YAML::Mark row_mark_ = YAML::Mark::null_mark();  // the example row being read
   const YAML::Node* case_node_ = nullptr;           // the case whose row is read
@@ -722,6 +813,7 @@ void Cover(const Decision& decision, const std::map<std::pair<std::string, std::
     if (c.kind == PointsContribution::Kind::kBonus) mark("loyalty bonuses", c.rule_id);
     if (c.kind == PointsContribution::Kind::kMultiplier) mark("loyalty multipliers", c.rule_id);
   }
+  for (const EventCredit& c : decision.event.credits) mark("event earning", c.rule_id);
   if (!decision.tier.empty()) mark("loyalty tiers", decision.tier);
 }
 
@@ -809,6 +901,30 @@ void CheckOffers(const Case& c, const Decision& d, std::vector<Failure>* failure
   }
 }
 
+// `credits:`: each rule named credited the points expected.
+void CheckCredits(const Case& c, const Decision& d, std::vector<Failure>* failures) {
+  for (const auto& [rule, expected] : c.expect.credits) {
+    const EventCredit* credit = nullptr;
+    for (const EventCredit& candidate : d.event.credits) {
+      if (candidate.rule_id == rule) credit = &candidate;
+    }
+    if (credit == nullptr) {
+      failures->push_back(
+          {StrCat("credits: expected ", rule, " to credit ", expected,
+                  d.event.applied ? ", but it did not match" : ", but the case has no event"),
+           c.expect.credits_at});
+    } else if (credit->points != expected) {
+      failures->push_back(
+          {StrCat("credits: expected ", rule, " to credit ", expected, ", got ", credit->points,
+                  credit->limited ? StrCat(" (limit ", credit->limit.Describe(), ", used ",
+                                           credit->used_before.times, " times and ",
+                                           credit->used_before.points, " points before)")
+                                  : ""),
+           c.expect.credits_at});
+    }
+  }
+}
+
 std::vector<Failure> Check(const Case& c, const Decision& d, const TierPolicy& policy) {
   std::vector<Failure> failures;
   for (const auto& [dimension, expected] : c.expect.segments) {
@@ -840,10 +956,17 @@ std::vector<Failure> Check(const Case& c, const Decision& d, const TierPolicy& p
     }
   }
   CheckOffers(c, d, &failures);
-  if (c.expect.points) {
+  if (c.expect.points && d.event.applied) {
+    // A custom event's points: what its customer got.
+    if (d.event.points_to_customer != *c.expect.points) {
+      failures.push_back({StrCat("points: expected ", *c.expect.points, ", got ",
+                                 d.event.points_to_customer, " (", d.event.type, ")"),
+                          c.expect.points_at});
+    }
+  } else if (c.expect.points) {
     if (!d.loyalty.applied) {
       failures.push_back({StrCat("points: expected ", *c.expect.points,
-                                 ", but the case has no purchase to earn them"),
+                                 ", but the case has no purchase or event to earn them"),
                           c.expect.points_at});
     } else if (d.loyalty.points_earned != *c.expect.points) {
       failures.push_back({StrCat("points: expected ", *c.expect.points, ", got ",
@@ -851,6 +974,7 @@ std::vector<Failure> Check(const Case& c, const Decision& d, const TierPolicy& p
                           c.expect.points_at});
     }
   }
+  CheckCredits(c, d, &failures);
   if (c.expect.tier && std::string(d.tier) != *c.expect.tier) {
     failures.push_back({StrCat("tier: expected ", c.expect.tier->empty() ? "(none)" : *c.expect.tier,
                                ", got ", d.tier.empty() ? "(none)" : std::string(d.tier),
@@ -962,7 +1086,7 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
     const YAML::Node& root = parsed.root;
     if (!root.IsMap() || !root["kind"] || root["kind"].Scalar() != "tests") continue;
     CaseReader reader(source, ruleset.DimensionIds(), names, ruleset.OfferCaps(), ruleset.Facts(),
-                      &report.problems);
+                      ruleset, &report.problems);
     try {
       for (Case& c : reader.Read(root)) cases.push_back(std::move(c));
     } catch (const YAML::Exception& e) {
@@ -1018,6 +1142,14 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
     input.basket_amount = c.basket_amount;
     input.channel = c.channel;
     input.offer_usage = c.offer_usage;
+    // A custom event's limits, as the customer's history says they were used.
+    std::vector<EventRuleUsage> event_usage;
+    if (c.event) {
+      input.event = &*c.event;
+      event_usage = UsageFromHistory(rules->EventEarningRules(), c.customer,
+                                     c.event->day.known() ? c.event->day : today);
+      input.event_usage = event_usage;
+    }
     RuleTestCaseResult result{c.name, c.file, c.line, false, {}};
     std::vector<Failure> failures;
     // Without a day of its own, a case runs on the real one: see which
