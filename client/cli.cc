@@ -419,6 +419,18 @@ void AddEventCommands(CLI::App* app, Chosen* chosen) {
   interaction_cmd->add_option("--customer-id", interaction->customer_id, "The customer")->required();
   interaction_cmd->add_option("--text", interaction->text, "e.g. 好评")->required();
 
+  auto custom = New<CustomEventOptions>();
+  CLI::App* record_cmd = AddCommand(
+      events, "record", "Record an event of a type the rules declare (a review, a referral)",
+      chosen, custom, RunCustomEvent);
+  record_cmd->add_option("--customer-id", custom->customer_id, "Who did it")->required();
+  record_cmd->add_option("--type", custom->type, "An event type of the served rules, e.g. review")
+      ->required();
+  record_cmd->add_option("--attribute", custom->attributes,
+                         "NAME=VALUE, e.g. stars=5 (repeat for each attribute)");
+  record_cmd->add_option("--occurred-at", custom->occurred_at,
+                         "When, RFC 3339, e.g. 2026-11-20T10:30:00+08:00 (default: now)");
+
   auto feedback = New<FeedbackOptions>();
   CLI::App* feedback_cmd =
       AddCommand(events, "feedback", "Record feedback about a product; see what it proposes",

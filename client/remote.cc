@@ -203,6 +203,25 @@ IdempotencyKey ResolveKey(const std::string& given) {
   return {key, true};
 }
 
+bool ParseNameValues(const std::vector<std::string>& given, std::string_view example,
+                     google::protobuf::Map<std::string, std::string>* values, std::ostream& err) {
+  for (const std::string& attribute : given) {
+    const size_t equals = attribute.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      err << "error: --attribute must be NAME=VALUE, e.g. " << example << ", not '" << attribute
+          << "'\n";
+      return false;
+    }
+    const std::string name = attribute.substr(0, equals);
+    if (values->contains(name)) {
+      err << "error: --attribute " << name << " is given twice\n";
+      return false;
+    }
+    (*values)[name] = attribute.substr(equals + 1);
+  }
+  return true;
+}
+
 std::string KeyLine(const IdempotencyKey& key) {
   if (!key.generated) return StrCat("key: ", key.key, "\n");
   return StrCat("key: ", key.key, "  (generated; to retry this write, add --key ", key.key, ")\n");

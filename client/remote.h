@@ -116,6 +116,12 @@ IdempotencyKey ResolveKey(const std::string& given);
 // generated key, how to retry with it).
 std::string KeyLine(const IdempotencyKey& key);
 
+// Repeated `--attribute NAME=VALUE` options into a request's map; false
+// (with the error on `err`, `example` showing the form) for one without a
+// name or '=', or a name given twice.
+bool ParseNameValues(const std::vector<std::string>& given, std::string_view example,
+                     google::protobuf::Map<std::string, std::string>* values, std::ostream& err);
+
 // Prints `message` as one line of JSON (proto3 JSON mapping with the proto
 // field names; fields with default values included, int64 as strings).
 void PrintJson(const google::protobuf::Message& message, std::ostream& out);

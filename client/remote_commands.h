@@ -271,6 +271,18 @@ struct InteractionOptions {
 };
 int RunInteraction(const InteractionOptions& options, std::ostream& out, std::ostream& err);
 
+struct CustomEventOptions {
+  RemoteOptions remote;
+  std::string key;
+  std::string customer_id;
+  std::string type;                     // a type the served ruleset declares
+  std::vector<std::string> attributes;  // "name=value" each
+  std::string occurred_at;              // RFC 3339; "" now
+};
+// `clientele events record`: a custom event; shows what each event earning
+// rule credited, and to whom.
+int RunCustomEvent(const CustomEventOptions& options, std::ostream& out, std::ostream& err);
+
 struct FeedbackOptions {
   RemoteOptions remote;
   std::string key;

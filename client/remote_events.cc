@@ -1,4 +1,4 @@
-// `clientele events purchase|return|interaction|feedback`: the Events
+// `clientele events purchase|return|interaction|feedback|record`: the Events
 // service. Every event is a write with an idempotency key.
 #include "client/remote_commands.h"
 #include "client/table.h"
@@ -150,6 +150,54 @@ int RunInteraction(const InteractionOptions& options, std::ostream& out, std::os
                           {"interactions", StrCat(r.interaction_count())},
                           {"ruleset", r.ruleset_version()}},
                          "  "));
+      });
+}
+
+namespace {
+
+// A line per credit: "review_points  +10 to 7 (limit 3 times a month, used 1 before)".
+std::string RenderCredits(const v1::RecordEventResponse& r) {
+  if (r.credits().empty()) return "  credits  (no rule matched)\n";
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const v1::EventCredit& c : r.credits()) {
+    std::string text = StrCat("+", c.points(), " to ", c.customer_id());
+    if (!c.to_attribute().empty()) StrAppend(&text, " (", c.to_attribute(), ")");
+    if (!c.limit().empty()) {
+      StrAppend(&text, "; limit ", c.limit(), ", used ", c.used_times_before(), " before",
+                c.limited() ? StrCat(": ", c.rule_points(), " cut to ", c.points()) : "");
+    }
+    fields.emplace_back(c.rule_id(), std::move(text));
+  }
+  return RenderFields(fields, "  ");
+}
+
+}  // namespace
+
+int RunCustomEvent(const CustomEventOptions& options, std::ostream& out, std::ostream& err) {
+  v1::RecordEventRequest request;
+  if (!ParseNameValues(options.attributes, "stars=5", request.mutable_attributes(), err)) {
+    return kExitBadInput;
+  }
+  const IdempotencyKey key = ResolveKey(options.key);
+  request.set_idempotency_key(key.key);
+  request.set_customer_id(options.customer_id);
+  request.set_type(options.type);
+  request.set_occurred_at(options.occurred_at);
+  v1::RecordEventResponse response;
+  const grpc::Status status =
+      CallUnary(options.remote, &v1::Events::Stub::RecordEvent, request, &response);
+  return PrintWriteResult(
+      status, response, key, options.remote, out, err, [&](const v1::RecordEventResponse& r) {
+        return StrCat(
+            "recorded event ", r.event_id(), " (", r.type(), " of customer ", options.customer_id,
+            ", ", r.day(), ")  [ruleset ", r.ruleset_version(), "]\n", RenderCredits(r),
+            RenderFields(
+                {{StrCat("points of ", options.customer_id), StrCat(r.points_balance())},
+                 {"tier", r.tier_before() == r.tier()
+                              ? (r.tier().empty() ? "(none)" : r.tier())
+                              : StrCat(r.tier_before().empty() ? "(none)" : r.tier_before(), " -> ",
+                                       r.tier())}},
+                "  "));
       });
 }
 

@@ -89,18 +89,8 @@ int RunProductUpsert(const ProductUpsertOptions& options, std::ostream& out, std
   v1::Product* product = request.mutable_product();
   product->set_product(options.product);
   product->set_category(options.category);
-  for (const std::string& attribute : options.attributes) {
-    const size_t equals = attribute.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      err << "error: --attribute must be NAME=VALUE, e.g. 价格=100, not '" << attribute << "'\n";
-      return kExitBadInput;
-    }
-    const std::string name = attribute.substr(0, equals);
-    if (product->attributes().contains(name)) {
-      err << "error: --attribute " << name << " is given twice\n";
-      return kExitBadInput;
-    }
-    (*product->mutable_attributes())[name] = attribute.substr(equals + 1);
+  if (!ParseNameValues(options.attributes, "价格=100", product->mutable_attributes(), err)) {
+    return kExitBadInput;
   }
   const IdempotencyKey key = ResolveKey(options.key);
   request.set_idempotency_key(key.key);

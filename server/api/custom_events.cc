@@ -37,6 +37,7 @@ struct CheckedEvent {
   std::vector<std::pair<std::string, std::string>> attributes;  // in declaration order
   std::vector<std::string> customers;  // the values of its customer attributes
   Date today;
+  std::string occurred_at;  // as given, or the time it was recorded
 };
 
 // The event's day: that of occurred_at in the programme's time zone, or
@@ -52,6 +53,9 @@ absl::StatusOr<Date> EventDay(const rules::RuleSet& ruleset, std::string_view oc
         StrCat("is not an RFC 3339 time such as 2026-11-20T10:30:00+08:00 (", error, ")"));
   }
   const Date day = ruleset.LocalTimeAt(instant).day;
+  if (day.year() < 1900 || day.year() > 2200) {
+    return Invalid("occurred_at", "must fall between the years 1900 and 2200");
+  }
   if (absl::Status s = CheckNotAfter("occurred_at", day, today); !s.ok()) return s;
   return day;
 }
@@ -71,7 +75,8 @@ absl::StatusOr<const rules::EventType*> DeclaredType(const rules::RuleSet& rules
 }
 
 absl::StatusOr<CheckedEvent> CheckEvent(const v1::RecordEventRequest& request,
-                                        std::shared_ptr<const ServedRuleset> served, Date today) {
+                                        std::shared_ptr<const ServedRuleset> served, Date today,
+                                        absl::Time now) {
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
   if (absl::Status s = CheckText("type", request.type(), 100, true); !s.ok()) return s;
   if (absl::Status s = CheckText("occurred_at", request.occurred_at(), 64, false); !s.ok()) {
@@ -102,7 +107,14 @@ absl::StatusOr<CheckedEvent> CheckEvent(const v1::RecordEventRequest& request,
   if (!day.ok()) return day.status();
   absl::StatusOr<rules::CustomEvent> event = rules::MakeEvent(**type, given, *day);
   if (!event.ok()) return Invalid("attributes", View(event.status().message()));
-  CheckedEvent checked{std::move(served), *std::move(event), {}, {}, today};
+  CheckedEvent checked{std::move(served),
+                       *std::move(event),
+                       {},
+                       {},
+                       today,
+                       request.occurred_at().empty()
+                           ? absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone())
+                           : request.occurred_at()};
   for (size_t i = 0; i < (*type)->attributes.size(); ++i) {
     const rules::EventAttribute& attribute = (*type)->attributes[i];
     const rules::EventValue& value = checked.event.values[i];
@@ -112,7 +124,8 @@ absl::StatusOr<CheckedEvent> CheckEvent(const v1::RecordEventRequest& request,
     if (attribute.type != rules::AttributeType::kCustomer) continue;
     if (absl::Status s = CheckId(field, value.text); !s.ok()) return s;
     if (value.text == request.customer_id()) {
-      return Invalid(field, "names the event's own customer; it names another one");
+      return Invalid(field, StrCat("is the event's own customer '", value.text,
+                                   "': a customer attribute names another customer"));
     }
     checked.customers.push_back(value.text);
   }
@@ -220,7 +233,9 @@ absl::Status WriteEvent(const CheckedEvent& checked, std::string_view customer_i
       entry.rule_id = std::string(credit.rule_id);
       entry.ruleset_version = std::string(decision.ruleset_version);
       entry.source = source;
-      entry.note = StrCat(checked.event.type, " of customer ", customer->id);
+      // A referrer's entry names the customer whose event it was.
+      entry.note = to == customer->id ? checked.event.type
+                                      : StrCat(checked.event.type, " of customer ", customer->id);
       absl::StatusOr<int64_t> id = Credit(tx, checked, *before, entry);
       if (!id.ok()) return id.status();
       entry_id = *id;
@@ -256,7 +271,7 @@ absl::Status EventsApi::RecordEvent(const v1::RecordEventRequest& request,
                                     v1::RecordEventResponse* response) {
   std::shared_ptr<const ServedRuleset> served;
   if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
-  absl::StatusOr<CheckedEvent> checked = CheckEvent(request, std::move(served), today_());
+  absl::StatusOr<CheckedEvent> checked = CheckEvent(request, std::move(served), today_(), now_());
   if (!checked.ok()) return checked.status();
   return IdempotentWrite(store_, "RecordEvent", request, request.idempotency_key(), response,
                          [&](Transaction& tx, v1::RecordEventResponse* out) {

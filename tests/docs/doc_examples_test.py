@@ -39,6 +39,9 @@ Marks, HTML comments on the lines before a block (invisible on GitHub):
     <!-- doc-test: run COMMAND -->       runs COMMAND there, unseen (must exit 0)
     <!-- doc-test: server demo|empty --> from here, a new server with the demo
                                          data or an empty database
+    <!-- doc-test: server empty DIR -->  the same, serving the rules of DIR (a
+                                         directory of the source, e.g. an example
+                                         ruleset under config/examples/)
 
 Usage: doc_examples_test.py --source DIR --clientele BIN --clienteled BIN
 [--only FILE ...] [--keep]. Exit 0 when every example printed what its doc
@@ -116,9 +119,10 @@ def parse_doc(path, name):
                 steps.append(Step("example", example=Example(
                     name, i + 1, argument, None, 0, [], False)))
             elif kind == "server":
-                if argument not in ("demo", "empty"):
-                    raise SystemExit(f"{name}:{i + 1}: doc-test: server demo or server empty")
-                steps.append(Step("server", demo=argument == "demo", line=i + 1))
+                data, _, rules = argument.partition(" ")
+                if data not in ("demo", "empty"):
+                    raise SystemExit(f"{name}:{i + 1}: doc-test: server demo|empty [RULES_DIR]")
+                steps.append(Step("server", demo=data == "demo", rules=rules.strip(), line=i + 1))
             elif kind in ("skip", "varies", "file"):
                 marks.append((kind, argument, i + 1))
             else:
@@ -265,7 +269,7 @@ class Session:
         }
         self.server = None
 
-    def start_server(self, demo):
+    def start_server(self, demo, rules=""):
         self.stop_server()
         var = os.path.join(self.root, "var")
         shutil.rmtree(var, ignore_errors=True)
@@ -274,6 +278,12 @@ class Session:
         config = re.sub(r"(?m)^listen:.*$", "listen: 127.0.0.1:0", config)
         config = re.sub(r"(?m)^metrics_listen:.*\n", "", config)
         config = re.sub(r"(?m)^demo_data:.*$", f"demo_data: {'true' if demo else 'false'}", config)
+        if rules:
+            # A copy of the source's directory, as `rules:` relative to the config.
+            shutil.rmtree(os.path.join(self.root, "config", "served-rules"), ignore_errors=True)
+            shutil.copytree(os.path.join(self.args.source, rules),
+                            os.path.join(self.root, "config", "served-rules"))
+            config = re.sub(r"(?m)^rules:.*$", "rules: served-rules", config)
         path = os.path.join(self.root, "config", "server.yaml")
         with open(path, "w", encoding="utf-8") as f:
             f.write(config)
@@ -352,7 +362,7 @@ def run_doc(args, name, steps):
             session.start_server(demo=True)
         for step in steps:
             if step.kind == "server":
-                session.start_server(step.demo)
+                session.start_server(step.demo, step.rules)
             elif step.kind == "file":
                 continue
             elif step.kind == "skipped":
