@@ -604,6 +604,32 @@ void AddImprovementCommands(CLI::App* app, Chosen* chosen) {
   }
 }
 
+void AddTaskCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* tasks = app->add_subcommand("tasks", "Tasks the rules give people for customers");
+  tasks->require_subcommand(1);
+  auto list = New<TaskListOptions>();
+  CLI::App* list_cmd = AddCommand(tasks, "list", "Tasks, newest first, with what the rules saw",
+                                  chosen, list, RunTaskList);
+  list_cmd->add_option("--status", list->status, "open, claimed or closed")
+      ->check(CLI::IsMember({"open", "claimed", "closed"}));
+  list_cmd->add_option("--queue", list->queue, "Only this queue's, e.g. customer_care");
+  list_cmd->add_option("--customer-id", list->customer_id, "Only this customer's");
+  const char* user = std::getenv("USER");
+  for (const bool close : {false, true}) {
+    auto change = New<TaskChangeOptions>();
+    change->actor = user != nullptr ? user : "";
+    CLI::App* change_cmd = AddCommand(
+        tasks, close ? "close" : "claim",
+        close ? "Close a task with what came of it (audited)" : "Take an open task (audited)",
+        chosen, change, [close](const TaskChangeOptions& o, std::ostream& out, std::ostream& err) {
+          return RunTaskChange(close, o, out, err);
+        });
+    change_cmd->add_option("TASK_ID", change->task_id, "From tasks list")->required();
+    change_cmd->add_option("--actor", change->actor, "Who (default: $USER)");
+    if (close) change_cmd->add_option("--outcome", change->outcome, "What came of it");
+  }
+}
+
 void AddReportCommands(CLI::App* app, Chosen* chosen) {
   CLI::App* reports = app->add_subcommand("reports", "Reports over the stored data");
   reports->require_subcommand(1);
@@ -654,6 +680,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddOfferCommands(&app, &chosen);
   AddDecisionCommands(&app, &chosen);
   AddImprovementCommands(&app, &chosen);
+  AddTaskCommands(&app, &chosen);
   AddReportCommands(&app, &chosen);
   AddServerCommands(&app, &chosen);
   AddAdminCommands(&app, &chosen);

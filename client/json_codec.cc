@@ -473,6 +473,16 @@ json DecisionToJson(const rules::Customer& customer, const rules::Decision& deci
     }
   }
   if (decision.event.applied) out["event"] = EventOutcomeToJson(decision.event);
+  if (!decision.tasks.empty()) {
+    json tasks = json::array();
+    for (const rules::TaskProposal& t : decision.tasks) {
+      json task = {{"rule", Text(t.rule_id)}, {"task", Text(t.task)}};
+      if (!t.queue.empty()) task["queue"] = Text(t.queue);
+      if (t.due_days > 0) task["due_days"] = t.due_days;
+      tasks.push_back(std::move(task));
+    }
+    out["tasks"] = std::move(tasks);
+  }
   if (decision.interaction.applied) {
     const rules::InteractionOutcome& i = decision.interaction;
     // Decimals as JSON numbers parsed from their exact text, so 4.1 prints as 4.1.

@@ -332,6 +332,29 @@ struct ImprovementDecideOptions {
 int RunImprovementDecide(bool apply, const ImprovementDecideOptions& options, std::ostream& out,
                          std::ostream& err);
 
+// --- Tasks -----------------------------------------------------------------
+
+struct TaskListOptions {
+  RemoteOptions remote;
+  PageOptions page;
+  std::string status;       // open | claimed | closed | "" any
+  std::string queue;        // "" any
+  std::string customer_id;  // "" any
+};
+// `clientele tasks list`: newest first, with what the rules saw.
+int RunTaskList(const TaskListOptions& options, std::ostream& out, std::ostream& err);
+
+struct TaskChangeOptions {
+  RemoteOptions remote;
+  std::string key;
+  int64_t task_id = 0;
+  std::string actor;    // who (audited)
+  std::string outcome;  // close only: what came of it
+};
+// `clientele tasks claim` (close false) or `tasks close`.
+int RunTaskChange(bool close, const TaskChangeOptions& options, std::ostream& out,
+                  std::ostream& err);
+
 // --- Reports ---------------------------------------------------------------
 
 struct SegmentReportOptions {

@@ -150,6 +150,13 @@ std::string RenderDecision(const rules::Customer& customer, const rules::Decisio
               i.rule_id.empty() ? ", no rule matched" : StrCat(", rule ", i.rule_id),
               "), interactions ", i.interaction_count_after, "\n");
   }
+  for (const auto& t : decision.tasks) {
+    StrAppend(
+        &out, "  task:     ", t.task, "  (rule ", t.rule_id,
+        t.queue.empty() ? "" : StrCat(", queue ", t.queue),
+        t.due_days > 0 ? StrCat(", due in ", t.due_days, t.due_days == 1 ? " day" : " days") : "",
+        ")\n");
+  }
   for (const auto& p : decision.improvements) {
     StrAppend(&out, "  improvement: ", p.action, "  (rule ", p.rule_id, ")");
     if (p.change != nullptr) StrAppend(&out, ": ", ChangeText(*p.change));

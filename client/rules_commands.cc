@@ -47,7 +47,8 @@ std::string SummaryLine(const std::string& directory, const rules::RuleSet& rule
                 s.event_types == 0
                     ? std::string()
                     : StrCat(s.event_types, " event types (", s.event_rules, " earning rules), "),
-                s.tiers, " tiers, ", s.parameters, " parameters; up to ", s.work_without_text,
+                s.task_rules == 0 ? std::string() : StrCat(s.task_rules, " task rules, "), s.tiers,
+                " tiers, ", s.parameters, " parameters; up to ", s.work_without_text,
                 " work units per evaluation before texts\n");
 }
 

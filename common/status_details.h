@@ -30,6 +30,7 @@ inline constexpr char kReasonOfferRedemptionAlreadyReversed[] = "OFFER_REDEMPTIO
 inline constexpr char kReasonOfferRedemptionOfPurchase[] = "OFFER_REDEMPTION_OF_PURCHASE";
 inline constexpr char kReasonOfferAlreadyRedeemed[] = "OFFER_ALREADY_REDEEMED";
 inline constexpr char kReasonActionAlreadyDecided[] = "IMPROVEMENT_ACTION_ALREADY_DECIDED";
+inline constexpr char kReasonTaskNotOpen[] = "TASK_NOT_OPEN";
 inline constexpr char kReasonInvalidPageToken[] = "INVALID_PAGE_TOKEN";
 inline constexpr char kReasonUnknownDimension[] = "UNKNOWN_DIMENSION";
 inline constexpr char kReasonUnknownSegment[] = "UNKNOWN_SEGMENT";

@@ -32,6 +32,7 @@ void Decision::Clear() {
   offers.clear();
   offers_lost.clear();
   improvements.clear();
+  tasks.clear();
   loyalty.Clear();
   interaction = InteractionOutcome();
   event.Clear();

@@ -82,6 +82,16 @@ struct ImprovementProposal {
   const std::vector<std::string>* keywords = nullptr;
 };
 
+// A task the rules would give someone for the customer (a tasks file):
+// a phone call after satisfaction dropped, a visit to a lapsing customer.
+// A server opens one per rule and customer while none is open.
+struct TaskProposal {
+  std::string_view rule_id;
+  std::string_view task;   // what to do, e.g. "电话回访"
+  std::string_view queue;  // who takes it, e.g. "customer_care"; "" anyone
+  int32_t due_days = 0;    // due this many days after it opens; 0: no due day
+};
+
 // One part of the points a purchase earned (LoyaltyOutcome::contributions).
 struct PointsContribution {
   enum class Kind : uint8_t {
@@ -163,6 +173,7 @@ struct Decision {
   std::vector<OfferGrant> offers;             // in offer order (priority, then file)
   std::vector<OfferLoss> offers_lost;         // in offer order
   std::vector<ImprovementProposal> improvements;
+  std::vector<TaskProposal> tasks;  // in rule order
   LoyaltyOutcome loyalty;
   InteractionOutcome interaction;
   EventOutcome event;

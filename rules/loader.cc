@@ -36,8 +36,9 @@ using program_internal::ValueType;
 
 // "tests" files hold the ruleset's own test cases (rules/rule_tests.h):
 // part of the ruleset and its version, checked and run by RunRuleTests.
-constexpr std::string_view kKinds[] = {"parameters",   "segmentation", "offers", "improvements",
-                                       "interactions", "loyalty",      "events", "tests"};
+constexpr std::string_view kKinds[] = {"parameters",   "segmentation", "offers",
+                                       "improvements", "interactions", "loyalty",
+                                       "events",       "tasks",        "tests"};
 
 std::vector<std::string> Strings(std::initializer_list<std::string_view> items) {
   return std::vector<std::string>(items.begin(), items.end());
@@ -111,6 +112,7 @@ class Loader {
       LoadInteractions();
       LoadLoyalty();
       LoadEventEarning();
+      LoadTasks();
       CheckDuplicateRuleIds();
       for (const FactRequest& fact : data_->facts) {
         int32_t& days =
@@ -311,6 +313,7 @@ class Loader {
          Strings({"kind", "description", "satisfaction_range", "hit_policy", "rules"})},
         {"loyalty", Strings({"kind", "description", "points", "earning", "tier_policy", "tiers"})},
         {"events", Strings({"kind", "description", "types", "earning"})},
+        {"tasks", Strings({"kind", "description", "rules"})},
         {"tests", Strings({"kind", "description", "cases"})},
     };
     CheckKeys(at, kTopKeys.at(k), StrCat("this ", k, " file"));
@@ -2645,6 +2648,57 @@ class Loader {
       }
     }
     return ok;
+  }
+
+  // ---------------------------------------------------------------- tasks
+  // The tasks files' rules: every one whose condition holds proposes its
+  // task for the customer (a server opens one per rule and customer).
+  void LoadTasks() {
+    const Scope scope = BaseScope();
+    for (const Located& root : roots_["tasks"]) {
+      std::optional<Located> list = Child(root, "rules", "a tasks file", true);
+      if (!list || !ExpectSequence(*list, "'rules'")) continue;
+      for (const Located& at : Items(*list)) {
+        if (!ExpectMap(at, "a task rule")) continue;
+        CheckKeys(at, Strings({"id", "description", "when", "task", "queue", "due_days"}),
+                  "a task rule");
+        ReportEmptyValues(at, Strings({"queue", "due_days"}));
+        TaskRule rule;
+        bool ok = RuleHeader(at, "a task rule", &rule);
+        ok = Condition(at, "a task rule", scope, &rule) && ok;
+        std::optional<std::string> task = Name(at, "task", "a task rule", true);
+        if (std::optional<std::string> queue = Name(at, "queue", "a task rule", false)) {
+          rule.queue = *queue;
+        } else if (at.node["queue"].IsDefined()) {
+          ok = false;
+        }
+        ok = TaskDueDays(at, &rule) && ok;
+        if (!ok || !task) continue;
+        rule.task = *task;
+        data_->task_rules.push_back(std::move(rule));
+      }
+    }
+    // Views into the rules, once they no longer move.
+    for (TaskRule& rule : data_->task_rules) {
+      rule.proposal = {rule.id, rule.task, rule.queue, rule.due_days};
+    }
+  }
+
+  // `due_days`: the days after it opens that a task is due, 1..365.
+  bool TaskDueDays(const Located& at, TaskRule* rule) {
+    if (!at.node["due_days"].IsDefined() || at.node["due_days"].IsNull()) {
+      return !at.node["due_days"].IsDefined();
+    }
+    std::optional<int64_t> days = WholeNumber(at, "due_days", "a task rule", true);
+    if (!days) return false;
+    if (*days < 1 || *days > 365) {
+      ReportAt(*Child(at, "due_days", "", false),
+               StrCat("due_days must be from 1 to 365, not ", *days),
+               "the days after the task opens that it is due, e.g. due_days: 3");
+      return false;
+    }
+    rule->due_days = static_cast<int32_t>(*days);
+    return true;
   }
 
   // ---------------------------------------------------------------- whole set

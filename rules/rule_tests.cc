@@ -49,7 +49,8 @@ struct Expectations {
   std::optional<Date> tier_downgrade_on;  // unknown: none scheduled
   std::optional<Decimal> satisfaction;
   std::optional<std::vector<std::string>> actions;
-  YAML::Mark offers_at, points_at, tier_at, downgrade_at, satisfaction_at, actions_at;
+  std::optional<std::vector<std::string>> tasks;
+  YAML::Mark offers_at, points_at, tier_at, downgrade_at, satisfaction_at, actions_at, tasks_at;
 };
 
 // An expectation not met, and where it is written.
@@ -267,7 +268,8 @@ class CaseReader {
     const YAML::Node expect = node["expect"];
     if (!expect || !expect.IsMap()) {
       Report(node.Mark(), StrCat("test case '", c.name, "' expects nothing"),
-             "add 'expect:' with segments, offers, points, credits, tier, satisfaction or actions");
+             "add 'expect:' with segments, offers, points, credits, tier, satisfaction, actions or "
+             "tasks");
     } else {
       ReadExpectations(expect, &c.expect);
     }
@@ -672,7 +674,7 @@ class CaseReader {
   void ReadExpectations(const YAML::Node& node, Expectations* expect) {
     CheckKeys(node,
               {"segments", "offers", "offer_values", "points", "credits", "tier",
-               "tier_downgrade_on", "satisfaction", "actions"},
+               "tier_downgrade_on", "satisfaction", "actions", "tasks"},
               "expect");
     if (const YAML::Node credits = node["credits"]) ReadCredits(credits, expect);
     if (const YAML::Node segments = node["segments"]) {
@@ -724,6 +726,12 @@ class CaseReader {
           expect->offer_values[name] = *value;
         }
       }
+    }
+    if (const YAML::Node tasks = node["tasks"]) {
+      expect->tasks = ReadTexts(tasks, "tasks");
+      if (expect->tasks)
+        CheckNames(tasks, *expect->tasks, names_.tasks, "task", {"expect", "tasks"});
+      expect->tasks_at = Place(tasks, {"expect", "tasks"});
     }
     if (const YAML::Node actions = node["actions"]) {
       expect->actions = ReadTexts(actions, "actions");
@@ -806,6 +814,9 @@ void Cover(const Decision& decision, const std::map<std::pair<std::string, std::
   for (const ImprovementProposal& p : decision.improvements) mark("improvements", p.rule_id);
   if (decision.interaction.applied && !decision.interaction.rule_id.empty()) {
     mark("interactions", decision.interaction.rule_id);
+  }
+  for (const TaskProposal& t : decision.tasks) {
+    mark("tasks", t.rule_id);
   }
   if (decision.loyalty.applied) mark("loyalty earning", decision.loyalty.rule_id);
   for (const PointsContribution& c : decision.loyalty.contributions) {
@@ -925,6 +936,28 @@ void CheckCredits(const Case& c, const Decision& d, std::vector<Failure>* failur
   }
 }
 
+// `tasks:` the tasks proposed, each named by its task or its rule id.
+void CheckTasks(const Case& c, const Decision& d, std::vector<Failure>* failures) {
+  if (!c.expect.tasks) return;
+  std::vector<std::string> unmatched = *c.expect.tasks;
+  std::vector<std::string> got, rules;
+  size_t matched = 0;
+  for (const TaskProposal& t : d.tasks) {
+    got.emplace_back(t.task);
+    rules.emplace_back(t.rule_id);
+    auto it = std::find_if(unmatched.begin(), unmatched.end(),
+                           [&](const std::string& e) { return e == t.task || e == t.rule_id; });
+    if (it != unmatched.end()) {
+      unmatched.erase(it);
+      ++matched;
+    }
+  }
+  if (unmatched.empty() && matched == d.tasks.size()) return;
+  failures->push_back({StrCat("tasks: expected ", Sorted(*c.expect.tasks), ", got ", Sorted(got),
+                              rules.empty() ? "" : StrCat(" (rules ", Sorted(rules), ")")),
+                       c.expect.tasks_at});
+}
+
 std::vector<Failure> Check(const Case& c, const Decision& d, const TierPolicy& policy) {
   std::vector<Failure> failures;
   for (const auto& [dimension, expected] : c.expect.segments) {
@@ -1001,6 +1034,7 @@ std::vector<Failure> Check(const Case& c, const Decision& d, const TierPolicy& p
            c.expect.satisfaction_at});
     }
   }
+  CheckTasks(c, d, &failures);
   if (c.expect.actions) {
     // An expected action matches a proposal by its text or its rule id.
     std::vector<std::string> got;

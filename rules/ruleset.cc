@@ -103,7 +103,7 @@ class Evaluation {
     // purchase's points come first then (and so in an explanation).
     const bool ok = data_.has_points_offers ? EarningBeforeOffers() && Offers()
                                             : Offers() && EarningBeforeOffers();
-    return ok && Events() && Loyalty() && Interaction() && Improvements() &&
+    return ok && Events() && Loyalty() && Interaction() && Improvements() && Tasks() &&
            frame_.error == nullptr;
   }
 
@@ -1132,6 +1132,16 @@ class Evaluation {
     return true;
   }
 
+  // Every task rule whose condition holds proposes its task.
+  bool Tasks() {
+    for (const TaskRule& rule : data_.task_rules) {
+      bool matched;
+      if (!Matches(rule, Section{"tasks"}, &matched)) return false;
+      if (matched) decision_->tasks.push_back(rule.proposal);
+    }
+    return true;
+  }
+
   bool Improvements() {
     if (input_.feedback == nullptr) return true;
     for (const Improvement& improvement : data_.improvements) {
@@ -1236,6 +1246,7 @@ RuleSetData::Work ComputeWork(const RuleSetData& data) {
   for (const Improvement& improvement : data.improvements) {
     add_rule(improvement, &work.feedback);
   }
+  for (const TaskRule& rule : data.task_rules) add_rule(rule, &work.always);
   for (const EventEarningRule& rule : data.event_rules) {
     add_rule(rule, &work.event);
     add_node(rule.points, &work.event);
@@ -1390,6 +1401,8 @@ const std::vector<EventEarningTerms>& RuleSet::EventEarningRules() const {
   return data_->event_terms;
 }
 
+bool RuleSet::HasTaskRules() const { return !data_->task_rules.empty(); }
+
 bool RuleSet::ReadsLastEvents() const {
   return std::any_of(data_->facts.begin(), data_->facts.end(), [](const FactRequest& fact) {
     return fact.kind == FactKind::kDaysSinceLastEvent;
@@ -1468,6 +1481,7 @@ RuleSet::Summary RuleSet::Summarize() const {
                     data_->earning_bonuses.size() + data_->earning_multipliers.size();
   s.event_types = data_->event_types.size();
   s.event_rules = data_->event_rules.size();
+  s.task_rules = data_->task_rules.size();
   s.tiers = data_->tiers.size();
   s.parameters = data_->parameters.size();
   program_internal::WorkBound all = data_->work.always;
@@ -1498,6 +1512,10 @@ RuleSet::Names RuleSet::DecisionNames() const {
   for (const Improvement& improvement : data_->improvements) {
     add(&names.actions, improvement.action);
     add(&names.actions, improvement.id);
+  }
+  for (const TaskRule& rule : data_->task_rules) {
+    add(&names.tasks, rule.task);
+    add(&names.tasks, rule.id);
   }
   return names;
 }
@@ -1573,6 +1591,7 @@ std::set<std::pair<std::string, std::string>> RuleSet::DateDependentRules() cons
   for (const EventEarningRule& rule : data_->event_rules) {
     add("event earning", rule, rule.limit.any() && rule.limit.period != CapPeriod::kTotal);
   }
+  for (const TaskRule& rule : data_->task_rules) add("tasks", rule);
   return rules;
 }
 
@@ -1594,6 +1613,7 @@ std::vector<RuleSet::RuleInfo> RuleSet::Rules() const {
     add("loyalty multipliers", rule);
   }
   for (const EventEarningRule& rule : data_->event_rules) add("event earning", rule);
+  for (const TaskRule& rule : data_->task_rules) add("tasks", rule);
   for (const Tier& tier : data_->tiers) rules.push_back({"loyalty tiers", tier.name, "", 0});
   return rules;
 }

@@ -173,6 +173,8 @@ class RuleSet {
   // Whether a rule reads days_since_last_event(): the customer's history
   // must then hold a kLastEvent row for each event type it has had.
   bool ReadsLastEvents() const;
+  // Whether a tasks file gives task rules (Decision::tasks).
+  bool HasTaskRules() const;
 
   // The points lifecycle of the loyalty file (`points:`); without one, the
   // seed's: points can be spent at once and never expire.
@@ -229,6 +231,7 @@ class RuleSet {
     size_t earning_rules = 0;
     size_t event_types = 0;
     size_t event_rules = 0;
+    size_t task_rules = 0;
     size_t tiers = 0;
     size_t parameters = 0;
     // WorkBound of an evaluation with every event and empty texts: what
@@ -249,12 +252,13 @@ class RuleSet {
     std::vector<std::string> offers;
     std::vector<std::string> tiers;
     std::vector<std::string> actions;  // action texts and rule ids (tests may name either)
+    std::vector<std::string> tasks;    // task names and rule ids (the same)
   };
   Names DecisionNames() const;
 
   // Every rule that a decision can name, for coverage reports: segment
   // rules, offers, improvement actions, interaction rules, earning rules
-  // (the default included) and tiers.
+  // (the default included), event earning rules, task rules and tiers.
   struct RuleInfo {
     std::string section;  // "segmentation life_stage", "offers", "loyalty tiers", ...
     std::string id;       // as a Decision names it (a tier: its name)

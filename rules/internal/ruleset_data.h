@@ -121,6 +121,13 @@ struct Improvement : CompiledRule {
   ProductChange change;
 };
 
+struct TaskRule : CompiledRule {
+  std::string task;
+  std::string queue;
+  int32_t due_days = 0;
+  TaskProposal proposal;  // what a match adds to a Decision (views of the above)
+};
+
 struct InteractionRule : CompiledRule {
   uint32_t satisfaction_change = 0;  // Program node (number)
 };
@@ -171,6 +178,7 @@ struct RuleSetData {
   absl::TimeZone time_zone = absl::UTCTimeZone();
 
   std::vector<Improvement> improvements;
+  std::vector<TaskRule> task_rules;  // every one that matches proposes its task
 
   bool has_interactions = false;
   bool interactions_collect = false;          // sum every matching rule

@@ -15,6 +15,7 @@
 #include "server/api/offers.h"
 #include "server/api/reports.h"
 #include "server/api/rulesets.h"
+#include "server/api/tasks.h"
 
 namespace clientele::server {
 
@@ -29,7 +30,8 @@ struct Apis {
         rulesets(dependencies),
         admin(dependencies),
         loyalty(dependencies),
-        offers(dependencies) {}
+        offers(dependencies),
+        tasks(dependencies) {}
 
   CustomersApi customers;
   EventsApi events;
@@ -40,6 +42,7 @@ struct Apis {
   AdminApi admin;
   LoyaltyApi loyalty;
   OffersApi offers;
+  TasksApi tasks;
 };
 
 }  // namespace clientele::server

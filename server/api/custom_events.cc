@@ -17,6 +17,7 @@
 #include "server/api/points_account.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
+#include "server/api/task_opening.h"
 #include "server/api/tier_changes.h"
 #include "server/infra/metrics.h"
 
@@ -252,6 +253,16 @@ absl::Status WriteEvent(const CheckedEvent& checked, std::string_view customer_i
   }
   for (const std::string& id : credited) {
     if (absl::Status s = FollowTier(tx, checked, id, source); !s.ok()) return s;
+  }
+  // The event's customer has a new event whatever it earned; those
+  // credited, new points.
+  if (std::find(credited.begin(), credited.end(), customer->id) == credited.end()) {
+    credited.push_back(customer->id);
+  }
+  for (const std::string& id : credited) {
+    if (absl::Status s = OpenTasksByRules(tx, ruleset, id, checked.today, source); !s.ok()) {
+      return s;
+    }
   }
   absl::StatusOr<Customer> after = RequireCustomer(tx, customer->id, AsOf(ruleset, checked.today));
   if (!after.ok()) return after.status();

@@ -14,6 +14,7 @@
 #include "server/api/page_tokens.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
+#include "server/api/task_opening.h"
 #include "server/api/tier_changes.h"
 
 namespace clientele::server {
@@ -146,6 +147,9 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
           ChangeTierByRules(tx, &*stored, {decision.tier, decision.tier_downgrade_on}, "upsert",
                             decision.ruleset_version, today);
       !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = OpenTasksByRules(tx, ruleset, *stored, decision, today, "upsert"); !s.ok()) {
     return s;
   }
   return UpsertedCustomer{std::move(*stored), *created};

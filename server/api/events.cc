@@ -16,6 +16,7 @@
 #include "server/api/points_account.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
+#include "server/api/task_opening.h"
 #include "server/api/tier_changes.h"
 #include "server/infra/metrics.h"
 
@@ -155,7 +156,7 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   out->set_tier(std::string(tier));
   out->set_ruleset_version(std::string(decision.ruleset_version));
   out->set_points_expired(earning->expired);
-  return absl::OkStatus();
+  return OpenTasksByRules(tx, ruleset, customer->id, checked.today, entry.source);
 }
 
 // Validates a purchase request (all but the served rules).
@@ -298,6 +299,11 @@ absl::Status EventsApi::RecordInteraction(const v1::RecordInteractionRequest& re
             !s.ok()) {
           return s;
         }
+        if (absl::Status s =
+                OpenTasksByRules(tx, *served->ruleset, customer->id, today, "interaction");
+            !s.ok()) {
+          return s;
+        }
         Metrics::Global().RecordMatch("interaction", outcome.rule_id);
         out->set_rule_id(std::string(outcome.rule_id));
         out->set_satisfaction_before(outcome.satisfaction_before.ToString());
@@ -369,6 +375,11 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
                 ChangeTierByRules(tx, *after, {decision.tier, decision.tier_downgrade_on},
                                   StrCat(kind, ":", purchase.purchase_id),
                                   decision.ruleset_version, today);
+            !s.ok()) {
+          return s;
+        }
+        if (absl::Status s = OpenTasksByRules(tx, *served->ruleset, *after, decision, today,
+                                              StrCat(kind, ":", purchase.purchase_id));
             !s.ok()) {
           return s;
         }

@@ -65,6 +65,9 @@ const std::vector<MethodRole>& MethodRoles() {
       {"clientele.v1.Offers", "ReverseOfferRedemption", Role::kWriter},
       {"clientele.v1.Offers", "ListOfferRedemptions", Role::kReader},
       {"clientele.v1.Offers", "GetOfferCalendar", Role::kReader},
+      {"clientele.v1.Tasks", "ListTasks", Role::kReader},
+      {"clientele.v1.Tasks", "ClaimTask", Role::kWriter},
+      {"clientele.v1.Tasks", "CloseTask", Role::kWriter},
       {"clientele.v1.Reports", "OfferReport", Role::kReader},
   };
   return kTable;

@@ -183,6 +183,42 @@ struct EventCreditRecord {
   int64_t ledger_entry_id = 0;
 };
 
+// A task the rules gave someone for a customer (a tasks file): open until
+// someone claims it, then closed with an outcome.
+struct TaskRecord {
+  int64_t id = 0;  // assigned by the store, increasing
+  std::string customer_id;
+  std::string rule_id;
+  std::string task;    // what to do, e.g. "电话回访"
+  std::string queue;   // who takes it ("" anyone)
+  std::string status;  // "open" | "claimed" | "closed"
+  std::string ruleset_version;
+  // What the rules saw when they gave it, in words ("satisfaction is 3.8"),
+  // without line breaks.
+  std::vector<std::string> evidence;
+  std::string source;     // what opened it: "purchase:P-1", "event:7", "interaction", ...
+  std::string opened_at;  // RFC 3339, UTC; set by the store
+  rules::Date due_on;     // unknown: none
+  std::string claimed_by;
+  std::string claimed_at;
+  std::string closed_by;
+  std::string closed_at;
+  std::string outcome;  // what came of it, as the closer says
+};
+
+struct TaskQuery {
+  std::string status;       // "" any
+  std::string queue;        // "" any
+  std::string customer_id;  // "" any
+  int64_t before_id = 0;    // 0: from the newest
+  int limit = 100;
+};
+
+struct TaskPage {
+  std::vector<TaskRecord> tasks;  // newest first
+  bool more = false;
+};
+
 // One piece of feedback about a product.
 struct FeedbackRecord {
   int64_t id = 0;           // assigned by the store

@@ -127,6 +127,9 @@ class Store {
   // newest first; `product` and `status` filter when not empty.
   virtual absl::StatusOr<ActionPage> ListActions(std::string_view product, std::string_view status,
                                                  int64_t before_id, int limit) = 0;
+  // Up to query.limit tasks with ids less than query.before_id (0: no
+  // bound), newest first, filtered by the query's non-empty fields.
+  virtual absl::StatusOr<TaskPage> ListTasks(const TaskQuery& query) = 0;
   // Calls `visit` for every feedback item of `product` ("" all) given on
   // or after `since` (unknown: all), by product and then day. `visit`
   // must not call the Store.

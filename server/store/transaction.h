@@ -154,6 +154,17 @@ class Transaction {
   // to the history of the customer who got them (points earned that day).
   virtual absl::Status InsertEventCredit(const EventCreditRecord& credit) = 0;
 
+  // ---- tasks
+  // Opens `task` (status "open"; opened_at set here) unless one of its
+  // rule is open or claimed for its customer: its id, or nullopt then.
+  // NOT_FOUND for an unknown customer.
+  virtual absl::StatusOr<std::optional<int64_t>> OpenTask(const TaskRecord& task) = 0;
+  virtual absl::StatusOr<std::optional<TaskRecord>> FindTask(int64_t id) = 0;
+  // Writes the status, claim and close fields of a stored task; an empty
+  // claimed_at (closed_at) becomes the time now when the status is claimed
+  // (closed). NOT_FOUND for an unknown id.
+  virtual absl::Status UpdateTask(const TaskRecord& task) = 0;
+
   // Stores feedback (and its themes); returns its id. A non-empty
   // customer_id must be a stored customer (else NOT_FOUND).
   virtual absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& feedback) = 0;

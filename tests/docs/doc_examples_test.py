@@ -70,6 +70,8 @@ KINDS = {
     "path": r"/tmp/[^\s:'\"]+",
     "size": r"\d+(?:\.\d+)? (?:MB|KB|bytes)\b|\"size_bytes\":\d+",
     "number": r"\d+(?:\.\d+)?",
+    # A ruleset's version: for examples on a ruleset that changes often.
+    "version": r"(?<=ruleset )[0-9a-f]{12}\b|(?<=  )[0-9a-f]{12}(?=  )",
 }
 # Every other doc-test mark (kinds in `varies` are checked separately).
 MARK = re.compile(r"^\s*<!--\s*doc-test:\s*(\w+)\s*(.*?)\s*-->\s*$")

@@ -126,6 +126,9 @@ class Connection : public Transaction {
       std::string_view customer_id, std::span<const rules::EventEarningTerms> rules,
       Date day) override;
   absl::Status InsertEventCredit(const EventCreditRecord& credit) override;
+  absl::StatusOr<std::optional<int64_t>> OpenTask(const TaskRecord& task) override;
+  absl::StatusOr<std::optional<TaskRecord>> FindTask(int64_t id) override;
+  absl::Status UpdateTask(const TaskRecord& task) override;
   absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& f) override;
   absl::Status AddProductHistory(std::string_view product, Date first_day,
                                  const std::vector<rules::FactRequest>& facts,
@@ -223,6 +226,11 @@ class Connection : public Transaction {
       "rule_id, ruleset_version, coalesce(returned_kind, ''), coalesce(ledger_id, 0) "
       "FROM purchases ";
   static PurchaseRecord RowToPurchase(SQLite::Statement& s);
+  // The columns RowToTask reads, for a query to finish with WHERE.
+  static constexpr const char* kTaskColumns =
+      "SELECT id, customer_id, rule_id, task, queue, status, ruleset_version, evidence, source, "
+      "opened_at, due_on, claimed_by, claimed_at, closed_by, closed_at, outcome FROM tasks ";
+  static TaskRecord RowToTask(SQLite::Statement& s);
   static constexpr const char* kActionColumns =
       "id, product, rule_id, action, change_kind, change_field, change_text, "
       "change_amount_units, status, feedback_count, first_feedback_day, last_feedback_day, "
@@ -297,6 +305,10 @@ class Connection : public Transaction {
   void UnsafeInsertEventCredit(const EventCreditRecord& credit);
   // The kLastEvent rows of a customer's history (ReadHistory).
   void ReadLastEvents(Customer* c);
+  // ------------------------------------------------ tasks (tasks.cc)
+  absl::StatusOr<std::optional<int64_t>> UnsafeOpenTask(const TaskRecord& task);
+  std::optional<TaskRecord> UnsafeFindTask(int64_t id);
+  absl::Status UnsafeUpdateTask(const TaskRecord& task);
   // ------------------------------------------------ feedback and products
   absl::StatusOr<int64_t> UnsafeInsertFeedback(const FeedbackRecord& f);
   absl::StatusOr<int64_t> UnsafeSupportAction(const ImprovementActionRecord& proposal,

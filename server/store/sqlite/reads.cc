@@ -455,6 +455,34 @@ absl::StatusOr<std::optional<ProductRecord>> SqliteStore::FindProduct(std::strin
   return reader->FindProduct(product);
 }
 
+absl::StatusOr<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
+  ReadLease reader(this);
+  try {
+    TaskPage page;
+    SQLite::Statement& s = reader->Prepared(
+        StrCat(sqlite::Connection::kTaskColumns,
+               "WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR queue = ?2) "
+               "AND (?3 = '' OR customer_id = ?3) AND (?4 = 0 OR id < ?4) ORDER BY id DESC "
+               "LIMIT ?5"));
+    sqlite::Connection::Done done{s};
+    s.bind(1, query.status);
+    s.bind(2, query.queue);
+    s.bind(3, query.customer_id);
+    s.bind(4, query.before_id);
+    s.bind(5, query.limit + 1);
+    while (s.executeStep()) {
+      if (static_cast<int>(page.tasks.size()) == query.limit) {
+        page.more = true;
+        break;
+      }
+      page.tasks.push_back(sqlite::Connection::RowToTask(s));
+    }
+    return page;
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "listing tasks");
+  }
+}
+
 absl::StatusOr<ActionPage> SqliteStore::ListActions(std::string_view product,
                                                     std::string_view status, int64_t before_id,
                                                     int limit) {

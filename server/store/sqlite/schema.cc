@@ -399,7 +399,8 @@ INSERT INTO customer_days (customer_id, day, figure, key, value)
 )sql",
     // 12: custom events (rules/events.h), their attributes, what their
     // earning rules credited (for the rules' limits, per the event's
-    // customer), and each customer's latest day per event type.
+    // customer), and each customer's latest day per event type; the
+    // tasks the rules give people.
     R"sql(
 CREATE TABLE custom_events (
   id INTEGER PRIMARY KEY,
@@ -429,6 +430,27 @@ CREATE TABLE event_credits (
   PRIMARY KEY (event_id, rule_id)
 ) WITHOUT ROWID;
 CREATE INDEX event_credits_by_rule ON event_credits (customer_id, rule_id, day);
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  rule_id TEXT NOT NULL,
+  task TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  status TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  source TEXT NOT NULL,
+  opened_at TEXT NOT NULL,
+  due_on INTEGER,
+  claimed_by TEXT NOT NULL DEFAULT '',
+  claimed_at TEXT NOT NULL DEFAULT '',
+  closed_by TEXT NOT NULL DEFAULT '',
+  closed_at TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL DEFAULT ''
+);
+-- One task per rule and customer while it is not closed.
+CREATE UNIQUE INDEX tasks_not_closed ON tasks (customer_id, rule_id) WHERE status != 'closed';
+CREATE INDEX tasks_by_status ON tasks (status, queue, id);
 CREATE TABLE customer_last_events (
   customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
   type TEXT NOT NULL,

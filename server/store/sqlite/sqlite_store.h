@@ -116,6 +116,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<CustomerWithOfferUsage> FindCustomerWithOfferUsage(
       std::string_view id, const CustomerAsOf& as_of, const OfferUsageQuery& usage) override;
   absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override;
+  absl::StatusOr<TaskPage> ListTasks(const TaskQuery& query) override;
   absl::StatusOr<ActionPage> ListActions(std::string_view product, std::string_view status,
                                          int64_t before_id, int limit) override;
   absl::Status ScanFeedback(std::string_view product, rules::Date since,
