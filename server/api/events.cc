@@ -378,7 +378,7 @@ absl::Status EventsApi::ReturnPurchase(const v1::ReturnPurchaseRequest& request,
             !s.ok()) {
           return s;
         }
-        if (absl::Status s = OpenTasksByRules(tx, *served->ruleset, *after, decision, today,
+        if (absl::Status s = OpenTasksByRules(tx, *served->ruleset, purchase.customer_id, today,
                                               StrCat(kind, ":", purchase.purchase_id));
             !s.ok()) {
           return s;

@@ -68,6 +68,7 @@ const std::vector<MethodRole>& MethodRoles() {
       {"clientele.v1.Tasks", "ListTasks", Role::kReader},
       {"clientele.v1.Tasks", "ClaimTask", Role::kWriter},
       {"clientele.v1.Tasks", "CloseTask", Role::kWriter},
+      {"clientele.v1.Tasks", "WatchTasks", Role::kReader},
       {"clientele.v1.Reports", "OfferReport", Role::kReader},
   };
   return kTable;

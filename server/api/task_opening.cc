@@ -1,5 +1,7 @@
 #include "server/api/task_opening.h"
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -9,6 +11,19 @@
 
 namespace clientele::server::api_internal {
 namespace {
+
+// Whether `condition` reads `name` (segment.tier, not segment.tier_history).
+bool Reads(std::string_view condition, std::string_view name) {
+  for (size_t at = condition.find(name); at != std::string_view::npos;
+       at = condition.find(name, at + 1)) {
+    const size_t end = at + name.size();
+    const bool word_ends =
+        end == condition.size() ||
+        !(std::isalnum(static_cast<unsigned char>(condition[end])) || condition[end] == '_');
+    if (word_ends) return true;
+  }
+  return false;
+}
 
 // The checks of a record, in words.
 void AddChecks(const rules::RuleExplanation& record, std::vector<std::string>* evidence) {
@@ -31,9 +46,10 @@ std::vector<std::string> Evidence(const rules::Explanation& explanation, std::st
     constexpr std::string_view kSegmentation = "segmentation ";
     if (!record.matched || record.section.rfind(kSegmentation, 0) != 0) continue;
     const std::string dimension = record.section.substr(kSegmentation.size());
-    if (task->condition.find(StrCat("segment.", dimension)) == std::string::npos) continue;
-    evidence.push_back(
-        StrCat("segment.", dimension, " by rule ", record.rule_id, ": ", record.condition));
+    if (!Reads(task->condition, StrCat("segment.", dimension))) continue;
+    std::string condition = record.condition;  // one line, however it was written
+    std::replace(condition.begin(), condition.end(), '\n', ' ');
+    evidence.push_back(StrCat("segment.", dimension, " by rule ", record.rule_id, ": ", condition));
     AddChecks(record, &evidence);
   }
   return evidence;
@@ -60,12 +76,22 @@ absl::Status OpenTasksByRules(Transaction& tx, const rules::RuleSet& ruleset,
                               const rules::Customer& customer, const rules::Decision& decided,
                               rules::Date today, std::string_view source) {
   if (decided.tasks.empty()) return absl::OkStatus();
+  // While a customer stays where a rule holds, its task is open already:
+  // nothing to explain then.
+  absl::StatusOr<std::vector<std::string>> open = tx.RulesWithTasks(customer.id);
+  if (!open.ok()) return open.status();
+  const bool all_open =
+      std::all_of(decided.tasks.begin(), decided.tasks.end(), [&](const rules::TaskProposal& t) {
+        return std::find(open->begin(), open->end(), t.rule_id) != open->end();
+      });
+  if (all_open) return absl::OkStatus();
   // Only now the evidence: explaining costs more, and few writes open a task.
   const rules::EvalInput input{&customer, nullptr, nullptr, nullptr, today};
   rules::Decision decision;
   rules::Explanation explanation;
   if (absl::Status s = EvaluateRules(ruleset, input, &decision, &explanation); !s.ok()) return s;
   for (const rules::TaskProposal& proposal : decision.tasks) {
+    if (std::find(open->begin(), open->end(), proposal.rule_id) != open->end()) continue;
     TaskRecord task;
     task.customer_id = customer.id;
     task.rule_id = std::string(proposal.rule_id);

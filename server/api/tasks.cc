@@ -2,6 +2,7 @@
 // claim and close of one, each in one audited transaction.
 #include "server/api/tasks.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -66,6 +67,52 @@ absl::Status Audit(Transaction& tx, const TaskRecord& task, std::string_view eve
 }
 
 }  // namespace
+
+absl::Status TasksApi::CheckWatch(const v1::WatchTasksRequest& request) const {
+  if (absl::Status s = CheckText("queue", request.queue(), limits_.max_name_bytes, false);
+      !s.ok()) {
+    return s;
+  }
+  if (request.customer_id().empty()) return absl::OkStatus();
+  return CheckId("customer_id", request.customer_id());
+}
+
+absl::Status TasksApi::OpenTasks(const v1::WatchTasksRequest& request, int limit,
+                                 std::vector<v1::TaskChange>* out) {
+  std::vector<TaskRecord> tasks;
+  for (const char* status : {"open", "claimed"}) {
+    TaskQuery query{status, request.queue(), request.customer_id(), 0, limit + 1};
+    absl::StatusOr<TaskPage> page = store_->ListTasks(query);
+    if (!page.ok()) return page.status();
+    tasks.insert(tasks.end(), page->tasks.begin(), page->tasks.end());
+  }
+  if (static_cast<int>(tasks.size()) > limit) {
+    return absl::FailedPreconditionError(StrCat(
+        "more than ", limit, " tasks are open or claimed: watch one queue or customer at a time"));
+  }
+  std::sort(tasks.begin(), tasks.end(),
+            [](const TaskRecord& a, const TaskRecord& b) { return a.id < b.id; });
+  for (const TaskRecord& task : tasks) {
+    v1::TaskChange& change = out->emplace_back();
+    TaskToProto(task, change.mutable_task());
+    change.set_existing(true);
+  }
+  return absl::OkStatus();
+}
+
+int TasksApi::Subscribe(const v1::WatchTasksRequest& request,
+                        std::function<void(const v1::TaskChange&)> listener) {
+  return store_->SubscribeTasks([queue = request.queue(), customer = request.customer_id(),
+                                 listener = std::move(listener)](const TaskRecord& task) {
+    if (!queue.empty() && task.queue != queue) return;
+    if (!customer.empty() && task.customer_id != customer) return;
+    v1::TaskChange change;
+    TaskToProto(task, change.mutable_task());
+    listener(change);
+  });
+}
+
+void TasksApi::Unsubscribe(int id) { store_->UnsubscribeTasks(id); }
 
 absl::Status TasksApi::ListTasks(const v1::ListTasksRequest& request,
                                  v1::ListTasksResponse* response) {

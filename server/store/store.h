@@ -91,6 +91,15 @@ class Store {
   virtual void Submit(const WriteKey& key, Deadline deadline, WriteFunction write,
                       WriteDone done) = 0;
 
+  // Calls `listener` with each task as a committed write left it (opened,
+  // claimed or closed), in commit order, on a thread of the store's right
+  // after the commit; it must be quick and must not call the Store. Returns
+  // the id UnsubscribeTasks takes.
+  virtual int SubscribeTasks(std::function<void(const TaskRecord&)> listener) = 0;
+  // Once it returns, the listener `id` is not called any more. Must not be
+  // called from a listener.
+  virtual void UnsubscribeTasks(int id) = 0;
+
   // Reads.
   virtual absl::StatusOr<std::optional<rules::Customer>> FindCustomer(
       std::string_view id, const CustomerAsOf& as_of) = 0;

@@ -128,6 +128,7 @@ class Connection : public Transaction {
   absl::Status InsertEventCredit(const EventCreditRecord& credit) override;
   absl::StatusOr<std::optional<int64_t>> OpenTask(const TaskRecord& task) override;
   absl::StatusOr<std::optional<TaskRecord>> FindTask(int64_t id) override;
+  absl::StatusOr<std::vector<std::string>> RulesWithTasks(std::string_view customer_id) override;
   absl::Status UpdateTask(const TaskRecord& task) override;
   absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& f) override;
   absl::Status AddProductHistory(std::string_view product, Date first_day,
@@ -214,6 +215,13 @@ class Connection : public Transaction {
   // the store applies them to its BudgetUsage once they are committed,
   // and drops those of a write rolled back (to the size it noted before).
   std::vector<BudgetUsageChange> TakeBudgetChanges();
+  // The same for the tasks writes opened or changed (each as it was left),
+  // which the store tells its task listeners once committed.
+  std::vector<TaskRecord> TakeTaskChanges() { return std::exchange(task_changes_, {}); }
+  size_t TaskChangesNoted() const { return task_changes_.size(); }
+  void DropTaskChangesAfter(size_t mark) {
+    if (mark < task_changes_.size()) task_changes_.resize(mark);
+  }
   size_t BudgetChangesNoted() const { return budget_changes_.size(); }
   void DropBudgetChangesAfter(size_t mark);
   // The first and last month of the stats window ending in today's month.
@@ -344,6 +352,7 @@ class Connection : public Transaction {
   std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements_;
   std::unique_ptr<RawStatement> history_rows_;     // ReadHistory's, made on first use
   std::vector<BudgetUsageChange> budget_changes_;  // not yet committed
+  std::vector<TaskRecord> task_changes_;           // the same
 };
 
 }  // namespace clientele::server::sqlite

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -117,6 +118,8 @@ class SqliteStore final : public Store {
       std::string_view id, const CustomerAsOf& as_of, const OfferUsageQuery& usage) override;
   absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override;
   absl::StatusOr<TaskPage> ListTasks(const TaskQuery& query) override;
+  int SubscribeTasks(std::function<void(const TaskRecord&)> listener) override;
+  void UnsubscribeTasks(int id) override;
   absl::StatusOr<ActionPage> ListActions(std::string_view product, std::string_view status,
                                          int64_t before_id, int limit) override;
   absl::Status ScanFeedback(std::string_view product, rules::Date since,
@@ -184,6 +187,13 @@ class SqliteStore final : public Store {
   // Everyone's offer usage as committed (budget_usage.h): OfferUsage reads
   // budgets from it. Set by Open; changed by CommitGroup.
   std::unique_ptr<sqlite::BudgetUsage> budget_usage_;
+  // Who hears of committed task changes (SubscribeTasks).
+  Mutex task_listeners_mutex_;
+  std::map<int, std::function<void(const TaskRecord&)>> task_listeners_
+      ABSL_GUARDED_BY(task_listeners_mutex_);
+  int next_task_listener_ ABSL_GUARDED_BY(task_listeners_mutex_) = 1;
+  // Tells the listeners of the tasks a committed group changed.
+  void PublishTaskChanges(const std::vector<TaskRecord>& tasks);
   const std::string path_;
   const std::function<void(std::string_view, std::chrono::nanoseconds)> observe_;
   // Last: they start once everything they use exists.

@@ -75,7 +75,9 @@ absl::StatusOr<std::optional<int64_t>> Connection::UnsafeOpenTask(const TaskReco
   s.bind(8, NowText());
   BindDate(s, 9, t.due_on);
   if (s.exec() == 0) return std::optional<int64_t>();
-  return std::optional<int64_t>(db_.getLastInsertRowid());
+  const int64_t id = db_.getLastInsertRowid();
+  if (std::optional<TaskRecord> opened = UnsafeFindTask(id)) task_changes_.push_back(*opened);
+  return std::optional<int64_t>(id);
 }
 
 std::optional<TaskRecord> Connection::UnsafeFindTask(int64_t id) {
@@ -100,6 +102,7 @@ absl::Status Connection::UnsafeUpdateTask(const TaskRecord& t) {
   s.bind(6, t.closed_at.empty() && t.status == "closed" ? now : t.closed_at);
   s.bind(7, t.outcome);
   if (s.exec() != 1) return absl::NotFoundError(StrCat("task ", t.id, " not found"));
+  if (std::optional<TaskRecord> updated = UnsafeFindTask(t.id)) task_changes_.push_back(*updated);
   return absl::OkStatus();
 }
 
@@ -110,6 +113,19 @@ absl::StatusOr<std::optional<int64_t>> Connection::OpenTask(const TaskRecord& ta
 absl::StatusOr<std::optional<TaskRecord>> Connection::FindTask(int64_t id) {
   return Guarded("reading a task",
                  [&]() -> absl::StatusOr<std::optional<TaskRecord>> { return UnsafeFindTask(id); });
+}
+
+absl::StatusOr<std::vector<std::string>> Connection::RulesWithTasks(std::string_view customer_id) {
+  return Guarded("reading a customer's tasks", [&]() -> absl::StatusOr<std::vector<std::string>> {
+    // Served by the partial unique index (customer_id, rule_id).
+    SQLite::Statement& s =
+        Prepared("SELECT rule_id FROM tasks WHERE customer_id = ? AND status != 'closed'");
+    Done done{s};
+    s.bind(1, std::string(customer_id));
+    std::vector<std::string> rules;
+    while (s.executeStep()) rules.push_back(s.getColumn(0).getString());
+    return rules;
+  });
 }
 
 absl::Status Connection::UpdateTask(const TaskRecord& task) {

@@ -180,10 +180,32 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
     }
     transaction.commit();
     budget_usage_->Apply(writer_connection_->TakeBudgetChanges());
+    PublishTaskChanges(writer_connection_->TakeTaskChanges());
   } catch (const SQLite::Exception& e) {
     // Nothing of the group was committed: every write of it failed.
     writer_connection_->TakeBudgetChanges();
+    writer_connection_->TakeTaskChanges();
     for (PendingWrite& w : group) w.result = FromException(e, w.method);
+  }
+}
+
+int SqliteStore::SubscribeTasks(std::function<void(const TaskRecord&)> listener) {
+  MutexLock lock(&task_listeners_mutex_);
+  const int id = next_task_listener_++;
+  task_listeners_.emplace(id, std::move(listener));
+  return id;
+}
+
+void SqliteStore::UnsubscribeTasks(int id) {
+  MutexLock lock(&task_listeners_mutex_);
+  task_listeners_.erase(id);
+}
+
+void SqliteStore::PublishTaskChanges(const std::vector<TaskRecord>& tasks) {
+  if (tasks.empty()) return;
+  MutexLock lock(&task_listeners_mutex_);
+  for (const TaskRecord& task : tasks) {
+    for (const auto& [id, listener] : task_listeners_) listener(task);
   }
 }
 
@@ -193,8 +215,10 @@ absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
   // The lambda below runs under mutex_ too, which the analysis cannot see.
   sqlite::Connection& writer = *writer_connection_;
   const size_t budget_changes = writer.BudgetChangesNoted();
+  const size_t task_changes = writer.TaskChangesNoted();
   auto roll_back = [&](absl::Status status) -> absl::StatusOr<std::string> {
     writer.DropBudgetChangesAfter(budget_changes);
+    writer.DropTaskChangesAfter(task_changes);
     db.exec("ROLLBACK TO one_write; RELEASE one_write");
     return status;
   };
