@@ -628,6 +628,15 @@ void AddTaskCommands(CLI::App* app, Chosen* chosen) {
     change_cmd->add_option("--actor", change->actor, "Who (default: $USER)");
     if (close) change_cmd->add_option("--outcome", change->outcome, "What came of it");
   }
+  auto watch = New<TaskWatchOptions>();
+  CLI::App* watch_cmd = AddCommand(
+      tasks, "watch", "Follow the tasks as writes open, claim and close them (Ctrl-C to stop)",
+      chosen, watch, RunTaskWatch);
+  watch_cmd->add_option("--queue", watch->queue, "Only this queue's");
+  watch_cmd->add_option("--customer-id", watch->customer_id, "Only this customer's");
+  watch_cmd->add_option("--count", watch->count,
+                        "Stop after this many tasks, those open at the start included "
+                        "(default: never)");
 }
 
 void AddReportCommands(CLI::App* app, Chosen* chosen) {

@@ -355,6 +355,16 @@ struct TaskChangeOptions {
 int RunTaskChange(bool close, const TaskChangeOptions& options, std::ostream& out,
                   std::ostream& err);
 
+struct TaskWatchOptions {
+  RemoteOptions remote;
+  std::string queue;        // "" every queue
+  std::string customer_id;  // "" every customer
+  int64_t count = 0;        // stop after this many messages; 0: never
+};
+// `clientele tasks watch`: the open and claimed tasks, then a line per task
+// as writes open, claim or close it, until interrupted.
+int RunTaskWatch(const TaskWatchOptions& options, std::ostream& out, std::ostream& err);
+
 // --- Reports ---------------------------------------------------------------
 
 struct SegmentReportOptions {

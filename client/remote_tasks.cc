@@ -68,6 +68,48 @@ int RunTaskList(const TaskListOptions& options, std::ostream& out, std::ostream&
   return PrintPages(status, pages, options.remote, out, err, RenderTaskPages);
 }
 
+int RunTaskWatch(const TaskWatchOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.count < 0) {
+    err << "error: --count must be 0 (no end) or more\n";
+    return kExitBadInput;
+  }
+  v1::WatchTasksRequest request;
+  request.set_queue(options.queue);
+  request.set_customer_id(options.customer_id);
+  v1::Tasks::Stub stub(Connect(options.remote));
+  grpc::ClientContext context;
+  // Watching has no end of its own: a deadline only when one was asked for.
+  if (options.remote.timeout_seconds > 0) SetDeadline(options.remote, 0, &context);
+  std::unique_ptr<grpc::ClientReader<v1::TaskChange>> reader = stub.WatchTasks(&context, request);
+  v1::TaskChange change;
+  int64_t received = 0;
+  while (reader->Read(&change)) {
+    ++received;
+    if (options.remote.json) {
+      PrintJson(change, out);
+    } else {
+      const v1::Task& t = change.task();
+      out << (change.existing() ? "existing " : "") << "task " << t.task_id() << " " << t.status()
+          << ": " << t.task() << " for " << t.customer_id()
+          << (t.queue().empty() ? "" : StrCat(" (", t.queue(), ")"))
+          << (t.status() == "claimed" ? StrCat(" by ", t.claimed_by()) : "")
+          << (t.status() == "closed" ? StrCat(" by ", t.closed_by()) : "")
+          << (t.status() == "open" ? StrCat(", rule ", t.rule_id(), ", ", t.source()) : "") << "\n";
+    }
+    out.flush();
+    if (options.count > 0 && received >= options.count) {
+      context.TryCancel();
+      break;
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (options.count > 0 && received >= options.count) return kExitOk;
+  if (!status.ok() && status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return ReportError(status, options.remote, err);
+  }
+  return kExitOk;
+}
+
 int RunTaskChange(bool close, const TaskChangeOptions& options, std::ostream& out,
                   std::ostream& err) {
   if (options.actor.empty()) {
