@@ -275,7 +275,7 @@ class Loader {
     if (!root.IsDefined() || root.IsNull()) {
       ReportFile(file, "the file is empty",
                  "start it with 'kind: ' and one of: parameters, segmentation, offers, "
-                 "improvements, interactions, loyalty, events");
+                 "improvements, interactions, loyalty, events, tasks");
       return;
     }
     Located at{&file, root};
@@ -401,6 +401,12 @@ class Loader {
         {"rules", "interactions"},      {"types", "events"},
         {"earning", "loyalty"},         {"tiers", "loyalty"},
         {"parameters", "parameters"}};
+    // `rules:` of tasks have a task each; those of interactions do not.
+    const YAML::Node rules = root["rules"];
+    if (rules.IsDefined() && rules.IsSequence() && rules.size() > 0 && rules[0].IsMap() &&
+        rules[0]["task"].IsDefined()) {
+      return "tasks";
+    }
     for (const auto& [key, kind] : kKeyToKind) {
       if (root[std::string(key)].IsDefined()) return kind;
     }

@@ -189,6 +189,10 @@ absl::Status WriteEvent(const CheckedEvent& checked, std::string_view customer_i
   if (as_of.history_days > 0) as_of.history_days += checked.today.days() - checked.event.day.days();
   absl::StatusOr<Customer> customer = RequireCustomer(tx, customer_id, as_of);
   if (!customer.ok()) return customer.status();
+  if (absl::Status s = UseLastEventsAsOf(tx, ruleset, checked.event.day, checked.today, &*customer);
+      !s.ok()) {
+    return s;
+  }
   for (const std::string& other : checked.customers) {
     absl::StatusOr<std::optional<Customer>> found =
         tx.FindCustomer(other, AsOf(ruleset, checked.today));
@@ -213,7 +217,7 @@ absl::Status WriteEvent(const CheckedEvent& checked, std::string_view customer_i
                            customer->id,
                            checked.event.type,
                            checked.event.day,
-                           "",
+                           checked.occurred_at,
                            checked.attributes,
                            std::string(decision.ruleset_version),
                            ""};

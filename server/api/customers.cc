@@ -149,7 +149,8 @@ absl::StatusOr<UpsertedCustomer> UpsertCustomerIn(Transaction& tx, Customer cust
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = OpenTasksByRules(tx, ruleset, *stored, decision, today, "upsert"); !s.ok()) {
+  // Read again: the tier changed above, and a task rule may read it.
+  if (absl::Status s = OpenTasksByRules(tx, ruleset, stored->id, today, "upsert"); !s.ok()) {
     return s;
   }
   return UpsertedCustomer{std::move(*stored), *created};

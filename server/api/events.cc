@@ -55,6 +55,10 @@ absl::Status WritePurchase(const CheckedPurchase& checked, std::string_view cust
   }
   absl::StatusOr<Customer> customer = RequireCustomer(tx, customer_id, as_of);
   if (!customer.ok()) return customer.status();
+  if (absl::Status s = UseLastEventsAsOf(tx, ruleset, purchase.date, checked.today, &*customer);
+      !s.ok()) {
+    return s;
+  }
   // The catalogue's category, read only when the rules look at it.
   if (purchase.category.empty() && !purchase.product.empty() &&
       checked.served->ruleset->ReadsPurchaseCategory()) {

@@ -40,6 +40,18 @@ CustomerAsOf AsOf(const rules::RuleSet& ruleset, rules::Date today) {
           ruleset.ReadsLastEvents()};
 }
 
+absl::Status UseLastEventsAsOf(Transaction& tx, const rules::RuleSet& ruleset, rules::Date day,
+                               rules::Date today, rules::Customer* customer) {
+  if (!day.known() || day >= today || !ruleset.ReadsLastEvents()) return absl::OkStatus();
+  absl::StatusOr<std::vector<rules::HistoryDay>> rows = tx.LastEventsAsOf(customer->id, day);
+  if (!rows.ok()) return rows.status();
+  std::erase_if(customer->history, [](const rules::HistoryDay& row) {
+    return row.figure == rules::HistoryFigure::kLastEvent;
+  });
+  customer->history.insert(customer->history.end(), rows->begin(), rows->end());
+  return absl::OkStatus();
+}
+
 absl::Status EvaluateRules(const rules::RuleSet& ruleset, const rules::EvalInput& input,
                            rules::Decision* decision, rules::Explanation* explanation) {
   absl::Status s = ruleset.Evaluate(input, decision, explanation);

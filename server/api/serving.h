@@ -16,6 +16,7 @@
 #include "server/reload/reloader.h"
 #include "server/reload/ruleset_holder.h"
 #include "server/store/records.h"
+#include "server/store/transaction.h"
 
 namespace clientele::server::api_internal {
 
@@ -45,6 +46,12 @@ std::function<int32_t(const rules::RuleSet& ruleset, rules::Date day)> Programme
 // How the API reads a customer to decide with `ruleset` on `today`: with
 // the tier qualification figures of the ruleset's tier policy.
 CustomerAsOf AsOf(const rules::RuleSet& ruleset, rules::Date today);
+
+// For an event dated `day`, before `today`, whose rules read
+// days_since_last_event(): replaces the customer's kLastEvent rows (the
+// latest events of all) with those as of `day`. Nothing otherwise.
+absl::Status UseLastEventsAsOf(Transaction& tx, const rules::RuleSet& ruleset, rules::Date day,
+                               rules::Date today, rules::Customer* customer);
 
 // The ruleset status after `attempt` (the last one): what is served and
 // the reloader's counters.

@@ -150,6 +150,12 @@ class Transaction {
   virtual absl::StatusOr<std::vector<rules::EventRuleUsage>> EventRuleUsage(
       std::string_view customer_id, std::span<const rules::EventEarningTerms> rules,
       rules::Date day) = 0;
+  // The kLastEvent rows of the customer's history as of `day`: for each
+  // event type, the latest day on or before it and how many till then.
+  // For an event or purchase dated before today (the stored rows hold the
+  // latest day of all).
+  virtual absl::StatusOr<std::vector<rules::HistoryDay>> LastEventsAsOf(
+      std::string_view customer_id, rules::Date day) = 0;
   // Stores a credit (its ledger entry written already) and adds its points
   // to the history of the customer who got them (points earned that day).
   virtual absl::Status InsertEventCredit(const EventCreditRecord& credit) = 0;

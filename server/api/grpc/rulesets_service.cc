@@ -1,12 +1,11 @@
 // Rulesets: the callback service, and the WatchRuleset reactor.
-#include <deque>
 #include <memory>
-#include <optional>
 
 #include "clientele/v1/rulesets.grpc.pb.h"
 #include "common/mutex.h"
 #include "server/api/grpc/callback_services.h"
 #include "server/api/grpc/calls.h"
+#include "server/api/grpc/following_stream.h"
 #include "server/api/rulesets.h"
 
 namespace clientele::server {
@@ -16,108 +15,42 @@ using namespace grpc_internal;  // NOLINT: the helpers of every service
 namespace {
 
 // Follows reload attempts: the status at the start, then one message per
-// attempt. Attempts are told on the reloader's thread and written on
-// gRPC's; one write is outstanding at a time and Finish waits for it.
-class WatchRulesetReactor final : public grpc::ServerWriteReactor<v1::RulesetStatus>,
-                                  public OpenStreams::Stream {
+// attempt, told on the reloader's thread.
+class WatchRulesetReactor final : public FollowingStream<v1::RulesetStatus> {
  public:
   // A client that lets this many messages pile up unread is cut off.
   static constexpr size_t kMaxBacklog = 256;
 
   WatchRulesetReactor(RulesetsApi* api, OpenStreams* streams, std::string_view caller,
                       StreamSlots::Slot slot)
-      : api_(api), streams_(streams), caller_(caller), slot_(std::move(slot)) {
+      : FollowingStream("WatchRuleset", streams, caller, std::move(slot), kMaxBacklog), api_(api) {
     MutexLock lock(&mutex_);
-    if (!streams_->Add(this)) {
-      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
-      return;
-    }
-    registered_ = true;
+    if (!RegisterLocked()) return;
     // Subscribe first, then send the current state: an attempt made in
-    // between is sent once (EnqueueLocked skips numbers already queued).
+    // between is sent once (EnqueueAttemptLocked skips numbers already queued).
     listener_ = api_->reloader()->Subscribe([this](const ReloadAttempt& attempt) {
       MutexLock lock(&mutex_);
-      EnqueueLocked(attempt);
+      EnqueueAttemptLocked(attempt);
     });
-    EnqueueLocked(api_->reloader()->LastAttempt(), /*initial=*/true);
-  }
-  void End() override {
-    MutexLock lock(&mutex_);
-    FinishLocked(grpc::Status::OK);
-  }
-  void OnWriteDone(bool ok) override {
-    MutexLock lock(&mutex_);
-    writing_ = false;
-    if (!ok) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading"));
-      return;
-    }
-    if (finish_wanted_) {
-      FinishLocked(*finish_wanted_);
-      return;
-    }
-    WriteNextLocked();
-  }
-  void OnCancel() override {
-    MutexLock lock(&mutex_);
-    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-  }
-  void OnDone() override {
-    if (listener_ != 0) api_->reloader()->Unsubscribe(listener_);  // no call after this
-    if (registered_) streams_->Remove(this);
-    delete this;
+    Subscribed();
+    EnqueueAttemptLocked(api_->reloader()->LastAttempt(), /*initial=*/true);
   }
 
  private:
-  void EnqueueLocked(const ReloadAttempt& attempt, bool initial = false)
+  void Unsubscribe() override { api_->reloader()->Unsubscribe(listener_); }
+
+  void EnqueueAttemptLocked(const ReloadAttempt& attempt, bool initial = false)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    if (finishing_ || (!initial && attempt.number <= last_number_)) return;
+    if (finishing() || (!initial && attempt.number <= last_number_)) return;
     last_number_ = attempt.number;
-    if (backlog_.size() >= kMaxBacklog) {
-      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                "the client read too slowly; watch again"));
-      return;
-    }
-    api_->RulesetStatusAfter(attempt, &backlog_.emplace_back());
-    WriteNextLocked();
-  }
-  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    if (writing_ || backlog_.empty()) return;
-    sending_ = std::move(backlog_.front());
-    backlog_.pop_front();
-    writing_ = true;
-    StartWrite(&sending_);
-  }
-  // Finishes now, or once the outstanding write is done.
-  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    if (finished_) return;
-    finishing_ = true;
-    if (writing_) {
-      if (!finish_wanted_) finish_wanted_ = std::move(status);
-      return;
-    }
-    finished_ = true;
-    LogCall("WatchRuleset", FromGrpc(status), began_, caller_);
-    Finish(std::move(status));
+    v1::RulesetStatus status;
+    api_->RulesetStatusAfter(attempt, &status);
+    EnqueueLocked(std::move(status));
   }
 
   RulesetsApi* const api_;
-  OpenStreams* const streams_;
-  const std::string_view caller_;
-  const StreamSlots::Slot slot_;
-  const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
-  // Set by the constructor, before gRPC can call any reaction, and read
-  // by OnDone, the last one: no lock needed.
-  bool registered_ = false;
-  int listener_ = 0;
-  Mutex mutex_;
-  std::deque<v1::RulesetStatus> backlog_ ABSL_GUARDED_BY(mutex_);
-  v1::RulesetStatus sending_ ABSL_GUARDED_BY(mutex_);
+  int listener_ = 0;  // set by the constructor, read by OnDone
   int64_t last_number_ ABSL_GUARDED_BY(mutex_) = -1;
-  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
-  bool finishing_ ABSL_GUARDED_BY(mutex_) = false;  // no more messages are queued
-  bool finished_ ABSL_GUARDED_BY(mutex_) = false;   // Finish called
-  std::optional<grpc::Status> finish_wanted_ ABSL_GUARDED_BY(mutex_);
 };
 
 class RulesetsService final : public v1::Rulesets::CallbackService {

@@ -126,6 +126,8 @@ class Connection : public Transaction {
       std::string_view customer_id, std::span<const rules::EventEarningTerms> rules,
       Date day) override;
   absl::Status InsertEventCredit(const EventCreditRecord& credit) override;
+  absl::StatusOr<std::vector<rules::HistoryDay>> LastEventsAsOf(std::string_view customer_id,
+                                                                Date day) override;
   absl::StatusOr<std::optional<int64_t>> OpenTask(const TaskRecord& task) override;
   absl::StatusOr<std::optional<TaskRecord>> FindTask(int64_t id) override;
   absl::StatusOr<std::vector<std::string>> RulesWithTasks(std::string_view customer_id) override;
@@ -317,6 +319,9 @@ class Connection : public Transaction {
   absl::StatusOr<std::optional<int64_t>> UnsafeOpenTask(const TaskRecord& task);
   std::optional<TaskRecord> UnsafeFindTask(int64_t id);
   absl::Status UnsafeUpdateTask(const TaskRecord& task);
+  // The customer's open and claimed tasks go with it (the rows cascade):
+  // its task listeners hear of each as closed, "the customer was deleted".
+  void NoteTasksOfDeletedCustomer(std::string_view customer_id);
   // ------------------------------------------------ feedback and products
   absl::StatusOr<int64_t> UnsafeInsertFeedback(const FeedbackRecord& f);
   absl::StatusOr<int64_t> UnsafeSupportAction(const ImprovementActionRecord& proposal,

@@ -139,6 +139,26 @@ void Connection::ReadLastEvents(Customer* c) {
   }
 }
 
+absl::StatusOr<std::vector<rules::HistoryDay>> Connection::LastEventsAsOf(
+    std::string_view customer_id, Date day) {
+  return Guarded(
+      "reading a customer's events", [&]() -> absl::StatusOr<std::vector<rules::HistoryDay>> {
+        // custom_events_by_customer (customer_id, type, day) serves it.
+        SQLite::Statement& s = Prepared(
+            "SELECT type, max(day), count(*) FROM custom_events "
+            "WHERE customer_id = ? AND day <= ? GROUP BY type");
+        Done done{s};
+        s.bind(1, std::string(customer_id));
+        s.bind(2, day.days());
+        std::vector<rules::HistoryDay> rows;
+        while (s.executeStep()) {
+          rows.push_back({Date::FromDays(s.getColumn(1).getInt()), HistoryFigure::kLastEvent,
+                          s.getColumn(0).getString(), s.getColumn(2).getInt64()});
+        }
+        return rows;
+      });
+}
+
 absl::StatusOr<int64_t> Connection::InsertCustomEvent(const CustomEventRecord& event) {
   return Guarded("recording an event", [&] { return UnsafeInsertCustomEvent(event); });
 }

@@ -459,16 +459,19 @@ absl::StatusOr<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
   ReadLease reader(this);
   try {
     TaskPage page;
+    // Only the filters given, so that SQLite can pick the index for them
+    // (`?1 = '' OR status = ?1` would scan every task).
+    std::string where = "WHERE id < ?4";
+    if (!query.status.empty()) where += " AND status = ?1";
+    if (!query.queue.empty()) where += " AND queue = ?2";
+    if (!query.customer_id.empty()) where += " AND customer_id = ?3";
     SQLite::Statement& s = reader->Prepared(
-        StrCat(sqlite::Connection::kTaskColumns,
-               "WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR queue = ?2) "
-               "AND (?3 = '' OR customer_id = ?3) AND (?4 = 0 OR id < ?4) ORDER BY id DESC "
-               "LIMIT ?5"));
+        StrCat(sqlite::Connection::kTaskColumns, where, " ORDER BY id DESC LIMIT ?5"));
     sqlite::Connection::Done done{s};
     s.bind(1, query.status);
     s.bind(2, query.queue);
     s.bind(3, query.customer_id);
-    s.bind(4, query.before_id);
+    s.bind(4, query.before_id == 0 ? INT64_MAX : query.before_id);
     s.bind(5, query.limit + 1);
     while (s.executeStep()) {
       if (static_cast<int>(page.tasks.size()) == query.limit) {

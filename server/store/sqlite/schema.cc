@@ -450,7 +450,9 @@ CREATE TABLE tasks (
 );
 -- One task per rule and customer while it is not closed.
 CREATE UNIQUE INDEX tasks_not_closed ON tasks (customer_id, rule_id) WHERE status != 'closed';
-CREATE INDEX tasks_by_status ON tasks (status, queue, id);
+CREATE INDEX tasks_by_status ON tasks (status, id);
+CREATE INDEX tasks_by_queue ON tasks (queue, status, id);
+CREATE INDEX tasks_by_customer ON tasks (customer_id, id);
 CREATE TABLE customer_last_events (
   customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
   type TEXT NOT NULL,

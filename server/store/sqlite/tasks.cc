@@ -106,6 +106,22 @@ absl::Status Connection::UnsafeUpdateTask(const TaskRecord& t) {
   return absl::OkStatus();
 }
 
+void Connection::NoteTasksOfDeletedCustomer(std::string_view customer_id) {
+  SQLite::Statement& s =
+      Prepared(StrCat(kTaskColumns, "WHERE customer_id = ? AND status != 'closed'"));
+  Done done{s};
+  s.bind(1, std::string(customer_id));
+  const std::string now = NowText();
+  while (s.executeStep()) {
+    TaskRecord task = RowToTask(s);
+    task.status = "closed";
+    task.closed_by = "clientele";
+    task.closed_at = now;
+    task.outcome = "the customer was deleted";
+    task_changes_.push_back(std::move(task));
+  }
+}
+
 absl::StatusOr<std::optional<int64_t>> Connection::OpenTask(const TaskRecord& task) {
   return Guarded("opening a task", [&] { return UnsafeOpenTask(task); });
 }

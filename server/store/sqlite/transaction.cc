@@ -86,6 +86,7 @@ absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c, 
 
 absl::StatusOr<bool> Connection::UnsafeDeleteCustomer(std::string_view id) {
   if (id.empty()) return false;  // "" names everyone's offer usage, never a customer
+  NoteTasksOfDeletedCustomer(id);
   SQLite::Statement& s = Prepared("DELETE FROM customers WHERE id = ?");
   Done done{s};
   s.bind(1, std::string(id));

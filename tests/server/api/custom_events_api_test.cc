@@ -399,6 +399,23 @@ TEST_F(CustomEventsApiTest, LoginsEarnByTheStoredEvents) {
   EXPECT_EQ(Balance("c-1"), balance + 52);
 }
 
+TEST_F(CustomEventsApiTest, ABackdatedLoginSeesTheLoginsBeforeItsOwnDay) {
+  Login("c-1", DaysBefore(100) + "T09:00:00+08:00");
+  Login("c-1", "");  // today: the latest login of all
+  // Recorded now, dated 50 days ago: 50 days after the one before it, so no
+  // welcome back (the latest login, today's, is after it and does not count).
+  const v1::RecordEventResponse backdated = Login("c-1", DaysBefore(50) + "T09:00:00+08:00");
+  EXPECT_EQ(backdated.day(), DaysBefore(50));
+  ASSERT_EQ(backdated.credits_size(), 1) << backdated.DebugString();
+  EXPECT_EQ(backdated.credits(0).rule_id(), "daily_login");
+  // Dated 95 days after the first: a welcome back, as it was then.
+  const v1::RecordEventResponse later = Login("c-1", DaysBefore(5) + "T09:00:00+08:00");
+  ASSERT_EQ(later.credits_size(), 1) << later.DebugString();  // 45 days after the one of 50 ago
+  const v1::RecordEventResponse second = Login("c-1", DaysBefore(99) + "T09:00:00+08:00");
+  ASSERT_EQ(second.credits_size(), 1) << second.DebugString();  // a day after the first
+  EXPECT_EQ(second.credits(0).rule_id(), "daily_login");
+}
+
 TEST_F(CustomEventsApiTest, BackAfterExactlyNinetyDaysIsNoWelcomeBack) {
   ASSERT_NO_FATAL_FAILURE(Upsert("c-2"));
   Login("c-2", DaysBefore(90) + "T12:00:00+08:00");
