@@ -206,6 +206,32 @@ int PrintPages(const grpc::Status& status, const std::vector<Response>& pages,
 // get the rest ("" when there is none).
 std::string MoreLine(const std::string& next_page_token);
 
+// Reads a stream that follows something as it happens (rules watch, tasks
+// watch), printing each message with `print` (called with its number, from
+// 1), until the server ends it, the deadline passes, or `count` messages
+// (0: no end) have come. The exit code: an error the server ended it with,
+// else kExitOk.
+template <typename Message, typename Print>
+int FollowStream(grpc::ClientContext& context, grpc::ClientReader<Message>& reader, int64_t count,
+                 const RemoteOptions& remote, std::ostream& out, std::ostream& err, Print print) {
+  Message message;
+  int64_t received = 0;
+  while (reader.Read(&message)) {
+    print(message, ++received);
+    out.flush();
+    if (count > 0 && received >= count) {
+      context.TryCancel();
+      break;
+    }
+  }
+  const grpc::Status status = reader.Finish();
+  if (count > 0 && received >= count) return kExitOk;
+  if (!status.ok() && status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return ReportError(status, remote, err);
+  }
+  return kExitOk;
+}
+
 }  // namespace clientele::client
 
 #endif  // CLIENTELE_CLIENT_REMOTE_H_

@@ -174,29 +174,17 @@ int RunRulesWatch(const RulesWatchOptions& options, std::ostream& out, std::ostr
   if (options.remote.timeout_seconds > 0) SetDeadline(options.remote, 0, &context);
   std::unique_ptr<grpc::ClientReader<v1::RulesetStatus>> reader =
       stub.WatchRuleset(&context, v1::WatchRulesetRequest());
-  v1::RulesetStatus message;
-  int64_t received = 0;
-  while (reader->Read(&message)) {
-    ++received;
-    if (options.remote.json) {
-      PrintJson(message, out);
-    } else if (received == 1) {
-      out << RenderStatus(message) << "watching for reloads (Ctrl-C to stop)\n";
-    } else {
-      out << AttemptLine(message.last_attempt()) << RenderDiagnostics(message.last_attempt(), "  ");
-    }
-    out.flush();
-    if (options.count > 0 && received >= options.count) {
-      context.TryCancel();
-      break;
-    }
-  }
-  const grpc::Status status = reader->Finish();
-  if (options.count > 0 && received >= options.count) return kExitOk;
-  if (!status.ok() && status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return ReportError(status, options.remote, err);
-  }
-  return kExitOk;
+  return FollowStream(context, *reader, options.count, options.remote, out, err,
+                      [&](const v1::RulesetStatus& message, int64_t received) {
+                        if (options.remote.json) {
+                          PrintJson(message, out);
+                        } else if (received == 1) {
+                          out << RenderStatus(message) << "watching for reloads (Ctrl-C to stop)\n";
+                        } else {
+                          out << AttemptLine(message.last_attempt())
+                              << RenderDiagnostics(message.last_attempt(), "  ");
+                        }
+                      });
 }
 
 int RunRulesVersions(const RulesVersionsOptions& options, std::ostream& out, std::ostream& err) {

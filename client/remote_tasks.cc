@@ -81,33 +81,22 @@ int RunTaskWatch(const TaskWatchOptions& options, std::ostream& out, std::ostrea
   // Watching has no end of its own: a deadline only when one was asked for.
   if (options.remote.timeout_seconds > 0) SetDeadline(options.remote, 0, &context);
   std::unique_ptr<grpc::ClientReader<v1::TaskChange>> reader = stub.WatchTasks(&context, request);
-  v1::TaskChange change;
-  int64_t received = 0;
-  while (reader->Read(&change)) {
-    ++received;
-    if (options.remote.json) {
-      PrintJson(change, out);
-    } else {
-      const v1::Task& t = change.task();
-      out << (change.existing() ? "existing " : "") << "task " << t.task_id() << " " << t.status()
-          << ": " << t.task() << " for " << t.customer_id()
-          << (t.queue().empty() ? "" : StrCat(" (", t.queue(), ")"))
-          << (t.status() == "claimed" ? StrCat(" by ", t.claimed_by()) : "")
-          << (t.status() == "closed" ? StrCat(" by ", t.closed_by()) : "")
-          << (t.status() == "open" ? StrCat(", rule ", t.rule_id(), ", ", t.source()) : "") << "\n";
-    }
-    out.flush();
-    if (options.count > 0 && received >= options.count) {
-      context.TryCancel();
-      break;
-    }
-  }
-  const grpc::Status status = reader->Finish();
-  if (options.count > 0 && received >= options.count) return kExitOk;
-  if (!status.ok() && status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return ReportError(status, options.remote, err);
-  }
-  return kExitOk;
+  return FollowStream(
+      context, *reader, options.count, options.remote, out, err,
+      [&](const v1::TaskChange& change, int64_t) {
+        if (options.remote.json) {
+          PrintJson(change, out);
+        } else {
+          const v1::Task& t = change.task();
+          out << (change.existing() ? "existing " : "") << "task " << t.task_id() << " "
+              << t.status() << ": " << t.task() << " for " << t.customer_id()
+              << (t.queue().empty() ? "" : StrCat(" (", t.queue(), ")"))
+              << (t.status() == "claimed" ? StrCat(" by ", t.claimed_by()) : "")
+              << (t.status() == "closed" ? StrCat(" by ", t.closed_by()) : "")
+              << (t.status() == "open" ? StrCat(", rule ", t.rule_id(), ", ", t.source()) : "")
+              << "\n";
+        }
+      });
 }
 
 int RunTaskChange(bool close, const TaskChangeOptions& options, std::ostream& out,
