@@ -639,6 +639,43 @@ void AddTaskCommands(CLI::App* app, Chosen* chosen) {
                         "(default: never)");
 }
 
+void AddSegmentCommands(CLI::App* app, Chosen* chosen) {
+  CLI::App* segments =
+      app->add_subcommand("segments", "Stored segments: who is in which, and who moved");
+  segments->require_subcommand(1);
+  auto show = New<SegmentShowOptions>();
+  CLI::App* show_cmd =
+      AddCommand(segments, "show", "A customer's stored segments", chosen, show, RunSegmentShow);
+  show_cmd->add_option("--customer-id", show->customer_id, "The customer")->required();
+  auto members = New<SegmentMembersOptions>();
+  CLI::App* members_cmd = AddCommand(segments, "members", "The customers of one stored segment",
+                                     chosen, members, RunSegmentMembers);
+  members_cmd->add_option("--dimension", members->dimension, "The dimension")->required();
+  members_cmd->add_option("--segment", members->segment, "The segment")->required();
+  auto refresh = New<SegmentRefreshOptions>();
+  AddCommand(segments, "refresh",
+             "Recompute RFM quantiles and every customer's segments now (admin)", chosen, refresh,
+             RunSegmentRefresh);
+  auto watch = New<SegmentWatchOptions>();
+  CLI::App* watch_cmd = AddCommand(
+      segments, "watch", "Follow customers entering and leaving segments (Ctrl-C to stop)", chosen,
+      watch, RunSegmentWatch);
+  watch_cmd->add_option("--dimension", watch->dimension, "Only this dimension's moves");
+  watch_cmd->add_option("--segment", watch->segment, "Only moves into or out of this segment");
+  watch_cmd->add_option("--customer-id", watch->customer_id, "Only this customer's moves");
+  watch_cmd->add_option("--after", watch->after,
+                        "First the stored moves after this sequence (0: all kept), to resume");
+  watch_cmd->add_option("--count", watch->count, "Stop after this many moves (default: never)");
+
+  CLI::App* rfm = app->add_subcommand("rfm", "RFM scores (an rfm file)");
+  rfm->require_subcommand(1);
+  auto rfm_show = New<RfmShowOptions>();
+  CLI::App* rfm_show_cmd = AddCommand(
+      rfm, "show", "How the served rules score RFM, the quantiles, and a customer's scores", chosen,
+      rfm_show, RunRfmShow);
+  rfm_show_cmd->add_option("--customer-id", rfm_show->customer_id, "Also this customer's scores");
+}
+
 void AddReportCommands(CLI::App* app, Chosen* chosen) {
   CLI::App* reports = app->add_subcommand("reports", "Reports over the stored data");
   reports->require_subcommand(1);
@@ -690,6 +727,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddDecisionCommands(&app, &chosen);
   AddImprovementCommands(&app, &chosen);
   AddTaskCommands(&app, &chosen);
+  AddSegmentCommands(&app, &chosen);
   AddReportCommands(&app, &chosen);
   AddServerCommands(&app, &chosen);
   AddAdminCommands(&app, &chosen);

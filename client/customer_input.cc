@@ -16,8 +16,9 @@ using google::protobuf::FieldDescriptor;
 
 // The proto field of a customer field name (English or seed name), or null.
 const FieldDescriptor* CustomerProtoField(std::string_view name) {
-  return v1::Customer::descriptor()->FindFieldByName(
-      std::string(rules::CanonicalFieldName(name)));
+  std::string proto_name(rules::CanonicalFieldName(name));
+  std::replace(proto_name.begin(), proto_name.end(), '.', '_');  // rfm.r is rfm_r
+  return v1::Customer::descriptor()->FindFieldByName(proto_name);
 }
 
 // The rules library words unknown fields with a "did you mean".

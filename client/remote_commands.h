@@ -365,6 +365,49 @@ struct TaskWatchOptions {
 // as writes open, claim or close it, until interrupted.
 int RunTaskWatch(const TaskWatchOptions& options, std::ostream& out, std::ostream& err);
 
+// --- Segments and RFM ------------------------------------------------------
+
+struct SegmentShowOptions {
+  RemoteOptions remote;
+  std::string customer_id;
+};
+// `clientele segments show`: the customer's stored segments.
+int RunSegmentShow(const SegmentShowOptions& options, std::ostream& out, std::ostream& err);
+
+struct SegmentMembersOptions {
+  RemoteOptions remote;
+  PageOptions page;
+  std::string dimension;
+  std::string segment;
+};
+// `clientele segments members`: the customers of one stored segment.
+int RunSegmentMembers(const SegmentMembersOptions& options, std::ostream& out, std::ostream& err);
+
+struct SegmentRefreshOptions {
+  RemoteOptions remote;
+};
+// `clientele segments refresh`: RFM quantiles and every customer's segments now.
+int RunSegmentRefresh(const SegmentRefreshOptions& options, std::ostream& out, std::ostream& err);
+
+struct SegmentWatchOptions {
+  RemoteOptions remote;
+  std::string dimension;    // "" every dimension
+  std::string segment;      // "" any: else moves into or out of it
+  std::string customer_id;  // "" every customer
+  int64_t after = -1;       // >= 0: the stored changes after this sequence first
+  int64_t count = 0;        // stop after this many changes; 0: never
+};
+// `clientele segments watch`: a line per move, as committed, until
+// interrupted; with --after, the stored moves after that sequence first.
+int RunSegmentWatch(const SegmentWatchOptions& options, std::ostream& out, std::ostream& err);
+
+struct RfmShowOptions {
+  RemoteOptions remote;
+  std::string customer_id;  // "" the model and quantiles only
+};
+// `clientele rfm show`: how the served rules score RFM, and a customer's scores.
+int RunRfmShow(const RfmShowOptions& options, std::ostream& out, std::ostream& err);
+
 // --- Reports ---------------------------------------------------------------
 
 struct SegmentReportOptions {

@@ -146,8 +146,12 @@ struct Evaluator {
   rules::Explanation explanation;
 
   // Evaluates one customer and prints the result; false on failure.
-  bool Run(const rules::Customer& customer, std::ostream& out, std::ostream& err,
+  bool Run(const rules::Customer& given, std::ostream& out, std::ostream& err,
            std::string_view where) {
+    // Scored by the rfm file's cut points unless given (quantiles are the
+    // server's, computed over its customers).
+    rules::Customer customer = given;
+    if (ruleset.Rfm() != nullptr) rules::ScoreRfm(*ruleset.Rfm(), nullptr, today, &customer);
     rules::EvalInput input;
     input.customer = &customer;
     input.purchase = events.purchase ? &*events.purchase : nullptr;

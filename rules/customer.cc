@@ -117,6 +117,10 @@ absl::Status SetField(Customer* c, std::string_view field, std::string_view text
   if (field == "manual_tier_until") return Assign(&c->manual_tier_until, text, Date::Parse);
   if (field == "tier_downgrade_on") return Assign(&c->tier_downgrade_on, text, Date::Parse);
   if (field == "qualifying_points") return Assign(&c->qualifying_points, text, count);
+  auto score = [](std::string_view t) { return ParseCount(t, 5); };
+  if (field == "rfm.r") return Assign(&c->rfm_r, text, score);
+  if (field == "rfm.f") return Assign(&c->rfm_f, text, score);
+  if (field == "rfm.m") return Assign(&c->rfm_m, text, score);
   if (field == "qualifying_spent") return Assign(&c->qualifying_spent, text, ParseAmount);
   if (field == "age") {
     return Assign(&c->age, text, [](std::string_view t) { return ParseCount(t, 150); });
@@ -282,24 +286,59 @@ absl::StatusOr<FeedbackSource> ParseFeedbackSource(std::string_view text) {
 }
 
 const std::vector<std::string>& CustomerFieldNames() {
-  static const auto* const kNames = new std::vector<std::string>{
-      "id", "name", "age", "gender", "occupation", "consumption", "channel",
-      "purchase_frequency", "average_purchase_amount", "total_spent",
-      "satisfaction", "interaction_count", "points", "points_pending",
-      "points_lifetime", "points_owed", "points_expiring", "tier", "previous_tier",
-      "tier_since", "manual_tier_until", "qualifying_points", "qualifying_spent",
-      "tier_downgrade_on", "birthday", "joined_at", "last_purchase_at"};
+  static const auto* const kNames = new std::vector<std::string>{"id",
+                                                                 "name",
+                                                                 "age",
+                                                                 "gender",
+                                                                 "occupation",
+                                                                 "consumption",
+                                                                 "channel",
+                                                                 "purchase_frequency",
+                                                                 "average_purchase_amount",
+                                                                 "total_spent",
+                                                                 "satisfaction",
+                                                                 "interaction_count",
+                                                                 "points",
+                                                                 "points_pending",
+                                                                 "points_lifetime",
+                                                                 "points_owed",
+                                                                 "points_expiring",
+                                                                 "tier",
+                                                                 "previous_tier",
+                                                                 "tier_since",
+                                                                 "manual_tier_until",
+                                                                 "qualifying_points",
+                                                                 "qualifying_spent",
+                                                                 "tier_downgrade_on",
+                                                                 "rfm.r",
+                                                                 "rfm.f",
+                                                                 "rfm.m",
+                                                                 "birthday",
+                                                                 "joined_at",
+                                                                 "last_purchase_at"};
   return *kNames;
 }
 
 std::string_view CanonicalFieldName(std::string_view field) {
   // The seed articles' own column names.
   static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
-      {"客户ID", "id"}, {"姓名", "name"}, {"年龄", "age"}, {"性别", "gender"},
-      {"职业", "occupation"}, {"消费能力", "consumption"}, {"购买行为", "channel"},
-      {"购买频率", "purchase_frequency"}, {"平均购买金额", "average_purchase_amount"},
-      {"满意度", "satisfaction"}, {"互动次数", "interaction_count"}, {"积分", "points"},
-      {"会员等级", "tier"}, {"生日", "birthday"}};
+      {"客户ID", "id"},
+      {"姓名", "name"},
+      {"年龄", "age"},
+      {"性别", "gender"},
+      {"职业", "occupation"},
+      {"消费能力", "consumption"},
+      {"购买行为", "channel"},
+      {"购买频率", "purchase_frequency"},
+      {"平均购买金额", "average_purchase_amount"},
+      {"满意度", "satisfaction"},
+      {"互动次数", "interaction_count"},
+      {"积分", "points"},
+      {"会员等级", "tier"},
+      {"生日", "birthday"},
+      {"rfm_r", "rfm.r"},
+      {"rfm_f", "rfm.f"},
+      {"rfm_m", "rfm.m"}};
   for (const auto& [alias, name] : kAliases) {
     if (alias == field) return name;
   }

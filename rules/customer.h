@@ -148,6 +148,12 @@ struct Customer {
   // The day a downgrade scheduled by the tier policy takes effect, unless
   // the customer qualifies again first. Unknown: none.
   Date tier_downgrade_on;
+  // RFM scores 1..5 (rules/rfm.h): recency, frequency and monetary value
+  // of the purchases. 0: not scored (the ruleset has no rfm file, or its
+  // quantiles were never computed).
+  int64_t rfm_r = 0;
+  int64_t rfm_f = 0;
+  int64_t rfm_m = 0;
   Date birthday;
   Date joined_at;
   Date last_purchase_at;

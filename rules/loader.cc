@@ -36,9 +36,9 @@ using program_internal::ValueType;
 
 // "tests" files hold the ruleset's own test cases (rules/rule_tests.h):
 // part of the ruleset and its version, checked and run by RunRuleTests.
-constexpr std::string_view kKinds[] = {"parameters",   "segmentation", "offers",
-                                       "improvements", "interactions", "loyalty",
-                                       "events",       "tasks",        "tests"};
+constexpr std::string_view kKinds[] = {"parameters",   "segmentation", "offers", "improvements",
+                                       "interactions", "loyalty",      "events", "tasks",
+                                       "rfm",          "tests"};
 
 std::vector<std::string> Strings(std::initializer_list<std::string_view> items) {
   return std::vector<std::string>(items.begin(), items.end());
@@ -113,12 +113,15 @@ class Loader {
       LoadLoyalty();
       LoadEventEarning();
       LoadTasks();
+      LoadRfm();
       CheckDuplicateRuleIds();
       for (const FactRequest& fact : data_->facts) {
         int32_t& days =
             IsProductFact(fact.kind) ? data_->product_history_days : data_->history_days;
         days = std::max(days, fact.days);
       }
+      // Frequency and monetary read the purchases of the model's window.
+      if (data_->rfm) data_->history_days = std::max(data_->history_days, data_->rfm->window_days);
       data_->reads_purchase_category = ReadsPurchaseCategory(data_->program);
     }
     LoadResult result;
@@ -314,6 +317,8 @@ class Loader {
         {"loyalty", Strings({"kind", "description", "points", "earning", "tier_policy", "tiers"})},
         {"events", Strings({"kind", "description", "types", "earning"})},
         {"tasks", Strings({"kind", "description", "rules"})},
+        {"rfm",
+         Strings({"kind", "description", "window_days", "recency", "frequency", "monetary"})},
         {"tests", Strings({"kind", "description", "cases"})},
     };
     CheckKeys(at, kTopKeys.at(k), StrCat("this ", k, " file"));
@@ -396,10 +401,16 @@ class Loader {
   // The kind that a file without `kind:` most likely has, from its keys.
   static std::string_view GuessKind(const YAML::Node& root) {
     static constexpr std::pair<std::string_view, std::string_view> kKeyToKind[] = {
-        {"dimensions", "segmentation"}, {"offers", "offers"},
-        {"actions", "improvements"},    {"satisfaction_range", "interactions"},
-        {"rules", "interactions"},      {"types", "events"},
-        {"earning", "loyalty"},         {"tiers", "loyalty"},
+        {"dimensions", "segmentation"},
+        {"offers", "offers"},
+        {"actions", "improvements"},
+        {"satisfaction_range", "interactions"},
+        {"rules", "interactions"},
+        {"types", "events"},
+        {"earning", "loyalty"},
+        {"tiers", "loyalty"},
+        {"recency", "rfm"},
+        {"frequency", "rfm"},
         {"parameters", "parameters"}};
     // `rules:` of tasks have a task each; those of interactions do not.
     const YAML::Node rules = root["rules"];
@@ -664,6 +675,7 @@ class Loader {
     scope.facts = &data_->facts;
     if (interaction_rule_ids_known_) scope.interaction_rules = &interaction_rule_ids_;
     if (event_types_known_) scope.event_types = &event_type_names_;
+    scope.rfm = !roots_["rfm"].empty();
     return scope;
   }
 
@@ -755,9 +767,9 @@ class Loader {
   // ---------------------------------------------------------------- parameters
   static bool ReservedName(std::string_view name) {
     static constexpr std::string_view kReserved[] = {
-        "and",     "or",       "not",      "in",          "contains", "any",
-        "all",     "true",     "false",    "customer",    "params",   "param",
-        "segment", "segments", "purchase", "interaction", "feedback", "event"};
+        "and",      "or",          "not",      "in",     "contains", "any",     "all",
+        "true",     "false",       "customer", "params", "param",    "segment", "segments",
+        "purchase", "interaction", "feedback", "event",  "rfm"};
     const auto& fields = CustomerFieldNames();
     const auto& functions = compiler_internal::FunctionNames();
     return std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved) ||
@@ -2704,6 +2716,78 @@ class Loader {
       return false;
     }
     rule->due_days = static_cast<int32_t>(*days);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- rfm
+  // The rfm file: the window of frequency and monetary, and for each
+  // measure four cut points or `quantiles`.
+  void LoadRfm() {
+    const Located* single = SingleFile("rfm", "RFM scores");
+    if (single == nullptr) return;
+    RfmModel model;
+    bool ok = true;
+    if (single->node["window_days"].IsDefined()) {
+      std::optional<int64_t> days = WholeNumber(*single, "window_days", "the rfm file", true);
+      if (days && (*days < 1 || *days > kMaxFactDays)) {
+        ReportAt(*Child(*single, "window_days", "", false),
+                 StrCat("window_days must be from 1 to ", kMaxFactDays, ", not ", *days),
+                 "the days of purchases that frequency and monetary count, e.g. window_days: 365");
+        days = std::nullopt;
+      }
+      if (days) model.window_days = static_cast<int32_t>(*days);
+      ok = ok && days.has_value();
+    }
+    RfmMeasureSpec* specs[] = {&model.recency, &model.frequency, &model.monetary};
+    for (size_t i = 0; i < kRfmMeasures.size(); ++i) {
+      ok = RfmMeasureCuts(*single, kRfmMeasures[i], specs[i]) && ok;
+    }
+    if (ok) data_->rfm = std::move(model);
+  }
+
+  // `recency: [30, 90, 180, 365]` or `recency: quantiles`.
+  bool RfmMeasureCuts(const Located& file, RfmMeasure measure, RfmMeasureSpec* spec) {
+    const std::string key(RfmMeasureName(measure));
+    std::optional<Located> at = Child(file, key, "the rfm file", true);
+    if (!at) return false;
+    const std::string example = measure == RfmMeasure::kRecency     ? "[30, 90, 180, 365]"
+                                : measure == RfmMeasure::kFrequency ? "[2, 4, 8, 16]"
+                                                                    : "[500, 2000, 5000, 10000]";
+    const std::string hint = StrCat("four cut points, ascending, e.g. ", key, ": ", example,
+                                    "; or ", key, ": quantiles (the stored customers' fifths)");
+    if (at->node.IsScalar() && at->node.Scalar() == "quantiles") {
+      spec->quantiles = true;
+      return true;
+    }
+    if (!at->node.IsSequence() || at->node.size() != 4) {
+      ReportAt(*at, StrCat(key, " must be four cut points or 'quantiles'"), hint);
+      return false;
+    }
+    for (const Located& item : Items(*at)) {
+      absl::StatusOr<Decimal> value = item.node.IsScalar() ? Decimal::Parse(item.node.Scalar())
+                                                           : absl::InvalidArgumentError("");
+      const bool whole = measure != RfmMeasure::kMonetary;
+      const Decimal least =
+          whole && measure == RfmMeasure::kFrequency ? Decimal::FromInteger(1) : Decimal();
+      if (!value.ok() || (whole && !value->IsInteger()) || *value < least ||
+          (measure == RfmMeasure::kMonetary && value->units() <= 0)) {
+        ReportAt(
+            item,
+            StrCat("a cut point of ", key, " must be ",
+                   measure == RfmMeasure::kRecency     ? "a whole number of days, 0 or more"
+                   : measure == RfmMeasure::kFrequency ? "a whole number of purchases, 1 or more"
+                                                       : "an amount above 0"),
+            hint);
+        return false;
+      }
+      const int64_t cut = whole ? value->IntegerPart() : value->units();
+      if (!spec->cuts.empty() && cut <= spec->cuts.back()) {
+        ReportAt(item, StrCat("the cut points of ", key, " must ascend, each above the one before"),
+                 hint);
+        return false;
+      }
+      spec->cuts.push_back(cut);
+    }
     return true;
   }
 

@@ -418,6 +418,16 @@ class CaseReader {
         ReadHistory(entry.second, customer);
         continue;
       }
+      if (field == "rfm" && entry.second.IsMap()) {  // rfm: {r: 5, f: 4}, as rules read them
+        for (const auto& score : entry.second) {
+          const std::string name = StrCat("rfm.", score.first.Scalar());
+          const std::string text = score.second.IsScalar() ? score.second.Scalar() : "";
+          if (absl::Status s = SetCustomerField(customer, name, text); !s.ok()) {
+            Report(score.first.Mark(), std::string(View(s.message())), "");
+          }
+        }
+        continue;
+      }
       if (!entry.second.IsScalar()) {
         Report(entry.second.Mark(), StrCat("customer field '", field, "' needs a single value"), "");
         continue;
@@ -1169,7 +1179,11 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const RuleTestOptions& optio
     const Date today = c.today.known()       ? c.today
                        : options.today.known() ? options.today
                                                : ruleset.LocalTimeAt(absl::Now()).day;
-    EvalInput input{&c.customer, c.purchase ? &*c.purchase : nullptr,
+    // Scores by the rfm file's cut points, unless the case gives them
+    // (quantiles are the server's: a case gives those scores).
+    Customer customer = c.customer;
+    if (rules->Rfm() != nullptr) ScoreRfm(*rules->Rfm(), nullptr, today, &customer);
+    EvalInput input{&customer, c.purchase ? &*c.purchase : nullptr,
                     c.interaction ? &*c.interaction : nullptr, c.feedback ? &*c.feedback : nullptr,
                     today};
     input.minute = c.minute;

@@ -1386,6 +1386,8 @@ const std::vector<FactRequest>& RuleSet::Facts() const { return data_->facts; }
 
 int32_t RuleSet::HistoryDays() const { return data_->history_days; }
 
+const RfmModel* RuleSet::Rfm() const { return data_->rfm ? &*data_->rfm : nullptr; }
+
 int32_t RuleSet::ProductHistoryDays() const { return data_->product_history_days; }
 
 const std::vector<EventType>& RuleSet::EventTypes() const { return data_->event_types; }
@@ -1557,7 +1559,7 @@ bool ReadsToday(std::string_view condition) {
     while (end < condition.size() && identifier(condition[end])) ++end;
     const std::string_view word = condition.substr(i, end - i);
     if (word == "today" || word == "days_since" || word == "days_until" ||
-        word == "days_until_birthday" || word.starts_with("expiring_")) {
+        word == "days_until_birthday" || word.starts_with("expiring_") || word == "rfm") {
       return true;
     }
     for (const FactFunction& fact : FactFunctions()) {

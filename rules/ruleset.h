@@ -32,6 +32,7 @@
 #include "rules/history.h"
 #include "rules/offers.h"
 #include "rules/points.h"
+#include "rules/rfm.h"
 #include "rules/tiers.h"
 
 namespace clientele::rules {
@@ -175,6 +176,9 @@ class RuleSet {
   bool ReadsLastEvents() const;
   // Whether a tasks file gives task rules (Decision::tasks).
   bool HasTaskRules() const;
+  // The rfm file's model (rules/rfm.h); null without one. Customers are
+  // scored by it (ScoreRfm) before an evaluation reads rfm.r, rfm.f, rfm.m.
+  const RfmModel* Rfm() const;
 
   // The points lifecycle of the loyalty file (`points:`); without one, the
   // seed's: points can be spent at once and never expire.

@@ -89,6 +89,8 @@ struct Simulation::Counts {
   Decision serving_decision;
   Decision candidate_decision;
   Decision replay_decision;
+  Customer serving_scored;  // the customer with each version's RFM scores
+  Customer candidate_scored;
   std::vector<std::string_view> names;
   // The earning rule and points of each replayed purchase, per version,
   // counted only once every purchase of the customer evaluated.
@@ -253,11 +255,21 @@ Simulation::~Simulation() = default;
 
 void Simulation::Add(const Customer& customer, std::span<const Purchase> purchases) {
   Counts& c = *counts_;
-  const EvalInput input{&customer, nullptr, nullptr, nullptr, c.options.today};
+  // Each version scores RFM by its own rfm file.
+  auto scored_by = [&](const RuleSet& ruleset, Customer* copy) -> const Customer* {
+    if (ruleset.Rfm() == nullptr) return &customer;
+    *copy = customer;
+    ScoreRfm(*ruleset.Rfm(), c.options.rfm_quantiles, c.options.today, copy);
+    return copy;
+  };
+  const EvalInput input{scored_by(*c.serving, &c.serving_scored), nullptr, nullptr, nullptr,
+                        c.options.today};
   if (absl::Status s = c.serving->Evaluate(input, &c.serving_decision); !s.ok()) {
     return c.Fail(customer, s, c.serving->version());
   }
-  if (absl::Status s = c.candidate->Evaluate(input, &c.candidate_decision); !s.ok()) {
+  EvalInput candidate_input = input;
+  candidate_input.customer = scored_by(*c.candidate, &c.candidate_scored);
+  if (absl::Status s = c.candidate->Evaluate(candidate_input, &c.candidate_decision); !s.ok()) {
     return c.Fail(customer, s, c.candidate->version());
   }
   // A customer counts in everything or, when a purchase fails, in nothing.

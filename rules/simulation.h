@@ -24,6 +24,7 @@
 
 #include "rules/customer.h"
 #include "rules/decision.h"
+#include "rules/rfm.h"
 #include "rules/ruleset.h"
 
 namespace clientele::rules {
@@ -31,6 +32,9 @@ namespace clientele::rules {
 struct SimulationOptions {
   Date today;                  // REQUIRED: the evaluation day of both versions
   size_t examples = 0;         // customer ids kept per movement (--show N)
+  // The RFM quantiles a version's rfm file scores by when it takes them
+  // (for its window); each version scores customers by its own rfm file.
+  const RfmQuantiles* rfm_quantiles = nullptr;
 };
 
 // Customers whose segment in a dimension is `from` under the served

@@ -225,6 +225,7 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
                                        "idempotency_key_days",
                                        "points_expiry_minutes",
                                        "tier_review_minutes",
+                                       "segment_refresh_minutes",
                                        "rules_watch",
                                        "rules_debounce_ms",
                                        "tls",
@@ -289,6 +290,9 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
     } else if (key == "tier_review_minutes") {
       s = ReadInt(path, value, key, 0, 24 * 60, &number);
       config->tier_review_minutes = static_cast<int>(number);
+    } else if (key == "segment_refresh_minutes") {
+      s = ReadInt(path, value, key, 0, 24 * 60, &number);
+      config->segment_refresh_minutes = static_cast<int>(number);
     } else if (key == "stats_window_months") {
       s = ReadInt(path, value, key, 1, 120, &number);
       config->stats_window_months = static_cast<int>(number);

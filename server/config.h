@@ -36,6 +36,9 @@ struct ServerConfig {
   int points_expiry_minutes = 60;           // how often expired points are written off (0: never)
   // How often to look whether today's tier review ran (once a day; 0: never).
   int tier_review_minutes = 60;
+  // How often to look whether the stored segments need a refresh (another
+  // ruleset version, a new day); a new version wakes it at once. 0: never.
+  int segment_refresh_minutes = 60;
   RequestLimits limits;
   // The most work units one evaluation may take (rules::LoadOptions).
   uint64_t max_evaluation_work = 1'000'000;

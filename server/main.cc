@@ -41,11 +41,12 @@
 #include "server/infra/metrics_endpoint.h"
 #include "server/key_retention.h"
 #include "server/points_expiry.h"
-#include "server/tier_review.h"
 #include "server/reload/directory_watcher.h"
 #include "server/reload/reloader.h"
-#include "server/store/store.h"
+#include "server/segment_refresh.h"
 #include "server/store/sqlite/sqlite_store.h"
+#include "server/store/store.h"
+#include "server/tier_review.h"
 
 namespace clientele::server {
 namespace {
@@ -200,6 +201,9 @@ int Serve(const std::string& config_path) {
   TierReviewOptions tier_review_options;
   tier_review_options.interval = std::chrono::minutes(config->tier_review_minutes);
   TierReview tier_review(&apis.loyalty, tier_review_options);  // reviews today at once
+  // Refreshes the stored segments at once (the version served may be new).
+  SegmentRefresh segment_refresh(&apis.segments, &reloader, &holder,
+                                 std::chrono::minutes(config->segment_refresh_minutes));
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config->transport());
@@ -290,6 +294,8 @@ int Serve(const std::string& config_path) {
   key_retention.Stop();
   points_expiry.Stop();
   tier_review.Stop();
+  segment_refresh.Stop();
+  apis.segments.StopFollowing();  // the store goes before the APIs
   store->reset();  // closes the database after the last call
   Log(LogLevel::kInfo, "stopped");
   return 0;

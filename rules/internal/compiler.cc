@@ -274,6 +274,7 @@ class Compiler {
       return EventRef(ast, parts);
     }
     if (head == "event") return CustomEventRef(ast, parts);
+    if (head == "rfm") return RfmRef(ast, parts);
     for (const DimensionInfo& d : *scope_.dimensions) {
       if (d.id == ast.text) {
         Error(ast, StrCat("unknown field '", ast.text, "'; did you mean 'segment.", d.id, "'?"),
@@ -339,6 +340,22 @@ class Compiler {
 
   // points.available, .pending, .lifetime, .owed, .balance and
   // .expiring_<N>d (the points leaving within N days).
+  // rfm.r, rfm.f, rfm.m: the customer's RFM scores, with an rfm file.
+  uint32_t RfmRef(const AstNode& ast, const std::vector<std::string>& parts) {
+    const std::string_view part = parts.size() == 2 ? std::string_view(parts[1]) : "";
+    if (part != "r" && part != "f" && part != "m") {
+      return UnknownName(ast, ast.text, {ast.begin, ast.end},
+                         StrCat("unknown RFM score '", ast.text, "'"), {"rfm.r", "rfm.f", "rfm.m"});
+    }
+    if (!scope_.rfm) {
+      Error(ast, StrCat(ast.text, " needs an rfm file"),
+            "add a file with kind: rfm that says how recency, frequency and monetary are "
+            "scored (docs/rules.md, RFM scores)");
+      return Invalid(ast);
+    }
+    return *CustomerField(ast, StrCat("rfm.", part));
+  }
+
   uint32_t PointsRef(const AstNode& ast, const std::vector<std::string>& parts) {
     static const std::vector<std::string> kNames = {"available", "pending", "lifetime", "owed",
                                                     "balance",   "expiring_30d"};

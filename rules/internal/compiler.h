@@ -67,6 +67,9 @@ struct Scope {
   // In an event earning rule: the type it earns on, whose attributes
   // event.<attribute> reads; null elsewhere.
   const EventType* event = nullptr;
+  // Whether the ruleset has an rfm file, whose scores rfm.r, rfm.f and
+  // rfm.m read.
+  bool rfm = false;
 };
 
 // A problem at byte offsets [begin, end) of the expression text.

@@ -769,6 +769,9 @@ const std::vector<CustomerField>& CustomerFields() {
       {"qualifying_points", Op::kCustomerInt, 7},
       {"qualifying_spent", Op::kCustomerDecimal, 3},
       {"tier_downgrade_on", Op::kCustomerDate, 5},
+      {"rfm.r", Op::kCustomerInt, 8},
+      {"rfm.f", Op::kCustomerInt, 9},
+      {"rfm.m", Op::kCustomerInt, 10},
   };
   return *kFields;
 }

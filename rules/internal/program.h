@@ -154,11 +154,11 @@ enum class Op : uint8_t {
 // no dispatch on where its value lives. Dimension d's segment index is in
 // slot kSlotSegment0 + d.
 enum Slot : uint32_t {
-  kSlotCustomerInt0 = 0,                        // kIntMembers, in units
-  kSlotCustomerDecimal0 = 8,                    // kDecimalMembers
-  kSlotEnum0 = 12,                              // kCompareEnum's field order
-  kSlotPurchaseAmount = 16,
-  kSlotSegment0 = 17,
+  kSlotCustomerInt0 = 0,       // kIntMembers, in units
+  kSlotCustomerDecimal0 = 11,  // kDecimalMembers
+  kSlotEnum0 = 15,             // kCompareEnum's field order
+  kSlotPurchaseAmount = 19,
+  kSlotSegment0 = 20,
 };
 
 // The slot that a fused comparison `op` on `field` reads.
@@ -335,10 +335,17 @@ struct Frame {
 
 // Member tables that the compiler and evaluator share: `field` of a
 // customer load indexes these.
-inline constexpr int64_t Customer::*kIntMembers[] = {
-    &Customer::age, &Customer::purchase_frequency, &Customer::interaction_count,
-    &Customer::points, &Customer::points_pending, &Customer::points_lifetime,
-    &Customer::points_owed, &Customer::qualifying_points};
+inline constexpr int64_t Customer::*kIntMembers[] = {&Customer::age,
+                                                     &Customer::purchase_frequency,
+                                                     &Customer::interaction_count,
+                                                     &Customer::points,
+                                                     &Customer::points_pending,
+                                                     &Customer::points_lifetime,
+                                                     &Customer::points_owed,
+                                                     &Customer::qualifying_points,
+                                                     &Customer::rfm_r,
+                                                     &Customer::rfm_f,
+                                                     &Customer::rfm_m};
 inline constexpr Decimal Customer::*kDecimalMembers[] = {
     &Customer::average_purchase_amount, &Customer::total_spent, &Customer::satisfaction,
     &Customer::qualifying_spent};

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "rules/internal/program.h"
 #include "rules/offers.h"
 #include "rules/points.h"
+#include "rules/rfm.h"
 #include "rules/ruleset.h"
 #include "rules/tiers.h"
 
@@ -212,6 +214,9 @@ struct RuleSetData {
   std::vector<EventType> event_types;
   std::vector<EventEarningRule> event_rules;
   std::vector<EventEarningTerms> event_terms;  // the same, for callers (by index)
+
+  // The rfm file's model (rules/rfm.h); none without one.
+  std::optional<RfmModel> rfm;
 
   // The windowed facts the rules read (rules/history.h), by the index
   // their nodes hold, and how many days back the longest looks.

@@ -15,6 +15,7 @@
 #include "server/api/offers.h"
 #include "server/api/reports.h"
 #include "server/api/rulesets.h"
+#include "server/api/segments.h"
 #include "server/api/tasks.h"
 
 namespace clientele::server {
@@ -31,7 +32,8 @@ struct Apis {
         admin(dependencies),
         loyalty(dependencies),
         offers(dependencies),
-        tasks(dependencies) {}
+        tasks(dependencies),
+        segments(dependencies) {}
 
   CustomersApi customers;
   EventsApi events;
@@ -43,6 +45,7 @@ struct Apis {
   LoyaltyApi loyalty;
   OffersApi offers;
   TasksApi tasks;
+  SegmentsApi segments;
 };
 
 }  // namespace clientele::server

@@ -103,6 +103,9 @@ absl::StatusOr<Customer> CustomerFromProto(const v1::Customer& p, bool maintaine
                                  {"qualifying_points", StrCat(p.qualifying_points())},
                                  {"qualifying_spent", p.qualifying_spent()},
                                  {"tier_downgrade_on", p.tier_downgrade_on()},
+                                 {"rfm.r", p.rfm_r() == 0 ? "" : StrCat(p.rfm_r())},
+                                 {"rfm.f", p.rfm_f() == 0 ? "" : StrCat(p.rfm_f())},
+                                 {"rfm.m", p.rfm_m() == 0 ? "" : StrCat(p.rfm_m())},
                                  {"last_purchase_at", p.last_purchase_at()}});
   }
   if (maintained && p.points_expiring_size() > 0) {
@@ -161,6 +164,9 @@ void CustomerToProto(const Customer& c, v1::Customer* p) {
   p->set_qualifying_points(c.qualifying_points);
   p->set_qualifying_spent(c.qualifying_spent.ToString());
   p->set_tier_downgrade_on(c.tier_downgrade_on.ToString());
+  p->set_rfm_r(c.rfm_r);
+  p->set_rfm_f(c.rfm_f);
+  p->set_rfm_m(c.rfm_m);
   p->set_last_purchase_at(c.last_purchase_at.ToString());
 }
 

@@ -69,6 +69,12 @@ const std::vector<MethodRole>& MethodRoles() {
       {"clientele.v1.Tasks", "ClaimTask", Role::kWriter},
       {"clientele.v1.Tasks", "CloseTask", Role::kWriter},
       {"clientele.v1.Tasks", "WatchTasks", Role::kReader},
+      {"clientele.v1.Segments", "GetCustomerSegments", Role::kReader},
+      {"clientele.v1.Segments", "ListSegmentMembers", Role::kReader},
+      {"clientele.v1.Segments", "WatchSegmentChanges", Role::kReader},
+      {"clientele.v1.Segments", "GetRfm", Role::kReader},
+      // A pass over every customer: for operators.
+      {"clientele.v1.Segments", "RefreshSegments", Role::kAdmin},
       {"clientele.v1.Reports", "OfferReport", Role::kReader},
   };
   return kTable;

@@ -14,6 +14,7 @@
 #include "rules/rule_tests.h"
 #include "rules/simulation.h"
 #include "server/api/conversion.h"
+#include "server/api/customer_scan.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
 
@@ -28,7 +29,6 @@ constexpr int kDefaultVersionsListed = 100;
 constexpr int kMaxVersionsListed = 1000;
 
 constexpr int kMaxExamples = 100;
-constexpr int kMaxScanThreads = 4;
 constexpr int kDefaultReplayDays = 30;
 constexpr size_t kMaxFileNameBytes = 255;  // NAME_MAX
 
@@ -170,38 +170,22 @@ absl::Status CandidateErrors(const std::vector<rules::Diagnostic>& diagnostics) 
 }
 
 // Simulates the customers of each id range on a thread of its own and
-// merges the counts in id order. One store reader is left to the other
-// calls: each range holds one for its whole length.
+// merges the counts in id order.
 absl::StatusOr<rules::SimulationReport> SimulateStored(
     Store& store, const std::shared_ptr<const rules::RuleSet>& serving,
     const std::shared_ptr<const rules::RuleSet>& candidate, const rules::SimulationOptions& options,
     const CustomerScan& period) {
-  const int threads = std::clamp(
-      std::min(static_cast<int>(std::thread::hardware_concurrency()), store.read_connections() - 1),
-      1, kMaxScanThreads);
-  absl::StatusOr<std::vector<std::string>> splits = store.CustomerIdSplits(threads);
-  if (!splits.ok()) return splits.status();
-  const size_t ranges = splits->size() + 1;
   std::vector<rules::Simulation> simulations;
-  std::vector<absl::Status> statuses(ranges);
-  for (size_t i = 0; i < ranges; ++i) simulations.emplace_back(serving, candidate, options);
-  auto simulate = [&](size_t i) {
-    CustomerScan scan = period;
-    scan.from_id = i == 0 ? "" : (*splits)[i - 1];
-    scan.to_id = i + 1 < ranges ? (*splits)[i] : "";
-    statuses[i] = store.ScanCustomers(
-        scan, [&](const rules::Customer& c, std::span<const rules::Purchase> purchases) {
-          simulations[i].Add(c, purchases);
-        });
-  };
-  std::vector<std::thread> helpers;
-  for (size_t i = 1; i < ranges; ++i) helpers.emplace_back(simulate, i);
-  simulate(0);
-  for (std::thread& t : helpers) t.join();
-  for (const absl::Status& s : statuses) {
-    if (!s.ok()) return s;
-  }
-  for (size_t i = 1; i < ranges; ++i) simulations[0].Merge(std::move(simulations[i]));
+  absl::Status scanned = ScanCustomersInRanges(
+      store, period,
+      [&](size_t ranges) {
+        for (size_t i = 0; i < ranges; ++i) simulations.emplace_back(serving, candidate, options);
+      },
+      [&](size_t range, const rules::Customer& c, std::span<const rules::Purchase> purchases) {
+        simulations[range].Add(c, purchases);
+      });
+  if (!scanned.ok()) return scanned;
+  for (size_t i = 1; i < simulations.size(); ++i) simulations[0].Merge(std::move(simulations[i]));
   return simulations[0].Report();
 }
 
@@ -284,7 +268,19 @@ absl::Status RulesetsApi::SimulateRuleset(const v1::SimulateRulesetRequest& requ
     return absl::ResourceExhaustedError(
         "another simulation is running; try again when it has finished");
   }
-  const rules::SimulationOptions options{*today, static_cast<size_t>(request.examples())};
+  rules::SimulationOptions options{*today, static_cast<size_t>(request.examples())};
+  // RFM quantiles as stored for the window of the candidate's rfm file
+  // (else the served one's).
+  const rules::RfmModel* rfm =
+      candidate.ruleset->Rfm() != nullptr ? candidate.ruleset->Rfm() : served->ruleset->Rfm();
+  std::optional<rules::RfmQuantiles> quantiles;
+  if (rfm != nullptr) {
+    absl::StatusOr<std::optional<rules::RfmQuantiles>> stored =
+        store_->RfmQuantiles(rfm->window_days);
+    if (!stored.ok()) return stored.status();
+    quantiles = std::move(*stored);
+    if (quantiles) options.rfm_quantiles = &*quantiles;
+  }
   // Customers are read once, with the serving rules' tier figures.
   const rules::MonthRange qualifying =
       served->ruleset->tier_policy().QualifyingMonths(*today);

@@ -37,7 +37,7 @@ std::function<int32_t(const rules::RuleSet&, rules::Date)> ProgrammeMinute(
 
 CustomerAsOf AsOf(const rules::RuleSet& ruleset, rules::Date today) {
   return {today, ruleset.tier_policy().QualifyingMonths(today), ruleset.HistoryDays(),
-          ruleset.ReadsLastEvents()};
+          ruleset.ReadsLastEvents(), ruleset.Rfm()};
 }
 
 absl::Status UseLastEventsAsOf(Transaction& tx, const rules::RuleSet& ruleset, rules::Date day,

@@ -33,6 +33,9 @@ class PeriodicTask {
 
   // Stops the thread, after the pass in progress. May be called twice.
   void Stop();
+  // Runs the next pass now rather than at the end of the interval (after
+  // the pass in progress, if any).
+  void Wake();
   // Completed passes (the first at the start).
   int64_t passes() const { return passes_.load(std::memory_order_acquire); }
 
@@ -46,6 +49,7 @@ class PeriodicTask {
   mutable Mutex mutex_;
   CondVar stop_changed_;
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  bool woken_ ABSL_GUARDED_BY(mutex_) = false;
   Mutex join_mutex_;  // Stop from two threads joins once
   std::thread thread_
       ABSL_GUARDED_BY(join_mutex_);  // last: it starts once everything it uses exists

@@ -206,6 +206,41 @@ struct TaskRecord {
   std::string outcome;  // what came of it, as the closer says
 };
 
+// The segment a customer is in for one dimension, as stored (a collect
+// dimension's segments joined by ", ").
+struct SegmentMembershipRecord {
+  std::string customer_id;
+  std::string dimension;
+  std::string segment;
+  std::string since;            // RFC 3339 UTC: when the customer entered it
+  std::string ruleset_version;  // of the last evaluation
+  std::string computed_at;      // RFC 3339 UTC: the last evaluation
+};
+
+// A customer entered or left a segment: `from` → `to` in a dimension ("":
+// no segment), as an evaluation by `ruleset_version` found.
+struct SegmentChangeRecord {
+  int64_t sequence = 0;  // assigned by the store, increasing with each commit
+  std::string customer_id;
+  std::string dimension;
+  std::string from_segment;
+  std::string to_segment;
+  std::string ruleset_version;
+  // What found it: the write (its method, "RecordPurchase"), "ruleset"
+  // (a new version served), "daily", or "refresh" (asked for).
+  std::string cause;
+  std::string changed_at;  // RFC 3339 UTC
+};
+
+// Which of the stored changes to read (Store::SegmentChanges).
+struct SegmentChangeQuery {
+  int64_t after_sequence = 0;
+  std::string dimension;    // "" any
+  std::string segment;      // "" any: else changes from or to it
+  std::string customer_id;  // "" any
+  int limit = 1000;
+};
+
 struct TaskQuery {
   std::string status;       // "" any
   std::string queue;        // "" any
@@ -370,6 +405,10 @@ struct CustomerAsOf {
   // And a kLastEvent row per event type the customer has had
   // (RuleSet::ReadsLastEvents).
   bool last_events = false;
+  // Non-null: the customer's RFM scores by this model (RuleSet::Rfm), with
+  // the quantiles stored for its window; history_days must cover the
+  // model's window.
+  const rules::RfmModel* rfm = nullptr;
 };
 
 struct CustomerScan {
@@ -383,6 +422,7 @@ struct CustomerScan {
   rules::Date purchases_to;
   int32_t history_days = 0;  // as CustomerAsOf's
   bool last_events = false;  // as CustomerAsOf's
+  const rules::RfmModel* rfm = nullptr;  // as CustomerAsOf's
 };
 
 }  // namespace clientele::server

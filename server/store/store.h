@@ -99,6 +99,20 @@ class Store {
   // Once it returns, the listener `id` is not called any more. Must not be
   // called from a listener.
   virtual void UnsubscribeTasks(int id) = 0;
+  // The same for segment changes (Transaction::SetSegments), in sequence
+  // order.
+  virtual int SubscribeSegmentChanges(std::function<void(const SegmentChangeRecord&)> listener) = 0;
+  virtual void UnsubscribeSegmentChanges(int id) = 0;
+
+  // Called inside every write, after its function succeeded, with the
+  // method of the write and the ids of the customers it changed (created,
+  // edited, deleted, points, purchases, events...), each once; what it
+  // writes is part of the write, and an error rolls the write back. For
+  // what follows from a customer's change, such as its stored segments.
+  // Set once, before the first write; runs on the writer's thread.
+  using CustomerChangeFollower = std::function<absl::Status(
+      Transaction& tx, std::string_view method, const std::vector<std::string>& customer_ids)>;
+  virtual void FollowCustomerChanges(CustomerChangeFollower follower) = 0;
 
   // Reads.
   virtual absl::StatusOr<std::optional<rules::Customer>> FindCustomer(
@@ -144,6 +158,20 @@ class Store {
   // must not call the Store.
   virtual absl::Status ScanFeedback(std::string_view product, rules::Date since,
                                     const std::function<void(const FeedbackRecord&)>& visit) = 0;
+  // The customer's stored segments, by dimension.
+  virtual absl::StatusOr<std::vector<SegmentMembershipRecord>> CustomerSegments(
+      std::string_view customer_id) = 0;
+  // Stored segment changes after query.after_sequence, in sequence order,
+  // at most query.limit, filtered by the query's non-empty fields.
+  virtual absl::StatusOr<std::vector<SegmentChangeRecord>> SegmentChanges(
+      const SegmentChangeQuery& query) = 0;
+  // The customers in `segment` of `dimension` after `after_id`, ascending,
+  // at most `limit`.
+  virtual absl::StatusOr<std::vector<SegmentMembershipRecord>> SegmentMembers(
+      std::string_view dimension, std::string_view segment, std::string_view after_id,
+      int limit) = 0;
+  // The RFM quantiles last stored for a window; nullopt when none were.
+  virtual absl::StatusOr<std::optional<rules::RfmQuantiles>> RfmQuantiles(int32_t window_days) = 0;
   // The audit trail of `subject`, oldest first.
   virtual absl::StatusOr<std::vector<AuditEntry>> Audit(std::string_view subject) = 0;
   // Keeps a ruleset version being swapped in (Transaction::ArchiveRuleset

@@ -173,6 +173,26 @@ class Transaction {
   // (closed). NOT_FOUND for an unknown id.
   virtual absl::Status UpdateTask(const TaskRecord& task) = 0;
 
+  // ---- segment membership (server/api/segments.h keeps it fresh) and RFM
+  // Sets the customer's segments to `segments` ({dimension, segment}
+  // pairs; a dimension left out has none), as `ruleset_version` evaluated
+  // them now: rows of a new segment start `since` now, every row is
+  // stamped with the version and the time, and each dimension whose
+  // segment changed gets a SegmentChangeRecord with `cause`, told to the
+  // store's segment listeners once committed. Returns the changes made.
+  virtual absl::StatusOr<std::vector<SegmentChangeRecord>> SetSegments(
+      std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,
+      std::string_view ruleset_version, std::string_view cause) = 0;
+  // Up to `limit` stored customer ids after `after_id`, ascending.
+  virtual absl::StatusOr<std::vector<std::string>> CustomerIdsAfter(std::string_view after_id,
+                                                                    int limit) = 0;
+  // Ids after `after_id` of customers that have segments stored but no
+  // customer row any more, ascending, at most `limit`.
+  virtual absl::StatusOr<std::vector<std::string>> SegmentsOfGoneCustomers(
+      std::string_view after_id, int limit) = 0;
+  // Stores the quantiles of their window, replacing earlier ones.
+  virtual absl::Status PutRfmQuantiles(const rules::RfmQuantiles& quantiles) = 0;
+
   // Stores feedback (and its themes); returns its id. A non-empty
   // customer_id must be a stored customer (else NOT_FOUND).
   virtual absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& feedback) = 0;

@@ -16,6 +16,7 @@
 #include "clientele/v1/offers.pb.h"
 #include "clientele/v1/reports.pb.h"
 #include "clientele/v1/rulesets.pb.h"
+#include "clientele/v1/segments.pb.h"
 #include "clientele/v1/tasks.pb.h"
 #include "google/protobuf/descriptor.h"
 
@@ -39,7 +40,7 @@ inline std::vector<RpcMethod> EveryRpc() {
         v1::SegmentSizesRequest::descriptor()->file(), v1::PingRequest::descriptor()->file(),
         v1::GetRulesetStatusRequest::descriptor()->file(), v1::BackupRequest::descriptor()->file(),
         v1::GetPointsRequest::descriptor()->file(), v1::RedeemOfferRequest::descriptor()->file(),
-        v1::ListTasksRequest::descriptor()->file()}) {
+        v1::ListTasksRequest::descriptor()->file(), v1::GetRfmRequest::descriptor()->file()}) {
     for (int s = 0; s < file->service_count(); ++s) {
       const google::protobuf::ServiceDescriptor* service = file->service(s);
       for (int m = 0; m < service->method_count(); ++m) {

@@ -106,12 +106,23 @@ class FollowingStream : public grpc::ServerWriteReactor<Message>, public OpenStr
     this->Finish(std::move(status));
   }
   bool finishing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return finishing_; }
+  // Queues nothing more, and finishes once what is queued is written.
+  void FinishAfterQueuedLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (finishing_) return;
+    finishing_ = true;
+    finish_after_queued_ = std::move(status);
+    WriteNextLocked();
+  }
 
   Mutex mutex_;
 
  private:
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    if (writing_ || backlog_.empty()) return;
+    if (writing_) return;
+    if (backlog_.empty()) {
+      if (finish_after_queued_) FinishLocked(*std::exchange(finish_after_queued_, std::nullopt));
+      return;
+    }
     sending_ = std::move(backlog_.front());
     backlog_.pop_front();
     writing_ = true;
@@ -134,6 +145,7 @@ class FollowingStream : public grpc::ServerWriteReactor<Message>, public OpenStr
   bool finishing_ ABSL_GUARDED_BY(mutex_) = false;  // no more messages are queued
   bool finished_ ABSL_GUARDED_BY(mutex_) = false;   // Finish called
   std::optional<grpc::Status> finish_wanted_ ABSL_GUARDED_BY(mutex_);
+  std::optional<grpc::Status> finish_after_queued_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace clientele::server::grpc_internal

@@ -17,6 +17,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceContext& c
   services.push_back(MakeLoyaltyService(context));
   services.push_back(MakeOffersService(context));
   services.push_back(MakeTasksService(context));
+  services.push_back(MakeSegmentsService(context));
   return services;
 }
 

@@ -31,6 +31,7 @@
 #include "rules/decimal.h"
 #include "server/store/records.h"
 #include "server/store/sqlite/budget_usage.h"
+#include "server/store/sqlite/committed_changes.h"
 #include "server/store/sqlite/month_stats.h"
 #include "server/store/sqlite/raw_statement.h"
 #include "server/store/sqlite/sqlite_store.h"
@@ -132,6 +133,14 @@ class Connection : public Transaction {
   absl::StatusOr<std::optional<TaskRecord>> FindTask(int64_t id) override;
   absl::StatusOr<std::vector<std::string>> RulesWithTasks(std::string_view customer_id) override;
   absl::Status UpdateTask(const TaskRecord& task) override;
+  absl::StatusOr<std::vector<SegmentChangeRecord>> SetSegments(
+      std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,
+      std::string_view ruleset_version, std::string_view cause) override;
+  absl::StatusOr<std::vector<std::string>> CustomerIdsAfter(std::string_view after_id,
+                                                            int limit) override;
+  absl::StatusOr<std::vector<std::string>> SegmentsOfGoneCustomers(std::string_view after_id,
+                                                                   int limit) override;
+  absl::Status PutRfmQuantiles(const rules::RfmQuantiles& quantiles) override;
   absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& f) override;
   absl::Status AddProductHistory(std::string_view product, Date first_day,
                                  const std::vector<rules::FactRequest>& facts,
@@ -193,6 +202,17 @@ class Connection : public Transaction {
   // Replaces c->history with its days from today - days + 1 on (none
   // when days is 0): a seek on the customer's rows, never all of them.
   void ReadHistory(Date today, int32_t days, bool last_events, Customer* c);
+  // Segments and RFM quantiles (segments.cc); they throw, for the store's
+  // reads to catch.
+  std::vector<SegmentMembershipRecord> ReadCustomerSegments(std::string_view customer_id);
+  std::vector<SegmentChangeRecord> ReadSegmentChanges(const SegmentChangeQuery& query);
+  std::vector<SegmentMembershipRecord> ReadSegmentMembers(std::string_view dimension,
+                                                          std::string_view segment,
+                                                          std::string_view after_id, int limit);
+  std::optional<rules::RfmQuantiles> ReadRfmQuantiles(int32_t window_days);
+  // Scores the customer by as_of.rfm (nothing when null), with the
+  // quantiles stored for its window.
+  void ScoreRfm(const rules::RfmModel* model, Date today, Customer* c);
   void UnsafeAddProductHistory(std::string_view product, Date first_day,
                                const std::vector<rules::FactRequest>& facts,
                                rules::Feedback* feedback);
@@ -217,13 +237,14 @@ class Connection : public Transaction {
   // the store applies them to its BudgetUsage once they are committed,
   // and drops those of a write rolled back (to the size it noted before).
   std::vector<BudgetUsageChange> TakeBudgetChanges();
-  // The same for the tasks writes opened or changed (each as it was left),
-  // which the store tells its task listeners once committed.
-  std::vector<TaskRecord> TakeTaskChanges() { return std::exchange(task_changes_, {}); }
-  size_t TaskChangesNoted() const { return task_changes_.size(); }
-  void DropTaskChangesAfter(size_t mark) {
-    if (mark < task_changes_.size()) task_changes_.resize(mark);
-  }
+  // The tasks writes opened or changed (each as it was left) and the
+  // segment changes they made, which the store tells its listeners once
+  // committed.
+  NotedChanges<TaskRecord>& task_changes() { return task_changes_; }
+  NotedChanges<SegmentChangeRecord>& segment_changes() { return segment_changes_; }
+  // The customers the write in progress changed (Store::
+  // FollowCustomerChanges), each once; Take empties them.
+  std::vector<std::string> TakeChangedCustomers() { return std::exchange(changed_customers_, {}); }
   size_t BudgetChangesNoted() const { return budget_changes_.size(); }
   void DropBudgetChangesAfter(size_t mark);
   // The first and last month of the stats window ending in today's month.
@@ -322,6 +343,10 @@ class Connection : public Transaction {
   // The customer's open and claimed tasks go with it (the rows cascade):
   // its task listeners hear of each as closed, "the customer was deleted".
   void NoteTasksOfDeletedCustomer(std::string_view customer_id);
+  // ------------------------------------------------ segments and RFM (segments.cc)
+  std::vector<SegmentChangeRecord> UnsafeSetSegments(
+      std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,
+      std::string_view ruleset_version, std::string_view cause);
   // ------------------------------------------------ feedback and products
   absl::StatusOr<int64_t> UnsafeInsertFeedback(const FeedbackRecord& f);
   absl::StatusOr<int64_t> UnsafeSupportAction(const ImprovementActionRecord& proposal,
@@ -357,7 +382,11 @@ class Connection : public Transaction {
   std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements_;
   std::unique_ptr<RawStatement> history_rows_;     // ReadHistory's, made on first use
   std::vector<BudgetUsageChange> budget_changes_;  // not yet committed
-  std::vector<TaskRecord> task_changes_;           // the same
+  NotedChanges<TaskRecord> task_changes_;          // the same
+  NotedChanges<SegmentChangeRecord> segment_changes_;
+  std::vector<std::string> changed_customers_;  // by the write in progress
+  // Notes that the write in progress changed the customer.
+  void NoteCustomerChanged(std::string_view customer_id);
 };
 
 }  // namespace clientele::server::sqlite

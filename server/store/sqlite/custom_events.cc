@@ -160,6 +160,7 @@ absl::StatusOr<std::vector<rules::HistoryDay>> Connection::LastEventsAsOf(
 }
 
 absl::StatusOr<int64_t> Connection::InsertCustomEvent(const CustomEventRecord& event) {
+  NoteCustomerChanged(event.customer_id);
   return Guarded("recording an event", [&] { return UnsafeInsertCustomEvent(event); });
 }
 
@@ -172,6 +173,8 @@ absl::StatusOr<std::vector<rules::EventRuleUsage>> Connection::EventRuleUsage(
 }
 
 absl::Status Connection::InsertEventCredit(const EventCreditRecord& credit) {
+  NoteCustomerChanged(credit.customer_id);
+  NoteCustomerChanged(credit.to_customer_id);
   return Guarded("recording an event's points", [&] {
     UnsafeInsertEventCredit(credit);
     return absl::OkStatus();

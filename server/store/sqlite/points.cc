@@ -250,6 +250,7 @@ absl::Status Connection::UnsafeMarkRedemptionReversed(int64_t id, int64_t revers
 // ------------------------------------------- the Transaction's methods
 
 absl::Status Connection::InsertLot(const PointLotRecord& lot) {
+  NoteCustomerChanged(lot.customer_id);
   return Guarded("storing points", [&] { return UnsafeInsertLot(lot); });
 }
 
@@ -262,6 +263,7 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::LiveLots(std::string_vie
 }
 
 absl::Status Connection::UpdateLot(const PointLotRecord& lot) {
+  NoteCustomerChanged(lot.customer_id);
   return Guarded("updating points", [&] { return UnsafeUpdateLot(lot); });
 }
 
@@ -286,6 +288,7 @@ absl::StatusOr<std::vector<LotDraw>> Connection::DrawsOf(int64_t entry_id) {
 
 absl::Status Connection::UpdatePointsTotals(std::string_view customer_id, int64_t lifetime_delta,
                                             int64_t owed) {
+  NoteCustomerChanged(customer_id);
   return Guarded("updating points totals",
                  [&] { return UnsafeUpdatePointsTotals(customer_id, lifetime_delta, owed); });
 }

@@ -99,6 +99,7 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
       stats.ApplyTo(&customer);
       if (dated[i]) reader->ApplyLots(as_of.today, &customer);
       reader->ReadHistory(as_of.today, as_of.history_days, as_of.last_events, &customer);
+      reader->ScoreRfm(as_of.rfm, as_of.today, &customer);
     }
     return page;
   } catch (const SQLite::Exception& e) {
@@ -396,6 +397,11 @@ absl::Status SqliteStore::ScanCustomers(
     bool more_purchases = replay && purchases.executeStep();
     // The window's months computed once, not for each of a million customers.
     const sqlite::MonthStats none_added = reader->StatsAsOf({scan.today, scan.qualifying});
+    // Read once for the scan, not for each customer.
+    std::optional<rules::RfmQuantiles> rfm_quantiles;
+    if (scan.rfm != nullptr && scan.rfm->UsesQuantiles()) {
+      rfm_quantiles = reader->ReadRfmQuantiles(scan.rfm->window_days);
+    }
     rules::Customer customer;
     std::vector<rules::Purchase> bought;
     while (customers.executeStep()) {
@@ -405,6 +411,9 @@ absl::Status SqliteStore::ScanCustomers(
       sqlite::Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
       stats.ApplyTo(&customer);
       reader->ReadHistory(scan.today, scan.history_days, scan.last_events, &customer);
+      if (scan.rfm != nullptr)
+        rules::ScoreRfm(*scan.rfm, rfm_quantiles ? &*rfm_quantiles : nullptr, scan.today,
+                        &customer);
       bought.clear();
       for (; more_purchases && purchases.getColumn(0).getText() <= std::string_view(customer.id);
            more_purchases = purchases.executeStep()) {
@@ -665,6 +674,45 @@ absl::StatusOr<std::optional<RulesetVersionRecord>> SqliteStore::FindRulesetVers
     return found;
   } catch (const SQLite::Exception& e) {
     return FromException(e, "reading a ruleset version");
+  }
+}
+
+absl::StatusOr<std::vector<SegmentMembershipRecord>> SqliteStore::CustomerSegments(
+    std::string_view customer_id) {
+  ReadLease reader(this);
+  try {
+    return reader->ReadCustomerSegments(customer_id);
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading segments");
+  }
+}
+
+absl::StatusOr<std::vector<SegmentChangeRecord>> SqliteStore::SegmentChanges(
+    const SegmentChangeQuery& query) {
+  ReadLease reader(this);
+  try {
+    return reader->ReadSegmentChanges(query);
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading segment changes");
+  }
+}
+
+absl::StatusOr<std::vector<SegmentMembershipRecord>> SqliteStore::SegmentMembers(
+    std::string_view dimension, std::string_view segment, std::string_view after_id, int limit) {
+  ReadLease reader(this);
+  try {
+    return reader->ReadSegmentMembers(dimension, segment, after_id, limit);
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading segment members");
+  }
+}
+
+absl::StatusOr<std::optional<rules::RfmQuantiles>> SqliteStore::RfmQuantiles(int32_t window_days) {
+  ReadLease reader(this);
+  try {
+    return reader->ReadRfmQuantiles(window_days);
+  } catch (const SQLite::Exception& e) {
+    return FromException(e, "reading RFM quantiles");
   }
 }
 

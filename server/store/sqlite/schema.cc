@@ -461,6 +461,42 @@ CREATE TABLE customer_last_events (
   PRIMARY KEY (customer_id, type)
 ) WITHOUT ROWID;
 )sql",
+    // 13: the RFM quantiles computed over the customers (rules/rfm.h), the
+    // customers' stored segments and the changes of them. Segments have no
+    // foreign key: a deleted customer's are left to the write that deleted
+    // it, which records that it left them.
+    R"sql(
+CREATE TABLE rfm_quantiles (
+  window_days INTEGER PRIMARY KEY,
+  recency TEXT NOT NULL,
+  frequency TEXT NOT NULL,
+  monetary TEXT NOT NULL,
+  customers INTEGER NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  computed_at TEXT NOT NULL
+);
+CREATE TABLE segment_members (
+  customer_id TEXT NOT NULL,
+  dimension TEXT NOT NULL,
+  segment TEXT NOT NULL,
+  since TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  computed_at TEXT NOT NULL,
+  PRIMARY KEY (customer_id, dimension)
+) WITHOUT ROWID;
+CREATE INDEX segment_members_by_segment ON segment_members (dimension, segment, customer_id);
+CREATE TABLE segment_changes (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id TEXT NOT NULL,
+  dimension TEXT NOT NULL,
+  from_segment TEXT NOT NULL,
+  to_segment TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  changed_at TEXT NOT NULL
+);
+CREATE INDEX segment_changes_by_customer ON segment_changes (customer_id, sequence);
+)sql",
 };
 
 }  // namespace

@@ -36,6 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
+#include "server/store/sqlite/committed_changes.h"
 #include "server/store/store.h"
 
 namespace clientele::server {
@@ -120,6 +121,18 @@ class SqliteStore final : public Store {
   absl::StatusOr<TaskPage> ListTasks(const TaskQuery& query) override;
   int SubscribeTasks(std::function<void(const TaskRecord&)> listener) override;
   void UnsubscribeTasks(int id) override;
+  int SubscribeSegmentChanges(std::function<void(const SegmentChangeRecord&)> listener) override;
+  void UnsubscribeSegmentChanges(int id) override;
+  void FollowCustomerChanges(CustomerChangeFollower follower) override;
+  absl::StatusOr<std::vector<SegmentMembershipRecord>> CustomerSegments(
+      std::string_view customer_id) override;
+  absl::StatusOr<std::vector<SegmentChangeRecord>> SegmentChanges(
+      const SegmentChangeQuery& query) override;
+  absl::StatusOr<std::vector<SegmentMembershipRecord>> SegmentMembers(std::string_view dimension,
+                                                                      std::string_view segment,
+                                                                      std::string_view after_id,
+                                                                      int limit) override;
+  absl::StatusOr<std::optional<rules::RfmQuantiles>> RfmQuantiles(int32_t window_days) override;
   absl::StatusOr<ActionPage> ListActions(std::string_view product, std::string_view status,
                                          int64_t before_id, int limit) override;
   absl::Status ScanFeedback(std::string_view product, rules::Date since,
@@ -187,13 +200,11 @@ class SqliteStore final : public Store {
   // Everyone's offer usage as committed (budget_usage.h): OfferUsage reads
   // budgets from it. Set by Open; changed by CommitGroup.
   std::unique_ptr<sqlite::BudgetUsage> budget_usage_;
-  // Who hears of committed task changes (SubscribeTasks).
-  Mutex task_listeners_mutex_;
-  std::map<int, std::function<void(const TaskRecord&)>> task_listeners_
-      ABSL_GUARDED_BY(task_listeners_mutex_);
-  int next_task_listener_ ABSL_GUARDED_BY(task_listeners_mutex_) = 1;
-  // Tells the listeners of the tasks a committed group changed.
-  void PublishTaskChanges(const std::vector<TaskRecord>& tasks);
+  // Who hears of committed task and segment changes.
+  sqlite::ChangeListeners<TaskRecord> task_listeners_;
+  sqlite::ChangeListeners<SegmentChangeRecord> segment_listeners_;
+  // Set once before the first write (FollowCustomerChanges); read by the writer.
+  CustomerChangeFollower follower_;
   const std::string path_;
   const std::function<void(std::string_view, std::chrono::nanoseconds)> observe_;
   // Last: they start once everything they use exists.

@@ -76,7 +76,7 @@ absl::StatusOr<std::optional<int64_t>> Connection::UnsafeOpenTask(const TaskReco
   BindDate(s, 9, t.due_on);
   if (s.exec() == 0) return std::optional<int64_t>();
   const int64_t id = db_.getLastInsertRowid();
-  if (std::optional<TaskRecord> opened = UnsafeFindTask(id)) task_changes_.push_back(*opened);
+  if (std::optional<TaskRecord> opened = UnsafeFindTask(id)) task_changes_.Note(*opened);
   return std::optional<int64_t>(id);
 }
 
@@ -102,7 +102,7 @@ absl::Status Connection::UnsafeUpdateTask(const TaskRecord& t) {
   s.bind(6, t.closed_at.empty() && t.status == "closed" ? now : t.closed_at);
   s.bind(7, t.outcome);
   if (s.exec() != 1) return absl::NotFoundError(StrCat("task ", t.id, " not found"));
-  if (std::optional<TaskRecord> updated = UnsafeFindTask(t.id)) task_changes_.push_back(*updated);
+  if (std::optional<TaskRecord> updated = UnsafeFindTask(t.id)) task_changes_.Note(*updated);
   return absl::OkStatus();
 }
 
@@ -118,7 +118,7 @@ void Connection::NoteTasksOfDeletedCustomer(std::string_view customer_id) {
     task.closed_by = "clientele";
     task.closed_at = now;
     task.outcome = "the customer was deleted";
-    task_changes_.push_back(std::move(task));
+    task_changes_.Note(std::move(task));
   }
 }
 

@@ -36,6 +36,7 @@ absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(
   stats.ApplyTo(&*found);
   if (dated) ApplyLots(as_of.today, &*found);
   ReadHistory(as_of.today, as_of.history_days, as_of.last_events, &*found);
+  ScoreRfm(as_of.rfm, as_of.today, &*found);
   return found;
 }
 
@@ -669,16 +670,19 @@ absl::StatusOr<std::optional<Customer>> Connection::FindCustomer(std::string_vie
 }
 
 absl::StatusOr<bool> Connection::UpsertCustomerProfile(const Customer& c, Date day) {
+  NoteCustomerChanged(c.id);
   return Guarded("writing a customer", [&] { return UnsafeUpsertCustomerProfile(c, day); });
 }
 
 absl::StatusOr<bool> Connection::DeleteCustomer(std::string_view id) {
+  NoteCustomerChanged(id);
   return Guarded("deleting a customer", [&] { return UnsafeDeleteCustomer(id); });
 }
 
 absl::StatusOr<int64_t> Connection::InsertPurchase(const PurchaseRecord& p,
                                                    const LedgerEntry& points,
                                                    std::optional<std::string_view> tier) {
+  NoteCustomerChanged(p.customer_id);
   return Guarded("recording a purchase", [&] { return UnsafeInsertPurchase(p, points, tier); });
 }
 
@@ -688,18 +692,22 @@ absl::StatusOr<std::optional<PurchaseRecord>> Connection::FindPurchase(
 }
 
 absl::Status Connection::MarkReturned(const PurchaseRecord& p, std::string_view kind) {
+  NoteCustomerChanged(p.customer_id);
   return Guarded("taking back a purchase", [&] { return UnsafeMarkReturned(p, kind); });
 }
 
 absl::StatusOr<int64_t> Connection::AppendLedger(const LedgerEntry& e) {
+  NoteCustomerChanged(e.customer_id);
   return Guarded("writing the ledger", [&] { return UnsafeAppendLedger(e); });
 }
 
 absl::StatusOr<int64_t> Connection::ChangeTier(const TierChangeRecord& change) {
+  NoteCustomerChanged(change.customer_id);
   return Guarded("changing a tier", [&] { return UnsafeChangeTier(change); });
 }
 
 absl::Status Connection::SetTierDowngrade(std::string_view customer_id, Date day) {
+  NoteCustomerChanged(customer_id);
   return Guarded("scheduling a tier downgrade",
                  [&] { return UnsafeSetTierDowngrade(customer_id, day); });
 }
@@ -707,6 +715,7 @@ absl::Status Connection::SetTierDowngrade(std::string_view customer_id, Date day
 absl::Status Connection::RecordInteraction(std::string_view customer_id, std::string_view text,
                                            std::string_view rule_id, Decimal satisfaction,
                                            int64_t interaction_count, Date day) {
+  NoteCustomerChanged(customer_id);
   return Guarded("recording an interaction", [&] {
     return UnsafeRecordInteraction(customer_id, text, rule_id, satisfaction, interaction_count,
                                    day);
@@ -714,6 +723,7 @@ absl::Status Connection::RecordInteraction(std::string_view customer_id, std::st
 }
 
 absl::StatusOr<int64_t> Connection::InsertFeedback(const FeedbackRecord& f) {
+  NoteCustomerChanged(f.customer_id);
   return Guarded("recording feedback", [&] { return UnsafeInsertFeedback(f); });
 }
 

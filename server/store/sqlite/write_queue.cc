@@ -180,33 +180,32 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
     }
     transaction.commit();
     budget_usage_->Apply(writer_connection_->TakeBudgetChanges());
-    PublishTaskChanges(writer_connection_->TakeTaskChanges());
+    task_listeners_.Publish(writer_connection_->task_changes().Take());
+    segment_listeners_.Publish(writer_connection_->segment_changes().Take());
   } catch (const SQLite::Exception& e) {
     // Nothing of the group was committed: every write of it failed.
     writer_connection_->TakeBudgetChanges();
-    writer_connection_->TakeTaskChanges();
+    writer_connection_->task_changes().Take();
+    writer_connection_->segment_changes().Take();
     for (PendingWrite& w : group) w.result = FromException(e, w.method);
   }
 }
 
 int SqliteStore::SubscribeTasks(std::function<void(const TaskRecord&)> listener) {
-  MutexLock lock(&task_listeners_mutex_);
-  const int id = next_task_listener_++;
-  task_listeners_.emplace(id, std::move(listener));
-  return id;
+  return task_listeners_.Subscribe(std::move(listener));
 }
 
-void SqliteStore::UnsubscribeTasks(int id) {
-  MutexLock lock(&task_listeners_mutex_);
-  task_listeners_.erase(id);
+void SqliteStore::UnsubscribeTasks(int id) { task_listeners_.Unsubscribe(id); }
+
+int SqliteStore::SubscribeSegmentChanges(std::function<void(const SegmentChangeRecord&)> listener) {
+  return segment_listeners_.Subscribe(std::move(listener));
 }
 
-void SqliteStore::PublishTaskChanges(const std::vector<TaskRecord>& tasks) {
-  if (tasks.empty()) return;
-  MutexLock lock(&task_listeners_mutex_);
-  for (const TaskRecord& task : tasks) {
-    for (const auto& [id, listener] : task_listeners_) listener(task);
-  }
+void SqliteStore::UnsubscribeSegmentChanges(int id) { segment_listeners_.Unsubscribe(id); }
+
+void SqliteStore::FollowCustomerChanges(CustomerChangeFollower follower) {
+  MutexLock lock(&mutex_);  // the writer reads it under mutex_
+  follower_ = std::move(follower);
 }
 
 absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
@@ -215,16 +214,28 @@ absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
   // The lambda below runs under mutex_ too, which the analysis cannot see.
   sqlite::Connection& writer = *writer_connection_;
   const size_t budget_changes = writer.BudgetChangesNoted();
-  const size_t task_changes = writer.TaskChangesNoted();
+  const size_t task_changes = writer.task_changes().Mark();
+  const size_t segment_changes = writer.segment_changes().Mark();
+  writer.TakeChangedCustomers();
   auto roll_back = [&](absl::Status status) -> absl::StatusOr<std::string> {
     writer.DropBudgetChangesAfter(budget_changes);
-    writer.DropTaskChangesAfter(task_changes);
+    writer.task_changes().DropAfter(task_changes);
+    writer.segment_changes().DropAfter(segment_changes);
     db.exec("ROLLBACK TO one_write; RELEASE one_write");
     return status;
   };
   try {
+    // The write, then what follows from the customers it changed.
+    auto write_and_follow = [&]() -> absl::StatusOr<std::string> {
+      absl::StatusOr<std::string> response = w.write(writer);
+      if (!response.ok() || !follower_) return response;
+      const std::vector<std::string> changed = writer.TakeChangedCustomers();
+      if (changed.empty()) return response;
+      if (absl::Status s = follower_(writer, w.method, changed); !s.ok()) return s;
+      return response;
+    };
     if (w.key.empty()) {  // the server's own write: no idempotency key
-      absl::StatusOr<std::string> response = w.write(*writer_connection_);
+      absl::StatusOr<std::string> response = write_and_follow();
       if (!response.ok()) return roll_back(response.status());
       writer_connection_->Execute("RELEASE one_write");
       return response;
@@ -235,7 +246,7 @@ absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
       writer_connection_->Execute("RELEASE one_write");
       return **previous;
     }
-    absl::StatusOr<std::string> response = w.write(*writer_connection_);
+    absl::StatusOr<std::string> response = write_and_follow();
     if (!response.ok()) return roll_back(response.status());
     writer_connection_->SaveKey(w.View(), *response);
     writer_connection_->Execute("RELEASE one_write");

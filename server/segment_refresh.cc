@@ -1,0 +1,53 @@
+#include "server/segment_refresh.h"
+
+#include <string>
+
+#include "common/strings.h"
+#include "server/infra/log.h"
+
+namespace clientele::server {
+
+SegmentRefresh::SegmentRefresh(SegmentsApi* segments, RulesReloader* reloader,
+                               const RulesetHolder* rules, std::chrono::milliseconds interval)
+    : segments_(segments), reloader_(reloader), rules_(rules) {
+  if (interval.count() == 0) return;
+  task_.emplace(interval, [this](const PeriodicTask::StopRequested& stop) { Pass(stop); });
+  reload_listener_ = reloader_->Subscribe([this](const ReloadAttempt&) { task_->Wake(); });
+}
+
+SegmentRefresh::~SegmentRefresh() { Stop(); }
+
+void SegmentRefresh::Stop() {
+  if (!task_) return;
+  reloader_->Unsubscribe(reload_listener_);  // no Wake from now on
+  task_->Stop();
+}
+
+void SegmentRefresh::Pass(const PeriodicTask::StopRequested& stop_requested) {
+  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+  if (served == nullptr) return;
+  std::string cause;
+  if (served->ruleset->version() != segments_->RefreshedVersion()) {
+    cause = "ruleset";
+  } else if (segments_->Today() != segments_->RefreshedDay()) {
+    cause = "daily";
+  } else {
+    return;
+  }
+  v1::RefreshSegmentsResponse outcome;
+  const absl::Status s = segments_->Refresh(cause, stop_requested, &outcome);
+  if (absl::IsAborted(s)) return;  // one asked for is running: it counts
+  if (!s.ok()) {
+    Log(LogLevel::kWarning, "segment_refresh_failed",
+        {{"cause", cause}, {"error", std::string(s.message())}});
+    return;
+  }
+  Log(LogLevel::kInfo, "segments_refreshed",
+      {{"cause", cause},
+       {"ruleset_version", outcome.ruleset_version()},
+       {"customers", StrCat(outcome.customers())},
+       {"changes", StrCat(outcome.changes())},
+       {"evaluation_errors", StrCat(outcome.evaluation_errors())}});
+}
+
+}  // namespace clientele::server
