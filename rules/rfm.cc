@@ -111,9 +111,9 @@ RfmValues MeasureRfm(const Customer& customer, int32_t window_days, Date today) 
     }
   }
   if (last.known()) values.recency_days = int64_t{today.days()} - last.days();
-  FactRequest purchases{FactKind::kPurchases, window_days, ""};
+  const FactRequest purchases{.kind = FactKind::kPurchases, .days = window_days};
   values.purchases = FactValue(purchases, customer, nullptr, today) / Decimal::kScale;
-  FactRequest spent{FactKind::kSpent, window_days, ""};
+  const FactRequest spent{.kind = FactKind::kSpent, .days = window_days};
   values.spent = Decimal::FromUnits(FactValue(spent, customer, nullptr, today));
   return values;
 }

@@ -172,15 +172,25 @@ struct Simulation::Counts {
 
   // Replays the purchases under both versions into serving_earned and
   // candidate_earned; false (and counted as an error) when one failed.
-  bool Replay(const Customer& customer, std::span<const Purchase> replayed) {
+  // Each version sees `serving_customer` / `candidate_customer`, the
+  // customer with its own RFM scores.
+  bool Replay(const Customer& serving_customer, const Customer& candidate_customer,
+              std::span<const Purchase> replayed) {
     serving_earned.clear();
     candidate_earned.clear();
     for (const Purchase& purchase : replayed) {
-      EvalInput input{&customer, &purchase, nullptr, nullptr, options.today};
-      for (const auto& [ruleset, earned] :
-           {std::pair(serving.get(), &serving_earned), std::pair(candidate.get(), &candidate_earned)}) {
+      struct Version {
+        const RuleSet* ruleset;
+        const Customer* customer;
+        std::vector<std::pair<std::string_view, int64_t>>* earned;
+      };
+      for (const Version& v : {Version{serving.get(), &serving_customer, &serving_earned},
+                               Version{candidate.get(), &candidate_customer, &candidate_earned}}) {
+        const EvalInput input{v.customer, &purchase, nullptr, nullptr, options.today};
+        const RuleSet* ruleset = v.ruleset;
+        auto* earned = v.earned;
         if (absl::Status s = ruleset->Evaluate(input, &replay_decision); !s.ok()) {
-          Fail(customer, s, ruleset->version());
+          Fail(serving_customer, s, ruleset->version());
           return false;
         }
         const LoyaltyOutcome& loyalty = replay_decision.loyalty;
@@ -273,7 +283,7 @@ void Simulation::Add(const Customer& customer, std::span<const Purchase> purchas
     return c.Fail(customer, s, c.candidate->version());
   }
   // A customer counts in everything or, when a purchase fails, in nothing.
-  if (!c.Replay(customer, purchases)) return;
+  if (!c.Replay(*input.customer, *candidate_input.customer, purchases)) return;
   ++c.customers;
   for (DimensionCounts& d : c.dimensions) {
     c.Count(d, c.SegmentsOf(c.serving_decision, d.id), c.SegmentsOf(c.candidate_decision, d.id),

@@ -35,7 +35,7 @@ void SegmentRefresh::Pass(const PeriodicTask::StopRequested& stop_requested) {
     return;
   }
   v1::RefreshSegmentsResponse outcome;
-  const absl::Status s = segments_->Refresh(cause, stop_requested, &outcome);
+  const absl::Status s = segments_->Refresh(cause, stop_requested, /*wait=*/false, &outcome);
   if (absl::IsAborted(s)) return;  // one asked for is running: it counts
   if (!s.ok()) {
     Log(LogLevel::kWarning, "segment_refresh_failed",

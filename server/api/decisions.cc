@@ -207,6 +207,13 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
           ReadUsedOfCaps(*store_, *served->ruleset, std::string(), *today);
       if (!budgets.ok()) return budgets.status();
       used = std::move(*budgets);
+      // Scored as a stored customer would be, unless the request gives scores.
+      if (const rules::RfmModel* rfm = served->ruleset->Rfm()) {
+        absl::StatusOr<std::optional<rules::RfmQuantiles>> quantiles =
+            store_->RfmQuantiles(rfm->window_days);
+        if (!quantiles.ok()) return quantiles.status();
+        rules::ScoreRfm(*rfm, quantiles->has_value() ? &**quantiles : nullptr, *today, &customer);
+      }
       break;
     }
     default:

@@ -208,15 +208,17 @@ absl::Status SegmentsApi::ListSegmentMembers(const v1::ListSegmentMembersRequest
 
 absl::Status SegmentsApi::RefreshSegments(const v1::RefreshSegmentsRequest&,
                                           v1::RefreshSegmentsResponse* response) {
-  return Refresh(
-      "refresh", [] { return false; }, response);
+  const std::function<bool()> never = [] { return false; };
+  return Refresh("refresh", never, /*wait=*/true, response);
 }
 
 absl::Status SegmentsApi::Refresh(std::string_view cause,
-                                  const std::function<bool()>& stop_requested,
+                                  const std::function<bool()>& stop_requested, bool wait,
                                   v1::RefreshSegmentsResponse* outcome) {
-  std::unique_lock<std::mutex> one_at_a_time(refresh_mutex_, std::try_to_lock);
-  if (!one_at_a_time.owns_lock()) {
+  std::unique_lock<std::mutex> one_at_a_time(refresh_mutex_, std::defer_lock);
+  if (wait) {
+    one_at_a_time.lock();
+  } else if (!one_at_a_time.try_lock()) {
     return absl::AbortedError("another refresh of the segments is running; try again later");
   }
   std::shared_ptr<const ServedRuleset> served;

@@ -53,10 +53,11 @@ class SegmentsApi {
 
   // Recomputes the RFM quantiles (when the served rules' rfm file takes
   // them) and every customer's segments, recording moves with `cause`;
-  // stops between batches once `stop_requested` says so. ABORTED while
-  // another refresh runs; UNAVAILABLE while no ruleset is served.
+  // stops between batches once `stop_requested` says so. While another
+  // refresh runs: waits for it when `wait`, else ABORTED. UNAVAILABLE
+  // while no ruleset is served.
   absl::Status Refresh(std::string_view cause, const std::function<bool()>& stop_requested,
-                       v1::RefreshSegmentsResponse* outcome);
+                       bool wait, v1::RefreshSegmentsResponse* outcome);
   // The version and the programme day of the last refresh that finished
   // ("" and unknown before any).
   std::string RefreshedVersion() const;
