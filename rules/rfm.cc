@@ -12,6 +12,20 @@ namespace {
 
 constexpr int kScores = 5;
 
+// The one of three values, one per measure, that `measure` names.
+template <typename T>
+const T& OfMeasure(RfmMeasure measure, const T& recency, const T& frequency, const T& monetary) {
+  switch (measure) {
+    case RfmMeasure::kRecency:
+      return recency;
+    case RfmMeasure::kFrequency:
+      return frequency;
+    case RfmMeasure::kMonetary:
+      break;
+  }
+  return monetary;
+}
+
 // The measure as a goodness, higher better; never bought is the worst recency.
 int64_t Goodness(RfmMeasure measure, const RfmValues& values) {
   switch (measure) {
@@ -68,15 +82,7 @@ std::string_view RfmMeasureName(RfmMeasure measure) {
 }
 
 const RfmMeasureSpec& RfmModel::Spec(RfmMeasure measure) const {
-  switch (measure) {
-    case RfmMeasure::kRecency:
-      return recency;
-    case RfmMeasure::kFrequency:
-      return frequency;
-    case RfmMeasure::kMonetary:
-      break;
-  }
-  return monetary;
+  return OfMeasure(measure, recency, frequency, monetary);
 }
 
 bool RfmModel::UsesQuantiles() const {
@@ -84,15 +90,7 @@ bool RfmModel::UsesQuantiles() const {
 }
 
 const RfmCutPoints& RfmQuantiles::Of(RfmMeasure measure) const {
-  switch (measure) {
-    case RfmMeasure::kRecency:
-      return recency;
-    case RfmMeasure::kFrequency:
-      return frequency;
-    case RfmMeasure::kMonetary:
-      break;
-  }
-  return monetary;
+  return OfMeasure(measure, recency, frequency, monetary);
 }
 
 RfmValues MeasureRfm(const Customer& customer, int32_t window_days, Date today) {

@@ -10,6 +10,7 @@
 #include "server/api/page_tokens.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
+#include "server/api/task_opening.h"
 
 namespace clientele::server {
 namespace {
@@ -46,11 +47,13 @@ std::vector<SegmentMembershipRecord> SegmentsOf(const rules::Decision& decision)
 }
 
 // Evaluates the customer as `tx` has it and stores its segments; a
-// customer no longer stored leaves all of them. Returns the moves, or the
+// customer no longer stored leaves all of them. With `open_tasks`, also
+// opens the tasks its rules give (a refresh: rules that became true with
+// time or a new version; a write opens its own). Returns the moves, or the
 // evaluation's error (nothing stored then).
 absl::StatusOr<int64_t> StoreSegmentsOf(Transaction& tx, const rules::RuleSet& ruleset,
                                         std::string_view customer_id, rules::Date today,
-                                        std::string_view cause) {
+                                        std::string_view cause, bool open_tasks) {
   absl::StatusOr<std::optional<rules::Customer>> customer =
       tx.FindCustomer(customer_id, AsOf(ruleset, today));
   if (!customer.ok()) return customer.status();
@@ -60,6 +63,13 @@ absl::StatusOr<int64_t> StoreSegmentsOf(Transaction& tx, const rules::RuleSet& r
     const rules::EvalInput input{&**customer, nullptr, nullptr, nullptr, today};
     if (absl::Status s = EvaluateRules(ruleset, input, &decision); !s.ok()) return s;
     segments = SegmentsOf(decision);
+    if (open_tasks) {
+      if (absl::Status s =
+              api_internal::OpenTasksByRules(tx, ruleset, **customer, decision, today, cause);
+          !s.ok()) {
+        return s;
+      }
+    }
   }
   absl::StatusOr<std::vector<SegmentChangeRecord>> changes =
       tx.SetSegments(customer_id, segments, ruleset.version(), cause);
@@ -149,7 +159,8 @@ absl::Status SegmentsApi::FollowChanges(Transaction& tx, std::string_view method
   if (ruleset.DimensionIds().empty()) return absl::OkStatus();
   const rules::Date today = today_();
   for (const std::string& id : customer_ids) {
-    absl::StatusOr<int64_t> moves = StoreSegmentsOf(tx, ruleset, id, today, method);
+    absl::StatusOr<int64_t> moves =
+        StoreSegmentsOf(tx, ruleset, id, today, method, /*open_tasks=*/false);
     // A rule that fails for this customer keeps its segments as they were:
     // the write itself stands (its own evaluation reported the failure).
     if (!moves.ok() && !RulesFailed(moves.status())) return moves.status();
@@ -254,7 +265,8 @@ absl::Status SegmentsApi::RefreshWith(const ServedRuleset& served, std::string_v
                    : tx.CustomerIdsAfter(after, kRefreshBatch);
           if (!ids.ok()) return ids.status();
           for (const std::string& id : *ids) {
-            absl::StatusOr<int64_t> moves = StoreSegmentsOf(tx, ruleset, id, today, cause);
+            absl::StatusOr<int64_t> moves =
+                StoreSegmentsOf(tx, ruleset, id, today, cause, /*open_tasks=*/!gone);
             if (!moves.ok() && !RulesFailed(moves.status())) return moves.status();
             if (!moves.ok()) {
               if (outcome->evaluation_errors() == 0) {

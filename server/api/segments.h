@@ -8,8 +8,9 @@
 // refresh (Refresh: another version served, a new day, or asked for)
 // recomputes the RFM quantiles and then every customer's segments, inside
 // the store's writer a batch at a time, so that no write in between is
-// undone by an older read. Statuses and thread safety as dependencies.h
-// says; one refresh runs at a time.
+// undone by an older read; it also opens the tasks the rules give (a task
+// rule that became true with time alone, or with the new version). Statuses and thread safety as
+// dependencies.h says; one refresh runs at a time.
 #ifndef CLIENTELE_SERVER_API_SEGMENTS_H_
 #define CLIENTELE_SERVER_API_SEGMENTS_H_
 

@@ -12,6 +12,7 @@
 // once closed, the next write opens a new one if the rules still say so.
 // The default ruleset (config/rules) has no task rules and opens none.
 #include <cstdint>
+#include <functional>
 #include <latch>
 #include <memory>
 #include <string>
@@ -688,6 +689,28 @@ TEST_F(TasksApiTest, ALapsingCustomerWhoSpentAThousandGetsAWinBackTask) {
   tasks = TasksOf("c-2");
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].status(), "closed");
+}
+
+// Lapsing comes with time alone, with no write of the customer's: the
+// daily refresh of the stored segments opens the task, once.
+TEST_F(TasksApiTest, TheDailyRefreshOpensATaskThatTimeAloneMadeDue) {
+  Purchase("c-1", "p-1", "2026-11-01", "400");
+  Purchase("c-1", "p-2", "2026-11-10", "400");
+  Purchase("c-1", "p-3", "2026-11-20", "400");
+  EXPECT_THAT(TasksOf("c-1"), IsEmpty());
+  SetToday("2027-03-01");  // 101 days after the last purchase
+  v1::RefreshSegmentsResponse refreshed;
+  const std::function<bool()> never = [] { return false; };
+  ASSERT_THAT(apis_->segments.Refresh("daily", never, /*wait=*/true, &refreshed), IsOk());
+  std::vector<v1::Task> tasks = TasksOf("c-1");
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].rule_id(), kWinBack);
+  EXPECT_EQ(tasks[0].source(), "daily");
+  EXPECT_EQ(tasks[0].due_on(), "2027-03-08");
+  EXPECT_THAT(EvidenceOf(tasks[0]), Contains(StartsWith("segment.engagement by rule lapsing: ")));
+  // The next refresh finds it open: still one.
+  ASSERT_THAT(apis_->segments.Refresh("daily", never, /*wait=*/true, &refreshed), IsOk());
+  EXPECT_EQ(TasksOf("c-1").size(), 1u);
 }
 
 TEST_F(TasksApiTest, ALapsingCustomerWhoSpentLessGetsNone) {
