@@ -35,8 +35,11 @@ void SegmentRefresh::Pass(const PeriodicTask::StopRequested& stop_requested) {
     return;
   }
   v1::RefreshSegmentsResponse outcome;
-  const absl::Status s = segments_->Refresh(cause, stop_requested, /*wait=*/false, &outcome);
-  if (absl::IsAborted(s)) return;  // one asked for is running: it counts
+  // Waits for a refresh asked for that is running; nothing when it
+  // refreshed this version today.
+  const absl::Status s =
+      segments_->Refresh(cause, SegmentsApi::RefreshWhen::kIfStale, stop_requested, &outcome);
+  if (s.ok() && outcome.ruleset_version().empty()) return;
   if (!s.ok()) {
     Log(LogLevel::kWarning, "segment_refresh_failed",
         {{"cause", cause}, {"error", std::string(s.message())}});

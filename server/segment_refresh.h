@@ -3,7 +3,7 @@
 // wakes it at once) and once each programme day, since rules that read
 // today() or RFM scores move customers with time alone. Runs at the start
 // and then every `interval` (PeriodicTask); a refresh asked for over the
-// API meanwhile counts.
+// API that refreshed the served version today counts.
 //
 // Thread safety: every method may be called from many threads at once.
 #ifndef CLIENTELE_SERVER_SEGMENT_REFRESH_H_

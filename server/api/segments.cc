@@ -220,28 +220,34 @@ absl::Status SegmentsApi::ListSegmentMembers(const v1::ListSegmentMembersRequest
 absl::Status SegmentsApi::RefreshSegments(const v1::RefreshSegmentsRequest&,
                                           v1::RefreshSegmentsResponse* response) {
   const std::function<bool()> never = [] { return false; };
-  return Refresh("refresh", never, /*wait=*/true, response);
+  return Refresh("refresh", RefreshWhen::kAlways, never, response);
 }
 
-absl::Status SegmentsApi::Refresh(std::string_view cause,
-                                  const std::function<bool()>& stop_requested, bool wait,
+absl::Status SegmentsApi::Refresh(std::string_view cause, RefreshWhen when,
+                                  const std::function<bool()>& stop_requested,
                                   v1::RefreshSegmentsResponse* outcome) {
-  std::unique_lock<std::mutex> one_at_a_time(refresh_mutex_, std::defer_lock);
-  if (wait) {
-    one_at_a_time.lock();
-  } else if (!one_at_a_time.try_lock()) {
-    return absl::AbortedError("another refresh of the segments is running; try again later");
+  std::lock_guard<std::mutex> one_at_a_time(refresh_mutex_);
+  for (;;) {
+    std::shared_ptr<const ServedRuleset> served;
+    if (absl::Status s = api_internal::ServingRules(*rules_, *reloader_, &served); !s.ok()) {
+      return s;
+    }
+    if (when == RefreshWhen::kIfStale && RefreshedVersion() == served->ruleset->version() &&
+        RefreshedDay() == today_()) {
+      return absl::OkStatus();
+    }
+    outcome->Clear();
+    bool superseded = false;
+    absl::Status s = RefreshWith(*served, cause, stop_requested, outcome, &superseded);
+    // Another version was served meanwhile: writes store segments by it,
+    // so the older one must not go on. Start over with the newer.
+    if (!s.ok() || !superseded) return s;
   }
-  std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = api_internal::ServingRules(*rules_, *reloader_, &served); !s.ok()) {
-    return s;
-  }
-  return RefreshWith(*served, cause, stop_requested, outcome);
 }
 
 absl::Status SegmentsApi::RefreshWith(const ServedRuleset& served, std::string_view cause,
                                       const std::function<bool()>& stop_requested,
-                                      v1::RefreshSegmentsResponse* outcome) {
+                                      v1::RefreshSegmentsResponse* outcome, bool* superseded) {
   const rules::RuleSet& ruleset = *served.ruleset;
   const rules::Date today = today_();
   outcome->set_ruleset_version(ruleset.version());
@@ -260,6 +266,13 @@ absl::Status SegmentsApi::RefreshWith(const ServedRuleset& served, std::string_v
     absl::StatusOr<std::string> written = store_->Write(
         {"", gone ? "RefreshSegments (deleted customers)" : "RefreshSegments", ""},
         [&](Transaction& tx) -> absl::StatusOr<std::string> {
+          // In the writer: a write before this batch by a newer version
+          // saw it served here too.
+          std::shared_ptr<const ServedRuleset> now = rules_->Current();
+          if (now == nullptr || now->ruleset->version() != ruleset.version()) {
+            *superseded = true;
+            return std::string();
+          }
           absl::StatusOr<std::vector<std::string>> ids =
               gone ? tx.SegmentsOfGoneCustomers(after, kRefreshBatch)
                    : tx.CustomerIdsAfter(after, kRefreshBatch);
@@ -282,6 +295,7 @@ absl::Status SegmentsApi::RefreshWith(const ServedRuleset& served, std::string_v
           return std::string();
         });
     if (!written.ok()) return written.status();
+    if (*superseded) return absl::OkStatus();
     if (!gone) outcome->set_customers(outcome->customers() + read);
     if (read < kRefreshBatch) {
       if (gone) break;

@@ -54,11 +54,15 @@ class SegmentsApi {
 
   // Recomputes the RFM quantiles (when the served rules' rfm file takes
   // them) and every customer's segments, recording moves with `cause`;
-  // stops between batches once `stop_requested` says so. While another
-  // refresh runs: waits for it when `wait`, else ABORTED. UNAVAILABLE
-  // while no ruleset is served.
-  absl::Status Refresh(std::string_view cause, const std::function<bool()>& stop_requested,
-                       bool wait, v1::RefreshSegmentsResponse* outcome);
+  // stops between batches once `stop_requested` says so. Waits for a
+  // refresh running; kIfStale then does nothing (an empty *outcome) when
+  // the served version was refreshed in full today. When another version
+  // is served meanwhile, starts over with it. UNAVAILABLE while no ruleset
+  // is served.
+  enum class RefreshWhen { kAlways, kIfStale };
+  absl::Status Refresh(std::string_view cause, RefreshWhen when,
+                       const std::function<bool()>& stop_requested,
+                       v1::RefreshSegmentsResponse* outcome);
   // The version and the programme day of the last refresh that finished
   // ("" and unknown before any).
   std::string RefreshedVersion() const;
@@ -81,9 +85,11 @@ class SegmentsApi {
   // Stores the segments of the customers a write changed.
   absl::Status FollowChanges(Transaction& tx, std::string_view method,
                              const std::vector<std::string>& customer_ids);
+  // One refresh by `served`; *superseded (and nothing more done) once
+  // another version is served.
   absl::Status RefreshWith(const ServedRuleset& served, std::string_view cause,
                            const std::function<bool()>& stop_requested,
-                           v1::RefreshSegmentsResponse* outcome);
+                           v1::RefreshSegmentsResponse* outcome, bool* superseded);
   absl::Status ComputeRfmQuantiles(const rules::RuleSet& ruleset, rules::Date today,
                                    v1::RfmQuantiles* out);
 

@@ -45,14 +45,27 @@ bool Next(grpc::CompletionQueue* queue) {
   return queue->AsyncNext(&tag, &ok, deadline) == grpc::CompletionQueue::GOT_EVENT && ok;
 }
 
-// Calls `method` with an empty request message and returns its status. A
-// stream that sends a first message is cancelled then (a watch never ends).
+// The request message CallRaw sends: empty, but for a watch that sends
+// nothing on an empty store and would hold each admitted call up to its
+// deadline: a request it refuses at once, after the role check, which
+// comes first (INVALID_ARGUMENT is no refusal of the caller).
+std::string RequestBytes(const RpcMethod& method) {
+  if (method.name == "WatchSegmentChanges") {
+    v1::WatchSegmentChangesRequest request;
+    request.set_after_sequence(-1);
+    return request.SerializeAsString();
+  }
+  return "";
+}
+
+// Calls `method` with its RequestBytes and returns its status. A stream
+// that sends a first message is cancelled then (a watch never ends).
 grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, const RpcMethod& method) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  grpc::Slice empty(std::string(""));
-  grpc::ByteBuffer request(&empty, 1);
+  grpc::Slice bytes(RequestBytes(method));
+  grpc::ByteBuffer request(&bytes, 1);
   grpc::ByteBuffer response;
   grpc::Status status;
   grpc::CompletionQueue queue;

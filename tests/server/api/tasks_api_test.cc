@@ -701,7 +701,9 @@ TEST_F(TasksApiTest, TheDailyRefreshOpensATaskThatTimeAloneMadeDue) {
   SetToday("2027-03-01");  // 101 days after the last purchase
   v1::RefreshSegmentsResponse refreshed;
   const std::function<bool()> never = [] { return false; };
-  ASSERT_THAT(apis_->segments.Refresh("daily", never, /*wait=*/true, &refreshed), IsOk());
+  ASSERT_THAT(
+      apis_->segments.Refresh("daily", SegmentsApi::RefreshWhen::kAlways, never, &refreshed),
+      IsOk());
   std::vector<v1::Task> tasks = TasksOf("c-1");
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].rule_id(), kWinBack);
@@ -709,7 +711,9 @@ TEST_F(TasksApiTest, TheDailyRefreshOpensATaskThatTimeAloneMadeDue) {
   EXPECT_EQ(tasks[0].due_on(), "2027-03-08");
   EXPECT_THAT(EvidenceOf(tasks[0]), Contains(StartsWith("segment.engagement by rule lapsing: ")));
   // The next refresh finds it open: still one.
-  ASSERT_THAT(apis_->segments.Refresh("daily", never, /*wait=*/true, &refreshed), IsOk());
+  ASSERT_THAT(
+      apis_->segments.Refresh("daily", SegmentsApi::RefreshWhen::kAlways, never, &refreshed),
+      IsOk());
   EXPECT_EQ(TasksOf("c-1").size(), 1u);
 }
 
