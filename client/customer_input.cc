@@ -71,6 +71,15 @@ absl::StatusOr<v1::Customer> CustomerFromJsonText(std::string_view text) {
   v1::Customer customer;
   for (const auto& [key, value] : json->items()) {
     if (value.is_null()) continue;
+    if (key == "rfm" && value.is_object()) {  // {"rfm": {"m": 4}}, as rules read rfm.m
+      for (const auto& [score, given] : value.items()) {
+        const std::string text = given.is_string() ? given.get<std::string>() : given.dump();
+        if (absl::Status s = SetCustomerField(StrCat("rfm.", score), text, &customer); !s.ok()) {
+          return s;
+        }
+      }
+      continue;
+    }
     if (!value.is_string() && !value.is_number()) {
       return absl::InvalidArgumentError(
           StrCat(key, ": expected a number or text, got ", value.type_name()));

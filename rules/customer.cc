@@ -338,7 +338,10 @@ std::string_view CanonicalFieldName(std::string_view field) {
       {"生日", "birthday"},
       {"rfm_r", "rfm.r"},
       {"rfm_f", "rfm.f"},
-      {"rfm_m", "rfm.m"}};
+      {"rfm_m", "rfm.m"},
+      {"rfm.recency", "rfm.r"},
+      {"rfm.frequency", "rfm.f"},
+      {"rfm.monetary", "rfm.m"}};
   for (const auto& [alias, name] : kAliases) {
     if (alias == field) return name;
   }

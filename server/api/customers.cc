@@ -304,7 +304,10 @@ CustomerAsOf CustomersApi::ReadAsOf(Date today) const {
   std::shared_ptr<const ServedRuleset> served = rules_->Current();
   if (served == nullptr) return {today, {}};
   CustomerAsOf as_of = AsOf(*served->ruleset, today);
-  as_of.history_days = 0;  // records only: nothing here evaluates the facts
+  // Records only: nothing here evaluates the facts; but RFM scores, shown
+  // with the record, count the purchases of their window.
+  const rules::RfmModel* rfm = served->ruleset->Rfm();
+  as_of.history_days = rfm == nullptr ? 0 : rfm->window_days;
   as_of.last_events = false;
   return as_of;
 }

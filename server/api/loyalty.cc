@@ -359,7 +359,7 @@ absl::StatusOr<int64_t> LoyaltyApi::ReviewTiers(Date today, int64_t batch,
     if (moving.empty()) continue;
     int64_t written_changes = 0;
     absl::StatusOr<std::string> written =
-        store_->Write({}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+        store_->Write({"", "ReviewTiers", ""}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
           written_changes = 0;
           // Read again in the write: an event may have moved them since.
           for (const std::string& id : moving) {
@@ -402,8 +402,8 @@ absl::StatusOr<int64_t> LoyaltyApi::ExpirePoints(Date today, int64_t batch,
   std::string from_customer;  // one pass over the customers, in id order
   while (!stop_requested || !stop_requested()) {
     int64_t lots = 0;
-    absl::StatusOr<std::string> written =
-        store_->Write({}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> written = store_->Write(
+        {"", "ExpirePoints", ""}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
           absl::StatusOr<std::vector<PointLotRecord>> due =
               tx.ExpiredLots(today, from_customer, batch);
           if (!due.ok()) return due.status();

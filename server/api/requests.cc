@@ -111,27 +111,28 @@ absl::Status CheckDimension(std::string_view field, std::string_view dimension,
                     kReasonUnknownDimension);
 }
 
-absl::Status CheckSegmentFilter(std::string_view field, const v1::SegmentFilter& filter,
-                                const rules::RuleSet& ruleset) {
-  if (absl::Status s =
-          CheckDimension(StrCat(field, ".dimension"), filter.dimension(), ruleset);
-      !s.ok()) {
-    return s;
-  }
-  const std::string segment_field = StrCat(field, ".segment");
-  if (absl::Status s = CheckText(segment_field, filter.segment(), 200, true); !s.ok()) return s;
-  const std::vector<std::string> segments = ruleset.SegmentNames(filter.dimension());
-  if (std::find(segments.begin(), segments.end(), filter.segment()) != segments.end()) {
+absl::Status CheckSegment(std::string_view dimension_field, std::string_view dimension,
+                          std::string_view segment_field, std::string_view segment,
+                          const rules::RuleSet& ruleset) {
+  if (absl::Status s = CheckDimension(dimension_field, dimension, ruleset); !s.ok()) return s;
+  if (absl::Status s = CheckText(segment_field, segment, 200, true); !s.ok()) return s;
+  const std::vector<std::string> segments = ruleset.SegmentNames(dimension);
+  if (std::find(segments.begin(), segments.end(), segment) != segments.end()) {
     return absl::OkStatus();
   }
   constexpr size_t kMaxListed = 20;
   const std::string listed =
       segments.size() <= kMaxListed ? StrCat(" (", StrJoin(segments, ", "), ")") : "";
   return WithReason(
-      Invalid(segment_field, StrCat("'", filter.segment(), "' is not a segment of dimension '",
-                                    filter.dimension(), "'",
-                                    rules::DidYouMeanSuffix(filter.segment(), segments), listed)),
+      Invalid(segment_field, StrCat("'", segment, "' is not a segment of dimension '", dimension,
+                                    "'", rules::DidYouMeanSuffix(segment, segments), listed)),
       kReasonUnknownSegment);
+}
+
+absl::Status CheckSegmentFilter(std::string_view field, const v1::SegmentFilter& filter,
+                                const rules::RuleSet& ruleset) {
+  return CheckSegment(StrCat(field, ".dimension"), filter.dimension(), StrCat(field, ".segment"),
+                      filter.segment(), ruleset);
 }
 
 }  // namespace clientele::server::api_internal

@@ -72,6 +72,13 @@ absl::StatusOr<int> CheckPageSize(int32_t page_size);
 absl::Status CheckDimension(std::string_view field, std::string_view dimension,
                             const rules::RuleSet& ruleset);
 
+// A dimension the ruleset has and a segment it can assign (else
+// INVALID_ARGUMENT naming the field, with a did-you-mean:
+// UNKNOWN_DIMENSION or UNKNOWN_SEGMENT).
+absl::Status CheckSegment(std::string_view dimension_field, std::string_view dimension,
+                          std::string_view segment_field, std::string_view segment,
+                          const rules::RuleSet& ruleset);
+
 // A segment filter of a request: the dimension must be one the ruleset
 // has, and the segment one that dimension can assign (else
 // INVALID_ARGUMENT with a did-you-mean: UNKNOWN_SEGMENT).

@@ -46,6 +46,21 @@ std::vector<SegmentMembershipRecord> SegmentsOf(const rules::Decision& decision)
   return segments;
 }
 
+// Opens the tasks `decision` proposes of rules that never gave the customer
+// a task: what time alone or a new version made true. Once one is closed,
+// only a write about the customer opens the next (a refresh each day
+// would reopen what a person closed).
+absl::Status OpenFirstTasks(Transaction& tx, const rules::RuleSet& ruleset,
+                            const rules::Customer& customer, rules::Decision* decision,
+                            rules::Date today, std::string_view cause) {
+  absl::StatusOr<std::vector<std::string>> had = tx.RulesWithTasks(customer.id, true);
+  if (!had.ok()) return had.status();
+  std::erase_if(decision->tasks, [&](const rules::TaskProposal& t) {
+    return std::find(had->begin(), had->end(), t.rule_id) != had->end();
+  });
+  return api_internal::OpenTasksByRules(tx, ruleset, customer, *decision, today, cause);
+}
+
 // Evaluates the customer as `tx` has it and stores its segments; a
 // customer no longer stored leaves all of them. With `open_tasks`, also
 // opens the tasks its rules give (a refresh: rules that became true with
@@ -63,9 +78,8 @@ absl::StatusOr<int64_t> StoreSegmentsOf(Transaction& tx, const rules::RuleSet& r
     const rules::EvalInput input{&**customer, nullptr, nullptr, nullptr, today};
     if (absl::Status s = EvaluateRules(ruleset, input, &decision); !s.ok()) return s;
     segments = SegmentsOf(decision);
-    if (open_tasks) {
-      if (absl::Status s =
-              api_internal::OpenTasksByRules(tx, ruleset, **customer, decision, today, cause);
+    if (open_tasks && !decision.tasks.empty()) {
+      if (absl::Status s = OpenFirstTasks(tx, ruleset, **customer, &decision, today, cause);
           !s.ok()) {
         return s;
       }
@@ -159,8 +173,8 @@ absl::Status SegmentsApi::FollowChanges(Transaction& tx, std::string_view method
   if (ruleset.DimensionIds().empty()) return absl::OkStatus();
   const rules::Date today = today_();
   for (const std::string& id : customer_ids) {
-    absl::StatusOr<int64_t> moves =
-        StoreSegmentsOf(tx, ruleset, id, today, method, /*open_tasks=*/false);
+    absl::StatusOr<int64_t> moves = StoreSegmentsOf(
+        tx, ruleset, id, today, method.empty() ? "server" : method, /*open_tasks=*/false);
     // A rule that fails for this customer keeps its segments as they were:
     // the write itself stands (its own evaluation reported the failure).
     if (!moves.ok() && !RulesFailed(moves.status())) return moves.status();
@@ -189,12 +203,22 @@ absl::Status SegmentsApi::GetCustomerSegments(const v1::GetCustomerSegmentsReque
 absl::Status SegmentsApi::ListSegmentMembers(const v1::ListSegmentMembersRequest& request,
                                              v1::ListSegmentMembersResponse* response) {
   if (request.dimension().empty()) return Invalid("dimension", "is required");
-  if (absl::Status s = CheckText("dimension", request.dimension(), limits_.max_name_bytes, true);
-      !s.ok()) {
+  if (request.segment().empty()) return Invalid("segment", "is required");
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = api_internal::ServingRules(*rules_, *reloader_, &served); !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckText("segment", request.segment(), limits_.max_name_bytes, true);
-      !s.ok()) {
+  // A collect dimension's customers in several segments are stored with
+  // them joined by ", ": such a name is looked up as it is.
+  if (request.segment().find(", ") == std::string::npos) {
+    if (absl::Status s = api_internal::CheckSegment("dimension", request.dimension(), "segment",
+                                                    request.segment(), *served->ruleset);
+        !s.ok()) {
+      return s;
+    }
+  } else if (absl::Status s =
+                 api_internal::CheckDimension("dimension", request.dimension(), *served->ruleset);
+             !s.ok()) {
     return s;
   }
   absl::StatusOr<int> page_size = CheckPageSize(request.page_size());
@@ -324,6 +348,7 @@ absl::Status SegmentsApi::ComputeRfmQuantiles(const rules::RuleSet& ruleset, rul
       });
   if (!scanned.ok()) return scanned;
   for (size_t i = 1; i < builders.size(); ++i) builders[0].Merge(std::move(builders[i]));
+  if (builders[0].customers() == 0) return absl::OkStatus();  // none to compute them over
   rules::RfmQuantiles quantiles = builders[0].Build(model.window_days);
   quantiles.ruleset_version = ruleset.version();
   quantiles.computed_at = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now_(), absl::UTCTimeZone());

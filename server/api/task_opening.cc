@@ -90,8 +90,13 @@ absl::Status OpenTasksByRules(Transaction& tx, const rules::RuleSet& ruleset,
   rules::Decision decision;
   rules::Explanation explanation;
   if (absl::Status s = EvaluateRules(ruleset, input, &decision, &explanation); !s.ok()) return s;
+  auto proposed = [&](std::string_view rule_id) {
+    return std::any_of(decided.tasks.begin(), decided.tasks.end(),
+                       [&](const rules::TaskProposal& t) { return t.rule_id == rule_id; });
+  };
   for (const rules::TaskProposal& proposal : decision.tasks) {
     if (std::find(open->begin(), open->end(), proposal.rule_id) != open->end()) continue;
+    if (!proposed(proposal.rule_id)) continue;  // the caller left it out
     TaskRecord task;
     task.customer_id = customer.id;
     task.rule_id = std::string(proposal.rule_id);

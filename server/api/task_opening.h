@@ -21,7 +21,8 @@ absl::Status OpenTasksByRules(Transaction& tx, const rules::RuleSet& ruleset,
                               std::string_view customer_id, rules::Date today,
                               std::string_view source);
 // The same for `customer` as the write left it, which `decision` (of
-// `ruleset`, with no event, on `today`) was made for.
+// `ruleset`, with no event, on `today`) was made for: only the tasks that
+// `decision` proposes.
 absl::Status OpenTasksByRules(Transaction& tx, const rules::RuleSet& ruleset,
                               const rules::Customer& customer, const rules::Decision& decision,
                               rules::Date today, std::string_view source);

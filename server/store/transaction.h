@@ -166,8 +166,10 @@ class Transaction {
   // NOT_FOUND for an unknown customer.
   virtual absl::StatusOr<std::optional<int64_t>> OpenTask(const TaskRecord& task) = 0;
   virtual absl::StatusOr<std::optional<TaskRecord>> FindTask(int64_t id) = 0;
-  // The rules with a task open or claimed for the customer.
-  virtual absl::StatusOr<std::vector<std::string>> RulesWithTasks(std::string_view customer_id) = 0;
+  // The rules with a task open or claimed for the customer; with
+  // `closed_too`, every rule that ever gave the customer a task.
+  virtual absl::StatusOr<std::vector<std::string>> RulesWithTasks(std::string_view customer_id,
+                                                                  bool closed_too = false) = 0;
   // Writes the status, claim and close fields of a stored task; an empty
   // claimed_at (closed_at) becomes the time now when the status is claimed
   // (closed). NOT_FOUND for an unknown id.

@@ -86,6 +86,18 @@ TEST(CustomerJsonTest, ExactNumbersAndErrors) {
               HasSubstr("not valid JSON"));
 }
 
+// RFM scores as rules read them: {"rfm": {"m": 4}}, "rfm.f" or "rfm_r".
+TEST(CustomerJsonTest, RfmScoresInEveryForm) {
+  absl::StatusOr<v1::Customer> c =
+      CustomerFromJsonText(R"({"id": "c-3", "rfm": {"m": 4}, "rfm.f": 2, "rfm_r": "5"})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->rfm_r(), 5);
+  EXPECT_EQ(c->rfm_f(), 2);
+  EXPECT_EQ(c->rfm_m(), 4);
+  EXPECT_THAT(std::string(CustomerFromJsonText(R"({"rfm": {"x": 4}})").status().message()),
+              HasSubstr("unknown customer field 'rfm.x'"));
+}
+
 TEST(ImportFormatTest, ByExtensionOrFlag) {
   EXPECT_EQ(*ImportFormatFor("a/customers.CSV", ""), ImportFormat::kCsv);
   EXPECT_EQ(*ImportFormatFor("customers.jsonl", ""), ImportFormat::kJsonLines);

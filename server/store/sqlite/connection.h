@@ -131,7 +131,8 @@ class Connection : public Transaction {
                                                                 Date day) override;
   absl::StatusOr<std::optional<int64_t>> OpenTask(const TaskRecord& task) override;
   absl::StatusOr<std::optional<TaskRecord>> FindTask(int64_t id) override;
-  absl::StatusOr<std::vector<std::string>> RulesWithTasks(std::string_view customer_id) override;
+  absl::StatusOr<std::vector<std::string>> RulesWithTasks(std::string_view customer_id,
+                                                          bool closed_too) override;
   absl::Status UpdateTask(const TaskRecord& task) override;
   absl::StatusOr<std::vector<SegmentChangeRecord>> SetSegments(
       std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,

@@ -131,11 +131,14 @@ absl::StatusOr<std::optional<TaskRecord>> Connection::FindTask(int64_t id) {
                  [&]() -> absl::StatusOr<std::optional<TaskRecord>> { return UnsafeFindTask(id); });
 }
 
-absl::StatusOr<std::vector<std::string>> Connection::RulesWithTasks(std::string_view customer_id) {
+absl::StatusOr<std::vector<std::string>> Connection::RulesWithTasks(std::string_view customer_id,
+                                                                    bool closed_too) {
   return Guarded("reading a customer's tasks", [&]() -> absl::StatusOr<std::vector<std::string>> {
-    // Served by the partial unique index (customer_id, rule_id).
-    SQLite::Statement& s =
-        Prepared("SELECT rule_id FROM tasks WHERE customer_id = ? AND status != 'closed'");
+    // Served by the partial unique index (customer_id, rule_id), or by
+    // tasks_by_customer.
+    SQLite::Statement& s = Prepared(
+        closed_too ? "SELECT DISTINCT rule_id FROM tasks WHERE customer_id = ?"
+                   : "SELECT rule_id FROM tasks WHERE customer_id = ? AND status != 'closed'");
     Done done{s};
     s.bind(1, std::string(customer_id));
     std::vector<std::string> rules;

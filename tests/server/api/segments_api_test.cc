@@ -977,8 +977,17 @@ TEST_F(SegmentsApiTest, ListSegmentMembersPagesInIdOrder) {
 
   // Exactly a page: no token after it.
   EXPECT_EQ(Members("age_group", "older", 25).size(), 25u);
-  EXPECT_THAT(Members("age_group", "nobody"), IsEmpty());
-  EXPECT_THAT(Members("no_such_dimension", "young"), IsEmpty());
+  // Names the served rules do not have are refused, with a did-you-mean.
+  v1::ListSegmentMembersRequest unknown;
+  unknown.set_dimension("age_group");
+  unknown.set_segment("yuong");
+  v1::ListSegmentMembersResponse none;
+  EXPECT_THAT(segments().ListSegmentMembers(unknown, &none),
+              StatusIs(absl::StatusCode::kInvalidArgument, "did you mean 'young'"));
+  unknown.set_dimension("age_grup");
+  unknown.set_segment("young");
+  EXPECT_THAT(segments().ListSegmentMembers(unknown, &none),
+              StatusIs(absl::StatusCode::kInvalidArgument, "did you mean 'age_group'"));
 
   // A token is good only for the request it came with.
   request.clear_page_token();

@@ -715,6 +715,19 @@ TEST_F(TasksApiTest, TheDailyRefreshOpensATaskThatTimeAloneMadeDue) {
       apis_->segments.Refresh("daily", SegmentsApi::RefreshWhen::kAlways, never, &refreshed),
       IsOk());
   EXPECT_EQ(TasksOf("c-1").size(), 1u);
+  // Closed by a person, it is not reopened by the refreshes of the days
+  // after (the rule still holds): only a write about the customer opens
+  // the next.
+  CloseOk(tasks[0].task_id());
+  SetToday("2027-03-02");
+  ASSERT_THAT(
+      apis_->segments.Refresh("daily", SegmentsApi::RefreshWhen::kAlways, never, &refreshed),
+      IsOk());
+  EXPECT_THAT(List("open", "", "c-1"), IsEmpty());
+  ASSERT_NO_FATAL_FAILURE(Upsert("c-1"));
+  const std::vector<v1::Task> reopened = List("open", "", "c-1");
+  ASSERT_EQ(reopened.size(), 1u);
+  EXPECT_EQ(reopened[0].source(), "upsert");
 }
 
 TEST_F(TasksApiTest, ALapsingCustomerWhoSpentLessGetsNone) {
