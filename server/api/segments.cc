@@ -62,13 +62,14 @@ absl::Status OpenFirstTasks(Transaction& tx, const rules::RuleSet& ruleset,
 }
 
 // Evaluates the customer as `tx` has it and stores its segments; a
-// customer no longer stored leaves all of them. With `open_tasks`, also
-// opens the tasks its rules give (a refresh: rules that became true with
-// time or a new version; a write opens its own). Returns the moves, or the
-// evaluation's error (nothing stored then).
+// customer no longer stored leaves all of them. In a `refresh`, also
+// confirms the rows that stay (computed_at now) and opens the tasks its
+// rules give that time or a new version made true (a write opens its own
+// and stamps only what moved). Returns the moves, or the evaluation's
+// error (nothing stored then).
 absl::StatusOr<int64_t> StoreSegmentsOf(Transaction& tx, const rules::RuleSet& ruleset,
                                         std::string_view customer_id, rules::Date today,
-                                        std::string_view cause, bool open_tasks) {
+                                        std::string_view cause, bool refresh) {
   absl::StatusOr<std::optional<rules::Customer>> customer =
       tx.FindCustomer(customer_id, AsOf(ruleset, today));
   if (!customer.ok()) return customer.status();
@@ -78,7 +79,7 @@ absl::StatusOr<int64_t> StoreSegmentsOf(Transaction& tx, const rules::RuleSet& r
     const rules::EvalInput input{&**customer, nullptr, nullptr, nullptr, today};
     if (absl::Status s = EvaluateRules(ruleset, input, &decision); !s.ok()) return s;
     segments = SegmentsOf(decision);
-    if (open_tasks && !decision.tasks.empty()) {
+    if (refresh && !decision.tasks.empty()) {
       if (absl::Status s = OpenFirstTasks(tx, ruleset, **customer, &decision, today, cause);
           !s.ok()) {
         return s;
@@ -86,7 +87,7 @@ absl::StatusOr<int64_t> StoreSegmentsOf(Transaction& tx, const rules::RuleSet& r
     }
   }
   absl::StatusOr<std::vector<SegmentChangeRecord>> changes =
-      tx.SetSegments(customer_id, segments, ruleset.version(), cause);
+      tx.SetSegments(customer_id, segments, ruleset.version(), cause, /*confirm=*/refresh);
   if (!changes.ok()) return changes.status();
   return static_cast<int64_t>(changes->size());
 }
@@ -174,7 +175,7 @@ absl::Status SegmentsApi::FollowChanges(Transaction& tx, std::string_view method
   const rules::Date today = today_();
   for (const std::string& id : customer_ids) {
     absl::StatusOr<int64_t> moves = StoreSegmentsOf(
-        tx, ruleset, id, today, method.empty() ? "server" : method, /*open_tasks=*/false);
+        tx, ruleset, id, today, method.empty() ? "server" : method, /*refresh=*/false);
     // A rule that fails for this customer keeps its segments as they were:
     // the write itself stands (its own evaluation reported the failure).
     if (!moves.ok() && !RulesFailed(moves.status())) return moves.status();
@@ -303,7 +304,7 @@ absl::Status SegmentsApi::RefreshWith(const ServedRuleset& served, std::string_v
           if (!ids.ok()) return ids.status();
           for (const std::string& id : *ids) {
             absl::StatusOr<int64_t> moves =
-                StoreSegmentsOf(tx, ruleset, id, today, cause, /*open_tasks=*/!gone);
+                StoreSegmentsOf(tx, ruleset, id, today, cause, /*refresh=*/!gone);
             if (!moves.ok() && !RulesFailed(moves.status())) return moves.status();
             if (!moves.ok()) {
               if (outcome->evaluation_errors() == 0) {

@@ -214,7 +214,7 @@ struct SegmentMembershipRecord {
   std::string segment;
   std::string since;            // RFC 3339 UTC: when the customer entered it
   std::string ruleset_version;  // of the last evaluation
-  std::string computed_at;      // RFC 3339 UTC: the last evaluation
+  std::string computed_at;      // RFC 3339 UTC: last set by a move, or confirmed by a refresh
 };
 
 // A customer entered or left a segment: `from` → `to` in a dimension ("":

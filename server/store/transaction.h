@@ -178,13 +178,16 @@ class Transaction {
   // ---- segment membership (server/api/segments.h keeps it fresh) and RFM
   // Sets the customer's segments to `segments` ({dimension, segment}
   // pairs; a dimension left out has none), as `ruleset_version` evaluated
-  // them now: rows of a new segment start `since` now, every row is
+  // them now: rows of a new segment start `since` now, rows written are
   // stamped with the version and the time, and each dimension whose
   // segment changed gets a SegmentChangeRecord with `cause`, told to the
-  // store's segment listeners once committed. Returns the changes made.
+  // store's segment listeners once committed. A row whose segment and
+  // version stay is written (computed_at now) only with `confirm`: a
+  // refresh confirms every row, a write's follow-up only what moved.
+  // Returns the changes made.
   virtual absl::StatusOr<std::vector<SegmentChangeRecord>> SetSegments(
       std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,
-      std::string_view ruleset_version, std::string_view cause) = 0;
+      std::string_view ruleset_version, std::string_view cause, bool confirm) = 0;
   // Up to `limit` stored customer ids after `after_id`, ascending.
   virtual absl::StatusOr<std::vector<std::string>> CustomerIdsAfter(std::string_view after_id,
                                                                     int limit) = 0;

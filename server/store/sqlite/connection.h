@@ -136,7 +136,7 @@ class Connection : public Transaction {
   absl::Status UpdateTask(const TaskRecord& task) override;
   absl::StatusOr<std::vector<SegmentChangeRecord>> SetSegments(
       std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,
-      std::string_view ruleset_version, std::string_view cause) override;
+      std::string_view ruleset_version, std::string_view cause, bool confirm) override;
   absl::StatusOr<std::vector<std::string>> CustomerIdsAfter(std::string_view after_id,
                                                             int limit) override;
   absl::StatusOr<std::vector<std::string>> SegmentsOfGoneCustomers(std::string_view after_id,
@@ -347,7 +347,7 @@ class Connection : public Transaction {
   // ------------------------------------------------ segments and RFM (segments.cc)
   std::vector<SegmentChangeRecord> UnsafeSetSegments(
       std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,
-      std::string_view ruleset_version, std::string_view cause);
+      std::string_view ruleset_version, std::string_view cause, bool confirm);
   // ------------------------------------------------ feedback and products
   absl::StatusOr<int64_t> UnsafeInsertFeedback(const FeedbackRecord& f);
   absl::StatusOr<int64_t> UnsafeSupportAction(const ImprovementActionRecord& proposal,

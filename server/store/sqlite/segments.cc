@@ -82,10 +82,11 @@ std::vector<SegmentMembershipRecord> Connection::ReadCustomerSegments(
 
 std::vector<SegmentChangeRecord> Connection::UnsafeSetSegments(
     std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,
-    std::string_view ruleset_version, std::string_view cause) {
-  std::map<std::string, std::string, std::less<>> before;
+    std::string_view ruleset_version, std::string_view cause, bool confirm) {
+  std::map<std::string, SegmentMembershipRecord, std::less<>> before;
   for (SegmentMembershipRecord& m : ReadCustomerSegments(customer_id)) {
-    before.emplace(std::move(m.dimension), std::move(m.segment));
+    std::string dimension = m.dimension;
+    before.emplace(std::move(dimension), std::move(m));
   }
   std::map<std::string_view, std::string_view> after;
   for (const SegmentMembershipRecord& m : segments) {
@@ -110,7 +111,7 @@ std::vector<SegmentChangeRecord> Connection::UnsafeSetSegments(
                        std::string(from), std::string(to), std::string(ruleset_version),
                        std::string(cause), now});
   };
-  for (const auto& [dimension, segment] : before) {
+  for (const auto& [dimension, member] : before) {
     if (after.contains(dimension)) continue;
     SQLite::Statement& s =
         Prepared("DELETE FROM segment_members WHERE customer_id = ? AND dimension = ?");
@@ -118,11 +119,12 @@ std::vector<SegmentChangeRecord> Connection::UnsafeSetSegments(
     s.bind(1, std::string(customer_id));
     s.bind(2, dimension);
     s.exec();
-    change(dimension, segment, "");
+    change(dimension, member.segment, "");
   }
   for (const auto& [dimension, segment] : after) {
     auto was = before.find(dimension);
-    const bool same = was != before.end() && was->second == segment;
+    const bool same = was != before.end() && was->second.segment == segment;
+    if (same && !confirm && was->second.ruleset_version == ruleset_version) continue;
     // A new segment starts now; the same one keeps its `since`.
     SQLite::Statement& s = Prepared(
         "INSERT INTO segment_members (customer_id, dimension, segment, since, ruleset_version, "
@@ -136,7 +138,7 @@ std::vector<SegmentChangeRecord> Connection::UnsafeSetSegments(
     s.bind(4, now);
     s.bind(5, std::string(ruleset_version));
     s.exec();
-    if (!same) change(dimension, was == before.end() ? "" : was->second, segment);
+    if (!same) change(dimension, was == before.end() ? "" : was->second.segment, segment);
   }
   for (const SegmentChangeRecord& c : changes) segment_changes_.Note(c);
   return changes;
@@ -209,9 +211,9 @@ void Connection::ScoreRfm(const rules::RfmModel* model, Date today, Customer* c)
 
 absl::StatusOr<std::vector<SegmentChangeRecord>> Connection::SetSegments(
     std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,
-    std::string_view ruleset_version, std::string_view cause) {
+    std::string_view ruleset_version, std::string_view cause, bool confirm) {
   return Guarded("storing segments", [&]() -> absl::StatusOr<std::vector<SegmentChangeRecord>> {
-    return UnsafeSetSegments(customer_id, segments, ruleset_version, cause);
+    return UnsafeSetSegments(customer_id, segments, ruleset_version, cause, confirm);
   });
 }
 

@@ -269,13 +269,19 @@ TEST_F(SegmentsApiTest, AnUpsertStoresTheSegmentsAndAPurchaseMovesThemInItsWrite
 
   // The store stamps whole seconds: the next writes come in a later one.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  // An upsert that moves nothing records nothing and keeps `since`.
+  // An upsert that moves nothing records nothing and keeps `since`; nor
+  // does it stamp the rows again (a refresh confirms them).
   ASSERT_THAT(Upsert("c-1", 31), IsOk());
   EXPECT_THAT(ChangesAfter(last), IsEmpty());
   std::map<std::string, v1::SegmentMembership> again = SegmentsOf("c-1");
   EXPECT_EQ(again["age_group"].segment(), "young");
   EXPECT_EQ(again["age_group"].since(), stored["age_group"].since());
+  EXPECT_EQ(again["age_group"].computed_at(), stored["age_group"].computed_at());
+  Refresh();
+  again = SegmentsOf("c-1");
+  EXPECT_EQ(again["age_group"].since(), stored["age_group"].since());
   EXPECT_GT(again["age_group"].computed_at(), stored["age_group"].computed_at());
+  EXPECT_THAT(ChangesAfter(last), IsEmpty());
 
   // The first purchase moves buyer from none to once, in the purchase's write.
   ASSERT_THAT(Purchase("c-1", "p-1"), IsOk());
