@@ -287,6 +287,7 @@ int Serve(const std::string& config_path) {
   watcher.reset();  // no reload from now on
   reloader.Unsubscribe(health_listener);
   streams.EndAll();  // watch streams never end by themselves
+  apis.segments.StopRefreshing();  // a refresh asked for ends at its next batch
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(config->shutdown_grace_seconds));
   server->Wait();

@@ -40,6 +40,7 @@ void SegmentRefresh::Pass(const PeriodicTask::StopRequested& stop_requested) {
   const absl::Status s =
       segments_->Refresh(cause, SegmentsApi::RefreshWhen::kIfStale, stop_requested, &outcome);
   if (s.ok() && outcome.ruleset_version().empty()) return;
+  if (absl::IsCancelled(s)) return;  // stopping
   if (!s.ok()) {
     Log(LogLevel::kWarning, "segment_refresh_failed",
         {{"cause", cause}, {"error", std::string(s.message())}});

@@ -300,8 +300,10 @@ absl::Status CustomersApi::UpsertCustomer(const v1::UpsertCustomerRequest& reque
       });
 }
 
-CustomerAsOf CustomersApi::ReadAsOf(Date today) const {
-  std::shared_ptr<const ServedRuleset> served = rules_->Current();
+CustomerAsOf CustomersApi::ReadAsOf(Date today,
+                                    std::shared_ptr<const ServedRuleset>* served_out) const {
+  std::shared_ptr<const ServedRuleset>& served = *served_out;
+  served = rules_->Current();
   if (served == nullptr) return {today, {}};
   CustomerAsOf as_of = AsOf(*served->ruleset, today);
   // Records only: nothing here evaluates the facts; but RFM scores, shown
@@ -315,8 +317,9 @@ CustomerAsOf CustomersApi::ReadAsOf(Date today) const {
 absl::Status CustomersApi::GetCustomer(const v1::GetCustomerRequest& request,
                                      v1::GetCustomerResponse* response) {
   if (absl::Status s = CheckId("customer_id", request.customer_id()); !s.ok()) return s;
+  std::shared_ptr<const ServedRuleset> served;  // holds the rules the read scores by
   absl::StatusOr<std::optional<Customer>> found =
-      store_->FindCustomer(request.customer_id(), ReadAsOf(today_()));
+      store_->FindCustomer(request.customer_id(), ReadAsOf(today_(), &served));
   if (!found.ok()) return found.status();
   if (!found->has_value()) {
     return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
@@ -354,7 +357,9 @@ absl::Status CustomersApi::ListCustomers(const v1::ListCustomersRequest& request
   };
   const Date today = today_();
   if (!request.has_segment()) {
-    absl::StatusOr<CustomerPage> page = store_->ListCustomers(*after, *page_size, ReadAsOf(today));
+    std::shared_ptr<const ServedRuleset> served;  // holds the rules the read scores by
+    absl::StatusOr<CustomerPage> page =
+        store_->ListCustomers(*after, *page_size, ReadAsOf(today, &served));
     if (!page.ok()) return page.status();
     for (const Customer& c : page->customers) CustomerToProto(c, response->add_customers());
     if (page->more) response->set_next_page_token(next_page_token(page->customers.back().id));

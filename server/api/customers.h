@@ -55,9 +55,11 @@ class CustomersApi {
 
  private:
   // How a read shows customers on `today`: with the tier qualification
-  // figures of the served ruleset (none while no ruleset is loaded), and
-  // without the history only evaluations read.
-  CustomerAsOf ReadAsOf(rules::Date today) const;
+  // figures of the served ruleset (none while no ruleset is loaded), its
+  // RFM scores, and without the history only evaluations read. *served
+  // gets that ruleset: the caller holds it until the read is done (the
+  // result points into it).
+  CustomerAsOf ReadAsOf(rules::Date today, std::shared_ptr<const ServedRuleset>* served) const;
 
   Store* const store_;
   RulesetHolder* const rules_;

@@ -65,11 +65,13 @@ absl::Status OpenFirstTasks(Transaction& tx, const rules::RuleSet& ruleset,
 // customer no longer stored leaves all of them. In a `refresh`, also
 // confirms the rows that stay (computed_at now) and opens the tasks its
 // rules give that time or a new version made true (a write opens its own
-// and stamps only what moved). Returns the moves, or the evaluation's
-// error (nothing stored then).
+// and stamps only what moved). Returns the moves; the store's errors; or,
+// when a rule fails for the customer, 0 with *rule_failed set (nothing
+// stored then).
 absl::StatusOr<int64_t> StoreSegmentsOf(Transaction& tx, const rules::RuleSet& ruleset,
                                         std::string_view customer_id, rules::Date today,
-                                        std::string_view cause, bool refresh) {
+                                        std::string_view cause, bool refresh,
+                                        absl::Status* rule_failed) {
   absl::StatusOr<std::optional<rules::Customer>> customer =
       tx.FindCustomer(customer_id, AsOf(ruleset, today));
   if (!customer.ok()) return customer.status();
@@ -77,7 +79,10 @@ absl::StatusOr<int64_t> StoreSegmentsOf(Transaction& tx, const rules::RuleSet& r
   if (customer->has_value()) {
     rules::Decision decision;
     const rules::EvalInput input{&**customer, nullptr, nullptr, nullptr, today};
-    if (absl::Status s = EvaluateRules(ruleset, input, &decision); !s.ok()) return s;
+    if (absl::Status s = EvaluateRules(ruleset, input, &decision); !s.ok()) {
+      *rule_failed = std::move(s);
+      return 0;
+    }
     segments = SegmentsOf(decision);
     if (refresh && !decision.tasks.empty()) {
       if (absl::Status s = OpenFirstTasks(tx, ruleset, **customer, &decision, today, cause);
@@ -90,11 +95,6 @@ absl::StatusOr<int64_t> StoreSegmentsOf(Transaction& tx, const rules::RuleSet& r
       tx.SetSegments(customer_id, segments, ruleset.version(), cause, /*confirm=*/refresh);
   if (!changes.ok()) return changes.status();
   return static_cast<int64_t>(changes->size());
-}
-
-// Whether an evaluation error is the rules' (a rule failed), not the store's.
-bool RulesFailed(const absl::Status& status) {
-  return absl::IsFailedPrecondition(status) || absl::IsResourceExhausted(status);
 }
 
 void MembershipToProto(const SegmentMembershipRecord& m, v1::SegmentMembership* p) {
@@ -162,23 +162,40 @@ SegmentsApi::SegmentsApi(const ApiDependencies& dependencies)
 
 SegmentsApi::~SegmentsApi() { StopFollowing(); }
 
+void SegmentsApi::StopRefreshing() { stopping_ = true; }
+
 void SegmentsApi::StopFollowing() {
   std::call_once(stopped_following_, [this] { store_->FollowCustomerChanges(nullptr); });
 }
 
 absl::Status SegmentsApi::FollowChanges(Transaction& tx, std::string_view method,
                                         const std::vector<std::string>& customer_ids) {
+  const std::string_view cause = method.empty() ? "server" : method;
   std::shared_ptr<const ServedRuleset> served = rules_->Current();
-  if (served == nullptr) return absl::OkStatus();  // the next refresh catches up
+  if (served == nullptr) {
+    // Nothing to evaluate by (the next refresh catches up), but a deleted
+    // customer leaves its segments now.
+    for (const std::string& id : customer_ids) {
+      absl::StatusOr<std::optional<rules::Customer>> found = tx.FindCustomer(id, {today_(), {}});
+      if (!found.ok()) return found.status();
+      if (found->has_value()) continue;
+      if (absl::StatusOr<std::vector<SegmentChangeRecord>> left =
+              tx.SetSegments(id, {}, "", cause, /*confirm=*/false);
+          !left.ok()) {
+        return left.status();
+      }
+    }
+    return absl::OkStatus();
+  }
   const rules::RuleSet& ruleset = *served->ruleset;
-  if (ruleset.DimensionIds().empty()) return absl::OkStatus();
   const rules::Date today = today_();
   for (const std::string& id : customer_ids) {
-    absl::StatusOr<int64_t> moves = StoreSegmentsOf(
-        tx, ruleset, id, today, method.empty() ? "server" : method, /*refresh=*/false);
     // A rule that fails for this customer keeps its segments as they were:
     // the write itself stands (its own evaluation reported the failure).
-    if (!moves.ok() && !RulesFailed(moves.status())) return moves.status();
+    absl::Status rule_failed;
+    absl::StatusOr<int64_t> moves =
+        StoreSegmentsOf(tx, ruleset, id, today, cause, /*refresh=*/false, &rule_failed);
+    if (!moves.ok()) return moves.status();
   }
   return absl::OkStatus();
 }
@@ -276,21 +293,21 @@ absl::Status SegmentsApi::RefreshWith(const ServedRuleset& served, std::string_v
   const rules::RuleSet& ruleset = *served.ruleset;
   const rules::Date today = today_();
   outcome->set_ruleset_version(ruleset.version());
-  if (ruleset.Rfm() != nullptr) {
+  if (ruleset.Rfm() != nullptr && ruleset.Rfm()->UsesQuantiles()) {
     if (absl::Status s = ComputeRfmQuantiles(ruleset, today, outcome->mutable_rfm_quantiles());
         !s.ok()) {
       return s;
     }
   }
   // Each batch reads its customers inside the writer, so a write between
-  // batches is never undone by an older read.
+  // batches is never undone by an older read. (A deleted customer left its
+  // segments in the write that deleted it.)
   std::string after;
-  bool gone = false;  // then the segments of customers deleted meanwhile
-  while (!stop_requested()) {
+  auto stopped = [&] { return stopping_.load() || stop_requested(); };
+  while (!stopped()) {
     int64_t read = 0;
     absl::StatusOr<std::string> written = store_->Write(
-        {"", gone ? "RefreshSegments (deleted customers)" : "RefreshSegments", ""},
-        [&](Transaction& tx) -> absl::StatusOr<std::string> {
+        {"", "RefreshSegments", ""}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
           // In the writer: a write before this batch by a newer version
           // saw it served here too.
           std::shared_ptr<const ServedRuleset> now = rules_->Current();
@@ -298,20 +315,18 @@ absl::Status SegmentsApi::RefreshWith(const ServedRuleset& served, std::string_v
             *superseded = true;
             return std::string();
           }
-          absl::StatusOr<std::vector<std::string>> ids =
-              gone ? tx.SegmentsOfGoneCustomers(after, kRefreshBatch)
-                   : tx.CustomerIdsAfter(after, kRefreshBatch);
+          absl::StatusOr<std::vector<std::string>> ids = tx.CustomerIdsAfter(after, kRefreshBatch);
           if (!ids.ok()) return ids.status();
           for (const std::string& id : *ids) {
+            absl::Status rule_failed;
             absl::StatusOr<int64_t> moves =
-                StoreSegmentsOf(tx, ruleset, id, today, cause, /*refresh=*/!gone);
-            if (!moves.ok() && !RulesFailed(moves.status())) return moves.status();
-            if (!moves.ok()) {
+                StoreSegmentsOf(tx, ruleset, id, today, cause, /*refresh=*/true, &rule_failed);
+            if (!moves.ok()) return moves.status();
+            if (!rule_failed.ok()) {
               if (outcome->evaluation_errors() == 0) {
-                outcome->set_first_error(StrCat("customer ", id, ": ", moves.status().message()));
+                outcome->set_first_error(StrCat("customer ", id, ": ", rule_failed.message()));
               }
               outcome->set_evaluation_errors(outcome->evaluation_errors() + 1);
-              continue;
             }
             outcome->set_changes(outcome->changes() + *moves);
           }
@@ -321,14 +336,10 @@ absl::Status SegmentsApi::RefreshWith(const ServedRuleset& served, std::string_v
         });
     if (!written.ok()) return written.status();
     if (*superseded) return absl::OkStatus();
-    if (!gone) outcome->set_customers(outcome->customers() + read);
-    if (read < kRefreshBatch) {
-      if (gone) break;
-      gone = true;
-      after.clear();
-    }
+    outcome->set_customers(outcome->customers() + read);
+    if (read < kRefreshBatch) break;
   }
-  if (stop_requested()) return absl::OkStatus();  // not a finished refresh
+  if (stopped()) return absl::CancelledError("the refresh was stopped before its end");
   std::lock_guard<std::mutex> lock(refreshed_mutex_);
   refreshed_version_ = ruleset.version();
   refreshed_day_ = today;
@@ -437,6 +448,19 @@ absl::Status SegmentsApi::CheckWatch(const v1::WatchSegmentChangesRequest& reque
 absl::Status SegmentsApi::StoredChanges(const v1::WatchSegmentChangesRequest& request,
                                         int64_t after_sequence, int limit,
                                         std::vector<v1::SegmentChange>* out) {
+  if (after_sequence > 0 && after_sequence == request.after_sequence()) {
+    // The change a reader resumes after must be stored (changes are never
+    // removed): else its sequence is from another database, say before a
+    // restore, and the changes told from now on would be taken for seen.
+    absl::StatusOr<std::vector<SegmentChangeRecord>> resumed =
+        store_->SegmentChanges({after_sequence - 1, "", "", "", 1});
+    if (!resumed.ok()) return resumed.status();
+    if (resumed->empty()) {
+      return absl::OutOfRangeError(
+          StrCat("after_sequence ", after_sequence, " is past the last change stored",
+                 " (a database restored from a backup?): watch again without it, or from 0"));
+    }
+  }
   SegmentChangeQuery query{after_sequence, request.dimension(), request.segment(),
                            request.customer_id(), std::min(limit, kChangesPage)};
   absl::StatusOr<std::vector<SegmentChangeRecord>> changes = store_->SegmentChanges(query);

@@ -14,6 +14,7 @@
 #ifndef CLIENTELE_SERVER_API_SEGMENTS_H_
 #define CLIENTELE_SERVER_API_SEGMENTS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,6 +42,9 @@ class SegmentsApi {
   // From now on the store's writes are not followed: before the store
   // closes, when it closes before the SegmentsApi goes. May be called twice.
   void StopFollowing();
+  // A refresh running or to come stops at its next batch (CANCELLED): at
+  // shutdown, so that a long one does not hold the server.
+  void StopRefreshing();
   SegmentsApi(const SegmentsApi&) = delete;
   SegmentsApi& operator=(const SegmentsApi&) = delete;
 
@@ -54,7 +58,8 @@ class SegmentsApi {
 
   // Recomputes the RFM quantiles (when the served rules' rfm file takes
   // them) and every customer's segments, recording moves with `cause`;
-  // stops between batches once `stop_requested` says so. Waits for a
+  // stops between batches once `stop_requested` says so (CANCELLED, not
+  // counted as refreshed). Waits for a
   // refresh running; kIfStale then does nothing (an empty *outcome) when
   // the served version was refreshed in full today. When another version
   // is served meanwhile, starts over with it. UNAVAILABLE while no ruleset
@@ -101,6 +106,7 @@ class SegmentsApi {
   const std::function<absl::Time()> now_;
   std::mutex refresh_mutex_;  // one refresh at a time
   std::once_flag stopped_following_;
+  std::atomic<bool> stopping_{false};  // StopRefreshing
   mutable std::mutex refreshed_mutex_;
   std::string refreshed_version_;  // guarded by refreshed_mutex_
   rules::Date refreshed_day_;      // guarded by refreshed_mutex_

@@ -78,7 +78,7 @@ absl::Status OpenTasksByRules(Transaction& tx, const rules::RuleSet& ruleset,
   if (decided.tasks.empty()) return absl::OkStatus();
   // While a customer stays where a rule holds, its task is open already:
   // nothing to explain then.
-  absl::StatusOr<std::vector<std::string>> open = tx.RulesWithTasks(customer.id);
+  absl::StatusOr<std::vector<std::string>> open = tx.RulesWithTasks(customer.id, false);
   if (!open.ok()) return open.status();
   const bool all_open =
       std::all_of(decided.tasks.begin(), decided.tasks.end(), [&](const rules::TaskProposal& t) {

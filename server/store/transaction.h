@@ -169,7 +169,7 @@ class Transaction {
   // The rules with a task open or claimed for the customer; with
   // `closed_too`, every rule that ever gave the customer a task.
   virtual absl::StatusOr<std::vector<std::string>> RulesWithTasks(std::string_view customer_id,
-                                                                  bool closed_too = false) = 0;
+                                                                  bool closed_too) = 0;
   // Writes the status, claim and close fields of a stored task; an empty
   // claimed_at (closed_at) becomes the time now when the status is claimed
   // (closed). NOT_FOUND for an unknown id.
@@ -191,10 +191,6 @@ class Transaction {
   // Up to `limit` stored customer ids after `after_id`, ascending.
   virtual absl::StatusOr<std::vector<std::string>> CustomerIdsAfter(std::string_view after_id,
                                                                     int limit) = 0;
-  // Ids after `after_id` of customers that have segments stored but no
-  // customer row any more, ascending, at most `limit`.
-  virtual absl::StatusOr<std::vector<std::string>> SegmentsOfGoneCustomers(
-      std::string_view after_id, int limit) = 0;
   // Stores the quantiles of their window, replacing earlier ones.
   virtual absl::Status PutRfmQuantiles(const rules::RfmQuantiles& quantiles) = 0;
 

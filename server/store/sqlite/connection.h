@@ -139,8 +139,6 @@ class Connection : public Transaction {
       std::string_view ruleset_version, std::string_view cause, bool confirm) override;
   absl::StatusOr<std::vector<std::string>> CustomerIdsAfter(std::string_view after_id,
                                                             int limit) override;
-  absl::StatusOr<std::vector<std::string>> SegmentsOfGoneCustomers(std::string_view after_id,
-                                                                   int limit) override;
   absl::Status PutRfmQuantiles(const rules::RfmQuantiles& quantiles) override;
   absl::StatusOr<int64_t> InsertFeedback(const FeedbackRecord& f) override;
   absl::Status AddProductHistory(std::string_view product, Date first_day,

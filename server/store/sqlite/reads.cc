@@ -411,6 +411,7 @@ absl::Status SqliteStore::ScanCustomers(
       sqlite::Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
       stats.ApplyTo(&customer);
       reader->ReadHistory(scan.today, scan.history_days, scan.last_events, &customer);
+      customer.rfm_r = customer.rfm_f = customer.rfm_m = 0;  // not the previous customer's
       if (scan.rfm != nullptr)
         rules::ScoreRfm(*scan.rfm, rfm_quantiles ? &*rfm_quantiles : nullptr, scan.today,
                         &customer);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/numbers.h"
 #include "common/strings.h"
 #include "rules/rfm.h"
 #include "server/store/sqlite/connection.h"
@@ -54,7 +55,11 @@ rules::RfmCutPoints CutsFrom(const std::string& text) {
   while (begin < text.size()) {
     size_t end = text.find(',', begin);
     if (end == std::string::npos) end = text.size();
-    cuts.push_back(std::stoll(text.substr(begin, end - begin)));
+    int64_t cut = 0;
+    // A value that is no number (a row written by hand) is left out.
+    if (absl::SimpleAtoi(text.substr(begin, end - begin), &cut)) {
+      cuts.push_back(cut);
+    }
     begin = end + 1;
   }
   return cuts;
@@ -221,21 +226,6 @@ absl::StatusOr<std::vector<std::string>> Connection::CustomerIdsAfter(std::strin
                                                                       int limit) {
   return Guarded("listing customers", [&]() -> absl::StatusOr<std::vector<std::string>> {
     SQLite::Statement& s = Prepared("SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?");
-    Done done{s};
-    s.bind(1, std::string(after_id));
-    s.bind(2, limit);
-    std::vector<std::string> ids;
-    while (s.executeStep()) ids.push_back(s.getColumn(0).getString());
-    return ids;
-  });
-}
-
-absl::StatusOr<std::vector<std::string>> Connection::SegmentsOfGoneCustomers(
-    std::string_view after_id, int limit) {
-  return Guarded("listing segments", [&]() -> absl::StatusOr<std::vector<std::string>> {
-    SQLite::Statement& s = Prepared(
-        "SELECT DISTINCT customer_id FROM segment_members WHERE customer_id > ? AND "
-        "customer_id NOT IN (SELECT id FROM customers) ORDER BY customer_id LIMIT ?");
     Done done{s};
     s.bind(1, std::string(after_id));
     s.bind(2, limit);

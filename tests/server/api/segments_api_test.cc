@@ -1040,5 +1040,23 @@ TEST_F(SegmentsApiTest, GetCustomerSegmentsRefusesUnknownAndMalformedIds) {
               StatusIs(absl::StatusCode::kNotFound, "nobody"));
 }
 
+// A reader resuming after a sequence this database never had (its
+// changes came from before a restore) is told so, rather than having the
+// changes to come taken for seen.
+TEST_F(SegmentsApiTest, ResumingPastTheLastStoredChangeIsOutOfRange) {
+  ASSERT_NO_FATAL_FAILURE(Serve(AgeAndPurchases(40)));
+  ASSERT_THAT(Upsert("c-1", 30), IsOk());
+  const int64_t last = LastSequence();
+  ASSERT_GT(last, 0);
+  v1::WatchSegmentChangesRequest request;
+  std::vector<v1::SegmentChange> page;
+  request.set_after_sequence(last);  // the last one stored: nothing after it, fine
+  EXPECT_THAT(segments().StoredChanges(request, last, 1000, &page), IsOk());
+  EXPECT_THAT(page, IsEmpty());
+  request.set_after_sequence(last + 1000);
+  EXPECT_THAT(segments().StoredChanges(request, last + 1000, 1000, &page),
+              StatusIs(absl::StatusCode::kOutOfRange, "past the last change stored"));
+}
+
 }  // namespace
 }  // namespace clientele::server
