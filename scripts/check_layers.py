@@ -35,7 +35,8 @@ LAYERS = {
     "rules": ({"common", "rules/internal"}, {"absl", "yaml-cpp"}),
     "rules/internal": ({"common", "rules"}, {"absl", "yaml-cpp"}),
     "server/store": ({"common", "rules"}, {"absl"}),
-    "server/store/sqlite": ({"common", "rules", "server/store"}, {"absl", "sqlite"}),
+    "server/store/sql": ({"common", "rules", "server/store"}, {"absl"}),
+    "server/store/sqlite": ({"common", "rules", "server/store", "server/store/sql"}, {"absl", "sqlite"}),
     "server/reload": ({"common", "rules"}, {"absl"}),
     "server/infra": ({"common", "rules"}, {"absl", "httplib"}),
     "server/api": (

@@ -13,6 +13,9 @@ packages=(
   libabsl-dev libssl-dev
   libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev sqlite3
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
+  # PostgreSQL: the client library of the postgres store, and the server
+  # its conformance tests start in a temporary directory
+  libpq-dev postgresql
   # the IANA time zones a ruleset's time_zone names (read by Abseil)
   tzdata
   # tests and benchmarks (python3: the doc examples' tester, stdlib only)

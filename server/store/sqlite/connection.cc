@@ -2,8 +2,6 @@
 // mappings (the transaction's operations are in transaction.cc).
 #include "server/store/sqlite/connection.h"
 
-#include <sqlite3.h>
-
 #include <iterator>
 
 #include "common/status_details.h"
@@ -15,19 +13,14 @@ using rules::Customer;
 using rules::Date;
 using rules::Decimal;
 
-Connection::Connection(const SqliteStoreOptions& options)
-    : options_(options),
-      db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
-  // NOMUTEX: each connection is used by one thread at a time (the writer
-  // under SqliteStore::mutex_, a reader under its ReadLease).
-  db_.setBusyTimeout(options.busy_timeout_ms);
-  db_.exec("PRAGMA journal_mode=WAL");
-  db_.exec(options.sync_every_commit ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-  db_.exec("PRAGMA foreign_keys=ON");
-}
+Connection::Connection(const SqliteStoreOptions& options, std::unique_ptr<sql::Database> db)
+    : options_(options), db_(std::move(db)) {}
 
 absl::StatusOr<int> Connection::Migrate() {
-  int version = db_.execAndGet("PRAGMA user_version").getInt();
+  sql::Statement& user_version = Prepared("PRAGMA user_version");
+  user_version.executeStep();
+  int version = user_version.getColumn(0).getInt();
+  user_version.reset();
   const int latest = SqliteStore::LatestSchemaVersion();
   if (version > latest) {
     return absl::FailedPreconditionError(
@@ -35,58 +28,48 @@ absl::StatusOr<int> Connection::Migrate() {
                ", newer than this clientele's ", latest, ": use a newer clientele"));
   }
   for (; version < latest; ++version) {
-    SQLite::Transaction transaction(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    db_.exec(std::string(SqliteStore::MigrationScript(version + 1)));
-    db_.exec(StrCat("PRAGMA user_version=", version + 1));
-    transaction.commit();
+    db_->BeginWrite();
+    try {
+      db_->Execute(SqliteStore::MigrationScript(version + 1));
+      db_->Execute(StrCat("PRAGMA user_version=", version + 1));
+      db_->Commit();
+    } catch (const sql::Error&) {
+      db_->Rollback();
+      throw;
+    }
   }
   return version;
 }
 
-SQLite::Statement& Connection::Prepared(std::string_view sql) {
+sql::Statement& Connection::Prepared(std::string_view sql) {
   auto found = statements_.find(sql);
   if (found == statements_.end()) {
-    std::string text(sql);
-    auto statement = std::make_unique<SQLite::Statement>(db_, text);
-    return *statements_.emplace(std::move(text), std::move(statement)).first->second;
+    std::unique_ptr<sql::Statement> statement = db_->Prepare(sql);
+    return *statements_.emplace(std::string(sql), std::move(statement)).first->second;
   }
   found->second->reset();
-  found->second->clearBindings();
   return *found->second;
 }
 
 Connection::ReadTransaction::ReadTransaction(Connection& connection) : connection_(connection) {
-  sqlite3* db = connection_.db_.getHandle();
-  // A transaction some failure left open would otherwise make every BEGIN
-  // fail, and the connection's other reads see its old snapshot.
-  if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  // Prepared statements, not sqlite3_exec: no parse on every read.
-  SQLite::Statement& begin = connection_.Prepared("BEGIN");
-  const int began = begin.tryExecuteStep();
-  begin.tryReset();  // so that the next Prepared("BEGIN") does not throw this error
-  if (began != SQLITE_DONE) throw SQLite::Exception(db, began);
+  connection_.db_->BeginRead();
 }
 
 Connection::ReadTransaction::~ReadTransaction() {
-  sqlite3* db = connection_.db_.getHandle();
   try {
-    SQLite::Statement& commit = connection_.Prepared("COMMIT");
-    const int committed = commit.tryExecuteStep();
-    commit.tryReset();
-    if (committed == SQLITE_DONE) return;
-  } catch (...) {
-    // Preparing COMMIT failed (the first time only: it is cached); the
-    // rollback below still ends the transaction.
+    connection_.db_->Commit();
+  } catch (const sql::Error&) {
+    // The rollback ends the transaction all the same.
+    connection_.db_->Rollback();
   }
-  if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
-void Connection::AddMonth(SQLite::Statement& months, MonthStats* stats) {
+void Connection::AddMonth(sql::Statement& months, MonthStats* stats) {
   stats->Add(months.getColumn(1).getInt(), months.getColumn(2).getInt64(),
              months.getColumn(3).getInt64(), months.getColumn(4).getInt64());
 }
 
-void Connection::AddMonthsOf(SQLite::Statement& months, std::string_view customer_id, bool* more,
+void Connection::AddMonthsOf(sql::Statement& months, std::string_view customer_id, bool* more,
                              MonthStats* stats) {
   // Text in SQLite's BINARY order, which string_view's comparison follows.
   for (; *more && std::string_view(months.getColumn(0).getText()) <= customer_id;
@@ -104,7 +87,7 @@ std::pair<int, int> Connection::StatsWindow(Date today) const {
   return {current - options_.stats_window_months + 1, current};
 }
 
-LedgerEntry Connection::RowToLedgerEntry(SQLite::Statement& s) {
+LedgerEntry Connection::RowToLedgerEntry(sql::Statement& s) {
   LedgerEntry e;
   e.id = s.getColumn(0).getInt64();
   e.customer_id = s.getColumn(1).getString();
@@ -118,7 +101,7 @@ LedgerEntry Connection::RowToLedgerEntry(SQLite::Statement& s) {
   return e;
 }
 
-TierChangeRecord Connection::RowToTierChange(SQLite::Statement& s) {
+TierChangeRecord Connection::RowToTierChange(sql::Statement& s) {
   TierChangeRecord c;
   c.id = s.getColumn(0).getInt64();
   c.customer_id = s.getColumn(1).getString();
@@ -135,7 +118,7 @@ TierChangeRecord Connection::RowToTierChange(SQLite::Statement& s) {
   return c;
 }
 
-PurchaseRecord Connection::RowToPurchase(SQLite::Statement& s) {
+PurchaseRecord Connection::RowToPurchase(sql::Statement& s) {
   PurchaseRecord p;
   p.purchase_id = s.getColumn(0).getString();
   p.customer_id = s.getColumn(1).getString();
@@ -151,7 +134,7 @@ PurchaseRecord Connection::RowToPurchase(SQLite::Statement& s) {
   return p;
 }
 
-ImprovementActionRecord Connection::RowToAction(SQLite::Statement& s) {
+ImprovementActionRecord Connection::RowToAction(sql::Statement& s) {
   ImprovementActionRecord a;
   a.id = s.getColumn(0).getInt64();
   a.product = s.getColumn(1).getString();
@@ -178,14 +161,14 @@ ImprovementActionRecord Connection::RowToAction(SQLite::Statement& s) {
 }
 
 void Connection::AddKeywordCounts(ImprovementActionRecord* a) {
-  SQLite::Statement& s = Prepared("SELECT keyword, count FROM action_keywords WHERE action_id = ?");
+  sql::Statement& s = Prepared("SELECT keyword, count FROM action_keywords WHERE action_id = ?");
   Done done{s};
   s.bind(1, a->id);
   while (s.executeStep()) a->keyword_counts[s.getColumn(0).getString()] = s.getColumn(1).getInt64();
 }
 
 absl::StatusOr<std::optional<std::string>> Connection::FindKey(const WriteKey& key) {
-  SQLite::Statement& s =
+  sql::Statement& s =
       Prepared("SELECT method, fingerprint, response FROM idempotency_keys WHERE key = ?");
   Done done{s};
   s.bind(1, std::string(key.key));
@@ -198,13 +181,13 @@ absl::StatusOr<std::optional<std::string>> Connection::FindKey(const WriteKey& k
                    kReasonIdempotencyKeyReused),
         "idempotency_key");
   }
-  const SQLite::Column response = s.getColumn(2);
+  const sql::Column response = s.getColumn(2);
   return std::optional<std::string>(
       std::string(static_cast<const char*>(response.getBlob()), response.getBytes()));
 }
 
 void Connection::SaveKey(const WriteKey& key, const std::string& response) {
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "INSERT INTO idempotency_keys (key, method, fingerprint, response, recorded_at) "
       "VALUES (?, ?, ?, ?, ?)");
   Done done{s};
@@ -216,11 +199,11 @@ void Connection::SaveKey(const WriteKey& key, const std::string& response) {
   s.exec();
 }
 
-void Connection::AssignText(const SQLite::Column& column, std::string* to) {
+void Connection::AssignText(const sql::Column& column, std::string* to) {
   to->assign(column.getText(), static_cast<size_t>(column.getBytes()));
 }
 
-bool Connection::FillCustomer(SQLite::Statement& s, Customer* out) {
+bool Connection::FillCustomer(sql::Statement& s, Customer* out) {
   Customer& c = *out;
   AssignText(s.getColumn(0), &c.id);
   AssignText(s.getColumn(1), &c.name);

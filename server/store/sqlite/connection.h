@@ -5,14 +5,12 @@
 //
 // Thread safety: none. A connection is used by one thread at a time: the
 // writer connection by the writer thread (under SqliteStore::mutex_), a
-// read connection by the holder of its ReadLease. SQLiteCpp throws
-// SQLite::Exception; the Transaction methods catch it and return a
-// status, the other methods let it through to the SqliteStore method that
-// called them, which catches it.
+// read connection by the holder of its ReadLease. The database throws
+// sql::Error; the Transaction methods catch it and return a status, the
+// other methods let it through to the SqliteStore method that called
+// them, which catches it.
 #ifndef CLIENTELE_SERVER_STORE_SQLITE_CONNECTION_H_
 #define CLIENTELE_SERVER_STORE_SQLITE_CONNECTION_H_
-
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <chrono>
 #include <cstdint>
@@ -30,10 +28,10 @@
 #include "rules/customer.h"
 #include "rules/decimal.h"
 #include "server/store/records.h"
+#include "server/store/sql/statement.h"
 #include "server/store/sqlite/budget_usage.h"
 #include "server/store/sqlite/committed_changes.h"
 #include "server/store/sqlite/month_stats.h"
-#include "server/store/sqlite/raw_statement.h"
 #include "server/store/sqlite/sqlite_store.h"
 #include "server/store/sqlite/values.h"
 #include "server/store/store.h"
@@ -48,27 +46,27 @@ class Connection : public Transaction {
   using Decimal = rules::Decimal;
   using WriteKey = Store::WriteKey;
 
-  explicit Connection(const SqliteStoreOptions& options);
+  Connection(const SqliteStoreOptions& options, std::unique_ptr<sql::Database> db);
   // Applies the migrations not yet applied; returns the version.
   absl::StatusOr<int> Migrate();
-  SQLite::Database& db() { return db_; }
+  sql::Database& db() { return *db_; }
   // A cached prepared statement, reset and unbound, ready to use. Found
   // without allocating: callers that build their SQL keep it in a static
   // string, so that a call (every Evaluate reads a customer) builds no
   // text either.
-  SQLite::Statement& Prepared(std::string_view sql);
+  sql::Statement& Prepared(std::string_view sql);
   // Runs a statement without results through the cache (SAVEPOINT,
-  // RELEASE: sqlite3_exec would parse them anew every time).
+  // RELEASE: Database::Execute would parse them anew every time).
   void Execute(const char* sql) { Prepared(sql).exec(); }
   // Resets a statement when leaving scope, so that no read stays open.
   struct Done {
-    SQLite::Statement& statement;
+    sql::Statement& statement;
     ~Done() { statement.tryReset(); }
   };
   // One read transaction while in scope, for reads that must see one
   // snapshot or that are many: each implicit transaction of a statement
   // takes and drops SQLite's file locks (two fcntl calls or so, which a
-  // VM makes dear), this takes them once. BEGIN throws SQLite::Exception
+  // VM makes dear), this takes them once. BEGIN throws sql::Error
   // (after rolling back a transaction that a failure left open); the end
   // commits and, should that fail, rolls back, so the connection is never
   // left inside a transaction. For reader connections only.
@@ -180,22 +178,22 @@ class Connection : public Transaction {
   static constexpr const char* kMonthColumns =
       "SELECT customer_id, month, count, amount_units, points FROM purchase_months ";
   // Adds a row of kMonthColumns to `stats`.
-  static void AddMonth(SQLite::Statement& months, MonthStats* stats);
+  static void AddMonth(sql::Statement& months, MonthStats* stats);
   // Walks `months` (kMonthColumns in customer id order, `*more` true while
   // it is on a row) up to the first row after `customer_id`'s, adding that
   // customer's rows to `stats` and skipping those of ids before it.
-  static void AddMonthsOf(SQLite::Statement& months, std::string_view customer_id, bool* more,
+  static void AddMonthsOf(sql::Statement& months, std::string_view customer_id, bool* more,
                           MonthStats* stats);
   // The stats of `as_of` before any month is added.
   MonthStats StatsAsOf(const CustomerAsOf& as_of) const;
   // Reads the profile columns of kCustomerColumns into *c, reusing its
   // strings' buffers. True when the customer has dated lots, which
   // ApplyLots must then apply.
-  static bool FillCustomer(SQLite::Statement& s, Customer* out);
+  static bool FillCustomer(sql::Statement& s, Customer* out);
   static constexpr const char* kTierChangeColumns =
       "SELECT id, customer_id, from_tier, to_tier, day, recorded_at, cause, source, "
       "ruleset_version, actor, reason, manual_until FROM tier_changes ";
-  static TierChangeRecord RowToTierChange(SQLite::Statement& s);
+  static TierChangeRecord RowToTierChange(sql::Statement& s);
   // The customer's balances on `today` from its lots (rules::ApplyPointsLots).
   void ApplyLots(Date today, Customer* c);
   // Replaces c->history with its days from today - days + 1 on (none
@@ -218,14 +216,14 @@ class Connection : public Transaction {
   static constexpr const char* kLotColumns =
       "SELECT id, customer_id, points, remaining, expired, forgiven, earned_on, available_on, "
       "expires_on, rule_id, ruleset_version, source FROM point_lots ";
-  static PointLotRecord RowToLot(SQLite::Statement& s);
+  static PointLotRecord RowToLot(sql::Statement& s);
   static constexpr const char* kRedemptionColumns =
       "SELECT id, customer_id, points, reason, reference, recorded_at, "
       "coalesce(reversed_by, 0) FROM point_redemptions ";
-  static RedemptionRecord RowToRedemption(SQLite::Statement& s);
+  static RedemptionRecord RowToRedemption(sql::Statement& s);
   // Offer redemptions and usage (offers.cc); the reads throw, for the
   // store's reads to catch.
-  static OfferRedemptionRecord RowToOfferRedemption(SQLite::Statement& s);
+  static OfferRedemptionRecord RowToOfferRedemption(sql::Statement& s);
   absl::StatusOr<std::vector<OfferUsageRow>> ReadOfferUsage(const OfferUsageQuery& query);
   // The customer's rows only (query.customer_id, not empty).
   std::vector<OfferUsageRow> ReadCustomerOfferUsage(const OfferUsageQuery& query);
@@ -248,28 +246,28 @@ class Connection : public Transaction {
   void DropBudgetChangesAfter(size_t mark);
   // The first and last month of the stats window ending in today's month.
   std::pair<int, int> StatsWindow(Date today) const;
-  static void AssignText(const SQLite::Column& column, std::string* to);
-  static LedgerEntry RowToLedgerEntry(SQLite::Statement& s);
+  static void AssignText(const sql::Column& column, std::string* to);
+  static LedgerEntry RowToLedgerEntry(sql::Statement& s);
   // The columns RowToPurchase reads, for a query to finish with WHERE.
   static constexpr const char* kPurchaseColumns =
       "SELECT purchase_id, customer_id, amount_units, product, channel, day, points_earned, "
       "rule_id, ruleset_version, coalesce(returned_kind, ''), coalesce(ledger_id, 0) "
       "FROM purchases ";
-  static PurchaseRecord RowToPurchase(SQLite::Statement& s);
+  static PurchaseRecord RowToPurchase(sql::Statement& s);
   // The columns RowToTask reads, for a query to finish with WHERE.
   static constexpr const char* kTaskColumns =
       "SELECT id, customer_id, rule_id, task, queue, status, ruleset_version, evidence, source, "
       "opened_at, due_on, claimed_by, claimed_at, closed_by, closed_at, outcome FROM tasks ";
-  static TaskRecord RowToTask(SQLite::Statement& s);
+  static TaskRecord RowToTask(sql::Statement& s);
   static constexpr const char* kActionColumns =
       "id, product, rule_id, action, change_kind, change_field, change_text, "
       "change_amount_units, status, feedback_count, first_feedback_day, last_feedback_day, "
       "ruleset_version, proposed_at, decided_at, decided_by, note";
-  ImprovementActionRecord RowToAction(SQLite::Statement& s);
+  ImprovementActionRecord RowToAction(sql::Statement& s);
   void AddKeywordCounts(ImprovementActionRecord* a);
 
  private:
-  // The transaction's operations, which throw SQLite::Exception.
+  // The transaction's operations, which throw sql::Error.
   absl::StatusOr<std::optional<Customer>> UnsafeFindCustomer(std::string_view id,
                                                              const CustomerAsOf& as_of);
   absl::StatusOr<bool> UnsafeUpsertCustomerProfile(const Customer& c, Date day);
@@ -310,7 +308,7 @@ class Connection : public Transaction {
   // Adds the redemption (sign +1) or takes it off (-1) the usage rows of
   // its customer and of everyone, on its day and in total.
   void AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign);
-  static void ReadUsageRows(SQLite::Statement& s, std::vector<OfferUsageRow>* rows);
+  static void ReadUsageRows(sql::Statement& s, std::vector<OfferUsageRow>* rows);
   absl::Status UnsafeRecordInteraction(std::string_view customer_id, std::string_view text,
                                        std::string_view rule_id, Decimal satisfaction,
                                        int64_t interaction_count, Date day);
@@ -365,21 +363,20 @@ class Connection : public Transaction {
       std::chrono::system_clock::time_point cutoff, int64_t limit);
   // The id of `content` in ruleset_contents, inserting it when new.
   int64_t ContentId(const std::string& content);
-  // Runs `operation` with SQLiteCpp's exceptions turned into statuses:
+  // Runs `operation` with the database's errors turned into statuses:
   // what each Transaction method does around its Unsafe* counterpart.
   template <typename F>
   static auto Guarded(std::string_view doing, F&& operation) -> decltype(operation()) {
     try {
       return operation();
-    } catch (const SQLite::Exception& e) {
-      return FromException(e, doing);
+    } catch (const sql::Error& e) {
+      return FromError(e, doing);
     }
   }
 
   SqliteStoreOptions options_;
-  SQLite::Database db_;
-  std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements_;
-  std::unique_ptr<RawStatement> history_rows_;     // ReadHistory's, made on first use
+  std::unique_ptr<sql::Database> db_;
+  std::map<std::string, std::unique_ptr<sql::Statement>, std::less<>> statements_;
   std::vector<BudgetUsageChange> budget_changes_;  // not yet committed
   NotedChanges<TaskRecord> task_changes_;          // the same
   NotedChanges<SegmentChangeRecord> segment_changes_;

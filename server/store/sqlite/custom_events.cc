@@ -24,7 +24,7 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertCustomEvent(const CustomEventRec
   // The customer first, so that an unknown one is NOT_FOUND, not a
   // foreign key error from the rows that name it.
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO customer_last_events (customer_id, type, last_day, total) "
         "SELECT id, ?2, ?3, 1 FROM customers WHERE id = ?1 "
         "ON CONFLICT (customer_id, type) DO UPDATE SET "
@@ -39,9 +39,9 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertCustomEvent(const CustomEventRec
   }
   int64_t id = 0;
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO custom_events (customer_id, type, day, occurred_at, ruleset_version, "
-        "recorded_at) VALUES (?, ?, ?, ?, ?, ?)");
+        "recorded_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
     Done done{s};
     s.bind(1, event.customer_id);
     s.bind(2, event.type);
@@ -49,11 +49,11 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertCustomEvent(const CustomEventRec
     s.bind(4, event.occurred_at);
     s.bind(5, event.ruleset_version);
     s.bind(6, NowText());
-    s.exec();
-    id = db_.getLastInsertRowid();
+    s.executeStep();
+    id = s.getColumn(0).getInt64();
   }
   for (size_t i = 0; i < event.attributes.size(); ++i) {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO custom_event_attributes (event_id, position, name, value) "
         "VALUES (?, ?, ?, ?)");
     Done done{s};
@@ -67,7 +67,7 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertCustomEvent(const CustomEventRec
       "INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
       FigureNumber(HistoryFigure::kEvents),
       ", ?3, 1) ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + 1");
-  SQLite::Statement& s = Prepared(count_sql);
+  sql::Statement& s = Prepared(count_sql);
   Done done{s};
   s.bind(1, event.customer_id);
   s.bind(2, event.day.days());
@@ -85,7 +85,7 @@ std::vector<rules::EventRuleUsage> Connection::UnsafeEventRuleUsage(
     // A period without bounds (total) reads every day.
     const Date first = rules::PeriodStart(limit.period, day);
     const Date last = rules::PeriodEnd(limit.period, day);
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "SELECT count(*), coalesce(sum(points), 0) FROM event_credits "
         "WHERE customer_id = ?1 AND rule_id = ?2 AND day BETWEEN ?3 AND ?4");
     Done done{s};
@@ -100,7 +100,7 @@ std::vector<rules::EventRuleUsage> Connection::UnsafeEventRuleUsage(
 
 void Connection::UnsafeInsertEventCredit(const EventCreditRecord& credit) {
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO event_credits (event_id, rule_id, customer_id, to_customer_id, day, points, "
         "ledger_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
     Done done{s};
@@ -120,7 +120,7 @@ void Connection::UnsafeInsertEventCredit(const EventCreditRecord& credit) {
              FigureNumber(HistoryFigure::kPointsEarned),
              ", '', ?3) ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET "
              "value = value + excluded.value");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, credit.to_customer_id);
   s.bind(2, credit.day.days());
@@ -129,7 +129,7 @@ void Connection::UnsafeInsertEventCredit(const EventCreditRecord& credit) {
 }
 
 void Connection::ReadLastEvents(Customer* c) {
-  SQLite::Statement& s =
+  sql::Statement& s =
       Prepared("SELECT type, last_day, total FROM customer_last_events WHERE customer_id = ?");
   Done done{s};
   s.bind(1, c->id);
@@ -144,7 +144,7 @@ absl::StatusOr<std::vector<rules::HistoryDay>> Connection::LastEventsAsOf(
   return Guarded(
       "reading a customer's events", [&]() -> absl::StatusOr<std::vector<rules::HistoryDay>> {
         // custom_events_by_customer (customer_id, type, day) serves it.
-        SQLite::Statement& s = Prepared(
+        sql::Statement& s = Prepared(
             "SELECT type, max(day), count(*) FROM custom_events "
             "WHERE customer_id = ? AND day <= ? GROUP BY type");
         Done done{s};

@@ -31,7 +31,7 @@ void Connection::AddPurchaseToHistory(const PurchaseRecord& p, int sign) {
       ", '', ?3, ?4, ?5) "
       "ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + excluded.value, "
       "amount_units = amount_units + excluded.amount_units, points = points + excluded.points");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, p.customer_id);
   s.bind(2, p.day.days());
@@ -47,7 +47,7 @@ void Connection::AddInteractionToHistory(std::string_view customer_id, Date day,
       "INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
       FigureNumber(HistoryFigure::kInteractions),
       ", ?3, 1) ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + 1");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(customer_id));
   s.bind(2, day.days());
@@ -64,7 +64,7 @@ void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, 
       FigureNumber(HistoryFigure::kSatisfactionBefore),
       ", '', satisfaction_units FROM customers WHERE id = ?1 AND satisfaction_units != ?3 "
       "ON CONFLICT (customer_id, day, figure, key) DO NOTHING");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(customer_id));
   s.bind(2, day.days());
@@ -79,7 +79,7 @@ void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, 
       StrCat("INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
              FigureNumber(HistoryFigure::kSatisfactionBefore),
              ", '', ?3) ON CONFLICT (customer_id, day, figure, key) DO NOTHING");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(customer_id));
   s.bind(2, day.days());
@@ -91,16 +91,13 @@ void Connection::ReadHistory(Date today, int32_t days, bool last_events, Custome
   c->history.clear();
   if (last_events) ReadLastEvents(c);
   if (days <= 0) return;
-  if (history_rows_ == nullptr) {
-    history_rows_ = std::make_unique<RawStatement>(
-        db_,
-        "SELECT day, figure, key, value, amount_units, points FROM customer_days "
-        "WHERE customer_id = ?1 AND day >= ?2");
-  }
-  RawStatement& rows = *history_rows_;
-  RawStatement::ResetOnExit reset{rows};
-  rows.Bind(1, c->id);
-  rows.Bind(2, int64_t{today.days()} - days + 1);
+  // Read with Int and Text in place: millions of rows in a simulation.
+  sql::Statement& rows = Prepared(
+      "SELECT day, figure, key, value, amount_units, points FROM customer_days "
+      "WHERE customer_id = ?1 AND day >= ?2");
+  Done done{rows};
+  rows.bind(1, c->id);
+  rows.bind(2, int64_t{today.days()} - days + 1);
   while (rows.Step()) {
     const Date day = Date::FromDays(static_cast<int32_t>(rows.Int(0)));
     const auto figure = static_cast<HistoryFigure>(rows.Int(1));
@@ -118,7 +115,7 @@ void Connection::UnsafeAddProductHistory(std::string_view product, Date first_da
                                          rules::Feedback* feedback) {
   // Counts and ratings summed by SQLite, a row per day.
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "SELECT day, count(*), count(satisfaction_units), coalesce(sum(satisfaction_units), 0) "
         "FROM feedback INDEXED BY feedback_by_product WHERE product = ?1 AND day >= ?2 "
         "GROUP BY day");
@@ -135,7 +132,7 @@ void Connection::UnsafeAddProductHistory(std::string_view product, Date first_da
   const std::vector<const rules::FactRequest*> lists = rules::PhraseLists(facts);
   if (lists.empty()) return;
   std::map<std::pair<int32_t, size_t>, int64_t> mentions;  // (day, list) -> feedbacks
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "SELECT day, text FROM feedback INDEXED BY feedback_by_product "
       "WHERE product = ?1 AND day >= ?2");
   Done done{s};

@@ -23,7 +23,7 @@ constexpr const char* kUsageColumns =
 
 // The days of `query` as parameters 4 and 5: both NULL (no days) unless
 // both are known.
-void BindPeriod(SQLite::Statement& s, const OfferUsageQuery& query) {
+void BindPeriod(sql::Statement& s, const OfferUsageQuery& query) {
   if (query.since.known() && query.until.known()) {
     s.bind(4, query.since.days());
     s.bind(5, query.until.days());
@@ -40,7 +40,7 @@ constexpr const char* kOfferRedemptionColumns =
 
 }  // namespace
 
-OfferRedemptionRecord Connection::RowToOfferRedemption(SQLite::Statement& s) {
+OfferRedemptionRecord Connection::RowToOfferRedemption(sql::Statement& s) {
   OfferRedemptionRecord r;
   r.id = s.getColumn(0).getInt64();
   r.customer_id = s.getColumn(1).getString();
@@ -63,7 +63,7 @@ OfferRedemptionRecord Connection::RowToOfferRedemption(SQLite::Statement& s) {
 void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
   const int64_t value = sign * r.value.units();
   for (const std::string& customer : {r.customer_id, std::string()}) {
-    SQLite::Statement& day = Prepared(
+    sql::Statement& day = Prepared(
         "INSERT INTO offer_usage_days (customer_id, offer_id, day, channel, redemptions, "
         "value_units) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
         "ON CONFLICT (customer_id, offer_id, day, channel) DO UPDATE SET "
@@ -76,7 +76,7 @@ void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
     day.bind(5, sign);
     day.bind(6, value);
     day.exec();
-    SQLite::Statement& total = Prepared(
+    sql::Statement& total = Prepared(
         "INSERT INTO offer_usage_totals (customer_id, offer_id, channel, redemptions, "
         "value_units) VALUES (?1, ?2, ?3, ?4, ?5) "
         "ON CONFLICT (customer_id, offer_id, channel) DO UPDATE SET "
@@ -97,17 +97,17 @@ absl::StatusOr<OfferRedemptionRecord> Connection::UnsafeInsertOfferRedemption(
     const OfferRedemptionRecord& r) {
   if (!r.day.known()) return absl::InvalidArgumentError("an offer redemption needs its day");
   {
-    SQLite::Statement& exists = Prepared("SELECT 1 FROM customers WHERE id = ?");
+    sql::Statement& exists = Prepared("SELECT 1 FROM customers WHERE id = ?");
     Done done{exists};
     exists.bind(1, r.customer_id);
     if (!exists.executeStep()) {
       return absl::NotFoundError(StrCat("customer '", r.customer_id, "' not found"));
     }
   }
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "INSERT INTO offer_redemptions (customer_id, offer_id, offer, day, channel, unit, "
       "value_units, amount_units, purchase_id, reference, ruleset_version, recorded_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   Done done{s};
   s.bind(1, r.customer_id);
   s.bind(2, r.offer_id);
@@ -129,8 +129,8 @@ absl::StatusOr<OfferRedemptionRecord> Connection::UnsafeInsertOfferRedemption(
   stored.reversed_at.clear();
   stored.reversal_reason.clear();
   s.bind(12, stored.recorded_at);
-  s.exec();
-  stored.id = db_.getLastInsertRowid();
+  s.executeStep();
+  stored.id = s.getColumn(0).getInt64();
   AddOfferUsage(stored, +1);
   return stored;
 }
@@ -138,7 +138,7 @@ absl::StatusOr<OfferRedemptionRecord> Connection::UnsafeInsertOfferRedemption(
 absl::StatusOr<std::optional<OfferRedemptionRecord>> Connection::UnsafeFindOfferRedemption(
     int64_t id) {
   static const std::string sql = StrCat(kOfferRedemptionColumns, "WHERE id = ?");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, id);
   if (!s.executeStep()) return std::optional<OfferRedemptionRecord>();
@@ -151,7 +151,7 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> Connection::UnsafeOfferRedemp
   if (purchase_id.empty()) return found;  // "" is no purchase, not a purchase id
   static const std::string sql =
       StrCat(kOfferRedemptionColumns, "WHERE purchase_id = ? ORDER BY id");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(purchase_id));
   while (s.executeStep()) found.push_back(RowToOfferRedemption(s));
@@ -169,8 +169,8 @@ absl::StatusOr<OfferRedemptionRecord> Connection::UnsafeReverseOfferRedemption(
   OfferRedemptionRecord reversed = **std::move(found);
   reversed.reversed_at = NowText();
   reversed.reversal_reason = std::string(reason);
-  SQLite::Statement& s = Prepared(
-      "UPDATE offer_redemptions SET reversed_at = ?, reversal_reason = ? WHERE id = ?");
+  sql::Statement& s =
+      Prepared("UPDATE offer_redemptions SET reversed_at = ?, reversal_reason = ? WHERE id = ?");
   Done done{s};
   s.bind(1, reversed.reversed_at);
   s.bind(2, reversed.reversal_reason);
@@ -181,7 +181,7 @@ absl::StatusOr<OfferRedemptionRecord> Connection::UnsafeReverseOfferRedemption(
 }
 
 // Reads the rows a statement of kUsageColumns selects.
-void Connection::ReadUsageRows(SQLite::Statement& s, std::vector<OfferUsageRow>* rows) {
+void Connection::ReadUsageRows(sql::Statement& s, std::vector<OfferUsageRow>* rows) {
   while (s.executeStep()) {
     OfferUsageRow& row = rows->emplace_back();
     row.customer_id = s.getColumn(0).getString();
@@ -207,7 +207,7 @@ absl::StatusOr<std::vector<OfferUsageRow>> Connection::ReadOfferUsage(
   };
   static const std::string of_one_offer = usage_sql(" AND offer_id = ?3");
   static const std::string of_every_offer = usage_sql(" AND ?3 IS NULL");
-  SQLite::Statement& s = Prepared(by_offer ? of_one_offer : of_every_offer);
+  sql::Statement& s = Prepared(by_offer ? of_one_offer : of_every_offer);
   std::vector<OfferUsageRow> rows;
   const std::vector<std::string> every_offer = {std::string()};
   for (const std::string& offer_id : by_offer ? query.offer_ids : every_offer) {
@@ -233,7 +233,7 @@ std::vector<OfferUsageRow> Connection::ReadCustomerOfferUsage(const OfferUsageQu
              " UNION ALL ", kUsageColumns,
              "day FROM offer_usage_days WHERE ?4 IS NOT NULL AND customer_id = ?2 AND ?1 IS NULL",
              " AND day BETWEEN ?4 AND ?5");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1);
   s.bind(2, query.customer_id);
@@ -254,7 +254,7 @@ std::vector<OfferUsageRow> Connection::ReadEveryonesOfferUsage() {
   static const std::string sql =
       StrCat(kUsageColumns, "NULL FROM offer_usage_totals WHERE customer_id = '' UNION ALL ",
              kUsageColumns, "day FROM offer_usage_days WHERE customer_id = ''");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   std::vector<OfferUsageRow> rows;
   ReadUsageRows(s, &rows);
@@ -300,8 +300,8 @@ absl::StatusOr<std::vector<OfferUsageRow>> Connection::OfferUsage(const OfferUsa
 
 std::vector<OfferRedemptionRecord> Connection::ReadOfferRedemptions(std::string_view customer_id,
                                                                     int limit) {
-  SQLite::Statement& s = Prepared(
-      StrCat(kOfferRedemptionColumns, "WHERE customer_id = ? ORDER BY id DESC LIMIT ?"));
+  sql::Statement& s =
+      Prepared(StrCat(kOfferRedemptionColumns, "WHERE customer_id = ? ORDER BY id DESC LIMIT ?"));
   Done done{s};
   s.bind(1, std::string(customer_id));
   s.bind(2, limit);

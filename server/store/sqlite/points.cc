@@ -14,7 +14,7 @@ namespace clientele::server::sqlite {
 
 using rules::Date;
 
-PointLotRecord Connection::RowToLot(SQLite::Statement& s) {
+PointLotRecord Connection::RowToLot(sql::Statement& s) {
   PointLotRecord lot;
   lot.id = s.getColumn(0).getInt64();
   lot.customer_id = s.getColumn(1).getString();
@@ -31,7 +31,7 @@ PointLotRecord Connection::RowToLot(SQLite::Statement& s) {
   return lot;
 }
 
-RedemptionRecord Connection::RowToRedemption(SQLite::Statement& s) {
+RedemptionRecord Connection::RowToRedemption(sql::Statement& s) {
   RedemptionRecord r;
   r.id = s.getColumn(0).getInt64();
   r.customer_id = s.getColumn(1).getString();
@@ -46,7 +46,7 @@ RedemptionRecord Connection::RowToRedemption(SQLite::Statement& s) {
 void Connection::ApplyLots(Date today, Customer* c) {
   // Lots without dates are never pending, expired or expiring: only the
   // dated ones (point_lots_dated) change the balances.
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "SELECT remaining, available_on, expires_on FROM point_lots INDEXED BY point_lots_dated "
       "WHERE customer_id = ? AND remaining > 0 AND (available_on IS NOT NULL OR expires_on IS NOT "
       "NULL)");
@@ -62,7 +62,7 @@ void Connection::ApplyLots(Date today, Customer* c) {
 
 absl::Status Connection::UnsafeInsertLot(const PointLotRecord& lot) {
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO point_lots (id, customer_id, points, remaining, expired, forgiven, "
         "earned_on, available_on, expires_on, rule_id, ruleset_version, source) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -82,7 +82,7 @@ absl::Status Connection::UnsafeInsertLot(const PointLotRecord& lot) {
     s.exec();
   }
   if (lot.available_on.known() || lot.expires_on.known()) {
-    SQLite::Statement& s =
+    sql::Statement& s =
         Prepared("UPDATE customers SET points_dated = 1 WHERE id = ? AND points_dated = 0");
     Done done{s};
     s.bind(1, lot.customer_id);
@@ -93,7 +93,7 @@ absl::Status Connection::UnsafeInsertLot(const PointLotRecord& lot) {
 
 absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindLot(int64_t id) {
   static const std::string sql = StrCat(kLotColumns, "WHERE id = ?");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, id);
   if (!s.executeStep()) return std::optional<PointLotRecord>();
@@ -113,7 +113,7 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeLiveLots(
              "INDEXED BY point_lots_undated WHERE customer_id = ? AND available_on IS NULL AND "
              "expires_on IS NULL AND remaining > 0")};
   for (const std::string& sql : dated_and_undated) {
-    SQLite::Statement& s = Prepared(sql);
+    sql::Statement& s = Prepared(sql);
     Done done{s};
     s.bind(1, std::string(customer_id));
     while (s.executeStep()) lots.push_back(RowToLot(s));
@@ -127,7 +127,7 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeLiveLots(
 }
 
 absl::Status Connection::UnsafeUpdateLot(const PointLotRecord& lot) {
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "UPDATE point_lots SET points = ?, remaining = ?, expired = ?, forgiven = ? WHERE id = ?");
   Done done{s};
   s.bind(1, lot.points);
@@ -145,7 +145,7 @@ absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindUndatedLot(
                                         "INDEXED BY point_lots_undated WHERE customer_id = ? AND "
                                         "available_on IS NULL AND expires_on IS NULL AND id <= ? "
                                         "ORDER BY id DESC LIMIT 1");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(customer_id));
   s.bind(2, up_to_id);
@@ -163,7 +163,7 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeExpiredLots(
              "WHERE remaining > 0 AND (available_on IS NOT NULL OR expires_on IS NOT NULL) AND "
              "customer_id >= ? AND expires_on IS NOT NULL AND expires_on <= ? "
              "ORDER BY customer_id, expires_on, id LIMIT ?");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(from_customer_id));
   s.bind(2, today.days());
@@ -174,7 +174,7 @@ absl::StatusOr<std::vector<PointLotRecord>> Connection::UnsafeExpiredLots(
 }
 
 absl::Status Connection::UnsafeInsertDraws(int64_t entry_id, std::span<const LotDraw> draws) {
-  SQLite::Statement& s =
+  sql::Statement& s =
       Prepared("INSERT INTO point_draws (entry_id, lot_id, points) VALUES (?, ?, ?)");
   for (const LotDraw& draw : draws) {
     Done done{s};
@@ -187,7 +187,7 @@ absl::Status Connection::UnsafeInsertDraws(int64_t entry_id, std::span<const Lot
 }
 
 absl::StatusOr<std::vector<LotDraw>> Connection::UnsafeDrawsOf(int64_t entry_id) {
-  SQLite::Statement& s =
+  sql::Statement& s =
       Prepared("SELECT lot_id, points FROM point_draws WHERE entry_id = ? ORDER BY lot_id");
   Done done{s};
   s.bind(1, entry_id);
@@ -198,7 +198,7 @@ absl::StatusOr<std::vector<LotDraw>> Connection::UnsafeDrawsOf(int64_t entry_id)
 
 absl::Status Connection::UnsafeUpdatePointsTotals(std::string_view customer_id,
                                                   int64_t lifetime_delta, int64_t owed) {
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "UPDATE customers SET points_lifetime = points_lifetime + ?, points_owed = ? WHERE id = ?");
   Done done{s};
   s.bind(1, lifetime_delta);
@@ -211,7 +211,7 @@ absl::Status Connection::UnsafeUpdatePointsTotals(std::string_view customer_id,
 }
 
 absl::Status Connection::UnsafeInsertRedemption(const RedemptionRecord& r) {
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "INSERT INTO point_redemptions (id, customer_id, points, reason, reference, recorded_at) "
       "VALUES (?, ?, ?, ?, ?, ?)");
   Done done{s};
@@ -227,7 +227,7 @@ absl::Status Connection::UnsafeInsertRedemption(const RedemptionRecord& r) {
 
 absl::StatusOr<std::optional<RedemptionRecord>> Connection::UnsafeFindRedemption(int64_t id) {
   static const std::string sql = StrCat(kRedemptionColumns, "WHERE id = ?");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, id);
   if (!s.executeStep()) return std::optional<RedemptionRecord>();
@@ -235,8 +235,8 @@ absl::StatusOr<std::optional<RedemptionRecord>> Connection::UnsafeFindRedemption
 }
 
 absl::Status Connection::UnsafeMarkRedemptionReversed(int64_t id, int64_t reversed_by) {
-  SQLite::Statement& s = Prepared(
-      "UPDATE point_redemptions SET reversed_by = ? WHERE id = ? AND reversed_by IS NULL");
+  sql::Statement& s =
+      Prepared("UPDATE point_redemptions SET reversed_by = ? WHERE id = ? AND reversed_by IS NULL");
   Done done{s};
   s.bind(1, reversed_by);
   s.bind(2, id);

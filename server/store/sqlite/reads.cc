@@ -1,6 +1,8 @@
 // The SQLite store's reads, each on a read connection of the pool
 // (ReadLease), so that reads run beside each other and beside the writer;
 // and the backup, a read of the whole database.
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <limits>
@@ -16,8 +18,8 @@ namespace clientele::server {
 using rules::Customer;
 using rules::Date;
 using rules::Decimal;
+using sql::FromError;
 using sqlite::ColumnDate;
-using sqlite::FromException;
 
 // A read connection for the length of one read; waits while all are busy.
 class SqliteStore::ReadLease {
@@ -52,8 +54,8 @@ absl::StatusOr<std::optional<Customer>> SqliteStore::FindCustomer(std::string_vi
   ReadLease reader(this);
   try {
     return reader->FindCustomer(id, as_of);
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading a customer");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading a customer");
   }
 }
 
@@ -70,7 +72,7 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
     // Both reads in one snapshot (a statement run to its end would end
     // its own).
     Connection::ReadTransaction snapshot(*reader);
-    SQLite::Statement& rows = reader->Prepared(customers_sql);
+    sql::Statement& rows = reader->Prepared(customers_sql);
     Connection::Done rows_done{rows};
     rows.bind(1, std::string(after_id));
     rows.bind(2, limit + 1);
@@ -85,7 +87,7 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
     }
     if (page.customers.empty()) return page;
     // The page's months in id order, walked beside its customers.
-    SQLite::Statement& months = reader->Prepared(months_sql);
+    sql::Statement& months = reader->Prepared(months_sql);
     Connection::Done months_done{months};
     months.bind(1, std::string(after_id));
     months.bind(2, page.customers.back().id);
@@ -102,20 +104,20 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
       reader->ScoreRfm(as_of.rfm, as_of.today, &customer);
     }
     return page;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "listing customers");
+  } catch (const sql::Error& e) {
+    return FromError(e, "listing customers");
   }
 }
 
 absl::StatusOr<int64_t> SqliteStore::CountCustomers() {
   ReadLease reader(this);
   try {
-    SQLite::Statement& s = reader->Prepared("SELECT count(*) FROM customers");
+    sql::Statement& s = reader->Prepared("SELECT count(*) FROM customers");
     sqlite::Connection::Done done{s};
     s.executeStep();
     return s.getColumn(0).getInt64();
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "counting customers");
+  } catch (const sql::Error& e) {
+    return FromError(e, "counting customers");
   }
 }
 
@@ -133,11 +135,11 @@ absl::StatusOr<BackupRecord> SqliteStore::BackupTo(const std::string& path) {
     ReadLease reader(this);
     record.taken_at = UtcMillisecondsText(std::chrono::system_clock::now());
     try {
-      SQLite::Statement vacuum(reader->db(), "VACUUM INTO ?");
-      vacuum.bind(1, path);
-      vacuum.exec();
-    } catch (const SQLite::Exception& e) {
-      return discard(FromException(e, StrCat("writing the backup to '", path, "'")));
+      std::unique_ptr<sql::Statement> vacuum = reader->db().Prepare("VACUUM INTO ?");
+      vacuum->bind(1, path);
+      vacuum->exec();
+    } catch (const sql::Error& e) {
+      return discard(FromError(e, StrCat("writing the backup to '", path, "'")));
     }
   }
   try {
@@ -156,7 +158,7 @@ absl::StatusOr<BackupRecord> SqliteStore::BackupTo(const std::string& path) {
     record.size_bytes = static_cast<int64_t>(std::filesystem::file_size(path));
     return record;
   } catch (const SQLite::Exception& e) {
-    return discard(FromException(e, StrCat("checking the backup '", path, "'")));
+    return discard(absl::InternalError(StrCat("checking the backup '", path, "': ", e.what())));
   } catch (const std::filesystem::filesystem_error& e) {
     return discard(absl::InternalError(StrCat("checking the backup '", path, "': ", e.what())));
   }
@@ -165,7 +167,7 @@ absl::StatusOr<BackupRecord> SqliteStore::BackupTo(const std::string& path) {
 absl::StatusOr<std::vector<LedgerEntry>> SqliteStore::Ledger(std::string_view customer_id) {
   ReadLease reader(this);
   try {
-    SQLite::Statement& s = reader->Prepared(
+    sql::Statement& s = reader->Prepared(
         "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at, "
         "note FROM ledger WHERE customer_id = ? ORDER BY id");
     sqlite::Connection::Done done{s};
@@ -173,8 +175,8 @@ absl::StatusOr<std::vector<LedgerEntry>> SqliteStore::Ledger(std::string_view cu
     std::vector<LedgerEntry> entries;
     while (s.executeStep()) entries.push_back(sqlite::Connection::RowToLedgerEntry(s));
     return entries;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading the ledger");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading the ledger");
   }
 }
 
@@ -189,15 +191,15 @@ absl::StatusOr<std::vector<TierChangeRecord>> SqliteStore::TierHistory(
   try {
     static const std::string sql = StrCat(sqlite::Connection::kTierChangeColumns,
                                           "WHERE customer_id = ? ORDER BY id DESC LIMIT ?");
-    SQLite::Statement& s = reader->Prepared(sql);
+    sql::Statement& s = reader->Prepared(sql);
     sqlite::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     s.bind(2, limit);
     std::vector<TierChangeRecord> changes;
     while (s.executeStep()) changes.push_back(sqlite::Connection::RowToTierChange(s));
     return changes;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading the tier history");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading the tier history");
   }
 }
 
@@ -207,15 +209,15 @@ absl::StatusOr<std::vector<RedemptionRecord>> SqliteStore::Redemptions(
   try {
     static const std::string sql = StrCat(sqlite::Connection::kRedemptionColumns,
                                           "WHERE customer_id = ? ORDER BY id DESC LIMIT ?");
-    SQLite::Statement& s = reader->Prepared(sql);
+    sql::Statement& s = reader->Prepared(sql);
     sqlite::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     s.bind(2, limit);
     std::vector<RedemptionRecord> redemptions;
     while (s.executeStep()) redemptions.push_back(sqlite::Connection::RowToRedemption(s));
     return redemptions;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading redemptions");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading redemptions");
   }
 }
 
@@ -224,8 +226,8 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> SqliteStore::OfferRedemptions
   ReadLease reader(this);
   try {
     return reader->ReadOfferRedemptions(customer_id, limit);
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading offer redemptions");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading offer redemptions");
   }
 }
 
@@ -247,8 +249,8 @@ absl::StatusOr<std::vector<OfferUsageRow>> SqliteStore::OfferUsage(const OfferUs
   ReadLease reader(this);
   try {
     return ReadOfferUsage(*reader, query);
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading offer usage");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading offer usage");
   }
 }
 
@@ -264,8 +266,8 @@ absl::StatusOr<CustomerWithOfferUsage> SqliteStore::FindCustomerWithOfferUsage(
     if (!customer->has_value()) return found;
     found.customer = std::move(*customer);
     found.usage = ReadOfferUsage(*reader, usage);
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading a customer and its offer usage");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading a customer and its offer usage");
   }
   return found;
 }
@@ -281,7 +283,7 @@ absl::StatusOr<DecisionLogPage> SqliteStore::DecisionLog(const DecisionLogQuery&
     if (!query.customer_id.empty()) sql += " AND customer_id = ?2";
     if (!query.ruleset_version.empty()) sql += " AND ruleset_version = ?3";
     sql += " ORDER BY id DESC LIMIT ?4";
-    SQLite::Statement& s = reader->Prepared(sql);
+    sql::Statement& s = reader->Prepared(sql);
     sqlite::Connection::Done done{s};
     s.bind(1, query.before_id > 0 ? query.before_id : std::numeric_limits<int64_t>::max());
     if (!query.customer_id.empty()) s.bind(2, query.customer_id);
@@ -304,8 +306,8 @@ absl::StatusOr<DecisionLogPage> SqliteStore::DecisionLog(const DecisionLogQuery&
       e.decision = s.getColumn(7).getString();
     }
     return page;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading the decision log");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading the decision log");
   }
 }
 
@@ -314,14 +316,14 @@ absl::StatusOr<std::vector<PurchaseRecord>> SqliteStore::Purchases(std::string_v
   try {
     static const std::string sql = StrCat(sqlite::Connection::kPurchaseColumns,
                                           "WHERE ?1 = '' OR customer_id = ?1 ORDER BY rowid");
-    SQLite::Statement& s = reader->Prepared(sql);
+    sql::Statement& s = reader->Prepared(sql);
     sqlite::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     std::vector<PurchaseRecord> purchases;
     while (s.executeStep()) purchases.push_back(sqlite::Connection::RowToPurchase(s));
     return purchases;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading purchases");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading purchases");
   }
 }
 
@@ -329,23 +331,27 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::CustomerIdSplits(int parts
   ReadLease reader(this);
   try {
     // One snapshot: the count and the ids must agree.
-    SQLite::Transaction snapshot(reader->db(), SQLite::TransactionBehavior::DEFERRED);
-    const int64_t count = reader->db().execAndGet("SELECT count(*) FROM customers").getInt64();
+    sqlite::Connection::ReadTransaction snapshot(*reader);
+    int64_t count = 0;
+    {
+      sql::Statement& counted = reader->Prepared("SELECT count(*) FROM customers");
+      sqlite::Connection::Done done{counted};
+      counted.executeStep();
+      count = counted.getColumn(0).getInt64();
+    }
     std::vector<std::string> splits;
     if (parts < 2 || count < parts) return splits;
-    SQLite::Statement& s =
-        reader->Prepared("SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET ?");
+    sql::Statement& s = reader->Prepared("SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET ?");
     for (int i = 1; i < parts; ++i) {
       sqlite::Connection::Done done{s};
       s.bind(1, count * i / parts);
       if (s.executeStep()) splits.push_back(s.getColumn(0).getString());
       s.reset();
     }
-    snapshot.commit();
     splits.erase(std::unique(splits.begin(), splits.end()), splits.end());
     return splits;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "splitting the customers");
+  } catch (const sql::Error& e) {
+    return FromError(e, "splitting the customers");
   }
 }
 
@@ -356,7 +362,7 @@ std::string IdRange(std::string_view column, const CustomerScan& scan) {
   return StrCat(column, " >= ?1", scan.to_id.empty() ? "" : StrCat(" AND ", column, " < ?2"));
 }
 
-void BindIdRange(SQLite::Statement& s, const CustomerScan& scan) {
+void BindIdRange(sql::Statement& s, const CustomerScan& scan) {
   s.bind(1, scan.from_id);
   if (!scan.to_id.empty()) s.bind(2, scan.to_id);
 }
@@ -372,18 +378,18 @@ absl::Status SqliteStore::ScanCustomers(
   ReadLease reader(this);
   try {
     // One read transaction: the three statements see the same snapshot.
-    SQLite::Transaction snapshot(reader->db(), SQLite::TransactionBehavior::DEFERRED);
-    SQLite::Statement& customers = reader->Prepared(StrCat(
+    sqlite::Connection::ReadTransaction snapshot(*reader);
+    sql::Statement& customers = reader->Prepared(StrCat(
         sqlite::Connection::kCustomerColumns, "WHERE ", IdRange("id", scan), " ORDER BY id"));
     sqlite::Connection::Done customers_done{customers};
     BindIdRange(customers, scan);
-    SQLite::Statement& months =
+    sql::Statement& months =
         reader->Prepared(StrCat(sqlite::Connection::kMonthColumns, "WHERE ",
                                 IdRange("customer_id", scan), " ORDER BY customer_id, month"));
     sqlite::Connection::Done months_done{months};
     BindIdRange(months, scan);
     const bool replay = scan.purchases_from.known() && scan.purchases_to.known();
-    SQLite::Statement& purchases = reader->Prepared(
+    sql::Statement& purchases = reader->Prepared(
         StrCat("SELECT customer_id, amount_units, product, channel, day FROM purchases WHERE ",
                IdRange("customer_id", scan),
                " AND day >= ?3 AND day <= ?4 AND returned_kind IS NULL "
@@ -426,10 +432,9 @@ absl::Status SqliteStore::ScanCustomers(
       }
       visit(customer, bought);
     }
-    snapshot.commit();
     return absl::OkStatus();
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "scanning the customers");
+  } catch (const sql::Error& e) {
+    return FromError(e, "scanning the customers");
   }
 }
 
@@ -437,7 +442,7 @@ absl::StatusOr<LedgerPage> SqliteStore::LedgerAfter(std::string_view customer_id
                                                     int limit) {
   ReadLease reader(this);
   try {
-    SQLite::Statement& s = reader->Prepared(
+    sql::Statement& s = reader->Prepared(
         "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at, "
         "note, running FROM (SELECT *, sum(delta) OVER (ORDER BY id) AS running FROM ledger "
         "WHERE customer_id = ?1) WHERE id > ?2 ORDER BY id LIMIT ?3");
@@ -455,8 +460,8 @@ absl::StatusOr<LedgerPage> SqliteStore::LedgerAfter(std::string_view customer_id
       page.balance_after.push_back(s.getColumn(9).getInt64());
     }
     return page;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading the ledger");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading the ledger");
   }
 }
 
@@ -475,7 +480,7 @@ absl::StatusOr<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
     if (!query.status.empty()) where += " AND status = ?1";
     if (!query.queue.empty()) where += " AND queue = ?2";
     if (!query.customer_id.empty()) where += " AND customer_id = ?3";
-    SQLite::Statement& s = reader->Prepared(
+    sql::Statement& s = reader->Prepared(
         StrCat(sqlite::Connection::kTaskColumns, where, " ORDER BY id DESC LIMIT ?5"));
     sqlite::Connection::Done done{s};
     s.bind(1, query.status);
@@ -491,8 +496,8 @@ absl::StatusOr<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
       page.tasks.push_back(sqlite::Connection::RowToTask(s));
     }
     return page;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "listing tasks");
+  } catch (const sql::Error& e) {
+    return FromError(e, "listing tasks");
   }
 }
 
@@ -503,7 +508,7 @@ absl::StatusOr<ActionPage> SqliteStore::ListActions(std::string_view product,
   try {
     ActionPage page;
     {
-      SQLite::Statement& s = reader->Prepared(
+      sql::Statement& s = reader->Prepared(
           StrCat("SELECT ", sqlite::Connection::kActionColumns,
                  " FROM improvement_actions WHERE (?1 = '' OR product = ?1) "
                  "AND (?2 = '' OR status = ?2) AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4"));
@@ -522,8 +527,8 @@ absl::StatusOr<ActionPage> SqliteStore::ListActions(std::string_view product,
     }
     for (ImprovementActionRecord& a : page.actions) reader->AddKeywordCounts(&a);
     return page;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "listing improvement actions");
+  } catch (const sql::Error& e) {
+    return FromError(e, "listing improvement actions");
   }
 }
 
@@ -533,7 +538,7 @@ absl::Status SqliteStore::ScanFeedback(std::string_view product, Date since,
   try {
     // Themes come along as one text, joined by the unit separator (which
     // rule ids cannot contain).
-    SQLite::Statement& s = reader->Prepared(
+    sql::Statement& s = reader->Prepared(
         "SELECT f.id, coalesce(f.customer_id, ''), f.product, f.text, f.source, "
         "f.satisfaction_units, f.day, f.ruleset_version, "
         "(SELECT group_concat(rule_id, char(31)) FROM feedback_themes t WHERE t.feedback_id = "
@@ -566,15 +571,15 @@ absl::Status SqliteStore::ScanFeedback(std::string_view product, Date since,
       visit(f);
     }
     return absl::OkStatus();
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading feedback");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading feedback");
   }
 }
 
 absl::StatusOr<std::vector<AuditEntry>> SqliteStore::Audit(std::string_view subject) {
   ReadLease reader(this);
   try {
-    SQLite::Statement& s = reader->Prepared(
+    sql::Statement& s = reader->Prepared(
         "SELECT id, subject, event, actor, note, before, after, recorded_at FROM audit_log "
         "WHERE subject = ? ORDER BY id");
     sqlite::Connection::Done done{s};
@@ -592,8 +597,8 @@ absl::StatusOr<std::vector<AuditEntry>> SqliteStore::Audit(std::string_view subj
       e.recorded_at = s.getColumn(7).getString();
     }
     return entries;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading the audit trail");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading the audit trail");
   }
 }
 
@@ -609,7 +614,7 @@ absl::Status SqliteStore::KeepRulesetVersion(const RulesetVersionRecord& record)
 absl::StatusOr<std::vector<RulesetVersionRecord>> SqliteStore::RulesetVersions(int limit) {
   ReadLease reader(this);
   try {
-    SQLite::Statement& s = reader->Prepared(
+    sql::Statement& s = reader->Prepared(
         "SELECT version, directory, first_served_at, last_served_at, times_served "
         "FROM ruleset_versions ORDER BY last_served_at DESC, rowid DESC LIMIT ?");
     sqlite::Connection::Done done{s};
@@ -624,8 +629,8 @@ absl::StatusOr<std::vector<RulesetVersionRecord>> SqliteStore::RulesetVersions(i
       r.times_served = s.getColumn(4).getInt64();
     }
     return versions;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "listing ruleset versions");
+  } catch (const sql::Error& e) {
+    return FromError(e, "listing ruleset versions");
   }
 }
 
@@ -638,7 +643,7 @@ absl::StatusOr<std::optional<RulesetVersionRecord>> SqliteStore::FindRulesetVers
       if (!std::isxdigit(static_cast<unsigned char>(c)))
         return std::optional<RulesetVersionRecord>();
     }
-    SQLite::Statement& s = reader->Prepared(
+    sql::Statement& s = reader->Prepared(
         "SELECT version, directory, first_served_at, last_served_at, times_served "
         "FROM ruleset_versions WHERE version LIKE ? || '%' ORDER BY version LIMIT 2");
     std::optional<RulesetVersionRecord> found;
@@ -660,21 +665,21 @@ absl::StatusOr<std::optional<RulesetVersionRecord>> SqliteStore::FindRulesetVers
       }
     }
     if (!found.has_value()) return found;
-    SQLite::Statement& files = reader->Prepared(
+    sql::Statement& files = reader->Prepared(
         "SELECT f.name, c.content FROM ruleset_files f "
         "JOIN ruleset_contents c ON c.id = f.content_id "
         "WHERE f.version = ? ORDER BY f.name");
     sqlite::Connection::Done done{files};
     files.bind(1, found->version);
     while (files.executeStep()) {
-      const SQLite::Column content = files.getColumn(1);
+      const sql::Column content = files.getColumn(1);
       found->files.push_back(
           {files.getColumn(0).getString(),
            std::string(static_cast<const char*>(content.getBlob()), content.getBytes())});
     }
     return found;
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading a ruleset version");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading a ruleset version");
   }
 }
 
@@ -683,8 +688,8 @@ absl::StatusOr<std::vector<SegmentMembershipRecord>> SqliteStore::CustomerSegmen
   ReadLease reader(this);
   try {
     return reader->ReadCustomerSegments(customer_id);
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading segments");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading segments");
   }
 }
 
@@ -693,8 +698,8 @@ absl::StatusOr<std::vector<SegmentChangeRecord>> SqliteStore::SegmentChanges(
   ReadLease reader(this);
   try {
     return reader->ReadSegmentChanges(query);
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading segment changes");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading segment changes");
   }
 }
 
@@ -703,8 +708,8 @@ absl::StatusOr<std::vector<SegmentMembershipRecord>> SqliteStore::SegmentMembers
   ReadLease reader(this);
   try {
     return reader->ReadSegmentMembers(dimension, segment, after_id, limit);
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading segment members");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading segment members");
   }
 }
 
@@ -712,8 +717,8 @@ absl::StatusOr<std::optional<rules::RfmQuantiles>> SqliteStore::RfmQuantiles(int
   ReadLease reader(this);
   try {
     return reader->ReadRfmQuantiles(window_days);
-  } catch (const SQLite::Exception& e) {
-    return FromException(e, "reading RFM quantiles");
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading RFM quantiles");
   }
 }
 

@@ -18,7 +18,7 @@ constexpr const char* kMemberColumns =
     "SELECT customer_id, dimension, segment, since, ruleset_version, computed_at "
     "FROM segment_members ";
 
-SegmentMembershipRecord RowToMember(SQLite::Statement& s) {
+SegmentMembershipRecord RowToMember(sql::Statement& s) {
   SegmentMembershipRecord m;
   m.customer_id = s.getColumn(0).getString();
   m.dimension = s.getColumn(1).getString();
@@ -29,7 +29,7 @@ SegmentMembershipRecord RowToMember(SQLite::Statement& s) {
   return m;
 }
 
-SegmentChangeRecord RowToChange(SQLite::Statement& s) {
+SegmentChangeRecord RowToChange(sql::Statement& s) {
   SegmentChangeRecord c;
   c.sequence = s.getColumn(0).getInt64();
   c.customer_id = s.getColumn(1).getString();
@@ -77,7 +77,7 @@ void Connection::NoteCustomerChanged(std::string_view customer_id) {
 
 std::vector<SegmentMembershipRecord> Connection::ReadCustomerSegments(
     std::string_view customer_id) {
-  SQLite::Statement& s = Prepared(StrCat(kMemberColumns, "WHERE customer_id = ?"));
+  sql::Statement& s = Prepared(StrCat(kMemberColumns, "WHERE customer_id = ?"));
   Done done{s};
   s.bind(1, std::string(customer_id));
   std::vector<SegmentMembershipRecord> members;
@@ -100,9 +100,9 @@ std::vector<SegmentChangeRecord> Connection::UnsafeSetSegments(
   const std::string now = NowText();
   std::vector<SegmentChangeRecord> changes;
   auto change = [&](std::string_view dimension, std::string_view from, std::string_view to) {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO segment_changes (customer_id, dimension, from_segment, to_segment, "
-        "ruleset_version, cause, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        "ruleset_version, cause, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING sequence");
     Done done{s};
     s.bind(1, std::string(customer_id));
     s.bind(2, std::string(dimension));
@@ -111,14 +111,14 @@ std::vector<SegmentChangeRecord> Connection::UnsafeSetSegments(
     s.bind(5, std::string(ruleset_version));
     s.bind(6, std::string(cause));
     s.bind(7, now);
-    s.exec();
-    changes.push_back({db_.getLastInsertRowid(), std::string(customer_id), std::string(dimension),
+    s.executeStep();
+    changes.push_back({s.getColumn(0).getInt64(), std::string(customer_id), std::string(dimension),
                        std::string(from), std::string(to), std::string(ruleset_version),
                        std::string(cause), now});
   };
   for (const auto& [dimension, member] : before) {
     if (after.contains(dimension)) continue;
-    SQLite::Statement& s =
+    sql::Statement& s =
         Prepared("DELETE FROM segment_members WHERE customer_id = ? AND dimension = ?");
     Done done{s};
     s.bind(1, std::string(customer_id));
@@ -131,7 +131,7 @@ std::vector<SegmentChangeRecord> Connection::UnsafeSetSegments(
     const bool same = was != before.end() && was->second.segment == segment;
     if (same && !confirm && was->second.ruleset_version == ruleset_version) continue;
     // A new segment starts now; the same one keeps its `since`.
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO segment_members (customer_id, dimension, segment, since, ruleset_version, "
         "computed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4) ON CONFLICT (customer_id, dimension) DO "
         "UPDATE SET segment = ?3, since = CASE WHEN segment = ?3 THEN since ELSE ?4 END, "
@@ -155,7 +155,7 @@ std::vector<SegmentChangeRecord> Connection::ReadSegmentChanges(const SegmentCha
   if (!query.customer_id.empty()) where += " AND customer_id = ?2";
   if (!query.dimension.empty()) where += " AND dimension = ?3";
   if (!query.segment.empty()) where += " AND (from_segment = ?4 OR to_segment = ?4)";
-  SQLite::Statement& s = Prepared(StrCat(
+  sql::Statement& s = Prepared(StrCat(
       "SELECT sequence, customer_id, dimension, from_segment, to_segment, ruleset_version, cause, "
       "changed_at FROM segment_changes ",
       where, " ORDER BY sequence LIMIT ?5"));
@@ -174,7 +174,7 @@ std::vector<SegmentMembershipRecord> Connection::ReadSegmentMembers(std::string_
                                                                     std::string_view segment,
                                                                     std::string_view after_id,
                                                                     int limit) {
-  SQLite::Statement& s = Prepared(StrCat(
+  sql::Statement& s = Prepared(StrCat(
       kMemberColumns,
       "WHERE dimension = ? AND segment = ? AND customer_id > ? ORDER BY customer_id LIMIT ?"));
   Done done{s};
@@ -188,7 +188,7 @@ std::vector<SegmentMembershipRecord> Connection::ReadSegmentMembers(std::string_
 }
 
 std::optional<rules::RfmQuantiles> Connection::ReadRfmQuantiles(int32_t window_days) {
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "SELECT recency, frequency, monetary, customers, ruleset_version, computed_at "
       "FROM rfm_quantiles WHERE window_days = ?");
   Done done{s};
@@ -225,7 +225,7 @@ absl::StatusOr<std::vector<SegmentChangeRecord>> Connection::SetSegments(
 absl::StatusOr<std::vector<std::string>> Connection::CustomerIdsAfter(std::string_view after_id,
                                                                       int limit) {
   return Guarded("listing customers", [&]() -> absl::StatusOr<std::vector<std::string>> {
-    SQLite::Statement& s = Prepared("SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?");
+    sql::Statement& s = Prepared("SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?");
     Done done{s};
     s.bind(1, std::string(after_id));
     s.bind(2, limit);
@@ -237,7 +237,7 @@ absl::StatusOr<std::vector<std::string>> Connection::CustomerIdsAfter(std::strin
 
 absl::Status Connection::PutRfmQuantiles(const rules::RfmQuantiles& q) {
   return Guarded("storing RFM quantiles", [&] {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT OR REPLACE INTO rfm_quantiles (window_days, recency, frequency, monetary, "
         "customers, ruleset_version, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
     Done done{s};

@@ -31,7 +31,7 @@ std::vector<std::string> SplitEvidence(const std::string& text) {
 
 }  // namespace
 
-TaskRecord Connection::RowToTask(SQLite::Statement& s) {
+TaskRecord Connection::RowToTask(sql::Statement& s) {
   TaskRecord t;
   t.id = s.getColumn(0).getInt64();
   t.customer_id = s.getColumn(1).getString();
@@ -54,16 +54,17 @@ TaskRecord Connection::RowToTask(SQLite::Statement& s) {
 
 absl::StatusOr<std::optional<int64_t>> Connection::UnsafeOpenTask(const TaskRecord& t) {
   {
-    SQLite::Statement& s = Prepared("SELECT 1 FROM customers WHERE id = ?");
+    sql::Statement& s = Prepared("SELECT 1 FROM customers WHERE id = ?");
     Done done{s};
     s.bind(1, t.customer_id);
     if (!s.executeStep()) {
       return absl::NotFoundError(StrCat("customer '", t.customer_id, "' not found"));
     }
   }
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "INSERT OR IGNORE INTO tasks (customer_id, rule_id, task, queue, status, ruleset_version, "
-      "evidence, source, opened_at, due_on) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)");
+      "evidence, source, opened_at, due_on) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?) "
+      "RETURNING id");
   Done done{s};
   s.bind(1, t.customer_id);
   s.bind(2, t.rule_id);
@@ -74,14 +75,14 @@ absl::StatusOr<std::optional<int64_t>> Connection::UnsafeOpenTask(const TaskReco
   s.bind(7, t.source);
   s.bind(8, NowText());
   BindDate(s, 9, t.due_on);
-  if (s.exec() == 0) return std::optional<int64_t>();
-  const int64_t id = db_.getLastInsertRowid();
+  if (!s.executeStep()) return std::optional<int64_t>();  // one is open already
+  const int64_t id = s.getColumn(0).getInt64();
   if (std::optional<TaskRecord> opened = UnsafeFindTask(id)) task_changes_.Note(*opened);
   return std::optional<int64_t>(id);
 }
 
 std::optional<TaskRecord> Connection::UnsafeFindTask(int64_t id) {
-  SQLite::Statement& s = Prepared(StrCat(kTaskColumns, "WHERE id = ?"));
+  sql::Statement& s = Prepared(StrCat(kTaskColumns, "WHERE id = ?"));
   Done done{s};
   s.bind(1, id);
   if (!s.executeStep()) return std::nullopt;
@@ -89,7 +90,7 @@ std::optional<TaskRecord> Connection::UnsafeFindTask(int64_t id) {
 }
 
 absl::Status Connection::UnsafeUpdateTask(const TaskRecord& t) {
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "UPDATE tasks SET status = ?2, claimed_by = ?3, claimed_at = ?4, closed_by = ?5, "
       "closed_at = ?6, outcome = ?7 WHERE id = ?1");
   Done done{s};
@@ -107,7 +108,7 @@ absl::Status Connection::UnsafeUpdateTask(const TaskRecord& t) {
 }
 
 void Connection::NoteTasksOfDeletedCustomer(std::string_view customer_id) {
-  SQLite::Statement& s =
+  sql::Statement& s =
       Prepared(StrCat(kTaskColumns, "WHERE customer_id = ? AND status != 'closed'"));
   Done done{s};
   s.bind(1, std::string(customer_id));
@@ -136,7 +137,7 @@ absl::StatusOr<std::vector<std::string>> Connection::RulesWithTasks(std::string_
   return Guarded("reading a customer's tasks", [&]() -> absl::StatusOr<std::vector<std::string>> {
     // Served by the partial unique index (customer_id, rule_id), or by
     // tasks_by_customer.
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         closed_too ? "SELECT DISTINCT rule_id FROM tasks WHERE customer_id = ?"
                    : "SELECT rule_id FROM tasks WHERE customer_id = ? AND status != 'closed'");
     Done done{s};

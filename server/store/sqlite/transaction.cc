@@ -1,7 +1,5 @@
 // The operations of a write transaction on the SQLite store (the
 // Transaction contract, server/store/transaction.h).
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <limits>
 
@@ -21,7 +19,7 @@ absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(
     std::string_view id, const CustomerAsOf& as_of) {
   static const std::string customer_sql = StrCat(kCustomerColumns, "WHERE id = ?");
   static const std::string months_sql = StrCat(kMonthColumns, "WHERE customer_id = ?");
-  SQLite::Statement& row = Prepared(customer_sql);
+  sql::Statement& row = Prepared(customer_sql);
   // Open until the months are read: both reads in one read transaction.
   Done row_done{row};
   row.bind(1, std::string(id));
@@ -29,7 +27,7 @@ absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(
   std::optional<Customer> found(std::in_place);
   const bool dated = FillCustomer(row, &*found);
   MonthStats stats = StatsAsOf(as_of);
-  SQLite::Statement& months = Prepared(months_sql);
+  sql::Statement& months = Prepared(months_sql);
   Done months_done{months};
   months.bind(1, found->id);
   while (months.executeStep()) AddMonth(months, &stats);
@@ -41,7 +39,7 @@ absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(
 }
 
 absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c, Date day) {
-  SQLite::Statement& exists = Prepared("SELECT 1 FROM customers WHERE id = ?");
+  sql::Statement& exists = Prepared("SELECT 1 FROM customers WHERE id = ?");
   bool found;
   {
     Done done{exists};
@@ -49,7 +47,7 @@ absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c, 
     found = exists.executeStep();
   }
   if (found) KeepSatisfactionBefore(c.id, day, c.satisfaction);
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       found ? "UPDATE customers SET name = ?2, age = ?3, gender = ?4, occupation = ?5, "
               "consumption = ?6, channel = ?7, birthday = ?8, joined_at = ?9, "
               "satisfaction_units = ?10, "
@@ -88,7 +86,7 @@ absl::StatusOr<bool> Connection::UnsafeUpsertCustomerProfile(const Customer& c, 
 absl::StatusOr<bool> Connection::UnsafeDeleteCustomer(std::string_view id) {
   if (id.empty()) return false;  // "" names everyone's offer usage, never a customer
   NoteTasksOfDeletedCustomer(id);
-  SQLite::Statement& s = Prepared("DELETE FROM customers WHERE id = ?");
+  sql::Statement& s = Prepared("DELETE FROM customers WHERE id = ?");
   Done done{s};
   s.bind(1, std::string(id));
   if (s.exec() == 0) return false;
@@ -96,7 +94,7 @@ absl::StatusOr<bool> Connection::UnsafeDeleteCustomer(std::string_view id) {
   // everyone's keeps what it redeemed: the budget was spent.
   for (const char* sql : {"DELETE FROM offer_usage_days WHERE customer_id = ?",
                           "DELETE FROM offer_usage_totals WHERE customer_id = ?"}) {
-    SQLite::Statement& usage = Prepared(sql);
+    sql::Statement& usage = Prepared(sql);
     Done usage_done{usage};
     usage.bind(1, std::string(id));
     usage.exec();
@@ -113,7 +111,7 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
   // constraint error; the savepoint undoes it when a later step fails.
   const std::string recorded_at = NowText();
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "UPDATE customers SET total_spent_units = total_spent_units + ?2, "
         "last_purchase_at = max(coalesce(last_purchase_at, ?3), ?3), points = points + ?4, "
         "points_lifetime = points_lifetime + max(?4, 0), tier = coalesce(?5, tier) "
@@ -135,7 +133,7 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
   // The ledger row before the purchase, which keeps its id.
   const int64_t ledger_id = InsertLedgerRow(points, recorded_at);
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO purchases (purchase_id, customer_id, amount_units, product, channel, day, "
         "points_earned, rule_id, ruleset_version, recorded_at, ledger_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -152,17 +150,17 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
     s.bind(10, recorded_at);
     s.bind(11, ledger_id);
     // The primary key tells a purchase recorded before: no lookup first.
-    if (const int code = s.tryExecuteStep(); code != SQLITE_DONE) {
-      if (s.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        return WithReason(absl::AlreadyExistsError(
-                              StrCat("purchase_id '", p.purchase_id, "' is already recorded")),
-                          kReasonPurchaseAlreadyRecorded);
-      }
-      throw SQLite::Exception(db_.getHandle(), code);
+    try {
+      s.exec();
+    } catch (const sql::Error& e) {
+      if (e.kind() != sql::ErrorKind::kDuplicate) throw;
+      return WithReason(
+          absl::AlreadyExistsError(StrCat("purchase_id '", p.purchase_id, "' is already recorded")),
+          kReasonPurchaseAlreadyRecorded);
     }
   }
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO purchase_months (customer_id, month, count, amount_units, points) "
         "VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT (customer_id, month) DO UPDATE SET "
         "count = count + 1, amount_units = amount_units + ?3, points = points + ?4");
@@ -178,9 +176,9 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
 }
 
 int64_t Connection::InsertLedgerRow(const LedgerEntry& e, const std::string& recorded_at) {
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "INSERT INTO ledger (customer_id, delta, reason, rule_id, ruleset_version, source, "
-      "recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      "recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   Done done{s};
   s.bind(1, e.customer_id);
   s.bind(2, e.delta);
@@ -190,14 +188,14 @@ int64_t Connection::InsertLedgerRow(const LedgerEntry& e, const std::string& rec
   s.bind(6, e.source);
   s.bind(7, recorded_at);
   s.bind(8, e.note);
-  s.exec();
-  return db_.getLastInsertRowid();
+  s.executeStep();
+  return s.getColumn(0).getInt64();
 }
 
 absl::StatusOr<std::optional<PurchaseRecord>> Connection::UnsafeFindPurchase(
     std::string_view purchase_id) {
   static const std::string sql = StrCat(kPurchaseColumns, "WHERE purchase_id = ?");
-  SQLite::Statement& s = Prepared(sql);
+  sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(purchase_id));
   if (!s.executeStep()) return std::optional<PurchaseRecord>();
@@ -206,7 +204,7 @@ absl::StatusOr<std::optional<PurchaseRecord>> Connection::UnsafeFindPurchase(
 
 absl::Status Connection::UnsafeMarkReturned(const PurchaseRecord& p, std::string_view kind) {
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "UPDATE purchases SET returned_kind = ?, returned_at = ? "
         "WHERE purchase_id = ? AND returned_kind IS NULL");
     Done done{s};
@@ -219,7 +217,7 @@ absl::Status Connection::UnsafeMarkReturned(const PurchaseRecord& p, std::string
     }
   }
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "UPDATE purchase_months SET count = count - 1, amount_units = amount_units - ?3, "
         "points = points - ?4 WHERE customer_id = ?1 AND month = ?2");
     Done done{s};
@@ -230,7 +228,7 @@ absl::Status Connection::UnsafeMarkReturned(const PurchaseRecord& p, std::string
     s.exec();
   }
   AddPurchaseToHistory(p, -1);
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "UPDATE customers SET total_spent_units = total_spent_units - ?2, last_purchase_at = "
       "(SELECT max(day) FROM purchases WHERE customer_id = ?1 AND returned_kind IS NULL) "
       "WHERE id = ?1");
@@ -243,7 +241,7 @@ absl::Status Connection::UnsafeMarkReturned(const PurchaseRecord& p, std::string
 
 absl::StatusOr<int64_t> Connection::UnsafeAppendLedger(const LedgerEntry& e) {
   const int64_t id = InsertLedgerRow(e, NowText());
-  SQLite::Statement& s = Prepared("UPDATE customers SET points = points + ? WHERE id = ?");
+  sql::Statement& s = Prepared("UPDATE customers SET points = points + ? WHERE id = ?");
   Done done{s};
   s.bind(1, e.delta);
   s.bind(2, e.customer_id);
@@ -255,7 +253,7 @@ absl::StatusOr<int64_t> Connection::UnsafeAppendLedger(const LedgerEntry& e) {
 
 absl::StatusOr<int64_t> Connection::UnsafeChangeTier(const TierChangeRecord& c) {
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "UPDATE customers SET tier = ?2, previous_tier = ?3, tier_since = ?4, "
         "manual_tier_until = ?5, tier_downgrade_on = NULL WHERE id = ?1");
     Done done{s};
@@ -268,9 +266,10 @@ absl::StatusOr<int64_t> Connection::UnsafeChangeTier(const TierChangeRecord& c) 
       return absl::NotFoundError(StrCat("customer '", c.customer_id, "' not found"));
     }
   }
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "INSERT INTO tier_changes (customer_id, from_tier, to_tier, day, recorded_at, cause, source, "
-      "ruleset_version, actor, reason, manual_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "ruleset_version, actor, reason, manual_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "RETURNING id");
   Done done{s};
   s.bind(1, c.customer_id);
   s.bind(2, c.from_tier);
@@ -283,12 +282,12 @@ absl::StatusOr<int64_t> Connection::UnsafeChangeTier(const TierChangeRecord& c) 
   s.bind(9, c.actor);
   s.bind(10, c.reason);
   BindDate(s, 11, c.manual_until);
-  s.exec();
-  return db_.getLastInsertRowid();
+  s.executeStep();
+  return s.getColumn(0).getInt64();
 }
 
 absl::Status Connection::UnsafeSetTierDowngrade(std::string_view customer_id, Date day) {
-  SQLite::Statement& s = Prepared("UPDATE customers SET tier_downgrade_on = ?2 WHERE id = ?1");
+  sql::Statement& s = Prepared("UPDATE customers SET tier_downgrade_on = ?2 WHERE id = ?1");
   Done done{s};
   s.bind(1, std::string(customer_id));
   BindDate(s, 2, day);
@@ -306,7 +305,7 @@ absl::Status Connection::UnsafeRecordInteraction(std::string_view customer_id,
   // The customer first, so that an unknown one is NOT_FOUND, not a
   // foreign key error from the rows that name it.
   {
-    SQLite::Statement& s =
+    sql::Statement& s =
         Prepared("UPDATE customers SET satisfaction_units = ?, interaction_count = ? WHERE id = ?");
     Done done{s};
     s.bind(1, satisfaction.units());
@@ -316,7 +315,7 @@ absl::Status Connection::UnsafeRecordInteraction(std::string_view customer_id,
       return absl::NotFoundError(StrCat("customer '", customer_id, "' not found"));
     }
   }
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "INSERT INTO interactions (customer_id, text, rule_id, satisfaction_after_units, "
       "recorded_at) VALUES (?, ?, ?, ?, ?)");
   Done done{s};
@@ -332,7 +331,7 @@ absl::Status Connection::UnsafeRecordInteraction(std::string_view customer_id,
 
 absl::StatusOr<int64_t> Connection::UnsafeInsertFeedback(const FeedbackRecord& f) {
   if (!f.customer_id.empty()) {
-    SQLite::Statement& s = Prepared("SELECT 1 FROM customers WHERE id = ?");
+    sql::Statement& s = Prepared("SELECT 1 FROM customers WHERE id = ?");
     Done done{s};
     s.bind(1, f.customer_id);
     if (!s.executeStep()) {
@@ -341,9 +340,9 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertFeedback(const FeedbackRecord& f
   }
   int64_t id;
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO feedback (customer_id, product, text, source, satisfaction_units, day, "
-        "ruleset_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        "ruleset_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     Done done{s};
     if (f.customer_id.empty()) {
       s.bind(1);
@@ -361,11 +360,11 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertFeedback(const FeedbackRecord& f
     s.bind(6, f.day.days());
     s.bind(7, f.ruleset_version);
     s.bind(8, NowText());
-    s.exec();
-    id = db_.getLastInsertRowid();
+    s.executeStep();
+    id = s.getColumn(0).getInt64();
   }
   for (const std::string& theme : f.themes) {
-    SQLite::Statement& s =
+    sql::Statement& s =
         Prepared("INSERT OR IGNORE INTO feedback_themes (feedback_id, rule_id) VALUES (?, ?)");
     Done done{s};
     s.bind(1, id);
@@ -380,7 +379,7 @@ absl::StatusOr<int64_t> Connection::UnsafeSupportAction(const ImprovementActionR
                                                         const std::vector<std::string>& keywords) {
   int64_t action_id = 0;
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "SELECT id FROM improvement_actions WHERE product = ? AND rule_id = ? "
         "AND status = 'proposed'");
     Done done{s};
@@ -389,10 +388,10 @@ absl::StatusOr<int64_t> Connection::UnsafeSupportAction(const ImprovementActionR
     if (s.executeStep()) action_id = s.getColumn(0).getInt64();
   }
   if (action_id == 0) {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO improvement_actions (product, rule_id, action, change_kind, change_field, "
         "change_text, change_amount_units, status, ruleset_version, proposed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?)");
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?) RETURNING id");
     Done done{s};
     s.bind(1, proposal.product);
     s.bind(2, proposal.rule_id);
@@ -410,11 +409,11 @@ absl::StatusOr<int64_t> Connection::UnsafeSupportAction(const ImprovementActionR
     }
     s.bind(8, proposal.ruleset_version);
     s.bind(9, NowText());
-    s.exec();
-    action_id = db_.getLastInsertRowid();
+    s.executeStep();
+    action_id = s.getColumn(0).getInt64();
   }
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "UPDATE improvement_actions SET feedback_count = feedback_count + 1, "
         "first_feedback_day = min(coalesce(first_feedback_day, ?2), ?2), "
         "last_feedback_day = max(coalesce(last_feedback_day, ?2), ?2) WHERE id = ?1");
@@ -424,7 +423,7 @@ absl::StatusOr<int64_t> Connection::UnsafeSupportAction(const ImprovementActionR
     s.exec();
   }
   {
-    SQLite::Statement& s =
+    sql::Statement& s =
         Prepared("INSERT INTO action_evidence (action_id, feedback_id) VALUES (?, ?)");
     Done done{s};
     s.bind(1, action_id);
@@ -432,7 +431,7 @@ absl::StatusOr<int64_t> Connection::UnsafeSupportAction(const ImprovementActionR
     s.exec();
   }
   for (const std::string& keyword : keywords) {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO action_keywords (action_id, keyword, count) VALUES (?, ?, 1) "
         "ON CONFLICT (action_id, keyword) DO UPDATE SET count = count + 1");
     Done done{s};
@@ -448,7 +447,7 @@ absl::StatusOr<std::optional<ImprovementActionRecord>> Connection::UnsafeFindAct
   {
     static const std::string sql =
         StrCat("SELECT ", kActionColumns, " FROM improvement_actions WHERE id = ?");
-    SQLite::Statement& s = Prepared(sql);
+    sql::Statement& s = Prepared(sql);
     Done done{s};
     s.bind(1, id);
     if (!s.executeStep()) return std::optional<ImprovementActionRecord>();
@@ -460,7 +459,7 @@ absl::StatusOr<std::optional<ImprovementActionRecord>> Connection::UnsafeFindAct
 
 absl::Status Connection::UnsafeCloseAction(int64_t id, std::string_view status,
                                            std::string_view actor, std::string_view note) {
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "UPDATE improvement_actions SET status = ?, decided_at = ?, decided_by = ?, note = ? "
       "WHERE id = ? AND status = 'proposed'");
   Done done{s};
@@ -480,7 +479,7 @@ absl::StatusOr<std::optional<ProductRecord>> Connection::UnsafeFindProduct(
     std::string_view product) {
   ProductRecord p;
   {
-    SQLite::Statement& s = Prepared("SELECT updated_at, category FROM products WHERE product = ?");
+    sql::Statement& s = Prepared("SELECT updated_at, category FROM products WHERE product = ?");
     Done done{s};
     s.bind(1, std::string(product));
     if (!s.executeStep()) return std::optional<ProductRecord>();
@@ -488,7 +487,7 @@ absl::StatusOr<std::optional<ProductRecord>> Connection::UnsafeFindProduct(
     p.updated_at = s.getColumn(0).getString();
     p.category = s.getColumn(1).getString();
   }
-  SQLite::Statement& s = Prepared("SELECT name, value FROM product_attributes WHERE product = ?");
+  sql::Statement& s = Prepared("SELECT name, value FROM product_attributes WHERE product = ?");
   Done done{s};
   s.bind(1, std::string(product));
   while (s.executeStep()) p.attributes[s.getColumn(0).getString()] = s.getColumn(1).getString();
@@ -496,7 +495,7 @@ absl::StatusOr<std::optional<ProductRecord>> Connection::UnsafeFindProduct(
 }
 
 absl::StatusOr<std::string> Connection::UnsafeProductCategory(std::string_view product) {
-  SQLite::Statement& s = Prepared("SELECT category FROM products WHERE product = ?");
+  sql::Statement& s = Prepared("SELECT category FROM products WHERE product = ?");
   Done done{s};
   s.bind(1, std::string(product));
   if (!s.executeStep()) return std::string();
@@ -506,13 +505,13 @@ absl::StatusOr<std::string> Connection::UnsafeProductCategory(std::string_view p
 absl::StatusOr<bool> Connection::UnsafeUpsertProduct(const ProductRecord& p) {
   bool created;
   {
-    SQLite::Statement& s = Prepared("SELECT 1 FROM products WHERE product = ?");
+    sql::Statement& s = Prepared("SELECT 1 FROM products WHERE product = ?");
     Done done{s};
     s.bind(1, p.product);
     created = !s.executeStep();
   }
   {
-    SQLite::Statement& s = Prepared(
+    sql::Statement& s = Prepared(
         "INSERT INTO products (product, updated_at, category) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (product) DO UPDATE SET updated_at = ?2, category = ?3");
     Done done{s};
@@ -522,13 +521,13 @@ absl::StatusOr<bool> Connection::UnsafeUpsertProduct(const ProductRecord& p) {
     s.exec();
   }
   {
-    SQLite::Statement& s = Prepared("DELETE FROM product_attributes WHERE product = ?");
+    sql::Statement& s = Prepared("DELETE FROM product_attributes WHERE product = ?");
     Done done{s};
     s.bind(1, p.product);
     s.exec();
   }
   for (const auto& [name, value] : p.attributes) {
-    SQLite::Statement& s =
+    sql::Statement& s =
         Prepared("INSERT INTO product_attributes (product, name, value) VALUES (?, ?, ?)");
     Done done{s};
     s.bind(1, p.product);
@@ -540,9 +539,9 @@ absl::StatusOr<bool> Connection::UnsafeUpsertProduct(const ProductRecord& p) {
 }
 
 absl::StatusOr<int64_t> Connection::UnsafeAppendAudit(const AuditEntry& e) {
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "INSERT INTO audit_log (subject, event, actor, note, before, after, recorded_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
   Done done{s};
   s.bind(1, e.subject);
   s.bind(2, e.event);
@@ -551,12 +550,12 @@ absl::StatusOr<int64_t> Connection::UnsafeAppendAudit(const AuditEntry& e) {
   s.bind(5, e.before);
   s.bind(6, e.after);
   s.bind(7, NowText());
-  s.exec();
-  return db_.getLastInsertRowid();
+  s.executeStep();
+  return s.getColumn(0).getInt64();
 }
 
 absl::Status Connection::UnsafeArchiveRuleset(const RulesetVersionRecord& r) {
-  SQLite::Statement& update = Prepared(
+  sql::Statement& update = Prepared(
       "UPDATE ruleset_versions SET last_served_at = ?2, times_served = times_served + 1 "
       "WHERE version = ?1");
   {
@@ -565,7 +564,7 @@ absl::Status Connection::UnsafeArchiveRuleset(const RulesetVersionRecord& r) {
     update.bind(2, r.last_served_at);
     if (update.exec() > 0) return absl::OkStatus();
   }
-  SQLite::Statement& insert = Prepared(
+  sql::Statement& insert = Prepared(
       "INSERT INTO ruleset_versions (version, directory, first_served_at, last_served_at, "
       "times_served) VALUES (?1, ?2, ?3, ?3, 1)");
   {
@@ -575,7 +574,7 @@ absl::Status Connection::UnsafeArchiveRuleset(const RulesetVersionRecord& r) {
     insert.bind(3, r.last_served_at);
     insert.exec();
   }
-  SQLite::Statement& file =
+  sql::Statement& file =
       Prepared("INSERT INTO ruleset_files (version, name, content_id) VALUES (?, ?, ?)");
   for (const rules::RuleSource& source : r.files) {
     const int64_t content_id = ContentId(source.content);
@@ -590,7 +589,7 @@ absl::Status Connection::UnsafeArchiveRuleset(const RulesetVersionRecord& r) {
 
 absl::StatusOr<int64_t> Connection::UnsafeAppendDecisions(std::span<const DecisionLogEntry> entries,
                                                           const DecisionRetention& retention) {
-  SQLite::Statement& insert = Prepared(
+  sql::Statement& insert = Prepared(
       "INSERT INTO decision_log (recorded_at, method, caller, customer_id, ruleset_version, "
       "request, decision) VALUES (?, ?, ?, ?, ?, ?, ?)");
   for (const DecisionLogEntry& e : entries) {
@@ -606,7 +605,7 @@ absl::StatusOr<int64_t> Connection::UnsafeAppendDecisions(std::span<const Decisi
   }
   // Ids grow by one per entry, so the newest max_entries are those
   // above the last id minus max_entries.
-  SQLite::Statement& by_count =
+  sql::Statement& by_count =
       Prepared("DELETE FROM decision_log WHERE id <= (SELECT max(id) FROM decision_log) - ?");
   int64_t removed = 0;
   {
@@ -617,7 +616,7 @@ absl::StatusOr<int64_t> Connection::UnsafeAppendDecisions(std::span<const Decisi
   if (retention.max_age > std::chrono::seconds::zero()) {
     // Everything before the oldest entry young enough; the scan in id
     // order stops there, having read only what it removes.
-    SQLite::Statement& by_age = Prepared(
+    sql::Statement& by_age = Prepared(
         "DELETE FROM decision_log WHERE id < coalesce("
         "(SELECT id FROM decision_log WHERE recorded_at >= ?1 ORDER BY id LIMIT 1), "
         "(SELECT max(id) + 1 FROM decision_log))");
@@ -634,7 +633,7 @@ absl::StatusOr<int64_t> Connection::UnsafeRemoveIdempotencyKeysBefore(
   // rowid order is the order of recording: the oldest `limit` keys are
   // the rowids below the smallest plus `limit`, and the scan for the
   // first young one reads only those.
-  SQLite::Statement& s = Prepared(
+  sql::Statement& s = Prepared(
       "DELETE FROM idempotency_keys WHERE rowid < coalesce("
       "(SELECT rowid FROM idempotency_keys WHERE recorded_at >= ?1 AND "
       "rowid < (SELECT min(rowid) FROM idempotency_keys) + ?2 ORDER BY rowid LIMIT 1), "
@@ -648,20 +647,20 @@ absl::StatusOr<int64_t> Connection::UnsafeRemoveIdempotencyKeysBefore(
 int64_t Connection::ContentId(const std::string& content) {
   uint64_t fnv = 14695981039346656037ull;
   for (unsigned char c : content) fnv = (fnv ^ c) * 1099511628211ull;
-  SQLite::Statement& find =
-      Prepared("SELECT id FROM ruleset_contents WHERE fnv = ? AND content = ?");
+  sql::Statement& find = Prepared("SELECT id FROM ruleset_contents WHERE fnv = ? AND content = ?");
   {
     Done done{find};
     find.bind(1, static_cast<int64_t>(fnv));
     find.bind(2, content.data(), static_cast<int>(content.size()));
     if (find.executeStep()) return find.getColumn(0).getInt64();
   }
-  SQLite::Statement& insert = Prepared("INSERT INTO ruleset_contents (fnv, content) VALUES (?, ?)");
+  sql::Statement& insert =
+      Prepared("INSERT INTO ruleset_contents (fnv, content) VALUES (?, ?) RETURNING id");
   Done done{insert};
   insert.bind(1, static_cast<int64_t>(fnv));
   insert.bind(2, content.data(), static_cast<int>(content.size()));
-  insert.exec();
-  return db_.getLastInsertRowid();
+  insert.executeStep();
+  return insert.getColumn(0).getInt64();
 }
 
 absl::StatusOr<std::optional<Customer>> Connection::FindCustomer(std::string_view id,

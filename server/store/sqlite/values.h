@@ -1,11 +1,8 @@
-// Values between SQLite and the store's records: dates as days since
-// 1970-01-01 (NULL: unknown), times as RFC 3339 text, months as indexes,
-// and SQLiteCpp's exceptions as statuses. Internal to
-// server/store/sqlite/. Pure functions, thread-safe.
+// Values between the database and the store's records: dates as days
+// since 1970-01-01 (NULL: unknown), times as RFC 3339 text, months as
+// indexes. Pure functions, thread-safe.
 #ifndef CLIENTELE_SERVER_STORE_SQLITE_VALUES_H_
 #define CLIENTELE_SERVER_STORE_SQLITE_VALUES_H_
-
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <string>
 #include <string_view>
@@ -13,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "rules/customer.h"
+#include "server/store/sql/statement.h"
 
 namespace clientele::server::sqlite {
 
@@ -25,15 +23,11 @@ std::string NowText();
 // purchase_months table keys it.
 int MonthIndex(rules::Date day);
 
-// A status for an exception from SQLiteCpp: UNAVAILABLE when the database
-// is busy or locked, RESOURCE_EXHAUSTED when it is full or cannot be
-// written, INTERNAL otherwise. `doing` says what failed ("reading a
-// customer").
-absl::Status FromException(const SQLite::Exception& e, std::string_view doing);
-
 // A day as a column value: its day number, or NULL when unknown.
-void BindDate(SQLite::Statement& s, int index, rules::Date day);
-rules::Date ColumnDate(const SQLite::Column& column);
+void BindDate(sql::Statement& s, int index, rules::Date day);
+rules::Date ColumnDate(const sql::Column& column);
+
+using sql::FromError;
 
 }  // namespace clientele::server::sqlite
 

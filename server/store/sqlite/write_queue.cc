@@ -16,7 +16,7 @@
 
 namespace clientele::server {
 
-using sqlite::FromException;
+using sql::FromError;
 
 struct SqliteStore::PendingWrite {
   std::string key;
@@ -167,9 +167,9 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
   const auto began = std::chrono::steady_clock::now();
   absl::Cleanup observe = [&] { Observe("commit", began); };
   MutexLock lock(&mutex_);
+  sql::Database& db = writer_connection_->db();
   try {
-    SQLite::Transaction transaction(writer_connection_->db(),
-                                    SQLite::TransactionBehavior::IMMEDIATE);
+    db.BeginWrite();
     // After BEGIN, which may wait for another process's lock.
     const Deadline now = std::chrono::system_clock::now();
     for (PendingWrite& w : group) {
@@ -178,16 +178,17 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
               ? absl::DeadlineExceededError("the deadline passed before the write's turn came")
               : RunInSavepoint(w);
     }
-    transaction.commit();
+    db.Commit();
     budget_usage_->Apply(writer_connection_->TakeBudgetChanges());
     task_listeners_.Publish(writer_connection_->task_changes().Take());
     segment_listeners_.Publish(writer_connection_->segment_changes().Take());
-  } catch (const SQLite::Exception& e) {
+  } catch (const sql::Error& e) {
     // Nothing of the group was committed: every write of it failed.
+    db.Rollback();
     writer_connection_->TakeBudgetChanges();
     writer_connection_->task_changes().Take();
     writer_connection_->segment_changes().Take();
-    for (PendingWrite& w : group) w.result = FromException(e, w.method);
+    for (PendingWrite& w : group) w.result = FromError(e, w.method);
   }
 }
 
@@ -209,7 +210,6 @@ void SqliteStore::FollowCustomerChanges(CustomerChangeFollower follower) {
 }
 
 absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
-  SQLite::Database& db = writer_connection_->db();
   writer_connection_->Execute("SAVEPOINT one_write");
   // The lambda below runs under mutex_ too, which the analysis cannot see.
   sqlite::Connection& writer = *writer_connection_;
@@ -221,7 +221,8 @@ absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
     writer.DropBudgetChangesAfter(budget_changes);
     writer.task_changes().DropAfter(task_changes);
     writer.segment_changes().DropAfter(segment_changes);
-    db.exec("ROLLBACK TO one_write; RELEASE one_write");
+    writer.Execute("ROLLBACK TO one_write");
+    writer.Execute("RELEASE one_write");
     return status;
   };
   try {
@@ -251,9 +252,9 @@ absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
     writer_connection_->SaveKey(w.View(), *response);
     writer_connection_->Execute("RELEASE one_write");
     return response;
-  } catch (const SQLite::Exception& e) {
+  } catch (const sql::Error& e) {
     // A failed rollback throws on to CommitGroup, which fails the group.
-    return roll_back(FromException(e, w.method));
+    return roll_back(FromError(e, w.method));
   }
 }
 

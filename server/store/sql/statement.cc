@@ -1,0 +1,23 @@
+#include "server/store/sql/statement.h"
+
+#include "common/strings.h"
+
+namespace clientele::server::sql {
+
+absl::Status FromError(const Error& e, std::string_view doing) {
+  std::string message = StrCat("database error while ", doing, ": ", e.what());
+  switch (e.kind()) {
+    case ErrorKind::kUnavailable:
+    case ErrorKind::kConflict:
+      return absl::UnavailableError(message);
+    case ErrorKind::kFull:
+      return absl::ResourceExhaustedError(message);
+    case ErrorKind::kDuplicate:
+    case ErrorKind::kConstraint:
+    case ErrorKind::kOther:
+      break;
+  }
+  return absl::InternalError(message);
+}
+
+}  // namespace clientele::server::sql
