@@ -5,7 +5,9 @@ The layers, lowest first (README.md, "What is here"):
 
   common/              strings, SHA-256, UTF-8, a failure's details
   rules/               the DSL; rules/internal/ is private to rules/
-  server/store/        the store contract; server/store/sqlite/ implements it
+  server/store/        the store contract; server/store/sql/ implements it on
+                       a relational database, server/store/sqlite/ and
+                       server/store/postgres/ are its two backends
   server/reload/       hot reload of the rules
   server/infra/        logging, metrics, the worker pool
   server/api/          one file per proto service: validation, conversion,
@@ -37,6 +39,7 @@ LAYERS = {
     "server/store": ({"common", "rules"}, {"absl"}),
     "server/store/sql": ({"common", "rules", "server/store"}, {"absl"}),
     "server/store/sqlite": ({"common", "rules", "server/store", "server/store/sql"}, {"absl", "sqlite"}),
+    "server/store/postgres": ({"common", "rules", "server/store", "server/store/sql"}, {"absl", "libpq"}),
     "server/reload": ({"common", "rules"}, {"absl"}),
     "server/infra": ({"common", "rules"}, {"absl", "httplib"}),
     "server/api": (
@@ -49,7 +52,8 @@ LAYERS = {
         {"absl", "protobuf", "grpc", "openssl"},
     ),
     "server": (
-        {"common", "rules", "server/store", "server/store/sqlite", "server/reload",
+        {"common", "rules", "server/store", "server/store/sqlite", "server/store/postgres",
+         "server/reload",
          "server/infra", "server/api", "server/api/grpc", "proto", "proto/grpc"},
         {"absl", "protobuf", "grpc", "yaml-cpp", "cli11"},
     ),
@@ -65,6 +69,7 @@ LIBRARIES = [
     (re.compile(r"^openssl/"), "openssl"),
     (re.compile(r"^yaml-cpp/"), "yaml-cpp"),
     (re.compile(r"^(SQLiteCpp/|sqlite3\.h$)"), "sqlite"),
+    (re.compile(r"^libpq-fe\.h$"), "libpq"),
     (re.compile(r"^(grpcpp/|grpc/)"), "grpc"),
     (re.compile(r"^google/protobuf/"), "protobuf"),
     (re.compile(r"^httplib\.h$"), "httplib"),

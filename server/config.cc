@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "common/strings.h"
+#include "server/store/postgres/postgres_store.h"
 
 namespace clientele::server {
 namespace {
@@ -208,6 +209,8 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
   if (!root.IsMap()) return Bad(path, root, "the file must be a map of settings");
   const std::set<std::string> known = {"listen",
                                        "database",
+                                       "database_password_file",
+                                       "database_read_connections",
                                        "rules",
                                        "stats_window_months",
                                        "demo_data",
@@ -252,6 +255,17 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
       s = ReadText(path, value, key, &config->listen);
     } else if (key == "database") {
       s = ReadText(path, value, key, &config->database);
+      if (s.ok() && PostgresStore::IsUrl(config->database) &&
+          PostgresStore::Redacted(config->database) != config->database) {
+        s = Bad(path, value,
+                "the database URL must not hold the password: put it in the file that "
+                "database_password_file names, or in PGPASSWORD");
+      }
+    } else if (key == "database_password_file") {
+      s = ReadText(path, value, key, &config->database_password_file);
+    } else if (key == "database_read_connections") {
+      s = ReadInt(path, value, key, 1, 64, &number);
+      config->database_read_connections = static_cast<int>(number);
     } else if (key == "rules") {
       s = ReadText(path, value, key, &config->rules);
     } else if (key == "log_level") {
@@ -327,6 +341,16 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
     if (!s.ok()) return s;
   }
   if (config->database.empty()) return Bad(path, root, "the setting 'database' is required");
+  const bool postgres = PostgresStore::IsUrl(config->database);
+  if (!postgres && seen.contains("database_password_file")) {
+    return Bad(path, root["database_password_file"],
+               "database_password_file is for a postgresql:// database; a SQLite file has none");
+  }
+  if (postgres && seen.contains("sync_every_commit")) {
+    return Bad(path, root["sync_every_commit"],
+               "sync_every_commit is SQLite's; with PostgreSQL a commit is as durable as the "
+               "server's synchronous_commit makes it");
+  }
   if (config->rules.empty()) return Bad(path, root, "the setting 'rules' is required");
   return CheckSecurity(path, root, *config);
 }
@@ -346,7 +370,10 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
                                              ": ", e.msg));
   }
   const std::filesystem::path base = std::filesystem::path(path).parent_path();
-  config.database = Resolve(base, config.database);
+  if (!PostgresStore::IsUrl(config.database)) config.database = Resolve(base, config.database);
+  if (!config.database_password_file.empty()) {
+    config.database_password_file = Resolve(base, config.database_password_file);
+  }
   config.rules = Resolve(base, config.rules);
   if (config.tls.has_value()) {
     config.tls->cert = Resolve(base, config.tls->cert);

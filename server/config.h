@@ -19,7 +19,12 @@ namespace clientele::server {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";  // host:port; port 0 picks a free one
-  std::string database;                     // SQLite file, created when missing
+  // A SQLite file (created when missing) or a postgresql:// URL, which
+  // must not hold the password: database_password_file or libpq's
+  // PGPASSWORD give it.
+  std::string database;
+  std::string database_password_file;       // PostgreSQL: the password is its first line
+  int database_read_connections = 4;        // reads at once: connections besides the writer's
   std::string rules;                        // ruleset directory
   bool rules_watch = true;                  // reload when the directory changes
   int rules_debounce_ms = 200;              // quiet time after a change before reloading

@@ -40,11 +40,12 @@
 #include "server/infra/metrics.h"
 #include "server/infra/metrics_endpoint.h"
 #include "server/key_retention.h"
+#include "server/open_store.h"
 #include "server/points_expiry.h"
 #include "server/reload/directory_watcher.h"
 #include "server/reload/reloader.h"
 #include "server/segment_refresh.h"
-#include "server/store/sqlite/sqlite_store.h"
+#include "server/store/postgres/postgres_store.h"
 #include "server/store/store.h"
 #include "server/tier_review.h"
 
@@ -95,22 +96,14 @@ int Serve(const std::string& config_path) {
   if (!config.ok()) return Fail("config_invalid", std::string(config.status().message()));
   SetLogLevel(ParseLogLevel(config->log_level));
 
-  std::error_code ignored;
-  std::filesystem::create_directories(std::filesystem::path(config->database).parent_path(),
-                                      ignored);
-  absl::StatusOr<std::unique_ptr<Store>> store =
-      SqliteStore::Open({.path = config->database,
-                   .busy_timeout_ms = 5000,
-                   .stats_window_months = config->stats_window_months,
-                   .sync_every_commit = config->sync_every_commit,
-                   .read_connections = 4,
-                   .observe = [](std::string_view operation, std::chrono::nanoseconds took) {
-                     Metrics::Global().RecordDatabase(operation, took);
-                   }});
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(*config);
   if (!store.ok()) return Fail("database_unavailable", std::string(store.status().message()));
+  const bool postgres = PostgresStore::IsUrl(config->database);
   Log(LogLevel::kInfo, "database_open",
-      {{"path", config->database}, {"schema_version", StrCat((*store)->schema_version())}});
-  if (const int removed = RemoveAbandonedBackups(config->database); removed > 0) {
+      {{"path", (*store)->path()},
+       {"backend", postgres ? "postgresql" : "sqlite"},
+       {"schema_version", StrCat((*store)->schema_version())}});
+  if (const int removed = postgres ? 0 : RemoveAbandonedBackups(config->database); removed > 0) {
     Log(LogLevel::kWarning, "abandoned_backups_removed",
         {{"files", StrCat(removed)}, {"why", "a backup was in progress when the server stopped"}});
   }

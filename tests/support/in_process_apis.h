@@ -1,5 +1,6 @@
-// The API classes of server/api/ (apis.h) in process, without gRPC: a fresh SQLite
-// store in a temporary directory of its own, serving the default ruleset
+// The API classes of server/api/ (apis.h) in process, without gRPC: a fresh
+// store (tests/support/test_database.h: SQLite in a temporary directory of
+// its own, or PostgreSQL in a schema of its own), serving the default ruleset
 // (config/rules) or the rules directory the test gives, once its rule
 // tests pass (as clienteled checks a ruleset before serving it). For
 // tests of the API classes that need no server process.
@@ -9,7 +10,6 @@
 #define CLIENTELE_TESTS_SUPPORT_IN_PROCESS_APIS_H_
 
 #include <atomic>
-
 #include <climits>
 #include <filesystem>
 #include <memory>
@@ -17,15 +17,15 @@
 #include <string>
 #include <utility>
 
-#include "gtest/gtest.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gtest/gtest.h"
 #include "rules/rule_tests.h"
 #include "server/api/apis.h"
 #include "server/reload/reloader.h"
 #include "server/store/store.h"
-#include "server/store/sqlite/sqlite_store.h"
+#include "tests/support/test_database.h"
 
 namespace clientele::testing {
 
@@ -49,8 +49,7 @@ class InProcessApis {
     directory_ = std::filesystem::temp_directory_path() /
                  ("clientele-apis-" + std::to_string(random()));
     std::filesystem::create_directories(directory_);
-    absl::StatusOr<std::unique_ptr<server::Store>> store =
-        server::SqliteStore::Open({(directory_ / "clientele.db").string(), 1000, 12, false});
+    absl::StatusOr<std::unique_ptr<server::Store>> store = OpenTestStore(directory_);
     EXPECT_TRUE(store.ok()) << store.status().message();
     if (!store.ok()) return;
     store_ = std::move(*store);

@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
 
 #include "common/sha256.h"
 
@@ -61,7 +62,17 @@ class ServerProcess {
   }
 
   const std::filesystem::path& directory() const { return directory_; }
-  std::string database() const { return (directory_ / "clientele.db").string(); }
+  // The config's `database:`: a SQLite file in directory() unless
+  // set_database() gave another.
+  std::string database() const {
+    return database_.empty() ? (directory_ / "clientele.db").string() : database_;
+  }
+  // Another database, e.g. a postgresql:// URL shared with other servers,
+  // and the file with its password ("" none).
+  void set_database(std::string database, std::string password_file) {
+    database_ = std::move(database);
+    password_file_ = std::move(password_file);
+  }
   const std::string& address() const { return address_; }
   // The metrics endpoint's host:port, when the config has metrics_listen.
   const std::string& metrics_address() const { return metrics_address_; }
@@ -94,6 +105,9 @@ class ServerProcess {
     const std::filesystem::path config = directory_ / "server.yaml";
     std::ofstream(config) << "listen: 127.0.0.1:0\n"
                           << "database: " << database() << "\n"
+                          << (password_file_.empty()
+                                  ? std::string()
+                                  : "database_password_file: " + password_file_ + "\n")
                           << "rules: " << rules << "\n"
                           << "demo_data: " << (demo_data ? "true" : "false") << "\n"
                           << "log_level: " << log_level_ << "\n"
@@ -169,6 +183,8 @@ class ServerProcess {
   }
 
   std::filesystem::path directory_;
+  std::string database_;
+  std::string password_file_;
   std::string security_ = "plaintext: true\n" + TestTokensConfig();
   std::string log_level_ = "warning";
   uint64_t memory_limit_ = 0;

@@ -1,18 +1,20 @@
 // AdminApi::TakeBackup: one backup at a time, a temporary file beside
 // the database that goes with the backup object, and a manifest that says
 // what is in it.
+#include "server/api/admin.h"
+
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/api/admin.h"
 #include "server/demo_data.h"
-#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
+#include "server/store/store.h"
 #include "tests/support/in_process_apis.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/test_database.h"
 
 namespace clientele::server {
 namespace {
@@ -25,6 +27,13 @@ class BackupOpsTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_NE(in_process_.apis(), nullptr);
     ASSERT_THAT(LoadDemoData(in_process_.apis()), IsOk());
+    // A backup is a copy of SQLite's file; PostgreSQL's own tools back up
+    // a PostgreSQL database (OnPostgresqlTheBackupIsLeftToItsTools).
+    if (testing::TestOnPostgres() &&
+        ::testing::UnitTest::GetInstance()->current_test_info()->name() !=
+            std::string("OnPostgresqlTheBackupIsLeftToItsTools")) {
+      GTEST_SKIP() << "backups of a SQLite file";
+    }
   }
   // Files beside the database other than its own.
   int StrayFiles() {
@@ -65,6 +74,16 @@ TEST_F(BackupOpsTest, OneAtATimeAndTheFileGoesWithIt) {
   EXPECT_NE((*second)->path(), "");
   second->reset();
   EXPECT_EQ(StrayFiles(), 0);
+}
+
+TEST_F(BackupOpsTest, OnPostgresqlTheBackupIsLeftToItsTools) {
+  if (!testing::TestOnPostgres()) GTEST_SKIP() << "a PostgreSQL store's";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    EXPECT_THAT(admin_->TakeBackup().status(),
+                StatusIs(absl::StatusCode::kFailedPrecondition, "pg_dump"))
+        << attempt;
+  }
+  EXPECT_EQ(*store_->CountCustomers(), kDemoCustomers);
 }
 
 // A backup that cannot be written says why and frees the slot.

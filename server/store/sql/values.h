@@ -1,8 +1,8 @@
 // Values between the database and the store's records: dates as days
 // since 1970-01-01 (NULL: unknown), times as RFC 3339 text, months as
 // indexes. Pure functions, thread-safe.
-#ifndef CLIENTELE_SERVER_STORE_SQLITE_VALUES_H_
-#define CLIENTELE_SERVER_STORE_SQLITE_VALUES_H_
+#ifndef CLIENTELE_SERVER_STORE_SQL_VALUES_H_
+#define CLIENTELE_SERVER_STORE_SQL_VALUES_H_
 
 #include <string>
 #include <string_view>
@@ -12,7 +12,7 @@
 #include "rules/customer.h"
 #include "server/store/sql/statement.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 // RFC 3339 UTC to the second: recorded_at of most tables, idempotency keys
 // included (their expiry compares these texts).
@@ -29,6 +29,6 @@ rules::Date ColumnDate(const sql::Column& column);
 
 using sql::FromError;
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql
 
-#endif  // CLIENTELE_SERVER_STORE_SQLITE_VALUES_H_
+#endif  // CLIENTELE_SERVER_STORE_SQL_VALUES_H_

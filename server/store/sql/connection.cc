@@ -1,45 +1,20 @@
 // The connection's setup, statement cache, idempotency keys and row
 // mappings (the transaction's operations are in transaction.cc).
-#include "server/store/sqlite/connection.h"
+#include "server/store/sql/connection.h"
 
 #include <iterator>
 
 #include "common/status_details.h"
 #include "common/strings.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 using rules::Customer;
 using rules::Date;
 using rules::Decimal;
 
-Connection::Connection(const SqliteStoreOptions& options, std::unique_ptr<sql::Database> db)
+Connection::Connection(const SqlStoreOptions& options, std::unique_ptr<sql::Database> db)
     : options_(options), db_(std::move(db)) {}
-
-absl::StatusOr<int> Connection::Migrate() {
-  sql::Statement& user_version = Prepared("PRAGMA user_version");
-  user_version.executeStep();
-  int version = user_version.getColumn(0).getInt();
-  user_version.reset();
-  const int latest = SqliteStore::LatestSchemaVersion();
-  if (version > latest) {
-    return absl::FailedPreconditionError(
-        StrCat("database '", options_.path, "' has schema version ", version,
-               ", newer than this clientele's ", latest, ": use a newer clientele"));
-  }
-  for (; version < latest; ++version) {
-    db_->BeginWrite();
-    try {
-      db_->Execute(SqliteStore::MigrationScript(version + 1));
-      db_->Execute(StrCat("PRAGMA user_version=", version + 1));
-      db_->Commit();
-    } catch (const sql::Error&) {
-      db_->Rollback();
-      throw;
-    }
-  }
-  return version;
-}
 
 sql::Statement& Connection::Prepared(std::string_view sql) {
   auto found = statements_.find(sql);
@@ -239,4 +214,4 @@ bool Connection::FillCustomer(sql::Statement& s, Customer* out) {
   return s.getColumn(19).getInt() != 0;
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "common/strings.h"
-#include "server/store/sqlite/connection.h"
+#include "server/store/sql/connection.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 using rules::Customer;
 using rules::Date;
@@ -29,8 +29,10 @@ void Connection::AddPurchaseToHistory(const PurchaseRecord& p, int sign) {
       "VALUES (?1, ?2, ",
       FigureNumber(HistoryFigure::kPurchases),
       ", '', ?3, ?4, ?5) "
-      "ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + excluded.value, "
-      "amount_units = amount_units + excluded.amount_units, points = points + excluded.points");
+      "ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET "
+      "value = customer_days.value + excluded.value, "
+      "amount_units = customer_days.amount_units + excluded.amount_units, "
+      "points = customer_days.points + excluded.points");
   sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, p.customer_id);
@@ -43,10 +45,11 @@ void Connection::AddPurchaseToHistory(const PurchaseRecord& p, int sign) {
 
 void Connection::AddInteractionToHistory(std::string_view customer_id, Date day,
                                          std::string_view rule_id) {
-  static const std::string sql = StrCat(
-      "INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
-      FigureNumber(HistoryFigure::kInteractions),
-      ", ?3, 1) ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + 1");
+  static const std::string sql =
+      StrCat("INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
+             FigureNumber(HistoryFigure::kInteractions),
+             ", ?3, 1) ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET "
+             "value = customer_days.value + 1");
   sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, std::string(customer_id));
@@ -158,4 +161,4 @@ absl::Status Connection::AddProductHistory(std::string_view product, Date first_
   });
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

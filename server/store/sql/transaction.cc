@@ -7,16 +7,16 @@
 #include "absl/time/time.h"
 #include "common/status_details.h"
 #include "common/strings.h"
-#include "server/store/sqlite/connection.h"
+#include "server/store/sql/connection.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 using rules::Customer;
 using rules::Date;
 using rules::Decimal;
 
-absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(
-    std::string_view id, const CustomerAsOf& as_of) {
+absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(std::string_view id,
+                                                                       const CustomerAsOf& as_of) {
   static const std::string customer_sql = StrCat(kCustomerColumns, "WHERE id = ?");
   static const std::string months_sql = StrCat(kMonthColumns, "WHERE customer_id = ?");
   sql::Statement& row = Prepared(customer_sql);
@@ -163,7 +163,9 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
     sql::Statement& s = Prepared(
         "INSERT INTO purchase_months (customer_id, month, count, amount_units, points) "
         "VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT (customer_id, month) DO UPDATE SET "
-        "count = count + 1, amount_units = amount_units + ?3, points = points + ?4");
+        "count = purchase_months.count + 1, "
+        "amount_units = purchase_months.amount_units + ?3, "
+        "points = purchase_months.points + ?4");
     Done done{s};
     s.bind(1, p.customer_id);
     s.bind(2, MonthIndex(p.day));
@@ -433,7 +435,8 @@ absl::StatusOr<int64_t> Connection::UnsafeSupportAction(const ImprovementActionR
   for (const std::string& keyword : keywords) {
     sql::Statement& s = Prepared(
         "INSERT INTO action_keywords (action_id, keyword, count) VALUES (?, ?, 1) "
-        "ON CONFLICT (action_id, keyword) DO UPDATE SET count = count + 1");
+        "ON CONFLICT (action_id, keyword) DO UPDATE SET "
+        "count = action_keywords.count + 1");
     Done done{s};
     s.bind(1, action_id);
     s.bind(2, keyword);
@@ -775,4 +778,4 @@ absl::StatusOr<int64_t> Connection::RemoveIdempotencyKeysBefore(
                  [&] { return UnsafeRemoveIdempotencyKeysBefore(cutoff, limit); });
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "common/strings.h"
-#include "server/store/sqlite/connection.h"
+#include "server/store/sql/connection.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 using rules::Date;
 using rules::Decimal;
@@ -67,7 +67,8 @@ void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
         "INSERT INTO offer_usage_days (customer_id, offer_id, day, channel, redemptions, "
         "value_units) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
         "ON CONFLICT (customer_id, offer_id, day, channel) DO UPDATE SET "
-        "redemptions = redemptions + ?5, value_units = value_units + ?6");
+        "redemptions = offer_usage_days.redemptions + ?5, "
+        "value_units = offer_usage_days.value_units + ?6");
     Done day_done{day};
     day.bind(1, customer);
     day.bind(2, r.offer_id);
@@ -80,7 +81,8 @@ void Connection::AddOfferUsage(const OfferRedemptionRecord& r, int64_t sign) {
         "INSERT INTO offer_usage_totals (customer_id, offer_id, channel, redemptions, "
         "value_units) VALUES (?1, ?2, ?3, ?4, ?5) "
         "ON CONFLICT (customer_id, offer_id, channel) DO UPDATE SET "
-        "redemptions = redemptions + ?4, value_units = value_units + ?5");
+        "redemptions = offer_usage_totals.redemptions + ?4, "
+        "value_units = offer_usage_totals.value_units + ?5");
     Done total_done{total};
     total.bind(1, customer);
     total.bind(2, r.offer_id);
@@ -193,8 +195,7 @@ void Connection::ReadUsageRows(sql::Statement& s, std::vector<OfferUsageRow>* ro
   }
 }
 
-absl::StatusOr<std::vector<OfferUsageRow>> Connection::ReadOfferUsage(
-    const OfferUsageQuery& query) {
+std::vector<OfferUsageRow> Connection::ReadOfferUsage(const OfferUsageQuery& query) {
   // One statement per offer (an IN list of offers would make SQLite build
   // a temporary index on every run): the primary keys' prefix finds its
   // few rows. Without offers named, every offer's rows.
@@ -286,14 +287,16 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> Connection::OfferRedemptionsO
                  [&] { return UnsafeOfferRedemptionsOfPurchase(purchase_id); });
 }
 
-absl::StatusOr<OfferRedemptionRecord> Connection::ReverseOfferRedemption(
-    int64_t id, std::string_view reason) {
+absl::StatusOr<OfferRedemptionRecord> Connection::ReverseOfferRedemption(int64_t id,
+                                                                         std::string_view reason) {
   return Guarded("reversing an offer redemption",
                  [&] { return UnsafeReverseOfferRedemption(id, reason); });
 }
 
 absl::StatusOr<std::vector<OfferUsageRow>> Connection::OfferUsage(const OfferUsageQuery& query) {
-  return Guarded("reading offer usage", [&] { return ReadOfferUsage(query); });
+  return Guarded("reading offer usage", [&]() -> absl::StatusOr<std::vector<OfferUsageRow>> {
+    return ReadOfferUsage(query);
+  });
 }
 
 // ------------------------------------------- reads of the store
@@ -310,4 +313,4 @@ std::vector<OfferRedemptionRecord> Connection::ReadOfferRedemptions(std::string_
   return found;
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

@@ -8,10 +8,10 @@
 #include "absl/strings/numbers.h"
 #include "common/strings.h"
 #include "rules/rfm.h"
-#include "server/store/sqlite/connection.h"
-#include "server/store/sqlite/values.h"
+#include "server/store/sql/connection.h"
+#include "server/store/sql/values.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 namespace {
 
 constexpr const char* kMemberColumns =
@@ -134,7 +134,8 @@ std::vector<SegmentChangeRecord> Connection::UnsafeSetSegments(
     sql::Statement& s = Prepared(
         "INSERT INTO segment_members (customer_id, dimension, segment, since, ruleset_version, "
         "computed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4) ON CONFLICT (customer_id, dimension) DO "
-        "UPDATE SET segment = ?3, since = CASE WHEN segment = ?3 THEN since ELSE ?4 END, "
+        "UPDATE SET segment = ?3, "
+        "since = CASE WHEN segment_members.segment = ?3 THEN segment_members.since ELSE ?4 END, "
         "ruleset_version = ?5, computed_at = ?4");
     Done done{s};
     s.bind(1, std::string(customer_id));
@@ -238,8 +239,12 @@ absl::StatusOr<std::vector<std::string>> Connection::CustomerIdsAfter(std::strin
 absl::Status Connection::PutRfmQuantiles(const rules::RfmQuantiles& q) {
   return Guarded("storing RFM quantiles", [&] {
     sql::Statement& s = Prepared(
-        "INSERT OR REPLACE INTO rfm_quantiles (window_days, recency, frequency, monetary, "
-        "customers, ruleset_version, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO rfm_quantiles (window_days, recency, frequency, monetary, customers, "
+        "ruleset_version, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (window_days) DO UPDATE SET recency = excluded.recency, "
+        "frequency = excluded.frequency, monetary = excluded.monetary, "
+        "customers = excluded.customers, ruleset_version = excluded.ruleset_version, "
+        "computed_at = excluded.computed_at");
     Done done{s};
     s.bind(1, q.window_days);
     s.bind(2, CutsText(q.recency));
@@ -253,4 +258,4 @@ absl::Status Connection::PutRfmQuantiles(const rules::RfmQuantiles& q) {
   });
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

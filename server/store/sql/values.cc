@@ -1,10 +1,10 @@
-#include "server/store/sqlite/values.h"
+#include "server/store/sql/values.h"
 
 #include "absl/time/clock.h"
 #include "common/strings.h"
 #include "rules/tiers.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 using rules::Date;
 
@@ -28,4 +28,4 @@ Date ColumnDate(const sql::Column& column) {
   return column.isNull() ? Date() : Date::FromDays(column.getInt());
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

@@ -3,8 +3,8 @@
 // makes it (NotedChanges), drops those of a write rolled back to its
 // savepoint, and the store hands the rest to its listeners after the
 // group's commit (ChangeListeners).
-#ifndef CLIENTELE_SERVER_STORE_SQLITE_COMMITTED_CHANGES_H_
-#define CLIENTELE_SERVER_STORE_SQLITE_COMMITTED_CHANGES_H_
+#ifndef CLIENTELE_SERVER_STORE_SQL_COMMITTED_CHANGES_H_
+#define CLIENTELE_SERVER_STORE_SQL_COMMITTED_CHANGES_H_
 
 #include <functional>
 #include <map>
@@ -13,7 +13,7 @@
 
 #include "common/mutex.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 // Changes noted by the writes of a group not committed yet. Used by the
 // writer's thread only.
@@ -63,6 +63,6 @@ class ChangeListeners {
   int next_id_ ABSL_GUARDED_BY(mutex_) = 1;
 };
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql
 
-#endif  // CLIENTELE_SERVER_STORE_SQLITE_COMMITTED_CHANGES_H_
+#endif  // CLIENTELE_SERVER_STORE_SQL_COMMITTED_CHANGES_H_

@@ -9,16 +9,16 @@
 #include <optional>
 
 #include "absl/cleanup/cleanup.h"
-#include "server/store/sqlite/budget_usage.h"
-#include "server/store/sqlite/connection.h"
-#include "server/store/sqlite/sqlite_store.h"
-#include "server/store/sqlite/values.h"
+#include "server/store/sql/budget_usage.h"
+#include "server/store/sql/connection.h"
+#include "server/store/sql/sql_store.h"
+#include "server/store/sql/values.h"
 
 namespace clientele::server {
 
 using sql::FromError;
 
-struct SqliteStore::PendingWrite {
+struct SqlStore::PendingWrite {
   std::string key;
   std::string method;
   std::string fingerprint;
@@ -30,17 +30,16 @@ struct SqliteStore::PendingWrite {
   WriteKey View() const { return {key, method, fingerprint}; }
 };
 
-SqliteStore::SqliteStore(const SqliteStoreOptions& options,
-                         std::unique_ptr<sqlite::Connection> writer,
-                         std::vector<std::unique_ptr<sqlite::Connection>> readers,
-                         int schema_version)
+SqlStore::SqlStore(std::unique_ptr<SqlBackend> backend, const SqlStoreOptions& options,
+                   std::unique_ptr<sql::Connection> writer,
+                   std::vector<std::unique_ptr<sql::Connection>> readers, int schema_version)
     : writer_connection_(std::move(writer)),
       readers_(std::move(readers)),
       schema_version_(schema_version),
-      path_(options.path),
+      backend_(std::move(backend)),
       observe_(options.observe) {
-  budget_usage_ = std::make_unique<sqlite::BudgetUsage>();
-  for (const std::unique_ptr<sqlite::Connection>& reader : readers_)
+  budget_usage_ = std::make_unique<sql::BudgetUsage>();
+  for (const std::unique_ptr<sql::Connection>& reader : readers_)
     idle_readers_.push_back(reader.get());
   // Named for top -H, perf and gdb.
   completer_ = std::thread([this] {
@@ -53,7 +52,7 @@ SqliteStore::SqliteStore(const SqliteStoreOptions& options,
   });
 }
 
-SqliteStore::~SqliteStore() {
+SqlStore::~SqlStore() {
   {
     MutexLock lock(&queue_mutex_);
     stopping_ = true;
@@ -68,8 +67,7 @@ SqliteStore::~SqliteStore() {
   completer_.join();  // after their WriteDone
 }
 
-void SqliteStore::Submit(const WriteKey& key, Deadline deadline, WriteFunction write,
-                         WriteDone done) {
+void SqlStore::Submit(const WriteKey& key, Deadline deadline, WriteFunction write, WriteDone done) {
   PendingWrite pending{
       std::string(key.key), std::string(key.method), std::string(key.fingerprint), deadline,
       std::move(write),     std::move(done)};
@@ -92,7 +90,7 @@ void SqliteStore::Submit(const WriteKey& key, Deadline deadline, WriteFunction w
   if (was_idle) queue_changed_.NotifyOne();
 }
 
-absl::StatusOr<std::string> SqliteStore::Write(
+absl::StatusOr<std::string> SqlStore::Write(
     const WriteKey& key, absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write) {
   Mutex mutex;
   CondVar written;
@@ -109,7 +107,7 @@ absl::StatusOr<std::string> SqliteStore::Write(
   return std::move(*result);
 }
 
-void SqliteStore::WriteQueued() {
+void SqlStore::WriteQueued() {
   // Bounds a group, so that the first write of a long queue is not held
   // up by the thousandth.
   constexpr size_t kMaxGroup = 512;
@@ -149,7 +147,7 @@ void SqliteStore::WriteQueued() {
   }
 }
 
-void SqliteStore::CompleteWritten() {
+void SqlStore::CompleteWritten() {
   std::vector<PendingWrite> batch;
   for (;;) {
     {
@@ -163,7 +161,7 @@ void SqliteStore::CompleteWritten() {
   }
 }
 
-void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
+void SqlStore::CommitGroup(std::vector<PendingWrite>& group) {
   const auto began = std::chrono::steady_clock::now();
   absl::Cleanup observe = [&] { Observe("commit", began); };
   MutexLock lock(&mutex_);
@@ -192,27 +190,27 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
   }
 }
 
-int SqliteStore::SubscribeTasks(std::function<void(const TaskRecord&)> listener) {
+int SqlStore::SubscribeTasks(std::function<void(const TaskRecord&)> listener) {
   return task_listeners_.Subscribe(std::move(listener));
 }
 
-void SqliteStore::UnsubscribeTasks(int id) { task_listeners_.Unsubscribe(id); }
+void SqlStore::UnsubscribeTasks(int id) { task_listeners_.Unsubscribe(id); }
 
-int SqliteStore::SubscribeSegmentChanges(std::function<void(const SegmentChangeRecord&)> listener) {
+int SqlStore::SubscribeSegmentChanges(std::function<void(const SegmentChangeRecord&)> listener) {
   return segment_listeners_.Subscribe(std::move(listener));
 }
 
-void SqliteStore::UnsubscribeSegmentChanges(int id) { segment_listeners_.Unsubscribe(id); }
+void SqlStore::UnsubscribeSegmentChanges(int id) { segment_listeners_.Unsubscribe(id); }
 
-void SqliteStore::FollowCustomerChanges(CustomerChangeFollower follower) {
+void SqlStore::FollowCustomerChanges(CustomerChangeFollower follower) {
   MutexLock lock(&mutex_);  // the writer reads it under mutex_
   follower_ = std::move(follower);
 }
 
-absl::StatusOr<std::string> SqliteStore::RunInSavepoint(PendingWrite& w) {
+absl::StatusOr<std::string> SqlStore::RunInSavepoint(PendingWrite& w) {
   writer_connection_->Execute("SAVEPOINT one_write");
   // The lambda below runs under mutex_ too, which the analysis cannot see.
-  sqlite::Connection& writer = *writer_connection_;
+  sql::Connection& writer = *writer_connection_;
   const size_t budget_changes = writer.BudgetChangesNoted();
   const size_t task_changes = writer.task_changes().Mark();
   const size_t segment_changes = writer.segment_changes().Mark();

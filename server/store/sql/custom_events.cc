@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "common/strings.h"
-#include "server/store/sqlite/connection.h"
-#include "server/store/sqlite/values.h"
+#include "server/store/sql/connection.h"
+#include "server/store/sql/values.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 using rules::Date;
 using rules::HistoryFigure;
@@ -28,7 +28,8 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertCustomEvent(const CustomEventRec
         "INSERT INTO customer_last_events (customer_id, type, last_day, total) "
         "SELECT id, ?2, ?3, 1 FROM customers WHERE id = ?1 "
         "ON CONFLICT (customer_id, type) DO UPDATE SET "
-        "last_day = max(last_day, excluded.last_day), total = total + 1");
+        "last_day = max(customer_last_events.last_day, excluded.last_day), "
+        "total = customer_last_events.total + 1");
     Done done{s};
     s.bind(1, event.customer_id);
     s.bind(2, event.type);
@@ -63,10 +64,11 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertCustomEvent(const CustomEventRec
     s.bind(4, event.attributes[i].second);
     s.exec();
   }
-  static const std::string count_sql = StrCat(
-      "INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
-      FigureNumber(HistoryFigure::kEvents),
-      ", ?3, 1) ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET value = value + 1");
+  static const std::string count_sql =
+      StrCat("INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
+             FigureNumber(HistoryFigure::kEvents),
+             ", ?3, 1) ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET "
+             "value = customer_days.value + 1");
   sql::Statement& s = Prepared(count_sql);
   Done done{s};
   s.bind(1, event.customer_id);
@@ -119,7 +121,7 @@ void Connection::UnsafeInsertEventCredit(const EventCreditRecord& credit) {
       StrCat("INSERT INTO customer_days (customer_id, day, figure, key, value) VALUES (?1, ?2, ",
              FigureNumber(HistoryFigure::kPointsEarned),
              ", '', ?3) ON CONFLICT (customer_id, day, figure, key) DO UPDATE SET "
-             "value = value + excluded.value");
+             "value = customer_days.value + excluded.value");
   sql::Statement& s = Prepared(sql);
   Done done{s};
   s.bind(1, credit.to_customer_id);
@@ -181,4 +183,4 @@ absl::Status Connection::InsertEventCredit(const EventCreditRecord& credit) {
   });
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

@@ -1,6 +1,6 @@
-#include "server/store/sqlite/budget_usage.h"
+#include "server/store/sql/budget_usage.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 using rules::Date;
 
@@ -64,4 +64,4 @@ std::vector<OfferUsageRow> BudgetUsage::Rows(const std::vector<std::string>& off
   return rows;
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

@@ -4,8 +4,8 @@
 // plain reads (it copies every customer column for every month row), and
 // reading the customer is what every Evaluate does. A value type; not
 // shared between threads.
-#ifndef CLIENTELE_SERVER_STORE_SQLITE_MONTH_STATS_H_
-#define CLIENTELE_SERVER_STORE_SQLITE_MONTH_STATS_H_
+#ifndef CLIENTELE_SERVER_STORE_SQL_MONTH_STATS_H_
+#define CLIENTELE_SERVER_STORE_SQL_MONTH_STATS_H_
 
 #include <cstdint>
 #include <utility>
@@ -14,7 +14,7 @@
 #include "rules/decimal.h"
 #include "rules/tiers.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 class MonthStats {
  public:
@@ -60,6 +60,6 @@ class MonthStats {
   int64_t qualifying_units_ = 0;
 };
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql
 
-#endif  // CLIENTELE_SERVER_STORE_SQLITE_MONTH_STATS_H_
+#endif  // CLIENTELE_SERVER_STORE_SQL_MONTH_STATS_H_

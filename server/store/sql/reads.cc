@@ -1,30 +1,28 @@
 // The SQLite store's reads, each on a read connection of the pool
 // (ReadLease), so that reads run beside each other and beside the writer;
 // and the backup, a read of the whole database.
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <limits>
 
 #include "common/strings.h"
-#include "server/store/sqlite/budget_usage.h"
-#include "server/store/sqlite/connection.h"
-#include "server/store/sqlite/sqlite_store.h"
-#include "server/store/sqlite/values.h"
+#include "server/store/sql/budget_usage.h"
+#include "server/store/sql/connection.h"
+#include "server/store/sql/sql_store.h"
+#include "server/store/sql/values.h"
 
 namespace clientele::server {
 
 using rules::Customer;
 using rules::Date;
 using rules::Decimal;
+using sql::ColumnDate;
 using sql::FromError;
-using sqlite::ColumnDate;
 
 // A read connection for the length of one read; waits while all are busy.
-class SqliteStore::ReadLease {
+class SqlStore::ReadLease {
  public:
-  explicit ReadLease(SqliteStore* store) : store_(store), began_(std::chrono::steady_clock::now()) {
+  explicit ReadLease(SqlStore* store) : store_(store), began_(std::chrono::steady_clock::now()) {
     MutexLock lock(&store_->readers_mutex_);
     while (store_->idle_readers_.empty()) store_->reader_returned_.Wait(&store_->readers_mutex_);
     reader_ = store_->idle_readers_.back();
@@ -40,17 +38,17 @@ class SqliteStore::ReadLease {
   }
   ReadLease(const ReadLease&) = delete;
   ReadLease& operator=(const ReadLease&) = delete;
-  sqlite::Connection* operator->() const { return reader_; }
-  sqlite::Connection& operator*() const { return *reader_; }
+  sql::Connection* operator->() const { return reader_; }
+  sql::Connection& operator*() const { return *reader_; }
 
  private:
-  SqliteStore* store_;
+  SqlStore* store_;
   const std::chrono::steady_clock::time_point began_;
-  sqlite::Connection* reader_;
+  sql::Connection* reader_;
 };
 
-absl::StatusOr<std::optional<Customer>> SqliteStore::FindCustomer(std::string_view id,
-                                                                  const CustomerAsOf& as_of) {
+absl::StatusOr<std::optional<Customer>> SqlStore::FindCustomer(std::string_view id,
+                                                               const CustomerAsOf& as_of) {
   ReadLease reader(this);
   try {
     return reader->FindCustomer(id, as_of);
@@ -59,9 +57,9 @@ absl::StatusOr<std::optional<Customer>> SqliteStore::FindCustomer(std::string_vi
   }
 }
 
-absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_id, int limit,
-                                                        const CustomerAsOf& as_of) {
-  using sqlite::Connection;
+absl::StatusOr<CustomerPage> SqlStore::ListCustomers(std::string_view after_id, int limit,
+                                                     const CustomerAsOf& as_of) {
+  using sql::Connection;
   ReadLease reader(this);
   try {
     static const std::string customers_sql =
@@ -93,10 +91,10 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
     months.bind(2, page.customers.back().id);
     bool more_months = months.executeStep();
     // The window's months computed once, not per customer.
-    const sqlite::MonthStats none_added = reader->StatsAsOf(as_of);
+    const sql::MonthStats none_added = reader->StatsAsOf(as_of);
     for (size_t i = 0; i < page.customers.size(); ++i) {
       Customer& customer = page.customers[i];
-      sqlite::MonthStats stats = none_added;
+      sql::MonthStats stats = none_added;
       Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
       stats.ApplyTo(&customer);
       if (dated[i]) reader->ApplyLots(as_of.today, &customer);
@@ -109,11 +107,11 @@ absl::StatusOr<CustomerPage> SqliteStore::ListCustomers(std::string_view after_i
   }
 }
 
-absl::StatusOr<int64_t> SqliteStore::CountCustomers() {
+absl::StatusOr<int64_t> SqlStore::CountCustomers() {
   ReadLease reader(this);
   try {
     sql::Statement& s = reader->Prepared("SELECT count(*) FROM customers");
-    sqlite::Connection::Done done{s};
+    sql::Connection::Done done{s};
     s.executeStep();
     return s.getColumn(0).getInt64();
   } catch (const sql::Error& e) {
@@ -121,107 +119,69 @@ absl::StatusOr<int64_t> SqliteStore::CountCustomers() {
   }
 }
 
-absl::StatusOr<BackupRecord> SqliteStore::BackupTo(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::exists(path, error)) {
-    return absl::AlreadyExistsError(StrCat("backup file '", path, "' already exists"));
-  }
-  auto discard = [&](absl::Status status) {
-    std::filesystem::remove(path, error);
-    return status;
-  };
-  BackupRecord record;
-  {
-    ReadLease reader(this);
-    record.taken_at = UtcMillisecondsText(std::chrono::system_clock::now());
-    try {
-      std::unique_ptr<sql::Statement> vacuum = reader->db().Prepare("VACUUM INTO ?");
-      vacuum->bind(1, path);
-      vacuum->exec();
-    } catch (const sql::Error& e) {
-      return discard(FromError(e, StrCat("writing the backup to '", path, "'")));
-    }
-  }
-  try {
-    SQLite::Database copy(path, SQLite::OPEN_READONLY);
-    const std::string check = copy.execAndGet("PRAGMA quick_check").getString();
-    if (check != "ok") {
-      return discard(absl::DataLossError(StrCat("the backup failed its check: ", check)));
-    }
-    record.schema_version = copy.execAndGet("PRAGMA user_version").getInt();
-    if (record.schema_version != schema_version_) {
-      return discard(
-          absl::InternalError(StrCat("the backup has schema version ", record.schema_version,
-                                     ", the store ", schema_version_)));
-    }
-    record.customers = copy.execAndGet("SELECT count(*) FROM customers").getInt64();
-    record.size_bytes = static_cast<int64_t>(std::filesystem::file_size(path));
-    return record;
-  } catch (const SQLite::Exception& e) {
-    return discard(absl::InternalError(StrCat("checking the backup '", path, "': ", e.what())));
-  } catch (const std::filesystem::filesystem_error& e) {
-    return discard(absl::InternalError(StrCat("checking the backup '", path, "': ", e.what())));
-  }
+absl::StatusOr<BackupRecord> SqlStore::BackupTo(const std::string& path) {
+  ReadLease reader(this);
+  return backend_->BackupTo(reader->db(), path, schema_version_);
 }
 
-absl::StatusOr<std::vector<LedgerEntry>> SqliteStore::Ledger(std::string_view customer_id) {
+absl::StatusOr<std::vector<LedgerEntry>> SqlStore::Ledger(std::string_view customer_id) {
   ReadLease reader(this);
   try {
     sql::Statement& s = reader->Prepared(
         "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at, "
         "note FROM ledger WHERE customer_id = ? ORDER BY id");
-    sqlite::Connection::Done done{s};
+    sql::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     std::vector<LedgerEntry> entries;
-    while (s.executeStep()) entries.push_back(sqlite::Connection::RowToLedgerEntry(s));
+    while (s.executeStep()) entries.push_back(sql::Connection::RowToLedgerEntry(s));
     return entries;
   } catch (const sql::Error& e) {
     return FromError(e, "reading the ledger");
   }
 }
 
-absl::StatusOr<std::vector<PointLotRecord>> SqliteStore::LiveLots(std::string_view customer_id) {
+absl::StatusOr<std::vector<PointLotRecord>> SqlStore::LiveLots(std::string_view customer_id) {
   ReadLease reader(this);
   return reader->LiveLots(customer_id);  // a Transaction method: catches for itself
 }
 
-absl::StatusOr<std::vector<TierChangeRecord>> SqliteStore::TierHistory(
-    std::string_view customer_id, int limit) {
+absl::StatusOr<std::vector<TierChangeRecord>> SqlStore::TierHistory(std::string_view customer_id,
+                                                                    int limit) {
   ReadLease reader(this);
   try {
-    static const std::string sql = StrCat(sqlite::Connection::kTierChangeColumns,
+    static const std::string sql = StrCat(sql::Connection::kTierChangeColumns,
                                           "WHERE customer_id = ? ORDER BY id DESC LIMIT ?");
     sql::Statement& s = reader->Prepared(sql);
-    sqlite::Connection::Done done{s};
+    sql::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     s.bind(2, limit);
     std::vector<TierChangeRecord> changes;
-    while (s.executeStep()) changes.push_back(sqlite::Connection::RowToTierChange(s));
+    while (s.executeStep()) changes.push_back(sql::Connection::RowToTierChange(s));
     return changes;
   } catch (const sql::Error& e) {
     return FromError(e, "reading the tier history");
   }
 }
 
-absl::StatusOr<std::vector<RedemptionRecord>> SqliteStore::Redemptions(
-    std::string_view customer_id, int limit) {
+absl::StatusOr<std::vector<RedemptionRecord>> SqlStore::Redemptions(std::string_view customer_id,
+                                                                    int limit) {
   ReadLease reader(this);
   try {
-    static const std::string sql = StrCat(sqlite::Connection::kRedemptionColumns,
+    static const std::string sql = StrCat(sql::Connection::kRedemptionColumns,
                                           "WHERE customer_id = ? ORDER BY id DESC LIMIT ?");
     sql::Statement& s = reader->Prepared(sql);
-    sqlite::Connection::Done done{s};
+    sql::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     s.bind(2, limit);
     std::vector<RedemptionRecord> redemptions;
-    while (s.executeStep()) redemptions.push_back(sqlite::Connection::RowToRedemption(s));
+    while (s.executeStep()) redemptions.push_back(sql::Connection::RowToRedemption(s));
     return redemptions;
   } catch (const sql::Error& e) {
     return FromError(e, "reading redemptions");
   }
 }
 
-absl::StatusOr<std::vector<OfferRedemptionRecord>> SqliteStore::OfferRedemptions(
+absl::StatusOr<std::vector<OfferRedemptionRecord>> SqlStore::OfferRedemptions(
     std::string_view customer_id, int limit) {
   ReadLease reader(this);
   try {
@@ -231,8 +191,10 @@ absl::StatusOr<std::vector<OfferRedemptionRecord>> SqliteStore::OfferRedemptions
   }
 }
 
-std::vector<OfferUsageRow> SqliteStore::ReadOfferUsage(sqlite::Connection& reader,
-                                                       const OfferUsageQuery& query) {
+std::vector<OfferUsageRow> SqlStore::ReadOfferUsage(sql::Connection& reader,
+                                                    const OfferUsageQuery& query) {
+  // Replicas spend the same budgets: everyone's usage is the database's.
+  if (backend_->shared()) return reader.ReadOfferUsage(query);
   // Everyone's from memory: a budget costs Evaluate no database read.
   std::vector<OfferUsageRow> rows = budget_usage_->Rows(query.offer_ids, query.since, query.until);
   if (query.customer_id.empty()) return rows;
@@ -242,8 +204,8 @@ std::vector<OfferUsageRow> SqliteStore::ReadOfferUsage(sqlite::Connection& reade
   return rows;
 }
 
-absl::StatusOr<std::vector<OfferUsageRow>> SqliteStore::OfferUsage(const OfferUsageQuery& query) {
-  if (query.customer_id.empty()) {
+absl::StatusOr<std::vector<OfferUsageRow>> SqlStore::OfferUsage(const OfferUsageQuery& query) {
+  if (query.customer_id.empty() && !backend_->shared()) {
     return budget_usage_->Rows(query.offer_ids, query.since, query.until);
   }
   ReadLease reader(this);
@@ -254,13 +216,13 @@ absl::StatusOr<std::vector<OfferUsageRow>> SqliteStore::OfferUsage(const OfferUs
   }
 }
 
-absl::StatusOr<CustomerWithOfferUsage> SqliteStore::FindCustomerWithOfferUsage(
+absl::StatusOr<CustomerWithOfferUsage> SqlStore::FindCustomerWithOfferUsage(
     std::string_view id, const CustomerAsOf& as_of, const OfferUsageQuery& usage) {
   ReadLease reader(this);
   CustomerWithOfferUsage found;
   try {
     // One snapshot, and SQLite's locks taken once for both reads.
-    sqlite::Connection::ReadTransaction snapshot(*reader);
+    sql::Connection::ReadTransaction snapshot(*reader);
     absl::StatusOr<std::optional<Customer>> customer = reader->FindCustomer(id, as_of);
     if (!customer.ok()) return customer.status();
     if (!customer->has_value()) return found;
@@ -272,7 +234,7 @@ absl::StatusOr<CustomerWithOfferUsage> SqliteStore::FindCustomerWithOfferUsage(
   return found;
 }
 
-absl::StatusOr<DecisionLogPage> SqliteStore::DecisionLog(const DecisionLogQuery& query) {
+absl::StatusOr<DecisionLogPage> SqlStore::DecisionLog(const DecisionLogQuery& query) {
   ReadLease reader(this);
   try {
     // One statement per combination of filters, so that the customer's
@@ -284,7 +246,7 @@ absl::StatusOr<DecisionLogPage> SqliteStore::DecisionLog(const DecisionLogQuery&
     if (!query.ruleset_version.empty()) sql += " AND ruleset_version = ?3";
     sql += " ORDER BY id DESC LIMIT ?4";
     sql::Statement& s = reader->Prepared(sql);
-    sqlite::Connection::Done done{s};
+    sql::Connection::Done done{s};
     s.bind(1, query.before_id > 0 ? query.before_id : std::numeric_limits<int64_t>::max());
     if (!query.customer_id.empty()) s.bind(2, query.customer_id);
     if (!query.ruleset_version.empty()) s.bind(3, query.ruleset_version);
@@ -311,31 +273,31 @@ absl::StatusOr<DecisionLogPage> SqliteStore::DecisionLog(const DecisionLogQuery&
   }
 }
 
-absl::StatusOr<std::vector<PurchaseRecord>> SqliteStore::Purchases(std::string_view customer_id) {
+absl::StatusOr<std::vector<PurchaseRecord>> SqlStore::Purchases(std::string_view customer_id) {
   ReadLease reader(this);
   try {
-    static const std::string sql = StrCat(sqlite::Connection::kPurchaseColumns,
+    static const std::string sql = StrCat(sql::Connection::kPurchaseColumns,
                                           "WHERE ?1 = '' OR customer_id = ?1 ORDER BY rowid");
     sql::Statement& s = reader->Prepared(sql);
-    sqlite::Connection::Done done{s};
+    sql::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     std::vector<PurchaseRecord> purchases;
-    while (s.executeStep()) purchases.push_back(sqlite::Connection::RowToPurchase(s));
+    while (s.executeStep()) purchases.push_back(sql::Connection::RowToPurchase(s));
     return purchases;
   } catch (const sql::Error& e) {
     return FromError(e, "reading purchases");
   }
 }
 
-absl::StatusOr<std::vector<std::string>> SqliteStore::CustomerIdSplits(int parts) {
+absl::StatusOr<std::vector<std::string>> SqlStore::CustomerIdSplits(int parts) {
   ReadLease reader(this);
   try {
     // One snapshot: the count and the ids must agree.
-    sqlite::Connection::ReadTransaction snapshot(*reader);
+    sql::Connection::ReadTransaction snapshot(*reader);
     int64_t count = 0;
     {
       sql::Statement& counted = reader->Prepared("SELECT count(*) FROM customers");
-      sqlite::Connection::Done done{counted};
+      sql::Connection::Done done{counted};
       counted.executeStep();
       count = counted.getColumn(0).getInt64();
     }
@@ -343,7 +305,7 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::CustomerIdSplits(int parts
     if (parts < 2 || count < parts) return splits;
     sql::Statement& s = reader->Prepared("SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET ?");
     for (int i = 1; i < parts; ++i) {
-      sqlite::Connection::Done done{s};
+      sql::Connection::Done done{s};
       s.bind(1, count * i / parts);
       if (s.executeStep()) splits.push_back(s.getColumn(0).getString());
       s.reset();
@@ -372,21 +334,21 @@ void BindIdRange(sql::Statement& s, const CustomerScan& scan) {
 // Three statements walked side by side in id order (a merge join): a
 // GROUP BY over the join of customers and their months costs several times
 // a plain walk of each table in its own key order.
-absl::Status SqliteStore::ScanCustomers(
+absl::Status SqlStore::ScanCustomers(
     const CustomerScan& scan,
     absl::FunctionRef<void(const rules::Customer&, std::span<const rules::Purchase>)> visit) {
   ReadLease reader(this);
   try {
     // One read transaction: the three statements see the same snapshot.
-    sqlite::Connection::ReadTransaction snapshot(*reader);
-    sql::Statement& customers = reader->Prepared(StrCat(
-        sqlite::Connection::kCustomerColumns, "WHERE ", IdRange("id", scan), " ORDER BY id"));
-    sqlite::Connection::Done customers_done{customers};
+    sql::Connection::ReadTransaction snapshot(*reader);
+    sql::Statement& customers = reader->Prepared(
+        StrCat(sql::Connection::kCustomerColumns, "WHERE ", IdRange("id", scan), " ORDER BY id"));
+    sql::Connection::Done customers_done{customers};
     BindIdRange(customers, scan);
     sql::Statement& months =
-        reader->Prepared(StrCat(sqlite::Connection::kMonthColumns, "WHERE ",
+        reader->Prepared(StrCat(sql::Connection::kMonthColumns, "WHERE ",
                                 IdRange("customer_id", scan), " ORDER BY customer_id, month"));
-    sqlite::Connection::Done months_done{months};
+    sql::Connection::Done months_done{months};
     BindIdRange(months, scan);
     const bool replay = scan.purchases_from.known() && scan.purchases_to.known();
     sql::Statement& purchases = reader->Prepared(
@@ -394,7 +356,7 @@ absl::Status SqliteStore::ScanCustomers(
                IdRange("customer_id", scan),
                " AND day >= ?3 AND day <= ?4 AND returned_kind IS NULL "
                "ORDER BY customer_id, rowid"));
-    sqlite::Connection::Done purchases_done{purchases};
+    sql::Connection::Done purchases_done{purchases};
     BindIdRange(purchases, scan);
     purchases.bind(3, replay ? scan.purchases_from.days() : 1);
     purchases.bind(4, replay ? scan.purchases_to.days() : 0);
@@ -402,7 +364,7 @@ absl::Status SqliteStore::ScanCustomers(
     bool more_months = months.executeStep();
     bool more_purchases = replay && purchases.executeStep();
     // The window's months computed once, not for each of a million customers.
-    const sqlite::MonthStats none_added = reader->StatsAsOf({scan.today, scan.qualifying});
+    const sql::MonthStats none_added = reader->StatsAsOf({scan.today, scan.qualifying});
     // Read once for the scan, not for each customer.
     std::optional<rules::RfmQuantiles> rfm_quantiles;
     if (scan.rfm != nullptr && scan.rfm->UsesQuantiles()) {
@@ -411,10 +373,10 @@ absl::Status SqliteStore::ScanCustomers(
     rules::Customer customer;
     std::vector<rules::Purchase> bought;
     while (customers.executeStep()) {
-      const bool dated = sqlite::Connection::FillCustomer(customers, &customer);
+      const bool dated = sql::Connection::FillCustomer(customers, &customer);
       if (dated) reader->ApplyLots(scan.today, &customer);
-      sqlite::MonthStats stats = none_added;
-      sqlite::Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
+      sql::MonthStats stats = none_added;
+      sql::Connection::AddMonthsOf(months, customer.id, &more_months, &stats);
       stats.ApplyTo(&customer);
       reader->ReadHistory(scan.today, scan.history_days, scan.last_events, &customer);
       customer.rfm_r = customer.rfm_f = customer.rfm_m = 0;  // not the previous customer's
@@ -438,15 +400,15 @@ absl::Status SqliteStore::ScanCustomers(
   }
 }
 
-absl::StatusOr<LedgerPage> SqliteStore::LedgerAfter(std::string_view customer_id, int64_t after_id,
-                                                    int limit) {
+absl::StatusOr<LedgerPage> SqlStore::LedgerAfter(std::string_view customer_id, int64_t after_id,
+                                                 int limit) {
   ReadLease reader(this);
   try {
     sql::Statement& s = reader->Prepared(
         "SELECT id, customer_id, delta, reason, rule_id, ruleset_version, source, recorded_at, "
         "note, running FROM (SELECT *, sum(delta) OVER (ORDER BY id) AS running FROM ledger "
-        "WHERE customer_id = ?1) WHERE id > ?2 ORDER BY id LIMIT ?3");
-    sqlite::Connection::Done done{s};
+        "WHERE customer_id = ?1) AS entries WHERE id > ?2 ORDER BY id LIMIT ?3");
+    sql::Connection::Done done{s};
     s.bind(1, std::string(customer_id));
     s.bind(2, after_id);
     s.bind(3, limit + 1);
@@ -456,7 +418,7 @@ absl::StatusOr<LedgerPage> SqliteStore::LedgerAfter(std::string_view customer_id
         page.more = true;
         break;
       }
-      page.entries.push_back(sqlite::Connection::RowToLedgerEntry(s));
+      page.entries.push_back(sql::Connection::RowToLedgerEntry(s));
       page.balance_after.push_back(s.getColumn(9).getInt64());
     }
     return page;
@@ -465,12 +427,12 @@ absl::StatusOr<LedgerPage> SqliteStore::LedgerAfter(std::string_view customer_id
   }
 }
 
-absl::StatusOr<std::optional<ProductRecord>> SqliteStore::FindProduct(std::string_view product) {
+absl::StatusOr<std::optional<ProductRecord>> SqlStore::FindProduct(std::string_view product) {
   ReadLease reader(this);
   return reader->FindProduct(product);
 }
 
-absl::StatusOr<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
+absl::StatusOr<TaskPage> SqlStore::ListTasks(const TaskQuery& query) {
   ReadLease reader(this);
   try {
     TaskPage page;
@@ -481,8 +443,8 @@ absl::StatusOr<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
     if (!query.queue.empty()) where += " AND queue = ?2";
     if (!query.customer_id.empty()) where += " AND customer_id = ?3";
     sql::Statement& s = reader->Prepared(
-        StrCat(sqlite::Connection::kTaskColumns, where, " ORDER BY id DESC LIMIT ?5"));
-    sqlite::Connection::Done done{s};
+        StrCat(sql::Connection::kTaskColumns, where, " ORDER BY id DESC LIMIT ?5"));
+    sql::Connection::Done done{s};
     s.bind(1, query.status);
     s.bind(2, query.queue);
     s.bind(3, query.customer_id);
@@ -493,7 +455,7 @@ absl::StatusOr<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
         page.more = true;
         break;
       }
-      page.tasks.push_back(sqlite::Connection::RowToTask(s));
+      page.tasks.push_back(sql::Connection::RowToTask(s));
     }
     return page;
   } catch (const sql::Error& e) {
@@ -501,18 +463,17 @@ absl::StatusOr<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
   }
 }
 
-absl::StatusOr<ActionPage> SqliteStore::ListActions(std::string_view product,
-                                                    std::string_view status, int64_t before_id,
-                                                    int limit) {
+absl::StatusOr<ActionPage> SqlStore::ListActions(std::string_view product, std::string_view status,
+                                                 int64_t before_id, int limit) {
   ReadLease reader(this);
   try {
     ActionPage page;
     {
       sql::Statement& s = reader->Prepared(
-          StrCat("SELECT ", sqlite::Connection::kActionColumns,
+          StrCat("SELECT ", sql::Connection::kActionColumns,
                  " FROM improvement_actions WHERE (?1 = '' OR product = ?1) "
                  "AND (?2 = '' OR status = ?2) AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4"));
-      sqlite::Connection::Done done{s};
+      sql::Connection::Done done{s};
       s.bind(1, std::string(product));
       s.bind(2, std::string(status));
       s.bind(3, before_id);
@@ -532,8 +493,8 @@ absl::StatusOr<ActionPage> SqliteStore::ListActions(std::string_view product,
   }
 }
 
-absl::Status SqliteStore::ScanFeedback(std::string_view product, Date since,
-                                       const std::function<void(const FeedbackRecord&)>& visit) {
+absl::Status SqlStore::ScanFeedback(std::string_view product, Date since,
+                                    const std::function<void(const FeedbackRecord&)>& visit) {
   ReadLease reader(this);
   try {
     // Themes come along as one text, joined by the unit separator (which
@@ -545,7 +506,7 @@ absl::Status SqliteStore::ScanFeedback(std::string_view product, Date since,
         "f.id) "
         "FROM feedback f WHERE (?1 = '' OR f.product = ?1) AND f.day >= ?2 "
         "ORDER BY f.product, f.day, f.id");
-    sqlite::Connection::Done done{s};
+    sql::Connection::Done done{s};
     s.bind(1, std::string(product));
     s.bind(2, since.known() ? since.days() : std::numeric_limits<int32_t>::min());
     FeedbackRecord f;
@@ -576,13 +537,13 @@ absl::Status SqliteStore::ScanFeedback(std::string_view product, Date since,
   }
 }
 
-absl::StatusOr<std::vector<AuditEntry>> SqliteStore::Audit(std::string_view subject) {
+absl::StatusOr<std::vector<AuditEntry>> SqlStore::Audit(std::string_view subject) {
   ReadLease reader(this);
   try {
     sql::Statement& s = reader->Prepared(
         "SELECT id, subject, event, actor, note, before, after, recorded_at FROM audit_log "
         "WHERE subject = ? ORDER BY id");
-    sqlite::Connection::Done done{s};
+    sql::Connection::Done done{s};
     s.bind(1, std::string(subject));
     std::vector<AuditEntry> entries;
     while (s.executeStep()) {
@@ -602,7 +563,7 @@ absl::StatusOr<std::vector<AuditEntry>> SqliteStore::Audit(std::string_view subj
   }
 }
 
-absl::Status SqliteStore::KeepRulesetVersion(const RulesetVersionRecord& record) {
+absl::Status SqlStore::KeepRulesetVersion(const RulesetVersionRecord& record) {
   return Write({"", "KeepRulesetVersion", ""},
                [&](Transaction& tx) -> absl::StatusOr<std::string> {
                  if (absl::Status s = tx.ArchiveRuleset(record); !s.ok()) return s;
@@ -611,13 +572,13 @@ absl::Status SqliteStore::KeepRulesetVersion(const RulesetVersionRecord& record)
       .status();
 }
 
-absl::StatusOr<std::vector<RulesetVersionRecord>> SqliteStore::RulesetVersions(int limit) {
+absl::StatusOr<std::vector<RulesetVersionRecord>> SqlStore::RulesetVersions(int limit) {
   ReadLease reader(this);
   try {
     sql::Statement& s = reader->Prepared(
         "SELECT version, directory, first_served_at, last_served_at, times_served "
         "FROM ruleset_versions ORDER BY last_served_at DESC, rowid DESC LIMIT ?");
-    sqlite::Connection::Done done{s};
+    sql::Connection::Done done{s};
     s.bind(1, limit);
     std::vector<RulesetVersionRecord> versions;
     while (s.executeStep()) {
@@ -634,7 +595,7 @@ absl::StatusOr<std::vector<RulesetVersionRecord>> SqliteStore::RulesetVersions(i
   }
 }
 
-absl::StatusOr<std::optional<RulesetVersionRecord>> SqliteStore::FindRulesetVersion(
+absl::StatusOr<std::optional<RulesetVersionRecord>> SqlStore::FindRulesetVersion(
     std::string_view version_prefix) {
   ReadLease reader(this);
   try {
@@ -648,7 +609,7 @@ absl::StatusOr<std::optional<RulesetVersionRecord>> SqliteStore::FindRulesetVers
         "FROM ruleset_versions WHERE version LIKE ? || '%' ORDER BY version LIMIT 2");
     std::optional<RulesetVersionRecord> found;
     {
-      sqlite::Connection::Done done{s};
+      sql::Connection::Done done{s};
       s.bind(1, std::string(version_prefix));
       while (s.executeStep()) {
         if (found.has_value()) {
@@ -669,7 +630,7 @@ absl::StatusOr<std::optional<RulesetVersionRecord>> SqliteStore::FindRulesetVers
         "SELECT f.name, c.content FROM ruleset_files f "
         "JOIN ruleset_contents c ON c.id = f.content_id "
         "WHERE f.version = ? ORDER BY f.name");
-    sqlite::Connection::Done done{files};
+    sql::Connection::Done done{files};
     files.bind(1, found->version);
     while (files.executeStep()) {
       const sql::Column content = files.getColumn(1);
@@ -683,7 +644,7 @@ absl::StatusOr<std::optional<RulesetVersionRecord>> SqliteStore::FindRulesetVers
   }
 }
 
-absl::StatusOr<std::vector<SegmentMembershipRecord>> SqliteStore::CustomerSegments(
+absl::StatusOr<std::vector<SegmentMembershipRecord>> SqlStore::CustomerSegments(
     std::string_view customer_id) {
   ReadLease reader(this);
   try {
@@ -693,7 +654,7 @@ absl::StatusOr<std::vector<SegmentMembershipRecord>> SqliteStore::CustomerSegmen
   }
 }
 
-absl::StatusOr<std::vector<SegmentChangeRecord>> SqliteStore::SegmentChanges(
+absl::StatusOr<std::vector<SegmentChangeRecord>> SqlStore::SegmentChanges(
     const SegmentChangeQuery& query) {
   ReadLease reader(this);
   try {
@@ -703,7 +664,7 @@ absl::StatusOr<std::vector<SegmentChangeRecord>> SqliteStore::SegmentChanges(
   }
 }
 
-absl::StatusOr<std::vector<SegmentMembershipRecord>> SqliteStore::SegmentMembers(
+absl::StatusOr<std::vector<SegmentMembershipRecord>> SqlStore::SegmentMembers(
     std::string_view dimension, std::string_view segment, std::string_view after_id, int limit) {
   ReadLease reader(this);
   try {
@@ -713,7 +674,7 @@ absl::StatusOr<std::vector<SegmentMembershipRecord>> SqliteStore::SegmentMembers
   }
 }
 
-absl::StatusOr<std::optional<rules::RfmQuantiles>> SqliteStore::RfmQuantiles(int32_t window_days) {
+absl::StatusOr<std::optional<rules::RfmQuantiles>> SqlStore::RfmQuantiles(int32_t window_days) {
   ReadLease reader(this);
   try {
     return reader->ReadRfmQuantiles(window_days);

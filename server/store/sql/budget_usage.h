@@ -11,8 +11,8 @@
 // Thread safety: Apply and Rows may be called from any thread at once.
 // The database must be written by this store only (as every clienteled
 // database is): a change from another process would not be seen here.
-#ifndef CLIENTELE_SERVER_STORE_SQLITE_BUDGET_USAGE_H_
-#define CLIENTELE_SERVER_STORE_SQLITE_BUDGET_USAGE_H_
+#ifndef CLIENTELE_SERVER_STORE_SQL_BUDGET_USAGE_H_
+#define CLIENTELE_SERVER_STORE_SQL_BUDGET_USAGE_H_
 
 #include <cstdint>
 #include <map>
@@ -26,7 +26,7 @@
 #include "rules/customer.h"
 #include "server/store/records.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 // A change of everyone's usage of an offer on a day, in a channel (and of
 // its total, which every change moves too).
@@ -67,6 +67,6 @@ class BudgetUsage {
   std::map<Key, Figures> figures_ ABSL_GUARDED_BY(mutex_);
 };
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql
 
-#endif  // CLIENTELE_SERVER_STORE_SQLITE_BUDGET_USAGE_H_
+#endif  // CLIENTELE_SERVER_STORE_SQL_BUDGET_USAGE_H_

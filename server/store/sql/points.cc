@@ -1,16 +1,17 @@
 // The SQLite store's points lots, draws and redemptions (the points part
 // of the Transaction contract), and the balances that reads derive from
 // the lots.
+#include "rules/points.h"
+
 #include <algorithm>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "common/strings.h"
-#include "rules/points.h"
-#include "server/store/sqlite/connection.h"
+#include "server/store/sql/connection.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 using rules::Date;
 
@@ -54,8 +55,8 @@ void Connection::ApplyLots(Date today, Customer* c) {
   s.bind(1, c->id);
   std::vector<rules::PointsLot> lots;
   while (s.executeStep()) {
-    lots.push_back({s.getColumn(0).getInt64(), ColumnDate(s.getColumn(1)),
-                    ColumnDate(s.getColumn(2))});
+    lots.push_back(
+        {s.getColumn(0).getInt64(), ColumnDate(s.getColumn(1)), ColumnDate(s.getColumn(2))});
   }
   rules::ApplyPointsLots(lots, today, c);
 }
@@ -306,4 +307,4 @@ absl::Status Connection::MarkRedemptionReversed(int64_t id, int64_t reversed_by)
                  [&] { return UnsafeMarkRedemptionReversed(id, reversed_by); });
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

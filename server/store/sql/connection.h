@@ -4,13 +4,13 @@
 // reads share. Internal to server/store/sqlite/.
 //
 // Thread safety: none. A connection is used by one thread at a time: the
-// writer connection by the writer thread (under SqliteStore::mutex_), a
+// writer connection by the writer thread (under SqlStore::mutex_), a
 // read connection by the holder of its ReadLease. The database throws
 // sql::Error; the Transaction methods catch it and return a status, the
-// other methods let it through to the SqliteStore method that called
+// other methods let it through to the SqlStore method that called
 // them, which catches it.
-#ifndef CLIENTELE_SERVER_STORE_SQLITE_CONNECTION_H_
-#define CLIENTELE_SERVER_STORE_SQLITE_CONNECTION_H_
+#ifndef CLIENTELE_SERVER_STORE_SQL_CONNECTION_H_
+#define CLIENTELE_SERVER_STORE_SQL_CONNECTION_H_
 
 #include <chrono>
 #include <cstdint>
@@ -28,16 +28,16 @@
 #include "rules/customer.h"
 #include "rules/decimal.h"
 #include "server/store/records.h"
+#include "server/store/sql/budget_usage.h"
+#include "server/store/sql/committed_changes.h"
+#include "server/store/sql/month_stats.h"
+#include "server/store/sql/sql_store.h"
 #include "server/store/sql/statement.h"
-#include "server/store/sqlite/budget_usage.h"
-#include "server/store/sqlite/committed_changes.h"
-#include "server/store/sqlite/month_stats.h"
-#include "server/store/sqlite/sqlite_store.h"
-#include "server/store/sqlite/values.h"
+#include "server/store/sql/values.h"
 #include "server/store/store.h"
 #include "server/store/transaction.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 class Connection : public Transaction {
  public:
@@ -46,9 +46,7 @@ class Connection : public Transaction {
   using Decimal = rules::Decimal;
   using WriteKey = Store::WriteKey;
 
-  Connection(const SqliteStoreOptions& options, std::unique_ptr<sql::Database> db);
-  // Applies the migrations not yet applied; returns the version.
-  absl::StatusOr<int> Migrate();
+  Connection(const SqlStoreOptions& options, std::unique_ptr<sql::Database> db);
   sql::Database& db() { return *db_; }
   // A cached prepared statement, reset and unbound, ready to use. Found
   // without allocating: callers that build their SQL keep it in a static
@@ -224,7 +222,7 @@ class Connection : public Transaction {
   // Offer redemptions and usage (offers.cc); the reads throw, for the
   // store's reads to catch.
   static OfferRedemptionRecord RowToOfferRedemption(sql::Statement& s);
-  absl::StatusOr<std::vector<OfferUsageRow>> ReadOfferUsage(const OfferUsageQuery& query);
+  std::vector<OfferUsageRow> ReadOfferUsage(const OfferUsageQuery& query);
   // The customer's rows only (query.customer_id, not empty).
   std::vector<OfferUsageRow> ReadCustomerOfferUsage(const OfferUsageQuery& query);
   // Every row of everyone's usage (customer ""): what BudgetUsage loads.
@@ -374,7 +372,7 @@ class Connection : public Transaction {
     }
   }
 
-  SqliteStoreOptions options_;
+  SqlStoreOptions options_;
   std::unique_ptr<sql::Database> db_;
   std::map<std::string, std::unique_ptr<sql::Statement>, std::less<>> statements_;
   std::vector<BudgetUsageChange> budget_changes_;  // not yet committed
@@ -385,6 +383,6 @@ class Connection : public Transaction {
   void NoteCustomerChanged(std::string_view customer_id);
 };
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql
 
-#endif  // CLIENTELE_SERVER_STORE_SQLITE_CONNECTION_H_
+#endif  // CLIENTELE_SERVER_STORE_SQL_CONNECTION_H_

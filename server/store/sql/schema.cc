@@ -1,10 +1,11 @@
-// The SQLite store's schema: its migrations, in order.
+// The relational store's schema: its migrations, in order, as SQLite
+// takes them (PostgreSQL's are translated from these: postgres/dialect.h).
+#include "server/store/sql/schema.h"
+
 #include <iterator>
 #include <string_view>
 
-#include "server/store/sqlite/sqlite_store.h"
-
-namespace clientele::server {
+namespace clientele::server::sql {
 namespace {
 
 // Schema migrations, applied in order; PRAGMA user_version records how
@@ -501,11 +502,11 @@ CREATE INDEX segment_changes_by_customer ON segment_changes (customer_id, sequen
 
 }  // namespace
 
-int SqliteStore::LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+int LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
 
-std::string_view SqliteStore::MigrationScript(int version) {
+std::string_view MigrationScript(int version) {
   if (version < 1 || version > LatestSchemaVersion()) return {};
   return kMigrations[version - 1];
 }
 
-}  // namespace clientele::server
+}  // namespace clientele::server::sql

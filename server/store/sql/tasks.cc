@@ -2,10 +2,10 @@
 // open per rule and customer, which a partial unique index keeps so
 // whatever order writes come in.
 #include "common/strings.h"
-#include "server/store/sqlite/connection.h"
-#include "server/store/sqlite/values.h"
+#include "server/store/sql/connection.h"
+#include "server/store/sql/values.h"
 
-namespace clientele::server::sqlite {
+namespace clientele::server::sql {
 
 namespace {
 
@@ -152,4 +152,4 @@ absl::Status Connection::UpdateTask(const TaskRecord& task) {
   return Guarded("updating a task", [&] { return UnsafeUpdateTask(task); });
 }
 
-}  // namespace clientele::server::sqlite
+}  // namespace clientele::server::sql

@@ -1,0 +1,312 @@
+#include "server/store/postgres/postgres_database.h"
+
+#include <charconv>
+#include <optional>
+#include <vector>
+
+#include "common/strings.h"
+#include "server/store/postgres/dialect.h"
+
+namespace clientele::server::postgres {
+namespace {
+
+// Type OIDs of pg_type that parameters and results use.
+constexpr Oid kUnknownOid = 0;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kBoolOid = 16;
+
+// A PGresult freed when it goes.
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+bool Succeeded(const PGresult* result) {
+  if (result == nullptr) return false;
+  const ExecStatusType status = PQresultStatus(result);
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+std::string_view SqlState(const PGresult* result) {
+  const char* state = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  return state == nullptr ? std::string_view() : std::string_view(state);
+}
+
+// Runs SQL without parameters; throws on failure.
+void Run(PGconn* connection, const char* sql) {
+  Result result(PQexec(connection, sql));
+  if (!Succeeded(result.get())) throw PostgresError(connection, result.get(), sql);
+}
+
+class PostgresStatement final : public sql::Statement {
+ public:
+  PostgresStatement(PostgresDatabase& db, std::string_view sqlite_sql)
+      : db_(db), translated_(TranslateStatement(sqlite_sql)), name_(db.NextStatementName()) {
+    const size_t n = static_cast<size_t>(translated_.parameters);
+    values_.resize(n);
+    null_.assign(n, true);
+    lengths_.assign(n, 0);
+    formats_.assign(n, 0);
+    types_.assign(n, kUnknownOid);
+  }
+  ~PostgresStatement() override {
+    if (prepared_generation_ != db_.generation()) return;
+    PGconn* connection = db_.connection();
+    // Outside a failed transaction only, which would refuse it; the
+    // session ends with its statements anyway.
+    if (PQstatus(connection) != CONNECTION_OK || PQtransactionStatus(connection) == PQTRANS_INERROR)
+      return;
+    PQclear(PQexec(connection, ("DEALLOCATE " + name_).c_str()));
+  }
+
+  void BindNull(int index) override { Set(index, std::nullopt, kUnknownOid, 0); }
+  void BindInt(int index, int64_t value) override {
+    Set(index, std::to_string(value), kInt8Oid, 0);
+  }
+  void BindText(int index, std::string_view text) override {
+    Set(index, std::string(text), kUnknownOid, 0);
+  }
+  void BindBlob(int index, std::string_view bytes) override {
+    Set(index, std::string(bytes), kByteaOid, 1);
+  }
+
+  bool Step() override {
+    if (result_ == nullptr) Execute();
+    ++row_;
+    decoded_column_ = -1;
+    return row_ < PQntuples(result_.get());
+  }
+  int64_t Run() override {
+    Execute();
+    const char* tuples = PQcmdTuples(result_.get());
+    int64_t changed = 0;
+    std::from_chars(tuples, tuples + std::char_traits<char>::length(tuples), changed);
+    return changed;
+  }
+  void Reset() override {
+    result_.reset();
+    row_ = -1;
+    decoded_column_ = -1;
+    null_.assign(null_.size(), true);
+  }
+
+  bool IsNull(int column) const override { return PQgetisnull(result_.get(), row_, column) != 0; }
+  int64_t Int(int column) const override {
+    const char* text = PQgetvalue(result_.get(), row_, column);
+    const int length = PQgetlength(result_.get(), row_, column);
+    if (PQftype(result_.get(), column) == kBoolOid) return length > 0 && text[0] == 't' ? 1 : 0;
+    int64_t value = 0;
+    std::from_chars(text, text + length, value);
+    return value;
+  }
+  std::string_view Text(int column) const override {
+    if (PQftype(result_.get(), column) != kByteaOid) {
+      return std::string_view(PQgetvalue(result_.get(), row_, column),
+                              static_cast<size_t>(PQgetlength(result_.get(), row_, column)));
+    }
+    // bytea comes as hex text: decoded once per row and column read.
+    if (decoded_column_ != column) {
+      size_t length = 0;
+      unsigned char* bytes = PQunescapeBytea(
+          reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row_, column)), &length);
+      decoded_.assign(reinterpret_cast<const char*>(bytes), bytes == nullptr ? 0 : length);
+      PQfreemem(bytes);
+      decoded_column_ = column;
+    }
+    return decoded_;
+  }
+
+ private:
+  void Set(int index, std::optional<std::string> value, Oid type, int format) {
+    if (index < 1 || index > translated_.parameters) {
+      throw sql::Error(sql::ErrorKind::kOther,
+                       StrCat("parameter ", index, " out of range in: ", translated_.sql));
+    }
+    const size_t i = static_cast<size_t>(index - 1);
+    null_[i] = !value.has_value();
+    values_[i] = value.has_value() ? std::move(*value) : std::string();
+    lengths_[i] = static_cast<int>(values_[i].size());
+    formats_[i] = format;
+    // The first type bound is the one the statement is prepared with.
+    if (prepared_generation_ != db_.generation()) types_[i] = type;
+  }
+
+  // Prepares the statement on the server. A parameter that nothing
+  // around it types (`?3 IS NULL` alone, one the statement does not use)
+  // is text when it was first bound text, else tried as a bigint, then
+  // as text.
+  // Inside a transaction, a failed attempt is rolled back to a savepoint:
+  // PostgreSQL would otherwise refuse everything after it.
+  void Prepare() {
+    PGconn* connection = db_.connection();
+    const bool in_transaction = PQtransactionStatus(connection) == PQTRANS_INTRANS;
+    int guessed = -1;  // the parameter whose type was guessed last
+    for (;;) {
+      if (in_transaction) postgres::Run(connection, "SAVEPOINT clientele_prepare");
+      Result result(PQprepare(connection, name_.c_str(), translated_.sql.c_str(),
+                              translated_.parameters, types_.data()));
+      const bool prepared = Succeeded(result.get());
+      if (in_transaction) {
+        postgres::Run(connection, prepared
+                                      ? "RELEASE clientele_prepare"
+                                      : "ROLLBACK TO clientele_prepare; RELEASE clientele_prepare");
+      }
+      if (prepared) break;
+      const std::string_view state = SqlState(result.get());
+      int parameter = 0;
+      // indeterminate_datatype or ambiguous_parameter: "... of parameter $N"
+      if (state == "42P18" || state == "42P08") {
+        const std::string_view message = PQresultErrorMessage(result.get());
+        const size_t at = message.find('$');
+        if (at != std::string_view::npos) {
+          std::from_chars(message.data() + at + 1, message.data() + message.size(), parameter);
+        }
+      } else if ((state == "42883" || state == "42804") && guessed > 0 &&
+                 types_[static_cast<size_t>(guessed - 1)] == kInt8Oid) {
+        parameter = guessed;  // the bigint guess did not fit: text
+      }
+      if (parameter < 1 || parameter > translated_.parameters) {
+        throw PostgresError(connection, result.get(), translated_.sql);
+      }
+      const size_t i = static_cast<size_t>(parameter - 1);
+      Oid& type = types_[i];
+      if (type == kTextOid) throw PostgresError(connection, result.get(), translated_.sql);
+      // Bound text: text. Bound NULL: a bigint first (days, amounts).
+      type = !null_[i] || (type == kInt8Oid && parameter == guessed) ? kTextOid : kInt8Oid;
+      guessed = parameter;
+    }
+    prepared_generation_ = db_.generation();
+  }
+
+  void Execute() {
+    db_.ReconnectIfLost();
+    if (prepared_generation_ != db_.generation()) Prepare();
+    std::vector<const char*> values(values_.size());
+    for (size_t i = 0; i < values_.size(); ++i) values[i] = null_[i] ? nullptr : values_[i].data();
+    result_.reset(PQexecPrepared(db_.connection(), name_.c_str(), translated_.parameters,
+                                 values.data(), lengths_.data(), formats_.data(), 0));
+    row_ = -1;
+    if (!Succeeded(result_.get())) {
+      sql::Error error = PostgresError(db_.connection(), result_.get(), translated_.sql);
+      result_.reset();
+      throw error;
+    }
+  }
+
+  PostgresDatabase& db_;
+  const TranslatedStatement translated_;
+  const std::string name_;
+  uint64_t prepared_generation_ = 0;  // 0: not prepared on this connection
+  std::vector<std::string> values_;
+  std::vector<bool> null_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+  std::vector<Oid> types_;
+  Result result_;
+  int row_ = -1;
+  mutable std::string decoded_;
+  mutable int decoded_column_ = -1;
+};
+
+}  // namespace
+
+sql::Error PostgresError(PGconn* connection, const PGresult* result, std::string_view doing) {
+  const std::string_view state = SqlState(result);
+  std::string message =
+      result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  sql::ErrorKind kind = sql::ErrorKind::kOther;
+  if (state == "23505") {
+    kind = sql::ErrorKind::kDuplicate;
+  } else if (state.starts_with("23")) {
+    kind = sql::ErrorKind::kConstraint;
+  } else if (state == "40001" || state == "40P01") {
+    kind = sql::ErrorKind::kConflict;
+  } else if (state.starts_with("53")) {
+    kind = sql::ErrorKind::kFull;
+  } else if (state.starts_with("08") || state.starts_with("57P") || state == "55P03" ||
+             PQstatus(connection) != CONNECTION_OK) {
+    kind = sql::ErrorKind::kUnavailable;
+  }
+  (void)doing;  // the SQL is not in the message: it could carry a customer's data
+  return sql::Error(kind, message.empty() ? "PostgreSQL failed without a message" : message);
+}
+
+PostgresDatabase::PostgresDatabase(const ConnectionSettings& settings) {
+  const char* keywords[] = {"dbname", "password", "application_name", "connect_timeout", nullptr};
+  const char* values[] = {settings.url.c_str(),
+                          settings.password.empty() ? nullptr : settings.password.c_str(),
+                          settings.application_name.c_str(), "10", nullptr};
+  connection_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (connection_ == nullptr) {
+    throw sql::Error(sql::ErrorKind::kUnavailable, "out of memory connecting to PostgreSQL");
+  }
+  if (PQstatus(connection_) != CONNECTION_OK) {
+    std::string message = PQerrorMessage(connection_);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    PQfinish(connection_);
+    connection_ = nullptr;
+    throw sql::Error(sql::ErrorKind::kUnavailable, message);
+  }
+  // Notices (a savepoint's, an identity's) are not errors: not on stderr.
+  PQsetNoticeProcessor(
+      connection_, [](void*, const char*) {}, nullptr);
+}
+
+PostgresDatabase::~PostgresDatabase() { PQfinish(connection_); }
+
+void PostgresDatabase::ReconnectIfLost() {
+  if (PQstatus(connection_) == CONNECTION_OK) return;
+  PQreset(connection_);
+  ++generation_;  // the server forgot this session's prepared statements
+  if (PQstatus(connection_) != CONNECTION_OK) {
+    throw sql::Error(sql::ErrorKind::kUnavailable, PQerrorMessage(connection_));
+  }
+}
+
+std::unique_ptr<sql::Statement> PostgresDatabase::Prepare(std::string_view sql) {
+  return std::make_unique<PostgresStatement>(*this, sql);
+}
+
+void PostgresDatabase::Execute(std::string_view sql) {
+  ReconnectIfLost();
+  // Scripts of several statements (migrations) take the simple protocol.
+  const std::string text(sql);
+  Run(connection_, text.c_str());
+}
+
+void PostgresDatabase::BeginWrite() {
+  ReconnectIfLost();
+  Rollback();
+  Run(connection_, "BEGIN");
+  // Every replica's writer takes turns: writes are serialised across the
+  // fleet, so a budget's last unit or a key's first use is decided once.
+  // Held until COMMIT or ROLLBACK.
+  static const std::string lock = StrCat("SELECT pg_advisory_xact_lock(", kWriteLockKey, ")");
+  Run(connection_, lock.c_str());
+}
+
+void PostgresDatabase::BeginRead() {
+  ReconnectIfLost();
+  Rollback();
+  Run(connection_, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+void PostgresDatabase::Commit() {
+  Result result(PQexec(connection_, "COMMIT"));
+  if (!Succeeded(result.get())) throw PostgresError(connection_, result.get(), "COMMIT");
+  // COMMIT of a transaction that failed rolls it back without an error.
+  if (std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
+    throw sql::Error(sql::ErrorKind::kOther, "the transaction failed and was rolled back");
+  }
+}
+
+void PostgresDatabase::Rollback() noexcept {
+  if (connection_ == nullptr || PQstatus(connection_) != CONNECTION_OK) return;
+  if (PQtransactionStatus(connection_) == PQTRANS_IDLE) return;
+  PQclear(PQexec(connection_, "ROLLBACK"));
+}
+
+}  // namespace clientele::server::postgres

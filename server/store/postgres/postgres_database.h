@@ -1,0 +1,79 @@
+// The sql::Database interface (server/store/sql/statement.h) on one
+// PostgreSQL connection, through libpq. Statements are translated from
+// the store's SQLite form (dialect.h), prepared on the server once per
+// connection (again after a reconnect) and run with their parameters
+// sent apart from the SQL; results come back whole, as text.
+//
+// A connection the server dropped (a restart, a failover) is reset at the
+// next transaction or statement outside one; what was running fails
+// UNAVAILABLE.
+//
+// Thread safety: none; one thread at a time, as every sql::Database.
+#ifndef CLIENTELE_SERVER_STORE_POSTGRES_POSTGRES_DATABASE_H_
+#define CLIENTELE_SERVER_STORE_POSTGRES_POSTGRES_DATABASE_H_
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "server/store/sql/statement.h"
+
+namespace clientele::server::postgres {
+
+// How to reach the server: a postgresql:// URL (or key=value connection
+// string) without a password, and the password apart (empty: libpq's own
+// PGPASSWORD or ~/.pgpass, or none).
+struct ConnectionSettings {
+  std::string url;
+  std::string password;
+  std::string application_name = "clienteled";
+};
+
+// The advisory lock that serialises writes across every replica (held by
+// a write group's transaction) and the one that lets one replica at a
+// time migrate the schema. Keys of clientele's own: "clientel" and
+// "clientem" as numbers.
+inline constexpr int64_t kWriteLockKey = 0x636c69656e74656c;
+inline constexpr int64_t kMigrationLockKey = 0x636c69656e74656d;
+
+class PostgresDatabase final : public sql::Database {
+ public:
+  // Connects. Throws sql::Error (kUnavailable) with libpq's message.
+  explicit PostgresDatabase(const ConnectionSettings& settings);
+  ~PostgresDatabase() override;
+  PostgresDatabase(const PostgresDatabase&) = delete;
+  PostgresDatabase& operator=(const PostgresDatabase&) = delete;
+
+  std::unique_ptr<sql::Statement> Prepare(std::string_view sql) override;
+  void Execute(std::string_view sql) override;
+  void BeginWrite() override;
+  void BeginRead() override;
+  void Commit() override;
+  void Rollback() noexcept override;
+
+  // For the statements of this connection.
+  PGconn* connection() { return connection_; }
+  // Counts reconnects: a statement prepared before the last one prepares
+  // again.
+  uint64_t generation() const { return generation_; }
+  // Resets a connection the server dropped, when no transaction is open.
+  // Throws sql::Error (kUnavailable) when it cannot.
+  void ReconnectIfLost();
+  // A name for a new server-side prepared statement.
+  std::string NextStatementName() { return "clientele_" + std::to_string(++statements_); }
+
+ private:
+  PGconn* connection_ = nullptr;
+  uint64_t generation_ = 1;
+  uint64_t statements_ = 0;
+};
+
+// sql::Error for a failed `result` (may be null) on `connection`.
+sql::Error PostgresError(PGconn* connection, const PGresult* result, std::string_view doing);
+
+}  // namespace clientele::server::postgres
+
+#endif  // CLIENTELE_SERVER_STORE_POSTGRES_POSTGRES_DATABASE_H_

@@ -1,0 +1,158 @@
+// The PostgreSQL backend of the relational store: connections, the
+// migrations (the clientele_schema table counts them; an advisory lock
+// lets one replica at a time apply them) and the backup it refuses.
+#include "server/store/postgres/postgres_store.h"
+
+#include "common/strings.h"
+#include "server/store/postgres/dialect.h"
+#include "server/store/postgres/postgres_database.h"
+#include "server/store/sql/schema.h"
+#include "server/store/sql/sql_store.h"
+
+namespace clientele::server {
+namespace {
+
+using postgres::ConnectionSettings;
+using postgres::PostgresDatabase;
+
+class PostgresBackend final : public SqlBackend {
+ public:
+  explicit PostgresBackend(const PostgresStoreOptions& options)
+      : settings_{options.url, options.password}, location_(PostgresStore::Redacted(options.url)) {}
+
+  const std::string& location() const override { return location_; }
+
+  std::unique_ptr<sql::Database> Connect() override {
+    return std::make_unique<PostgresDatabase>(settings_);
+  }
+
+  absl::StatusOr<int> Migrate(sql::Database& db) override {
+    // Session-scoped: replicas starting together take turns, and the
+    // later ones find the schema migrated.
+    db.Execute(StrCat("SELECT pg_advisory_lock(", postgres::kMigrationLockKey, ")"));
+    struct Unlock {
+      sql::Database& db;
+      ~Unlock() {
+        try {
+          db.Execute(StrCat("SELECT pg_advisory_unlock(", postgres::kMigrationLockKey, ")"));
+        } catch (const sql::Error&) {
+          // The lock goes with the session should the unlock fail.
+        }
+      }
+    } unlock{db};
+    db.Execute("CREATE TABLE IF NOT EXISTS clientele_schema (version BIGINT NOT NULL)");
+    int version = SchemaVersion(db);
+    const int latest = sql::LatestSchemaVersion();
+    if (version > latest) {
+      return absl::FailedPreconditionError(StrCat("database '", location_, "' has schema version ",
+                                                  version, ", newer than this clientele's ", latest,
+                                                  ": use a newer clientele"));
+    }
+    for (; version < latest; ++version) {
+      absl::StatusOr<std::string> script =
+          postgres::TranslateMigration(version + 1, sql::MigrationScript(version + 1));
+      if (!script.ok()) return script.status();
+      db.Execute("BEGIN");
+      try {
+        if (version == 0) db.Execute(postgres::kFunctions);
+        db.Execute(*script);
+        db.Execute("DELETE FROM clientele_schema");
+        db.Execute(StrCat("INSERT INTO clientele_schema (version) VALUES (", version + 1, ")"));
+        db.Commit();
+      } catch (const sql::Error&) {
+        db.Rollback();
+        throw;
+      }
+    }
+    return version;
+  }
+
+  void PrepareWriter(sql::Database&) override {}
+
+  // Replicas write to the same database.
+  bool shared() const override { return true; }
+
+  absl::StatusOr<BackupRecord> BackupTo(sql::Database&, const std::string&, int) override {
+    return absl::FailedPreconditionError(
+        "the PostgreSQL store is backed up with PostgreSQL's own tools (pg_dump, "
+        "pg_basebackup, continuous archiving), not by clienteled: see docs/operations.md, "
+        "\"Backups with PostgreSQL\"");
+  }
+
+ private:
+  static int SchemaVersion(sql::Database& db) {
+    std::unique_ptr<sql::Statement> s =
+        db.Prepare("SELECT coalesce(max(version), 0) FROM clientele_schema");
+    s->executeStep();
+    return s->getColumn(0).getInt();
+  }
+
+  const ConnectionSettings settings_;
+  const std::string location_;
+};
+
+// The password part of a URL's user info, or of its query: where a
+// password would be, or npos.
+bool HasPassword(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) {
+    return url.find("password=") != std::string_view::npos;  // key=value form
+  }
+  const std::string_view rest = url.substr(scheme + 3);
+  const size_t at = rest.find('@');
+  const size_t end_of_authority = rest.find_first_of("/?");
+  if (at != std::string_view::npos &&
+      (end_of_authority == std::string_view::npos || at < end_of_authority) &&
+      rest.substr(0, at).find(':') != std::string_view::npos) {
+    return true;
+  }
+  const size_t query = rest.find('?');
+  return query != std::string_view::npos &&
+         rest.substr(query).find("password=") != std::string_view::npos;
+}
+
+}  // namespace
+
+bool PostgresStore::IsUrl(std::string_view database) {
+  return database.starts_with("postgresql://") || database.starts_with("postgres://");
+}
+
+std::string PostgresStore::Redacted(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  const size_t start = scheme + 3;
+  const size_t at = url.find('@', start);
+  const size_t end_of_authority = url.find_first_of("/?", start);
+  std::string redacted(url);
+  if (at != std::string_view::npos &&
+      (end_of_authority == std::string_view::npos || at < end_of_authority)) {
+    const size_t colon = url.find(':', start);
+    if (colon != std::string_view::npos && colon < at) {
+      redacted = StrCat(url.substr(0, colon + 1), "***", url.substr(at));
+    }
+  }
+  const size_t password = redacted.find("password=");
+  if (password != std::string::npos) {
+    const size_t end = redacted.find('&', password);
+    redacted.replace(password + 9,
+                     end == std::string::npos ? std::string::npos : end - password - 9, "***");
+  }
+  return redacted;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(const PostgresStoreOptions& options) {
+  if (options.url.empty()) return absl::InvalidArgumentError("database URL is empty");
+  if (HasPassword(options.url)) {
+    return absl::InvalidArgumentError(
+        StrCat("database URL '", Redacted(options.url),
+               "' holds a password: give it in database_password_file or PGPASSWORD, so that "
+               "it is never in a config file or a log"));
+  }
+  SqlStoreOptions store_options;
+  store_options.stats_window_months = options.stats_window_months;
+  store_options.read_connections = options.read_connections;
+  store_options.observe = options.observe;
+  return SqlStore::Open(std::make_unique<PostgresBackend>(options), store_options);
+}
+
+}  // namespace clientele::server

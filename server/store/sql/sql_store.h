@@ -1,0 +1,235 @@
+// The store contract (server/store/store.h) on a relational database,
+// written once over sql::Database (statement.h) for every backend: SQLite
+// (server/store/sqlite/), the embedded default, and PostgreSQL
+// (server/store/postgres/), which several replicas share. What differs
+// between them (connecting, the schema's migrations, the backup) is the
+// backend's (SqlBackend below); the SQL they both run is written once.
+//
+// Writes go through one connection, on one writer thread of the store's
+// own that commits them in groups: it takes every write queued while it
+// committed the previous group and runs them together, each in its own
+// savepoint, in one transaction with one commit; a write that fails
+// rolls back only its savepoint (files: write_queue.cc; the transaction's
+// operations: connection.h). The group's transaction holds the
+// database's write lock (SqlBackend: SQLite's, or on PostgreSQL a lock
+// that every replica's writer takes), so that writes are serialised
+// across every process that shares the database, as the contract
+// promises. Reads use a small pool of their own connections (reads.cc),
+// so that they run side by side and never wait for a commit.
+//
+// Durability: as the backend's (SQLite's WAL, PostgreSQL's commit).
+//
+// Thread safety: as the contract says, safe from many threads.
+#ifndef CLIENTELE_SERVER_STORE_SQL_SQL_STORE_H_
+#define CLIENTELE_SERVER_STORE_SQL_SQL_STORE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/mutex.h"
+#include "server/store/sql/committed_changes.h"
+#include "server/store/store.h"
+
+namespace clientele::server {
+
+namespace sql {
+class Connection;
+class BudgetUsage;
+class Database;
+}  // namespace sql
+
+// What a relational store needs of its database beyond running SQL.
+// Called by SqlStore::Open only, on its thread.
+class SqlBackend {
+ public:
+  virtual ~SqlBackend() = default;
+  // What names the database in messages and Store::path(): the file, or
+  // the URL without its password.
+  virtual const std::string& location() const = 0;
+  // A new connection. Throws sql::Error.
+  virtual std::unique_ptr<sql::Database> Connect() = 0;
+  // Applies the migrations not yet applied, one process at a time;
+  // returns the schema version. FAILED_PRECONDITION when the database
+  // has a newer schema than this clientele knows. Throws sql::Error.
+  virtual absl::StatusOr<int> Migrate(sql::Database& db) = 0;
+  // Tunes the writer's connection once migrated. Throws sql::Error.
+  virtual void PrepareWriter(sql::Database& db) = 0;
+  // Whether other processes write to the same database (replicas): then
+  // the store keeps nothing that their writes change in memory (everyone's
+  // offer usage is read from the database, not from BudgetUsage).
+  virtual bool shared() const = 0;
+  // Store::BackupTo, reading through `reader` (held for its length).
+  virtual absl::StatusOr<BackupRecord> BackupTo(sql::Database& reader, const std::string& path,
+                                                int schema_version) = 0;
+};
+
+struct SqlStoreOptions {
+  int stats_window_months = 12;  // purchase stats: this month and the 11 before
+  int read_connections = 4;      // reads at once (1..64)
+  // Told how long each database operation took: "read" (one read, waiting
+  // for a connection included) or "commit" (a group of writes, sync
+  // included). Called on the reading thread or the writer thread; must be
+  // quick and thread-safe. May be empty.
+  std::function<void(std::string_view operation, std::chrono::nanoseconds took)> observe = nullptr;
+};
+
+class SqlStore final : public Store {
+ public:
+  // Connects through `backend` and migrates the database to the latest
+  // schema. Errors: INVALID_ARGUMENT for bad options, UNAVAILABLE when the
+  // database cannot be reached, FAILED_PRECONDITION for a database written
+  // by a newer clientele (unknown schema version).
+  static absl::StatusOr<std::unique_ptr<Store>> Open(std::unique_ptr<SqlBackend> backend,
+                                                     const SqlStoreOptions& options);
+  ~SqlStore() override;
+  SqlStore(const SqlStore&) = delete;
+  SqlStore& operator=(const SqlStore&) = delete;
+
+  // The schema version after migration.
+  int schema_version() const override { return schema_version_; }
+  // SqlBackend::location.
+  const std::string& path() const override { return backend_->location(); }
+  // SqlStoreOptions::read_connections.
+  int read_connections() const override { return static_cast<int>(readers_.size()); }
+  // Made by migration 7 (the server_secrets table).
+  const std::string& page_token_key() const override { return page_token_key_; }
+
+  // The contract's writes and reads (store.h). BackupTo is the backend's;
+  // it holds a read connection for its length. ScanFeedback and
+  // ScanCustomers hold one for the whole scan. Write and Submit must not
+  // be called by a write (whose callback runs under mutex_).
+  absl::StatusOr<std::string> Write(
+      const WriteKey& key,
+      absl::FunctionRef<absl::StatusOr<std::string>(Transaction&)> write) override
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  void Submit(const WriteKey& key, Deadline deadline, WriteFunction write, WriteDone done) override
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  absl::StatusOr<std::optional<rules::Customer>> FindCustomer(std::string_view id,
+                                                              const CustomerAsOf& as_of) override;
+  absl::StatusOr<CustomerPage> ListCustomers(std::string_view after_id, int limit,
+                                             const CustomerAsOf& as_of) override;
+  absl::StatusOr<int64_t> CountCustomers() override;
+  absl::StatusOr<std::vector<LedgerEntry>> Ledger(std::string_view customer_id) override;
+  absl::StatusOr<std::vector<PointLotRecord>> LiveLots(std::string_view customer_id) override;
+  absl::StatusOr<std::vector<RedemptionRecord>> Redemptions(std::string_view customer_id,
+                                                            int limit) override;
+  absl::StatusOr<std::vector<TierChangeRecord>> TierHistory(std::string_view customer_id,
+                                                            int limit) override;
+  absl::StatusOr<LedgerPage> LedgerAfter(std::string_view customer_id, int64_t after_id,
+                                         int limit) override;
+  absl::StatusOr<std::vector<OfferRedemptionRecord>> OfferRedemptions(std::string_view customer_id,
+                                                                      int limit) override;
+  absl::StatusOr<std::vector<OfferUsageRow>> OfferUsage(const OfferUsageQuery& query) override;
+  absl::StatusOr<CustomerWithOfferUsage> FindCustomerWithOfferUsage(
+      std::string_view id, const CustomerAsOf& as_of, const OfferUsageQuery& usage) override;
+  absl::StatusOr<std::optional<ProductRecord>> FindProduct(std::string_view product) override;
+  absl::StatusOr<TaskPage> ListTasks(const TaskQuery& query) override;
+  int SubscribeTasks(std::function<void(const TaskRecord&)> listener) override;
+  void UnsubscribeTasks(int id) override;
+  int SubscribeSegmentChanges(std::function<void(const SegmentChangeRecord&)> listener) override;
+  void UnsubscribeSegmentChanges(int id) override;
+  void FollowCustomerChanges(CustomerChangeFollower follower) override;
+  absl::StatusOr<std::vector<SegmentMembershipRecord>> CustomerSegments(
+      std::string_view customer_id) override;
+  absl::StatusOr<std::vector<SegmentChangeRecord>> SegmentChanges(
+      const SegmentChangeQuery& query) override;
+  absl::StatusOr<std::vector<SegmentMembershipRecord>> SegmentMembers(std::string_view dimension,
+                                                                      std::string_view segment,
+                                                                      std::string_view after_id,
+                                                                      int limit) override;
+  absl::StatusOr<std::optional<rules::RfmQuantiles>> RfmQuantiles(int32_t window_days) override;
+  absl::StatusOr<ActionPage> ListActions(std::string_view product, std::string_view status,
+                                         int64_t before_id, int limit) override;
+  absl::Status ScanFeedback(std::string_view product, rules::Date since,
+                            const std::function<void(const FeedbackRecord&)>& visit) override;
+  absl::StatusOr<std::vector<AuditEntry>> Audit(std::string_view subject) override;
+  absl::Status KeepRulesetVersion(const RulesetVersionRecord& record) override;
+  absl::StatusOr<std::vector<RulesetVersionRecord>> RulesetVersions(int limit) override;
+  absl::StatusOr<std::optional<RulesetVersionRecord>> FindRulesetVersion(
+      std::string_view version_prefix) override;
+  absl::Status ScanCustomers(
+      const CustomerScan& scan,
+      absl::FunctionRef<void(const rules::Customer&, std::span<const rules::Purchase>)> visit)
+      override;
+  absl::StatusOr<std::vector<std::string>> CustomerIdSplits(int parts) override;
+  absl::StatusOr<BackupRecord> BackupTo(const std::string& path) override;
+  absl::StatusOr<DecisionLogPage> DecisionLog(const DecisionLogQuery& query) override;
+  absl::StatusOr<std::vector<PurchaseRecord>> Purchases(std::string_view customer_id) override;
+
+ private:
+  struct PendingWrite;
+  class ReadLease;
+  SqlStore(std::unique_ptr<SqlBackend> backend, const SqlStoreOptions& options,
+           std::unique_ptr<sql::Connection> writer,
+           std::vector<std::unique_ptr<sql::Connection>> readers, int schema_version);
+  // Tells SqlStoreOptions::observe how long `operation` took since `began`.
+  void Observe(std::string_view operation, std::chrono::steady_clock::time_point began) const;
+  // The writer thread: commits groups of queued writes until the store is
+  // destroyed, then commits what is left and returns.
+  void WriteQueued() ABSL_LOCKS_EXCLUDED(mutex_);
+  // The completion thread: runs the WriteDone of committed writes (which
+  // finish gRPC calls, a cost of its own), so that the writer thread goes
+  // on to the next group meanwhile. Returns once the writer has finished
+  // and every write is done.
+  void CompleteWritten();
+  // One transaction for `group`: each write's result set, or all failed.
+  void CommitGroup(std::vector<PendingWrite>& group) ABSL_LOCKS_EXCLUDED(mutex_);
+  absl::StatusOr<std::string> RunInSavepoint(PendingWrite& write)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Store::OfferUsage on a leased reader: everyone's rows from
+  // budget_usage_ (from `reader` on a shared database), the customer's
+  // from `reader`. Throws sql::Error.
+  std::vector<OfferUsageRow> ReadOfferUsage(sql::Connection& reader, const OfferUsageQuery& query);
+
+  // Writes wait here for the writer thread.
+  Mutex queue_mutex_;
+  CondVar queue_changed_;
+  std::vector<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mutex_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mutex_) = false;
+
+  // Committed (or failed) writes on their way to their WriteDone.
+  Mutex written_mutex_;
+  CondVar written_changed_;
+  std::vector<PendingWrite> written_ ABSL_GUARDED_BY(written_mutex_);
+  bool writer_finished_ ABSL_GUARDED_BY(written_mutex_) = false;
+
+  Mutex mutex_;  // held by the writer thread while it commits a group
+  std::unique_ptr<sql::Connection> writer_connection_ ABSL_GUARDED_BY(mutex_);
+
+  // Read connections not in use (all are owned by readers_).
+  std::vector<std::unique_ptr<sql::Connection>> readers_;
+  Mutex readers_mutex_;
+  CondVar reader_returned_;
+  std::vector<sql::Connection*> idle_readers_ ABSL_GUARDED_BY(readers_mutex_);
+  int schema_version_ = 0;
+  std::string page_token_key_;  // set by Open, then never changed
+  // Everyone's offer usage as committed (budget_usage.h): OfferUsage reads
+  // budgets from it. Set by Open; changed by CommitGroup.
+  std::unique_ptr<sql::BudgetUsage> budget_usage_;
+  // Who hears of committed task and segment changes.
+  sql::ChangeListeners<TaskRecord> task_listeners_;
+  sql::ChangeListeners<SegmentChangeRecord> segment_listeners_;
+  // Set once before the first write (FollowCustomerChanges); read by the writer.
+  CustomerChangeFollower follower_;
+  const std::unique_ptr<SqlBackend> backend_;
+  const std::function<void(std::string_view, std::chrono::nanoseconds)> observe_;
+  // Last: they start once everything they use exists.
+  std::thread completer_;
+  std::thread writer_;
+};
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_STORE_SQL_SQL_STORE_H_
