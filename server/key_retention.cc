@@ -20,6 +20,7 @@ void KeyRetention::Stop() {
 }
 
 void KeyRetention::RemoveExpired(const PeriodicTask::StopRequested& stop_requested) {
+  if (options_.leads && !options_.leads()) return;  // another replica's
   const auto cutoff = std::chrono::system_clock::now() - options_.max_age;
   int64_t removed_now = 0;
   int64_t removed_in_batch = 0;

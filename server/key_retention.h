@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "server/infra/periodic_task.h"
@@ -32,6 +33,9 @@ struct KeyRetentionOptions {
   std::chrono::milliseconds interval{std::chrono::minutes(1)};
   // Keys removed per store write.
   int64_t batch = 5'000;
+  // Whether this replica runs the pass now (Store::LeadsBackgroundPasses),
+  // asked at each pass; empty: always.
+  std::function<bool()> leads;
 };
 
 class KeyRetention {

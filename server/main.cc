@@ -166,15 +166,23 @@ int Serve(const std::string& config_path) {
          {"max_entries", StrCat(config->decision_log.retention.max_entries)},
          {"max_age_days", StrCat(config->decision_log.retention.max_age_days())}});
   }
+  // The background passes run on one replica at a time (always, with
+  // SQLite's one process).
+  Store* const shared_store = store->get();
+  const std::function<bool()> leads = [shared_store] {
+    return shared_store->LeadsBackgroundPasses();
+  };
   KeyRetentionOptions key_expiry;
   key_expiry.max_age = std::chrono::days(config->idempotency_key_days);
+  key_expiry.leads = leads;
   KeyRetention key_retention(store->get(), key_expiry);  // removes what expired at once
   Apis apis({.store = store->get(),
              .rules = &holder,
              .reloader = &reloader,
              .limits = config->limits,
              .decision_log = &decision_log});
-  if (config->demo_data && holder.Current() != nullptr) {
+  // Demo data for an empty database, by one replica only.
+  if (config->demo_data && holder.Current() != nullptr && leads()) {
     absl::StatusOr<int64_t> count = (*store)->CountCustomers();
     if (!count.ok()) return Fail("database_unavailable", std::string(count.status().message()));
     if (*count == 0) {
@@ -190,13 +198,15 @@ int Serve(const std::string& config_path) {
 
   PointsExpiryOptions points_expiry_options;
   points_expiry_options.interval = std::chrono::minutes(config->points_expiry_minutes);
+  points_expiry_options.leads = leads;
   PointsExpiry points_expiry(&apis.loyalty, points_expiry_options);  // writes off at once
   TierReviewOptions tier_review_options;
   tier_review_options.interval = std::chrono::minutes(config->tier_review_minutes);
+  tier_review_options.leads = leads;
   TierReview tier_review(&apis.loyalty, tier_review_options);  // reviews today at once
   // Refreshes the stored segments at once (the version served may be new).
   SegmentRefresh segment_refresh(&apis.segments, &reloader, &holder,
-                                 std::chrono::minutes(config->segment_refresh_minutes));
+                                 std::chrono::minutes(config->segment_refresh_minutes), leads);
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config->transport());

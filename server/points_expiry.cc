@@ -20,6 +20,7 @@ void PointsExpiry::Stop() {
 }
 
 void PointsExpiry::Pass(const PeriodicTask::StopRequested& stop_requested) {
+  if (options_.leads && !options_.leads()) return;  // another replica's
   const rules::Date today = loyalty_->Today();
   absl::StatusOr<int64_t> expired = loyalty_->ExpirePoints(today, options_.batch, stop_requested);
   if (!expired.ok()) {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "server/api/loyalty.h"
@@ -24,6 +25,9 @@ struct PointsExpiryOptions {
   // (no thread).
   std::chrono::milliseconds interval{std::chrono::hours(1)};
   int64_t batch = 250;  // lots per store write
+  // Whether this replica runs the pass now (Store::LeadsBackgroundPasses),
+  // asked at each pass; empty: always.
+  std::function<bool()> leads;
 };
 
 class PointsExpiry {

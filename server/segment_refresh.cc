@@ -8,8 +8,9 @@
 namespace clientele::server {
 
 SegmentRefresh::SegmentRefresh(SegmentsApi* segments, RulesReloader* reloader,
-                               const RulesetHolder* rules, std::chrono::milliseconds interval)
-    : segments_(segments), reloader_(reloader), rules_(rules) {
+                               const RulesetHolder* rules, std::chrono::milliseconds interval,
+                               std::function<bool()> leads)
+    : segments_(segments), reloader_(reloader), rules_(rules), leads_(std::move(leads)) {
   if (interval.count() == 0) return;
   task_.emplace(interval, [this](const PeriodicTask::StopRequested& stop) { Pass(stop); });
   reload_listener_ = reloader_->Subscribe([this](const ReloadAttempt&) { task_->Wake(); });
@@ -34,6 +35,7 @@ void SegmentRefresh::Pass(const PeriodicTask::StopRequested& stop_requested) {
   } else {
     return;
   }
+  if (leads_ && !leads_()) return;  // another replica's
   v1::RefreshSegmentsResponse outcome;
   // Waits for a refresh asked for that is running; nothing when it
   // refreshed this version today.

@@ -10,6 +10,7 @@
 #define CLIENTELE_SERVER_SEGMENT_REFRESH_H_
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 #include "server/api/segments.h"
@@ -23,8 +24,10 @@ class SegmentRefresh {
  public:
   // `interval` zero: never (no thread). What the pointers name must
   // outlive the SegmentRefresh, or Stop must be called before they go.
+  // `leads` says whether this replica runs the pass now
+  // (Store::LeadsBackgroundPasses); empty: always.
   SegmentRefresh(SegmentsApi* segments, RulesReloader* reloader, const RulesetHolder* rules,
-                 std::chrono::milliseconds interval);
+                 std::chrono::milliseconds interval, std::function<bool()> leads = nullptr);
   SegmentRefresh(const SegmentRefresh&) = delete;
   SegmentRefresh& operator=(const SegmentRefresh&) = delete;
   ~SegmentRefresh();
@@ -38,6 +41,7 @@ class SegmentRefresh {
   SegmentsApi* const segments_;
   RulesReloader* const reloader_;
   const RulesetHolder* const rules_;
+  const std::function<bool()> leads_;
   int reload_listener_ = 0;
   std::optional<PeriodicTask> task_;  // last: it starts once everything it uses exists
 };

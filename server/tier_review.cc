@@ -22,6 +22,7 @@ void TierReview::Stop() {
 void TierReview::Pass(const PeriodicTask::StopRequested& stop_requested) {
   const rules::Date today = loyalty_->Today();
   if (reviewed_day_.load(std::memory_order_relaxed) == today.days()) return;
+  if (options_.leads && !options_.leads()) return;  // another replica's
   absl::StatusOr<int64_t> changed = loyalty_->ReviewTiers(today, options_.batch, stop_requested);
   if (!changed.ok()) {
     // Without served rules there is nothing to review by; the next pass

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "server/api/loyalty.h"
@@ -25,6 +26,9 @@ struct TierReviewOptions {
   // How often to look whether today was reviewed; zero: never (no thread).
   std::chrono::milliseconds interval{std::chrono::hours(1)};
   int64_t batch = 1'000;  // customers read per page
+  // Whether this replica runs the pass now (Store::LeadsBackgroundPasses),
+  // asked at each pass; empty: always.
+  std::function<bool()> leads;
 };
 
 class TierReview {

@@ -114,6 +114,15 @@ class Store {
       Transaction& tx, std::string_view method, const std::vector<std::string>& customer_ids)>;
   virtual void FollowCustomerChanges(CustomerChangeFollower follower) = 0;
 
+  // Whether this process runs the background passes now (key expiry,
+  // points expiry, the tier review, the segment refresh), so that they
+  // run once across every process sharing the database: always for a
+  // database one process writes; with replicas sharing one, for the one
+  // that holds the lead (a replica takes it over at its next ask once the
+  // holder is gone). Thread-safe; may ask the database (call it once per
+  // pass, not per write).
+  virtual bool LeadsBackgroundPasses() = 0;
+
   // Reads.
   virtual absl::StatusOr<std::optional<rules::Customer>> FindCustomer(
       std::string_view id, const CustomerAsOf& as_of) = 0;

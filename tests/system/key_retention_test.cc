@@ -10,6 +10,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -19,8 +20,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
+#include "server/store/store.h"
 #include "tests/support/server_fixture.h"
 
 namespace clientele::server {
@@ -172,6 +173,25 @@ TEST_F(KeyRetentionTest, WithoutAnAgeEveryKeyIsKept) {
     EXPECT_EQ(retention.removed(), 0);
   }
   EXPECT_EQ(WriteWithKey("k1"), "k1#1");
+}
+
+// A replica that does not hold the lead leaves the keys to the one that
+// does, and removes them once it holds it.
+TEST_F(KeyRetentionTest, OnlyTheReplicaThatLeadsRemovesKeys) {
+  WriteWithKey("k1");
+  MakeOld({"k1"});
+  std::atomic<bool> leads = false;
+  KeyRetentionOptions options;
+  options.max_age = std::chrono::hours(24);
+  options.interval = std::chrono::milliseconds(5);
+  options.leads = [&] { return leads.load(); };
+  KeyRetention retention(store_.get(), options);
+  ASSERT_TRUE(Eventually([&] { return retention.passes() >= 3; }));
+  EXPECT_EQ(retention.removed(), 0);
+  leads = true;
+  ASSERT_TRUE(Eventually([&] { return retention.removed() == 1; }));
+  retention.Stop();
+  EXPECT_EQ(WriteWithKey("k1"), "k1#2");
 }
 
 TEST_F(KeyRetentionTest, StopMayBeCalledTwiceAndEndsThePasses) {

@@ -212,6 +212,10 @@ class PostgresStatement final : public sql::Statement {
 
 }  // namespace
 
+std::string LockArguments(AdvisoryLock lock) {
+  return StrCat("(", static_cast<int32_t>(lock), ", hashtext(coalesce(current_schema(), '')))");
+}
+
 sql::Error PostgresError(PGconn* connection, const PGresult* result, std::string_view doing) {
   const std::string_view state = SqlState(result);
   std::string message =
@@ -284,7 +288,8 @@ void PostgresDatabase::BeginWrite() {
   // Every replica's writer takes turns: writes are serialised across the
   // fleet, so a budget's last unit or a key's first use is decided once.
   // Held until COMMIT or ROLLBACK.
-  static const std::string lock = StrCat("SELECT pg_advisory_xact_lock(", kWriteLockKey, ")");
+  static const std::string lock =
+      StrCat("SELECT pg_advisory_xact_lock", LockArguments(AdvisoryLock::kWrite));
   Run(connection_, lock.c_str());
 }
 

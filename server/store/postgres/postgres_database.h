@@ -32,12 +32,22 @@ struct ConnectionSettings {
   std::string application_name = "clienteled";
 };
 
-// The advisory lock that serialises writes across every replica (held by
-// a write group's transaction) and the one that lets one replica at a
-// time migrate the schema. Keys of clientele's own: "clientel" and
-// "clientem" as numbers.
-inline constexpr int64_t kWriteLockKey = 0x636c69656e74656c;
-inline constexpr int64_t kMigrationLockKey = 0x636c69656e74656d;
+// Advisory locks of clientele's, each a pair of numbers: what it is for,
+// and the hash of the schema the tables are in, so that deployments in
+// two schemas of one database never wait for each other.
+//  - kWriteLock: held by a write group's transaction, so that writes are
+//    serialised across every replica;
+//  - kMigrationLock: lets one replica at a time migrate the schema;
+//  - kLeadLock: held for its session by the replica that runs the
+//    background passes.
+enum class AdvisoryLock : int32_t {
+  kWrite = 0x636c0001,
+  kMigration = 0x636c0002,
+  kLead = 0x636c0003,
+};
+// The arguments of pg_advisory_lock and friends for `lock`:
+// "(1668022273, hashtext(...current schema...))".
+std::string LockArguments(AdvisoryLock lock);
 
 class PostgresDatabase final : public sql::Database {
  public:

@@ -3,6 +3,7 @@
 // lets one replica at a time apply them) and the backup it refuses.
 #include "server/store/postgres/postgres_store.h"
 
+#include "common/mutex.h"
 #include "common/strings.h"
 #include "server/store/postgres/dialect.h"
 #include "server/store/postgres/postgres_database.h"
@@ -29,12 +30,14 @@ class PostgresBackend final : public SqlBackend {
   absl::StatusOr<int> Migrate(sql::Database& db) override {
     // Session-scoped: replicas starting together take turns, and the
     // later ones find the schema migrated.
-    db.Execute(StrCat("SELECT pg_advisory_lock(", postgres::kMigrationLockKey, ")"));
+    db.Execute(StrCat("SELECT pg_advisory_lock",
+                      postgres::LockArguments(postgres::AdvisoryLock::kMigration)));
     struct Unlock {
       sql::Database& db;
       ~Unlock() {
         try {
-          db.Execute(StrCat("SELECT pg_advisory_unlock(", postgres::kMigrationLockKey, ")"));
+          db.Execute(StrCat("SELECT pg_advisory_unlock",
+                            postgres::LockArguments(postgres::AdvisoryLock::kMigration)));
         } catch (const sql::Error&) {
           // The lock goes with the session should the unlock fail.
         }
@@ -72,6 +75,27 @@ class PostgresBackend final : public SqlBackend {
   // Replicas write to the same database.
   bool shared() const override { return true; }
 
+  // The lead is a session-scoped advisory lock on a connection of its
+  // own: it goes with the session when this replica dies or loses the
+  // server, and another replica's next ask takes it.
+  bool LeadsBackgroundPasses() override {
+    MutexLock lock(&lead_mutex_);
+    try {
+      if (lead_ == nullptr) lead_ = std::make_unique<PostgresDatabase>(settings_);
+      // A dropped session dropped the lock: reconnect and ask again.
+      if (holds_lead_ && !StillConnected(*lead_)) holds_lead_ = false;
+      if (!holds_lead_) {
+        lead_->ReconnectIfLost();
+        std::unique_ptr<sql::Statement> take = lead_->Prepare(StrCat(
+            "SELECT pg_try_advisory_lock", postgres::LockArguments(postgres::AdvisoryLock::kLead)));
+        holds_lead_ = take->executeStep() && take->getColumn(0).getInt64() == 1;
+      }
+    } catch (const sql::Error&) {
+      holds_lead_ = false;  // unreachable: some other replica leads, or none till it returns
+    }
+    return holds_lead_;
+  }
+
   absl::StatusOr<BackupRecord> BackupTo(sql::Database&, const std::string&, int) override {
     return absl::FailedPreconditionError(
         "the PostgreSQL store is backed up with PostgreSQL's own tools (pg_dump, "
@@ -87,8 +111,20 @@ class PostgresBackend final : public SqlBackend {
     return s->getColumn(0).getInt();
   }
 
+  static bool StillConnected(PostgresDatabase& db) {
+    try {
+      db.Execute("SELECT 1");
+      return true;
+    } catch (const sql::Error&) {
+      return false;
+    }
+  }
+
   const ConnectionSettings settings_;
   const std::string location_;
+  Mutex lead_mutex_;
+  std::unique_ptr<PostgresDatabase> lead_ ABSL_GUARDED_BY(lead_mutex_);
+  bool holds_lead_ ABSL_GUARDED_BY(lead_mutex_) = false;
 };
 
 // The password part of a URL's user info, or of its query: where a

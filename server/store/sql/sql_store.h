@@ -51,7 +51,8 @@ class Database;
 }  // namespace sql
 
 // What a relational store needs of its database beyond running SQL.
-// Called by SqlStore::Open only, on its thread.
+// Called by SqlStore::Open on its thread, except BackupTo and
+// LeadsBackgroundPasses (thread-safe), which the store calls.
 class SqlBackend {
  public:
   virtual ~SqlBackend() = default;
@@ -70,6 +71,8 @@ class SqlBackend {
   // the store keeps nothing that their writes change in memory (everyone's
   // offer usage is read from the database, not from BudgetUsage).
   virtual bool shared() const = 0;
+  // Store::LeadsBackgroundPasses.
+  virtual bool LeadsBackgroundPasses() = 0;
   // Store::BackupTo, reading through `reader` (held for its length).
   virtual absl::StatusOr<BackupRecord> BackupTo(sql::Database& reader, const std::string& path,
                                                 int schema_version) = 0;
@@ -165,6 +168,7 @@ class SqlStore final : public Store {
       override;
   absl::StatusOr<std::vector<std::string>> CustomerIdSplits(int parts) override;
   absl::StatusOr<BackupRecord> BackupTo(const std::string& path) override;
+  bool LeadsBackgroundPasses() override { return backend_->LeadsBackgroundPasses(); }
   absl::StatusOr<DecisionLogPage> DecisionLog(const DecisionLogQuery& query) override;
   absl::StatusOr<std::vector<PurchaseRecord>> Purchases(std::string_view customer_id) override;
 

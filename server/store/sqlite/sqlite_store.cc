@@ -57,8 +57,9 @@ class SqliteBackend final : public SqlBackend {
   }
 
   // One process owns the file: it may keep everyone's offer usage in
-  // memory.
+  // memory, and runs the background passes.
   bool shared() const override { return false; }
+  bool LeadsBackgroundPasses() override { return true; }
 
   // VACUUM INTO on one read snapshot, then PRAGMA quick_check of the copy.
   absl::StatusOr<BackupRecord> BackupTo(sql::Database& reader, const std::string& path,

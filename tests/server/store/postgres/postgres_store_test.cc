@@ -164,6 +164,23 @@ TEST_F(PostgresStoreTest, ReplicasOpeningAtOnceMigrateOnce) {
   EXPECT_EQ(store_->schema_version(), sql::LatestSchemaVersion());
 }
 
+// One replica at a time runs the background passes; when it goes, the
+// next to ask takes over.
+TEST_F(PostgresStoreTest, OneReplicaLeadsTheBackgroundPassesAndAnotherTakesOver) {
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  const bool first = store_->LeadsBackgroundPasses();
+  EXPECT_NE(first, replica->LeadsBackgroundPasses()) << "exactly one leads";
+  EXPECT_EQ(store_->LeadsBackgroundPasses(), first) << "the lead stays where it is";
+  if (first) {
+    store_.reset();
+    EXPECT_TRUE(replica->LeadsBackgroundPasses());
+  } else {
+    replica.reset();
+    EXPECT_TRUE(store_->LeadsBackgroundPasses());
+  }
+}
+
 // Two stores on one database, writing the same customers at once: every
 // purchase is recorded once, a key retried on the other store returns
 // the first answer, and every balance is its ledger's sum.
