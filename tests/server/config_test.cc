@@ -21,6 +21,7 @@ namespace {
 using ::clientele::testing::IsOk;
 using ::clientele::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kHash = Sha256Hex("a-token");
 const std::string kTokens =
@@ -227,6 +228,43 @@ TEST_F(ConfigTest, IdempotencyKeysExpireAfterThirtyDaysUnlessSaidOtherwise) {
                 StatusIs(absl::StatusCode::kInvalidArgument, "idempotency_key_days"))
         << days;
   }
+}
+
+// database: a SQLite file (resolved against the config's directory) or a
+// postgresql:// URL (kept as it is) whose password is in a file of its
+// own; each mistake is named at its line.
+TEST_F(ConfigTest, DatabaseIsAFileOrAPostgresqlUrlWithoutItsPassword) {
+  const std::string rest = "rules: rules\nplaintext: true\n" + kTokens;
+  absl::StatusOr<ServerConfig> sqlite = Load("database: data/c.db\n" + rest);
+  ASSERT_THAT(sqlite, IsOk());
+  EXPECT_EQ(sqlite->database, (directory_ / "data/c.db").string());
+  EXPECT_EQ(sqlite->database_read_connections, 4);
+
+  absl::StatusOr<ServerConfig> postgres = Load(
+      "database: postgresql://clientele@db:5432/clientele?sslmode=require\n"
+      "database_password_file: secrets/db\ndatabase_read_connections: 8\n" +
+      rest);
+  ASSERT_THAT(postgres, IsOk());
+  EXPECT_EQ(postgres->database, "postgresql://clientele@db:5432/clientele?sslmode=require");
+  EXPECT_EQ(postgres->database_password_file, (directory_ / "secrets/db").string());
+  EXPECT_EQ(postgres->database_read_connections, 8);
+
+  for (const char* url : {"postgresql://clientele:s3cret@db/clientele",
+                          "postgres://clientele@db/clientele?password=s3cret"}) {
+    absl::StatusOr<ServerConfig> refused = Load(std::string("database: ") + url + "\n" + rest);
+    EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  "server.yaml:1:11: the database URL must not hold the password"))
+        << url;
+    EXPECT_THAT(refused.status().message(), Not(HasSubstr("s3cret")));
+  }
+  EXPECT_THAT(Load("database: c.db\ndatabase_password_file: p\n" + rest),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "server.yaml:2:25: database_password_file is for a postgresql://"));
+  EXPECT_THAT(Load("database: postgresql://db/c\nsync_every_commit: false\n" + rest),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "server.yaml:2:20: sync_every_commit is SQLite's"));
+  EXPECT_THAT(Load("database: c.db\ndatabase_read_connections: 0\n" + rest),
+              StatusIs(absl::StatusCode::kInvalidArgument, "database_read_connections"));
 }
 
 TEST(LoopbackTest, RecognisesLoopbackHostsOnly) {
