@@ -17,9 +17,17 @@
 
 namespace clientele::bench {
 
+// `address` may list several, separated by commas (client::SplitServers):
+// all must be.
 inline bool IsLoopback(const std::string& address) {
-  return address.rfind("127.0.0.1:", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
-         address.rfind("[::1]:", 0) == 0;
+  const std::vector<std::string> servers = client::SplitServers(address);
+  for (const std::string& server : servers) {
+    if (server.rfind("127.0.0.1:", 0) != 0 && server.rfind("localhost:", 0) != 0 &&
+        server.rfind("[::1]:", 0) != 0) {
+      return false;
+    }
+  }
+  return !servers.empty();
 }
 
 // `token`, or $CLIENTELE_TOKEN when it is empty.

@@ -22,14 +22,36 @@ auth:
 YAML
 }
 
+# The database of a bench server in WORK (or in $BENCH_DATABASE_DIR, for
+# replicas that share one): a SQLite file, or with LOAD_DATABASE=postgres a
+# PostgreSQL server of its own in that directory's postgres/, durable as
+# shipped (scripts/postgres-test-server.sh, POSTGRES_DURABLE=1), which
+# stop_bench_database stops.
+bench_database_config() {
+  local dir=${BENCH_DATABASE_DIR:-$1}
+  if [[ ${LOAD_DATABASE:-sqlite} != postgres ]]; then
+    echo "database: $dir/clientele.db"
+    return
+  fi
+  if [[ ! -f $dir/postgres/url ]]; then
+    POSTGRES_DURABLE=1 bash scripts/postgres-test-server.sh start "$dir/postgres" > /dev/null
+  fi
+  echo "database: $(cat "$dir/postgres/url")"
+  echo "database_password_file: $dir/postgres/password"
+}
+stop_bench_database() {
+  if [[ -d $1/postgres ]]; then bash scripts/postgres-test-server.sh stop "$1/postgres"; fi
+}
+
 # write_bench_config WORK RULES DEMO_DATA [MORE]: WORK/server.yaml for a
-# bench server on 127.0.0.1 (any free port) with its database in WORK,
-# RULES its rules directory, DEMO_DATA true or false, MORE extra settings.
+# bench server on 127.0.0.1 (any free port) with its database in WORK
+# (bench_database_config), RULES its rules directory, DEMO_DATA true or
+# false, MORE extra settings.
 write_bench_config() {
   cat > "$1/server.yaml" <<YAML
 $(bench_security_config)
 listen: 127.0.0.1:0
-database: $1/clientele.db
+$(bench_database_config "$1")
 rules: $2
 demo_data: $3
 log_level: warning

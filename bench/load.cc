@@ -266,7 +266,9 @@ std::vector<std::string> StoredCustomers(grpc::Channel* channel) {
 int main(int argc, char** argv) {
   Options options;
   CLI::App app{"clientele_load: bounded load test of a local clienteled"};
-  app.add_option("--server", options.server, "host:port of clienteled (127.0.0.1 only)")
+  app.add_option("--server", options.server,
+                 "host:port of clienteled (127.0.0.1 only), or several separated by commas "
+                 "(replicas, called in turn)")
       ->capture_default_str();
   app.add_option("--token", options.token, "bearer token (default: $CLIENTELE_TOKEN)");
   app.add_option("--rpc", options.rpcs, "ping, evaluate, purchase, redeem")->delimiter(',');

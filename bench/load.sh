@@ -3,15 +3,38 @@
 # the demo data, runs clientele_load against it, and stops it.
 #   bench/load.sh [clientele_load options, e.g. --rpc ping,evaluate --seconds 5]
 # Uses the binaries of ${BUILD_DIR:-build} (configure with benchmarks on).
-# LOAD_RULES: another rules directory; LOAD_EXTRA_CONFIG: more settings.
+# LOAD_RULES: another rules directory; LOAD_EXTRA_CONFIG: more settings;
+# LOAD_DATABASE=postgres: a PostgreSQL server of its own instead of SQLite,
+# durable as shipped; LOAD_REPLICAS=N (with postgres): N clienteled over
+# that one database, which clientele_load calls in turn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
+replicas=${LOAD_REPLICAS:-1}
+if ((replicas > 1)) && [[ ${LOAD_DATABASE:-sqlite} != postgres ]]; then
+  echo "LOAD_REPLICAS needs LOAD_DATABASE=postgres: replicas share one PostgreSQL" >&2
+  exit 2
+fi
 work=$(mktemp -d)
-server=
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+servers=()
+stop_all() {
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${servers[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_bench_database "$work"
+  rm -rf "$work"
+}
+trap stop_all EXIT
 source bench/lib.sh
-write_bench_config "$work" "${LOAD_RULES:-$PWD/config/rules}" true "${LOAD_EXTRA_CONFIG:-}"
-start_clienteled "$build_dir" "$work"
-echo "clienteled $address (pid $server), database $work/clientele.db"
-"$build_dir/bench/clientele_load" --server "$address" "$@"
+# Every replica's database is the one in $work.
+export BENCH_DATABASE_DIR=$work
+addresses=()
+for ((i = 1; i <= replicas; ++i)); do
+  mkdir -p "$work/replica-$i"
+  write_bench_config "$work/replica-$i" "${LOAD_RULES:-$PWD/config/rules}" true \
+    "${LOAD_EXTRA_CONFIG:-}"
+  start_clienteled "$build_dir" "$work/replica-$i"
+  servers+=("$server")
+  addresses+=("$address")
+  echo "clienteled $address (pid $server), $(grep '^database:' "$work/replica-$i/server.yaml")"
+done
+"$build_dir/bench/clientele_load" --server "$(IFS=,; echo "${addresses[*]}")" "$@"

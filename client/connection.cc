@@ -1,10 +1,12 @@
 #include "client/connection.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/client_interceptor.h>
 
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "common/strings.h"
 
@@ -45,6 +47,43 @@ class BearerTokenFactory final : public ClientInterceptorFactoryInterface {
   const std::string header_;
 };
 
+// The host of "host:port" or "[v6]:port", without brackets.
+std::string_view HostOf(std::string_view server) {
+  std::string_view host = server.substr(0, server.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+// Which IP family `host` is a literal of: 4, 6, or 0 for a name.
+int AddressFamily(std::string_view host) {
+  const std::string text(host);
+  unsigned char address[16];
+  if (inet_pton(AF_INET, text.c_str(), address) == 1) return 4;
+  if (inet_pton(AF_INET6, text.c_str(), address) == 1) return 6;
+  return 0;
+}
+
+// What gRPC connects to for `servers`: one as it is; several (IP
+// addresses of one family) as its ipv4: or ipv6: list, which the channel
+// spreads calls over.
+absl::StatusOr<std::string> ChannelTarget(const std::vector<std::string>& servers) {
+  if (servers.size() == 1) return servers.front();
+  const int family = AddressFamily(HostOf(servers.front()));
+  for (const std::string& server : servers) {
+    if (server.rfind(':') == std::string::npos || AddressFamily(HostOf(server)) != family ||
+        family == 0) {
+      return absl::InvalidArgumentError(StrCat(
+          "several servers must be IP addresses of one family with their ports "
+          "(10.0.0.5:50051,10.0.0.6:50051), not '",
+          server,
+          "'; for names, give one DNS name that resolves to every replica, or a load balancer"));
+    }
+  }
+  return StrCat(family == 4 ? "ipv4:" : "ipv6:", StrJoin(servers, ","));
+}
+
 absl::StatusOr<std::string> ReadPem(std::string_view option, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -69,13 +108,14 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
                    !options.key_file.empty() || !options.tls_server_name.empty();
   if (!tls) {
     // A token in clear text over a network can be read on the way.
-    const std::string_view host =
-        std::string_view(options.server).substr(0, options.server.rfind(':'));
-    if (!options.token.empty() && !options.allow_remote_plaintext && !IsLoopbackHost(host)) {
-      return absl::InvalidArgumentError(
-          StrCat("refusing to send the token in plain text to ", options.server,
-                 ": connect with --tls (and --tls-ca FILE), or give --plaintext if the network is "
-                 "protected otherwise"));
+    for (const std::string& server : SplitServers(options.server)) {
+      const std::string_view host = std::string_view(server).substr(0, server.rfind(':'));
+      if (!options.token.empty() && !options.allow_remote_plaintext && !IsLoopbackHost(host)) {
+        return absl::InvalidArgumentError(StrCat(
+            "refusing to send the token in plain text to ", server,
+            ": connect with --tls (and --tls-ca FILE), or give --plaintext if the network is "
+            "protected otherwise"));
+      }
     }
     return grpc::InsecureChannelCredentials();
   }
@@ -106,8 +146,34 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
 
 }  // namespace
 
+std::vector<std::string> SplitServers(std::string_view servers) {
+  std::vector<std::string> split;
+  size_t begin = 0;
+  while (begin <= servers.size()) {
+    size_t end = servers.find(',', begin);
+    if (end == std::string_view::npos) end = servers.size();
+    std::string_view server = servers.substr(begin, end - begin);
+    while (!server.empty() && server.front() == ' ') server.remove_prefix(1);
+    while (!server.empty() && server.back() == ' ') server.remove_suffix(1);
+    if (!server.empty()) split.emplace_back(server);
+    begin = end + 1;
+  }
+  return split;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptions& options,
                                                            grpc::ChannelArguments arguments) {
+  const std::vector<std::string> servers = SplitServers(options.server);
+  if (servers.empty()) return absl::InvalidArgumentError("no server given");
+  absl::StatusOr<std::string> target = ChannelTarget(servers);
+  if (!target.ok()) return target.status();
+  if (servers.size() > 1) {
+    // Every call to the next replica that is up.
+    arguments.SetLoadBalancingPolicyName("round_robin");
+    // What TLS checks the certificate against, unless tls_server_name
+    // says: the first server.
+    arguments.SetString(GRPC_ARG_DEFAULT_AUTHORITY, servers.front());
+  }
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       Credentials(options, &arguments);
   if (!credentials.ok()) return credentials.status();
@@ -118,8 +184,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptio
     }
     interceptors.push_back(std::make_unique<BearerTokenFactory>(options.token));
   }
-  return grpc::experimental::CreateCustomChannelWithInterceptors(
-      options.server, *credentials, arguments, std::move(interceptors));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(*target, *credentials, arguments,
+                                                                 std::move(interceptors));
 }
 
 int CheckHealth(const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds timeout) {

@@ -11,13 +11,18 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace clientele::client {
 
 struct ConnectionOptions {
-  std::string server;           // host:port
+  // host:port, or several separated by commas (IP addresses of one
+  // family), which the channel spreads calls over (round robin among
+  // those that are up).
+  std::string server;
   std::string token;            // sent as "authorization: Bearer TOKEN"; "" sends none
   bool tls = false;             // TLS; implied by any of the files below
   std::string ca_file;          // PEM: trust this CA instead of the system's roots
@@ -38,6 +43,10 @@ struct ConnectionOptions {
 // means TLS.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptions& options,
                                                            grpc::ChannelArguments arguments = {});
+
+// The servers of ConnectionOptions::server, one per comma-separated
+// entry (spaces around each trimmed, empty entries dropped).
+std::vector<std::string> SplitServers(std::string_view servers);
 
 // HealthCheckResponse.ServingStatus values that clienteled reports.
 inline constexpr int kHealthServing = 1;

@@ -3,19 +3,21 @@
 // versions or directories.
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
+#include "client/connection.h"
 #include "client/exit_codes.h"
 #include "client/remote_commands.h"
 #include "client/table.h"
 #include "clientele/v1/rulesets.grpc.pb.h"
+#include "common/strings.h"
 #include "nlohmann/json.hpp"
 #include "rules/diff.h"
 #include "rules/ruleset.h"
-#include "common/strings.h"
 
 namespace clientele::client {
 namespace {
@@ -141,9 +143,87 @@ nlohmann::json DiffJson(const rules::RuleSetDiff& diff, const Side& before, cons
           {"problems", problems}};
 }
 
+// One replica's answer to GetRulesetStatus.
+struct ReplicaStatus {
+  std::string server;
+  grpc::Status call;
+  v1::RulesetStatus status;
+};
+
+// The servers of a fleet, each asked on a channel of its own: a table of
+// the version each serves and its last reload; exit 1 unless every one
+// serves the same version and none rejected its last reload.
+int RunFleetStatus(const RulesStatusOptions& options, const std::vector<std::string>& servers,
+                   std::ostream& out, std::ostream& err) {
+  std::vector<ReplicaStatus> replicas;
+  for (const std::string& server : servers) {
+    RemoteOptions one = options.remote;
+    one.server = server;
+    ReplicaStatus& replica = replicas.emplace_back();
+    replica.server = server;
+    if (absl::Status prepared = PrepareConnection(&one); !prepared.ok()) {
+      err << "error: " << prepared.message() << "\n";
+      return kExitBadInput;
+    }
+    replica.call = CallUnary(one, &v1::Rulesets::Stub::GetRulesetStatus,
+                             v1::GetRulesetStatusRequest(), &replica.status);
+  }
+  std::set<std::string> versions;
+  int unreachable = 0, unhealthy = 0;
+  for (const ReplicaStatus& r : replicas) {
+    if (!r.call.ok()) {
+      ++unreachable;
+      continue;
+    }
+    if (!Healthy(r.status)) ++unhealthy;
+    versions.insert(r.status.serving() ? r.status.version() : "");
+  }
+  if (options.remote.json) {
+    for (const ReplicaStatus& r : replicas) {
+      out << "{\"server\":" << nlohmann::json(r.server).dump() << ",";
+      if (r.call.ok()) {
+        std::ostringstream status;
+        PrintJson(r.status, status);
+        std::string line = status.str();
+        while (!line.empty() && line.back() == '\n') line.pop_back();
+        out << "\"status\":" << line << "}\n";
+      } else {
+        out << "\"error\":" << nlohmann::json(r.call.error_message()).dump() << "}\n";
+      }
+    }
+  } else {
+    Table table({{"SERVER"}, {"SERVING"}, {"LOADED AT"}, {"LAST RELOAD"}});
+    for (const ReplicaStatus& r : replicas) {
+      if (!r.call.ok()) {
+        table.AddRow({r.server, "unreachable", "-", r.call.error_message()});
+        continue;
+      }
+      const v1::ReloadAttempt& last = r.status.last_attempt();
+      table.AddRow({r.server, r.status.serving() ? r.status.version() : "NOTHING",
+                    r.status.serving() ? r.status.loaded_at() : "-",
+                    last.number() == 0 ? "-" : StrCat(last.outcome(), " at ", last.started_at())});
+    }
+    out << table.Render();
+    if (unreachable == 0 && unhealthy == 0 && versions.size() == 1) {
+      out << "all " << replicas.size() << " serve " << *versions.begin() << "\n";
+    } else if (versions.size() > 1) {
+      out << "the replicas serve " << versions.size()
+          << " different versions: a replica that rejected what its peers accepted keeps "
+             "serving the one before (clientele rules status --server ONE shows its "
+             "diagnostics)\n";
+    }
+  }
+  if (unreachable > 0) return ExitCodeFor(grpc::StatusCode::UNAVAILABLE);
+  return unhealthy == 0 && versions.size() == 1 ? kExitOk : kExitRuleErrors;
+}
+
 }  // namespace
 
 int RunRulesStatus(const RulesStatusOptions& options, std::ostream& out, std::ostream& err) {
+  if (const std::vector<std::string> servers = SplitServers(options.remote.server);
+      servers.size() > 1) {
+    return RunFleetStatus(options, servers, out, err);
+  }
   v1::RulesetStatus response;
   const grpc::Status status = CallUnary(options.remote, &v1::Rulesets::Stub::GetRulesetStatus,
                                         v1::GetRulesetStatusRequest(), &response);

@@ -13,8 +13,9 @@
 # The login is the user "clientele" with the password in DIR/password
 # (SCRAM over TCP, as a production server would ask). Durability is off
 # (fsync, synchronous_commit): the tests kill clienteled, never this
-# server, and a machine crash ends the tests anyway; benchmarks start
-# their own server with the settings bench/README.md gives.
+# server, and a machine crash ends the tests anyway. POSTGRES_DURABLE=1
+# keeps PostgreSQL's own defaults (fsync and synchronous_commit on), as
+# the benchmarks (bench/load.sh) and a production server run.
 set -euo pipefail
 
 command=${1:?usage: postgres-test-server.sh start|stop DIR}
@@ -44,10 +45,12 @@ case $command in
     "${as_owner[@]}" "$bin/initdb" -D "$data/cluster" -U clientele --auth-local=trust \
       --auth-host=scram-sha-256 --pwfile="$data/password" -E UTF8 --no-locale --no-sync \
       > "$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    if [[ ${POSTGRES_DURABLE:-0} == 1 ]]; then durability=""; fi
     for attempt in 1 2 3 4 5; do
       port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
       if "${as_owner[@]}" "$bin/pg_ctl" -D "$data/cluster" -l "$data/server.log" -w -t 60 \
-          -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+          -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=400 $durability" \
           start > /dev/null; then
         echo "postgresql://clientele@127.0.0.1:$port/postgres" | tee "$dir/url"
         # Started for one process (OWNER_PID): stopped when it ends,

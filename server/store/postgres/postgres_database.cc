@@ -231,18 +231,37 @@ sql::Error PostgresError(PGconn* connection, const PGresult* result, std::string
   } else if (state.starts_with("53")) {
     kind = sql::ErrorKind::kFull;
   } else if (state.starts_with("08") || state.starts_with("57P") || state == "55P03" ||
-             PQstatus(connection) != CONNECTION_OK) {
+             state == "57014" || state == "25006" || PQstatus(connection) != CONNECTION_OK) {
+    // Also a statement cancelled (a statement_timeout, an operator) and a
+    // read-only server (a standby after a failover): both pass.
     kind = sql::ErrorKind::kUnavailable;
   }
-  (void)doing;  // the SQL is not in the message: it could carry a customer's data
+  (void)doing;  // not the SQL either: its parameters would be a customer's data
   return sql::Error(kind, message.empty() ? "PostgreSQL failed without a message" : message);
 }
 
 PostgresDatabase::PostgresDatabase(const ConnectionSettings& settings) {
-  const char* keywords[] = {"dbname", "password", "application_name", "connect_timeout", nullptr};
-  const char* values[] = {settings.url.c_str(),
+  // Defaults before the URL (expanded from dbname), which may set them
+  // otherwise; the password after it. Keepalives find a server that is
+  // gone in about a minute rather than TCP's two hours.
+  const char* keywords[] = {"application_name",
+                            "connect_timeout",
+                            "keepalives",
+                            "keepalives_idle",
+                            "keepalives_interval",
+                            "keepalives_count",
+                            "dbname",
+                            "password",
+                            nullptr};
+  const char* values[] = {settings.application_name.c_str(),
+                          "10",
+                          "1",
+                          "30",
+                          "10",
+                          "3",
+                          settings.url.c_str(),
                           settings.password.empty() ? nullptr : settings.password.c_str(),
-                          settings.application_name.c_str(), "10", nullptr};
+                          nullptr};
   connection_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (connection_ == nullptr) {
     throw sql::Error(sql::ErrorKind::kUnavailable, "out of memory connecting to PostgreSQL");
@@ -257,17 +276,31 @@ PostgresDatabase::PostgresDatabase(const ConnectionSettings& settings) {
   // Notices (a savepoint's, an identity's) are not errors: not on stderr.
   PQsetNoticeProcessor(
       connection_, [](void*, const char*) {}, nullptr);
+  PQsetErrorVerbosity(connection_, PQERRORS_TERSE);
+  PrepareSession();
+}
+
+void PostgresDatabase::PrepareSession() {
+  // A session idle inside a transaction for a minute is ended by the
+  // server: a replica stopped (SIGSTOP, a frozen VM) while it held the
+  // write lock would otherwise hold up every replica's writes.
+  Run(connection_, "SET idle_in_transaction_session_timeout = '60s'");
 }
 
 PostgresDatabase::~PostgresDatabase() { PQfinish(connection_); }
 
 void PostgresDatabase::ReconnectIfLost() {
   if (PQstatus(connection_) == CONNECTION_OK) return;
+  if (in_transaction_) {
+    throw sql::Error(sql::ErrorKind::kUnavailable,
+                     "the connection to PostgreSQL was lost in the middle of a transaction");
+  }
   PQreset(connection_);
   ++generation_;  // the server forgot this session's prepared statements
   if (PQstatus(connection_) != CONNECTION_OK) {
     throw sql::Error(sql::ErrorKind::kUnavailable, PQerrorMessage(connection_));
   }
+  PrepareSession();
 }
 
 std::unique_ptr<sql::Statement> PostgresDatabase::Prepare(std::string_view sql) {
@@ -282,9 +315,10 @@ void PostgresDatabase::Execute(std::string_view sql) {
 }
 
 void PostgresDatabase::BeginWrite() {
-  ReconnectIfLost();
   Rollback();
+  ReconnectIfLost();
   Run(connection_, "BEGIN");
+  in_transaction_ = true;
   // Every replica's writer takes turns: writes are serialised across the
   // fleet, so a budget's last unit or a key's first use is decided once.
   // Held until COMMIT or ROLLBACK.
@@ -294,12 +328,14 @@ void PostgresDatabase::BeginWrite() {
 }
 
 void PostgresDatabase::BeginRead() {
-  ReconnectIfLost();
   Rollback();
+  ReconnectIfLost();
   Run(connection_, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  in_transaction_ = true;
 }
 
 void PostgresDatabase::Commit() {
+  in_transaction_ = false;
   Result result(PQexec(connection_, "COMMIT"));
   if (!Succeeded(result.get())) throw PostgresError(connection_, result.get(), "COMMIT");
   // COMMIT of a transaction that failed rolls it back without an error.
@@ -309,6 +345,7 @@ void PostgresDatabase::Commit() {
 }
 
 void PostgresDatabase::Rollback() noexcept {
+  in_transaction_ = false;
   if (connection_ == nullptr || PQstatus(connection_) != CONNECTION_OK) return;
   if (PQtransactionStatus(connection_) == PQTRANS_IDLE) return;
   PQclear(PQexec(connection_, "ROLLBACK"));

@@ -6,7 +6,12 @@
 //
 // A connection the server dropped (a restart, a failover) is reset at the
 // next transaction or statement outside one; what was running fails
-// UNAVAILABLE.
+// UNAVAILABLE, and so does every statement of a transaction the lost
+// session had open (its work is gone with it) until Rollback. Sessions
+// that hang are ended by TCP keepalives and, for one idle inside a
+// transaction (a replica stopped while it held the write lock), by the
+// server after a minute. Error messages are PostgreSQL's primary text
+// only (terse): a DETAIL line could carry a customer's data.
 //
 // Thread safety: none; one thread at a time, as every sql::Database.
 #ifndef CLIENTELE_SERVER_STORE_POSTGRES_POSTGRES_DATABASE_H_
@@ -69,14 +74,20 @@ class PostgresDatabase final : public sql::Database {
   // Counts reconnects: a statement prepared before the last one prepares
   // again.
   uint64_t generation() const { return generation_; }
-  // Resets a connection the server dropped, when no transaction is open.
-  // Throws sql::Error (kUnavailable) when it cannot.
+  // Resets a connection the server dropped. Throws sql::Error
+  // (kUnavailable) when it cannot, and when a transaction was open on the
+  // lost session: its statements are gone, and running the rest in a new
+  // session would lose the transaction's promises.
   void ReconnectIfLost();
   // A name for a new server-side prepared statement.
   std::string NextStatementName() { return "clientele_" + std::to_string(++statements_); }
 
  private:
+  // Settings of every session, after connecting and reconnecting.
+  void PrepareSession();
+
   PGconn* connection_ = nullptr;
+  bool in_transaction_ = false;  // Begin* .. Commit / Rollback
   uint64_t generation_ = 1;
   uint64_t statements_ = 0;
 };

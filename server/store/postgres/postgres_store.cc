@@ -5,6 +5,7 @@
 
 #include "common/mutex.h"
 #include "common/strings.h"
+#include "server/store/postgres/change_signal.h"
 #include "server/store/postgres/dialect.h"
 #include "server/store/postgres/postgres_database.h"
 #include "server/store/sql/schema.h"
@@ -55,7 +56,7 @@ class PostgresBackend final : public SqlBackend {
       absl::StatusOr<std::string> script =
           postgres::TranslateMigration(version + 1, sql::MigrationScript(version + 1));
       if (!script.ok()) return script.status();
-      db.Execute("BEGIN");
+      db.BeginWrite();
       try {
         if (version == 0) db.Execute(postgres::kFunctions);
         db.Execute(*script);
@@ -94,6 +95,14 @@ class PostgresBackend final : public SqlBackend {
       holds_lead_ = false;  // unreachable: some other replica leads, or none till it returns
     }
     return holds_lead_;
+  }
+
+  std::unique_ptr<ChangeSignal> ListenForChanges() override {
+    return std::make_unique<postgres::PostgresChangeSignal>(settings_);
+  }
+  void SignalChanges(sql::Database& writer) override {
+    static const std::string notify = StrCat("NOTIFY ", postgres::kChangesChannel);
+    writer.Execute(notify);
   }
 
   absl::StatusOr<BackupRecord> BackupTo(sql::Database&, const std::string&, int) override {

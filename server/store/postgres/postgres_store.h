@@ -42,7 +42,8 @@ struct PostgresStoreOptions {
 
 class PostgresStore {
  public:
-  // Connects (1 + read_connections connections) and migrates the database
+  // Connects (read_connections + 4 connections: the writer, the readers,
+  // the change feed, its listener and the lead) and migrates the database
   // to the latest schema. Errors: INVALID_ARGUMENT for bad options (a URL
   // with a password in it), UNAVAILABLE when the server cannot be reached
   // or refuses the login, FAILED_PRECONDITION for a database written by a

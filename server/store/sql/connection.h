@@ -236,6 +236,13 @@ class Connection : public Transaction {
   // segment changes they made, which the store tells its listeners once
   // committed.
   NotedChanges<TaskRecord>& task_changes() { return task_changes_; }
+  // Whether task changes are also written to the task_changes table, for
+  // the other replicas of a shared database (SqlStore::Open sets it).
+  void set_log_task_changes(bool log) { log_task_changes_ = log; }
+  // Up to 1000 task changes (task_changes) after `after_sequence`, in
+  // sequence order; *last_sequence becomes the last one's (after_sequence
+  // when none). Throws sql::Error.
+  std::vector<TaskRecord> ReadTaskChangesAfter(int64_t after_sequence, int64_t* last_sequence);
   NotedChanges<SegmentChangeRecord>& segment_changes() { return segment_changes_; }
   // The customers the write in progress changed (Store::
   // FollowCustomerChanges), each once; Take empties them.
@@ -338,6 +345,9 @@ class Connection : public Transaction {
   // The customer's open and claimed tasks go with it (the rows cascade):
   // its task listeners hear of each as closed, "the customer was deleted".
   void NoteTasksOfDeletedCustomer(std::string_view customer_id);
+  // Notes a task as the write left it (task_changes_), and logs it to the
+  // task_changes table when log_task_changes_.
+  void NoteTaskChange(const TaskRecord& task);
   // ------------------------------------------------ segments and RFM (segments.cc)
   std::vector<SegmentChangeRecord> UnsafeSetSegments(
       std::string_view customer_id, const std::vector<SegmentMembershipRecord>& segments,
@@ -378,6 +388,7 @@ class Connection : public Transaction {
   std::vector<BudgetUsageChange> budget_changes_;  // not yet committed
   NotedChanges<TaskRecord> task_changes_;          // the same
   NotedChanges<SegmentChangeRecord> segment_changes_;
+  bool log_task_changes_ = false;
   std::vector<std::string> changed_customers_;  // by the write in progress
   // Notes that the write in progress changed the customer.
   void NoteCustomerChanged(std::string_view customer_id);

@@ -51,6 +51,9 @@ absl::StatusOr<std::optional<Customer>> SqlStore::FindCustomer(std::string_view 
                                                                const CustomerAsOf& as_of) {
   ReadLease reader(this);
   try {
+    // The row, its months, lots and history from one snapshot, whatever
+    // commits meanwhile (on PostgreSQL each statement would see its own).
+    sql::Connection::ReadTransaction snapshot(*reader);
     return reader->FindCustomer(id, as_of);
   } catch (const sql::Error& e) {
     return FromError(e, "reading a customer");
@@ -142,7 +145,12 @@ absl::StatusOr<std::vector<LedgerEntry>> SqlStore::Ledger(std::string_view custo
 
 absl::StatusOr<std::vector<PointLotRecord>> SqlStore::LiveLots(std::string_view customer_id) {
   ReadLease reader(this);
-  return reader->LiveLots(customer_id);  // a Transaction method: catches for itself
+  try {
+    sql::Connection::ReadTransaction snapshot(*reader);  // the dated lots and the undated
+    return reader->LiveLots(customer_id);                // a Transaction method: catches for itself
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading points lots");
+  }
 }
 
 absl::StatusOr<std::vector<TierChangeRecord>> SqlStore::TierHistory(std::string_view customer_id,
@@ -429,7 +437,12 @@ absl::StatusOr<LedgerPage> SqlStore::LedgerAfter(std::string_view customer_id, i
 
 absl::StatusOr<std::optional<ProductRecord>> SqlStore::FindProduct(std::string_view product) {
   ReadLease reader(this);
-  return reader->FindProduct(product);
+  try {
+    sql::Connection::ReadTransaction snapshot(*reader);  // the product and its attributes
+    return reader->FindProduct(product);
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading a product");
+  }
 }
 
 absl::StatusOr<TaskPage> SqlStore::ListTasks(const TaskQuery& query) {
@@ -467,6 +480,7 @@ absl::StatusOr<ActionPage> SqlStore::ListActions(std::string_view product, std::
                                                  int64_t before_id, int limit) {
   ReadLease reader(this);
   try {
+    sql::Connection::ReadTransaction snapshot(*reader);  // the actions and their keywords
     ActionPage page;
     {
       sql::Statement& s = reader->Prepared(

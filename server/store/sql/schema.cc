@@ -498,6 +498,31 @@ CREATE TABLE segment_changes (
 );
 CREATE INDEX segment_changes_by_customer ON segment_changes (customer_id, sequence);
 )sql",
+    // 14: task changes, each task as a committed write left it, in commit
+    // order, for replicas that share a database: each reads the others'
+    // from here and tells its task watches (the segment changes have
+    // segment_changes). Written only to a database replicas share.
+    R"sql(
+CREATE TABLE task_changes (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER NOT NULL,
+  customer_id TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  task TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  status TEXT NOT NULL,
+  ruleset_version TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  source TEXT NOT NULL,
+  opened_at TEXT NOT NULL,
+  due_on INTEGER,
+  claimed_by TEXT NOT NULL,
+  claimed_at TEXT NOT NULL,
+  closed_by TEXT NOT NULL,
+  closed_at TEXT NOT NULL,
+  outcome TEXT NOT NULL
+);
+)sql",
 };
 
 }  // namespace

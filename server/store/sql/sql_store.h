@@ -23,6 +23,7 @@
 #ifndef CLIENTELE_SERVER_STORE_SQL_SQL_STORE_H_
 #define CLIENTELE_SERVER_STORE_SQL_SQL_STORE_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -73,6 +74,24 @@ class SqlBackend {
   virtual bool shared() const = 0;
   // Store::LeadsBackgroundPasses.
   virtual bool LeadsBackgroundPasses() = 0;
+
+  // What wakes the change feed of every replica sharing a database when
+  // a write group that changed tasks or segments commits.
+  class ChangeSignal {
+   public:
+    virtual ~ChangeSignal() = default;
+    // Returns when a commit was signalled, when Interrupt was called, or
+    // after `timeout`, whichever is first. Throws sql::Error when the
+    // database cannot be reached (after trying to listen again).
+    virtual void Wait(std::chrono::milliseconds timeout) = 0;
+    // Makes the Wait in progress (or the next) return now. Thread-safe.
+    virtual void Interrupt() = 0;
+  };
+  // For a shared database: a signal of its own (a connection that
+  // listens), and what a write group sends on `writer` inside its
+  // transaction (told at its commit). Throw sql::Error.
+  virtual std::unique_ptr<ChangeSignal> ListenForChanges() = 0;
+  virtual void SignalChanges(sql::Database& writer) = 0;
   // Store::BackupTo, reading through `reader` (held for its length).
   virtual absl::StatusOr<BackupRecord> BackupTo(sql::Database& reader, const std::string& path,
                                                 int schema_version) = 0;
@@ -192,6 +211,12 @@ class SqlStore final : public Store {
   void CommitGroup(std::vector<PendingWrite>& group) ABSL_LOCKS_EXCLUDED(mutex_);
   absl::StatusOr<std::string> RunInSavepoint(PendingWrite& write)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // With a shared database, task and segment changes reach the listeners
+  // through this feed, every replica's (its own included) in commit
+  // order: it reads task_changes and segment_changes after the last it
+  // told, whenever a commit is signalled (and every second). Runs on
+  // feed_ until feed_stopping_.
+  void FeedChanges();
   // Store::OfferUsage on a leased reader: everyone's rows from
   // budget_usage_ (from `reader` on a shared database), the customer's
   // from `reader`. Throws sql::Error.
@@ -227,6 +252,13 @@ class SqlStore final : public Store {
   sql::ChangeListeners<SegmentChangeRecord> segment_listeners_;
   // Set once before the first write (FollowCustomerChanges); read by the writer.
   CustomerChangeFollower follower_;
+  // The change feed of a shared database (null otherwise); set by Open.
+  std::unique_ptr<sql::Connection> feed_connection_;
+  std::unique_ptr<SqlBackend::ChangeSignal> change_signal_;
+  int64_t fed_segment_sequence_ = 0;  // the feed's own, once started
+  int64_t fed_task_sequence_ = 0;
+  std::atomic<bool> feed_stopping_{false};
+  std::thread feed_;
   const std::unique_ptr<SqlBackend> backend_;
   const std::function<void(std::string_view, std::chrono::nanoseconds)> observe_;
   // Last: they start once everything they use exists.

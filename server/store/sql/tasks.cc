@@ -77,7 +77,7 @@ absl::StatusOr<std::optional<int64_t>> Connection::UnsafeOpenTask(const TaskReco
   BindDate(s, 9, t.due_on);
   if (!s.executeStep()) return std::optional<int64_t>();  // one is open already
   const int64_t id = s.getColumn(0).getInt64();
-  if (std::optional<TaskRecord> opened = UnsafeFindTask(id)) task_changes_.Note(*opened);
+  if (std::optional<TaskRecord> opened = UnsafeFindTask(id)) NoteTaskChange(*opened);
   return std::optional<int64_t>(id);
 }
 
@@ -103,7 +103,7 @@ absl::Status Connection::UnsafeUpdateTask(const TaskRecord& t) {
   s.bind(6, t.closed_at.empty() && t.status == "closed" ? now : t.closed_at);
   s.bind(7, t.outcome);
   if (s.exec() != 1) return absl::NotFoundError(StrCat("task ", t.id, " not found"));
-  if (std::optional<TaskRecord> updated = UnsafeFindTask(t.id)) task_changes_.Note(*updated);
+  if (std::optional<TaskRecord> updated = UnsafeFindTask(t.id)) NoteTaskChange(*updated);
   return absl::OkStatus();
 }
 
@@ -119,8 +119,53 @@ void Connection::NoteTasksOfDeletedCustomer(std::string_view customer_id) {
     task.closed_by = "clientele";
     task.closed_at = now;
     task.outcome = "the customer was deleted";
-    task_changes_.Note(std::move(task));
+    NoteTaskChange(task);
   }
+}
+
+void Connection::NoteTaskChange(const TaskRecord& t) {
+  task_changes_.Note(t);
+  if (!log_task_changes_) return;
+  sql::Statement& s = Prepared(
+      "INSERT INTO task_changes (id, customer_id, rule_id, task, queue, status, "
+      "ruleset_version, evidence, source, opened_at, due_on, claimed_by, claimed_at, closed_by, "
+      "closed_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Done done{s};
+  s.bind(1, t.id);
+  s.bind(2, t.customer_id);
+  s.bind(3, t.rule_id);
+  s.bind(4, t.task);
+  s.bind(5, t.queue);
+  s.bind(6, t.status);
+  s.bind(7, t.ruleset_version);
+  s.bind(8, JoinEvidence(t.evidence));
+  s.bind(9, t.source);
+  s.bind(10, t.opened_at);
+  BindDate(s, 11, t.due_on);
+  s.bind(12, t.claimed_by);
+  s.bind(13, t.claimed_at);
+  s.bind(14, t.closed_by);
+  s.bind(15, t.closed_at);
+  s.bind(16, t.outcome);
+  s.exec();
+}
+
+std::vector<TaskRecord> Connection::ReadTaskChangesAfter(int64_t after_sequence,
+                                                         int64_t* last_sequence) {
+  static const std::string sql = StrCat(
+      "SELECT id, customer_id, rule_id, task, queue, status, ruleset_version, evidence, source, "
+      "opened_at, due_on, claimed_by, claimed_at, closed_by, closed_at, outcome, sequence "
+      "FROM task_changes WHERE sequence > ? ORDER BY sequence LIMIT 1000");
+  sql::Statement& s = Prepared(sql);
+  Done done{s};
+  s.bind(1, after_sequence);
+  std::vector<TaskRecord> changes;
+  *last_sequence = after_sequence;
+  while (s.executeStep()) {
+    changes.push_back(RowToTask(s));
+    *last_sequence = s.getColumn(16).getInt64();
+  }
+  return changes;
 }
 
 absl::StatusOr<std::optional<int64_t>> Connection::OpenTask(const TaskRecord& task) {

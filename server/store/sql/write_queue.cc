@@ -53,6 +53,11 @@ SqlStore::SqlStore(std::unique_ptr<SqlBackend> backend, const SqlStoreOptions& o
 }
 
 SqlStore::~SqlStore() {
+  if (feed_.joinable()) {
+    feed_stopping_ = true;
+    change_signal_->Interrupt();
+    feed_.join();
+  }
   {
     MutexLock lock(&queue_mutex_);
     stopping_ = true;
@@ -176,10 +181,20 @@ void SqlStore::CommitGroup(std::vector<PendingWrite>& group) {
               ? absl::DeadlineExceededError("the deadline passed before the write's turn came")
               : RunInSavepoint(w);
     }
+    const bool shared = backend_->shared();
+    if (shared && (writer_connection_->task_changes().Mark() > 0 ||
+                   writer_connection_->segment_changes().Mark() > 0)) {
+      backend_->SignalChanges(db);  // every replica's feed reads them once committed
+    }
     db.Commit();
-    budget_usage_->Apply(writer_connection_->TakeBudgetChanges());
-    task_listeners_.Publish(writer_connection_->task_changes().Take());
-    segment_listeners_.Publish(writer_connection_->segment_changes().Take());
+    std::vector<sql::BudgetUsageChange> budget_changes = writer_connection_->TakeBudgetChanges();
+    if (!shared) budget_usage_->Apply(budget_changes);
+    std::vector<TaskRecord> tasks = writer_connection_->task_changes().Take();
+    std::vector<SegmentChangeRecord> segments = writer_connection_->segment_changes().Take();
+    if (!shared) {
+      task_listeners_.Publish(tasks);
+      segment_listeners_.Publish(segments);
+    }
   } catch (const sql::Error& e) {
     // Nothing of the group was committed: every write of it failed.
     db.Rollback();

@@ -60,6 +60,9 @@ class SqliteBackend final : public SqlBackend {
   // memory, and runs the background passes.
   bool shared() const override { return false; }
   bool LeadsBackgroundPasses() override { return true; }
+  // Not shared: its own writes are all the changes there are.
+  std::unique_ptr<ChangeSignal> ListenForChanges() override { return nullptr; }
+  void SignalChanges(sql::Database&) override {}
 
   // VACUUM INTO on one read snapshot, then PRAGMA quick_check of the copy.
   absl::StatusOr<BackupRecord> BackupTo(sql::Database& reader, const std::string& path,

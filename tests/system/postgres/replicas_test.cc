@@ -20,7 +20,9 @@
 #include "clientele/v1/events.grpc.pb.h"
 #include "clientele/v1/loyalty.grpc.pb.h"
 #include "clientele/v1/reports.grpc.pb.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/cli_fixture.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_channel.h"
 #include "tests/support/test_database.h"
@@ -260,6 +262,50 @@ TEST_F(ReplicasTest, AcknowledgedWritesAreThereOnceWhenAReplicaDiesMidStream) {
     }
     EXPECT_EQ(purchase_entries, static_cast<int>(purchases.size())) << "replica " << replica;
   }
+}
+
+// The CLI asks every replica which version it serves, spreads its calls
+// over them, and carries on when one is gone.
+TEST_F(ReplicasTest, TheCliSeesEveryReplicaAndCallsThoseThatAreUp) {
+  client::ClearClienteleEnvironment();
+  std::string servers;
+  for (const testing::ServerProcess& process : processes_) {
+    servers += (servers.empty() ? "" : ",") + process.address();
+  }
+  const std::vector<std::string> status = {"rules", "status",  "--server",
+                                           servers, "--token", testing::kAdminToken};
+  client::CliOutput all = client::RunCommand(status);
+  EXPECT_EQ(all.code, 0) << all.out << all.err;
+  EXPECT_THAT(all.out, ::testing::HasSubstr("all 3 serve "));
+  for (const testing::ServerProcess& process : processes_) {
+    EXPECT_THAT(all.out, ::testing::HasSubstr(process.address()));
+  }
+  std::vector<std::string> json = status;
+  json.push_back("--json");
+  EXPECT_EQ(client::RunCommand(json).JsonLines().size(), 3u);
+
+  // Writes through the round robin, one replica after the other.
+  for (int n = 0; n < 6; ++n) {
+    client::CliOutput upsert = client::RunCommand(
+        {"customers", "upsert", "--server", servers, "--token", testing::kAdminToken, "--customer",
+         "{\"id\":\"cli-" + std::to_string(n) + "\",\"name\":\"王五\",\"age\":40}"});
+    EXPECT_EQ(upsert.code, 0) << upsert.out << upsert.err;
+  }
+  processes_[1].Kill();
+  client::CliOutput one_down = client::RunCommand(status);
+  EXPECT_EQ(one_down.code, 5) << one_down.out << one_down.err;
+  EXPECT_THAT(one_down.out, ::testing::HasSubstr("unreachable"));
+  for (int n = 0; n < 6; ++n) {
+    client::CliOutput get =
+        client::RunCommand({"customers", "get", "cli-" + std::to_string(n), "--server", servers,
+                            "--token", testing::kAdminToken});
+    EXPECT_EQ(get.code, 0) << get.out << get.err;
+  }
+  // Names are not a list gRPC can spread calls over.
+  client::CliOutput names = client::RunCommand(
+      {"rules", "status", "--server", "localhost:1,localhost:2", "--token", testing::kAdminToken});
+  EXPECT_EQ(names.code, 2) << names.out << names.err;
+  EXPECT_THAT(names.err, ::testing::HasSubstr("several servers must be IP addresses"));
 }
 
 }  // namespace

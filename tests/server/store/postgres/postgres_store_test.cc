@@ -5,9 +5,15 @@
 // replicas would) sharing one database and its write lock.
 #include "server/store/postgres/postgres_store.h"
 
+#include <libpq-fe.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -172,13 +178,179 @@ TEST_F(PostgresStoreTest, OneReplicaLeadsTheBackgroundPassesAndAnotherTakesOver)
   const bool first = store_->LeadsBackgroundPasses();
   EXPECT_NE(first, replica->LeadsBackgroundPasses()) << "exactly one leads";
   EXPECT_EQ(store_->LeadsBackgroundPasses(), first) << "the lead stays where it is";
-  if (first) {
-    store_.reset();
-    EXPECT_TRUE(replica->LeadsBackgroundPasses());
-  } else {
-    replica.reset();
-    EXPECT_TRUE(store_->LeadsBackgroundPasses());
+  // The server lets the lock go once the session has ended, which may
+  // take a moment after the client closed it.
+  Store* next = first ? replica.get() : store_.get();
+  (first ? store_ : replica).reset();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!next->LeadsBackgroundPasses() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  EXPECT_TRUE(next->LeadsBackgroundPasses());
+}
+
+// A task or segment change made through one replica reaches the
+// listeners of every replica (its own too) once, in commit order: task
+// and segment watches see the whole fleet's writes.
+TEST_F(PostgresStoreTest, EveryReplicaHearsOfTheTaskAndSegmentChangesOfAll) {
+  AddCustomer("c-1");
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  struct Heard {
+    std::mutex mutex;
+    std::vector<std::string> events;
+    void Add(std::string event) {
+      std::lock_guard lock(mutex);
+      events.push_back(std::move(event));
+    }
+    std::vector<std::string> Get() {
+      std::lock_guard lock(mutex);
+      return events;
+    }
+  };
+  Heard here, there;
+  const int here_tasks = store_->SubscribeTasks(
+      [&](const TaskRecord& t) { here.Add(StrCat("task ", t.rule_id, " ", t.status)); });
+  const int here_segments = store_->SubscribeSegmentChanges([&](const SegmentChangeRecord& c) {
+    here.Add(StrCat("segment ", c.dimension, " ", c.from_segment, ">", c.to_segment));
+  });
+  const int there_tasks = replica->SubscribeTasks(
+      [&](const TaskRecord& t) { there.Add(StrCat("task ", t.rule_id, " ", t.status)); });
+  const int there_segments = replica->SubscribeSegmentChanges([&](const SegmentChangeRecord& c) {
+    there.Add(StrCat("segment ", c.dimension, " ", c.from_segment, ">", c.to_segment));
+  });
+
+  TaskRecord task;
+  task.customer_id = "c-1";
+  task.rule_id = "call_back";
+  task.task = "电话回访";
+  task.evidence = {"satisfaction is 2"};
+  task.source = "interaction";
+  int64_t task_id = 0;
+  ASSERT_THAT(Do("open",
+                 [&](Transaction& tx) -> absl::Status {
+                   absl::StatusOr<std::optional<int64_t>> id = tx.OpenTask(task);
+                   if (!id.ok()) return id.status();
+                   task_id = id->value_or(0);
+                   return absl::OkStatus();
+                 }),
+              IsOk());
+  ASSERT_THAT(replica->Write({"segments", "Test", "segments"},
+                             [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                               absl::StatusOr<std::vector<SegmentChangeRecord>> changes =
+                                   tx.SetSegments("c-1", {{"c-1", "value", "vip", "", "", ""}},
+                                                  "v1", "test", false);
+                               if (!changes.ok()) return changes.status();
+                               return std::string("ok");
+                             }),
+              IsOk());
+  TaskRecord claimed = task;
+  claimed.id = task_id;
+  claimed.status = "claimed";
+  claimed.claimed_by = "agent-7";
+  ASSERT_THAT(replica->Write({"claim", "Test", "claim"},
+                             [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                               if (absl::Status s = tx.UpdateTask(claimed); !s.ok()) return s;
+                               return std::string("ok");
+                             }),
+              IsOk());
+  // A rolled-back write is heard by no one.
+  EXPECT_THAT(Do("rolled-back",
+                 [&](Transaction& tx) -> absl::Status {
+                   TaskRecord other = task;
+                   other.rule_id = "never";
+                   if (absl::Status s = tx.OpenTask(other).status(); !s.ok()) return s;
+                   return absl::AbortedError("rolled back");
+                 }),
+              StatusIs(absl::StatusCode::kAborted, "rolled back"));
+
+  const std::vector<std::string> expected_tasks = {"task call_back open", "task call_back claimed"};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto heard_all = [&](Heard& heard) { return heard.Get().size() >= 3; };
+  while ((!heard_all(here) || !heard_all(there)) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // nothing more comes
+  for (Heard* heard : {&here, &there}) {
+    std::vector<std::string> tasks, segments;
+    for (const std::string& e : heard->Get())
+      (e.starts_with("task") ? tasks : segments).push_back(e);
+    EXPECT_EQ(tasks, expected_tasks) << (heard == &here ? "here" : "there");
+    EXPECT_EQ(segments, std::vector<std::string>{"segment value >vip"})
+        << (heard == &here ? "here" : "there");
+  }
+  store_->UnsubscribeTasks(here_tasks);
+  store_->UnsubscribeSegmentChanges(here_segments);
+  replica->UnsubscribeTasks(there_tasks);
+  replica->UnsubscribeSegmentChanges(there_segments);
+}
+
+// The database drops the writer's session in the middle of a write: that
+// write fails UNAVAILABLE (to be retried with its key), leaves nothing,
+// and the next write reconnects.
+TEST_F(PostgresStoreTest, AWriteWhoseSessionIsDroppedFailsUnavailableAndTheNextReconnects) {
+  AddCustomer("c-1");
+  PostgresTestServer* server = PostgresTestServer::Get();
+  ASSERT_NE(server, nullptr);
+  // A store of its own, named apart so that only its sessions are ended.
+  const std::string application = StrCat("drop_", ::getpid(), "_", std::rand() % 100000);
+  absl::StatusOr<std::string> url = server->SchemaUrl(
+      StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
+  ASSERT_THAT(url, IsOk());
+  absl::StatusOr<std::unique_ptr<Store>> opened = PostgresStore::Open(
+      {.url = *url + "&application_name=" + application, .password = server->password()});
+  ASSERT_THAT(opened, IsOk());
+  std::unique_ptr<Store> store = std::move(*opened);
+
+  std::promise<void> inside, ended;
+  std::shared_future<void> ended_future = ended.get_future().share();
+  std::thread writer([&] {
+    absl::StatusOr<std::string> written = store->Write(
+        {"k-dropped", "Test", "k-dropped"}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+          rules::Customer c;
+          c.id = "c-2";
+          c.name = "李四";
+          if (absl::Status s = tx.UpsertCustomerProfile(c, Today()).status(); !s.ok()) return s;
+          inside.set_value();
+          ended_future.wait();  // the session is gone now
+          c.id = "c-3";
+          if (absl::Status s = tx.UpsertCustomerProfile(c, Today()).status(); !s.ok()) return s;
+          return std::string("ok");
+        });
+    EXPECT_THAT(written, StatusIs(absl::StatusCode::kUnavailable, ""));
+  });
+  inside.get_future().wait();
+  const char* keywords[] = {"dbname", "password", nullptr};
+  const char* values[] = {server->url().c_str(), server->password().c_str(), nullptr};
+  PGconn* admin = PQconnectdbParams(keywords, values, 1);
+  ASSERT_EQ(PQstatus(admin), CONNECTION_OK) << PQerrorMessage(admin);
+  PGresult* killed =
+      PQexec(admin, StrCat("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                           "application_name = '",
+                           application, "' AND state = 'idle in transaction'")
+                        .c_str());
+  EXPECT_EQ(std::string(PQgetvalue(killed, 0, 0)), "1") << PQresultErrorMessage(killed);
+  PQclear(killed);
+  PQfinish(admin);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the session is gone
+  ended.set_value();
+  writer.join();
+
+  // Nothing of it; the retry with its key runs it anew, on a new session.
+  EXPECT_EQ(*store->CountCustomers(), 1);
+  EXPECT_THAT(store->Write({"k-dropped", "Test", "k-dropped"},
+                           [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                             rules::Customer c;
+                             c.id = "c-2";
+                             c.name = "李四";
+                             if (absl::Status s = tx.UpsertCustomerProfile(c, Today()).status();
+                                 !s.ok()) {
+                               return s;
+                             }
+                             return std::string("ok");
+                           }),
+              IsOk());
+  EXPECT_EQ(*store->CountCustomers(), 2);
 }
 
 // Two stores on one database, writing the same customers at once: every
