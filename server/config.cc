@@ -256,7 +256,7 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
     } else if (key == "database") {
       s = ReadText(path, value, key, &config->database);
       if (s.ok() && PostgresStore::IsUrl(config->database) &&
-          PostgresStore::Redacted(config->database) != config->database) {
+          PostgresStore::HoldsPassword(config->database)) {
         s = Bad(path, value,
                 "the database URL must not hold the password: put it in the file that "
                 "database_password_file names, or in PGPASSWORD");

@@ -37,7 +37,7 @@ void PostgresChangeSignal::Wait(std::chrono::milliseconds timeout) {
   }
   // Reads what arrived; fails when the connection was lost (the next
   // Wait reconnects).
-  if (PQconsumeInput(connection) == 0) throw PostgresError(connection, nullptr, "listening");
+  if (PQconsumeInput(connection) == 0) throw PostgresError(connection, nullptr);
   while (PGnotify* notification = PQnotifies(connection)) PQfreemem(notification);
 }
 

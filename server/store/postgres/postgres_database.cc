@@ -37,7 +37,7 @@ std::string_view SqlState(const PGresult* result) {
 // Runs SQL without parameters; throws on failure.
 void Run(PGconn* connection, const char* sql) {
   Result result(PQexec(connection, sql));
-  if (!Succeeded(result.get())) throw PostgresError(connection, result.get(), sql);
+  if (!Succeeded(result.get())) throw PostgresError(connection, result.get());
 }
 
 class PostgresStatement final : public sql::Statement {
@@ -168,11 +168,11 @@ class PostgresStatement final : public sql::Statement {
         parameter = guessed;  // the bigint guess did not fit: text
       }
       if (parameter < 1 || parameter > translated_.parameters) {
-        throw PostgresError(connection, result.get(), translated_.sql);
+        throw PostgresError(connection, result.get());
       }
       const size_t i = static_cast<size_t>(parameter - 1);
       Oid& type = types_[i];
-      if (type == kTextOid) throw PostgresError(connection, result.get(), translated_.sql);
+      if (type == kTextOid) throw PostgresError(connection, result.get());
       // Bound text: text. Bound NULL: a bigint first (days, amounts).
       type = !null_[i] || (type == kInt8Oid && parameter == guessed) ? kTextOid : kInt8Oid;
       guessed = parameter;
@@ -189,7 +189,7 @@ class PostgresStatement final : public sql::Statement {
                                  values.data(), lengths_.data(), formats_.data(), 0));
     row_ = -1;
     if (!Succeeded(result_.get())) {
-      sql::Error error = PostgresError(db_.connection(), result_.get(), translated_.sql);
+      sql::Error error = PostgresError(db_.connection(), result_.get());
       result_.reset();
       throw error;
     }
@@ -216,7 +216,7 @@ std::string LockArguments(AdvisoryLock lock) {
   return StrCat("(", static_cast<int32_t>(lock), ", hashtext(coalesce(current_schema(), '')))");
 }
 
-sql::Error PostgresError(PGconn* connection, const PGresult* result, std::string_view doing) {
+sql::Error PostgresError(PGconn* connection, const PGresult* result) {
   const std::string_view state = SqlState(result);
   std::string message =
       result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection);
@@ -236,7 +236,6 @@ sql::Error PostgresError(PGconn* connection, const PGresult* result, std::string
     // read-only server (a standby after a failover): both pass.
     kind = sql::ErrorKind::kUnavailable;
   }
-  (void)doing;  // not the SQL either: its parameters would be a customer's data
   return sql::Error(kind, message.empty() ? "PostgreSQL failed without a message" : message);
 }
 
@@ -337,7 +336,7 @@ void PostgresDatabase::BeginRead() {
 void PostgresDatabase::Commit() {
   in_transaction_ = false;
   Result result(PQexec(connection_, "COMMIT"));
-  if (!Succeeded(result.get())) throw PostgresError(connection_, result.get(), "COMMIT");
+  if (!Succeeded(result.get())) throw PostgresError(connection_, result.get());
   // COMMIT of a transaction that failed rolls it back without an error.
   if (std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
     throw sql::Error(sql::ErrorKind::kOther, "the transaction failed and was rolled back");

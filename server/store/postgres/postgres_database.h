@@ -93,7 +93,9 @@ class PostgresDatabase final : public sql::Database {
 };
 
 // sql::Error for a failed `result` (may be null) on `connection`.
-sql::Error PostgresError(PGconn* connection, const PGresult* result, std::string_view doing);
+// Neither the SQL nor its parameters are in the message: they would carry
+// a customer's data.
+sql::Error PostgresError(PGconn* connection, const PGresult* result);
 
 }  // namespace clientele::server::postgres
 

@@ -3,6 +3,9 @@
 // lets one replica at a time apply them) and the backup it refuses.
 #include "server/store/postgres/postgres_store.h"
 
+#include <utility>
+#include <vector>
+
 #include "common/mutex.h"
 #include "common/strings.h"
 #include "server/store/postgres/change_signal.h"
@@ -136,24 +139,30 @@ class PostgresBackend final : public SqlBackend {
   bool holds_lead_ ABSL_GUARDED_BY(lead_mutex_) = false;
 };
 
-// The password part of a URL's user info, or of its query: where a
-// password would be, or npos.
-bool HasPassword(std::string_view url) {
+// Where passwords are in a connection string, as [begin, end) ranges in
+// order: a URL's user info (user:PASSWORD@) and every "password=" value
+// (in a URL's query, up to '&'; in the key=value form, up to a space).
+std::vector<std::pair<size_t, size_t>> PasswordSpans(std::string_view url) {
+  std::vector<std::pair<size_t, size_t>> spans;
   const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) {
-    return url.find("password=") != std::string_view::npos;  // key=value form
+  if (scheme != std::string_view::npos) {
+    const size_t start = scheme + 3;
+    const size_t at = url.find('@', start);
+    const size_t end_of_authority = url.find_first_of("/?", start);
+    const size_t colon = url.find(':', start);
+    if (at != std::string_view::npos &&
+        (end_of_authority == std::string_view::npos || at < end_of_authority) &&
+        colon != std::string_view::npos && colon < at) {
+      spans.emplace_back(colon + 1, at);
+    }
   }
-  const std::string_view rest = url.substr(scheme + 3);
-  const size_t at = rest.find('@');
-  const size_t end_of_authority = rest.find_first_of("/?");
-  if (at != std::string_view::npos &&
-      (end_of_authority == std::string_view::npos || at < end_of_authority) &&
-      rest.substr(0, at).find(':') != std::string_view::npos) {
-    return true;
+  const char end_of_value = scheme != std::string_view::npos ? '&' : ' ';
+  for (size_t key = url.find("password="); key != std::string_view::npos;
+       key = url.find("password=", key + 9)) {
+    const size_t end = url.find(end_of_value, key + 9);
+    spans.emplace_back(key + 9, end == std::string_view::npos ? url.size() : end);
   }
-  const size_t query = rest.find('?');
-  return query != std::string_view::npos &&
-         rest.substr(query).find("password=") != std::string_view::npos;
+  return spans;
 }
 
 }  // namespace
@@ -162,32 +171,23 @@ bool PostgresStore::IsUrl(std::string_view database) {
   return database.starts_with("postgresql://") || database.starts_with("postgres://");
 }
 
+bool PostgresStore::HoldsPassword(std::string_view url) { return !PasswordSpans(url).empty(); }
+
 std::string PostgresStore::Redacted(std::string_view url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  const size_t start = scheme + 3;
-  const size_t at = url.find('@', start);
-  const size_t end_of_authority = url.find_first_of("/?", start);
-  std::string redacted(url);
-  if (at != std::string_view::npos &&
-      (end_of_authority == std::string_view::npos || at < end_of_authority)) {
-    const size_t colon = url.find(':', start);
-    if (colon != std::string_view::npos && colon < at) {
-      redacted = StrCat(url.substr(0, colon + 1), "***", url.substr(at));
-    }
+  std::string redacted;
+  size_t copied = 0;
+  for (const auto& [begin, end] : PasswordSpans(url)) {
+    if (begin < copied) continue;  // inside the one before
+    StrAppend(&redacted, url.substr(copied, begin - copied), "***");
+    copied = end;
   }
-  const size_t password = redacted.find("password=");
-  if (password != std::string::npos) {
-    const size_t end = redacted.find('&', password);
-    redacted.replace(password + 9,
-                     end == std::string::npos ? std::string::npos : end - password - 9, "***");
-  }
+  StrAppend(&redacted, url.substr(copied));
   return redacted;
 }
 
 absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(const PostgresStoreOptions& options) {
   if (options.url.empty()) return absl::InvalidArgumentError("database URL is empty");
-  if (HasPassword(options.url)) {
+  if (HoldsPassword(options.url)) {
     return absl::InvalidArgumentError(
         StrCat("database URL '", Redacted(options.url),
                "' holds a password: give it in database_password_file or PGPASSWORD, so that "

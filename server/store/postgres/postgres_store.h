@@ -52,6 +52,8 @@ class PostgresStore {
 
   // Whether `database` (config's `database:`) names a PostgreSQL server.
   static bool IsUrl(std::string_view database);
+  // Whether the URL (or key=value connection string) holds a password.
+  static bool HoldsPassword(std::string_view url);
   // The URL with any password in it replaced by "***", for messages.
   static std::string Redacted(std::string_view url);
 };

@@ -112,6 +112,12 @@ TEST(PostgresUrl, APasswordInTheUrlIsRefusedAndNeverShown) {
             "postgresql://u:***@h:5432/db");
   EXPECT_EQ(PostgresStore::Redacted("postgresql://u@h/db?password=secret&sslmode=require"),
             "postgresql://u@h/db?password=***&sslmode=require");
+  EXPECT_EQ(PostgresStore::Redacted("host=db password=secret user=u"),
+            "host=db password=*** user=u");
+  EXPECT_EQ(PostgresStore::Redacted("postgresql://u:password=x@h/db"), "postgresql://u:***@h/db");
+  EXPECT_TRUE(PostgresStore::HoldsPassword("host=db password=secret"));
+  EXPECT_TRUE(PostgresStore::HoldsPassword("postgresql://u:secret@h/db"));
+  EXPECT_FALSE(PostgresStore::HoldsPassword("postgresql://u@h:5432/db?sslmode=require"));
   for (const char* url :
        {"postgresql://u:secret@127.0.0.1:1/db", "postgresql://u@127.0.0.1:1/db?password=secret"}) {
     absl::StatusOr<std::unique_ptr<Store>> opened = PostgresStore::Open({.url = url});
