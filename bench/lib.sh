@@ -43,6 +43,29 @@ stop_bench_database() {
   if [[ -d $1/postgres ]]; then bash scripts/postgres-test-server.sh stop "$1/postgres"; fi
 }
 
+# cpu_ticks PID...: the CPU time (clock ticks, user + system) the
+# processes have used so far, with their children that ended (a
+# PostgreSQL postmaster's finished backends) and those still running.
+cpu_ticks() {
+  local total=0 pid child
+  for pid in "$@"; do
+    [[ -r /proc/$pid/stat ]] || continue
+    # Fields after the command's closing parenthesis: utime is the 12th,
+    # stime, cutime and cstime follow.
+    total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13 + $14 + $15}')))
+    for child in $(pgrep -P "$pid" || true); do
+      total=$((total + $(sed 's/.*) //' "/proc/$child/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0)))
+    done
+  done
+  echo "$total"
+}
+
+# The postmaster of the bench database in DIR, if it is PostgreSQL.
+bench_postgres_pid() {
+  local dir=${BENCH_DATABASE_DIR:-$1}
+  if [[ -f $dir/postgres/datadir ]]; then head -1 "$(cat "$dir/postgres/datadir")/cluster/postmaster.pid"; fi
+}
+
 # write_bench_config WORK RULES DEMO_DATA [MORE]: WORK/server.yaml for a
 # bench server on 127.0.0.1 (any free port) with its database in WORK
 # (bench_database_config), RULES its rules directory, DEMO_DATA true or

@@ -6,7 +6,8 @@
 # LOAD_RULES: another rules directory; LOAD_EXTRA_CONFIG: more settings;
 # LOAD_DATABASE=postgres: a PostgreSQL server of its own instead of SQLite,
 # durable as shipped; LOAD_REPLICAS=N (with postgres): N clienteled over
-# that one database, which clientele_load calls in turn.
+# that one database, which clientele_load calls in turn. LOAD_CPU=1: also
+# prints the CPU time the servers (and PostgreSQL) used during the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
@@ -37,4 +38,12 @@ for ((i = 1; i <= replicas; ++i)); do
   addresses+=("$address")
   echo "clienteled $address (pid $server), $(grep '^database:' "$work/replica-$i/server.yaml")"
 done
+postgres=$(bench_postgres_pid "$work")
+servers_before=$(cpu_ticks "${servers[@]}")
+database_before=$(cpu_ticks $postgres)
 "$build_dir/bench/clientele_load" --server "$(IFS=,; echo "${addresses[*]}")" "$@"
+if [[ ${LOAD_CPU:-0} == 1 ]]; then
+  awk -v s="$(( $(cpu_ticks "${servers[@]}") - servers_before ))" \
+    -v d="$(( $(cpu_ticks $postgres) - database_before ))" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "cpu seconds during the run: clienteled %.2f, postgres %.2f\n", s / hz, d / hz }'
+fi

@@ -46,6 +46,22 @@ std::string AttemptLine(const v1::ReloadAttempt& a) {
                 a.message(), " (", Duration(a.duration_micros()), ")\n");
 }
 
+// The replicas that share this one's database, as it last read them:
+// "replicas" and one indented line each; "" without peers (SQLite).
+std::string RenderReplicas(const v1::RulesetStatus& s) {
+  if (s.replica().empty()) return "";
+  std::string out = StrCat("replicas      ", s.replicas_size(), " reporting to the shared database",
+                           s.behind_peers() ? "; this one is BEHIND its peers: " : "",
+                           s.behind_peers_reason(), "\n");
+  Table table({{"REPLICA"}, {"SERVING"}, {"LAST RELOAD"}, {"REPORTED AT"}});
+  for (const v1::ReplicaRuleset& r : s.replicas()) {
+    table.AddRow({StrCat(r.replica(), r.replica() == s.replica() ? " (this one)" : ""),
+                  r.serving_version().empty() ? "NOTHING" : r.serving_version(),
+                  r.last_outcome().empty() ? "-" : r.last_outcome(), r.reported_at()});
+  }
+  return out + table.Render("  ");
+}
+
 std::string RenderStatus(const v1::RulesetStatus& s) {
   std::string text = RenderFields(
       {{"serving", s.serving() ? StrCat("yes, version ", s.version()) : "NO (health: NOT_SERVING)"},
@@ -54,11 +70,12 @@ std::string RenderStatus(const v1::RulesetStatus& s) {
        {"reloads", StrCat(s.reloads_accepted(), " accepted, ", s.reloads_rejected(), " rejected, ",
                           s.reloads_unchanged(), " unchanged")},
        {"last attempt", AttemptLine(s.last_attempt()).substr(0, AttemptLine(s.last_attempt()).size() - 1)}});
-  return text + RenderDiagnostics(s.last_attempt(), "  ");
+  return text + RenderDiagnostics(s.last_attempt(), "  ") + RenderReplicas(s);
 }
 
+// Behind its peers implies a rejected last reload: unhealthy either way.
 bool Healthy(const v1::RulesetStatus& s) {
-  return s.serving() && s.last_attempt().outcome() != "rejected";
+  return s.serving() && s.last_attempt().outcome() != "rejected" && !s.behind_peers();
 }
 
 bool LooksLikeVersion(const std::string& text) {
@@ -192,16 +209,19 @@ int RunFleetStatus(const RulesStatusOptions& options, const std::vector<std::str
       }
     }
   } else {
-    Table table({{"SERVER"}, {"SERVING"}, {"LOADED AT"}, {"LAST RELOAD"}});
+    Table table({{"SERVER"}, {"SERVING"}, {"LOADED AT"}, {"LAST RELOAD"}, {"PEERS"}});
     for (const ReplicaStatus& r : replicas) {
       if (!r.call.ok()) {
-        table.AddRow({r.server, "unreachable", "-", r.call.error_message()});
+        table.AddRow({r.server, "unreachable", "-", r.call.error_message(), "-"});
         continue;
       }
       const v1::ReloadAttempt& last = r.status.last_attempt();
       table.AddRow({r.server, r.status.serving() ? r.status.version() : "NOTHING",
                     r.status.serving() ? r.status.loaded_at() : "-",
-                    last.number() == 0 ? "-" : StrCat(last.outcome(), " at ", last.started_at())});
+                    last.number() == 0 ? "-" : StrCat(last.outcome(), " at ", last.started_at()),
+                    r.status.replica().empty() ? "-"
+                    : r.status.behind_peers()  ? "BEHIND"
+                                               : StrCat(r.status.replicas_size(), " reporting")});
     }
     out << table.Render();
     if (unreachable == 0 && unhealthy == 0 && versions.size() == 1) {

@@ -18,11 +18,13 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/mutex.h"
@@ -31,6 +33,7 @@
 #include "common/strings.h"
 #include "rules/rule_tests.h"
 #include "server/api/apis.h"
+#include "server/api/fleet_rulesets.h"
 #include "server/api/grpc/services.h"
 #include "server/api/grpc/transport.h"
 #include "server/api/grpc/unparseable_request_interceptor.h"
@@ -51,6 +54,18 @@
 
 namespace clientele::server {
 namespace {
+
+// This replica's name among those sharing the database: the address it
+// listens on, with the machine's host name for a wildcard address (a
+// Kubernetes pod's name), so that `clientele rules status` shows each
+// replica where it can be reached.
+std::string ReplicaName(const std::string& listen_host, int port) {
+  if (listen_host.empty() || listen_host == "0.0.0.0" || listen_host == "[::]") {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) == 0 && name[0] != '\0') return StrCat(name, ":", port);
+  }
+  return StrCat(listen_host, ":", port);
+}
 
 int Fail(std::string_view event, std::string message) {
   Log(LogLevel::kError, event, {{"error", std::move(message)}});
@@ -172,6 +187,10 @@ int Serve(const std::string& config_path) {
   const std::function<bool()> leads = [shared_store] {
     return shared_store->LeadsBackgroundPasses();
   };
+  // What the replicas sharing the database serve (reported once this
+  // one listens, under its address).
+  std::optional<FleetRulesets> fleet;
+  if (postgres) fleet.emplace(store->get(), &reloader, &holder);
   KeyRetentionOptions key_expiry;
   key_expiry.max_age = std::chrono::days(config->idempotency_key_days);
   key_expiry.leads = leads;
@@ -180,7 +199,8 @@ int Serve(const std::string& config_path) {
              .rules = &holder,
              .reloader = &reloader,
              .limits = config->limits,
-             .decision_log = &decision_log});
+             .decision_log = &decision_log,
+             .fleet = fleet.has_value() ? &*fleet : nullptr});
   // Demo data for an empty database, by one replica only.
   if (config->demo_data && holder.Current() != nullptr && leads()) {
     absl::StatusOr<int64_t> count = (*store)->CountCustomers();
@@ -273,6 +293,7 @@ int Serve(const std::string& config_path) {
       {{"address", address},
        {"transport", TransportName(config->transport())},
        {"tokens", StrCat(config->tokens.size())}});
+  if (fleet.has_value()) fleet->Start(ReplicaName(host, port));
   std::printf("listening on %s\n", address.c_str());
   std::fflush(stdout);
 
@@ -295,6 +316,7 @@ int Serve(const std::string& config_path) {
                    std::chrono::seconds(config->shutdown_grace_seconds));
   server->Wait();
   decision_log.Stop();  // writes the last decisions' entries, before the database closes
+  if (fleet.has_value()) fleet->Stop();
   key_retention.Stop();
   points_expiry.Stop();
   tier_review.Stop();

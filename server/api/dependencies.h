@@ -31,6 +31,8 @@
 
 namespace clientele::server {
 
+class FleetRulesets;
+
 // What every API class is built over. The pointers are not owned: what
 // they point to must outlive the API classes.
 struct ApiDependencies {
@@ -39,6 +41,8 @@ struct ApiDependencies {
   RulesReloader* reloader = nullptr;
   RequestLimits limits;
   DecisionLog* decision_log = nullptr;  // may be null: no log
+  // What the replicas sharing the database serve; null without peers.
+  const FleetRulesets* fleet = nullptr;
   // The instant requests happen at. Tests move it; it must be
   // thread-safe.
   std::function<absl::Time()> now = &absl::Now;

@@ -193,6 +193,19 @@ absl::StatusOr<rules::SimulationReport> SimulateStored(
 
 void RulesetsApi::RulesetStatusAfter(const ReloadAttempt& attempt, v1::RulesetStatus* status) const {
   api_internal::RulesetStatusAfter(*rules_, *reloader_, attempt, status);
+  if (fleet_ == nullptr) return;
+  const FleetView view = fleet_->View();
+  status->set_replica(view.replica);
+  for (const ReplicaRulesetRecord& r : view.replicas) {
+    v1::ReplicaRuleset* out = status->add_replicas();
+    out->set_replica(r.replica);
+    out->set_serving_version(r.serving_version);
+    out->set_last_outcome(r.last_outcome);
+    out->set_last_message(r.last_message);
+    out->set_reported_at(r.reported_at);
+  }
+  status->set_behind_peers(view.behind_peers);
+  status->set_behind_peers_reason(view.summary);
 }
 
 absl::Status RulesetsApi::GetRulesetStatus(const v1::GetRulesetStatusRequest&,

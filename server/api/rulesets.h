@@ -5,13 +5,13 @@
 #ifndef CLIENTELE_SERVER_API_RULESETS_H_
 #define CLIENTELE_SERVER_API_RULESETS_H_
 
-#include <mutex>
-
 #include <functional>
+#include <mutex>
 
 #include "absl/status/status.h"
 #include "clientele/v1/rulesets.pb.h"
 #include "server/api/dependencies.h"
+#include "server/api/fleet_rulesets.h"
 #include "server/api/serving.h"
 
 namespace clientele::server {
@@ -20,7 +20,10 @@ class RulesetsApi {
  public:
   // What `dependencies` points to must outlive the RulesetsApi.
   explicit RulesetsApi(const ApiDependencies& dependencies)
-      : store_(dependencies.store), rules_(dependencies.rules), reloader_(dependencies.reloader) ,
+      : store_(dependencies.store),
+        rules_(dependencies.rules),
+        reloader_(dependencies.reloader),
+        fleet_(dependencies.fleet),
         today_(api_internal::ProgrammeToday(dependencies)) {}
 
   absl::Status GetRulesetStatus(const v1::GetRulesetStatusRequest& request,
@@ -45,6 +48,7 @@ class RulesetsApi {
   Store* const store_;
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;
+  const FleetRulesets* const fleet_;  // null: no peers (SQLite)
   std::mutex simulation_mutex_;  // held while a simulation runs
   const std::function<rules::Date()> today_;
 };

@@ -84,6 +84,10 @@ void Metrics::SetServedVersion(std::string_view version) {
   served_version_ = std::string(version);
 }
 
+void Metrics::SetBehindPeers(bool behind) {
+  behind_peers_.store(behind, std::memory_order_relaxed);
+}
+
 void Metrics::RecordMatch(std::string_view kind, std::string_view rule_id) {
   if (rule_id.empty()) return;
   std::string key;
@@ -144,6 +148,11 @@ std::string Metrics::Render() const {
       StrAppend(&out, "clientele_ruleset_info{version=\"", Escape(served_version_), "\"} 1\n");
     }
   }
+  Header("clientele_ruleset_behind_peers", "gauge",
+         "1 while this replica's last reload was rejected and a peer serves another version.",
+         &out);
+  StrAppend(&out, "clientele_ruleset_behind_peers ",
+            behind_peers_.load(std::memory_order_relaxed) ? 1 : 0, "\n");
   Header("clientele_ruleset_reloads_total", "counter",
          "Reload attempts, by outcome: accepted, rejected, unchanged.", &out);
   for (const auto& [outcome, count] : reloads_.Sorted()) {

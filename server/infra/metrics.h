@@ -5,6 +5,10 @@
 //   clientele_rpc_duration_seconds{method}          histogram
 //   clientele_ruleset_info{version}                 gauge (1 for the version served)
 //   clientele_ruleset_reloads_total{outcome}        counter: accepted | rejected | unchanged
+//   clientele_ruleset_behind_peers                  gauge: 1 while this replica's last reload
+//                                                   was rejected and a peer sharing its
+//                                                   database serves another version
+//                                                   (server/api/fleet_rulesets.h)
 //   clientele_rule_matches_total{kind,rule}         counter: rules that decided a served
 //                                                   decision (segment, offer, earning,
 //                                                   interaction, improvement)
@@ -105,6 +109,7 @@ class Metrics {
                   std::chrono::nanoseconds duration);
   void RecordReload(std::string_view outcome);
   void SetServedVersion(std::string_view version);  // "" when nothing serves
+  void SetBehindPeers(bool behind);
   // Counts each rule that decided something in `decision`.
   void RecordMatches(const rules::Decision& decision);
   void RecordMatch(std::string_view kind, std::string_view rule_id);
@@ -130,6 +135,7 @@ class Metrics {
   Labelled<Counter> decision_log_;
   mutable absl::Mutex served_version_mutex_;
   std::string served_version_ ABSL_GUARDED_BY(served_version_mutex_);
+  std::atomic<bool> behind_peers_{false};
   std::atomic<uint64_t> points_awarded_{0};
   std::atomic<uint64_t> points_taken_back_{0};
 };

@@ -329,6 +329,17 @@ struct RulesetVersionRecord {
   std::vector<rules::RuleSource> files;  // file name and bytes; empty in listings
 };
 
+// What one replica of a fleet that shares a database reported of its
+// rules (server/api/fleet_rulesets.h): the version it serves and how its
+// last reload attempt ended.
+struct ReplicaRulesetRecord {
+  std::string replica;          // its name: host and port, unless configured
+  std::string serving_version;  // "" while it serves none
+  std::string last_outcome;     // of its last reload: accepted | rejected | unchanged
+  std::string last_message;     // that attempt's one line
+  std::string reported_at;      // RFC 3339 UTC with milliseconds
+};
+
 // One sampled decision of the decision log (server/api/decision_log.h). The
 // request and decision are bytes that the service layer encodes and
 // decodes; the store keeps them as given.

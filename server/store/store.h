@@ -186,6 +186,13 @@ class Store {
   // Keeps a ruleset version being swapped in (Transaction::ArchiveRuleset
   // in a write of its own, without an idempotency key).
   virtual absl::Status KeepRulesetVersion(const RulesetVersionRecord& record) = 0;
+  // Replaces `record.replica`'s report of its rules, and forgets every
+  // report made before `forget_before` (RFC 3339 UTC), in a write of its
+  // own without an idempotency key.
+  virtual absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& record,
+                                            std::string_view forget_before) = 0;
+  // Every replica's latest report, by replica name.
+  virtual absl::StatusOr<std::vector<ReplicaRulesetRecord>> ReplicaRulesets() = 0;
   // Ruleset versions served, the most recently served first, without files.
   virtual absl::StatusOr<std::vector<RulesetVersionRecord>> RulesetVersions(int limit) = 0;
   // The version that `version_prefix` starts (with its files); nullopt when

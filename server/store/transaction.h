@@ -226,6 +226,10 @@ class Transaction {
   // file name); a version served before gets its last_served_at (from
   // record.last_served_at) and times_served updated.
   virtual absl::Status ArchiveRuleset(const RulesetVersionRecord& record) = 0;
+  // Replaces `record.replica`'s report (Store::ReportReplicaRuleset) and
+  // removes the reports made before `forget_before`.
+  virtual absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& record,
+                                            std::string_view forget_before) = 0;
   // Appends `entries` to the decision log (recorded_at as given, ids
   // assigned), then removes what `retention` no longer keeps: the lowest
   // ids beyond max_entries, and the entries before the first one recorded

@@ -151,6 +151,8 @@ class Connection : public Transaction {
   absl::StatusOr<bool> UpsertProduct(const ProductRecord& p) override;
   absl::StatusOr<int64_t> AppendAudit(const AuditEntry& e) override;
   absl::Status ArchiveRuleset(const RulesetVersionRecord& r) override;
+  absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& r,
+                                    std::string_view forget_before) override;
   absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
                                           const DecisionRetention& retention) override;
   absl::StatusOr<int64_t> RemoveIdempotencyKeysBefore(std::chrono::system_clock::time_point cutoff,
@@ -365,6 +367,8 @@ class Connection : public Transaction {
   absl::StatusOr<bool> UnsafeUpsertProduct(const ProductRecord& p);
   absl::StatusOr<int64_t> UnsafeAppendAudit(const AuditEntry& e);
   absl::Status UnsafeArchiveRuleset(const RulesetVersionRecord& r);
+  absl::Status UnsafeReportReplicaRuleset(const ReplicaRulesetRecord& r,
+                                          std::string_view forget_before);
   absl::StatusOr<int64_t> UnsafeAppendDecisions(std::span<const DecisionLogEntry> entries,
                                                 const DecisionRetention& retention);
   absl::StatusOr<int64_t> UnsafeRemoveIdempotencyKeysBefore(

@@ -586,6 +586,40 @@ absl::Status SqlStore::KeepRulesetVersion(const RulesetVersionRecord& record) {
       .status();
 }
 
+absl::Status SqlStore::ReportReplicaRuleset(const ReplicaRulesetRecord& record,
+                                            std::string_view forget_before) {
+  return Write({"", "ReportReplicaRuleset", ""},
+               [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                 if (absl::Status s = tx.ReportReplicaRuleset(record, forget_before); !s.ok()) {
+                   return s;
+                 }
+                 return std::string();
+               })
+      .status();
+}
+
+absl::StatusOr<std::vector<ReplicaRulesetRecord>> SqlStore::ReplicaRulesets() {
+  ReadLease reader(this);
+  try {
+    sql::Statement& s = reader->Prepared(
+        "SELECT replica, serving_version, last_outcome, last_message, reported_at "
+        "FROM replica_rulesets ORDER BY replica");
+    sql::Connection::Done done{s};
+    std::vector<ReplicaRulesetRecord> replicas;
+    while (s.executeStep()) {
+      ReplicaRulesetRecord& r = replicas.emplace_back();
+      r.replica = s.getColumn(0).getString();
+      r.serving_version = s.getColumn(1).getString();
+      r.last_outcome = s.getColumn(2).getString();
+      r.last_message = s.getColumn(3).getString();
+      r.reported_at = s.getColumn(4).getString();
+    }
+    return replicas;
+  } catch (const sql::Error& e) {
+    return FromError(e, "listing the replicas' rules");
+  }
+}
+
 absl::StatusOr<std::vector<RulesetVersionRecord>> SqlStore::RulesetVersions(int limit) {
   ReadLease reader(this);
   try {

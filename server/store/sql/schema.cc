@@ -523,6 +523,18 @@ CREATE TABLE task_changes (
   outcome TEXT NOT NULL
 );
 )sql",
+    // 15: what each replica of a fleet serves, for replicas that share a
+    // database: each replaces its own row after every reload attempt and
+    // every half minute, and reads its peers' (server/api/fleet_rulesets.h).
+    R"sql(
+CREATE TABLE replica_rulesets (
+  replica TEXT PRIMARY KEY,
+  serving_version TEXT NOT NULL,
+  last_outcome TEXT NOT NULL,
+  last_message TEXT NOT NULL,
+  reported_at TEXT NOT NULL
+);
+)sql",
 };
 
 }  // namespace

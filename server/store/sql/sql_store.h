@@ -178,6 +178,9 @@ class SqlStore final : public Store {
                             const std::function<void(const FeedbackRecord&)>& visit) override;
   absl::StatusOr<std::vector<AuditEntry>> Audit(std::string_view subject) override;
   absl::Status KeepRulesetVersion(const RulesetVersionRecord& record) override;
+  absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& record,
+                                    std::string_view forget_before) override;
+  absl::StatusOr<std::vector<ReplicaRulesetRecord>> ReplicaRulesets() override;
   absl::StatusOr<std::vector<RulesetVersionRecord>> RulesetVersions(int limit) override;
   absl::StatusOr<std::optional<RulesetVersionRecord>> FindRulesetVersion(
       std::string_view version_prefix) override;

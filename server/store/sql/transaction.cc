@@ -590,6 +590,29 @@ absl::Status Connection::UnsafeArchiveRuleset(const RulesetVersionRecord& r) {
   return absl::OkStatus();
 }
 
+absl::Status Connection::UnsafeReportReplicaRuleset(const ReplicaRulesetRecord& r,
+                                                    std::string_view forget_before) {
+  sql::Statement& upsert = Prepared(
+      "INSERT INTO replica_rulesets (replica, serving_version, last_outcome, last_message, "
+      "reported_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (replica) DO UPDATE SET "
+      "serving_version = excluded.serving_version, last_outcome = excluded.last_outcome, "
+      "last_message = excluded.last_message, reported_at = excluded.reported_at");
+  {
+    Done done{upsert};
+    upsert.bind(1, r.replica);
+    upsert.bind(2, r.serving_version);
+    upsert.bind(3, r.last_outcome);
+    upsert.bind(4, r.last_message);
+    upsert.bind(5, r.reported_at);
+    upsert.exec();
+  }
+  sql::Statement& forget = Prepared("DELETE FROM replica_rulesets WHERE reported_at < ?");
+  Done done{forget};
+  forget.bind(1, std::string(forget_before));
+  forget.exec();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> Connection::UnsafeAppendDecisions(std::span<const DecisionLogEntry> entries,
                                                           const DecisionRetention& retention) {
   sql::Statement& insert = Prepared(
@@ -764,6 +787,12 @@ absl::StatusOr<int64_t> Connection::AppendAudit(const AuditEntry& e) {
 
 absl::Status Connection::ArchiveRuleset(const RulesetVersionRecord& r) {
   return Guarded("keeping a ruleset version", [&] { return UnsafeArchiveRuleset(r); });
+}
+
+absl::Status Connection::ReportReplicaRuleset(const ReplicaRulesetRecord& r,
+                                              std::string_view forget_before) {
+  return Guarded("reporting the replica's rules",
+                 [&] { return UnsafeReportReplicaRuleset(r, forget_before); });
 }
 
 absl::StatusOr<int64_t> Connection::AppendDecisions(std::span<const DecisionLogEntry> entries,

@@ -1,0 +1,124 @@
+#include "server/api/fleet_rulesets.h"
+
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/strings.h"
+#include "server/infra/log.h"
+#include "server/infra/metrics.h"
+
+namespace clientele::server {
+namespace {
+
+// Reports must compare as text in time order: one fixed format.
+std::string MillisecondsText(std::chrono::system_clock::time_point at) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromChrono(at), absl::UTCTimeZone());
+}
+
+// A replica that went away for good is forgotten after this.
+constexpr std::chrono::hours kForgetAfter{24};
+
+}  // namespace
+
+FleetRulesets::FleetRulesets(Store* store, RulesReloader* reloader, RulesetHolder* holder,
+                             FleetRulesetsOptions options)
+    : store_(store), reloader_(reloader), holder_(holder), options_(std::move(options)) {}
+
+FleetRulesets::~FleetRulesets() { Stop(); }
+
+void FleetRulesets::Start(std::string replica) {
+  {
+    MutexLock lock(&mutex_);
+    view_.replica = std::move(replica);
+  }
+  if (options_.interval == std::chrono::milliseconds::zero()) return;
+  task_.emplace(options_.interval, [this](const PeriodicTask::StopRequested&) { Report(); });
+  // The report goes out on the task's thread: a reload does not wait for
+  // the database.
+  listener_ = reloader_->Subscribe([this](const ReloadAttempt&) { task_->Wake(); });
+}
+
+void FleetRulesets::Stop() {
+  if (listener_.has_value()) {
+    reloader_->Unsubscribe(*listener_);
+    listener_.reset();
+  }
+  if (task_.has_value()) task_->Stop();
+}
+
+FleetView FleetRulesets::View() const {
+  MutexLock lock(&mutex_);
+  return view_;
+}
+
+void FleetRulesets::Report() {
+  std::string replica;
+  {
+    MutexLock lock(&mutex_);
+    replica = view_.replica;
+  }
+  if (replica.empty()) return;
+  const ReloadAttempt last = reloader_->LastAttempt();
+  const std::shared_ptr<const ServedRuleset> served = holder_->Current();
+  const std::string serving = served != nullptr ? served->ruleset->version() : "";
+  const auto now = options_.now();
+  const ReplicaRulesetRecord own{
+      .replica = replica,
+      .serving_version = serving,
+      .last_outcome = last.number > 0 ? std::string(ReloadOutcomeName(last.outcome)) : "",
+      .last_message = last.message,
+      .reported_at = MillisecondsText(now)};
+  absl::Status reported = store_->ReportReplicaRuleset(own, MillisecondsText(now - kForgetAfter));
+  absl::StatusOr<std::vector<ReplicaRulesetRecord>> reports =
+      reported.ok() ? store_->ReplicaRulesets() : reported;
+  if (!reports.ok()) {
+    // The last view stands; the next report tries again.
+    Log(LogLevel::kWarning, "replica_report_failed",
+        {{"replica", replica}, {"error", std::string(reports.status().message())}});
+    return;
+  }
+  FleetView view = Judge(replica, last, serving, std::move(*reports), now);
+  Metrics::Global().SetBehindPeers(view.behind_peers);
+  bool was_behind;
+  {
+    MutexLock lock(&mutex_);
+    was_behind = view_.behind_peers;
+    view_ = view;
+  }
+  if (view.behind_peers && !was_behind) {
+    Log(LogLevel::kWarning, "behind_peers",
+        {{"replica", replica},
+         {"serving", serving},
+         {"why", view.summary},
+         {"rejected", last.message},
+         {"what_now", "fix this replica's rule files, or roll the others back"}});
+  } else if (was_behind && !view.behind_peers) {
+    Log(LogLevel::kInfo, "caught_up_with_peers", {{"replica", replica}, {"serving", serving}});
+  }
+}
+
+FleetView FleetRulesets::Judge(const std::string& replica, const ReloadAttempt& last,
+                               const std::string& serving,
+                               std::vector<ReplicaRulesetRecord> reports,
+                               std::chrono::system_clock::time_point now) const {
+  FleetView view;
+  view.replica = replica;
+  const std::string alive_since = MillisecondsText(now - options_.peer_timeout);
+  std::vector<std::string> ahead;
+  for (ReplicaRulesetRecord& report : reports) {
+    const bool self = report.replica == replica;
+    if (!self && report.reported_at < alive_since) continue;  // gone
+    if (!self && !report.serving_version.empty() && report.serving_version != serving) {
+      ahead.push_back(StrCat(report.replica, " serves ", report.serving_version));
+    }
+    view.replicas.push_back(std::move(report));
+  }
+  if (last.number > 0 && last.outcome == ReloadOutcome::kRejected && !ahead.empty()) {
+    view.behind_peers = true;
+    view.summary = StrCat("its last reload was rejected while ", StrJoin(ahead, ", "));
+  }
+  return view;
+}
+
+}  // namespace clientele::server
