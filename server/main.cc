@@ -173,20 +173,22 @@ int Serve(const std::string& config_path) {
          {"what_now", "fix the rule files; the server reloads them and then serves"}});
   }
 
-  // Before the operations that record into it, after the store it writes.
-  DecisionLog decision_log(store->get(), config->decision_log);
-  if (decision_log.enabled()) {
-    Log(LogLevel::kInfo, "decision_log",
-        {{"sample_rate", StrCat(config->decision_log.sample_rate)},
-         {"max_entries", StrCat(config->decision_log.retention.max_entries)},
-         {"max_age_days", StrCat(config->decision_log.retention.max_age_days())}});
-  }
   // The background passes run on one replica at a time (always, with
   // SQLite's one process).
   Store* const shared_store = store->get();
   const std::function<bool()> leads = [shared_store] {
     return shared_store->LeadsBackgroundPasses();
   };
+  // Before the operations that record into it, after the store it writes.
+  DecisionLogOptions decision_log_options = config->decision_log;
+  decision_log_options.leads = leads;
+  DecisionLog decision_log(store->get(), decision_log_options);
+  if (decision_log.enabled()) {
+    Log(LogLevel::kInfo, "decision_log",
+        {{"sample_rate", StrCat(config->decision_log.sample_rate)},
+         {"max_entries", StrCat(config->decision_log.retention.max_entries)},
+         {"max_age_days", StrCat(config->decision_log.retention.max_age_days())}});
+  }
   // What the replicas sharing the database serve (reported once this
   // one listens, under its address).
   std::optional<FleetRulesets> fleet;

@@ -34,7 +34,7 @@ DecisionLog::DecisionLog(Store* store, DecisionLogOptions options)
   // What an earlier run (or a larger retention) left beyond the limits goes
   // now, before anything is listed.
   std::vector<DecisionLogEntry> none;
-  WriteBatches(none);
+  if (Leads()) WriteBatches(none);
   writer_ = std::thread([this] { WriteQueued(); });
 }
 
@@ -105,7 +105,9 @@ void DecisionLog::WriteQueued() {
                           now - last_trim >= kTrimInterval;
     if (!taken.empty() || trim_due) {
       mutex_.Unlock();
-      WriteBatches(taken);  // an empty batch only trims
+      // An empty batch only trims: the replica that leads does that (asked
+      // without the lock, which Record takes).
+      if (!taken.empty() || Leads()) WriteBatches(taken);
       last_trim = now;
       mutex_.Lock();
       done_total_ += taken.size();

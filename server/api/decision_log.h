@@ -10,10 +10,10 @@
 //
 // Retention applies whether the log is on or off: at construction, with
 // every batch, and once a minute for the age limit, so that what an
-// earlier run logged expires too. (Ages are by the id order of entries: a
-// wall clock that once ran ahead keeps the entries after it until they
-// are older than the limit by the clock they were written with, or until
-// max_entries removes them.)
+// earlier run logged expires too. Of replicas sharing a database, only the
+// one that leads runs the passes at construction and once a minute. (Ages are by the id order of
+// entries: a wall clock that once ran ahead keeps the entries after it until they are older than
+// the limit by the clock they were written with, or until max_entries removes them.)
 //
 // Thread safety: every method may be called from many threads at once.
 #ifndef CLIENTELE_SERVER_API_DECISION_LOG_H_
@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -42,6 +43,10 @@ struct DecisionLogOptions {
   size_t max_queued = 10'000;
   // How long an entry may wait before its batch is written.
   std::chrono::milliseconds flush_interval{250};
+  // Whether this replica runs the retention passes (at construction and
+  // once a minute; Store::LeadsBackgroundPasses), asked before each;
+  // empty: always. Appends apply the retention on every replica.
+  std::function<bool()> leads;
 };
 
 class DecisionLog {
@@ -79,6 +84,8 @@ class DecisionLog {
  private:
   // The thread: writes batches until the log is destroyed.
   void WriteQueued();
+  // options_.leads(), or true without it.
+  bool Leads() const { return !options_.leads || options_.leads(); }
   // One store write per up to kBatch entries of `entries`.
   void WriteBatches(std::vector<DecisionLogEntry>& entries);
 

@@ -6,6 +6,7 @@
 // Stop, and retention (by age and count, and at the start) in the store.
 #include "server/api/decision_log.h"
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
@@ -14,8 +15,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/store/store.h"
 #include "server/store/sqlite/sqlite_store.h"
+#include "server/store/store.h"
 #include "tests/support/server_fixture.h"
 
 namespace clientele {
@@ -362,6 +363,37 @@ TEST_F(DecisionLogStoreTest, RetentionIsAppliedAtTheStartEvenWhenTheLogIsOff) {
   off.retention.max_age = std::chrono::hours(24);
   server::DecisionLog log(store_.get(), off);
   EXPECT_FALSE(log.Sample());
+  EXPECT_EQ(Customers(), (std::vector<std::string>{"recent"}));
+}
+
+// Of replicas sharing a database, only the one that leads runs the
+// retention passes; entries are still trimmed as they are appended.
+TEST_F(DecisionLogStoreTest, OnlyTheReplicaThatLeadsRunsTheRetentionPasses) {
+  ASSERT_TRUE(store_
+                  ->Write({"", "test", ""},
+                          [&](server::Transaction& tx) -> absl::StatusOr<std::string> {
+                            const std::vector<server::DecisionLogEntry> earlier = {
+                                Entry("old", "2020-01-01T00:00:00.000Z"),
+                                Entry("recent", "2099-01-01T00:00:00.000Z")};
+                            absl::StatusOr<int64_t> removed =
+                                tx.AppendDecisions(earlier, server::DecisionRetention{});
+                            if (!removed.ok()) return removed.status();
+                            return std::string();
+                          })
+                  .ok());
+  std::atomic<int> asked = 0;
+  server::DecisionLogOptions follower;
+  follower.retention.max_age = std::chrono::hours(24);
+  follower.leads = [&] {
+    ++asked;
+    return false;
+  };
+  { server::DecisionLog log(store_.get(), follower); }
+  EXPECT_GE(asked.load(), 1);
+  EXPECT_EQ(Customers(), (std::vector<std::string>{"recent", "old"}));  // newest first
+  server::DecisionLogOptions leader = follower;
+  leader.leads = [] { return true; };
+  { server::DecisionLog log(store_.get(), leader); }
   EXPECT_EQ(Customers(), (std::vector<std::string>{"recent"}));
 }
 

@@ -196,6 +196,7 @@ absl::StatusOr<std::unique_ptr<Store>> PostgresStore::Open(const PostgresStoreOp
   SqlStoreOptions store_options;
   store_options.stats_window_months = options.stats_window_months;
   store_options.read_connections = options.read_connections;
+  store_options.task_changes_kept = options.task_changes_kept;
   store_options.observe = options.observe;
   return SqlStore::Open(std::make_unique<PostgresBackend>(options), store_options);
 }

@@ -36,6 +36,7 @@ struct PostgresStoreOptions {
   std::string password;
   int stats_window_months = 12;  // purchase stats: this month and the 11 before
   int read_connections = 4;      // reads at once (1..64): connections each
+  int64_t task_changes_kept = 100'000;  // as SqlStoreOptions::task_changes_kept
   // As SqlStoreOptions::observe (server/store/sql/sql_store.h).
   std::function<void(std::string_view operation, std::chrono::nanoseconds took)> observe = nullptr;
 };

@@ -241,6 +241,9 @@ class Connection : public Transaction {
   // Whether task changes are also written to the task_changes table, for
   // the other replicas of a shared database (SqlStore::Open sets it).
   void set_log_task_changes(bool log) { log_task_changes_ = log; }
+  // Removes the task_changes rows beyond the newest
+  // options.task_changes_kept. Throws sql::Error.
+  void TrimTaskChanges();
   // Up to 1000 task changes (task_changes) after `after_sequence`, in
   // sequence order; *last_sequence becomes the last one's (after_sequence
   // when none). Throws sql::Error.

@@ -100,6 +100,10 @@ class SqlBackend {
 struct SqlStoreOptions {
   int stats_window_months = 12;  // purchase stats: this month and the 11 before
   int read_connections = 4;      // reads at once (1..64)
+  // With a shared database: the task changes kept in task_changes for the
+  // other replicas' feeds, the newest ones (each feed reads them within a
+  // second of their commit; a replica that starts begins after the last).
+  int64_t task_changes_kept = 100'000;
   // Told how long each database operation took: "read" (one read, waiting
   // for a connection included) or "commit" (a group of writes, sync
   // included). Called on the reading thread or the writer thread; must be

@@ -123,6 +123,17 @@ void Connection::NoteTasksOfDeletedCustomer(std::string_view customer_id) {
   }
 }
 
+void Connection::TrimTaskChanges() {
+  // Sequences grow by one per change (AUTOINCREMENT; an identity column
+  // whose gaps only make fewer rows kept), so the newest are those above
+  // the last minus the number kept: one probe of the primary key.
+  sql::Statement& s = Prepared(
+      "DELETE FROM task_changes WHERE sequence <= (SELECT max(sequence) FROM task_changes) - ?");
+  Done done{s};
+  s.bind(1, options_.task_changes_kept);
+  s.exec();
+}
+
 void Connection::NoteTaskChange(const TaskRecord& t) {
   task_changes_.Note(t);
   if (!log_task_changes_) return;

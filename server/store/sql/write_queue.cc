@@ -186,6 +186,9 @@ void SqlStore::CommitGroup(std::vector<PendingWrite>& group) {
                    writer_connection_->segment_changes().Mark() > 0)) {
       backend_->SignalChanges(db);  // every replica's feed reads them once committed
     }
+    if (shared && writer_connection_->task_changes().Mark() > 0) {
+      writer_connection_->TrimTaskChanges();  // the feeds' table stays bounded
+    }
     db.Commit();
     std::vector<sql::BudgetUsageChange> budget_changes = writer_connection_->TakeBudgetChanges();
     if (!shared) budget_usage_->Apply(budget_changes);

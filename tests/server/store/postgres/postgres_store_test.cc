@@ -291,6 +291,48 @@ TEST_F(PostgresStoreTest, EveryReplicaHearsOfTheTaskAndSegmentChangesOfAll) {
   replica->UnsubscribeSegmentChanges(there_segments);
 }
 
+// The table the replicas' feeds read task changes from keeps only the
+// newest task_changes_kept of them: a write that changes tasks trims it.
+TEST_F(PostgresStoreTest, TheTaskChangesTableKeepsOnlyTheNewest) {
+  AddCustomer("c-1");
+  PostgresTestServer* server = PostgresTestServer::Get();
+  ASSERT_NE(server, nullptr);
+  absl::StatusOr<std::string> url = server->SchemaUrl(
+      StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
+  ASSERT_THAT(url, IsOk());
+  absl::StatusOr<std::unique_ptr<Store>> opened =
+      PostgresStore::Open({.url = *url, .password = server->password(), .task_changes_kept = 3});
+  ASSERT_THAT(opened, IsOk());
+  std::unique_ptr<Store> store = std::move(*opened);
+  auto rows = [&]() -> std::string {
+    const char* keywords[] = {"dbname", "password", nullptr};
+    const char* values[] = {url->c_str(), server->password().c_str(), nullptr};
+    PGconn* connection = PQconnectdbParams(keywords, values, 1);
+    PGresult* result = PQexec(connection, "SELECT count(*), min(rule_id) FROM task_changes");
+    std::string counted = PQresultStatus(result) == PGRES_TUPLES_OK
+                              ? StrCat(PQgetvalue(result, 0, 0), " from ", PQgetvalue(result, 0, 1))
+                              : PQresultErrorMessage(result);
+    PQclear(result);
+    PQfinish(connection);
+    return counted;
+  };
+  for (int i = 1; i <= 5; ++i) {
+    TaskRecord task;
+    task.customer_id = "c-1";
+    task.rule_id = StrCat("rule_", i);
+    task.task = "电话回访";
+    task.source = "interaction";
+    ASSERT_THAT(store->Write({StrCat("k-", i), "Test", "task"},
+                             [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                               absl::Status s = tx.OpenTask(task).status();
+                               if (!s.ok()) return s;
+                               return std::string("ok");
+                             }),
+                IsOk());
+    EXPECT_EQ(rows(), StrCat(std::min(i, 3), " from rule_", std::max(1, i - 2))) << i;
+  }
+}
+
 // The database drops the writer's session in the middle of a write: that
 // write fails UNAVAILABLE (to be retried with its key), leaves nothing,
 // and the next write reconnects.
