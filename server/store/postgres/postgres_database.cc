@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "common/strings.h"
@@ -182,17 +183,60 @@ class PostgresStatement final : public sql::Statement {
 
   void Execute() {
     db_.ReconnectIfLost();
-    if (prepared_generation_ != db_.generation()) Prepare();
+    if (prepared_generation_ != db_.generation()) {
+      db_.SendPending();  // preparing may need a savepoint, in the transaction
+      Prepare();
+    }
     std::vector<const char*> values(values_.size());
     for (size_t i = 0; i < values_.size(); ++i) values[i] = null_[i] ? nullptr : values_[i].data();
-    result_.reset(PQexecPrepared(db_.connection(), name_.c_str(), translated_.parameters,
-                                 values.data(), lengths_.data(), formats_.data(), 0));
     row_ = -1;
+    if (db_.pending().empty()) {
+      result_.reset(PQexecPrepared(db_.connection(), name_.c_str(), translated_.parameters,
+                                   values.data(), lengths_.data(), formats_.data(), 0));
+    } else {
+      result_ = ExecuteAfterPending(values);
+    }
     if (!Succeeded(result_.get())) {
       sql::Error error = PostgresError(db_.connection(), result_.get());
       result_.reset();
       throw error;
     }
+  }
+
+  // Sends the transaction's pending start and this statement in one
+  // pipeline; the statement's result, or the first failure's.
+  Result ExecuteAfterPending(const std::vector<const char*>& values) {
+    PGconn* connection = db_.connection();
+    const std::vector<std::string> pending = db_.pending();
+    db_.ClearPending();
+    if (PQenterPipelineMode(connection) != 1) throw PostgresError(connection, nullptr);
+    bool sent = true;
+    for (const std::string& command : pending) {
+      sent = sent && PQsendQueryParams(connection, command.c_str(), 0, nullptr, nullptr, nullptr,
+                                       nullptr, 0) == 1;
+    }
+    sent = sent && PQsendQueryPrepared(connection, name_.c_str(), translated_.parameters,
+                                       values.data(), lengths_.data(), formats_.data(), 0) == 1;
+    sent = sent && PQpipelineSync(connection) == 1;
+    // Every result in order: each command's, then the sync. A failure
+    // aborts what follows it; the first failure is the one to report.
+    Result failed, statement;
+    for (size_t command = 0; command <= pending.size(); ++command) {
+      Result result(PQgetResult(connection));
+      while (PGresult* more = PQgetResult(connection)) PQclear(more);  // up to its end
+      if (!failed && !Succeeded(result.get())) failed = std::move(result);
+      if (command == pending.size() && !failed) statement = std::move(result);
+      if (!sent && result == nullptr) break;
+    }
+    if (sent) {
+      while (PGresult* result = PQgetResult(connection)) {
+        const bool synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
+        PQclear(result);
+        if (synced) break;
+      }
+    }
+    PQexitPipelineMode(connection);
+    return failed ? std::move(failed) : std::move(statement);
   }
 
   PostgresDatabase& db_;
@@ -306,8 +350,14 @@ std::unique_ptr<sql::Statement> PostgresDatabase::Prepare(std::string_view sql) 
   return std::make_unique<PostgresStatement>(*this, sql);
 }
 
+void PostgresDatabase::SendPending() {
+  const std::vector<std::string> pending = std::exchange(pending_, {});
+  for (const std::string& command : pending) Run(connection_, command.c_str());
+}
+
 void PostgresDatabase::Execute(std::string_view sql) {
   ReconnectIfLost();
+  SendPending();
   // Scripts of several statements (migrations) take the simple protocol.
   const std::string text(sql);
   Run(connection_, text.c_str());
@@ -316,25 +366,28 @@ void PostgresDatabase::Execute(std::string_view sql) {
 void PostgresDatabase::BeginWrite() {
   Rollback();
   ReconnectIfLost();
-  Run(connection_, "BEGIN");
   in_transaction_ = true;
   // Every replica's writer takes turns: writes are serialised across the
   // fleet, so a budget's last unit or a key's first use is decided once.
-  // Held until COMMIT or ROLLBACK.
+  // Held until COMMIT or ROLLBACK. Sent with the first statement.
   static const std::string lock =
       StrCat("SELECT pg_advisory_xact_lock", LockArguments(AdvisoryLock::kWrite));
-  Run(connection_, lock.c_str());
+  pending_ = {"BEGIN", lock};
 }
 
 void PostgresDatabase::BeginRead() {
   Rollback();
   ReconnectIfLost();
-  Run(connection_, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   in_transaction_ = true;
+  pending_ = {"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"};  // sent with the first statement
 }
 
 void PostgresDatabase::Commit() {
   in_transaction_ = false;
+  if (!pending_.empty()) {  // nothing ran: nothing began
+    pending_.clear();
+    return;
+  }
   Result result(PQexec(connection_, "COMMIT"));
   if (!Succeeded(result.get())) throw PostgresError(connection_, result.get());
   // COMMIT of a transaction that failed rolls it back without an error.
@@ -345,6 +398,7 @@ void PostgresDatabase::Commit() {
 
 void PostgresDatabase::Rollback() noexcept {
   in_transaction_ = false;
+  pending_.clear();
   if (connection_ == nullptr || PQstatus(connection_) != CONNECTION_OK) return;
   if (PQtransactionStatus(connection_) == PQTRANS_IDLE) return;
   PQclear(PQexec(connection_, "ROLLBACK"));

@@ -4,6 +4,12 @@
 // connection (again after a reconnect) and run with their parameters
 // sent apart from the SQL; results come back whole, as text.
 //
+// Every statement is a round trip, so a transaction's start (BEGIN, the
+// write lock) is not sent on its own: it waits for the transaction's
+// first statement and goes with it in one pipeline (libpq's pipeline
+// mode), one round trip for both. A transaction that runs no statement
+// sends nothing.
+//
 // A connection the server dropped (a restart, a failover) is reset at the
 // next transaction or statement outside one; what was running fails
 // UNAVAILABLE, and so does every statement of a transaction the lost
@@ -23,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/store/sql/statement.h"
 
@@ -81,6 +88,15 @@ class PostgresDatabase final : public sql::Database {
   void ReconnectIfLost();
   // A name for a new server-side prepared statement.
   std::string NextStatementName() { return "clientele_" + std::to_string(++statements_); }
+  // The commands that start the transaction, not sent yet (see above);
+  // the statement about to run sends them in its pipeline and clears
+  // them. Empty outside a transaction and once sent.
+  const std::vector<std::string>& pending() const { return pending_; }
+  void ClearPending() { pending_.clear(); }
+  // Sends the pending commands now, one round trip each (before
+  // preparing a statement, or running SQL of another kind). Throws
+  // sql::Error.
+  void SendPending();
 
  private:
   // Settings of every session, after connecting and reconnecting.
@@ -88,6 +104,7 @@ class PostgresDatabase final : public sql::Database {
 
   PGconn* connection_ = nullptr;
   bool in_transaction_ = false;  // Begin* .. Commit / Rollback
+  std::vector<std::string> pending_;
   uint64_t generation_ = 1;
   uint64_t statements_ = 0;
 };
