@@ -73,10 +73,22 @@ class PostgresStatement final : public sql::Statement {
     Set(index, std::string(bytes), kByteaOid, 1);
   }
 
+  void ReadInBatches() override { batched_ = true; }
+
   bool Step() override {
-    if (result_ == nullptr) Execute();
+    if (result_ == nullptr) {
+      if (batched_ && db_.in_transaction()) {
+        OpenCursor();
+      } else {
+        Execute();
+      }
+    }
     ++row_;
     decoded_column_ = -1;
+    while (row_ >= PQntuples(result_.get()) && cursor_open_ && !cursor_drained_) {
+      Fetch();
+      row_ = 0;
+    }
     return row_ < PQntuples(result_.get());
   }
   int64_t Run() override {
@@ -87,6 +99,8 @@ class PostgresStatement final : public sql::Statement {
     return changed;
   }
   void Reset() override {
+    CloseCursor();
+    batched_ = false;
     result_.reset();
     row_ = -1;
     decoded_column_ = -1;
@@ -203,6 +217,55 @@ class PostgresStatement final : public sql::Statement {
     }
   }
 
+  // Rows in batches: the statement as a cursor of the transaction, read
+  // kBatchRows at a time. Its parameters are typed as the prepared
+  // statement's (prepared for that, once per connection).
+  static constexpr int kBatchRows = 1000;
+  std::string CursorName() const { return name_ + "_rows"; }
+
+  void OpenCursor() {
+    db_.ReconnectIfLost();
+    db_.SendPending();
+    if (prepared_generation_ != db_.generation()) Prepare();
+    PGconn* connection = db_.connection();
+    std::vector<const char*> values(values_.size());
+    for (size_t i = 0; i < values_.size(); ++i) values[i] = null_[i] ? nullptr : values_[i].data();
+    Result declared(PQexecParams(
+        connection,
+        StrCat("DECLARE ", CursorName(), " NO SCROLL CURSOR FOR ", translated_.sql).c_str(),
+        translated_.parameters, types_.data(), values.data(), lengths_.data(), formats_.data(), 0));
+    if (!Succeeded(declared.get())) throw PostgresError(connection, declared.get());
+    cursor_open_ = true;
+    cursor_drained_ = false;
+    Fetch();
+  }
+
+  // The next batch into result_, before its first row.
+  void Fetch() {
+    PGconn* connection = db_.connection();
+    result_.reset(PQexec(connection, StrCat("FETCH ", kBatchRows, " FROM ", CursorName()).c_str()));
+    row_ = -1;
+    decoded_column_ = -1;
+    if (!Succeeded(result_.get())) {
+      sql::Error error = PostgresError(connection, result_.get());
+      result_.reset();
+      cursor_open_ = false;
+      throw error;
+    }
+    cursor_drained_ = PQntuples(result_.get()) < kBatchRows;
+  }
+
+  // Closes the cursor while its transaction lasts (it ends with it).
+  void CloseCursor() noexcept {
+    if (!cursor_open_) return;
+    cursor_open_ = false;
+    PGconn* connection = db_.connection();
+    if (PQstatus(connection) == CONNECTION_OK &&
+        PQtransactionStatus(connection) == PQTRANS_INTRANS) {
+      PQclear(PQexec(connection, StrCat("CLOSE ", CursorName()).c_str()));
+    }
+  }
+
   // Sends the transaction's pending start and this statement in one
   // pipeline; the statement's result, or the first failure's.
   Result ExecuteAfterPending(const std::vector<const char*>& values) {
@@ -250,6 +313,9 @@ class PostgresStatement final : public sql::Statement {
   std::vector<Oid> types_;
   Result result_;
   int row_ = -1;
+  bool batched_ = false;  // ReadInBatches until Reset
+  bool cursor_open_ = false;
+  bool cursor_drained_ = false;  // the last batch was read
   mutable std::string decoded_;
   mutable int decoded_column_ = -1;
 };

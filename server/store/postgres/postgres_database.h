@@ -2,7 +2,8 @@
 // PostgreSQL connection, through libpq. Statements are translated from
 // the store's SQLite form (dialect.h), prepared on the server once per
 // connection (again after a reconnect) and run with their parameters
-// sent apart from the SQL; results come back whole, as text.
+// sent apart from the SQL; results come back whole, as text (those of a
+// statement that reads in batches, a cursor's, kBatchRows at a time).
 //
 // Every statement is a round trip, so a transaction's start (BEGIN, the
 // write lock) is not sent on its own: it waits for the transaction's
@@ -92,6 +93,8 @@ class PostgresDatabase final : public sql::Database {
   // the statement about to run sends them in its pipeline and clears
   // them. Empty outside a transaction and once sent.
   const std::vector<std::string>& pending() const { return pending_; }
+  // Between Begin* and Commit / Rollback.
+  bool in_transaction() const { return in_transaction_; }
   void ClearPending() { pending_.clear(); }
   // Sends the pending commands now, one round trip each (before
   // preparing a statement, or running SQL of another kind). Throws

@@ -352,11 +352,13 @@ absl::Status SqlStore::ScanCustomers(
     sql::Statement& customers = reader->Prepared(
         StrCat(sql::Connection::kCustomerColumns, "WHERE ", IdRange("id", scan), " ORDER BY id"));
     sql::Connection::Done customers_done{customers};
+    customers.ReadInBatches();  // a million customers are not held at once
     BindIdRange(customers, scan);
     sql::Statement& months =
         reader->Prepared(StrCat(sql::Connection::kMonthColumns, "WHERE ",
                                 IdRange("customer_id", scan), " ORDER BY customer_id, month"));
     sql::Connection::Done months_done{months};
+    months.ReadInBatches();
     BindIdRange(months, scan);
     const bool replay = scan.purchases_from.known() && scan.purchases_to.known();
     sql::Statement& purchases = reader->Prepared(
@@ -365,6 +367,7 @@ absl::Status SqlStore::ScanCustomers(
                " AND day >= ?3 AND day <= ?4 AND returned_kind IS NULL "
                "ORDER BY customer_id, rowid"));
     sql::Connection::Done purchases_done{purchases};
+    purchases.ReadInBatches();
     BindIdRange(purchases, scan);
     purchases.bind(3, replay ? scan.purchases_from.days() : 1);
     purchases.bind(4, replay ? scan.purchases_to.days() : 0);
@@ -511,6 +514,8 @@ absl::Status SqlStore::ScanFeedback(std::string_view product, Date since,
                                     const std::function<void(const FeedbackRecord&)>& visit) {
   ReadLease reader(this);
   try {
+    // In a transaction, which reading in batches needs.
+    sql::Connection::ReadTransaction snapshot(*reader);
     // Themes come along as one text, joined by the unit separator (which
     // rule ids cannot contain).
     sql::Statement& s = reader->Prepared(
@@ -521,6 +526,7 @@ absl::Status SqlStore::ScanFeedback(std::string_view product, Date since,
         "FROM feedback f WHERE (?1 = '' OR f.product = ?1) AND f.day >= ?2 "
         "ORDER BY f.product, f.day, f.id");
     sql::Connection::Done done{s};
+    s.ReadInBatches();
     s.bind(1, std::string(product));
     s.bind(2, since.known() ? since.days() : std::numeric_limits<int32_t>::min());
     FeedbackRecord f;

@@ -95,6 +95,11 @@ class Statement {
   // Ends the statement's run (it holds no read open) and unbinds its
   // parameters, ready to run again.
   virtual void Reset() = 0;
+  // The rows of the statement's next run may be very many (a scan of
+  // every customer): a backend that would hold them all at once reads
+  // them in batches instead (PostgreSQL: a cursor, inside the transaction;
+  // SQLite steps through them anyway). Until Reset.
+  virtual void ReadInBatches() {}
   // Columns of the current row, 0-based. Text(i) is valid until the next
   // Step or Reset, NUL-terminated, and empty for NULL.
   virtual bool IsNull(int column) const = 0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <future>
 #include <thread>
 
@@ -419,6 +420,58 @@ TEST_P(StoreContractTest, ScanGivesEveryCustomerAsFindDoesWithThePurchasesOfTheP
   EXPECT_EQ(store_->CustomerIdSplits(4)->size(), 3u);
   EXPECT_TRUE(store_->CustomerIdSplits(6)->empty());  // fewer customers than parts
   EXPECT_TRUE(store_->CustomerIdSplits(1)->empty());
+}
+
+// A scan longer than a backend's batch of rows (PostgreSQL reads a
+// scan's three statements through cursors, 1,000 rows at a time) still
+// gives every customer once, in order, with its own stats and purchases.
+TEST_P(StoreContractTest, AScanOfMoreCustomersThanABatchGivesEachOnceWithItsOwnPurchases) {
+  constexpr int kCustomers = 2'100;
+  auto id = [](int n) {
+    char text[16];
+    std::snprintf(text, sizeof text, "c-%05d", n);
+    return std::string(text);
+  };
+  ASSERT_THAT(Do("many",
+                 [&](Transaction& tx) -> absl::Status {
+                   for (int n = 0; n < kCustomers; ++n) {
+                     Customer c;
+                     c.id = id(n);
+                     c.name = "张三";
+                     if (absl::Status s = tx.UpsertCustomerProfile(c, Today()).status(); !s.ok())
+                       return s;
+                     PurchaseRecord p;
+                     p.purchase_id = "p-" + c.id;
+                     p.customer_id = c.id;
+                     p.amount = Decimal::FromUnits((n + 1) * 10'000);
+                     p.day = Day("2026-11-10");
+                     LedgerEntry e;
+                     e.customer_id = c.id;
+                     e.reason = "purchase";
+                     e.source = "purchase:" + p.purchase_id;
+                     if (absl::Status s = tx.InsertPurchase(p, e, std::nullopt).status(); !s.ok())
+                       return s;
+                   }
+                   return absl::OkStatus();
+                 }),
+              IsOk());
+  CustomerScan scan{Day("2026-11-24"), {}, "", "", Day("2026-11-01"), Day("2026-11-24")};
+  int visited = 0;
+  std::string mismatch;
+  ASSERT_THAT(
+      store_->ScanCustomers(scan,
+                            [&](const Customer& c, std::span<const rules::Purchase> p) {
+                              const Decimal amount = Decimal::FromUnits((visited + 1) * 10'000);
+                              if (mismatch.empty() &&
+                                  (c.id != id(visited) || p.size() != 1 || p[0].amount != amount ||
+                                   c.purchase_frequency != 1 || c.total_spent != amount)) {
+                                mismatch = StrCat("at ", visited, ": ", Visited(c, p));
+                              }
+                              ++visited;
+                            }),
+      IsOk());
+  EXPECT_EQ(visited, kCustomers);
+  EXPECT_EQ(mismatch, "");
 }
 
 // ---- offer redemptions and the usage that limits and budgets count
