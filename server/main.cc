@@ -56,11 +56,13 @@ namespace clientele::server {
 namespace {
 
 // This replica's name among those sharing the database: the address it
-// listens on, with the machine's host name for a wildcard address (a
-// Kubernetes pod's name), so that `clientele rules status` shows each
-// replica where it can be reached.
+// listens on, so that `clientele rules status` shows each replica where
+// it can be reached, with the machine's host name (a Kubernetes pod's
+// name) for a wildcard or loopback address, which replicas on several
+// machines would share.
 std::string ReplicaName(const std::string& listen_host, int port) {
-  if (listen_host.empty() || listen_host == "0.0.0.0" || listen_host == "[::]") {
+  if (listen_host.empty() || listen_host == "0.0.0.0" || listen_host == "[::]" ||
+      listen_host.starts_with("127.") || listen_host == "[::1]" || listen_host == "localhost") {
     char name[256] = {};
     if (gethostname(name, sizeof name - 1) == 0 && name[0] != '\0') return StrCat(name, ":", port);
   }

@@ -37,6 +37,7 @@ void FleetRulesets::Start(std::string replica) {
   // The report goes out on the task's thread: a reload does not wait for
   // the database.
   listener_ = reloader_->Subscribe([this](const ReloadAttempt&) { task_->Wake(); });
+  task_->Wake();  // a reload made before the subscription is told too
 }
 
 void FleetRulesets::Stop() {
@@ -50,6 +51,26 @@ void FleetRulesets::Stop() {
 FleetView FleetRulesets::View() const {
   MutexLock lock(&mutex_);
   return view_;
+}
+
+FleetView FleetRulesets::ViewAfter(const ReloadAttempt& attempt) const {
+  std::string replica;
+  std::vector<ReplicaRulesetRecord> reports;
+  {
+    MutexLock lock(&mutex_);
+    replica = view_.replica;
+    reports = reports_;
+  }
+  if (replica.empty() || reports.empty()) return View();
+  const std::shared_ptr<const ServedRuleset> served = holder_->Current();
+  const std::string serving = served != nullptr ? served->ruleset->version() : "";
+  for (ReplicaRulesetRecord& report : reports) {
+    if (report.replica != replica) continue;
+    report.serving_version = serving;
+    report.last_outcome = attempt.number > 0 ? std::string(ReloadOutcomeName(attempt.outcome)) : "";
+    report.last_message = attempt.message;
+  }
+  return Judge(replica, attempt, serving, std::move(reports), options_.now());
 }
 
 void FleetRulesets::Report() {
@@ -78,13 +99,14 @@ void FleetRulesets::Report() {
         {{"replica", replica}, {"error", std::string(reports.status().message())}});
     return;
   }
-  FleetView view = Judge(replica, last, serving, std::move(*reports), now);
+  FleetView view = Judge(replica, last, serving, *reports, now);
   Metrics::Global().SetBehindPeers(view.behind_peers);
   bool was_behind;
   {
     MutexLock lock(&mutex_);
     was_behind = view_.behind_peers;
     view_ = view;
+    reports_ = std::move(*reports);
   }
   if (view.behind_peers && !was_behind) {
     Log(LogLevel::kWarning, "behind_peers",

@@ -16,7 +16,11 @@
 // Knows the Store and the reloader, not gRPC. With SQLite (one process)
 // there are no peers and the server does not start it.
 //
-// Thread safety: every method may be called from many threads at once.
+// Peers are aged by this replica's clock against the times they stamped
+// with theirs: the replicas' clocks must agree within seconds (NTP).
+//
+// Thread safety: Report, View and ViewAfter may be called from many
+// threads at once; Start and Stop from one thread (the server's main).
 #ifndef CLIENTELE_SERVER_API_FLEET_RULESETS_H_
 #define CLIENTELE_SERVER_API_FLEET_RULESETS_H_
 
@@ -77,6 +81,11 @@ class FleetRulesets {
   void Report();
   // The fleet as last read (empty before the first report).
   FleetView View() const;
+  // The fleet as last read, judged after `attempt` (this replica's latest
+  // reload, which its next report will tell the others): what
+  // GetRulesetStatus shows, so that a reload's answer never pairs the new
+  // attempt with an older judgement.
+  FleetView ViewAfter(const ReloadAttempt& attempt) const;
 
  private:
   // The fleet in `reports` as this replica sees it after `last`.
@@ -90,6 +99,7 @@ class FleetRulesets {
   const FleetRulesetsOptions options_;
   mutable Mutex mutex_;
   FleetView view_ ABSL_GUARDED_BY(mutex_);
+  std::vector<ReplicaRulesetRecord> reports_ ABSL_GUARDED_BY(mutex_);  // as last read, all
   std::optional<int> listener_;       // the reloader subscription, once started
   std::optional<PeriodicTask> task_;  // reports, once started
 };

@@ -194,7 +194,7 @@ absl::StatusOr<rules::SimulationReport> SimulateStored(
 void RulesetsApi::RulesetStatusAfter(const ReloadAttempt& attempt, v1::RulesetStatus* status) const {
   api_internal::RulesetStatusAfter(*rules_, *reloader_, attempt, status);
   if (fleet_ == nullptr) return;
-  const FleetView view = fleet_->View();
+  const FleetView view = fleet_->ViewAfter(attempt);
   status->set_replica(view.replica);
   for (const ReplicaRulesetRecord& r : view.replicas) {
     v1::ReplicaRuleset* out = status->add_replicas();

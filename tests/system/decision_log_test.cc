@@ -310,6 +310,23 @@ class DecisionLogStoreTest : public ::testing::Test {
     return e;
   }
 
+  // Two entries logged by an earlier run, without retention: "old" long
+  // past any age limit, "recent" in the future.
+  void LogOldAndRecent() {
+    ASSERT_TRUE(store_
+                    ->Write({"", "test", ""},
+                            [&](server::Transaction& tx) -> absl::StatusOr<std::string> {
+                              const std::vector<server::DecisionLogEntry> earlier = {
+                                  Entry("old", "2020-01-01T00:00:00.000Z"),
+                                  Entry("recent", "2099-01-01T00:00:00.000Z")};
+                              absl::StatusOr<int64_t> removed =
+                                  tx.AppendDecisions(earlier, server::DecisionRetention{});
+                              if (!removed.ok()) return removed.status();
+                              return std::string();
+                            })
+                    .ok());
+  }
+
   std::vector<std::string> Customers() {
     absl::StatusOr<server::DecisionLogPage> page = store_->DecisionLog(
         {.customer_id = "", .ruleset_version = "", .before_id = 0, .limit = 1000});
@@ -347,18 +364,7 @@ TEST_F(DecisionLogStoreTest, SampleTakesTheShareEvenlyWithoutAPeriod) {
 }
 
 TEST_F(DecisionLogStoreTest, RetentionIsAppliedAtTheStartEvenWhenTheLogIsOff) {
-  ASSERT_TRUE(store_
-                  ->Write({"", "test", ""},
-                          [&](server::Transaction& tx) -> absl::StatusOr<std::string> {
-                            const std::vector<server::DecisionLogEntry> earlier = {
-                                Entry("old", "2020-01-01T00:00:00.000Z"),
-                                Entry("recent", "2099-01-01T00:00:00.000Z")};
-                            absl::StatusOr<int64_t> removed =
-                                tx.AppendDecisions(earlier, server::DecisionRetention{});
-                            if (!removed.ok()) return removed.status();
-                            return std::string();
-                          })
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(LogOldAndRecent());
   server::DecisionLogOptions off;
   off.retention.max_age = std::chrono::hours(24);
   server::DecisionLog log(store_.get(), off);
@@ -367,20 +373,10 @@ TEST_F(DecisionLogStoreTest, RetentionIsAppliedAtTheStartEvenWhenTheLogIsOff) {
 }
 
 // Of replicas sharing a database, only the one that leads runs the
-// retention passes; entries are still trimmed as they are appended.
+// retention passes (at the start and each minute); every replica's
+// appends trim as they go (RetentionRemovesEntriesOlderThan... below).
 TEST_F(DecisionLogStoreTest, OnlyTheReplicaThatLeadsRunsTheRetentionPasses) {
-  ASSERT_TRUE(store_
-                  ->Write({"", "test", ""},
-                          [&](server::Transaction& tx) -> absl::StatusOr<std::string> {
-                            const std::vector<server::DecisionLogEntry> earlier = {
-                                Entry("old", "2020-01-01T00:00:00.000Z"),
-                                Entry("recent", "2099-01-01T00:00:00.000Z")};
-                            absl::StatusOr<int64_t> removed =
-                                tx.AppendDecisions(earlier, server::DecisionRetention{});
-                            if (!removed.ok()) return removed.status();
-                            return std::string();
-                          })
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(LogOldAndRecent());
   std::atomic<int> asked = 0;
   server::DecisionLogOptions follower;
   follower.retention.max_age = std::chrono::hours(24);

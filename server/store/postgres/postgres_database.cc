@@ -57,7 +57,8 @@ class PostgresStatement final : public sql::Statement {
     PGconn* connection = db_.connection();
     // Outside a failed transaction only, which would refuse it; the
     // session ends with its statements anyway.
-    if (PQstatus(connection) != CONNECTION_OK || PQtransactionStatus(connection) == PQTRANS_INERROR)
+    if (db_.abandoned() || PQstatus(connection) != CONNECTION_OK ||
+        PQtransactionStatus(connection) == PQTRANS_INERROR)
       return;
     PQclear(PQexec(connection, ("DEALLOCATE " + name_).c_str()));
   }
@@ -237,6 +238,7 @@ class PostgresStatement final : public sql::Statement {
     if (!Succeeded(declared.get())) throw PostgresError(connection, declared.get());
     cursor_open_ = true;
     cursor_drained_ = false;
+    cursor_serial_ = db_.serial();
     Fetch();
   }
 
@@ -260,19 +262,26 @@ class PostgresStatement final : public sql::Statement {
     if (!cursor_open_) return;
     cursor_open_ = false;
     PGconn* connection = db_.connection();
-    if (PQstatus(connection) == CONNECTION_OK &&
-        PQtransactionStatus(connection) == PQTRANS_INTRANS) {
+    if (!db_.abandoned() && PQstatus(connection) == CONNECTION_OK &&
+        PQtransactionStatus(connection) == PQTRANS_INTRANS && cursor_serial_ == db_.serial()) {
       PQclear(PQexec(connection, StrCat("CLOSE ", CursorName()).c_str()));
     }
   }
 
   // Sends the transaction's pending start and this statement in one
-  // pipeline; the statement's result, or the first failure's.
+  // pipeline; the statement's result, or the first failure's. A pipeline
+  // that cannot be sent or read to its end leaves the session in a state
+  // nothing else may use: it is abandoned (reset at the next transaction)
+  // and the statement fails UNAVAILABLE.
   Result ExecuteAfterPending(const std::vector<const char*>& values) {
     PGconn* connection = db_.connection();
+    if (PQenterPipelineMode(connection) != 1) {  // one round trip each, then
+      db_.SendPending();
+      return Result(PQexecPrepared(connection, name_.c_str(), translated_.parameters, values.data(),
+                                   lengths_.data(), formats_.data(), 0));
+    }
     const std::vector<std::string> pending = db_.pending();
     db_.ClearPending();
-    if (PQenterPipelineMode(connection) != 1) throw PostgresError(connection, nullptr);
     bool sent = true;
     for (const std::string& command : pending) {
       sent = sent && PQsendQueryParams(connection, command.c_str(), 0, nullptr, nullptr, nullptr,
@@ -281,24 +290,26 @@ class PostgresStatement final : public sql::Statement {
     sent = sent && PQsendQueryPrepared(connection, name_.c_str(), translated_.parameters,
                                        values.data(), lengths_.data(), formats_.data(), 0) == 1;
     sent = sent && PQpipelineSync(connection) == 1;
-    // Every result in order: each command's, then the sync. A failure
-    // aborts what follows it; the first failure is the one to report.
+    if (!sent) db_.Abandon("could not send to PostgreSQL");
+    // Every result in order: each command's (then NULL), then the sync. A
+    // failure aborts what follows it; the first failure is the one to
+    // report.
     Result failed, statement;
     for (size_t command = 0; command <= pending.size(); ++command) {
       Result result(PQgetResult(connection));
-      while (PGresult* more = PQgetResult(connection)) PQclear(more);  // up to its end
-      if (!failed && !Succeeded(result.get())) failed = std::move(result);
-      if (command == pending.size() && !failed) statement = std::move(result);
-      if (!sent && result == nullptr) break;
-    }
-    if (sent) {
-      while (PGresult* result = PQgetResult(connection)) {
-        const bool synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
-        PQclear(result);
-        if (synced) break;
+      if (result == nullptr) db_.Abandon("the connection to PostgreSQL failed mid-pipeline");
+      while (PGresult* more = PQgetResult(connection)) PQclear(more);
+      if (!failed && !Succeeded(result.get())) {
+        failed = std::move(result);
+      } else if (command == pending.size() && !failed) {
+        statement = std::move(result);
       }
     }
-    PQexitPipelineMode(connection);
+    Result synced(PQgetResult(connection));
+    if (synced == nullptr || PQresultStatus(synced.get()) != PGRES_PIPELINE_SYNC ||
+        PQexitPipelineMode(connection) != 1) {
+      db_.Abandon("the connection to PostgreSQL failed mid-pipeline");
+    }
     return failed ? std::move(failed) : std::move(statement);
   }
 
@@ -316,6 +327,7 @@ class PostgresStatement final : public sql::Statement {
   bool batched_ = false;  // ReadInBatches until Reset
   bool cursor_open_ = false;
   bool cursor_drained_ = false;  // the last batch was read
+  uint64_t cursor_serial_ = 0;   // the transaction the cursor was declared in
   mutable std::string decoded_;
   mutable int decoded_column_ = -1;
 };
@@ -398,13 +410,22 @@ void PostgresDatabase::PrepareSession() {
 
 PostgresDatabase::~PostgresDatabase() { PQfinish(connection_); }
 
+void PostgresDatabase::Abandon(std::string_view what) {
+  abandoned_ = true;
+  std::string detail = PQerrorMessage(connection_);
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  throw sql::Error(sql::ErrorKind::kUnavailable,
+                   detail.empty() ? std::string(what) : StrCat(what, ": ", detail));
+}
+
 void PostgresDatabase::ReconnectIfLost() {
-  if (PQstatus(connection_) == CONNECTION_OK) return;
+  if (PQstatus(connection_) == CONNECTION_OK && !abandoned_) return;
   if (in_transaction_) {
     throw sql::Error(sql::ErrorKind::kUnavailable,
                      "the connection to PostgreSQL was lost in the middle of a transaction");
   }
-  PQreset(connection_);
+  PQreset(connection_);  // also leaves pipeline mode
+  abandoned_ = false;
   ++generation_;  // the server forgot this session's prepared statements
   if (PQstatus(connection_) != CONNECTION_OK) {
     throw sql::Error(sql::ErrorKind::kUnavailable, PQerrorMessage(connection_));
@@ -433,6 +454,7 @@ void PostgresDatabase::BeginWrite() {
   Rollback();
   ReconnectIfLost();
   in_transaction_ = true;
+  ++serial_;
   // Every replica's writer takes turns: writes are serialised across the
   // fleet, so a budget's last unit or a key's first use is decided once.
   // Held until COMMIT or ROLLBACK. Sent with the first statement.
@@ -445,6 +467,7 @@ void PostgresDatabase::BeginRead() {
   Rollback();
   ReconnectIfLost();
   in_transaction_ = true;
+  ++serial_;
   pending_ = {"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"};  // sent with the first statement
 }
 
@@ -465,7 +488,9 @@ void PostgresDatabase::Commit() {
 void PostgresDatabase::Rollback() noexcept {
   in_transaction_ = false;
   pending_.clear();
-  if (connection_ == nullptr || PQstatus(connection_) != CONNECTION_OK) return;
+  // An abandoned session is reset at the next transaction, which ends
+  // this one on the server.
+  if (connection_ == nullptr || abandoned_ || PQstatus(connection_) != CONNECTION_OK) return;
   if (PQtransactionStatus(connection_) == PQTRANS_IDLE) return;
   PQclear(PQexec(connection_, "ROLLBACK"));
 }

@@ -95,6 +95,14 @@ class PostgresDatabase final : public sql::Database {
   const std::vector<std::string>& pending() const { return pending_; }
   // Between Begin* and Commit / Rollback.
   bool in_transaction() const { return in_transaction_; }
+  // Counts transactions begun: what a cursor was declared in.
+  uint64_t serial() const { return serial_; }
+  // Gives up on the session, whose state no other call may rely on (a
+  // pipeline that could not be sent or read to its end): nothing more is
+  // sent on it, and the next transaction resets it. Throws sql::Error
+  // (kUnavailable, `what` and libpq's message).
+  [[noreturn]] void Abandon(std::string_view what);
+  bool abandoned() const { return abandoned_; }
   void ClearPending() { pending_.clear(); }
   // Sends the pending commands now, one round trip each (before
   // preparing a statement, or running SQL of another kind). Throws
@@ -108,6 +116,8 @@ class PostgresDatabase final : public sql::Database {
   PGconn* connection_ = nullptr;
   bool in_transaction_ = false;  // Begin* .. Commit / Rollback
   std::vector<std::string> pending_;
+  bool abandoned_ = false;
+  uint64_t serial_ = 0;
   uint64_t generation_ = 1;
   uint64_t statements_ = 0;
 };

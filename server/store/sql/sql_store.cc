@@ -31,6 +31,9 @@ absl::StatusOr<std::unique_ptr<Store>> SqlStore::Open(std::unique_ptr<SqlBackend
   if (options.read_connections < 1 || options.read_connections > 64) {
     return absl::InvalidArgumentError("read_connections must be 1..64");
   }
+  if (options.task_changes_kept < 1) {
+    return absl::InvalidArgumentError("task_changes_kept must be 1 or more");
+  }
   try {
     auto writer = std::make_unique<sql::Connection>(options, backend->Connect());
     absl::StatusOr<int> version = backend->Migrate(writer->db());

@@ -15,6 +15,11 @@
 #include "server/store/sql/values.h"
 
 namespace clientele::server {
+namespace {
+
+constexpr const char* kTooLate = "the deadline passed before the write's turn came";
+
+}  // namespace
 
 using sql::FromError;
 
@@ -173,13 +178,13 @@ void SqlStore::CommitGroup(std::vector<PendingWrite>& group) {
   sql::Database& db = writer_connection_->db();
   try {
     db.BeginWrite();
-    // After BEGIN, which may wait for another process's lock.
+    // Late already: not even begun. RunInSavepoint looks again once its
+    // savepoint is set, which may have waited for another process's write
+    // lock (a backend may send BEGIN and the lock with the first
+    // statement).
     const Deadline now = std::chrono::system_clock::now();
     for (PendingWrite& w : group) {
-      w.result =
-          w.deadline < now
-              ? absl::DeadlineExceededError("the deadline passed before the write's turn came")
-              : RunInSavepoint(w);
+      w.result = w.deadline < now ? absl::DeadlineExceededError(kTooLate) : RunInSavepoint(w);
     }
     const bool shared = backend_->shared();
     if (shared && (writer_connection_->task_changes().Mark() > 0 ||
@@ -227,6 +232,10 @@ void SqlStore::FollowCustomerChanges(CustomerChangeFollower follower) {
 
 absl::StatusOr<std::string> SqlStore::RunInSavepoint(PendingWrite& w) {
   writer_connection_->Execute("SAVEPOINT one_write");
+  if (w.deadline < std::chrono::system_clock::now()) {  // the lock came too late
+    writer_connection_->Execute("RELEASE one_write");
+    return absl::DeadlineExceededError(kTooLate);
+  }
   // The lambda below runs under mutex_ too, which the analysis cannot see.
   sql::Connection& writer = *writer_connection_;
   const size_t budget_changes = writer.BudgetChangesNoted();

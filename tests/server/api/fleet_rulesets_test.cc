@@ -112,6 +112,32 @@ TEST_F(FleetRulesetsTest, ARejectedReloadWhileAPeerServesAnotherVersionIsBehind)
   EXPECT_FALSE(b_->fleet.View().behind_peers);
 }
 
+// GetRulesetStatus right after a reload judges that reload, not the
+// one the last report was made after.
+TEST_F(FleetRulesetsTest, TheViewAfterAReloadJudgesThatReloadBeforeItIsReported) {
+  a_->Write(LabelledSegments("second"));
+  ASSERT_EQ(a_->reloader.Reload("watch").outcome, ReloadOutcome::kAccepted);
+  a_->fleet.Report();
+  b_->fleet.Report();
+  EXPECT_FALSE(b_->fleet.View().behind_peers);
+
+  b_->Write(BrokenSegments("second"));
+  const ReloadAttempt rejected = b_->reloader.Reload("rpc");
+  ASSERT_EQ(rejected.outcome, ReloadOutcome::kRejected);
+  EXPECT_FALSE(b_->fleet.View().behind_peers);  // not reported yet
+  const FleetView after_rejection = b_->fleet.ViewAfter(rejected);
+  EXPECT_TRUE(after_rejection.behind_peers);
+  ASSERT_EQ(after_rejection.replicas.size(), 2u);
+  EXPECT_EQ(after_rejection.replicas[1].last_outcome, "rejected");
+
+  b_->Write(LabelledSegments("second"));
+  const ReloadAttempt fixed = b_->reloader.Reload("rpc");
+  ASSERT_EQ(fixed.outcome, ReloadOutcome::kAccepted);
+  const FleetView after_fix = b_->fleet.ViewAfter(fixed);
+  EXPECT_FALSE(after_fix.behind_peers);
+  EXPECT_EQ(after_fix.replicas[1].serving_version, a_->serving());
+}
+
 TEST_F(FleetRulesetsTest, ARejectionWithNoPeerOnAnotherVersionIsNotBehind) {
   // Both reject: each still serves the version the other serves.
   a_->Write(BrokenSegments("second"));

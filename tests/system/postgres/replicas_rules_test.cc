@@ -6,6 +6,7 @@
 // clientele_ruleset_behind_peers; once its files are fixed it catches up
 // and says so too.
 #include <httplib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -34,6 +35,14 @@ bool Eventually(Done done) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return done();
+}
+
+// A replica's name in the reports: on loopback, the machine's name and
+// the port it listens on.
+std::string NameOf(const testing::ServerProcess& replica) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + replica.address().substr(replica.address().rfind(':'));
 }
 
 void Append(const std::filesystem::path& file, const std::string& text) {
@@ -72,7 +81,7 @@ class ReplicasRulesTest : public ::testing::Test {
     const nlohmann::json status = Status(replica);
     if (!status.contains("replicas")) return "";
     for (const nlohmann::json& r : status["replicas"]) {
-      if (r.value("replica", "") == replica.address()) return r.value("serving_version", "");
+      if (r.value("replica", "") == NameOf(replica)) return r.value("serving_version", "");
     }
     return "";
   }
@@ -117,14 +126,14 @@ TEST_F(ReplicasRulesTest, AReplicaThatRejectedWhatItsPeerServesShowsItUntilFixed
   const nlohmann::json status = Status(behind);
   EXPECT_EQ(status.value("version", ""), first);  // still serves the one before
   EXPECT_THAT(status.value("behind_peers_reason", ""),
-              HasSubstr(ahead.address() + " serves " + second));
+              HasSubstr(NameOf(ahead) + " serves " + second));
   EXPECT_THAT(Metrics(behind), HasSubstr("\nclientele_ruleset_behind_peers 1\n"));
   EXPECT_THAT(Metrics(ahead), HasSubstr("\nclientele_ruleset_behind_peers 0\n"));
   client::CliOutput text = client::RunCommand(
       {"rules", "status", "--server", behind.address(), "--token", testing::kAdminToken});
   EXPECT_EQ(text.code, 1) << text.out << text.err;
   EXPECT_THAT(text.out, HasSubstr("this one is BEHIND its peers"));
-  EXPECT_THAT(text.out, HasSubstr(behind.address() + " (this one)"));
+  EXPECT_THAT(text.out, HasSubstr(NameOf(behind) + " (this one)"));
   EXPECT_THAT(behind.ReadLog(), HasSubstr("behind_peers"));
   // Across the fleet, the table names the one behind.
   client::CliOutput fleet =

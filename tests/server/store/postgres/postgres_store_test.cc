@@ -291,6 +291,53 @@ TEST_F(PostgresStoreTest, EveryReplicaHearsOfTheTaskAndSegmentChangesOfAll) {
   replica->UnsubscribeSegmentChanges(there_segments);
 }
 
+// A write whose deadline passes while another replica holds the fleet's
+// write lock is not run once the lock comes (BEGIN and the lock go with
+// the write's first statement, so the deadline is looked at again then).
+TEST_F(PostgresStoreTest, AWriteWhoseDeadlinePassesWaitingForAnotherReplicasLockIsNotRun) {
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  std::promise<void> holding, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::thread holder([&] {
+    EXPECT_THAT(store_->Write({"k-hold", "Test", "k-hold"},
+                              [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                                rules::Customer c;
+                                c.id = "c-hold";
+                                c.name = "王五";
+                                absl::Status s = tx.UpsertCustomerProfile(c, Today()).status();
+                                holding.set_value();  // the lock is held from here
+                                released.wait();
+                                if (!s.ok()) return s;
+                                return std::string("ok");
+                              }),
+                IsOk());
+  });
+  holding.get_future().wait();
+  std::atomic<bool> ran = false;
+  std::promise<absl::StatusOr<std::string>> outcome;
+  replica->Submit(
+      {"k-late", "Test", "k-late"},
+      std::chrono::system_clock::now() + std::chrono::milliseconds(300),
+      [&](Transaction& tx) -> absl::StatusOr<std::string> {
+        ran = true;
+        rules::Customer c;
+        c.id = "c-late";
+        c.name = "李四";
+        absl::Status s = tx.UpsertCustomerProfile(c, Today()).status();
+        if (!s.ok()) return s;
+        return std::string("ok");
+      },
+      [&](absl::StatusOr<std::string> result) { outcome.set_value(std::move(result)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  release.set_value();
+  holder.join();
+  EXPECT_THAT(outcome.get_future().get(),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, "deadline passed"));
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(*replica->CountCustomers(), 1);  // c-hold only
+}
+
 // The table the replicas' feeds read task changes from keeps only the
 // newest task_changes_kept of them: a write that changes tasks trims it.
 TEST_F(PostgresStoreTest, TheTaskChangesTableKeepsOnlyTheNewest) {
