@@ -2,8 +2,6 @@
 
 #include <utility>
 
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "common/strings.h"
 #include "server/infra/log.h"
 #include "server/infra/metrics.h"
@@ -11,9 +9,19 @@
 namespace clientele::server {
 namespace {
 
-// Reports must compare as text in time order: one fixed format.
-std::string MillisecondsText(std::chrono::system_clock::time_point at) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromChrono(at), absl::UTCTimeZone());
+// The version `holder` serves; "" when none.
+std::string ServingVersion(const RulesetHolder& holder) {
+  const std::shared_ptr<const ServedRuleset> served = holder.Current();
+  return served != nullptr ? served->ruleset->version() : "";
+}
+
+// What a replica reports of itself after `last`: what it serves and how
+// that attempt ended.
+void DescribeSelf(const ReloadAttempt& last, const std::string& serving,
+                  ReplicaRulesetRecord* report) {
+  report->serving_version = serving;
+  report->last_outcome = last.number > 0 ? std::string(ReloadOutcomeName(last.outcome)) : "";
+  report->last_message = last.message;
 }
 
 // A replica that went away for good is forgotten after this.
@@ -62,13 +70,9 @@ FleetView FleetRulesets::ViewAfter(const ReloadAttempt& attempt) const {
     reports = reports_;
   }
   if (replica.empty() || reports.empty()) return View();
-  const std::shared_ptr<const ServedRuleset> served = holder_->Current();
-  const std::string serving = served != nullptr ? served->ruleset->version() : "";
+  const std::string serving = ServingVersion(*holder_);
   for (ReplicaRulesetRecord& report : reports) {
-    if (report.replica != replica) continue;
-    report.serving_version = serving;
-    report.last_outcome = attempt.number > 0 ? std::string(ReloadOutcomeName(attempt.outcome)) : "";
-    report.last_message = attempt.message;
+    if (report.replica == replica) DescribeSelf(attempt, serving, &report);
   }
   return Judge(replica, attempt, serving, std::move(reports), options_.now());
 }
@@ -81,16 +85,13 @@ void FleetRulesets::Report() {
   }
   if (replica.empty()) return;
   const ReloadAttempt last = reloader_->LastAttempt();
-  const std::shared_ptr<const ServedRuleset> served = holder_->Current();
-  const std::string serving = served != nullptr ? served->ruleset->version() : "";
+  const std::string serving = ServingVersion(*holder_);
   const auto now = options_.now();
-  const ReplicaRulesetRecord own{
-      .replica = replica,
-      .serving_version = serving,
-      .last_outcome = last.number > 0 ? std::string(ReloadOutcomeName(last.outcome)) : "",
-      .last_message = last.message,
-      .reported_at = MillisecondsText(now)};
-  absl::Status reported = store_->ReportReplicaRuleset(own, MillisecondsText(now - kForgetAfter));
+  // Times in one fixed format, which compares as text in time order.
+  ReplicaRulesetRecord own{.replica = replica, .reported_at = UtcMillisecondsText(now)};
+  DescribeSelf(last, serving, &own);
+  absl::Status reported =
+      store_->ReportReplicaRuleset(own, UtcMillisecondsText(now - kForgetAfter));
   absl::StatusOr<std::vector<ReplicaRulesetRecord>> reports =
       reported.ok() ? store_->ReplicaRulesets() : reported;
   if (!reports.ok()) {
@@ -126,7 +127,7 @@ FleetView FleetRulesets::Judge(const std::string& replica, const ReloadAttempt& 
                                std::chrono::system_clock::time_point now) const {
   FleetView view;
   view.replica = replica;
-  const std::string alive_since = MillisecondsText(now - options_.peer_timeout);
+  const std::string alive_since = UtcMillisecondsText(now - options_.peer_timeout);
   std::vector<std::string> ahead;
   for (ReplicaRulesetRecord& report : reports) {
     const bool self = report.replica == replica;

@@ -202,8 +202,7 @@ class PostgresStatement final : public sql::Statement {
       db_.SendPending();  // preparing may need a savepoint, in the transaction
       Prepare();
     }
-    std::vector<const char*> values(values_.size());
-    for (size_t i = 0; i < values_.size(); ++i) values[i] = null_[i] ? nullptr : values_[i].data();
+    const std::vector<const char*> values = ParameterValues();
     row_ = -1;
     if (db_.pending().empty()) {
       result_.reset(PQexecPrepared(db_.connection(), name_.c_str(), translated_.parameters,
@@ -218,6 +217,13 @@ class PostgresStatement final : public sql::Statement {
     }
   }
 
+  // The bound values as libpq takes them (null for NULL).
+  std::vector<const char*> ParameterValues() const {
+    std::vector<const char*> values(values_.size());
+    for (size_t i = 0; i < values_.size(); ++i) values[i] = null_[i] ? nullptr : values_[i].data();
+    return values;
+  }
+
   // Rows in batches: the statement as a cursor of the transaction, read
   // kBatchRows at a time. Its parameters are typed as the prepared
   // statement's (prepared for that, once per connection).
@@ -229,8 +235,7 @@ class PostgresStatement final : public sql::Statement {
     db_.SendPending();
     if (prepared_generation_ != db_.generation()) Prepare();
     PGconn* connection = db_.connection();
-    std::vector<const char*> values(values_.size());
-    for (size_t i = 0; i < values_.size(); ++i) values[i] = null_[i] ? nullptr : values_[i].data();
+    const std::vector<const char*> values = ParameterValues();
     Result declared(PQexecParams(
         connection,
         StrCat("DECLARE ", CursorName(), " NO SCROLL CURSOR FOR ", translated_.sql).c_str(),
