@@ -1,5 +1,6 @@
 #include "server/store/postgres/postgres_database.h"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <utility>
@@ -33,6 +34,59 @@ bool Succeeded(const PGresult* result) {
 std::string_view SqlState(const PGresult* result) {
   const char* state = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
   return state == nullptr ? std::string_view() : std::string_view(state);
+}
+
+// The values of parameters as libpq takes them (null for NULL).
+std::vector<const char*> ParameterValues(const std::vector<std::string>& values,
+                                         const std::vector<bool>& null) {
+  std::vector<const char*> pointers(values.size());
+  for (size_t i = 0; i < values.size(); ++i) pointers[i] = null[i] ? nullptr : values[i].data();
+  return pointers;
+}
+
+// The rows a command's result says it changed.
+int64_t ChangedRows(const PGresult* result) {
+  const char* tuples = PQcmdTuples(const_cast<PGresult*>(result));
+  int64_t changed = 0;
+  std::from_chars(tuples, tuples + std::char_traits<char>::length(tuples), changed);
+  return changed;
+}
+
+// A command of SQL without parameters.
+HeldCommand SqlCommand(std::string sql, bool starts_transaction = false) {
+  HeldCommand command;
+  command.sql = std::move(sql);
+  command.starts_transaction = starts_transaction;
+  return command;
+}
+
+// Sends `command` to run in a pipeline; false when it could not be.
+bool SendCommand(PGconn* connection, const HeldCommand& command) {
+  if (command.statement.empty()) {
+    return PQsendQueryParams(connection, command.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                             0) == 1;
+  }
+  const std::vector<const char*> values = ParameterValues(command.values, command.null);
+  return PQsendQueryPrepared(connection, command.statement.c_str(), static_cast<int>(values.size()),
+                             values.data(), command.lengths.data(), command.formats.data(), 0) == 1;
+}
+
+// Runs `command` on its own: one round trip.
+PGresult* RunCommand(PGconn* connection, const HeldCommand& command) {
+  if (command.statement.empty()) return PQexec(connection, command.sql.c_str());
+  const std::vector<const char*> values = ParameterValues(command.values, command.null);
+  return PQexecPrepared(connection, command.statement.c_str(), static_cast<int>(values.size()),
+                        values.data(), command.lengths.data(), command.formats.data(), 0);
+}
+
+// The failure of a held command's `result`, if it failed.
+std::optional<sql::Error> HeldFailure(PGconn* connection, const HeldCommand& command,
+                                      const PGresult* result) {
+  if (!Succeeded(result)) return PostgresError(connection, result);
+  if (command.expected_changes >= 0 && ChangedRows(result) != command.expected_changes) {
+    return sql::Error(sql::ErrorKind::kNotFound, command.not_found);
+  }
+  return std::nullopt;
 }
 
 // Runs SQL without parameters; throws on failure.
@@ -94,10 +148,16 @@ class PostgresStatement final : public sql::Statement {
   }
   int64_t Run() override {
     Execute();
-    const char* tuples = PQcmdTuples(result_.get());
-    int64_t changed = 0;
-    std::from_chars(tuples, tuples + std::char_traits<char>::length(tuples), changed);
-    return changed;
+    return ChangedRows(result_.get());
+  }
+  std::optional<int64_t> RunOrHold(int64_t expected_changes, std::string_view not_found) override {
+    if (!db_.in_transaction()) return Run();
+    PrepareIfNeeded();
+    HeldCommand command = AsCommand();
+    command.expected_changes = expected_changes;
+    command.not_found = not_found;
+    db_.Hold(std::move(command));
+    return std::nullopt;
   }
   void Reset() override {
     CloseCursor();
@@ -196,32 +256,41 @@ class PostgresStatement final : public sql::Statement {
     prepared_generation_ = db_.generation();
   }
 
-  void Execute() {
+  // Prepared on this session, after a reconnect too.
+  void PrepareIfNeeded() {
     db_.ReconnectIfLost();
-    if (prepared_generation_ != db_.generation()) {
-      db_.SendPending();  // preparing may need a savepoint, in the transaction
-      Prepare();
-    }
-    const std::vector<const char*> values = ParameterValues();
+    if (prepared_generation_ == db_.generation()) return;
+    db_.Flush();  // preparing may need a savepoint, in the transaction
+    Prepare();
+  }
+
+  // This statement's run with its parameters, to go in a pipeline.
+  HeldCommand AsCommand() const {
+    HeldCommand command;
+    command.statement = name_;
+    command.values = values_;
+    command.null = null_;
+    command.lengths = lengths_;
+    command.formats = formats_;
+    return command;
+  }
+
+  void Execute() {
+    PrepareIfNeeded();
     row_ = -1;
-    if (db_.pending().empty()) {
+    if (db_.holds()) {  // they go first, in the same round trip
+      const HeldCommand command = AsCommand();
+      result_.reset(db_.SendWithHeld(&command));
+    } else {
+      const std::vector<const char*> values = ParameterValues(values_, null_);
       result_.reset(PQexecPrepared(db_.connection(), name_.c_str(), translated_.parameters,
                                    values.data(), lengths_.data(), formats_.data(), 0));
-    } else {
-      result_ = ExecuteAfterPending(values);
     }
     if (!Succeeded(result_.get())) {
       sql::Error error = PostgresError(db_.connection(), result_.get());
       result_.reset();
       throw error;
     }
-  }
-
-  // The bound values as libpq takes them (null for NULL).
-  std::vector<const char*> ParameterValues() const {
-    std::vector<const char*> values(values_.size());
-    for (size_t i = 0; i < values_.size(); ++i) values[i] = null_[i] ? nullptr : values_[i].data();
-    return values;
   }
 
   // Rows in batches: the statement as a cursor of the transaction, read
@@ -231,11 +300,10 @@ class PostgresStatement final : public sql::Statement {
   std::string CursorName() const { return name_ + "_rows"; }
 
   void OpenCursor() {
-    db_.ReconnectIfLost();
-    db_.SendPending();
-    if (prepared_generation_ != db_.generation()) Prepare();
+    PrepareIfNeeded();
+    db_.Flush();
     PGconn* connection = db_.connection();
-    const std::vector<const char*> values = ParameterValues();
+    const std::vector<const char*> values = ParameterValues(values_, null_);
     Result declared(PQexecParams(
         connection,
         StrCat("DECLARE ", CursorName(), " NO SCROLL CURSOR FOR ", translated_.sql).c_str(),
@@ -271,51 +339,6 @@ class PostgresStatement final : public sql::Statement {
         PQtransactionStatus(connection) == PQTRANS_INTRANS && cursor_serial_ == db_.serial()) {
       PQclear(PQexec(connection, StrCat("CLOSE ", CursorName()).c_str()));
     }
-  }
-
-  // Sends the transaction's pending start and this statement in one
-  // pipeline; the statement's result, or the first failure's. A pipeline
-  // that cannot be sent or read to its end leaves the session in a state
-  // nothing else may use: it is abandoned (reset at the next transaction)
-  // and the statement fails UNAVAILABLE.
-  Result ExecuteAfterPending(const std::vector<const char*>& values) {
-    PGconn* connection = db_.connection();
-    if (PQenterPipelineMode(connection) != 1) {  // one round trip each, then
-      db_.SendPending();
-      return Result(PQexecPrepared(connection, name_.c_str(), translated_.parameters, values.data(),
-                                   lengths_.data(), formats_.data(), 0));
-    }
-    const std::vector<std::string> pending = db_.pending();
-    db_.ClearPending();
-    bool sent = true;
-    for (const std::string& command : pending) {
-      sent = sent && PQsendQueryParams(connection, command.c_str(), 0, nullptr, nullptr, nullptr,
-                                       nullptr, 0) == 1;
-    }
-    sent = sent && PQsendQueryPrepared(connection, name_.c_str(), translated_.parameters,
-                                       values.data(), lengths_.data(), formats_.data(), 0) == 1;
-    sent = sent && PQpipelineSync(connection) == 1;
-    if (!sent) db_.Abandon("could not send to PostgreSQL");
-    // Every result in order: each command's (then NULL), then the sync. A
-    // failure aborts what follows it; the first failure is the one to
-    // report.
-    Result failed, statement;
-    for (size_t command = 0; command <= pending.size(); ++command) {
-      Result result(PQgetResult(connection));
-      if (result == nullptr) db_.Abandon("the connection to PostgreSQL failed mid-pipeline");
-      while (PGresult* more = PQgetResult(connection)) PQclear(more);
-      if (!failed && !Succeeded(result.get())) {
-        failed = std::move(result);
-      } else if (command == pending.size() && !failed) {
-        statement = std::move(result);
-      }
-    }
-    Result synced(PQgetResult(connection));
-    if (synced == nullptr || PQresultStatus(synced.get()) != PGRES_PIPELINE_SYNC ||
-        PQexitPipelineMode(connection) != 1) {
-      db_.Abandon("the connection to PostgreSQL failed mid-pipeline");
-    }
-    return failed ? std::move(failed) : std::move(statement);
   }
 
   PostgresDatabase& db_;
@@ -442,14 +465,61 @@ std::unique_ptr<sql::Statement> PostgresDatabase::Prepare(std::string_view sql) 
   return std::make_unique<PostgresStatement>(*this, sql);
 }
 
-void PostgresDatabase::SendPending() {
-  const std::vector<std::string> pending = std::exchange(pending_, {});
-  for (const std::string& command : pending) Run(connection_, command.c_str());
+void PostgresDatabase::Hold(HeldCommand command) { held_.push_back(std::move(command)); }
+
+PGresult* PostgresDatabase::SendWithHeld(const HeldCommand* last) {
+  if (held_.empty()) return last == nullptr ? nullptr : RunCommand(connection_, *last);
+  const std::vector<HeldCommand> held = std::exchange(held_, {});
+  started_on_server_ = true;
+  if (PQenterPipelineMode(connection_) != 1) {  // one round trip each, then
+    for (const HeldCommand& command : held) {
+      Result result(RunCommand(connection_, command));
+      if (std::optional<sql::Error> failure = HeldFailure(connection_, command, result.get())) {
+        throw *failure;
+      }
+    }
+    return last == nullptr ? nullptr : RunCommand(connection_, *last);
+  }
+  bool sent = true;
+  for (const HeldCommand& command : held) sent = sent && SendCommand(connection_, command);
+  if (last != nullptr) sent = sent && SendCommand(connection_, *last);
+  sent = sent && PQpipelineSync(connection_) == 1;
+  if (!sent) Abandon("could not send to PostgreSQL");
+  // Every result in order: each command's (then NULL), then the sync. A
+  // failure aborts what follows it; the first failure is the one to
+  // report.
+  std::optional<sql::Error> failure;
+  Result answer;
+  const size_t commands = held.size() + (last == nullptr ? 0 : 1);
+  for (size_t i = 0; i < commands; ++i) {
+    Result result(PQgetResult(connection_));
+    if (result == nullptr) Abandon("the connection to PostgreSQL failed mid-pipeline");
+    while (PGresult* more = PQgetResult(connection_)) PQclear(more);
+    if (failure.has_value()) continue;
+    if (i < held.size()) {
+      failure = HeldFailure(connection_, held[i], result.get());
+    } else {
+      answer = std::move(result);
+    }
+  }
+  Result synced(PQgetResult(connection_));
+  if (synced == nullptr || PQresultStatus(synced.get()) != PGRES_PIPELINE_SYNC ||
+      PQexitPipelineMode(connection_) != 1) {
+    Abandon("the connection to PostgreSQL failed mid-pipeline");
+  }
+  if (failure.has_value()) throw *failure;
+  return answer.release();
+}
+
+void PostgresDatabase::Flush() {
+  if (held_.empty()) return;
+  ReconnectIfLost();
+  SendWithHeld(nullptr);
 }
 
 void PostgresDatabase::Execute(std::string_view sql) {
   ReconnectIfLost();
-  SendPending();
+  Flush();
   // Scripts of several statements (migrations) take the simple protocol.
   const std::string text(sql);
   Run(connection_, text.c_str());
@@ -459,30 +529,42 @@ void PostgresDatabase::BeginWrite() {
   Rollback();
   ReconnectIfLost();
   in_transaction_ = true;
+  started_on_server_ = false;
   ++serial_;
   // Every replica's writer takes turns: writes are serialised across the
   // fleet, so a budget's last unit or a key's first use is decided once.
   // Held until COMMIT or ROLLBACK. Sent with the first statement.
   static const std::string lock =
       StrCat("SELECT pg_advisory_xact_lock", LockArguments(AdvisoryLock::kWrite));
-  pending_ = {"BEGIN", lock};
+  held_.clear();
+  held_.push_back(SqlCommand("BEGIN", /*starts_transaction=*/true));
+  held_.push_back(SqlCommand(lock, /*starts_transaction=*/true));
 }
 
 void PostgresDatabase::BeginRead() {
   Rollback();
   ReconnectIfLost();
   in_transaction_ = true;
+  started_on_server_ = false;
   ++serial_;
-  pending_ = {"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"};  // sent with the first statement
+  held_.clear();  // sent with the first statement
+  held_.push_back(SqlCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                             /*starts_transaction=*/true));
 }
 
 void PostgresDatabase::Commit() {
-  in_transaction_ = false;
-  if (!pending_.empty()) {  // nothing ran: nothing began
-    pending_.clear();
+  const bool nothing_ran =
+      !started_on_server_ && std::all_of(held_.begin(), held_.end(),
+                                         [](const HeldCommand& c) { return c.starts_transaction; });
+  if (nothing_ran) {  // nothing began
+    in_transaction_ = false;
+    held_.clear();
     return;
   }
-  Result result(PQexec(connection_, "COMMIT"));
+  ReconnectIfLost();  // in the transaction still: throws when its session was lost
+  in_transaction_ = false;
+  const HeldCommand commit = SqlCommand("COMMIT");
+  Result result(SendWithHeld(&commit));  // the writes held, then COMMIT
   if (!Succeeded(result.get())) throw PostgresError(connection_, result.get());
   // COMMIT of a transaction that failed rolls it back without an error.
   if (std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
@@ -492,7 +574,7 @@ void PostgresDatabase::Commit() {
 
 void PostgresDatabase::Rollback() noexcept {
   in_transaction_ = false;
-  pending_.clear();
+  held_.clear();
   // An abandoned session is reset at the next transaction, which ends
   // this one on the server.
   if (connection_ == nullptr || abandoned_ || PQstatus(connection_) != CONNECTION_OK) return;

@@ -9,7 +9,9 @@
 // write lock) is not sent on its own: it waits for the transaction's
 // first statement and goes with it in one pipeline (libpq's pipeline
 // mode), one round trip for both. A transaction that runs no statement
-// sends nothing.
+// sends nothing. Writes whose outcome is not needed at once
+// (Statement::RunLater: a savepoint, an upsert, an update of a row just
+// read) are held the same way, and go with the next statement that reads.
 //
 // A connection the server dropped (a restart, a failover) is reset at the
 // next transaction or statement outside one; what was running fails
@@ -28,6 +30,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +65,23 @@ enum class AdvisoryLock : int32_t {
 // "(1668022273, hashtext(...current schema...))".
 std::string LockArguments(AdvisoryLock lock);
 
+// A command held to go with the next one sent (see above): the
+// transaction's start, as SQL text, or a prepared statement's run with a
+// copy of its parameters.
+struct HeldCommand {
+  std::string sql;        // SQL without parameters, when `statement` is empty
+  std::string statement;  // the name of a prepared statement
+  std::vector<std::string> values;
+  std::vector<bool> null;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  // A count of changed rows other than this (when not negative) fails it
+  // (sql::ErrorKind::kNotFound, with `not_found` as its message).
+  int64_t expected_changes = -1;
+  std::string not_found;
+  bool starts_transaction = false;  // BEGIN and the write lock
+};
+
 class PostgresDatabase final : public sql::Database {
  public:
   // Connects. Throws sql::Error (kUnavailable) with libpq's message.
@@ -89,10 +109,15 @@ class PostgresDatabase final : public sql::Database {
   void ReconnectIfLost();
   // A name for a new server-side prepared statement.
   std::string NextStatementName() { return "clientele_" + std::to_string(++statements_); }
-  // The commands that start the transaction, not sent yet (see above);
-  // the statement about to run sends them in its pipeline and clears
-  // them. Empty outside a transaction and once sent.
-  const std::vector<std::string>& pending() const { return pending_; }
+  // Holds `command` until the next one sent (RunLater), in a transaction.
+  void Hold(HeldCommand command);
+  bool holds() const { return !held_.empty(); }
+  // Sends the held commands and then `last` (none: a flush), in one
+  // pipeline: one round trip. Returns last's result, which the caller
+  // owns and checks (null without `last`); throws the first failure of a
+  // held command (sql::Error), or kUnavailable, abandoning the session,
+  // when the pipeline cannot be sent or read to its end.
+  PGresult* SendWithHeld(const HeldCommand* last);
   // Between Begin* and Commit / Rollback.
   bool in_transaction() const { return in_transaction_; }
   // Counts transactions begun: what a cursor was declared in.
@@ -103,11 +128,9 @@ class PostgresDatabase final : public sql::Database {
   // (kUnavailable, `what` and libpq's message).
   [[noreturn]] void Abandon(std::string_view what);
   bool abandoned() const { return abandoned_; }
-  void ClearPending() { pending_.clear(); }
-  // Sends the pending commands now, one round trip each (before
-  // preparing a statement, or running SQL of another kind). Throws
-  // sql::Error.
-  void SendPending();
+  // Sends the held commands now (before preparing a statement, or running
+  // SQL of another kind). Throws sql::Error.
+  void Flush() override;
 
  private:
   // Settings of every session, after connecting and reconnecting.
@@ -115,7 +138,8 @@ class PostgresDatabase final : public sql::Database {
 
   PGconn* connection_ = nullptr;
   bool in_transaction_ = false;  // Begin* .. Commit / Rollback
-  std::vector<std::string> pending_;
+  std::vector<HeldCommand> held_;
+  bool started_on_server_ = false;  // the transaction's start was sent
   bool abandoned_ = false;
   uint64_t serial_ = 0;
   uint64_t generation_ = 1;

@@ -56,6 +56,9 @@ class Connection : public Transaction {
   // Runs a statement without results through the cache (SAVEPOINT,
   // RELEASE: Database::Execute would parse them anew every time).
   void Execute(const char* sql) { Prepared(sql).exec(); }
+  // The same, held to go with the next statement that is sent
+  // (sql::Statement::RunLater): for SAVEPOINT and RELEASE in a write.
+  void ExecuteLater(const char* sql) { Prepared(sql).RunLater(); }
   // Resets a statement when leaving scope, so that no read stays open.
   struct Done {
     sql::Statement& statement;

@@ -40,7 +40,7 @@ void Connection::AddPurchaseToHistory(const PurchaseRecord& p, int sign) {
   s.bind(3, sign);
   s.bind(4, sign * p.amount.units());
   s.bind(5, sign * p.points_earned);
-  s.exec();
+  s.RunLater();
 }
 
 void Connection::AddInteractionToHistory(std::string_view customer_id, Date day,
@@ -55,7 +55,7 @@ void Connection::AddInteractionToHistory(std::string_view customer_id, Date day,
   s.bind(1, std::string(customer_id));
   s.bind(2, day.days());
   s.bind(3, std::string(rule_id));
-  s.exec();
+  s.RunLater();
 }
 
 void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, Decimal after) {
@@ -72,7 +72,7 @@ void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, 
   s.bind(1, std::string(customer_id));
   s.bind(2, day.days());
   s.bind(3, after.units());
-  s.exec();
+  s.RunLater();
 }
 
 void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, Decimal before,
@@ -87,7 +87,7 @@ void Connection::KeepSatisfactionBefore(std::string_view customer_id, Date day, 
   s.bind(1, std::string(customer_id));
   s.bind(2, day.days());
   s.bind(3, before.units());
-  s.exec();
+  s.RunLater();
 }
 
 void Connection::ReadHistory(Date today, int32_t days, bool last_events, Customer* c) {

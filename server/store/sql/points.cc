@@ -136,8 +136,7 @@ absl::Status Connection::UnsafeUpdateLot(const PointLotRecord& lot) {
   s.bind(3, lot.expired);
   s.bind(4, lot.forgiven);
   s.bind(5, lot.id);
-  if (s.exec() != 1) return absl::NotFoundError(StrCat("points lot ", lot.id, " not found"));
-  return absl::OkStatus();
+  return s.ChangeLater(1, StrCat("points lot ", lot.id, " not found"));
 }
 
 absl::StatusOr<std::optional<PointLotRecord>> Connection::UnsafeFindUndatedLot(

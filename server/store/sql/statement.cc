@@ -5,6 +5,8 @@
 namespace clientele::server::sql {
 
 absl::Status FromError(const Error& e, std::string_view doing) {
+  // What a held write was to find, whatever the call that sent it did.
+  if (e.kind() == ErrorKind::kNotFound) return absl::NotFoundError(e.what());
   std::string message = StrCat("database error while ", doing, ": ", e.what());
   switch (e.kind()) {
     case ErrorKind::kUnavailable:
@@ -14,6 +16,7 @@ absl::Status FromError(const Error& e, std::string_view doing) {
       return absl::ResourceExhaustedError(message);
     case ErrorKind::kDuplicate:
     case ErrorKind::kConstraint:
+    case ErrorKind::kNotFound:
     case ErrorKind::kOther:
       break;
   }

@@ -24,6 +24,7 @@
 #include <concepts>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +40,7 @@ enum class ErrorKind {
   kDuplicate,    // a unique or primary key constraint
   kConstraint,   // another constraint (foreign key, check, not null)
   kConflict,     // serialization failure or deadlock: the transaction may be retried
+  kNotFound,     // a held write found other rows than it expected (Statement::RunOrHold)
   kOther,
 };
 
@@ -52,8 +54,8 @@ class Error : public std::runtime_error {
 };
 
 // UNAVAILABLE for kUnavailable and kConflict, RESOURCE_EXHAUSTED for
-// kFull, INTERNAL otherwise; `doing` says what failed ("reading a
-// customer").
+// kFull, NOT_FOUND (the error's own message) for kNotFound, INTERNAL
+// otherwise; `doing` says what failed ("reading a customer").
 absl::Status FromError(const Error& e, std::string_view doing);
 
 class Statement;
@@ -92,6 +94,22 @@ class Statement {
   virtual bool Step() = 0;
   // Runs a statement without results to its end; the rows it changed.
   virtual int64_t Run() = 0;
+  // Runs a statement without results whose outcome the caller does not
+  // need yet. A backend whose every statement is a round trip (PostgreSQL)
+  // may hold it, inside a transaction, and send it with the transaction's
+  // next statement or Database::Flush, in one round trip: it then returns
+  // nothing, and a failure of the held statement is thrown by the call
+  // that sends it, as is a count of changed rows other than
+  // `expected_changes` (when not negative): ErrorKind::kNotFound with
+  // `not_found` as its message. The transaction, or the savepoint the
+  // statement ran in, must then be rolled back. Statements after it see
+  // what it changed. Run now, it returns the rows it changed, for the
+  // caller to check. RunLater and ChangeLater below are what callers use.
+  virtual std::optional<int64_t> RunOrHold(int64_t expected_changes, std::string_view not_found) {
+    (void)expected_changes;  // the caller checks the count returned
+    (void)not_found;
+    return Run();
+  }
   // Ends the statement's run (it holds no read open) and unbinds its
   // parameters, ready to run again.
   virtual void Reset() = 0;
@@ -119,6 +137,17 @@ class Statement {
   }
   bool executeStep() { return Step(); }
   int64_t exec() { return Run(); }
+  // RunOrHold for a statement whose count of changed rows does not matter.
+  void RunLater() { RunOrHold(-1, {}); }
+  // RunOrHold for one that must change `expected_changes` rows: NOT_FOUND
+  // with `not_found` otherwise, now or from the call that sends it.
+  absl::Status ChangeLater(int64_t expected_changes, std::string_view not_found) {
+    std::optional<int64_t> changed = RunOrHold(expected_changes, not_found);
+    if (changed.has_value() && *changed != expected_changes) {
+      return absl::NotFoundError(std::string(not_found));
+    }
+    return absl::OkStatus();
+  }
   void reset() { Reset(); }
   // Reset that never throws, for destructors.
   void tryReset() noexcept {
@@ -154,6 +183,9 @@ class Database {
   // some failure left open is rolled back first.
   virtual void BeginRead() = 0;
   virtual void Commit() = 0;
+  // Sends the statements that Statement::RunLater held, if any, and
+  // throws the first one's failure. Nothing on a backend that holds none.
+  virtual void Flush() {}
   // Rolls back an open transaction; nothing when none is open. Never
   // throws.
   virtual void Rollback() noexcept = 0;

@@ -126,8 +126,10 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
     } else {
       s.bind(5);  // NULL: keep
     }
-    if (s.exec() != 1) {
-      return absl::NotFoundError(StrCat("customer '", p.customer_id, "' not found"));
+    // Held on PostgreSQL, to go with the ledger's insert.
+    if (absl::Status found = s.ChangeLater(1, StrCat("customer '", p.customer_id, "' not found"));
+        !found.ok()) {
+      return found;
     }
   }
   // The ledger row before the purchase, which keeps its id.
@@ -171,7 +173,7 @@ absl::StatusOr<int64_t> Connection::UnsafeInsertPurchase(const PurchaseRecord& p
     s.bind(2, MonthIndex(p.day));
     s.bind(3, p.amount.units());
     s.bind(4, p.points_earned);
-    s.exec();
+    s.RunLater();
   }
   AddPurchaseToHistory(p, 1);
   return ledger_id;

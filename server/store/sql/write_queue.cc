@@ -231,13 +231,11 @@ void SqlStore::FollowCustomerChanges(CustomerChangeFollower follower) {
 }
 
 absl::StatusOr<std::string> SqlStore::RunInSavepoint(PendingWrite& w) {
-  writer_connection_->Execute("SAVEPOINT one_write");
-  if (w.deadline < std::chrono::system_clock::now()) {  // the lock came too late
-    writer_connection_->Execute("RELEASE one_write");
-    return absl::DeadlineExceededError(kTooLate);
-  }
-  // The lambda below runs under mutex_ too, which the analysis cannot see.
+  // The lambdas below run under mutex_ too, which the analysis cannot see.
   sql::Connection& writer = *writer_connection_;
+  // Held, as RELEASE is at the end: on PostgreSQL each goes with the next
+  // statement, in its round trip.
+  writer.ExecuteLater("SAVEPOINT one_write");
   const size_t budget_changes = writer.BudgetChangesNoted();
   const size_t task_changes = writer.task_changes().Mark();
   const size_t segment_changes = writer.segment_changes().Mark();
@@ -246,9 +244,21 @@ absl::StatusOr<std::string> SqlStore::RunInSavepoint(PendingWrite& w) {
     writer.DropBudgetChangesAfter(budget_changes);
     writer.task_changes().DropAfter(task_changes);
     writer.segment_changes().DropAfter(segment_changes);
-    writer.Execute("ROLLBACK TO one_write");
-    writer.Execute("RELEASE one_write");
+    try {
+      // Writes still held go first, to be undone with the rest; one that
+      // fails is among what the rollback undoes.
+      writer.db().Flush();
+    } catch (const sql::Error&) {
+    }
+    writer.ExecuteLater("ROLLBACK TO one_write");
+    writer.ExecuteLater("RELEASE one_write");
+    writer.db().Flush();  // throws on to CommitGroup, which fails the group
     return status;
+  };
+  // Sends what the write held, so that a failure of it is this write's.
+  auto release = [&] {
+    writer.ExecuteLater("RELEASE one_write");
+    writer.db().Flush();
   };
   try {
     // The write, then what follows from the customers it changed.
@@ -260,22 +270,28 @@ absl::StatusOr<std::string> SqlStore::RunInSavepoint(PendingWrite& w) {
       if (absl::Status s = follower_(writer, w.method, changed); !s.ok()) return s;
       return response;
     };
-    if (w.key.empty()) {  // the server's own write: no idempotency key
-      absl::StatusOr<std::string> response = write_and_follow();
-      if (!response.ok()) return roll_back(response.status());
-      writer_connection_->Execute("RELEASE one_write");
-      return response;
+    std::optional<std::string> previous;  // a retry's answer
+    if (!w.key.empty()) {
+      absl::StatusOr<std::optional<std::string>> found = writer.FindKey(w.View());
+      if (!found.ok()) return roll_back(found.status());
+      previous = *std::move(found);
     }
-    absl::StatusOr<std::optional<std::string>> previous = writer_connection_->FindKey(w.View());
-    if (!previous.ok()) return roll_back(previous.status());
-    if (previous->has_value()) {  // a retry: same answer, no change
-      writer_connection_->Execute("RELEASE one_write");
-      return **previous;
+    if (w.deadline != Deadline::max()) {
+      // Once the savepoint is set (on PostgreSQL, once the fleet's write
+      // lock is held), which may have waited for another process.
+      writer.db().Flush();
+      if (w.deadline < std::chrono::system_clock::now()) {
+        return roll_back(absl::DeadlineExceededError(kTooLate));
+      }
+    }
+    if (previous.has_value()) {  // a retry: same answer, no change
+      release();
+      return *std::move(previous);
     }
     absl::StatusOr<std::string> response = write_and_follow();
     if (!response.ok()) return roll_back(response.status());
-    writer_connection_->SaveKey(w.View(), *response);
-    writer_connection_->Execute("RELEASE one_write");
+    if (!w.key.empty()) writer.SaveKey(w.View(), *response);
+    release();
     return response;
   } catch (const sql::Error& e) {
     // A failed rollback throws on to CommitGroup, which fails the group.
