@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -52,11 +53,18 @@ int64_t ChangedRows(const PGresult* result) {
   return changed;
 }
 
+// Whether `sql` releases a savepoint or commits: what came before it
+// can no longer be undone on its own.
+bool EndsWork(std::string_view sql) {
+  return sql.starts_with("RELEASE") || sql.starts_with("COMMIT") || sql.starts_with("END");
+}
+
 // A command of SQL without parameters.
 HeldCommand SqlCommand(std::string sql, bool starts_transaction = false) {
   HeldCommand command;
   command.sql = std::move(sql);
   command.starts_transaction = starts_transaction;
+  command.ends_work = EndsWork(command.sql);
   return command;
 }
 
@@ -69,6 +77,12 @@ bool SendCommand(PGconn* connection, const HeldCommand& command) {
   const std::vector<const char*> values = ParameterValues(command.values, command.null);
   return PQsendQueryPrepared(connection, command.statement.c_str(), static_cast<int>(values.size()),
                              values.data(), command.lengths.data(), command.formats.data(), 0) == 1;
+}
+
+// Whether a command of `commands` has a count of rows to check.
+bool ExpectsCounts(std::span<const HeldCommand> commands) {
+  return std::any_of(commands.begin(), commands.end(),
+                     [](const HeldCommand& c) { return c.expected_changes >= 0; });
 }
 
 // Runs `command` on its own: one round trip.
@@ -268,6 +282,7 @@ class PostgresStatement final : public sql::Statement {
   HeldCommand AsCommand() const {
     HeldCommand command;
     command.statement = name_;
+    command.ends_work = EndsWork(translated_.sql);
     command.values = values_;
     command.null = null_;
     command.lengths = lengths_;
@@ -471,6 +486,27 @@ PGresult* PostgresDatabase::SendWithHeld(const HeldCommand* last) {
   if (held_.empty()) return last == nullptr ? nullptr : RunCommand(connection_, *last);
   const std::vector<HeldCommand> held = std::exchange(held_, {});
   started_on_server_ = true;
+  // The server goes on past a held change whose count is wrong (only this
+  // side checks it), so what would release its savepoint or commit it
+  // waits until the count is known.
+  std::span<const HeldCommand> unsent(held);
+  for (size_t i = 0; i < unsent.size(); ++i) {
+    if (unsent[i].ends_work && ExpectsCounts(unsent.first(i))) {
+      SendPipeline(unsent.first(i), nullptr);
+      unsent = unsent.subspan(i);
+      i = 0;
+    }
+  }
+  if (last != nullptr && last->ends_work && ExpectsCounts(unsent)) {
+    SendPipeline(unsent, nullptr);
+    unsent = {};
+  }
+  return SendPipeline(unsent, last);
+}
+
+PGresult* PostgresDatabase::SendPipeline(std::span<const HeldCommand> held,
+                                         const HeldCommand* last) {
+  if (held.empty()) return last == nullptr ? nullptr : RunCommand(connection_, *last);
   if (PQenterPipelineMode(connection_) != 1) {  // one round trip each, then
     for (const HeldCommand& command : held) {
       Result result(RunCommand(connection_, command));

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,7 @@ struct HeldCommand {
   int64_t expected_changes = -1;
   std::string not_found;
   bool starts_transaction = false;  // BEGIN and the write lock
+  bool ends_work = false;           // RELEASE, COMMIT
 };
 
 class PostgresDatabase final : public sql::Database {
@@ -135,6 +137,9 @@ class PostgresDatabase final : public sql::Database {
  private:
   // Settings of every session, after connecting and reconnecting.
   void PrepareSession();
+  // SendWithHeld for commands none of which releases or commits a held
+  // change whose count is checked.
+  PGresult* SendPipeline(std::span<const HeldCommand> held, const HeldCommand* last);
 
   PGconn* connection_ = nullptr;
   bool in_transaction_ = false;  // Begin* .. Commit / Rollback

@@ -107,6 +107,58 @@ TEST_P(StoreContractTest, ConcurrentWritesEachKeepTheirOwnOutcome) {
   EXPECT_EQ((*store_->FindCustomer("c-1", {Day("2026-11-24"), {}}))->points, succeeded);
 }
 
+// A change that finds no row is NOT_FOUND for its write alone, whether
+// the backend knows at once (SQLite) or only when it sends the change
+// with a later statement or at the write's end (PostgreSQL holds it):
+// the write leaves no trace, the writes grouped with it all land.
+TEST_P(StoreContractTest, AChangeThatFindsNoRowFailsItsOwnWriteOnly) {
+  AddCustomer("c-1");
+  constexpr int kThreads = 8;
+  constexpr int kWritesPerThread = 30;
+  std::atomic<int> not_found{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWritesPerThread; ++i) {
+        const std::string key = StrCat("k-", t, "-", i);
+        // 1 in 5 updates a lot that is not there: last, or before more.
+        const int missing = i % 5 == 4 ? 1 : i % 5 == 2 ? 2 : 0;
+        absl::StatusOr<std::string> answer =
+            store_->Write({key, "Test", key}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+              LedgerEntry e;
+              e.customer_id = "c-1";
+              e.delta = 1;
+              e.source = key;
+              if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
+              if (missing > 0) {
+                PointLotRecord lot;
+                lot.id = 900000 + t;
+                lot.customer_id = "c-1";
+                if (absl::Status s = tx.UpdateLot(lot); !s.ok()) return s;
+              }
+              if (missing == 2) {
+                if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
+              }
+              return "answer " + key;
+            });
+        if (missing > 0) {
+          EXPECT_THAT(answer, StatusIs(absl::StatusCode::kNotFound,
+                                       StrCat("points lot ", 900000 + t, " not found")));
+          if (absl::IsNotFound(answer.status())) ++not_found;
+          continue;
+        }
+        EXPECT_THAT(answer, IsOk());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const int failing = kThreads * kWritesPerThread * 2 / 5;
+  EXPECT_EQ(not_found.load(), failing);
+  const int succeeded = kThreads * kWritesPerThread - failing;
+  EXPECT_EQ(store_->Ledger("c-1")->size(), static_cast<size_t>(succeeded));
+  EXPECT_EQ((*store_->FindCustomer("c-1", {Day("2026-11-24"), {}}))->points, succeeded);
+}
+
 // Reads have connections of their own: a read during a write does not
 // wait for it, and sees the state before the write commits.
 TEST_P(StoreContractTest, ReadsDoNotWaitForAWriteInProgress) {

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,7 +29,9 @@ class PostgresDatabaseTest : public ::testing::Test {
     PostgresTestServer* server = PostgresTestServer::Get();
     ASSERT_NE(server, nullptr);
     absl::StatusOr<std::string> url = server->SchemaUrl(StrCat(
-        "held_", ::getpid(), "_", ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        "held_", ::getpid(), "_",
+        std::hash<std::string>()(::testing::UnitTest::GetInstance()->current_test_info()->name()) %
+            1000000));
     ASSERT_TRUE(url.ok()) << url.status();
     settings_ = {.url = *url, .password = server->password()};
     db_ = std::make_unique<PostgresDatabase>(settings_);
@@ -148,6 +151,41 @@ TEST_F(PostgresDatabaseTest, AHeldChangeOfOtherRowsThanExpectedIsNotFoundWithIts
     EXPECT_EQ(std::string(e.what()), "counter z is gone");
     EXPECT_EQ(sql::FromError(e, "updating").code(), absl::StatusCode::kNotFound);
   }
+  db_->Rollback();
+  EXPECT_EQ(Committed("a"), 1);
+}
+
+// The server goes on past a change whose count is wrong: neither a
+// RELEASE nor a COMMIT held after it may go before the count is known.
+TEST_F(PostgresDatabaseTest, AHeldChangeOfOtherRowsThanExpectedIsNeitherReleasedNorCommitted) {
+  std::unique_ptr<sql::Statement> update =
+      db_->Prepare("UPDATE counters SET value = value + 1 WHERE name = ?");
+  std::unique_ptr<sql::Statement> savepoint = db_->Prepare("SAVEPOINT one");
+  std::unique_ptr<sql::Statement> release = db_->Prepare("RELEASE one");
+  // Prepared on the server first: a statement's first run prepares it,
+  // which sends what is held.
+  db_->BeginWrite();
+  savepoint->RunLater();
+  release->RunLater();
+  db_->Commit();
+
+  db_->BeginWrite();
+  savepoint->RunLater();
+  update->bind(1, "a");
+  EXPECT_TRUE(update->ChangeLater(1, "counter a is gone").ok());
+  update->reset();
+  update->bind(1, "z");
+  EXPECT_TRUE(update->ChangeLater(1, "counter z is gone").ok());
+  update->reset();
+  release->RunLater();
+  EXPECT_THROW(db_->Flush(), sql::Error);
+  db_->Execute("ROLLBACK TO one");  // the savepoint is still there
+  db_->Execute("RELEASE one");
+
+  update->bind(1, "z");
+  EXPECT_TRUE(update->ChangeLater(1, "counter z is gone").ok());
+  update->reset();
+  EXPECT_THROW(db_->Commit(), sql::Error);
   db_->Rollback();
   EXPECT_EQ(Committed("a"), 1);
 }
