@@ -109,7 +109,7 @@ void Run(PGconn* connection, const char* sql) {
   if (!Succeeded(result.get())) throw PostgresError(connection, result.get());
 }
 
-class PostgresStatement final : public sql::Statement {
+class PostgresStatement final : public sql::Statement, private AheadRows {
  public:
   PostgresStatement(PostgresDatabase& db, std::string_view sqlite_sql)
       : db_(db), translated_(TranslateStatement(sqlite_sql)), name_(db.NextStatementName()) {
@@ -121,6 +121,7 @@ class PostgresStatement final : public sql::Statement {
     types_.assign(n, kUnknownOid);
   }
   ~PostgresStatement() override {
+    if (ahead_held_) db_.ForgetAhead(this);
     if (prepared_generation_ != db_.generation()) return;
     PGconn* connection = db_.connection();
     // Outside a failed transaction only, which would refuse it; the
@@ -144,8 +145,24 @@ class PostgresStatement final : public sql::Statement {
 
   void ReadInBatches() override { batched_ = true; }
 
+  void SendAhead() override {
+    if (!db_.in_transaction()) return;  // run when stepped
+    PrepareIfNeeded();
+    HeldCommand command = AsCommand();
+    command.ahead = this;
+    db_.Hold(std::move(command));
+    ahead_held_ = true;
+  }
+
   bool Step() override {
-    if (result_ == nullptr) {
+    if (result_ == nullptr && ahead_held_) {
+      db_.Flush();  // delivers the rows (nothing when a rollback dropped it)
+      ahead_held_ = false;
+    }
+    if (result_ == nullptr && ahead_result_ != nullptr) {
+      result_ = std::move(ahead_result_);
+      row_ = -1;
+    } else if (result_ == nullptr) {
       if (batched_ && db_.in_transaction()) {
         OpenCursor();
       } else {
@@ -174,6 +191,9 @@ class PostgresStatement final : public sql::Statement {
     return std::nullopt;
   }
   void Reset() override {
+    if (ahead_held_) db_.ForgetAhead(this);
+    ahead_held_ = false;
+    ahead_result_.reset();
     CloseCursor();
     batched_ = false;
     result_.reset();
@@ -365,7 +385,14 @@ class PostgresStatement final : public sql::Statement {
   std::vector<int> lengths_;
   std::vector<int> formats_;
   std::vector<Oid> types_;
+  void Receive(PGresult* result) override {
+    ahead_result_.reset(result);
+    ahead_held_ = false;
+  }
+
   Result result_;
+  bool ahead_held_ = false;  // sent ahead, in the held commands
+  Result ahead_result_;      // its rows, for the first Step
   int row_ = -1;
   bool batched_ = false;  // ReadInBatches until Reset
   bool cursor_open_ = false;
@@ -513,6 +540,7 @@ PGresult* PostgresDatabase::SendPipeline(std::span<const HeldCommand> held,
       if (std::optional<sql::Error> failure = HeldFailure(connection_, command, result.get())) {
         throw *failure;
       }
+      if (command.ahead != nullptr) command.ahead->Receive(result.release());
     }
     return last == nullptr ? nullptr : RunCommand(connection_, *last);
   }
@@ -534,6 +562,8 @@ PGresult* PostgresDatabase::SendPipeline(std::span<const HeldCommand> held,
     if (failure.has_value()) continue;
     if (i < held.size()) {
       failure = HeldFailure(connection_, held[i], result.get());
+      if (!failure.has_value() && held[i].ahead != nullptr)
+        held[i].ahead->Receive(result.release());
     } else {
       answer = std::move(result);
     }
@@ -545,6 +575,12 @@ PGresult* PostgresDatabase::SendPipeline(std::span<const HeldCommand> held,
   }
   if (failure.has_value()) throw *failure;
   return answer.release();
+}
+
+void PostgresDatabase::ForgetAhead(const AheadRows* reader) {
+  for (HeldCommand& command : held_) {
+    if (command.ahead == reader) command.ahead = nullptr;
+  }
 }
 
 void PostgresDatabase::Flush() {

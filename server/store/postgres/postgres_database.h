@@ -11,7 +11,9 @@
 // mode), one round trip for both. A transaction that runs no statement
 // sends nothing. Writes whose outcome is not needed at once
 // (Statement::RunLater: a savepoint, an upsert, an update of a row just
-// read) are held the same way, and go with the next statement that reads.
+// read) are held the same way, and go with the next statement that reads,
+// as do reads asked for ahead (Statement::SendAhead: a customer's months
+// with the customer's row).
 //
 // A connection the server dropped (a restart, a failover) is reset at the
 // next transaction or statement outside one; what was running fails
@@ -66,6 +68,17 @@ enum class AdvisoryLock : int32_t {
 // "(1668022273, hashtext(...current schema...))".
 std::string LockArguments(AdvisoryLock lock);
 
+// What receives the rows of a statement sent ahead (Statement::
+// SendAhead), when the pipeline that carried it is read.
+class AheadRows {
+ public:
+  // Takes `result`, a success.
+  virtual void Receive(PGresult* result) = 0;
+
+ protected:
+  ~AheadRows() = default;
+};
+
 // A command held to go with the next one sent (see above): the
 // transaction's start, as SQL text, or a prepared statement's run with a
 // copy of its parameters.
@@ -82,6 +95,7 @@ struct HeldCommand {
   std::string not_found;
   bool starts_transaction = false;  // BEGIN and the write lock
   bool ends_work = false;           // RELEASE, COMMIT
+  AheadRows* ahead = nullptr;       // a read sent ahead: what takes its rows
 };
 
 class PostgresDatabase final : public sql::Database {
@@ -114,6 +128,9 @@ class PostgresDatabase final : public sql::Database {
   // Holds `command` until the next one sent (RunLater), in a transaction.
   void Hold(HeldCommand command);
   bool holds() const { return !held_.empty(); }
+  // The rows of `reader`'s held reads are not wanted any more (a
+  // statement reset or gone before they were sent).
+  void ForgetAhead(const AheadRows* reader);
   // Sends the held commands and then `last` (none: a flush), in one
   // pipeline: one round trip. Returns last's result, which the caller
   // owns and checks (null without `last`); throws the first failure of a

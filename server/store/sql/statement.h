@@ -110,6 +110,15 @@ class Statement {
     (void)not_found;
     return Run();
   }
+  // Asks for the statement's rows before it is stepped: a backend whose
+  // every statement is a round trip (PostgreSQL) may send it, inside a
+  // transaction, with the next statement that runs (or Database::Flush),
+  // and keep its rows for its first Step. For a read that does not depend
+  // on what runs between this call and its first Step. Its parameters are
+  // those bound now: bind nothing more until Reset. A failure may be
+  // thrown by the call that sends it, or by its first Step. Nothing on a
+  // backend that runs each statement when stepped.
+  virtual void SendAhead() {}
   // Ends the statement's run (it holds no read open) and unbinds its
   // parameters, ready to run again.
   virtual void Reset() = 0;

@@ -23,13 +23,15 @@ absl::StatusOr<std::optional<Customer>> Connection::UnsafeFindCustomer(std::stri
   // Open until the months are read: both reads in one read transaction.
   Done row_done{row};
   row.bind(1, std::string(id));
+  // The months go with the row (on PostgreSQL, one round trip for both).
+  sql::Statement& months = Prepared(months_sql);
+  Done months_done{months};
+  months.bind(1, std::string(id));
+  months.SendAhead();
   if (!row.executeStep()) return std::optional<Customer>();
   std::optional<Customer> found(std::in_place);
   const bool dated = FillCustomer(row, &*found);
   MonthStats stats = StatsAsOf(as_of);
-  sql::Statement& months = Prepared(months_sql);
-  Done months_done{months};
-  months.bind(1, found->id);
   while (months.executeStep()) AddMonth(months, &stats);
   stats.ApplyTo(&*found);
   if (dated) ApplyLots(as_of.today, &*found);

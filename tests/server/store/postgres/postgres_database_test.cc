@@ -1,8 +1,9 @@
-// PostgresDatabase's held writes (Statement::RunOrHold): a write held in
+// PostgresDatabase's held commands: a write held (Statement::RunOrHold) in
 // a transaction goes with the next statement, which sees it; its failure,
 // or a count of rows other than expected, is thrown by the call that
 // sends it; Commit sends what is held, Rollback drops it; outside a
-// transaction nothing is held. On the test PostgreSQL server
+// transaction nothing is held. A read sent ahead (Statement::SendAhead)
+// gets its rows in the same round trip. On the test PostgreSQL server
 // (tests/support/test_database.h), in a schema of this test's own.
 #include "server/store/postgres/postgres_database.h"
 
@@ -188,6 +189,54 @@ TEST_F(PostgresDatabaseTest, AHeldChangeOfOtherRowsThanExpectedIsNeitherReleased
   EXPECT_THROW(db_->Commit(), sql::Error);
   db_->Rollback();
   EXPECT_EQ(Committed("a"), 1);
+}
+
+TEST_F(PostgresDatabaseTest, AReadSentAheadGetsItsRowsWithTheNextStatementAfterTheHeldWrites) {
+  insert_ = db_->Prepare("INSERT INTO counters VALUES (?, ?)");
+  std::unique_ptr<sql::Statement> count = db_->Prepare("SELECT count(*) FROM counters");
+  std::unique_ptr<sql::Statement> value = db_->Prepare("SELECT value FROM counters WHERE name = ?");
+  db_->BeginWrite();
+  InsertLater("b", 2);
+  count->SendAhead();  // after the insert: sees it
+  InsertLater("c", 3);
+  value->bind(1, "c");
+  ASSERT_TRUE(value->executeStep());  // sends the four together
+  EXPECT_EQ(value->Int(0), 3);
+  EXPECT_FALSE(db_->holds());
+  ASSERT_TRUE(count->executeStep());
+  EXPECT_EQ(count->Int(0), 2);  // a, b: c came after it
+  EXPECT_FALSE(count->executeStep());
+  count->reset();
+  value->reset();
+  // Stepped before anything else ran, it sends itself.
+  count->SendAhead();
+  ASSERT_TRUE(count->executeStep());
+  EXPECT_EQ(count->Int(0), 3);
+  count->reset();
+  db_->Commit();
+}
+
+TEST_F(PostgresDatabaseTest, AReadSentAheadAndResetOrRolledBackIsRunAnewWhenStepped) {
+  std::unique_ptr<sql::Statement> count = db_->Prepare("SELECT count(*) FROM counters");
+  std::unique_ptr<sql::Statement> value = db_->Prepare("SELECT value FROM counters WHERE name = ?");
+  db_->BeginRead();
+  count->SendAhead();
+  count->reset();  // not wanted: its rows are dropped
+  value->bind(1, "a");
+  ASSERT_TRUE(value->executeStep());
+  EXPECT_EQ(value->Int(0), 1);
+  value->reset();
+  ASSERT_TRUE(count->executeStep());  // runs it now
+  EXPECT_EQ(count->Int(0), 1);
+  count->reset();
+  db_->Commit();
+
+  db_->BeginRead();
+  count->SendAhead();
+  db_->Rollback();                    // never sent
+  ASSERT_TRUE(count->executeStep());  // outside a transaction: run as it is
+  EXPECT_EQ(count->Int(0), 1);
+  count->reset();
 }
 
 TEST_F(PostgresDatabaseTest, OutsideATransactionNothingIsHeld) {
