@@ -95,7 +95,8 @@ CLI::App* AddCommand(CLI::App* parent, const std::string& name, const std::strin
       if constexpr (requires(Options& o) { o.remote; }) {
         if (absl::Status s = PrepareConnection(&options->remote); !s.ok()) {
           chosen->err << "error: " << s.message() << "\n";
-          return kExitBadInput;
+          // A server's name that does not resolve now is the network's.
+          return absl::IsUnavailable(s) ? kExitServerError : kExitBadInput;
         }
       }
       return run(*options, chosen->out, chosen->err);

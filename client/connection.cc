@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/client_interceptor.h>
+#include <netdb.h>
+#include <netinet/in.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -65,23 +68,91 @@ int AddressFamily(std::string_view host) {
   return 0;
 }
 
-// What gRPC connects to for `servers`: one as it is; several (IP
-// addresses of one family) as its ipv4: or ipv6: list, which the channel
-// spreads calls over.
-absl::StatusOr<std::string> ChannelTarget(const std::vector<std::string>& servers) {
-  if (servers.size() == 1) return servers.front();
-  const int family = AddressFamily(HostOf(servers.front()));
-  for (const std::string& server : servers) {
-    if (server.rfind(':') == std::string::npos || AddressFamily(HostOf(server)) != family ||
-        family == 0) {
-      return absl::InvalidArgumentError(StrCat(
-          "several servers must be IP addresses of one family with their ports "
-          "(10.0.0.5:50051,10.0.0.6:50051), not '",
-          server,
-          "'; for names, give one DNS name that resolves to every replica, or a load balancer"));
+// The addresses of one server ("host:port", "[v6]:port") as gRPC's ipv4:
+// and ipv6: lists take them: an IP literal as it is, a name as every
+// address it resolves to now.
+struct ServerAddresses {
+  std::vector<std::string> v4;
+  std::vector<std::string> v6;
+};
+
+absl::StatusOr<ServerAddresses> AddressesOf(const std::string& server) {
+  const size_t colon = server.rfind(':');
+  if (colon == std::string::npos || colon + 1 == server.size()) {
+    return absl::InvalidArgumentError(
+        StrCat("'", server, "' has no port: give each server as HOST:PORT"));
+  }
+  const std::string host(HostOf(server));
+  const std::string port = server.substr(colon + 1);
+  ServerAddresses addresses;
+  switch (AddressFamily(host)) {
+    case 4:
+      addresses.v4.push_back(server);
+      return addresses;
+    case 6:
+      addresses.v6.push_back(server);
+      return addresses;
+    default:
+      break;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int error = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); error != 0) {
+    return absl::UnavailableError(
+        StrCat("cannot resolve '", host, "' (of --server ", server, "): ", gai_strerror(error)));
+  }
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (a->ai_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr, text,
+                sizeof text);
+      addresses.v4.push_back(StrCat(text, ":", port));
+    } else if (a->ai_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr, text,
+                sizeof text);
+      addresses.v6.push_back(StrCat("[", text, "]:", port));
     }
   }
-  return StrCat(family == 4 ? "ipv4:" : "ipv6:", StrJoin(servers, ","));
+  freeaddrinfo(found);
+  // Each once, in the resolver's order (it lists an address once per
+  // socket type asked; some resolvers repeat them anyway).
+  for (std::vector<std::string>* list : {&addresses.v4, &addresses.v6}) {
+    std::vector<std::string> unique;
+    for (std::string& address : *list) {
+      if (std::find(unique.begin(), unique.end(), address) == unique.end()) {
+        unique.push_back(std::move(address));
+      }
+    }
+    *list = std::move(unique);
+  }
+  return addresses;
+}
+
+// What gRPC connects to for `servers`: one as it is (gRPC resolves a name
+// itself); several as one ipv4: or ipv6: list of their addresses, which
+// the channel spreads calls over. Names among several are resolved here,
+// once: IPv4 when every server has an IPv4 address, else IPv6 when every
+// one has that.
+absl::StatusOr<std::string> ChannelTarget(const std::vector<std::string>& servers) {
+  if (servers.size() == 1) return servers.front();
+  std::vector<std::string> v4, v6;
+  bool every_v4 = true, every_v6 = true;
+  for (const std::string& server : servers) {
+    absl::StatusOr<ServerAddresses> addresses = AddressesOf(server);
+    if (!addresses.ok()) return addresses.status();
+    every_v4 = every_v4 && !addresses->v4.empty();
+    every_v6 = every_v6 && !addresses->v6.empty();
+    v4.insert(v4.end(), addresses->v4.begin(), addresses->v4.end());
+    v6.insert(v6.end(), addresses->v6.begin(), addresses->v6.end());
+  }
+  if (every_v4) return StrCat("ipv4:", StrJoin(v4, ","));
+  if (every_v6) return StrCat("ipv6:", StrJoin(v6, ","));
+  return absl::InvalidArgumentError(
+      StrCat("the servers ", StrJoin(servers, ","),
+             " have no address family in common (IPv4 for all, or IPv6 for all), which one "
+             "channel needs to spread calls over them"));
 }
 
 absl::StatusOr<std::string> ReadPem(std::string_view option, const std::string& path) {

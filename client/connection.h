@@ -19,9 +19,10 @@
 namespace clientele::client {
 
 struct ConnectionOptions {
-  // host:port, or several separated by commas (IP addresses of one
-  // family), which the channel spreads calls over (round robin among
-  // those that are up).
+  // host:port, or several separated by commas, which the channel spreads
+  // calls over (round robin among those that are up). Names among
+  // several are resolved when the channel opens, each to every address it
+  // has (IPv4 when every server has one, else IPv6).
   std::string server;
   std::string token;            // sent as "authorization: Bearer TOKEN"; "" sends none
   bool tls = false;             // TLS; implied by any of the files below
@@ -35,7 +36,8 @@ struct ConnectionOptions {
 };
 
 // A channel per `options` (connecting happens on the first call, so an
-// unreachable server shows as UNAVAILABLE then). INVALID_ARGUMENT naming
+// unreachable server shows as UNAVAILABLE then; a name among several
+// servers that cannot be resolved is UNAVAILABLE now). INVALID_ARGUMENT naming
 // the file when a PEM file cannot be read or only one of cert and key is
 // given, when the token has characters that metadata cannot carry, or when
 // a token would go in plain text to a host that is not loopback (unless

@@ -75,7 +75,7 @@ absl::StatusOr<std::unique_ptr<Store>> SqlStore::Open(std::unique_ptr<SqlBackend
     auto store = std::unique_ptr<SqlStore>(
         new SqlStore(std::move(backend), options, std::move(writer), std::move(readers), *version));
     store->page_token_key_ = std::move(page_token_key);
-    store->budget_usage_->Load(everyones_usage);
+    if (store->budget_usage_ != nullptr) store->budget_usage_->Load(everyones_usage);
     if (feed != nullptr) {
       store->feed_connection_ = std::move(feed);
       store->change_signal_ = std::move(signal);

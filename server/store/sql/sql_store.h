@@ -252,7 +252,8 @@ class SqlStore final : public Store {
   int schema_version_ = 0;
   std::string page_token_key_;  // set by Open, then never changed
   // Everyone's offer usage as committed (budget_usage.h): OfferUsage reads
-  // budgets from it. Set by Open; changed by CommitGroup.
+  // budgets from it. Set by Open; changed by CommitGroup. None on a
+  // shared database, whose budgets other replicas spend too.
   std::unique_ptr<sql::BudgetUsage> budget_usage_;
   // Who hears of committed task and segment changes.
   sql::ChangeListeners<TaskRecord> task_listeners_;

@@ -43,7 +43,8 @@ SqlStore::SqlStore(std::unique_ptr<SqlBackend> backend, const SqlStoreOptions& o
       schema_version_(schema_version),
       backend_(std::move(backend)),
       observe_(options.observe) {
-  budget_usage_ = std::make_unique<sql::BudgetUsage>();
+  // Replicas of a shared database read budgets from it every time.
+  if (!backend_->shared()) budget_usage_ = std::make_unique<sql::BudgetUsage>();
   for (const std::unique_ptr<sql::Connection>& reader : readers_)
     idle_readers_.push_back(reader.get());
   // Named for top -H, perf and gdb.

@@ -301,11 +301,32 @@ TEST_F(ReplicasTest, TheCliSeesEveryReplicaAndCallsThoseThatAreUp) {
                             "--token", testing::kAdminToken});
     EXPECT_EQ(get.code, 0) << get.out << get.err;
   }
-  // Names are not a list gRPC can spread calls over.
-  client::CliOutput names = client::RunCommand(
-      {"rules", "status", "--server", "localhost:1,localhost:2", "--token", testing::kAdminToken});
-  EXPECT_EQ(names.code, 2) << names.out << names.err;
-  EXPECT_THAT(names.err, ::testing::HasSubstr("several servers must be IP addresses"));
+  // Names are resolved to their addresses, which the calls go to in turn
+  // (the replica killed above among them, skipped).
+  std::string names;
+  for (const testing::ServerProcess& process : processes_) {
+    const std::string& address = process.address();
+    names += (names.empty() ? "localhost" : ",localhost") + address.substr(address.rfind(':'));
+  }
+  for (int n = 0; n < 6; ++n) {
+    client::CliOutput get =
+        client::RunCommand({"customers", "get", "cli-" + std::to_string(n), "--server", names,
+                            "--token", testing::kAdminToken});
+    EXPECT_EQ(get.code, 0) << get.out << get.err;
+  }
+  // A name that does not resolve is the network's failure, said at once.
+  client::CliOutput unknown =
+      client::RunCommand({"customers", "get", "cli-0", "--server",
+                          "no-such-replica.invalid:50051," + processes_[0].address(), "--token",
+                          testing::kAdminToken});
+  EXPECT_EQ(unknown.code, 5) << unknown.out << unknown.err;
+  EXPECT_THAT(unknown.err, ::testing::HasSubstr("cannot resolve 'no-such-replica.invalid'"));
+  // A server without its port is bad input.
+  client::CliOutput portless =
+      client::RunCommand({"customers", "get", "cli-0", "--server",
+                          "localhost," + processes_[0].address(), "--token", testing::kAdminToken});
+  EXPECT_EQ(portless.code, 2) << portless.out << portless.err;
+  EXPECT_THAT(portless.err, ::testing::HasSubstr("'localhost' has no port"));
 }
 
 }  // namespace
