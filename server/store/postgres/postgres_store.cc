@@ -78,6 +78,9 @@ class PostgresBackend final : public SqlBackend {
 
   // Replicas write to the same database.
   bool shared() const override { return true; }
+  std::string SchemaVersionQuery() const override {
+    return "SELECT coalesce(max(version), 0) FROM clientele_schema";
+  }
 
   // The lead is a session-scoped advisory lock on a connection of its
   // own: it goes with the session when this replica dies or loses the

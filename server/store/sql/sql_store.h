@@ -49,6 +49,7 @@ namespace sql {
 class Connection;
 class BudgetUsage;
 class Database;
+class Statement;
 }  // namespace sql
 
 // What a relational store needs of its database beyond running SQL.
@@ -74,6 +75,12 @@ class SqlBackend {
   virtual bool shared() const = 0;
   // Store::LeadsBackgroundPasses.
   virtual bool LeadsBackgroundPasses() = 0;
+  // For a database that a newer clientele may migrate while this one
+  // runs (replicas upgraded one at a time): a query of the schema version
+  // (one row, one column), which every write group sends ahead with its
+  // start, after the write lock that migrations take too, and checks
+  // before it commits. Empty for a database no other process migrates.
+  virtual std::string SchemaVersionQuery() const = 0;
 
   // What wakes the change feed of every replica sharing a database when
   // a write group that changed tasks or segments commits.
@@ -216,6 +223,11 @@ class SqlStore final : public Store {
   void CompleteWritten();
   // One transaction for `group`: each write's result set, or all failed.
   void CommitGroup(std::vector<PendingWrite>& group) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Throws sql::Error (kUnavailable) unless `schema` (the backend's
+  // SchemaVersionQuery, sent ahead) reads this store's schema version:
+  // a newer clientele migrated the database, whose writes this one would
+  // not all know how to make.
+  void CheckSchemaUnchanged(sql::Statement& schema) const;
   absl::StatusOr<std::string> RunInSavepoint(PendingWrite& write)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // With a shared database, task and segment changes reach the listeners

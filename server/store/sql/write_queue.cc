@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "absl/cleanup/cleanup.h"
+#include "common/strings.h"
 #include "server/store/sql/budget_usage.h"
 #include "server/store/sql/connection.h"
 #include "server/store/sql/sql_store.h"
@@ -177,8 +178,17 @@ void SqlStore::CommitGroup(std::vector<PendingWrite>& group) {
   absl::Cleanup observe = [&] { Observe("commit", began); };
   MutexLock lock(&mutex_);
   sql::Database& db = writer_connection_->db();
+  const std::string schema_query = backend_->SchemaVersionQuery();
+  sql::Statement* schema = nullptr;
+  absl::Cleanup reset_schema = [&] {
+    if (schema != nullptr) schema->tryReset();
+  };
   try {
     db.BeginWrite();
+    if (!schema_query.empty()) {  // sent with the first write: no round trip of its own
+      schema = &writer_connection_->Prepared(schema_query);
+      schema->SendAhead();
+    }
     // Late already: not even begun. RunInSavepoint looks again once its
     // savepoint is set, which may have waited for another process's write
     // lock (a backend may send BEGIN and the lock with the first
@@ -195,6 +205,7 @@ void SqlStore::CommitGroup(std::vector<PendingWrite>& group) {
     if (shared && writer_connection_->task_changes().Mark() > 0) {
       writer_connection_->TrimTaskChanges();  // the feeds' table stays bounded
     }
+    if (schema != nullptr) CheckSchemaUnchanged(*schema);
     db.Commit();
     std::vector<sql::BudgetUsageChange> budget_changes = writer_connection_->TakeBudgetChanges();
     if (!shared) budget_usage_->Apply(budget_changes);
@@ -212,6 +223,16 @@ void SqlStore::CommitGroup(std::vector<PendingWrite>& group) {
     writer_connection_->segment_changes().Take();
     for (PendingWrite& w : group) w.result = FromError(e, w.method);
   }
+}
+
+void SqlStore::CheckSchemaUnchanged(sql::Statement& schema) const {
+  const int found = schema.executeStep() ? schema.getColumn(0).getInt() : 0;
+  if (found == schema_version_) return;
+  throw sql::Error(sql::ErrorKind::kUnavailable,
+                   StrCat("the database's schema is now version ", found,
+                          ", and this clienteled knows ", schema_version_,
+                          ": it no longer writes to it; upgrade it (docs/operations.md, "
+                          "\"Upgrading replicas\")"));
 }
 
 int SqlStore::SubscribeTasks(std::function<void(const TaskRecord&)> listener) {

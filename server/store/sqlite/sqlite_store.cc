@@ -59,6 +59,7 @@ class SqliteBackend final : public SqlBackend {
   // One process owns the file: it may keep everyone's offer usage in
   // memory, and runs the background passes.
   bool shared() const override { return false; }
+  std::string SchemaVersionQuery() const override { return ""; }
   bool LeadsBackgroundPasses() override { return true; }
   // Not shared: its own writes are all the changes there are.
   std::unique_ptr<ChangeSignal> ListenForChanges() override { return nullptr; }

@@ -380,6 +380,52 @@ TEST_F(PostgresStoreTest, TheTaskChangesTableKeepsOnlyTheNewest) {
   }
 }
 
+// A newer clientele migrated the database while this replica runs (a
+// rolling upgrade): this one's writes fail UNAVAILABLE, leaving nothing,
+// and it still reads; it opens no more either. Its writes come back when
+// the schema is the one it knows.
+TEST_F(PostgresStoreTest, AReplicaWhoseDatabaseANewerClienteleMigratedNoLongerWrites) {
+  AddCustomer("c-1");
+  PostgresTestServer* server = PostgresTestServer::Get();
+  ASSERT_NE(server, nullptr);
+  absl::StatusOr<std::string> url = server->SchemaUrl(
+      StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
+  ASSERT_THAT(url, IsOk());
+  auto run = [&](const std::string& sql) {
+    const char* keywords[] = {"dbname", "password", nullptr};
+    const char* values[] = {url->c_str(), server->password().c_str(), nullptr};
+    PGconn* connection = PQconnectdbParams(keywords, values, 1);
+    PGresult* result = PQexec(connection, sql.c_str());
+    EXPECT_EQ(PQresultStatus(result), PGRES_COMMAND_OK) << PQresultErrorMessage(result);
+    PQclear(result);
+    PQfinish(connection);
+  };
+  const int known = store_->schema_version();
+  run(StrCat("UPDATE clientele_schema SET version = ", known + 1));
+  auto add = [&](const std::string& id) {
+    return store_->Write({StrCat("k-", id), "Test", id},
+                         [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                           rules::Customer c;
+                           c.id = id;
+                           c.name = "王五";
+                           absl::Status s = tx.UpsertCustomerProfile(c, Today()).status();
+                           if (!s.ok()) return s;
+                           return std::string("ok");
+                         });
+  };
+  EXPECT_THAT(add("c-2"), StatusIs(absl::StatusCode::kUnavailable,
+                                   StrCat("schema is now version ", known + 1,
+                                          ", and this clienteled knows ", known)));
+  EXPECT_EQ(*store_->CountCustomers(), 1);
+  EXPECT_THAT(store_->FindCustomer("c-1", {Today(), {}}), IsOk());
+  EXPECT_THAT(OpenPostgres(directory_, 12),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "use a newer clientele"));
+
+  run(StrCat("UPDATE clientele_schema SET version = ", known));
+  EXPECT_THAT(add("c-2"), IsOk());
+  EXPECT_EQ(*store_->CountCustomers(), 2);
+}
+
 // The database drops the writer's session in the middle of a write: that
 // write fails UNAVAILABLE (to be retried with its key), leaves nothing,
 // and the next write reconnects.
