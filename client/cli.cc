@@ -73,6 +73,14 @@ void AddRemoteOptions(CLI::App* command, RemoteOptions* remote) {
 // gets its options. The options object lives as long as the command (its
 // callback holds it); remote, write and paging options are added when
 // Options has `remote`, `key` or `page`.
+// The exit of a command whose connection could not be prepared: a
+// server's name that does not resolve now is the network's failure
+// (UNAVAILABLE), anything else the command line's.
+int ConnectionFailed(const absl::Status& status, std::ostream& err) {
+  err << "error: " << status.message() << "\n";
+  return absl::IsUnavailable(status) ? kExitServerError : kExitBadInput;
+}
+
 template <typename Options, typename Run>
 CLI::App* AddCommand(CLI::App* parent, const std::string& name, const std::string& help,
                      Chosen* chosen, std::shared_ptr<Options> options, Run run) {
@@ -94,9 +102,7 @@ CLI::App* AddCommand(CLI::App* parent, const std::string& name, const std::strin
     chosen->run = [chosen, options, run] {
       if constexpr (requires(Options& o) { o.remote; }) {
         if (absl::Status s = PrepareConnection(&options->remote); !s.ok()) {
-          chosen->err << "error: " << s.message() << "\n";
-          // A server's name that does not resolve now is the network's.
-          return absl::IsUnavailable(s) ? kExitServerError : kExitBadInput;
+          return ConnectionFailed(s, chosen->err);
         }
       }
       return run(*options, chosen->out, chosen->err);
@@ -491,8 +497,7 @@ void AddOfferCommands(CLI::App* app, Chosen* chosen) {
         if (!options.directory.empty()) return RunOfferCalendar(options, out, err);
         OfferCalendarOptions served = options;
         if (absl::Status s = PrepareConnection(&served.server); !s.ok()) {
-          err << "error: " << s.message() << "\n";
-          return kExitBadInput;
+          return ConnectionFailed(s, err);
         }
         return RunServedOfferCalendar(served, out, err);
       });

@@ -116,17 +116,6 @@ absl::StatusOr<ServerAddresses> AddressesOf(const std::string& server) {
     }
   }
   freeaddrinfo(found);
-  // Each once, in the resolver's order (it lists an address once per
-  // socket type asked; some resolvers repeat them anyway).
-  for (std::vector<std::string>* list : {&addresses.v4, &addresses.v6}) {
-    std::vector<std::string> unique;
-    for (std::string& address : *list) {
-      if (std::find(unique.begin(), unique.end(), address) == unique.end()) {
-        unique.push_back(std::move(address));
-      }
-    }
-    *list = std::move(unique);
-  }
   return addresses;
 }
 
@@ -146,6 +135,17 @@ absl::StatusOr<std::string> ChannelTarget(const std::vector<std::string>& server
     every_v6 = every_v6 && !addresses->v6.empty();
     v4.insert(v4.end(), addresses->v4.begin(), addresses->v4.end());
     v6.insert(v6.end(), addresses->v6.begin(), addresses->v6.end());
+  }
+  // An address reached by two names (or a name and its address) once:
+  // the round robin would call it twice as often.
+  for (std::vector<std::string>* list : {&v4, &v6}) {
+    std::vector<std::string> unique;
+    for (std::string& address : *list) {
+      if (std::find(unique.begin(), unique.end(), address) == unique.end()) {
+        unique.push_back(std::move(address));
+      }
+    }
+    *list = std::move(unique);
   }
   if (every_v4) return StrCat("ipv4:", StrJoin(v4, ","));
   if (every_v6) return StrCat("ipv6:", StrJoin(v6, ","));

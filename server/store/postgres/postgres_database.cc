@@ -578,9 +578,7 @@ PGresult* PostgresDatabase::SendPipeline(std::span<const HeldCommand> held,
 }
 
 void PostgresDatabase::ForgetAhead(const AheadRows* reader) {
-  for (HeldCommand& command : held_) {
-    if (command.ahead == reader) command.ahead = nullptr;
-  }
+  std::erase_if(held_, [reader](const HeldCommand& command) { return command.ahead == reader; });
 }
 
 void PostgresDatabase::Flush() {

@@ -10,10 +10,13 @@
 // first statement and goes with it in one pipeline (libpq's pipeline
 // mode), one round trip for both. A transaction that runs no statement
 // sends nothing. Writes whose outcome is not needed at once
-// (Statement::RunLater: a savepoint, an upsert, an update of a row just
-// read) are held the same way, and go with the next statement that reads,
-// as do reads asked for ahead (Statement::SendAhead: a customer's months
-// with the customer's row).
+// (Statement::RunOrHold: a savepoint, an upsert, an update of a row just
+// read) are held the same way and go with the next statement of any kind
+// (or Flush, or COMMIT), as do reads asked for ahead (Statement::
+// SendAhead: a customer's months with the customer's row). A RELEASE or
+// COMMIT waits for the answers to the held changes whose count of rows
+// is checked here (the server would go on past a wrong count): a round
+// trip of its own then.
 //
 // A connection the server dropped (a restart, a failover) is reset at the
 // next transaction or statement outside one; what was running fails
@@ -83,7 +86,7 @@ class AheadRows {
 // transaction's start, as SQL text, or a prepared statement's run with a
 // copy of its parameters.
 struct HeldCommand {
-  std::string sql;        // SQL without parameters, when `statement` is empty
+  std::string sql;        // SQL without parameters (BEGIN, COMMIT), when `statement` is empty
   std::string statement;  // the name of a prepared statement
   std::vector<std::string> values;
   std::vector<bool> null;
@@ -128,11 +131,13 @@ class PostgresDatabase final : public sql::Database {
   // Holds `command` until the next one sent (RunLater), in a transaction.
   void Hold(HeldCommand command);
   bool holds() const { return !held_.empty(); }
-  // The rows of `reader`'s held reads are not wanted any more (a
-  // statement reset or gone before they were sent).
+  // Drops `reader`'s held reads, not sent yet: their rows are not wanted
+  // any more (a statement reset or gone). A statement whose run is held
+  // (RunOrHold) must outlive it: its prepared name is in the command.
   void ForgetAhead(const AheadRows* reader);
   // Sends the held commands and then `last` (none: a flush), in one
-  // pipeline: one round trip. Returns last's result, which the caller
+  // pipeline: one round trip (two when a RELEASE or COMMIT must wait for
+  // a count, see above). Returns last's result, which the caller
   // owns and checks (null without `last`); throws the first failure of a
   // held command (sql::Error), or kUnavailable, abandoning the session,
   // when the pipeline cannot be sent or read to its end.

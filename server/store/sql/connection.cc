@@ -171,7 +171,7 @@ void Connection::SaveKey(const WriteKey& key, const std::string& response) {
   s.bind(3, std::string(key.fingerprint));
   s.bind(4, response.data(), static_cast<int>(response.size()));
   s.bind(5, NowText());
-  s.RunLater();  // the key is new: the write's savepoint holds the fleet's write lock
+  s.RunLater();  // new: FindKey found none, and the group's transaction holds the write lock
 }
 
 void Connection::AssignText(const sql::Column& column, std::string* to) {

@@ -53,11 +53,10 @@ class Connection : public Transaction {
   // string, so that a call (every Evaluate reads a customer) builds no
   // text either.
   sql::Statement& Prepared(std::string_view sql);
-  // Runs a statement without results through the cache (SAVEPOINT,
-  // RELEASE: Database::Execute would parse them anew every time).
-  void Execute(const char* sql) { Prepared(sql).exec(); }
-  // The same, held to go with the next statement that is sent
-  // (sql::Statement::RunLater): for SAVEPOINT and RELEASE in a write.
+  // Runs a statement without results through the cache, held to go with
+  // the next statement that is sent (sql::Statement::RunOrHold): for
+  // SAVEPOINT and RELEASE in a write, which Database::Execute would parse
+  // anew every time.
   void ExecuteLater(const char* sql) { Prepared(sql).RunLater(); }
   // Resets a statement when leaving scope, so that no read stays open.
   struct Done {

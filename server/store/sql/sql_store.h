@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
@@ -223,6 +224,17 @@ class SqlStore final : public Store {
   void CompleteWritten();
   // One transaction for `group`: each write's result set, or all failed.
   void CommitGroup(std::vector<PendingWrite>& group) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Thrown by RunInSavepoint when its write failed for want of the
+  // database and left the transaction unusable: CommitGroup fails every
+  // write of the group with `status`.
+  struct GroupFailure {
+    absl::Status status;
+  };
+  // Rolls the group's transaction back, forgets the changes its writes
+  // noted, and gives each write `status(write)`.
+  void FailGroup(std::vector<PendingWrite>& group,
+                 absl::FunctionRef<absl::Status(const PendingWrite&)> status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Throws sql::Error (kUnavailable) unless `schema` (the backend's
   // SchemaVersionQuery, sent ahead) reads this store's schema version:
   // a newer clientele migrated the database, whose writes this one would

@@ -90,7 +90,8 @@ class Statement {
   virtual void BindText(int index, std::string_view text) = 0;
   virtual void BindBlob(int index, std::string_view bytes) = 0;
   // Runs the statement on its first call, then moves to the next row:
-  // true while on a row, false at the end.
+  // true while on a row, false at the end. Like Run, its first call may
+  // throw the failure of a statement held before it (RunOrHold).
   virtual bool Step() = 0;
   // Runs a statement without results to its end; the rows it changed.
   virtual int64_t Run() = 0;
@@ -192,8 +193,9 @@ class Database {
   // some failure left open is rolled back first.
   virtual void BeginRead() = 0;
   virtual void Commit() = 0;
-  // Sends the statements that Statement::RunLater held, if any, and
-  // throws the first one's failure. Nothing on a backend that holds none.
+  // Sends the statements held (Statement::RunOrHold, SendAhead), if any,
+  // and throws the first one's failure. Nothing on a backend that holds
+  // none.
   virtual void Flush() {}
   // Rolls back an open transaction; nothing when none is open. Never
   // throws.

@@ -185,17 +185,22 @@ void SqlStore::CommitGroup(std::vector<PendingWrite>& group) {
   };
   try {
     db.BeginWrite();
-    if (!schema_query.empty()) {  // sent with the first write: no round trip of its own
-      schema = &writer_connection_->Prepared(schema_query);
-      schema->SendAhead();
-    }
     // Late already: not even begun. RunInSavepoint looks again once its
     // savepoint is set, which may have waited for another process's write
     // lock (a backend may send BEGIN and the lock with the first
     // statement).
     const Deadline now = std::chrono::system_clock::now();
     for (PendingWrite& w : group) {
-      w.result = w.deadline < now ? absl::DeadlineExceededError(kTooLate) : RunInSavepoint(w);
+      if (w.deadline < now) {
+        w.result = absl::DeadlineExceededError(kTooLate);
+        continue;
+      }
+      if (schema == nullptr && !schema_query.empty()) {
+        // With the first write that runs: no round trip of its own.
+        schema = &writer_connection_->Prepared(schema_query);
+        schema->SendAhead();
+      }
+      w.result = RunInSavepoint(w);
     }
     const bool shared = backend_->shared();
     if (shared && (writer_connection_->task_changes().Mark() > 0 ||
@@ -217,12 +222,19 @@ void SqlStore::CommitGroup(std::vector<PendingWrite>& group) {
     }
   } catch (const sql::Error& e) {
     // Nothing of the group was committed: every write of it failed.
-    db.Rollback();
-    writer_connection_->TakeBudgetChanges();
-    writer_connection_->task_changes().Take();
-    writer_connection_->segment_changes().Take();
-    for (PendingWrite& w : group) w.result = FromError(e, w.method);
+    FailGroup(group, [&](const PendingWrite& w) { return FromError(e, w.method); });
+  } catch (const GroupFailure& failure) {
+    FailGroup(group, [&](const PendingWrite&) { return failure.status; });
   }
+}
+
+void SqlStore::FailGroup(std::vector<PendingWrite>& group,
+                         absl::FunctionRef<absl::Status(const PendingWrite&)> status) {
+  writer_connection_->db().Rollback();
+  writer_connection_->TakeBudgetChanges();
+  writer_connection_->task_changes().Take();
+  writer_connection_->segment_changes().Take();
+  for (PendingWrite& w : group) w.result = status(w);
 }
 
 void SqlStore::CheckSchemaUnchanged(sql::Statement& schema) const {
@@ -272,9 +284,18 @@ absl::StatusOr<std::string> SqlStore::RunInSavepoint(PendingWrite& w) {
       writer.db().Flush();
     } catch (const sql::Error&) {
     }
-    writer.ExecuteLater("ROLLBACK TO one_write");
-    writer.ExecuteLater("RELEASE one_write");
-    writer.db().Flush();  // throws on to CommitGroup, which fails the group
+    try {
+      writer.ExecuteLater("ROLLBACK TO one_write");
+      writer.ExecuteLater("RELEASE one_write");
+      writer.db().Flush();
+    } catch (const sql::Error&) {
+      // The group cannot go on, and CommitGroup fails it. When this write
+      // failed for want of the database (the group's start, sent with its
+      // first statement: BEGIN or the write lock, so that the savepoint
+      // was never set), that is what every write of the group is told.
+      if (absl::IsUnavailable(status)) throw GroupFailure{status};
+      throw;
+    }
     return status;
   };
   // Sends what the write held, so that a failure of it is this write's.

@@ -183,6 +183,9 @@ TEST_F(PostgresDatabaseTest, AHeldChangeOfOtherRowsThanExpectedIsNeitherReleased
   db_->Execute("ROLLBACK TO one");  // the savepoint is still there
   db_->Execute("RELEASE one");
 
+  update->bind(1, "a");  // found: had COMMIT gone with it, "a" would be 2
+  EXPECT_TRUE(update->ChangeLater(1, "counter a is gone").ok());
+  update->reset();
   update->bind(1, "z");
   EXPECT_TRUE(update->ChangeLater(1, "counter z is gone").ok());
   update->reset();
@@ -195,12 +198,23 @@ TEST_F(PostgresDatabaseTest, AReadSentAheadGetsItsRowsWithTheNextStatementAfterT
   insert_ = db_->Prepare("INSERT INTO counters VALUES (?, ?)");
   std::unique_ptr<sql::Statement> count = db_->Prepare("SELECT count(*) FROM counters");
   std::unique_ptr<sql::Statement> value = db_->Prepare("SELECT value FROM counters WHERE name = ?");
+  // Each prepared on the server first (its first run prepares it, which
+  // sends what is held), so that below they all go in one pipeline.
+  db_->BeginWrite();
+  InsertLater("w", 0);
+  count->executeStep();
+  count->reset();
+  value->bind(1, "w");
+  value->executeStep();
+  value->reset();
+  db_->Rollback();
+
   db_->BeginWrite();
   InsertLater("b", 2);
   count->SendAhead();  // after the insert: sees it
   InsertLater("c", 3);
   value->bind(1, "c");
-  ASSERT_TRUE(value->executeStep());  // sends the four together
+  ASSERT_TRUE(value->executeStep());  // sends BEGIN, the lock and the four together
   EXPECT_EQ(value->Int(0), 3);
   EXPECT_FALSE(db_->holds());
   ASSERT_TRUE(count->executeStep());
@@ -217,25 +231,23 @@ TEST_F(PostgresDatabaseTest, AReadSentAheadGetsItsRowsWithTheNextStatementAfterT
 }
 
 TEST_F(PostgresDatabaseTest, AReadSentAheadAndResetOrRolledBackIsRunAnewWhenStepped) {
+  insert_ = db_->Prepare("INSERT INTO counters VALUES (?, ?)");
   std::unique_ptr<sql::Statement> count = db_->Prepare("SELECT count(*) FROM counters");
-  std::unique_ptr<sql::Statement> value = db_->Prepare("SELECT value FROM counters WHERE name = ?");
-  db_->BeginRead();
+  db_->BeginWrite();
   count->SendAhead();
-  count->reset();  // not wanted: its rows are dropped
-  value->bind(1, "a");
-  ASSERT_TRUE(value->executeStep());
-  EXPECT_EQ(value->Int(0), 1);
-  value->reset();
-  ASSERT_TRUE(count->executeStep());  // runs it now
-  EXPECT_EQ(count->Int(0), 1);
+  count->reset();  // not wanted: dropped before it was sent
+  InsertLater("b", 2);
+  ASSERT_TRUE(count->executeStep());  // runs it now, after the insert
+  EXPECT_EQ(count->Int(0), 2);
   count->reset();
   db_->Commit();
 
   db_->BeginRead();
   count->SendAhead();
   db_->Rollback();                    // never sent
+  InsertLater("c", 3);                // outside a transaction: at once
   ASSERT_TRUE(count->executeStep());  // outside a transaction: run as it is
-  EXPECT_EQ(count->Int(0), 1);
+  EXPECT_EQ(count->Int(0), 3);
   count->reset();
 }
 

@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store/postgres/dialect.h"
+#include "server/store/postgres/postgres_database.h"
 #include "server/store/sql/schema.h"
 #include "server/store/store.h"
 #include "tests/server/store/store_contract.h"
@@ -423,6 +424,106 @@ TEST_F(PostgresStoreTest, AReplicaWhoseDatabaseANewerClienteleMigratedNoLongerWr
 
   run(StrCat("UPDATE clientele_schema SET version = ", known));
   EXPECT_THAT(add("c-2"), IsOk());
+  EXPECT_EQ(*store_->CountCustomers(), 2);
+}
+
+// Another session holds the fleet's write lock (as another replica's
+// group would) for as long as it lives.
+class WriteLockHolder {
+ public:
+  WriteLockHolder(const std::string& url, const std::string& password) {
+    const char* keywords[] = {"dbname", "password", nullptr};
+    const char* values[] = {url.c_str(), password.c_str(), nullptr};
+    connection_ = PQconnectdbParams(keywords, values, 1);
+    Run("BEGIN");
+    Run(StrCat("SELECT pg_advisory_xact_lock",
+               postgres::LockArguments(postgres::AdvisoryLock::kWrite)));
+  }
+  ~WriteLockHolder() {
+    Run("ROLLBACK");
+    PQfinish(connection_);
+  }
+  // Runs `sql` on this session; its first value ("" when none).
+  std::string Run(const std::string& sql) {
+    PGresult* result = PQexec(connection_, sql.c_str());
+    EXPECT_TRUE(PQresultStatus(result) == PGRES_COMMAND_OK ||
+                PQresultStatus(result) == PGRES_TUPLES_OK)
+        << PQresultErrorMessage(result);
+    std::string value = PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
+    PQclear(result);
+    return value;
+  }
+
+ private:
+  PGconn* connection_ = nullptr;
+};
+
+// A group whose writes are all late already sends nothing: it does not
+// wait for the write lock that another replica holds.
+TEST_F(PostgresStoreTest, AGroupOfLateWritesDoesNotWaitForTheWriteLock) {
+  PostgresTestServer* server = PostgresTestServer::Get();
+  ASSERT_NE(server, nullptr);
+  absl::StatusOr<std::string> url = server->SchemaUrl(
+      StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
+  ASSERT_THAT(url, IsOk());
+  WriteLockHolder holder(*url, server->password());
+  std::promise<absl::StatusOr<std::string>> outcome;
+  std::atomic<bool> ran = false;
+  store_->Submit(
+      {"k-late", "Test", "k-late"}, std::chrono::system_clock::now() - std::chrono::seconds(1),
+      [&](Transaction&) -> absl::StatusOr<std::string> {
+        ran = true;
+        return std::string("ok");
+      },
+      [&](absl::StatusOr<std::string> result) { outcome.set_value(std::move(result)); });
+  std::future<absl::StatusOr<std::string>> answered = outcome.get_future();
+  ASSERT_EQ(answered.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_THAT(answered.get(), StatusIs(absl::StatusCode::kDeadlineExceeded, "deadline passed"));
+  EXPECT_FALSE(ran);
+}
+
+// The wait for the write lock, sent with the group's first statement,
+// is cancelled (an operator, a statement_timeout): every write of the
+// group fails UNAVAILABLE with that cause, for its caller to retry, and
+// the next group writes.
+TEST_F(PostgresStoreTest, AGroupWhoseWaitForTheWriteLockIsCancelledFailsUnavailable) {
+  PostgresTestServer* server = PostgresTestServer::Get();
+  ASSERT_NE(server, nullptr);
+  absl::StatusOr<std::string> url = server->SchemaUrl(
+      StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
+  ASSERT_THAT(url, IsOk());
+  auto add = [&](const std::string& id) {
+    return store_->Write({StrCat("k-", id), "Test", id},
+                         [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                           rules::Customer c;
+                           c.id = id;
+                           c.name = "王五";
+                           absl::Status s = tx.UpsertCustomerProfile(c, Today()).status();
+                           if (!s.ok()) return s;
+                           return std::string("ok");
+                         });
+  };
+  // A write first: its statements are prepared, so that the next group's
+  // start goes with its first statement in one pipeline.
+  ASSERT_THAT(add("c-0"), IsOk());
+  {
+    WriteLockHolder holder(*url, server->password());
+    std::future<absl::StatusOr<std::string>> written =
+        std::async(std::launch::async, [&] { return add("c-1"); });
+    std::string waiting;
+    for (int i = 0; i < 100 && waiting.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      waiting = holder.Run(
+          "SELECT coalesce(min(pid), 0) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          "AND wait_event = 'advisory' AND datname = current_database()");
+      if (waiting == "0") waiting.clear();
+    }
+    ASSERT_FALSE(waiting.empty()) << "the write never waited for the lock";
+    EXPECT_EQ(holder.Run(StrCat("SELECT pg_cancel_backend(", waiting, ")")), "t");
+    EXPECT_THAT(written.get(), StatusIs(absl::StatusCode::kUnavailable, "canceling statement"));
+  }
+  EXPECT_EQ(*store_->CountCustomers(), 1);
+  EXPECT_THAT(add("c-1"), IsOk());
   EXPECT_EQ(*store_->CountCustomers(), 2);
 }
 
