@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -23,6 +24,27 @@ using rules::Date;
 using rules::Decimal;
 
 Date Day(const char* text) { return *Date::Parse(text); }
+
+// A ledger entry of one point for customer c-1.
+LedgerEntry OnePointOfC1(const std::string& source) {
+  LedgerEntry e;
+  e.customer_id = "c-1";
+  e.delta = 1;
+  e.source = source;
+  return e;
+}
+
+// Calls write(thread, i) for i = 0 .. per_thread - 1 on each of `threads`
+// threads at once, and waits for them all.
+void OnThreads(int threads, int per_thread, const std::function<void(int, int)>& write) {
+  std::vector<std::thread> running;
+  for (int t = 0; t < threads; ++t) {
+    running.emplace_back([&write, t, per_thread] {
+      for (int i = 0; i < per_thread; ++i) write(t, i);
+    });
+  }
+  for (std::thread& thread : running) thread.join();
+}
 
 TEST_P(StoreContractTest, ASeenKeyReturnsTheStoredResponseWithoutRunningTheWrite) {
   int runs = 0;
@@ -64,43 +86,34 @@ TEST_P(StoreContractTest, ConcurrentWritesEachKeepTheirOwnOutcome) {
   constexpr int kThreads = 16;
   constexpr int kWritesPerThread = 40;
   std::atomic<int> failed_as_asked{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kWritesPerThread; ++i) {
-        const std::string key = "k-" + std::to_string(t) + "-" + std::to_string(i);
-        const bool fail = i % 5 == 4;
-        absl::StatusOr<std::string> answer =
-            store_->Write({key, "Test", key}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
-              LedgerEntry e;
-              e.customer_id = "c-1";
-              e.delta = 1;
-              e.source = key;
-              if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
-              if (fail) return absl::FailedPreconditionError("asked to fail");
-              return "answer " + key;
-            });
-        if (fail) {
-          if (absl::IsFailedPrecondition(answer.status())) ++failed_as_asked;
-          continue;
-        }
-        EXPECT_THAT(answer, IsOk());
-        if (answer.ok()) {
-          EXPECT_EQ(*answer, "answer " + key);
-        }
-        // The retry is answered from the first write, without running it.
-        absl::StatusOr<std::string> retry =
-            store_->Write({key, "Test", key}, [](Transaction&) -> absl::StatusOr<std::string> {
-              return absl::InternalError("ran twice");
-            });
-        EXPECT_THAT(retry, IsOk());
-        if (retry.ok()) {
-          EXPECT_EQ(*retry, "answer " + key);
-        }
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
+  OnThreads(kThreads, kWritesPerThread, [&](int t, int i) {
+    const std::string key = "k-" + std::to_string(t) + "-" + std::to_string(i);
+    const bool fail = i % 5 == 4;
+    absl::StatusOr<std::string> answer =
+        store_->Write({key, "Test", key}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+          const LedgerEntry e = OnePointOfC1(key);
+          if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
+          if (fail) return absl::FailedPreconditionError("asked to fail");
+          return "answer " + key;
+        });
+    if (fail) {
+      if (absl::IsFailedPrecondition(answer.status())) ++failed_as_asked;
+      return;
+    }
+    EXPECT_THAT(answer, IsOk());
+    if (answer.ok()) {
+      EXPECT_EQ(*answer, "answer " + key);
+    }
+    // The retry is answered from the first write, without running it.
+    absl::StatusOr<std::string> retry =
+        store_->Write({key, "Test", key}, [](Transaction&) -> absl::StatusOr<std::string> {
+          return absl::InternalError("ran twice");
+        });
+    EXPECT_THAT(retry, IsOk());
+    if (retry.ok()) {
+      EXPECT_EQ(*retry, "answer " + key);
+    }
+  });
   const int succeeded = kThreads * kWritesPerThread * 4 / 5;
   EXPECT_EQ(failed_as_asked.load(), kThreads * kWritesPerThread / 5);
   EXPECT_EQ(store_->Ledger("c-1")->size(), static_cast<size_t>(succeeded));
@@ -116,42 +129,33 @@ TEST_P(StoreContractTest, AChangeThatFindsNoRowFailsItsOwnWriteOnly) {
   constexpr int kThreads = 8;
   constexpr int kWritesPerThread = 30;
   std::atomic<int> not_found{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kWritesPerThread; ++i) {
-        const std::string key = StrCat("k-", t, "-", i);
-        // 1 in 5 updates a lot that is not there: last, or before more.
-        const int missing = i % 5 == 4 ? 1 : i % 5 == 2 ? 2 : 0;
-        absl::StatusOr<std::string> answer =
-            store_->Write({key, "Test", key}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
-              LedgerEntry e;
-              e.customer_id = "c-1";
-              e.delta = 1;
-              e.source = key;
-              if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
-              if (missing > 0) {
-                PointLotRecord lot;
-                lot.id = 900000 + t;
-                lot.customer_id = "c-1";
-                if (absl::Status s = tx.UpdateLot(lot); !s.ok()) return s;
-              }
-              if (missing == 2) {
-                if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
-              }
-              return "answer " + key;
-            });
-        if (missing > 0) {
-          EXPECT_THAT(answer, StatusIs(absl::StatusCode::kNotFound,
-                                       StrCat("points lot ", 900000 + t, " not found")));
-          if (absl::IsNotFound(answer.status())) ++not_found;
-          continue;
-        }
-        EXPECT_THAT(answer, IsOk());
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
+  OnThreads(kThreads, kWritesPerThread, [&](int t, int i) {
+    const std::string key = StrCat("k-", t, "-", i);
+    // 1 in 5 updates a lot that is not there: last, or before more.
+    const int missing = i % 5 == 4 ? 1 : i % 5 == 2 ? 2 : 0;
+    absl::StatusOr<std::string> answer =
+        store_->Write({key, "Test", key}, [&](Transaction& tx) -> absl::StatusOr<std::string> {
+          const LedgerEntry e = OnePointOfC1(key);
+          if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
+          if (missing > 0) {
+            PointLotRecord lot;
+            lot.id = 900000 + t;
+            lot.customer_id = "c-1";
+            if (absl::Status s = tx.UpdateLot(lot); !s.ok()) return s;
+          }
+          if (missing == 2) {
+            if (absl::StatusOr<int64_t> id = tx.AppendLedger(e); !id.ok()) return id.status();
+          }
+          return "answer " + key;
+        });
+    if (missing > 0) {
+      EXPECT_THAT(answer, StatusIs(absl::StatusCode::kNotFound,
+                                   StrCat("points lot ", 900000 + t, " not found")));
+      if (absl::IsNotFound(answer.status())) ++not_found;
+      return;
+    }
+    EXPECT_THAT(answer, IsOk());
+  });
   const int failing = kThreads * kWritesPerThread * 2 / 5;
   EXPECT_EQ(not_found.load(), failing);
   const int succeeded = kThreads * kWritesPerThread - failing;
@@ -565,29 +569,34 @@ TEST_P(StoreContractTest, RedemptionsAddToTheirCustomersAndEveryonesUsageByDayAn
   AddCustomer("c-1");
   AddCustomer("c-2");
   int64_t first = 0;
-  ASSERT_THAT(Do("r1", [&](Transaction& tx) -> absl::Status {
-                absl::StatusOr<OfferRedemptionRecord> stored = tx.InsertOfferRedemption(
-                    Redemption("c-1", "gift", "2026-12-07", rules::Channel::kOnline, "20"));
-                if (!stored.ok()) return stored.status();
-                first = stored->id;
-                EXPECT_FALSE(stored->recorded_at.empty());
-                return tx.InsertOfferRedemption(
-                             Redemption("c-2", "gift", "2026-12-08", rules::Channel::kOnline, "20"))
-                    .status();
-              }),
+  ASSERT_THAT(Do("r1",
+                 [&](Transaction& tx) -> absl::Status {
+                   absl::StatusOr<OfferRedemptionRecord> stored = tx.InsertOfferRedemption(
+                       Redemption("c-1", "gift", "2026-12-07", rules::Channel::kOnline, "20"));
+                   if (!stored.ok()) return stored.status();
+                   first = stored->id;
+                   EXPECT_FALSE(stored->recorded_at.empty());
+                   return tx
+                       .InsertOfferRedemption(
+                           Redemption("c-2", "gift", "2026-12-08", rules::Channel::kOnline, "20"))
+                       .status();
+                 }),
               IsOk());
-  ASSERT_THAT(Do("r3", [&](Transaction& tx) {
-                return tx.InsertOfferRedemption(
-                             Redemption("c-1", "coupon", "2026-12-08", rules::Channel::kOffline, "5"))
-                    .status();
-              }),
+  ASSERT_THAT(Do("r3",
+                 [&](Transaction& tx) {
+                   return tx
+                       .InsertOfferRedemption(
+                           Redemption("c-1", "coupon", "2026-12-08", rules::Channel::kOffline, "5"))
+                       .status();
+                 }),
               IsOk());
   OfferUsageQuery query{"c-1", {}, Day("2026-12-08"), Day("2026-12-31")};
-  EXPECT_THAT(UsageLines(*store_->OfferUsage(query)),
-              ::testing::ElementsAre("*/coupon/offline/2026-12-08: 1, 5", "*/coupon/offline/total: 1, 5",
-                                     "*/gift/online/2026-12-08: 1, 20", "*/gift/online/total: 2, 40",
-                                     "c-1/coupon/offline/2026-12-08: 1, 5",
-                                     "c-1/coupon/offline/total: 1, 5", "c-1/gift/online/total: 1, 20"));
+  EXPECT_THAT(
+      UsageLines(*store_->OfferUsage(query)),
+      ::testing::ElementsAre("*/coupon/offline/2026-12-08: 1, 5", "*/coupon/offline/total: 1, 5",
+                             "*/gift/online/2026-12-08: 1, 20", "*/gift/online/total: 2, 40",
+                             "c-1/coupon/offline/2026-12-08: 1, 5",
+                             "c-1/coupon/offline/total: 1, 5", "c-1/gift/online/total: 1, 20"));
   query.offer_ids = {"gift"};
   query.since = Date();
   EXPECT_THAT(UsageLines(*store_->OfferUsage(query)),
@@ -604,14 +613,16 @@ TEST_P(StoreContractTest, RedemptionsAddToTheirCustomersAndEveryonesUsageByDayAn
                    return absl::OkStatus();
                  }),
               IsOk());
-  EXPECT_THAT(Do("rev-again",
-                 [&](Transaction& tx) { return tx.ReverseOfferRedemption(first, "again").status(); }),
-              StatusIs(absl::StatusCode::kFailedPrecondition, "already reversed"));
+  EXPECT_THAT(
+      Do("rev-again",
+         [&](Transaction& tx) { return tx.ReverseOfferRedemption(first, "again").status(); }),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "already reversed"));
   query = {"c-1", {"gift"}, Day("2026-12-01"), Day("2026-12-31")};
-  EXPECT_THAT(UsageLines(*store_->OfferUsage(query)),
-              ::testing::ElementsAre("*/gift/online/2026-12-07: 0, 0", "*/gift/online/2026-12-08: 1, 20",
-                                     "*/gift/online/total: 1, 20", "c-1/gift/online/2026-12-07: 0, 0",
-                                     "c-1/gift/online/total: 0, 0"));
+  EXPECT_THAT(
+      UsageLines(*store_->OfferUsage(query)),
+      ::testing::ElementsAre("*/gift/online/2026-12-07: 0, 0", "*/gift/online/2026-12-08: 1, 20",
+                             "*/gift/online/total: 1, 20", "c-1/gift/online/2026-12-07: 0, 0",
+                             "c-1/gift/online/total: 0, 0"));
   std::vector<OfferRedemptionRecord> listed = *store_->OfferRedemptions("c-1", 10);
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(listed[1].id, first);  // newest first
@@ -673,29 +684,35 @@ TEST_P(StoreContractTest, APurchasesRedemptionsAreFoundByItAndAnUnknownCustomerR
       Redemption("c-1", "gift", "2026-12-01", rules::Channel::kUnknown, "20");
   with_purchase.purchase_id = "p-1";
   with_purchase.amount = *Decimal::Parse("600");
-  ASSERT_THAT(Do("r", [&](Transaction& tx) { return tx.InsertOfferRedemption(with_purchase).status(); }),
+  ASSERT_THAT(
+      Do("r", [&](Transaction& tx) { return tx.InsertOfferRedemption(with_purchase).status(); }),
+      IsOk());
+  ASSERT_THAT(Do("r-free",
+                 [&](Transaction& tx) {
+                   return tx
+                       .InsertOfferRedemption(
+                           Redemption("c-1", "coupon", "2026-12-01", rules::Channel::kUnknown, "5"))
+                       .status();
+                 }),
               IsOk());
-  ASSERT_THAT(Do("r-free", [&](Transaction& tx) {
-                return tx.InsertOfferRedemption(
-                             Redemption("c-1", "coupon", "2026-12-01", rules::Channel::kUnknown, "5"))
-                    .status();
-              }),
+  ASSERT_THAT(Do("find",
+                 [&](Transaction& tx) -> absl::Status {
+                   absl::StatusOr<std::vector<OfferRedemptionRecord>> found =
+                       tx.OfferRedemptionsOfPurchase("p-1");
+                   if (!found.ok()) return found.status();
+                   EXPECT_EQ(found->size(), 1u);
+                   if (found->size() == 1) EXPECT_EQ((*found)[0].amount, *Decimal::Parse("600"));
+                   EXPECT_TRUE(tx.OfferRedemptionsOfPurchase("")->empty());
+                   return absl::OkStatus();
+                 }),
               IsOk());
-  ASSERT_THAT(Do("find", [&](Transaction& tx) -> absl::Status {
-                absl::StatusOr<std::vector<OfferRedemptionRecord>> found =
-                    tx.OfferRedemptionsOfPurchase("p-1");
-                if (!found.ok()) return found.status();
-                EXPECT_EQ(found->size(), 1u);
-                if (found->size() == 1) EXPECT_EQ((*found)[0].amount, *Decimal::Parse("600"));
-                EXPECT_TRUE(tx.OfferRedemptionsOfPurchase("")->empty());
-                return absl::OkStatus();
-              }),
-              IsOk());
-  EXPECT_THAT(Do("nobody", [&](Transaction& tx) {
-                return tx.InsertOfferRedemption(
-                             Redemption("nobody", "gift", "2026-12-01", rules::Channel::kUnknown, "1"))
-                    .status();
-              }),
+  EXPECT_THAT(Do("nobody",
+                 [&](Transaction& tx) {
+                   return tx
+                       .InsertOfferRedemption(Redemption("nobody", "gift", "2026-12-01",
+                                                         rules::Channel::kUnknown, "1"))
+                       .status();
+                 }),
               StatusIs(absl::StatusCode::kNotFound, "nobody"));
   EXPECT_EQ(store_->OfferUsage({"", {"gift"}, Date(), Date()})->size(), 1u);  // everyone's total
 }
@@ -704,11 +721,13 @@ TEST_P(StoreContractTest, DeletingACustomerTakesItsOfferUsageButNotEveryones) {
   AddCustomer("c-1");
   AddCustomer("c-2");
   for (const char* id : {"c-1", "c-2"}) {
-    ASSERT_THAT(Do(StrCat("r-", id), [&](Transaction& tx) {
-                  return tx.InsertOfferRedemption(
-                               Redemption(id, "gift", "2026-12-01", rules::Channel::kUnknown, "20"))
-                      .status();
-                }),
+    ASSERT_THAT(Do(StrCat("r-", id),
+                   [&](Transaction& tx) {
+                     return tx
+                         .InsertOfferRedemption(
+                             Redemption(id, "gift", "2026-12-01", rules::Channel::kUnknown, "20"))
+                         .status();
+                   }),
                 IsOk());
   }
   ASSERT_THAT(Do("del", [](Transaction& tx) { return tx.DeleteCustomer("c-1").status(); }), IsOk());
@@ -722,12 +741,13 @@ TEST_P(StoreContractTest, DeletingACustomerTakesItsOfferUsageButNotEveryones) {
 TEST_P(StoreContractTest, UsageReadsShowOnlyCommittedRedemptionsAndSurviveAReopen) {
   AddCustomer("c-1");
   // A write that redeems, then fails: rolled back, it left no usage.
-  EXPECT_THAT(Do("fails", [&](Transaction& tx) -> absl::Status {
-                absl::StatusOr<OfferRedemptionRecord> stored = tx.InsertOfferRedemption(
-                    Redemption("c-1", "gift", "2026-12-01", rules::Channel::kOnline, "20"));
-                if (!stored.ok()) return stored.status();
-                return absl::AbortedError("changed its mind");
-              }),
+  EXPECT_THAT(Do("fails",
+                 [&](Transaction& tx) -> absl::Status {
+                   absl::StatusOr<OfferRedemptionRecord> stored = tx.InsertOfferRedemption(
+                       Redemption("c-1", "gift", "2026-12-01", rules::Channel::kOnline, "20"));
+                   if (!stored.ok()) return stored.status();
+                   return absl::AbortedError("changed its mind");
+                 }),
               StatusIs(absl::StatusCode::kAborted, "changed its mind"));
   const OfferUsageQuery query{"c-1", {"gift"}, Day("2026-12-01"), Day("2026-12-31")};
   EXPECT_TRUE(store_->OfferUsage(query)->empty());
@@ -751,10 +771,11 @@ TEST_P(StoreContractTest, UsageReadsShowOnlyCommittedRedemptionsAndSurviveAReope
       "*/gift/online/2026-12-01: 6, 120", "*/gift/online/total: 6, 120",
       "c-1/gift/online/2026-12-01: 6, 120", "c-1/gift/online/total: 6, 120"};
   EXPECT_EQ(UsageLines(*store_->OfferUsage(query)), expected);
-  ASSERT_THAT(Do("read-in-write", [&](Transaction& tx) -> absl::Status {
-                EXPECT_EQ(UsageLines(*tx.OfferUsage(query)), expected);
-                return absl::OkStatus();
-              }),
+  ASSERT_THAT(Do("read-in-write",
+                 [&](Transaction& tx) -> absl::Status {
+                   EXPECT_EQ(UsageLines(*tx.OfferUsage(query)), expected);
+                   return absl::OkStatus();
+                 }),
               IsOk());
   Reopen();
   EXPECT_EQ(UsageLines(*store_->OfferUsage(query)), expected);

@@ -142,9 +142,65 @@ TEST(PostgresUrl, AWrongPasswordIsUnavailableAndNotShown) {
   EXPECT_THAT(opened.status().message(), Not(HasSubstr("not-the-password")));
 }
 
+// A session of its own on the test server, for SQL the store does not run.
+class SqlSession {
+ public:
+  explicit SqlSession(const std::string& url) {
+    const std::string& password = PostgresTestServer::Get()->password();
+    const char* keywords[] = {"dbname", "password", nullptr};
+    const char* values[] = {url.c_str(), password.c_str(), nullptr};
+    connection_ = PQconnectdbParams(keywords, values, 1);
+    EXPECT_EQ(PQstatus(connection_), CONNECTION_OK) << PQerrorMessage(connection_);
+  }
+  ~SqlSession() { PQfinish(connection_); }
+  SqlSession(const SqlSession&) = delete;
+  SqlSession& operator=(const SqlSession&) = delete;
+
+  // Runs `sql`; its first row's values, joined by spaces ("" when it has
+  // no rows).
+  std::string Run(const std::string& sql) {
+    PGresult* result = PQexec(connection_, sql.c_str());
+    EXPECT_TRUE(PQresultStatus(result) == PGRES_COMMAND_OK ||
+                PQresultStatus(result) == PGRES_TUPLES_OK)
+        << PQresultErrorMessage(result);
+    std::string row;
+    for (int column = 0; PQntuples(result) > 0 && column < PQnfields(result); ++column) {
+      row += (column == 0 ? "" : " ") + std::string(PQgetvalue(result, 0, column));
+    }
+    PQclear(result);
+    return row;
+  }
+
+ private:
+  PGconn* connection_ = nullptr;
+};
+
 class PostgresStoreTest : public StoreTestBase {
  protected:
   PostgresStoreTest() : StoreTestBase(OpenPostgres) {}
+
+  // The URL of the schema of this test's stores.
+  std::string SchemaUrl() {
+    PostgresTestServer* server = PostgresTestServer::Get();
+    if (server == nullptr) return "";
+    absl::StatusOr<std::string> url = server->SchemaUrl(
+        StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
+    EXPECT_THAT(url, IsOk());
+    return url.ok() ? *url : "";
+  }
+
+  // Writes customer `id` through store_, with the key "k-ID".
+  absl::StatusOr<std::string> WriteCustomer(const std::string& id) {
+    return store_->Write({StrCat("k-", id), "Test", id},
+                         [&](Transaction& tx) -> absl::StatusOr<std::string> {
+                           rules::Customer c;
+                           c.id = id;
+                           c.name = "王五";
+                           absl::Status s = tx.UpsertCustomerProfile(c, Today()).status();
+                           if (!s.ok()) return s;
+                           return std::string("ok");
+                         });
+  }
 
   // Another store on the same database, as a second replica would be.
   std::unique_ptr<Store> OpenReplica() {
@@ -343,27 +399,14 @@ TEST_F(PostgresStoreTest, AWriteWhoseDeadlinePassesWaitingForAnotherReplicasLock
 // newest task_changes_kept of them: a write that changes tasks trims it.
 TEST_F(PostgresStoreTest, TheTaskChangesTableKeepsOnlyTheNewest) {
   AddCustomer("c-1");
-  PostgresTestServer* server = PostgresTestServer::Get();
-  ASSERT_NE(server, nullptr);
-  absl::StatusOr<std::string> url = server->SchemaUrl(
-      StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
-  ASSERT_THAT(url, IsOk());
-  absl::StatusOr<std::unique_ptr<Store>> opened =
-      PostgresStore::Open({.url = *url, .password = server->password(), .task_changes_kept = 3});
+  const std::string url = SchemaUrl();
+  ASSERT_FALSE(url.empty());
+  absl::StatusOr<std::unique_ptr<Store>> opened = PostgresStore::Open(
+      {.url = url, .password = PostgresTestServer::Get()->password(), .task_changes_kept = 3});
   ASSERT_THAT(opened, IsOk());
   std::unique_ptr<Store> store = std::move(*opened);
-  auto rows = [&]() -> std::string {
-    const char* keywords[] = {"dbname", "password", nullptr};
-    const char* values[] = {url->c_str(), server->password().c_str(), nullptr};
-    PGconn* connection = PQconnectdbParams(keywords, values, 1);
-    PGresult* result = PQexec(connection, "SELECT count(*), min(rule_id) FROM task_changes");
-    std::string counted = PQresultStatus(result) == PGRES_TUPLES_OK
-                              ? StrCat(PQgetvalue(result, 0, 0), " from ", PQgetvalue(result, 0, 1))
-                              : PQresultErrorMessage(result);
-    PQclear(result);
-    PQfinish(connection);
-    return counted;
-  };
+  SqlSession session(url);
+  auto rows = [&] { return session.Run("SELECT count(*), min(rule_id) FROM task_changes"); };
   for (int i = 1; i <= 5; ++i) {
     TaskRecord task;
     task.customer_id = "c-1";
@@ -377,7 +420,7 @@ TEST_F(PostgresStoreTest, TheTaskChangesTableKeepsOnlyTheNewest) {
                                return std::string("ok");
                              }),
                 IsOk());
-    EXPECT_EQ(rows(), StrCat(std::min(i, 3), " from rule_", std::max(1, i - 2))) << i;
+    EXPECT_EQ(rows(), StrCat(std::min(i, 3), " rule_", std::max(1, i - 2))) << i;
   }
 }
 
@@ -387,86 +430,38 @@ TEST_F(PostgresStoreTest, TheTaskChangesTableKeepsOnlyTheNewest) {
 // the schema is the one it knows.
 TEST_F(PostgresStoreTest, AReplicaWhoseDatabaseANewerClienteleMigratedNoLongerWrites) {
   AddCustomer("c-1");
-  PostgresTestServer* server = PostgresTestServer::Get();
-  ASSERT_NE(server, nullptr);
-  absl::StatusOr<std::string> url = server->SchemaUrl(
-      StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
-  ASSERT_THAT(url, IsOk());
-  auto run = [&](const std::string& sql) {
-    const char* keywords[] = {"dbname", "password", nullptr};
-    const char* values[] = {url->c_str(), server->password().c_str(), nullptr};
-    PGconn* connection = PQconnectdbParams(keywords, values, 1);
-    PGresult* result = PQexec(connection, sql.c_str());
-    EXPECT_EQ(PQresultStatus(result), PGRES_COMMAND_OK) << PQresultErrorMessage(result);
-    PQclear(result);
-    PQfinish(connection);
-  };
+  SqlSession session(SchemaUrl());
   const int known = store_->schema_version();
-  run(StrCat("UPDATE clientele_schema SET version = ", known + 1));
-  auto add = [&](const std::string& id) {
-    return store_->Write({StrCat("k-", id), "Test", id},
-                         [&](Transaction& tx) -> absl::StatusOr<std::string> {
-                           rules::Customer c;
-                           c.id = id;
-                           c.name = "王五";
-                           absl::Status s = tx.UpsertCustomerProfile(c, Today()).status();
-                           if (!s.ok()) return s;
-                           return std::string("ok");
-                         });
-  };
-  EXPECT_THAT(add("c-2"), StatusIs(absl::StatusCode::kUnavailable,
-                                   StrCat("schema is now version ", known + 1,
-                                          ", and this clienteled knows ", known)));
+  session.Run(StrCat("UPDATE clientele_schema SET version = ", known + 1));
+  EXPECT_THAT(WriteCustomer("c-2"), StatusIs(absl::StatusCode::kUnavailable,
+                                             StrCat("schema is now version ", known + 1,
+                                                    ", and this clienteled knows ", known)));
   EXPECT_EQ(*store_->CountCustomers(), 1);
   EXPECT_THAT(store_->FindCustomer("c-1", {Today(), {}}), IsOk());
   EXPECT_THAT(OpenPostgres(directory_, 12),
               StatusIs(absl::StatusCode::kFailedPrecondition, "use a newer clientele"));
 
-  run(StrCat("UPDATE clientele_schema SET version = ", known));
-  EXPECT_THAT(add("c-2"), IsOk());
+  session.Run(StrCat("UPDATE clientele_schema SET version = ", known));
+  EXPECT_THAT(WriteCustomer("c-2"), IsOk());
   EXPECT_EQ(*store_->CountCustomers(), 2);
 }
 
 // Another session holds the fleet's write lock (as another replica's
 // group would) for as long as it lives.
-class WriteLockHolder {
+class WriteLockHolder : public SqlSession {
  public:
-  WriteLockHolder(const std::string& url, const std::string& password) {
-    const char* keywords[] = {"dbname", "password", nullptr};
-    const char* values[] = {url.c_str(), password.c_str(), nullptr};
-    connection_ = PQconnectdbParams(keywords, values, 1);
+  explicit WriteLockHolder(const std::string& url) : SqlSession(url) {
     Run("BEGIN");
     Run(StrCat("SELECT pg_advisory_xact_lock",
                postgres::LockArguments(postgres::AdvisoryLock::kWrite)));
   }
-  ~WriteLockHolder() {
-    Run("ROLLBACK");
-    PQfinish(connection_);
-  }
-  // Runs `sql` on this session; its first value ("" when none).
-  std::string Run(const std::string& sql) {
-    PGresult* result = PQexec(connection_, sql.c_str());
-    EXPECT_TRUE(PQresultStatus(result) == PGRES_COMMAND_OK ||
-                PQresultStatus(result) == PGRES_TUPLES_OK)
-        << PQresultErrorMessage(result);
-    std::string value = PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
-    PQclear(result);
-    return value;
-  }
-
- private:
-  PGconn* connection_ = nullptr;
+  ~WriteLockHolder() { Run("ROLLBACK"); }
 };
 
 // A group whose writes are all late already sends nothing: it does not
 // wait for the write lock that another replica holds.
 TEST_F(PostgresStoreTest, AGroupOfLateWritesDoesNotWaitForTheWriteLock) {
-  PostgresTestServer* server = PostgresTestServer::Get();
-  ASSERT_NE(server, nullptr);
-  absl::StatusOr<std::string> url = server->SchemaUrl(
-      StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
-  ASSERT_THAT(url, IsOk());
-  WriteLockHolder holder(*url, server->password());
+  WriteLockHolder holder(SchemaUrl());
   std::promise<absl::StatusOr<std::string>> outcome;
   std::atomic<bool> ran = false;
   store_->Submit(
@@ -487,29 +482,13 @@ TEST_F(PostgresStoreTest, AGroupOfLateWritesDoesNotWaitForTheWriteLock) {
 // group fails UNAVAILABLE with that cause, for its caller to retry, and
 // the next group writes.
 TEST_F(PostgresStoreTest, AGroupWhoseWaitForTheWriteLockIsCancelledFailsUnavailable) {
-  PostgresTestServer* server = PostgresTestServer::Get();
-  ASSERT_NE(server, nullptr);
-  absl::StatusOr<std::string> url = server->SchemaUrl(
-      StrCat("c_", std::hash<std::string>()(directory_.string()) % 1000000000000ull));
-  ASSERT_THAT(url, IsOk());
-  auto add = [&](const std::string& id) {
-    return store_->Write({StrCat("k-", id), "Test", id},
-                         [&](Transaction& tx) -> absl::StatusOr<std::string> {
-                           rules::Customer c;
-                           c.id = id;
-                           c.name = "王五";
-                           absl::Status s = tx.UpsertCustomerProfile(c, Today()).status();
-                           if (!s.ok()) return s;
-                           return std::string("ok");
-                         });
-  };
   // A write first: its statements are prepared, so that the next group's
   // start goes with its first statement in one pipeline.
-  ASSERT_THAT(add("c-0"), IsOk());
+  ASSERT_THAT(WriteCustomer("c-0"), IsOk());
   {
-    WriteLockHolder holder(*url, server->password());
+    WriteLockHolder holder(SchemaUrl());
     std::future<absl::StatusOr<std::string>> written =
-        std::async(std::launch::async, [&] { return add("c-1"); });
+        std::async(std::launch::async, [&] { return WriteCustomer("c-1"); });
     std::string waiting;
     for (int i = 0; i < 100 && waiting.empty(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -523,7 +502,7 @@ TEST_F(PostgresStoreTest, AGroupWhoseWaitForTheWriteLockIsCancelledFailsUnavaila
     EXPECT_THAT(written.get(), StatusIs(absl::StatusCode::kUnavailable, "canceling statement"));
   }
   EXPECT_EQ(*store_->CountCustomers(), 1);
-  EXPECT_THAT(add("c-1"), IsOk());
+  EXPECT_THAT(WriteCustomer("c-1"), IsOk());
   EXPECT_EQ(*store_->CountCustomers(), 2);
 }
 
