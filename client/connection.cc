@@ -78,7 +78,7 @@ struct ServerAddresses {
 
 absl::StatusOr<ServerAddresses> AddressesOf(const std::string& server) {
   const size_t colon = server.rfind(':');
-  if (colon == std::string::npos || colon + 1 == server.size()) {
+  if (colon == std::string::npos || colon + 1 == server.size() || server.back() == ']') {
     return absl::InvalidArgumentError(
         StrCat("'", server, "' has no port: give each server as HOST:PORT"));
   }

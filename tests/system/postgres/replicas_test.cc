@@ -327,6 +327,11 @@ TEST_F(ReplicasTest, TheCliSeesEveryReplicaAndCallsThoseThatAreUp) {
                           "localhost," + processes_[0].address(), "--token", testing::kAdminToken});
   EXPECT_EQ(portless.code, 2) << portless.out << portless.err;
   EXPECT_THAT(portless.err, ::testing::HasSubstr("'localhost' has no port"));
+  client::CliOutput bracketed =
+      client::RunCommand({"customers", "get", "cli-0", "--server",
+                          "[::1]," + processes_[0].address(), "--token", testing::kAdminToken});
+  EXPECT_EQ(bracketed.code, 2) << bracketed.out << bracketed.err;
+  EXPECT_THAT(bracketed.err, ::testing::HasSubstr("'[::1]' has no port"));
 }
 
 }  // namespace
