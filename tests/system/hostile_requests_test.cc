@@ -53,7 +53,6 @@ Details DetailsOf(const grpc::Status& status) {
   return out;
 }
 
-std::string Today() { return rules::Date::Today().ToString(); }
 std::string Tomorrow() { return rules::Date::FromDays(rules::Date::Today().days() + 1).ToString(); }
 
 class HostileRequestsTest : public ServerTest {

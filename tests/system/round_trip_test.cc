@@ -43,10 +43,12 @@ TEST_F(RoundTripTest, CustomersGoBackAsTheyCame) {
   v1::RecordPurchaseResponse purchased;
   ASSERT_TRUE(Purchase("c-1", "p-1", "600", "k-p1", &purchased).ok());
 
-  for (const std::string& id : {"c-1", "c-0"}) {
+  for (const std::string id : {"c-1", "c-0"}) {
     SCOPED_TRACE(id);
     const v1::Customer stored = Get(id);
-    if (id == "c-0") EXPECT_EQ(stored.satisfaction(), "0");
+    if (id == "c-0") {
+      EXPECT_EQ(stored.satisfaction(), "0");
+    }
     v1::UpsertCustomerResponse again;
     const grpc::Status upsert = Upsert(stored, StrCat("k-again-", id), &again);
     ASSERT_TRUE(upsert.ok()) << upsert.error_message();

@@ -206,7 +206,9 @@ TEST_F(SegmentsWatchTest, WithoutAfterSequenceOnlyChangesCommittedLaterComeInOrd
   // first (the first of them may have come before the watch did).
   for (size_t i = 0; i < seen.size(); ++i) {
     EXPECT_GT(seen[i].sequence(), last_before) << Describe(seen[i]);
-    if (i > 0) EXPECT_GT(seen[i].sequence(), seen[i - 1].sequence()) << Describe(seen[i]);
+    if (i > 0) {
+      EXPECT_GT(seen[i].sequence(), seen[i - 1].sequence()) << Describe(seen[i]);
+    }
   }
   const size_t probes_seen = seen.size() - 5;
   for (size_t i = 0; i < probes_seen; ++i) {
