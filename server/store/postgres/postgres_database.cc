@@ -510,9 +510,8 @@ std::unique_ptr<sql::Statement> PostgresDatabase::Prepare(std::string_view sql) 
 void PostgresDatabase::Hold(HeldCommand command) { held_.push_back(std::move(command)); }
 
 PGresult* PostgresDatabase::SendWithHeld(const HeldCommand* last) {
-  if (held_.empty()) return last == nullptr ? nullptr : RunCommand(connection_, *last);
   const std::vector<HeldCommand> held = std::exchange(held_, {});
-  started_on_server_ = true;
+  started_on_server_ = started_on_server_ || !held.empty();
   // The server goes on past a held change whose count is wrong (only this
   // side checks it), so what would release its savepoint or commit it
   // waits until the count is known.
