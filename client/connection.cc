@@ -110,20 +110,22 @@ absl::StatusOr<ServerAddresses> AddressesOf(const std::string& server) {
                 sizeof text);
       addresses.v4.push_back(StrCat(text, ":", port));
     } else if (a->ai_family == AF_INET6) {
-      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr, text,
-                sizeof text);
-      addresses.v6.push_back(StrCat("[", text, "]:", port));
+      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+      inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+      // A link-local address is reached through its interface: gRPC reads
+      // the scope after a '%', which its URI spells %25.
+      const std::string scope = v6->sin6_scope_id == 0 ? "" : StrCat("%25", v6->sin6_scope_id);
+      addresses.v6.push_back(StrCat("[", text, scope, "]:", port));
     }
   }
   freeaddrinfo(found);
   return addresses;
 }
 
-// What gRPC connects to for `servers`: one as it is (gRPC resolves a name
-// itself); several as one ipv4: or ipv6: list of their addresses, which
-// the channel spreads calls over. Names among several are resolved here,
-// once: IPv4 when every server has an IPv4 address, else IPv6 when every
-// one has that.
+}  // namespace
+
+// Names among several are resolved once, here: IPv4 when every server has
+// an IPv4 address, else IPv6 when every one has that.
 absl::StatusOr<std::string> ChannelTarget(const std::vector<std::string>& servers) {
   if (servers.size() == 1) return servers.front();
   std::vector<std::string> v4, v6;
@@ -154,6 +156,8 @@ absl::StatusOr<std::string> ChannelTarget(const std::vector<std::string>& server
              " have no address family in common (IPv4 for all, or IPv6 for all), which one "
              "channel needs to spread calls over them"));
 }
+
+namespace {
 
 absl::StatusOr<std::string> ReadPem(std::string_view option, const std::string& path) {
   std::ifstream in(path, std::ios::binary);

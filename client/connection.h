@@ -50,6 +50,16 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptio
 // entry (spaces around each trimmed, empty entries dropped).
 std::vector<std::string> SplitServers(std::string_view servers);
 
+// What a channel to `servers` (each "host:port" or "[v6]:port") connects
+// to: one server as it is, since gRPC resolves a name itself; several as
+// one "ipv4:" or "ipv6:" list of their addresses, which the channel's
+// round robin spreads calls over. Names among several are resolved now
+// (UNAVAILABLE if one cannot be), each to every address it has, an address
+// reached twice listed once, and an IPv6 scope (fe80::1%eth0) kept.
+// INVALID_ARGUMENT for a server without a port, or servers with no
+// address family in common. Thread-safe.
+absl::StatusOr<std::string> ChannelTarget(const std::vector<std::string>& servers);
+
 // HealthCheckResponse.ServingStatus values that clienteled reports.
 inline constexpr int kHealthServing = 1;
 inline constexpr int kHealthNotServing = 2;  // running, but no valid ruleset is loaded

@@ -13,6 +13,8 @@ The layers, lowest first (README.md, "What is here"):
   server/api/          one file per proto service: validation, conversion,
                        the operations; messages only, no gRPC
   server/api/grpc/     the gRPC services, reactors and transport
+  server/gateway/      the JSON gateway: HTTP in front of the gRPC server,
+                       a client of it through its in-process channel
   server/              main.cc, config, demo data: the composition root
   client/              the `clientele` command: rules/ offline, gRPC online
 
@@ -51,10 +53,14 @@ LAYERS = {
          "proto", "proto/grpc"},
         {"absl", "protobuf", "grpc", "openssl"},
     ),
+    "server/gateway": (
+        {"common", "server/infra", "proto"},
+        {"absl", "protobuf", "grpc", "httplib", "openssl"},
+    ),
     "server": (
         {"common", "rules", "server/store", "server/store/sqlite", "server/store/postgres",
          "server/reload",
-         "server/infra", "server/api", "server/api/grpc", "proto", "proto/grpc"},
+         "server/infra", "server/api", "server/api/grpc", "server/gateway", "proto", "proto/grpc"},
         {"absl", "protobuf", "grpc", "yaml-cpp", "cli11"},
     ),
     "client": (

@@ -18,8 +18,9 @@ packages=(
   libpq-dev postgresql
   # the IANA time zones a ruleset's time_zone names (read by Abseil)
   tzdata
-  # tests and benchmarks (python3: the doc examples' tester, stdlib only)
-  libgtest-dev libgmock-dev libbenchmark-dev python3
+  # tests and benchmarks (python3: the doc examples' tester, stdlib only;
+  # curl: the JSON gateway's examples in docs/http.md)
+  libgtest-dev libgmock-dev libbenchmark-dev python3 curl
 )
 
 missing=()

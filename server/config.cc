@@ -190,12 +190,18 @@ absl::Status CheckSecurity(const std::string& path, const YAML::Node& root,
                "no transport chosen: add tls: {cert, key} (and client_ca for mutual TLS), or "
                "plaintext: true to serve without encryption on a loopback address");
   }
-  const bool local = IsLoopbackHost(HostOf(config.listen)) || config.listen.starts_with("unix:");
-  if (config.plaintext && !config.allow_remote_plaintext && !local) {
-    return Bad(path, root["listen"] ? root["listen"] : root,
-               StrCat("plaintext is allowed on loopback addresses only, and ", config.listen,
-                      " is not one: configure tls, or set allow_remote_plaintext: true if the "
-                      "network is protected otherwise"));
+  // The JSON gateway carries the same tokens and data as the gRPC port.
+  for (const auto& [key, address] :
+       {std::pair<std::string, std::string>{"listen", config.listen},
+        std::pair<std::string, std::string>{"http_listen", config.http_listen}}) {
+    const bool local = address.empty() || IsLoopbackHost(HostOf(address)) ||
+                       (key == "listen" && address.starts_with("unix:"));
+    if (config.plaintext && !config.allow_remote_plaintext && !local) {
+      return Bad(path, root[key] ? root[key] : root,
+                 StrCat("plaintext is allowed on loopback addresses only, and ", key, " ", address,
+                        " is not one: configure tls, or set allow_remote_plaintext: true if the "
+                        "network is protected otherwise"));
+    }
   }
   if (config.tokens.empty()) {
     return Bad(path, root,
@@ -236,6 +242,8 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
                                        "allow_remote_plaintext",
                                        "auth",
                                        "metrics_listen",
+                                       "http_listen",
+                                       "http_threads",
                                        "decision_log"};
   std::set<std::string> seen;
   for (const auto& entry : root) {
@@ -293,6 +301,11 @@ absl::Status Apply(const std::string& path, const YAML::Node& root, ServerConfig
       s = ReadDecisionLog(path, value, &config->decision_log);
     } else if (key == "metrics_listen") {
       s = ReadText(path, value, key, &config->metrics_listen);
+    } else if (key == "http_listen") {
+      s = ReadText(path, value, key, &config->http_listen);
+    } else if (key == "http_threads") {
+      s = ReadInt(path, value, key, 2, 1024, &number);
+      config->http_threads = static_cast<int>(number);
     } else if (key == "sync_every_commit") {
       s = ReadBool(path, value, key, &config->sync_every_commit);
     } else if (key == "idempotency_key_days") {

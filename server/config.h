@@ -12,8 +12,8 @@
 #include "absl/status/statusor.h"
 #include "server/api/auth.h"
 #include "server/api/decision_log.h"
-#include "server/api/grpc/transport_options.h"
 #include "server/api/request_limits.h"
+#include "server/infra/transport_options.h"
 
 namespace clientele::server {
 
@@ -56,6 +56,10 @@ struct ServerConfig {
   TransportOptions transport() const { return {tls, plaintext}; }
   std::vector<TokenConfig> tokens;  // auth.tokens: at least one
   std::string metrics_listen;       // host:port of the Prometheus endpoint; "" for none
+  // host:port of the JSON gateway (server/gateway/json_gateway.h), secured
+  // as `listen` is; "" for none.
+  std::string http_listen;
+  int http_threads = 16;  // HTTP requests served at once; at most half of them streams
   // decision_log: {sample_rate, max_entries, max_age_days}; off unless
   // sample_rate is above 0.
   DecisionLogOptions decision_log;

@@ -74,7 +74,9 @@ absl::Status LoadDemoFeedback(Apis* apis, rules::Date today, Sequence& random) {
     feedback.set_source(kFeedbackSources[random.Next(4)]);
     feedback.set_satisfaction(seed.satisfaction);
     // One to three months back, as the seed's survey was.
-    feedback.set_date(DaysBefore(today, 22 + 30 * random.Next(2) + random.Next(18)));
+    const int months_back = random.Next(2);
+    const int days_back = random.Next(18);
+    feedback.set_date(DaysBefore(today, 22 + 30 * months_back + days_back));
     v1::SubmitFeedbackResponse recorded;
     if (absl::Status s = apis->events.SubmitFeedback(feedback, &recorded); !s.ok()) return s;
   }
@@ -91,18 +93,25 @@ absl::Status LoadDemoData(Apis* apis, rules::Date today) {
     upsert.set_idempotency_key(StrCat("demo-customer-", i));
     v1::Customer* c = upsert.mutable_customer();
     c->set_id(id);
-    c->set_name(StrCat(kSurnames[random.Next(8)], kGivenNames[random.Next(10)]));
+    // One draw per statement: the order in which a call's arguments are
+    // evaluated differs between compilers, and so would the data. (The
+    // draws are in the order GCC made them when the docs were written.)
+    const char* given_name = kGivenNames[random.Next(10)];
+    c->set_name(StrCat(kSurnames[random.Next(8)], given_name));
     c->set_age(18 + random.Next(60));
     c->set_gender(random.Next(2) == 0 ? "男" : "女");
     c->set_occupation(kOccupations[random.Next(5)]);
     c->set_consumption(kConsumption[random.Next(3)]);
     c->set_channel(kChannels[random.Next(3)]);
-    c->set_birthday(StrCat(1950 + random.Next(55), "-0", 1 + random.Next(9), "-1", random.Next(10)));
+    const int day_digit = random.Next(10);
+    const int month = 1 + random.Next(9);
+    c->set_birthday(StrCat(1950 + random.Next(55), "-0", month, "-1", day_digit));
     // Joined 10 to 19 months back, before any of their purchases.
     c->set_joined_at(DaysBefore(today, 300 + 30 * random.Next(9)));
     // A survey score to start from: 3.0 .. 4.9, so that reviews move some
     // customers across the 满意 threshold of 4.
-    c->set_satisfaction(StrCat(3 + random.Next(2), ".", random.Next(10)));
+    const int tenths = random.Next(10);
+    c->set_satisfaction(StrCat(3 + random.Next(2), ".", tenths));
     v1::UpsertCustomerResponse upserted;
     if (absl::Status s = apis->customers.UpsertCustomer(upsert, &upserted); !s.ok()) return s;
 
@@ -116,7 +125,10 @@ absl::Status LoadDemoData(Apis* apis, rules::Date today) {
       purchase.set_product(random.Next(2) == 0 ? "产品A" : "产品B");
       purchase.set_channel(kChannels[random.Next(3)]);
       // Within the 270 days up to today: about one in nine in the last 30.
-      purchase.set_date(DaysBefore(today, 30 * random.Next(9) + random.Next(18) + random.Next(13)));
+      const int months_back = random.Next(9);
+      const int days_back = random.Next(18);
+      const int more_days_back = random.Next(13);
+      purchase.set_date(DaysBefore(today, 30 * months_back + days_back + more_days_back));
       v1::RecordPurchaseResponse recorded;
       if (absl::Status s = apis->events.RecordPurchase(purchase, &recorded); !s.ok()) return s;
     }

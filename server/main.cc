@@ -39,6 +39,7 @@
 #include "server/api/grpc/unparseable_request_interceptor.h"
 #include "server/config.h"
 #include "server/demo_data.h"
+#include "server/gateway/json_gateway.h"
 #include "server/infra/log.h"
 #include "server/infra/metrics.h"
 #include "server/infra/metrics_endpoint.h"
@@ -291,6 +292,26 @@ int Serve(const std::string& config_path) {
     std::printf("metrics on %s\n", metrics->address().c_str());
   }
 
+  // The JSON gateway calls the server above through its in-process
+  // channel, as any client would.
+  std::unique_ptr<gateway::JsonGateway> json_gateway;
+  if (!config->http_listen.empty()) {
+    grpc::ChannelArguments channel_arguments;
+    channel_arguments.SetMaxReceiveMessageSize(config->max_message_bytes);
+    channel_arguments.SetMaxSendMessageSize(config->max_message_bytes);
+    absl::StatusOr<std::unique_ptr<gateway::JsonGateway>> started = gateway::JsonGateway::Start(
+        {.listen = config->http_listen,
+         .transport = config->transport(),
+         .channel = server->InProcessChannel(channel_arguments),
+         // JSON spells a message out at length, bytes in base64 a third longer.
+         .max_body_bytes = 2 * static_cast<size_t>(config->max_message_bytes),
+         .threads = config->http_threads});
+    if (!started.ok()) return Fail("http_unavailable", std::string(started.status().message()));
+    json_gateway = std::move(*started);
+    Log(LogLevel::kInfo, "http", {{"address", json_gateway->address()}});
+    std::printf("http on %s\n", json_gateway->address().c_str());
+  }
+
   const std::string host = config->listen.substr(0, config->listen.rfind(':'));
   const std::string address = StrCat(host, ":", port);
   Log(LogLevel::kInfo, "listening",
@@ -314,6 +335,9 @@ int Serve(const std::string& config_path) {
        {"grace_seconds", StrCat(config->shutdown_grace_seconds)}});
   watcher.reset();  // no reload from now on
   reloader.Unsubscribe(health_listener);
+  // First, while the gRPC server still serves its calls under way; its
+  // streams end with a last line that says the server is stopping.
+  if (json_gateway != nullptr) json_gateway->Stop();
   streams.EndAll();  // watch streams never end by themselves
   apis.segments.StopRefreshing();  // a refresh asked for ends at its next batch
   server->Shutdown(std::chrono::system_clock::now() +
@@ -350,5 +374,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client that hangs up is an error on its own connection, not the
+  // end of the server: OpenSSL's writes on the HTTP port would otherwise
+  // raise SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
   return clientele::server::Serve(config_path);
 }

@@ -6,9 +6,10 @@ the program fails the test (ctest: doc_examples), with a diff per example.
 Each doc is one session: a fresh directory holding a copy of config/, with
 `clientele` on PATH (and as build/client/clientele), and a fresh clienteled
 on a free loopback port, started from the shipped config/server.yaml (its
-listen address, metrics and demo_data aside) with the demo data. Every
-command runs with CLIENTELE_SERVER set to that server and CLIENTELE_TOKEN
-to demo-admin-token, as the README tells a new user to do.
+listen addresses, metrics and demo_data aside) with the demo data. Every
+command runs with CLIENTELE_SERVER set to that server, CLIENTELE_HTTP to
+its JSON gateway (http://127.0.0.1:PORT) and CLIENTELE_TOKEN to
+demo-admin-token, as the README tells a new user to do.
 
 What is an example (docs/README.md has the same, for doc writers):
 
@@ -279,6 +280,7 @@ class Session:
             config = f.read()
         config = re.sub(r"(?m)^listen:.*$", "listen: 127.0.0.1:0", config)
         config = re.sub(r"(?m)^metrics_listen:.*\n", "", config)
+        config = re.sub(r"(?m)^http_listen:.*$", "http_listen: 127.0.0.1:0", config)
         config = re.sub(r"(?m)^demo_data:.*$", f"demo_data: {'true' if demo else 'false'}", config)
         if rules:
             # A copy of the source's directory, as `rules:` relative to the config.
@@ -295,6 +297,8 @@ class Session:
         log.close()
         for raw in self.server.stdout:
             text = raw.decode("utf-8", "replace").strip()
+            if text.startswith("http on "):
+                self.env["CLIENTELE_HTTP"] = "http://" + text[len("http on "):]
             if text.startswith("listening on "):
                 self.env["CLIENTELE_SERVER"] = text[len("listening on "):]
                 return

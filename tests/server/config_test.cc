@@ -54,6 +54,8 @@ TEST_F(ConfigTest, TheShippedConfigLoads) {
   ASSERT_THAT(config.status(), IsOk());
   EXPECT_TRUE(config->plaintext);
   EXPECT_FALSE(config->tls.has_value());
+  // The JSON gateway on loopback (docs/http.md).
+  EXPECT_EQ(config->http_listen, "127.0.0.1:50080");
   ASSERT_EQ(config->tokens.size(), 3u);
   // The README's demo tokens.
   EXPECT_EQ(config->tokens[0].sha256, Sha256Hex("demo-reader-token"));
@@ -100,6 +102,31 @@ TEST_F(ConfigTest, PlaintextIsRefusedOffLoopbackUnlessForced) {
     EXPECT_THAT(Load(kBase + "listen: '" + listen + "'\nplaintext: true\n" + kTokens).status(),
                 IsOk())
         << listen;
+  }
+}
+
+TEST_F(ConfigTest, TheJsonGatewayIsPlaintextOnLoopbackOnlyAsTheGrpcPortIs) {
+  const std::string local = kBase + "listen: 127.0.0.1:0\nplaintext: true\n" + kTokens;
+  absl::StatusOr<ServerConfig> config = Load(local + "http_listen: 127.0.0.1:0\nhttp_threads: 4\n");
+  ASSERT_THAT(config.status(), IsOk());
+  EXPECT_EQ(config->http_listen, "127.0.0.1:0");
+  EXPECT_EQ(config->http_threads, 4);
+  EXPECT_EQ(Load(local)->http_listen, "");  // off unless asked for
+  for (const std::string listen : {"0.0.0.0:8080", "[::]:8080", "example.com:8080"}) {
+    absl::StatusOr<ServerConfig> remote = Load(local + "http_listen: '" + listen + "'\n");
+    EXPECT_THAT(remote.status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, "http_listen " + listen))
+        << listen;
+    EXPECT_THAT(std::string(remote.status().message()), HasSubstr("loopback addresses only"));
+    EXPECT_THAT(std::string(remote.status().message()), HasSubstr("server.yaml:8:"));
+    EXPECT_THAT(
+        Load(local + "allow_remote_plaintext: true\nhttp_listen: '" + listen + "'\n").status(),
+        IsOk());
+  }
+  for (const std::string threads : {"1", "1025", "many"}) {
+    EXPECT_THAT(Load(local + "http_threads: " + threads + "\n").status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, "http_threads"))
+        << threads;
   }
 }
 

@@ -26,6 +26,7 @@ struct RpcMethod {
   std::string service;  // "clientele.v1.Customers"
   std::string name;     // "DeleteCustomer"
   bool streaming;       // client or server streaming
+  bool client_streaming;  // the requests stream (not on the JSON gateway)
   std::string path() const { return "/" + service + "/" + name; }
 };
 
@@ -46,7 +47,8 @@ inline std::vector<RpcMethod> EveryRpc() {
       for (int m = 0; m < service->method_count(); ++m) {
         const google::protobuf::MethodDescriptor* method = service->method(m);
         methods.push_back({service->full_name(), method->name(),
-                           method->client_streaming() || method->server_streaming()});
+                           method->client_streaming() || method->server_streaming(),
+                           method->client_streaming()});
       }
     }
   }

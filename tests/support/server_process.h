@@ -27,6 +27,18 @@
 
 #include "common/sha256.h"
 
+// GCC says __SANITIZE_ADDRESS__; Clang says __has_feature(address_sanitizer).
+#if defined(__SANITIZE_ADDRESS__)
+#define CLIENTELE_UNDER_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CLIENTELE_UNDER_ADDRESS_SANITIZER 1
+#endif
+#endif
+#ifndef CLIENTELE_UNDER_ADDRESS_SANITIZER
+#define CLIENTELE_UNDER_ADDRESS_SANITIZER 0
+#endif
+
 namespace clientele::testing {
 
 // One token per role, accepted by every test server.
@@ -76,6 +88,8 @@ class ServerProcess {
   const std::string& address() const { return address_; }
   // The metrics endpoint's host:port, when the config has metrics_listen.
   const std::string& metrics_address() const { return metrics_address_; }
+  // The JSON gateway's host:port, when http_listen is set.
+  const std::string& http_address() const { return http_address_; }
   std::filesystem::path log() const { return directory_ / "server.log"; }
   // What the server has logged so far.
   std::string ReadLog() const {
@@ -125,7 +139,7 @@ class ServerProcess {
       }
       ::close(out[0]);
       ::close(out[1]);
-#ifndef __SANITIZE_ADDRESS__
+#if !CLIENTELE_UNDER_ADDRESS_SANITIZER
       if (memory_limit_ > 0) {
         const rlimit limit{memory_limit_, memory_limit_};
         if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(126);
@@ -137,13 +151,17 @@ class ServerProcess {
     ::close(out[1]);
     // "metrics on HOST:PORT" when metrics are on, then "listening on
     // HOST:PORT" once the server is up.
-    const std::string metrics = "metrics on ", listening = "listening on ";
+    const std::string metrics = "metrics on ", http = "http on ", listening = "listening on ";
     for (;;) {
       std::string line;
       char c;
       while (::read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
       if (line.rfind(metrics, 0) == 0) {
         metrics_address_ = line.substr(metrics.size());
+        continue;
+      }
+      if (line.rfind(http, 0) == 0) {
+        http_address_ = line.substr(http.size());
         continue;
       }
       ::close(out[0]);
@@ -190,6 +208,7 @@ class ServerProcess {
   uint64_t memory_limit_ = 0;
   std::string address_;
   std::string metrics_address_;
+  std::string http_address_;
   pid_t pid_ = -1;
 };
 

@@ -4,15 +4,16 @@
 // roles.h say; a refused write changes nothing; and the logs hold neither
 // tokens nor the customers' personal data.
 #include <grpcpp/generic/generic_stub.h>
+#include <httplib.h>
 
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "clientele/v1/admin.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/api/auth.h"
-#include "clientele/v1/admin.grpc.pb.h"
 #include "tests/support/health_check.h"
 #include "tests/support/rpc_methods.h"
 #include "tests/support/server_fixture.h"
@@ -128,6 +129,74 @@ TEST_F(AccessTest, EveryRpcRefusesMissingAndBadTokensAndTooLowRoles) {
       }
     }
   }
+}
+
+// The JSON gateway's answer to `method` called with `token` ("" none),
+// its empty request (RequestBytes' refusal for WatchSegmentChanges) in
+// JSON. A stream is given 600 ms: a watch admitted sends nothing more.
+httplib::Result CallOverHttp(const std::string& address, const RpcMethod& method,
+                             const std::string& token) {
+  httplib::Client client("http://" + address);
+  client.set_read_timeout(20, 0);
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  if (method.streaming) headers.emplace("Connect-Timeout-Ms", "600");
+  const std::string body =
+      method.name == "WatchSegmentChanges" ? R"({"after_sequence": "-1"})" : "{}";
+  return client.Post(method.path(), headers, body, "application/json");
+}
+
+class AccessOverHttpTest : public AccessTest {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartServer("http_listen: 127.0.0.1:0\n")); }
+};
+
+TEST_F(AccessOverHttpTest, EveryRpcRefusesMissingAndBadTokensAndTooLowRolesOverHttp) {
+  const std::vector<RpcMethod> methods = EveryRpc();
+  ASSERT_GE(methods.size(), 28u);
+  const std::vector<std::pair<Role, std::string>> roles = {{Role::kReader, testing::kReaderToken},
+                                                           {Role::kWriter, testing::kWriterToken},
+                                                           {Role::kAdmin, testing::kAdminToken}};
+  for (const RpcMethod& method : methods) {
+    SCOPED_TRACE(method.path());
+    if (method.client_streaming) {
+      // gRPC only, whoever asks (HTTP/1.1 cannot stream the requests).
+      const httplib::Result answer =
+          CallOverHttp(server_.http_address(), method, testing::kAdminToken);
+      ASSERT_TRUE(answer);
+      EXPECT_EQ(answer->status, 501);
+      continue;
+    }
+    const std::optional<Role> required = server::RequiredRole(method.name);
+    ASSERT_TRUE(required.has_value());
+    for (const std::string token : {"", "not-a-token-of-this-server"}) {
+      const httplib::Result answer = CallOverHttp(server_.http_address(), method, token);
+      ASSERT_TRUE(answer);
+      EXPECT_EQ(answer->status, 401) << answer->body;
+      EXPECT_THAT(answer->body, HasSubstr(R"("unauthenticated")"));
+    }
+    for (const auto& [role, token] : roles) {
+      SCOPED_TRACE(std::string(server::RoleName(role)));
+      const httplib::Result answer = CallOverHttp(server_.http_address(), method, token);
+      ASSERT_TRUE(answer);
+      if (static_cast<int>(role) < static_cast<int>(*required)) {
+        EXPECT_EQ(answer->status, 403) << answer->body;
+        EXPECT_THAT(answer->body, HasSubstr(R"("permission_denied")"));
+        EXPECT_THAT(answer->body, HasSubstr("may not call " + method.name));
+      } else {
+        // Admitted: whatever the empty request gets next, it is not a
+        // refusal, nor a method the gateway does not know.
+        EXPECT_NE(answer->status, 401) << answer->body;
+        EXPECT_NE(answer->status, 403) << answer->body;
+        EXPECT_NE(answer->status, 501) << answer->body;
+        EXPECT_THAT(answer->body, Not(HasSubstr("has no method")));
+        EXPECT_THAT(answer->body, Not(HasSubstr("no service")));
+      }
+    }
+  }
+  // The tokens came by HTTP headers; none reached the log.
+  const std::string log = server_.ReadLog();
+  for (const auto& [role, token] : roles) EXPECT_THAT(log, Not(HasSubstr(token)));
 }
 
 TEST_F(AccessTest, HealthAndReflectionNeedNoToken) {

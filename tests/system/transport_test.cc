@@ -1,8 +1,12 @@
 // TLS and mutual TLS on the gRPC port, with certificates made by
 // scripts/make-certs.sh: who can connect, and that a server whose TLS
 // files are wrong does not start and says why.
+#include <httplib.h>
+
+#include <csignal>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "clientele/v1/diagnostics.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -18,6 +22,9 @@ using ::testing::HasSubstr;
 class TransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // httplib's TLS client writes with OpenSSL, which raises SIGPIPE when
+    // the server hangs up on it (as it does on a missing certificate).
+    signal(SIGPIPE, SIG_IGN);
     certs_ = server_.directory() / "certs";
     ASSERT_TRUE(testing::MakeCertificates(certs_));
   }
@@ -47,6 +54,23 @@ class TransportTest : public ::testing::Test {
 
   std::string Cert(const char* name) const { return (certs_ / name).string(); }
 
+  // Pings the JSON gateway over HTTPS trusting `ca`, with a client
+  // certificate when `cert` is given: the answer, or none when no TLS
+  // session came about.
+  httplib::Result HttpsPing(const std::string& ca, const std::string& cert = "",
+                            const std::string& key = "") {
+    const std::string address = server_.http_address();
+    const size_t colon = address.rfind(':');
+    httplib::SSLClient client(address.substr(0, colon), std::stoi(address.substr(colon + 1)), cert,
+                              key);
+    client.set_ca_cert_path(ca.c_str());
+    client.enable_server_certificate_verification(true);
+    client.set_connection_timeout(5, 0);
+    return client.Post("/clientele.v1.Diagnostics/Ping",
+                       {{"Authorization", std::string("Bearer ") + testing::kAdminToken}}, "{}",
+                       "application/json");
+  }
+
   testing::ServerProcess server_;
   std::filesystem::path certs_;
 };
@@ -63,6 +87,66 @@ TEST_F(TransportTest, TlsServesClientsThatTrustItsCa) {
   // A name the certificate does not hold.
   EXPECT_EQ(Ping(Cert("ca.pem"), true, "", "", "evil.example").error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(TransportTest, TheJsonGatewayIsSecuredAsTheGrpcPortIs) {
+  server_.set_security(testing::TlsConfig(certs_, /*mutual=*/false) + testing::TestTokensConfig());
+  ASSERT_TRUE(server_.Start(kRules, "http_listen: 127.0.0.1:0\n")) << server_.ReadLog();
+  const httplib::Result ping = HttpsPing(Cert("ca.pem"));
+  ASSERT_TRUE(ping) << httplib::to_string(ping.error());
+  EXPECT_EQ(ping->status, 200);
+  EXPECT_THAT(ping->get_header_value("Strict-Transport-Security"), HasSubstr("max-age="));
+  // Plain HTTP to the TLS port gets no answer; nor does a client that does
+  // not trust the private CA.
+  httplib::Client plain("http://" + server_.http_address());
+  plain.set_connection_timeout(5, 0);
+  plain.set_read_timeout(5, 0);
+  const httplib::Result cleartext =
+      plain.Post("/clientele.v1.Diagnostics/Ping", "{}", "application/json");
+  EXPECT_TRUE(!cleartext || cleartext->status >= 400);
+  const std::filesystem::path other = server_.directory() / "other";
+  ASSERT_TRUE(testing::MakeCertificates(other));
+  EXPECT_FALSE(HttpsPing((other / "ca.pem").string()));
+}
+
+TEST_F(TransportTest, AClientThatLeavesATlsStreamDoesNotTakeTheServerDown) {
+  server_.set_security(testing::TlsConfig(certs_, /*mutual=*/false) + testing::TestTokensConfig());
+  ASSERT_TRUE(server_.Start(kRules, "http_listen: 127.0.0.1:0\n")) << server_.ReadLog();
+  {
+    const std::string address = server_.http_address();
+    const size_t colon = address.rfind(':');
+    httplib::SSLClient client(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
+    client.set_ca_cert_path(Cert("ca.pem").c_str());
+    client.enable_server_certificate_verification(true);
+    bool got = false;
+    client.Get("/clientele.v1.Rulesets/WatchRuleset",
+               {{"Authorization", std::string("Bearer ") + testing::kAdminToken}},
+               [&](const char*, size_t) {
+                 got = true;
+                 return false;  // leaves after the first message
+               });
+    ASSERT_TRUE(got);
+  }
+  // Two keep-alives later the server has written into the closed
+  // connection, and goes on.
+  std::this_thread::sleep_for(std::chrono::seconds(11));
+  const httplib::Result ping = HttpsPing(Cert("ca.pem"));
+  ASSERT_TRUE(ping) << httplib::to_string(ping.error());
+  EXPECT_EQ(ping->status, 200);
+  EXPECT_TRUE(Ping(Cert("ca.pem")).ok());
+}
+
+TEST_F(TransportTest, TheJsonGatewayWantsTheClientCertificateOfMutualTls) {
+  server_.set_security(testing::TlsConfig(certs_, /*mutual=*/true) + testing::TestTokensConfig());
+  ASSERT_TRUE(server_.Start(kRules, "http_listen: 127.0.0.1:0\n")) << server_.ReadLog();
+  const httplib::Result ping = HttpsPing(Cert("ca.pem"), Cert("client.pem"), Cert("client.key"));
+  ASSERT_TRUE(ping) << httplib::to_string(ping.error());
+  EXPECT_EQ(ping->status, 200);
+  EXPECT_FALSE(HttpsPing(Cert("ca.pem")));
+  const std::filesystem::path other = server_.directory() / "other";
+  ASSERT_TRUE(testing::MakeCertificates(other));
+  EXPECT_FALSE(
+      HttpsPing(Cert("ca.pem"), (other / "client.pem").string(), (other / "client.key").string()));
 }
 
 TEST_F(TransportTest, MutualTlsNeedsAClientCertificateFromTheCa) {

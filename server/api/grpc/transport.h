@@ -10,7 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "server/api/grpc/transport_options.h"
+#include "server/infra/transport_options.h"
 
 namespace clientele::server {
 

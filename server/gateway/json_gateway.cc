@@ -1,0 +1,335 @@
+#include "server/gateway/json_gateway.h"
+
+#include <google/protobuf/descriptor.h>
+#include <httplib.h>
+#include <openssl/ssl.h>
+
+#include <cctype>
+#include <chrono>
+#include <utility>
+
+#include "common/strings.h"
+#include "server/gateway/connect_error.h"
+#include "server/gateway/in_process_call.h"
+#include "server/gateway/json_messages.h"
+#include "server/gateway/stream_framing.h"
+#include "server/infra/http_listen.h"
+
+namespace clientele::server::gateway {
+namespace {
+
+using google::protobuf::MethodDescriptor;
+
+// How long a stream's first message is waited for before its answer
+// starts: a call refused at once (a bad token, a bad request) then gets
+// its own HTTP status instead of a 200 whose only line is an error.
+constexpr std::chrono::milliseconds kFirstMessageWait(500);
+// How long an idle stream waits between keep-alives. A client that left
+// is noticed only by a write that fails, the second after it left (the
+// first still goes into the socket's buffer), so this bounds how long a
+// stream and its thread outlive their client.
+constexpr std::chrono::milliseconds kKeepAliveInterval(5'000);
+
+void Answer(const HttpError& error, httplib::Response& response) {
+  response.status = error.http_status;
+  response.set_content(error.json, "application/json");
+}
+
+void AnswerError(absl::StatusCode code, std::string_view message, httplib::Response& response) {
+  Answer(ConnectError(code, message), response);
+}
+
+void AnswerGrpcError(const grpc::Status& status, httplib::Response& response) {
+  Answer(ConnectError(static_cast<absl::StatusCode>(status.error_code()), status.error_message(),
+                      status.error_details()),
+         response);
+}
+
+// The media type of a Content-Type header, lower case, without parameters.
+std::string MediaType(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type;
+}
+
+// The call's options: the caller's token (forwarded as it came) and the
+// deadline of Connect-Timeout-Ms. INVALID_ARGUMENT for a timeout that is
+// not a number of milliseconds.
+absl::StatusOr<CallOptions> OptionsOf(const httplib::Request& request) {
+  CallOptions options;
+  options.authorization = request.get_header_value("Authorization");
+  if (request.has_header("Connect-Timeout-Ms")) {
+    const std::string timeout = request.get_header_value("Connect-Timeout-Ms");
+    int64_t milliseconds = 0;
+    // Connect allows at most 10 digits.
+    if (timeout.empty() || timeout.size() > 10 || !ParseInteger(timeout, &milliseconds) ||
+        milliseconds < 0) {
+      return absl::InvalidArgumentError(
+          StrCat("Connect-Timeout-Ms must be a whole number of milliseconds, not '", timeout, "'"));
+    }
+    options.deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(milliseconds);
+  }
+  return options;
+}
+
+// Sets up TLS as the gRPC port has it: the certificate chain and its key,
+// TLS 1.2 at least, and with client_ca a client certificate it signed.
+bool SetUpTls(const TlsFiles& files, SSL_CTX& context) {
+  SSL_CTX_set_min_proto_version(&context, TLS1_2_VERSION);
+  SSL_CTX_set_options(&context, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_use_certificate_chain_file(&context, files.cert.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(&context, files.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(&context) != 1) {
+    return false;
+  }
+  if (!files.client_ca.empty()) {
+    if (SSL_CTX_load_verify_locations(&context, files.client_ca.c_str(), nullptr) != 1) {
+      return false;
+    }
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.client_ca.c_str());
+    if (names == nullptr) return false;
+    SSL_CTX_set_client_CA_list(&context, names);
+    SSL_CTX_set_verify(&context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  }
+  return true;
+}
+
+// What httplib answers by itself (no route, a body too large, a request
+// it cannot read), in the same JSON shape as every other failure.
+void AnswerHttpError(size_t max_body_bytes, const httplib::Request& request,
+                     httplib::Response& response) {
+  if (!response.body.empty()) return;  // a failure of ours, already written
+  const int status = response.status;
+  absl::StatusCode code = absl::StatusCode::kInvalidArgument;
+  std::string message = StrCat("the request cannot be served (HTTP ", status, ")");
+  if (status == 404) {
+    code = absl::StatusCode::kNotFound;
+    message = StrCat("no such path '", request.path,
+                     "'; a method is called as POST /clientele.v1.<Service>/<Method>");
+  } else if (status == 413) {
+    code = absl::StatusCode::kResourceExhausted;
+    message = StrCat("the request is larger than the ", max_body_bytes, " bytes allowed");
+  } else if (status >= 500) {
+    code = absl::StatusCode::kInternal;
+  }
+  const HttpError error = ConnectError(code, message);
+  response.set_content(error.json, "application/json");  // the status stays httplib's
+}
+
+}  // namespace
+
+JsonGateway::JsonGateway(JsonGatewayOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<JsonGateway>> JsonGateway::Start(JsonGatewayOptions options) {
+  std::unique_ptr<JsonGateway> gateway(new JsonGateway(std::move(options)));
+  const JsonGatewayOptions& set = gateway->options_;
+  if (set.transport.tls.has_value()) {
+    const TlsFiles files = *set.transport.tls;
+    auto server = std::make_unique<httplib::SSLServer>(
+        [&files](SSL_CTX& context) { return SetUpTls(files, context); });
+    if (!server->is_valid()) {
+      return absl::InvalidArgumentError(StrCat(
+          "http_listen: OpenSSL refuses the TLS files (tls.cert '", files.cert, "', tls.key '",
+          files.key, "'",
+          files.client_ca.empty() ? "" : StrCat(", tls.client_ca '", files.client_ca, "'"), ")"));
+    }
+    gateway->server_ = std::move(server);
+  } else {
+    gateway->server_ = std::make_unique<httplib::Server>();
+  }
+  gateway->Route();
+  absl::StatusOr<std::string> address =
+      BindHttpServer(gateway->server_.get(), set.listen, "http_listen");
+  if (!address.ok()) return address.status();
+  gateway->address_ = *std::move(address);
+  httplib::Server* server = gateway->server_.get();
+  gateway->thread_ = std::thread([server] {
+    pthread_setname_np(pthread_self(), "json-gateway");
+    server->listen_after_bind();
+  });
+  return gateway;
+}
+
+JsonGateway::~JsonGateway() { Stop(); }
+
+void JsonGateway::Stop() {
+  {
+    MutexLock lock(&mutex_);
+    stopping_ = true;
+    for (ServerStreamCall* call : streams_) call->Cancel();
+  }
+  if (server_ != nullptr) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool JsonGateway::stopping() const {
+  MutexLock lock(&mutex_);
+  return stopping_;
+}
+
+void JsonGateway::Route() {
+  httplib::Server& server = *server_;
+  const int threads = options_.threads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_payload_max_length(options_.max_body_bytes);
+  server.set_read_timeout(30, 0);
+  server.set_keep_alive_timeout(5);
+  const bool tls = options_.transport.tls.has_value();
+  server.set_post_routing_handler([tls](const httplib::Request&, httplib::Response& response) {
+    // An API answer is data: never cached, never sniffed into HTML, never
+    // framed; and no CORS headers, so other origins cannot read it.
+    response.set_header("Cache-Control", "no-store");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    response.set_header("Referrer-Policy", "no-referrer");
+    response.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    if (tls) response.set_header("Strict-Transport-Security", "max-age=31536000");
+  });
+  const size_t max_body_bytes = options_.max_body_bytes;
+  server.set_error_handler(
+      [max_body_bytes](const httplib::Request& request, httplib::Response& response) {
+        AnswerHttpError(max_body_bytes, request, response);
+      });
+  const auto serve = [this](const httplib::Request& request, httplib::Response& response) {
+    Serve(request, response);
+  };
+  // Every path of two segments; Serve sorts out which name a method.
+  server.Post(R"(/[^/]+/[^/]+)", serve);
+  server.Get(R"(/[^/]+/[^/]+)", serve);
+}
+
+void JsonGateway::Serve(const httplib::Request& request, httplib::Response& response) {
+  absl::StatusOr<const MethodDescriptor*> found = FindMethod(request.path);
+  if (!found.ok()) return Answer(ConnectError(found.status()), response);
+  const MethodDescriptor& method = **found;
+  if (method.client_streaming()) {
+    return AnswerError(absl::StatusCode::kUnimplemented,
+                       StrCat(method.name(),
+                              " streams its requests, which HTTP/1.1 cannot carry here: call it "
+                              "over gRPC (the CLI does)"),
+                       response);
+  }
+  std::string body;
+  if (request.method == "GET") {
+    if (!method.server_streaming()) {
+      response.set_header("Allow", "POST");
+      response.status = 405;
+      const HttpError error =
+          ConnectError(absl::StatusCode::kUnimplemented,
+                       StrCat(method.name(), " is called with POST (only streams may be GET)"));
+      response.set_content(error.json, "application/json");
+      return;
+    }
+    body = request.get_param_value("message");  // the request's JSON, as EventSource sends it
+  } else {
+    const std::string type = MediaType(request.get_header_value("Content-Type"));
+    if (type != "application/json") {
+      response.status = 415;
+      const HttpError error = ConnectError(
+          absl::StatusCode::kInvalidArgument,
+          StrCat("the request must be Content-Type: application/json, not '", type, "'"));
+      response.set_content(error.json, "application/json");
+      return;
+    }
+    body = request.body;
+  }
+  if (method.server_streaming()) return ServeStream(method, body, request, response);
+  ServeUnary(method, body, request, response);
+}
+
+void JsonGateway::ServeUnary(const MethodDescriptor& method, const std::string& body,
+                             const httplib::Request& request, httplib::Response& response) {
+  absl::StatusOr<CallOptions> options = OptionsOf(request);
+  if (!options.ok()) return Answer(ConnectError(options.status()), response);
+  absl::StatusOr<std::string> bytes = SerializedFromJson(*method.input_type(), body);
+  if (!bytes.ok()) return Answer(ConnectError(bytes.status()), response);
+  const UnaryOutcome outcome =
+      CallUnary(options_.channel, StrCat("/", method.service()->full_name(), "/", method.name()),
+                *bytes, *options);
+  if (!outcome.status.ok()) return AnswerGrpcError(outcome.status, response);
+  absl::StatusOr<std::string> json = JsonFromSerialized(*method.output_type(), outcome.response);
+  if (!json.ok()) return Answer(ConnectError(json.status()), response);
+  response.set_content(*json, "application/json");
+}
+
+void JsonGateway::ServeStream(const MethodDescriptor& method, const std::string& body,
+                              const httplib::Request& request, httplib::Response& response) {
+  absl::StatusOr<CallOptions> options = OptionsOf(request);
+  if (!options.ok()) return Answer(ConnectError(options.status()), response);
+  absl::StatusOr<std::string> bytes = SerializedFromJson(*method.input_type(), body);
+  if (!bytes.ok()) return Answer(ConnectError(bytes.status()), response);
+  auto call = std::make_shared<ServerStreamCall>(
+      options_.channel, StrCat("/", method.service()->full_name(), "/", method.name()), *bytes,
+      *options);
+  if (!AddStream(call.get())) {
+    return stopping()
+               ? AnswerError(absl::StatusCode::kUnavailable, "clienteled is stopping", response)
+               : AnswerError(absl::StatusCode::kResourceExhausted,
+                             StrCat("as many streams as the HTTP port serves at once (",
+                                    options_.threads / 2, ") are open; try again later"),
+                             response);
+  }
+  // The first message, or the failure that ends the call at once.
+  std::string first;
+  ServerStreamCall::Read read = call->Next(&first, kFirstMessageWait);
+  if (read == ServerStreamCall::Read::kEnded && !call->status().ok()) {
+    RemoveStream(call.get());
+    return AnswerGrpcError(call->status(), response);
+  }
+  const StreamFraming framing = StreamFraming::For(request.get_header_value("Accept"));
+  const MethodDescriptor* stream_method = &method;
+  auto provider = [this, call, framing, stream_method, read, first = std::move(first)](
+                      size_t, httplib::DataSink& sink) mutable {
+    const auto write = [&sink](const std::string& text) {
+      return sink.write(text.data(), text.size());
+    };
+    std::string message = std::move(first);
+    for (;;) {
+      if (read == ServerStreamCall::Read::kMessage) {
+        absl::StatusOr<std::string> json =
+            JsonFromSerialized(*stream_method->output_type(), message);
+        const std::string text =
+            json.ok() ? framing.Message(*json) : framing.Error(ConnectError(json.status()).json);
+        if (!write(text) || !json.ok()) {
+          call->Cancel();
+          return false;  // the client left, or the server's answer did not print
+        }
+      } else if (read == ServerStreamCall::Read::kStillWaiting) {
+        if (!write(framing.KeepAlive())) {
+          call->Cancel();
+          return false;
+        }
+      } else {
+        break;
+      }
+      read = call->Next(&message, kKeepAliveInterval);
+    }
+    grpc::Status status = call->status();
+    if (status.error_code() == grpc::StatusCode::CANCELLED && stopping()) {
+      status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "clienteled is stopping");
+    }
+    if (!status.ok()) {
+      const HttpError error = ConnectError(static_cast<absl::StatusCode>(status.error_code()),
+                                           status.error_message(), status.error_details());
+      write(framing.Error(error.json));
+    }
+    sink.done();
+    return true;
+  };
+  response.set_chunked_content_provider(std::string(framing.content_type()), std::move(provider),
+                                        [this, call](bool) { RemoveStream(call.get()); });
+}
+
+bool JsonGateway::AddStream(ServerStreamCall* call) {
+  MutexLock lock(&mutex_);
+  if (stopping_ || streams_.size() >= static_cast<size_t>(options_.threads / 2)) return false;
+  streams_.insert(call);
+  return true;
+}
+
+void JsonGateway::RemoveStream(ServerStreamCall* call) {
+  MutexLock lock(&mutex_);
+  streams_.erase(call);
+}
+
+}  // namespace clientele::server::gateway

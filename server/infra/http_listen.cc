@@ -1,0 +1,30 @@
+#include "server/infra/http_listen.h"
+
+#include <httplib.h>
+
+#include "common/strings.h"
+
+namespace clientele::server {
+
+absl::StatusOr<std::string> BindHttpServer(httplib::Server* server, const std::string& listen,
+                                           std::string_view setting) {
+  const size_t colon = listen.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos ||
+      !ParseInteger(std::string_view(listen).substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(StrCat(setting, " '", listen, "' is not host:port"));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const int bound =
+      port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return absl::UnavailableError(StrCat(setting, ": cannot listen on ", listen));
+  }
+  return StrCat(listen.substr(0, colon), ":", bound);
+}
+
+}  // namespace clientele::server
