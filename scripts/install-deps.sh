@@ -21,6 +21,9 @@ packages=(
   # tests and benchmarks (python3: the doc examples' tester, stdlib only;
   # curl: the JSON gateway's examples in docs/http.md)
   libgtest-dev libgmock-dev libbenchmark-dev python3 curl
+  # the console's tests in a real browser, and a font for the rules'
+  # Chinese names in their screenshots
+  chromium chromium-driver python3-selenium fonts-wqy-microhei
 )
 
 missing=()

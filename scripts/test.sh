@@ -29,11 +29,12 @@ if [[ "${SANITIZE:-1}" != 0 ]]; then
   CXX=clang++ BUILD_DIR="$asan_dir" BUILD_TYPE=Debug bash scripts/build.sh \
     -DCLIENTELE_SANITIZE=address -DCLIENTELE_BUILD_BENCH=OFF
   # The service tests' second run on PostgreSQL (label postgres_conformance)
-  # ran in the release pass above; here the PostgreSQL store's own tests
-  # and the replicas' cover its code, which keeps this pass within CI's time.
+  # and the console's browser flows (label browser) ran in the release pass
+  # above; here the PostgreSQL store's own tests and the replicas' cover
+  # its code, which keeps this pass within CI's time.
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir "$asan_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 \
-    --label-exclude postgres_conformance
+    --label-exclude "postgres_conformance|browser"
 
   tsan_dir="${BUILD_DIR}-tsan"
   tsan_tests=(reloader_test ruleset_concurrency_test write_queue_test)

@@ -305,7 +305,15 @@ int Serve(const std::string& config_path) {
          .channel = server->InProcessChannel(channel_arguments),
          // JSON spells a message out at length, bytes in base64 a third longer.
          .max_body_bytes = 2 * static_cast<size_t>(config->max_message_bytes),
-         .threads = config->http_threads});
+         .threads = config->http_threads,
+         // A console login is a token of the same table, checked the same way.
+         .authenticate = [&auth = *authenticator](
+                             std::string_view token) -> absl::StatusOr<gateway::LoginIdentity> {
+           absl::StatusOr<Caller> caller = auth.Authenticate(StrCat("Bearer ", token));
+           if (!caller.ok()) return caller.status();
+           return gateway::LoginIdentity{std::string(caller->name),
+                                         std::string(RoleName(caller->role))};
+         }});
     if (!started.ok()) return Fail("http_unavailable", std::string(started.status().message()));
     json_gateway = std::move(*started);
     Log(LogLevel::kInfo, "http", {{"address", json_gateway->address()}});
@@ -335,14 +343,16 @@ int Serve(const std::string& config_path) {
        {"grace_seconds", StrCat(config->shutdown_grace_seconds)}});
   watcher.reset();  // no reload from now on
   reloader.Unsubscribe(health_listener);
-  // First, while the gRPC server still serves its calls under way; its
-  // streams end with a last line that says the server is stopping.
-  if (json_gateway != nullptr) json_gateway->Stop();
+  // The JSON gateway takes no new requests, and its streams end with a
+  // last line that says the server is stopping; its calls under way are
+  // gRPC calls, bounded by the grace period like any other.
+  if (json_gateway != nullptr) json_gateway->BeginStop();
   streams.EndAll();  // watch streams never end by themselves
   apis.segments.StopRefreshing();  // a refresh asked for ends at its next batch
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(config->shutdown_grace_seconds));
   server->Wait();
+  if (json_gateway != nullptr) json_gateway->Stop();
   decision_log.Stop();  // writes the last decisions' entries, before the database closes
   if (fleet.has_value()) fleet->Stop();
   key_retention.Stop();

@@ -2,7 +2,6 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
-#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <memory>
@@ -10,19 +9,10 @@
 #include "absl/strings/escaping.h"
 #include "common/strings.h"
 #include "google/rpc/status.pb.h"
+#include "server/gateway/json_messages.h"
 
 namespace clientele::server::gateway {
 namespace {
-
-// `text` as a JSON string, quotes and escapes included.
-std::string JsonString(std::string_view text) {
-  google::protobuf::Value value;
-  value.set_string_value(std::string(text));
-  std::string json;
-  // A string Value always prints; protobuf escapes what JSON needs escaped.
-  if (!google::protobuf::util::MessageToJsonString(value, &json).ok()) return "\"\"";
-  return json;
-}
 
 // The detail as JSON, when its type is one the server knows
 // (google.rpc.ErrorInfo, BadRequest); "" otherwise.
@@ -56,8 +46,8 @@ std::string DetailsJson(std::string_view status_details) {
     std::string value = absl::Base64Escape(detail.value());
     while (!value.empty() && value.back() == '=') value.pop_back();  // Connect sends it unpadded
     StrAppend(&json, json.size() > 1 ? "," : "",
-              "{\"type\":", JsonString(url.substr(url.rfind('/') + 1)),
-              ",\"value\":", JsonString(value));
+              "{\"type\":", JsonQuoted(url.substr(url.rfind('/') + 1)),
+              ",\"value\":", JsonQuoted(value));
     if (const std::string debug = DebugJson(detail); !debug.empty()) {
       StrAppend(&json, ",\"debug\":", debug);
     }
@@ -143,7 +133,7 @@ HttpError ConnectError(absl::StatusCode code, std::string_view message,
   HttpError error;
   error.http_status = HttpStatusOf(code);
   error.json =
-      StrCat("{\"code\":\"", ConnectCodeName(code), "\",\"message\":", JsonString(message));
+      StrCat("{\"code\":\"", ConnectCodeName(code), "\",\"message\":", JsonQuoted(message));
   const std::string details = DetailsJson(status_details);
   if (details != "[]") StrAppend(&error.json, ",\"details\":", details);
   error.json += "}";

@@ -4,12 +4,14 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
-#include <cctype>
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
 #include "common/strings.h"
 #include "server/gateway/connect_error.h"
+#include "server/gateway/console_endpoints.h"
+#include "server/gateway/console_session.h"
 #include "server/gateway/in_process_call.h"
 #include "server/gateway/json_messages.h"
 #include "server/gateway/stream_framing.h"
@@ -23,7 +25,7 @@ using google::protobuf::MethodDescriptor;
 // How long a stream's first message is waited for before its answer
 // starts: a call refused at once (a bad token, a bad request) then gets
 // its own HTTP status instead of a 200 whose only line is an error.
-constexpr std::chrono::milliseconds kFirstMessageWait(500);
+constexpr std::chrono::milliseconds kFirstMessageWait(1'000);
 // How long an idle stream waits between keep-alives. A client that left
 // is noticed only by a write that fails, the second after it left (the
 // first still goes into the socket's buffer), so this bounds how long a
@@ -45,20 +47,24 @@ void AnswerGrpcError(const grpc::Status& status, httplib::Response& response) {
          response);
 }
 
-// The media type of a Content-Type header, lower case, without parameters.
-std::string MediaType(std::string_view content_type) {
-  std::string type(content_type.substr(0, content_type.find(';')));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return type;
-}
-
-// The call's options: the caller's token (forwarded as it came) and the
-// deadline of Connect-Timeout-Ms. INVALID_ARGUMENT for a timeout that is
-// not a number of milliseconds.
-absl::StatusOr<CallOptions> OptionsOf(const httplib::Request& request) {
+// The call's options: its authorization (console_session.h's
+// AuthorizationOf: the caller's header as it came, or the console login's)
+// and the deadline of Connect-Timeout-Ms. INVALID_ARGUMENT for a timeout
+// that is not a number of milliseconds.
+absl::StatusOr<CallOptions> OptionsOf(const httplib::Request& request, ConsoleLogins* logins,
+                                      bool tls) {
   CallOptions options;
-  options.authorization = request.get_header_value("Authorization");
+  absl::StatusOr<std::string> authorization = AuthorizationOf(request, logins, tls);
+  if (!authorization.ok()) return authorization.status();
+  options.authorization = *std::move(authorization);
+  // gRPC takes metadata of printable ASCII only, and a call with anything
+  // else would end the process, not the call.
+  const bool printable = std::all_of(options.authorization.begin(), options.authorization.end(),
+                                     [](char c) { return c >= 0x20 && c <= 0x7e; });
+  if (!printable || options.authorization.size() > 4096) {
+    return absl::UnauthenticatedError(
+        "the Authorization header must be 'Bearer TOKEN' in printable ASCII");
+  }
   if (request.has_header("Connect-Timeout-Ms")) {
     const std::string timeout = request.get_header_value("Connect-Timeout-Ms");
     int64_t milliseconds = 0;
@@ -73,10 +79,58 @@ absl::StatusOr<CallOptions> OptionsOf(const httplib::Request& request) {
   return options;
 }
 
+// Refuses, before its body is read, a request the gateway does not take:
+// a method other than GET and POST (HEAD would run a GET handler), and a
+// POST whose body is not plainly Content-Length bytes long, because only
+// then does httplib hold the body to max_body_bytes: chunked or
+// compressed bodies, and bodies read until the connection closes, are
+// not. True when it answered.
+bool RefuseUnreadableRequest(const httplib::Request& request, size_t max_body_bytes,
+                             httplib::Response& response) {
+  const auto refuse = [&response](int status, absl::StatusCode code, std::string message) {
+    response.status = status;
+    response.set_content(ConnectError(code, message).json, "application/json");
+    return true;
+  };
+  if (request.method != "GET" && request.method != "POST") {
+    response.set_header("Allow", "GET, POST");
+    return refuse(405, absl::StatusCode::kUnimplemented,
+                  StrCat("the method ", request.method, " is not served: POST calls, GET reads"));
+  }
+  if (request.method != "POST") return false;
+  if (request.has_header("Transfer-Encoding")) {
+    return refuse(411, absl::StatusCode::kInvalidArgument,
+                  "send the body with a Content-Length, not chunked");
+  }
+  if (const std::string encoding = request.get_header_value("Content-Encoding");
+      !encoding.empty() && encoding != "identity") {
+    return refuse(415, absl::StatusCode::kInvalidArgument,
+                  StrCat("a compressed body (Content-Encoding: ", encoding, ") is not taken"));
+  }
+  if (!request.has_header("Content-Length")) {
+    return refuse(411, absl::StatusCode::kInvalidArgument,
+                  "a POST needs a Content-Length (0 for the empty request)");
+  }
+  int64_t length = -1;
+  if (!ParseInteger(request.get_header_value("Content-Length"), &length) || length < 0) {
+    return refuse(400, absl::StatusCode::kInvalidArgument, "the Content-Length is not a number");
+  }
+  if (static_cast<uint64_t>(length) > max_body_bytes) {
+    return refuse(413, absl::StatusCode::kResourceExhausted,
+                  StrCat("the request is larger than the ", max_body_bytes, " bytes allowed"));
+  }
+  return false;
+}
+
 // Sets up TLS as the gRPC port has it: the certificate chain and its key,
 // TLS 1.2 at least, and with client_ca a client certificate it signed.
 bool SetUpTls(const TlsFiles& files, SSL_CTX& context) {
   SSL_CTX_set_min_proto_version(&context, TLS1_2_VERSION);
+  // Without a session id context, OpenSSL fails every resumed handshake
+  // once client certificates are verified (and clients such as libcurl
+  // resume).
+  static constexpr unsigned char kSessionContext[] = "clientele-http";
+  SSL_CTX_set_session_id_context(&context, kSessionContext, sizeof kSessionContext - 1);
   SSL_CTX_set_options(&context, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   if (SSL_CTX_use_certificate_chain_file(&context, files.cert.c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(&context, files.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
@@ -119,7 +173,9 @@ void AnswerHttpError(size_t max_body_bytes, const httplib::Request& request,
 
 }  // namespace
 
-JsonGateway::JsonGateway(JsonGatewayOptions options) : options_(std::move(options)) {}
+JsonGateway::JsonGateway(JsonGatewayOptions options)
+    : options_(std::move(options)),
+      logins_(std::make_unique<ConsoleLogins>(options_.authenticate, options_.logins)) {}
 
 absl::StatusOr<std::unique_ptr<JsonGateway>> JsonGateway::Start(JsonGatewayOptions options) {
   std::unique_ptr<JsonGateway> gateway(new JsonGateway(std::move(options)));
@@ -143,23 +199,23 @@ absl::StatusOr<std::unique_ptr<JsonGateway>> JsonGateway::Start(JsonGatewayOptio
       BindHttpServer(gateway->server_.get(), set.listen, "http_listen");
   if (!address.ok()) return address.status();
   gateway->address_ = *std::move(address);
-  httplib::Server* server = gateway->server_.get();
-  gateway->thread_ = std::thread([server] {
-    pthread_setname_np(pthread_self(), "json-gateway");
-    server->listen_after_bind();
-  });
+  gateway->thread_ = ServeInBackground(gateway->server_.get(), "json-gateway");
   return gateway;
 }
 
 JsonGateway::~JsonGateway() { Stop(); }
 
-void JsonGateway::Stop() {
+void JsonGateway::BeginStop() {
   {
     MutexLock lock(&mutex_);
     stopping_ = true;
     for (ServerStreamCall* call : streams_) call->Cancel();
   }
   if (server_ != nullptr) server_->stop();
+}
+
+void JsonGateway::Stop() {
+  BeginStop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -173,16 +229,28 @@ void JsonGateway::Route() {
   const int threads = options_.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(options_.max_body_bytes);
-  server.set_read_timeout(30, 0);
-  server.set_keep_alive_timeout(5);
+  // A thread serves one connection at a time, idle ones too: short
+  // waits, so that a few slow or idle clients cannot hold every thread.
+  server.set_read_timeout(10, 0);
+  server.set_keep_alive_timeout(2);
   const bool tls = options_.transport.tls.has_value();
+  server.set_pre_routing_handler([max_body_bytes = options_.max_body_bytes](
+                                     const httplib::Request& request, httplib::Response& response) {
+    return RefuseUnreadableRequest(request, max_body_bytes, response)
+               ? httplib::Server::HandlerResponse::Handled
+               : httplib::Server::HandlerResponse::Unhandled;
+  });
   server.set_post_routing_handler([tls](const httplib::Request&, httplib::Response& response) {
     // An API answer is data: never cached, never sniffed into HTML, never
-    // framed; and no CORS headers, so other origins cannot read it.
-    response.set_header("Cache-Control", "no-store");
+    // framed; and no CORS headers, so other origins cannot read it. (The
+    // console's pages set their own policy and caching.)
+    if (!response.has_header("Cache-Control")) response.set_header("Cache-Control", "no-store");
+    if (!response.has_header("Content-Security-Policy")) {
+      response.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    }
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("Referrer-Policy", "no-referrer");
-    response.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    response.set_header("X-Frame-Options", "DENY");
     if (tls) response.set_header("Strict-Transport-Security", "max-age=31536000");
   });
   const size_t max_body_bytes = options_.max_body_bytes;
@@ -190,6 +258,9 @@ void JsonGateway::Route() {
       [max_body_bytes](const httplib::Request& request, httplib::Response& response) {
         AnswerHttpError(max_body_bytes, request, response);
       });
+  // The console's endpoints first: the API's pattern below matches
+  // /console/login too.
+  AddConsoleEndpoints(&server, logins_.get(), tls);
   const auto serve = [this](const httplib::Request& request, httplib::Response& response) {
     Serve(request, response);
   };
@@ -222,8 +293,8 @@ void JsonGateway::Serve(const httplib::Request& request, httplib::Response& resp
     }
     body = request.get_param_value("message");  // the request's JSON, as EventSource sends it
   } else {
-    const std::string type = MediaType(request.get_header_value("Content-Type"));
-    if (type != "application/json") {
+    const std::string type = request.get_header_value("Content-Type");
+    if (!IsJsonContentType(type)) {
       response.status = 415;
       const HttpError error = ConnectError(
           absl::StatusCode::kInvalidArgument,
@@ -239,7 +310,7 @@ void JsonGateway::Serve(const httplib::Request& request, httplib::Response& resp
 
 void JsonGateway::ServeUnary(const MethodDescriptor& method, const std::string& body,
                              const httplib::Request& request, httplib::Response& response) {
-  absl::StatusOr<CallOptions> options = OptionsOf(request);
+  absl::StatusOr<CallOptions> options = OptionsOf(request, logins_.get(), tls());
   if (!options.ok()) return Answer(ConnectError(options.status()), response);
   absl::StatusOr<std::string> bytes = SerializedFromJson(*method.input_type(), body);
   if (!bytes.ok()) return Answer(ConnectError(bytes.status()), response);
@@ -254,7 +325,7 @@ void JsonGateway::ServeUnary(const MethodDescriptor& method, const std::string& 
 
 void JsonGateway::ServeStream(const MethodDescriptor& method, const std::string& body,
                               const httplib::Request& request, httplib::Response& response) {
-  absl::StatusOr<CallOptions> options = OptionsOf(request);
+  absl::StatusOr<CallOptions> options = OptionsOf(request, logins_.get(), tls());
   if (!options.ok()) return Answer(ConnectError(options.status()), response);
   absl::StatusOr<std::string> bytes = SerializedFromJson(*method.input_type(), body);
   if (!bytes.ok()) return Answer(ConnectError(bytes.status()), response);
@@ -274,6 +345,9 @@ void JsonGateway::ServeStream(const MethodDescriptor& method, const std::string&
   ServerStreamCall::Read read = call->Next(&first, kFirstMessageWait);
   if (read == ServerStreamCall::Read::kEnded && !call->status().ok()) {
     RemoveStream(call.get());
+    if (call->status().error_code() == grpc::StatusCode::CANCELLED && stopping()) {
+      return AnswerError(absl::StatusCode::kUnavailable, "clienteled is stopping", response);
+    }
     return AnswerGrpcError(call->status(), response);
   }
   const StreamFraming framing = StreamFraming::For(request.get_header_value("Accept"));

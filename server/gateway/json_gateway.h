@@ -1,5 +1,5 @@
 // The JSON gateway: clienteled's API over HTTP/1.1 for backends that do
-// not speak gRPC (and, later, for the console), on its own port
+// not speak gRPC and for the console (console_endpoints.h), on its own port
 // (http_listen), secured as the gRPC port is (TLS, optionally mutual, or
 // plain text where the config allows it).
 //
@@ -20,6 +20,9 @@
 // query parameter, as a browser's EventSource calls. Client-streaming
 // methods (ImportCustomers) stay gRPC-only.
 //
+// A call carries its token in Authorization: Bearer, or comes from the
+// console with its login cookie and CSRF header (console_session.h).
+//
 // There is no code per method: every call goes through the real gRPC
 // server over its in-process channel, with the caller's token, so roles,
 // limits, metrics and logs apply unchanged, and a method is on HTTP the
@@ -39,6 +42,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
+#include "server/gateway/console_logins.h"
 #include "server/infra/transport_options.h"
 
 namespace httplib {
@@ -61,6 +65,10 @@ struct JsonGatewayOptions {
   std::shared_ptr<grpc::Channel> channel;  // the gRPC server's in-process channel
   size_t max_body_bytes = 8 << 20;         // a larger request is 413
   int threads = 16;                        // requests served at once; at most half of them streams
+  // The console's logins: who a pasted token is (the server's token
+  // table), and their timeouts (console_logins.h).
+  ConsoleLogins::Authenticate authenticate;
+  ConsoleLoginOptions logins;
 };
 
 class JsonGateway {
@@ -72,8 +80,12 @@ class JsonGateway {
   ~JsonGateway();  // Stop()
 
   // Ends the open streams (their last line: UNAVAILABLE, the server is
-  // stopping), lets the calls under way finish, stops serving. Call it
-  // before the gRPC server shuts down. Idempotent.
+  // stopping) and takes no new connections. The calls under way go on:
+  // shut the gRPC server down next (its grace period bounds them), then
+  // Stop(). Idempotent.
+  void BeginStop();
+  // BeginStop, and waits until every request has been answered.
+  // Idempotent.
   void Stop();
 
   const std::string& address() const { return address_; }  // host:port, the port chosen
@@ -91,8 +103,10 @@ class JsonGateway {
   bool AddStream(ServerStreamCall* call);
   void RemoveStream(ServerStreamCall* call);
   bool stopping() const;
+  bool tls() const { return options_.transport.tls.has_value(); }
 
   const JsonGatewayOptions options_;
+  const std::unique_ptr<ConsoleLogins> logins_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::string address_;

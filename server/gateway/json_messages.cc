@@ -3,8 +3,10 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/message.h>
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <cctype>
 #include <memory>
 
 #include "common/strings.h"
@@ -81,6 +83,22 @@ absl::StatusOr<std::string> JsonFromSerialized(const Descriptor& type, std::stri
     return absl::InternalError(
         StrCat("cannot print a ", type.full_name(), " as JSON: ", std::string(printed.message())));
   }
+  return json;
+}
+
+bool IsJsonContentType(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "application/json";
+}
+
+std::string JsonQuoted(std::string_view text) {
+  google::protobuf::Value value;
+  value.set_string_value(std::string(text));
+  std::string json;
+  // A string Value always prints; protobuf escapes what JSON needs escaped.
+  if (!google::protobuf::util::MessageToJsonString(value, &json).ok()) return "\"\"";
   return json;
 }
 

@@ -37,6 +37,13 @@ absl::StatusOr<std::string> SerializedFromJson(const google::protobuf::Descripto
 absl::StatusOr<std::string> JsonFromSerialized(const google::protobuf::Descriptor& type,
                                                std::string_view bytes);
 
+// True when a Content-Type header says application/json (in any case,
+// with or without parameters such as charset).
+bool IsJsonContentType(std::string_view content_type);
+
+// `text` as a JSON string: quoted, with what JSON needs escaped.
+std::string JsonQuoted(std::string_view text);
+
 }  // namespace clientele::server::gateway
 
 #endif  // CLIENTELE_SERVER_GATEWAY_JSON_MESSAGES_H_

@@ -12,7 +12,10 @@ StreamFraming StreamFraming::For(std::string_view accept) {
 }
 
 std::string_view StreamFraming::content_type() const {
-  return sse_ ? "text/event-stream; charset=utf-8" : "application/x-ndjson; charset=utf-8";
+  // Exactly text/event-stream: with a parameter, httplib would compress
+  // the stream for a browser that accepts gzip, and hold every event back
+  // in its compressor. (Events are UTF-8 by definition.)
+  return sse_ ? "text/event-stream" : "application/x-ndjson; charset=utf-8";
 }
 
 std::string StreamFraming::Message(std::string_view json) const {

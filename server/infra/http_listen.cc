@@ -2,6 +2,10 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
+#include <memory>
+
 #include "common/strings.h"
 
 namespace clientele::server {
@@ -25,6 +29,19 @@ absl::StatusOr<std::string> BindHttpServer(httplib::Server* server, const std::s
     return absl::UnavailableError(StrCat(setting, ": cannot listen on ", listen));
   }
   return StrCat(listen.substr(0, colon), ":", bound);
+}
+
+std::thread ServeInBackground(httplib::Server* server, const char* thread_name) {
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  std::thread thread([server, thread_name, ended] {
+    pthread_setname_np(pthread_self(), thread_name);
+    server->listen_after_bind();
+    *ended = true;
+  });
+  while (!server->is_running() && !*ended) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return thread;
 }
 
 }  // namespace clientele::server

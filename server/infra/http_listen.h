@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "absl/status/statusor.h"
 
@@ -21,6 +22,12 @@ namespace clientele::server {
 // ("metrics_listen").
 absl::StatusOr<std::string> BindHttpServer(httplib::Server* server, const std::string& listen,
                                            std::string_view setting);
+
+// Serves the bound `server` on a new thread named `thread_name` and
+// returns once it is running, so that its stop() is never lost: httplib
+// ignores a stop() that comes before its loop has started, and joining
+// the thread would then wait for ever.
+std::thread ServeInBackground(httplib::Server* server, const char* thread_name);
 
 }  // namespace clientele::server
 

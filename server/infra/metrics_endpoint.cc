@@ -20,10 +20,7 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   absl::StatusOr<std::string> address = BindHttpServer(&server, listen, "metrics_listen");
   if (!address.ok()) return address.status();
   endpoint->address_ = *std::move(address);
-  endpoint->thread_ = std::thread([&server] {
-    pthread_setname_np(pthread_self(), "metrics-http");
-    server.listen_after_bind();
-  });
+  endpoint->thread_ = ServeInBackground(&server, "metrics-http");
   return endpoint;
 }
 

@@ -1,12 +1,17 @@
 // The JSON gateway (server/gateway/json_gateway.h) from outside: a real
 // clienteled with http_listen, called with cpp-httplib's client as curl
 // or a backend without gRPC would.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -336,20 +341,20 @@ TEST_F(JsonGatewayTest, StreamsAreCappedAndAClientThatLeftFreesItsStream) {
   while (open < 2 && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ASSERT_EQ(open, 2);
+  const int opened = open;
   // ... a third is refused, and a unary call still goes through.
   const auto third = Post("/clientele.v1.Rulesets/WatchRuleset", "{}");
-  ASSERT_TRUE(third);
-  EXPECT_EQ(third->status, 429);
-  EXPECT_EQ(Body(third)["code"], "resource_exhausted");
   const auto ping = Post("/clientele.v1.Diagnostics/Ping", "{}");
-  ASSERT_TRUE(ping);
-  EXPECT_EQ(ping->status, 200);
-
   // Once the two clients have left, their streams end (at the latest when
   // a keep-alive finds them gone) and a new watch is served.
   leave = true;
   for (std::thread& watcher : watchers) watcher.join();
+  ASSERT_EQ(opened, 2);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->status, 429);
+  EXPECT_EQ(Body(third)["code"], "resource_exhausted");
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->status, 200);
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -362,20 +367,111 @@ TEST_F(JsonGatewayTest, StreamsAreCappedAndAClientThatLeftFreesItsStream) {
   EXPECT_EQ(status, 200);
 }
 
+// Sends `raw` (a whole HTTP request as bytes) to `address` and returns
+// the status line of the answer ("" when none came within 5 s).
+std::string RawStatusLine(const std::string& address, const std::string& raw) {
+  const size_t colon = address.rfind(':');
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  peer.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+  inet_pton(AF_INET, address.substr(0, colon).c_str(), &peer.sin_addr);
+  const int socket = ::socket(AF_INET, SOCK_STREAM, 0);
+  const timeval five{5, 0};
+  setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
+  std::string answer;
+  if (::connect(socket, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) == 0 &&
+      ::send(socket, raw.data(), raw.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(raw.size())) {
+    char buffer[512];
+    while (answer.find("\r\n") == std::string::npos) {
+      const ssize_t got = ::recv(socket, buffer, sizeof buffer, 0);
+      if (got <= 0) break;
+      answer.append(buffer, got);
+    }
+  }
+  ::close(socket);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+TEST_F(JsonGatewayTest, ABodyItCannotBoundIsRefusedBeforeItIsRead) {
+  const std::string address = server_.http_address();
+  const std::string head =
+      "POST /clientele.v1.Diagnostics/Ping HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/json\r\nAuthorization: Bearer " +
+      std::string(testing::kAdminToken) + "\r\n";
+  // No length: it would be read until the client closed.
+  EXPECT_THAT(RawStatusLine(address, head + "\r\n{}"), HasSubstr(" 411 "));
+  // Chunked, or compressed: sizes httplib does not hold to the limit.
+  EXPECT_THAT(
+      RawStatusLine(address, head + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"),
+      HasSubstr(" 411 "));
+  EXPECT_THAT(
+      RawStatusLine(address, head + "Content-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}"),
+      HasSubstr(" 415 "));
+  EXPECT_THAT(RawStatusLine(address, head + "Content-Length: 999999999\r\n\r\n{}"),
+              HasSubstr(" 413 "));
+  // HEAD and the rest would otherwise reach the GET handlers.
+  for (const char* method : {"HEAD", "PUT", "DELETE", "OPTIONS"}) {
+    EXPECT_THAT(RawStatusLine(address, std::string(method) +
+                                           " /clientele.v1.Rulesets/ReloadRuleset HTTP/1.1\r\n"
+                                           "Host: x\r\nContent-Length: 0\r\n\r\n"),
+                HasSubstr(" 405 "))
+        << method;
+  }
+  // An empty body with its length is the empty request.
+  EXPECT_THAT(RawStatusLine(address, head + "Content-Length: 0\r\n\r\n"), HasSubstr(" 200 "));
+}
+
+TEST_F(JsonGatewayTest, AnAuthorizationGrpcCannotCarryIsRefusedAndTheServerGoesOn) {
+  for (const std::string authorization : {std::string("Bearer %0A"), std::string("Bearer \x80\xff"),
+                                          "Bearer " + std::string(5000, 'a')}) {
+    const std::string raw =
+        "POST /clientele.v1.Diagnostics/Ping HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/json\r\nAuthorization: " +
+        authorization + "\r\nContent-Length: 2\r\n\r\n{}";
+    EXPECT_THAT(RawStatusLine(server_.http_address(), raw), HasSubstr(" 401 "));
+  }
+  const auto ping = Post("/clientele.v1.Diagnostics/Ping", "{}");
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->status, 200);
+}
+
+TEST_F(JsonGatewayTest, EventsAreNeverCompressedForABrowserThatAcceptsGzip) {
+  std::string received, encoding;
+  Client().Get(
+      "/clientele.v1.Rulesets/WatchRuleset",
+      {{"Authorization", std::string("Bearer ") + testing::kReaderToken},
+       {"Accept", "text/event-stream"},
+       {"Accept-Encoding", "gzip, deflate, br"}},
+      [&](const httplib::Response& response) {
+        encoding = response.get_header_value("Content-Encoding");
+        return true;
+      },
+      [&](const char* data, size_t length) {
+        received.append(data, length);
+        return received.find("\n\n") == std::string::npos;
+      });
+  EXPECT_EQ(encoding, "");
+  EXPECT_THAT(received, StartsWith("data: {"));
+}
+
 TEST_F(JsonGatewayTest, StoppingEndsOpenStreamsAndSaysWhy) {
-  std::string received;
+  std::mutex mutex;
+  std::string received;  // guarded by mutex until the watcher is joined
   std::thread watcher([&] {
     httplib::Client client = Client();
     client.Get("/clientele.v1.Rulesets/WatchRuleset",
                {{"Authorization", std::string("Bearer ") + testing::kReaderToken}},
                [&](const char* data, size_t length) {
+                 std::lock_guard<std::mutex> lock(mutex);
                  received.append(data, length);
                  return true;
                });
   });
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (received.empty() && std::chrono::steady_clock::now() < until) {
+  for (bool got = false; !got && std::chrono::steady_clock::now() < until;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::lock_guard<std::mutex> lock(mutex);
+    got = !received.empty();
   }
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(StopServer(), 0);
@@ -385,6 +481,230 @@ TEST_F(JsonGatewayTest, StoppingEndsOpenStreamsAndSaysWhy) {
   EXPECT_THAT(received, StartsWith("{\"result\":"));
   EXPECT_THAT(received, HasSubstr(R"({"error":)")) << received;
   EXPECT_THAT(received, HasSubstr("unavailable")) << received;
+}
+
+}  // namespace
+}  // namespace clientele
+
+namespace clientele {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+using Json = nlohmann::json;
+
+// The console's login and pages on the gateway's port, as a browser
+// would use them (cookies and headers set by hand).
+class ConsoleTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(StartServer("http_listen: 127.0.0.1:0\n"));
+    origin_ = "http://" + server_.http_address();
+  }
+
+  httplib::Client Client() const {
+    httplib::Client client(origin_);
+    client.set_read_timeout(20, 0);
+    return client;
+  }
+
+  struct Session {
+    std::string cookie;  // "__Host-clientele=ID"
+    std::string csrf;
+  };
+
+  // Logs in with `token` from a page of this origin.
+  Session LogIn(const std::string& token) {
+    const auto answer = Client().Post("/console/login", {{"Origin", origin_}},
+                                      Json{{"token", token}}.dump(), "application/json");
+    EXPECT_TRUE(answer);
+    if (!answer || answer->status != 200) return {};
+    const std::string set_cookie = answer->get_header_value("Set-Cookie");
+    return {set_cookie.substr(0, set_cookie.find(';')),
+            Json::parse(answer->body)["csrf"].get<std::string>()};
+  }
+
+  // Calls `method` with the session's cookie and, unless `csrf` is
+  // nullptr, that CSRF header; `extra` headers besides.
+  httplib::Result CallWith(const Session& session, const std::string& method,
+                           const std::string& body, const char* csrf, httplib::Headers extra = {}) {
+    extra.emplace("Cookie", session.cookie);
+    if (csrf != nullptr) extra.emplace("X-Clientele-CSRF", csrf);
+    return Client().Post("/clientele.v1." + method, extra, body, "application/json");
+  }
+
+  std::string origin_;
+};
+
+TEST_F(ConsoleTest, ThePagesComeWithAStrictPolicyAndFromTheBinary) {
+  httplib::Client client = Client();
+  const auto page = client.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->get_header_value("Content-Type"), StartsWith("text/html"));
+  EXPECT_THAT(page->body, HasSubstr(R"(<script type="module" src="/console/console.js">)"));
+  const std::string policy = page->get_header_value("Content-Security-Policy");
+  EXPECT_THAT(policy, HasSubstr("default-src 'none'"));
+  EXPECT_THAT(policy, HasSubstr("script-src 'self'"));
+  EXPECT_THAT(policy, HasSubstr("frame-ancestors 'none'"));
+  EXPECT_THAT(policy, Not(HasSubstr("unsafe")));
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(page->get_header_value("X-Frame-Options"), "DENY");
+  // Exactly one policy: two would both apply.
+  EXPECT_EQ(page->get_header_value_count("Content-Security-Policy"), 1u);
+
+  const auto script = client.Get("/console/console.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  EXPECT_THAT(script->get_header_value("Content-Type"), StartsWith("text/javascript"));
+  // Revalidated by its tag, so that a new server's files replace the old.
+  const std::string tag = script->get_header_value("ETag");
+  ASSERT_FALSE(tag.empty());
+  const auto again = client.Get("/console/console.js", {{"If-None-Match", tag}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_TRUE(again->body.empty());
+
+  const auto missing = client.Get("/console/nothing.js");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  const auto escape = client.Get("/console/../../etc/passwd");
+  ASSERT_TRUE(escape);
+  EXPECT_NE(escape->status, 200);
+}
+
+TEST_F(ConsoleTest, ALoginIsACookieThePageCannotReadAndACsrfTokenItMustSend) {
+  const auto answer =
+      Client().Post("/console/login", {{"Origin", origin_}},
+                    Json{{"token", testing::kReaderToken}}.dump(), "application/json");
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->status, 200) << answer->body;
+  const std::string cookie = answer->get_header_value("Set-Cookie");
+  EXPECT_THAT(cookie, StartsWith("__Host-clientele="));
+  for (const char* attribute : {"; Path=/", "; Secure", "; HttpOnly", "; SameSite=Strict"}) {
+    EXPECT_THAT(cookie, HasSubstr(attribute));
+  }
+  EXPECT_THAT(cookie, Not(HasSubstr("Domain")));
+  const Json login = Json::parse(answer->body);
+  EXPECT_EQ(login["token_name"], "test-reader");
+  EXPECT_EQ(login["role"], "reader");
+  EXPECT_EQ(login["csrf"].get<std::string>().size(), 64u);
+  // The token is in neither the answer nor the cookie.
+  EXPECT_THAT(answer->body + cookie, Not(HasSubstr(testing::kReaderToken)));
+
+  const Session session{cookie.substr(0, cookie.find(';')), login["csrf"]};
+  // The login is the reader's: its role applies to what the console calls.
+  const auto ping = CallWith(session, "Diagnostics/Ping", "{}", session.csrf.c_str());
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->status, 200) << ping->body;
+  const auto write =
+      CallWith(session, "Customers/UpsertCustomer",
+               R"({"idempotency_key": "k", "customer": {"id": "c"}})", session.csrf.c_str());
+  ASSERT_TRUE(write);
+  EXPECT_EQ(write->status, 403);
+
+  // The session endpoint gives a reloaded page its CSRF token back.
+  const auto again = Client().Get("/console/session", {{"Cookie", session.cookie}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  EXPECT_EQ(Json::parse(again->body)["csrf"], session.csrf);
+}
+
+TEST_F(ConsoleTest, ACallWithTheCookieButNotFromThePageIsRefused) {
+  const Session session = LogIn(testing::kAdminToken);
+  ASSERT_FALSE(session.cookie.empty());
+  struct Case {
+    const char* what;
+    const char* csrf;
+    httplib::Headers headers;
+  };
+  const std::string wrong(64, 'a');
+  for (const Case& c :
+       {Case{"no CSRF header", nullptr, {}}, Case{"a wrong CSRF header", wrong.c_str(), {}},
+        Case{"another origin", session.csrf.c_str(), {{"Origin", "https://elsewhere.example"}}},
+        Case{"another site", session.csrf.c_str(), {{"Sec-Fetch-Site", "cross-site"}}}}) {
+    const auto answer = CallWith(session, "Diagnostics/Ping", "{}", c.csrf, c.headers);
+    ASSERT_TRUE(answer) << c.what;
+    EXPECT_EQ(answer->status, 403) << c.what << ": " << answer->body;
+    EXPECT_EQ(Json::parse(answer->body)["code"], "permission_denied") << c.what;
+  }
+  // A form of another site: no JSON, so no login and no call.
+  const auto form = Client().Post("/console/login", {{"Origin", "https://elsewhere.example"}},
+                                  std::string("token=") + testing::kAdminToken,
+                                  "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 403);
+  const auto plain = Client().Post("/console/login", std::string("token=") + testing::kAdminToken,
+                                   "application/x-www-form-urlencoded");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 415);
+  // The page's own origin with its header goes through.
+  const auto own = CallWith(session, "Diagnostics/Ping", "{}", session.csrf.c_str(),
+                            {{"Origin", origin_}, {"Sec-Fetch-Site", "same-origin"}});
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
+}
+
+TEST_F(ConsoleTest, AWatchFollowsWithTheCookieAloneFromThePageOnly) {
+  const Session session = LogIn(testing::kReaderToken);
+  std::string received;
+  int status = 0;
+  Client().Get(
+      "/clientele.v1.Rulesets/WatchRuleset",
+      {{"Cookie", session.cookie},
+       {"Accept", "text/event-stream"},
+       {"Sec-Fetch-Site", "same-origin"}},
+      [&](const httplib::Response& response) {
+        status = response.status;
+        return true;
+      },
+      [&](const char* data, size_t length) {
+        received.append(data, length);
+        return received.find("\n\n") == std::string::npos;
+      });
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(received, StartsWith("data: {\"serving\":true"));
+  const auto cross = Client().Get("/clientele.v1.Rulesets/WatchRuleset",
+                                  {{"Cookie", session.cookie}, {"Sec-Fetch-Site", "cross-site"}});
+  ASSERT_TRUE(cross);
+  EXPECT_EQ(cross->status, 403);
+}
+
+TEST_F(ConsoleTest, WrongTokensAreRefusedAndSlowed) {
+  for (int i = 0; i < 5; ++i) {
+    const auto wrong =
+        Client().Post("/console/login", Json{{"token", "guess"}}.dump(), "application/json");
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 401) << i;
+  }
+  const auto held = Client().Post("/console/login", Json{{"token", testing::kAdminToken}}.dump(),
+                                  "application/json");
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->status, 429);
+  EXPECT_EQ(held->get_header_value("Retry-After"), "60");
+  EXPECT_THAT(server_.ReadLog(), HasSubstr("console_login_refused"));
+  EXPECT_THAT(server_.ReadLog(), Not(HasSubstr("guess")));
+}
+
+TEST_F(ConsoleTest, LoggingOutEndsTheLogin) {
+  const Session session = LogIn(testing::kAdminToken);
+  ASSERT_FALSE(session.cookie.empty());
+  const auto out = Client().Post("/console/logout",
+                                 {{"Cookie", session.cookie}, {"X-Clientele-CSRF", session.csrf}},
+                                 "{}", "application/json");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 200);
+  EXPECT_THAT(out->get_header_value("Set-Cookie"), HasSubstr("Max-Age=0"));
+  const auto after = CallWith(session, "Diagnostics/Ping", "{}", session.csrf.c_str());
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+  EXPECT_THAT(Json::parse(after->body)["message"].get<std::string>(), HasSubstr("log in again"));
+  const auto gone = Client().Get("/console/session", {{"Cookie", session.cookie}});
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 401);
+  // No token reached the log.
+  EXPECT_THAT(server_.ReadLog(), Not(HasSubstr(testing::kAdminToken)));
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <csignal>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "clientele/v1/diagnostics.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -107,33 +106,6 @@ TEST_F(TransportTest, TheJsonGatewayIsSecuredAsTheGrpcPortIs) {
   const std::filesystem::path other = server_.directory() / "other";
   ASSERT_TRUE(testing::MakeCertificates(other));
   EXPECT_FALSE(HttpsPing((other / "ca.pem").string()));
-}
-
-TEST_F(TransportTest, AClientThatLeavesATlsStreamDoesNotTakeTheServerDown) {
-  server_.set_security(testing::TlsConfig(certs_, /*mutual=*/false) + testing::TestTokensConfig());
-  ASSERT_TRUE(server_.Start(kRules, "http_listen: 127.0.0.1:0\n")) << server_.ReadLog();
-  {
-    const std::string address = server_.http_address();
-    const size_t colon = address.rfind(':');
-    httplib::SSLClient client(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
-    client.set_ca_cert_path(Cert("ca.pem").c_str());
-    client.enable_server_certificate_verification(true);
-    bool got = false;
-    client.Get("/clientele.v1.Rulesets/WatchRuleset",
-               {{"Authorization", std::string("Bearer ") + testing::kAdminToken}},
-               [&](const char*, size_t) {
-                 got = true;
-                 return false;  // leaves after the first message
-               });
-    ASSERT_TRUE(got);
-  }
-  // Two keep-alives later the server has written into the closed
-  // connection, and goes on.
-  std::this_thread::sleep_for(std::chrono::seconds(11));
-  const httplib::Result ping = HttpsPing(Cert("ca.pem"));
-  ASSERT_TRUE(ping) << httplib::to_string(ping.error());
-  EXPECT_EQ(ping->status, 200);
-  EXPECT_TRUE(Ping(Cert("ca.pem")).ok());
 }
 
 TEST_F(TransportTest, TheJsonGatewayWantsTheClientCertificateOfMutualTls) {

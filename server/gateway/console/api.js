@@ -1,0 +1,80 @@
+// Calls of the console to its server: the login (a cookie the page cannot
+// read) and the API's methods through the JSON gateway, each POST with the
+// login's CSRF token. Nothing here ever holds the token itself.
+
+let csrf = '';
+
+// An error of the API, with its Connect code ("not_found") and message.
+export class ApiError extends Error {
+  constructor(code, message, status) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+async function answerOf(response) {
+  const text = await response.text();
+  let body = {};
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    throw new ApiError(
+        'internal', `the server answered ${response.status} without JSON`, response.status);
+  }
+  if (!response.ok) throw new ApiError(body.code || 'unknown', body.message || '', response.status);
+  return body;
+}
+
+// The login of this browser: {token_name, role}, or null when there is none.
+export async function currentLogin() {
+  const response = await fetch('/console/session', {credentials: 'same-origin'});
+  if (response.status === 401) return null;
+  const login = await answerOf(response);
+  csrf = login.csrf;
+  return login;
+}
+
+export async function logIn(token) {
+  const response = await fetch('/console/login', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({token}),
+  });
+  const login = await answerOf(response);
+  csrf = login.csrf;
+  return login;
+}
+
+export async function logOut() {
+  await fetch('/console/logout', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json', 'X-Clientele-CSRF': csrf},
+    body: '{}',
+  });
+  csrf = '';
+}
+
+// Calls Service.Method (e.g. "Rulesets/GetRulesetStatus") with `request`.
+export async function call(method, request = {}) {
+  const response = await fetch(`/clientele.v1.${method}`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json', 'X-Clientele-CSRF': csrf},
+    body: JSON.stringify(request),
+  });
+  return answerOf(response);
+}
+
+// Follows a server stream as Server-Sent Events: onMessage(message) for
+// each, onState(true|false) as the connection comes and goes (the browser
+// reconnects by itself). Returns a function that stops following.
+export function follow(method, onMessage, onState) {
+  const source = new EventSource(`/clientele.v1.${method}`);
+  source.onopen = () => onState(true);
+  source.onmessage = (event) => onMessage(JSON.parse(event.data));
+  source.onerror = () => onState(false);
+  return () => source.close();
+}

@@ -1,0 +1,257 @@
+#!/usr/bin/python3
+"""The console in a real browser: Debian's Chromium, headless, driven by
+Selenium (python3-selenium) through chromium-driver, against a clienteled
+started here from the shipped config/server.yaml (its ports on 0, no
+metrics, no demo data) serving a copy of config/rules.
+
+Each flow is a function below; all run, and the test fails if one does,
+naming it. Screenshots of what the flows saw go to --screenshots, to look
+at (a CJK font, fonts-wqy-microhei, renders the rules' Chinese names).
+
+Run by ctest (console_browser); by hand:
+
+    /usr/bin/python3 tests/server/gateway/console_browser_test.py --source . \\
+      --clienteled build/server/clienteled --screenshots /tmp/console-shots
+
+(Debian's /usr/bin/python3: a python3 of pyenv or a venv has no selenium.)
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+ADMIN_TOKEN = "demo-admin-token"
+READER_TOKEN = "demo-reader-token"
+WAIT_SECONDS = 15
+
+
+class Server:
+    """A clienteled on free loopback ports, serving a copy of the rules."""
+
+    def __init__(self, source, clienteled, root):
+        self.root = root
+        shutil.copytree(os.path.join(source, "config"), os.path.join(root, "config"))
+        self.rules = os.path.join(root, "config", "rules")
+        path = os.path.join(root, "config", "server.yaml")
+        with open(path, encoding="utf-8") as f:
+            config = f.read()
+        config = re.sub(r"(?m)^listen:.*$", "listen: 127.0.0.1:0", config)
+        config = re.sub(r"(?m)^http_listen:.*$", "http_listen: 127.0.0.1:0", config)
+        config = re.sub(r"(?m)^metrics_listen:.*\n", "", config)
+        config = re.sub(r"(?m)^demo_data:.*$", "demo_data: false", config)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(config)
+        self.log_path = os.path.join(root, "server.log")
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen([clienteled, "--config", path], cwd=root,
+                                            stdout=subprocess.PIPE, stderr=log)
+        self.url = None
+        for raw in self.process.stdout:
+            line = raw.decode("utf-8", "replace").strip()
+            if line.startswith("http on "):
+                self.url = "http://" + line[len("http on "):]
+            if line.startswith("listening on "):
+                break
+        if self.url is None:
+            raise RuntimeError(f"clienteled did not start; see {self.log_path}")
+
+    def edit_rules(self, name, edit):
+        path = os.path.join(self.rules, name)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(edit(text))
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def open_browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=en"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def wait_for(driver, condition, what):
+    try:
+        return WebDriverWait(driver, WAIT_SECONDS).until(lambda d: condition(d))
+    except Exception as error:
+        raise AssertionError(f"waited {WAIT_SECONDS} s for {what}") from error
+
+
+def text_of(driver, element_id):
+    return driver.find_element(By.ID, element_id).text
+
+
+def shown(driver, element_id):
+    return driver.find_element(By.ID, element_id).is_displayed()
+
+
+def log_in(driver, url, token):
+    driver.get(url + "/")
+    wait_for(driver, lambda d: shown(d, "login"), "the login form")
+    field = driver.find_element(By.ID, "token")
+    field.clear()
+    field.send_keys(token)
+    driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+
+
+def browser_errors(driver):
+    """Console errors of the page: a CSP violation shows up here."""
+    return [entry["message"] for entry in driver.get_log("browser")
+            if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]]
+
+
+def flow_login(driver, server, shots):
+    """A wrong token is refused on the page; the right one opens the status,
+    and the token is nowhere the page (or a script in it) could read."""
+    log_in(driver, server.url, "not-a-token")
+    wait_for(driver, lambda d: "not a token" in text_of(d, "login-error"), "the refusal")
+    assert not shown(driver, "status")
+    log_in(driver, server.url, ADMIN_TOKEN)
+    wait_for(driver, lambda d: re.fullmatch(r"[0-9a-f]{12}", text_of(d, "version")),
+             "the version served")
+    assert text_of(driver, "who-name") == "demo-admin", text_of(driver, "who-name")
+    assert text_of(driver, "who-role") == "admin"
+    assert "accepted" in driver.find_element(By.ID, "attempt").get_attribute("class")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#versions tbody tr")
+    assert len(rows) >= 1, "no version listed"
+    driver.save_screenshot(os.path.join(shots, "status.png"))
+    # HttpOnly: the login cookie is not for scripts; nothing kept in storage.
+    assert driver.execute_script("return document.cookie") == ""
+    assert driver.execute_script("return localStorage.length + sessionStorage.length") == 0
+    assert ADMIN_TOKEN not in driver.page_source
+    assert ADMIN_TOKEN not in driver.current_url
+    assert driver.find_element(By.ID, "token").get_attribute("value") == ""
+    errors = browser_errors(driver)
+    # The wrong token's 401 is the one error expected in the console.
+    assert all("401" in error for error in errors), errors
+
+
+def flow_live_status(driver, server, shots):
+    """An edit of the rules shows up without reloading the page; a broken one
+    shows its diagnostic (file:line:column and a caret) while the old
+    version keeps serving."""
+    log_in(driver, server.url, ADMIN_TOKEN)
+    wait_for(driver, lambda d: re.fullmatch(r"[0-9a-f]{12}", text_of(d, "version")), "a version")
+    before = text_of(driver, "version")
+    server.edit_rules("parameters.yaml", lambda text: text + "# edited by the browser test\n")
+    wait_for(driver, lambda d: text_of(d, "version") not in ("", before), "the new version")
+    after = text_of(driver, "version")
+    server.edit_rules("parameters.yaml",
+                      lambda text: text.replace("young_age_limit: 40", "young_age_limit: [40"))
+    wait_for(driver,
+             lambda d: "rejected" in d.find_element(By.ID, "attempt").get_attribute("class"),
+             "the rejected reload")
+    diagnostics = text_of(driver, "diagnostics")
+    assert "parameters.yaml:" in diagnostics, diagnostics
+    assert "^" in diagnostics, diagnostics
+    assert text_of(driver, "version") == after, "the old version must keep serving"
+    driver.save_screenshot(os.path.join(shots, "rejected.png"))
+    server.edit_rules("parameters.yaml",
+                      lambda text: text.replace("young_age_limit: [40", "young_age_limit: 40"))
+    wait_for(driver,
+             lambda d: "rejected" not in d.find_element(By.ID, "attempt").get_attribute("class"),
+             "the repaired rules")
+
+
+def flow_login_survives_a_reload_and_logout_ends_it(driver, server, shots):
+    log_in(driver, server.url, READER_TOKEN)
+    wait_for(driver, lambda d: text_of(d, "who-name") == "demo-reader", "the reader's login")
+    driver.refresh()
+    wait_for(driver, lambda d: shown(d, "status") and text_of(d, "who-role") == "reader",
+             "the login after a reload")
+    driver.find_element(By.ID, "logout").click()
+    wait_for(driver, lambda d: shown(d, "login"), "the login form after logging out")
+    driver.refresh()
+    wait_for(driver, lambda d: shown(d, "login"), "the login form after a reload")
+    assert not shown(driver, "status")
+
+
+def flow_text_from_the_data_is_never_html(driver, server, shots):
+    """A rule file with markup in it: the diagnostic shows the markup as
+    text, and no element comes of it."""
+    log_in(driver, server.url, ADMIN_TOKEN)
+    wait_for(driver, lambda d: shown(d, "status"), "the status")
+    server.edit_rules("parameters.yaml",
+                      lambda text: text.replace("young_age_limit: 40",
+                                                "young_age_limit: <img src=x id=injected>"))
+    wait_for(driver,
+             lambda d: "rejected" in d.find_element(By.ID, "attempt").get_attribute("class"),
+             "the rejected reload")
+    assert "<img src=x id=injected>" in text_of(driver, "diagnostics")
+    assert not driver.find_elements(By.ID, "injected")
+    server.edit_rules("parameters.yaml",
+                      lambda text: text.replace("young_age_limit: <img src=x id=injected>",
+                                                "young_age_limit: 40"))
+    wait_for(driver,
+             lambda d: "rejected" not in d.find_element(By.ID, "attempt").get_attribute("class"),
+             "the repaired rules")
+
+
+FLOWS = [flow_login, flow_live_status, flow_login_survives_a_reload_and_logout_ends_it,
+         flow_text_from_the_data_is_never_html]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--clienteled", required=True)
+    parser.add_argument("--screenshots", required=True)
+    args = parser.parse_args()
+    shutil.rmtree(args.screenshots, ignore_errors=True)  # no stale shots of an earlier run
+    os.makedirs(args.screenshots)
+    root = tempfile.mkdtemp(prefix="clientele-console-")
+    server = Server(os.path.abspath(args.source), os.path.abspath(args.clienteled), root)
+    failed = []
+    try:
+        for flow in FLOWS:
+            driver = open_browser()
+            started = time.monotonic()
+            try:
+                flow(driver, server, args.screenshots)
+                print(f"ok    {flow.__name__} ({time.monotonic() - started:.1f} s)")
+            except Exception:  # one flow's failure must not hide the others'
+                failed.append(flow.__name__)
+                print(f"FAIL  {flow.__name__}\n{traceback.format_exc()}")
+                driver.save_screenshot(os.path.join(args.screenshots, f"{flow.__name__}-failed.png"))
+            finally:
+                driver.quit()
+        for token in (ADMIN_TOKEN, READER_TOKEN):
+            if token in server.log():
+                failed.append(f"the token {token} is in the server's log")
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"console flows: {len(FLOWS) - len([f for f in failed if f.startswith('flow_')])} "
+          f"passed, {len(failed)} failed; screenshots in {args.screenshots}")
+    for failure in failed:
+        print(f"failed: {failure}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
