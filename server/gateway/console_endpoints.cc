@@ -28,6 +28,13 @@ void AnswerError(const absl::Status& status, httplib::Response& response) {
   response.set_content(error.json, "application/json");
 }
 
+// The host of a Host header ("127.0.0.1:50080", "[::1]:50080"), without
+// port or brackets.
+std::string HostOfHeader(std::string_view host) {
+  if (host.starts_with("[")) return std::string(host.substr(1, host.find(']') - 1));
+  return std::string(host.substr(0, host.find(':')));
+}
+
 // What the page learns of a login: who, and the CSRF token for its calls.
 std::string LoginJson(const Login& login) {
   return StrCat("{\"token_name\":", JsonQuoted(login.identity.token_name),
@@ -53,7 +60,8 @@ void ServeFile(const ConsoleFile& file, const httplib::Request& request,
                httplib::Response& response) {
   // Revalidated on every load, so that a new clienteled's console is
   // never mixed with an old one's cached modules.
-  const std::string tag = StrCat("\"", Sha256Hex(file.body).substr(0, 16), "\"");
+  // Weak: the same file may go out compressed or not.
+  const std::string tag = StrCat("W/\"", Sha256Hex(file.body).substr(0, 16), "\"");
   response.set_header("ETag", tag);
   response.set_header("Cache-Control", "no-cache");
   response.set_header("Content-Security-Policy", kPagePolicy);
@@ -66,8 +74,16 @@ void ServeFile(const ConsoleFile& file, const httplib::Request& request,
 
 void LogIn(ConsoleLogins* logins, bool tls, const httplib::Request& request,
            httplib::Response& response) {
-  if (absl::Status same = CheckSameOrigin(request, tls); !same.ok()) {
+  if (absl::Status same = CheckSameOrigin(request); !same.ok()) {
     return AnswerError(same, response);
+  }
+  // The login cookie is Secure: a browser keeps it from plain HTTP only on
+  // loopback, so elsewhere a login would only seem to work.
+  if (!tls && !IsLoopbackHost(HostOfHeader(request.get_header_value("Host")))) {
+    return AnswerError(absl::FailedPreconditionError(
+                           "the console needs HTTPS on an address that is not loopback (its "
+                           "login cookie is Secure): configure tls"),
+                       response);
   }
   // JSON only: a form of another site cannot post it without the
   // browser asking this server first, and it never says yes.
@@ -105,31 +121,31 @@ void AddConsoleEndpoints(httplib::Server* server, ConsoleLogins* logins, bool tl
                [logins, tls](const httplib::Request& request, httplib::Response& response) {
                  LogIn(logins, tls, request, response);
                });
-  server->Get("/console/session", [logins, tls](const httplib::Request& request,
-                                                httplib::Response& response) {
-    const std::optional<std::string> id = LoginCookieOf(request);
-    const std::optional<Login> login = id.has_value() ? logins->Find(*id) : std::nullopt;
-    if (!login.has_value()) {
-      return AnswerError(absl::UnauthenticatedError("not logged in"), response);
-    }
-    if (absl::Status same = CheckSameOrigin(request, tls); !same.ok()) {
-      return AnswerError(same, response);
-    }
-    response.set_content(LoginJson(*login), "application/json");
-  });
-  server->Post("/console/logout", [logins, tls](const httplib::Request& request,
-                                                httplib::Response& response) {
-    const std::optional<std::string> id = LoginCookieOf(request);
-    const std::optional<Login> login = id.has_value() ? logins->Find(*id) : std::nullopt;
-    if (login.has_value()) {
-      if (absl::Status csrf = CheckCsrf(request, *login, tls); !csrf.ok()) {
-        return AnswerError(csrf, response);
-      }
-      logins->LogOut(login->id);
-    }
-    response.set_header("Set-Cookie", LogoutCookieHeader());
-    response.set_content("{}", "application/json");
-  });
+  server->Get(
+      "/console/session", [logins](const httplib::Request& request, httplib::Response& response) {
+        const std::optional<std::string> id = LoginCookieOf(request);
+        const std::optional<Login> login = id.has_value() ? logins->Find(*id) : std::nullopt;
+        if (!login.has_value()) {
+          return AnswerError(absl::UnauthenticatedError("not logged in"), response);
+        }
+        if (absl::Status same = CheckSameOrigin(request); !same.ok()) {
+          return AnswerError(same, response);
+        }
+        response.set_content(LoginJson(*login), "application/json");
+      });
+  server->Post(
+      "/console/logout", [logins](const httplib::Request& request, httplib::Response& response) {
+        const std::optional<std::string> id = LoginCookieOf(request);
+        const std::optional<Login> login = id.has_value() ? logins->Find(*id) : std::nullopt;
+        if (login.has_value()) {
+          if (absl::Status csrf = CheckCsrf(request, *login); !csrf.ok()) {
+            return AnswerError(csrf, response);
+          }
+          logins->LogOut(login->id);
+        }
+        response.set_header("Set-Cookie", LogoutCookieHeader());
+        response.set_content("{}", "application/json");
+      });
   // Last: its pattern would take /console/session as a file name.
   server->Get(R"(/console/([A-Za-z0-9_.-]+))", [](const httplib::Request& request,
                                                   httplib::Response& response) {

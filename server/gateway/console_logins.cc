@@ -1,7 +1,11 @@
 #include "server/gateway/console_logins.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "common/sha256.h"
@@ -19,6 +23,19 @@ std::string RandomHex() {
   return ToHex(std::string_view(reinterpret_cast<const char*>(random), sizeof random));
 }
 
+// The key failures are counted under: the address, or an IPv6 address's
+// /64 (one machine usually holds a whole /64, and could pick a new address
+// in it for every guess).
+std::string AddressKey(std::string_view address) {
+  const std::string text(address);
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) != 1 || IN6_IS_ADDR_V4MAPPED(&v6)) return text;
+  std::fill(std::begin(v6.s6_addr) + 8, std::end(v6.s6_addr), 0);
+  char prefix[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, &v6, prefix, sizeof prefix);
+  return StrCat(prefix, "/64");
+}
+
 }  // namespace
 
 ConsoleLogins::ConsoleLogins(Authenticate authenticate, ConsoleLoginOptions options)
@@ -26,41 +43,58 @@ ConsoleLogins::ConsoleLogins(Authenticate authenticate, ConsoleLoginOptions opti
 
 absl::StatusOr<Login> ConsoleLogins::LogIn(std::string_view token, std::string_view address,
                                            Clock::time_point now) {
-  const std::string from(address);
+  const std::string from = AddressKey(address);
   {
     MutexLock lock(&mutex_);
+    // Many addresses must not grow the table for ever.
+    if (failures_.size() >= 1000) DropExpired(now);
     if (RecentFailures(from, now) >= static_cast<size_t>(options_.failures_per_minute)) {
       return absl::ResourceExhaustedError(
           "too many failed logins from this address: wait a minute before trying again");
     }
+    failures_[from].push_back(now);  // a failure until it succeeds
   }
   absl::StatusOr<LoginIdentity> identity = authenticate_(token);
-  if (!identity.ok()) {
-    MutexLock lock(&mutex_);
-    // Many addresses that only ever fail must not grow the table for ever.
-    if (failures_.size() >= options_.max_logins) DropExpired(now);
-    failures_[from].push_back(now);
-    return absl::UnauthenticatedError("that is not a token of this server");
-  }
+  if (!identity.ok()) return absl::UnauthenticatedError("that is not a token of this server");
   Login login{.id = RandomHex(),
               .token = std::string(token),
               .identity = *std::move(identity),
               .csrf = RandomHex()};
+  MutexLock lock(&mutex_);
+  if (auto found = failures_.find(from); found != failures_.end()) {
+    std::deque<Clock::time_point>& times = found->second;
+    if (const auto mine = std::find(times.rbegin(), times.rend(), now); mine != times.rend()) {
+      times.erase(std::next(mine).base());
+    }
+    if (times.empty()) failures_.erase(found);
+  }
   if (login.id.empty() || login.csrf.empty()) {
     return absl::InternalError("the system's random generator failed; no login was made");
   }
-  MutexLock lock(&mutex_);
-  failures_.erase(from);
   DropExpired(now);
-  while (logins_.size() >= options_.max_logins) {
-    auto oldest = logins_.begin();
-    for (auto it = logins_.begin(); it != logins_.end(); ++it) {
-      if (it->second.began < oldest->second.began) oldest = it;
-    }
-    logins_.erase(oldest);
-  }
+  MakeRoom(login.identity.token_name);
   logins_.emplace(login.id, Entry{login, now, now});
   return login;
+}
+
+void ConsoleLogins::MakeRoom(const std::string& token_name) {
+  // The oldest login of the token when it has its fill, else the oldest
+  // of all when the table has.
+  auto oldest_of_token = logins_.end(), oldest = logins_.end();
+  size_t of_token = 0;
+  for (auto it = logins_.begin(); it != logins_.end(); ++it) {
+    if (oldest == logins_.end() || it->second.began < oldest->second.began) oldest = it;
+    if (it->second.login.identity.token_name != token_name) continue;
+    ++of_token;
+    if (oldest_of_token == logins_.end() || it->second.began < oldest_of_token->second.began) {
+      oldest_of_token = it;
+    }
+  }
+  if (of_token >= options_.max_logins_per_token) {
+    logins_.erase(oldest_of_token);
+  } else if (logins_.size() >= options_.max_logins) {
+    logins_.erase(oldest);
+  }
 }
 
 std::optional<Login> ConsoleLogins::Find(std::string_view id, Clock::time_point now) {
@@ -73,6 +107,12 @@ std::optional<Login> ConsoleLogins::Find(std::string_view id, Clock::time_point 
   }
   found->second.last_used = now;
   return found->second.login;
+}
+
+bool ConsoleLogins::IsLive(std::string_view id, Clock::time_point now) {
+  MutexLock lock(&mutex_);
+  const auto found = logins_.find(id);
+  return found != logins_.end() && !Expired(found->second, now);
 }
 
 void ConsoleLogins::LogOut(std::string_view id) {

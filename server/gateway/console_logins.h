@@ -3,9 +3,12 @@
 // in an HttpOnly cookie and sends back with each call, so the token never
 // reaches a page, a URL or a log. A login ends when it has been idle too
 // long, at an absolute limit, on logout, or when the server restarts.
-// Failed logins are counted per client address: past a few a minute, the
-// address is refused until the minute is over (tokens are long random
-// strings; this is to make guessing slower still, and visible).
+// Login attempts are counted per client address (an IPv6 address by its
+// /64, which one machine usually has whole) until they succeed: past a few
+// failures a minute, the address is refused until the minute is over.
+// Tokens are long random strings; this makes guessing slower still, and
+// visible. (Clients behind one proxy or NAT share an address, and so share
+// the limit.)
 //
 // Thread-safe: every method may be called from any thread.
 #ifndef CLIENTELE_SERVER_GATEWAY_CONSOLE_LOGINS_H_
@@ -45,6 +48,7 @@ struct ConsoleLoginOptions {
   std::chrono::seconds absolute{8 * 60 * 60};  // gone this long after it began, used or not
   int failures_per_minute = 5;                 // from one address; more are refused
   size_t max_logins = 10'000;                  // the oldest goes when a new one would pass this
+  size_t max_logins_per_token = 32;  // the same per token: one holder cannot push others out
 };
 
 class ConsoleLogins {
@@ -59,13 +63,19 @@ class ConsoleLogins {
   // UNAUTHENTICATED when the token is not one of the server's (counted as
   // a failure of `address`); RESOURCE_EXHAUSTED, before the token is even
   // looked at, when `address` failed failures_per_minute times within the
-  // last minute.
+  // last minute. An attempt counts as a failure from its start until it
+  // succeeds, so that attempts at once cannot all slip past the limit; a
+  // success does not forgive the failures before it.
   absl::StatusOr<Login> LogIn(std::string_view token, std::string_view address,
                               Clock::time_point now = Clock::now());
 
   // The live login `id` names, marked as used now; nullopt when there is
   // none (never was, logged out, timed out).
   std::optional<Login> Find(std::string_view id, Clock::time_point now = Clock::now());
+
+  // Whether login `id` is live, without counting this as a use (a stream
+  // that follows for a login asks this, and must not keep it alive).
+  bool IsLive(std::string_view id, Clock::time_point now = Clock::now());
 
   // Ends login `id`, if it is live.
   void LogOut(std::string_view id);
@@ -81,6 +91,8 @@ class ConsoleLogins {
   size_t RecentFailures(const std::string& address, Clock::time_point now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void DropExpired(Clock::time_point now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Makes room for one more login of `token_name`.
+  void MakeRoom(const std::string& token_name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const Authenticate authenticate_;
   const ConsoleLoginOptions options_;

@@ -30,11 +30,12 @@ std::string LogoutCookieHeader() {
   return StrCat(kLoginCookie, "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
-absl::Status CheckSameOrigin(const httplib::Request& request, bool tls) {
+absl::Status CheckSameOrigin(const httplib::Request& request) {
   if (request.has_header("Origin")) {
     const std::string origin = request.get_header_value("Origin");
-    const std::string own = StrCat(tls ? "https://" : "http://", request.get_header_value("Host"));
-    if (origin != own) {
+    const size_t scheme_end = origin.find("://");
+    const std::string host = request.get_header_value("Host");
+    if (scheme_end == std::string::npos || host.empty() || origin.substr(scheme_end + 3) != host) {
       return absl::PermissionDeniedError(
           StrCat("a page of another origin (", origin, ") may not use the console's login"));
     }
@@ -49,34 +50,38 @@ absl::Status CheckSameOrigin(const httplib::Request& request, bool tls) {
   return absl::OkStatus();
 }
 
-absl::Status CheckCsrf(const httplib::Request& request, const Login& login, bool tls) {
-  if (absl::Status same = CheckSameOrigin(request, tls); !same.ok()) return same;
-  const std::string sent = request.get_header_value(kCsrfHeader);
+absl::Status CheckCsrf(const httplib::Request& request, const Login& login) {
+  if (absl::Status same = CheckSameOrigin(request); !same.ok()) return same;
+  const std::string sent = request.method == "GET" ? request.get_param_value("csrf")
+                                                   : request.get_header_value(kCsrfHeader);
   // In constant time: the comparison must not tell how much of a guess was right.
   if (sent.size() != login.csrf.size() ||
       CRYPTO_memcmp(sent.data(), login.csrf.data(), sent.size()) != 0) {
     return absl::PermissionDeniedError(
-        StrCat("a call with the console's login needs the header ", kCsrfHeader,
-               " that the login answered with (reload the console)"));
+        StrCat("a call with the console's login needs the CSRF token that the login answered "
+               "with (the header ",
+               kCsrfHeader,
+               ", or for a GET the parameter csrf); reload the "
+               "console"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> AuthorizationOf(const httplib::Request& request, ConsoleLogins* logins,
-                                            bool tls) {
-  if (request.has_header("Authorization")) return request.get_header_value("Authorization");
+absl::StatusOr<CallAuthorization> AuthorizationOf(const httplib::Request& request,
+                                                  ConsoleLogins* logins) {
+  if (request.has_header("Authorization")) {
+    return CallAuthorization{.header = request.get_header_value("Authorization")};
+  }
   const std::optional<std::string> id = LoginCookieOf(request);
-  if (!id.has_value()) return std::string();
+  if (!id.has_value()) return CallAuthorization{};
   const std::optional<Login> login = logins->Find(*id);
   if (!login.has_value()) {
     return absl::UnauthenticatedError(
-        "the console's login has ended (unused for too long, too old, or the server restarted): "
-        "log in again");
+        "the console's login has ended (unused for too long, too old, logged out, or the server "
+        "restarted): log in again");
   }
-  const absl::Status checked =
-      request.method == "POST" ? CheckCsrf(request, *login, tls) : CheckSameOrigin(request, tls);
-  if (!checked.ok()) return checked;
-  return StrCat("Bearer ", login->token);
+  if (absl::Status checked = CheckCsrf(request, *login); !checked.ok()) return checked;
+  return CallAuthorization{.header = StrCat("Bearer ", login->token), .login_id = login->id};
 }
 
 }  // namespace clientele::server::gateway

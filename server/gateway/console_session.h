@@ -32,23 +32,30 @@ std::string LoginCookieHeader(const Login& login);
 std::string LogoutCookieHeader();
 
 // OK when the request comes from a page of this server: its Origin, when
-// sent, is this host (http or https as `tls` says), and Sec-Fetch-Site,
-// when sent, is same-origin or none. PERMISSION_DENIED otherwise.
-absl::Status CheckSameOrigin(const httplib::Request& request, bool tls);
+// sent, names this host (either scheme: behind a proxy that ends TLS the
+// server sees http for the browser's https), and Sec-Fetch-Site, when
+// sent, is same-origin or none. PERMISSION_DENIED otherwise.
+absl::Status CheckSameOrigin(const httplib::Request& request);
 
-// For a request that changes something, made with the login's cookie:
-// same origin, and the login's CSRF token in kCsrfHeader.
-// PERMISSION_DENIED otherwise.
-absl::Status CheckCsrf(const httplib::Request& request, const Login& login, bool tls);
+// For a call with the login's cookie: same origin, and the login's CSRF
+// token in kCsrfHeader, or for a GET (a browser's EventSource sends no
+// headers) in the `csrf` query parameter, so that a plain link or <img> of
+// another page cannot start anything. PERMISSION_DENIED otherwise.
+absl::Status CheckCsrf(const httplib::Request& request, const Login& login);
 
-// The authorization a call of the API carries: its Authorization header
-// as it came, when it has one; else, with the console's login cookie,
-// "Bearer TOKEN" of that login, once CheckCsrf (a POST) or
-// CheckSameOrigin (a GET stream, which cannot send headers from a
-// browser's EventSource) passes; else "". UNAUTHENTICATED when the cookie
-// names a login that has ended; PERMISSION_DENIED when the checks fail.
-absl::StatusOr<std::string> AuthorizationOf(const httplib::Request& request, ConsoleLogins* logins,
-                                            bool tls);
+// What a call of the API is authorized by.
+struct CallAuthorization {
+  std::string header;    // the "authorization" to forward: "Bearer TOKEN", or "" for none
+  std::string login_id;  // the console login it came from, "" when it came with its own header
+};
+
+// The authorization a call carries: its Authorization header as it came,
+// when it has one; else, with the console's login cookie, "Bearer TOKEN"
+// of that login once CheckCsrf passes; else none. UNAUTHENTICATED when the
+// cookie names a login that has ended; PERMISSION_DENIED when the checks
+// fail.
+absl::StatusOr<CallAuthorization> AuthorizationOf(const httplib::Request& request,
+                                                  ConsoleLogins* logins);
 
 }  // namespace clientele::server::gateway
 

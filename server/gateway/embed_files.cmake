@@ -14,6 +14,11 @@ set(entries "")
 set(index 0)
 foreach(path ${FILES})
   get_filename_component(name ${path} NAME)
+  # The name goes into a C++ string and a URL as it is.
+  if(NOT name MATCHES "^[A-Za-z0-9_-][A-Za-z0-9_.-]*\\.[a-z]+$")
+    message(FATAL_ERROR "embed_files.cmake: '${name}' is not a name the console serves "
+      "(letters, digits, '_', '-', '.', and an extension)")
+  endif()
   get_filename_component(extension ${path} LAST_EXT)
   string(SUBSTRING "${extension}" 1 -1 extension)
   if(NOT DEFINED types_${extension})

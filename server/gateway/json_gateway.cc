@@ -52,11 +52,12 @@ void AnswerGrpcError(const grpc::Status& status, httplib::Response& response) {
 // and the deadline of Connect-Timeout-Ms. INVALID_ARGUMENT for a timeout
 // that is not a number of milliseconds.
 absl::StatusOr<CallOptions> OptionsOf(const httplib::Request& request, ConsoleLogins* logins,
-                                      bool tls) {
+                                      std::string* login_id) {
   CallOptions options;
-  absl::StatusOr<std::string> authorization = AuthorizationOf(request, logins, tls);
+  absl::StatusOr<CallAuthorization> authorization = AuthorizationOf(request, logins);
   if (!authorization.ok()) return authorization.status();
-  options.authorization = *std::move(authorization);
+  options.authorization = std::move(authorization->header);
+  *login_id = std::move(authorization->login_id);
   // gRPC takes metadata of printable ASCII only, and a call with anything
   // else would end the process, not the call.
   const bool printable = std::all_of(options.authorization.begin(), options.authorization.end(),
@@ -85,11 +86,26 @@ absl::StatusOr<CallOptions> OptionsOf(const httplib::Request& request, ConsoleLo
 // then does httplib hold the body to max_body_bytes: chunked or
 // compressed bodies, and bodies read until the connection closes, are
 // not. True when it answered.
+//
+// The body of a refused request is never read, so the connection is closed
+// after the answer: left open, the body's bytes would be read as the next
+// request on it (a way to smuggle requests past a proxy that shares
+// connections). httplib 0.11.4 closes a connection only when writing an
+// answer fails, so the answer's content provider writes it all and then
+// says it failed.
 bool RefuseUnreadableRequest(const httplib::Request& request, size_t max_body_bytes,
                              httplib::Response& response) {
   const auto refuse = [&response](int status, absl::StatusCode code, std::string message) {
     response.status = status;
-    response.set_content(ConnectError(code, message).json, "application/json");
+    response.set_header("Connection", "close");
+    std::string json = ConnectError(code, message).json;
+    const size_t size = json.size();
+    response.set_content_provider(
+        size, "application/json",
+        [json = std::move(json)](size_t offset, size_t length, httplib::DataSink& sink) {
+          sink.write(json.data() + offset, length);
+          return false;  // all written; ends the connection
+        });
     return true;
   };
   if (request.method != "GET" && request.method != "POST") {
@@ -310,7 +326,8 @@ void JsonGateway::Serve(const httplib::Request& request, httplib::Response& resp
 
 void JsonGateway::ServeUnary(const MethodDescriptor& method, const std::string& body,
                              const httplib::Request& request, httplib::Response& response) {
-  absl::StatusOr<CallOptions> options = OptionsOf(request, logins_.get(), tls());
+  std::string login_id;  // a call is over before a login can end
+  absl::StatusOr<CallOptions> options = OptionsOf(request, logins_.get(), &login_id);
   if (!options.ok()) return Answer(ConnectError(options.status()), response);
   absl::StatusOr<std::string> bytes = SerializedFromJson(*method.input_type(), body);
   if (!bytes.ok()) return Answer(ConnectError(bytes.status()), response);
@@ -325,7 +342,9 @@ void JsonGateway::ServeUnary(const MethodDescriptor& method, const std::string& 
 
 void JsonGateway::ServeStream(const MethodDescriptor& method, const std::string& body,
                               const httplib::Request& request, httplib::Response& response) {
-  absl::StatusOr<CallOptions> options = OptionsOf(request, logins_.get(), tls());
+  // A stream for a console login lasts no longer than the login.
+  std::string login_id;
+  absl::StatusOr<CallOptions> options = OptionsOf(request, logins_.get(), &login_id);
   if (!options.ok()) return Answer(ConnectError(options.status()), response);
   absl::StatusOr<std::string> bytes = SerializedFromJson(*method.input_type(), body);
   if (!bytes.ok()) return Answer(ConnectError(bytes.status()), response);
@@ -352,8 +371,8 @@ void JsonGateway::ServeStream(const MethodDescriptor& method, const std::string&
   }
   const StreamFraming framing = StreamFraming::For(request.get_header_value("Accept"));
   const MethodDescriptor* stream_method = &method;
-  auto provider = [this, call, framing, stream_method, read, first = std::move(first)](
-                      size_t, httplib::DataSink& sink) mutable {
+  auto provider = [this, call, framing, stream_method, read, first = std::move(first),
+                   login_id = std::move(login_id)](size_t, httplib::DataSink& sink) mutable {
     const auto write = [&sink](const std::string& text) {
       return sink.write(text.data(), text.size());
     };
@@ -375,6 +394,14 @@ void JsonGateway::ServeStream(const MethodDescriptor& method, const std::string&
         }
       } else {
         break;
+      }
+      if (!login_id.empty() && !logins_->IsLive(login_id)) {
+        call->Cancel();
+        write(framing.Error(ConnectError(absl::StatusCode::kUnauthenticated,
+                                         "the console's login has ended: log in again")
+                                .json));
+        sink.done();
+        return true;
       }
       read = call->Next(&message, kKeepAliveInterval);
     }

@@ -103,7 +103,6 @@ class JsonGateway {
   bool AddStream(ServerStreamCall* call);
   void RemoveStream(ServerStreamCall* call);
   bool stopping() const;
-  bool tls() const { return options_.transport.tls.has_value(); }
 
   const JsonGatewayOptions options_;
   const std::unique_ptr<ConsoleLogins> logins_;

@@ -47,13 +47,16 @@ export async function logIn(token) {
   return login;
 }
 
+// Ends the login; throws when the server did not (the page then says so
+// instead of pretending).
 export async function logOut() {
-  await fetch('/console/logout', {
+  const response = await fetch('/console/logout', {
     method: 'POST',
     credentials: 'same-origin',
     headers: {'Content-Type': 'application/json', 'X-Clientele-CSRF': csrf},
     body: '{}',
   });
+  await answerOf(response);
   csrf = '';
 }
 
@@ -68,13 +71,23 @@ export async function call(method, request = {}) {
   return answerOf(response);
 }
 
-// Follows a server stream as Server-Sent Events: onMessage(message) for
-// each, onState(true|false) as the connection comes and goes (the browser
-// reconnects by itself). Returns a function that stops following.
-export function follow(method, onMessage, onState) {
-  const source = new EventSource(`/clientele.v1.${method}`);
+// Follows a server stream as Server-Sent Events (a GET, whose CSRF token
+// goes in the query: EventSource sends no headers): onMessage(message) for
+// each, onState(true|false) as the connection comes and goes. The browser
+// reconnects by itself after a network error, but gives up on an answer
+// that is not a stream (the login ended, the server is full or stopping);
+// that, or the stream's own last word (an "error" event), calls onEnded().
+// Returns a function that stops following.
+export function follow(method, onMessage, onState, onEnded) {
+  const source = new EventSource(`/clientele.v1.${method}?csrf=${encodeURIComponent(csrf)}`);
   source.onopen = () => onState(true);
   source.onmessage = (event) => onMessage(JSON.parse(event.data));
-  source.onerror = () => onState(false);
+  source.addEventListener('error', (event) => {
+    onState(false);
+    if (event.data || source.readyState === EventSource.CLOSED) {
+      source.close();
+      onEnded();
+    }
+  });
   return () => source.close();
 }

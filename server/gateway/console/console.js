@@ -1,12 +1,20 @@
 // The console's entry: log in (or find the login this browser has), then
-// the status screen.
+// the status screen; back to the login form when the login ends.
 import {currentLogin, logIn, logOut} from './api.js';
 import {openStatus} from './status.js';
 
 const $ = (id) => document.getElementById(id);
 let stopStatus = null;
+let session = 0;  // counts logins on this page: a late answer of an old one is dropped
+
+function stopFollowing() {
+  if (stopStatus) stopStatus();
+  stopStatus = null;
+}
 
 function showLogin(message = '') {
+  session += 1;
+  stopFollowing();
   $('who').hidden = true;
   $('status').hidden = true;
   $('login').hidden = false;
@@ -14,12 +22,37 @@ function showLogin(message = '') {
   $('token').focus();
 }
 
+// When the status stops updating: the login may have ended (then log in
+// again), or the server went away for a while (then try again).
+async function statusEnded(mine) {
+  if (mine !== session) return;
+  const login = await currentLogin().catch(() => undefined);
+  if (mine !== session) return;
+  if (login === null) {
+    showLogin('Your login has ended: log in again.');
+    return;
+  }
+  setTimeout(() => {
+    if (mine === session) enter(login).catch((error) => showLogin(error.message));
+  }, 3000);
+}
+
+// Shows who is logged in (when `login` is known) and the status.
 async function enter(login) {
+  const mine = session;
+  stopFollowing();
   $('login').hidden = true;
   $('who').hidden = false;
-  $('who-name').textContent = login.token_name;
-  $('who-role').textContent = login.role;
-  stopStatus = await openStatus();
+  if (login) {
+    $('who-name').textContent = login.token_name;
+    $('who-role').textContent = login.role;
+  }
+  const stop = await openStatus(() => statusEnded(mine));
+  if (mine === session) {
+    stopStatus = stop;
+  } else {
+    stop();  // logged out while it was opening
+  }
 }
 
 $('login-form').addEventListener('submit', async (event) => {
@@ -28,6 +61,7 @@ $('login-form').addEventListener('submit', async (event) => {
   try {
     const login = await logIn(field.value.trim());
     field.value = '';
+    session += 1;
     await enter(login);
   } catch (error) {
     field.value = '';
@@ -36,13 +70,17 @@ $('login-form').addEventListener('submit', async (event) => {
 });
 
 $('logout').addEventListener('click', async () => {
-  if (stopStatus) stopStatus();
-  await logOut();
-  showLogin();
+  try {
+    await logOut();
+    showLogin();
+  } catch (error) {
+    showLogin(`Logging out failed (${error.message}); reload the page.`);
+  }
 });
 
 const login = await currentLogin().catch(() => null);
 if (login) {
+  session += 1;
   await enter(login).catch((error) => showLogin(error.message));
 } else {
   showLogin();

@@ -70,18 +70,21 @@ async function showVersions(serving) {
   }
 }
 
-// Shows the screen and keeps it current; returns a function that stops.
-export async function openStatus() {
+function showProblem(error) {
+  $('status-error').textContent = error ? `Could not load: ${error.message}` : '';
+}
+
+// Shows the screen and keeps it current. `onEnded` is called when the
+// updates stop for good (the login ended, or the server went away).
+// Returns a function that stops them.
+export async function openStatus(onEnded) {
   $('status').hidden = false;
   const status = await call('Rulesets/GetRulesetStatus');
   showStatus(status);
   await showVersions(status.version);
-  return follow(
-      'Rulesets/WatchRuleset',
-      (next) => {
-        showStatus(next);
-        showVersions(next.version).catch(() => {});
-      },
-      (up) => $('live').classList.toggle('off', !up),
-  );
+  showProblem(null);
+  return follow('Rulesets/WatchRuleset', (next) => {
+    showStatus(next);
+    showVersions(next.version).then(() => showProblem(null), showProblem);
+  }, (up) => $('live').classList.toggle('off', !up), onEnded);
 }

@@ -67,11 +67,15 @@ class Server:
             raise RuntimeError(f"clienteled did not start; see {self.log_path}")
 
     def edit_rules(self, name, edit):
+        """Replaces the file at once, as an editor that saves safely does: the
+        watcher never sees it half written."""
         path = os.path.join(self.rules, name)
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        with open(path, "w", encoding="utf-8") as f:
+        staged = os.path.join(self.root, name + ".staged")
+        with open(staged, "w", encoding="utf-8") as f:
             f.write(edit(text))
+        os.replace(staged, path)
 
     def log(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
@@ -191,6 +195,23 @@ def flow_login_survives_a_reload_and_logout_ends_it(driver, server, shots):
     assert not shown(driver, "status")
 
 
+def flow_logging_out_in_another_tab_ends_this_one(driver, server, shots):
+    """The login is the browser's: logging out in one tab ends the other's
+    live status too, which then asks to log in again."""
+    log_in(driver, server.url, ADMIN_TOKEN)
+    wait_for(driver, lambda d: shown(d, "status"), "the status")
+    first = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get(server.url + "/")
+    wait_for(driver, lambda d: shown(d, "status"), "the status in the second tab")
+    driver.find_element(By.ID, "logout").click()
+    wait_for(driver, lambda d: shown(d, "login"), "the login form in the second tab")
+    driver.switch_to.window(first)
+    wait_for(driver, lambda d: shown(d, "login") and "ended" in text_of(d, "login-error"),
+             "the first tab to notice")
+    driver.save_screenshot(os.path.join(shots, "login-ended.png"))
+
+
 def flow_text_from_the_data_is_never_html(driver, server, shots):
     """A rule file with markup in it: the diagnostic shows the markup as
     text, and no element comes of it."""
@@ -213,7 +234,7 @@ def flow_text_from_the_data_is_never_html(driver, server, shots):
 
 
 FLOWS = [flow_login, flow_live_status, flow_login_survives_a_reload_and_logout_ends_it,
-         flow_text_from_the_data_is_never_html]
+         flow_logging_out_in_another_tab_ends_this_one, flow_text_from_the_data_is_never_html]
 
 
 def main():

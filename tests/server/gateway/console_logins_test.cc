@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
+#include <vector>
 
 namespace clientele::server::gateway {
 namespace {
@@ -61,12 +64,48 @@ TEST_F(ConsoleLoginsTest, AWrongTokenIsRefusedAndAnAddressThatKeepsFailingIsHeld
   // ... but not another address.
   EXPECT_TRUE(logins.LogIn("good-admin", "10.0.0.10", start_ + seconds(10)).ok());
   EXPECT_TRUE(logins.LogIn("good-admin", "10.0.0.9", start_ + seconds(61)).ok());
-  // A success clears the count.
+  // A success in between forgives nothing: whoever holds one token cannot
+  // guess at others for ever.
   for (int i = 0; i < 2; ++i) (void)logins.LogIn("guess", "10.0.0.9", start_ + seconds(62));
   EXPECT_TRUE(logins.LogIn("good-admin", "10.0.0.9", start_ + seconds(63)).ok());
-  for (int i = 0; i < 2; ++i) (void)logins.LogIn("guess", "10.0.0.9", start_ + seconds(64));
-  EXPECT_EQ(logins.LogIn("guess", "10.0.0.9", start_ + seconds(65)).status().code(),
+  EXPECT_EQ(logins.LogIn("guess", "10.0.0.9", start_ + seconds(64)).status().code(),
             absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(logins.LogIn("good-admin", "10.0.0.9", start_ + seconds(65)).status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(ConsoleLoginsTest, AttemptsAtOnceCannotAllSlipPastTheLimit) {
+  // Each check takes a while, as a slow one could: the attempts overlap.
+  ConsoleLogins logins(
+      [](std::string_view token) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return TwoTokens(token);
+      },
+      {.failures_per_minute = 3});
+  std::atomic<int> refused{0}, held_off{0};
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < 12; ++i) {
+    guessers.emplace_back([&] {
+      const absl::StatusCode code = logins.LogIn("guess", "10.0.0.7").status().code();
+      (code == absl::StatusCode::kUnauthenticated ? refused : held_off)++;
+    });
+  }
+  for (std::thread& guesser : guessers) guesser.join();
+  EXPECT_EQ(refused, 3);
+  EXPECT_EQ(held_off, 9);
+}
+
+TEST_F(ConsoleLoginsTest, AnIpv6ClientIsCountedByItsSlash64) {
+  ConsoleLogins logins(TwoTokens, {.failures_per_minute = 2});
+  (void)logins.LogIn("guess", "2001:db8::1", start_);
+  (void)logins.LogIn("guess", "2001:db8::ffff:2", start_);
+  EXPECT_EQ(logins.LogIn("good-admin", "2001:db8::3", start_).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(logins.LogIn("good-admin", "2001:db8:0:1::1", start_).ok());  // another /64
+  // IPv4, also as IPv6 maps it, counts by the whole address.
+  (void)logins.LogIn("guess", "::ffff:10.0.0.1", start_);
+  (void)logins.LogIn("guess", "::ffff:10.0.0.1", start_);
+  EXPECT_TRUE(logins.LogIn("good-admin", "::ffff:10.0.0.2", start_).ok());
 }
 
 TEST_F(ConsoleLoginsTest, ALoginEndsWhenIdleTooLongOrTooOldOrLoggedOut) {
@@ -87,6 +126,26 @@ TEST_F(ConsoleLoginsTest, ALoginEndsWhenIdleTooLongOrTooOldOrLoggedOut) {
   logins.LogOut(left);
   EXPECT_FALSE(logins.Find(left, start_).has_value());
   logins.LogOut(left);  // twice is fine
+}
+
+TEST_F(ConsoleLoginsTest, AskingWhetherALoginIsLiveDoesNotKeepItAlive) {
+  ConsoleLogins logins(TwoTokens, {.idle = minutes(30)});
+  const std::string id = logins.LogIn("good-reader", "a", start_)->id;
+  EXPECT_TRUE(logins.IsLive(id, start_ + minutes(20)));
+  EXPECT_FALSE(logins.IsLive(id, start_ + minutes(31)));  // the ask at 20 was no use
+  EXPECT_FALSE(logins.IsLive("nothing", start_));
+}
+
+TEST_F(ConsoleLoginsTest, OneTokensLoginsCannotPushAnothersOut) {
+  ConsoleLogins logins(TwoTokens, {.max_logins = 100, .max_logins_per_token = 2});
+  const std::string admin = logins.LogIn("good-admin", "a", start_)->id;
+  std::vector<std::string> reader;
+  for (int i = 1; i <= 5; ++i)
+    reader.push_back(logins.LogIn("good-reader", "b", start_ + seconds(i))->id);
+  EXPECT_TRUE(logins.Find(admin, start_ + seconds(9)).has_value());
+  EXPECT_FALSE(logins.Find(reader[2], start_ + seconds(9)).has_value());
+  EXPECT_TRUE(logins.Find(reader[3], start_ + seconds(9)).has_value());
+  EXPECT_TRUE(logins.Find(reader[4], start_ + seconds(9)).has_value());
 }
 
 TEST_F(ConsoleLoginsTest, TheOldestLoginGoesWhenTooManyAreLive) {
