@@ -273,6 +273,57 @@ TEST_F(JsonGatewayTest, AServerStreamIsNewlineDelimitedJson) {
   EXPECT_EQ(Body(refused)["code"], "unauthenticated");
 }
 
+// Follows a stream by GET on a thread of its own, keeping what comes;
+// thread-safe. Join() waits for the stream to end.
+class StreamFollower {
+ public:
+  StreamFollower(const std::string& origin, const std::string& path, httplib::Headers headers)
+      : thread_([this, origin, path, headers = std::move(headers)] {
+          httplib::Client client(origin);
+          client.set_read_timeout(20, 0);
+          client.Get(
+              path, headers,
+              [this](const httplib::Response& response) {
+                std::lock_guard<std::mutex> lock(mutex_);
+                status_ = response.status;
+                return true;
+              },
+              [this](const char* data, size_t length) {
+                std::lock_guard<std::mutex> lock(mutex_);
+                received_.append(data, length);
+                return true;
+              });
+        }) {}
+  ~StreamFollower() { Join(); }
+
+  // Waits up to 10 s until what came holds `text`; whether it does.
+  bool WaitFor(const std::string& text) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until) {
+      if (received().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string received() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return received_;
+  }
+  int status() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return status_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::string received_;
+  int status_ = 0;
+  std::thread thread_;  // last: starts once the rest is there
+};
+
 // Reads a stream of `path` by GET as an EventSource would, until the
 // first event; returns what came (headers in *content_type).
 std::string FirstEvent(httplib::Client& client, const std::string& path, std::string* content_type,
@@ -478,29 +529,15 @@ TEST_F(JsonGatewayTest, EventsAreNeverCompressedForABrowserThatAcceptsGzip) {
 }
 
 TEST_F(JsonGatewayTest, StoppingEndsOpenStreamsAndSaysWhy) {
-  std::mutex mutex;
-  std::string received;  // guarded by mutex until the watcher is joined
-  std::thread watcher([&] {
-    httplib::Client client = Client();
-    client.Get("/clientele.v1.Rulesets/WatchRuleset",
-               {{"Authorization", std::string("Bearer ") + testing::kReaderToken}},
-               [&](const char* data, size_t length) {
-                 std::lock_guard<std::mutex> lock(mutex);
-                 received.append(data, length);
-                 return true;
-               });
-  });
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  for (bool got = false; !got && std::chrono::steady_clock::now() < until;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::lock_guard<std::mutex> lock(mutex);
-    got = !received.empty();
-  }
+  StreamFollower watcher("http://" + server_.http_address(), "/clientele.v1.Rulesets/WatchRuleset",
+                         {{"Authorization", std::string("Bearer ") + testing::kReaderToken}});
+  ASSERT_TRUE(watcher.WaitFor("\n"));
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(StopServer(), 0);
-  watcher.join();
+  watcher.Join();
   // Well within the grace period: the stream did not hold shutdown up.
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8));
+  const std::string received = watcher.received();
   EXPECT_THAT(received, StartsWith("{\"result\":"));
   EXPECT_THAT(received, HasSubstr(R"({"error":)")) << received;
   EXPECT_THAT(received, HasSubstr("unavailable")) << received;
@@ -668,32 +705,11 @@ TEST_F(ConsoleTest, ACallWithTheCookieButNotFromThePageIsRefused) {
 
 TEST_F(ConsoleTest, AStreamByGetNeedsTheCsrfTokenInItsQueryAndEndsWithTheLogin) {
   const Session session = LogIn(testing::kReaderToken);
-  std::mutex mutex;
-  std::string received;  // guarded by mutex until the follower is joined
-  int status = 0;
-  std::thread follower([&] {
-    Client().Get(
-        "/clientele.v1.Rulesets/WatchRuleset?csrf=" + session.csrf,
-        {{"Cookie", session.cookie},
-         {"Accept", "text/event-stream"},
-         {"Sec-Fetch-Site", "same-origin"}},
-        [&](const httplib::Response& response) {
-          std::lock_guard<std::mutex> lock(mutex);
-          status = response.status;
-          return true;
-        },
-        [&](const char* data, size_t length) {
-          std::lock_guard<std::mutex> lock(mutex);
-          received.append(data, length);
-          return true;
-        });
-  });
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  for (bool got = false; !got && std::chrono::steady_clock::now() < until;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::lock_guard<std::mutex> lock(mutex);
-    got = received.find("\n\n") != std::string::npos;
-  }
+  StreamFollower follower(origin_, "/clientele.v1.Rulesets/WatchRuleset?csrf=" + session.csrf,
+                          {{"Cookie", session.cookie},
+                           {"Accept", "text/event-stream"},
+                           {"Sec-Fetch-Site", "same-origin"}});
+  ASSERT_TRUE(follower.WaitFor("\n\n"));
   // Logging out ends the stream too, at its next keep-alive (5 s at most).
   const auto out = Client().Post("/console/logout",
                                  {{"Cookie", session.cookie}, {"X-Clientele-CSRF", session.csrf}},
@@ -701,11 +717,11 @@ TEST_F(ConsoleTest, AStreamByGetNeedsTheCsrfTokenInItsQueryAndEndsWithTheLogin) 
   ASSERT_TRUE(out);
   EXPECT_EQ(out->status, 200);
   const auto logged_out = std::chrono::steady_clock::now();
-  follower.join();
+  follower.Join();
   EXPECT_LT(std::chrono::steady_clock::now() - logged_out, std::chrono::seconds(8));
-  EXPECT_EQ(status, 200);
-  EXPECT_THAT(received, StartsWith("data: {\"serving\":true"));
-  EXPECT_THAT(received, HasSubstr("event: error\ndata: {\"code\":\"unauthenticated\""));
+  EXPECT_EQ(follower.status(), 200);
+  EXPECT_THAT(follower.received(), StartsWith("data: {\"serving\":true"));
+  EXPECT_THAT(follower.received(), HasSubstr("event: error\ndata: {\"code\":\"unauthenticated\""));
 
   // Without the token in the query (a link or an <img> of another page
   // could make the browser send the cookie), or from another site: no.
