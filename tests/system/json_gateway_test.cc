@@ -543,17 +543,6 @@ TEST_F(JsonGatewayTest, StoppingEndsOpenStreamsAndSaysWhy) {
   EXPECT_THAT(received, HasSubstr("unavailable")) << received;
 }
 
-}  // namespace
-}  // namespace clientele
-
-namespace clientele {
-namespace {
-
-using ::testing::HasSubstr;
-using ::testing::Not;
-using ::testing::StartsWith;
-using Json = nlohmann::json;
-
 // The console's login and pages on the gateway's port, as a browser
 // would use them (cookies and headers set by hand).
 class ConsoleTest : public ServerTest {
