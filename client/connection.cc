@@ -11,6 +11,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/host_port.h"
 #include "common/strings.h"
 
 namespace clientele::client {
@@ -49,15 +50,6 @@ class BearerTokenFactory final : public ClientInterceptorFactoryInterface {
  private:
   const std::string header_;
 };
-
-// The host of "host:port" or "[v6]:port", without brackets.
-std::string_view HostOf(std::string_view server) {
-  std::string_view host = server.substr(0, server.rfind(':'));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return host;
-}
 
 // Which IP family `host` is a literal of: 4, 6, or 0 for a name.
 int AddressFamily(std::string_view host) {

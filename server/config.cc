@@ -9,6 +9,7 @@
 #include <set>
 
 #include "absl/strings/numbers.h"
+#include "common/host_port.h"
 #include "common/strings.h"
 #include "server/store/postgres/postgres_store.h"
 
@@ -168,15 +169,6 @@ absl::Status ReadAuth(const std::string& path, const YAML::Node& node,
     out->push_back(std::move(token));
   }
   return absl::OkStatus();
-}
-
-// The host of "host:port", without IPv6 brackets.
-std::string_view HostOf(std::string_view listen) {
-  std::string_view host = listen.substr(0, listen.rfind(':'));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return host;
 }
 
 // Exactly one transport; plain text only on loopback unless forced; tokens.

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include "common/host_port.h"
 #include "common/sha256.h"
 #include "common/strings.h"
 #include "server/gateway/connect_error.h"
@@ -26,13 +27,6 @@ void AnswerError(const absl::Status& status, httplib::Response& response) {
   const HttpError error = ConnectError(status);
   response.status = error.http_status;
   response.set_content(error.json, "application/json");
-}
-
-// The host of a Host header ("127.0.0.1:50080", "[::1]:50080"), without
-// port or brackets.
-std::string HostOfHeader(std::string_view host) {
-  if (host.starts_with("[")) return std::string(host.substr(1, host.find(']') - 1));
-  return std::string(host.substr(0, host.find(':')));
 }
 
 // What the page learns of a login: who, and the CSRF token for its calls.
@@ -79,7 +73,7 @@ void LogIn(ConsoleLogins* logins, bool tls, const httplib::Request& request,
   }
   // The login cookie is Secure: a browser keeps it from plain HTTP only on
   // loopback, so elsewhere a login would only seem to work.
-  if (!tls && !IsLoopbackHost(HostOfHeader(request.get_header_value("Host")))) {
+  if (!tls && !IsLoopbackHost(HostOf(request.get_header_value("Host")))) {
     return AnswerError(absl::FailedPreconditionError(
                            "the console needs HTTPS on an address that is not loopback (its "
                            "login cookie is Secure): configure tls"),

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "common/host_port.h"
 #include "common/strings.h"
 
 namespace clientele::server {
@@ -19,10 +20,7 @@ absl::StatusOr<std::string> BindHttpServer(httplib::Server* server, const std::s
       port > 65535) {
     return absl::InvalidArgumentError(StrCat(setting, " '", listen, "' is not host:port"));
   }
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
+  const std::string host(HostOf(listen));
   const int bound =
       port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
