@@ -58,74 +58,47 @@ std::string DetailsJson(std::string_view status_details) {
 
 }  // namespace
 
-int HttpStatusOf(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kOutOfRange:
-      return 400;
-    case absl::StatusCode::kUnauthenticated:
-      return 401;
-    case absl::StatusCode::kPermissionDenied:
-      return 403;
-    case absl::StatusCode::kNotFound:
-      return 404;
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kAborted:
-      return 409;
-    case absl::StatusCode::kResourceExhausted:
-      return 429;
-    case absl::StatusCode::kCancelled:
-      return 499;
-    case absl::StatusCode::kUnimplemented:
-      return 501;
-    case absl::StatusCode::kUnavailable:
-      return 503;
-    case absl::StatusCode::kDeadlineExceeded:
-      return 504;
-    default:
-      return 500;
+namespace {
+
+// Each code with Connect's name for it and its HTTP status, in one place.
+struct CodeInfo {
+  absl::StatusCode code;
+  std::string_view name;
+  int http_status;
+};
+constexpr CodeInfo kCodes[] = {
+    {absl::StatusCode::kOk, "ok", 200},
+    {absl::StatusCode::kCancelled, "canceled", 499},  // Connect's spelling
+    {absl::StatusCode::kUnknown, "unknown", 500},
+    {absl::StatusCode::kInvalidArgument, "invalid_argument", 400},
+    {absl::StatusCode::kDeadlineExceeded, "deadline_exceeded", 504},
+    {absl::StatusCode::kNotFound, "not_found", 404},
+    {absl::StatusCode::kAlreadyExists, "already_exists", 409},
+    {absl::StatusCode::kPermissionDenied, "permission_denied", 403},
+    {absl::StatusCode::kResourceExhausted, "resource_exhausted", 429},
+    {absl::StatusCode::kFailedPrecondition, "failed_precondition", 400},
+    {absl::StatusCode::kAborted, "aborted", 409},
+    {absl::StatusCode::kOutOfRange, "out_of_range", 400},
+    {absl::StatusCode::kUnimplemented, "unimplemented", 501},
+    {absl::StatusCode::kInternal, "internal", 500},
+    {absl::StatusCode::kUnavailable, "unavailable", 503},
+    {absl::StatusCode::kDataLoss, "data_loss", 500},
+    {absl::StatusCode::kUnauthenticated, "unauthenticated", 401},
+};
+
+// The entry of `code`; a code gRPC does not define is "unknown", 500.
+const CodeInfo& InfoOf(absl::StatusCode code) {
+  for (const CodeInfo& info : kCodes) {
+    if (info.code == code) return info;
   }
+  return kCodes[2];
 }
 
-std::string_view ConnectCodeName(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kOk:
-      return "ok";
-    case absl::StatusCode::kCancelled:
-      return "canceled";  // Connect's spelling
-    case absl::StatusCode::kInvalidArgument:
-      return "invalid_argument";
-    case absl::StatusCode::kDeadlineExceeded:
-      return "deadline_exceeded";
-    case absl::StatusCode::kNotFound:
-      return "not_found";
-    case absl::StatusCode::kAlreadyExists:
-      return "already_exists";
-    case absl::StatusCode::kPermissionDenied:
-      return "permission_denied";
-    case absl::StatusCode::kResourceExhausted:
-      return "resource_exhausted";
-    case absl::StatusCode::kFailedPrecondition:
-      return "failed_precondition";
-    case absl::StatusCode::kAborted:
-      return "aborted";
-    case absl::StatusCode::kOutOfRange:
-      return "out_of_range";
-    case absl::StatusCode::kUnimplemented:
-      return "unimplemented";
-    case absl::StatusCode::kInternal:
-      return "internal";
-    case absl::StatusCode::kUnavailable:
-      return "unavailable";
-    case absl::StatusCode::kDataLoss:
-      return "data_loss";
-    case absl::StatusCode::kUnauthenticated:
-      return "unauthenticated";
-    default:
-      return "unknown";
-  }
-}
+}  // namespace
+
+int HttpStatusOf(absl::StatusCode code) { return InfoOf(code).http_status; }
+
+std::string_view ConnectCodeName(absl::StatusCode code) { return InfoOf(code).name; }
 
 HttpError ConnectError(absl::StatusCode code, std::string_view message,
                        std::string_view status_details) {
