@@ -330,7 +330,8 @@ void AddTokenCommands(CLI::App* app, Chosen* chosen) {
       "server's config",
       chosen, made, RunTokenNew);
   new_cmd->add_option("--name", made->name, "Who will hold it, e.g. crm-backend")->required();
-  new_cmd->add_option("--role", made->role, "reader, writer or admin")->required();
+  new_cmd->add_option("--role", made->role, "reader, writer, marketer, approver or admin")
+      ->required();
   new_cmd->add_flag("--json", made->json, "Print JSON");
   struct HashOptions {};
   AddCommand(token, "hash", "Print the SHA-256 of the token on standard input, for auth.tokens",

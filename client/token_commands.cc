@@ -33,8 +33,10 @@ int RunTokenNew(const TokenNewOptions& options, std::ostream& out, std::ostream&
     err << "error: --name must be 1..64 letters, digits, '.', '_' or '-'\n";
     return kExitBadInput;
   }
-  if (!std::set<std::string>{"reader", "writer", "admin"}.contains(options.role)) {
-    err << "error: --role must be reader, writer or admin\n";
+  // The server's roles (server/api/roles.h), which the CLI does not link.
+  if (!std::set<std::string>{"reader", "writer", "marketer", "approver", "admin"}.contains(
+          options.role)) {
+    err << "error: --role must be reader, writer, marketer, approver or admin\n";
     return kExitBadInput;
   }
   unsigned char random[32];

@@ -150,7 +150,7 @@ absl::Status ReadAuth(const std::string& path, const YAML::Node& node,
     }
     const std::optional<Role> parsed = ParseRole(role);
     if (!parsed.has_value()) {
-      return Bad(path, entry["role"], "role must be reader, writer or admin");
+      return Bad(path, entry["role"], "role must be reader, writer, marketer, approver or admin");
     }
     token.role = *parsed;
     if (!IsTokenHash(token.sha256)) {

@@ -313,7 +313,8 @@ int Serve(const std::string& config_path) {
            if (!caller.ok()) return caller.status();
            return gateway::LoginIdentity{std::string(caller->name),
                                          std::string(RoleName(caller->role))};
-         }});
+         },
+         .logins = {}});
     if (!started.ok()) return Fail("http_unavailable", std::string(started.status().message()));
     json_gateway = std::move(*started);
     Log(LogLevel::kInfo, "http", {{"address", json_gateway->address()}});

@@ -82,14 +82,14 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
 }
 
 absl::Status Authenticator::Authorize(const Caller& caller, std::string_view method) {
-  const std::optional<Role> required = RequiredRole(method);
+  const std::optional<Permission> required = RequiredPermission(method);
   if (!required.has_value()) {
     return absl::PermissionDeniedError(StrCat(method, " is not open to any role"));
   }
-  if (static_cast<int>(caller.role) >= static_cast<int>(*required)) return absl::OkStatus();
+  if (Allows(caller.role, *required)) return absl::OkStatus();
   return absl::PermissionDeniedError(StrCat("'", caller.name, "' (role ", RoleName(caller.role),
                                             ") may not call ", method, ": it needs the role ",
-                                            RoleName(*required)));
+                                            RolesWith(*required)));
 }
 
 bool IsTokenHash(std::string_view text) { return DecodeHash(text).has_value(); }

@@ -1,6 +1,6 @@
 // Who is calling. Every RPC of clientele.v1 needs a bearer token
-// ("authorization: Bearer TOKEN" metadata) whose role is at least the one
-// the method requires (RequiredRole, roles.h). Tokens are configured by the
+// ("authorization: Bearer TOKEN" metadata) whose role has the permission
+// the method requires (RequiredPermission, roles.h). Tokens are configured by the
 // SHA-256 of their text, never the text itself, so a leaked config file
 // gives no one access. No gRPC here: the gRPC layer hands over the
 // metadata (server/api/grpc/calls.h).
@@ -49,7 +49,7 @@ class Authenticator {
   absl::StatusOr<Caller> Authenticate(std::optional<std::string_view> authorization) const;
 
   // OK when `caller` may call `method`; else PERMISSION_DENIED naming the
-  // caller, the method and the role it needs.
+  // caller, the method and the roles that may.
   static absl::Status Authorize(const Caller& caller, std::string_view method);
 
   Authenticator(Authenticator&&) = default;

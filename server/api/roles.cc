@@ -1,6 +1,15 @@
 #include "server/api/roles.h"
 
+#include <string>
+#include <vector>
+
 namespace clientele::server {
+
+const std::vector<Role>& AllRoles() {
+  static const std::vector<Role> kRoles = {Role::kReader, Role::kWriter, Role::kMarketer,
+                                           Role::kApprover, Role::kAdmin};
+  return kRoles;
+}
 
 std::string_view RoleName(Role role) {
   switch (role) {
@@ -8,6 +17,10 @@ std::string_view RoleName(Role role) {
       return "reader";
     case Role::kWriter:
       return "writer";
+    case Role::kMarketer:
+      return "marketer";
+    case Role::kApprover:
+      return "approver";
     case Role::kAdmin:
       return "admin";
   }
@@ -15,77 +28,122 @@ std::string_view RoleName(Role role) {
 }
 
 std::optional<Role> ParseRole(std::string_view name) {
-  for (Role role : {Role::kReader, Role::kWriter, Role::kAdmin}) {
+  for (Role role : AllRoles()) {
     if (RoleName(role) == name) return role;
   }
   return std::nullopt;
 }
 
-const std::vector<MethodRole>& MethodRoles() {
-  static const std::vector<MethodRole> kTable = {
-      {"clientele.v1.Customers", "UpsertCustomer", Role::kWriter},
-      {"clientele.v1.Customers", "GetCustomer", Role::kReader},
-      {"clientele.v1.Customers", "DeleteCustomer", Role::kAdmin},
-      {"clientele.v1.Customers", "ListCustomers", Role::kReader},
-      {"clientele.v1.Customers", "ImportCustomers", Role::kWriter},
-      {"clientele.v1.Events", "RecordPurchase", Role::kWriter},
-      {"clientele.v1.Events", "RecordInteraction", Role::kWriter},
-      {"clientele.v1.Events", "RecordEvent", Role::kWriter},
-      {"clientele.v1.Events", "ReturnPurchase", Role::kWriter},
-      {"clientele.v1.Events", "SubmitFeedback", Role::kWriter},
-      {"clientele.v1.Decisions", "Evaluate", Role::kReader},
-      {"clientele.v1.Decisions", "EvaluateMany", Role::kReader},
-      {"clientele.v1.Decisions", "GetRuleset", Role::kReader},
+std::string_view PermissionName(Permission permission) {
+  switch (permission) {
+    case Permission::kRead:
+      return "read";
+    case Permission::kWrite:
+      return "write";
+    case Permission::kDraft:
+      return "draft";
+    case Permission::kApprove:
+      return "approve";
+    case Permission::kAdminister:
+      return "administer";
+  }
+  return "unknown";
+}
+
+bool Allows(Role role, Permission permission) {
+  switch (role) {
+    case Role::kAdmin:
+      return true;
+    case Role::kReader:
+      return permission == Permission::kRead;
+    case Role::kWriter:
+      return permission == Permission::kRead || permission == Permission::kWrite;
+    case Role::kMarketer:
+      return permission == Permission::kRead || permission == Permission::kDraft;
+    case Role::kApprover:
+      return permission == Permission::kRead || permission == Permission::kDraft ||
+             permission == Permission::kApprove;
+  }
+  return false;
+}
+
+std::string RolesWith(Permission permission) {
+  std::vector<std::string_view> names;
+  for (Role role : AllRoles()) {
+    if (Allows(role, permission)) names.push_back(RoleName(role));
+  }
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text += i + 1 == names.size() ? " or " : ", ";
+    text += names[i];
+  }
+  return text;
+}
+
+const std::vector<MethodPermission>& MethodPermissions() {
+  static const std::vector<MethodPermission> kTable = {
+      {"clientele.v1.Customers", "UpsertCustomer", Permission::kWrite},
+      {"clientele.v1.Customers", "GetCustomer", Permission::kRead},
+      {"clientele.v1.Customers", "DeleteCustomer", Permission::kAdminister},
+      {"clientele.v1.Customers", "ListCustomers", Permission::kRead},
+      {"clientele.v1.Customers", "ImportCustomers", Permission::kWrite},
+      {"clientele.v1.Events", "RecordPurchase", Permission::kWrite},
+      {"clientele.v1.Events", "RecordInteraction", Permission::kWrite},
+      {"clientele.v1.Events", "RecordEvent", Permission::kWrite},
+      {"clientele.v1.Events", "ReturnPurchase", Permission::kWrite},
+      {"clientele.v1.Events", "SubmitFeedback", Permission::kWrite},
+      {"clientele.v1.Decisions", "Evaluate", Permission::kRead},
+      {"clientele.v1.Decisions", "EvaluateMany", Permission::kRead},
+      {"clientele.v1.Decisions", "GetRuleset", Permission::kRead},
       // Who asked about whom, when: an audit trail, for operators.
-      {"clientele.v1.Decisions", "ListLoggedDecisions", Role::kAdmin},
-      {"clientele.v1.Improvements", "UpsertProduct", Role::kWriter},
-      {"clientele.v1.Improvements", "GetProduct", Role::kReader},
-      {"clientele.v1.Improvements", "ListImprovementActions", Role::kReader},
-      {"clientele.v1.Improvements", "ApplyImprovementAction", Role::kAdmin},
-      {"clientele.v1.Improvements", "DismissImprovementAction", Role::kAdmin},
-      {"clientele.v1.Reports", "SegmentSizes", Role::kReader},
-      {"clientele.v1.Reports", "FeedbackReport", Role::kReader},
-      {"clientele.v1.Reports", "GetLedger", Role::kReader},
-      {"clientele.v1.Diagnostics", "Ping", Role::kReader},
-      {"clientele.v1.Rulesets", "GetRulesetStatus", Role::kReader},
-      {"clientele.v1.Rulesets", "ReloadRuleset", Role::kAdmin},
-      {"clientele.v1.Rulesets", "WatchRuleset", Role::kReader},
-      {"clientele.v1.Rulesets", "ListRulesetVersions", Role::kReader},
-      {"clientele.v1.Rulesets", "GetRulesetVersion", Role::kReader},
+      {"clientele.v1.Decisions", "ListLoggedDecisions", Permission::kAdminister},
+      {"clientele.v1.Improvements", "UpsertProduct", Permission::kWrite},
+      {"clientele.v1.Improvements", "GetProduct", Permission::kRead},
+      {"clientele.v1.Improvements", "ListImprovementActions", Permission::kRead},
+      {"clientele.v1.Improvements", "ApplyImprovementAction", Permission::kAdminister},
+      {"clientele.v1.Improvements", "DismissImprovementAction", Permission::kAdminister},
+      {"clientele.v1.Reports", "SegmentSizes", Permission::kRead},
+      {"clientele.v1.Reports", "FeedbackReport", Permission::kRead},
+      {"clientele.v1.Reports", "GetLedger", Permission::kRead},
+      {"clientele.v1.Diagnostics", "Ping", Permission::kRead},
+      {"clientele.v1.Rulesets", "GetRulesetStatus", Permission::kRead},
+      {"clientele.v1.Rulesets", "ReloadRuleset", Permission::kAdminister},
+      {"clientele.v1.Rulesets", "WatchRuleset", Permission::kRead},
+      {"clientele.v1.Rulesets", "ListRulesetVersions", Permission::kRead},
+      {"clientele.v1.Rulesets", "GetRulesetVersion", Permission::kRead},
       // Reads only: a candidate ruleset is evaluated, nothing is stored.
-      {"clientele.v1.Rulesets", "SimulateRuleset", Role::kReader},
-      {"clientele.v1.Admin", "Backup", Role::kAdmin},
-      {"clientele.v1.Loyalty", "GetPoints", Role::kReader},
-      {"clientele.v1.Loyalty", "RedeemPoints", Role::kWriter},
-      {"clientele.v1.Loyalty", "ReverseRedemption", Role::kWriter},
-      {"clientele.v1.Loyalty", "GetTierHistory", Role::kReader},
+      {"clientele.v1.Rulesets", "SimulateRuleset", Permission::kRead},
+      {"clientele.v1.Admin", "Backup", Permission::kAdminister},
+      {"clientele.v1.Loyalty", "GetPoints", Permission::kRead},
+      {"clientele.v1.Loyalty", "RedeemPoints", Permission::kWrite},
+      {"clientele.v1.Loyalty", "ReverseRedemption", Permission::kWrite},
+      {"clientele.v1.Loyalty", "GetTierHistory", Permission::kRead},
       // An override of the rules, audited: for operators.
-      {"clientele.v1.Loyalty", "SetTier", Role::kAdmin},
-      {"clientele.v1.Offers", "RedeemOffer", Role::kWriter},
-      {"clientele.v1.Offers", "ReverseOfferRedemption", Role::kWriter},
-      {"clientele.v1.Offers", "ListOfferRedemptions", Role::kReader},
-      {"clientele.v1.Offers", "GetOfferCalendar", Role::kReader},
-      {"clientele.v1.Tasks", "ListTasks", Role::kReader},
-      {"clientele.v1.Tasks", "ClaimTask", Role::kWriter},
-      {"clientele.v1.Tasks", "CloseTask", Role::kWriter},
-      {"clientele.v1.Tasks", "WatchTasks", Role::kReader},
-      {"clientele.v1.Segments", "GetCustomerSegments", Role::kReader},
-      {"clientele.v1.Segments", "ListSegmentMembers", Role::kReader},
-      {"clientele.v1.Segments", "WatchSegmentChanges", Role::kReader},
-      {"clientele.v1.Segments", "GetRfm", Role::kReader},
+      {"clientele.v1.Loyalty", "SetTier", Permission::kAdminister},
+      {"clientele.v1.Offers", "RedeemOffer", Permission::kWrite},
+      {"clientele.v1.Offers", "ReverseOfferRedemption", Permission::kWrite},
+      {"clientele.v1.Offers", "ListOfferRedemptions", Permission::kRead},
+      {"clientele.v1.Offers", "GetOfferCalendar", Permission::kRead},
+      {"clientele.v1.Tasks", "ListTasks", Permission::kRead},
+      {"clientele.v1.Tasks", "ClaimTask", Permission::kWrite},
+      {"clientele.v1.Tasks", "CloseTask", Permission::kWrite},
+      {"clientele.v1.Tasks", "WatchTasks", Permission::kRead},
+      {"clientele.v1.Segments", "GetCustomerSegments", Permission::kRead},
+      {"clientele.v1.Segments", "ListSegmentMembers", Permission::kRead},
+      {"clientele.v1.Segments", "WatchSegmentChanges", Permission::kRead},
+      {"clientele.v1.Segments", "GetRfm", Permission::kRead},
       // A pass over every customer: for operators.
-      {"clientele.v1.Segments", "RefreshSegments", Role::kAdmin},
-      {"clientele.v1.Reports", "OfferReport", Role::kReader},
+      {"clientele.v1.Segments", "RefreshSegments", Permission::kAdminister},
+      {"clientele.v1.Reports", "OfferReport", Permission::kRead},
   };
   return kTable;
 }
 
-std::optional<Role> RequiredRole(std::string_view method) {
-  for (const MethodRole& entry : MethodRoles()) {
-    if (entry.method == method) return entry.role;
+std::optional<Permission> RequiredPermission(std::string_view method) {
+  for (const MethodPermission& entry : MethodPermissions()) {
+    if (entry.method == method) return entry.permission;
   }
   return std::nullopt;
 }
-
 
 }  // namespace clientele::server

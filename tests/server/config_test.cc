@@ -56,11 +56,13 @@ TEST_F(ConfigTest, TheShippedConfigLoads) {
   EXPECT_FALSE(config->tls.has_value());
   // The JSON gateway on loopback (docs/http.md).
   EXPECT_EQ(config->http_listen, "127.0.0.1:50080");
-  ASSERT_EQ(config->tokens.size(), 3u);
-  // The README's demo tokens.
-  EXPECT_EQ(config->tokens[0].sha256, Sha256Hex("demo-reader-token"));
-  EXPECT_EQ(config->tokens[1].sha256, Sha256Hex("demo-writer-token"));
-  EXPECT_EQ(config->tokens[2].sha256, Sha256Hex("demo-admin-token"));
+  // The README's demo tokens, one per role.
+  ASSERT_EQ(config->tokens.size(), AllRoles().size());
+  for (size_t i = 0; i < config->tokens.size(); ++i) {
+    const TokenConfig& token = config->tokens[i];
+    EXPECT_EQ(token.name, StrCat("demo-", RoleName(token.role)));
+    EXPECT_EQ(token.sha256, Sha256Hex(StrCat("demo-", RoleName(token.role), "-token")));
+  }
   EXPECT_EQ(config->tokens[2].role, Role::kAdmin);
   // On, but sampled: logging every decision costs Evaluate about a fifth of
   // its throughput (bench/README.md, "Decision log"); 0.1 is within noise.
@@ -187,7 +189,8 @@ TEST_F(ConfigTest, TokenMistakes) {
   EXPECT_THAT(std::string(plain.status().message()), HasSubstr("server.yaml:6:"));
   EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: root, sha256: " + kHash + "}\n")
                   .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, "role must be reader, writer or admin"));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "role must be reader, writer, marketer, approver or admin"));
   EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: reader}\n").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "a token needs 'sha256'"));
   EXPECT_THAT(Load(head + "auth:\n  tokens:\n    - {name: a, role: reader, sha256: " + kHash +

@@ -45,13 +45,18 @@ namespace clientele::testing {
 inline constexpr char kReaderToken[] = "test-reader-token";
 inline constexpr char kWriterToken[] = "test-writer-token";
 inline constexpr char kAdminToken[] = "test-admin-token";
+inline constexpr char kMarketerToken[] = "test-marketer-token";
+inline constexpr char kApproverToken[] = "test-approver-token";
 
 // The auth block that accepts the tokens above.
 inline std::string TestTokensConfig() {
   std::string config = "auth:\n  tokens:\n";
-  for (const auto& [name, role, token] : {std::tuple{"test-reader", "reader", kReaderToken},
-                                          std::tuple{"test-writer", "writer", kWriterToken},
-                                          std::tuple{"test-admin", "admin", kAdminToken}}) {
+  for (const auto& [name, role, token] :
+       {std::tuple{"test-reader", "reader", kReaderToken},
+        std::tuple{"test-writer", "writer", kWriterToken},
+        std::tuple{"test-admin", "admin", kAdminToken},
+        std::tuple{"test-marketer", "marketer", kMarketerToken},
+        std::tuple{"test-approver", "approver", kApproverToken}}) {
     config += std::string("    - {name: ") + name + ", role: " + role +
               ", sha256: " + Sha256Hex(token) + "}\n";
   }

@@ -7,6 +7,7 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -21,6 +22,7 @@
 namespace clientele {
 namespace {
 
+using server::Permission;
 using server::Role;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -38,12 +40,27 @@ void Drain(grpc::CompletionQueue* queue) {
   }
 }
 
-// Waits for the next completion of `queue` (each step below has one).
+// A test token of every role of the table (roles.h), in its order.
+std::vector<std::pair<Role, std::string>> TokenOfEachRole() {
+  const std::map<Role, std::string> tokens = {{Role::kReader, testing::kReaderToken},
+                                              {Role::kWriter, testing::kWriterToken},
+                                              {Role::kMarketer, testing::kMarketerToken},
+                                              {Role::kApprover, testing::kApproverToken},
+                                              {Role::kAdmin, testing::kAdminToken}};
+  std::vector<std::pair<Role, std::string>> each;
+  for (Role role : server::AllRoles()) each.emplace_back(role, tokens.at(role));
+  return each;
+}
+
+// Waits for the next completion of `queue` (each step below has one) and
+// says whether its operation succeeded. No timeout of its own: the call's
+// deadline ends every operation, and a wait that gave up earlier would
+// leave the operation pending while the call moves on (or is destroyed),
+// which gRPC does not allow.
 bool Next(grpc::CompletionQueue* queue) {
   void* tag = nullptr;
   bool ok = false;
-  const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(20);
-  return queue->AsyncNext(&tag, &ok, deadline) == grpc::CompletionQueue::GOT_EVENT && ok;
+  return queue->Next(&tag, &ok) && ok;
 }
 
 // The request message CallRaw sends: empty, but for a watch that sends
@@ -102,24 +119,24 @@ TEST_F(AccessTest, EveryRpcRefusesMissingAndBadTokensAndTooLowRoles) {
   ASSERT_GE(methods.size(), 28u);
   const auto none = testing::TestChannel(server_.address(), "");
   const auto wrong = testing::TestChannel(server_.address(), "not-a-token-of-this-server");
-  const std::vector<std::pair<Role, std::shared_ptr<grpc::Channel>>> roles = {
-      {Role::kReader, testing::TestChannel(server_.address(), testing::kReaderToken)},
-      {Role::kWriter, testing::TestChannel(server_.address(), testing::kWriterToken)},
-      {Role::kAdmin, testing::TestChannel(server_.address(), testing::kAdminToken)}};
+  std::vector<std::pair<Role, std::shared_ptr<grpc::Channel>>> roles;
+  for (const auto& [role, token] : TokenOfEachRole()) {
+    roles.emplace_back(role, testing::TestChannel(server_.address(), token));
+  }
   for (const RpcMethod& method : methods) {
     SCOPED_TRACE(method.path());
-    const std::optional<Role> required = server::RequiredRole(method.name);
+    const std::optional<Permission> required = server::RequiredPermission(method.name);
     ASSERT_TRUE(required.has_value());
     EXPECT_EQ(CallRaw(none, method).error_code(), grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_EQ(CallRaw(wrong, method).error_code(), grpc::StatusCode::UNAUTHENTICATED);
     for (const auto& [role, channel] : roles) {
       SCOPED_TRACE(std::string(server::RoleName(role)));
       const grpc::Status status = CallRaw(channel, method);
-      if (static_cast<int>(role) < static_cast<int>(*required)) {
+      if (!server::Allows(role, *required)) {
         EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
         EXPECT_THAT(status.error_message(), HasSubstr("may not call " + method.name));
         EXPECT_THAT(status.error_message(),
-                    HasSubstr("needs the role " + std::string(server::RoleName(*required))));
+                    HasSubstr("needs the role " + server::RolesWith(*required)));
       } else {
         // Admitted: whatever the empty request gets next, it is not a refusal.
         EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
@@ -154,9 +171,7 @@ class AccessOverHttpTest : public AccessTest {
 TEST_F(AccessOverHttpTest, EveryRpcRefusesMissingAndBadTokensAndTooLowRolesOverHttp) {
   const std::vector<RpcMethod> methods = EveryRpc();
   ASSERT_GE(methods.size(), 28u);
-  const std::vector<std::pair<Role, std::string>> roles = {{Role::kReader, testing::kReaderToken},
-                                                           {Role::kWriter, testing::kWriterToken},
-                                                           {Role::kAdmin, testing::kAdminToken}};
+  const std::vector<std::pair<Role, std::string>> roles = TokenOfEachRole();
   for (const RpcMethod& method : methods) {
     SCOPED_TRACE(method.path());
     if (method.client_streaming) {
@@ -167,7 +182,7 @@ TEST_F(AccessOverHttpTest, EveryRpcRefusesMissingAndBadTokensAndTooLowRolesOverH
       EXPECT_EQ(answer->status, 501);
       continue;
     }
-    const std::optional<Role> required = server::RequiredRole(method.name);
+    const std::optional<Permission> required = server::RequiredPermission(method.name);
     ASSERT_TRUE(required.has_value());
     for (const std::string token : {"", "not-a-token-of-this-server"}) {
       const httplib::Result answer = CallOverHttp(server_.http_address(), method, token);
@@ -179,7 +194,7 @@ TEST_F(AccessOverHttpTest, EveryRpcRefusesMissingAndBadTokensAndTooLowRolesOverH
       SCOPED_TRACE(std::string(server::RoleName(role)));
       const httplib::Result answer = CallOverHttp(server_.http_address(), method, token);
       ASSERT_TRUE(answer);
-      if (static_cast<int>(role) < static_cast<int>(*required)) {
+      if (!server::Allows(role, *required)) {
         EXPECT_EQ(answer->status, 403) << answer->body;
         EXPECT_THAT(answer->body, HasSubstr(R"("permission_denied")"));
         EXPECT_THAT(answer->body, HasSubstr("may not call " + method.name));

@@ -167,6 +167,14 @@ TEST_F(TokenOptionsTest, TokenNewMakesATokenAServerAccepts) {
   EXPECT_THAT(admin_only.err, HasSubstr("'crm-backend' (role writer) may not call ReloadRuleset"));
 }
 
+TEST(TokenCommandsTest, EveryRoleOfTheServerIsOffered) {
+  for (const char* role : {"reader", "writer", "marketer", "approver", "admin"}) {
+    CliOutput made = RunCommand({"token", "new", "--name", "x", "--role", role, "--json"});
+    ASSERT_EQ(made.code, kExitOk) << role << ": " << made.err;
+    EXPECT_EQ(made.Json()["role"], role);
+  }
+}
+
 TEST(TokenCommandsTest, BadNamesAndRolesAreRefused) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"token", "new", "--name", "has space", "--role", "reader"},

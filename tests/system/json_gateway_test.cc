@@ -496,8 +496,9 @@ TEST_F(JsonGatewayTest, ABodyItCannotBoundIsRefusedBeforeItIsRead) {
 }
 
 TEST_F(JsonGatewayTest, AnAuthorizationGrpcCannotCarryIsRefusedAndTheServerGoesOn) {
-  for (const std::string authorization : {std::string("Bearer %0A"), std::string("Bearer \x80\xff"),
-                                          "Bearer " + std::string(5000, 'a')}) {
+  for (const std::string& authorization :
+       {std::string("Bearer %0A"), std::string("Bearer \x80\xff"),
+        "Bearer " + std::string(5000, 'a')}) {
     const std::string raw =
         "POST /clientele.v1.Diagnostics/Ping HTTP/1.1\r\nHost: x\r\n"
         "Content-Type: application/json\r\nConnection: close\r\nAuthorization: " +

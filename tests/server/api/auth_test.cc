@@ -2,12 +2,13 @@
 // the table of roles names every RPC of clientele.v1 (and nothing else).
 #include "server/api/auth.h"
 
+#include <map>
 #include <set>
 #include <string>
 
+#include "common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/sha256.h"
 #include "tests/support/rpc_methods.h"
 #include "tests/support/status_matchers.h"
 
@@ -56,24 +57,61 @@ TEST(AuthenticatorTest, MissingMalformedAndUnknownTokensAreUnauthenticated) {
             absl::StatusCode::kUnauthenticated);
 }
 
-TEST(AuthenticatorTest, RolesAreCumulative) {
+TEST(AuthenticatorTest, EachRoleMayCallWhatItsPermissionsAllow) {
   const Caller reader{"dashboard", Role::kReader};
   const Caller writer{"crm", Role::kWriter};
+  const Caller marketer{"mei", Role::kMarketer};
+  const Caller approver{"ana", Role::kApprover};
   const Caller admin{"ops", Role::kAdmin};
   EXPECT_THAT(Authenticator::Authorize(reader, "Evaluate"), IsOk());
   EXPECT_THAT(Authenticator::Authorize(reader, "RecordPurchase"),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "'dashboard' (role reader) may not call RecordPurchase: it needs the role "
-                       "writer"));
+                       "writer or admin"));
   EXPECT_THAT(Authenticator::Authorize(writer, "RecordPurchase"), IsOk());
   EXPECT_THAT(Authenticator::Authorize(writer, "Evaluate"), IsOk());
   EXPECT_THAT(Authenticator::Authorize(writer, "DeleteCustomer"),
               StatusIs(absl::StatusCode::kPermissionDenied, "needs the role admin"));
+  // Marketing reads and simulates, but records no purchase and deletes
+  // no customer: not a ladder.
+  for (const Caller& caller : {marketer, approver}) {
+    EXPECT_THAT(Authenticator::Authorize(caller, "Evaluate"), IsOk());
+    EXPECT_THAT(Authenticator::Authorize(caller, "SimulateRuleset"), IsOk());
+    EXPECT_THAT(Authenticator::Authorize(caller, "RecordPurchase"),
+                StatusIs(absl::StatusCode::kPermissionDenied, "needs the role writer or admin"));
+    EXPECT_THAT(Authenticator::Authorize(caller, "ReloadRuleset"),
+                StatusIs(absl::StatusCode::kPermissionDenied, "needs the role admin"));
+  }
   EXPECT_THAT(Authenticator::Authorize(admin, "DeleteCustomer"), IsOk());
   EXPECT_THAT(Authenticator::Authorize(admin, "Backup"), IsOk());
   // A method the table does not know is open to no one.
   EXPECT_THAT(Authenticator::Authorize(admin, "DropEverything"),
               StatusIs(absl::StatusCode::kPermissionDenied, "not open to any role"));
+}
+
+TEST(RolesTest, ThePermissionsOfEachRole) {
+  const std::map<Role, std::set<Permission>> expected = {
+      {Role::kReader, {Permission::kRead}},
+      {Role::kWriter, {Permission::kRead, Permission::kWrite}},
+      {Role::kMarketer, {Permission::kRead, Permission::kDraft}},
+      {Role::kApprover, {Permission::kRead, Permission::kDraft, Permission::kApprove}},
+      {Role::kAdmin,
+       {Permission::kRead, Permission::kWrite, Permission::kDraft, Permission::kApprove,
+        Permission::kAdminister}}};
+  ASSERT_EQ(AllRoles().size(), expected.size());
+  for (Role role : AllRoles()) {
+    SCOPED_TRACE(std::string(RoleName(role)));
+    EXPECT_EQ(ParseRole(RoleName(role)), role);
+    for (Permission permission : {Permission::kRead, Permission::kWrite, Permission::kDraft,
+                                  Permission::kApprove, Permission::kAdminister}) {
+      EXPECT_EQ(Allows(role, permission), expected.at(role).count(permission) == 1)
+          << PermissionName(permission);
+    }
+  }
+  EXPECT_EQ(ParseRole("Admin"), std::nullopt);
+  EXPECT_EQ(ParseRole("superuser"), std::nullopt);
+  EXPECT_EQ(RolesWith(Permission::kApprove), "approver or admin");
+  EXPECT_EQ(RolesWith(Permission::kDraft), "marketer, approver or admin");
 }
 
 TEST(AuthenticatorTest, CreateRefusesBadHashesAndRepeats) {
@@ -106,30 +144,30 @@ std::set<std::string> ProtoMethods() {
   return methods;
 }
 
-TEST(MethodRolesTest, TheTableNamesEveryRpcOnce) {
+TEST(MethodPermissionsTest, TheTableNamesEveryRpcOnce) {
   std::set<std::string> table;
   std::set<std::string_view> names;
-  for (const MethodRole& entry : MethodRoles()) {
+  for (const MethodPermission& entry : MethodPermissions()) {
     EXPECT_TRUE(table.insert(std::string(entry.service) + "/" + std::string(entry.method)).second)
         << entry.method;
-    // RequiredRole goes by the bare name, which must therefore be unique.
+    // RequiredPermission goes by the bare name, which must therefore be unique.
     EXPECT_TRUE(names.insert(entry.method).second) << entry.method;
   }
   EXPECT_EQ(table, ProtoMethods());
 }
 
-TEST(MethodRolesTest, TheRolesOfTheIssue) {
+TEST(MethodPermissionsTest, ThePermissionsOfTheIssue) {
   for (const char* method : {"Evaluate", "GetCustomer", "ListCustomers", "SegmentSizes",
-                             "FeedbackReport", "GetLedger"}) {
-    EXPECT_EQ(RequiredRole(method), Role::kReader) << method;
+                             "FeedbackReport", "GetLedger", "SimulateRuleset"}) {
+    EXPECT_EQ(RequiredPermission(method), Permission::kRead) << method;
   }
   for (const char* method : {"RecordPurchase", "RecordInteraction", "ReturnPurchase",
                              "SubmitFeedback", "UpsertCustomer", "ImportCustomers"}) {
-    EXPECT_EQ(RequiredRole(method), Role::kWriter) << method;
+    EXPECT_EQ(RequiredPermission(method), Permission::kWrite) << method;
   }
   for (const char* method : {"ReloadRuleset", "ApplyImprovementAction", "DismissImprovementAction",
-                             "DeleteCustomer", "Backup"}) {
-    EXPECT_EQ(RequiredRole(method), Role::kAdmin) << method;
+                             "DeleteCustomer", "Backup", "ListLoggedDecisions"}) {
+    EXPECT_EQ(RequiredPermission(method), Permission::kAdminister) << method;
   }
 }
 
