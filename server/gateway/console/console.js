@@ -1,9 +1,27 @@
 // The console's entry: log in (or find the login this browser has), then
-// the status screen; back to the login form when the login ends.
+// the screens, one at a time by the address's #fragment (#status, #try);
+// back to the login form when the login ends.
 import {currentLogin, logIn, logOut} from './api.js';
 import {openStatus} from './status.js';
+import {openTry} from './try.js';
 
 const $ = (id) => document.getElementById(id);
+
+// Each screen: its section, and what readies it when first shown.
+const screens = {
+  status: () => {},
+  try: openTry,
+};
+
+function showScreen() {
+  const wanted = location.hash.slice(1);
+  const name = Object.hasOwn(screens, wanted) ? wanted : 'status';
+  for (const other of Object.keys(screens)) $(other).hidden = other !== name;
+  for (const link of document.querySelectorAll('#nav a')) {
+    link.classList.toggle('current', link.dataset.screen === name);
+  }
+  screens[name]();
+}
 let stopStatus = null;
 let session = 0;  // counts logins on this page: a late answer of an old one is dropped
 
@@ -16,7 +34,8 @@ function showLogin(message = '') {
   session += 1;
   stopFollowing();
   $('who').hidden = true;
-  $('status').hidden = true;
+  $('nav').hidden = true;
+  for (const name of Object.keys(screens)) $(name).hidden = true;
   $('login').hidden = false;
   $('login-error').textContent = message;
   $('token').focus();
@@ -43,6 +62,8 @@ async function enter(login) {
   stopFollowing();
   $('login').hidden = true;
   $('who').hidden = false;
+  $('nav').hidden = false;
+  showScreen();
   if (login) {
     $('who-name').textContent = login.token_name;
     $('who-role').textContent = login.role;
@@ -67,6 +88,10 @@ $('login-form').addEventListener('submit', async (event) => {
     field.value = '';
     showLogin(error.message);
   }
+});
+
+window.addEventListener('hashchange', () => {
+  if (!$('nav').hidden) showScreen();
 });
 
 $('logout').addEventListener('click', async () => {

@@ -78,7 +78,6 @@ function showProblem(error) {
 // updates stop for good (the login ended, or the server went away).
 // Returns a function that stops them.
 export async function openStatus(onEnded) {
-  $('status').hidden = false;
   const status = await call('Rulesets/GetRulesetStatus');
   showStatus(status);
   await showVersions(status.version);

@@ -17,6 +17,7 @@ Run by ctest (console_browser); by hand:
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -33,6 +35,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 ADMIN_TOKEN = "demo-admin-token"
 READER_TOKEN = "demo-reader-token"
+WRITER_TOKEN = "demo-writer-token"
+MARKETER_TOKEN = "demo-marketer-token"
 WAIT_SECONDS = 15
 
 
@@ -76,6 +80,15 @@ class Server:
         with open(staged, "w", encoding="utf-8") as f:
             f.write(edit(text))
         os.replace(staged, path)
+
+    def call(self, method, request, token):
+        """Calls the JSON gateway as a backend would; returns the answer."""
+        body = json.dumps(request).encode("utf-8")
+        http = urllib.request.Request(
+            f"{self.url}/clientele.v1.{method}", data=body, method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(http, timeout=WAIT_SECONDS) as answer:
+            return json.loads(answer.read())
 
     def log(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
@@ -233,8 +246,65 @@ def flow_text_from_the_data_is_never_html(driver, server, shots):
              "the repaired rules")
 
 
+def flow_try_a_customer(driver, server, shots):
+    """Feature 2, as a marketer: a stored customer and a pasted one, each
+    with its decision and every rule marked ✓ or ✗ with its reasons in
+    plain words; JSON that is not JSON is refused on the page."""
+    server.call("Customers/UpsertCustomer",
+                {"idempotency_key": "browser-try-1",
+                 "customer": {"id": "try-1", "name": "王芳", "age": 25, "consumption": "low"}},
+                WRITER_TOKEN)
+    log_in(driver, server.url, MARKETER_TOKEN)
+    wait_for(driver, lambda d: text_of(d, "who-role") == "marketer", "the marketer's login")
+    driver.find_element(By.CSS_SELECTOR, "#nav a[data-screen=try]").click()
+    wait_for(driver, lambda d: shown(d, "try"), "the try screen")
+    assert not shown(driver, "status")
+    driver.find_element(By.ID, "try-customer-id").send_keys("try-1")
+    driver.find_element(By.CSS_SELECTOR, "#try-form button").click()
+    wait_for(driver, lambda d: shown(d, "try-result"), "the stored customer's decision")
+    decision = text_of(driver, "try-decision")
+    assert "年轻低收入群体" in decision and "满100减20" in decision, decision
+    def rule(rule_id):
+        return driver.find_element(By.XPATH, "//div[contains(@class,'rule')]"
+                                   f"[.//span[@class='rule-id' and text()='{rule_id}']]")
+    matched = rule("young_low_income")
+    assert "good" in matched.get_attribute("class")
+    assert "✓" in matched.text and "age is 25, less than young_age_limit (40)" in matched.text, \
+        matched.text
+    missed = rule("high_value")
+    assert "bad" in missed.get_attribute("class")
+    assert "✗" in missed.text, missed.text
+    assert "purchase_frequency is 0, needs more than high_value_min_frequency (10)" in \
+        missed.text, missed.text
+    # First match: the rules after the one that matched are not checked.
+    skipped = rule("young_mid_income")
+    assert "skipped" in skipped.get_attribute("class")
+    assert "young_low_income" in skipped.text and "matched first" in skipped.text, skipped.text
+    driver.save_screenshot(os.path.join(shots, "try-stored.png"))
+
+    # A customer pasted as JSON: first not JSON, then one.
+    paste = driver.find_element(By.ID, "try-json")
+    paste.send_keys('{"age": 52, "consumption": "high"')
+    driver.find_element(By.CSS_SELECTOR, "#try-form button").click()
+    wait_for(driver, lambda d: "not JSON" in text_of(d, "try-error"), "the JSON refusal")
+    assert not shown(driver, "try-result")
+    paste.send_keys("}")
+    driver.find_element(By.CSS_SELECTOR, "#try-form button").click()
+    wait_for(driver, lambda d: shown(d, "try-result") and "中年高收入群体" in text_of(
+        d, "try-decision"), "the pasted customer's decision")
+    assert "生日礼物" in text_of(driver, "try-decision")
+    assert text_of(driver, "try-error") == ""
+    # A field the API does not know: the server's message, on the page.
+    paste.clear()
+    paste.send_keys('{"agee": 52}')
+    driver.find_element(By.CSS_SELECTOR, "#try-form button").click()
+    wait_for(driver, lambda d: "agee" in text_of(d, "try-error"), "the unknown field named")
+    driver.save_screenshot(os.path.join(shots, "try-error.png"))
+
+
 FLOWS = [flow_login, flow_live_status, flow_login_survives_a_reload_and_logout_ends_it,
-         flow_logging_out_in_another_tab_ends_this_one, flow_text_from_the_data_is_never_html]
+         flow_logging_out_in_another_tab_ends_this_one, flow_text_from_the_data_is_never_html,
+         flow_try_a_customer]
 
 
 def main():
@@ -261,7 +331,7 @@ def main():
                 driver.save_screenshot(os.path.join(args.screenshots, f"{flow.__name__}-failed.png"))
             finally:
                 driver.quit()
-        for token in (ADMIN_TOKEN, READER_TOKEN):
+        for token in (ADMIN_TOKEN, READER_TOKEN, WRITER_TOKEN, MARKETER_TOKEN):
             if token in server.log():
                 failed.append(f"the token {token} is in the server's log")
     finally:
