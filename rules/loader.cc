@@ -643,8 +643,15 @@ class Loader {
       return std::nullopt;
     }
     std::vector<CompileError> errors;
+    std::vector<std::string> parameters_read;
+    Scope reading = scope;
+    reading.parameters_read = &parameters_read;
     compiler_internal::Compiled compiled = compiler_internal::CompileExpression(
-        child->node.Scalar(), scope, limits_, &data_->program, &errors);
+        child->node.Scalar(), reading, limits_, &data_->program, &errors);
+    for (std::string& parameter : parameters_read) {
+      data_->parameter_reads.push_back(
+          {std::move(parameter), at.file->path, at.node.Mark().line + 1});
+    }
     ExpressionSite site{child->file, child->node};
     for (const CompileError& error : errors) ReportExpression(site, error);
     if (compiled.type == ValueType::kInvalid) return std::nullopt;

@@ -1597,6 +1597,38 @@ std::set<std::pair<std::string, std::string>> RuleSet::DateDependentRules() cons
   return rules;
 }
 
+std::map<std::string, std::vector<std::string>, std::less<>> RuleSet::ParameterReaders() const {
+  const std::vector<RuleInfo> rules = Rules();
+  // The rule a read belongs to: the one of its file that starts last at or
+  // before the read's line (a rule's expressions are in its own mapping).
+  auto rule_of = [&](const ParameterRead& read) -> std::optional<size_t> {
+    std::optional<size_t> found;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      if (rules[i].file != read.file || rules[i].line > read.line) continue;
+      if (!found || rules[*found].line < rules[i].line) found = i;
+    }
+    return found;
+  };
+  std::map<std::string, std::set<size_t>, std::less<>> by_rule;
+  std::map<std::string, std::set<std::string>, std::less<>> elsewhere;
+  for (const ParameterRead& read : data_->parameter_reads) {
+    if (std::optional<size_t> rule = rule_of(read)) {
+      by_rule[read.parameter].insert(*rule);
+    } else {
+      elsewhere[read.parameter].insert(StrCat(read.file, ":", read.line));
+    }
+  }
+  std::map<std::string, std::vector<std::string>, std::less<>> readers;
+  for (const auto& [parameter, indices] : by_rule) {
+    for (size_t i : indices)
+      readers[parameter].push_back(StrCat(rules[i].section, " ", rules[i].id));
+  }
+  for (const auto& [parameter, places] : elsewhere) {
+    for (const std::string& place : places) readers[parameter].push_back(place);
+  }
+  return readers;
+}
+
 std::vector<RuleSet::RuleInfo> RuleSet::Rules() const {
   std::vector<RuleInfo> rules;
   auto add = [&](std::string section, const CompiledRule& rule) {

@@ -271,6 +271,12 @@ class RuleSet {
   };
   std::vector<RuleInfo> Rules() const;
 
+  // The rules that read each parameter, by name: the section and id of
+  // each (as in RuleInfo: "offers young_low_income_discount"), in the
+  // order of Rules(), each once. A parameter no rule reads is absent; a
+  // read outside any rule is named by its file and line.
+  std::map<std::string, std::vector<std::string>, std::less<>> ParameterReaders() const;
+
   // The rules whose outcome can depend on the day of evaluation: a
   // condition that calls today() or days_since(), or an offer with a
   // validity window. As (section, id), the section and id of RuleInfo.

@@ -333,6 +333,7 @@ class Compiler {
   std::optional<uint32_t> ParameterRef(const AstNode& ast, std::string_view name) {
     auto it = scope_.parameters->find(name);
     if (it == scope_.parameters->end()) return std::nullopt;
+    if (scope_.parameters_read != nullptr) scope_.parameters_read->emplace_back(name);
     Node n = Base(ast, it->second.type);
     n.constant = it->second.value;
     return program_->Add(n);

@@ -54,6 +54,9 @@ struct Scope {
   const bool* tier_window = nullptr;
   // Out: indices of the dimensions the expression reads.
   std::vector<uint32_t>* referenced_dimensions = nullptr;
+  // Out: the names of the parameters the expression reads, as often as
+  // it reads them.
+  std::vector<std::string>* parameters_read = nullptr;
   // In and out: the windowed facts (rules/history.h) the ruleset's
   // expressions read, shared by all of them; a fact node's `field` is its
   // index here. Null: facts cannot be read here.

@@ -158,9 +158,19 @@ struct Tier {
   int64_t threshold = 0;
 };
 
+// Where an expression reads a parameter: the file and the line of the
+// mapping the expression is a key of (a rule's own line for a rule's
+// `when:` or `points:`).
+struct ParameterRead {
+  std::string parameter;
+  std::string file;
+  int line = 0;
+};
+
 struct RuleSetData {
   program_internal::Program program;
   std::map<std::string, compiler_internal::Parameter, std::less<>> parameters;
+  std::vector<ParameterRead> parameter_reads;  // in the order compiled
 
   std::vector<Dimension> dimensions;          // declaration order (= node indices)
   std::vector<uint32_t> dimension_order;      // evaluation order (dependencies first)

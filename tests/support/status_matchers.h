@@ -30,6 +30,15 @@ MATCHER_P2(StatusIs, code, substring, "") {
          std::string(status.message()).find(substring) != std::string::npos;
 }
 
+// An OK StatusOr whose value `matcher` matches.
+MATCHER_P(IsOkAndHolds, matcher, "") {
+  if (!arg.ok()) {
+    *result_listener << "status: " << arg.status().ToString();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(matcher, *arg, result_listener);
+}
+
 }  // namespace clientele::testing
 
 #endif  // CLIENTELE_TESTS_SUPPORT_STATUS_MATCHERS_H_
