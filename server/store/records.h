@@ -340,6 +340,22 @@ struct ReplicaRulesetRecord {
   std::string reported_at;      // RFC 3339 UTC with milliseconds
 };
 
+// A rule draft of the console (server/api/drafts.h): a copy of a kept
+// version's files that people edit before submitting it for approval.
+// `revision` counts its changes, so that an edit made on a stale copy is
+// refused instead of undoing another person's.
+struct DraftRecord {
+  int64_t id = 0;  // assigned by CreateDraft, from 1
+  std::string title;
+  std::string author;        // the name of the token that created it
+  std::string base_version;  // the kept version it started from
+  std::string created_at;    // RFC 3339 UTC, milliseconds
+  std::string updated_at;
+  std::string updated_by;                // the name of the token of the last change
+  int64_t revision = 1;                  // 1 when created, +1 with each change
+  std::vector<rules::RuleSource> files;  // file name and bytes, by name; empty in listings
+};
+
 // One sampled decision of the decision log (server/api/decision_log.h). The
 // request and decision are bytes that the service layer encodes and
 // decodes; the store keeps them as given.

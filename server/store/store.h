@@ -195,6 +195,11 @@ class Store {
   virtual absl::StatusOr<std::vector<ReplicaRulesetRecord>> ReplicaRulesets() = 0;
   // Ruleset versions served, the most recently served first, without files.
   virtual absl::StatusOr<std::vector<RulesetVersionRecord>> RulesetVersions(int limit) = 0;
+  // Draft `id` with its files; nullopt when there is none.
+  virtual absl::StatusOr<std::optional<DraftRecord>> FindDraft(int64_t id) = 0;
+  // The drafts without their files, the most recently changed first, at
+  // most `limit`.
+  virtual absl::StatusOr<std::vector<DraftRecord>> Drafts(int limit) = 0;
   // The version that `version_prefix` starts (with its files); nullopt when
   // none does; INVALID_ARGUMENT when several do.
   virtual absl::StatusOr<std::optional<RulesetVersionRecord>> FindRulesetVersion(

@@ -226,6 +226,16 @@ class Transaction {
   // file name); a version served before gets its last_served_at (from
   // record.last_served_at) and times_served updated.
   virtual absl::Status ArchiveRuleset(const RulesetVersionRecord& record) = 0;
+  // Stores a new draft with its files; returns its id. `draft.id` is
+  // ignored.
+  virtual absl::StatusOr<int64_t> CreateDraft(const DraftRecord& draft) = 0;
+  // Replaces draft `draft.id` (title, files, updated_at, updated_by) and
+  // sets its revision to `draft.revision`, if its revision is still
+  // `draft.revision - 1`: ABORTED when another change came first,
+  // NOT_FOUND when there is no such draft.
+  virtual absl::Status ReplaceDraft(const DraftRecord& draft) = 0;
+  // Deletes the draft and its files. NOT_FOUND when there is none.
+  virtual absl::Status DeleteDraft(int64_t id) = 0;
   // Replaces `record.replica`'s report (Store::ReportReplicaRuleset) and
   // removes the reports made before `forget_before`.
   virtual absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& record,

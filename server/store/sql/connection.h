@@ -153,6 +153,9 @@ class Connection : public Transaction {
   absl::StatusOr<bool> UpsertProduct(const ProductRecord& p) override;
   absl::StatusOr<int64_t> AppendAudit(const AuditEntry& e) override;
   absl::Status ArchiveRuleset(const RulesetVersionRecord& r) override;
+  absl::StatusOr<int64_t> CreateDraft(const DraftRecord& draft) override;
+  absl::Status ReplaceDraft(const DraftRecord& draft) override;
+  absl::Status DeleteDraft(int64_t id) override;
   absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& r,
                                     std::string_view forget_before) override;
   absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
@@ -372,6 +375,10 @@ class Connection : public Transaction {
   absl::StatusOr<bool> UnsafeUpsertProduct(const ProductRecord& p);
   absl::StatusOr<int64_t> UnsafeAppendAudit(const AuditEntry& e);
   absl::Status UnsafeArchiveRuleset(const RulesetVersionRecord& r);
+  absl::StatusOr<int64_t> UnsafeCreateDraft(const DraftRecord& draft);
+  absl::Status UnsafeReplaceDraft(const DraftRecord& draft);
+  absl::Status UnsafeDeleteDraft(int64_t id);
+  void UnsafeWriteDraftFiles(int64_t id, const std::vector<rules::RuleSource>& files);
   absl::Status UnsafeReportReplicaRuleset(const ReplicaRulesetRecord& r,
                                           std::string_view forget_before);
   absl::StatusOr<int64_t> UnsafeAppendDecisions(std::span<const DecisionLogEntry> entries,

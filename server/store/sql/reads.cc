@@ -737,4 +737,68 @@ absl::StatusOr<std::optional<rules::RfmQuantiles>> SqlStore::RfmQuantiles(int32_
   }
 }
 
+namespace {
+
+constexpr char kDraftColumns[] =
+    "id, title, author, base_version, created_at, updated_at, updated_by, revision";
+
+DraftRecord DraftOfRow(sql::Statement& s) {
+  DraftRecord draft;
+  draft.id = s.getColumn(0).getInt64();
+  draft.title = s.getColumn(1).getString();
+  draft.author = s.getColumn(2).getString();
+  draft.base_version = s.getColumn(3).getString();
+  draft.created_at = s.getColumn(4).getString();
+  draft.updated_at = s.getColumn(5).getString();
+  draft.updated_by = s.getColumn(6).getString();
+  draft.revision = s.getColumn(7).getInt64();
+  return draft;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<DraftRecord>> SqlStore::FindDraft(int64_t id) {
+  ReadLease reader(this);
+  try {
+    static const std::string kFind = StrCat("SELECT ", kDraftColumns, " FROM drafts WHERE id = ?");
+    sql::Statement& s = reader->Prepared(kFind);
+    std::optional<DraftRecord> found;
+    {
+      sql::Connection::Done done{s};
+      s.bind(1, id);
+      if (!s.executeStep()) return found;
+      found = DraftOfRow(s);
+    }
+    sql::Statement& files =
+        reader->Prepared("SELECT name, content FROM draft_files WHERE draft_id = ? ORDER BY name");
+    sql::Connection::Done done{files};
+    files.bind(1, id);
+    while (files.executeStep()) {
+      const sql::Column content = files.getColumn(1);
+      found->files.push_back(
+          {files.getColumn(0).getString(),
+           std::string(static_cast<const char*>(content.getBlob()), content.getBytes())});
+    }
+    return found;
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading a draft");
+  }
+}
+
+absl::StatusOr<std::vector<DraftRecord>> SqlStore::Drafts(int limit) {
+  ReadLease reader(this);
+  try {
+    static const std::string kList =
+        StrCat("SELECT ", kDraftColumns, " FROM drafts ORDER BY updated_at DESC, id DESC LIMIT ?");
+    sql::Statement& s = reader->Prepared(kList);
+    sql::Connection::Done done{s};
+    s.bind(1, limit);
+    std::vector<DraftRecord> drafts;
+    while (s.executeStep()) drafts.push_back(DraftOfRow(s));
+    return drafts;
+  } catch (const sql::Error& e) {
+    return FromError(e, "listing the drafts");
+  }
+}
+
 }  // namespace clientele::server

@@ -535,6 +535,27 @@ CREATE TABLE replica_rulesets (
   reported_at TEXT NOT NULL
 );
 )sql",
+    // 16: the console's rule drafts: a copy of a kept version's files that
+    // people edit, with a revision that refuses an edit made on a stale
+    // copy (server/api/drafts.h).
+    R"sql(
+CREATE TABLE drafts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  title TEXT NOT NULL,
+  author TEXT NOT NULL,
+  base_version TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  revision INTEGER NOT NULL
+);
+CREATE TABLE draft_files (
+  draft_id INTEGER NOT NULL REFERENCES drafts(id),
+  name TEXT NOT NULL,
+  content BLOB NOT NULL,
+  PRIMARY KEY (draft_id, name)
+);
+)sql",
 };
 
 }  // namespace

@@ -193,6 +193,8 @@ class SqlStore final : public Store {
   absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& record,
                                     std::string_view forget_before) override;
   absl::StatusOr<std::vector<ReplicaRulesetRecord>> ReplicaRulesets() override;
+  absl::StatusOr<std::optional<DraftRecord>> FindDraft(int64_t id) override;
+  absl::StatusOr<std::vector<DraftRecord>> Drafts(int limit) override;
   absl::StatusOr<std::vector<RulesetVersionRecord>> RulesetVersions(int limit) override;
   absl::StatusOr<std::optional<RulesetVersionRecord>> FindRulesetVersion(
       std::string_view version_prefix) override;

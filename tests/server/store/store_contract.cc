@@ -889,5 +889,92 @@ TEST_P(StoreContractTest, EventsKeepTheHistoryThatEveryReadGives) {
   EXPECT_EQ(HistoryOf(**readded), "");
 }
 
+TEST_P(StoreContractTest, DraftsKeepTheirFilesAndRefuseAChangeMadeOnAStaleCopy) {
+  DraftRecord draft;
+  draft.title = "双十一";
+  draft.author = "mei";
+  draft.base_version = "3ca4c8bf39df";
+  draft.created_at = "2026-12-06T10:00:00.000Z";
+  // Bytes as they are, a NUL and bytes that are no UTF-8 included.
+  draft.files = {{"offers.yaml", std::string("kind: offers\0\xff", 15)},
+                 {"parameters.yaml", "kind: parameters\n"}};
+  int64_t first = 0;
+  ASSERT_THAT(Do("create-1",
+                 [&](Transaction& tx) -> absl::Status {
+                   absl::StatusOr<int64_t> id = tx.CreateDraft(draft);
+                   if (id.ok()) first = *id;
+                   return id.status();
+                 }),
+              IsOk());
+  EXPECT_GT(first, 0);
+  absl::StatusOr<std::optional<DraftRecord>> found = store_->FindDraft(first);
+  ASSERT_THAT(found, IsOk());
+  ASSERT_TRUE(found->has_value());
+  const DraftRecord& read = **found;
+  EXPECT_EQ(read.title, "双十一");
+  EXPECT_EQ(read.author, "mei");
+  EXPECT_EQ(read.updated_by, "mei");
+  EXPECT_EQ(read.base_version, "3ca4c8bf39df");
+  EXPECT_EQ(read.created_at, draft.created_at);
+  EXPECT_EQ(read.updated_at, draft.created_at);
+  EXPECT_EQ(read.revision, 1);
+  ASSERT_EQ(read.files.size(), 2u);
+  EXPECT_EQ(read.files[0].path, "offers.yaml");
+  EXPECT_EQ(read.files[0].content, draft.files[0].content);
+  EXPECT_EQ(read.files[1].content, "kind: parameters\n");
+
+  // A change made on revision 1 lands once; a second made on revision 1 too is refused.
+  DraftRecord change = read;
+  change.title = "双十一 v2";
+  change.updated_at = "2026-12-06T11:00:00.000Z";
+  change.updated_by = "ana";
+  change.revision = 2;
+  change.files = {{"parameters.yaml", "kind: parameters\nparameters: {a: 1}\n"}};
+  ASSERT_THAT(Do("change-1", [&](Transaction& tx) { return tx.ReplaceDraft(change); }), IsOk());
+  DraftRecord stale = read;
+  stale.revision = 2;
+  stale.updated_by = "lee";
+  stale.updated_at = "2026-12-06T11:01:00.000Z";
+  EXPECT_THAT(Do("change-2", [&](Transaction& tx) { return tx.ReplaceDraft(stale); }),
+              StatusIs(absl::StatusCode::kAborted, "changed meanwhile (now revision 2, by ana"));
+  const DraftRecord after = **store_->FindDraft(first);
+  EXPECT_EQ(after.title, "双十一 v2");
+  EXPECT_EQ(after.revision, 2);
+  EXPECT_EQ(after.updated_by, "ana");
+  EXPECT_EQ(after.author, "mei");
+  ASSERT_EQ(after.files.size(), 1u);
+  EXPECT_EQ(after.files[0].content, "kind: parameters\nparameters: {a: 1}\n");
+
+  // Listings: newest change first, without files; they survive a reopen.
+  int64_t second = 0;
+  draft.created_at = "2026-12-06T12:00:00.000Z";
+  ASSERT_THAT(Do("create-2",
+                 [&](Transaction& tx) -> absl::Status {
+                   absl::StatusOr<int64_t> id = tx.CreateDraft(draft);
+                   if (id.ok()) second = *id;
+                   return id.status();
+                 }),
+              IsOk());
+  EXPECT_NE(second, first);
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  absl::StatusOr<std::vector<DraftRecord>> listed = store_->Drafts(10);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, second);
+  EXPECT_EQ((*listed)[1].id, first);
+  EXPECT_TRUE((*listed)[0].files.empty());
+  EXPECT_EQ(store_->Drafts(1)->size(), 1u);
+
+  // Deleting: its files go along, and twice is NOT_FOUND.
+  ASSERT_THAT(Do("delete-1", [&](Transaction& tx) { return tx.DeleteDraft(first); }), IsOk());
+  EXPECT_FALSE(store_->FindDraft(first)->has_value());
+  EXPECT_THAT(Do("delete-2", [&](Transaction& tx) { return tx.DeleteDraft(first); }),
+              StatusIs(absl::StatusCode::kNotFound, "draft"));
+  EXPECT_THAT(Do("change-3", [&](Transaction& tx) { return tx.ReplaceDraft(change); }),
+              StatusIs(absl::StatusCode::kNotFound, "draft"));
+  // A failed write leaves nothing: the second draft is as it was.
+  EXPECT_EQ(store_->FindDraft(second)->value().revision, 1);
+}
+
 }  // namespace
 }  // namespace clientele::server

@@ -1,0 +1,102 @@
+// The console's rule drafts (DraftRecord), written: each draft's row and
+// its files, replaced whole on every change, under a revision that refuses
+// a change made on a stale copy. (Read in reads.cc, with the other reads.)
+#include <string>
+#include <vector>
+
+#include "common/strings.h"
+#include "server/store/sql/connection.h"
+
+namespace clientele::server::sql {
+
+absl::StatusOr<int64_t> Connection::UnsafeCreateDraft(const DraftRecord& draft) {
+  int64_t id = 0;
+  {
+    sql::Statement& s = Prepared(
+        "INSERT INTO drafts (title, author, base_version, created_at, updated_at, updated_by, "
+        "revision) VALUES (?1, ?2, ?3, ?4, ?4, ?2, 1) RETURNING id");
+    Done done{s};
+    s.bind(1, draft.title);
+    s.bind(2, draft.author);
+    s.bind(3, draft.base_version);
+    s.bind(4, draft.created_at);
+    s.executeStep();
+    id = s.getColumn(0).getInt64();
+  }
+  UnsafeWriteDraftFiles(id, draft.files);
+  return id;
+}
+
+absl::Status Connection::UnsafeReplaceDraft(const DraftRecord& draft) {
+  {
+    sql::Statement& s = Prepared(
+        "UPDATE drafts SET title = ?2, updated_at = ?3, updated_by = ?4, revision = ?5 "
+        "WHERE id = ?1 AND revision = ?5 - 1");
+    Done done{s};
+    s.bind(1, draft.id);
+    s.bind(2, draft.title);
+    s.bind(3, draft.updated_at);
+    s.bind(4, draft.updated_by);
+    s.bind(5, draft.revision);
+    if (s.exec() != 1) {
+      sql::Statement& find = Prepared("SELECT revision, updated_by FROM drafts WHERE id = ?");
+      Done found{find};
+      find.bind(1, draft.id);
+      if (!find.executeStep()) {
+        return absl::NotFoundError(StrCat("draft ", draft.id, " not found"));
+      }
+      return absl::AbortedError(StrCat("draft ", draft.id, " changed meanwhile (now revision ",
+                                       find.getColumn(0).getInt64(), ", by ",
+                                       find.getColumn(1).getString(), ", not ", draft.revision - 1,
+                                       "): read it again and redo the change"));
+    }
+  }
+  sql::Statement& clear = Prepared("DELETE FROM draft_files WHERE draft_id = ?");
+  {
+    Done done{clear};
+    clear.bind(1, draft.id);
+    clear.exec();
+  }
+  UnsafeWriteDraftFiles(draft.id, draft.files);
+  return absl::OkStatus();
+}
+
+void Connection::UnsafeWriteDraftFiles(int64_t id, const std::vector<rules::RuleSource>& files) {
+  sql::Statement& insert =
+      Prepared("INSERT INTO draft_files (draft_id, name, content) VALUES (?, ?, ?)");
+  for (const rules::RuleSource& file : files) {
+    Done done{insert};
+    insert.bind(1, id);
+    insert.bind(2, file.path);
+    insert.bind(3, file.content.data(), static_cast<int>(file.content.size()));
+    insert.exec();
+  }
+}
+
+absl::Status Connection::UnsafeDeleteDraft(int64_t id) {
+  {
+    sql::Statement& files = Prepared("DELETE FROM draft_files WHERE draft_id = ?");
+    Done done{files};
+    files.bind(1, id);
+    files.exec();
+  }
+  sql::Statement& draft = Prepared("DELETE FROM drafts WHERE id = ?");
+  Done done{draft};
+  draft.bind(1, id);
+  if (draft.exec() != 1) return absl::NotFoundError(StrCat("draft ", id, " not found"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Connection::CreateDraft(const DraftRecord& draft) {
+  return Guarded("creating a draft", [&] { return UnsafeCreateDraft(draft); });
+}
+
+absl::Status Connection::ReplaceDraft(const DraftRecord& draft) {
+  return Guarded("changing a draft", [&] { return UnsafeReplaceDraft(draft); });
+}
+
+absl::Status Connection::DeleteDraft(int64_t id) {
+  return Guarded("deleting a draft", [&] { return UnsafeDeleteDraft(id); });
+}
+
+}  // namespace clientele::server::sql
