@@ -1,4 +1,4 @@
-// The nine API classes of server/api/ together, one per proto service
+// The API classes of server/api/ together, one per proto service
 // (Diagnostics.Ping lives only in the gRPC layer), built over the same
 // dependencies: what clienteled, the demo-data loader and the tests use.
 // Thread safety as dependencies.h says; not copyable or movable.
@@ -9,6 +9,7 @@
 #include "server/api/customers.h"
 #include "server/api/decisions.h"
 #include "server/api/dependencies.h"
+#include "server/api/drafts.h"
 #include "server/api/events.h"
 #include "server/api/improvements.h"
 #include "server/api/loyalty.h"
@@ -33,7 +34,8 @@ struct Apis {
         loyalty(dependencies),
         offers(dependencies),
         tasks(dependencies),
-        segments(dependencies) {}
+        segments(dependencies),
+        drafts(dependencies) {}
 
   CustomersApi customers;
   EventsApi events;
@@ -46,6 +48,7 @@ struct Apis {
   OffersApi offers;
   TasksApi tasks;
   SegmentsApi segments;
+  DraftsApi drafts;
 };
 
 }  // namespace clientele::server

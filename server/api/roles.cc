@@ -135,6 +135,12 @@ const std::vector<MethodPermission>& MethodPermissions() {
       // A pass over every customer: for operators.
       {"clientele.v1.Segments", "RefreshSegments", Permission::kAdminister},
       {"clientele.v1.Reports", "OfferReport", Permission::kRead},
+      // Drafts are marketing's: readable by all, changed by those who draft.
+      {"clientele.v1.Drafts", "CreateDraft", Permission::kDraft},
+      {"clientele.v1.Drafts", "GetDraft", Permission::kRead},
+      {"clientele.v1.Drafts", "ListDrafts", Permission::kRead},
+      {"clientele.v1.Drafts", "EditDraft", Permission::kDraft},
+      {"clientele.v1.Drafts", "DeleteDraft", Permission::kDraft},
   };
   return kTable;
 }

@@ -32,28 +32,6 @@ constexpr int kMaxExamples = 100;
 constexpr int kDefaultReplayDays = 30;
 constexpr size_t kMaxFileNameBytes = 255;  // NAME_MAX
 
-// The served version that `version` names (12 hex digits, or at least the
-// first 4), with its files. INVALID_ARGUMENT for anything else or a prefix
-// of several; NOT_FOUND when it was never served.
-absl::StatusOr<RulesetVersionRecord> FindServedVersion(Store& store, std::string_view version) {
-  if (version.size() < 4 || version.size() > 12) {
-    return Invalid("version", "give a version (12 hex digits) or at least its first 4 digits");
-  }
-  for (char c : version) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) {
-      return Invalid("version", "is hexadecimal (digits 0-9 and a-f)");
-    }
-  }
-  absl::StatusOr<std::optional<RulesetVersionRecord>> found =
-      store.FindRulesetVersion(utf8::AsciiLower(version));
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) {
-    return absl::NotFoundError(StrCat("ruleset version '", version,
-                                      "' was never served here (clientele rules versions lists them)"));
-  }
-  return std::move(**found);
-}
-
 void VersionInfoToProto(const RulesetVersionRecord& record, std::string_view serving,
                         v1::RulesetVersionInfo* out) {
   out->set_version(record.version);

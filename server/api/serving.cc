@@ -1,7 +1,11 @@
 #include "server/api/serving.h"
 
+#include <cctype>
+
 #include "common/strings.h"
+#include "common/utf8.h"
 #include "server/api/conversion.h"
+#include "server/api/requests.h"
 
 namespace clientele::server::api_internal {
 
@@ -79,6 +83,26 @@ void RulesetStatusAfter(const RulesetHolder& rules, const RulesReloader& reloade
   status->set_reloads_accepted(counters.accepted);
   status->set_reloads_rejected(counters.rejected);
   status->set_reloads_unchanged(counters.unchanged);
+}
+
+absl::StatusOr<RulesetVersionRecord> FindServedVersion(Store& store, std::string_view version) {
+  if (version.size() < 4 || version.size() > 12) {
+    return Invalid("version", "give a version (12 hex digits) or at least its first 4 digits");
+  }
+  for (char c : version) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return Invalid("version", "is hexadecimal (digits 0-9 and a-f)");
+    }
+  }
+  absl::StatusOr<std::optional<RulesetVersionRecord>> found =
+      store.FindRulesetVersion(utf8::AsciiLower(version));
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
+    return absl::NotFoundError(
+        StrCat("ruleset version '", version,
+               "' was never served here (clientele rules versions lists them)"));
+  }
+  return std::move(**found);
 }
 
 }  // namespace clientele::server::api_internal

@@ -10,12 +10,14 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "clientele/v1/rulesets.pb.h"
 #include "rules/ruleset.h"
 #include "server/api/dependencies.h"
 #include "server/reload/reloader.h"
 #include "server/reload/ruleset_holder.h"
 #include "server/store/records.h"
+#include "server/store/store.h"
 #include "server/store/transaction.h"
 
 namespace clientele::server::api_internal {
@@ -52,6 +54,11 @@ CustomerAsOf AsOf(const rules::RuleSet& ruleset, rules::Date today);
 // latest events of all) with those as of `day`. Nothing otherwise.
 absl::Status UseLastEventsAsOf(Transaction& tx, const rules::RuleSet& ruleset, rules::Date day,
                                rules::Date today, rules::Customer* customer);
+
+// The version kept in the store that `version` names (12 hex digits, or
+// at least the first 4), with its files. INVALID_ARGUMENT for anything
+// else or a prefix of several; NOT_FOUND when it was never served.
+absl::StatusOr<RulesetVersionRecord> FindServedVersion(Store& store, std::string_view version);
 
 // The ruleset status after `attempt` (the last one): what is served and
 // the reloader's counters.

@@ -87,6 +87,8 @@ class RulesReloader {
   ReloadAttempt LastAttempt() const;
   ReloadCounters Counters() const;
   const std::filesystem::path& directory() const { return options_.directory; }
+  // What a reload loads with: a candidate loaded so loads as a reload would.
+  const rules::LoadOptions& load_options() const { return options_.load; }
 
   // Adds a listener; returns its id for Unsubscribe. A listener must be
   // quick and must not call Subscribe, Unsubscribe or Reload.

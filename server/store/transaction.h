@@ -234,8 +234,9 @@ class Transaction {
   // `draft.revision - 1`: ABORTED when another change came first,
   // NOT_FOUND when there is no such draft.
   virtual absl::Status ReplaceDraft(const DraftRecord& draft) = 0;
-  // Deletes the draft and its files. NOT_FOUND when there is none.
-  virtual absl::Status DeleteDraft(int64_t id) = 0;
+  // Deletes the draft and its files if its revision is still `revision`:
+  // ABORTED when another change came first, NOT_FOUND when there is none.
+  virtual absl::Status DeleteDraft(int64_t id, int64_t revision) = 0;
   // Replaces `record.replica`'s report (Store::ReportReplicaRuleset) and
   // removes the reports made before `forget_before`.
   virtual absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& record,

@@ -39,7 +39,13 @@ class InProcessApis {
       : rules_directory_(std::move(rules_directory)),
         reloader_({.directory = rules_directory_,
                    .load = {},
-                   .archive = nullptr,
+                   // Versions are kept as clienteled keeps them.
+                   .archive =
+                       [this](const server::ServedRuleset& candidate) {
+                         return store_->KeepRulesetVersion(
+                             {candidate.ruleset->version(), candidate.directory, "",
+                              candidate.loaded_at, 0, candidate.ruleset->sources()});
+                       },
                    .check =
                        [](const rules::RuleSet& candidate) {
                          return rules::RuleTestDiagnostics(rules::RunRuleTests(candidate));

@@ -10,6 +10,7 @@
 #include "clientele/v1/customers.pb.h"
 #include "clientele/v1/decisions.pb.h"
 #include "clientele/v1/diagnostics.pb.h"
+#include "clientele/v1/drafts.pb.h"
 #include "clientele/v1/events.pb.h"
 #include "clientele/v1/improvements.pb.h"
 #include "clientele/v1/loyalty.pb.h"
@@ -30,18 +31,29 @@ struct RpcMethod {
   std::string path() const { return "/" + service + "/" + name; }
 };
 
-// The methods of every service in each clientele/v1 file with services. A
-// message of each file is named so that its descriptors are linked in.
+// Each clientele/v1 file with services. A message of each file is named
+// so that its descriptors are linked in (auth_test checks that the list
+// names every .proto file of proto/clientele/v1 that has a service).
+inline std::vector<const google::protobuf::FileDescriptor*> FilesWithServices() {
+  return {v1::UpsertCustomerRequest::descriptor()->file(),
+          v1::RecordPurchaseRequest::descriptor()->file(),
+          v1::EvaluateRequest::descriptor()->file(),
+          v1::UpsertProductRequest::descriptor()->file(),
+          v1::SegmentSizesRequest::descriptor()->file(),
+          v1::PingRequest::descriptor()->file(),
+          v1::GetRulesetStatusRequest::descriptor()->file(),
+          v1::BackupRequest::descriptor()->file(),
+          v1::GetPointsRequest::descriptor()->file(),
+          v1::RedeemOfferRequest::descriptor()->file(),
+          v1::ListTasksRequest::descriptor()->file(),
+          v1::GetRfmRequest::descriptor()->file(),
+          v1::CreateDraftRequest::descriptor()->file()};
+}
+
+// The methods of every service of FilesWithServices().
 inline std::vector<RpcMethod> EveryRpc() {
   std::vector<RpcMethod> methods;
-  for (const google::protobuf::FileDescriptor* file :
-       {v1::UpsertCustomerRequest::descriptor()->file(),
-        v1::RecordPurchaseRequest::descriptor()->file(), v1::EvaluateRequest::descriptor()->file(),
-        v1::UpsertProductRequest::descriptor()->file(),
-        v1::SegmentSizesRequest::descriptor()->file(), v1::PingRequest::descriptor()->file(),
-        v1::GetRulesetStatusRequest::descriptor()->file(), v1::BackupRequest::descriptor()->file(),
-        v1::GetPointsRequest::descriptor()->file(), v1::RedeemOfferRequest::descriptor()->file(),
-        v1::ListTasksRequest::descriptor()->file(), v1::GetRfmRequest::descriptor()->file()}) {
+  for (const google::protobuf::FileDescriptor* file : FilesWithServices()) {
     for (int s = 0; s < file->service_count(); ++s) {
       const google::protobuf::ServiceDescriptor* service = file->service(s);
       for (int m = 0; m < service->method_count(); ++m) {

@@ -51,6 +51,7 @@ class RefusedStream final : public grpc::ServerWriteReactor<Message> {
 // Runs a writing operation on the write pool, where it may block on the
 // store without holding up gRPC's threads. The operation must capture the
 // request and response pointers by value: the handler returns at once.
+// An operation that records who made it takes the caller's token name.
 template <typename Operation>
 grpc::ServerUnaryReactor* RunWrite(std::string_view method, const Authenticator& auth,
                                    grpc::CallbackServerContext* context, WorkerPool* pool,
@@ -61,10 +62,14 @@ grpc::ServerUnaryReactor* RunWrite(std::string_view method, const Authenticator&
   pool->Run([context, reactor, method, caller = caller->name,
              began = std::chrono::steady_clock::now(), operation = std::move(operation)] {
     // The call may have waited for a free worker past its deadline.
-    const absl::Status status =
-        context->deadline() < std::chrono::system_clock::now()
-            ? absl::DeadlineExceededError("the deadline passed before a worker was free")
-            : operation();
+    absl::Status status;
+    if (context->deadline() < std::chrono::system_clock::now()) {
+      status = absl::DeadlineExceededError("the deadline passed before a worker was free");
+    } else if constexpr (std::is_invocable_v<Operation, std::string_view>) {
+      status = operation(caller);
+    } else {
+      status = operation();
+    }
     LogCall(method, status, began, caller);
     reactor->Finish(ToGrpc(status));
   });

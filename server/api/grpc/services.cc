@@ -18,6 +18,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceContext& c
   services.push_back(MakeOffersService(context));
   services.push_back(MakeTasksService(context));
   services.push_back(MakeSegmentsService(context));
+  services.push_back(MakeDraftsService(context));
   return services;
 }
 

@@ -155,7 +155,7 @@ class Connection : public Transaction {
   absl::Status ArchiveRuleset(const RulesetVersionRecord& r) override;
   absl::StatusOr<int64_t> CreateDraft(const DraftRecord& draft) override;
   absl::Status ReplaceDraft(const DraftRecord& draft) override;
-  absl::Status DeleteDraft(int64_t id) override;
+  absl::Status DeleteDraft(int64_t id, int64_t revision) override;
   absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& r,
                                     std::string_view forget_before) override;
   absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
@@ -377,7 +377,10 @@ class Connection : public Transaction {
   absl::Status UnsafeArchiveRuleset(const RulesetVersionRecord& r);
   absl::StatusOr<int64_t> UnsafeCreateDraft(const DraftRecord& draft);
   absl::Status UnsafeReplaceDraft(const DraftRecord& draft);
-  absl::Status UnsafeDeleteDraft(int64_t id);
+  absl::Status UnsafeDeleteDraft(int64_t id, int64_t revision);
+  // Why a change of draft `id` made on `revision` found no such row:
+  // NOT_FOUND, or ABORTED naming its revision now and who made it.
+  absl::Status UnsafeDraftMismatch(int64_t id, int64_t revision);
   void UnsafeWriteDraftFiles(int64_t id, const std::vector<rules::RuleSource>& files);
   absl::Status UnsafeReportReplicaRuleset(const ReplicaRulesetRecord& r,
                                           std::string_view forget_before);

@@ -38,18 +38,7 @@ absl::Status Connection::UnsafeReplaceDraft(const DraftRecord& draft) {
     s.bind(3, draft.updated_at);
     s.bind(4, draft.updated_by);
     s.bind(5, draft.revision);
-    if (s.exec() != 1) {
-      sql::Statement& find = Prepared("SELECT revision, updated_by FROM drafts WHERE id = ?");
-      Done found{find};
-      find.bind(1, draft.id);
-      if (!find.executeStep()) {
-        return absl::NotFoundError(StrCat("draft ", draft.id, " not found"));
-      }
-      return absl::AbortedError(StrCat("draft ", draft.id, " changed meanwhile (now revision ",
-                                       find.getColumn(0).getInt64(), ", by ",
-                                       find.getColumn(1).getString(), ", not ", draft.revision - 1,
-                                       "): read it again and redo the change"));
-    }
+    if (s.exec() != 1) return UnsafeDraftMismatch(draft.id, draft.revision - 1);
   }
   sql::Statement& clear = Prepared("DELETE FROM draft_files WHERE draft_id = ?");
   {
@@ -73,17 +62,30 @@ void Connection::UnsafeWriteDraftFiles(int64_t id, const std::vector<rules::Rule
   }
 }
 
-absl::Status Connection::UnsafeDeleteDraft(int64_t id) {
+absl::Status Connection::UnsafeDraftMismatch(int64_t id, int64_t revision) {
+  sql::Statement& find = Prepared("SELECT revision, updated_by FROM drafts WHERE id = ?");
+  Done found{find};
+  find.bind(1, id);
+  if (!find.executeStep()) return absl::NotFoundError(StrCat("draft ", id, " not found"));
+  return absl::AbortedError(StrCat(
+      "draft ", id, " changed meanwhile (now revision ", find.getColumn(0).getInt64(), ", by ",
+      find.getColumn(1).getString(), ", not ", revision, "): read it again and redo the change"));
+}
+
+absl::Status Connection::UnsafeDeleteDraft(int64_t id, int64_t revision) {
+  // The files first (they name the draft); a refusal below rolls the
+  // write back, them included.
   {
     sql::Statement& files = Prepared("DELETE FROM draft_files WHERE draft_id = ?");
     Done done{files};
     files.bind(1, id);
     files.exec();
   }
-  sql::Statement& draft = Prepared("DELETE FROM drafts WHERE id = ?");
+  sql::Statement& draft = Prepared("DELETE FROM drafts WHERE id = ? AND revision = ?");
   Done done{draft};
   draft.bind(1, id);
-  if (draft.exec() != 1) return absl::NotFoundError(StrCat("draft ", id, " not found"));
+  draft.bind(2, revision);
+  if (draft.exec() != 1) return UnsafeDraftMismatch(id, revision);
   return absl::OkStatus();
 }
 
@@ -95,8 +97,8 @@ absl::Status Connection::ReplaceDraft(const DraftRecord& draft) {
   return Guarded("changing a draft", [&] { return UnsafeReplaceDraft(draft); });
 }
 
-absl::Status Connection::DeleteDraft(int64_t id) {
-  return Guarded("deleting a draft", [&] { return UnsafeDeleteDraft(id); });
+absl::Status Connection::DeleteDraft(int64_t id, int64_t revision) {
+  return Guarded("deleting a draft", [&] { return UnsafeDeleteDraft(id, revision); });
 }
 
 }  // namespace clientele::server::sql

@@ -2,8 +2,11 @@
 // the table of roles names every RPC of clientele.v1 (and nothing else).
 #include "server/api/auth.h"
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "common/sha256.h"
@@ -142,6 +145,26 @@ std::set<std::string> ProtoMethods() {
     methods.insert(method.service + "/" + method.name);
   }
   return methods;
+}
+
+// A proto file with a service that EveryRpc does not read would go
+// unwalked: the list must name each of proto/clientele/v1.
+TEST(MethodPermissionsTest, EveryProtoFileWithAServiceIsWalked) {
+  std::set<std::string> listed;
+  for (const google::protobuf::FileDescriptor* file : testing::FilesWithServices()) {
+    EXPECT_TRUE(listed.insert(file->name()).second) << file->name();
+  }
+  std::set<std::string> on_disk;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(CLIENTELE_SOURCE_DIR "/proto/clientele/v1")) {
+    std::ifstream in(entry.path());
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (text.str().find("\nservice ") != std::string::npos) {
+      on_disk.insert("clientele/v1/" + entry.path().filename().string());
+    }
+  }
+  EXPECT_EQ(listed, on_disk);
 }
 
 TEST(MethodPermissionsTest, TheTableNamesEveryRpcOnce) {

@@ -965,10 +965,13 @@ TEST_P(StoreContractTest, DraftsKeepTheirFilesAndRefuseAChangeMadeOnAStaleCopy) 
   EXPECT_TRUE((*listed)[0].files.empty());
   EXPECT_EQ(store_->Drafts(1)->size(), 1u);
 
-  // Deleting: its files go along, and twice is NOT_FOUND.
-  ASSERT_THAT(Do("delete-1", [&](Transaction& tx) { return tx.DeleteDraft(first); }), IsOk());
+  // Deleting: not on a stale copy; its files go along, and twice is NOT_FOUND.
+  EXPECT_THAT(Do("delete-0", [&](Transaction& tx) { return tx.DeleteDraft(first, 1); }),
+              StatusIs(absl::StatusCode::kAborted, "now revision 2"));
+  EXPECT_EQ(store_->FindDraft(first)->value().files.size(), 1u);
+  ASSERT_THAT(Do("delete-1", [&](Transaction& tx) { return tx.DeleteDraft(first, 2); }), IsOk());
   EXPECT_FALSE(store_->FindDraft(first)->has_value());
-  EXPECT_THAT(Do("delete-2", [&](Transaction& tx) { return tx.DeleteDraft(first); }),
+  EXPECT_THAT(Do("delete-2", [&](Transaction& tx) { return tx.DeleteDraft(first, 2); }),
               StatusIs(absl::StatusCode::kNotFound, "draft"));
   EXPECT_THAT(Do("change-3", [&](Transaction& tx) { return tx.ReplaceDraft(change); }),
               StatusIs(absl::StatusCode::kNotFound, "draft"));

@@ -1,0 +1,342 @@
+#include "server/api/drafts.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "common/strings.h"
+#include "common/utf8.h"
+#include "rules/parameter_table.h"
+#include "rules/ruleset.h"
+#include "server/api/conversion.h"
+#include "server/api/requests.h"
+#include "server/api/serving.h"
+
+namespace clientele::server {
+
+using namespace api_internal;  // NOLINT: the helpers of every operation
+
+namespace {
+
+constexpr size_t kMaxTitleBytes = 200;
+constexpr size_t kMaxFileNameBytes = 255;  // NAME_MAX
+constexpr int kDefaultListed = 100;
+constexpr int kMaxListed = 1000;
+
+absl::Status CheckTitle(std::string_view field, std::string_view title) {
+  return CheckText(field, title, kMaxTitleBytes, true);
+}
+
+// A rule file's name, as the reloader would read it from a directory: a
+// name (never a path) ending .yaml or .yml, not hidden.
+absl::Status CheckRuleFileName(std::string_view field, std::string_view name) {
+  if (absl::Status s = CheckText(field, name, kMaxFileNameBytes, true); !s.ok()) return s;
+  if (name.find_first_of("/\\") != std::string_view::npos) {
+    return Invalid(field, StrCat("'", name, "' is a path; give the file name only"));
+  }
+  if (name.find("..") != std::string_view::npos || name.front() == '.') {
+    return Invalid(field, StrCat("'", name, "' may not start with . or contain .."));
+  }
+  if (!name.ends_with(".yaml") && !name.ends_with(".yml")) {
+    return Invalid(field, StrCat("'", name, "' must end .yaml or .yml, as rule files do"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDraftId(int64_t id) {
+  if (id <= 0) return Invalid("id", "give the id of a draft (ListDrafts lists them)");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DraftRecord> FindExistingDraft(Store& store, int64_t id) {
+  absl::StatusOr<std::optional<DraftRecord>> found = store.FindDraft(id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::NotFoundError(StrCat("draft ", id, " not found"));
+  return std::move(**found);
+}
+
+rules::RuleSource* FindFile(DraftRecord& draft, std::string_view name) {
+  for (rules::RuleSource& file : draft.files) {
+    if (file.path == name) return &file;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<rules::RuleSource*> ExistingFile(DraftRecord& draft, std::string_view field,
+                                                std::string_view name) {
+  if (absl::Status s = CheckText(field, name, kMaxFileNameBytes, true); !s.ok()) return s;
+  rules::RuleSource* file = FindFile(draft, name);
+  if (file == nullptr) {
+    return absl::NotFoundError(StrCat("draft ", draft.id, " has no file '", name, "'"));
+  }
+  return file;
+}
+
+// Applies one change of an EditDraftRequest to `draft`'s files or title.
+absl::Status ApplyChange(const v1::EditDraftRequest& request, DraftRecord& draft) {
+  switch (request.change_case()) {
+    case v1::EditDraftRequest::kSetParameterValue: {
+      const v1::ParameterValueEdit& edit = request.set_parameter_value();
+      absl::StatusOr<rules::RuleSource*> file =
+          ExistingFile(draft, "set_parameter_value.file", edit.file());
+      if (!file.ok()) return file.status();
+      if (absl::Status s = CheckText("set_parameter_value.value", edit.value(), 4096, false);
+          !s.ok()) {
+        return s;
+      }
+      absl::StatusOr<std::string> edited =
+          rules::SetParameterValue(**file, edit.name(), edit.value());
+      if (!edited.ok()) {
+        if (edited.status().code() == absl::StatusCode::kInvalidArgument) {
+          return Invalid("set_parameter_value.value", View(edited.status().message()));
+        }
+        return edited.status();
+      }
+      (*file)->content = std::move(*edited);
+      return absl::OkStatus();
+    }
+    case v1::EditDraftRequest::kSetParameterComment: {
+      const v1::ParameterCommentEdit& edit = request.set_parameter_comment();
+      absl::StatusOr<rules::RuleSource*> file =
+          ExistingFile(draft, "set_parameter_comment.file", edit.file());
+      if (!file.ok()) return file.status();
+      if (absl::Status s = CheckText("set_parameter_comment.comment", edit.comment(), 4096, false,
+                                     TextKind::kFreeText);
+          !s.ok()) {
+        return s;
+      }
+      absl::StatusOr<std::string> edited =
+          rules::SetParameterComment(**file, edit.name(), edit.comment());
+      if (!edited.ok()) {
+        if (edited.status().code() == absl::StatusCode::kInvalidArgument) {
+          return Invalid("set_parameter_comment.comment", View(edited.status().message()));
+        }
+        return edited.status();
+      }
+      (*file)->content = std::move(*edited);
+      return absl::OkStatus();
+    }
+    case v1::EditDraftRequest::kPutFile: {
+      const v1::DraftFile& put = request.put_file();
+      if (absl::Status s = CheckRuleFileName("put_file.name", put.name()); !s.ok()) return s;
+      // A rule file is text of at most what a reload reads (LoadOptions).
+      if (absl::Status s =
+              CheckText("put_file.text", put.text(), rules::LoadOptions().max_file_bytes, false,
+                        TextKind::kFreeText);
+          !s.ok()) {
+        return s;
+      }
+      if (rules::RuleSource* file = FindFile(draft, put.name())) {
+        file->content = put.text();
+      } else {
+        if (draft.files.size() >= rules::LoadOptions().max_files) {
+          return Invalid("put_file.name", StrCat("a ruleset has at most ",
+                                                 rules::LoadOptions().max_files, " files"));
+        }
+        draft.files.push_back({put.name(), put.text()});
+        std::sort(
+            draft.files.begin(), draft.files.end(),
+            [](const rules::RuleSource& a, const rules::RuleSource& b) { return a.path < b.path; });
+      }
+      return absl::OkStatus();
+    }
+    case v1::EditDraftRequest::kDeleteFile: {
+      absl::StatusOr<rules::RuleSource*> file =
+          ExistingFile(draft, "delete_file", request.delete_file());
+      if (!file.ok()) return file.status();
+      draft.files.erase(draft.files.begin() + (*file - draft.files.data()));
+      return absl::OkStatus();
+    }
+    case v1::EditDraftRequest::kTitle:
+      if (absl::Status s = CheckTitle("title", request.title()); !s.ok()) return s;
+      draft.title = request.title();
+      return absl::OkStatus();
+    case v1::EditDraftRequest::CHANGE_NOT_SET:
+      break;
+  }
+  return Invalid("change",
+                 "give one change: set_parameter_value, set_parameter_comment, "
+                 "put_file, delete_file or title");
+}
+
+// `text` as UTF-8 a proto string may hold: each ill-formed byte becomes
+// U+FFFD.
+std::string ValidUtf8(const std::string& text) {
+  if (utf8::FindInvalidUtf8(text) == std::string_view::npos) return text;
+  std::string valid;
+  for (size_t i = 0; i < text.size();) {
+    int length = 1;
+    if (utf8::Decode(text, i, &length) < 0) {
+      valid += "\xEF\xBF\xBD";
+    } else {
+      valid.append(text, i, length);
+    }
+    i += length;
+  }
+  return valid;
+}
+
+void SummaryToProto(const DraftRecord& draft, v1::DraftSummary* out) {
+  out->set_id(draft.id);
+  out->set_title(draft.title);
+  out->set_author(draft.author);
+  out->set_base_version(draft.base_version);
+  out->set_created_at(draft.created_at);
+  out->set_updated_at(draft.updated_at);
+  out->set_updated_by(draft.updated_by);
+  out->set_revision(draft.revision);
+}
+
+// Writes `draft` in one write (no idempotency key: its revision makes a
+// repeated change fail instead of landing twice).
+absl::Status WriteDraft(Store& store, std::string_view method,
+                        const std::function<absl::Status(Transaction&)>& write) {
+  return store
+      .Write({"", method, ""},
+             [&](Transaction& tx) -> absl::StatusOr<std::string> {
+               if (absl::Status s = write(tx); !s.ok()) return s;
+               return std::string();
+             })
+      .status();
+}
+
+}  // namespace
+
+std::string DraftsApi::Now() const {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now_(), absl::UTCTimeZone());
+}
+
+void DraftsApi::DraftToProto(const DraftRecord& draft, v1::Draft* out) const {
+  out->Clear();  // the whole answer, whatever the message held
+  SummaryToProto(draft, out->mutable_summary());
+  for (const rules::RuleSource& file : draft.files) {
+    v1::DraftFile* shown = out->add_files();
+    shown->set_name(file.path);
+    // Files stored from a kept version are UTF-8 (the loader refuses
+    // others); anything else is shown with U+FFFD, never sent as is.
+    shown->set_text(ValidUtf8(file.content));
+  }
+  rules::LoadResult loaded = rules::RuleSet::LoadSources(draft.files, reloader_->load_options());
+  int errors = 0;
+  for (const rules::Diagnostic& d : loaded.diagnostics) {
+    DiagnosticToProto(d, out->add_diagnostics());
+    if (d.severity == rules::Severity::kError) ++errors;
+  }
+  out->set_errors(errors);
+  std::map<std::string, std::vector<std::string>, std::less<>> readers;
+  if (loaded.ok()) {
+    out->set_version(loaded.ruleset->version());
+    readers = loaded.ruleset->ParameterReaders();
+  }
+  for (const rules::ParameterRow& row : rules::ReadParameterTable(draft.files).rows) {
+    v1::DraftParameter* parameter = out->add_parameters();
+    parameter->set_name(row.name);
+    parameter->set_file(row.file);
+    parameter->set_line(row.line);
+    parameter->set_value(row.value);
+    parameter->set_comment(row.comment);
+    parameter->set_group_comment(row.group_comment);
+    parameter->set_description(row.description);
+    parameter->set_editable(row.editable);
+    parameter->set_not_editable_reason(row.not_editable_reason);
+    if (auto found = readers.find(row.name); found != readers.end()) {
+      for (const std::string& rule : found->second) parameter->add_read_by(rule);
+    }
+  }
+}
+
+absl::Status DraftsApi::CreateDraft(const v1::CreateDraftRequest& request, std::string_view caller,
+                                    v1::Draft* response) {
+  if (absl::Status s = CheckTitle("title", request.title()); !s.ok()) return s;
+  std::string version = request.from_version();
+  if (version.empty()) {
+    std::shared_ptr<const ServedRuleset> served;
+    if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+    version = served->ruleset->version();
+  }
+  absl::StatusOr<RulesetVersionRecord> kept = FindServedVersion(*store_, version);
+  if (!kept.ok()) {
+    if (kept.status().code() == absl::StatusCode::kInvalidArgument) {
+      return Invalid("from_version", View(kept.status().message()));
+    }
+    return kept.status();
+  }
+  DraftRecord draft;
+  draft.title = request.title();
+  draft.author = std::string(caller);
+  draft.updated_by = draft.author;
+  draft.base_version = kept->version;
+  draft.created_at = Now();
+  draft.updated_at = draft.created_at;
+  draft.files = std::move(kept->files);
+  const absl::Status written = WriteDraft(*store_, "CreateDraft", [&](Transaction& tx) {
+    absl::StatusOr<int64_t> id = tx.CreateDraft(draft);
+    if (!id.ok()) return id.status();
+    draft.id = *id;
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written;
+  DraftToProto(draft, response);
+  return absl::OkStatus();
+}
+
+absl::Status DraftsApi::GetDraft(const v1::GetDraftRequest& request, v1::Draft* response) {
+  if (absl::Status s = CheckDraftId(request.id()); !s.ok()) return s;
+  absl::StatusOr<DraftRecord> draft = FindExistingDraft(*store_, request.id());
+  if (!draft.ok()) return draft.status();
+  DraftToProto(*draft, response);
+  return absl::OkStatus();
+}
+
+absl::Status DraftsApi::ListDrafts(const v1::ListDraftsRequest& request,
+                                   v1::ListDraftsResponse* response) {
+  if (request.limit() < 0 || request.limit() > kMaxListed) {
+    return Invalid("limit", StrCat("is 1..", kMaxListed, ", or 0 for ", kDefaultListed));
+  }
+  absl::StatusOr<std::vector<DraftRecord>> drafts =
+      store_->Drafts(request.limit() == 0 ? kDefaultListed : request.limit());
+  if (!drafts.ok()) return drafts.status();
+  for (const DraftRecord& draft : *drafts) SummaryToProto(draft, response->add_drafts());
+  return absl::OkStatus();
+}
+
+absl::Status DraftsApi::EditDraft(const v1::EditDraftRequest& request, std::string_view caller,
+                                  v1::Draft* response) {
+  if (absl::Status s = CheckDraftId(request.id()); !s.ok()) return s;
+  if (request.revision() <= 0) {
+    return Invalid("revision", "give the revision of the draft the change was made on");
+  }
+  absl::StatusOr<DraftRecord> draft = FindExistingDraft(*store_, request.id());
+  if (!draft.ok()) return draft.status();
+  // Refused before the change is tried: its place may have moved since.
+  if (draft->revision != request.revision()) {
+    return absl::AbortedError(StrCat("draft ", draft->id, " changed meanwhile (now revision ",
+                                     draft->revision, ", by ", draft->updated_by, ", not ",
+                                     request.revision(), "): read it again and redo the change"));
+  }
+  if (absl::Status s = ApplyChange(request, *draft); !s.ok()) return s;
+  draft->revision = request.revision() + 1;
+  draft->updated_at = Now();
+  draft->updated_by = std::string(caller);
+  const absl::Status written =
+      WriteDraft(*store_, "EditDraft", [&](Transaction& tx) { return tx.ReplaceDraft(*draft); });
+  if (!written.ok()) return written;
+  DraftToProto(*draft, response);
+  return absl::OkStatus();
+}
+
+absl::Status DraftsApi::DeleteDraft(const v1::DeleteDraftRequest& request,
+                                    v1::DeleteDraftResponse* /*response*/) {
+  if (absl::Status s = CheckDraftId(request.id()); !s.ok()) return s;
+  if (request.revision() <= 0) {
+    return Invalid("revision", "give the revision of the draft you mean to delete");
+  }
+  return WriteDraft(*store_, "DeleteDraft", [&](Transaction& tx) {
+    return tx.DeleteDraft(request.id(), request.revision());
+  });
+}
+
+}  // namespace clientele::server

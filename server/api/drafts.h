@@ -1,0 +1,60 @@
+// The Drafts service (proto/clientele/v1/drafts.proto): the console's rule
+// drafts, copies of a kept version's files that people edit before asking
+// for approval. A change to a parameter is an edit of that value's text or
+// its comment in place (rules/parameter_table.h), so that the files keep
+// every other byte as their authors wrote them; a file may also be
+// written whole. Each change names the revision it was made on, and one
+// made on an older revision is refused (ABORTED), never merged.
+//
+// A draft is shown with what loading its files finds (errors and warnings,
+// with the same options as a reload), the version it would be served as,
+// and its parameters as table rows with the rules that read each.
+//
+// Statuses and thread safety as dependencies.h says.
+#ifndef CLIENTELE_SERVER_API_DRAFTS_H_
+#define CLIENTELE_SERVER_API_DRAFTS_H_
+
+#include <functional>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "clientele/v1/drafts.pb.h"
+#include "server/api/dependencies.h"
+
+namespace clientele::server {
+
+class DraftsApi {
+ public:
+  // What `dependencies` points to must outlive the DraftsApi.
+  explicit DraftsApi(const ApiDependencies& dependencies)
+      : store_(dependencies.store),
+        rules_(dependencies.rules),
+        reloader_(dependencies.reloader),
+        now_(dependencies.now) {}
+
+  // `caller` is the name of the caller's token: the author, or who made
+  // the change.
+  absl::Status CreateDraft(const v1::CreateDraftRequest& request, std::string_view caller,
+                           v1::Draft* response);
+  absl::Status GetDraft(const v1::GetDraftRequest& request, v1::Draft* response);
+  absl::Status ListDrafts(const v1::ListDraftsRequest& request, v1::ListDraftsResponse* response);
+  absl::Status EditDraft(const v1::EditDraftRequest& request, std::string_view caller,
+                         v1::Draft* response);
+  absl::Status DeleteDraft(const v1::DeleteDraftRequest& request,
+                           v1::DeleteDraftResponse* response);
+
+ private:
+  // The draft shown: its files, what loading them finds, its parameters.
+  void DraftToProto(const DraftRecord& draft, v1::Draft* out) const;
+  std::string Now() const;
+
+  Store* const store_;
+  RulesetHolder* const rules_;
+  RulesReloader* const reloader_;
+  const std::function<absl::Time()> now_;
+};
+
+}  // namespace clientele::server
+
+#endif  // CLIENTELE_SERVER_API_DRAFTS_H_

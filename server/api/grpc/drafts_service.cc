@@ -1,0 +1,67 @@
+// Drafts: the callback service. Changes run on the write pool (they wait
+// for the store's commit); reads on gRPC's thread.
+#include <memory>
+
+#include "clientele/v1/drafts.grpc.pb.h"
+#include "server/api/drafts.h"
+#include "server/api/grpc/callback_services.h"
+#include "server/api/grpc/calls.h"
+
+namespace clientele::server {
+
+using namespace grpc_internal;  // NOLINT: the helpers of every service
+
+namespace {
+
+class DraftsService final : public v1::Drafts::CallbackService {
+ public:
+  explicit DraftsService(const ServiceContext& c)
+      : api_(&c.apis->drafts), pool_(c.write_pool), auth_(c.auth) {}
+
+  grpc::ServerUnaryReactor* CreateDraft(grpc::CallbackServerContext* context,
+                                        const v1::CreateDraftRequest* request,
+                                        v1::Draft* response) override {
+    return RunWrite("CreateDraft", *auth_, context, pool_,
+                    [api = api_, request, response](std::string_view caller) {
+                      return api->CreateDraft(*request, caller, response);
+                    });
+  }
+  grpc::ServerUnaryReactor* GetDraft(grpc::CallbackServerContext* context,
+                                     const v1::GetDraftRequest* request,
+                                     v1::Draft* response) override {
+    return Run("GetDraft", *auth_, context, [&] { return api_->GetDraft(*request, response); });
+  }
+  grpc::ServerUnaryReactor* ListDrafts(grpc::CallbackServerContext* context,
+                                       const v1::ListDraftsRequest* request,
+                                       v1::ListDraftsResponse* response) override {
+    return Run("ListDrafts", *auth_, context, [&] { return api_->ListDrafts(*request, response); });
+  }
+  grpc::ServerUnaryReactor* EditDraft(grpc::CallbackServerContext* context,
+                                      const v1::EditDraftRequest* request,
+                                      v1::Draft* response) override {
+    return RunWrite("EditDraft", *auth_, context, pool_,
+                    [api = api_, request, response](std::string_view caller) {
+                      return api->EditDraft(*request, caller, response);
+                    });
+  }
+  grpc::ServerUnaryReactor* DeleteDraft(grpc::CallbackServerContext* context,
+                                        const v1::DeleteDraftRequest* request,
+                                        v1::DeleteDraftResponse* response) override {
+    return RunWrite("DeleteDraft", *auth_, context, pool_, [api = api_, request, response] {
+      return api->DeleteDraft(*request, response);
+    });
+  }
+
+ private:
+  DraftsApi* api_;
+  WorkerPool* pool_;
+  const Authenticator* auth_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> MakeDraftsService(const ServiceContext& context) {
+  return std::make_unique<DraftsService>(context);
+}
+
+}  // namespace clientele::server

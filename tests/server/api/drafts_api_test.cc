@@ -1,0 +1,296 @@
+// Rule drafts through the API class in process (no gRPC), on the default
+// ruleset: a draft starts as a copy of a kept version, a parameter's value
+// or comment is edited in place (the rest of the file byte for byte as it
+// was), files are written whole or deleted, and every change names the
+// revision it was made on: a change made on an older one is refused and
+// changes nothing. The draft is shown with what loading it finds.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/api/apis.h"
+#include "tests/support/in_process_apis.h"
+#include "tests/support/status_matchers.h"
+
+namespace clientele::server {
+namespace {
+
+using ::clientele::testing::IsOk;
+using ::clientele::testing::StatusIs;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+const v1::DraftFile* FileOf(const v1::Draft& draft, const std::string& name) {
+  for (const v1::DraftFile& file : draft.files()) {
+    if (file.name() == name) return &file;
+  }
+  return nullptr;
+}
+
+const v1::DraftParameter* ParameterOf(const v1::Draft& draft, const std::string& name) {
+  for (const v1::DraftParameter& parameter : draft.parameters()) {
+    if (parameter.name() == name) return &parameter;
+  }
+  return nullptr;
+}
+
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+class DraftsApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<testing::InProcessApis>();
+    ASSERT_NE(server_->apis(), nullptr);
+    api_ = &server_->apis()->drafts;
+    ASSERT_NO_FATAL_FAILURE(Create("双十一 thresholds", &draft_));
+  }
+
+  void Create(const std::string& title, v1::Draft* out) {
+    v1::CreateDraftRequest request;
+    request.set_title(title);
+    ASSERT_THAT(api_->CreateDraft(request, "mei", out), IsOk());
+  }
+
+  std::string ServedVersion() const { return server_->holder().Current()->ruleset->version(); }
+
+  absl::Status SetValue(int64_t revision, const std::string& name, const std::string& value,
+                        v1::Draft* out, const std::string& file = "parameters.yaml",
+                        std::string_view caller = "mei") {
+    v1::EditDraftRequest request;
+    request.set_id(draft_.summary().id());
+    request.set_revision(revision);
+    request.mutable_set_parameter_value()->set_file(file);
+    request.mutable_set_parameter_value()->set_name(name);
+    request.mutable_set_parameter_value()->set_value(value);
+    return api_->EditDraft(request, caller, out);
+  }
+
+  v1::Draft Reread() {
+    v1::GetDraftRequest request;
+    request.set_id(draft_.summary().id());
+    v1::Draft read;
+    EXPECT_THAT(api_->GetDraft(request, &read), IsOk());
+    return read;
+  }
+
+  std::unique_ptr<testing::InProcessApis> server_;
+  DraftsApi* api_ = nullptr;
+  v1::Draft draft_;
+};
+
+TEST_F(DraftsApiTest, ADraftStartsAsACopyOfTheVersionServed) {
+  const v1::DraftSummary& summary = draft_.summary();
+  EXPECT_GT(summary.id(), 0);
+  EXPECT_EQ(summary.title(), "双十一 thresholds");
+  EXPECT_EQ(summary.author(), "mei");
+  EXPECT_EQ(summary.updated_by(), "mei");
+  EXPECT_EQ(summary.revision(), 1);
+  EXPECT_EQ(summary.base_version(), ServedVersion());
+  // The same files: the same version, loading cleanly.
+  EXPECT_EQ(draft_.version(), ServedVersion());
+  EXPECT_EQ(draft_.errors(), 0);
+  ASSERT_NE(FileOf(draft_, "parameters.yaml"), nullptr);
+  ASSERT_NE(FileOf(draft_, "tests.yaml"), nullptr);
+  // The parameters as table rows, with the rules that read them.
+  ASSERT_EQ(draft_.parameters_size(), 11);
+  const v1::DraftParameter& young = *ParameterOf(draft_, "young_age_limit");
+  EXPECT_EQ(young.value(), "40");
+  EXPECT_EQ(young.file(), "parameters.yaml");
+  EXPECT_TRUE(young.editable());
+  EXPECT_THAT(young.comment(), HasSubstr("under this age counts as young"));
+  EXPECT_THAT(young.read_by(), Contains("segmentation life_stage young_low_income"));
+  EXPECT_EQ(ParameterOf(draft_, "loyal_min_amount")->comment(), "");
+  EXPECT_THAT(ParameterOf(draft_, "loyal_min_amount")->group_comment(),
+              HasSubstr("按购买行为分类"));
+}
+
+TEST_F(DraftsApiTest, CreatingNeedsATitleAndAKeptVersion) {
+  v1::Draft out;
+  v1::CreateDraftRequest request;
+  EXPECT_THAT(api_->CreateDraft(request, "mei", &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "title"));
+  request.set_title(std::string(201, 'x'));
+  EXPECT_THAT(api_->CreateDraft(request, "mei", &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "title"));
+  request.set_title("t");
+  request.set_from_version("abcdef123456");
+  EXPECT_THAT(api_->CreateDraft(request, "mei", &out),
+              StatusIs(absl::StatusCode::kNotFound, "was never served here"));
+  request.set_from_version("xyz!");
+  EXPECT_THAT(api_->CreateDraft(request, "mei", &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "from_version"));
+  // From a version by its first digits.
+  request.set_from_version(ServedVersion().substr(0, 6));
+  ASSERT_THAT(api_->CreateDraft(request, "ana", &out), IsOk());
+  EXPECT_EQ(out.summary().base_version(), ServedVersion());
+  EXPECT_EQ(out.summary().author(), "ana");
+}
+
+TEST_F(DraftsApiTest, AValueEditChangesThatValueOnlyAndCountsARevision) {
+  const std::string before = FileOf(draft_, "parameters.yaml")->text();
+  v1::Draft after;
+  ASSERT_THAT(SetValue(1, "young_age_limit", "35", &after, "parameters.yaml", "ana"), IsOk());
+  EXPECT_EQ(FileOf(after, "parameters.yaml")->text(),
+            Replaced(before, "young_age_limit: 40", "young_age_limit: 35"));
+  EXPECT_EQ(after.summary().revision(), 2);
+  EXPECT_EQ(after.summary().updated_by(), "ana");
+  EXPECT_EQ(after.summary().author(), "mei");
+  EXPECT_EQ(ParameterOf(after, "young_age_limit")->value(), "35");
+  EXPECT_EQ(ParameterOf(after, "young_age_limit")->comment(),
+            ParameterOf(draft_, "young_age_limit")->comment());
+  // Another version, still loading; the other files as they were.
+  EXPECT_NE(after.version(), draft_.version());
+  EXPECT_FALSE(after.version().empty());
+  EXPECT_EQ(FileOf(after, "segments.yaml")->text(), FileOf(draft_, "segments.yaml")->text());
+  // Kept: read back the same.
+  EXPECT_EQ(Reread().SerializeAsString(), after.SerializeAsString());
+}
+
+TEST_F(DraftsApiTest, AChangeMadeOnAnOlderRevisionIsRefusedAndChangesNothing) {
+  v1::Draft after;
+  ASSERT_THAT(SetValue(1, "young_age_limit", "35", &after, "parameters.yaml", "ana"), IsOk());
+  v1::Draft stale;
+  EXPECT_THAT(SetValue(1, "review_step", "0.2", &stale),
+              StatusIs(absl::StatusCode::kAborted, "changed meanwhile (now revision 2, by ana"));
+  EXPECT_EQ(Reread().SerializeAsString(), after.SerializeAsString());
+  v1::DeleteDraftRequest remove;
+  remove.set_id(draft_.summary().id());
+  remove.set_revision(1);
+  v1::DeleteDraftResponse removed;
+  EXPECT_THAT(api_->DeleteDraft(remove, &removed), StatusIs(absl::StatusCode::kAborted, ""));
+  EXPECT_EQ(Reread().summary().revision(), 2);
+}
+
+TEST_F(DraftsApiTest, ABadValueIsRefusedNamingTheFieldAndChangesNothing) {
+  v1::Draft out;
+  EXPECT_THAT(SetValue(1, "young_age_limit", "40 # years", &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "set_parameter_value.value"));
+  EXPECT_THAT(SetValue(1, "young_age_limit", "a: b", &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "put it in quotes"));
+  EXPECT_THAT(SetValue(1, "no_such_parameter", "1", &out),
+              StatusIs(absl::StatusCode::kNotFound, "no parameter 'no_such_parameter'"));
+  EXPECT_THAT(SetValue(1, "young_age_limit", "1", &out, "nope.yaml"),
+              StatusIs(absl::StatusCode::kNotFound, "has no file 'nope.yaml'"));
+  EXPECT_THAT(SetValue(1, "young_age_limit", std::string("1\x01", 2), &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "set_parameter_value.value"));
+  EXPECT_EQ(Reread().summary().revision(), 1);
+}
+
+TEST_F(DraftsApiTest, AnEditThatBreaksTheRulesIsKeptAndShownWithItsDiagnostic) {
+  // Text where the rules compare a number: the loader's business, at its place.
+  v1::Draft after;
+  ASSERT_THAT(SetValue(1, "young_age_limit", "\"forty\"", &after), IsOk());
+  EXPECT_GT(after.errors(), 0);
+  EXPECT_EQ(after.version(), "");
+  bool named = false;
+  for (const v1::RuleDiagnostic& d : after.diagnostics()) {
+    if (d.severity() == "error" && d.message().find("young_age_limit") != std::string::npos) {
+      named = true;
+      EXPECT_THAT(d.rendered(), HasSubstr("^"));
+    }
+  }
+  EXPECT_TRUE(named);
+  // The table still shows the parameters, without their readers.
+  EXPECT_EQ(ParameterOf(after, "young_age_limit")->value(), "\"forty\"");
+  EXPECT_THAT(ParameterOf(after, "young_age_limit")->read_by(), IsEmpty());
+}
+
+TEST_F(DraftsApiTest, CommentsTitlesAndWholeFiles) {
+  v1::EditDraftRequest request;
+  request.set_id(draft_.summary().id());
+  request.set_revision(1);
+  request.mutable_set_parameter_comment()->set_file("parameters.yaml");
+  request.mutable_set_parameter_comment()->set_name("loyal_min_amount");
+  request.mutable_set_parameter_comment()->set_comment("元, 2027 plan");
+  v1::Draft out;
+  ASSERT_THAT(api_->EditDraft(request, "mei", &out), IsOk());
+  EXPECT_EQ(ParameterOf(out, "loyal_min_amount")->comment(), "元, 2027 plan");
+  EXPECT_THAT(FileOf(out, "parameters.yaml")->text(),
+              HasSubstr("  # 元, 2027 plan\n  loyal_min_amount: 500\n"));
+
+  request.Clear();
+  request.set_id(draft_.summary().id());
+  request.set_revision(2);
+  request.set_title("双十一 v2");
+  ASSERT_THAT(api_->EditDraft(request, "mei", &out), IsOk());
+  EXPECT_EQ(out.summary().title(), "双十一 v2");
+  const std::string commented = out.version();  // a title is not part of the files
+
+  // A new file, kept in name order; then deleted.
+  request.Clear();
+  request.set_id(draft_.summary().id());
+  request.set_revision(3);
+  request.mutable_put_file()->set_name("more.yaml");
+  request.mutable_put_file()->set_text("kind: parameters\nparameters:\n  extra_limit: 3\n");
+  ASSERT_THAT(api_->EditDraft(request, "mei", &out), IsOk());
+  std::vector<std::string> names;
+  for (const v1::DraftFile& file : out.files()) names.push_back(file.name());
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_NE(FileOf(out, "more.yaml"), nullptr);
+  EXPECT_NE(ParameterOf(out, "extra_limit"), nullptr);
+  request.Clear();
+  request.set_id(draft_.summary().id());
+  request.set_revision(4);
+  request.set_delete_file("more.yaml");
+  ASSERT_THAT(api_->EditDraft(request, "mei", &out), IsOk());
+  EXPECT_EQ(FileOf(out, "more.yaml"), nullptr);
+  EXPECT_EQ(out.version(), commented);  // back to the files before
+
+  // Names that are no rule file's.
+  for (const char* name : {"../x.yaml", "a/b.yaml", ".hidden.yaml", "notes.txt", ""}) {
+    request.Clear();
+    request.set_id(draft_.summary().id());
+    request.set_revision(5);
+    request.mutable_put_file()->set_name(name);
+    EXPECT_THAT(api_->EditDraft(request, "mei", &out),
+                StatusIs(absl::StatusCode::kInvalidArgument, "put_file.name"))
+        << name;
+  }
+  request.Clear();
+  request.set_id(draft_.summary().id());
+  request.set_revision(5);
+  EXPECT_THAT(api_->EditDraft(request, "mei", &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "give one change"));
+  request.set_id(0);
+  request.set_title("x");
+  EXPECT_THAT(api_->EditDraft(request, "mei", &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "id"));
+  request.set_id(draft_.summary().id() + 100);
+  EXPECT_THAT(api_->EditDraft(request, "mei", &out), StatusIs(absl::StatusCode::kNotFound, ""));
+}
+
+TEST_F(DraftsApiTest, ListedNewestFirstAndDeletedOnTheirRevision) {
+  v1::Draft second;
+  ASSERT_NO_FATAL_FAILURE(Create("second", &second));
+  v1::ListDraftsRequest list;
+  v1::ListDraftsResponse listed;
+  ASSERT_THAT(api_->ListDrafts(list, &listed), IsOk());
+  std::vector<std::string> titles;
+  for (const v1::DraftSummary& summary : listed.drafts()) titles.push_back(summary.title());
+  EXPECT_THAT(titles, ElementsAre("second", "双十一 thresholds"));
+  list.set_limit(1001);
+  EXPECT_THAT(api_->ListDrafts(list, &listed),
+              StatusIs(absl::StatusCode::kInvalidArgument, "limit"));
+
+  v1::DeleteDraftRequest remove;
+  remove.set_id(second.summary().id());
+  remove.set_revision(1);
+  v1::DeleteDraftResponse removed;
+  ASSERT_THAT(api_->DeleteDraft(remove, &removed), IsOk());
+  v1::GetDraftRequest get;
+  get.set_id(second.summary().id());
+  v1::Draft gone;
+  EXPECT_THAT(api_->GetDraft(get, &gone), StatusIs(absl::StatusCode::kNotFound, "not found"));
+  EXPECT_THAT(api_->DeleteDraft(remove, &removed), StatusIs(absl::StatusCode::kNotFound, ""));
+}
+
+}  // namespace
+}  // namespace clientele::server
