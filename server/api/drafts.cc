@@ -1,12 +1,14 @@
 #include "server/api/drafts.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "common/csv.h"
 #include "common/strings.h"
 #include "common/utf8.h"
 #include "rules/parameter_table.h"
@@ -190,6 +192,103 @@ void SummaryToProto(const DraftRecord& draft, v1::DraftSummary* out) {
   out->set_revision(draft.revision);
 }
 
+// The columns of the parameters sheet, in order.
+constexpr std::array<std::string_view, 5> kSheetColumns = {"file", "name", "value", "comment",
+                                                           "read_by"};
+constexpr size_t kMaxSheetBytes = 1 << 20;
+
+// The column of each sheet column name in `header`; INVALID_ARGUMENT for
+// a header that is not the sheet's.
+absl::StatusOr<std::map<std::string, size_t>> SheetColumns(const csv::Record& header) {
+  std::map<std::string, size_t> columns;
+  for (size_t i = 0; i < header.fields.size(); ++i) {
+    const std::string& name = header.fields[i];
+    if (std::find(kSheetColumns.begin(), kSheetColumns.end(), name) == kSheetColumns.end()) {
+      return Invalid("csv", StrCat("line ", header.line, ": '", name,
+                                   "' is not a column of the sheet (file, name, value, comment, "
+                                   "read_by)"));
+    }
+    if (!columns.emplace(name, i).second) {
+      return Invalid("csv", StrCat("line ", header.line, ": column '", name, "' twice"));
+    }
+  }
+  for (const char* needed : {"file", "name", "value", "comment"}) {
+    if (!columns.contains(needed)) {
+      return Invalid("csv", StrCat("line ", header.line, ": the sheet needs the column '", needed,
+                                   "' (export one to start from)"));
+    }
+  }
+  return columns;
+}
+
+// Changes `draft`'s files as the sheet says: each value and comment that
+// differs, in place. True when something changed; INVALID_ARGUMENT with
+// every problem, one per line, and `draft` as it was, otherwise.
+absl::StatusOr<bool> ApplySheet(const std::vector<csv::Record>& records, DraftRecord& draft) {
+  if (records.empty()) return Invalid("csv", "the sheet is empty: export one to start from");
+  absl::StatusOr<std::map<std::string, size_t>> columns = SheetColumns(records.front());
+  if (!columns.ok()) return columns.status();
+  std::map<std::pair<std::string, std::string>, rules::ParameterRow> rows;
+  for (rules::ParameterRow& row : rules::ReadParameterTable(draft.files).rows) {
+    rows.emplace(std::pair{row.file, row.name}, std::move(row));
+  }
+  std::vector<rules::RuleSource> files = draft.files;
+  std::vector<std::string> problems;
+  std::set<std::pair<std::string, std::string>> seen;
+  bool changed = false;
+  for (size_t r = 1; r < records.size(); ++r) {
+    const csv::Record& record = records[r];
+    auto field = [&](const char* column) -> std::string {
+      const size_t at = columns->at(column);
+      return at < record.fields.size() ? record.fields[at] : "";
+    };
+    const std::pair<std::string, std::string> key{field("file"), field("name")};
+    const std::string where = StrCat("line ", record.line, " (", key.second, ")");
+    const auto found = rows.find(key);
+    if (found == rows.end()) {
+      problems.push_back(StrCat(where, ": the draft has no parameter '", key.second, "' in '",
+                                key.first, "'; a sheet changes parameters, it adds none"));
+      continue;
+    }
+    if (!seen.insert(key).second) {
+      problems.push_back(StrCat(where, ": the parameter is in the sheet twice"));
+      continue;
+    }
+    rules::RuleSource* file = nullptr;
+    for (rules::RuleSource& candidate : files) {
+      if (candidate.path == key.first) file = &candidate;
+    }
+    // Spreadsheets may end a comment's lines with CRLF.
+    std::string comment = field("comment");
+    comment.erase(std::remove(comment.begin(), comment.end(), '\r'), comment.end());
+    const std::string value = field("value");
+    if (value != found->second.value) {
+      absl::StatusOr<std::string> edited = rules::SetParameterValue(*file, key.second, value);
+      if (!edited.ok()) {
+        problems.push_back(StrCat(where, ": ", View(edited.status().message())));
+        continue;
+      }
+      file->content = std::move(*edited);
+      changed = true;
+    }
+    if (comment != found->second.comment) {
+      absl::StatusOr<std::string> edited = rules::SetParameterComment(*file, key.second, comment);
+      if (!edited.ok()) {
+        problems.push_back(StrCat(where, ": ", View(edited.status().message())));
+        continue;
+      }
+      file->content = std::move(*edited);
+      changed = true;
+    }
+  }
+  if (!problems.empty()) {
+    return Invalid("csv", StrCat(problems.size(), problems.size() == 1 ? " problem" : " problems",
+                                 "; nothing was changed:\n", StrJoin(problems, "\n")));
+  }
+  draft.files = std::move(files);
+  return changed;
+}
+
 // Writes `draft` in one write (no idempotency key: its revision makes a
 // repeated change fail instead of landing twice).
 absl::Status WriteDraft(Store& store, std::string_view method,
@@ -219,18 +318,16 @@ void DraftsApi::DraftToProto(const DraftRecord& draft, v1::Draft* out) const {
     // others); anything else is shown with U+FFFD, never sent as is.
     shown->set_text(ValidUtf8(file.content));
   }
-  rules::LoadResult loaded = rules::RuleSet::LoadSources(draft.files, reloader_->load_options());
+  rules::LoadResult loaded;
+  const std::map<std::string, std::vector<std::string>, std::less<>> readers =
+      Readers(draft.files, &loaded);
   int errors = 0;
   for (const rules::Diagnostic& d : loaded.diagnostics) {
     DiagnosticToProto(d, out->add_diagnostics());
     if (d.severity == rules::Severity::kError) ++errors;
   }
   out->set_errors(errors);
-  std::map<std::string, std::vector<std::string>, std::less<>> readers;
-  if (loaded.ok()) {
-    out->set_version(loaded.ruleset->version());
-    readers = loaded.ruleset->ParameterReaders();
-  }
+  if (loaded.ok()) out->set_version(loaded.ruleset->version());
   for (const rules::ParameterRow& row : rules::ReadParameterTable(draft.files).rows) {
     v1::DraftParameter* parameter = out->add_parameters();
     parameter->set_name(row.name);
@@ -246,6 +343,20 @@ void DraftsApi::DraftToProto(const DraftRecord& draft, v1::Draft* out) const {
       for (const std::string& rule : found->second) parameter->add_read_by(rule);
     }
   }
+}
+
+std::map<std::string, std::vector<std::string>, std::less<>> DraftsApi::Readers(
+    const std::vector<rules::RuleSource>& files, rules::LoadResult* loaded) const {
+  *loaded = rules::RuleSet::LoadSources(files, reloader_->load_options());
+  if (!loaded->ok()) return {};
+  return loaded->ruleset->ParameterReaders();
+}
+
+absl::Status DraftsApi::StoreChange(DraftRecord& draft, std::string_view caller) {
+  draft.revision += 1;
+  draft.updated_at = Now();
+  draft.updated_by = std::string(caller);
+  return WriteDraft(*store_, "EditDraft", [&](Transaction& tx) { return tx.ReplaceDraft(draft); });
 }
 
 absl::Status DraftsApi::CreateDraft(const v1::CreateDraftRequest& request, std::string_view caller,
@@ -318,12 +429,58 @@ absl::Status DraftsApi::EditDraft(const v1::EditDraftRequest& request, std::stri
                                      request.revision(), "): read it again and redo the change"));
   }
   if (absl::Status s = ApplyChange(request, *draft); !s.ok()) return s;
-  draft->revision = request.revision() + 1;
-  draft->updated_at = Now();
-  draft->updated_by = std::string(caller);
-  const absl::Status written =
-      WriteDraft(*store_, "EditDraft", [&](Transaction& tx) { return tx.ReplaceDraft(*draft); });
-  if (!written.ok()) return written;
+  if (absl::Status s = StoreChange(*draft, caller); !s.ok()) return s;
+  DraftToProto(*draft, response);
+  return absl::OkStatus();
+}
+
+absl::Status DraftsApi::ExportDraftParameters(const v1::ExportDraftParametersRequest& request,
+                                              v1::ExportDraftParametersResponse* response) {
+  if (absl::Status s = CheckDraftId(request.id()); !s.ok()) return s;
+  absl::StatusOr<DraftRecord> draft = FindExistingDraft(*store_, request.id());
+  if (!draft.ok()) return draft.status();
+  rules::LoadResult loaded;
+  const auto readers = Readers(draft->files, &loaded);
+  std::string sheet(csv::kByteOrderMark);
+  sheet += csv::Row({kSheetColumns.begin(), kSheetColumns.end()});
+  for (const rules::ParameterRow& row : rules::ReadParameterTable(draft->files).rows) {
+    const auto found = readers.find(row.name);
+    sheet += csv::Row({row.file, row.name, ValidUtf8(row.value), ValidUtf8(row.comment),
+                       found == readers.end() ? "" : StrJoin(found->second, "\n")});
+  }
+  response->set_csv(std::move(sheet));
+  response->set_file_name(StrCat("draft-", draft->id, "-parameters.csv"));
+  response->set_revision(draft->revision);
+  return absl::OkStatus();
+}
+
+absl::Status DraftsApi::ImportDraftParameters(const v1::ImportDraftParametersRequest& request,
+                                              std::string_view caller, v1::Draft* response) {
+  if (absl::Status s = CheckDraftId(request.id()); !s.ok()) return s;
+  if (request.revision() <= 0) {
+    return Invalid("revision", "give the revision of the draft the sheet was exported from");
+  }
+  if (absl::Status s = CheckText("csv", request.csv(), kMaxSheetBytes, true, TextKind::kFreeText);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::vector<csv::Record>> records = csv::Parse(request.csv());
+  if (!records.ok()) return Invalid("csv", View(records.status().message()));
+  absl::StatusOr<DraftRecord> draft = FindExistingDraft(*store_, request.id());
+  if (!draft.ok()) return draft.status();
+  if (draft->revision != request.revision()) {
+    return absl::AbortedError(StrCat("draft ", draft->id,
+                                     " changed since the sheet was exported "
+                                     "(now revision ",
+                                     draft->revision, ", by ", draft->updated_by, ", not ",
+                                     request.revision(),
+                                     "): export it again and redo the changes there"));
+  }
+  absl::StatusOr<bool> changed = ApplySheet(*records, *draft);
+  if (!changed.ok()) return changed.status();
+  if (*changed) {
+    if (absl::Status s = StoreChange(*draft, caller); !s.ok()) return s;
+  }
   DraftToProto(*draft, response);
   return absl::OkStatus();
 }

@@ -15,11 +15,15 @@
 #define CLIENTELE_SERVER_API_DRAFTS_H_
 
 #include <functional>
+#include <map>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "clientele/v1/drafts.pb.h"
+#include "rules/ruleset.h"
 #include "server/api/dependencies.h"
 
 namespace clientele::server {
@@ -43,10 +47,20 @@ class DraftsApi {
                          v1::Draft* response);
   absl::Status DeleteDraft(const v1::DeleteDraftRequest& request,
                            v1::DeleteDraftResponse* response);
+  absl::Status ExportDraftParameters(const v1::ExportDraftParametersRequest& request,
+                                     v1::ExportDraftParametersResponse* response);
+  absl::Status ImportDraftParameters(const v1::ImportDraftParametersRequest& request,
+                                     std::string_view caller, v1::Draft* response);
 
  private:
   // The draft shown: its files, what loading them finds, its parameters.
   void DraftToProto(const DraftRecord& draft, v1::Draft* out) const;
+  // The rules that read each parameter of `files`; none when they do not
+  // load. Sets *loaded to the load's result.
+  std::map<std::string, std::vector<std::string>, std::less<>> Readers(
+      const std::vector<rules::RuleSource>& files, rules::LoadResult* loaded) const;
+  // Stores `draft` as its next revision, changed by `caller`.
+  absl::Status StoreChange(DraftRecord& draft, std::string_view caller);
   std::string Now() const;
 
   Store* const store_;

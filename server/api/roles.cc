@@ -141,6 +141,8 @@ const std::vector<MethodPermission>& MethodPermissions() {
       {"clientele.v1.Drafts", "ListDrafts", Permission::kRead},
       {"clientele.v1.Drafts", "EditDraft", Permission::kDraft},
       {"clientele.v1.Drafts", "DeleteDraft", Permission::kDraft},
+      {"clientele.v1.Drafts", "ExportDraftParameters", Permission::kRead},
+      {"clientele.v1.Drafts", "ImportDraftParameters", Permission::kDraft},
   };
   return kTable;
 }

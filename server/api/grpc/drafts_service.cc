@@ -51,6 +51,20 @@ class DraftsService final : public v1::Drafts::CallbackService {
       return api->DeleteDraft(*request, response);
     });
   }
+  grpc::ServerUnaryReactor* ExportDraftParameters(
+      grpc::CallbackServerContext* context, const v1::ExportDraftParametersRequest* request,
+      v1::ExportDraftParametersResponse* response) override {
+    return Run("ExportDraftParameters", *auth_, context,
+               [&] { return api_->ExportDraftParameters(*request, response); });
+  }
+  grpc::ServerUnaryReactor* ImportDraftParameters(grpc::CallbackServerContext* context,
+                                                  const v1::ImportDraftParametersRequest* request,
+                                                  v1::Draft* response) override {
+    return RunWrite("ImportDraftParameters", *auth_, context, pool_,
+                    [api = api_, request, response](std::string_view caller) {
+                      return api->ImportDraftParameters(*request, caller, response);
+                    });
+  }
 
  private:
   DraftsApi* api_;

@@ -1,7 +1,8 @@
 // The console's entry: log in (or find the login this browser has), then
-// the screens, one at a time by the address's #fragment (#status, #try);
+// the screens, one at a time by the address's #fragment (#status, #try, #drafts);
 // back to the login form when the login ends.
 import {currentLogin, logIn, logOut} from './api.js';
+import {openDrafts} from './drafts.js';
 import {openStatus} from './status.js';
 import {openTry} from './try.js';
 
@@ -11,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 const screens = {
   status: () => {},
   try: openTry,
+  drafts: openDrafts,
 };
 
 function showScreen() {

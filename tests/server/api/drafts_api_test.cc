@@ -292,5 +292,102 @@ TEST_F(DraftsApiTest, ListedNewestFirstAndDeletedOnTheirRevision) {
   EXPECT_THAT(api_->DeleteDraft(remove, &removed), StatusIs(absl::StatusCode::kNotFound, ""));
 }
 
+class DraftSheetTest : public DraftsApiTest {
+ protected:
+  v1::ExportDraftParametersResponse Export() {
+    v1::ExportDraftParametersRequest request;
+    request.set_id(draft_.summary().id());
+    v1::ExportDraftParametersResponse sheet;
+    EXPECT_THAT(api_->ExportDraftParameters(request, &sheet), IsOk());
+    return sheet;
+  }
+  absl::Status Import(const std::string& csv, int64_t revision, v1::Draft* out) {
+    v1::ImportDraftParametersRequest request;
+    request.set_id(draft_.summary().id());
+    request.set_revision(revision);
+    request.set_csv(csv);
+    return api_->ImportDraftParameters(request, "ana", out);
+  }
+};
+
+TEST_F(DraftSheetTest, TheSheetHasEveryParameterWithItsCommentAndReaders) {
+  const v1::ExportDraftParametersResponse sheet = Export();
+  EXPECT_EQ(sheet.file_name(),
+            "draft-" + std::to_string(draft_.summary().id()) + "-parameters.csv");
+  EXPECT_EQ(sheet.revision(), 1);
+  EXPECT_TRUE(
+      sheet.csv().starts_with("\xEF\xBB\xBF"
+                              "file,name,value,comment,read_by\r\n"));
+  EXPECT_THAT(sheet.csv(),
+              HasSubstr("parameters.yaml,young_age_limit,40,"
+                        "年龄 × 消费能力 (customer_segmentation): under this age counts as young.,"
+                        "\"segmentation life_stage young_low_income\n"));
+  // A comment over two lines, quoted.
+  EXPECT_THAT(sheet.csv(), HasSubstr("high_value_min_frequency,10,\"按购买行为分类"));
+}
+
+TEST_F(DraftSheetTest, ARoundTripChangesNothingAndEditsLandInPlaceInOneRevision) {
+  const std::string exported = Export().csv();
+  v1::Draft same;
+  ASSERT_THAT(Import(exported, 1, &same), IsOk());
+  EXPECT_EQ(same.summary().revision(), 1);  // nothing differed: nothing written
+  EXPECT_EQ(same.version(), draft_.version());
+
+  // As a spreadsheet saves it: LF line ends, no byte order mark; two
+  // values and a comment changed, rows left out, read_by ignored.
+  std::string edited = Replaced(exported.substr(3), "young_age_limit,40,", "young_age_limit,35,");
+  edited = Replaced(edited, "review_step,0.1,", "review_step,0.15,");
+  edited = Replaced(edited, "loyal_min_amount,500,,", "loyal_min_amount,500,元,");
+  std::string lf;
+  for (char c : edited) {
+    if (c != '\r') lf += c;
+  }
+  v1::Draft after;
+  ASSERT_THAT(Import(lf, 1, &after), IsOk());
+  EXPECT_EQ(after.summary().revision(), 2);
+  EXPECT_EQ(after.summary().updated_by(), "ana");
+  std::string expected = FileOf(draft_, "parameters.yaml")->text();
+  expected = Replaced(expected, "young_age_limit: 40", "young_age_limit: 35");
+  expected = Replaced(expected, "review_step: 0.1", "review_step: 0.15");
+  expected = Replaced(expected, "  loyal_min_amount: 500\n", "  # 元\n  loyal_min_amount: 500\n");
+  EXPECT_EQ(FileOf(after, "parameters.yaml")->text(), expected);
+  // Exported again, the sheet says what was imported.
+  EXPECT_THAT(Export().csv(), HasSubstr("young_age_limit,35,"));
+}
+
+TEST_F(DraftSheetTest, EveryProblemIsListedWithItsLineAndNothingChanges) {
+  std::string sheet = Export().csv();
+  sheet = Replaced(sheet, "young_age_limit,40,", "young_age_limit,40 # years,");
+  sheet = Replaced(sheet, "review_step,0.1,", "review_step,0.2,");  // fine, but not alone
+  sheet += "parameters.yaml,new_one,1,,\r\n";
+  v1::Draft out;
+  absl::Status refused = Import(sheet, 1, &out);
+  EXPECT_THAT(refused,
+              StatusIs(absl::StatusCode::kInvalidArgument, "2 problems; nothing was changed"));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument, "line 2 (young_age_limit): "));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument,
+                                "line 17 (new_one): the draft has no parameter"));
+  EXPECT_EQ(Reread().summary().revision(), 1);
+  EXPECT_EQ(Reread().files(0).text(), draft_.files(0).text());
+
+  EXPECT_THAT(Import("name,value\r\nx,1\r\n", 1, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "needs the column 'file'"));
+  EXPECT_THAT(Import("file,name,value,comment,colour\r\n", 1, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "'colour' is not a column"));
+  EXPECT_THAT(Import("file,name\r\n\"open", 1, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "never closed"));
+  EXPECT_THAT(Import("", 1, &out), StatusIs(absl::StatusCode::kInvalidArgument, "csv"));
+  std::string twice = Export().csv();
+  twice += twice.substr(twice.find("parameters.yaml,young_age_limit"),
+                        twice.find("\r\n", twice.find("parameters.yaml,young_age_limit")) + 2 -
+                            twice.find("parameters.yaml,young_age_limit"));
+  EXPECT_THAT(Import(twice, 1, &out), StatusIs(absl::StatusCode::kInvalidArgument, "twice"));
+  // A sheet of an older revision.
+  v1::Draft changed;
+  ASSERT_THAT(SetValue(1, "review_step", "0.3", &changed), IsOk());
+  EXPECT_THAT(Import(Export().csv(), 1, &out),
+              StatusIs(absl::StatusCode::kAborted, "export it again"));
+}
+
 }  // namespace
 }  // namespace clientele::server

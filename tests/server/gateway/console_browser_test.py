@@ -31,6 +31,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 ADMIN_TOKEN = "demo-admin-token"
@@ -302,9 +303,118 @@ def flow_try_a_customer(driver, server, shots):
     driver.save_screenshot(os.path.join(shots, "try-error.png"))
 
 
+def retype(field, text):
+    """Replaces a cell's text as a person does (select all, type, Enter):
+    clear() would send the empty cell as a change of its own."""
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(text + Keys.ENTER)
+
+
+def flow_edit_a_parameter_and_its_comment_stays(driver, server, shots):
+    """Feature 3: a marketer starts a draft from the rules served and edits a
+    threshold in the sheet; the file changes in that value only (its
+    comment and every other line as they were); a value that is not one is
+    refused beside its cell, keeping what was typed; one the rules cannot
+    use is kept and shown with its diagnostic."""
+    log_in(driver, server.url, MARKETER_TOKEN)
+    wait_for(driver, lambda d: text_of(d, "who-role") == "marketer", "the marketer's login")
+    driver.find_element(By.CSS_SELECTOR, "#nav a[data-screen=drafts]").click()
+    wait_for(driver, lambda d: shown(d, "drafts"), "the drafts screen")
+    driver.find_element(By.ID, "draft-title").send_keys("双十一 thresholds")
+    driver.find_element(By.CSS_SELECTOR, "#draft-new button").click()
+    wait_for(driver, lambda d: shown(d, "draft") and "revision 1" in text_of(d, "draft-state"),
+             "the new draft")
+    assert "Loads" in text_of(driver, "draft-loads"), text_of(driver, "draft-loads")
+
+    def row(name):
+        return driver.find_element(By.CSS_SELECTOR, f'#parameters tr[data-parameter="{name}"]')
+    young = row("young_age_limit")
+    comment = young.find_element(By.CSS_SELECTOR, ".comment").get_attribute("value")
+    assert "under this age counts as young" in comment, comment
+    assert "young_low_income" in young.text, young.text  # read by
+    retype(young.find_element(By.CSS_SELECTOR, ".value"), "35")
+    wait_for(driver, lambda d: "revision 2" in text_of(d, "draft-state"), "the edit")
+    assert row("young_age_limit").find_element(By.CSS_SELECTOR, ".comment").get_attribute(
+        "value") == comment
+    # The file as the server keeps it: that value changed, nothing else.
+    draft_id = driver.find_element(By.CSS_SELECTOR, "#drafts-list tr.open").get_attribute(
+        "data-draft")
+    draft = server.call("Drafts/GetDraft", {"id": draft_id}, MARKETER_TOKEN)
+    text = next(f["text"] for f in draft["files"] if f["name"] == "parameters.yaml")
+    with open(os.path.join(server.rules, "parameters.yaml"), encoding="utf-8") as f:
+        original = f.read()
+    assert text == original.replace("young_age_limit: 40", "young_age_limit: 35"), text
+    driver.save_screenshot(os.path.join(shots, "draft-edited.png"))
+
+    # Not one value: refused beside the cell, the typed text kept, nothing changed.
+    retype(row("review_step").find_element(By.CSS_SELECTOR, ".value"), "0.2 # smaller")
+    wait_for(driver, lambda d: "comment" in row("review_step").find_element(
+        By.CSS_SELECTOR, ".cell-error").text, "the refusal beside the cell")
+    assert row("review_step").find_element(By.CSS_SELECTOR, ".value").get_attribute(
+        "value") == "0.2 # smaller"
+    assert "revision 2" in text_of(driver, "draft-state")
+    driver.save_screenshot(os.path.join(shots, "draft-refused.png"))
+
+    # A comment of its own for a parameter of a group.
+    note = row("loyal_min_amount").find_element(By.CSS_SELECTOR, ".comment")
+    note.send_keys("元")
+    driver.find_element(By.ID, "draft-heading").click()  # leaving the cell sends it
+    wait_for(driver, lambda d: "revision 3" in text_of(d, "draft-state"), "the comment")
+    draft = server.call("Drafts/GetDraft", {"id": draft_id}, MARKETER_TOKEN)
+    text = next(f["text"] for f in draft["files"] if f["name"] == "parameters.yaml")
+    assert "  # 元\n  loyal_min_amount: 500\n" in text, text
+
+    # A spreadsheet round trip: exported, one value changed, imported.
+    driver.find_element(By.ID, "sheet-export").click()
+    wait_for(driver, lambda d: "revision 3" in text_of(d, "sheet-download"), "the export")
+    link = driver.find_element(By.ID, "sheet-download")
+    assert link.get_attribute("download") == f"draft-{draft_id}-parameters.csv"
+    assert link.get_attribute("href").startswith("blob:")
+    sheet = server.call("Drafts/ExportDraftParameters", {"id": draft_id}, MARKETER_TOKEN)["csv"]
+    path = os.path.join(server.root, "sheet.csv")
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(sheet.replace("middle_band_limit,60,", "middle_band_limit,65,")
+                + "parameters.yaml,no_such_one,1,,\r\n")
+    driver.find_element(By.ID, "sheet-file").send_keys(path)
+    wait_for(driver, lambda d: "no_such_one" in text_of(d, "draft-error"), "the refused sheet")
+    assert "nothing was changed" in text_of(driver, "draft-error")
+    assert "revision 3" in text_of(driver, "draft-state")
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(sheet.replace("middle_band_limit,60,", "middle_band_limit,65,"))
+    driver.find_element(By.ID, "sheet-file").send_keys(path)
+    wait_for(driver, lambda d: "revision 4" in text_of(d, "draft-state"), "the import")
+    assert row("middle_band_limit").find_element(By.CSS_SELECTOR, ".value").get_attribute(
+        "value") == "65"
+    draft = server.call("Drafts/GetDraft", {"id": draft_id}, MARKETER_TOKEN)
+    after = next(f["text"] for f in draft["files"] if f["name"] == "parameters.yaml")
+    assert after == text.replace("middle_band_limit: 60", "middle_band_limit: 65"), after
+
+    # Text where the rules compare a number: kept, and the draft says why it cannot serve.
+    retype(row("young_age_limit").find_element(By.CSS_SELECTOR, ".value"), '"forty"')
+    wait_for(driver, lambda d: "revision 5" in text_of(d, "draft-state"), "the breaking edit")
+    assert "could not be served" in text_of(driver, "draft-loads")
+    assert "young_age_limit" in text_of(driver, "draft-diagnostics")
+    assert "^" in text_of(driver, "draft-diagnostics")
+    driver.save_screenshot(os.path.join(shots, "draft-broken.png"))
+
+
+def flow_a_reader_cannot_start_a_draft(driver, server, shots):
+    """Roles: drafts are for those who draft; a reader is told who may."""
+    log_in(driver, server.url, READER_TOKEN)
+    wait_for(driver, lambda d: text_of(d, "who-role") == "reader", "the reader's login")
+    driver.get(server.url + "/#drafts")
+    wait_for(driver, lambda d: shown(d, "drafts"), "the drafts screen")
+    driver.find_element(By.ID, "draft-title").send_keys("mine")
+    driver.find_element(By.CSS_SELECTOR, "#draft-new button").click()
+    wait_for(driver, lambda d: "needs the role marketer, approver or admin" in text_of(
+        d, "drafts-error"), "the refusal")
+    assert not shown(driver, "draft")
+
+
 FLOWS = [flow_login, flow_live_status, flow_login_survives_a_reload_and_logout_ends_it,
          flow_logging_out_in_another_tab_ends_this_one, flow_text_from_the_data_is_never_html,
-         flow_try_a_customer]
+         flow_try_a_customer, flow_edit_a_parameter_and_its_comment_stays,
+         flow_a_reader_cannot_start_a_draft]
 
 
 def main():
