@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -119,7 +120,9 @@ struct Located {
   size_t comment_first_line = 0;  // of the block above; key_line when there is none
   size_t trailing_hash = kNone;   // the '#' of a comment after the value on its line
   size_t trailing_end = 0;        // the end of that line
-  bool flow = false;              // written inside brackets: no comment lines above
+  bool flow = false;              // the parameters map is in brackets: no comment lines above
+  bool value_in_flow = false;     // the value is inside brackets: ',' ']' '}' end it
+  std::string line_break = "\n";  // the file's, at the key: "\r\n" or "\n"
 };
 
 struct FileParameters {
@@ -138,6 +141,9 @@ std::string NotEditableReason(std::string_view written, const YAML::Node& node) 
     return StrCat("its value has an anchor, alias or tag", kElsewhere);
   }
   if (first == '|' || first == '>') return StrCat("its value is a block of lines", kElsewhere);
+  if (written.find_first_of("\r\n") != std::string_view::npos) {
+    return StrCat("its value goes on over several lines", kElsewhere);
+  }
   // What the written text reads as on its own must be what the file has
   // there: not so for a plain text continued on the next lines.
   const ParsedYaml alone = ParseYamlDocument(written);
@@ -150,6 +156,7 @@ std::string NotEditableReason(std::string_view written, const YAML::Node& node) 
 void AddParameter(std::string_view text, const std::vector<size_t>& starts, const std::string& path,
                   const YAML::Node& key, const YAML::Node& written, bool flow,
                   std::vector<Located>* out) {
+  // `flow`: the parameters map itself is in brackets.
   Located located;
   ParameterRow& row = located.row;
   row.name = key.Scalar();
@@ -163,9 +170,10 @@ void AddParameter(std::string_view text, const std::vector<size_t>& starts, cons
         description && description.IsScalar()) {
       row.description = description.Scalar();
     }
-    flow = flow || written.Style() == YAML::EmitterStyle::Flow;
+    located.value_in_flow = written.Style() == YAML::EmitterStyle::Flow;
   }
   located.flow = flow;
+  located.value_in_flow = located.value_in_flow || flow;
   located.key_line = static_cast<size_t>(key.Mark().line);
   located.key_column = static_cast<size_t>(key.Mark().column);
   const YAML::Mark mark = value.Mark();
@@ -173,7 +181,7 @@ void AddParameter(std::string_view text, const std::vector<size_t>& starts, cons
       !value.IsNull() && mark.line >= 0 && static_cast<size_t>(mark.line) < starts.size();
   if (placed) {
     located.value_begin = starts[mark.line] + mark.column;
-    located.value_end = ValueEnd(text, located.value_begin, flow);
+    located.value_end = ValueEnd(text, located.value_begin, located.value_in_flow);
   }
   if (!placed || located.value_end == kNone) {
     located.value_begin = located.value_end = 0;
@@ -186,12 +194,22 @@ void AddParameter(std::string_view text, const std::vector<size_t>& starts, cons
     row.not_editable_reason = NotEditableReason(row.value, value);
     row.editable = row.not_editable_reason.empty();
   }
-  // The comment lines right above the key, then one after the value.
+  {
+    const std::string_view key_line = LineText(text, starts, located.key_line);
+    const size_t next = starts[located.key_line] + key_line.size();
+    if (next < text.size() && text[next] == '\r') located.line_break = "\r\n";
+  }
+  // The comment lines right above the key, then one after the value. A
+  // line is a comment of this key only with its '#' no further right than
+  // the key: lines further right may be the end of the previous value (a
+  // block of text whose line starts with '#').
   std::vector<std::string> above;
   located.comment_first_line = located.key_line;
   for (size_t line = located.key_line; !flow && line > 0; --line) {
-    const std::string_view previous = Trim(LineText(text, starts, line - 1));
+    const std::string_view whole = LineText(text, starts, line - 1);
+    const std::string_view previous = Trim(whole);
     if (previous.empty() || previous.front() != '#') break;
+    if (whole.find('#') > located.key_column) break;
     above.insert(above.begin(), CommentText(previous));
     located.comment_first_line = line - 1;
   }
@@ -270,36 +288,62 @@ absl::StatusOr<Located> FindParameter(const RuleSource& source, std::string_view
   return absl::NotFoundError(StrCat("no parameter '", name, "' in ", source.path));
 }
 
-// OK when every parameter of `edited` is one of `original`'s with the
-// same value text, but `changed`, whose value `check` accepts.
+// What an edit of parameter `except` must leave as it was in a file:
+// every top-level key's YAML but that of `parameters`, and every other
+// parameter's YAML (its long form's description included) and comment.
+std::map<std::string, std::string> Untouched(const RuleSource& source, std::string_view except) {
+  std::map<std::string, std::string> kept;
+  const ParsedYaml parsed = ParseYamlDocument(source.content);
+  if (parsed.problem || !parsed.root.IsMap()) return kept;
+  for (const auto& entry : parsed.root) {
+    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : YamlText(entry.first);
+    if (key != "parameters" || !entry.second.IsMap()) {
+      kept[StrCat("key ", key)] = YamlText(entry.second);
+      continue;
+    }
+    for (const auto& parameter : entry.second) {
+      const std::string name = parameter.first.Scalar();
+      if (name != except) kept[StrCat("parameter ", name)] = YamlText(parameter.second);
+    }
+  }
+  for (const Located& located : ReadFile(source).parameters) {
+    if (located.row.name != except) {
+      kept[StrCat("comment ", located.row.name)] = located.row.comment;
+    }
+  }
+  return kept;
+}
+
+// OK when `edited` reads as `original` but for parameter `changed`, which
+// `check` accepts; INVALID_ARGUMENT when the edit changed more.
 template <typename Check>
 absl::Status SameButOne(const RuleSource& original, const std::string& edited,
                         std::string_view changed, Check check) {
-  const FileParameters before = ReadFile(original);
-  const FileParameters after = ReadFile({original.path, edited});
-  if (after.problem || after.parameters.size() != before.parameters.size()) {
-    return absl::InternalError("the edit would not leave the file as it was around it");
+  static constexpr char kMore[] =
+      "it would change the file around it, not only this value: put it in quotes";
+  const RuleSource after{original.path, edited};
+  if (Untouched(original, changed) != Untouched(after, changed)) {
+    return absl::InvalidArgumentError(kMore);
   }
-  for (size_t i = 0; i < after.parameters.size(); ++i) {
-    const ParameterRow& was = before.parameters[i].row;
-    const ParameterRow& is = after.parameters[i].row;
-    if (was.name != is.name) return absl::InternalError("the edit moved a parameter");
-    if (is.name == changed) {
-      if (absl::Status ok = check(after.parameters[i]); !ok.ok()) return ok;
-    } else if (was.value != is.value || was.comment != is.comment) {
-      return absl::InternalError(StrCat("the edit changed parameter '", is.name, "' too"));
-    }
+  const FileParameters read = ReadFile(after);
+  if (read.problem) return absl::InvalidArgumentError(kMore);
+  for (const Located& located : read.parameters) {
+    if (located.row.name == changed) return check(located);
   }
-  return absl::OkStatus();
+  return absl::InvalidArgumentError(kMore);
 }
 
 // Why `value` cannot be a parameter's value in a table cell; "" when it can.
-std::string ValueProblem(std::string_view value) {
+// `in_flow`: where it goes, inside brackets, ',' ']' and '}' end a text.
+std::string ValueProblem(std::string_view value, bool in_flow) {
   static constexpr std::string_view kQuote = "; to mean it as text, put it in quotes: \"…\"";
   if (value.empty()) return "a value is needed (for an empty text write \"\")";
   if (value.find_first_of("\r\n") != std::string_view::npos) return "a value is one line";
   const size_t end = ValueEnd(value, 0, false);
   if (end == kNone) return "a quote or bracket is not closed";
+  if (in_flow && ValueEnd(value, 0, true) != value.size()) {
+    return StrCat("it goes inside brackets, where ',', ']' and '}' end a text", kQuote);
+  }
   if (end != value.size()) {
     return StrCat("YAML reads '", value.substr(0, end),
                   "' only: a '#' after a space starts a "
@@ -347,7 +391,7 @@ absl::StatusOr<std::string> SetParameterValue(const RuleSource& source, std::str
                "' cannot be edited in the table: ", located->row.not_editable_reason));
   }
   const std::string_view trimmed = Trim(value);
-  if (const std::string problem = ValueProblem(trimmed); !problem.empty()) {
+  if (const std::string problem = ValueProblem(trimmed, located->value_in_flow); !problem.empty()) {
     return absl::InvalidArgumentError(
         StrCat("'", trimmed, "' cannot be the value of '", name, "': ", problem));
   }
@@ -415,7 +459,7 @@ absl::StatusOr<std::string> SetParameterComment(const RuleSource& source, std::s
     const std::string indent(located->key_column, ' ');
     std::string block;
     for (const std::string& line : lines) {
-      StrAppend(&block, indent, line.empty() ? "#" : StrCat("# ", line), "\n");
+      StrAppend(&block, indent, line.empty() ? "#" : StrCat("# ", line), located->line_break);
     }
     const size_t from = starts[located->comment_first_line];
     const size_t to = starts[located->key_line];

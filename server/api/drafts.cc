@@ -196,6 +196,26 @@ void SummaryToProto(const DraftRecord& draft, v1::DraftSummary* out) {
 constexpr std::array<std::string_view, 5> kSheetColumns = {"file", "name", "value", "comment",
                                                            "read_by"};
 constexpr size_t kMaxSheetBytes = 1 << 20;
+constexpr int kMaxSheetChanges = 500;
+
+// A comment as a sheet cell: one that a spreadsheet would run as a
+// formula (=, +, -, @ first) starts with an apostrophe, which spreadsheets
+// show as "this is text" and do not save back; SheetComment undoes it for
+// a sheet saved by something that kept it.
+std::string CommentCell(const std::string& comment) {
+  if (!comment.empty() && std::string_view("=+-@").find(comment.front()) != std::string::npos) {
+    return "'" + comment;
+  }
+  return comment;
+}
+
+std::string SheetComment(std::string cell) {
+  if (cell.size() >= 2 && cell.front() == '\'' &&
+      std::string_view("=+-@").find(cell[1]) != std::string::npos) {
+    cell.erase(0, 1);
+  }
+  return cell;
+}
 
 // The column of each sheet column name in `header`; INVALID_ARGUMENT for
 // a header that is not the sheet's.
@@ -235,7 +255,7 @@ absl::StatusOr<bool> ApplySheet(const std::vector<csv::Record>& records, DraftRe
   std::vector<rules::RuleSource> files = draft.files;
   std::vector<std::string> problems;
   std::set<std::pair<std::string, std::string>> seen;
-  bool changed = false;
+  int changes = 0;
   for (size_t r = 1; r < records.size(); ++r) {
     const csv::Record& record = records[r];
     auto field = [&](const char* column) -> std::string {
@@ -259,7 +279,7 @@ absl::StatusOr<bool> ApplySheet(const std::vector<csv::Record>& records, DraftRe
       if (candidate.path == key.first) file = &candidate;
     }
     // Spreadsheets may end a comment's lines with CRLF.
-    std::string comment = field("comment");
+    std::string comment = SheetComment(field("comment"));
     comment.erase(std::remove(comment.begin(), comment.end(), '\r'), comment.end());
     const std::string value = field("value");
     if (value != found->second.value) {
@@ -269,7 +289,7 @@ absl::StatusOr<bool> ApplySheet(const std::vector<csv::Record>& records, DraftRe
         continue;
       }
       file->content = std::move(*edited);
-      changed = true;
+      ++changes;
     }
     if (comment != found->second.comment) {
       absl::StatusOr<std::string> edited = rules::SetParameterComment(*file, key.second, comment);
@@ -278,12 +298,23 @@ absl::StatusOr<bool> ApplySheet(const std::vector<csv::Record>& records, DraftRe
         continue;
       }
       file->content = std::move(*edited);
-      changed = true;
+      ++changes;
+    }
+    // Each change reads its file again: bounded, so that one sheet cannot
+    // hold a worker for long.
+    if (changes > kMaxSheetChanges) {
+      return Invalid("csv", StrCat("line ", record.line, ": a sheet makes at most ",
+                                   kMaxSheetChanges, " changes; import the rest in another"));
     }
   }
   if (!problems.empty()) {
     return Invalid("csv", StrCat(problems.size(), problems.size() == 1 ? " problem" : " problems",
                                  "; nothing was changed:\n", StrJoin(problems, "\n")));
+  }
+  // Blanks around a value change no file: no new revision for them.
+  bool changed = false;
+  for (size_t i = 0; i < files.size(); ++i) {
+    changed = changed || files[i].content != draft.files[i].content;
   }
   draft.files = std::move(files);
   return changed;
@@ -445,8 +476,9 @@ absl::Status DraftsApi::ExportDraftParameters(const v1::ExportDraftParametersReq
   sheet += csv::Row({kSheetColumns.begin(), kSheetColumns.end()});
   for (const rules::ParameterRow& row : rules::ReadParameterTable(draft->files).rows) {
     const auto found = readers.find(row.name);
-    sheet += csv::Row({row.file, row.name, ValidUtf8(row.value), ValidUtf8(row.comment),
-                       found == readers.end() ? "" : StrJoin(found->second, "\n")});
+    sheet +=
+        csv::Row({row.file, row.name, ValidUtf8(row.value), CommentCell(ValidUtf8(row.comment)),
+                  found == readers.end() ? "" : StrJoin(found->second, "\n")});
   }
   response->set_csv(std::move(sheet));
   response->set_file_name(StrCat("draft-", draft->id, "-parameters.csv"));

@@ -252,6 +252,55 @@ TEST(ParameterTableTest, WindowsLineEndsStay) {
   EXPECT_THAT(SetParameterValue(source, "b", "y"), IsOkAndHolds(Replaced(text, "b: x", "b: y")));
 }
 
+TEST(ParameterTableTest, AListOverSeveralLinesIsEditedInTheFileAndItsCommentIsItsOwn) {
+  const std::string text =
+      "kind: parameters\nparameters:\n  stores: [88,\n           168]  # flagship\n"
+      "  after: 1\ntime_zone: Asia/Shanghai\n";
+  const RuleSource source{"p.yaml", text};
+  const ParameterTable table = ReadParameterTable({source});
+  EXPECT_FALSE(Row(table, "stores")->editable);
+  EXPECT_EQ(Row(table, "stores")->comment, "");
+  EXPECT_EQ(Row(table, "after")->value, "1");
+  EXPECT_THAT(SetParameterValue(source, "stores", "[1]"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "several lines"));
+  // The parameter after it is edited as any other, the rest kept.
+  EXPECT_THAT(SetParameterComment(source, "after", "x"),
+              IsOkAndHolds(Replaced(text, "  after: 1\n", "  # x\n  after: 1\n")));
+}
+
+TEST(ParameterTableTest, LinesOfABlockOfTextAreNoCommentOfTheNextParameter) {
+  const std::string text =
+      "kind: parameters\nparameters:\n  vip_points:\n    value: 5000\n    description: |\n"
+      "      钻石会员 threshold\n      #双十一 only\n  loyal_min_amount: 500\n";
+  const RuleSource source{"p.yaml", text};
+  EXPECT_EQ(Row(ReadParameterTable({source}), "loyal_min_amount")->comment, "");
+  EXPECT_THAT(SetParameterComment(source, "loyal_min_amount", "元"),
+              IsOkAndHolds(Replaced(text, "  loyal_min_amount", "  # 元\n  loyal_min_amount")));
+}
+
+TEST(ParameterTableTest, InsideBracketsACommaMustBeQuotedAndNothingElseChanges) {
+  const std::string text = "kind: parameters\nparameters: {a: 1, b: 2}\n";
+  const RuleSource source{"p.yaml", text};
+  EXPECT_THAT(SetParameterValue(source, "a", "x, c"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "inside brackets"));
+  EXPECT_THAT(SetParameterValue(source, "a", "x}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "inside brackets"));
+  EXPECT_THAT(SetParameterValue(source, "a", "\"x, c\""),
+              IsOkAndHolds(Replaced(text, "{a: 1,", "{a: \"x, c\",")));
+  // The long form in braces inside a block map keeps the comment lines above.
+  const std::string block =
+      "kind: parameters\nparameters:\n  # rate\n  r: {value: 1, description: d}\n";
+  EXPECT_EQ(Row(ReadParameterTable({{"q.yaml", block}}), "r")->comment, "rate");
+  EXPECT_THAT(SetParameterComment({"q.yaml", block}, "r", "new"),
+              IsOkAndHolds(Replaced(block, "# rate", "# new")));
+}
+
+TEST(ParameterTableTest, CommentLinesFollowTheFilesLineEnds) {
+  const std::string text = "kind: parameters\r\nparameters:\r\n  a: 1\r\n";
+  EXPECT_THAT(SetParameterComment({"p.yaml", text}, "a", "one\ntwo"),
+              IsOkAndHolds(Replaced(text, "  a: 1", "  # one\r\n  # two\r\n  a: 1")));
+}
+
 TEST(ParameterReadersTest, TheRulesThatReadEachSeedParameter) {
   LoadResult loaded = RuleSet::LoadDirectory(CLIENTELE_SOURCE_DIR "/config/rules");
   ASSERT_TRUE(loaded.ruleset != nullptr);

@@ -1,5 +1,7 @@
 // Drafts: the callback service. Changes run on the write pool (they wait
-// for the store's commit); reads on gRPC's thread.
+// for the store's commit), and so do the reads that load a draft's rules
+// (a ruleset's compile is no work for gRPC's threads); the list on
+// gRPC's thread.
 #include <memory>
 
 #include "clientele/v1/drafts.grpc.pb.h"
@@ -29,7 +31,9 @@ class DraftsService final : public v1::Drafts::CallbackService {
   grpc::ServerUnaryReactor* GetDraft(grpc::CallbackServerContext* context,
                                      const v1::GetDraftRequest* request,
                                      v1::Draft* response) override {
-    return Run("GetDraft", *auth_, context, [&] { return api_->GetDraft(*request, response); });
+    // On the pool, as a write: it loads the draft's rules, as a reload does.
+    return RunWrite("GetDraft", *auth_, context, pool_,
+                    [api = api_, request, response] { return api->GetDraft(*request, response); });
   }
   grpc::ServerUnaryReactor* ListDrafts(grpc::CallbackServerContext* context,
                                        const v1::ListDraftsRequest* request,
@@ -54,8 +58,9 @@ class DraftsService final : public v1::Drafts::CallbackService {
   grpc::ServerUnaryReactor* ExportDraftParameters(
       grpc::CallbackServerContext* context, const v1::ExportDraftParametersRequest* request,
       v1::ExportDraftParametersResponse* response) override {
-    return Run("ExportDraftParameters", *auth_, context,
-               [&] { return api_->ExportDraftParameters(*request, response); });
+    return RunWrite(
+        "ExportDraftParameters", *auth_, context, pool_,
+        [api = api_, request, response] { return api->ExportDraftParameters(*request, response); });
   }
   grpc::ServerUnaryReactor* ImportDraftParameters(grpc::CallbackServerContext* context,
                                                   const v1::ImportDraftParametersRequest* request,

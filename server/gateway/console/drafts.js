@@ -9,6 +9,9 @@ import {call} from './api.js';
 const $ = (id) => document.getElementById(id);
 
 let current = null;  // the draft open, as the server last gave it
+// Changes go one after another, each on the revision the one before
+// returned: two cells left quickly would otherwise race on one revision.
+let queue = Promise.resolve();
 
 function cell(row, text, className = '') {
   const td = row.insertCell();
@@ -56,7 +59,12 @@ function showDiagnostics(diagnostics) {
 // Sends one change made on the revision shown; shows the draft after it,
 // or the refusal beside the cell it came from (`from`: {parameter, field,
 // typed}), which keeps what was typed there so that it can be corrected.
-async function change(edit, from) {
+function change(edit, from) {
+  queue = queue.then(() => send(edit, from)).catch((error) => showError('draft-error', error));
+  return queue;
+}
+
+async function send(edit, from) {
   const request = {id: current.summary.id, revision: current.summary.revision, ...edit};
   try {
     showDraft(await call('Drafts/EditDraft', request));
@@ -130,7 +138,38 @@ function parameterRow(body, parameter) {
       row, parameter.read_by.length ? parameter.read_by.join('\n') : 'no rule reads it', 'readers');
 }
 
+// The cell being typed in, if any: its place, text and caret, so that a
+// redraw of the sheet (an answer to an earlier change) keeps them.
+function cellInUse() {
+  const field = document.activeElement;
+  const row = field && field.closest && field.closest('#parameters tr');
+  if (!row || !(field.classList.contains('value') || field.classList.contains('comment'))) {
+    return null;
+  }
+  return {
+    parameter: row.dataset.parameter,
+    field: field.classList.contains('value') ? 'value' : 'comment',
+    text: field.value,
+    typed: field.classList.contains('changed'),
+    caret: field.selectionStart,
+  };
+}
+
+function restoreCell(use) {
+  if (!use) return;
+  const row = $('parameters').querySelector(`tr[data-parameter="${CSS.escape(use.parameter)}"]`);
+  const field = row && row.querySelector(`.${use.field}`);
+  if (!field) return;
+  if (use.typed && field.value !== use.text) {
+    field.value = use.text;
+    field.classList.add('changed');
+  }
+  field.focus();
+  field.setSelectionRange(use.caret, use.caret);
+}
+
 function showDraft(draft) {
+  const use = cellInUse();
   if (!current || current.summary.id !== draft.summary.id) {
     $('sheet-download').hidden = true;  // another draft's sheet
     delete $('sheet-download').dataset.revision;
@@ -150,6 +189,7 @@ function showDraft(draft) {
   const body = $('parameters').tBodies[0];
   body.replaceChildren();
   for (const parameter of draft.parameters) parameterRow(body, parameter);
+  restoreCell(use);
   for (const row of $('drafts-list').tBodies[0].rows) {
     row.classList.toggle('open', row.dataset.draft === draft.summary.id);
   }
@@ -183,11 +223,21 @@ async function importSheet() {
   if (!file) return;
   showError('draft-error', null);
   const exported = $('sheet-download').dataset.revision;
+  if (!exported) {
+    // The sheet's revision is not in the file: only one exported here can
+    // be checked against changes made since, instead of undoing them.
+    showError(
+        'draft-error',
+        new Error(
+            'Export the sheet from this page first, edit that file, then import it: ' +
+            'the import is checked against the revision it was exported from.'));
+    return;
+  }
   try {
     const csv = await file.text();
     showDraft(await call('Drafts/ImportDraftParameters', {
       id: current.summary.id,
-      revision: exported || current.summary.revision,
+      revision: exported,
       csv,
     }));
     listDrafts().catch(() => {});

@@ -353,6 +353,32 @@ TEST_F(DraftSheetTest, ARoundTripChangesNothingAndEditsLandInPlaceInOneRevision)
   EXPECT_EQ(FileOf(after, "parameters.yaml")->text(), expected);
   // Exported again, the sheet says what was imported.
   EXPECT_THAT(Export().csv(), HasSubstr("young_age_limit,35,"));
+  // Blanks around a value change no file, so no revision.
+  v1::Draft blanks;
+  ASSERT_THAT(
+      Import(Replaced(Export().csv(), "young_age_limit,35,", "young_age_limit, 35 ,"), 2, &blanks),
+      IsOk());
+  EXPECT_EQ(blanks.summary().revision(), 2);
+}
+
+TEST_F(DraftSheetTest, ACommentASpreadsheetWouldRunIsExportedAsText) {
+  v1::EditDraftRequest request;
+  request.set_id(draft_.summary().id());
+  request.set_revision(1);
+  request.mutable_set_parameter_comment()->set_file("parameters.yaml");
+  request.mutable_set_parameter_comment()->set_name("loyal_min_amount");
+  request.mutable_set_parameter_comment()->set_comment("=HYPERLINK(\"http://x\")");
+  v1::Draft out;
+  ASSERT_THAT(api_->EditDraft(request, "mei", &out), IsOk());
+  const std::string sheet = Export().csv();
+  EXPECT_THAT(sheet, HasSubstr("loyal_min_amount,500,\"'=HYPERLINK(\"\"http://x\"\")\""));
+  // Brought back as exported (or without the apostrophe): no change.
+  v1::Draft same;
+  ASSERT_THAT(Import(sheet, 2, &same), IsOk());
+  EXPECT_EQ(same.summary().revision(), 2);
+  ASSERT_THAT(Import(Replaced(sheet, "\"'=HYPERLINK", "\"=HYPERLINK"), 2, &same), IsOk());
+  EXPECT_EQ(same.summary().revision(), 2);
+  EXPECT_EQ(ParameterOf(same, "loyal_min_amount")->comment(), "=HYPERLINK(\"http://x\")");
 }
 
 TEST_F(DraftSheetTest, EveryProblemIsListedWithItsLineAndNothingChanges) {

@@ -364,6 +364,14 @@ def flow_edit_a_parameter_and_its_comment_stays(driver, server, shots):
     text = next(f["text"] for f in draft["files"] if f["name"] == "parameters.yaml")
     assert "  # 元\n  loyal_min_amount: 500\n" in text, text
 
+    # A sheet not exported from this page is refused: its revision is unknown.
+    stray = os.path.join(server.root, "stray.csv")
+    with open(stray, "w", encoding="utf-8") as f:
+        f.write("file,name,value,comment\r\n")
+    driver.find_element(By.ID, "sheet-file").send_keys(stray)
+    wait_for(driver, lambda d: "Export the sheet from this page first" in text_of(
+        d, "draft-error"), "the refused stray sheet")
+
     # A spreadsheet round trip: exported, one value changed, imported.
     driver.find_element(By.ID, "sheet-export").click()
     wait_for(driver, lambda d: "revision 3" in text_of(d, "sheet-download"), "the export")
