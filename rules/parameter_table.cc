@@ -17,6 +17,7 @@
 namespace clientele::rules {
 namespace {
 
+using yaml_internal::ClosingQuote;
 using yaml_internal::ParsedYaml;
 using yaml_internal::ParseYamlDocument;
 using yaml_internal::YamlText;
@@ -56,24 +57,6 @@ std::string CommentText(std::string_view comment) {
   return std::string(comment);
 }
 
-// The end of a quoted scalar that opens at `begin`; kNone when it is not
-// closed.
-size_t QuotedEnd(std::string_view text, size_t begin) {
-  const char quote = text[begin];
-  for (size_t i = begin + 1; i < text.size(); ++i) {
-    if (quote == '"' && text[i] == '\\') {
-      ++i;
-    } else if (text[i] == quote) {
-      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
-        ++i;  // '' is a quote inside single quotes
-      } else {
-        return i + 1;
-      }
-    }
-  }
-  return kNone;
-}
-
 // Where the value written from `begin` ends: a quoted text at its closing
 // quote, a [list] or {map} at its closing bracket, a plain text at the end
 // of its line or a comment (and, inside brackets, at ',', ']' or '}'),
@@ -81,13 +64,13 @@ size_t QuotedEnd(std::string_view text, size_t begin) {
 size_t ValueEnd(std::string_view text, size_t begin, bool in_flow) {
   if (begin >= text.size()) return begin;
   const char first = text[begin];
-  if (first == '"' || first == '\'') return QuotedEnd(text, begin);
+  if (first == '"' || first == '\'') return ClosingQuote(text, begin);
   if (first == '[' || first == '{') {
     int depth = 0;
     for (size_t i = begin; i < text.size(); ++i) {
       const char c = text[i];
       if (c == '"' || c == '\'') {
-        const size_t end = QuotedEnd(text, i);
+        const size_t end = ClosingQuote(text, i);
         if (end == kNone) return kNone;
         i = end - 1;
       } else if (c == '[' || c == '{') {

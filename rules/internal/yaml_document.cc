@@ -31,24 +31,6 @@ bool IsDocumentMarker(std::string_view line, std::string_view marker) {
          line[marker.size()] == '\t' || line[marker.size()] == '\r';
 }
 
-// Offset just past the quote that closes the quoted scalar opening at
-// text[open], or text.size() when none does.
-size_t ClosingQuote(std::string_view text, size_t open) {
-  const char quote = text[open];
-  for (size_t i = open + 1; i < text.size(); ++i) {
-    if (quote == '"' && text[i] == '\\') {
-      ++i;
-    } else if (text[i] == quote) {
-      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
-        ++i;  // '' is a quote inside single quotes
-      } else {
-        return i + 1;
-      }
-    }
-  }
-  return text.size();
-}
-
 // A line that reads as YAML structure rather than as the middle of a text:
 // a comment, a list item, or `key: value`.
 bool LooksLikeYamlOfItsOwn(std::string_view line) {
@@ -85,7 +67,8 @@ std::optional<size_t> UnclosedBracket(std::string_view text, size_t up_to) {
                          before == ':' || before == '\n')
                       : value_start;
     if ((c == '"' || c == '\'') && quote_may_start) {
-      i = ClosingQuote(text, i) - 1;
+      const size_t close = ClosingQuote(text, i);
+      i = (close == std::string_view::npos ? text.size() : close) - 1;
       value_start = false;
       continue;
     }
@@ -213,7 +196,8 @@ class LimitChecker : public YAML::EventHandler {
     const char quote = line[mark.column];
     if (quote != '"' && quote != '\'') return;
     const size_t start = static_cast<size_t>(line.data() - text_.data()) + mark.column;
-    const size_t close = ClosingQuote(text_, start);
+    size_t close = ClosingQuote(text_, start);
+    if (close == std::string_view::npos) close = text_.size();
     const std::string_view quoted = text_.substr(start, close - start);
     if (quoted.find('\n') == std::string_view::npos) return;
     const int close_line = mark.line + static_cast<int>(std::count(quoted.begin(), quoted.end(), '\n'));
@@ -294,6 +278,22 @@ YamlProblem SyntaxProblem(std::string_view text, const YAML::Exception& e) {
 }
 
 }  // namespace
+
+size_t ClosingQuote(std::string_view text, size_t open) {
+  const char quote = text[open];
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside single quotes
+      } else {
+        return i + 1;
+      }
+    }
+  }
+  return std::string_view::npos;
+}
 
 ParsedYaml ParseYamlDocument(std::string_view text, const YamlLimits& limits) {
   ParsedYaml parsed;

@@ -50,6 +50,11 @@ struct ParsedYaml {
   std::optional<YamlProblem> problem;
 };
 
+// Offset just past the quote that closes the quoted scalar opening at
+// text[open] (a double quote ends at one not escaped by '\\', a single
+// quote at one not doubled), or std::string_view::npos when none does.
+size_t ClosingQuote(std::string_view text, size_t open);
+
 // Parses `text` as a single YAML document. Never throws. An empty text (or
 // only comments) gives a null root and no problem.
 ParsedYaml ParseYamlDocument(std::string_view text, const YamlLimits& limits = {});

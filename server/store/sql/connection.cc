@@ -6,6 +6,7 @@
 
 #include "common/status_details.h"
 #include "common/strings.h"
+#include "server/store/sql/values.h"
 
 namespace clientele::server::sql {
 
@@ -156,9 +157,7 @@ absl::StatusOr<std::optional<std::string>> Connection::FindKey(const WriteKey& k
                    kReasonIdempotencyKeyReused),
         "idempotency_key");
   }
-  const sql::Column response = s.getColumn(2);
-  return std::optional<std::string>(
-      std::string(static_cast<const char*>(response.getBlob()), response.getBytes()));
+  return std::optional<std::string>(ColumnBytes(s.getColumn(2)));
 }
 
 void Connection::SaveKey(const WriteKey& key, const std::string& response) {

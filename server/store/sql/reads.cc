@@ -687,10 +687,7 @@ absl::StatusOr<std::optional<RulesetVersionRecord>> SqlStore::FindRulesetVersion
     sql::Connection::Done done{files};
     files.bind(1, found->version);
     while (files.executeStep()) {
-      const sql::Column content = files.getColumn(1);
-      found->files.push_back(
-          {files.getColumn(0).getString(),
-           std::string(static_cast<const char*>(content.getBlob()), content.getBytes())});
+      found->files.push_back({files.getColumn(0).getString(), ColumnBytes(files.getColumn(1))});
     }
     return found;
   } catch (const sql::Error& e) {
@@ -774,10 +771,7 @@ absl::StatusOr<std::optional<DraftRecord>> SqlStore::FindDraft(int64_t id) {
     sql::Connection::Done done{files};
     files.bind(1, id);
     while (files.executeStep()) {
-      const sql::Column content = files.getColumn(1);
-      found->files.push_back(
-          {files.getColumn(0).getString(),
-           std::string(static_cast<const char*>(content.getBlob()), content.getBytes())});
+      found->files.push_back({files.getColumn(0).getString(), ColumnBytes(files.getColumn(1))});
     }
     return found;
   } catch (const sql::Error& e) {

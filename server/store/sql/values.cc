@@ -28,4 +28,8 @@ Date ColumnDate(const sql::Column& column) {
   return column.isNull() ? Date() : Date::FromDays(column.getInt());
 }
 
+std::string ColumnBytes(const sql::Column& column) {
+  return std::string(static_cast<const char*>(column.getBlob()), column.getBytes());
+}
+
 }  // namespace clientele::server::sql

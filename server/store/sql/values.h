@@ -27,6 +27,9 @@ int MonthIndex(rules::Date day);
 void BindDate(sql::Statement& s, int index, rules::Date day);
 rules::Date ColumnDate(const sql::Column& column);
 
+// A column's bytes as they are (a blob, or text), NULs included.
+std::string ColumnBytes(const sql::Column& column);
+
 using sql::FromError;
 
 }  // namespace clientele::server::sql
