@@ -92,7 +92,8 @@ async function send(edit, from) {
   listDrafts().catch(() => {});  // the list's revision and time
 }
 
-function parameterRow(body, parameter) {
+// `loads`: whether the draft loads; its readers are known only then.
+function parameterRow(body, parameter, loads) {
   const row = body.insertRow();
   row.dataset.parameter = parameter.name;
   const name = cell(row, parameter.name, 'name');
@@ -134,8 +135,9 @@ function parameterRow(body, parameter) {
           {parameter: parameter.name, field: 'comment', typed: comment.value}));
   row.insertCell().append(comment);
 
-  cell(
-      row, parameter.read_by.length ? parameter.read_by.join('\n') : 'no rule reads it', 'readers');
+  let readers = parameter.read_by.join('\n');
+  if (!readers) readers = loads ? 'no rule reads it' : 'not known while the draft does not load';
+  cell(row, readers, 'readers');
 }
 
 // The cell being typed in, if any: its place, text and caret, so that a
@@ -188,7 +190,7 @@ function showDraft(draft) {
   showDiagnostics(draft.diagnostics);
   const body = $('parameters').tBodies[0];
   body.replaceChildren();
-  for (const parameter of draft.parameters) parameterRow(body, parameter);
+  for (const parameter of draft.parameters) parameterRow(body, parameter, draft.errors === 0);
   restoreCell(use);
   for (const row of $('drafts-list').tBodies[0].rows) {
     row.classList.toggle('open', row.dataset.draft === draft.summary.id);

@@ -402,6 +402,7 @@ def flow_edit_a_parameter_and_its_comment_stays(driver, server, shots):
     wait_for(driver, lambda d: "revision 5" in text_of(d, "draft-state"), "the breaking edit")
     assert "could not be served" in text_of(driver, "draft-loads")
     assert "young_age_limit" in text_of(driver, "draft-diagnostics")
+    assert "not known while the draft does not load" in row("review_step").text
     assert "^" in text_of(driver, "draft-diagnostics")
     driver.save_screenshot(os.path.join(shots, "draft-broken.png"))
 
