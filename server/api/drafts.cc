@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/time/clock.h"
 #include "common/csv.h"
 #include "common/strings.h"
@@ -25,6 +26,7 @@ namespace {
 
 constexpr size_t kMaxTitleBytes = 200;
 constexpr size_t kMaxFileNameBytes = 255;  // NAME_MAX
+constexpr size_t kMaxParameterTextBytes = 4096;  // a value or a comment in the sheet
 constexpr int kDefaultListed = 100;
 constexpr int kMaxListed = 1000;
 
@@ -77,49 +79,47 @@ absl::StatusOr<rules::RuleSource*> ExistingFile(DraftRecord& draft, std::string_
   return file;
 }
 
+// One parameter edit of an EditDraftRequest (its field `change`, e.g.
+// "set_parameter_value"): checks `text` (the edit's field `text_field`),
+// then replaces the text of `draft`'s file `file_name` with what `edit`
+// makes of it. A refusal of `edit` for bad input is about `text_field`.
+absl::Status EditParameter(
+    DraftRecord& draft, std::string_view change, std::string_view file_name,
+    std::string_view text_field, std::string_view text, TextKind kind,
+    absl::FunctionRef<absl::StatusOr<std::string>(const rules::RuleSource&)> edit) {
+  absl::StatusOr<rules::RuleSource*> file = ExistingFile(draft, StrCat(change, ".file"), file_name);
+  if (!file.ok()) return file.status();
+  const std::string field = StrCat(change, ".", text_field);
+  if (absl::Status s = CheckText(field, text, kMaxParameterTextBytes, false, kind); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> edited = edit(**file);
+  if (!edited.ok()) {
+    if (edited.status().code() == absl::StatusCode::kInvalidArgument) {
+      return Invalid(field, View(edited.status().message()));
+    }
+    return edited.status();
+  }
+  (*file)->content = std::move(*edited);
+  return absl::OkStatus();
+}
+
 // Applies one change of an EditDraftRequest to `draft`'s files or title.
 absl::Status ApplyChange(const v1::EditDraftRequest& request, DraftRecord& draft) {
   switch (request.change_case()) {
     case v1::EditDraftRequest::kSetParameterValue: {
       const v1::ParameterValueEdit& edit = request.set_parameter_value();
-      absl::StatusOr<rules::RuleSource*> file =
-          ExistingFile(draft, "set_parameter_value.file", edit.file());
-      if (!file.ok()) return file.status();
-      if (absl::Status s = CheckText("set_parameter_value.value", edit.value(), 4096, false);
-          !s.ok()) {
-        return s;
-      }
-      absl::StatusOr<std::string> edited =
-          rules::SetParameterValue(**file, edit.name(), edit.value());
-      if (!edited.ok()) {
-        if (edited.status().code() == absl::StatusCode::kInvalidArgument) {
-          return Invalid("set_parameter_value.value", View(edited.status().message()));
-        }
-        return edited.status();
-      }
-      (*file)->content = std::move(*edited);
-      return absl::OkStatus();
+      return EditParameter(draft, "set_parameter_value", edit.file(), "value", edit.value(),
+                           TextKind::kLine, [&](const rules::RuleSource& file) {
+                             return rules::SetParameterValue(file, edit.name(), edit.value());
+                           });
     }
     case v1::EditDraftRequest::kSetParameterComment: {
       const v1::ParameterCommentEdit& edit = request.set_parameter_comment();
-      absl::StatusOr<rules::RuleSource*> file =
-          ExistingFile(draft, "set_parameter_comment.file", edit.file());
-      if (!file.ok()) return file.status();
-      if (absl::Status s = CheckText("set_parameter_comment.comment", edit.comment(), 4096, false,
-                                     TextKind::kFreeText);
-          !s.ok()) {
-        return s;
-      }
-      absl::StatusOr<std::string> edited =
-          rules::SetParameterComment(**file, edit.name(), edit.comment());
-      if (!edited.ok()) {
-        if (edited.status().code() == absl::StatusCode::kInvalidArgument) {
-          return Invalid("set_parameter_comment.comment", View(edited.status().message()));
-        }
-        return edited.status();
-      }
-      (*file)->content = std::move(*edited);
-      return absl::OkStatus();
+      return EditParameter(draft, "set_parameter_comment", edit.file(), "comment", edit.comment(),
+                           TextKind::kFreeText, [&](const rules::RuleSource& file) {
+                             return rules::SetParameterComment(file, edit.name(), edit.comment());
+                           });
     }
     case v1::EditDraftRequest::kPutFile: {
       const v1::DraftFile& put = request.put_file();

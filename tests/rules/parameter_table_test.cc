@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/replaced.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::rules {
@@ -15,6 +16,7 @@ namespace {
 
 using ::clientele::testing::IsOk;
 using ::clientele::testing::IsOkAndHolds;
+using ::clientele::testing::Replaced;
 using ::clientele::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -24,15 +26,6 @@ std::string SeedParameters() {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// `text` with its only `from` replaced by `to`.
-std::string Replaced(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  EXPECT_EQ(text.find(from, at + 1), std::string::npos) << from << " twice";
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
 }
 
 const ParameterRow* Row(const ParameterTable& table, const std::string& name) {

@@ -11,12 +11,14 @@
 #include "gtest/gtest.h"
 #include "server/api/apis.h"
 #include "tests/support/in_process_apis.h"
+#include "tests/support/replaced.h"
 #include "tests/support/status_matchers.h"
 
 namespace clientele::server {
 namespace {
 
 using ::clientele::testing::IsOk;
+using ::clientele::testing::Replaced;
 using ::clientele::testing::StatusIs;
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -35,13 +37,6 @@ const v1::DraftParameter* ParameterOf(const v1::Draft& draft, const std::string&
     if (parameter.name() == name) return &parameter;
   }
   return nullptr;
-}
-
-std::string Replaced(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
 }
 
 class DraftsApiTest : public ::testing::Test {
