@@ -416,7 +416,9 @@ absl::Status EventsApi::SubmitFeedback(const v1::SubmitFeedbackRequest& request,
   }
   if (absl::Status s = CheckText("source", request.source(), 100, false); !s.ok()) return s;
   if (absl::Status s = CheckText("date", request.date(), 50, false); !s.ok()) return s;
-  rules::Feedback feedback{request.product(), request.text(), rules::FeedbackSource::kUnknown};
+  rules::Feedback feedback;
+  feedback.product = request.product();
+  feedback.text = request.text();
   if (!request.source().empty()) {
     absl::StatusOr<rules::FeedbackSource> source = rules::ParseFeedbackSource(request.source());
     if (!source.ok()) return Invalid("source", View(source.status().message()));
