@@ -15,6 +15,7 @@
 #include "common/utf8.h"
 #include "server/api/conversion.h"
 #include "server/api/decision_log.h"
+#include "server/api/draft_rulesets.h"
 #include "server/api/offer_usage.h"
 #include "server/api/page_tokens.h"
 #include "server/api/requests.h"
@@ -168,16 +169,27 @@ absl::Status DecisionsApi::OfferSituation(const v1::EvaluateRequest& request,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::shared_ptr<const rules::RuleSet>> DecisionsApi::DecidingRuleset(
+    const v1::EvaluateRequest& request) const {
+  if (request.draft_id() != 0) {
+    return DraftRuleset(*store_, *reloader_, "draft_id", request.draft_id());
+  }
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  return served->ruleset;
+}
+
 absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
                                   v1::EvaluateResponse* response, std::string_view caller) {
   const Date today_default = today_();
   absl::StatusOr<Date> today = ParseDay("today", request.today(), today_default);
   if (!today.ok()) return today.status();
-  std::shared_ptr<const ServedRuleset> served;
-  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> chosen = DecidingRuleset(request);
+  if (!chosen.ok()) return chosen.status();
+  const rules::RuleSet& ruleset = **chosen;
   // The request's time, amount and channel checked before anything is read.
   rules::EvalInput input{nullptr, nullptr, nullptr, nullptr, *today};
-  if (absl::Status s = OfferSituation(request, *served->ruleset, &input); !s.ok()) return s;
+  if (absl::Status s = OfferSituation(request, ruleset, &input); !s.ok()) return s;
   Customer customer;
   std::vector<int64_t> used;  // of each of the ruleset's limits and budgets
   switch (request.subject_case()) {
@@ -187,7 +199,7 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
       // as the store counts them now (no usage read for a ruleset
       // without any).
       absl::StatusOr<CustomerWithUsedCaps> found = FindCustomerWithUsedCaps(
-          *store_, *served->ruleset, request.customer_id(), AsOf(*served->ruleset, *today), *today);
+          *store_, ruleset, request.customer_id(), AsOf(ruleset, *today), *today);
       if (!found.ok()) return found.status();
       if (!found->customer.has_value()) {
         return absl::NotFoundError(StrCat("customer '", request.customer_id(), "' not found"));
@@ -204,11 +216,11 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
       // An inline customer is a what-if: held to the budgets, not to the
       // limits of a stored customer who may have its id.
       absl::StatusOr<std::vector<int64_t>> budgets =
-          ReadUsedOfCaps(*store_, *served->ruleset, std::string(), *today);
+          ReadUsedOfCaps(*store_, ruleset, std::string(), *today);
       if (!budgets.ok()) return budgets.status();
       used = std::move(*budgets);
       // Scored as a stored customer would be, unless the request gives scores.
-      if (const rules::RfmModel* rfm = served->ruleset->Rfm()) {
+      if (const rules::RfmModel* rfm = ruleset.Rfm()) {
         absl::StatusOr<std::optional<rules::RfmQuantiles>> quantiles =
             store_->RfmQuantiles(rfm->window_days);
         if (!quantiles.ok()) return quantiles.status();
@@ -224,9 +236,10 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
   rules::Decision decision;
   rules::Explanation explanation;
   rules::Explanation* why = request.explain() ? &explanation : nullptr;
-  if (absl::Status s = EvaluateRules(*served->ruleset, input, &decision, why); !s.ok()) return s;
+  if (absl::Status s = EvaluateRules(ruleset, input, &decision, why); !s.ok()) return s;
   Metrics::Global().RecordMatches(decision);
   DecisionToProto(customer, decision, why, response->mutable_decision());
+  if (request.draft_id() != 0) return absl::OkStatus();  // a trial, not a decision
   MaybeLogDecision(decision_log_,
                    {.method = "Evaluate",
                     .caller = caller,

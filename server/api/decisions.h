@@ -55,6 +55,10 @@ class DecisionsApi {
                                    v1::ListLoggedDecisionsResponse* response);
 
  private:
+  // The rules that Evaluate decides with: the request's draft's, else the
+  // served ones.
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> DecidingRuleset(
+      const v1::EvaluateRequest& request) const;
   // The request's time, basket amount and channel into *input (its day
   // set); INVALID_ARGUMENT naming a field that does not parse.
   absl::Status OfferSituation(const v1::EvaluateRequest& request, const rules::RuleSet& ruleset,

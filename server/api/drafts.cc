@@ -15,6 +15,7 @@
 #include "rules/parameter_table.h"
 #include "rules/ruleset.h"
 #include "server/api/conversion.h"
+#include "server/api/draft_rulesets.h"
 #include "server/api/requests.h"
 #include "server/api/serving.h"
 
@@ -48,18 +49,6 @@ absl::Status CheckRuleFileName(std::string_view field, std::string_view name) {
     return Invalid(field, StrCat("'", name, "' must end .yaml or .yml, as rule files do"));
   }
   return absl::OkStatus();
-}
-
-absl::Status CheckDraftId(int64_t id) {
-  if (id <= 0) return Invalid("id", "give the id of a draft (ListDrafts lists them)");
-  return absl::OkStatus();
-}
-
-absl::StatusOr<DraftRecord> FindExistingDraft(Store& store, int64_t id) {
-  absl::StatusOr<std::optional<DraftRecord>> found = store.FindDraft(id);
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return absl::NotFoundError(StrCat("draft ", id, " not found"));
-  return std::move(**found);
 }
 
 rules::RuleSource* FindFile(DraftRecord& draft, std::string_view name) {
@@ -179,17 +168,6 @@ std::string ValidUtf8(const std::string& text) {
     i += length;
   }
   return valid;
-}
-
-void SummaryToProto(const DraftRecord& draft, v1::DraftSummary* out) {
-  out->set_id(draft.id);
-  out->set_title(draft.title);
-  out->set_author(draft.author);
-  out->set_base_version(draft.base_version);
-  out->set_created_at(draft.created_at);
-  out->set_updated_at(draft.updated_at);
-  out->set_updated_by(draft.updated_by);
-  out->set_revision(draft.revision);
 }
 
 // The columns of the parameters sheet, in order.
@@ -341,7 +319,7 @@ std::string DraftsApi::Now() const {
 
 void DraftsApi::DraftToProto(const DraftRecord& draft, v1::Draft* out) const {
   out->Clear();  // the whole answer, whatever the message held
-  SummaryToProto(draft, out->mutable_summary());
+  DraftSummaryToProto(draft, out->mutable_summary());
   for (const rules::RuleSource& file : draft.files) {
     v1::DraftFile* shown = out->add_files();
     shown->set_name(file.path);
@@ -441,7 +419,7 @@ absl::Status DraftsApi::ListDrafts(const v1::ListDraftsRequest& request,
   absl::StatusOr<std::vector<DraftRecord>> drafts =
       store_->Drafts(request.limit() == 0 ? kDefaultListed : request.limit());
   if (!drafts.ok()) return drafts.status();
-  for (const DraftRecord& draft : *drafts) SummaryToProto(draft, response->add_drafts());
+  for (const DraftRecord& draft : *drafts) DraftSummaryToProto(draft, response->add_drafts());
   return absl::OkStatus();
 }
 

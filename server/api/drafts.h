@@ -25,6 +25,7 @@
 #include "clientele/v1/drafts.pb.h"
 #include "rules/ruleset.h"
 #include "server/api/dependencies.h"
+#include "server/api/serving.h"
 
 namespace clientele::server {
 
@@ -35,7 +36,8 @@ class DraftsApi {
       : store_(dependencies.store),
         rules_(dependencies.rules),
         reloader_(dependencies.reloader),
-        now_(dependencies.now) {}
+        now_(dependencies.now),
+        today_(api_internal::ProgrammeToday(dependencies)) {}
 
   // `caller` is the name of the caller's token: the author, or who made
   // the change.
@@ -51,6 +53,9 @@ class DraftsApi {
                                      v1::ExportDraftParametersResponse* response);
   absl::Status ImportDraftParameters(const v1::ImportDraftParametersRequest& request,
                                      std::string_view caller, v1::Draft* response);
+  // The checks of draft_check.cc: one simulation at a time (see
+  // ruleset_simulation.h).
+  absl::Status CheckDraft(const v1::CheckDraftRequest& request, v1::DraftCheck* response);
 
  private:
   // The draft shown: its files, what loading them finds, its parameters.
@@ -67,6 +72,7 @@ class DraftsApi {
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;
   const std::function<absl::Time()> now_;
+  const std::function<rules::Date()> today_;
 };
 
 }  // namespace clientele::server

@@ -143,6 +143,7 @@ const std::vector<MethodPermission>& MethodPermissions() {
       {"clientele.v1.Drafts", "DeleteDraft", Permission::kDraft},
       {"clientele.v1.Drafts", "ExportDraftParameters", Permission::kRead},
       {"clientele.v1.Drafts", "ImportDraftParameters", Permission::kDraft},
+      {"clientele.v1.Drafts", "CheckDraft", Permission::kRead},
   };
   return kTable;
 }

@@ -6,7 +6,6 @@
 #define CLIENTELE_SERVER_API_RULESETS_H_
 
 #include <functional>
-#include <mutex>
 
 #include "absl/status/status.h"
 #include "clientele/v1/rulesets.pb.h"
@@ -35,8 +34,8 @@ class RulesetsApi {
   absl::Status GetRulesetVersion(const v1::GetRulesetVersionRequest& request,
                                  v1::GetRulesetVersionResponse* response);
   // Evaluates a candidate ruleset against every stored customer beside the
-  // served one. One at a time: RESOURCE_EXHAUSTED while another runs. Uses
-  // up to 4 threads and as many store readers.
+  // served one (ruleset_simulation.h: one at a time, RESOURCE_EXHAUSTED
+  // while another runs), and runs its tests.
   absl::Status SimulateRuleset(const v1::SimulateRulesetRequest& request,
                                v1::SimulateRulesetResponse* response);
   // The status as WatchRuleset sends it, after `attempt` (the last one).
@@ -49,7 +48,6 @@ class RulesetsApi {
   RulesetHolder* const rules_;
   RulesReloader* const reloader_;
   const FleetRulesets* const fleet_;  // null: no peers (SQLite)
-  std::mutex simulation_mutex_;  // held while a simulation runs
   const std::function<rules::Date()> today_;
 };
 

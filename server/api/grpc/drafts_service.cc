@@ -71,6 +71,14 @@ class DraftsService final : public v1::Drafts::CallbackService {
                     });
   }
 
+  grpc::ServerUnaryReactor* CheckDraft(grpc::CallbackServerContext* context,
+                                       const v1::CheckDraftRequest* request,
+                                       v1::DraftCheck* response) override {
+    return RunWrite("CheckDraft", *auth_, context, pool_, [api = api_, request, response] {
+      return api->CheckDraft(*request, response);
+    });
+  }
+
  private:
   DraftsApi* api_;
   WorkerPool* pool_;

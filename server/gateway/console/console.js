@@ -15,14 +15,15 @@ const screens = {
   drafts: openDrafts,
 };
 
+// The address's #screen, or #screen?name=value&... for what it should show.
 function showScreen() {
-  const wanted = location.hash.slice(1);
+  const [wanted, query = ''] = location.hash.slice(1).split('?', 2);
   const name = Object.hasOwn(screens, wanted) ? wanted : 'status';
   for (const other of Object.keys(screens)) $(other).hidden = other !== name;
   for (const link of document.querySelectorAll('#nav a')) {
     link.classList.toggle('current', link.dataset.screen === name);
   }
-  screens[name]();
+  screens[name](new URLSearchParams(query));
 }
 let stopStatus = null;
 let session = 0;  // counts logins on this page: a late answer of an old one is dropped

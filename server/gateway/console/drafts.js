@@ -5,6 +5,7 @@
 // server edits only that value's (or comment's) text in the file. Every
 // text from the server goes in as text, never HTML.
 import {call} from './api.js';
+import {checkDraft, hideCheck} from './check.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -176,8 +177,14 @@ function showDraft(draft) {
     $('sheet-download').hidden = true;  // another draft's sheet
     delete $('sheet-download').dataset.revision;
   }
+  // A check is of one revision: another one's is no longer true.
+  if (!current || current.summary.id !== draft.summary.id ||
+      current.summary.revision !== draft.summary.revision) {
+    hideCheck();
+  }
   current = draft;
   $('draft').hidden = false;
+  $('draft-try').href = `#try?draft=${encodeURIComponent(draft.summary.id)}`;
   $('draft-heading').textContent = draft.summary.title;
   $('draft-state').textContent = `revision ${draft.summary.revision}, by ${
       draft.summary.updated_by}, from version ${draft.summary.base_version}`;
@@ -248,6 +255,19 @@ async function importSheet() {
   }
 }
 
+async function runCheck() {
+  showError('draft-error', null);
+  const button = $('draft-check');
+  button.disabled = true;
+  try {
+    await checkDraft(current.summary.id);
+  } catch (error) {
+    showError('draft-error', error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function openDraft(id) {
   showError('draft-error', null);
   showDraft(await call('Drafts/GetDraft', {id}));
@@ -275,6 +295,7 @@ export function openDrafts() {
     $('draft-new').addEventListener('submit', createDraft);
     $('sheet-export').addEventListener('click', exportSheet);
     $('sheet-file').addEventListener('change', importSheet);
+    $('draft-check').addEventListener('click', runCheck);
   }
   listDrafts().then(() => showError('drafts-error', null), (e) => showError('drafts-error', e));
 }

@@ -37,6 +37,8 @@ function requestOfForm() {
   }
   const day = $('try-day').value;
   if (day) request.today = day;
+  const draft = $('try-rules-of').value;
+  if (draft) request.draft_id = draft;
   return request;
 }
 
@@ -49,7 +51,10 @@ function fact(list, term, text) {
 }
 
 function showDecision(decision) {
-  $('try-version').textContent = `by version ${decision.ruleset_version}`;
+  const draft = $('try-rules-of').selectedOptions[0];
+  $('try-version').textContent = draft.value ?
+      `by ${draft.textContent}, which would be version ${decision.ruleset_version}` :
+      `by version ${decision.ruleset_version}`;
   const list = $('try-decision');
   list.replaceChildren();
   for (const segment of decision.segments) {
@@ -142,19 +147,46 @@ async function offerCustomerIds() {
   }
 }
 
+// Offers the drafts to try against, keeping the one chosen (or `wanted`).
+async function offerDrafts(wanted) {
+  const select = $('try-rules-of');
+  const chosen = wanted ?? select.value;
+  const {drafts} = await call('Drafts/ListDrafts', {});
+  const served = select.options[0];
+  const options = drafts.map((draft) => {
+    const option = document.createElement('option');
+    option.value = draft.id;
+    option.textContent = `draft ${draft.id} “${draft.title}” (revision ${draft.revision})`;
+    return option;
+  });
+  select.replaceChildren(served, ...options);
+  select.value = options.some((option) => option.value === chosen) ? chosen : '';
+}
+
 let ready = false;
 
-// Readies the screen once per page.
-export function openTry() {
-  if (ready) return;
-  ready = true;
-  $('try-form').addEventListener('submit', tryCustomer);
-  // Typing in a box chooses its kind of customer.
-  $('try-customer-id').addEventListener('input', () => {
-    document.querySelector('#try-form input[value=stored]').checked = true;
-  });
-  $('try-json').addEventListener('input', () => {
-    document.querySelector('#try-form input[value=pasted]').checked = true;
-  });
-  offerCustomerIds().catch(() => {});  // only a convenience: ids can be typed
+// Shows the screen. `wanted` may name a stored customer, a draft and a
+// day (#try?customer=c-1&draft=3&day=2026-11-27, as the check's example
+// customers link): they are filled in and tried at once.
+export async function openTry(wanted = new URLSearchParams()) {
+  if (!ready) {
+    ready = true;
+    $('try-form').addEventListener('submit', tryCustomer);
+    // Typing in a box chooses its kind of customer.
+    $('try-customer-id').addEventListener('input', () => {
+      document.querySelector('#try-form input[value=stored]').checked = true;
+    });
+    $('try-json').addEventListener('input', () => {
+      document.querySelector('#try-form input[value=pasted]').checked = true;
+    });
+    offerCustomerIds().catch(() => {});  // only a convenience: ids can be typed
+  }
+  const drafts = offerDrafts(wanted.get('draft') ?? undefined).catch(() => {});
+  const customer = wanted.get('customer');
+  if (!customer) return;
+  document.querySelector('#try-form input[value=stored]').checked = true;
+  $('try-customer-id').value = customer;
+  $('try-day').value = wanted.get('day') ?? '';
+  await drafts;
+  $('try-form').requestSubmit();
 }

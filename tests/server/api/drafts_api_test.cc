@@ -287,6 +287,231 @@ TEST_F(DraftsApiTest, ListedNewestFirstAndDeletedOnTheirRevision) {
   EXPECT_THAT(api_->DeleteDraft(remove, &removed), StatusIs(absl::StatusCode::kNotFound, ""));
 }
 
+// The console's "Try a customer" against a draft: Evaluate with draft_id
+// decides with the draft's files, not the served ones.
+TEST_F(DraftsApiTest, ACustomerIsTriedAgainstADraftsRules) {
+  v1::Draft edited;
+  ASSERT_THAT(SetValue(1, "young_age_limit", "30", &edited), IsOk());
+  v1::EvaluateRequest request;
+  request.mutable_customer()->set_id("trial");
+  request.mutable_customer()->set_age(35);
+  request.mutable_customer()->set_consumption("low");
+  request.set_explain(true);
+  auto life_stage = [](const v1::EvaluateResponse& response) {
+    for (const v1::Segment& s : response.decision().segments()) {
+      if (s.dimension() == "life_stage") return s.rule_id();
+    }
+    return std::string("none");
+  };
+  v1::EvaluateResponse served;
+  ASSERT_THAT(server_->apis()->decisions.Evaluate(request, &served), IsOk());
+  EXPECT_EQ(life_stage(served), "young_low_income");
+  EXPECT_EQ(served.decision().ruleset_version(), ServedVersion());
+
+  request.set_draft_id(draft_.summary().id());
+  v1::EvaluateResponse drafted;
+  ASSERT_THAT(server_->apis()->decisions.Evaluate(request, &drafted), IsOk());
+  EXPECT_NE(life_stage(drafted), "young_low_income");
+  EXPECT_EQ(drafted.decision().ruleset_version(), edited.version());
+  EXPECT_NE(drafted.decision().explanation_size(), 0);
+
+  // A draft that does not load says why; no such draft; not an id.
+  ASSERT_THAT(SetValue(2, "young_age_limit", "\"forty\"", &edited), IsOk());
+  ASSERT_GT(edited.errors(), 0);
+  EXPECT_THAT(server_->apis()->decisions.Evaluate(request, &drafted),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "segments.yaml:"));
+  request.set_draft_id(draft_.summary().id() + 100);
+  EXPECT_THAT(server_->apis()->decisions.Evaluate(request, &drafted),
+              StatusIs(absl::StatusCode::kNotFound, "not found"));
+  request.set_draft_id(-1);
+  EXPECT_THAT(server_->apis()->decisions.Evaluate(request, &drafted),
+              StatusIs(absl::StatusCode::kInvalidArgument, "draft_id"));
+}
+
+class DraftCheckTest : public DraftsApiTest {
+ protected:
+  void SetUp() override {
+    DraftsApiTest::SetUp();
+    // Young low-income customers of 25 and 35, and one of 50.
+    int n = 0;
+    for (int age : {25, 35, 50}) {
+      v1::UpsertCustomerRequest request;
+      request.set_idempotency_key("check-" + std::to_string(++n));
+      request.mutable_customer()->set_id("c-" + std::to_string(age));
+      request.mutable_customer()->set_age(age);
+      request.mutable_customer()->set_consumption("low");
+      v1::UpsertCustomerResponse response;
+      ASSERT_THAT(server_->apis()->customers.UpsertCustomer(request, &response), IsOk());
+    }
+  }
+
+  v1::DraftCheck Check() {
+    v1::CheckDraftRequest request;
+    request.set_id(draft_.summary().id());
+    request.set_today("2026-12-01");
+    request.set_examples(5);
+    v1::DraftCheck check;
+    EXPECT_THAT(api_->CheckDraft(request, &check), IsOk());
+    return check;
+  }
+
+  absl::Status PutFile(int64_t revision, const std::string& name, const std::string& text,
+                       v1::Draft* out) {
+    v1::EditDraftRequest request;
+    request.set_id(draft_.summary().id());
+    request.set_revision(revision);
+    request.mutable_put_file()->set_name(name);
+    request.mutable_put_file()->set_text(text);
+    return api_->EditDraft(request, "mei", out);
+  }
+
+  static const v1::DraftCheckStep* StepOf(const v1::DraftCheck& check, const std::string& name) {
+    for (const v1::DraftCheckStep& step : check.steps()) {
+      if (step.name() == name) return &step;
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(DraftCheckTest, AnUnchangedDraftPassesEveryCheckAndChangesNothing) {
+  const v1::DraftCheck check = Check();
+  EXPECT_TRUE(check.passed());
+  EXPECT_EQ(check.version(), ServedVersion());
+  EXPECT_EQ(check.serving_version(), ServedVersion());
+  EXPECT_EQ(check.summary().revision(), 1);
+  ASSERT_EQ(check.steps_size(), 3);
+  EXPECT_EQ(check.steps(0).name(), "loads");
+  EXPECT_EQ(check.steps(1).name(), "tests");
+  EXPECT_EQ(check.steps(2).name(), "simulation");
+  ASSERT_EQ(check.tests_size(), 1);  // the seeds have no dated offer
+  EXPECT_EQ(check.tests(0).day(), "2026-12-01");
+  EXPECT_GT(check.tests(0).passed(), 0);
+  EXPECT_EQ(check.simulation().customers(), 3);
+  EXPECT_THAT(check.changes(), IsEmpty());
+  EXPECT_THAT(check.changes_text(), HasSubstr("no rule changed"));
+}
+
+TEST_F(DraftCheckTest, AChangedThresholdShowsItsDiffAndWhoMoves) {
+  v1::Draft edited;
+  ASSERT_THAT(SetValue(1, "young_age_limit", "30", &edited), IsOk());
+  const v1::DraftCheck check = Check();
+  EXPECT_EQ(check.version(), edited.version());
+  ASSERT_EQ(check.changes_size(), 1);
+  EXPECT_EQ(check.changes(0).kind(), "changed");
+  EXPECT_THAT(check.changes(0).rule(), HasSubstr("young_age_limit"));
+  EXPECT_THAT(check.changes(0).details(), Contains(HasSubstr("40 → 30")));
+  // The customer of 35 leaves 年轻低收入群体, and its offer with it.
+  bool moved = false;
+  for (const v1::DimensionSimulation& d : check.simulation().dimensions()) {
+    for (const v1::SegmentMovement& m : d.movements()) {
+      if (m.from() == "年轻低收入群体" && m.to() != m.from()) {
+        moved = true;
+        EXPECT_THAT(m.examples(), ElementsAre("c-35"));
+      }
+    }
+  }
+  EXPECT_TRUE(moved);
+  bool lost = false;
+  for (const v1::OfferSimulation& offer : check.simulation().offers()) {
+    if (offer.offer() == "满100减20") {
+      lost = offer.lost() == 1;
+      EXPECT_THAT(offer.lost_examples(), ElementsAre("c-35"));
+    }
+  }
+  EXPECT_TRUE(lost);
+  // The seed's own tests say 35 is young: they fail, so it may not go out.
+  EXPECT_FALSE(StepOf(check, "tests")->passed());
+  EXPECT_FALSE(check.passed());
+}
+
+// A test that holds on an ordinary day and fails during a campaign is
+// found on the campaign's own days.
+TEST_F(DraftCheckTest, TestsRunOnEachCampaignsFirstAndLastDay) {
+  v1::Draft edited;
+  const std::string offers = FileOf(draft_, "offers.yaml")->text() + R"(  - id: black_friday
+    when: true
+    offer: 黑五满200减50
+    stacking: stackable
+    valid_from: 2026-11-27
+    valid_until: 2026-11-30
+    value: {amount_off: 50, min_amount: 200}
+)";
+  ASSERT_THAT(PutFile(1, "offers.yaml", offers, &edited), IsOk());
+  ASSERT_EQ(edited.errors(), 0) << edited.diagnostics(0).rendered();
+  ASSERT_THAT(PutFile(2, "campaign_tests.yaml", R"(kind: tests
+cases:
+  - name: no Black Friday offer for a customer of no segment
+    customer: {age: 50, consumption: mid}
+    expect:
+      offers: {excludes: [黑五满200减50]}
+)",
+                      &edited),
+              IsOk());
+  const v1::DraftCheck check = Check();
+  ASSERT_EQ(check.tests_size(), 3);
+  EXPECT_EQ(check.tests(0).day(), "2026-12-01");
+  EXPECT_EQ(check.tests(0).failed(), 0);
+  EXPECT_EQ(check.tests(1).day(), "2026-11-27");
+  EXPECT_EQ(check.tests(1).why(), "black_friday starts");
+  // The new case fails on the campaign's days, and so do the seeds'
+  // cases that expect exactly the offers of customers of no segment.
+  auto failing_files = [](const v1::DraftTestRun& run) {
+    std::vector<std::string> files;
+    for (const v1::RuleDiagnostic& d : run.failures()) files.push_back(d.file());
+    return files;
+  };
+  EXPECT_EQ(check.tests(1).failed(), 3);
+  EXPECT_THAT(failing_files(check.tests(1)), Contains("campaign_tests.yaml"));
+  EXPECT_THAT(failing_files(check.tests(1)), Contains("tests.yaml"));
+  EXPECT_EQ(check.tests(2).day(), "2026-11-30");
+  EXPECT_EQ(check.tests(2).why(), "black_friday ends");
+  EXPECT_EQ(check.tests(2).failed(), 3);
+  EXPECT_FALSE(StepOf(check, "tests")->passed());
+  EXPECT_THAT(StepOf(check, "tests")->summary(), HasSubstr("2026-11-27 (black_friday starts)"));
+  EXPECT_FALSE(check.passed());
+  // The diff names the new offer.
+  bool added = false;
+  for (const v1::DraftRuleChange& change : check.changes()) {
+    added = added ||
+            (change.kind() == "added" && change.rule().find("black_friday") != std::string::npos);
+  }
+  EXPECT_TRUE(added) << check.changes_text();
+}
+
+TEST_F(DraftCheckTest, ADraftThatDoesNotLoadFailsWithoutRunningTheRest) {
+  v1::Draft edited;
+  ASSERT_THAT(SetValue(1, "young_age_limit", "\"forty\"", &edited), IsOk());
+  const v1::DraftCheck check = Check();
+  EXPECT_FALSE(check.passed());
+  EXPECT_EQ(check.version(), "");
+  ASSERT_EQ(check.steps_size(), 3);
+  EXPECT_FALSE(check.steps(0).passed());
+  EXPECT_THAT(check.steps(0).summary(), HasSubstr("segments.yaml:"));
+  EXPECT_THAT(check.steps(1).summary(), HasSubstr("not run"));
+  EXPECT_THAT(check.steps(2).summary(), HasSubstr("not run"));
+  EXPECT_FALSE(check.has_simulation());
+  EXPECT_GT(check.diagnostics_size(), 0);
+  EXPECT_EQ(check.changes_size(), 1);  // what changed is still shown
+}
+
+TEST_F(DraftCheckTest, BadRequestsAreRefused) {
+  v1::DraftCheck check;
+  v1::CheckDraftRequest request;
+  EXPECT_THAT(api_->CheckDraft(request, &check),
+              StatusIs(absl::StatusCode::kInvalidArgument, "id"));
+  request.set_id(draft_.summary().id() + 100);
+  EXPECT_THAT(api_->CheckDraft(request, &check),
+              StatusIs(absl::StatusCode::kNotFound, "not found"));
+  request.set_id(draft_.summary().id());
+  request.set_today("2026-13-01");
+  EXPECT_THAT(api_->CheckDraft(request, &check),
+              StatusIs(absl::StatusCode::kInvalidArgument, "today"));
+  request.set_today("");
+  request.set_examples(101);
+  EXPECT_THAT(api_->CheckDraft(request, &check),
+              StatusIs(absl::StatusCode::kInvalidArgument, "examples"));
+}
+
 class DraftSheetTest : public DraftsApiTest {
  protected:
   v1::ExportDraftParametersResponse Export() {

@@ -1,0 +1,210 @@
+// DraftsApi::CheckDraft: every check a draft must pass before it is
+// published, and what the change means (rules changed, cost in money).
+// The steps that gate publishing are the load, the tests on every day
+// that matters and the simulation; the diff and the cost inform.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/strings.h"
+#include "rules/diff.h"
+#include "rules/rule_tests.h"
+#include "server/api/conversion.h"
+#include "server/api/draft_rulesets.h"
+#include "server/api/drafts.h"
+#include "server/api/requests.h"
+#include "server/api/ruleset_simulation.h"
+#include "server/api/serving.h"
+
+namespace clientele::server {
+
+using namespace api_internal;  // NOLINT: the helpers of every operation
+using rules::Date;
+
+namespace {
+
+// Campaign days beyond this many are not tested: a ruleset with more
+// dated offers is tested on the first ones by date.
+constexpr size_t kMaxCampaignDays = 24;
+
+// The days the tests run on, each with why: the check's day, then each
+// campaign's first and last day (those after the check's day and those
+// before alike: a test of a campaign that has ended still says what it
+// did), by date.
+std::vector<std::pair<Date, std::string>> TestDays(const rules::RuleSet& ruleset, Date today) {
+  std::map<Date, std::vector<std::string>> reasons;
+  for (const rules::RuleSet::OfferTerms& terms : ruleset.OfferTermsList()) {
+    if (terms.valid_from.known()) reasons[terms.valid_from].push_back(terms.id + " starts");
+    if (terms.valid_until.known()) reasons[terms.valid_until].push_back(terms.id + " ends");
+  }
+  std::vector<std::pair<Date, std::string>> days = {{today, "today"}};
+  if (auto same = reasons.find(today); same != reasons.end()) {
+    days[0].second = StrCat("today, ", StrJoin(same->second, ", "));
+    reasons.erase(same);
+  }
+  for (const auto& [day, why] : reasons) {
+    if (days.size() > kMaxCampaignDays) break;
+    days.emplace_back(day, StrJoin(why, ", "));
+  }
+  return days;
+}
+
+int ErrorCount(const std::vector<rules::Diagnostic>& diagnostics) {
+  return static_cast<int>(std::count_if(
+      diagnostics.begin(), diagnostics.end(),
+      [](const rules::Diagnostic& d) { return d.severity == rules::Severity::kError; }));
+}
+
+void AddStep(std::string_view name, bool passed, std::string summary, v1::DraftCheck* out) {
+  v1::DraftCheckStep* step = out->add_steps();
+  step->set_name(std::string(name));
+  step->set_passed(passed);
+  step->set_summary(std::move(summary));
+}
+
+void CheckLoad(const rules::LoadResult& loaded, v1::DraftCheck* out) {
+  for (const rules::Diagnostic& d : loaded.diagnostics)
+    DiagnosticToProto(d, out->add_diagnostics());
+  const int errors = ErrorCount(loaded.diagnostics);
+  const int warnings = static_cast<int>(loaded.diagnostics.size()) - errors;
+  if (loaded.ok()) {
+    out->set_version(loaded.ruleset->version());
+    AddStep(
+        "loads", true,
+        StrCat(
+            "loads as version ", loaded.ruleset->version(),
+            warnings == 0 ? "" : StrCat(", with ", warnings, " warning", warnings == 1 ? "" : "s")),
+        out);
+    return;
+  }
+  const auto first = std::find_if(
+      loaded.diagnostics.begin(), loaded.diagnostics.end(),
+      [](const rules::Diagnostic& d) { return d.severity == rules::Severity::kError; });
+  AddStep("loads", false,
+          StrCat(errors, errors == 1 ? " error" : " errors", "; first: ", first->file, ":",
+                 first->line, ": ", first->message),
+          out);
+}
+
+void CheckTests(const rules::RuleSet& ruleset, Date today, v1::DraftCheck* out) {
+  int failed_days = 0;
+  int cases = 0;
+  std::string first_failure;
+  for (const auto& [day, why] : TestDays(ruleset, today)) {
+    const rules::RuleTestReport report = rules::RunRuleTests(ruleset, {.today = day});
+    v1::DraftTestRun* run = out->add_tests();
+    run->set_day(day.ToString());
+    run->set_why(why);
+    run->set_passed(report.passed());
+    run->set_failed(report.failed());
+    for (const rules::Diagnostic& d : rules::RuleTestDiagnostics(report)) {
+      if (d.severity == rules::Severity::kError) DiagnosticToProto(d, run->add_failures());
+    }
+    cases = std::max(cases, report.passed() + report.failed());
+    if (!report.ok()) {
+      ++failed_days;
+      if (first_failure.empty()) first_failure = StrCat(day.ToString(), " (", why, ")");
+    }
+  }
+  const int days = out->tests_size();
+  if (failed_days == 0) {
+    AddStep("tests", true,
+            StrCat(cases, cases == 1 ? " case passes" : " cases pass", " on ", days,
+                   days == 1 ? " day" : " days"),
+            out);
+  } else {
+    AddStep("tests", false,
+            StrCat("failing on ", failed_days, " of ", days, days == 1 ? " day" : " days",
+                   "; first on ", first_failure),
+            out);
+  }
+}
+
+void CheckSimulation(const v1::SimulateRulesetResponse& simulation, v1::DraftCheck* out) {
+  int64_t gained = 0;
+  int64_t lost = 0;
+  for (const v1::OfferSimulation& offer : simulation.offers()) {
+    gained += offer.gained();
+    lost += offer.lost();
+  }
+  int64_t moved = simulation.tiers().customers_moved();
+  for (const v1::DimensionSimulation& d : simulation.dimensions()) moved += d.customers_moved();
+  std::string summary = StrCat(simulation.customers(), " customers: ", moved,
+                               " segment or tier moves, offers +", gained, " −", lost);
+  if (simulation.evaluation_errors() > 0) {
+    AddStep("simulation", false,
+            StrCat(summary, "; ", simulation.evaluation_errors(),
+                   " customers could not be evaluated: ", simulation.first_error()),
+            out);
+    return;
+  }
+  AddStep("simulation", true, std::move(summary), out);
+}
+
+std::string_view ChangeKindName(rules::RuleChange::Kind kind) {
+  switch (kind) {
+    case rules::RuleChange::Kind::kAdded:
+      return "added";
+    case rules::RuleChange::Kind::kRemoved:
+      return "removed";
+    case rules::RuleChange::Kind::kChanged:
+      return "changed";
+  }
+  return "changed";
+}
+
+void DiffAgainst(const std::vector<rules::RuleSource>& served, const DraftRecord& draft,
+                 v1::DraftCheck* out) {
+  const rules::RuleSetDiff diff = rules::DiffRuleSources(served, draft.files);
+  for (const rules::RuleChange& change : diff.changes) {
+    v1::DraftRuleChange* shown = out->add_changes();
+    shown->set_kind(std::string(ChangeKindName(change.kind)));
+    shown->set_rule(change.rule);
+    shown->set_file(change.file);
+    for (const std::string& detail : change.details) shown->add_details(detail);
+  }
+  out->set_changes_text(rules::FormatRuleSetDiff(diff));
+}
+
+}  // namespace
+
+absl::Status DraftsApi::CheckDraft(const v1::CheckDraftRequest& request, v1::DraftCheck* response) {
+  if (absl::Status s = CheckDraftId(request.id()); !s.ok()) return s;
+  absl::StatusOr<SimulationPeriod> period =
+      ParseSimulationPeriod(request.today(), request.purchases_from(), request.purchases_to(),
+                            request.examples(), today_());
+  if (!period.ok()) return period.status();
+  std::shared_ptr<const ServedRuleset> served;
+  if (absl::Status s = ServingRules(*rules_, *reloader_, &served); !s.ok()) return s;
+  absl::StatusOr<DraftRecord> draft = FindExistingDraft(*store_, request.id());
+  if (!draft.ok()) return draft.status();
+  absl::StatusOr<RulesetVersionRecord> served_files =
+      FindServedVersion(*store_, served->ruleset->version());
+  if (!served_files.ok()) return served_files.status();
+
+  response->Clear();
+  DraftSummaryToProto(*draft, response->mutable_summary());
+  response->set_serving_version(served->ruleset->version());
+  const rules::LoadResult loaded = LoadDraftFiles(*draft, *reloader_);
+  CheckLoad(loaded, response);
+  if (loaded.ok()) {
+    CheckTests(*loaded.ruleset, period->today, response);
+    if (absl::Status s = SimulateCandidate(*store_, served->ruleset, loaded, *period,
+                                           response->mutable_simulation());
+        !s.ok()) {
+      return s;
+    }
+    CheckSimulation(response->simulation(), response);
+  } else {
+    AddStep("tests", false, "not run: the draft does not load", response);
+    AddStep("simulation", false, "not run: the draft does not load", response);
+  }
+  DiffAgainst(served_files->files, *draft, response);
+  response->set_passed(std::all_of(response->steps().begin(), response->steps().end(),
+                                   [](const v1::DraftCheckStep& step) { return step.passed(); }));
+  return absl::OkStatus();
+}
+
+}  // namespace clientele::server
