@@ -2105,7 +2105,8 @@ class Loader {
   // The points lifecycle (rules/points.h): pending, expiry, and what a
   // return does once the points were spent.
   void LoadPointsPolicy(const Located& points) {
-    const std::vector<std::string> keys = {"pending_days", "expiry", "returns_after_spending"};
+    const std::vector<std::string> keys = {"pending_days", "expiry", "returns_after_spending",
+                                           "point_value"};
     CheckKeys(points, keys, "'points'");
     ReportEmptyValues(points, keys);
     PointsPolicy& policy = data_->points_policy;
@@ -2137,6 +2138,16 @@ class Loader {
                  std::string(policy_text.status().message()),
                  "debt: owed and taken from later points; negative_balance: the balance goes "
                  "below zero; forgive: not taken back");
+      }
+    }
+    if (std::optional<Decimal> value = Number(points, "point_value", "'points'", false)) {
+      if (*value <= Decimal() || *value > Decimal::FromInteger(1000)) {
+        ReportAt(
+            *Child(points, "point_value", "", false),
+            StrCat("point_value must be more than 0 and at most 1000, not ", value->ToString()),
+            "the money a point is worth to the programme, e.g. 0.01 for 100 points a yuan");
+      } else {
+        data_->point_value = *value;
       }
     }
     if (policy.expiry.ShortestDays() <= policy.pending_days) {

@@ -1369,6 +1369,7 @@ uint64_t RuleSet::WorkBound(const EvalInput& input) const {
 uint64_t RuleSet::work_limit() const { return data_->work_limit; }
 
 const PointsPolicy& RuleSet::points_policy() const { return data_->points_policy; }
+std::optional<Decimal> RuleSet::point_value() const { return data_->point_value; }
 
 const TierPolicy& RuleSet::tier_policy() const { return data_->tier_policy; }
 

@@ -183,6 +183,9 @@ class RuleSet {
   // The points lifecycle of the loyalty file (`points:`); without one, the
   // seed's: points can be spent at once and never expire.
   const PointsPolicy& points_policy() const;
+  // The money a point is worth to the programme (`points: point_value:`,
+  // e.g. 0.01), for pricing a change of the rules; nullopt when unset.
+  std::optional<Decimal> point_value() const;
   // The loyalty file's tier policy (the seed's when it has none): the
   // figure tiers qualify on, and how they are lost.
   const TierPolicy& tier_policy() const;

@@ -39,6 +39,7 @@ struct DimensionCounts {
 
 struct OfferCounts {
   int64_t kept = 0, gained = 0, lost = 0, stacked_out = 0;
+  OfferWorth serving_worth, candidate_worth;
   std::vector<std::string> gained_examples, lost_examples, stacked_out_examples;
   std::map<std::string, int64_t> stacked_out_to;
 };
@@ -124,6 +125,7 @@ struct Simulation::Counts {
     };
     for (const OfferGrant& g : serving_decision.offers) {
       OfferCounts& counts = Offer(g.offer);
+      counts.serving_worth.Count(g);
       if (granted(candidate_decision, g.offer)) {
         ++counts.kept;
       } else {
@@ -132,6 +134,7 @@ struct Simulation::Counts {
       }
     }
     for (const OfferGrant& g : candidate_decision.offers) {
+      Offer(g.offer).candidate_worth.Count(g);
       if (granted(serving_decision, g.offer)) continue;
       OfferCounts& counts = Offer(g.offer);
       ++counts.gained;
@@ -319,6 +322,8 @@ void Simulation::Merge(Simulation&& later) {
     sum.lost += counts.lost;
     AppendExamples(std::move(counts.gained_examples), limit, &sum.gained_examples);
     AppendExamples(std::move(counts.lost_examples), limit, &sum.lost_examples);
+    sum.serving_worth.Merge(counts.serving_worth);
+    sum.candidate_worth.Merge(counts.candidate_worth);
     sum.stacked_out += counts.stacked_out;
     AppendExamples(std::move(counts.stacked_out_examples), limit, &sum.stacked_out_examples);
     for (const auto& [winner, n] : counts.stacked_out_to) sum.stacked_out_to[winner] += n;
@@ -365,9 +370,9 @@ SimulationReport Simulation::Report() const {
   for (const DimensionCounts& d : c.dimensions) report.dimensions.push_back(ReportDimension(d));
   report.tiers = ReportDimension(c.tiers);
   for (const auto& [name, counts] : c.offers) {
-    report.offers.push_back({name, counts.kept, counts.gained, counts.lost,
-                             counts.gained_examples, counts.lost_examples, counts.stacked_out,
-                             counts.stacked_out_examples, counts.stacked_out_to});
+    report.offers.push_back({name, counts.kept, counts.gained, counts.lost, counts.gained_examples,
+                             counts.lost_examples, counts.stacked_out, counts.stacked_out_examples,
+                             counts.stacked_out_to, counts.serving_worth, counts.candidate_worth});
   }
   std::stable_sort(report.offers.begin(), report.offers.end(),
                    [](const OfferSimulation& a, const OfferSimulation& b) {
@@ -385,6 +390,24 @@ SimulationReport Simulation::Report() const {
   report.evaluation_errors = c.errors;
   report.first_error = c.first_error;
   return report;
+}
+
+void OfferWorth::Count(const OfferGrant& grant) {
+  if (grant.unit != OfferValueUnit::kMoney) return;
+  if (!grant.value_known || !Decimal::Add(money, grant.value, &money)) {
+    ++unpriced;
+    return;
+  }
+  ++priced;
+}
+
+void OfferWorth::Merge(const OfferWorth& other) {
+  if (Decimal::Add(money, other.money, &money)) {
+    priced += other.priced;
+  } else {
+    unpriced += other.priced;
+  }
+  unpriced += other.unpriced;
 }
 
 }  // namespace clientele::rules

@@ -56,6 +56,19 @@ struct DimensionSimulation {
   std::vector<SegmentMovement> movements;  // every pair seen; most customers first
 };
 
+// What an offer's grants are worth in money (offers of unit kMoney), as
+// evaluated without a basket: an amount off in full, a percent off at its
+// cap (OfferGrant). A grant whose worth is not known, or that would
+// overflow the sum, is counted as unpriced.
+struct OfferWorth {
+  int64_t priced = 0;  // grants summed into `money`
+  Decimal money;
+  int64_t unpriced = 0;
+
+  void Count(const OfferGrant& grant);
+  void Merge(const OfferWorth& other);
+};
+
 struct OfferSimulation {
   std::string offer;
   int64_t kept = 0;    // granted by both
@@ -68,6 +81,9 @@ struct OfferSimulation {
   int64_t stacked_out = 0;
   std::vector<std::string> stacked_out_examples;
   std::map<std::string, int64_t> stacked_out_to;
+  // Its money worth over the customers each version grants it to.
+  OfferWorth serving_worth;
+  OfferWorth candidate_worth;
 };
 
 // Points of one earning rule over the replayed purchases.

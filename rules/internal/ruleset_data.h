@@ -217,6 +217,7 @@ struct RuleSetData {
   std::vector<Tier> tiers;                    // ascending threshold
   TierPolicy tier_policy;                     // the seed's: the balance, at once
   PointsPolicy points_policy;                 // the seed's: no pending, no expiry
+  std::optional<Decimal> point_value;         // the loyalty file's points.point_value
   bool reads_purchase_category = false;       // some expression reads purchase.category
 
   // Custom events: the declared types, and the rules that earn on them

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/strings.h"
+#include "rules/change_cost.h"
 #include "rules/diff.h"
 #include "rules/rule_tests.h"
 #include "server/api/conversion.h"
@@ -168,7 +169,75 @@ void DiffAgainst(const std::vector<rules::RuleSource>& served, const DraftRecord
   out->set_changes_text(rules::FormatRuleSetDiff(diff));
 }
 
+// Each offer's redemptions from `from` to `to` (everyone's, every
+// channel), by the offer's name as decisions show it: the served rules'
+// name for its id, else the draft's.
+absl::StatusOr<std::map<std::string, int64_t, std::less<>>> RedemptionsByOffer(
+    Store& store, const rules::RuleSet& serving, const rules::RuleSet& candidate, Date from,
+    Date to) {
+  OfferUsageQuery query;
+  query.since = from;
+  query.until = to;
+  absl::StatusOr<std::vector<OfferUsageRow>> rows = store.OfferUsage(query);
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, std::string, std::less<>> names;
+  for (const rules::RuleSet* ruleset : {&candidate, &serving}) {  // the served name wins
+    for (const rules::RuleSet::OfferTerms& terms : ruleset->OfferTermsList()) {
+      names[terms.id] = terms.offer;
+    }
+  }
+  std::map<std::string, int64_t, std::less<>> redemptions;
+  for (const OfferUsageRow& row : *rows) {
+    if (!row.customer_id.empty() || !row.day.known() || row.day < from || to < row.day) continue;
+    const auto name = names.find(row.offer_id);
+    redemptions[name == names.end() ? row.offer_id : name->second] += row.redemptions;
+  }
+  return redemptions;
+}
+
+void VersionCostToProto(const rules::VersionCost& cost, v1::VersionCost* out) {
+  out->set_points(cost.points);
+  if (cost.point_value) out->set_point_value(cost.point_value->ToString());
+  if (cost.points_money) out->set_points_money(cost.points_money->ToString());
+  out->set_discounts_money(cost.discounts_money.ToString());
+  out->set_total(cost.total.ToString());
+}
+
+void CostToProto(const rules::ChangeCost& cost, const SimulationPeriod& period,
+                 v1::ChangeCost* out) {
+  out->set_period_from(period.purchases_from.ToString());
+  out->set_period_to(period.purchases_to.ToString());
+  VersionCostToProto(cost.before, out->mutable_before());
+  VersionCostToProto(cost.after, out->mutable_after());
+  out->set_difference(cost.difference.ToString());
+  for (const rules::OfferCost& offer : cost.offers) {
+    v1::OfferCost* shown = out->add_offers();
+    shown->set_offer(offer.offer);
+    shown->set_customers_before(offer.customers_before);
+    shown->set_customers_after(offer.customers_after);
+    shown->set_worth_before(offer.worth_before.ToString());
+    shown->set_worth_after(offer.worth_after.ToString());
+    shown->set_redemption_rate(offer.redemption_rate.ToString());
+    shown->set_basis(offer.basis);
+    shown->set_money_before(offer.money_before.ToString());
+    shown->set_money_after(offer.money_after.ToString());
+  }
+  for (const std::string& note : cost.notes) out->add_notes(note);
+}
+
 }  // namespace
+
+absl::Status DraftsApi::PriceChange(const rules::SimulationReport& simulation,
+                                    const rules::RuleSet& serving, const rules::RuleSet& candidate,
+                                    const SimulationPeriod& period, v1::ChangeCost* out) const {
+  absl::StatusOr<std::map<std::string, int64_t, std::less<>>> redemptions =
+      RedemptionsByOffer(*store_, serving, candidate, period.purchases_from, period.purchases_to);
+  if (!redemptions.ok()) return redemptions.status();
+  CostToProto(rules::EstimateChangeCost(simulation, serving.point_value(), candidate.point_value(),
+                                        *redemptions),
+              period, out);
+  return absl::OkStatus();
+}
 
 absl::Status DraftsApi::CheckDraft(const v1::CheckDraftRequest& request, v1::DraftCheck* response) {
   if (absl::Status s = CheckDraftId(request.id()); !s.ok()) return s;
@@ -191,8 +260,11 @@ absl::Status DraftsApi::CheckDraft(const v1::CheckDraftRequest& request, v1::Dra
   CheckLoad(loaded, response);
   if (loaded.ok()) {
     CheckTests(*loaded.ruleset, period->today, response);
-    if (absl::Status s = SimulateCandidate(*store_, served->ruleset, loaded, *period,
-                                           response->mutable_simulation());
+    absl::StatusOr<rules::SimulationReport> simulation = SimulateCandidate(
+        *store_, served->ruleset, loaded, *period, response->mutable_simulation());
+    if (!simulation.ok()) return simulation.status();
+    if (absl::Status s = PriceChange(*simulation, *served->ruleset, *loaded.ruleset, *period,
+                                     response->mutable_cost());
         !s.ok()) {
       return s;
     }

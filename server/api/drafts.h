@@ -25,6 +25,7 @@
 #include "clientele/v1/drafts.pb.h"
 #include "rules/ruleset.h"
 #include "server/api/dependencies.h"
+#include "server/api/ruleset_simulation.h"
 #include "server/api/serving.h"
 
 namespace clientele::server {
@@ -64,6 +65,11 @@ class DraftsApi {
   // load. Sets *loaded to the load's result.
   std::map<std::string, std::vector<std::string>, std::less<>> Readers(
       const std::vector<rules::RuleSource>& files, rules::LoadResult* loaded) const;
+  // The cost in money of `simulation`'s change (rules/change_cost.h), with
+  // the redemptions stored for its period.
+  absl::Status PriceChange(const rules::SimulationReport& simulation, const rules::RuleSet& serving,
+                           const rules::RuleSet& candidate,
+                           const api_internal::SimulationPeriod& period, v1::ChangeCost* out) const;
   // Stores `draft` as its next revision, changed by `caller`.
   absl::Status StoreChange(DraftRecord& draft, std::string_view caller);
   std::string Now() const;

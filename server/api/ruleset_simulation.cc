@@ -122,9 +122,10 @@ absl::StatusOr<SimulationPeriod> ParseSimulationPeriod(std::string_view today_te
   return SimulationPeriod{*today, *from, *to, examples};
 }
 
-absl::Status SimulateCandidate(Store& store, const std::shared_ptr<const rules::RuleSet>& serving,
-                               const rules::LoadResult& candidate, const SimulationPeriod& period,
-                               v1::SimulateRulesetResponse* out) {
+absl::StatusOr<rules::SimulationReport> SimulateCandidate(
+    Store& store, const std::shared_ptr<const rules::RuleSet>& serving,
+    const rules::LoadResult& candidate, const SimulationPeriod& period,
+    v1::SimulateRulesetResponse* out) {
   std::unique_lock<std::mutex> one_at_a_time(simulation_mutex, std::try_to_lock);
   if (!one_at_a_time.owns_lock()) {
     return absl::ResourceExhaustedError(
@@ -177,7 +178,7 @@ absl::Status SimulateCandidate(Store& store, const std::shared_ptr<const rules::
     window.hint = "compare tiers after serving the new qualification, or keep its window";
     DiagnosticToProto(window, out->add_warnings());
   }
-  return absl::OkStatus();
+  return report;
 }
 
 }  // namespace clientele::server::api_internal

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "clientele/v1/rulesets.pb.h"
 #include "rules/ruleset.h"
+#include "rules/simulation.h"
 #include "server/store/store.h"
 
 namespace clientele::server::api_internal {
@@ -36,11 +37,12 @@ absl::StatusOr<SimulationPeriod> ParseSimulationPeriod(std::string_view today,
 
 // Simulates `candidate` (loaded: ok()) beside `serving` into *out: the
 // report, today, the period, and the candidate's warnings (with one when
-// its tier qualification differs from the served one's). Neither the
-// tests nor the elapsed time are set.
-absl::Status SimulateCandidate(Store& store, const std::shared_ptr<const rules::RuleSet>& serving,
-                               const rules::LoadResult& candidate, const SimulationPeriod& period,
-                               v1::SimulateRulesetResponse* out);
+// its tier qualification differs from the served one's), and returns the
+// report. Neither the tests nor the elapsed time are set.
+absl::StatusOr<rules::SimulationReport> SimulateCandidate(
+    Store& store, const std::shared_ptr<const rules::RuleSet>& serving,
+    const rules::LoadResult& candidate, const SimulationPeriod& period,
+    v1::SimulateRulesetResponse* out);
 
 }  // namespace clientele::server::api_internal
 

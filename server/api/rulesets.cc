@@ -166,10 +166,9 @@ absl::Status RulesetsApi::SimulateRuleset(const v1::SimulateRulesetRequest& requ
   if (!sources.ok()) return sources.status();
   rules::LoadResult candidate = rules::RuleSet::LoadSources(std::move(*sources));
   if (!candidate.ok()) return CandidateErrors(candidate.diagnostics);
-  if (absl::Status s = SimulateCandidate(*store_, served->ruleset, candidate, *period, response);
-      !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<rules::SimulationReport> report =
+      SimulateCandidate(*store_, served->ruleset, candidate, *period, response);
+  if (!report.ok()) return report.status();
   // The candidate's own tests, as the reload that publishes it would run
   // them: a candidate that simulates cleanly but would be refused is the
   // surprise this avoids.

@@ -380,7 +380,8 @@ TEST(PointsSection, UnknownKeySuggestsTheNearestOne) {
               ElementsAre("loyalty.yaml:3:3: error: unknown key 'expire' in 'points'; did you "
                           "mean 'expiry'?"));
   EXPECT_EQ(loaded.diagnostics[0].hint,
-            "the keys of 'points' are: pending_days, expiry, returns_after_spending");
+            "the keys of 'points' are: pending_days, expiry, returns_after_spending, "
+            "point_value");
 }
 
 TEST(PointsSection, BadExpiryText) {
@@ -411,6 +412,25 @@ TEST(PointsSection, PendingDaysOutOfRange) {
               ElementsAre("loyalty.yaml:3:17: error: 'pending_days' must be a whole number, not "
                           "'1.5'"));
   EXPECT_TRUE(LoadLoyalty("  pending_days: 3660\n").ok());
+}
+
+// The money a point is worth, for the cost of a change.
+TEST(PointsSection, PointValue) {
+  LoadResult loaded = LoadLoyalty("  point_value: 0.01\n");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded.ruleset->point_value(), Decimal::Parse("0.01").value());
+  EXPECT_EQ(LoadLoyalty("  pending_days: 0\n").ruleset->point_value(), std::nullopt);
+  for (std::string_view value : {"0", "-0.5", "1000.01"}) {
+    LoadResult refused = LoadLoyalty("  point_value: " + std::string(value) + "\n");
+    EXPECT_FALSE(refused.ok()) << value;
+    EXPECT_THAT(Headlines(refused),
+                ElementsAre("loyalty.yaml:3:16: error: point_value must be more than 0 and at "
+                            "most 1000, not " +
+                            std::string(value)));
+  }
+  LoadResult words = LoadLoyalty("  point_value: a cent\n");
+  EXPECT_FALSE(words.ok());
+  EXPECT_THAT(Headlines(words), ElementsAre(HasSubstr("loyalty.yaml:3:16: error:")));
 }
 
 TEST(PointsSection, ReturnsAfterSpendingTypo) {

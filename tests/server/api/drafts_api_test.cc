@@ -478,6 +478,44 @@ cases:
   EXPECT_TRUE(added) << check.changes_text();
 }
 
+// The cost in money: a new 10 off for everyone, and a point value.
+TEST_F(DraftCheckTest, TheCostOfAChangeInMoney) {
+  v1::Draft edited;
+  const std::string offers = FileOf(draft_, "offers.yaml")->text() + R"(  - id: welcome
+    when: true
+    offer: 立减10元
+    stacking: stackable
+    value: {amount_off: 10}
+)";
+  ASSERT_THAT(PutFile(1, "offers.yaml", offers, &edited), IsOk());
+  ASSERT_EQ(edited.errors(), 0) << edited.diagnostics(0).rendered();
+  const std::string loyalty = FileOf(draft_, "loyalty.yaml")->text();
+  ASSERT_EQ(loyalty.find("\npoints:"), std::string::npos);  // no points section yet
+  ASSERT_THAT(PutFile(2, "loyalty.yaml", loyalty + "points:\n  point_value: 0.01\n", &edited),
+              IsOk());
+  ASSERT_EQ(edited.errors(), 0) << edited.diagnostics(0).rendered();
+  const v1::DraftCheck check = Check();
+  const v1::ChangeCost& cost = check.cost();
+  EXPECT_EQ(cost.period_from(), "2026-11-02");
+  EXPECT_EQ(cost.period_to(), "2026-12-01");
+  EXPECT_EQ(cost.before().point_value(), "");
+  EXPECT_EQ(cost.after().point_value(), "0.01");
+  ASSERT_EQ(cost.offers_size(), 1);
+  const v1::OfferCost& welcome = cost.offers(0);
+  EXPECT_EQ(welcome.offer(), "立减10元");
+  EXPECT_EQ(welcome.customers_before(), 0);
+  // The young two keep their exclusive 满100减20 instead: one customer.
+  EXPECT_EQ(welcome.customers_after(), 1);
+  EXPECT_EQ(welcome.worth_after(), "10");
+  EXPECT_EQ(welcome.redemption_rate(), "1");
+  EXPECT_THAT(welcome.basis(), HasSubstr("upper bound"));
+  EXPECT_EQ(welcome.money_after(), "10");
+  EXPECT_EQ(cost.before().total(), "0");
+  EXPECT_EQ(cost.after().total(), "10");
+  EXPECT_EQ(cost.difference(), "10");
+  EXPECT_THAT(cost.notes(), Contains(HasSubstr("the served rules set no points.point_value")));
+}
+
 TEST_F(DraftCheckTest, ADraftThatDoesNotLoadFailsWithoutRunningTheRest) {
   v1::Draft edited;
   ASSERT_THAT(SetValue(1, "young_age_limit", "\"forty\"", &edited), IsOk());
