@@ -6,6 +6,7 @@
 #define CLIENTELE_SERVER_API_APIS_H_
 
 #include "server/api/admin.h"
+#include "server/api/change_requests.h"
 #include "server/api/customers.h"
 #include "server/api/decisions.h"
 #include "server/api/dependencies.h"
@@ -35,7 +36,8 @@ struct Apis {
         offers(dependencies),
         tasks(dependencies),
         segments(dependencies),
-        drafts(dependencies) {}
+        drafts(dependencies),
+        change_requests(dependencies, &drafts) {}
 
   CustomersApi customers;
   EventsApi events;
@@ -49,6 +51,7 @@ struct Apis {
   TasksApi tasks;
   SegmentsApi segments;
   DraftsApi drafts;
+  ChangeRequestsApi change_requests;  // after drafts, which it uses
 };
 
 }  // namespace clientele::server

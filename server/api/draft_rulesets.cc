@@ -9,6 +9,17 @@
 
 namespace clientele::server::api_internal {
 
+absl::Status WriteOnRevision(Store& store, std::string_view method,
+                             const std::function<absl::Status(Transaction&)>& write) {
+  return store
+      .Write({"", method, ""},
+             [&](Transaction& tx) -> absl::StatusOr<std::string> {
+               if (absl::Status s = write(tx); !s.ok()) return s;
+               return std::string();
+             })
+      .status();
+}
+
 absl::Status CheckDraftId(int64_t id) {
   if (id <= 0) return Invalid("id", "give the id of a draft (ListDrafts lists them)");
   return absl::OkStatus();

@@ -7,6 +7,7 @@
 #define CLIENTELE_SERVER_API_DRAFT_RULESETS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -16,11 +17,18 @@
 #include "server/reload/reloader.h"
 #include "server/store/records.h"
 #include "server/store/store.h"
+#include "server/store/transaction.h"
 
 namespace clientele::server::api_internal {
 
 // INVALID_ARGUMENT about `id` unless it can be a draft's (1 or more).
 absl::Status CheckDraftId(int64_t id);
+
+// Runs `write` in a write of its own without an idempotency key: drafts
+// and change requests name the revision or state a change was made on, so
+// a repeated change fails instead of landing twice.
+absl::Status WriteOnRevision(Store& store, std::string_view method,
+                             const std::function<absl::Status(Transaction&)>& write);
 
 // Draft `id` with its files; NOT_FOUND when there is none.
 absl::StatusOr<DraftRecord> FindExistingDraft(Store& store, int64_t id);

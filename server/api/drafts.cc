@@ -298,24 +298,9 @@ absl::StatusOr<bool> ApplySheet(const std::vector<csv::Record>& records, DraftRe
   return changed;
 }
 
-// Writes `draft` in one write (no idempotency key: its revision makes a
-// repeated change fail instead of landing twice).
-absl::Status WriteDraft(Store& store, std::string_view method,
-                        const std::function<absl::Status(Transaction&)>& write) {
-  return store
-      .Write({"", method, ""},
-             [&](Transaction& tx) -> absl::StatusOr<std::string> {
-               if (absl::Status s = write(tx); !s.ok()) return s;
-               return std::string();
-             })
-      .status();
-}
-
 }  // namespace
 
-std::string DraftsApi::Now() const {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now_(), absl::UTCTimeZone());
-}
+std::string DraftsApi::Now() const { return UtcMillisecondsText(absl::ToChronoTime(now_())); }
 
 void DraftsApi::DraftToProto(const DraftRecord& draft, v1::Draft* out) const {
   out->Clear();  // the whole answer, whatever the message held
@@ -365,7 +350,8 @@ absl::Status DraftsApi::StoreChange(DraftRecord& draft, std::string_view caller)
   draft.revision += 1;
   draft.updated_at = Now();
   draft.updated_by = std::string(caller);
-  return WriteDraft(*store_, "EditDraft", [&](Transaction& tx) { return tx.ReplaceDraft(draft); });
+  return WriteOnRevision(*store_, "EditDraft",
+                         [&](Transaction& tx) { return tx.ReplaceDraft(draft); });
 }
 
 absl::Status DraftsApi::CreateDraft(const v1::CreateDraftRequest& request, std::string_view caller,
@@ -392,7 +378,7 @@ absl::Status DraftsApi::CreateDraft(const v1::CreateDraftRequest& request, std::
   draft.created_at = Now();
   draft.updated_at = draft.created_at;
   draft.files = std::move(kept->files);
-  const absl::Status written = WriteDraft(*store_, "CreateDraft", [&](Transaction& tx) {
+  const absl::Status written = WriteOnRevision(*store_, "CreateDraft", [&](Transaction& tx) {
     absl::StatusOr<int64_t> id = tx.CreateDraft(draft);
     if (!id.ok()) return id.status();
     draft.id = *id;
@@ -495,14 +481,14 @@ absl::Status DraftsApi::ImportDraftParameters(const v1::ImportDraftParametersReq
   return absl::OkStatus();
 }
 
-absl::Status DraftsApi::DeleteDraft(const v1::DeleteDraftRequest& request,
+absl::Status DraftsApi::DeleteDraft(const v1::DeleteDraftRequest& request, std::string_view caller,
                                     v1::DeleteDraftResponse* /*response*/) {
   if (absl::Status s = CheckDraftId(request.id()); !s.ok()) return s;
   if (request.revision() <= 0) {
     return Invalid("revision", "give the revision of the draft you mean to delete");
   }
-  return WriteDraft(*store_, "DeleteDraft", [&](Transaction& tx) {
-    return tx.DeleteDraft(request.id(), request.revision());
+  return WriteOnRevision(*store_, "DeleteDraft", [&](Transaction& tx) {
+    return tx.DeleteDraft(request.id(), request.revision(), caller, Now());
   });
 }
 

@@ -48,7 +48,8 @@ class DraftsApi {
   absl::Status ListDrafts(const v1::ListDraftsRequest& request, v1::ListDraftsResponse* response);
   absl::Status EditDraft(const v1::EditDraftRequest& request, std::string_view caller,
                          v1::Draft* response);
-  absl::Status DeleteDraft(const v1::DeleteDraftRequest& request,
+  // Deleting a draft (or changing it) voids its pending change requests.
+  absl::Status DeleteDraft(const v1::DeleteDraftRequest& request, std::string_view caller,
                            v1::DeleteDraftResponse* response);
   absl::Status ExportDraftParameters(const v1::ExportDraftParametersRequest& request,
                                      v1::ExportDraftParametersResponse* response);

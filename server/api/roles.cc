@@ -144,6 +144,14 @@ const std::vector<MethodPermission>& MethodPermissions() {
       {"clientele.v1.Drafts", "ExportDraftParameters", Permission::kRead},
       {"clientele.v1.Drafts", "ImportDraftParameters", Permission::kDraft},
       {"clientele.v1.Drafts", "CheckDraft", Permission::kRead},
+      // Four eyes: those who draft submit (and withdraw their own); those
+      // who approve review, never their own (ChangeRequestsApi).
+      {"clientele.v1.ChangeRequests", "SubmitChangeRequest", Permission::kDraft},
+      {"clientele.v1.ChangeRequests", "ApproveChangeRequest", Permission::kApprove},
+      {"clientele.v1.ChangeRequests", "RejectChangeRequest", Permission::kApprove},
+      {"clientele.v1.ChangeRequests", "WithdrawChangeRequest", Permission::kDraft},
+      {"clientele.v1.ChangeRequests", "GetChangeRequest", Permission::kRead},
+      {"clientele.v1.ChangeRequests", "ListChangeRequests", Permission::kRead},
   };
   return kTable;
 }

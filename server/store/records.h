@@ -356,6 +356,40 @@ struct DraftRecord {
   std::vector<rules::RuleSource> files;  // file name and bytes, by name; empty in listings
 };
 
+// One step of a change request, as its audit keeps it.
+struct ChangeRequestEvent {
+  std::string at;     // RFC 3339 UTC, milliseconds
+  std::string actor;  // the name of the caller's token
+  // "submitted", "approved", "rejected", "withdrawn", "voided" or
+  // "published".
+  std::string action;
+  std::string comment;  // given with it; for "voided", why
+  // The version of the draft's files the step was taken on (for
+  // "voided", the one the request froze).
+  std::string version;
+  std::string checks;  // the draft's check then, one line per step; "" none ran
+};
+
+// A change request of the console (server/api/change_requests.h): a draft
+// submitted for approval, the version of its files frozen, and where it
+// stands. State "open" (submitted), "approved", "rejected", "withdrawn",
+// "voided" (its draft changed or went) or "published".
+struct ChangeRequestRecord {
+  int64_t id = 0;  // assigned by CreateChangeRequest, from 1
+  int64_t draft_id = 0;
+  int64_t draft_revision = 0;   // submitted
+  std::string version;          // of the draft's files, submitted
+  std::string title;            // the draft's, submitted
+  std::string author;           // who submitted it
+  std::string submitted_at;     // RFC 3339 UTC, milliseconds
+  std::string serving_version;  // served when it was submitted
+  std::string state = "open";
+  std::string state_by;  // the last change of state: who, when, with what comment
+  std::string state_at;
+  std::string state_comment;
+  std::vector<ChangeRequestEvent> events;  // oldest first; empty in listings
+};
+
 // One sampled decision of the decision log (server/api/decision_log.h). The
 // request and decision are bytes that the service layer encodes and
 // decodes; the store keeps them as given.

@@ -200,6 +200,12 @@ class Store {
   // The drafts without their files, the most recently changed first, at
   // most `limit`.
   virtual absl::StatusOr<std::vector<DraftRecord>> Drafts(int limit) = 0;
+  // Change request `id` with its events; nullopt when there is none.
+  virtual absl::StatusOr<std::optional<ChangeRequestRecord>> FindChangeRequest(int64_t id) = 0;
+  // Change requests without their events, newest first, at most `limit`:
+  // those in `state`, or all when it is "".
+  virtual absl::StatusOr<std::vector<ChangeRequestRecord>> ChangeRequests(std::string_view state,
+                                                                          int limit) = 0;
   // The version that `version_prefix` starts (with its files); nullopt when
   // none does; INVALID_ARGUMENT when several do.
   virtual absl::StatusOr<std::optional<RulesetVersionRecord>> FindRulesetVersion(

@@ -236,7 +236,28 @@ class Transaction {
   virtual absl::Status ReplaceDraft(const DraftRecord& draft) = 0;
   // Deletes the draft and its files if its revision is still `revision`:
   // ABORTED when another change came first, NOT_FOUND when there is none.
-  virtual absl::Status DeleteDraft(int64_t id, int64_t revision) = 0;
+  // `by` and `at` (RFC 3339 UTC) name the deletion in the "voided" event
+  // of the draft's pending change requests.
+  virtual absl::Status DeleteDraft(int64_t id, int64_t revision, std::string_view by,
+                                   std::string_view at) = 0;
+  // ReplaceDraft and DeleteDraft also void the draft's pending change
+  // requests (state "open" or "approved"), with a "voided" event saying
+  // who changed the draft and when: no change to an approved draft keeps
+  // its approval, by any path.
+
+  // Stores a new change request in state "open" with `submitted` as its
+  // first event; returns its id. ABORTED when its draft is no longer at
+  // `request.draft_revision` (NOT_FOUND when it is gone); ALREADY_EXISTS
+  // naming the pending one when the draft has a request "open" or
+  // "approved".
+  virtual absl::StatusOr<int64_t> CreateChangeRequest(const ChangeRequestRecord& request,
+                                                      const ChangeRequestEvent& submitted) = 0;
+  // Moves request `id` from state `from` to state `to`, appending `event`
+  // (whose actor, time and comment become the state's).
+  // FAILED_PRECONDITION naming its state when it is not in `from`
+  // (someone acted first), NOT_FOUND when there is no such request.
+  virtual absl::Status MoveChangeRequest(int64_t id, std::string_view from, std::string_view to,
+                                         const ChangeRequestEvent& event) = 0;
   // Replaces `record.replica`'s report (Store::ReportReplicaRuleset) and
   // removes the reports made before `forget_before`.
   virtual absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& record,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "clientele/v1/admin.pb.h"
+#include "clientele/v1/change_requests.pb.h"
 #include "clientele/v1/customers.pb.h"
 #include "clientele/v1/decisions.pb.h"
 #include "clientele/v1/diagnostics.pb.h"
@@ -47,7 +48,8 @@ inline std::vector<const google::protobuf::FileDescriptor*> FilesWithServices() 
           v1::RedeemOfferRequest::descriptor()->file(),
           v1::ListTasksRequest::descriptor()->file(),
           v1::GetRfmRequest::descriptor()->file(),
-          v1::CreateDraftRequest::descriptor()->file()};
+          v1::CreateDraftRequest::descriptor()->file(),
+          v1::SubmitChangeRequestRequest::descriptor()->file()};
 }
 
 // The methods of every service of FilesWithServices().

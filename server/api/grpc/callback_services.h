@@ -25,6 +25,7 @@ std::unique_ptr<grpc::Service> MakeOffersService(const ServiceContext& context);
 std::unique_ptr<grpc::Service> MakeTasksService(const ServiceContext& context);
 std::unique_ptr<grpc::Service> MakeSegmentsService(const ServiceContext& context);
 std::unique_ptr<grpc::Service> MakeDraftsService(const ServiceContext& context);
+std::unique_ptr<grpc::Service> MakeChangeRequestsService(const ServiceContext& context);
 // Ping admits callers like every call and touches nothing else.
 std::unique_ptr<grpc::Service> MakeDiagnosticsService(const Authenticator* auth);
 

@@ -51,9 +51,10 @@ class DraftsService final : public v1::Drafts::CallbackService {
   grpc::ServerUnaryReactor* DeleteDraft(grpc::CallbackServerContext* context,
                                         const v1::DeleteDraftRequest* request,
                                         v1::DeleteDraftResponse* response) override {
-    return RunWrite("DeleteDraft", *auth_, context, pool_, [api = api_, request, response] {
-      return api->DeleteDraft(*request, response);
-    });
+    return RunWrite("DeleteDraft", *auth_, context, pool_,
+                    [api = api_, request, response](std::string_view caller) {
+                      return api->DeleteDraft(*request, caller, response);
+                    });
   }
   grpc::ServerUnaryReactor* ExportDraftParameters(
       grpc::CallbackServerContext* context, const v1::ExportDraftParametersRequest* request,

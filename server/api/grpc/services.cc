@@ -19,6 +19,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceContext& c
   services.push_back(MakeTasksService(context));
   services.push_back(MakeSegmentsService(context));
   services.push_back(MakeDraftsService(context));
+  services.push_back(MakeChangeRequestsService(context));
   return services;
 }
 

@@ -2,7 +2,8 @@
 // publishing with ✓ or ✗, the tests of each day they ran on, the
 // simulation over the stored customers as a from → to matrix per
 // dimension and the offers gained and lost (lost in red), the rules
-// changed in plain words, and the cost in money before and after. Example
+// changed in plain words, and the cost in money before and after (the
+// change red when it costs more, green when less). Example
 // customers open their explanation under the draft ("Try a customer").
 // Every text from the server goes in as text, never HTML.
 import {call} from './api.js';
@@ -186,6 +187,65 @@ function showChanges(check) {
   box.append(list);
 }
 
+// "+12.50" / "−3" / "0": a change in money, signed.
+function signed(amount) {
+  const number = Number(amount);
+  if (number > 0) return `+${amount}`;
+  if (number < 0) return `−${amount.replace(/^-/, '')}`;
+  return amount;
+}
+
+function showCost(check) {
+  const box = $('check-cost');
+  box.replaceChildren();
+  const cost = check.cost;
+  if (!cost) return;
+  box.append(heading(`Cost in money, over ${cost.period_from} to ${cost.period_to}`));
+  const table = element('table', '', 'cost');
+  table.createTHead().insertRow().append(
+      element('th', ''), element('th', 'Served'), element('th', 'Draft'), element('th', 'Change'));
+  const body = table.createTBody();
+  const line = (label, before, after, change = '') => {
+    const row = body.insertRow();
+    row.append(element('th', label));
+    for (const text of [before, after, change]) row.insertCell().textContent = text;
+    return row;
+  };
+  const {before, after} = cost;
+  line('Points issued', before.points, after.points, signed(String(after.points - before.points)));
+  line('Point value', before.point_value || 'not set', after.point_value || 'not set');
+  line('Points in money', before.points_money || '–', after.points_money || '–');
+  line('Offers in money', before.discounts_money, after.discounts_money);
+  const total = line('Total', before.total, after.total, signed(cost.difference));
+  total.className = 'total';
+  total.cells[2].className = Number(cost.difference) > 0 ? 'lost' :
+      Number(cost.difference) < 0                        ? 'gained' :
+                                                           '';
+  box.append(table);
+  if (cost.offers.length) {
+    const offers = element('table', '', 'cost-offers');
+    offers.createTHead().insertRow().append(
+        element('th', 'Offer'), element('th', 'Customers'), element('th', 'Worth'),
+        element('th', 'Redeemed'), element('th', 'Money'));
+    const rows = offers.createTBody();
+    for (const offer of cost.offers) {
+      const row = rows.insertRow();
+      row.dataset.offer = offer.offer;
+      row.insertCell().textContent = offer.offer;
+      row.insertCell().textContent = `${offer.customers_before} → ${offer.customers_after}`;
+      row.insertCell().textContent = `${offer.worth_before} → ${offer.worth_after}`;
+      const rate = row.insertCell();
+      rate.textContent = `${Math.round(Number(offer.redemption_rate) * 100)} %`;
+      rate.title = offer.basis;
+      row.insertCell().textContent = `${offer.money_before} → ${offer.money_after}`;
+    }
+    box.append(offers);
+  }
+  const notes = element('ul', '', 'hint');
+  for (const note of cost.notes) notes.append(element('li', note));
+  box.append(notes);
+}
+
 function showCheck(check) {
   $('check').hidden = false;
   $('check-when').textContent = `of revision ${check.summary.revision}`;
@@ -195,6 +255,7 @@ function showCheck(check) {
   showDiagnostics(diagnostics, check.diagnostics.filter((d) => d.severity === 'error'));
   showTests(check);
   showSimulation(check);
+  showCost(check);
   showChanges(check);
 }
 

@@ -155,7 +155,12 @@ class Connection : public Transaction {
   absl::Status ArchiveRuleset(const RulesetVersionRecord& r) override;
   absl::StatusOr<int64_t> CreateDraft(const DraftRecord& draft) override;
   absl::Status ReplaceDraft(const DraftRecord& draft) override;
-  absl::Status DeleteDraft(int64_t id, int64_t revision) override;
+  absl::Status DeleteDraft(int64_t id, int64_t revision, std::string_view by,
+                           std::string_view at) override;
+  absl::StatusOr<int64_t> CreateChangeRequest(const ChangeRequestRecord& request,
+                                              const ChangeRequestEvent& submitted) override;
+  absl::Status MoveChangeRequest(int64_t id, std::string_view from, std::string_view to,
+                                 const ChangeRequestEvent& event) override;
   absl::Status ReportReplicaRuleset(const ReplicaRulesetRecord& r,
                                     std::string_view forget_before) override;
   absl::StatusOr<int64_t> AppendDecisions(std::span<const DecisionLogEntry> entries,
@@ -377,7 +382,16 @@ class Connection : public Transaction {
   absl::Status UnsafeArchiveRuleset(const RulesetVersionRecord& r);
   absl::StatusOr<int64_t> UnsafeCreateDraft(const DraftRecord& draft);
   absl::Status UnsafeReplaceDraft(const DraftRecord& draft);
-  absl::Status UnsafeDeleteDraft(int64_t id, int64_t revision);
+  absl::Status UnsafeDeleteDraft(int64_t id, int64_t revision, std::string_view by,
+                                 std::string_view at);
+  // Voids the draft's pending change requests: `why` is the event's comment.
+  void UnsafeVoidChangeRequests(int64_t draft_id, std::string_view by, std::string_view at,
+                                std::string_view why);
+  absl::StatusOr<int64_t> UnsafeCreateChangeRequest(const ChangeRequestRecord& request,
+                                                    const ChangeRequestEvent& submitted);
+  absl::Status UnsafeMoveChangeRequest(int64_t id, std::string_view from, std::string_view to,
+                                       const ChangeRequestEvent& event);
+  void UnsafeAppendChangeRequestEvent(int64_t id, const ChangeRequestEvent& event);
   // Why a change of draft `id` made on `revision` found no such row:
   // NOT_FOUND, or ABORTED naming its revision now and who made it.
   absl::Status UnsafeDraftMismatch(int64_t id, int64_t revision);

@@ -1,6 +1,7 @@
 // The console's rule drafts (DraftRecord), written: each draft's row and
 // its files, replaced whole on every change, under a revision that refuses
-// a change made on a stale copy. (Read in reads.cc, with the other reads.)
+// a change made on a stale copy; either voids the draft's pending change
+// requests (change_requests.cc). (Read in reads.cc, with the other reads.)
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ absl::Status Connection::UnsafeReplaceDraft(const DraftRecord& draft) {
     s.bind(5, draft.revision);
     if (s.exec() != 1) return UnsafeDraftMismatch(draft.id, draft.revision - 1);
   }
+  UnsafeVoidChangeRequests(draft.id, draft.updated_by, draft.updated_at,
+                           StrCat("the draft was changed (revision ", draft.revision, ", by ",
+                                  draft.updated_by, ") after it was submitted"));
   sql::Statement& clear = Prepared("DELETE FROM draft_files WHERE draft_id = ?");
   {
     Done done{clear};
@@ -72,7 +76,8 @@ absl::Status Connection::UnsafeDraftMismatch(int64_t id, int64_t revision) {
       find.getColumn(1).getString(), ", not ", revision, "): read it again and redo the change"));
 }
 
-absl::Status Connection::UnsafeDeleteDraft(int64_t id, int64_t revision) {
+absl::Status Connection::UnsafeDeleteDraft(int64_t id, int64_t revision, std::string_view by,
+                                           std::string_view at) {
   // The files first (they name the draft); a refusal below rolls the
   // write back, them included.
   {
@@ -86,6 +91,7 @@ absl::Status Connection::UnsafeDeleteDraft(int64_t id, int64_t revision) {
   draft.bind(1, id);
   draft.bind(2, revision);
   if (draft.exec() != 1) return UnsafeDraftMismatch(id, revision);
+  UnsafeVoidChangeRequests(id, by, at, StrCat("the draft was deleted by ", by));
   return absl::OkStatus();
 }
 
@@ -97,8 +103,9 @@ absl::Status Connection::ReplaceDraft(const DraftRecord& draft) {
   return Guarded("changing a draft", [&] { return UnsafeReplaceDraft(draft); });
 }
 
-absl::Status Connection::DeleteDraft(int64_t id, int64_t revision) {
-  return Guarded("deleting a draft", [&] { return UnsafeDeleteDraft(id, revision); });
+absl::Status Connection::DeleteDraft(int64_t id, int64_t revision, std::string_view by,
+                                     std::string_view at) {
+  return Guarded("deleting a draft", [&] { return UnsafeDeleteDraft(id, revision, by, at); });
 }
 
 }  // namespace clientele::server::sql

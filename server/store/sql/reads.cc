@@ -795,4 +795,77 @@ absl::StatusOr<std::vector<DraftRecord>> SqlStore::Drafts(int limit) {
   }
 }
 
+namespace {
+
+constexpr char kChangeRequestColumns[] =
+    "id, draft_id, draft_revision, version, title, author, submitted_at, serving_version, state, "
+    "state_by, state_at, state_comment";
+
+ChangeRequestRecord ChangeRequestOfRow(sql::Statement& s) {
+  ChangeRequestRecord request;
+  request.id = s.getColumn(0).getInt64();
+  request.draft_id = s.getColumn(1).getInt64();
+  request.draft_revision = s.getColumn(2).getInt64();
+  request.version = s.getColumn(3).getString();
+  request.title = s.getColumn(4).getString();
+  request.author = s.getColumn(5).getString();
+  request.submitted_at = s.getColumn(6).getString();
+  request.serving_version = s.getColumn(7).getString();
+  request.state = s.getColumn(8).getString();
+  request.state_by = s.getColumn(9).getString();
+  request.state_at = s.getColumn(10).getString();
+  request.state_comment = s.getColumn(11).getString();
+  return request;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<ChangeRequestRecord>> SqlStore::FindChangeRequest(int64_t id) {
+  ReadLease reader(this);
+  try {
+    static const std::string kFind =
+        StrCat("SELECT ", kChangeRequestColumns, " FROM change_requests WHERE id = ?");
+    sql::Statement& s = reader->Prepared(kFind);
+    std::optional<ChangeRequestRecord> found;
+    {
+      sql::Connection::Done done{s};
+      s.bind(1, id);
+      if (!s.executeStep()) return found;
+      found = ChangeRequestOfRow(s);
+    }
+    sql::Statement& events = reader->Prepared(
+        "SELECT at, actor, action, comment, version, checks FROM change_request_events "
+        "WHERE request_id = ? ORDER BY id");
+    sql::Connection::Done done{events};
+    events.bind(1, id);
+    while (events.executeStep()) {
+      found->events.push_back({events.getColumn(0).getString(), events.getColumn(1).getString(),
+                               events.getColumn(2).getString(), events.getColumn(3).getString(),
+                               events.getColumn(4).getString(), events.getColumn(5).getString()});
+    }
+    return found;
+  } catch (const sql::Error& e) {
+    return FromError(e, "reading a change request");
+  }
+}
+
+absl::StatusOr<std::vector<ChangeRequestRecord>> SqlStore::ChangeRequests(std::string_view state,
+                                                                          int limit) {
+  ReadLease reader(this);
+  try {
+    static const std::string kList =
+        StrCat("SELECT ", kChangeRequestColumns,
+               " FROM change_requests WHERE ?1 = '' OR state = ?1 ORDER BY id DESC LIMIT ?2");
+    sql::Statement& s = reader->Prepared(kList);
+    sql::Connection::Done done{s};
+    s.bind(1, std::string(state));
+    s.bind(2, limit);
+    std::vector<ChangeRequestRecord> requests;
+    while (s.executeStep()) requests.push_back(ChangeRequestOfRow(s));
+    return requests;
+  } catch (const sql::Error& e) {
+    return FromError(e, "listing the change requests");
+  }
+}
+
 }  // namespace clientele::server

@@ -556,6 +556,38 @@ CREATE TABLE draft_files (
   PRIMARY KEY (draft_id, name)
 );
 )sql",
+    // 17: change requests: a draft submitted for approval with the
+    // version of its files frozen, where it stands, and every step it
+    // went through (server/api/change_requests.h). A request outlives its
+    // draft: the audit stays.
+    R"sql(
+CREATE TABLE change_requests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  draft_id INTEGER NOT NULL,
+  draft_revision INTEGER NOT NULL,
+  version TEXT NOT NULL,
+  title TEXT NOT NULL,
+  author TEXT NOT NULL,
+  submitted_at TEXT NOT NULL,
+  serving_version TEXT NOT NULL,
+  state TEXT NOT NULL,
+  state_by TEXT NOT NULL,
+  state_at TEXT NOT NULL,
+  state_comment TEXT NOT NULL
+);
+CREATE INDEX change_requests_by_draft ON change_requests (draft_id, state);
+CREATE TABLE change_request_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id INTEGER NOT NULL REFERENCES change_requests(id),
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  version TEXT NOT NULL,
+  checks TEXT NOT NULL
+);
+CREATE INDEX change_request_events_by_request ON change_request_events (request_id, id);
+)sql",
 };
 
 }  // namespace

@@ -195,6 +195,9 @@ class SqlStore final : public Store {
   absl::StatusOr<std::vector<ReplicaRulesetRecord>> ReplicaRulesets() override;
   absl::StatusOr<std::optional<DraftRecord>> FindDraft(int64_t id) override;
   absl::StatusOr<std::vector<DraftRecord>> Drafts(int limit) override;
+  absl::StatusOr<std::optional<ChangeRequestRecord>> FindChangeRequest(int64_t id) override;
+  absl::StatusOr<std::vector<ChangeRequestRecord>> ChangeRequests(std::string_view state,
+                                                                  int limit) override;
   absl::StatusOr<std::vector<RulesetVersionRecord>> RulesetVersions(int limit) override;
   absl::StatusOr<std::optional<RulesetVersionRecord>> FindRulesetVersion(
       std::string_view version_prefix) override;

@@ -160,7 +160,7 @@ TEST_F(DraftsApiTest, AChangeMadeOnAnOlderRevisionIsRefusedAndChangesNothing) {
   remove.set_id(draft_.summary().id());
   remove.set_revision(1);
   v1::DeleteDraftResponse removed;
-  EXPECT_THAT(api_->DeleteDraft(remove, &removed), StatusIs(absl::StatusCode::kAborted, ""));
+  EXPECT_THAT(api_->DeleteDraft(remove, "mei", &removed), StatusIs(absl::StatusCode::kAborted, ""));
   EXPECT_EQ(Reread().summary().revision(), 2);
 }
 
@@ -279,12 +279,13 @@ TEST_F(DraftsApiTest, ListedNewestFirstAndDeletedOnTheirRevision) {
   remove.set_id(second.summary().id());
   remove.set_revision(1);
   v1::DeleteDraftResponse removed;
-  ASSERT_THAT(api_->DeleteDraft(remove, &removed), IsOk());
+  ASSERT_THAT(api_->DeleteDraft(remove, "mei", &removed), IsOk());
   v1::GetDraftRequest get;
   get.set_id(second.summary().id());
   v1::Draft gone;
   EXPECT_THAT(api_->GetDraft(get, &gone), StatusIs(absl::StatusCode::kNotFound, "not found"));
-  EXPECT_THAT(api_->DeleteDraft(remove, &removed), StatusIs(absl::StatusCode::kNotFound, ""));
+  EXPECT_THAT(api_->DeleteDraft(remove, "mei", &removed),
+              StatusIs(absl::StatusCode::kNotFound, ""));
 }
 
 // The console's "Try a customer" against a draft: Evaluate with draft_id

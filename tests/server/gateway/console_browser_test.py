@@ -28,6 +28,7 @@ import time
 import traceback
 import urllib.request
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -114,8 +115,13 @@ def open_browser():
 
 
 def wait_for(driver, condition, what):
+    """Waits for `condition`; an element it holds that the page redrew
+    meanwhile (a sheet is redrawn with each answer) only means "not yet"."""
     try:
-        return WebDriverWait(driver, WAIT_SECONDS).until(lambda d: condition(d))
+        return WebDriverWait(driver, WAIT_SECONDS,
+                             ignored_exceptions=(NoSuchElementException,
+                                                 StaleElementReferenceException)).until(
+            lambda d: condition(d))
     except Exception as error:
         raise AssertionError(f"waited {WAIT_SECONDS} s for {what}") from error
 
@@ -445,6 +451,10 @@ def flow_check_shows_a_lost_offer_in_red(driver, server, shots):
     assert lost.text.startswith("−"), lost.text
     assert lost.value_of_css_property("color") in ("rgba(179, 38, 30, 1)", "rgb(179, 38, 30)"), \
         lost.value_of_css_property("color")
+    # The cost: the seeds price nothing in money, and say so.
+    cost = text_of(driver, "check-cost")
+    assert "Cost in money" in cost and "Total" in cost, cost
+    assert "points are not priced" in cost, cost
     assert "young_age_limit" in text_of(driver, "check-changes")
     assert "40 → 30" in text_of(driver, "check-changes")
     driver.execute_script("document.getElementById('check-simulation').scrollIntoView()")

@@ -966,17 +966,140 @@ TEST_P(StoreContractTest, DraftsKeepTheirFilesAndRefuseAChangeMadeOnAStaleCopy) 
   EXPECT_EQ(store_->Drafts(1)->size(), 1u);
 
   // Deleting: not on a stale copy; its files go along, and twice is NOT_FOUND.
-  EXPECT_THAT(Do("delete-0", [&](Transaction& tx) { return tx.DeleteDraft(first, 1); }),
+  EXPECT_THAT(Do("delete-0",
+                 [&](Transaction& tx) {
+                   return tx.DeleteDraft(first, 1, "ana", "2026-12-01T10:00:00.000Z");
+                 }),
               StatusIs(absl::StatusCode::kAborted, "now revision 2"));
   EXPECT_EQ(store_->FindDraft(first)->value().files.size(), 1u);
-  ASSERT_THAT(Do("delete-1", [&](Transaction& tx) { return tx.DeleteDraft(first, 2); }), IsOk());
+  ASSERT_THAT(Do("delete-1",
+                 [&](Transaction& tx) {
+                   return tx.DeleteDraft(first, 2, "ana", "2026-12-01T10:00:00.000Z");
+                 }),
+              IsOk());
   EXPECT_FALSE(store_->FindDraft(first)->has_value());
-  EXPECT_THAT(Do("delete-2", [&](Transaction& tx) { return tx.DeleteDraft(first, 2); }),
+  EXPECT_THAT(Do("delete-2",
+                 [&](Transaction& tx) {
+                   return tx.DeleteDraft(first, 2, "ana", "2026-12-01T10:00:00.000Z");
+                 }),
               StatusIs(absl::StatusCode::kNotFound, "draft"));
   EXPECT_THAT(Do("change-3", [&](Transaction& tx) { return tx.ReplaceDraft(change); }),
               StatusIs(absl::StatusCode::kNotFound, "draft"));
   // A failed write leaves nothing: the second draft is as it was.
   EXPECT_EQ(store_->FindDraft(second)->value().revision, 1);
+}
+
+// Change requests: one pending per draft, a state moved only from the one
+// the caller saw, every step an event, and any change to the draft (or its
+// deletion) voids a pending request, whatever path made it.
+TEST_P(StoreContractTest, ChangeRequestsMoveFromTheStateSeenAndAnyDraftChangeVoidsThem) {
+  DraftRecord draft;
+  draft.title = "双十一";
+  draft.author = "mei";
+  draft.base_version = "3ca4c8bf39df";
+  draft.created_at = "2026-12-06T10:00:00.000Z";
+  draft.files = {{"parameters.yaml", "kind: parameters\n"}};
+  int64_t draft_id = 0;
+  ASSERT_THAT(Do("draft",
+                 [&](Transaction& tx) -> absl::Status {
+                   absl::StatusOr<int64_t> id = tx.CreateDraft(draft);
+                   if (id.ok()) draft_id = *id;
+                   return id.status();
+                 }),
+              IsOk());
+  ChangeRequestRecord request;
+  request.draft_id = draft_id;
+  request.draft_revision = 1;
+  request.version = "aaaabbbbcccc";
+  request.title = "双十一";
+  request.author = "mei";
+  request.submitted_at = "2026-12-06T10:05:00.000Z";
+  request.serving_version = "3ca4c8bf39df";
+  const ChangeRequestEvent submitted{
+      "2026-12-06T10:05:00.000Z", "mei", "submitted", "please", "aaaabbbbcccc",
+      "loads: ok\ntests: ok"};
+  auto submit = [&](std::string_view key, int64_t* id) {
+    return Do(std::string(key), [&](Transaction& tx) -> absl::Status {
+      absl::StatusOr<int64_t> made = tx.CreateChangeRequest(request, submitted);
+      if (made.ok()) *id = *made;
+      return made.status();
+    });
+  };
+  int64_t first = 0;
+  ASSERT_THAT(submit("submit-1", &first), IsOk());
+  int64_t twice = 0;
+  EXPECT_THAT(submit("submit-2", &twice),
+              StatusIs(absl::StatusCode::kAlreadyExists, "already has change request"));
+
+  const ChangeRequestEvent approved{
+      "2026-12-06T11:00:00.000Z", "lee", "approved", "ok", "aaaabbbbcccc", ""};
+  ASSERT_THAT(Do("approve-1",
+                 [&](Transaction& tx) {
+                   return tx.MoveChangeRequest(first, "open", "approved", approved);
+                 }),
+              IsOk());
+  EXPECT_THAT(Do("approve-2",
+                 [&](Transaction& tx) {
+                   return tx.MoveChangeRequest(first, "open", "approved", approved);
+                 }),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "is approved (by lee), not open"));
+  EXPECT_THAT(Do("approve-3",
+                 [&](Transaction& tx) {
+                   return tx.MoveChangeRequest(first + 100, "open", "approved", approved);
+                 }),
+              StatusIs(absl::StatusCode::kNotFound, "change request"));
+
+  // A change to the draft voids the approval.
+  DraftRecord change = **store_->FindDraft(draft_id);
+  change.revision = 2;
+  change.updated_by = "ana";
+  change.updated_at = "2026-12-06T12:00:00.000Z";
+  ASSERT_THAT(Do("change", [&](Transaction& tx) { return tx.ReplaceDraft(change); }), IsOk());
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  const ChangeRequestRecord voided = **store_->FindChangeRequest(first);
+  EXPECT_EQ(voided.state, "voided");
+  EXPECT_EQ(voided.state_by, "ana");
+  EXPECT_EQ(voided.state_at, "2026-12-06T12:00:00.000Z");
+  EXPECT_EQ(voided.state_comment,
+            "the draft was changed (revision 2, by ana) after it was submitted");
+  EXPECT_EQ(voided.version, "aaaabbbbcccc");
+  EXPECT_EQ(voided.author, "mei");
+  EXPECT_EQ(voided.serving_version, "3ca4c8bf39df");
+  ASSERT_EQ(voided.events.size(), 3u);
+  EXPECT_EQ(voided.events[0].action, "submitted");
+  EXPECT_EQ(voided.events[0].checks, "loads: ok\ntests: ok");
+  EXPECT_EQ(voided.events[0].comment, "please");
+  EXPECT_EQ(voided.events[1].action, "approved");
+  EXPECT_EQ(voided.events[1].actor, "lee");
+  EXPECT_EQ(voided.events[2].action, "voided");
+
+  // Not on a revision the draft has left; submitted again on its own, and
+  // deleting the draft voids that one too.
+  int64_t second = 0;
+  EXPECT_THAT(submit("submit-stale", &second),
+              StatusIs(absl::StatusCode::kAborted, "now revision 2, by ana"));
+  request.draft_revision = 2;
+  ASSERT_THAT(submit("submit-3", &second), IsOk());
+  EXPECT_NE(second, first);
+  ASSERT_THAT(Do("delete",
+                 [&](Transaction& tx) {
+                   return tx.DeleteDraft(draft_id, 2, "ana", "2026-12-06T13:00:00.000Z");
+                 }),
+              IsOk());
+  EXPECT_EQ(store_->FindChangeRequest(second)->value().state, "voided");
+  EXPECT_EQ(store_->FindChangeRequest(second)->value().state_comment,
+            "the draft was deleted by ana");
+
+  // Listed newest first, without events; by state.
+  absl::StatusOr<std::vector<ChangeRequestRecord>> all = store_->ChangeRequests("", 10);
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, second);
+  EXPECT_TRUE((*all)[0].events.empty());
+  EXPECT_EQ(store_->ChangeRequests("voided", 10)->size(), 2u);
+  EXPECT_EQ(store_->ChangeRequests("open", 10)->size(), 0u);
+  EXPECT_EQ(store_->ChangeRequests("", 1)->size(), 1u);
+  EXPECT_FALSE(store_->FindChangeRequest(second + 100)->has_value());
 }
 
 }  // namespace
