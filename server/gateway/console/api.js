@@ -3,6 +3,7 @@
 // login's CSRF token. Nothing here ever holds the token itself.
 
 let csrf = '';
+let tokenName = '';  // of the login, to show what that person may do
 
 // An error of the API, with its Connect code ("not_found") and message.
 export class ApiError extends Error {
@@ -32,6 +33,7 @@ export async function currentLogin() {
   if (response.status === 401) return null;
   const login = await answerOf(response);
   csrf = login.csrf;
+  tokenName = login.token_name;
   return login;
 }
 
@@ -44,6 +46,7 @@ export async function logIn(token) {
   });
   const login = await answerOf(response);
   csrf = login.csrf;
+  tokenName = login.token_name;
   return login;
 }
 
@@ -58,6 +61,12 @@ export async function logOut() {
   });
   await answerOf(response);
   csrf = '';
+  tokenName = '';
+}
+
+// The name of the token logged in with ("" when none): who "I" am.
+export function loggedInAs() {
+  return tokenName;
 }
 
 // Calls Service.Method (e.g. "Rulesets/GetRulesetStatus") with `request`.

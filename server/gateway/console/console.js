@@ -1,8 +1,10 @@
 // The console's entry: log in (or find the login this browser has), then
-// the screens, one at a time by the address's #fragment (#status, #try, #drafts);
+// the screens, one at a time by the address's #fragment (#status, #try,
+// #drafts, #requests);
 // back to the login form when the login ends.
 import {currentLogin, logIn, logOut} from './api.js';
 import {openDrafts} from './drafts.js';
+import {openRequests} from './requests.js';
 import {openStatus} from './status.js';
 import {openTry} from './try.js';
 
@@ -13,6 +15,7 @@ const screens = {
   status: () => {},
   try: openTry,
   drafts: openDrafts,
+  requests: openRequests,
 };
 
 // The address's #screen, or #screen?name=value&... for what it should show.

@@ -185,6 +185,7 @@ function showDraft(draft) {
   current = draft;
   $('draft').hidden = false;
   $('draft-try').href = `#try?draft=${encodeURIComponent(draft.summary.id)}`;
+  showRequestOf(draft).catch(() => {});  // an edit voids a pending request: show it
   $('draft-heading').textContent = draft.summary.title;
   $('draft-state').textContent = `revision ${draft.summary.revision}, by ${
       draft.summary.updated_by}, from version ${draft.summary.base_version}`;
@@ -255,6 +256,44 @@ async function importSheet() {
   }
 }
 
+// The draft's latest change request in a line, with a link to it.
+async function showRequestOf(draft) {
+  const {requests} = await call('ChangeRequests/ListChangeRequests', {});
+  if (!current || current.summary.id !== draft.summary.id) return;  // another one opened since
+  const latest = requests.find((request) => request.draft_id === draft.summary.id);
+  const line = $('draft-request');
+  line.replaceChildren();
+  if (!latest) return;
+  const link = document.createElement('a');
+  link.href = `#requests?id=${encodeURIComponent(latest.id)}`;
+  link.textContent = `Change request #${latest.id}`;
+  const state = document.createElement('span');
+  state.className = `state state-${latest.state}`;
+  state.textContent = latest.state;
+  line.append(
+      link, ': ', state,
+      ` (by ${latest.state_by}${latest.state_comment ? `: ${latest.state_comment}` : ''})`);
+}
+
+async function submitDraft() {
+  showError('draft-error', null);
+  const button = $('draft-submit');
+  button.disabled = true;
+  try {
+    await call('ChangeRequests/SubmitChangeRequest', {
+      draft_id: current.summary.id,
+      draft_revision: current.summary.revision,
+      comment: $('submit-comment').value,
+    });
+    $('submit-comment').value = '';
+  } catch (error) {
+    showError('draft-error', error);
+  } finally {
+    button.disabled = false;
+  }
+  await showRequestOf(current).catch(() => {});
+}
+
 async function runCheck() {
   showError('draft-error', null);
   const button = $('draft-check');
@@ -288,14 +327,18 @@ async function createDraft(event) {
 
 let ready = false;
 
-// Readies the screen once per page, and lists the drafts each time.
-export function openDrafts() {
+// Readies the screen once per page, and lists the drafts each time;
+// `wanted` may name a draft to open (#drafts?draft=3).
+export function openDrafts(wanted = new URLSearchParams()) {
   if (!ready) {
     ready = true;
     $('draft-new').addEventListener('submit', createDraft);
     $('sheet-export').addEventListener('click', exportSheet);
     $('sheet-file').addEventListener('change', importSheet);
     $('draft-check').addEventListener('click', runCheck);
+    $('draft-submit').addEventListener('click', submitDraft);
   }
   listDrafts().then(() => showError('drafts-error', null), (e) => showError('drafts-error', e));
+  const draft = wanted.get('draft');
+  if (draft) openDraft(draft).catch((e) => showError('drafts-error', e));
 }

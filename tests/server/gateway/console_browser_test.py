@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
 import urllib.request
 
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
@@ -39,6 +40,7 @@ ADMIN_TOKEN = "demo-admin-token"
 READER_TOKEN = "demo-reader-token"
 WRITER_TOKEN = "demo-writer-token"
 MARKETER_TOKEN = "demo-marketer-token"
+APPROVER_TOKEN = "demo-approver-token"
 WAIT_SECONDS = 15
 
 
@@ -468,6 +470,97 @@ def flow_check_shows_a_lost_offer_in_red(driver, server, shots):
     assert errors == [], errors
 
 
+def draft_with_a_comment_changed(server, title):
+    """A draft (by the marketer) whose one change is a comment: every check
+    passes. Returns its id."""
+    draft = server.call("Drafts/CreateDraft", {"title": title}, MARKETER_TOKEN)
+    edited = server.call("Drafts/EditDraft", {
+        "id": draft["summary"]["id"], "revision": draft["summary"]["revision"],
+        "set_parameter_comment": {"file": "parameters.yaml", "name": "young_age_limit",
+                                  "comment": f"under this age counts as young ({title})"}},
+        MARKETER_TOKEN)
+    return edited["summary"]["id"]
+
+
+def open_draft(driver, server, draft_id):
+    driver.get(f"{server.url}/#drafts?draft={draft_id}")
+    wait_for(driver, lambda d: shown(d, "draft") and d.find_element(
+        By.CSS_SELECTOR, f'#drafts-list tr.open[data-draft="{draft_id}"]'), "the draft open")
+
+
+def flow_approval_by_a_second_token(driver, server, shots):
+    """Feature 5: the marketer submits a draft whose check passes; the
+    marketer may not approve; the approver does, with a comment, and the
+    request's audit shows both steps with the check's lines."""
+    draft_id = draft_with_a_comment_changed(server, "four eyes")
+    log_in(driver, server.url, MARKETER_TOKEN)
+    wait_for(driver, lambda d: text_of(d, "who-role") == "marketer", "the marketer's login")
+    open_draft(driver, server, draft_id)
+    driver.find_element(By.ID, "submit-comment").send_keys("young_age_limit's comment")
+    driver.find_element(By.ID, "draft-submit").click()
+    wait_for(driver, lambda d: "open" in text_of(d, "draft-request"), "the request submitted")
+    driver.find_element(By.CSS_SELECTOR, "#draft-request a").click()
+    wait_for(driver, lambda d: shown(d, "request") and "four eyes" in text_of(
+        d, "request-heading"), "the request open")
+    request_id = re.search(r"#(\d+)", text_of(driver, "request-heading")).group(1)
+    # The submitter is offered no review of their own, only withdrawing it;
+    # the server refuses one anyway.
+    assert not shown(driver, "request-approve") and shown(driver, "request-withdraw")
+    try:
+        server.call("ChangeRequests/ApproveChangeRequest", {"id": request_id}, MARKETER_TOKEN)
+        raise AssertionError("the marketer approved their own request")
+    except urllib.error.HTTPError as refused:
+        assert refused.code == 403, refused.code
+    assert "open" in text_of(driver, "request-state")
+
+    approver = open_browser()  # a second person, in a browser of their own
+    try:
+        log_in(approver, server.url, APPROVER_TOKEN)
+        wait_for(approver, lambda d: text_of(d, "who-role") == "approver", "the approver's login")
+        approver.get(f"{server.url}/#requests?id={request_id}")
+        wait_for(approver, lambda d: shown(d, "request") and "open" in text_of(
+            d, "request-state"), "the request for review")
+        assert not shown(approver, "request-withdraw")  # not theirs
+        approver.find_element(By.ID, "request-comment").send_keys("ok for 双十一")
+        approver.find_element(By.ID, "request-approve").click()
+        wait_for(approver, lambda d: "approved, by demo-approver" in text_of(d, "request-state"),
+                 "the approval")
+        assert "ok for 双十一" in text_of(approver, "request-state")
+        events = text_of(approver, "request-events")
+        assert "submitted" in events and "approved" in events, events
+        assert "✓ tests" in events and "✓ simulation" in events, events
+        approver.save_screenshot(os.path.join(shots, "approval.png"))
+        errors = browser_errors(approver)
+        assert errors == [], errors
+    finally:
+        approver.quit()
+
+
+def flow_an_edit_after_approval_voids_it(driver, server, shots):
+    """Feature 5: a draft approved, then edited in the sheet: its request is
+    void at once, and says why."""
+    draft_id = draft_with_a_comment_changed(server, "edited later")
+    draft = server.call("Drafts/GetDraft", {"id": draft_id}, MARKETER_TOKEN)
+    request = server.call("ChangeRequests/SubmitChangeRequest", {
+        "draft_id": draft_id, "draft_revision": draft["summary"]["revision"]}, MARKETER_TOKEN)
+    server.call("ChangeRequests/ApproveChangeRequest", {"id": request["id"]}, APPROVER_TOKEN)
+    log_in(driver, server.url, MARKETER_TOKEN)
+    wait_for(driver, lambda d: text_of(d, "who-role") == "marketer", "the marketer's login")
+    open_draft(driver, server, draft_id)
+    wait_for(driver, lambda d: "approved" in text_of(d, "draft-request"), "the approval shown")
+    value = driver.find_element(By.CSS_SELECTOR,
+                                '#parameters tr[data-parameter="middle_band_limit"] .value')
+    retype(value, "61")
+    wait_for(driver, lambda d: "voided" in text_of(d, "draft-request"), "the approval voided")
+    assert "the draft was changed" in text_of(driver, "draft-request"), text_of(
+        driver, "draft-request")
+    driver.execute_script("document.getElementById('draft').scrollIntoView()")
+    driver.save_screenshot(os.path.join(shots, "approval-voided.png"))
+    after = server.call("ChangeRequests/GetChangeRequest", {"id": request["id"]}, APPROVER_TOKEN)
+    assert after["state"] == "voided", after
+    assert [e["action"] for e in after["events"]] == ["submitted", "approved", "voided"], after
+
+
 def flow_a_reader_cannot_start_a_draft(driver, server, shots):
     """Roles: drafts are for those who draft; a reader is told who may."""
     log_in(driver, server.url, READER_TOKEN)
@@ -484,7 +577,8 @@ def flow_a_reader_cannot_start_a_draft(driver, server, shots):
 FLOWS = [flow_login, flow_live_status, flow_login_survives_a_reload_and_logout_ends_it,
          flow_logging_out_in_another_tab_ends_this_one, flow_text_from_the_data_is_never_html,
          flow_try_a_customer, flow_edit_a_parameter_and_its_comment_stays,
-         flow_check_shows_a_lost_offer_in_red, flow_a_reader_cannot_start_a_draft]
+         flow_check_shows_a_lost_offer_in_red, flow_approval_by_a_second_token,
+         flow_an_edit_after_approval_voids_it, flow_a_reader_cannot_start_a_draft]
 
 
 def main():
@@ -511,7 +605,7 @@ def main():
                 driver.save_screenshot(os.path.join(args.screenshots, f"{flow.__name__}-failed.png"))
             finally:
                 driver.quit()
-        for token in (ADMIN_TOKEN, READER_TOKEN, WRITER_TOKEN, MARKETER_TOKEN):
+        for token in (ADMIN_TOKEN, READER_TOKEN, WRITER_TOKEN, MARKETER_TOKEN, APPROVER_TOKEN):
             if token in server.log():
                 failed.append(f"the token {token} is in the server's log")
     finally:
