@@ -75,8 +75,12 @@ ChangeCost EstimateChangeCost(const SimulationReport& simulation,
                               const std::map<std::string, int64_t, std::less<>>& redemptions) {
   ChangeCost cost;
   bool overflow = false;
-  cost.before = PointsCost(simulation.points.serving_points, serving_point_value, &overflow);
-  cost.after = PointsCost(simulation.points.candidate_points, candidate_point_value, &overflow);
+  // One value for both sides: a change of the point value alone moves no
+  // money between the programme and its customers.
+  const std::optional<Decimal> point_value =
+      candidate_point_value ? candidate_point_value : serving_point_value;
+  cost.before = PointsCost(simulation.points.serving_points, point_value, &overflow);
+  cost.after = PointsCost(simulation.points.candidate_points, point_value, &overflow);
   int64_t unpriced = 0;
   for (const OfferSimulation& offer : simulation.offers) {
     unpriced += offer.serving_worth.unpriced + offer.candidate_worth.unpriced;
@@ -110,13 +114,18 @@ ChangeCost EstimateChangeCost(const SimulationReport& simulation,
   }
   if (!Decimal::Subtract(cost.after.total, cost.before.total, &cost.difference)) overflow = true;
 
-  if (!serving_point_value || !candidate_point_value) {
+  if (!point_value) {
     cost.notes.push_back(
-        !serving_point_value && !candidate_point_value
-            ? "points are not priced: neither version sets points.point_value in its loyalty file"
-            : StrCat("points are priced for one version only: ",
-                     serving_point_value ? "the draft sets" : "the served rules set",
-                     " no points.point_value, so that total leaves its points out"));
+        "points are not priced: neither version sets points.point_value in its loyalty file");
+  } else if (!serving_point_value || !candidate_point_value ||
+             *serving_point_value != *candidate_point_value) {
+    cost.notes.push_back(
+        StrCat("points are priced at ", candidate_point_value ? "the draft's" : "the served rules'",
+               " point_value (", point_value->ToString(), ") on both sides; ",
+               !serving_point_value ? "the served rules set none"
+               : !candidate_point_value
+                   ? "the draft sets none"
+                   : StrCat("the served rules set ", serving_point_value->ToString())));
   }
   if (unpriced > 0) {
     cost.notes.push_back(StrCat(unpriced, unpriced == 1 ? " grant is" : " grants are",

@@ -1,6 +1,8 @@
 // What a change of the rules costs in money, before against after, from a
 // simulation (rules/simulation.h) over stored customers: the points the
-// replayed purchases earn × the programme's point value, plus each money
+// replayed purchases earn × the programme's point value (the candidate's,
+// else the served one's, for both sides: a new point value alone moves no
+// money), plus each money
 // offer's worth over the customers granted it × the share of grants that
 // are redeemed, as the stored redemptions of the same period show it.
 //
@@ -26,7 +28,7 @@ namespace clientele::rules {
 
 struct VersionCost {
   int64_t points = 0;                   // issued by the replayed purchases
-  std::optional<Decimal> point_value;   // nullopt: the version sets none
+  std::optional<Decimal> point_value;   // the same on both sides; nullopt: unpriced
   std::optional<Decimal> points_money;  // points × point_value
   Decimal discounts_money;              // the money offers' expected cost
   Decimal total;                        // discounts + points_money (0 unpriced)

@@ -1,5 +1,6 @@
 #include "server/api/change_requests.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -85,13 +86,6 @@ std::string ChangeRequestsApi::Now() const {
   return UtcMillisecondsText(absl::ToChronoTime(now_()));
 }
 
-std::string ChangeRequestsApi::DraftVersionNow(int64_t draft_id) const {
-  absl::StatusOr<DraftRecord> draft = FindExistingDraft(*store_, draft_id);
-  if (!draft.ok()) return "";
-  rules::LoadResult loaded = LoadDraftFiles(*draft, *reloader_);
-  return loaded.ok() ? loaded.ruleset->version() : "";
-}
-
 absl::Status ChangeRequestsApi::SubmitChangeRequest(const v1::SubmitChangeRequestRequest& request,
                                                     std::string_view caller,
                                                     v1::ChangeRequest* response) {
@@ -143,10 +137,7 @@ absl::Status ChangeRequestsApi::SubmitChangeRequest(const v1::SubmitChangeReques
       !s.ok()) {
     return s;
   }
-  absl::StatusOr<ChangeRequestRecord> stored = FindExistingRequest(*store_, id);
-  if (!stored.ok()) return stored.status();
-  RequestToProto(*stored, response);
-  return absl::OkStatus();
+  return Answer(id, response);
 }
 
 absl::Status ChangeRequestsApi::Move(int64_t id, std::string_view from, std::string_view to,
@@ -162,10 +153,7 @@ absl::Status ChangeRequestsApi::Move(int64_t id, std::string_view from, std::str
       !s.ok()) {
     return s;
   }
-  absl::StatusOr<ChangeRequestRecord> stored = FindExistingRequest(*store_, id);
-  if (!stored.ok()) return stored.status();
-  RequestToProto(*stored, response);
-  return absl::OkStatus();
+  return Answer(id, response);
 }
 
 absl::Status ChangeRequestsApi::ApproveChangeRequest(const v1::ReviewChangeRequestRequest& request,
@@ -181,10 +169,23 @@ absl::Status ChangeRequestsApi::ApproveChangeRequest(const v1::ReviewChangeReque
                                                 " (by ", found->state_by,
                                                 "), not open: only an open one is approved"));
   }
+  absl::StatusOr<DraftRecord> draft = FindExistingDraft(*store_, found->draft_id);
+  if (!draft.ok() && !absl::IsNotFound(draft.status())) return draft.status();
+  // Nor by anyone who wrote what is approved.
+  if (draft.ok() &&
+      std::find(draft->editors.begin(), draft->editors.end(), caller) != draft->editors.end()) {
+    return absl::FailedPreconditionError(StrCat("you wrote part of draft ", found->draft_id,
+                                                ": another person must approve change request ",
+                                                found->id));
+  }
   // The files approved must be the files submitted.
-  const std::string now = DraftVersionNow(found->draft_id);
+  std::string now;
+  if (draft.ok()) {
+    rules::LoadResult loaded = LoadDraftFiles(*draft, *reloader_);
+    if (loaded.ok()) now = loaded.ruleset->version();
+  }
   if (now != found->version) {
-    const std::string why = now.empty() ? StrCat("the draft is gone or no longer loads")
+    const std::string why = now.empty() ? std::string("the draft is gone or no longer loads")
                                         : StrCat("the draft's files are now version ", now,
                                                  ", not ", found->version, " as submitted");
     if (absl::Status s = Move(found->id, "open", "voided", "voided", caller, why, now, response);
@@ -222,9 +223,10 @@ absl::Status ChangeRequestsApi::WithdrawChangeRequest(
   absl::StatusOr<ChangeRequestRecord> found = FindExistingRequest(*store_, request.id());
   if (!found.ok()) return found.status();
   if (found->author != caller) {
-    return absl::FailedPreconditionError(StrCat("change request ", found->id, " was submitted by ",
-                                                found->author,
-                                                ": only they may withdraw it (reject it instead)"));
+    return absl::FailedPreconditionError(
+        StrCat("change request ", found->id, " was submitted by ", found->author,
+               ": only they may withdraw it",
+               found->state == "open" ? " (an approver may reject it)" : ""));
   }
   if (found->state != "open" && found->state != "approved") {
     return absl::FailedPreconditionError(StrCat("change request ", found->id, " is ", found->state,
@@ -234,13 +236,17 @@ absl::Status ChangeRequestsApi::WithdrawChangeRequest(
               found->version, response);
 }
 
-absl::Status ChangeRequestsApi::GetChangeRequest(const v1::GetChangeRequestRequest& request,
-                                                 v1::ChangeRequest* response) {
-  if (absl::Status s = CheckRequestId(request.id()); !s.ok()) return s;
-  absl::StatusOr<ChangeRequestRecord> found = FindExistingRequest(*store_, request.id());
+absl::Status ChangeRequestsApi::Answer(int64_t id, v1::ChangeRequest* response) const {
+  absl::StatusOr<ChangeRequestRecord> found = FindExistingRequest(*store_, id);
   if (!found.ok()) return found.status();
   RequestToProto(*found, response);
   return absl::OkStatus();
+}
+
+absl::Status ChangeRequestsApi::GetChangeRequest(const v1::GetChangeRequestRequest& request,
+                                                 v1::ChangeRequest* response) {
+  if (absl::Status s = CheckRequestId(request.id()); !s.ok()) return s;
+  return Answer(request.id(), response);
 }
 
 absl::Status ChangeRequestsApi::ListChangeRequests(const v1::ListChangeRequestsRequest& request,

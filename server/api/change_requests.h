@@ -1,7 +1,8 @@
 // The ChangeRequests service (proto/clientele/v1/change_requests.proto):
 // the console's four eyes. A draft is submitted only when its check
-// passes, with the version of its files frozen; a person other than the
-// submitter approves or rejects it; any change to the draft voids a
+// passes, with the version of its files frozen; a person who neither
+// submitted it nor wrote any of the draft approves it (anyone but the
+// submitter may reject it); any change to the draft voids a
 // pending request (the store does it, so no path can skip it), and an
 // approval is refused when the draft's files are no longer the version
 // submitted. Every step is an event with who, when, the version and the
@@ -53,9 +54,8 @@ class ChangeRequestsApi {
   absl::Status Move(int64_t id, std::string_view from, std::string_view to, std::string_view action,
                     std::string_view caller, std::string_view comment, std::string_view version,
                     v1::ChangeRequest* response);
-  // The version of draft `draft_id`'s files now: "" when it is gone or
-  // does not load.
-  std::string DraftVersionNow(int64_t draft_id) const;
+  // Request `id` as stored, with its events, into *response.
+  absl::Status Answer(int64_t id, v1::ChangeRequest* response) const;
   std::string Now() const;
 
   Store* const store_;

@@ -237,9 +237,10 @@ absl::Status DecisionsApi::Evaluate(const v1::EvaluateRequest& request,
   rules::Explanation explanation;
   rules::Explanation* why = request.explain() ? &explanation : nullptr;
   if (absl::Status s = EvaluateRules(ruleset, input, &decision, why); !s.ok()) return s;
-  Metrics::Global().RecordMatches(decision);
   DecisionToProto(customer, decision, why, response->mutable_decision());
-  if (request.draft_id() != 0) return absl::OkStatus();  // a trial, not a decision
+  // A trial under a draft is not a decision: neither counted nor logged.
+  if (request.draft_id() != 0) return absl::OkStatus();
+  Metrics::Global().RecordMatches(decision);
   MaybeLogDecision(decision_log_,
                    {.method = "Evaluate",
                     .caller = caller,

@@ -354,6 +354,9 @@ struct DraftRecord {
   std::string updated_by;                // the name of the token of the last change
   int64_t revision = 1;                  // 1 when created, +1 with each change
   std::vector<rules::RuleSource> files;  // file name and bytes, by name; empty in listings
+  // Everyone who wrote it (the author and each who changed it), by name;
+  // kept by the store, empty in listings.
+  std::vector<std::string> editors;
 };
 
 // One step of a change request, as its audit keeps it.

@@ -103,13 +103,26 @@ TEST(ChangeCost, WhatIsNotPricedIsSaid) {
   EXPECT_EQ(neither.before.total, neither.before.discounts_money);
   EXPECT_THAT(neither.notes, Contains(HasSubstr("points are not priced")));
   EXPECT_THAT(neither.notes, Contains(HasSubstr("2 grants are not priced")));
-  const ChangeCost one = EstimateChangeCost(report, D("0.01"), std::nullopt, {});
-  EXPECT_THAT(one.notes, Contains(HasSubstr("the draft sets no points.point_value")));
-  const ChangeCost both = EstimateChangeCost(Report(), D("0.01"), D("0.02"), {});
-  for (const std::string& note : both.notes) {
-    EXPECT_THAT(note, ::testing::Not(HasSubstr("not priced"))) << note;
+  // One point value prices both sides: the draft's, else the served one's.
+  const ChangeCost served_only = EstimateChangeCost(report, D("0.01"), std::nullopt, {});
+  EXPECT_EQ(served_only.before.points_money, D("10"));
+  EXPECT_EQ(served_only.after.points_money, D("15"));
+  EXPECT_THAT(served_only.notes,
+              Contains("points are priced at the served rules' point_value (0.01) on both sides; "
+                       "the draft sets none"));
+  const ChangeCost draft_only = EstimateChangeCost(report, std::nullopt, D("0.02"), {});
+  EXPECT_EQ(draft_only.before.points_money, D("20"));
+  EXPECT_EQ(draft_only.after.points_money, D("30"));
+  EXPECT_THAT(draft_only.notes, Contains(HasSubstr("the served rules set none")));
+  // A new point value alone costs nothing: both sides at the draft's.
+  const ChangeCost revalued = EstimateChangeCost(Report(), D("0.01"), D("0.02"), {});
+  EXPECT_EQ(revalued.before.points_money, D("20"));
+  EXPECT_EQ(revalued.after.points_money, D("30"));
+  EXPECT_THAT(revalued.notes, Contains(HasSubstr("the served rules set 0.01")));
+  const ChangeCost same = EstimateChangeCost(Report(), D("0.01"), D("0.01"), {});
+  for (const std::string& note : same.notes) {
+    EXPECT_THAT(note, ::testing::Not(HasSubstr("priced at"))) << note;
   }
-  EXPECT_EQ(both.after.points_money, D("30"));  // each version by its own point value
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 let csrf = '';
 let tokenName = '';  // of the login, to show what that person may do
+let tokenRole = '';
 
 // An error of the API, with its Connect code ("not_found") and message.
 export class ApiError extends Error {
@@ -34,6 +35,7 @@ export async function currentLogin() {
   const login = await answerOf(response);
   csrf = login.csrf;
   tokenName = login.token_name;
+  tokenRole = login.role;
   return login;
 }
 
@@ -47,6 +49,7 @@ export async function logIn(token) {
   const login = await answerOf(response);
   csrf = login.csrf;
   tokenName = login.token_name;
+  tokenRole = login.role;
   return login;
 }
 
@@ -62,11 +65,12 @@ export async function logOut() {
   await answerOf(response);
   csrf = '';
   tokenName = '';
+  tokenRole = '';
 }
 
-// The name of the token logged in with ("" when none): who "I" am.
+// Who is logged in: {name, role} of the token ("" when none).
 export function loggedInAs() {
-  return tokenName;
+  return {name: tokenName, role: tokenRole};
 }
 
 // Calls Service.Method (e.g. "Rulesets/GetRulesetStatus") with `request`.

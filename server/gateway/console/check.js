@@ -235,7 +235,7 @@ function showCost(check) {
       row.insertCell().textContent = `${offer.customers_before} → ${offer.customers_after}`;
       row.insertCell().textContent = `${offer.worth_before} → ${offer.worth_after}`;
       const rate = row.insertCell();
-      rate.textContent = `${Math.round(Number(offer.redemption_rate) * 100)} %`;
+      rate.textContent = `${(Number(offer.redemption_rate) * 100).toFixed(1)} %`;
       rate.title = offer.basis;
       row.insertCell().textContent = `${offer.money_before} → ${offer.money_after}`;
     }
@@ -259,17 +259,25 @@ function showCheck(check) {
   showChanges(check);
 }
 
-// Runs every check of draft `id` and shows them; an error (another
+// Runs every check of draft `id` and shows them, unless `stillShown(summary)`
+// says that the draft shown is no longer the one checked (another draft,
+// or a later revision: a check is of one revision). An error (another
 // simulation running, the draft gone) is thrown for the caller to show.
-export async function checkDraft(id) {
+export async function checkDraft(id, stillShown) {
   $('check-verdict').className = 'attempt';
   $('check-verdict').textContent = 'Checking…';
   $('check').hidden = false;
+  let check;
   try {
-    showCheck(await call('Drafts/CheckDraft', {id, examples: 5}));
+    check = await call('Drafts/CheckDraft', {id, examples: 5});
   } catch (error) {
     $('check').hidden = true;
     throw error;
+  }
+  if (stillShown(check.summary)) {
+    showCheck(check);
+  } else {
+    $('check').hidden = true;
   }
 }
 

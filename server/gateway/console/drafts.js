@@ -2,8 +2,10 @@
 // served, and one open with what loading it finds and its parameters as
 // a sheet. A changed cell is sent as one change (Drafts/EditDraft) on the
 // revision shown, and the server's draft replaces what is shown: the
-// server edits only that value's (or comment's) text in the file. Every
-// text from the server goes in as text, never HTML.
+// server edits only that value's (or comment's) text in the file. A draft
+// is checked (check.js) and submitted for approval from here, and shows
+// its latest change request. Every text from the server goes in as text,
+// never HTML.
 import {call} from './api.js';
 import {checkDraft, hideCheck} from './check.js';
 
@@ -299,7 +301,10 @@ async function runCheck() {
   const button = $('draft-check');
   button.disabled = true;
   try {
-    await checkDraft(current.summary.id);
+    await checkDraft(
+        current.summary.id,
+        (checked) => current && current.summary.id === checked.id &&
+            current.summary.revision === checked.revision);
   } catch (error) {
     showError('draft-error', error);
   } finally {

@@ -67,9 +67,11 @@ function showRequest(request) {
   }
   // Only the steps this person may take: reviews of others' requests,
   // withdrawing their own (the server holds to the same, and the role).
-  const mine = request.author === loggedInAs();
+  const me = loggedInAs();
+  const mine = request.author === me.name;
+  const reviewer = me.role === 'approver' || me.role === 'admin';
   const pending = request.state === 'open' || request.state === 'approved';
-  $('request-review').hidden = request.state !== 'open' || mine;
+  $('request-review').hidden = request.state !== 'open' || mine || !reviewer;
   $('request-withdraw').hidden = !pending || !mine;
   $('request-comment').hidden = $('request-review').hidden && $('request-withdraw').hidden;
 }

@@ -151,7 +151,7 @@ async function offerCustomerIds() {
 async function offerDrafts(wanted) {
   const select = $('try-rules-of');
   const chosen = wanted ?? select.value;
-  const {drafts} = await call('Drafts/ListDrafts', {});
+  const {drafts} = await call('Drafts/ListDrafts', {}).catch(() => ({drafts: []}));
   const served = select.options[0];
   const options = drafts.map((draft) => {
     const option = document.createElement('option');
@@ -159,8 +159,16 @@ async function offerDrafts(wanted) {
     option.textContent = `draft ${draft.id} “${draft.title}” (revision ${draft.revision})`;
     return option;
   });
+  // A draft asked for by a link but not among those listed (the newest
+  // hundred) is still offered: the server says if it is gone.
+  if (chosen && !options.some((option) => option.value === chosen)) {
+    const option = document.createElement('option');
+    option.value = chosen;
+    option.textContent = `draft ${chosen}`;
+    options.push(option);
+  }
   select.replaceChildren(served, ...options);
-  select.value = options.some((option) => option.value === chosen) ? chosen : '';
+  select.value = chosen || '';
 }
 
 let ready = false;

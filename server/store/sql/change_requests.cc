@@ -3,6 +3,7 @@
 // saw, and voided with their draft's every change. Each step is an event,
 // the request's audit. (Read in reads.cc, with the other reads.)
 #include <string>
+#include <vector>
 
 #include "common/strings.h"
 #include "server/store/sql/connection.h"
@@ -40,15 +41,18 @@ absl::StatusOr<int64_t> Connection::UnsafeCreateChangeRequest(const ChangeReques
   }
   {
     sql::Statement& pending = Prepared(
-        "SELECT id, state FROM change_requests WHERE draft_id = ? AND state IN ('open', "
-        "'approved') ORDER BY id LIMIT 1");
+        "SELECT id, state, author FROM change_requests WHERE draft_id = ? AND state IN "
+        "('open', 'approved') ORDER BY id LIMIT 1");
     Done done{pending};
     pending.bind(1, request.draft_id);
     if (pending.executeStep()) {
-      return absl::AlreadyExistsError(
-          StrCat("draft ", request.draft_id, " already has change request ",
-                 pending.getColumn(0).getInt64(), " (", pending.getColumn(1).getString(),
-                 "): withdraw it first, or wait for its review"));
+      const std::string state = pending.getColumn(1).getString();
+      return absl::AlreadyExistsError(StrCat(
+          "draft ", request.draft_id, " already has change request ",
+          pending.getColumn(0).getInt64(), " (", state, ", submitted by ",
+          pending.getColumn(2).getString(), "): ",
+          state == "open" ? "wait for its review, or its submitter may withdraw it"
+                          : "its submitter may withdraw it, or a change to the draft voids it"));
     }
   }
   int64_t id = 0;
@@ -103,34 +107,34 @@ absl::Status Connection::UnsafeMoveChangeRequest(int64_t id, std::string_view fr
   return absl::OkStatus();
 }
 
-void Connection::UnsafeVoidChangeRequests(int64_t draft_id, std::string_view by,
-                                          std::string_view at, std::string_view why) {
-  std::vector<std::pair<int64_t, std::string>> pending;
+absl::Status Connection::UnsafeVoidChangeRequests(int64_t draft_id, std::string_view by,
+                                                  std::string_view at, std::string_view why) {
+  struct Pending {
+    int64_t id;
+    std::string state;
+    std::string version;
+  };
+  std::vector<Pending> pending;
   {
     sql::Statement& s = Prepared(
-        "SELECT id, version FROM change_requests WHERE draft_id = ? AND state IN ('open', "
-        "'approved')");
+        "SELECT id, state, version FROM change_requests WHERE draft_id = ? AND state IN "
+        "('open', 'approved')");
     Done done{s};
     s.bind(1, draft_id);
-    while (s.executeStep())
-      pending.emplace_back(s.getColumn(0).getInt64(), s.getColumn(1).getString());
-  }
-  for (const auto& [id, version] : pending) {
-    const ChangeRequestEvent voided{std::string(at),  std::string(by), "voided",
-                                    std::string(why), version,         ""};
-    sql::Statement& s = Prepared(
-        "UPDATE change_requests SET state = 'voided', state_by = ?2, state_at = ?3, "
-        "state_comment = ?4 WHERE id = ?1");
-    {
-      Done done{s};
-      s.bind(1, id);
-      s.bind(2, voided.actor);
-      s.bind(3, voided.at);
-      s.bind(4, voided.comment);
-      s.exec();
+    while (s.executeStep()) {
+      pending.push_back(
+          {s.getColumn(0).getInt64(), s.getColumn(1).getString(), s.getColumn(2).getString()});
     }
-    UnsafeAppendChangeRequestEvent(id, voided);
   }
+  for (const Pending& request : pending) {
+    if (absl::Status s = UnsafeMoveChangeRequest(
+            request.id, request.state, "voided",
+            {std::string(at), std::string(by), "voided", std::string(why), request.version, ""});
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> Connection::CreateChangeRequest(const ChangeRequestRecord& request,

@@ -385,8 +385,8 @@ class Connection : public Transaction {
   absl::Status UnsafeDeleteDraft(int64_t id, int64_t revision, std::string_view by,
                                  std::string_view at);
   // Voids the draft's pending change requests: `why` is the event's comment.
-  void UnsafeVoidChangeRequests(int64_t draft_id, std::string_view by, std::string_view at,
-                                std::string_view why);
+  absl::Status UnsafeVoidChangeRequests(int64_t draft_id, std::string_view by, std::string_view at,
+                                        std::string_view why);
   absl::StatusOr<int64_t> UnsafeCreateChangeRequest(const ChangeRequestRecord& request,
                                                     const ChangeRequestEvent& submitted);
   absl::Status UnsafeMoveChangeRequest(int64_t id, std::string_view from, std::string_view to,
@@ -396,6 +396,8 @@ class Connection : public Transaction {
   // NOT_FOUND, or ABORTED naming its revision now and who made it.
   absl::Status UnsafeDraftMismatch(int64_t id, int64_t revision);
   void UnsafeWriteDraftFiles(int64_t id, const std::vector<rules::RuleSource>& files);
+  // Notes `editor` as one who wrote draft `id` (once).
+  void UnsafeAddDraftEditor(int64_t id, std::string_view editor);
   absl::Status UnsafeReportReplicaRuleset(const ReplicaRulesetRecord& r,
                                           std::string_view forget_before);
   absl::StatusOr<int64_t> UnsafeAppendDecisions(std::span<const DecisionLogEntry> entries,

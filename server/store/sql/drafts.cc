@@ -25,7 +25,18 @@ absl::StatusOr<int64_t> Connection::UnsafeCreateDraft(const DraftRecord& draft) 
     id = s.getColumn(0).getInt64();
   }
   UnsafeWriteDraftFiles(id, draft.files);
+  UnsafeAddDraftEditor(id, draft.author);
   return id;
+}
+
+void Connection::UnsafeAddDraftEditor(int64_t id, std::string_view editor) {
+  sql::Statement& s = Prepared(
+      "INSERT INTO draft_editors (draft_id, editor) VALUES (?, ?) "
+      "ON CONFLICT (draft_id, editor) DO NOTHING");
+  Done done{s};
+  s.bind(1, id);
+  s.bind(2, std::string(editor));
+  s.exec();
 }
 
 absl::Status Connection::UnsafeReplaceDraft(const DraftRecord& draft) {
@@ -41,9 +52,13 @@ absl::Status Connection::UnsafeReplaceDraft(const DraftRecord& draft) {
     s.bind(5, draft.revision);
     if (s.exec() != 1) return UnsafeDraftMismatch(draft.id, draft.revision - 1);
   }
-  UnsafeVoidChangeRequests(draft.id, draft.updated_by, draft.updated_at,
-                           StrCat("the draft was changed (revision ", draft.revision, ", by ",
-                                  draft.updated_by, ") after it was submitted"));
+  if (absl::Status s =
+          UnsafeVoidChangeRequests(draft.id, draft.updated_by, draft.updated_at,
+                                   StrCat("the draft was changed (revision ", draft.revision,
+                                          ", by ", draft.updated_by, ") after it was submitted"));
+      !s.ok()) {
+    return s;
+  }
   sql::Statement& clear = Prepared("DELETE FROM draft_files WHERE draft_id = ?");
   {
     Done done{clear};
@@ -51,6 +66,7 @@ absl::Status Connection::UnsafeReplaceDraft(const DraftRecord& draft) {
     clear.exec();
   }
   UnsafeWriteDraftFiles(draft.id, draft.files);
+  UnsafeAddDraftEditor(draft.id, draft.updated_by);
   return absl::OkStatus();
 }
 
@@ -86,13 +102,18 @@ absl::Status Connection::UnsafeDeleteDraft(int64_t id, int64_t revision, std::st
     files.bind(1, id);
     files.exec();
   }
+  {
+    sql::Statement& editors = Prepared("DELETE FROM draft_editors WHERE draft_id = ?");
+    Done done{editors};
+    editors.bind(1, id);
+    editors.exec();
+  }
   sql::Statement& draft = Prepared("DELETE FROM drafts WHERE id = ? AND revision = ?");
   Done done{draft};
   draft.bind(1, id);
   draft.bind(2, revision);
   if (draft.exec() != 1) return UnsafeDraftMismatch(id, revision);
-  UnsafeVoidChangeRequests(id, by, at, StrCat("the draft was deleted by ", by));
-  return absl::OkStatus();
+  return UnsafeVoidChangeRequests(id, by, at, StrCat("the draft was deleted by ", by));
 }
 
 absl::StatusOr<int64_t> Connection::CreateDraft(const DraftRecord& draft) {

@@ -757,6 +757,7 @@ DraftRecord DraftOfRow(sql::Statement& s) {
 absl::StatusOr<std::optional<DraftRecord>> SqlStore::FindDraft(int64_t id) {
   ReadLease reader(this);
   try {
+    sql::Connection::ReadTransaction snapshot(*reader);  // the row, its files and editors
     static const std::string kFind = StrCat("SELECT ", kDraftColumns, " FROM drafts WHERE id = ?");
     sql::Statement& s = reader->Prepared(kFind);
     std::optional<DraftRecord> found;
@@ -766,13 +767,20 @@ absl::StatusOr<std::optional<DraftRecord>> SqlStore::FindDraft(int64_t id) {
       if (!s.executeStep()) return found;
       found = DraftOfRow(s);
     }
-    sql::Statement& files =
-        reader->Prepared("SELECT name, content FROM draft_files WHERE draft_id = ? ORDER BY name");
-    sql::Connection::Done done{files};
-    files.bind(1, id);
-    while (files.executeStep()) {
-      found->files.push_back({files.getColumn(0).getString(), ColumnBytes(files.getColumn(1))});
+    {
+      sql::Statement& files = reader->Prepared(
+          "SELECT name, content FROM draft_files WHERE draft_id = ? ORDER BY name");
+      sql::Connection::Done done{files};
+      files.bind(1, id);
+      while (files.executeStep()) {
+        found->files.push_back({files.getColumn(0).getString(), ColumnBytes(files.getColumn(1))});
+      }
     }
+    sql::Statement& editors =
+        reader->Prepared("SELECT editor FROM draft_editors WHERE draft_id = ? ORDER BY editor");
+    sql::Connection::Done done{editors};
+    editors.bind(1, id);
+    while (editors.executeStep()) found->editors.push_back(editors.getColumn(0).getString());
     return found;
   } catch (const sql::Error& e) {
     return FromError(e, "reading a draft");
@@ -823,6 +831,7 @@ ChangeRequestRecord ChangeRequestOfRow(sql::Statement& s) {
 absl::StatusOr<std::optional<ChangeRequestRecord>> SqlStore::FindChangeRequest(int64_t id) {
   ReadLease reader(this);
   try {
+    sql::Connection::ReadTransaction snapshot(*reader);  // the state and its events agree
     static const std::string kFind =
         StrCat("SELECT ", kChangeRequestColumns, " FROM change_requests WHERE id = ?");
     sql::Statement& s = reader->Prepared(kFind);

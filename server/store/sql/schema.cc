@@ -559,7 +559,8 @@ CREATE TABLE draft_files (
     // 17: change requests: a draft submitted for approval with the
     // version of its files frozen, where it stands, and every step it
     // went through (server/api/change_requests.h). A request outlives its
-    // draft: the audit stays.
+    // draft: the audit stays. And who wrote each draft (its author and
+    // everyone who changed it), none of whom may approve it.
     R"sql(
 CREATE TABLE change_requests (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -587,6 +588,14 @@ CREATE TABLE change_request_events (
   checks TEXT NOT NULL
 );
 CREATE INDEX change_request_events_by_request ON change_request_events (request_id, id);
+CREATE TABLE draft_editors (
+  draft_id INTEGER NOT NULL,
+  editor TEXT NOT NULL,
+  PRIMARY KEY (draft_id, editor)
+);
+INSERT INTO draft_editors (draft_id, editor) SELECT id, author FROM drafts;
+INSERT INTO draft_editors (draft_id, editor)
+  SELECT id, updated_by FROM drafts WHERE updated_by <> author;
 )sql",
 };
 

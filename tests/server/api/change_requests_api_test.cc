@@ -148,6 +148,40 @@ TEST_F(ChangeRequestsApiTest, AnyEditOfTheDraftVoidsItsApproval) {
               StatusIs(absl::StatusCode::kFailedPrecondition, "is voided"));
 }
 
+// Four eyes on the work, not on the button: whoever wrote part of the
+// draft may not approve it, even when someone else submitted it.
+TEST_F(ChangeRequestsApiTest, NobodyWhoWroteTheDraftApprovesIt) {
+  ASSERT_THAT(Comment("lee's wording", "lee"), IsOk());
+  v1::ChangeRequest request;
+  ASSERT_THAT(Submit(&request, "mei"), IsOk());
+  v1::ChangeRequest after;
+  EXPECT_THAT(Approve(request.id(), "lee", &after),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "you wrote part of draft"));
+  EXPECT_EQ(Get(request.id()).state(), "open");
+  ASSERT_THAT(Approve(request.id(), "ana", &after), IsOk());
+  EXPECT_EQ(after.state(), "approved");
+}
+
+// A spreadsheet brought back is an edit like any other.
+TEST_F(ChangeRequestsApiTest, ACsvImportVoidsAPendingRequest) {
+  v1::ChangeRequest request;
+  ASSERT_THAT(Submit(&request), IsOk());
+  v1::ExportDraftParametersRequest export_request;
+  export_request.set_id(draft_.summary().id());
+  v1::ExportDraftParametersResponse sheet;
+  ASSERT_THAT(server_->apis()->drafts.ExportDraftParameters(export_request, &sheet), IsOk());
+  const std::string csv = sheet.csv();
+  const size_t at = csv.find("middle_band_limit,60,");
+  ASSERT_NE(at, std::string::npos);
+  v1::ImportDraftParametersRequest import;
+  import.set_id(draft_.summary().id());
+  import.set_revision(sheet.revision());
+  import.set_csv(csv.substr(0, at) + "middle_band_limit,61," + csv.substr(at + 21));
+  ASSERT_THAT(server_->apis()->drafts.ImportDraftParameters(import, "ana", &draft_), IsOk());
+  EXPECT_EQ(Get(request.id()).state(), "voided");
+  EXPECT_THAT(Get(request.id()).state_comment(), HasSubstr("by ana"));
+}
+
 TEST_F(ChangeRequestsApiTest, OnlyADraftThatPassesItsCheckOnTheRevisionSeenIsSubmitted) {
   v1::ChangeRequest request;
   // A revision other than the draft's: someone changed it since.

@@ -499,7 +499,8 @@ TEST_F(DraftCheckTest, TheCostOfAChangeInMoney) {
   const v1::ChangeCost& cost = check.cost();
   EXPECT_EQ(cost.period_from(), "2026-11-02");
   EXPECT_EQ(cost.period_to(), "2026-12-01");
-  EXPECT_EQ(cost.before().point_value(), "");
+  // The draft's point value prices both sides.
+  EXPECT_EQ(cost.before().point_value(), "0.01");
   EXPECT_EQ(cost.after().point_value(), "0.01");
   ASSERT_EQ(cost.offers_size(), 1);
   const v1::OfferCost& welcome = cost.offers(0);
@@ -514,7 +515,30 @@ TEST_F(DraftCheckTest, TheCostOfAChangeInMoney) {
   EXPECT_EQ(cost.before().total(), "0");
   EXPECT_EQ(cost.after().total(), "10");
   EXPECT_EQ(cost.difference(), "10");
-  EXPECT_THAT(cost.notes(), Contains(HasSubstr("the served rules set no points.point_value")));
+  EXPECT_THAT(cost.notes(), Contains(HasSubstr("the served rules set none")));
+}
+
+// Past 24 campaign days, the coming ones are tested first and the rest
+// are said to be left out.
+TEST_F(DraftCheckTest, AtMost24CampaignDaysAreTestedTheComingOnesFirst) {
+  std::string offers = FileOf(draft_, "offers.yaml")->text();
+  for (int i = 1; i <= 15; ++i) {  // 30 days: 11-01..11-15 and 12-02..12-16
+    const std::string day = i < 10 ? "0" + std::to_string(i) : std::to_string(i);
+    const std::string later = i + 1 < 10 ? "0" + std::to_string(i + 1) : std::to_string(i + 1);
+    offers += "  - id: day_" + std::to_string(i) + "\n    when: true\n    offer: 日" +
+              std::to_string(i) + "\n    stacking: stackable\n    valid_from: 2026-11-" + day +
+              "\n    valid_until: 2026-12-" + later + "\n";
+  }
+  v1::Draft edited;
+  ASSERT_THAT(PutFile(1, "offers.yaml", offers, &edited), IsOk());
+  ASSERT_EQ(edited.errors(), 0) << edited.diagnostics(0).rendered();
+  const v1::DraftCheck check = Check();  // on 2026-12-01
+  ASSERT_EQ(check.tests_size(), 25);
+  EXPECT_EQ(check.tests(0).day(), "2026-12-01");
+  // The 15 ends to come, then the 9 latest starts.
+  EXPECT_EQ(check.tests(1).day(), "2026-11-07");
+  EXPECT_EQ(check.tests(24).day(), "2026-12-16");
+  EXPECT_THAT(StepOf(check, "tests")->summary(), HasSubstr("6 more campaign days not tested"));
 }
 
 TEST_F(DraftCheckTest, ADraftThatDoesNotLoadFailsWithoutRunningTheRest) {

@@ -470,15 +470,15 @@ def flow_check_shows_a_lost_offer_in_red(driver, server, shots):
     assert errors == [], errors
 
 
-def draft_with_a_comment_changed(server, title):
-    """A draft (by the marketer) whose one change is a comment: every check
+def draft_with_a_comment_changed(server, title, token=MARKETER_TOKEN):
+    """A draft (by `token`) whose one change is a comment: every check
     passes. Returns its id."""
-    draft = server.call("Drafts/CreateDraft", {"title": title}, MARKETER_TOKEN)
+    draft = server.call("Drafts/CreateDraft", {"title": title}, token)
     edited = server.call("Drafts/EditDraft", {
         "id": draft["summary"]["id"], "revision": draft["summary"]["revision"],
         "set_parameter_comment": {"file": "parameters.yaml", "name": "young_age_limit",
                                   "comment": f"under this age counts as young ({title})"}},
-        MARKETER_TOKEN)
+        token)
     return edited["summary"]["id"]
 
 
@@ -504,14 +504,27 @@ def flow_approval_by_a_second_token(driver, server, shots):
         d, "request-heading"), "the request open")
     request_id = re.search(r"#(\d+)", text_of(driver, "request-heading")).group(1)
     # The submitter is offered no review of their own, only withdrawing it;
-    # the server refuses one anyway.
+    # a marketer's role may not approve anyway.
     assert not shown(driver, "request-approve") and shown(driver, "request-withdraw")
     try:
         server.call("ChangeRequests/ApproveChangeRequest", {"id": request_id}, MARKETER_TOKEN)
-        raise AssertionError("the marketer approved their own request")
+        raise AssertionError("the marketer approved a request")
     except urllib.error.HTTPError as refused:
         assert refused.code == 403, refused.code
     assert "open" in text_of(driver, "request-state")
+    # Nor may an approver approve a request of their own: four eyes, not a role.
+    own = draft_with_a_comment_changed(server, "an approver's own", APPROVER_TOKEN)
+    own_draft = server.call("Drafts/GetDraft", {"id": own}, APPROVER_TOKEN)
+    own_request = server.call("ChangeRequests/SubmitChangeRequest", {
+        "draft_id": own, "draft_revision": own_draft["summary"]["revision"]}, APPROVER_TOKEN)
+    try:
+        server.call("ChangeRequests/ApproveChangeRequest", {"id": own_request["id"]},
+                    APPROVER_TOKEN)
+        raise AssertionError("the approver approved their own request")
+    except urllib.error.HTTPError as refused:
+        answer = json.loads(refused.read())
+        assert answer["code"] == "failed_precondition", answer
+        assert "another person must approve" in answer["message"], answer
 
     approver = open_browser()  # a second person, in a browser of their own
     try:

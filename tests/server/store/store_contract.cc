@@ -1056,6 +1056,8 @@ TEST_P(StoreContractTest, ChangeRequestsMoveFromTheStateSeenAndAnyDraftChangeVoi
   change.updated_at = "2026-12-06T12:00:00.000Z";
   ASSERT_THAT(Do("change", [&](Transaction& tx) { return tx.ReplaceDraft(change); }), IsOk());
   ASSERT_NO_FATAL_FAILURE(Reopen());
+  // Who wrote it: its author and each who changed it, once each.
+  EXPECT_THAT(store_->FindDraft(draft_id)->value().editors, ::testing::ElementsAre("ana", "mei"));
   const ChangeRequestRecord voided = **store_->FindChangeRequest(first);
   EXPECT_EQ(voided.state, "voided");
   EXPECT_EQ(voided.state_by, "ana");
