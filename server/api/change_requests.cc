@@ -15,8 +15,6 @@ using namespace api_internal;  // NOLINT: the helpers of every operation
 namespace {
 
 constexpr size_t kMaxCommentBytes = 2000;
-constexpr int kDefaultListed = 100;
-constexpr int kMaxListed = 1000;
 
 constexpr std::string_view kStates[] = {"open",      "approved", "rejected",
                                         "withdrawn", "voided",   "published"};
@@ -255,11 +253,10 @@ absl::Status ChangeRequestsApi::ListChangeRequests(const v1::ListChangeRequestsR
       std::find(std::begin(kStates), std::end(kStates), request.state()) == std::end(kStates)) {
     return Invalid("state", StrCat("is one of ", StrJoin(kStates, ", "), ", or \"\" for all"));
   }
-  if (request.limit() < 0 || request.limit() > kMaxListed) {
-    return Invalid("limit", StrCat("must be 0 (", kDefaultListed, ") to ", kMaxListed));
-  }
-  absl::StatusOr<std::vector<ChangeRequestRecord>> listed = store_->ChangeRequests(
-      request.state(), request.limit() == 0 ? kDefaultListed : request.limit());
+  absl::StatusOr<int> limit = CheckListSize("limit", request.limit());
+  if (!limit.ok()) return limit.status();
+  absl::StatusOr<std::vector<ChangeRequestRecord>> listed =
+      store_->ChangeRequests(request.state(), *limit);
   if (!listed.ok()) return listed.status();
   for (const ChangeRequestRecord& record : *listed)
     RequestToProto(record, response->add_requests());

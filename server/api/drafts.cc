@@ -28,8 +28,6 @@ namespace {
 constexpr size_t kMaxTitleBytes = 200;
 constexpr size_t kMaxFileNameBytes = 255;  // NAME_MAX
 constexpr size_t kMaxParameterTextBytes = 4096;  // a value or a comment in the sheet
-constexpr int kDefaultListed = 100;
-constexpr int kMaxListed = 1000;
 
 absl::Status CheckTitle(std::string_view field, std::string_view title) {
   return CheckText(field, title, kMaxTitleBytes, true);
@@ -399,11 +397,9 @@ absl::Status DraftsApi::GetDraft(const v1::GetDraftRequest& request, v1::Draft* 
 
 absl::Status DraftsApi::ListDrafts(const v1::ListDraftsRequest& request,
                                    v1::ListDraftsResponse* response) {
-  if (request.limit() < 0 || request.limit() > kMaxListed) {
-    return Invalid("limit", StrCat("is 1..", kMaxListed, ", or 0 for ", kDefaultListed));
-  }
-  absl::StatusOr<std::vector<DraftRecord>> drafts =
-      store_->Drafts(request.limit() == 0 ? kDefaultListed : request.limit());
+  absl::StatusOr<int> limit = CheckListSize("limit", request.limit());
+  if (!limit.ok()) return limit.status();
+  absl::StatusOr<std::vector<DraftRecord>> drafts = store_->Drafts(*limit);
   if (!drafts.ok()) return drafts.status();
   for (const DraftRecord& draft : *drafts) DraftSummaryToProto(draft, response->add_drafts());
   return absl::OkStatus();

@@ -89,13 +89,13 @@ absl::StatusOr<Date> ParseDay(std::string_view field, std::string_view text, Dat
   return *day;
 }
 
-absl::StatusOr<int> CheckPageSize(int32_t page_size) {
-  if (page_size == 0) return kDefaultPageSize;
-  if (page_size < 1 || page_size > kMaxPageSize) {
-    return Invalid("page_size", StrCat("must be 0 (default ", kDefaultPageSize, ") to ",
-                                       kMaxPageSize, ", not ", page_size));
+absl::StatusOr<int> CheckListSize(std::string_view field, int32_t size) {
+  if (size == 0) return kDefaultPageSize;
+  if (size < 1 || size > kMaxPageSize) {
+    return Invalid(field, StrCat("must be 0 (default ", kDefaultPageSize, ") to ", kMaxPageSize,
+                                 ", not ", size));
   }
-  return page_size;
+  return size;
 }
 
 absl::Status CheckDimension(std::string_view field, std::string_view dimension,

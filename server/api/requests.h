@@ -63,9 +63,13 @@ absl::Status CheckKey(std::string_view key);
 absl::StatusOr<rules::Date> ParseDay(std::string_view field, std::string_view text,
                                      rules::Date fallback);
 
-// A page size of a List request: 0 means kDefaultPageSize; 1..kMaxPageSize
-// (more is INVALID_ARGUMENT, not cut down).
-absl::StatusOr<int> CheckPageSize(int32_t page_size);
+// How many a List request wants, in its `field` (page_size, limit): 0
+// means kDefaultPageSize; 1..kMaxPageSize (more is INVALID_ARGUMENT, not
+// cut down).
+absl::StatusOr<int> CheckListSize(std::string_view field, int32_t size);
+inline absl::StatusOr<int> CheckPageSize(int32_t page_size) {
+  return CheckListSize("page_size", page_size);
+}
 
 // A dimension the ruleset has (else INVALID_ARGUMENT listing them, with a
 // did-you-mean: UNKNOWN_DIMENSION).

@@ -24,8 +24,6 @@ using rules::Date;
 
 namespace {
 
-constexpr int kDefaultVersionsListed = 100;
-constexpr int kMaxVersionsListed = 1000;
 
 constexpr size_t kMaxFileNameBytes = 255;  // NAME_MAX
 
@@ -123,12 +121,9 @@ absl::Status RulesetsApi::ReloadRuleset(const v1::ReloadRulesetRequest&,
 
 absl::Status RulesetsApi::ListRulesetVersions(const v1::ListRulesetVersionsRequest& request,
                                              v1::ListRulesetVersionsResponse* response) {
-  if (request.limit() < 0 || request.limit() > kMaxVersionsListed) {
-    return Invalid("limit", StrCat("must be 0 (", kDefaultVersionsListed, ") to ",
-                                   kMaxVersionsListed));
-  }
-  const int limit = request.limit() == 0 ? kDefaultVersionsListed : request.limit();
-  absl::StatusOr<std::vector<RulesetVersionRecord>> versions = store_->RulesetVersions(limit);
+  absl::StatusOr<int> limit = CheckListSize("limit", request.limit());
+  if (!limit.ok()) return limit.status();
+  absl::StatusOr<std::vector<RulesetVersionRecord>> versions = store_->RulesetVersions(*limit);
   if (!versions.ok()) return versions.status();
   std::shared_ptr<const ServedRuleset> served = rules_->Current();
   const std::string serving = served == nullptr ? "" : served->ruleset->version();
